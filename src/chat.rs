@@ -1,0 +1,1 @@
+//! TODO(skeleton): chat — owned by the reference-programs work.

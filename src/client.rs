@@ -1,0 +1,1 @@
+//! TODO(skeleton): client — owned by the reference-programs work.

@@ -1,0 +1,1 @@
+//! TODO(skeleton): config — owned by the reference-programs work.

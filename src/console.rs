@@ -1,0 +1,1 @@
+//! TODO(skeleton): console — owned by the reference-programs work.

@@ -1,0 +1,1 @@
+//! TODO(skeleton): logger — owned by the reference-programs work.

@@ -1,0 +1,1 @@
+//! TODO(skeleton): message — owned by the reference-programs work.

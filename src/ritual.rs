@@ -1,0 +1,1 @@
+//! TODO(skeleton): ritual — owned by the reference-programs work.

@@ -1,0 +1,1 @@
+//! TODO(skeleton): server — owned by the reference-programs work.

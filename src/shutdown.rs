@@ -1,0 +1,1 @@
+//! TODO(skeleton): shutdown — owned by the reference-programs work.

@@ -1,0 +1,1 @@
+//! TODO(skeleton): threaded — owned by the reference-programs work.

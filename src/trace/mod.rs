@@ -1,0 +1,1 @@
+//! TODO(skeleton): trace — packets of a real session.
