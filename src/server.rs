@@ -166,7 +166,28 @@ fn exchange(
     // to the kernel (a single write may take only part of it).
     stream.write_all(reply.as_bytes())?;
     SERVER.say(format_args!("{who}Sent: {reply}"));
+    discard_unread(stream);
     Ok(())
+}
+
+/// Throws away whatever the client sent beyond the one message we read.
+///
+/// Trap: closing a socket while received data is still unread makes the
+/// kernel abort the connection with a reset (RST) instead of a polite FIN,
+/// and the client may then get "connection reset" instead of our reply.
+/// This happens when a message is longer than LAB_BUFFER_SIZE.
+fn discard_unread(stream: &mut TcpStream) {
+    if stream.set_nonblocking(true).is_err() {
+        return;
+    }
+    let mut scrap = [0u8; 4096];
+    // Only what has already arrived, and at most 1 MiB: never wait here.
+    for _ in 0..256 {
+        match stream.read(&mut scrap) {
+            Ok(n) if n > 0 => continue,
+            _ => break,
+        }
+    }
 }
 
 /// Did a read give up because its timeout passed? (Unix says WouldBlock,

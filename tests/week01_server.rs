@@ -1,0 +1,206 @@
+//! Week 1, `server`: the one-shot reference server as a real process.
+//!
+//! What belongs here: every line, reply and exit status of the server's
+//! contract (issue 2) and the common mistakes' situations seen from the
+//! server's side. The client's side is in week01_client.rs.
+
+mod support;
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::thread;
+use std::time::Duration;
+
+use netlab::process::Stream;
+use rstest::rstest;
+use support::{ask, assert_command, connect, read_all, status_text, Server};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_server");
+
+#[test]
+fn a_session_prints_the_contract_lines_replies_ack_and_exits_0() {
+    let mut server = Server::start(SERVER, &[], &[]);
+    let mut stream = connect(server.port);
+    let client_port = stream.local_addr().unwrap().port();
+    stream.write_all(b"Hello Server").unwrap();
+    assert_eq!(read_all(&mut stream), b"ACK: Hello Server");
+    let status = server.wait_exit();
+    assert!(status.success(), "{}", status_text(status));
+    assert_eq!(
+        server.stdout(),
+        vec![
+            format!("[SERVER] Listening on 127.0.0.1:{}", server.port),
+            format!("[SERVER] Connection from 127.0.0.1:{client_port}"),
+            "[SERVER] Received: Hello Server".to_string(),
+            "[SERVER] Sent: ACK: Hello Server".to_string(),
+            "[SERVER] Closed connection".to_string(),
+        ]
+    );
+    assert_eq!(server.child.text(Stream::Stderr), "");
+}
+
+// Extension B: the message rules, with the session still ending normally.
+#[rstest]
+#[case::blank(b"   \n".to_vec(), "ERROR: Empty message", "[SERVER] Received: ")]
+#[case::too_long(vec![b'x'; 101], "ERROR: Message too long", "[SERVER] Received: xxx")]
+#[case::exactly_100("y".repeat(100).into_bytes(), &format!("ACK: {}", "y".repeat(100)), "[SERVER] Received: yyy")]
+#[case::trimmed(b"  Hi there \r\n".to_vec(), "ACK: Hi there", "[SERVER] Received: Hi there")]
+#[case::invalid_utf8(vec![0xff, 0xfe, b'a'], "ERROR: Invalid UTF-8", "[SERVER] Rejected: invalid UTF-8 (3 bytes)")]
+fn message_rules(#[case] message: Vec<u8>, #[case] reply: &str, #[case] line_start: &str) {
+    let mut server = Server::start(SERVER, &[], &[]);
+    assert_eq!(String::from_utf8_lossy(&ask(server.port, &message)), reply);
+    let status = server.wait_exit();
+    assert!(status.success(), "{}", status_text(status));
+    server.line(line_start, |l| l.starts_with(line_start));
+    server.expect_line(&format!("[SERVER] Sent: {reply}"));
+    server.expect_line("[SERVER] Closed connection");
+}
+
+#[test]
+fn a_client_that_closes_without_sending_is_not_a_crash() {
+    let mut server = Server::start(SERVER, &[], &[]);
+    let stream = connect(server.port);
+    let client_port = stream.local_addr().unwrap().port();
+    drop(stream); // connect, then close: the server reads 0 bytes
+    let status = server.wait_exit();
+    assert!(status.success(), "{}", status_text(status));
+    server.expect_line(&format!(
+        "[SERVER] Client 127.0.0.1:{client_port} closed without sending"
+    ));
+}
+
+#[test]
+fn a_silent_client_is_closed_after_the_timeout() {
+    let mut server = Server::start(SERVER, &[], &[("LAB_TIMEOUT", "1")]);
+    let mut stream = connect(server.port);
+    let client_port = stream.local_addr().unwrap().port();
+    // Send nothing: the server gives up after LAB_TIMEOUT and closes, which
+    // we see as the end of the stream with no reply.
+    assert_eq!(read_all(&mut stream), b"");
+    let status = server.wait_exit();
+    assert!(status.success(), "{}", status_text(status));
+    server.expect_line(&format!(
+        "[SERVER] Client 127.0.0.1:{client_port} sent nothing within 1s; closing"
+    ));
+}
+
+#[test]
+fn a_port_in_use_is_an_error_naming_the_address() {
+    let first = Server::start(SERVER, &[], &[]);
+    let port = first.port.to_string();
+    assert_command(SERVER)
+        .env("LAB_PORT", &port)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(format!(
+            "[SERVER] Error: cannot listen on 127.0.0.1:{port}: address already in use\n"
+        ));
+}
+
+#[test]
+fn restarting_right_after_a_session_works_despite_time_wait() {
+    let mut first = Server::start(SERVER, &[], &[]);
+    let port = first.port;
+    let mut stream = connect(port);
+    stream.write_all(b"Hello Server").unwrap();
+    // Read until the server's FIN before closing our side: the server closed
+    // first, so its end of the connection is the one in TIME_WAIT.
+    assert_eq!(read_all(&mut stream), b"ACK: Hello Server");
+    drop(stream);
+    assert!(first.wait_exit().success());
+
+    let mut second = Server::start(SERVER, &["--port", &port.to_string()], &[]);
+    assert_eq!(second.port, port);
+    assert_eq!(ask(port, b"again"), b"ACK: again");
+    assert!(second.wait_exit().success());
+}
+
+#[test]
+fn configuration_comes_from_the_environment_and_flags_win() {
+    // LAB_BUFFER_SIZE=8: one receive takes at most 8 bytes.
+    let mut server = Server::start(SERVER, &[], &[("LAB_BUFFER_SIZE", "8")]);
+    assert_eq!(ask(server.port, b"0123456789abcdef"), b"ACK: 01234567");
+    assert!(server.wait_exit().success());
+
+    // A flag beats the environment: LAB_PORT=1 would need root.
+    let mut server = Server::start(SERVER, &["--port", "0"], &[("LAB_PORT", "1")]);
+    assert_ne!(server.port, 1);
+    assert_eq!(ask(server.port, b"hi"), b"ACK: hi");
+    assert!(server.wait_exit().success());
+}
+
+#[test]
+fn ipv6_loopback_works_when_the_machine_has_it() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("skipped: no IPv6 loopback on this machine");
+        return;
+    }
+    let mut server = Server::start(SERVER, &[], &[("LAB_HOST", "::1")]);
+    server.line("Listening on [::1]", |l| {
+        l.starts_with("[SERVER] Listening on [::1]:")
+    });
+    let mut stream = TcpStream::connect(("::1", server.port)).unwrap();
+    stream.set_read_timeout(Some(support::WAIT)).unwrap();
+    stream.write_all(b"six").unwrap();
+    assert_eq!(read_all(&mut stream), b"ACK: six");
+    assert!(server.wait_exit().success());
+}
+
+#[rstest]
+#[case::port_not_a_number(&["--port", "abc"], &[])]
+#[case::port_too_big(&["--port", "70000"], &[])]
+#[case::buffer_zero(&[], &[("LAB_BUFFER_SIZE", "0")])]
+#[case::timeout_zero(&["--timeout", "0"], &[])]
+#[case::timeout_not_a_number(&[], &[("LAB_TIMEOUT", "soon")])]
+fn bad_configuration_is_a_usage_error(#[case] args: &[&str], #[case] env: &[(&str, &str)]) {
+    assert_command(SERVER)
+        .args(args)
+        .envs(env.iter().copied())
+        .env("LAB_PORT", "0")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicates::str::contains("invalid value"));
+}
+
+#[test]
+fn forever_serves_clients_one_after_another() {
+    let mut server = Server::start(SERVER, &["--forever"], &[]);
+    assert_eq!(ask(server.port, b"first"), b"ACK: first");
+    assert_eq!(ask(server.port, b"second"), b"ACK: second");
+    server.expect_line("[SERVER] Received: second");
+    assert!(
+        server.child.try_status().is_none(),
+        "exited after two clients\n{}",
+        server.transcript()
+    );
+}
+
+#[test]
+fn echo_replies_with_the_message_itself() {
+    let mut server = Server::start(SERVER, &["--echo"], &[]);
+    assert_eq!(ask(server.port, b"Hello, World!"), b"Hello, World!");
+    assert!(server.wait_exit().success());
+    server.expect_line("[SERVER] Sent: Hello, World!");
+}
+
+#[cfg(unix)]
+#[rstest]
+fn a_signal_shuts_the_server_down_cleanly(
+    #[values(netlab::process::Signal::Interrupt, netlab::process::Signal::Terminate)]
+    signal: netlab::process::Signal,
+    #[values(&[], &["--forever"])] args: &[&str],
+) {
+    let mut server = Server::start(SERVER, args, &[]);
+    if !args.is_empty() {
+        assert_eq!(ask(server.port, b"before"), b"ACK: before");
+    }
+    // The server is now asleep in accept(); a signal must wake it.
+    thread::sleep(Duration::from_millis(100));
+    server.signal(signal);
+    let status = server.wait_exit();
+    assert_eq!(status.code(), Some(0), "{}", status_text(status));
+    server.expect_line("[SERVER] Shutting down");
+    assert!(support::port_is_free(server.port), "port still taken");
+}
