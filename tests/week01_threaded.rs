@@ -1,0 +1,106 @@
+//! Week 1, `server_threaded` (extension D): concurrency, the client limit
+//! and a clean shutdown, with the real binary and real sockets.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::thread;
+use std::time::Duration;
+
+use netlab::process::Signal;
+use rstest::rstest;
+use support::{ask, connect, read_all, status_text, Server};
+
+const THREADED: &str = env!("CARGO_BIN_EXE_server_threaded");
+
+#[test]
+fn each_line_names_the_client_and_the_reply_is_an_ack() {
+    let server = Server::start(THREADED, &[], &[]);
+    let mut stream = connect(server.port);
+    let me = stream.local_addr().unwrap();
+    stream.write_all(b"Hello Server").unwrap();
+    assert_eq!(read_all(&mut stream), b"ACK: Hello Server");
+    server.expect_line(&format!("[SERVER] Connection from {me}"));
+    server.expect_line(&format!("[SERVER] {me} Received: Hello Server"));
+    server.expect_line(&format!("[SERVER] {me} Sent: ACK: Hello Server"));
+    server.expect_line(&format!("[SERVER] {me} Closed connection"));
+}
+
+#[test]
+fn an_idle_client_does_not_delay_another() {
+    // The server would wait 30 s for the idle client; the busy one must get
+    // its reply long before that (our read gives up after support::WAIT).
+    let server = Server::start(THREADED, &[], &[("LAB_TIMEOUT", "30")]);
+    let idle = connect(server.port);
+    let idle_addr = idle.local_addr().unwrap();
+    server.expect_line(&format!("[SERVER] Connection from {idle_addr}"));
+    assert_eq!(ask(server.port, b"busy"), b"ACK: busy");
+    drop(idle);
+}
+
+#[test]
+fn one_client_over_the_limit_is_told_the_server_is_busy() {
+    let server = Server::start(THREADED, &[], &[("LAB_MAX_CLIENTS", "1"), ("LAB_TIMEOUT", "30")]);
+    let mut first = connect(server.port);
+    let first_addr = first.local_addr().unwrap();
+    server.expect_line(&format!("[SERVER] Connection from {first_addr}"));
+
+    let mut second = connect(server.port);
+    let second_addr = second.local_addr().unwrap();
+    assert_eq!(read_all(&mut second), b"ERROR: Server busy");
+    server.expect_line(&format!(
+        "[SERVER] {second_addr} refused: server busy (1 clients)"
+    ));
+
+    // The first client is still served, and afterwards there is room again.
+    first.write_all(b"first").unwrap();
+    assert_eq!(read_all(&mut first), b"ACK: first");
+    server.expect_line(&format!("[SERVER] {first_addr} Closed connection"));
+    // (The place is given back a moment after the Closed line is printed,
+    // so a client arriving in that moment may still be refused: retry.)
+    let mut reply = ask(server.port, b"third");
+    for _ in 0..20 {
+        if reply != b"ERROR: Server busy" {
+            break;
+        }
+        thread::sleep(Duration::from_millis(50));
+        reply = ask(server.port, b"third");
+    }
+    assert_eq!(reply, b"ACK: third");
+}
+
+#[cfg(unix)]
+#[rstest]
+#[case::ctrl_c(Signal::Interrupt)]
+#[case::kill(Signal::Terminate)]
+fn a_signal_shuts_down_cleanly_and_frees_the_port(#[case] signal: Signal) {
+    let mut server = Server::start(THREADED, &[], &[]);
+    assert_eq!(ask(server.port, b"before"), b"ACK: before");
+    server.signal(signal);
+    let status = server.wait_exit();
+    assert_eq!(status.code(), Some(0), "{}", status_text(status));
+    server.expect_line("[SERVER] Shutting down");
+    assert!(support::port_is_free(server.port), "port still taken");
+}
+
+#[cfg(unix)]
+#[test]
+fn shutdown_lets_a_client_in_flight_finish() {
+    let mut server = Server::start(THREADED, &[], &[("LAB_TIMEOUT", "5")]);
+    let mut stream = connect(server.port);
+    let me = stream.local_addr().unwrap();
+    server.expect_line(&format!("[SERVER] Connection from {me}"));
+    server.signal(Signal::Terminate);
+    // Give the server time to see the signal before the message arrives.
+    thread::sleep(Duration::from_millis(300));
+    assert!(server.child.try_status().is_none(), "exited with a client in flight");
+    stream.write_all(b"late").unwrap();
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).unwrap();
+    assert_eq!(reply, b"ACK: late");
+    let status = server.wait_exit();
+    assert_eq!(status.code(), Some(0), "{}", status_text(status));
+    server.expect_line("[SERVER] Shutting down");
+    // New clients are no longer accepted once shutdown began.
+    assert!(support::port_is_free(server.port));
+}
