@@ -147,7 +147,12 @@ fn usage_errors_exit_2_and_send_nothing(#[case] args: &[&str], #[case] says: &st
         .args(args)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2), "{}", status_text(output.status));
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        status_text(output.status)
+    );
     assert!(String::from_utf8_lossy(&output.stderr).contains(says));
     assert!(output.stdout.is_empty());
     // Nothing connected: the listener's queue is empty.

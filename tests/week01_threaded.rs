@@ -40,7 +40,11 @@ fn an_idle_client_does_not_delay_another() {
 
 #[test]
 fn one_client_over_the_limit_is_told_the_server_is_busy() {
-    let server = Server::start(THREADED, &[], &[("LAB_MAX_CLIENTS", "1"), ("LAB_TIMEOUT", "30")]);
+    let server = Server::start(
+        THREADED,
+        &[],
+        &[("LAB_MAX_CLIENTS", "1"), ("LAB_TIMEOUT", "30")],
+    );
     let mut first = connect(server.port);
     let first_addr = first.local_addr().unwrap();
     server.expect_line(&format!("[SERVER] Connection from {first_addr}"));
@@ -93,7 +97,10 @@ fn shutdown_lets_a_client_in_flight_finish() {
     server.signal(Signal::Terminate);
     // Give the server time to see the signal before the message arrives.
     thread::sleep(Duration::from_millis(300));
-    assert!(server.child.try_status().is_none(), "exited with a client in flight");
+    assert!(
+        server.child.try_status().is_none(),
+        "exited with a client in flight"
+    );
     stream.write_all(b"late").unwrap();
     let mut reply = Vec::new();
     stream.read_to_end(&mut reply).unwrap();

@@ -188,10 +188,16 @@ pub fn read_line(stream: &mut TcpStream) -> String {
     let mut byte = [0u8; 1];
     loop {
         match stream.read(&mut byte) {
-            Ok(0) => panic!("connection closed after {:?}", String::from_utf8_lossy(&line)),
+            Ok(0) => panic!(
+                "connection closed after {:?}",
+                String::from_utf8_lossy(&line)
+            ),
             Ok(_) if byte[0] == b'\n' => break,
             Ok(_) => line.push(byte[0]),
-            Err(e) => panic!("no full line ({e}); got {:?}", String::from_utf8_lossy(&line)),
+            Err(e) => panic!(
+                "no full line ({e}); got {:?}",
+                String::from_utf8_lossy(&line)
+            ),
         }
     }
     String::from_utf8(line).expect("a UTF-8 line")
