@@ -13,9 +13,7 @@ use netlab::process::Signal;
 use predicates::prelude::*;
 use predicates::str::{contains, is_match};
 use rstest::rstest;
-use support::{
-    assert_command, connect, free_port, read_line, silent_listener, status_text, Server,
-};
+use support::{assert_command, connect, free_port, read_line, silent_listener, Server};
 
 const CHAT_SERVER: &str = env!("CARGO_BIN_EXE_chat_server");
 const CHAT_CLIENT: &str = env!("CARGO_BIN_EXE_chat_client");
@@ -205,26 +203,32 @@ fn a_log_that_cannot_be_opened_is_an_error_exit_1() {
         .stderr(contains("[SERVER] Error: cannot open the log"));
 }
 
+/// Ctrl+C and `kill`: Unix signals, sent with nix.
 #[cfg(unix)]
-#[rstest]
-fn a_signal_shuts_the_chat_down_cleanly(
-    #[values(Signal::Interrupt, Signal::Terminate)] signal: Signal,
-    #[values(false, true)] with_a_session: bool,
-) {
-    let mut server = Server::start(CHAT_SERVER, &[], &[]);
-    // With a session open, the server is waiting for that client (for up to
-    // two minutes); the signal must still stop it promptly.
-    let session = with_a_session.then(|| {
-        let stream = connect(server.port);
-        server.expect_containing("Connection from");
-        stream
-    });
-    server.signal(signal);
-    let status = server.wait_exit();
-    assert_eq!(status.code(), Some(0), "{}", status_text(status));
-    server.expect_line("[SERVER] Shutting down");
-    assert!(support::port_is_free(server.port), "port still taken");
-    drop(session);
+mod signals {
+    use super::*;
+    use support::status_text;
+
+    #[rstest]
+    fn a_signal_shuts_the_chat_down_cleanly(
+        #[values(Signal::Interrupt, Signal::Terminate)] signal: Signal,
+        #[values(false, true)] with_a_session: bool,
+    ) {
+        let mut server = Server::start(CHAT_SERVER, &[], &[]);
+        // With a session open, the server is waiting for that client (for up to
+        // two minutes); the signal must still stop it promptly.
+        let session = with_a_session.then(|| {
+            let stream = connect(server.port);
+            server.expect_containing("Connection from");
+            stream
+        });
+        server.signal(signal);
+        let status = server.wait_exit();
+        assert_eq!(status.code(), Some(0), "{}", status_text(status));
+        server.expect_line("[SERVER] Shutting down");
+        assert!(support::port_is_free(server.port), "port still taken");
+        drop(session);
+    }
 }
 
 // --- chat_client ----------------------------------------------------------

@@ -8,8 +8,6 @@ mod support;
 
 use std::io::Write;
 use std::net::TcpStream;
-use std::thread;
-use std::time::Duration;
 
 use netlab::process::Stream;
 use rstest::rstest;
@@ -185,22 +183,29 @@ fn echo_replies_with_the_message_itself() {
     server.expect_line("[SERVER] Sent: Hello, World!");
 }
 
+/// Ctrl+C and `kill`: Unix signals, sent with nix.
 #[cfg(unix)]
-#[rstest]
-fn a_signal_shuts_the_server_down_cleanly(
-    #[values(netlab::process::Signal::Interrupt, netlab::process::Signal::Terminate)]
-    signal: netlab::process::Signal,
-    #[values(&[], &["--forever"])] args: &[&str],
-) {
-    let mut server = Server::start(SERVER, args, &[]);
-    if !args.is_empty() {
-        assert_eq!(ask(server.port, b"before"), b"ACK: before");
+mod signals {
+    use super::*;
+    use netlab::process::Signal;
+    use std::thread;
+    use std::time::Duration;
+
+    #[rstest]
+    fn a_signal_shuts_the_server_down_cleanly(
+        #[values(Signal::Interrupt, Signal::Terminate)] signal: Signal,
+        #[values(&[], &["--forever"])] args: &[&str],
+    ) {
+        let mut server = Server::start(SERVER, args, &[]);
+        if !args.is_empty() {
+            assert_eq!(ask(server.port, b"before"), b"ACK: before");
+        }
+        // The server is now asleep in accept(); a signal must wake it.
+        thread::sleep(Duration::from_millis(100));
+        server.signal(signal);
+        let status = server.wait_exit();
+        assert_eq!(status.code(), Some(0), "{}", status_text(status));
+        server.expect_line("[SERVER] Shutting down");
+        assert!(support::port_is_free(server.port), "port still taken");
     }
-    // The server is now asleep in accept(); a signal must wake it.
-    thread::sleep(Duration::from_millis(100));
-    server.signal(signal);
-    let status = server.wait_exit();
-    assert_eq!(status.code(), Some(0), "{}", status_text(status));
-    server.expect_line("[SERVER] Shutting down");
-    assert!(support::port_is_free(server.port), "port still taken");
 }

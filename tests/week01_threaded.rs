@@ -3,13 +3,11 @@
 
 mod support;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::thread;
 use std::time::Duration;
 
-use netlab::process::Signal;
-use rstest::rstest;
-use support::{ask, connect, read_all, status_text, Server};
+use support::{ask, connect, read_all, Server};
 
 const THREADED: &str = env!("CARGO_BIN_EXE_server_threaded");
 
@@ -73,41 +71,49 @@ fn one_client_over_the_limit_is_told_the_server_is_busy() {
     assert_eq!(reply, b"ACK: third");
 }
 
+/// Ctrl+C and `kill`: Unix signals, sent with nix.
 #[cfg(unix)]
-#[rstest]
-#[case::ctrl_c(Signal::Interrupt)]
-#[case::kill(Signal::Terminate)]
-fn a_signal_shuts_down_cleanly_and_frees_the_port(#[case] signal: Signal) {
-    let mut server = Server::start(THREADED, &[], &[]);
-    assert_eq!(ask(server.port, b"before"), b"ACK: before");
-    server.signal(signal);
-    let status = server.wait_exit();
-    assert_eq!(status.code(), Some(0), "{}", status_text(status));
-    server.expect_line("[SERVER] Shutting down");
-    assert!(support::port_is_free(server.port), "port still taken");
-}
+mod signals {
+    use super::*;
+    use netlab::process::Signal;
+    use rstest::rstest;
+    use std::io::Read;
+    use support::status_text;
 
-#[cfg(unix)]
-#[test]
-fn shutdown_lets_a_client_in_flight_finish() {
-    let mut server = Server::start(THREADED, &[], &[("LAB_TIMEOUT", "5")]);
-    let mut stream = connect(server.port);
-    let me = stream.local_addr().unwrap();
-    server.expect_line(&format!("[SERVER] Connection from {me}"));
-    server.signal(Signal::Terminate);
-    // Give the server time to see the signal before the message arrives.
-    thread::sleep(Duration::from_millis(300));
-    assert!(
-        server.child.try_status().is_none(),
-        "exited with a client in flight"
-    );
-    stream.write_all(b"late").unwrap();
-    let mut reply = Vec::new();
-    stream.read_to_end(&mut reply).unwrap();
-    assert_eq!(reply, b"ACK: late");
-    let status = server.wait_exit();
-    assert_eq!(status.code(), Some(0), "{}", status_text(status));
-    server.expect_line("[SERVER] Shutting down");
-    // New clients are no longer accepted once shutdown began.
-    assert!(support::port_is_free(server.port));
+    #[rstest]
+    #[case::ctrl_c(Signal::Interrupt)]
+    #[case::kill(Signal::Terminate)]
+    fn a_signal_shuts_down_cleanly_and_frees_the_port(#[case] signal: Signal) {
+        let mut server = Server::start(THREADED, &[], &[]);
+        assert_eq!(ask(server.port, b"before"), b"ACK: before");
+        server.signal(signal);
+        let status = server.wait_exit();
+        assert_eq!(status.code(), Some(0), "{}", status_text(status));
+        server.expect_line("[SERVER] Shutting down");
+        assert!(support::port_is_free(server.port), "port still taken");
+    }
+
+    #[test]
+    fn shutdown_lets_a_client_in_flight_finish() {
+        let mut server = Server::start(THREADED, &[], &[("LAB_TIMEOUT", "5")]);
+        let mut stream = connect(server.port);
+        let me = stream.local_addr().unwrap();
+        server.expect_line(&format!("[SERVER] Connection from {me}"));
+        server.signal(Signal::Terminate);
+        // Give the server time to see the signal before the message arrives.
+        thread::sleep(Duration::from_millis(300));
+        assert!(
+            server.child.try_status().is_none(),
+            "exited with a client in flight"
+        );
+        stream.write_all(b"late").unwrap();
+        let mut reply = Vec::new();
+        stream.read_to_end(&mut reply).unwrap();
+        assert_eq!(reply, b"ACK: late");
+        let status = server.wait_exit();
+        assert_eq!(status.code(), Some(0), "{}", status_text(status));
+        server.expect_line("[SERVER] Shutting down");
+        // New clients are no longer accepted once shutdown began.
+        assert!(support::port_is_free(server.port));
+    }
 }
