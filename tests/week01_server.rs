@@ -107,6 +107,11 @@ fn restarting_right_after_a_session_works_despite_time_wait() {
     assert_eq!(read_all(&mut stream), b"ACK: Hello Server");
     drop(stream);
     assert!(first.wait_exit().success());
+    #[cfg(target_os = "linux")]
+    assert!(
+        support::time_wait_on_local_port(port),
+        "expected the server's side of the connection in TIME_WAIT"
+    );
 
     let mut second = Server::start(SERVER, &["--port", &port.to_string()], &[]);
     assert_eq!(second.port, port);

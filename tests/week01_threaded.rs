@@ -37,6 +37,18 @@ fn an_idle_client_does_not_delay_another() {
 }
 
 #[test]
+fn a_silent_client_is_closed_after_the_timeout() {
+    let server = Server::start(THREADED, &[], &[("LAB_TIMEOUT", "1")]);
+    let mut stream = connect(server.port);
+    let me = stream.local_addr().unwrap();
+    assert_eq!(read_all(&mut stream), b"");
+    server.expect_line(&format!(
+        "[SERVER] Client {me} sent nothing within 1s; closing"
+    ));
+    server.expect_line(&format!("[SERVER] {me} Closed connection"));
+}
+
+#[test]
 fn one_client_over_the_limit_is_told_the_server_is_busy() {
     let server = Server::start(
         THREADED,

@@ -234,3 +234,20 @@ pub fn port_is_free(port: u16) -> bool {
 pub fn status_text(status: ExitStatus) -> String {
     process::describe_status(status)
 }
+
+/// Linux: is some connection with local port `port` in TIME_WAIT? Reads the
+/// kernel's TCP tables (/proc/net/tcp and tcp6); state 06 is TIME_WAIT.
+#[cfg(target_os = "linux")]
+pub fn time_wait_on_local_port(port: u16) -> bool {
+    let wanted = format!(":{port:04X}");
+    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|table| {
+        std::fs::read_to_string(table)
+            .unwrap_or_default()
+            .lines()
+            .skip(1)
+            .any(|row| {
+                let fields: Vec<&str> = row.split_whitespace().collect();
+                fields.len() > 3 && fields[1].ends_with(&wanted) && fields[3] == "06"
+            })
+    })
+}
