@@ -81,7 +81,9 @@ impl ClientError {
 /// client would send nothing and wait for a reply that cannot come.)
 pub fn check_message(message: &str) -> Result<String, String> {
     if message.is_empty() {
-        return Err("the message is empty; give some text, or leave it out to send the default".into());
+        return Err(
+            "the message is empty; give some text, or leave it out to send the default".into(),
+        );
     }
     Ok(message.to_string())
 }

@@ -160,7 +160,9 @@ fn parse_host(text: &str) -> Result<String, String> {
     if resolves {
         Ok(host.to_string())
     } else {
-        Err(format!("'{host}' is not an IP address or a known host name"))
+        Err(format!(
+            "'{host}' is not an IP address or a known host name"
+        ))
     }
 }
 

@@ -71,6 +71,9 @@ mod tests {
         assert!(lines[0].ends_with(" 127.0.0.1:54321 Hello, can you help?"));
         assert!(lines[1].ends_with(" 127.0.0.1:54321 Thank you, goodbye"));
         let stamp = lines[0].split(' ').next().unwrap();
-        assert!(chrono::DateTime::parse_from_rfc3339(stamp).is_ok(), "{stamp}");
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(stamp).is_ok(),
+            "{stamp}"
+        );
     }
 }

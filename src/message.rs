@@ -226,7 +226,10 @@ mod tests {
         framer.push(b" you help?");
         assert_eq!(framer.next_line(), Ok(None));
         framer.push(b"\r\n");
-        assert_eq!(framer.next_line(), Ok(Some(b"Hello, can you help?".to_vec())));
+        assert_eq!(
+            framer.next_line(),
+            Ok(Some(b"Hello, can you help?".to_vec()))
+        );
         assert_eq!(framer.next_line(), Ok(None));
         assert_eq!(framer.pending(), 0);
     }

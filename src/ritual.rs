@@ -113,8 +113,8 @@ pub fn listen_on(addr: SocketAddr) -> Result<TcpListener, ListenError> {
 
     // Step 1 — socket(): a TCP socket (SOCK_STREAM), IPv4 or IPv6 to match
     // the address, so LAB_HOST=::1 works too.
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
-        .map_err(fail)?;
+    let socket =
+        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(fail)?;
 
     // Step 2 — SO_REUSEADDR: our server closes each connection first, which
     // leaves that connection in TIME_WAIT for a minute or so. Without this
@@ -199,11 +199,7 @@ mod tests {
     #[test]
     fn nothing_listening_is_a_refused_connection() {
         // Bind a port, then free it: nothing listens there any more.
-        let port = listen(&loopback(0))
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = listen(&loopback(0)).unwrap().local_addr().unwrap().port();
         let err = connect(&loopback(port)).unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -95,7 +95,7 @@ impl<'a> Ctx<'a> {
         &self.steps
     }
 
-    /// A random printable message of `len` characters (letters, digits,
+    /// A random printable message of about `len` characters (letters, digits,
     /// spaces inside), different on every run unless the seed is replayed,
     /// so a hard-coded reply cannot pass.
     pub fn message(&mut self, len: usize) -> String {
@@ -125,8 +125,7 @@ impl<'a> Ctx<'a> {
             text.push_str(WORDS[self.rng.usize(..WORDS.len())]);
             text.push_str(&self.rng.u32(10..1000).to_string());
         }
-        text.truncate(len);
-        text.trim_end().to_string()
+        text
     }
 
     /// A random number in `0..n`.

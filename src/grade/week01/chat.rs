@@ -6,7 +6,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use super::common::{
-    chat_ack, expect_clean_shutdown, expect_exit, is_chat_ack, lines_in_order, strip_clock,
+    chat_ack, expect_clean_shutdown, expect_exit, is_chat_ack, lines_in_order_after, strip_clock,
 };
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
@@ -22,6 +22,9 @@ pub const DEFAULT_MESSAGES: [&str; 3] = [
     "I have a problem with my account",
     "Thank you, goodbye",
 ];
+
+/// The interactive chat client's prompt (no newline after it).
+pub const PROMPT: &str = "Enter message to send: ";
 
 /// A probe connection to the chat server with its read buffer.
 struct Talk {
@@ -363,7 +366,7 @@ fn chat_client_run(
     }
     expect_exit(ctx, p, SLACK, 0, Diagnosis::Crash)?;
     let expected: Vec<String> = acks.iter().map(|a| format!("[CLIENT] {a}")).collect();
-    lines_in_order(ctx, p, &expected).map_err(|mut f| {
+    lines_in_order_after(ctx, p, &expected, PROMPT).map_err(|mut f| {
         if split {
             f.diagnosis = Diagnosis::SplitMessage;
         }

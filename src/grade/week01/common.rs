@@ -14,7 +14,26 @@ use crate::process::{describe_status, Signal, Stream};
 /// Checks that `expected` lines appear on stdout in this order (other
 /// lines may come between them).
 pub fn lines_in_order(ctx: &mut Ctx, p: Proc, expected: &[String]) -> Result<(), Failure> {
-    let lines = ctx.child(p).lines(Stream::Stdout);
+    lines_in_order_after(ctx, p, expected, "")
+}
+
+/// Like [`lines_in_order`], ignoring any number of `prompt`s at the start
+/// of a line: a prompt has no newline, so with stdin from a pipe the next
+/// output shares its line.
+pub fn lines_in_order_after(
+    ctx: &mut Ctx,
+    p: Proc,
+    expected: &[String],
+    prompt: &str,
+) -> Result<(), Failure> {
+    let mut lines = ctx.child(p).lines(Stream::Stdout);
+    if !prompt.is_empty() {
+        for line in &mut lines {
+            while let Some(rest) = line.strip_prefix(prompt) {
+                *line = rest.to_string();
+            }
+        }
+    }
     let mut from = 0;
     for want in expected {
         match lines[from..].iter().position(|l| l.trim_end() == want) {
