@@ -153,6 +153,13 @@ pub fn judge_reply(
         } else {
             format!("the reply {}", show_bytes(&ex.reply))
         };
+        // An ACK with the wrong text is a wrong reply whatever the check is
+        // about (e.g. a hard-coded ACK in the length-limit check).
+        let mistake = if want.starts_with("ACK: ") && ex.reply.starts_with(b"ACK: ") {
+            Diagnosis::WrongReply
+        } else {
+            mistake
+        };
         // Give a dying program a moment so its traceback is in the report.
         let _ = ctx.wait_exit(p, Duration::from_millis(300));
         if let Some(crash) = ctx.crash_of(p) {
@@ -221,6 +228,11 @@ pub fn expect_clean_shutdown(
     signal: Signal,
     within: Duration,
 ) -> Result<(), Failure> {
+    let expected_first = "the server is still running when the signal comes";
+    if let Some(status) = ctx.child(p).try_status() {
+        let diagnosis = if status.success() { Diagnosis::ExitsEarly } else { Diagnosis::Crash };
+        return Err(fail(diagnosis, expected_first, format!("it had already exited ({})", describe_status(status))));
+    }
     ctx.signal(p, signal);
     let expected = format!(
         "after {}: the line `[SERVER] Shutting down`, exit status 0 within {}s, port {} free",

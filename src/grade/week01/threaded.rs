@@ -8,7 +8,7 @@ use super::common::{connect_and_send, expect_clean_shutdown, judge_reply, read_r
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{fail, read_to_end, show_bytes, Ctx, End, Failure, Proc, SLACK};
 use crate::grade::Role;
-use crate::process::Signal;
+use crate::process::{Signal, Stream};
 
 /// Connects an idle probe and gives the server a moment to take it on
 /// (waits for a line naming it, if the server prints one).
@@ -108,6 +108,7 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &env)?;
     let first = idle_client(ctx, p, addr)?;
     let second = idle_client(ctx, p, addr)?;
+    let second_addr = second.local_addr().map(|a| a.to_string()).unwrap_or_default();
     ctx.step("a third client connects");
     let mut third = ctx.connect(addr)?;
     let third_addr = third
@@ -115,6 +116,14 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
         .map_err(|e| fail(Diagnosis::Crash, "a connected socket", e.to_string()))?;
     let ex = read_reply(ctx, &mut third, third_addr);
     if ex.reply.is_empty() && ex.end == End::Timeout {
+        let took_second = ctx.child(p).lines(Stream::Stdout).iter().any(|l| l.contains(&second_addr));
+        if !took_second {
+            return Err(fail(
+                Diagnosis::NoConcurrency,
+                "the server takes on a second client while the first is connected",
+                format!("no line ever named the second client ({second_addr}): it is still busy with the first"),
+            ));
+        }
         return Err(fail(
             Diagnosis::BusyCap,
             "with 2 of LAB_MAX_CLIENTS=2 busy, the third client gets `ERROR: Server busy` and is closed",
