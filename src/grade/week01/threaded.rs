@@ -83,9 +83,7 @@ pub fn concurrency(ctx: &mut Ctx) -> Result<(), Failure> {
     if ex.reply.is_empty() && ex.end == End::Timeout {
         return Err(fail(
             Diagnosis::NoConcurrency,
-            format!(
-                "the second client gets its reply at once, while the first idles (LAB_TIMEOUT=6s)"
-            ),
+            "the second client gets its reply at once, while the first idles (LAB_TIMEOUT=6s)",
             format!(
                 "no reply within {}s: the server is still busy with the idle client",
                 SLACK.as_secs()
@@ -108,7 +106,10 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &env)?;
     let first = idle_client(ctx, p, addr)?;
     let second = idle_client(ctx, p, addr)?;
-    let second_addr = second.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let second_addr = second
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     ctx.step("a third client connects");
     let mut third = ctx.connect(addr)?;
     let third_addr = third
@@ -116,7 +117,11 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
         .map_err(|e| fail(Diagnosis::Crash, "a connected socket", e.to_string()))?;
     let ex = read_reply(ctx, &mut third, third_addr);
     if ex.reply.is_empty() && ex.end == End::Timeout {
-        let took_second = ctx.child(p).lines(Stream::Stdout).iter().any(|l| l.contains(&second_addr));
+        let took_second = ctx
+            .child(p)
+            .lines(Stream::Stdout)
+            .iter()
+            .any(|l| l.contains(&second_addr));
         if !took_second {
             return Err(fail(
                 Diagnosis::NoConcurrency,
