@@ -24,6 +24,12 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Everything netlab starts runs in a process group of its own, out of
+    // reach of the terminal's Ctrl+C: stop it ourselves before we go.
+    let _ = ctrlc::set_handler(|| {
+        netlab::process::kill_all();
+        std::process::exit(130);
+    });
     match cli.command {
         Command::Grade(args) => ExitCode::from(netlab::grade::main(&args)),
     }

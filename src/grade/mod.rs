@@ -92,6 +92,13 @@ impl Submission {
         self
     }
 
+    /// Sets a role's command to an argv list (program first, no splitting).
+    pub fn with_argv(mut self, role: Role, argv: &[&str]) -> Submission {
+        self.commands
+            .insert(role, argv.iter().map(|a| a.to_string()).collect());
+        self
+    }
+
     /// Sets a role's command from a command line split as a shell would.
     pub fn with_command_line(mut self, role: Role, line: &str) -> Result<Submission, GradeError> {
         let argv = shlex::split(line)
