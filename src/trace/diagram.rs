@@ -17,6 +17,8 @@ use super::segment::Segment;
 /// The step of a connection's life a segment belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
+    /// A SYN that never got a SYN-ACK.
+    Attempt,
     Handshake,
     Data,
     Teardown,
@@ -26,6 +28,7 @@ pub enum Phase {
 impl Phase {
     pub fn title(self) -> &'static str {
         match self {
+            Phase::Attempt => "Connection attempt",
             Phase::Handshake => "Three-way handshake",
             Phase::Data => "Data and its acknowledgement",
             Phase::Teardown => "Teardown",
@@ -36,6 +39,10 @@ impl Phase {
     /// One line in plain words, for someone who has just written connect().
     pub fn explanation(self) -> &'static str {
         match self {
+            Phase::Attempt => {
+                "connect() sends SYN (\"may I connect to this port?\") and waits for the \
+                 answer."
+            }
             Phase::Handshake => {
                 "connect() sends SYN, the listening server answers SYN-ACK, the client's ACK \
                  completes it; only then does accept() return."
@@ -62,6 +69,8 @@ impl Phase {
 /// third step). Everything from the first FIN on is the teardown. A RST is a
 /// reset wherever it comes. The rest — payload and the ACKs for it — is data.
 pub fn phases(segments: &[Segment]) -> Vec<Phase> {
+    // Without any SYN-ACK there was no handshake, only an attempt.
+    let answered = segments.iter().any(|s| s.flags.syn && s.flags.ack);
     let mut seen_syn = false;
     let mut handshake_done = false;
     let mut seen_fin = false;
@@ -72,7 +81,11 @@ pub fn phases(segments: &[Segment]) -> Vec<Phase> {
                 Phase::Reset
             } else if s.flags.syn {
                 seen_syn = true;
-                Phase::Handshake
+                if answered {
+                    Phase::Handshake
+                } else {
+                    Phase::Attempt
+                }
             } else if seen_fin || s.flags.fin {
                 seen_fin = true;
                 Phase::Teardown
@@ -89,6 +102,28 @@ pub fn phases(segments: &[Segment]) -> Vec<Phase> {
 
 /// Width of the space between the two lifelines.
 const LANE: usize = 62;
+/// Explanations are wrapped to this many columns (plus the indent).
+const WRAP: usize = 72;
+
+/// Splits `text` into lines of at most `width` characters at spaces (a
+/// single longer word gets a line of its own).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
 
 fn style_for(segment: &Segment) -> Style {
     let color = if segment.flags.rst {
@@ -179,7 +214,9 @@ pub fn draw(segments: &[Segment], server_port: u16, color: bool) -> String {
                 "  {}",
                 paint(&format!("── {} ──", phase.title()), bold, color)
             );
-            let _ = writeln!(out, "    {}", phase.explanation());
+            for line in wrap(phase.explanation(), WRAP) {
+                let _ = writeln!(out, "    {line}");
+            }
         }
         let to_server = segment.dst.port() == server_port;
         let text = label(segment, LANE - 6);
@@ -192,8 +229,13 @@ pub fn draw(segments: &[Segment], server_port: u16, color: bool) -> String {
         };
         let _ = writeln!(out, "{:>12}|{arrow}|", format_time(segment.time));
     }
-    for line in summary(segments, server_port) {
-        let _ = writeln!(out, "{line}");
+    for para in summary(segments, server_port) {
+        if para.is_empty() {
+            let _ = writeln!(out);
+        }
+        for line in wrap(&para, WRAP + 4) {
+            let _ = writeln!(out, "{line}");
+        }
     }
     out
 }
@@ -230,14 +272,10 @@ pub fn summary(segments: &[Segment], server_port: u16) -> Vec<String> {
     if let Some(fin) = segments.iter().find(|s| s.flags.fin) {
         lines.push(format!(
             "The {} sent the first FIN (it closed first), so its socket now waits in \
-             TIME-WAIT for about a minute;",
+             TIME-WAIT for about a minute: stray late packets of this connection cannot then \
+             be mistaken for a new one's (see it with `ss -tan`).",
             side(fin)
         ));
-        lines.push(
-            "stray late packets of this connection cannot then be mistaken for a new one's \
-             (see it with `ss -tan`)."
-                .to_string(),
-        );
     }
     if let Some(rst) = segments.iter().find(|s| s.flags.rst) {
         let after_syn = segments.iter().any(|s| s.flags.syn && !s.flags.ack) && !segments
@@ -306,7 +344,7 @@ mod tests {
     #[test]
     fn a_refused_connection_is_a_syn_then_a_reset() {
         let segments = refused_segments();
-        assert_eq!(phases(&segments), [Phase::Handshake, Phase::Reset]);
+        assert_eq!(phases(&segments), [Phase::Attempt, Phase::Reset]);
         let text = draw(&segments, SERVER, false);
         assert!(text.contains("-- SYN seq=0 ---"), "{text}");
         assert!(text.contains("<-"), "{text}");
@@ -359,6 +397,13 @@ mod tests {
         s[3].preview = format!("{}…", "y".repeat(20));
         let l = label(&s[3], LANE - 6);
         assert!(l.chars().count() <= LANE - 6, "{l}");
+    }
+
+    #[test]
+    fn wrapping_keeps_words_whole() {
+        assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
+        assert_eq!(wrap("", 5), Vec::<String>::new());
+        assert_eq!(wrap("abcdefgh x", 4), ["abcdefgh", "x"]);
     }
 
     #[test]

@@ -153,10 +153,21 @@ impl Sampler {
             let started = std::time::Instant::now();
             let mut before: Vec<SocketRow> = Vec::new();
             let mut timeline = Vec::new();
+            let mut v6: Vec<SocketRow> = Vec::new();
+            let mut round = 0u32;
             loop {
                 // One last sample after the stop request, then leave.
                 let last = flag.load(Ordering::SeqCst) || started.elapsed() > Self::LONGEST;
-                let now = sample(port);
+                // Reading the table can take milliseconds on a busy or
+                // virtual machine. The session runs on 127.0.0.1, so the
+                // IPv4 table is read every round and the IPv6 one (for a
+                // server that binds `::` anyway) only every eighth.
+                if round % 8 == 0 || last || !v6.is_empty() {
+                    v6 = sample(procfs::net::tcp6(), port);
+                }
+                round += 1;
+                let mut now = sample(procfs::net::tcp(), port);
+                now.extend(v6.iter().cloned());
                 timeline.extend(changes(&before, &now, started.elapsed()));
                 before = now;
                 if last {
@@ -175,12 +186,13 @@ impl Sampler {
     }
 }
 
-/// The sockets on `port` right now; an unreadable table reads as empty.
+/// The sockets on `port` in one read of a table; an unreadable table reads
+/// as empty.
 #[cfg(target_os = "linux")]
-pub fn sample(port: u16) -> Vec<SocketRow> {
+fn sample(table: procfs::ProcResult<Vec<procfs::net::TcpNetEntry>>, port: u16) -> Vec<SocketRow> {
     use procfs::net::TcpState::*;
     let mut rows = Vec::new();
-    for table in [procfs::net::tcp(), procfs::net::tcp6()] {
+    {
         for e in table.into_iter().flatten() {
             if e.local_address.port() != port && e.remote_address.port() != port {
                 continue;
