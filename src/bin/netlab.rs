@@ -1,23 +1,38 @@
-//! TEMPORARY (trace branch): a minimal `netlab` with only the `trace`
-//! subcommand, so the trace can be tried and tested. The lead's version wins.
+//! `netlab`: the course's command-line tool. Thin: parses arguments and
+//! hands over to the library (`netlab::grade`, `netlab::trace`).
+
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
 
-#[derive(Parser, Debug)]
-#[command(name = "netlab", version, about = "Network-fundamentals lab harness")]
+/// Lab harness for the network-fundamentals course.
+#[derive(Debug, Parser)]
+#[command(name = "netlab", version, about)]
 struct Cli {
     #[command(subcommand)]
-    command: Cmd,
+    command: Command,
 }
 
-#[derive(Subcommand, Debug)]
-enum Cmd {
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Grade a submission (any language) against a week's contract.
+    ///
+    /// Commands come from DIR/netlab.toml, or from the role flags.
+    /// Exit status: 0 all checks passed, 1 some failed, 2 could not run.
+    Grade(netlab::grade::GradeArgs),
     /// Show the packets of a real session as a sequence diagram.
+    ///
+    /// Runs a server and a client on loopback, captures their TCP segments
+    /// (root or CAP_NET_RAW; otherwise shows the kernel's socket states),
+    /// and writes them to a .pcap file.
     Trace(netlab::trace::TraceArgs),
 }
 
-fn main() -> std::process::ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Cmd::Trace(args) => netlab::trace::run(&args),
+        Command::Grade(args) => ExitCode::from(netlab::grade::main(&args)),
+        // TEMPORARY (trace branch): wired here to try and test `netlab trace`.
+        Command::Trace(args) => netlab::trace::run(&args),
     }
 }
