@@ -43,7 +43,9 @@ fn a_correct_submission_from_netlab_toml_exits_0_with_a_score_line() {
 fn json_report_has_the_documented_shape() {
     let dir = reference_dir(&[("client", "client")]);
     let out = netlab()
-        .args(["grade", "week01", "--format", "json", "--seed", "7", "--dir"])
+        .args([
+            "grade", "week01", "--format", "json", "--seed", "7", "--dir",
+        ])
         .arg(dir.path())
         .assert()
         .success()
@@ -58,13 +60,22 @@ fn json_report_has_the_documented_shape() {
     assert_eq!(report["skipped"], 29);
     let checks = report["checks"].as_array().expect("checks array");
     assert_eq!(checks.len(), 35);
-    let ack = checks.iter().find(|c| c["id"] == "client-ack").expect("client-ack");
+    let ack = checks
+        .iter()
+        .find(|c| c["id"] == "client-ack")
+        .expect("client-ack");
     assert_eq!(ack["role"], "client");
     assert_eq!(ack["passed"], true);
     assert!(ack["diagnosis"].is_null());
     assert!(ack["duration_ms"].is_u64());
-    let skipped = checks.iter().find(|c| c["id"] == "server-ack").expect("server-ack");
-    assert!(skipped["passed"].is_null(), "a skipped check has passed: null");
+    let skipped = checks
+        .iter()
+        .find(|c| c["id"] == "server-ack")
+        .expect("server-ack");
+    assert!(
+        skipped["passed"].is_null(),
+        "a skipped check has passed: null"
+    );
 }
 
 #[test]
@@ -72,7 +83,9 @@ fn a_failing_submission_exits_1_and_names_the_mistake() {
     // `true` exits at once without listening: every server check fails.
     let dir = tempfile::tempdir().unwrap();
     let out = netlab()
-        .args(["grade", "week01", "--server", "true", "--only", "server", "--format", "json", "--dir"])
+        .args([
+            "grade", "week01", "--server", "true", "--only", "server", "--format", "json", "--dir",
+        ])
         .arg(dir.path())
         .assert()
         .code(1)
@@ -91,12 +104,16 @@ fn a_failing_submission_exits_1_and_names_the_mistake() {
 fn junit_report_lists_every_check_with_failures_typed_by_diagnosis() {
     let dir = tempfile::tempdir().unwrap();
     netlab()
-        .args(["grade", "week01", "--server", "true", "--only", "server", "--format", "junit", "--dir"])
+        .args([
+            "grade", "week01", "--server", "true", "--only", "server", "--format", "junit", "--dir",
+        ])
         .arg(dir.path())
         .assert()
         .code(1)
         .stdout(predicate::str::starts_with("<?xml"))
-        .stdout(predicate::str::contains(r#"<testsuite name="server" tests="11""#))
+        .stdout(predicate::str::contains(
+            r#"<testsuite name="server" tests="11""#,
+        ))
         .stdout(predicate::str::contains(r#"type="cannot-start""#));
 }
 
@@ -104,7 +121,15 @@ fn junit_report_lists_every_check_with_failures_typed_by_diagnosis() {
 fn text_report_tells_the_story_of_a_failure() {
     let dir = tempfile::tempdir().unwrap();
     netlab()
-        .args(["grade", "week01", "--server", "true", "--check", "server-ack", "--dir"])
+        .args([
+            "grade",
+            "week01",
+            "--server",
+            "true",
+            "--check",
+            "server-ack",
+            "--dir",
+        ])
         .arg(dir.path())
         .assert()
         .code(1)
@@ -122,7 +147,15 @@ fn text_report_tells_the_story_of_a_failure() {
 fn a_program_that_does_not_exist_cannot_start() {
     let dir = tempfile::tempdir().unwrap();
     netlab()
-        .args(["grade", "week01", "--client", "./no-such-program", "--check", "client-ack", "--dir"])
+        .args([
+            "grade",
+            "week01",
+            "--client",
+            "./no-such-program",
+            "--check",
+            "client-ack",
+            "--dir",
+        ])
         .arg(dir.path())
         .assert()
         .code(1)
@@ -135,7 +168,19 @@ fn the_same_seed_replays_the_same_messages() {
     let fake_client = |seed: &str| {
         let dir = tempfile::tempdir().unwrap();
         let out = netlab()
-            .args(["grade", "week01", "--client", "true", "--check", "client-ack", "--format", "json", "--seed", seed, "--dir"])
+            .args([
+                "grade",
+                "week01",
+                "--client",
+                "true",
+                "--check",
+                "client-ack",
+                "--format",
+                "json",
+                "--seed",
+                seed,
+                "--dir",
+            ])
             .arg(dir.path())
             .assert()
             .code(1)
@@ -143,7 +188,10 @@ fn the_same_seed_replays_the_same_messages() {
             .stdout
             .clone();
         let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        report["checks"][0]["steps"][1].as_str().unwrap().to_string()
+        report["checks"][0]["steps"][1]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
     // The client's argument is the random message: same seed, same message.
     assert_eq!(fake_client("42"), fake_client("42"));
@@ -171,17 +219,31 @@ fn could_not_run_exits_2_with_a_clear_message() {
         .code(2)
         .stderr(predicate::str::contains("badly quoted"));
     netlab()
-        .args(["grade", "week01", "--server", "true", "--check", "no-such-check"])
+        .args([
+            "grade",
+            "week01",
+            "--server",
+            "true",
+            "--check",
+            "no-such-check",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unknown check `no-such-check`"));
-    netlab().args(["grade", "week01", "--format", "yaml"]).assert().code(2);
+    netlab()
+        .args(["grade", "week01", "--format", "yaml"])
+        .assert()
+        .code(2);
 }
 
 #[test]
 fn a_bad_netlab_toml_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("netlab.toml"), "lab = \"week01\"\n[commands]\nsevrer = \"python3 server.py\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("netlab.toml"),
+        "lab = \"week01\"\n[commands]\nsevrer = \"python3 server.py\"\n",
+    )
+    .unwrap();
     netlab()
         .args(["grade", "week01", "--dir"])
         .arg(dir.path())

@@ -97,5 +97,9 @@ fn the_reference_passes(#[case] id: &str) {
 
 #[test]
 fn every_check_is_listed() {
-    assert_eq!(check_ids("week01"), LISTED, "add the new check to LISTED and to the cases above");
+    assert_eq!(
+        check_ids("week01"),
+        LISTED,
+        "add the new check to LISTED and to the cases above"
+    );
 }

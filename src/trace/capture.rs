@@ -147,7 +147,7 @@ fn read_frames(fd: OwnedFd, stop: &AtomicBool, port: &AtomicU16) -> io::Result<V
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         // Trap: lo shows each frame leaving and arriving; keep one copy.
-        if pkttype == Some(libc::PACKET_OUTGOING as u8) {
+        if pkttype == Some(libc::PACKET_OUTGOING) {
             continue;
         }
         let watched = port.load(Ordering::SeqCst);

@@ -278,9 +278,8 @@ pub fn summary(segments: &[Segment], server_port: u16) -> Vec<String> {
         ));
     }
     if let Some(rst) = segments.iter().find(|s| s.flags.rst) {
-        let after_syn = segments.iter().any(|s| s.flags.syn && !s.flags.ack) && !segments
-            .iter()
-            .any(|s| s.flags.syn && s.flags.ack);
+        let after_syn = segments.iter().any(|s| s.flags.syn && !s.flags.ack)
+            && !segments.iter().any(|s| s.flags.syn && s.flags.ack);
         if after_syn {
             lines.push(format!(
                 "The {} answered the SYN with RST: no program listens on port {server_port}. \
@@ -314,7 +313,10 @@ mod tests {
         use Phase::*;
         assert_eq!(
             phases,
-            [Handshake, Handshake, Handshake, Data, Data, Data, Data, Teardown, Teardown, Teardown]
+            [
+                Handshake, Handshake, Handshake, Data, Data, Data, Data, Teardown, Teardown,
+                Teardown
+            ]
         );
     }
 

@@ -113,7 +113,7 @@ pub fn render(timeline: &[StateChange], server_port: u16) -> String {
         let _ = writeln!(out, "No socket on port {server_port} was seen.");
         return out;
     }
-    let _ = writeln!(out, "{:>12}  {:<46} {}", "time", "socket", "state");
+    let _ = writeln!(out, "{:>12}  {:<46} state", "time", "socket");
     for c in timeline {
         let who = role(c.local, c.remote, server_port);
         let (state, what) = match &c.state {
@@ -143,12 +143,15 @@ impl Sampler {
     /// A sampler never runs longer than this.
     const LONGEST: Duration = Duration::from_secs(120);
 
-    /// Starts sampling the sockets on `port`; times count from now.
+    /// Starts sampling the sockets on `port`; times count from now. Returns
+    /// once the first sample is taken (bounded), so the listening socket is
+    /// in the timeline before the client starts.
     pub fn start(port: u16) -> Sampler {
         use std::sync::atomic::{AtomicBool, Ordering};
         use std::sync::Arc;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
+        let (first_tx, first_rx) = std::sync::mpsc::channel::<()>();
         let reader = std::thread::spawn(move || {
             let started = std::time::Instant::now();
             let mut before: Vec<SocketRow> = Vec::new();
@@ -170,12 +173,14 @@ impl Sampler {
                 now.extend(v6.iter().cloned());
                 timeline.extend(changes(&before, &now, started.elapsed()));
                 before = now;
+                let _ = first_tx.send(());
                 if last {
                     return timeline;
                 }
                 std::thread::sleep(Self::EVERY);
             }
         });
+        let _ = first_rx.recv_timeout(Duration::from_secs(2));
         Sampler { stop, reader }
     }
 

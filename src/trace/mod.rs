@@ -59,7 +59,13 @@ pub struct TraceArgs {
     pub dir: Option<PathBuf>,
     /// Do not capture packets; show the kernel's socket states instead
     /// (the fallback for users without capture rights; for testing it).
-    #[arg(long, hide = true, env = "NETLAB_TRACE_NO_CAPTURE")]
+    /// NETLAB_TRACE_NO_CAPTURE=1 does the same; 0/false/no/off/empty do not.
+    #[arg(
+        long,
+        hide = true,
+        env = "NETLAB_TRACE_NO_CAPTURE",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
     pub no_capture: bool,
 }
 
@@ -163,9 +169,8 @@ mod linux {
                 )))
             }
             Some(d) => d.clone(),
-            None => std::env::current_dir().map_err(|e| {
-                TraceError::Runtime(format!("cannot read the current folder: {e}"))
-            })?,
+            None => std::env::current_dir()
+                .map_err(|e| TraceError::Runtime(format!("cannot read the current folder: {e}")))?,
         };
         // Check both commands before starting anything.
         let server = Program::new("server", args.server.as_deref(), &dir)?;
@@ -208,9 +213,8 @@ mod linux {
         };
         let result = match observed {
             Observed::Frames(frames) => {
-                let frames = frames.map_err(|e| {
-                    TraceError::Runtime(format!("capturing on lo failed: {e}"))
-                })?;
+                let frames = frames
+                    .map_err(|e| TraceError::Runtime(format!("capturing on lo failed: {e}")))?;
                 let path = match &args.pcap {
                     Some(p) => p.clone(),
                     None => default_pcap_path(args.scenario),
@@ -320,8 +324,8 @@ mod linux {
                     let exe = std::env::current_exe().map_err(|e| {
                         TraceError::Runtime(format!("cannot find netlab's own folder: {e}"))
                     })?;
-                    let path = exe
-                        .with_file_name(format!("{role}{}", std::env::consts::EXE_SUFFIX));
+                    let path =
+                        exe.with_file_name(format!("{role}{}", std::env::consts::EXE_SUFFIX));
                     if !path.is_file() {
                         return Err(TraceError::Runtime(format!(
                             "the reference {role} is not at {}; build it with \
@@ -354,7 +358,11 @@ mod linux {
                 // Python prints nothing until exit into a pipe unless unbuffered.
                 .env("PYTHONUNBUFFERED", "1");
             Child::spawn(cmd, deadline).map_err(|e| {
-                TraceError::Runtime(format!("cannot start the {} `{}`: {e}", self.role, self.display()))
+                TraceError::Runtime(format!(
+                    "cannot start the {} `{}`: {e}",
+                    self.role,
+                    self.display()
+                ))
             })
         }
     }
@@ -422,9 +430,7 @@ mod linux {
             if srv.wait_exit(Duration::from_secs(2)).is_none() {
                 srv.kill();
             }
-            notes.push(
-                "the server kept running after the session; netlab stopped it".to_string(),
-            );
+            notes.push("the server kept running after the session; netlab stopped it".to_string());
         }
         thread::sleep(TAIL);
         Ok(Outcome {

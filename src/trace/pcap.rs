@@ -86,7 +86,10 @@ mod tests {
         write_pcap(&path, &frames).unwrap();
         let raw = std::fs::read(&path).unwrap();
         // Magic number of a microsecond pcap and link type 1 (Ethernet).
-        assert!(raw.starts_with(&[0xa1, 0xb2, 0xc3, 0xd4]) || raw.starts_with(&[0xd4, 0xc3, 0xb2, 0xa1]));
+        assert!(
+            raw.starts_with(&[0xa1, 0xb2, 0xc3, 0xd4])
+                || raw.starts_with(&[0xd4, 0xc3, 0xb2, 0xa1])
+        );
         assert_eq!(read_pcap(&path).unwrap(), frames);
     }
 

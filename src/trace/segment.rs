@@ -143,7 +143,10 @@ pub fn relative(segments: &[Segment]) -> Vec<Segment> {
     // otherwise the first sequence number seen from that endpoint.
     let mut isn: Vec<(SocketAddr, SocketAddr, u32)> = Vec::new();
     for s in segments {
-        if !isn.iter().any(|(src, dst, _)| *src == s.src && *dst == s.dst) {
+        if !isn
+            .iter()
+            .any(|(src, dst, _)| *src == s.src && *dst == s.dst)
+        {
             let from_syn = segments
                 .iter()
                 .find(|t| t.src == s.src && t.dst == s.dst && t.flags.syn)
@@ -252,7 +255,10 @@ pub(crate) mod tests {
             (1_610, frame(c(c13, Some(SISN + 18), "ACK", b""))),
             (1_700, frame(s(SISN + 18, Some(c13), "FIN", b""))),
             (1_900, frame(c(c13, Some(SISN + 19), "FIN", b""))),
-            (1_910, frame(s(SISN + 19, Some(c13.wrapping_add(1)), "ACK", b""))),
+            (
+                1_910,
+                frame(s(SISN + 19, Some(c13.wrapping_add(1)), "ACK", b"")),
+            ),
         ]
     }
 

@@ -230,8 +230,16 @@ pub fn expect_clean_shutdown(
 ) -> Result<(), Failure> {
     let expected_first = "the server is still running when the signal comes";
     if let Some(status) = ctx.child(p).try_status() {
-        let diagnosis = if status.success() { Diagnosis::ExitsEarly } else { Diagnosis::Crash };
-        return Err(fail(diagnosis, expected_first, format!("it had already exited ({})", describe_status(status))));
+        let diagnosis = if status.success() {
+            Diagnosis::ExitsEarly
+        } else {
+            Diagnosis::Crash
+        };
+        return Err(fail(
+            diagnosis,
+            expected_first,
+            format!("it had already exited ({})", describe_status(status)),
+        ));
     }
     ctx.signal(p, signal);
     let expected = format!(

@@ -204,11 +204,10 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
     let expected = format!("exit status 1 and the stderr line `{want}`");
     ctx.step("wait for the server to give up");
     let Some(status) = ctx.wait_exit(p, STARTUP) else {
-        let elsewhere = ctx
-            .child(p)
-            .lines(Stream::Stdout)
-            .into_iter()
-            .find(|l| l.starts_with("[SERVER] Listening on") && !l.ends_with(&format!(":{port}")));
+        let elsewhere =
+            ctx.child(p).lines(Stream::Stdout).into_iter().find(|l| {
+                l.starts_with("[SERVER] Listening on") && !l.ends_with(&format!(":{port}"))
+            });
         if let Some(line) = elsewhere {
             return Err(fail(
                 Diagnosis::IgnoresConfig,

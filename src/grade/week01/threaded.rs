@@ -108,7 +108,10 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &env)?;
     let first = idle_client(ctx, p, addr)?;
     let second = idle_client(ctx, p, addr)?;
-    let second_addr = second.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let second_addr = second
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     ctx.step("a third client connects");
     let mut third = ctx.connect(addr)?;
     let third_addr = third
@@ -116,7 +119,11 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
         .map_err(|e| fail(Diagnosis::Crash, "a connected socket", e.to_string()))?;
     let ex = read_reply(ctx, &mut third, third_addr);
     if ex.reply.is_empty() && ex.end == End::Timeout {
-        let took_second = ctx.child(p).lines(Stream::Stdout).iter().any(|l| l.contains(&second_addr));
+        let took_second = ctx
+            .child(p)
+            .lines(Stream::Stdout)
+            .iter()
+            .any(|l| l.contains(&second_addr));
         if !took_second {
             return Err(fail(
                 Diagnosis::NoConcurrency,
