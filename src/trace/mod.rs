@@ -483,3 +483,64 @@ mod linux {
         }
     }
 }
+
+/// Recorded captures (tests/fixtures/trace/*.pcap, written by `netlab trace`
+/// on Linux, with real TCP options and timestamps) read back and drawn.
+#[cfg(test)]
+mod recorded {
+    use super::diagram::{draw, phases, Phase};
+    use super::{pcap, segment};
+    use std::path::Path;
+
+    fn load(name: &str) -> Vec<segment::Segment> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/trace")
+            .join(name);
+        let frames = pcap::read_pcap(&path).unwrap();
+        let segments: Vec<_> = frames
+            .iter()
+            .map(|f| segment::parse_frame(&f.bytes, f.time).expect("TCP frame"))
+            .collect();
+        segment::relative(&segments)
+    }
+
+    #[test]
+    fn a_recorded_session_parses_into_the_whole_story() {
+        let segments = load("session.pcap");
+        let port = segments[0].dst.port();
+        let names: Vec<String> = segments.iter().map(|s| s.flags.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "SYN", "SYN-ACK", "ACK", "PSH-ACK", "ACK", "PSH-ACK", "ACK", "FIN-ACK", "FIN-ACK",
+                "ACK"
+            ]
+        );
+        assert_eq!(
+            (segments[3].len, segments[3].preview.as_str()),
+            (12, "Hello Server")
+        );
+        assert_eq!((segments[5].seq, segments[5].ack), (1, 13));
+        assert_eq!(segments[0].time, std::time::Duration::ZERO);
+        use Phase::*;
+        assert_eq!(
+            phases(&segments),
+            [
+                Handshake, Handshake, Handshake, Data, Data, Data, Data, Teardown, Teardown,
+                Teardown
+            ]
+        );
+        let text = draw(&segments, port, false);
+        assert_eq!(text.lines().filter(|l| l.contains(" ms|")).count(), 10);
+        assert!(text.contains("The server sent the first FIN"), "{text}");
+    }
+
+    #[test]
+    fn a_recorded_refusal_is_syn_then_rst() {
+        let segments = load("refused.pcap");
+        let names: Vec<String> = segments.iter().map(|s| s.flags.name()).collect();
+        assert_eq!(names, ["SYN", "RST-ACK"]);
+        assert_eq!(phases(&segments), [Phase::Attempt, Phase::Reset]);
+        assert_eq!(segments[1].ack, 1, "the RST acknowledges the SYN");
+    }
+}
