@@ -402,8 +402,8 @@ fn the_default_traces_the_reference_programs() {
     // The default .pcap goes to the temp folder; remove it.
     let path = stdout
         .split_once("Capture saved to ")
-        .and_then(|(_, rest)| rest.split_once(" (open it"))
-        .map(|(p, _)| PathBuf::from(p))
+        .and_then(|(_, rest)| rest.lines().next())
+        .map(PathBuf::from)
         .expect("the pcap path is printed");
     assert!(path.starts_with(std::env::temp_dir()), "{}", path.display());
     assert!(!pcap_segments(&path).is_empty());

@@ -208,8 +208,14 @@ mod linux {
 
         let mut out = anstream::stdout();
         let scenario = match args.scenario {
-            Scenario::Session => "one Week 1 session",
-            Scenario::Refused => "a connection to a port where nothing listens",
+            Scenario::Session => format!(
+                "one Week 1 session on 127.0.0.1, server port {}",
+                outcome.port
+            ),
+            Scenario::Refused => format!(
+                "a client connecting to 127.0.0.1:{}, where nothing listens",
+                outcome.port
+            ),
         };
         let result = match observed {
             Observed::Frames(frames) => {
@@ -230,17 +236,15 @@ mod linux {
                 let segments = segment::relative(&segments);
                 let _ = writeln!(
                     out,
-                    "netlab trace: {scenario} on 127.0.0.1, server port {} \
-                     ({} TCP segments captured on lo)\n",
-                    outcome.port,
+                    "netlab trace: {scenario}\n({} TCP segments captured on lo)\n",
                     segments.len()
                 );
                 let _ = write!(out, "{}", diagram::draw(&segments, outcome.port, true));
                 print_transcripts(&mut out, &outcome);
+                let _ = writeln!(out, "\nCapture saved to {}", path.display());
                 let _ = writeln!(
                     out,
-                    "\nCapture saved to {} (open it in Wireshark, or: tcpdump -nr {})",
-                    path.display(),
+                    "Open it in Wireshark, or: tshark -r {}",
                     path.display()
                 );
                 if segments.is_empty() {
@@ -256,9 +260,7 @@ mod linux {
                 let timeline = timeline.unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "netlab trace (fallback, no packet capture): {scenario} on 127.0.0.1, \
-                     server port {}\n",
-                    outcome.port
+                    "netlab trace (fallback, no packet capture): {scenario}\n"
                 );
                 let _ = write!(out, "{}", fallback::render(&timeline, outcome.port));
                 print_transcripts(&mut out, &outcome);
