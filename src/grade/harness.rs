@@ -430,6 +430,29 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Accepts the connection of program `p` on a fake server's listener,
+    /// giving up early if the program exits without connecting.
+    pub fn accept_from(
+        &mut self,
+        listener: &TcpListener,
+        p: Proc,
+        timeout: Duration,
+    ) -> Option<TcpStream> {
+        let until = Instant::now() + timeout;
+        loop {
+            if let Some((stream, _)) = accept_within(listener, Duration::from_millis(100)) {
+                return Some(stream);
+            }
+            if self.child(p).try_status().is_some() {
+                // It may have connected just before exiting.
+                return accept_within(listener, Duration::from_millis(50)).map(|(s, _)| s);
+            }
+            if Instant::now() >= until {
+                return None;
+            }
+        }
+    }
+
     /// Sends `bytes` on `stream`, recorded as a step.
     pub fn send(&mut self, stream: &mut TcpStream, bytes: &[u8]) -> Result<(), Failure> {
         self.step(format!("send {}", show_bytes(bytes)));

@@ -10,8 +10,8 @@ use super::common::{
 };
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
-    accept_within, fail, fake_listener, read_line, read_to_end, show_bytes, Ctx, End, Failure,
-    Proc, HOST, SLACK, STARTUP,
+    fail, fake_listener, read_line, read_to_end, show_bytes, Ctx, End, Failure, Proc, HOST, SLACK,
+    STARTUP,
 };
 use crate::grade::Role;
 use crate::process::{Signal, Stream};
@@ -284,13 +284,21 @@ fn fake_chat(
     split: bool,
 ) -> Result<(Vec<String>, Vec<String>), Failure> {
     ctx.step("wait for the client to connect");
-    let Some((mut conn, _)) = accept_within(listener, STARTUP) else {
+    let Some(mut conn) = ctx.accept_from(listener, p, STARTUP) else {
         let expected = "the chat client connects to LAB_HOST:LAB_PORT";
         if let Some(crash) = ctx.crash_of(p) {
             return Err(fail(
                 Diagnosis::Crash,
                 expected,
                 format!("it crashed: {crash}"),
+            ));
+        }
+        if let Some(status) = ctx.child(p).try_status() {
+            let how = crate::process::describe_status(status);
+            return Err(fail(
+                Diagnosis::CannotStart,
+                expected,
+                format!("it ended without connecting ({how})"),
             ));
         }
         return Err(fail(

@@ -41,7 +41,7 @@ fn start_with_fake(
 /// Waits for the client to connect to the fake server.
 fn accept_client(ctx: &mut Ctx, listener: &TcpListener, p: Proc) -> Result<TcpStream, Failure> {
     ctx.step("wait for the client to connect");
-    if let Some((stream, _)) = accept_within(listener, STARTUP) {
+    if let Some(stream) = ctx.accept_from(listener, p, STARTUP) {
         return Ok(stream);
     }
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
@@ -51,6 +51,13 @@ fn accept_client(ctx: &mut Ctx, listener: &TcpListener, p: Proc) -> Result<TcpSt
             Diagnosis::Crash,
             expected,
             format!("it crashed before connecting: {crash}"),
+        ));
+    }
+    if let Some(status) = ctx.child(p).try_status() {
+        return Err(fail(
+            Diagnosis::CannotStart,
+            expected,
+            format!("it ended without connecting ({})", describe_status(status)),
         ));
     }
     Err(fail(

@@ -83,9 +83,7 @@ pub fn concurrency(ctx: &mut Ctx) -> Result<(), Failure> {
     if ex.reply.is_empty() && ex.end == End::Timeout {
         return Err(fail(
             Diagnosis::NoConcurrency,
-            format!(
-                "the second client gets its reply at once, while the first idles (LAB_TIMEOUT=6s)"
-            ),
+            "the second client gets its reply at once, while the first idles (LAB_TIMEOUT=6s)",
             format!(
                 "no reply within {}s: the server is still busy with the idle client",
                 SLACK.as_secs()
