@@ -242,8 +242,9 @@ mod tests {
         let listen = row("127.0.0.1:5000", "0.0.0.0:0", "LISTEN");
         let client = row("127.0.0.1:6000", "127.0.0.1:5000", "ESTABLISHED");
         let t = Duration::from_millis(3);
-        assert_eq!(changes(&[listen.clone()], &[listen.clone()], t), vec![]);
-        let c = changes(&[listen.clone()], &[client.clone()], t);
+        let listening = vec![listen];
+        assert_eq!(changes(&listening, &listening, t), vec![]);
+        let c = changes(&listening, std::slice::from_ref(&client), t);
         assert_eq!(c.len(), 2);
         assert_eq!(c[0].state.as_deref(), Some("ESTABLISHED"));
         assert_eq!(c[1].state, None);
