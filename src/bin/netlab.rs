@@ -20,6 +20,12 @@ enum Command {
     /// Commands come from DIR/netlab.toml, or from the role flags.
     /// Exit status: 0 all checks passed, 1 some failed, 2 could not run.
     Grade(netlab::grade::GradeArgs),
+    /// Show the packets of a real session as a sequence diagram.
+    ///
+    /// Runs a server and a client on loopback, captures their TCP segments
+    /// (root or CAP_NET_RAW; otherwise shows the kernel's socket states),
+    /// and writes them to a .pcap file.
+    Trace(netlab::trace::TraceArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,5 +38,7 @@ fn main() -> ExitCode {
     });
     match cli.command {
         Command::Grade(args) => ExitCode::from(netlab::grade::main(&args)),
+        // TEMPORARY (trace branch): wired here to try and test `netlab trace`.
+        Command::Trace(args) => netlab::trace::run(&args),
     }
 }
