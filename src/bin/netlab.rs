@@ -38,7 +38,6 @@ fn main() -> ExitCode {
     });
     match cli.command {
         Command::Grade(args) => ExitCode::from(netlab::grade::main(&args)),
-        // TEMPORARY (trace branch): wired here to try and test `netlab trace`.
         Command::Trace(args) => netlab::trace::run(&args),
     }
 }
