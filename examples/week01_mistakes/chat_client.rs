@@ -9,7 +9,7 @@
 use std::io::{BufRead, ErrorKind, IsTerminal, Read, Write};
 use std::net::TcpStream;
 
-use crate::common::{describe, is_timeout, mistake, prompt, say, Config, Mistake, USAGE};
+use crate::common::{describe, is_reset, is_timeout, mistake, prompt, say, Config, Mistake, USAGE};
 
 /// The helpdesk conversation of the handout's chat lab.
 const DEFAULT_MESSAGES: [&str; 3] = [
@@ -147,6 +147,10 @@ impl Chat {
             }
             Err(e) if is_timeout(&e) => {
                 eprintln!("[CLIENT] Server did not respond in time");
+                Err(1)
+            }
+            Err(e) if is_reset(&e) => {
+                eprintln!("[CLIENT] Error: the server closed the connection without replying (connection reset)");
                 Err(1)
             }
             Err(e) => {

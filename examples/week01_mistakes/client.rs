@@ -4,7 +4,7 @@
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 
-use crate::common::{describe, is_timeout, mistake, say, Config, Mistake, USAGE};
+use crate::common::{describe, is_reset, is_timeout, mistake, say, Config, Mistake, USAGE};
 
 pub fn run(cfg: &Config, args: &[String]) -> i32 {
     if args.len() > 1 {
@@ -101,6 +101,12 @@ pub fn run(cfg: &Config, args: &[String]) -> i32 {
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) if is_timeout(&e) => {
                 eprintln!("[CLIENT] Server did not respond in time");
+                return 1;
+            }
+            // A reset before any reply: the server closed (abortively) without
+            // replying, e.g. it closed without reading what we sent.
+            Err(e) if is_reset(&e) => {
+                eprintln!("[CLIENT] Error: the server closed the connection without replying (connection reset)");
                 return 1;
             }
             Err(e) => {

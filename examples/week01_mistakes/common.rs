@@ -322,6 +322,15 @@ pub fn is_timeout(e: &io::Error) -> bool {
     )
 }
 
+/// True when the peer aborted the connection (a RST): it closed with our
+/// data unread, or crashed.
+pub fn is_reset(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+    )
+}
+
 /// Installs the Ctrl+C / SIGTERM handler of a long-running server and returns
 /// the flag it raises.
 ///
