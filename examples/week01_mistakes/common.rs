@@ -121,6 +121,7 @@ pub enum Mistake {
     EmptyArgument,
     NoConcurrency,
     BusyCap,
+    BusyLeak,
     NoGracefulShutdown,
     SplitMessage,
     LostMessage,
@@ -129,7 +130,7 @@ pub enum Mistake {
 }
 
 impl Mistake {
-    pub const ALL: [Mistake; 26] = [
+    pub const ALL: [Mistake; 27] = [
         Mistake::OutputFormat,
         Mistake::WrongReply,
         Mistake::MissingListen,
@@ -151,6 +152,7 @@ impl Mistake {
         Mistake::EmptyArgument,
         Mistake::NoConcurrency,
         Mistake::BusyCap,
+        Mistake::BusyLeak,
         Mistake::NoGracefulShutdown,
         Mistake::SplitMessage,
         Mistake::LostMessage,
@@ -182,6 +184,7 @@ impl Mistake {
             Mistake::EmptyArgument => "empty-argument",
             Mistake::NoConcurrency => "no-concurrency",
             Mistake::BusyCap => "busy-cap",
+            Mistake::BusyLeak => "busy-leak",
             Mistake::NoGracefulShutdown => "no-graceful-shutdown",
             Mistake::SplitMessage => "split-message",
             Mistake::LostMessage => "lost-message",
@@ -216,7 +219,7 @@ impl Mistake {
             | Mistake::ClientEof
             | Mistake::WrongMessage
             | Mistake::EmptyArgument => &["client"],
-            Mistake::NoConcurrency | Mistake::BusyCap => &["threaded-server"],
+            Mistake::NoConcurrency | Mistake::BusyCap | Mistake::BusyLeak => &["threaded-server"],
             Mistake::NoGracefulShutdown => &["threaded-server", "chat-server"],
             Mistake::SplitMessage => &["chat-server", "chat-client"],
             Mistake::LostMessage | Mistake::Crash | Mistake::ExitsEarly => &["chat-server"],

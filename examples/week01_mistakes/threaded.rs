@@ -18,6 +18,13 @@ struct Place(Arc<AtomicUsize>);
 
 impl Drop for Place {
     fn drop(&mut self) {
+        if mistake(Mistake::BusyLeak) {
+            // MISTAKE(busy-leak): the student counts clients in but never
+            // out (no `active -= 1` when a session ends). After
+            // LAB_MAX_CLIENTS clients, the server turns everyone away as
+            // busy, forever.
+            return;
+        }
         self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }

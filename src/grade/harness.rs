@@ -191,6 +191,9 @@ impl<'a> Ctx<'a> {
         let label = shell_words(&full);
         self.step(format!("start the {}: {label}", role.name()));
         let mut cmd = self.submission.build_command(&full);
+        // The program must flush its own output (that is a check); do not
+        // let an inherited PYTHONUNBUFFERED hide the mistake.
+        cmd.env_remove("PYTHONUNBUFFERED");
         for (key, value) in default_env() {
             cmd.env(key, value);
         }
@@ -314,9 +317,7 @@ impl<'a> Ctx<'a> {
             .and_then(|(_, v)| v.parse().ok())
             .filter(|port| *port != 0);
         self.step(format!("wait for `[SERVER] Listening on {HOST}:PORT`"));
-        let line = self.wait_stdout(p, STARTUP, |l| {
-            l.starts_with("[SERVER] Listening on") || l.contains("Listening on")
-        });
+        let line = self.wait_listening_line(p);
         let expected =
             format!("a stdout line `[SERVER] Listening on {HOST}:PORT` naming the real port");
         let Some(line) = line else {
@@ -358,6 +359,33 @@ impl<'a> Ctx<'a> {
         Ok((p, addr))
     }
 
+    /// Waits for a line containing `Listening on`, up to [`STARTUP`]. Gives
+    /// up sooner when the program has been listening for a while (seen in
+    /// /proc on Linux) without printing anything: its output is buffered.
+    fn wait_listening_line(&mut self, p: Proc) -> Option<String> {
+        let until = Instant::now() + STARTUP;
+        let mut listening_since: Option<Instant> = None;
+        loop {
+            let slice = Duration::from_millis(250);
+            if let Some(line) = self.wait_stdout(p, slice, |l| l.contains("Listening on")) {
+                return Some(line);
+            }
+            let child = self.child(p);
+            if child.try_status().is_some() || Instant::now() >= until {
+                return None;
+            }
+            if listening_since.is_none()
+                && child.lines(Stream::Stdout).is_empty()
+                && listening_ports_of(child.pid()).is_some_and(|ports| !ports.is_empty())
+            {
+                listening_since = Some(Instant::now());
+            }
+            if listening_since.is_some_and(|t| t.elapsed() >= Duration::from_secs(2)) {
+                return None;
+            }
+        }
+    }
+
     fn explain_no_listening(&mut self, p: Proc, expected: &str) -> Failure {
         if let Some(status) = self.child(p).try_status() {
             let how = describe_status(status);
@@ -389,9 +417,8 @@ impl<'a> Ctx<'a> {
                 Diagnosis::StdoutBuffered,
                 expected,
                 format!(
-                    "the program is listening (on port {}) but printed nothing to stdout within {}s: its output is stuck in a buffer",
+                    "the program is listening (on port {}) but has printed nothing to stdout: its output is stuck in a buffer",
                     ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", "),
-                    STARTUP.as_secs()
                 ),
             ),
             _ => fail(
