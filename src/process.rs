@@ -22,7 +22,7 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -77,10 +77,26 @@ struct Pipe {
 }
 
 impl Pipe {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Captured> {
+    fn lock(&self) -> MutexGuard<'_, Captured> {
         // A reader thread never panics while holding the lock, but do not let
         // a poisoned lock turn into a second panic in Drop.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Process groups of the children alive right now, for [`kill_all`].
+static LIVE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+fn live() -> MutexGuard<'static, Vec<u32>> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Kills every child (and its group) that this process started and has not
+/// dropped yet. For a Ctrl+C handler: the children run in process groups of
+/// their own, so the terminal's SIGINT does not reach them.
+pub fn kill_all() {
+    for pid in live().iter() {
+        kill_group(*pid);
     }
 }
 
@@ -139,6 +155,7 @@ impl Child {
         }
         let (tx, rx) = mpsc::channel::<()>();
         let pid = child.id();
+        live().push(pid);
         thread::spawn(move || {
             // Timeout means the deadline passed with the handle still alive.
             if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(deadline) {
@@ -353,6 +370,8 @@ impl Drop for Child {
         let _ = self.child.kill();
         let _ = self.child.wait();
         self.watchdog.take();
+        let pid = self.child.id();
+        live().retain(|p| *p != pid);
     }
 }
 

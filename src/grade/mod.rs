@@ -1,1 +1,517 @@
-//! TODO(skeleton): grade — the grader.
+//! The grader: `netlab grade LAB` runs any submission against a week's
+//! contract and names the mistake behind every failure.
+//!
+//! The grader never reads a submission's source. It launches the programs
+//! as real processes (Rust, Python, C, anything that runs), talks to them
+//! over real loopback sockets with its own probe clients and fake servers,
+//! and judges only what can be seen from outside: console lines, replies,
+//! connections being closed, exit statuses, files written.
+//!
+//! Layout:
+//! - this file: the public API ([`Role`], [`Submission`], [`run_checks`],
+//!   [`assert_check`]) and the command line ([`GradeArgs`], [`main`]);
+//! - [`diagnosis`]: the named mistakes and their hints;
+//! - [`harness`]: what a check works with ([`harness::Ctx`]);
+//! - [`report`]: text, JSON and JUnit output;
+//! - [`week01`]: the Week 1 checks, one module per role.
+
+pub mod diagnosis;
+pub mod harness;
+pub mod report;
+pub mod week01;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+pub use diagnosis::Diagnosis;
+use harness::{Ctx, Failure};
+
+/// A program of a week's submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Server,
+    Client,
+    ThreadedServer,
+    ChatServer,
+    ChatClient,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Server,
+        Role::Client,
+        Role::ThreadedServer,
+        Role::ChatServer,
+        Role::ChatClient,
+    ];
+
+    /// The role's name in netlab.toml and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Server => "server",
+            Role::Client => "client",
+            Role::ThreadedServer => "threaded-server",
+            Role::ChatServer => "chat-server",
+            Role::ChatClient => "chat-client",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.name() == name)
+    }
+}
+
+/// What is graded: a folder and one command per role.
+#[derive(Debug, Clone, Default)]
+pub struct Submission {
+    dir: PathBuf,
+    commands: BTreeMap<Role, Vec<String>>,
+}
+
+impl Submission {
+    /// A submission in `dir` with no commands yet.
+    pub fn new(dir: impl Into<PathBuf>) -> Submission {
+        Submission {
+            dir: dir.into(),
+            commands: BTreeMap::new(),
+        }
+    }
+
+    /// Sets a role's command to one program path (no shell splitting, so a
+    /// path with spaces is fine).
+    pub fn with_program(mut self, role: Role, program: impl AsRef<Path>) -> Submission {
+        self.commands
+            .insert(role, vec![program.as_ref().to_string_lossy().into_owned()]);
+        self
+    }
+
+    /// Sets a role's command to an argv list (program first, no splitting).
+    pub fn with_argv(mut self, role: Role, argv: &[&str]) -> Submission {
+        self.commands
+            .insert(role, argv.iter().map(|a| a.to_string()).collect());
+        self
+    }
+
+    /// Sets a role's command from a command line split as a shell would.
+    pub fn with_command_line(mut self, role: Role, line: &str) -> Result<Submission, GradeError> {
+        let argv = shlex::split(line)
+            .filter(|argv| !argv.is_empty())
+            .ok_or_else(|| {
+                GradeError::Usage(format!(
+                    "the {} command `{line}` is empty or badly quoted",
+                    role.name()
+                ))
+            })?;
+        self.commands.insert(role, argv);
+        Ok(self)
+    }
+
+    /// Reads DIR/netlab.toml. `lab` must match the file's `lab` key.
+    pub fn from_manifest(dir: &Path, lab: &str) -> Result<Submission, GradeError> {
+        let path = dir.join("netlab.toml");
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            GradeError::Usage(format!(
+                "cannot read {}: {e}\n  write a netlab.toml there (see the handout), or give the commands with --server, --client, ...",
+                path.display()
+            ))
+        })?;
+        let manifest: Manifest = toml::from_str(&text).map_err(|e| {
+            GradeError::Usage(format!("{} is not valid: {}", path.display(), e.message()))
+        })?;
+        if let Some(file_lab) = &manifest.lab {
+            if file_lab != lab {
+                return Err(GradeError::Usage(format!(
+                    "{} is for lab `{file_lab}`, not `{lab}`",
+                    path.display()
+                )));
+            }
+        }
+        let mut submission = Submission::new(dir);
+        for (name, line) in &manifest.commands {
+            let role = Role::from_name(name).ok_or_else(|| {
+                GradeError::Usage(format!(
+                    "{}: unknown role `{name}` in [commands] (expected one of: {})",
+                    path.display(),
+                    Role::ALL.map(Role::name).join(", ")
+                ))
+            })?;
+            submission = submission.with_command_line(role, line)?;
+        }
+        Ok(submission)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The argv for a role, if the submission has one.
+    pub fn command(&self, role: Role) -> Option<&[String]> {
+        self.commands.get(&role).map(Vec::as_slice)
+    }
+
+    /// A [`Command`] for `argv`, started in the submission's folder.
+    pub(crate) fn build_command(&self, argv: &[String]) -> Command {
+        let program = harness::resolve_program(&self.dir, &argv[0]);
+        let mut cmd = Command::new(program);
+        cmd.args(&argv[1..]).current_dir(&self.dir);
+        cmd
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    lab: Option<String>,
+    #[serde(default)]
+    commands: BTreeMap<String, String>,
+}
+
+/// Why grading could not run at all (exit status 2).
+#[derive(Debug)]
+pub enum GradeError {
+    /// Bad arguments or a missing/invalid netlab.toml.
+    Usage(String),
+}
+
+impl std::fmt::Display for GradeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GradeError::Usage(msg) => f.write_str(msg),
+        }
+    }
+}
+
+impl std::error::Error for GradeError {}
+
+/// One check of a lab.
+pub struct Check {
+    /// Stable id, e.g. `server-ack`: test names and `--check` use it.
+    pub id: &'static str,
+    /// The group it is reported under: a role name or `pair`.
+    pub group: &'static str,
+    /// What it verifies, in a few words.
+    pub title: &'static str,
+    /// The roles it needs; without all of them it is skipped.
+    pub needs: &'static [Role],
+    /// Unix-only checks (signals) are skipped elsewhere.
+    pub unix_only: bool,
+    pub run: fn(&mut Ctx) -> Result<(), Failure>,
+}
+
+/// The result of one check.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub id: &'static str,
+    pub role: &'static str,
+    pub title: &'static str,
+    /// `None` when skipped.
+    pub passed: Option<bool>,
+    pub diagnosis: Option<Diagnosis>,
+    pub expected: Option<String>,
+    pub observed: Option<String>,
+    pub hint: Option<String>,
+    pub duration_ms: u64,
+    /// Why it was skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// The numbered story of what was done (shown on failure).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<String>,
+    /// The programs' statuses and last output lines (shown on failure).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub processes: Option<String>,
+}
+
+/// The checks of a lab, in order; `None` for an unknown lab.
+pub fn checks(lab: &str) -> Option<&'static [Check]> {
+    match lab {
+        "week01" => Some(week01::CHECKS),
+        _ => None,
+    }
+}
+
+/// The labs the grader knows.
+pub const LABS: &[&str] = &["week01"];
+
+/// The ids of a lab's checks, in order (empty for an unknown lab).
+pub fn check_ids(lab: &str) -> Vec<&'static str> {
+    checks(lab)
+        .unwrap_or_default()
+        .iter()
+        .map(|c| c.id)
+        .collect()
+}
+
+/// Runs one check. The seed makes its random inputs reproducible.
+pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
+    let mut outcome = Outcome {
+        id: check.id,
+        role: check.group,
+        title: check.title,
+        passed: None,
+        diagnosis: None,
+        expected: None,
+        observed: None,
+        hint: None,
+        duration_ms: 0,
+        skipped: None,
+        steps: Vec::new(),
+        processes: None,
+    };
+    if let Some(missing) = check
+        .needs
+        .iter()
+        .find(|r| submission.command(**r).is_none())
+    {
+        outcome.skipped = Some(format!("no command for the {} role", missing.name()));
+        return outcome;
+    }
+    if check.unix_only && !cfg!(unix) {
+        outcome.skipped = Some("needs Unix signals".into());
+        return outcome;
+    }
+    let started = Instant::now();
+    // Each check gets its own stream of random inputs derived from the run's
+    // seed and its id, so results do not depend on order or parallelism.
+    let mut ctx = Ctx::new(submission, seed ^ fnv1a(check.id));
+    let result = (check.run)(&mut ctx);
+    outcome.duration_ms = started.elapsed().as_millis() as u64;
+    match result {
+        Ok(()) => outcome.passed = Some(true),
+        Err(failure) => {
+            outcome.passed = Some(false);
+            outcome.hint = Some(failure.diagnosis.hint().to_string());
+            outcome.diagnosis = Some(failure.diagnosis);
+            outcome.expected = Some(failure.expected);
+            outcome.observed = Some(failure.observed);
+            outcome.steps = ctx.steps().to_vec();
+            outcome.processes = Some(ctx.process_report());
+        }
+    }
+    outcome
+}
+
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Runs `checks` on up to `jobs` threads; outcomes come back in order.
+pub fn run_checks(
+    checks: &[&Check],
+    submission: &Submission,
+    seed: u64,
+    jobs: usize,
+) -> Vec<Outcome> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; checks.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, checks.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(check) = checks.get(i) else { break };
+                let outcome = run_check(check, submission, seed);
+                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// For tests (the lab's `cargo test`): runs the check `id` of `lab` and
+/// panics with the full failure report if it does not pass. A skipped
+/// check (missing role) panics too: a student's test must not pass by
+/// having nothing to run. The seed comes from NETLAB_SEED or is random;
+/// it is printed on failure so the run can be replayed.
+#[track_caller]
+pub fn assert_check(lab: &str, id: &str, submission: &Submission) {
+    let check = checks(lab)
+        .and_then(|all| all.iter().find(|c| c.id == id))
+        .unwrap_or_else(|| {
+            panic!(
+                "netlab: lab `{lab}` has no check `{id}` (known: {:?})",
+                check_ids(lab)
+            )
+        });
+    let seed = std::env::var("NETLAB_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    let outcome = run_check(check, submission, seed);
+    if outcome.passed != Some(true) {
+        let text = report::render_text(lab, seed, std::slice::from_ref(&outcome), false);
+        panic!("\n{text}\nreplay with NETLAB_SEED={seed}\n");
+    }
+}
+
+/// Output formats of `netlab grade`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Junit,
+}
+
+/// Which checks `--only` keeps: a role, or the pair checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Only {
+    Server,
+    Client,
+    ThreadedServer,
+    ChatServer,
+    ChatClient,
+    Pair,
+}
+
+impl Only {
+    fn group(self) -> &'static str {
+        match self {
+            Only::Server => "server",
+            Only::Client => "client",
+            Only::ThreadedServer => "threaded-server",
+            Only::ChatServer => "chat-server",
+            Only::ChatClient => "chat-client",
+            Only::Pair => "pair",
+        }
+    }
+}
+
+/// `netlab grade` arguments.
+#[derive(Debug, clap::Args)]
+pub struct GradeArgs {
+    /// The lab to grade against (week01).
+    pub lab: String,
+    /// The submission folder: commands start there, netlab.toml is read from there.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// Command that runs the one-shot server (split like a shell would).
+    #[arg(long, value_name = "CMD")]
+    pub server: Option<String>,
+    /// Command that runs the client.
+    #[arg(long, value_name = "CMD")]
+    pub client: Option<String>,
+    /// Command that runs the threaded server.
+    #[arg(long, value_name = "CMD")]
+    pub threaded_server: Option<String>,
+    /// Command that runs the chat server.
+    #[arg(long, value_name = "CMD")]
+    pub chat_server: Option<String>,
+    /// Command that runs the chat client.
+    #[arg(long, value_name = "CMD")]
+    pub chat_client: Option<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Seed for the random messages; replays a run.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Run only the checks of one role (or the pair checks).
+    #[arg(long, value_enum)]
+    pub only: Option<Only>,
+    /// Run only these checks (by id; repeatable).
+    #[arg(long = "check", value_name = "ID")]
+    pub checks: Vec<String>,
+    /// How many checks run at once.
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
+}
+
+/// Runs `netlab grade`; returns the process exit status
+/// (0 all passed, 1 some failed, 2 could not run).
+pub fn main(args: &GradeArgs) -> u8 {
+    match grade(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("netlab grade: {e}");
+            2
+        }
+    }
+}
+
+fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
+    let all = checks(&args.lab).ok_or_else(|| {
+        GradeError::Usage(format!(
+            "unknown lab `{}` (known: {})",
+            args.lab,
+            LABS.join(", ")
+        ))
+    })?;
+    if !args.dir.is_dir() {
+        return Err(GradeError::Usage(format!(
+            "{} is not a folder",
+            args.dir.display()
+        )));
+    }
+    let dir = args.dir.canonicalize().unwrap_or_else(|_| args.dir.clone());
+    let flags = [
+        (Role::Server, &args.server),
+        (Role::Client, &args.client),
+        (Role::ThreadedServer, &args.threaded_server),
+        (Role::ChatServer, &args.chat_server),
+        (Role::ChatClient, &args.chat_client),
+    ];
+    let mut submission = if flags.iter().any(|(_, cmd)| cmd.is_some()) {
+        Submission::new(&dir)
+    } else {
+        Submission::from_manifest(&dir, &args.lab)?
+    };
+    for (role, cmd) in flags {
+        if let Some(line) = cmd {
+            submission = submission.with_command_line(role, line)?;
+        }
+    }
+    if submission.commands.is_empty() {
+        return Err(GradeError::Usage(
+            "no commands to grade: netlab.toml has an empty [commands] table".into(),
+        ));
+    }
+    for id in &args.checks {
+        if !all.iter().any(|c| c.id == id) {
+            return Err(GradeError::Usage(format!(
+                "unknown check `{id}` (known: {})",
+                check_ids(&args.lab).join(", ")
+            )));
+        }
+    }
+    let selected: Vec<&Check> = all
+        .iter()
+        .filter(|c| args.only.is_none_or(|o| o.group() == c.group))
+        .filter(|c| args.checks.is_empty() || args.checks.iter().any(|id| id == c.id))
+        .collect();
+    let seed = args.seed.unwrap_or_else(|| fastrand::u64(..1_000_000));
+    let started = Instant::now();
+    let outcomes = run_checks(&selected, &submission, seed, args.jobs);
+    let elapsed = started.elapsed();
+    match args.format {
+        Format::Text => {
+            let color =
+                anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+            let mut text = report::render_text(&args.lab, seed, &outcomes, color);
+            text.push_str(&format!("finished in {:.1}s\n", elapsed.as_secs_f64()));
+            use std::io::Write;
+            let mut out = anstream::stdout();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        }
+        Format::Json => println!("{}", report::render_json(&args.lab, seed, &outcomes)),
+        Format::Junit => println!(
+            "{}",
+            report::render_junit(&args.lab, seed, &outcomes, elapsed)
+        ),
+    }
+    let failed = outcomes.iter().any(|o| o.passed == Some(false));
+    Ok(u8::from(failed))
+}

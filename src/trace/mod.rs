@@ -1,1 +1,548 @@
-//! TODO(skeleton): trace — packets of a real session.
+//! `netlab trace`: the packets of a real Week 1 session, drawn as a sequence diagram.
+//!
+//! The handout says the three-way handshake "happens transparently"; this
+//! makes it visible. [`run`] starts a server and a client on loopback (the
+//! reference programs by default, any submission's commands with
+//! `--server`/`--client`), captures their TCP segments, writes them to a
+//! .pcap file, and prints one row per segment with the phase it belongs to.
+//!
+//! Map of the module:
+//! - [`segment`]: bytes → [`segment::Segment`], relative numbering (pure);
+//! - [`diagram`]: phases and the drawing (pure);
+//! - [`pcap`]: frames to and from .pcap files;
+//! - `capture` (Linux): an AF_PACKET socket on `lo`, no libpcap;
+//! - [`fallback`]: without capture rights, socket states from the kernel's
+//!   TCP table (sampling is Linux only; rendering is pure).
+//!
+//! On systems other than Linux the command says tracing is not available.
+
+#[cfg(target_os = "linux")]
+mod capture;
+pub mod diagram;
+pub mod fallback;
+pub mod pcap;
+pub mod segment;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// What to trace.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scenario {
+    /// One client–server session: handshake, message, reply, teardown.
+    #[default]
+    Session,
+    /// A client connecting to a port where nothing listens: SYN, then RST.
+    Refused,
+}
+
+/// Arguments of `netlab trace`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct TraceArgs {
+    /// Command line that starts the server (default: the reference `server`
+    /// next to netlab). It gets LAB_HOST=127.0.0.1 and LAB_PORT=0 and must
+    /// print `Listening on HOST:PORT`.
+    #[arg(long, value_name = "CMD")]
+    pub server: Option<String>,
+    /// Command line that starts the client (default: the reference `client`).
+    /// It gets LAB_HOST and LAB_PORT of the server.
+    #[arg(long, value_name = "CMD")]
+    pub client: Option<String>,
+    /// `session`: a whole session; `refused`: connect where nothing listens.
+    #[arg(long, value_enum, default_value_t = Scenario::Session)]
+    pub scenario: Scenario,
+    /// Where to write the capture (default: a new file in the temp folder).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
+    /// Folder the commands run in (default: the current folder).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Do not capture packets; show the kernel's socket states instead
+    /// (the fallback for users without capture rights; for testing it).
+    /// NETLAB_TRACE_NO_CAPTURE=1 does the same; 0/false/no/off/empty do not.
+    #[arg(
+        long,
+        hide = true,
+        env = "NETLAB_TRACE_NO_CAPTURE",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
+    pub no_capture: bool,
+}
+
+/// A failure that ends the command: bad usage (exit 2) or at run time (exit 1).
+#[derive(Debug)]
+pub enum TraceError {
+    Usage(String),
+    Runtime(String),
+}
+
+/// Runs `netlab trace`: prints the diagram; errors are one line on stderr.
+pub fn run(args: &TraceArgs) -> ExitCode {
+    match trace(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(TraceError::Usage(msg)) => {
+            eprintln!("netlab trace: {msg}");
+            ExitCode::from(2)
+        }
+        Err(TraceError::Runtime(msg)) => {
+            eprintln!("netlab trace: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn trace(args: &TraceArgs) -> Result<(), TraceError> {
+    let _ = args;
+    Err(TraceError::Runtime(format!(
+        "tracing is not available on {}: it needs Linux (a packet socket on the loopback \
+         interface, or /proc/net/tcp). Open the session in Wireshark instead.",
+        std::env::consts::OS
+    )))
+}
+
+#[cfg(target_os = "linux")]
+fn trace(args: &TraceArgs) -> Result<(), TraceError> {
+    linux::trace(args)
+}
+
+#[cfg(target_os = "linux")]
+mod linux {
+    //! Running the session and watching it (Linux).
+
+    use std::io::Write as _;
+    use std::net::TcpListener;
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+    use std::thread;
+    use std::time::Duration;
+
+    use super::capture::{Capture, OpenError};
+    use super::fallback::{self, Sampler};
+    use super::{diagram, pcap, segment, Scenario, TraceArgs, TraceError};
+    use crate::process::{self, Child, Signal, Stream};
+
+    /// How long a server may take to print its Listening line.
+    const LISTEN_WAIT: Duration = Duration::from_secs(10);
+    /// How long the client may run.
+    const CLIENT_WAIT: Duration = Duration::from_secs(15);
+    /// How long the server may take to finish after the client.
+    const SERVER_WAIT: Duration = Duration::from_secs(3);
+    /// Keep watching this long after the programs exit, for the last ACKs.
+    const TAIL: Duration = Duration::from_millis(200);
+
+    /// How the session is watched.
+    enum Watcher {
+        Packets(Capture),
+        States(Option<Sampler>),
+    }
+
+    impl Watcher {
+        fn watch_port(&mut self, port: u16) {
+            match self {
+                Watcher::Packets(capture) => capture.watch_port(port),
+                Watcher::States(sampler) => *sampler = Some(Sampler::start(port)),
+            }
+        }
+    }
+
+    /// What the programs printed, for the transcript under the diagram.
+    struct Transcript {
+        name: &'static str,
+        command: String,
+        lines: Vec<String>,
+        status: String,
+    }
+
+    struct Outcome {
+        port: u16,
+        transcripts: Vec<Transcript>,
+        notes: Vec<String>,
+    }
+
+    pub(super) fn trace(args: &TraceArgs) -> Result<(), TraceError> {
+        let dir = match &args.dir {
+            Some(d) if !d.is_dir() => {
+                return Err(TraceError::Usage(format!(
+                    "--dir {}: no such folder",
+                    d.display()
+                )))
+            }
+            Some(d) => d.clone(),
+            None => std::env::current_dir()
+                .map_err(|e| TraceError::Runtime(format!("cannot read the current folder: {e}")))?,
+        };
+        // Check both commands before starting anything.
+        let server = Program::new("server", args.server.as_deref(), &dir)?;
+        let client = Program::new("client", args.client.as_deref(), &dir)?;
+
+        let mut watcher = if args.no_capture {
+            Watcher::States(None)
+        } else {
+            match Capture::open() {
+                Ok(capture) => Watcher::Packets(capture),
+                Err(OpenError::NoPermission) => {
+                    eprintln!(
+                        "netlab trace: capturing packets needs root or CAP_NET_RAW; \
+                         showing the kernel's socket states instead"
+                    );
+                    Watcher::States(None)
+                }
+                Err(other) => {
+                    eprintln!("netlab trace: {other}; showing the kernel's socket states instead");
+                    Watcher::States(None)
+                }
+            }
+        };
+
+        let outcome = match args.scenario {
+            Scenario::Session => run_session(&server, &client, &mut watcher),
+            Scenario::Refused => run_refused(&client, &mut watcher),
+        };
+        // Stop watching whatever happened, so no thread outlives the command.
+        let observed = match watcher {
+            Watcher::Packets(capture) => Observed::Frames(capture.stop()),
+            Watcher::States(sampler) => Observed::States(sampler.map(Sampler::stop)),
+        };
+        let outcome = outcome?;
+
+        let mut out = anstream::stdout();
+        let scenario = match args.scenario {
+            Scenario::Session => format!(
+                "one Week 1 session on 127.0.0.1, server port {}",
+                outcome.port
+            ),
+            Scenario::Refused => format!(
+                "a client connecting to 127.0.0.1:{}, where nothing listens",
+                outcome.port
+            ),
+        };
+        let result = match observed {
+            Observed::Frames(frames) => {
+                let frames = frames
+                    .map_err(|e| TraceError::Runtime(format!("capturing on lo failed: {e}")))?;
+                let path = match &args.pcap {
+                    Some(p) => p.clone(),
+                    None => default_pcap_path(args.scenario),
+                };
+                pcap::write_pcap(&path, &frames).map_err(|e| {
+                    TraceError::Runtime(format!("cannot write {}: {e}", path.display()))
+                })?;
+                let segments: Vec<segment::Segment> = frames
+                    .iter()
+                    .filter_map(|f| segment::parse_frame(&f.bytes, f.time))
+                    .filter(|s| segment::on_port(s, outcome.port))
+                    .collect();
+                let segments = segment::relative(&segments);
+                let _ = writeln!(
+                    out,
+                    "netlab trace: {scenario}\n({} TCP segments captured on lo)\n",
+                    segments.len()
+                );
+                let _ = write!(out, "{}", diagram::draw(&segments, outcome.port, true));
+                print_transcripts(&mut out, &outcome);
+                let _ = writeln!(out, "\nCapture saved to {}", path.display());
+                let _ = writeln!(
+                    out,
+                    "Open it in Wireshark, or: tshark -r {}",
+                    path.display()
+                );
+                if segments.is_empty() {
+                    Err(TraceError::Runtime(format!(
+                        "no packet on port {} was captured",
+                        outcome.port
+                    )))
+                } else {
+                    Ok(())
+                }
+            }
+            Observed::States(timeline) => {
+                let timeline = timeline.unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "netlab trace (fallback, no packet capture): {scenario}\n"
+                );
+                let _ = write!(out, "{}", fallback::render(&timeline, outcome.port));
+                print_transcripts(&mut out, &outcome);
+                if args.pcap.is_some() {
+                    let _ = writeln!(out, "\nNo .pcap was written: no packet was captured.");
+                }
+                Ok(())
+            }
+        };
+        let _ = out.flush();
+        result
+    }
+
+    enum Observed {
+        Frames(std::io::Result<Vec<pcap::Frame>>),
+        States(Option<Vec<fallback::StateChange>>),
+    }
+
+    fn default_pcap_path(scenario: Scenario) -> PathBuf {
+        let name = match scenario {
+            Scenario::Session => "session",
+            Scenario::Refused => "refused",
+        };
+        std::env::temp_dir().join(format!(
+            "netlab-trace-{name}-{}-{}.pcap",
+            chrono::Local::now().format("%Y%m%d-%H%M%S"),
+            std::process::id()
+        ))
+    }
+
+    fn print_transcripts(out: &mut impl std::io::Write, outcome: &Outcome) {
+        let _ = writeln!(out, "\nWhat the programs printed:");
+        for t in &outcome.transcripts {
+            let _ = writeln!(out, "  {} ({}), {}:", t.name, t.command, t.status);
+            for line in &t.lines {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+        for note in &outcome.notes {
+            let _ = writeln!(out, "Note: {note}");
+        }
+    }
+
+    /// A program to start: the user's command line or a reference binary.
+    struct Program {
+        role: &'static str,
+        argv: Vec<String>,
+        dir: PathBuf,
+    }
+
+    impl Program {
+        fn new(role: &'static str, given: Option<&str>, dir: &Path) -> Result<Program, TraceError> {
+            let argv = match given {
+                Some(line) => match shlex::split(line) {
+                    Some(argv) if !argv.is_empty() => argv,
+                    _ => {
+                        return Err(TraceError::Usage(format!(
+                            "--{role} {line:?}: not a command line (empty or unbalanced quotes)"
+                        )))
+                    }
+                },
+                None => {
+                    let exe = std::env::current_exe().map_err(|e| {
+                        TraceError::Runtime(format!("cannot find netlab's own folder: {e}"))
+                    })?;
+                    let path =
+                        exe.with_file_name(format!("{role}{}", std::env::consts::EXE_SUFFIX));
+                    if !path.is_file() {
+                        return Err(TraceError::Runtime(format!(
+                            "the reference {role} is not at {}; build it with \
+                             `cargo build --bins`, or pass --{role} CMD",
+                            path.display()
+                        )));
+                    }
+                    vec![path.to_string_lossy().into_owned()]
+                }
+            };
+            Ok(Program {
+                role,
+                argv,
+                dir: dir.to_path_buf(),
+            })
+        }
+
+        fn display(&self) -> String {
+            shlex::try_join(self.argv.iter().map(String::as_str))
+                .unwrap_or_else(|_| self.argv.join(" "))
+        }
+
+        /// Starts the program with the lab's environment and `port`.
+        fn start(&self, port: u16, deadline: Duration) -> Result<Child, TraceError> {
+            let mut cmd: Command = process::command(&self.argv)
+                .ok_or_else(|| TraceError::Usage(format!("--{}: empty command", self.role)))?;
+            cmd.current_dir(&self.dir)
+                .env("LAB_HOST", "127.0.0.1")
+                .env("LAB_PORT", port.to_string())
+                // Python prints nothing until exit into a pipe unless unbuffered.
+                .env("PYTHONUNBUFFERED", "1");
+            Child::spawn(cmd, deadline).map_err(|e| {
+                TraceError::Runtime(format!(
+                    "cannot start the {} `{}`: {e}",
+                    self.role,
+                    self.display()
+                ))
+            })
+        }
+    }
+
+    fn transcript(name: &'static str, program: &Program, child: &mut Child) -> Transcript {
+        let status = match child.try_status() {
+            Some(s) => process::describe_status(s),
+            None => "still running".to_string(),
+        };
+        let mut lines = child.lines(Stream::Stdout);
+        lines.extend(child.lines(Stream::Stderr));
+        Transcript {
+            name,
+            command: program.display(),
+            lines,
+            status,
+        }
+    }
+
+    /// The port in `[SERVER] Listening on 127.0.0.1:40123` (any prefix).
+    pub(super) fn listening_port(line: &str) -> Option<u16> {
+        let rest = line.split_once("Listening on ")?.1;
+        let addr = rest.split_whitespace().next()?;
+        addr.rsplit_once(':')?.1.trim_end_matches(']').parse().ok()
+    }
+
+    fn run_session(
+        server: &Program,
+        client: &Program,
+        watcher: &mut Watcher,
+    ) -> Result<Outcome, TraceError> {
+        let mut notes = Vec::new();
+        let mut srv = server.start(0, Duration::from_secs(30))?;
+        let Some(line) = srv.wait_line(Stream::Stdout, LISTEN_WAIT, |l| {
+            listening_port(l).is_some_and(|p| p != 0)
+        }) else {
+            let status = srv
+                .wait_exit(Duration::from_millis(100))
+                .map(process::describe_status)
+                .unwrap_or_else(|| "still running".into());
+            let mut said = srv.lines(Stream::Stdout);
+            said.extend(srv.lines(Stream::Stderr));
+            return Err(TraceError::Runtime(format!(
+                "the server `{}` did not print `Listening on HOST:PORT` within {} s ({status}); \
+                 it printed: {:?}",
+                server.display(),
+                LISTEN_WAIT.as_secs(),
+                said
+            )));
+        };
+        let port = listening_port(&line).unwrap_or(0);
+        watcher.watch_port(port);
+
+        let mut cli = client.start(port, CLIENT_WAIT + Duration::from_secs(5))?;
+        if cli.wait_exit(CLIENT_WAIT).is_none() {
+            cli.kill();
+            notes.push(format!(
+                "the client was still running after {} s; netlab stopped it",
+                CLIENT_WAIT.as_secs()
+            ));
+        }
+        if srv.wait_exit(SERVER_WAIT).is_none() {
+            // A long-running server (--forever, threaded): ask it to stop.
+            let _ = srv.signal(Signal::Terminate);
+            if srv.wait_exit(Duration::from_secs(2)).is_none() {
+                srv.kill();
+            }
+            notes.push("the server kept running after the session; netlab stopped it".to_string());
+        }
+        thread::sleep(TAIL);
+        Ok(Outcome {
+            port,
+            transcripts: vec![
+                transcript("server", server, &mut srv),
+                transcript("client", client, &mut cli),
+            ],
+            notes,
+        })
+    }
+
+    fn run_refused(client: &Program, watcher: &mut Watcher) -> Result<Outcome, TraceError> {
+        // A port nobody listens on: bind a free one, note it, close it.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .map_err(|e| TraceError::Runtime(format!("cannot find a free port: {e}")))?;
+        watcher.watch_port(port);
+        let mut cli = client.start(port, CLIENT_WAIT + Duration::from_secs(5))?;
+        let mut notes = Vec::new();
+        if cli.wait_exit(CLIENT_WAIT).is_none() {
+            cli.kill();
+            notes.push(format!(
+                "the client was still running after {} s; netlab stopped it",
+                CLIENT_WAIT.as_secs()
+            ));
+        }
+        thread::sleep(TAIL);
+        Ok(Outcome {
+            port,
+            transcripts: vec![transcript("client", client, &mut cli)],
+            notes,
+        })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::listening_port;
+
+        #[test]
+        fn the_port_comes_from_the_listening_line() {
+            assert_eq!(
+                listening_port("[SERVER] Listening on 127.0.0.1:40123"),
+                Some(40123)
+            );
+            assert_eq!(listening_port("Listening on [::1]:5000 now"), Some(5000));
+            assert_eq!(listening_port("[SERVER] Listening on nowhere"), None);
+            assert_eq!(listening_port("hello"), None);
+        }
+    }
+}
+
+/// Recorded captures (tests/fixtures/trace/*.pcap, written by `netlab trace`
+/// on Linux, with real TCP options and timestamps) read back and drawn.
+#[cfg(test)]
+mod recorded {
+    use super::diagram::{draw, phases, Phase};
+    use super::{pcap, segment};
+    use std::path::Path;
+
+    fn load(name: &str) -> Vec<segment::Segment> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/trace")
+            .join(name);
+        let frames = pcap::read_pcap(&path).unwrap();
+        let segments: Vec<_> = frames
+            .iter()
+            .map(|f| segment::parse_frame(&f.bytes, f.time).expect("TCP frame"))
+            .collect();
+        segment::relative(&segments)
+    }
+
+    #[test]
+    fn a_recorded_session_parses_into_the_whole_story() {
+        let segments = load("session.pcap");
+        let port = segments[0].dst.port();
+        let names: Vec<String> = segments.iter().map(|s| s.flags.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "SYN", "SYN-ACK", "ACK", "PSH-ACK", "ACK", "PSH-ACK", "ACK", "FIN-ACK", "FIN-ACK",
+                "ACK"
+            ]
+        );
+        assert_eq!(
+            (segments[3].len, segments[3].preview.as_str()),
+            (12, "Hello Server")
+        );
+        assert_eq!((segments[5].seq, segments[5].ack), (1, 13));
+        assert_eq!(segments[0].time, std::time::Duration::ZERO);
+        use Phase::*;
+        assert_eq!(
+            phases(&segments),
+            [
+                Handshake, Handshake, Handshake, Data, Data, Data, Data, Teardown, Teardown,
+                Teardown
+            ]
+        );
+        let text = draw(&segments, port, false);
+        assert_eq!(text.lines().filter(|l| l.contains(" ms|")).count(), 10);
+        assert!(text.contains("The server sent the first FIN"), "{text}");
+    }
+
+    #[test]
+    fn a_recorded_refusal_is_syn_then_rst() {
+        let segments = load("refused.pcap");
+        let names: Vec<String> = segments.iter().map(|s| s.flags.name()).collect();
+        assert_eq!(names, ["SYN", "RST-ACK"]);
+        assert_eq!(phases(&segments), [Phase::Attempt, Phase::Reset]);
+        assert_eq!(segments[1].ack, 1, "the RST acknowledges the SYN");
+    }
+}

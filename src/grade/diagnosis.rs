@@ -1,0 +1,157 @@
+//! The mistakes the grader can name.
+//!
+//! Every failed check carries exactly one [`Diagnosis`]: a stable code that
+//! reports, tests and the handout's mistakes table all use, and a hint that
+//! tells a beginner what probably went wrong and what to try. A code names
+//! one mistake only; never reuse a code for a second meaning — add a new one.
+
+use serde::Serialize;
+
+macro_rules! diagnoses {
+    ($( $variant:ident = $code:literal, $title:literal, $hint:literal; )*) => {
+        /// One named mistake. See the handout's common-mistakes table.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(into = "&'static str")]
+        pub enum Diagnosis { $( $variant, )* }
+
+        impl Diagnosis {
+            /// Every diagnosis, in table order.
+            pub const ALL: &'static [Diagnosis] = &[ $( Diagnosis::$variant, )* ];
+
+            /// The stable code, e.g. `missing-listen`.
+            pub fn code(self) -> &'static str {
+                match self { $( Diagnosis::$variant => $code, )* }
+            }
+
+            /// The mistake in a few words.
+            pub fn title(self) -> &'static str {
+                match self { $( Diagnosis::$variant => $title, )* }
+            }
+
+            /// What to try: specific, kind, tied to the handout.
+            pub fn hint(self) -> &'static str {
+                match self { $( Diagnosis::$variant => $hint, )* }
+            }
+
+            /// Looks a code up; `None` for an unknown code.
+            pub fn from_code(code: &str) -> Option<Diagnosis> {
+                match code { $( $code => Some(Diagnosis::$variant), )* _ => None }
+            }
+        }
+    };
+}
+
+diagnoses! {
+    OutputFormat = "output-format",
+        "a required console line is missing, wrong or out of order",
+        "Compare your lines with the expected transcript in the handout character by character: the [SERVER]/[CLIENT] prefix, one space after the colon, addresses written as 127.0.0.1:54321 (not as a Python tuple).";
+    WrongReply = "wrong-reply",
+        "the reply is not what the contract says",
+        "Build the reply from the bytes you actually received (ACK: followed by the message), with no extra newline, and send it with sendall/write_all. Never hard-code it.";
+    MissingListen = "missing-listen",
+        "nothing accepts connections on the announced port",
+        "The ritual is socket → bind → listen → accept. Without listen() the port refuses connections and accept() fails. Print the Listening line only after listen() succeeded.";
+    PortInUse = "port-in-use",
+        "a busy port is not reported with an error line and a non-zero exit",
+        "Catch the bind error (OSError / io::Error of kind AddrInUse), print `[SERVER] Error: cannot listen on HOST:PORT: address already in use` to stderr and exit 1. Find who holds a port with `lsof -i :PORT` or `ss -ltnp` (netstat -ano on Windows).";
+    NoReuseaddr = "no-reuseaddr",
+        "the server cannot restart on its port right after a session (TIME_WAIT)",
+        "The side that closes first keeps the connection in TIME_WAIT for a while. Set SO_REUSEADDR on the listening socket before bind() so a restarted server can bind the same port at once.";
+    EmptyRecv = "empty-recv",
+        "a client that closes without sending crashes, hangs or spins the server",
+        "A receive that returns 0 bytes (b'' in Python) means the peer closed the connection. Check for it before decoding: print that the client closed without sending, close the socket and end the session.";
+    BlankMessage = "blank-message",
+        "a whitespace-only message is not answered with `ERROR: Empty message`",
+        "Strip the decoded message and, when nothing is left, reply `ERROR: Empty message` instead of an ACK (extension B).";
+    TooLong = "too-long",
+        "the 100-character limit is not enforced exactly",
+        "Count characters of the stripped message: 100 is still fine, 101 gets `ERROR: Message too long` (extension B). Watch for an off-by-one (> 100, not >= 100).";
+    InvalidUtf8 = "invalid-utf8",
+        "bytes that are not UTF-8 crash or hang the server",
+        "Decoding can fail: catch UnicodeDecodeError (or match on String::from_utf8) and reply `ERROR: Invalid UTF-8` instead of crashing.";
+    NoClose = "no-close",
+        "the server never closes the connection after its reply",
+        "After sending the reply, close the connection socket (conn.close() / drop the stream). The client only sees the end of the conversation when you close.";
+    ServerTimeout = "server-timeout",
+        "the server waits forever on a client that sends nothing",
+        "Set a timeout on the accepted connection (conn.settimeout(LAB_TIMEOUT) / set_read_timeout) and, when it fires, say the client sent nothing, close the connection and go on.";
+    ClientRefused = "client-refused",
+        "with nothing listening, the client crashes or hangs instead of a clear error",
+        "Catch the connect error (ConnectionRefusedError / ErrorKind::ConnectionRefused), print `[CLIENT] Error: could not connect to HOST:PORT: connection refused (is the server running?)` to stderr and exit 1.";
+    ClientTimeout = "client-timeout",
+        "the client waits forever for a server that never replies",
+        "Set a receive timeout of LAB_TIMEOUT seconds before recv (extension C); on timeout print `[CLIENT] Server did not respond in time` to stderr and exit 1.";
+    NoConcurrency = "no-concurrency",
+        "the threaded server serves one client at a time",
+        "Hand each accepted connection to its own thread and go straight back to accept(); do the recv/send in the thread, never in the accept loop (extension D).";
+    BusyCap = "busy-cap",
+        "the threaded server does not refuse clients beyond LAB_MAX_CLIENTS",
+        "Count the clients being served (a semaphore or a counter under a lock). When LAB_MAX_CLIENTS are busy, reply `ERROR: Server busy` to the new one and close it.";
+    NoGracefulShutdown = "no-graceful-shutdown",
+        "on SIGINT/SIGTERM the server does not shut down cleanly",
+        "Handle SIGINT (Ctrl+C, KeyboardInterrupt) and SIGTERM: stop accepting, let clients in flight finish, print `[SERVER] Shutting down`, close the listening socket and exit 0.";
+    SplitMessage = "split-message",
+        "one TCP read is treated as one message",
+        "TCP is a byte stream: one read may hold half a line or several lines. Keep a buffer, append what you read, and take out complete lines ending in \\n one by one.";
+    LostMessage = "lost-message",
+        "an acknowledged chat message is missing from the log after a kill",
+        "Write the log line and flush it (file.flush(); os.fsync for real durability) before you send the ACK. A buffered file loses its buffer when the process is killed.";
+    StdoutBuffered = "stdout-buffered",
+        "the console lines only appear when the program exits",
+        "When stdout is a pipe (as under the grader or in a script) it is block-buffered. Flush after each line: print(..., flush=True), or run python3 -u, or set PYTHONUNBUFFERED=1; in Rust flush a BufWriter after each line.";
+    Crash = "crash",
+        "the program died where the contract expects it to go on",
+        "Read the last lines of stderr above: a traceback or panic names the line. A server must never die because of what a client sent: catch the error for that client and keep serving.";
+    ExitStatus = "exit-status",
+        "the program exited with the wrong status",
+        "Exit 0 after a normal session, 1 after a runtime error (refused, timeout, port in use), 2 for a usage error. In Python: sys.exit(code); in Rust: std::process::exit(code).";
+    IgnoresConfig = "ignores-config",
+        "the program does not use the configuration from the environment",
+        "Read LAB_HOST, LAB_PORT, LAB_BUFFER_SIZE, LAB_TIMEOUT and LAB_MAX_CLIENTS from the environment, with the handout's defaults, in one place (config.py / config.rs), instead of hard-coding them.";
+    WrongMessage = "wrong-message",
+        "the client sent something other than the message it was given",
+        "Send exactly the message from the command line (default `Hello Server`); chat clients end each message with \\n. Never hard-code the message.";
+    ClientEof = "client-eof",
+        "the client does not notice that the server closed without replying",
+        "A receive that returns 0 bytes is not a reply: the server closed the connection. Print that it closed without replying to stderr and exit 1.";
+    EmptyArgument = "empty-argument",
+        "the client sends an empty message instead of refusing it",
+        "Check the message before connecting: if it is empty, print a usage error that says it is empty to stderr and exit 2 without sending anything.";
+    ExitsEarly = "exits-early",
+        "a long-running server exits instead of serving the next client",
+        "Wrap accept() and the session in a loop (extension A) that only ends on Ctrl+C / SIGTERM.";
+    BusyLeak = "busy-leak",
+        "a finished client's slot is never given back",
+        "Release the slot when a client's thread ends, on every path (use try/finally or a guard), or the server ends up refusing everyone as busy.";
+    CannotStart = "cannot-start",
+        "the command could not be started",
+        "The program did not get going: read its stderr above. Then run the same command yourself from the submission folder (under netlab grade, commands come from netlab.toml or the --server/--client flags, and paths are relative to that folder).";
+}
+
+impl From<Diagnosis> for &'static str {
+    fn from(d: Diagnosis) -> &'static str {
+        d.code()
+    }
+}
+
+impl std::fmt::Display for Diagnosis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for d in Diagnosis::ALL {
+            assert!(seen.insert(d.code()), "duplicate code {}", d.code());
+            assert_eq!(Diagnosis::from_code(d.code()), Some(*d));
+            assert!(!d.hint().is_empty() && !d.title().is_empty());
+        }
+        assert_eq!(Diagnosis::from_code("no-such-code"), None);
+    }
+}

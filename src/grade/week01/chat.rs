@@ -1,0 +1,434 @@
+//! Checks of the mini chat lab: `chat_server` (framing, timestamps, the
+//! durable log, shutdown) and `chat_client` (against a fake chat server).
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
+
+use super::common::{
+    chat_ack, expect_clean_shutdown, expect_exit, is_chat_ack, lines_in_order_after, strip_clock,
+};
+use crate::grade::diagnosis::Diagnosis;
+use crate::grade::harness::{
+    fail, fake_listener, read_line, read_to_end, show_bytes, Ctx, End, Failure, Proc, HOST, SLACK,
+    STARTUP,
+};
+use crate::grade::Role;
+use crate::process::{Signal, Stream};
+
+/// The handout's three helpdesk lines: the chat client's default.
+pub const DEFAULT_MESSAGES: [&str; 3] = [
+    "Hello, can you help?",
+    "I have a problem with my account",
+    "Thank you, goodbye",
+];
+
+/// The interactive chat client's prompt (no newline after it).
+pub const PROMPT: &str = "Enter message to send: ";
+
+/// A probe connection to the chat server with its read buffer.
+struct Talk {
+    stream: TcpStream,
+    client: SocketAddr,
+    pending: Vec<u8>,
+}
+
+fn open(ctx: &mut Ctx, addr: SocketAddr) -> Result<Talk, Failure> {
+    let stream = ctx.connect(addr)?;
+    let _ = stream.set_nodelay(true); // each write its own segment
+    let client = stream
+        .local_addr()
+        .map_err(|e| fail(Diagnosis::Crash, "a connected socket", e.to_string()))?;
+    Ok(Talk {
+        stream,
+        client,
+        pending: Vec::new(),
+    })
+}
+
+/// Reads one ACK line and checks it acknowledges `message`.
+fn expect_ack(
+    ctx: &mut Ctx,
+    p: Proc,
+    talk: &mut Talk,
+    message: &str,
+    mistake: Diagnosis,
+) -> Result<(), Failure> {
+    ctx.step(format!("read one line: `[ACK @HH:MM:SS] {message}`"));
+    let expected = format!("the reply line `[ACK @HH:MM:SS] {message}` ending in \\n");
+    match read_line(&mut talk.stream, &mut talk.pending, SLACK) {
+        Ok(line) if is_chat_ack(&line, message) => Ok(()),
+        Ok(line) => Err(fail(mistake, expected, format!("the line `{line}`"))),
+        Err((bytes, end)) => {
+            let _ = ctx.wait_exit(p, Duration::from_millis(300));
+            if let Some(crash) = ctx.crash_of(p) {
+                return Err(fail(
+                    Diagnosis::Crash,
+                    expected,
+                    format!("the server crashed: {crash}"),
+                ));
+            }
+            let observed = match (bytes.is_empty(), end) {
+                (true, End::Timeout) => format!("no reply within {}s", SLACK.as_secs()),
+                (true, _) => "the connection was closed without a reply".into(),
+                (false, End::Timeout) => format!("{} with no \\n at the end", show_bytes(&bytes)),
+                (false, _) => format!("{} and then the connection closed", show_bytes(&bytes)),
+            };
+            Err(fail(mistake, expected, observed))
+        }
+    }
+}
+
+fn send_line(ctx: &mut Ctx, talk: &mut Talk, message: &str) -> Result<(), Failure> {
+    ctx.send(&mut talk.stream, format!("{message}\n").as_bytes())
+}
+
+pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
+    let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
+    let mut talk = open(ctx, addr)?;
+    for _ in 0..3 {
+        let message = ctx.message(22);
+        send_line(ctx, &mut talk, &message)?;
+        expect_ack(ctx, p, &mut talk, &message, Diagnosis::WrongReply)?;
+        let tail = format!(" {} Client: {message}", talk.client);
+        ctx.step(format!(
+            "wait for the stdout line `[SERVER] @HH:MM:SS{tail}`"
+        ));
+        let seen = ctx.wait_stdout(p, SLACK, |l| {
+            l.strip_prefix("[SERVER] @")
+                .and_then(strip_clock)
+                .map(str::trim_end)
+                == Some(tail.as_str())
+        });
+        if seen.is_none() {
+            return Err(fail(
+                Diagnosis::OutputFormat,
+                format!("a stdout line `[SERVER] @HH:MM:SS{tail}`"),
+                "no such line",
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub fn split(ctx: &mut Ctx) -> Result<(), Failure> {
+    let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
+    let mut talk = open(ctx, addr)?;
+    let message = ctx.message(24);
+    let (head, tail) = message.split_at(message.len() / 2);
+    ctx.send(&mut talk.stream, head.as_bytes())?;
+    ctx.step("pause 250 ms, so the rest travels in a segment of its own");
+    std::thread::sleep(Duration::from_millis(250));
+    ctx.send(&mut talk.stream, format!("{tail}\n").as_bytes())?;
+    expect_ack(ctx, p, &mut talk, &message, Diagnosis::SplitMessage)?;
+    ctx.step("make sure no second reply follows");
+    let (extra, _) = read_to_end(&mut talk.stream, Duration::from_millis(400));
+    let extra = [std::mem::take(&mut talk.pending), extra].concat();
+    if !extra.is_empty() {
+        return Err(fail(
+            Diagnosis::SplitMessage,
+            "exactly one ACK for one line, however it was split",
+            format!("an extra reply {}", show_bytes(&extra)),
+        ));
+    }
+    Ok(())
+}
+
+pub fn coalesced(ctx: &mut Ctx) -> Result<(), Failure> {
+    let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
+    let mut talk = open(ctx, addr)?;
+    let first = ctx.message(14);
+    let second = ctx.message(14);
+    ctx.step("send two lines in a single write");
+    ctx.send(&mut talk.stream, format!("{first}\n{second}\n").as_bytes())?;
+    expect_ack(ctx, p, &mut talk, &first, Diagnosis::SplitMessage)?;
+    expect_ack(ctx, p, &mut talk, &second, Diagnosis::SplitMessage)
+}
+
+/// One message, then close; answered.
+fn short_session(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure> {
+    let mut talk = open(ctx, addr)?;
+    let message = ctx.message(16);
+    send_line(ctx, &mut talk, &message)?;
+    expect_ack(ctx, p, &mut talk, &message, Diagnosis::WrongReply)
+}
+
+/// Is the server still there for a new client? Explains if not.
+fn still_serving(ctx: &mut Ctx, p: Proc, addr: SocketAddr, why: &str) -> Result<(), Failure> {
+    std::thread::sleep(Duration::from_millis(200));
+    if let Some(status) = ctx.child(p).try_status() {
+        let expected = format!("the chat server keeps serving {why}");
+        if let Some(crash) = ctx.crash_of(p) {
+            return Err(fail(
+                Diagnosis::Crash,
+                expected,
+                format!("it died: {crash}"),
+            ));
+        }
+        let diagnosis = if status.success() {
+            Diagnosis::ExitsEarly
+        } else {
+            Diagnosis::Crash
+        };
+        return Err(fail(
+            diagnosis,
+            expected,
+            crate::process::describe_status(status),
+        ));
+    }
+    ctx.step("a new client connects");
+    short_session(ctx, p, addr).map_err(|mut f| {
+        if f.diagnosis != Diagnosis::MissingListen {
+            f.diagnosis = Diagnosis::Crash;
+        }
+        f.observed = format!(
+            "{} (the server is running but no longer answers)",
+            f.observed
+        );
+        f
+    })
+}
+
+pub fn sessions(ctx: &mut Ctx) -> Result<(), Failure> {
+    let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
+    short_session(ctx, p, addr)?;
+    ctx.step("the first client closes");
+    still_serving(ctx, p, addr, "after its first client leaves")
+}
+
+pub fn robust(ctx: &mut Ctx) -> Result<(), Failure> {
+    let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
+    let mut talk = open(ctx, addr)?;
+    ctx.send(&mut talk.stream, &[0xC3, 0x28, 0xFF, b'\n'])?;
+    let _ = read_line(
+        &mut talk.stream,
+        &mut talk.pending,
+        Duration::from_millis(500),
+    );
+    let half = ctx.message(10);
+    ctx.send(&mut talk.stream, half.as_bytes())?;
+    ctx.step("close in the middle of that line");
+    drop(talk);
+    still_serving(
+        ctx,
+        p,
+        addr,
+        "after a client sent bytes that are not UTF-8 and left mid-line",
+    )
+}
+
+pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
+    let dir = ctx
+        .scratch_dir()
+        .map_err(|e| fail(Diagnosis::CannotStart, "a temporary folder", e.to_string()))?;
+    let path = dir.join("chat.log");
+    let args = ["--log".to_string(), path.to_string_lossy().into_owned()];
+    let (p, addr) = ctx.start_server(Role::ChatServer, &args, &[])?;
+    let mut talk = open(ctx, addr)?;
+    let messages: Vec<String> = (0..3).map(|_| ctx.message(20)).collect();
+    for message in &messages {
+        send_line(ctx, &mut talk, message)?;
+        expect_ack(ctx, p, &mut talk, message, Diagnosis::WrongReply)?;
+    }
+    ctx.step("right after the last ACK, kill the server with SIGKILL (no chance to clean up)");
+    let _ = ctx.child(p).signal(Signal::Kill);
+    let _ = ctx.wait_exit(p, SLACK);
+    ctx.step(format!("read the log {}", path.display()));
+    let log = std::fs::read(&path).unwrap_or_default();
+    let log = String::from_utf8_lossy(&log);
+    let missing: Vec<&String> = messages
+        .iter()
+        .filter(|m| !log.contains(m.as_str()))
+        .collect();
+    if !missing.is_empty() {
+        return Err(fail(
+            Diagnosis::LostMessage,
+            "every acknowledged message is in the --log file",
+            if log.is_empty() {
+                "the log file is missing or empty".to_string()
+            } else {
+                format!(
+                    "missing: {}",
+                    missing
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+        ));
+    }
+    Ok(())
+}
+
+pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
+    let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
+    short_session(ctx, p, addr)?;
+    // Let a server that (wrongly) ends with its first session do so now,
+    // so it is reported as exiting early, not as ignoring the signal.
+    ctx.step("the client leaves; wait a second");
+    let _ = ctx.wait_exit(p, Duration::from_secs(1));
+    expect_clean_shutdown(
+        ctx,
+        p,
+        addr,
+        Signal::Terminate,
+        SLACK + Duration::from_secs(2),
+    )
+}
+
+/// Plays the chat server for the submission's client: answers each line
+/// with an ACK (split in two segments when `split`). Returns the lines the
+/// client sent and the ACK lines it was sent back.
+fn fake_chat(
+    ctx: &mut Ctx,
+    listener: &TcpListener,
+    p: Proc,
+    count: usize,
+    split: bool,
+) -> Result<(Vec<String>, Vec<String>), Failure> {
+    ctx.step("wait for the client to connect");
+    let Some(mut conn) = ctx.accept_from(listener, p, STARTUP) else {
+        let expected = "the chat client connects to LAB_HOST:LAB_PORT";
+        if let Some(crash) = ctx.crash_of(p) {
+            return Err(fail(
+                Diagnosis::Crash,
+                expected,
+                format!("it crashed: {crash}"),
+            ));
+        }
+        if let Some(status) = ctx.child(p).try_status() {
+            let how = crate::process::describe_status(status);
+            return Err(fail(
+                Diagnosis::CannotStart,
+                expected,
+                format!("it ended without connecting ({how})"),
+            ));
+        }
+        return Err(fail(
+            Diagnosis::IgnoresConfig,
+            expected,
+            format!("no connection within {}s", STARTUP.as_secs()),
+        ));
+    };
+    let _ = conn.set_nodelay(true);
+    let mut pending = Vec::new();
+    let (mut got, mut acks) = (Vec::new(), Vec::new());
+    for _ in 0..count {
+        ctx.step("read one line from the client");
+        let Ok(line) = read_line(&mut conn, &mut pending, SLACK) else {
+            break;
+        };
+        let ack = chat_ack(&line);
+        if split {
+            let (a, b) = ack.split_at(ack.len() / 2);
+            ctx.step(format!("reply `{ack}` in two segments, 250 ms apart"));
+            let _ = conn.write_all(a.as_bytes());
+            std::thread::sleep(Duration::from_millis(250));
+            let _ = conn.write_all(format!("{b}\n").as_bytes());
+        } else {
+            ctx.step(format!("reply `{ack}`"));
+            let _ = conn.write_all(format!("{ack}\n").as_bytes());
+        }
+        got.push(line);
+        acks.push(ack);
+    }
+    ctx.step("wait for the client to close the connection");
+    let _ = read_to_end(&mut conn, SLACK);
+    Ok((got, acks))
+}
+
+/// Runs the chat client with `args` (and `stdin` lines if any) against a
+/// fake server; expects it to send `messages` and print each ACK.
+fn chat_client_run(
+    ctx: &mut Ctx,
+    args: &[String],
+    stdin: Option<&[String]>,
+    messages: &[String],
+    split: bool,
+) -> Result<Proc, Failure> {
+    let listener = fake_listener()
+        .map_err(|e| fail(Diagnosis::CannotStart, "a fake server", e.to_string()))?;
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    ctx.step(format!(
+        "start a fake chat server of the grader's on {HOST}:{port}"
+    ));
+    let env = [("LAB_PORT", port.to_string())];
+    let p = match stdin {
+        Some(lines) => {
+            let p = ctx.spawn_with_stdin(Role::ChatClient, args, &env)?;
+            let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+            ctx.step(format!(
+                "type {} lines on its stdin, then end of input",
+                lines.len()
+            ));
+            let _ = ctx.child(p).write_stdin(text.as_bytes());
+            ctx.child(p).close_stdin();
+            p
+        }
+        None => ctx.spawn(Role::ChatClient, args, &env)?,
+    };
+    let (got, acks) = fake_chat(ctx, &listener, p, messages.len(), split)?;
+    if got != messages {
+        return Err(fail(
+            Diagnosis::WrongMessage,
+            format!("the lines {}, each ending in \\n", quoted(messages)),
+            format!("the client sent the lines {}", quoted(&got)),
+        ));
+    }
+    expect_exit(ctx, p, SLACK, 0, Diagnosis::Crash)?;
+    let expected: Vec<String> = acks.iter().map(|a| format!("[CLIENT] {a}")).collect();
+    lines_in_order_after(ctx, p, &expected, PROMPT).map_err(|mut f| {
+        if split {
+            f.diagnosis = Diagnosis::SplitMessage;
+        }
+        f
+    })?;
+    Ok(p)
+}
+
+fn quoted(lines: &[String]) -> String {
+    let parts: Vec<String> = lines.iter().map(|l| format!("`{l}`")).collect();
+    if parts.is_empty() {
+        "(none)".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+pub fn client_messages(ctx: &mut Ctx) -> Result<(), Failure> {
+    let messages: Vec<String> = (0..3).map(|_| ctx.message(18)).collect();
+    chat_client_run(ctx, &messages, None, &messages, false).map(drop)
+}
+
+pub fn client_default(ctx: &mut Ctx) -> Result<(), Failure> {
+    let messages: Vec<String> = DEFAULT_MESSAGES.iter().map(|m| m.to_string()).collect();
+    ctx.step("(no messages given, stdin is not a terminal)");
+    chat_client_run(ctx, &[], None, &messages, false).map(drop)
+}
+
+pub fn client_interactive(ctx: &mut Ctx) -> Result<(), Failure> {
+    let messages: Vec<String> = (0..2).map(|_| ctx.message(16)).collect();
+    let p = chat_client_run(ctx, &["-i".to_string()], Some(&messages), &messages, false)?;
+    let prompts = ctx
+        .child(p)
+        .text(Stream::Stdout)
+        .matches("Enter message to send:")
+        .count();
+    if prompts < messages.len() {
+        return Err(fail(
+            Diagnosis::OutputFormat,
+            format!(
+                "the prompt `Enter message to send: ` before each of the {} lines",
+                messages.len()
+            ),
+            format!("it was printed {prompts} times"),
+        ));
+    }
+    Ok(())
+}
+
+pub fn client_framing(ctx: &mut Ctx) -> Result<(), Failure> {
+    let messages: Vec<String> = (0..2).map(|_| ctx.message(16)).collect();
+    chat_client_run(ctx, &messages, None, &messages, true).map(drop)
+}

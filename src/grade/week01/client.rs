@@ -1,0 +1,319 @@
+//! Checks of the `client`, each against a fake server of the grader's:
+//! one that answers, one that stays silent, one that closes without
+//! replying, and none at all.
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use super::common::{expect_exit, lines_in_order};
+use crate::grade::diagnosis::Diagnosis;
+use crate::grade::harness::{
+    accept_within, closed_port, fail, fake_listener, show_bytes, Ctx, Failure, Proc, HOST, SLACK,
+    STARTUP,
+};
+use crate::grade::Role;
+use crate::process::{describe_status, Stream};
+
+/// Starts a fake server and the client (with `args`) pointed at it.
+fn start_with_fake(
+    ctx: &mut Ctx,
+    args: &[String],
+    env: &[(&str, String)],
+) -> Result<(TcpListener, Proc), Failure> {
+    let listener = fake_listener().map_err(|e| {
+        fail(
+            Diagnosis::CannotStart,
+            "a fake server for the check",
+            e.to_string(),
+        )
+    })?;
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    ctx.step(format!(
+        "start a fake server of the grader's on {HOST}:{port}"
+    ));
+    let mut full_env = vec![("LAB_PORT", port.to_string())];
+    full_env.extend(env.iter().cloned());
+    let p = ctx.spawn(Role::Client, args, &full_env)?;
+    Ok((listener, p))
+}
+
+/// Waits for the client to connect to the fake server.
+fn accept_client(ctx: &mut Ctx, listener: &TcpListener, p: Proc) -> Result<TcpStream, Failure> {
+    ctx.step("wait for the client to connect");
+    if let Some(stream) = ctx.accept_from(listener, p, STARTUP) {
+        return Ok(stream);
+    }
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    let expected = format!("the client connects to LAB_HOST:LAB_PORT = {HOST}:{port}");
+    if let Some(crash) = ctx.crash_of(p) {
+        return Err(fail(
+            Diagnosis::Crash,
+            expected,
+            format!("it crashed before connecting: {crash}"),
+        ));
+    }
+    if let Some(status) = ctx.child(p).try_status() {
+        return Err(fail(
+            Diagnosis::CannotStart,
+            expected,
+            format!("it ended without connecting ({})", describe_status(status)),
+        ));
+    }
+    Err(fail(
+        Diagnosis::IgnoresConfig,
+        expected,
+        format!("no connection within {}s", STARTUP.as_secs()),
+    ))
+}
+
+/// Reads what the client sends until `want_len` bytes came or the client
+/// paused for a while.
+fn read_message(ctx: &mut Ctx, stream: &mut TcpStream, want_len: usize) -> Vec<u8> {
+    ctx.step("read the client's message");
+    let until = Instant::now() + SLACK;
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    while data.len() < want_len.max(1) && Instant::now() < until {
+        let _ = stream.set_read_timeout(Some(Duration::from_millis(300)));
+        match std::io::Read::read(stream, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                if !data.is_empty() {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    data
+}
+
+/// A normal session with a fake server that answers like the contract.
+fn session(ctx: &mut Ctx, args: &[String], message: &str) -> Result<(), Failure> {
+    let (listener, p) = start_with_fake(ctx, args, &[])?;
+    let mut conn = accept_client(ctx, &listener, p)?;
+    let got = read_message(ctx, &mut conn, message.len());
+    if got != message.as_bytes() {
+        return Err(fail(
+            Diagnosis::WrongMessage,
+            format!("the client sends `{message}`"),
+            format!("it sent {}", show_bytes(&got)),
+        ));
+    }
+    // Hold the reply until the client has printed its Sending line: a
+    // client whose stdout is a full buffer shows nothing until it exits.
+    ctx.step("hold the reply until the client prints `[CLIENT] Sending: ...` (up to 2s)");
+    let sending = format!("[CLIENT] Sending: {message}");
+    let early = ctx
+        .wait_stdout(p, Duration::from_secs(2), |l| l.trim_end() == sending)
+        .is_some();
+    let reply = format!("ACK: {message}");
+    ctx.step(format!("reply `{reply}` and close, as the server does"));
+    let _ = conn.write_all(reply.as_bytes());
+    drop(conn);
+    expect_exit(ctx, p, SLACK, 0, Diagnosis::Crash)?;
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    lines_in_order(
+        ctx,
+        p,
+        &[
+            format!("[CLIENT] Connected to {addr}"),
+            sending.clone(),
+            format!("[CLIENT] Received: {reply}"),
+            "[CLIENT] Closed connection".to_string(),
+        ],
+    )?;
+    if !early {
+        return Err(fail(
+            Diagnosis::StdoutBuffered,
+            format!("`{sending}` appears before the reply arrives"),
+            "it only appeared when the client exited",
+        ));
+    }
+    Ok(())
+}
+
+pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
+    let message = ctx.message(20);
+    session(ctx, std::slice::from_ref(&message), &message)
+}
+
+pub fn default_message(ctx: &mut Ctx) -> Result<(), Failure> {
+    session(ctx, &[], "Hello Server")
+}
+
+/// Does any line of `stream` satisfy `pred`?
+fn any_line(ctx: &mut Ctx, p: Proc, stream: Stream, pred: impl Fn(&str) -> bool) -> bool {
+    ctx.child(p).lines(stream).iter().any(|l| pred(l))
+}
+
+/// Expects the error line on stderr and exit status 1; `mistake` when the
+/// client hangs, crashes or stays silent about it.
+fn expect_error(
+    ctx: &mut Ctx,
+    p: Proc,
+    within: Duration,
+    expected: &str,
+    mistake: Diagnosis,
+    pred: impl Fn(&str) -> bool + Copy,
+) -> Result<(), Failure> {
+    ctx.step("wait for the client to report the error and exit");
+    let Some(status) = ctx.wait_exit(p, within) else {
+        return Err(fail(
+            mistake,
+            expected,
+            format!("still running {}s later", within.as_secs()),
+        ));
+    };
+    if let Some(crash) = ctx.crash_of(p) {
+        return Err(fail(mistake, expected, format!("it crashed: {crash}")));
+    }
+    if !any_line(ctx, p, Stream::Stderr, pred) {
+        if any_line(ctx, p, Stream::Stdout, pred) {
+            return Err(fail(
+                Diagnosis::OutputFormat,
+                expected,
+                "the error line went to stdout, not stderr",
+            ));
+        }
+        let diagnosis = if status.success() {
+            mistake
+        } else {
+            Diagnosis::OutputFormat
+        };
+        return Err(fail(
+            diagnosis,
+            expected,
+            format!("no such line on stderr ({})", describe_status(status)),
+        ));
+    }
+    if status.code() != Some(1) {
+        return Err(fail(
+            Diagnosis::ExitStatus,
+            expected,
+            describe_status(status),
+        ));
+    }
+    Ok(())
+}
+
+pub fn refused(ctx: &mut Ctx) -> Result<(), Failure> {
+    let port = closed_port().map_err(|e| {
+        fail(
+            Diagnosis::CannotStart,
+            "a free port for the check",
+            e.to_string(),
+        )
+    })?;
+    ctx.step(format!("make sure nothing listens on {HOST}:{port}"));
+    let message = ctx.message(12);
+    let p = ctx.spawn(Role::Client, &[message], &[("LAB_PORT", port.to_string())])?;
+    let target = format!("{HOST}:{port}");
+    let expected = format!(
+        "exit status 1 and the stderr line `[CLIENT] Error: could not connect to {target}: connection refused (is the server running?)`"
+    );
+    expect_error(
+        ctx,
+        p,
+        SLACK + SLACK,
+        &expected,
+        Diagnosis::ClientRefused,
+        |l| {
+            l.starts_with("[CLIENT] Error:")
+                && l.contains(&target)
+                && l.to_lowercase().contains("refused")
+        },
+    )
+}
+
+pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
+    let message = ctx.message(12);
+    let (listener, p) =
+        start_with_fake(ctx, std::slice::from_ref(&message), &[Ctx::timeout_env(1)])?;
+    ctx.step("  (this fake server reads the message and never replies)");
+    let mut conn = accept_client(ctx, &listener, p)?;
+    let _ = read_message(ctx, &mut conn, message.len());
+    let expected = "about 1s (LAB_TIMEOUT) later: the stderr line `[CLIENT] Server did not respond in time` and exit status 1";
+    let result = expect_error(
+        ctx,
+        p,
+        SLACK + Duration::from_secs(1),
+        expected,
+        Diagnosis::ClientTimeout,
+        |l| l.trim_end() == "[CLIENT] Server did not respond in time",
+    );
+    drop(conn);
+    result
+}
+
+pub fn no_reply(ctx: &mut Ctx) -> Result<(), Failure> {
+    let message = ctx.message(12);
+    let (listener, p) = start_with_fake(ctx, std::slice::from_ref(&message), &[])?;
+    let mut conn = accept_client(ctx, &listener, p)?;
+    let _ = read_message(ctx, &mut conn, message.len());
+    ctx.step("close the connection without replying");
+    drop(conn);
+    let expected = "a stderr line containing `without replying` and exit status 1";
+    expect_error(ctx, p, SLACK, expected, Diagnosis::ClientEof, |l| {
+        l.contains("without replying")
+    })
+}
+
+pub fn empty_arg(ctx: &mut Ctx) -> Result<(), Failure> {
+    let (listener, p) = start_with_fake(ctx, &[String::new()], &[])?;
+    ctx.step("  (the message argument is the empty string \"\")");
+    let expected = "a usage error: a line containing `empty`, exit status 2, nothing sent";
+    let status = ctx.wait_exit(p, SLACK + SLACK);
+    // Connecting at all means it meant to send the empty message.
+    let sent = accept_within(&listener, Duration::from_millis(50)).map(|(mut conn, _)| {
+        crate::grade::harness::read_to_end(&mut conn, Duration::from_millis(300)).0
+    });
+    let Some(status) = status else {
+        return Err(fail(
+            Diagnosis::EmptyArgument,
+            expected,
+            format!("still running {}s later", (SLACK + SLACK).as_secs()),
+        ));
+    };
+    if let Some(sent) = sent {
+        return Err(fail(
+            Diagnosis::EmptyArgument,
+            expected,
+            format!("it connected to the server and sent {}", show_bytes(&sent)),
+        ));
+    }
+    let says_empty = |ctx: &mut Ctx| {
+        [Stream::Stderr, Stream::Stdout].iter().any(|s| {
+            ctx.child(p)
+                .lines(*s)
+                .iter()
+                .any(|l| l.to_lowercase().contains("empty"))
+        })
+    };
+    if status.code() != Some(2) {
+        let diagnosis = if status.success() {
+            Diagnosis::EmptyArgument
+        } else {
+            Diagnosis::ExitStatus
+        };
+        return Err(fail(diagnosis, expected, describe_status(status)));
+    }
+    if !says_empty(ctx) {
+        return Err(fail(
+            Diagnosis::OutputFormat,
+            expected,
+            "no line containing `empty`",
+        ));
+    }
+    Ok(())
+}

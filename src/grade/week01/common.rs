@@ -1,0 +1,275 @@
+//! Pieces several Week 1 checks share: console lines in order, the
+//! one-shot exchange, exit expectations, the chat clock, clean shutdown.
+
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use crate::grade::diagnosis::Diagnosis;
+use crate::grade::harness::{
+    fail, port_is_free, read_to_end, show_bytes, Ctx, End, Failure, Proc, SLACK,
+};
+use crate::grade::Role;
+use crate::process::{describe_status, Signal, Stream};
+
+/// Checks that `expected` lines appear on stdout in this order (other
+/// lines may come between them).
+pub fn lines_in_order(ctx: &mut Ctx, p: Proc, expected: &[String]) -> Result<(), Failure> {
+    lines_in_order_after(ctx, p, expected, "")
+}
+
+/// Like [`lines_in_order`], ignoring any number of `prompt`s at the start
+/// of a line: a prompt has no newline, so with stdin from a pipe the next
+/// output shares its line.
+pub fn lines_in_order_after(
+    ctx: &mut Ctx,
+    p: Proc,
+    expected: &[String],
+    prompt: &str,
+) -> Result<(), Failure> {
+    let mut lines = ctx.child(p).lines(Stream::Stdout);
+    if !prompt.is_empty() {
+        for line in &mut lines {
+            while let Some(rest) = line.strip_prefix(prompt) {
+                *line = rest.to_string();
+            }
+        }
+    }
+    let mut from = 0;
+    for want in expected {
+        match lines[from..].iter().position(|l| l.trim_end() == want) {
+            Some(i) => from += i + 1,
+            None => {
+                let earlier = lines[..from].iter().any(|l| l.trim_end() == want);
+                let expected_text = format!(
+                    "these stdout lines, in this order:\n{}",
+                    expected
+                        .iter()
+                        .map(|l| format!("        {l}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                );
+                let observed = if earlier {
+                    format!("`{want}` came out of order")
+                } else {
+                    format!("no line `{want}`")
+                };
+                return Err(fail(Diagnosis::OutputFormat, expected_text, observed));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Waits for a program to exit with status `want`. A crash or a hang is
+/// reported as `mistake` (the check's own subject); another status as
+/// `exit-status`.
+pub fn expect_exit(
+    ctx: &mut Ctx,
+    p: Proc,
+    within: Duration,
+    want: i32,
+    mistake: Diagnosis,
+) -> Result<(), Failure> {
+    ctx.step(format!("wait for the program to exit with status {want}"));
+    let expected = format!("exit status {want} within {}s", within.as_secs());
+    match ctx.wait_exit(p, within) {
+        None => Err(fail(
+            mistake,
+            expected,
+            format!("still running {}s later", within.as_secs()),
+        )),
+        Some(status) if status.code() == Some(want) => Ok(()),
+        Some(status) => {
+            if let Some(crash) = ctx.crash_of(p) {
+                return Err(fail(mistake, expected, format!("it crashed: {crash}")));
+            }
+            Err(fail(
+                Diagnosis::ExitStatus,
+                expected,
+                describe_status(status),
+            ))
+        }
+    }
+}
+
+/// What came back from one request to a one-shot server.
+pub struct Exchange {
+    pub reply: Vec<u8>,
+    pub end: End,
+    pub client: SocketAddr,
+}
+
+/// Starts the server, sends `payload` and reads until the server closes.
+pub fn exchange(
+    ctx: &mut Ctx,
+    role: Role,
+    env: &[(&str, String)],
+    payload: &[u8],
+) -> Result<(Proc, Exchange), Failure> {
+    let (p, addr) = ctx.start_server(role, &[], env)?;
+    let (mut stream, client) = connect_and_send(ctx, addr, payload)?;
+    let exchange = read_reply(ctx, &mut stream, client);
+    Ok((p, exchange))
+}
+
+/// Connects a probe and sends `payload`; returns the stream and its address.
+pub fn connect_and_send(
+    ctx: &mut Ctx,
+    addr: SocketAddr,
+    payload: &[u8],
+) -> Result<(TcpStream, SocketAddr), Failure> {
+    let mut stream = ctx.connect(addr)?;
+    let client = stream
+        .local_addr()
+        .map_err(|e| fail(Diagnosis::Crash, "a connected socket", e.to_string()))?;
+    ctx.send(&mut stream, payload)?;
+    Ok((stream, client))
+}
+
+/// Reads the reply until the server closes the connection (bounded).
+pub fn read_reply(ctx: &mut Ctx, stream: &mut TcpStream, client: SocketAddr) -> Exchange {
+    ctx.step("read the reply until the server closes the connection");
+    let (reply, end) = read_to_end(stream, SLACK);
+    Exchange { reply, end, client }
+}
+
+/// Judges a one-shot reply: the right bytes, then the connection closed.
+/// A wrong or missing reply is `mistake` (or `crash` if the server died
+/// and the check is not about that).
+pub fn judge_reply(
+    ctx: &mut Ctx,
+    p: Proc,
+    ex: &Exchange,
+    want: &str,
+    mistake: Diagnosis,
+) -> Result<(), Failure> {
+    let expected = format!("the reply `{want}` and then the connection closed");
+    if ex.reply != want.as_bytes() {
+        let observed = if ex.reply.is_empty() {
+            match ex.end {
+                End::Timeout => format!("no reply within {}s", SLACK.as_secs()),
+                End::Eof | End::Reset => "the connection was closed without a reply".to_string(),
+            }
+        } else {
+            format!("the reply {}", show_bytes(&ex.reply))
+        };
+        // An ACK with the wrong text is a wrong reply whatever the check is
+        // about (e.g. a hard-coded ACK in the length-limit check).
+        let mistake = if want.starts_with("ACK: ") && ex.reply.starts_with(b"ACK: ") {
+            Diagnosis::WrongReply
+        } else {
+            mistake
+        };
+        // Give a dying program a moment so its traceback is in the report.
+        let _ = ctx.wait_exit(p, Duration::from_millis(300));
+        if let Some(crash) = ctx.crash_of(p) {
+            let diagnosis = if mistake == Diagnosis::WrongReply {
+                Diagnosis::Crash
+            } else {
+                mistake
+            };
+            return Err(fail(
+                diagnosis,
+                expected,
+                format!("{observed}; the server crashed: {crash}"),
+            ));
+        }
+        return Err(fail(mistake, expected, observed));
+    }
+    if ex.end == End::Timeout {
+        return Err(fail(
+            Diagnosis::NoClose,
+            expected,
+            format!(
+                "the reply came, but the connection was still open {}s later",
+                SLACK.as_secs()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Parses `HH:MM:SS` at the start of `text`; returns the rest.
+pub fn strip_clock(text: &str) -> Option<&str> {
+    let clock = text.get(..8)?;
+    let parts: Vec<&str> = clock.split(':').collect();
+    let valid = parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts[0] < "24"
+        && parts[1] < "60"
+        && parts[2] < "61";
+    valid.then(|| &text[8..])
+}
+
+/// Is `line` exactly `[ACK @HH:MM:SS] message`?
+pub fn is_chat_ack(line: &str, message: &str) -> bool {
+    line.strip_prefix("[ACK @")
+        .and_then(strip_clock)
+        .and_then(|rest| rest.strip_prefix("] "))
+        == Some(message)
+}
+
+/// The chat ACK line for `message` with the current local time.
+pub fn chat_ack(message: &str) -> String {
+    format!(
+        "[ACK @{}] {message}",
+        chrono::Local::now().format("%H:%M:%S")
+    )
+}
+
+/// Sends `signal` to a long-running server and expects the clean shutdown:
+/// `[SERVER] Shutting down`, exit 0, and its port free again.
+pub fn expect_clean_shutdown(
+    ctx: &mut Ctx,
+    p: Proc,
+    addr: SocketAddr,
+    signal: Signal,
+    within: Duration,
+) -> Result<(), Failure> {
+    let expected_first = "the server is still running when the signal comes";
+    if let Some(status) = ctx.child(p).try_status() {
+        let diagnosis = if status.success() {
+            Diagnosis::ExitsEarly
+        } else {
+            Diagnosis::Crash
+        };
+        return Err(fail(
+            diagnosis,
+            expected_first,
+            format!("it had already exited ({})", describe_status(status)),
+        ));
+    }
+    ctx.signal(p, signal);
+    let expected = format!(
+        "after {}: the line `[SERVER] Shutting down`, exit status 0 within {}s, port {} free",
+        signal.name(),
+        within.as_secs(),
+        addr.port()
+    );
+    let status = ctx.wait_exit(p, within);
+    let line = ctx
+        .child(p)
+        .lines(Stream::Stdout)
+        .iter()
+        .any(|l| l.trim_end() == "[SERVER] Shutting down");
+    let observed = match status {
+        None => Some(format!(
+            "still running {}s after {}",
+            within.as_secs(),
+            signal.name()
+        )),
+        Some(s) if s.code() != Some(0) => Some(describe_status(s)),
+        Some(_) if !line => Some("it exited 0 without printing `[SERVER] Shutting down`".into()),
+        Some(_) if !port_is_free(addr.port()) => Some(format!(
+            "port {} is still taken after the exit",
+            addr.port()
+        )),
+        Some(_) => None,
+    };
+    match observed {
+        Some(observed) => Err(fail(Diagnosis::NoGracefulShutdown, expected, observed)),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,291 @@
+//! Week 1 (TCP client–server): the checks, one module per role.
+//!
+//! The contract they check is the one in the Week 1 handout
+//! (labs/week01-tcp-client-server/README.md). Every check must pass for
+//! *any* correct implementation, in any language: compare what the
+//! contract fixes (lines, replies, statuses), allow what it leaves open
+//! (extra console lines, timing within generous bounds).
+
+mod chat;
+mod client;
+mod common;
+mod pair;
+mod server;
+mod threaded;
+
+use super::{Check, Role};
+
+const SERVER: &[Role] = &[Role::Server];
+const CLIENT: &[Role] = &[Role::Client];
+const THREADED: &[Role] = &[Role::ThreadedServer];
+const CHAT_SERVER: &[Role] = &[Role::ChatServer];
+const CHAT_CLIENT: &[Role] = &[Role::ChatClient];
+
+macro_rules! check {
+    ($id:literal, $group:literal, $needs:expr, $title:literal, $run:path) => {
+        check!($id, $group, $needs, $title, $run, false)
+    };
+    ($id:literal, $group:literal, $needs:expr, $title:literal, $run:path, $unix:expr) => {
+        Check {
+            id: $id,
+            group: $group,
+            title: $title,
+            needs: $needs,
+            unix_only: $unix,
+            run: $run,
+        }
+    };
+}
+
+/// Every Week 1 check, in report order.
+pub static CHECKS: &[Check] = &[
+    check!(
+        "server-listening",
+        "server",
+        SERVER,
+        "announces the real port and accepts",
+        server::listening
+    ),
+    check!(
+        "server-ack",
+        "server",
+        SERVER,
+        "one session: ACK, the five lines, exit 0",
+        server::ack
+    ),
+    check!(
+        "server-config",
+        "server",
+        SERVER,
+        "listens on the LAB_PORT it is given",
+        server::config
+    ),
+    check!(
+        "server-empty-recv",
+        "server",
+        SERVER,
+        "a client that closes without sending",
+        server::empty_recv
+    ),
+    check!(
+        "server-silent-client",
+        "server",
+        SERVER,
+        "a client that sends nothing (LAB_TIMEOUT)",
+        server::silent_client
+    ),
+    check!(
+        "server-blank",
+        "server",
+        SERVER,
+        "a whitespace-only message",
+        server::blank
+    ),
+    check!(
+        "server-too-long",
+        "server",
+        SERVER,
+        "a 101-character message",
+        server::too_long
+    ),
+    check!(
+        "server-length-limit",
+        "server",
+        SERVER,
+        "a 100-character message is fine",
+        server::length_limit
+    ),
+    check!(
+        "server-invalid-utf8",
+        "server",
+        SERVER,
+        "bytes that are not UTF-8",
+        server::invalid_utf8
+    ),
+    check!(
+        "server-port-in-use",
+        "server",
+        SERVER,
+        "a port that is already taken",
+        server::port_in_use
+    ),
+    check!(
+        "server-restart",
+        "server",
+        SERVER,
+        "restarts on its port at once (TIME_WAIT)",
+        server::restart
+    ),
+    check!(
+        "client-ack",
+        "client",
+        CLIENT,
+        "sends its argument, prints the four lines",
+        client::ack
+    ),
+    check!(
+        "client-default-message",
+        "client",
+        CLIENT,
+        "sends Hello Server by default",
+        client::default_message
+    ),
+    check!(
+        "client-refused",
+        "client",
+        CLIENT,
+        "nothing listening: clear error, exit 1",
+        client::refused
+    ),
+    check!(
+        "client-timeout",
+        "client",
+        CLIENT,
+        "a server that never replies (LAB_TIMEOUT)",
+        client::timeout
+    ),
+    check!(
+        "client-no-reply",
+        "client",
+        CLIENT,
+        "a server that closes without replying",
+        client::no_reply
+    ),
+    check!(
+        "client-empty-arg",
+        "client",
+        CLIENT,
+        "an empty message is a usage error",
+        client::empty_arg
+    ),
+    check!(
+        "threaded-ack",
+        "threaded-server",
+        THREADED,
+        "serves clients one after another",
+        threaded::ack
+    ),
+    check!(
+        "threaded-concurrency",
+        "threaded-server",
+        THREADED,
+        "an idle client does not delay another",
+        threaded::concurrency
+    ),
+    check!(
+        "threaded-busy",
+        "threaded-server",
+        THREADED,
+        "refuses clients beyond LAB_MAX_CLIENTS",
+        threaded::busy
+    ),
+    check!(
+        "threaded-shutdown",
+        "threaded-server",
+        THREADED,
+        "SIGINT: Shutting down, exit 0, port free",
+        threaded::shutdown,
+        true
+    ),
+    check!(
+        "threaded-shutdown-inflight",
+        "threaded-server",
+        THREADED,
+        "SIGTERM lets a client in flight finish",
+        threaded::shutdown_inflight,
+        true
+    ),
+    check!(
+        "chat-ack",
+        "chat-server",
+        CHAT_SERVER,
+        "acknowledges each line with a timestamp",
+        chat::ack
+    ),
+    check!(
+        "chat-split",
+        "chat-server",
+        CHAT_SERVER,
+        "a line split over two segments is one message",
+        chat::split
+    ),
+    check!(
+        "chat-coalesced",
+        "chat-server",
+        CHAT_SERVER,
+        "two lines in one segment are two messages",
+        chat::coalesced
+    ),
+    check!(
+        "chat-sessions",
+        "chat-server",
+        CHAT_SERVER,
+        "serves sessions one after another",
+        chat::sessions
+    ),
+    check!(
+        "chat-robust",
+        "chat-server",
+        CHAT_SERVER,
+        "survives bad bytes and a half-sent line",
+        chat::robust
+    ),
+    check!(
+        "chat-log",
+        "chat-server",
+        CHAT_SERVER,
+        "acknowledged messages survive a kill (--log)",
+        chat::log,
+        true
+    ),
+    check!(
+        "chat-shutdown",
+        "chat-server",
+        CHAT_SERVER,
+        "SIGTERM: Shutting down, exit 0, port free",
+        chat::shutdown,
+        true
+    ),
+    check!(
+        "chat-client-messages",
+        "chat-client",
+        CHAT_CLIENT,
+        "sends each argument as a line, prints each ACK",
+        chat::client_messages
+    ),
+    check!(
+        "chat-client-default",
+        "chat-client",
+        CHAT_CLIENT,
+        "sends the three helpdesk lines by default",
+        chat::client_default
+    ),
+    check!(
+        "chat-client-interactive",
+        "chat-client",
+        CHAT_CLIENT,
+        "-i prompts and sends typed lines",
+        chat::client_interactive
+    ),
+    check!(
+        "chat-client-framing",
+        "chat-client",
+        CHAT_CLIENT,
+        "an ACK split over two segments is one line",
+        chat::client_framing
+    ),
+    check!(
+        "pair-session",
+        "pair",
+        &[Role::Server, Role::Client],
+        "your client talks to your server",
+        pair::session
+    ),
+    check!(
+        "pair-chat",
+        "pair",
+        &[Role::ChatServer, Role::ChatClient],
+        "your chat client talks to your chat server",
+        pair::chat
+    ),
+];

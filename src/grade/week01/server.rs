@@ -1,0 +1,311 @@
+//! Checks of the one-shot `server` (the handout's MVP and extension B).
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use super::common::{
+    connect_and_send, exchange, expect_exit, judge_reply, lines_in_order, read_reply,
+};
+use crate::grade::diagnosis::Diagnosis;
+use crate::grade::harness::{
+    closed_port, fail, read_to_end, Ctx, End, Failure, HOST, SLACK, STARTUP,
+};
+use crate::grade::Role;
+use crate::process::Stream;
+
+/// The Listening line names a real port, and that port accepts.
+pub fn listening(ctx: &mut Ctx) -> Result<(), Failure> {
+    let (_p, addr) = ctx.start_server(Role::Server, &[], &[])?;
+    let stream = ctx.connect(addr)?;
+    drop(stream);
+    Ok(())
+}
+
+/// The whole MVP session: reply, the five lines in order, exit 0.
+pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
+    let message = ctx.message(24);
+    let (p, ex) = exchange(ctx, Role::Server, &[], message.as_bytes())?;
+    let reply = format!("ACK: {message}");
+    judge_reply(ctx, p, &ex, &reply, Diagnosis::WrongReply)?;
+    ctx.step("wait for `[SERVER] Closed connection`");
+    ctx.wait_stdout(p, SLACK, |l| l.trim_end() == "[SERVER] Closed connection");
+    let listening = ctx
+        .child(p)
+        .lines(Stream::Stdout)
+        .into_iter()
+        .find(|l| l.starts_with("[SERVER] Listening on"))
+        .unwrap_or_default();
+    lines_in_order(
+        ctx,
+        p,
+        &[
+            listening,
+            format!("[SERVER] Connection from {}", ex.client),
+            format!("[SERVER] Received: {message}"),
+            format!("[SERVER] Sent: {reply}"),
+            "[SERVER] Closed connection".to_string(),
+        ],
+    )?;
+    expect_exit(ctx, p, SLACK, 0, Diagnosis::Crash).map_err(|mut f| {
+        if f.diagnosis == Diagnosis::Crash && f.observed.starts_with("still running") {
+            // The MVP server serves one client and ends.
+            f.diagnosis = Diagnosis::ExitStatus;
+            f.observed
+                .push_str(" (the one-shot server should exit after its session)");
+        }
+        f
+    })
+}
+
+/// Listens on exactly the LAB_PORT it is given.
+pub fn config(ctx: &mut Ctx) -> Result<(), Failure> {
+    let port = closed_port().map_err(|e| {
+        fail(
+            Diagnosis::CannotStart,
+            "a free port for the check",
+            e.to_string(),
+        )
+    })?;
+    let (_p, addr) = ctx.start_server(Role::Server, &[], &[("LAB_PORT", port.to_string())])?;
+    ctx.connect(addr).map(drop)
+}
+
+/// A client that connects and closes at once (recv returns 0 bytes).
+pub fn empty_recv(ctx: &mut Ctx) -> Result<(), Failure> {
+    let (p, addr) = ctx.start_server(Role::Server, &[], &[])?;
+    let stream = ctx.connect(addr)?;
+    ctx.step("close the connection without sending anything");
+    drop(stream);
+    ctx.step("wait for a line containing `without sending`");
+    let line = ctx.wait_stdout(p, SLACK, |l| l.contains("without sending"));
+    expect_exit(ctx, p, SLACK, 0, Diagnosis::EmptyRecv)?;
+    if line.is_none() {
+        let expected = "a stdout line containing `without sending`, then exit 0";
+        let treated_as_message = ctx
+            .child(p)
+            .lines(Stream::Stdout)
+            .iter()
+            .any(|l| l.contains("Received:"));
+        if treated_as_message {
+            return Err(fail(
+                Diagnosis::EmptyRecv,
+                expected,
+                "the server treated the 0-byte read as a message (it printed a Received: line)",
+            ));
+        }
+        return Err(fail(
+            Diagnosis::OutputFormat,
+            expected,
+            "no line containing `without sending`",
+        ));
+    }
+    Ok(())
+}
+
+/// A client that connects and sends nothing: the server gives up after
+/// LAB_TIMEOUT, closes, and ends the session normally.
+pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
+    let env = [Ctx::timeout_env(1)];
+    let (p, addr) = ctx.start_server(Role::Server, &[], &env)?;
+    let mut stream = ctx.connect(addr)?;
+    ctx.step("send nothing; wait for the server to close the connection after LAB_TIMEOUT=1s");
+    let (_, end) = read_to_end(&mut stream, SLACK + Duration::from_secs(1));
+    let expected = "the server closes the connection about 1s (LAB_TIMEOUT) after a client that sends nothing, prints a line containing `sent nothing`, and exits 0";
+    if end == End::Timeout {
+        return Err(fail(
+            Diagnosis::ServerTimeout,
+            expected,
+            format!(
+                "the connection was still open after {}s",
+                SLACK.as_secs() + 1
+            ),
+        ));
+    }
+    let line = ctx.wait_stdout(p, SLACK, |l| l.contains("sent nothing"));
+    expect_exit(ctx, p, SLACK, 0, Diagnosis::ServerTimeout)?;
+    if line.is_none() {
+        return Err(fail(
+            Diagnosis::OutputFormat,
+            expected,
+            "no line containing `sent nothing`",
+        ));
+    }
+    Ok(())
+}
+
+/// Sends `payload`, expects `want` as the reply and a normal exit; any
+/// failure is `mistake` (the validation rule under test).
+fn validation(
+    ctx: &mut Ctx,
+    payload: &[u8],
+    want: &str,
+    mistake: Diagnosis,
+) -> Result<(), Failure> {
+    let (p, ex) = exchange(ctx, Role::Server, &[], payload)?;
+    judge_reply(ctx, p, &ex, want, mistake)?;
+    expect_exit(ctx, p, SLACK, 0, mistake)
+}
+
+pub fn blank(ctx: &mut Ctx) -> Result<(), Failure> {
+    let spaces = 1 + ctx.below(5);
+    let payload = format!("{}\t ", " ".repeat(spaces));
+    validation(
+        ctx,
+        payload.as_bytes(),
+        "ERROR: Empty message",
+        Diagnosis::BlankMessage,
+    )
+}
+
+pub fn too_long(ctx: &mut Ctx) -> Result<(), Failure> {
+    let payload = ctx.letters(101);
+    validation(
+        ctx,
+        payload.as_bytes(),
+        "ERROR: Message too long",
+        Diagnosis::TooLong,
+    )
+}
+
+pub fn length_limit(ctx: &mut Ctx) -> Result<(), Failure> {
+    let payload = ctx.letters(100);
+    let want = format!("ACK: {payload}");
+    validation(ctx, payload.as_bytes(), &want, Diagnosis::TooLong)
+}
+
+pub fn invalid_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
+    let mut payload = ctx.letters(5).into_bytes();
+    // 0xC3 starts a two-byte sequence that 0x28 does not continue; 0xFF
+    // never appears in UTF-8 at all.
+    payload.extend_from_slice(&[0xC3, 0x28, 0xFF, 0xFE]);
+    validation(
+        ctx,
+        &payload,
+        "ERROR: Invalid UTF-8",
+        Diagnosis::InvalidUtf8,
+    )
+}
+
+/// Given a port someone else holds, the server says so and exits 1.
+pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
+    let blocker = TcpListener::bind((HOST, 0)).map_err(|e| {
+        fail(
+            Diagnosis::CannotStart,
+            "a port for the check",
+            e.to_string(),
+        )
+    })?;
+    let port = blocker.local_addr().map(|a| a.port()).unwrap_or(0);
+    ctx.step(format!(
+        "hold port {port} with a listening socket of the grader's"
+    ));
+    let p = ctx.spawn(Role::Server, &[], &[("LAB_PORT", port.to_string())])?;
+    let want = format!("[SERVER] Error: cannot listen on {HOST}:{port}: address already in use");
+    let expected = format!("exit status 1 and the stderr line `{want}`");
+    ctx.step("wait for the server to give up");
+    let Some(status) = ctx.wait_exit(p, STARTUP) else {
+        let elsewhere =
+            ctx.child(p).lines(Stream::Stdout).into_iter().find(|l| {
+                l.starts_with("[SERVER] Listening on") && !l.ends_with(&format!(":{port}"))
+            });
+        if let Some(line) = elsewhere {
+            return Err(fail(
+                Diagnosis::IgnoresConfig,
+                expected,
+                format!("it ignored LAB_PORT={port} and started anyway: `{line}`"),
+            ));
+        }
+        return Err(fail(
+            Diagnosis::PortInUse,
+            expected,
+            format!("still running {}s later", STARTUP.as_secs()),
+        ));
+    };
+    drop(blocker);
+    let matches = |l: &String| {
+        let lower = l.to_lowercase();
+        l.starts_with("[SERVER] Error:")
+            && l.contains(&format!("{HOST}:{port}"))
+            && lower.contains("address already in use")
+    };
+    let on_stderr = ctx.child(p).lines(Stream::Stderr).iter().any(matches);
+    if !on_stderr {
+        let on_stdout = ctx.child(p).lines(Stream::Stdout).iter().any(matches);
+        if on_stdout {
+            return Err(fail(
+                Diagnosis::OutputFormat,
+                expected,
+                "the error line went to stdout, not stderr",
+            ));
+        }
+        let how = ctx
+            .crash_of(p)
+            .unwrap_or_else(|| crate::process::describe_status(status));
+        return Err(fail(
+            Diagnosis::PortInUse,
+            expected,
+            format!("no such error line ({how})"),
+        ));
+    }
+    if status.code() != Some(1) {
+        return Err(fail(
+            Diagnosis::ExitStatus,
+            expected,
+            crate::process::describe_status(status),
+        ));
+    }
+    Ok(())
+}
+
+/// A session in which the server closes first leaves its side in
+/// TIME_WAIT; a new server must still be able to listen on that port.
+pub fn restart(ctx: &mut Ctx) -> Result<(), Failure> {
+    let message = ctx.message(16);
+    let (p, addr) = ctx.start_server(Role::Server, &[], &[])?;
+    let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())?;
+    // Trap: TIME_WAIT stays with the side that closes first. Reading to EOF
+    // before we close makes sure that side is the server's.
+    let ex = read_reply(ctx, &mut stream, client);
+    judge_reply(
+        ctx,
+        p,
+        &ex,
+        &format!("ACK: {message}"),
+        Diagnosis::WrongReply,
+    )?;
+    ctx.step("close the probe after the server closed (its side is now in TIME_WAIT)");
+    drop(stream);
+    expect_exit(ctx, p, SLACK, 0, Diagnosis::Crash)?;
+    ctx.step(format!(
+        "start the server again at once on port {}",
+        addr.port()
+    ));
+    let env = [("LAB_PORT", addr.port().to_string())];
+    let second = ctx.start_server(Role::Server, &[], &env);
+    let (p2, addr2) = match second {
+        Ok(pair) => pair,
+        Err(failure) => {
+            let text = ctx.process_report().to_lowercase();
+            let in_use = ["in use", "errno 98", "errno 48", "10048", "addrinuse"]
+                .iter()
+                .any(|s| text.contains(s));
+            if in_use {
+                return Err(fail(
+                    Diagnosis::NoReuseaddr,
+                    format!("the server starts again on port {} right after a session", addr.port()),
+                    "binding failed with `address already in use`: the old connection is in TIME_WAIT",
+                ));
+            }
+            return Err(failure);
+        }
+    };
+    let (mut stream, client) = connect_and_send(ctx, addr2, message.as_bytes())?;
+    let ex = read_reply(ctx, &mut stream, client);
+    judge_reply(
+        ctx,
+        p2,
+        &ex,
+        &format!("ACK: {message}"),
+        Diagnosis::WrongReply,
+    )
+}

@@ -1,0 +1,241 @@
+//! Checks of `server_threaded` (extension D): concurrency, the busy cap,
+//! and a clean shutdown that lets clients in flight finish.
+
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use super::common::{connect_and_send, expect_clean_shutdown, judge_reply, read_reply};
+use crate::grade::diagnosis::Diagnosis;
+use crate::grade::harness::{fail, read_to_end, show_bytes, Ctx, End, Failure, Proc, SLACK};
+use crate::grade::Role;
+use crate::process::{Signal, Stream};
+
+/// Connects an idle probe and gives the server a moment to take it on
+/// (waits for a line naming it, if the server prints one).
+fn idle_client(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<TcpStream, Failure> {
+    let stream = ctx.connect(addr)?;
+    let me = stream
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    ctx.step(format!("leave the client {me} connected and silent"));
+    ctx.wait_stdout(p, Duration::from_secs(1), |l| l.contains(&me));
+    std::thread::sleep(Duration::from_millis(300));
+    Ok(stream)
+}
+
+/// Three clients one after another, each answered; lines name each client.
+pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
+    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[])?;
+    for _ in 0..3 {
+        let message = ctx.message(18);
+        if ctx.child(p).try_status().is_some() {
+            return Err(fail(
+                Diagnosis::ExitsEarly,
+                "the threaded server keeps serving until it is stopped",
+                "it exited after its previous client",
+            ));
+        }
+        let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())?;
+        let ex = read_reply(ctx, &mut stream, client);
+        judge_reply(
+            ctx,
+            p,
+            &ex,
+            &format!("ACK: {message}"),
+            Diagnosis::WrongReply,
+        )?;
+        let received = format!("Received: {message}");
+        ctx.step(format!(
+            "wait for a stdout line with `{received}` naming {client}"
+        ));
+        let line = ctx.wait_stdout(p, SLACK, |l| l.contains(&received));
+        match line {
+            Some(line) if line.contains(&client.to_string()) => {}
+            Some(line) => {
+                return Err(fail(
+                    Diagnosis::OutputFormat,
+                    format!("each line names the client's address ({client})"),
+                    format!("the line was `{line}`"),
+                ))
+            }
+            None => {
+                return Err(fail(
+                    Diagnosis::OutputFormat,
+                    format!("a stdout line containing `{received}` and {client}"),
+                    "no such line",
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An idle client must not delay a second one.
+pub fn concurrency(ctx: &mut Ctx) -> Result<(), Failure> {
+    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[Ctx::timeout_env(6)])?;
+    let idle = idle_client(ctx, p, addr)?;
+    let message = ctx.message(18);
+    ctx.step("while it idles, a second client sends a message");
+    let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())?;
+    let ex = read_reply(ctx, &mut stream, client);
+    drop(idle);
+    if ex.reply.is_empty() && ex.end == End::Timeout {
+        return Err(fail(
+            Diagnosis::NoConcurrency,
+            "the second client gets its reply at once, while the first idles (LAB_TIMEOUT=6s)",
+            format!(
+                "no reply within {}s: the server is still busy with the idle client",
+                SLACK.as_secs()
+            ),
+        ));
+    }
+    judge_reply(
+        ctx,
+        p,
+        &ex,
+        &format!("ACK: {message}"),
+        Diagnosis::WrongReply,
+    )
+}
+
+/// With LAB_MAX_CLIENTS=2 and two idle clients, a third is refused as busy;
+/// once they leave, a fourth is served.
+pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
+    let env = [("LAB_MAX_CLIENTS", "2".to_string()), Ctx::timeout_env(6)];
+    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &env)?;
+    let first = idle_client(ctx, p, addr)?;
+    let second = idle_client(ctx, p, addr)?;
+    let second_addr = second
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    ctx.step("a third client connects");
+    let mut third = ctx.connect(addr)?;
+    let third_addr = third
+        .local_addr()
+        .map_err(|e| fail(Diagnosis::Crash, "a connected socket", e.to_string()))?;
+    let ex = read_reply(ctx, &mut third, third_addr);
+    if ex.reply.is_empty() && ex.end == End::Timeout {
+        let took_second = ctx
+            .child(p)
+            .lines(Stream::Stdout)
+            .iter()
+            .any(|l| l.contains(&second_addr));
+        if !took_second {
+            return Err(fail(
+                Diagnosis::NoConcurrency,
+                "the server takes on a second client while the first is connected",
+                format!("no line ever named the second client ({second_addr}): it is still busy with the first"),
+            ));
+        }
+        return Err(fail(
+            Diagnosis::BusyCap,
+            "with 2 of LAB_MAX_CLIENTS=2 busy, the third client gets `ERROR: Server busy` and is closed",
+            format!("it was kept waiting with no reply for {}s", SLACK.as_secs()),
+        ));
+    }
+    judge_reply(ctx, p, &ex, "ERROR: Server busy", Diagnosis::BusyCap)?;
+    ctx.step("the two idle clients leave");
+    drop(first);
+    drop(second);
+    let message = ctx.message(16);
+    let want = format!("ACK: {message}");
+    let until = Instant::now() + SLACK;
+    loop {
+        let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())?;
+        let ex = read_reply(ctx, &mut stream, client);
+        if ex.reply == b"ERROR: Server busy" && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(200));
+            continue;
+        }
+        if ex.reply == b"ERROR: Server busy" {
+            return Err(fail(
+                Diagnosis::BusyLeak,
+                format!("after the busy clients left, a new client gets `{want}`"),
+                format!("it was still refused as busy {}s later", SLACK.as_secs()),
+            ));
+        }
+        return judge_reply(ctx, p, &ex, &want, Diagnosis::WrongReply);
+    }
+}
+
+pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
+    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[])?;
+    let message = ctx.message(12);
+    let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())?;
+    let ex = read_reply(ctx, &mut stream, client);
+    judge_reply(
+        ctx,
+        p,
+        &ex,
+        &format!("ACK: {message}"),
+        Diagnosis::WrongReply,
+    )?;
+    expect_clean_shutdown(
+        ctx,
+        p,
+        addr,
+        Signal::Interrupt,
+        SLACK + Duration::from_secs(2),
+    )
+}
+
+/// A client connected before SIGTERM still gets its answer.
+pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
+    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[Ctx::timeout_env(4)])?;
+    let mut stream = idle_client(ctx, p, addr)?;
+    let client = stream
+        .local_addr()
+        .map_err(|e| fail(Diagnosis::Crash, "a connected socket", e.to_string()))?;
+    ctx.signal(p, Signal::Terminate);
+    std::thread::sleep(Duration::from_millis(300));
+    let message = ctx.message(14);
+    let want = format!("ACK: {message}");
+    ctx.step(format!("the client in flight now sends `{message}`"));
+    let _ = std::io::Write::write_all(&mut stream, message.as_bytes());
+    let (reply, _) = read_to_end(&mut stream, SLACK);
+    if reply != want.as_bytes() {
+        return Err(fail(
+            Diagnosis::NoGracefulShutdown,
+            format!("a client connected before the signal ({client}) still gets `{want}`"),
+            if reply.is_empty() {
+                "no reply: the connection was dropped by the shutdown".to_string()
+            } else {
+                format!("the reply {}", show_bytes(&reply))
+            },
+        ));
+    }
+    // The signal was already sent; expect the rest of a clean shutdown.
+    let expected = "`[SERVER] Shutting down`, exit status 0";
+    match ctx.wait_exit(p, SLACK + Duration::from_secs(4)) {
+        Some(status) if status.success() => {}
+        Some(status) => {
+            return Err(fail(
+                Diagnosis::NoGracefulShutdown,
+                expected,
+                crate::process::describe_status(status),
+            ))
+        }
+        None => {
+            return Err(fail(
+                Diagnosis::NoGracefulShutdown,
+                expected,
+                "still running after its client finished",
+            ))
+        }
+    }
+    let said = ctx
+        .child(p)
+        .lines(crate::process::Stream::Stdout)
+        .iter()
+        .any(|l| l.trim_end() == "[SERVER] Shutting down");
+    if !said {
+        return Err(fail(
+            Diagnosis::NoGracefulShutdown,
+            expected,
+            "no `[SERVER] Shutting down` line",
+        ));
+    }
+    Ok(())
+}

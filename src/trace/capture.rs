@@ -1,0 +1,166 @@
+//! Capturing loopback packets on Linux with an AF_PACKET raw socket (no libpcap).
+//!
+//! [`Capture::open`] opens the socket at once, so a missing permission shows
+//! up before anything is started; a thread then reads frames until
+//! [`Capture::stop`] and keeps the TCP frames of one port. Every read has a
+//! timeout, so stopping is always prompt.
+//!
+//! Traps:
+//! - On `lo` every frame passes the capture twice: once leaving (type
+//!   PACKET_OUTGOING) and once arriving. Keep only the arriving copy, or each
+//!   segment shows up twice.
+//! - Loopback frames carry an Ethernet header of zeroes, so the bytes are
+//!   already what a .pcap with link type Ethernet expects.
+//! - Raw sockets need root or CAP_NET_RAW; without them socket() fails with
+//!   EPERM, which the caller turns into the fallback.
+
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use nix::errno::Errno;
+use nix::libc;
+use nix::sys::socket::{
+    bind, recvfrom, setsockopt, socket, sockopt, AddressFamily, LinkAddr, SockFlag, SockProtocol,
+    SockType, SockaddrLike,
+};
+use nix::sys::time::TimeVal;
+
+use super::pcap::Frame;
+use super::segment::{on_port, parse_frame};
+
+/// How long one read waits before checking whether to stop.
+const POLL: Duration = Duration::from_millis(20);
+/// A capture never runs longer than this, whatever the caller does.
+const LONGEST: Duration = Duration::from_secs(120);
+/// Frames kept at most (a Week 1 session has about ten).
+const MOST_FRAMES: usize = 100_000;
+
+/// Why a capture could not start.
+#[derive(Debug)]
+pub enum OpenError {
+    /// No raw-socket rights (EPERM/EACCES): not root and no CAP_NET_RAW.
+    NoPermission,
+    Other(io::Error),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::NoPermission => write!(f, "no permission to open a raw socket"),
+            OpenError::Other(e) => write!(f, "cannot open a packet socket on lo: {e}"),
+        }
+    }
+}
+
+/// A running capture on the loopback interface.
+pub struct Capture {
+    stop: Arc<AtomicBool>,
+    port: Arc<AtomicU16>,
+    reader: JoinHandle<io::Result<Vec<Frame>>>,
+}
+
+impl Capture {
+    /// Opens a raw socket bound to `lo` and starts reading. Nothing is kept
+    /// until [`Capture::watch_port`] names the port.
+    pub fn open() -> Result<Capture, OpenError> {
+        let fd = open_socket().map_err(|e| match e {
+            Errno::EPERM | Errno::EACCES => OpenError::NoPermission,
+            other => OpenError::Other(io::Error::from(other)),
+        })?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let port = Arc::new(AtomicU16::new(0));
+        let (s, p) = (Arc::clone(&stop), Arc::clone(&port));
+        let reader = thread::Builder::new()
+            .name("netlab-trace-capture".into())
+            .spawn(move || read_frames(fd, &s, &p))
+            .map_err(OpenError::Other)?;
+        Ok(Capture { stop, port, reader })
+    }
+
+    /// Keep the TCP frames to or from `port` from now on.
+    pub fn watch_port(&self, port: u16) {
+        self.port.store(port, Ordering::SeqCst);
+    }
+
+    /// Stops reading (within one poll interval) and returns the frames kept.
+    pub fn stop(self) -> io::Result<Vec<Frame>> {
+        self.stop.store(true, Ordering::SeqCst);
+        self.reader
+            .join()
+            .map_err(|_| io::Error::other("the capture thread panicked"))?
+    }
+}
+
+fn open_socket() -> Result<OwnedFd, Errno> {
+    let fd = socket(
+        AddressFamily::Packet,
+        SockType::Raw,
+        SockFlag::SOCK_CLOEXEC,
+        SockProtocol::EthAll,
+    )?;
+    let ifindex = nix::net::if_::if_nametoindex("lo")?;
+    let sll = libc::sockaddr_ll {
+        sll_family: libc::AF_PACKET as u16,
+        sll_protocol: (libc::ETH_P_ALL as u16).to_be(),
+        sll_ifindex: ifindex as i32,
+        sll_hatype: 0,
+        sll_pkttype: 0,
+        sll_halen: 0,
+        sll_addr: [0; 8],
+    };
+    // SAFETY: `sll` is a fully initialised sockaddr_ll and the length given
+    // is its size; from_raw copies it.
+    let addr = unsafe {
+        LinkAddr::from_raw(
+            (&sll as *const libc::sockaddr_ll).cast(),
+            Some(std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t),
+        )
+    }
+    .ok_or(Errno::EINVAL)?;
+    // Bind to lo only: we do not want the machine's other traffic.
+    bind(fd.as_raw_fd(), &addr)?;
+    let poll = TimeVal::new(0, POLL.as_micros() as _);
+    setsockopt(&fd, sockopt::ReceiveTimeout, &poll)?;
+    Ok(fd)
+}
+
+fn read_frames(fd: OwnedFd, stop: &AtomicBool, port: &AtomicU16) -> io::Result<Vec<Frame>> {
+    let mut frames = Vec::new();
+    // lo's MTU is 65536; add room for the Ethernet header.
+    let mut buf = vec![0u8; 65536 + 64];
+    let started = Instant::now();
+    while !stop.load(Ordering::SeqCst) && started.elapsed() < LONGEST {
+        let (len, pkttype) = match recvfrom::<LinkAddr>(fd.as_raw_fd(), &mut buf) {
+            Ok((len, addr)) => (len, addr.map(|a| a.pkttype())),
+            // The receive timeout: nothing arrived, check `stop` again.
+            Err(Errno::EAGAIN | Errno::EINTR) => continue,
+            Err(e) => return Err(io::Error::from(e)),
+        };
+        // The time we read it: this thread does nothing but read, so it is
+        // within microseconds of the kernel's (kernel timestamps would need
+        // recvmsg, behind nix's `uio` feature).
+        let time = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        // Trap: lo shows each frame leaving and arriving; keep one copy.
+        if pkttype == Some(libc::PACKET_OUTGOING) {
+            continue;
+        }
+        let watched = port.load(Ordering::SeqCst);
+        if watched == 0 || frames.len() >= MOST_FRAMES {
+            continue;
+        }
+        let bytes = &buf[..len.min(buf.len())];
+        if parse_frame(bytes, time).is_some_and(|s| on_port(&s, watched)) {
+            frames.push(Frame {
+                time,
+                bytes: bytes.to_vec(),
+            });
+        }
+    }
+    Ok(frames)
+}

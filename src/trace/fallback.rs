@@ -1,0 +1,281 @@
+//! The fallback without capture rights: socket states from the kernel's TCP table.
+//!
+//! Without root or CAP_NET_RAW no packet can be seen, but the kernel's
+//! connection table (/proc/net/tcp and /proc/net/tcp6 on Linux) is readable
+//! by anyone. Sampling it every few milliseconds during the session shows
+//! each socket moving through its states: LISTEN, ESTABLISHED, FIN-WAIT,
+//! TIME-WAIT, CLOSE-WAIT, LAST-ACK…
+//!
+//! Trap: the table is a snapshot. On loopback a handshake takes microseconds,
+//! so short states such as SYN-SENT are rarely caught between two samples.
+//! The timeline says so.
+//!
+//! [`changes`] and [`render`] are pure; [`Sampler`] (Linux only) reads procfs.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::diagram::format_time;
+
+/// One socket seen in the table: its two ends and its state name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SocketRow {
+    pub local: SocketAddr,
+    pub remote: SocketAddr,
+    pub state: String,
+}
+
+/// A socket's state changed (or it appeared, or `state` is `None`: it is gone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChange {
+    pub time: Duration,
+    pub local: SocketAddr,
+    pub remote: SocketAddr,
+    pub state: Option<String>,
+}
+
+/// What changed between two samples of the table.
+pub fn changes(before: &[SocketRow], now: &[SocketRow], time: Duration) -> Vec<StateChange> {
+    let mut out = Vec::new();
+    for row in now {
+        let old = before
+            .iter()
+            .find(|b| b.local == row.local && b.remote == row.remote);
+        if old.map(|o| &o.state) != Some(&row.state) {
+            out.push(StateChange {
+                time,
+                local: row.local,
+                remote: row.remote,
+                state: Some(row.state.clone()),
+            });
+        }
+    }
+    for row in before {
+        if !now
+            .iter()
+            .any(|n| n.local == row.local && n.remote == row.remote)
+        {
+            out.push(StateChange {
+                time,
+                local: row.local,
+                remote: row.remote,
+                state: None,
+            });
+        }
+    }
+    out
+}
+
+/// Who owns a socket, seen from the session's server port.
+pub fn role(local: SocketAddr, remote: SocketAddr, server_port: u16) -> String {
+    if local.port() == server_port && remote.port() == 0 {
+        format!("server {local} (listening socket)")
+    } else if local.port() == server_port {
+        format!("server {local}, for client :{}", remote.port())
+    } else {
+        format!("client {local}")
+    }
+}
+
+/// What a state means, in a few plain words.
+pub fn meaning(state: &str) -> &'static str {
+    match state {
+        "LISTEN" => "after listen(): waiting for clients",
+        "SYN-SENT" => "connect() sent SYN, waits for SYN-ACK",
+        "SYN-RECV" => "got a SYN, answered SYN-ACK",
+        "ESTABLISHED" => "handshake done: data can flow",
+        "FIN-WAIT-1" => "closed first: sent FIN",
+        "FIN-WAIT-2" => "its FIN was ACKed; waits for the peer's FIN",
+        "CLOSE-WAIT" => "the peer closed (FIN came in); this side not yet",
+        "LAST-ACK" => "closed second: waits for the ACK of its FIN",
+        "TIME-WAIT" => "closed first: lingers ~60 s so late packets die out",
+        "CLOSING" => "both sides sent FIN at the same time",
+        "CLOSE" => "closed",
+        _ => "",
+    }
+}
+
+/// Draws the timeline of state changes.
+pub fn render(timeline: &[StateChange], server_port: u16) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Socket states on port {server_port}, sampled from the kernel's TCP table \
+         (/proc/net/tcp) — not packets."
+    );
+    let _ = writeln!(
+        out,
+        "Short states (SYN-SENT, SYN-RECV) last microseconds on loopback and are often missed."
+    );
+    let _ = writeln!(out);
+    if timeline.is_empty() {
+        let _ = writeln!(out, "No socket on port {server_port} was seen.");
+        return out;
+    }
+    let _ = writeln!(out, "{:>12}  {:<46} state", "time", "socket");
+    for c in timeline {
+        let who = role(c.local, c.remote, server_port);
+        let (state, what) = match &c.state {
+            Some(s) => (s.as_str(), meaning(s)),
+            None => ("(gone)", "the socket no longer exists"),
+        };
+        let _ = writeln!(
+            out,
+            "{:>12}  {who:<46} {state:<12} {what}",
+            format_time(c.time)
+        );
+    }
+    out
+}
+
+/// Samples the kernel's table in a thread until stopped (Linux only).
+#[cfg(target_os = "linux")]
+pub struct Sampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    reader: std::thread::JoinHandle<Vec<StateChange>>,
+}
+
+#[cfg(target_os = "linux")]
+impl Sampler {
+    /// How often the table is read.
+    const EVERY: Duration = Duration::from_millis(2);
+    /// A sampler never runs longer than this.
+    const LONGEST: Duration = Duration::from_secs(120);
+
+    /// Starts sampling the sockets on `port`; times count from now. Returns
+    /// once the first sample is taken (bounded), so the listening socket is
+    /// in the timeline before the client starts.
+    pub fn start(port: u16) -> Sampler {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let (first_tx, first_rx) = std::sync::mpsc::channel::<()>();
+        let reader = std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            let mut before: Vec<SocketRow> = Vec::new();
+            let mut timeline = Vec::new();
+            let mut v6: Vec<SocketRow> = Vec::new();
+            let mut round = 0u32;
+            loop {
+                // One last sample after the stop request, then leave.
+                let last = flag.load(Ordering::SeqCst) || started.elapsed() > Self::LONGEST;
+                // Reading the table can take milliseconds on a busy or
+                // virtual machine. The session runs on 127.0.0.1, so the
+                // IPv4 table is read every round and the IPv6 one (for a
+                // server that binds `::` anyway) only every eighth.
+                if round % 8 == 0 || last || !v6.is_empty() {
+                    v6 = sample(procfs::net::tcp6(), port);
+                }
+                round += 1;
+                let mut now = sample(procfs::net::tcp(), port);
+                now.extend(v6.iter().cloned());
+                timeline.extend(changes(&before, &now, started.elapsed()));
+                before = now;
+                let _ = first_tx.send(());
+                if last {
+                    return timeline;
+                }
+                std::thread::sleep(Self::EVERY);
+            }
+        });
+        let _ = first_rx.recv_timeout(Duration::from_secs(2));
+        Sampler { stop, reader }
+    }
+
+    /// Stops (after one more sample) and returns the timeline.
+    pub fn stop(self) -> Vec<StateChange> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.reader.join().unwrap_or_default()
+    }
+}
+
+/// The sockets on `port` in one read of a table; an unreadable table reads
+/// as empty.
+#[cfg(target_os = "linux")]
+fn sample(table: procfs::ProcResult<Vec<procfs::net::TcpNetEntry>>, port: u16) -> Vec<SocketRow> {
+    use procfs::net::TcpState::*;
+    let mut rows = Vec::new();
+    {
+        for e in table.into_iter().flatten() {
+            if e.local_address.port() != port && e.remote_address.port() != port {
+                continue;
+            }
+            let state = match e.state {
+                Established => "ESTABLISHED",
+                SynSent => "SYN-SENT",
+                SynRecv | NewSynRecv => "SYN-RECV",
+                FinWait1 => "FIN-WAIT-1",
+                FinWait2 => "FIN-WAIT-2",
+                TimeWait => "TIME-WAIT",
+                Close => "CLOSE",
+                CloseWait => "CLOSE-WAIT",
+                LastAck => "LAST-ACK",
+                Listen => "LISTEN",
+                Closing => "CLOSING",
+            };
+            rows.push(SocketRow {
+                local: e.local_address,
+                remote: e.remote_address,
+                state: state.to_string(),
+            });
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(local: &str, remote: &str, state: &str) -> SocketRow {
+        SocketRow {
+            local: local.parse().unwrap(),
+            remote: remote.parse().unwrap(),
+            state: state.to_string(),
+        }
+    }
+
+    #[test]
+    fn only_changes_are_recorded_including_sockets_that_go_away() {
+        let listen = row("127.0.0.1:5000", "0.0.0.0:0", "LISTEN");
+        let client = row("127.0.0.1:6000", "127.0.0.1:5000", "ESTABLISHED");
+        let t = Duration::from_millis(3);
+        let listening = vec![listen];
+        assert_eq!(changes(&listening, &listening, t), vec![]);
+        let c = changes(&listening, std::slice::from_ref(&client), t);
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].state.as_deref(), Some("ESTABLISHED"));
+        assert_eq!(c[1].state, None);
+        let tw = row("127.0.0.1:6000", "127.0.0.1:5000", "TIME-WAIT");
+        assert_eq!(
+            changes(&[client], &[tw], t)[0].state.as_deref(),
+            Some("TIME-WAIT")
+        );
+    }
+
+    #[test]
+    fn the_timeline_names_roles_states_and_their_meaning() {
+        let timeline = vec![
+            StateChange {
+                time: Duration::ZERO,
+                local: "127.0.0.1:5000".parse().unwrap(),
+                remote: "0.0.0.0:0".parse().unwrap(),
+                state: Some("LISTEN".into()),
+            },
+            StateChange {
+                time: Duration::from_micros(1500),
+                local: "127.0.0.1:6000".parse().unwrap(),
+                remote: "127.0.0.1:5000".parse().unwrap(),
+                state: Some("TIME-WAIT".into()),
+            },
+        ];
+        let text = render(&timeline, 5000);
+        assert!(text.contains("kernel's TCP table"), "{text}");
+        assert!(text.contains("server 127.0.0.1:5000 (listening socket)"));
+        assert!(text.contains("1.500 ms  client 127.0.0.1:6000"), "{text}");
+        assert!(text.contains("TIME-WAIT") && text.contains("closed first"));
+        assert!(render(&[], 5000).contains("No socket on port 5000"));
+    }
+}

@@ -1,0 +1,146 @@
+//! The mistake catalogue: every diagnosis is caught on a program that
+//! makes exactly that mistake, and nothing else is blamed.
+//!
+//! The broken programs are one student-style example,
+//! `examples/week01_mistakes/`, run as `week01_mistakes ROLE --mistake CODE`
+//! (cargo builds examples for `cargo test`). Without `--mistake` it is a
+//! second, independent correct submission, which must pass every check.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use netlab::grade::{checks, report, run_checks, Check, Diagnosis, Role, Submission};
+use rstest::rstest;
+
+/// target/debug/examples/week01_mistakes, next to this test's deps folder.
+fn mistakes_program() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let debug = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/debug");
+    debug
+        .join("examples")
+        .join(format!("week01_mistakes{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// A submission where `role` runs the catalogue program with `mistake`.
+fn submission(roles: &[Role], mistake: Option<&str>) -> Submission {
+    let program = mistakes_program();
+    assert!(
+        program.exists(),
+        "{} is missing: cargo test builds it",
+        program.display()
+    );
+    let program = program.to_string_lossy().into_owned();
+    let mut sub = Submission::new(env!("CARGO_MANIFEST_DIR"));
+    for role in roles {
+        let mut argv = vec![program.as_str(), role.name()];
+        if let Some(code) = mistake {
+            argv.extend(["--mistake", code]);
+        }
+        sub = sub.with_argv(*role, &argv);
+    }
+    sub
+}
+
+fn week01_checks(group: Option<&str>) -> Vec<&'static Check> {
+    checks("week01")
+        .expect("week01 checks")
+        .iter()
+        .filter(|c| group.is_none_or(|g| c.group == g))
+        .collect()
+}
+
+#[rstest]
+#[case::output_format("output-format", Role::Server, &["output-format"])]
+#[case::wrong_reply("wrong-reply", Role::Server, &["wrong-reply"])]
+#[case::missing_listen("missing-listen", Role::Server, &["missing-listen"])]
+#[case::port_in_use("port-in-use", Role::Server, &["port-in-use"])]
+#[case::no_reuseaddr("no-reuseaddr", Role::Server, &["no-reuseaddr"])]
+#[case::empty_recv("empty-recv", Role::Server, &["empty-recv"])]
+#[case::blank_message("blank-message", Role::Server, &["blank-message"])]
+#[case::too_long("too-long", Role::Server, &["too-long"])]
+#[case::invalid_utf8("invalid-utf8", Role::Server, &["invalid-utf8"])]
+#[case::no_close("no-close", Role::Server, &["no-close"])]
+#[case::server_timeout("server-timeout", Role::Server, &["server-timeout"])]
+#[case::stdout_buffered("stdout-buffered", Role::Server, &["stdout-buffered"])]
+#[case::exit_status("exit-status", Role::Server, &["exit-status"])]
+#[case::ignores_config("ignores-config", Role::Server, &["ignores-config"])]
+#[case::client_refused("client-refused", Role::Client, &["client-refused"])]
+#[case::client_timeout("client-timeout", Role::Client, &["client-timeout"])]
+#[case::client_eof("client-eof", Role::Client, &["client-eof"])]
+#[case::wrong_message("wrong-message", Role::Client, &["wrong-message"])]
+#[case::empty_argument("empty-argument", Role::Client, &["empty-argument"])]
+#[case::no_concurrency("no-concurrency", Role::ThreadedServer, &["no-concurrency"])]
+#[case::busy_cap("busy-cap", Role::ThreadedServer, &["busy-cap"])]
+#[case::busy_leak("busy-leak", Role::ThreadedServer, &["busy-leak"])]
+#[case::no_graceful_shutdown_threaded("no-graceful-shutdown", Role::ThreadedServer, &["no-graceful-shutdown"])]
+#[case::no_graceful_shutdown_chat("no-graceful-shutdown", Role::ChatServer, &["no-graceful-shutdown"])]
+#[case::split_message_server("split-message", Role::ChatServer, &["split-message"])]
+#[case::split_message_client("split-message", Role::ChatClient, &["split-message"])]
+#[case::lost_message("lost-message", Role::ChatServer, &["lost-message"])]
+#[case::exits_early("exits-early", Role::ChatServer, &["exits-early"])]
+#[case::crash("crash", Role::ChatServer, &["crash"])]
+fn each_mistake_is_named_and_nothing_else(
+    #[case] mistake: &str,
+    #[case] role: Role,
+    #[case] expected: &[&str],
+) {
+    let sub = submission(&[role], Some(mistake));
+    let seed = 20261121;
+    let outcomes = run_checks(&week01_checks(Some(role.name())), &sub, seed, 4);
+    let named: BTreeSet<&str> = outcomes
+        .iter()
+        .filter_map(|o| o.diagnosis.map(Diagnosis::code))
+        .collect();
+    let expected: BTreeSet<&str> = expected.iter().copied().collect();
+    assert_eq!(
+        named,
+        expected,
+        "`week01_mistakes {} --mistake {mistake}` was diagnosed wrongly:\n{}",
+        role.name(),
+        report::render_text("week01", seed, &outcomes, false)
+    );
+    for o in outcomes.iter().filter(|o| o.passed == Some(false)) {
+        let d = o.diagnosis.expect("a failure has a diagnosis");
+        assert_eq!(
+            o.hint.as_deref(),
+            Some(d.hint()),
+            "{}: the hint belongs to its diagnosis",
+            o.id
+        );
+        assert!(
+            !o.steps.is_empty() && o.observed.is_some(),
+            "{}: a failure tells its story",
+            o.id
+        );
+    }
+}
+
+#[test]
+fn the_catalogue_without_mistakes_passes_every_check() {
+    let sub = submission(&Role::ALL, None);
+    let outcomes = run_checks(&week01_checks(None), &sub, 7, 4);
+    let failed: Vec<_> = outcomes.iter().filter(|o| o.passed != Some(true)).collect();
+    assert!(
+        failed.is_empty(),
+        "the correct student-style submission must pass:\n{}",
+        report::render_text("week01", 7, &outcomes, false)
+    );
+}
+
+#[test]
+fn every_diagnosis_has_a_catalogue_case_or_a_cli_test() {
+    let source = include_str!("grade_catalogue.rs");
+    // cannot-start is proven in grade_cli.rs with a program that does not exist.
+    for d in Diagnosis::ALL.iter().filter(|d| d.code() != "cannot-start") {
+        let case = format!("#[case::{}(\"{}\"", d.code().replace('-', "_"), d.code());
+        let variant = format!("(\"{}\", Role::", d.code());
+        assert!(
+            source.contains(&case) || source.contains(&variant),
+            "no catalogue case for `{}`: add a mistake to examples/week01_mistakes and a case here",
+            d.code()
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! The reference programs pass every Week 1 check of the grader.
+//!
+//! One rstest case per check, so a failure names the check; each case runs
+//! the real reference binaries as processes, as the grader does for any
+//! submission. `every_check_is_listed` keeps the list complete.
+
+use netlab::grade::{assert_check, check_ids, Role, Submission};
+use rstest::rstest;
+
+/// The reference binaries, built by cargo for this test.
+fn reference() -> Submission {
+    Submission::new(env!("CARGO_MANIFEST_DIR"))
+        .with_program(Role::Server, env!("CARGO_BIN_EXE_server"))
+        .with_program(Role::Client, env!("CARGO_BIN_EXE_client"))
+        .with_program(Role::ThreadedServer, env!("CARGO_BIN_EXE_server_threaded"))
+        .with_program(Role::ChatServer, env!("CARGO_BIN_EXE_chat_server"))
+        .with_program(Role::ChatClient, env!("CARGO_BIN_EXE_chat_client"))
+}
+
+const LISTED: &[&str] = &[
+    "server-listening",
+    "server-ack",
+    "server-config",
+    "server-empty-recv",
+    "server-silent-client",
+    "server-blank",
+    "server-too-long",
+    "server-length-limit",
+    "server-invalid-utf8",
+    "server-port-in-use",
+    "server-restart",
+    "client-ack",
+    "client-default-message",
+    "client-refused",
+    "client-timeout",
+    "client-no-reply",
+    "client-empty-arg",
+    "threaded-ack",
+    "threaded-concurrency",
+    "threaded-busy",
+    "threaded-shutdown",
+    "threaded-shutdown-inflight",
+    "chat-ack",
+    "chat-split",
+    "chat-coalesced",
+    "chat-sessions",
+    "chat-robust",
+    "chat-log",
+    "chat-shutdown",
+    "chat-client-messages",
+    "chat-client-default",
+    "chat-client-interactive",
+    "chat-client-framing",
+    "pair-session",
+    "pair-chat",
+];
+
+#[rstest]
+#[case::server_listening("server-listening")]
+#[case::server_ack("server-ack")]
+#[case::server_config("server-config")]
+#[case::server_empty_recv("server-empty-recv")]
+#[case::server_silent_client("server-silent-client")]
+#[case::server_blank("server-blank")]
+#[case::server_too_long("server-too-long")]
+#[case::server_length_limit("server-length-limit")]
+#[case::server_invalid_utf8("server-invalid-utf8")]
+#[case::server_port_in_use("server-port-in-use")]
+#[case::server_restart("server-restart")]
+#[case::client_ack("client-ack")]
+#[case::client_default_message("client-default-message")]
+#[case::client_refused("client-refused")]
+#[case::client_timeout("client-timeout")]
+#[case::client_no_reply("client-no-reply")]
+#[case::client_empty_arg("client-empty-arg")]
+#[case::threaded_ack("threaded-ack")]
+#[case::threaded_concurrency("threaded-concurrency")]
+#[case::threaded_busy("threaded-busy")]
+#[case::threaded_shutdown("threaded-shutdown")]
+#[case::threaded_shutdown_inflight("threaded-shutdown-inflight")]
+#[case::chat_ack("chat-ack")]
+#[case::chat_split("chat-split")]
+#[case::chat_coalesced("chat-coalesced")]
+#[case::chat_sessions("chat-sessions")]
+#[case::chat_robust("chat-robust")]
+#[case::chat_log("chat-log")]
+#[case::chat_shutdown("chat-shutdown")]
+#[case::chat_client_messages("chat-client-messages")]
+#[case::chat_client_default("chat-client-default")]
+#[case::chat_client_interactive("chat-client-interactive")]
+#[case::chat_client_framing("chat-client-framing")]
+#[case::pair_session("pair-session")]
+#[case::pair_chat("pair-chat")]
+fn the_reference_passes(#[case] id: &str) {
+    assert_check("week01", id, &reference());
+}
+
+#[test]
+fn every_check_is_listed() {
+    assert_eq!(
+        check_ids("week01"),
+        LISTED,
+        "add the new check to LISTED and to the cases above"
+    );
+}

@@ -1,0 +1,48 @@
+"""Client, correct except for one thing: no timeout on the reply.
+
+MISTAKE(client-timeout): recv() waits as long as it takes. A server that
+accepts the connection and never answers (stuck, busy, or buggy) leaves this
+client waiting forever; the user sees nothing and has to press Ctrl+C.
+The fix: sock.settimeout(TIMEOUT) before recv(), and catch socket.timeout:
+"[CLIENT] Server did not respond in time", exit 1.
+"""
+
+import os
+import socket
+import sys
+
+HOST = os.environ.get("LAB_HOST", "127.0.0.1")
+PORT = int(os.environ.get("LAB_PORT", "5000"))
+BUFFER_SIZE = int(os.environ.get("LAB_BUFFER_SIZE", "1024"))
+
+
+def main(argv):
+    message = argv[0] if argv else "Hello Server"
+    if message == "":
+        print("[CLIENT] Error: the message is empty; nothing sent", file=sys.stderr, flush=True)
+        return 2
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.connect((HOST, PORT))
+    except ConnectionRefusedError:
+        print(f"[CLIENT] Error: could not connect to {HOST}:{PORT}: connection refused (is the server running?)",
+              file=sys.stderr, flush=True)
+        return 1
+    except OSError as error:
+        print(f"[CLIENT] Error: could not connect to {HOST}:{PORT}: {error}", file=sys.stderr, flush=True)
+        return 1
+    print(f"[CLIENT] Connected to {HOST}:{PORT}", flush=True)
+    print(f"[CLIENT] Sending: {message}", flush=True)
+    sock.sendall(message.encode("utf-8"))
+    reply = sock.recv(BUFFER_SIZE)  # MISTAKE(client-timeout): no sock.settimeout(...) before this
+    if not reply:
+        print("[CLIENT] Error: the server closed the connection without replying", file=sys.stderr, flush=True)
+        return 1
+    print(f"[CLIENT] Received: {reply.decode('utf-8', errors='replace')}", flush=True)
+    sock.close()
+    print("[CLIENT] Closed connection", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
