@@ -176,7 +176,7 @@ fn exchange(
 /// kernel abort the connection with a reset (RST) instead of a polite FIN,
 /// and the client may then get "connection reset" instead of our reply.
 /// This happens when a message is longer than LAB_BUFFER_SIZE.
-fn discard_unread(stream: &mut TcpStream) {
+pub(crate) fn discard_unread(stream: &mut TcpStream) {
     if stream.set_nonblocking(true).is_err() {
         return;
     }

@@ -95,6 +95,8 @@ pub fn run(listener: TcpListener, config: &Config, shutdown: &Shutdown) -> io::R
 fn refuse(mut stream: TcpStream, peer: SocketAddr, config: &Config) {
     let _ = stream.set_write_timeout(Some(config.timeout));
     let _ = stream.write_all(message::BUSY.as_bytes());
+    // A client that sent its message at once would otherwise get a reset.
+    server::discard_unread(&mut stream);
     SERVER.say(format_args!(
         "{peer} refused: server busy ({} clients)",
         config.max_clients
