@@ -32,6 +32,38 @@ pub struct Options {
     pub echo: bool,
 }
 
+/// What every server binary does around its own loop: install the Ctrl+C /
+/// SIGTERM handler, go through the socket ritual for `config`, run `serve`,
+/// and turn the outcome into an exit status (errors printed once, on
+/// stderr). Shared by `server`, `server_threaded` and `chat_server`.
+pub fn launch(
+    config: &Config,
+    serve: impl FnOnce(TcpListener, &Shutdown) -> io::Result<()>,
+) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let shutdown = match Shutdown::install() {
+        Ok(shutdown) => shutdown,
+        Err(e) => {
+            SERVER.error(format_args!("cannot handle Ctrl+C: {e}"));
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match crate::ritual::listen(config) {
+        Ok(listener) => listener,
+        Err(e) => {
+            SERVER.error(e);
+            return ExitCode::FAILURE;
+        }
+    };
+    match serve(listener, &shutdown) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            SERVER.error(plain(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Serves one client (or, with `forever`, clients until `shutdown`) on an
 /// already listening socket. Only a broken listener is an error: nothing a
 /// client does can make the server fail.

@@ -12,8 +12,7 @@ use clap::Parser;
 use netlab::config::{parse_seconds, Config, ConfigArgs};
 use netlab::console::Role;
 use netlab::logger::MessageLog;
-use netlab::shutdown::Shutdown;
-use netlab::{chat, ritual};
+use netlab::{chat, ritual, server};
 
 /// The helpdesk chat server: sessions one after another, one message per
 /// line, each acknowledged with `[ACK @HH:MM:SS] <message>`.
@@ -51,25 +50,7 @@ fn main() -> ExitCode {
         log,
         idle_timeout: cli.idle_timeout,
     };
-    let shutdown = match Shutdown::install() {
-        Ok(shutdown) => shutdown,
-        Err(e) => {
-            Role::Server.error(format_args!("cannot handle Ctrl+C: {e}"));
-            return ExitCode::FAILURE;
-        }
-    };
-    let listener = match ritual::listen(&config) {
-        Ok(listener) => listener,
-        Err(e) => {
-            Role::Server.error(e);
-            return ExitCode::FAILURE;
-        }
-    };
-    match chat::run(listener, &config, options, &shutdown) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            Role::Server.error(ritual::plain(&e));
-            ExitCode::FAILURE
-        }
-    }
+    server::launch(&config, |listener, shutdown| {
+        chat::run(listener, &config, options, shutdown)
+    })
 }

@@ -9,9 +9,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use netlab::config::{Config, ConfigArgs};
-use netlab::console::Role;
-use netlab::shutdown::Shutdown;
-use netlab::{ritual, server};
+use netlab::server;
 
 /// The Week 1 TCP server: accept one client, receive one message, reply
 /// `ACK: <message>`, close.
@@ -37,25 +35,7 @@ fn main() -> ExitCode {
         forever: cli.forever,
         echo: cli.echo,
     };
-    let shutdown = match Shutdown::install() {
-        Ok(shutdown) => shutdown,
-        Err(e) => {
-            Role::Server.error(format_args!("cannot handle Ctrl+C: {e}"));
-            return ExitCode::FAILURE;
-        }
-    };
-    let listener = match ritual::listen(&config) {
-        Ok(listener) => listener,
-        Err(e) => {
-            Role::Server.error(e);
-            return ExitCode::FAILURE;
-        }
-    };
-    match server::run(listener, &config, options, &shutdown) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            Role::Server.error(ritual::plain(&e));
-            ExitCode::FAILURE
-        }
-    }
+    server::launch(&config, |listener, shutdown| {
+        server::run(listener, &config, options, shutdown)
+    })
 }

@@ -8,9 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use netlab::config::{Config, ConfigArgs, MaxClientsArgs};
-use netlab::console::Role;
-use netlab::shutdown::Shutdown;
-use netlab::{ritual, threaded};
+use netlab::{server, threaded};
 
 /// The Week 1 threaded TCP server: each client in its own thread, until
 /// Ctrl+C.
@@ -27,25 +25,7 @@ struct Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = Config::from(cli.config).with_max_clients(&cli.limit);
-    let shutdown = match Shutdown::install() {
-        Ok(shutdown) => shutdown,
-        Err(e) => {
-            Role::Server.error(format_args!("cannot handle Ctrl+C: {e}"));
-            return ExitCode::FAILURE;
-        }
-    };
-    let listener = match ritual::listen(&config) {
-        Ok(listener) => listener,
-        Err(e) => {
-            Role::Server.error(e);
-            return ExitCode::FAILURE;
-        }
-    };
-    match threaded::run(listener, &config, &shutdown) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            Role::Server.error(ritual::plain(&e));
-            ExitCode::FAILURE
-        }
-    }
+    server::launch(&config, |listener, shutdown| {
+        threaded::run(listener, &config, shutdown)
+    })
 }
