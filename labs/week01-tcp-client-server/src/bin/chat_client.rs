@@ -12,7 +12,9 @@
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::str::FromStr;
+// LAB_HOST, LAB_PORT, LAB_BUFFER_SIZE, ...: the settings all five programs
+// share, read in one place (src/config.rs).
+use week01_tcp_client_server::config::Config;
 
 /// What the client sends when it is given no message.
 const DEFAULT_MESSAGES: [&str; 3] = [
@@ -20,39 +22,6 @@ const DEFAULT_MESSAGES: [&str; 3] = [
     "I have a problem with my account",
     "Thank you, goodbye",
 ];
-
-/// The settings every Week 1 program reads from the environment.
-struct Config {
-    /// LAB_HOST: the server's address (default 127.0.0.1).
-    host: String,
-    /// LAB_PORT: the server's port (default 5000).
-    port: u16,
-    /// LAB_TIMEOUT: seconds to wait for each acknowledgement (default 5).
-    timeout_secs: u64,
-}
-
-impl Config {
-    /// Reads the LAB_* variables, with the defaults for those not set.
-    fn from_env() -> Result<Config, String> {
-        Ok(Config {
-            host: env_or("LAB_HOST", "127.0.0.1".to_string())?,
-            port: env_or("LAB_PORT", 5000)?,
-            timeout_secs: env_or("LAB_TIMEOUT", 5)?,
-        })
-    }
-}
-
-/// The value of the environment variable `name`, or `default` when it is not
-/// set. A value that does not parse is an error that names the variable.
-fn env_or<T: FromStr>(name: &str, default: T) -> Result<T, String> {
-    match std::env::var(name) {
-        Ok(text) => text
-            .trim()
-            .parse()
-            .map_err(|_| format!("{name}={text:?} is not a valid value")),
-        Err(_) => Ok(default),
-    }
-}
 
 /// What to send: the messages given, or the defaults, or lines typed.
 enum Input {

@@ -15,16 +15,13 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::str::FromStr;
 
-/// The settings: LAB_* from the environment plus this program's flags.
-struct Config {
-    /// LAB_HOST: the address to bind (default 127.0.0.1).
-    host: String,
-    /// LAB_PORT: the TCP port (default 5000; 0 means any free port).
-    port: u16,
-    /// LAB_BUFFER_SIZE: at most this many bytes per read (default 1024).
-    buffer_size: usize,
+// LAB_HOST, LAB_PORT, LAB_BUFFER_SIZE, ...: the settings all five programs
+// share, read in one place (src/config.rs).
+use week01_tcp_client_server::config::Config;
+
+/// This program's own command-line flags, on top of the shared `Config`.
+struct Flags {
     /// `--log FILE`: where to append every message, if given.
     log: Option<PathBuf>,
     /// `--idle-timeout SECS` (default 120): how long a session may stay
@@ -33,13 +30,10 @@ struct Config {
     idle_timeout_secs: u64,
 }
 
-impl Config {
-    /// Reads the LAB_* variables and the command-line flags.
-    fn from_env_and_args(args: &[String]) -> Result<Config, String> {
-        let mut config = Config {
-            host: env_or("LAB_HOST", "127.0.0.1".to_string())?,
-            port: env_or("LAB_PORT", 5000)?,
-            buffer_size: env_or("LAB_BUFFER_SIZE", 1024)?,
+impl Flags {
+    /// Reads the command-line flags (the arguments after the program's name).
+    fn parse(args: &[String]) -> Result<Flags, String> {
+        let mut flags = Flags {
             log: None,
             idle_timeout_secs: 120,
         };
@@ -51,10 +45,10 @@ impl Config {
                     .cloned()
             };
             match flag.as_str() {
-                "--log" => config.log = Some(PathBuf::from(value()?)),
+                "--log" => flags.log = Some(PathBuf::from(value()?)),
                 "--idle-timeout" => {
                     let text = value()?;
-                    config.idle_timeout_secs = text
+                    flags.idle_timeout_secs = text
                         .parse()
                         .map_err(|_| format!("--idle-timeout {text:?} is not a number of seconds"))?;
                 }
@@ -65,19 +59,7 @@ impl Config {
                 }
             }
         }
-        Ok(config)
-    }
-}
-
-/// The value of the environment variable `name`, or `default` when it is not
-/// set. A value that does not parse is an error that names the variable.
-fn env_or<T: FromStr>(name: &str, default: T) -> Result<T, String> {
-    match std::env::var(name) {
-        Ok(text) => text
-            .trim()
-            .parse()
-            .map_err(|_| format!("{name}={text:?} is not a valid value")),
-        Err(_) => Ok(default),
+        Ok(flags)
     }
 }
 
@@ -85,14 +67,15 @@ fn main() -> ExitCode {
     // TODO(week01): step 1, read the configuration and the flags. Done for
     // you; a bad flag is a usage error (exit 2).
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let config = match Config::from_env_and_args(&args) {
-        Ok(config) => config,
+    let settings = Config::from_env().and_then(|config| Ok((config, Flags::parse(&args)?)));
+    let (config, flags) = match settings {
+        Ok(settings) => settings,
         Err(message) => {
             eprintln!("[SERVER] Error: {message}");
             return ExitCode::from(2);
         }
     };
-    match run(&config) {
+    match run(&config, &flags) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("[SERVER] {message}");
@@ -102,7 +85,7 @@ fn main() -> ExitCode {
 }
 
 /// Serves chat sessions until asked to stop.
-fn run(config: &Config) -> Result<(), String> {
+fn run(config: &Config, flags: &Flags) -> Result<(), String> {
     // TODO(week01): step 2, create the socket, bind and listen as in your
     // server, and print
     //   [SERVER] Listening on 127.0.0.1:5000
@@ -114,7 +97,7 @@ fn run(config: &Config) -> Result<(), String> {
     // and return Ok(()) (exit 0).
     //
     // TODO(week01): step 4, serve sessions one after another: accept, set a
-    // read timeout of config.idle_timeout_secs, print (HH:MM:SS is local time,
+    // read timeout of flags.idle_timeout_secs, print (HH:MM:SS is local time,
     // `chrono::Local::now().format("%H:%M:%S")`)
     //   [SERVER] @14:03:07 Connection from 127.0.0.1:54321
     // and when the session ends (0-byte read, idle timeout, error)
@@ -145,10 +128,10 @@ fn run(config: &Config) -> Result<(), String> {
         config.host,
         config.port,
         config.buffer_size,
-        config
+        flags
             .log
             .as_ref()
             .map_or("off".to_string(), |path| path.display().to_string()),
-        config.idle_timeout_secs
+        flags.idle_timeout_secs
     ))
 }

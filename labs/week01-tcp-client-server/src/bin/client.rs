@@ -11,43 +11,9 @@
 //! yet and exits 1.
 
 use std::process::ExitCode;
-use std::str::FromStr;
-
-/// The settings every Week 1 program reads from the environment.
-struct Config {
-    /// LAB_HOST: the server's address (default 127.0.0.1).
-    host: String,
-    /// LAB_PORT: the server's port (default 5000).
-    port: u16,
-    /// LAB_BUFFER_SIZE: at most this many bytes per read (default 1024).
-    buffer_size: usize,
-    /// LAB_TIMEOUT: seconds to wait for the reply (default 5).
-    timeout_secs: u64,
-}
-
-impl Config {
-    /// Reads the LAB_* variables, with the defaults for those not set.
-    fn from_env() -> Result<Config, String> {
-        Ok(Config {
-            host: env_or("LAB_HOST", "127.0.0.1".to_string())?,
-            port: env_or("LAB_PORT", 5000)?,
-            buffer_size: env_or("LAB_BUFFER_SIZE", 1024)?,
-            timeout_secs: env_or("LAB_TIMEOUT", 5)?,
-        })
-    }
-}
-
-/// The value of the environment variable `name`, or `default` when it is not
-/// set. A value that does not parse is an error that names the variable.
-fn env_or<T: FromStr>(name: &str, default: T) -> Result<T, String> {
-    match std::env::var(name) {
-        Ok(text) => text
-            .trim()
-            .parse()
-            .map_err(|_| format!("{name}={text:?} is not a valid value")),
-        Err(_) => Ok(default),
-    }
-}
+// LAB_HOST, LAB_PORT, LAB_BUFFER_SIZE, ...: the settings all five programs
+// share, read in one place (src/config.rs).
+use week01_tcp_client_server::config::Config;
 
 /// How `run` fails: the exit status and the message for stderr.
 /// Status 2 means a usage error (the command line was wrong), 1 a runtime
