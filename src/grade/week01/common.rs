@@ -189,6 +189,26 @@ pub fn judge_reply(
     Ok(())
 }
 
+/// One request to a running server: connect, send `message`, expect
+/// `ACK: <message>` and the close. Returns the probe's address.
+pub fn ack_round(
+    ctx: &mut Ctx,
+    p: Proc,
+    addr: SocketAddr,
+    message: &str,
+) -> Result<SocketAddr, Failure> {
+    let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())?;
+    let ex = read_reply(ctx, &mut stream, client);
+    judge_reply(
+        ctx,
+        p,
+        &ex,
+        &format!("ACK: {message}"),
+        Diagnosis::WrongReply,
+    )?;
+    Ok(client)
+}
+
 /// Parses `HH:MM:SS` at the start of `text`; returns the rest.
 pub fn strip_clock(text: &str) -> Option<&str> {
     let clock = text.get(..8)?;

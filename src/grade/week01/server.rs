@@ -3,9 +3,7 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
-use super::common::{
-    connect_and_send, exchange, expect_exit, judge_reply, lines_in_order, read_reply,
-};
+use super::common::{ack_round, exchange, expect_exit, judge_reply, lines_in_order};
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
     closed_port, fail, read_to_end, Ctx, End, Failure, HOST, SLACK, STARTUP,
@@ -262,19 +260,10 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
 pub fn restart(ctx: &mut Ctx) -> Result<(), Failure> {
     let message = ctx.message(16);
     let (p, addr) = ctx.start_server(Role::Server, &[], &[])?;
-    let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())?;
-    // Trap: TIME_WAIT stays with the side that closes first. Reading to EOF
-    // before we close makes sure that side is the server's.
-    let ex = read_reply(ctx, &mut stream, client);
-    judge_reply(
-        ctx,
-        p,
-        &ex,
-        &format!("ACK: {message}"),
-        Diagnosis::WrongReply,
-    )?;
-    ctx.step("close the probe after the server closed (its side is now in TIME_WAIT)");
-    drop(stream);
+    // Trap: TIME_WAIT stays with the side that closes first. ack_round reads
+    // to EOF before the probe closes, so that side is the server's.
+    ack_round(ctx, p, addr, &message)?;
+    ctx.step("the probe closed after the server did: the server's side is in TIME_WAIT");
     expect_exit(ctx, p, SLACK, 0, Diagnosis::Crash)?;
     ctx.step(format!(
         "start the server again at once on port {}",
@@ -299,13 +288,5 @@ pub fn restart(ctx: &mut Ctx) -> Result<(), Failure> {
             return Err(failure);
         }
     };
-    let (mut stream, client) = connect_and_send(ctx, addr2, message.as_bytes())?;
-    let ex = read_reply(ctx, &mut stream, client);
-    judge_reply(
-        ctx,
-        p2,
-        &ex,
-        &format!("ACK: {message}"),
-        Diagnosis::WrongReply,
-    )
+    ack_round(ctx, p2, addr2, &message).map(drop)
 }

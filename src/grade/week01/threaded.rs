@@ -4,7 +4,7 @@
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use super::common::{connect_and_send, expect_clean_shutdown, judge_reply, read_reply};
+use super::common::{ack_round, connect_and_send, expect_clean_shutdown, judge_reply, read_reply};
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{fail, read_to_end, show_bytes, Ctx, End, Failure, Proc, SLACK};
 use crate::grade::Role;
@@ -36,15 +36,7 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
                 "it exited after its previous client",
             ));
         }
-        let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())?;
-        let ex = read_reply(ctx, &mut stream, client);
-        judge_reply(
-            ctx,
-            p,
-            &ex,
-            &format!("ACK: {message}"),
-            Diagnosis::WrongReply,
-        )?;
+        let client = ack_round(ctx, p, addr, &message)?;
         let received = format!("Received: {message}");
         ctx.step(format!(
             "wait for a stdout line with `{received}` naming {client}"
@@ -163,15 +155,7 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
 pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[])?;
     let message = ctx.message(12);
-    let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())?;
-    let ex = read_reply(ctx, &mut stream, client);
-    judge_reply(
-        ctx,
-        p,
-        &ex,
-        &format!("ACK: {message}"),
-        Diagnosis::WrongReply,
-    )?;
+    ack_round(ctx, p, addr, &message)?;
     expect_clean_shutdown(
         ctx,
         p,
