@@ -239,29 +239,18 @@ fn could_not_run_exits_2_with_a_clear_message() {
 #[test]
 fn a_bad_netlab_toml_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("netlab.toml"),
-        "lab = \"week01\"\n[commands]\nsevrer = \"python3 server.py\"\n",
-    )
-    .unwrap();
-    netlab()
-        .args(["grade", "week01", "--dir"])
-        .arg(dir.path())
-        .assert()
-        .code(2)
+    let grade_with = |toml: &str| {
+        std::fs::write(dir.path().join("netlab.toml"), toml).unwrap();
+        netlab()
+            .args(["grade", "week01", "--dir"])
+            .arg(dir.path())
+            .assert()
+            .code(2)
+    };
+    grade_with("lab = \"week01\"\n[commands]\nsevrer = \"python3 server.py\"\n")
         .stderr(predicate::str::contains("unknown role `sevrer`"));
-    std::fs::write(dir.path().join("netlab.toml"), "lab = \"week02\"\n").unwrap();
-    netlab()
-        .args(["grade", "week01", "--dir"])
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("is for lab `week02`"));
-    std::fs::write(dir.path().join("netlab.toml"), "lab = [\n").unwrap();
-    netlab()
-        .args(["grade", "week01", "--dir"])
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("is not valid"));
+    grade_with("lab = \"week02\"\n").stderr(predicate::str::contains("is for lab `week02`"));
+    grade_with("lab = [\n").stderr(predicate::str::contains("is not valid"));
+    grade_with("lab = \"week01\"\n[commands]\n")
+        .stderr(predicate::str::contains("empty [commands] table"));
 }
