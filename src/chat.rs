@@ -16,7 +16,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::config::{Config, Seconds};
-use crate::console::{clock, Role};
+use crate::console::{clock, count, Role};
 use crate::logger::MessageLog;
 use crate::message::{self, LineFramer};
 use crate::ritual::plain;
@@ -166,9 +166,9 @@ fn answer(
     let Ok(text) = std::str::from_utf8(line) else {
         // Not text: say so and carry on with the session.
         SERVER.say(format_args!(
-            "@{} {peer} Rejected: invalid UTF-8 ({} bytes)",
+            "@{} {peer} Rejected: invalid UTF-8 ({})",
             clock(),
-            line.len()
+            count(line.len(), "byte")
         ));
         return stream.write_all(message::CHAT_INVALID_UTF8.as_bytes());
     };

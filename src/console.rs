@@ -65,6 +65,15 @@ pub fn prompt(text: &str) {
     let _ = out.flush();
 }
 
+/// `1 client`, `2 clients`: a count with its noun, in the right number.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// The local wall-clock time as `HH:MM:SS`, for the chat's `@HH:MM:SS` marks.
 pub fn clock() -> String {
     chrono::Local::now().format("%H:%M:%S").to_string()

@@ -287,6 +287,12 @@ impl Child {
     pub fn try_status(&mut self) -> Option<ExitStatus> {
         if self.status.is_none() {
             self.status = self.child.try_wait().ok().flatten();
+            if self.status.is_some() {
+                // Just exited: let the readers take in its last words, so
+                // whoever looks next sees the whole output (bounded: a
+                // grandchild may hold the pipes open).
+                self.wait_closed(Duration::from_millis(500));
+            }
         }
         self.status
     }
@@ -296,10 +302,6 @@ impl Child {
         let until = Instant::now() + timeout;
         loop {
             if let Some(status) = self.try_status() {
-                // Give the reader threads a moment to drain what the child
-                // wrote just before exiting; bounded, since a grandchild may
-                // still hold the pipe open.
-                self.wait_closed(Duration::from_millis(500));
                 return Some(status);
             }
             if Instant::now() >= until {

@@ -16,7 +16,7 @@ use std::thread;
 use std::time::Duration;
 
 use crate::config::{Config, Seconds};
-use crate::console::Role;
+use crate::console::{count, Role};
 use crate::message::{self, Rejection};
 use crate::ritual::plain;
 use crate::shutdown::Shutdown;
@@ -182,8 +182,8 @@ fn exchange(
         Err(Rejection::InvalidUtf8) => {
             // Do not print bytes that are not text; say how many there were.
             SERVER.say(format_args!(
-                "{who}Rejected: invalid UTF-8 ({} bytes)",
-                received.len()
+                "{who}Rejected: invalid UTF-8 ({})",
+                count(received.len(), "byte")
             ));
             Rejection::InvalidUtf8.reply().to_string()
         }

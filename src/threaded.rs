@@ -18,7 +18,7 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::console::Role;
+use crate::console::{count, Role};
 use crate::message;
 use crate::ritual::plain;
 use crate::server;
@@ -78,8 +78,8 @@ pub fn run(listener: TcpListener, config: &Config, shutdown: &Shutdown) -> io::R
     sessions.retain(|session| !session.is_finished());
     if !sessions.is_empty() {
         SERVER.say(format_args!(
-            "Waiting for {} client(s) to finish",
-            sessions.len()
+            "Waiting for {} to finish",
+            count(sessions.len(), "client")
         ));
     }
     // Each session ends within the timeout (its reads and writes are
@@ -98,8 +98,8 @@ fn refuse(mut stream: TcpStream, peer: SocketAddr, config: &Config) {
     // A client that sent its message at once would otherwise get a reset.
     server::discard_unread(&mut stream);
     SERVER.say(format_args!(
-        "{peer} refused: server busy ({} clients)",
-        config.max_clients
+        "{peer} refused: server busy ({})",
+        count(config.max_clients, "client")
     ));
 }
 

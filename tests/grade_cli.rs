@@ -188,10 +188,14 @@ fn the_same_seed_replays_the_same_messages() {
             .stdout
             .clone();
         let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        report["checks"][0]["steps"][1]
+        // "start the client: true <message> (with LAB_PORT=<fake server's port>)"
+        let step = report["checks"][0]["steps"][1]
             .as_str()
             .unwrap()
-            .to_string()
+            .to_string();
+        let message = step.split(" (with").next().unwrap().to_string();
+        assert!(message.starts_with("start the client: true "), "{step}");
+        message
     };
     // The client's argument is the random message: same seed, same message.
     assert_eq!(fake_client("42"), fake_client("42"));

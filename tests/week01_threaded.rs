@@ -63,7 +63,7 @@ fn one_client_over_the_limit_is_told_the_server_is_busy() {
     let second_addr = second.local_addr().unwrap();
     assert_eq!(read_all(&mut second), b"ERROR: Server busy");
     server.expect_line(&format!(
-        "[SERVER] {second_addr} refused: server busy (1 clients)"
+        "[SERVER] {second_addr} refused: server busy (1 client)"
     ));
 
     // The first client is still served, and afterwards there is room again.

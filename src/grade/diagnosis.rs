@@ -125,7 +125,7 @@ diagnoses! {
         "Release the slot when a client's thread ends, on every path (use try/finally or a guard), or the server ends up refusing everyone as busy.";
     CannotStart = "cannot-start",
         "the command could not be started",
-        "The program did not get going: read its stderr above. Then run the same command yourself from the submission folder (under netlab grade, commands come from netlab.toml or the --server/--client flags, and paths are relative to that folder).";
+        "The program did not get going. Run the same command yourself and read what it says: under netlab grade, commands come from netlab.toml or the --server/--client flags and run in the submission folder; under cargo test in a lab folder, they are your crate's binaries.";
 }
 
 impl From<Diagnosis> for &'static str {

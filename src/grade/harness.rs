@@ -189,7 +189,16 @@ impl<'a> Ctx<'a> {
         let mut full: Vec<String> = argv.to_vec();
         full.extend(args.iter().cloned());
         let label = shell_words(&full);
-        self.step(format!("start the {}: {label}", role.name()));
+        let env_note: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        self.step(if env_note.is_empty() {
+            format!("start the {}: {label}", role.name())
+        } else {
+            format!(
+                "start the {}: {label} (with {})",
+                role.name(),
+                env_note.join(" ")
+            )
+        });
         let mut cmd = self.submission.build_command(&full);
         // The program must flush its own output (that is a check); do not
         // let an inherited PYTHONUNBUFFERED hide the mistake.
@@ -200,16 +209,17 @@ impl<'a> Ctx<'a> {
         for (key, value) in env {
             cmd.env(key, value);
         }
-        let env_note: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        if !env_note.is_empty() {
-            self.step(format!("  with {}", env_note.join(" ")));
-        }
         let child = Child::spawn_with_stdin(cmd, PROCESS_DEADLINE, piped_stdin).map_err(|e| {
-            fail(
-                Diagnosis::CannotStart,
-                format!("`{label}` starts"),
-                format!("it could not be started: {e}"),
-            )
+            let why = if e.kind() == io::ErrorKind::NotFound {
+                format!(
+                    "there is no program `{}` (not on PATH, and no such file in {})",
+                    full[0],
+                    self.submission.dir().display()
+                )
+            } else {
+                format!("it could not be started: {e}")
+            };
+            fail(Diagnosis::CannotStart, format!("`{label}` starts"), why)
         })?;
         self.procs.push(Launched { role, label, child });
         Ok(Proc(self.procs.len() - 1))

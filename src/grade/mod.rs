@@ -122,9 +122,8 @@ impl Submission {
                 path.display()
             ))
         })?;
-        let manifest: Manifest = toml::from_str(&text).map_err(|e| {
-            GradeError::Usage(format!("{} is not valid: {}", path.display(), e.message()))
-        })?;
+        let manifest: Manifest = toml::from_str(&text)
+            .map_err(|e| GradeError::Usage(format!("{} is not valid: {e}", path.display())))?;
         if let Some(file_lab) = &manifest.lab {
             if file_lab != lab {
                 return Err(GradeError::Usage(format!(
@@ -349,11 +348,11 @@ pub fn assert_check(lab: &str, id: &str, submission: &Submission) {
     let seed = std::env::var("NETLAB_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| fastrand::u64(..));
+        .unwrap_or_else(|| fastrand::u64(..1_000_000));
     let outcome = run_check(check, submission, seed);
     if outcome.passed != Some(true) {
-        let text = report::render_text(lab, seed, std::slice::from_ref(&outcome), false);
-        panic!("\n{text}\nreplay with NETLAB_SEED={seed}\n");
+        let text = report::render_outcome(&outcome, false);
+        panic!("\n{text}\nreplay this run with NETLAB_SEED={seed}\n");
     }
 }
 

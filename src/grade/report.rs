@@ -46,25 +46,7 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
             group = o.role;
             out.push_str(&format!("\n{}\n", paint(BOLD, group, color)));
         }
-        let (mark, style) = match o.passed {
-            Some(true) => ("✔", GREEN),
-            Some(false) => ("✘", RED),
-            None => ("-", YELLOW),
-        };
-        let timing = match o.passed {
-            None => format!("skipped: {}", o.skipped.as_deref().unwrap_or("")),
-            Some(_) => format!("{} ms", o.duration_ms),
-        };
-        out.push_str(&format!(
-            "  {} {:<28} {} {}\n",
-            paint(style, mark, color),
-            o.id,
-            o.title,
-            paint(DIM, &format!("({timing})"), color)
-        ));
-        if o.passed == Some(false) {
-            out.push_str(&failure_story(o, color));
-        }
+        out.push_str(&render_outcome(o, color));
     }
     let (passed, failed, skipped) = counts(outcomes);
     let line = format!("{passed} passed, {failed} failed, {skipped} skipped");
@@ -72,6 +54,30 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
     out.push('\n');
     out.push_str(&paint(style, &line, color));
     out.push('\n');
+    out
+}
+
+/// One check's line, followed by its story if it failed.
+pub fn render_outcome(o: &Outcome, color: bool) -> String {
+    let (mark, style) = match o.passed {
+        Some(true) => ("✔", GREEN),
+        Some(false) => ("✘", RED),
+        None => ("-", YELLOW),
+    };
+    let timing = match o.passed {
+        None => format!("skipped: {}", o.skipped.as_deref().unwrap_or("")),
+        Some(_) => format!("{} ms", o.duration_ms),
+    };
+    let mut out = format!(
+        "  {} {:<28} {} {}\n",
+        paint(style, mark, color),
+        o.id,
+        o.title,
+        paint(DIM, &format!("({timing})"), color)
+    );
+    if o.passed == Some(false) {
+        out.push_str(&failure_story(o, color));
+    }
     out
 }
 

@@ -186,10 +186,11 @@ fn expect_error(
                 "the error line went to stdout, not stderr",
             ));
         }
-        let diagnosis = if status.success() {
-            mistake
-        } else {
-            Diagnosis::OutputFormat
+        let diagnosis = match status.code() {
+            Some(0) => mistake,
+            // A usage error: it refused to start at all.
+            Some(2) => Diagnosis::CannotStart,
+            _ => Diagnosis::OutputFormat,
         };
         return Err(fail(
             diagnosis,

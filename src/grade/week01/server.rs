@@ -239,8 +239,14 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
         let how = ctx
             .crash_of(p)
             .unwrap_or_else(|| crate::process::describe_status(status));
+        // Exit 2 is a usage error: the program refused to start at all.
+        let diagnosis = if status.code() == Some(2) {
+            Diagnosis::CannotStart
+        } else {
+            Diagnosis::PortInUse
+        };
         return Err(fail(
-            Diagnosis::PortInUse,
+            diagnosis,
             expected,
             format!("no such error line ({how})"),
         ));
