@@ -111,6 +111,12 @@ pub fn render(timeline: &[StateChange], server_port: u16) -> String {
     let _ = writeln!(out);
     if timeline.is_empty() {
         let _ = writeln!(out, "No socket on port {server_port} was seen.");
+        let _ = writeln!(
+            out,
+            "If nothing listened there, the kernel answered the client's SYN with RST at once:\n\
+             the attempt lives for microseconds and never shows in the table. That RST is what\n\
+             your client reports as \"connection refused\". Run as root to see the two packets."
+        );
         return out;
     }
     let _ = writeln!(out, "{:>12}  {:<46} state", "time", "socket");
