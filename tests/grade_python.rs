@@ -62,7 +62,7 @@ fn netlab_grade_on_the_python_folder_exits_0() {
         .timeout(std::time::Duration::from_secs(120))
         .assert()
         .success()
-        .stdout(predicates::str::contains("35 passed, 0 failed, 0 skipped"));
+        .stdout(predicates::str::contains("36 passed, 0 failed, 0 skipped"));
 }
 
 #[rstest]
@@ -70,6 +70,7 @@ fn netlab_grade_on_the_python_folder_exits_0() {
 #[case::empty_recv("server_no_empty_check.py", Role::Server, "empty-recv")]
 #[case::invalid_utf8("server_decode_crash.py", Role::Server, "invalid-utf8")]
 #[case::client_timeout("client_no_timeout.py", Role::Client, "client-timeout")]
+#[case::shared_state("server_threaded_shared.py", Role::ThreadedServer, "wrong-reply")]
 fn a_python_mistake_is_named(#[case] script: &str, #[case] role: Role, #[case] code: &str) {
     if !python_available() {
         return;

@@ -36,6 +36,7 @@ const LISTED: &[&str] = &[
     "client-no-reply",
     "client-empty-arg",
     "threaded-ack",
+    "threaded-many",
     "threaded-concurrency",
     "threaded-busy",
     "threaded-shutdown",
@@ -74,6 +75,7 @@ const LISTED: &[&str] = &[
 #[case::client_no_reply("client-no-reply")]
 #[case::client_empty_arg("client-empty-arg")]
 #[case::threaded_ack("threaded-ack")]
+#[case::threaded_many("threaded-many")]
 #[case::threaded_concurrency("threaded-concurrency")]
 #[case::threaded_busy("threaded-busy")]
 #[case::threaded_shutdown("threaded-shutdown")]

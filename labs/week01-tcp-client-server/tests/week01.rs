@@ -99,6 +99,7 @@ week01_checks! {
     client_empty_arg => "client-empty-arg",
     // The threaded server (extension D).
     threaded_ack => "threaded-ack",
+    threaded_many => "threaded-many",
     threaded_concurrency => "threaded-concurrency",
     threaded_busy => "threaded-busy",
     threaded_shutdown => "threaded-shutdown" if unix,

@@ -166,6 +166,13 @@ pub static CHECKS: &[Check] = &[
         threaded::ack
     ),
     check!(
+        "threaded-many",
+        "threaded-server",
+        THREADED,
+        "eight clients at once each get their own reply",
+        threaded::many
+    ),
+    check!(
         "threaded-concurrency",
         "threaded-server",
         THREADED,

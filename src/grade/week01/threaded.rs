@@ -63,6 +63,60 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Eight clients at once, each with its own message, each get their own
+/// ACK: no reply goes to the wrong client (a buffer or a variable shared
+/// between threads shows up here), and none is lost.
+pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
+    const CLIENTS: usize = 8;
+    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[])?;
+    let messages: Vec<String> = (0..CLIENTS).map(|_| ctx.message(20)).collect();
+    ctx.step(format!(
+        "connect {CLIENTS} clients, then each sends its own message"
+    ));
+    let mut streams = Vec::new();
+    for _ in 0..CLIENTS {
+        let stream = TcpStream::connect_timeout(&addr, SLACK).map_err(|e| {
+            fail(
+                Diagnosis::MissingListen,
+                format!("{addr} accepts {CLIENTS} connections"),
+                format!("connecting failed: {e}"),
+            )
+        })?;
+        streams.push(stream);
+    }
+    for (stream, message) in streams.iter_mut().zip(&messages) {
+        let _ = std::io::Write::write_all(stream, message.as_bytes());
+    }
+    ctx.step("read each client's reply until the server closes it");
+    for (i, (stream, message)) in streams.iter_mut().zip(&messages).enumerate() {
+        let (reply, end) = read_to_end(stream, SLACK);
+        let want = format!("ACK: {message}");
+        if reply == want.as_bytes() {
+            continue;
+        }
+        let expected = format!("client {} of {CLIENTS} gets `{want}`", i + 1);
+        let crossed = messages
+            .iter()
+            .position(|m| reply == format!("ACK: {m}").as_bytes());
+        let observed = match (crossed, reply.is_empty(), end) {
+            (Some(j), _, _) => format!("it got the reply meant for client {}", j + 1),
+            (None, true, End::Timeout) => format!("no reply within {}s", SLACK.as_secs()),
+            (None, true, _) => "the connection was closed without a reply".to_string(),
+            (None, false, _) => format!("the reply {}", show_bytes(&reply)),
+        };
+        let _ = ctx.wait_exit(p, Duration::from_millis(300));
+        if let Some(crash) = ctx.crash_of(p) {
+            return Err(fail(
+                Diagnosis::Crash,
+                expected,
+                format!("{observed}; the server crashed: {crash}"),
+            ));
+        }
+        return Err(fail(Diagnosis::WrongReply, expected, observed));
+    }
+    Ok(())
+}
+
 /// An idle client must not delay a second one.
 pub fn concurrency(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[Ctx::timeout_env(6)])?;
