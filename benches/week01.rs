@@ -1,0 +1,112 @@
+//! `cargo bench`: the speed targets of Week 1, measured, not asserted.
+//!
+//! Tests bound their waits generously and never time anything; this is
+//! where the targets live:
+//! - `netlab grade week01` on a correct submission: under 15 s;
+//! - `netlab trace` of one session: under 3 s.
+//!
+//! Each command runs a few times; the report gives the median and says
+//! whether it meets its target. Runs only on loopback, bounded in count.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 3;
+
+struct Bench {
+    name: &'static str,
+    target: Duration,
+    command: Command,
+}
+
+fn netlab(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netlab"));
+    cmd.args(args);
+    cmd
+}
+
+fn bin(name: &str) -> String {
+    Path::new(env!("CARGO_BIN_EXE_netlab"))
+        .with_file_name(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn main() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let reference = [
+        ("--server", bin("server")),
+        ("--client", bin("client")),
+        ("--threaded-server", bin("server_threaded")),
+        ("--chat-server", bin("chat_server")),
+        ("--chat-client", bin("chat_client")),
+    ];
+    let mut grade_reference = netlab(&["grade", "week01", "--format", "json"]);
+    for (flag, program) in &reference {
+        grade_reference.arg(flag).arg(program);
+    }
+    let mut benches = vec![Bench {
+        name: "grade week01, reference programs",
+        target: Duration::from_secs(15),
+        command: grade_reference,
+    }];
+    if Command::new("python3").arg("--version").output().is_ok() {
+        let dir = format!("{root}/tests/submissions/week01-python");
+        benches.push(Bench {
+            name: "grade week01, Python submission",
+            target: Duration::from_secs(15),
+            command: netlab(&["grade", "week01", "--format", "json", "--dir", &dir]),
+        });
+    }
+    let pcap = std::env::temp_dir().join("netlab-bench.pcap");
+    benches.push(Bench {
+        name: "trace, one reference session",
+        target: Duration::from_secs(3),
+        command: netlab(&["trace", "--pcap", &pcap.to_string_lossy()]),
+    });
+
+    println!(
+        "{:<36} {:>10} {:>10}  verdict",
+        "benchmark", "median", "target"
+    );
+    let mut over = 0;
+    for mut bench in benches {
+        let mut times = Vec::new();
+        let mut failed = None;
+        for _ in 0..RUNS {
+            let started = Instant::now();
+            match bench.command.output() {
+                Ok(out) if out.status.success() => times.push(started.elapsed()),
+                Ok(out) => failed = Some(format!("exit {:?}", out.status.code())),
+                Err(e) => failed = Some(e.to_string()),
+            }
+        }
+        if let Some(why) = failed {
+            println!(
+                "{:<36} {:>10} {:>10.1?}  could not run: {why}",
+                bench.name, "-", bench.target
+            );
+            over += 1;
+            continue;
+        }
+        times.sort();
+        let median = times[times.len() / 2];
+        let verdict = if median <= bench.target {
+            "ok"
+        } else {
+            "OVER TARGET"
+        };
+        if median > bench.target {
+            over += 1;
+        }
+        println!(
+            "{:<36} {:>10.2?} {:>10.1?}  {verdict}",
+            bench.name, median, bench.target
+        );
+    }
+    let _ = std::fs::remove_file(&pcap);
+    if over > 0 {
+        println!("{over} benchmark(s) missed the target");
+    }
+}
