@@ -74,6 +74,47 @@ pub struct MaxClientsArgs {
     pub max_clients: u32,
 }
 
+/// The flag each `LAB_*` variable stands for.
+const ENV_FLAGS: [(&str, &str); 5] = [
+    ("--host", "LAB_HOST"),
+    ("--port", "LAB_PORT"),
+    ("--buffer-size", "LAB_BUFFER_SIZE"),
+    ("--timeout", "LAB_TIMEOUT"),
+    ("--max-clients", "LAB_MAX_CLIENTS"),
+];
+
+/// Parses a binary's command line. On a usage error, prints clap's message
+/// and, when the bad value came from a `LAB_*` variable rather than a flag
+/// the user typed, says so (clap names only the flag); then exits 2.
+pub fn parse_args<T: clap::Parser>() -> T {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let error = match T::try_parse() {
+        Ok(parsed) => return parsed,
+        Err(error) => error,
+    };
+    if !matches!(
+        error.kind(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation
+    ) {
+        error.exit();
+    }
+    let _ = error.print();
+    if let Some(ContextValue::String(arg)) = error.get(ContextKind::InvalidArg) {
+        let typed: Vec<String> = std::env::args().skip(1).collect();
+        for (flag, var) in ENV_FLAGS {
+            let given = typed
+                .iter()
+                .any(|a| a == flag || a.starts_with(&format!("{flag}=")));
+            if arg.starts_with(&format!("{flag} ")) && !given {
+                if let Ok(value) = std::env::var(var) {
+                    eprintln!("note: the value comes from the environment: {var}={value:?}");
+                }
+            }
+        }
+    }
+    std::process::exit(2)
+}
+
 /// The configuration library code takes: plain values, no parsing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {

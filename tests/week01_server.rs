@@ -168,6 +168,24 @@ fn bad_configuration_is_a_usage_error(#[case] args: &[&str], #[case] env: &[(&st
 }
 
 #[test]
+fn a_bad_environment_variable_is_named_as_such() {
+    // clap names only the flag (--port); the user set LAB_PORT.
+    assert_command(SERVER)
+        .env("LAB_PORT", "abc")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("LAB_PORT=\"abc\""));
+    assert_command(SERVER)
+        .args(["--port", "abc"])
+        .env("LAB_PORT", "0")
+        .assert()
+        .code(2)
+        .stderr(predicates::prelude::PredicateBooleanExt::not(
+            predicates::str::contains("LAB_PORT"),
+        ));
+}
+
+#[test]
 fn forever_serves_clients_one_after_another() {
     let mut server = Server::start(SERVER, &["--forever"], &[]);
     assert_eq!(ask(server.port, b"first"), b"ACK: first");

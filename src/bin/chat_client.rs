@@ -29,7 +29,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = netlab::config::parse_args();
     let config = Config::from(cli.config);
     let input = if cli.interactive || (cli.messages.is_empty() && std::io::stdin().is_terminal()) {
         ChatInput::Interactive

@@ -32,7 +32,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = netlab::config::parse_args();
     let config = Config::from(cli.config);
     let log = match cli.log.as_deref().map(MessageLog::open).transpose() {
         Ok(log) => log,

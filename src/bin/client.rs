@@ -24,7 +24,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse(); // an empty message is a usage error: exit 2
+    let cli: Cli = netlab::config::parse_args(); // an empty message is a usage error: exit 2
     let config = Config::from(cli.config);
     match client::run(&config, &cli.message) {
         Ok(()) => ExitCode::SUCCESS,

@@ -29,7 +29,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse(); // a usage error prints help and exits 2
+    let cli: Cli = netlab::config::parse_args(); // a usage error prints help and exits 2
     let config = Config::from(cli.config);
     let options = server::Options {
         forever: cli.forever,

@@ -23,7 +23,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = netlab::config::parse_args();
     let config = Config::from(cli.config).with_max_clients(&cli.limit);
     server::launch(&config, |listener, shutdown| {
         threaded::run(listener, &config, shutdown)
