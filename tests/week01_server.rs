@@ -10,6 +10,7 @@ use std::io::Write;
 use std::net::TcpStream;
 
 use netlab::process::Stream;
+use predicates::prelude::PredicateBooleanExt;
 use rstest::rstest;
 use support::{ask, assert_command, connect, read_all, status_text, Server};
 
