@@ -181,9 +181,7 @@ fn a_bad_environment_variable_is_named_as_such() {
         .env("LAB_PORT", "0")
         .assert()
         .code(2)
-        .stderr(predicates::prelude::PredicateBooleanExt::not(
-            predicates::str::contains("LAB_PORT"),
-        ));
+        .stderr(predicates::str::contains("LAB_PORT").not());
 }
 
 #[test]
