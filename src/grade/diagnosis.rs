@@ -89,7 +89,7 @@ diagnoses! {
         "Count the clients being served (a semaphore or a counter under a lock). When LAB_MAX_CLIENTS are busy, reply `ERROR: Server busy` to the new one and close it.";
     NoGracefulShutdown = "no-graceful-shutdown",
         "on SIGINT/SIGTERM the server does not shut down cleanly",
-        "Handle SIGINT (Ctrl+C, KeyboardInterrupt) and SIGTERM: stop accepting, let clients in flight finish, print `[SERVER] Shutting down`, close the listening socket and exit 0.";
+        "Handle SIGINT (Ctrl+C, KeyboardInterrupt) and SIGTERM: stop accepting, let clients in flight finish, print `[SERVER] Shutting down`, close the listening socket and exit 0. A flag alone does not wake a blocked accept(); in Python, give accept() a short timeout so KeyboardInterrupt gets through even when the signal lands on a client's thread. If your command is a wrapper script, start the server with `exec`.";
     SplitMessage = "split-message",
         "one TCP read is treated as one message",
         "TCP is a byte stream: one read may hold half a line or several lines. Keep a buffer, append what you read, and take out complete lines ending in \\n one by one.";

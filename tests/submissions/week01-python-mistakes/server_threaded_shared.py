@@ -71,9 +71,14 @@ def main():
     places = threading.BoundedSemaphore(MAX_CLIENTS)
     workers = []
     say(f"[SERVER] Listening on {HOST}:{server.getsockname()[1]}")
+    server.settimeout(0.5)  # wake up to notice Ctrl+C even if it hit a worker thread
     try:
         while True:
-            conn, addr = server.accept()
+            try:
+                conn, addr = server.accept()
+            except socket.timeout:
+                continue
+            conn.settimeout(None)
             if not places.acquire(blocking=False):
                 say(f"[SERVER] {addr[0]}:{addr[1]} refused: server busy")
                 conn.sendall(b"ERROR: Server busy")

@@ -55,10 +55,19 @@ def main():
 
     places = threading.BoundedSemaphore(MAX_CLIENTS)
     workers = []
+    # Trap: Ctrl+C may be delivered to any thread, and Python reacts to it
+    # only when the *main* thread runs Python code. A main thread blocked in
+    # accept() would not notice a signal that landed on a client's thread,
+    # so accept() wakes up twice a second to let KeyboardInterrupt through.
+    server.settimeout(0.5)
     try:
         say(f"[SERVER] Listening on {peer_text(server.getsockname())}")
         while True:
-            conn, addr = server.accept()
+            try:
+                conn, addr = server.accept()
+            except socket.timeout:
+                continue
+            conn.settimeout(None)  # the session sets its own timeout
             if not places.acquire(blocking=False):
                 refuse(conn, addr)
                 continue
