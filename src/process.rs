@@ -64,10 +64,38 @@ pub struct Line {
 /// What a reader thread has collected from one pipe.
 #[derive(Debug, Default)]
 struct Captured {
-    lines: Vec<Line>,
+    /// The first [`KEEP_HEAD`] lines and the last [`KEEP_TAIL`]: a program
+    /// that prints in a loop must not eat the grader's memory.
+    head: Vec<Line>,
+    tail: std::collections::VecDeque<Line>,
+    /// Lines dropped between `head` and `tail`.
+    dropped: usize,
     /// Bytes after the last newline (a prompt such as `Enter message: `).
     partial: Vec<u8>,
     closed: bool,
+}
+
+const KEEP_HEAD: usize = 1_000;
+const KEEP_TAIL: usize = 4_000;
+/// A "line" longer than this is cut into pieces.
+const MAX_LINE: usize = 64 * 1024;
+
+impl Captured {
+    fn push(&mut self, line: Line) {
+        if self.head.len() < KEEP_HEAD {
+            self.head.push(line);
+            return;
+        }
+        if self.tail.len() == KEEP_TAIL {
+            self.tail.pop_front();
+            self.dropped += 1;
+        }
+        self.tail.push_back(line);
+    }
+
+    fn lines(&self) -> impl Iterator<Item = &Line> {
+        self.head.iter().chain(self.tail.iter())
+    }
 }
 
 #[derive(Default)]
@@ -109,6 +137,8 @@ pub struct Child {
     stderr: Arc<Pipe>,
     /// Dropping this sender tells the watchdog to stand down.
     watchdog: Option<mpsc::Sender<()>>,
+    /// Set by the watchdog when it killed the child at its deadline.
+    deadline_hit: Arc<std::sync::atomic::AtomicBool>,
     status: Option<ExitStatus>,
 }
 
@@ -156,9 +186,12 @@ impl Child {
         let (tx, rx) = mpsc::channel::<()>();
         let pid = child.id();
         live().push(pid);
+        let deadline_hit = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let hit = Arc::clone(&deadline_hit);
         thread::spawn(move || {
             // Timeout means the deadline passed with the handle still alive.
             if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(deadline) {
+                hit.store(true, std::sync::atomic::Ordering::SeqCst);
                 kill_group(pid);
             }
         });
@@ -169,6 +202,7 @@ impl Child {
             stdout,
             stderr,
             watchdog: Some(tx),
+            deadline_hit,
             status: None,
         })
     }
@@ -176,6 +210,11 @@ impl Child {
     /// The child's process id (also its process group id on Unix).
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Did the watchdog kill the child because its deadline passed?
+    pub fn hit_deadline(&self) -> bool {
+        self.deadline_hit.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The program this child runs, as given to [`Command::new`].
@@ -207,7 +246,7 @@ impl Child {
         let until = Instant::now() + timeout;
         let mut state = pipe.lock();
         loop {
-            if let Some(line) = state.lines.iter().find(|l| pred(&l.text)) {
+            if let Some(line) = state.lines().find(|l| pred(&l.text)) {
                 return Some(line.text.clone());
             }
             let now = Instant::now();
@@ -248,15 +287,14 @@ impl Child {
     pub fn lines(&self, stream: Stream) -> Vec<String> {
         self.pipe(stream)
             .lock()
-            .lines
-            .iter()
+            .lines()
             .map(|l| l.text.clone())
             .collect()
     }
 
     /// All complete lines so far with their arrival times.
     pub fn timed_lines(&self, stream: Stream) -> Vec<Line> {
-        self.pipe(stream).lock().lines.clone()
+        self.pipe(stream).lock().lines().cloned().collect()
     }
 
     /// Everything seen on `stream`, including an unterminated last line.
@@ -379,7 +417,10 @@ impl Drop for Child {
 
 fn text_of(state: &Captured) -> String {
     let mut text = String::new();
-    for line in &state.lines {
+    for (i, line) in state.lines().enumerate() {
+        if i == KEEP_HEAD && state.dropped > 0 {
+            text.push_str(&format!("… ({} lines not kept) …\n", state.dropped));
+        }
         text.push_str(&line.text);
         text.push('\n');
     }
@@ -398,13 +439,16 @@ fn spawn_reader(mut source: impl Read + Send + 'static, pipe: Arc<Pipe>, started
             let mut state = pipe.lock();
             let at = started.elapsed();
             for &byte in &buf[..n] {
-                if byte == b'\n' {
+                if byte == b'\n' || state.partial.len() >= MAX_LINE {
                     let mut raw = std::mem::take(&mut state.partial);
                     if raw.last() == Some(&b'\r') {
                         raw.pop(); // Windows line endings
                     }
                     let text = String::from_utf8_lossy(&raw).into_owned();
-                    state.lines.push(Line { text, at });
+                    state.push(Line { text, at });
+                    if byte != b'\n' {
+                        state.partial.push(byte);
+                    }
                 } else {
                     state.partial.push(byte);
                 }
@@ -513,6 +557,19 @@ mod tests {
             child.wait_line(Stream::Stdout, Duration::from_millis(50), |l| l == "never"),
             None
         );
+    }
+
+    #[test]
+    fn a_flood_of_output_is_kept_bounded() {
+        let mut child = Child::spawn(sh("seq 20000"), Duration::from_secs(20)).unwrap();
+        assert!(child.wait_exit(Duration::from_secs(10)).is_some());
+        let lines = child.lines(Stream::Stdout);
+        assert_eq!(lines.len(), KEEP_HEAD + KEEP_TAIL);
+        assert_eq!(lines.first().map(String::as_str), Some("1"));
+        assert_eq!(lines.last().map(String::as_str), Some("20000"));
+        assert!(child
+            .text(Stream::Stdout)
+            .contains("(15000 lines not kept)"));
     }
 
     #[test]

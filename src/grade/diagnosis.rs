@@ -123,6 +123,9 @@ diagnoses! {
     BusyLeak = "busy-leak",
         "a finished client's slot is never given back",
         "Release the slot when a client's thread ends, on every path (use try/finally or a guard), or the server ends up refusing everyone as busy.";
+    GraderError = "grader-error",
+        "the grader itself failed during this check",
+        "This is a bug in netlab, not in your program: please report it with the seed and the command line.";
     CannotStart = "cannot-start",
         "the command could not be started",
         "The program did not get going. Run the same command yourself and read what it says: under netlab grade, commands come from netlab.toml or the --server/--client flags and run in the submission folder; under cargo test in a lab folder, they are your crate's binaries.";

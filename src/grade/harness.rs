@@ -26,7 +26,7 @@ use crate::process::{describe_status, Child, Signal, Stream};
 pub const HOST: Ipv4Addr = Ipv4Addr::LOCALHOST;
 
 /// The longest any submission process may live within one check.
-const PROCESS_DEADLINE: Duration = Duration::from_secs(30);
+const PROCESS_DEADLINE: Duration = Duration::from_secs(60);
 
 /// How long a program gets to start up and print its first line (a cold
 /// Python or a debug binary on a loaded machine can be slow).
@@ -260,6 +260,10 @@ impl<'a> Ctx<'a> {
         let mut out = String::new();
         for launched in &mut self.procs {
             let status = match launched.child.try_status() {
+                Some(_) if launched.child.hit_deadline() => format!(
+                    "stopped by the grader: still running at its {}s deadline",
+                    PROCESS_DEADLINE.as_secs()
+                ),
                 Some(s) => describe_status(s),
                 None => "still running (stopped by the grader)".to_string(),
             };

@@ -280,7 +280,20 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
     // Each check gets its own stream of random inputs derived from the run's
     // seed and its id, so results do not depend on order or parallelism.
     let mut ctx = Ctx::new(submission, seed ^ fnv1a(check.id));
-    let result = (check.run)(&mut ctx);
+    // A bug in a check must cost that check, not the whole run's report.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (check.run)(&mut ctx)))
+        .unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(harness::fail(
+                Diagnosis::GraderError,
+                "the check runs to its end",
+                format!("the grader itself failed: {what} (please report this)"),
+            ))
+        });
     outcome.duration_ms = started.elapsed().as_millis() as u64;
     match result {
         Ok(()) => outcome.passed = Some(true),
@@ -288,13 +301,28 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
             outcome.passed = Some(false);
             outcome.hint = Some(failure.diagnosis.hint().to_string());
             outcome.diagnosis = Some(failure.diagnosis);
-            outcome.expected = Some(failure.expected);
-            outcome.observed = Some(failure.observed);
-            outcome.steps = ctx.steps().to_vec();
-            outcome.processes = Some(ctx.process_report());
+            // A submission's output may hold escape codes or NULs; show them
+            // rather than let a terminal (or anstream) swallow them.
+            outcome.expected = Some(printable(&failure.expected));
+            outcome.observed = Some(printable(&failure.observed));
+            outcome.steps = ctx.steps().iter().map(|s| printable(s)).collect();
+            outcome.processes = Some(printable(&ctx.process_report()));
         }
     }
     outcome
+}
+
+/// `text` with control characters (other than newlines and tabs) escaped.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn fnv1a(text: &str) -> u64 {
@@ -510,6 +538,12 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
             "{}",
             report::render_junit(&args.lab, seed, &outcomes, elapsed)
         ),
+    }
+    if !outcomes.is_empty() && outcomes.iter().all(|o| o.passed.is_none()) {
+        // Nothing was graded: that is not a pass.
+        return Err(GradeError::Usage(
+            "every selected check was skipped: give the commands its roles need".into(),
+        ));
     }
     let failed = outcomes.iter().any(|o| o.passed == Some(false));
     Ok(u8::from(failed))

@@ -290,7 +290,11 @@ pub fn empty_arg(ctx: &mut Ctx) -> Result<(), Failure> {
         return Err(fail(
             Diagnosis::EmptyArgument,
             expected,
-            format!("it connected to the server and sent {}", show_bytes(&sent)),
+            if sent.is_empty() {
+                "it connected to the server (to send the empty message) instead of refusing the argument first".to_string()
+            } else {
+                format!("it connected to the server and sent {}", show_bytes(&sent))
+            },
         ));
     }
     let says_empty = |ctx: &mut Ctx| {

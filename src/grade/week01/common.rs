@@ -209,6 +209,34 @@ pub fn ack_round(
     Ok(client)
 }
 
+/// Explains why a long-running server that already served a client failed
+/// the next one: it exited (`exits-early`, or `crash` if it died), or it is
+/// still running but no longer answers (stuck on the client that left: a
+/// 0-byte read it did not notice, `empty-recv`). Other failures stand.
+pub fn after_served(ctx: &mut Ctx, p: Proc, failure: Failure, what: &str) -> Failure {
+    let expected = format!("the server keeps serving {what}");
+    // A server that is on its way out may still be closing its socket.
+    match ctx.wait_exit(p, Duration::from_secs(1)) {
+        Some(status) => {
+            if let Some(crash) = ctx.crash_of(p) {
+                return fail(Diagnosis::Crash, expected, format!("it died: {crash}"));
+            }
+            let diagnosis = if status.success() { Diagnosis::ExitsEarly } else { Diagnosis::Crash };
+            fail(diagnosis, expected, format!("it exited ({})", describe_status(status)))
+        }
+        // Alive but silent: most likely stuck on the client that left.
+        None if failure.observed.starts_with("no reply") => fail(
+            Diagnosis::EmptyRecv,
+            expected,
+            format!(
+                "{} — the server is still running but no longer answers: it may be stuck on the client that left",
+                failure.observed
+            ),
+        ),
+        None => failure,
+    }
+}
+
 /// Parses `HH:MM:SS` at the start of `text`; returns the rest.
 pub fn strip_clock(text: &str) -> Option<&str> {
     let clock = text.get(..8)?;
@@ -279,6 +307,12 @@ pub fn expect_clean_shutdown(
             "still running {}s after {}",
             within.as_secs(),
             signal.name()
+        )),
+        // The command's first process died of the signal although the server
+        // said goodbye: a wrapper (a shell script without `exec`) took it.
+        Some(s) if s.code().is_none() && line => Some(format!(
+            "the server printed `Shutting down`, but the command's first process was {}: if the command is a wrapper script, start the server with `exec`",
+            describe_status(s)
         )),
         Some(s) if s.code() != Some(0) => Some(describe_status(s)),
         Some(_) if !line => Some("it exited 0 without printing `[SERVER] Shutting down`".into()),

@@ -4,7 +4,9 @@
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use super::common::{ack_round, connect_and_send, expect_clean_shutdown, judge_reply, read_reply};
+use super::common::{
+    ack_round, after_served, connect_and_send, expect_clean_shutdown, judge_reply, read_reply,
+};
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{fail, read_to_end, show_bytes, Ctx, End, Failure, Proc, SLACK};
 use crate::grade::Role;
@@ -27,16 +29,13 @@ fn idle_client(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<TcpStream, Fa
 /// Three clients one after another, each answered; lines name each client.
 pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[])?;
-    for _ in 0..3 {
+    for round in 0..3 {
         let message = ctx.message(18);
-        if ctx.child(p).try_status().is_some() {
-            return Err(fail(
-                Diagnosis::ExitsEarly,
-                "the threaded server keeps serving until it is stopped",
-                "it exited after its previous client",
-            ));
-        }
-        let client = ack_round(ctx, p, addr, &message)?;
+        let client = match ack_round(ctx, p, addr, &message) {
+            Ok(client) => client,
+            Err(f) if round > 0 => return Err(after_served(ctx, p, f, "after its first client")),
+            Err(f) => return Err(f),
+        };
         let received = format!("Received: {message}");
         ctx.step(format!(
             "wait for a stdout line with `{received}` naming {client}"
@@ -68,10 +67,11 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
 /// between threads shows up here), and none is lost.
 pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
     const CLIENTS: usize = 8;
-    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[])?;
+    // A long LAB_TIMEOUT: this check is about replies, not timeouts.
+    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[Ctx::timeout_env(10)])?;
     let messages: Vec<String> = (0..CLIENTS).map(|_| ctx.message(20)).collect();
     ctx.step(format!(
-        "connect {CLIENTS} clients, then each sends its own message"
+        "connect {CLIENTS} clients one by one, then each sends its own message"
     ));
     let mut streams = Vec::new();
     for _ in 0..CLIENTS {
@@ -82,6 +82,14 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
                 format!("connecting failed: {e}"),
             )
         })?;
+        // Let the server take each one before the next arrives: a burst
+        // would overflow a small listen() backlog (the handout's listen(5)),
+        // which is not what this check is about.
+        let me = stream
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        ctx.wait_stdout(p, Duration::from_secs(1), |l| l.contains(&me));
         streams.push(stream);
     }
     for (stream, message) in streams.iter_mut().zip(&messages) {
@@ -95,23 +103,31 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
             continue;
         }
         let expected = format!("client {} of {CLIENTS} gets `{want}`", i + 1);
-        let crossed = messages
-            .iter()
-            .position(|m| reply == format!("ACK: {m}").as_bytes());
-        let observed = match (crossed, reply.is_empty(), end) {
-            (Some(j), _, _) => format!("it got the reply meant for client {}", j + 1),
-            (None, true, End::Timeout) => format!("no reply within {}s", SLACK.as_secs()),
-            (None, true, _) => "the connection was closed without a reply".to_string(),
-            (None, false, _) => format!("the reply {}", show_bytes(&reply)),
-        };
         let _ = ctx.wait_exit(p, Duration::from_millis(300));
         if let Some(crash) = ctx.crash_of(p) {
             return Err(fail(
                 Diagnosis::Crash,
                 expected,
-                format!("{observed}; the server crashed: {crash}"),
+                format!("the server crashed: {crash}"),
             ));
         }
+        if reply.is_empty() && end != End::Timeout {
+            // Hung up on a client that had sent its message, long before
+            // LAB_TIMEOUT=10s: it gave up on the client too early.
+            return Err(fail(
+                Diagnosis::IgnoresConfig,
+                expected,
+                "the connection was closed without a reply, long before LAB_TIMEOUT=10s",
+            ));
+        }
+        let crossed = messages
+            .iter()
+            .position(|m| reply == format!("ACK: {m}").as_bytes());
+        let observed = match (crossed, reply.is_empty(), end) {
+            (Some(j), _, _) => format!("it got the reply meant for client {}", j + 1),
+            (None, true, _) => format!("no reply within {}s", SLACK.as_secs()),
+            (None, false, _) => format!("the reply {}", show_bytes(&reply)),
+        };
         return Err(fail(Diagnosis::WrongReply, expected, observed));
     }
     Ok(())
@@ -123,13 +139,18 @@ pub fn concurrency(ctx: &mut Ctx) -> Result<(), Failure> {
     let idle = idle_client(ctx, p, addr)?;
     let message = ctx.message(18);
     ctx.step("while it idles, a second client sends a message");
+    let expected =
+        "the second client gets its reply at once, while the first idles (LAB_TIMEOUT=6s)";
+    let sent = Instant::now();
     let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())?;
     let ex = read_reply(ctx, &mut stream, client);
+    let took = sent.elapsed();
+    let idle_open = still_open(&idle);
     drop(idle);
     if ex.reply.is_empty() && ex.end == End::Timeout {
         return Err(fail(
             Diagnosis::NoConcurrency,
-            "the second client gets its reply at once, while the first idles (LAB_TIMEOUT=6s)",
+            expected,
             format!(
                 "no reply within {}s: the server is still busy with the idle client",
                 SLACK.as_secs()
@@ -142,7 +163,42 @@ pub fn concurrency(ctx: &mut Ctx) -> Result<(), Failure> {
         &ex,
         &format!("ACK: {message}"),
         Diagnosis::WrongReply,
-    )
+    )?;
+    if !idle_open {
+        // The reply came, but the idle client was hung up on: either the
+        // server waited for it to time out first, or it ignored LAB_TIMEOUT.
+        if took >= Duration::from_millis(500) {
+            return Err(fail(
+                Diagnosis::NoConcurrency,
+                expected,
+                format!(
+                    "the reply took {:.1}s and the idle client was closed: the server served the second client only after giving up on the first",
+                    took.as_secs_f64()
+                ),
+            ));
+        }
+        return Err(fail(
+            Diagnosis::IgnoresConfig,
+            "the idle client stays connected for LAB_TIMEOUT=6s",
+            "the server hung up on it while the second client was served, long before 6s",
+        ));
+    }
+    Ok(())
+}
+
+/// Is the connection still open from the server's side (no FIN, no RST)?
+fn still_open(stream: &TcpStream) -> bool {
+    if stream.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let mut byte = [0u8; 1];
+    let open = match stream.peek(&mut byte) {
+        Ok(0) => false, // the server closed it
+        Ok(_) => true,
+        Err(e) => e.kind() == std::io::ErrorKind::WouldBlock,
+    };
+    let _ = stream.set_nonblocking(false);
+    open
 }
 
 /// With LAB_MAX_CLIENTS=2 and two idle clients, a third is refused as busy;
@@ -162,6 +218,13 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
         .local_addr()
         .map_err(|e| fail(Diagnosis::Crash, "a connected socket", e.to_string()))?;
     let ex = read_reply(ctx, &mut third, third_addr);
+    if ex.reply.is_empty() && !still_open(&first) {
+        return Err(fail(
+            Diagnosis::IgnoresConfig,
+            "idle clients stay connected for LAB_TIMEOUT=6s",
+            "the server had already hung up on the first idle client",
+        ));
+    }
     if ex.reply.is_empty() && ex.end == End::Timeout {
         let took_second = ctx
             .child(p)
