@@ -238,6 +238,12 @@ fn could_not_run_exits_2_with_a_clear_message() {
         .args(["grade", "week01", "--format", "yaml"])
         .assert()
         .code(2);
+    // Nothing graded is not a pass: the pair checks need a client too.
+    netlab()
+        .args(["grade", "week01", "--server", "true", "--only", "pair"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("every selected check was skipped"));
 }
 
 #[test]
