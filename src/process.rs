@@ -324,7 +324,7 @@ impl Child {
     /// Has the child exited? Returns its status without blocking.
     pub fn try_status(&mut self) -> Option<ExitStatus> {
         if self.status.is_none() {
-            self.status = self.child.try_wait().ok().flatten();
+            self.status = peek_status(&mut self.child);
             if self.status.is_some() {
                 // Just exited: let the readers take in its last words, so
                 // whoever looks next sees the whole output (bounded: a
@@ -413,6 +413,34 @@ impl Drop for Child {
         let pid = self.child.id();
         live().retain(|p| *p != pid);
     }
+}
+
+/// The child's exit status if it has exited, *without* reaping it on Linux.
+///
+/// Trap: once a child is reaped, its pid (and so its process group id) may
+/// be given to a new process, and the `killpg` in Drop could then hit a
+/// stranger — another check's program. Left a zombie until Drop, the pid
+/// stays ours. (pid_max can be as low as 32768.)
+#[cfg(target_os = "linux")]
+fn peek_status(child: &mut std::process::Child) -> Option<ExitStatus> {
+    use nix::sys::wait::{waitid, Id, WaitPidFlag, WaitStatus};
+    use nix::unistd::Pid;
+    use std::os::unix::process::ExitStatusExt;
+    let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+    match waitid(Id::Pid(Pid::from_raw(child.id() as i32)), flags) {
+        Ok(WaitStatus::Exited(_, code)) => Some(ExitStatus::from_raw(code << 8)),
+        Ok(WaitStatus::Signaled(_, signal, core)) => Some(ExitStatus::from_raw(
+            signal as i32 | if core { 0x80 } else { 0 },
+        )),
+        Ok(_) => None,
+        // Already reaped (by kill()): ask std, which remembers the status.
+        Err(_) => child.try_wait().ok().flatten(),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn peek_status(child: &mut std::process::Child) -> Option<ExitStatus> {
+    child.try_wait().ok().flatten()
 }
 
 fn text_of(state: &Captured) -> String {
