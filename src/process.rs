@@ -490,20 +490,28 @@ fn spawn_reader(mut source: impl Read + Send + 'static, pipe: Arc<Pipe>, started
 
 #[cfg(unix)]
 fn own_process_group(cmd: &mut Command) {
+    use nix::sys::signal::{signal, SigHandler, Signal as S};
     use std::os::unix::process::CommandExt;
     cmd.process_group(0);
-    #[cfg(target_os = "linux")]
-    {
-        // Trap: a child in its own group is not reached when a test runner
-        // kills our group on timeout. Ask the kernel to SIGKILL it when the
-        // thread that spawned it dies, so it cannot outlive us.
-        // SAFETY: prctl is async-signal-safe; nothing else runs in pre_exec.
-        unsafe {
-            cmd.pre_exec(|| {
-                nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
-                    .map_err(io::Error::from)
-            });
-        }
+    // SAFETY: only async-signal-safe calls (sigaction, prctl) run between
+    // fork and exec, and they touch no memory of ours.
+    unsafe {
+        cmd.pre_exec(|| {
+            // Trap: an ignored signal stays ignored across exec. Started from
+            // a background job (`cmd &`, nohup, some CI runners) we may have
+            // SIGINT ignored, and Python, for one, then never raises
+            // KeyboardInterrupt. Give the program the dispositions a terminal
+            // would: the default ones.
+            for sig in [S::SIGINT, S::SIGTERM, S::SIGQUIT, S::SIGHUP] {
+                signal(sig, SigHandler::SigDfl).map_err(io::Error::from)?;
+            }
+            // Trap: a child in its own group is not reached when a test
+            // runner kills our group on timeout. Ask the kernel to SIGKILL it
+            // when the thread that spawned it dies, so it cannot outlive us.
+            #[cfg(target_os = "linux")]
+            nix::sys::prctl::set_pdeathsig(S::SIGKILL).map_err(io::Error::from)?;
+            Ok(())
+        });
     }
 }
 
@@ -585,6 +593,20 @@ mod tests {
             child.wait_line(Stream::Stdout, Duration::from_millis(50), |l| l == "never"),
             None
         );
+    }
+
+    #[test]
+    fn children_start_with_default_signal_dispositions() {
+        // Even if we were started with SIGINT ignored (a background job),
+        // the child must see it at its default, as from a terminal.
+        let script = "grep -E '^SigIgn' /proc/self/status";
+        let mut child = Child::spawn(sh(script), Duration::from_secs(10)).unwrap();
+        assert!(child.wait_exit(Duration::from_secs(5)).is_some());
+        let line = child.lines(Stream::Stdout).join("");
+        if let Some(mask) = line.split_whitespace().nth(1) {
+            let mask = u64::from_str_radix(mask, 16).unwrap();
+            assert_eq!(mask & 0b1111, 0, "SIGHUP/SIGINT/SIGQUIT ignored: {line}");
+        }
     }
 
     #[test]
