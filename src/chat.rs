@@ -12,7 +12,6 @@
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::config::{Config, Seconds};
@@ -59,18 +58,7 @@ pub fn run(
     SERVER.say(format_args!("Listening on {}", listener.local_addr()?));
     shutdown.watch(&listener);
 
-    while !shutdown.is_triggered() {
-        let (stream, peer) = match listener.accept() {
-            Ok(pair) => pair,
-            Err(e) => {
-                SERVER.error(format_args!("accept failed: {}", plain(&e)));
-                thread::sleep(Duration::from_millis(100));
-                continue;
-            }
-        };
-        if shutdown.is_triggered() {
-            break; // the wake-up connection from the signal handler
-        }
+    while let Some((stream, peer)) = crate::server::accept_next(&listener, shutdown) {
         session(stream, peer, config, &mut options, shutdown);
     }
     SERVER.say("Shutting down");

@@ -77,25 +77,7 @@ pub fn run(
     SERVER.say(format_args!("Listening on {}", listener.local_addr()?));
     shutdown.watch(&listener);
 
-    while !shutdown.is_triggered() {
-        // Step 5 — accept(): sleep until a client has connected, then get a
-        // *new* socket for talking to that client. The listening socket stays
-        // as it was, ready for the next one.
-        let (stream, peer) = match listener.accept() {
-            Ok(pair) => pair,
-            Err(e) => {
-                // E.g. too many open files, or a client that gave up while
-                // queued. Not the server's death: pause briefly, go on.
-                SERVER.error(format_args!("accept failed: {}", plain(&e)));
-                thread::sleep(Duration::from_millis(100));
-                continue;
-            }
-        };
-        // Ctrl+C wakes accept() with a connection of its own (see
-        // shutdown.rs), so check the flag after every accept.
-        if shutdown.is_triggered() {
-            break;
-        }
+    while let Some((stream, peer)) = accept_next(&listener, shutdown) {
         serve(stream, peer, config, options.echo, false);
         if !options.forever {
             // The MVP: one session, then the listening socket is closed when
@@ -105,6 +87,31 @@ pub fn run(
     }
     SERVER.say("Shutting down");
     Ok(())
+}
+
+/// Step 5 — accept(): sleeps until a client has connected, then returns a
+/// *new* socket for talking to that client; the listening socket stays as it
+/// was, ready for the next one. `None` once a shutdown was asked for. Shared
+/// by every server's loop.
+pub(crate) fn accept_next(
+    listener: &TcpListener,
+    shutdown: &Shutdown,
+) -> Option<(TcpStream, SocketAddr)> {
+    while !shutdown.is_triggered() {
+        match listener.accept() {
+            // Ctrl+C wakes accept() with a connection of its own (see
+            // shutdown.rs), so check the flag after every accept.
+            Ok(_) if shutdown.is_triggered() => return None,
+            Ok(pair) => return Some(pair),
+            Err(e) => {
+                // E.g. too many open files, or a client that gave up while
+                // queued. Not the server's death: pause briefly, go on.
+                SERVER.error(format_args!("accept failed: {}", plain(&e)));
+                thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+    None
 }
 
 /// One session with one connected client: receive, reply, close. Used by

@@ -15,12 +15,10 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
 
 use crate::config::Config;
 use crate::console::{count, Role};
 use crate::message;
-use crate::ritual::plain;
 use crate::server;
 use crate::shutdown::Shutdown;
 
@@ -36,19 +34,8 @@ pub fn run(listener: TcpListener, config: &Config, shutdown: &Shutdown) -> io::R
     let active = Arc::new(AtomicUsize::new(0));
     let mut sessions: Vec<JoinHandle<()>> = Vec::new();
 
-    while !shutdown.is_triggered() {
-        // accept() — the same as the one-shot server, in a loop.
-        let (stream, peer) = match listener.accept() {
-            Ok(pair) => pair,
-            Err(e) => {
-                SERVER.error(format_args!("accept failed: {}", plain(&e)));
-                thread::sleep(Duration::from_millis(100));
-                continue;
-            }
-        };
-        if shutdown.is_triggered() {
-            break; // the wake-up connection from the signal handler
-        }
+    // accept() — the same as the one-shot server, in a loop.
+    while let Some((stream, peer)) = server::accept_next(&listener, shutdown) {
         sessions.retain(|session| !session.is_finished());
 
         // Count the client in here, in the accept loop, before its thread
