@@ -138,6 +138,7 @@ pub fn render(timeline: &[StateChange], server_port: u16) -> String {
 /// Samples the kernel's table in a thread until stopped (Linux only).
 #[cfg(target_os = "linux")]
 pub struct Sampler {
+    started: std::time::Instant,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     reader: std::thread::JoinHandle<Vec<StateChange>>,
 }
@@ -158,8 +159,8 @@ impl Sampler {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let (first_tx, first_rx) = std::sync::mpsc::channel::<()>();
+        let started = std::time::Instant::now();
         let reader = std::thread::spawn(move || {
-            let started = std::time::Instant::now();
             let mut before: Vec<SocketRow> = Vec::new();
             let mut timeline = Vec::new();
             let mut v6: Vec<SocketRow> = Vec::new();
@@ -187,7 +188,16 @@ impl Sampler {
             }
         });
         let _ = first_rx.recv_timeout(Duration::from_secs(2));
-        Sampler { stop, reader }
+        Sampler {
+            started,
+            stop,
+            reader,
+        }
+    }
+
+    /// The instant the timeline's times count from.
+    pub fn started(&self) -> std::time::Instant {
+        self.started
     }
 
     /// Stops (after one more sample) and returns the timeline.
