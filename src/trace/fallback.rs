@@ -7,8 +7,10 @@
 //! TIME-WAIT, CLOSE-WAIT, LAST-ACK…
 //!
 //! Trap: the table is a snapshot. On loopback a handshake takes microseconds,
-//! so short states such as SYN-SENT are rarely caught between two samples.
-//! The timeline says so.
+//! so short states such as SYN-SENT are rarely caught between two samples,
+//! and one read of the table can take longer (6–12 ms) than a whole session.
+//! The timeline says so; and for the default session `netlab trace` plays
+//! the client itself in slow motion (see mod.rs) so the long states show.
 //!
 //! [`changes`] and [`render`] are pure; [`Sampler`] (Linux only) reads procfs.
 
@@ -85,7 +87,7 @@ pub fn meaning(state: &str) -> &'static str {
         "SYN-SENT" => "connect() sent SYN, waits for SYN-ACK",
         "SYN-RECV" => "got a SYN, answered SYN-ACK",
         "ESTABLISHED" => "handshake done: data can flow",
-        "FIN-WAIT-1" => "closed first: sent FIN",
+        "FIN-WAIT-1" => "closed first: sent FIN, not yet acknowledged",
         "FIN-WAIT-2" => "its FIN was ACKed; waits for the peer's FIN",
         "CLOSE-WAIT" => "the peer closed (FIN came in); this side not yet",
         "LAST-ACK" => "closed second: waits for the ACK of its FIN",

@@ -12,7 +12,9 @@
 //! - [`pcap`]: frames to and from .pcap files;
 //! - `capture` (Linux): an AF_PACKET socket on `lo`, no libpcap;
 //! - [`fallback`]: without capture rights, socket states from the kernel's
-//!   TCP table (sampling is Linux only; rendering is pure).
+//!   TCP table (sampling is Linux only; rendering is pure). There, unless
+//!   `--client` is given, netlab plays the client itself with 400 ms
+//!   pauses between steps, so each state lives long enough to be sampled.
 //!
 //! On systems other than Linux the command says tracing is not available.
 
@@ -542,9 +544,8 @@ mod linux {
 
     fn slow_steps(port: u16, say: &mut impl FnMut(String)) -> io::Result<()> {
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let mut stream = TcpStream::connect_timeout(&addr, SLOW_IO_WAIT).map_err(|e| {
-            io::Error::new(e.kind(), format!("could not connect to {addr}: {e}"))
-        })?;
+        let mut stream = TcpStream::connect_timeout(&addr, SLOW_IO_WAIT)
+            .map_err(|e| io::Error::new(e.kind(), format!("could not connect to {addr}: {e}")))?;
         say(format!("[CLIENT] Connected to {addr}"));
         say(format!(
             "(netlab waits {} ms: both sides ESTABLISHED)",
