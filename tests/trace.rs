@@ -334,12 +334,94 @@ fn the_forced_fallback_shows_socket_states_from_the_kernel() {
     assert!(stdout.contains("(listening socket)"), "{}", show(&output));
     assert!(stdout.contains("LISTEN "), "{}", show(&output));
     assert!(stdout.contains("TIME-WAIT"), "{}", show(&output));
+    // A user's client runs as it is: netlab does not play it.
+    assert!(!stdout.contains("slow motion"), "{}", show(&output));
     assert!(
         !stdout.contains(" ms|--"),
         "no packet rows: {}",
         show(&output)
     );
     assert!(!pcap_path.exists(), "no capture, so no .pcap");
+}
+
+/// The timeline's rows, in order: (socket, state). Only the table above
+/// the transcripts (whose netlab-client lines carry times too).
+fn timeline(stdout: &str) -> Vec<(String, String)> {
+    let table = stdout
+        .split_once("What the programs printed:")
+        .map_or(stdout, |(before, _)| before);
+    table
+        .lines()
+        .filter_map(|l| {
+            let (_, rest) = l.split_once(" ms  ")?;
+            if !(rest.starts_with("server ") || rest.starts_with("client ")) {
+                return None;
+            }
+            // The socket column is 46 characters wide, the state follows.
+            let socket = rest.get(..46)?.trim_end().to_string();
+            let state = rest.get(47..)?.split_whitespace().next()?.to_string();
+            Some((socket, state))
+        })
+        .collect()
+}
+
+#[test]
+fn the_forced_fallback_plays_the_default_client_in_slow_motion() {
+    let output = Command::cargo_bin("netlab")
+        .unwrap()
+        .arg("trace")
+        .env("NETLAB_TRACE_NO_CAPTURE", "1")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", show(&output));
+    assert!(
+        stdout.contains("fallback, no packet capture")
+            && stdout.contains("netlab played the client in slow motion"),
+        "{}",
+        show(&output)
+    );
+    // What netlab's client did, in the contract's words, marked as netlab's.
+    assert!(
+        stdout.contains("client (played by netlab in slow motion"),
+        "{}",
+        show(&output)
+    );
+    let said: Vec<&str> = [
+        "[CLIENT] Connected to 127.0.0.1:",
+        "[CLIENT] Sending: Hello Server",
+        "[CLIENT] Received: ACK: Hello Server",
+        "[CLIENT] Closed connection",
+    ]
+    .into_iter()
+    .filter(|l| !stdout.contains(l))
+    .collect();
+    assert!(said.is_empty(), "missing {said:?}: {}", show(&output));
+
+    // The pauses give every long state time to be sampled. The server's
+    // connection socket closed first: ESTABLISHED, then FIN-WAIT-2 or
+    // TIME-WAIT; the client's: ESTABLISHED, then CLOSE-WAIT. LAST-ACK lasts
+    // microseconds on loopback and is not asserted.
+    let rows = timeline(&stdout);
+    let first = |who: &str, states: &[&str]| {
+        rows.iter()
+            .position(|(socket, state)| socket.starts_with(who) && states.contains(&state.as_str()))
+    };
+    let established = rows
+        .iter()
+        .position(|(_, state)| state == "ESTABLISHED")
+        .unwrap_or_else(|| panic!("no ESTABLISHED: {}", show(&output)));
+    let server_closed = first("server 127.0.0.1:", &["FIN-WAIT-2", "TIME-WAIT"])
+        .filter(|&i| rows[i].0.contains("for client"))
+        .unwrap_or_else(|| panic!("no FIN-WAIT-2/TIME-WAIT on the server: {}", show(&output)));
+    let client_close_wait = first("client ", &["CLOSE-WAIT"])
+        .unwrap_or_else(|| panic!("no CLOSE-WAIT on the client: {}", show(&output)));
+    assert!(
+        established < server_closed && established < client_close_wait,
+        "out of order: {}",
+        show(&output)
+    );
 }
 
 #[test]

@@ -7,8 +7,10 @@
 //! TIME-WAIT, CLOSE-WAIT, LAST-ACK…
 //!
 //! Trap: the table is a snapshot. On loopback a handshake takes microseconds,
-//! so short states such as SYN-SENT are rarely caught between two samples.
-//! The timeline says so.
+//! so short states such as SYN-SENT are rarely caught between two samples,
+//! and one read of the table can take longer (6–12 ms) than a whole session.
+//! The timeline says so; and for the default session `netlab trace` plays
+//! the client itself in slow motion (see mod.rs) so the long states show.
 //!
 //! [`changes`] and [`render`] are pure; [`Sampler`] (Linux only) reads procfs.
 
@@ -85,7 +87,7 @@ pub fn meaning(state: &str) -> &'static str {
         "SYN-SENT" => "connect() sent SYN, waits for SYN-ACK",
         "SYN-RECV" => "got a SYN, answered SYN-ACK",
         "ESTABLISHED" => "handshake done: data can flow",
-        "FIN-WAIT-1" => "closed first: sent FIN",
+        "FIN-WAIT-1" => "closed first: sent FIN, not yet acknowledged",
         "FIN-WAIT-2" => "its FIN was ACKed; waits for the peer's FIN",
         "CLOSE-WAIT" => "the peer closed (FIN came in); this side not yet",
         "LAST-ACK" => "closed second: waits for the ACK of its FIN",
@@ -138,6 +140,7 @@ pub fn render(timeline: &[StateChange], server_port: u16) -> String {
 /// Samples the kernel's table in a thread until stopped (Linux only).
 #[cfg(target_os = "linux")]
 pub struct Sampler {
+    started: std::time::Instant,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     reader: std::thread::JoinHandle<Vec<StateChange>>,
 }
@@ -158,8 +161,8 @@ impl Sampler {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let (first_tx, first_rx) = std::sync::mpsc::channel::<()>();
+        let started = std::time::Instant::now();
         let reader = std::thread::spawn(move || {
-            let started = std::time::Instant::now();
             let mut before: Vec<SocketRow> = Vec::new();
             let mut timeline = Vec::new();
             let mut v6: Vec<SocketRow> = Vec::new();
@@ -187,7 +190,16 @@ impl Sampler {
             }
         });
         let _ = first_rx.recv_timeout(Duration::from_secs(2));
-        Sampler { stop, reader }
+        Sampler {
+            started,
+            stop,
+            reader,
+        }
+    }
+
+    /// The instant the timeline's times count from.
+    pub fn started(&self) -> std::time::Instant {
+        self.started
     }
 
     /// Stops (after one more sample) and returns the timeline.

@@ -12,7 +12,9 @@
 //! - [`pcap`]: frames to and from .pcap files;
 //! - `capture` (Linux): an AF_PACKET socket on `lo`, no libpcap;
 //! - [`fallback`]: without capture rights, socket states from the kernel's
-//!   TCP table (sampling is Linux only; rendering is pure).
+//!   TCP table (sampling is Linux only; rendering is pure). There, unless
+//!   `--client` is given, netlab plays the client itself with 400 ms
+//!   pauses between steps, so each state lives long enough to be sampled.
 //!
 //! On systems other than Linux the command says tracing is not available.
 
@@ -110,12 +112,12 @@ fn trace(args: &TraceArgs) -> Result<(), TraceError> {
 mod linux {
     //! Running the session and watching it (Linux).
 
-    use std::io::Write as _;
-    use std::net::TcpListener;
+    use std::io::{self, Read as _, Write as _};
+    use std::net::{SocketAddr, TcpListener, TcpStream};
     use std::path::{Path, PathBuf};
     use std::process::Command;
     use std::thread;
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
 
     use super::capture::{Capture, OpenError};
     use super::fallback::{self, Sampler};
@@ -130,6 +132,16 @@ mod linux {
     const SERVER_WAIT: Duration = Duration::from_secs(3);
     /// Keep watching this long after the programs exit, for the last ACKs.
     const TAIL: Duration = Duration::from_millis(200);
+    /// netlab's slow-motion client (fallback only) pauses this long between
+    /// steps: one read of the kernel's table takes milliseconds, a whole
+    /// session on loopback less than one.
+    const SLOW_PAUSE: Duration = Duration::from_millis(400);
+    /// After its close, the table is watched this long (TIME-WAIT, gone).
+    const SLOW_TAIL: Duration = Duration::from_millis(300);
+    /// The slow-motion client's connect and read time limit.
+    const SLOW_IO_WAIT: Duration = Duration::from_secs(5);
+    /// It keeps at most this much of a reply.
+    const SLOW_REPLY_MAX: usize = 64 * 1024;
 
     /// How the session is watched.
     enum Watcher {
@@ -144,6 +156,22 @@ mod linux {
                 Watcher::States(sampler) => *sampler = Some(Sampler::start(port)),
             }
         }
+
+        /// When the states are sampled: the instant their times count from.
+        fn origin(&self) -> Option<Instant> {
+            match self {
+                Watcher::Packets(_) => None,
+                Watcher::States(sampler) => sampler.as_ref().map(Sampler::started),
+            }
+        }
+    }
+
+    /// Who plays the client.
+    enum Client {
+        /// A program: the user's `--client` or the reference `client`.
+        Program(Program),
+        /// netlab itself, pausing between steps (fallback, default client).
+        SlowMotion,
     }
 
     /// What the programs printed, for the transcript under the diagram.
@@ -174,7 +202,10 @@ mod linux {
         };
         // Check both commands before starting anything.
         let server = Program::new("server", args.server.as_deref(), &dir)?;
-        let client = Program::new("client", args.client.as_deref(), &dir)?;
+        let given_client = match &args.client {
+            Some(line) => Some(Program::new("client", Some(line), &dir)?),
+            None => None,
+        };
 
         let mut watcher = if args.no_capture {
             Watcher::States(None)
@@ -195,9 +226,22 @@ mod linux {
             }
         };
 
-        let outcome = match args.scenario {
-            Scenario::Session => run_session(&server, &client, &mut watcher),
-            Scenario::Refused => run_refused(&client, &mut watcher),
+        // Without packets, a default session is played by netlab's own
+        // client in slow motion, so the table has time to show each state.
+        // A user's --client runs as it is; a refusal has nothing to slow.
+        let fallback = matches!(watcher, Watcher::States(_));
+        let client = match given_client {
+            Some(program) => Client::Program(program),
+            None if fallback && args.scenario == Scenario::Session => Client::SlowMotion,
+            None => Client::Program(Program::new("client", None, &dir)?),
+        };
+        let outcome = match (args.scenario, &client) {
+            (Scenario::Session, client) => run_session(&server, client, &mut watcher),
+            (Scenario::Refused, Client::Program(program)) => run_refused(program, &mut watcher),
+            // Not chosen above (sessions only); said rather than panicked.
+            (Scenario::Refused, Client::SlowMotion) => Err(TraceError::Runtime(
+                "the slow-motion client plays sessions only".to_string(),
+            )),
         };
         // Stop watching whatever happened, so no thread outlives the command.
         let observed = match watcher {
@@ -260,8 +304,18 @@ mod linux {
                 let timeline = timeline.unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "netlab trace (fallback, no packet capture): {scenario}\n"
+                    "netlab trace (fallback, no packet capture): {scenario}"
                 );
+                if matches!(client, Client::SlowMotion) {
+                    let _ = writeln!(
+                        out,
+                        "netlab played the client in slow motion (pauses of {} ms between \
+                         steps) so the\nkernel's table can show each state; run as root to \
+                         see the real client's packets.",
+                        SLOW_PAUSE.as_millis()
+                    );
+                }
+                let _ = writeln!(out);
                 let _ = write!(out, "{}", fallback::render(&timeline, outcome.port));
                 print_transcripts(&mut out, &outcome);
                 if args.pcap.is_some() {
@@ -393,7 +447,7 @@ mod linux {
 
     fn run_session(
         server: &Program,
-        client: &Program,
+        client: &Client,
         watcher: &mut Watcher,
     ) -> Result<Outcome, TraceError> {
         let mut notes = Vec::new();
@@ -418,14 +472,27 @@ mod linux {
         let port = listening_port(&line).unwrap_or(0);
         watcher.watch_port(port);
 
-        let mut cli = client.start(port, CLIENT_WAIT + Duration::from_secs(5))?;
-        if cli.wait_exit(CLIENT_WAIT).is_none() {
-            cli.kill();
-            notes.push(format!(
-                "the client was still running after {} s; netlab stopped it",
-                CLIENT_WAIT.as_secs()
-            ));
-        }
+        let client_transcript = match client {
+            Client::Program(program) => {
+                let mut cli = program.start(port, CLIENT_WAIT + Duration::from_secs(5))?;
+                if cli.wait_exit(CLIENT_WAIT).is_none() {
+                    cli.kill();
+                    notes.push(format!(
+                        "the client was still running after {} s; netlab stopped it",
+                        CLIENT_WAIT.as_secs()
+                    ));
+                }
+                Some((program, cli))
+            }
+            Client::SlowMotion => None,
+        };
+        let slow = match client {
+            Client::Program(_) => None,
+            Client::SlowMotion => {
+                let origin = watcher.origin().unwrap_or_else(Instant::now);
+                Some(slow_client(port, origin))
+            }
+        };
         if srv.wait_exit(SERVER_WAIT).is_none() {
             // A long-running server (--forever, threaded): ask it to stop.
             let _ = srv.signal(Signal::Terminate);
@@ -434,15 +501,119 @@ mod linux {
             }
             notes.push("the server kept running after the session; netlab stopped it".to_string());
         }
-        thread::sleep(TAIL);
+        thread::sleep(if slow.is_some() { SLOW_TAIL } else { TAIL });
+        let mut transcripts = vec![transcript("server", server, &mut srv)];
+        if let Some((program, mut cli)) = client_transcript {
+            transcripts.push(transcript("client", program, &mut cli));
+        }
+        transcripts.extend(slow);
         Ok(Outcome {
             port,
-            transcripts: vec![
-                transcript("server", server, &mut srv),
-                transcript("client", client, &mut cli),
-            ],
+            transcripts,
             notes,
         })
+    }
+
+    /// netlab plays the reference client's steps itself, pausing between
+    /// them so each state lasts long enough for a sample of the table. Its
+    /// lines are the contract's, each with the time since the sampling
+    /// started (the timeline's clock).
+    fn slow_client(port: u16, origin: Instant) -> Transcript {
+        let mut lines = Vec::new();
+        let mut say = |line: String| {
+            let at = diagram::format_time(origin.elapsed());
+            lines.push(format!("{at:>12}  {line}"));
+        };
+        let status = match slow_steps(port, &mut say) {
+            Ok(()) => "done".to_string(),
+            Err(e) => {
+                say(format!("[CLIENT] Error: {e}"));
+                "stopped early".to_string()
+            }
+        };
+        Transcript {
+            name: "client",
+            command: format!(
+                "played by netlab in slow motion, {} ms pauses",
+                SLOW_PAUSE.as_millis()
+            ),
+            lines,
+            status,
+        }
+    }
+
+    fn slow_steps(port: u16, say: &mut impl FnMut(String)) -> io::Result<()> {
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let mut stream = TcpStream::connect_timeout(&addr, SLOW_IO_WAIT)
+            .map_err(|e| io::Error::new(e.kind(), format!("could not connect to {addr}: {e}")))?;
+        say(format!("[CLIENT] Connected to {addr}"));
+        say(format!(
+            "(netlab waits {} ms: both sides ESTABLISHED)",
+            SLOW_PAUSE.as_millis()
+        ));
+        thread::sleep(SLOW_PAUSE);
+
+        let message = "Hello Server";
+        say(format!("[CLIENT] Sending: {message}"));
+        stream.write_all(message.as_bytes())?;
+        // One read is not one message: read until the server closes (a
+        // 0-byte read means the peer sent its FIN). Every read and the whole
+        // wait are bounded, and so is what is kept.
+        stream.set_read_timeout(Some(SLOW_IO_WAIT))?;
+        let until = Instant::now() + SLOW_IO_WAIT;
+        let mut reply = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let room = SLOW_REPLY_MAX.saturating_sub(reply.len());
+                    reply.extend_from_slice(&buf[..n.min(room)]);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!(
+                            "the server did not close within {} s",
+                            SLOW_IO_WAIT.as_secs()
+                        ),
+                    ))
+                }
+                Err(e) => return Err(e),
+            }
+            if Instant::now() > until {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "the server did not close within {} s",
+                        SLOW_IO_WAIT.as_secs()
+                    ),
+                ));
+            }
+        }
+        // Whatever the server sent, the terminal gets no control characters.
+        let shown: String = String::from_utf8_lossy(&reply)
+            .chars()
+            .map(|c| match c.is_control() {
+                true => c.escape_default().to_string(),
+                false => c.to_string(),
+            })
+            .collect();
+        say(format!("[CLIENT] Received: {shown}"));
+        say(format!(
+            "(the server closed first; netlab waits {} ms: server FIN-WAIT-2, client CLOSE-WAIT)",
+            SLOW_PAUSE.as_millis()
+        ));
+        thread::sleep(SLOW_PAUSE);
+        drop(stream);
+        say("[CLIENT] Closed connection".to_string());
+        Ok(())
     }
 
     fn run_refused(client: &Program, watcher: &mut Watcher) -> Result<Outcome, TraceError> {
