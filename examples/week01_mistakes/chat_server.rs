@@ -11,13 +11,12 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{Local, SecondsFormat};
 
-use crate::common::{describe, is_timeout, mistake, on_shutdown, say, Config, Mistake, USAGE};
-use crate::server::bind;
+use crate::common::{describe, is_timeout, mistake, say, Config, Mistake, USAGE};
+use crate::server::listen_until_stopped;
 
 /// A line longer than this without a newline ends the session: memory stays bounded.
 const MAX_LINE: usize = 64 * 1024;
@@ -90,36 +89,10 @@ pub fn run(cfg: &Config, args: &[String]) -> i32 {
         },
     };
 
-    let addr = match cfg.address() {
-        Ok(addr) => addr,
-        Err(message) => {
-            eprintln!("[SERVER] Error: {message}");
-            return 1;
-        }
+    let (listener, stop) = match listen_until_stopped(cfg) {
+        Ok(pair) => pair,
+        Err(code) => return code,
     };
-    let listener = match bind(addr) {
-        Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("[SERVER] Error: cannot listen on {addr}: {}", describe(&e));
-            return 1;
-        }
-    };
-    let local = listener.local_addr().unwrap_or(addr);
-
-    let stop = if mistake(Mistake::NoGracefulShutdown) {
-        // MISTAKE(no-graceful-shutdown): no signal handler. Ctrl+C or SIGTERM
-        // kills the process on the spot: no `Shutting down` line, no exit 0.
-        Arc::new(AtomicBool::new(false))
-    } else {
-        match on_shutdown(local) {
-            Ok(flag) => flag,
-            Err(message) => {
-                eprintln!("[SERVER] Error: {message}");
-                return 1;
-            }
-        }
-    };
-    say(format!("[SERVER] Listening on {local}"));
 
     for conn in listener.incoming() {
         if stop.load(Ordering::SeqCst) {

@@ -7,7 +7,10 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::common::{describe, is_timeout, mistake, say, Config, Mistake, USAGE};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use crate::common::{describe, is_timeout, mistake, on_shutdown, say, Config, Mistake, USAGE};
 
 /// Extension B: a message may be at most this many characters.
 pub const MAX_CHARS: usize = 100;
@@ -283,6 +286,34 @@ pub fn answer(message: &str) -> String {
 }
 
 /// Binds a listener the ordinary way (std sets SO_REUSEADDR on Unix).
+/// The start of every long-running server (threaded, chat): bind, install
+/// the Ctrl+C/SIGTERM handler, announce the real address. Returns the
+/// listener and the stop flag, or the exit status to give up with.
+pub fn listen_until_stopped(cfg: &Config) -> Result<(TcpListener, Arc<AtomicBool>), i32> {
+    let addr = cfg.address().map_err(|message| {
+        eprintln!("[SERVER] Error: {message}");
+        1
+    })?;
+    let listener = bind(addr).map_err(|e| {
+        eprintln!("[SERVER] Error: cannot listen on {addr}: {}", describe(&e));
+        1
+    })?;
+    let local = listener.local_addr().unwrap_or(addr);
+    let stop = if mistake(Mistake::NoGracefulShutdown) {
+        // MISTAKE(no-graceful-shutdown): no signal handler. Ctrl+C or SIGTERM
+        // kills the process on the spot: no `Shutting down` line, no exit 0,
+        // and clients in the middle of a session are cut off.
+        Arc::new(AtomicBool::new(false))
+    } else {
+        on_shutdown(local).map_err(|message| {
+            eprintln!("[SERVER] Error: {message}");
+            1
+        })?
+    };
+    say(format!("[SERVER] Listening on {local}"));
+    Ok((listener, stop))
+}
+
 pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr)
 }

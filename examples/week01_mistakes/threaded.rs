@@ -5,13 +5,13 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use crate::common::{describe, mistake, on_shutdown, say, Config, Mistake, USAGE};
-use crate::server::{bind, session, Voice};
+use crate::common::{describe, mistake, say, Config, Mistake, USAGE};
+use crate::server::{listen_until_stopped, session, Voice};
 
 /// Gives back a client's place when its thread ends, even if it panics.
 struct Place(Arc<AtomicUsize>);
@@ -34,37 +34,10 @@ pub fn run(cfg: &Config, args: &[String]) -> i32 {
         eprintln!("[SERVER] Error: unexpected argument {extra:?} (configure with LAB_*)");
         return USAGE;
     }
-    let addr = match cfg.address() {
-        Ok(addr) => addr,
-        Err(message) => {
-            eprintln!("[SERVER] Error: {message}");
-            return 1;
-        }
+    let (listener, stop) = match listen_until_stopped(cfg) {
+        Ok(pair) => pair,
+        Err(code) => return code,
     };
-    let listener = match bind(addr) {
-        Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("[SERVER] Error: cannot listen on {addr}: {}", describe(&e));
-            return 1;
-        }
-    };
-    let local = listener.local_addr().unwrap_or(addr);
-
-    let stop = if mistake(Mistake::NoGracefulShutdown) {
-        // MISTAKE(no-graceful-shutdown): no signal handler. Ctrl+C or SIGTERM
-        // kills the process on the spot: no `Shutting down` line, no exit 0,
-        // and clients in the middle of a session are cut off.
-        Arc::new(AtomicBool::new(false))
-    } else {
-        match on_shutdown(local) {
-            Ok(flag) => flag,
-            Err(message) => {
-                eprintln!("[SERVER] Error: {message}");
-                return 1;
-            }
-        }
-    };
-    say(format!("[SERVER] Listening on {local}"));
 
     let active = Arc::new(AtomicUsize::new(0));
     let mut handlers: Vec<JoinHandle<()>> = Vec::new();
