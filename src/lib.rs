@@ -10,7 +10,8 @@
 //!   and the tests (deadlines, process groups, kill on drop);
 //! - [`grade`], which launches any submission as real processes and names the
 //!   mistake behind each failure;
-//! - [`trace`], which shows the packets of a real session.
+//! - [`trace`], which shows the packets of a real session;
+//! - [`demo`], the classroom demo: one session as a tagged timeline.
 //!
 //! See ARCHITECTURE.md for the map and the rules on what may use what.
 
@@ -18,6 +19,7 @@ pub mod chat;
 pub mod client;
 pub mod config;
 pub mod console;
+pub mod demo;
 pub mod grade;
 pub mod logger;
 pub mod message;

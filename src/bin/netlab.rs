@@ -1,5 +1,6 @@
 //! `netlab`: the course's command-line tool. Thin: parses arguments and
-//! hands over to the library (`netlab::grade`, `netlab::trace`).
+//! hands over to the library (`netlab::grade`, `netlab::trace`,
+//! `netlab::demo`).
 
 use std::process::ExitCode;
 
@@ -26,6 +27,12 @@ enum Command {
     /// (root or CAP_NET_RAW; otherwise shows the kernel's socket states),
     /// and writes them to a .pcap file.
     Trace(netlab::trace::TraceArgs),
+    /// The Week 1 classroom demo: one session between the reference server
+    /// and client, shown as a timeline tagged with the socket ritual's steps.
+    ///
+    /// Side by side on a wide terminal, one column otherwise.
+    /// Exit status: 0 the session worked, 1 it did not, 2 could not start.
+    Demo(netlab::demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,5 +46,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Grade(args) => ExitCode::from(netlab::grade::main(&args)),
         Command::Trace(args) => netlab::trace::run(&args),
+        Command::Demo(args) => ExitCode::from(netlab::demo::main(&args)),
     }
 }
