@@ -119,7 +119,10 @@ impl Event {
 /// The line without its `[SERVER] ` / `[CLIENT] ` prefix.
 fn strip_prefix(text: &str) -> &str {
     let text = text.trim_start();
-    match text.strip_prefix('[').and_then(|rest| rest.split_once("] ")) {
+    match text
+        .strip_prefix('[')
+        .and_then(|rest| rest.split_once("] "))
+    {
         Some((_, body)) => body,
         None => text,
     }
@@ -257,11 +260,7 @@ pub fn render(events: &[Event], width: usize, color: bool) -> (Vec<String>, Vec<
                 "step",
                 two_columns("server (terminal 1)", "client (terminal 2)", column)
             ),
-            format!(
-                "{}─┼─{}",
-                "─".repeat(LEFT + column),
-                "─".repeat(column)
-            ),
+            format!("{}─┼─{}", "─".repeat(LEFT + column), "─".repeat(column)),
         ]
     } else {
         vec![
@@ -325,8 +324,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut line = String::new();
     for word in text.split(' ') {
         let sep = usize::from(!line.is_empty());
-        if console::measure_text_width(&line) + sep + console::measure_text_width(word) <= width
-        {
+        if console::measure_text_width(&line) + sep + console::measure_text_width(word) <= width {
             if sep == 1 {
                 line.push(' ');
             }

@@ -41,8 +41,18 @@ fn demo(columns: usize, args: &[&str]) -> (i32, String) {
     };
     let mut stdout = String::new();
     let mut stderr = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     if !status.success() {
         eprintln!("netlab demo {args:?} stderr:\n{stderr}");
     }
@@ -134,7 +144,10 @@ fn at_80_columns_the_session_is_one_tagged_column_in_order() {
     let ack_received = pos("receive", "[CLIENT] Received: ACK");
     assert!(listen < connect && listen < accept, "{out}");
     assert!(connect < send && send < receive, "{out}");
-    assert!(accept < receive && receive < ack_sent && ack_sent < ack_received, "{out}");
+    assert!(
+        accept < receive && receive < ack_sent && ack_sent < ack_received,
+        "{out}"
+    );
     assert_eq!(steps.iter().filter(|s| **s == "close").count(), 2, "{out}");
     // Server and client lines are interleaved, not one transcript then the other.
     assert!(send < ack_sent && ack_sent < ack_received, "{out}");
@@ -162,7 +175,10 @@ fn on_a_wide_terminal_server_and_client_sit_side_by_side() {
     let (left, _) = row("[SERVER] Connection from").split_once('│').unwrap();
     assert!(left.contains("accept"), "{out}");
     let (left, right) = row("[CLIENT] Connected to").split_once('│').unwrap();
-    assert!(!left.contains("[CLIENT]") && right.contains("[CLIENT]"), "{out}");
+    assert!(
+        !left.contains("[CLIENT]") && right.contains("[CLIENT]"),
+        "{out}"
+    );
     assert_nothing_left(port(&out));
 }
 

@@ -264,3 +264,278 @@ fn a_bad_netlab_toml_is_named() {
     grade_with("lab = \"week01\"\n[commands]\n")
         .stderr(predicate::str::contains("empty [commands] table"));
 }
+
+// ── Finding and naming checks: --list, `_` ids, did-you-mean ──────────────
+
+#[test]
+fn list_prints_the_checks_by_stage_without_running_anything() {
+    // No netlab.toml and no commands: listing needs neither.
+    let empty = tempfile::tempdir().unwrap();
+    let out = netlab()
+        .args(["grade", "week01", "--list", "--dir"])
+        .arg(empty.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    let at = |needle: &str| {
+        out.find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} in:\n{out}"))
+    };
+    assert!(at("stage 1  server") < at("  server-listening "));
+    assert!(at("  server-restart ") < at("stage 2  client"));
+    assert!(at("stage 2  client") < at("  client-ack "));
+    assert!(at("stage 5  chat-client") < at("stage 6  pair"));
+    assert!(out.contains("announces the real port and accepts"), "{out}");
+    // Every check once, in the grader's order.
+    let ids = netlab::grade::check_ids("week01");
+    let positions: Vec<usize> = ids.iter().map(|id| at(&format!("  {id} "))).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{out}");
+}
+
+#[test]
+fn check_ids_and_roles_may_be_spelled_with_underscores() {
+    let dir = tempfile::tempdir().unwrap();
+    netlab()
+        .args([
+            "grade",
+            "week01",
+            "--server",
+            "true",
+            "--check",
+            "server_ack",
+            "--dir",
+        ])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("✘ server-ack"))
+        .stdout(predicate::str::contains("0 passed, 1 failed, 0 skipped"));
+    netlab()
+        .args([
+            "grade",
+            "week01",
+            "--only",
+            "threaded_server",
+            "--server",
+            "true",
+        ])
+        .arg("--dir")
+        .arg(dir.path())
+        .assert()
+        // Accepted; nothing to run without a threaded-server command.
+        .code(2)
+        .stderr(predicate::str::contains("every selected check was skipped"));
+}
+
+#[test]
+fn an_unknown_id_or_role_gets_a_did_you_mean_not_the_whole_list() {
+    let dir = tempfile::tempdir().unwrap();
+    netlab()
+        .args([
+            "grade",
+            "week01",
+            "--server",
+            "true",
+            "--check",
+            "server_akc",
+        ])
+        .arg("--dir")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown check `server_akc`"))
+        .stderr(predicate::str::contains("did you mean `server-ack`?"))
+        .stderr(predicate::str::contains("--list"))
+        .stderr(predicate::str::contains("chat-client-").not());
+    netlab()
+        .args(["grade", "week01", "--server", "true", "--check", "zzzz"])
+        .arg("--dir")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean").not());
+    std::fs::write(
+        dir.path().join("netlab.toml"),
+        "lab = \"week01\"\n[commands]\nsevrer = \"python3 server.py\"\n",
+    )
+    .unwrap();
+    netlab()
+        .args(["grade", "week01", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `server`?"));
+    netlab()
+        .args(["grade", "week01", "--only", "sever", "--server", "true"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("'server'"));
+}
+
+// ── While it works: Ctrl+C, and live lines on a terminal ────────────────
+
+/// Processes whose command line is exactly `argv` (Linux /proc).
+#[cfg(target_os = "linux")]
+fn processes_running(argv: &[&str]) -> Vec<String> {
+    let wanted: String = argv.iter().map(|a| format!("{a}\0")).collect();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| std::fs::read(e.path().join("cmdline")).is_ok_and(|c| c == wanted.as_bytes()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_prints_the_checks_done_so_far_and_exits_130() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    // client-ack passes at once; then threaded-ack runs a "server" that
+    // never listens (a sleep the test can recognise), so the run is slow.
+    let marker = format!("600.{}", std::process::id());
+    let client = Path::new(env!("CARGO_BIN_EXE_client"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut grade = std::process::Command::new(env!("CARGO_BIN_EXE_netlab"))
+        .args(["grade", "week01", "--jobs", "1", "--client"])
+        .arg(format!("'{}'", client.display()))
+        .args(["--threaded-server", &format!("sleep {marker}")])
+        .args(["--check", "client-ack", "--check", "threaded-ack", "--dir"])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(60);
+    while processes_running(&["sleep", &marker]).is_empty() {
+        assert!(
+            Instant::now() < until,
+            "threaded-ack never started its server"
+        );
+        assert!(
+            grade.try_wait().unwrap().is_none(),
+            "netlab grade ended early"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(grade.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let status = loop {
+        if let Some(status) = grade.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > until {
+            let _ = grade.kill();
+            panic!("netlab grade did not stop after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut grade.stdout.take().unwrap(), &mut stdout).unwrap();
+    assert_eq!(status.code(), Some(130), "{stdout}");
+    assert!(stdout.contains("✔ client-ack"), "{stdout}");
+    assert!(
+        stdout.contains("interrupted (Ctrl+C) while running threaded-ack"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 passed, 0 failed, 0 skipped"), "{stdout}");
+    // Not blamed on the submission: the interrupted check is not a failure.
+    assert!(!stdout.contains("✘"), "{stdout}");
+    // The killed "server" is gone (allow the kernel a moment to reap).
+    let until = Instant::now() + Duration::from_secs(5);
+    while !processes_running(&["sleep", &marker]).is_empty() {
+        assert!(
+            Instant::now() < until,
+            "the submission's program is still running"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_each_check_appears_as_it_finishes_in_stage_order() {
+    // `script` gives the grader a pseudo-terminal for stdout.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let server = Path::new(env!("CARGO_BIN_EXE_server"));
+    let dir = tempfile::tempdir().unwrap();
+    let line = format!(
+        "'{}' grade week01 --only server --jobs 4 --server '{}' --dir '{}'",
+        env!("CARGO_BIN_EXE_netlab"),
+        server.display(),
+        dir.path().display()
+    );
+    let out = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8_lossy(&out).into_owned();
+    // The progress indicator was drawn (the bar's count of finished checks).
+    assert!(out.contains("/11"), "no progress indicator:\n{out}");
+    // Each check's line once (live), in the grader's order, whatever order
+    // the parallel checks finished in.
+    let ids: Vec<&str> = netlab::grade::checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| c.group == "server")
+        .map(|c| c.id)
+        .collect();
+    let mut last = 0;
+    for id in ids {
+        let line = format!("✔ {id} ");
+        assert_eq!(
+            out.matches(&line).count(),
+            1,
+            "{line:?} not once in:\n{out}"
+        );
+        let at = out.find(&line).unwrap();
+        assert!(at > last, "{id} is out of order in:\n{out}");
+        last = at;
+    }
+    // Then the score, after the lines; no colour with NO_COLOR.
+    assert!(
+        out.find("11 passed, 0 failed, 0 skipped").unwrap() > last,
+        "{out}"
+    );
+    assert!(
+        !out.contains("\u{1b}[1m") && !out.contains("\u{1b}[3"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn in_a_pipe_the_report_comes_whole_at_the_end_without_a_progress_bar() {
+    let dir = reference_dir(&[("server", "server")]);
+    let out = netlab()
+        .args(["grade", "week01", "--only", "server", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(!out.contains('\r') && !out.contains('\u{1b}'), "{out:?}");
+    assert!(out.starts_with("netlab grade week01"), "{out}");
+    assert!(out.contains("✔ server-restart"), "{out}");
+}

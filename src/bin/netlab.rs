@@ -39,9 +39,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // Everything netlab starts runs in a process group of its own, out of
     // reach of the terminal's Ctrl+C: stop it ourselves before we go.
+    // A grade run then prints what it has and exits 130 by itself; a
+    // second Ctrl+C (or any other command) exits at once.
     let _ = ctrlc::set_handler(|| {
+        // First the flag (so checks killed next count as interrupted, not
+        // failed), then the kill.
+        let grade_reports = netlab::grade::live::interrupt();
         netlab::process::kill_all();
-        std::process::exit(130);
+        if !grade_reports {
+            std::process::exit(130);
+        }
     });
     match cli.command {
         Command::Grade(args) => ExitCode::from(netlab::grade::main(&args)),

@@ -13,10 +13,13 @@
 //! - [`diagnosis`]: the named mistakes and their hints;
 //! - [`harness`]: what a check works with ([`harness::Ctx`]);
 //! - [`report`]: text, JSON and JUnit output;
+//! - [`live`]: the run as it happens (live lines and progress on a
+//!   terminal, Ctrl+C, `--list`);
 //! - [`week01`]: the Week 1 checks, one module per role.
 
 pub mod diagnosis;
 pub mod harness;
+pub mod live;
 pub mod report;
 pub mod week01;
 
@@ -134,11 +137,15 @@ impl Submission {
         }
         let mut submission = Submission::new(dir);
         for (name, line) in &manifest.commands {
-            let role = Role::from_name(name).ok_or_else(|| {
+            let role = Role::from_name(&name.replace('_', "-")).ok_or_else(|| {
+                let roles = Role::ALL.map(Role::name);
+                let guess = did_you_mean(&name.replace('_', "-"), &roles)
+                    .map(|near| format!("did you mean `{near}`? "))
+                    .unwrap_or_default();
                 GradeError::Usage(format!(
-                    "{}: unknown role `{name}` in [commands] (expected one of: {})",
+                    "{}: unknown role `{name}` in [commands]; {guess}(the roles: {})",
                     path.display(),
-                    Role::ALL.map(Role::name).join(", ")
+                    roles.join(", ")
                 ))
             })?;
             submission = submission.with_command_line(role, line)?;
@@ -397,8 +404,12 @@ pub enum Format {
 pub enum Only {
     Server,
     Client,
+    // `_` spellings too: test names and Rust identifiers use them.
+    #[value(alias = "threaded_server")]
     ThreadedServer,
+    #[value(alias = "chat_server")]
     ChatServer,
+    #[value(alias = "chat_client")]
     ChatClient,
     Pair,
 }
@@ -448,9 +459,13 @@ pub struct GradeArgs {
     /// Run only the checks of one role (or the pair checks).
     #[arg(long, value_enum)]
     pub only: Option<Only>,
-    /// Run only these checks (by id; repeatable).
+    /// Run only these checks (by id, with `-` or `_`; repeatable).
     #[arg(long = "check", value_name = "ID")]
     pub checks: Vec<String>,
+    /// List the checks by stage (id and title) and exit without running
+    /// anything.
+    #[arg(long)]
+    pub list: bool,
     /// How many checks run at once.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
@@ -468,6 +483,46 @@ pub fn main(args: &GradeArgs) -> u8 {
     }
 }
 
+/// A check id as typed: `server_ack` (a test's name) means `server-ack`.
+fn normalize_id(id: &str) -> String {
+    id.trim().to_ascii_lowercase().replace('_', "-")
+}
+
+/// The known name closest to `typed`, if it is close enough to be a typo.
+fn did_you_mean<'a>(typed: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(typed, k), *k))
+        .filter(|(distance, k)| *distance <= 3.max(k.len() / 4))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, k)| k)
+}
+
+/// The end of a live text run: each failure's story (its line again, then
+/// the story), then the score line as the full report ends.
+fn live_summary(outcomes: &[Outcome], color: bool) -> String {
+    let mut out = String::new();
+    let failures: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| o.passed == Some(false))
+        .collect();
+    if !failures.is_empty() {
+        out.push_str(&format!(
+            "\n{}\n",
+            live::paint(live::BOLD, "failures", color)
+        ));
+        for o in failures {
+            out.push_str(&report::render_outcome(o, color));
+        }
+    }
+    // The score, worded as the full report's last line.
+    let (passed, failed, skipped) = report::counts(outcomes);
+    let score = format!("{passed} passed, {failed} failed, {skipped} skipped");
+    let style = if failed > 0 { live::RED } else { live::GREEN };
+    out.push_str(&format!("\n{}\n", live::paint(style, &score, color)));
+    out
+}
+
 fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
     let all = checks(&args.lab).ok_or_else(|| {
         GradeError::Usage(format!(
@@ -476,6 +531,10 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
             LABS.join(", ")
         ))
     })?;
+    if args.list {
+        print!("{}", live::render_list(&args.lab, all));
+        return Ok(0);
+    }
     if !args.dir.is_dir() {
         return Err(GradeError::Usage(format!(
             "{} is not a folder",
@@ -505,39 +564,74 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
             "no commands to grade: netlab.toml has an empty [commands] table".into(),
         ));
     }
-    for id in &args.checks {
+    let wanted: Vec<String> = args.checks.iter().map(|id| normalize_id(id)).collect();
+    for (id, given) in wanted.iter().zip(&args.checks) {
         if !all.iter().any(|c| c.id == id) {
-            return Err(GradeError::Usage(format!(
-                "unknown check `{id}` (known: {})",
-                check_ids(&args.lab).join(", ")
-            )));
+            let ids = check_ids(&args.lab);
+            let mut msg = format!("unknown check `{given}`");
+            if let Some(near) = did_you_mean(id, &ids) {
+                msg.push_str(&format!("; did you mean `{near}`?"));
+            }
+            msg.push_str(&format!(
+                "\n  `netlab grade {} --list` lists the checks",
+                args.lab
+            ));
+            return Err(GradeError::Usage(msg));
         }
     }
-    let selected: Vec<&Check> = all
+    let selected: Vec<&'static Check> = all
         .iter()
         .filter(|c| args.only.is_none_or(|o| o.group() == c.group))
-        .filter(|c| args.checks.is_empty() || args.checks.iter().any(|id| id == c.id))
+        .filter(|c| wanted.is_empty() || wanted.iter().any(|id| id == c.id))
         .collect();
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..1_000_000));
+    let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+    // Live lines and a progress bar only for a person at a terminal; a
+    // pipe (or JSON, JUnit) gets the whole report at the end, as before.
+    let live = args.format == Format::Text && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let started = Instant::now();
-    let outcomes = run_checks(&selected, &submission, seed, args.jobs);
+    let mut display = live::Display::new(&selected, live, color);
+    if display.is_live() {
+        display.println(&format!(
+            "{} {} (seed {seed}; replay with --seed {seed})",
+            live::paint(live::BOLD, "netlab grade", color),
+            args.lab
+        ));
+    }
+    let progress = live::run(&selected, &submission, seed, args.jobs, |progress, _| {
+        display.update(progress)
+    });
+    display.finish(&progress);
     let elapsed = started.elapsed();
+    let outcomes = progress.done();
+    let note = live::interrupted_note(&selected, &progress, color);
     match args.format {
         Format::Text => {
-            let color =
-                anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-            let mut text = report::render_text(&args.lab, seed, &outcomes, color);
+            let mut text = if display.is_live() {
+                // The lines are on screen already: the failures' stories
+                // and the score.
+                live_summary(&outcomes, color)
+            } else {
+                report::render_text(&args.lab, seed, &outcomes, color)
+            };
+            if let Some(note) = &note {
+                text.push_str(note);
+                text.push('\n');
+            }
             text.push_str(&format!("finished in {:.1}s\n", elapsed.as_secs_f64()));
-            use std::io::Write;
-            let mut out = anstream::stdout();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
+            live::write_stdout(&text);
         }
         Format::Json => println!("{}", report::render_json(&args.lab, seed, &outcomes)),
         Format::Junit => println!(
             "{}",
             report::render_junit(&args.lab, seed, &outcomes, elapsed)
         ),
+    }
+    if let Some(note) = note {
+        if args.format != Format::Text {
+            anstream::eprintln!("netlab grade: {note}");
+        }
+        return Ok(130);
     }
     if !outcomes.is_empty() && outcomes.iter().all(|o| o.passed.is_none()) {
         // Nothing was graded: that is not a pass.

@@ -81,6 +81,14 @@ pub fn render_outcome(o: &Outcome, color: bool) -> String {
     out
 }
 
+/// One check's line alone (mark, id, title, timing), without the story:
+/// what `netlab grade` prints live on a terminal as each check finishes.
+pub fn render_line(o: &Outcome, color: bool) -> String {
+    let text = render_outcome(o, color);
+    let line = text.lines().next().unwrap_or_default();
+    format!("{line}\n")
+}
+
 fn failure_story(o: &Outcome, color: bool) -> String {
     let mut out = String::new();
     let indent = "      ";

@@ -1,0 +1,313 @@
+//! `netlab grade` while it works: checks run in parallel, results come
+//! back as they finish, and Ctrl+C stops the run with what is done.
+//!
+//! - [`run`] runs the checks on worker threads and hands each event
+//!   (started, finished) to the caller as it happens, on the caller's
+//!   thread. It stops early when [`interrupt`] is called (the Ctrl+C
+//!   handler of `netlab`), without waiting for the checks in flight: their
+//!   programs have just been killed and their results would blame the
+//!   submission for our own stop.
+//! - [`Display`] is the live text output on a terminal: one line per
+//!   check *in report order* — a check that finishes early waits until
+//!   every check before it has been printed — under a progress bar
+//!   (indicatif) naming the checks running. Off a terminal it prints
+//!   nothing and the full report comes at the end, as before.
+//! - [`render_list`] is `netlab grade --list`.
+//!
+//! Generic: nothing here names a week.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use anstyle::Style;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{report, run_check, Check, Outcome, Submission};
+
+/// A run is in progress and will stop on [`interrupt`].
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// [`interrupt`] was called during the current run.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// For a Ctrl+C handler: asks the running grade to stop and report what
+/// it has. Returns `false` when no run is in progress or it was already
+/// asked (a second Ctrl+C): then the handler should exit at once.
+pub fn interrupt() -> bool {
+    ACTIVE.load(Ordering::SeqCst) && !INTERRUPTED.swap(true, Ordering::SeqCst)
+}
+
+fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// What happened to one check, as the caller sees it.
+#[derive(Debug)]
+pub enum Event {
+    Started(usize),
+    Finished(usize, Box<Outcome>),
+}
+
+/// The state of a run, after it or at any moment during it.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Per selected check, in order: its outcome once finished.
+    pub outcomes: Vec<Option<Outcome>>,
+    /// Per selected check: has it started?
+    pub started: Vec<bool>,
+    /// The run was stopped by [`interrupt`].
+    pub interrupted: bool,
+}
+
+impl Progress {
+    /// The checks that started and did not finish.
+    pub fn running(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.outcomes.len()).filter(|&i| self.started[i] && self.outcomes[i].is_none())
+    }
+
+    pub fn finished(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.is_some()).count()
+    }
+
+    /// The finished outcomes, in order.
+    pub fn done(&self) -> Vec<Outcome> {
+        self.outcomes.iter().flatten().cloned().collect()
+    }
+}
+
+/// Runs `checks` on up to `jobs` threads; `on_event` sees every start and
+/// finish, on this thread, with the progress so far. Returns when all are
+/// done, or at once after [`interrupt`].
+pub fn run(
+    checks: &[&'static Check],
+    submission: &Submission,
+    seed: u64,
+    jobs: usize,
+    mut on_event: impl FnMut(&Progress, &Event),
+) -> Progress {
+    let n = checks.len();
+    let mut progress = Progress {
+        outcomes: vec![None; n],
+        started: vec![false; n],
+        interrupted: false,
+    };
+    INTERRUPTED.store(false, Ordering::SeqCst);
+    ACTIVE.store(true, Ordering::SeqCst);
+    let (tx, rx) = mpsc::channel::<Event>();
+    let next = Arc::new(AtomicUsize::new(0));
+    let checks: Arc<Vec<&'static Check>> = Arc::new(checks.to_vec());
+    let submission = Arc::new(submission.clone());
+    // Detached workers (not scoped): after a Ctrl+C the report must not
+    // wait for checks whose programs were just killed.
+    for _ in 0..jobs.clamp(1, n.max(1)) {
+        let (tx, next, checks, submission) = (
+            tx.clone(),
+            Arc::clone(&next),
+            Arc::clone(&checks),
+            Arc::clone(&submission),
+        );
+        std::thread::spawn(move || loop {
+            if interrupted() {
+                break;
+            }
+            let i = next.fetch_add(1, Ordering::SeqCst);
+            let Some(check) = checks.get(i) else { break };
+            if tx.send(Event::Started(i)).is_err() {
+                break;
+            }
+            let outcome = run_check(check, &submission, seed);
+            // A check that ends after Ctrl+C ended because we killed its
+            // programs: it is interrupted, not failed.
+            if interrupted() || tx.send(Event::Finished(i, Box::new(outcome))).is_err() {
+                break;
+            }
+        });
+    }
+    drop(tx);
+    loop {
+        if interrupted() {
+            progress.interrupted = true;
+            break;
+        }
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(event) => {
+                match &event {
+                    Event::Started(i) => progress.started[*i] = true,
+                    Event::Finished(i, outcome) => {
+                        progress.outcomes[*i] = Some((**outcome).clone())
+                    }
+                }
+                on_event(&progress, &event);
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    ACTIVE.store(false, Ordering::SeqCst);
+    // The last workers may have quit on the flag before this loop saw it.
+    progress.interrupted = interrupted();
+    if progress.interrupted {
+        // A check in flight may have started a program after the handler's
+        // kill_all; stop it too (the rest dies with this process).
+        crate::process::kill_all();
+    }
+    progress
+}
+
+pub(crate) const BOLD: Style = Style::new().bold();
+pub(crate) const RED: Style = anstyle::AnsiColor::Red.on_default().bold();
+pub(crate) const GREEN: Style = anstyle::AnsiColor::Green.on_default().bold();
+const YELLOW: Style = anstyle::AnsiColor::Yellow.on_default().bold();
+
+pub(crate) fn paint(style: Style, text: &str, color: bool) -> String {
+    if color {
+        format!("{}{text}{}", style.render(), style.render_reset())
+    } else {
+        text.to_string()
+    }
+}
+
+/// The live text output of `netlab grade` on a terminal.
+pub struct Display {
+    bar: ProgressBar,
+    color: bool,
+    /// Checks printed so far (a prefix of the selected checks).
+    printed: usize,
+    group: &'static str,
+    ids: Vec<&'static str>,
+}
+
+impl Display {
+    /// A live display for `checks`, drawn on stdout. `live: false` gives a
+    /// display that shows nothing (the report comes at the end).
+    pub fn new(checks: &[&'static Check], live: bool, color: bool) -> Display {
+        let bar = if live {
+            let bar = ProgressBar::with_draw_target(
+                Some(checks.len() as u64),
+                ProgressDrawTarget::stdout(),
+            );
+            let style = ProgressStyle::with_template("{spinner} {bar:24} {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("━╸ ");
+            bar.set_style(style);
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        Display {
+            bar,
+            color,
+            printed: 0,
+            group: "",
+            ids: checks.iter().map(|c| c.id).collect(),
+        }
+    }
+
+    /// Is anything shown while the checks run?
+    pub fn is_live(&self) -> bool {
+        !self.bar.is_hidden()
+    }
+
+    /// Prints `text` above the progress bar.
+    pub fn println(&self, text: &str) {
+        if self.is_live() {
+            self.bar.println(text.trim_end_matches('\n'));
+        }
+    }
+
+    /// Shows what changed: the finished checks that can now be printed in
+    /// order, and the progress bar.
+    pub fn update(&mut self, progress: &Progress) {
+        if !self.is_live() {
+            return;
+        }
+        while let Some(Some(outcome)) = progress.outcomes.get(self.printed) {
+            self.print_outcome(outcome);
+            self.printed += 1;
+        }
+        self.bar.set_position(progress.finished() as u64);
+        let running: Vec<&str> = progress.running().map(|i| self.ids[i]).collect();
+        self.bar.set_message(running.join(" "));
+    }
+
+    fn print_outcome(&mut self, outcome: &Outcome) {
+        if outcome.role != self.group {
+            self.group = outcome.role;
+            self.println(&format!("\n{}", paint(BOLD, self.group, self.color)));
+        }
+        self.println(&report::render_line(outcome, self.color));
+    }
+
+    /// Ends the live part. After an interrupt, prints the checks that had
+    /// finished out of order, then names the interrupted ones.
+    pub fn finish(&mut self, progress: &Progress) {
+        if !self.is_live() {
+            return;
+        }
+        if progress.interrupted {
+            for outcome in progress.outcomes.iter().skip(self.printed).flatten() {
+                self.print_outcome(outcome);
+            }
+            self.printed = progress.outcomes.len();
+        }
+        self.bar.finish_and_clear();
+    }
+}
+
+/// The line that names the checks a Ctrl+C interrupted and those it kept
+/// from starting; `None` if the run was not interrupted.
+pub fn interrupted_note(
+    checks: &[&'static Check],
+    progress: &Progress,
+    color: bool,
+) -> Option<String> {
+    if !progress.interrupted {
+        return None;
+    }
+    let running: Vec<&str> = progress.running().map(|i| checks[i].id).collect();
+    let not_started = progress.started.iter().filter(|s| !**s).count();
+    let mut note = String::from("interrupted (Ctrl+C)");
+    if !running.is_empty() {
+        note.push_str(&format!(" while running {}", running.join(", ")));
+    }
+    if not_started > 0 {
+        note.push_str(&format!(
+            "; {not_started} check{} not started",
+            if not_started == 1 { "" } else { "s" }
+        ));
+    }
+    Some(paint(YELLOW, &note, color))
+}
+
+/// `netlab grade LAB --list`: the checks by stage, id and title.
+pub fn render_list(lab: &str, checks: &[Check]) -> String {
+    let mut out = format!("the checks of {lab}, in the order they run and are reported\n");
+    let width = checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    let mut stage = 0;
+    let mut group = "";
+    for check in checks {
+        if check.group != group {
+            group = check.group;
+            stage += 1;
+            let count = checks.iter().filter(|c| c.group == group).count();
+            out.push_str(&format!("\nstage {stage}  {group} ({count} checks)\n"));
+        }
+        out.push_str(&format!("  {:<width$}  {}\n", check.id, check.title));
+    }
+    out
+}
+
+/// Prints the elapsed time the way the text report ends.
+pub fn finished_line(elapsed: Duration) -> String {
+    format!("finished in {:.1}s\n", elapsed.as_secs_f64())
+}
+
+/// Writes `text` to stdout through anstream (which drops colour codes when
+/// stdout is not a terminal or NO_COLOR is set).
+pub fn write_stdout(text: &str) {
+    let mut out = anstream::stdout();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
