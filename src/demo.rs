@@ -154,71 +154,80 @@ pub fn tag(line: &str) -> &'static [Step] {
 /// `client_offset` is how long after the server the client was started
 /// (each program's line times count from its own start).
 ///
-/// Trap: each pipe is read by its own thread, so two lines printed a few
-/// microseconds apart can be *read* in the other order on a busy machine.
-/// Causality is restored where it is certain: a message is received after
-/// it was sent, and the client connects after the server listens.
+/// Trap: a line's time is when netlab *read* it from the pipe, and each
+/// pipe has its own reader thread; on a busy machine a thread can be late
+/// by many milliseconds and then read several lines at once. So arrival
+/// order is only trusted where causality does not say otherwise: each
+/// program's own lines keep their order, a message is received after it
+/// was sent, the client connects after the server listens, and the server
+/// accepts after the client's connect completed (the handshake's last ACK
+/// comes from the client).
 pub fn merge(server: &[Line], client: &[Line], client_offset: Duration) -> Vec<Event> {
-    let event = |side, line: &Line, offset| Event {
-        at: line.at + offset,
-        side,
-        text: line.text.clone(),
-        steps: tag(&line.text),
+    let events = |side, lines: &[Line], offset| {
+        let mut events: Vec<Event> = lines
+            .iter()
+            .map(|line| Event {
+                at: line.at + offset,
+                side,
+                text: line.text.clone(),
+                steps: tag(&line.text),
+            })
+            .collect();
+        events.sort_by_key(|e| e.at); // stable: a program's order stays
+        events
     };
-    let mut events: Vec<Event> = server
-        .iter()
-        .map(|l| event(Side::Server, l, Duration::ZERO))
-        .chain(client.iter().map(|l| event(Side::Client, l, client_offset)))
-        .collect();
-    // Stable: lines of one program keep their own order.
-    events.sort_by_key(|e| e.at);
-    let mut moved = true;
-    let mut rounds = 0;
-    while moved && rounds < events.len() {
-        moved = false;
-        rounds += 1;
-        for i in 0..events.len() {
-            if let Some(cause) = cause_after(&events, i) {
-                let mut effect = events.remove(i);
-                // `cause` shifted left by one when `i` was removed.
-                effect.at = effect.at.max(events[cause - 1].at);
-                events.insert(cause, effect);
-                moved = true;
-                break;
+    let server = events(Side::Server, server, Duration::ZERO);
+    let client = events(Side::Client, client, client_offset);
+    let (mut s, mut c) = (0, 0);
+    let mut timeline = Vec::with_capacity(server.len() + client.len());
+    while s < server.len() || c < client.len() {
+        let take_server = match (server.get(s), client.get(c)) {
+            (Some(_), None) => true,
+            (None, _) => false,
+            (Some(a), Some(b)) => {
+                let a_waits = client[c..].iter().any(|o| causes(o, a));
+                let b_waits = server[s..].iter().any(|o| causes(o, b));
+                match (a_waits, b_waits) {
+                    (false, true) => true,
+                    (true, false) => false,
+                    // Neither (or, on nonsense input, both): arrival order.
+                    _ => a.at <= b.at,
+                }
             }
+        };
+        if take_server {
+            timeline.push(server[s].clone());
+            s += 1;
+        } else {
+            timeline.push(client[c].clone());
+            c += 1;
         }
     }
-    events
+    timeline
 }
 
-/// The index of the line that must come before `events[i]` but is shown
-/// after it, if any.
-fn cause_after(events: &[Event], i: usize) -> Option<usize> {
-    let effect = &events[i];
-    let later = || events.iter().enumerate().skip(i + 1);
-    if effect.steps == [Step::Receive] {
-        let payload = effect.payload()?;
-        return later()
-            .find(|(_, e)| {
-                e.side != effect.side && e.steps == [Step::Send] && e.payload() == Some(payload)
-            })
-            .map(|(j, _)| j);
+/// Must `cause` (a line of the other program) come before `effect`?
+fn causes(cause: &Event, effect: &Event) -> bool {
+    if cause.side == effect.side {
+        return false;
     }
-    if effect.steps == [Step::Connect] {
-        return later()
-            .find(|(_, e)| e.side != effect.side && e.steps.contains(&Step::Listen))
-            .map(|(j, _)| j);
-    }
-    None
+    let has = |e: &Event, step| e.steps.contains(&step);
+    (has(effect, Step::Receive)
+        && has(cause, Step::Send)
+        && effect.payload().is_some()
+        && effect.payload() == cause.payload())
+        || (has(effect, Step::Connect) && has(cause, Step::Listen))
+        || (has(effect, Step::Accept) && has(cause, Step::Connect))
 }
 
 /// Below this many columns per program, the timeline has one column.
 const MIN_SIDE_COLUMN: usize = 40;
-/// Width of the time column (`  12.3 ms`) and of the step column.
-const TIME_WIDTH: usize = 9;
+/// Width of the number column (` 12`) and of the step column. (No time
+/// column: times are when the pipes were read, noisy at this scale.)
+const NUM_WIDTH: usize = 3;
 const STEP_WIDTH: usize = 11;
-/// Two spaces after the time and after the step.
-const LEFT: usize = TIME_WIDTH + 2 + STEP_WIDTH + 2;
+/// Two spaces after the number and after the step.
+const LEFT: usize = NUM_WIDTH + 2 + STEP_WIDTH + 2;
 /// The narrowest layout netlab attempts; a smaller terminal gets this.
 pub const MIN_WIDTH: usize = 40;
 
@@ -241,12 +250,12 @@ pub fn side_by_side(width: usize) -> bool {
     width >= LEFT + 3 + 2 * MIN_SIDE_COLUMN
 }
 
-/// The timeline's header and one row per event (continuation rows for
-/// lines that had to be wrapped), none wider than `width` columns.
-/// The header is `rows[0..2]`; each event's rows follow, in order.
+/// The timeline laid out for `width` columns: the header rows, and per
+/// event its rows (more than one when its line had to be wrapped). No row
+/// is wider than `width`.
 pub fn render(events: &[Event], width: usize, color: bool) -> (Vec<String>, Vec<Vec<String>>) {
     let width = width.max(MIN_WIDTH);
-    let time_head = format!("{:>TIME_WIDTH$}", "time");
+    let num_head = format!("{:>NUM_WIDTH$}", "#");
     let wide = side_by_side(width);
     let column = if wide {
         (width - LEFT - 3) / 2
@@ -256,7 +265,7 @@ pub fn render(events: &[Event], width: usize, color: bool) -> (Vec<String>, Vec<
     let header = if wide {
         vec![
             format!(
-                "{time_head}  {:<STEP_WIDTH$}  {}",
+                "{num_head}  {:<STEP_WIDTH$}  {}",
                 "step",
                 two_columns("server (terminal 1)", "client (terminal 2)", column)
             ),
@@ -265,7 +274,7 @@ pub fn render(events: &[Event], width: usize, color: bool) -> (Vec<String>, Vec<
     } else {
         vec![
             format!(
-                "{time_head}  {:<STEP_WIDTH$}  {}",
+                "{num_head}  {:<STEP_WIDTH$}  {}",
                 "step",
                 console::truncate_str("what the server and the client printed", column, "…")
             ),
@@ -278,17 +287,15 @@ pub fn render(events: &[Event], width: usize, color: bool) -> (Vec<String>, Vec<
         .collect();
     let rows = events
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(number, e)| {
             let pieces = wrap(&e.text, column);
             pieces
                 .iter()
                 .enumerate()
                 .map(|(n, piece)| {
-                    let (time, label) = if n == 0 {
-                        (
-                            format!("{:>6.1} ms", e.at.as_secs_f64() * 1000.0),
-                            e.label(),
-                        )
+                    let (num, label) = if n == 0 {
+                        ((number + 1).to_string(), e.label())
                     } else {
                         (String::new(), String::new())
                     };
@@ -299,7 +306,7 @@ pub fn render(events: &[Event], width: usize, color: bool) -> (Vec<String>, Vec<
                     };
                     let row = format!(
                         "{}  {}  {}",
-                        paint(DIM, &format!("{time:>TIME_WIDTH$}"), color),
+                        paint(DIM, &format!("{num:>NUM_WIDTH$}"), color),
                         paint(STEP, &format!("{label:<STEP_WIDTH$}"), color),
                         body
                     );
@@ -533,8 +540,12 @@ fn play(events: &[Event], width: usize, color: bool, pace: bool, out: &mut impl 
                 let _ = writeln!(out);
             }
             if std::io::stdout().is_terminal() {
-                // Up over the echoed newline, and clear the prompt.
-                let _ = write!(out, "\x1b[1A\x1b[2K\r");
+                // Up over the echoed newline, and clear the prompt. Written
+                // past anstream, which strips every escape under NO_COLOR:
+                // this one moves the cursor, it does not colour.
+                let mut raw = std::io::stdout();
+                let _ = raw.write_all(b"\x1b[1A\x1b[2K\r");
+                let _ = raw.flush();
             }
         }
         for row in event_rows {
@@ -613,6 +624,44 @@ mod tests {
     }
 
     #[test]
+    fn late_reads_do_not_break_causality_or_a_programs_own_order() {
+        // Seen on a loaded machine: the client's reader thread was 10 ms
+        // late and read all four client lines at once, after every server
+        // line had been read.
+        let server = [
+            line(1, "[SERVER] Listening on 127.0.0.1:40000"),
+            line(18, "[SERVER] Connection from 127.0.0.1:50000"),
+            line(18, "[SERVER] Received: Hello Server"),
+            line(18, "[SERVER] Sent: ACK: Hello Server"),
+            line(18, "[SERVER] Closed connection"),
+        ];
+        let client = ["Connected to 127.0.0.1:40000", "Sending: Hello Server"]
+            .iter()
+            .chain(&["Received: ACK: Hello Server", "Closed connection"])
+            .map(|t| line(20, &format!("[CLIENT] {t}")))
+            .collect::<Vec<_>>();
+        let events = merge(&server, &client, Duration::from_millis(8));
+        let labels: Vec<String> = events
+            .iter()
+            .map(|e| format!("{} {}", e.side.name(), e.label()))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "server bind+listen",
+                "client connect",
+                "server accept",
+                "client send",
+                "server receive",
+                "server send",
+                "server close",
+                "client receive",
+                "client close"
+            ]
+        );
+    }
+
+    #[test]
     fn a_receive_read_before_its_send_is_put_after_it() {
         // The server's reader thread won the race by a microsecond.
         let server = [line(5, "[SERVER] Received: hi")];
@@ -620,7 +669,6 @@ mod tests {
         let events = merge(&server, &client, Duration::from_millis(2));
         assert_eq!(events[0].side, Side::Client);
         assert_eq!(events[1].side, Side::Server);
-        assert!(events[0].at <= events[1].at);
     }
 
     #[test]

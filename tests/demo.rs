@@ -59,15 +59,29 @@ fn demo(columns: usize, args: &[&str]) -> (i32, String) {
     (status.code().unwrap_or(-1), stdout)
 }
 
-/// The timeline's rows: (step tag, rest of the row).
+/// The timeline's rows (`  3  accept       [SERVER] ...`): (step tag,
+/// rest of the row), checking they are numbered 1, 2, 3...
 fn timeline(stdout: &str) -> Vec<(String, String)> {
-    stdout
+    let rows: Vec<(String, String)> = stdout
         .lines()
-        .filter(|l| l.trim_start().split_once(" ms  ").is_some())
-        .map(|l| {
-            let (_, rest) = l.trim_start().split_once(" ms  ").unwrap();
+        .filter_map(|l| {
+            let (num, rest) = l.trim_start().split_once("  ")?;
+            num.parse::<usize>().ok()?;
+            let rest = rest.trim_start();
             let (step, text) = rest.split_once(' ').unwrap_or((rest, ""));
-            (step.to_string(), text.trim().to_string())
+            Some((format!("{num} {step}"), text.trim().to_string()))
+        })
+        .collect();
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, (num_step, text))| {
+            let (num, step) = num_step.split_once(' ').unwrap();
+            assert_eq!(
+                num,
+                (i + 1).to_string(),
+                "rows numbered in order:\n{stdout}"
+            );
+            (step.to_string(), text)
         })
         .collect()
 }
@@ -188,7 +202,8 @@ fn pace_does_not_wait_when_stdin_is_not_a_terminal() {
     // stdin is a pipe that never sends Enter: the demo must still finish.
     let (code, out) = demo(80, &["--pace"]);
     assert_eq!(code, 0, "{out}");
-    assert!(!out.contains("next step"), "{out}");
+    assert!(!out.contains("⏎ next step"), "{out}");
+    assert!(!out.contains("Press Enter"), "{out}");
     assert_eq!(timeline(&out).len(), 9, "{out}");
     assert_nothing_left(port(&out));
 }
@@ -206,4 +221,53 @@ fn a_missing_reference_binary_is_a_clear_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cargo build --bins"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+#[serial]
+fn pace_waits_for_enter_between_steps_on_a_terminal() {
+    // `script` runs the demo on a pseudo-terminal and types what it reads
+    // from its own stdin: eight Enters for the eight steps after the first.
+    use std::io::Write;
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let line = format!("'{}' demo --pace", env!("CARGO_BIN_EXE_netlab"));
+    let mut child = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("COLUMNS", "80")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start script");
+    child.stdin.take().unwrap().write_all(&[b'\n'; 8]).unwrap();
+    let until = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > until {
+            let _ = child.kill();
+            panic!("netlab demo --pace did not finish after eight Enters");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert!(status.success(), "{out}");
+    assert!(out.contains("Press Enter"), "{out}");
+    // One prompt between each two of the nine steps, erased after Enter.
+    assert_eq!(out.matches("⏎ next step").count(), 8, "{out}");
+    assert!(out.contains("\u{1b}[1A\u{1b}[2K"), "{out:?}");
+    assert!(out.contains("Done:"), "{out}");
+    assert_nothing_left(port(&out));
 }

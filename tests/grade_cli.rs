@@ -1,5 +1,7 @@
 //! `netlab grade` as a user runs it: arguments, netlab.toml, exit
-//! statuses, the three report formats, skipped roles and seed replay.
+//! statuses, the three report formats, skipped roles and seed replay;
+//! finding checks (`--list`, `_` ids, did-you-mean); and the run as it
+//! happens (live lines on a terminal, the whole report in a pipe, Ctrl+C).
 
 use assert_cmd::Command;
 use predicates::prelude::*;
