@@ -128,7 +128,10 @@ fn converse(
         if line_since.elapsed() >= options.idle_timeout {
             let limit = Seconds(options.idle_timeout);
             if framer.pending() == 0 {
-                SERVER.say(format_args!("@{} {peer} idle for {limit}; closing", clock()));
+                SERVER.say(format_args!(
+                    "@{} {peer} idle for {limit}; closing",
+                    clock()
+                ));
             } else {
                 SERVER.say(format_args!(
                     "@{} {peer} idle for {limit}: no complete line ({} of one so far); closing",
@@ -152,7 +155,6 @@ fn converse(
             Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
-
     }
 }
 

@@ -205,6 +205,33 @@ fn echo_replies_with_the_message_itself() {
     server.expect_line("[SERVER] Sent: Hello, World!");
 }
 
+#[test]
+fn control_characters_in_a_message_are_shown_escaped_one_line_per_event() {
+    let mut server = Server::start(SERVER, &[], &[]);
+    // A newline that would forge a `Sent:` line, and an ANSI escape that
+    // would clear the terminal.
+    let hostile = b"hi\n[SERVER] Sent: forged\x1b[2J\rend";
+    let reply = ask(server.port, hostile);
+    // The reply is the protocol: it carries the message as it came.
+    assert_eq!(reply, b"ACK: hi\n[SERVER] Sent: forged\x1b[2J\rend");
+    assert!(server.wait_exit().success(), "{}", server.transcript());
+    let stdout = server.stdout();
+    assert!(
+        stdout.iter().all(|l| !l.contains(['\x1b', '\r'])),
+        "{stdout:?}"
+    );
+    let sent: Vec<&String> = stdout
+        .iter()
+        .filter(|l| l.starts_with("[SERVER] Sent:"))
+        .collect();
+    assert_eq!(
+        sent,
+        [r"[SERVER] Sent: ACK: hi\n[SERVER] Sent: forged\u{1b}[2J\rend"],
+        "{stdout:?}"
+    );
+    server.expect_line(r"[SERVER] Received: hi\n[SERVER] Sent: forged\u{1b}[2J\rend");
+}
+
 /// Ctrl+C and `kill`: Unix signals, sent with nix.
 #[cfg(unix)]
 mod signals {
@@ -229,5 +256,41 @@ mod signals {
         assert_eq!(status.code(), Some(0), "{}", status_text(status));
         server.expect_line("[SERVER] Shutting down");
         assert!(support::port_is_free(server.port), "port still taken");
+    }
+
+    /// Ctrl+C while `--forever` waits for a connected client's message: the
+    /// session finishes (no `interrupted system call`), then the server stops.
+    #[test]
+    fn ctrl_c_in_the_middle_of_a_forever_session_ends_cleanly() {
+        let mut server = Server::start(SERVER, &["--forever"], &[("LAB_TIMEOUT", "5")]);
+        let mut stream = connect(server.port);
+        server.expect_containing("Connection from");
+        server.signal(Signal::Interrupt);
+        server
+            .expect_line("[SERVER] Waiting for 1 client to finish (Ctrl+C again to quit at once)");
+        stream.write_all(b"late").unwrap();
+        assert_eq!(read_all(&mut stream), b"ACK: late");
+        let status = server.wait_exit();
+        assert_eq!(status.code(), Some(0), "{}", status_text(status));
+        server.expect_line("[SERVER] Shutting down");
+        let all = server.transcript();
+        assert!(!all.contains("Error"), "{all}");
+        assert!(support::port_is_free(server.port), "port still taken");
+    }
+
+    #[test]
+    fn a_second_ctrl_c_quits_at_once_and_says_so() {
+        let mut server = Server::start(SERVER, &["--forever"], &[("LAB_TIMEOUT", "30")]);
+        let stream = connect(server.port);
+        server.expect_containing("Connection from");
+        server.signal(Signal::Interrupt);
+        server.expect_containing("Ctrl+C again to quit at once");
+        server.signal(Signal::Interrupt);
+        // Without the second Ctrl+C it would wait up to 30 s for the client.
+        let status = server.wait_exit();
+        assert_eq!(status.code(), Some(130), "{}", status_text(status));
+        server.expect_line("[SERVER] Second Ctrl+C: quitting at once (1 client cut off)");
+        assert!(support::port_is_free(server.port), "port still taken");
+        drop(stream);
     }
 }
