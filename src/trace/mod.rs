@@ -271,7 +271,7 @@ mod linux {
                 outcome.port
             ),
             Scenario::Refused => format!(
-                "a client connecting to 127.0.0.1:{}, where nothing listens",
+                "a client connecting to port {}, where nothing listens",
                 outcome.port
             ),
         };
