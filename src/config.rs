@@ -134,8 +134,11 @@ pub struct MaxClientsArgs {
     pub max_clients: u32,
 }
 
+/// A setting's rule, as a check of its text (the value itself is clap's).
+type Rule = fn(&str) -> Result<(), String>;
+
 /// Each `LAB_*` variable, the flag that overrides it, and its rule.
-const ENV_SETTINGS: [(&str, &str, fn(&str) -> Result<(), String>); 5] = [
+const ENV_SETTINGS: [(&str, &str, Rule); 5] = [
     ("--host", "LAB_HOST", |t| parse_host(t).map(drop)),
     ("--port", "LAB_PORT", |t| parse_port(t).map(drop)),
     ("--buffer-size", "LAB_BUFFER_SIZE", |t| {

@@ -380,6 +380,81 @@ fn chat_client_interactive_prompts_and_sends_each_typed_line() {
     );
 }
 
+/// Drives a program through a pseudo-terminal, as a person would: waits
+/// for the first prompt, types one line, waits for the next prompt, presses
+/// Ctrl+D. Prints everything the terminal showed, then `STATUS <code>`.
+/// Every wait is bounded; the program is killed if it outlives them.
+const AT_A_TERMINAL_PY: &str = r#"
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+seen = b""
+def wait_for(needle, times=1, limit=10.0):
+    global seen
+    end = time.time() + limit
+    while seen.count(needle) < times and time.time() < end:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            seen += chunk
+wait_for(b"to finish): ")
+os.write(fd, b"typed at a terminal\n")
+wait_for(b"to finish): ", times=2)
+os.write(fd, b"\x04")
+wait_for(b"Closed connection")
+code = None
+for _ in range(100):
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        code = os.waitstatus_to_exitcode(status)
+        break
+    time.sleep(0.1)
+if code is None:
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+sys.stdout.write(seen.decode(errors="replace"))
+print("\nSTATUS", code)
+"#;
+
+#[cfg(unix)]
+#[test]
+fn chat_client_at_a_terminal_prompts_with_how_to_finish() {
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: python3 is needed to drive a pseudo-terminal");
+        return;
+    }
+    let server = Server::start(CHAT_SERVER, &[], &[]);
+    let output = assert_command("python3")
+        .args(["-c", AT_A_TERMINAL_PY, CHAT_CLIENT])
+        .env("LAB_PORT", server.port.to_string())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let screen = String::from_utf8_lossy(&output).replace('\r', "");
+    assert!(
+        screen.contains("Enter message to send (Ctrl+D to finish): "),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("[CLIENT] [ACK @") && screen.contains("] typed at a terminal"),
+        "{screen}"
+    );
+    assert!(screen.contains("[CLIENT] Closed connection"), "{screen}");
+    assert!(screen.trim_end().ends_with("STATUS 0"), "{screen}");
+}
+
 #[rstest]
 #[case::empty_message(&[""], "empty")]
 #[case::newline_inside(&["two\nlines"], "newline")]
