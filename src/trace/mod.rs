@@ -390,6 +390,9 @@ mod linux {
         role: &'static str,
         argv: Vec<String>,
         dir: PathBuf,
+        /// How to show it, when not its command line (a reference binary
+        /// inside the current folder: `target/debug/server`).
+        shown: Option<String>,
     }
 
     impl Program {
@@ -419,14 +422,30 @@ mod linux {
                     vec![path.to_string_lossy().into_owned()]
                 }
             };
+            // The reference binaries are shown relative to the current
+            // folder when inside it: shorter lines, the same program. (The
+            // command itself keeps the full path: it runs in --dir.)
+            let shown = match given {
+                Some(_) => None,
+                None => std::env::current_dir().ok().and_then(|cwd| {
+                    Path::new(&argv[0])
+                        .strip_prefix(cwd)
+                        .ok()
+                        .map(|p| p.to_string_lossy().into_owned())
+                }),
+            };
             Ok(Program {
                 role,
                 argv,
                 dir: dir.to_path_buf(),
+                shown,
             })
         }
 
         fn display(&self) -> String {
+            if let Some(shown) = &self.shown {
+                return shown.clone();
+            }
             shlex::try_join(self.argv.iter().map(String::as_str))
                 .unwrap_or_else(|_| self.argv.join(" "))
         }
