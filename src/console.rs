@@ -7,9 +7,16 @@
 //!
 //! Normal lines go to stdout, errors to stderr. Printing never panics: if the
 //! reader has gone away (a closed pipe), the line is dropped.
+//!
+//! One event is always one line: control characters in a line (a `\n` or
+//! an ESC sequence inside a peer's message) are printed escaped, so a
+//! message can neither forge a line of ours nor drive the terminal. See
+//! [`crate::message::escape_controls`].
 
 use std::fmt::Display;
 use std::io::Write;
+
+use crate::message::escape_controls;
 
 /// Who is speaking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +36,9 @@ impl Role {
 
     /// Prints `[ROLE] line` to stdout and flushes it.
     pub fn say(self, line: impl Display) {
+        // Whatever a peer put in the line, it stays one line, inert.
+        let line = line.to_string();
+        let line = escape_controls(&line);
         // In the library's own unit tests, let the test harness capture it.
         #[cfg(test)]
         {
@@ -51,6 +61,8 @@ impl Role {
     /// Prints `[ROLE] line` to stderr (for problems the contract words
     /// without `Error:`, such as `Server did not respond in time`).
     pub fn complain(self, line: impl Display) {
+        let line = line.to_string();
+        let line = escape_controls(&line);
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{} {line}", self.tag());
         let _ = err.flush();

@@ -4,12 +4,15 @@
 //! - [`validate`]: what the server accepts (handout extension B).
 //! - The reply texts: [`ack`], [`Rejection::reply`], [`BUSY`], [`chat_ack`].
 //! - [`LineFramer`]: how the chat finds its messages in a byte stream.
+//! - [`escape_controls`], [`escape_record`], [`unescape_record`]: how text
+//!   from a peer is shown on the console and kept in the chat log.
 //!
 //! Trap: TCP carries a stream of bytes, not messages. One `read` may return
 //! half a message, or three. The one-shot server defines "one message" as
 //! "what one read returns" (the handout's rule, fine for short messages on
 //! loopback); the chat needs a real rule, and uses one message per line.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// The longest message the server accepts, in characters (not bytes:
@@ -172,9 +175,138 @@ impl LineFramer {
     }
 }
 
+/// Characters that must never reach a terminal or a log as they are: the
+/// control characters (`\n`, `\r`, ESC, DEL, the C1 range) and the
+/// invisible bidirectional overrides that reorder what a reader sees.
+fn is_hazard(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Writes `c` as an escape: `\n`, `\r`, `\t`, or `\u{HEX}` (Rust's notation).
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        _ => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+    }
+}
+
+/// Text from a peer as the console shows it: every control character
+/// escaped (`\n`, `\r`, `\t`, `\u{1b}`...), everything else as it is.
+///
+/// Trap: a message is untrusted text. Printed raw, a `\n` inside it starts a
+/// new console line that looks like the program's own (`[SERVER] Sent: ...`),
+/// and an ESC sequence recolours, moves or clears the reader's terminal.
+/// Escaped, one event is always one line. Backslashes stay as they are: the
+/// console is for people; the log, which must be undone exactly, uses
+/// [`escape_record`].
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_hazard) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_hazard(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A message as the chat log stores it: like [`escape_controls`], and a
+/// backslash is doubled (`\\`), so the escaping can be undone exactly
+/// ([`unescape_record`]) and a record is always one line.
+pub fn escape_record(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c == '\\' || is_hazard(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c == '\\' {
+            out.push_str("\\\\");
+        } else if is_hazard(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Undoes [`escape_record`]: `\\` → `\`, `\n` `\r` `\t`, `\u{HEX}` → that
+/// character. `None` for text that [`escape_record`] cannot have written.
+pub fn unescape_record(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            '\\' => out.push('\\'),
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            'u' => {
+                if chars.next()? != '{' {
+                    return None;
+                }
+                let hex: String = chars.by_ref().take_while(|&c| c != '}').collect();
+                out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_for_the_console() {
+        assert_eq!(escape_controls("Hello Server"), "Hello Server");
+        assert!(matches!(escape_controls("plain"), Cow::Borrowed(_)));
+        assert_eq!(
+            escape_controls("hi\n[SERVER] Sent: forged"),
+            "hi\\n[SERVER] Sent: forged"
+        );
+        assert_eq!(escape_controls("a\rb\tc"), "a\\rb\\tc");
+        assert_eq!(escape_controls("\u{1b}[2J"), "\\u{1b}[2J");
+        assert_eq!(escape_controls("\u{7f}\u{85}"), "\\u{7f}\\u{85}");
+        assert_eq!(escape_controls("abc\u{202e}def"), "abc\\u{202e}def");
+        // Not a control character: accents, emoji and backslashes stay.
+        assert_eq!(escape_controls("café 🙂 C:\\x"), "café 🙂 C:\\x");
+    }
+
+    #[test]
+    fn log_records_escape_and_unescape_exactly() {
+        for text in [
+            "Hello, can you help?",
+            "two\nlines",
+            "fake\r2026-01-01T00:00:00.000+00:00 127.0.0.1:1 forged",
+            "back\\slash \\n literal",
+            "\u{1b}[31mred\u{1b}[0m \u{0} \u{9f} \u{2066}",
+            "é \\u{41}",
+        ] {
+            let stored = escape_record(text);
+            assert!(
+                !stored.chars().any(|c| c.is_control()),
+                "{stored:?} keeps a control character"
+            );
+            assert_eq!(unescape_record(&stored).as_deref(), Some(text), "{stored}");
+        }
+        assert_eq!(escape_record("a\\b\nc"), "a\\\\b\\nc");
+        assert_eq!(unescape_record("dangling\\"), None);
+        assert_eq!(unescape_record("\\q"), None);
+        assert_eq!(unescape_record("\\u{zz}"), None);
+    }
 
     #[test]
     fn a_normal_message_is_accepted_and_trimmed() {

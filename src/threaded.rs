@@ -45,11 +45,14 @@ pub fn run(listener: TcpListener, config: &Config, shutdown: &Shutdown) -> io::R
             continue;
         }
         let seat = Seat::take(&active);
+        // Counted for a Ctrl+C before the thread starts, like the seat.
+        let busy = shutdown.busy();
         let session_config = config.clone();
         let spawned = thread::Builder::new()
             .name(format!("client {peer}"))
             .spawn(move || {
                 let _seat = seat; // given back when the session ends
+                let _busy = busy;
                 server::serve(stream, peer, &session_config, false, true);
             });
         match spawned {
@@ -62,15 +65,10 @@ pub fn run(listener: TcpListener, config: &Config, shutdown: &Shutdown) -> io::R
     // Stop accepting: close the listening socket, so new clients are refused
     // at once instead of waiting in the backlog.
     drop(listener);
-    sessions.retain(|session| !session.is_finished());
-    if !sessions.is_empty() {
-        SERVER.say(format_args!(
-            "Waiting for {} to finish",
-            count(sessions.len(), "client")
-        ));
-    }
-    // Each session ends within the timeout (its reads and writes are
-    // bounded), so this wait is bounded too.
+    // The Ctrl+C handler has said how many clients are in flight (see
+    // shutdown.rs); a second Ctrl+C quits without waiting for them. Each
+    // session ends within the timeout (its reads and writes are bounded),
+    // so this wait is bounded too.
     for session in sessions {
         let _ = session.join();
     }

@@ -331,7 +331,7 @@ fn the_forced_fallback_shows_socket_states_from_the_kernel() {
     assert!(stdout.contains("kernel's TCP table"), "{}", show(&output));
     // The listening socket lives the whole session; TIME-WAIT lasts a
     // minute on the side that closed first: both are always sampled.
-    assert!(stdout.contains("(listening socket)"), "{}", show(&output));
+    assert!(stdout.contains("server (listening)"), "{}", show(&output));
     assert!(stdout.contains("LISTEN "), "{}", show(&output));
     assert!(stdout.contains("TIME-WAIT"), "{}", show(&output));
     // A user's client runs as it is: netlab does not play it.
@@ -357,9 +357,9 @@ fn timeline(stdout: &str) -> Vec<(String, String)> {
             if !(rest.starts_with("server ") || rest.starts_with("client ")) {
                 return None;
             }
-            // The socket column is 46 characters wide, the state follows.
-            let socket = rest.get(..46)?.trim_end().to_string();
-            let state = rest.get(47..)?.split_whitespace().next()?.to_string();
+            // The socket column is 24 characters wide, the state follows.
+            let socket = rest.get(..24)?.trim_end().to_string();
+            let state = rest.get(25..)?.split_whitespace().next()?.to_string();
             Some((socket, state))
         })
         .collect()
@@ -412,8 +412,7 @@ fn the_forced_fallback_plays_the_default_client_in_slow_motion() {
         .iter()
         .position(|(_, state)| state == "ESTABLISHED")
         .unwrap_or_else(|| panic!("no ESTABLISHED: {}", show(&output)));
-    let server_closed = first("server 127.0.0.1:", &["FIN-WAIT-2", "TIME-WAIT"])
-        .filter(|&i| rows[i].0.contains("for client"))
+    let server_closed = first("server for client :", &["FIN-WAIT-2", "TIME-WAIT"])
         .unwrap_or_else(|| panic!("no FIN-WAIT-2/TIME-WAIT on the server: {}", show(&output)));
     let client_close_wait = first("client ", &["CLOSE-WAIT"])
         .unwrap_or_else(|| panic!("no CLOSE-WAIT on the client: {}", show(&output)));
@@ -481,13 +480,88 @@ fn the_default_traces_the_reference_programs() {
     );
     assert!(stdout.contains("\"Hello Server\""), "{}", show(&output));
     assert!(stdout.contains("[CLIENT] Received: ACK: Hello Server"));
-    // The default .pcap goes to the temp folder; remove it.
-    let path = stdout
-        .split_once("Capture saved to ")
-        .and_then(|(_, rest)| rest.lines().next())
-        .map(PathBuf::from)
-        .expect("the pcap path is printed");
-    assert!(path.starts_with(std::env::temp_dir()), "{}", path.display());
-    assert!(!pcap_segments(&path).is_empty());
-    let _ = std::fs::remove_file(path);
+    // Without --pcap nothing is written, and the output says how to keep it.
+    assert!(!stdout.contains("Capture saved"), "{}", show(&output));
+    assert!(
+        stdout.contains("add --pcap FILE to keep these packets"),
+        "{}",
+        show(&output)
+    );
+}
+
+#[test]
+fn a_refusal_without_capture_says_what_happened_and_shows_the_client_error() {
+    let Some(programs) = Programs::new() else {
+        return;
+    };
+    let output = Command::cargo_bin("netlab")
+        .unwrap()
+        .args([
+            "trace",
+            "--scenario",
+            "refused",
+            "--client",
+            &programs.client(),
+        ])
+        .env("NETLAB_TRACE_NO_CAPTURE", "1")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", show(&output));
+    for said in [
+        "ECONNREFUSED",
+        "answered at once with RST",
+        "What the client made of it (exit 1):",
+        "    [CLIENT] Error: could not connect to 127.0.0.1:",
+    ] {
+        assert!(stdout.contains(said), "no {said:?}: {}", show(&output));
+    }
+}
+
+/// As a user without capture rights (`nobody`, when the tests run as root
+/// and setpriv is there): the message gives the command that grants them,
+/// and every line netlab writes fits in 100 columns.
+#[test]
+fn without_capture_rights_netlab_says_how_to_grant_them() {
+    let setpriv = Path::new("/usr/bin/setpriv");
+    if !running_as_root() || !setpriv.exists() {
+        eprintln!("skipped: needs root and setpriv to run netlab as an unprivileged user");
+        return;
+    }
+    let netlab = assert_cmd::cargo::cargo_bin("netlab");
+    let output = Command::new(setpriv)
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&netlab)
+        .arg("trace")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if stderr.contains("Permission denied") && !stderr.contains("setcap") {
+        eprintln!("skipped: nobody cannot run {} here", netlab.display());
+        return;
+    }
+    assert!(output.status.success(), "{}", show(&output));
+    let grant = format!("    sudo setcap cap_net_raw+ep {}", netlab.display());
+    assert!(
+        stderr.lines().any(|l| l == grant),
+        "no {grant:?}: {}",
+        show(&output)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let table = stdout
+        .split_once("What the programs printed:")
+        .map_or(&*stdout, |(before, _)| before);
+    for line in stderr
+        .lines()
+        .filter(|l| !l.contains("setcap"))
+        .chain(table.lines())
+    {
+        assert!(
+            line.chars().count() <= 100,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
 }

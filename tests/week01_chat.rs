@@ -164,6 +164,77 @@ fn an_idle_session_is_closed_and_the_next_one_served() {
 }
 
 #[test]
+fn a_client_dripping_bytes_cannot_hold_the_server_past_the_idle_limit() {
+    let server = Server::start(CHAT_SERVER, &["--idle-timeout", "1"], &[]);
+    let mut drip = connect(server.port);
+    drip.set_write_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    // One byte every 200 ms, never a newline: each gap is far below the
+    // idle limit, so only a limit on the whole line can end this. Bounded:
+    // at most 20 s of dripping, then the test fails.
+    let mut closed = None;
+    for i in 0..100 {
+        if drip.write_all(b"x").is_err() {
+            break;
+        }
+        if let Some(line) = server
+            .stdout()
+            .into_iter()
+            .find(|l| l.contains("no complete line"))
+        {
+            closed = Some((i, line));
+            break;
+        }
+        thread::sleep(Duration::from_millis(200));
+    }
+    let (bytes, line) = closed.unwrap_or_else(|| panic!("never closed\n{}", server.transcript()));
+    assert!(bytes > 0, "{line}");
+    assert!(line.contains("idle for 1s: no complete line"), "{line}");
+    // And the server goes on with the next client.
+    let mut next = connect(server.port);
+    next.write_all(b"hello\n").unwrap();
+    assert_ack(&read_line(&mut next), "hello");
+}
+
+#[test]
+fn control_characters_are_escaped_on_the_console_and_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("chat.log");
+    let server = Server::start(CHAT_SERVER, &["--log", log.to_str().unwrap()], &[]);
+    let mut stream = connect(server.port);
+    let me = stream.local_addr().unwrap();
+    // A '\r' that would fake a second log record, an ESC and a backslash.
+    let forged = format!("hi\r2026-01-01T00:00:00.000+00:00 {me} forged \x1b[31m \\n");
+    stream
+        .write_all(format!("{forged}\nnext\n").as_bytes())
+        .unwrap();
+    assert_ack(&read_line(&mut stream), &forged);
+    assert_ack(&read_line(&mut stream), "next");
+    let shown = server.expect_containing("Client: hi");
+    assert!(
+        shown.ends_with(&format!(
+            r" Client: hi\r2026-01-01T00:00:00.000+00:00 {me} forged \u{{1b}}[31m \n"
+        )),
+        "{shown:?}"
+    );
+    drop(stream);
+    server.expect_containing("Closed connection");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text:?}");
+    assert!(!text.contains(['\r', '\x1b']), "{text:?}");
+    let stored = lines[0].split_once(&format!(" {me} ")).unwrap().1;
+    assert_eq!(
+        stored,
+        format!(r"hi\r2026-01-01T00:00:00.000+00:00 {me} forged \u{{1b}}[31m \\n")
+    );
+    assert_eq!(
+        netlab::message::unescape_record(stored).as_deref(),
+        Some(forged.as_str())
+    );
+}
+
+#[test]
 fn an_acknowledged_message_survives_a_kill() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("chat.log");
@@ -307,6 +378,81 @@ fn chat_client_interactive_prompts_and_sends_each_typed_line() {
         acks[1].strip_prefix("[CLIENT] ").unwrap(),
         "second question",
     );
+}
+
+/// Drives a program through a pseudo-terminal, as a person would: waits
+/// for the first prompt, types one line, waits for the next prompt, presses
+/// Ctrl+D. Prints everything the terminal showed, then `STATUS <code>`.
+/// Every wait is bounded; the program is killed if it outlives them.
+const AT_A_TERMINAL_PY: &str = r#"
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+seen = b""
+def wait_for(needle, times=1, limit=10.0):
+    global seen
+    end = time.time() + limit
+    while seen.count(needle) < times and time.time() < end:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            seen += chunk
+wait_for(b"to finish): ")
+os.write(fd, b"typed at a terminal\n")
+wait_for(b"to finish): ", times=2)
+os.write(fd, b"\x04")
+wait_for(b"Closed connection")
+code = None
+for _ in range(100):
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        code = os.waitstatus_to_exitcode(status)
+        break
+    time.sleep(0.1)
+if code is None:
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+sys.stdout.write(seen.decode(errors="replace"))
+print("\nSTATUS", code)
+"#;
+
+#[cfg(unix)]
+#[test]
+fn chat_client_at_a_terminal_prompts_with_how_to_finish() {
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: python3 is needed to drive a pseudo-terminal");
+        return;
+    }
+    let server = Server::start(CHAT_SERVER, &[], &[]);
+    let output = assert_command("python3")
+        .args(["-c", AT_A_TERMINAL_PY, CHAT_CLIENT])
+        .env("LAB_PORT", server.port.to_string())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let screen = String::from_utf8_lossy(&output).replace('\r', "");
+    assert!(
+        screen.contains("Enter message to send (Ctrl+D to finish): "),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("[CLIENT] [ACK @") && screen.contains("] typed at a terminal"),
+        "{screen}"
+    );
+    assert!(screen.contains("[CLIENT] Closed connection"), "{screen}");
+    assert!(screen.trim_end().ends_with("STATUS 0"), "{screen}");
 }
 
 #[rstest]

@@ -171,3 +171,50 @@ fn a_blank_message_is_sent_and_the_server_rejects_it() {
         .stdout(contains("[CLIENT] Received: ERROR: Empty message\n"));
     assert!(server.wait_exit().success());
 }
+
+#[test]
+fn a_message_in_several_words_without_quotes_gets_a_tip() {
+    let out = assert_command(CLIENT)
+        .args(["Hello", "Server"])
+        .env("LAB_PORT", free_port().to_string())
+        .assert()
+        .code(2)
+        .stdout("");
+    let said = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(said.contains("unexpected argument 'Server'"), "{said}");
+    assert!(said.contains("put it in quotes"), "{said}");
+    assert!(said.contains(r#"client "Hello Server""#), "{said}");
+    // An unknown flag is another mistake: no quoting tip.
+    assert_command(CLIENT)
+        .args(["--bogus", "Hello"])
+        .assert()
+        .code(2)
+        .stderr(contains("quotes").not());
+}
+
+/// The starter's src/config.rs and the reference's carry the same table of
+/// configuration cases (each side tests its own copy against its rules);
+/// here the two copies are compared, so they cannot drift apart.
+#[test]
+fn the_starter_and_the_reference_share_one_table_of_config_cases() {
+    fn cases(relative: &str) -> Vec<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (_, rest) = text
+            .split_once("// BEGIN shared config cases")
+            .unwrap_or_else(|| panic!("no BEGIN marker in {relative}"));
+        let (table, _) = rest
+            .split_once("// END shared config cases")
+            .unwrap_or_else(|| panic!("no END marker in {relative}"));
+        table
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("(\"LAB_"))
+            .map(String::from)
+            .collect()
+    }
+    let reference = cases("src/config.rs");
+    let starter = cases("labs/week01-tcp-client-server/src/config.rs");
+    assert_eq!(reference.len(), netlab::config::SHARED_CASES.len());
+    assert_eq!(starter, reference);
+}

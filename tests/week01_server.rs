@@ -169,19 +169,59 @@ fn bad_configuration_is_a_usage_error(#[case] args: &[&str], #[case] env: &[(&st
 }
 
 #[test]
-fn a_bad_environment_variable_is_named_as_such() {
-    // clap names only the flag (--port); the user set LAB_PORT.
-    assert_command(SERVER)
+fn a_bad_value_is_blamed_on_where_it_came_from() {
+    // From the environment: the variable is named first, not `--port`,
+    // which the user never typed.
+    let from_env = assert_command(SERVER)
         .env("LAB_PORT", "abc")
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("LAB_PORT=\"abc\""));
+        .stdout("");
+    let said = String::from_utf8_lossy(&from_env.get_output().stderr).into_owned();
+    let first = said.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        r#"error: invalid value "abc" in the environment variable LAB_PORT: not a port number (0 to 65535)"#,
+        "{said}"
+    );
+    assert!(said.contains("unset LAB_PORT"), "{said}");
+    // From the flag: clap's message about `--port`, no word of LAB_PORT.
     assert_command(SERVER)
         .args(["--port", "abc"])
         .env("LAB_PORT", "0")
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("LAB_PORT").not());
+        .stderr(
+            predicates::str::contains("'--port <PORT>'")
+                .and(predicates::str::contains("LAB_PORT").not()),
+        );
+}
+
+/// The values issue 10 found the starter and the reference disagreeing on,
+/// seen by the real binary (the whole table is tested in src/config.rs).
+#[rstest]
+#[case::port_with_spaces(&[("LAB_PORT", " 0 ")], true)]
+#[case::timeout_zero(&[("LAB_TIMEOUT", "0")], false)]
+#[case::timeout_fraction(&[("LAB_TIMEOUT", "2.5")], false)]
+#[case::timeout_with_spaces(&[("LAB_TIMEOUT", " 3 ")], true)]
+fn the_config_rules_are_the_starters(#[case] env: &[(&str, &str)], #[case] accepted: bool) {
+    let mut cmd = support::command(SERVER);
+    cmd.env("LAB_PORT", "0").envs(env.iter().copied());
+    let mut child = netlab::process::Child::spawn(cmd, support::DEADLINE).unwrap();
+    let listening = child.wait_line(Stream::Stdout, support::WAIT, |l| {
+        l.contains("Listening on")
+    });
+    if accepted {
+        assert!(listening.is_some(), "{}", support::transcript(&child));
+    } else {
+        let status = child.wait_exit(support::WAIT);
+        assert_eq!(
+            status.and_then(|s| s.code()),
+            Some(2),
+            "{}",
+            support::transcript(&child)
+        );
+    }
 }
 
 #[test]
@@ -203,6 +243,33 @@ fn echo_replies_with_the_message_itself() {
     assert_eq!(ask(server.port, b"Hello, World!"), b"Hello, World!");
     assert!(server.wait_exit().success());
     server.expect_line("[SERVER] Sent: Hello, World!");
+}
+
+#[test]
+fn control_characters_in_a_message_are_shown_escaped_one_line_per_event() {
+    let mut server = Server::start(SERVER, &[], &[]);
+    // A newline that would forge a `Sent:` line, and an ANSI escape that
+    // would clear the terminal.
+    let hostile = b"hi\n[SERVER] Sent: forged\x1b[2J\rend";
+    let reply = ask(server.port, hostile);
+    // The reply is the protocol: it carries the message as it came.
+    assert_eq!(reply, b"ACK: hi\n[SERVER] Sent: forged\x1b[2J\rend");
+    assert!(server.wait_exit().success(), "{}", server.transcript());
+    let stdout = server.stdout();
+    assert!(
+        stdout.iter().all(|l| !l.contains(['\x1b', '\r'])),
+        "{stdout:?}"
+    );
+    let sent: Vec<&String> = stdout
+        .iter()
+        .filter(|l| l.starts_with("[SERVER] Sent:"))
+        .collect();
+    assert_eq!(
+        sent,
+        [r"[SERVER] Sent: ACK: hi\n[SERVER] Sent: forged\u{1b}[2J\rend"],
+        "{stdout:?}"
+    );
+    server.expect_line(r"[SERVER] Received: hi\n[SERVER] Sent: forged\u{1b}[2J\rend");
 }
 
 /// Ctrl+C and `kill`: Unix signals, sent with nix.
@@ -229,5 +296,41 @@ mod signals {
         assert_eq!(status.code(), Some(0), "{}", status_text(status));
         server.expect_line("[SERVER] Shutting down");
         assert!(support::port_is_free(server.port), "port still taken");
+    }
+
+    /// Ctrl+C while `--forever` waits for a connected client's message: the
+    /// session finishes (no `interrupted system call`), then the server stops.
+    #[test]
+    fn ctrl_c_in_the_middle_of_a_forever_session_ends_cleanly() {
+        let mut server = Server::start(SERVER, &["--forever"], &[("LAB_TIMEOUT", "5")]);
+        let mut stream = connect(server.port);
+        server.expect_containing("Connection from");
+        server.signal(Signal::Interrupt);
+        server
+            .expect_line("[SERVER] Waiting for 1 client to finish (Ctrl+C again to quit at once)");
+        stream.write_all(b"late").unwrap();
+        assert_eq!(read_all(&mut stream), b"ACK: late");
+        let status = server.wait_exit();
+        assert_eq!(status.code(), Some(0), "{}", status_text(status));
+        server.expect_line("[SERVER] Shutting down");
+        let all = server.transcript();
+        assert!(!all.contains("Error"), "{all}");
+        assert!(support::port_is_free(server.port), "port still taken");
+    }
+
+    #[test]
+    fn a_second_ctrl_c_quits_at_once_and_says_so() {
+        let mut server = Server::start(SERVER, &["--forever"], &[("LAB_TIMEOUT", "30")]);
+        let stream = connect(server.port);
+        server.expect_containing("Connection from");
+        server.signal(Signal::Interrupt);
+        server.expect_containing("Ctrl+C again to quit at once");
+        server.signal(Signal::Interrupt);
+        // Without the second Ctrl+C it would wait up to 30 s for the client.
+        let status = server.wait_exit();
+        assert_eq!(status.code(), Some(130), "{}", status_text(status));
+        server.expect_line("[SERVER] Second Ctrl+C: quitting at once (1 client cut off)");
+        assert!(support::port_is_free(server.port), "port still taken");
+        drop(stream);
     }
 }

@@ -145,4 +145,23 @@ mod signals {
         // New clients are no longer accepted once shutdown began.
         assert!(support::port_is_free(server.port));
     }
+
+    #[test]
+    fn a_second_signal_stops_the_wait_for_clients_in_flight() {
+        let mut server = Server::start(THREADED, &[], &[("LAB_TIMEOUT", "30")]);
+        let first = connect(server.port);
+        let second = connect(server.port);
+        for stream in [&first, &second] {
+            let me = stream.local_addr().unwrap();
+            server.expect_line(&format!("[SERVER] Connection from {me}"));
+        }
+        server.signal(Signal::Interrupt);
+        server
+            .expect_line("[SERVER] Waiting for 2 clients to finish (Ctrl+C again to quit at once)");
+        server.signal(Signal::Interrupt);
+        let status = server.wait_exit();
+        assert_eq!(status.code(), Some(130), "{}", status_text(status));
+        server.expect_line("[SERVER] Second Ctrl+C: quitting at once (2 clients cut off)");
+        assert!(support::port_is_free(server.port), "port still taken");
+    }
 }

@@ -24,7 +24,9 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli: Cli = netlab::config::parse_args(); // an empty message is a usage error: exit 2
+    // An empty message is a usage error (exit 2); so are two words without
+    // quotes, with a tip saying to quote them.
+    let cli: Cli = netlab::config::parse_args_with_tip(client::quote_tip);
     let config = Config::from(cli.config);
     match client::run(&config, &cli.message) {
         Ok(()) => ExitCode::SUCCESS,

@@ -69,59 +69,68 @@ pub fn changes(before: &[SocketRow], now: &[SocketRow], time: Duration) -> Vec<S
     out
 }
 
-/// Who owns a socket, seen from the session's server port.
+/// Who owns a socket, seen from the session's server port (the address,
+/// always 127.0.0.1, is said once above the table).
 pub fn role(local: SocketAddr, remote: SocketAddr, server_port: u16) -> String {
     if local.port() == server_port && remote.port() == 0 {
-        format!("server {local} (listening socket)")
+        "server (listening)".to_string()
     } else if local.port() == server_port {
-        format!("server {local}, for client :{}", remote.port())
+        format!("server for client :{}", remote.port())
     } else {
-        format!("client {local}")
+        format!("client :{}", local.port())
     }
 }
 
-/// What a state means, in a few plain words.
+/// What a state means, in a few plain words (at most 44 characters, so a
+/// row stays within 100 columns).
 pub fn meaning(state: &str) -> &'static str {
     match state {
         "LISTEN" => "after listen(): waiting for clients",
         "SYN-SENT" => "connect() sent SYN, waits for SYN-ACK",
         "SYN-RECV" => "got a SYN, answered SYN-ACK",
         "ESTABLISHED" => "handshake done: data can flow",
-        "FIN-WAIT-1" => "closed first: sent FIN, not yet acknowledged",
+        "FIN-WAIT-1" => "closed first: sent FIN, not yet ACKed",
         "FIN-WAIT-2" => "its FIN was ACKed; waits for the peer's FIN",
-        "CLOSE-WAIT" => "the peer closed (FIN came in); this side not yet",
+        "CLOSE-WAIT" => "peer sent FIN; waits for this side's close()",
         "LAST-ACK" => "closed second: waits for the ACK of its FIN",
-        "TIME-WAIT" => "closed first: lingers ~60 s so late packets die out",
+        "TIME-WAIT" => "closed first: waits ~60 s for stray packets",
         "CLOSING" => "both sides sent FIN at the same time",
         "CLOSE" => "closed",
         _ => "",
     }
 }
 
+/// The widest line netlab's own text may take (the transcripts quote the
+/// programs, whose lines are theirs).
+pub const WIDTH: usize = 100;
+
+/// Width of the socket column: `server for client :65535`.
+const SOCKET_COLUMN: usize = 24;
+
+/// The table's heading: where the states come from and what they are not.
+fn heading(out: &mut String, server_port: u16) {
+    let _ = writeln!(
+        out,
+        "Socket states on 127.0.0.1 port {server_port}, sampled from the kernel's TCP table \
+         (/proc/net/tcp),\nnot packets. Short states (SYN-SENT, SYN-RECV) last microseconds \
+         on loopback and are\noften missed."
+    );
+    let _ = writeln!(out);
+}
+
 /// Draws the timeline of state changes.
 pub fn render(timeline: &[StateChange], server_port: u16) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Socket states on port {server_port}, sampled from the kernel's TCP table \
-         (/proc/net/tcp) — not packets."
-    );
-    let _ = writeln!(
-        out,
-        "Short states (SYN-SENT, SYN-RECV) last microseconds on loopback and are often missed."
-    );
-    let _ = writeln!(out);
+    heading(&mut out, server_port);
     if timeline.is_empty() {
         let _ = writeln!(out, "No socket on port {server_port} was seen.");
-        let _ = writeln!(
-            out,
-            "If nothing listened there, the kernel answered the client's SYN with RST at once:\n\
-             the attempt lives for microseconds and never shows in the table. That RST is what\n\
-             your client reports as \"connection refused\". Run as root to see the two packets."
-        );
         return out;
     }
-    let _ = writeln!(out, "{:>12}  {:<46} state", "time", "socket");
+    let _ = writeln!(
+        out,
+        "{:>12}  {:<SOCKET_COLUMN$} {:<12} meaning",
+        "time", "socket", "state"
+    );
     for c in timeline {
         let who = role(c.local, c.remote, server_port);
         let (state, what) = match &c.state {
@@ -130,9 +139,35 @@ pub fn render(timeline: &[StateChange], server_port: u16) -> String {
         };
         let _ = writeln!(
             out,
-            "{:>12}  {who:<46} {state:<12} {what}",
+            "{:>12}  {who:<SOCKET_COLUMN$} {state:<12} {what}",
             format_time(c.time)
         );
+    }
+    out
+}
+
+/// What a refused connection looks like without packets: nothing in the
+/// table, so say what happened, and show how the client ended (`status`)
+/// and what it said about it.
+pub fn render_refused(port: u16, status: &str, client_said: &[String]) -> String {
+    let mut out = String::new();
+    heading(&mut out, port);
+    let _ = writeln!(
+        out,
+        "No socket on port {port} appeared in the table, and none could: nothing listened there.\n\
+         The client's connect() sent a SYN; the kernel, finding no listening socket on the port,\n\
+         answered at once with RST, and connect() failed with ECONNREFUSED (\"connection\n\
+         refused\"). It all took microseconds, between two samples of the table; nothing waited\n\
+         and nothing timed out. Capture rights show the SYN and the RST themselves."
+    );
+    let _ = writeln!(out);
+    if client_said.is_empty() {
+        let _ = writeln!(out, "The client printed nothing about it ({status}).");
+    } else {
+        let _ = writeln!(out, "What the client made of it ({status}):");
+        for line in client_said {
+            let _ = writeln!(out, "    {line}");
+        }
     }
     out
 }
@@ -291,9 +326,77 @@ mod tests {
         ];
         let text = render(&timeline, 5000);
         assert!(text.contains("kernel's TCP table"), "{text}");
-        assert!(text.contains("server 127.0.0.1:5000 (listening socket)"));
-        assert!(text.contains("1.500 ms  client 127.0.0.1:6000"), "{text}");
+        assert!(text.contains("server (listening)"), "{text}");
+        assert!(text.contains("1.500 ms  client :6000"), "{text}");
         assert!(text.contains("TIME-WAIT") && text.contains("closed first"));
         assert!(render(&[], 5000).contains("No socket on port 5000"));
+    }
+
+    #[test]
+    fn every_line_fits_in_100_columns_and_every_meaning_is_a_whole_sentence() {
+        let states = [
+            "LISTEN",
+            "SYN-SENT",
+            "SYN-RECV",
+            "ESTABLISHED",
+            "FIN-WAIT-1",
+            "FIN-WAIT-2",
+            "CLOSE-WAIT",
+            "LAST-ACK",
+            "TIME-WAIT",
+            "CLOSING",
+        ];
+        let mut timeline = Vec::new();
+        for (i, state) in states.iter().enumerate() {
+            let time = Duration::from_secs(9999) + Duration::from_micros(i as u64);
+            for (local, remote) in [
+                ("127.0.0.1:65535", "0.0.0.0:0"),
+                ("127.0.0.1:65535", "127.0.0.1:65534"),
+                ("127.0.0.1:65534", "127.0.0.1:65535"),
+            ] {
+                timeline.push(StateChange {
+                    time,
+                    local: local.parse().unwrap(),
+                    remote: remote.parse().unwrap(),
+                    state: Some(state.to_string()),
+                });
+            }
+            assert!(!meaning(state).is_empty(), "{state}");
+            // No meaning trails off into "...not yet".
+            assert!(!meaning(state).ends_with("not yet"), "{state}");
+        }
+        timeline.push(StateChange {
+            time: Duration::from_secs(9999),
+            local: "127.0.0.1:65534".parse().unwrap(),
+            remote: "127.0.0.1:65535".parse().unwrap(),
+            state: None,
+        });
+        let said = ["[CLIENT] Error: could not connect".to_string()];
+        for text in [
+            render(&timeline, 65535),
+            render(&[], 65535),
+            render_refused(65535, "exit 1", &said),
+        ] {
+            for line in text.lines() {
+                let width = line.chars().count();
+                assert!(width <= WIDTH, "{width} columns: {line}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_refusal_says_what_happened_and_shows_the_client_error() {
+        let said = vec![
+            "[CLIENT] Error: could not connect to 127.0.0.1:4000: connection refused".to_string(),
+        ];
+        let text = render_refused(4000, "exit 1", &said);
+        assert!(text.contains("ECONNREFUSED"), "{text}");
+        assert!(text.contains("answered at once with RST"), "{text}");
+        assert!(text.contains(&format!("    {}", said[0])), "{text}");
+        assert!(render_refused(4000, "exit 0", &[]).contains("printed nothing about it (exit 0)"));
+        assert!(
+            text.contains("What the client made of it (exit 1):"),
+            "{text}"
+        );
     }
 }

@@ -3,8 +3,9 @@
 //! The handout says the three-way handshake "happens transparently"; this
 //! makes it visible. [`run`] starts a server and a client on loopback (the
 //! reference programs by default, any submission's commands with
-//! `--server`/`--client`), captures their TCP segments, writes them to a
-//! .pcap file, and prints one row per segment with the phase it belongs to.
+//! `--server`/`--client`), captures their TCP segments, prints one row per
+//! segment with the phase it belongs to, and with `--pcap FILE` keeps them
+//! in a .pcap file (nothing is left behind otherwise).
 //!
 //! Map of the module:
 //! - [`segment`]: bytes → [`segment::Segment`], relative numbering (pure);
@@ -53,7 +54,8 @@ pub struct TraceArgs {
     /// `session`: a whole session; `refused`: connect where nothing listens.
     #[arg(long, value_enum, default_value_t = Scenario::Session)]
     pub scenario: Scenario,
-    /// Where to write the capture (default: a new file in the temp folder).
+    /// Keep the captured packets in this .pcap file, for Wireshark or
+    /// tshark (default: nothing is written).
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
     /// Folder the commands run in (default: the current folder).
@@ -91,6 +93,20 @@ pub fn run(args: &TraceArgs) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// What `netlab trace` says when it may not capture packets: the command
+/// that grants the right to `exe` (this netlab binary), then what it shows
+/// instead. Within 100 columns, but for the path.
+pub fn no_rights_message(exe: &std::path::Path) -> String {
+    let path = exe.to_string_lossy();
+    let quoted = shlex::try_quote(&path).unwrap_or(path.clone());
+    format!(
+        "netlab trace: capturing packets needs root, or the CAP_NET_RAW capability on netlab.\n\
+         To grant it once (again after each rebuild of netlab), then run netlab without sudo:\n\
+         \x20   sudo setcap cap_net_raw+ep {quoted}\n\
+         For now: showing the kernel's socket states instead."
+    )
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -213,10 +229,8 @@ mod linux {
             match Capture::open() {
                 Ok(capture) => Watcher::Packets(capture),
                 Err(OpenError::NoPermission) => {
-                    eprintln!(
-                        "netlab trace: capturing packets needs root or CAP_NET_RAW; \
-                         showing the kernel's socket states instead"
-                    );
+                    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("netlab"));
+                    eprintln!("{}", super::no_rights_message(&exe));
                     Watcher::States(None)
                 }
                 Err(other) => {
@@ -257,7 +271,7 @@ mod linux {
                 outcome.port
             ),
             Scenario::Refused => format!(
-                "a client connecting to 127.0.0.1:{}, where nothing listens",
+                "a client connecting to port {}, where nothing listens",
                 outcome.port
             ),
         };
@@ -265,13 +279,13 @@ mod linux {
             Observed::Frames(frames) => {
                 let frames = frames
                     .map_err(|e| TraceError::Runtime(format!("capturing on lo failed: {e}")))?;
-                let path = match &args.pcap {
-                    Some(p) => p.clone(),
-                    None => default_pcap_path(args.scenario),
-                };
-                pcap::write_pcap(&path, &frames).map_err(|e| {
-                    TraceError::Runtime(format!("cannot write {}: {e}", path.display()))
-                })?;
+                // Written only when asked for: a trace is something to look
+                // at, not a file left in the temp folder on every run.
+                if let Some(path) = &args.pcap {
+                    pcap::write_pcap(path, &frames).map_err(|e| {
+                        TraceError::Runtime(format!("cannot write {}: {e}", path.display()))
+                    })?;
+                }
                 let segments: Vec<segment::Segment> = frames
                     .iter()
                     .filter_map(|f| segment::parse_frame(&f.bytes, f.time))
@@ -285,12 +299,23 @@ mod linux {
                 );
                 let _ = write!(out, "{}", diagram::draw(&segments, outcome.port, true));
                 print_transcripts(&mut out, &outcome);
-                let _ = writeln!(out, "\nCapture saved to {}", path.display());
-                let _ = writeln!(
-                    out,
-                    "Open it in Wireshark, or: tshark -r {}",
-                    path.display()
-                );
+                match &args.pcap {
+                    Some(path) => {
+                        let _ = writeln!(out, "\nCapture saved to {}", path.display());
+                        let _ = writeln!(
+                            out,
+                            "Open it in Wireshark, or: tshark -r {}",
+                            path.display()
+                        );
+                    }
+                    None => {
+                        let _ = writeln!(
+                            out,
+                            "\nNo file was written; add --pcap FILE to keep these packets for \
+                             Wireshark or tshark."
+                        );
+                    }
+                }
                 if segments.is_empty() {
                     Err(TraceError::Runtime(format!(
                         "no packet on port {} was captured",
@@ -310,14 +335,28 @@ mod linux {
                     let _ = writeln!(
                         out,
                         "netlab played the client in slow motion (pauses of {} ms between \
-                         steps) so the\nkernel's table can show each state; run as root to \
-                         see the real client's packets.",
+                         steps) so the\nkernel's table can show each state; with capture \
+                         rights you see the real client's packets.",
                         SLOW_PAUSE.as_millis()
                     );
                 }
                 let _ = writeln!(out);
-                let _ = write!(out, "{}", fallback::render(&timeline, outcome.port));
-                print_transcripts(&mut out, &outcome);
+                match (args.scenario, outcome.transcripts.first()) {
+                    // A refusal never shows in the table: say what happened,
+                    // with the client's own words (its whole transcript).
+                    (Scenario::Refused, Some(client)) if timeline.is_empty() => {
+                        let text =
+                            fallback::render_refused(outcome.port, &client.status, &client.lines);
+                        let _ = write!(out, "{text}");
+                        for note in &outcome.notes {
+                            let _ = writeln!(out, "Note: {note}");
+                        }
+                    }
+                    _ => {
+                        let _ = write!(out, "{}", fallback::render(&timeline, outcome.port));
+                        print_transcripts(&mut out, &outcome);
+                    }
+                }
                 if args.pcap.is_some() {
                     let _ = writeln!(out, "\nNo .pcap was written: no packet was captured.");
                 }
@@ -331,18 +370,6 @@ mod linux {
     enum Observed {
         Frames(std::io::Result<Vec<pcap::Frame>>),
         States(Option<Vec<fallback::StateChange>>),
-    }
-
-    fn default_pcap_path(scenario: Scenario) -> PathBuf {
-        let name = match scenario {
-            Scenario::Session => "session",
-            Scenario::Refused => "refused",
-        };
-        std::env::temp_dir().join(format!(
-            "netlab-trace-{name}-{}-{}.pcap",
-            chrono::Local::now().format("%Y%m%d-%H%M%S"),
-            std::process::id()
-        ))
     }
 
     fn print_transcripts(out: &mut impl std::io::Write, outcome: &Outcome) {
@@ -363,6 +390,9 @@ mod linux {
         role: &'static str,
         argv: Vec<String>,
         dir: PathBuf,
+        /// How to show it, when not its command line (a reference binary
+        /// inside the current folder: `target/debug/server`).
+        shown: Option<String>,
     }
 
     impl Program {
@@ -392,14 +422,30 @@ mod linux {
                     vec![path.to_string_lossy().into_owned()]
                 }
             };
+            // The reference binaries are shown relative to the current
+            // folder when inside it: shorter lines, the same program. (The
+            // command itself keeps the full path: it runs in --dir.)
+            let shown = match given {
+                Some(_) => None,
+                None => std::env::current_dir().ok().and_then(|cwd| {
+                    Path::new(&argv[0])
+                        .strip_prefix(cwd)
+                        .ok()
+                        .map(|p| p.to_string_lossy().into_owned())
+                }),
+            };
             Ok(Program {
                 role,
                 argv,
                 dir: dir.to_path_buf(),
+                shown,
             })
         }
 
         fn display(&self) -> String {
+            if let Some(shown) = &self.shown {
+                return shown.clone();
+            }
             shlex::try_join(self.argv.iter().map(String::as_str))
                 .unwrap_or_else(|_| self.argv.join(" "))
         }
@@ -607,7 +653,7 @@ mod linux {
             .collect();
         say(format!("[CLIENT] Received: {shown}"));
         say(format!(
-            "(the server closed first; netlab waits {} ms: server FIN-WAIT-2, client CLOSE-WAIT)",
+            "(server closed first; netlab waits {} ms: server FIN-WAIT-2, client CLOSE-WAIT)",
             SLOW_PAUSE.as_millis()
         ));
         thread::sleep(SLOW_PAUSE);
@@ -654,6 +700,30 @@ mod linux {
             assert_eq!(listening_port("[SERVER] Listening on nowhere"), None);
             assert_eq!(listening_port("hello"), None);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::no_rights_message;
+
+    #[test]
+    fn without_rights_the_message_gives_the_command_that_grants_them() {
+        let text = no_rights_message(std::path::Path::new("/home/ana/netlab/target/debug/netlab"));
+        assert!(
+            text.contains("    sudo setcap cap_net_raw+ep /home/ana/netlab/target/debug/netlab"),
+            "{text}"
+        );
+        // The tests (and users' scripts) recognise the fallback by this.
+        assert!(text.contains("showing the kernel's socket states instead"));
+        for line in text.lines().filter(|l| !l.contains("setcap")) {
+            assert!(line.chars().count() <= 100, "{line}");
+        }
+        let spaced = no_rights_message(std::path::Path::new("/home/ana/my labs/netlab"));
+        assert!(
+            spaced.contains("cap_net_raw+ep '/home/ana/my labs/netlab'"),
+            "{spaced}"
+        );
     }
 }
 
