@@ -412,6 +412,12 @@ impl Child {
         }
     }
 
+    /// Has `stream` reached end of file (the program, and everything that
+    /// inherited the pipe, closed it)?
+    pub fn is_closed(&self, stream: Stream) -> bool {
+        self.pipe(stream).lock().closed
+    }
+
     /// How many bytes the program has written to `stream` so far, including
     /// those not kept: what names an output flood.
     pub fn bytes_seen(&self, stream: Stream) -> u64 {

@@ -280,10 +280,21 @@ impl<'a> Ctx<'a> {
                     continue;
                 }
                 let skip = lines.len().saturating_sub(8);
+                // A flood is named by its size: the lines shown are only
+                // what was kept of it.
+                let dropped = launched.child.bytes_dropped(stream);
+                let flood = if dropped > 0 {
+                    format!(
+                        "; {} bytes written in all, {dropped} not kept",
+                        launched.child.bytes_seen(stream)
+                    )
+                } else {
+                    String::new()
+                };
                 out.push_str(&format!(
                     "  {name}{}:\n",
                     if skip > 0 {
-                        format!(" (last 8 of {} lines)", lines.len())
+                        format!(" (last 8 of {} lines kept{flood})", lines.len())
                     } else {
                         String::new()
                     }
@@ -381,10 +392,16 @@ impl<'a> Ctx<'a> {
         let mut listening_since: Option<Instant> = None;
         loop {
             let slice = Duration::from_millis(250);
+            let asked = Instant::now();
             if let Some(line) = self.wait_stdout(p, slice, |l| l.contains("Listening on")) {
                 return Some(line);
             }
             let child = self.child(p);
+            // Trap: once the program has closed its stdout, wait_stdout
+            // returns at once; without this pause the loop spins a core.
+            if let Some(rest) = slice.checked_sub(asked.elapsed()) {
+                child.wait_exit(rest);
+            }
             if child.try_status().is_some() || Instant::now() >= until {
                 return None;
             }
@@ -414,6 +431,13 @@ impl<'a> Ctx<'a> {
                 Diagnosis::CannotStart,
                 expected,
                 format!("the program ended before printing a Listening line ({how})"),
+            );
+        }
+        if self.child(p).is_closed(Stream::Stdout) && self.child(p).lines(Stream::Stdout).is_empty() {
+            return fail(
+                Diagnosis::OutputFormat,
+                expected,
+                "the program closed its stdout without printing anything: the grader can never see a Listening line",
             );
         }
         if !self.child(p).lines(Stream::Stdout).is_empty() {
