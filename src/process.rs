@@ -96,8 +96,9 @@ struct Captured {
     /// The first lines, sequence numbers `0..head.len()`.
     head: Vec<Line>,
     head_cost: usize,
-    /// The last lines; the back one has sequence number `total_lines - 1`.
-    tail: std::collections::VecDeque<Line>,
+    /// The last lines, each with its length on the pipe (escapes make the
+    /// text longer); the back one has sequence number `total_lines - 1`.
+    tail: std::collections::VecDeque<(Line, usize)>,
     tail_cost: usize,
     /// Complete lines seen so far, kept or not.
     total_lines: u64,
@@ -116,7 +117,7 @@ fn cost(line: &Line) -> usize {
 }
 
 impl Captured {
-    fn push(&mut self, line: Line) {
+    fn push(&mut self, line: Line, raw_len: usize) {
         self.total_lines += 1;
         if self.tail.is_empty() && self.head_cost + cost(&line) <= KEEP_HEAD_BYTES {
             self.head_cost += cost(&line);
@@ -124,14 +125,13 @@ impl Captured {
             return;
         }
         self.tail_cost += cost(&line);
-        self.tail.push_back(line);
+        self.tail.push_back((line, raw_len));
         // The newest line always stays, even alone over the budget.
         while self.tail_cost > KEEP_TAIL_BYTES && self.tail.len() > 1 {
-            if let Some(old) = self.tail.pop_front() {
+            if let Some((old, raw_len)) = self.tail.pop_front() {
                 self.tail_cost -= cost(&old);
                 self.dropped_lines += 1;
-                // Roughly the bytes it had on the pipe (escapes aside).
-                self.dropped_bytes += old.text.len() as u64 + 1;
+                self.dropped_bytes += raw_len as u64;
             }
         }
     }
@@ -142,7 +142,7 @@ impl Captured {
     }
 
     fn lines(&self) -> impl Iterator<Item = &Line> {
-        self.head.iter().chain(self.tail.iter())
+        self.head.iter().chain(self.tail.iter().map(|(line, _)| line))
     }
 
     /// The kept lines with sequence number `>= from`, and the cursor to use
@@ -153,7 +153,7 @@ impl Captured {
         let tail_skip = from.saturating_sub(self.tail_start()).min(self.tail.len() as u64) as usize;
         let lines = self.head[head_skip..]
             .iter()
-            .chain(self.tail.iter().skip(tail_skip));
+            .chain(self.tail.iter().skip(tail_skip).map(|(line, _)| line));
         (lines, self.total_lines)
     }
 
@@ -162,7 +162,8 @@ impl Captured {
         self.bytes_seen += bytes.len() as u64;
         while !bytes.is_empty() {
             let room = MAX_LINE - self.partial.len();
-            let newline = bytes.iter().take(room).position(|&b| b == b'\n');
+            // memchr: this runs over every byte of a flood.
+            let newline = memchr::memchr(b'\n', &bytes[..room.min(bytes.len())]);
             match newline {
                 Some(pos) => {
                     self.partial.extend_from_slice(&bytes[..pos]);
@@ -179,31 +180,52 @@ impl Captured {
                 }
             }
             let mut raw = std::mem::take(&mut self.partial);
+            // What the line took on the pipe, its newline included if any.
+            let raw_len = raw.len() + usize::from(newline.is_some());
             if raw.last() == Some(&b'\r') {
                 raw.pop(); // Windows line endings
             }
             let text = visible(raw);
-            self.push(Line { text, at });
+            self.push(Line { text, at }, raw_len);
         }
     }
 }
 
 /// `raw` as text, with every byte that is not UTF-8 written `\xNN`.
 fn visible(raw: Vec<u8>) -> String {
-    match String::from_utf8(raw) {
-        Ok(text) => text,
-        Err(e) => {
-            let raw = e.into_bytes();
-            let mut text = String::with_capacity(raw.len() * 2);
-            for chunk in raw.utf8_chunks() {
-                text.push_str(chunk.valid());
-                for byte in chunk.invalid() {
-                    text.push_str(&format!("\\x{byte:02X}"));
-                }
+    let raw = match String::from_utf8(raw) {
+        Ok(text) => return text,
+        Err(e) => e.into_bytes(),
+    };
+    // Written for speed even unoptimised: a flood of raw bytes comes here.
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = Vec::with_capacity(raw.len() * 2);
+    let mut rest = &raw[..];
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                out.extend_from_slice(valid.as_bytes());
+                break;
             }
-            text
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                out.extend_from_slice(valid);
+                let bad = e.error_len().unwrap_or(after.len());
+                for &byte in &after[..bad] {
+                    let escape = [
+                        b'\\',
+                        b'x',
+                        HEX[usize::from(byte >> 4)],
+                        HEX[usize::from(byte & 0xF)],
+                    ];
+                    out.extend_from_slice(&escape);
+                }
+                rest = &after[bad..];
+            }
         }
     }
+    // Only valid UTF-8 and ASCII escapes went in.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[derive(Default)]
@@ -412,6 +434,24 @@ impl Child {
         }
     }
 
+    /// Is the child stopped (SIGSTOP, SIGTSTP: state `T` in /proc)? A
+    /// stopped program answers nothing until it is continued or killed.
+    /// Always `false` where this cannot be seen (not Linux).
+    pub fn is_stopped(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        {
+            let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()));
+            // pid (comm) STATE ...: comm may hold spaces and parentheses.
+            stat.ok()
+                .and_then(|s| s.rfind(')').map(|i| s[i + 1..].trim_start().starts_with('T')))
+                .unwrap_or(false)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            false
+        }
+    }
+
     /// Has `stream` reached end of file (the program, and everything that
     /// inherited the pipe, closed it)?
     pub fn is_closed(&self, stream: Stream) -> bool {
@@ -603,7 +643,7 @@ fn text_of(state: &Captured) -> String {
             state.dropped_lines, state.dropped_bytes, state.bytes_seen
         ));
     }
-    for line in &state.tail {
+    for (line, _) in &state.tail {
         text.push_str(&line.text);
         text.push('\n');
     }
@@ -780,6 +820,7 @@ mod tests {
         let mut child = Child::spawn(sh(script), Duration::from_secs(60)).unwrap();
         assert!(child.wait_exit(Duration::from_secs(50)).is_some());
         assert_eq!(child.bytes_seen(Stream::Stdout), 10_000_000);
+        assert!(child.bytes_dropped(Stream::Stdout) < 10_000_000);
         let lines = child.timed_lines(Stream::Stdout);
         assert!(lines.len() < 2 * (KEEP_HEAD_BYTES + KEEP_TAIL_BYTES) / LINE_OVERHEAD);
         // The NULs are cut into pieces of MAX_LINE bytes.

@@ -265,6 +265,10 @@ impl<'a> Ctx<'a> {
                     PROCESS_DEADLINE.as_secs()
                 ),
                 Some(s) => describe_status(s),
+                None if launched.child.is_stopped() => {
+                    "stopped (SIGSTOP or SIGTSTP): it could not answer; killed by the grader"
+                        .to_string()
+                }
                 None => "still running (stopped by the grader)".to_string(),
             };
             out.push_str(&format!(
@@ -282,21 +286,23 @@ impl<'a> Ctx<'a> {
                 let skip = lines.len().saturating_sub(8);
                 // A flood is named by its size: the lines shown are only
                 // what was kept of it.
+                let mut notes = Vec::new();
+                if skip > 0 {
+                    notes.push(format!("last 8 of {} lines", lines.len()));
+                }
                 let dropped = launched.child.bytes_dropped(stream);
-                let flood = if dropped > 0 {
-                    format!(
-                        "; {} bytes written in all, {dropped} not kept",
+                if dropped > 0 {
+                    notes.push(format!(
+                        "{} bytes written in all, {dropped} not kept",
                         launched.child.bytes_seen(stream)
-                    )
-                } else {
-                    String::new()
-                };
+                    ));
+                }
                 out.push_str(&format!(
                     "  {name}{}:\n",
-                    if skip > 0 {
-                        format!(" (last 8 of {} lines kept{flood})", lines.len())
-                    } else {
+                    if notes.is_empty() {
                         String::new()
+                    } else {
+                        format!(" ({})", notes.join("; "))
                     }
                 ));
                 for line in &lines[skip..] {
