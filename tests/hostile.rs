@@ -444,11 +444,13 @@ fn a_closed_stdout_is_named_and_the_grader_does_not_spin() {
     let observed = ack["observed"].as_str().unwrap_or_default();
     assert!(observed.contains("closed its stdout"), "{observed}");
     // The grader waits about 10 s for a Listening line that cannot come.
-    // Spinning, it burned a core for all of it; waiting, a fraction of a
-    // second. 3 s of CPU is far from both.
+    // Measured under a load of 12-18 on 2 cores: waiting, the grader used
+    // about 0.5 s of CPU (its /proc scans); spinning, 1.7 s in the first 8 s
+    // even with the core shared (all of it on an idle machine). 1.5 s
+    // separates the two.
     let ticks_per_second = 100; // USER_HZ on Linux
     assert!(
-        graded.cpu_ticks < 3 * ticks_per_second,
+        graded.cpu_ticks < 3 * ticks_per_second / 2,
         "the grader used {} ticks of CPU while waiting",
         graded.cpu_ticks
     );
