@@ -142,7 +142,9 @@ impl Captured {
     }
 
     fn lines(&self) -> impl Iterator<Item = &Line> {
-        self.head.iter().chain(self.tail.iter().map(|(line, _)| line))
+        self.head
+            .iter()
+            .chain(self.tail.iter().map(|(line, _)| line))
     }
 
     /// The kept lines with sequence number `>= from`, and the cursor to use
@@ -150,7 +152,9 @@ impl Captured {
     fn lines_from(&self, from: u64) -> (impl Iterator<Item = &Line>, u64) {
         let head_len = self.head.len() as u64;
         let head_skip = from.min(head_len) as usize;
-        let tail_skip = from.saturating_sub(self.tail_start()).min(self.tail.len() as u64) as usize;
+        let tail_skip = from
+            .saturating_sub(self.tail_start())
+            .min(self.tail.len() as u64) as usize;
         let lines = self.head[head_skip..]
             .iter()
             .chain(self.tail.iter().skip(tail_skip).map(|(line, _)| line));
@@ -443,7 +447,10 @@ impl Child {
             let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()));
             // pid (comm) STATE ...: comm may hold spaces and parentheses.
             stat.ok()
-                .and_then(|s| s.rfind(')').map(|i| s[i + 1..].trim_start().starts_with('T')))
+                .and_then(|s| {
+                    s.rfind(')')
+                        .map(|i| s[i + 1..].trim_start().starts_with('T'))
+                })
                 .unwrap_or(false)
         }
         #[cfg(not(target_os = "linux"))]
@@ -808,9 +815,15 @@ mod tests {
         assert_eq!(lines.first().map(String::as_str), Some("first"));
         assert_eq!(lines.last().map(String::as_str), Some("last"));
         let kept: usize = lines.iter().map(|l| l.len() + LINE_OVERHEAD).sum();
-        assert!(kept <= KEEP_HEAD_BYTES + KEEP_TAIL_BYTES + MAX_LINE, "{kept}");
+        assert!(
+            kept <= KEEP_HEAD_BYTES + KEEP_TAIL_BYTES + MAX_LINE,
+            "{kept}"
+        );
         let text = child.text(Stream::Stdout);
-        assert!(text.contains("bytes not kept; 44000011 bytes in all)"), "no note");
+        assert!(
+            text.contains("bytes not kept; 44000011 bytes in all)"),
+            "no note"
+        );
         assert!(text.len() < 3 * 1024 * 1024);
     }
 

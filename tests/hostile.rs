@@ -69,16 +69,15 @@ impl Graded {
         });
         assert_eq!(report["lab"], "week01", "{report:#}");
         let checks = report["checks"].as_array().expect("a checks array");
-        let count = |v: Option<bool>| {
-            checks
-                .iter()
-                .filter(|c| c["passed"].as_bool() == v)
-                .count() as u64
-        };
+        let count =
+            |v: Option<bool>| checks.iter().filter(|c| c["passed"].as_bool() == v).count() as u64;
         assert_eq!(report["passed"].as_u64(), Some(count(Some(true))));
         assert_eq!(report["failed"].as_u64(), Some(count(Some(false))));
         assert_eq!(report["skipped"].as_u64(), Some(count(None)));
-        assert!(report.get("forged").is_none(), "a forged report: {report:#}");
+        assert!(
+            report.get("forged").is_none(),
+            "a forged report: {report:#}"
+        );
         let code = self.status.code();
         assert!(
             code == Some(0) || code == Some(1),
@@ -189,7 +188,11 @@ fn processes_with(marker: &str) -> Vec<(i32, String)> {
         return found;
     };
     for entry in entries.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<i32>().ok())
+        else {
             continue;
         };
         if pid == std::process::id() as i32 {
@@ -326,7 +329,10 @@ fn a_daemonizing_server_is_ended_with_its_check_and_cannot_forge_the_report() {
     // Give a survivor time to forge (it tries every 0.2 s).
     thread::sleep(Duration::from_secs(1));
     let again = fs::read_to_string(&graded.stdout_path).unwrap_or_default();
-    assert_eq!(again, graded.stdout, "the report changed after the grader exited");
+    assert_eq!(
+        again, graded.stdout,
+        "the report changed after the grader exited"
+    );
 }
 
 #[test]
@@ -359,7 +365,10 @@ fn stopping_itself_still_gets_a_verdict_naming_the_stop() {
     let (_, ack) = grade_server("stop_self", &[], Duration::from_secs(60));
     assert_eq!(ack["passed"], false, "{ack:#}");
     let text = text_of(&ack);
-    assert!(text.contains("stopped (SIGSTOP"), "the stop is not named: {text}");
+    assert!(
+        text.contains("stopped (SIGSTOP"),
+        "the stop is not named: {text}"
+    );
 }
 
 // ---------------------------------------------------------------- resources
@@ -395,7 +404,9 @@ fn a_4_gib_allocation_is_named_resource_limit() {
 /// The figure the fixture reports on stderr: `wrote N bytes`.
 fn bytes_written(check: &Value) -> u64 {
     let text = text_of(check);
-    let at = text.find("wrote ").expect("the fixture says how much it wrote");
+    let at = text
+        .find("wrote ")
+        .expect("the fixture says how much it wrote");
     text[at + 6..]
         .split_whitespace()
         .next()
@@ -482,7 +493,10 @@ fn writing_outside_its_folder_and_reading_a_secret_are_refused() {
     if is_root() {
         // Run as an unprivileged user on a private copy of its folder.
         assert!(!outside.exists(), "it wrote {}", outside.display());
-        assert!(!graded.stdout.contains(SECRET), "it read the secret: {text}");
+        assert!(
+            !graded.stdout.contains(SECRET),
+            "it read the secret: {text}"
+        );
         assert!(text.contains("cannot read the secret"), "{text}");
     }
     assert_sandbox_reported(&graded.report());
@@ -524,7 +538,10 @@ fn a_connection_beyond_loopback_finds_no_route() {
 fn a_client_stealing_ports_cannot_break_the_report() {
     let marker = marker("steal_ports");
     let line = format!("python3 steal_ports.py {marker} 2");
-    let graded = grade(&["--client", &line, "--only", "client"], Duration::from_secs(90));
+    let graded = grade(
+        &["--client", &line, "--only", "client"],
+        Duration::from_secs(90),
+    );
     let report = graded.report();
     graded.assert_memory_bounded();
     assert_nothing_left(&marker);
@@ -539,13 +556,19 @@ fn a_hostile_neighbour_does_not_change_a_correct_verdict() {
     let marker = marker("neighbour");
     let line = format!("python3 steal_ports.py {marker} 6");
     let hostile = thread::spawn(move || {
-        grade(&["--client", &line, "--only", "client"], Duration::from_secs(90))
+        grade(
+            &["--client", &line, "--only", "client"],
+            Duration::from_secs(90),
+        )
     });
     thread::sleep(Duration::from_millis(300));
     let graded = grade_in(&correct, &[], Duration::from_secs(120));
     let hostile = hostile.join().expect("the hostile grading");
     let report = graded.report();
-    assert_eq!(report["failed"], 0, "the neighbour changed verdicts: {report:#}");
+    assert_eq!(
+        report["failed"], 0,
+        "the neighbour changed verdicts: {report:#}"
+    );
     assert_eq!(report["passed"], 36);
     hostile.report();
     assert_nothing_left(&marker);

@@ -439,7 +439,8 @@ impl<'a> Ctx<'a> {
                 format!("the program ended before printing a Listening line ({how})"),
             );
         }
-        if self.child(p).is_closed(Stream::Stdout) && self.child(p).lines(Stream::Stdout).is_empty() {
+        if self.child(p).is_closed(Stream::Stdout) && self.child(p).lines(Stream::Stdout).is_empty()
+        {
             return fail(
                 Diagnosis::OutputFormat,
                 expected,
