@@ -874,6 +874,25 @@ mod tests {
     }
 
     #[test]
+    fn a_closed_stdout_and_a_stopped_child_are_seen() {
+        // Closes its stdout, then stops itself: a wait for a line on a
+        // closed stream returns at once, and the stop shows in /proc.
+        let child = Child::spawn(sh("exec >&-; kill -STOP $$"), Duration::from_secs(20)).unwrap();
+        assert_eq!(
+            child.wait_line(Stream::Stdout, Duration::from_secs(10), |_| true),
+            None
+        );
+        assert!(child.is_closed(Stream::Stdout));
+        assert!(!child.is_closed(Stream::Stderr), "stderr is still open");
+        let until = Instant::now() + Duration::from_secs(10);
+        while !child.is_stopped() && Instant::now() < until {
+            thread::sleep(Duration::from_millis(20));
+        }
+        assert!(child.is_stopped(), "SIGSTOP not seen");
+        // Drop kills it even stopped (SIGKILL needs no SIGCONT).
+    }
+
+    #[test]
     fn the_deadline_kills_a_child_that_hangs() {
         let mut child = Child::spawn(sh("sleep 30"), Duration::from_millis(200)).unwrap();
         let status = child
