@@ -382,6 +382,8 @@ fn an_endless_cpu_loop_is_ended_and_leaves_nothing_behind() {
 #[test]
 #[ignore = "needs the sandbox branch"]
 fn an_endless_cpu_loop_is_named_resource_limit() {
+    // Assumes the CPU-time limit fires before the grader's 10 s wait for
+    // the Listening line ends (the fixture spins before listening).
     let (_, ack) = grade_server("cpu_loop", &[], Duration::from_secs(60));
     assert_resource_limit(&ack, "CPU");
 }
