@@ -11,7 +11,11 @@
 //! - dropping the handle kills the group and reaps the child, so a failing
 //!   test or an early return never leaves anything running;
 //! - stdout and stderr are read by one thread per pipe into lines, each with
-//!   the moment it arrived, and every wait for a line is bounded.
+//!   the moment it arrived, and every wait for a line is bounded;
+//! - output is kept by bytes with a cap (the first and last MiB of lines per
+//!   stream; the middle is counted, [`Child::bytes_seen`]), waits look at
+//!   each line once, and bytes that are not UTF-8 stay visible as `\xNN`:
+//!   a program that floods its output cannot eat the grader's memory or CPU.
 //!
 //! Trap (see PITFALLS.md): a grandchild that inherits a pipe keeps it open
 //! after the child exits, so "read until EOF" can hang. Never wait for EOF
@@ -55,47 +59,177 @@ impl Signal {
 }
 
 /// One line of output and when it arrived (relative to the spawn).
+///
+/// `text` is the line without its `\n` (and without a `\r` before it). Bytes
+/// that are not UTF-8 are shown as `\xNN` escapes, never silently replaced,
+/// so a line of raw bytes stays visible in a report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
     pub text: String,
     pub at: Duration,
 }
 
+/// Bytes of complete lines kept from the start of a stream.
+const KEEP_HEAD_BYTES: usize = 1024 * 1024;
+/// Bytes of complete lines kept from the end of a stream (a ring).
+const KEEP_TAIL_BYTES: usize = 1024 * 1024;
+/// What one kept line costs besides its text: a flood of empty lines must
+/// be bounded too, not only a flood of long ones.
+const LINE_OVERHEAD: usize = 64;
+/// A "line" longer than this is cut into pieces.
+const MAX_LINE: usize = 64 * 1024;
+
 /// What a reader thread has collected from one pipe.
+///
+/// Memory is bounded by bytes, whatever the program prints: about
+/// [`KEEP_HEAD_BYTES`] of the first complete lines, [`KEEP_TAIL_BYTES`] of
+/// the last ones, and at most [`MAX_LINE`] of an unterminated line. What
+/// falls between head and tail is counted, not kept.
+///
+/// Every complete line gets a sequence number (0, 1, 2... over the whole
+/// stream); waiters keep a cursor, the next number they have not looked at,
+/// so each line is examined once per wait however often the waiter wakes.
+/// (Re-scanning everything on every wake-up was quadratic: a flood of
+/// output turned one wait into minutes of CPU.)
 #[derive(Debug, Default)]
 struct Captured {
-    /// The first [`KEEP_HEAD`] lines and the last [`KEEP_TAIL`]: a program
-    /// that prints in a loop must not eat the grader's memory.
+    /// The first lines, sequence numbers `0..head.len()`.
     head: Vec<Line>,
-    tail: std::collections::VecDeque<Line>,
-    /// Lines dropped between `head` and `tail`.
-    dropped: usize,
+    head_cost: usize,
+    /// The last lines, each with its length on the pipe (escapes make the
+    /// text longer); the back one has sequence number `total_lines - 1`.
+    tail: std::collections::VecDeque<(Line, usize)>,
+    tail_cost: usize,
+    /// Complete lines seen so far, kept or not.
+    total_lines: u64,
+    /// Lines (and their bytes, newline included) dropped between head and tail.
+    dropped_lines: u64,
+    dropped_bytes: u64,
+    /// Every byte read from the pipe, kept or not: what names a flood.
+    bytes_seen: u64,
     /// Bytes after the last newline (a prompt such as `Enter message: `).
     partial: Vec<u8>,
     closed: bool,
 }
 
-const KEEP_HEAD: usize = 1_000;
-const KEEP_TAIL: usize = 4_000;
-/// A "line" longer than this is cut into pieces.
-const MAX_LINE: usize = 64 * 1024;
+fn cost(line: &Line) -> usize {
+    line.text.len() + LINE_OVERHEAD
+}
 
 impl Captured {
-    fn push(&mut self, line: Line) {
-        if self.head.len() < KEEP_HEAD {
+    fn push(&mut self, line: Line, raw_len: usize) {
+        self.total_lines += 1;
+        if self.tail.is_empty() && self.head_cost + cost(&line) <= KEEP_HEAD_BYTES {
+            self.head_cost += cost(&line);
             self.head.push(line);
             return;
         }
-        if self.tail.len() == KEEP_TAIL {
-            self.tail.pop_front();
-            self.dropped += 1;
+        self.tail_cost += cost(&line);
+        self.tail.push_back((line, raw_len));
+        // The newest line always stays, even alone over the budget.
+        while self.tail_cost > KEEP_TAIL_BYTES && self.tail.len() > 1 {
+            if let Some((old, raw_len)) = self.tail.pop_front() {
+                self.tail_cost -= cost(&old);
+                self.dropped_lines += 1;
+                self.dropped_bytes += raw_len as u64;
+            }
         }
-        self.tail.push_back(line);
+    }
+
+    /// Sequence number of the first line in `tail`.
+    fn tail_start(&self) -> u64 {
+        self.total_lines - self.tail.len() as u64
     }
 
     fn lines(&self) -> impl Iterator<Item = &Line> {
-        self.head.iter().chain(self.tail.iter())
+        self.head
+            .iter()
+            .chain(self.tail.iter().map(|(line, _)| line))
     }
+
+    /// The kept lines with sequence number `>= from`, and the cursor to use
+    /// next time. Lines dropped before the caller saw them are skipped.
+    fn lines_from(&self, from: u64) -> (impl Iterator<Item = &Line>, u64) {
+        let head_len = self.head.len() as u64;
+        let head_skip = from.min(head_len) as usize;
+        let tail_skip = from
+            .saturating_sub(self.tail_start())
+            .min(self.tail.len() as u64) as usize;
+        let lines = self.head[head_skip..]
+            .iter()
+            .chain(self.tail.iter().skip(tail_skip).map(|(line, _)| line));
+        (lines, self.total_lines)
+    }
+
+    /// Takes in one chunk read from the pipe.
+    fn take_in(&mut self, mut bytes: &[u8], at: Duration) {
+        self.bytes_seen += bytes.len() as u64;
+        while !bytes.is_empty() {
+            let room = MAX_LINE - self.partial.len();
+            // memchr: this runs over every byte of a flood.
+            let newline = memchr::memchr(b'\n', &bytes[..room.min(bytes.len())]);
+            match newline {
+                Some(pos) => {
+                    self.partial.extend_from_slice(&bytes[..pos]);
+                    bytes = &bytes[pos + 1..];
+                }
+                None if bytes.len() < room => {
+                    self.partial.extend_from_slice(bytes);
+                    return;
+                }
+                None => {
+                    // A line longer than MAX_LINE: cut it here.
+                    self.partial.extend_from_slice(&bytes[..room]);
+                    bytes = &bytes[room..];
+                }
+            }
+            let mut raw = std::mem::take(&mut self.partial);
+            // What the line took on the pipe, its newline included if any.
+            let raw_len = raw.len() + usize::from(newline.is_some());
+            if raw.last() == Some(&b'\r') {
+                raw.pop(); // Windows line endings
+            }
+            let text = visible(raw);
+            self.push(Line { text, at }, raw_len);
+        }
+    }
+}
+
+/// `raw` as text, with every byte that is not UTF-8 written `\xNN`.
+fn visible(raw: Vec<u8>) -> String {
+    let raw = match String::from_utf8(raw) {
+        Ok(text) => return text,
+        Err(e) => e.into_bytes(),
+    };
+    // Written for speed even unoptimised: a flood of raw bytes comes here.
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = Vec::with_capacity(raw.len() * 2);
+    let mut rest = &raw[..];
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                out.extend_from_slice(valid.as_bytes());
+                break;
+            }
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                out.extend_from_slice(valid);
+                let bad = e.error_len().unwrap_or(after.len());
+                for &byte in &after[..bad] {
+                    let escape = [
+                        b'\\',
+                        b'x',
+                        HEX[usize::from(byte >> 4)],
+                        HEX[usize::from(byte & 0xF)],
+                    ];
+                    out.extend_from_slice(&escape);
+                }
+                rest = &after[bad..];
+            }
+        }
+    }
+    // Only valid UTF-8 and ASCII escapes went in.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[derive(Default)]
@@ -236,6 +370,8 @@ impl Child {
 
     /// Waits up to `timeout` for a complete line on `stream` that satisfies
     /// `pred`, and returns the first such line (searching all lines so far).
+    /// Returns `None` at once when the stream is closed (end of file) and no
+    /// line matched: a caller that loops on it must not spin.
     pub fn wait_line(
         &self,
         stream: Stream,
@@ -245,9 +381,16 @@ impl Child {
         let pipe = self.pipe(stream);
         let until = Instant::now() + timeout;
         let mut state = pipe.lock();
+        // Each line is looked at once, however often we wake up.
+        let mut cursor = 0;
         loop {
-            if let Some(line) = state.lines().find(|l| pred(&l.text)) {
-                return Some(line.text.clone());
+            let found = {
+                let (mut new, next) = state.lines_from(cursor);
+                cursor = next;
+                new.find(|l| pred(&l.text)).map(|l| l.text.clone())
+            };
+            if found.is_some() {
+                return found;
             }
             let now = Instant::now();
             if state.closed || now >= until {
@@ -261,14 +404,26 @@ impl Child {
         }
     }
 
-    /// Waits up to `timeout` for the partial (unterminated) output of
-    /// `stream` to contain `needle` — for prompts printed without a newline.
+    /// Waits up to `timeout` for the output of `stream` to contain `needle`
+    /// — for prompts printed without a newline. The needle is looked for
+    /// within one line (complete or not), so it must not contain `\n`.
     pub fn wait_text(&self, stream: Stream, timeout: Duration, needle: &str) -> bool {
         let pipe = self.pipe(stream);
         let until = Instant::now() + timeout;
         let mut state = pipe.lock();
+        let mut cursor = 0;
         loop {
-            if text_of(&state).contains(needle) {
+            let found = {
+                let (mut new, next) = state.lines_from(cursor);
+                cursor = next;
+                new.any(|l| l.text.contains(needle))
+            };
+            if found {
+                return true;
+            }
+            // The unterminated line is at most MAX_LINE bytes: re-reading it
+            // on each wake-up stays linear in the output.
+            if visible(state.partial.clone()).contains(needle) {
                 return true;
             }
             let now = Instant::now();
@@ -281,6 +436,44 @@ impl Child {
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
+    }
+
+    /// Is the child stopped (SIGSTOP, SIGTSTP: state `T` in /proc)? A
+    /// stopped program answers nothing until it is continued or killed.
+    /// Always `false` where this cannot be seen (not Linux).
+    pub fn is_stopped(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        {
+            let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()));
+            // pid (comm) STATE ...: comm may hold spaces and parentheses.
+            stat.ok()
+                .and_then(|s| {
+                    s.rfind(')')
+                        .map(|i| s[i + 1..].trim_start().starts_with('T'))
+                })
+                .unwrap_or(false)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            false
+        }
+    }
+
+    /// Has `stream` reached end of file (the program, and everything that
+    /// inherited the pipe, closed it)?
+    pub fn is_closed(&self, stream: Stream) -> bool {
+        self.pipe(stream).lock().closed
+    }
+
+    /// How many bytes the program has written to `stream` so far, including
+    /// those not kept: what names an output flood.
+    pub fn bytes_seen(&self, stream: Stream) -> u64 {
+        self.pipe(stream).lock().bytes_seen
+    }
+
+    /// How many bytes of `stream` were not kept (the middle of a flood).
+    pub fn bytes_dropped(&self, stream: Stream) -> u64 {
+        self.pipe(stream).lock().dropped_bytes
     }
 
     /// All complete lines seen so far on `stream`.
@@ -443,44 +636,40 @@ fn peek_status(child: &mut std::process::Child) -> Option<ExitStatus> {
     child.try_wait().ok().flatten()
 }
 
+/// The kept output as text: the head lines, a note saying how much was not
+/// kept (if anything), the tail lines, then the unterminated last line.
 fn text_of(state: &Captured) -> String {
-    let mut text = String::new();
-    for (i, line) in state.lines().enumerate() {
-        if i == KEEP_HEAD && state.dropped > 0 {
-            text.push_str(&format!("… ({} lines not kept) …\n", state.dropped));
-        }
+    let mut text = String::with_capacity(state.head_cost + state.tail_cost + state.partial.len());
+    for line in &state.head {
         text.push_str(&line.text);
         text.push('\n');
     }
-    text.push_str(&String::from_utf8_lossy(&state.partial));
+    if state.dropped_lines > 0 {
+        text.push_str(&format!(
+            "… ({} lines, {} bytes not kept; {} bytes in all) …\n",
+            state.dropped_lines, state.dropped_bytes, state.bytes_seen
+        ));
+    }
+    for (line, _) in &state.tail {
+        text.push_str(&line.text);
+        text.push('\n');
+    }
+    text.push_str(&visible(state.partial.clone()));
     text
 }
 
 fn spawn_reader(mut source: impl Read + Send + 'static, pipe: Arc<Pipe>, started: Instant) {
     thread::spawn(move || {
-        let mut buf = [0u8; 4096];
+        let mut buf = vec![0u8; 64 * 1024];
         loop {
             let n = match source.read(&mut buf) {
-                Ok(0) | Err(_) => break,
+                Ok(0) => break,
                 Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
             };
-            let mut state = pipe.lock();
             let at = started.elapsed();
-            for &byte in &buf[..n] {
-                if byte == b'\n' || state.partial.len() >= MAX_LINE {
-                    let mut raw = std::mem::take(&mut state.partial);
-                    if raw.last() == Some(&b'\r') {
-                        raw.pop(); // Windows line endings
-                    }
-                    let text = String::from_utf8_lossy(&raw).into_owned();
-                    state.push(Line { text, at });
-                    if byte != b'\n' {
-                        state.partial.push(byte);
-                    }
-                } else {
-                    state.partial.push(byte);
-                }
-            }
+            pipe.lock().take_in(&buf[..n], at);
             pipe.changed.notify_all();
         }
         pipe.lock().closed = true;
@@ -610,16 +799,97 @@ mod tests {
     }
 
     #[test]
-    fn a_flood_of_output_is_kept_bounded() {
-        let mut child = Child::spawn(sh("seq 20000"), Duration::from_secs(20)).unwrap();
+    fn a_flood_of_output_is_kept_bounded_by_bytes_and_counted() {
+        // 44 MB of short lines, then a last line: the head and the tail are
+        // kept, the middle is counted, every byte is seen.
+        let script = "echo first; yes 0123456789 | head -c 44000000; echo last";
+        let mut child = Child::spawn(sh(script), Duration::from_secs(60)).unwrap();
+        assert_eq!(
+            child.wait_line(Stream::Stdout, Duration::from_secs(50), |l| l == "last"),
+            Some("last".to_string())
+        );
         assert!(child.wait_exit(Duration::from_secs(10)).is_some());
+        assert_eq!(child.bytes_seen(Stream::Stdout), 44_000_000 + 6 + 5);
+        assert!(child.bytes_dropped(Stream::Stdout) > 40_000_000);
         let lines = child.lines(Stream::Stdout);
-        assert_eq!(lines.len(), KEEP_HEAD + KEEP_TAIL);
-        assert_eq!(lines.first().map(String::as_str), Some("1"));
-        assert_eq!(lines.last().map(String::as_str), Some("20000"));
-        assert!(child
-            .text(Stream::Stdout)
-            .contains("(15000 lines not kept)"));
+        assert_eq!(lines.first().map(String::as_str), Some("first"));
+        assert_eq!(lines.last().map(String::as_str), Some("last"));
+        let kept: usize = lines.iter().map(|l| l.len() + LINE_OVERHEAD).sum();
+        assert!(
+            kept <= KEEP_HEAD_BYTES + KEEP_TAIL_BYTES + MAX_LINE,
+            "{kept}"
+        );
+        let text = child.text(Stream::Stdout);
+        assert!(
+            text.contains("bytes not kept; 44000011 bytes in all)"),
+            "no note"
+        );
+        assert!(text.len() < 3 * 1024 * 1024);
+    }
+
+    #[test]
+    fn a_flood_of_empty_lines_or_of_one_endless_line_is_bounded_too() {
+        let script = "head -c 5000000 /dev/zero | tr '\\0' '\\n'; head -c 5000000 /dev/zero";
+        let mut child = Child::spawn(sh(script), Duration::from_secs(60)).unwrap();
+        assert!(child.wait_exit(Duration::from_secs(50)).is_some());
+        assert_eq!(child.bytes_seen(Stream::Stdout), 10_000_000);
+        assert!(child.bytes_dropped(Stream::Stdout) < 10_000_000);
+        let lines = child.timed_lines(Stream::Stdout);
+        assert!(lines.len() < 2 * (KEEP_HEAD_BYTES + KEEP_TAIL_BYTES) / LINE_OVERHEAD);
+        // The NULs are cut into pieces of MAX_LINE bytes.
+        assert!(lines.iter().all(|l| l.text.len() <= MAX_LINE));
+        assert!(child.text(Stream::Stdout).len() < 3 * 1024 * 1024);
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_stay_visible() {
+        let mut child = Child::spawn(
+            sh(r"printf 'ok \377\376 caf\303\251\n\200tail'"),
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert!(child.wait_exit(Duration::from_secs(5)).is_some());
+        assert_eq!(child.lines(Stream::Stdout), vec![r"ok \xFF\xFE café"]);
+        assert_eq!(child.text(Stream::Stdout), "ok \\xFF\\xFE café\n\\x80tail");
+        assert!(child.wait_text(Stream::Stdout, Duration::from_secs(1), r"\x80ta"));
+    }
+
+    #[test]
+    fn each_wait_sees_every_kept_line_once_and_in_order() {
+        let child = Child::spawn(sh("seq 1 30000; sleep 30"), Duration::from_secs(60)).unwrap();
+        // Lines are looked at from a cursor: the predicate sees 1, 2, 3...
+        let mut seen = Vec::new();
+        let found = child.wait_line(Stream::Stdout, Duration::from_secs(20), |l| {
+            seen.push(l.parse::<u32>().unwrap());
+            l == "30000"
+        });
+        assert_eq!(found.as_deref(), Some("30000"));
+        assert!(seen.windows(2).all(|w| w[0] < w[1]), "a line seen twice");
+        assert_eq!(seen.first(), Some(&1));
+        // A second wait starts again from the first kept line.
+        assert_eq!(
+            child.wait_line(Stream::Stdout, Duration::from_secs(1), |l| l == "1"),
+            Some("1".to_string())
+        );
+    }
+
+    #[test]
+    fn a_closed_stdout_and_a_stopped_child_are_seen() {
+        // Closes its stdout, then stops itself: a wait for a line on a
+        // closed stream returns at once, and the stop shows in /proc.
+        let child = Child::spawn(sh("exec >&-; kill -STOP $$"), Duration::from_secs(20)).unwrap();
+        assert_eq!(
+            child.wait_line(Stream::Stdout, Duration::from_secs(10), |_| true),
+            None
+        );
+        assert!(child.is_closed(Stream::Stdout));
+        assert!(!child.is_closed(Stream::Stderr), "stderr is still open");
+        let until = Instant::now() + Duration::from_secs(10);
+        while !child.is_stopped() && Instant::now() < until {
+            thread::sleep(Duration::from_millis(20));
+        }
+        assert!(child.is_stopped(), "SIGSTOP not seen");
+        // Drop kills it even stopped (SIGKILL needs no SIGCONT).
     }
 
     #[test]

@@ -265,6 +265,10 @@ impl<'a> Ctx<'a> {
                     PROCESS_DEADLINE.as_secs()
                 ),
                 Some(s) => describe_status(s),
+                None if launched.child.is_stopped() => {
+                    "stopped (SIGSTOP or SIGTSTP): it could not answer; killed by the grader"
+                        .to_string()
+                }
                 None => "still running (stopped by the grader)".to_string(),
             };
             out.push_str(&format!(
@@ -280,12 +284,25 @@ impl<'a> Ctx<'a> {
                     continue;
                 }
                 let skip = lines.len().saturating_sub(8);
+                // A flood is named by its size: the lines shown are only
+                // what was kept of it.
+                let mut notes = Vec::new();
+                if skip > 0 {
+                    notes.push(format!("last 8 of {} lines", lines.len()));
+                }
+                let dropped = launched.child.bytes_dropped(stream);
+                if dropped > 0 {
+                    notes.push(format!(
+                        "{} bytes written in all, {dropped} not kept",
+                        launched.child.bytes_seen(stream)
+                    ));
+                }
                 out.push_str(&format!(
                     "  {name}{}:\n",
-                    if skip > 0 {
-                        format!(" (last 8 of {} lines)", lines.len())
-                    } else {
+                    if notes.is_empty() {
                         String::new()
+                    } else {
+                        format!(" ({})", notes.join("; "))
                     }
                 ));
                 for line in &lines[skip..] {
@@ -381,10 +398,16 @@ impl<'a> Ctx<'a> {
         let mut listening_since: Option<Instant> = None;
         loop {
             let slice = Duration::from_millis(250);
+            let asked = Instant::now();
             if let Some(line) = self.wait_stdout(p, slice, |l| l.contains("Listening on")) {
                 return Some(line);
             }
             let child = self.child(p);
+            // Trap: once the program has closed its stdout, wait_stdout
+            // returns at once; without this pause the loop spins a core.
+            if let Some(rest) = slice.checked_sub(asked.elapsed()) {
+                child.wait_exit(rest);
+            }
             if child.try_status().is_some() || Instant::now() >= until {
                 return None;
             }
@@ -414,6 +437,14 @@ impl<'a> Ctx<'a> {
                 Diagnosis::CannotStart,
                 expected,
                 format!("the program ended before printing a Listening line ({how})"),
+            );
+        }
+        if self.child(p).is_closed(Stream::Stdout) && self.child(p).lines(Stream::Stdout).is_empty()
+        {
+            return fail(
+                Diagnosis::OutputFormat,
+                expected,
+                "the program closed its stdout without printing anything: the grader can never see a Listening line",
             );
         }
         if !self.child(p).lines(Stream::Stdout).is_empty() {
