@@ -123,8 +123,8 @@ fn run(config: &Config, flags: &Flags) -> Result<(), String> {
     // An acknowledged message must survive the server being killed right
     // after the ACK.
     Err(format!(
-        "not implemented yet: see TODO(week01) in src/bin/chat_server.rs \
-         (configuration read: {}:{}, buffer {} bytes, log {}, idle timeout {} s)",
+        "not implemented yet: open src/bin/chat_server.rs, TODO(week01) step 2 \
+         (config: {}:{}, buffer {} bytes, log {}, idle timeout {} s)",
         config.host,
         config.port,
         config.buffer_size,

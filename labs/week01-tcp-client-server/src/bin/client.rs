@@ -78,8 +78,8 @@ fn run(config: &Config, args: &[String]) -> Result<(), Failure> {
     Err((
         1,
         format!(
-            "not implemented yet: see TODO(week01) in src/bin/client.rs \
-         (configuration read: {}:{}, buffer {} bytes, timeout {} s; {} argument(s))",
+            "not implemented yet: open src/bin/client.rs, TODO(week01) step 2 \
+         (config: {}:{}, buffer {} bytes, timeout {} s; {} argument(s))",
             config.host,
             config.port,
             config.buffer_size,

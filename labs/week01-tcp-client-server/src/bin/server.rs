@@ -89,8 +89,8 @@ fn run(config: &Config) -> Result<(), String> {
     // grader), Rust still writes each println! line at once; other languages
     // need an explicit flush.
     Err(format!(
-        "not implemented yet: see TODO(week01) in src/bin/server.rs \
-         (configuration read: {}:{}, buffer {} bytes, timeout {} s)",
+        "not implemented yet: open src/bin/server.rs, TODO(week01) step 2 \
+         (config: {}:{}, buffer {} bytes, timeout {} s)",
         config.host, config.port, config.buffer_size, config.timeout_secs
     ))
 }
