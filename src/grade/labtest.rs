@@ -92,17 +92,28 @@ pub fn run(lab: &str, submission: &Submission, args: &Arguments) -> u8 {
     }
     let plan = Plan::new(&stages, args, width);
     if plan.runs.is_empty() {
-        let filter = args.filter.as_deref().unwrap_or_default();
-        println!(
-            "{lab}: no check matches `{filter}` (`cargo test -- --list` lists them; `cargo test stage1` runs stage 1)"
-        );
+        let ignored: usize = plan.ignored.iter().sum();
+        if ignored > 0 {
+            println!("{lab}: the {ignored} selected check(s) need Unix signals: ignored here");
+        } else {
+            let filter = args.filter.as_deref().unwrap_or_default();
+            println!(
+                "{lab}: no check matches `{filter}` (`cargo test -- --list` lists them; `cargo test stage1` runs stage 1)"
+            );
+        }
         return 0;
     }
+    let seed = match std::env::var(SEED_ENV) {
+        Ok(text) => match text.trim().parse() {
+            Ok(seed) => seed,
+            Err(_) => {
+                eprintln!("netlab: {SEED_ENV}={text:?} is not a seed: give the number a report printed");
+                return 2;
+            }
+        },
+        Err(_) => fastrand::u64(..1_000_000),
+    };
     quiet_worker_panics();
-    let seed = std::env::var(SEED_ENV)
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or_else(|| fastrand::u64(..1_000_000));
     let verbose = std::env::var(VERBOSE_ENV).is_ok_and(|v| !matches!(v.trim(), "" | "0"));
     let color = use_color(args);
     let jobs = args

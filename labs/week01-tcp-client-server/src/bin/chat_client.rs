@@ -7,7 +7,7 @@
 //! client, until end of input (Ctrl+D on Linux/macOS, Ctrl+Z then Enter on
 //! Windows).
 //!
-//! Grade it with `cargo test chat_client_`. Until you replace the body of
+//! Grade it with `cargo test stage5`. Until you replace the body of
 //! `run`, the program says it is not written yet and exits 1.
 
 use std::io::IsTerminal;

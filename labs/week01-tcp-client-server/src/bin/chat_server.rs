@@ -9,7 +9,7 @@
 //! - one read is not one message (TCP carries bytes, not messages);
 //! - with `--log`, a message is on disk before its ACK leaves.
 //!
-//! Grade it with `cargo test chat_` (that also runs the chat client's checks).
+//! Grade it with `cargo test stage4` (stage 4, the chat server's checks).
 //! Until you replace the body of `run`, the program says it is not written
 //! yet and exits 1.
 

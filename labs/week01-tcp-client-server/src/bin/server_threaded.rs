@@ -6,7 +6,7 @@
 //!
 //! Do this after your one-shot `server` passes its checks: the session with
 //! one client is the same, so start by copying your `server.rs` logic into
-//! `handle_client`. Grade it with `cargo test threaded_`.
+//! `handle_client`. Grade it with `cargo test stage3`.
 //!
 //! Until you replace the body of `run`, the program says it is not written
 //! yet and exits 1.
