@@ -103,14 +103,14 @@ pub fn run(lab: &str, submission: &Submission, args: &Arguments) -> u8 {
         }
         return 0;
     }
-    let seed = match std::env::var(SEED_ENV) {
-        Ok(text) => match text.trim().parse() {
-            Ok(seed) => seed,
-            Err(_) => {
-                eprintln!("netlab: {SEED_ENV}={text:?} is not a seed: give the number a report printed");
-                return 2;
-            }
-        },
+    let seed = match std::env::var(SEED_ENV).map(|text| (text.trim().parse(), text)) {
+        Ok((Ok(seed), _)) => seed,
+        Ok((Err(_), text)) => {
+            eprintln!(
+                "netlab: {SEED_ENV}={text:?} is not a seed: give the number a report printed"
+            );
+            return 2;
+        }
         Err(_) => fastrand::u64(..1_000_000),
     };
     quiet_worker_panics();
