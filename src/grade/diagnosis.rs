@@ -123,6 +123,9 @@ diagnoses! {
     BusyLeak = "busy-leak",
         "a finished client's slot is never given back",
         "Release the slot when a client's thread ends, on every path (use try/finally or a guard), or the server ends up refusing everyone as busy.";
+    NotImplemented = "not-implemented",
+        "the program says it is not written yet",
+        "Your program says so itself (quoted above): open the file and the TODO step it names, write that step, and run the check again.";
     GraderError = "grader-error",
         "the grader itself failed during this check",
         "This is a bug in netlab, not in your program: please report it with the seed and the command line.";

@@ -313,6 +313,18 @@ impl<'a> Ctx<'a> {
         out
     }
 
+    /// Every line the started programs printed (stdout, then stderr, of each
+    /// program in start order), for a look at what they said about themselves.
+    pub fn output_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for launched in &self.procs {
+            for stream in [Stream::Stdout, Stream::Stderr] {
+                lines.extend(launched.child.text(stream).lines().map(str::to_string));
+            }
+        }
+        lines
+    }
+
     /// Did this program die badly: killed by a signal, or a traceback or a
     /// panic on stderr? Returns a short description.
     pub fn crash_of(&mut self, p: Proc) -> Option<String> {

@@ -15,11 +15,13 @@
 //! - [`report`]: text, JSON and JUnit output;
 //! - [`live`]: the run as it happens (live lines and progress on a
 //!   terminal, Ctrl+C, `--list`);
+//! - [`labtest`]: the lab folders' `cargo test` (checks shown stage by stage);
 //! - [`week01`]: the Week 1 checks, one module per role.
 
 pub mod diagnosis;
 pub mod harness;
 pub mod live;
+pub mod labtest;
 pub mod report;
 pub mod week01;
 
@@ -255,6 +257,34 @@ pub fn check_ids(lab: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// A stage of a lab: the checks of one group, in the order a student builds
+/// the programs (the order of the lab's check list).
+pub struct Stage {
+    /// 1 for the first stage.
+    pub number: usize,
+    /// The group of its checks (a role name or `pair`), as the checks name it.
+    pub name: &'static str,
+    /// Its checks, in report order.
+    pub checks: Vec<&'static Check>,
+}
+
+/// The stages of a lab, numbered from 1 in the order their groups first
+/// appear in the lab's check list; `None` for an unknown lab.
+pub fn stages(lab: &str) -> Option<Vec<Stage>> {
+    let mut stages: Vec<Stage> = Vec::new();
+    for check in checks(lab)? {
+        match stages.iter_mut().find(|s| s.name == check.group) {
+            Some(stage) => stage.checks.push(check),
+            None => stages.push(Stage {
+                number: stages.len() + 1,
+                name: check.group,
+                checks: vec![check],
+            }),
+        }
+    }
+    Some(stages)
+}
+
 /// Runs one check. The seed makes its random inputs reproducible.
 pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
     let mut outcome = Outcome {
@@ -305,6 +335,7 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
     match result {
         Ok(()) => outcome.passed = Some(true),
         Err(failure) => {
+            let failure = said_not_implemented(failure, &ctx.output_lines());
             outcome.passed = Some(false);
             outcome.hint = Some(failure.diagnosis.hint().to_string());
             outcome.diagnosis = Some(failure.diagnosis);
@@ -317,6 +348,31 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
         }
     }
     outcome
+}
+
+/// A failed check whose programs said they are "not implemented" (a lab's
+/// untouched starter prints `not implemented yet: open src/bin/server.rs,
+/// TODO(week01) step 2`) failed for that reason, whatever symptom the check
+/// saw (an exit without a Listening line, no reply...): the diagnosis becomes
+/// `not-implemented` and the observation quotes the program's own line, which
+/// names the file and the step to open. Generic: the grader only looks for
+/// the words, and the starters choose what their line says. A failure of
+/// the grader itself stays `grader-error`.
+fn said_not_implemented(failure: Failure, output: &[String]) -> Failure {
+    if failure.diagnosis == Diagnosis::GraderError {
+        return failure;
+    }
+    let Some(line) = output
+        .iter()
+        .find(|line| line.to_lowercase().contains("not implemented"))
+    else {
+        return failure;
+    };
+    Failure {
+        diagnosis: Diagnosis::NotImplemented,
+        expected: failure.expected,
+        observed: format!("the program said: {}", line.trim()),
+    }
 }
 
 /// `text` with control characters (other than newlines and tabs) escaped.

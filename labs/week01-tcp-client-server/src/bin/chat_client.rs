@@ -7,7 +7,7 @@
 //! client, until end of input (Ctrl+D on Linux/macOS, Ctrl+Z then Enter on
 //! Windows).
 //!
-//! Grade it with `cargo test chat_client_`. Until you replace the body of
+//! Grade it with `cargo test stage5`. Until you replace the body of
 //! `run`, the program says it is not written yet and exits 1.
 
 use std::io::IsTerminal;
@@ -94,8 +94,8 @@ fn run(config: &Config, input: Input) -> Result<(), String> {
         Input::Interactive => "interactive".to_string(),
     };
     Err(format!(
-        "not implemented yet: see TODO(week01) in src/bin/chat_client.rs \
-         (configuration read: {}:{}, timeout {} s; {plan})",
+        "not implemented yet: open src/bin/chat_client.rs, TODO(week01) step 2 \
+         (config: {}:{}, timeout {} s; {plan})",
         config.host, config.port, config.timeout_secs
     ))
 }

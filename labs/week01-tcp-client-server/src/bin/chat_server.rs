@@ -9,7 +9,7 @@
 //! - one read is not one message (TCP carries bytes, not messages);
 //! - with `--log`, a message is on disk before its ACK leaves.
 //!
-//! Grade it with `cargo test chat_` (that also runs the chat client's checks).
+//! Grade it with `cargo test stage4` (stage 4, the chat server's checks).
 //! Until you replace the body of `run`, the program says it is not written
 //! yet and exits 1.
 
@@ -123,8 +123,8 @@ fn run(config: &Config, flags: &Flags) -> Result<(), String> {
     // An acknowledged message must survive the server being killed right
     // after the ACK.
     Err(format!(
-        "not implemented yet: see TODO(week01) in src/bin/chat_server.rs \
-         (configuration read: {}:{}, buffer {} bytes, log {}, idle timeout {} s)",
+        "not implemented yet: open src/bin/chat_server.rs, TODO(week01) step 2 \
+         (config: {}:{}, buffer {} bytes, log {}, idle timeout {} s)",
         config.host,
         config.port,
         config.buffer_size,

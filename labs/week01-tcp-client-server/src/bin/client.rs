@@ -6,7 +6,7 @@
 //! Work through the `TODO(week01)` markers in order; copy the console lines
 //! exactly. Run it with `cargo run --bin client -- "your message"` while your
 //! server runs in another terminal, and grade it with
-//! `cargo test client_ -- --skip chat_client` (the chat client's checks come later).
+//! `cargo test stage2` (stage 2, the client's checks).
 //!
 //! Until you replace the body of `run`, the program says it is not written
 //! yet and exits 1.
@@ -78,8 +78,8 @@ fn run(config: &Config, args: &[String]) -> Result<(), Failure> {
     Err((
         1,
         format!(
-            "not implemented yet: see TODO(week01) in src/bin/client.rs \
-         (configuration read: {}:{}, buffer {} bytes, timeout {} s; {} argument(s))",
+            "not implemented yet: open src/bin/client.rs, TODO(week01) step 2 \
+         (config: {}:{}, buffer {} bytes, timeout {} s; {} argument(s))",
             config.host,
             config.port,
             config.buffer_size,

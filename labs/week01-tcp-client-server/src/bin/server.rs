@@ -6,7 +6,7 @@
 //! Work through the `TODO(week01)` markers in order. Each one says which
 //! console line to print; the grader compares them character for character,
 //! so copy them exactly. Run your server with `cargo run --bin server` and
-//! grade it with `cargo test server_` (all server checks) from this folder.
+//! grade it with `cargo test stage1` (stage 1, the server's checks) from here.
 //!
 //! Until you replace the body of `run`, the program says it is not written
 //! yet and exits 1.
@@ -89,8 +89,8 @@ fn run(config: &Config) -> Result<(), String> {
     // grader), Rust still writes each println! line at once; other languages
     // need an explicit flush.
     Err(format!(
-        "not implemented yet: see TODO(week01) in src/bin/server.rs \
-         (configuration read: {}:{}, buffer {} bytes, timeout {} s)",
+        "not implemented yet: open src/bin/server.rs, TODO(week01) step 2 \
+         (config: {}:{}, buffer {} bytes, timeout {} s)",
         config.host, config.port, config.buffer_size, config.timeout_secs
     ))
 }

@@ -6,7 +6,7 @@
 //!
 //! Do this after your one-shot `server` passes its checks: the session with
 //! one client is the same, so start by copying your `server.rs` logic into
-//! `handle_client`. Grade it with `cargo test threaded_`.
+//! `handle_client`. Grade it with `cargo test stage3`.
 //!
 //! Until you replace the body of `run`, the program says it is not written
 //! yet and exits 1.
@@ -72,8 +72,8 @@ fn run(config: &Config) -> Result<(), String> {
     // let the clients in flight finish (wait at most config.timeout_secs for
     // their threads), close the listener and return Ok(()) (exit 0).
     Err(format!(
-        "not implemented yet: see TODO(week01) in src/bin/server_threaded.rs \
-         (configuration read: {}:{}, buffer {} bytes, timeout {} s, at most {} clients)",
+        "not implemented yet: open src/bin/server_threaded.rs, TODO(week01) step 2 \
+         (config: {}:{}, buffer {} bytes, timeout {} s, at most {} clients)",
         config.host, config.port, config.buffer_size, config.timeout_secs, config.max_clients
     ))
 }

@@ -1,0 +1,707 @@
+//! The lab folders' `cargo test`: the grader's checks, run on the student's
+//! own programs and reported stage by stage, so the first screen says where
+//! to start (like rustlings).
+//!
+//! A lab's `tests/weekNN.rs` is a custom test harness (`harness = false` in
+//! the lab's Cargo.toml): it builds the [`Submission`] from the lab's own
+//! binaries and hands it to [`main`]. The tests are the lab's checks, taken
+//! from [`super::stages`] (nobody lists them by hand) and named
+//! `stageN-GROUP::CHECK-ID` (`stage2-client::client-ack`), so
+//! `cargo test stage2` runs one stage and `cargo test client-ack` one check.
+//!
+//! libtest-mimic parses cargo test's arguments (a filter, `--exact`,
+//! `--skip`, `--list`, `--ignored`, `--test-threads`, `--color`) and prints
+//! `--list`. The report is ours, because libtest's (a line per test, then
+//! every failure in full, each behind a panic location) buries the one thing
+//! a beginner needs under hundreds of lines:
+//!
+//! - one line per stage with its count and the diagnosis codes of its
+//!   failures, printed as soon as the stage is done; the first unfinished
+//!   stage is marked (`← start here`, `← next`);
+//! - the first failure's story in full (steps, expected, observed, the
+//!   programs' output, diagnosis, hint), then the other failures one line
+//!   each, as many as fit the screen (NETLAB_VERBOSE=1: every story);
+//! - a closing `LAB: N passed, N failed` line, and exit status 101 while
+//!   anything fails (libtest's, so cargo reports the failure as usual).
+//!
+//! No panic location or backtrace reaches the student: a check that panics
+//! is already a `grader-error` outcome (see [`super::run_check`]), so the
+//! panic hook stays quiet on the worker threads.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
+
+use anstyle::{AnsiColor, Style};
+use libtest_mimic::{Arguments, ColorSetting, Trial};
+
+use super::{report, run_check, stages, Check, Outcome, Stage, Submission};
+
+/// Set to 1 to print every failure's story, not just the first.
+pub const VERBOSE_ENV: &str = "NETLAB_VERBOSE";
+/// Replays a run's random inputs (the seed is printed at the top).
+pub const SEED_ENV: &str = "NETLAB_SEED";
+
+/// How many lines of its own the report may print on the untouched starter,
+/// so that, with cargo's lines around it, the first run fits one screen.
+/// Cargo adds about a dozen (the lib's unit tests, `Running ...`, `error:
+/// test failed`); 28 + 12 = 40 lines, one screen.
+const SCREEN_LINES: usize = 28;
+
+/// How many checks run at once unless `--test-threads` says otherwise (as
+/// `netlab grade --jobs`).
+const DEFAULT_JOBS: usize = 4;
+
+/// The exit status while a check fails: libtest's.
+const FAILED: u8 = 101;
+
+const GREEN: Style = AnsiColor::Green.on_default().bold();
+const RED: Style = AnsiColor::Red.on_default().bold();
+const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
+const DIM: Style = Style::new().dimmed();
+const BOLD: Style = Style::new().bold();
+
+/// The harness of a lab's `cargo test`: reads the arguments cargo passes,
+/// runs the selected checks of `lab` on `submission` and reports them.
+pub fn main(lab: &str, submission: &Submission) -> ExitCode {
+    let args = Arguments::from_args();
+    ExitCode::from(run(lab, submission, &args))
+}
+
+/// [`main`] with the arguments given: returns the exit status (0 all
+/// selected checks passed, 101 some failed, 2 the lab is unknown).
+pub fn run(lab: &str, submission: &Submission, args: &Arguments) -> u8 {
+    let Some(stages) = stages(lab) else {
+        eprintln!("netlab: the grader knows no lab `{lab}`");
+        return 2;
+    };
+    let width = stages.len().to_string().len();
+    if args.list {
+        let trials = stages
+            .iter()
+            .flat_map(|stage| stage.checks.iter().map(|c| trial(stage, c, width)))
+            .collect();
+        let _ = libtest_mimic::run(args, trials);
+        return 0;
+    }
+    if args.bench {
+        // `cargo bench` runs test targets too; these are not benchmarks.
+        return 0;
+    }
+    let plan = Plan::new(&stages, args, width);
+    if plan.runs.is_empty() {
+        let ignored: usize = plan.ignored.iter().sum();
+        if ignored > 0 {
+            println!("{lab}: the {ignored} selected check(s) need Unix signals: ignored here");
+        } else {
+            let filter = args.filter.as_deref().unwrap_or_default();
+            println!(
+                "{lab}: no check matches `{filter}` (`cargo test -- --list` lists them; `cargo test stage1` runs stage 1)"
+            );
+        }
+        return 0;
+    }
+    let seed = match std::env::var(SEED_ENV).map(|text| (text.trim().parse(), text)) {
+        Ok((Ok(seed), _)) => seed,
+        Ok((Err(_), text)) => {
+            eprintln!(
+                "netlab: {SEED_ENV}={text:?} is not a seed: give the number a report printed"
+            );
+            return 2;
+        }
+        Err(_) => fastrand::u64(..1_000_000),
+    };
+    quiet_worker_panics();
+    let verbose = std::env::var(VERBOSE_ENV).is_ok_and(|v| !matches!(v.trim(), "" | "0"));
+    let color = use_color(args);
+    let jobs = args
+        .test_threads
+        .or_else(|| std::env::var("RUST_TEST_THREADS").ok()?.parse().ok())
+        .unwrap_or(DEFAULT_JOBS);
+
+    let mut out = std::io::stdout();
+    let selected = plan.runs.len();
+    let total = plan.total;
+    let what = if selected == total {
+        format!("{total} checks")
+    } else {
+        format!("{selected} of {total} checks")
+    };
+    let _ = writeln!(
+        out,
+        "{} {lab}: {what} on your programs, stage by stage {}",
+        paint(BOLD, "netlab", color),
+        paint(DIM, &format!("(seed {seed})"), color)
+    );
+    let _ = out.flush();
+
+    let mut view = StageView::new(&stages, &plan, color);
+    let outcomes = run_in_order(&plan, submission, seed, jobs, |done| {
+        for line in view.lines_ready(done) {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = out.flush();
+    });
+    let report = render_failures(lab, seed, &plan, &outcomes, verbose, color);
+    let _ = out.write_all(report.as_bytes());
+    let _ = out.flush();
+    if outcomes.iter().all(|o| o.passed == Some(true)) {
+        0
+    } else {
+        FAILED
+    }
+}
+
+/// A test's name: `stage2-client::client-ack`. The stage number is padded
+/// when a lab has ten stages or more, so `stage1` never selects `stage10`.
+pub fn test_name(stage: &Stage, check: &Check, width: usize) -> String {
+    format!("stage{:0width$}-{}::{}", stage.number, stage.name, check.id)
+}
+
+/// The libtest-mimic trial of a check, for filtering and `--list` (the check
+/// itself is run by [`run_in_order`]). A Unix-only check is an ignored test
+/// elsewhere: the grader cannot send signals there.
+fn trial(stage: &Stage, check: &Check, width: usize) -> Trial {
+    Trial::test(test_name(stage, check, width), || Ok(()))
+        .with_ignored_flag(check.unix_only && !cfg!(unix))
+}
+
+/// The checks to run, in stage order, and what was left out.
+struct Plan {
+    /// (index into the stages, the check), in stage order.
+    runs: Vec<(usize, &'static Check)>,
+    /// Per stage: how many of its selected checks are ignored.
+    ignored: Vec<usize>,
+    /// How many checks the lab has in all.
+    total: usize,
+}
+
+impl Plan {
+    fn new(stages: &[Stage], args: &Arguments, width: usize) -> Plan {
+        let mut runs = Vec::new();
+        let mut ignored = vec![0; stages.len()];
+        for (index, stage) in stages.iter().enumerate() {
+            for check in &stage.checks {
+                let trial = trial(stage, check, width);
+                if args.is_filtered_out(&trial) {
+                    continue;
+                }
+                if args.is_ignored(&trial) {
+                    ignored[index] += 1;
+                } else {
+                    runs.push((index, *check));
+                }
+            }
+        }
+        let total = stages.iter().map(|s| s.checks.len()).sum();
+        Plan {
+            runs,
+            ignored,
+            total,
+        }
+    }
+
+    /// The range of `runs` that belongs to stage `index`.
+    fn stage_range(&self, index: usize) -> std::ops::Range<usize> {
+        let start = self.runs.iter().take_while(|(s, _)| *s < index).count();
+        let len = self.runs[start..]
+            .iter()
+            .take_while(|(s, _)| *s == index)
+            .count();
+        start..start + len
+    }
+}
+
+/// Runs the plan's checks on up to `jobs` threads, handed out in stage
+/// order; after each finished check, `progress` gets the outcomes known so
+/// far (in plan order). Returns every outcome, in plan order.
+fn run_in_order(
+    plan: &Plan,
+    submission: &Submission,
+    seed: u64,
+    jobs: usize,
+    mut progress: impl FnMut(&[Option<Outcome>]),
+) -> Vec<Outcome> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; plan.runs.len()]);
+    let finished = Condvar::new();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, plan.runs.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some((_, check)) = plan.runs.get(i) else {
+                    break;
+                };
+                let outcome = run_check(check, submission, seed);
+                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
+                finished.notify_all();
+            });
+        }
+        let mut guard = results.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            progress(&guard);
+            if guard.iter().all(Option::is_some) {
+                break;
+            }
+            guard = finished.wait(guard).unwrap_or_else(|e| e.into_inner());
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// The stage lines, each printed once its stage (and every stage before it)
+/// is done.
+struct StageView<'a> {
+    stages: &'a [Stage],
+    plan: &'a Plan,
+    color: bool,
+    /// The stages shown: those with a selected check.
+    shown: Vec<usize>,
+    /// How many of `shown` are printed.
+    printed: usize,
+    /// Whether a check passed in a printed stage.
+    any_passed: bool,
+    /// Whether the first unfinished stage got its marker.
+    marked: bool,
+    name_width: usize,
+    count_width: usize,
+}
+
+impl<'a> StageView<'a> {
+    fn new(stages: &'a [Stage], plan: &'a Plan, color: bool) -> StageView<'a> {
+        let shown: Vec<usize> = (0..stages.len())
+            .filter(|&i| !plan.stage_range(i).is_empty() || plan.ignored[i] > 0)
+            .collect();
+        let name_width = shown
+            .iter()
+            .map(|&i| stages[i].name.len())
+            .max()
+            .unwrap_or(0);
+        let count_width = shown
+            .iter()
+            .map(|&i| {
+                let n = plan.stage_range(i).len();
+                format!("{n}/{n}").len()
+            })
+            .max()
+            .unwrap_or(0);
+        StageView {
+            stages,
+            plan,
+            color,
+            shown,
+            printed: 0,
+            any_passed: false,
+            marked: false,
+            name_width,
+            count_width,
+        }
+    }
+
+    /// The lines of the stages whose checks are all done, not printed yet.
+    fn lines_ready(&mut self, done: &[Option<Outcome>]) -> Vec<String> {
+        let mut lines = Vec::new();
+        while let Some(&index) = self.shown.get(self.printed) {
+            let range = self.plan.stage_range(index);
+            let Some(outcomes) = done[range]
+                .iter()
+                .map(Option::as_ref)
+                .collect::<Option<Vec<&Outcome>>>()
+            else {
+                break;
+            };
+            lines.push(self.line(index, &outcomes));
+            self.printed += 1;
+        }
+        lines
+    }
+
+    /// `  stage 1  server  0/11  ← start here  (not-implemented)`.
+    fn line(&mut self, index: usize, outcomes: &[&Outcome]) -> String {
+        let stage = &self.stages[index];
+        let passed = outcomes.iter().filter(|o| o.passed == Some(true)).count();
+        let count = format!("{passed}/{}", outcomes.len());
+        let complete = passed == outcomes.len();
+        let mut line = format!(
+            "  stage {}  {:<name$}  {:>count_width$}",
+            stage.number,
+            stage.name,
+            count,
+            name = self.name_width,
+            count_width = self.count_width
+        );
+        let c = self.color;
+        if complete {
+            line.push_str(&format!(" {}", paint(GREEN, "✔", c)));
+        } else if !self.marked {
+            self.marked = true;
+            let marker = if !self.any_passed && passed == 0 {
+                "← start here"
+            } else if passed == 0 {
+                "← next"
+            } else {
+                "← you are here"
+            };
+            line.push_str(&format!("  {}", paint(YELLOW, marker, c)));
+        }
+        let codes: BTreeSet<&str> = outcomes
+            .iter()
+            .filter(|o| o.passed != Some(true))
+            .map(|o| o.diagnosis.map_or("skipped", |d| d.code()))
+            .collect();
+        if !codes.is_empty() {
+            let codes: Vec<&str> = codes.into_iter().collect();
+            line.push_str(&format!(
+                "  {}",
+                paint(DIM, &format!("({})", codes.join(", ")), c)
+            ));
+        }
+        if self.plan.ignored[index] > 0 {
+            line.push_str(&format!(
+                "  {}",
+                paint(
+                    DIM,
+                    &format!("{} ignored (needs Unix signals)", self.plan.ignored[index]),
+                    c
+                )
+            ));
+        }
+        self.any_passed |= passed > 0;
+        line
+    }
+}
+
+/// Everything after the stage lines: the failures (the first one's story in
+/// full, the next ones a line each), the closing count and what to do next.
+fn render_failures(
+    lab: &str,
+    seed: u64,
+    plan: &Plan,
+    outcomes: &[Outcome],
+    verbose: bool,
+    color: bool,
+) -> String {
+    let mut out = String::new();
+    let failed: Vec<(usize, &Outcome)> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.passed != Some(true))
+        .collect();
+    let passed = outcomes.len() - failed.len();
+    let ignored: usize = plan.ignored.iter().sum();
+    if let Some(&(first, _)) = failed.first() {
+        out.push('\n');
+        let shown = if verbose { failed.len() } else { 1 };
+        for (_, o) in &failed[..shown] {
+            out.push_str(&report::render_outcome(o, color));
+        }
+        let rest = &failed[shown..];
+        if !rest.is_empty() {
+            // Budget: the header and stage lines above, the lines so far,
+            // this list's heading and the three closing lines below.
+            let stage_lines = (0..plan.ignored.len())
+                .filter(|&s| !plan.stage_range(s).is_empty())
+                .count();
+            let used = 1 + stage_lines + out.lines().count() + 1 + 3;
+            let room = SCREEN_LINES.saturating_sub(used).max(3);
+            let listed = if rest.len() <= room {
+                rest.len()
+            } else {
+                room - 1
+            };
+            let first_stage = plan.runs[first].0;
+            out.push_str(&format!(
+                "{}\n",
+                paint(BOLD, "also failing, one line each:", color)
+            ));
+            let id_width = rest[..listed]
+                .iter()
+                .map(|(_, o)| o.id.len())
+                .max()
+                .unwrap_or(0);
+            for (i, o) in &rest[..listed] {
+                let code = o.diagnosis.map_or("skipped", |d| d.code());
+                let elsewhere = plan.runs[*i].0 != first_stage;
+                let stage_note = if elsewhere { "  (later stage)" } else { "" };
+                out.push_str(&format!(
+                    "  {} {:<id_width$}  {}{}\n",
+                    paint(RED, "✘", color),
+                    o.id,
+                    paint(RED, code, color),
+                    paint(DIM, stage_note, color),
+                ));
+            }
+            if listed < rest.len() {
+                out.push_str(&format!(
+                    "  … and {} more (counted in the stage lines; {VERBOSE_ENV}=1 cargo test tells every story)\n",
+                    rest.len() - listed
+                ));
+            }
+        }
+    }
+    out.push('\n');
+    let mut closing = format!("{lab}: {passed} passed, {} failed", failed.len());
+    if ignored > 0 {
+        closing.push_str(&format!(", {ignored} skipped"));
+    }
+    let style = if failed.is_empty() { GREEN } else { RED };
+    out.push_str(&paint(style, &closing, color));
+    out.push('\n');
+    let all_selected = plan.runs.len() + ignored == plan.total;
+    match failed.first() {
+        Some((i, o)) => {
+            let stage = plan.runs[*i].0 + 1;
+            let focus = if all_selected {
+                format!("`cargo test stage{stage}` runs stage {stage} alone")
+            } else {
+                "`cargo test` runs every stage".to_string()
+            };
+            out.push_str(&format!(
+                "{} {focus}, `cargo test {}` that check; {SEED_ENV}={seed} replays this run\n",
+                paint(BOLD, "tip:", color),
+                o.id
+            ));
+        }
+        None if all_selected => {
+            out.push_str(&format!(
+                "{} every check passes: `netlab grade {lab}` at the repository root gives the same verdict\n",
+                paint(GREEN, "✔", color)
+            ));
+        }
+        None => {
+            out.push_str(&format!(
+                "{} the selected checks pass; `cargo test` runs every stage\n",
+                paint(GREEN, "✔", color)
+            ));
+        }
+    }
+    out
+}
+
+/// Colour on a terminal unless NO_COLOR, or as `--color` says.
+fn use_color(args: &Arguments) -> bool {
+    match args.color {
+        Some(ColorSetting::Always) => true,
+        Some(ColorSetting::Never) => false,
+        Some(ColorSetting::Auto) | None => {
+            anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+        }
+    }
+}
+
+fn paint(style: Style, text: &str, color: bool) -> String {
+    if color && !text.is_empty() {
+        format!("{}{text}{}", style.render(), style.render_reset())
+    } else {
+        text.to_string()
+    }
+}
+
+/// Silences the default panic message on the checks' worker threads: a
+/// panic there is caught by [`run_check`] and reported as `grader-error`
+/// with its message, so the student never sees a panic location or a
+/// backtrace. A panic on the main thread (a bug in this harness) still says
+/// what happened, without the location.
+fn quiet_worker_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        if std::thread::current().name() == Some("main") {
+            let what = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            eprintln!("netlab: the test harness itself failed: {what} (please report this)");
+        }
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grade::harness::{Ctx, Failure};
+    use crate::grade::Diagnosis;
+
+    fn never_run(_: &mut Ctx) -> Result<(), Failure> {
+        Ok(())
+    }
+
+    /// Six groups shaped like a real lab's (11, 6, 6, 7, 4, 2 checks).
+    fn lab() -> Vec<Stage> {
+        const SIZES: [(&str, usize); 6] = [
+            ("alpha", 11),
+            ("beta", 6),
+            ("gamma-delta", 6),
+            ("epsilon", 7),
+            ("zeta", 4),
+            ("pair", 2),
+        ];
+        SIZES
+            .iter()
+            .enumerate()
+            .map(|(i, (group, n))| Stage {
+                number: i + 1,
+                name: group,
+                checks: (0..*n)
+                    .map(|k| {
+                        let check: &'static Check = Box::leak(Box::new(Check {
+                            id: Box::leak(format!("{group}-check-{k}").into_boxed_str()),
+                            group,
+                            title: "does one thing of the contract",
+                            needs: &[],
+                            unix_only: false,
+                            run: never_run,
+                        }));
+                        check
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// An outcome as a starter's gets it: a story of typical length.
+    fn outcome(check: &Check, passed: bool) -> Outcome {
+        Outcome {
+            id: check.id,
+            role: check.group,
+            title: check.title,
+            passed: Some(passed),
+            diagnosis: (!passed).then_some(Diagnosis::NotImplemented),
+            expected: (!passed).then(|| "a Listening line".to_string()),
+            observed: (!passed).then(|| "the program said: not implemented yet".to_string()),
+            hint: (!passed).then(|| Diagnosis::NotImplemented.hint().to_string()),
+            duration_ms: 3,
+            skipped: None,
+            steps: if passed {
+                Vec::new()
+            } else {
+                vec!["start the program".into(), "wait for its line".into()]
+            },
+            processes: (!passed).then(|| {
+                "program `prog`: exit 1\n  stdout: (nothing)\n  stderr:\n  | not implemented yet\n"
+                    .to_string()
+            }),
+        }
+    }
+
+    fn args(argv: &[&str]) -> Arguments {
+        Arguments::from_iter(std::iter::once("harness").chain(argv.iter().copied()))
+    }
+
+    /// The whole report as the student sees it (without colour), for the
+    /// outcomes `passes` decides.
+    fn report(stages: &[Stage], argv: &[&str], passes: impl Fn(&Check) -> bool) -> String {
+        let plan = Plan::new(stages, &args(argv), 1);
+        let outcomes: Vec<Outcome> = plan
+            .runs
+            .iter()
+            .map(|(_, c)| outcome(c, passes(c)))
+            .collect();
+        let done: Vec<Option<Outcome>> = outcomes.iter().cloned().map(Some).collect();
+        let mut view = StageView::new(stages, &plan, false);
+        let mut text = String::from("netlab lab: header\n");
+        for line in view.lines_ready(&done) {
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text.push_str(&render_failures("lab", 7, &plan, &outcomes, false, false));
+        text
+    }
+
+    #[test]
+    fn the_untouched_starter_fits_one_screen_and_says_where_to_start() {
+        let stages = lab();
+        let text = report(&stages, &[], |_| false);
+        assert!(
+            text.lines().count() <= SCREEN_LINES,
+            "{} lines:\n{text}",
+            text.lines().count()
+        );
+        assert!(
+            text.contains("  stage 1  alpha         0/11  ← start here"),
+            "{text}"
+        );
+        assert!(text.contains("  stage 2  beta           0/6  (not-implemented)"));
+        // The first failure in full, the others a line each, then the rest counted.
+        assert_eq!(text.matches("what the grader did:").count(), 1);
+        assert!(text.contains("✘ alpha-check-0 "));
+        assert!(
+            text.contains("  ✘ alpha-check-1  not-implemented\n"),
+            "{text}"
+        );
+        assert!(text.contains("… and "));
+        assert!(text.contains("lab: 0 passed, 36 failed\n"));
+        assert!(text.contains("`cargo test stage1` runs stage 1 alone"));
+        assert!(!text.contains("panicked"));
+    }
+
+    #[test]
+    fn a_finished_stage_shows_progress_and_points_at_the_next() {
+        let stages = lab();
+        let text = report(&stages, &[], |c| c.group == "alpha");
+        assert!(text.contains("  stage 1  alpha        11/11 ✔\n"), "{text}");
+        assert!(
+            text.contains("  stage 2  beta           0/6  ← next"),
+            "{text}"
+        );
+        assert!(text.contains("lab: 11 passed, 25 failed\n"));
+        let text = report(&stages, &[], |c| c.id != "alpha-check-3");
+        assert!(text.contains("10/11  ← you are here"), "{text}");
+    }
+
+    #[test]
+    fn verbose_tells_every_story() {
+        let stages = lab();
+        let plan = Plan::new(&stages, &args(&[]), 1);
+        let outcomes: Vec<Outcome> = plan.runs.iter().map(|(_, c)| outcome(c, false)).collect();
+        let text = render_failures("lab", 7, &plan, &outcomes, true, false);
+        assert_eq!(text.matches("what the grader did:").count(), 36);
+    }
+
+    #[test]
+    fn all_passing_says_so() {
+        let stages = lab();
+        let text = report(&stages, &[], |_| true);
+        assert!(text.contains("lab: 36 passed, 0 failed\n"));
+        assert!(text.contains("every check passes"));
+        assert!(!text.contains("←"));
+    }
+
+    #[test]
+    fn a_stage_filter_runs_that_stage_alone() {
+        let stages = lab();
+        let plan = Plan::new(&stages, &args(&["stage2"]), 1);
+        assert_eq!(plan.runs.len(), 6);
+        assert!(plan.runs.iter().all(|(s, _)| *s == 1));
+        let plan = Plan::new(
+            &stages,
+            &args(&["--exact", "stage3-gamma-delta::gamma-delta-check-1"]),
+            1,
+        );
+        assert_eq!(plan.runs.len(), 1);
+        let plan = Plan::new(
+            &stages,
+            &args(&["beta-check-", "--skip", "beta-check-5"]),
+            1,
+        );
+        assert_eq!(plan.runs.len(), 5);
+    }
+
+    #[test]
+    fn stage_numbers_are_padded_from_ten_stages_on() {
+        let stages = lab();
+        let check = stages[1].checks[0];
+        assert_eq!(test_name(&stages[1], check, 1), "stage2-beta::beta-check-0");
+        assert_eq!(
+            test_name(&stages[1], check, 2),
+            "stage02-beta::beta-check-0"
+        );
+    }
+}
