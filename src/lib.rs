@@ -22,6 +22,7 @@ pub mod grade;
 pub mod logger;
 pub mod message;
 pub mod process;
+pub mod sandbox;
 pub mod ritual;
 pub mod server;
 pub mod shutdown;

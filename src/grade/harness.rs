@@ -73,6 +73,8 @@ pub struct Ctx<'a> {
     steps: Vec<String>,
     procs: Vec<Launched>,
     scratch: Option<tempfile::TempDir>,
+    /// This check's sandbox (uid, private copy), made at the first spawn.
+    jail: Option<crate::sandbox::Jail>,
 }
 
 impl<'a> Ctx<'a> {
@@ -83,6 +85,7 @@ impl<'a> Ctx<'a> {
             steps: Vec::new(),
             procs: Vec::new(),
             scratch: None,
+            jail: None,
         }
     }
 
@@ -141,7 +144,10 @@ impl<'a> Ctx<'a> {
     /// A fresh folder for this check's files (removed when the check ends).
     pub fn scratch_dir(&mut self) -> io::Result<PathBuf> {
         if self.scratch.is_none() {
-            self.scratch = Some(tempfile::Builder::new().prefix("netlab-grade-").tempdir()?);
+            let dir = tempfile::Builder::new().prefix("netlab-grade-").tempdir()?;
+            // The check's programs run as the jail's user: let them write here.
+            self.jail().give(dir.path());
+            self.scratch = Some(dir);
         }
         Ok(self
             .scratch
@@ -199,7 +205,7 @@ impl<'a> Ctx<'a> {
                 env_note.join(" ")
             )
         });
-        let mut cmd = self.submission.build_command(&full);
+        let (mut cmd, confinement) = self.jail().command(&full);
         // The program must flush its own output (that is a check); do not
         // let an inherited PYTHONUNBUFFERED hide the mistake.
         cmd.env_remove("PYTHONUNBUFFERED");
@@ -209,7 +215,8 @@ impl<'a> Ctx<'a> {
         for (key, value) in env {
             cmd.env(key, value);
         }
-        let child = Child::spawn_with_stdin(cmd, PROCESS_DEADLINE, piped_stdin).map_err(|e| {
+        let child = Child::spawn_confined(cmd, PROCESS_DEADLINE, piped_stdin, Some(confinement))
+            .map_err(|e| {
             let why = if e.kind() == io::ErrorKind::NotFound {
                 format!(
                     "there is no program `{}` (not on PATH, and no such file in {})",
@@ -223,6 +230,31 @@ impl<'a> Ctx<'a> {
         })?;
         self.procs.push(Launched { role, label, child });
         Ok(Proc(self.procs.len() - 1))
+    }
+
+    /// The check's sandbox, made on first use.
+    fn jail(&mut self) -> &crate::sandbox::Jail {
+        let dir = self.submission.dir();
+        self.jail
+            .get_or_insert_with(|| crate::sandbox::Jail::new(dir))
+    }
+
+    /// If a program of this check ran into a sandbox limit, says which and
+    /// by how much (`the server used more than 512 MiB`). Only asked when
+    /// the check failed: a correct program is never blamed for a limit.
+    pub fn resource_abuse(&mut self) -> Option<String> {
+        for launched in &mut self.procs {
+            let role = launched.role.name();
+            let status = launched.child.try_status();
+            let usage = launched.child.usage();
+            let stderr = launched.child.text(Stream::Stderr);
+            if let Some(what) =
+                crate::sandbox::limit_hit(status, usage.as_ref(), &stderr)
+            {
+                return Some(format!("the {role} {what}"));
+            }
+        }
+        None
     }
 
     pub fn child(&mut self, p: Proc) -> &mut Child {
@@ -674,6 +706,7 @@ pub fn shell_words(argv: &[String]) -> String {
 pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
     use procfs::process::FDTarget;
     let mut inodes = std::collections::HashSet::new();
+    let mut member = None;
     for process in procfs::process::all_processes().ok()?.flatten() {
         let Ok(stat) = process.stat() else { continue };
         if stat.pgrp != pgid as i32 {
@@ -683,12 +716,22 @@ pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
             for fd in fds.flatten() {
                 if let FDTarget::Socket(inode) = fd.target {
                     inodes.insert(inode);
+                    member.get_or_insert(process.pid);
                 }
             }
         }
     }
-    let mut entries = procfs::net::tcp().unwrap_or_default();
-    entries.extend(procfs::net::tcp6().unwrap_or_default());
+    // Trap: /proc/net/* shows the network namespace of our thread-group
+    // leader, not of the check's thread (see crate::sandbox). Read the table
+    // through a member of the group: it shows the program's namespace.
+    let Some(pid) = member else {
+        return Some(Vec::new());
+    };
+    let Ok(process) = procfs::process::Process::new(pid) else {
+        return Some(Vec::new());
+    };
+    let mut entries = process.tcp().unwrap_or_default();
+    entries.extend(process.tcp6().unwrap_or_default());
     let mut ports: Vec<u16> = entries
         .into_iter()
         .filter(|e| e.state == procfs::net::TcpState::Listen && inodes.contains(&e.inode))

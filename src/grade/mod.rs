@@ -22,7 +22,6 @@ pub mod week01;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -30,6 +29,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 pub use diagnosis::Diagnosis;
+use crate::sandbox;
 use harness::{Ctx, Failure};
 
 /// A program of a week's submission.
@@ -154,14 +154,6 @@ impl Submission {
     pub fn command(&self, role: Role) -> Option<&[String]> {
         self.commands.get(&role).map(Vec::as_slice)
     }
-
-    /// A [`Command`] for `argv`, started in the submission's folder.
-    pub(crate) fn build_command(&self, argv: &[String]) -> Command {
-        let program = harness::resolve_program(&self.dir, &argv[0]);
-        let mut cmd = Command::new(program);
-        cmd.args(&argv[1..]).current_dir(&self.dir);
-        cmd
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -276,6 +268,13 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
         outcome.skipped = Some("needs Unix signals".into());
         return outcome;
     }
+    // The check's body runs on a thread of its own in a fresh network
+    // namespace where the machine allows it: the submission's processes and
+    // the grader's probes and fake servers share a private port space.
+    sandbox::isolated(|| run_check_body(check, submission, seed, outcome))
+}
+
+fn run_check_body(check: &Check, submission: &Submission, seed: u64, mut outcome: Outcome) -> Outcome {
     let started = Instant::now();
     // Each check gets its own stream of random inputs derived from the run's
     // seed and its id, so results do not depend on order or parallelism.
@@ -297,7 +296,17 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
     outcome.duration_ms = started.elapsed().as_millis() as u64;
     match result {
         Ok(()) => outcome.passed = Some(true),
-        Err(failure) => {
+        Err(mut failure) => {
+            // A failure caused by a sandbox limit is named as such, with the
+            // limit and the figure (only ever for a check that failed).
+            if failure.diagnosis != Diagnosis::GraderError {
+                if let Some(abuse) = ctx.resource_abuse() {
+                    failure.observed = format!("{abuse} (and then: {})", failure.observed);
+                    failure.diagnosis = Diagnosis::ResourceLimit;
+                    failure.expected =
+                        format!("the programs stay within the sandbox's limits; {}", failure.expected);
+                }
+            }
             outcome.passed = Some(false);
             outcome.hint = Some(failure.diagnosis.hint().to_string());
             outcome.diagnosis = Some(failure.diagnosis);
