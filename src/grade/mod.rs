@@ -463,6 +463,9 @@ pub struct GradeArgs {
     /// How many checks run at once.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
+    /// Refuse to grade (exit 2) unless every sandbox layer is active.
+    #[arg(long)]
+    pub require_sandbox: bool,
 }
 
 /// Runs `netlab grade`; returns the process exit status
@@ -527,6 +530,9 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
         .filter(|c| args.only.is_none_or(|o| o.group() == c.group))
         .filter(|c| args.checks.is_empty() || args.checks.iter().any(|id| id == c.id))
         .collect();
+    if args.require_sandbox {
+        require_sandbox()?;
+    }
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..1_000_000));
     let started = Instant::now();
     let outcomes = run_checks(&selected, &submission, seed, args.jobs);
@@ -554,6 +560,22 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
             "every selected check was skipped: give the commands its roles need".into(),
         ));
     }
+    if args.require_sandbox {
+        // A program may have run outside a layer (one only root can reach).
+        require_sandbox()?;
+    }
     let failed = outcomes.iter().any(|o| o.passed == Some(false));
     Ok(u8::from(failed))
+}
+
+/// `--require-sandbox`: an error naming what is missing.
+fn require_sandbox() -> Result<(), GradeError> {
+    let policy = sandbox::policy();
+    if policy.complete() {
+        return Ok(());
+    }
+    Err(GradeError::Usage(format!(
+        "--require-sandbox: not every protection is available here\n  {}\n  run as root on Linux (namespaces, cgroup v1/v2 writable), or drop --require-sandbox",
+        policy.summary()
+    )))
 }
