@@ -232,6 +232,11 @@ impl<'a> Ctx<'a> {
         Ok(Proc(self.procs.len() - 1))
     }
 
+    /// The process groups of this check's programs.
+    fn groups(&self) -> Vec<u32> {
+        self.procs.iter().map(|l| l.child.pid()).collect()
+    }
+
     /// The check's sandbox, made on first use.
     fn jail(&mut self) -> &crate::sandbox::Jail {
         let dir = self.submission.dir();
@@ -484,6 +489,13 @@ impl<'a> Ctx<'a> {
         // A correct server may print its Listening line a moment before
         // listen() returns; retry a refused connect briefly.
         let until = Instant::now() + Duration::from_secs(1);
+        if let Some(stranger) = guard::foreign_listener(addr, &self.groups()) {
+            return Err(fail(
+                Diagnosis::MissingListen,
+                format!("{addr} is held by the program under test, as announced"),
+                format!("the port is held by another process ({stranger}), not by this check's programs: the grader does not talk to it"),
+            ));
+        }
         loop {
             match TcpStream::connect_timeout(&addr, SLACK) {
                 Ok(stream) => return Ok(stream),
@@ -513,7 +525,12 @@ impl<'a> Ctx<'a> {
     ) -> Option<TcpStream> {
         let until = Instant::now() + timeout;
         loop {
-            if let Some((stream, _)) = accept_within(listener, Duration::from_millis(100)) {
+            if let Some((stream, peer)) = accept_within(listener, Duration::from_millis(100)) {
+                // Without a network namespace anyone on the machine can
+                // connect: a stranger's connection is closed and not counted.
+                if guard::foreign_peer(peer, &self.groups()).is_some() {
+                    continue;
+                }
                 return Some(stream);
             }
             if self.child(p).try_status().is_some() {
@@ -762,3 +779,87 @@ pub fn resolve_program(dir: &Path, program: &str) -> PathBuf {
 
 /// Per-role commands, split into argv.
 pub type Commands = BTreeMap<Role, Vec<String>>;
+
+/// Guards for machines without a network namespace per check (non-root,
+/// macOS): the grader's fake servers and probes must talk only to the
+/// program under test, not to a neighbour that grabbed a port or connects
+/// to everything. A socket is matched to its owner through the kernel's
+/// socket table (address → inode → the process holding it). When the owner
+/// cannot be told (another user's process, the socket already closed), the
+/// connection is allowed: a correct program is never refused.
+mod guard {
+    use std::net::SocketAddr;
+
+    /// `Some(who)` when the connection from `peer` comes from a process
+    /// outside `groups` (the check's process groups).
+    pub fn foreign_peer(peer: SocketAddr, groups: &[u32]) -> Option<String> {
+        if crate::sandbox::policy().has(crate::sandbox::Layer::NetworkNamespace) {
+            return None; // nobody else can reach the check's namespace
+        }
+        owner_outside(|e| e.local == peer, groups)
+    }
+
+    /// `Some(who)` when the listener on `addr` belongs to a process outside
+    /// `groups`.
+    pub fn foreign_listener(addr: SocketAddr, groups: &[u32]) -> Option<String> {
+        if crate::sandbox::policy().has(crate::sandbox::Layer::NetworkNamespace) {
+            return None;
+        }
+        owner_outside(|e| e.listening && e.local.port() == addr.port(), groups)
+    }
+
+    #[cfg(target_os = "linux")]
+    struct Entry {
+        local: SocketAddr,
+        listening: bool,
+        inode: u64,
+    }
+
+    #[cfg(target_os = "linux")]
+    fn owner_outside(matches: impl Fn(&Entry) -> bool, groups: &[u32]) -> Option<String> {
+        use procfs::process::FDTarget;
+        let mut table = procfs::net::tcp().unwrap_or_default();
+        table.extend(procfs::net::tcp6().unwrap_or_default());
+        let inodes: Vec<u64> = table
+            .into_iter()
+            .map(|e| Entry {
+                local: e.local_address,
+                listening: e.state == procfs::net::TcpState::Listen,
+                inode: e.inode,
+            })
+            .filter(|e| e.inode != 0 && matches(e))
+            .map(|e| e.inode)
+            .collect();
+        if inodes.is_empty() {
+            return None;
+        }
+        let mut stranger = None;
+        for process in procfs::process::all_processes().ok()?.flatten() {
+            let Ok(fds) = process.fd() else { continue };
+            let holds = fds
+                .flatten()
+                .any(|fd| matches!(fd.target, FDTarget::Socket(i) if inodes.contains(&i)));
+            if !holds {
+                continue;
+            }
+            let pgrp = process.stat().map(|s| s.pgrp).unwrap_or(-1);
+            if groups.iter().any(|g| *g as i32 == pgrp) {
+                return None; // one of the check's programs holds it
+            }
+            stranger.get_or_insert(format!("pid {}", process.pid));
+        }
+        stranger
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    #[allow(dead_code)]
+    struct Entry {
+        local: SocketAddr,
+        listening: bool,
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn owner_outside(_matches: impl Fn(&Entry) -> bool, _groups: &[u32]) -> Option<String> {
+        None
+    }
+}
