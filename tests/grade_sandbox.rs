@@ -88,7 +88,10 @@ fn survivors(marker: &str) -> Vec<String> {
         };
         let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
         if cmdline.contains(marker) {
-            found.push(format!("{}: {cmdline}", entry.file_name().to_string_lossy()));
+            found.push(format!(
+                "{}: {cmdline}",
+                entry.file_name().to_string_lossy()
+            ));
         }
     }
     found
@@ -184,7 +187,11 @@ fn an_unprivileged_grader_says_which_layers_are_missing() {
     let run = grade(&strict, None, true);
     assert_eq!(run.code, Some(2), "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("--require-sandbox"), "{}", run.stderr);
-    assert!(run.stderr.contains("no pid namespace here"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no pid namespace here"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -249,10 +256,7 @@ fn a_fork_bomb_is_bounded_and_named() {
     );
     let (diagnosis, observed) = run.verdict();
     assert_eq!(diagnosis, "resource-limit", "{observed}");
-    assert!(
-        observed.contains("more than 256 processes"),
-        "{observed}"
-    );
+    assert!(observed.contains("more than 256 processes"), "{observed}");
     assert_nothing_left("sbx_fork_bomb.py");
 }
 
@@ -351,7 +355,11 @@ fn two_gradings_at_once_both_pass_everything() {
             .map(|_| {
                 let dir = dir.clone();
                 scope.spawn(move || {
-                    grade(&["--dir", dir.to_str().unwrap(), "--format", "json"], None, false)
+                    grade(
+                        &["--dir", dir.to_str().unwrap(), "--format", "json"],
+                        None,
+                        false,
+                    )
                 })
             })
             .collect();

@@ -217,17 +217,17 @@ impl<'a> Ctx<'a> {
         }
         let child = Child::spawn_confined(cmd, PROCESS_DEADLINE, piped_stdin, Some(confinement))
             .map_err(|e| {
-            let why = if e.kind() == io::ErrorKind::NotFound {
-                format!(
-                    "there is no program `{}` (not on PATH, and no such file in {})",
-                    full[0],
-                    self.submission.dir().display()
-                )
-            } else {
-                format!("it could not be started: {e}")
-            };
-            fail(Diagnosis::CannotStart, format!("`{label}` starts"), why)
-        })?;
+                let why = if e.kind() == io::ErrorKind::NotFound {
+                    format!(
+                        "there is no program `{}` (not on PATH, and no such file in {})",
+                        full[0],
+                        self.submission.dir().display()
+                    )
+                } else {
+                    format!("it could not be started: {e}")
+                };
+                fail(Diagnosis::CannotStart, format!("`{label}` starts"), why)
+            })?;
         self.procs.push(Launched { role, label, child });
         Ok(Proc(self.procs.len() - 1))
     }
@@ -253,9 +253,7 @@ impl<'a> Ctx<'a> {
             let status = launched.child.try_status();
             let usage = launched.child.usage();
             let stderr = launched.child.text(Stream::Stderr);
-            if let Some(what) =
-                crate::sandbox::limit_hit(status, usage.as_ref(), &stderr)
-            {
+            if let Some(what) = crate::sandbox::limit_hit(status, usage.as_ref(), &stderr) {
                 return Some(format!("the {role} {what}"));
             }
         }

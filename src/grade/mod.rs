@@ -28,8 +28,8 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-pub use diagnosis::Diagnosis;
 use crate::sandbox;
+pub use diagnosis::Diagnosis;
 use harness::{Ctx, Failure};
 
 /// A program of a week's submission.
@@ -274,7 +274,12 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
     sandbox::isolated(|| run_check_body(check, submission, seed, outcome))
 }
 
-fn run_check_body(check: &Check, submission: &Submission, seed: u64, mut outcome: Outcome) -> Outcome {
+fn run_check_body(
+    check: &Check,
+    submission: &Submission,
+    seed: u64,
+    mut outcome: Outcome,
+) -> Outcome {
     let started = Instant::now();
     // Each check gets its own stream of random inputs derived from the run's
     // seed and its id, so results do not depend on order or parallelism.
@@ -303,8 +308,10 @@ fn run_check_body(check: &Check, submission: &Submission, seed: u64, mut outcome
                 if let Some(abuse) = ctx.resource_abuse() {
                     failure.observed = format!("{abuse} (and then: {})", failure.observed);
                     failure.diagnosis = Diagnosis::ResourceLimit;
-                    failure.expected =
-                        format!("the programs stay within the sandbox's limits; {}", failure.expected);
+                    failure.expected = format!(
+                        "the programs stay within the sandbox's limits; {}",
+                        failure.expected
+                    );
                 }
             }
             outcome.passed = Some(false);

@@ -152,10 +152,7 @@ pub fn render_junit(lab: &str, seed: u64, outcomes: &[Outcome], elapsed: Duratio
         if suites.last().is_none_or(|s| s.name.as_str() != o.role) {
             let mut suite = TestSuite::new(o.role);
             suite.add_property(Property::new("seed", seed.to_string()));
-            suite.add_property(Property::new(
-                "sandbox",
-                crate::sandbox::policy().summary(),
-            ));
+            suite.add_property(Property::new("sandbox", crate::sandbox::policy().summary()));
             suites.push(suite);
         }
         let status = match o.passed {

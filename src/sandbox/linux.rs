@@ -297,10 +297,8 @@ fn reap_tagged_orphans(tag: &str) {
             .flatten()
             .filter(|p| p.stat().is_ok_and(|s| s.ppid == me))
             .filter(|p| {
-                std::fs::read(format!("/proc/{}/environ", p.pid)).is_ok_and(|env| {
-                    env.split(|b| *b == 0)
-                        .any(|var| var == wanted.as_bytes())
-                })
+                std::fs::read(format!("/proc/{}/environ", p.pid))
+                    .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == wanted.as_bytes()))
             })
             .map(|p| p.pid)
             .collect();
@@ -381,7 +379,11 @@ unsafe fn set_limits(limits: &Limits, own_uid: bool) {
         // (and only harmless to the grader) under a uid of its own.
         (libc::RLIMIT_NPROC, limits.processes),
     ];
-    let count = if own_uid { pairs.len() } else { pairs.len() - 1 };
+    let count = if own_uid {
+        pairs.len()
+    } else {
+        pairs.len() - 1
+    };
     for (resource, value) in &mut pairs[..count] {
         let lim = libc::rlimit {
             rlim_cur: *value as libc::rlim_t,

@@ -150,7 +150,9 @@ impl Policy {
         match spec.trim() {
             "" | "full" => Layer::ALL.into_iter().collect(),
             "none" => BTreeSet::new(),
-            "limits" => [Layer::ResourceLimits, Layer::Subreaper].into_iter().collect(),
+            "limits" => [Layer::ResourceLimits, Layer::Subreaper]
+                .into_iter()
+                .collect(),
             list => list
                 .split(',')
                 .filter_map(|k| Layer::from_key(k.trim()))
@@ -450,9 +452,10 @@ fn reachable_by_others(path: &Path) -> bool {
     };
     let file_ok = std::fs::metadata(&real).is_ok_and(|m| m.permissions().mode() & 0o005 == 0o005);
     file_ok
-        && real.ancestors().skip(1).all(|dir| {
-            std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o001 != 0)
-        })
+        && real
+            .ancestors()
+            .skip(1)
+            .all(|dir| std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o001 != 0))
 }
 
 #[cfg(not(unix))]
@@ -727,5 +730,152 @@ mod tests {
         }
         assert!(policy.summary().starts_with("sandbox: none"));
         assert!(policy.summary().contains("no network namespace here"));
+    }
+}
+
+/// The process harness inside the sandbox: statuses, signals and pipes
+/// behave as outside it. Layer-specific assertions only where the layer is
+/// active (root on Linux; NETLAB_SANDBOX may turn layers off).
+#[cfg(all(test, target_os = "linux"))]
+mod confined {
+    use super::*;
+    use crate::process::{describe_status, Child, Signal, Stream};
+    use std::time::Duration;
+
+    fn sh(script: &str) -> Command {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg(script);
+        cmd
+    }
+
+    fn run(script: &str) -> Child {
+        Child::spawn_confined(
+            sh(script),
+            Duration::from_secs(20),
+            false,
+            Some(Confinement::default()),
+        )
+        .expect("sh starts")
+    }
+
+    #[test]
+    fn exit_codes_and_killing_signals_come_through_exactly() {
+        for (script, expected) in [
+            ("exit 0", "exit 0"),
+            ("exit 3", "exit 3"),
+            ("kill -KILL $$", "killed by SIGKILL (signal 9)"),
+            ("kill -SEGV $$", "killed by SIGSEGV (signal 11)"),
+            ("kill -TERM $$", "killed by SIGTERM (signal 15)"),
+        ] {
+            let mut child = run(script);
+            let status = child.wait_exit(Duration::from_secs(10)).expect("exits");
+            assert_eq!(describe_status(status), expected, "{script}");
+        }
+    }
+
+    #[test]
+    fn signals_reach_the_program_and_its_handler() {
+        let mut child =
+            run("trap 'echo got INT; exit 5' INT; echo ready; while :; do sleep 0.05; done");
+        assert!(child
+            .wait_line(Stream::Stdout, Duration::from_secs(10), |l| l == "ready")
+            .is_some());
+        child.signal(Signal::Interrupt).unwrap();
+        let status = child.wait_exit(Duration::from_secs(10)).expect("exits");
+        assert_eq!(describe_status(status), "exit 5");
+        assert!(child.lines(Stream::Stdout).contains(&"got INT".to_string()));
+        // Without a handler, SIGTERM kills it: it is not a namespace's PID 1.
+        let mut child = run("echo ready; while :; do sleep 0.05; done");
+        assert!(child
+            .wait_line(Stream::Stdout, Duration::from_secs(10), |l| l == "ready")
+            .is_some());
+        child.signal(Signal::Terminate).unwrap();
+        let status = child.wait_exit(Duration::from_secs(10)).expect("exits");
+        assert_eq!(describe_status(status), "killed by SIGTERM (signal 15)");
+    }
+
+    #[test]
+    fn the_program_is_pid_2_under_netlabs_init() {
+        if !policy().has(Layer::PidNamespace) {
+            eprintln!("skipped: no pid namespace here");
+            return;
+        }
+        let mut child = run("echo $$ $PPID");
+        child.wait_exit(Duration::from_secs(10)).expect("exits");
+        assert_eq!(child.lines(Stream::Stdout), vec!["2 1"]);
+    }
+
+    #[test]
+    fn no_descriptor_of_the_grader_is_inherited() {
+        use std::os::fd::AsRawFd;
+        // A file opened without CLOEXEC (as a shell redirection would be).
+        let file = tempfile::tempfile().unwrap();
+        let fd = nix::fcntl::fcntl(file.as_raw_fd(), nix::fcntl::FcntlArg::F_DUPFD(50)).unwrap();
+        let mut child = run("ls /proc/self/fd");
+        child.wait_exit(Duration::from_secs(10)).expect("exits");
+        nix::unistd::close(fd).unwrap();
+        let fds = child.lines(Stream::Stdout);
+        // 0, 1, 2, and the one ls opened to read the folder.
+        assert!(fds.len() <= 4, "inherited: {fds:?}");
+        assert!(!fds.contains(&"50".to_string()), "inherited: {fds:?}");
+    }
+
+    #[test]
+    fn limits_apply_and_cgroup_counters_are_read() {
+        if !policy().has(Layer::ResourceLimits) {
+            eprintln!("skipped: limits turned off");
+            return;
+        }
+        let mut child = run("ulimit -d; ulimit -f; ulimit -n; ulimit -c");
+        child.wait_exit(Duration::from_secs(10)).expect("exits");
+        let kib = |bytes: u64| (bytes >> 10).to_string();
+        let limits = policy().limits;
+        assert_eq!(
+            child.lines(Stream::Stdout),
+            vec![
+                kib(limits.memory_bytes),
+                (limits.file_bytes / 512).to_string(),
+                limits.open_files.to_string(),
+                "0".to_string()
+            ]
+        );
+        if policy().has(Layer::Cgroup) {
+            let usage = child.usage().expect("confined");
+            assert!(usage.peak_memory.is_some_and(|m| m > 0), "{usage:?}");
+            assert_eq!(usage.oom_kills, 0);
+        }
+    }
+
+    #[test]
+    fn a_missing_program_is_still_not_found() {
+        let err = Child::spawn_confined(
+            Command::new("/nonexistent/netlab-no-such-program"),
+            Duration::from_secs(5),
+            false,
+            Some(Confinement::default()),
+        )
+        .expect_err("cannot start");
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn the_network_namespace_has_only_loopback_up() {
+        if !policy().has(Layer::NetworkNamespace) {
+            eprintln!("skipped: no network namespace here");
+            return;
+        }
+        let (ifaces, bound) = isolated(|| {
+            let ifaces = std::fs::read_to_string("/proc/thread-self/net/dev").unwrap();
+            let bound = std::net::TcpListener::bind("127.0.0.1:0").is_ok();
+            (ifaces, bound)
+        });
+        let names: Vec<&str> = ifaces
+            .lines()
+            .skip(2)
+            .filter_map(|l| l.split(':').next())
+            .map(str::trim)
+            .collect();
+        assert_eq!(names, ["lo"]);
+        assert!(bound, "loopback is up");
     }
 }
