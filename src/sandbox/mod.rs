@@ -415,9 +415,7 @@ impl Jail {
             return Some(self.dir().join(path));
         }
         // A bare name: look it up on PATH as the jail's user would.
-        let Some(paths) = std::env::var_os("PATH") else {
-            return None;
-        };
+        let paths = std::env::var_os("PATH")?;
         let found: Vec<PathBuf> = std::env::split_paths(&paths)
             .map(|d| d.join(program))
             .filter(|p| is_executable(p))
