@@ -860,4 +860,40 @@ mod guard {
     fn owner_outside(_matches: impl Fn(&Entry) -> bool, _groups: &[u32]) -> Option<String> {
         None
     }
+
+    #[cfg(all(test, target_os = "linux"))]
+    mod tests {
+        use super::*;
+        use crate::process::{Child, Stream};
+        use std::net::TcpListener;
+        use std::time::Duration;
+
+        #[test]
+        fn a_connection_is_told_apart_by_the_process_that_made_it() {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let script = format!(
+                "import socket, time; s = socket.create_connection(('127.0.0.1', {port})); print('in', flush=True); time.sleep(20)"
+            );
+            let mut cmd = std::process::Command::new("python3");
+            cmd.arg("-c").arg(script);
+            let child = Child::spawn(cmd, Duration::from_secs(30)).unwrap();
+            let (_conn, peer) = listener.accept().unwrap();
+            assert!(child
+                .wait_line(Stream::Stdout, Duration::from_secs(10), |l| l == "in")
+                .is_some());
+            // The program under test: allowed.
+            assert_eq!(owner_outside(|e| e.local == peer, &[child.pid()]), None);
+            // Anyone else: named, so the fake server closes it.
+            let stranger = owner_outside(|e| e.local == peer, &[]);
+            assert!(stranger.is_some_and(|s| s.starts_with("pid ")));
+            // Its listener, as a probe sees it: ours, not the program's.
+            let addr = listener.local_addr().unwrap();
+            assert!(owner_outside(
+                |e| e.listening && e.local.port() == addr.port(),
+                &[child.pid()]
+            )
+            .is_some());
+        }
+    }
 }
