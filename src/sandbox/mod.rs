@@ -134,10 +134,27 @@ pub struct Policy {
     pub limits: Limits,
 }
 
-/// The policy of this process: requested by `NETLAB_SANDBOX`, limited to
-/// what the machine allows. Decided once.
+static POLICY: OnceLock<Policy> = OnceLock::new();
+
+/// Chooses the layers for this process, as `NETLAB_SANDBOX` would (the API
+/// form, for a program embedding the grader). Must come before the first
+/// grading; `Err` with the policy already in force otherwise.
+pub fn configure(spec: &str) -> Result<(), &'static Policy> {
+    let mut fresh = false;
+    let policy = POLICY.get_or_init(|| {
+        fresh = true;
+        Policy::detect(spec)
+    });
+    if fresh {
+        Ok(())
+    } else {
+        Err(policy)
+    }
+}
+
+/// The policy of this process: requested by `NETLAB_SANDBOX` (or
+/// [`configure`]), limited to what the machine allows. Decided once.
 pub fn policy() -> &'static Policy {
-    static POLICY: OnceLock<Policy> = OnceLock::new();
     POLICY.get_or_init(|| {
         let requested = std::env::var("NETLAB_SANDBOX").unwrap_or_default();
         Policy::detect(&requested)
@@ -600,6 +617,13 @@ pub fn limit_hit(
     if fork_failed || stderr.contains("can't start new thread") {
         return Some(processes);
     }
+    // Python ignores SIGXFSZ: the write fails with EFBIG instead.
+    if stderr.contains("File too large") {
+        return Some(format!(
+            "wrote a file larger than {} MiB",
+            limits.file_bytes >> 20
+        ));
+    }
     if stderr.contains("Too many open files") {
         return Some(format!("opened more than {} files", limits.open_files));
     }
@@ -842,6 +866,33 @@ mod confined {
             assert!(usage.peak_memory.is_some_and(|m| m > 0), "{usage:?}");
             assert_eq!(usage.oom_kills, 0);
         }
+    }
+
+    #[test]
+    fn a_file_over_the_size_limit_is_named() {
+        if !policy().has(Layer::ResourceLimits) {
+            eprintln!("skipped: limits turned off");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        Jail::new(dir.path()).give(dir.path());
+        // exec: head itself is the program, killed by SIGXFSZ.
+        let mut cmd = sh("exec head -c 70000000 /dev/zero > big");
+        cmd.current_dir(dir.path());
+        let mut child = Child::spawn_confined(
+            cmd,
+            Duration::from_secs(20),
+            false,
+            Some(Confinement::default()),
+        )
+        .unwrap();
+        let status = child.wait_exit(Duration::from_secs(15)).expect("exits");
+        assert_eq!(describe_status(status), "killed by SIGXFSZ (signal 25)");
+        let stderr = child.text(Stream::Stderr);
+        let hit = limit_hit(Some(status), child.usage().as_ref(), &stderr);
+        assert_eq!(hit.as_deref(), Some("wrote a file larger than 64 MiB"));
+        let size = std::fs::metadata(dir.path().join("big")).unwrap().len();
+        assert!(size <= policy().limits.file_bytes, "{size}");
     }
 
     #[test]
