@@ -167,6 +167,16 @@ fn a_daemonizing_server_leaves_nothing_behind_for_an_unprivileged_grader() {
 }
 
 #[test]
+fn a_daemonizing_server_leaves_nothing_behind_for_an_unprivileged_grader_with_the_subreaper() {
+    if !is_root() || Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("skipped: needs root and setpriv to become uid 65534");
+        return;
+    }
+    // As where unprivileged user namespaces are refused (Ubuntu, Docker).
+    daemon_is_ended(Some("limits"), true);
+}
+
+#[test]
 fn an_unprivileged_grader_says_which_layers_are_missing() {
     if !is_root() || Command::new("setpriv").arg("--version").output().is_err() {
         eprintln!("skipped: needs root and setpriv to become uid 65534");
@@ -188,7 +198,7 @@ fn an_unprivileged_grader_says_which_layers_are_missing() {
     assert_eq!(run.code, Some(2), "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("--require-sandbox"), "{}", run.stderr);
     assert!(
-        run.stderr.contains("no pid namespace here"),
+        run.stderr.contains("no unprivileged user here"),
         "{}",
         run.stderr
     );

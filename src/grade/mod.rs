@@ -582,7 +582,7 @@ fn require_sandbox() -> Result<(), GradeError> {
         return Ok(());
     }
     Err(GradeError::Usage(format!(
-        "--require-sandbox: not every protection is available here\n  {}\n  run as root on Linux (namespaces, cgroup v1/v2 writable), or drop --require-sandbox",
+        "--require-sandbox: not every protection is available here\n  {}\n  run as root on Linux (namespaces, cgroup v1 writable), or drop --require-sandbox",
         policy.summary()
     )))
 }

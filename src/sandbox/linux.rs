@@ -51,8 +51,29 @@ pub(super) fn available(layer: Layer) -> Result<(), String> {
         Layer::ResourceLimits | Layer::Subreaper => Ok(()),
         Layer::UnprivilegedUser => needs_root("programs run as the grader's user"),
         Layer::PrivateCopy => needs_root("programs run in the submission folder itself"),
+        Layer::PidNamespace if !root => {
+            // Without root: a user namespace of our own, if the machine
+            // allows unprivileged ones. Only a single-threaded process can
+            // create one, so try it in a forked child, as the spawn will.
+            let maps = UserMaps::current();
+            let mut probe = Command::new("sh");
+            probe.args(["-c", ":"]);
+            probe.stdin(std::process::Stdio::null());
+            // SAFETY: raw syscalls on memory prepared before the fork.
+            unsafe {
+                probe.pre_exec(move || maps.enter_with_new_pids());
+            }
+            match probe.status() {
+                Ok(status) if status.success() => Ok(()),
+                Ok(status) => Err(format!(
+                    "needs root or unprivileged user namespaces (the probe ended with {status}): a detached process is found by the subreaper instead"
+                )),
+                Err(e) => Err(format!(
+                    "needs root or unprivileged user namespaces ({e}): a detached process is found by the subreaper instead"
+                )),
+            }
+        }
         Layer::PidNamespace => {
-            needs_root("a detached process is found by the subreaper instead")?;
             on_throwaway_thread(|| {
                 // SAFETY: affects only this thread's future children.
                 if unsafe { libc::unshare(libc::CLONE_NEWPID) } != 0 {
@@ -134,6 +155,8 @@ pub(super) struct Installed {
 struct Plan {
     limits: Option<Limits>,
     pid_ns: bool,
+    /// Without root, the pid namespace comes inside a user namespace.
+    user_ns: Option<UserMaps>,
     user: Option<(u32, u32)>,
     cgroup_procs: Vec<CString>,
 }
@@ -169,6 +192,7 @@ pub(super) fn install(
     let plan = Plan {
         limits: policy.has(Layer::ResourceLimits).then_some(policy.limits),
         pid_ns: policy.has(Layer::PidNamespace),
+        user_ns: (policy.has(Layer::PidNamespace) && !is_root()).then(UserMaps::current),
         user,
         cgroup_procs,
     };
@@ -325,6 +349,11 @@ impl Plan {
             for path in &self.cgroup_procs {
                 join_cgroup(path);
             }
+            if let Some(maps) = &self.user_ns {
+                maps.enter_with_new_pids()?;
+            } else if self.pid_ns && libc::unshare(libc::CLONE_NEWPID) != 0 {
+                return Err(io::Error::last_os_error());
+            }
             if self.pid_ns {
                 split_for_pid_namespace()?;
             }
@@ -430,13 +459,64 @@ unsafe fn close_all_but(keep: libc::c_int) {
     close_fds(keep + 1, u32::MAX);
 }
 
+/// A user namespace in which our uid and gid map to themselves: the
+/// program sees the same ids as outside, and we may make a pid namespace.
+#[derive(Debug, Clone)]
+struct UserMaps {
+    uid_line: Vec<u8>,
+    gid_line: Vec<u8>,
+}
+
+impl UserMaps {
+    fn current() -> UserMaps {
+        // SAFETY: getuid/getgid cannot fail.
+        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        UserMaps {
+            uid_line: format!("{uid} {uid} 1\n").into_bytes(),
+            gid_line: format!("{gid} {gid} 1\n").into_bytes(),
+        }
+    }
+
+    /// In the forked child: a new user namespace (mapping our ids to
+    /// themselves; setgroups denied first, as the kernel requires of an
+    /// unprivileged writer of gid_map) and a new pid namespace for the
+    /// children made after. Raw syscalls only.
+    fn enter_with_new_pids(&self) -> io::Result<()> {
+        // SAFETY: raw syscalls on memory prepared before the fork.
+        unsafe {
+            if libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWPID) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            write_file(c"/proc/self/setgroups", b"deny")?;
+            write_file(c"/proc/self/uid_map", &self.uid_line)?;
+            write_file(c"/proc/self/gid_map", &self.gid_line)?;
+        }
+        Ok(())
+    }
+}
+
+unsafe fn write_file(path: &std::ffi::CStr, bytes: &[u8]) -> io::Result<()> {
+    let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let written = libc::write(fd, bytes.as_ptr().cast(), bytes.len());
+    let err = io::Error::last_os_error();
+    libc::close(fd);
+    if written != bytes.len() as isize {
+        return Err(err);
+    }
+    Ok(())
+}
+
 /// The pid namespace, from the child std forked (call it the *waiter*, W):
 ///
 /// ```text
 /// grader ── W (our pid P, group P) ── init (PID 1) ── program (PID 2)
 /// ```
 ///
-/// - W unshares the pid namespace and forks the init, then waits for the
+/// - W has unshared the pid namespace (inside a user namespace of its own
+///   when not root); it forks the init, then waits for the
 ///   program's status from it and dies the same way (exit code, or the same
 ///   signal): std sees the program's exact status.
 /// - The init forks the program, reaps every orphan of the namespace, and
@@ -449,9 +529,6 @@ unsafe fn close_all_but(keep: libc::c_int) {
 ///
 /// Returns only in the program's process.
 unsafe fn split_for_pid_namespace() -> io::Result<()> {
-    if libc::unshare(libc::CLONE_NEWPID) != 0 {
-        return Err(io::Error::last_os_error());
-    }
     let mut fds = [0 as libc::c_int; 2];
     if libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
         return Err(io::Error::last_os_error());
