@@ -232,7 +232,9 @@ impl Child {
         self.confinement.as_ref().map(|c| c.usage())
     }
 
-    /// The child's process id (also its process group id on Unix).
+    /// The child's process id (also its process group id on Unix). Started
+    /// confined in a pid namespace, it is the id of netlab's waiter above
+    /// the program; the program is in the same process group.
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

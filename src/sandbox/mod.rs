@@ -7,8 +7,9 @@
 //! - **cgroup** (Linux, cgroup v1 writable, i.e. root): one memory + pids
 //!   cgroup per process tree, so the memory used and the limit hits can be
 //!   read afterwards, and every member can be found and killed;
-//! - **pid namespace** (Linux, root): the program runs as PID 2 under a tiny
-//!   init of netlab's own; when the program exits, the init exits and the
+//! - **pid namespace** (Linux, root, or without root inside a user
+//!   namespace where the machine allows them): the program runs as PID 2
+//!   under a tiny init of netlab's own; when the program exits, the init exits and the
 //!   kernel kills everything left in the namespace, however it detached;
 //! - **child subreaper** (Linux, fallback without a pid namespace): orphans
 //!   reparent to the grader, which finds them by a tag and kills them;
