@@ -791,8 +791,9 @@ mod guard {
     /// `Some(who)` when the connection from `peer` comes from a process
     /// outside `groups` (the check's process groups).
     pub fn foreign_peer(peer: SocketAddr, groups: &[u32]) -> Option<String> {
-        if crate::sandbox::policy().has(crate::sandbox::Layer::NetworkNamespace) {
-            return None; // nobody else can reach the check's namespace
+        // Off with a network namespace: nobody else can reach it.
+        if !crate::sandbox::policy().has(crate::sandbox::Layer::ConnectionGuard) {
+            return None;
         }
         owner_outside(|e| e.local == peer, groups)
     }
@@ -800,7 +801,7 @@ mod guard {
     /// `Some(who)` when the listener on `addr` belongs to a process outside
     /// `groups`.
     pub fn foreign_listener(addr: SocketAddr, groups: &[u32]) -> Option<String> {
-        if crate::sandbox::policy().has(crate::sandbox::Layer::NetworkNamespace) {
+        if !crate::sandbox::policy().has(crate::sandbox::Layer::ConnectionGuard) {
             return None;
         }
         owner_outside(|e| e.listening && e.local.port() == addr.port(), groups)

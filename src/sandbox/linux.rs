@@ -48,7 +48,7 @@ pub(super) fn available(layer: Layer) -> Result<(), String> {
         }
     };
     match layer {
-        Layer::ResourceLimits | Layer::Subreaper => Ok(()),
+        Layer::ResourceLimits | Layer::Subreaper | Layer::ConnectionGuard => Ok(()),
         Layer::UnprivilegedUser => needs_root("programs run as the grader's user"),
         Layer::PrivateCopy => needs_root("programs run in the submission folder itself"),
         Layer::PidNamespace if !root => {

@@ -25,9 +25,15 @@
 //! Invariant: nothing netlab starts outlives it, also for hostile code. The
 //! generic parts here never name a week.
 //!
-//! `NETLAB_SANDBOX` forces fallbacks for tests: `none`, `limits`, `full`
-//! (the default: everything the machine allows) or a comma list of layer
-//! keys (`limits,cgroup,pid,subreaper,net,user,copy`).
+//! - **connection guard** (Linux, fallback without a network namespace):
+//!   the grader's fake servers close connections from processes outside
+//!   the check, and probes refuse a port held by one (see
+//!   `grade::harness`'s guard).
+//!
+//! `NETLAB_SANDBOX` forces fallbacks for tests: `none`, `limits` (limits,
+//! subreaper, connection guard), `full` (the default: everything the
+//! machine allows) or a comma list of layer keys
+//! (`limits,cgroup,pid,subreaper,net,guard,user,copy`).
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -72,6 +78,7 @@ pub enum Layer {
     PidNamespace,
     Subreaper,
     NetworkNamespace,
+    ConnectionGuard,
     UnprivilegedUser,
     PrivateCopy,
     Cgroup,
@@ -79,10 +86,11 @@ pub enum Layer {
 }
 
 impl Layer {
-    pub const ALL: [Layer; 7] = [
+    pub const ALL: [Layer; 8] = [
         Layer::PidNamespace,
         Layer::Subreaper,
         Layer::NetworkNamespace,
+        Layer::ConnectionGuard,
         Layer::UnprivilegedUser,
         Layer::PrivateCopy,
         Layer::Cgroup,
@@ -95,6 +103,7 @@ impl Layer {
             Layer::PidNamespace => "pid namespace",
             Layer::Subreaper => "child subreaper",
             Layer::NetworkNamespace => "network namespace",
+            Layer::ConnectionGuard => "connection guard",
             Layer::UnprivilegedUser => "unprivileged user",
             Layer::PrivateCopy => "private folder copy",
             Layer::Cgroup => "cgroup",
@@ -108,6 +117,7 @@ impl Layer {
             Layer::PidNamespace => "pid",
             Layer::Subreaper => "subreaper",
             Layer::NetworkNamespace => "net",
+            Layer::ConnectionGuard => "guard",
             Layer::UnprivilegedUser => "user",
             Layer::PrivateCopy => "copy",
             Layer::Cgroup => "cgroup",
@@ -119,10 +129,20 @@ impl Layer {
         Layer::ALL.into_iter().find(|l| l.key() == key)
     }
 
-    /// The subreaper is the fallback of the pid namespace: it is not
-    /// "missing" when the namespace is there.
+    /// The subreaper is the fallback of the pid namespace, the connection
+    /// guard (fake servers and probes talk only to the check's programs,
+    /// told by the socket table) that of the network namespace: neither is
+    /// "missing" when what it stands in for is there.
     fn is_fallback(self) -> bool {
-        self == Layer::Subreaper
+        matches!(self, Layer::Subreaper | Layer::ConnectionGuard)
+    }
+
+    fn replaced_by(self) -> Option<Layer> {
+        match self {
+            Layer::Subreaper => Some(Layer::PidNamespace),
+            Layer::ConnectionGuard => Some(Layer::NetworkNamespace),
+            _ => None,
+        }
     }
 }
 
@@ -168,9 +188,13 @@ impl Policy {
         match spec.trim() {
             "" | "full" => Layer::ALL.into_iter().collect(),
             "none" => BTreeSet::new(),
-            "limits" => [Layer::ResourceLimits, Layer::Subreaper]
-                .into_iter()
-                .collect(),
+            "limits" => [
+                Layer::ResourceLimits,
+                Layer::Subreaper,
+                Layer::ConnectionGuard,
+            ]
+            .into_iter()
+            .collect(),
             list => list
                 .split(',')
                 .filter_map(|k| Layer::from_key(k.trim()))
@@ -186,8 +210,8 @@ impl Policy {
             if !wanted.contains(&layer) {
                 continue;
             }
-            if layer == Layer::Subreaper && active.contains(&Layer::PidNamespace) {
-                continue; // not needed: the pid namespace does better
+            if layer.replaced_by().is_some_and(|l| active.contains(&l)) {
+                continue; // not needed: the namespace does better
             }
             match available(layer) {
                 Ok(()) => {
