@@ -5,6 +5,10 @@
 //! - `netlab grade week01` on a correct submission: under 15 s;
 //! - `netlab trace` of one session: under 3 s.
 //!
+//! - the sandbox's cost on the grading time of a correct submission (the
+//!   reference programs), with every layer the machine allows against
+//!   `NETLAB_SANDBOX=none`: under 10%.
+//!
 //! Each command runs a few times; the report gives the median and says
 //! whether it meets its target. Runs only on loopback, bounded in count.
 
@@ -42,10 +46,14 @@ fn main() {
         ("--chat-server", bin("chat_server")),
         ("--chat-client", bin("chat_client")),
     ];
-    let mut grade_reference = netlab(&["grade", "week01", "--format", "json"]);
-    for (flag, program) in &reference {
-        grade_reference.arg(flag).arg(program);
-    }
+    let grade_reference_command = || {
+        let mut cmd = netlab(&["grade", "week01", "--format", "json"]);
+        for (flag, program) in &reference {
+            cmd.arg(flag).arg(program);
+        }
+        cmd
+    };
+    let grade_reference = grade_reference_command();
     let mut benches = vec![Bench {
         name: "grade week01, reference programs",
         target: Duration::from_secs(15),
@@ -106,7 +114,52 @@ fn main() {
         );
     }
     let _ = std::fs::remove_file(&pcap);
+    if !sandbox_cost(grade_reference_command) {
+        over += 1;
+    }
     if over > 0 {
         println!("{over} benchmark(s) missed the target");
     }
+}
+
+/// Grades the reference programs alternately with and without the sandbox
+/// and compares the medians. Returns whether the cost is under 10%.
+fn sandbox_cost(command: impl Fn() -> Command) -> bool {
+    const PAIRS: usize = 5;
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    for _ in 0..PAIRS {
+        for (mode, times) in [(None, &mut with), (Some("none"), &mut without)] {
+            let mut cmd = command();
+            match mode {
+                Some(mode) => cmd.env("NETLAB_SANDBOX", mode),
+                None => cmd.env_remove("NETLAB_SANDBOX"),
+            };
+            let started = Instant::now();
+            match cmd.output() {
+                Ok(out) if out.status.success() => times.push(started.elapsed()),
+                Ok(out) => {
+                    println!("sandbox cost: could not run (exit {:?})", out.status.code());
+                    return false;
+                }
+                Err(e) => {
+                    println!("sandbox cost: could not run: {e}");
+                    return false;
+                }
+            }
+        }
+    }
+    with.sort();
+    without.sort();
+    let (with, without) = (with[PAIRS / 2], without[PAIRS / 2]);
+    let cost = (with.as_secs_f64() / without.as_secs_f64() - 1.0) * 100.0;
+    let ok = cost < 10.0;
+    println!(
+        "{:<36} {:>10.2?} {:>10}  {} (without: {:.2?}, cost {cost:+.1}%)",
+        "grade week01 reference, sandboxed",
+        with,
+        "+10%",
+        if ok { "ok" } else { "OVER TARGET" },
+        without
+    );
+    ok
 }

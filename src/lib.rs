@@ -25,6 +25,7 @@ pub mod logger;
 pub mod message;
 pub mod process;
 pub mod ritual;
+pub mod sandbox;
 pub mod server;
 pub mod shutdown;
 pub mod threaded;

@@ -274,6 +274,8 @@ pub struct Child {
     /// Set by the watchdog when it killed the child at its deadline.
     deadline_hit: Arc<std::sync::atomic::AtomicBool>,
     status: Option<ExitStatus>,
+    /// The sandbox of this process tree, torn down in Drop.
+    confinement: Option<crate::sandbox::Confinement>,
 }
 
 impl std::fmt::Debug for Child {
@@ -295,9 +297,22 @@ impl Child {
     /// Like [`Child::spawn`]; with `piped_stdin` the caller can write to the
     /// child's standard input with [`Child::write_stdin`].
     pub fn spawn_with_stdin(
+        cmd: Command,
+        deadline: Duration,
+        piped_stdin: bool,
+    ) -> io::Result<Child> {
+        Child::spawn_confined(cmd, deadline, piped_stdin, None)
+    }
+
+    /// Like [`Child::spawn_with_stdin`], inside `confinement` (the sandbox
+    /// for untrusted programs, see [`crate::sandbox`]), installed after the
+    /// process-group setup. Dropping the child also ends whatever of its
+    /// tree the sandbox still finds (detached daemons included).
+    pub fn spawn_confined(
         mut cmd: Command,
         deadline: Duration,
         piped_stdin: bool,
+        mut confinement: Option<crate::sandbox::Confinement>,
     ) -> io::Result<Child> {
         let program = cmd.get_program().to_string_lossy().into_owned();
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -307,6 +322,9 @@ impl Child {
             Stdio::null()
         });
         own_process_group(&mut cmd);
+        if let Some(confinement) = confinement.as_mut() {
+            confinement.install(&mut cmd)?;
+        }
         let mut child = cmd.spawn()?;
         let started = Instant::now();
         let stdout = Arc::new(Pipe::default());
@@ -338,10 +356,19 @@ impl Child {
             watchdog: Some(tx),
             deadline_hit,
             status: None,
+            confinement,
         })
     }
 
-    /// The child's process id (also its process group id on Unix).
+    /// What the sandbox measured of this child's tree (peak memory, limit
+    /// hits); `None` when it was not started confined.
+    pub fn usage(&self) -> Option<crate::sandbox::Usage> {
+        self.confinement.as_ref().map(|c| c.usage())
+    }
+
+    /// The child's process id (also its process group id on Unix). Started
+    /// confined in a pid namespace, it is the id of netlab's waiter above
+    /// the program; the program is in the same process group.
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -603,6 +630,9 @@ impl Drop for Child {
         let _ = self.child.kill();
         let _ = self.child.wait();
         self.watchdog.take();
+        if let Some(confinement) = self.confinement.as_mut() {
+            confinement.finish();
+        }
         let pid = self.child.id();
         live().retain(|p| *p != pid);
     }

@@ -135,8 +135,14 @@ fn every_diagnosis_has_a_catalogue_case_or_a_cli_test() {
     let source = include_str!("grade_catalogue.rs");
     // cannot-start is proven in grade_cli.rs with a program that does not
     // exist; not-implemented in grade_lab_harness.rs with a program that says
-    // so; grader-error names a bug of netlab's, which no submission causes.
-    let elsewhere = ["cannot-start", "not-implemented", "grader-error"];
+    // so; grader-error names a bug of netlab's, which no submission causes;
+    // resource-limit is proven in grade_sandbox.rs with hostile fixtures.
+    let elsewhere = [
+        "cannot-start",
+        "not-implemented",
+        "grader-error",
+        "resource-limit",
+    ];
     for d in Diagnosis::ALL
         .iter()
         .filter(|d| !elsewhere.contains(&d.code()))

@@ -73,6 +73,8 @@ pub struct Ctx<'a> {
     steps: Vec<String>,
     procs: Vec<Launched>,
     scratch: Option<tempfile::TempDir>,
+    /// This check's sandbox (uid, private copy), made at the first spawn.
+    jail: Option<crate::sandbox::Jail>,
 }
 
 impl<'a> Ctx<'a> {
@@ -83,6 +85,7 @@ impl<'a> Ctx<'a> {
             steps: Vec::new(),
             procs: Vec::new(),
             scratch: None,
+            jail: None,
         }
     }
 
@@ -141,7 +144,10 @@ impl<'a> Ctx<'a> {
     /// A fresh folder for this check's files (removed when the check ends).
     pub fn scratch_dir(&mut self) -> io::Result<PathBuf> {
         if self.scratch.is_none() {
-            self.scratch = Some(tempfile::Builder::new().prefix("netlab-grade-").tempdir()?);
+            let dir = tempfile::Builder::new().prefix("netlab-grade-").tempdir()?;
+            // The check's programs run as the jail's user: let them write here.
+            self.jail().give(dir.path());
+            self.scratch = Some(dir);
         }
         Ok(self
             .scratch
@@ -199,7 +205,7 @@ impl<'a> Ctx<'a> {
                 env_note.join(" ")
             )
         });
-        let mut cmd = self.submission.build_command(&full);
+        let (mut cmd, confinement) = self.jail().command(&full);
         // The program must flush its own output (that is a check); do not
         // let an inherited PYTHONUNBUFFERED hide the mistake.
         cmd.env_remove("PYTHONUNBUFFERED");
@@ -209,20 +215,49 @@ impl<'a> Ctx<'a> {
         for (key, value) in env {
             cmd.env(key, value);
         }
-        let child = Child::spawn_with_stdin(cmd, PROCESS_DEADLINE, piped_stdin).map_err(|e| {
-            let why = if e.kind() == io::ErrorKind::NotFound {
-                format!(
-                    "there is no program `{}` (not on PATH, and no such file in {})",
-                    full[0],
-                    self.submission.dir().display()
-                )
-            } else {
-                format!("it could not be started: {e}")
-            };
-            fail(Diagnosis::CannotStart, format!("`{label}` starts"), why)
-        })?;
+        let child = Child::spawn_confined(cmd, PROCESS_DEADLINE, piped_stdin, Some(confinement))
+            .map_err(|e| {
+                let why = if e.kind() == io::ErrorKind::NotFound {
+                    format!(
+                        "there is no program `{}` (not on PATH, and no such file in {})",
+                        full[0],
+                        self.submission.dir().display()
+                    )
+                } else {
+                    format!("it could not be started: {e}")
+                };
+                fail(Diagnosis::CannotStart, format!("`{label}` starts"), why)
+            })?;
         self.procs.push(Launched { role, label, child });
         Ok(Proc(self.procs.len() - 1))
+    }
+
+    /// The process groups of this check's programs.
+    fn groups(&self) -> Vec<u32> {
+        self.procs.iter().map(|l| l.child.pid()).collect()
+    }
+
+    /// The check's sandbox, made on first use.
+    fn jail(&mut self) -> &crate::sandbox::Jail {
+        let dir = self.submission.dir();
+        self.jail
+            .get_or_insert_with(|| crate::sandbox::Jail::new(dir))
+    }
+
+    /// If a program of this check ran into a sandbox limit, says which and
+    /// by how much (`the server used more than 512 MiB`). Only asked when
+    /// the check failed: a correct program is never blamed for a limit.
+    pub fn resource_abuse(&mut self) -> Option<String> {
+        for launched in &mut self.procs {
+            let role = launched.role.name();
+            let status = launched.child.try_status();
+            let usage = launched.child.usage();
+            let stderr = launched.child.text(Stream::Stderr);
+            if let Some(what) = crate::sandbox::limit_hit(status, usage.as_ref(), &stderr) {
+                return Some(format!("the {role} {what}"));
+            }
+        }
+        None
     }
 
     pub fn child(&mut self, p: Proc) -> &mut Child {
@@ -495,6 +530,13 @@ impl<'a> Ctx<'a> {
         // A correct server may print its Listening line a moment before
         // listen() returns; retry a refused connect briefly.
         let until = Instant::now() + Duration::from_secs(1);
+        if let Some(stranger) = guard::foreign_listener(addr, &self.groups()) {
+            return Err(fail(
+                Diagnosis::MissingListen,
+                format!("{addr} is held by the program under test, as announced"),
+                format!("the port is held by another process ({stranger}), not by this check's programs: the grader does not talk to it"),
+            ));
+        }
         loop {
             match TcpStream::connect_timeout(&addr, SLACK) {
                 Ok(stream) => return Ok(stream),
@@ -524,7 +566,12 @@ impl<'a> Ctx<'a> {
     ) -> Option<TcpStream> {
         let until = Instant::now() + timeout;
         loop {
-            if let Some((stream, _)) = accept_within(listener, Duration::from_millis(100)) {
+            if let Some((stream, peer)) = accept_within(listener, Duration::from_millis(100)) {
+                // Without a network namespace anyone on the machine can
+                // connect: a stranger's connection is closed and not counted.
+                if guard::foreign_peer(peer, &self.groups()).is_some() {
+                    continue;
+                }
                 return Some(stream);
             }
             if self.child(p).try_status().is_some() {
@@ -717,6 +764,7 @@ pub fn shell_words(argv: &[String]) -> String {
 pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
     use procfs::process::FDTarget;
     let mut inodes = std::collections::HashSet::new();
+    let mut member = None;
     for process in procfs::process::all_processes().ok()?.flatten() {
         let Ok(stat) = process.stat() else { continue };
         if stat.pgrp != pgid as i32 {
@@ -726,12 +774,22 @@ pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
             for fd in fds.flatten() {
                 if let FDTarget::Socket(inode) = fd.target {
                     inodes.insert(inode);
+                    member.get_or_insert(process.pid);
                 }
             }
         }
     }
-    let mut entries = procfs::net::tcp().unwrap_or_default();
-    entries.extend(procfs::net::tcp6().unwrap_or_default());
+    // Trap: /proc/net/* shows the network namespace of our thread-group
+    // leader, not of the check's thread (see crate::sandbox). Read the table
+    // through a member of the group: it shows the program's namespace.
+    let Some(pid) = member else {
+        return Some(Vec::new());
+    };
+    let Ok(process) = procfs::process::Process::new(pid) else {
+        return Some(Vec::new());
+    };
+    let mut entries = process.tcp().unwrap_or_default();
+    entries.extend(process.tcp6().unwrap_or_default());
     let mut ports: Vec<u16> = entries
         .into_iter()
         .filter(|e| e.state == procfs::net::TcpState::Listen && inodes.contains(&e.inode))
@@ -762,3 +820,124 @@ pub fn resolve_program(dir: &Path, program: &str) -> PathBuf {
 
 /// Per-role commands, split into argv.
 pub type Commands = BTreeMap<Role, Vec<String>>;
+
+/// Guards for machines without a network namespace per check (non-root,
+/// macOS): the grader's fake servers and probes must talk only to the
+/// program under test, not to a neighbour that grabbed a port or connects
+/// to everything. A socket is matched to its owner through the kernel's
+/// socket table (address → inode → the process holding it). When the owner
+/// cannot be told (another user's process, the socket already closed), the
+/// connection is allowed: a correct program is never refused.
+mod guard {
+    use std::net::SocketAddr;
+
+    /// `Some(who)` when the connection from `peer` comes from a process
+    /// outside `groups` (the check's process groups).
+    pub fn foreign_peer(peer: SocketAddr, groups: &[u32]) -> Option<String> {
+        // Off with a network namespace: nobody else can reach it.
+        if !crate::sandbox::policy().has(crate::sandbox::Layer::ConnectionGuard) {
+            return None;
+        }
+        owner_outside(|e| e.local == peer, groups)
+    }
+
+    /// `Some(who)` when the listener on `addr` belongs to a process outside
+    /// `groups`.
+    pub fn foreign_listener(addr: SocketAddr, groups: &[u32]) -> Option<String> {
+        if !crate::sandbox::policy().has(crate::sandbox::Layer::ConnectionGuard) {
+            return None;
+        }
+        owner_outside(|e| e.listening && e.local.port() == addr.port(), groups)
+    }
+
+    #[cfg(target_os = "linux")]
+    struct Entry {
+        local: SocketAddr,
+        listening: bool,
+        inode: u64,
+    }
+
+    #[cfg(target_os = "linux")]
+    fn owner_outside(matches: impl Fn(&Entry) -> bool, groups: &[u32]) -> Option<String> {
+        use procfs::process::FDTarget;
+        let mut table = procfs::net::tcp().unwrap_or_default();
+        table.extend(procfs::net::tcp6().unwrap_or_default());
+        let inodes: Vec<u64> = table
+            .into_iter()
+            .map(|e| Entry {
+                local: e.local_address,
+                listening: e.state == procfs::net::TcpState::Listen,
+                inode: e.inode,
+            })
+            .filter(|e| e.inode != 0 && matches(e))
+            .map(|e| e.inode)
+            .collect();
+        if inodes.is_empty() {
+            return None;
+        }
+        let mut stranger = None;
+        for process in procfs::process::all_processes().ok()?.flatten() {
+            let Ok(fds) = process.fd() else { continue };
+            let holds = fds
+                .flatten()
+                .any(|fd| matches!(fd.target, FDTarget::Socket(i) if inodes.contains(&i)));
+            if !holds {
+                continue;
+            }
+            let pgrp = process.stat().map(|s| s.pgrp).unwrap_or(-1);
+            if groups.iter().any(|g| *g as i32 == pgrp) {
+                return None; // one of the check's programs holds it
+            }
+            stranger.get_or_insert(format!("pid {}", process.pid));
+        }
+        stranger
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    #[allow(dead_code)]
+    struct Entry {
+        local: SocketAddr,
+        listening: bool,
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn owner_outside(_matches: impl Fn(&Entry) -> bool, _groups: &[u32]) -> Option<String> {
+        None
+    }
+
+    #[cfg(all(test, target_os = "linux"))]
+    mod tests {
+        use super::*;
+        use crate::process::{Child, Stream};
+        use std::net::TcpListener;
+        use std::time::Duration;
+
+        #[test]
+        fn a_connection_is_told_apart_by_the_process_that_made_it() {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let script = format!(
+                "import socket, time; s = socket.create_connection(('127.0.0.1', {port})); print('in', flush=True); time.sleep(20)"
+            );
+            let mut cmd = std::process::Command::new("python3");
+            cmd.arg("-c").arg(script);
+            let child = Child::spawn(cmd, Duration::from_secs(30)).unwrap();
+            let (_conn, peer) = listener.accept().unwrap();
+            assert!(child
+                .wait_line(Stream::Stdout, Duration::from_secs(10), |l| l == "in")
+                .is_some());
+            // The program under test: allowed.
+            assert_eq!(owner_outside(|e| e.local == peer, &[child.pid()]), None);
+            // Anyone else: named, so the fake server closes it.
+            let stranger = owner_outside(|e| e.local == peer, &[]);
+            assert!(stranger.is_some_and(|s| s.starts_with("pid ")));
+            // Its listener, as a probe sees it: ours, not the program's.
+            let addr = listener.local_addr().unwrap();
+            assert!(owner_outside(
+                |e| e.listening && e.local.port() == addr.port(),
+                &[child.pid()]
+            )
+            .is_some());
+        }
+    }
+}

@@ -20,20 +20,20 @@
 
 pub mod diagnosis;
 pub mod harness;
-pub mod live;
 pub mod labtest;
+pub mod live;
 pub mod report;
 pub mod week01;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::sandbox;
 pub use diagnosis::Diagnosis;
 use harness::{Ctx, Failure};
 
@@ -162,14 +162,6 @@ impl Submission {
     /// The argv for a role, if the submission has one.
     pub fn command(&self, role: Role) -> Option<&[String]> {
         self.commands.get(&role).map(Vec::as_slice)
-    }
-
-    /// A [`Command`] for `argv`, started in the submission's folder.
-    pub(crate) fn build_command(&self, argv: &[String]) -> Command {
-        let program = harness::resolve_program(&self.dir, &argv[0]);
-        let mut cmd = Command::new(program);
-        cmd.args(&argv[1..]).current_dir(&self.dir);
-        cmd
     }
 }
 
@@ -313,6 +305,18 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
         outcome.skipped = Some("needs Unix signals".into());
         return outcome;
     }
+    // The check's body runs on a thread of its own in a fresh network
+    // namespace where the machine allows it: the submission's processes and
+    // the grader's probes and fake servers share a private port space.
+    sandbox::isolated(|| run_check_body(check, submission, seed, outcome))
+}
+
+fn run_check_body(
+    check: &Check,
+    submission: &Submission,
+    seed: u64,
+    mut outcome: Outcome,
+) -> Outcome {
     let started = Instant::now();
     // Each check gets its own stream of random inputs derived from the run's
     // seed and its id, so results do not depend on order or parallelism.
@@ -335,7 +339,19 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
     match result {
         Ok(()) => outcome.passed = Some(true),
         Err(failure) => {
-            let failure = said_not_implemented(failure, &ctx.output_lines());
+            let mut failure = said_not_implemented(failure, &ctx.output_lines());
+            // A failure caused by a sandbox limit is named as such, with the
+            // limit and the figure (only ever for a check that failed).
+            if failure.diagnosis != Diagnosis::GraderError {
+                if let Some(abuse) = ctx.resource_abuse() {
+                    failure.observed = format!("{abuse} (and then: {})", failure.observed);
+                    failure.diagnosis = Diagnosis::ResourceLimit;
+                    failure.expected = format!(
+                        "the programs stay within the sandbox's limits; {}",
+                        failure.expected
+                    );
+                }
+            }
             outcome.passed = Some(false);
             outcome.hint = Some(failure.diagnosis.hint().to_string());
             outcome.diagnosis = Some(failure.diagnosis);
@@ -525,6 +541,9 @@ pub struct GradeArgs {
     /// How many checks run at once.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
+    /// Refuse to grade (exit 2) unless every sandbox layer is active.
+    #[arg(long)]
+    pub require_sandbox: bool,
 }
 
 /// Runs `netlab grade`; returns the process exit status
@@ -640,6 +659,9 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
         .filter(|c| args.only.is_none_or(|o| o.group() == c.group))
         .filter(|c| wanted.is_empty() || wanted.iter().any(|id| id == c.id))
         .collect();
+    if args.require_sandbox {
+        require_sandbox()?;
+    }
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..1_000_000));
     let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
     // Live lines and a progress bar only for a person at a terminal; a
@@ -695,6 +717,22 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
             "every selected check was skipped: give the commands its roles need".into(),
         ));
     }
+    if args.require_sandbox {
+        // A program may have run outside a layer (one only root can reach).
+        require_sandbox()?;
+    }
     let failed = outcomes.iter().any(|o| o.passed == Some(false));
     Ok(u8::from(failed))
+}
+
+/// `--require-sandbox`: an error naming what is missing.
+fn require_sandbox() -> Result<(), GradeError> {
+    let policy = sandbox::policy();
+    if policy.complete() {
+        return Ok(());
+    }
+    Err(GradeError::Usage(format!(
+        "--require-sandbox: not every protection is available here\n  {}\n  run as root on Linux (namespaces, cgroup v1 writable), or drop --require-sandbox",
+        policy.summary()
+    )))
 }

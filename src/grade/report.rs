@@ -54,6 +54,9 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
     out.push('\n');
     out.push_str(&paint(style, &line, color));
     out.push('\n');
+    // Which protections the submission ran under (or which are missing).
+    out.push_str(&crate::sandbox::policy().summary());
+    out.push('\n');
     out
 }
 
@@ -142,6 +145,7 @@ pub fn render_json(lab: &str, seed: u64, outcomes: &[Outcome]) -> String {
         "failed": failed,
         "skipped": skipped,
         "checks": outcomes,
+        "sandbox": crate::sandbox::policy().to_json(),
     });
     serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
@@ -156,6 +160,7 @@ pub fn render_junit(lab: &str, seed: u64, outcomes: &[Outcome], elapsed: Duratio
         if suites.last().is_none_or(|s| s.name.as_str() != o.role) {
             let mut suite = TestSuite::new(o.role);
             suite.add_property(Property::new("seed", seed.to_string()));
+            suite.add_property(Property::new("sandbox", crate::sandbox::policy().summary()));
             suites.push(suite);
         }
         let status = match o.passed {

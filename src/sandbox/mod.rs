@@ -1,0 +1,955 @@
+//! The sandbox every submission process runs in, layered to what the
+//! machine allows, and able to say which layers are active.
+//!
+//! Layers (each one optional; [`policy`] decides once per grader process):
+//! - **resource limits** (Unix): setrlimit on data size, CPU seconds,
+//!   processes, file size and open files, no core dumps;
+//! - **cgroup** (Linux, cgroup v1 writable, i.e. root): one memory + pids
+//!   cgroup per process tree, so the memory used and the limit hits can be
+//!   read afterwards, and every member can be found and killed;
+//! - **pid namespace** (Linux, root, or without root inside a user
+//!   namespace where the machine allows them): the program runs as PID 2
+//!   under a tiny init of netlab's own; when the program exits, the init exits and the
+//!   kernel kills everything left in the namespace, however it detached;
+//! - **child subreaper** (Linux, fallback without a pid namespace): orphans
+//!   reparent to the grader, which finds them by a tag and kills them;
+//! - **network namespace** (Linux, root): each check runs on a thread of
+//!   its own with a fresh network namespace holding only `lo`: the
+//!   submission's processes and the grader's probes and fake servers share
+//!   a private port space with no route out;
+//! - **unprivileged user** (root): a uid/gid of its own per check, no
+//!   supplementary groups;
+//! - **private folder copy** (root): the submission folder is copied into a
+//!   fresh folder owned by that uid; programs start there.
+//!
+//! Invariant: nothing netlab starts outlives it, also for hostile code. The
+//! generic parts here never name a week.
+//!
+//! - **connection guard** (Linux, fallback without a network namespace):
+//!   the grader's fake servers close connections from processes outside
+//!   the check, and probes refuse a port held by one (see
+//!   `grade::harness`'s guard).
+//!
+//! `NETLAB_SANDBOX` forces fallbacks for tests: `none`, `limits` (limits,
+//! subreaper, connection guard), `full` (the default: everything the
+//! machine allows) or a comma list of layer keys
+//! (`limits,cgroup,pid,subreaper,net,guard,user,copy`).
+
+#[cfg(target_os = "linux")]
+mod linux;
+
+use std::collections::BTreeSet;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+/// Resource limits applied to every submission process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Data segment (heap) in bytes: RLIMIT_DATA and the cgroup memory limit.
+    pub memory_bytes: u64,
+    /// CPU seconds (RLIMIT_CPU): SIGXCPU when reached.
+    pub cpu_secs: u64,
+    /// Processes and threads (RLIMIT_NPROC for the sandbox uid, pids.max).
+    pub processes: u64,
+    /// Largest file it may write (RLIMIT_FSIZE): SIGXFSZ when reached.
+    pub file_bytes: u64,
+    /// Open file descriptors (RLIMIT_NOFILE).
+    pub open_files: u64,
+}
+
+impl Default for Limits {
+    /// Generous: Python, C, Rust, Go and the JVM all run under them.
+    fn default() -> Limits {
+        Limits {
+            memory_bytes: 512 << 20,
+            cpu_secs: 30,
+            processes: 256,
+            file_bytes: 64 << 20,
+            open_files: 1024,
+        }
+    }
+}
+
+/// One protection layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Layer {
+    PidNamespace,
+    Subreaper,
+    NetworkNamespace,
+    ConnectionGuard,
+    UnprivilegedUser,
+    PrivateCopy,
+    Cgroup,
+    ResourceLimits,
+}
+
+impl Layer {
+    pub const ALL: [Layer; 8] = [
+        Layer::PidNamespace,
+        Layer::Subreaper,
+        Layer::NetworkNamespace,
+        Layer::ConnectionGuard,
+        Layer::UnprivilegedUser,
+        Layer::PrivateCopy,
+        Layer::Cgroup,
+        Layer::ResourceLimits,
+    ];
+
+    /// How the report names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::PidNamespace => "pid namespace",
+            Layer::Subreaper => "child subreaper",
+            Layer::NetworkNamespace => "network namespace",
+            Layer::ConnectionGuard => "connection guard",
+            Layer::UnprivilegedUser => "unprivileged user",
+            Layer::PrivateCopy => "private folder copy",
+            Layer::Cgroup => "cgroup",
+            Layer::ResourceLimits => "resource limits",
+        }
+    }
+
+    /// Its key in `NETLAB_SANDBOX` and in JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            Layer::PidNamespace => "pid",
+            Layer::Subreaper => "subreaper",
+            Layer::NetworkNamespace => "net",
+            Layer::ConnectionGuard => "guard",
+            Layer::UnprivilegedUser => "user",
+            Layer::PrivateCopy => "copy",
+            Layer::Cgroup => "cgroup",
+            Layer::ResourceLimits => "limits",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<Layer> {
+        Layer::ALL.into_iter().find(|l| l.key() == key)
+    }
+
+    /// The subreaper is the fallback of the pid namespace, the connection
+    /// guard (fake servers and probes talk only to the check's programs,
+    /// told by the socket table) that of the network namespace: neither is
+    /// "missing" when what it stands in for is there.
+    fn is_fallback(self) -> bool {
+        matches!(self, Layer::Subreaper | Layer::ConnectionGuard)
+    }
+
+    fn replaced_by(self) -> Option<Layer> {
+        match self {
+            Layer::Subreaper => Some(Layer::PidNamespace),
+            Layer::ConnectionGuard => Some(Layer::NetworkNamespace),
+            _ => None,
+        }
+    }
+}
+
+/// What the sandbox does in this grader process.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    active: BTreeSet<Layer>,
+    /// Layers wanted but not available, with the reason.
+    missing: Vec<(Layer, String)>,
+    pub limits: Limits,
+}
+
+static POLICY: OnceLock<Policy> = OnceLock::new();
+
+/// Chooses the layers for this process, as `NETLAB_SANDBOX` would (the API
+/// form, for a program embedding the grader). Must come before the first
+/// grading; `Err` with the policy already in force otherwise.
+pub fn configure(spec: &str) -> Result<(), &'static Policy> {
+    let mut fresh = false;
+    let policy = POLICY.get_or_init(|| {
+        fresh = true;
+        Policy::detect(spec)
+    });
+    if fresh {
+        Ok(())
+    } else {
+        Err(policy)
+    }
+}
+
+/// The policy of this process: requested by `NETLAB_SANDBOX` (or
+/// [`configure`]), limited to what the machine allows. Decided once.
+pub fn policy() -> &'static Policy {
+    POLICY.get_or_init(|| {
+        let requested = std::env::var("NETLAB_SANDBOX").unwrap_or_default();
+        Policy::detect(&requested)
+    })
+}
+
+impl Policy {
+    /// Which layers `spec` asks for (see the module header).
+    fn requested(spec: &str) -> BTreeSet<Layer> {
+        match spec.trim() {
+            "" | "full" => Layer::ALL.into_iter().collect(),
+            "none" => BTreeSet::new(),
+            "limits" => [
+                Layer::ResourceLimits,
+                Layer::Subreaper,
+                Layer::ConnectionGuard,
+            ]
+            .into_iter()
+            .collect(),
+            list => list
+                .split(',')
+                .filter_map(|k| Layer::from_key(k.trim()))
+                .collect(),
+        }
+    }
+
+    fn detect(spec: &str) -> Policy {
+        let wanted = Policy::requested(spec);
+        let mut active = BTreeSet::new();
+        let mut missing = Vec::new();
+        for layer in Layer::ALL {
+            if !wanted.contains(&layer) {
+                continue;
+            }
+            if layer.replaced_by().is_some_and(|l| active.contains(&l)) {
+                continue; // not needed: the namespace does better
+            }
+            match available(layer) {
+                Ok(()) => {
+                    active.insert(layer);
+                }
+                Err(why) => missing.push((layer, why)),
+            }
+        }
+        // Asked for no pid namespace and no subreaper: say what is lost.
+        if !active.contains(&Layer::PidNamespace) && !wanted.contains(&Layer::PidNamespace) {
+            missing.push((Layer::PidNamespace, "turned off by NETLAB_SANDBOX".into()));
+        }
+        for layer in Layer::ALL {
+            let off = !wanted.contains(&layer)
+                && !layer.is_fallback()
+                && layer != Layer::PidNamespace
+                && !missing.iter().any(|(l, _)| *l == layer);
+            if off {
+                missing.push((layer, "turned off by NETLAB_SANDBOX".into()));
+            }
+        }
+        #[cfg(target_os = "linux")]
+        if active.contains(&Layer::Subreaper) {
+            linux::become_subreaper();
+        }
+        Policy {
+            active,
+            missing,
+            limits: Limits::default(),
+        }
+    }
+
+    pub fn has(&self, layer: Layer) -> bool {
+        self.active.contains(&layer)
+    }
+
+    /// The active layers, strongest first.
+    pub fn active(&self) -> Vec<Layer> {
+        self.active.iter().copied().collect()
+    }
+
+    /// The layers that are missing, and why.
+    pub fn missing(&self) -> &[(Layer, String)] {
+        &self.missing
+    }
+
+    /// Does every layer run (nothing missing, no per-program downgrade)?
+    pub fn complete(&self) -> bool {
+        self.missing.is_empty() && notes().is_empty()
+    }
+
+    /// One line for the text report.
+    pub fn summary(&self) -> String {
+        let active: Vec<&str> = self.active.iter().map(|l| l.name()).collect();
+        let mut line = if active.is_empty() {
+            "sandbox: none (processes run as the grader's user, without limits)".to_string()
+        } else {
+            format!("sandbox: {}", active.join(", "))
+        };
+        for (layer, why) in &self.missing {
+            line.push_str(&format!("; no {} here ({why})", layer.name()));
+        }
+        for note in notes() {
+            line.push_str(&format!("; {note}"));
+        }
+        line
+    }
+
+    /// The `sandbox` object of the JSON report.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "active": self.active.iter().map(|l| l.key()).collect::<Vec<_>>(),
+            "missing": self.missing.iter().map(|(l, why)| serde_json::json!({
+                "layer": l.key(),
+                "why": why,
+            })).collect::<Vec<_>>(),
+            "notes": notes(),
+            "limits": {
+                "memory_bytes": self.limits.memory_bytes,
+                "cpu_secs": self.limits.cpu_secs,
+                "processes": self.limits.processes,
+                "file_bytes": self.limits.file_bytes,
+                "open_files": self.limits.open_files,
+            },
+            "complete": self.complete(),
+            "summary": self.summary(),
+        })
+    }
+}
+
+/// Per-program downgrades seen during this run (a program only root can
+/// reach runs as root, a folder too big to copy is used in place).
+static NOTES: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+fn note(text: String) {
+    NOTES.lock().unwrap_or_else(|e| e.into_inner()).insert(text);
+}
+
+/// The downgrades noted so far.
+pub fn notes() -> Vec<String> {
+    NOTES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .cloned()
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+fn available(layer: Layer) -> Result<(), String> {
+    linux::available(layer)
+}
+
+#[cfg(all(unix, not(target_os = "linux")))]
+fn available(layer: Layer) -> Result<(), String> {
+    match layer {
+        Layer::ResourceLimits => Ok(()),
+        _ => Err("needs Linux".into()),
+    }
+}
+
+#[cfg(not(unix))]
+fn available(_layer: Layer) -> Result<(), String> {
+    Err("needs Unix".into())
+}
+
+/// Runs `body` on a thread of its own inside a fresh network namespace
+/// (when that layer is active): everything `body` opens or starts lives
+/// there. Returns what `body` returns; a panic is passed on.
+pub fn isolated<T: Send>(body: impl FnOnce() -> T + Send) -> T {
+    if !policy().has(Layer::NetworkNamespace) {
+        return body();
+    }
+    std::thread::scope(|scope| {
+        let handle = scope.spawn(|| {
+            #[cfg(target_os = "linux")]
+            if let Err(e) = linux::enter_new_network() {
+                note(format!("a check ran without its network namespace ({e})"));
+            }
+            body()
+        });
+        handle
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+/// The sandbox of one check: its uid and its private folder copy.
+#[derive(Debug)]
+pub struct Jail {
+    original: PathBuf,
+    /// uid and gid the programs run as (root only).
+    user: Option<(u32, u32)>,
+    copy: Option<tempfile::TempDir>,
+}
+
+impl Jail {
+    /// Prepares a jail for programs of the folder `dir`.
+    pub fn new(dir: &Path) -> Jail {
+        let policy = policy();
+        let user = if policy.has(Layer::UnprivilegedUser) {
+            Some(next_user())
+        } else {
+            None
+        };
+        let copy = if policy.has(Layer::PrivateCopy) {
+            match private_copy(dir, user) {
+                Ok(copy) => copy,
+                Err(e) => {
+                    note(format!("no private copy of {} ({e})", dir.display()));
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        Jail {
+            original: dir.to_path_buf(),
+            user,
+            copy,
+        }
+    }
+
+    /// The folder programs start in: the copy, or the original.
+    pub fn dir(&self) -> &Path {
+        self.copy
+            .as_ref()
+            .map(|c| c.path())
+            .unwrap_or(&self.original)
+    }
+
+    /// Makes `path` (a folder the grader made for this check) usable by the
+    /// jail's user.
+    pub fn give(&self, path: &Path) {
+        #[cfg(unix)]
+        if let Some((uid, gid)) = self.user {
+            let _ = std::os::unix::fs::chown(path, Some(uid), Some(gid));
+        }
+        #[cfg(not(unix))]
+        let _ = path;
+    }
+
+    /// A command for `argv` (program first) to be started in the jail:
+    /// relative program paths and paths into the original folder point
+    /// into the copy; its working directory is [`Jail::dir`].
+    pub fn command(&self, argv: &[String]) -> (Command, Confinement) {
+        let program = self.program_path(&argv[0]);
+        let mut run_as = self.user;
+        if let Some(path) = &program {
+            if run_as.is_some() && !reachable_by_others(path) {
+                note(format!(
+                    "{} runs as the grader's user: an unprivileged user cannot reach it",
+                    path.display()
+                ));
+                run_as = None;
+            }
+        }
+        let mut cmd = match &program {
+            Some(path) => Command::new(path),
+            None => Command::new(&argv[0]),
+        };
+        cmd.args(&argv[1..]).current_dir(self.dir());
+        (
+            cmd,
+            Confinement {
+                user: run_as,
+                ..Confinement::default()
+            },
+        )
+    }
+
+    /// Resolves the program: `Some(path)` when it is a file path (or found
+    /// on PATH), `None` to leave it to the system.
+    fn program_path(&self, program: &str) -> Option<PathBuf> {
+        let path = Path::new(program);
+        if path.is_absolute() {
+            if let (Some(copy), Ok(rest)) = (&self.copy, path.strip_prefix(&self.original)) {
+                return Some(copy.path().join(rest));
+            }
+            return Some(path.to_path_buf());
+        }
+        if path.components().count() > 1 {
+            return Some(self.dir().join(path));
+        }
+        // A bare name: look it up on PATH as the jail's user would.
+        let paths = std::env::var_os("PATH")?;
+        let found: Vec<PathBuf> = std::env::split_paths(&paths)
+            .map(|d| d.join(program))
+            .filter(|p| is_executable(p))
+            .collect();
+        if self.user.is_some() {
+            if let Some(p) = found.iter().find(|p| reachable_by_others(p)) {
+                return Some(p.clone());
+            }
+        }
+        found.into_iter().next()
+    }
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(path: &Path) -> bool {
+    path.is_file()
+}
+
+/// Can a user who is neither the owner nor in the group run `path`? (Every
+/// folder above it searchable by others, the file executable by others.)
+#[cfg(unix)]
+fn reachable_by_others(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(real) = path.canonicalize() else {
+        return false;
+    };
+    let file_ok = std::fs::metadata(&real).is_ok_and(|m| m.permissions().mode() & 0o005 == 0o005);
+    file_ok
+        && real
+            .ancestors()
+            .skip(1)
+            .all(|dir| std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o001 != 0))
+}
+
+#[cfg(not(unix))]
+fn reachable_by_others(_path: &Path) -> bool {
+    true
+}
+
+/// A uid/gid of its own for each jail: processes of two checks (or two
+/// gradings) cannot signal or trace each other, and RLIMIT_NPROC counts
+/// one check only. Ids from a range no distribution allocates.
+fn next_user() -> (u32, u32) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const BASE: u32 = 0x6e6c_0000; // "nl"
+    let n = NEXT.fetch_add(1, Ordering::Relaxed) & 0x3ff;
+    let id = BASE + ((std::process::id() & 0x3ff) << 10) + n;
+    (id, id)
+}
+
+/// A folder larger than this is not copied (a Rust project's target/).
+const COPY_MAX_BYTES: u64 = 32 << 20;
+const COPY_MAX_ENTRIES: usize = 4_000;
+
+fn private_copy(dir: &Path, user: Option<(u32, u32)>) -> io::Result<Option<tempfile::TempDir>> {
+    let (mut bytes, mut entries) = (0u64, 0usize);
+    measure(dir, &mut bytes, &mut entries)?;
+    if bytes > COPY_MAX_BYTES || entries > COPY_MAX_ENTRIES {
+        note(format!(
+            "no private copy of {} (more than {} MiB or {} files): programs run in it directly",
+            dir.display(),
+            COPY_MAX_BYTES >> 20,
+            COPY_MAX_ENTRIES
+        ));
+        return Ok(None);
+    }
+    let copy = tempfile::Builder::new().prefix("netlab-jail-").tempdir()?;
+    copy_tree(dir, copy.path(), user)?;
+    if let Some((uid, gid)) = user {
+        #[cfg(unix)]
+        std::os::unix::fs::chown(copy.path(), Some(uid), Some(gid))?;
+        let _ = (uid, gid);
+    }
+    Ok(Some(copy))
+}
+
+fn measure(dir: &Path, bytes: &mut u64, entries: &mut usize) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        *entries += 1;
+        if *bytes > COPY_MAX_BYTES || *entries > COPY_MAX_ENTRIES {
+            return Ok(());
+        }
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            measure(&entry.path(), bytes, entries)?;
+        } else if kind.is_file() {
+            *bytes += entry.metadata()?.len();
+        }
+    }
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path, user: Option<(u32, u32)>) -> io::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let target = to.join(entry.file_name());
+        if kind.is_dir() {
+            std::fs::create_dir(&target)?;
+            copy_tree(&entry.path(), &target, user)?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &target)?;
+        } else if kind.is_symlink() {
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(std::fs::read_link(entry.path())?, &target)?;
+        } else {
+            continue; // sockets, fifos: not part of a submission
+        }
+        #[cfg(unix)]
+        if let Some((uid, gid)) = user {
+            std::os::unix::fs::lchown(&target, Some(uid), Some(gid))?;
+        }
+    }
+    Ok(())
+}
+
+/// Did a program run into a sandbox limit? Judged from its exit status
+/// (SIGXCPU, SIGXFSZ), the cgroup counters and its stderr (MemoryError, a
+/// failed fork). Says which limit and the figure: `used more than 512 MiB
+/// of memory`. `None` when nothing points at a limit.
+pub fn limit_hit(
+    status: Option<std::process::ExitStatus>,
+    usage: Option<&Usage>,
+    stderr: &str,
+) -> Option<String> {
+    let policy = policy();
+    if !policy.has(Layer::ResourceLimits) && !policy.has(Layer::Cgroup) {
+        return None;
+    }
+    let limits = policy.limits;
+    let memory = format!("used more than {} MiB of memory", limits.memory_bytes >> 20);
+    let processes = format!(
+        "started more than {} processes or threads",
+        limits.processes
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        match status.and_then(|s| s.signal()) {
+            Some(nix::libc::SIGXCPU) => {
+                return Some(format!("used more than {} s of CPU", limits.cpu_secs))
+            }
+            Some(nix::libc::SIGXFSZ) => {
+                return Some(format!(
+                    "wrote a file larger than {} MiB",
+                    limits.file_bytes >> 20
+                ))
+            }
+            _ => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = status;
+    if usage.is_some_and(|u| u.oom_kills > 0) {
+        return Some(memory);
+    }
+    const OUT_OF_MEMORY: &[&str] = &[
+        "MemoryError",
+        "Cannot allocate memory",
+        "std::bad_alloc",
+        "out of memory",
+    ];
+    if OUT_OF_MEMORY.iter().any(|m| stderr.contains(m))
+        || (stderr.contains("memory allocation of") && stderr.contains("failed"))
+    {
+        return Some(memory);
+    }
+    if usage.is_some_and(|u| u.pid_limit_hits > 0) {
+        return Some(processes);
+    }
+    // EAGAIN alone may be a non-blocking socket; with fork it is the limit.
+    let fork_failed = stderr.contains("Resource temporarily unavailable")
+        && (stderr.contains("fork") || stderr.contains("thread"));
+    if fork_failed || stderr.contains("can't start new thread") {
+        return Some(processes);
+    }
+    // Python ignores SIGXFSZ: the write fails with EFBIG instead.
+    if stderr.contains("File too large") {
+        return Some(format!(
+            "wrote a file larger than {} MiB",
+            limits.file_bytes >> 20
+        ));
+    }
+    if stderr.contains("Too many open files") {
+        return Some(format!("opened more than {} files", limits.open_files));
+    }
+    None
+}
+
+/// What the sandbox measured of one process tree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Peak memory of the tree (cgroup), in bytes.
+    pub peak_memory: Option<u64>,
+    /// Times the memory limit killed a process of the tree.
+    pub oom_kills: u64,
+    /// Times a fork or thread failed on the process limit.
+    pub pid_limit_hits: u64,
+}
+
+/// The sandbox of one process tree: set up on a [`Command`] before it
+/// starts ([`Confinement::install`]), torn down after it ends
+/// ([`Confinement::finish`]). Build one with [`Jail::command`], or
+/// [`Confinement::default`] plus the process-wide policy only.
+#[derive(Debug, Default)]
+pub struct Confinement {
+    user: Option<(u32, u32)>,
+    #[cfg(target_os = "linux")]
+    linux: Option<linux::Installed>,
+}
+
+impl Confinement {
+    /// Adds the sandbox to `cmd`, after any pre_exec hook already on it.
+    /// Only async-signal-safe calls run between fork and exec: everything
+    /// is prepared here.
+    pub fn install(&mut self, cmd: &mut Command) -> io::Result<()> {
+        #[cfg(target_os = "linux")]
+        {
+            self.linux = Some(linux::install(cmd, policy(), self.user)?);
+        }
+        #[cfg(all(unix, not(target_os = "linux")))]
+        if policy().has(Layer::ResourceLimits) {
+            let limits = policy().limits;
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setrlimit is async-signal-safe and touches no memory.
+            unsafe {
+                cmd.pre_exec(move || {
+                    set_limits(&limits);
+                    Ok(())
+                });
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = cmd;
+        Ok(())
+    }
+
+    /// What was measured so far (cgroup counters), if anything.
+    pub fn usage(&self) -> Usage {
+        #[cfg(target_os = "linux")]
+        if let Some(installed) = &self.linux {
+            return installed.usage();
+        }
+        Usage::default()
+    }
+
+    /// After the tree's leader was killed and reaped: kills and reaps
+    /// whatever of the tree is left (cgroup members, tagged orphans).
+    pub fn finish(&mut self) {
+        #[cfg(target_os = "linux")]
+        if let Some(installed) = self.linux.as_mut() {
+            installed.finish();
+        }
+    }
+}
+
+#[cfg(all(unix, not(target_os = "linux")))]
+fn set_limits(limits: &Limits) {
+    use nix::libc;
+    let pairs = [
+        (libc::RLIMIT_DATA, limits.memory_bytes),
+        (libc::RLIMIT_CPU, limits.cpu_secs),
+        (libc::RLIMIT_FSIZE, limits.file_bytes),
+        (libc::RLIMIT_NOFILE, limits.open_files),
+        (libc::RLIMIT_CORE, 0),
+    ];
+    for (resource, value) in pairs {
+        let lim = libc::rlimit {
+            rlim_cur: value as libc::rlim_t,
+            rlim_max: value as libc::rlim_t,
+        };
+        // SAFETY: plain syscall on a stack value.
+        unsafe { libc::setrlimit(resource, &lim) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_spec_selects_layers() {
+        assert!(Policy::requested("none").is_empty());
+        assert_eq!(Policy::requested("full").len(), Layer::ALL.len());
+        let some = Policy::requested("limits,pid, net,bogus");
+        assert_eq!(
+            some,
+            [
+                Layer::ResourceLimits,
+                Layer::PidNamespace,
+                Layer::NetworkNamespace
+            ]
+            .into_iter()
+            .collect()
+        );
+    }
+
+    #[test]
+    fn a_policy_without_layers_says_what_is_missing() {
+        let policy = Policy::detect("none");
+        assert!(policy.active().is_empty());
+        let missing: Vec<Layer> = policy.missing().iter().map(|(l, _)| *l).collect();
+        for layer in [
+            Layer::PidNamespace,
+            Layer::NetworkNamespace,
+            Layer::ResourceLimits,
+        ] {
+            assert!(missing.contains(&layer), "{layer:?} not reported missing");
+        }
+        assert!(policy.summary().starts_with("sandbox: none"));
+        assert!(policy.summary().contains("no network namespace here"));
+    }
+}
+
+/// The process harness inside the sandbox: statuses, signals and pipes
+/// behave as outside it. Layer-specific assertions only where the layer is
+/// active (root on Linux; NETLAB_SANDBOX may turn layers off).
+#[cfg(all(test, target_os = "linux"))]
+mod confined {
+    use super::*;
+    use crate::process::{describe_status, Child, Signal, Stream};
+    use std::time::Duration;
+
+    fn sh(script: &str) -> Command {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg(script);
+        cmd
+    }
+
+    fn run(script: &str) -> Child {
+        Child::spawn_confined(
+            sh(script),
+            Duration::from_secs(20),
+            false,
+            Some(Confinement::default()),
+        )
+        .expect("sh starts")
+    }
+
+    #[test]
+    fn exit_codes_and_killing_signals_come_through_exactly() {
+        for (script, expected) in [
+            ("exit 0", "exit 0"),
+            ("exit 3", "exit 3"),
+            ("kill -KILL $$", "killed by SIGKILL (signal 9)"),
+            ("kill -SEGV $$", "killed by SIGSEGV (signal 11)"),
+            ("kill -TERM $$", "killed by SIGTERM (signal 15)"),
+        ] {
+            let mut child = run(script);
+            let status = child.wait_exit(Duration::from_secs(10)).expect("exits");
+            assert_eq!(describe_status(status), expected, "{script}");
+        }
+    }
+
+    #[test]
+    fn signals_reach_the_program_and_its_handler() {
+        let mut child =
+            run("trap 'echo got INT; exit 5' INT; echo ready; while :; do sleep 0.05; done");
+        assert!(child
+            .wait_line(Stream::Stdout, Duration::from_secs(10), |l| l == "ready")
+            .is_some());
+        child.signal(Signal::Interrupt).unwrap();
+        let status = child.wait_exit(Duration::from_secs(10)).expect("exits");
+        assert_eq!(describe_status(status), "exit 5");
+        assert!(child.lines(Stream::Stdout).contains(&"got INT".to_string()));
+        // Without a handler, SIGTERM kills it: it is not a namespace's PID 1.
+        let mut child = run("echo ready; while :; do sleep 0.05; done");
+        assert!(child
+            .wait_line(Stream::Stdout, Duration::from_secs(10), |l| l == "ready")
+            .is_some());
+        child.signal(Signal::Terminate).unwrap();
+        let status = child.wait_exit(Duration::from_secs(10)).expect("exits");
+        assert_eq!(describe_status(status), "killed by SIGTERM (signal 15)");
+    }
+
+    #[test]
+    fn the_program_is_pid_2_under_netlabs_init() {
+        if !policy().has(Layer::PidNamespace) {
+            eprintln!("skipped: no pid namespace here");
+            return;
+        }
+        let mut child = run("echo $$ $PPID");
+        child.wait_exit(Duration::from_secs(10)).expect("exits");
+        assert_eq!(child.lines(Stream::Stdout), vec!["2 1"]);
+    }
+
+    #[test]
+    fn no_descriptor_of_the_grader_is_inherited() {
+        use std::os::fd::AsRawFd;
+        // A file opened without CLOEXEC (as a shell redirection would be).
+        let file = tempfile::tempfile().unwrap();
+        let fd = nix::fcntl::fcntl(file.as_raw_fd(), nix::fcntl::FcntlArg::F_DUPFD(50)).unwrap();
+        let mut child = run("ls /proc/self/fd");
+        child.wait_exit(Duration::from_secs(10)).expect("exits");
+        nix::unistd::close(fd).unwrap();
+        let fds = child.lines(Stream::Stdout);
+        // 0, 1, 2, and the one ls opened to read the folder.
+        assert!(fds.len() <= 4, "inherited: {fds:?}");
+        assert!(!fds.contains(&"50".to_string()), "inherited: {fds:?}");
+    }
+
+    #[test]
+    fn limits_apply_and_cgroup_counters_are_read() {
+        if !policy().has(Layer::ResourceLimits) {
+            eprintln!("skipped: limits turned off");
+            return;
+        }
+        let mut child = run("ulimit -d; ulimit -f; ulimit -n; ulimit -c");
+        child.wait_exit(Duration::from_secs(10)).expect("exits");
+        let kib = |bytes: u64| (bytes >> 10).to_string();
+        let limits = policy().limits;
+        assert_eq!(
+            child.lines(Stream::Stdout),
+            vec![
+                kib(limits.memory_bytes),
+                (limits.file_bytes / 512).to_string(),
+                limits.open_files.to_string(),
+                "0".to_string()
+            ]
+        );
+        if policy().has(Layer::Cgroup) {
+            let usage = child.usage().expect("confined");
+            assert!(usage.peak_memory.is_some_and(|m| m > 0), "{usage:?}");
+            assert_eq!(usage.oom_kills, 0);
+        }
+    }
+
+    #[test]
+    fn a_file_over_the_size_limit_is_named() {
+        if !policy().has(Layer::ResourceLimits) {
+            eprintln!("skipped: limits turned off");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        Jail::new(dir.path()).give(dir.path());
+        // exec: head itself is the program, killed by SIGXFSZ.
+        let mut cmd = sh("exec head -c 70000000 /dev/zero > big");
+        cmd.current_dir(dir.path());
+        let mut child = Child::spawn_confined(
+            cmd,
+            Duration::from_secs(20),
+            false,
+            Some(Confinement::default()),
+        )
+        .unwrap();
+        let status = child.wait_exit(Duration::from_secs(15)).expect("exits");
+        assert_eq!(describe_status(status), "killed by SIGXFSZ (signal 25)");
+        let stderr = child.text(Stream::Stderr);
+        let hit = limit_hit(Some(status), child.usage().as_ref(), &stderr);
+        assert_eq!(hit.as_deref(), Some("wrote a file larger than 64 MiB"));
+        let size = std::fs::metadata(dir.path().join("big")).unwrap().len();
+        assert!(size <= policy().limits.file_bytes, "{size}");
+    }
+
+    #[test]
+    fn a_missing_program_is_still_not_found() {
+        let err = Child::spawn_confined(
+            Command::new("/nonexistent/netlab-no-such-program"),
+            Duration::from_secs(5),
+            false,
+            Some(Confinement::default()),
+        )
+        .expect_err("cannot start");
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn the_network_namespace_has_only_loopback_up() {
+        if !policy().has(Layer::NetworkNamespace) {
+            eprintln!("skipped: no network namespace here");
+            return;
+        }
+        let (ifaces, bound) = isolated(|| {
+            let ifaces = std::fs::read_to_string("/proc/thread-self/net/dev").unwrap();
+            let bound = std::net::TcpListener::bind("127.0.0.1:0").is_ok();
+            (ifaces, bound)
+        });
+        let names: Vec<&str> = ifaces
+            .lines()
+            .skip(2)
+            .filter_map(|l| l.split(':').next())
+            .map(str::trim)
+            .collect();
+        assert_eq!(names, ["lo"]);
+        assert!(bound, "loopback is up");
+    }
+}

@@ -1,0 +1,383 @@
+//! The sandbox under hostile submissions: each layer, each fallback
+//! (forced with NETLAB_SANDBOX), and the grader run as an unprivileged user.
+//!
+//! The fixtures are in tests/submissions/hostile/sbx_*.py (see SANDBOX.md
+//! there): small, bounded in time, processes and bytes, loopback only.
+//! Every test runs `netlab grade` as a child with a deadline and checks
+//! that it finished, named the abuse, and left nothing running.
+//!
+//! Tests that need root (namespaces, another uid, cgroups) say so and pass
+//! without asserting anything layer-specific when not root; the CI machine
+//! runs as root.
+
+#![cfg(target_os = "linux")]
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use netlab::process::{Child, Stream};
+
+fn hostile_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/submissions/hostile")
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid cannot fail.
+    unsafe { nix::libc::geteuid() == 0 }
+}
+
+/// What one `netlab grade` run gave.
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", self.stdout, self.stderr))
+    }
+
+    /// The only check's diagnosis and observation.
+    fn verdict(&self) -> (String, String) {
+        let json = self.json();
+        let check = &json["checks"][0];
+        (
+            check["diagnosis"].as_str().unwrap_or("").to_string(),
+            format!("{} {}", check["observed"], check["processes"]),
+        )
+    }
+}
+
+/// Runs `netlab grade week01` with `args`, `NETLAB_SANDBOX=mode` (if any),
+/// optionally as uid 65534 (through setpriv), bounded at 90 s.
+fn grade(args: &[&str], mode: Option<&str>, unprivileged: bool) -> Run {
+    let netlab = env!("CARGO_BIN_EXE_netlab");
+    let mut cmd = if unprivileged {
+        let mut cmd = Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", netlab]);
+        cmd
+    } else {
+        Command::new(netlab)
+    };
+    cmd.args(["grade", "week01"]).args(args);
+    match mode {
+        Some(mode) => cmd.env("NETLAB_SANDBOX", mode),
+        None => cmd.env_remove("NETLAB_SANDBOX"),
+    };
+    let mut child = Child::spawn(cmd, Duration::from_secs(90)).expect("netlab starts");
+    let status = child
+        .wait_exit(Duration::from_secs(95))
+        .expect("netlab grade finishes within its bound");
+    assert!(!child.hit_deadline(), "netlab grade hung");
+    Run {
+        code: status.code(),
+        stdout: child.text(Stream::Stdout),
+        stderr: child.text(Stream::Stderr),
+    }
+}
+
+/// Processes whose command line holds `marker`.
+fn survivors(marker: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cmdline.contains(marker) {
+            found.push(format!(
+                "{}: {cmdline}",
+                entry.file_name().to_string_lossy()
+            ));
+        }
+    }
+    found
+}
+
+#[track_caller]
+fn assert_nothing_left(marker: &str) {
+    // Killing is asynchronous: give the kernel a moment, bounded.
+    let until = Instant::now() + Duration::from_secs(5);
+    while !survivors(marker).is_empty() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left = survivors(marker);
+    assert!(left.is_empty(), "processes outlived the grader: {left:?}");
+}
+
+fn daemon_is_ended(mode: Option<&str>, unprivileged: bool) {
+    let marker = format!(
+        "nlmark-{}-{}-{unprivileged}",
+        std::process::id(),
+        mode.unwrap_or("default").replace(',', "_")
+    );
+    let server = format!("python3 sbx_daemon_server.py {marker}");
+    let dir = hostile_dir();
+    let run = grade(
+        &[
+            "--dir",
+            dir.to_str().unwrap(),
+            "--server",
+            &server,
+            "--check",
+            "server-ack",
+            "--format",
+            "json",
+        ],
+        mode,
+        unprivileged,
+    );
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    let (diagnosis, _) = run.verdict();
+    assert!(!diagnosis.is_empty(), "the check failed with a diagnosis");
+    assert_nothing_left(&marker);
+}
+
+#[test]
+fn a_daemonizing_server_leaves_nothing_behind() {
+    // The default: a pid namespace as root, the subreaper otherwise.
+    daemon_is_ended(None, false);
+}
+
+#[test]
+fn a_daemonizing_server_leaves_nothing_behind_with_the_subreaper_fallback() {
+    daemon_is_ended(Some("limits"), false);
+}
+
+#[test]
+fn a_daemonizing_server_leaves_nothing_behind_with_the_cgroup_fallback() {
+    if !is_root() {
+        eprintln!("skipped: the cgroup layer needs root");
+        return;
+    }
+    // No pid namespace, no subreaper: the cgroup finds the daemon.
+    daemon_is_ended(Some("limits,cgroup"), false);
+}
+
+#[test]
+fn a_daemonizing_server_leaves_nothing_behind_for_an_unprivileged_grader() {
+    if !is_root() || Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("skipped: needs root and setpriv to become uid 65534");
+        return;
+    }
+    daemon_is_ended(None, true);
+}
+
+#[test]
+fn a_daemonizing_server_leaves_nothing_behind_for_an_unprivileged_grader_with_the_subreaper() {
+    if !is_root() || Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("skipped: needs root and setpriv to become uid 65534");
+        return;
+    }
+    // As where unprivileged user namespaces are refused (Ubuntu, Docker).
+    daemon_is_ended(Some("limits"), true);
+}
+
+#[test]
+fn an_unprivileged_grader_says_which_layers_are_missing() {
+    if !is_root() || Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("skipped: needs root and setpriv to become uid 65534");
+        return;
+    }
+    let server = env!("CARGO_BIN_EXE_server");
+    let args = ["--server", server, "--check", "server-ack"];
+    let run = grade(&args, None, true);
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("no network namespace here (needs root: gradings share the port space"),
+        "{}",
+        run.stdout
+    );
+    let mut strict = args.to_vec();
+    strict.push("--require-sandbox");
+    let run = grade(&strict, None, true);
+    assert_eq!(run.code, Some(2), "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("--require-sandbox"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no unprivileged user here"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn every_layer_is_reported_and_required_as_root() {
+    if !is_root() {
+        eprintln!("skipped: the full sandbox needs root");
+        return;
+    }
+    let server = env!("CARGO_BIN_EXE_server");
+    // A small folder: a big one (this repository) is not copied, and
+    // --require-sandbox would rightly refuse.
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--dir",
+        dir.path().to_str().unwrap(),
+        "--server",
+        server,
+        "--check",
+        "server-ack",
+        "--require-sandbox",
+        "--format",
+        "json",
+    ];
+    let run = grade(&args, None, false);
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    let sandbox = &run.json()["sandbox"];
+    let active: Vec<&str> = sandbox["active"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    for layer in ["pid", "net", "user", "copy", "cgroup", "limits"] {
+        assert!(active.contains(&layer), "{layer} not active: {sandbox}");
+    }
+    // A forced fallback is reported as missing, and refused when required.
+    let run = grade(&args, Some("limits"), false);
+    assert_eq!(run.code, Some(2), "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("no network namespace here"));
+}
+
+#[test]
+fn a_fork_bomb_is_bounded_and_named() {
+    if !is_root() {
+        eprintln!("skipped: the process limit needs a uid of its own or a cgroup (root)");
+        return;
+    }
+    let dir = hostile_dir();
+    let run = grade(
+        &[
+            "--dir",
+            dir.to_str().unwrap(),
+            "--server",
+            "python3 sbx_fork_bomb.py",
+            "--check",
+            "server-ack",
+            "--format",
+            "json",
+        ],
+        None,
+        false,
+    );
+    let (diagnosis, observed) = run.verdict();
+    assert_eq!(diagnosis, "resource-limit", "{observed}");
+    assert!(observed.contains("more than 256 processes"), "{observed}");
+    assert_nothing_left("sbx_fork_bomb.py");
+}
+
+#[test]
+fn a_4_gib_allocation_is_stopped_and_named() {
+    let dir = hostile_dir();
+    let run = grade(
+        &[
+            "--dir",
+            dir.to_str().unwrap(),
+            "--server",
+            "python3 sbx_memory_hog.py",
+            "--check",
+            "server-ack",
+            "--format",
+            "json",
+        ],
+        Some("limits"),
+        false,
+    );
+    let (diagnosis, observed) = run.verdict();
+    assert_eq!(diagnosis, "resource-limit", "{observed}");
+    assert!(observed.contains("more than 512 MiB"), "{observed}");
+}
+
+#[test]
+fn a_submission_cannot_read_secrets_write_outside_or_leave_loopback() {
+    if !is_root() {
+        eprintln!("skipped: another uid and a network namespace need root");
+        return;
+    }
+    let dir = hostile_dir();
+    let outside = tempfile::tempdir().unwrap();
+    let server = format!("python3 sbx_snoop.py {}", outside.path().display());
+    let run = grade(
+        &[
+            "--dir",
+            dir.to_str().unwrap(),
+            "--server",
+            &server,
+            "--check",
+            "server-ack",
+            "--format",
+            "json",
+        ],
+        None,
+        false,
+    );
+    let (_, observed) = run.verdict();
+    for line in [
+        "read /etc/shadow: refused",
+        "write outside: refused",
+        "write own folder: done",
+        "connect 192.0.2.1: refused",
+    ] {
+        assert!(observed.contains(line), "`{line}` missing: {observed}");
+    }
+    assert!(!outside.path().join("planted.txt").exists());
+    // The private copy took the write: the real folder is untouched.
+    assert!(!dir.join("mine.txt").exists());
+}
+
+#[test]
+fn killing_its_parent_and_stopping_itself_still_gets_a_verdict() {
+    if !is_root() {
+        eprintln!("skipped: without a pid namespace or another uid this kills the grader");
+        return;
+    }
+    let dir = hostile_dir();
+    let run = grade(
+        &[
+            "--dir",
+            dir.to_str().unwrap(),
+            "--server",
+            "python3 sbx_kill_parent.py",
+            "--check",
+            "server-ack",
+            "--format",
+            "json",
+        ],
+        None,
+        false,
+    );
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    let (diagnosis, observed) = run.verdict();
+    assert!(!diagnosis.is_empty(), "{observed}");
+    assert!(observed.contains("kill parent: refused"), "{observed}");
+    assert_nothing_left("sbx_kill_parent.py");
+}
+
+#[test]
+fn two_gradings_at_once_both_pass_everything() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/submissions/week01-python");
+    let runs: Vec<Run> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let dir = dir.clone();
+                scope.spawn(move || {
+                    grade(
+                        &["--dir", dir.to_str().unwrap(), "--format", "json"],
+                        None,
+                        false,
+                    )
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for run in runs {
+        let json = run.json();
+        assert_eq!(json["failed"], 0, "{}", run.stdout);
+        assert_eq!(run.code, Some(0));
+    }
+}
