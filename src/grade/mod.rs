@@ -11,11 +11,14 @@
 //! - this file: the public API ([`Role`], [`Submission`], [`run_checks`],
 //!   [`assert_check`]) and the command line ([`GradeArgs`], [`main`]);
 //! - [`diagnosis`]: the named mistakes and their hints;
+//! - [`evidence`]: the packets of each failed check (.pcap and telling
+//!   segments), when netlab may capture;
 //! - [`harness`]: what a check works with ([`harness::Ctx`]);
 //! - [`report`]: text, JSON and JUnit output;
 //! - [`week01`]: the Week 1 checks, one module per role.
 
 pub mod diagnosis;
+pub mod evidence;
 pub mod harness;
 pub mod report;
 pub mod week01;
@@ -73,6 +76,8 @@ impl Role {
 pub struct Submission {
     dir: PathBuf,
     commands: BTreeMap<Role, Vec<String>>,
+    /// Where failed checks' packets go (`None`: no capture).
+    evidence_dir: Option<PathBuf>,
 }
 
 impl Submission {
@@ -81,7 +86,20 @@ impl Submission {
         Submission {
             dir: dir.into(),
             commands: BTreeMap::new(),
+            evidence_dir: None,
         }
+    }
+
+    /// Keeps the packets of each failed check in `dir` (one .pcap per
+    /// check, named by its id) when netlab may capture; see [`evidence`].
+    pub fn with_evidence_dir(mut self, dir: impl Into<PathBuf>) -> Submission {
+        self.evidence_dir = Some(dir.into());
+        self
+    }
+
+    /// Where failed checks' packets go, if anywhere.
+    pub fn evidence_dir(&self) -> Option<&Path> {
+        self.evidence_dir.as_deref()
     }
 
     /// Sets a role's command to one program path (no shell splitting, so a
@@ -226,6 +244,46 @@ pub struct Outcome {
     /// The programs' statuses and last output lines (shown on failure).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub processes: Option<String>,
+    /// The .pcap holding a failed check's packets (only when netlab could
+    /// capture and the check used the network).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pcap: Option<PathBuf>,
+    /// The telling segments of those packets, one line each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wire: Vec<String>,
+}
+
+/// What a failure is folded under in a report: one mistake, in one program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cause {
+    pub diagnosis: Diagnosis,
+    /// The group of the check that showed it: a role name, or `pair`.
+    pub program: &'static str,
+}
+
+impl Outcome {
+    /// The cause this failure is folded under in the report's findings;
+    /// `None` unless the check failed.
+    ///
+    /// A cause is the diagnosis *and* the program (the check's group):
+    /// the same code in two programs (an unflushed stdout in the server and
+    /// in the client) is two fixes in two files, so two findings; in one
+    /// program it is one fix, however many checks it breaks. Pair checks
+    /// keep their own group: they cannot tell which of the two programs
+    /// made the mistake.
+    ///
+    /// Hook: when a failure records that it is a consequence of another
+    /// cause (e.g. a field naming the diagnosis it follows from), return
+    /// that cause here instead; the reports need no other change.
+    pub fn cause(&self) -> Option<Cause> {
+        if self.passed != Some(false) {
+            return None;
+        }
+        Some(Cause {
+            diagnosis: self.diagnosis.unwrap_or(Diagnosis::GraderError),
+            program: self.role,
+        })
+    }
 }
 
 /// The checks of a lab, in order; `None` for an unknown lab.
@@ -263,6 +321,8 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
         skipped: None,
         steps: Vec::new(),
         processes: None,
+        pcap: None,
+        wire: Vec::new(),
     };
     if let Some(missing) = check
         .needs
@@ -280,6 +340,9 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
     // Each check gets its own stream of random inputs derived from the run's
     // seed and its id, so results do not depend on order or parallelism.
     let mut ctx = Ctx::new(submission, seed ^ fnv1a(check.id));
+    // Wire evidence: captured on this thread (so in this check's network
+    // namespace), stopped before `ctx` ends the check's programs.
+    let recorder = evidence::Recorder::start(submission.evidence_dir());
     // A bug in a check must cost that check, not the whole run's report.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (check.run)(&mut ctx)))
         .unwrap_or_else(|panic| {
@@ -295,6 +358,10 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
             ))
         });
     outcome.duration_ms = started.elapsed().as_millis() as u64;
+    if let Some(wire) = recorder.finish(check.id, result.is_err()) {
+        outcome.pcap = wire.pcap;
+        outcome.wire = wire.lines.iter().map(|l| printable(l)).collect();
+    }
     match result {
         Ok(()) => outcome.passed = Some(true),
         Err(failure) => {
@@ -454,6 +521,11 @@ pub struct GradeArgs {
     /// How many checks run at once.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
+    /// Where the packets of failed checks go, one .pcap per check (only
+    /// when netlab may capture: root or CAP_NET_RAW, on Linux).
+    /// Default: netlab-evidence-SEED in the temp folder.
+    #[arg(long, value_name = "DIR")]
+    pub evidence_dir: Option<PathBuf>,
 }
 
 /// Runs `netlab grade`; returns the process exit status
@@ -519,6 +591,11 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
         .filter(|c| args.checks.is_empty() || args.checks.iter().any(|id| id == c.id))
         .collect();
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..1_000_000));
+    let submission = submission.with_evidence_dir(
+        args.evidence_dir
+            .clone()
+            .unwrap_or_else(|| evidence::default_dir(seed)),
+    );
     let started = Instant::now();
     let outcomes = run_checks(&selected, &submission, seed, args.jobs);
     let elapsed = started.elapsed();

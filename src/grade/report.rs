@@ -1,16 +1,24 @@
 //! Grade reports: text for people, JSON for scripts, JUnit XML for CI.
 //!
-//! The text report reads as a story for each failure (CS144 style): the
-//! numbered steps taken, what was expected, what was observed, the programs'
-//! output, the diagnosis and a hint. Colour is added only when asked (the
-//! caller decides from the terminal and NO_COLOR).
+//! Reports read from the causes: failures with the same cause (see
+//! [`Outcome::cause`]) are folded into one [`Finding`], and the findings
+//! come first ("3 mistakes found: ..."), each with its code, title, hint
+//! and the checks it made fail. Then the details: every check's line and,
+//! for each failure, its story (CS144 style): the numbered steps taken,
+//! what was expected, what was observed, the programs' output, the
+//! diagnosis, a hint and, when netlab could capture, the telling segments
+//! of its packets and the .pcap that holds them. The score line still
+//! counts checks. Colour is added only when asked (the caller decides
+//! from the terminal and NO_COLOR).
 
+use std::path::Path;
 use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
+use serde::Serialize;
 use serde_json::json;
 
-use super::Outcome;
+use super::{Cause, Diagnosis, Outcome};
 
 const GREEN: Style = AnsiColor::Green.on_default().bold();
 const RED: Style = AnsiColor::Red.on_default().bold();
@@ -33,6 +41,109 @@ pub fn counts(outcomes: &[Outcome]) -> (usize, usize, usize) {
     (passed, failed, outcomes.len() - passed - failed)
 }
 
+/// Failures folded under one cause.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The diagnosis code, e.g. `no-close`.
+    pub code: &'static str,
+    pub title: &'static str,
+    /// The program (check group) it was seen in: a role name, or `pair`.
+    pub program: &'static str,
+    /// The hint of its first failure.
+    pub hint: String,
+    /// The ids of the checks it made fail, in report order.
+    pub checks: Vec<&'static str>,
+    #[serde(skip)]
+    pub cause: Cause,
+}
+
+/// The findings of a run: one per cause, in the order of their first
+/// failure.
+pub fn findings(outcomes: &[Outcome]) -> Vec<Finding> {
+    let mut found: Vec<Finding> = Vec::new();
+    for o in outcomes {
+        let Some(cause) = o.cause() else { continue };
+        match found.iter_mut().find(|f| f.cause == cause) {
+            Some(f) => f.checks.push(o.id),
+            None => found.push(Finding {
+                code: cause.diagnosis.code(),
+                title: cause.diagnosis.title(),
+                program: cause.program,
+                hint: o
+                    .hint
+                    .clone()
+                    .unwrap_or_else(|| cause.diagnosis.hint().to_string()),
+                checks: vec![o.id],
+                cause,
+            }),
+        }
+    }
+    found
+}
+
+/// The findings block of the text report ("2 mistakes found: ..."); empty
+/// when nothing failed. A failure of netlab itself is listed apart: it is
+/// not the student's mistake.
+pub fn render_findings(findings: &[Finding], color: bool) -> String {
+    let (ours, theirs): (Vec<&Finding>, Vec<&Finding>) = findings
+        .iter()
+        .partition(|f| f.cause.diagnosis == Diagnosis::GraderError);
+    let mut out = String::new();
+    if !theirs.is_empty() {
+        let n = theirs.len();
+        out.push_str(&format!(
+            "\n{}\n",
+            paint(
+                BOLD,
+                &format!("{n} mistake{} found:", if n == 1 { "" } else { "s" }),
+                color
+            )
+        ));
+        for (i, f) in theirs.iter().enumerate() {
+            out.push_str(&finding_text(i + 1, f, color));
+        }
+    }
+    if !ours.is_empty() {
+        out.push_str(&format!(
+            "\n{}\n",
+            paint(BOLD, "netlab itself failed (not your mistake):", color)
+        ));
+        for (i, f) in ours.iter().enumerate() {
+            out.push_str(&finding_text(i + 1, f, color));
+        }
+    }
+    out
+}
+
+fn finding_text(n: usize, f: &Finding, color: bool) -> String {
+    let program = if f.program == "pair" {
+        "the pair checks".to_string()
+    } else {
+        format!("the {}", f.program)
+    };
+    let checks = if f.checks.len() == 1 {
+        format!("failed check: {}", f.checks[0])
+    } else {
+        format!("failed checks ({}): {}", f.checks.len(), f.checks.join(", "))
+    };
+    format!(
+        "  {n}. {} in {program} — {}\n     {} {}\n     {}\n",
+        paint(RED, f.code, color),
+        f.title,
+        paint(BOLD, "hint:", color),
+        f.hint,
+        paint(DIM, &checks, color),
+    )
+}
+
+/// The folder holding the run's .pcap files, if any check kept one.
+fn evidence_folder(outcomes: &[Outcome]) -> Option<&Path> {
+    outcomes
+        .iter()
+        .find_map(|o| o.pcap.as_deref())
+        .and_then(Path::parent)
+}
+
 /// The text report.
 pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> String {
     let mut out = String::new();
@@ -40,6 +151,13 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
         "{} {lab} (seed {seed}; replay with --seed {seed})\n",
         paint(BOLD, "netlab grade", color)
     ));
+    if let Some(dir) = evidence_folder(outcomes) {
+        out.push_str(&format!(
+            "wire evidence: the packets of each failed check are in {} (open a .pcap with Wireshark)\n",
+            dir.display()
+        ));
+    }
+    out.push_str(&render_findings(&findings(outcomes), color));
     let mut group = "";
     for o in outcomes {
         if o.role != group {
@@ -121,10 +239,42 @@ fn failure_story(o: &Outcome, color: bool) -> String {
     if let Some(hint) = &o.hint {
         out.push_str(&format!("{indent}{} {hint}\n", paint(BOLD, "hint:", color)));
     }
+    out.push_str(&wire_story(o, color));
     out
 }
 
-/// The JSON report (`{"lab", "seed", "passed", "failed", "skipped", "checks": [...]}`).
+/// The wire evidence of a failed check: its telling segments and the .pcap
+/// with all its packets. Empty when nothing was captured.
+fn wire_story(o: &Outcome, color: bool) -> String {
+    let indent = "      ";
+    let mut out = String::new();
+    match (&o.pcap, o.wire.is_empty()) {
+        (None, true) => return out,
+        (Some(pcap), true) => out.push_str(&format!(
+            "{indent}{} no unusual segment (packets in {})\n",
+            paint(BOLD, "on the wire:", color),
+            pcap.display()
+        )),
+        (Some(pcap), false) => out.push_str(&format!(
+            "{indent}{} (packets in {})\n",
+            paint(BOLD, "on the wire:", color),
+            pcap.display()
+        )),
+        (None, false) => out.push_str(&format!(
+            "{indent}{}\n",
+            paint(BOLD, "on the wire:", color)
+        )),
+    }
+    for line in &o.wire {
+        out.push_str(&format!("{indent}  {line}\n"));
+    }
+    out
+}
+
+/// The JSON report: `{"lab", "seed", "passed", "failed", "skipped",
+/// "findings": [{"code", "title", "program", "hint", "checks"}],
+/// "checks": [...]}`. A failed check that kept its packets has a `pcap`
+/// path and its telling segments in `wire`.
 pub fn render_json(lab: &str, seed: u64, outcomes: &[Outcome]) -> String {
     let (passed, failed, skipped) = counts(outcomes);
     let value = json!({
@@ -133,6 +283,7 @@ pub fn render_json(lab: &str, seed: u64, outcomes: &[Outcome]) -> String {
         "passed": passed,
         "failed": failed,
         "skipped": skipped,
+        "findings": findings(outcomes),
         "checks": outcomes,
     });
     serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))

@@ -8,16 +8,24 @@
 //! - an RST instead of a FIN after data came in (closing a socket with
 //!   unread data, or exiting with it, aborts the connection);
 //! - data sent to a side that had already closed, answered by RST;
+//! - a FIN from a side that received data and never sent a byte back;
 //! - a FIN that never came: one side closed, the other never did;
+//! - a FIN that came late: a side that closed only after the other one gave
+//!   up waiting (a second or more with nothing sent) and closed first;
 //! - a zero window: a receiver whose buffer is full because its program
 //!   stopped reading.
 //!
 //! Which side is the "client" is learnt from the handshake (the SYN's
 //! sender); without a handshake in the capture, sides are named by port.
+//! [`telling_among`] also knows which ports are the grader's own (its probe
+//! clients, its fake servers): those sides are called "the grader's", their
+//! peers "your", and each [`Telling`] names the side whose doing it shows
+//! ([`Telling::actor`]) so a caller can leave out the grader's own acts.
 //!
 //! Trap: RST segments carry a window of 0 (nothing more will be received),
 //! so they are not zero-window signs.
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -36,8 +44,13 @@ pub enum Sign {
     Reset,
     /// Data sent after the receiving side closed; it answered with RST.
     DataAfterClose,
+    /// A FIN from a side that had received data but sent none back.
+    ClosedWithoutReply,
     /// One side closed (FIN); the other never sent its own FIN.
     NoFin,
+    /// A side closed only in answer to the other's FIN, which came after
+    /// [`LATE`] or more of silence: it waited for the other side to hang up.
+    LateFin,
     /// A receiver advertised a zero window: its buffer was full.
     ZeroWindow,
 }
@@ -51,11 +64,16 @@ impl Sign {
             Sign::ResetAfterData => "reset-after-data",
             Sign::Reset => "reset",
             Sign::DataAfterClose => "data-after-close",
+            Sign::ClosedWithoutReply => "closed-without-reply",
             Sign::NoFin => "no-fin",
+            Sign::LateFin => "late-fin",
             Sign::ZeroWindow => "zero-window",
         }
     }
 }
+
+/// Silence before a FIN that makes the answering FIN "late".
+pub const LATE: Duration = Duration::from_secs(1);
 
 /// One telling segment and what it means.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +82,10 @@ pub struct Telling {
     /// The segment it points at (for [`Sign::NoFin`], the FIN that was
     /// never answered by one of the other side's).
     pub segment: Segment,
+    /// The end whose behaviour the segment shows (the side that reset,
+    /// never closed, stopped reading...; for a refused or unanswered SYN,
+    /// the port it was sent to).
+    pub actor: SocketAddr,
     /// One sentence for a beginner.
     pub explanation: String,
 }
@@ -83,25 +105,59 @@ impl Telling {
     }
 }
 
+/// Folds tellings that say the same thing (a client retrying a refused
+/// connection twenty times) into one, with how many times it was seen.
+pub fn fold(tellings: Vec<Telling>) -> Vec<(Telling, usize)> {
+    let mut out: Vec<(Telling, usize)> = Vec::new();
+    for t in tellings {
+        match out
+            .iter_mut()
+            .find(|(u, _)| u.sign == t.sign && u.explanation == t.explanation)
+        {
+            Some((_, n)) => *n += 1,
+            None => out.push((t, 1)),
+        }
+    }
+    out
+}
+
 /// One TCP connection: its two ends and its segments' indexes.
-struct Connection {
+struct Connection<'a> {
+    /// Ports that are the grader's own.
+    grader: &'a BTreeSet<u16>,
     ends: (SocketAddr, SocketAddr),
     /// The SYN's sender, if the handshake was captured.
     client: Option<SocketAddr>,
     segments: Vec<usize>,
 }
 
-impl Connection {
+impl Connection<'_> {
     fn name(&self, addr: SocketAddr) -> String {
-        match self.client {
-            Some(c) if c == addr => format!("the client side (:{})", addr.port()),
-            Some(_) => format!("the server side (:{})", addr.port()),
-            None => format!("the side on :{}", addr.port()),
-        }
+        let peer = if addr == self.ends.0 {
+            self.ends.1
+        } else {
+            self.ends.0
+        };
+        let whose = if self.grader.contains(&addr.port()) {
+            "the grader's"
+        } else if self.grader.contains(&peer.port()) {
+            "your"
+        } else {
+            "the"
+        };
+        let what = match self.client {
+            Some(c) if c == addr => "client",
+            Some(_) => "server",
+            None if whose == "the" => return format!("the side on :{}", addr.port()),
+            None if whose == "your" => "program",
+            None => "side",
+        };
+        let side = if whose == "the" { " side" } else { "" };
+        format!("{whose} {what}{side} (:{})", addr.port())
     }
 }
 
-fn connections(segments: &[Segment]) -> Vec<Connection> {
+fn connections<'a>(segments: &[Segment], grader: &'a BTreeSet<u16>) -> Vec<Connection<'a>> {
     let mut conns: Vec<Connection> = Vec::new();
     for (i, s) in segments.iter().enumerate() {
         let ends = if s.src <= s.dst {
@@ -121,6 +177,7 @@ fn connections(segments: &[Segment]) -> Vec<Connection> {
                 c.segments.push(i);
             }
             _ => conns.push(Connection {
+                grader,
                 ends,
                 client: fresh_syn.then_some(s.src),
                 segments: vec![i],
@@ -132,14 +189,21 @@ fn connections(segments: &[Segment]) -> Vec<Connection> {
 
 /// The telling segments of `segments` (in capture order), oldest first.
 pub fn telling(segments: &[Segment]) -> Vec<Telling> {
+    telling_among(segments, &BTreeSet::new())
+}
+
+/// Like [`telling`], naming the sides on `grader_ports` "the grader's"
+/// and their peers "your".
+pub fn telling_among(segments: &[Segment], grader_ports: &BTreeSet<u16>) -> Vec<Telling> {
     let mut found: Vec<(usize, Telling)> = Vec::new();
-    for conn in connections(segments) {
-        let mut add = |i: usize, sign: Sign, explanation: String| {
+    for conn in connections(segments, grader_ports) {
+        let mut add = |i: usize, sign: Sign, actor: SocketAddr, explanation: String| {
             found.push((
                 i,
                 Telling {
                     sign,
                     segment: segments[i].clone(),
+                    actor,
                     explanation,
                 },
             ));
@@ -154,6 +218,7 @@ pub fn telling(segments: &[Segment]) -> Vec<Telling> {
                     add(
                         j,
                         Sign::Refused,
+                        syn.dst,
                         format!(
                             "nothing listened on port {}: the kernel answered the SYN with RST (\"connection refused\")",
                             syn.dst.port()
@@ -166,6 +231,7 @@ pub fn telling(segments: &[Segment]) -> Vec<Telling> {
                     add(
                         i,
                         Sign::SynUnanswered,
+                        syn.dst,
                         format!(
                             "the SYN to port {} was never answered ({} sent): the listening socket's queue was full or nobody answered",
                             syn.dst.port(),
@@ -187,6 +253,7 @@ pub fn telling(segments: &[Segment]) -> Vec<Telling> {
             let mut own_fin: Option<usize> = None;
             let mut after_own_fin = 0usize;
             let mut zero_window_told = false;
+            let mut sent = 0usize;
             for &(i, s) in &segs {
                 if s.src == peer {
                     received += s.len;
@@ -200,6 +267,7 @@ pub fn telling(segments: &[Segment]) -> Vec<Telling> {
                         add(
                             i,
                             Sign::DataAfterClose,
+                            peer,
                             format!(
                                 "{} sent {after_own_fin} bytes after {} had closed, so it answered RST: those bytes were never read",
                                 conn.name(peer),
@@ -210,6 +278,7 @@ pub fn telling(segments: &[Segment]) -> Vec<Telling> {
                         add(
                             i,
                             Sign::ResetAfterData,
+                            side,
                             format!(
                                 "{} reset the connection instead of closing it, after receiving {received} bytes: closing a socket (or exiting) with received bytes still unread sends RST, not FIN",
                                 conn.name(side)
@@ -219,6 +288,7 @@ pub fn telling(segments: &[Segment]) -> Vec<Telling> {
                         add(
                             i,
                             Sign::Reset,
+                            side,
                             format!(
                                 "{} aborted the connection with RST instead of closing it with FIN",
                                 conn.name(side)
@@ -227,14 +297,27 @@ pub fn telling(segments: &[Segment]) -> Vec<Telling> {
                     }
                     break;
                 }
+                sent += s.len;
                 if s.flags.fin && own_fin.is_none() {
                     own_fin = Some(i);
+                    if received > 0 && sent == 0 {
+                        add(
+                            i,
+                            Sign::ClosedWithoutReply,
+                            side,
+                            format!(
+                                "{} closed the connection after receiving {received} bytes, without sending a byte back (did its program end or crash before replying?)",
+                                conn.name(side)
+                            ),
+                        );
+                    }
                 }
                 if s.window == 0 && !s.flags.syn && !zero_window_told {
                     zero_window_told = true;
                     add(
                         i,
                         Sign::ZeroWindow,
+                        side,
                         format!(
                             "{} advertised a zero window: its receive buffer was full because its program stopped reading",
                             conn.name(side)
@@ -262,10 +345,47 @@ pub fn telling(segments: &[Segment]) -> Vec<Telling> {
                 add(
                     i,
                     Sign::NoFin,
+                    side,
                     format!(
                         "{} closed its end, but {} never sent its FIN back: it never closed the connection",
                         conn.name(peer),
                         conn.name(side)
+                    ),
+                );
+            }
+        }
+        // A FIN that came late: in answer to the peer's FIN, after the
+        // peer had waited in silence for LATE or more.
+        for side in [conn.ends.0, conn.ends.1] {
+            let own_fin = segs.iter().find(|(_, s)| s.src == side && s.flags.fin);
+            let peer_fin = segs.iter().find(|(_, s)| s.src != side && s.flags.fin);
+            let (Some(&(i, _)), Some(&(j, peer))) = (own_fin, peer_fin) else {
+                continue;
+            };
+            if i < j {
+                continue;
+            }
+            // The last sign of life before the peer gave up: data, or the
+            // handshake.
+            let last = segs
+                .iter()
+                .take_while(|(k, _)| *k < j)
+                .filter(|(_, s)| s.len > 0 || s.flags.syn)
+                .map(|(_, s)| s.time)
+                .last();
+            let Some(last) = last else { continue };
+            let silence = peer.time.saturating_sub(last);
+            if silence >= LATE {
+                let peer_addr = peer.src;
+                add(
+                    i,
+                    Sign::LateFin,
+                    side,
+                    format!(
+                        "{} closed only after {} gave up waiting ({:.1}s with nothing sent) and closed first: it waited for the other side to hang up instead of closing when its part was done",
+                        conn.name(side),
+                        conn.name(peer_addr),
+                        silence.as_secs_f64()
                     ),
                 );
             }
@@ -373,6 +493,69 @@ mod tests {
     }
 
     #[test]
+    fn a_fin_that_only_answers_the_peers_after_a_long_silence_is_late() {
+        // The recorded no-close server: reply at once, then nothing until
+        // the client gives up 3 s later; the server's FIN follows the client's.
+        let mut s = handshake();
+        s.push(seg(1, C, S, "PSH-ACK", 30));
+        s.push(seg(1, S, C, "ACK", 0));
+        s.push(seg(2, S, C, "PSH-ACK", 35));
+        s.push(seg(2, C, S, "ACK", 0));
+        s.push(seg(3066, C, S, "FIN-ACK", 0));
+        s.push(seg(3066, S, C, "FIN-ACK", 0));
+        s.push(seg(3066, C, S, "ACK", 0));
+        let t = telling(&s);
+        assert_eq!(signs(&s), [Sign::LateFin]);
+        assert!(t[0].segment.src.port() == S && t[0].segment.flags.fin);
+        assert!(
+            t[0].explanation.starts_with(
+                "the server side (:40123) closed only after the client side (:51234) gave up waiting (3.1s with nothing sent)"
+            ),
+            "{}",
+            t[0].explanation
+        );
+        // The same exchange with a prompt client FIN is fine.
+        let quick: Vec<Segment> = s
+            .iter()
+            .cloned()
+            .map(|mut x| {
+                if x.time.as_millis() == 3066 {
+                    x.time = Duration::from_millis(20);
+                }
+                x
+            })
+            .collect();
+        assert_eq!(signs(&quick), []);
+    }
+
+    #[test]
+    fn a_fin_after_data_in_without_a_byte_out_is_a_close_without_reply() {
+        // The recorded invalid-utf8 crash: 9 bytes in, then only a FIN.
+        let mut s = handshake();
+        s.push(seg(1, C, S, "PSH-ACK", 9));
+        s.push(seg(1, S, C, "ACK", 0));
+        s.push(seg(887, S, C, "FIN-ACK", 0));
+        s.push(seg(887, C, S, "FIN-ACK", 0));
+        s.push(seg(887, S, C, "ACK", 0));
+        assert_eq!(signs(&s), [Sign::ClosedWithoutReply]);
+        assert!(telling(&s)[0]
+            .explanation
+            .starts_with("the server side (:40123) closed the connection after receiving 9 bytes"));
+    }
+
+    #[test]
+    fn the_same_sign_said_the_same_way_is_folded_with_a_count() {
+        let mut s = Vec::new();
+        for k in 0..5 {
+            s.push(seg(k * 50, C + k as u16, S, "SYN", 0));
+            s.push(seg(k * 50 + 1, S, C + k as u16, "RST-ACK", 0));
+        }
+        let folded = fold(telling(&s));
+        assert_eq!(folded.len(), 1);
+        assert_eq!((folded[0].0.sign, folded[0].1), (Sign::Refused, 5));
+    }
+
+    #[test]
     fn data_sent_after_the_peer_closed_is_answered_by_rst() {
         let mut s = handshake();
         s.push(seg(10, S, C, "FIN-ACK", 0));
@@ -390,6 +573,7 @@ mod tests {
         s.push(seg(10, C, S, "PSH-ACK", 60000));
         s.push(seg(11, S, C, "ACK-ZW", 0));
         s.push(seg(12, S, C, "ACK-ZW", 0));
+        s.push(seg(15, S, C, "PSH-ACK", 5));
         s.push(seg(20, C, S, "FIN-ACK", 0));
         s.push(seg(21, S, C, "FIN-ACK", 0));
         assert_eq!(signs(&s), [Sign::ZeroWindow]);
@@ -424,6 +608,26 @@ mod tests {
         let t = telling(&s);
         assert_eq!(t[0].sign, Sign::ResetAfterData);
         assert!(t[0].explanation.starts_with("the side on :40123"));
+    }
+
+    #[test]
+    fn the_graders_ports_make_its_sides_the_graders_and_the_others_yours() {
+        // A client check: the program's client (C) connects to the grader's
+        // fake server (S), which closes without replying on purpose.
+        let mut s = handshake();
+        s.push(seg(1, C, S, "PSH-ACK", 9));
+        s.push(seg(5, S, C, "FIN-ACK", 0));
+        s.push(seg(6, C, S, "FIN-ACK", 0));
+        let grader = BTreeSet::from([S]);
+        let t = telling_among(&s, &grader);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].actor.port(), S);
+        assert!(t[0]
+            .explanation
+            .starts_with("the grader's server (:40123) closed the connection"));
+        // A server check: the grader's probe (C) and your server (S).
+        let t = telling_among(&s, &BTreeSet::from([C]));
+        assert!(t[0].explanation.starts_with("your server (:40123)"), "{}", t[0].explanation);
     }
 
     #[test]
