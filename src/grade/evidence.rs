@@ -167,9 +167,8 @@ mod linux {
         frames
             .into_iter()
             .filter(|f| {
-                parse_frame(&f.bytes, f.time).is_some_and(|s| {
-                    ports.contains(&s.src.port()) || ports.contains(&s.dst.port())
-                })
+                parse_frame(&f.bytes, f.time)
+                    .is_some_and(|s| ports.contains(&s.src.port()) || ports.contains(&s.dst.port()))
             })
             .collect()
     }

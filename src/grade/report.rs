@@ -124,7 +124,11 @@ fn finding_text(n: usize, f: &Finding, color: bool) -> String {
     let checks = if f.checks.len() == 1 {
         format!("failed check: {}", f.checks[0])
     } else {
-        format!("failed checks ({}): {}", f.checks.len(), f.checks.join(", "))
+        format!(
+            "failed checks ({}): {}",
+            f.checks.len(),
+            f.checks.join(", ")
+        )
     };
     format!(
         "  {n}. {} in {program} — {}\n     {} {}\n     {}\n",
@@ -260,10 +264,7 @@ fn wire_story(o: &Outcome, color: bool) -> String {
             paint(BOLD, "on the wire:", color),
             pcap.display()
         )),
-        (None, false) => out.push_str(&format!(
-            "{indent}{}\n",
-            paint(BOLD, "on the wire:", color)
-        )),
+        (None, false) => out.push_str(&format!("{indent}{}\n", paint(BOLD, "on the wire:", color))),
     }
     for line in &o.wire {
         out.push_str(&format!("{indent}  {line}\n"));
@@ -331,4 +332,181 @@ pub fn render_junit(lab: &str, seed: u64, outcomes: &[Outcome], elapsed: Duratio
     report
         .to_string()
         .unwrap_or_else(|e| format!("<!-- could not write the JUnit report: {e} -->"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(id: &'static str, role: &'static str, diagnosis: Option<Diagnosis>) -> Outcome {
+        Outcome {
+            id,
+            role,
+            title: "a check",
+            passed: Some(diagnosis.is_none()),
+            diagnosis,
+            expected: diagnosis.map(|_| "this".to_string()),
+            observed: diagnosis.map(|_| "that".to_string()),
+            hint: diagnosis.map(|d| d.hint().to_string()),
+            duration_ms: 5,
+            skipped: None,
+            steps: diagnosis
+                .map(|_| vec!["did a thing".into()])
+                .unwrap_or_default(),
+            processes: None,
+            pcap: None,
+            wire: Vec::new(),
+        }
+    }
+
+    /// 24 failures with 3 causes (one of them in two programs, so 4
+    /// findings), 2 passes.
+    fn many() -> Vec<Outcome> {
+        const IDS: [&str; 24] = [
+            "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "c1", "c2", "c3", "c4",
+            "c5", "c6", "c7", "c8", "t1", "t2", "t3", "t4", "t5", "t6",
+        ];
+        let mut out = vec![outcome("ok1", "server", None)];
+        for (i, id) in IDS.iter().enumerate() {
+            let (role, d) = match i {
+                0..=9 => ("server", Diagnosis::StdoutBuffered),
+                10..=17 => ("client", Diagnosis::StdoutBuffered),
+                18..=20 => ("threaded-server", Diagnosis::NoClose),
+                _ => ("threaded-server", Diagnosis::NoConcurrency),
+            };
+            out.push(outcome(id, role, Some(d)));
+        }
+        out.push(outcome("ok2", "pair", None));
+        out
+    }
+
+    #[test]
+    fn failures_fold_by_cause_in_order_of_first_failure() {
+        let f = findings(&many());
+        let rows: Vec<(&str, &str, usize)> = f
+            .iter()
+            .map(|f| (f.code, f.program, f.checks.len()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("stdout-buffered", "server", 10),
+                ("stdout-buffered", "client", 8),
+                ("no-close", "threaded-server", 3),
+                ("no-concurrency", "threaded-server", 3),
+            ]
+        );
+        assert_eq!(f[2].checks, ["t1", "t2", "t3"]);
+        assert_eq!(f[2].hint, Diagnosis::NoClose.hint());
+        assert!(findings(&[outcome("ok", "server", None)]).is_empty());
+    }
+
+    #[test]
+    fn the_text_report_gives_findings_first_then_details_and_counts_checks() {
+        let text = render_text("week01", 3, &many(), false);
+        let found = text.find("4 mistakes found:").expect("findings block");
+        let first = text
+            .find("  1. stdout-buffered in the server — ")
+            .expect("first finding");
+        let details = text.find("\nserver\n").expect("details");
+        assert!(found < first && first < details, "{text}");
+        assert!(text.contains("failed checks (3): t1, t2, t3"), "{text}");
+        assert!(
+            text.contains("  3. no-close in the threaded-server"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("\n2 passed, 24 failed, 0 skipped\n"),
+            "{text}"
+        );
+        // A clean run has no findings block and no wire line.
+        let clean = render_text("week01", 3, &[outcome("ok", "server", None)], false);
+        assert!(
+            !clean.contains("found:") && !clean.contains("wire"),
+            "{clean}"
+        );
+    }
+
+    #[test]
+    fn a_failure_of_netlab_itself_is_not_counted_as_a_mistake() {
+        let outcomes = [
+            outcome("a", "server", Some(Diagnosis::GraderError)),
+            outcome("b", "server", Some(Diagnosis::NoClose)),
+        ];
+        let text = render_text("week01", 1, &outcomes, false);
+        assert!(
+            text.contains("1 mistake found:\n  1. no-close in the server"),
+            "{text}"
+        );
+        assert!(
+            text.contains("netlab itself failed (not your mistake):\n  1. grader-error"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_json_keeps_every_field_and_adds_findings_and_pcaps() {
+        let mut outcomes = many();
+        outcomes[1].pcap = Some("/tmp/ev/s1.pcap".into());
+        outcomes[1].wire = vec!["0.000s a → b RST: why".into()];
+        let v: serde_json::Value =
+            serde_json::from_str(&render_json("week01", 3, &outcomes)).unwrap();
+        for key in [
+            "lab", "seed", "passed", "failed", "skipped", "checks", "findings",
+        ] {
+            assert!(v.get(key).is_some(), "missing {key}");
+        }
+        assert_eq!(
+            (v["passed"].as_u64(), v["failed"].as_u64()),
+            (Some(2), Some(24))
+        );
+        let check = &v["checks"][1];
+        for key in [
+            "id",
+            "role",
+            "title",
+            "passed",
+            "diagnosis",
+            "expected",
+            "observed",
+            "hint",
+            "duration_ms",
+        ] {
+            assert!(check.get(key).is_some(), "check is missing {key}");
+        }
+        assert_eq!(check["pcap"], "/tmp/ev/s1.pcap");
+        assert_eq!(check["wire"][0], "0.000s a → b RST: why");
+        assert!(v["checks"][0].get("pcap").is_none());
+        let f = &v["findings"][0];
+        assert_eq!(f["code"], "stdout-buffered");
+        assert_eq!(f["program"], "server");
+        assert_eq!(f["title"], Diagnosis::StdoutBuffered.title());
+        assert_eq!(f["hint"], Diagnosis::StdoutBuffered.hint());
+        assert_eq!(f["checks"].as_array().map(Vec::len), Some(10));
+        assert_eq!(v["findings"].as_array().map(Vec::len), Some(4));
+    }
+
+    #[test]
+    fn wire_evidence_is_shown_under_its_story_and_its_folder_in_the_header() {
+        let mut o = outcome("server-ack", "server", Some(Diagnosis::NoClose));
+        o.pcap = Some("/tmp/ev/server-ack.pcap".into());
+        o.wire = vec!["3.081s x → y FIN-ACK: your server closed late".into()];
+        let text = render_text("week01", 1, std::slice::from_ref(&o), false);
+        assert!(
+            text.contains("wire evidence: the packets of each failed check are in /tmp/ev "),
+            "{text}"
+        );
+        assert!(text.contains(
+            "      on the wire: (packets in /tmp/ev/server-ack.pcap)\n        3.081s x → y FIN-ACK: your server closed late\n"
+        ), "{text}");
+        o.wire.clear();
+        let story = render_outcome(&o, false);
+        assert!(
+            story.contains("on the wire: no unusual segment (packets in /tmp/ev/server-ack.pcap)"),
+            "{story}"
+        );
+        // The JUnit failure carries it too.
+        let junit = render_junit("week01", 1, &[o], Duration::from_secs(1));
+        assert!(junit.contains("server-ack.pcap"), "{junit}");
+    }
 }

@@ -208,7 +208,8 @@ pub fn telling_among(segments: &[Segment], grader_ports: &BTreeSet<u16>) -> Vec<
                 },
             ));
         };
-        let segs: Vec<(usize, &Segment)> = conn.segments.iter().map(|&i| (i, &segments[i])).collect();
+        let segs: Vec<(usize, &Segment)> =
+            conn.segments.iter().map(|&i| (i, &segments[i])).collect();
         // The handshake: a SYN answered by RST, or by nothing.
         if let Some(client) = conn.client {
             let syn = segs.iter().find(|(_, s)| s.src == client && s.flags.syn);
@@ -448,8 +449,14 @@ mod tests {
         assert_eq!(t.len(), 1);
         assert_eq!(t[0].sign, Sign::Refused);
         assert!(t[0].segment.flags.rst);
-        assert!(t[0].explanation.contains("port 40123"), "{}", t[0].explanation);
-        assert!(t[0].line(Duration::ZERO).starts_with("0.001s 127.0.0.1:40123 → 127.0.0.1:51234 RST-ACK: nothing listened"));
+        assert!(
+            t[0].explanation.contains("port 40123"),
+            "{}",
+            t[0].explanation
+        );
+        assert!(t[0]
+            .line(Duration::ZERO)
+            .starts_with("0.001s 127.0.0.1:40123 → 127.0.0.1:51234 RST-ACK: nothing listened"));
     }
 
     #[test]
@@ -457,7 +464,11 @@ mod tests {
         let t = telling(&[seg(0, C, S, "SYN", 0), seg(1000, C, S, "SYN", 0)]);
         assert_eq!(t.len(), 1);
         assert_eq!(t[0].sign, Sign::SynUnanswered);
-        assert!(t[0].explanation.contains("(2 sent)"), "{}", t[0].explanation);
+        assert!(
+            t[0].explanation.contains("(2 sent)"),
+            "{}",
+            t[0].explanation
+        );
     }
 
     #[test]
@@ -469,7 +480,9 @@ mod tests {
         let t = telling(&s);
         assert_eq!(t.len(), 1, "{t:?}");
         assert_eq!(t[0].sign, Sign::ResetAfterData);
-        assert!(t[0].explanation.starts_with("the server side (:40123) reset"));
+        assert!(t[0]
+            .explanation
+            .starts_with("the server side (:40123) reset"));
         assert!(t[0].explanation.contains("12 bytes"));
     }
 
@@ -564,7 +577,12 @@ mod tests {
         s.push(seg(13, S, C, "RST", 0));
         assert_eq!(signs(&s), [Sign::DataAfterClose]);
         let t = telling(&s);
-        assert!(t[0].explanation.contains("sent 5 bytes after the server side"), "{}", t[0].explanation);
+        assert!(
+            t[0].explanation
+                .contains("sent 5 bytes after the server side"),
+            "{}",
+            t[0].explanation
+        );
     }
 
     #[test]
@@ -601,10 +619,7 @@ mod tests {
 
     #[test]
     fn without_a_handshake_sides_are_named_by_port() {
-        let s = vec![
-            seg(10, C, S, "PSH-ACK", 3),
-            seg(11, S, C, "RST-ACK", 0),
-        ];
+        let s = vec![seg(10, C, S, "PSH-ACK", 3), seg(11, S, C, "RST-ACK", 0)];
         let t = telling(&s);
         assert_eq!(t[0].sign, Sign::ResetAfterData);
         assert!(t[0].explanation.starts_with("the side on :40123"));
@@ -627,7 +642,42 @@ mod tests {
             .starts_with("the grader's server (:40123) closed the connection"));
         // A server check: the grader's probe (C) and your server (S).
         let t = telling_among(&s, &BTreeSet::from([C]));
-        assert!(t[0].explanation.starts_with("your server (:40123)"), "{}", t[0].explanation);
+        assert!(
+            t[0].explanation.starts_with("your server (:40123)"),
+            "{}",
+            t[0].explanation
+        );
+    }
+
+    /// Captures recorded by `netlab grade` on the mistake catalogue
+    /// (tests/fixtures/evidence/<mistake>.pcap), with the grader's port.
+    #[test]
+    fn recorded_failures_tell_what_went_wrong() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/evidence");
+        let cases: [(&str, u16, &[Sign], &str); 5] = [
+            ("no-close", 39942, &[Sign::LateFin], "your server (:43423) closed only after the grader's client (:39942) gave up waiting (3.1s"),
+            ("empty-recv", 59070, &[Sign::NoFin], "the grader's client (:59070) closed its end, but your server (:44873) never sent its FIN back"),
+            ("invalid-utf8", 36616, &[Sign::ClosedWithoutReply], "your server (:45189) closed the connection after receiving 9 bytes, without sending a byte back"),
+            ("client-refused", 0, &[Sign::Refused], "nothing listened on port 41683"),
+            ("client-timeout", 41795, &[Sign::ClosedWithoutReply, Sign::LateFin], "your client (:43884) closed only after the grader's server (:41795) gave up waiting (4.0s"),
+        ];
+        for (name, grader, expected, says) in cases {
+            let frames = super::super::pcap::read_pcap(&dir.join(format!("{name}.pcap"))).unwrap();
+            let segments: Vec<Segment> = frames
+                .iter()
+                .filter_map(|f| super::super::segment::parse_frame(&f.bytes, f.time))
+                .collect();
+            assert_eq!(segments.len(), frames.len(), "{name}");
+            let t = telling_among(&segments, &BTreeSet::from([grader]));
+            let got: Vec<Sign> = t.iter().map(|t| t.sign).collect();
+            assert_eq!(got, expected, "{name}: {t:#?}");
+            let last = t.last().unwrap();
+            assert!(
+                last.explanation.starts_with(says),
+                "{name}: {}",
+                last.explanation
+            );
+        }
     }
 
     #[test]
