@@ -245,3 +245,30 @@ fn without_capture_rights_nothing_is_said() {
     assert!(!text.contains("wire") && !text.contains(".pcap"), "{text}");
     assert!(!evidence.exists(), "nothing is written without rights");
 }
+
+#[test]
+fn the_hidden_no_capture_switch_keeps_nothing_even_with_rights() {
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join("ev");
+    let server = format!("{} server --mistake empty-recv", mistakes_program());
+    let output = Command::new(env!("CARGO_BIN_EXE_netlab"))
+        .args([
+            "grade",
+            "week01",
+            "--server",
+            &server,
+            "--check",
+            "server-empty-recv",
+        ])
+        .arg("--evidence-dir")
+        .arg(&evidence)
+        .env("NETLAB_GRADE_NO_CAPTURE", "1")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{}", show(&output));
+    assert!(text.contains("diagnosis: empty-recv"), "{text}");
+    assert!(!text.contains("wire") && !text.contains(".pcap"), "{text}");
+    assert!(!evidence.exists());
+}

@@ -526,6 +526,16 @@ pub struct GradeArgs {
     /// Default: netlab-evidence-SEED in the temp folder.
     #[arg(long, value_name = "DIR")]
     pub evidence_dir: Option<PathBuf>,
+    /// Capture no packets even with the rights to (for measuring the
+    /// capture's cost, or to keep no packets at all).
+    /// NETLAB_GRADE_NO_CAPTURE=1 does the same; 0/false/no/off/empty do not.
+    #[arg(
+        long,
+        hide = true,
+        env = "NETLAB_GRADE_NO_CAPTURE",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
+    pub no_capture: bool,
 }
 
 /// Runs `netlab grade`; returns the process exit status
@@ -591,11 +601,15 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
         .filter(|c| args.checks.is_empty() || args.checks.iter().any(|id| id == c.id))
         .collect();
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..1_000_000));
-    let submission = submission.with_evidence_dir(
-        args.evidence_dir
-            .clone()
-            .unwrap_or_else(|| evidence::default_dir(seed)),
-    );
+    let submission = if args.no_capture {
+        submission
+    } else {
+        submission.with_evidence_dir(
+            args.evidence_dir
+                .clone()
+                .unwrap_or_else(|| evidence::default_dir(seed)),
+        )
+    };
     let started = Instant::now();
     let outcomes = run_checks(&selected, &submission, seed, args.jobs);
     let elapsed = started.elapsed();
