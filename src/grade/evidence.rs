@@ -155,7 +155,7 @@ mod linux {
 
     /// Bound on the bytes one check's capture keeps (a Week 1 check
     /// exchanges a few kilobytes; a flood must not eat the memory).
-    const MOST_BYTES: usize = 16 << 20;
+    const MOST_BYTES: usize = 8 << 20;
 
     pub(super) fn open() -> Option<Capture> {
         // No rights is the common case for a student: say nothing.
@@ -171,6 +171,26 @@ mod linux {
                     .is_some_and(|s| ports.contains(&s.src.port()) || ports.contains(&s.dst.port()))
             })
             .collect()
+    }
+
+    /// Creates `dir` if needed and checks it is a real folder of ours.
+    ///
+    /// Trap: the default folder has a predictable name in the shared temp
+    /// folder, and netlab may run as root: a folder (or a symlink) planted
+    /// there by another user must not receive our files.
+    fn own_folder(dir: &Path) -> std::io::Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::create_dir_all(dir)?;
+        let meta = std::fs::symlink_metadata(dir)?;
+        // /proc/self belongs to our effective user.
+        let me = std::fs::metadata("/proc/self")?.uid();
+        if meta.file_type().is_symlink() || !meta.is_dir() || meta.uid() != me {
+            return Err(std::io::Error::other(format!(
+                "{} is not a folder of ours (choose another with --evidence-dir)",
+                dir.display()
+            )));
+        }
+        Ok(())
     }
 
     pub(super) fn keep(
@@ -210,7 +230,7 @@ mod linux {
                 told.len() - MOST_LINES
             ));
         }
-        let written = std::fs::create_dir_all(dir).and_then(|()| write_pcap(pcap, frames));
+        let written = own_folder(dir).and_then(|()| write_pcap(pcap, frames));
         match written {
             Ok(()) => Evidence {
                 pcap: Some(pcap.to_path_buf()),
