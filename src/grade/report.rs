@@ -161,7 +161,14 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
             dir.display()
         ));
     }
-    out.push_str(&render_findings(&findings(outcomes), color));
+    let found = findings(outcomes);
+    out.push_str(&render_findings(&found, color));
+    if !found.is_empty() {
+        out.push_str(&format!(
+            "\n{}\n",
+            paint(DIM, "the details, check by check:", color)
+        ));
+    }
     let mut group = "";
     for o in outcomes {
         if o.role != group {
@@ -408,7 +415,9 @@ mod tests {
         let first = text
             .find("  1. stdout-buffered in the server — ")
             .expect("first finding");
-        let details = text.find("\nserver\n").expect("details");
+        let details = text
+            .find("the details, check by check:\n\nserver\n")
+            .expect("details");
         assert!(found < first && first < details, "{text}");
         assert!(text.contains("failed checks (3): t1, t2, t3"), "{text}");
         assert!(
