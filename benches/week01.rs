@@ -54,11 +54,22 @@ fn main() {
         cmd
     };
     let grade_reference = grade_reference_command();
-    let mut benches = vec![Bench {
-        name: "grade week01, reference programs",
-        target: Duration::from_secs(15),
-        command: grade_reference,
-    }];
+    // As root (or with CAP_NET_RAW) a grade run captures each check's
+    // packets for wire evidence; the same run without capture shows its cost.
+    let mut no_capture = grade_reference_command();
+    no_capture.env("NETLAB_GRADE_NO_CAPTURE", "1");
+    let mut benches = vec![
+        Bench {
+            name: "grade week01, reference programs",
+            target: Duration::from_secs(15),
+            command: grade_reference,
+        },
+        Bench {
+            name: "  the same, packet capture off",
+            target: Duration::from_secs(15),
+            command: no_capture,
+        },
+    ];
     if Command::new("python3").arg("--version").output().is_ok() {
         let dir = format!("{root}/tests/submissions/week01-python");
         benches.push(Bench {

@@ -19,6 +19,7 @@ use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 use super::diagnosis::Diagnosis;
+use super::evidence::{note_grader_port, note_port};
 use super::{Role, Submission};
 use crate::process::{describe_status, Child, Signal, Stream};
 
@@ -214,6 +215,10 @@ impl<'a> Ctx<'a> {
         }
         for (key, value) in env {
             cmd.env(key, value);
+        }
+        // Wire evidence: the program will use this port (listen or connect).
+        if let Some((_, port)) = env.iter().find(|(k, _)| *k == "LAB_PORT") {
+            note_port(port.parse().unwrap_or(0));
         }
         let child = Child::spawn_confined(cmd, PROCESS_DEADLINE, piped_stdin, Some(confinement))
             .map_err(|e| {
@@ -434,6 +439,7 @@ impl<'a> Ctx<'a> {
                 ));
             }
         }
+        note_port(addr.port());
         Ok((p, addr))
     }
 
@@ -527,6 +533,7 @@ impl<'a> Ctx<'a> {
     /// Connects a probe client to `addr`. Refused → `missing-listen`.
     pub fn connect(&mut self, addr: SocketAddr) -> Result<TcpStream, Failure> {
         self.step(format!("connect a probe client to {addr}"));
+        note_port(addr.port());
         // A correct server may print its Listening line a moment before
         // listen() returns; retry a refused connect briefly.
         let until = Instant::now() + Duration::from_secs(1);
@@ -539,7 +546,10 @@ impl<'a> Ctx<'a> {
         }
         loop {
             match TcpStream::connect_timeout(&addr, SLACK) {
-                Ok(stream) => return Ok(stream),
+                Ok(stream) => {
+                    note_grader_port(stream.local_addr().map_or(0, |a| a.port()));
+                    return Ok(stream);
+                }
                 Err(e)
                     if e.kind() == io::ErrorKind::ConnectionRefused && Instant::now() < until =>
                 {
@@ -711,7 +721,9 @@ pub fn accept_within(listener: &TcpListener, timeout: Duration) -> Option<(TcpSt
 
 /// A listener for the grader's fake servers, on a free loopback port.
 pub fn fake_listener() -> io::Result<TcpListener> {
-    TcpListener::bind((HOST, 0))
+    let listener = TcpListener::bind((HOST, 0))?;
+    note_grader_port(listener.local_addr()?.port());
+    Ok(listener)
 }
 
 /// A loopback port where nothing listens right now.
@@ -719,6 +731,7 @@ pub fn closed_port() -> io::Result<u16> {
     let listener = TcpListener::bind((HOST, 0))?;
     let port = listener.local_addr()?.port();
     drop(listener);
+    note_port(port);
     Ok(port)
 }
 
@@ -797,6 +810,9 @@ pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
         .collect();
     ports.sort_unstable();
     ports.dedup();
+    // Wire evidence: a port the program really listens on is the check's,
+    // whether or not the program announced it.
+    ports.iter().copied().for_each(note_port);
     Some(ports)
 }
 

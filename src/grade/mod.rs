@@ -11,6 +11,8 @@
 //! - this file: the public API ([`Role`], [`Submission`], [`run_checks`],
 //!   [`assert_check`]) and the command line ([`GradeArgs`], [`main`]);
 //! - [`diagnosis`]: the named mistakes and their hints;
+//! - [`evidence`]: the packets of each failed check (.pcap and telling
+//!   segments), when netlab may capture;
 //! - [`harness`]: what a check works with ([`harness::Ctx`]);
 //! - [`report`]: text, JSON and JUnit output;
 //! - [`live`]: the run as it happens (live lines and progress on a
@@ -19,6 +21,7 @@
 //! - [`week01`]: the Week 1 checks, one module per role.
 
 pub mod diagnosis;
+pub mod evidence;
 pub mod harness;
 pub mod labtest;
 pub mod live;
@@ -78,6 +81,8 @@ impl Role {
 pub struct Submission {
     dir: PathBuf,
     commands: BTreeMap<Role, Vec<String>>,
+    /// Where failed checks' packets go (`None`: no capture).
+    evidence_dir: Option<PathBuf>,
 }
 
 impl Submission {
@@ -86,7 +91,20 @@ impl Submission {
         Submission {
             dir: dir.into(),
             commands: BTreeMap::new(),
+            evidence_dir: None,
         }
+    }
+
+    /// Keeps the packets of each failed check in `dir` (one .pcap per
+    /// check, named by its id) when netlab may capture; see [`evidence`].
+    pub fn with_evidence_dir(mut self, dir: impl Into<PathBuf>) -> Submission {
+        self.evidence_dir = Some(dir.into());
+        self
+    }
+
+    /// Where failed checks' packets go, if anywhere.
+    pub fn evidence_dir(&self) -> Option<&Path> {
+        self.evidence_dir.as_deref()
     }
 
     /// Sets a role's command to one program path (no shell splitting, so a
@@ -227,6 +245,46 @@ pub struct Outcome {
     /// The programs' statuses and last output lines (shown on failure).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub processes: Option<String>,
+    /// The .pcap holding a failed check's packets (only when netlab could
+    /// capture and the check used the network).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pcap: Option<PathBuf>,
+    /// The telling segments of those packets, one line each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wire: Vec<String>,
+}
+
+/// What a failure is folded under in a report: one mistake, in one program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cause {
+    pub diagnosis: Diagnosis,
+    /// The group of the check that showed it: a role name, or `pair`.
+    pub program: &'static str,
+}
+
+impl Outcome {
+    /// The cause this failure is folded under in the report's findings;
+    /// `None` unless the check failed.
+    ///
+    /// A cause is the diagnosis *and* the program (the check's group):
+    /// the same code in two programs (an unflushed stdout in the server and
+    /// in the client) is two fixes in two files, so two findings; in one
+    /// program it is one fix, however many checks it breaks. Pair checks
+    /// keep their own group: they cannot tell which of the two programs
+    /// made the mistake.
+    ///
+    /// Hook: when a failure records that it is a consequence of another
+    /// cause (e.g. a field naming the diagnosis it follows from), return
+    /// that cause here instead; the reports need no other change.
+    pub fn cause(&self) -> Option<Cause> {
+        if self.passed != Some(false) {
+            return None;
+        }
+        Some(Cause {
+            diagnosis: self.diagnosis.unwrap_or(Diagnosis::GraderError),
+            program: self.role,
+        })
+    }
 }
 
 /// The checks of a lab, in order; `None` for an unknown lab.
@@ -292,6 +350,8 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
         skipped: None,
         steps: Vec::new(),
         processes: None,
+        pcap: None,
+        wire: Vec::new(),
     };
     if let Some(missing) = check
         .needs
@@ -321,6 +381,9 @@ fn run_check_body(
     // Each check gets its own stream of random inputs derived from the run's
     // seed and its id, so results do not depend on order or parallelism.
     let mut ctx = Ctx::new(submission, seed ^ fnv1a(check.id));
+    // Wire evidence: captured on this thread (so in this check's network
+    // namespace), stopped before `ctx` ends the check's programs.
+    let recorder = evidence::Recorder::start(submission.evidence_dir());
     // A bug in a check must cost that check, not the whole run's report.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (check.run)(&mut ctx)))
         .unwrap_or_else(|panic| {
@@ -336,6 +399,10 @@ fn run_check_body(
             ))
         });
     outcome.duration_ms = started.elapsed().as_millis() as u64;
+    if let Some(wire) = recorder.finish(check.id, result.is_err()) {
+        outcome.pcap = wire.pcap;
+        outcome.wire = wire.lines.iter().map(|l| printable(l)).collect();
+    }
     match result {
         Ok(()) => outcome.passed = Some(true),
         Err(failure) => {
@@ -544,6 +611,21 @@ pub struct GradeArgs {
     /// Refuse to grade (exit 2) unless every sandbox layer is active.
     #[arg(long)]
     pub require_sandbox: bool,
+    /// Where the packets of failed checks go, one .pcap per check (only
+    /// when netlab may capture: root or CAP_NET_RAW, on Linux).
+    /// Default: netlab-evidence-SEED in the temp folder.
+    #[arg(long, value_name = "DIR")]
+    pub evidence_dir: Option<PathBuf>,
+    /// Capture no packets even with the rights to (for measuring the
+    /// capture's cost, or to keep no packets at all).
+    /// NETLAB_GRADE_NO_CAPTURE=1 does the same; 0/false/no/off/empty do not.
+    #[arg(
+        long,
+        hide = true,
+        env = "NETLAB_GRADE_NO_CAPTURE",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
+    pub no_capture: bool,
 }
 
 /// Runs `netlab grade`; returns the process exit status
@@ -663,6 +745,15 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
         require_sandbox()?;
     }
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..1_000_000));
+    let submission = if args.no_capture {
+        submission
+    } else {
+        submission.with_evidence_dir(
+            args.evidence_dir
+                .clone()
+                .unwrap_or_else(|| evidence::default_dir(seed)),
+        )
+    };
     let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
     // Live lines and a progress bar only for a person at a terminal; a
     // pipe (or JSON, JUnit) gets the whole report at the end, as before.

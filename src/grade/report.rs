@@ -1,16 +1,24 @@
 //! Grade reports: text for people, JSON for scripts, JUnit XML for CI.
 //!
-//! The text report reads as a story for each failure (CS144 style): the
-//! numbered steps taken, what was expected, what was observed, the programs'
-//! output, the diagnosis and a hint. Colour is added only when asked (the
-//! caller decides from the terminal and NO_COLOR).
+//! Reports read from the causes: failures with the same cause (see
+//! [`Outcome::cause`]) are folded into one [`Finding`], and the findings
+//! come first ("3 mistakes found: ..."), each with its code, title, hint
+//! and the checks it made fail. Then the details: every check's line and,
+//! for each failure, its story (CS144 style): the numbered steps taken,
+//! what was expected, what was observed, the programs' output, the
+//! diagnosis, a hint and, when netlab could capture, the telling segments
+//! of its packets and the .pcap that holds them. The score line still
+//! counts checks. Colour is added only when asked (the caller decides
+//! from the terminal and NO_COLOR).
 
+use std::path::Path;
 use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
+use serde::Serialize;
 use serde_json::json;
 
-use super::Outcome;
+use super::{Cause, Diagnosis, Outcome};
 
 const GREEN: Style = AnsiColor::Green.on_default().bold();
 const RED: Style = AnsiColor::Red.on_default().bold();
@@ -33,6 +41,113 @@ pub fn counts(outcomes: &[Outcome]) -> (usize, usize, usize) {
     (passed, failed, outcomes.len() - passed - failed)
 }
 
+/// Failures folded under one cause.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The diagnosis code, e.g. `no-close`.
+    pub code: &'static str,
+    pub title: &'static str,
+    /// The program (check group) it was seen in: a role name, or `pair`.
+    pub program: &'static str,
+    /// The hint of its first failure.
+    pub hint: String,
+    /// The ids of the checks it made fail, in report order.
+    pub checks: Vec<&'static str>,
+    #[serde(skip)]
+    pub cause: Cause,
+}
+
+/// The findings of a run: one per cause, in the order of their first
+/// failure.
+pub fn findings(outcomes: &[Outcome]) -> Vec<Finding> {
+    let mut found: Vec<Finding> = Vec::new();
+    for o in outcomes {
+        let Some(cause) = o.cause() else { continue };
+        match found.iter_mut().find(|f| f.cause == cause) {
+            Some(f) => f.checks.push(o.id),
+            None => found.push(Finding {
+                code: cause.diagnosis.code(),
+                title: cause.diagnosis.title(),
+                program: cause.program,
+                hint: o
+                    .hint
+                    .clone()
+                    .unwrap_or_else(|| cause.diagnosis.hint().to_string()),
+                checks: vec![o.id],
+                cause,
+            }),
+        }
+    }
+    found
+}
+
+/// The findings block of the text report ("2 mistakes found: ..."); empty
+/// when nothing failed. A failure of netlab itself is listed apart: it is
+/// not the student's mistake.
+pub fn render_findings(findings: &[Finding], color: bool) -> String {
+    let (ours, theirs): (Vec<&Finding>, Vec<&Finding>) = findings
+        .iter()
+        .partition(|f| f.cause.diagnosis == Diagnosis::GraderError);
+    let mut out = String::new();
+    if !theirs.is_empty() {
+        let n = theirs.len();
+        out.push_str(&format!(
+            "\n{}\n",
+            paint(
+                BOLD,
+                &format!("{n} mistake{} found:", if n == 1 { "" } else { "s" }),
+                color
+            )
+        ));
+        for (i, f) in theirs.iter().enumerate() {
+            out.push_str(&finding_text(i + 1, f, color));
+        }
+    }
+    if !ours.is_empty() {
+        out.push_str(&format!(
+            "\n{}\n",
+            paint(BOLD, "netlab itself failed (not your mistake):", color)
+        ));
+        for (i, f) in ours.iter().enumerate() {
+            out.push_str(&finding_text(i + 1, f, color));
+        }
+    }
+    out
+}
+
+fn finding_text(n: usize, f: &Finding, color: bool) -> String {
+    let program = if f.program == "pair" {
+        "the pair checks".to_string()
+    } else {
+        format!("the {}", f.program)
+    };
+    let checks = if f.checks.len() == 1 {
+        format!("failed check: {}", f.checks[0])
+    } else {
+        format!(
+            "failed checks ({}): {}",
+            f.checks.len(),
+            f.checks.join(", ")
+        )
+    };
+    format!(
+        "  {n}. {} in {program} — {}\n     {} {}\n     {}\n",
+        paint(RED, f.code, color),
+        f.title,
+        paint(BOLD, "hint:", color),
+        f.hint,
+        paint(DIM, &checks, color),
+    )
+}
+
+/// The folder holding the run's .pcap files, if any check kept one.
+fn evidence_folder(outcomes: &[Outcome]) -> Option<&Path> {
+    outcomes
+        .iter()
+        .find_map(|o| o.pcap.as_deref())
+        .and_then(Path::parent)
+}
+
 /// The text report.
 pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> String {
     let mut out = String::new();
@@ -40,6 +155,20 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
         "{} {lab} (seed {seed}; replay with --seed {seed})\n",
         paint(BOLD, "netlab grade", color)
     ));
+    if let Some(dir) = evidence_folder(outcomes) {
+        out.push_str(&format!(
+            "wire evidence: the packets of each failed check are in {} (open a .pcap with Wireshark)\n",
+            dir.display()
+        ));
+    }
+    let found = findings(outcomes);
+    out.push_str(&render_findings(&found, color));
+    if !found.is_empty() {
+        out.push_str(&format!(
+            "\n{}\n",
+            paint(DIM, "the details, check by check:", color)
+        ));
+    }
     let mut group = "";
     for o in outcomes {
         if o.role != group {
@@ -132,10 +261,39 @@ fn failure_story(o: &Outcome, color: bool) -> String {
     if let Some(hint) = &o.hint {
         out.push_str(&format!("{indent}{} {hint}\n", paint(BOLD, "hint:", color)));
     }
+    out.push_str(&wire_story(o, color));
     out
 }
 
-/// The JSON report (`{"lab", "seed", "passed", "failed", "skipped", "checks": [...]}`).
+/// The wire evidence of a failed check: its telling segments and the .pcap
+/// with all its packets. Empty when nothing was captured.
+fn wire_story(o: &Outcome, color: bool) -> String {
+    let indent = "      ";
+    let mut out = String::new();
+    match (&o.pcap, o.wire.is_empty()) {
+        (None, true) => return out,
+        (Some(pcap), true) => out.push_str(&format!(
+            "{indent}{} no unusual segment (packets in {})\n",
+            paint(BOLD, "on the wire:", color),
+            pcap.display()
+        )),
+        (Some(pcap), false) => out.push_str(&format!(
+            "{indent}{} (packets in {})\n",
+            paint(BOLD, "on the wire:", color),
+            pcap.display()
+        )),
+        (None, false) => out.push_str(&format!("{indent}{}\n", paint(BOLD, "on the wire:", color))),
+    }
+    for line in &o.wire {
+        out.push_str(&format!("{indent}  {line}\n"));
+    }
+    out
+}
+
+/// The JSON report: `{"lab", "seed", "passed", "failed", "skipped",
+/// "findings": [{"code", "title", "program", "hint", "checks"}],
+/// "checks": [...]}`. A failed check that kept its packets has a `pcap`
+/// path and its telling segments in `wire`.
 pub fn render_json(lab: &str, seed: u64, outcomes: &[Outcome]) -> String {
     let (passed, failed, skipped) = counts(outcomes);
     let value = json!({
@@ -144,6 +302,7 @@ pub fn render_json(lab: &str, seed: u64, outcomes: &[Outcome]) -> String {
         "passed": passed,
         "failed": failed,
         "skipped": skipped,
+        "findings": findings(outcomes),
         "checks": outcomes,
         "sandbox": crate::sandbox::policy().to_json(),
     });
@@ -193,4 +352,183 @@ pub fn render_junit(lab: &str, seed: u64, outcomes: &[Outcome], elapsed: Duratio
     report
         .to_string()
         .unwrap_or_else(|e| format!("<!-- could not write the JUnit report: {e} -->"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(id: &'static str, role: &'static str, diagnosis: Option<Diagnosis>) -> Outcome {
+        Outcome {
+            id,
+            role,
+            title: "a check",
+            passed: Some(diagnosis.is_none()),
+            diagnosis,
+            expected: diagnosis.map(|_| "this".to_string()),
+            observed: diagnosis.map(|_| "that".to_string()),
+            hint: diagnosis.map(|d| d.hint().to_string()),
+            duration_ms: 5,
+            skipped: None,
+            steps: diagnosis
+                .map(|_| vec!["did a thing".into()])
+                .unwrap_or_default(),
+            processes: None,
+            pcap: None,
+            wire: Vec::new(),
+        }
+    }
+
+    /// 24 failures with 3 causes (one of them in two programs, so 4
+    /// findings), 2 passes.
+    fn many() -> Vec<Outcome> {
+        const IDS: [&str; 24] = [
+            "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "c1", "c2", "c3", "c4",
+            "c5", "c6", "c7", "c8", "t1", "t2", "t3", "t4", "t5", "t6",
+        ];
+        let mut out = vec![outcome("ok1", "server", None)];
+        for (i, id) in IDS.iter().enumerate() {
+            let (role, d) = match i {
+                0..=9 => ("server", Diagnosis::StdoutBuffered),
+                10..=17 => ("client", Diagnosis::StdoutBuffered),
+                18..=20 => ("threaded-server", Diagnosis::NoClose),
+                _ => ("threaded-server", Diagnosis::NoConcurrency),
+            };
+            out.push(outcome(id, role, Some(d)));
+        }
+        out.push(outcome("ok2", "pair", None));
+        out
+    }
+
+    #[test]
+    fn failures_fold_by_cause_in_order_of_first_failure() {
+        let f = findings(&many());
+        let rows: Vec<(&str, &str, usize)> = f
+            .iter()
+            .map(|f| (f.code, f.program, f.checks.len()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("stdout-buffered", "server", 10),
+                ("stdout-buffered", "client", 8),
+                ("no-close", "threaded-server", 3),
+                ("no-concurrency", "threaded-server", 3),
+            ]
+        );
+        assert_eq!(f[2].checks, ["t1", "t2", "t3"]);
+        assert_eq!(f[2].hint, Diagnosis::NoClose.hint());
+        assert!(findings(&[outcome("ok", "server", None)]).is_empty());
+    }
+
+    #[test]
+    fn the_text_report_gives_findings_first_then_details_and_counts_checks() {
+        let text = render_text("week01", 3, &many(), false);
+        let found = text.find("4 mistakes found:").expect("findings block");
+        let first = text
+            .find("  1. stdout-buffered in the server — ")
+            .expect("first finding");
+        let details = text
+            .find("the details, check by check:\n\nserver\n")
+            .expect("details");
+        assert!(found < first && first < details, "{text}");
+        assert!(text.contains("failed checks (3): t1, t2, t3"), "{text}");
+        assert!(
+            text.contains("  3. no-close in the threaded-server"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("\n2 passed, 24 failed, 0 skipped\n"),
+            "{text}"
+        );
+        // A clean run has no findings block and no wire line.
+        let clean = render_text("week01", 3, &[outcome("ok", "server", None)], false);
+        assert!(
+            !clean.contains("found:") && !clean.contains("wire"),
+            "{clean}"
+        );
+    }
+
+    #[test]
+    fn a_failure_of_netlab_itself_is_not_counted_as_a_mistake() {
+        let outcomes = [
+            outcome("a", "server", Some(Diagnosis::GraderError)),
+            outcome("b", "server", Some(Diagnosis::NoClose)),
+        ];
+        let text = render_text("week01", 1, &outcomes, false);
+        assert!(
+            text.contains("1 mistake found:\n  1. no-close in the server"),
+            "{text}"
+        );
+        assert!(
+            text.contains("netlab itself failed (not your mistake):\n  1. grader-error"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_json_keeps_every_field_and_adds_findings_and_pcaps() {
+        let mut outcomes = many();
+        outcomes[1].pcap = Some("/tmp/ev/s1.pcap".into());
+        outcomes[1].wire = vec!["0.000s a → b RST: why".into()];
+        let v: serde_json::Value =
+            serde_json::from_str(&render_json("week01", 3, &outcomes)).unwrap();
+        for key in [
+            "lab", "seed", "passed", "failed", "skipped", "checks", "findings",
+        ] {
+            assert!(v.get(key).is_some(), "missing {key}");
+        }
+        assert_eq!(
+            (v["passed"].as_u64(), v["failed"].as_u64()),
+            (Some(2), Some(24))
+        );
+        let check = &v["checks"][1];
+        for key in [
+            "id",
+            "role",
+            "title",
+            "passed",
+            "diagnosis",
+            "expected",
+            "observed",
+            "hint",
+            "duration_ms",
+        ] {
+            assert!(check.get(key).is_some(), "check is missing {key}");
+        }
+        assert_eq!(check["pcap"], "/tmp/ev/s1.pcap");
+        assert_eq!(check["wire"][0], "0.000s a → b RST: why");
+        assert!(v["checks"][0].get("pcap").is_none());
+        let f = &v["findings"][0];
+        assert_eq!(f["code"], "stdout-buffered");
+        assert_eq!(f["program"], "server");
+        assert_eq!(f["title"], Diagnosis::StdoutBuffered.title());
+        assert_eq!(f["hint"], Diagnosis::StdoutBuffered.hint());
+        assert_eq!(f["checks"].as_array().map(Vec::len), Some(10));
+        assert_eq!(v["findings"].as_array().map(Vec::len), Some(4));
+    }
+
+    #[test]
+    fn wire_evidence_is_shown_under_its_story_and_its_folder_in_the_header() {
+        let mut o = outcome("server-ack", "server", Some(Diagnosis::NoClose));
+        o.pcap = Some("/tmp/ev/server-ack.pcap".into());
+        o.wire = vec!["3.081s x → y FIN-ACK: your server closed late".into()];
+        let text = render_text("week01", 1, std::slice::from_ref(&o), false);
+        assert!(
+            text.contains("wire evidence: the packets of each failed check are in /tmp/ev "),
+            "{text}"
+        );
+        assert!(text.contains(
+            "      on the wire: (packets in /tmp/ev/server-ack.pcap)\n        3.081s x → y FIN-ACK: your server closed late\n"
+        ), "{text}");
+        o.wire.clear();
+        let story = render_outcome(&o, false);
+        assert!(
+            story.contains("on the wire: no unusual segment (packets in /tmp/ev/server-ack.pcap)"),
+            "{story}"
+        );
+        // The JUnit failure carries it too.
+        let junit = render_junit("week01", 1, &[o], Duration::from_secs(1));
+        assert!(junit.contains("server-ack.pcap"), "{junit}");
+    }
 }

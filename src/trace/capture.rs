@@ -2,8 +2,10 @@
 //!
 //! [`Capture::open`] opens the socket at once, so a missing permission shows
 //! up before anything is started; a thread then reads frames until
-//! [`Capture::stop`] and keeps the TCP frames of one port. Every read has a
-//! timeout, so stopping is always prompt.
+//! [`Capture::stop`] and keeps the TCP frames of one port
+//! ([`Capture::open_tcp`]: every TCP frame, up to a bound, for a caller that
+//! only learns later which ports matter). Every read has a timeout, so
+//! stopping is always prompt, and what is already queued is drained first.
 //!
 //! Traps:
 //! - On `lo` every frame passes the capture twice: once leaving (type
@@ -63,10 +65,33 @@ pub struct Capture {
     reader: JoinHandle<io::Result<Vec<Frame>>>,
 }
 
+/// Which frames a capture keeps.
+#[derive(Debug, Clone, Copy)]
+enum Keep {
+    /// TCP frames of the watched port only (none until one is named).
+    WatchedPort,
+    /// Every TCP frame, up to this many bytes in all.
+    AllTcp { most_bytes: usize },
+}
+
 impl Capture {
     /// Opens a raw socket bound to `lo` and starts reading. Nothing is kept
     /// until [`Capture::watch_port`] names the port.
     pub fn open() -> Result<Capture, OpenError> {
+        Capture::start(Keep::WatchedPort)
+    }
+
+    /// Opens a raw socket bound to `lo` and keeps every TCP frame, up to
+    /// `most_bytes` in all (later frames are dropped): the caller filters
+    /// by port once it knows which ports it used.
+    ///
+    /// The socket belongs to the network namespace of the calling thread:
+    /// call this on the thread whose loopback is to be captured.
+    pub fn open_tcp(most_bytes: usize) -> Result<Capture, OpenError> {
+        Capture::start(Keep::AllTcp { most_bytes })
+    }
+
+    fn start(keep: Keep) -> Result<Capture, OpenError> {
         let fd = open_socket().map_err(|e| match e {
             Errno::EPERM | Errno::EACCES => OpenError::NoPermission,
             other => OpenError::Other(io::Error::from(other)),
@@ -76,7 +101,7 @@ impl Capture {
         let (s, p) = (Arc::clone(&stop), Arc::clone(&port));
         let reader = thread::Builder::new()
             .name("netlab-trace-capture".into())
-            .spawn(move || read_frames(fd, &s, &p))
+            .spawn(move || read_frames(fd, &s, &p, keep))
             .map_err(OpenError::Other)?;
         Ok(Capture { stop, port, reader })
     }
@@ -128,14 +153,33 @@ fn open_socket() -> Result<OwnedFd, Errno> {
     Ok(fd)
 }
 
-fn read_frames(fd: OwnedFd, stop: &AtomicBool, port: &AtomicU16) -> io::Result<Vec<Frame>> {
+fn read_frames(
+    fd: OwnedFd,
+    stop: &AtomicBool,
+    port: &AtomicU16,
+    keep: Keep,
+) -> io::Result<Vec<Frame>> {
     let mut frames = Vec::new();
+    let mut kept_bytes = 0usize;
     // lo's MTU is 65536; add room for the Ethernet header.
     let mut buf = vec![0u8; 65536 + 64];
     let started = Instant::now();
-    while !stop.load(Ordering::SeqCst) && started.elapsed() < LONGEST {
+    let mut draining = false;
+    loop {
+        if !draining && (stop.load(Ordering::SeqCst) || started.elapsed() >= LONGEST) {
+            // Trap: the last segments (a FIN sent just before stop) may
+            // still sit in the socket's queue. Read them without waiting.
+            draining = true;
+            nix::fcntl::fcntl(
+                fd.as_raw_fd(),
+                nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+            )
+            .map_err(io::Error::from)?;
+        }
         let (len, pkttype) = match recvfrom::<LinkAddr>(fd.as_raw_fd(), &mut buf) {
             Ok((len, addr)) => (len, addr.map(|a| a.pkttype())),
+            // Queue empty while draining: done.
+            Err(Errno::EAGAIN) if draining => break,
             // The receive timeout: nothing arrived, check `stop` again.
             Err(Errno::EAGAIN | Errno::EINTR) => continue,
             Err(e) => return Err(io::Error::from(e)),
@@ -150,12 +194,21 @@ fn read_frames(fd: OwnedFd, stop: &AtomicBool, port: &AtomicU16) -> io::Result<V
         if pkttype == Some(libc::PACKET_OUTGOING) {
             continue;
         }
-        let watched = port.load(Ordering::SeqCst);
-        if watched == 0 || frames.len() >= MOST_FRAMES {
+        if frames.len() >= MOST_FRAMES {
             continue;
         }
         let bytes = &buf[..len.min(buf.len())];
-        if parse_frame(bytes, time).is_some_and(|s| on_port(&s, watched)) {
+        let wanted = match keep {
+            Keep::WatchedPort => {
+                let watched = port.load(Ordering::SeqCst);
+                watched != 0 && parse_frame(bytes, time).is_some_and(|s| on_port(&s, watched))
+            }
+            Keep::AllTcp { most_bytes } => {
+                kept_bytes + bytes.len() <= most_bytes && parse_frame(bytes, time).is_some()
+            }
+        };
+        if wanted {
+            kept_bytes += bytes.len();
             frames.push(Frame {
                 time,
                 bytes: bytes.to_vec(),

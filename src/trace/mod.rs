@@ -12,6 +12,8 @@
 //! - [`diagram`]: phases and the drawing (pure);
 //! - [`pcap`]: frames to and from .pcap files;
 //! - `capture` (Linux): an AF_PACKET socket on `lo`, no libpcap;
+//! - [`telling`]: the segments that explain a failure (an RST after unread
+//!   data, a FIN that never came...), for the grader's wire evidence (pure);
 //! - [`fallback`]: without capture rights, socket states from the kernel's
 //!   TCP table (sampling is Linux only; rendering is pure). There, unless
 //!   `--client` is given, netlab plays the client itself with 400 ms
@@ -20,11 +22,12 @@
 //! On systems other than Linux the command says tracing is not available.
 
 #[cfg(target_os = "linux")]
-mod capture;
+pub(crate) mod capture;
 pub mod diagram;
 pub mod fallback;
 pub mod pcap;
 pub mod segment;
+pub mod telling;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

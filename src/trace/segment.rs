@@ -63,6 +63,9 @@ pub struct Segment {
     pub ack: u32,
     /// Payload bytes carried (the handshake and a pure ACK carry none).
     pub len: usize,
+    /// The receive window the sender advertises (unscaled): 0 means "my
+    /// buffer is full, stop sending".
+    pub window: u16,
     /// The start of the payload with anything unprintable shown as `.`.
     pub preview: String,
 }
@@ -100,6 +103,7 @@ pub fn parse_frame(bytes: &[u8], time: Duration) -> Option<Segment> {
         seq: tcp.sequence_number(),
         ack: tcp.acknowledgment_number(),
         len: payload.len(),
+        window: tcp.window_size(),
         preview: preview(payload),
     })
 }

@@ -1,0 +1,290 @@
+//! Wire evidence: the packets of every failed check, kept as a .pcap, with
+//! the few segments that explain the failure shown in the report.
+//!
+//! How it works, per check (see the hook in `run_check`):
+//! 1. [`Recorder::start`], on the thread that runs the check, opens an
+//!    AF_PACKET socket on `lo` ([`crate::trace`]'s capture). Opening it on
+//!    that thread matters: a raw socket belongs to the network namespace
+//!    of the thread that opens it, and a check may run in its own.
+//! 2. While the check runs, the harness notes every loopback port it uses
+//!    ([`note_port`]): ports probes connect to, fake servers listen on,
+//!    ports handed to programs in LAB_PORT, ports a program was seen
+//!    listening on. The notes are thread-local: a check runs on one thread.
+//!    The grader's own ends (its probes' ports, its fake servers') are
+//!    noted as such ([`note_grader_port`]): the report calls them "the
+//!    grader's" and never blames what they do (they misbehave on purpose).
+//! 3. [`Recorder::finish`] stops the capture and keeps only the segments of
+//!    those ports (other checks run at the same time on the same `lo`). A
+//!    passing check's packets are dropped; a failing check's go to
+//!    `DIR/<check-id>.pcap`, and [`crate::trace::telling`] picks the
+//!    segments worth a line in the report.
+//!
+//! Without capture rights (not root, no CAP_NET_RAW), or on systems other
+//! than Linux, nothing is captured and nothing is said. Generic: nothing
+//! here knows a week's contract.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+thread_local! {
+    /// Loopback ports the check running on this thread has used.
+    static PORTS: RefCell<BTreeSet<u16>> = const { RefCell::new(BTreeSet::new()) };
+    /// Those of them that are the grader's own ends.
+    static GRADER_PORTS: RefCell<BTreeSet<u16>> = const { RefCell::new(BTreeSet::new()) };
+}
+
+/// Notes that the check running on this thread uses loopback `port`, so its
+/// segments are kept as evidence. Port 0 is ignored.
+pub fn note_port(port: u16) {
+    if port != 0 {
+        PORTS.with(|ports| ports.borrow_mut().insert(port));
+    }
+}
+
+/// Notes that `port` is one end of the grader's own (a probe client's
+/// port, a fake server's): its segments are kept, and what it does is
+/// never told as a mistake.
+pub fn note_grader_port(port: u16) {
+    note_port(port);
+    if port != 0 {
+        GRADER_PORTS.with(|ports| ports.borrow_mut().insert(port));
+    }
+}
+
+/// Takes this thread's notes: (every port, the grader's).
+fn take_ports() -> (BTreeSet<u16>, BTreeSet<u16>) {
+    (
+        PORTS.with(|ports| std::mem::take(&mut *ports.borrow_mut())),
+        GRADER_PORTS.with(|ports| std::mem::take(&mut *ports.borrow_mut())),
+    )
+}
+
+/// At most this many telling segments are shown per check; the .pcap has
+/// the rest.
+pub const MOST_LINES: usize = 6;
+
+/// What the wire showed for one failed check.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Evidence {
+    /// The .pcap with the check's packets (`None` if it could not be
+    /// written).
+    pub pcap: Option<PathBuf>,
+    /// One line per telling segment (and a last line if some were left
+    /// out, or if the file could not be written).
+    pub lines: Vec<String>,
+}
+
+/// The capture of one check.
+pub struct Recorder {
+    dir: Option<PathBuf>,
+    #[cfg(target_os = "linux")]
+    capture: Option<crate::trace::capture::Capture>,
+}
+
+impl Recorder {
+    /// Starts capturing if `dir` is given and this process may capture.
+    /// Call it on the thread that runs the check, just before the check.
+    pub fn start(dir: Option<&Path>) -> Recorder {
+        take_ports();
+        Recorder {
+            dir: dir.map(Path::to_path_buf),
+            #[cfg(target_os = "linux")]
+            capture: dir.and_then(|_| linux::open()),
+        }
+    }
+
+    /// Is a capture running?
+    pub fn capturing(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        {
+            self.capture.is_some()
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            false
+        }
+    }
+
+    /// Stops the capture, on the same thread as [`Recorder::start`], before
+    /// the check's programs are stopped (their forced end would add FINs
+    /// and RSTs of the grader's making). For a failed check that used the
+    /// network, writes `DIR/<id>.pcap` and returns what to show; otherwise
+    /// drops the packets (and an older file of the same check).
+    pub fn finish(self, id: &str, failed: bool) -> Option<Evidence> {
+        let ports = take_ports();
+        let dir = self.dir?;
+        let pcap = dir.join(format!("{id}.pcap"));
+        #[cfg(target_os = "linux")]
+        if let Some(capture) = self.capture {
+            if failed {
+                // Let the last segments of the check's own closing (the
+                // probe's FIN and its answer) reach the capture.
+                std::thread::sleep(linux::SETTLE);
+            }
+            let frames = capture.stop().unwrap_or_default();
+            if failed {
+                let kept = linux::own_frames(frames, &ports.0);
+                if !kept.is_empty() {
+                    return Some(linux::keep(&dir, &pcap, &kept, &ports.1));
+                }
+            }
+        }
+        let _ = (failed, ports);
+        // A file from an earlier run of the same seed must not pass for this
+        // run's evidence.
+        let _ = std::fs::remove_file(&pcap);
+        None
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+    use std::time::Duration;
+
+    use super::{Evidence, MOST_LINES};
+    use crate::trace::capture::Capture;
+    use crate::trace::pcap::{write_pcap, Frame};
+    use crate::trace::segment::parse_frame;
+    use crate::trace::telling::{fold, telling_among, Sign};
+
+    /// How long a failed check's capture goes on after the check ended.
+    pub(super) const SETTLE: Duration = Duration::from_millis(100);
+
+    /// Bound on the bytes one check's capture keeps (a Week 1 check
+    /// exchanges a few kilobytes; a flood must not eat the memory).
+    const MOST_BYTES: usize = 8 << 20;
+
+    pub(super) fn open() -> Option<Capture> {
+        // No rights is the common case for a student: say nothing.
+        Capture::open_tcp(MOST_BYTES).ok()
+    }
+
+    /// The frames of connections on one of `ports`.
+    pub(super) fn own_frames(frames: Vec<Frame>, ports: &BTreeSet<u16>) -> Vec<Frame> {
+        frames
+            .into_iter()
+            .filter(|f| {
+                parse_frame(&f.bytes, f.time)
+                    .is_some_and(|s| ports.contains(&s.src.port()) || ports.contains(&s.dst.port()))
+            })
+            .collect()
+    }
+
+    /// Creates `dir` if needed and checks it is a real folder of ours.
+    ///
+    /// Trap: the default folder has a predictable name in the shared temp
+    /// folder, and netlab may run as root: a folder (or a symlink) planted
+    /// there by another user must not receive our files.
+    fn own_folder(dir: &Path) -> std::io::Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::create_dir_all(dir)?;
+        let meta = std::fs::symlink_metadata(dir)?;
+        // /proc/self belongs to our effective user.
+        let me = std::fs::metadata("/proc/self")?.uid();
+        if meta.file_type().is_symlink() || !meta.is_dir() || meta.uid() != me {
+            return Err(std::io::Error::other(format!(
+                "{} is not a folder of ours (choose another with --evidence-dir)",
+                dir.display()
+            )));
+        }
+        Ok(())
+    }
+
+    pub(super) fn keep(
+        dir: &Path,
+        pcap: &Path,
+        frames: &[Frame],
+        grader: &BTreeSet<u16>,
+    ) -> Evidence {
+        let segments: Vec<_> = frames
+            .iter()
+            .filter_map(|f| parse_frame(&f.bytes, f.time))
+            .collect();
+        let start = segments.first().map(|s| s.time).unwrap_or_default();
+        // The grader's own ends misbehave on purpose (a fake server that
+        // never replies): only a refusal or an unanswered SYN, which the
+        // kernel or the program answered, is told about them.
+        let told = fold(
+            telling_among(&segments, grader)
+                .into_iter()
+                .filter(|t| {
+                    matches!(t.sign, Sign::Refused | Sign::SynUnanswered)
+                        || !grader.contains(&t.actor.port())
+                })
+                .collect(),
+        );
+        let mut lines: Vec<String> = told
+            .iter()
+            .take(MOST_LINES)
+            .map(|(t, n)| match n {
+                1 => t.line(start),
+                n => format!("{} (seen {n} times)", t.line(start)),
+            })
+            .collect();
+        if told.len() > MOST_LINES {
+            lines.push(format!(
+                "… and {} more in the .pcap",
+                told.len() - MOST_LINES
+            ));
+        }
+        let written = own_folder(dir).and_then(|()| write_pcap(pcap, frames));
+        match written {
+            Ok(()) => Evidence {
+                pcap: Some(pcap.to_path_buf()),
+                lines,
+            },
+            Err(e) => {
+                lines.push(format!(
+                    "({} packets captured, but {} could not be written: {e})",
+                    frames.len(),
+                    pcap.display()
+                ));
+                Evidence { pcap: None, lines }
+            }
+        }
+    }
+}
+
+/// The default evidence folder of a run: `netlab-evidence-<seed>` in the
+/// system's temp folder.
+pub fn default_dir(seed: u64) -> PathBuf {
+    std::env::temp_dir().join(format!("netlab-evidence-{seed}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_are_noted_per_thread_and_taken_once() {
+        note_port(0);
+        note_port(5);
+        note_port(5);
+        std::thread::spawn(|| note_port(7)).join().unwrap();
+        note_grader_port(9);
+        let (all, grader) = take_ports();
+        assert_eq!(all.into_iter().collect::<Vec<_>>(), [5, 9]);
+        assert_eq!(grader.into_iter().collect::<Vec<_>>(), [9]);
+        assert!(take_ports().0.is_empty());
+    }
+
+    #[test]
+    fn without_a_folder_nothing_is_captured_or_kept() {
+        let r = Recorder::start(None);
+        assert!(!r.capturing());
+        assert_eq!(r.finish("x", true), None);
+    }
+
+    #[test]
+    fn a_passing_check_leaves_no_file_behind_even_an_old_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("some-check.pcap");
+        std::fs::write(&old, b"old").unwrap();
+        let r = Recorder::start(Some(dir.path()));
+        assert_eq!(r.finish("some-check", false), None);
+        assert!(!old.exists());
+    }
+}

@@ -1,0 +1,274 @@
+//! Wire evidence of `netlab grade`, run as the real binary on the mistake
+//! catalogue (`examples/week01_mistakes`).
+//!
+//! With capture rights (root or CAP_NET_RAW), a check that fails on the
+//! wire keeps a .pcap that parses, and the report shows a telling segment;
+//! without them, nothing is said. Without rights here, the first tests
+//! skip with a reason, except in CI as root, where capture must work (as in
+//! tests/trace.rs). The telling-segment analysis itself is unit-tested on
+//! recorded captures in src/trace/telling.rs.
+
+#![cfg(target_os = "linux")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use netlab::trace::{pcap::read_pcap, segment::parse_frame};
+
+fn mistakes_program() -> String {
+    let exe = std::env::current_exe().expect("test executable path");
+    let debug = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/debug");
+    let program = debug.join("examples").join("week01_mistakes");
+    assert!(
+        program.exists(),
+        "{} is missing: cargo test builds it",
+        program.display()
+    );
+    program.to_string_lossy().into_owned()
+}
+
+/// Is our effective user id 0?
+fn running_as_root() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().nth(1).map(|euid| euid == "0"))
+        .unwrap_or(false)
+}
+
+/// May this process open a packet socket (root or CAP_NET_RAW)?
+fn can_capture() -> bool {
+    use nix::sys::socket::{socket, AddressFamily, SockFlag, SockProtocol, SockType};
+    socket(
+        AddressFamily::Packet,
+        SockType::Raw,
+        SockFlag::SOCK_CLOEXEC,
+        SockProtocol::EthAll,
+    )
+    .is_ok()
+}
+
+/// Capture rights here? Without them: skip, unless CI runs as root.
+#[track_caller]
+fn capture_rights() -> bool {
+    if can_capture() {
+        return true;
+    }
+    assert!(
+        !(std::env::var_os("CI").is_some() && running_as_root()),
+        "CI runs as root, so capturing must work, but a packet socket could not be opened"
+    );
+    eprintln!("skipped: no capture rights here (needs root or CAP_NET_RAW)");
+    false
+}
+
+/// `netlab grade week01` with the server played by the catalogue program
+/// making `mistake`, only check `check`, evidence in `evidence`.
+fn grade(prefix: &[&str], mistake: &str, check: &str, evidence: &Path, format: &str) -> Output {
+    let server = format!("{} server --mistake {mistake}", mistakes_program());
+    let mut cmd = Command::new(
+        prefix
+            .first()
+            .copied()
+            .unwrap_or(env!("CARGO_BIN_EXE_netlab")),
+    );
+    if !prefix.is_empty() {
+        cmd.args(&prefix[1..]).arg(env!("CARGO_BIN_EXE_netlab"));
+    }
+    cmd.args(["grade", "week01", "--server", &server, "--check", check])
+        .args(["--seed", "7", "--format", format, "--evidence-dir"])
+        .arg(evidence)
+        .current_dir(std::env::temp_dir());
+    cmd.output().expect("netlab runs")
+}
+
+fn show(output: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}\n{}", show(output)))
+}
+
+#[test]
+fn a_check_failing_on_the_wire_keeps_a_pcap_and_names_the_telling_segment() {
+    if !capture_rights() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join("evidence");
+    let output = grade(&[], "no-close", "server-ack", &evidence, "json");
+    assert_eq!(output.status.code(), Some(1), "{}", show(&output));
+    let report = json(&output);
+    let check = &report["checks"][0];
+    assert_eq!(check["diagnosis"], "no-close", "{}", show(&output));
+    let pcap = PathBuf::from(check["pcap"].as_str().expect("a pcap path"));
+    assert_eq!(pcap, evidence.join("server-ack.pcap"));
+    let frames = read_pcap(&pcap).expect("the .pcap parses");
+    let segments: Vec<_> = frames
+        .iter()
+        .filter_map(|f| parse_frame(&f.bytes, f.time))
+        .collect();
+    assert_eq!(segments.len(), frames.len());
+    assert!(
+        segments
+            .first()
+            .is_some_and(|s| s.flags.syn && !s.flags.ack),
+        "{segments:#?}"
+    );
+    assert!(segments.iter().any(|s| s.flags.fin), "{segments:#?}");
+    let wire: Vec<&str> = check["wire"]
+        .as_array()
+        .expect("wire lines")
+        .iter()
+        .filter_map(|l| l.as_str())
+        .collect();
+    assert!(
+        wire.iter().any(|l| l.contains("FIN-ACK: your server")
+            && l.contains("closed only after the grader's client")),
+        "{wire:#?}"
+    );
+    assert_eq!(report["findings"][0]["code"], "no-close");
+    assert_eq!(report["findings"][0]["checks"][0], "server-ack");
+}
+
+#[test]
+fn the_text_report_shows_the_segment_and_where_the_packets_are() {
+    if !capture_rights() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join("ev");
+    let output = grade(&[], "empty-recv", "server-empty-recv", &evidence, "text");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{}", show(&output));
+    assert!(
+        text.contains(&format!(
+            "wire evidence: the packets of each failed check are in {}",
+            evidence.display()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 mistake found:\n  1. empty-recv in the server"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "on the wire: (packets in {})",
+            evidence.join("server-empty-recv.pcap").display()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("never sent its FIN back"), "{text}");
+    assert!(evidence.join("server-empty-recv.pcap").is_file());
+}
+
+#[test]
+fn a_passing_check_keeps_no_packets_and_clears_an_old_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join("ev");
+    std::fs::create_dir(&evidence).unwrap();
+    std::fs::write(evidence.join("server-ack.pcap"), b"from an earlier run").unwrap();
+    // Without --mistake the catalogue program is a correct submission.
+    let server = format!("{} server", mistakes_program());
+    let output = Command::new(env!("CARGO_BIN_EXE_netlab"))
+        .args([
+            "grade",
+            "week01",
+            "--server",
+            &server,
+            "--check",
+            "server-ack",
+        ])
+        .args(["--format", "json", "--evidence-dir"])
+        .arg(&evidence)
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    let report = json(&output);
+    assert!(
+        report["checks"][0].get("pcap").is_none(),
+        "{}",
+        show(&output)
+    );
+    assert_eq!(report["findings"], serde_json::json!([]));
+    assert_eq!(std::fs::read_dir(&evidence).unwrap().count(), 0);
+}
+
+#[test]
+fn without_capture_rights_nothing_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join("ev");
+    // As root, drop the rights by running the grader as user nobody;
+    // without rights already, run it as we are.
+    let prefix: &[&str] = if can_capture() {
+        if Command::new("setpriv").arg("--version").output().is_err() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "setpriv (util-linux) is needed to drop capture rights in CI"
+            );
+            eprintln!("skipped: no setpriv to drop the capture rights");
+            return;
+        }
+        &[
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+        ]
+    } else {
+        &[]
+    };
+    let output = grade(prefix, "no-close", "server-ack", &evidence, "json");
+    assert_eq!(output.status.code(), Some(1), "{}", show(&output));
+    let report = json(&output);
+    let check = &report["checks"][0];
+    assert_eq!(check["diagnosis"], "no-close", "{}", show(&output));
+    assert!(
+        check.get("pcap").is_none() && check.get("wire").is_none(),
+        "{check:#}"
+    );
+    let text = grade(prefix, "no-close", "server-ack", &evidence, "text");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("diagnosis: no-close"), "{text}");
+    assert!(!text.contains("wire") && !text.contains(".pcap"), "{text}");
+    assert!(!evidence.exists(), "nothing is written without rights");
+}
+
+#[test]
+fn the_hidden_no_capture_switch_keeps_nothing_even_with_rights() {
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join("ev");
+    let server = format!("{} server --mistake empty-recv", mistakes_program());
+    let output = Command::new(env!("CARGO_BIN_EXE_netlab"))
+        .args([
+            "grade",
+            "week01",
+            "--server",
+            &server,
+            "--check",
+            "server-empty-recv",
+        ])
+        .arg("--evidence-dir")
+        .arg(&evidence)
+        .env("NETLAB_GRADE_NO_CAPTURE", "1")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{}", show(&output));
+    assert!(text.contains("diagnosis: empty-recv"), "{text}");
+    assert!(!text.contains("wire") && !text.contains(".pcap"), "{text}");
+    assert!(!evidence.exists());
+}
