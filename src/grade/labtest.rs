@@ -588,6 +588,8 @@ mod tests {
                 "program `prog`: exit 1\n  stdout: (nothing)\n  stderr:\n  | not implemented yet\n"
                     .to_string()
             }),
+            pcap: None,
+            wire: Vec::new(),
         }
     }
 
