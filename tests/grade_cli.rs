@@ -380,14 +380,24 @@ fn an_unknown_id_or_role_gets_a_did_you_mean_not_the_whole_list() {
 
 // ── While it works: Ctrl+C, and live lines on a terminal ────────────────
 
-/// Processes whose command line is exactly `argv` (Linux /proc).
+/// Processes whose command line is `argv` (Linux /proc). The program may
+/// appear as a full path: the sandbox looks a bare name up on PATH for the
+/// uid it runs the submission as.
 #[cfg(target_os = "linux")]
 fn processes_running(argv: &[&str]) -> Vec<String> {
-    let wanted: String = argv.iter().map(|a| format!("{a}\0")).collect();
+    let args: String = argv[1..].iter().map(|a| format!("\0{a}")).collect();
     std::fs::read_dir("/proc")
         .unwrap()
         .flatten()
-        .filter(|e| std::fs::read(e.path().join("cmdline")).is_ok_and(|c| c == wanted.as_bytes()))
+        .filter(|e| {
+            std::fs::read(e.path().join("cmdline")).is_ok_and(|c| {
+                let c = String::from_utf8_lossy(&c);
+                let Some(program) = c.strip_suffix(&format!("{args}\0")) else {
+                    return false;
+                };
+                program == argv[0] || program.ends_with(&format!("/{}", argv[0]))
+            })
+        })
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect()
 }
