@@ -11,10 +11,12 @@
 //! - this file: the public API ([`Role`], [`Submission`], [`run_checks`],
 //!   [`assert_check`]) and the command line ([`GradeArgs`], [`main`]);
 //! - [`diagnosis`]: the named mistakes and their hints;
+//! - [`compare`]: near misses between an expected line and a printed one;
 //! - [`harness`]: what a check works with ([`harness::Ctx`]);
 //! - [`report`]: text, JSON and JUnit output;
 //! - [`week01`]: the Week 1 checks, one module per role.
 
+pub mod compare;
 pub mod diagnosis;
 pub mod harness;
 pub mod report;
@@ -30,7 +32,8 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 pub use diagnosis::Diagnosis;
-use harness::{Ctx, Failure};
+use harness::Ctx;
+pub use harness::Failure;
 
 /// A program of a week's submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
@@ -226,6 +229,10 @@ pub struct Outcome {
     /// The programs' statuses and last output lines (shown on failure).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub processes: Option<String>,
+    /// When this failure follows from a mistake another check reports, the
+    /// id of that check (see [`Failure::cause`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<&'static str>,
 }
 
 /// The checks of a lab, in order; `None` for an unknown lab.
@@ -263,6 +270,7 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
         skipped: None,
         steps: Vec::new(),
         processes: None,
+        cause: None,
     };
     if let Some(missing) = check
         .needs
@@ -301,6 +309,7 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
             outcome.passed = Some(false);
             outcome.hint = Some(failure.diagnosis.hint().to_string());
             outcome.diagnosis = Some(failure.diagnosis);
+            outcome.cause = failure.cause;
             // A submission's output may hold escape codes or NULs; show them
             // rather than let a terminal (or anstream) swallow them.
             outcome.expected = Some(printable(&failure.expected));

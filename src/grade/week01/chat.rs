@@ -84,6 +84,8 @@ fn send_line(ctx: &mut Ctx, talk: &mut Talk, message: &str) -> Result<(), Failur
     ctx.send(&mut talk.stream, format!("{message}\n").as_bytes())
 }
 
+/// Three lines, three ACKs, a console line for each. This is the role's
+/// line check: it also judges the Listening line.
 pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
     let mut talk = open(ctx, addr)?;
@@ -91,6 +93,11 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
         let message = ctx.message(22);
         send_line(ctx, &mut talk, &message)?;
         expect_ack(ctx, p, &mut talk, &message, Diagnosis::WrongReply)?;
+        if ctx.quiet(p) {
+            // Nothing on stdout at all: the Listening line's verdict below
+            // says why.
+            continue;
+        }
         let tail = format!(" {} Client: {message}", talk.client);
         ctx.step(format!(
             "wait for the stdout line `[SERVER] @HH:MM:SS{tail}`"
@@ -102,14 +109,23 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
                 == Some(tail.as_str())
         });
         if seen.is_none() {
+            let lines = ctx.child(p).lines(Stream::Stdout);
+            let want = format!("[SERVER] @{}{tail}", chrono::Local::now().format("%H:%M:%S"));
+            let observed = match crate::grade::compare::closest(&want, &lines) {
+                Some(seen) => format!(
+                    "no such line; the closest line printed:\n{}",
+                    crate::grade::compare::show_near_miss(&want, seen)
+                ),
+                None => "no such line".to_string(),
+            };
             return Err(fail(
                 Diagnosis::OutputFormat,
                 format!("a stdout line `[SERVER] @HH:MM:SS{tail}`"),
-                "no such line",
+                observed,
             ));
         }
     }
-    Ok(())
+    ctx.listening_line(p)
 }
 
 pub fn split(ctx: &mut Ctx) -> Result<(), Failure> {
@@ -248,16 +264,25 @@ pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
     )
 }
 
+/// What the client sent the fake chat server.
+struct Sent {
+    /// Complete lines, without their `\n`.
+    lines: Vec<String>,
+    /// The ACK lines sent back.
+    acks: Vec<String>,
+    /// Bytes that never got their `\n` (a chat line without its end).
+    unterminated: Vec<u8>,
+}
+
 /// Plays the chat server for the submission's client: answers each line
-/// with an ACK (split in two segments when `split`). Returns the lines the
-/// client sent and the ACK lines it was sent back.
+/// with an ACK (split in two segments when `split`).
 fn fake_chat(
     ctx: &mut Ctx,
     listener: &TcpListener,
     p: Proc,
     count: usize,
     split: bool,
-) -> Result<(Vec<String>, Vec<String>), Failure> {
+) -> Result<Sent, Failure> {
     ctx.step("wait for the client to connect");
     let Some(mut conn) = ctx.accept_from(listener, p, STARTUP) else {
         let expected = "the chat client connects to LAB_HOST:LAB_PORT";
@@ -285,10 +310,15 @@ fn fake_chat(
     let _ = conn.set_nodelay(true);
     let mut pending = Vec::new();
     let (mut got, mut acks) = (Vec::new(), Vec::new());
+    let mut unterminated = Vec::new();
     for _ in 0..count {
         ctx.step("read one line from the client");
-        let Ok(line) = read_line(&mut conn, &mut pending, SLACK) else {
-            break;
+        let line = match read_line(&mut conn, &mut pending, SLACK) {
+            Ok(line) => line,
+            Err((bytes, _)) => {
+                unterminated = bytes;
+                break;
+            }
         };
         let ack = chat_ack(&line);
         if split {
@@ -308,7 +338,11 @@ fn fake_chat(
     }
     ctx.step("wait for the client to close the connection");
     let _ = read_to_end(&mut conn, SLACK);
-    Ok((got, acks))
+    Ok(Sent {
+        lines: got,
+        acks,
+        unterminated,
+    })
 }
 
 /// Runs the chat client with `args` (and `stdin` lines if any) against a
@@ -341,12 +375,23 @@ fn chat_client_run(
         }
         None => ctx.spawn(Role::ChatClient, args, &env)?,
     };
-    let (got, acks) = fake_chat(ctx, &listener, p, messages.len(), split)?;
+    let Sent {
+        lines: got,
+        acks,
+        unterminated,
+    } = fake_chat(ctx, &listener, p, messages.len(), split)?;
     if got != messages {
+        let mut observed = format!("the client sent the lines {}", quoted(&got));
+        if !unterminated.is_empty() {
+            observed.push_str(&format!(
+                ", then {} with no \\n at the end: without its \\n a chat line never ends, so the server cannot answer it",
+                show_bytes(&unterminated)
+            ));
+        }
         return Err(fail(
             Diagnosis::WrongMessage,
             format!("the lines {}, each ending in \\n", quoted(messages)),
-            format!("the client sent the lines {}", quoted(&got)),
+            observed,
         ));
     }
     expect_exit(ctx, p, SLACK, 0, Diagnosis::Crash)?;
