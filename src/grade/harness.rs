@@ -82,12 +82,17 @@ struct Launched {
 
 /// The working state of one check.
 pub struct Ctx<'a> {
+    /// The id of the check this context runs (set by the runner): helpers
+    /// shared by several checks use it to leave a finding to its own check.
+    pub check_id: Option<&'static str>,
     submission: &'a Submission,
     rng: fastrand::Rng,
     steps: Vec<String>,
     procs: Vec<Launched>,
     scratch: Option<tempfile::TempDir>,
     notes: Vec<ListenNote>,
+    /// The last server start used the line check's own arguments.
+    notes_env_default: bool,
 }
 
 /// A server found listening (in the socket table) without a well-formed
@@ -111,12 +116,14 @@ const LINE_GRACE: Duration = Duration::from_millis(1500);
 impl<'a> Ctx<'a> {
     pub fn new(submission: &'a Submission, seed: u64) -> Ctx<'a> {
         Ctx {
+            check_id: None,
             submission,
             rng: fastrand::Rng::with_seed(seed),
             steps: Vec::new(),
             procs: Vec::new(),
             scratch: None,
             notes: Vec::new(),
+            notes_env_default: false,
         }
     }
 
@@ -365,6 +372,8 @@ impl<'a> Ctx<'a> {
         env: &[(&str, String)],
     ) -> Result<(Proc, SocketAddr), Failure> {
         let p = self.spawn(role, args, env)?;
+        self.notes_env_default =
+            args.is_empty() && !env.iter().any(|(k, v)| *k == "LAB_PORT" && v != "0");
         let expected_port: Option<u16> = env
             .iter()
             .find(|(k, _)| *k == "LAB_PORT")
@@ -447,7 +456,7 @@ impl<'a> Ctx<'a> {
                     // It announced a port and ended: the connect will tell.
                     return Ok((p, addr));
                 }
-                return Err(self.explain_no_listening(p, &expected));
+                return Err(self.startup_failure(role, p, &expected));
             }
             if !now_listening.is_empty() {
                 if let Some(port) = expected_port.filter(|port| !now_listening.contains(port)) {
@@ -484,7 +493,7 @@ impl<'a> Ctx<'a> {
                 }
             }
             if Instant::now() >= until {
-                return Err(self.explain_no_listening(p, &expected));
+                return Err(self.startup_failure(role, p, &expected));
             }
             self.wait_stdout(p, Duration::from_millis(50), |l| {
                 l.starts_with("[SERVER] Listening on ")
@@ -537,21 +546,29 @@ impl<'a> Ctx<'a> {
         }
         if note.silent && !lines.is_empty() {
             // Silent while it listened, and now there is output: it came
-            // later (at exit), so it was held in a buffer.
-            let mut observed = format!(
-                "it was listening for {:.1}s with nothing on stdout; its lines came only {}: its output waits in a buffer",
-                LINE_GRACE.as_secs_f64(),
-                if exited { "when it exited" } else { "later" }
-            );
+            // later (at exit), so it was held in a buffer. That is this
+            // check's verdict if the Listening line is among what came;
+            // if not, the line is missing whatever the buffering.
+            let when = if exited { "when it exited" } else { "later" };
             if let Some(seen) = crate::grade::compare::closest(&want, &lines) {
-                observed.push_str(&format!(
-                    "; and the line itself differs:\n{}",
-                    crate::grade::compare::show_near_miss(&want, seen)
+                return Err(fail(
+                    Diagnosis::StdoutBuffered,
+                    expected,
+                    format!(
+                        "it was listening for {:.1}s with nothing on stdout; its lines came only {when}: its output waits in a buffer; and the line itself differs:\n{}",
+                        LINE_GRACE.as_secs_f64(),
+                        crate::grade::compare::show_near_miss(&want, seen)
+                    ),
                 ));
-            } else {
-                observed.push_str("; and no Listening line was among them");
             }
-            return Err(fail(Diagnosis::StdoutBuffered, expected, observed));
+            return Err(fail(
+                Diagnosis::OutputFormat,
+                expected,
+                format!(
+                    "no Listening line: nothing like it among the {} stdout lines, which came only {when} (its output waits in a buffer too)",
+                    lines.len()
+                ),
+            ));
         }
         if let Some(seen) = crate::grade::compare::closest(&want, &lines) {
             let seen = seen.to_string();
@@ -646,6 +663,9 @@ impl<'a> Ctx<'a> {
     /// What a program still running is doing, as far as the system's socket
     /// table tells: for a report that says "still running".
     pub fn still_doing(&mut self, p: Proc) -> String {
+        if self.procs[p.0].role.line_check().is_none() {
+            return "it has not ended".to_string();
+        }
         match listening_ports_of(self.child(p).pid()) {
             Some(ports) if !ports.is_empty() => format!(
                 "it is still listening on port {}: waiting for another connection instead of ending",
@@ -653,6 +673,23 @@ impl<'a> Ctx<'a> {
             ),
             Some(_) => "it is not listening any more, yet it has not ended (a loop that never ends, or a wait without a timeout?)".to_string(),
             None => "it has not ended".to_string(),
+        }
+    }
+
+    /// Why a server did not get to listen; in any check but the role's line
+    /// check, the failure names that check as its cause (one start-up
+    /// mistake, reported once).
+    fn startup_failure(&mut self, role: Role, p: Proc, expected: &str) -> Failure {
+        let failure = self.explain_no_listening(p, expected);
+        // Only a start like the line check's own (LAB_PORT=0, no arguments)
+        // fails for the same reason; a start on a given port may fail for
+        // its own (a port an imported module took).
+        let same_start = self.notes_env_default;
+        match role.line_check() {
+            Some(id) if same_start && self.check_id != Some(id) && self.check_id.is_some() => {
+                failure.caused_by(id)
+            }
+            _ => failure,
         }
     }
 

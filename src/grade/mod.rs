@@ -66,6 +66,18 @@ impl Role {
         }
     }
 
+    /// The check that judges this server role's start (its Listening line,
+    /// or its death before listening); other checks that cannot start the
+    /// program name it as their failure's cause. `None` for clients.
+    pub fn line_check(self) -> Option<&'static str> {
+        match self {
+            Role::Server => Some("server-listening"),
+            Role::ThreadedServer => Some("threaded-listening"),
+            Role::ChatServer => Some("chat-listening"),
+            Role::Client | Role::ChatClient => None,
+        }
+    }
+
     pub fn from_name(name: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.name() == name)
     }
@@ -288,6 +300,7 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
     // Each check gets its own stream of random inputs derived from the run's
     // seed and its id, so results do not depend on order or parallelism.
     let mut ctx = Ctx::new(submission, seed ^ fnv1a(check.id));
+    ctx.check_id = Some(check.id);
     // A bug in a check must cost that check, not the whole run's report.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (check.run)(&mut ctx)))
         .unwrap_or_else(|panic| {

@@ -124,26 +124,38 @@ fn late_connections(listener: &TcpListener) -> Vec<Vec<u8>> {
     sent
 }
 
+/// Accepts the client's connection and reads its message. Like a real
+/// server, it takes every connection the client opens: one closed without
+/// sending (a "test" connect) is noted and the next one taken. Returns the
+/// connection that sent something, its bytes, and every connection's bytes.
+fn accept_talking(
+    ctx: &mut Ctx,
+    listener: &TcpListener,
+    p: Proc,
+    want_len: usize,
+) -> Result<(TcpStream, Vec<u8>, Vec<Vec<u8>>), Failure> {
+    let mut conn = accept_client(ctx, listener, p)?;
+    let mut got = read_message(ctx, &mut conn, want_len);
+    let mut sent: Vec<Vec<u8>> = Vec::new();
+    while got.is_empty() && sent.len() < 8 {
+        sent.push(Vec::new());
+        ctx.step("that connection closed without sending: wait for another one");
+        let Some(next) = ctx.accept_from(listener, p, SLACK) else {
+            break;
+        };
+        conn = next;
+        got = read_message(ctx, &mut conn, want_len);
+    }
+    sent.push(got.clone());
+    Ok((conn, got, sent))
+}
+
 /// A normal session with a fake server that answers like the contract.
 /// Like the real server, it takes every connection the client opens: an
 /// extra one (empty, or with another message) is reported, one by one.
 fn session(ctx: &mut Ctx, args: &[String], message: &str) -> Result<(), Failure> {
     let (listener, p) = start_with_fake(ctx, args, &[])?;
-    let mut conn = accept_client(ctx, &listener, p)?;
-    let mut got = read_message(ctx, &mut conn, message.len());
-    let mut sent: Vec<Vec<u8>> = Vec::new();
-    while got.is_empty() {
-        // An empty connection first (a test connect, a leftover probe):
-        // take the next one, as a server would.
-        sent.push(Vec::new());
-        ctx.step("that connection closed without sending: wait for another one");
-        let Some(next) = ctx.accept_from(&listener, p, SLACK) else {
-            break;
-        };
-        conn = next;
-        got = read_message(ctx, &mut conn, message.len());
-    }
-    sent.push(got.clone());
+    let (mut conn, got, mut sent) = accept_talking(ctx, &listener, p, message.len())?;
     if got != message.as_bytes() {
         return Err(fail(
             Diagnosis::WrongMessage,
@@ -170,10 +182,11 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str) -> Result<(), Failure>
         let later = late_connections(&listener);
         if !later.is_empty() {
             sent.extend(later);
-            f.observed.push_str(&format!(
-                "; after the session it opened another connection: {}",
+            f.observed = format!(
+                "still running {}s after its session: it opened another connection after it and waits there ({})",
+                SLACK.as_secs(),
                 connections_story(&sent)
-            ));
+            );
         }
         f
     })?;
@@ -307,8 +320,7 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
     let (listener, p) =
         start_with_fake(ctx, std::slice::from_ref(&message), &[Ctx::timeout_env(1)])?;
     ctx.step("  (this fake server reads the message and never replies)");
-    let mut conn = accept_client(ctx, &listener, p)?;
-    let _ = read_message(ctx, &mut conn, message.len());
+    let (conn, _, _) = accept_talking(ctx, &listener, p, message.len())?;
     let sent_at = Instant::now();
     let expected = "about 1s (LAB_TIMEOUT) later: the stderr line `[CLIENT] Server did not respond in time` and exit status 1";
     let within = SLACK + Duration::from_secs(1);
@@ -369,8 +381,7 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
 pub fn no_reply(ctx: &mut Ctx) -> Result<(), Failure> {
     let message = ctx.message(12);
     let (listener, p) = start_with_fake(ctx, std::slice::from_ref(&message), &[])?;
-    let mut conn = accept_client(ctx, &listener, p)?;
-    let _ = read_message(ctx, &mut conn, message.len());
+    let (conn, _, _) = accept_talking(ctx, &listener, p, message.len())?;
     ctx.step("close the connection without replying");
     drop(conn);
     let expected = "a stderr line containing `without replying` and exit status 1";

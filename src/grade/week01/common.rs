@@ -169,8 +169,12 @@ pub fn judge_reply(
             format!("the reply {}", show_bytes(&ex.reply))
         };
         // An ACK with the wrong text is a wrong reply whatever the check is
-        // about (e.g. a hard-coded ACK in the length-limit check).
-        let mistake = if want.starts_with("ACK: ") && ex.reply.starts_with(b"ACK: ") {
+        // about (e.g. a hard-coded ACK in the length-limit check); so is a
+        // reply that is no ACK and no error at all (an echo).
+        let mistake = if want.starts_with("ACK: ")
+            && !ex.reply.is_empty()
+            && !ex.reply.starts_with(b"ERROR")
+        {
             Diagnosis::WrongReply
         } else {
             mistake
