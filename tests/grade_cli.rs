@@ -57,9 +57,9 @@ fn json_report_has_the_documented_shape() {
     assert_eq!(report["seed"], 7);
     assert_eq!(report["passed"], 6);
     assert_eq!(report["failed"], 0);
-    assert_eq!(report["skipped"], 30);
+    assert_eq!(report["skipped"], 32);
     let checks = report["checks"].as_array().expect("checks array");
-    assert_eq!(checks.len(), 36);
+    assert_eq!(checks.len(), 38);
     let ack = checks
         .iter()
         .find(|c| c["id"] == "client-ack")

@@ -987,13 +987,35 @@ pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
             }
         }
     }
-    let mut entries = procfs::net::tcp().unwrap_or_default();
-    entries.extend(procfs::net::tcp6().unwrap_or_default());
-    let mut ports: Vec<u16> = entries
-        .into_iter()
-        .filter(|e| e.state == procfs::net::TcpState::Listen && inodes.contains(&e.inode))
-        .map(|e| e.local_address.port())
-        .collect();
+    // Read the table by hand, from the leader's own view (/proc/PID/net is
+    // the table of the process's network namespace). Trap: procfs's parser
+    // rejects the whole table when one row is in a state it does not know
+    // (TCP_NEW_SYN_RECV shows up under load), which read as "listening on
+    // nothing".
+    let mut ports = Vec::new();
+    for file in ["tcp", "tcp6"] {
+        let Ok(text) = std::fs::read_to_string(format!("/proc/{pgid}/net/{file}"))
+            .or_else(|_| std::fs::read_to_string(format!("/proc/net/{file}")))
+        else {
+            continue;
+        };
+        for row in text.lines().skip(1) {
+            let fields: Vec<&str> = row.split_whitespace().collect();
+            if fields.len() < 10 || fields[3] != "0A" {
+                continue; // 0A: LISTEN
+            }
+            let Ok(inode) = fields[9].parse::<u64>() else {
+                continue;
+            };
+            let port = fields[1]
+                .rsplit(':')
+                .next()
+                .and_then(|hex| u16::from_str_radix(hex, 16).ok());
+            if let Some(port) = port.filter(|_| inodes.contains(&inode)) {
+                ports.push(port);
+            }
+        }
+    }
     ports.sort_unstable();
     ports.dedup();
     Some(ports)
