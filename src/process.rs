@@ -231,7 +231,11 @@ impl Child {
         let stderr = Arc::new(Pipe::default());
         // Reading the master fails with EIO once every slave is closed: the
         // reader takes that as the end of output.
-        spawn_reader(std::fs::File::from(pty.master), Arc::clone(&stdout), started);
+        spawn_reader(
+            std::fs::File::from(pty.master),
+            Arc::clone(&stdout),
+            started,
+        );
         if let Some(err) = child.stderr.take() {
             spawn_reader(err, Arc::clone(&stderr), started);
         }

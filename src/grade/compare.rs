@@ -73,7 +73,9 @@ pub fn show_near_miss(want: &str, seen: &str) -> String {
         .zip(b[prefix..].iter().rev())
         .take_while(|(x, y)| x == y)
         .count();
-    let width = (a.len() - prefix - suffix).max(b.len() - prefix - suffix).max(1);
+    let width = (a.len() - prefix - suffix)
+        .max(b.len() - prefix - suffix)
+        .max(1);
     // Both lines start at the same column, so the marks fall under the
     // difference: 8 spaces, a 9-character label, a backtick.
     let marks = format!("{}{}", " ".repeat(8 + 10 + prefix), "^".repeat(width));

@@ -474,7 +474,12 @@ impl<'a> Ctx<'a> {
                 // give it a moment before judging without it.
                 if since.elapsed() >= LINE_GRACE {
                     let port = expected_port
-                        .or_else(|| seen.iter().rev().find(|p| now_listening.contains(p)).copied())
+                        .or_else(|| {
+                            seen.iter()
+                                .rev()
+                                .find(|p| now_listening.contains(p))
+                                .copied()
+                        })
                         .unwrap_or(now_listening[0]);
                     let silent = self.child(p).text(Stream::Stdout).is_empty();
                     self.step(format!(
@@ -487,7 +492,10 @@ impl<'a> Ctx<'a> {
                         port,
                         silent,
                         args: args.to_vec(),
-                        env: env.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+                        env: env
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), v.clone()))
+                            .collect(),
                     });
                     return Ok((p, SocketAddr::from((HOST, port))));
                 }
@@ -522,8 +530,11 @@ impl<'a> Ctx<'a> {
         // Output held in a buffer comes out when the program exits.
         let exited = self.child(p).try_status().is_some();
         let lines = self.child(p).lines(Stream::Stdout);
-        let good = lines.iter().find(|l| l.starts_with("[SERVER] Listening on ") && {
-            parse_listening(l).is_some_and(|a| a.port() == port && a.ip() == std::net::IpAddr::V4(HOST))
+        let good = lines.iter().find(|l| {
+            l.starts_with("[SERVER] Listening on ") && {
+                parse_listening(l)
+                    .is_some_and(|a| a.port() == port && a.ip() == std::net::IpAddr::V4(HOST))
+            }
         });
         if let Some(line) = good {
             if note.silent {
@@ -707,7 +718,9 @@ impl<'a> Ctx<'a> {
                 return fail(
                     Diagnosis::CannotStart,
                     expected,
-                    format!("the program ended before it listened ({how}), saying nothing on stderr"),
+                    format!(
+                        "the program ended before it listened ({how}), saying nothing on stderr"
+                    ),
                 );
             }
             let mut observed = format!("the program died before it listened ({how})");

@@ -66,7 +66,9 @@ fn expect_ack(
                 && line.contains(message)
                 && (line.starts_with("[ACK") || line.starts_with("ACK")) =>
         {
-            ctx.step(format!("(a reply line came: `{line}`; its wording is judged by chat-ack)"));
+            ctx.step(format!(
+                "(a reply line came: `{line}`; its wording is judged by chat-ack)"
+            ));
             Ok(())
         }
         Ok(line) => Err(fail(mistake, expected, format!("the line `{line}`"))),
@@ -119,7 +121,10 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
         });
         if seen.is_none() {
             let lines = ctx.child(p).lines(Stream::Stdout);
-            let want = format!("[SERVER] @{}{tail}", chrono::Local::now().format("%H:%M:%S"));
+            let want = format!(
+                "[SERVER] @{}{tail}",
+                chrono::Local::now().format("%H:%M:%S")
+            );
             let observed = match crate::grade::compare::closest(&want, &lines) {
                 Some(seen) => format!(
                     "no such line; the closest line printed:\n{}",
@@ -210,9 +215,7 @@ pub fn robust(ctx: &mut Ctx) -> Result<(), Failure> {
         Duration::from_millis(500),
     );
     if ctx.wait_exit(p, Duration::from_millis(300)).is_some() {
-        let how = ctx
-            .crash_of(p)
-            .unwrap_or_else(|| "it exited".to_string());
+        let how = ctx.crash_of(p).unwrap_or_else(|| "it exited".to_string());
         return Err(fail(
             Diagnosis::InvalidUtf8,
             "the server survives a line that is not UTF-8 (and answers it, or at least goes on)",

@@ -124,6 +124,10 @@ fn late_connections(listener: &TcpListener) -> Vec<Vec<u8>> {
     sent
 }
 
+/// The connection that sent something, its bytes, and every connection's
+/// bytes in order.
+type Talking = (TcpStream, Vec<u8>, Vec<Vec<u8>>);
+
 /// Accepts the client's connection and reads its message. Like a real
 /// server, it takes every connection the client opens: one closed without
 /// sending (a "test" connect) is noted and the next one taken. Returns the
@@ -133,7 +137,7 @@ fn accept_talking(
     listener: &TcpListener,
     p: Proc,
     want_len: usize,
-) -> Result<(TcpStream, Vec<u8>, Vec<Vec<u8>>), Failure> {
+) -> Result<Talking, Failure> {
     let mut conn = accept_client(ctx, listener, p)?;
     let mut got = read_message(ctx, &mut conn, want_len);
     let mut sent: Vec<Vec<u8>> = Vec::new();
@@ -343,7 +347,10 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
             };
             let said = match (last(ctx, Stream::Stderr), last(ctx, Stream::Stdout)) {
                 (Some(l), _) => format!(", its last stderr line `{}`", l.trim_end()),
-                (None, Some(l)) => format!(", nothing on stderr; its last stdout line `{}`", l.trim_end()),
+                (None, Some(l)) => format!(
+                    ", nothing on stderr; its last stdout line `{}`",
+                    l.trim_end()
+                ),
                 (None, None) => ", and nothing printed".to_string(),
             };
             drop(conn);

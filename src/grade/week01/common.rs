@@ -171,14 +171,13 @@ pub fn judge_reply(
         // An ACK with the wrong text is a wrong reply whatever the check is
         // about (e.g. a hard-coded ACK in the length-limit check); so is a
         // reply that is no ACK and no error at all (an echo).
-        let mistake = if want.starts_with("ACK: ")
-            && !ex.reply.is_empty()
-            && !ex.reply.starts_with(b"ERROR")
-        {
-            Diagnosis::WrongReply
-        } else {
-            mistake
-        };
+        let mistake =
+            if want.starts_with("ACK: ") && !ex.reply.is_empty() && !ex.reply.starts_with(b"ERROR")
+            {
+                Diagnosis::WrongReply
+            } else {
+                mistake
+            };
         // Give a dying program a moment so its traceback is in the report.
         let _ = ctx.wait_exit(p, Duration::from_millis(300));
         if let Some(crash) = ctx.crash_of(p) {

@@ -155,7 +155,10 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
             ),
         ));
     }
-    if ctx.wait_stdout(p, SLACK, |l| l.contains("sent nothing")).is_some() {
+    if ctx
+        .wait_stdout(p, SLACK, |l| l.contains("sent nothing"))
+        .is_some()
+    {
         // It timed the client out: whether it then ends is server-ack's to
         // judge.
         return Ok(());
