@@ -471,8 +471,9 @@ impl<'a> Ctx<'a> {
                 }
                 let since = *listening_since.get_or_insert_with(Instant::now);
                 // A correct program prints its line right after listen():
-                // give it a moment before judging without it.
-                if since.elapsed() >= LINE_GRACE {
+                // give it a moment before judging without it (or less, if
+                // a slow start left no time).
+                if since.elapsed() >= LINE_GRACE || Instant::now() >= until {
                     let port = expected_port
                         .or_else(|| {
                             seen.iter()

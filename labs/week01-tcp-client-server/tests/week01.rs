@@ -98,6 +98,7 @@ week01_checks! {
     client_no_reply => "client-no-reply",
     client_empty_arg => "client-empty-arg",
     // The threaded server (extension D).
+    threaded_listening => "threaded-listening",
     threaded_ack => "threaded-ack",
     threaded_many => "threaded-many",
     threaded_concurrency => "threaded-concurrency",
@@ -105,6 +106,7 @@ week01_checks! {
     threaded_shutdown => "threaded-shutdown" if unix,
     threaded_shutdown_inflight => "threaded-shutdown-inflight" if unix,
     // The mini chat lab: the server.
+    chat_listening => "chat-listening",
     chat_ack => "chat-ack",
     chat_split => "chat-split",
     chat_coalesced => "chat-coalesced",

@@ -316,20 +316,8 @@ fn fake_chat(
     ctx.step("wait for the client to connect");
     let Some(mut conn) = ctx.accept_from(listener, p, STARTUP) else {
         let expected = "the chat client connects to LAB_HOST:LAB_PORT";
-        if let Some(crash) = ctx.crash_of(p) {
-            return Err(fail(
-                Diagnosis::Crash,
-                expected,
-                format!("it crashed: {crash}"),
-            ));
-        }
-        if let Some(status) = ctx.child(p).try_status() {
-            let how = crate::process::describe_status(status);
-            return Err(fail(
-                Diagnosis::CannotStart,
-                expected,
-                format!("it ended without connecting ({how})"),
-            ));
+        if let Some(failure) = super::client::died_before_connecting(ctx, p, expected) {
+            return Err(failure);
         }
         return Err(fail(
             Diagnosis::IgnoresConfig,

@@ -46,25 +46,40 @@ fn accept_client(ctx: &mut Ctx, listener: &TcpListener, p: Proc) -> Result<TcpSt
     }
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
     let expected = format!("the client connects to LAB_HOST:LAB_PORT = {HOST}:{port}");
-    if let Some(crash) = ctx.crash_of(p) {
-        return Err(fail(
-            Diagnosis::Crash,
-            expected,
-            format!("it crashed before connecting: {crash}"),
-        ));
-    }
-    if let Some(status) = ctx.child(p).try_status() {
-        return Err(fail(
-            Diagnosis::CannotStart,
-            expected,
-            format!("it ended without connecting ({})", describe_status(status)),
-        ));
+    if let Some(failure) = died_before_connecting(ctx, p, &expected) {
+        return Err(failure);
     }
     Err(fail(
         Diagnosis::IgnoresConfig,
         expected,
         format!("no connection within {}s", STARTUP.as_secs()),
     ))
+}
+
+/// A client that died before it connected gets a start-up diagnosis with
+/// the last line of its stderr (an ImportError, a traceback); one that
+/// ended quietly could not start. `None` while it runs.
+pub fn died_before_connecting(ctx: &mut Ctx, p: Proc, expected: &str) -> Option<Failure> {
+    let status = ctx.child(p).try_status()?;
+    let how = describe_status(status);
+    let last = ctx
+        .child(p)
+        .lines(Stream::Stderr)
+        .into_iter()
+        .rev()
+        .find(|l| !l.trim().is_empty());
+    if ctx.crash_of(p).is_none() && (status.success() || last.is_none()) {
+        return Some(fail(
+            Diagnosis::CannotStart,
+            expected,
+            format!("it ended without connecting ({how})"),
+        ));
+    }
+    let mut observed = format!("it died before it connected ({how})");
+    if let Some(last) = last {
+        observed.push_str(&format!("; the last line on stderr: `{}`", last.trim()));
+    }
+    Some(fail(Diagnosis::StartupFailure, expected, observed))
 }
 
 /// Reads what the client sends until `want_len` bytes came or the client
