@@ -360,6 +360,69 @@ impl Child {
         })
     }
 
+    /// Like [`Child::spawn`], but with stdout on a pseudo-terminal (stderr
+    /// still piped, stdin null). The grader uses it to prove that a program
+    /// which prints nothing on a pipe does print on a terminal: its output
+    /// is stuck in a buffer, not missing.
+    ///
+    /// Trap (PITFALLS.md): a terminal also makes isatty(stdout) true, so a
+    /// program that behaves differently on a terminal will do so here.
+    #[cfg(unix)]
+    pub fn spawn_on_pty(
+        mut cmd: Command,
+        deadline: Duration,
+        mut confinement: Option<crate::sandbox::Confinement>,
+    ) -> io::Result<Child> {
+        let program = cmd.get_program().to_string_lossy().into_owned();
+        let pty = nix::pty::openpty(None, None).map_err(io::Error::from)?;
+        cmd.stdout(Stdio::from(pty.slave))
+            .stderr(Stdio::piped())
+            .stdin(Stdio::null());
+        own_process_group(&mut cmd);
+        if let Some(confinement) = confinement.as_mut() {
+            confinement.install(&mut cmd)?;
+        }
+        let mut child = cmd.spawn()?;
+        // Trap: our copy of the terminal's slave side lives in `cmd`; until it
+        // is closed, reading the master never ends (no EIO at the child's exit).
+        drop(cmd);
+        let started = Instant::now();
+        let stdout = Arc::new(Pipe::default());
+        let stderr = Arc::new(Pipe::default());
+        // Reading the master fails with EIO once every slave is closed: the
+        // reader takes that as the end of output.
+        spawn_reader(
+            std::fs::File::from(pty.master),
+            Arc::clone(&stdout),
+            started,
+        );
+        if let Some(err) = child.stderr.take() {
+            spawn_reader(err, Arc::clone(&stderr), started);
+        }
+        let (tx, rx) = mpsc::channel::<()>();
+        let pid = child.id();
+        live().push(pid);
+        let deadline_hit = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let hit = Arc::clone(&deadline_hit);
+        thread::spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(deadline) {
+                hit.store(true, std::sync::atomic::Ordering::SeqCst);
+                kill_group(pid);
+            }
+        });
+        Ok(Child {
+            child,
+            started,
+            program,
+            stdout,
+            stderr,
+            watchdog: Some(tx),
+            deadline_hit,
+            status: None,
+            confinement,
+        })
+    }
+
     /// What the sandbox measured of this child's tree (peak memory, limit
     /// hits); `None` when it was not started confined.
     pub fn usage(&self) -> Option<crate::sandbox::Usage> {
@@ -950,6 +1013,21 @@ mod tests {
             nix::sys::signal::kill(pid, None).is_err(),
             "grandchild survived"
         );
+    }
+
+    #[test]
+    fn on_a_pty_stdout_is_a_terminal() {
+        let mut child = Child::spawn_on_pty(
+            sh("if [ -t 1 ]; then echo tty; else echo pipe; fi"),
+            Duration::from_secs(10),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            child.wait_line(Stream::Stdout, Duration::from_secs(5), |_| true),
+            Some("tty".to_string())
+        );
+        assert!(child.wait_exit(Duration::from_secs(5)).is_some());
     }
 
     #[test]

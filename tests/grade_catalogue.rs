@@ -133,6 +133,10 @@ fn the_catalogue_without_mistakes_passes_every_check() {
 #[test]
 fn every_diagnosis_has_a_catalogue_case_or_a_cli_test() {
     let source = include_str!("grade_catalogue.rs");
+    // Mistakes only real, several-at-once code shows (a start-up failure,
+    // a program that goes on after its session) are proven on the
+    // real-code fixtures.
+    let real = include_str!("grade_real.rs");
     // cannot-start is proven in grade_cli.rs with a program that does not
     // exist; not-implemented in grade_lab_harness.rs with a program that says
     // so; grader-error names a bug of netlab's, which no submission causes;
@@ -150,7 +154,9 @@ fn every_diagnosis_has_a_catalogue_case_or_a_cli_test() {
         let case = format!("#[case::{}(\"{}\"", d.code().replace('-', "_"), d.code());
         let variant = format!("(\"{}\", Role::", d.code());
         assert!(
-            source.contains(&case) || source.contains(&variant),
+            source.contains(&case)
+                || source.contains(&variant)
+                || real.contains(&format!(", \"{}\")", d.code())),
             "no catalogue case for `{}`: add a mistake to examples/week01_mistakes and a case here",
             d.code()
         );

@@ -35,12 +35,14 @@ const LISTED: &[&str] = &[
     "client-timeout",
     "client-no-reply",
     "client-empty-arg",
+    "threaded-listening",
     "threaded-ack",
     "threaded-many",
     "threaded-concurrency",
     "threaded-busy",
     "threaded-shutdown",
     "threaded-shutdown-inflight",
+    "chat-listening",
     "chat-ack",
     "chat-split",
     "chat-coalesced",
@@ -74,12 +76,14 @@ const LISTED: &[&str] = &[
 #[case::client_timeout("client-timeout")]
 #[case::client_no_reply("client-no-reply")]
 #[case::client_empty_arg("client-empty-arg")]
+#[case::threaded_listening("threaded-listening")]
 #[case::threaded_ack("threaded-ack")]
 #[case::threaded_many("threaded-many")]
 #[case::threaded_concurrency("threaded-concurrency")]
 #[case::threaded_busy("threaded-busy")]
 #[case::threaded_shutdown("threaded-shutdown")]
 #[case::threaded_shutdown_inflight("threaded-shutdown-inflight")]
+#[case::chat_listening("chat-listening")]
 #[case::chat_ack("chat-ack")]
 #[case::chat_split("chat-split")]
 #[case::chat_coalesced("chat-coalesced")]

@@ -45,6 +45,12 @@ diagnoses! {
     OutputFormat = "output-format",
         "a required console line is missing, wrong or out of order",
         "Compare your lines with the expected transcript in the handout character by character: the [SERVER]/[CLIENT] prefix, one space after the colon, addresses written as 127.0.0.1:54321 (not as a Python tuple).";
+    StartupFailure = "startup-failure",
+        "the program died while starting, before it listened or connected",
+        "Run the same command yourself in the submission folder and read the last line of the traceback. ImportError / ModuleNotFoundError: a file or name is missing or misspelled (hand in every module you import). `address already in use` at start: something else in your program took the port first, often a module that starts a server or opens a socket when it is imported; code at a module's top level runs on import, so put it under `if __name__ == \"__main__\":` (or in a function).";
+    Hangs = "hangs",
+        "the program is still running where the contract says it ends",
+        "The report says what it was still doing. A one-shot program ends after its session: no second accept() or connect() after it, and no code at module level that runs another session when a module is imported. Make sure every loop has a way out and every wait a timeout.";
     WrongReply = "wrong-reply",
         "the reply is not what the contract says",
         "Build the reply from the bytes you actually received (ACK: followed by the message), with no extra newline, and send it with sendall/write_all. Never hard-code it.";
@@ -98,7 +104,7 @@ diagnoses! {
         "Write the log line and flush it (file.flush(); os.fsync for real durability) before you send the ACK. A buffered file loses its buffer when the process is killed.";
     StdoutBuffered = "stdout-buffered",
         "the console lines only appear when the program exits",
-        "When stdout is a pipe (as under the grader or in a script) it is block-buffered. Flush after each line: print(..., flush=True), or run python3 -u, or set PYTHONUNBUFFERED=1; in Rust flush a BufWriter after each line.";
+        "When stdout is a pipe (as under the grader, in a script or behind `| tee`) it is block-buffered: on a terminal your lines show, here they wait for the buffer to fill or the program to exit. Flush after each line in the program itself: print(..., flush=True) (or once at the top: sys.stdout.reconfigure(line_buffering=True)); in C fflush(stdout) after printf, or setvbuf(stdout, NULL, _IOLBF, 0) at the start of main; in Rust flush a BufWriter after each line. Settings outside the program (PYTHONUNBUFFERED, your terminal) do not count: the grader runs it without them.";
     Crash = "crash",
         "the program died where the contract expects it to go on",
         "Read the last lines of stderr above: a traceback or panic names the line. A server must never die because of what a client sent: catch the error for that client and keep serving.";

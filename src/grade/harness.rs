@@ -42,6 +42,19 @@ pub struct Failure {
     pub diagnosis: Diagnosis,
     pub expected: String,
     pub observed: String,
+    /// When this failure is a consequence of a mistake that another check
+    /// reports under its own name (e.g. the console line that never came
+    /// because stdout is buffered), the id of that check: reports can fold
+    /// the two under one cause. `None`: this failure is its own cause.
+    pub cause: Option<&'static str>,
+}
+
+impl Failure {
+    /// Marks this failure as following from what check `id` reports.
+    pub fn caused_by(mut self, id: &'static str) -> Failure {
+        self.cause = Some(id);
+        self
+    }
 }
 
 /// Shorthand to build a [`Failure`].
@@ -54,6 +67,7 @@ pub fn fail(
         diagnosis,
         expected: expected.into(),
         observed: observed.into(),
+        cause: None,
     }
 }
 
@@ -69,6 +83,9 @@ struct Launched {
 
 /// The working state of one check.
 pub struct Ctx<'a> {
+    /// The id of the check this context runs (set by the runner): helpers
+    /// shared by several checks use it to leave a finding to its own check.
+    pub check_id: Option<&'static str>,
     submission: &'a Submission,
     rng: fastrand::Rng,
     steps: Vec<String>,
@@ -76,17 +93,41 @@ pub struct Ctx<'a> {
     scratch: Option<tempfile::TempDir>,
     /// This check's sandbox (uid, private copy), made at the first spawn.
     jail: Option<crate::sandbox::Jail>,
+    notes: Vec<ListenNote>,
+    /// The last server start used the line check's own arguments.
+    notes_env_default: bool,
 }
+
+/// A server found listening (in the socket table) without a well-formed
+/// Listening line: its line check judges why, with what is needed to run
+/// it again on a terminal.
+#[derive(Debug, Clone)]
+struct ListenNote {
+    proc: Proc,
+    role: Role,
+    port: u16,
+    /// Nothing at all on stdout when the port was found.
+    silent: bool,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+/// How long a program that listens gets to print its Listening line before
+/// the checks go on without it.
+const LINE_GRACE: Duration = Duration::from_millis(1500);
 
 impl<'a> Ctx<'a> {
     pub fn new(submission: &'a Submission, seed: u64) -> Ctx<'a> {
         Ctx {
+            check_id: None,
             submission,
             rng: fastrand::Rng::with_seed(seed),
             steps: Vec::new(),
             procs: Vec::new(),
             scratch: None,
             jail: None,
+            notes: Vec::new(),
+            notes_env_default: false,
         }
     }
 
@@ -265,6 +306,18 @@ impl<'a> Ctx<'a> {
         None
     }
 
+    /// Every line the started programs printed (stdout, then stderr, of each
+    /// program in start order), for a look at what they said about themselves.
+    pub fn output_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for launched in &self.procs {
+            for stream in [Stream::Stdout, Stream::Stderr] {
+                lines.extend(launched.child.text(stream).lines().map(str::to_string));
+            }
+        }
+        lines
+    }
+
     pub fn child(&mut self, p: Proc) -> &mut Child {
         &mut self.procs[p.0].child
     }
@@ -353,18 +406,6 @@ impl<'a> Ctx<'a> {
         out
     }
 
-    /// Every line the started programs printed (stdout, then stderr, of each
-    /// program in start order), for a look at what they said about themselves.
-    pub fn output_lines(&self) -> Vec<String> {
-        let mut lines = Vec::new();
-        for launched in &self.procs {
-            for stream in [Stream::Stdout, Stream::Stderr] {
-                lines.extend(launched.child.text(stream).lines().map(str::to_string));
-            }
-        }
-        lines
-    }
-
     /// Did this program die badly: killed by a signal, or a traceback or a
     /// panic on stderr? Returns a short description.
     pub fn crash_of(&mut self, p: Proc) -> Option<String> {
@@ -385,8 +426,14 @@ impl<'a> Ctx<'a> {
         None
     }
 
-    /// Starts a server role with LAB_PORT=0 (unless `env` sets it) and waits
-    /// for its Listening line; returns the announced address.
+    /// Starts a server role with LAB_PORT=0 (unless `env` sets it) and finds
+    /// the port it listens on; returns that address.
+    ///
+    /// The port comes from the system's socket table (on Linux), not from
+    /// the program's Listening line: a line that is missing, reworded or
+    /// stuck in a buffer must not hide every other mistake. The line is
+    /// judged once, by the role's line check ([`Ctx::listening_line`]); every
+    /// other check goes on against the port the program really listens on.
     pub fn start_server(
         &mut self,
         role: Role,
@@ -394,137 +441,410 @@ impl<'a> Ctx<'a> {
         env: &[(&str, String)],
     ) -> Result<(Proc, SocketAddr), Failure> {
         let p = self.spawn(role, args, env)?;
+        self.notes_env_default =
+            args.is_empty() && !env.iter().any(|(k, v)| *k == "LAB_PORT" && v != "0");
         let expected_port: Option<u16> = env
             .iter()
             .find(|(k, _)| *k == "LAB_PORT")
             .and_then(|(_, v)| v.parse().ok())
             .filter(|port| *port != 0);
-        self.step(format!("wait for `[SERVER] Listening on {HOST}:PORT`"));
-        let line = self.wait_listening_line(p);
+        self.step(format!(
+            "wait for it to listen (the system's socket table) and to print `[SERVER] Listening on {HOST}:PORT`"
+        ));
         let expected =
-            format!("a stdout line `[SERVER] Listening on {HOST}:PORT` naming the real port");
-        let Some(line) = line else {
-            return Err(self.explain_no_listening(p, &expected));
-        };
-        let addr = line
-            .strip_prefix("[SERVER] Listening on ")
-            .and_then(|rest| rest.trim_end().parse::<SocketAddr>().ok());
-        let Some(addr) = addr else {
-            return Err(fail(
-                Diagnosis::OutputFormat,
-                expected,
-                format!("the line was `{line}`"),
-            ));
-        };
-        if addr.ip() != std::net::IpAddr::V4(HOST) {
-            return Err(fail(
-                Diagnosis::IgnoresConfig,
-                format!("the server listens on LAB_HOST={HOST}"),
-                format!("it announced `{line}`"),
-            ));
-        }
-        if addr.port() == 0 {
-            return Err(fail(
-                Diagnosis::OutputFormat,
-                "the Listening line names the port the system chose (LAB_PORT=0 means any free port)",
-                format!("it announced port 0: `{line}` — ask the socket for its real address (getsockname() / local_addr())"),
-            ));
-        }
-        if let Some(port) = expected_port {
-            if addr.port() != port {
-                return Err(fail(
-                    Diagnosis::IgnoresConfig,
-                    format!("the server listens on LAB_PORT={port}"),
-                    format!("it announced `{line}`"),
-                ));
-            }
-        }
-        note_port(addr.port());
-        Ok((p, addr))
-    }
-
-    /// Waits for a line containing `Listening on`, up to [`STARTUP`]. Gives
-    /// up sooner when the program has been listening for a while (seen in
-    /// /proc on Linux) without printing anything: its output is buffered.
-    fn wait_listening_line(&mut self, p: Proc) -> Option<String> {
+            format!("the server listens and prints `[SERVER] Listening on {HOST}:PORT` naming the real port");
         let until = Instant::now() + STARTUP;
+        // Ports in the order they appeared: a module that starts a server of
+        // its own when imported listens before the real server does.
+        let mut seen: Vec<u16> = Vec::new();
         let mut listening_since: Option<Instant> = None;
+        let mut announced_since: Option<Instant> = None;
         loop {
-            let slice = Duration::from_millis(250);
-            let asked = Instant::now();
-            if let Some(line) = self.wait_stdout(p, slice, |l| l.contains("Listening on")) {
-                return Some(line);
+            let line = self
+                .child(p)
+                .lines(Stream::Stdout)
+                .into_iter()
+                .find(|l| l.starts_with("[SERVER] Listening on "));
+            let announced = line.as_deref().and_then(parse_listening);
+            let table = listening_ports_of(self.child(p).pid());
+            for port in table.iter().flatten() {
+                if !seen.contains(port) {
+                    seen.push(*port);
+                }
             }
-            let child = self.child(p);
+            let now_listening = table.clone().unwrap_or_default();
+            if let (Some(addr), Some(line)) = (announced, &line) {
+                if addr.ip() != std::net::IpAddr::V4(HOST) {
+                    return Err(fail(
+                        Diagnosis::IgnoresConfig,
+                        format!("the server listens on LAB_HOST={HOST}"),
+                        format!("it announced `{line}`"),
+                    ));
+                }
+                if let Some(port) = expected_port {
+                    if addr.port() != port && addr.port() != 0 {
+                        return Err(fail(
+                            Diagnosis::IgnoresConfig,
+                            format!("the server listens on LAB_PORT={port}"),
+                            format!("it announced `{line}`"),
+                        ));
+                    }
+                }
+                let since = *announced_since.get_or_insert_with(Instant::now);
+                match &table {
+                    // No socket table here: the line is all we have.
+                    None if addr.port() != 0 => return Ok(self.announced(p, addr)),
+                    None => {
+                        return Err(fail(
+                            Diagnosis::OutputFormat,
+                            expected,
+                            format!("it announced port 0: `{line}` — ask the socket for its real address (getsockname() / local_addr())"),
+                        ))
+                    }
+                    Some(ports) if ports.contains(&addr.port()) => return Ok(self.announced(p, addr)),
+                    // Announced before listen() returned, or never listens:
+                    // a moment, then the connect will tell.
+                    Some(ports)
+                        if ports.is_empty()
+                            && addr.port() != 0
+                            && since.elapsed() >= Duration::from_secs(1) =>
+                    {
+                        return Ok(self.announced(p, addr))
+                    }
+                    _ => {}
+                }
+            }
+            if self.child(p).try_status().is_some() {
+                // Its last words have been read by now: look again.
+                let announced = self
+                    .child(p)
+                    .lines(Stream::Stdout)
+                    .iter()
+                    .find_map(|l| parse_listening(l));
+                if let Some(addr) = announced.filter(|a| a.port() != 0) {
+                    // It announced a port and ended: the connect will tell.
+                    return Ok(self.announced(p, addr));
+                }
+                return Err(self.startup_failure(role, p, &expected));
+            }
+            if !now_listening.is_empty() {
+                if let Some(port) = expected_port.filter(|port| !now_listening.contains(port)) {
+                    return Err(fail(
+                        Diagnosis::IgnoresConfig,
+                        format!("the server listens on LAB_PORT={port}"),
+                        format!(
+                            "it listens on port {} (the system's socket table)",
+                            join_ports(&now_listening)
+                        ),
+                    ));
+                }
+                let since = *listening_since.get_or_insert_with(Instant::now);
+                // A correct program prints its line right after listen():
+                // give it a moment before judging without it (or less, if
+                // a slow start left no time).
+                if since.elapsed() >= LINE_GRACE || Instant::now() >= until {
+                    let port = expected_port
+                        .or_else(|| {
+                            seen.iter()
+                                .rev()
+                                .find(|p| now_listening.contains(p))
+                                .copied()
+                        })
+                        .unwrap_or(now_listening[0]);
+                    let silent = self.child(p).text(Stream::Stdout).is_empty();
+                    self.step(format!(
+                        "it listens on {HOST}:{port} (the system's socket table) but printed no well-formed Listening line within {:.1}s: the checks go on against that port",
+                        LINE_GRACE.as_secs_f64()
+                    ));
+                    self.notes.push(ListenNote {
+                        proc: p,
+                        role,
+                        port,
+                        silent,
+                        args: args.to_vec(),
+                        env: env
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), v.clone()))
+                            .collect(),
+                    });
+                    return Ok(self.announced(p, SocketAddr::from((HOST, port))));
+                }
+            }
+            if Instant::now() >= until {
+                return Err(self.startup_failure(role, p, &expected));
+            }
+            // Each round reads the socket table (a walk of /proc): keep the
+            // rounds few; a Listening line ends the wait at once.
+            let slice = Duration::from_millis(100);
+            let asked = Instant::now();
+            self.wait_stdout(p, slice, |l| l.starts_with("[SERVER] Listening on "));
             // Trap: once the program has closed its stdout, wait_stdout
             // returns at once; without this pause the loop spins a core.
             if let Some(rest) = slice.checked_sub(asked.elapsed()) {
-                child.wait_exit(rest);
+                self.child(p).wait_exit(rest);
             }
-            if child.try_status().is_some() || Instant::now() >= until {
-                return None;
+        }
+    }
+
+    /// The address a server was found on, noted for the wire evidence.
+    fn announced(&self, p: Proc, addr: SocketAddr) -> (Proc, SocketAddr) {
+        note_port(addr.port());
+        (p, addr)
+    }
+
+    /// The role's line check: judges the Listening line of a server started
+    /// with [`Ctx::start_server`]. `Ok` when the line was right (or the
+    /// program was never started here).
+    ///
+    /// Buffering is proven, not guessed: `stdout-buffered` only when the
+    /// line does come — later (at exit) on the pipe, or at once when the
+    /// same program runs with its stdout on a pseudo-terminal. Otherwise
+    /// the line is missing or worded otherwise (`output-format`).
+    pub fn listening_line(&mut self, p: Proc) -> Result<(), Failure> {
+        let Some(note) = self.notes.iter().find(|n| n.proc == p).cloned() else {
+            return Ok(());
+        };
+        let port = note.port;
+        let want = format!("[SERVER] Listening on {HOST}:{port}");
+        let expected = format!(
+            "the stdout line `{want}` as soon as it listens (it listens on port {port}: the system's socket table says so)"
+        );
+        self.step("look for the Listening line again");
+        // Output held in a buffer comes out when the program exits.
+        let exited = self.child(p).try_status().is_some();
+        let lines = self.child(p).lines(Stream::Stdout);
+        let good = lines.iter().find(|l| {
+            l.starts_with("[SERVER] Listening on ") && {
+                parse_listening(l)
+                    .is_some_and(|a| a.port() == port && a.ip() == std::net::IpAddr::V4(HOST))
             }
-            if listening_since.is_none()
-                && child.lines(Stream::Stdout).is_empty()
-                && listening_ports_of(child.pid()).is_some_and(|ports| !ports.is_empty())
-            {
-                listening_since = Some(Instant::now());
+        });
+        if let Some(line) = good {
+            if note.silent {
+                let when = if exited {
+                    "only when the program exited"
+                } else {
+                    "only later"
+                };
+                return Err(fail(
+                    Diagnosis::StdoutBuffered,
+                    expected,
+                    format!(
+                        "it was listening for {:.1}s with nothing on stdout; `{}` came {when}: its output waits in a buffer",
+                        LINE_GRACE.as_secs_f64(),
+                        line.trim_end()
+                    ),
+                ));
             }
-            if listening_since.is_some_and(|t| t.elapsed() >= Duration::from_secs(2)) {
-                return None;
+            return Ok(());
+        }
+        if note.silent && !lines.is_empty() {
+            // Silent while it listened, and now there is output: it came
+            // later (at exit), so it was held in a buffer. That is this
+            // check's verdict if the Listening line is among what came;
+            // if not, the line is missing whatever the buffering.
+            let when = if exited { "when it exited" } else { "later" };
+            if let Some(seen) = crate::grade::compare::closest(&want, &lines) {
+                return Err(fail(
+                    Diagnosis::StdoutBuffered,
+                    expected,
+                    format!(
+                        "it was listening for {:.1}s with nothing on stdout; its lines came only {when}: its output waits in a buffer; and the line itself differs:\n{}",
+                        LINE_GRACE.as_secs_f64(),
+                        crate::grade::compare::show_near_miss(&want, seen)
+                    ),
+                ));
             }
+            return Err(fail(
+                Diagnosis::OutputFormat,
+                expected,
+                format!(
+                    "no Listening line: nothing like it among the {} stdout lines, which came only {when} (its output waits in a buffer too)",
+                    lines.len()
+                ),
+            ));
+        }
+        if let Some(seen) = crate::grade::compare::closest(&want, &lines) {
+            let seen = seen.to_string();
+            return Err(fail(
+                Diagnosis::OutputFormat,
+                expected,
+                format!(
+                    "no such line; the closest line printed:\n{}",
+                    crate::grade::compare::show_near_miss(&want, &seen)
+                ),
+            ));
+        }
+        if lines.is_empty() {
+            if let Some(proof) = self.on_a_terminal(&note) {
+                return Err(fail(Diagnosis::StdoutBuffered, expected, proof));
+            }
+        }
+        let printed = if lines.is_empty() {
+            "nothing on stdout".to_string()
+        } else {
+            format!("{} other stdout lines (see below)", lines.len())
+        };
+        Err(fail(
+            Diagnosis::OutputFormat,
+            expected,
+            format!("no Listening line ({printed}), although it listens on port {port}"),
+        ))
+    }
+
+    /// Runs the program of `note` again with its stdout on a pseudo-terminal
+    /// (where stdio is line-buffered): if a Listening line comes there at
+    /// once, the one on the pipe was stuck in a buffer. Returns the proof.
+    #[cfg(unix)]
+    fn on_a_terminal(&mut self, note: &ListenNote) -> Option<String> {
+        let argv = self.submission.command(note.role)?;
+        let mut full: Vec<String> = argv.to_vec();
+        full.extend(note.args.iter().cloned());
+        // The same sandbox as the first run: it is the same untrusted program.
+        let (mut cmd, confinement) = self.jail().command(&full);
+        cmd.env_remove("PYTHONUNBUFFERED");
+        for (key, value) in default_env() {
+            cmd.env(key, value);
+        }
+        for (key, value) in &note.env {
+            cmd.env(key, value);
+        }
+        // Any free port: the first run still holds its own.
+        cmd.env("LAB_PORT", "0");
+        self.step(format!(
+            "run `{}` again with its stdout on a pseudo-terminal (line-buffered there), to tell a buffered line from a missing one",
+            shell_words(&full)
+        ));
+        let child = Child::spawn_on_pty(cmd, STARTUP + SLACK, Some(confinement)).ok()?;
+        let line = child.wait_line(Stream::Stdout, STARTUP, |l| {
+            let l = l.to_lowercase();
+            l.contains("listening") || l.contains("[server]")
+        })?;
+        let mut text = format!(
+            "nothing came on stdout (a pipe) while it listened; with stdout on a terminal the same program printed at once:\n        `{}`\n        so the line is stuck in stdout's buffer when stdout is a pipe",
+            line.trim_end()
+        );
+        if parse_listening(&line).is_none_or(|a| a.port() == 0) {
+            let port = listening_ports_of(child.pid())
+                .and_then(|ports| ports.first().copied())
+                .unwrap_or(0);
+            let want = format!("[SERVER] Listening on {HOST}:{port}");
+            text.push_str(&format!(
+                "; the line itself differs too:\n{}",
+                crate::grade::compare::show_near_miss(&want, line.trim_end())
+            ));
+        }
+        Some(text)
+    }
+
+    #[cfg(not(unix))]
+    fn on_a_terminal(&mut self, _note: &ListenNote) -> Option<String> {
+        None
+    }
+
+    /// The port a server was found listening on without a well-formed
+    /// Listening line, if that is what happened (its line check reports it;
+    /// other checks name it as the cause of failures that follow from it).
+    pub fn unannounced(&self, p: Proc) -> bool {
+        self.notes.iter().any(|n| n.proc == p)
+    }
+
+    /// Has this server printed nothing at all while it was found listening?
+    /// Its console lines are then judged at exit, or by its line check.
+    pub fn quiet(&mut self, p: Proc) -> bool {
+        self.unannounced(p) && self.child(p).text(Stream::Stdout).is_empty()
+    }
+
+    /// What a program still running is doing, as far as the system's socket
+    /// table tells: for a report that says "still running".
+    pub fn still_doing(&mut self, p: Proc) -> String {
+        if self.procs[p.0].role.line_check().is_none() {
+            return "it has not ended".to_string();
+        }
+        match listening_ports_of(self.child(p).pid()) {
+            Some(ports) if !ports.is_empty() => format!(
+                "it is still listening on port {}: waiting for another connection instead of ending",
+                join_ports(&ports)
+            ),
+            Some(_) => "it is not listening any more, yet it has not ended (a loop that never ends, or a wait without a timeout?)".to_string(),
+            None => "it has not ended".to_string(),
+        }
+    }
+
+    /// Why a server did not get to listen; in any check but the role's line
+    /// check, the failure names that check as its cause (one start-up
+    /// mistake, reported once).
+    fn startup_failure(&mut self, role: Role, p: Proc, expected: &str) -> Failure {
+        let failure = self.explain_no_listening(p, expected);
+        // Only a start like the line check's own (LAB_PORT=0, no arguments)
+        // fails for the same reason; a start on a given port may fail for
+        // its own (a port an imported module took).
+        let same_start = self.notes_env_default;
+        match role.line_check() {
+            Some(id) if same_start && self.check_id != Some(id) && self.check_id.is_some() => {
+                failure.caused_by(id)
+            }
+            _ => failure,
         }
     }
 
     fn explain_no_listening(&mut self, p: Proc, expected: &str) -> Failure {
         if let Some(status) = self.child(p).try_status() {
             let how = describe_status(status);
-            if let Some(crash) = self.crash_of(p) {
+            let stderr = self.child(p).lines(Stream::Stderr);
+            let last = stderr
+                .iter()
+                .rev()
+                .map(|l| l.trim())
+                .find(|l| !l.is_empty())
+                .map(str::to_string);
+            if status.success() && last.is_none() && self.crash_of(p).is_none() {
                 return fail(
-                    Diagnosis::Crash,
+                    Diagnosis::CannotStart,
                     expected,
-                    format!("the program died before listening: {crash} ({how})"),
+                    format!(
+                        "the program ended before it listened ({how}), saying nothing on stderr"
+                    ),
                 );
             }
-            return fail(
-                Diagnosis::CannotStart,
-                expected,
-                format!("the program ended before printing a Listening line ({how})"),
-            );
+            let mut observed = format!("the program died before it listened ({how})");
+            if let Some(last) = &last {
+                observed.push_str(&format!("; the last line on stderr: `{last}`"));
+                if last.to_lowercase().contains("address already in use") {
+                    observed.push_str(" — the grader had left that port free: something in your program (a module that starts a server or opens a socket when it is imported?) took it first");
+                }
+            }
+            return fail(Diagnosis::StartupFailure, expected, observed);
         }
-        if self.child(p).is_closed(Stream::Stdout) && self.child(p).lines(Stream::Stdout).is_empty()
-        {
+        let printed = self.child(p).lines(Stream::Stdout);
+        if printed.is_empty() && self.child(p).is_closed(Stream::Stdout) {
             return fail(
                 Diagnosis::OutputFormat,
                 expected,
                 "the program closed its stdout without printing anything: the grader can never see a Listening line",
             );
         }
-        if !self.child(p).lines(Stream::Stdout).is_empty() {
-            return fail(
-                Diagnosis::OutputFormat,
-                expected,
-                format!(
-                    "no Listening line within {}s; other lines were printed",
-                    STARTUP.as_secs()
-                ),
-            );
-        }
         match listening_ports_of(self.child(p).pid()) {
-            Some(ports) if !ports.is_empty() => fail(
-                Diagnosis::StdoutBuffered,
+            Some(ports) if ports.is_empty() => fail(
+                Diagnosis::Hangs,
                 expected,
                 format!(
-                    "the program is listening (on port {}) but has printed nothing to stdout: its output is stuck in a buffer",
-                    ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", "),
+                    "still running {}s after it started, listening on no port (the system's socket table){}",
+                    STARTUP.as_secs(),
+                    if printed.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; its last stdout line: `{}`", printed.last().map(|l| l.trim_end()).unwrap_or(""))
+                    }
                 ),
             ),
             _ => fail(
                 Diagnosis::OutputFormat,
                 expected,
                 format!(
-                    "nothing on stdout within {}s (if your program prints it, make sure the line is flushed)",
-                    STARTUP.as_secs()
+                    "no Listening line within {}s{}",
+                    STARTUP.as_secs(),
+                    if printed.is_empty() { " and nothing on stdout (if your program prints it, make sure the line is flushed)" } else { "; other lines were printed" }
                 ),
             ),
         }
@@ -777,7 +1097,6 @@ pub fn shell_words(argv: &[String]) -> String {
 pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
     use procfs::process::FDTarget;
     let mut inodes = std::collections::HashSet::new();
-    let mut member = None;
     for process in procfs::process::all_processes().ok()?.flatten() {
         let Ok(stat) = process.stat() else { continue };
         if stat.pgrp != pgid as i32 {
@@ -787,27 +1106,39 @@ pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
             for fd in fds.flatten() {
                 if let FDTarget::Socket(inode) = fd.target {
                     inodes.insert(inode);
-                    member.get_or_insert(process.pid);
                 }
             }
         }
     }
-    // Trap: /proc/net/* shows the network namespace of our thread-group
-    // leader, not of the check's thread (see crate::sandbox). Read the table
-    // through a member of the group: it shows the program's namespace.
-    let Some(pid) = member else {
-        return Some(Vec::new());
-    };
-    let Ok(process) = procfs::process::Process::new(pid) else {
-        return Some(Vec::new());
-    };
-    let mut entries = process.tcp().unwrap_or_default();
-    entries.extend(process.tcp6().unwrap_or_default());
-    let mut ports: Vec<u16> = entries
-        .into_iter()
-        .filter(|e| e.state == procfs::net::TcpState::Listen && inodes.contains(&e.inode))
-        .map(|e| e.local_address.port())
-        .collect();
+    // Read the table by hand, from the leader's own view (/proc/PID/net is
+    // the table of the process's network namespace). Trap: procfs's parser
+    // rejects the whole table when one row is in a state it does not know
+    // (TCP_NEW_SYN_RECV shows up under load), which read as "listening on
+    // nothing".
+    let mut ports = Vec::new();
+    for file in ["tcp", "tcp6"] {
+        let Ok(text) = std::fs::read_to_string(format!("/proc/{pgid}/net/{file}"))
+            .or_else(|_| std::fs::read_to_string(format!("/proc/net/{file}")))
+        else {
+            continue;
+        };
+        for row in text.lines().skip(1) {
+            let fields: Vec<&str> = row.split_whitespace().collect();
+            if fields.len() < 10 || fields[3] != "0A" {
+                continue; // 0A: LISTEN
+            }
+            let Ok(inode) = fields[9].parse::<u64>() else {
+                continue;
+            };
+            let port = fields[1]
+                .rsplit(':')
+                .next()
+                .and_then(|hex| u16::from_str_radix(hex, 16).ok());
+            if let Some(port) = port.filter(|_| inodes.contains(&inode)) {
+                ports.push(port);
+            }
+        }
+    }
     ports.sort_unstable();
     ports.dedup();
     // Wire evidence: a port the program really listens on is the check's,
@@ -832,6 +1163,20 @@ pub fn resolve_program(dir: &Path, program: &str) -> PathBuf {
     } else {
         path.to_path_buf()
     }
+}
+
+/// Parses `[SERVER] Listening on HOST:PORT`.
+pub fn parse_listening(line: &str) -> Option<SocketAddr> {
+    line.strip_prefix("[SERVER] Listening on ")
+        .and_then(|rest| rest.trim_end().parse::<SocketAddr>().ok())
+}
+
+fn join_ports(ports: &[u16]) -> String {
+    ports
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Per-role commands, split into argv.

@@ -590,6 +590,7 @@ mod tests {
             }),
             pcap: None,
             wire: Vec::new(),
+            follows_from: None,
         }
     }
 

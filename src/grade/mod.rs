@@ -13,6 +13,7 @@
 //! - [`diagnosis`]: the named mistakes and their hints;
 //! - [`evidence`]: the packets of each failed check (.pcap and telling
 //!   segments), when netlab may capture;
+//! - [`compare`]: near misses between an expected line and a printed one;
 //! - [`harness`]: what a check works with ([`harness::Ctx`]);
 //! - [`report`]: text, JSON and JUnit output;
 //! - [`live`]: the run as it happens (live lines and progress on a
@@ -20,6 +21,7 @@
 //! - [`labtest`]: the lab folders' `cargo test` (checks shown stage by stage);
 //! - [`week01`]: the Week 1 checks, one module per role.
 
+pub mod compare;
 pub mod diagnosis;
 pub mod evidence;
 pub mod harness;
@@ -38,7 +40,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::sandbox;
 pub use diagnosis::Diagnosis;
-use harness::{Ctx, Failure};
+use harness::Ctx;
+pub use harness::Failure;
 
 /// A program of a week's submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
@@ -68,6 +71,18 @@ impl Role {
             Role::ThreadedServer => "threaded-server",
             Role::ChatServer => "chat-server",
             Role::ChatClient => "chat-client",
+        }
+    }
+
+    /// The check that judges this server role's start (its Listening line,
+    /// or its death before listening); other checks that cannot start the
+    /// program name it as their failure's cause. `None` for clients.
+    pub fn line_check(self) -> Option<&'static str> {
+        match self {
+            Role::Server => Some("server-listening"),
+            Role::ThreadedServer => Some("threaded-listening"),
+            Role::ChatServer => Some("chat-listening"),
+            Role::Client | Role::ChatClient => None,
         }
     }
 
@@ -252,6 +267,11 @@ pub struct Outcome {
     /// The telling segments of those packets, one line each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub wire: Vec<String>,
+    /// When this failure follows from a mistake another check reports, the
+    /// id of that check (see [`Failure::cause`]); the report folds this
+    /// failure under that check's cause.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follows_from: Option<&'static str>,
 }
 
 /// What a failure is folded under in a report: one mistake, in one program.
@@ -273,9 +293,9 @@ impl Outcome {
     /// keep their own group: they cannot tell which of the two programs
     /// made the mistake.
     ///
-    /// Hook: when a failure records that it is a consequence of another
-    /// cause (e.g. a field naming the diagnosis it follows from), return
-    /// that cause here instead; the reports need no other change.
+    /// A failure that follows from a mistake another check reports
+    /// ([`Outcome::follows_from`]) is folded under that check's cause by
+    /// [`report::findings`], which sees every outcome.
     pub fn cause(&self) -> Option<Cause> {
         if self.passed != Some(false) {
             return None;
@@ -352,6 +372,7 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
         processes: None,
         pcap: None,
         wire: Vec::new(),
+        follows_from: None,
     };
     if let Some(missing) = check
         .needs
@@ -384,6 +405,7 @@ fn run_check_body(
     // Wire evidence: captured on this thread (so in this check's network
     // namespace), stopped before `ctx` ends the check's programs.
     let recorder = evidence::Recorder::start(submission.evidence_dir());
+    ctx.check_id = Some(check.id);
     // A bug in a check must cost that check, not the whole run's report.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (check.run)(&mut ctx)))
         .unwrap_or_else(|panic| {
@@ -422,6 +444,7 @@ fn run_check_body(
             outcome.passed = Some(false);
             outcome.hint = Some(failure.diagnosis.hint().to_string());
             outcome.diagnosis = Some(failure.diagnosis);
+            outcome.follows_from = failure.cause;
             // A submission's output may hold escape codes or NULs; show them
             // rather than let a terminal (or anstream) swallow them.
             outcome.expected = Some(printable(&failure.expected));
@@ -455,6 +478,8 @@ fn said_not_implemented(failure: Failure, output: &[String]) -> Failure {
         diagnosis: Diagnosis::NotImplemented,
         expected: failure.expected,
         observed: format!("the program said: {}", line.trim()),
+        // Every check of a starter fails for this one reason: no links.
+        cause: None,
     }
 }
 

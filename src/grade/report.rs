@@ -62,7 +62,14 @@ pub struct Finding {
 pub fn findings(outcomes: &[Outcome]) -> Vec<Finding> {
     let mut found: Vec<Finding> = Vec::new();
     for o in outcomes {
-        let Some(cause) = o.cause() else { continue };
+        let Some(own) = o.cause() else { continue };
+        // A consequence is folded under the mistake it follows from (one
+        // start-up mistake, reported once), when that check failed here.
+        let cause = o
+            .follows_from
+            .and_then(|id| outcomes.iter().find(|r| r.id == id))
+            .and_then(Outcome::cause)
+            .unwrap_or(own);
         match found.iter_mut().find(|f| f.cause == cause) {
             Some(f) => f.checks.push(o.id),
             None => found.push(Finding {
@@ -376,6 +383,7 @@ mod tests {
             processes: None,
             pcap: None,
             wire: Vec::new(),
+            follows_from: None,
         }
     }
 

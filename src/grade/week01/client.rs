@@ -46,25 +46,40 @@ fn accept_client(ctx: &mut Ctx, listener: &TcpListener, p: Proc) -> Result<TcpSt
     }
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
     let expected = format!("the client connects to LAB_HOST:LAB_PORT = {HOST}:{port}");
-    if let Some(crash) = ctx.crash_of(p) {
-        return Err(fail(
-            Diagnosis::Crash,
-            expected,
-            format!("it crashed before connecting: {crash}"),
-        ));
-    }
-    if let Some(status) = ctx.child(p).try_status() {
-        return Err(fail(
-            Diagnosis::CannotStart,
-            expected,
-            format!("it ended without connecting ({})", describe_status(status)),
-        ));
+    if let Some(failure) = died_before_connecting(ctx, p, &expected) {
+        return Err(failure);
     }
     Err(fail(
         Diagnosis::IgnoresConfig,
         expected,
         format!("no connection within {}s", STARTUP.as_secs()),
     ))
+}
+
+/// A client that died before it connected gets a start-up diagnosis with
+/// the last line of its stderr (an ImportError, a traceback); one that
+/// ended quietly could not start. `None` while it runs.
+pub fn died_before_connecting(ctx: &mut Ctx, p: Proc, expected: &str) -> Option<Failure> {
+    let status = ctx.child(p).try_status()?;
+    let how = describe_status(status);
+    let last = ctx
+        .child(p)
+        .lines(Stream::Stderr)
+        .into_iter()
+        .rev()
+        .find(|l| !l.trim().is_empty());
+    if ctx.crash_of(p).is_none() && (status.success() || last.is_none()) {
+        return Some(fail(
+            Diagnosis::CannotStart,
+            expected,
+            format!("it ended without connecting ({how})"),
+        ));
+    }
+    let mut observed = format!("it died before it connected ({how})");
+    if let Some(last) = last {
+        observed.push_str(&format!("; the last line on stderr: `{}`", last.trim()));
+    }
+    Some(fail(Diagnosis::StartupFailure, expected, observed))
 }
 
 /// Reads what the client sends until `want_len` bytes came or the client
@@ -95,16 +110,80 @@ fn read_message(ctx: &mut Ctx, stream: &mut TcpStream, want_len: usize) -> Vec<u
     data
 }
 
+/// Every connection the client opened in a check, in order, as a person
+/// reads them: "connection 1: closed without sending; connection 2: `hi`".
+fn connections_story(sent: &[Vec<u8>]) -> String {
+    sent.iter()
+        .enumerate()
+        .map(|(i, bytes)| {
+            if bytes.is_empty() {
+                format!("connection {}: closed without sending", i + 1)
+            } else {
+                format!("connection {}: {}", i + 1, show_bytes(bytes))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Accepts the connections still waiting on the fake server's listener
+/// (opened after the one the check served) and reads what each sent.
+fn late_connections(listener: &TcpListener) -> Vec<Vec<u8>> {
+    let mut sent = Vec::new();
+    while let Some((mut conn, _)) = accept_within(listener, Duration::from_millis(100)) {
+        sent.push(crate::grade::harness::read_to_end(&mut conn, Duration::from_millis(300)).0);
+        if sent.len() >= 8 {
+            break;
+        }
+    }
+    sent
+}
+
+/// The connection that sent something, its bytes, and every connection's
+/// bytes in order.
+type Talking = (TcpStream, Vec<u8>, Vec<Vec<u8>>);
+
+/// Accepts the client's connection and reads its message. Like a real
+/// server, it takes every connection the client opens: one closed without
+/// sending (a "test" connect) is noted and the next one taken. Returns the
+/// connection that sent something, its bytes, and every connection's bytes.
+fn accept_talking(
+    ctx: &mut Ctx,
+    listener: &TcpListener,
+    p: Proc,
+    want_len: usize,
+) -> Result<Talking, Failure> {
+    let mut conn = accept_client(ctx, listener, p)?;
+    let mut got = read_message(ctx, &mut conn, want_len);
+    let mut sent: Vec<Vec<u8>> = Vec::new();
+    while got.is_empty() && sent.len() < 8 {
+        sent.push(Vec::new());
+        ctx.step("that connection closed without sending: wait for another one");
+        let Some(next) = ctx.accept_from(listener, p, SLACK) else {
+            break;
+        };
+        conn = next;
+        got = read_message(ctx, &mut conn, want_len);
+    }
+    sent.push(got.clone());
+    Ok((conn, got, sent))
+}
+
 /// A normal session with a fake server that answers like the contract.
+/// Like the real server, it takes every connection the client opens: an
+/// extra one (empty, or with another message) is reported, one by one.
 fn session(ctx: &mut Ctx, args: &[String], message: &str) -> Result<(), Failure> {
     let (listener, p) = start_with_fake(ctx, args, &[])?;
-    let mut conn = accept_client(ctx, &listener, p)?;
-    let got = read_message(ctx, &mut conn, message.len());
+    let (mut conn, got, mut sent) = accept_talking(ctx, &listener, p, message.len())?;
     if got != message.as_bytes() {
         return Err(fail(
             Diagnosis::WrongMessage,
-            format!("the client sends `{message}`"),
-            format!("it sent {}", show_bytes(&got)),
+            format!("the client sends `{message}` on one connection"),
+            if sent.len() > 1 {
+                connections_story(&sent)
+            } else {
+                format!("it sent {}", show_bytes(&got))
+            },
         ));
     }
     // Hold the reply until the client has printed its Sending line: a
@@ -118,7 +197,18 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str) -> Result<(), Failure>
     ctx.step(format!("reply `{reply}` and close, as the server does"));
     let _ = conn.write_all(reply.as_bytes());
     drop(conn);
-    expect_exit(ctx, p, SLACK, 0, Diagnosis::Crash)?;
+    expect_exit(ctx, p, SLACK, 0, Diagnosis::Crash).map_err(|mut f| {
+        let later = late_connections(&listener);
+        if !later.is_empty() {
+            sent.extend(later);
+            f.observed = format!(
+                "still running {}s after its session: it opened another connection after it and waits there ({})",
+                SLACK.as_secs(),
+                connections_story(&sent)
+            );
+        }
+        f
+    })?;
     let addr = listener
         .local_addr()
         .map(|a| a.to_string())
@@ -137,7 +227,14 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str) -> Result<(), Failure>
         return Err(fail(
             Diagnosis::StdoutBuffered,
             format!("`{sending}` appears before the reply arrives"),
-            "it only appeared when the client exited",
+            "nothing came for 2s while it waited for the reply; the line appeared only when the client exited: its output waits in a buffer",
+        ));
+    }
+    if sent.len() > 1 {
+        return Err(fail(
+            Diagnosis::WrongMessage,
+            format!("the client sends `{message}` on one connection"),
+            connections_story(&sent),
         ));
     }
     Ok(())
@@ -242,13 +339,59 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
     let (listener, p) =
         start_with_fake(ctx, std::slice::from_ref(&message), &[Ctx::timeout_env(1)])?;
     ctx.step("  (this fake server reads the message and never replies)");
-    let mut conn = accept_client(ctx, &listener, p)?;
-    let _ = read_message(ctx, &mut conn, message.len());
+    let (conn, _, _) = accept_talking(ctx, &listener, p, message.len())?;
+    let sent_at = Instant::now();
     let expected = "about 1s (LAB_TIMEOUT) later: the stderr line `[CLIENT] Server did not respond in time` and exit status 1";
+    let within = SLACK + Duration::from_secs(1);
+    if ctx.wait_exit(p, within).is_none() {
+        // A timeout hard-coded to the handout's default fires later: wait
+        // for it, to tell "ignores LAB_TIMEOUT" from "waits forever".
+        ctx.step(format!(
+            "still waiting after {}s: keep waiting up to {}s more, in case it uses a timeout of its own",
+            within.as_secs(),
+            super::server::LATE_TIMEOUT.as_secs()
+        ));
+        if let Some(status) = ctx.wait_exit(p, super::server::LATE_TIMEOUT) {
+            let took = sent_at.elapsed().as_secs_f64();
+            let last = |ctx: &mut Ctx, stream: Stream| {
+                ctx.child(p)
+                    .lines(stream)
+                    .into_iter()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+            };
+            let said = match (last(ctx, Stream::Stderr), last(ctx, Stream::Stdout)) {
+                (Some(l), _) => format!(", its last stderr line `{}`", l.trim_end()),
+                (None, Some(l)) => format!(
+                    ", nothing on stderr; its last stdout line `{}`",
+                    l.trim_end()
+                ),
+                (None, None) => ", and nothing printed".to_string(),
+            };
+            drop(conn);
+            return Err(fail(
+                Diagnosis::IgnoresConfig,
+                expected,
+                format!(
+                    "it gave up {took:.1}s after sending, while LAB_TIMEOUT was 1s: the timeout does not come from LAB_TIMEOUT ({}{said})",
+                    describe_status(status)
+                ),
+            ));
+        }
+        drop(conn);
+        return Err(fail(
+            Diagnosis::ClientTimeout,
+            expected,
+            format!(
+                "still waiting for a reply {:.0}s after sending, with LAB_TIMEOUT=1",
+                sent_at.elapsed().as_secs_f64()
+            ),
+        ));
+    }
     let result = expect_error(
         ctx,
         p,
-        SLACK + Duration::from_secs(1),
+        Duration::ZERO,
         expected,
         Diagnosis::ClientTimeout,
         |l| l.trim_end() == "[CLIENT] Server did not respond in time",
@@ -260,8 +403,7 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
 pub fn no_reply(ctx: &mut Ctx) -> Result<(), Failure> {
     let message = ctx.message(12);
     let (listener, p) = start_with_fake(ctx, std::slice::from_ref(&message), &[])?;
-    let mut conn = accept_client(ctx, &listener, p)?;
-    let _ = read_message(ctx, &mut conn, message.len());
+    let (conn, _, _) = accept_talking(ctx, &listener, p, message.len())?;
     ctx.step("close the connection without replying");
     drop(conn);
     let expected = "a stderr line containing `without replying` and exit status 1";

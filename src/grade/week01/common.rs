@@ -50,6 +50,11 @@ pub fn lines_in_order_after(
                 );
                 let observed = if earlier {
                     format!("`{want}` came out of order")
+                } else if let Some(seen) = crate::grade::compare::closest(want, &lines) {
+                    format!(
+                        "no line `{want}`; the closest line printed:\n{}",
+                        crate::grade::compare::show_near_miss(want, seen)
+                    )
                 } else {
                     format!("no line `{want}`")
                 };
@@ -62,7 +67,9 @@ pub fn lines_in_order_after(
 
 /// Waits for a program to exit with status `want`. A crash or a hang is
 /// reported as `mistake` (the check's own subject); another status as
-/// `exit-status`.
+/// `exit-status`. When the subject is a crash (`mistake` is `crash`), a
+/// program still running is not a crash: it `hangs`, and the report says
+/// what it was doing.
 pub fn expect_exit(
     ctx: &mut Ctx,
     p: Proc,
@@ -73,6 +80,14 @@ pub fn expect_exit(
     ctx.step(format!("wait for the program to exit with status {want}"));
     let expected = format!("exit status {want} within {}s", within.as_secs());
     match ctx.wait_exit(p, within) {
+        None if mistake == Diagnosis::Crash => {
+            let doing = ctx.still_doing(p);
+            Err(fail(
+                Diagnosis::Hangs,
+                expected,
+                format!("still running {}s later: {doing}", within.as_secs()),
+            ))
+        }
         None => Err(fail(
             mistake,
             expected,
@@ -154,12 +169,15 @@ pub fn judge_reply(
             format!("the reply {}", show_bytes(&ex.reply))
         };
         // An ACK with the wrong text is a wrong reply whatever the check is
-        // about (e.g. a hard-coded ACK in the length-limit check).
-        let mistake = if want.starts_with("ACK: ") && ex.reply.starts_with(b"ACK: ") {
-            Diagnosis::WrongReply
-        } else {
-            mistake
-        };
+        // about (e.g. a hard-coded ACK in the length-limit check); so is a
+        // reply that is no ACK and no error at all (an echo).
+        let mistake =
+            if want.starts_with("ACK: ") && !ex.reply.is_empty() && !ex.reply.starts_with(b"ERROR")
+            {
+                Diagnosis::WrongReply
+            } else {
+                mistake
+            };
         // Give a dying program a moment so its traceback is in the report.
         let _ = ctx.wait_exit(p, Duration::from_millis(300));
         if let Some(crash) = ctx.crash_of(p) {

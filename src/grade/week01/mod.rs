@@ -159,6 +159,13 @@ pub static CHECKS: &[Check] = &[
         client::empty_arg
     ),
     check!(
+        "threaded-listening",
+        "threaded-server",
+        THREADED,
+        "announces the real port",
+        threaded::listening
+    ),
+    check!(
         "threaded-ack",
         "threaded-server",
         THREADED,
@@ -201,6 +208,13 @@ pub static CHECKS: &[Check] = &[
         "SIGTERM lets a client in flight finish",
         threaded::shutdown_inflight,
         true
+    ),
+    check!(
+        "chat-listening",
+        "chat-server",
+        CHAT_SERVER,
+        "announces the real port",
+        chat::listening
     ),
     check!(
         "chat-ack",

@@ -5,7 +5,8 @@ line, so this looks fine by hand. When stdout is a pipe (a grader, a script,
 `python3 server_no_flush.py | tee log`) Python collects the output in a
 buffer and writes it only when the program exits: nobody sees the Listening
 line -- or learns the port -- while the server is waiting for its client.
-The fix: print(..., flush=True), or run with PYTHONUNBUFFERED=1.
+The fix: print(..., flush=True) (PYTHONUNBUFFERED does not count: the
+grader removes it).
 """
 
 import os

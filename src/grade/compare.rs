@@ -1,0 +1,200 @@
+//! Near misses: when an expected console line is missing, find the line the
+//! program printed instead and show both, aligned, with the difference
+//! marked and named (case, spelling, a Python tuple address, port 0).
+//!
+//! Generic: it compares text with text and knows no week's lines.
+
+/// Edit distance (insertions, deletions, substitutions) between two texts,
+/// counted in characters.
+pub fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The printed line most like `want`, if one is close enough to be a near
+/// miss: the same words in other case or spelling, extra words around the
+/// right text, another way of writing an address.
+pub fn closest<'a>(want: &str, lines: &'a [String]) -> Option<&'a str> {
+    let want_lower = want.to_lowercase();
+    let want_words = words(&want_lower);
+    lines
+        .iter()
+        .map(|line| line.trim_end())
+        .filter(|line| !line.is_empty())
+        .filter_map(|line| {
+            let lower = line.to_lowercase();
+            let distance = levenshtein(&want_lower, &lower);
+            let longest = want.chars().count().max(line.chars().count()).max(1);
+            // Share at least two words (allowing a typo each), or be close
+            // as a whole.
+            let shared = words(&lower)
+                .iter()
+                .filter(|w| {
+                    w.len() > 2
+                        && want_words
+                            .iter()
+                            .any(|v| v == *w || (v.len() > 4 && levenshtein(v, w) <= 2))
+                })
+                .count();
+            let near = distance * 10 <= longest * 4 || shared >= 2;
+            // Most shared words first, then the smallest edit.
+            near.then_some((std::cmp::Reverse(shared), distance, line))
+        })
+        .min_by_key(|(shared, distance, _)| (*shared, *distance))
+        .map(|(_, _, line)| line)
+}
+
+fn words(text: &str) -> Vec<&str> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// `want` and `seen` one above the other, with `^` under the part that
+/// differs, and what the difference looks like in words.
+pub fn show_near_miss(want: &str, seen: &str) -> String {
+    let a: Vec<char> = want.chars().collect();
+    let b: Vec<char> = seen.chars().collect();
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..]
+        .iter()
+        .rev()
+        .zip(b[prefix..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let width = (a.len() - prefix - suffix)
+        .max(b.len() - prefix - suffix)
+        .max(1);
+    // Both lines start at the same column, so the marks fall under the
+    // difference: 8 spaces, a 9-character label, a backtick.
+    let marks = format!("{}{}", " ".repeat(8 + 10 + prefix), "^".repeat(width));
+    let mut text = format!("        expected `{want}`\n        printed  `{seen}`\n{marks}");
+    let why = what_differs(want, seen);
+    if !why.is_empty() {
+        text.push_str(&format!("\n        ({})", why.join("; ")));
+    }
+    text
+}
+
+/// Names the usual differences between an expected line and a near miss.
+pub fn what_differs(want: &str, seen: &str) -> Vec<String> {
+    let mut why = Vec::new();
+    if want != seen && want.eq_ignore_ascii_case(seen) {
+        why.push("only upper/lower case differs".to_string());
+        return why;
+    }
+    if seen.contains("('") && seen.contains("',") {
+        why.push(
+            "an address written as a Python tuple: write HOST:PORT, e.g. f\"{host}:{port}\""
+                .to_string(),
+        );
+    }
+    let want_port = trailing_port(want);
+    let seen_port = trailing_port(seen);
+    if let (Some(w), Some(0)) = (want_port, seen_port) {
+        if w != 0 {
+            why.push(format!(
+                "port 0 instead of the real port {w}: port 0 only asks the system for a free port; ask the socket which one it got (getsockname() / local_addr())"
+            ));
+        }
+    }
+    let want_lower = want.to_lowercase();
+    let seen_lower = seen.to_lowercase();
+    let want_words = words(&want_lower);
+    let seen_words = words(&seen_lower);
+    for w in &seen_words {
+        if w.len() > 4 && !want_words.contains(w) {
+            if let Some(v) = want_words
+                .iter()
+                .find(|v| v.len() > 4 && levenshtein(v, w) <= 2)
+            {
+                why.push(format!("`{w}` is spelled `{v}`"));
+            }
+        }
+    }
+    let extra: Vec<&&str> = seen_words
+        .iter()
+        .filter(|w| {
+            w.chars().any(char::is_alphabetic)
+                && !want_words.contains(w)
+                && !want_words.iter().any(|v| levenshtein(v, w) <= 2)
+        })
+        .collect();
+    if !extra.is_empty() && why.is_empty() {
+        why.push(format!(
+            "other words: {}",
+            extra
+                .iter()
+                .map(|w| format!("`{w}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    why
+}
+
+fn trailing_port(line: &str) -> Option<u16> {
+    let digits: String = line
+        .trim_end()
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let before = line.trim_end().strip_suffix(digits.as_str())?;
+    if before.ends_with(':') {
+        digits.parse().ok()
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &[&str]) -> Vec<String> {
+        text.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn finds_and_names_the_usual_near_misses() {
+        let want = "[SERVER] Received: hello";
+        let printed = lines(&["[SERVER] Connection from x", "[SERVER] Recieved: hello"]);
+        let seen = closest(want, &printed).expect("a near miss");
+        assert_eq!(seen, "[SERVER] Recieved: hello");
+        assert!(show_near_miss(want, seen).contains("`recieved` is spelled `received`"));
+
+        let want = "[SERVER] Listening on 127.0.0.1:41000";
+        let seen = "[SERVER] Persistent server listening on 127.0.0.1:0";
+        assert_eq!(closest(want, &lines(&[seen])), Some(seen));
+        assert!(what_differs(want, seen)
+            .iter()
+            .any(|w| w.contains("port 0 instead of the real port 41000")));
+
+        let seen = "[server] listening on 127.0.0.1:41000";
+        assert_eq!(what_differs(want, seen), ["only upper/lower case differs"]);
+
+        let want = "[SERVER] Connection from 127.0.0.1:5000";
+        let seen = "[SERVER] Connection from ('127.0.0.1', 5000)";
+        assert!(what_differs(want, seen)[0].contains("Python tuple"));
+        let shown = show_near_miss(want, seen);
+        let marks = shown.lines().nth(2).unwrap();
+        assert_eq!(marks.find('^'), Some(8 + 10 + 25), "{shown}");
+
+        assert_eq!(closest(want, &lines(&["something else entirely"])), None);
+    }
+}

@@ -1,0 +1,279 @@
+//! The grader on code written the way students write it: several mistakes
+//! at once, in their own words (tests/submissions/week01-python-real/ and
+//! week01-c-real/). For each fixture, the exact verdict of every check is
+//! asserted: the failing checks with their diagnosis (none missing, none
+//! extra) — and so every other check passes (no false blame).
+//!
+//! Needs python3 and gcc. Without them these tests say why and pass, except
+//! in CI (the CI variable is set), where .ci/run installs both and a
+//! missing tool is a failure.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use netlab::grade::{checks, report, run_checks, Check, Outcome, Role, Submission};
+
+fn tool_available(program: &str) -> bool {
+    let found = Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{program} is required in CI (.ci/run installs it)"
+        );
+        eprintln!("skipped: {program} is not installed");
+    }
+    found
+}
+
+fn submissions() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("submissions")
+}
+
+/// Runs every check of the roles `sub` has and compares each verdict with
+/// `expected` (check id → diagnosis code); checks not listed must pass.
+#[track_caller]
+fn assert_verdicts(name: &str, sub: &Submission, expected: &[(&str, &str)]) {
+    let seed = 20261122;
+    let all: Vec<&Check> = checks("week01").unwrap().iter().collect();
+    let outcomes: Vec<Outcome> = run_checks(&all, sub, seed, 4)
+        .into_iter()
+        .filter(|o| o.passed.is_some())
+        .collect();
+    let got: BTreeMap<&str, &str> = outcomes
+        .iter()
+        .filter(|o| o.passed == Some(false))
+        .map(|o| (o.id, o.diagnosis.map(|d| d.code()).unwrap_or("?")))
+        .collect();
+    let want: BTreeMap<&str, &str> = expected.iter().copied().collect();
+    assert_eq!(
+        got,
+        want,
+        "fixture `{name}`: the failing checks and their diagnoses differ\n{}",
+        report::render_text("week01", seed, &outcomes, false)
+    );
+    // A failure that follows from another check's finding names that check,
+    // and that check did fail.
+    for o in outcomes.iter().filter(|o| o.passed == Some(false)) {
+        if let Some(cause) = o.follows_from {
+            assert!(
+                got.contains_key(cause),
+                "fixture `{name}`: {} names {cause} as its cause, which did not fail",
+                o.id
+            );
+        }
+    }
+}
+
+fn python_fixture(name: &str) -> Option<Submission> {
+    if !tool_available("python3") {
+        return None;
+    }
+    let dir = submissions().join("week01-python-real").join(name);
+    Some(Submission::from_manifest(&dir, "week01").expect("netlab.toml"))
+}
+
+/// Print without flush, console lines in other words (port 0, tuple,
+/// `Recieved`, extra words), a client timeout hard-coded to 5 s whose
+/// error goes to stdout with exit 0.
+#[test]
+fn unflushed_and_reworded_python() {
+    let Some(sub) = python_fixture("unflushed") else {
+        return;
+    };
+    assert_verdicts(
+        "unflushed",
+        &sub,
+        &[
+            ("server-listening", "stdout-buffered"),
+            ("server-ack", "output-format"),
+            ("client-ack", "stdout-buffered"),
+            ("client-default-message", "stdout-buffered"),
+            ("client-timeout", "ignores-config"),
+        ],
+    );
+}
+
+/// Side effects at import: a logger module that starts a status server on
+/// the configured port when imported (address in use on a given port, no
+/// SO_REUSEADDR on a restart); a client that opens an empty "test"
+/// connection first; a chat client that sends its lines without `\n`.
+#[test]
+fn import_side_effects_python() {
+    let Some(sub) = python_fixture("imports") else {
+        return;
+    };
+    assert_verdicts(
+        "imports",
+        &sub,
+        &[
+            ("server-config", "startup-failure"),
+            ("server-port-in-use", "port-in-use"),
+            ("server-restart", "no-reuseaddr"),
+            ("client-ack", "wrong-message"),
+            ("client-default-message", "wrong-message"),
+            ("chat-client-messages", "wrong-message"),
+            ("chat-client-default", "wrong-message"),
+            ("chat-client-interactive", "wrong-message"),
+            ("chat-client-framing", "wrong-message"),
+            // The server took the client's empty test connection as its
+            // one session; the real one is reset and the client dies.
+            ("pair-session", "crash"),
+        ],
+    );
+}
+
+/// The handouts' echo programs handed in as they are (the port taken from
+/// LAB_PORT): no Listening line, the message echoed instead of `ACK: ...`,
+/// a loop that spins on a 0-byte read, no timeouts, no error handling.
+#[test]
+fn echo_programs_as_handed_out_python() {
+    let Some(sub) = python_fixture("echo") else {
+        return;
+    };
+    assert_verdicts(
+        "echo",
+        &sub,
+        &[
+            ("server-listening", "output-format"),
+            ("server-ack", "wrong-reply"),
+            ("server-empty-recv", "empty-recv"),
+            ("server-silent-client", "server-timeout"),
+            ("server-blank", "blank-message"),
+            ("server-too-long", "too-long"),
+            ("server-length-limit", "wrong-reply"),
+            ("server-invalid-utf8", "invalid-utf8"),
+            ("server-port-in-use", "port-in-use"),
+            ("server-restart", "wrong-reply"),
+            ("client-ack", "output-format"),
+            ("client-default-message", "output-format"),
+            ("client-refused", "client-refused"),
+            ("client-timeout", "client-timeout"),
+            ("client-no-reply", "client-eof"),
+            ("client-empty-arg", "empty-argument"),
+            ("pair-session", "wrong-reply"),
+        ],
+    );
+}
+
+/// A chat server that never flushes, announces port 0, decorates its
+/// replies (`ACK: m (Server at t)`), takes one read for one message and
+/// dies on bytes that are not UTF-8; a threaded server whose import fails.
+#[test]
+fn chat_and_import_error_python() {
+    let Some(sub) = python_fixture("chatroom") else {
+        return;
+    };
+    assert_verdicts(
+        "chatroom",
+        &sub,
+        &[
+            ("threaded-listening", "startup-failure"),
+            ("threaded-ack", "startup-failure"),
+            ("threaded-many", "startup-failure"),
+            ("threaded-concurrency", "startup-failure"),
+            ("threaded-busy", "startup-failure"),
+            ("threaded-shutdown", "startup-failure"),
+            ("threaded-shutdown-inflight", "startup-failure"),
+            // Proven on a pseudo-terminal: the server never exits.
+            ("chat-listening", "stdout-buffered"),
+            ("chat-ack", "wrong-reply"),
+            ("chat-split", "split-message"),
+            ("chat-coalesced", "split-message"),
+            ("chat-robust", "invalid-utf8"),
+            ("chat-log", "lost-message"),
+            ("chat-shutdown", "no-graceful-shutdown"),
+        ],
+    );
+}
+
+/// Extension code appended at module level: the server starts a second
+/// server after its session, the client opens a second connection after
+/// its own.
+#[test]
+fn module_level_extensions_python() {
+    let Some(sub) = python_fixture("extension") else {
+        return;
+    };
+    assert_verdicts(
+        "extension",
+        &sub,
+        &[
+            ("server-ack", "hangs"),
+            ("client-ack", "hangs"),
+            ("client-default-message", "hangs"),
+            // The client's goodbye connection finds no server: refused,
+            // a traceback.
+            ("pair-session", "crash"),
+        ],
+    );
+}
+
+/// The C fixture's binaries, compiled once per test run into a temporary
+/// folder (written once up front: executing a file that another thread is
+/// still writing fails with ETXTBSY).
+fn c_binaries() -> Option<&'static (tempfile::TempDir, PathBuf, PathBuf)> {
+    static BUILT: OnceLock<Option<(tempfile::TempDir, PathBuf, PathBuf)>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            if !tool_available("gcc") {
+                return None;
+            }
+            let src = submissions().join("week01-c-real").join("buffered");
+            let out = tempfile::Builder::new()
+                .prefix("netlab-c-real-")
+                .tempdir()
+                .expect("temp dir");
+            let mut built = Vec::new();
+            for name in ["server", "client"] {
+                let exe = out.path().join(name);
+                let status = Command::new("gcc")
+                    .args(["-O1", "-o"])
+                    .arg(&exe)
+                    .arg(src.join(format!("{name}.c")))
+                    .status()
+                    .expect("run gcc");
+                assert!(status.success(), "gcc failed on {name}.c");
+                built.push(exe);
+            }
+            let client = built.pop().unwrap();
+            let server = built.pop().unwrap();
+            Some((out, server, client))
+        })
+        .as_ref()
+}
+
+/// C with stdio block-buffered on a pipe: the Listening line shows the
+/// configured port 0, `Recieved`, a receive timeout of 5 s hard-coded on
+/// both sides (the client's error on stdout, exit 0), the length limit
+/// counted in bytes, no UTF-8 check, perror() for a busy port.
+#[test]
+fn buffered_stdio_c() {
+    let Some((_dir, server, client)) = c_binaries() else {
+        return;
+    };
+    let sub = Submission::new(submissions().join("week01-c-real").join("buffered"))
+        .with_program(Role::Server, server)
+        .with_program(Role::Client, client);
+    assert_verdicts(
+        "c/buffered",
+        &sub,
+        &[
+            ("server-listening", "stdout-buffered"),
+            ("server-ack", "output-format"),
+            ("server-silent-client", "ignores-config"),
+            ("server-length-limit", "too-long"),
+            ("server-invalid-utf8", "invalid-utf8"),
+            ("server-port-in-use", "port-in-use"),
+            ("client-ack", "stdout-buffered"),
+            ("client-default-message", "stdout-buffered"),
+            ("client-timeout", "ignores-config"),
+        ],
+    );
+}
