@@ -348,6 +348,17 @@ impl<'a> Ctx<'a> {
                 }
                 None => "still running (stopped by the grader)".to_string(),
             };
+            // A spin (a busy loop, a read of 0 bytes retried forever) shows
+            // in the CPU its tree used; a correct program's is not worth a word.
+            let cpu = launched.child.usage().and_then(|u| u.cpu);
+            let status = match cpu {
+                Some(cpu) if cpu >= crate::sandbox::BUSY_CPU => format!(
+                    "{status} (used {:.1} s of CPU in {:.1} s)",
+                    cpu.as_secs_f64(),
+                    launched.child.elapsed().as_secs_f64()
+                ),
+                _ => status,
+            };
             out.push_str(&format!(
                 "{} `{}`: {status}\n",
                 launched.role.name(),

@@ -5,8 +5,9 @@
 //! - **resource limits** (Unix): setrlimit on data size, CPU seconds,
 //!   processes, file size and open files, no core dumps;
 //! - **cgroup** (Linux, cgroup v1 writable, i.e. root): one memory + pids
-//!   cgroup per process tree, so the memory used and the limit hits can be
-//!   read afterwards, and every member can be found and killed;
+//!   (+ cpuacct where mounted) cgroup per process tree, so the memory and
+//!   CPU used and the limit hits can be read afterwards, and every member
+//!   can be found and killed;
 //! - **pid namespace** (Linux, root, or without root inside a user
 //!   namespace where the machine allows them): the program runs as PID 2
 //!   under a tiny init of netlab's own; when the program exits, the init exits and the
@@ -656,7 +657,10 @@ pub fn limit_hit(
 /// of its tree, or the pids controller refused a fork. Never the memory
 /// failcnt (page cache touches the limit harmlessly) nor anything it
 /// printed: a correct program is never blamed.
-pub fn limit_proven(status: Option<std::process::ExitStatus>, usage: Option<&Usage>) -> Option<String> {
+pub fn limit_proven(
+    status: Option<std::process::ExitStatus>,
+    usage: Option<&Usage>,
+) -> Option<String> {
     let policy = policy();
     if !policy.has(Layer::ResourceLimits) && !policy.has(Layer::Cgroup) {
         return None;
@@ -983,7 +987,10 @@ mod confined {
         };
         assert_eq!(busy_loop(Some(&starting), Duration::from_secs(10)), None);
         // Not measured (no cgroup): nothing is claimed.
-        assert_eq!(busy_loop(Some(&Usage::default()), Duration::from_secs(10)), None);
+        assert_eq!(
+            busy_loop(Some(&Usage::default()), Duration::from_secs(10)),
+            None
+        );
         assert_eq!(busy_loop(None, Duration::from_secs(10)), None);
     }
 
