@@ -528,20 +528,47 @@ impl Child {
         }
     }
 
-    /// Is the child stopped (SIGSTOP, SIGTSTP: state `T` in /proc)? A
-    /// stopped program answers nothing until it is continued or killed.
-    /// Always `false` where this cannot be seen (not Linux).
+    /// Is the program stopped (SIGSTOP, SIGTSTP: state `T` in /proc), or a
+    /// process it started? A stopped program answers nothing until it is
+    /// continued or killed. The whole tree under [`Child::pid`] is looked
+    /// at: started confined in a pid namespace, that pid is netlab's waiter
+    /// and the program is its grandchild. Always `false` where this cannot
+    /// be seen (not Linux).
     pub fn is_stopped(&self) -> bool {
         #[cfg(target_os = "linux")]
         {
-            let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()));
-            // pid (comm) STATE ...: comm may hold spaces and parentheses.
-            stat.ok()
-                .and_then(|s| {
+            let mut todo = vec![self.child.id()];
+            // Bounded: a fork bomb's tree is bounded by the process limit,
+            // and a loop in /proc (pid reuse) by the count.
+            let mut seen = 0;
+            while let Some(pid) = todo.pop() {
+                seen += 1;
+                if seen > 4096 {
+                    break;
+                }
+                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"));
+                // pid (comm) STATE ...: comm may hold spaces and parentheses.
+                let stopped = stat.ok().is_some_and(|s| {
                     s.rfind(')')
-                        .map(|i| s[i + 1..].trim_start().starts_with('T'))
-                })
-                .unwrap_or(false)
+                        .is_some_and(|i| s[i + 1..].trim_start().starts_with('T'))
+                });
+                if stopped {
+                    return true;
+                }
+                let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+                    continue;
+                };
+                for task in tasks.flatten() {
+                    let children = std::fs::read_to_string(task.path().join("children"));
+                    todo.extend(
+                        children
+                            .unwrap_or_default()
+                            .split_whitespace()
+                            .filter_map(|c| c.parse::<u32>().ok()),
+                    );
+                }
+            }
+            false
         }
         #[cfg(not(target_os = "linux"))]
         {

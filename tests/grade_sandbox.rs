@@ -266,8 +266,38 @@ fn a_fork_bomb_is_bounded_and_named() {
     );
     let (diagnosis, observed) = run.verdict();
     assert_eq!(diagnosis, "resource-limit", "{observed}");
-    assert!(observed.contains("more than 256 processes"), "{observed}");
+    assert!(observed.contains("more than 128 processes"), "{observed}");
     assert_nothing_left("sbx_fork_bomb.py");
+}
+
+#[test]
+fn a_refused_fork_is_named_even_when_the_check_passes() {
+    if !is_root() {
+        eprintln!("skipped: the pids counter needs a cgroup (root)");
+        return;
+    }
+    let dir = hostile_dir();
+    let run = grade(
+        &[
+            "--dir",
+            dir.to_str().unwrap(),
+            "--server",
+            "python3 sbx_fork_then_serve.py",
+            "--check",
+            "server-ack",
+            "--format",
+            "json",
+        ],
+        None,
+        false,
+    );
+    // The server answered correctly: only the pids controller's count of
+    // the refused fork can fail the check.
+    let (diagnosis, observed) = run.verdict();
+    assert_eq!(diagnosis, "resource-limit", "{observed}");
+    assert!(observed.contains("more than 128 processes"), "{observed}");
+    assert!(!observed.contains("and then"), "{observed}");
+    assert_nothing_left("sbx_fork_then_serve.py");
 }
 
 #[test]

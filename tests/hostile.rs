@@ -11,10 +11,9 @@
 //! - no process of the fixture is left afterwards (each fixture gets a
 //!   unique marker as its first argument; /proc is scanned for it).
 //!
-//! Tests marked `#[ignore = "needs the sandbox branch"]` state the intended
-//! behaviour that only the sandbox (PID/network namespaces, an unprivileged
-//! user, resource limits and the `resource-limit` diagnosis, peer filtering
-//! of the fake servers) can give; the lead enables them after merging it.
+//! Tests named for what only the sandbox gives (the `resource-limit`
+//! diagnosis, a refused escape, no route out) rely on its full layers: run
+//! as root, as CI does.
 #![cfg(target_os = "linux")]
 
 use std::fs;
@@ -313,7 +312,6 @@ fn two_hundred_forked_children_leave_nothing_behind() {
 }
 
 #[test]
-#[ignore = "needs the sandbox branch"]
 fn two_hundred_forked_children_are_named_resource_limit() {
     let (graded, ack) = grade_server("fork_children", &[], Duration::from_secs(60));
     assert_resource_limit(&ack, "process");
@@ -321,7 +319,6 @@ fn two_hundred_forked_children_are_named_resource_limit() {
 }
 
 #[test]
-#[ignore = "needs the sandbox branch"]
 fn a_daemonizing_server_is_ended_with_its_check_and_cannot_forge_the_report() {
     // The daemon double-forks, calls setsid() and keeps listening; once the
     // grader exits it writes a forged report through /proc/GRADER/fd/1.
@@ -353,7 +350,6 @@ fn killing_its_parent_leaves_nothing_behind() {
 }
 
 #[test]
-#[ignore = "needs the sandbox branch"]
 fn killing_its_parent_cannot_kill_the_grader() {
     let (graded, ack) = grade_server("kill_parent", &[], Duration::from_secs(60));
     assert!(ack["passed"].is_boolean(), "a verdict: {ack:#}");
@@ -380,10 +376,10 @@ fn an_endless_cpu_loop_is_ended_and_leaves_nothing_behind() {
 }
 
 #[test]
-#[ignore = "needs the sandbox branch"]
 fn an_endless_cpu_loop_is_named_resource_limit() {
-    // Assumes the CPU-time limit fires before the grader's 10 s wait for
-    // the Listening line ends (the fixture spins before listening).
+    // The fixture spins before listening: either the CPU limit fires
+    // within the grader's 10 s startup wait (idle machine), or the CPU its
+    // tree used while printing nothing names the busy loop (loaded one).
     let (_, ack) = grade_server("cpu_loop", &[], Duration::from_secs(60));
     assert_resource_limit(&ack, "CPU");
 }
@@ -395,7 +391,6 @@ fn a_4_gib_allocation_does_not_grow_the_grader() {
 }
 
 #[test]
-#[ignore = "needs the sandbox branch"]
 fn a_4_gib_allocation_is_named_resource_limit() {
     let (_, ack) = grade_server("allocate", &[], Duration::from_secs(60));
     assert_resource_limit(&ack, "MiB");
@@ -483,7 +478,6 @@ fn writing_outside_and_reading_a_secret_still_gets_an_intact_report() {
 }
 
 #[test]
-#[ignore = "needs the sandbox branch"]
 fn writing_outside_its_folder_and_reading_a_secret_are_refused() {
     let (outside, secret, _dir) = secret_setup();
     let (graded, ack) = grade_server(
@@ -525,7 +519,6 @@ fn a_connection_beyond_loopback_is_bounded() {
 }
 
 #[test]
-#[ignore = "needs the sandbox branch"]
 fn a_connection_beyond_loopback_finds_no_route() {
     let (graded, ack) = grade_server("connect_out", &[], Duration::from_secs(60));
     let text = text_of(&ack);
@@ -552,7 +545,6 @@ fn a_client_stealing_ports_cannot_break_the_report() {
 
 /// A correct submission graded while a hostile one is graded beside it.
 #[test]
-#[ignore = "needs the sandbox branch"]
 fn a_hostile_neighbour_does_not_change_a_correct_verdict() {
     let correct = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/submissions/week01-python");
     let marker = marker("neighbour");

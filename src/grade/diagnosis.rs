@@ -110,7 +110,7 @@ diagnoses! {
         "Read the last lines of stderr above: a traceback or panic names the line. A server must never die because of what a client sent: catch the error for that client and keep serving.";
     ResourceLimit = "resource-limit",
         "the program ran into a sandbox limit (memory, CPU time, processes, file size, open files)",
-        "The grader runs every program with generous limits (see the observed figure). A correct program stays far below them: look for a loop that allocates, forks or writes without end, and bound it.";
+        "The grader runs every program with generous limits (see the observed figure). A correct program stays far below them: look for a loop that allocates, forks, writes or spins without end, and bound it.";
     ExitStatus = "exit-status",
         "the program exited with the wrong status",
         "Exit 0 after a normal session, 1 after a runtime error (refused, timeout, port in use), 2 for a usage error. In Python: sys.exit(code); in Rust: std::process::exit(code).";

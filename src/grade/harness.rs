@@ -291,15 +291,23 @@ impl<'a> Ctx<'a> {
     }
 
     /// If a program of this check ran into a sandbox limit, says which and
-    /// by how much (`the server used more than 512 MiB`). Only asked when
-    /// the check failed: a correct program is never blamed for a limit.
+    /// by how much (`the server used more than 512 MiB`), or spun in a busy
+    /// loop without printing anything (`used 9.8 s of CPU in 10.0 s`). Only
+    /// asked when the check failed; for a passing check see
+    /// [`Ctx::limit_reached`].
     pub fn resource_abuse(&mut self) -> Option<String> {
         for launched in &mut self.procs {
             let role = launched.role.name();
             let status = launched.child.try_status();
             let usage = launched.child.usage();
             let stderr = launched.child.text(Stream::Stderr);
-            if let Some(what) = crate::sandbox::limit_hit(status, usage.as_ref(), &stderr) {
+            let silent = launched.child.bytes_seen(Stream::Stdout) == 0;
+            let what = crate::sandbox::limit_hit(status, usage.as_ref(), &stderr).or_else(|| {
+                silent
+                    .then(|| crate::sandbox::busy_loop(usage.as_ref(), launched.child.elapsed()))
+                    .flatten()
+            });
+            if let Some(what) = what {
                 return Some(format!("the {role} {what}"));
             }
         }
@@ -316,6 +324,35 @@ impl<'a> Ctx<'a> {
             }
         }
         lines
+    }
+
+    /// A limit a program of this check hit beyond doubt (killed by SIGXCPU
+    /// or SIGXFSZ, an OOM kill, a fork the pids controller refused): fails
+    /// the check even when its own assertions passed. Never a guess from
+    /// output or memory counters, so a correct program is never blamed.
+    pub fn limit_reached(&mut self) -> Option<String> {
+        for launched in &mut self.procs {
+            let status = launched.child.try_status();
+            let usage = launched.child.usage();
+            if let Some(what) = crate::sandbox::limit_proven(status, usage.as_ref()) {
+                return Some(format!("the {} {what}", launched.role.name()));
+            }
+        }
+        None
+    }
+
+    /// Names a program of this check that is stopped (SIGSTOP, SIGTSTP), for
+    /// the observation of a failed check: a stopped program answers nothing.
+    pub fn stopped_program(&mut self) -> Option<String> {
+        for launched in &mut self.procs {
+            if launched.child.try_status().is_none() && launched.child.is_stopped() {
+                return Some(format!(
+                    "the {} is stopped (SIGSTOP or SIGTSTP): it cannot answer",
+                    launched.role.name()
+                ));
+            }
+        }
+        None
     }
 
     pub fn child(&mut self, p: Proc) -> &mut Child {
@@ -363,6 +400,17 @@ impl<'a> Ctx<'a> {
                         .to_string()
                 }
                 None => "still running (stopped by the grader)".to_string(),
+            };
+            // A spin (a busy loop, a read of 0 bytes retried forever) shows
+            // in the CPU its tree used; a correct program's is not worth a word.
+            let cpu = launched.child.usage().and_then(|u| u.cpu);
+            let status = match cpu {
+                Some(cpu) if cpu >= crate::sandbox::BUSY_CPU => format!(
+                    "{status} (used {:.1} s of CPU in {:.1} s)",
+                    cpu.as_secs_f64(),
+                    launched.child.elapsed().as_secs_f64()
+                ),
+                _ => status,
             };
             out.push_str(&format!(
                 "{} `{}`: {status}\n",

@@ -420,6 +420,19 @@ fn run_check_body(
                 format!("the grader itself failed: {what} (please report this)"),
             ))
         });
+    // A limit hit beyond doubt fails the check even if it saw nothing wrong
+    // (200 children under a limit of 256 would pass it otherwise).
+    let result = match result {
+        Ok(()) => match ctx.limit_reached() {
+            Some(abuse) => Err(harness::fail(
+                Diagnosis::ResourceLimit,
+                "the programs stay within the sandbox's limits",
+                abuse,
+            )),
+            None => Ok(()),
+        },
+        failed => failed,
+    };
     outcome.duration_ms = started.elapsed().as_millis() as u64;
     if let Some(wire) = recorder.finish(check.id, result.is_err()) {
         outcome.pcap = wire.pcap;
@@ -431,7 +444,10 @@ fn run_check_body(
             let mut failure = said_not_implemented(failure, &ctx.output_lines());
             // A failure caused by a sandbox limit is named as such, with the
             // limit and the figure (only ever for a check that failed).
-            if failure.diagnosis != Diagnosis::GraderError {
+            if !matches!(
+                failure.diagnosis,
+                Diagnosis::GraderError | Diagnosis::ResourceLimit
+            ) {
                 if let Some(abuse) = ctx.resource_abuse() {
                     failure.observed = format!("{abuse} (and then: {})", failure.observed);
                     failure.diagnosis = Diagnosis::ResourceLimit;
@@ -440,6 +456,10 @@ fn run_check_body(
                         failure.expected
                     );
                 }
+            }
+            // A stopped program explains any silence the check saw.
+            if let Some(stopped) = ctx.stopped_program() {
+                failure.observed = format!("{} — {stopped}", failure.observed);
             }
             outcome.passed = Some(false);
             outcome.hint = Some(failure.diagnosis.hint().to_string());

@@ -445,8 +445,9 @@ mod tests {
             text.contains("  3. no-close in the threaded-server"),
             "{text}"
         );
+        // The score line, then only the sandbox line.
         assert!(
-            text.ends_with("\n2 passed, 24 failed, 0 skipped\n"),
+            text.contains("\n2 passed, 24 failed, 0 skipped\nsandbox: "),
             "{text}"
         );
         // A clean run has no findings block and no wire line.

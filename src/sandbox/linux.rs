@@ -95,6 +95,8 @@ pub(super) fn available(layer: Layer) -> Result<(), String> {
                 std::fs::create_dir_all(&dir)
                     .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
+            // Optional: CPU time of a tree (see make_cgroups).
+            let _ = std::fs::create_dir_all(Path::new(CGROUP_ROOT).join("cpuacct/netlab"));
             Ok(())
         }
     }
@@ -224,7 +226,14 @@ fn make_cgroups(name: &str, limits: &Limits) -> io::Result<Vec<PathBuf>> {
         let _ = std::fs::remove_dir(&memory);
         return Err(e);
     }
-    Ok(vec![memory, pids])
+    let mut dirs = vec![memory, pids];
+    // CPU time of the tree, exited members included (names a busy loop
+    // before RLIMIT_CPU fires). Optional: without it only the limit does.
+    let cpuacct = Path::new(CGROUP_ROOT).join("cpuacct/netlab").join(name);
+    if std::fs::create_dir(&cpuacct).is_ok() {
+        dirs.push(cpuacct);
+    }
+    Ok(dirs)
 }
 
 fn read_number(path: &Path) -> Option<u64> {
@@ -246,12 +255,15 @@ impl Installed {
         for dir in &self.cgroups {
             if dir.join("memory.max_usage_in_bytes").exists() {
                 usage.peak_memory = read_number(&dir.join("memory.max_usage_in_bytes"));
-                usage.oom_kills = read_keyed(&dir.join("memory.oom_control"), "oom_kill")
-                    .or_else(|| read_number(&dir.join("memory.failcnt")))
-                    .unwrap_or(0);
+                // Not memory.failcnt: page cache touches the limit harmlessly.
+                usage.oom_kills =
+                    read_keyed(&dir.join("memory.oom_control"), "oom_kill").unwrap_or(0);
             }
             if let Some(max) = read_keyed(&dir.join("pids.events"), "max") {
                 usage.pid_limit_hits = max;
+            }
+            if let Some(ns) = read_number(&dir.join("cpuacct.usage")) {
+                usage.cpu = Some(Duration::from_nanos(ns));
             }
         }
         usage
@@ -414,9 +426,16 @@ unsafe fn set_limits(limits: &Limits, own_uid: bool) {
         pairs.len() - 1
     };
     for (resource, value) in &mut pairs[..count] {
+        // CPU: SIGXCPU at the soft limit (named by its status), SIGKILL a
+        // little later for a program that handles or ignores it.
+        let grace = if *resource == libc::RLIMIT_CPU {
+            super::CPU_GRACE_SECS
+        } else {
+            0
+        };
         let lim = libc::rlimit {
             rlim_cur: *value as libc::rlim_t,
-            rlim_max: *value as libc::rlim_t,
+            rlim_max: (*value + grace) as libc::rlim_t,
         };
         libc::setrlimit(*resource, &lim);
     }
