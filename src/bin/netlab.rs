@@ -26,6 +26,9 @@ enum Command {
     /// (root or CAP_NET_RAW; otherwise shows the kernel's socket states),
     /// and writes them to a .pcap file.
     Trace(netlab::trace::TraceArgs),
+    /// Join the outputs of class runs (`grade --class --shard I/N`) into one
+    /// gradebook, summary and page.
+    Merge(netlab::grade::class::MergeArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,5 +42,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Grade(args) => ExitCode::from(netlab::grade::main(&args)),
         Command::Trace(args) => netlab::trace::run(&args),
+        Command::Merge(args) => ExitCode::from(netlab::grade::class::merge_main(&args)),
     }
 }

@@ -13,8 +13,10 @@
 //! - [`diagnosis`]: the named mistakes and their hints;
 //! - [`harness`]: what a check works with ([`harness::Ctx`]);
 //! - [`report`]: text, JSON and JUnit output;
-//! - [`week01`]: the Week 1 checks, one module per role.
+//! - [`week01`]: the Week 1 checks, one module per role;
+//! - [`class`]: `--class`, a whole class at once (gradebook, summary, page).
 
+pub mod class;
 pub mod diagnosis;
 pub mod harness;
 pub mod report;
@@ -451,9 +453,24 @@ pub struct GradeArgs {
     /// Run only these checks (by id; repeatable).
     #[arg(long = "check", value_name = "ID")]
     pub checks: Vec<String>,
-    /// How many checks run at once.
+    /// How many checks run at once (with --class: how many submissions).
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
+    /// Grade a whole class: every subfolder of DIR is one submission.
+    #[arg(long, value_name = "DIR", help_heading = "Class grading")]
+    pub class: Option<PathBuf>,
+    /// Where --class writes the gradebook, summary, page and reports.
+    #[arg(long, value_name = "OUT", requires = "class", help_heading = "Class grading")]
+    pub out: Option<PathBuf>,
+    /// Grade only shard I of N of the class (deterministic by folder name).
+    #[arg(long, value_name = "I/N", requires = "class", help_heading = "Class grading")]
+    pub shard: Option<String>,
+    /// Points per check or role and hidden checks (TOML).
+    #[arg(long, value_name = "FILE", requires = "class", help_heading = "Class grading")]
+    pub points: Option<PathBuf>,
+    /// Grade every submission again, changed or not.
+    #[arg(long, requires = "class", help_heading = "Class grading")]
+    pub force: bool,
 }
 
 /// Runs `netlab grade`; returns the process exit status
@@ -469,6 +486,9 @@ pub fn main(args: &GradeArgs) -> u8 {
 }
 
 fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
+    if args.class.is_some() {
+        return class::main_from_args(args);
+    }
     let all = checks(&args.lab).ok_or_else(|| {
         GradeError::Usage(format!(
             "unknown lab `{}` (known: {})",
