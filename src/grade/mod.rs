@@ -460,13 +460,28 @@ pub struct GradeArgs {
     #[arg(long, value_name = "DIR", help_heading = "Class grading")]
     pub class: Option<PathBuf>,
     /// Where --class writes the gradebook, summary, page and reports.
-    #[arg(long, value_name = "OUT", requires = "class", help_heading = "Class grading")]
+    #[arg(
+        long,
+        value_name = "OUT",
+        requires = "class",
+        help_heading = "Class grading"
+    )]
     pub out: Option<PathBuf>,
     /// Grade only shard I of N of the class (deterministic by folder name).
-    #[arg(long, value_name = "I/N", requires = "class", help_heading = "Class grading")]
+    #[arg(
+        long,
+        value_name = "I/N",
+        requires = "class",
+        help_heading = "Class grading"
+    )]
     pub shard: Option<String>,
     /// Points per check or role and hidden checks (TOML).
-    #[arg(long, value_name = "FILE", requires = "class", help_heading = "Class grading")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "class",
+        help_heading = "Class grading"
+    )]
     pub points: Option<PathBuf>,
     /// Grade every submission again, changed or not.
     #[arg(long, requires = "class", help_heading = "Class grading")]

@@ -135,7 +135,11 @@ pub fn distribution(records: &[Record]) -> Vec<(String, usize)> {
             0.0
         };
         // 100% gets a bucket of its own; 90-99.9 the one below, and so on.
-        let i = if pct >= 100.0 { 10 } else { (pct / 10.0) as usize };
+        let i = if pct >= 100.0 {
+            10
+        } else {
+            (pct / 10.0) as usize
+        };
         buckets[i] += 1;
     }
     let mut out = Vec::new();
@@ -227,7 +231,10 @@ pub fn summary(lab: &str, records: &[Record]) -> String {
             md.push_str(&format!(
                 "- `{}`: {}\n",
                 r.submission,
-                r.not_graded.as_deref().unwrap_or_default().replace('\n', " ")
+                r.not_graded
+                    .as_deref()
+                    .unwrap_or_default()
+                    .replace('\n', " ")
             ));
         }
     }

@@ -185,7 +185,10 @@ pub fn page(lab: &str, records: &[Record]) -> String {
             fmt_points(r.max_score)
         ));
         if let Some(why) = &r.not_graded {
-            h.push_str(&format!("<p class=\"bad\">Not graded: {}</p>\n", escape(why)));
+            h.push_str(&format!(
+                "<p class=\"bad\">Not graded: {}</p>\n",
+                escape(why)
+            ));
         }
         if !r.checks.is_empty() {
             h.push_str("<table><tbody>\n");
@@ -197,7 +200,9 @@ pub fn page(lab: &str, records: &[Record]) -> String {
                 };
                 let what = match (&c.diagnosis, &c.skipped) {
                     (Some(code), _) => format!("<code>{}</code>", escape(code)),
-                    (None, Some(why)) => format!("<span class=\"muted\">skipped: {}</span>", escape(why)),
+                    (None, Some(why)) => {
+                        format!("<span class=\"muted\">skipped: {}</span>", escape(why))
+                    }
                     _ => String::new(),
                 };
                 h.push_str(&format!(

@@ -74,10 +74,7 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> 
                 if first.lab != record.lab {
                     return Err(usage(format!(
                         "{} is graded for `{}`, {} for `{}`: merge outputs of one lab",
-                        first.submission,
-                        first.lab,
-                        record.submission,
-                        record.lab
+                        first.submission, first.lab, record.submission, record.lab
                     )));
                 }
             }
@@ -94,7 +91,11 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> 
         let to = out.join(&record.submission);
         if from.parent().and_then(|p| p.canonicalize().ok()) != out_canon {
             copy_dir(from, &to).map_err(|e| {
-                usage(format!("cannot copy {} to {}: {e}", from.display(), to.display()))
+                usage(format!(
+                    "cannot copy {} to {}: {e}",
+                    from.display(),
+                    to.display()
+                ))
             })?;
         }
     }

@@ -108,7 +108,9 @@ pub fn main_from_args(args: &GradeArgs) -> Result<u8, GradeError> {
         ))
     })?;
     let out = args.out.clone().ok_or_else(|| {
-        GradeError::Usage("--class needs --out OUT: the folder for the gradebook and reports".into())
+        GradeError::Usage(
+            "--class needs --out OUT: the folder for the gradebook and reports".into(),
+        )
     })?;
     let role_flags = [
         &args.server,
@@ -158,7 +160,11 @@ pub fn main_from_args(args: &GradeArgs) -> Result<u8, GradeError> {
         "graded {} submission(s), {} unchanged since the last run{}",
         run.graded,
         run.unchanged,
-        if run.unchanged > 0 { " (--force grades them again)" } else { "" }
+        if run.unchanged > 0 {
+            " (--force grades them again)"
+        } else {
+            ""
+        }
     );
     eprintln!("  {out}/gradebook.csv\n  {out}/summary.md\n  {out}/index.html");
     Ok(0)
@@ -208,9 +214,8 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
             opts.class_dir.display()
         )));
     }
-    std::fs::create_dir_all(&opts.out).map_err(|e| {
-        GradeError::Usage(format!("cannot create {}: {e}", opts.out.display()))
-    })?;
+    std::fs::create_dir_all(&opts.out)
+        .map_err(|e| GradeError::Usage(format!("cannot create {}: {e}", opts.out.display())))?;
     let subs = submissions(&opts.class_dir, &opts.out, opts.shard)?;
     let key = hash_key(opts);
     let mut records: Vec<Option<Record>> = vec![None; subs.len()];
@@ -285,9 +290,8 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
         bar.finish_and_clear();
     }
     let records: Vec<Record> = records.into_iter().flatten().collect();
-    write_class_outputs(&opts.out, &opts.lab, &records).map_err(|e| {
-        GradeError::Usage(format!("cannot write to {}: {e}", opts.out.display()))
-    })?;
+    write_class_outputs(&opts.out, &opts.lab, &records)
+        .map_err(|e| GradeError::Usage(format!("cannot write to {}: {e}", opts.out.display())))?;
     Ok(ClassRun {
         graded: todo.len(),
         unchanged,
@@ -355,7 +359,9 @@ pub fn content_hash(dir: &Path, key: &str) -> String {
             }
             let path = entry.path();
             let rel = format!("{rel}/{name}");
-            let Ok(kind) = entry.file_type() else { continue };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
             h.feed(rel.as_bytes());
             h.feed(&[0]);
             if kind.is_symlink() {
@@ -407,7 +413,15 @@ pub fn grade_submission(opts: &ClassOptions, name: &str, dir: &Path, hash: &str)
             // Only the first line: the rest is advice for `netlab grade --dir`.
             let why = e.to_string().lines().next().unwrap_or_default().to_string();
             let why = why.replace(&format!("{}/", dir.display()), "");
-            write_not_graded(opts, name, &sub_out, hash, &why, max_total, started.elapsed())
+            write_not_graded(
+                opts,
+                name,
+                &sub_out,
+                hash,
+                &why,
+                max_total,
+                started.elapsed(),
+            )
         }
     };
     result.unwrap_or_else(|e| Record {
@@ -449,15 +463,31 @@ fn write_graded(
         .collect();
     let (score, max) = platforms::totals(&graded);
     let lab = &opts.lab;
-    write(sub_out, "report.txt", &platforms::text_report(lab, opts.seed, &graded))?;
+    write(
+        sub_out,
+        "report.txt",
+        &platforms::text_report(lab, opts.seed, &graded),
+    )?;
     write(
         sub_out,
         "report.xml",
         &report::render_junit(lab, opts.seed, outcomes, duration),
     )?;
-    write_json(sub_out, "results.json", &platforms::gradescope(&graded, None, max))?;
-    write_json(sub_out, "prairielearn.json", &platforms::prairielearn(&graded, None))?;
-    write_json(sub_out, "result.json", &platforms::classroom50(&graded, max, false))?;
+    write_json(
+        sub_out,
+        "results.json",
+        &platforms::gradescope(&graded, None, max),
+    )?;
+    write_json(
+        sub_out,
+        "prairielearn.json",
+        &platforms::prairielearn(&graded, None),
+    )?;
+    write_json(
+        sub_out,
+        "result.json",
+        &platforms::classroom50(&graded, max, false),
+    )?;
     write(
         sub_out,
         "release-body.md",
@@ -505,13 +535,28 @@ fn write_not_graded(
     write(
         sub_out,
         "report.txt",
-        &format!("netlab grade {lab}: not graded\n{why}\nscore: 0 / {}\n", record::fmt_points(max)),
+        &format!(
+            "netlab grade {lab}: not graded\n{why}\nscore: 0 / {}\n",
+            record::fmt_points(max)
+        ),
     )?;
     let junit = report::render_junit(lab, opts.seed, &[], duration);
     write(sub_out, "report.xml", &junit)?;
-    write_json(sub_out, "results.json", &platforms::gradescope(&[], Some(why), max))?;
-    write_json(sub_out, "prairielearn.json", &platforms::prairielearn(&[], Some(why)))?;
-    write_json(sub_out, "result.json", &platforms::classroom50(&[], max, true))?;
+    write_json(
+        sub_out,
+        "results.json",
+        &platforms::gradescope(&[], Some(why), max),
+    )?;
+    write_json(
+        sub_out,
+        "prairielearn.json",
+        &platforms::prairielearn(&[], Some(why)),
+    )?;
+    write_json(
+        sub_out,
+        "result.json",
+        &platforms::classroom50(&[], max, true),
+    )?;
     write(
         sub_out,
         "release-body.md",

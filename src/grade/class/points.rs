@@ -66,7 +66,10 @@ impl Points {
     /// Reads and validates `path` against the lab's `checks`.
     pub fn load(path: &Path, checks: &[Check]) -> Result<Points, GradeError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            GradeError::Usage(format!("cannot read the points file {}: {e}", path.display()))
+            GradeError::Usage(format!(
+                "cannot read the points file {}: {e}",
+                path.display()
+            ))
         })?;
         Points::parse(&text, checks)
             .map_err(|e| GradeError::Usage(format!("{}: {e}", path.display())))
@@ -100,12 +103,7 @@ impl Points {
             }
             points.roles.insert(role.clone(), valid(p, &role)?);
         }
-        let unknown = |id: &str| {
-            format!(
-                "unknown check `{id}` (known: {})",
-                known_ids.join(", ")
-            )
-        };
+        let unknown = |id: &str| format!("unknown check `{id}` (known: {})", known_ids.join(", "));
         for id in file.hidden {
             if !known_ids.contains(&id.as_str()) {
                 return Err(format!("hidden: {}", unknown(&id)));

@@ -56,8 +56,16 @@ impl Record {
     }
 
     pub fn counts(&self) -> (usize, usize, usize) {
-        let passed = self.checks.iter().filter(|c| c.passed == Some(true)).count();
-        let failed = self.checks.iter().filter(|c| c.passed == Some(false)).count();
+        let passed = self
+            .checks
+            .iter()
+            .filter(|c| c.passed == Some(true))
+            .count();
+        let failed = self
+            .checks
+            .iter()
+            .filter(|c| c.passed == Some(false))
+            .count();
         (passed, failed, self.checks.len() - passed - failed)
     }
 

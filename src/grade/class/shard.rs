@@ -49,7 +49,11 @@ mod tests {
         let names: Vec<String> = (0..100).map(|i| format!("student{i}")).collect();
         let shards: Vec<Shard> = (1..=3).map(|i| format!("{i}/3").parse().unwrap()).collect();
         for name in &names {
-            assert_eq!(shards.iter().filter(|s| s.contains(name)).count(), 1, "{name}");
+            assert_eq!(
+                shards.iter().filter(|s| s.contains(name)).count(),
+                1,
+                "{name}"
+            );
         }
         assert!(shards.iter().all(|s| names.iter().any(|n| s.contains(n))));
         for bad in ["0/3", "4/3", "1/0", "x", "1-3"] {
