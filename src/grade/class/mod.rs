@@ -12,6 +12,7 @@
 //! Layout of OUT:
 //! ```text
 //! OUT/gradebook.csv  summary.md  index.html      the class
+//! OUT/run.json                                   the last run: counts, wall and CPU time
 //! OUT/<submission>/report.txt                    the student's text report (no hidden checks)
 //!                  report.json                   the full record (+ duration_ms, content_hash, points)
 //!                  report.xml                    JUnit
@@ -216,6 +217,7 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
     }
     std::fs::create_dir_all(&opts.out)
         .map_err(|e| GradeError::Usage(format!("cannot create {}: {e}", opts.out.display())))?;
+    let started = Instant::now();
     let subs = submissions(&opts.class_dir, &opts.out, opts.shard)?;
     let key = hash_key(opts);
     let mut records: Vec<Option<Record>> = vec![None; subs.len()];
@@ -292,11 +294,47 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
     let records: Vec<Record> = records.into_iter().flatten().collect();
     write_class_outputs(&opts.out, &opts.lab, &records)
         .map_err(|e| GradeError::Usage(format!("cannot write to {}: {e}", opts.out.display())))?;
+    // What this run cost: wall time, and CPU time of netlab itself versus
+    // the programs it ran (the benchmark reads it).
+    let (cpu_self_ms, cpu_children_ms) = cpu_times_ms();
+    let run = json!({
+        "lab": opts.lab,
+        "submissions": subs.len(),
+        "graded": todo.len(),
+        "unchanged": unchanged,
+        "jobs": opts.jobs,
+        "wall_ms": started.elapsed().as_millis() as u64,
+        "cpu_self_ms": cpu_self_ms,
+        "cpu_children_ms": cpu_children_ms,
+    });
+    let _ = write_json(&opts.out, "run.json", &run);
     Ok(ClassRun {
         graded: todo.len(),
         unchanged,
         records,
     })
+}
+
+/// CPU time (user + system, ms) of this process and of its waited-for
+/// children; `None` where getrusage is not available.
+fn cpu_times_ms() -> (Option<u64>, Option<u64>) {
+    #[cfg(unix)]
+    {
+        use nix::sys::resource::{getrusage, UsageWho};
+        let ms = |who| {
+            getrusage(who).ok().map(|u| {
+                let t = |tv: nix::sys::time::TimeVal| {
+                    tv.tv_sec() as u64 * 1000 + tv.tv_usec() as u64 / 1000
+                };
+                t(u.user_time()) + t(u.system_time())
+            })
+        };
+        (ms(UsageWho::RUSAGE_SELF), ms(UsageWho::RUSAGE_CHILDREN))
+    }
+    #[cfg(not(unix))]
+    {
+        (None, None)
+    }
 }
 
 fn progress_bar(progress: Progress, total: u64) -> Option<indicatif::ProgressBar> {
