@@ -95,7 +95,13 @@ fn build_class(dir: &Path, size: usize, python: bool) {
     ];
     let mistakes = mistakes_program();
     let codes = mistakes.as_deref().map(mistake_codes).unwrap_or_default();
-    let roles = ["server", "client", "threaded-server", "chat-server", "chat-client"];
+    let roles = [
+        "server",
+        "client",
+        "threaded-server",
+        "chat-server",
+        "chat-client",
+    ];
     let reference: Vec<(&str, String)> = vec![
         ("server", bin("server")),
         ("client", bin("client")),
@@ -158,7 +164,12 @@ fn verdicts(report: &serde_json::Value) -> Vec<(String, Option<bool>)> {
         .map(|checks| {
             checks
                 .iter()
-                .map(|c| (c["id"].as_str().unwrap_or_default().to_string(), c["passed"].as_bool()))
+                .map(|c| {
+                    (
+                        c["id"].as_str().unwrap_or_default().to_string(),
+                        c["passed"].as_bool(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -174,7 +185,11 @@ fn main() {
     build_class(&class, size, python);
     println!(
         "class grading bench: {size} submissions ({}), --jobs {jobs}",
-        if python { "Python and compiled, correct and broken" } else { "compiled only: python3 missing" }
+        if python {
+            "Python and compiled, correct and broken"
+        } else {
+            "compiled only: python3 missing"
+        }
     );
 
     // The class, all at once.
@@ -207,7 +222,9 @@ fn main() {
     for dir in &picked {
         let started = Instant::now();
         let output = Command::new(netlab())
-            .args(["grade", "week01", "--format", "json", "--seed", "1", "--dir"])
+            .args([
+                "grade", "week01", "--format", "json", "--seed", "1", "--dir",
+            ])
             .arg(dir)
             .output()
             .unwrap();
@@ -239,7 +256,10 @@ fn main() {
         picked.len(),
         one_by_one.as_secs_f64()
     );
-    println!("  speed-up:         {speedup:>7.2}x  (target >= 1.7x: {})", verdict(speedup >= 1.7));
+    println!(
+        "  speed-up:         {speedup:>7.2}x  (target >= 1.7x: {})",
+        verdict(speedup >= 1.7)
+    );
     println!(
         "  netlab's own CPU: {share:>7.1} %  ({:.1} s of {:.1} s; target <= 10%: {})",
         cpu_self / 1000.0,

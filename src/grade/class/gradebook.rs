@@ -127,7 +127,7 @@ pub fn mistakes(records: &[Record]) -> (Vec<Mistake>, Option<Mistake>) {
 
 /// Score buckets for the distribution: (label, count), 100% first.
 pub fn distribution(records: &[Record]) -> Vec<(String, usize)> {
-    let mut buckets = vec![0usize; 11];
+    let mut buckets = [0usize; 11];
     for r in records {
         let pct = if r.max_score > 0.0 {
             (r.score / r.max_score * 100.0).clamp(0.0, 100.0)
