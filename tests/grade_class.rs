@@ -798,3 +798,107 @@ document.getElementById('f').addEventListener('load', function () {{
         "{report}"
     );
 }
+
+/// Ctrl+C in the middle of a class keeps what is done: the finished
+/// submissions are in the gradebook, nothing netlab started is left
+/// running, and the next run grades only what was not finished.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_keeps_what_is_done() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let class = root.join("class");
+    let mistakes = mistakes_program();
+    manifest(
+        &class.join("a-reference"),
+        &netlab_bin().with_file_name("server").display().to_string(),
+    );
+    manifest(
+        &class.join("b-no-reuseaddr"),
+        &format!("{} server --mistake no-reuseaddr", mistakes.display()),
+    );
+    // Long enough to still be running when Ctrl+C comes.
+    let marker = format!("netlab-ctrl-c-{}", std::process::id());
+    manifest(
+        &class.join("c-hang"),
+        &format!("sh -c 'sleep 1000; :' {marker}"),
+    );
+    let mut child = Command::new(netlab_bin())
+        .args([
+            "grade", "week01", "--class", "class", "--out", "out", "--jobs", "3",
+        ])
+        .args(["--check", "server-ack", "--check", "server-restart"])
+        .current_dir(root)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let done = |name: &str| root.join("out").join(name).join("report.json").is_file();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !(done("a-reference") && done("b-no-reuseaddr")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the fast submissions never finished"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Give the class files their next refresh, then Ctrl+C.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        !done("c-hang"),
+        "the hanging submission finished too early for this test"
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "netlab did not stop on Ctrl+C"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!status.success());
+    let book = gradebook(&root.join("out"));
+    assert_eq!(
+        row(&book, "a-reference")[1..6],
+        ["2", "0", "0", "2", "2"],
+        "{book:?}"
+    );
+    assert_eq!(row(&book, "b-no-reuseaddr")[2], "1", "{book:?}");
+    // Nothing it started lives on.
+    std::thread::sleep(Duration::from_millis(300));
+    let ps = Command::new("ps").args(["-eo", "args"]).output().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&ps.stdout).contains(&marker),
+        "a submission outlived Ctrl+C"
+    );
+    // The next run grades only the unfinished submission.
+    let again = netlab(
+        &[
+            "grade",
+            "week01",
+            "--class",
+            "class",
+            "--out",
+            "out",
+            "--jobs",
+            "3",
+            "--check",
+            "server-ack",
+            "--check",
+            "server-restart",
+        ],
+        root,
+    );
+    assert!(
+        again.stderr.contains("graded 1 submission(s), 2 unchanged"),
+        "{}",
+        again.stderr
+    );
+}

@@ -236,7 +236,17 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
     let (tx, rx) = mpsc::channel::<(usize, Record)>();
     let mut failures_so_far = 0;
     let mut last_write = Instant::now();
-    let write_err: Result<(), GradeError> = std::thread::scope(|scope| {
+    // Keeps the class files current while the run goes (a few times a
+    // second at most), so a Ctrl+C keeps what is done.
+    let refresh = |records: &[Option<Record>], dirty: &mut bool, last: &mut Instant| {
+        if *dirty && last.elapsed() >= Duration::from_millis(300) {
+            let done: Vec<Record> = records.iter().flatten().cloned().collect();
+            let _ = write_class_outputs(&opts.out, &opts.lab, &done);
+            *dirty = false;
+            *last = Instant::now();
+        }
+    };
+    std::thread::scope(|scope| {
         for _ in 0..opts.jobs.clamp(1, todo.len().max(1)) {
             let tx = tx.clone();
             let (next, todo, subs) = (&next, &todo, &subs);
@@ -251,14 +261,24 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
             });
         }
         drop(tx);
-        for (done, (i, record)) in rx.iter().enumerate() {
+        let mut done = 0;
+        let mut dirty = false;
+        loop {
+            let (i, record) = match rx.recv_timeout(Duration::from_millis(300)) {
+                Ok(result) => result,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    refresh(&records, &mut dirty, &mut last_write);
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            };
+            done += 1;
             let (_, failed, _) = record.counts();
             if failed > 0 || record.not_graded.is_some() {
                 failures_so_far += 1;
             }
             let line = format!(
-                "[{}/{}] {}: {} / {}{}",
-                done + 1,
+                "[{done}/{}] {}: {} / {}{}",
                 todo.len(),
                 record.submission,
                 record::fmt_points(record.score),
@@ -278,16 +298,10 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
                 None => {}
             }
             records[i] = Some(record);
-            // Keep the class files current so a Ctrl+C keeps what is done.
-            if last_write.elapsed() > Duration::from_millis(500) {
-                let done: Vec<Record> = records.iter().flatten().cloned().collect();
-                let _ = write_class_outputs(&opts.out, &opts.lab, &done);
-                last_write = Instant::now();
-            }
+            dirty = true;
+            refresh(&records, &mut dirty, &mut last_write);
         }
-        Ok(())
     });
-    write_err?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
