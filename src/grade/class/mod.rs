@@ -436,7 +436,46 @@ pub fn content_hash(dir: &Path, key: &str) -> String {
     h.feed(key.as_bytes());
     let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     walk(&mut h, &root, "", 0);
+    // Commands may name programs outside the folder by absolute path (a
+    // compiled submission built elsewhere): a rebuilt program is a change.
+    for program in outside_programs(&root) {
+        if let Ok(meta) = std::fs::metadata(&program) {
+            h.feed(program.to_string_lossy().as_bytes());
+            h.feed(&meta.len().to_le_bytes());
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            h.feed(&modified.to_le_bytes());
+        }
+    }
     format!("{:016x}{:016x}", h.0, h.1)
+}
+
+/// The absolute paths to existing files outside `dir` that its
+/// netlab.toml's commands mention (read leniently: a bad file hashes as is).
+fn outside_programs(dir: &Path) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read_to_string(dir.join("netlab.toml")) else {
+        return Vec::new();
+    };
+    let Ok(value) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let Some(commands) = value.get("commands").and_then(|c| c.as_table()) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = commands
+        .values()
+        .filter_map(|line| line.as_str())
+        .filter_map(shlex::split)
+        .flatten()
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute() && !p.starts_with(dir) && p.is_file())
+        .collect();
+    found.sort();
+    found.dedup();
+    found
 }
 
 /// Grades one submission folder and writes OUT/<name>/; returns its record.
@@ -657,4 +696,37 @@ pub fn write_class_outputs(out: &Path, lab: &str, records: &[Record]) -> io::Res
     write(out, "gradebook.csv", &gradebook::csv(records))?;
     write(out, "summary.md", &gradebook::summary(lab, records))?;
     write(out, "index.html", &html::page(lab, records))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_content_hash_sees_the_work_and_ignores_what_running_leaves() {
+        let tmp = tempfile::tempdir().unwrap();
+        let sub = tmp.path().join("sub");
+        std::fs::create_dir_all(&sub).unwrap();
+        let program = tmp.path().join("built-elsewhere");
+        std::fs::write(&program, "v1").unwrap();
+        std::fs::write(
+            sub.join("netlab.toml"),
+            format!("[commands]\nserver = \"{} server\"\n", program.display()),
+        )
+        .unwrap();
+        std::fs::write(sub.join("server.py"), "print(1)\n").unwrap();
+        let first = content_hash(&sub, "key");
+        assert_eq!(first, content_hash(&sub, "key"));
+        assert_ne!(first, content_hash(&sub, "other key"));
+        // Python's bytecode cache is not the student's work.
+        std::fs::create_dir_all(sub.join("__pycache__")).unwrap();
+        std::fs::write(sub.join("__pycache__").join("config.pyc"), "x").unwrap();
+        assert_eq!(first, content_hash(&sub, "key"));
+        // An edited file is a change; so is a rebuilt program outside.
+        std::fs::write(sub.join("server.py"), "print(2)\n").unwrap();
+        let edited = content_hash(&sub, "key");
+        assert_ne!(first, edited);
+        std::fs::write(&program, "version 2").unwrap();
+        assert_ne!(edited, content_hash(&sub, "key"));
+    }
 }
