@@ -14,6 +14,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per run: the size of the biggest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Grade a submission (any language) against a week's contract.
@@ -33,6 +35,9 @@ enum Command {
     /// Side by side on a wide terminal, one column otherwise.
     /// Exit status: 0 the session worked, 1 it did not, 2 could not start.
     Demo(netlab::demo::DemoArgs),
+    /// Join the outputs of class runs (`grade --class --shard I/N`) into one
+    /// gradebook, summary and page.
+    Merge(netlab::grade::class::MergeArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,5 +59,6 @@ fn main() -> ExitCode {
         Command::Grade(args) => ExitCode::from(netlab::grade::main(&args)),
         Command::Trace(args) => netlab::trace::run(&args),
         Command::Demo(args) => ExitCode::from(netlab::demo::main(&args)),
+        Command::Merge(args) => ExitCode::from(netlab::grade::class::merge_main(&args)),
     }
 }

@@ -19,8 +19,10 @@
 //! - [`live`]: the run as it happens (live lines and progress on a
 //!   terminal, Ctrl+C, `--list`);
 //! - [`labtest`]: the lab folders' `cargo test` (checks shown stage by stage);
-//! - [`week01`]: the Week 1 checks, one module per role.
+//! - [`week01`]: the Week 1 checks, one module per role;
+//! - [`class`]: `--class`, a whole class at once (gradebook, summary, page).
 
+pub mod class;
 pub mod compare;
 pub mod diagnosis;
 pub mod evidence;
@@ -650,7 +652,7 @@ pub struct GradeArgs {
     /// anything.
     #[arg(long)]
     pub list: bool,
-    /// How many checks run at once.
+    /// How many checks run at once (with --class: how many submissions).
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
     /// Refuse to grade (exit 2) unless every sandbox layer is active.
@@ -671,6 +673,36 @@ pub struct GradeArgs {
         value_parser = clap::builder::FalseyValueParser::new()
     )]
     pub no_capture: bool,
+    /// Grade a whole class: every subfolder of DIR is one submission.
+    #[arg(long, value_name = "DIR", help_heading = "Class grading")]
+    pub class: Option<PathBuf>,
+    /// Where --class writes the gradebook, summary, page and reports.
+    #[arg(
+        long,
+        value_name = "OUT",
+        requires = "class",
+        help_heading = "Class grading"
+    )]
+    pub out: Option<PathBuf>,
+    /// Grade only shard I of N of the class (deterministic by folder name).
+    #[arg(
+        long,
+        value_name = "I/N",
+        requires = "class",
+        help_heading = "Class grading"
+    )]
+    pub shard: Option<String>,
+    /// Points per check or role and hidden checks (TOML).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "class",
+        help_heading = "Class grading"
+    )]
+    pub points: Option<PathBuf>,
+    /// Grade every submission again, changed or not.
+    #[arg(long, requires = "class", help_heading = "Class grading")]
+    pub force: bool,
 }
 
 /// Runs `netlab grade`; returns the process exit status
@@ -726,6 +758,9 @@ fn live_summary(outcomes: &[Outcome], color: bool) -> String {
 }
 
 fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
+    if args.class.is_some() {
+        return class::main_from_args(args);
+    }
     let all = checks(&args.lab).ok_or_else(|| {
         GradeError::Usage(format!(
             "unknown lab `{}` (known: {})",

@@ -1,0 +1,242 @@
+//! The class outputs built from the submissions' records: `gradebook.csv`
+//! and `summary.md` (score distribution, the class's mistakes ranked by how
+//! many submissions made them, each with its hint: what to teach again).
+
+use std::collections::BTreeMap;
+
+use super::record::{fmt_points, Record};
+use crate::grade::Diagnosis;
+
+/// The fixed columns of gradebook.csv; one column per check follows.
+pub const COLUMNS: [&str; 7] = [
+    "submission",
+    "passed",
+    "failed",
+    "skipped",
+    "score",
+    "max_score",
+    "diagnoses",
+];
+
+/// The check columns: those of the first record that has any.
+pub fn check_columns(records: &[Record]) -> Vec<String> {
+    records
+        .iter()
+        .find(|r| !r.check_ids.is_empty())
+        .map(|r| r.check_ids.clone())
+        .unwrap_or_default()
+}
+
+fn csv_field(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+/// gradebook.csv. Check cells: `pass`, `fail:CODE`, `skip`, or empty when
+/// the submission was not graded.
+pub fn csv(records: &[Record]) -> String {
+    let columns = check_columns(records);
+    let mut out = COLUMNS.join(",");
+    for id in &columns {
+        out.push(',');
+        out.push_str(&csv_field(id));
+    }
+    out.push('\n');
+    for r in records {
+        let (passed, failed, skipped) = r.counts();
+        let diagnoses = match &r.not_graded {
+            Some(why) => format!("not graded: {why}"),
+            None => r.diagnoses().join(" "),
+        };
+        let mut row = vec![
+            csv_field(&r.submission),
+            passed.to_string(),
+            failed.to_string(),
+            skipped.to_string(),
+            fmt_points(r.score),
+            fmt_points(r.max_score),
+            csv_field(&diagnoses),
+        ];
+        for id in &columns {
+            let cell = match r.checks.iter().find(|c| &c.id == id) {
+                None => String::new(),
+                Some(c) => match (c.passed, c.diagnosis.as_deref()) {
+                    (Some(true), _) => "pass".into(),
+                    (Some(false), Some(code)) => format!("fail:{code}"),
+                    (Some(false), None) => "fail".into(),
+                    (None, _) => "skip".into(),
+                },
+            };
+            row.push(cell);
+        }
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// A mistake of the class: a diagnosis and who made it.
+pub struct Mistake {
+    pub code: String,
+    pub title: String,
+    pub hint: String,
+    /// The submissions that made it (at least one check failed with it).
+    pub submissions: Vec<String>,
+    /// The checks where it showed.
+    pub checks: Vec<String>,
+}
+
+/// The class's mistakes, most common first (ties by code); grader errors
+/// are netlab's fault and come separately (second value).
+pub fn mistakes(records: &[Record]) -> (Vec<Mistake>, Option<Mistake>) {
+    let mut by_code: BTreeMap<String, Mistake> = BTreeMap::new();
+    for r in records {
+        for c in &r.checks {
+            let Some(code) = c.diagnosis.as_deref() else {
+                continue;
+            };
+            let known = Diagnosis::from_code(code);
+            let m = by_code.entry(code.to_string()).or_insert_with(|| Mistake {
+                code: code.to_string(),
+                title: known.map(|d| d.title().to_string()).unwrap_or_default(),
+                hint: known.map(|d| d.hint().to_string()).unwrap_or_default(),
+                submissions: Vec::new(),
+                checks: Vec::new(),
+            });
+            if !m.submissions.contains(&r.submission) {
+                m.submissions.push(r.submission.clone());
+            }
+            if !m.checks.contains(&c.id) {
+                m.checks.push(c.id.clone());
+            }
+        }
+    }
+    let grader = by_code.remove(Diagnosis::GraderError.code());
+    let mut list: Vec<Mistake> = by_code.into_values().collect();
+    list.sort_by(|a, b| {
+        b.submissions
+            .len()
+            .cmp(&a.submissions.len())
+            .then(a.code.cmp(&b.code))
+    });
+    (list, grader)
+}
+
+/// Score buckets for the distribution: (label, count), 100% first.
+pub fn distribution(records: &[Record]) -> Vec<(String, usize)> {
+    let mut buckets = [0usize; 11];
+    for r in records {
+        let pct = if r.max_score > 0.0 {
+            (r.score / r.max_score * 100.0).clamp(0.0, 100.0)
+        } else {
+            0.0
+        };
+        // 100% gets a bucket of its own; 90-99.9 the one below, and so on.
+        let i = if pct >= 100.0 {
+            10
+        } else {
+            (pct / 10.0) as usize
+        };
+        buckets[i] += 1;
+    }
+    let mut out = Vec::new();
+    for i in (0..=10).rev() {
+        let label = if i == 10 {
+            "100%".to_string()
+        } else {
+            format!("{}–{}%", i * 10, i * 10 + 9)
+        };
+        out.push((label, buckets[i]));
+    }
+    out
+}
+
+/// Mean, median, min and max of the scores (over graded submissions).
+pub fn stats(records: &[Record]) -> Option<(f64, f64, f64, f64)> {
+    let mut scores: Vec<f64> = records.iter().map(|r| r.score).collect();
+    if scores.is_empty() {
+        return None;
+    }
+    scores.sort_by(|a, b| a.total_cmp(b));
+    let n = scores.len();
+    let mean = scores.iter().sum::<f64>() / n as f64;
+    let median = if n % 2 == 1 {
+        scores[n / 2]
+    } else {
+        (scores[n / 2 - 1] + scores[n / 2]) / 2.0
+    };
+    Some((mean, median, scores[0], scores[n - 1]))
+}
+
+/// The line "31 of 200: <title>" that ranks a mistake.
+pub fn mistake_line(m: &Mistake, total: usize) -> String {
+    format!("{} of {total}: {}", m.submissions.len(), m.title)
+}
+
+/// summary.md.
+pub fn summary(lab: &str, records: &[Record]) -> String {
+    let total = records.len();
+    let not_graded: Vec<&Record> = records.iter().filter(|r| r.not_graded.is_some()).collect();
+    let max = records.iter().map(|r| r.max_score).fold(0.0, f64::max);
+    let mut md = format!("# {lab}: class summary\n\n");
+    md.push_str(&format!(
+        "{total} submissions: {} graded, {} not graded.\n",
+        total - not_graded.len(),
+        not_graded.len()
+    ));
+    if let Some((mean, median, min, top)) = stats(records) {
+        md.push_str(&format!(
+            "Scores out of {}: mean {:.1}, median {}, lowest {}, highest {}.\n",
+            fmt_points(max),
+            mean,
+            fmt_points(median),
+            fmt_points(min),
+            fmt_points(top)
+        ));
+    }
+    md.push_str("\n## Score distribution\n\n| score | submissions | |\n|---|---:|---|\n");
+    for (label, count) in distribution(records) {
+        md.push_str(&format!("| {label} | {count} | {} |\n", "█".repeat(count)));
+    }
+    let (list, grader) = mistakes(records);
+    md.push_str("\n## What the class got wrong\n\n");
+    if list.is_empty() {
+        md.push_str("No mistakes: every graded check passed.\n");
+    } else {
+        md.push_str("Ranked by how many submissions made each mistake; the hint is what to teach again.\n\n");
+        for (i, m) in list.iter().enumerate() {
+            md.push_str(&format!(
+                "{}. **{}** (`{}`; checks: {})  \n   Teach again: {}\n",
+                i + 1,
+                mistake_line(m, total),
+                m.code,
+                m.checks.join(", "),
+                m.hint
+            ));
+        }
+    }
+    if let Some(g) = grader {
+        md.push_str(&format!(
+            "\n## netlab's own failures\n\n{} submission(s) hit a grader error (not the students' fault; please report): {}\n",
+            g.submissions.len(),
+            g.submissions.join(", ")
+        ));
+    }
+    if !not_graded.is_empty() {
+        md.push_str("\n## Not graded\n\n");
+        for r in not_graded {
+            md.push_str(&format!(
+                "- `{}`: {}\n",
+                r.submission,
+                r.not_graded
+                    .as_deref()
+                    .unwrap_or_default()
+                    .replace('\n', " ")
+            ));
+        }
+    }
+    md
+}

@@ -1,0 +1,122 @@
+//! `netlab merge OUT1 OUT2 ... --out OUT`: joins the outputs of class runs
+//! (the shards of a CI matrix) into one gradebook, summary and page. CI's
+//! runners are the distributed engine; this is all netlab adds.
+
+use std::path::{Path, PathBuf};
+
+use super::{write_class_outputs, Record};
+use crate::grade::GradeError;
+
+/// `netlab merge` arguments.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The output folders of the class runs to join (e.g. one per shard).
+    #[arg(required = true, value_name = "OUT_I")]
+    pub inputs: Vec<PathBuf>,
+    /// Where the joined gradebook, summary, page and reports go.
+    #[arg(long, value_name = "OUT")]
+    pub out: PathBuf,
+}
+
+/// Runs `netlab merge`; exit status 0 when merged, 2 when it could not.
+pub fn merge_main(args: &MergeArgs) -> u8 {
+    match merge(&args.inputs, &args.out) {
+        Ok(records) => {
+            eprintln!(
+                "merged {} submission(s) from {} folder(s) into {}",
+                records.len(),
+                args.inputs.len(),
+                args.out.display()
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("netlab merge: {e}");
+            2
+        }
+    }
+}
+
+/// Copies every graded submission of `inputs` into `out` and writes the
+/// class files for all of them. A submission in two inputs, or inputs of
+/// different labs, is an error.
+pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> {
+    let usage = GradeError::Usage;
+    std::fs::create_dir_all(out)
+        .map_err(|e| usage(format!("cannot create {}: {e}", out.display())))?;
+    let out_canon = out.canonicalize().ok();
+    let mut records: Vec<(Record, PathBuf)> = Vec::new();
+    for input in inputs {
+        let entries = std::fs::read_dir(input)
+            .map_err(|e| usage(format!("cannot read {}: {e}", input.display())))?;
+        let mut found = 0;
+        for entry in entries.flatten() {
+            let dir = entry.path();
+            let Some(record) = dir.is_dir().then(|| Record::load(&dir)).flatten() else {
+                continue;
+            };
+            found += 1;
+            if let Some((other, from)) = records
+                .iter()
+                .find(|(r, _)| r.submission == record.submission)
+            {
+                if other.content_hash != record.content_hash {
+                    return Err(usage(format!(
+                        "submission `{}` is in both {} and {} with different results: shards must not overlap",
+                        record.submission,
+                        from.display(),
+                        input.display()
+                    )));
+                }
+                continue;
+            }
+            if let Some((first, _)) = records.first() {
+                if first.lab != record.lab {
+                    return Err(usage(format!(
+                        "{} is graded for `{}`, {} for `{}`: merge outputs of one lab",
+                        first.submission, first.lab, record.submission, record.lab
+                    )));
+                }
+            }
+            records.push((record, dir));
+        }
+        if found == 0 {
+            return Err(usage(format!(
+                "{} holds no graded submission (OUT/<submission>/report.json)",
+                input.display()
+            )));
+        }
+    }
+    for (record, from) in &records {
+        let to = out.join(&record.submission);
+        if from.parent().and_then(|p| p.canonicalize().ok()) != out_canon {
+            copy_dir(from, &to).map_err(|e| {
+                usage(format!(
+                    "cannot copy {} to {}: {e}",
+                    from.display(),
+                    to.display()
+                ))
+            })?;
+        }
+    }
+    let mut records: Vec<Record> = records.into_iter().map(|(r, _)| r).collect();
+    records.sort_by(|a, b| a.submission.cmp(&b.submission));
+    let lab = records.first().map(|r| r.lab.clone()).unwrap_or_default();
+    write_class_outputs(out, &lab, &records)
+        .map_err(|e| usage(format!("cannot write to {}: {e}", out.display())))?;
+    Ok(records)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,732 @@
+//! Class grading: `netlab grade LAB --class DIR --out OUT` grades every
+//! submission of a class, in parallel, and writes the gradebook and what
+//! the class got wrong.
+//!
+//! Week-agnostic: it takes a lab slug and asks [`crate::grade::checks`] for
+//! its checks; a new week needs no change here. Each submission is graded
+//! through the same per-submission API as `netlab grade --dir`
+//! ([`crate::grade::run_checks`]), so whatever isolation that API gives (its
+//! deadlines, the sandbox) every row gets too: a hanging or hostile
+//! submission costs only its own row.
+//!
+//! Layout of OUT:
+//! ```text
+//! OUT/gradebook.csv  summary.md  index.html      the class
+//! OUT/run.json                                   the last run: counts, wall and CPU time
+//! OUT/<submission>/report.txt                    the student's text report (no hidden checks)
+//!                  report.json                   the full record (+ duration_ms, content_hash, points)
+//!                  report.xml                    JUnit
+//!                  results.json                  Gradescope
+//!                  prairielearn.json             PrairieLearn external grader
+//!                  result.json, release-body.md  Classroom 50
+//! ```
+//! report.json is written last (atomically) and is what marks a submission
+//! as done: an interrupted run (Ctrl+C) keeps every finished submission,
+//! and the next run grades only the submissions whose content hash (folder
+//! content + lab + selected checks + points file + netlab version) changed,
+//! unless `--force`. The class files are rebuilt from the report.json files
+//! while the run goes, so they too survive a Ctrl+C.
+//!
+//! - [`points`]: the `--points` file; [`shard`]: `--shard I/N`;
+//! - [`platforms`]: the per-submission files; [`record`]: report.json read back;
+//! - [`gradebook`]: gradebook.csv and summary.md; [`html`]: index.html;
+//! - [`merge`]: `netlab merge`, joining shard outputs.
+
+pub mod gradebook;
+pub mod html;
+pub mod merge;
+pub mod platforms;
+pub mod points;
+pub mod record;
+pub mod shard;
+
+use std::io::{self, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+pub use merge::{merge, merge_main, MergeArgs};
+pub use points::Points;
+pub use record::Record;
+pub use shard::Shard;
+
+use super::{checks, report, run_checks, Check, GradeArgs, GradeError, Submission, LABS};
+use platforms::Graded;
+
+/// How many checks of one submission run at once. Small: the parallelism
+/// of class grading is across submissions (`--jobs`).
+pub const CHECK_JOBS: usize = 2;
+
+/// How the run reports its progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// A bar on a terminal, plain lines otherwise.
+    Auto,
+    /// Nothing (library use, tests).
+    Quiet,
+}
+
+/// Everything a class run needs.
+pub struct ClassOptions {
+    pub lab: String,
+    pub class_dir: PathBuf,
+    pub out: PathBuf,
+    /// The selected checks, in report order.
+    pub checks: Vec<&'static Check>,
+    /// Submissions graded at once.
+    pub jobs: usize,
+    pub shard: Option<Shard>,
+    pub points: Points,
+    /// Grade every submission, changed or not.
+    pub force: bool,
+    pub seed: u64,
+    pub progress: Progress,
+}
+
+/// What a class run did.
+#[derive(Debug)]
+pub struct ClassRun {
+    /// Every submission of the class (or shard), by name.
+    pub records: Vec<Record>,
+    /// How many were graded now (the others were unchanged).
+    pub graded: usize,
+    pub unchanged: usize,
+}
+
+/// `netlab grade LAB --class DIR --out OUT ...`: checks the arguments,
+/// grades the class, prints where the results are. Exit status 0 when
+/// grading ran, whatever the scores.
+pub fn main_from_args(args: &GradeArgs) -> Result<u8, GradeError> {
+    let class_dir = args.class.clone().unwrap_or_default();
+    let lab_checks = checks(&args.lab).ok_or_else(|| {
+        GradeError::Usage(format!(
+            "unknown lab `{}` (known: {})",
+            args.lab,
+            LABS.join(", ")
+        ))
+    })?;
+    let out = args.out.clone().ok_or_else(|| {
+        GradeError::Usage(
+            "--class needs --out OUT: the folder for the gradebook and reports".into(),
+        )
+    })?;
+    let role_flags = [
+        &args.server,
+        &args.client,
+        &args.threaded_server,
+        &args.chat_server,
+        &args.chat_client,
+    ];
+    if role_flags.iter().any(|f| f.is_some()) || args.dir != Path::new(".") {
+        return Err(GradeError::Usage(
+            "--class grades the netlab.toml of every subfolder: it cannot be combined with --dir or the role flags".into(),
+        ));
+    }
+    for id in &args.checks {
+        if !lab_checks.iter().any(|c| c.id == id) {
+            return Err(GradeError::Usage(format!(
+                "unknown check `{id}` (known: {})",
+                super::check_ids(&args.lab).join(", ")
+            )));
+        }
+    }
+    let selected: Vec<&'static Check> = lab_checks
+        .iter()
+        .filter(|c| args.only.is_none_or(|o| o.group() == c.group))
+        .filter(|c| args.checks.is_empty() || args.checks.iter().any(|id| id == c.id))
+        .collect();
+    let points = match &args.points {
+        Some(path) => Points::load(path, lab_checks)?,
+        None => Points::uniform(),
+    };
+    let shard = args.shard.as_deref().map(str::parse).transpose()?;
+    let opts = ClassOptions {
+        lab: args.lab.clone(),
+        class_dir,
+        out,
+        checks: selected,
+        jobs: args.jobs,
+        shard,
+        points,
+        force: args.force,
+        seed: args.seed.unwrap_or_else(|| fastrand::u64(..1_000_000)),
+        progress: Progress::Auto,
+    };
+    let run = grade_class(&opts)?;
+    let out = opts.out.display();
+    eprintln!(
+        "graded {} submission(s), {} unchanged since the last run{}",
+        run.graded,
+        run.unchanged,
+        if run.unchanged > 0 {
+            " (--force grades them again)"
+        } else {
+            ""
+        }
+    );
+    eprintln!("  {out}/gradebook.csv\n  {out}/summary.md\n  {out}/index.html");
+    Ok(0)
+}
+
+/// The submissions of a class folder: every subfolder except hidden ones
+/// and `out` (when OUT lives inside DIR), sorted by name, with `shard`'s
+/// share kept.
+pub fn submissions(
+    class_dir: &Path,
+    out: &Path,
+    shard: Option<Shard>,
+) -> Result<Vec<(String, PathBuf)>, GradeError> {
+    let entries = std::fs::read_dir(class_dir).map_err(|e| {
+        GradeError::Usage(format!(
+            "cannot read the class folder {}: {e}",
+            class_dir.display()
+        ))
+    })?;
+    let out = out.canonicalize().ok();
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        let path = entry.path();
+        // is_dir follows a symlink: a class folder may link to submissions.
+        if name.starts_with('.') || !path.is_dir() {
+            continue;
+        }
+        if out.is_some() && path.canonicalize().ok() == out {
+            continue;
+        }
+        if shard.is_none_or(|s| s.contains(&name)) {
+            found.push((name, path));
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Grades the class; see the module docs for what lands in OUT.
+pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
+    if !opts.class_dir.is_dir() {
+        return Err(GradeError::Usage(format!(
+            "the class folder {} is not a folder",
+            opts.class_dir.display()
+        )));
+    }
+    std::fs::create_dir_all(&opts.out)
+        .map_err(|e| GradeError::Usage(format!("cannot create {}: {e}", opts.out.display())))?;
+    let started = Instant::now();
+    let subs = submissions(&opts.class_dir, &opts.out, opts.shard)?;
+    let key = hash_key(opts);
+    let mut records: Vec<Option<Record>> = vec![None; subs.len()];
+    let mut todo: Vec<(usize, String)> = Vec::new();
+    for (i, (name, dir)) in subs.iter().enumerate() {
+        let hash = content_hash(dir, &key);
+        let previous = Record::load(&opts.out.join(name));
+        match previous {
+            Some(r) if !opts.force && r.content_hash == hash => records[i] = Some(r),
+            _ => todo.push((i, hash)),
+        }
+    }
+    let unchanged = subs.len() - todo.len();
+    let bar = progress_bar(opts.progress, todo.len() as u64);
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<(usize, Record)>();
+    let mut failures_so_far = 0;
+    let mut last_write = Instant::now();
+    // Keeps the class files current while the run goes (a few times a
+    // second at most), so a Ctrl+C keeps what is done.
+    let refresh = |records: &[Option<Record>], dirty: &mut bool, last: &mut Instant| {
+        if *dirty && last.elapsed() >= Duration::from_millis(300) {
+            let done: Vec<Record> = records.iter().flatten().cloned().collect();
+            let _ = write_class_outputs(&opts.out, &opts.lab, &done);
+            *dirty = false;
+            *last = Instant::now();
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..opts.jobs.clamp(1, todo.len().max(1)) {
+            let tx = tx.clone();
+            let (next, todo, subs) = (&next, &todo, &subs);
+            scope.spawn(move || loop {
+                let n = next.fetch_add(1, Ordering::SeqCst);
+                let Some((i, hash)) = todo.get(n) else { break };
+                let (name, dir) = &subs[*i];
+                let record = grade_submission(opts, name, dir, hash);
+                if tx.send((*i, record)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let mut done = 0;
+        let mut dirty = false;
+        loop {
+            let (i, record) = match rx.recv_timeout(Duration::from_millis(300)) {
+                Ok(result) => result,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    refresh(&records, &mut dirty, &mut last_write);
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            };
+            done += 1;
+            let (_, failed, _) = record.counts();
+            if failed > 0 || record.not_graded.is_some() {
+                failures_so_far += 1;
+            }
+            let line = format!(
+                "[{done}/{}] {}: {} / {}{}",
+                todo.len(),
+                record.submission,
+                record::fmt_points(record.score),
+                record::fmt_points(record.max_score),
+                match &record.not_graded {
+                    Some(_) => " (not graded)".to_string(),
+                    None if failed > 0 => format!(" ({failed} failed)"),
+                    None => String::new(),
+                }
+            );
+            match &bar {
+                Some(bar) => {
+                    bar.set_message(format!("{failures_so_far} with failures"));
+                    bar.inc(1);
+                }
+                None if opts.progress == Progress::Auto => eprintln!("{line}"),
+                None => {}
+            }
+            records[i] = Some(record);
+            dirty = true;
+            refresh(&records, &mut dirty, &mut last_write);
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let records: Vec<Record> = records.into_iter().flatten().collect();
+    write_class_outputs(&opts.out, &opts.lab, &records)
+        .map_err(|e| GradeError::Usage(format!("cannot write to {}: {e}", opts.out.display())))?;
+    // What this run cost: wall time, and CPU time of netlab itself versus
+    // the programs it ran (the benchmark reads it).
+    let (cpu_self_ms, cpu_children_ms) = cpu_times_ms();
+    let run = json!({
+        "lab": opts.lab,
+        "submissions": subs.len(),
+        "graded": todo.len(),
+        "unchanged": unchanged,
+        "jobs": opts.jobs,
+        "wall_ms": started.elapsed().as_millis() as u64,
+        "cpu_self_ms": cpu_self_ms,
+        "cpu_children_ms": cpu_children_ms,
+    });
+    let _ = write_json(&opts.out, "run.json", &run);
+    Ok(ClassRun {
+        graded: todo.len(),
+        unchanged,
+        records,
+    })
+}
+
+/// CPU time (user + system, ms) of this process and of its waited-for
+/// children; `None` where getrusage is not available.
+fn cpu_times_ms() -> (Option<u64>, Option<u64>) {
+    #[cfg(unix)]
+    {
+        use nix::sys::resource::{getrusage, UsageWho};
+        let ms = |who| {
+            getrusage(who).ok().map(|u| {
+                let t = |tv: nix::sys::time::TimeVal| {
+                    tv.tv_sec() as u64 * 1000 + tv.tv_usec() as u64 / 1000
+                };
+                t(u.user_time()) + t(u.system_time())
+            })
+        };
+        (ms(UsageWho::RUSAGE_SELF), ms(UsageWho::RUSAGE_CHILDREN))
+    }
+    #[cfg(not(unix))]
+    {
+        (None, None)
+    }
+}
+
+fn progress_bar(progress: Progress, total: u64) -> Option<indicatif::ProgressBar> {
+    if progress != Progress::Auto || !io::stderr().is_terminal() || total == 0 {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    let style = indicatif::ProgressStyle::with_template(
+        "{bar:30.cyan/blue} {pos}/{len} submissions · {msg} · {elapsed} elapsed, about {eta} left",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message("0 with failures");
+    bar.enable_steady_tick(Duration::from_millis(500));
+    Some(bar)
+}
+
+/// What, besides the folder's content, decides whether a stored result is
+/// still valid.
+fn hash_key(opts: &ClassOptions) -> String {
+    let ids: Vec<&str> = opts.checks.iter().map(|c| c.id).collect();
+    format!(
+        "netlab {}\nlab {}\nchecks {}\npoints {}\n",
+        env!("CARGO_PKG_VERSION"),
+        opts.lab,
+        ids.join(" "),
+        opts.points.source
+    )
+}
+
+/// Folders and files that running a submission creates or that are not the
+/// student's work: left out of the content hash.
+fn ignored(name: &str) -> bool {
+    matches!(name, "__pycache__" | ".git" | "target" | ".DS_Store") || name.ends_with(".pyc")
+}
+
+/// A hash of a submission folder's content (paths and bytes) and `key`.
+/// Change detection, not security: two FNV-1a streams make 128 bits.
+pub fn content_hash(dir: &Path, key: &str) -> String {
+    struct Fnv(u64, u64);
+    impl Fnv {
+        fn feed(&mut self, bytes: &[u8]) {
+            for &b in bytes {
+                self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+                self.1 = (self.1 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3 | 0x10);
+            }
+        }
+    }
+    fn walk(h: &mut Fnv, dir: &Path, rel: &str, depth: usize) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            h.feed(b"<unreadable>");
+            return;
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if ignored(&name) {
+                continue;
+            }
+            let path = entry.path();
+            let rel = format!("{rel}/{name}");
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            h.feed(rel.as_bytes());
+            h.feed(&[0]);
+            if kind.is_symlink() {
+                // Not followed (loops); the target is part of the content.
+                if let Ok(target) = std::fs::read_link(&path) {
+                    h.feed(target.to_string_lossy().as_bytes());
+                }
+            } else if kind.is_dir() {
+                if depth < 32 {
+                    walk(h, &path, &rel, depth + 1);
+                }
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                h.feed(&(bytes.len() as u64).to_le_bytes());
+                h.feed(&bytes);
+            }
+            h.feed(&[0xff]);
+        }
+    }
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325, 0x6c62_272e_07bb_0142);
+    h.feed(key.as_bytes());
+    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    walk(&mut h, &root, "", 0);
+    // Commands may name programs outside the folder by absolute path (a
+    // compiled submission built elsewhere): a rebuilt program is a change.
+    for program in outside_programs(&root) {
+        if let Ok(meta) = std::fs::metadata(&program) {
+            h.feed(program.to_string_lossy().as_bytes());
+            h.feed(&meta.len().to_le_bytes());
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            h.feed(&modified.to_le_bytes());
+        }
+    }
+    format!("{:016x}{:016x}", h.0, h.1)
+}
+
+/// The absolute paths to existing files outside `dir` that its
+/// netlab.toml's commands mention (read leniently: a bad file hashes as is).
+fn outside_programs(dir: &Path) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read_to_string(dir.join("netlab.toml")) else {
+        return Vec::new();
+    };
+    let Ok(value) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let Some(commands) = value.get("commands").and_then(|c| c.as_table()) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = commands
+        .values()
+        .filter_map(|line| line.as_str())
+        .filter_map(shlex::split)
+        .flatten()
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute() && !p.starts_with(dir) && p.is_file())
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// Grades one submission folder and writes OUT/<name>/; returns its record.
+/// Never fails the class: a problem becomes the row's `not_graded`.
+pub fn grade_submission(opts: &ClassOptions, name: &str, dir: &Path, hash: &str) -> Record {
+    let started = Instant::now();
+    let max_total: f64 = opts.checks.iter().map(|c| opts.points.of(c)).sum();
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let submission = Submission::from_manifest(&dir, &opts.lab).and_then(|s| {
+        if s.commands.is_empty() {
+            Err(GradeError::Usage(
+                "netlab.toml has an empty [commands] table".into(),
+            ))
+        } else {
+            Ok(s)
+        }
+    });
+    let sub_out = opts.out.join(name);
+    let result = match submission {
+        Ok(submission) => {
+            let outcomes = run_checks(&opts.checks, &submission, opts.seed, CHECK_JOBS);
+            let duration = started.elapsed();
+            write_graded(opts, name, &sub_out, hash, &outcomes, duration)
+        }
+        Err(e) => {
+            // Only the first line: the rest is advice for `netlab grade --dir`.
+            let why = e.to_string().lines().next().unwrap_or_default().to_string();
+            let why = why.replace(&format!("{}/", dir.display()), "");
+            write_not_graded(
+                opts,
+                name,
+                &sub_out,
+                hash,
+                &why,
+                max_total,
+                started.elapsed(),
+            )
+        }
+    };
+    result.unwrap_or_else(|e| Record {
+        submission: name.to_string(),
+        lab: opts.lab.clone(),
+        content_hash: String::new(),
+        seed: Some(opts.seed),
+        duration_ms: started.elapsed().as_millis() as u64,
+        score: 0.0,
+        max_score: max_total,
+        not_graded: Some(format!(
+            "grader-error: netlab could not write {}: {e}",
+            sub_out.display()
+        )),
+        check_ids: opts.checks.iter().map(|c| c.id.to_string()).collect(),
+        checks: Vec::new(),
+    })
+}
+
+fn write_graded(
+    opts: &ClassOptions,
+    name: &str,
+    sub_out: &Path,
+    hash: &str,
+    outcomes: &[super::Outcome],
+    duration: Duration,
+) -> io::Result<Record> {
+    std::fs::create_dir_all(sub_out)?;
+    let graded: Vec<Graded> = outcomes
+        .iter()
+        .map(|o| {
+            let check = opts.checks.iter().find(|c| c.id == o.id);
+            Graded {
+                outcome: o,
+                max_score: check.map(|c| opts.points.of(c)).unwrap_or(1.0),
+                hidden: check.is_some_and(|c| opts.points.hidden(c)),
+            }
+        })
+        .collect();
+    let (score, max) = platforms::totals(&graded);
+    let lab = &opts.lab;
+    write(
+        sub_out,
+        "report.txt",
+        &platforms::text_report(lab, opts.seed, &graded),
+    )?;
+    write(
+        sub_out,
+        "report.xml",
+        &report::render_junit(lab, opts.seed, outcomes, duration),
+    )?;
+    write_json(
+        sub_out,
+        "results.json",
+        &platforms::gradescope(&graded, None, max),
+    )?;
+    write_json(
+        sub_out,
+        "prairielearn.json",
+        &platforms::prairielearn(&graded, None),
+    )?;
+    write_json(
+        sub_out,
+        "result.json",
+        &platforms::classroom50(&graded, max, false),
+    )?;
+    write(
+        sub_out,
+        "release-body.md",
+        &platforms::release_body(lab, opts.seed, &graded, None, max),
+    )?;
+    // The JSON report as `netlab grade --format json` writes it, plus what
+    // the class outputs need.
+    let mut value: Value = serde_json::from_str(&report::render_json(lab, opts.seed, outcomes))
+        .unwrap_or_else(|_| json!({}));
+    if let Some(list) = value.get_mut("checks").and_then(Value::as_array_mut) {
+        for (entry, g) in list.iter_mut().zip(&graded) {
+            if let Some(obj) = entry.as_object_mut() {
+                obj.insert("score".into(), json!(g.score()));
+                obj.insert("max_score".into(), json!(g.max_score));
+                obj.insert("hidden".into(), json!(g.hidden));
+            }
+        }
+    }
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("submission".into(), json!(name));
+        obj.insert("duration_ms".into(), json!(duration.as_millis() as u64));
+        obj.insert("score".into(), json!(score));
+        obj.insert("max_score".into(), json!(max));
+        obj.insert("content_hash".into(), json!(hash));
+        obj.insert("netlab_version".into(), json!(env!("CARGO_PKG_VERSION")));
+        obj.insert(
+            "check_ids".into(),
+            json!(opts.checks.iter().map(|c| c.id).collect::<Vec<_>>()),
+        );
+    }
+    finish(sub_out, value)
+}
+
+fn write_not_graded(
+    opts: &ClassOptions,
+    name: &str,
+    sub_out: &Path,
+    hash: &str,
+    why: &str,
+    max: f64,
+    duration: Duration,
+) -> io::Result<Record> {
+    std::fs::create_dir_all(sub_out)?;
+    let lab = &opts.lab;
+    write(
+        sub_out,
+        "report.txt",
+        &format!(
+            "netlab grade {lab}: not graded\n{why}\nscore: 0 / {}\n",
+            record::fmt_points(max)
+        ),
+    )?;
+    let junit = report::render_junit(lab, opts.seed, &[], duration);
+    write(sub_out, "report.xml", &junit)?;
+    write_json(
+        sub_out,
+        "results.json",
+        &platforms::gradescope(&[], Some(why), max),
+    )?;
+    write_json(
+        sub_out,
+        "prairielearn.json",
+        &platforms::prairielearn(&[], Some(why)),
+    )?;
+    write_json(
+        sub_out,
+        "result.json",
+        &platforms::classroom50(&[], max, true),
+    )?;
+    write(
+        sub_out,
+        "release-body.md",
+        &platforms::release_body(lab, opts.seed, &[], Some(why), max),
+    )?;
+    let value = json!({
+        "lab": lab,
+        "seed": opts.seed,
+        "submission": name,
+        "not_graded": why,
+        "passed": 0, "failed": 0, "skipped": 0,
+        "duration_ms": duration.as_millis() as u64,
+        "score": 0.0,
+        "max_score": max,
+        "content_hash": hash,
+        "netlab_version": env!("CARGO_PKG_VERSION"),
+        "check_ids": opts.checks.iter().map(|c| c.id).collect::<Vec<_>>(),
+        "checks": [],
+    });
+    finish(sub_out, value)
+}
+
+/// Writes report.json last: its presence marks the submission as done.
+fn finish(sub_out: &Path, value: Value) -> io::Result<Record> {
+    let record: Record = serde_json::from_value(value.clone())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    write_json(sub_out, "report.json", &value)?;
+    Ok(record)
+}
+
+fn write_json(dir: &Path, name: &str, value: &Value) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
+    write(dir, name, &format!("{text}\n"))
+}
+
+/// Writes `dir/name` atomically (a temporary file renamed), so a Ctrl+C
+/// never leaves half a file.
+pub fn write(dir: &Path, name: &str, text: &str) -> io::Result<()> {
+    let tmp = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, dir.join(name))
+}
+
+/// gradebook.csv, summary.md and index.html for `records`.
+pub fn write_class_outputs(out: &Path, lab: &str, records: &[Record]) -> io::Result<()> {
+    write(out, "gradebook.csv", &gradebook::csv(records))?;
+    write(out, "summary.md", &gradebook::summary(lab, records))?;
+    write(out, "index.html", &html::page(lab, records))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_content_hash_sees_the_work_and_ignores_what_running_leaves() {
+        let tmp = tempfile::tempdir().unwrap();
+        let sub = tmp.path().join("sub");
+        std::fs::create_dir_all(&sub).unwrap();
+        let program = tmp.path().join("built-elsewhere");
+        std::fs::write(&program, "v1").unwrap();
+        std::fs::write(
+            sub.join("netlab.toml"),
+            format!("[commands]\nserver = \"{} server\"\n", program.display()),
+        )
+        .unwrap();
+        std::fs::write(sub.join("server.py"), "print(1)\n").unwrap();
+        let first = content_hash(&sub, "key");
+        assert_eq!(first, content_hash(&sub, "key"));
+        assert_ne!(first, content_hash(&sub, "other key"));
+        // Python's bytecode cache is not the student's work.
+        std::fs::create_dir_all(sub.join("__pycache__")).unwrap();
+        std::fs::write(sub.join("__pycache__").join("config.pyc"), "x").unwrap();
+        assert_eq!(first, content_hash(&sub, "key"));
+        // An edited file is a change; so is a rebuilt program outside.
+        std::fs::write(sub.join("server.py"), "print(2)\n").unwrap();
+        let edited = content_hash(&sub, "key");
+        assert_ne!(first, edited);
+        std::fs::write(&program, "version 2").unwrap();
+        assert_ne!(edited, content_hash(&sub, "key"));
+    }
+}

@@ -1,0 +1,270 @@
+//! Per-submission files: the text, JSON and JUnit reports, and the result
+//! files of the platforms instructors grade on.
+//!
+//! - Gradescope: `results.json` (autograder specification: `score`,
+//!   `max_score`, `output_format`, `tests[]` with `name`, `score`,
+//!   `max_score`, `status`, `output`, `visibility`). Hidden checks are
+//!   listed with `visibility: "after_published"`.
+//! - PrairieLearn: `prairielearn.json` (external grader: `gradable`,
+//!   `score` in 0..1, `tests[]` with `points`, `max_points`, `message`,
+//!   `output`).
+//! - Classroom 50: `result.json` (`"schema": "classroom50/result/v1"`) and
+//!   `release-body.md`, the student's report in Markdown.
+//!
+//! Student-facing files (report.txt, release-body.md, and the test lists of
+//! PrairieLearn and Classroom 50, which have no "publish later") never show
+//! a hidden check; hidden checks still count in the score. report.json and
+//! report.xml are the instructor's full record.
+
+use serde_json::{json, Value};
+
+use super::record::fmt_points;
+use crate::grade::report;
+use crate::grade::Outcome;
+
+/// One outcome with what it is worth.
+pub struct Graded<'a> {
+    pub outcome: &'a Outcome,
+    pub max_score: f64,
+    pub hidden: bool,
+}
+
+impl Graded<'_> {
+    pub fn score(&self) -> f64 {
+        if self.outcome.passed == Some(true) {
+            self.max_score
+        } else {
+            0.0
+        }
+    }
+
+    fn output(&self) -> String {
+        match self.outcome.passed {
+            Some(true) => "passed".to_string(),
+            None => format!(
+                "skipped: {}",
+                self.outcome.skipped.as_deref().unwrap_or_default()
+            ),
+            Some(false) => report::render_outcome(self.outcome, false),
+        }
+    }
+
+    fn name(&self) -> String {
+        format!("{} — {}", self.outcome.id, self.outcome.title)
+    }
+}
+
+pub fn totals(graded: &[Graded]) -> (f64, f64) {
+    (
+        graded.iter().map(Graded::score).sum(),
+        graded.iter().map(|g| g.max_score).sum(),
+    )
+}
+
+/// The student's text report: hidden checks left out.
+pub fn text_report(lab: &str, seed: u64, graded: &[Graded]) -> String {
+    let visible: Vec<Outcome> = graded
+        .iter()
+        .filter(|g| !g.hidden)
+        .map(|g| g.outcome.clone())
+        .collect();
+    let mut text = report::render_text(lab, seed, &visible, false);
+    let hidden = graded.iter().filter(|g| g.hidden).count();
+    if hidden > 0 {
+        text.push_str(&format!(
+            "{hidden} more check(s) are hidden until grades are published.\n"
+        ));
+    }
+    let (score, max) = totals(graded);
+    text.push_str(&format!(
+        "score: {} / {}\n",
+        fmt_points(score),
+        fmt_points(max)
+    ));
+    text
+}
+
+/// Gradescope's results.json.
+pub fn gradescope(graded: &[Graded], not_graded: Option<&str>, max_if_not: f64) -> Value {
+    if let Some(why) = not_graded {
+        return json!({
+            "score": 0.0,
+            "max_score": max_if_not,
+            "output_format": "text",
+            "visibility": "visible",
+            "output": format!("Your submission could not be graded: {why}"),
+            "tests": [],
+        });
+    }
+    let (score, max) = totals(graded);
+    let tests: Vec<Value> = graded
+        .iter()
+        .map(|g| {
+            json!({
+                "name": g.name(),
+                "score": g.score(),
+                "max_score": g.max_score,
+                "status": if g.outcome.passed == Some(true) { "passed" } else { "failed" },
+                "output": g.output(),
+                "visibility": if g.hidden { "after_published" } else { "visible" },
+            })
+        })
+        .collect();
+    json!({
+        "score": score,
+        "max_score": max,
+        "output_format": "text",
+        "visibility": "visible",
+        "tests": tests,
+    })
+}
+
+/// PrairieLearn's external-grader results.json.
+pub fn prairielearn(graded: &[Graded], not_graded: Option<&str>) -> Value {
+    if let Some(why) = not_graded {
+        return json!({
+            "gradable": false,
+            "score": 0.0,
+            "message": format!("Your submission could not be graded: {why}"),
+            "output": "",
+            "tests": [],
+        });
+    }
+    let (score, max) = totals(graded);
+    let fraction = if max > 0.0 { score / max } else { 0.0 };
+    let tests: Vec<Value> = graded
+        .iter()
+        .filter(|g| !g.hidden)
+        .map(|g| {
+            json!({
+                "name": g.name(),
+                "points": g.score(),
+                "max_points": g.max_score,
+                "message": match (g.outcome.passed, g.outcome.diagnosis) {
+                    (Some(true), _) => "passed".to_string(),
+                    (Some(false), Some(d)) => format!("{}: {}", d.code(), d.title()),
+                    (Some(false), None) => "failed".to_string(),
+                    (None, _) => "skipped".to_string(),
+                },
+                "output": g.output(),
+            })
+        })
+        .collect();
+    let hidden = graded.iter().filter(|g| g.hidden).count();
+    let mut message = format!("{} / {} points", fmt_points(score), fmt_points(max));
+    if hidden > 0 {
+        message.push_str(&format!(" ({hidden} hidden check(s) count in the score)"));
+    }
+    json!({
+        "gradable": true,
+        "score": fraction,
+        "message": message,
+        "output": "",
+        "tests": tests,
+    })
+}
+
+/// Classroom 50's result.json.
+pub fn classroom50(graded: &[Graded], max_if_not: f64, not_graded: bool) -> Value {
+    let (score, max) = if not_graded {
+        (0.0, max_if_not)
+    } else {
+        totals(graded)
+    };
+    let tests: Vec<Value> = graded
+        .iter()
+        .filter(|g| !g.hidden)
+        .map(|g| {
+            json!({
+                "test-name": g.name(),
+                "passed": g.outcome.passed == Some(true),
+                "score": g.score(),
+                "max-score": g.max_score,
+            })
+        })
+        .collect();
+    json!({
+        "schema": "classroom50/result/v1",
+        "score": score,
+        "max-score": max,
+        "tests": tests,
+    })
+}
+
+/// Classroom 50's release-body.md: the student's report in Markdown.
+pub fn release_body(
+    lab: &str,
+    seed: u64,
+    graded: &[Graded],
+    not_graded: Option<&str>,
+    max_if_not: f64,
+) -> String {
+    let mut md = String::new();
+    if let Some(why) = not_graded {
+        md.push_str(&format!(
+            "# {lab}: not graded\n\nScore: 0 / {}\n\nYour submission could not be graded: {}\n",
+            fmt_points(max_if_not),
+            md_text(why)
+        ));
+        return md;
+    }
+    let (score, max) = totals(graded);
+    md.push_str(&format!(
+        "# {lab}: {} / {} points\n\n",
+        fmt_points(score),
+        fmt_points(max)
+    ));
+    md.push_str("| | check | what it verifies | points |\n|---|---|---|---|\n");
+    for g in graded.iter().filter(|g| !g.hidden) {
+        let mark = match g.outcome.passed {
+            Some(true) => "✅",
+            Some(false) => "❌",
+            None => "➖",
+        };
+        md.push_str(&format!(
+            "| {mark} | `{}` | {} | {} / {} |\n",
+            g.outcome.id,
+            md_text(g.outcome.title),
+            fmt_points(g.score()),
+            fmt_points(g.max_score)
+        ));
+    }
+    let hidden = graded.iter().filter(|g| g.hidden).count();
+    if hidden > 0 {
+        md.push_str(&format!(
+            "\n{hidden} more check(s) are hidden until grades are published.\n"
+        ));
+    }
+    let failures: Vec<&Graded> = graded
+        .iter()
+        .filter(|g| !g.hidden && g.outcome.passed == Some(false))
+        .collect();
+    if !failures.is_empty() {
+        md.push_str("\n## What went wrong\n");
+        for g in failures {
+            md.push_str(&format!(
+                "\n### `{}` — {}\n\n",
+                g.outcome.id,
+                md_text(g.outcome.title)
+            ));
+            if let Some(d) = g.outcome.diagnosis {
+                md.push_str(&format!("**{}**: {}\n\n", d.code(), md_text(d.title())));
+            }
+            if let Some(hint) = &g.outcome.hint {
+                md.push_str(&format!("Hint: {}\n\n", md_text(hint)));
+            }
+            md.push_str("```text\n");
+            md.push_str(&report::render_outcome(g.outcome, false).replace("```", "'''"));
+            md.push_str("```\n");
+        }
+    }
+    md.push_str(&format!(
+        "\nReplay locally: `netlab grade {lab} --seed {seed}`\n"
+    ));
+    md
+}
+
+/// Text safe in a Markdown table cell or paragraph.
+fn md_text(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}

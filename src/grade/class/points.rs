@@ -1,0 +1,147 @@
+//! The instructor's points file (`--points FILE`): what each check is worth
+//! and which checks students must not see before grades are published.
+//!
+//! ```toml
+//! default = 1                 # every check not named below (default 1)
+//! hidden = ["server-config"]  # checks kept out of students' reports
+//! [roles]                     # per group: a role name or "pair"
+//! chat-server = 2
+//! [checks]                    # per check id: wins over [roles]
+//! server-ack = 3
+//! server-timeout = { points = 2, hidden = true }
+//! ```
+//!
+//! Week-agnostic: names are checked against the lab's own checks.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::grade::{Check, GradeError};
+
+/// Points and visibility of every check of a lab.
+#[derive(Debug, Clone, Default)]
+pub struct Points {
+    default: f64,
+    roles: BTreeMap<String, f64>,
+    checks: BTreeMap<String, f64>,
+    hidden: Vec<String>,
+    /// The file's text, part of the content hash (new points, new reports).
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PointsFile {
+    default: Option<f64>,
+    #[serde(default)]
+    hidden: Vec<String>,
+    #[serde(default)]
+    roles: BTreeMap<String, f64>,
+    #[serde(default)]
+    checks: BTreeMap<String, CheckPoints>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum CheckPoints {
+    Points(f64),
+    Table {
+        points: Option<f64>,
+        #[serde(default)]
+        hidden: bool,
+    },
+}
+
+impl Points {
+    /// Every check worth 1, all visible.
+    pub fn uniform() -> Points {
+        Points {
+            default: 1.0,
+            ..Points::default()
+        }
+    }
+
+    /// Reads and validates `path` against the lab's `checks`.
+    pub fn load(path: &Path, checks: &[Check]) -> Result<Points, GradeError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            GradeError::Usage(format!(
+                "cannot read the points file {}: {e}",
+                path.display()
+            ))
+        })?;
+        Points::parse(&text, checks)
+            .map_err(|e| GradeError::Usage(format!("{}: {e}", path.display())))
+    }
+
+    /// Parses a points file's text.
+    pub fn parse(text: &str, checks: &[Check]) -> Result<Points, String> {
+        let file: PointsFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let known_ids: Vec<&str> = checks.iter().map(|c| c.id).collect();
+        let mut groups: Vec<&str> = checks.iter().map(|c| c.group).collect();
+        groups.dedup();
+        let mut points = Points {
+            default: file.default.unwrap_or(1.0),
+            source: text.to_string(),
+            ..Points::default()
+        };
+        let valid = |p: f64, what: &str| {
+            if p.is_finite() && p >= 0.0 {
+                Ok(p)
+            } else {
+                Err(format!("{what}: points must be a number >= 0, not {p}"))
+            }
+        };
+        valid(points.default, "default")?;
+        for (role, p) in file.roles {
+            if !groups.contains(&role.as_str()) {
+                return Err(format!(
+                    "[roles]: unknown role `{role}` (known: {})",
+                    groups.join(", ")
+                ));
+            }
+            points.roles.insert(role.clone(), valid(p, &role)?);
+        }
+        let unknown = |id: &str| format!("unknown check `{id}` (known: {})", known_ids.join(", "));
+        for id in file.hidden {
+            if !known_ids.contains(&id.as_str()) {
+                return Err(format!("hidden: {}", unknown(&id)));
+            }
+            points.hidden.push(id);
+        }
+        for (id, entry) in file.checks {
+            if !known_ids.contains(&id.as_str()) {
+                return Err(format!("[checks]: {}", unknown(&id)));
+            }
+            match entry {
+                CheckPoints::Points(p) => {
+                    points.checks.insert(id.clone(), valid(p, &id)?);
+                }
+                CheckPoints::Table { points: p, hidden } => {
+                    if let Some(p) = p {
+                        points.checks.insert(id.clone(), valid(p, &id)?);
+                    }
+                    if hidden {
+                        points.hidden.push(id);
+                    }
+                }
+            }
+        }
+        Ok(points)
+    }
+
+    /// What `check` is worth: its own entry, else its role's, else the default.
+    pub fn of(&self, check: &Check) -> f64 {
+        self.checks
+            .get(check.id)
+            .or_else(|| self.roles.get(check.group))
+            .copied()
+            .unwrap_or(self.default)
+    }
+
+    /// Whether students must not see `check` before grades are published.
+    pub fn hidden(&self, check: &Check) -> bool {
+        self.hidden.iter().any(|id| id == check.id)
+    }
+}

@@ -1,0 +1,904 @@
+//! Class grading (`netlab grade LAB --class DIR --out OUT`, `netlab merge`)
+//! as an instructor runs it, on a small class built in a temporary folder
+//! from the project's own fixtures: the Python submission and its mistake
+//! files, the reference binaries and `examples/week01_mistakes` as compiled
+//! submissions (netlab.toml commands with absolute paths), a folder with no
+//! netlab.toml, and a hanging one. Also the platform entry points in dist/
+//! (Gradescope bundle in a simulated /autograder, PrairieLearn, Classroom
+//! 50), the CI workflow template against GitHub's schema, and index.html in
+//! a real headless Chromium.
+//!
+//! Needs python3; in CI (.ci/run) also chromium and check-jsonschema, whose
+//! absence is a failure there and a skip elsewhere.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use netlab::grade::Diagnosis;
+
+/// The checks the tests grade (few, to stay fast).
+const CHECKS: [&str; 3] = ["server-ack", "server-empty-recv", "server-restart"];
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn netlab_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_netlab"))
+}
+
+/// target/debug/examples/week01_mistakes (cargo test builds examples).
+fn mistakes_program() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let debug = exe.parent().and_then(|d| d.parent()).expect("target/debug");
+    let program = debug
+        .join("examples")
+        .join(format!("week01_mistakes{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        program.exists(),
+        "{} is missing: cargo test builds it",
+        program.display()
+    );
+    program
+}
+
+/// Whether `tool` runs; in CI its absence fails the test.
+fn tool_available(tool: &str, arg: &str, why: &str) -> bool {
+    let found = Command::new(tool)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{tool} is required in CI ({why}; .ci/run installs it)"
+        );
+        eprintln!("skipped: {tool} is not installed ({why})");
+    }
+    found
+}
+
+fn python_available() -> bool {
+    tool_available("python3", "--version", "Python submissions")
+}
+
+fn manifest(dir: &Path, server: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("netlab.toml"),
+        format!("lab = \"week01\"\n\n[commands]\nserver = \"{server}\"\n"),
+    )
+    .unwrap();
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// The class: name → what it is.
+fn build_class(dir: &Path, with_hang: bool) {
+    let subs = repo().join("tests").join("submissions");
+    let mistakes = mistakes_program();
+    let mistakes = mistakes.display();
+    copy_dir(&subs.join("week01-python"), &dir.join("py-good"));
+    let py_mistake = dir.join("py-empty-recv");
+    std::fs::create_dir_all(&py_mistake).unwrap();
+    std::fs::copy(
+        subs.join("week01-python-mistakes")
+            .join("server_no_empty_check.py"),
+        py_mistake.join("server_no_empty_check.py"),
+    )
+    .unwrap();
+    manifest(&py_mistake, "python3 server_no_empty_check.py");
+    manifest(
+        &dir.join("rs-reference"),
+        &netlab_bin().with_file_name("server").display().to_string(),
+    );
+    manifest(
+        &dir.join("rs-empty-recv"),
+        &format!("{mistakes} server --mistake empty-recv"),
+    );
+    manifest(
+        &dir.join("rs-no-reuseaddr"),
+        &format!("{mistakes} server --mistake no-reuseaddr"),
+    );
+    std::fs::create_dir_all(dir.join("no-manifest")).unwrap();
+    std::fs::write(dir.join("no-manifest").join("server.py"), "print('hi')\n").unwrap();
+    if with_hang {
+        // Never announces a port: every check runs into its own deadline.
+        manifest(&dir.join("hang"), "sleep 1000");
+    }
+}
+
+struct Run {
+    status: i32,
+    stderr: String,
+}
+
+#[track_caller]
+fn netlab(args: &[&str], dir: &Path) -> Run {
+    let output = assert_cmd::Command::new(netlab_bin())
+        .args(args)
+        .current_dir(dir)
+        .timeout(Duration::from_secs(300))
+        .output()
+        .expect("netlab runs");
+    let run = Run {
+        status: output.status.code().unwrap_or(-1),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert_eq!(run.status, 0, "netlab {args:?} failed:\n{}", run.stderr);
+    run
+}
+
+fn grade_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "grade", "week01", "--class", "class", "--out", out, "--seed", "7", "--jobs", "4",
+    ];
+    for id in CHECKS {
+        args.extend(["--check", id]);
+    }
+    args.extend_from_slice(extra);
+    args
+}
+
+fn read(path: impl AsRef<Path>) -> String {
+    std::fs::read_to_string(path.as_ref())
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.as_ref().display()))
+}
+
+fn json(path: impl AsRef<Path>) -> serde_json::Value {
+    serde_json::from_str(&read(path)).expect("valid JSON")
+}
+
+/// gradebook.csv as rows of cells, keyed by submission.
+fn gradebook(out: &Path) -> Vec<Vec<String>> {
+    read(out.join("gradebook.csv"))
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+fn row<'a>(book: &'a [Vec<String>], name: &str) -> &'a [String] {
+    book.iter()
+        .find(|r| r[0] == name)
+        .unwrap_or_else(|| panic!("no row for {name} in {book:?}"))
+}
+
+const POINTS: &str =
+    "hidden = [\"server-restart\"]\n[roles]\nserver = 2\n[checks]\nserver-empty-recv = 3\n";
+
+#[test]
+fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
+    if !python_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    build_class(&root.join("class"), true);
+    std::fs::write(root.join("points.toml"), POINTS).unwrap();
+    let first = netlab(&grade_args("out", &["--points", "points.toml"]), root);
+    assert!(
+        first.stderr.contains("graded 7 submission(s), 0 unchanged"),
+        "{}",
+        first.stderr
+    );
+    let out = root.join("out");
+
+    // gradebook.csv: fixed columns, then one per check; one row per folder.
+    let book = gradebook(&out);
+    let header: Vec<&str> = book[0].iter().map(String::as_str).collect();
+    assert_eq!(
+        header,
+        [
+            "submission",
+            "passed",
+            "failed",
+            "skipped",
+            "score",
+            "max_score",
+            "diagnoses",
+            CHECKS[0],
+            CHECKS[1],
+            CHECKS[2]
+        ]
+    );
+    assert_eq!(book.len(), 8, "{book:?}");
+    // Points: server role 2, server-empty-recv 3 (the check wins), 7 in all;
+    // the hidden check still counts.
+    assert_eq!(
+        row(&book, "py-good")[1..],
+        ["3", "0", "0", "7", "7", "", "pass", "pass", "pass"]
+    );
+    assert_eq!(
+        row(&book, "rs-reference")[1..],
+        ["3", "0", "0", "7", "7", "", "pass", "pass", "pass"]
+    );
+    assert_eq!(
+        row(&book, "py-empty-recv")[1..],
+        [
+            "2",
+            "1",
+            "0",
+            "4",
+            "7",
+            "empty-recv",
+            "pass",
+            "fail:empty-recv",
+            "pass"
+        ]
+    );
+    assert_eq!(
+        row(&book, "rs-empty-recv")[1..],
+        [
+            "2",
+            "1",
+            "0",
+            "4",
+            "7",
+            "empty-recv",
+            "pass",
+            "fail:empty-recv",
+            "pass"
+        ]
+    );
+    assert_eq!(
+        row(&book, "rs-no-reuseaddr")[1..],
+        [
+            "2",
+            "1",
+            "0",
+            "5",
+            "7",
+            "no-reuseaddr",
+            "pass",
+            "pass",
+            "fail:no-reuseaddr"
+        ]
+    );
+    let hang = row(&book, "hang");
+    assert_eq!(hang[1..6], ["0", "3", "0", "0", "7"], "{hang:?}");
+    let none = row(&book, "no-manifest");
+    assert_eq!(none[1..6], ["0", "0", "0", "0", "7"], "{none:?}");
+    assert!(
+        none[6].starts_with("not graded: cannot read netlab.toml"),
+        "{none:?}"
+    );
+
+    // summary.md: the mistake two submissions made comes first, with its hint.
+    let summary = read(out.join("summary.md"));
+    let first_mistake = format!("1. **2 of 7: {}**", Diagnosis::EmptyRecv.title());
+    assert!(summary.contains(&first_mistake), "{summary}");
+    assert!(summary.contains(Diagnosis::EmptyRecv.hint()), "{summary}");
+    assert!(
+        summary.contains(&format!("1 of 7: {}", Diagnosis::NoReuseaddr.title())),
+        "{summary}"
+    );
+    assert!(summary.contains("| 100% | 2 |"), "{summary}");
+    assert!(
+        summary.contains("`no-manifest`: cannot read netlab.toml"),
+        "{summary}"
+    );
+
+    // Per submission: the reports and the platform files.
+    let sub = out.join("py-empty-recv");
+    let report = json(sub.join("report.json"));
+    assert!(report["duration_ms"].as_u64().is_some(), "{report}");
+    assert_eq!(report["score"], 4.0);
+    assert!(read(sub.join("report.xml")).contains("<testsuites"));
+    let text = read(sub.join("report.txt"));
+    assert!(
+        text.contains("server-empty-recv") && text.contains("empty-recv"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("server-restart"),
+        "a hidden check is in the student's report:\n{text}"
+    );
+    assert!(text.contains("1 more check(s) are hidden"), "{text}");
+
+    let gradescope = json(sub.join("results.json"));
+    assert_eq!(gradescope["score"], 4.0);
+    assert_eq!(gradescope["max_score"], 7.0);
+    assert_eq!(gradescope["output_format"], "text");
+    let tests = gradescope["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 3);
+    for t in tests {
+        for key in [
+            "name",
+            "score",
+            "max_score",
+            "status",
+            "output",
+            "visibility",
+        ] {
+            assert!(t.get(key).is_some(), "{key} missing in {t}");
+        }
+    }
+    let restart = tests
+        .iter()
+        .find(|t| t["name"].as_str().unwrap().starts_with("server-restart"))
+        .unwrap();
+    assert_eq!(restart["visibility"], "after_published");
+    let empty = tests
+        .iter()
+        .find(|t| t["name"].as_str().unwrap().starts_with("server-empty-recv"))
+        .unwrap();
+    assert_eq!(
+        (
+            empty["status"].as_str(),
+            empty["score"].as_f64(),
+            empty["max_score"].as_f64()
+        ),
+        (Some("failed"), Some(0.0), Some(3.0))
+    );
+    assert!(empty["output"].as_str().unwrap().contains("empty-recv"));
+
+    let pl = json(sub.join("prairielearn.json"));
+    assert_eq!(pl["gradable"], true);
+    assert!(
+        (pl["score"].as_f64().unwrap() - 4.0 / 7.0).abs() < 1e-9,
+        "{pl}"
+    );
+    let pl_tests = pl["tests"].as_array().unwrap();
+    assert_eq!(pl_tests.len(), 2, "hidden check listed: {pl}");
+    for t in pl_tests {
+        for key in ["name", "points", "max_points", "message", "output"] {
+            assert!(t.get(key).is_some(), "{key} missing in {t}");
+        }
+    }
+
+    let c50 = json(sub.join("result.json"));
+    assert_eq!(c50["schema"], "classroom50/result/v1");
+    assert_eq!(
+        (c50["score"].as_f64(), c50["max-score"].as_f64()),
+        (Some(4.0), Some(7.0))
+    );
+    let c50_tests = c50["tests"].as_array().unwrap();
+    assert_eq!(c50_tests.len(), 2);
+    assert!(c50_tests.iter().any(|t| t["passed"] == false
+        && t["test-name"]
+            .as_str()
+            .unwrap()
+            .starts_with("server-empty-recv")));
+    let body = read(sub.join("release-body.md"));
+    assert!(
+        body.contains("# week01: 4 / 7 points") && body.contains(Diagnosis::EmptyRecv.hint()),
+        "{body}"
+    );
+    assert!(!body.contains("server-restart"), "{body}");
+
+    let not_graded = json(out.join("no-manifest").join("prairielearn.json"));
+    assert_eq!(not_graded["gradable"], false);
+
+    // index.html in a real browser.
+    browser_check(&out, 3);
+
+    // Re-run: nothing changed, nothing graded (Python's __pycache__ aside).
+    let again = netlab(&grade_args("out", &["--points", "points.toml"]), root);
+    assert!(
+        again.stderr.contains("graded 0 submission(s), 7 unchanged"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(gradebook(&out), book);
+    // One submission changes: only it is graded.
+    let server = root.join("class").join("py-good").join("server.py");
+    let mut code = read(&server);
+    code.push_str("\n# resubmitted\n");
+    std::fs::write(&server, code).unwrap();
+    let changed = netlab(&grade_args("out", &["--points", "points.toml"]), root);
+    assert!(
+        changed
+            .stderr
+            .contains("graded 1 submission(s), 6 unchanged"),
+        "{}",
+        changed.stderr
+    );
+    // --force grades everything again.
+    let forced = netlab(
+        &grade_args("out", &["--points", "points.toml", "--force"]),
+        root,
+    );
+    assert!(
+        forced
+            .stderr
+            .contains("graded 7 submission(s), 0 unchanged"),
+        "{}",
+        forced.stderr
+    );
+    assert_eq!(gradebook(&out), book);
+}
+
+#[test]
+fn shards_merged_equal_the_unsharded_run() {
+    if !python_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    build_class(&root.join("class"), false);
+    netlab(&grade_args("all", &[]), root);
+    netlab(&grade_args("s1", &["--shard", "1/2"]), root);
+    netlab(&grade_args("s2", &["--shard", "2/2"]), root);
+    let (s1, s2) = (gradebook(&root.join("s1")), gradebook(&root.join("s2")));
+    assert!(
+        s1.len() > 1 && s2.len() > 1,
+        "a shard is empty: {s1:?} {s2:?}"
+    );
+    assert_eq!(
+        s1.len() + s2.len() - 2,
+        6,
+        "shards overlap or miss: {s1:?} {s2:?}"
+    );
+    netlab(&["merge", "s1", "s2", "--out", "merged"], root);
+    for file in ["gradebook.csv", "summary.md", "index.html"] {
+        assert_eq!(
+            read(root.join("merged").join(file)),
+            read(root.join("all").join(file)),
+            "{file} of the merged shards differs from the unsharded run"
+        );
+    }
+    assert!(root
+        .join("merged")
+        .join("py-good")
+        .join("results.json")
+        .is_file());
+    // A folder with nothing graded in it is refused.
+    std::fs::create_dir_all(root.join("nothing")).unwrap();
+    let bad = assert_cmd::Command::new(netlab_bin())
+        .args(["merge", "s1", "nothing", "--out", "m2"])
+        .current_dir(root)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("holds no graded submission"));
+}
+
+#[test]
+fn bad_class_arguments_are_usage_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("class")).unwrap();
+    std::fs::write(tmp.path().join("bad.toml"), "[checks]\nno-such-check = 2\n").unwrap();
+    for (args, message) in [
+        (vec!["--out", "o", "--shard", "3/2"], "--shard `3/2`"),
+        (
+            vec!["--out", "o", "--points", "bad.toml"],
+            "unknown check `no-such-check`",
+        ),
+        (vec![], "--class needs --out"),
+        (vec!["--out", "o", "--server", "x"], "cannot be combined"),
+    ] {
+        let output = assert_cmd::Command::new(netlab_bin())
+            .args(["grade", "week01", "--class", "class"])
+            .args(&args)
+            .current_dir(tmp.path())
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+}
+
+/// A compiled submission with one mistake, in `dir`.
+fn mistake_submission(dir: &Path) {
+    let program = mistakes_program();
+    manifest(
+        dir,
+        &format!("{} server --mistake empty-recv", program.display()),
+    );
+}
+
+fn dist() -> PathBuf {
+    repo().join("dist")
+}
+
+#[test]
+fn the_gradescope_bundle_runs_in_a_simulated_autograder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("autograder");
+    let source = root.join("source");
+    copy_dir(&dist().join("gradescope"), &source);
+    std::fs::copy(dist().join("grade-one.sh"), source.join("grade-one.sh")).unwrap();
+    std::fs::copy(netlab_bin(), source.join("netlab")).unwrap();
+    std::fs::write(
+        source.join("config.sh"),
+        "LAB=week01\nNETLAB_ARGS=\"--check server-ack --check server-empty-recv\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        source.join("points.toml"),
+        "[checks]\nserver-empty-recv = { points = 2, hidden = true }\n",
+    )
+    .unwrap();
+    mistake_submission(&root.join("submission"));
+    for script in ["setup.sh", "run_autograder"] {
+        let output = Command::new("bash")
+            .arg(source.join(script))
+            .env("AUTOGRADER_ROOT", &root)
+            .current_dir(&source)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{script}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let results = json(root.join("results").join("results.json"));
+    assert_eq!(
+        (results["score"].as_f64(), results["max_score"].as_f64()),
+        (Some(1.0), Some(3.0)),
+        "{results}"
+    );
+    let tests = results["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 2);
+    let hidden = tests
+        .iter()
+        .find(|t| t["name"].as_str().unwrap().starts_with("server-empty-recv"))
+        .unwrap();
+    assert_eq!(hidden["visibility"], "after_published");
+    assert_eq!(hidden["status"], "failed");
+}
+
+#[test]
+fn the_prairielearn_entry_point_writes_its_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("grade");
+    mistake_submission(&root.join("student"));
+    let output = Command::new("bash")
+        .arg(dist().join("prairielearn").join("run.sh"))
+        .env("GRADE_ROOT", &root)
+        .env("NETLAB", netlab_bin())
+        .env(
+            "NETLAB_ARGS",
+            "--check server-ack --check server-empty-recv",
+        )
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results = json(root.join("results").join("results.json"));
+    assert_eq!(results["gradable"], true);
+    assert_eq!(results["score"].as_f64(), Some(0.5), "{results}");
+    assert_eq!(results["tests"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn the_classroom50_entry_point_exits_0_whatever_the_score() {
+    let tmp = tempfile::tempdir().unwrap();
+    let script = dist().join("classroom50").join("autograde.sh");
+    let run = |sub: &Path, res: &Path, netlab: &Path| {
+        Command::new("bash")
+            .arg(&script)
+            .arg(sub)
+            .arg(res)
+            .env("NETLAB", netlab)
+            .env(
+                "NETLAB_ARGS",
+                "--check server-ack --check server-empty-recv",
+            )
+            .output()
+            .unwrap()
+    };
+    // A failing submission: grading ran, exit 0, score 1 of 2.
+    let sub = tmp.path().join("sub");
+    mistake_submission(&sub);
+    let res = tmp.path().join("res");
+    let output = run(&sub, &res, &netlab_bin());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result = json(res.join("result.json"));
+    assert_eq!(result["schema"], "classroom50/result/v1");
+    assert_eq!(
+        (result["score"].as_f64(), result["max-score"].as_f64()),
+        (Some(1.0), Some(2.0))
+    );
+    for t in result["tests"].as_array().unwrap() {
+        for key in ["test-name", "passed", "score", "max-score"] {
+            assert!(t.get(key).is_some(), "{key} missing in {t}");
+        }
+    }
+    assert!(read(res.join("release-body.md")).contains("empty-recv"));
+    // No netlab.toml: still graded (score 0, the reason in the body).
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let res2 = tmp.path().join("res2");
+    let output = run(&empty, &res2, &netlab_bin());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(json(res2.join("result.json"))["score"].as_f64(), Some(0.0));
+    assert!(read(res2.join("release-body.md")).contains("could not be graded"));
+    // netlab missing: grading could not run, non-zero.
+    let output = run(
+        &sub,
+        &tmp.path().join("res3"),
+        Path::new("/nonexistent/netlab"),
+    );
+    assert!(!output.status.success());
+}
+
+#[test]
+fn the_ci_workflow_template_is_a_valid_github_workflow() {
+    if !tool_available(
+        "check-jsonschema",
+        "--version",
+        "the GitHub workflow schema",
+    ) {
+        return;
+    }
+    let file = dist().join("ci").join("grade-class.yml");
+    let output = Command::new("check-jsonschema")
+        .args(["--builtin-schema", "vendor.github-workflows"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = read(&file);
+    assert!(
+        text.contains("--shard") && text.contains("netlab merge"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("education/autograding"),
+        "uses the retired Classroom actions"
+    );
+    // The schema check can fail: a broken copy is refused.
+    let broken = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(broken.path(), text.replace("runs-on:", "runs_on:")).unwrap();
+    let output = Command::new("check-jsonschema")
+        .args(["--builtin-schema", "vendor.github-workflows"])
+        .arg(broken.path())
+        .output()
+        .unwrap();
+    assert!(
+        !output.status.success(),
+        "a broken workflow passed the schema"
+    );
+}
+
+fn chromium() -> Option<&'static str> {
+    ["chromium", "chromium-browser"].into_iter().find(|c| {
+        Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// Loads `args`' file:// URL in headless Chromium and returns the DOM.
+fn dump_dom(browser: &str, profile: &Path, url: &str) -> String {
+    let output = assert_cmd::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(url)
+        .timeout(Duration::from_secs(90))
+        .output()
+        .expect("chromium runs");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// index.html renders in Chromium, its chart has `bars` visible bars, and
+/// every link leads somewhere: in-page anchors to a section, file links to
+/// a report that opens.
+fn browser_check(out: &Path, bars: usize) {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is required in CI (.ci/run installs it)"
+        );
+        eprintln!("skipped: chromium is not installed (the browser check of index.html)");
+        return;
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let index = out.join("index.html");
+    // A probe page loads index.html in a frame and measures it as laid out.
+    let probe = out.join("probe.html");
+    std::fs::write(
+        &probe,
+        format!(
+            r#"<!DOCTYPE html><html><body><iframe id="f" src="file://{}" width="1200" height="900"></iframe><pre id="out">NOT LOADED</pre>
+<script>
+document.getElementById('f').addEventListener('load', function () {{
+  var d = this.contentDocument, lines = [];
+  if (!d) {{ document.getElementById('out').textContent = 'NO ACCESS'; return; }}
+  lines.push('TITLE ' + d.title);
+  d.querySelectorAll('#mistakes-chart rect.bar').forEach(function (r) {{
+    var b = r.getBoundingClientRect(); lines.push('BAR ' + b.width.toFixed(1) + ' ' + b.height.toFixed(1)); }});
+  d.querySelectorAll('a').forEach(function (a) {{
+    var h = a.getAttribute('href');
+    if (h[0] === '#') lines.push('ANCHOR ' + h + ' ' + (d.getElementById(h.slice(1)) ? 'found' : 'missing'));
+    else lines.push('LINK ' + a.href); }});
+  lines.push('END');
+  document.getElementById('out').textContent = lines.join('\n');
+}});
+</script></body></html>"#,
+            index.display()
+        ),
+    )
+    .unwrap();
+    let dom = dump_dom(
+        browser,
+        profile.path(),
+        &format!("file://{}", probe.display()),
+    );
+    std::fs::remove_file(&probe).unwrap();
+    assert!(
+        dom.contains("TITLE week01: class results"),
+        "the page did not render:\n{dom}"
+    );
+    let bar_sizes: Vec<(f64, f64)> = dom
+        .lines()
+        .filter_map(|l| l.strip_prefix("BAR "))
+        .map(|l| {
+            let mut it = l.split(' ').map(|n| n.parse::<f64>().unwrap());
+            (it.next().unwrap(), it.next().unwrap())
+        })
+        .collect();
+    assert_eq!(bar_sizes.len(), bars, "{dom}");
+    assert!(
+        bar_sizes.iter().all(|(w, h)| *w > 1.0 && *h > 1.0),
+        "a bar is not visible: {bar_sizes:?}"
+    );
+    let anchors: Vec<&str> = dom.lines().filter(|l| l.starts_with("ANCHOR ")).collect();
+    assert!(anchors.len() >= 7, "{dom}");
+    assert!(anchors.iter().all(|a| a.ends_with(" found")), "{anchors:?}");
+    let links: Vec<&str> = dom
+        .lines()
+        .filter_map(|l| l.strip_prefix("LINK "))
+        .collect();
+    assert!(links.len() >= 7 * 3, "{dom}");
+    for link in &links {
+        let path = link.strip_prefix("file://").expect("a file link");
+        assert!(Path::new(path).is_file(), "broken link {link}");
+    }
+    // Following a report link opens the student's report.
+    let report_link = links
+        .iter()
+        .find(|l| l.ends_with("/py-empty-recv/report.txt"))
+        .expect("report link");
+    let report = dump_dom(browser, profile.path(), report_link);
+    assert!(
+        report.contains("netlab grade") && report.contains("empty-recv"),
+        "{report}"
+    );
+}
+
+/// Ctrl+C in the middle of a class keeps what is done: the finished
+/// submissions are in the gradebook, nothing netlab started is left
+/// running, and the next run grades only what was not finished.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_keeps_what_is_done() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let class = root.join("class");
+    let mistakes = mistakes_program();
+    manifest(
+        &class.join("a-reference"),
+        &netlab_bin().with_file_name("server").display().to_string(),
+    );
+    manifest(
+        &class.join("b-no-reuseaddr"),
+        &format!("{} server --mistake no-reuseaddr", mistakes.display()),
+    );
+    // Long enough to still be running when Ctrl+C comes.
+    let marker = format!("netlab-ctrl-c-{}", std::process::id());
+    manifest(
+        &class.join("c-hang"),
+        &format!("sh -c 'sleep 1000; :' {marker}"),
+    );
+    let mut child = Command::new(netlab_bin())
+        .args([
+            "grade", "week01", "--class", "class", "--out", "out", "--jobs", "3",
+        ])
+        .args(["--check", "server-ack", "--check", "server-restart"])
+        .current_dir(root)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let done = |name: &str| root.join("out").join(name).join("report.json").is_file();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !(done("a-reference") && done("b-no-reuseaddr")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the fast submissions never finished"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Give the class files their next refresh, then Ctrl+C.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        !done("c-hang"),
+        "the hanging submission finished too early for this test"
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "netlab did not stop on Ctrl+C"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!status.success());
+    let book = gradebook(&root.join("out"));
+    assert_eq!(
+        row(&book, "a-reference")[1..6],
+        ["2", "0", "0", "2", "2"],
+        "{book:?}"
+    );
+    assert_eq!(row(&book, "b-no-reuseaddr")[2], "1", "{book:?}");
+    // Nothing it started lives on.
+    std::thread::sleep(Duration::from_millis(300));
+    let ps = Command::new("ps").args(["-eo", "args"]).output().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&ps.stdout).contains(&marker),
+        "a submission outlived Ctrl+C"
+    );
+    // The next run grades only the unfinished submission.
+    let again = netlab(
+        &[
+            "grade",
+            "week01",
+            "--class",
+            "class",
+            "--out",
+            "out",
+            "--jobs",
+            "3",
+            "--check",
+            "server-ack",
+            "--check",
+            "server-restart",
+        ],
+        root,
+    );
+    assert!(
+        again.stderr.contains("graded 1 submission(s), 2 unchanged"),
+        "{}",
+        again.stderr
+    );
+}
