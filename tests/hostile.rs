@@ -571,7 +571,9 @@ fn a_hostile_neighbour_does_not_change_a_correct_verdict() {
         "the neighbour changed verdicts:\n{}",
         failed.join("\n")
     );
-    assert_eq!(report["passed"], 36);
+    let checks = report["checks"].as_array().map_or(0, Vec::len);
+    assert!(checks > 30, "{report:#}");
+    assert_eq!(report["passed"], checks as u64, "{report:#}");
     hostile.report();
     assert_nothing_left(&marker);
 }

@@ -1095,12 +1095,42 @@ pub fn fake_listener() -> io::Result<TcpListener> {
 }
 
 /// A loopback port where nothing listens right now.
+///
+/// Trap: the port is taken *below* the system's ephemeral range. A client
+/// connecting to a free port inside that range can be given that very port
+/// as its own source port and "connect" to itself (TCP simultaneous open):
+/// seen in a fresh network namespace, where few ports are in use. A source
+/// port is never below the range, so a port there is refused, as wanted.
 pub fn closed_port() -> io::Result<u16> {
+    let low = ephemeral_low().unwrap_or(32768);
+    let mut rng = fastrand::Rng::new();
+    for _ in 0..200 {
+        let port = rng.u16(10_000..low.max(10_001));
+        if TcpListener::bind((HOST, port)).is_ok() {
+            note_port(port);
+            return Ok(port);
+        }
+    }
+    // Every port tried was busy: let the system choose one.
     let listener = TcpListener::bind((HOST, 0))?;
     let port = listener.local_addr()?.port();
     drop(listener);
     note_port(port);
     Ok(port)
+}
+
+/// The first port of the system's ephemeral (source port) range.
+fn ephemeral_low() -> Option<u16> {
+    #[cfg(target_os = "linux")]
+    {
+        let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+        text.split_whitespace().next()?.parse().ok()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        // The IANA range, used by macOS and Windows.
+        Some(49152)
+    }
 }
 
 /// Is `port` free to bind again (nothing listening on it)?

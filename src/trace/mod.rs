@@ -132,7 +132,7 @@ mod linux {
     //! Running the session and watching it (Linux).
 
     use std::io::{self, Read as _, Write as _};
-    use std::net::{SocketAddr, TcpListener, TcpStream};
+    use std::net::{SocketAddr, TcpStream};
     use std::path::{Path, PathBuf};
     use std::process::Command;
     use std::thread;
@@ -666,10 +666,10 @@ mod linux {
     }
 
     fn run_refused(client: &Program, watcher: &mut Watcher) -> Result<Outcome, TraceError> {
-        // A port nobody listens on: bind a free one, note it, close it.
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
+        // A port nobody listens on, below the ephemeral range (a client
+        // could otherwise be given it as its own source port and connect
+        // to itself).
+        let port = crate::grade::harness::closed_port()
             .map_err(|e| TraceError::Runtime(format!("cannot find a free port: {e}")))?;
         watcher.watch_port(port);
         let mut cli = client.start(port, CLIENT_WAIT + Duration::from_secs(5))?;
