@@ -741,19 +741,23 @@ fn live_summary(outcomes: &[Outcome], color: bool) -> String {
         .filter(|o| o.passed == Some(false))
         .collect();
     if !failures.is_empty() {
+        // The causes first (24 failures may be 3 mistakes), then the stories.
+        out.push_str(&report::render_findings(&report::findings(outcomes), color));
         out.push_str(&format!(
             "\n{}\n",
-            live::paint(live::BOLD, "failures", color)
+            live::paint(live::BOLD, "the details, check by check:", color)
         ));
         for o in failures {
             out.push_str(&report::render_outcome(o, color));
         }
     }
-    // The score, worded as the full report's last line.
+    // The score, worded as the full report's last lines.
     let (passed, failed, skipped) = report::counts(outcomes);
     let score = format!("{passed} passed, {failed} failed, {skipped} skipped");
     let style = if failed > 0 { live::RED } else { live::GREEN };
     out.push_str(&format!("\n{}\n", live::paint(style, &score, color)));
+    out.push_str(&sandbox::policy().summary());
+    out.push('\n');
     out
 }
 
