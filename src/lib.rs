@@ -24,6 +24,7 @@ pub mod grade;
 pub mod logger;
 pub mod message;
 pub mod process;
+pub mod reference;
 pub mod ritual;
 pub mod sandbox;
 pub mod server;

@@ -410,18 +410,9 @@ mod linux {
                     }
                 },
                 None => {
-                    let exe = std::env::current_exe().map_err(|e| {
-                        TraceError::Runtime(format!("cannot find netlab's own folder: {e}"))
+                    let path = crate::reference::program(role).map_err(|why| {
+                        TraceError::Runtime(format!("{why}, or pass --{role} CMD"))
                     })?;
-                    let path =
-                        exe.with_file_name(format!("{role}{}", std::env::consts::EXE_SUFFIX));
-                    if !path.is_file() {
-                        return Err(TraceError::Runtime(format!(
-                            "the reference {role} is not at {}; build it with \
-                             `cargo build --bins`, or pass --{role} CMD",
-                            path.display()
-                        )));
-                    }
                     vec![path.to_string_lossy().into_owned()]
                 }
             };
