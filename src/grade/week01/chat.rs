@@ -251,6 +251,15 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
     let _ = ctx.child(p).signal(Signal::Kill);
     let _ = ctx.wait_exit(p, SLACK);
     ctx.step(format!("read the log {}", path.display()));
+    if !path.exists() {
+        // Not a lost buffer: no log at all where the server was told to
+        // write it.
+        return Err(fail(
+            Diagnosis::IgnoresConfig,
+            format!("every acknowledged message is in the file given with --log {}", path.display()),
+            "there is no such file: the server never created the log it was given (does it read the --log option?)",
+        ));
+    }
     let log = std::fs::read(&path).unwrap_or_default();
     let log = String::from_utf8_lossy(&log);
     let missing: Vec<&String> = messages
@@ -262,7 +271,7 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
             Diagnosis::LostMessage,
             "every acknowledged message is in the --log file",
             if log.is_empty() {
-                "the log file is missing or empty".to_string()
+                "the log file is empty".to_string()
             } else {
                 format!(
                     "missing: {}",
