@@ -128,7 +128,9 @@ pub fn mistakes(records: &[Record]) -> (Vec<Mistake>, Option<Mistake>) {
 /// Score buckets for the distribution: (label, count), 100% first.
 pub fn distribution(records: &[Record]) -> Vec<(String, usize)> {
     let mut buckets = [0usize; 11];
-    for r in records {
+    // A submission that could not be graded has no score: it is counted
+    // apart ("N not graded"), not as a zero.
+    for r in records.iter().filter(|r| r.not_graded.is_none()) {
         let pct = if r.max_score > 0.0 {
             (r.score / r.max_score * 100.0).clamp(0.0, 100.0)
         } else {
@@ -156,7 +158,11 @@ pub fn distribution(records: &[Record]) -> Vec<(String, usize)> {
 
 /// Mean, median, min and max of the scores (over graded submissions).
 pub fn stats(records: &[Record]) -> Option<(f64, f64, f64, f64)> {
-    let mut scores: Vec<f64> = records.iter().map(|r| r.score).collect();
+    let mut scores: Vec<f64> = records
+        .iter()
+        .filter(|r| r.not_graded.is_none())
+        .map(|r| r.score)
+        .collect();
     if scores.is_empty() {
         return None;
     }
