@@ -495,17 +495,24 @@ mod linux {
         let Some(line) = srv.wait_line(Stream::Stdout, LISTEN_WAIT, |l| {
             listening_port(l).is_some_and(|p| p != 0)
         }) else {
-            let status = srv
-                .wait_exit(Duration::from_millis(100))
-                .map(process::describe_status)
-                .unwrap_or_else(|| "still running".into());
+            let exited = srv.wait_exit(Duration::from_millis(100));
             let mut said = srv.lines(Stream::Stdout);
             said.extend(srv.lines(Stream::Stderr));
+            // Say what happened: it ended (often at once), or it is still
+            // running without the line.
+            let what = match exited {
+                Some(status) => format!(
+                    "ended ({}) before printing `Listening on HOST:PORT`",
+                    process::describe_status(status)
+                ),
+                None => format!(
+                    "did not print `Listening on HOST:PORT` within {} s",
+                    LISTEN_WAIT.as_secs()
+                ),
+            };
             return Err(TraceError::Runtime(format!(
-                "the server `{}` did not print `Listening on HOST:PORT` within {} s ({status}); \
-                 it printed: {:?}",
+                "the server `{}` {what}; it printed: {:?}",
                 server.display(),
-                LISTEN_WAIT.as_secs(),
                 said
             )));
         };
