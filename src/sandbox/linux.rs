@@ -21,10 +21,10 @@ use std::time::Duration;
 
 use nix::libc;
 
-use super::{note, Layer, Limits, Policy, Usage};
+use super::{forget, note, remember, Layer, Limits, Policy, Usage};
 
 const TAG: &str = "NETLAB_SANDBOX_TAG";
-const CGROUP_ROOT: &str = "/sys/fs/cgroup";
+pub(super) const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 
 fn is_root() -> bool {
     // SAFETY: geteuid cannot fail.
@@ -226,11 +226,14 @@ fn make_cgroups(name: &str, limits: &Limits) -> io::Result<Vec<PathBuf>> {
         let _ = std::fs::remove_dir(&memory);
         return Err(e);
     }
+    remember(&memory);
+    remember(&pids);
     let mut dirs = vec![memory, pids];
     // CPU time of the tree, exited members included (names a busy loop
     // before RLIMIT_CPU fires). Optional: without it only the limit does.
     let cpuacct = Path::new(CGROUP_ROOT).join("cpuacct/netlab").join(name);
     if std::fs::create_dir(&cpuacct).is_ok() {
+        remember(&cpuacct);
         dirs.push(cpuacct);
     }
     Ok(dirs)
@@ -282,14 +285,76 @@ impl Installed {
             reap_tagged_orphans(tag);
         }
         for dir in &self.cgroups {
-            // Members that were just killed may take a moment to leave.
-            for _ in 0..200 {
-                if std::fs::remove_dir(dir).is_ok() || !dir.exists() {
-                    break;
-                }
-                kill_members(&dir.join("cgroup.procs"));
-                std::thread::sleep(Duration::from_millis(5));
+            remove_cgroup(dir);
+            forget(dir);
+        }
+    }
+}
+
+/// Kills the members of a cgroup and removes it (rmdir works only on an
+/// empty one; members that were just killed may take a moment to leave).
+pub(super) fn remove_cgroup(dir: &Path) {
+    kill_members(&dir.join("cgroup.procs"));
+    for _ in 0..200 {
+        if std::fs::remove_dir(dir).is_ok() || !dir.exists() {
+            break;
+        }
+        kill_members(&dir.join("cgroup.procs"));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Is `pid` a live process (a zombie counts as dead)?
+fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+/// The pid a leftover's name starts with (`<pid>-<n>`).
+fn maker_pid(name: &str) -> Option<i32> {
+    name.split('-').next()?.parse().ok()
+}
+
+/// See [`super::sweep_stale`].
+pub(super) fn sweep_stale(jail_prefix: &str) {
+    if !is_root() {
+        return;
+    }
+    let me = std::process::id() as i32;
+    let stale = |name: &str| maker_pid(name).is_some_and(|pid| pid != me && !alive(pid));
+    for controller in ["memory", "pids", "cpuacct"] {
+        let parent = Path::new(CGROUP_ROOT).join(controller).join("netlab");
+        let Ok(entries) = std::fs::read_dir(&parent) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.path().is_dir() && stale(&name) {
+                remove_cgroup(&entry.path());
             }
+        }
+    }
+    let temp = std::env::temp_dir();
+    let Ok(entries) = std::fs::read_dir(&temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(jail_prefix) else {
+            continue;
+        };
+        use std::os::unix::fs::MetadataExt;
+        // Only a folder owned by a jail uid (not a symlink planted there).
+        let owned_by_jail = entry
+            .path()
+            .symlink_metadata()
+            .is_ok_and(|m| m.is_dir() && super::is_jail_id(m.uid()));
+        if owned_by_jail && stale(rest) {
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }

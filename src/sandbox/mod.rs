@@ -354,6 +354,70 @@ fn available(_layer: Layer) -> Result<(), String> {
     Err("needs Unix".into())
 }
 
+/// Cgroup dirs and jail folders alive right now, for [`cleanup_leftovers`]:
+/// a Ctrl+C ends netlab with `process::exit`, and no Drop runs then.
+static LEFTOVERS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn remember(path: &Path) {
+    LEFTOVERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(path.to_path_buf());
+}
+
+fn forget(path: &Path) {
+    LEFTOVERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|p| p != path);
+}
+
+/// Removes every cgroup (killing its members first) and jail folder this
+/// process made and has not removed yet. For the Ctrl+C handler, after
+/// [`crate::process::kill_all`] and before `exit`; bounded (a cgroup
+/// gets about a second to empty). Safe from any thread.
+pub fn cleanup_leftovers() {
+    // try_lock in a loop: never block the handler on a lock held by a
+    // thread that will not run again.
+    let mut paths = Vec::new();
+    for _ in 0..100 {
+        match LEFTOVERS.try_lock() {
+            Ok(mut list) => {
+                paths = std::mem::take(&mut *list);
+                break;
+            }
+            Err(std::sync::TryLockError::Poisoned(e)) => {
+                paths = std::mem::take(&mut *e.into_inner());
+                break;
+            }
+            Err(std::sync::TryLockError::WouldBlock) => {
+                std::thread::sleep(std::time::Duration::from_millis(5))
+            }
+        }
+    }
+    for path in paths {
+        remove_leftover(&path);
+    }
+}
+
+fn remove_leftover(path: &Path) {
+    #[cfg(target_os = "linux")]
+    if path.starts_with(linux::CGROUP_ROOT) {
+        linux::remove_cgroup(path);
+        return;
+    }
+    let _ = std::fs::remove_dir_all(path);
+}
+
+/// At the start of a run: removes what a grader that died without cleaning
+/// up left behind (a `kill -9`): cgroups `netlab/<pid>-*` and jail
+/// folders `netlab-jail-<pid>-*` of a dead pid. Root only (others cannot
+/// have made them); never touches what a live grader owns.
+pub fn sweep_stale() {
+    #[cfg(target_os = "linux")]
+    linux::sweep_stale(JAIL_PREFIX);
+}
+
 /// Runs `body` on a thread of its own inside a fresh network namespace
 /// (when that layer is active): everything `body` opens or starts lives
 /// there. Returns what `body` returns; a panic is passed on.
@@ -382,6 +446,15 @@ pub struct Jail {
     /// uid and gid the programs run as (root only).
     user: Option<(u32, u32)>,
     copy: Option<tempfile::TempDir>,
+}
+
+impl Drop for Jail {
+    fn drop(&mut self) {
+        // The TempDir removes the folder right after.
+        if let Some(copy) = &self.copy {
+            forget(copy.path());
+        }
+    }
 }
 
 impl Jail {
@@ -521,15 +594,63 @@ fn reachable_by_others(_path: &Path) -> bool {
 
 /// A uid/gid of its own for each jail: processes of two checks (or two
 /// gradings) cannot signal or trace each other, and RLIMIT_NPROC counts
-/// one check only. Ids from a range no distribution allocates.
+/// one check only. Ids from a range no distribution allocates (see
+/// [`jail_ids`]), from a random start per grader, then in turn: two
+/// graders collide only if they draw starts within one run's length of
+/// each other in a space of 2^20 ids.
 fn next_user() -> (u32, u32) {
     use std::sync::atomic::{AtomicU32, Ordering};
+    static START: OnceLock<u32> = OnceLock::new();
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    const BASE: u32 = 0x6e6c_0000; // "nl"
-    let n = NEXT.fetch_add(1, Ordering::Relaxed) & 0x3ff;
-    let id = BASE + ((std::process::id() & 0x3ff) << 10) + n;
+    let (base, span) = jail_ids();
+    let start = *START.get_or_init(|| fastrand::u32(0..span));
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let id = base + ((start as u64 + n as u64) % span as u64) as u32;
     (id, id)
 }
+
+/// The jail ids: `(first, count)`. 2^20 ids from 0x6e6c0000 ("nl") when
+/// `/proc/self/uid_map` maps them (the whole range outside a user
+/// namespace); inside a smaller map, the upper half of its largest extent.
+fn jail_ids() -> (u32, u32) {
+    const BASE: u32 = 0x6e6c_0000;
+    const SPAN: u32 = 1 << 20;
+    static IDS: OnceLock<(u32, u32)> = OnceLock::new();
+    *IDS.get_or_init(|| {
+        let map = std::fs::read_to_string("/proc/self/uid_map").unwrap_or_default();
+        let extents: Vec<(u64, u64)> = map
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<u64> = l
+                    .split_whitespace()
+                    .filter_map(|x| x.parse().ok())
+                    .collect();
+                (f.len() == 3).then(|| (f[0], f[2]))
+            })
+            .collect();
+        let wanted = (BASE as u64, BASE as u64 + SPAN as u64);
+        if extents.is_empty()
+            || extents
+                .iter()
+                .any(|&(first, count)| first <= wanted.0 && wanted.1 <= first + count)
+        {
+            return (BASE, SPAN);
+        }
+        let &(first, count) = extents.iter().max_by_key(|(_, count)| *count).unwrap();
+        let half = (count / 2).clamp(1, SPAN as u64);
+        ((first + count - half) as u32, half as u32)
+    })
+}
+
+/// Is `id` one [`next_user`] hands out?
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn is_jail_id(id: u32) -> bool {
+    let (first, count) = jail_ids();
+    id >= first && (id - first) < count
+}
+
+/// How a jail folder's name starts, before the grader's pid.
+const JAIL_PREFIX: &str = "netlab-jail-";
 
 /// A folder larger than this is not copied (a Rust project's target/).
 const COPY_MAX_BYTES: u64 = 32 << 20;
@@ -547,8 +668,15 @@ fn private_copy(dir: &Path, user: Option<(u32, u32)>) -> io::Result<Option<tempf
         ));
         return Ok(None);
     }
-    let copy = tempfile::Builder::new().prefix("netlab-jail-").tempdir()?;
-    copy_tree(dir, copy.path(), user)?;
+    // The grader's pid in the name: a later run's sweep knows whether its
+    // maker is still alive.
+    let prefix = format!("{JAIL_PREFIX}{}-", std::process::id());
+    let copy = tempfile::Builder::new().prefix(&prefix).tempdir()?;
+    remember(copy.path());
+    if let Err(e) = copy_tree(dir, copy.path(), user) {
+        forget(copy.path());
+        return Err(e);
+    }
     if let Some((uid, gid)) = user {
         #[cfg(unix)]
         std::os::unix::fs::chown(copy.path(), Some(uid), Some(gid))?;
