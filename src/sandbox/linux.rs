@@ -161,6 +161,9 @@ struct Plan {
     user_ns: Option<UserMaps>,
     user: Option<(u32, u32)>,
     cgroup_procs: Vec<CString>,
+    /// The grader's pid, captured before the fork: the program's parent
+    /// when there is no pid namespace.
+    parent: libc::pid_t,
 }
 
 pub(super) fn install(
@@ -197,6 +200,7 @@ pub(super) fn install(
         user_ns: (policy.has(Layer::PidNamespace) && !is_root()).then(UserMaps::current),
         user,
         cgroup_procs,
+        parent: std::process::id() as libc::pid_t,
     };
     // SAFETY: `Plan::run` makes only raw syscalls on memory prepared here.
     unsafe {
@@ -447,6 +451,15 @@ impl Plan {
                 {
                     return Err(io::Error::last_os_error());
                 }
+                // Trap: changing credentials clears PR_SET_PDEATHSIG (set by
+                // process.rs before us). Set it again; if the parent died
+                // in between, the signal will never come: leave now.
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+                // In a pid namespace our parent is its init (PID 1).
+                let parent = if self.pid_ns { 1 } else { self.parent };
+                if libc::getppid() != parent {
+                    libc::_exit(137);
+                }
             }
         }
         Ok(())
@@ -626,14 +639,22 @@ unsafe fn split_for_pid_namespace() -> io::Result<()> {
         waiter(init, read_end); // never returns
     }
     // The init (PID 1). If W dies (SIGKILL to the group), die with it.
+    // Trap: getppid() cannot tell whether W died before this prctl: W is
+    // outside the namespace, so the init always sees 0. The SIGKILL that
+    // kills W goes to the whole group, which the init has joined at the
+    // fork, so it is reached anyway.
     libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
     libc::close(read_end);
     let program = libc::fork();
     if program != 0 {
         init_loop(program, write_end); // never returns
     }
-    // The program (PID 2): dies with the init.
+    // The program (PID 2): dies with the init; if the init is already
+    // gone, so is the namespace, and this fork would have failed.
     libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+    if libc::getppid() != 1 {
+        libc::_exit(137);
+    }
     libc::close(write_end);
     Ok(())
 }
