@@ -90,15 +90,48 @@ pub(super) fn available(layer: Layer) -> Result<(), String> {
         }
         Layer::Cgroup => {
             needs_root("memory use is not measured")?;
+            // Only cgroup v1 hierarchies: on a v2 host /sys/fs/cgroup/memory
+            // does not exist or is a plain folder, and creating ours there
+            // would make folders that limit nothing.
+            for controller in ["memory", "pids"] {
+                let dir = Path::new(CGROUP_ROOT).join(controller);
+                if !is_cgroup_v1(&dir) {
+                    return Err(format!(
+                        "{} is not a cgroup v1 hierarchy (cgroup v2 is not supported)",
+                        dir.display()
+                    ));
+                }
+            }
+            if !Path::new(CGROUP_ROOT)
+                .join("memory/memory.limit_in_bytes")
+                .exists()
+            {
+                return Err("no memory.limit_in_bytes in the memory cgroup".into());
+            }
             for controller in ["memory", "pids"] {
                 let dir = Path::new(CGROUP_ROOT).join(controller).join("netlab");
                 std::fs::create_dir_all(&dir)
                     .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
             // Optional: CPU time of a tree (see make_cgroups).
-            let _ = std::fs::create_dir_all(Path::new(CGROUP_ROOT).join("cpuacct/netlab"));
+            if is_cgroup_v1(&Path::new(CGROUP_ROOT).join("cpuacct")) {
+                let _ = std::fs::create_dir_all(Path::new(CGROUP_ROOT).join("cpuacct/netlab"));
+            }
             Ok(())
         }
+    }
+}
+
+/// Is `dir` the root of a cgroup v1 hierarchy (statfs magic)?
+fn is_cgroup_v1(dir: &Path) -> bool {
+    const CGROUP_SUPER_MAGIC: i64 = 0x0027_e0eb;
+    let Ok(path) = CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: statfs on a NUL-terminated path into a zeroed struct.
+    unsafe {
+        let mut fs: libc::statfs = std::mem::zeroed();
+        libc::statfs(path.as_ptr(), &mut fs) == 0 && i64::from(fs.f_type) == CGROUP_SUPER_MAGIC
     }
 }
 
@@ -729,4 +762,28 @@ unsafe fn mirror(status: libc::c_int) -> ! {
         libc::_exit(128 + sig);
     }
     libc::_exit(libc::WEXITSTATUS(status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_cgroup_v1_hierarchy_counts() {
+        assert!(!is_cgroup_v1(&std::env::temp_dir()));
+        assert!(!is_cgroup_v1(Path::new("/nonexistent/netlab")));
+        let memory = Path::new(CGROUP_ROOT).join("memory");
+        if memory.join("memory.limit_in_bytes").exists() {
+            assert!(is_cgroup_v1(&memory));
+        }
+    }
+
+    #[test]
+    fn a_leftover_names_its_maker() {
+        assert_eq!(maker_pid("1234-7"), Some(1234));
+        assert_eq!(maker_pid("1234-a8Xz"), Some(1234));
+        // Folders of older graders (no pid in the name) are never swept.
+        assert_eq!(maker_pid("a8Xz0q"), None);
+        assert!(alive(std::process::id() as i32));
+    }
 }
