@@ -750,21 +750,16 @@ pub fn limit_hit(
         "started more than {} processes or threads",
         limits.processes
     );
-    const OUT_OF_MEMORY: &[&str] = &[
-        "MemoryError",
-        "Cannot allocate memory",
-        "std::bad_alloc",
-        "out of memory",
-    ];
-    if OUT_OF_MEMORY.iter().any(|m| stderr.contains(m))
-        || (stderr.contains("memory allocation of") && stderr.contains("failed"))
-    {
+    // Only a limit that was in force can explain a clue: RLIMIT_DATA
+    // (limits layer) a refused allocation, RLIMIT_NPROC (limits under a uid
+    // of its own) a refused fork. Where only the cgroup limits, its own
+    // counters (checked above) are the evidence, never the text.
+    let rlimit_memory = policy.has(Layer::ResourceLimits);
+    let rlimit_processes = policy.has(Layer::ResourceLimits) && policy.has(Layer::UnprivilegedUser);
+    if rlimit_memory && out_of_memory_clue(stderr) {
         return Some(memory);
     }
-    // EAGAIN alone may be a non-blocking socket; with fork it is the limit.
-    let fork_failed = stderr.contains("Resource temporarily unavailable")
-        && (stderr.contains("fork") || stderr.contains("thread"));
-    if fork_failed || stderr.contains("can't start new thread") {
+    if rlimit_processes && fork_refused_clue(stderr) {
         return Some(processes);
     }
     // Python ignores SIGXFSZ: the write fails with EFBIG instead.
@@ -778,6 +773,35 @@ pub fn limit_hit(
         return Some(format!("opened more than {} files", limits.open_files));
     }
     None
+}
+
+/// A runtime's own words for a refused allocation, anchored: Python's
+/// `MemoryError`, C++'s `std::bad_alloc`, Rust's `memory allocation of N
+/// bytes failed`. Not a bare "out of memory" a program may print itself.
+fn out_of_memory_clue(stderr: &str) -> bool {
+    stderr.lines().map(str::trim).any(|line| {
+        line == "MemoryError"
+            || line.starts_with("MemoryError:")
+            || line.contains("std::bad_alloc")
+            || line
+                .split_once("memory allocation of ")
+                .and_then(|(_, rest)| rest.split_once(" bytes failed"))
+                .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// A runtime's own words for a refused fork or thread, anchored: a shell's
+/// `fork: Resource temporarily unavailable` (also `fork: retry: ...`),
+/// Python's `can't start new thread`, Rust's `failed to spawn thread`.
+/// Not any EAGAIN: a non-blocking socket read in a thread says
+/// `BlockingIOError: [Errno 11] Resource temporarily unavailable`.
+fn fork_refused_clue(stderr: &str) -> bool {
+    stderr.lines().any(|line| {
+        line.contains("fork: Resource temporarily unavailable")
+            || line.contains("fork: retry: Resource temporarily unavailable")
+            || line.contains("can't start new thread")
+            || line.contains("failed to spawn thread")
+    })
 }
 
 /// The limits a program ran into beyond doubt, whatever its check saw: it
@@ -831,15 +855,18 @@ pub fn limit_proven(
 }
 
 /// A busy loop: a program that printed nothing yet used at least
-/// [`BUSY_CPU`] of CPU (its whole tree, measured by the cgroup) in
-/// `elapsed`. Names it with the figures: `used 9.8 s of CPU in 10.0 s
+/// [`BUSY_CPU`] of CPU (its whole tree, measured by the cgroup), and at
+/// least 80% of `elapsed`. Names it with the figures: `used 9.8 s of CPU in 10.0 s
 /// without printing anything`. Catches the spin before the CPU limit
 /// fires, which on a loaded machine may take longer than the check waits.
 /// The caller asks only for a program that printed nothing, of a check
 /// that failed.
 pub fn busy_loop(usage: Option<&Usage>, elapsed: std::time::Duration) -> Option<String> {
     let cpu = usage?.cpu?;
-    (cpu >= BUSY_CPU).then(|| {
+    // Most of the time on a CPU, not a slow start (a JVM, cargo) that
+    // used 2 s of CPU over 10 s of waiting.
+    let spinning = cpu.as_secs_f64() >= 0.8 * elapsed.as_secs_f64();
+    (cpu >= BUSY_CPU && spinning).then(|| {
         format!(
             "used {:.1} s of CPU in {:.1} s without printing anything (a busy loop; the limit is {} s)",
             cpu.as_secs_f64(),
@@ -963,6 +990,67 @@ mod tests {
             .into_iter()
             .collect()
         );
+    }
+
+    #[test]
+    fn only_a_runtimes_own_words_are_clues() {
+        for text in [
+            "Traceback (most recent call last):\n  File \"s.py\", line 3\nMemoryError",
+            "MemoryError: cannot allocate 4294967296 bytes",
+            "terminate called after throwing an instance of 'std::bad_alloc'\n  what():  std::bad_alloc",
+            "memory allocation of 4294967296 bytes failed",
+        ] {
+            assert!(out_of_memory_clue(text), "{text}");
+        }
+        for text in [
+            "server: out of memory? no: all fine",
+            "Cannot allocate memory for the buffer, retrying",
+            "memory allocation of many bytes failed",
+            "caught MemoryErrorHandler",
+        ] {
+            assert!(!out_of_memory_clue(text), "{text}");
+        }
+        for text in [
+            "bash: fork: Resource temporarily unavailable",
+            "sh: fork: retry: Resource temporarily unavailable",
+            "RuntimeError: can't start new thread",
+            "thread 'main' panicked at 'failed to spawn thread: Os { code: 11 }'",
+        ] {
+            assert!(fork_refused_clue(text), "{text}");
+        }
+        // EAGAIN of a non-blocking socket in a thread is not a refused fork.
+        for text in [
+            "Exception in thread Thread-1:\nBlockingIOError: [Errno 11] Resource temporarily unavailable",
+            "recv: Resource temporarily unavailable",
+        ] {
+            assert!(!fork_refused_clue(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_slow_start_is_not_a_busy_loop() {
+        let usage = |ms| Usage {
+            cpu: Some(std::time::Duration::from_millis(ms)),
+            ..Usage::default()
+        };
+        let ten = std::time::Duration::from_secs(10);
+        // A JVM or cargo: 2.5 s of CPU over 10 s of waiting.
+        assert_eq!(busy_loop(Some(&usage(2_500)), ten), None);
+        assert!(busy_loop(Some(&usage(8_500)), ten).is_some());
+        // Spinning all along, but not yet for BUSY_CPU.
+        let one = std::time::Duration::from_secs(1);
+        assert_eq!(busy_loop(Some(&usage(1_000)), one), None);
+    }
+
+    #[test]
+    fn jail_ids_are_distinct_and_in_their_range() {
+        let (first, count) = jail_ids();
+        assert!(count >= 1 && first.checked_add(count - 1).is_some());
+        let a = next_user();
+        let b = next_user();
+        assert_ne!(a, b);
+        assert!(is_jail_id(a.0) && is_jail_id(b.0));
+        assert!(!is_jail_id(0));
     }
 
     #[test]
