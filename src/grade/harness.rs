@@ -269,6 +269,14 @@ impl<'a> Ctx<'a> {
                         full[0],
                         self.submission.dir().display()
                     )
+                } else if !program_at_fault(&e) {
+                    // The sandbox's pre-exec setup failed (a cgroup, a
+                    // namespace, the uid switch): netlab's fault.
+                    return fail(
+                        Diagnosis::GraderError,
+                        format!("`{label}` starts"),
+                        format!("the grader could not set up its sandbox: {e}; please report this"),
+                    );
                 } else {
                     format!("it could not be started: {e}")
                 };
@@ -980,6 +988,33 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Is a spawn error the program's own (no such program, not executable,
+/// not a program at all)? Anything else failed in the sandbox's setup
+/// between fork and exec, which is netlab's fault.
+fn program_at_fault(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    if let Some(errno) = e.raw_os_error() {
+        use nix::libc;
+        // By errno, not kind: EPERM (a refused unshare or setuid) is
+        // PermissionDenied too, and is the grader's.
+        return [
+            libc::ENOENT,
+            libc::EACCES,
+            libc::ENOEXEC, // exec format error
+            libc::ENOTDIR,
+            libc::ELOOP,
+            libc::ENAMETOOLONG,
+            libc::ETXTBSY,
+            libc::EISDIR,
+        ]
+        .contains(&errno);
+    }
+    matches!(
+        e.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied
+    )
+}
+
 /// The contract's environment, with the grader's short timeout.
 fn default_env() -> [(&'static str, String); 5] {
     [
@@ -1377,6 +1412,30 @@ mod guard {
                 &[child.pid()]
             )
             .is_some());
+        }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod spawn_errors {
+    use super::*;
+
+    #[test]
+    fn only_the_programs_own_spawn_errors_are_its_fault() {
+        use nix::libc;
+        assert!(program_at_fault(&io::Error::from(io::ErrorKind::NotFound)));
+        assert!(program_at_fault(&io::Error::from_raw_os_error(
+            libc::EACCES
+        )));
+        assert!(program_at_fault(&io::Error::from_raw_os_error(
+            libc::ENOEXEC
+        )));
+        // A failed setup between fork and exec is the grader's.
+        for errno in [libc::EPERM, libc::EINVAL, libc::ENOSPC, libc::EAGAIN] {
+            assert!(
+                !program_at_fault(&io::Error::from_raw_os_error(errno)),
+                "{errno}"
+            );
         }
     }
 }
