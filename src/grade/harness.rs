@@ -1223,11 +1223,8 @@ pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
             }
         }
     }
-    // Read the table by hand, from the leader's own view (/proc/PID/net is
-    // the table of the process's network namespace). Trap: procfs's parser
-    // rejects the whole table when one row is in a state it does not know
-    // (TCP_NEW_SYN_RECV shows up under load), which read as "listening on
-    // nothing".
+    // Read the table by hand (see parse_tcp_table), from the leader's own
+    // view (/proc/PID/net is the table of the process's network namespace).
     let mut ports = Vec::new();
     for file in ["tcp", "tcp6"] {
         let Ok(text) = std::fs::read_to_string(format!("/proc/{pgid}/net/{file}"))
@@ -1235,20 +1232,9 @@ pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
         else {
             continue;
         };
-        for row in text.lines().skip(1) {
-            let fields: Vec<&str> = row.split_whitespace().collect();
-            if fields.len() < 10 || fields[3] != "0A" {
-                continue; // 0A: LISTEN
-            }
-            let Ok(inode) = fields[9].parse::<u64>() else {
-                continue;
-            };
-            let port = fields[1]
-                .rsplit(':')
-                .next()
-                .and_then(|hex| u16::from_str_radix(hex, 16).ok());
-            if let Some(port) = port.filter(|_| inodes.contains(&inode)) {
-                ports.push(port);
+        for row in parse_tcp_table(&text) {
+            if row.state == 0x0A && inodes.contains(&row.inode) {
+                ports.push(row.local.port()); // 0x0A: LISTEN
             }
         }
     }
@@ -1258,6 +1244,58 @@ pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
     // whether or not the program announced it.
     ports.iter().copied().for_each(note_port);
     Some(ports)
+}
+
+/// One row of a /proc/net/tcp{,6} table.
+#[cfg(target_os = "linux")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TcpRow {
+    local: SocketAddr,
+    /// The kernel's state number (0x0A: LISTEN).
+    state: u8,
+    inode: u64,
+}
+
+/// Parses a /proc/net/tcp or tcp6 table by hand. Trap: procfs's parser
+/// rejects the whole table when one row is in a state it does not know
+/// (TCP_NEW_SYN_RECV shows up under load); here such a row is just a row,
+/// and a malformed one is skipped.
+#[cfg(target_os = "linux")]
+fn parse_tcp_table(text: &str) -> Vec<TcpRow> {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    // The kernel prints each 32-bit word of the address in host order.
+    let words = |hex: &str| -> Option<Vec<u8>> {
+        (0..hex.len() / 8)
+            .map(|i| u32::from_str_radix(hex.get(i * 8..i * 8 + 8)?, 16).ok())
+            .map(|w| w.map(u32::to_ne_bytes))
+            .collect::<Option<Vec<[u8; 4]>>>()
+            .map(|ws| ws.concat())
+    };
+    let address = |field: &str| -> Option<SocketAddr> {
+        let (host, port) = field.split_once(':')?;
+        let port = u16::from_str_radix(port, 16).ok()?;
+        let bytes = words(host)?;
+        let ip = match (host.len(), bytes.len()) {
+            (8, 4) => IpAddr::V4(Ipv4Addr::from(<[u8; 4]>::try_from(bytes).ok()?)),
+            (32, 16) => IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(bytes).ok()?)),
+            _ => return None,
+        };
+        Some(SocketAddr::new(ip, port))
+    };
+    text.lines()
+        .skip(1)
+        .filter_map(|row| {
+            let fields: Vec<&str> = row.split_whitespace().collect();
+            if fields.len() < 10 {
+                return None;
+            }
+            Some(TcpRow {
+                local: address(fields[1])?,
+                state: u8::from_str_radix(fields[3], 16).ok()?,
+                inode: fields[9].parse().ok()?,
+            })
+        })
+        .collect()
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -1334,13 +1372,18 @@ mod guard {
     #[cfg(target_os = "linux")]
     fn owner_outside(matches: impl Fn(&Entry) -> bool, groups: &[u32]) -> Option<String> {
         use procfs::process::FDTarget;
-        let mut table = procfs::net::tcp().unwrap_or_default();
-        table.extend(procfs::net::tcp6().unwrap_or_default());
+        // By hand, not procfs::net::tcp(): see super::parse_tcp_table.
+        let mut table = Vec::new();
+        for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            if let Ok(text) = std::fs::read_to_string(file) {
+                table.extend(super::parse_tcp_table(&text));
+            }
+        }
         let inodes: Vec<u64> = table
             .into_iter()
             .map(|e| Entry {
-                local: e.local_address,
-                listening: e.state == procfs::net::TcpState::Listen,
+                local: e.local,
+                listening: e.state == 0x0A, // LISTEN
                 inode: e.inode,
             })
             .filter(|e| e.inode != 0 && matches(e))
@@ -1419,6 +1462,25 @@ mod guard {
 #[cfg(all(test, unix))]
 mod spawn_errors {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_tcp_table_with_an_unknown_state_is_still_read() {
+        let text = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
+   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 100 0 0 10 0\n\
+   1: 0100007F:1F90 0100007F:D431 0C 00000000:00000000 00:00000000 00000000     0        0 0 1 0 100 0 0 10 0\n\
+   2: garbage\n";
+        let rows = parse_tcp_table(text);
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[0].local, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!((rows[0].state, rows[0].inode), (0x0A, 4242));
+        // TCP_NEW_SYN_RECV (12): a row like any other.
+        assert_eq!(rows[1].state, 0x0C);
+        let six = "header\n   0: 00000000000000000000000001000000:1F90 00000000000000000000000000000000:0000 0A 0:0 0:0 0 0 0 77\n";
+        let rows = parse_tcp_table(six);
+        assert_eq!(rows[0].local, "[::1]:8080".parse().unwrap());
+        assert_eq!(rows[0].inode, 77);
+    }
 
     #[test]
     fn only_the_programs_own_spawn_errors_are_its_fault() {

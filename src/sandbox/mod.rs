@@ -901,6 +901,8 @@ pub struct Usage {
 /// [`Confinement::default`] plus the process-wide policy only.
 #[derive(Debug, Default)]
 pub struct Confinement {
+    /// Read only by the Linux layers (the uid switch before exec).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     user: Option<(u32, u32)>,
     #[cfg(target_os = "linux")]
     linux: Option<linux::Installed>,
