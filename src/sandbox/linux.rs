@@ -129,6 +129,8 @@ fn is_cgroup_v1(dir: &Path) -> bool {
         return false;
     };
     // SAFETY: statfs on a NUL-terminated path into a zeroed struct.
+    // f_type is i64 here, a narrower integer on some targets.
+    #[allow(clippy::useless_conversion)]
     unsafe {
         let mut fs: libc::statfs = std::mem::zeroed();
         libc::statfs(path.as_ptr(), &mut fs) == 0 && i64::from(fs.f_type) == CGROUP_SUPER_MAGIC
