@@ -732,7 +732,7 @@ impl<'a> Ctx<'a> {
             ));
         }
         if lines.is_empty() {
-            if let Some(proof) = self.on_a_terminal(&note) {
+            if let Some(proof) = self.on_a_terminal(&note)? {
                 return Err(fail(Diagnosis::StdoutBuffered, expected, proof));
             }
         }
@@ -752,8 +752,11 @@ impl<'a> Ctx<'a> {
     /// (where stdio is line-buffered): if a Listening line comes there at
     /// once, the one on the pipe was stuck in a buffer. Returns the proof.
     #[cfg(unix)]
-    fn on_a_terminal(&mut self, note: &ListenNote) -> Option<String> {
-        let argv = self.submission.command(note.role)?;
+    /// `Err` (grader-error) when the sandbox could not be set up.
+    fn on_a_terminal(&mut self, note: &ListenNote) -> Result<Option<String>, Failure> {
+        let Some(argv) = self.submission.command(note.role) else {
+            return Ok(None);
+        };
         let mut full: Vec<String> = argv.to_vec();
         full.extend(note.args.iter().cloned());
         // The same sandbox as the first run: it is the same untrusted program.
@@ -771,11 +774,23 @@ impl<'a> Ctx<'a> {
             "run `{}` again with its stdout on a pseudo-terminal (line-buffered there), to tell a buffered line from a missing one",
             shell_words(&full)
         ));
-        let child = Child::spawn_on_pty(cmd, STARTUP + SLACK, Some(confinement)).ok()?;
-        let line = child.wait_line(Stream::Stdout, STARTUP, |l| {
+        let child = match Child::spawn_on_pty(cmd, STARTUP + SLACK, Some(confinement)) {
+            Ok(child) => child,
+            Err(e) if !program_at_fault(&e) => {
+                return Err(fail(
+                    Diagnosis::GraderError,
+                    "the program starts on a pseudo-terminal",
+                    format!("the grader could not set up its sandbox: {e}; please report this"),
+                ))
+            }
+            Err(_) => return Ok(None),
+        };
+        let Some(line) = child.wait_line(Stream::Stdout, STARTUP, |l| {
             let l = l.to_lowercase();
             l.contains("listening") || l.contains("[server]")
-        })?;
+        }) else {
+            return Ok(None);
+        };
         let mut text = format!(
             "nothing came on stdout (a pipe) while it listened; with stdout on a terminal the same program printed at once:\n        `{}`\n        so the line is stuck in stdout's buffer when stdout is a pipe",
             line.trim_end()
@@ -790,12 +805,12 @@ impl<'a> Ctx<'a> {
                 crate::grade::compare::show_near_miss(&want, line.trim_end())
             ));
         }
-        Some(text)
+        Ok(Some(text))
     }
 
     #[cfg(not(unix))]
-    fn on_a_terminal(&mut self, _note: &ListenNote) -> Option<String> {
-        None
+    fn on_a_terminal(&mut self, _note: &ListenNote) -> Result<Option<String>, Failure> {
+        Ok(None)
     }
 
     /// The port a server was found listening on without a well-formed
