@@ -274,6 +274,9 @@ pub struct Child {
     /// Set by the watchdog when it killed the child at its deadline.
     deadline_hit: Arc<std::sync::atomic::AtomicBool>,
     status: Option<ExitStatus>,
+    /// Reaped by [`Child::kill`]: its pid may already belong to another
+    /// process (group), so nothing signals it any more.
+    reaped: bool,
     /// The sandbox of this process tree, torn down in Drop.
     confinement: Option<crate::sandbox::Confinement>,
 }
@@ -356,6 +359,7 @@ impl Child {
             watchdog: Some(tx),
             deadline_hit,
             status: None,
+            reaped: false,
             confinement,
         })
     }
@@ -419,6 +423,7 @@ impl Child {
             watchdog: Some(tx),
             deadline_hit,
             status: None,
+            reaped: false,
             confinement,
         })
     }
@@ -700,12 +705,22 @@ impl Child {
     }
 
     /// Kills the whole group now and reaps the child.
+    ///
+    /// Trap: once reaped, the pid may be reused (by another check's program
+    /// group): the watchdog stands down, [`kill_all`] forgets the pid and
+    /// Drop no longer signals it.
     pub fn kill(&mut self) -> Option<ExitStatus> {
-        kill_group(self.child.id());
-        let _ = self.child.kill();
-        let status = self.child.wait().ok();
-        if self.status.is_none() {
-            self.status = status;
+        if !self.reaped {
+            kill_group(self.child.id());
+            let _ = self.child.kill();
+            let status = self.child.wait().ok();
+            self.watchdog.take();
+            let pid = self.child.id();
+            live().retain(|p| *p != pid);
+            self.reaped = true;
+            if self.status.is_none() {
+                self.status = status;
+            }
         }
         self.wait_closed(Duration::from_millis(200));
         self.status
@@ -715,10 +730,14 @@ impl Child {
 impl Drop for Child {
     fn drop(&mut self) {
         // Kill the group even if the leader already exited: a grandchild may
-        // still be running and holding our pipes or a port.
-        kill_group(self.child.id());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // still be running and holding our pipes or a port. Not after
+        // kill() reaped it: the pid may be a stranger's now (the tree's
+        // rest is found by the sandbox below).
+        if !self.reaped {
+            kill_group(self.child.id());
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
         self.watchdog.take();
         if let Some(confinement) = self.confinement.as_mut() {
             confinement.finish();
@@ -881,6 +900,20 @@ mod tests {
         let mut cmd = Command::new("sh");
         cmd.arg("-c").arg(script);
         cmd
+    }
+
+    #[test]
+    fn a_killed_child_is_forgotten_once_reaped() {
+        let mut child = Child::spawn(sh("sleep 100"), Duration::from_secs(20)).unwrap();
+        let pid = child.pid();
+        assert!(live().contains(&pid));
+        let status = child.kill().expect("reaped");
+        assert_eq!(describe_status(status), "killed by SIGKILL (signal 9)");
+        // The pid is free for reuse: kill_all and Drop must not signal it.
+        assert!(!live().contains(&pid));
+        assert!(child.reaped && child.watchdog.is_none());
+        // A second kill neither signals nor changes the status.
+        assert_eq!(child.kill(), Some(status));
     }
 
     #[test]

@@ -878,6 +878,11 @@ fn ctrl_c_keeps_what_is_done() {
         !String::from_utf8_lossy(&ps.stdout).contains(&marker),
         "a submission outlived Ctrl+C"
     );
+    #[cfg(target_os = "linux")]
+    {
+        let left = sandbox_leftovers_of(child.id());
+        assert!(left.is_empty(), "left behind: {left:?}");
+    }
     // The next run grades only the unfinished submission.
     let again = netlab(
         &[
@@ -901,4 +906,32 @@ fn ctrl_c_keeps_what_is_done() {
         "{}",
         again.stderr
     );
+}
+
+/// The cgroups and jail folders a grader of pid `pid` left behind.
+#[cfg(target_os = "linux")]
+fn sandbox_leftovers_of(pid: u32) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let cgroup = format!("{pid}-");
+    for controller in ["memory", "pids", "cpuacct"] {
+        let parent = std::path::Path::new("/sys/fs/cgroup")
+            .join(controller)
+            .join("netlab");
+        for entry in std::fs::read_dir(parent).into_iter().flatten().flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&cgroup) {
+                found.push(entry.path());
+            }
+        }
+    }
+    let jail = format!("netlab-jail-{pid}-");
+    for entry in std::fs::read_dir(std::env::temp_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        if entry.file_name().to_string_lossy().starts_with(&jail) {
+            found.push(entry.path());
+        }
+    }
+    found
 }

@@ -470,6 +470,38 @@ fn ctrl_c_prints_the_checks_done_so_far_and_exits_130() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    // No cgroup or jail folder of that grader is left (no Drop ran after
+    // the handler's exit: the sandbox's registry removed them).
+    let left = sandbox_leftovers_of(grade.id());
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// The cgroups and jail folders a grader of pid `pid` left behind.
+#[cfg(target_os = "linux")]
+fn sandbox_leftovers_of(pid: u32) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let cgroup = format!("{pid}-");
+    for controller in ["memory", "pids", "cpuacct"] {
+        let parent = std::path::Path::new("/sys/fs/cgroup")
+            .join(controller)
+            .join("netlab");
+        for entry in std::fs::read_dir(parent).into_iter().flatten().flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&cgroup) {
+                found.push(entry.path());
+            }
+        }
+    }
+    let jail = format!("netlab-jail-{pid}-");
+    for entry in std::fs::read_dir(std::env::temp_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        if entry.file_name().to_string_lossy().starts_with(&jail) {
+            found.push(entry.path());
+        }
+    }
+    found
 }
 
 #[cfg(unix)]

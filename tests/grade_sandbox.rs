@@ -411,3 +411,49 @@ fn two_gradings_at_once_both_pass_everything() {
         assert_eq!(run.code, Some(0));
     }
 }
+
+/// A grader killed with SIGKILL cleans nothing up; the next `netlab
+/// grade` removes what it left: its cgroups and its jail folders (owned by
+/// a jail uid), and nothing of a live grader or owned by anyone else.
+#[test]
+fn a_grade_sweeps_what_a_dead_grader_left() {
+    if !is_root() || !std::path::Path::new("/sys/fs/cgroup/memory/netlab").is_dir() {
+        eprintln!("skipped: needs root and the cgroup layer");
+        return;
+    }
+    // A pid that just ended: nobody's now.
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let cgroup = PathBuf::from(format!("/sys/fs/cgroup/pids/netlab/{dead}-0"));
+    let jail = std::env::temp_dir().join(format!("netlab-jail-{dead}-swept"));
+    let foreign = std::env::temp_dir().join(format!("netlab-jail-{dead}-not-a-jail"));
+    std::fs::create_dir_all(&cgroup).unwrap();
+    std::fs::create_dir_all(jail.join("sub")).unwrap();
+    std::fs::create_dir_all(&foreign).unwrap();
+    let jail_uid = 0x6e6c_0000 + 5;
+    for path in [jail.clone(), jail.join("sub")] {
+        std::os::unix::fs::chown(&path, Some(jail_uid), Some(jail_uid)).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let _ = Command::new(env!("CARGO_BIN_EXE_netlab"))
+        .args([
+            "grade",
+            "week01",
+            "--check",
+            "client-ack",
+            "--client",
+            "true",
+            "--dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let (cgroup_left, jail_left, foreign_left) = (cgroup.exists(), jail.exists(), foreign.exists());
+    let _ = std::fs::remove_dir(&cgroup);
+    let _ = std::fs::remove_dir_all(&jail);
+    let _ = std::fs::remove_dir_all(&foreign);
+    assert!(!cgroup_left, "{} left", cgroup.display());
+    assert!(!jail_left, "{} left", jail.display());
+    assert!(foreign_left, "a folder not owned by a jail uid was removed");
+}

@@ -577,3 +577,57 @@ fn a_hostile_neighbour_does_not_change_a_correct_verdict() {
     hostile.report();
     assert_nothing_left(&marker);
 }
+
+/// Under a uid of its own and without a pid namespace, a program still
+/// dies with a grader killed by SIGKILL: the death signal, cleared by the
+/// uid change, is set again after it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_program_under_its_own_uid_dies_with_a_killed_grader() {
+    // SAFETY: geteuid cannot fail.
+    if unsafe { nix::libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root (the unprivileged-user layer)");
+        return;
+    }
+    let marker = format!("600.{}3", std::process::id());
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netlab"))
+        .args(["grade", "week01", "--jobs", "1", "--check", "server-ack"])
+        .args(["--server", &format!("sleep {marker}"), "--dir"])
+        .arg(dir.path())
+        .env("NETLAB_SANDBOX", "limits,user")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The program itself, not netlab (whose arguments hold the marker too).
+    let server = |marker: &str| -> Vec<(i32, String)> {
+        processes_with(marker)
+            .into_iter()
+            .filter(|(_, cmd)| cmd.contains("sleep ") && !cmd.contains("netlab"))
+            .collect()
+    };
+    let until = Instant::now() + Duration::from_secs(60);
+    while server(&marker).is_empty() {
+        assert!(Instant::now() < until, "the server never started");
+        assert!(child.try_wait().unwrap().is_none(), "netlab ended early");
+        thread::sleep(Duration::from_millis(20));
+    }
+    let uid = fs::read_to_string(format!("/proc/{}/status", server(&marker)[0].0))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Uid:")
+                .map(|v| v.split_whitespace().next().map(str::to_owned))
+        })
+        .flatten();
+    assert_ne!(
+        uid.as_deref(),
+        Some("0"),
+        "the program runs as a uid of its own"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_nothing_left(&marker);
+}

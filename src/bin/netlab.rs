@@ -52,13 +52,21 @@ fn main() -> ExitCode {
         let grade_reports = netlab::grade::live::interrupt();
         netlab::process::kill_all();
         if !grade_reports {
+            // No Drop runs after exit: remove the sandbox's cgroups and
+            // jail folders here.
+            netlab::sandbox::cleanup_leftovers();
             std::process::exit(130);
         }
     });
-    match cli.command {
+    let code = match cli.command {
         Command::Grade(args) => ExitCode::from(netlab::grade::main(&args)),
         Command::Trace(args) => netlab::trace::run(&args),
         Command::Demo(args) => ExitCode::from(netlab::demo::main(&args)),
         Command::Merge(args) => ExitCode::from(netlab::grade::class::merge_main(&args)),
-    }
+    };
+    // After an interrupted grade, checks left on detached threads still
+    // hold sandboxes that no Drop will remove.
+    netlab::process::kill_all();
+    netlab::sandbox::cleanup_leftovers();
+    code
 }

@@ -269,6 +269,14 @@ impl<'a> Ctx<'a> {
                         full[0],
                         self.submission.dir().display()
                     )
+                } else if !program_at_fault(&e) {
+                    // The sandbox's pre-exec setup failed (a cgroup, a
+                    // namespace, the uid switch): netlab's fault.
+                    return fail(
+                        Diagnosis::GraderError,
+                        format!("`{label}` starts"),
+                        format!("the grader could not set up its sandbox: {e}; please report this"),
+                    );
                 } else {
                     format!("it could not be started: {e}")
                 };
@@ -724,7 +732,7 @@ impl<'a> Ctx<'a> {
             ));
         }
         if lines.is_empty() {
-            if let Some(proof) = self.on_a_terminal(&note) {
+            if let Some(proof) = self.on_a_terminal(&note)? {
                 return Err(fail(Diagnosis::StdoutBuffered, expected, proof));
             }
         }
@@ -744,8 +752,11 @@ impl<'a> Ctx<'a> {
     /// (where stdio is line-buffered): if a Listening line comes there at
     /// once, the one on the pipe was stuck in a buffer. Returns the proof.
     #[cfg(unix)]
-    fn on_a_terminal(&mut self, note: &ListenNote) -> Option<String> {
-        let argv = self.submission.command(note.role)?;
+    /// `Err` (grader-error) when the sandbox could not be set up.
+    fn on_a_terminal(&mut self, note: &ListenNote) -> Result<Option<String>, Failure> {
+        let Some(argv) = self.submission.command(note.role) else {
+            return Ok(None);
+        };
         let mut full: Vec<String> = argv.to_vec();
         full.extend(note.args.iter().cloned());
         // The same sandbox as the first run: it is the same untrusted program.
@@ -763,11 +774,23 @@ impl<'a> Ctx<'a> {
             "run `{}` again with its stdout on a pseudo-terminal (line-buffered there), to tell a buffered line from a missing one",
             shell_words(&full)
         ));
-        let child = Child::spawn_on_pty(cmd, STARTUP + SLACK, Some(confinement)).ok()?;
-        let line = child.wait_line(Stream::Stdout, STARTUP, |l| {
+        let child = match Child::spawn_on_pty(cmd, STARTUP + SLACK, Some(confinement)) {
+            Ok(child) => child,
+            Err(e) if !program_at_fault(&e) => {
+                return Err(fail(
+                    Diagnosis::GraderError,
+                    "the program starts on a pseudo-terminal",
+                    format!("the grader could not set up its sandbox: {e}; please report this"),
+                ))
+            }
+            Err(_) => return Ok(None),
+        };
+        let Some(line) = child.wait_line(Stream::Stdout, STARTUP, |l| {
             let l = l.to_lowercase();
             l.contains("listening") || l.contains("[server]")
-        })?;
+        }) else {
+            return Ok(None);
+        };
         let mut text = format!(
             "nothing came on stdout (a pipe) while it listened; with stdout on a terminal the same program printed at once:\n        `{}`\n        so the line is stuck in stdout's buffer when stdout is a pipe",
             line.trim_end()
@@ -782,12 +805,12 @@ impl<'a> Ctx<'a> {
                 crate::grade::compare::show_near_miss(&want, line.trim_end())
             ));
         }
-        Some(text)
+        Ok(Some(text))
     }
 
     #[cfg(not(unix))]
-    fn on_a_terminal(&mut self, _note: &ListenNote) -> Option<String> {
-        None
+    fn on_a_terminal(&mut self, _note: &ListenNote) -> Result<Option<String>, Failure> {
+        Ok(None)
     }
 
     /// The port a server was found listening on without a well-formed
@@ -978,6 +1001,33 @@ impl<'a> Ctx<'a> {
     pub fn timeout_env(secs: u64) -> (&'static str, String) {
         ("LAB_TIMEOUT", secs.to_string())
     }
+}
+
+/// Is a spawn error the program's own (no such program, not executable,
+/// not a program at all)? Anything else failed in the sandbox's setup
+/// between fork and exec, which is netlab's fault.
+fn program_at_fault(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    if let Some(errno) = e.raw_os_error() {
+        use nix::libc;
+        // By errno, not kind: EPERM (a refused unshare or setuid) is
+        // PermissionDenied too, and is the grader's.
+        return [
+            libc::ENOENT,
+            libc::EACCES,
+            libc::ENOEXEC, // exec format error
+            libc::ENOTDIR,
+            libc::ELOOP,
+            libc::ENAMETOOLONG,
+            libc::ETXTBSY,
+            libc::EISDIR,
+        ]
+        .contains(&errno);
+    }
+    matches!(
+        e.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied
+    )
 }
 
 /// The contract's environment, with the grader's short timeout.
@@ -1200,11 +1250,8 @@ pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
             }
         }
     }
-    // Read the table by hand, from the leader's own view (/proc/PID/net is
-    // the table of the process's network namespace). Trap: procfs's parser
-    // rejects the whole table when one row is in a state it does not know
-    // (TCP_NEW_SYN_RECV shows up under load), which read as "listening on
-    // nothing".
+    // Read the table by hand (see parse_tcp_table), from the leader's own
+    // view (/proc/PID/net is the table of the process's network namespace).
     let mut ports = Vec::new();
     for file in ["tcp", "tcp6"] {
         let Ok(text) = std::fs::read_to_string(format!("/proc/{pgid}/net/{file}"))
@@ -1212,20 +1259,9 @@ pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
         else {
             continue;
         };
-        for row in text.lines().skip(1) {
-            let fields: Vec<&str> = row.split_whitespace().collect();
-            if fields.len() < 10 || fields[3] != "0A" {
-                continue; // 0A: LISTEN
-            }
-            let Ok(inode) = fields[9].parse::<u64>() else {
-                continue;
-            };
-            let port = fields[1]
-                .rsplit(':')
-                .next()
-                .and_then(|hex| u16::from_str_radix(hex, 16).ok());
-            if let Some(port) = port.filter(|_| inodes.contains(&inode)) {
-                ports.push(port);
+        for row in parse_tcp_table(&text) {
+            if row.state == 0x0A && inodes.contains(&row.inode) {
+                ports.push(row.local.port()); // 0x0A: LISTEN
             }
         }
     }
@@ -1272,6 +1308,58 @@ fn descendants(pid: i32) -> Option<Vec<i32>> {
         }
     }
     Some(found)
+}
+
+/// One row of a /proc/net/tcp{,6} table.
+#[cfg(target_os = "linux")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TcpRow {
+    local: SocketAddr,
+    /// The kernel's state number (0x0A: LISTEN).
+    state: u8,
+    inode: u64,
+}
+
+/// Parses a /proc/net/tcp or tcp6 table by hand. Trap: procfs's parser
+/// rejects the whole table when one row is in a state it does not know
+/// (TCP_NEW_SYN_RECV shows up under load); here such a row is just a row,
+/// and a malformed one is skipped.
+#[cfg(target_os = "linux")]
+fn parse_tcp_table(text: &str) -> Vec<TcpRow> {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    // The kernel prints each 32-bit word of the address in host order.
+    let words = |hex: &str| -> Option<Vec<u8>> {
+        (0..hex.len() / 8)
+            .map(|i| u32::from_str_radix(hex.get(i * 8..i * 8 + 8)?, 16).ok())
+            .map(|w| w.map(u32::to_ne_bytes))
+            .collect::<Option<Vec<[u8; 4]>>>()
+            .map(|ws| ws.concat())
+    };
+    let address = |field: &str| -> Option<SocketAddr> {
+        let (host, port) = field.split_once(':')?;
+        let port = u16::from_str_radix(port, 16).ok()?;
+        let bytes = words(host)?;
+        let ip = match (host.len(), bytes.len()) {
+            (8, 4) => IpAddr::V4(Ipv4Addr::from(<[u8; 4]>::try_from(bytes).ok()?)),
+            (32, 16) => IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(bytes).ok()?)),
+            _ => return None,
+        };
+        Some(SocketAddr::new(ip, port))
+    };
+    text.lines()
+        .skip(1)
+        .filter_map(|row| {
+            let fields: Vec<&str> = row.split_whitespace().collect();
+            if fields.len() < 10 {
+                return None;
+            }
+            Some(TcpRow {
+                local: address(fields[1])?,
+                state: u8::from_str_radix(fields[3], 16).ok()?,
+                inode: fields[9].parse().ok()?,
+            })
+        })
+        .collect()
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -1348,13 +1436,18 @@ mod guard {
     #[cfg(target_os = "linux")]
     fn owner_outside(matches: impl Fn(&Entry) -> bool, groups: &[u32]) -> Option<String> {
         use procfs::process::FDTarget;
-        let mut table = procfs::net::tcp().unwrap_or_default();
-        table.extend(procfs::net::tcp6().unwrap_or_default());
+        // By hand, not procfs::net::tcp(): see super::parse_tcp_table.
+        let mut table = Vec::new();
+        for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            if let Ok(text) = std::fs::read_to_string(file) {
+                table.extend(super::parse_tcp_table(&text));
+            }
+        }
         let inodes: Vec<u64> = table
             .into_iter()
             .map(|e| Entry {
-                local: e.local_address,
-                listening: e.state == procfs::net::TcpState::Listen,
+                local: e.local,
+                listening: e.state == 0x0A, // LISTEN
                 inode: e.inode,
             })
             .filter(|e| e.inode != 0 && matches(e))
@@ -1426,6 +1519,49 @@ mod guard {
                 &[child.pid()]
             )
             .is_some());
+        }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod spawn_errors {
+    use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_tcp_table_with_an_unknown_state_is_still_read() {
+        let text = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
+   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 100 0 0 10 0\n\
+   1: 0100007F:1F90 0100007F:D431 0C 00000000:00000000 00:00000000 00000000     0        0 0 1 0 100 0 0 10 0\n\
+   2: garbage\n";
+        let rows = parse_tcp_table(text);
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[0].local, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!((rows[0].state, rows[0].inode), (0x0A, 4242));
+        // TCP_NEW_SYN_RECV (12): a row like any other.
+        assert_eq!(rows[1].state, 0x0C);
+        let six = "header\n   0: 00000000000000000000000001000000:1F90 00000000000000000000000000000000:0000 0A 0:0 0:0 0 0 0 77\n";
+        let rows = parse_tcp_table(six);
+        assert_eq!(rows[0].local, "[::1]:8080".parse().unwrap());
+        assert_eq!(rows[0].inode, 77);
+    }
+
+    #[test]
+    fn only_the_programs_own_spawn_errors_are_its_fault() {
+        use nix::libc;
+        assert!(program_at_fault(&io::Error::from(io::ErrorKind::NotFound)));
+        assert!(program_at_fault(&io::Error::from_raw_os_error(
+            libc::EACCES
+        )));
+        assert!(program_at_fault(&io::Error::from_raw_os_error(
+            libc::ENOEXEC
+        )));
+        // A failed setup between fork and exec is the grader's.
+        for errno in [libc::EPERM, libc::EINVAL, libc::ENOSPC, libc::EAGAIN] {
+            assert!(
+                !program_at_fault(&io::Error::from_raw_os_error(errno)),
+                "{errno}"
+            );
         }
     }
 }

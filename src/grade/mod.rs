@@ -708,6 +708,8 @@ pub struct GradeArgs {
 /// Runs `netlab grade`; returns the process exit status
 /// (0 all passed, 1 some failed, 2 could not run).
 pub fn main(args: &GradeArgs) -> u8 {
+    // What a grader killed without its cleanup (kill -9) left behind.
+    crate::sandbox::sweep_stale();
     match grade(args) {
         Ok(code) => code,
         Err(e) => {

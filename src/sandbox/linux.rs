@@ -21,10 +21,10 @@ use std::time::Duration;
 
 use nix::libc;
 
-use super::{note, Layer, Limits, Policy, Usage};
+use super::{forget, note, remember, Layer, Limits, Policy, Usage};
 
 const TAG: &str = "NETLAB_SANDBOX_TAG";
-const CGROUP_ROOT: &str = "/sys/fs/cgroup";
+pub(super) const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 
 fn is_root() -> bool {
     // SAFETY: geteuid cannot fail.
@@ -90,15 +90,50 @@ pub(super) fn available(layer: Layer) -> Result<(), String> {
         }
         Layer::Cgroup => {
             needs_root("memory use is not measured")?;
+            // Only cgroup v1 hierarchies: on a v2 host /sys/fs/cgroup/memory
+            // does not exist or is a plain folder, and creating ours there
+            // would make folders that limit nothing.
+            for controller in ["memory", "pids"] {
+                let dir = Path::new(CGROUP_ROOT).join(controller);
+                if !is_cgroup_v1(&dir) {
+                    return Err(format!(
+                        "{} is not a cgroup v1 hierarchy (cgroup v2 is not supported)",
+                        dir.display()
+                    ));
+                }
+            }
+            if !Path::new(CGROUP_ROOT)
+                .join("memory/memory.limit_in_bytes")
+                .exists()
+            {
+                return Err("no memory.limit_in_bytes in the memory cgroup".into());
+            }
             for controller in ["memory", "pids"] {
                 let dir = Path::new(CGROUP_ROOT).join(controller).join("netlab");
                 std::fs::create_dir_all(&dir)
                     .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
             // Optional: CPU time of a tree (see make_cgroups).
-            let _ = std::fs::create_dir_all(Path::new(CGROUP_ROOT).join("cpuacct/netlab"));
+            if is_cgroup_v1(&Path::new(CGROUP_ROOT).join("cpuacct")) {
+                let _ = std::fs::create_dir_all(Path::new(CGROUP_ROOT).join("cpuacct/netlab"));
+            }
             Ok(())
         }
+    }
+}
+
+/// Is `dir` the root of a cgroup v1 hierarchy (statfs magic)?
+fn is_cgroup_v1(dir: &Path) -> bool {
+    const CGROUP_SUPER_MAGIC: i64 = 0x0027_e0eb;
+    let Ok(path) = CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: statfs on a NUL-terminated path into a zeroed struct.
+    // f_type is i64 here, a narrower integer on some targets.
+    #[allow(clippy::useless_conversion)]
+    unsafe {
+        let mut fs: libc::statfs = std::mem::zeroed();
+        libc::statfs(path.as_ptr(), &mut fs) == 0 && i64::from(fs.f_type) == CGROUP_SUPER_MAGIC
     }
 }
 
@@ -161,6 +196,9 @@ struct Plan {
     user_ns: Option<UserMaps>,
     user: Option<(u32, u32)>,
     cgroup_procs: Vec<CString>,
+    /// The grader's pid, captured before the fork: the program's parent
+    /// when there is no pid namespace.
+    parent: libc::pid_t,
 }
 
 pub(super) fn install(
@@ -197,6 +235,7 @@ pub(super) fn install(
         user_ns: (policy.has(Layer::PidNamespace) && !is_root()).then(UserMaps::current),
         user,
         cgroup_procs,
+        parent: std::process::id() as libc::pid_t,
     };
     // SAFETY: `Plan::run` makes only raw syscalls on memory prepared here.
     unsafe {
@@ -226,11 +265,14 @@ fn make_cgroups(name: &str, limits: &Limits) -> io::Result<Vec<PathBuf>> {
         let _ = std::fs::remove_dir(&memory);
         return Err(e);
     }
+    remember(&memory);
+    remember(&pids);
     let mut dirs = vec![memory, pids];
     // CPU time of the tree, exited members included (names a busy loop
     // before RLIMIT_CPU fires). Optional: without it only the limit does.
     let cpuacct = Path::new(CGROUP_ROOT).join("cpuacct/netlab").join(name);
     if std::fs::create_dir(&cpuacct).is_ok() {
+        remember(&cpuacct);
         dirs.push(cpuacct);
     }
     Ok(dirs)
@@ -282,14 +324,76 @@ impl Installed {
             reap_tagged_orphans(tag);
         }
         for dir in &self.cgroups {
-            // Members that were just killed may take a moment to leave.
-            for _ in 0..200 {
-                if std::fs::remove_dir(dir).is_ok() || !dir.exists() {
-                    break;
-                }
-                kill_members(&dir.join("cgroup.procs"));
-                std::thread::sleep(Duration::from_millis(5));
+            remove_cgroup(dir);
+            forget(dir);
+        }
+    }
+}
+
+/// Kills the members of a cgroup and removes it (rmdir works only on an
+/// empty one; members that were just killed may take a moment to leave).
+pub(super) fn remove_cgroup(dir: &Path) {
+    kill_members(&dir.join("cgroup.procs"));
+    for _ in 0..200 {
+        if std::fs::remove_dir(dir).is_ok() || !dir.exists() {
+            break;
+        }
+        kill_members(&dir.join("cgroup.procs"));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Is `pid` a live process (a zombie counts as dead)?
+fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+/// The pid a leftover's name starts with (`<pid>-<n>`).
+fn maker_pid(name: &str) -> Option<i32> {
+    name.split('-').next()?.parse().ok()
+}
+
+/// See [`super::sweep_stale`].
+pub(super) fn sweep_stale(jail_prefix: &str) {
+    if !is_root() {
+        return;
+    }
+    let me = std::process::id() as i32;
+    let stale = |name: &str| maker_pid(name).is_some_and(|pid| pid != me && !alive(pid));
+    for controller in ["memory", "pids", "cpuacct"] {
+        let parent = Path::new(CGROUP_ROOT).join(controller).join("netlab");
+        let Ok(entries) = std::fs::read_dir(&parent) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.path().is_dir() && stale(&name) {
+                remove_cgroup(&entry.path());
             }
+        }
+    }
+    let temp = std::env::temp_dir();
+    let Ok(entries) = std::fs::read_dir(&temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(jail_prefix) else {
+            continue;
+        };
+        use std::os::unix::fs::MetadataExt;
+        // Only a folder owned by a jail uid (not a symlink planted there).
+        let owned_by_jail = entry
+            .path()
+            .symlink_metadata()
+            .is_ok_and(|m| m.is_dir() && super::is_jail_id(m.uid()));
+        if owned_by_jail && stale(rest) {
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }
@@ -381,6 +485,15 @@ impl Plan {
                     || libc::setuid(uid) != 0
                 {
                     return Err(io::Error::last_os_error());
+                }
+                // Trap: changing credentials clears PR_SET_PDEATHSIG (set by
+                // process.rs before us). Set it again; if the parent died
+                // in between, the signal will never come: leave now.
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+                // In a pid namespace our parent is its init (PID 1).
+                let parent = if self.pid_ns { 1 } else { self.parent };
+                if libc::getppid() != parent {
+                    libc::_exit(137);
                 }
             }
         }
@@ -561,14 +674,22 @@ unsafe fn split_for_pid_namespace() -> io::Result<()> {
         waiter(init, read_end); // never returns
     }
     // The init (PID 1). If W dies (SIGKILL to the group), die with it.
+    // Trap: getppid() cannot tell whether W died before this prctl: W is
+    // outside the namespace, so the init always sees 0. The SIGKILL that
+    // kills W goes to the whole group, which the init has joined at the
+    // fork, so it is reached anyway.
     libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
     libc::close(read_end);
     let program = libc::fork();
     if program != 0 {
         init_loop(program, write_end); // never returns
     }
-    // The program (PID 2): dies with the init.
+    // The program (PID 2): dies with the init; if the init is already
+    // gone, so is the namespace, and this fork would have failed.
     libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+    if libc::getppid() != 1 {
+        libc::_exit(137);
+    }
     libc::close(write_end);
     Ok(())
 }
@@ -643,4 +764,28 @@ unsafe fn mirror(status: libc::c_int) -> ! {
         libc::_exit(128 + sig);
     }
     libc::_exit(libc::WEXITSTATUS(status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_cgroup_v1_hierarchy_counts() {
+        assert!(!is_cgroup_v1(&std::env::temp_dir()));
+        assert!(!is_cgroup_v1(Path::new("/nonexistent/netlab")));
+        let memory = Path::new(CGROUP_ROOT).join("memory");
+        if memory.join("memory.limit_in_bytes").exists() {
+            assert!(is_cgroup_v1(&memory));
+        }
+    }
+
+    #[test]
+    fn a_leftover_names_its_maker() {
+        assert_eq!(maker_pid("1234-7"), Some(1234));
+        assert_eq!(maker_pid("1234-a8Xz"), Some(1234));
+        // Folders of older graders (no pid in the name) are never swept.
+        assert_eq!(maker_pid("a8Xz0q"), None);
+        assert!(alive(std::process::id() as i32));
+    }
 }

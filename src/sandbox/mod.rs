@@ -88,6 +88,10 @@ pub const CPU_GRACE_SECS: u64 = 2;
 /// used this much CPU was spinning, not starting up (see [`busy_loop`]).
 pub const BUSY_CPU: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// The part of the CPU share a runnable thread can get (see [`fair_share`])
+/// that a busy loop uses at least.
+pub const BUSY_SHARE: f64 = 0.8;
+
 /// One protection layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Layer {
@@ -354,6 +358,70 @@ fn available(_layer: Layer) -> Result<(), String> {
     Err("needs Unix".into())
 }
 
+/// Cgroup dirs and jail folders alive right now, for [`cleanup_leftovers`]:
+/// a Ctrl+C ends netlab with `process::exit`, and no Drop runs then.
+static LEFTOVERS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn remember(path: &Path) {
+    LEFTOVERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(path.to_path_buf());
+}
+
+fn forget(path: &Path) {
+    LEFTOVERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|p| p != path);
+}
+
+/// Removes every cgroup (killing its members first) and jail folder this
+/// process made and has not removed yet. For the Ctrl+C handler, after
+/// [`crate::process::kill_all`] and before `exit`; bounded (a cgroup
+/// gets about a second to empty). Safe from any thread.
+pub fn cleanup_leftovers() {
+    // try_lock in a loop: never block the handler on a lock held by a
+    // thread that will not run again.
+    let mut paths = Vec::new();
+    for _ in 0..100 {
+        match LEFTOVERS.try_lock() {
+            Ok(mut list) => {
+                paths = std::mem::take(&mut *list);
+                break;
+            }
+            Err(std::sync::TryLockError::Poisoned(e)) => {
+                paths = std::mem::take(&mut *e.into_inner());
+                break;
+            }
+            Err(std::sync::TryLockError::WouldBlock) => {
+                std::thread::sleep(std::time::Duration::from_millis(5))
+            }
+        }
+    }
+    for path in paths {
+        remove_leftover(&path);
+    }
+}
+
+fn remove_leftover(path: &Path) {
+    #[cfg(target_os = "linux")]
+    if path.starts_with(linux::CGROUP_ROOT) {
+        linux::remove_cgroup(path);
+        return;
+    }
+    let _ = std::fs::remove_dir_all(path);
+}
+
+/// At the start of a run: removes what a grader that died without cleaning
+/// up left behind (a `kill -9`): cgroups `netlab/<pid>-*` and jail
+/// folders `netlab-jail-<pid>-*` of a dead pid. Root only (others cannot
+/// have made them); never touches what a live grader owns.
+pub fn sweep_stale() {
+    #[cfg(target_os = "linux")]
+    linux::sweep_stale(JAIL_PREFIX);
+}
+
 /// Runs `body` on a thread of its own inside a fresh network namespace
 /// (when that layer is active): everything `body` opens or starts lives
 /// there. Returns what `body` returns; a panic is passed on.
@@ -382,6 +450,15 @@ pub struct Jail {
     /// uid and gid the programs run as (root only).
     user: Option<(u32, u32)>,
     copy: Option<tempfile::TempDir>,
+}
+
+impl Drop for Jail {
+    fn drop(&mut self) {
+        // The TempDir removes the folder right after.
+        if let Some(copy) = &self.copy {
+            forget(copy.path());
+        }
+    }
 }
 
 impl Jail {
@@ -521,15 +598,63 @@ fn reachable_by_others(_path: &Path) -> bool {
 
 /// A uid/gid of its own for each jail: processes of two checks (or two
 /// gradings) cannot signal or trace each other, and RLIMIT_NPROC counts
-/// one check only. Ids from a range no distribution allocates.
+/// one check only. Ids from a range no distribution allocates (see
+/// [`jail_ids`]), from a random start per grader, then in turn: two
+/// graders collide only if they draw starts within one run's length of
+/// each other in a space of 2^20 ids.
 fn next_user() -> (u32, u32) {
     use std::sync::atomic::{AtomicU32, Ordering};
+    static START: OnceLock<u32> = OnceLock::new();
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    const BASE: u32 = 0x6e6c_0000; // "nl"
-    let n = NEXT.fetch_add(1, Ordering::Relaxed) & 0x3ff;
-    let id = BASE + ((std::process::id() & 0x3ff) << 10) + n;
+    let (base, span) = jail_ids();
+    let start = *START.get_or_init(|| fastrand::u32(0..span));
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let id = base + ((start as u64 + n as u64) % span as u64) as u32;
     (id, id)
 }
+
+/// The jail ids: `(first, count)`. 2^20 ids from 0x6e6c0000 ("nl") when
+/// `/proc/self/uid_map` maps them (the whole range outside a user
+/// namespace); inside a smaller map, the upper half of its largest extent.
+fn jail_ids() -> (u32, u32) {
+    const BASE: u32 = 0x6e6c_0000;
+    const SPAN: u32 = 1 << 20;
+    static IDS: OnceLock<(u32, u32)> = OnceLock::new();
+    *IDS.get_or_init(|| {
+        let map = std::fs::read_to_string("/proc/self/uid_map").unwrap_or_default();
+        let extents: Vec<(u64, u64)> = map
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<u64> = l
+                    .split_whitespace()
+                    .filter_map(|x| x.parse().ok())
+                    .collect();
+                (f.len() == 3).then(|| (f[0], f[2]))
+            })
+            .collect();
+        let wanted = (BASE as u64, BASE as u64 + SPAN as u64);
+        if extents.is_empty()
+            || extents
+                .iter()
+                .any(|&(first, count)| first <= wanted.0 && wanted.1 <= first + count)
+        {
+            return (BASE, SPAN);
+        }
+        let &(first, count) = extents.iter().max_by_key(|(_, count)| *count).unwrap();
+        let half = (count / 2).clamp(1, SPAN as u64);
+        ((first + count - half) as u32, half as u32)
+    })
+}
+
+/// Is `id` one [`next_user`] hands out?
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn is_jail_id(id: u32) -> bool {
+    let (first, count) = jail_ids();
+    id >= first && (id - first) < count
+}
+
+/// How a jail folder's name starts, before the grader's pid.
+const JAIL_PREFIX: &str = "netlab-jail-";
 
 /// A folder larger than this is not copied (a Rust project's target/).
 const COPY_MAX_BYTES: u64 = 32 << 20;
@@ -547,8 +672,15 @@ fn private_copy(dir: &Path, user: Option<(u32, u32)>) -> io::Result<Option<tempf
         ));
         return Ok(None);
     }
-    let copy = tempfile::Builder::new().prefix("netlab-jail-").tempdir()?;
-    copy_tree(dir, copy.path(), user)?;
+    // The grader's pid in the name: a later run's sweep knows whether its
+    // maker is still alive.
+    let prefix = format!("{JAIL_PREFIX}{}-", std::process::id());
+    let copy = tempfile::Builder::new().prefix(&prefix).tempdir()?;
+    remember(copy.path());
+    if let Err(e) = copy_tree(dir, copy.path(), user) {
+        forget(copy.path());
+        return Err(e);
+    }
     if let Some((uid, gid)) = user {
         #[cfg(unix)]
         std::os::unix::fs::chown(copy.path(), Some(uid), Some(gid))?;
@@ -622,21 +754,16 @@ pub fn limit_hit(
         "started more than {} processes or threads",
         limits.processes
     );
-    const OUT_OF_MEMORY: &[&str] = &[
-        "MemoryError",
-        "Cannot allocate memory",
-        "std::bad_alloc",
-        "out of memory",
-    ];
-    if OUT_OF_MEMORY.iter().any(|m| stderr.contains(m))
-        || (stderr.contains("memory allocation of") && stderr.contains("failed"))
-    {
+    // Only a limit that was in force can explain a clue: RLIMIT_DATA
+    // (limits layer) a refused allocation, RLIMIT_NPROC (limits under a uid
+    // of its own) a refused fork. Where only the cgroup limits, its own
+    // counters (checked above) are the evidence, never the text.
+    let rlimit_memory = policy.has(Layer::ResourceLimits);
+    let rlimit_processes = policy.has(Layer::ResourceLimits) && policy.has(Layer::UnprivilegedUser);
+    if rlimit_memory && out_of_memory_clue(stderr) {
         return Some(memory);
     }
-    // EAGAIN alone may be a non-blocking socket; with fork it is the limit.
-    let fork_failed = stderr.contains("Resource temporarily unavailable")
-        && (stderr.contains("fork") || stderr.contains("thread"));
-    if fork_failed || stderr.contains("can't start new thread") {
+    if rlimit_processes && fork_refused_clue(stderr) {
         return Some(processes);
     }
     // Python ignores SIGXFSZ: the write fails with EFBIG instead.
@@ -650,6 +777,35 @@ pub fn limit_hit(
         return Some(format!("opened more than {} files", limits.open_files));
     }
     None
+}
+
+/// A runtime's own words for a refused allocation, anchored: Python's
+/// `MemoryError`, C++'s `std::bad_alloc`, Rust's `memory allocation of N
+/// bytes failed`. Not a bare "out of memory" a program may print itself.
+fn out_of_memory_clue(stderr: &str) -> bool {
+    stderr.lines().map(str::trim).any(|line| {
+        line == "MemoryError"
+            || line.starts_with("MemoryError:")
+            || line.contains("std::bad_alloc")
+            || line
+                .split_once("memory allocation of ")
+                .and_then(|(_, rest)| rest.split_once(" bytes failed"))
+                .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// A runtime's own words for a refused fork or thread, anchored: a shell's
+/// `fork: Resource temporarily unavailable` (also `fork: retry: ...`),
+/// Python's `can't start new thread`, Rust's `failed to spawn thread`.
+/// Not any EAGAIN: a non-blocking socket read in a thread says
+/// `BlockingIOError: [Errno 11] Resource temporarily unavailable`.
+fn fork_refused_clue(stderr: &str) -> bool {
+    stderr.lines().any(|line| {
+        line.contains("fork: Resource temporarily unavailable")
+            || line.contains("fork: retry: Resource temporarily unavailable")
+            || line.contains("can't start new thread")
+            || line.contains("failed to spawn thread")
+    })
 }
 
 /// The limits a program ran into beyond doubt, whatever its check saw: it
@@ -703,15 +859,17 @@ pub fn limit_proven(
 }
 
 /// A busy loop: a program that printed nothing yet used at least
-/// [`BUSY_CPU`] of CPU (its whole tree, measured by the cgroup) in
-/// `elapsed`. Names it with the figures: `used 9.8 s of CPU in 10.0 s
+/// [`BUSY_CPU`] of CPU (its whole tree, measured by the cgroup), and at
+/// least [`BUSY_SHARE`] of the CPU time a runnable thread gets in
+/// `elapsed` on this machine now. Names it with the figures: `used 9.8 s of CPU in 10.0 s
 /// without printing anything`. Catches the spin before the CPU limit
 /// fires, which on a loaded machine may take longer than the check waits.
 /// The caller asks only for a program that printed nothing, of a check
 /// that failed.
 pub fn busy_loop(usage: Option<&Usage>, elapsed: std::time::Duration) -> Option<String> {
     let cpu = usage?.cpu?;
-    (cpu >= BUSY_CPU).then(|| {
+    let spinning = spinning(cpu, elapsed, fair_share());
+    (cpu >= BUSY_CPU && spinning).then(|| {
         format!(
             "used {:.1} s of CPU in {:.1} s without printing anything (a busy loop; the limit is {} s)",
             cpu.as_secs_f64(),
@@ -719,6 +877,26 @@ pub fn busy_loop(usage: Option<&Usage>, elapsed: std::time::Duration) -> Option<
             policy().limits.cpu_secs
         )
     })
+}
+
+/// Was a tree on a CPU for most of the time it could get? A spinner is
+/// always runnable, a slow start (a JVM waiting on its disk: 2 s of CPU
+/// over 10 s) is not. `fair`: the share of one CPU a runnable thread gets.
+fn spinning(cpu: std::time::Duration, elapsed: std::time::Duration, fair: f64) -> bool {
+    cpu.as_secs_f64() >= BUSY_SHARE * fair * elapsed.as_secs_f64()
+}
+
+/// The share of one CPU a runnable thread gets now: 1 on an idle machine,
+/// CPUs / load when more threads are runnable than CPUs. Trap: a plain
+/// 80% of the elapsed time missed real spinners on the course's loaded
+/// 2-core graders (6.6 s of CPU in 10.3 s, then 4.4 s in 10.2 s).
+fn fair_share() -> f64 {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    (cpus / load.max(cpus)).clamp(0.05, 1.0)
 }
 
 /// What the sandbox measured of one process tree.
@@ -741,6 +919,8 @@ pub struct Usage {
 /// [`Confinement::default`] plus the process-wide policy only.
 #[derive(Debug, Default)]
 pub struct Confinement {
+    /// Read only by the Linux layers (the uid switch before exec).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     user: Option<(u32, u32)>,
     #[cfg(target_os = "linux")]
     linux: Option<linux::Installed>,
@@ -835,6 +1015,75 @@ mod tests {
             .into_iter()
             .collect()
         );
+    }
+
+    #[test]
+    fn only_a_runtimes_own_words_are_clues() {
+        for text in [
+            "Traceback (most recent call last):\n  File \"s.py\", line 3\nMemoryError",
+            "MemoryError: cannot allocate 4294967296 bytes",
+            "terminate called after throwing an instance of 'std::bad_alloc'\n  what():  std::bad_alloc",
+            "memory allocation of 4294967296 bytes failed",
+        ] {
+            assert!(out_of_memory_clue(text), "{text}");
+        }
+        for text in [
+            "server: out of memory? no: all fine",
+            "Cannot allocate memory for the buffer, retrying",
+            "memory allocation of many bytes failed",
+            "caught MemoryErrorHandler",
+        ] {
+            assert!(!out_of_memory_clue(text), "{text}");
+        }
+        for text in [
+            "bash: fork: Resource temporarily unavailable",
+            "sh: fork: retry: Resource temporarily unavailable",
+            "RuntimeError: can't start new thread",
+            "thread 'main' panicked at 'failed to spawn thread: Os { code: 11 }'",
+        ] {
+            assert!(fork_refused_clue(text), "{text}");
+        }
+        // EAGAIN of a non-blocking socket in a thread is not a refused fork.
+        for text in [
+            "Exception in thread Thread-1:\nBlockingIOError: [Errno 11] Resource temporarily unavailable",
+            "recv: Resource temporarily unavailable",
+        ] {
+            assert!(!fork_refused_clue(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_slow_start_is_not_a_busy_loop() {
+        let ms = std::time::Duration::from_millis;
+        let ten = std::time::Duration::from_secs(10);
+        // Idle machine: a JVM or cargo start, 2.5 s of CPU over 10 s.
+        assert!(!spinning(ms(2_500), ten, 1.0));
+        assert!(spinning(ms(8_500), ten, 1.0));
+        // 2 CPUs, load 4.6: a spinner got 4.4 s in 10.2 s.
+        assert!(spinning(ms(4_400), ms(10_200), 2.0 / 4.6));
+        assert!(!spinning(ms(2_500), ten, 2.0 / 4.6));
+        let share = fair_share();
+        assert!((0.05..=1.0).contains(&share), "{share}");
+        // Spinning all along, but not yet for BUSY_CPU.
+        let usage = Usage {
+            cpu: Some(ms(1_000)),
+            ..Usage::default()
+        };
+        assert_eq!(
+            busy_loop(Some(&usage), std::time::Duration::from_secs(1)),
+            None
+        );
+    }
+
+    #[test]
+    fn jail_ids_are_distinct_and_in_their_range() {
+        let (first, count) = jail_ids();
+        assert!(count >= 1 && first.checked_add(count - 1).is_some());
+        let a = next_user();
+        let b = next_user();
+        assert_ne!(a, b);
+        assert!(is_jail_id(a.0) && is_jail_id(b.0));
+        assert!(!is_jail_id(0));
     }
 
     #[test]
