@@ -49,6 +49,48 @@ fn a_correct_python_submission_passes_every_check() {
     );
 }
 
+/// The handout lists "closed without sending" and "sent nothing" beside the
+/// errors that go to stderr: a correct server that prints them there must
+/// not be blamed (found by a review with a student-style submission).
+#[test]
+fn a_server_that_prints_its_session_notes_on_stderr_passes() {
+    if !python_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let from = submissions().join("week01-python");
+    for name in ["server.py", "config.py"] {
+        std::fs::copy(from.join(name), dir.path().join(name)).unwrap();
+    }
+    let source = std::fs::read_to_string(dir.path().join("server.py")).unwrap();
+    let mut changed = source.clone();
+    for note in [
+        "say(f\"[SERVER] {who} sent nothing within {timeout_text(TIMEOUT)}; closing\")",
+        "say(f\"[SERVER] {who} closed without sending\")",
+    ] {
+        assert!(
+            changed.contains(note),
+            "server.py changed: `{note}` not found"
+        );
+        let text = note.trim_start_matches("say(").trim_end_matches(')');
+        changed = changed.replace(note, &format!("print({text}, file=sys.stderr, flush=True)"));
+    }
+    assert_ne!(changed, source);
+    std::fs::write(dir.path().join("server.py"), changed).unwrap();
+    let sub = Submission::new(dir.path()).with_argv(Role::Server, &["python3", "server.py"]);
+    let server: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| c.group == "server")
+        .collect();
+    let outcomes = run_checks(&server, &sub, 12, 4);
+    assert!(
+        outcomes.iter().all(|o| o.passed == Some(true)),
+        "{}",
+        report::render_text("week01", 12, &outcomes, false)
+    );
+}
+
 #[test]
 fn netlab_grade_on_the_python_folder_exits_0() {
     if !python_available() {

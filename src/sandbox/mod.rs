@@ -683,7 +683,15 @@ fn private_copy(dir: &Path, user: Option<(u32, u32)>) -> io::Result<Option<tempf
     }
     if let Some((uid, gid)) = user {
         #[cfg(unix)]
-        std::os::unix::fs::chown(copy.path(), Some(uid), Some(gid))?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::os::unix::fs::chown(copy.path(), Some(uid), Some(gid))?;
+            // Trap: the copy was seen as 0755 under /tmp: every other
+            // jail uid could list and read this submission (one student's
+            // code read by another's in a class run). Only its own uid
+            // may enter.
+            std::fs::set_permissions(copy.path(), std::fs::Permissions::from_mode(0o700))?;
+        }
         let _ = (uid, gid);
     }
     Ok(Some(copy))

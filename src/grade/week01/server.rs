@@ -77,7 +77,7 @@ pub fn empty_recv(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.step("close the connection without sending anything");
     drop(stream);
     ctx.step("wait for a line containing `without sending`");
-    let said = ctx.wait_stdout(p, SLACK, |l| l.contains("without sending"));
+    let said = ctx.wait_output(p, SLACK, |l| l.contains("without sending"));
     if said.is_some() {
         // It noticed the client left: whether it then ends is server-ack's
         // to judge.
@@ -93,9 +93,9 @@ pub fn empty_recv(ctx: &mut Ctx) -> Result<(), Failure> {
         f
     })?;
     // Judged after the exit: output held in a buffer has come out by now.
-    let line = ctx.wait_stdout(p, Duration::ZERO, |l| l.contains("without sending"));
+    let line = ctx.wait_output(p, Duration::ZERO, |l| l.contains("without sending"));
     if line.is_none() {
-        let expected = "a stdout line containing `without sending`, then exit 0";
+        let expected = "a line containing `without sending` (stdout or stderr), then exit 0";
         let treated_as_message = ctx
             .child(p)
             .lines(Stream::Stdout)
@@ -156,7 +156,7 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
         ));
     }
     if ctx
-        .wait_stdout(p, SLACK, |l| l.contains("sent nothing"))
+        .wait_output(p, SLACK, |l| l.contains("sent nothing"))
         .is_some()
     {
         // It timed the client out: whether it then ends is server-ack's to
@@ -164,7 +164,7 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
         return Ok(());
     }
     expect_exit(ctx, p, SLACK, 0, Diagnosis::ServerTimeout)?;
-    let line = ctx.wait_stdout(p, Duration::ZERO, |l| l.contains("sent nothing"));
+    let line = ctx.wait_output(p, Duration::ZERO, |l| l.contains("sent nothing"));
     if line.is_none() {
         return Err(fail(
             Diagnosis::OutputFormat,
