@@ -136,3 +136,31 @@ fn a_python_mistake_is_named(#[case] script: &str, #[case] role: Role, #[case] c
         report::render_text("week01", 5, &outcomes, false)
     );
 }
+
+/// A server that never reads LAB_PORT and prints without flush: while it
+/// runs, its stdout shows nothing, yet the socket table shows it listening
+/// on a port other than the one it was given. That is `ignores-config`,
+/// not "still running, so it mishandled the port in use".
+#[test]
+fn a_server_that_ignores_lab_port_is_named_even_when_its_stdout_is_buffered() {
+    if !python_available() {
+        return;
+    }
+    let dir = submissions().join("week01-python-mistakes");
+    let sub = Submission::new(&dir).with_argv(Role::Server, &["python3", "server_ignores_port.py"]);
+    let selected: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| c.id == "server-port-in-use")
+        .collect();
+    assert_eq!(selected.len(), 1);
+    let outcomes = run_checks(&selected, &sub, 5, 1);
+    let text = report::render_text("week01", 5, &outcomes, false);
+    assert_eq!(outcomes[0].passed, Some(false), "{text}");
+    assert_eq!(
+        outcomes[0].diagnosis.map(Diagnosis::code),
+        Some("ignores-config"),
+        "{text}"
+    );
+    assert!(text.contains("socket table"), "{text}");
+}

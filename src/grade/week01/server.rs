@@ -266,6 +266,26 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
                 format!("it ignored LAB_PORT={port} and started anyway: `{line}`"),
             ));
         }
+        // No line (often a buffered stdout), but the socket table tells: a
+        // server listening on some other port never read LAB_PORT (a port
+        // hard-coded to the handout's default, say).
+        let pid = ctx.child(p).pid();
+        let others: Vec<u16> = crate::grade::harness::listening_ports_of(pid)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|&q| q != port)
+            .collect();
+        if !others.is_empty() {
+            let list: Vec<String> = others.iter().map(u16::to_string).collect();
+            return Err(fail(
+                Diagnosis::IgnoresConfig,
+                expected,
+                format!(
+                    "it ignored LAB_PORT={port} and started anyway: the system's socket table shows it listening on port {}",
+                    list.join(", ")
+                ),
+            ));
+        }
         return Err(fail(
             Diagnosis::PortInUse,
             expected,
