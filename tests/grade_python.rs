@@ -164,3 +164,37 @@ fn a_server_that_ignores_lab_port_is_named_even_when_its_stdout_is_buffered() {
     );
     assert!(text.contains("socket table"), "{text}");
 }
+
+/// A server that handles every case but ends each reply in `\r\n`: in the
+/// blank and too-long checks that is a wrong reply (the framing), not
+/// "blank messages are not rejected" (it rejected them).
+#[test]
+fn a_right_error_reply_with_a_line_end_is_a_wrong_reply() {
+    if !python_available() {
+        return;
+    }
+    let dir = submissions().join("week01-python-mistakes");
+    let sub = Submission::new(&dir).with_argv(Role::Server, &["python3", "server_crlf_replies.py"]);
+    let ids = ["server-ack", "server-blank", "server-too-long"];
+    let selected: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| ids.contains(&c.id))
+        .collect();
+    assert_eq!(selected.len(), ids.len());
+    let outcomes = run_checks(&selected, &sub, 5, 2);
+    let text = report::render_text("week01", 5, &outcomes, false);
+    for o in &outcomes {
+        assert_eq!(o.passed, Some(false), "{}: {text}", o.id);
+        assert_eq!(
+            o.diagnosis.map(Diagnosis::code),
+            Some("wrong-reply"),
+            "{}: {text}",
+            o.id
+        );
+    }
+    assert!(
+        text.contains("a line end the contract does not have"),
+        "{text}"
+    );
+}

@@ -171,13 +171,27 @@ pub fn judge_reply(
         // An ACK with the wrong text is a wrong reply whatever the check is
         // about (e.g. a hard-coded ACK in the length-limit check); so is a
         // reply that is no ACK and no error at all (an echo).
-        let mistake =
-            if want.starts_with("ACK: ") && !ex.reply.is_empty() && !ex.reply.starts_with(b"ERROR")
-            {
-                Diagnosis::WrongReply
-            } else {
-                mistake
-            };
+        // The right text with a line end after it: the case was handled,
+        // only the framing is wrong (`ERROR: Empty message\r\n`).
+        let line_end_added = ex.reply.len() > want.len()
+            && ex.reply.starts_with(want.as_bytes())
+            && ex.reply[want.len()..]
+                .iter()
+                .all(|b| matches!(b, b'\r' | b'\n'));
+        let mistake = if line_end_added
+            || (want.starts_with("ACK: ")
+                && !ex.reply.is_empty()
+                && !ex.reply.starts_with(b"ERROR"))
+        {
+            Diagnosis::WrongReply
+        } else {
+            mistake
+        };
+        let observed = if line_end_added {
+            format!("{observed}: the right text, then a line end the contract does not have")
+        } else {
+            observed
+        };
         // Give a dying program a moment so its traceback is in the report.
         let _ = ctx.wait_exit(p, Duration::from_millis(300));
         if let Some(crash) = ctx.crash_of(p) {

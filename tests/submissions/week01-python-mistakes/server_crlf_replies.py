@@ -1,0 +1,63 @@
+"""One-shot server, correct except for one thing: every reply ends in \r\n.
+
+MISTAKE(wrong-reply): the student handled every case (empty, too long,
+invalid UTF-8) but ended each reply with a line end, as a terminal
+protocol would. The contract's reply is the text exactly, nothing after
+it: a client comparing `ACK: hello` sees `ACK: hello\r\n`. The grader must
+call that a wrong reply -- not "blank messages are not rejected", which the
+server did.
+The fix: conn.sendall(reply.encode("utf-8")), without the "\r\n".
+"""
+
+import os
+import socket
+import sys
+
+HOST = os.environ.get("LAB_HOST", "127.0.0.1")
+PORT = int(os.environ.get("LAB_PORT", "5000"))
+BUFFER_SIZE = int(os.environ.get("LAB_BUFFER_SIZE", "1024"))
+TIMEOUT = float(os.environ.get("LAB_TIMEOUT", "5"))
+
+
+def answer(data):
+    try:
+        message = data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return "ERROR: Invalid UTF-8"
+    if not message:
+        return "ERROR: Empty message"
+    if len(message) > 100:
+        return "ERROR: Message too long"
+    return f"ACK: {message}"
+
+
+def main():
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        server.bind((HOST, PORT))
+        server.listen(16)
+    except OSError as error:
+        print(f"[SERVER] Error: cannot listen on {HOST}:{PORT}: {error.strerror.lower()}", file=sys.stderr)
+        return 1
+    host, port = server.getsockname()[:2]
+    print(f"[SERVER] Listening on {host}:{port}", flush=True)
+    conn, (peer_host, peer_port) = server.accept()
+    server.close()
+    print(f"[SERVER] Connection from {peer_host}:{peer_port}", flush=True)
+    conn.settimeout(TIMEOUT)
+    try:
+        data = conn.recv(BUFFER_SIZE)
+    except socket.timeout:
+        data = None
+    if data:
+        reply = answer(data)
+        conn.sendall((reply + "\r\n").encode("utf-8"))  # MISTAKE(wrong-reply)
+        print(f"[SERVER] Sent: {reply}", flush=True)
+    conn.close()
+    print("[SERVER] Closed connection", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
