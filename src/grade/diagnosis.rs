@@ -53,7 +53,7 @@ diagnoses! {
         "The report says what it was still doing. A one-shot program ends after its session: no second accept() or connect() after it, and no code at module level that runs another session when a module is imported. Make sure every loop has a way out and every wait a timeout.";
     WrongReply = "wrong-reply",
         "the reply is not what the contract says",
-        "Build the reply from the bytes you actually received (ACK: followed by the message), with no extra newline, and send it with sendall/write_all. Never hard-code it.";
+        "Build the reply from the bytes you actually received, in exactly the form the `expected:` line shows: no extra words, no line end the contract does not have, none missing where it has one. Send it with sendall/write_all, and never hard-code it.";
     MissingListen = "missing-listen",
         "nothing accepts connections on the announced port",
         "The ritual is socket → bind → listen → accept. Without listen() the port refuses connections and accept() fails. Print the Listening line only after listen() succeeded.";
@@ -73,8 +73,8 @@ diagnoses! {
         "the 100-character limit is not enforced exactly",
         "Count characters of the stripped message: 100 is still fine, 101 gets `ERROR: Message too long` (extension B). Watch for an off-by-one (> 100, not >= 100).";
     InvalidUtf8 = "invalid-utf8",
-        "bytes that are not UTF-8 crash or hang the server",
-        "Decoding can fail: catch UnicodeDecodeError (or match on String::from_utf8) and reply `ERROR: Invalid UTF-8` instead of crashing.";
+        "bytes that are not UTF-8 are not rejected with `ERROR: Invalid UTF-8`",
+        "Decoding can fail: catch UnicodeDecodeError (or match on String::from_utf8) and reply `ERROR: Invalid UTF-8`, instead of crashing or decoding with replacement characters (errors=\"replace\", from_utf8_lossy).";
     NoClose = "no-close",
         "the server never closes the connection after its reply",
         "After sending the reply, close the connection socket (conn.close() / drop the stream). The client only sees the end of the conversation when you close.";
