@@ -77,6 +77,7 @@ pub fn run(lab: &str, submission: &Submission, args: &Arguments) -> u8 {
         eprintln!("netlab: the grader knows no lab `{lab}`");
         return 2;
     };
+    let args = &dashed(args, &stages);
     let width = stages.len().to_string().len();
     if args.list {
         let trials = stages
@@ -158,6 +159,24 @@ pub fn run(lab: &str, submission: &Submission, args: &Arguments) -> u8 {
 /// when a lab has ten stages or more, so `stage1` never selects `stage10`.
 pub fn test_name(stage: &Stage, check: &Check, width: usize) -> String {
     format!("stage{:0width$}-{}::{}", stage.number, stage.name, check.id)
+}
+
+/// Check ids are kebab-case, but Rust users type test names in snake case
+/// (`cargo test server_ack`): when no test name has an `_`, the filter and
+/// `--skip` patterns are read with `-` for `_`.
+fn dashed(args: &Arguments, stages: &[Stage]) -> Arguments {
+    let mut args = args.clone();
+    let underscored = stages
+        .iter()
+        .flat_map(|stage| stage.checks.iter().map(move |c| test_name(stage, c, 1)))
+        .any(|name| name.contains('_'));
+    if !underscored {
+        args.filter = args.filter.map(|f| f.replace('_', "-"));
+        for skip in &mut args.skip {
+            *skip = skip.replace('_', "-");
+        }
+    }
+    args
 }
 
 /// The libtest-mimic trial of a check, for filtering and `--list` (the check
@@ -675,6 +694,13 @@ mod tests {
         assert!(text.contains("lab: 36 passed, 0 failed\n"));
         assert!(text.contains("every check passes"));
         assert!(!text.contains("←"));
+    }
+
+    #[test]
+    fn a_snake_case_filter_finds_the_kebab_case_check() {
+        let stages = lab();
+        let args = dashed(&args(&["beta_check_", "--skip", "beta_check_5"]), &stages);
+        assert_eq!(Plan::new(&stages, &args, 1).runs.len(), 5);
     }
 
     #[test]
