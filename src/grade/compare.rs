@@ -37,11 +37,14 @@ pub fn closest<'a>(want: &str, lines: &'a [String]) -> Option<&'a str> {
             let distance = levenshtein(&want_lower, &lower);
             let longest = want.chars().count().max(line.chars().count()).max(1);
             // Share at least two words (allowing a typo each), or be close
-            // as a whole.
+            // as a whole. Numbers do not count as shared words: any line
+            // with an address in it shares `127` and a port-like number
+            // (`Client connected: ('127.0.0.1', 46310)` is no Listening line).
             let shared = words(&lower)
                 .iter()
                 .filter(|w| {
                     w.len() > 2
+                        && !w.bytes().all(|b| b.is_ascii_digit())
                         && want_words
                             .iter()
                             .any(|v| v == *w || (v.len() > 4 && levenshtein(v, w) <= 2))
@@ -165,6 +168,17 @@ fn trailing_port(line: &str) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_sharing_only_numbers_is_no_near_miss() {
+        let lines = vec!["Client connected: ('127.0.0.1', 46310)".to_string()];
+        assert_eq!(
+            closest("[SERVER] Listening on 127.0.0.1:46379", &lines),
+            None
+        );
+        let lines = vec!["[server] listening on 127.0.0.1:0".to_string()];
+        assert!(closest("[SERVER] Listening on 127.0.0.1:46379", &lines).is_some());
+    }
 
     fn lines(text: &[&str]) -> Vec<String> {
         text.iter().map(|s| s.to_string()).collect()

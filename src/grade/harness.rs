@@ -746,7 +746,7 @@ impl<'a> Ctx<'a> {
                 Diagnosis::OutputFormat,
                 expected,
                 format!(
-                    "no Listening line: nothing like it among the {} stdout lines, which came only {when} (its output waits in a buffer too)",
+                    "no Listening line: nothing like it among the {} stdout lines, which came only {when}",
                     lines.len()
                 ),
             ));
