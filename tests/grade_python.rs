@@ -137,45 +137,12 @@ fn a_python_mistake_is_named(#[case] script: &str, #[case] role: Role, #[case] c
     );
 }
 
-/// A server that never reads LAB_PORT and prints without flush: while it
-/// runs, its stdout shows nothing, yet the socket table shows it listening
-/// on a port other than the one it was given. That is `ignores-config`,
-/// not "still running, so it mishandled the port in use".
-#[test]
-fn a_server_that_ignores_lab_port_is_named_even_when_its_stdout_is_buffered() {
-    if !python_available() {
-        return;
-    }
+/// Runs the server checks `ids` on the mistakes folder's `script` and
+/// asserts each fails as `code`, with `says` in the report.
+#[track_caller]
+fn assert_server_checks_name(script: &str, ids: &[&str], code: &str, says: &str) {
     let dir = submissions().join("week01-python-mistakes");
-    let sub = Submission::new(&dir).with_argv(Role::Server, &["python3", "server_ignores_port.py"]);
-    let selected: Vec<&Check> = checks("week01")
-        .unwrap()
-        .iter()
-        .filter(|c| c.id == "server-port-in-use")
-        .collect();
-    assert_eq!(selected.len(), 1);
-    let outcomes = run_checks(&selected, &sub, 5, 1);
-    let text = report::render_text("week01", 5, &outcomes, false);
-    assert_eq!(outcomes[0].passed, Some(false), "{text}");
-    assert_eq!(
-        outcomes[0].diagnosis.map(Diagnosis::code),
-        Some("ignores-config"),
-        "{text}"
-    );
-    assert!(text.contains("socket table"), "{text}");
-}
-
-/// A server that handles every case but ends each reply in `\r\n`: in the
-/// blank and too-long checks that is a wrong reply (the framing), not
-/// "blank messages are not rejected" (it rejected them).
-#[test]
-fn a_right_error_reply_with_a_line_end_is_a_wrong_reply() {
-    if !python_available() {
-        return;
-    }
-    let dir = submissions().join("week01-python-mistakes");
-    let sub = Submission::new(&dir).with_argv(Role::Server, &["python3", "server_crlf_replies.py"]);
-    let ids = ["server-ack", "server-blank", "server-too-long"];
+    let sub = Submission::new(&dir).with_argv(Role::Server, &["python3", script]);
     let selected: Vec<&Check> = checks("week01")
         .unwrap()
         .iter()
@@ -188,13 +155,43 @@ fn a_right_error_reply_with_a_line_end_is_a_wrong_reply() {
         assert_eq!(o.passed, Some(false), "{}: {text}", o.id);
         assert_eq!(
             o.diagnosis.map(Diagnosis::code),
-            Some("wrong-reply"),
+            Some(code),
             "{}: {text}",
             o.id
         );
     }
-    assert!(
-        text.contains("a line end the contract does not have"),
-        "{text}"
+    assert!(text.contains(says), "{text}");
+}
+
+/// A server that never reads LAB_PORT and prints without flush: while it
+/// runs, its stdout shows nothing, yet the socket table shows it listening
+/// on a port other than the one it was given. That is `ignores-config`,
+/// not "still running, so it mishandled the port in use".
+#[test]
+fn a_server_that_ignores_lab_port_is_named_even_when_its_stdout_is_buffered() {
+    if !python_available() {
+        return;
+    }
+    assert_server_checks_name(
+        "server_ignores_port.py",
+        &["server-port-in-use"],
+        "ignores-config",
+        "socket table",
+    );
+}
+
+/// A server that handles every case but ends each reply in `\r\n`: in the
+/// blank and too-long checks that is a wrong reply (the framing), not
+/// "blank messages are not rejected" (it rejected them).
+#[test]
+fn a_right_error_reply_with_a_line_end_is_a_wrong_reply() {
+    if !python_available() {
+        return;
+    }
+    assert_server_checks_name(
+        "server_crlf_replies.py",
+        &["server-ack", "server-blank", "server-too-long"],
+        "wrong-reply",
+        "a line end the contract does not have",
     );
 }

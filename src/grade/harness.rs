@@ -1417,7 +1417,8 @@ pub fn parse_listening(line: &str) -> Option<SocketAddr> {
         .and_then(|rest| rest.trim_end().parse::<SocketAddr>().ok())
 }
 
-fn join_ports(ports: &[u16]) -> String {
+/// `12345, 23456`: ports for a report line.
+pub fn join_ports(ports: &[u16]) -> String {
     ports
         .iter()
         .map(u16::to_string)

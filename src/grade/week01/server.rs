@@ -276,13 +276,12 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
             .filter(|&q| q != port)
             .collect();
         if !others.is_empty() {
-            let list: Vec<String> = others.iter().map(u16::to_string).collect();
             return Err(fail(
                 Diagnosis::IgnoresConfig,
                 expected,
                 format!(
                     "it ignored LAB_PORT={port} and started anyway: the system's socket table shows it listening on port {}",
-                    list.join(", ")
+                    crate::grade::harness::join_ports(&others)
                 ),
             ));
         }
