@@ -12,7 +12,7 @@
 
 #![cfg(target_os = "linux")]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -330,7 +330,12 @@ fn a_submission_cannot_read_secrets_write_outside_or_leave_loopback() {
     }
     let dir = hostile_dir();
     let outside = tempfile::tempdir().unwrap();
-    let server = format!("python3 sbx_snoop.py {}", outside.path().display());
+    // A name no other run uses: the test looks for it on the host after.
+    let planted = format!("netlab-planted-{}", std::process::id());
+    let server = format!(
+        "python3 sbx_snoop.py {} {planted}",
+        outside.path().display()
+    );
     let run = grade(
         &[
             "--dir",
@@ -351,10 +356,24 @@ fn a_submission_cannot_read_secrets_write_outside_or_leave_loopback() {
         "write outside: refused",
         "write own folder: done",
         "connect 192.0.2.1: refused",
+        // The shared trees take the write, in a private layer of its own.
+        "write /tmp: done",
+        "write /var/tmp: done",
+        "write /dev/shm: done",
     ] {
         assert!(observed.contains(line), "`{line}` missing: {observed}");
     }
     assert!(!outside.path().join("planted.txt").exists());
+    for tree in ["/tmp", "/var/tmp", "/dev/shm"] {
+        let path = Path::new(tree).join(&planted);
+        let leaked = path.exists();
+        let _ = std::fs::remove_file(&path);
+        assert!(
+            !leaked,
+            "the submission left {}: {observed}",
+            path.display()
+        );
+    }
     // The private copy took the write: the real folder is untouched.
     assert!(!dir.join("mine.txt").exists());
 }

@@ -51,6 +51,10 @@ pub(super) fn available(layer: Layer) -> Result<(), String> {
         Layer::ResourceLimits | Layer::Subreaper | Layer::ConnectionGuard => Ok(()),
         Layer::UnprivilegedUser => needs_root("programs run as the grader's user"),
         Layer::PrivateCopy => needs_root("programs run in the submission folder itself"),
+        Layer::PrivateTmp => {
+            needs_root("programs can leave files in /tmp, /var/tmp and /dev/shm")?;
+            probe_private_tmp()
+        }
         Layer::PidNamespace if !root => {
             // Without root: a user namespace of our own, if the machine
             // allows unprivileged ones. Only a single-threaded process can
@@ -185,6 +189,9 @@ fn loopback_up() -> io::Result<()> {
 pub(super) struct Installed {
     cgroups: Vec<PathBuf>,
     tag: Option<String>,
+    /// The empty folder the program's private layers were mounted on
+    /// (in its own mount namespace; on the host it stays empty).
+    staging: Option<tempfile::TempDir>,
     finished: bool,
 }
 
@@ -196,6 +203,7 @@ struct Plan {
     user_ns: Option<UserMaps>,
     user: Option<(u32, u32)>,
     cgroup_procs: Vec<CString>,
+    private_tmp: Option<PrivateTmp>,
     /// The grader's pid, captured before the fork: the program's parent
     /// when there is no pid namespace.
     parent: libc::pid_t,
@@ -205,6 +213,7 @@ pub(super) fn install(
     cmd: &mut Command,
     policy: &Policy,
     user: Option<(u32, u32)>,
+    keep: &[PathBuf],
 ) -> io::Result<Installed> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -229,12 +238,25 @@ pub(super) fn install(
     if let Some(tag) = &tag {
         cmd.env(TAG, tag);
     }
+    let mut staging = None;
+    let private_tmp = if policy.has(Layer::PrivateTmp) {
+        let dir = tempfile::Builder::new().prefix("netlab-tmp-").tempdir()?;
+        // The program's working folder is written through, like `keep`.
+        let mut keep = keep.to_vec();
+        keep.extend(cmd.get_current_dir().map(Path::to_path_buf));
+        let plan = PrivateTmp::prepare(dir.path(), &keep, policy.limits.file_bytes)?;
+        staging = Some(dir);
+        Some(plan)
+    } else {
+        None
+    };
     let plan = Plan {
         limits: policy.has(Layer::ResourceLimits).then_some(policy.limits),
         pid_ns: policy.has(Layer::PidNamespace),
         user_ns: (policy.has(Layer::PidNamespace) && !is_root()).then(UserMaps::current),
         user,
         cgroup_procs,
+        private_tmp,
         parent: std::process::id() as libc::pid_t,
     };
     // SAFETY: `Plan::run` makes only raw syscalls on memory prepared here.
@@ -244,6 +266,7 @@ pub(super) fn install(
     Ok(Installed {
         cgroups,
         tag,
+        staging,
         finished: false,
     })
 }
@@ -327,6 +350,7 @@ impl Installed {
             remove_cgroup(dir);
             forget(dir);
         }
+        self.staging = None;
     }
 }
 
@@ -475,6 +499,9 @@ impl Plan {
             }
             // From here on: the program's own process (PID 2 in its
             // namespace, or the forked child itself without one).
+            if let Some(tmp) = &self.private_tmp {
+                tmp.enter()?;
+            }
             mark_fds_cloexec(3);
             if let Some(limits) = &self.limits {
                 set_limits(limits, self.user.is_some());
@@ -498,6 +525,198 @@ impl Plan {
             }
         }
         Ok(())
+    }
+}
+
+/// The world-writable trees every program can write (and so leave files
+/// in, or plant files for the next one): each gets a private layer.
+const SHARED_TREES: [&str; 3] = ["/tmp", "/var/tmp", "/dev/shm"];
+
+/// At most this many folders are written through (the program's folder and
+/// the ones the grader gave it): their descriptors live on the stack.
+const MAX_KEEP: usize = 8;
+
+/// A private /tmp, /var/tmp and /dev/shm for one program, like systemd's
+/// PrivateTmp= but transparent: each tree becomes an overlay whose lower
+/// layer is the real tree (what is there stays readable: a build under
+/// /tmp still runs) and whose upper layer is a tmpfs of the program's own
+/// mount namespace, gone when its last process ends. Folders the grader
+/// reads back afterwards (the working folder, a scratch folder for a log)
+/// are bound over the overlay again, so writes there reach the real disk.
+struct PrivateTmp {
+    staging: CString,
+    tmpfs_options: CString,
+    trees: Vec<Tree>,
+    keep: Vec<CString>,
+}
+
+struct Tree {
+    target: CString,
+    layer: CString,
+    upper: CString,
+    work: CString,
+    options: CString,
+}
+
+impl PrivateTmp {
+    fn prepare(staging: &Path, keep: &[PathBuf], size: u64) -> io::Result<PrivateTmp> {
+        let c = |s: &str| CString::new(s).map_err(io::Error::other);
+        let mut trees = Vec::new();
+        let mut real_trees = Vec::new();
+        for (i, target) in SHARED_TREES.iter().enumerate() {
+            // Only a real folder (a symlinked /var/tmp is left alone), and
+            // only one whose path survives in overlay options.
+            let is_dir = Path::new(target)
+                .symlink_metadata()
+                .is_ok_and(|m| m.is_dir());
+            if !is_dir {
+                continue;
+            }
+            real_trees.push(PathBuf::from(target));
+            // Relative to the staging tmpfs, which is the working
+            // directory while the overlays are mounted (see `enter`).
+            trees.push(Tree {
+                target: c(target)?,
+                layer: c(&format!("{i}"))?,
+                upper: c(&format!("{i}/upper"))?,
+                work: c(&format!("{i}/work"))?,
+                options: c(&format!(
+                    "lowerdir={target},upperdir={i}/upper,workdir={i}/work"
+                ))?,
+            });
+        }
+        let mut kept = Vec::new();
+        for path in keep {
+            let Ok(real) = path.canonicalize() else {
+                continue;
+            };
+            let under = real_trees.iter().any(|t| real.starts_with(t) && real != *t);
+            let text = real.to_string_lossy();
+            if under && !text.contains(',') && kept.len() < MAX_KEEP {
+                let path = CString::new(real.as_os_str().as_bytes()).map_err(io::Error::other)?;
+                if !kept.contains(&path) {
+                    kept.push(path);
+                }
+            }
+        }
+        Ok(PrivateTmp {
+            staging: CString::new(staging.as_os_str().as_bytes()).map_err(io::Error::other)?,
+            tmpfs_options: c(&format!("mode=0700,size={size}"))?,
+            trees,
+            keep: kept,
+        })
+    }
+
+    /// In the forked child, as root: a mount namespace of its own with the
+    /// overlays in place. Raw syscalls on prepared memory only.
+    unsafe fn enter(&self) -> io::Result<()> {
+        let fail = || Err(io::Error::last_os_error());
+        if libc::unshare(libc::CLONE_NEWNS) != 0 {
+            return fail();
+        }
+        // Trap: mounts are shared with the host by default (systemd makes
+        // / shared): without this, the overlays would appear outside too.
+        let none = std::ptr::null();
+        let private = libc::MS_REC | libc::MS_PRIVATE;
+        if libc::mount(none, c"/".as_ptr(), none, private, none.cast()) != 0 {
+            return fail();
+        }
+        // Descriptors on the folders to write through, and on the working
+        // folder, taken before the overlays cover their paths. Trap: after
+        // the unshare, not before: a bind mount's source must belong to
+        // the caller's namespace (EINVAL otherwise).
+        let dir_flags = libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC;
+        let mut fds = [-1 as libc::c_int; MAX_KEEP];
+        for (fd, path) in fds.iter_mut().zip(&self.keep) {
+            *fd = libc::open(path.as_ptr(), dir_flags);
+            if *fd < 0 {
+                return fail();
+            }
+        }
+        let here = libc::open(c".".as_ptr(), dir_flags);
+        if here < 0 {
+            return fail();
+        }
+        let tmpfs = c"tmpfs".as_ptr();
+        let flags = libc::MS_NOSUID | libc::MS_NODEV;
+        if libc::mount(
+            tmpfs,
+            self.staging.as_ptr(),
+            tmpfs,
+            flags,
+            self.tmpfs_options.as_ptr().cast(),
+        ) != 0
+            || libc::chdir(self.staging.as_ptr()) != 0
+        {
+            return fail();
+        }
+        for tree in &self.trees {
+            // The upper layer's root gives the merged root its mode: the
+            // sticky, world-writable mode of a shared tree (umask aside).
+            if libc::mkdir(tree.layer.as_ptr(), 0o700) != 0
+                || libc::mkdir(tree.upper.as_ptr(), 0o700) != 0
+                || libc::chmod(tree.upper.as_ptr(), 0o1777) != 0
+                || libc::mkdir(tree.work.as_ptr(), 0o700) != 0
+            {
+                return fail();
+            }
+            let overlay = c"overlay".as_ptr();
+            if libc::mount(
+                overlay,
+                tree.target.as_ptr(),
+                overlay,
+                flags,
+                tree.options.as_ptr().cast(),
+            ) != 0
+            {
+                return fail();
+            }
+        }
+        for (fd, path) in fds.iter().zip(&self.keep) {
+            // "." is the real folder (reached through the descriptor), the
+            // target its path, now inside the overlay.
+            if libc::fchdir(*fd) != 0
+                || libc::mount(
+                    c".".as_ptr(),
+                    path.as_ptr(),
+                    none,
+                    libc::MS_BIND | libc::MS_REC,
+                    none.cast(),
+                ) != 0
+            {
+                return fail();
+            }
+            libc::close(*fd);
+        }
+        let back = libc::fchdir(here);
+        libc::close(here);
+        if back != 0 {
+            return fail();
+        }
+        Ok(())
+    }
+}
+
+/// Tries the private trees in a forked child, exactly as a program gets
+/// them (an overlay may be refused: an old kernel, a container).
+fn probe_private_tmp() -> Result<(), String> {
+    let staging = tempfile::Builder::new()
+        .prefix("netlab-tmp-")
+        .tempdir()
+        .map_err(|e| format!("no folder for the private layers: {e}"))?;
+    let plan = PrivateTmp::prepare(staging.path(), &[], 1 << 20)
+        .map_err(|e| format!("cannot prepare the private layers: {e}"))?;
+    let mut probe = Command::new("sh");
+    probe.args(["-c", ":"]);
+    probe.stdin(std::process::Stdio::null());
+    // SAFETY: raw syscalls on memory prepared before the fork.
+    unsafe {
+        probe.pre_exec(move || plan.enter());
+    }
+    match probe.status() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(format!("the overlay probe ended with {status}")),
+        Err(e) => Err(format!("cannot mount private overlays ({e})")),
     }
 }
 

@@ -22,6 +22,10 @@
 //!   supplementary groups;
 //! - **private folder copy** (root): the submission folder is copied into a
 //!   fresh folder owned by that uid; programs start there.
+//! - **private /tmp** (Linux, root): /tmp, /var/tmp and /dev/shm, the
+//!   trees any uid can write, become overlays of the program's own mount
+//!   namespace: it reads what is there, and what it writes vanishes with
+//!   it. Its folder and the folders the grader gave it are written through.
 //!
 //! Invariant: nothing netlab starts outlives it, also for hostile code. The
 //! generic parts here never name a week.
@@ -34,7 +38,7 @@
 //! `NETLAB_SANDBOX` forces fallbacks for tests: `none`, `limits` (limits,
 //! subreaper, connection guard), `full` (the default: everything the
 //! machine allows) or a comma list of layer keys
-//! (`limits,cgroup,pid,subreaper,net,guard,user,copy`).
+//! (`limits,cgroup,pid,subreaper,net,guard,user,copy,tmp`).
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -101,18 +105,20 @@ pub enum Layer {
     ConnectionGuard,
     UnprivilegedUser,
     PrivateCopy,
+    PrivateTmp,
     Cgroup,
     ResourceLimits,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 8] = [
+    pub const ALL: [Layer; 9] = [
         Layer::PidNamespace,
         Layer::Subreaper,
         Layer::NetworkNamespace,
         Layer::ConnectionGuard,
         Layer::UnprivilegedUser,
         Layer::PrivateCopy,
+        Layer::PrivateTmp,
         Layer::Cgroup,
         Layer::ResourceLimits,
     ];
@@ -126,6 +132,7 @@ impl Layer {
             Layer::ConnectionGuard => "connection guard",
             Layer::UnprivilegedUser => "unprivileged user",
             Layer::PrivateCopy => "private folder copy",
+            Layer::PrivateTmp => "private /tmp",
             Layer::Cgroup => "cgroup",
             Layer::ResourceLimits => "resource limits",
         }
@@ -140,6 +147,7 @@ impl Layer {
             Layer::ConnectionGuard => "guard",
             Layer::UnprivilegedUser => "user",
             Layer::PrivateCopy => "copy",
+            Layer::PrivateTmp => "tmp",
             Layer::Cgroup => "cgroup",
             Layer::ResourceLimits => "limits",
         }
@@ -450,6 +458,9 @@ pub struct Jail {
     /// uid and gid the programs run as (root only).
     user: Option<(u32, u32)>,
     copy: Option<tempfile::TempDir>,
+    /// Folders given to the programs ([`Jail::give`]): written through
+    /// their private /tmp.
+    given: Mutex<Vec<PathBuf>>,
 }
 
 impl Drop for Jail {
@@ -485,6 +496,7 @@ impl Jail {
             original: dir.to_path_buf(),
             user,
             copy,
+            given: Mutex::new(Vec::new()),
         }
     }
 
@@ -499,6 +511,10 @@ impl Jail {
     /// Makes `path` (a folder the grader made for this check) usable by the
     /// jail's user.
     pub fn give(&self, path: &Path) {
+        self.given
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(path.to_path_buf());
         #[cfg(unix)]
         if let Some((uid, gid)) = self.user {
             let _ = std::os::unix::fs::chown(path, Some(uid), Some(gid));
@@ -531,6 +547,7 @@ impl Jail {
             cmd,
             Confinement {
                 user: run_as,
+                keep: self.given.lock().unwrap_or_else(|e| e.into_inner()).clone(),
                 ..Confinement::default()
             },
         )
@@ -930,6 +947,10 @@ pub struct Confinement {
     /// Read only by the Linux layers (the uid switch before exec).
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     user: Option<(u32, u32)>,
+    /// Folders the programs must write for real, besides their working
+    /// folder (which always is).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    keep: Vec<PathBuf>,
     #[cfg(target_os = "linux")]
     linux: Option<linux::Installed>,
 }
@@ -941,7 +962,7 @@ impl Confinement {
     pub fn install(&mut self, cmd: &mut Command) -> io::Result<()> {
         #[cfg(target_os = "linux")]
         {
-            self.linux = Some(linux::install(cmd, policy(), self.user)?);
+            self.linux = Some(linux::install(cmd, policy(), self.user, &self.keep)?);
         }
         #[cfg(all(unix, not(target_os = "linux")))]
         if policy().has(Layer::ResourceLimits) {
