@@ -406,6 +406,78 @@ fn killing_its_parent_and_stopping_itself_still_gets_a_verdict() {
     assert_nothing_left("sbx_kill_parent.py");
 }
 
+/// Can uid 65534 make a user + pid namespace here (what an unprivileged
+/// grader's pid namespace needs)?
+fn user_namespaces_allowed() -> bool {
+    Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .args([
+            "unshare",
+            "--user",
+            "--map-root-user",
+            "--pid",
+            "--fork",
+            "true",
+        ])
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
+/// The grader found in /proc by a submission, then stopped and killed:
+/// refused in a pid namespace (its pid names nothing in there) and under
+/// another uid, so the grading ends with its report.
+fn the_grader_cannot_be_stopped_or_killed(unprivileged: bool) {
+    let dir = hostile_dir();
+    let token = format!("netlab-target-{}-{unprivileged}", std::process::id());
+    let server = format!("python3 sbx_kill_grader.py {token}");
+    let run = grade(
+        &[
+            "--dir",
+            dir.to_str().unwrap(),
+            "--server",
+            &server,
+            "--check",
+            "server-ack",
+            "--format",
+            "json",
+        ],
+        None,
+        unprivileged,
+    );
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    let (diagnosis, observed) = run.verdict();
+    assert_eq!(diagnosis, "startup-failure", "{observed}");
+    for line in [
+        "found the grader: yes",
+        "SIGSTOP grader: refused",
+        "SIGKILL grader: refused",
+    ] {
+        assert!(observed.contains(line), "`{line}` missing: {observed}");
+    }
+}
+
+#[test]
+fn a_submission_cannot_stop_or_kill_the_grader_as_root() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    the_grader_cannot_be_stopped_or_killed(false);
+}
+
+#[test]
+fn a_submission_cannot_stop_or_kill_an_unprivileged_grader_in_a_pid_namespace() {
+    if !is_root() {
+        eprintln!("skipped: needs root to become another user");
+        return;
+    }
+    if !user_namespaces_allowed() {
+        eprintln!("skipped: this machine refuses unprivileged user namespaces");
+        return;
+    }
+    the_grader_cannot_be_stopped_or_killed(true);
+}
+
 #[test]
 fn two_gradings_at_once_both_pass_everything() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/submissions/week01-python");
