@@ -194,6 +194,29 @@ fn chat_and_import_error_python() {
     );
 }
 
+/// A chat client that sends every message first, then reads one reply
+/// per recv(): the grader's ACKs arrive back to back and the first read
+/// takes them all. It also has no `-i` mode (the flag is sent as a
+/// message).
+#[test]
+fn pipelined_chat_client_python() {
+    let Some(sub) = python_fixture("pipelined") else {
+        return;
+    };
+    assert_verdicts(
+        "pipelined",
+        &sub,
+        &[
+            // One read returned several ACKs, printed as one reply: named
+            // for the framing, not for the untagged line it leaves.
+            ("chat-client-messages", "split-message"),
+            ("chat-client-default", "split-message"),
+            ("chat-client-framing", "split-message"),
+            ("chat-client-interactive", "wrong-message"),
+        ],
+    );
+}
+
 /// Extension code appended at module level: the server starts a second
 /// server after its session, the client opens a second connection after
 /// its own.

@@ -1,7 +1,7 @@
 //! Checks of the mini chat lab: `chat_server` (framing, timestamps, the
 //! durable log, shutdown) and `chat_client` (against a fake chat server).
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
@@ -303,6 +303,32 @@ pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
     )
 }
 
+/// How long the framing check waits, after a line, for a client that
+/// sends its next line without reading the ACK (it sends at once: far
+/// less than this).
+const PIPELINE_WAIT: Duration = Duration::from_millis(300);
+/// The other chat client checks wait less (a client that waits for each
+/// ACK pays this once per line).
+const PIPELINE_GLANCE: Duration = Duration::from_millis(50);
+
+/// Reads until `pending` holds a complete line, for at most `wait`.
+fn another_line_within(stream: &mut TcpStream, pending: &mut Vec<u8>, wait: Duration) -> bool {
+    let until = std::time::Instant::now() + wait;
+    let mut buf = [0u8; 4096];
+    while !pending.contains(&b'\n') {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        let _ = stream.set_read_timeout(Some(left));
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => pending.extend_from_slice(&buf[..n]),
+        }
+    }
+    true
+}
+
 /// What the client sent the fake chat server.
 struct Sent {
     /// Complete lines, without their `\n`.
@@ -338,7 +364,9 @@ fn fake_chat(
     let mut pending = Vec::new();
     let (mut got, mut acks) = (Vec::new(), Vec::new());
     let mut unterminated = Vec::new();
-    for _ in 0..count {
+    // ACKs held back to go out in one write with the next one.
+    let mut held = String::new();
+    for i in 0..count {
         ctx.step("read one line from the client");
         let line = match read_line(&mut conn, &mut pending, SLACK) {
             Ok(line) => line,
@@ -348,20 +376,45 @@ fn fake_chat(
             }
         };
         let ack = chat_ack(&line);
+        got.push(line);
+        acks.push(ack.clone());
+        held.push_str(&ack);
+        held.push('\n');
+        // A client that sends its next line before reading this ACK gets
+        // the ACKs back to back, in one segment, as a busy server would
+        // send them. The framing check waits longer for such a line.
+        let wait = if split {
+            PIPELINE_WAIT
+        } else {
+            PIPELINE_GLANCE
+        };
+        let last = i + 1 == count;
+        let next_is_there = !last && another_line_within(&mut conn, &mut pending, wait);
+        if next_is_there {
+            ctx.step(format!(
+                "hold `{ack}`: the client sent its next line without waiting for it"
+            ));
+            continue;
+        }
+        let reply = std::mem::take(&mut held);
+        let shown = reply.trim_end().replace('\n', "` + `");
         if split {
-            // Split the bytes, not the text: the middle of the line may fall
-            // inside a character the client sent.
-            let (a, b) = ack.as_bytes().split_at(ack.len() / 2);
-            ctx.step(format!("reply `{ack}` in two segments, 250 ms apart"));
+            // Split in the middle of the last ACK (the ones held before it
+            // go whole in the first segment). Split the bytes, not the
+            // text: the middle may fall inside a character the client sent.
+            let at = reply.len() - ack.len().div_ceil(2) - 1;
+            let (a, b) = reply.as_bytes().split_at(at);
+            ctx.step(format!("reply `{shown}` in two segments, 250 ms apart"));
             let _ = conn.write_all(a);
             std::thread::sleep(Duration::from_millis(250));
-            let _ = conn.write_all(&[b, b"\n"].concat());
+            let _ = conn.write_all(b);
         } else {
-            ctx.step(format!("reply `{ack}`"));
-            let _ = conn.write_all(format!("{ack}\n").as_bytes());
+            ctx.step(format!("reply `{shown}`"));
+            let _ = conn.write_all(reply.as_bytes());
         }
-        got.push(line);
-        acks.push(ack);
+    }
+    if !held.is_empty() {
+        let _ = conn.write_all(held.as_bytes());
     }
     ctx.step("wait for the client to close the connection");
     let _ = read_to_end(&mut conn, SLACK);
@@ -426,15 +479,42 @@ fn chat_client_run(
             observed,
         ));
     }
-    expect_exit(ctx, p, SLACK, 0, Diagnosis::Crash)?;
     let expected: Vec<String> = acks.iter().map(|a| format!("[CLIENT] {a}")).collect();
-    lines_in_order_after(ctx, p, &expected, PROMPT).map_err(|mut f| {
-        if split {
-            f.diagnosis = Diagnosis::SplitMessage;
-        }
-        f
-    })?;
+    expect_exit(ctx, p, SLACK, 0, Diagnosis::Crash)
+        .and_then(|()| lines_in_order_after(ctx, p, &expected, PROMPT))
+        .map_err(|mut f| {
+            let stdout = ctx.child(p).lines(Stream::Stdout);
+            if let Some(evidence) = acks_read_together(&stdout, &acks) {
+                f.diagnosis = Diagnosis::SplitMessage;
+                f.observed = format!("{evidence}; then: {}", f.observed);
+            } else if split {
+                f.diagnosis = Diagnosis::SplitMessage;
+            }
+            f
+        })?;
     Ok(p)
+}
+
+/// Did one read take several ACK lines, printed as one reply? The sign:
+/// a line that ends with an ACK after some text of the client's own (its
+/// tag, in whatever words), then the next ACK on a line by itself, without
+/// the tag its own print would have given it. A client that prints every
+/// ACK bare shows no such pair (that is output-format's to judge).
+fn acks_read_together(stdout: &[String], acks: &[String]) -> Option<String> {
+    for pair in stdout.windows(2) {
+        let (first, second) = (pair[0].trim_end(), pair[1].trim_end());
+        let tagged = acks
+            .iter()
+            .position(|a| first.ends_with(a.as_str()) && first.len() > a.len());
+        if let Some(i) = tagged {
+            if acks.get(i + 1).is_some_and(|next| second == next) {
+                return Some(format!(
+                    "the grader's ACKs came back to back and one read returned several of them: after `{first}` the next ACK was printed as part of the same reply, on a line of its own without the tag (`{second}`)"
+                ));
+            }
+        }
+    }
+    None
 }
 
 fn quoted(lines: &[String]) -> String {
@@ -481,4 +561,32 @@ pub fn client_interactive(ctx: &mut Ctx) -> Result<(), Failure> {
 pub fn client_framing(ctx: &mut Ctx) -> Result<(), Failure> {
     let messages: Vec<String> = (0..2).map(|_| ctx.message(16)).collect();
     chat_client_run(ctx, &messages, None, &messages, true).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owned(lines: &[&str]) -> Vec<String> {
+        lines.iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn several_acks_in_one_read_are_told_from_untagged_output() {
+        let acks = owned(&["[ACK @10:00:00] a", "[ACK @10:00:00] b"]);
+        let together = owned(&[
+            "[CLIENT] [ACK @10:00:00] a",
+            "[ACK @10:00:00] b",
+            "[CLIENT] ",
+        ]);
+        assert!(acks_read_together(&together, &acks).is_some());
+        // In the student's own words, still one read for two ACKs.
+        let worded = owned(&["Server says: [ACK @10:00:00] a", "[ACK @10:00:00] b"]);
+        assert!(acks_read_together(&worded, &acks).is_some());
+        // Every ACK bare: no tag at all, not a framing mistake.
+        let bare = owned(&["[ACK @10:00:00] a", "[ACK @10:00:00] b"]);
+        assert!(acks_read_together(&bare, &acks).is_none());
+        let right = owned(&["[CLIENT] [ACK @10:00:00] a", "[CLIENT] [ACK @10:00:00] b"]);
+        assert!(acks_read_together(&right, &acks).is_none());
+    }
 }
