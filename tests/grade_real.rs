@@ -96,6 +96,14 @@ fn unflushed_and_reworded_python() {
             ("client-ack", "stdout-buffered"),
             ("client-default-message", "stdout-buffered"),
             ("client-timeout", "ignores-config"),
+            // Its threaded server: nothing on stdout until it is stopped,
+            // lines then with a tuple address and `Recieved`, no cap, no
+            // SIGTERM handler. Each found once, under its own name: the
+            // quiet stdout hides neither the lines nor the missing cap.
+            ("threaded-listening", "stdout-buffered"),
+            ("threaded-ack", "output-format"),
+            ("threaded-busy", "busy-cap"),
+            ("threaded-shutdown-inflight", "no-graceful-shutdown"),
         ],
     );
 }

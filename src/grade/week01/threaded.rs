@@ -29,8 +29,11 @@ fn idle_client(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<TcpStream, Fa
 }
 
 /// Three clients one after another, each answered; lines name each client.
+/// A server that prints nothing while it runs (its stdout in a buffer) is
+/// stopped at the end, and its lines are judged as they come out then.
 pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[])?;
+    let mut held = Vec::new();
     for round in 0..3 {
         let message = ctx.message(18);
         let client = match ack_round(ctx, p, addr, &message) {
@@ -38,44 +41,80 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
             Err(f) if round > 0 => return Err(after_served(ctx, p, f, "after its first client")),
             Err(f) => return Err(f),
         };
+        let received = format!("Received: {message}");
         if ctx.quiet(p) {
-            // Nothing on stdout at all: the Listening line's verdict below
-            // says why; do not blame each line for it.
+            held.push((client, received));
             continue;
         }
-        let received = format!("Received: {message}");
         ctx.step(format!(
             "wait for a stdout line with `{received}` naming {client}"
         ));
         let line = ctx.wait_stdout(p, SLACK, |l| l.contains(&received));
-        match line {
-            Some(line) if line.contains(&client.to_string()) => {}
-            Some(line) => {
-                return Err(fail(
-                    Diagnosis::OutputFormat,
-                    format!("each line names the client's address ({client})"),
-                    format!("the line was `{line}`"),
-                ))
-            }
-            None => {
-                let lines = ctx.child(p).lines(Stream::Stdout);
-                let want = format!("[SERVER] {client} {received}");
-                let observed = match crate::grade::compare::closest(&want, &lines) {
-                    Some(seen) => format!(
-                        "no such line; the closest line printed:\n{}",
-                        crate::grade::compare::show_near_miss(&want, seen)
-                    ),
-                    None => "no such line".to_string(),
-                };
-                return Err(fail(
-                    Diagnosis::OutputFormat,
-                    format!("a stdout line containing `{received}` and {client}"),
-                    observed,
-                ));
-            }
-        }
+        received_line(ctx, p, client, &received, line, "")?;
+    }
+    if held.is_empty() {
+        return Ok(());
+    }
+    ctx.step("nothing on stdout yet: stop the server with SIGINT to see the lines it holds");
+    let _ = ctx.child(p).signal(Signal::Interrupt);
+    let _ = ctx.wait_exit(p, SLACK);
+    if ctx.child(p).text(Stream::Stdout).is_empty() {
+        // Still nothing: the Listening line's verdict says why; do not
+        // blame each line for it.
+        return Ok(());
+    }
+    for (client, received) in held {
+        let line = ctx
+            .child(p)
+            .lines(Stream::Stdout)
+            .into_iter()
+            .find(|l| l.contains(&received));
+        received_line(
+            ctx,
+            p,
+            client,
+            &received,
+            line,
+            " (its lines came out only when it was stopped)",
+        )?;
     }
     Ok(())
+}
+
+/// Judges the line found for `received` (or its absence): it must name
+/// `client`.
+fn received_line(
+    ctx: &mut Ctx,
+    p: Proc,
+    client: SocketAddr,
+    received: &str,
+    line: Option<String>,
+    when: &str,
+) -> Result<(), Failure> {
+    match line {
+        Some(line) if line.contains(&client.to_string()) => Ok(()),
+        Some(line) => Err(fail(
+            Diagnosis::OutputFormat,
+            format!("each line names the client's address ({client})"),
+            format!("the line was `{line}`{when}"),
+        )),
+        None => {
+            let lines = ctx.child(p).lines(Stream::Stdout);
+            let want = format!("[SERVER] {client} {received}");
+            let observed = match crate::grade::compare::closest(&want, &lines) {
+                Some(seen) => format!(
+                    "no such line{when}; the closest line printed:\n{}",
+                    crate::grade::compare::show_near_miss(&want, seen)
+                ),
+                None => format!("no such line{when}"),
+            };
+            Err(fail(
+                Diagnosis::OutputFormat,
+                format!("a stdout line containing `{received}` and {client}"),
+                observed,
+            ))
+        }
+    }
 }
 
 /// The Listening line names the real port (judged apart from behaviour:
@@ -229,6 +268,10 @@ fn still_open(stream: &TcpStream) -> bool {
     open
 }
 
+/// How long the busy check waits for the second client's reply (well
+/// before the first idle client's LAB_TIMEOUT=6s would free a serial server).
+const SECOND_REPLY: Duration = Duration::from_millis(1500);
+
 /// With LAB_MAX_CLIENTS=2 and two idle clients, a third is refused as busy;
 /// once they leave, a fourth is served.
 pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
@@ -254,16 +297,27 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
         ));
     }
     if ex.reply.is_empty() && ex.end == End::Timeout {
-        let took_second = ctx
-            .child(p)
-            .lines(Stream::Stdout)
-            .iter()
-            .any(|l| l.contains(&second_addr));
-        if !took_second {
+        // Over the cap, or not concurrent at all? Asked of the server's
+        // behaviour, not of its console lines (a server may print none, or
+        // hold them in a buffer): does the second client get an answer
+        // while the first is still connected?
+        let mut second = second;
+        let message = ctx.message(12);
+        ctx.step(format!(
+            "the second client ({second_addr}) sends `{message}`, while the first stays connected"
+        ));
+        ctx.send(&mut second, message.as_bytes())?;
+        let _ = second.set_read_timeout(Some(SECOND_REPLY));
+        let mut byte = [0u8; 1];
+        let answered = matches!(std::io::Read::read(&mut second, &mut byte), Ok(1));
+        if !answered {
             return Err(fail(
                 Diagnosis::NoConcurrency,
                 "the server takes on a second client while the first is connected",
-                format!("no line ever named the second client ({second_addr}): it is still busy with the first"),
+                format!(
+                    "the second client ({second_addr}) got no reply within {:.1}s: the server is still busy with the first",
+                    SECOND_REPLY.as_secs_f64()
+                ),
             ));
         }
         return Err(fail(
