@@ -97,6 +97,11 @@ fn survivors(marker: &str) -> Vec<String> {
     found
 }
 
+/// A word no other run has on its command line.
+fn run_marker(fixture: &str) -> String {
+    format!("netlab-run-{}-{fixture}", std::process::id())
+}
+
 #[track_caller]
 fn assert_nothing_left(marker: &str) {
     // Killing is asynchronous: give the kernel a moment, bounded.
@@ -250,12 +255,16 @@ fn a_fork_bomb_is_bounded_and_named() {
         return;
     }
     let dir = hostile_dir();
+    // A marker of this run on the command line: what is left is found by
+    // it, never a process of another run.
+    let marker = run_marker("sbx_fork_bomb");
+    let server = format!("python3 sbx_fork_bomb.py {marker}");
     let run = grade(
         &[
             "--dir",
             dir.to_str().unwrap(),
             "--server",
-            "python3 sbx_fork_bomb.py",
+            &server,
             "--check",
             "server-ack",
             "--format",
@@ -267,7 +276,7 @@ fn a_fork_bomb_is_bounded_and_named() {
     let (diagnosis, observed) = run.verdict();
     assert_eq!(diagnosis, "resource-limit", "{observed}");
     assert!(observed.contains("more than 128 processes"), "{observed}");
-    assert_nothing_left("sbx_fork_bomb.py");
+    assert_nothing_left(&marker);
 }
 
 #[test]
@@ -277,12 +286,16 @@ fn a_refused_fork_is_named_even_when_the_check_passes() {
         return;
     }
     let dir = hostile_dir();
+    // A marker of this run on the command line: what is left is found by
+    // it, never a process of another run.
+    let marker = run_marker("sbx_fork_then_serve");
+    let server = format!("python3 sbx_fork_then_serve.py {marker}");
     let run = grade(
         &[
             "--dir",
             dir.to_str().unwrap(),
             "--server",
-            "python3 sbx_fork_then_serve.py",
+            &server,
             "--check",
             "server-ack",
             "--format",
@@ -297,7 +310,7 @@ fn a_refused_fork_is_named_even_when_the_check_passes() {
     assert_eq!(diagnosis, "resource-limit", "{observed}");
     assert!(observed.contains("more than 128 processes"), "{observed}");
     assert!(!observed.contains("and then"), "{observed}");
-    assert_nothing_left("sbx_fork_then_serve.py");
+    assert_nothing_left(&marker);
 }
 
 #[test]
@@ -385,12 +398,14 @@ fn killing_its_parent_and_stopping_itself_still_gets_a_verdict() {
         return;
     }
     let dir = hostile_dir();
+    let marker = run_marker("sbx_kill_parent");
+    let server = format!("python3 sbx_kill_parent.py {marker}");
     let run = grade(
         &[
             "--dir",
             dir.to_str().unwrap(),
             "--server",
-            "python3 sbx_kill_parent.py",
+            &server,
             "--check",
             "server-ack",
             "--format",
@@ -403,7 +418,7 @@ fn killing_its_parent_and_stopping_itself_still_gets_a_verdict() {
     let (diagnosis, observed) = run.verdict();
     assert!(!diagnosis.is_empty(), "{observed}");
     assert!(observed.contains("kill parent: refused"), "{observed}");
-    assert_nothing_left("sbx_kill_parent.py");
+    assert_nothing_left(&marker);
 }
 
 /// Can uid 65534 make a user + pid namespace here (what an unprivileged
