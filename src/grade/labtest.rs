@@ -77,8 +77,8 @@ pub fn run(lab: &str, submission: &Submission, args: &Arguments) -> u8 {
         eprintln!("netlab: the grader knows no lab `{lab}`");
         return 2;
     };
-    let args = &dashed(args, &stages);
     let width = stages.len().to_string().len();
+    let args = &normalised(args, &stages, width);
     if args.list {
         let trials = stages
             .iter()
@@ -177,6 +177,45 @@ fn dashed(args: &Arguments, stages: &[Stage]) -> Arguments {
         }
     }
     args
+}
+
+/// The filter and `--skip` patterns as a student means them: snake case
+/// read as kebab case ([`dashed`]), and whole words ([`whole_words`]).
+/// `--exact` patterns are taken as they are.
+fn normalised(args: &Arguments, stages: &[Stage], width: usize) -> Arguments {
+    let mut args = dashed(args, stages);
+    if args.exact {
+        return args;
+    }
+    args.filter = args.filter.map(|f| whole_words(&f, stages, width));
+    for skip in &mut args.skip {
+        *skip = whole_words(skip, stages, width);
+    }
+    args
+}
+
+/// A pattern that names a stage (`client`) selects that stage, and one
+/// that starts a check id (`client-`, `client-ack`) the checks whose id
+/// starts with it. As bare substrings, `client` would also catch
+/// `server-silent-client` and the whole `chat-client` stage. Anything else
+/// (`ack`, `stage2`, a full test name) stays a substring.
+fn whole_words(pattern: &str, stages: &[Stage], width: usize) -> String {
+    if pattern.contains("::") || pattern.starts_with("stage") {
+        return pattern.to_string();
+    }
+    let word = pattern.trim_end_matches('-');
+    if let Some(stage) = stages.iter().find(|s| s.name == word) {
+        return format!("stage{:0width$}-{}::", stage.number, stage.name);
+    }
+    let starts_an_id = stages
+        .iter()
+        .flat_map(|s| &s.checks)
+        .any(|c| c.id.starts_with(pattern));
+    if starts_an_id {
+        format!("::{pattern}")
+    } else {
+        pattern.to_string()
+    }
 }
 
 /// The libtest-mimic trial of a check, for filtering and `--list` (the check
@@ -721,6 +760,63 @@ mod tests {
             1,
         );
         assert_eq!(plan.runs.len(), 5);
+    }
+
+    #[test]
+    fn a_stage_name_selects_that_stage_and_nothing_that_merely_contains_it() {
+        // Shaped like Week 1: `client` is a stage, a word inside a server
+        // check's id, and the end of another stage's name.
+        let check = |id: &str, group: &'static str| -> &'static Check {
+            Box::leak(Box::new(Check {
+                id: Box::leak(id.to_string().into_boxed_str()),
+                group,
+                title: "does one thing",
+                needs: &[],
+                unix_only: false,
+                run: never_run,
+            }))
+        };
+        let stages = vec![
+            Stage {
+                number: 1,
+                name: "server",
+                checks: vec![
+                    check("server-ack", "server"),
+                    check("server-silent-client", "server"),
+                ],
+            },
+            Stage {
+                number: 2,
+                name: "client",
+                checks: vec![
+                    check("client-ack", "client"),
+                    check("client-refused", "client"),
+                ],
+            },
+            Stage {
+                number: 3,
+                name: "chat-client",
+                checks: vec![check("chat-client-messages", "chat-client")],
+            },
+        ];
+        let ids = |argv: &[&str]| -> Vec<&str> {
+            let args = normalised(&args(argv), &stages, 1);
+            Plan::new(&stages, &args, 1)
+                .runs
+                .iter()
+                .map(|(_, c)| c.id)
+                .collect()
+        };
+        assert_eq!(ids(&["client"]), ["client-ack", "client-refused"]);
+        assert_eq!(ids(&["client_"]), ["client-ack", "client-refused"]);
+        assert_eq!(ids(&["client_ack"]), ["client-ack"]);
+        assert_eq!(ids(&["chat_client"]), ["chat-client-messages"]);
+        // A word that is no stage and starts no id stays a substring.
+        assert_eq!(ids(&["ack"]), ["server-ack", "client-ack"]);
+        assert_eq!(
+            ids(&["--skip", "client"]),
+            ["server-ack", "server-silent-client", "chat-client-messages"]
+        );
     }
 
     #[test]
