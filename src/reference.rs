@@ -6,9 +6,12 @@
 //! reference ones. After `cargo test` in a lab folder, `target/debug/server`
 //! is the *student's* server until the root package is built again. Cargo
 //! writes next to each binary a dep-info file (`server.d`) naming the
-//! sources it was built from: when those are not this package's own
-//! `src/bin/`, the binary is rebuilt from the reference (`cargo build
-//! --bins` at the repository root) before it is used.
+//! sources it was built from, but only when it compiles: a lab build that
+//! finds its programs fresh links them to `target/debug/` again and leaves
+//! the reference's `server.d` in place (seen). So the reference is looked
+//! for in `target/debug/deps/`, where cargo keeps each build's binary with
+//! its own dep-info; only when none is there is the binary rebuilt from the
+//! reference (`cargo build --bins` at the repository root).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -28,8 +31,14 @@ pub fn program(name: &str) -> Result<PathBuf, String> {
 /// Like [`program`], with the binaries looked for in `dir`.
 pub fn program_in(dir: &Path, name: &str) -> Result<PathBuf, String> {
     let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    if path.is_file() && !is_someone_elses(dir, name) {
-        return Ok(path);
+    // Cargo keeps every build's binary in deps/ (`server-<hash>`) and links
+    // the latest one built or checked to `server`: the reference is there
+    // even when a lab's program holds the name.
+    match built_from_our_source(dir, name) {
+        Some(ours) if path.is_file() && same_file(&path, &ours) => return Ok(path),
+        Some(ours) => return Ok(ours),
+        None if path.is_file() && !is_someone_elses(dir, name) => return Ok(path),
+        None => {}
     }
     let why = if path.is_file() {
         format!(
@@ -51,6 +60,61 @@ pub fn program_in(dir: &Path, name: &str) -> Result<PathBuf, String> {
     Err(format!(
         "{why}; build the reference programs with `cargo build --bins` at the repository root"
     ))
+}
+
+/// The newest binary in `dir/deps/` whose dep-info file names this
+/// package's `src/bin/<name>.rs`.
+fn built_from_our_source(dir: &Path, name: &str) -> Option<PathBuf> {
+    let ours = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src")
+        .join("bin")
+        .join(format!("{name}.rs"));
+    let ours = ours.to_string_lossy().into_owned();
+    // deps/ dep-info names sources relative to the workspace root (this
+    // package's folder), where a lab's is `labs/<lab>/src/bin/<name>.rs`:
+    // compared word by word, never as a substring.
+    let relative = format!("src/bin/{name}.rs");
+    let prefix = format!("{name}-");
+    std::fs::read_dir(dir.join("deps"))
+        .ok()?
+        .flatten()
+        .filter_map(|entry| {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            let hash = file.strip_prefix(&prefix)?.strip_suffix(".d")?;
+            // `server-<hash>` only: not `server_threaded-<hash>`.
+            if hash.contains(['-', '.']) {
+                return None;
+            }
+            let binary = dir
+                .join("deps")
+                .join(format!("{name}-{hash}{}", std::env::consts::EXE_SUFFIX));
+            let deps = std::fs::read_to_string(entry.path()).ok()?;
+            let (_, sources) = deps.lines().next()?.split_once(": ")?;
+            let mtime = binary.metadata().and_then(|m| m.modified()).ok()?;
+            sources
+                .split_whitespace()
+                .any(|source| source == ours || source == relative)
+                .then_some((mtime, binary))
+        })
+        .max_by_key(|(mtime, _)| *mtime)
+        .map(|(_, binary)| binary)
+}
+
+/// Are `a` and `b` the same file (a hard link), or copies of each other?
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(ma), Ok(mb)) = (a.metadata(), b.metadata()) {
+            if ma.dev() == mb.dev() && ma.ino() == mb.ino() {
+                return true;
+            }
+        }
+    }
+    match (std::fs::read(a), std::fs::read(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
 }
 
 /// Does the dep-info file next to `name` say it was built from sources
@@ -106,6 +170,36 @@ mod tests {
         )
         .unwrap();
         assert!(is_someone_elses(dir.path(), "server"));
+        // A lab's program holds the name, but the reference built from
+        // our source is in deps/: that one is used, nothing is rebuilt.
+        std::fs::create_dir(dir.path().join("deps")).unwrap();
+        let exe = std::env::consts::EXE_SUFFIX;
+        let reference = dir.path().join(format!("deps/server-0123abcd{exe}"));
+        std::fs::write(&reference, b"the reference").unwrap();
+        std::fs::write(
+            dir.path().join("deps/server-0123abcd.d"),
+            format!("{}: src/bin/server.rs\n", reference.display()),
+        )
+        .unwrap();
+        let lab = dir.path().join(format!("deps/server-4567ef01{exe}"));
+        std::fs::write(&lab, b"the starter").unwrap();
+        std::fs::write(
+            dir.path().join("deps/server-4567ef01.d"),
+            format!(
+                "{}: labs/week01-tcp-client-server/src/bin/server.rs\n",
+                lab.display()
+            ),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join(format!("server{exe}")), b"the starter").unwrap();
+        assert_eq!(program_in(dir.path(), "server").unwrap(), reference);
+        // The name holds the reference again: the usual path is given.
+        std::fs::write(dir.path().join(format!("server{exe}")), b"the reference").unwrap();
+        assert_eq!(
+            program_in(dir.path(), "server").unwrap(),
+            dir.path().join(format!("server{exe}"))
+        );
+        std::fs::remove_dir_all(dir.path().join("deps")).unwrap();
         // Not under this checkout: nothing is rebuilt, the error says why.
         std::fs::write(dir.path().join("server"), b"").unwrap();
         let err = program_in(dir.path(), "server").unwrap_err();

@@ -353,7 +353,7 @@ fn timeline(stdout: &str) -> Vec<(String, String)> {
     table
         .lines()
         .filter_map(|l| {
-            let (_, rest) = l.split_once(" ms  ")?;
+            let (_, rest) = l.split_once(" ms ")?;
             if !(rest.starts_with("server ") || rest.starts_with("client ")) {
                 return None;
             }
@@ -521,7 +521,7 @@ fn a_refusal_without_capture_says_what_happened_and_shows_the_client_error() {
 
 /// As a user without capture rights (`nobody`, when the tests run as root
 /// and setpriv is there): the message gives the command that grants them,
-/// and every line netlab writes fits in 100 columns.
+/// and every line netlab writes fits in 80 columns.
 #[test]
 fn without_capture_rights_netlab_says_how_to_grant_them() {
     let setpriv = Path::new("/usr/bin/setpriv");
@@ -559,7 +559,7 @@ fn without_capture_rights_netlab_says_how_to_grant_them() {
         .chain(table.lines())
     {
         assert!(
-            line.chars().count() <= 100,
+            line.chars().count() <= 80,
             "{} columns: {line}",
             line.chars().count()
         );

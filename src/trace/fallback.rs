@@ -81,40 +81,58 @@ pub fn role(local: SocketAddr, remote: SocketAddr, server_port: u16) -> String {
     }
 }
 
-/// What a state means, in a few plain words (at most 44 characters, so a
-/// row stays within 100 columns).
+/// What a state means, in a few plain words (at most 30 characters, so a
+/// row stays within 80 columns).
 pub fn meaning(state: &str) -> &'static str {
     match state {
-        "LISTEN" => "after listen(): waiting for clients",
-        "SYN-SENT" => "connect() sent SYN, waits for SYN-ACK",
-        "SYN-RECV" => "got a SYN, answered SYN-ACK",
+        "LISTEN" => "waiting for clients (listen)",
+        "SYN-SENT" => "sent SYN, waits for SYN-ACK",
+        "SYN-RECV" => "got SYN, answered SYN-ACK",
         "ESTABLISHED" => "handshake done: data can flow",
-        "FIN-WAIT-1" => "closed first: sent FIN, not yet ACKed",
-        "FIN-WAIT-2" => "its FIN was ACKed; waits for the peer's FIN",
-        "CLOSE-WAIT" => "peer sent FIN; waits for this side's close()",
-        "LAST-ACK" => "closed second: waits for the ACK of its FIN",
-        "TIME-WAIT" => "closed first: waits ~60 s for stray packets",
-        "CLOSING" => "both sides sent FIN at the same time",
+        "FIN-WAIT-1" => "closed first: its FIN is sent",
+        "FIN-WAIT-2" => "FIN ACKed; waits for peer FIN",
+        "CLOSE-WAIT" => "got FIN; waits for own close()",
+        "LAST-ACK" => "closed second: waits for ACK",
+        "TIME-WAIT" => "closed first: waits ~60 s",
+        "CLOSING" => "both sides sent FIN at once",
         "CLOSE" => "closed",
         _ => "",
     }
 }
 
-/// The widest line netlab's own text may take (the transcripts quote the
-/// programs, whose lines are theirs).
-pub const WIDTH: usize = 100;
+/// The widest line netlab's own text may take: the narrowest terminal it
+/// is shown on (the transcripts quote the programs, whose lines are theirs).
+pub const WIDTH: usize = 80;
+
+/// Width of the time column: `59000.000 ms` (a trace lasts seconds).
+const TIME_COLUMN: usize = 12;
 
 /// Width of the socket column: `server for client :65535`.
 const SOCKET_COLUMN: usize = 24;
 
+/// Width of the state column: `ESTABLISHED`.
+const STATE_COLUMN: usize = 11;
+
+/// `text` as paragraphs of at most [`WIDTH`] columns (a `\n` in it starts
+/// a new paragraph).
+pub fn prose(text: &str) -> String {
+    let mut out = String::new();
+    for paragraph in text.split('\n') {
+        for line in super::diagram::wrap(paragraph, WIDTH) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// The table's heading: where the states come from and what they are not.
 fn heading(out: &mut String, server_port: u16) {
-    let _ = writeln!(
-        out,
+    out.push_str(&prose(&format!(
         "Socket states on 127.0.0.1 port {server_port}, sampled from the kernel's TCP table \
-         (/proc/net/tcp),\nnot packets. Short states (SYN-SENT, SYN-RECV) last microseconds \
-         on loopback and are\noften missed."
-    );
+         (/proc/net/tcp), not packets. Short states (SYN-SENT, SYN-RECV) last microseconds \
+         on loopback and are often missed."
+    )));
     let _ = writeln!(out);
 }
 
@@ -128,7 +146,7 @@ pub fn render(timeline: &[StateChange], server_port: u16) -> String {
     }
     let _ = writeln!(
         out,
-        "{:>12}  {:<SOCKET_COLUMN$} {:<12} meaning",
+        "{:>TIME_COLUMN$} {:<SOCKET_COLUMN$} {:<STATE_COLUMN$} meaning",
         "time", "socket", "state"
     );
     for c in timeline {
@@ -139,7 +157,7 @@ pub fn render(timeline: &[StateChange], server_port: u16) -> String {
         };
         let _ = writeln!(
             out,
-            "{:>12}  {who:<SOCKET_COLUMN$} {state:<12} {what}",
+            "{:>TIME_COLUMN$} {who:<SOCKET_COLUMN$} {state:<STATE_COLUMN$} {what}",
             format_time(c.time)
         );
     }
@@ -152,14 +170,13 @@ pub fn render(timeline: &[StateChange], server_port: u16) -> String {
 pub fn render_refused(port: u16, status: &str, client_said: &[String]) -> String {
     let mut out = String::new();
     heading(&mut out, port);
-    let _ = writeln!(
-        out,
-        "No socket on port {port} appeared in the table, and none could: nothing listened there.\n\
-         The client's connect() sent a SYN; the kernel, finding no listening socket on the port,\n\
-         answered at once with RST, and connect() failed with ECONNREFUSED (\"connection\n\
-         refused\"). It all took microseconds, between two samples of the table; nothing waited\n\
+    out.push_str(&prose(&format!(
+        "No socket on port {port} appeared in the table, and none could: nothing listened there. \
+         The client's connect() sent a SYN; the kernel, finding no listening socket on the port, \
+         answered at once with RST, and connect() failed with ECONNREFUSED (\"connection \
+         refused\"). It all took microseconds, between two samples of the table; nothing waited \
          and nothing timed out. Capture rights show the SYN and the RST themselves."
-    );
+    )));
     let _ = writeln!(out);
     if client_said.is_empty() {
         let _ = writeln!(out, "The client printed nothing about it ({status}).");
@@ -327,13 +344,13 @@ mod tests {
         let text = render(&timeline, 5000);
         assert!(text.contains("kernel's TCP table"), "{text}");
         assert!(text.contains("server (listening)"), "{text}");
-        assert!(text.contains("1.500 ms  client :6000"), "{text}");
+        assert!(text.contains("1.500 ms client :6000"), "{text}");
         assert!(text.contains("TIME-WAIT") && text.contains("closed first"));
         assert!(render(&[], 5000).contains("No socket on port 5000"));
     }
 
     #[test]
-    fn every_line_fits_in_100_columns_and_every_meaning_is_a_whole_sentence() {
+    fn every_line_fits_in_80_columns_and_every_meaning_is_a_whole_sentence() {
         let states = [
             "LISTEN",
             "SYN-SENT",
@@ -348,7 +365,7 @@ mod tests {
         ];
         let mut timeline = Vec::new();
         for (i, state) in states.iter().enumerate() {
-            let time = Duration::from_secs(9999) + Duration::from_micros(i as u64);
+            let time = Duration::from_secs(59) + Duration::from_micros(i as u64);
             for (local, remote) in [
                 ("127.0.0.1:65535", "0.0.0.0:0"),
                 ("127.0.0.1:65535", "127.0.0.1:65534"),
@@ -366,7 +383,7 @@ mod tests {
             assert!(!meaning(state).ends_with("not yet"), "{state}");
         }
         timeline.push(StateChange {
-            time: Duration::from_secs(9999),
+            time: Duration::from_secs(59),
             local: "127.0.0.1:65534".parse().unwrap(),
             remote: "127.0.0.1:65535".parse().unwrap(),
             state: None,

@@ -105,8 +105,9 @@ pub fn no_rights_message(exe: &std::path::Path) -> String {
     let path = exe.to_string_lossy();
     let quoted = shlex::try_quote(&path).unwrap_or(path.clone());
     format!(
-        "netlab trace: capturing packets needs root, or the CAP_NET_RAW capability on netlab.\n\
-         To grant it once (again after each rebuild of netlab), then run netlab without sudo:\n\
+        "netlab trace: capturing packets needs root, or the CAP_NET_RAW capability\n\
+         on netlab. To grant it once (again after each rebuild of netlab), then run\n\
+         netlab without sudo:\n\
          \x20   sudo setcap cap_net_raw+ep {quoted}\n\
          For now: showing the kernel's socket states instead."
     )
@@ -314,8 +315,8 @@ mod linux {
                     None => {
                         let _ = writeln!(
                             out,
-                            "\nNo file was written; add --pcap FILE to keep these packets for \
-                             Wireshark or tshark."
+                            "\nNo file was written; add --pcap FILE to keep the packets for \
+                             Wireshark."
                         );
                     }
                 }
@@ -330,17 +331,23 @@ mod linux {
             }
             Observed::States(timeline) => {
                 let timeline = timeline.unwrap_or_default();
-                let _ = writeln!(
+                let _ = write!(
                     out,
-                    "netlab trace (fallback, no packet capture): {scenario}"
+                    "{}",
+                    fallback::prose(&format!(
+                        "netlab trace (fallback, no packet capture): {scenario}"
+                    ))
                 );
                 if matches!(client, Client::SlowMotion) {
-                    let _ = writeln!(
+                    let _ = write!(
                         out,
-                        "netlab played the client in slow motion (pauses of {} ms between \
-                         steps) so the\nkernel's table can show each state; with capture \
-                         rights you see the real client's packets.",
-                        SLOW_PAUSE.as_millis()
+                        "{}",
+                        fallback::prose(&format!(
+                            "netlab played the client in slow motion (pauses of {} ms between \
+                             steps) so the kernel's table can show each state; with capture \
+                             rights you see the real client's packets.",
+                            SLOW_PAUSE.as_millis()
+                        ))
                     );
                 }
                 let _ = writeln!(out);
@@ -654,7 +661,7 @@ mod linux {
             .collect();
         say(format!("[CLIENT] Received: {shown}"));
         say(format!(
-            "(server closed first; netlab waits {} ms: server FIN-WAIT-2, client CLOSE-WAIT)",
+            "(server closed first; netlab waits {} ms)",
             SLOW_PAUSE.as_millis()
         ));
         thread::sleep(SLOW_PAUSE);
