@@ -112,6 +112,13 @@ pub fn what_differs(want: &str, seen: &str) -> Vec<String> {
             ));
         }
     }
+    // A tag such as `[SERVER] ` that starts the expected line: named when
+    // it is missing (the words alone would not say where it belongs).
+    if let Some(tag) = leading_tag(want) {
+        if !seen.starts_with(tag) && !seen.to_lowercase().starts_with(&tag.to_lowercase()) {
+            why.push(format!("the line must start with the tag `{tag}`"));
+        }
+    }
     let want_lower = want.to_lowercase();
     let seen_lower = seen.to_lowercase();
     let want_words = words(&want_lower);
@@ -134,7 +141,10 @@ pub fn what_differs(want: &str, seen: &str) -> Vec<String> {
                 && !want_words.iter().any(|v| levenshtein(v, w) <= 2)
         })
         .collect();
-    if !extra.is_empty() && why.is_empty() {
+    // Other words and missing ones only when nothing above explains
+    // the difference better.
+    let plain = why.is_empty();
+    if !extra.is_empty() && plain {
         why.push(format!(
             "other words: {}",
             extra
@@ -144,7 +154,34 @@ pub fn what_differs(want: &str, seen: &str) -> Vec<String> {
                 .join(", ")
         ));
     }
+    let missing: Vec<&&str> = want_words
+        .iter()
+        .filter(|w| {
+            w.chars().any(char::is_alphabetic)
+                && !seen_words.contains(w)
+                && !seen_words.iter().any(|v| levenshtein(v, w) <= 2)
+                && !leading_tag(want).is_some_and(|tag| tag.to_lowercase().contains(**w))
+        })
+        .collect();
+    if !missing.is_empty() && plain {
+        why.push(format!(
+            "missing: {}",
+            missing
+                .iter()
+                .map(|w| format!("`{w}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     why
+}
+
+/// The `[WORD] ` a line starts with, if any.
+fn leading_tag(line: &str) -> Option<&str> {
+    let end = line.find("] ")?;
+    let tag = &line[..end + 2];
+    let inner = tag.strip_prefix('[')?.strip_suffix("] ")?;
+    (!inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric())).then_some(tag)
 }
 
 fn trailing_port(line: &str) -> Option<u16> {
@@ -210,5 +247,28 @@ mod tests {
         assert_eq!(marks.find('^'), Some(8 + 10 + 25), "{shown}");
 
         assert_eq!(closest(want, &lines(&["something else entirely"])), None);
+    }
+
+    #[test]
+    fn a_missing_tag_or_word_is_named() {
+        let want = "[SERVER] Listening on 127.0.0.1:41000";
+        let seen = "Listening on 127.0.0.1:41000";
+        assert_eq!(
+            what_differs(want, seen),
+            ["the line must start with the tag `[SERVER] `"]
+        );
+        let shown = show_near_miss(want, seen);
+        let marks = shown.lines().nth(2).unwrap();
+        assert_eq!(marks.trim(), "^^^^^^^^^", "{shown}");
+
+        let want = "[CLIENT] Received: ACK: hello";
+        let seen = "[CLIENT] ACK: hello";
+        assert_eq!(what_differs(want, seen), ["missing: `received`"]);
+        // A misspelt word is named as such, not as missing.
+        let seen = "[CLIENT] Recieved: ACK: hello";
+        assert_eq!(
+            what_differs(want, seen),
+            ["`recieved` is spelled `received`"]
+        );
     }
 }
