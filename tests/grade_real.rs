@@ -205,7 +205,8 @@ fn chat_and_import_error_python() {
 /// A chat client that sends every message first, then reads one reply
 /// per recv(): the grader's ACKs arrive back to back and the first read
 /// takes them all. It also has no `-i` mode (the flag is sent as a
-/// message).
+/// message). The same student's chat server holds its console lines in a
+/// buffer.
 #[test]
 fn pipelined_chat_client_python() {
     let Some(sub) = python_fixture("pipelined") else {
@@ -221,6 +222,12 @@ fn pipelined_chat_client_python() {
             ("chat-client-default", "split-message"),
             ("chat-client-framing", "split-message"),
             ("chat-client-interactive", "wrong-message"),
+            // Its chat server frames and acknowledges right, but prints
+            // nothing until it is stopped, then addresses as Python
+            // tuples; no SIGTERM handler.
+            ("chat-listening", "stdout-buffered"),
+            ("chat-ack", "output-format"),
+            ("chat-shutdown", "no-graceful-shutdown"),
         ],
     );
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::common::{
     after_served, chat_ack, expect_clean_shutdown, expect_exit, is_chat_ack, lines_in_order_after,
-    strip_clock,
+    stop_to_see_held_lines, strip_clock,
 };
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
@@ -100,46 +100,73 @@ fn send_line(ctx: &mut Ctx, talk: &mut Talk, message: &str) -> Result<(), Failur
 pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
     let mut talk = open(ctx, addr)?;
+    let mut held = Vec::new();
     for _ in 0..3 {
         let message = ctx.message(22);
         send_line(ctx, &mut talk, &message)?;
         expect_ack(ctx, p, &mut talk, &message, Diagnosis::WrongReply)?;
+        let tail = format!(" {} Client: {message}", talk.client);
         if ctx.quiet(p) {
-            // Nothing on stdout at all: the Listening line's verdict below
-            // says why.
+            held.push(tail);
             continue;
         }
-        let tail = format!(" {} Client: {message}", talk.client);
         ctx.step(format!(
             "wait for the stdout line `[SERVER] @HH:MM:SS{tail}`"
         ));
-        let seen = ctx.wait_stdout(p, SLACK, |l| {
-            l.strip_prefix("[SERVER] @")
-                .and_then(strip_clock)
-                .map(str::trim_end)
-                == Some(tail.as_str())
-        });
-        if seen.is_none() {
-            let lines = ctx.child(p).lines(Stream::Stdout);
-            let want = format!(
-                "[SERVER] @{}{tail}",
-                chrono::Local::now().format("%H:%M:%S")
-            );
-            let observed = match crate::grade::compare::closest(&want, &lines) {
-                Some(seen) => format!(
-                    "no such line; the closest line printed:\n{}",
-                    crate::grade::compare::show_near_miss(&want, seen)
-                ),
-                None => "no such line".to_string(),
-            };
-            return Err(fail(
-                Diagnosis::OutputFormat,
-                format!("a stdout line `[SERVER] @HH:MM:SS{tail}`"),
-                observed,
-            ));
-        }
+        let seen = ctx.wait_stdout(p, SLACK, |l| is_console_line(l, &tail));
+        console_line(ctx, p, &tail, seen.is_some(), "")?;
+    }
+    if held.is_empty() || !stop_to_see_held_lines(ctx, p) {
+        // Nothing on stdout at all: the Listening line's verdict says why.
+        return Ok(());
+    }
+    for tail in held {
+        let seen = ctx
+            .child(p)
+            .lines(Stream::Stdout)
+            .iter()
+            .any(|l| is_console_line(l, &tail));
+        console_line(
+            ctx,
+            p,
+            &tail,
+            seen,
+            " (its lines came out only when it was stopped)",
+        )?;
     }
     Ok(())
+}
+
+/// Is `line` `[SERVER] @HH:MM:SS` followed by `tail`?
+fn is_console_line(line: &str, tail: &str) -> bool {
+    line.strip_prefix("[SERVER] @")
+        .and_then(strip_clock)
+        .map(str::trim_end)
+        == Some(tail)
+}
+
+/// The verdict on the console line for `tail`: found, or the near miss.
+fn console_line(ctx: &mut Ctx, p: Proc, tail: &str, seen: bool, when: &str) -> Result<(), Failure> {
+    if seen {
+        return Ok(());
+    }
+    let lines = ctx.child(p).lines(Stream::Stdout);
+    let want = format!(
+        "[SERVER] @{}{tail}",
+        chrono::Local::now().format("%H:%M:%S")
+    );
+    let observed = match crate::grade::compare::closest(&want, &lines) {
+        Some(seen) => format!(
+            "no such line{when}; the closest line printed:\n{}",
+            crate::grade::compare::show_near_miss(&want, seen)
+        ),
+        None => format!("no such line{when}"),
+    };
+    Err(fail(
+        Diagnosis::OutputFormat,
+        format!("a stdout line `[SERVER] @HH:MM:SS{tail}`"),
+        observed,
+    ))
 }
 
 /// The Listening line names the real port (judged apart from behaviour:

@@ -269,6 +269,16 @@ pub fn after_served(ctx: &mut Ctx, p: Proc, failure: Failure, what: &str) -> Fai
     }
 }
 
+/// A server that has printed nothing while it ran: stop it with SIGINT
+/// (as Ctrl+C would) so that what it holds in its stdout buffer comes out
+/// at exit. True if something did.
+pub fn stop_to_see_held_lines(ctx: &mut Ctx, p: Proc) -> bool {
+    ctx.step("nothing on stdout yet: stop the server with SIGINT to see the lines it holds");
+    let _ = ctx.child(p).signal(Signal::Interrupt);
+    let _ = ctx.wait_exit(p, SLACK);
+    !ctx.child(p).text(Stream::Stdout).is_empty()
+}
+
 /// Parses `HH:MM:SS` at the start of `text`; returns the rest.
 pub fn strip_clock(text: &str) -> Option<&str> {
     let clock = text.get(..8)?;

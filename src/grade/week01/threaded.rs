@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::common::{
     ack_round, after_served, connect_and_send, expect_clean_shutdown, judge_reply, read_reply,
+    stop_to_see_held_lines,
 };
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{fail, read_to_end, show_bytes, Ctx, End, Failure, Proc, SLACK};
@@ -55,10 +56,7 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
     if held.is_empty() {
         return Ok(());
     }
-    ctx.step("nothing on stdout yet: stop the server with SIGINT to see the lines it holds");
-    let _ = ctx.child(p).signal(Signal::Interrupt);
-    let _ = ctx.wait_exit(p, SLACK);
-    if ctx.child(p).text(Stream::Stdout).is_empty() {
+    if !stop_to_see_held_lines(ctx, p) {
         // Still nothing: the Listening line's verdict says why; do not
         // blame each line for it.
         return Ok(());
