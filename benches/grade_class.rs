@@ -40,12 +40,34 @@ fn bin(name: &str) -> String {
         .to_string()
 }
 
-/// target/<profile>/examples/week01_mistakes, built by `cargo bench`.
+/// target/<profile>/examples/week01_mistakes. Trap: `cargo bench` does not
+/// build examples (`cargo test` does): without this build, every "mistake"
+/// submission silently ran the reference (seen: 38/38 each).
 fn mistakes_program() -> Option<String> {
     let program = netlab()
         .parent()?
         .join("examples")
         .join(format!("week01_mistakes{}", std::env::consts::EXE_SUFFIX));
+    if !program.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let profile = netlab()
+            .parent()?
+            .file_name()?
+            .to_string_lossy()
+            .into_owned();
+        let mut build = Command::new(cargo);
+        build
+            .args(["build", "--quiet", "--example", "week01_mistakes"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if profile == "release" {
+            build.arg("--release");
+        }
+        eprintln!("building examples/week01_mistakes ({profile})...");
+        let built = build.status().is_ok_and(|s| s.success());
+        if !built {
+            eprintln!("cannot build examples/week01_mistakes: the class has no compiled mistakes");
+        }
+    }
     program.exists().then(|| program.display().to_string())
 }
 
@@ -150,7 +172,11 @@ fn build_class(dir: &Path, size: usize, python: bool) {
                             .collect();
                         write_manifest(&sub, &commands);
                     }
-                    _ => write_manifest(&sub, &reference),
+                    // Said, never hidden: these are then correct.
+                    _ => {
+                        eprintln!("{}: the reference (no mistake program)", sub.display());
+                        write_manifest(&sub, &reference)
+                    }
                 }
             }
         }
@@ -239,6 +265,23 @@ fn main() {
             disagreements.push(name.to_string_lossy().into_owned());
         }
     }
+    // What the class got, per kind of submission: the correct ones pass
+    // everything, the broken ones do not (the bench grades real work).
+    let mut kinds: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for dir in &names {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let kind = name.split_once('-').map_or("?", |(_, k)| k).to_string();
+        let report: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join(&name).join("report.json")).unwrap_or_default(),
+        )
+        .unwrap_or_default();
+        let all_passed = verdicts(&report)
+            .iter()
+            .all(|(_, passed)| *passed != Some(false));
+        let entry = kinds.entry(kind).or_default();
+        entry.0 += 1;
+        entry.1 += usize::from(all_passed);
+    }
     let scaled = one_by_one.as_secs_f64() * size as f64 / picked.len() as f64;
     let speedup = scaled / class_wall.as_secs_f64();
     let cpu_self = run["cpu_self_ms"].as_f64().unwrap_or(f64::NAN);
@@ -266,6 +309,9 @@ fn main() {
         (cpu_self + cpu_children) / 1000.0,
         verdict(share <= 10.0)
     );
+    for (kind, (count, all_passed)) in &kinds {
+        println!("  {kind:<16}  {all_passed:>3} of {count:>3} pass every check");
+    }
     println!(
         "  same verdicts in the class run and alone: {} of {}{}",
         picked.len() - disagreements.len(),

@@ -30,6 +30,8 @@ pub mod harness;
 pub mod labtest;
 pub mod live;
 pub mod report;
+#[cfg(target_os = "linux")]
+mod sockdiag;
 pub mod week01;
 
 use std::collections::BTreeMap;

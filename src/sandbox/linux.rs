@@ -564,8 +564,7 @@ impl PrivateTmp {
         let mut trees = Vec::new();
         let mut real_trees = Vec::new();
         for (i, target) in SHARED_TREES.iter().enumerate() {
-            // Only a real folder (a symlinked /var/tmp is left alone), and
-            // only one whose path survives in overlay options.
+            // Only a real folder: a symlinked /var/tmp is left alone.
             let is_dir = Path::new(target)
                 .symlink_metadata()
                 .is_ok_and(|m| m.is_dir());

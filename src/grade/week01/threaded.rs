@@ -266,9 +266,10 @@ fn still_open(stream: &TcpStream) -> bool {
     open
 }
 
-/// How long the busy check waits for the second client's reply (well
-/// before the first idle client's LAB_TIMEOUT=6s would free a serial server).
-const SECOND_REPLY: Duration = Duration::from_millis(1500);
+/// How long the busy check waits for the second client's reply. A serial
+/// server may answer within it, once the first idle client's LAB_TIMEOUT
+/// has run out: told apart by whether the first is still connected.
+const SECOND_REPLY: Duration = Duration::from_secs(3);
 
 /// With LAB_MAX_CLIENTS=2 and two idle clients, a third is refused as busy;
 /// once they leave, a fourth is served.
@@ -297,8 +298,9 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
     if ex.reply.is_empty() && ex.end == End::Timeout {
         // Over the cap, or not concurrent at all? Asked of the server's
         // behaviour, not of its console lines (a server may print none, or
-        // hold them in a buffer): does the second client get an answer
-        // while the first is still connected?
+        // hold them in a buffer): is the second client answered while the
+        // first is still connected? A server that serves one client at a
+        // time answers it only after closing the first (at LAB_TIMEOUT).
         let mut second = second;
         let message = ctx.message(12);
         ctx.step(format!(
@@ -308,14 +310,20 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
         let _ = second.set_read_timeout(Some(SECOND_REPLY));
         let mut byte = [0u8; 1];
         let answered = matches!(std::io::Read::read(&mut second, &mut byte), Ok(1));
-        if !answered {
-            return Err(fail(
-                Diagnosis::NoConcurrency,
-                "the server takes on a second client while the first is connected",
+        let first_open = still_open(&first);
+        if !answered || !first_open {
+            let observed = if answered {
+                format!("the second client ({second_addr}) was answered only after the server had closed the first: one client at a time")
+            } else {
                 format!(
                     "the second client ({second_addr}) got no reply within {:.1}s: the server is still busy with the first",
                     SECOND_REPLY.as_secs_f64()
-                ),
+                )
+            };
+            return Err(fail(
+                Diagnosis::NoConcurrency,
+                "the server takes on a second client while the first is connected",
+                observed,
             ));
         }
         return Err(fail(
