@@ -85,6 +85,16 @@ fn built_from_our_source(dir: &Path, name: &str) -> Option<PathBuf> {
             if hash.contains(['-', '.']) {
                 return None;
             }
+            // Trap: `cargo test` builds each binary a second time as its
+            // unit tests' harness, with the same sources; only a build
+            // whose fingerprint says `bin-<name>` is the program itself.
+            let fingerprint = dir
+                .join(".fingerprint")
+                .join(format!("{}-{hash}", env!("CARGO_PKG_NAME")))
+                .join(format!("bin-{name}"));
+            if !fingerprint.exists() {
+                return None;
+            }
             let binary = dir
                 .join("deps")
                 .join(format!("{name}-{hash}{}", std::env::consts::EXE_SUFFIX));
@@ -176,6 +186,21 @@ mod tests {
         let exe = std::env::consts::EXE_SUFFIX;
         let reference = dir.path().join(format!("deps/server-0123abcd{exe}"));
         std::fs::write(&reference, b"the reference").unwrap();
+        let fingerprints = dir.path().join(".fingerprint");
+        let ours_built = fingerprints.join(format!("{}-0123abcd", env!("CARGO_PKG_NAME")));
+        std::fs::create_dir_all(&ours_built).unwrap();
+        std::fs::write(ours_built.join("bin-server"), b"").unwrap();
+        // Its unit tests' harness: the same sources, built later; never it.
+        let harness = dir.path().join(format!("deps/server-89abcdef{exe}"));
+        std::fs::write(&harness, b"the unit tests").unwrap();
+        std::fs::write(
+            dir.path().join("deps/server-89abcdef.d"),
+            format!("{}: src/bin/server.rs\n", harness.display()),
+        )
+        .unwrap();
+        let tests_built = fingerprints.join(format!("{}-89abcdef", env!("CARGO_PKG_NAME")));
+        std::fs::create_dir_all(&tests_built).unwrap();
+        std::fs::write(tests_built.join("test-bin-server"), b"").unwrap();
         std::fs::write(
             dir.path().join("deps/server-0123abcd.d"),
             format!("{}: src/bin/server.rs\n", reference.display()),
@@ -200,6 +225,7 @@ mod tests {
             dir.path().join(format!("server{exe}"))
         );
         std::fs::remove_dir_all(dir.path().join("deps")).unwrap();
+        std::fs::remove_dir_all(&fingerprints).unwrap();
         // Not under this checkout: nothing is rebuilt, the error says why.
         std::fs::write(dir.path().join("server"), b"").unwrap();
         let err = program_in(dir.path(), "server").unwrap_err();

@@ -483,7 +483,7 @@ fn the_default_traces_the_reference_programs() {
     // Without --pcap nothing is written, and the output says how to keep it.
     assert!(!stdout.contains("Capture saved"), "{}", show(&output));
     assert!(
-        stdout.contains("add --pcap FILE to keep these packets"),
+        stdout.contains("add --pcap FILE to keep the packets"),
         "{}",
         show(&output)
     );

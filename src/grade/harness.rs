@@ -251,14 +251,14 @@ impl<'a> Ctx<'a> {
         // The program must flush its own output (that is a check); do not
         // let an inherited PYTHONUNBUFFERED hide the mistake.
         cmd.env_remove("PYTHONUNBUFFERED");
-        for (key, value) in default_env() {
+        for (key, value) in role.contract().env {
             cmd.env(key, value);
         }
         for (key, value) in env {
             cmd.env(key, value);
         }
         // Wire evidence: the program will use this port (listen or connect).
-        if let Some((_, port)) = env.iter().find(|(k, _)| *k == "LAB_PORT") {
+        if let Some(port) = role.contract().port_in(env) {
             note_port(port.parse().unwrap_or(0));
         }
         let child = Child::spawn_confined(cmd, PROCESS_DEADLINE, piped_stdin, Some(confinement))
@@ -513,7 +513,8 @@ impl<'a> Ctx<'a> {
         None
     }
 
-    /// Starts a server role with LAB_PORT=0 (unless `env` sets it) and finds
+    /// Starts a server role on port 0 (its contract's port variable, unless
+    /// `env` sets it) and finds
     /// the port it listens on; returns that address.
     ///
     /// The port comes from the system's socket table (on Linux), not from
@@ -528,18 +529,17 @@ impl<'a> Ctx<'a> {
         env: &[(&str, String)],
     ) -> Result<(Proc, SocketAddr), Failure> {
         let p = self.spawn(role, args, env)?;
-        self.notes_env_default =
-            args.is_empty() && !env.iter().any(|(k, v)| *k == "LAB_PORT" && v != "0");
-        let expected_port: Option<u16> = env
-            .iter()
-            .find(|(k, _)| *k == "LAB_PORT")
-            .and_then(|(_, v)| v.parse().ok())
+        let contract = role.contract();
+        let port_given = contract.port_in(env);
+        self.notes_env_default = args.is_empty() && port_given.is_none_or(|v| v == "0");
+        let expected_port: Option<u16> = port_given
+            .and_then(|v| v.parse().ok())
             .filter(|port| *port != 0);
+        let pattern = contract.announcement(format!("{HOST}:PORT"));
         self.step(format!(
-            "wait for it to listen (the system's socket table) and to print `[SERVER] Listening on {HOST}:PORT`"
+            "wait for it to listen (the system's socket table) and to print `{pattern}`"
         ));
-        let expected =
-            format!("the server listens and prints `[SERVER] Listening on {HOST}:PORT` naming the real port");
+        let expected = format!("the server listens and prints `{pattern}` naming the real port");
         let until = Instant::now() + STARTUP;
         // Ports in the order they appeared: a module that starts a server of
         // its own when imported listens before the real server does.
@@ -551,8 +551,8 @@ impl<'a> Ctx<'a> {
                 .child(p)
                 .lines(Stream::Stdout)
                 .into_iter()
-                .find(|l| l.starts_with("[SERVER] Listening on "));
-            let announced = line.as_deref().and_then(parse_listening);
+                .find(|l| contract.is_announcement(l));
+            let announced = line.as_deref().and_then(|l| contract.parse(l));
             let table = listening_ports_of(self.child(p).pid());
             for port in table.iter().flatten() {
                 if !seen.contains(port) {
@@ -564,7 +564,7 @@ impl<'a> Ctx<'a> {
                 if addr.ip() != std::net::IpAddr::V4(HOST) {
                     return Err(fail(
                         Diagnosis::IgnoresConfig,
-                        format!("the server listens on LAB_HOST={HOST}"),
+                        format!("the server listens on {}={HOST}", contract.host_var),
                         format!("it announced `{line}`"),
                     ));
                 }
@@ -572,7 +572,7 @@ impl<'a> Ctx<'a> {
                     if addr.port() != port && addr.port() != 0 {
                         return Err(fail(
                             Diagnosis::IgnoresConfig,
-                            format!("the server listens on LAB_PORT={port}"),
+                            format!("the server listens on {}={port}", contract.port_var),
                             format!("it announced `{line}`"),
                         ));
                     }
@@ -607,7 +607,7 @@ impl<'a> Ctx<'a> {
                     .child(p)
                     .lines(Stream::Stdout)
                     .iter()
-                    .find_map(|l| parse_listening(l));
+                    .find_map(|l| contract.parse(l));
                 if let Some(addr) = announced.filter(|a| a.port() != 0) {
                     // It announced a port and ended: the connect will tell.
                     return Ok(self.announced(p, addr));
@@ -618,7 +618,7 @@ impl<'a> Ctx<'a> {
                 if let Some(port) = expected_port.filter(|port| !now_listening.contains(port)) {
                     return Err(fail(
                         Diagnosis::IgnoresConfig,
-                        format!("the server listens on LAB_PORT={port}"),
+                        format!("the server listens on {}={port}", contract.port_var),
                         format!(
                             "it listens on port {} (the system's socket table)",
                             join_ports(&now_listening)
@@ -664,7 +664,7 @@ impl<'a> Ctx<'a> {
             // rounds few; a Listening line ends the wait at once.
             let slice = Duration::from_millis(100);
             let asked = Instant::now();
-            self.wait_stdout(p, slice, |l| l.starts_with("[SERVER] Listening on "));
+            self.wait_stdout(p, slice, |l| contract.is_announcement(l));
             // Trap: once the program has closed its stdout, wait_stdout
             // returns at once; without this pause the loop spins a core.
             if let Some(rest) = slice.checked_sub(asked.elapsed()) {
@@ -692,7 +692,8 @@ impl<'a> Ctx<'a> {
             return Ok(());
         };
         let port = note.port;
-        let want = format!("[SERVER] Listening on {HOST}:{port}");
+        let contract = note.role.contract();
+        let want = contract.announcement(format!("{HOST}:{port}"));
         let expected = format!(
             "the stdout line `{want}` as soon as it listens (it listens on port {port}: the system's socket table says so)"
         );
@@ -701,8 +702,9 @@ impl<'a> Ctx<'a> {
         let exited = self.child(p).try_status().is_some();
         let lines = self.child(p).lines(Stream::Stdout);
         let good = lines.iter().find(|l| {
-            l.starts_with("[SERVER] Listening on ") && {
-                parse_listening(l)
+            contract.is_announcement(l) && {
+                contract
+                    .parse(l)
                     .is_some_and(|a| a.port() == port && a.ip() == std::net::IpAddr::V4(HOST))
             }
         });
@@ -793,14 +795,15 @@ impl<'a> Ctx<'a> {
         // The same sandbox as the first run: it is the same untrusted program.
         let (mut cmd, confinement) = self.jail().command(&full);
         cmd.env_remove("PYTHONUNBUFFERED");
-        for (key, value) in default_env() {
+        let contract = note.role.contract();
+        for (key, value) in contract.env {
             cmd.env(key, value);
         }
         for (key, value) in &note.env {
             cmd.env(key, value);
         }
         // Any free port: the first run still holds its own.
-        cmd.env("LAB_PORT", "0");
+        cmd.env(contract.port_var, "0");
         self.step(format!(
             "run `{}` again with its stdout on a pseudo-terminal (line-buffered there), to tell a buffered line from a missing one",
             shell_words(&full)
@@ -817,8 +820,7 @@ impl<'a> Ctx<'a> {
             Err(_) => return Ok(None),
         };
         let Some(line) = child.wait_line(Stream::Stdout, STARTUP, |l| {
-            let l = l.to_lowercase();
-            l.contains("listening") || l.contains("[server]")
+            contract.looks_like_announcement(l)
         }) else {
             return Ok(None);
         };
@@ -826,11 +828,11 @@ impl<'a> Ctx<'a> {
             "nothing came on stdout (a pipe) while it listened; with stdout on a terminal the same program printed at once:\n        `{}`\n        so the line is stuck in stdout's buffer when stdout is a pipe",
             line.trim_end()
         );
-        if parse_listening(&line).is_none_or(|a| a.port() == 0) {
+        if contract.parse(&line).is_none_or(|a| a.port() == 0) {
             let port = listening_ports_of(child.pid())
                 .and_then(|ports| ports.first().copied())
                 .unwrap_or(0);
-            let want = format!("[SERVER] Listening on {HOST}:{port}");
+            let want = contract.announcement(format!("{HOST}:{port}"));
             text.push_str(&format!(
                 "; the line itself differs too:\n{}",
                 crate::grade::compare::show_near_miss(&want, line.trim_end())
@@ -1027,11 +1029,6 @@ impl<'a> Ctx<'a> {
             )
         })
     }
-
-    /// Environment pairs with LAB_TIMEOUT set to `secs`.
-    pub fn timeout_env(secs: u64) -> (&'static str, String) {
-        ("LAB_TIMEOUT", secs.to_string())
-    }
 }
 
 /// Is a spawn error the program's own (no such program, not executable,
@@ -1059,17 +1056,6 @@ fn program_at_fault(e: &io::Error) -> bool {
         e.kind(),
         io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied
     )
-}
-
-/// The contract's environment, with the grader's short timeout.
-fn default_env() -> [(&'static str, String); 5] {
-    [
-        ("LAB_HOST", HOST.to_string()),
-        ("LAB_PORT", "0".to_string()),
-        ("LAB_BUFFER_SIZE", "1024".to_string()),
-        ("LAB_TIMEOUT", "2".to_string()),
-        ("LAB_MAX_CLIENTS", "64".to_string()),
-    ]
 }
 
 /// How a read until end-of-stream ended.
@@ -1436,12 +1422,6 @@ pub fn resolve_program(dir: &Path, program: &str) -> PathBuf {
     } else {
         path.to_path_buf()
     }
-}
-
-/// Parses `[SERVER] Listening on HOST:PORT`.
-pub fn parse_listening(line: &str) -> Option<SocketAddr> {
-    line.strip_prefix("[SERVER] Listening on ")
-        .and_then(|rest| rest.trim_end().parse::<SocketAddr>().ok())
 }
 
 /// `12345, 23456`: ports for a report line.

@@ -24,6 +24,7 @@
 
 pub mod class;
 pub mod compare;
+pub mod contract;
 pub mod diagnosis;
 pub mod evidence;
 pub mod harness;
@@ -92,6 +93,18 @@ impl Role {
 
     pub fn from_name(name: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.name() == name)
+    }
+
+    /// The contract of the lab this role belongs to: what the harness
+    /// needs to start it and find its port.
+    pub fn contract(self) -> &'static contract::Contract {
+        match self {
+            Role::Server
+            | Role::Client
+            | Role::ThreadedServer
+            | Role::ChatServer
+            | Role::ChatClient => &week01::CONTRACT,
+        }
     }
 }
 

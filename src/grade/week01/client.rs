@@ -6,7 +6,7 @@ use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use super::common::{expect_exit, lines_in_order};
+use super::common::{expect_exit, lines_in_order, timeout_env};
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
     accept_within, closed_port, fail, fake_listener, show_bytes, Ctx, Failure, Proc, HOST, SLACK,
@@ -336,8 +336,7 @@ pub fn refused(ctx: &mut Ctx) -> Result<(), Failure> {
 
 pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
     let message = ctx.message(12);
-    let (listener, p) =
-        start_with_fake(ctx, std::slice::from_ref(&message), &[Ctx::timeout_env(1)])?;
+    let (listener, p) = start_with_fake(ctx, std::slice::from_ref(&message), &[timeout_env(1)])?;
     ctx.step("  (this fake server reads the message and never replies)");
     let (conn, _, _) = accept_talking(ctx, &listener, p, message.len())?;
     let sent_at = Instant::now();

@@ -269,6 +269,11 @@ pub fn after_served(ctx: &mut Ctx, p: Proc, failure: Failure, what: &str) -> Fai
     }
 }
 
+/// The environment pair that sets LAB_TIMEOUT to `secs`.
+pub fn timeout_env(secs: u64) -> (&'static str, String) {
+    ("LAB_TIMEOUT", secs.to_string())
+}
+
 /// A server that has printed nothing while it ran: stop it with SIGINT
 /// (as Ctrl+C would) so that what it holds in its stdout buffer comes out
 /// at exit. True if something did.

@@ -13,7 +13,26 @@ mod pair;
 mod server;
 mod threaded;
 
+use super::contract::Contract;
 use super::{Check, Role};
+
+/// What the harness needs of the Week 1 contract: the Listening line, the
+/// port variable, and the environment every program starts with (the
+/// handout's variables, with the grader's short timeout and a cap far
+/// above what a check uses).
+pub static CONTRACT: Contract = Contract {
+    announce: "[SERVER] Listening on ",
+    announce_words: &["listening", "[server]"],
+    host_var: "LAB_HOST",
+    port_var: "LAB_PORT",
+    env: &[
+        ("LAB_HOST", "127.0.0.1"),
+        ("LAB_PORT", "0"),
+        ("LAB_BUFFER_SIZE", "1024"),
+        ("LAB_TIMEOUT", "2"),
+        ("LAB_MAX_CLIENTS", "64"),
+    ],
+};
 
 const SERVER: &[Role] = &[Role::Server];
 const CLIENT: &[Role] = &[Role::Client];

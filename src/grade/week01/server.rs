@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
-use super::common::{ack_round, exchange, expect_exit, judge_reply, lines_in_order};
+use super::common::{ack_round, exchange, expect_exit, judge_reply, lines_in_order, timeout_env};
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
     closed_port, fail, read_to_end, Ctx, End, Failure, HOST, SLACK, STARTUP,
@@ -120,7 +120,7 @@ pub fn empty_recv(ctx: &mut Ctx) -> Result<(), Failure> {
 /// A client that connects and sends nothing: the server gives up after
 /// LAB_TIMEOUT, closes, and ends the session normally.
 pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
-    let env = [Ctx::timeout_env(1)];
+    let env = [timeout_env(1)];
     let (p, addr) = ctx.start_server(Role::Server, &[], &env)?;
     let mut stream = ctx.connect(addr)?;
     let connected = std::time::Instant::now();

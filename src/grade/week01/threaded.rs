@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::common::{
     ack_round, after_served, connect_and_send, expect_clean_shutdown, judge_reply, read_reply,
-    stop_to_see_held_lines,
+    stop_to_see_held_lines, timeout_env,
 };
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{fail, read_to_end, show_bytes, Ctx, End, Failure, Proc, SLACK};
@@ -129,7 +129,7 @@ pub fn listening(ctx: &mut Ctx) -> Result<(), Failure> {
 pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
     const CLIENTS: usize = 8;
     // A long LAB_TIMEOUT: this check is about replies, not timeouts.
-    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[Ctx::timeout_env(10)])?;
+    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[timeout_env(10)])?;
     let messages: Vec<String> = (0..CLIENTS).map(|_| ctx.message(20)).collect();
     ctx.step(format!(
         "connect {CLIENTS} clients one by one, then each sends its own message"
@@ -200,7 +200,7 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
 
 /// An idle client must not delay a second one.
 pub fn concurrency(ctx: &mut Ctx) -> Result<(), Failure> {
-    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[Ctx::timeout_env(6)])?;
+    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[timeout_env(6)])?;
     let idle = idle_client(ctx, p, addr)?;
     let message = ctx.message(18);
     ctx.step("while it idles, a second client sends a message");
@@ -274,7 +274,7 @@ const SECOND_REPLY: Duration = Duration::from_secs(3);
 /// With LAB_MAX_CLIENTS=2 and two idle clients, a third is refused as busy;
 /// once they leave, a fourth is served.
 pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
-    let env = [("LAB_MAX_CLIENTS", "2".to_string()), Ctx::timeout_env(6)];
+    let env = [("LAB_MAX_CLIENTS", "2".to_string()), timeout_env(6)];
     let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &env)?;
     let first = idle_client(ctx, p, addr)?;
     let second = idle_client(ctx, p, addr)?;
@@ -378,7 +378,7 @@ pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
 
 /// A client connected before SIGTERM still gets its answer.
 pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
-    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[Ctx::timeout_env(4)])?;
+    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[timeout_env(4)])?;
     let mut stream = idle_client(ctx, p, addr)?;
     let client = stream
         .local_addr()
