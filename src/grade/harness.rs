@@ -514,8 +514,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Starts a server role on port 0 (its contract's port variable, unless
-    /// `env` sets it) and finds
-    /// the port it listens on; returns that address.
+    /// `env` sets it) and finds the port it listens on; returns that address.
     ///
     /// The port comes from the system's socket table (on Linux), not from
     /// the program's Listening line: a line that is missing, reworded or
