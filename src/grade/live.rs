@@ -237,7 +237,9 @@ impl Display {
             self.group = outcome.role;
             self.println(&format!("\n{}", paint(BOLD, self.group, self.color)));
         }
-        self.println(&report::render_line(outcome, self.color));
+        // Never wider than the terminal: a wrapped line breaks the bar.
+        let width = usize::from(console::Term::stdout().size().1).max(60);
+        self.println(&report::render_line(outcome, self.color, width));
     }
 
     /// Ends the live part. After an interrupt, prints the checks that had

@@ -198,6 +198,16 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
 
 /// One check's line, followed by its story if it failed.
 pub fn render_outcome(o: &Outcome, color: bool) -> String {
+    let mut out = check_line(o, color, None);
+    if o.passed == Some(false) {
+        out.push_str(&failure_story(o, color));
+    }
+    out
+}
+
+/// Mark, id, title and timing on one line; with `width`, the title (then
+/// the timing) is shortened with `…` so the line fits.
+fn check_line(o: &Outcome, color: bool, width: Option<usize>) -> String {
     let (mark, style) = match o.passed {
         Some(true) => ("✔", GREEN),
         Some(false) => ("✘", RED),
@@ -207,25 +217,42 @@ pub fn render_outcome(o: &Outcome, color: bool) -> String {
         None => format!("skipped: {}", o.skipped.as_deref().unwrap_or("")),
         Some(_) => format!("{} ms", o.duration_ms),
     };
-    let mut out = format!(
+    let mut title = o.title.to_string();
+    let mut timing = format!("({timing})");
+    if let Some(width) = width {
+        // `  ✔ ` + the id column + a space, then title, a space, timing.
+        let fixed = 4 + 28.max(o.id.chars().count()) + 1 + 1;
+        let room = width.saturating_sub(fixed);
+        let need = title.chars().count() + timing.chars().count();
+        if need > room {
+            let timing_room = timing.chars().count().min(room / 2);
+            timing = shorten(&timing, timing_room);
+            title = shorten(&title, room.saturating_sub(timing.chars().count()));
+        }
+    }
+    format!(
         "  {} {:<28} {} {}\n",
         paint(style, mark, color),
         o.id,
-        o.title,
-        paint(DIM, &format!("({timing})"), color)
-    );
-    if o.passed == Some(false) {
-        out.push_str(&failure_story(o, color));
+        title,
+        paint(DIM, &timing, color)
+    )
+}
+
+/// `text` in at most `max` characters, ending in `…` when cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
     }
-    out
+    let kept: String = text.chars().take(max.saturating_sub(1)).collect();
+    format!("{kept}…")
 }
 
 /// One check's line alone (mark, id, title, timing), without the story:
-/// what `netlab grade` prints live on a terminal as each check finishes.
-pub fn render_line(o: &Outcome, color: bool) -> String {
-    let text = render_outcome(o, color);
-    let line = text.lines().next().unwrap_or_default();
-    format!("{line}\n")
+/// what `netlab grade` prints live on a terminal as each check finishes,
+/// fitted to the terminal's `width`.
+pub fn render_line(o: &Outcome, color: bool, width: usize) -> String {
+    check_line(o, color, Some(width))
 }
 
 fn failure_story(o: &Outcome, color: bool) -> String {
@@ -539,5 +566,27 @@ mod tests {
         // The JUnit failure carries it too.
         let junit = render_junit("week01", 1, &[o], Duration::from_secs(1));
         assert!(junit.contains("server-ack.pcap"), "{junit}");
+    }
+
+    #[test]
+    fn a_live_check_line_fits_the_terminal() {
+        let mut long = outcome("threaded-shutdown-inflight", "threaded-server", None);
+        long.title = "acknowledged messages survive a kill (--log)";
+        long.duration_ms = 12345;
+        let mut skipped = outcome("server-silent-client", "server", None);
+        skipped.passed = None;
+        skipped.skipped = Some("no command for the server role".into());
+        for o in [&long, &skipped] {
+            for width in [60, 80, 100] {
+                let line = render_line(o, false, width);
+                let columns = line.trim_end().chars().count();
+                assert!(columns <= width, "{columns} > {width}: {line}");
+            }
+            // Wide enough: nothing is cut.
+            assert!(!render_line(o, false, 200).contains('…'));
+        }
+        let fitted = render_line(&long, false, 80);
+        assert!(fitted.contains("threaded-shutdown-inflight"), "{fitted}");
+        assert!(fitted.contains('…'), "{fitted}");
     }
 }
