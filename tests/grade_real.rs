@@ -40,17 +40,35 @@ fn submissions() -> PathBuf {
 /// `expected` (check id → diagnosis code); checks not listed must pass.
 #[track_caller]
 fn assert_verdicts(name: &str, sub: &Submission, expected: &[(&str, &str)]) {
+    assert_verdicts_allowing(name, sub, expected, &[]);
+}
+
+/// Like [`assert_verdicts`], with checks whose mistake shows only when the
+/// kernel happens to deliver bytes together (`maybe`: check id → the only
+/// diagnosis it may get): such a check passes or fails with that code.
+#[track_caller]
+fn assert_verdicts_allowing(
+    name: &str,
+    sub: &Submission,
+    expected: &[(&str, &str)],
+    maybe: &[(&str, &str)],
+) {
     let seed = 20261122;
     let all: Vec<&Check> = checks("week01").unwrap().iter().collect();
     let outcomes: Vec<Outcome> = run_checks(&all, sub, seed, 4)
         .into_iter()
         .filter(|o| o.passed.is_some())
         .collect();
-    let got: BTreeMap<&str, &str> = outcomes
+    let mut got: BTreeMap<&str, &str> = outcomes
         .iter()
         .filter(|o| o.passed == Some(false))
         .map(|o| (o.id, o.diagnosis.map(|d| d.code()).unwrap_or("?")))
         .collect();
+    for (id, code) in maybe {
+        if got.get(id) == Some(code) {
+            got.remove(id);
+        }
+    }
     let want: BTreeMap<&str, &str> = expected.iter().copied().collect();
     assert_eq!(
         got,
@@ -212,7 +230,7 @@ fn pipelined_chat_client_python() {
     let Some(sub) = python_fixture("pipelined") else {
         return;
     };
-    assert_verdicts(
+    assert_verdicts_allowing(
         "pipelined",
         &sub,
         &[
@@ -229,6 +247,9 @@ fn pipelined_chat_client_python() {
             ("chat-ack", "output-format"),
             ("chat-shutdown", "no-graceful-shutdown"),
         ],
+        // Its own client against its own (correct) server: the ACKs come
+        // one by one, unless two arrive together (seen under load).
+        &[("pair-chat", "split-message")],
     );
 }
 

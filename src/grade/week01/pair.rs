@@ -48,11 +48,27 @@ pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
                 .is_some_and(|rest| is_chat_ack(rest.trim_end(), message))
         });
         if !seen {
-            return Err(fail(
-                Diagnosis::WrongReply,
-                format!("the client prints `[CLIENT] [ACK @HH:MM:SS] {message}`"),
-                "no such line",
-            ));
+            let expected = format!("the client prints `[CLIENT] [ACK @HH:MM:SS] {message}`");
+            // The server answers each line at once, but two ACKs can still
+            // arrive together: a client that takes one read for one ACK
+            // prints the second without its tag, under the first.
+            let together = lines.windows(2).find(|pair| {
+                pair[0].starts_with("[CLIENT] ")
+                    && pair[0].contains("[ACK @")
+                    && pair[1].starts_with("[ACK @")
+            });
+            if let Some(pair) = together {
+                return Err(fail(
+                    Diagnosis::SplitMessage,
+                    expected,
+                    format!(
+                        "two ACKs arrived together and one read took both: after `{}` the client printed `{}` on a line of its own, without its tag",
+                        pair[0].trim_end(),
+                        pair[1].trim_end()
+                    ),
+                ));
+            }
+            return Err(fail(Diagnosis::WrongReply, expected, "no such line"));
         }
     }
     Ok(())
