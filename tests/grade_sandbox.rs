@@ -391,6 +391,62 @@ fn a_submission_cannot_read_secrets_write_outside_or_leave_loopback() {
     assert!(!dir.join("mine.txt").exists());
 }
 
+/// Without root (in the pid namespace's user namespace), the shared trees
+/// are private too, and the program's own folder is still written for real.
+#[test]
+fn an_unprivileged_graders_programs_leave_nothing_in_the_shared_trees() {
+    if !is_root() || !user_namespaces_allowed() {
+        eprintln!("skipped: needs root (to become uid 65534) and unprivileged user namespaces");
+        return;
+    }
+    // A folder of the unprivileged user's own, under /tmp: written through.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        hostile_dir().join("sbx_snoop.py"),
+        dir.path().join("sbx_snoop.py"),
+    )
+    .unwrap();
+    for path in [dir.path().to_path_buf(), dir.path().join("sbx_snoop.py")] {
+        std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+    }
+    let planted = format!("netlab-planted-{}-unprivileged", std::process::id());
+    let server = format!("python3 sbx_snoop.py /root {planted}");
+    let args = [
+        "--dir",
+        dir.path().to_str().unwrap(),
+        "--server",
+        &server,
+        "--check",
+        "server-ack",
+        "--format",
+        "json",
+    ];
+    let run = grade(&args, None, true);
+    let sandbox = &run.json()["sandbox"];
+    let active = sandbox["active"].as_array().cloned().unwrap_or_default();
+    let (_, observed) = run.verdict();
+    assert!(active.iter().any(|l| l == "tmp"), "{sandbox}");
+    for line in [
+        "write /tmp: done",
+        "write /var/tmp: done",
+        "write /dev/shm: done",
+        "write own folder: done",
+    ] {
+        assert!(observed.contains(line), "`{line}` missing: {observed}");
+    }
+    assert!(dir.path().join("mine.txt").exists(), "{observed}");
+    for tree in ["/tmp", "/var/tmp", "/dev/shm"] {
+        let path = Path::new(tree).join(&planted);
+        let leaked = path.exists();
+        let _ = std::fs::remove_file(&path);
+        assert!(
+            !leaked,
+            "the submission left {}: {observed}",
+            path.display()
+        );
+    }
+}
+
 #[test]
 fn killing_its_parent_and_stopping_itself_still_gets_a_verdict() {
     if !is_root() {

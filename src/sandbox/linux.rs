@@ -26,7 +26,7 @@ use super::{forget, note, remember, Layer, Limits, Policy, Usage};
 const TAG: &str = "NETLAB_SANDBOX_TAG";
 pub(super) const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 
-fn is_root() -> bool {
+pub(super) fn is_root() -> bool {
     // SAFETY: geteuid cannot fail.
     unsafe { libc::geteuid() == 0 }
 }
@@ -51,10 +51,10 @@ pub(super) fn available(layer: Layer) -> Result<(), String> {
         Layer::ResourceLimits | Layer::Subreaper | Layer::ConnectionGuard => Ok(()),
         Layer::UnprivilegedUser => needs_root("programs run as the grader's user"),
         Layer::PrivateCopy => needs_root("programs run in the submission folder itself"),
-        Layer::PrivateTmp => {
-            needs_root("programs can leave files in /tmp, /var/tmp and /dev/shm")?;
-            probe_private_tmp()
-        }
+        // Without root: inside the pid namespace's user namespace, where
+        // the program's process may mount (Policy::detect requires that
+        // layer for it).
+        Layer::PrivateTmp => probe_private_tmp(!root),
         Layer::PidNamespace if !root => {
             // Without root: a user namespace of our own, if the machine
             // allows unprivileged ones. Only a single-threaded process can
@@ -239,17 +239,19 @@ pub(super) fn install(
         cmd.env(TAG, tag);
     }
     let mut staging = None;
-    let private_tmp = if policy.has(Layer::PrivateTmp) {
-        let dir = tempfile::Builder::new().prefix("netlab-tmp-").tempdir()?;
-        // The program's working folder is written through, like `keep`.
-        let mut keep = keep.to_vec();
-        keep.extend(cmd.get_current_dir().map(Path::to_path_buf));
-        let plan = PrivateTmp::prepare(dir.path(), &keep, policy.limits.file_bytes)?;
-        staging = Some(dir);
-        Some(plan)
-    } else {
-        None
-    };
+    // Without root the mounts need the pid namespace's user namespace.
+    let private_tmp =
+        if policy.has(Layer::PrivateTmp) && (is_root() || policy.has(Layer::PidNamespace)) {
+            let dir = tempfile::Builder::new().prefix("netlab-tmp-").tempdir()?;
+            // The program's working folder is written through, like `keep`.
+            let mut keep = keep.to_vec();
+            keep.extend(cmd.get_current_dir().map(Path::to_path_buf));
+            let plan = PrivateTmp::prepare(dir.path(), &keep, policy.limits.file_bytes)?;
+            staging = Some(dir);
+            Some(plan)
+        } else {
+            None
+        };
     let plan = Plan {
         limits: policy.has(Layer::ResourceLimits).then_some(policy.limits),
         pid_ns: policy.has(Layer::PidNamespace),
@@ -698,24 +700,35 @@ impl PrivateTmp {
 
 /// Tries the private trees in a forked child, exactly as a program gets
 /// them (an overlay may be refused: an old kernel, a container).
-fn probe_private_tmp() -> Result<(), String> {
+fn probe_private_tmp(in_user_namespace: bool) -> Result<(), String> {
     let staging = tempfile::Builder::new()
         .prefix("netlab-tmp-")
         .tempdir()
         .map_err(|e| format!("no folder for the private layers: {e}"))?;
     let plan = PrivateTmp::prepare(staging.path(), &[], 1 << 20)
         .map_err(|e| format!("cannot prepare the private layers: {e}"))?;
+    let maps = in_user_namespace.then(UserMaps::current);
     let mut probe = Command::new("sh");
     probe.args(["-c", ":"]);
     probe.stdin(std::process::Stdio::null());
     // SAFETY: raw syscalls on memory prepared before the fork.
     unsafe {
-        probe.pre_exec(move || plan.enter());
+        probe.pre_exec(move || {
+            if let Some(maps) = &maps {
+                maps.enter_with_new_pids()?;
+            }
+            plan.enter()
+        });
     }
+    let without = if in_user_namespace {
+        "; without root it needs unprivileged user namespaces and overlays in them"
+    } else {
+        ""
+    };
     match probe.status() {
         Ok(status) if status.success() => Ok(()),
-        Ok(status) => Err(format!("the overlay probe ended with {status}")),
-        Err(e) => Err(format!("cannot mount private overlays ({e})")),
+        Ok(status) => Err(format!("the overlay probe ended with {status}{without}")),
+        Err(e) => Err(format!("cannot mount private overlays ({e}){without}")),
     }
 }
 

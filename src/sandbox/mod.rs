@@ -22,7 +22,8 @@
 //!   supplementary groups;
 //! - **private folder copy** (root): the submission folder is copied into a
 //!   fresh folder owned by that uid; programs start there.
-//! - **private /tmp** (Linux, root): /tmp, /var/tmp and /dev/shm, the
+//! - **private /tmp** (Linux, root, or without root inside the pid
+//!   namespace's user namespace): /tmp, /var/tmp and /dev/shm, the
 //!   trees any uid can write, become overlays of the program's own mount
 //!   namespace: it reads what is there, and what it writes vanishes with
 //!   it. Its folder and the folders the grader gave it are written through.
@@ -260,6 +261,19 @@ impl Policy {
             if off {
                 missing.push((layer, "turned off by NETLAB_SANDBOX".into()));
             }
+        }
+        // Without root, a private /tmp is mounted inside the pid namespace's
+        // user namespace: no pid namespace, no private /tmp.
+        #[cfg(target_os = "linux")]
+        if active.contains(&Layer::PrivateTmp)
+            && !active.contains(&Layer::PidNamespace)
+            && !linux::is_root()
+        {
+            active.remove(&Layer::PrivateTmp);
+            missing.push((
+                Layer::PrivateTmp,
+                "without root it needs the pid namespace (a user namespace of its own)".into(),
+            ));
         }
         #[cfg(target_os = "linux")]
         if active.contains(&Layer::Subreaper) {
