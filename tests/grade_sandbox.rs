@@ -97,6 +97,22 @@ fn survivors(marker: &str) -> Vec<String> {
     found
 }
 
+/// No file `name` in the trees any uid can write (the snoop fixture
+/// plants one in each); removes any it finds.
+#[track_caller]
+fn assert_nothing_planted(name: &str, observed: &str) {
+    for tree in ["/tmp", "/var/tmp", "/dev/shm"] {
+        let path = Path::new(tree).join(name);
+        let leaked = path.exists();
+        let _ = std::fs::remove_file(&path);
+        assert!(
+            !leaked,
+            "the submission left {}: {observed}",
+            path.display()
+        );
+    }
+}
+
 /// A word no other run has on its command line.
 fn run_marker(fixture: &str) -> String {
     format!("netlab-run-{}-{fixture}", std::process::id())
@@ -377,16 +393,7 @@ fn a_submission_cannot_read_secrets_write_outside_or_leave_loopback() {
         assert!(observed.contains(line), "`{line}` missing: {observed}");
     }
     assert!(!outside.path().join("planted.txt").exists());
-    for tree in ["/tmp", "/var/tmp", "/dev/shm"] {
-        let path = Path::new(tree).join(&planted);
-        let leaked = path.exists();
-        let _ = std::fs::remove_file(&path);
-        assert!(
-            !leaked,
-            "the submission left {}: {observed}",
-            path.display()
-        );
-    }
+    assert_nothing_planted(&planted, &observed);
     // The private copy took the write: the real folder is untouched.
     assert!(!dir.join("mine.txt").exists());
 }
@@ -435,16 +442,7 @@ fn an_unprivileged_graders_programs_leave_nothing_in_the_shared_trees() {
         assert!(observed.contains(line), "`{line}` missing: {observed}");
     }
     assert!(dir.path().join("mine.txt").exists(), "{observed}");
-    for tree in ["/tmp", "/var/tmp", "/dev/shm"] {
-        let path = Path::new(tree).join(&planted);
-        let leaked = path.exists();
-        let _ = std::fs::remove_file(&path);
-        assert!(
-            !leaked,
-            "the submission left {}: {observed}",
-            path.display()
-        );
-    }
+    assert_nothing_planted(&planted, &observed);
 }
 
 #[test]

@@ -64,6 +64,19 @@ fn words(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// What a check reports when `want` is not among `lines`: `no such line`
+/// (then `when`, said of the lines), and the closest line printed, shown
+/// under `want`, if any line comes close.
+pub fn no_such_line(want: &str, lines: &[String], when: &str) -> String {
+    match closest(want, lines) {
+        Some(seen) => format!(
+            "no such line{when}; the closest line printed:\n{}",
+            show_near_miss(want, seen)
+        ),
+        None => format!("no such line{when}"),
+    }
+}
+
 /// `want` and `seen` one above the other, with `^` under the part that
 /// differs, and what the difference looks like in words.
 pub fn show_near_miss(want: &str, seen: &str) -> String {
@@ -145,14 +158,7 @@ pub fn what_differs(want: &str, seen: &str) -> Vec<String> {
     // the difference better.
     let plain = why.is_empty();
     if !extra.is_empty() && plain {
-        why.push(format!(
-            "other words: {}",
-            extra
-                .iter()
-                .map(|w| format!("`{w}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        why.push(format!("other words: {}", backticked(&extra)));
     }
     let missing: Vec<&&str> = want_words
         .iter()
@@ -164,16 +170,18 @@ pub fn what_differs(want: &str, seen: &str) -> Vec<String> {
         })
         .collect();
     if !missing.is_empty() && plain {
-        why.push(format!(
-            "missing: {}",
-            missing
-                .iter()
-                .map(|w| format!("`{w}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        why.push(format!("missing: {}", backticked(&missing)));
     }
     why
+}
+
+/// `` `a`, `b` ``.
+fn backticked(words: &[&&str]) -> String {
+    words
+        .iter()
+        .map(|w| format!("`{w}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The `[WORD] ` a line starts with, if any.

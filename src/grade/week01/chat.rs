@@ -120,12 +120,9 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
         // Nothing on stdout at all: the Listening line's verdict says why.
         return Ok(());
     }
+    let lines = ctx.child(p).lines(Stream::Stdout);
     for tail in held {
-        let seen = ctx
-            .child(p)
-            .lines(Stream::Stdout)
-            .iter()
-            .any(|l| is_console_line(l, &tail));
+        let seen = lines.iter().any(|l| is_console_line(l, &tail));
         console_line(
             ctx,
             p,
@@ -155,17 +152,10 @@ fn console_line(ctx: &mut Ctx, p: Proc, tail: &str, seen: bool, when: &str) -> R
         "[SERVER] @{}{tail}",
         chrono::Local::now().format("%H:%M:%S")
     );
-    let observed = match crate::grade::compare::closest(&want, &lines) {
-        Some(seen) => format!(
-            "no such line{when}; the closest line printed:\n{}",
-            crate::grade::compare::show_near_miss(&want, seen)
-        ),
-        None => format!("no such line{when}"),
-    };
     Err(fail(
         Diagnosis::OutputFormat,
         format!("a stdout line `[SERVER] @HH:MM:SS{tail}`"),
-        observed,
+        crate::grade::compare::no_such_line(&want, &lines, when),
     ))
 }
 

@@ -61,12 +61,9 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
         // blame each line for it.
         return Ok(());
     }
+    let lines = ctx.child(p).lines(Stream::Stdout);
     for (client, received) in held {
-        let line = ctx
-            .child(p)
-            .lines(Stream::Stdout)
-            .into_iter()
-            .find(|l| l.contains(&received));
+        let line = lines.iter().find(|l| l.contains(&received)).cloned();
         received_line(
             ctx,
             p,
@@ -99,17 +96,10 @@ fn received_line(
         None => {
             let lines = ctx.child(p).lines(Stream::Stdout);
             let want = format!("[SERVER] {client} {received}");
-            let observed = match crate::grade::compare::closest(&want, &lines) {
-                Some(seen) => format!(
-                    "no such line{when}; the closest line printed:\n{}",
-                    crate::grade::compare::show_near_miss(&want, seen)
-                ),
-                None => format!("no such line{when}"),
-            };
             Err(fail(
                 Diagnosis::OutputFormat,
                 format!("a stdout line containing `{received}` and {client}"),
-                observed,
+                crate::grade::compare::no_such_line(&want, &lines, when),
             ))
         }
     }
