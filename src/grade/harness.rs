@@ -968,7 +968,7 @@ impl<'a> Ctx<'a> {
             ));
         }
         loop {
-            match TcpStream::connect_timeout(&addr, SLACK) {
+            match crate::sandbox::tcp_connect(&addr, SLACK) {
                 Ok(stream) => {
                     note_grader_port(stream.local_addr().map_or(0, |a| a.port()));
                     return Ok(stream);
@@ -1155,7 +1155,7 @@ pub fn accept_within(listener: &TcpListener, timeout: Duration) -> Option<(TcpSt
 
 /// A listener for the grader's fake servers, on a free loopback port.
 pub fn fake_listener() -> io::Result<TcpListener> {
-    let listener = TcpListener::bind((HOST, 0))?;
+    let listener = loopback_listener(0)?;
     note_grader_port(listener.local_addr()?.port());
     Ok(listener)
 }
@@ -1172,13 +1172,13 @@ pub fn closed_port() -> io::Result<u16> {
     let mut rng = fastrand::Rng::new();
     for _ in 0..200 {
         let port = rng.u16(10_000..low.max(10_001));
-        if TcpListener::bind((HOST, port)).is_ok() {
+        if loopback_listener(port).is_ok() {
             note_port(port);
             return Ok(port);
         }
     }
     // Every port tried was busy: let the system choose one.
-    let listener = TcpListener::bind((HOST, 0))?;
+    let listener = loopback_listener(0)?;
     let port = listener.local_addr()?.port();
     drop(listener);
     note_port(port);
@@ -1201,9 +1201,15 @@ fn ephemeral_low() -> Option<u16> {
 
 /// Is `port` free to bind again (nothing listening on it)?
 pub fn port_is_free(port: u16) -> bool {
-    // std sets SO_REUSEADDR on Unix, so a TIME_WAIT left behind does not
+    // SO_REUSEADDR is set on Unix, so a TIME_WAIT left behind does not
     // count as busy; a socket still listening does.
-    TcpListener::bind((HOST, port)).is_ok()
+    loopback_listener(port).is_ok()
+}
+
+/// A listener of the grader's on `HOST:port` (0: any free port), in the
+/// check's network namespace (see [`crate::sandbox::tcp_listener`]).
+pub fn loopback_listener(port: u16) -> io::Result<TcpListener> {
+    crate::sandbox::tcp_listener(SocketAddr::from((HOST, port)))
 }
 
 /// Shows bytes for a person: text in backticks, or escaped when not UTF-8.

@@ -87,11 +87,16 @@ pub(super) fn available(layer: Layer) -> Result<(), String> {
             })
             .map_err(|e| format!("unshare(CLONE_NEWPID) failed: {e}"))
         }
-        Layer::NetworkNamespace => {
-            needs_root("gradings share the port space and can reach past loopback")?;
-            on_throwaway_thread(enter_new_network)
-                .map_err(|e| format!("cannot make a network namespace: {e}"))
-        }
+        // Without root: made by a holder process in a user namespace of
+        // its own (see NetHolder), where the machine allows them.
+        Layer::NetworkNamespace if !root => on_throwaway_thread(|| NetHolder::start().map(drop))
+            .map_err(|e| {
+                format!(
+                    "needs root or unprivileged user namespaces ({e}): gradings share the port space and can reach past loopback"
+                )
+            }),
+        Layer::NetworkNamespace => on_throwaway_thread(enter_new_network)
+            .map_err(|e| format!("cannot make a network namespace: {e}")),
         Layer::Cgroup => {
             needs_root("memory use is not measured")?;
             // Only cgroup v1 hierarchies: on a v2 host /sys/fs/cgroup/memory
@@ -184,6 +189,326 @@ fn loopback_up() -> io::Result<()> {
     Ok(())
 }
 
+/// A network namespace for a grader without root (where unprivileged user
+/// namespaces are allowed): the per-thread `unshare(CLONE_NEWNET)` that
+/// root uses needs CAP_SYS_ADMIN in the grader's own user namespace, and a
+/// multithreaded process cannot enter a user namespace at all.
+///
+/// So a *holder* process is forked, single-threaded, that makes a user
+/// namespace (our ids mapped to themselves) and a network namespace in it,
+/// brings `lo` up and then makes sockets on request: a socket belongs to
+/// the namespace it was made in, whoever uses it after, so the grader's
+/// probes and fake servers receive theirs over a socketpair (SCM_RIGHTS)
+/// and live in the check's private port space. The check's programs join
+/// both namespaces between fork and exec (`setns`: a process whose
+/// effective uid owns a user namespace has every capability in it).
+///
+/// The holder dies with the check: its socketpair closes (it exits), and
+/// PDEATHSIG fires when the thread that forked it ends; Drop also kills and
+/// reaps it.
+#[derive(Debug)]
+pub(super) struct NetHolder {
+    pid: libc::pid_t,
+    channel: std::os::fd::OwnedFd,
+    pub(super) ns: std::sync::Arc<NsFds>,
+}
+
+/// Open handles on the holder's namespaces, for programs to join.
+#[derive(Debug)]
+pub(super) struct NsFds {
+    user: std::os::fd::OwnedFd,
+    net: std::os::fd::OwnedFd,
+}
+
+/// A request to the holder: `socket()`'s three arguments. It answers with
+/// 4 bytes, 0 or an errno, and the socket attached when 0.
+const HOLDER_REQUEST: usize = 3 * std::mem::size_of::<libc::c_int>();
+
+impl NetHolder {
+    pub(super) fn start() -> io::Result<NetHolder> {
+        use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+        let maps = UserMaps::current();
+        let mut pair = [0 as libc::c_int; 2];
+        // SAFETY: socketpair into a local array.
+        if unsafe {
+            libc::socketpair(
+                libc::AF_UNIX,
+                libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC,
+                0,
+                pair.as_mut_ptr(),
+            )
+        } != 0
+        {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: both fds were just made and are ours alone.
+        let (ours, theirs) =
+            unsafe { (OwnedFd::from_raw_fd(pair[0]), OwnedFd::from_raw_fd(pair[1])) };
+        // Bounded: a holder that cannot answer is given up after 10 s.
+        let timeout = libc::timeval {
+            tv_sec: 10,
+            tv_usec: 0,
+        };
+        // SAFETY: setsockopt with a timeval on our own socket.
+        unsafe {
+            libc::setsockopt(
+                ours.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVTIMEO,
+                (&timeout as *const libc::timeval).cast(),
+                std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+            );
+        }
+        let parent = std::process::id() as libc::pid_t;
+        // SAFETY: the child makes only raw syscalls on memory prepared
+        // above (see the module header) and never returns.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if pid == 0 {
+            // SAFETY: in the forked child; never returns.
+            unsafe { holder_main(theirs.as_raw_fd(), parent, &maps) }
+        }
+        drop(theirs);
+        let reap = || {
+            // SAFETY: our own child, not reaped yet.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, std::ptr::null_mut(), 0);
+            }
+        };
+        // The first answer says the namespaces are made (or why not); only
+        // then do /proc/<pid>/ns/* name them.
+        let ns = ask(&ours, libc::AF_INET, libc::SOCK_DGRAM, 0).and_then(|_| {
+            Ok(NsFds {
+                user: std::fs::File::open(format!("/proc/{pid}/ns/user"))?.into(),
+                net: std::fs::File::open(format!("/proc/{pid}/ns/net"))?.into(),
+            })
+        });
+        match ns {
+            Ok(ns) => Ok(NetHolder {
+                pid,
+                channel: ours,
+                ns: std::sync::Arc::new(ns),
+            }),
+            Err(e) => {
+                reap();
+                Err(e)
+            }
+        }
+    }
+
+    /// A socket made inside the holder's network namespace.
+    pub(super) fn socket(
+        &self,
+        domain: libc::c_int,
+        kind: libc::c_int,
+        protocol: libc::c_int,
+    ) -> io::Result<std::os::fd::OwnedFd> {
+        ask(&self.channel, domain, kind, protocol)
+    }
+
+    /// The holder's pid: `/proc/<pid>/net/*` are the check's tables.
+    pub(super) fn pid(&self) -> u32 {
+        self.pid as u32
+    }
+}
+
+thread_local! {
+    /// The holder of the check running on this thread (unprivileged
+    /// network namespace), set by [`with_holder`].
+    static HOLDER: std::cell::RefCell<Option<NetHolder>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `body` with a network namespace of its own made by a holder (see
+/// [`NetHolder`]): the sockets of [`check_socket`] and the programs
+/// started meanwhile on this thread live in it. `Err` when no holder could
+/// be made; `body` is then not run.
+pub(super) fn with_holder<T>(
+    body: impl FnOnce() -> T,
+) -> Result<T, (io::Error, impl FnOnce() -> T)> {
+    let holder = match NetHolder::start() {
+        Ok(holder) => holder,
+        Err(e) => return Err((e, body)),
+    };
+    struct Clear;
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            // Dropping the holder kills and reaps it (also on a panic).
+            HOLDER.with(|h| h.borrow_mut().take());
+        }
+    }
+    HOLDER.with(|h| *h.borrow_mut() = Some(holder));
+    let _clear = Clear;
+    Ok(body())
+}
+
+/// A socket in this thread's check namespace when a holder made one for
+/// it; `None` when the thread uses its own namespace.
+pub(super) fn check_socket(
+    domain: libc::c_int,
+    kind: libc::c_int,
+    protocol: libc::c_int,
+) -> Option<io::Result<std::os::fd::OwnedFd>> {
+    HOLDER.with(|h| {
+        h.borrow()
+            .as_ref()
+            .map(|holder| holder.socket(domain, kind, protocol))
+    })
+}
+
+/// The namespaces programs started on this thread join, if any.
+fn holder_namespaces() -> Option<std::sync::Arc<NsFds>> {
+    HOLDER.with(|h| {
+        h.borrow()
+            .as_ref()
+            .map(|holder| std::sync::Arc::clone(&holder.ns))
+    })
+}
+
+/// The holder's pid, whose `/proc/<pid>/net/*` are this check's tables.
+pub(super) fn holder_pid() -> Option<u32> {
+    HOLDER.with(|h| h.borrow().as_ref().map(NetHolder::pid))
+}
+
+/// One request to a holder: `socket(domain, kind, protocol)` made there.
+fn ask(
+    channel: &std::os::fd::OwnedFd,
+    domain: libc::c_int,
+    kind: libc::c_int,
+    protocol: libc::c_int,
+) -> io::Result<std::os::fd::OwnedFd> {
+    use nix::sys::socket::{recvmsg, send, ControlMessageOwned, MsgFlags};
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    let fd = channel.as_raw_fd();
+    let mut request = [0u8; HOLDER_REQUEST];
+    for (i, v) in [domain, kind, protocol].into_iter().enumerate() {
+        request[i * 4..i * 4 + 4].copy_from_slice(&v.to_ne_bytes());
+    }
+    send(fd, &request, MsgFlags::MSG_NOSIGNAL).map_err(io::Error::from)?;
+    let mut errno = [0u8; 4];
+    let mut iov = [io::IoSliceMut::new(&mut errno)];
+    let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+    let msg = recvmsg::<()>(fd, &mut iov, Some(&mut space), MsgFlags::MSG_CMSG_CLOEXEC)
+        .map_err(io::Error::from)?;
+    let mut received = None;
+    for cmsg in msg.cmsgs().map_err(io::Error::from)? {
+        if let ControlMessageOwned::ScmRights(fds) = cmsg {
+            for raw in fds {
+                // SAFETY: the kernel just gave us this descriptor.
+                let owned = unsafe { OwnedFd::from_raw_fd(raw) };
+                received.get_or_insert(owned);
+            }
+        }
+    }
+    if msg.bytes != 4 {
+        return Err(io::Error::other("the network namespace's holder is gone"));
+    }
+    match i32::from_ne_bytes(errno) {
+        0 => received.ok_or_else(|| io::Error::other("the holder sent no socket")),
+        code => Err(io::Error::from_raw_os_error(code)),
+    }
+}
+
+impl Drop for NetHolder {
+    fn drop(&mut self) {
+        // SAFETY: our own child, not yet reaped (nothing else waits on it).
+        unsafe {
+            libc::kill(self.pid, libc::SIGKILL);
+            while libc::waitpid(self.pid, std::ptr::null_mut(), 0) < 0
+                && *libc::__errno_location() == libc::EINTR
+            {}
+        }
+    }
+}
+
+/// The holder's whole life, in the forked child: raw syscalls only.
+unsafe fn holder_main(channel: libc::c_int, parent: libc::pid_t, maps: &UserMaps) -> ! {
+    // Dies with the thread that forked it (the check's thread).
+    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+    if libc::getppid() != parent {
+        libc::_exit(1);
+    }
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+        libc::signal(sig, libc::SIG_IGN);
+    }
+    close_all_but(channel);
+    // The errno that made the namespaces fail: every answer carries it.
+    let made = if libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET) != 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        write_file(c"/proc/self/setgroups", b"deny")
+            .and_then(|()| write_file(c"/proc/self/uid_map", &maps.uid_line))
+            .and_then(|()| write_file(c"/proc/self/gid_map", &maps.gid_line))
+            .and_then(|()| loopback_up())
+    };
+    let failed = match made {
+        Ok(()) => 0,
+        Err(e) => e.raw_os_error().unwrap_or(libc::EPERM),
+    };
+    let mut request = [0u8; HOLDER_REQUEST];
+    loop {
+        let n = libc::recv(channel, request.as_mut_ptr().cast(), request.len(), 0);
+        if n < 0 && *libc::__errno_location() == libc::EINTR {
+            continue;
+        }
+        if n != HOLDER_REQUEST as isize {
+            libc::_exit(0); // the grader closed its end: the check is over
+        }
+        let field = |i: usize| {
+            libc::c_int::from_ne_bytes([
+                request[i * 4],
+                request[i * 4 + 1],
+                request[i * 4 + 2],
+                request[i * 4 + 3],
+            ])
+        };
+        let (mut errno, mut fd) = (failed, -1);
+        if failed == 0 {
+            fd = libc::socket(field(0), field(1) | libc::SOCK_CLOEXEC, field(2));
+            if fd < 0 {
+                errno = *libc::__errno_location();
+            }
+        }
+        send_answer(channel, errno, fd);
+        if fd >= 0 {
+            libc::close(fd);
+        }
+    }
+}
+
+/// Sends `errno` (4 bytes), with `fd` attached when it is one.
+unsafe fn send_answer(channel: libc::c_int, errno: libc::c_int, fd: libc::c_int) {
+    let mut payload = errno.to_ne_bytes();
+    let mut iov = libc::iovec {
+        iov_base: payload.as_mut_ptr().cast(),
+        iov_len: payload.len(),
+    };
+    // Room for one SCM_RIGHTS header and one fd, aligned.
+    let mut control = [0u64; 4];
+    let mut msg: libc::msghdr = std::mem::zeroed();
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    if fd >= 0 {
+        let space = libc::CMSG_SPACE(std::mem::size_of::<libc::c_int>() as u32) as usize;
+        msg.msg_control = control.as_mut_ptr().cast();
+        msg.msg_controllen = space;
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        (*cmsg).cmsg_level = libc::SOL_SOCKET;
+        (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<libc::c_int>() as u32) as usize;
+        std::ptr::copy_nonoverlapping(
+            (&fd as *const libc::c_int).cast::<u8>(),
+            libc::CMSG_DATA(cmsg),
+            std::mem::size_of::<libc::c_int>(),
+        );
+    }
+    while libc::sendmsg(channel, &msg, libc::MSG_NOSIGNAL) < 0
+        && *libc::__errno_location() == libc::EINTR
+    {}
+}
+
 /// The cleanup state of one confined process tree.
 #[derive(Debug)]
 pub(super) struct Installed {
@@ -201,6 +526,10 @@ struct Plan {
     pid_ns: bool,
     /// Without root, the pid namespace comes inside a user namespace.
     user_ns: Option<UserMaps>,
+    /// Without root, with a network namespace per check: the holder's
+    /// user and network namespaces, joined first (the pid namespace is
+    /// then made inside that user namespace).
+    join: Option<std::sync::Arc<NsFds>>,
     user: Option<(u32, u32)>,
     cgroup_procs: Vec<CString>,
     private_tmp: Option<PrivateTmp>,
@@ -256,6 +585,7 @@ pub(super) fn install(
         limits: policy.has(Layer::ResourceLimits).then_some(policy.limits),
         pid_ns: policy.has(Layer::PidNamespace),
         user_ns: (policy.has(Layer::PidNamespace) && !is_root()).then(UserMaps::current),
+        join: holder_namespaces(),
         user,
         cgroup_procs,
         private_tmp,
@@ -491,7 +821,17 @@ impl Plan {
             for path in &self.cgroup_procs {
                 join_cgroup(path);
             }
-            if let Some(maps) = &self.user_ns {
+            if let Some(ns) = &self.join {
+                use std::os::fd::AsRawFd;
+                // Owner of that user namespace (same uid), so every
+                // capability in it: enough for the rest.
+                if libc::setns(ns.user.as_raw_fd(), libc::CLONE_NEWUSER) != 0
+                    || libc::setns(ns.net.as_raw_fd(), libc::CLONE_NEWNET) != 0
+                    || (self.pid_ns && libc::unshare(libc::CLONE_NEWPID) != 0)
+                {
+                    return Err(io::Error::last_os_error());
+                }
+            } else if let Some(maps) = &self.user_ns {
                 maps.enter_with_new_pids()?;
             } else if self.pid_ns && libc::unshare(libc::CLONE_NEWPID) != 0 {
                 return Err(io::Error::last_os_error());

@@ -14,10 +14,12 @@
 //!   kernel kills everything left in the namespace, however it detached;
 //! - **child subreaper** (Linux, fallback without a pid namespace): orphans
 //!   reparent to the grader, which finds them by a tag and kills them;
-//! - **network namespace** (Linux, root): each check runs on a thread of
-//!   its own with a fresh network namespace holding only `lo`: the
-//!   submission's processes and the grader's probes and fake servers share
-//!   a private port space with no route out;
+//! - **network namespace** (Linux, root, or without root where user
+//!   namespaces are allowed): each check runs on a thread of its own with
+//!   a fresh network namespace holding only `lo`: the submission's
+//!   processes and the grader's probes and fake servers share a private
+//!   port space with no route out (without root a holder process makes
+//!   the namespace and the check's sockets; see [`isolated`]);
 //! - **unprivileged user** (root): a uid/gid of its own per check, no
 //!   supplementary groups;
 //! - **private folder copy** (root): the submission folder is copied into a
@@ -445,8 +447,14 @@ pub fn sweep_stale() {
 }
 
 /// Runs `body` on a thread of its own inside a fresh network namespace
-/// (when that layer is active): everything `body` opens or starts lives
-/// there. Returns what `body` returns; a panic is passed on.
+/// (when that layer is active): everything `body` opens with
+/// [`tcp_listener`] / [`tcp_connect`] or starts lives there. Returns what
+/// `body` returns; a panic is passed on.
+///
+/// As root the thread itself moves into the namespace. Without root it
+/// cannot (a multithreaded process cannot enter a user namespace), so a
+/// holder process makes the namespace and hands the thread its sockets
+/// (see `linux::NetHolder`).
 pub fn isolated<T: Send>(body: impl FnOnce() -> T + Send) -> T {
     if !policy().has(Layer::NetworkNamespace) {
         return body();
@@ -454,8 +462,20 @@ pub fn isolated<T: Send>(body: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|scope| {
         let handle = scope.spawn(|| {
             #[cfg(target_os = "linux")]
-            if let Err(e) = linux::enter_new_network() {
-                note(format!("a check ran without its network namespace ({e})"));
+            {
+                if linux::is_root() {
+                    if let Err(e) = linux::enter_new_network() {
+                        note(format!("a check ran without its network namespace ({e})"));
+                    }
+                } else {
+                    return match linux::with_holder(body) {
+                        Ok(value) => value,
+                        Err((e, body)) => {
+                            note(format!("a check ran without its network namespace ({e})"));
+                            body()
+                        }
+                    };
+                }
             }
             body()
         });
@@ -463,6 +483,54 @@ pub fn isolated<T: Send>(body: impl FnOnce() -> T + Send) -> T {
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
+}
+
+/// A TCP socket for the grader's side of a check (a probe client, a fake
+/// server), in the check's network namespace: sockets belong to the
+/// namespace they are made in. Use it (through [`tcp_listener`] and
+/// [`tcp_connect`]) for every socket a check opens, never `std::net`
+/// directly.
+pub fn tcp_socket(addr: &std::net::SocketAddr) -> io::Result<socket2::Socket> {
+    let domain = socket2::Domain::for_address(*addr);
+    #[cfg(target_os = "linux")]
+    if let Some(made) = linux::check_socket(domain.into(), nix::libc::SOCK_STREAM, 0) {
+        return made.map(socket2::Socket::from);
+    }
+    socket2::Socket::new(domain, socket2::Type::STREAM, None)
+}
+
+/// A listening socket on `addr` in the check's network namespace, with
+/// SO_REUSEADDR on Unix as `std::net::TcpListener::bind` sets it (a
+/// TIME_WAIT left behind does not make the port busy).
+pub fn tcp_listener(addr: std::net::SocketAddr) -> io::Result<std::net::TcpListener> {
+    let socket = tcp_socket(&addr)?;
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    // Not 5: a short backlog drops SYNs under load (PITFALLS.md).
+    socket.listen(1024)?;
+    Ok(socket.into())
+}
+
+/// A TCP connection to `addr` from the check's network namespace, giving
+/// up after `timeout`.
+pub fn tcp_connect(
+    addr: &std::net::SocketAddr,
+    timeout: std::time::Duration,
+) -> io::Result<std::net::TcpStream> {
+    let socket = tcp_socket(addr)?;
+    socket.connect_timeout(&(*addr).into(), timeout)?;
+    Ok(socket.into())
+}
+
+/// The pid whose `/proc/<pid>/net/*` tables are those of the check running
+/// on this thread, when that is not this thread's own namespace (the
+/// unprivileged network namespace's holder).
+pub fn check_network_pid() -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    return linux::holder_pid();
+    #[cfg(not(target_os = "linux"))]
+    None
 }
 
 /// The sandbox of one check: its uid and its private folder copy.
@@ -1358,8 +1426,14 @@ mod confined {
             return;
         }
         let (ifaces, bound) = isolated(|| {
-            let ifaces = std::fs::read_to_string("/proc/thread-self/net/dev").unwrap();
-            let bound = std::net::TcpListener::bind("127.0.0.1:0").is_ok();
+            // The check's tables: this thread's own as root, the holder's
+            // without root.
+            let table = match check_network_pid() {
+                Some(pid) => format!("/proc/{pid}/net/dev"),
+                None => "/proc/thread-self/net/dev".to_string(),
+            };
+            let ifaces = std::fs::read_to_string(table).unwrap();
+            let bound = tcp_listener("127.0.0.1:0".parse().unwrap()).is_ok();
             (ifaces, bound)
         });
         let names: Vec<&str> = ifaces

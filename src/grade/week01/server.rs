@@ -1,12 +1,11 @@
 //! Checks of the one-shot `server` (the handout's MVP and extension B).
 
-use std::net::TcpListener;
 use std::time::Duration;
 
 use super::common::{ack_round, exchange, expect_exit, judge_reply, lines_in_order, timeout_env};
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
-    closed_port, fail, read_to_end, Ctx, End, Failure, HOST, SLACK, STARTUP,
+    closed_port, fail, loopback_listener, read_to_end, Ctx, End, Failure, HOST, SLACK, STARTUP,
 };
 use crate::grade::Role;
 use crate::process::Stream;
@@ -239,7 +238,7 @@ pub fn invalid_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
 
 /// Given a port someone else holds, the server says so and exits 1.
 pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
-    let blocker = TcpListener::bind((HOST, 0)).map_err(|e| {
+    let blocker = loopback_listener(0).map_err(|e| {
         fail(
             Diagnosis::CannotStart,
             "a port for the check",

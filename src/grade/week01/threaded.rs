@@ -126,7 +126,7 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
     ));
     let mut streams = Vec::new();
     for _ in 0..CLIENTS {
-        let stream = TcpStream::connect_timeout(&addr, SLACK).map_err(|e| {
+        let stream = crate::sandbox::tcp_connect(&addr, SLACK).map_err(|e| {
             fail(
                 Diagnosis::MissingListen,
                 format!("{addr} accepts {CLIENTS} connections"),

@@ -20,11 +20,16 @@ for entry in os.listdir("/proc"):
     if b"--server" in words and any(token.encode() in w for w in words):
         targets.append(int(entry))
 print(f"found the grader: {'yes' if targets else 'no'}", file=sys.stderr, flush=True)
+# One line per signal (the grader's forks share its command line: a
+# waiter, a namespace holder): "done" if it reached any of them.
 for sig in (signal.SIGSTOP, signal.SIGKILL):
+    outcome = None
     for pid in targets:
         try:
             os.kill(pid, sig)
-            print(f"{sig.name} grader: done", file=sys.stderr, flush=True)
+            outcome = "done"
         except OSError as e:
-            print(f"{sig.name} grader: refused ({e.strerror})", file=sys.stderr, flush=True)
+            outcome = outcome or f"refused ({e.strerror})"
+    if outcome:
+        print(f"{sig.name} grader: {outcome}", file=sys.stderr, flush=True)
 sys.exit(1)
