@@ -206,11 +206,70 @@ fn a_passing_check_keeps_no_packets_and_clears_an_old_file() {
     assert_eq!(std::fs::read_dir(&evidence).unwrap().count(), 0);
 }
 
+/// Can uid 65534 make a user + network namespace here? Its grader then
+/// captures inside each check's namespace without any rights.
+fn user_namespaces_allowed() -> bool {
+    Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .args(["unshare", "--user", "--net", "true"])
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
+/// A grader without root or CAP_NET_RAW still keeps wire evidence where
+/// user namespaces are allowed: the check's namespace is held by a user
+/// namespace of its own, in which it may open a packet socket.
+#[test]
+fn an_unprivileged_grader_captures_in_the_checks_own_namespace() {
+    if !running_as_root() || Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("skipped: needs root (to become uid 65534) and setpriv");
+        return;
+    }
+    if !user_namespaces_allowed() {
+        eprintln!("skipped: this machine refuses unprivileged user namespaces");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let evidence = dir.path().join("ev");
+    let nobody = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+    ];
+    let output = grade(&nobody, "no-close", "server-ack", &evidence, "json");
+    assert_eq!(output.status.code(), Some(1), "{}", show(&output));
+    let report = json(&output);
+    let check = &report["checks"][0];
+    assert_eq!(check["diagnosis"], "no-close", "{}", show(&output));
+    let pcap = PathBuf::from(check["pcap"].as_str().expect("a pcap path"));
+    assert_eq!(pcap, evidence.join("server-ack.pcap"));
+    let frames = read_pcap(&pcap).expect("the .pcap parses");
+    let segments: Vec<_> = frames
+        .iter()
+        .filter_map(|f| parse_frame(&f.bytes, f.time))
+        .collect();
+    assert!(
+        segments.iter().any(|s| s.flags.syn && !s.flags.ack),
+        "{segments:#?}"
+    );
+    assert!(
+        check["wire"].to_string().contains("FIN-ACK: your server"),
+        "{check:#}"
+    );
+}
+
 #[test]
 fn without_capture_rights_nothing_is_said() {
     let dir = tempfile::tempdir().unwrap();
     let evidence = dir.path().join("ev");
-    // As root, drop the rights by running the grader as user nobody;
+    // As root, drop the rights by running the grader as user nobody, with
+    // no network namespace (in its own, a grader captures without rights);
     // without rights already, run it as we are.
     let prefix: &[&str] = if can_capture() {
         if Command::new("setpriv").arg("--version").output().is_err() {
@@ -222,13 +281,15 @@ fn without_capture_rights_nothing_is_said() {
             return;
         }
         &[
+            "env",
+            "NETLAB_SANDBOX=limits,pid",
             "setpriv",
             "--reuid=65534",
             "--regid=65534",
             "--clear-groups",
         ]
     } else {
-        &[]
+        &["env", "NETLAB_SANDBOX=limits,pid"]
     };
     let output = grade(prefix, "no-close", "server-ack", &evidence, "json");
     assert_eq!(output.status.code(), Some(1), "{}", show(&output));

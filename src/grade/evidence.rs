@@ -19,8 +19,10 @@
 //!    `DIR/<check-id>.pcap`, and [`crate::trace::telling`] picks the
 //!    segments worth a line in the report.
 //!
-//! Without capture rights (not root, no CAP_NET_RAW), or on systems other
-//! than Linux, nothing is captured and nothing is said. Generic: nothing
+//! Without root or CAP_NET_RAW the packet socket still opens when the
+//! check's network namespace is held by a user namespace of netlab's own
+//! (`sandbox::check_socket`). Without capture rights (none of these), or
+//! on systems other than Linux, nothing is captured and nothing is said. Generic: nothing
 //! here knows a week's contract.
 
 use std::cell::RefCell;

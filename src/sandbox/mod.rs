@@ -499,6 +499,20 @@ pub fn tcp_socket(addr: &std::net::SocketAddr) -> io::Result<socket2::Socket> {
     socket2::Socket::new(domain, socket2::Type::STREAM, None)
 }
 
+/// Any socket (`socket(2)`'s arguments) made in the check's network
+/// namespace by its holder, when the check has one without root; `None`
+/// when the calling thread's own namespace is the check's (make it there).
+/// Inside its own user namespace the holder may make what only root may
+/// outside: a packet socket on the check's `lo` captures without rights.
+#[cfg(target_os = "linux")]
+pub fn check_socket(
+    domain: i32,
+    kind: i32,
+    protocol: i32,
+) -> Option<io::Result<std::os::fd::OwnedFd>> {
+    linux::check_socket(domain, kind, protocol)
+}
+
 /// A listening socket on `addr` in the check's network namespace, with
 /// SO_REUSEADDR on Unix as `std::net::TcpListener::bind` sets it (a
 /// TIME_WAIT left behind does not make the port busy).
