@@ -253,6 +253,11 @@ fn live() -> MutexGuard<'static, Vec<u32>> {
     LIVE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The pids of the children started and not dropped yet.
+pub fn live_pids() -> Vec<u32> {
+    live().clone()
+}
+
 /// Kills every child (and its group) that this process started and has not
 /// dropped yet. For a Ctrl+C handler: the children run in process groups of
 /// their own, so the terminal's SIGINT does not reach them.
@@ -820,11 +825,17 @@ fn spawn_reader(mut source: impl Read + Send + 'static, pipe: Arc<Pipe>, started
 fn own_process_group(cmd: &mut Command) {
     use nix::sys::signal::{signal, SigHandler, Signal as S};
     use std::os::unix::process::CommandExt;
-    cmd.process_group(0);
-    // SAFETY: only async-signal-safe calls (sigaction, prctl) run between
-    // fork and exec, and they touch no memory of ours.
+    // SAFETY: only async-signal-safe calls (setsid, sigaction, prctl) run
+    // between fork and exec, and they touch no memory of ours.
     unsafe {
         cmd.pre_exec(|| {
+            // A session of its own, not only a process group (its id is the
+            // child's pid either way, for killpg): without a controlling
+            // terminal, a program cannot open /dev/tty to draw a forged
+            // report on the user's screen or push keystrokes into the
+            // user's shell with TIOCSTI (seen: the command ran after netlab
+            // exited).
+            nix::unistd::setsid().map_err(io::Error::from)?;
             // Trap: an ignored signal stays ignored across exec. Started from
             // a background job (`cmd &`, nohup, some CI runners) we may have
             // SIGINT ignored, and Python, for one, then never raises

@@ -583,3 +583,57 @@ fn in_a_pipe_the_report_comes_whole_at_the_end_without_a_progress_bar() {
     assert!(out.starts_with("netlab grade week01"), "{out}");
     assert!(out.contains("✔ server-restart"), "{out}");
 }
+
+/// A netlab.toml is read as untrusted: a symlink is refused without
+/// showing what it points at (seen as root: a line of /etc/shadow in the
+/// parse error), a FIFO does not block the grader (seen: for ever, in
+/// class mode too), an oversized file is refused. Each exits 2 at once.
+#[cfg(unix)]
+#[test]
+fn a_hostile_netlab_toml_is_refused_at_once() {
+    let secret = tempfile::tempdir().unwrap();
+    let target = secret.path().join("secret.txt");
+    std::fs::write(&target, "SECRET-LINE: 12345\n").unwrap();
+    type Plant<'a> = &'a dyn Fn(&Path);
+    let cases: [(&str, Plant); 3] = [
+        ("symbolic link", &|p| {
+            std::os::unix::fs::symlink(&target, p).unwrap()
+        }),
+        ("FIFO", &|p| {
+            nix::unistd::mkfifo(p, nix::sys::stat::Mode::S_IRWXU).unwrap()
+        }),
+        ("at most 64 KiB", &|p| {
+            std::fs::write(p, format!("lab = \"week01\"\n#{}\n", "x".repeat(100_000))).unwrap()
+        }),
+    ];
+    for (said, plant) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        plant(&dir.path().join("netlab.toml"));
+        netlab()
+            .args(["grade", "week01", "--dir"])
+            .arg(dir.path())
+            .timeout(std::time::Duration::from_secs(20))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(said))
+            .stderr(predicate::str::contains("SECRET-LINE").not());
+    }
+    // A class with a FIFO for a netlab.toml still grades to the end: that
+    // submission's row says why.
+    let class = tempfile::tempdir().unwrap();
+    let student = class.path().join("mallory");
+    std::fs::create_dir(&student).unwrap();
+    nix::unistd::mkfifo(&student.join("netlab.toml"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    netlab()
+        .args(["grade", "week01", "--class"])
+        .arg(class.path())
+        .arg("--out")
+        .arg(out.path())
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success();
+    let gradebook = std::fs::read_to_string(out.path().join("gradebook.csv")).unwrap();
+    assert!(gradebook.contains("mallory,"), "{gradebook}");
+    assert!(gradebook.contains("not a regular file"), "{gradebook}");
+}

@@ -557,6 +557,130 @@ fn a_submission_cannot_stop_or_kill_an_unprivileged_grader_in_a_pid_namespace() 
     the_grader_cannot_be_stopped_or_killed(true);
 }
 
+/// As root, a program of the submission started by its own path runs
+/// under the check's uid like any other: seen running as root (the copy
+/// is 0700, and a reachability test for "others" sent it to the grader's
+/// uid), from where it joined the grader's namespaces.
+#[test]
+fn a_program_started_by_its_path_does_not_run_as_root() {
+    if !is_root() {
+        eprintln!("skipped: needs root (the unprivileged-user layer)");
+        return;
+    }
+    let dir = hostile_dir();
+    let args = [
+        "--dir",
+        dir.to_str().unwrap(),
+        "--server",
+        "./sbx_whoami.sh",
+        "--check",
+        "server-ack",
+        "--format",
+        "json",
+    ];
+    let run = grade(&args, None, false);
+    let (_, observed) = run.verdict();
+    assert!(observed.contains("running as uid "), "{observed}");
+    assert!(!observed.contains("running as root"), "{observed}");
+    let notes = &run.json()["sandbox"]["notes"];
+    assert_eq!(notes, &serde_json::json!([]), "{notes}");
+}
+
+/// A program has no controlling terminal: it cannot draw on the user's
+/// screen around the report, nor push keystrokes into the user's shell
+/// (seen before: a forged score drawn, and a command run after netlab
+/// exited). The grader runs on a pseudo-terminal here (`script`).
+#[test]
+fn a_program_cannot_reach_the_graders_terminal() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let dir = hostile_dir();
+    let line = format!(
+        "'{}' grade week01 --dir '{}' --server 'python3 sbx_tty.py' --check server-ack",
+        env!("CARGO_BIN_EXE_netlab"),
+        dir.display()
+    );
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    let mut child = Child::spawn(cmd, Duration::from_secs(90)).expect("script starts");
+    child
+        .wait_exit(Duration::from_secs(95))
+        .expect("the grading ends");
+    let screen = child.text(Stream::Stdout);
+    assert!(screen.contains("tty: refused"), "{screen}");
+    assert!(!screen.contains("FORGED-BY-SUBMISSION"), "{screen}");
+}
+
+/// Where only the subreaper fallback runs, a process that detached and
+/// emptied its environment (no tag to find it by) is still ended when the
+/// grading ends: every orphan left then is a submission's.
+#[test]
+fn a_detached_process_that_sheds_its_tag_is_ended_with_the_run() {
+    let marker = run_marker("shed_tag");
+    let dir = hostile_dir();
+    let server = format!("python3 sbx_shed_tag.py {marker}");
+    let run = grade(
+        &[
+            "--dir",
+            dir.to_str().unwrap(),
+            "--server",
+            &server,
+            "--check",
+            "server-ack",
+        ],
+        Some("limits"),
+        false,
+    );
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    assert_nothing_left(&marker);
+}
+
+/// System V IPC objects made in a check do not outlive it: its pid
+/// namespace comes with an IPC namespace (seen: a shared memory segment
+/// and a message queue left for the next submission).
+#[test]
+fn system_v_ipc_objects_die_with_the_check() {
+    let key = 0x6e6c_0000 + (std::process::id() % 0xffff) as i64 * 2;
+    let dir = hostile_dir();
+    let server = format!("python3 sbx_ipc.py {key}");
+    let run = grade(
+        &[
+            "--dir",
+            dir.to_str().unwrap(),
+            "--server",
+            &server,
+            "--check",
+            "server-ack",
+            "--format",
+            "json",
+        ],
+        None,
+        false,
+    );
+    let (_, observed) = run.verdict();
+    assert!(observed.contains("message sent: True"), "{observed}");
+    let active = run.json()["sandbox"]["active"].to_string();
+    if !active.contains("\"pid\"") {
+        eprintln!("skipped the check: no pid namespace here ({active})");
+        return;
+    }
+    for (table, key) in [("shm", key), ("msg", key + 1)] {
+        let text = std::fs::read_to_string(format!("/proc/sysvipc/{table}")).unwrap_or_default();
+        let left = text
+            .lines()
+            .skip(1)
+            .any(|l| l.split_whitespace().next() == Some(&key.to_string()));
+        assert!(
+            !left,
+            "a {table} object with key {key} outlived the check:\n{text}"
+        );
+    }
+}
+
 /// Skips (saying why) unless this test can run a grader as uid 65534 that
 /// may make user namespaces.
 fn unprivileged_namespaces_here() -> bool {

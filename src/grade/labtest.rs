@@ -67,7 +67,11 @@ const BOLD: Style = Style::new().bold();
 /// runs the selected checks of `lab` on `submission` and reports them.
 pub fn main(lab: &str, submission: &Submission) -> ExitCode {
     let args = Arguments::from_args();
-    ExitCode::from(run(lab, submission, &args))
+    let code = run(lab, submission, &args);
+    // Nothing the checks started outlives the run (the subreaper's
+    // orphans, folders of checks cut short).
+    crate::sandbox::cleanup_leftovers();
+    ExitCode::from(code)
 }
 
 /// [`main`] with the arguments given: returns the exit status (0 all

@@ -171,7 +171,7 @@ impl Submission {
     /// Reads DIR/netlab.toml. `lab` must match the file's `lab` key.
     pub fn from_manifest(dir: &Path, lab: &str) -> Result<Submission, GradeError> {
         let path = dir.join("netlab.toml");
-        let text = std::fs::read_to_string(&path).map_err(|e| {
+        let text = read_manifest(&path).map_err(|e| {
             GradeError::Usage(format!(
                 "cannot read {}: {e}\n  write a netlab.toml there (see the handout), or give the commands with --server, --client, ...",
                 path.display()
@@ -778,8 +778,59 @@ fn live_summary(outcomes: &[Outcome], color: bool) -> String {
     out
 }
 
+/// The most a netlab.toml may hold: a few command lines.
+const MANIFEST_MAX_BYTES: u64 = 64 << 10;
+
+/// The text of a submission's netlab.toml, read as untrusted (the grader
+/// may be root, the folder anyone's): a regular file only, never followed
+/// through a symlink (seen: `netlab.toml -> /etc/shadow` printed a line of
+/// it in the parse error), never a FIFO (seen: the grader blocked for
+/// ever opening one), and at most [`MANIFEST_MAX_BYTES`].
+pub(crate) fn read_manifest(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let not_regular = |what: &str| {
+        std::io::Error::other(format!(
+            "it is {what}, not a regular file (netlab.toml is read as it is, never through a link)"
+        ))
+    };
+    let kind = std::fs::symlink_metadata(path)?.file_type();
+    if kind.is_symlink() {
+        return Err(not_regular("a symbolic link"));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        // Not blocked by a FIFO swapped in after the check above; no link
+        // followed either.
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOFOLLOW);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular("a folder, a FIFO or a device"));
+    }
+    if meta.len() > MANIFEST_MAX_BYTES {
+        return Err(std::io::Error::other(format!(
+            "it holds {} bytes; a netlab.toml holds at most {} KiB",
+            meta.len(),
+            MANIFEST_MAX_BYTES >> 10
+        )));
+    }
+    let mut text = String::new();
+    file.take(MANIFEST_MAX_BYTES).read_to_string(&mut text)?;
+    Ok(text)
+}
+
 fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
     if args.class.is_some() {
+        // A class too: refused before anything runs where a layer is
+        // missing, and no program runs with fewer layers than the policy's.
+        if args.require_sandbox {
+            require_sandbox()?;
+            sandbox::set_strict();
+        }
         return class::main_from_args(args);
     }
     let all = checks(&args.lab).ok_or_else(|| {
@@ -844,6 +895,7 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
         .collect();
     if args.require_sandbox {
         require_sandbox()?;
+        sandbox::set_strict();
     }
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..1_000_000));
     let submission = if args.no_capture {

@@ -576,6 +576,8 @@ pub(super) fn install(
             let mut keep = keep.to_vec();
             keep.extend(cmd.get_current_dir().map(Path::to_path_buf));
             let plan = PrivateTmp::prepare(dir.path(), &keep, policy.limits.file_bytes)?;
+            // Registered: a Ctrl+C exits without running any Drop.
+            remember(dir.path());
             staging = Some(dir);
             Some(plan)
         } else {
@@ -682,7 +684,9 @@ impl Installed {
             remove_cgroup(dir);
             forget(dir);
         }
-        self.staging = None;
+        if let Some(dir) = self.staging.take() {
+            forget(dir.path());
+        }
     }
 }
 
@@ -779,6 +783,36 @@ fn kill_members(procs: &Path) {
     }
 }
 
+/// Subreaper fallback, when no check is running any more (the end of a run,
+/// a Ctrl+C): every process reparented to us that is not one of ours is an
+/// orphan of some submission, tagged or not (a program can empty its
+/// environment before it detaches: seen). Kill and reap them all.
+pub(super) fn reap_all_orphans(ours: &[u32]) {
+    let me = std::process::id() as i32;
+    for _ in 0..20 {
+        let Ok(all) = procfs::process::all_processes() else {
+            return;
+        };
+        let orphans: Vec<i32> = all
+            .flatten()
+            .filter(|p| !ours.contains(&(p.pid as u32)))
+            .filter(|p| p.stat().is_ok_and(|s| s.ppid == me))
+            .map(|p| p.pid)
+            .collect();
+        if orphans.is_empty() {
+            return;
+        }
+        for pid in orphans {
+            // SAFETY: the pid is our own child (ppid checked) and not one
+            // the process harness waits for.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, std::ptr::null_mut(), 0);
+            }
+        }
+    }
+}
+
 /// Subreaper fallback: orphans of this tree reparented to us; find them by
 /// the tag in their environment, kill them, reap them. Repeated, since a
 /// killed orphan's own children reparent to us in turn.
@@ -827,13 +861,13 @@ impl Plan {
                 // capability in it: enough for the rest.
                 if libc::setns(ns.user.as_raw_fd(), libc::CLONE_NEWUSER) != 0
                     || libc::setns(ns.net.as_raw_fd(), libc::CLONE_NEWNET) != 0
-                    || (self.pid_ns && libc::unshare(libc::CLONE_NEWPID) != 0)
+                    || (self.pid_ns && libc::unshare(PID_AND_IPC) != 0)
                 {
                     return Err(io::Error::last_os_error());
                 }
             } else if let Some(maps) = &self.user_ns {
                 maps.enter_with_new_pids()?;
-            } else if self.pid_ns && libc::unshare(libc::CLONE_NEWPID) != 0 {
+            } else if self.pid_ns && libc::unshare(PID_AND_IPC) != 0 {
                 return Err(io::Error::last_os_error());
             }
             if self.pid_ns {
@@ -870,9 +904,16 @@ impl Plan {
     }
 }
 
+/// A pid namespace comes with an IPC namespace of its own: System V shared
+/// memory and message queues outlive their maker (seen: a 64 MiB segment
+/// left for the next submission); in a namespace of their own they go with
+/// its last process.
+const PID_AND_IPC: libc::c_int = libc::CLONE_NEWPID | libc::CLONE_NEWIPC;
+
 /// The world-writable trees every program can write (and so leave files
 /// in, or plant files for the next one): each gets a private layer.
-const SHARED_TREES: [&str; 3] = ["/tmp", "/var/tmp", "/dev/shm"];
+/// (/run/lock too: world-writable on Debian, and /var/lock points there.)
+const SHARED_TREES: [&str; 4] = ["/tmp", "/var/tmp", "/dev/shm", "/run/lock"];
 
 /// At most this many folders are written through (the program's folder and
 /// the ones the grader gave it): their descriptors live on the stack.
@@ -1187,7 +1228,7 @@ impl UserMaps {
     fn enter_with_new_pids(&self) -> io::Result<()> {
         // SAFETY: raw syscalls on memory prepared before the fork.
         unsafe {
-            if libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWPID) != 0 {
+            if libc::unshare(libc::CLONE_NEWUSER | PID_AND_IPC) != 0 {
                 return Err(io::Error::last_os_error());
             }
             write_file(c"/proc/self/setgroups", b"deny")?;

@@ -426,6 +426,18 @@ pub fn cleanup_leftovers() {
     for path in paths {
         remove_leftover(&path);
     }
+    end_of_run();
+}
+
+/// When no check runs any more (the end of a grading, of a class, or a
+/// Ctrl+C): with the subreaper fallback, ends every orphan left by any
+/// submission, also one that shed its tag (see `linux::reap_all_orphans`).
+/// With a pid namespace there are none: each died with its namespace.
+pub fn end_of_run() {
+    #[cfg(target_os = "linux")]
+    if policy().has(Layer::Subreaper) {
+        linux::reap_all_orphans(&crate::process::live_pids());
+    }
 }
 
 fn remove_leftover(path: &Path) {
@@ -565,6 +577,9 @@ impl Drop for Jail {
         if let Some(copy) = &self.copy {
             forget(copy.path());
         }
+        for path in self.given.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            forget(path);
+        }
     }
 }
 
@@ -607,6 +622,9 @@ impl Jail {
     /// Makes `path` (a folder the grader made for this check) usable by the
     /// jail's user.
     pub fn give(&self, path: &Path) {
+        // Its maker removes it when the check ends; a Ctrl+C, which runs
+        // no Drop, leaves it to cleanup_leftovers.
+        remember(path);
         self.given
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -625,8 +643,19 @@ impl Jail {
     pub fn command(&self, argv: &[String]) -> (Command, Confinement) {
         let program = self.program_path(&argv[0]);
         let mut run_as = self.user;
-        if let Some(path) = &program {
-            if run_as.is_some() && !reachable_by_others(path) {
+        // Trap: a program of the submission itself (in the copy, which its
+        // uid owns, mode 0700) is never run as the grader's user, however
+        // its mode reads: that would hand the submission root (seen: an
+        // in-folder `./server` ran as uid 0 and joined the grader's
+        // namespaces). If its uid cannot run it, starting it fails, as it
+        // would for the student. Only a program outside (an interpreter
+        // only root can reach) may run as the grader, and not under
+        // --require-sandbox (see [`set_strict`]).
+        let inside = program
+            .as_ref()
+            .is_some_and(|p| p.starts_with(self.dir()) || p.starts_with(&self.original));
+        if let (Some(path), Some((uid, _))) = (&program, run_as) {
+            if !inside && !strict() && !reachable_by(path, uid) {
                 note(format!(
                     "{} runs as the grader's user: an unprivileged user cannot reach it",
                     path.display()
@@ -668,8 +697,8 @@ impl Jail {
             .map(|d| d.join(program))
             .filter(|p| is_executable(p))
             .collect();
-        if self.user.is_some() {
-            if let Some(p) = found.iter().find(|p| reachable_by_others(p)) {
+        if let Some((uid, _)) = self.user {
+            if let Some(p) = found.iter().find(|p| reachable_by(p, uid)) {
                 return Some(p.clone());
             }
         }
@@ -688,25 +717,47 @@ fn is_executable(path: &Path) -> bool {
     path.is_file()
 }
 
-/// Can a user who is neither the owner nor in the group run `path`? (Every
-/// folder above it searchable by others, the file executable by others.)
+/// Can `uid` (a jail uid: in no group but its own) run `path`? Every
+/// folder above it searchable, the file readable and executable, by its
+/// owner's bits where `uid` owns it and by the others' bits elsewhere.
 #[cfg(unix)]
-fn reachable_by_others(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
+fn reachable_by(path: &Path, uid: u32) -> bool {
+    use std::os::unix::fs::MetadataExt;
     let Ok(real) = path.canonicalize() else {
         return false;
     };
-    let file_ok = std::fs::metadata(&real).is_ok_and(|m| m.permissions().mode() & 0o005 == 0o005);
+    let allows = |meta: &std::fs::Metadata, want: u32| {
+        let bits = if meta.uid() == uid {
+            meta.mode() >> 6
+        } else {
+            meta.mode()
+        };
+        bits & want == want
+    };
+    let file_ok = std::fs::metadata(&real).is_ok_and(|m| allows(&m, 0o5));
     file_ok
         && real
             .ancestors()
             .skip(1)
-            .all(|dir| std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o001 != 0))
+            .all(|dir| std::fs::metadata(dir).is_ok_and(|m| allows(&m, 0o1)))
 }
 
 #[cfg(not(unix))]
-fn reachable_by_others(_path: &Path) -> bool {
+fn reachable_by(_path: &Path, _uid: u32) -> bool {
     true
+}
+
+static STRICT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--require-sandbox`: from now on no program runs with fewer layers than
+/// the policy's (no program only root can reach is run as root: starting
+/// it fails instead, as the sandbox's own failure, `grader-error`).
+pub fn set_strict() {
+    STRICT.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+fn strict() -> bool {
+    STRICT.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// A uid/gid of its own for each jail: processes of two checks (or two

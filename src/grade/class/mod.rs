@@ -425,9 +425,12 @@ pub fn content_hash(dir: &Path, key: &str) -> String {
                 if depth < 32 {
                     walk(h, &path, &rel, depth + 1);
                 }
-            } else if let Ok(bytes) = std::fs::read(&path) {
-                h.feed(&(bytes.len() as u64).to_le_bytes());
-                h.feed(&bytes);
+            } else if kind.is_file() {
+                // Regular files only: reading a FIFO would block for ever.
+                if let Ok(bytes) = std::fs::read(&path) {
+                    h.feed(&(bytes.len() as u64).to_le_bytes());
+                    h.feed(&bytes);
+                }
             }
             h.feed(&[0xff]);
         }
@@ -456,7 +459,7 @@ pub fn content_hash(dir: &Path, key: &str) -> String {
 /// The absolute paths to existing files outside `dir` that its
 /// netlab.toml's commands mention (read leniently: a bad file hashes as is).
 fn outside_programs(dir: &Path) -> Vec<PathBuf> {
-    let Ok(text) = std::fs::read_to_string(dir.join("netlab.toml")) else {
+    let Ok(text) = super::read_manifest(&dir.join("netlab.toml")) else {
         return Vec::new();
     };
     let Ok(value) = text.parse::<toml::Table>() else {
