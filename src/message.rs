@@ -180,7 +180,7 @@ impl LineFramer {
 /// invisible bidirectional overrides that reorder what a reader sees.
 fn is_hazard(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Writes `c` as an escape: `\n`, `\r`, `\t`, or `\u{HEX}` (Rust's notation).

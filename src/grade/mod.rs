@@ -520,17 +520,35 @@ fn said_not_implemented(failure: Failure, output: &[String]) -> Failure {
     }
 }
 
-/// `text` with control characters (other than newlines and tabs) escaped.
+/// `text` with control characters (other than newlines and tabs) escaped,
+/// and the invisible ones that move text around on a screen: line and
+/// paragraph separators, and bidirectional overrides (a right-to-left
+/// override makes `ssap` read as `pass`).
 fn printable(text: &str) -> String {
+    let hazard = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
     text.chars()
         .map(|c| {
-            if c.is_control() && c != '\n' && c != '\t' {
+            if hazard(c) {
                 c.escape_default().to_string()
             } else {
                 c.to_string()
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod printable_tests {
+    #[test]
+    fn what_moves_text_on_a_screen_is_shown_escaped() {
+        assert_eq!(
+            super::printable("a\u{1b}[31mb\u{2028}c\u{202e}d\re\tf\ng"),
+            "a\\u{1b}[31mb\\u{2028}c\\u{202e}d\\re\tf\ng"
+        );
+    }
 }
 
 fn fnv1a(text: &str) -> u64 {
