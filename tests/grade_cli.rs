@@ -602,7 +602,7 @@ fn a_hostile_netlab_toml_is_refused_at_once() {
         ("FIFO", &|p| {
             nix::unistd::mkfifo(p, nix::sys::stat::Mode::S_IRWXU).unwrap()
         }),
-        ("at most 64 KiB", &|p| {
+        ("more than the 64 KiB read", &|p| {
             std::fs::write(p, format!("lab = \"week01\"\n#{}\n", "x".repeat(100_000))).unwrap()
         }),
     ];

@@ -800,45 +800,12 @@ fn live_summary(outcomes: &[Outcome], color: bool) -> String {
 const MANIFEST_MAX_BYTES: u64 = 64 << 10;
 
 /// The text of a submission's netlab.toml, read as untrusted (the grader
-/// may be root, the folder anyone's): a regular file only, never followed
-/// through a symlink (seen: `netlab.toml -> /etc/shadow` printed a line of
-/// it in the parse error), never a FIFO (seen: the grader blocked for
-/// ever opening one), and at most [`MANIFEST_MAX_BYTES`].
+/// may be root, the folder anyone's; see [`sandbox::read_untrusted`]):
+/// seen, `netlab.toml -> /etc/shadow` printed a line of it in the parse
+/// error, and a FIFO blocked the grader for ever.
 pub(crate) fn read_manifest(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let not_regular = |what: &str| {
-        std::io::Error::other(format!(
-            "it is {what}, not a regular file (netlab.toml is read as it is, never through a link)"
-        ))
-    };
-    let kind = std::fs::symlink_metadata(path)?.file_type();
-    if kind.is_symlink() {
-        return Err(not_regular("a symbolic link"));
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        // Not blocked by a FIFO swapped in after the check above; no link
-        // followed either.
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOFOLLOW);
-    }
-    let file = options.open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(not_regular("a folder, a FIFO or a device"));
-    }
-    if meta.len() > MANIFEST_MAX_BYTES {
-        return Err(std::io::Error::other(format!(
-            "it holds {} bytes; a netlab.toml holds at most {} KiB",
-            meta.len(),
-            MANIFEST_MAX_BYTES >> 10
-        )));
-    }
-    let mut text = String::new();
-    file.take(MANIFEST_MAX_BYTES).read_to_string(&mut text)?;
-    Ok(text)
+    let bytes = sandbox::read_untrusted(path, MANIFEST_MAX_BYTES)?;
+    String::from_utf8(bytes).map_err(|_| std::io::Error::other("it is not UTF-8 text"))
 }
 
 fn grade(args: &GradeArgs) -> Result<u8, GradeError> {

@@ -559,6 +559,48 @@ pub fn check_network_pid() -> Option<u32> {
     None
 }
 
+/// Reads a file a submission could have planted or swapped (its
+/// netlab.toml, a log its program wrote), as the grader may be root: a
+/// regular file only, never through a symbolic link (no `-> /etc/shadow`),
+/// never a FIFO or a device (no blocking for ever, no endless
+/// `/dev/zero`), and at most `max` bytes (a larger file is an error that
+/// says its size).
+pub fn read_untrusted(path: &Path, max: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let not_regular = |what: &str| {
+        io::Error::other(format!(
+            "it is {what}, not a regular file (read as it is, never through a link)"
+        ))
+    };
+    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        return Err(not_regular("a symbolic link"));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        // Neither blocked by a FIFO swapped in after the check above, nor
+        // through a link swapped in.
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOFOLLOW);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular("a folder, a FIFO or a device"));
+    }
+    if meta.len() > max {
+        return Err(io::Error::other(format!(
+            "it holds {} bytes, more than the {} KiB read",
+            meta.len(),
+            max >> 10
+        )));
+    }
+    let mut bytes = Vec::new();
+    file.take(max).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// The sandbox of one check: its uid and its private folder copy.
 #[derive(Debug)]
 pub struct Jail {
