@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use anstyle::{AnsiColor, Style};
 
 use crate::process::{self, Child, Line, Stream};
+use crate::wrap::{fill, wrap};
 
 /// `netlab demo` arguments.
 #[derive(Debug, clap::Args)]
@@ -323,43 +324,6 @@ fn two_columns(left: &str, right: &str, column: usize) -> String {
     format!("{left}{} │ {right}", " ".repeat(pad))
 }
 
-/// Cuts `text` into pieces of at most `width` columns, at spaces when it
-/// can.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut pieces = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let sep = usize::from(!line.is_empty());
-        if console::measure_text_width(&line) + sep + console::measure_text_width(word) <= width {
-            if sep == 1 {
-                line.push(' ');
-            }
-            line.push_str(word);
-            continue;
-        }
-        if !line.is_empty() {
-            pieces.push(std::mem::take(&mut line));
-        }
-        // A word longer than a whole line is cut wherever it must be.
-        for c in word.chars() {
-            let w = unicode_width(c);
-            if console::measure_text_width(&line) + w > width {
-                pieces.push(std::mem::take(&mut line));
-            }
-            line.push(c);
-        }
-    }
-    if !line.is_empty() || pieces.is_empty() {
-        pieces.push(line);
-    }
-    pieces
-}
-
-fn unicode_width(c: char) -> usize {
-    console::measure_text_width(c.encode_utf8(&mut [0; 4]))
-}
-
 /// The width to lay out for: `--width`, then `COLUMNS`, then the
 /// terminal's, then 80; never less than [`MIN_WIDTH`].
 pub fn terminal_width(flag: Option<usize>) -> usize {
@@ -400,12 +364,12 @@ pub fn main(args: &DemoArgs) -> u8 {
                 "netlab demo: cannot find the reference program {}; build it first with `cargo build --bins`, or give --bin-dir",
                 path.display()
             );
-            eprintln!("{}", wrap(&text, width).join("\n"));
+            eprintln!("{}", fill(&text, width));
             2
         }
         Err(DemoError::Failed(why)) => {
             let text = format!("Demo failed: {why}");
-            let _ = writeln!(out, "{}", paint(RED, &wrap(&text, width).join("\n"), color));
+            let _ = writeln!(out, "{}", paint(RED, &fill(&text, width), color));
             1
         }
     }
@@ -435,9 +399,8 @@ fn run(args: &DemoArgs, width: usize, color: bool, out: &mut impl Write) -> Resu
     let server_bin = binary(&dir, "server")?;
     let client_bin = binary(&dir, "client")?;
     let say = |out: &mut dyn Write, text: &str| {
-        for line in wrap(text, width) {
-            let _ = writeln!(out, "{line}");
-        }
+        // A sentence too long for the terminal goes on two columns in.
+        let _ = writeln!(out, "{}", fill(text, width));
     };
     let intro = format!(
         "{} a TCP server and a client talk once on this machine.",
@@ -704,12 +667,5 @@ mod tests {
         let (_, rows) = render(&events, 80, false);
         assert!(!rows.iter().flatten().any(|r| r.contains('│')));
         assert!(rows[1][0].contains("connect") && rows[1][0].contains("[CLIENT] Connected"));
-    }
-
-    #[test]
-    fn wrap_breaks_at_spaces_and_cuts_long_words() {
-        assert_eq!(wrap("ab cd ef", 5), ["ab cd", "ef"]);
-        assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
-        assert_eq!(wrap("", 3), [""]);
     }
 }

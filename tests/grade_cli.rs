@@ -142,7 +142,11 @@ fn text_report_tells_the_story_of_a_failure() {
         .stdout(predicate::str::contains("observed:"))
         .stdout(predicate::str::contains("diagnosis: cannot-start"))
         .stdout(predicate::str::contains("hint:"))
-        .stdout(predicate::str::contains("0 passed, 1 failed, 0 skipped"));
+        .stdout(predicate::str::contains("0 passed, 1 failed, 0 skipped"))
+        // In a pipe nothing is wrapped: one fact per line, whatever its length.
+        .stdout(predicate::str::contains(
+            "\n        2. wait for it to listen (the system's socket table) and to print `[SERVER] Listening on 127.0.0.1:PORT`\n",
+        ));
 }
 
 #[test]
@@ -582,4 +586,84 @@ fn in_a_pipe_the_report_comes_whole_at_the_end_without_a_progress_bar() {
     assert!(!out.contains('\r') && !out.contains('\u{1b}'), "{out:?}");
     assert!(out.starts_with("netlab grade week01"), "{out}");
     assert!(out.contains("✔ server-restart"), "{out}");
+}
+
+/// Runs `netlab grade ARGS` on a pseudo-terminal of `columns` columns
+/// (`script` and `stty`), without colour; `None` when `script` is missing.
+#[cfg(unix)]
+fn grade_on_a_terminal(columns: usize, args: &str) -> Option<String> {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return None;
+    }
+    let line = format!(
+        "stty cols {columns} rows 50; exec '{}' grade week01 {args}",
+        env!("CARGO_BIN_EXE_netlab"),
+    );
+    let out = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .get_output()
+        .stdout
+        .clone();
+    Some(String::from_utf8_lossy(&out).replace("\r\n", "\n"))
+}
+
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_the_final_report_wraps_at_its_width_under_each_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = format!(
+        "--server true --check server-ack --check client-ack --dir '{}'",
+        dir.path().display()
+    );
+    let Some(out) = grade_on_a_terminal(80, &args) else {
+        return;
+    };
+    // The report after the live part (drawn once, the bar cleared).
+    let at = out
+        .find("the details, check by check:")
+        .unwrap_or_else(|| panic!("no details:\n{out}"));
+    let report = &out[at..];
+    for row in report.lines() {
+        let columns = row.chars().count();
+        assert!(columns <= 80, "a row is {columns} columns:\n{row}\n\n{out}");
+    }
+    // The story's long lines went on under their label, and nothing is
+    // lost: `expected:` continues 16 columns in (6 + "expected: ").
+    let rows: Vec<&str> = report.lines().collect();
+    let expected = rows
+        .iter()
+        .position(|r| r.starts_with("      expected: "))
+        .unwrap_or_else(|| panic!("no expected line:\n{report}"));
+    let next = rows[expected + 1];
+    assert!(
+        next[..16].trim().is_empty() && !next[16..].starts_with(' '),
+        "{report}"
+    );
+    assert!(
+        report.contains("wait for it to listen (the system's socket table)"),
+        "{report}"
+    );
+    // The skipped check's reason is whole in its live line, under the title.
+    let skipped = out
+        .find("  - client-ack ")
+        .unwrap_or_else(|| panic!("no skipped line:\n{out}"));
+    let line: String = out[skipped..]
+        .split("\n\n")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        line.contains("(skipped: no command for the client role"),
+        "{line}\n\n{out}"
+    );
 }

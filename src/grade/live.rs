@@ -238,7 +238,7 @@ impl Display {
             self.println(&format!("\n{}", paint(BOLD, self.group, self.color)));
         }
         // Never wider than the terminal: a wrapped line breaks the bar.
-        let width = usize::from(console::Term::stdout().size().1).max(60);
+        let width = crate::wrap::stdout_columns().unwrap_or(80);
         self.println(&report::render_line(outcome, self.color, width));
     }
 

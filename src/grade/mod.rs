@@ -889,6 +889,12 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
                 text.push('\n');
             }
             text.push_str(&format!("finished in {:.1}s\n", elapsed.as_secs_f64()));
+            // On a terminal, long lines (stories, skipped reasons, hints)
+            // wrap at its width under where they read from; in a pipe or a
+            // file, one fact per line, unwrapped.
+            if let Some(width) = crate::wrap::stdout_columns() {
+                text = crate::wrap::fill(&text, width);
+            }
             live::write_stdout(&text);
         }
         Format::Json => println!("{}", report::render_json(&args.lab, seed, &outcomes)),
