@@ -477,6 +477,27 @@ fn run(args: &DemoArgs, width: usize, color: bool, out: &mut impl Write) -> Resu
     Ok(())
 }
 
+/// The demo is showing its timeline (for [`interrupted`]).
+static PLAYING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// For a Ctrl+C handler: the words that end a demo cut short, if one is
+/// being shown (a presenter stopping a `--pace` run), to print before
+/// exiting. Without them the shell's prompt lands on the `⏎ next step` line.
+/// The prompt line is cleared first when stdout is a terminal.
+pub fn interrupted() -> Option<String> {
+    if !PLAYING.load(std::sync::atomic::Ordering::SeqCst) {
+        return None;
+    }
+    let clear = if std::io::stdout().is_terminal() {
+        "\r\x1b[2K"
+    } else {
+        "\n"
+    };
+    Some(format!(
+        "{clear}Demo stopped (Ctrl+C): the session had ended; nothing is left running.\n"
+    ))
+}
+
 /// Shows the timeline; with `pace` on a terminal, waits for Enter before
 /// each step after the first.
 fn play(events: &[Event], width: usize, color: bool, pace: bool, out: &mut impl Write) {
@@ -490,6 +511,7 @@ fn play(events: &[Event], width: usize, color: bool, pace: bool, out: &mut impl 
         );
     }
     let (header, rows) = render(events, width, color);
+    PLAYING.store(true, std::sync::atomic::Ordering::SeqCst);
     for line in header {
         let _ = writeln!(out, "{line}");
     }
@@ -517,6 +539,7 @@ fn play(events: &[Event], width: usize, color: bool, pace: bool, out: &mut impl 
         }
         let _ = out.flush();
     }
+    PLAYING.store(false, std::sync::atomic::Ordering::SeqCst);
 }
 
 /// The port of a `Listening on HOST:PORT` line.
