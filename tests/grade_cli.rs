@@ -667,3 +667,34 @@ fn on_a_terminal_the_final_report_wraps_at_its_width_under_each_label() {
         "{line}\n\n{out}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_the_progress_bar_leaves_room_for_the_ctrl_c_echo() {
+    // A bar as wide as the terminal leaves the cursor in its last column:
+    // the `^C` a terminal echoes on Ctrl+C wraps, the bar is cleared one
+    // line too low and stays on screen above the report (seen at 80
+    // columns). Four checks at once make the bar's list of ids long.
+    let server = Path::new(env!("CARGO_BIN_EXE_server"));
+    let dir = tempfile::tempdir().unwrap();
+    let args = format!(
+        "--only server --jobs 4 --server '{}' --dir '{}'",
+        server.display(),
+        dir.path().display()
+    );
+    let Some(out) = grade_on_a_terminal(80, &args) else {
+        return;
+    };
+    // Every frame of the bar: what follows a line start or a carriage
+    // return and begins with the spinner (a braille character).
+    let frames: Vec<String> = out
+        .split(['\n', '\r'])
+        .map(|piece| console::strip_ansi_codes(piece).into_owned())
+        .filter(|piece| piece.starts_with(|c| ('\u{2800}'..='\u{28ff}').contains(&c)))
+        .collect();
+    assert!(!frames.is_empty(), "no progress bar drawn:\n{out:?}");
+    for frame in &frames {
+        let columns = console::measure_text_width(frame);
+        assert!(columns <= 77, "a bar frame is {columns} columns: {frame:?}");
+    }
+}

@@ -9,20 +9,20 @@
 //!   submission for our own stop.
 //! - [`Display`] is the live text output on a terminal: one line per
 //!   check *in report order* — a check that finishes early waits until
-//!   every check before it has been printed — under a progress bar
-//!   (indicatif) naming the checks running. Off a terminal it prints
-//!   nothing and the full report comes at the end, as before.
+//!   every check before it has been printed — under a status line of its
+//!   own (spinner, bar, the checks running; `Status` says why not
+//!   indicatif). Off a terminal it prints nothing and the full report
+//!   comes at the end, as before.
 //! - [`render_list`] is `netlab grade --list`.
 //!
 //! Generic: nothing here names a week.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use anstyle::Style;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{report, run_check, Check, Outcome, Submission};
 
@@ -170,7 +170,10 @@ pub(crate) fn paint(style: Style, text: &str, color: bool) -> String {
 
 /// The live text output of `netlab grade` on a terminal.
 pub struct Display {
-    bar: ProgressBar,
+    /// The status line under the checks' lines; `None` off a terminal.
+    status: Option<Arc<Mutex<Status>>>,
+    /// Stops and joins the spinner's ticker.
+    ticker: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
     color: bool,
     /// Checks printed so far (a prefix of the selected checks).
     printed: usize,
@@ -178,26 +181,101 @@ pub struct Display {
     ids: Vec<&'static str>,
 }
 
+/// The one status line drawn under the checks' lines: spinner, bar, count
+/// and the checks running.
+///
+/// Drawn by hand, not with indicatif: indicatif pads its line to the full
+/// width of the terminal, which leaves the cursor in the last column, where
+/// the `^C` a terminal echoes on Ctrl+C wraps to a new line; the bar was
+/// then cleared one line too low and stayed on screen above the partial
+/// report (seen at 80 columns). This line stays 3 columns short of the
+/// width, ends where its text ends, and is erased with `\r ESC[2K`.
+struct Status {
+    frame: usize,
+    finished: usize,
+    total: usize,
+    running: String,
+    /// Something of the status line is on screen.
+    shown: bool,
+}
+
+const SPINNER: [char; 8] = ['⠁', '⠂', '⠄', '⡀', '⢀', '⠠', '⠐', '⠈'];
+const BAR_CELLS: usize = 24;
+/// Columns the status line leaves free at the right (for the `^C` echo).
+const SPARE: usize = 3;
+
+impl Status {
+    fn line(&self, width: usize) -> String {
+        let filled = (self.finished * BAR_CELLS)
+            .checked_div(self.total)
+            .unwrap_or(0);
+        let mut bar = "━".repeat(filled);
+        if filled < BAR_CELLS {
+            bar.push('╸');
+            bar.push_str(&" ".repeat(BAR_CELLS - filled - 1));
+        }
+        let line = format!(
+            "{} {bar} {}/{} {}",
+            SPINNER[self.frame % SPINNER.len()],
+            self.finished,
+            self.total,
+            self.running
+        );
+        let room = width.saturating_sub(SPARE);
+        console::truncate_str(line.trim_end(), room, "…").into_owned()
+    }
+
+    /// Erases the status line, writes `text` (whole lines) above where it
+    /// was, and draws it again.
+    fn write(&mut self, text: &str, redraw: bool) {
+        let mut out = std::io::stdout().lock();
+        let mut bytes = String::new();
+        if self.shown {
+            bytes.push_str("\r\x1b[2K");
+        }
+        bytes.push_str(text);
+        self.shown = redraw;
+        if redraw {
+            bytes.push_str(&self.line(crate::wrap::stdout_columns().unwrap_or(80)));
+        }
+        let _ = out.write_all(bytes.as_bytes());
+        let _ = out.flush();
+    }
+}
+
 impl Display {
     /// A live display for `checks`, drawn on stdout. `live: false` gives a
     /// display that shows nothing (the report comes at the end).
     pub fn new(checks: &[&'static Check], live: bool, color: bool) -> Display {
-        let bar = if live {
-            let bar = ProgressBar::with_draw_target(
-                Some(checks.len() as u64),
-                ProgressDrawTarget::stdout(),
-            );
-            let style = ProgressStyle::with_template("{spinner} {bar:24} {pos}/{len} {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("━╸ ");
-            bar.set_style(style);
-            bar.enable_steady_tick(Duration::from_millis(120));
-            bar
+        let (status, ticker) = if live {
+            let status = Arc::new(Mutex::new(Status {
+                frame: 0,
+                finished: 0,
+                total: checks.len(),
+                running: String::new(),
+                shown: false,
+            }));
+            let stop = Arc::new(AtomicBool::new(false));
+            let ticker = {
+                let (status, stop) = (Arc::clone(&status), Arc::clone(&stop));
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::SeqCst) {
+                        {
+                            let mut status = status.lock().unwrap_or_else(|e| e.into_inner());
+                            status.frame += 1;
+                            status.write("", true);
+                        }
+                        std::thread::sleep(Duration::from_millis(120));
+                    }
+                })
+            };
+            (Some(status), Some((stop, ticker)))
         } else {
-            ProgressBar::hidden()
+            (None, None)
         };
         Display {
-            bar,
+            status,
+            ticker,
             color,
             printed: 0,
             group: "",
@@ -207,14 +285,19 @@ impl Display {
 
     /// Is anything shown while the checks run?
     pub fn is_live(&self) -> bool {
-        !self.bar.is_hidden()
+        self.status.is_some()
+    }
+
+    fn with_status(&self, f: impl FnOnce(&mut Status)) {
+        if let Some(status) = &self.status {
+            f(&mut status.lock().unwrap_or_else(|e| e.into_inner()));
+        }
     }
 
     /// Prints `text` above the progress bar.
     pub fn println(&self, text: &str) {
-        if self.is_live() {
-            self.bar.println(text.trim_end_matches('\n'));
-        }
+        let text = format!("{}\n", text.trim_end_matches('\n'));
+        self.with_status(|status| status.write(&text, true));
     }
 
     /// Shows what changed: the finished checks that can now be printed in
@@ -227,9 +310,12 @@ impl Display {
             self.print_outcome(outcome);
             self.printed += 1;
         }
-        self.bar.set_position(progress.finished() as u64);
         let running: Vec<&str> = progress.running().map(|i| self.ids[i]).collect();
-        self.bar.set_message(running.join(" "));
+        self.with_status(|status| {
+            status.finished = progress.finished();
+            status.running = running.join(" ");
+            status.write("", true);
+        });
     }
 
     fn print_outcome(&mut self, outcome: &Outcome) {
@@ -254,7 +340,21 @@ impl Display {
             }
             self.printed = progress.outcomes.len();
         }
-        self.bar.finish_and_clear();
+        if let Some((stop, ticker)) = self.ticker.take() {
+            stop.store(true, Ordering::SeqCst);
+            let _ = ticker.join();
+        }
+        // The status line goes (and with it a `^C` echoed on it).
+        self.with_status(|status| status.write("", false));
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        // A display dropped without `finish` still stops its ticker.
+        if let Some((stop, _)) = &self.ticker {
+            stop.store(true, Ordering::SeqCst);
+        }
     }
 }
 
