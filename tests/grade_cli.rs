@@ -364,6 +364,14 @@ fn an_unknown_id_or_role_gets_a_did_you_mean_not_the_whole_list() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("did you mean").not());
+    // Named before a missing netlab.toml is (the folder has none yet).
+    netlab()
+        .args(["grade", "week01", "--check", "server_akc", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `server-ack`?"))
+        .stderr(predicate::str::contains("netlab.toml").not());
     std::fs::write(
         dir.path().join("netlab.toml"),
         "lab = \"week01\"\n[commands]\nsevrer = \"python3 server.py\"\n",
