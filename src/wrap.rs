@@ -2,7 +2,8 @@
 //!
 //! Used by every text netlab prints for a person at a terminal: the
 //! report of `netlab grade` and of a lab's `cargo test` (each failure's
-//! story), and `netlab demo`'s timeline and sentences. Generic: nothing
+//! story), `netlab demo`'s timeline and sentences, and the programs' own
+//! lines quoted under `netlab trace`'s diagram. Generic: nothing
 //! here knows a week or a report.
 //!
 //! - [`wrap`] cuts one text into pieces of at most N columns, at spaces
