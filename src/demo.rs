@@ -223,6 +223,11 @@ fn causes(cause: &Event, effect: &Event) -> bool {
 
 /// Below this many columns per program, the timeline has one column.
 const MIN_SIDE_COLUMN: usize = 40;
+/// Nor wider than this: on a very wide screen the two programs' lines stay
+/// close enough to read across (at 200 columns the client's column began
+/// 56 columns after the server's text ended). The programs' lines are
+/// shorter; a longer one wraps.
+const MAX_SIDE_COLUMN: usize = 60;
 /// Width of the number column (` 12`) and of the step column. (No time
 /// column: times are when the pipes were read, noisy at this scale.)
 const NUM_WIDTH: usize = 3;
@@ -259,7 +264,7 @@ pub fn render(events: &[Event], width: usize, color: bool) -> (Vec<String>, Vec<
     let num_head = format!("{:>NUM_WIDTH$}", "#");
     let wide = side_by_side(width);
     let column = if wide {
-        (width - LEFT - 3) / 2
+        ((width - LEFT - 3) / 2).min(MAX_SIDE_COLUMN)
     } else {
         width - LEFT
     };
@@ -687,6 +692,13 @@ mod tests {
         let client_row = &rows[1][0];
         let (left, right) = client_row.split_once('│').expect("two columns");
         assert!(!left.contains("[CLIENT]") && right.contains("[CLIENT] Connected"));
+        // A very wide screen: the columns stay readable across, not spread.
+        let (header, _) = render(&events, 200, false);
+        let bar = header[0]
+            .chars()
+            .position(|c| c == '│')
+            .expect("two columns");
+        assert!(bar <= LEFT + MAX_SIDE_COLUMN + 1, "{}", header[0]);
         let (_, rows) = render(&events, 80, false);
         assert!(!rows.iter().flatten().any(|r| r.contains('│')));
         assert!(rows[1][0].contains("connect") && rows[1][0].contains("[CLIENT] Connected"));
