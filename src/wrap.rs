@@ -86,10 +86,14 @@ fn tokens(line: &str) -> Vec<Token<'_>> {
     keep_short_groups_together(line, out)
 }
 
-/// A short parenthesised group (`(103 ms)`) is never broken: its words
-/// become one.
+/// Groups never broken, as (opening, closing, widest): a short aside
+/// (`(103 ms)`), a quoted line the reader may copy (`` `[SERVER] Listening
+/// on 127.0.0.1:PORT` ``), a quoted argument (`'bind186 port903'`). A longer
+/// group breaks like any text.
+const GROUPS: [(char, char, usize); 3] = [('(', ')', 12), ('`', '`', 48), ('\'', '\'', 40)];
+
+/// The words of a short group (see [`GROUPS`]) become one word.
 fn keep_short_groups_together<'a>(line: &'a str, tokens: Vec<Token<'a>>) -> Vec<Token<'a>> {
-    const SHORT: usize = 12;
     let text = |t: &Token<'a>| match *t {
         Token::Escape(s) | Token::Spaces(s) | Token::Word(s) => s,
     };
@@ -98,21 +102,26 @@ fn keep_short_groups_together<'a>(line: &'a str, tokens: Vec<Token<'a>>) -> Vec<
     let mut out = Vec::with_capacity(tokens.len());
     let mut i = 0;
     while i < tokens.len() {
-        let opens = matches!(tokens[i], Token::Word(w) if w.starts_with('(') && !w.contains(')'));
-        let close = opens
-            .then(|| {
-                let mut width = 0;
-                (i..tokens.len()).find_map(|j| {
+        // An opening that is not closed in its own word.
+        let group = match tokens[i] {
+            Token::Word(w) => GROUPS.iter().find(|(open, close, _)| {
+                w.starts_with(*open) && !w[open.len_utf8()..].contains(*close)
+            }),
+            _ => None,
+        };
+        let close = group.and_then(|&(_, close, widest)| {
+            let mut width = 0;
+            (i..tokens.len())
+                .find_map(|j| {
                     width += columns(text(&tokens[j]));
                     match tokens[j] {
-                        _ if width > SHORT => Some(None),
-                        Token::Word(w) if j > i && w.contains(')') => Some(Some(j)),
+                        _ if width > widest => Some(None),
+                        Token::Word(w) if j > i && w.contains(close) => Some(Some(j)),
                         _ => None,
                     }
                 })
-            })
-            .flatten()
-            .flatten();
+                .flatten()
+        });
         match close {
             Some(j) => {
                 let (start, end) = (at(&tokens[i]), at(&tokens[j]) + text(&tokens[j]).len());
@@ -301,8 +310,30 @@ mod tests {
         assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
         assert_eq!(wrap("", 3), [""]);
         assert_eq!(wrap("ab  cd", 10), ["ab  cd"]);
-        // A short parenthesised group stays whole; a long one may break.
+        // A short group stays whole; a long one may break.
         assert_eq!(wrap("check done (103 ms)", 15), ["check done", "(103 ms)"]);
+        assert_eq!(
+            wrap(
+                "and to print `[SERVER] Listening on 127.0.0.1:PORT` now",
+                50
+            ),
+            ["and to print", "`[SERVER] Listening on 127.0.0.1:PORT` now"]
+        );
+        assert_eq!(
+            wrap(
+                "start the client: client 'bind186 port903 accept899' (with",
+                40
+            ),
+            [
+                "start the client: client",
+                "'bind186 port903 accept899' (with"
+            ]
+        );
+        // An apostrophe inside a word opens nothing.
+        assert_eq!(
+            wrap("the grader's fake server", 12),
+            ["the grader's", "fake server"]
+        );
         assert_eq!(
             wrap("see (a long aside here)", 12),
             ["see (a long", "aside here)"]
