@@ -29,7 +29,11 @@ pub const MIN_COLUMNS: usize = 40;
 /// The terminal's width when stdout is a terminal (never less than
 /// [`MIN_COLUMNS`]); `None` in a pipe or a file, where text is not wrapped.
 pub fn stdout_columns() -> Option<usize> {
-    let term = console::Term::stdout();
+    columns_of(&console::Term::stdout())
+}
+
+/// [`stdout_columns`] for any stream (the class run draws on stderr).
+pub fn columns_of(term: &console::Term) -> Option<usize> {
     if !term.is_term() {
         return None;
     }

@@ -60,6 +60,10 @@ fn main() -> ExitCode {
                 let _ = out.write_all(words.as_bytes());
                 let _ = out.flush();
             }
+            // A class run says what it kept (and erases its status line).
+            if let Some(words) = netlab::grade::class::interrupted() {
+                eprint!("{words}");
+            }
             // No Drop runs after exit: remove the sandbox's cgroups and
             // jail folders here.
             netlab::sandbox::cleanup_leftovers();

@@ -9,10 +9,10 @@
 //!   submission for our own stop.
 //! - [`Display`] is the live text output on a terminal: one line per
 //!   check *in report order* — a check that finishes early waits until
-//!   every check before it has been printed — under a status line of its
-//!   own (spinner, bar, the checks running; `Status` says why not
-//!   indicatif). Off a terminal it prints nothing and the full report
-//!   comes at the end, as before.
+//!   every check before it has been printed — under a [`StatusLine`]
+//!   (spinner, bar, the checks running; it says why not indicatif). Off a
+//!   terminal it prints nothing and the full report comes at the end, as
+//!   before. The class run's progress uses a [`StatusLine`] too.
 //! - [`render_list`] is `netlab grade --list`.
 //!
 //! Generic: nothing here names a week.
@@ -168,67 +168,41 @@ pub(crate) fn paint(style: Style, text: &str, color: bool) -> String {
     }
 }
 
-/// The live text output of `netlab grade` on a terminal.
-pub struct Display {
-    /// The status line under the checks' lines; `None` off a terminal.
-    status: Option<Arc<Mutex<Status>>>,
-    /// Stops and joins the spinner's ticker.
-    ticker: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
-    color: bool,
-    /// Checks printed so far (a prefix of the selected checks).
-    printed: usize,
-    group: &'static str,
-    ids: Vec<&'static str>,
-}
-
-/// The one status line drawn under the checks' lines: spinner, bar, count
-/// and the checks running.
+/// A status line drawn under lines of output on a terminal, with a spinner
+/// that turns while nothing else changes: `netlab grade`'s (bar, count,
+/// the checks running) on stdout, the class run's on stderr.
 ///
 /// Drawn by hand, not with indicatif: indicatif pads its line to the full
 /// width of the terminal, which leaves the cursor in the last column, where
 /// the `^C` a terminal echoes on Ctrl+C wraps to a new line; the bar was
 /// then cleared one line too low and stayed on screen above the partial
-/// report (seen at 80 columns). This line stays 3 columns short of the
-/// width, ends where its text ends, and is erased with `\r ESC[2K`.
-struct Status {
+/// report (seen at 80 columns), and a line longer than the terminal was
+/// left behind twice. This line stays [`SPARE`] columns short of the width,
+/// ends where its text ends, and is erased with `\r ESC[2K`.
+pub struct StatusLine {
+    state: Arc<Mutex<LineState>>,
+    ticker: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
+}
+
+/// What the line shows, given the spinner's character.
+type Render = Box<dyn FnMut(char) -> String + Send>;
+
+struct LineState {
     frame: usize,
-    finished: usize,
-    total: usize,
-    running: String,
-    /// Something of the status line is on screen.
+    /// Something of the line is on screen.
     shown: bool,
+    stderr: bool,
+    render: Render,
 }
 
 const SPINNER: [char; 8] = ['⠁', '⠂', '⠄', '⡀', '⢀', '⠠', '⠐', '⠈'];
-const BAR_CELLS: usize = 24;
 /// Columns the status line leaves free at the right (for the `^C` echo).
-const SPARE: usize = 3;
+pub const SPARE: usize = 3;
 
-impl Status {
-    fn line(&self, width: usize) -> String {
-        let filled = (self.finished * BAR_CELLS)
-            .checked_div(self.total)
-            .unwrap_or(0);
-        let mut bar = "━".repeat(filled);
-        if filled < BAR_CELLS {
-            bar.push('╸');
-            bar.push_str(&" ".repeat(BAR_CELLS - filled - 1));
-        }
-        let line = format!(
-            "{} {bar} {}/{} {}",
-            SPINNER[self.frame % SPINNER.len()],
-            self.finished,
-            self.total,
-            self.running
-        );
-        let room = width.saturating_sub(SPARE);
-        console::truncate_str(line.trim_end(), room, "…").into_owned()
-    }
-
-    /// Erases the status line, writes `text` (whole lines) above where it
-    /// was, and draws it again.
+impl LineState {
+    /// Erases the line, writes `text` (whole lines) where it was, and, with
+    /// `redraw`, draws it again under them.
     fn write(&mut self, text: &str, redraw: bool) {
-        let mut out = std::io::stdout().lock();
         let mut bytes = String::new();
         if self.shown {
             bytes.push_str("\r\x1b[2K");
@@ -236,46 +210,149 @@ impl Status {
         bytes.push_str(text);
         self.shown = redraw;
         if redraw {
-            bytes.push_str(&self.line(crate::wrap::stdout_columns().unwrap_or(80)));
+            let term = if self.stderr {
+                console::Term::stderr()
+            } else {
+                console::Term::stdout()
+            };
+            let width = crate::wrap::columns_of(&term).unwrap_or(80);
+            let line = (self.render)(SPINNER[self.frame % SPINNER.len()]);
+            let room = width.saturating_sub(SPARE);
+            bytes.push_str(&console::truncate_str(line.trim_end(), room, "…"));
         }
-        let _ = out.write_all(bytes.as_bytes());
-        let _ = out.flush();
+        let _ = if self.stderr {
+            let mut err = std::io::stderr().lock();
+            err.write_all(bytes.as_bytes()).and_then(|()| err.flush())
+        } else {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes.as_bytes()).and_then(|()| out.flush())
+        };
     }
+}
+
+impl StatusLine {
+    /// A line on stdout (or `stderr`) showing what `render` says, redrawn
+    /// every `tick` with the spinner's next character.
+    pub fn new(stderr: bool, tick: Duration, render: Render) -> StatusLine {
+        let state = Arc::new(Mutex::new(LineState {
+            frame: 0,
+            shown: false,
+            stderr,
+            render,
+        }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let ticker = {
+            let (state, stop) = (Arc::clone(&state), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    {
+                        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+                        state.frame += 1;
+                        state.write("", true);
+                    }
+                    std::thread::sleep(tick);
+                }
+            })
+        };
+        StatusLine {
+            state,
+            ticker: Some((stop, ticker)),
+        }
+    }
+
+    fn with(&self, f: impl FnOnce(&mut LineState)) {
+        f(&mut self.state.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    /// Draws the line again (what `render` says has changed).
+    pub fn redraw(&self) {
+        self.with(|state| state.write("", true));
+    }
+
+    /// Prints `text` as lines above the status line.
+    pub fn println(&self, text: &str) {
+        let text = format!("{}\n", text.trim_end_matches('\n'));
+        self.with(|state| state.write(&text, true));
+    }
+
+    /// Stops the spinner and erases the line (and a `^C` echoed on it).
+    pub fn finish(&mut self) {
+        if let Some((stop, ticker)) = self.ticker.take() {
+            stop.store(true, Ordering::SeqCst);
+            let _ = ticker.join();
+        }
+        self.with(|state| state.write("", false));
+    }
+}
+
+impl Drop for StatusLine {
+    fn drop(&mut self) {
+        // Dropped without `finish` (an error path): the ticker still stops.
+        if let Some((stop, _)) = &self.ticker {
+            stop.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+/// What `netlab grade`'s status line shows: the bar, the count and the
+/// checks running.
+#[derive(Default)]
+struct Counts {
+    finished: usize,
+    total: usize,
+    running: String,
+}
+
+const BAR_CELLS: usize = 24;
+
+/// A bar of `cells` cells, `done` of `total` filled: `━━━━╸    `.
+pub fn bar(done: usize, total: usize, cells: usize) -> String {
+    let filled = (done * cells).checked_div(total).unwrap_or(0).min(cells);
+    let mut bar = "━".repeat(filled);
+    if filled < cells {
+        bar.push('╸');
+        bar.push_str(&" ".repeat(cells - filled - 1));
+    }
+    bar
+}
+
+/// The live text output of `netlab grade` on a terminal.
+pub struct Display {
+    /// The status line under the checks' lines; `None` off a terminal.
+    status: Option<StatusLine>,
+    counts: Arc<Mutex<Counts>>,
+    color: bool,
+    /// Checks printed so far (a prefix of the selected checks).
+    printed: usize,
+    group: &'static str,
+    ids: Vec<&'static str>,
 }
 
 impl Display {
     /// A live display for `checks`, drawn on stdout. `live: false` gives a
     /// display that shows nothing (the report comes at the end).
     pub fn new(checks: &[&'static Check], live: bool, color: bool) -> Display {
-        let (status, ticker) = if live {
-            let status = Arc::new(Mutex::new(Status {
-                frame: 0,
-                finished: 0,
-                total: checks.len(),
-                running: String::new(),
-                shown: false,
-            }));
-            let stop = Arc::new(AtomicBool::new(false));
-            let ticker = {
-                let (status, stop) = (Arc::clone(&status), Arc::clone(&stop));
-                std::thread::spawn(move || {
-                    while !stop.load(Ordering::SeqCst) {
-                        {
-                            let mut status = status.lock().unwrap_or_else(|e| e.into_inner());
-                            status.frame += 1;
-                            status.write("", true);
-                        }
-                        std::thread::sleep(Duration::from_millis(120));
-                    }
-                })
-            };
-            (Some(status), Some((stop, ticker)))
-        } else {
-            (None, None)
-        };
+        let counts = Arc::new(Mutex::new(Counts {
+            total: checks.len(),
+            ..Counts::default()
+        }));
+        let status = live.then(|| {
+            let counts = Arc::clone(&counts);
+            let render: Render = Box::new(move |spinner| {
+                let c = counts.lock().unwrap_or_else(|e| e.into_inner());
+                format!(
+                    "{spinner} {} {}/{} {}",
+                    bar(c.finished, c.total, BAR_CELLS),
+                    c.finished,
+                    c.total,
+                    c.running
+                )
+            });
+            StatusLine::new(false, Duration::from_millis(120), render)
+        });
         Display {
             status,
-            ticker,
+            counts,
             color,
             printed: 0,
             group: "",
@@ -288,16 +365,11 @@ impl Display {
         self.status.is_some()
     }
 
-    fn with_status(&self, f: impl FnOnce(&mut Status)) {
-        if let Some(status) = &self.status {
-            f(&mut status.lock().unwrap_or_else(|e| e.into_inner()));
-        }
-    }
-
     /// Prints `text` above the progress bar.
     pub fn println(&self, text: &str) {
-        let text = format!("{}\n", text.trim_end_matches('\n'));
-        self.with_status(|status| status.write(&text, true));
+        if let Some(status) = &self.status {
+            status.println(text);
+        }
     }
 
     /// Shows what changed: the finished checks that can now be printed in
@@ -311,11 +383,14 @@ impl Display {
             self.printed += 1;
         }
         let running: Vec<&str> = progress.running().map(|i| self.ids[i]).collect();
-        self.with_status(|status| {
-            status.finished = progress.finished();
-            status.running = running.join(" ");
-            status.write("", true);
-        });
+        {
+            let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+            counts.finished = progress.finished();
+            counts.running = running.join(" ");
+        }
+        if let Some(status) = &self.status {
+            status.redraw();
+        }
     }
 
     fn print_outcome(&mut self, outcome: &Outcome) {
@@ -340,20 +415,8 @@ impl Display {
             }
             self.printed = progress.outcomes.len();
         }
-        if let Some((stop, ticker)) = self.ticker.take() {
-            stop.store(true, Ordering::SeqCst);
-            let _ = ticker.join();
-        }
-        // The status line goes (and with it a `^C` echoed on it).
-        self.with_status(|status| status.write("", false));
-    }
-}
-
-impl Drop for Display {
-    fn drop(&mut self) {
-        // A display dropped without `finish` still stops its ticker.
-        if let Some((stop, _)) = &self.ticker {
-            stop.store(true, Ordering::SeqCst);
+        if let Some(status) = &mut self.status {
+            status.finish();
         }
     }
 }
