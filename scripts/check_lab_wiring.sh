@@ -107,9 +107,10 @@ done
 checks=$(grep -cE '^stage[0-9]+-[a-z0-9-]+::[a-z0-9-]+: test$' "$log_dir/list.log" || true)
 ((checks > 0)) || fail "the lab's cargo test lists no check"
 
-# The harness's closing line: "week01: N passed, M failed" (", K skipped").
+# The harness's closing line: "week01: N passed, M failed" (", K skipped"),
+# without the note that may follow it (" (NETLAB_VERBOSE=1 ...)").
 closing() {
-    grep -E '^week01: [0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1
+    grep -E '^week01: [0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1 | sed 's/ (NETLAB_VERBOSE=.*$//'
 }
 
 echo "lab wiring: grading the reference programs with the lab's tests ($checks checks)"

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use anstyle::{AnsiColor, Style};
 
 use crate::process::{self, Child, Line, Stream};
+use crate::wrap::{fill, wrap};
 
 /// `netlab demo` arguments.
 #[derive(Debug, clap::Args)]
@@ -222,6 +223,11 @@ fn causes(cause: &Event, effect: &Event) -> bool {
 
 /// Below this many columns per program, the timeline has one column.
 const MIN_SIDE_COLUMN: usize = 40;
+/// Nor wider than this: on a very wide screen the two programs' lines stay
+/// close enough to read across (at 200 columns the client's column began
+/// 56 columns after the server's text ended). The programs' lines are
+/// shorter; a longer one wraps.
+const MAX_SIDE_COLUMN: usize = 60;
 /// Width of the number column (` 12`) and of the step column. (No time
 /// column: times are when the pipes were read, noisy at this scale.)
 const NUM_WIDTH: usize = 3;
@@ -258,7 +264,7 @@ pub fn render(events: &[Event], width: usize, color: bool) -> (Vec<String>, Vec<
     let num_head = format!("{:>NUM_WIDTH$}", "#");
     let wide = side_by_side(width);
     let column = if wide {
-        (width - LEFT - 3) / 2
+        ((width - LEFT - 3) / 2).min(MAX_SIDE_COLUMN)
     } else {
         width - LEFT
     };
@@ -323,43 +329,6 @@ fn two_columns(left: &str, right: &str, column: usize) -> String {
     format!("{left}{} │ {right}", " ".repeat(pad))
 }
 
-/// Cuts `text` into pieces of at most `width` columns, at spaces when it
-/// can.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut pieces = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let sep = usize::from(!line.is_empty());
-        if console::measure_text_width(&line) + sep + console::measure_text_width(word) <= width {
-            if sep == 1 {
-                line.push(' ');
-            }
-            line.push_str(word);
-            continue;
-        }
-        if !line.is_empty() {
-            pieces.push(std::mem::take(&mut line));
-        }
-        // A word longer than a whole line is cut wherever it must be.
-        for c in word.chars() {
-            let w = unicode_width(c);
-            if console::measure_text_width(&line) + w > width {
-                pieces.push(std::mem::take(&mut line));
-            }
-            line.push(c);
-        }
-    }
-    if !line.is_empty() || pieces.is_empty() {
-        pieces.push(line);
-    }
-    pieces
-}
-
-fn unicode_width(c: char) -> usize {
-    console::measure_text_width(c.encode_utf8(&mut [0; 4]))
-}
-
 /// The width to lay out for: `--width`, then `COLUMNS`, then the
 /// terminal's, then 80; never less than [`MIN_WIDTH`].
 pub fn terminal_width(flag: Option<usize>) -> usize {
@@ -400,12 +369,12 @@ pub fn main(args: &DemoArgs) -> u8 {
                 "netlab demo: cannot find the reference program {}; build it first with `cargo build --bins`, or give --bin-dir",
                 path.display()
             );
-            eprintln!("{}", wrap(&text, width).join("\n"));
+            eprintln!("{}", fill(&text, width));
             2
         }
         Err(DemoError::Failed(why)) => {
             let text = format!("Demo failed: {why}");
-            let _ = writeln!(out, "{}", paint(RED, &wrap(&text, width).join("\n"), color));
+            let _ = writeln!(out, "{}", paint(RED, &fill(&text, width), color));
             1
         }
     }
@@ -435,9 +404,8 @@ fn run(args: &DemoArgs, width: usize, color: bool, out: &mut impl Write) -> Resu
     let server_bin = binary(&dir, "server")?;
     let client_bin = binary(&dir, "client")?;
     let say = |out: &mut dyn Write, text: &str| {
-        for line in wrap(text, width) {
-            let _ = writeln!(out, "{line}");
-        }
+        // A sentence too long for the terminal goes on two columns in.
+        let _ = writeln!(out, "{}", fill(text, width));
     };
     let intro = format!(
         "{} a TCP server and a client talk once on this machine.",
@@ -514,6 +482,27 @@ fn run(args: &DemoArgs, width: usize, color: bool, out: &mut impl Write) -> Resu
     Ok(())
 }
 
+/// The demo is showing its timeline (for [`interrupted`]).
+static PLAYING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// For a Ctrl+C handler: the words that end a demo cut short, if one is
+/// being shown (a presenter stopping a `--pace` run), to print before
+/// exiting. Without them the shell's prompt lands on the `⏎ next step` line.
+/// The prompt line is cleared first when stdout is a terminal.
+pub fn interrupted() -> Option<String> {
+    if !PLAYING.load(std::sync::atomic::Ordering::SeqCst) {
+        return None;
+    }
+    let clear = if std::io::stdout().is_terminal() {
+        "\r\x1b[2K"
+    } else {
+        "\n"
+    };
+    Some(format!(
+        "{clear}Demo stopped (Ctrl+C): the session had ended; nothing is left running.\n"
+    ))
+}
+
 /// Shows the timeline; with `pace` on a terminal, waits for Enter before
 /// each step after the first.
 fn play(events: &[Event], width: usize, color: bool, pace: bool, out: &mut impl Write) {
@@ -527,6 +516,7 @@ fn play(events: &[Event], width: usize, color: bool, pace: bool, out: &mut impl 
         );
     }
     let (header, rows) = render(events, width, color);
+    PLAYING.store(true, std::sync::atomic::Ordering::SeqCst);
     for line in header {
         let _ = writeln!(out, "{line}");
     }
@@ -554,6 +544,7 @@ fn play(events: &[Event], width: usize, color: bool, pace: bool, out: &mut impl 
         }
         let _ = out.flush();
     }
+    PLAYING.store(false, std::sync::atomic::Ordering::SeqCst);
 }
 
 /// The port of a `Listening on HOST:PORT` line.
@@ -701,15 +692,15 @@ mod tests {
         let client_row = &rows[1][0];
         let (left, right) = client_row.split_once('│').expect("two columns");
         assert!(!left.contains("[CLIENT]") && right.contains("[CLIENT] Connected"));
+        // A very wide screen: the columns stay readable across, not spread.
+        let (header, _) = render(&events, 200, false);
+        let bar = header[0]
+            .chars()
+            .position(|c| c == '│')
+            .expect("two columns");
+        assert!(bar <= LEFT + MAX_SIDE_COLUMN + 1, "{}", header[0]);
         let (_, rows) = render(&events, 80, false);
         assert!(!rows.iter().flatten().any(|r| r.contains('│')));
         assert!(rows[1][0].contains("connect") && rows[1][0].contains("[CLIENT] Connected"));
-    }
-
-    #[test]
-    fn wrap_breaks_at_spaces_and_cuts_long_words() {
-        assert_eq!(wrap("ab cd ef", 5), ["ab cd", "ef"]);
-        assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
-        assert_eq!(wrap("", 3), [""]);
     }
 }

@@ -11,7 +11,8 @@
 //! - [`grade`], which launches any submission as real processes and names the
 //!   mistake behind each failure;
 //! - [`trace`], which shows the packets of a real session;
-//! - [`demo`], the classroom demo: one session as a tagged timeline.
+//! - [`demo`], the classroom demo: one session as a tagged timeline;
+//! - [`wrap`], fitting text to the terminal's width (hanging indents).
 //!
 //! See ARCHITECTURE.md for the map and the rules on what may use what.
 
@@ -31,3 +32,4 @@ pub mod server;
 pub mod shutdown;
 pub mod threaded;
 pub mod trace;
+pub mod wrap;

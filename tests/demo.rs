@@ -271,3 +271,78 @@ fn pace_waits_for_enter_between_steps_on_a_terminal() {
     assert!(out.contains("Done:"), "{out}");
     assert_nothing_left(port(&out));
 }
+
+#[cfg(unix)]
+#[test]
+#[serial]
+fn ctrl_c_while_paced_says_the_demo_stopped_and_exits_130() {
+    // A presenter stops a `--pace` run at the first `⏎ next step`: the
+    // demo clears the prompt, says it stopped (else the shell's prompt
+    // lands on the prompt line) and exits 130. `script` gives it a
+    // terminal; a Ctrl+C byte typed there is SIGINT for the demo.
+    use std::io::Write;
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let line = format!("'{}' demo --pace", env!("CARGO_BIN_EXE_netlab"));
+    let mut child = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("COLUMNS", "80")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start script");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut out = Vec::new();
+    let until = Instant::now() + Duration::from_secs(60);
+    // Wait until it waits for Enter, then press Ctrl+C.
+    while !String::from_utf8_lossy(&out).contains("⏎ next step") {
+        let left = until.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(bytes) => out.extend(bytes),
+            Err(_) => {
+                let _ = child.kill();
+                panic!(
+                    "no `⏎ next step` prompt:\n{}",
+                    String::from_utf8_lossy(&out)
+                );
+            }
+        }
+    }
+    stdin.write_all(b"\x03").unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > until {
+            let _ = child.kill();
+            panic!("netlab demo --pace did not stop on Ctrl+C");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    while let Ok(bytes) = rx.recv_timeout(Duration::from_secs(5)) {
+        out.extend(bytes);
+    }
+    let out = String::from_utf8_lossy(&out).into_owned();
+    assert_eq!(status.code(), Some(130), "{out}");
+    let stopped = out
+        .find("Demo stopped (Ctrl+C)")
+        .unwrap_or_else(|| panic!("no word that the demo stopped:\n{out}"));
+    // On its own line: the prompt before it was cleared.
+    assert!(out[..stopped].ends_with("\r\u{1b}[2K"), "{out:?}");
+    assert!(!out.contains("Done:"), "{out}");
+    assert_nothing_left(port(&out));
+}

@@ -829,9 +829,17 @@ fn ctrl_c_keeps_what_is_done() {
         ])
         .args(["--check", "server-ack", "--check", "server-restart"])
         .current_dir(root)
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    // stderr read on a thread of its own, so a full pipe never blocks netlab.
+    let mut stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        let _ = tx.send(text);
+    });
     let done = |name: &str| root.join("out").join(name).join("report.json").is_file();
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     while !(done("a-reference") && done("b-no-reuseaddr")) {
@@ -863,7 +871,13 @@ fn ctrl_c_keeps_what_is_done() {
         );
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert!(!status.success());
+    let stderr = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    // It says what it kept, and that the same command grades the rest.
+    assert!(
+        stderr.contains("interrupted (Ctrl+C): 2 of 3 submissions graded, kept in out;"),
+        "{stderr}"
+    );
     let book = gradebook(&root.join("out"));
     assert_eq!(
         row(&book, "a-reference")[1..6],
@@ -934,4 +948,47 @@ fn sandbox_leftovers_of(pid: u32) -> Vec<std::path::PathBuf> {
         }
     }
     found
+}
+
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_the_status_line_fits_and_leaves_room_for_the_ctrl_c_echo() {
+    // The class run's status line (stderr) at 80 columns: never as wide as
+    // the terminal (indicatif's template was longer than 80 columns and was
+    // left on screen twice; a full-width line makes the `^C` echo wrap).
+    if !tool_available("script", "--version", "a pseudo-terminal") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    for name in ["a", "b"] {
+        manifest(
+            &root.join("class").join(name),
+            &netlab_bin().with_file_name("server").display().to_string(),
+        );
+    }
+    let line = format!(
+        "stty cols 80 rows 40; exec '{}' grade week01 --class class --out out --jobs 1 --check server-ack --check server-restart",
+        netlab_bin().display()
+    );
+    let out = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}");
+    let frames: Vec<String> = text
+        .split(['\n', '\r'])
+        .map(|piece| console::strip_ansi_codes(piece).into_owned())
+        .filter(|piece| piece.starts_with(|c| ('\u{2800}'..='\u{28ff}').contains(&c)))
+        .collect();
+    assert!(!frames.is_empty(), "no status line drawn:\n{text:?}");
+    for frame in &frames {
+        let columns = console::measure_text_width(frame);
+        assert!(columns <= 77, "a frame is {columns} columns: {frame:?}");
+        assert!(frame.contains("submissions"), "{frame:?}");
+    }
+    assert!(text.contains("graded 2 submission(s)"), "{text}");
 }

@@ -142,7 +142,11 @@ fn text_report_tells_the_story_of_a_failure() {
         .stdout(predicate::str::contains("observed:"))
         .stdout(predicate::str::contains("diagnosis: cannot-start"))
         .stdout(predicate::str::contains("hint:"))
-        .stdout(predicate::str::contains("0 passed, 1 failed, 0 skipped"));
+        .stdout(predicate::str::contains("0 passed, 1 failed, 0 skipped"))
+        // In a pipe nothing is wrapped: one fact per line, whatever its length.
+        .stdout(predicate::str::contains(
+            "\n        2. wait for it to listen (the system's socket table) and to print `[SERVER] Listening on 127.0.0.1:PORT`\n",
+        ));
 }
 
 #[test]
@@ -360,6 +364,14 @@ fn an_unknown_id_or_role_gets_a_did_you_mean_not_the_whole_list() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("did you mean").not());
+    // Named before a missing netlab.toml is (the folder has none yet).
+    netlab()
+        .args(["grade", "week01", "--check", "server_akc", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `server-ack`?"))
+        .stderr(predicate::str::contains("netlab.toml").not());
     std::fs::write(
         dir.path().join("netlab.toml"),
         "lab = \"week01\"\n[commands]\nsevrer = \"python3 server.py\"\n",
@@ -636,4 +648,115 @@ fn a_hostile_netlab_toml_is_refused_at_once() {
     let gradebook = std::fs::read_to_string(out.path().join("gradebook.csv")).unwrap();
     assert!(gradebook.contains("mallory,"), "{gradebook}");
     assert!(gradebook.contains("not a regular file"), "{gradebook}");
+}
+
+/// Runs `netlab grade ARGS` on a pseudo-terminal of `columns` columns
+/// (`script` and `stty`), without colour; `None` when `script` is missing.
+#[cfg(unix)]
+fn grade_on_a_terminal(columns: usize, args: &str) -> Option<String> {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return None;
+    }
+    let line = format!(
+        "stty cols {columns} rows 50; exec '{}' grade week01 {args}",
+        env!("CARGO_BIN_EXE_netlab"),
+    );
+    let out = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .get_output()
+        .stdout
+        .clone();
+    Some(String::from_utf8_lossy(&out).replace("\r\n", "\n"))
+}
+
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_the_final_report_wraps_at_its_width_under_each_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = format!(
+        "--server true --check server-ack --check client-ack --dir '{}'",
+        dir.path().display()
+    );
+    let Some(out) = grade_on_a_terminal(80, &args) else {
+        return;
+    };
+    // The report after the live part (drawn once, the bar cleared).
+    let at = out
+        .find("the details, check by check:")
+        .unwrap_or_else(|| panic!("no details:\n{out}"));
+    let report = &out[at..];
+    for row in report.lines() {
+        let columns = row.chars().count();
+        assert!(columns <= 80, "a row is {columns} columns:\n{row}\n\n{out}");
+    }
+    // The story's long lines went on under their label, and nothing is
+    // lost: `expected:` continues 16 columns in (6 + "expected: ").
+    let rows: Vec<&str> = report.lines().collect();
+    let expected = rows
+        .iter()
+        .position(|r| r.starts_with("      expected: "))
+        .unwrap_or_else(|| panic!("no expected line:\n{report}"));
+    let next = rows[expected + 1];
+    assert!(
+        next[..16].trim().is_empty() && !next[16..].starts_with(' '),
+        "{report}"
+    );
+    assert!(
+        report.contains("wait for it to listen (the system's socket table)"),
+        "{report}"
+    );
+    // The skipped check's reason is whole in its live line, under the title.
+    let skipped = out
+        .find("  - client-ack ")
+        .unwrap_or_else(|| panic!("no skipped line:\n{out}"));
+    let line: String = out[skipped..]
+        .split("\n\n")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        line.contains("(skipped: no command for the client role"),
+        "{line}\n\n{out}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_the_progress_bar_leaves_room_for_the_ctrl_c_echo() {
+    // A bar as wide as the terminal leaves the cursor in its last column:
+    // the `^C` a terminal echoes on Ctrl+C wraps, the bar is cleared one
+    // line too low and stays on screen above the report (seen at 80
+    // columns). Four checks at once make the bar's list of ids long.
+    let server = Path::new(env!("CARGO_BIN_EXE_server"));
+    let dir = tempfile::tempdir().unwrap();
+    let args = format!(
+        "--only server --jobs 4 --server '{}' --dir '{}'",
+        server.display(),
+        dir.path().display()
+    );
+    let Some(out) = grade_on_a_terminal(80, &args) else {
+        return;
+    };
+    // Every frame of the bar: what follows a line start or a carriage
+    // return and begins with the spinner (a braille character).
+    let frames: Vec<String> = out
+        .split(['\n', '\r'])
+        .map(|piece| console::strip_ansi_codes(piece).into_owned())
+        .filter(|piece| piece.starts_with(|c| ('\u{2800}'..='\u{28ff}').contains(&c)))
+        .collect();
+    assert!(!frames.is_empty(), "no progress bar drawn:\n{out:?}");
+    for frame in &frames {
+        let columns = console::measure_text_width(frame);
+        assert!(columns <= 77, "a bar frame is {columns} columns: {frame:?}");
+    }
 }

@@ -565,3 +565,49 @@ fn without_capture_rights_netlab_says_how_to_grant_them() {
         );
     }
 }
+
+#[test]
+fn on_a_terminal_the_programs_long_lines_wrap_at_its_width() {
+    // A program's own line (an error with its address and cause) can be
+    // longer than the terminal: under the diagram it wraps at the width,
+    // two columns in, instead of running past the edge. `script` gives
+    // netlab an 80-column terminal; the fallback timeline needs no rights.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let client = "sh -c 'echo \"[CLIENT] Error: could not connect to 127.0.0.1: connection refused (is the server running? start it first, then run the client again)\"; exit 1'";
+    let line = format!(
+        "stty cols 80 rows 50; exec '{}' trace --scenario refused --client {}",
+        env!("CARGO_BIN_EXE_netlab"),
+        shlex::try_quote(client).unwrap()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .env("NETLAB_TRACE_NO_CAPTURE", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    let at = stdout
+        .find("[CLIENT] Error:")
+        .unwrap_or_else(|| panic!("no client line:\n{stdout}"));
+    for row in stdout.lines() {
+        let columns = row.chars().count();
+        assert!(
+            columns <= 80,
+            "a row is {columns} columns: {row}\n\n{stdout}"
+        );
+    }
+    // The client's line goes on under itself, whole.
+    let told: Vec<&str> = stdout[at..].split_whitespace().take(24).collect();
+    assert!(
+        told.join(" ")
+            .contains("start it first, then run the client"),
+        "{stdout}"
+    );
+}

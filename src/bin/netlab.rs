@@ -52,6 +52,18 @@ fn main() -> ExitCode {
         let grade_reports = netlab::grade::live::interrupt();
         netlab::process::kill_all();
         if !grade_reports {
+            // A demo cut short says so (the shell's prompt would otherwise
+            // land on its `⏎ next step` line).
+            if let Some(words) = netlab::demo::interrupted() {
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                let _ = out.write_all(words.as_bytes());
+                let _ = out.flush();
+            }
+            // A class run says what it kept (and erases its status line).
+            if let Some(words) = netlab::grade::class::interrupted() {
+                eprint!("{words}");
+            }
             // No Drop runs after exit: remove the sandbox's cgroups and
             // jail folders here.
             netlab::sandbox::cleanup_leftovers();

@@ -19,8 +19,10 @@
 //!   failures, printed as soon as the stage is done; the first unfinished
 //!   stage is marked (`← start here`, `← next`);
 //! - the first failure's story in full (steps, expected, observed, the
-//!   programs' output, diagnosis, hint), then the other failures one line
-//!   each, as many as fit the screen (NETLAB_VERBOSE=1: every story);
+//!   programs' output — left out for `not-implemented`, whose observation
+//!   quotes it — diagnosis, hint), wrapped at the terminal's width (not in
+//!   a pipe), then the other failures one line each, as many as fit the
+//!   screen (NETLAB_VERBOSE=1: every story);
 //! - a closing `LAB: N passed, N failed` line, and exit status 101 while
 //!   anything fails (libtest's, so cargo reports the failure as usual).
 //!
@@ -149,7 +151,8 @@ pub fn run(lab: &str, submission: &Submission, args: &Arguments) -> u8 {
         }
         let _ = out.flush();
     });
-    let report = render_failures(lab, seed, &plan, &outcomes, verbose, color);
+    let width = crate::wrap::stdout_columns();
+    let report = render_failures(lab, seed, &plan, &outcomes, verbose, color, width);
     let _ = out.write_all(report.as_bytes());
     let _ = out.flush();
     if outcomes.iter().all(|o| o.passed == Some(true)) {
@@ -442,6 +445,9 @@ impl<'a> StageView<'a> {
 
 /// Everything after the stage lines: the failures (the first one's story in
 /// full, the next ones a line each), the closing count and what to do next.
+/// With `width` (a terminal's), long lines wrap at it, each under where it
+/// reads from, and the one-line list shrinks so the whole still fits one
+/// screen; without, nothing is wrapped.
 fn render_failures(
     lab: &str,
     seed: u64,
@@ -449,7 +455,12 @@ fn render_failures(
     outcomes: &[Outcome],
     verbose: bool,
     color: bool,
+    width: Option<usize>,
 ) -> String {
+    let fit = |text: String| match width {
+        Some(width) => crate::wrap::fill(&text, width),
+        None => text,
+    };
     let mut out = String::new();
     let failed: Vec<(usize, &Outcome)> = outcomes
         .iter()
@@ -457,32 +468,45 @@ fn render_failures(
         .filter(|(_, o)| o.passed != Some(true))
         .collect();
     let passed = outcomes.len() - failed.len();
-    let ignored: usize = plan.ignored.iter().sum();
+    let closing = fit(closing_lines(
+        lab, seed, plan, passed, &failed, verbose, color,
+    ));
     if let Some(&(first, _)) = failed.first() {
         out.push('\n');
         let shown = if verbose { failed.len() } else { 1 };
         for (_, o) in &failed[..shown] {
-            out.push_str(&report::render_outcome(o, color));
+            let mut o = (*o).clone();
+            if !verbose && o.diagnosis == Some(super::Diagnosis::NotImplemented) {
+                // `observed:` quotes the program's own line already; its
+                // output again (that same line) would push the rest off
+                // the first screen.
+                o.processes = None;
+            }
+            out.push_str(&fit(report::render_outcome(&o, color)));
         }
         let rest = &failed[shown..];
         if !rest.is_empty() {
             // Budget: the header and stage lines above, the lines so far,
-            // this list's heading and the three closing lines below.
+            // this list's heading and the closing lines below.
             let stage_lines = (0..plan.ignored.len())
                 .filter(|&s| !plan.stage_range(s).is_empty())
                 .count();
-            let used = 1 + stage_lines + out.lines().count() + 1 + 3;
-            let room = SCREEN_LINES.saturating_sub(used).max(3);
+            let used = 1 + stage_lines + out.lines().count() + 1 + closing.lines().count();
+            let room = SCREEN_LINES.saturating_sub(used);
             let listed = if rest.len() <= room {
                 rest.len()
             } else {
-                room - 1
+                // Less than three lines left (a narrow terminal): none
+                // listed, only counted.
+                room.saturating_sub(1) * usize::from(room >= 3)
             };
             let first_stage = plan.runs[first].0;
-            out.push_str(&format!(
-                "{}\n",
-                paint(BOLD, "also failing, one line each:", color)
-            ));
+            if listed > 0 {
+                out.push_str(&format!(
+                    "{}\n",
+                    paint(BOLD, "also failing, one line each:", color)
+                ));
+            }
             let id_width = rest[..listed]
                 .iter()
                 .map(|(_, o)| o.id.len())
@@ -500,21 +524,37 @@ fn render_failures(
                     paint(DIM, stage_note, color),
                 ));
             }
-            if listed < rest.len() {
-                out.push_str(&format!(
-                    "  … and {} more (counted in the stage lines; {VERBOSE_ENV}=1 cargo test tells every story)\n",
-                    rest.len() - listed
-                ));
+            if listed > 0 && listed < rest.len() {
+                out.push_str(&format!("  … and {} more\n", rest.len() - listed));
             }
         }
     }
-    out.push('\n');
+    out.push_str(&closing);
+    out
+}
+
+/// The closing lines: a blank line, the count, and what to do next.
+fn closing_lines(
+    lab: &str,
+    seed: u64,
+    plan: &Plan,
+    passed: usize,
+    failed: &[(usize, &Outcome)],
+    verbose: bool,
+    color: bool,
+) -> String {
+    let ignored: usize = plan.ignored.iter().sum();
+    let mut out = String::from("\n");
     let mut closing = format!("{lab}: {passed} passed, {} failed", failed.len());
     if ignored > 0 {
         closing.push_str(&format!(", {ignored} skipped"));
     }
     let style = if failed.is_empty() { GREEN } else { RED };
     out.push_str(&paint(style, &closing, color));
+    if failed.len() > 1 && !verbose {
+        // Only the first story was told.
+        out.push_str(&format!(" ({VERBOSE_ENV}=1 cargo test tells every story)"));
+    }
     out.push('\n');
     let all_selected = plan.runs.len() + ignored == plan.total;
     match failed.first() {
@@ -676,7 +716,9 @@ mod tests {
             text.push_str(&line);
             text.push('\n');
         }
-        text.push_str(&render_failures("lab", 7, &plan, &outcomes, false, false));
+        text.push_str(&render_failures(
+            "lab", 7, &plan, &outcomes, false, false, None,
+        ));
         text
     }
 
@@ -702,9 +744,46 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("… and "));
-        assert!(text.contains("lab: 0 passed, 36 failed\n"));
+        assert!(text.contains(
+            "lab: 0 passed, 36 failed (NETLAB_VERBOSE=1 cargo test tells every story)\n"
+        ));
         assert!(text.contains("`cargo test stage1` runs stage 1 alone"));
         assert!(!text.contains("panicked"));
+    }
+
+    #[test]
+    fn on_a_terminal_the_story_wraps_at_its_width_and_the_whole_still_fits() {
+        // The real starter's story, as long as it is (its lines reach 150
+        // columns), at 80 columns.
+        let stages = lab();
+        let plan = Plan::new(&stages, &args(&[]), 1);
+        let said = "[SERVER] not implemented yet: open src/bin/server.rs, TODO(week01) step 2 (config: 127.0.0.1:0, buffer 1024 bytes, timeout 2 s)";
+        let outcomes: Vec<Outcome> = plan
+            .runs
+            .iter()
+            .map(|(_, c)| Outcome {
+                observed: Some(format!("the program said: {said}")),
+                expected: Some("the server listens and prints `[SERVER] Listening on 127.0.0.1:PORT` naming the real port".into()),
+                processes: Some(format!("server `/home/you/netlab/target/debug/server`: exit 1\n  stdout: (nothing)\n  stderr:\n  | {said}")),
+                ..outcome(c, false)
+            })
+            .collect();
+        let stage_lines = 1 + stages.len();
+        let text = render_failures("week01", 238799, &plan, &outcomes, false, false, Some(80));
+        for row in text.lines() {
+            assert!(row.chars().count() <= 80, "{row}\n\n{text}");
+        }
+        assert!(
+            stage_lines + text.lines().count() <= SCREEN_LINES,
+            "{} lines:\n{text}",
+            stage_lines + text.lines().count()
+        );
+        assert!(text.contains("      observed: the program said: [SERVER] not implemented yet: open\n                src/bin/server.rs,"), "{text}");
+        // The program's line is quoted once, not again as its output.
+        assert_eq!(text.matches("not implemented yet").count(), 1, "{text}");
+        // Without a width (a pipe), nothing is wrapped.
+        let piped = render_failures("week01", 238799, &plan, &outcomes, false, false, None);
+        assert!(piped.contains(&format!("      observed: the program said: {said}\n")));
     }
 
     #[test]
@@ -716,7 +795,7 @@ mod tests {
             text.contains("  stage 2  beta           0/6  ← next"),
             "{text}"
         );
-        assert!(text.contains("lab: 11 passed, 25 failed\n"));
+        assert!(text.contains("lab: 11 passed, 25 failed (NETLAB_VERBOSE=1"));
         let text = report(&stages, &[], |c| c.id != "alpha-check-3");
         assert!(text.contains("10/11  ← you are here"), "{text}");
     }
@@ -726,7 +805,7 @@ mod tests {
         let stages = lab();
         let plan = Plan::new(&stages, &args(&[]), 1);
         let outcomes: Vec<Outcome> = plan.runs.iter().map(|(_, c)| outcome(c, false)).collect();
-        let text = render_failures("lab", 7, &plan, &outcomes, true, false);
+        let text = render_failures("lab", 7, &plan, &outcomes, true, false, None);
         assert_eq!(text.matches("what the grader did:").count(), 36);
     }
 

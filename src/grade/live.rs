@@ -9,20 +9,20 @@
 //!   submission for our own stop.
 //! - [`Display`] is the live text output on a terminal: one line per
 //!   check *in report order* — a check that finishes early waits until
-//!   every check before it has been printed — under a progress bar
-//!   (indicatif) naming the checks running. Off a terminal it prints
-//!   nothing and the full report comes at the end, as before.
+//!   every check before it has been printed — under a [`StatusLine`]
+//!   (spinner, bar, the checks running; it says why not indicatif). Off a
+//!   terminal it prints nothing and the full report comes at the end, as
+//!   before. The class run's progress uses a [`StatusLine`] too.
 //! - [`render_list`] is `netlab grade --list`.
 //!
 //! Generic: nothing here names a week.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use anstyle::Style;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{report, run_check, Check, Outcome, Submission};
 
@@ -168,9 +168,159 @@ pub(crate) fn paint(style: Style, text: &str, color: bool) -> String {
     }
 }
 
+/// A status line drawn under lines of output on a terminal, with a spinner
+/// that turns while nothing else changes: `netlab grade`'s (bar, count,
+/// the checks running) on stdout, the class run's on stderr.
+///
+/// Drawn by hand, not with indicatif: indicatif pads its line to the full
+/// width of the terminal, which leaves the cursor in the last column, where
+/// the `^C` a terminal echoes on Ctrl+C wraps to a new line; the bar was
+/// then cleared one line too low and stayed on screen above the partial
+/// report (seen at 80 columns), and a line longer than the terminal was
+/// left behind twice. This line stays [`SPARE`] columns short of the width,
+/// ends where its text ends, and is erased with `\r ESC[2K`.
+pub struct StatusLine {
+    state: Arc<Mutex<LineState>>,
+    ticker: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
+}
+
+/// What the line shows, given the spinner's character.
+type Render = Box<dyn FnMut(char) -> String + Send>;
+
+struct LineState {
+    frame: usize,
+    /// Something of the line is on screen.
+    shown: bool,
+    stderr: bool,
+    render: Render,
+}
+
+const SPINNER: [char; 8] = ['⠁', '⠂', '⠄', '⡀', '⢀', '⠠', '⠐', '⠈'];
+/// Columns the status line leaves free at the right (for the `^C` echo).
+pub const SPARE: usize = 3;
+
+impl LineState {
+    /// Erases the line, writes `text` (whole lines) where it was, and, with
+    /// `redraw`, draws it again under them.
+    fn write(&mut self, text: &str, redraw: bool) {
+        let mut bytes = String::new();
+        if self.shown {
+            bytes.push_str("\r\x1b[2K");
+        }
+        bytes.push_str(text);
+        self.shown = redraw;
+        if redraw {
+            let term = if self.stderr {
+                console::Term::stderr()
+            } else {
+                console::Term::stdout()
+            };
+            let width = crate::wrap::columns_of(&term).unwrap_or(80);
+            let line = (self.render)(SPINNER[self.frame % SPINNER.len()]);
+            let room = width.saturating_sub(SPARE);
+            bytes.push_str(&console::truncate_str(line.trim_end(), room, "…"));
+        }
+        let _ = if self.stderr {
+            let mut err = std::io::stderr().lock();
+            err.write_all(bytes.as_bytes()).and_then(|()| err.flush())
+        } else {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes.as_bytes()).and_then(|()| out.flush())
+        };
+    }
+}
+
+impl StatusLine {
+    /// A line on stdout (or `stderr`) showing what `render` says, redrawn
+    /// every `tick` with the spinner's next character.
+    pub fn new(stderr: bool, tick: Duration, render: Render) -> StatusLine {
+        let state = Arc::new(Mutex::new(LineState {
+            frame: 0,
+            shown: false,
+            stderr,
+            render,
+        }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let ticker = {
+            let (state, stop) = (Arc::clone(&state), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    {
+                        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+                        state.frame += 1;
+                        state.write("", true);
+                    }
+                    std::thread::sleep(tick);
+                }
+            })
+        };
+        StatusLine {
+            state,
+            ticker: Some((stop, ticker)),
+        }
+    }
+
+    fn with(&self, f: impl FnOnce(&mut LineState)) {
+        f(&mut self.state.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    /// Draws the line again (what `render` says has changed).
+    pub fn redraw(&self) {
+        self.with(|state| state.write("", true));
+    }
+
+    /// Prints `text` as lines above the status line.
+    pub fn println(&self, text: &str) {
+        let text = format!("{}\n", text.trim_end_matches('\n'));
+        self.with(|state| state.write(&text, true));
+    }
+
+    /// Stops the spinner and erases the line (and a `^C` echoed on it).
+    pub fn finish(&mut self) {
+        if let Some((stop, ticker)) = self.ticker.take() {
+            stop.store(true, Ordering::SeqCst);
+            let _ = ticker.join();
+        }
+        self.with(|state| state.write("", false));
+    }
+}
+
+impl Drop for StatusLine {
+    fn drop(&mut self) {
+        // Dropped without `finish` (an error path): the ticker still stops.
+        if let Some((stop, _)) = &self.ticker {
+            stop.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+/// What `netlab grade`'s status line shows: the bar, the count and the
+/// checks running.
+#[derive(Default)]
+struct Counts {
+    finished: usize,
+    total: usize,
+    running: String,
+}
+
+const BAR_CELLS: usize = 24;
+
+/// A bar of `cells` cells, `done` of `total` filled: `━━━━╸    `.
+pub fn bar(done: usize, total: usize, cells: usize) -> String {
+    let filled = (done * cells).checked_div(total).unwrap_or(0).min(cells);
+    let mut bar = "━".repeat(filled);
+    if filled < cells {
+        bar.push('╸');
+        bar.push_str(&" ".repeat(cells - filled - 1));
+    }
+    bar
+}
+
 /// The live text output of `netlab grade` on a terminal.
 pub struct Display {
-    bar: ProgressBar,
+    /// The status line under the checks' lines; `None` off a terminal.
+    status: Option<StatusLine>,
+    counts: Arc<Mutex<Counts>>,
     color: bool,
     /// Checks printed so far (a prefix of the selected checks).
     printed: usize,
@@ -182,22 +332,27 @@ impl Display {
     /// A live display for `checks`, drawn on stdout. `live: false` gives a
     /// display that shows nothing (the report comes at the end).
     pub fn new(checks: &[&'static Check], live: bool, color: bool) -> Display {
-        let bar = if live {
-            let bar = ProgressBar::with_draw_target(
-                Some(checks.len() as u64),
-                ProgressDrawTarget::stdout(),
-            );
-            let style = ProgressStyle::with_template("{spinner} {bar:24} {pos}/{len} {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("━╸ ");
-            bar.set_style(style);
-            bar.enable_steady_tick(Duration::from_millis(120));
-            bar
-        } else {
-            ProgressBar::hidden()
-        };
+        let counts = Arc::new(Mutex::new(Counts {
+            total: checks.len(),
+            ..Counts::default()
+        }));
+        let status = live.then(|| {
+            let counts = Arc::clone(&counts);
+            let render: Render = Box::new(move |spinner| {
+                let c = counts.lock().unwrap_or_else(|e| e.into_inner());
+                format!(
+                    "{spinner} {} {}/{} {}",
+                    bar(c.finished, c.total, BAR_CELLS),
+                    c.finished,
+                    c.total,
+                    c.running
+                )
+            });
+            StatusLine::new(false, Duration::from_millis(120), render)
+        });
         Display {
-            bar,
+            status,
+            counts,
             color,
             printed: 0,
             group: "",
@@ -207,13 +362,13 @@ impl Display {
 
     /// Is anything shown while the checks run?
     pub fn is_live(&self) -> bool {
-        !self.bar.is_hidden()
+        self.status.is_some()
     }
 
     /// Prints `text` above the progress bar.
     pub fn println(&self, text: &str) {
-        if self.is_live() {
-            self.bar.println(text.trim_end_matches('\n'));
+        if let Some(status) = &self.status {
+            status.println(text);
         }
     }
 
@@ -227,9 +382,15 @@ impl Display {
             self.print_outcome(outcome);
             self.printed += 1;
         }
-        self.bar.set_position(progress.finished() as u64);
         let running: Vec<&str> = progress.running().map(|i| self.ids[i]).collect();
-        self.bar.set_message(running.join(" "));
+        {
+            let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+            counts.finished = progress.finished();
+            counts.running = running.join(" ");
+        }
+        if let Some(status) = &self.status {
+            status.redraw();
+        }
     }
 
     fn print_outcome(&mut self, outcome: &Outcome) {
@@ -238,7 +399,7 @@ impl Display {
             self.println(&format!("\n{}", paint(BOLD, self.group, self.color)));
         }
         // Never wider than the terminal: a wrapped line breaks the bar.
-        let width = usize::from(console::Term::stdout().size().1).max(60);
+        let width = crate::wrap::stdout_columns().unwrap_or(80);
         self.println(&report::render_line(outcome, self.color, width));
     }
 
@@ -254,7 +415,9 @@ impl Display {
             }
             self.printed = progress.outcomes.len();
         }
-        self.bar.finish_and_clear();
+        if let Some(status) = &mut self.status {
+            status.finish();
+        }
     }
 }
 

@@ -829,6 +829,23 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
         print!("{}", live::render_list(&args.lab, all));
         return Ok(0);
     }
+    // The checks asked for first: a typo is named before anything else
+    // (a missing netlab.toml, say) is.
+    let wanted: Vec<String> = args.checks.iter().map(|id| normalize_id(id)).collect();
+    for (id, given) in wanted.iter().zip(&args.checks) {
+        if !all.iter().any(|c| c.id == id) {
+            let ids = check_ids(&args.lab);
+            let mut msg = format!("unknown check `{given}`");
+            if let Some(near) = did_you_mean(id, &ids) {
+                msg.push_str(&format!("; did you mean `{near}`?"));
+            }
+            msg.push_str(&format!(
+                "\n  `netlab grade {} --list` lists the checks",
+                args.lab
+            ));
+            return Err(GradeError::Usage(msg));
+        }
+    }
     if !args.dir.is_dir() {
         return Err(GradeError::Usage(format!(
             "{} is not a folder",
@@ -857,21 +874,6 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
         return Err(GradeError::Usage(
             "no commands to grade: netlab.toml has an empty [commands] table".into(),
         ));
-    }
-    let wanted: Vec<String> = args.checks.iter().map(|id| normalize_id(id)).collect();
-    for (id, given) in wanted.iter().zip(&args.checks) {
-        if !all.iter().any(|c| c.id == id) {
-            let ids = check_ids(&args.lab);
-            let mut msg = format!("unknown check `{given}`");
-            if let Some(near) = did_you_mean(id, &ids) {
-                msg.push_str(&format!("; did you mean `{near}`?"));
-            }
-            msg.push_str(&format!(
-                "\n  `netlab grade {} --list` lists the checks",
-                args.lab
-            ));
-            return Err(GradeError::Usage(msg));
-        }
     }
     let selected: Vec<&'static Check> = all
         .iter()
@@ -926,6 +928,12 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
                 text.push('\n');
             }
             text.push_str(&format!("finished in {:.1}s\n", elapsed.as_secs_f64()));
+            // On a terminal, long lines (stories, skipped reasons, hints)
+            // wrap at its width under where they read from; in a pipe or a
+            // file, one fact per line, unwrapped.
+            if let Some(width) = crate::wrap::stdout_columns() {
+                text = crate::wrap::fill(&text, width);
+            }
             live::write_stdout(&text);
         }
         Format::Json => println!("{}", report::render_json(&args.lab, seed, &outcomes)),

@@ -198,16 +198,15 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
 
 /// One check's line, followed by its story if it failed.
 pub fn render_outcome(o: &Outcome, color: bool) -> String {
-    let mut out = check_line(o, color, None);
+    let mut out = check_line(o, color);
     if o.passed == Some(false) {
         out.push_str(&failure_story(o, color));
     }
     out
 }
 
-/// Mark, id, title and timing on one line; with `width`, the title (then
-/// the timing) is shortened with `…` so the line fits.
-fn check_line(o: &Outcome, color: bool, width: Option<usize>) -> String {
+/// Mark, id, title and timing (or why it was skipped) on one line.
+fn check_line(o: &Outcome, color: bool) -> String {
     let (mark, style) = match o.passed {
         Some(true) => ("✔", GREEN),
         Some(false) => ("✘", RED),
@@ -217,42 +216,21 @@ fn check_line(o: &Outcome, color: bool, width: Option<usize>) -> String {
         None => format!("skipped: {}", o.skipped.as_deref().unwrap_or("")),
         Some(_) => format!("{} ms", o.duration_ms),
     };
-    let mut title = o.title.to_string();
-    let mut timing = format!("({timing})");
-    if let Some(width) = width {
-        // `  ✔ ` + the id column + a space, then title, a space, timing.
-        let fixed = 4 + 28.max(o.id.chars().count()) + 1 + 1;
-        let room = width.saturating_sub(fixed);
-        let need = title.chars().count() + timing.chars().count();
-        if need > room {
-            let timing_room = timing.chars().count().min(room / 2);
-            timing = shorten(&timing, timing_room);
-            title = shorten(&title, room.saturating_sub(timing.chars().count()));
-        }
-    }
     format!(
         "  {} {:<28} {} {}\n",
         paint(style, mark, color),
         o.id,
-        title,
-        paint(DIM, &timing, color)
+        o.title,
+        paint(DIM, &format!("({timing})"), color)
     )
-}
-
-/// `text` in at most `max` characters, ending in `…` when cut.
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let kept: String = text.chars().take(max.saturating_sub(1)).collect();
-    format!("{kept}…")
 }
 
 /// One check's line alone (mark, id, title, timing), without the story:
 /// what `netlab grade` prints live on a terminal as each check finishes,
-/// fitted to the terminal's `width`.
+/// fitted to the terminal's `width`: a line too long goes on under the
+/// title (nothing is cut: a skipped check's reason is whole).
 pub fn render_line(o: &Outcome, color: bool, width: usize) -> String {
-    check_line(o, color, Some(width))
+    crate::wrap::fill(&check_line(o, color), width)
 }
 
 fn failure_story(o: &Outcome, color: bool) -> String {
@@ -569,24 +547,33 @@ mod tests {
     }
 
     #[test]
-    fn a_live_check_line_fits_the_terminal() {
+    fn a_live_check_line_fits_the_terminal_and_keeps_every_word() {
         let mut long = outcome("threaded-shutdown-inflight", "threaded-server", None);
         long.title = "acknowledged messages survive a kill (--log)";
         long.duration_ms = 12345;
         let mut skipped = outcome("server-silent-client", "server", None);
         skipped.passed = None;
-        skipped.skipped = Some("no command for the server role".into());
+        skipped.skipped =
+            Some("no command for the server role (give --server or netlab.toml)".into());
         for o in [&long, &skipped] {
+            let whole = render_line(o, false, 500);
+            assert_eq!(whole.lines().count(), 1, "{whole}");
             for width in [60, 80, 100] {
                 let line = render_line(o, false, width);
-                let columns = line.trim_end().chars().count();
-                assert!(columns <= width, "{columns} > {width}: {line}");
+                for row in line.lines() {
+                    let columns = row.chars().count();
+                    assert!(columns <= width, "{columns} > {width}: {line}");
+                }
+                let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+                assert_eq!(words(&line), words(&whole), "{line}");
             }
-            // Wide enough: nothing is cut.
-            assert!(!render_line(o, false, 200).contains('…'));
         }
-        let fitted = render_line(&long, false, 80);
-        assert!(fitted.contains("threaded-shutdown-inflight"), "{fitted}");
-        assert!(fitted.contains('…'), "{fitted}");
+        // At 80 columns the skipped reason goes on under the title.
+        let fitted = render_line(&skipped, false, 80);
+        let second = fitted.lines().nth(1).expect("two rows");
+        assert!(
+            second[..33].trim().is_empty() && !second[33..].starts_with(' '),
+            "{fitted}"
+        );
     }
 }

@@ -101,7 +101,8 @@ pub fn meaning(state: &str) -> &'static str {
 }
 
 /// The widest line netlab's own text may take: the narrowest terminal it
-/// is shown on (the transcripts quote the programs, whose lines are theirs).
+/// is shown on (the transcripts quote the programs, whose lines are theirs:
+/// `trace::run` wraps them at the terminal's width, and only on one).
 pub const WIDTH: usize = 80;
 
 /// Width of the time column: `59000.000 ms` (a trace lasts seconds).

@@ -357,9 +357,9 @@ mod linux {
                     (Scenario::Refused, Some(client)) if timeline.is_empty() => {
                         let text =
                             fallback::render_refused(outcome.port, &client.status, &client.lines);
-                        let _ = write!(out, "{text}");
+                        let _ = write!(out, "{}", fit_terminal(text));
                         for note in &outcome.notes {
-                            let _ = writeln!(out, "Note: {note}");
+                            let _ = writeln!(out, "{}", fit_terminal(format!("Note: {note}")));
                         }
                     }
                     _ => {
@@ -385,13 +385,24 @@ mod linux {
     fn print_transcripts(out: &mut impl std::io::Write, outcome: &Outcome) {
         let _ = writeln!(out, "\nWhat the programs printed:");
         for t in &outcome.transcripts {
-            let _ = writeln!(out, "  {} ({}), {}:", t.name, t.command, t.status);
+            let head = format!("  {} ({}), {}:", t.name, t.command, t.status);
+            let _ = writeln!(out, "{}", fit_terminal(head));
             for line in &t.lines {
-                let _ = writeln!(out, "    {line}");
+                let _ = writeln!(out, "{}", fit_terminal(format!("    {line}")));
             }
         }
         for note in &outcome.notes {
-            let _ = writeln!(out, "Note: {note}");
+            let _ = writeln!(out, "{}", fit_terminal(format!("Note: {note}")));
+        }
+    }
+
+    /// The programs' own lines can be long (an error with its address and
+    /// its cause): on a terminal they wrap at its width, under themselves;
+    /// in a pipe they stay whole.
+    fn fit_terminal(text: String) -> String {
+        match crate::wrap::stdout_columns() {
+            Some(width) => crate::wrap::fill(&text, width),
+            None => text,
         }
     }
 

@@ -43,10 +43,12 @@ pub mod shard;
 use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+use crate::grade::live;
 
 pub use merge::{merge, merge_main, MergeArgs};
 pub use points::Points;
@@ -231,7 +233,13 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
         }
     }
     let unchanged = subs.len() - todo.len();
-    let bar = progress_bar(opts.progress, todo.len() as u64);
+    let mut bar = progress_bar(opts.progress, todo.len());
+    *RUNNING.lock().unwrap_or_else(|e| e.into_inner()) = Some(Running {
+        done: 0,
+        total: todo.len(),
+        out: opts.out.clone(),
+        status_line: bar.is_some(),
+    });
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<(usize, Record)>();
     let mut failures_so_far = 0;
@@ -273,6 +281,9 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             };
             done += 1;
+            if let Some(running) = RUNNING.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+                running.done = done;
+            }
             let (_, failed, _) = record.counts();
             if failed > 0 || record.not_graded.is_some() {
                 failures_so_far += 1;
@@ -290,9 +301,10 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
                 }
             );
             match &bar {
-                Some(bar) => {
-                    bar.set_message(format!("{failures_so_far} with failures"));
-                    bar.inc(1);
+                Some((counts, line)) => {
+                    counts.done.store(done, Ordering::SeqCst);
+                    counts.failed.store(failures_so_far, Ordering::SeqCst);
+                    line.redraw();
                 }
                 None if opts.progress == Progress::Auto => eprintln!("{line}"),
                 None => {}
@@ -302,9 +314,10 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
             refresh(&records, &mut dirty, &mut last_write);
         }
     });
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
+    if let Some((_, line)) = &mut bar {
+        line.finish();
     }
+    *RUNNING.lock().unwrap_or_else(|e| e.into_inner()) = None;
     let records: Vec<Record> = records.into_iter().flatten().collect();
     write_class_outputs(&opts.out, &opts.lab, &records)
         .map_err(|e| GradeError::Usage(format!("cannot write to {}: {e}", opts.out.display())))?;
@@ -351,19 +364,82 @@ fn cpu_times_ms() -> (Option<u64>, Option<u64>) {
     }
 }
 
-fn progress_bar(progress: Progress, total: u64) -> Option<indicatif::ProgressBar> {
+/// The class run's status line on a terminal (stderr): a bar, the
+/// submissions done, how many with failures, the time so far and, once one
+/// is done, about how long is left. `None` off a terminal or when asked.
+fn progress_bar(progress: Progress, total: usize) -> Option<(ClassProgress, live::StatusLine)> {
     if progress != Progress::Auto || !io::stderr().is_terminal() || total == 0 {
         return None;
     }
-    let bar = indicatif::ProgressBar::new(total);
-    let style = indicatif::ProgressStyle::with_template(
-        "{bar:30.cyan/blue} {pos}/{len} submissions · {msg} · {elapsed} elapsed, about {eta} left",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar.set_message("0 with failures");
-    bar.enable_steady_tick(Duration::from_millis(500));
-    Some(bar)
+    let counts = ClassProgress::default();
+    let started = Instant::now();
+    let shown = counts.clone();
+    let render = Box::new(move |spinner: char| {
+        let done = shown.done.load(Ordering::SeqCst);
+        let failed = shown.failed.load(Ordering::SeqCst);
+        let elapsed = started.elapsed().as_secs();
+        let left = match done {
+            0 => String::new(),
+            done => {
+                let left = elapsed * (total - done.min(total)) as u64 / done as u64;
+                format!(", about {} left", clock(left))
+            }
+        };
+        format!(
+            "{spinner} {} {done}/{total} submissions · {failed} with failures · {}{left}",
+            live::bar(done, total, 24),
+            clock(elapsed)
+        )
+    });
+    let line = live::StatusLine::new(true, Duration::from_millis(250), render);
+    Some((counts, line))
+}
+
+/// `42s`, `3m05s`.
+fn clock(secs: u64) -> String {
+    if secs < 60 {
+        format!("{secs}s")
+    } else {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    }
+}
+
+/// The class run in progress, for [`interrupted`].
+struct Running {
+    done: usize,
+    total: usize,
+    out: PathBuf,
+    status_line: bool,
+}
+
+static RUNNING: std::sync::Mutex<Option<Running>> = std::sync::Mutex::new(None);
+
+/// For a Ctrl+C handler: the words that end a class run cut short, if one
+/// is in progress (what is graded is kept: each submission's files are
+/// written as it finishes), to print on stderr before exiting. The status
+/// line (and the `^C` echoed on it) is erased first.
+pub fn interrupted() -> Option<String> {
+    let running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+    let r = running.as_ref()?;
+    let clear = if r.status_line { "\r\x1b[2K" } else { "" };
+    let words = format!(
+        "interrupted (Ctrl+C): {} of {} submissions graded, kept in {}; the same command grades the rest",
+        r.done,
+        r.total,
+        r.out.display()
+    );
+    let words = match crate::wrap::columns_of(&console::Term::stderr()) {
+        Some(width) => crate::wrap::fill(&words, width),
+        None => words,
+    };
+    Some(format!("{clear}{words}\n"))
+}
+
+/// What the class run's status line counts.
+#[derive(Clone, Default)]
+struct ClassProgress {
+    done: Arc<AtomicUsize>,
+    failed: Arc<AtomicUsize>,
 }
 
 /// What, besides the folder's content, decides whether a stored result is
