@@ -10,9 +10,10 @@
 //! - [`Display`] is the live text output on a terminal: one line per
 //!   check *in report order* — a check that finishes early waits until
 //!   every check before it has been printed — under a [`StatusLine`]
-//!   (spinner, bar, the checks running; it says why not indicatif). Off a
-//!   terminal it prints nothing and the full report comes at the end, as
-//!   before. The class run's progress uses a [`StatusLine`] too.
+//!   (spinner, bar, the checks running: an indicatif bar that leaves room
+//!   for the `^C` a terminal echoes on Ctrl+C). Off a terminal it prints
+//!   nothing and the full report comes at the end, as before. The class
+//!   run's progress uses a [`StatusLine`] too.
 //! - [`render_list`] is `netlab grade --list`.
 //!
 //! Generic: nothing here names a week.
@@ -172,61 +173,62 @@ pub(crate) fn paint(style: Style, text: &str, color: bool) -> String {
 /// that turns while nothing else changes: `netlab grade`'s (bar, count,
 /// the checks running) on stdout, the class run's on stderr.
 ///
-/// Drawn by hand, not with indicatif: indicatif pads its line to the full
-/// width of the terminal, which leaves the cursor in the last column, where
-/// the `^C` a terminal echoes on Ctrl+C wraps to a new line; the bar was
-/// then cleared one line too low and stayed on screen above the partial
-/// report (seen at 80 columns), and a line longer than the terminal was
-/// left behind twice. This line stays [`SPARE`] columns short of the width,
-/// ends where its text ends, and is erased with `\r ESC[2K`.
+/// An indicatif progress bar drawn on a terminal [`SPARE`] columns
+/// narrower than it is (`Narrow`): indicatif pads its line to the width
+/// of its target, and at the terminal's full width the cursor is left in
+/// the last column, where the `^C` a terminal echoes on Ctrl+C wraps to a
+/// new line; the bar was then cleared one line too low and stayed on
+/// screen above the partial report (seen at 80 columns). What `render`
+/// says is cut to that width too, so the line never wraps.
 pub struct StatusLine {
-    state: Arc<Mutex<LineState>>,
-    ticker: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
+    bar: indicatif::ProgressBar,
+    /// Where the lines above the bar go (the bar's stream).
+    term: console::Term,
 }
 
 /// What the line shows, given the spinner's character.
 type Render = Box<dyn FnMut(char) -> String + Send>;
 
-struct LineState {
-    frame: usize,
-    /// Something of the line is on screen.
-    shown: bool,
-    stderr: bool,
-    render: Render,
-}
-
 const SPINNER: [char; 8] = ['⠁', '⠂', '⠄', '⡀', '⢀', '⠠', '⠐', '⠈'];
 /// Columns the status line leaves free at the right (for the `^C` echo).
 pub const SPARE: usize = 3;
 
-impl LineState {
-    /// Erases the line, writes `text` (whole lines) where it was, and, with
-    /// `redraw`, draws it again under them.
-    fn write(&mut self, text: &str, redraw: bool) {
-        let mut bytes = String::new();
-        if self.shown {
-            bytes.push_str("\r\x1b[2K");
-        }
-        bytes.push_str(text);
-        self.shown = redraw;
-        if redraw {
-            let term = if self.stderr {
-                console::Term::stderr()
-            } else {
-                console::Term::stdout()
-            };
-            let width = crate::wrap::columns_of(&term).unwrap_or(80);
-            let line = (self.render)(SPINNER[self.frame % SPINNER.len()]);
-            let room = width.saturating_sub(SPARE);
-            bytes.push_str(&console::truncate_str(line.trim_end(), room, "…"));
-        }
-        let _ = if self.stderr {
-            let mut err = std::io::stderr().lock();
-            err.write_all(bytes.as_bytes()).and_then(|()| err.flush())
-        } else {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes.as_bytes()).and_then(|()| out.flush())
-        };
+/// A terminal that says it is [`SPARE`] columns narrower than it is, for
+/// indicatif to draw on; everything else is the terminal's.
+#[derive(Debug, Clone)]
+struct Narrow(console::Term);
+
+impl indicatif::TermLike for Narrow {
+    fn width(&self) -> u16 {
+        let columns = crate::wrap::columns_of(&self.0).unwrap_or(80);
+        u16::try_from(columns.saturating_sub(SPARE)).unwrap_or(u16::MAX)
+    }
+    fn height(&self) -> u16 {
+        indicatif::TermLike::height(&self.0)
+    }
+    fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_up(n)
+    }
+    fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_down(n)
+    }
+    fn move_cursor_right(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_right(n)
+    }
+    fn move_cursor_left(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_left(n)
+    }
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        self.0.write_line(s)
+    }
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        self.0.write_str(s)
+    }
+    fn clear_line(&self) -> std::io::Result<()> {
+        self.0.clear_line()
+    }
+    fn flush(&self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }
 
@@ -234,63 +236,49 @@ impl StatusLine {
     /// A line on stdout (or `stderr`) showing what `render` says, redrawn
     /// every `tick` with the spinner's next character.
     pub fn new(stderr: bool, tick: Duration, render: Render) -> StatusLine {
-        let state = Arc::new(Mutex::new(LineState {
-            frame: 0,
-            shown: false,
-            stderr,
-            render,
-        }));
-        let stop = Arc::new(AtomicBool::new(false));
-        let ticker = {
-            let (state, stop) = (Arc::clone(&state), Arc::clone(&stop));
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::SeqCst) {
-                    {
-                        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-                        state.frame += 1;
-                        state.write("", true);
-                    }
-                    std::thread::sleep(tick);
-                }
-            })
+        let term = if stderr {
+            console::Term::stderr()
+        } else {
+            console::Term::stdout()
         };
-        StatusLine {
-            state,
-            ticker: Some((stop, ticker)),
-        }
+        let narrow = Narrow(term.clone());
+        let render = Arc::new(Mutex::new(render));
+        let width = narrow.clone();
+        let line = move |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+            let frame = state.elapsed().as_millis() / tick.as_millis().max(1);
+            let spinner = SPINNER[frame as usize % SPINNER.len()];
+            let line = (render.lock().unwrap_or_else(|e| e.into_inner()))(spinner);
+            let room = usize::from(indicatif::TermLike::width(&width));
+            let _ = out.write_str(&console::truncate_str(line.trim_end(), room, "…"));
+        };
+        let style = indicatif::ProgressStyle::with_template("{line}")
+            .expect("a valid template")
+            .with_key("line", line);
+        let target = indicatif::ProgressDrawTarget::term_like(Box::new(narrow));
+        let bar = indicatif::ProgressBar::with_draw_target(None, target)
+            .with_style(style)
+            .with_finish(indicatif::ProgressFinish::AndClear);
+        bar.enable_steady_tick(tick);
+        StatusLine { bar, term }
     }
 
-    fn with(&self, f: impl FnOnce(&mut LineState)) {
-        f(&mut self.state.lock().unwrap_or_else(|e| e.into_inner()));
-    }
-
-    /// Draws the line again (what `render` says has changed).
+    /// Draws the line again (what `render` says has changed). Not `tick`:
+    /// with a steady tick running it does not draw.
     pub fn redraw(&self) {
-        self.with(|state| state.write("", true));
+        self.bar.suspend(|| ());
     }
 
     /// Prints `text` as lines above the status line.
     pub fn println(&self, text: &str) {
-        let text = format!("{}\n", text.trim_end_matches('\n'));
-        self.with(|state| state.write(&text, true));
+        self.bar.suspend(|| {
+            let _ = self.term.write_line(text.trim_end_matches('\n'));
+        });
     }
 
-    /// Stops the spinner and erases the line (and a `^C` echoed on it).
+    /// Stops the spinner and erases the line (and a `^C` echoed on it);
+    /// dropping the line does the same.
     pub fn finish(&mut self) {
-        if let Some((stop, ticker)) = self.ticker.take() {
-            stop.store(true, Ordering::SeqCst);
-            let _ = ticker.join();
-        }
-        self.with(|state| state.write("", false));
-    }
-}
-
-impl Drop for StatusLine {
-    fn drop(&mut self) {
-        // Dropped without `finish` (an error path): the ticker still stops.
-        if let Some((stop, _)) = &self.ticker {
-            stop.store(true, Ordering::SeqCst);
-        }
+        self.bar.finish_and_clear();
     }
 }
 
