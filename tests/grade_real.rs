@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use netlab::grade::{checks, report, run_checks, Check, Outcome, Role, Submission};
 
@@ -275,38 +275,52 @@ fn module_level_extensions_python() {
     );
 }
 
-/// The C fixture's binaries, compiled once per test run into a temporary
-/// folder (written once up front: executing a file that another thread is
-/// still writing fails with ETXTBSY).
-fn c_binaries() -> Option<&'static (tempfile::TempDir, PathBuf, PathBuf)> {
-    static BUILT: OnceLock<Option<(tempfile::TempDir, PathBuf, PathBuf)>> = OnceLock::new();
-    BUILT
+/// A C fixture (`week01-c-real/NAME/`): every `.c` file of its folder
+/// compiled with gcc into a temporary folder shared by the test run, once
+/// per fixture, and the submission running those binaries (`roles`: role
+/// and binary name). Compiled before anything runs them: executing a file
+/// that is still being written fails with ETXTBSY.
+fn c_fixture(name: &str, roles: &[(Role, &str)]) -> Option<Submission> {
+    static OUT: OnceLock<Option<tempfile::TempDir>> = OnceLock::new();
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let out = OUT
         .get_or_init(|| {
-            if !tool_available("gcc") {
-                return None;
-            }
-            let src = submissions().join("week01-c-real").join("buffered");
-            let out = tempfile::Builder::new()
-                .prefix("netlab-c-real-")
-                .tempdir()
-                .expect("temp dir");
-            let mut built = Vec::new();
-            for name in ["server", "client"] {
-                let exe = out.path().join(name);
-                let status = Command::new("gcc")
-                    .args(["-O1", "-o"])
-                    .arg(&exe)
-                    .arg(src.join(format!("{name}.c")))
-                    .status()
-                    .expect("run gcc");
-                assert!(status.success(), "gcc failed on {name}.c");
-                built.push(exe);
-            }
-            let client = built.pop().unwrap();
-            let server = built.pop().unwrap();
-            Some((out, server, client))
+            tool_available("gcc").then(|| {
+                tempfile::Builder::new()
+                    .prefix("netlab-c-real-")
+                    .tempdir()
+                    .expect("temp dir")
+            })
         })
-        .as_ref()
+        .as_ref()?;
+    let src = submissions().join("week01-c-real").join(name);
+    let bin = out.path().join(name);
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if !built.iter().any(|b| b == name) {
+        std::fs::create_dir_all(&bin).expect("fixture's binary folder");
+        for entry in std::fs::read_dir(&src).expect("fixture folder") {
+            let path = entry.expect("fixture file").path();
+            if path.extension().is_none_or(|e| e != "c") {
+                continue;
+            }
+            let exe = bin.join(path.file_stem().expect("file name"));
+            let status = Command::new("gcc")
+                .args(["-O1", "-o"])
+                .arg(&exe)
+                .arg(&path)
+                .arg("-lpthread")
+                .status()
+                .expect("run gcc");
+            assert!(status.success(), "gcc failed on {}", path.display());
+        }
+        built.push(name.to_string());
+    }
+    drop(built);
+    let mut sub = Submission::new(src);
+    for (role, program) in roles {
+        sub = sub.with_program(*role, bin.join(program));
+    }
+    Some(sub)
 }
 
 /// C with stdio block-buffered on a pipe: the Listening line shows the
@@ -315,12 +329,12 @@ fn c_binaries() -> Option<&'static (tempfile::TempDir, PathBuf, PathBuf)> {
 /// counted in bytes, no UTF-8 check, perror() for a busy port.
 #[test]
 fn buffered_stdio_c() {
-    let Some((_dir, server, client)) = c_binaries() else {
+    let Some(sub) = c_fixture(
+        "buffered",
+        &[(Role::Server, "server"), (Role::Client, "client")],
+    ) else {
         return;
     };
-    let sub = Submission::new(submissions().join("week01-c-real").join("buffered"))
-        .with_program(Role::Server, server)
-        .with_program(Role::Client, client);
     assert_verdicts(
         "c/buffered",
         &sub,
@@ -334,6 +348,51 @@ fn buffered_stdio_c() {
             ("client-ack", "stdout-buffered"),
             ("client-default-message", "stdout-buffered"),
             ("client-timeout", "ignores-config"),
+        ],
+    );
+}
+
+/// A server bound to every address (`bind(("", port))`), announcing
+/// `0.0.0.0:PORT`: the host variable ignored, reported once by the line
+/// check; every behaviour check still runs on 127.0.0.1 and passes (each
+/// failed with ignores-config before). Its client sends the message with
+/// a `\n` after it; its chat client dies on an ImportError.
+#[test]
+fn bound_to_every_address_python() {
+    let Some(sub) = python_fixture("bindall") else {
+        return;
+    };
+    assert_verdicts(
+        "bindall",
+        &sub,
+        &[
+            ("server-listening", "ignores-config"),
+            ("client-ack", "wrong-message"),
+            ("client-default-message", "wrong-message"),
+            ("chat-client-messages", "startup-failure"),
+            ("chat-client-default", "startup-failure"),
+            ("chat-client-interactive", "startup-failure"),
+            ("chat-client-framing", "startup-failure"),
+        ],
+    );
+}
+
+/// A C threaded server bound to INADDR_ANY (`Listening on 0.0.0.0:PORT`,
+/// line-buffered), no cap on clients, no signal handling: the address is
+/// the line check's finding alone, the other mistakes each their own.
+#[test]
+fn threaded_any_address_c() {
+    let Some(sub) = c_fixture("anyaddr", &[(Role::ThreadedServer, "server_threaded")]) else {
+        return;
+    };
+    assert_verdicts(
+        "c/anyaddr",
+        &sub,
+        &[
+            ("threaded-listening", "ignores-config"),
+            ("threaded-busy", "busy-cap"),
+            ("threaded-shutdown", "no-graceful-shutdown"),
+            ("threaded-shutdown-inflight", "no-graceful-shutdown"),
         ],
     );
 }

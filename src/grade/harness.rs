@@ -560,7 +560,39 @@ impl<'a> Ctx<'a> {
             }
             let now_listening = table.clone().unwrap_or_default();
             if let (Some(addr), Some(line)) = (announced, &line) {
-                if addr.ip() != std::net::IpAddr::V4(HOST) {
+                // Trap: `bind(("", port))` / INADDR_ANY listens on every
+                // address, loopback included, and announces 0.0.0.0. That
+                // ignores the host variable, but the behaviour checks can
+                // still run on HOST: the line check alone reports it (it
+                // was reported by every check, one mistake hiding all).
+                let reachable = addr.ip().is_unspecified() || addr.ip().is_loopback();
+                if addr.ip() != std::net::IpAddr::V4(HOST)
+                    && reachable
+                    && addr.port() != 0
+                    && table
+                        .as_ref()
+                        .is_none_or(|ports| ports.contains(&addr.port()))
+                    && expected_port.is_none_or(|port| port == addr.port())
+                {
+                    self.step(format!(
+                        "it announced `{}`, not {HOST}: the checks go on against {HOST}:{}",
+                        line.trim_end(),
+                        addr.port()
+                    ));
+                    self.notes.push(ListenNote {
+                        proc: p,
+                        role,
+                        port: addr.port(),
+                        silent: false,
+                        args: args.to_vec(),
+                        env: env
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), v.clone()))
+                            .collect(),
+                    });
+                    return Ok(self.announced(p, SocketAddr::from((HOST, addr.port()))));
+                }
+                if addr.ip() != std::net::IpAddr::V4(HOST) && !reachable {
                     return Err(fail(
                         Diagnosis::IgnoresConfig,
                         format!("the server listens on {}={HOST}", contract.host_var),
@@ -725,6 +757,31 @@ impl<'a> Ctx<'a> {
                 ));
             }
             return Ok(());
+        }
+        // Listening on every address (0.0.0.0) instead of the given host:
+        // the port is right, the host variable was not used.
+        let elsewhere = lines.iter().find(|l| {
+            contract
+                .parse(l)
+                .is_some_and(|a| a.port() == port && a.ip() != std::net::IpAddr::V4(HOST))
+        });
+        if let Some(line) = elsewhere {
+            let shown = line.trim_end();
+            let everywhere = contract
+                .parse(shown)
+                .is_some_and(|a| a.ip().is_unspecified());
+            return Err(fail(
+                Diagnosis::IgnoresConfig,
+                expected,
+                if everywhere {
+                    format!(
+                        "it announced `{shown}`: it listens on every address of the machine, not only on {}={HOST}: bind the address {} gives",
+                        contract.host_var, contract.host_var
+                    )
+                } else {
+                    format!("it announced `{shown}`, not {}={HOST}", contract.host_var)
+                },
+            ));
         }
         if note.silent && !lines.is_empty() {
             // Silent while it listened, and now there is output: it came
