@@ -396,3 +396,73 @@ fn threaded_any_address_c() {
         ],
     );
 }
+
+/// A chat room instead of a helpdesk: the server broadcasts each line to
+/// the other clients and never answers the sender; it dies on bytes that
+/// are not UTF-8, has no --log and no SIGTERM handler. The missing ACK is
+/// chat-ack's finding, once: the framing checks were blamed split-message,
+/// and the log and shutdown mistakes hid behind it. Its chat client reads
+/// one recv() per ACK and prints `[CLIENT] Server: ...`.
+#[test]
+fn broadcasting_chat_room_python() {
+    let Some(sub) = python_fixture("broadcast") else {
+        return;
+    };
+    assert_verdicts(
+        "broadcast",
+        &sub,
+        &[
+            ("chat-ack", "wrong-reply"),
+            ("chat-split", "wrong-reply"),
+            ("chat-coalesced", "wrong-reply"),
+            ("chat-sessions", "wrong-reply"),
+            ("chat-robust", "invalid-utf8"),
+            ("chat-log", "ignores-config"),
+            ("chat-shutdown", "no-graceful-shutdown"),
+            ("chat-client-messages", "output-format"),
+            ("chat-client-default", "output-format"),
+            ("chat-client-interactive", "output-format"),
+            ("chat-client-framing", "split-message"),
+            // Its client has no timeout and its server never answers.
+            ("pair-chat", "hangs"),
+        ],
+    );
+}
+
+/// A C server whose replies end in `\n` (`ACK: m\n`), printf on a pipe
+/// without fflush, `Listening on port N`, no trim, bytes counted for
+/// characters, no UTF-8 check, no SO_REUSEADDR, no timeout, a 0-byte read
+/// taken as a message, the bind error on stdout; its client `perror()`s a
+/// refused connection, takes a 0-byte read for a reply, has no timeout and
+/// sends an empty argument. server-restart was blamed on the reply
+/// (server-ack's), hiding the missing SO_REUSEADDR.
+#[test]
+fn newline_replies_c() {
+    let Some(sub) = c_fixture(
+        "newline",
+        &[(Role::Server, "server"), (Role::Client, "client")],
+    ) else {
+        return;
+    };
+    assert_verdicts(
+        "c/newline",
+        &sub,
+        &[
+            ("server-listening", "stdout-buffered"),
+            ("server-ack", "wrong-reply"),
+            ("server-empty-recv", "empty-recv"),
+            ("server-silent-client", "server-timeout"),
+            ("server-blank", "blank-message"),
+            // The rule is kept; the reply has a line end after it.
+            ("server-too-long", "wrong-reply"),
+            ("server-length-limit", "too-long"),
+            ("server-invalid-utf8", "invalid-utf8"),
+            ("server-port-in-use", "output-format"),
+            ("server-restart", "no-reuseaddr"),
+            ("client-refused", "output-format"),
+            ("client-timeout", "client-timeout"),
+            ("client-no-reply", "client-eof"),
+            ("client-empty-arg", "empty-argument"),
+        ],
+    );
+}
