@@ -466,3 +466,25 @@ fn newline_replies_c() {
         ],
     );
 }
+
+/// A correct C submission in another style than the Python one: stdout
+/// line-buffered with setvbuf, SO_RCVTIMEO timeouts, a chat server on
+/// select() serving several callers at once. Every check passes. (Run
+/// from its folder's private copy by `netlab grade`, one of its programs
+/// was once refused with ETXTBSY and blamed cannot-start: see the unit
+/// test `a_program_busy_for_a_moment_is_started_when_free`.)
+#[test]
+fn correct_select_server_c() {
+    let Some(sub) = c_fixture(
+        "selectok",
+        &[
+            (Role::Server, "server"),
+            (Role::Client, "client"),
+            (Role::ChatServer, "chat_server"),
+            (Role::ChatClient, "chat_client"),
+        ],
+    ) else {
+        return;
+    };
+    assert_verdicts("c/selectok", &sub, &[]);
+}

@@ -247,41 +247,58 @@ impl<'a> Ctx<'a> {
                 env_note.join(" ")
             )
         });
-        let (mut cmd, confinement) = self.jail().command(&full);
-        // The program must flush its own output (that is a check); do not
-        // let an inherited PYTHONUNBUFFERED hide the mistake.
-        cmd.env_remove("PYTHONUNBUFFERED");
-        for (key, value) in role.contract().env {
-            cmd.env(key, value);
-        }
-        for (key, value) in env {
-            cmd.env(key, value);
-        }
         // Wire evidence: the program will use this port (listen or connect).
         if let Some(port) = role.contract().port_in(env) {
             note_port(port.parse().unwrap_or(0));
         }
-        let child = Child::spawn_confined(cmd, PROCESS_DEADLINE, piped_stdin, Some(confinement))
-            .map_err(|e| {
-                let why = if e.kind() == io::ErrorKind::NotFound {
-                    format!(
-                        "there is no program `{}` (not on PATH, and no such file in {})",
-                        full[0],
-                        self.submission.dir().display()
-                    )
-                } else if !program_at_fault(&e) {
-                    // The sandbox's pre-exec setup failed (a cgroup, a
-                    // namespace, the uid switch): netlab's fault.
-                    return fail(
-                        Diagnosis::GraderError,
-                        format!("`{label}` starts"),
-                        format!("the grader could not set up its sandbox: {e}; please report this"),
-                    );
-                } else {
-                    format!("it could not be started: {e}")
-                };
-                fail(Diagnosis::CannotStart, format!("`{label}` starts"), why)
-            })?;
+        let mut attempt = 0;
+        let started = loop {
+            let (mut cmd, confinement) = self.jail().command(&full);
+            // The program must flush its own output (that is a check); do
+            // not let an inherited PYTHONUNBUFFERED hide the mistake.
+            cmd.env_remove("PYTHONUNBUFFERED");
+            for (key, value) in role.contract().env {
+                cmd.env(key, value);
+            }
+            for (key, value) in env {
+                cmd.env(key, value);
+            }
+            let started =
+                Child::spawn_confined(cmd, PROCESS_DEADLINE, piped_stdin, Some(confinement));
+            attempt += 1;
+            match started {
+                // Trap (ETXTBSY, "Text file busy"): the check's private copy
+                // of a compiled program was just written, and a child that
+                // another check's thread forked meanwhile still holds the
+                // write end until it closes its inherited fds or execs.
+                // Transient: not the program's fault (a correct C client
+                // failed `cannot-start` this way, 1 run in 2). Retry.
+                Err(e) if text_file_busy(&e) && attempt < SPAWN_ATTEMPTS => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                other => break other,
+            }
+        };
+        let child = started.map_err(|e| {
+            let why = if e.kind() == io::ErrorKind::NotFound {
+                format!(
+                    "there is no program `{}` (not on PATH, and no such file in {})",
+                    full[0],
+                    self.submission.dir().display()
+                )
+            } else if !program_at_fault(&e) {
+                // The sandbox's pre-exec setup failed (a cgroup, a
+                // namespace, the uid switch): netlab's fault.
+                return fail(
+                    Diagnosis::GraderError,
+                    format!("`{label}` starts"),
+                    format!("the grader could not set up its sandbox: {e}; please report this"),
+                );
+            } else {
+                format!("it could not be started: {e}")
+            };
+            fail(Diagnosis::CannotStart, format!("`{label}` starts"), why)
+        })?;
         self.procs.push(Launched { role, label, child });
         Ok(Proc(self.procs.len() - 1))
     }
@@ -1090,6 +1107,23 @@ impl<'a> Ctx<'a> {
 /// Is a spawn error the program's own (no such program, not executable,
 /// not a program at all)? Anything else failed in the sandbox's setup
 /// between fork and exec, which is netlab's fault.
+/// How many times a program whose file is busy (ETXTBSY) is started
+/// before that is reported: 50 ms apart, about a second in all.
+const SPAWN_ATTEMPTS: u32 = 20;
+
+/// Was the program's file still open for writing somewhere (ETXTBSY)?
+fn text_file_busy(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(nix::libc::ETXTBSY)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
+}
+
 fn program_at_fault(e: &io::Error) -> bool {
     #[cfg(unix)]
     if let Some(errno) = e.raw_os_error() {
@@ -1658,5 +1692,36 @@ mod spawn_errors {
                 "{errno}"
             );
         }
+    }
+    /// A program file still open for writing somewhere (ETXTBSY) for a
+    /// moment is started once it is free, not reported `cannot-start`: a
+    /// fresh copy of a compiled program is busy while a child forked by
+    /// another thread holds its write end (seen on a correct C client).
+    #[test]
+    fn a_program_busy_for_a_moment_is_started_when_free() {
+        use std::os::unix::fs::PermissionsExt;
+        // Not under /tmp: the sandbox gives the program a /tmp of its own
+        // (an overlay, other files), where the file is never busy.
+        let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+        let dir = tempfile::tempdir_in(target).unwrap();
+        let program = dir.path().join("busy.sh");
+        let mut file = std::fs::File::create(&program).unwrap();
+        io::Write::write_all(&mut file, b"#!/bin/sh\nexit 0\n").unwrap();
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // The submission's folder is elsewhere: the program is run where it
+        // is, not from the check's private copy.
+        let folder = tempfile::tempdir().unwrap();
+        let submission =
+            crate::grade::Submission::new(folder.path()).with_program(Role::Client, &program);
+        let mut ctx = Ctx::new(&submission, 1);
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            drop(file);
+        });
+        let started = ctx.spawn(Role::Client, &[], &[]);
+        writer.join().unwrap();
+        let p = started.map_err(|f| f.observed).expect("started once free");
+        let status = ctx.wait_exit(p, Duration::from_secs(5));
+        assert!(status.is_some_and(|s| s.success()), "{status:?}");
     }
 }
