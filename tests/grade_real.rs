@@ -488,3 +488,27 @@ fn correct_select_server_c() {
     };
     assert_verdicts("c/selectok", &sub, &[]);
 }
+
+/// An imported module starts a status page (an HTTP server in a thread
+/// that is not a daemon) when imported: the server ends its session but
+/// the process never ends. On a busy port it prints the right error and
+/// lives on, listening on the status page's port: it hangs, it did not
+/// ignore LAB_PORT (it was blamed ignores-config). Its client's timeout
+/// is hard-coded to 5 s; its "closed without replying" goes to stdout.
+#[test]
+fn import_starts_a_thread_python() {
+    let Some(sub) = python_fixture("metrics") else {
+        return;
+    };
+    assert_verdicts(
+        "metrics",
+        &sub,
+        &[
+            ("server-ack", "hangs"),
+            ("server-port-in-use", "hangs"),
+            ("client-timeout", "ignores-config"),
+            ("client-no-reply", "output-format"),
+            ("pair-session", "hangs"),
+        ],
+    );
+}

@@ -254,7 +254,32 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
     let want = format!("[SERVER] Error: cannot listen on {HOST}:{port}: address already in use");
     let expected = format!("exit status 1 and the stderr line `{want}`");
     ctx.step("wait for the server to give up");
+    let matches = |l: &String| {
+        let lower = l.to_lowercase();
+        l.starts_with("[SERVER] Error:")
+            && l.contains(&format!("{HOST}:{port}"))
+            && lower.contains("address already in use")
+    };
     let Some(status) = ctx.wait_exit(p, STARTUP) else {
+        // It said the right thing and did not end: something else keeps
+        // it alive (a thread an imported module started, a second server).
+        // The socket table may show that other server's port: it is not
+        // a server that ignored LAB_PORT.
+        let said = [Stream::Stderr, Stream::Stdout]
+            .into_iter()
+            .find_map(|s| ctx.child(p).lines(s).into_iter().find(|l| matches(l)));
+        if let Some(line) = said {
+            let doing = ctx.still_doing(p);
+            return Err(fail(
+                Diagnosis::Hangs,
+                expected,
+                format!(
+                    "it printed `{}` but was still running {}s later: {doing}",
+                    line.trim_end(),
+                    STARTUP.as_secs()
+                ),
+            ));
+        }
         let elsewhere =
             ctx.child(p).lines(Stream::Stdout).into_iter().find(|l| {
                 l.starts_with("[SERVER] Listening on") && !l.ends_with(&format!(":{port}"))
@@ -292,12 +317,6 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
         ));
     };
     drop(blocker);
-    let matches = |l: &String| {
-        let lower = l.to_lowercase();
-        l.starts_with("[SERVER] Error:")
-            && l.contains(&format!("{HOST}:{port}"))
-            && lower.contains("address already in use")
-    };
     let on_stderr = ctx.child(p).lines(Stream::Stderr).iter().any(matches);
     if !on_stderr {
         let on_stdout = ctx.child(p).lines(Stream::Stdout).iter().any(matches);
