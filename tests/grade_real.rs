@@ -512,3 +512,63 @@ fn import_starts_a_thread_python() {
         ],
     );
 }
+
+/// Lines in the student's own words, flushed: `[server] listening on`,
+/// a tuple address, `Sent ACK:`, `Recieved:`; errors on stdout with exit
+/// 0; no timeouts; a 0-byte read taken as a message; bytes counted for
+/// characters; an unguarded decode. Its own client against its own server
+/// gets the right reply and prints it misspelled: client-ack's finding,
+/// not a wrong reply (pair-session blamed the reply).
+#[test]
+fn own_words_flushed_python() {
+    let Some(sub) = python_fixture("lowercase") else {
+        return;
+    };
+    assert_verdicts(
+        "lowercase",
+        &sub,
+        &[
+            ("server-listening", "output-format"),
+            ("server-ack", "output-format"),
+            ("server-empty-recv", "empty-recv"),
+            ("server-silent-client", "server-timeout"),
+            ("server-length-limit", "too-long"),
+            ("server-invalid-utf8", "invalid-utf8"),
+            ("server-port-in-use", "output-format"),
+            ("client-ack", "output-format"),
+            ("client-default-message", "output-format"),
+            ("client-refused", "output-format"),
+            ("client-timeout", "client-timeout"),
+            ("client-no-reply", "client-eof"),
+            ("client-empty-arg", "empty-argument"),
+            ("pair-session", "output-format"),
+        ],
+    );
+}
+
+/// A chat server right in its framing and replies, with tuple addresses,
+/// a log left in Python's buffer, and `[SERVER] Shutting down...` after a
+/// clean shutdown (blamed no-graceful-shutdown); a chat client that frames
+/// ACKs right (a file's readline) but prints `[CLIENT] Received: [ACK
+/// ...]` (chat-client-framing blamed split-message, pair-chat wrong-reply)
+/// and dies on the end of input in `-i` mode.
+#[test]
+fn chat_in_own_words_python() {
+    let Some(sub) = python_fixture("chatwording") else {
+        return;
+    };
+    assert_verdicts(
+        "chatwording",
+        &sub,
+        &[
+            ("chat-ack", "output-format"),
+            ("chat-log", "lost-message"),
+            ("chat-shutdown", "output-format"),
+            ("chat-client-messages", "output-format"),
+            ("chat-client-default", "output-format"),
+            ("chat-client-interactive", "crash"),
+            ("chat-client-framing", "output-format"),
+            ("pair-chat", "output-format"),
+        ],
+    );
+}

@@ -148,10 +148,19 @@ fn console_line(ctx: &mut Ctx, p: Proc, tail: &str, seen: bool, when: &str) -> R
         return Ok(());
     }
     let lines = ctx.child(p).lines(Stream::Stdout);
-    let want = format!(
-        "[SERVER] @{}{tail}",
-        chrono::Local::now().format("%H:%M:%S")
-    );
+    // The clock of the line that did come for this message, if one did
+    // (a near miss then marks only what differs), else the time now.
+    let message = tail.rsplit_once(" Client: ").map_or(tail, |(_, m)| m);
+    let clock = lines
+        .iter()
+        .filter(|l| l.trim_end().ends_with(message))
+        .find_map(|l| {
+            let rest = l.strip_prefix("[SERVER] @")?;
+            strip_clock(rest)?;
+            Some(rest[..8].to_string())
+        })
+        .unwrap_or_else(|| chrono::Local::now().format("%H:%M:%S").to_string());
+    let want = format!("[SERVER] @{clock}{tail}");
     Err(fail(
         Diagnosis::OutputFormat,
         format!("a stdout line `[SERVER] @HH:MM:SS{tail}`"),
@@ -574,12 +583,27 @@ fn chat_client_run(
             if let Some(evidence) = acks_read_together(&stdout, &acks) {
                 f.diagnosis = Diagnosis::SplitMessage;
                 f.observed = format!("{evidence}; then: {}", f.observed);
+            } else if split
+                && f.diagnosis == Diagnosis::OutputFormat
+                && all_printed_whole(&stdout, &acks)
+            {
+                // Every split ACK was put back together and printed whole,
+                // in other words: the framing is right, the wording is
+                // chat-client-messages' finding (it was blamed
+                // split-message).
+                f = f.caused_by("chat-client-messages");
             } else if split {
                 f.diagnosis = Diagnosis::SplitMessage;
             }
             f
         })?;
     Ok(p)
+}
+
+/// Is every ACK printed whole, inside some line of stdout?
+fn all_printed_whole(stdout: &[String], acks: &[String]) -> bool {
+    acks.iter()
+        .all(|a| stdout.iter().any(|l| l.contains(a.as_str())))
 }
 
 /// Did one read take several ACK lines, printed as one reply? The sign:

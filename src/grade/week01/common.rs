@@ -369,6 +369,25 @@ pub fn expect_clean_shutdown(
         )),
         Some(_) => None,
     };
+    // A shutdown that was clean but said so in other words (`Shutting
+    // down...`): the line's wording, not the shutdown, is the mistake.
+    let clean_but_worded =
+        !line && status.is_some_and(|s| s.code() == Some(0)) && port_is_free(addr.port());
+    if clean_but_worded {
+        let lines = ctx.child(p).lines(Stream::Stdout);
+        let want = "[SERVER] Shutting down";
+        if crate::grade::compare::closest(want, &lines).is_some() {
+            return Err(fail(
+                Diagnosis::OutputFormat,
+                expected,
+                format!(
+                    "it shut down cleanly (exit 0, port {} free), but {}",
+                    addr.port(),
+                    crate::grade::compare::no_such_line(want, &lines, "")
+                ),
+            ));
+        }
+    }
     match observed {
         Some(observed) => Err(fail(Diagnosis::NoGracefulShutdown, expected, observed)),
         None => Ok(()),
