@@ -89,6 +89,23 @@ fn assert_verdicts_allowing(
     }
 }
 
+/// Runs the one check `id` on `sub` and asserts that its observation
+/// says `says` (one failure, every mistake in it named).
+#[track_caller]
+fn assert_observed(sub: &Submission, id: &str, says: &str) {
+    let check: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| c.id == id)
+        .collect();
+    let outcome = run_checks(&check, sub, 7, 1).remove(0);
+    let observed = outcome.observed.clone().unwrap_or_default();
+    assert!(
+        observed.contains(says),
+        "{id}: the observation does not say `{says}`: {observed}"
+    );
+}
+
 fn python_fixture(name: &str) -> Option<Submission> {
     if !tool_available("python3") {
         return None;
@@ -544,6 +561,14 @@ fn own_words_flushed_python() {
             ("pair-session", "output-format"),
         ],
     );
+    // Its errors go to stdout *and* end with exit 0: both said at once.
+    for id in ["server-port-in-use", "client-refused"] {
+        assert_observed(
+            &sub,
+            id,
+            "not stderr; and it ended with exit 0, not exit status 1",
+        );
+    }
 }
 
 /// A chat server right in its framing and replies, with tuple addresses,

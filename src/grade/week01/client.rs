@@ -280,7 +280,10 @@ fn expect_error(
             return Err(fail(
                 Diagnosis::OutputFormat,
                 expected,
-                "the error line went to stdout, not stderr",
+                format!(
+                    "the error line went to stdout, not stderr{}",
+                    super::common::and_status_unless(status, 1)
+                ),
             ));
         }
         let diagnosis = match status.code() {

@@ -107,6 +107,19 @@ pub fn expect_exit(
     }
 }
 
+/// `; and it exited 0, not 1` when `status` is not `want`, else nothing:
+/// a second mistake in the same failure is said, not left for the next run.
+pub fn and_status_unless(status: std::process::ExitStatus, want: i32) -> String {
+    if status.code() == Some(want) {
+        String::new()
+    } else {
+        format!(
+            "; and it ended with {}, not exit status {want}",
+            describe_status(status)
+        )
+    }
+}
+
 /// What came back from one request to a one-shot server.
 pub struct Exchange {
     pub reply: Vec<u8>,

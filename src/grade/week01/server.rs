@@ -324,7 +324,10 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
             return Err(fail(
                 Diagnosis::OutputFormat,
                 expected,
-                "the error line went to stdout, not stderr",
+                format!(
+                    "the error line went to stdout, not stderr{}",
+                    super::common::and_status_unless(status, 1)
+                ),
             ));
         }
         let mut how = ctx
