@@ -569,6 +569,8 @@ fn own_words_flushed_python() {
             "not stderr; and it ended with exit 0, not exit status 1",
         );
     }
+    // Two lines of its session differ (a tuple, `Sent ACK:`): both named.
+    assert_observed(&sub, "server-ack", "and no line `[SERVER] Sent: ACK: ");
 }
 
 /// A chat server right in its framing and replies, with tuple addresses,

@@ -34,21 +34,16 @@ pub fn lines_in_order_after(
             }
         }
     }
+    // Every line that is missing is named, not only the first: two lines
+    // worded otherwise in one session are two things to fix.
     let mut from = 0;
+    let mut wrong: Vec<String> = Vec::new();
     for want in expected {
         match lines[from..].iter().position(|l| l.trim_end() == want) {
             Some(i) => from += i + 1,
             None => {
                 let earlier = lines[..from].iter().any(|l| l.trim_end() == want);
-                let expected_text = format!(
-                    "these stdout lines, in this order:\n{}",
-                    expected
-                        .iter()
-                        .map(|l| format!("        {l}"))
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                );
-                let observed = if earlier {
+                wrong.push(if earlier {
                     format!("`{want}` came out of order")
                 } else if let Some(seen) = crate::grade::compare::closest(want, &lines) {
                     format!(
@@ -57,12 +52,29 @@ pub fn lines_in_order_after(
                     )
                 } else {
                     format!("no line `{want}`")
-                };
-                return Err(fail(Diagnosis::OutputFormat, expected_text, observed));
+                });
             }
         }
     }
-    Ok(())
+    if wrong.is_empty() {
+        return Ok(());
+    }
+    if lines.is_empty() {
+        wrong = vec!["nothing on stdout".to_string()];
+    }
+    let expected_text = format!(
+        "these stdout lines, in this order:\n{}",
+        expected
+            .iter()
+            .map(|l| format!("        {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    Err(fail(
+        Diagnosis::OutputFormat,
+        expected_text,
+        wrong.join(";\n      and "),
+    ))
 }
 
 /// Waits for a program to exit with status `want`. A crash or a hang is
