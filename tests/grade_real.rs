@@ -482,6 +482,12 @@ fn newline_replies_c() {
             ("client-empty-arg", "empty-argument"),
         ],
     );
+    // Bytes that are not UTF-8 shown as text with escapes, `\n` visible.
+    assert_observed(
+        &sub,
+        "server-invalid-utf8",
+        "\\xc3(\\xff\\xfe\\n` (15 bytes, not UTF-8)",
+    );
 }
 
 /// A correct C submission in another style than the Python one: stdout

@@ -1305,11 +1305,23 @@ pub fn show_bytes(bytes: &[u8]) -> String {
             truncate(&text.escape_debug().to_string(), 120),
             bytes.len()
         ),
-        Err(_) => format!(
-            "{} bytes, not UTF-8: {}",
-            bytes.len(),
-            truncate(&format!("{bytes:02x?}"), 120)
-        ),
+        // The text as text, each byte that is not UTF-8 as `\xNN`: a
+        // reply `ACK: ab\xc3(\xff\n` reads as what it is (a hex list of
+        // every byte hid the `ACK: ` and the line end).
+        Err(_) => {
+            let mut shown = String::new();
+            for chunk in bytes.utf8_chunks() {
+                shown.push_str(&chunk.valid().escape_debug().to_string());
+                for b in chunk.invalid() {
+                    shown.push_str(&format!("\\x{b:02x}"));
+                }
+            }
+            format!(
+                "`{}` ({} bytes, not UTF-8)",
+                truncate(&shown, 120),
+                bytes.len()
+            )
+        }
     }
 }
 
@@ -1673,6 +1685,16 @@ mod spawn_errors {
         let rows = parse_tcp_table(six);
         assert_eq!(rows[0].local, "[::1]:8080".parse().unwrap());
         assert_eq!(rows[0].inode, 77);
+    }
+
+    #[test]
+    fn bytes_are_shown_as_text_with_escapes() {
+        assert_eq!(show_bytes(b"ACK: hi\n"), "`ACK: hi\\n` (8 bytes)");
+        let mixed = b"ACK: ab\xc3\x28\xff\xfe\xc3\xa9\n";
+        assert_eq!(
+            show_bytes(mixed),
+            "`ACK: ab\\xc3(\\xff\\xfe\u{e9}\\n` (14 bytes, not UTF-8)"
+        );
     }
 
     #[test]
