@@ -605,3 +605,29 @@ fn chat_in_own_words_python() {
         ],
     );
 }
+
+/// A one-shot server whose Listening line prints the socket's tuple, that
+/// gives a silent client half a second of its own (it passed: closing
+/// that early was not checked) and drops bytes that are not UTF-8; a
+/// threaded server whose lines do not name the client, whose cap is off
+/// by one (`active > MAX`), that says `Server stopped.` on Ctrl+C and has
+/// no SIGTERM handler.
+#[test]
+fn own_timeout_and_untagged_threads_python() {
+    let Some(sub) = python_fixture("tagless") else {
+        return;
+    };
+    assert_verdicts(
+        "tagless",
+        &sub,
+        &[
+            ("server-listening", "output-format"),
+            ("server-silent-client", "ignores-config"),
+            ("server-invalid-utf8", "invalid-utf8"),
+            ("threaded-ack", "output-format"),
+            ("threaded-busy", "busy-cap"),
+            ("threaded-shutdown", "no-graceful-shutdown"),
+            ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+        ],
+    );
+}

@@ -155,6 +155,26 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
             ),
         ));
     }
+    // Closed, but long before LAB_TIMEOUT: a timeout of its own (a
+    // hard-coded half second), not the one it was given. The server's
+    // clock starts at accept(), after the probe's connect: a correct
+    // server is never early here.
+    let closed_after = connected.elapsed();
+    // (A server that died is no timeout at all: judged below.)
+    let died = closed_after < TOO_EARLY && {
+        let _ = ctx.wait_exit(p, Duration::from_millis(300));
+        ctx.crash_of(p).is_some()
+    };
+    if closed_after < TOO_EARLY && !died {
+        return Err(fail(
+            Diagnosis::IgnoresConfig,
+            expected,
+            format!(
+                "it closed the connection {:.1}s after the client connected, while LAB_TIMEOUT was 1s: the timeout does not come from LAB_TIMEOUT",
+                closed_after.as_secs_f64()
+            ),
+        ));
+    }
     if ctx
         .wait_output(p, SLACK, |l| l.contains("sent nothing"))
         .is_some()
@@ -174,6 +194,10 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
     }
     Ok(())
 }
+
+/// Sooner than this after connecting, a server that gives up on a silent
+/// client (LAB_TIMEOUT=1) did not use LAB_TIMEOUT.
+const TOO_EARLY: Duration = Duration::from_millis(800);
 
 /// How much longer than LAB_TIMEOUT + slack a timeout check keeps waiting,
 /// to catch a timeout hard-coded to the handout's default (5 s).
