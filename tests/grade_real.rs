@@ -631,3 +631,34 @@ fn own_timeout_and_untagged_threads_python() {
         ],
     );
 }
+
+/// Clients with the handout's address hard-coded (`localhost`, port
+/// 5000) instead of LAB_HOST/LAB_PORT: refused, while the grader's fake
+/// server listened where the variables said. They started fine and
+/// ignored the configuration (they were blamed startup-failure, "died
+/// before it connected"); the empty argument was an exit-status. (Nothing
+/// may listen on port 5000 where the test runs: as root each check has a
+/// network namespace of its own.)
+#[test]
+fn hard_coded_port_python() {
+    let Some(sub) = python_fixture("hardcoded") else {
+        return;
+    };
+    assert_verdicts(
+        "hardcoded",
+        &sub,
+        &[
+            ("client-ack", "ignores-config"),
+            ("client-default-message", "ignores-config"),
+            // Its refused line names 127.0.0.1:5000, not the port given.
+            ("client-refused", "output-format"),
+            ("client-timeout", "ignores-config"),
+            ("client-no-reply", "ignores-config"),
+            ("client-empty-arg", "empty-argument"),
+            ("chat-client-messages", "ignores-config"),
+            ("chat-client-default", "ignores-config"),
+            ("chat-client-interactive", "ignores-config"),
+            ("chat-client-framing", "ignores-config"),
+        ],
+    );
+}
