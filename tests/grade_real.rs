@@ -662,3 +662,16 @@ fn hard_coded_port_python() {
         ],
     );
 }
+
+/// A correct one-shot server that does two seconds of work between
+/// listen() and its (flushed) Listening line: late, not held in a buffer.
+/// It was blamed stdout-buffered ("came only when the program exited");
+/// buffering is proven only when the line comes clearly sooner with
+/// stdout on a terminal.
+#[test]
+fn slow_to_announce_python() {
+    let Some(sub) = python_fixture("slowstart") else {
+        return;
+    };
+    assert_verdicts("slowstart", &sub, &[]);
+}

@@ -116,6 +116,21 @@ struct ListenNote {
 /// the checks go on without it.
 const LINE_GRACE: Duration = Duration::from_millis(1500);
 
+/// What running a program again with its stdout on a terminal told.
+enum OnTerminal {
+    /// Its Listening line came (clearly sooner than on the pipe): the pipe
+    /// held it in a buffer. The proof, for the report.
+    Sooner(String),
+    /// It came as late as on the pipe: printed late, not held.
+    AsLate,
+    /// No line (not on a terminal either, or it could not run there).
+    Nothing,
+}
+
+/// How much sooner a line must come with stdout on a terminal than it came
+/// on the pipe to prove that the pipe held it in a buffer.
+const SOONER: Duration = Duration::from_millis(500);
+
 impl<'a> Ctx<'a> {
     pub fn new(submission: &'a Submission, seed: u64) -> Ctx<'a> {
         Ctx {
@@ -758,6 +773,17 @@ impl<'a> Ctx<'a> {
         });
         if let Some(line) = good {
             if note.silent {
+                // Later is no proof: a program may print its line late
+                // (slow work between listen() and the print) and flush it.
+                // Buffering is proven when the same program prints the
+                // line clearly sooner with its stdout on a terminal.
+                let at = self.line_at(p, line);
+                if let OnTerminal::AsLate = self.on_a_terminal(&note, at)? {
+                    self.step(
+                        "on a terminal the line came as late: printed late, not held in a buffer",
+                    );
+                    return Ok(());
+                }
                 let when = if exited {
                     "only when the program exited"
                 } else {
@@ -802,11 +828,20 @@ impl<'a> Ctx<'a> {
         }
         if note.silent && !lines.is_empty() {
             // Silent while it listened, and now there is output: it came
-            // later (at exit), so it was held in a buffer. That is this
-            // check's verdict if the Listening line is among what came;
-            // if not, the line is missing whatever the buffering.
+            // later (at exit). Held in a buffer if, on a terminal, the same
+            // program prints its line clearly sooner. That is this check's
+            // verdict if the Listening line is among what came; if not,
+            // the line is missing whatever the buffering.
             let when = if exited { "when it exited" } else { "later" };
-            if let Some(seen) = crate::grade::compare::closest(&want, &lines) {
+            let seen = crate::grade::compare::closest(&want, &lines).map(str::to_string);
+            let held = match &seen {
+                Some(seen) => {
+                    let at = self.line_at(p, seen);
+                    !matches!(self.on_a_terminal(&note, at)?, OnTerminal::AsLate)
+                }
+                None => false,
+            };
+            if let Some(seen) = seen.as_deref().filter(|_| held) {
                 return Err(fail(
                     Diagnosis::StdoutBuffered,
                     expected,
@@ -817,14 +852,18 @@ impl<'a> Ctx<'a> {
                     ),
                 ));
             }
-            return Err(fail(
-                Diagnosis::OutputFormat,
-                expected,
-                format!(
-                    "no Listening line: nothing like it among the {} stdout lines, which came only {when}",
-                    lines.len()
-                ),
-            ));
+            if seen.is_none() {
+                return Err(fail(
+                    Diagnosis::OutputFormat,
+                    expected,
+                    format!(
+                        "no Listening line: nothing like it among the {} stdout lines, which came only {when}",
+                        lines.len()
+                    ),
+                ));
+            }
+            // A near miss printed late but not held in a buffer: judged
+            // below as the line it is.
         }
         if let Some(seen) = crate::grade::compare::closest(&want, &lines) {
             let seen = seen.to_string();
@@ -838,7 +877,7 @@ impl<'a> Ctx<'a> {
             ));
         }
         if lines.is_empty() {
-            if let Some(proof) = self.on_a_terminal(&note)? {
+            if let OnTerminal::Sooner(proof) = self.on_a_terminal(&note, None)? {
                 return Err(fail(Diagnosis::StdoutBuffered, expected, proof));
             }
         }
@@ -854,14 +893,33 @@ impl<'a> Ctx<'a> {
         ))
     }
 
+    /// When `line` came on the program's stdout (since it started).
+    fn line_at(&mut self, p: Proc, line: &str) -> Option<Duration> {
+        self.child(p)
+            .timed_lines(Stream::Stdout)
+            .into_iter()
+            .find(|l| l.text.trim_end() == line.trim_end())
+            .map(|l| l.at)
+    }
+
     /// Runs the program of `note` again with its stdout on a pseudo-terminal
     /// (where stdio is line-buffered): if a Listening line comes there at
-    /// once, the one on the pipe was stuck in a buffer. Returns the proof.
+    /// once, the one on the pipe was stuck in a buffer (the proof). With
+    /// `pipe_at` (when the line came on the pipe, since the start), "at
+    /// once" means at least [`SOONER`] sooner than that, and a line that
+    /// comes as late is the opposite proof: printed late, not held (a
+    /// program that works between listen() and its line). A program whose
+    /// own buffer holds its lines until exit (a BufWriter) shows nothing
+    /// on a terminal either.
     #[cfg(unix)]
     /// `Err` (grader-error) when the sandbox could not be set up.
-    fn on_a_terminal(&mut self, note: &ListenNote) -> Result<Option<String>, Failure> {
+    fn on_a_terminal(
+        &mut self,
+        note: &ListenNote,
+        pipe_at: Option<Duration>,
+    ) -> Result<OnTerminal, Failure> {
         let Some(argv) = self.submission.command(note.role) else {
-            return Ok(None);
+            return Ok(OnTerminal::Nothing);
         };
         let mut full: Vec<String> = argv.to_vec();
         full.extend(note.args.iter().cloned());
@@ -890,13 +948,25 @@ impl<'a> Ctx<'a> {
                     format!("the grader could not set up its sandbox: {e}; please report this"),
                 ))
             }
-            Err(_) => return Ok(None),
+            Err(_) => return Ok(OnTerminal::Nothing),
         };
-        let Some(line) = child.wait_line(Stream::Stdout, STARTUP, |l| {
+        // Waiting longer than the pipe's line plus the margin tells nothing.
+        let within = pipe_at.map_or(STARTUP, |t| (t + SOONER).min(STARTUP));
+        let Some(line) = child.wait_line(Stream::Stdout, within, |l| {
             contract.looks_like_announcement(l)
         }) else {
-            return Ok(None);
+            return Ok(OnTerminal::Nothing);
         };
+        if let Some(pipe_at) = pipe_at {
+            let pty_at = child
+                .timed_lines(Stream::Stdout)
+                .into_iter()
+                .find(|l| l.text == line)
+                .map(|l| l.at);
+            if pty_at.is_none_or(|t| t + SOONER > pipe_at) {
+                return Ok(OnTerminal::AsLate);
+            }
+        }
         let mut text = format!(
             "nothing came on stdout (a pipe) while it listened; with stdout on a terminal the same program printed at once:\n        `{}`\n        so the line is stuck in stdout's buffer when stdout is a pipe",
             line.trim_end()
@@ -911,12 +981,16 @@ impl<'a> Ctx<'a> {
                 crate::grade::compare::show_near_miss(&want, line.trim_end())
             ));
         }
-        Ok(Some(text))
+        Ok(OnTerminal::Sooner(text))
     }
 
     #[cfg(not(unix))]
-    fn on_a_terminal(&mut self, _note: &ListenNote) -> Result<Option<String>, Failure> {
-        Ok(None)
+    fn on_a_terminal(
+        &mut self,
+        _note: &ListenNote,
+        _pipe_at: Option<Duration>,
+    ) -> Result<OnTerminal, Failure> {
+        Ok(OnTerminal::Nothing)
     }
 
     /// The port a server was found listening on without a well-formed
