@@ -675,3 +675,24 @@ fn slow_to_announce_python() {
     };
     assert_verdicts("slowstart", &sub, &[]);
 }
+
+/// A chat server whose clock format has `%m` (the month) for the minutes,
+/// `%H:%m:%S`: well-formed, never the time (it passed every check), and
+/// no SIGTERM handler. While the minute happens to equal the month number
+/// the clock is right, and chat-ack may pass.
+#[test]
+fn chat_clock_typo_python() {
+    use chrono::{Datelike, Timelike};
+    let Some(sub) = python_fixture("chatclock") else {
+        return;
+    };
+    let now = chrono::Local::now();
+    let right_by_chance = now.minute() == now.month() || now.minute() + 1 == now.month();
+    let mut expected = vec![("chat-shutdown", "no-graceful-shutdown")];
+    if right_by_chance {
+        assert_verdicts_allowing("chatclock", &sub, &expected, &[("chat-ack", "wrong-reply")]);
+        return;
+    }
+    expected.push(("chat-ack", "wrong-reply"));
+    assert_verdicts("chatclock", &sub, &expected);
+}

@@ -58,6 +58,22 @@ fn expect_ack(
     ctx.step(format!("read one line: `[ACK @HH:MM:SS] {message}`"));
     let expected = format!("the reply line `[ACK @HH:MM:SS] {message}` ending in \\n");
     match read_line(&mut talk.stream, &mut talk.pending, SLACK) {
+        // The ACK's time is the local time, 24-hour: chat-ack judges it
+        // (a `%I` or `%m` in the format string gives a well-formed clock
+        // that is not the time at all).
+        Ok(line) if is_chat_ack(&line, message) && ctx.check_id == Some("chat-ack") => {
+            match clock_off(&line) {
+                Some(off) => Err(fail(
+                    Diagnosis::WrongReply,
+                    format!("{expected}, HH:MM:SS the local time (24-hour clock)"),
+                    format!(
+                        "the line `{line}`: its time is {off}s away from the local time ({}); the local time is written %H:%M:%S (24-hour clock, %M for minutes)",
+                        chrono::Local::now().format("%H:%M:%S")
+                    ),
+                )),
+                None => Ok(()),
+            }
+        }
         Ok(line) if is_chat_ack(&line, message) => Ok(()),
         // Where the ACK's wording is not the subject, any reply line shows
         // the session worked: its wording is chat-ack's to judge.
@@ -90,6 +106,25 @@ fn expect_ack(
             Err(fail(mistake, expected, observed))
         }
     }
+}
+
+/// How far (seconds, either way round the clock) the `HH:MM:SS` of an ACK
+/// line may be from the local time now: the ACK was made a moment ago.
+const CLOCK_SLACK: i64 = 5;
+
+/// Seconds between the ACK line's clock and the local time, if more than
+/// [`CLOCK_SLACK`]; `None` when close enough (or not a clock at all).
+fn clock_off(line: &str) -> Option<i64> {
+    let clock = line.strip_prefix("[ACK @")?.get(..8)?;
+    strip_clock(clock)?;
+    let secs = |t: &str| -> Option<i64> {
+        let mut parts = t.split(':').map(|p| p.parse::<i64>().ok());
+        Some(parts.next()?? * 3600 + parts.next()?? * 60 + parts.next()??)
+    };
+    let now = chrono::Local::now().format("%H:%M:%S").to_string();
+    let diff = (secs(clock)? - secs(&now)?).rem_euclid(86_400);
+    let off = diff.min(86_400 - diff);
+    (off > CLOCK_SLACK).then_some(off)
 }
 
 fn send_line(ctx: &mut Ctx, talk: &mut Talk, message: &str) -> Result<(), Failure> {
@@ -680,6 +715,22 @@ mod tests {
 
     fn owned(lines: &[&str]) -> Vec<String> {
         lines.iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn an_ack_time_far_from_the_local_time_is_told() {
+        let now = chrono::Local::now();
+        let at = |t: chrono::DateTime<chrono::Local>| format!("[ACK @{}] hi", t.format("%H:%M:%S"));
+        assert_eq!(clock_off(&at(now)), None);
+        assert_eq!(clock_off(&at(now - chrono::Duration::seconds(3))), None);
+        assert_eq!(
+            clock_off(&at(now + chrono::Duration::hours(12))),
+            Some(43_200)
+        );
+        assert_eq!(
+            clock_off(&at(now - chrono::Duration::minutes(2))),
+            Some(120)
+        );
     }
 
     #[test]
