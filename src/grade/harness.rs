@@ -950,8 +950,9 @@ impl<'a> Ctx<'a> {
             }
             Err(_) => return Ok(OnTerminal::Nothing),
         };
-        // Waiting longer than the pipe's line plus the margin tells nothing.
-        let within = pipe_at.map_or(STARTUP, |t| (t + SOONER).min(STARTUP));
+        // Wait past the pipe's time: a run on a loaded machine may start
+        // slower, and a late line that comes later still is "as late".
+        let within = pipe_at.map_or(STARTUP, |t| (t + 3 * SOONER).min(STARTUP));
         let Some(line) = child.wait_line(Stream::Stdout, within, |l| {
             contract.looks_like_announcement(l)
         }) else {
