@@ -89,16 +89,21 @@ fn assert_verdicts_allowing(
     }
 }
 
-/// Runs the one check `id` on `sub` and asserts that its observation
-/// says `says` (one failure, every mistake in it named).
-#[track_caller]
-fn assert_observed(sub: &Submission, id: &str, says: &str) {
+/// Runs the one check `id` on `sub`.
+fn outcome_of(sub: &Submission, id: &str) -> Outcome {
     let check: Vec<&Check> = checks("week01")
         .unwrap()
         .iter()
         .filter(|c| c.id == id)
         .collect();
-    let outcome = run_checks(&check, sub, 7, 1).remove(0);
+    run_checks(&check, sub, 7, 1).remove(0)
+}
+
+/// Runs the one check `id` on `sub` and asserts that its observation
+/// says `says` (one failure, every mistake in it named).
+#[track_caller]
+fn assert_observed(sub: &Submission, id: &str, says: &str) {
+    let outcome = outcome_of(sub, id);
     let observed = outcome.observed.clone().unwrap_or_default();
     assert!(
         observed.contains(says),
@@ -534,6 +539,9 @@ fn import_starts_a_thread_python() {
             ("pair-session", "hangs"),
         ],
     );
+    // The server not ending is server-ack's finding, not a second one.
+    let pair = outcome_of(&sub, "pair-session");
+    assert_eq!(pair.follows_from, Some("server-ack"), "{:?}", pair.observed);
 }
 
 /// Lines in the student's own words, flushed: `[server] listening on`,
