@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use netlab::grade::{checks, report, run_checks, Check, Outcome, Role, Submission};
 
@@ -87,6 +87,28 @@ fn assert_verdicts_allowing(
             );
         }
     }
+}
+
+/// Runs the one check `id` on `sub`.
+fn outcome_of(sub: &Submission, id: &str) -> Outcome {
+    let check: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| c.id == id)
+        .collect();
+    run_checks(&check, sub, 7, 1).remove(0)
+}
+
+/// Runs the one check `id` on `sub` and asserts that its observation
+/// says `says` (one failure, every mistake in it named).
+#[track_caller]
+fn assert_observed(sub: &Submission, id: &str, says: &str) {
+    let outcome = outcome_of(sub, id);
+    let observed = outcome.observed.clone().unwrap_or_default();
+    assert!(
+        observed.contains(says),
+        "{id}: the observation does not say `{says}`: {observed}"
+    );
 }
 
 fn python_fixture(name: &str) -> Option<Submission> {
@@ -275,38 +297,52 @@ fn module_level_extensions_python() {
     );
 }
 
-/// The C fixture's binaries, compiled once per test run into a temporary
-/// folder (written once up front: executing a file that another thread is
-/// still writing fails with ETXTBSY).
-fn c_binaries() -> Option<&'static (tempfile::TempDir, PathBuf, PathBuf)> {
-    static BUILT: OnceLock<Option<(tempfile::TempDir, PathBuf, PathBuf)>> = OnceLock::new();
-    BUILT
+/// A C fixture (`week01-c-real/NAME/`): every `.c` file of its folder
+/// compiled with gcc into a temporary folder shared by the test run, once
+/// per fixture, and the submission running those binaries (`roles`: role
+/// and binary name). Compiled before anything runs them: executing a file
+/// that is still being written fails with ETXTBSY.
+fn c_fixture(name: &str, roles: &[(Role, &str)]) -> Option<Submission> {
+    static OUT: OnceLock<Option<tempfile::TempDir>> = OnceLock::new();
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let out = OUT
         .get_or_init(|| {
-            if !tool_available("gcc") {
-                return None;
-            }
-            let src = submissions().join("week01-c-real").join("buffered");
-            let out = tempfile::Builder::new()
-                .prefix("netlab-c-real-")
-                .tempdir()
-                .expect("temp dir");
-            let mut built = Vec::new();
-            for name in ["server", "client"] {
-                let exe = out.path().join(name);
-                let status = Command::new("gcc")
-                    .args(["-O1", "-o"])
-                    .arg(&exe)
-                    .arg(src.join(format!("{name}.c")))
-                    .status()
-                    .expect("run gcc");
-                assert!(status.success(), "gcc failed on {name}.c");
-                built.push(exe);
-            }
-            let client = built.pop().unwrap();
-            let server = built.pop().unwrap();
-            Some((out, server, client))
+            tool_available("gcc").then(|| {
+                tempfile::Builder::new()
+                    .prefix("netlab-c-real-")
+                    .tempdir()
+                    .expect("temp dir")
+            })
         })
-        .as_ref()
+        .as_ref()?;
+    let src = submissions().join("week01-c-real").join(name);
+    let bin = out.path().join(name);
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if !built.iter().any(|b| b == name) {
+        std::fs::create_dir_all(&bin).expect("fixture's binary folder");
+        for entry in std::fs::read_dir(&src).expect("fixture folder") {
+            let path = entry.expect("fixture file").path();
+            if path.extension().is_none_or(|e| e != "c") {
+                continue;
+            }
+            let exe = bin.join(path.file_stem().expect("file name"));
+            let status = Command::new("gcc")
+                .args(["-O1", "-o"])
+                .arg(&exe)
+                .arg(&path)
+                .arg("-lpthread")
+                .status()
+                .expect("run gcc");
+            assert!(status.success(), "gcc failed on {}", path.display());
+        }
+        built.push(name.to_string());
+    }
+    drop(built);
+    let mut sub = Submission::new(src);
+    for (role, program) in roles {
+        sub = sub.with_program(*role, bin.join(program));
+    }
+    Some(sub)
 }
 
 /// C with stdio block-buffered on a pipe: the Listening line shows the
@@ -315,12 +351,12 @@ fn c_binaries() -> Option<&'static (tempfile::TempDir, PathBuf, PathBuf)> {
 /// counted in bytes, no UTF-8 check, perror() for a busy port.
 #[test]
 fn buffered_stdio_c() {
-    let Some((_dir, server, client)) = c_binaries() else {
+    let Some(sub) = c_fixture(
+        "buffered",
+        &[(Role::Server, "server"), (Role::Client, "client")],
+    ) else {
         return;
     };
-    let sub = Submission::new(submissions().join("week01-c-real").join("buffered"))
-        .with_program(Role::Server, server)
-        .with_program(Role::Client, client);
     assert_verdicts(
         "c/buffered",
         &sub,
@@ -336,4 +372,335 @@ fn buffered_stdio_c() {
             ("client-timeout", "ignores-config"),
         ],
     );
+}
+
+/// A server bound to every address (`bind(("", port))`), announcing
+/// `0.0.0.0:PORT`: the host variable ignored, reported once by the line
+/// check; every behaviour check still runs on 127.0.0.1 and passes (each
+/// failed with ignores-config before). Its client sends the message with
+/// a `\n` after it; its chat client dies on an ImportError.
+#[test]
+fn bound_to_every_address_python() {
+    let Some(sub) = python_fixture("bindall") else {
+        return;
+    };
+    assert_verdicts(
+        "bindall",
+        &sub,
+        &[
+            ("server-listening", "ignores-config"),
+            ("client-ack", "wrong-message"),
+            ("client-default-message", "wrong-message"),
+            ("chat-client-messages", "startup-failure"),
+            ("chat-client-default", "startup-failure"),
+            ("chat-client-interactive", "startup-failure"),
+            ("chat-client-framing", "startup-failure"),
+        ],
+    );
+}
+
+/// A C threaded server bound to INADDR_ANY (`Listening on 0.0.0.0:PORT`,
+/// line-buffered), no cap on clients, no signal handling: the address is
+/// the line check's finding alone, the other mistakes each their own.
+#[test]
+fn threaded_any_address_c() {
+    let Some(sub) = c_fixture("anyaddr", &[(Role::ThreadedServer, "server_threaded")]) else {
+        return;
+    };
+    assert_verdicts(
+        "c/anyaddr",
+        &sub,
+        &[
+            ("threaded-listening", "ignores-config"),
+            ("threaded-busy", "busy-cap"),
+            ("threaded-shutdown", "no-graceful-shutdown"),
+            ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+        ],
+    );
+}
+
+/// A chat room instead of a helpdesk: the server broadcasts each line to
+/// the other clients and never answers the sender; it dies on bytes that
+/// are not UTF-8, has no --log and no SIGTERM handler. The missing ACK is
+/// chat-ack's finding, once: the framing checks were blamed split-message,
+/// and the log and shutdown mistakes hid behind it. Its chat client reads
+/// one recv() per ACK and prints `[CLIENT] Server: ...`.
+#[test]
+fn broadcasting_chat_room_python() {
+    let Some(sub) = python_fixture("broadcast") else {
+        return;
+    };
+    assert_verdicts(
+        "broadcast",
+        &sub,
+        &[
+            ("chat-ack", "wrong-reply"),
+            ("chat-split", "wrong-reply"),
+            ("chat-coalesced", "wrong-reply"),
+            ("chat-sessions", "wrong-reply"),
+            ("chat-robust", "invalid-utf8"),
+            ("chat-log", "ignores-config"),
+            ("chat-shutdown", "no-graceful-shutdown"),
+            ("chat-client-messages", "output-format"),
+            ("chat-client-default", "output-format"),
+            ("chat-client-interactive", "output-format"),
+            ("chat-client-framing", "split-message"),
+            // Its client has no timeout and its server never answers.
+            ("pair-chat", "hangs"),
+        ],
+    );
+}
+
+/// A C server whose replies end in `\n` (`ACK: m\n`), printf on a pipe
+/// without fflush, `Listening on port N`, no trim, bytes counted for
+/// characters, no UTF-8 check, no SO_REUSEADDR, no timeout, a 0-byte read
+/// taken as a message, the bind error on stdout; its client `perror()`s a
+/// refused connection, takes a 0-byte read for a reply, has no timeout and
+/// sends an empty argument. server-restart was blamed on the reply
+/// (server-ack's), hiding the missing SO_REUSEADDR.
+#[test]
+fn newline_replies_c() {
+    let Some(sub) = c_fixture(
+        "newline",
+        &[(Role::Server, "server"), (Role::Client, "client")],
+    ) else {
+        return;
+    };
+    assert_verdicts(
+        "c/newline",
+        &sub,
+        &[
+            ("server-listening", "stdout-buffered"),
+            ("server-ack", "wrong-reply"),
+            ("server-empty-recv", "empty-recv"),
+            ("server-silent-client", "server-timeout"),
+            ("server-blank", "blank-message"),
+            // The rule is kept; the reply has a line end after it.
+            ("server-too-long", "wrong-reply"),
+            ("server-length-limit", "too-long"),
+            ("server-invalid-utf8", "invalid-utf8"),
+            ("server-port-in-use", "output-format"),
+            ("server-restart", "no-reuseaddr"),
+            ("client-refused", "output-format"),
+            ("client-timeout", "client-timeout"),
+            ("client-no-reply", "client-eof"),
+            ("client-empty-arg", "empty-argument"),
+        ],
+    );
+    // Bytes that are not UTF-8 shown as text with escapes, `\n` visible.
+    assert_observed(
+        &sub,
+        "server-invalid-utf8",
+        "\\xc3(\\xff\\xfe\\n` (15 bytes, not UTF-8)",
+    );
+}
+
+/// A correct C submission in another style than the Python one: stdout
+/// line-buffered with setvbuf, SO_RCVTIMEO timeouts, a chat server on
+/// select() serving several callers at once. Every check passes. (Run
+/// from its folder's private copy by `netlab grade`, one of its programs
+/// was once refused with ETXTBSY and blamed cannot-start: see the unit
+/// test `a_program_busy_for_a_moment_is_started_when_free`.)
+#[test]
+fn correct_select_server_c() {
+    let Some(sub) = c_fixture(
+        "selectok",
+        &[
+            (Role::Server, "server"),
+            (Role::Client, "client"),
+            (Role::ChatServer, "chat_server"),
+            (Role::ChatClient, "chat_client"),
+        ],
+    ) else {
+        return;
+    };
+    assert_verdicts("c/selectok", &sub, &[]);
+}
+
+/// An imported module starts a status page (an HTTP server in a thread
+/// that is not a daemon) when imported: the server ends its session but
+/// the process never ends. On a busy port it prints the right error and
+/// lives on, listening on the status page's port: it hangs, it did not
+/// ignore LAB_PORT (it was blamed ignores-config). Its client's timeout
+/// is hard-coded to 5 s; its "closed without replying" goes to stdout.
+#[test]
+fn import_starts_a_thread_python() {
+    let Some(sub) = python_fixture("metrics") else {
+        return;
+    };
+    assert_verdicts(
+        "metrics",
+        &sub,
+        &[
+            ("server-ack", "hangs"),
+            ("server-port-in-use", "hangs"),
+            ("client-timeout", "ignores-config"),
+            ("client-no-reply", "output-format"),
+            ("pair-session", "hangs"),
+        ],
+    );
+    // The server not ending is server-ack's finding, not a second one.
+    let pair = outcome_of(&sub, "pair-session");
+    assert_eq!(pair.follows_from, Some("server-ack"), "{:?}", pair.observed);
+}
+
+/// Lines in the student's own words, flushed: `[server] listening on`,
+/// a tuple address, `Sent ACK:`, `Recieved:`; errors on stdout with exit
+/// 0; no timeouts; a 0-byte read taken as a message; bytes counted for
+/// characters; an unguarded decode. Its own client against its own server
+/// gets the right reply and prints it misspelled: client-ack's finding,
+/// not a wrong reply (pair-session blamed the reply).
+#[test]
+fn own_words_flushed_python() {
+    let Some(sub) = python_fixture("lowercase") else {
+        return;
+    };
+    assert_verdicts(
+        "lowercase",
+        &sub,
+        &[
+            ("server-listening", "output-format"),
+            ("server-ack", "output-format"),
+            ("server-empty-recv", "empty-recv"),
+            ("server-silent-client", "server-timeout"),
+            ("server-length-limit", "too-long"),
+            ("server-invalid-utf8", "invalid-utf8"),
+            ("server-port-in-use", "output-format"),
+            ("client-ack", "output-format"),
+            ("client-default-message", "output-format"),
+            ("client-refused", "output-format"),
+            ("client-timeout", "client-timeout"),
+            ("client-no-reply", "client-eof"),
+            ("client-empty-arg", "empty-argument"),
+            ("pair-session", "output-format"),
+        ],
+    );
+    // Its errors go to stdout *and* end with exit 0: both said at once.
+    for id in ["server-port-in-use", "client-refused"] {
+        assert_observed(
+            &sub,
+            id,
+            "not stderr; and it ended with exit 0, not exit status 1",
+        );
+    }
+    // Two lines of its session differ (a tuple, `Sent ACK:`): both named.
+    assert_observed(&sub, "server-ack", "and no line `[SERVER] Sent: ACK: ");
+}
+
+/// A chat server right in its framing and replies, with tuple addresses,
+/// a log left in Python's buffer, and `[SERVER] Shutting down...` after a
+/// clean shutdown (blamed no-graceful-shutdown); a chat client that frames
+/// ACKs right (a file's readline) but prints `[CLIENT] Received: [ACK
+/// ...]` (chat-client-framing blamed split-message, pair-chat wrong-reply)
+/// and dies on the end of input in `-i` mode.
+#[test]
+fn chat_in_own_words_python() {
+    let Some(sub) = python_fixture("chatwording") else {
+        return;
+    };
+    assert_verdicts(
+        "chatwording",
+        &sub,
+        &[
+            ("chat-ack", "output-format"),
+            ("chat-log", "lost-message"),
+            ("chat-shutdown", "output-format"),
+            ("chat-client-messages", "output-format"),
+            ("chat-client-default", "output-format"),
+            ("chat-client-interactive", "crash"),
+            ("chat-client-framing", "output-format"),
+            ("pair-chat", "output-format"),
+        ],
+    );
+}
+
+/// A one-shot server whose Listening line prints the socket's tuple, that
+/// gives a silent client half a second of its own (it passed: closing
+/// that early was not checked) and drops bytes that are not UTF-8; a
+/// threaded server whose lines do not name the client, whose cap is off
+/// by one (`active > MAX`), that says `Server stopped.` on Ctrl+C and has
+/// no SIGTERM handler.
+#[test]
+fn own_timeout_and_untagged_threads_python() {
+    let Some(sub) = python_fixture("tagless") else {
+        return;
+    };
+    assert_verdicts(
+        "tagless",
+        &sub,
+        &[
+            ("server-listening", "output-format"),
+            ("server-silent-client", "ignores-config"),
+            ("server-invalid-utf8", "invalid-utf8"),
+            ("threaded-ack", "output-format"),
+            ("threaded-busy", "busy-cap"),
+            ("threaded-shutdown", "no-graceful-shutdown"),
+            ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+        ],
+    );
+}
+
+/// Clients with the handout's address hard-coded (`localhost`, port
+/// 5000) instead of LAB_HOST/LAB_PORT: refused, while the grader's fake
+/// server listened where the variables said. They started fine and
+/// ignored the configuration (they were blamed startup-failure, "died
+/// before it connected"); the empty argument was an exit-status. (Nothing
+/// may listen on port 5000 where the test runs: as root each check has a
+/// network namespace of its own.)
+#[test]
+fn hard_coded_port_python() {
+    let Some(sub) = python_fixture("hardcoded") else {
+        return;
+    };
+    assert_verdicts(
+        "hardcoded",
+        &sub,
+        &[
+            ("client-ack", "ignores-config"),
+            ("client-default-message", "ignores-config"),
+            // Its refused line names 127.0.0.1:5000, not the port given.
+            ("client-refused", "output-format"),
+            ("client-timeout", "ignores-config"),
+            ("client-no-reply", "ignores-config"),
+            ("client-empty-arg", "empty-argument"),
+            ("chat-client-messages", "ignores-config"),
+            ("chat-client-default", "ignores-config"),
+            ("chat-client-interactive", "ignores-config"),
+            ("chat-client-framing", "ignores-config"),
+        ],
+    );
+}
+
+/// A correct one-shot server that does two seconds of work between
+/// listen() and its (flushed) Listening line: late, not held in a buffer.
+/// It was blamed stdout-buffered ("came only when the program exited");
+/// buffering is proven only when the line comes clearly sooner with
+/// stdout on a terminal.
+#[test]
+fn slow_to_announce_python() {
+    let Some(sub) = python_fixture("slowstart") else {
+        return;
+    };
+    assert_verdicts("slowstart", &sub, &[]);
+}
+
+/// A chat server whose clock format has `%m` (the month) for the minutes,
+/// `%H:%m:%S`: well-formed, never the time (it passed every check), and
+/// no SIGTERM handler. While the minute happens to equal the month number
+/// the clock is right, and chat-ack may pass.
+#[test]
+fn chat_clock_typo_python() {
+    use chrono::{Datelike, Timelike};
+    let Some(sub) = python_fixture("chatclock") else {
+        return;
+    };
+    let now = chrono::Local::now();
+    let right_by_chance = now.minute() == now.month() || now.minute() + 1 == now.month();
+    let mut expected = vec![("chat-shutdown", "no-graceful-shutdown")];
+    if right_by_chance {
+        assert_verdicts_allowing("chatclock", &sub, &expected, &[("chat-ack", "wrong-reply")]);
+        return;
+    }
+    expected.push(("chat-ack", "wrong-reply"));
+    assert_verdicts("chatclock", &sub, &expected);
 }

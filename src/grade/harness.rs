@@ -116,6 +116,21 @@ struct ListenNote {
 /// the checks go on without it.
 const LINE_GRACE: Duration = Duration::from_millis(1500);
 
+/// What running a program again with its stdout on a terminal told.
+enum OnTerminal {
+    /// Its Listening line came (clearly sooner than on the pipe): the pipe
+    /// held it in a buffer. The proof, for the report.
+    Sooner(String),
+    /// It came as late as on the pipe: printed late, not held.
+    AsLate,
+    /// No line (not on a terminal either, or it could not run there).
+    Nothing,
+}
+
+/// How much sooner a line must come with stdout on a terminal than it came
+/// on the pipe to prove that the pipe held it in a buffer.
+const SOONER: Duration = Duration::from_millis(500);
+
 impl<'a> Ctx<'a> {
     pub fn new(submission: &'a Submission, seed: u64) -> Ctx<'a> {
         Ctx {
@@ -247,41 +262,58 @@ impl<'a> Ctx<'a> {
                 env_note.join(" ")
             )
         });
-        let (mut cmd, confinement) = self.jail().command(&full);
-        // The program must flush its own output (that is a check); do not
-        // let an inherited PYTHONUNBUFFERED hide the mistake.
-        cmd.env_remove("PYTHONUNBUFFERED");
-        for (key, value) in role.contract().env {
-            cmd.env(key, value);
-        }
-        for (key, value) in env {
-            cmd.env(key, value);
-        }
         // Wire evidence: the program will use this port (listen or connect).
         if let Some(port) = role.contract().port_in(env) {
             note_port(port.parse().unwrap_or(0));
         }
-        let child = Child::spawn_confined(cmd, PROCESS_DEADLINE, piped_stdin, Some(confinement))
-            .map_err(|e| {
-                let why = if e.kind() == io::ErrorKind::NotFound {
-                    format!(
-                        "there is no program `{}` (not on PATH, and no such file in {})",
-                        full[0],
-                        self.submission.dir().display()
-                    )
-                } else if !program_at_fault(&e) {
-                    // The sandbox's pre-exec setup failed (a cgroup, a
-                    // namespace, the uid switch): netlab's fault.
-                    return fail(
-                        Diagnosis::GraderError,
-                        format!("`{label}` starts"),
-                        format!("the grader could not set up its sandbox: {e}; please report this"),
-                    );
-                } else {
-                    format!("it could not be started: {e}")
-                };
-                fail(Diagnosis::CannotStart, format!("`{label}` starts"), why)
-            })?;
+        let mut attempt = 0;
+        let started = loop {
+            let (mut cmd, confinement) = self.jail().command(&full);
+            // The program must flush its own output (that is a check); do
+            // not let an inherited PYTHONUNBUFFERED hide the mistake.
+            cmd.env_remove("PYTHONUNBUFFERED");
+            for (key, value) in role.contract().env {
+                cmd.env(key, value);
+            }
+            for (key, value) in env {
+                cmd.env(key, value);
+            }
+            let started =
+                Child::spawn_confined(cmd, PROCESS_DEADLINE, piped_stdin, Some(confinement));
+            attempt += 1;
+            match started {
+                // Trap (ETXTBSY, "Text file busy"): the check's private copy
+                // of a compiled program was just written, and a child that
+                // another check's thread forked meanwhile still holds the
+                // write end until it closes its inherited fds or execs.
+                // Transient: not the program's fault (a correct C client
+                // failed `cannot-start` this way, 1 run in 2). Retry.
+                Err(e) if text_file_busy(&e) && attempt < SPAWN_ATTEMPTS => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                other => break other,
+            }
+        };
+        let child = started.map_err(|e| {
+            let why = if e.kind() == io::ErrorKind::NotFound {
+                format!(
+                    "there is no program `{}` (not on PATH, and no such file in {})",
+                    full[0],
+                    self.submission.dir().display()
+                )
+            } else if !program_at_fault(&e) {
+                // The sandbox's pre-exec setup failed (a cgroup, a
+                // namespace, the uid switch): netlab's fault.
+                return fail(
+                    Diagnosis::GraderError,
+                    format!("`{label}` starts"),
+                    format!("the grader could not set up its sandbox: {e}; please report this"),
+                );
+            } else {
+                format!("it could not be started: {e}")
+            };
+            fail(Diagnosis::CannotStart, format!("`{label}` starts"), why)
+        })?;
         self.procs.push(Launched { role, label, child });
         Ok(Proc(self.procs.len() - 1))
     }
@@ -560,7 +592,39 @@ impl<'a> Ctx<'a> {
             }
             let now_listening = table.clone().unwrap_or_default();
             if let (Some(addr), Some(line)) = (announced, &line) {
-                if addr.ip() != std::net::IpAddr::V4(HOST) {
+                // Trap: `bind(("", port))` / INADDR_ANY listens on every
+                // address, loopback included, and announces 0.0.0.0. That
+                // ignores the host variable, but the behaviour checks can
+                // still run on HOST: the line check alone reports it (it
+                // was reported by every check, one mistake hiding all).
+                let reachable = addr.ip().is_unspecified() || addr.ip().is_loopback();
+                if addr.ip() != std::net::IpAddr::V4(HOST)
+                    && reachable
+                    && addr.port() != 0
+                    && table
+                        .as_ref()
+                        .is_none_or(|ports| ports.contains(&addr.port()))
+                    && expected_port.is_none_or(|port| port == addr.port())
+                {
+                    self.step(format!(
+                        "it announced `{}`, not {HOST}: the checks go on against {HOST}:{}",
+                        line.trim_end(),
+                        addr.port()
+                    ));
+                    self.notes.push(ListenNote {
+                        proc: p,
+                        role,
+                        port: addr.port(),
+                        silent: false,
+                        args: args.to_vec(),
+                        env: env
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), v.clone()))
+                            .collect(),
+                    });
+                    return Ok(self.announced(p, SocketAddr::from((HOST, addr.port()))));
+                }
+                if addr.ip() != std::net::IpAddr::V4(HOST) && !reachable {
                     return Err(fail(
                         Diagnosis::IgnoresConfig,
                         format!("the server listens on {}={HOST}", contract.host_var),
@@ -709,6 +773,17 @@ impl<'a> Ctx<'a> {
         });
         if let Some(line) = good {
             if note.silent {
+                // Later is no proof: a program may print its line late
+                // (slow work between listen() and the print) and flush it.
+                // Buffering is proven when the same program prints the
+                // line clearly sooner with its stdout on a terminal.
+                let at = self.line_at(p, line);
+                if let OnTerminal::AsLate = self.on_a_terminal(&note, at)? {
+                    self.step(
+                        "on a terminal the line came as late: printed late, not held in a buffer",
+                    );
+                    return Ok(());
+                }
                 let when = if exited {
                     "only when the program exited"
                 } else {
@@ -726,13 +801,47 @@ impl<'a> Ctx<'a> {
             }
             return Ok(());
         }
+        // Listening on every address (0.0.0.0) instead of the given host:
+        // the port is right, the host variable was not used.
+        let elsewhere = lines.iter().find(|l| {
+            contract
+                .parse(l)
+                .is_some_and(|a| a.port() == port && a.ip() != std::net::IpAddr::V4(HOST))
+        });
+        if let Some(line) = elsewhere {
+            let shown = line.trim_end();
+            let everywhere = contract
+                .parse(shown)
+                .is_some_and(|a| a.ip().is_unspecified());
+            return Err(fail(
+                Diagnosis::IgnoresConfig,
+                expected,
+                if everywhere {
+                    format!(
+                        "it announced `{shown}`: it listens on every address of the machine, not only on {}={HOST}: bind the address {} gives",
+                        contract.host_var, contract.host_var
+                    )
+                } else {
+                    format!("it announced `{shown}`, not {}={HOST}", contract.host_var)
+                },
+            ));
+        }
         if note.silent && !lines.is_empty() {
             // Silent while it listened, and now there is output: it came
-            // later (at exit), so it was held in a buffer. That is this
-            // check's verdict if the Listening line is among what came;
-            // if not, the line is missing whatever the buffering.
+            // later (at exit). Held in a buffer if, on a terminal, the same
+            // program prints its line clearly sooner. That is this check's
+            // verdict if the Listening line is among what came; if not,
+            // the line is missing whatever the buffering.
             let when = if exited { "when it exited" } else { "later" };
-            if let Some(seen) = crate::grade::compare::closest(&want, &lines) {
+            let seen = crate::grade::compare::closest(&want, &lines).map(str::to_string);
+            let held = match &seen {
+                Some(seen) => {
+                    let at = self.line_at(p, seen);
+                    !matches!(self.on_a_terminal(&note, at)?, OnTerminal::AsLate)
+                }
+                None => false,
+            };
+            if let Some(seen) = seen.as_deref().filter(|_| held) {
                 return Err(fail(
                     Diagnosis::StdoutBuffered,
                     expected,
@@ -743,14 +852,18 @@ impl<'a> Ctx<'a> {
                     ),
                 ));
             }
-            return Err(fail(
-                Diagnosis::OutputFormat,
-                expected,
-                format!(
-                    "no Listening line: nothing like it among the {} stdout lines, which came only {when}",
-                    lines.len()
-                ),
-            ));
+            if seen.is_none() {
+                return Err(fail(
+                    Diagnosis::OutputFormat,
+                    expected,
+                    format!(
+                        "no Listening line: nothing like it among the {} stdout lines, which came only {when}",
+                        lines.len()
+                    ),
+                ));
+            }
+            // A near miss printed late but not held in a buffer: judged
+            // below as the line it is.
         }
         if let Some(seen) = crate::grade::compare::closest(&want, &lines) {
             let seen = seen.to_string();
@@ -764,7 +877,7 @@ impl<'a> Ctx<'a> {
             ));
         }
         if lines.is_empty() {
-            if let Some(proof) = self.on_a_terminal(&note)? {
+            if let OnTerminal::Sooner(proof) = self.on_a_terminal(&note, None)? {
                 return Err(fail(Diagnosis::StdoutBuffered, expected, proof));
             }
         }
@@ -780,14 +893,33 @@ impl<'a> Ctx<'a> {
         ))
     }
 
+    /// When `line` came on the program's stdout (since it started).
+    fn line_at(&mut self, p: Proc, line: &str) -> Option<Duration> {
+        self.child(p)
+            .timed_lines(Stream::Stdout)
+            .into_iter()
+            .find(|l| l.text.trim_end() == line.trim_end())
+            .map(|l| l.at)
+    }
+
     /// Runs the program of `note` again with its stdout on a pseudo-terminal
     /// (where stdio is line-buffered): if a Listening line comes there at
-    /// once, the one on the pipe was stuck in a buffer. Returns the proof.
+    /// once, the one on the pipe was stuck in a buffer (the proof). With
+    /// `pipe_at` (when the line came on the pipe, since the start), "at
+    /// once" means at least [`SOONER`] sooner than that, and a line that
+    /// comes as late is the opposite proof: printed late, not held (a
+    /// program that works between listen() and its line). A program whose
+    /// own buffer holds its lines until exit (a BufWriter) shows nothing
+    /// on a terminal either.
     #[cfg(unix)]
     /// `Err` (grader-error) when the sandbox could not be set up.
-    fn on_a_terminal(&mut self, note: &ListenNote) -> Result<Option<String>, Failure> {
+    fn on_a_terminal(
+        &mut self,
+        note: &ListenNote,
+        pipe_at: Option<Duration>,
+    ) -> Result<OnTerminal, Failure> {
         let Some(argv) = self.submission.command(note.role) else {
-            return Ok(None);
+            return Ok(OnTerminal::Nothing);
         };
         let mut full: Vec<String> = argv.to_vec();
         full.extend(note.args.iter().cloned());
@@ -816,13 +948,26 @@ impl<'a> Ctx<'a> {
                     format!("the grader could not set up its sandbox: {e}; please report this"),
                 ))
             }
-            Err(_) => return Ok(None),
+            Err(_) => return Ok(OnTerminal::Nothing),
         };
-        let Some(line) = child.wait_line(Stream::Stdout, STARTUP, |l| {
+        // Wait past the pipe's time: a run on a loaded machine may start
+        // slower, and a late line that comes later still is "as late".
+        let within = pipe_at.map_or(STARTUP, |t| (t + 3 * SOONER).min(STARTUP));
+        let Some(line) = child.wait_line(Stream::Stdout, within, |l| {
             contract.looks_like_announcement(l)
         }) else {
-            return Ok(None);
+            return Ok(OnTerminal::Nothing);
         };
+        if let Some(pipe_at) = pipe_at {
+            let pty_at = child
+                .timed_lines(Stream::Stdout)
+                .into_iter()
+                .find(|l| l.text == line)
+                .map(|l| l.at);
+            if pty_at.is_none_or(|t| t + SOONER > pipe_at) {
+                return Ok(OnTerminal::AsLate);
+            }
+        }
         let mut text = format!(
             "nothing came on stdout (a pipe) while it listened; with stdout on a terminal the same program printed at once:\n        `{}`\n        so the line is stuck in stdout's buffer when stdout is a pipe",
             line.trim_end()
@@ -837,12 +982,16 @@ impl<'a> Ctx<'a> {
                 crate::grade::compare::show_near_miss(&want, line.trim_end())
             ));
         }
-        Ok(Some(text))
+        Ok(OnTerminal::Sooner(text))
     }
 
     #[cfg(not(unix))]
-    fn on_a_terminal(&mut self, _note: &ListenNote) -> Result<Option<String>, Failure> {
-        Ok(None)
+    fn on_a_terminal(
+        &mut self,
+        _note: &ListenNote,
+        _pipe_at: Option<Duration>,
+    ) -> Result<OnTerminal, Failure> {
+        Ok(OnTerminal::Nothing)
     }
 
     /// The port a server was found listening on without a well-formed
@@ -1033,6 +1182,23 @@ impl<'a> Ctx<'a> {
 /// Is a spawn error the program's own (no such program, not executable,
 /// not a program at all)? Anything else failed in the sandbox's setup
 /// between fork and exec, which is netlab's fault.
+/// How many times a program whose file is busy (ETXTBSY) is started
+/// before that is reported: 50 ms apart, about a second in all.
+const SPAWN_ATTEMPTS: u32 = 20;
+
+/// Was the program's file still open for writing somewhere (ETXTBSY)?
+fn text_file_busy(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(nix::libc::ETXTBSY)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
+}
+
 fn program_at_fault(e: &io::Error) -> bool {
     #[cfg(unix)]
     if let Some(errno) = e.raw_os_error() {
@@ -1220,11 +1386,23 @@ pub fn show_bytes(bytes: &[u8]) -> String {
             truncate(&text.escape_debug().to_string(), 120),
             bytes.len()
         ),
-        Err(_) => format!(
-            "{} bytes, not UTF-8: {}",
-            bytes.len(),
-            truncate(&format!("{bytes:02x?}"), 120)
-        ),
+        // The text as text, each byte that is not UTF-8 as `\xNN`: a
+        // reply `ACK: ab\xc3(\xff\n` reads as what it is (a hex list of
+        // every byte hid the `ACK: ` and the line end).
+        Err(_) => {
+            let mut shown = String::new();
+            for chunk in bytes.utf8_chunks() {
+                shown.push_str(&chunk.valid().escape_debug().to_string());
+                for b in chunk.invalid() {
+                    shown.push_str(&format!("\\x{b:02x}"));
+                }
+            }
+            format!(
+                "`{}` ({} bytes, not UTF-8)",
+                truncate(&shown, 120),
+                bytes.len()
+            )
+        }
     }
 }
 
@@ -1591,6 +1769,16 @@ mod spawn_errors {
     }
 
     #[test]
+    fn bytes_are_shown_as_text_with_escapes() {
+        assert_eq!(show_bytes(b"ACK: hi\n"), "`ACK: hi\\n` (8 bytes)");
+        let mixed = b"ACK: ab\xc3\x28\xff\xfe\xc3\xa9\n";
+        assert_eq!(
+            show_bytes(mixed),
+            "`ACK: ab\\xc3(\\xff\\xfe\u{e9}\\n` (14 bytes, not UTF-8)"
+        );
+    }
+
+    #[test]
     fn only_the_programs_own_spawn_errors_are_its_fault() {
         use nix::libc;
         assert!(program_at_fault(&io::Error::from(io::ErrorKind::NotFound)));
@@ -1607,5 +1795,36 @@ mod spawn_errors {
                 "{errno}"
             );
         }
+    }
+    /// A program file still open for writing somewhere (ETXTBSY) for a
+    /// moment is started once it is free, not reported `cannot-start`: a
+    /// fresh copy of a compiled program is busy while a child forked by
+    /// another thread holds its write end (seen on a correct C client).
+    #[test]
+    fn a_program_busy_for_a_moment_is_started_when_free() {
+        use std::os::unix::fs::PermissionsExt;
+        // Not under /tmp: the sandbox gives the program a /tmp of its own
+        // (an overlay, other files), where the file is never busy.
+        let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+        let dir = tempfile::tempdir_in(target).unwrap();
+        let program = dir.path().join("busy.sh");
+        let mut file = std::fs::File::create(&program).unwrap();
+        io::Write::write_all(&mut file, b"#!/bin/sh\nexit 0\n").unwrap();
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // The submission's folder is elsewhere: the program is run where it
+        // is, not from the check's private copy.
+        let folder = tempfile::tempdir().unwrap();
+        let submission =
+            crate::grade::Submission::new(folder.path()).with_program(Role::Client, &program);
+        let mut ctx = Ctx::new(&submission, 1);
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            drop(file);
+        });
+        let started = ctx.spawn(Role::Client, &[], &[]);
+        writer.join().unwrap();
+        let p = started.map_err(|f| f.observed).expect("started once free");
+        let status = ctx.wait_exit(p, Duration::from_secs(5));
+        assert!(status.is_some_and(|s| s.success()), "{status:?}");
     }
 }

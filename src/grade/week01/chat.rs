@@ -58,6 +58,22 @@ fn expect_ack(
     ctx.step(format!("read one line: `[ACK @HH:MM:SS] {message}`"));
     let expected = format!("the reply line `[ACK @HH:MM:SS] {message}` ending in \\n");
     match read_line(&mut talk.stream, &mut talk.pending, SLACK) {
+        // The ACK's time is the local time, 24-hour: chat-ack judges it
+        // (a `%I` or `%m` in the format string gives a well-formed clock
+        // that is not the time at all).
+        Ok(line) if is_chat_ack(&line, message) && ctx.check_id == Some("chat-ack") => {
+            match clock_off(&line) {
+                Some(off) => Err(fail(
+                    Diagnosis::WrongReply,
+                    format!("{expected}, HH:MM:SS the local time (24-hour clock)"),
+                    format!(
+                        "the line `{line}`: its time is {off}s away from the local time ({}); the local time is written %H:%M:%S (24-hour clock, %M for minutes)",
+                        chrono::Local::now().format("%H:%M:%S")
+                    ),
+                )),
+                None => Ok(()),
+            }
+        }
         Ok(line) if is_chat_ack(&line, message) => Ok(()),
         // Where the ACK's wording is not the subject, any reply line shows
         // the session worked: its wording is chat-ack's to judge.
@@ -90,6 +106,25 @@ fn expect_ack(
             Err(fail(mistake, expected, observed))
         }
     }
+}
+
+/// How far (seconds, either way round the clock) the `HH:MM:SS` of an ACK
+/// line may be from the local time now: the ACK was made a moment ago.
+const CLOCK_SLACK: i64 = 5;
+
+/// Seconds between the ACK line's clock and the local time, if more than
+/// [`CLOCK_SLACK`]; `None` when close enough (or not a clock at all).
+fn clock_off(line: &str) -> Option<i64> {
+    let clock = line.strip_prefix("[ACK @")?.get(..8)?;
+    strip_clock(clock)?;
+    let secs = |t: &str| -> Option<i64> {
+        let mut parts = t.split(':').map(|p| p.parse::<i64>().ok());
+        Some(parts.next()?? * 3600 + parts.next()?? * 60 + parts.next()??)
+    };
+    let now = chrono::Local::now().format("%H:%M:%S").to_string();
+    let diff = (secs(clock)? - secs(&now)?).rem_euclid(86_400);
+    let off = diff.min(86_400 - diff);
+    (off > CLOCK_SLACK).then_some(off)
 }
 
 fn send_line(ctx: &mut Ctx, talk: &mut Talk, message: &str) -> Result<(), Failure> {
@@ -148,10 +183,19 @@ fn console_line(ctx: &mut Ctx, p: Proc, tail: &str, seen: bool, when: &str) -> R
         return Ok(());
     }
     let lines = ctx.child(p).lines(Stream::Stdout);
-    let want = format!(
-        "[SERVER] @{}{tail}",
-        chrono::Local::now().format("%H:%M:%S")
-    );
+    // The clock of the line that did come for this message, if one did
+    // (a near miss then marks only what differs), else the time now.
+    let message = tail.rsplit_once(" Client: ").map_or(tail, |(_, m)| m);
+    let clock = lines
+        .iter()
+        .filter(|l| l.trim_end().ends_with(message))
+        .find_map(|l| {
+            let rest = l.strip_prefix("[SERVER] @")?;
+            strip_clock(rest)?;
+            Some(rest[..8].to_string())
+        })
+        .unwrap_or_else(|| chrono::Local::now().format("%H:%M:%S").to_string());
+    let want = format!("[SERVER] @{clock}{tail}");
     Err(fail(
         Diagnosis::OutputFormat,
         format!("a stdout line `[SERVER] @HH:MM:SS{tail}`"),
@@ -176,7 +220,8 @@ pub fn split(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.step("pause 250 ms, so the rest travels in a segment of its own");
     std::thread::sleep(Duration::from_millis(250));
     ctx.send(&mut talk.stream, format!("{tail}\n").as_bytes())?;
-    expect_ack(ctx, p, &mut talk, &message, Diagnosis::SplitMessage)?;
+    expect_ack(ctx, p, &mut talk, &message, Diagnosis::SplitMessage)
+        .map_err(|f| unless_no_ack_at_all(ctx, &mut talk, f))?;
     ctx.step("make sure no second reply follows");
     let (extra, _) = read_to_end(&mut talk.stream, Duration::from_millis(400));
     let extra = [std::mem::take(&mut talk.pending), extra].concat();
@@ -197,8 +242,49 @@ pub fn coalesced(ctx: &mut Ctx) -> Result<(), Failure> {
     let second = ctx.message(14);
     ctx.step("send two lines in a single write");
     ctx.send(&mut talk.stream, format!("{first}\n{second}\n").as_bytes())?;
-    expect_ack(ctx, p, &mut talk, &first, Diagnosis::SplitMessage)?;
+    expect_ack(ctx, p, &mut talk, &first, Diagnosis::SplitMessage)
+        .map_err(|f| unless_no_ack_at_all(ctx, &mut talk, f))?;
     expect_ack(ctx, p, &mut talk, &second, Diagnosis::SplitMessage)
+}
+
+/// A framing check that got no reply at all: is it the framing? Sends one
+/// whole line in one piece; if that gets no reply either, the server does
+/// not acknowledge lines at all (a chat room that only broadcasts to the
+/// others, say): chat-ack's finding, not a split message.
+fn unless_no_ack_at_all(ctx: &mut Ctx, talk: &mut Talk, failure: Failure) -> Failure {
+    if failure.diagnosis != Diagnosis::SplitMessage || !failure.observed.starts_with("no reply") {
+        return failure;
+    }
+    let message = ctx.message(12);
+    ctx.step(format!(
+        "no reply at all: send a whole line `{message}` in one piece, to tell framing from no ACK"
+    ));
+    if send_line(ctx, talk, &message).is_err() {
+        return failure;
+    }
+    match read_line(&mut talk.stream, &mut talk.pending, SLACK) {
+        Err((bytes, End::Timeout)) if bytes.is_empty() => fail(
+            Diagnosis::WrongReply,
+            failure.expected,
+            format!(
+                "{}; a whole line sent in one piece got no reply either: the server does not acknowledge lines",
+                failure.observed
+            ),
+        )
+        .caused_by("chat-ack"),
+        _ => failure,
+    }
+}
+
+/// A reply missing or worded otherwise in a check about something else:
+/// the same mistake as chat-ack's (which sends the same lines), reported
+/// there. A crash or an exit stays this check's own finding.
+fn ack_is_chat_acks(failure: Failure) -> Failure {
+    if failure.diagnosis == Diagnosis::WrongReply {
+        failure.caused_by("chat-ack")
+    } else {
+        failure
+    }
 }
 
 /// One message, then close; answered.
@@ -217,7 +303,7 @@ fn still_serving(ctx: &mut Ctx, p: Proc, addr: SocketAddr, why: &str) -> Result<
 
 pub fn sessions(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
-    short_session(ctx, p, addr)?;
+    short_session(ctx, p, addr).map_err(ack_is_chat_acks)?;
     ctx.step("the first client closes");
     still_serving(ctx, p, addr, "after its first client leaves")
 }
@@ -262,7 +348,19 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
     let messages: Vec<String> = (0..3).map(|_| ctx.message(20)).collect();
     for message in &messages {
         send_line(ctx, &mut talk, message)?;
-        expect_ack(ctx, p, &mut talk, message, Diagnosis::WrongReply)?;
+        if let Err(f) = expect_ack(ctx, p, &mut talk, message, Diagnosis::WrongReply) {
+            if f.diagnosis != Diagnosis::WrongReply {
+                return Err(f);
+            }
+            // No ACK to test the promise with (chat-ack's finding); but a
+            // log that was never even created is this check's own.
+            ctx.step(format!("no ACK came; look for the log {}", path.display()));
+            let _ = ctx.wait_exit(p, Duration::from_millis(300));
+            if !path.exists() {
+                return Err(no_log_file(&path));
+            }
+            return Err(f.caused_by("chat-ack"));
+        }
     }
     ctx.step("right after the last ACK, kill the server with SIGKILL (no chance to clean up)");
     let _ = ctx.child(p).signal(Signal::Kill);
@@ -271,11 +369,7 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
     if !path.exists() {
         // Not a lost buffer: no log at all where the server was told to
         // write it.
-        return Err(fail(
-            Diagnosis::IgnoresConfig,
-            format!("every acknowledged message is in the file given with --log {}", path.display()),
-            "there is no such file: the server never created the log it was given (does it read the --log option?)",
-        ));
+        return Err(no_log_file(&path));
     }
     let log = std::fs::read(&path).unwrap_or_default();
     let log = String::from_utf8_lossy(&log);
@@ -304,9 +398,28 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The log check's finding when the file given with `--log` is not there.
+fn no_log_file(path: &std::path::Path) -> Failure {
+    fail(
+        Diagnosis::IgnoresConfig,
+        format!(
+            "every acknowledged message is in the file given with --log {}",
+            path.display()
+        ),
+        "there is no such file: the server never created the log it was given (does it read the --log option?)",
+    )
+}
+
 pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
-    short_session(ctx, p, addr)?;
+    // A reply missing or worded otherwise is chat-ack's finding: the
+    // shutdown is still tested (a server that never ACKs can still ignore
+    // SIGTERM), and the reply blamed only if the shutdown is clean.
+    let session = short_session(ctx, p, addr).map_err(ack_is_chat_acks);
+    let later = match session {
+        Err(f) if f.cause.is_none() => return Err(f),
+        other => other,
+    };
     // Let a server that (wrongly) ends with its first session do so now,
     // so it is reported as exiting early, not as ignoring the signal.
     ctx.step("the client leaves; wait a second");
@@ -317,7 +430,8 @@ pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
         addr,
         Signal::Terminate,
         SLACK + Duration::from_secs(2),
-    )
+    )?;
+    later
 }
 
 /// How long the framing check waits, after a line, for a client that
@@ -504,12 +618,27 @@ fn chat_client_run(
             if let Some(evidence) = acks_read_together(&stdout, &acks) {
                 f.diagnosis = Diagnosis::SplitMessage;
                 f.observed = format!("{evidence}; then: {}", f.observed);
+            } else if split
+                && f.diagnosis == Diagnosis::OutputFormat
+                && all_printed_whole(&stdout, &acks)
+            {
+                // Every split ACK was put back together and printed whole,
+                // in other words: the framing is right, the wording is
+                // chat-client-messages' finding (it was blamed
+                // split-message).
+                f = f.caused_by("chat-client-messages");
             } else if split {
                 f.diagnosis = Diagnosis::SplitMessage;
             }
             f
         })?;
     Ok(p)
+}
+
+/// Is every ACK printed whole, inside some line of stdout?
+fn all_printed_whole(stdout: &[String], acks: &[String]) -> bool {
+    acks.iter()
+        .all(|a| stdout.iter().any(|l| l.contains(a.as_str())))
 }
 
 /// Did one read take several ACK lines, printed as one reply? The sign:
@@ -586,6 +715,22 @@ mod tests {
 
     fn owned(lines: &[&str]) -> Vec<String> {
         lines.iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn an_ack_time_far_from_the_local_time_is_told() {
+        let now = chrono::Local::now();
+        let at = |t: chrono::DateTime<chrono::Local>| format!("[ACK @{}] hi", t.format("%H:%M:%S"));
+        assert_eq!(clock_off(&at(now)), None);
+        assert_eq!(clock_off(&at(now - chrono::Duration::seconds(3))), None);
+        assert_eq!(
+            clock_off(&at(now + chrono::Duration::hours(12))),
+            Some(43_200)
+        );
+        assert_eq!(
+            clock_off(&at(now - chrono::Duration::minutes(2))),
+            Some(120)
+        );
     }
 
     #[test]

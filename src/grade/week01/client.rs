@@ -75,11 +75,40 @@ pub fn died_before_connecting(ctx: &mut Ctx, p: Proc, expected: &str) -> Option<
             format!("it ended without connecting ({how})"),
         ));
     }
+    // Refused, while the grader's fake server was listening on the port it
+    // was given: it connected somewhere else (a port hard-coded to the
+    // handout's 5000, `localhost` that resolved elsewhere). It started
+    // fine; it ignored LAB_HOST/LAB_PORT.
+    if let Some(line) = says_refused(ctx, p) {
+        return Some(fail(
+            Diagnosis::IgnoresConfig,
+            expected,
+            format!(
+                "its connection was refused ({how}; it said `{line}`), although the grader's server was listening where LAB_HOST and LAB_PORT said: it connects somewhere else"
+            ),
+        ));
+    }
     let mut observed = format!("it died before it connected ({how})");
     if let Some(last) = last {
         observed.push_str(&format!("; the last line on stderr: `{}`", last.trim()));
     }
     Some(fail(Diagnosis::StartupFailure, expected, observed))
+}
+
+/// The first line (stderr, then stdout) that says a connection was
+/// refused, in the program's words or its runtime's (ECONNREFUSED,
+/// errno 111, WSAECONNREFUSED 10061).
+pub fn says_refused(ctx: &mut Ctx, p: Proc) -> Option<String> {
+    [Stream::Stderr, Stream::Stdout].into_iter().find_map(|s| {
+        ctx.child(p)
+            .lines(s)
+            .into_iter()
+            .find(|l| {
+                let lower = l.to_lowercase();
+                lower.contains("refused") || lower.contains("errno 111") || lower.contains("10061")
+            })
+            .map(|l| l.trim().to_string())
+    })
 }
 
 /// Reads what the client sends until `want_len` bytes came or the client
@@ -280,7 +309,10 @@ fn expect_error(
             return Err(fail(
                 Diagnosis::OutputFormat,
                 expected,
-                "the error line went to stdout, not stderr",
+                format!(
+                    "the error line went to stdout, not stderr{}",
+                    super::common::and_status_unless(status, 1)
+                ),
             ));
         }
         let diagnosis = match status.code() {
@@ -447,6 +479,18 @@ pub fn empty_arg(ctx: &mut Ctx) -> Result<(), Failure> {
         })
     };
     if status.code() != Some(2) {
+        // It tried to connect (somewhere else: it was refused) to send the
+        // empty message: not a usage error at all.
+        if let Some(line) = says_refused(ctx, p) {
+            return Err(fail(
+                Diagnosis::EmptyArgument,
+                expected,
+                format!(
+                    "it tried to connect (to send the empty message) instead of refusing the argument first: {}, saying `{line}`",
+                    describe_status(status)
+                ),
+            ));
+        }
         let diagnosis = if status.success() {
             Diagnosis::EmptyArgument
         } else {

@@ -34,21 +34,16 @@ pub fn lines_in_order_after(
             }
         }
     }
+    // Every line that is missing is named, not only the first: two lines
+    // worded otherwise in one session are two things to fix.
     let mut from = 0;
+    let mut wrong: Vec<String> = Vec::new();
     for want in expected {
         match lines[from..].iter().position(|l| l.trim_end() == want) {
             Some(i) => from += i + 1,
             None => {
                 let earlier = lines[..from].iter().any(|l| l.trim_end() == want);
-                let expected_text = format!(
-                    "these stdout lines, in this order:\n{}",
-                    expected
-                        .iter()
-                        .map(|l| format!("        {l}"))
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                );
-                let observed = if earlier {
+                wrong.push(if earlier {
                     format!("`{want}` came out of order")
                 } else if let Some(seen) = crate::grade::compare::closest(want, &lines) {
                     format!(
@@ -57,12 +52,29 @@ pub fn lines_in_order_after(
                     )
                 } else {
                     format!("no line `{want}`")
-                };
-                return Err(fail(Diagnosis::OutputFormat, expected_text, observed));
+                });
             }
         }
     }
-    Ok(())
+    if wrong.is_empty() {
+        return Ok(());
+    }
+    if lines.is_empty() {
+        wrong = vec!["nothing on stdout".to_string()];
+    }
+    let expected_text = format!(
+        "these stdout lines, in this order:\n{}",
+        expected
+            .iter()
+            .map(|l| format!("        {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    Err(fail(
+        Diagnosis::OutputFormat,
+        expected_text,
+        wrong.join(";\n      and "),
+    ))
 }
 
 /// Waits for a program to exit with status `want`. A crash or a hang is
@@ -104,6 +116,19 @@ pub fn expect_exit(
                 describe_status(status),
             ))
         }
+    }
+}
+
+/// `; and it exited 0, not 1` when `status` is not `want`, else nothing:
+/// a second mistake in the same failure is said, not left for the next run.
+pub fn and_status_unless(status: std::process::ExitStatus, want: i32) -> String {
+    if status.code() == Some(want) {
+        String::new()
+    } else {
+        format!(
+            "; and it ended with {}, not exit status {want}",
+            describe_status(status)
+        )
     }
 }
 
@@ -369,6 +394,25 @@ pub fn expect_clean_shutdown(
         )),
         Some(_) => None,
     };
+    // A shutdown that was clean but said so in other words (`Shutting
+    // down...`): the line's wording, not the shutdown, is the mistake.
+    let clean_but_worded =
+        !line && status.is_some_and(|s| s.code() == Some(0)) && port_is_free(addr.port());
+    if clean_but_worded {
+        let lines = ctx.child(p).lines(Stream::Stdout);
+        let want = "[SERVER] Shutting down";
+        if crate::grade::compare::closest(want, &lines).is_some() {
+            return Err(fail(
+                Diagnosis::OutputFormat,
+                expected,
+                format!(
+                    "it shut down cleanly (exit 0, port {} free), but {}",
+                    addr.port(),
+                    crate::grade::compare::no_such_line(want, &lines, "")
+                ),
+            ));
+        }
+    }
     match observed {
         Some(observed) => Err(fail(Diagnosis::NoGracefulShutdown, expected, observed)),
         None => Ok(()),

@@ -17,19 +17,34 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
     )?;
     expect_exit(ctx, client, SLACK + SLACK, 0, Diagnosis::Crash)?;
     let want = format!("[CLIENT] Received: ACK: {message}");
-    if !ctx
-        .child(client)
-        .lines(Stream::Stdout)
-        .iter()
-        .any(|l| l.trim_end() == want)
-    {
+    let lines = ctx.child(client).lines(Stream::Stdout);
+    if !lines.iter().any(|l| l.trim_end() == want) {
+        // The reply came (the client printed it) in a line worded
+        // otherwise: client-ack's finding, not a wrong reply.
+        let reply = format!("ACK: {message}");
+        if lines.iter().any(|l| l.trim_end().ends_with(&reply)) {
+            return Err(fail(
+                Diagnosis::OutputFormat,
+                format!("the client prints `{want}`"),
+                crate::grade::compare::no_such_line(&want, &lines, ""),
+            )
+            .caused_by("client-ack"));
+        }
         return Err(fail(
             Diagnosis::WrongReply,
             format!("the client prints `{want}`"),
             "no such line",
         ));
     }
-    expect_exit(ctx, server, SLACK, 0, Diagnosis::Crash)
+    // A server that does not end after its session, or ends with another
+    // status, does so in server-ack's session too: its finding, once.
+    expect_exit(ctx, server, SLACK, 0, Diagnosis::Crash).map_err(|f| {
+        if matches!(f.diagnosis, Diagnosis::Hangs | Diagnosis::ExitStatus) {
+            f.caused_by("server-ack")
+        } else {
+            f
+        }
+    })
 }
 
 pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
@@ -67,6 +82,22 @@ pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
                         pair[1].trim_end()
                     ),
                 ));
+            }
+            // The ACK came and was printed whole, in other words: the
+            // wording is chat-client-messages' finding.
+            let printed_whole = lines.iter().find_map(|l| {
+                let ack = &l[l.find("[ACK @")?..];
+                is_chat_ack(ack.trim_end(), message).then(|| ack.trim_end().to_string())
+            });
+            if let Some(ack) = printed_whole {
+                // The ACK's own clock: a near miss marks the wording only.
+                let want = format!("[CLIENT] {ack}");
+                return Err(fail(
+                    Diagnosis::OutputFormat,
+                    expected,
+                    crate::grade::compare::no_such_line(&want, &lines, ""),
+                )
+                .caused_by("chat-client-messages"));
             }
             return Err(fail(Diagnosis::WrongReply, expected, "no such line"));
         }
