@@ -631,3 +631,28 @@ fn a_program_under_its_own_uid_dies_with_a_killed_grader() {
     child.wait().unwrap();
     assert_nothing_left(&marker);
 }
+
+/// A chat server that puts a FIFO or a link to /dev/zero where its log
+/// must be: the grader reads neither (seen: it blocked for ever on the
+/// FIFO, and read /dev/zero until its memory ran out), ends within its
+/// bound, names lost-message, and keeps its memory small.
+#[test]
+fn a_trap_where_the_chat_log_should_be_is_not_read() {
+    let correct = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/submissions/week01-python");
+    let fixture = fixtures().join("sbx_log_trap.py");
+    for trap in ["fifo", "zero"] {
+        let line = format!("python3 {} {trap}", fixture.display());
+        let graded = grade_in(
+            &correct,
+            &["--chat-server", &line, "--check", "chat-log"],
+            Duration::from_secs(60),
+        );
+        graded.assert_memory_bounded();
+        let log = check(&graded.report(), "chat-log");
+        assert_eq!(log["diagnosis"], "lost-message", "{trap}: {log:#}");
+        assert!(
+            text_of(&log).contains("cannot be read as a plain file"),
+            "{trap}: {log:#}"
+        );
+    }
+}
