@@ -79,6 +79,23 @@ fn grade(args: &[&str], mode: Option<&str>, unprivileged: bool) -> Run {
     }
 }
 
+/// `netlab grade` of one hostile fixture as the server, check server-ack
+/// only, JSON report (see [`grade`] for `mode` and `unprivileged`).
+fn grade_server_fixture(server: &str, mode: Option<&str>, unprivileged: bool) -> Run {
+    let dir = hostile_dir();
+    let args = [
+        "--dir",
+        dir.to_str().unwrap(),
+        "--server",
+        server,
+        "--check",
+        "server-ack",
+        "--format",
+        "json",
+    ];
+    grade(&args, mode, unprivileged)
+}
+
 /// Processes whose command line holds `marker`.
 fn survivors(marker: &str) -> Vec<String> {
     let mut found = Vec::new();
@@ -506,23 +523,9 @@ fn user_namespaces_allowed() -> bool {
 /// refused in a pid namespace (its pid names nothing in there) and under
 /// another uid, so the grading ends with its report.
 fn the_grader_cannot_be_stopped_or_killed(unprivileged: bool) {
-    let dir = hostile_dir();
     let token = format!("netlab-target-{}-{unprivileged}", std::process::id());
     let server = format!("python3 sbx_kill_grader.py {token}");
-    let run = grade(
-        &[
-            "--dir",
-            dir.to_str().unwrap(),
-            "--server",
-            &server,
-            "--check",
-            "server-ack",
-            "--format",
-            "json",
-        ],
-        None,
-        unprivileged,
-    );
+    let run = grade_server_fixture(&server, None, unprivileged);
     assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
     let (diagnosis, observed) = run.verdict();
     assert_eq!(diagnosis, "startup-failure", "{observed}");
@@ -567,18 +570,7 @@ fn a_program_started_by_its_path_does_not_run_as_root() {
         eprintln!("skipped: needs root (the unprivileged-user layer)");
         return;
     }
-    let dir = hostile_dir();
-    let args = [
-        "--dir",
-        dir.to_str().unwrap(),
-        "--server",
-        "./sbx_whoami.sh",
-        "--check",
-        "server-ack",
-        "--format",
-        "json",
-    ];
-    let run = grade(&args, None, false);
+    let run = grade_server_fixture("./sbx_whoami.sh", None, false);
     let (_, observed) = run.verdict();
     assert!(observed.contains("running as uid "), "{observed}");
     assert!(!observed.contains("running as root"), "{observed}");
@@ -645,22 +637,8 @@ fn a_detached_process_that_sheds_its_tag_is_ended_with_the_run() {
 #[test]
 fn system_v_ipc_objects_die_with_the_check() {
     let key = 0x6e6c_0000 + (std::process::id() % 0xffff) as i64 * 2;
-    let dir = hostile_dir();
     let server = format!("python3 sbx_ipc.py {key}");
-    let run = grade(
-        &[
-            "--dir",
-            dir.to_str().unwrap(),
-            "--server",
-            &server,
-            "--check",
-            "server-ack",
-            "--format",
-            "json",
-        ],
-        None,
-        false,
-    );
+    let run = grade_server_fixture(&server, None, false);
     let (_, observed) = run.verdict();
     assert!(observed.contains("message sent: True"), "{observed}");
     let active = run.json()["sandbox"]["active"].to_string();
@@ -702,18 +680,7 @@ fn an_unprivileged_graders_programs_cannot_reach_past_loopback() {
     if !unprivileged_namespaces_here() {
         return;
     }
-    let dir = hostile_dir();
-    let args = [
-        "--dir",
-        dir.to_str().unwrap(),
-        "--server",
-        "python3 connect_out.py",
-        "--check",
-        "server-ack",
-        "--format",
-        "json",
-    ];
-    let run = grade(&args, None, true);
+    let run = grade_server_fixture("python3 connect_out.py", None, true);
     let (diagnosis, observed) = run.verdict();
     assert_ne!(diagnosis, "", "{}", run.stdout);
     assert!(

@@ -788,37 +788,23 @@ fn kill_members(procs: &Path) {
 /// orphan of some submission, tagged or not (a program can empty its
 /// environment before it detaches: seen). Kill and reap them all.
 pub(super) fn reap_all_orphans(ours: &[u32]) {
-    let me = std::process::id() as i32;
-    for _ in 0..20 {
-        let Ok(all) = procfs::process::all_processes() else {
-            return;
-        };
-        let orphans: Vec<i32> = all
-            .flatten()
-            .filter(|p| !ours.contains(&(p.pid as u32)))
-            .filter(|p| p.stat().is_ok_and(|s| s.ppid == me))
-            .map(|p| p.pid)
-            .collect();
-        if orphans.is_empty() {
-            return;
-        }
-        for pid in orphans {
-            // SAFETY: the pid is our own child (ppid checked) and not one
-            // the process harness waits for.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::waitpid(pid, std::ptr::null_mut(), 0);
-            }
-        }
-    }
+    reap_orphans(|pid| !ours.contains(&(pid as u32)));
 }
 
 /// Subreaper fallback: orphans of this tree reparented to us; find them by
-/// the tag in their environment, kill them, reap them. Repeated, since a
-/// killed orphan's own children reparent to us in turn.
+/// the tag in their environment, kill them, reap them.
 fn reap_tagged_orphans(tag: &str) {
-    let me = std::process::id() as i32;
     let wanted = format!("{TAG}={tag}");
+    reap_orphans(|pid| {
+        std::fs::read(format!("/proc/{pid}/environ"))
+            .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == wanted.as_bytes()))
+    });
+}
+
+/// Kills and reaps our children (ppid checked) that `chosen` picks.
+/// Repeated, since a killed orphan's own children reparent to us in turn.
+fn reap_orphans(chosen: impl Fn(i32) -> bool) {
+    let me = std::process::id() as i32;
     for _ in 0..20 {
         let Ok(all) = procfs::process::all_processes() else {
             return;
@@ -826,11 +812,8 @@ fn reap_tagged_orphans(tag: &str) {
         let orphans: Vec<i32> = all
             .flatten()
             .filter(|p| p.stat().is_ok_and(|s| s.ppid == me))
-            .filter(|p| {
-                std::fs::read(format!("/proc/{}/environ", p.pid))
-                    .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == wanted.as_bytes()))
-            })
             .map(|p| p.pid)
+            .filter(|&pid| chosen(pid))
             .collect();
         if orphans.is_empty() {
             return;
