@@ -7,7 +7,7 @@ mod support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use netlab::process::Signal;
 use predicates::prelude::*;
@@ -172,16 +172,25 @@ fn a_client_dripping_bytes_cannot_hold_the_server_past_the_idle_limit() {
     // One byte every 200 ms, never a newline: each gap is far below the
     // idle limit, so only a limit on the whole line can end this. Bounded:
     // at most 20 s of dripping, then the test fails.
-    let mut closed = None;
-    for i in 0..100 {
-        if drip.write_all(b"x").is_err() {
-            break;
-        }
-        if let Some(line) = server
+    let said = || {
+        server
             .stdout()
             .into_iter()
             .find(|l| l.contains("no complete line"))
-        {
+    };
+    let mut closed = None;
+    for i in 0..100 {
+        if drip.write_all(b"x").is_err() {
+            // Closed: its console line may still be on its way to us (the
+            // pipe's reader thread); wait for it, bounded.
+            let until = Instant::now() + Duration::from_secs(5);
+            while closed.is_none() && Instant::now() < until {
+                closed = said().map(|line| (i, line));
+                thread::sleep(Duration::from_millis(20));
+            }
+            break;
+        }
+        if let Some(line) = said() {
             closed = Some((i, line));
             break;
         }
