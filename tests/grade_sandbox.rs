@@ -578,6 +578,42 @@ fn a_program_started_by_its_path_does_not_run_as_root() {
     assert_eq!(notes, &serde_json::json!([]), "{notes}");
 }
 
+/// A submission's netlab.toml cannot pick a path the grader resolves
+/// otherwise than its program does: `/proc/self/cwd/...` names nothing in
+/// the grader (judged "only root can reach it") and the submission's own
+/// file in the program (seen: run as root). A netlab.toml's commands never
+/// run as the grader's user.
+#[test]
+fn a_netlab_toml_cannot_get_its_program_run_as_root() {
+    if !is_root() {
+        eprintln!("skipped: needs root (the unprivileged-user layer)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        hostile_dir().join("sbx_whoami.sh"),
+        dir.path().join("sbx_whoami.sh"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("netlab.toml"),
+        "lab = \"week01\"\n[commands]\nserver = \"/proc/self/cwd/sbx_whoami.sh\"\n",
+    )
+    .unwrap();
+    let args = [
+        "--dir",
+        dir.path().to_str().unwrap(),
+        "--check",
+        "server-ack",
+        "--format",
+        "json",
+    ];
+    let run = grade(&args, None, false);
+    let (_, observed) = run.verdict();
+    assert!(observed.contains("running as uid "), "{observed}");
+    assert!(!observed.contains("running as root"), "{observed}");
+}
+
 /// A program has no controlling terminal: it cannot draw on the user's
 /// screen around the report, nor push keystrokes into the user's shell
 /// (seen before: a forged score drawn, and a command run after netlab
@@ -785,6 +821,13 @@ fn a_grade_sweeps_what_a_dead_grader_left() {
     for path in [jail.clone(), jail.join("sub")] {
         std::os::unix::fs::chown(&path, Some(jail_uid), Some(jail_uid)).unwrap();
     }
+    // A folder given to a jail (a chat log's) and a private-/tmp staging
+    // folder (ours, root's) of the dead grader.
+    let given = std::env::temp_dir().join(format!("netlab-grade-{dead}-swept"));
+    let staging = std::env::temp_dir().join(format!("netlab-tmp-{dead}-swept"));
+    std::fs::create_dir_all(&given).unwrap();
+    std::fs::create_dir_all(&staging).unwrap();
+    std::os::unix::fs::chown(&given, Some(jail_uid), Some(jail_uid)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let _ = Command::new(env!("CARGO_BIN_EXE_netlab"))
         .args([
@@ -800,10 +843,14 @@ fn a_grade_sweeps_what_a_dead_grader_left() {
         .output()
         .unwrap();
     let (cgroup_left, jail_left, foreign_left) = (cgroup.exists(), jail.exists(), foreign.exists());
+    let (given_left, staging_left) = (given.exists(), staging.exists());
     let _ = std::fs::remove_dir(&cgroup);
-    let _ = std::fs::remove_dir_all(&jail);
-    let _ = std::fs::remove_dir_all(&foreign);
+    for path in [&jail, &foreign, &given, &staging] {
+        let _ = std::fs::remove_dir_all(path);
+    }
     assert!(!cgroup_left, "{} left", cgroup.display());
     assert!(!jail_left, "{} left", jail.display());
+    assert!(!given_left, "{} left", given.display());
+    assert!(!staging_left, "{} left", staging.display());
     assert!(foreign_left, "a folder not owned by a jail uid was removed");
 }

@@ -35,7 +35,7 @@ pub mod report;
 mod sockdiag;
 pub mod week01;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -113,6 +113,9 @@ impl Role {
 pub struct Submission {
     dir: PathBuf,
     commands: BTreeMap<Role, Vec<String>>,
+    /// Roles whose command the submission's netlab.toml chose (the rest
+    /// came from whoever runs netlab): see [`sandbox::CommandOrigin`].
+    from_manifest: BTreeSet<Role>,
     /// Where failed checks' packets go (`None`: no capture).
     evidence_dir: Option<PathBuf>,
 }
@@ -123,6 +126,7 @@ impl Submission {
         Submission {
             dir: dir.into(),
             commands: BTreeMap::new(),
+            from_manifest: BTreeSet::new(),
             evidence_dir: None,
         }
     }
@@ -142,6 +146,7 @@ impl Submission {
     /// Sets a role's command to one program path (no shell splitting, so a
     /// path with spaces is fine).
     pub fn with_program(mut self, role: Role, program: impl AsRef<Path>) -> Submission {
+        self.from_manifest.remove(&role);
         self.commands
             .insert(role, vec![program.as_ref().to_string_lossy().into_owned()]);
         self
@@ -149,6 +154,7 @@ impl Submission {
 
     /// Sets a role's command to an argv list (program first, no splitting).
     pub fn with_argv(mut self, role: Role, argv: &[&str]) -> Submission {
+        self.from_manifest.remove(&role);
         self.commands
             .insert(role, argv.iter().map(|a| a.to_string()).collect());
         self
@@ -164,6 +170,7 @@ impl Submission {
                     role.name()
                 ))
             })?;
+        self.from_manifest.remove(&role);
         self.commands.insert(role, argv);
         Ok(self)
     }
@@ -201,6 +208,7 @@ impl Submission {
                 ))
             })?;
             submission = submission.with_command_line(role, line)?;
+            submission.from_manifest.insert(role);
         }
         Ok(submission)
     }
@@ -210,6 +218,15 @@ impl Submission {
     }
 
     /// The argv for a role, if the submission has one.
+    /// Who chose `role`'s command.
+    pub fn origin(&self, role: Role) -> sandbox::CommandOrigin {
+        if self.from_manifest.contains(&role) {
+            sandbox::CommandOrigin::Submission
+        } else {
+            sandbox::CommandOrigin::Instructor
+        }
+    }
+
     pub fn command(&self, role: Role) -> Option<&[String]> {
         self.commands.get(&role).map(Vec::as_slice)
     }

@@ -211,6 +211,9 @@ pub(super) struct NetHolder {
     pid: libc::pid_t,
     channel: std::os::fd::OwnedFd,
     pub(super) ns: std::sync::Arc<NsFds>,
+    /// Set by a failed exchange: an answer may still be on its way, and
+    /// the next request would take it for its own. Never used again.
+    broken: std::cell::Cell<bool>,
 }
 
 /// Open handles on the holder's namespaces, for programs to join.
@@ -291,6 +294,7 @@ impl NetHolder {
                 pid,
                 channel: ours,
                 ns: std::sync::Arc::new(ns),
+                broken: std::cell::Cell::new(false),
             }),
             Err(e) => {
                 reap();
@@ -306,7 +310,18 @@ impl NetHolder {
         kind: libc::c_int,
         protocol: libc::c_int,
     ) -> io::Result<std::os::fd::OwnedFd> {
-        ask(&self.channel, domain, kind, protocol)
+        if self.broken.get() {
+            return Err(super::failure(
+                "the network namespace's holder stopped answering",
+            ));
+        }
+        let answer = ask(&self.channel, domain, kind, protocol);
+        // An errno from socket() is an answer; anything else broke the
+        // exchange (a timeout, EINTR, the holder gone).
+        if answer.as_ref().is_err_and(super::is_failure) {
+            self.broken.set(true);
+        }
+        answer
     }
 
     /// The holder's pid: `/proc/<pid>/net/*` are the check's tables.
@@ -386,14 +401,15 @@ fn ask(
     for (i, v) in [domain, kind, protocol].into_iter().enumerate() {
         request[i * 4..i * 4 + 4].copy_from_slice(&v.to_ne_bytes());
     }
-    send(fd, &request, MsgFlags::MSG_NOSIGNAL).map_err(io::Error::from)?;
+    let broke = |e: nix::Error| super::failure(format!("the network namespace's holder: {e}"));
+    send(fd, &request, MsgFlags::MSG_NOSIGNAL).map_err(broke)?;
     let mut errno = [0u8; 4];
     let mut iov = [io::IoSliceMut::new(&mut errno)];
     let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
-    let msg = recvmsg::<()>(fd, &mut iov, Some(&mut space), MsgFlags::MSG_CMSG_CLOEXEC)
-        .map_err(io::Error::from)?;
+    let msg =
+        recvmsg::<()>(fd, &mut iov, Some(&mut space), MsgFlags::MSG_CMSG_CLOEXEC).map_err(broke)?;
     let mut received = None;
-    for cmsg in msg.cmsgs().map_err(io::Error::from)? {
+    for cmsg in msg.cmsgs().map_err(broke)? {
         if let ControlMessageOwned::ScmRights(fds) = cmsg {
             for raw in fds {
                 // SAFETY: the kernel just gave us this descriptor.
@@ -403,10 +419,10 @@ fn ask(
         }
     }
     if msg.bytes != 4 {
-        return Err(io::Error::other("the network namespace's holder is gone"));
+        return Err(super::failure("the network namespace's holder is gone"));
     }
     match i32::from_ne_bytes(errno) {
-        0 => received.ok_or_else(|| io::Error::other("the holder sent no socket")),
+        0 => received.ok_or_else(|| super::failure("the holder sent no socket")),
         code => Err(io::Error::from_raw_os_error(code)),
     }
 }
@@ -571,7 +587,8 @@ pub(super) fn install(
     // Without root the mounts need the pid namespace's user namespace.
     let private_tmp =
         if policy.has(Layer::PrivateTmp) && (is_root() || policy.has(Layer::PidNamespace)) {
-            let dir = tempfile::Builder::new().prefix("netlab-tmp-").tempdir()?;
+            let prefix = format!("{STAGING_PREFIX}{}-", std::process::id());
+            let dir = tempfile::Builder::new().prefix(&prefix).tempdir()?;
             // The program's working folder is written through, like `keep`.
             let mut keep = keep.to_vec();
             keep.extend(cmd.get_current_dir().map(Path::to_path_buf));
@@ -741,22 +758,40 @@ pub(super) fn sweep_stale(jail_prefix: &str) {
     let Ok(entries) = std::fs::read_dir(&temp) else {
         return;
     };
+    // Who owns each kind: a jail copy, its uid; a folder given to a jail,
+    // its uid (or still us, if we died before the chown); a private-/tmp
+    // staging folder, us (root).
+    let jail = |uid: u32| super::is_jail_id(uid);
+    let given = |uid: u32| super::is_jail_id(uid) || uid == 0;
+    let staging = |uid: u32| uid == 0;
+    let kinds: [(&str, &dyn Fn(u32) -> bool); 3] = [
+        (jail_prefix, &jail),
+        (super::GIVEN_PREFIX, &given),
+        (STAGING_PREFIX, &staging),
+    ];
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix(jail_prefix) else {
+        let Some((rest, owner_ok)) = kinds
+            .iter()
+            .find_map(|(prefix, owner)| name.strip_prefix(*prefix).map(|r| (r, owner)))
+        else {
             continue;
         };
         use std::os::unix::fs::MetadataExt;
-        // Only a folder owned by a jail uid (not a symlink planted there).
-        let owned_by_jail = entry
+        // Only a folder of the right owner (not a symlink planted there).
+        let ours = entry
             .path()
             .symlink_metadata()
-            .is_ok_and(|m| m.is_dir() && super::is_jail_id(m.uid()));
-        if owned_by_jail && stale(rest) {
+            .is_ok_and(|m| m.is_dir() && owner_ok(m.uid()));
+        if ours && stale(rest) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }
+
+/// How a private-/tmp staging folder's name starts, before the grader's
+/// pid (so a later run's sweep knows whether its maker is alive).
+const STAGING_PREFIX: &str = "netlab-tmp-";
 
 impl Drop for Installed {
     fn drop(&mut self) {

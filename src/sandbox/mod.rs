@@ -436,8 +436,10 @@ pub fn cleanup_leftovers() {
 /// submission, also one that shed its tag (see `linux::reap_all_orphans`).
 /// With a pid namespace there are none: each died with its namespace.
 pub fn end_of_run() {
+    // Not `policy()`: a command that graded nothing (merge, demo, trace)
+    // must not run the sandbox's detection (forks, probes) on its way out.
     #[cfg(target_os = "linux")]
-    if policy().has(Layer::Subreaper) {
+    if POLICY.get().is_some_and(|p| p.has(Layer::Subreaper)) {
         linux::reap_all_orphans(&crate::process::live_pids());
     }
 }
@@ -477,15 +479,19 @@ pub fn isolated<T: Send>(body: impl FnOnce() -> T + Send) -> T {
         let handle = scope.spawn(|| {
             #[cfg(target_os = "linux")]
             {
+                let lost = |e: io::Error| {
+                    note(format!("a check ran without its network namespace ({e})"));
+                    WITHOUT_ITS_NETWORK.with(|w| w.set(true));
+                };
                 if linux::is_root() {
                     if let Err(e) = linux::enter_new_network() {
-                        note(format!("a check ran without its network namespace ({e})"));
+                        lost(e);
                     }
                 } else {
                     return match linux::with_holder(body) {
                         Ok(value) => value,
                         Err((e, body)) => {
-                            note(format!("a check ran without its network namespace ({e})"));
+                            lost(e);
                             body()
                         }
                     };
@@ -497,6 +503,43 @@ pub fn isolated<T: Send>(body: impl FnOnce() -> T + Send) -> T {
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
+}
+
+/// The sandbox's own failure (not the program's): its `io::Error`s carry
+/// it, so a check can say `grader-error` instead of blaming the program.
+#[derive(Debug)]
+struct SandboxFailure(String);
+
+impl std::fmt::Display for SandboxFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "netlab's sandbox: {}", self.0)
+    }
+}
+
+impl std::error::Error for SandboxFailure {}
+
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn failure(what: impl Into<String>) -> io::Error {
+    io::Error::other(SandboxFailure(what.into()))
+}
+
+/// Is `error` the sandbox's own failure (see [`tcp_connect`])?
+pub fn is_failure(error: &io::Error) -> bool {
+    error
+        .get_ref()
+        .is_some_and(|inner| inner.is::<SandboxFailure>())
+}
+
+thread_local! {
+    /// This check was meant to have a network namespace and has none (it
+    /// could not be made): the connection guard stands in for it.
+    static WITHOUT_ITS_NETWORK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Must the grader's fake servers and probes tell the check's programs
+/// from strangers themselves (no network namespace of the check's own)?
+pub fn guard_needed() -> bool {
+    policy().has(Layer::ConnectionGuard) || WITHOUT_ITS_NETWORK.with(|w| w.get())
 }
 
 /// A TCP socket for the grader's side of a check (a probe client, a fake
@@ -603,6 +646,15 @@ pub fn read_untrusted(path: &Path, max: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Who chose a command: the person running netlab (flags, the API), or
+/// the submission (its netlab.toml). Only the first may name a program
+/// that runs outside the jail's uid (see `Jail::command`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandOrigin {
+    Instructor,
+    Submission,
+}
+
 /// The sandbox of one check: its uid and its private folder copy.
 #[derive(Debug)]
 pub struct Jail {
@@ -683,28 +735,21 @@ impl Jail {
 
     /// A command for `argv` (program first) to be started in the jail:
     /// relative program paths and paths into the original folder point
-    /// into the copy; its working directory is [`Jail::dir`].
-    pub fn command(&self, argv: &[String]) -> (Command, Confinement) {
-        let program = self.program_path(&argv[0]);
+    /// into the copy; its working directory is [`Jail::dir`]. `origin`
+    /// says who chose the command (see [`CommandOrigin`]).
+    pub fn command(&self, argv: &[String], origin: CommandOrigin) -> (Command, Confinement) {
+        let mut program = self.program_path(&argv[0]);
         let mut run_as = self.user;
-        // Trap: a program of the submission itself (in the copy, which its
-        // uid owns, mode 0700) is never run as the grader's user, however
-        // its mode reads: that would hand the submission root (seen: an
-        // in-folder `./server` ran as uid 0 and joined the grader's
-        // namespaces). If its uid cannot run it, starting it fails, as it
-        // would for the student. Only a program outside (an interpreter
-        // only root can reach) may run as the grader, and not under
-        // --require-sandbox (see [`set_strict`]).
-        let inside = program
-            .as_ref()
-            .is_some_and(|p| p.starts_with(self.dir()) || p.starts_with(&self.original));
         if let (Some(path), Some((uid, _))) = (&program, run_as) {
-            if !inside && !strict() && !reachable_by(path, uid) {
+            if let Some(real) = self.may_run_as_grader(path, uid, origin) {
                 note(format!(
                     "{} runs as the grader's user: an unprivileged user cannot reach it",
-                    path.display()
+                    real.display()
                 ));
                 run_as = None;
+                // Exactly the file judged: no path game between this
+                // check and the exec.
+                program = Some(real);
             }
         }
         let mut cmd = match &program {
@@ -720,6 +765,31 @@ impl Jail {
                 ..Confinement::default()
             },
         )
+    }
+
+    /// The one exception to "every program runs under the jail's uid": a
+    /// program the instructor named, outside the submission, that only
+    /// the grader's user can reach (their own build under /root, say).
+    /// Returns its canonical path then. Failing closed, never for:
+    /// - a command of the submission's own netlab.toml (seen: `python3`
+    ///   or any tool under /root given the submission's script runs it as
+    ///   root; `/proc/self/cwd/x` resolved to nothing in the grader, was
+    ///   judged unreachable, and ran the submission's own file as root);
+    /// - a program inside the submission (its copy, which the jail's uid
+    ///   owns, 0700: judged by the others' bits it once ran every
+    ///   compiled submission as root);
+    /// - a path that does not resolve here; and never under
+    ///   --require-sandbox ([`set_strict`]).
+    fn may_run_as_grader(&self, path: &Path, uid: u32, origin: CommandOrigin) -> Option<PathBuf> {
+        if origin != CommandOrigin::Instructor || strict() {
+            return None;
+        }
+        let real = path.canonicalize().ok()?;
+        let inside = [self.dir(), self.original.as_path()]
+            .iter()
+            .filter_map(|d| d.canonicalize().ok())
+            .any(|d| real.starts_with(d));
+        (!inside && !reachable_by(&real, uid)).then_some(real)
     }
 
     /// Resolves the program: `Some(path)` when it is a file path (or found
@@ -863,6 +933,17 @@ fn is_jail_id(id: u32) -> bool {
 
 /// How a jail folder's name starts, before the grader's pid.
 const JAIL_PREFIX: &str = "netlab-jail-";
+
+/// How a folder made for a check's programs ([`Jail::give`]) starts,
+/// before the grader's pid (see [`given_folder`]).
+const GIVEN_PREFIX: &str = "netlab-grade-";
+
+/// A fresh folder for a check's files, named so that a later run's
+/// [`sweep_stale`] removes it if this grader dies without cleaning up.
+pub fn given_folder() -> io::Result<tempfile::TempDir> {
+    let prefix = format!("{GIVEN_PREFIX}{}-", std::process::id());
+    tempfile::Builder::new().prefix(&prefix).tempdir()
+}
 
 /// A folder larger than this is not copied (a Rust project's target/).
 const COPY_MAX_BYTES: u64 = 32 << 20;

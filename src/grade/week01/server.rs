@@ -121,8 +121,10 @@ pub fn empty_recv(ctx: &mut Ctx) -> Result<(), Failure> {
 pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
     let env = [timeout_env(1)];
     let (p, addr) = ctx.start_server(Role::Server, &[], &env)?;
-    let mut stream = ctx.connect(addr)?;
+    // Taken before the connect: the server's clock starts at accept(), so
+    // never before this, however late this thread runs after the connect.
     let connected = std::time::Instant::now();
+    let mut stream = ctx.connect(addr)?;
     ctx.step("send nothing; wait for the server to close the connection after LAB_TIMEOUT=1s");
     let (_, end) = read_to_end(&mut stream, SLACK + Duration::from_secs(1));
     let expected = "the server closes the connection about 1s (LAB_TIMEOUT) after a client that sends nothing, prints a line containing `sent nothing`, and exits 0";
@@ -156,7 +158,7 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
     }
     // Closed, but long before LAB_TIMEOUT: a timeout of its own (a
     // hard-coded half second), not the one it was given. The server's
-    // clock starts at accept(), after the probe's connect: a correct
+    // clock starts at accept(), after `connected` was taken: a correct
     // server is never early here.
     let closed_after = connected.elapsed();
     // (A server that died is no timeout at all: judged below.)
