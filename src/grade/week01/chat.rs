@@ -224,7 +224,7 @@ pub fn split(ctx: &mut Ctx) -> Result<(), Failure> {
     std::thread::sleep(Duration::from_millis(250));
     ctx.send(&mut talk.stream, format!("{tail}\n").as_bytes())?;
     expect_ack(ctx, p, &mut talk, &message, Diagnosis::SplitMessage)
-        .map_err(|f| unless_no_ack_at_all(ctx, &mut talk, f))?;
+        .map_err(|f| unless_no_ack_at_all(ctx, addr, &mut talk, f))?;
     ctx.step("make sure no second reply follows");
     let (extra, _) = read_to_end(&mut talk.stream, Duration::from_millis(400));
     let extra = [std::mem::take(&mut talk.pending), extra].concat();
@@ -246,22 +246,36 @@ pub fn coalesced(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.step("send two lines in a single write");
     ctx.send(&mut talk.stream, format!("{first}\n{second}\n").as_bytes())?;
     expect_ack(ctx, p, &mut talk, &first, Diagnosis::SplitMessage)
-        .map_err(|f| unless_no_ack_at_all(ctx, &mut talk, f))?;
+        .map_err(|f| unless_no_ack_at_all(ctx, addr, &mut talk, f))?;
     expect_ack(ctx, p, &mut talk, &second, Diagnosis::SplitMessage)
 }
 
 /// A framing check that got no reply at all: is it the framing? Sends one
-/// whole line in one piece; if that gets no reply either, the server does
-/// not acknowledge lines at all (a chat room that only broadcasts to the
-/// others, say): chat-ack's finding, not a split message.
-fn unless_no_ack_at_all(ctx: &mut Ctx, talk: &mut Talk, failure: Failure) -> Failure {
+/// whole line in one piece, on a fresh connection (the first may be stuck
+/// on the split line: that is the framing mistake itself); if that gets no
+/// reply either, the server does not acknowledge lines at all (a chat room
+/// that only broadcasts to the others, say): chat-ack's finding, not a
+/// split message.
+fn unless_no_ack_at_all(
+    ctx: &mut Ctx,
+    addr: SocketAddr,
+    talk: &mut Talk,
+    failure: Failure,
+) -> Failure {
     if failure.diagnosis != Diagnosis::SplitMessage || !failure.observed.starts_with("no reply") {
         return failure;
     }
     let message = ctx.message(12);
     ctx.step(format!(
-        "no reply at all: send a whole line `{message}` in one piece, to tell framing from no ACK"
+        "no reply at all: close, connect again and send a whole line `{message}` in one piece, to tell framing from no ACK"
     ));
+    // Closed first: a server serving one client at a time takes the next
+    // only then.
+    let _ = talk.stream.shutdown(std::net::Shutdown::Both);
+    match open(ctx, addr) {
+        Ok(fresh) => *talk = fresh,
+        Err(_) => return failure,
+    }
     if send_line(ctx, talk, &message).is_err() {
         return failure;
     }
