@@ -223,6 +223,22 @@ fn a_missing_reference_binary_is_a_clear_usage_error() {
     assert!(stderr.contains("cargo build --bins"), "{stderr}");
 }
 
+/// `netlab demo --pace` on an 80-column pseudo-terminal (`script`), its
+/// keyboard and screen piped to the test.
+#[cfg(unix)]
+fn paced_demo_on_a_terminal() -> std::process::Child {
+    let line = format!("'{}' demo --pace", env!("CARGO_BIN_EXE_netlab"));
+    Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("COLUMNS", "80")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start script")
+}
+
 #[cfg(unix)]
 #[test]
 #[serial]
@@ -234,16 +250,7 @@ fn pace_waits_for_enter_between_steps_on_a_terminal() {
         eprintln!("skipped: `script` (util-linux) is not installed");
         return;
     }
-    let line = format!("'{}' demo --pace", env!("CARGO_BIN_EXE_netlab"));
-    let mut child = Command::new("script")
-        .args(["-qec", &line, "/dev/null"])
-        .env("COLUMNS", "80")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start script");
+    let mut child = paced_demo_on_a_terminal();
     child.stdin.take().unwrap().write_all(&[b'\n'; 8]).unwrap();
     let until = Instant::now() + Duration::from_secs(60);
     let status = loop {
@@ -285,16 +292,7 @@ fn ctrl_c_while_paced_says_the_demo_stopped_and_exits_130() {
         eprintln!("skipped: `script` (util-linux) is not installed");
         return;
     }
-    let line = format!("'{}' demo --pace", env!("CARGO_BIN_EXE_netlab"));
-    let mut child = Command::new("script")
-        .args(["-qec", &line, "/dev/null"])
-        .env("COLUMNS", "80")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start script");
+    let mut child = paced_demo_on_a_terminal();
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();

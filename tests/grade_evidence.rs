@@ -99,18 +99,17 @@ fn json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}\n{}", show(output)))
 }
 
-#[test]
-fn a_check_failing_on_the_wire_keeps_a_pcap_and_names_the_telling_segment() {
-    if !capture_rights() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let evidence = dir.path().join("evidence");
-    let output = grade(&[], "no-close", "server-ack", &evidence, "json");
-    assert_eq!(output.status.code(), Some(1), "{}", show(&output));
-    let report = json(&output);
-    let check = &report["checks"][0];
-    assert_eq!(check["diagnosis"], "no-close", "{}", show(&output));
+/// The only check of a grading that failed `no-close` on the wire: its
+/// JSON, and the segments of its .pcap, which must be
+/// `evidence/server-ack.pcap` and parse.
+fn no_close_on_the_wire(
+    output: &Output,
+    evidence: &Path,
+) -> (serde_json::Value, Vec<netlab::trace::segment::Segment>) {
+    assert_eq!(output.status.code(), Some(1), "{}", show(output));
+    let report = json(output);
+    let check = report["checks"][0].clone();
+    assert_eq!(check["diagnosis"], "no-close", "{}", show(output));
     let pcap = PathBuf::from(check["pcap"].as_str().expect("a pcap path"));
     assert_eq!(pcap, evidence.join("server-ack.pcap"));
     let frames = read_pcap(&pcap).expect("the .pcap parses");
@@ -119,6 +118,19 @@ fn a_check_failing_on_the_wire_keeps_a_pcap_and_names_the_telling_segment() {
         .filter_map(|f| parse_frame(&f.bytes, f.time))
         .collect();
     assert_eq!(segments.len(), frames.len());
+    (report, segments)
+}
+
+#[test]
+fn a_check_failing_on_the_wire_keeps_a_pcap_and_names_the_telling_segment() {
+    if !capture_rights() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join("evidence");
+    let output = grade(&[], "no-close", "server-ack", &evidence, "json");
+    let (report, segments) = no_close_on_the_wire(&output, &evidence);
+    let check = &report["checks"][0];
     assert!(
         segments
             .first()
@@ -243,17 +255,8 @@ fn an_unprivileged_grader_captures_in_the_checks_own_namespace() {
         "--clear-groups",
     ];
     let output = grade(&nobody, "no-close", "server-ack", &evidence, "json");
-    assert_eq!(output.status.code(), Some(1), "{}", show(&output));
-    let report = json(&output);
+    let (report, segments) = no_close_on_the_wire(&output, &evidence);
     let check = &report["checks"][0];
-    assert_eq!(check["diagnosis"], "no-close", "{}", show(&output));
-    let pcap = PathBuf::from(check["pcap"].as_str().expect("a pcap path"));
-    assert_eq!(pcap, evidence.join("server-ack.pcap"));
-    let frames = read_pcap(&pcap).expect("the .pcap parses");
-    let segments: Vec<_> = frames
-        .iter()
-        .filter_map(|f| parse_frame(&f.bytes, f.time))
-        .collect();
     assert!(
         segments.iter().any(|s| s.flags.syn && !s.flags.ack),
         "{segments:#?}"
