@@ -704,3 +704,57 @@ fn chat_clock_typo_python() {
     expected.push(("chat-ack", "wrong-reply"));
     assert_verdicts("chatclock", &sub, &expected);
 }
+
+/// A module left out of the hand-in (the server imports `helpers`, which
+/// is not there) and a client in Python 2's `print "..."`: each program
+/// dies at every start. That is one mistake each, `startup-failure`,
+/// also in the checks that expect the program to die with an error line
+/// (a busy port, a refused connection, an empty argument): their
+/// traceback is the same start-up failure, not a second mistake.
+#[test]
+fn missing_module_and_python2_print_python() {
+    let Some(sub) = python_fixture("handin") else {
+        return;
+    };
+    let server = [
+        "server-listening",
+        "server-ack",
+        "server-config",
+        "server-empty-recv",
+        "server-silent-client",
+        "server-blank",
+        "server-too-long",
+        "server-length-limit",
+        "server-invalid-utf8",
+        "server-port-in-use",
+        "server-restart",
+    ];
+    let client = [
+        "client-ack",
+        "client-default-message",
+        "client-refused",
+        "client-timeout",
+        "client-no-reply",
+        "client-empty-arg",
+    ];
+    let expected: Vec<(&str, &str)> = server
+        .iter()
+        .chain(&client)
+        .chain(&["pair-session"])
+        .map(|id| (*id, "startup-failure"))
+        .collect();
+    assert_verdicts("handin", &sub, &expected);
+    let outcomes = run_checks(
+        &checks("week01").unwrap().iter().collect::<Vec<_>>(),
+        &sub,
+        7,
+        4,
+    );
+    let findings = report::findings(&outcomes);
+    let named: Vec<(&str, &str)> = findings.iter().map(|f| (f.code, f.program)).collect();
+    assert_eq!(
+        named,
+        [("startup-failure", "server"), ("startup-failure", "client")],
+        "one finding per program"
+    );
+}

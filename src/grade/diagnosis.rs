@@ -18,6 +18,13 @@ macro_rules! diagnoses {
             /// Every diagnosis, in table order.
             pub const ALL: &'static [Diagnosis] = &[ $( Diagnosis::$variant, )* ];
 
+            /// Could the program not get going at all (it never ran, or
+            /// died while starting)? Other checks' failures of a program
+            /// that dies at every start are that one mistake.
+            pub fn is_a_failed_start(self) -> bool {
+                matches!(self, Diagnosis::StartupFailure | Diagnosis::CannotStart)
+            }
+
             /// The stable code, e.g. `missing-listen`.
             pub fn code(self) -> &'static str {
                 match self { $( Diagnosis::$variant => $code, )* }

@@ -364,6 +364,29 @@ pub fn refused(ctx: &mut Ctx) -> Result<(), Failure> {
                 && l.to_lowercase().contains("refused")
         },
     )
+    .map_err(|f| unless_it_dies_at_every_start(ctx, p, f))
+}
+
+/// A client that died where a check expected an error line may die at
+/// every start (a traceback at import, a file it cannot open): then what
+/// the check saw is that start-up mistake, which `client-ack` reports.
+/// Started once more the usual way (a server listening, a message) to
+/// tell: if it dies before connecting there too, that start's failure is
+/// returned; if it connects, `failure` stands. A client that hung is not
+/// started again.
+fn unless_it_dies_at_every_start(ctx: &mut Ctx, p: Proc, failure: Failure) -> Failure {
+    if ctx.child(p).try_status().is_none() {
+        return failure;
+    }
+    ctx.step("start it once more the usual way (a server listening): does it die at every start?");
+    let message = ctx.message(12);
+    let Ok((listener, again)) = start_with_fake(ctx, &[message], &[]) else {
+        return failure;
+    };
+    match accept_client(ctx, &listener, again) {
+        Err(start) if start.diagnosis.is_a_failed_start() => start,
+        _ => failure,
+    }
 }
 
 pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
@@ -491,12 +514,15 @@ pub fn empty_arg(ctx: &mut Ctx) -> Result<(), Failure> {
                 ),
             ));
         }
-        let diagnosis = if status.success() {
-            Diagnosis::EmptyArgument
-        } else {
-            Diagnosis::ExitStatus
-        };
-        return Err(fail(diagnosis, expected, describe_status(status)));
+        if status.success() {
+            return Err(fail(
+                Diagnosis::EmptyArgument,
+                expected,
+                describe_status(status),
+            ));
+        }
+        let failure = fail(Diagnosis::ExitStatus, expected, describe_status(status));
+        return Err(unless_it_dies_at_every_start(ctx, p, failure));
     }
     if !says_empty(ctx) {
         return Err(fail(

@@ -263,6 +263,20 @@ pub fn invalid_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 /// Given a port someone else holds, the server says so and exits 1.
+/// A server that died where a check expected an error line may die at
+/// every start (a traceback at import, a file it cannot open): then what
+/// the check saw is that start-up mistake, which `server-listening`
+/// reports. Started once more the usual way (LAB_PORT=0, nothing in the
+/// way) to tell: if it dies there too, that start's failure is returned
+/// (folded under `server-listening`); if it starts, `failure` stands.
+fn unless_it_dies_at_every_start(ctx: &mut Ctx, failure: Failure) -> Failure {
+    ctx.step("start it once more the usual way (LAB_PORT=0): does it die at every start?");
+    match ctx.start_server(Role::Server, &[], &[]) {
+        Err(start) if start.diagnosis.is_a_failed_start() => start,
+        _ => failure,
+    }
+}
+
 pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
     let blocker = loopback_listener(0).map_err(|e| {
         fail(
@@ -373,11 +387,8 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
         } else {
             Diagnosis::PortInUse
         };
-        return Err(fail(
-            diagnosis,
-            expected,
-            format!("no such error line ({how})"),
-        ));
+        let failure = fail(diagnosis, expected, format!("no such error line ({how})"));
+        return Err(unless_it_dies_at_every_start(ctx, failure));
     }
     if status.code() != Some(1) {
         return Err(fail(
