@@ -12,6 +12,8 @@
 
 #![cfg(target_os = "linux")]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -751,13 +753,7 @@ fn a_neighbour_cannot_reach_an_unprivileged_graders_fake_servers() {
     let _ = neighbour.wait_exit(Duration::from_secs(20));
     drop(neighbour);
     let json = run.json();
-    let failed: Vec<String> = json["checks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["passed"] == false)
-        .map(|c| format!("{}: {} ({})", c["id"], c["diagnosis"], c["observed"]))
-        .collect();
+    let failed = support::failed_checks(&json);
     assert!(
         failed.is_empty(),
         "the neighbour changed verdicts:\n{}",

@@ -16,6 +16,8 @@
 //! as root, as CI does.
 #![cfg(target_os = "linux")]
 
+mod support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -559,13 +561,7 @@ fn a_hostile_neighbour_does_not_change_a_correct_verdict() {
     let graded = grade_in(&correct, &[], Duration::from_secs(120));
     let hostile = hostile.join().expect("the hostile grading");
     let report = graded.report();
-    let failed: Vec<String> = report["checks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["passed"] == false)
-        .map(|c| format!("{}: {} ({})", c["id"], c["diagnosis"], c["observed"]))
-        .collect();
+    let failed = support::failed_checks(&report);
     assert!(
         failed.is_empty(),
         "the neighbour changed verdicts:\n{}",

@@ -251,3 +251,15 @@ pub fn time_wait_on_local_port(port: u16) -> bool {
             })
     })
 }
+
+/// The failed checks of a JSON report (`netlab grade --format json`), one
+/// line each (`id: diagnosis (observed)`), for an assertion message.
+pub fn failed_checks(report: &serde_json::Value) -> Vec<String> {
+    report["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["passed"] == false)
+        .map(|c| format!("{}: {} ({})", c["id"], c["diagnosis"], c["observed"]))
+        .collect()
+}
