@@ -348,7 +348,8 @@ fn c_fixture(name: &str, roles: &[(Role, &str)]) -> Option<Submission> {
 /// C with stdio block-buffered on a pipe: the Listening line shows the
 /// configured port 0, `Recieved`, a receive timeout of 5 s hard-coded on
 /// both sides (the client's error on stdout, exit 0), the length limit
-/// counted in bytes, no UTF-8 check, perror() for a busy port.
+/// counted in bytes, no UTF-8 check, perror() for a busy port (its own
+/// words, on stderr, exit 1: output-format, not port-in-use).
 #[test]
 fn buffered_stdio_c() {
     let Some(sub) = c_fixture(
@@ -366,7 +367,9 @@ fn buffered_stdio_c() {
             ("server-silent-client", "ignores-config"),
             ("server-length-limit", "too-long"),
             ("server-invalid-utf8", "invalid-utf8"),
-            ("server-port-in-use", "port-in-use"),
+            // perror("bind") and exit 1: told, on the right stream, with
+            // the right status; only the words are not the contract's.
+            ("server-port-in-use", "output-format"),
             ("client-ack", "stdout-buffered"),
             ("client-default-message", "stdout-buffered"),
             ("client-timeout", "ignores-config"),
@@ -757,4 +760,52 @@ fn missing_module_and_python2_print_python() {
         [("startup-failure", "server"), ("startup-failure", "client")],
         "one finding per program"
     );
+}
+
+/// A server right in everything but two things: print() never flushed,
+/// and an endless accept loop. A client whose timeout error is in its own
+/// words and that prompts with input() when given no message (EOFError:
+/// stdin is not a terminal). The server's missing notes in
+/// server-empty-recv and server-silent-client are its buffer (it served a
+/// second client, so it was not stuck), folded under server-listening's
+/// finding: neither empty-recv nor server-timeout, which it handles right.
+#[test]
+fn buffered_server_that_loops_forever_python() {
+    let Some(sub) = python_fixture("loopforever") else {
+        return;
+    };
+    assert_verdicts(
+        "loopforever",
+        &sub,
+        &[
+            ("server-listening", "stdout-buffered"),
+            ("server-ack", "hangs"),
+            ("server-empty-recv", "output-format"),
+            ("server-silent-client", "output-format"),
+            ("client-default-message", "startup-failure"),
+            ("client-timeout", "output-format"),
+            ("pair-session", "hangs"),
+        ],
+    );
+    let outcomes = run_checks(
+        &checks("week01").unwrap().iter().collect::<Vec<_>>(),
+        &sub,
+        7,
+        4,
+    );
+    for id in ["server-empty-recv", "server-silent-client"] {
+        let o = outcomes.iter().find(|o| o.id == id).unwrap();
+        assert_eq!(
+            o.follows_from,
+            Some("server-listening"),
+            "{id}: {:?}",
+            o.observed
+        );
+    }
+    let server: Vec<&str> = report::findings(&outcomes)
+        .iter()
+        .filter(|f| f.program == "server")
+        .map(|f| f.code)
+        .collect();
+    assert_eq!(server, ["stdout-buffered", "hangs"]);
 }

@@ -126,7 +126,7 @@ diagnoses! {
         "Read LAB_HOST, LAB_PORT, LAB_BUFFER_SIZE, LAB_TIMEOUT and LAB_MAX_CLIENTS from the environment, with the handout's defaults, in one place (config.py / config.rs), instead of hard-coding them.";
     WrongMessage = "wrong-message",
         "the client sent something other than the message it was given",
-        "Send exactly the message from the command line (default `Hello Server`); chat clients end each message with \\n. Never hard-code the message.";
+        "Send exactly the messages from the command line, and with none, the handout's defaults (the client's `Hello Server`; the chat client's three helpdesk lines, without prompting: prompting is for -i); chat clients end each message with \\n. Never hard-code the message.";
     ClientEof = "client-eof",
         "the client does not notice that the server closed without replying",
         "A receive that returns 0 bytes is not a reply: the server closed the connection. Print that it closed without replying to stderr and exit 1.";

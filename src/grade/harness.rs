@@ -541,7 +541,15 @@ impl<'a> Ctx<'a> {
         let status = child.try_status();
         let stderr = child.text(Stream::Stderr);
         if stderr.contains("Traceback (most recent call last)") {
-            return Some("a Python traceback on stderr".into());
+            // Its last line names the exception: what a student looks for.
+            let last = stderr.lines().rev().map(str::trim).find(|l| !l.is_empty());
+            return Some(match last {
+                Some(last) => format!(
+                    "a Python traceback on stderr, ending `{}`",
+                    truncate(last, 120)
+                ),
+                None => "a Python traceback on stderr".into(),
+            });
         }
         if stderr.contains("panicked at") {
             return Some("a Rust panic on stderr".into());

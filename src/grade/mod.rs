@@ -503,7 +503,7 @@ fn run_check_body(
             // rather than let a terminal (or anstream) swallow them.
             outcome.expected = Some(printable(&failure.expected));
             outcome.observed = Some(printable(&failure.observed));
-            outcome.steps = ctx.steps().iter().map(|s| printable(s)).collect();
+            outcome.steps = fold_repeats(ctx.steps().iter().map(|s| printable(s)).collect());
             outcome.processes = Some(printable(&ctx.process_report()));
         }
     }
@@ -535,6 +535,41 @@ fn said_not_implemented(failure: Failure, output: &[String]) -> Failure {
         // Every check of a starter fails for this one reason: no links.
         cause: None,
     }
+}
+
+/// A story's steps with a block repeated back to back (a retry loop: the
+/// same connect, send and read, 16 times) told once, then how many more
+/// times it came: a story stays readable.
+fn fold_repeats(steps: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(steps.len());
+    let mut i = 0;
+    while i < steps.len() {
+        // The shortest block (up to 4 steps) that repeats at i at least
+        // twice more.
+        let found = (1..=4).find_map(|len| {
+            let block = steps.get(i..i + len)?;
+            let times = steps[i..]
+                .chunks_exact(len)
+                .take_while(|chunk| *chunk == block)
+                .count();
+            (times >= 3).then_some((len, times))
+        });
+        match found {
+            Some((len, times)) => {
+                out.extend_from_slice(&steps[i..i + len]);
+                out.push(match len {
+                    1 => format!("(the step above, {} more times)", times - 1),
+                    _ => format!("(the {len} steps above, {} more times)", times - 1),
+                });
+                i += len * times;
+            }
+            None => {
+                out.push(steps[i].clone());
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// `text` with control characters (other than newlines and tabs) escaped,
@@ -989,4 +1024,36 @@ fn require_sandbox() -> Result<(), GradeError> {
         "--require-sandbox: not every protection is available here\n  {}\n  run as root on Linux (namespaces, cgroup v1 writable), or drop --require-sandbox",
         policy.summary()
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_repeated_block_of_steps_is_told_once() {
+        let step = |s: &str| s.to_string();
+        let mut steps = vec![step("start")];
+        for _ in 0..16 {
+            steps.extend([step("connect"), step("send"), step("read")]);
+        }
+        steps.push(step("give up"));
+        assert_eq!(
+            super::fold_repeats(steps),
+            [
+                "start",
+                "connect",
+                "send",
+                "read",
+                "(the 3 steps above, 15 more times)",
+                "give up"
+            ]
+        );
+        let one = vec![step("wait"); 5];
+        assert_eq!(
+            super::fold_repeats(one),
+            ["wait", "(the step above, 4 more times)"]
+        );
+        // Twice is not a loop: told as it was.
+        let twice = vec![step("a"), step("a"), step("b")];
+        assert_eq!(super::fold_repeats(twice.clone()), twice);
+    }
 }

@@ -630,6 +630,11 @@ fn chat_client_run(
                 show_bytes(&unterminated)
             ));
         }
+        // Why it stopped sending, when it died (an EOFError from a prompt
+        // read on the closed stdin, say).
+        if let Some(crash) = ctx.crash_of(p) {
+            observed.push_str(&format!("; then it crashed: {crash}"));
+        }
         return Err(fail(
             Diagnosis::WrongMessage,
             format!("the lines {}, each ending in \\n", quoted(messages)),

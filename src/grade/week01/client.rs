@@ -321,11 +321,18 @@ fn expect_error(
             Some(2) => Diagnosis::CannotStart,
             _ => Diagnosis::OutputFormat,
         };
-        return Err(fail(
-            diagnosis,
-            expected,
-            format!("no such line on stderr ({})", describe_status(status)),
-        ));
+        let mut observed = format!("no such line on stderr ({}", describe_status(status));
+        if let Some(last) = ctx
+            .child(p)
+            .lines(Stream::Stderr)
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+        {
+            observed.push_str(&format!("; its last line there: `{}`", last.trim()));
+        }
+        observed.push(')');
+        return Err(fail(diagnosis, expected, observed));
     }
     if status.code() != Some(1) {
         return Err(fail(
@@ -475,13 +482,8 @@ pub fn empty_arg(ctx: &mut Ctx) -> Result<(), Failure> {
     let sent = accept_within(&listener, Duration::from_millis(50)).map(|(mut conn, _)| {
         crate::grade::harness::read_to_end(&mut conn, Duration::from_millis(300)).0
     });
-    let Some(status) = status else {
-        return Err(fail(
-            Diagnosis::EmptyArgument,
-            expected,
-            format!("still running {}s later", (SLACK + SLACK).as_secs()),
-        ));
-    };
+    // What it sent tells more than its still running (waiting for a reply
+    // to the message it should never have sent).
     if let Some(sent) = sent {
         return Err(fail(
             Diagnosis::EmptyArgument,
@@ -493,6 +495,13 @@ pub fn empty_arg(ctx: &mut Ctx) -> Result<(), Failure> {
             },
         ));
     }
+    let Some(status) = status else {
+        return Err(fail(
+            Diagnosis::EmptyArgument,
+            expected,
+            format!("still running {}s later", (SLACK + SLACK).as_secs()),
+        ));
+    };
     let says_empty = |ctx: &mut Ctx| {
         [Stream::Stderr, Stream::Stdout].iter().any(|s| {
             ctx.child(p)

@@ -1,11 +1,14 @@
 //! Checks of the one-shot `server` (the handout's MVP and extension B).
 
+use std::io::Write;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::common::{ack_round, exchange, expect_exit, judge_reply, lines_in_order, timeout_env};
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
-    closed_port, fail, loopback_listener, read_to_end, Ctx, End, Failure, HOST, SLACK, STARTUP,
+    closed_port, fail, loopback_listener, read_to_end, Ctx, End, Failure, Proc, HOST, SLACK,
+    STARTUP,
 };
 use crate::grade::Role;
 use crate::process::Stream;
@@ -82,19 +85,20 @@ pub fn empty_recv(ctx: &mut Ctx) -> Result<(), Failure> {
         // to judge.
         return Ok(());
     }
+    let expected = "a line containing `without sending` (stdout or stderr), then exit 0";
     expect_exit(ctx, p, SLACK, 0, Diagnosis::EmptyRecv).map_err(|mut f| {
         let printed = ctx.child(p).lines(Stream::Stdout).len();
         if f.observed.starts_with("still running") && printed > 100 {
             f.observed.push_str(&format!(
                 ", printing {printed} lines meanwhile: a loop that keeps reading 0 bytes (the client is gone) and never stops"
             ));
+            return f;
         }
-        f
+        moved_on_without_note(ctx, p, addr, expected, "without sending", f)
     })?;
     // Judged after the exit: output held in a buffer has come out by now.
     let line = ctx.wait_output(p, Duration::ZERO, |l| l.contains("without sending"));
     if line.is_none() {
-        let expected = "a line containing `without sending` (stdout or stderr), then exit 0";
         let treated_as_message = ctx
             .child(p)
             .lines(Stream::Stdout)
@@ -184,7 +188,10 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
         // judge.
         return Ok(());
     }
-    expect_exit(ctx, p, SLACK, 0, Diagnosis::ServerTimeout)?;
+    // It closed on time: a server still running now has not missed the
+    // timeout, only (perhaps) its note.
+    expect_exit(ctx, p, SLACK, 0, Diagnosis::ServerTimeout)
+        .map_err(|f| moved_on_without_note(ctx, p, addr, expected, "sent nothing", f))?;
     let line = ctx.wait_output(p, Duration::ZERO, |l| l.contains("sent nothing"));
     if line.is_none() {
         return Err(fail(
@@ -194,6 +201,56 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
         ));
     }
     Ok(())
+}
+
+/// A server still running after a check's client left, the check's note
+/// (`note`) never printed: is it stuck with that client (`stuck`, the
+/// mistake the check is about), or has it moved on, so that only the note
+/// is missing? Asked of a second client: served (an ACK comes back) means
+/// it moved on. Then a server that printed nothing at all on stdout has its
+/// silence judged once, by the role's line check (a buffer, most often:
+/// seen on a `print` without flush in a server that loops on accept); one
+/// that prints misses only this note. Whether it should have ended is
+/// server-ack's to judge.
+fn moved_on_without_note(
+    ctx: &mut Ctx,
+    p: Proc,
+    addr: SocketAddr,
+    expected: &str,
+    note: &str,
+    stuck: Failure,
+) -> Failure {
+    if ctx.child(p).try_status().is_some() {
+        return stuck;
+    }
+    ctx.step("it is still running: send a line on a second connection, to tell a server stuck with the first client from one that moved on");
+    let message = ctx.message(12);
+    let Ok(mut second) = ctx.connect(addr) else {
+        return stuck;
+    };
+    if second.write_all(message.as_bytes()).is_err() {
+        return stuck;
+    }
+    let (reply, _) = read_to_end(&mut second, SLACK);
+    if !String::from_utf8_lossy(&reply).contains("ACK") {
+        return stuck;
+    }
+    if ctx.child(p).lines(Stream::Stdout).is_empty() {
+        let failure = fail(
+            Diagnosis::OutputFormat,
+            expected,
+            "it moved on (it served a second client), but it has printed nothing at all on stdout, not even its Listening line: the note may be waiting in a buffer",
+        );
+        return match Role::Server.line_check() {
+            Some(id) => failure.caused_by(id),
+            None => failure,
+        };
+    }
+    fail(
+        Diagnosis::OutputFormat,
+        expected,
+        format!("no line containing `{note}`; it moved on (it served a second client)"),
+    )
 }
 
 /// Sooner than this after connecting, a server that gives up on a silent
@@ -380,6 +437,23 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
             .find(|l| !l.trim().is_empty())
         {
             how.push_str(&format!(": `{}`", last.trim()));
+        }
+        // Told, in its own words (C's perror, a caught exception printed
+        // as is), on stderr with exit 1: the handling is right, the line
+        // is not. A traceback is not telling: it is the crash the check
+        // is about.
+        let own_words = ctx.crash_of(p).is_none()
+            && status.code() == Some(1)
+            && ctx.child(p).lines(Stream::Stderr).iter().any(|l| {
+                let lower = l.to_lowercase();
+                lower.contains("already in use") || lower.contains("eaddrinuse")
+            });
+        if own_words {
+            return Err(fail(
+                Diagnosis::OutputFormat,
+                expected,
+                format!("it told, in other words ({how}); the line must be `{want}`"),
+            ));
         }
         // Exit 2 is a usage error: the program refused to start at all.
         let diagnosis = if status.code() == Some(2) {
