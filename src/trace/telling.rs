@@ -376,19 +376,39 @@ pub fn telling_among(segments: &[Segment], grader_ports: &BTreeSet<u16>) -> Vec<
                 .last();
             let Some(last) = last else { continue };
             let silence = peer.time.saturating_sub(last);
+            // The side that connected, with the last data sent: a client
+            // waiting for the reply to its request, not one closing late
+            // (a server that sent its reply last is done, and should close).
+            let connected = segs
+                .iter()
+                .find(|(_, s)| s.flags.syn && !s.flags.ack)
+                .is_some_and(|(_, s)| s.src == side);
+            let awaiting_reply = connected
+                && segs
+                    .iter()
+                    .take_while(|(k, _)| *k < j)
+                    .filter(|(_, s)| s.len > 0)
+                    .last()
+                    .is_some_and(|(_, s)| s.src == side);
             if silence >= LATE {
                 let peer_addr = peer.src;
-                add(
-                    i,
-                    Sign::LateFin,
-                    side,
+                let words = if awaiting_reply {
+                    format!(
+                        "{} sent its data and waited for a reply; {} gave up ({:.1}s with nothing sent) and closed first, then {} closed",
+                        conn.name(side),
+                        conn.name(peer_addr),
+                        silence.as_secs_f64(),
+                        conn.name(side)
+                    )
+                } else {
                     format!(
                         "{} closed only after {} gave up waiting ({:.1}s with nothing sent) and closed first: it waited for the other side to hang up instead of closing when its part was done",
                         conn.name(side),
                         conn.name(peer_addr),
                         silence.as_secs_f64()
-                    ),
-                );
+                    )
+                };
+                add(i, Sign::LateFin, side, words);
             }
         }
     }
@@ -659,7 +679,7 @@ mod tests {
             ("empty-recv", 59070, &[Sign::NoFin], "the grader's client (:59070) closed its end, but your server (:44873) never sent its FIN back"),
             ("invalid-utf8", 36616, &[Sign::ClosedWithoutReply], "your server (:45189) closed the connection after receiving 9 bytes, without sending a byte back"),
             ("client-refused", 0, &[Sign::Refused], "nothing listened on port 41683"),
-            ("client-timeout", 41795, &[Sign::ClosedWithoutReply, Sign::LateFin], "your client (:43884) closed only after the grader's server (:41795) gave up waiting (4.0s"),
+            ("client-timeout", 41795, &[Sign::ClosedWithoutReply, Sign::LateFin], "your client (:43884) sent its data and waited for a reply; the grader's server (:41795) gave up (4.0s"),
         ];
         for (name, grader, expected, says) in cases {
             let frames = super::super::pcap::read_pcap(&dir.join(format!("{name}.pcap"))).unwrap();
