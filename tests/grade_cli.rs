@@ -503,13 +503,15 @@ fn sandbox_leftovers_of(pid: u32) -> Vec<std::path::PathBuf> {
             }
         }
     }
-    let jail = format!("netlab-jail-{pid}-");
+    // Jail copies, and private-/tmp staging folders.
+    let ours = [format!("netlab-jail-{pid}-"), format!("netlab-tmp-{pid}-")];
     for entry in std::fs::read_dir(std::env::temp_dir())
         .into_iter()
         .flatten()
         .flatten()
     {
-        if entry.file_name().to_string_lossy().starts_with(&jail) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if ours.iter().any(|prefix| name.starts_with(prefix)) {
             found.push(entry.path());
         }
     }

@@ -809,3 +809,58 @@ fn buffered_server_that_loops_forever_python() {
         .collect();
     assert_eq!(server, ["stdout-buffered", "hangs"]);
 }
+
+/// A busy port, told three ways, by a server that otherwise starts fine:
+/// the stack trace of an uncaught Java BindException or Node EADDRINUSE
+/// error is the crash port-in-use is about (they exit 1, like a program
+/// that reports the error itself); C's perror() is the error told in
+/// other words. (The runtimes' output is written by a Python stand-in:
+/// neither Java nor Node is on every machine.)
+#[test]
+fn a_busy_port_told_by_a_stack_trace_or_in_own_words() {
+    if !tool_available("python3") {
+        return;
+    }
+    let said = [
+        (
+            "Exception in thread \"main\" java.net.BindException: Address already in use\n\tat java.base/sun.nio.ch.Net.bind0(Native Method)\n\tat Server.main(Server.java:21)\n",
+            "port-in-use",
+        ),
+        (
+            "node:events:497\n      throw er; // Unhandled 'error' event\n      ^\n\nError: listen EADDRINUSE: address already in use 127.0.0.1:5000\n    at Server.setupListenHandle [as _listen2] (node:net:1872:16)\n",
+            "port-in-use",
+        ),
+        ("bind: Address already in use\n", "output-format"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (stderr, diagnosis)) in said.iter().enumerate() {
+        let script = dir.path().join(format!("server{i}.py"));
+        std::fs::write(
+            &script,
+            format!(
+                r#"import os, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("127.0.0.1", int(os.environ.get("LAB_PORT", "5000"))))
+except OSError:
+    sys.stderr.write({stderr:?})
+    sys.exit(1)
+s.listen()
+print("[SERVER] Listening on 127.0.0.1:%d" % s.getsockname()[1], flush=True)
+s.accept()
+"#
+            ),
+        )
+        .unwrap();
+        let name = script.file_name().unwrap().to_str().unwrap().to_string();
+        let sub = Submission::new(dir.path()).with_argv(Role::Server, &["python3", &name]);
+        let outcome = outcome_of(&sub, "server-port-in-use");
+        assert_eq!(
+            outcome.diagnosis.map(|d| d.code()),
+            Some(*diagnosis),
+            "{stderr}: {:?}",
+            outcome.observed
+        );
+    }
+}

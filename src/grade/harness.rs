@@ -438,6 +438,9 @@ impl<'a> Ctx<'a> {
                 .saturating_duration_since(Instant::now())
                 .min(Duration::from_millis(50));
             let child = self.child(p);
+            // Read before the streams are: closed then, the reads below
+            // have seen everything there will ever be.
+            let nothing_more = child.is_closed(Stream::Stdout) && child.is_closed(Stream::Stderr);
             // Trap: wait_line returns at once on a closed stream. Sleep on
             // a stream still open, or a program that closed stdout (or
             // exited) turns this loop into a spin until the deadline.
@@ -452,7 +455,6 @@ impl<'a> Ctx<'a> {
             if let Some(line) = child.wait_line(glance_at, Duration::ZERO, &mut pred) {
                 return Some(line);
             }
-            let nothing_more = child.is_closed(Stream::Stdout) && child.is_closed(Stream::Stderr);
             if nothing_more || Instant::now() >= deadline {
                 return None;
             }
@@ -553,6 +555,38 @@ impl<'a> Ctx<'a> {
         }
         if stderr.contains("panicked at") {
             return Some("a Rust panic on stderr".into());
+        }
+        // Other runtimes' uncaught errors, which exit 1 like a program
+        // that reports its error itself: told apart by their stack trace.
+        if let Some(line) = stderr
+            .lines()
+            .find(|l| l.starts_with("Exception in thread \""))
+        {
+            return Some(format!(
+                "an uncaught Java exception on stderr: `{}`",
+                truncate(line.trim(), 120)
+            ));
+        }
+        let stack_frame = |l: &str| {
+            (l.starts_with("    at ") || l.starts_with("\tat "))
+                && l.contains('(')
+                && l.contains(':')
+        };
+        if stderr.lines().any(stack_frame) {
+            let error = stderr
+                .lines()
+                .find(|l| l.contains("Error") || l.contains("Exception"))
+                .unwrap_or("");
+            return Some(format!(
+                "an uncaught error with its stack trace on stderr: `{}`",
+                truncate(error.trim(), 120)
+            ));
+        }
+        if stderr.contains("goroutine ") && stderr.contains("panic: ") {
+            return Some("a Go panic on stderr".into());
+        }
+        if stderr.contains("terminate called after throwing") {
+            return Some("an uncaught C++ exception on stderr".into());
         }
         if let Some(status) = status {
             if status.code().is_none() {

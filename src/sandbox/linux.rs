@@ -530,6 +530,9 @@ unsafe fn send_answer(channel: libc::c_int, errno: libc::c_int, fd: libc::c_int)
 pub(super) struct Installed {
     cgroups: Vec<PathBuf>,
     tag: Option<String>,
+    /// The folder its private layers were mounted on, shared with the
+    /// other programs running meanwhile (see [`staging_folder`]).
+    staging: Option<std::sync::Arc<Staging>>,
     finished: bool,
 }
 
@@ -580,17 +583,17 @@ pub(super) fn install(
     if let Some(tag) = &tag {
         cmd.env(TAG, tag);
     }
+    let mut staging = None;
     // Without root the mounts need the pid namespace's user namespace.
     let private_tmp =
         if policy.has(Layer::PrivateTmp) && (is_root() || policy.has(Layer::PidNamespace)) {
             // The program's working folder is written through, like `keep`.
             let mut keep = keep.to_vec();
             keep.extend(cmd.get_current_dir().map(Path::to_path_buf));
-            Some(PrivateTmp::prepare(
-                &staging_folder()?,
-                &keep,
-                policy.limits.file_bytes,
-            )?)
+            let shared = staging_folder()?;
+            let plan = PrivateTmp::prepare(&shared.0, &keep, policy.limits.file_bytes)?;
+            staging = Some(shared);
+            Some(plan)
         } else {
             None
         };
@@ -611,30 +614,43 @@ pub(super) fn install(
     Ok(Installed {
         cgroups,
         tag,
+        staging,
         finished: false,
     })
 }
 
-/// The empty folder every program's private layers are mounted on, one
-/// per grader process. Each program mounts its tmpfs there in a mount
-/// namespace of its own, so on the host it stays empty and programs never
-/// see each other's layers: one folder serves them all. (One per program
-/// cost about 5% of the grader's CPU in a class run: ext4 makes and
-/// deletes an inode each time.) Registered for the cleanup at the end of
-/// the run, or at a Ctrl+C; a later run sweeps it if we were killed.
-fn staging_folder() -> io::Result<PathBuf> {
-    static STAGING: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
-    let mut made = STAGING.lock().unwrap_or_else(|e| e.into_inner());
-    // Made again if the end-of-run cleanup removed it (a test process
-    // grades many times).
-    if let Some(dir) = made.as_ref().filter(|d| d.is_dir()) {
-        return Ok(dir.clone());
+/// The empty folder the private layers of every program running at the
+/// same time are mounted on. Each program mounts its tmpfs there in a
+/// mount namespace of its own, so on the host it stays empty and programs
+/// never see each other's layers: one folder serves them all. (One per
+/// program cost about 5% of the grader's CPU in a class run: ext4 makes
+/// and deletes an inode each time.) Shared while any program holds it,
+/// removed when the last one finishes (the next program makes a new one),
+/// so a process that grades in-process (a test) leaves nothing; registered
+/// for a Ctrl+C too, and a later run as root sweeps it if we were killed.
+#[derive(Debug)]
+struct Staging(PathBuf);
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+        forget(&self.0);
+    }
+}
+
+fn staging_folder() -> io::Result<std::sync::Arc<Staging>> {
+    use std::sync::{Arc, Mutex, Weak};
+    static SHARED: Mutex<Weak<Staging>> = Mutex::new(Weak::new());
+    let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(staging) = shared.upgrade() {
+        return Ok(staging);
     }
     let prefix = format!("{STAGING_PREFIX}{}-", std::process::id());
     let dir = tempfile::Builder::new().prefix(&prefix).tempdir()?.keep();
     remember(&dir);
-    *made = Some(dir.clone());
-    Ok(dir)
+    let staging = Arc::new(Staging(dir));
+    *shared = Arc::downgrade(&staging);
+    Ok(staging)
 }
 
 fn make_cgroups(name: &str, limits: &Limits) -> io::Result<Vec<PathBuf>> {
@@ -716,6 +732,9 @@ impl Installed {
             remove_cgroup(dir);
             forget(dir);
         }
+        // Its mounts went with its mount namespace: the folder may go
+        // (when no other program still has its layers there).
+        self.staging = None;
     }
 }
 

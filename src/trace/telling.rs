@@ -49,7 +49,8 @@ pub enum Sign {
     /// One side closed (FIN); the other never sent its own FIN.
     NoFin,
     /// A side closed only in answer to the other's FIN, which came after
-    /// [`LATE`] or more of silence: it waited for the other side to hang up.
+    /// [`LATE`] or more of silence: it waited for the other side to hang up
+    /// (or, a client with its request sent last, for a reply that never came).
     LateFin,
     /// A receiver advertised a zero window: its buffer was full.
     ZeroWindow,
