@@ -303,20 +303,17 @@ fn module_level_extensions_python() {
 /// and binary name). Compiled before anything runs them: executing a file
 /// that is still being written fails with ETXTBSY.
 fn c_fixture(name: &str, roles: &[(Role, &str)]) -> Option<Submission> {
-    static OUT: OnceLock<Option<tempfile::TempDir>> = OnceLock::new();
+    // Built in cargo's own temp folder for tests (inside target/), not in
+    // /tmp: a static TempDir is never dropped, so each run left one there.
+    static GCC: OnceLock<bool> = OnceLock::new();
     static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let out = OUT
-        .get_or_init(|| {
-            tool_available("gcc").then(|| {
-                tempfile::Builder::new()
-                    .prefix("netlab-c-real-")
-                    .tempdir()
-                    .expect("temp dir")
-            })
-        })
-        .as_ref()?;
+    if !*GCC.get_or_init(|| tool_available("gcc")) {
+        return None;
+    }
     let src = submissions().join("week01-c-real").join(name);
-    let bin = out.path().join(name);
+    let bin = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("c-real")
+        .join(name);
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     if !built.iter().any(|b| b == name) {
         std::fs::create_dir_all(&bin).expect("fixture's binary folder");
