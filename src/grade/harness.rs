@@ -536,6 +536,18 @@ impl<'a> Ctx<'a> {
         out
     }
 
+    /// The program's last non-blank line on stderr, trimmed: most often
+    /// what it died of.
+    pub fn last_stderr_line(&mut self, p: Proc) -> Option<String> {
+        self.child(p)
+            .lines(Stream::Stderr)
+            .iter()
+            .rev()
+            .map(|l| l.trim())
+            .find(|l| !l.is_empty())
+            .map(str::to_string)
+    }
+
     /// Did this program die badly: killed by a signal, or a traceback or a
     /// panic on stderr? Returns a short description.
     pub fn crash_of(&mut self, p: Proc) -> Option<String> {
@@ -1099,13 +1111,7 @@ impl<'a> Ctx<'a> {
     fn explain_no_listening(&mut self, p: Proc, expected: &str) -> Failure {
         if let Some(status) = self.child(p).try_status() {
             let how = describe_status(status);
-            let stderr = self.child(p).lines(Stream::Stderr);
-            let last = stderr
-                .iter()
-                .rev()
-                .map(|l| l.trim())
-                .find(|l| !l.is_empty())
-                .map(str::to_string);
+            let last = self.last_stderr_line(p);
             if status.success() && last.is_none() && self.crash_of(p).is_none() {
                 return fail(
                     Diagnosis::CannotStart,

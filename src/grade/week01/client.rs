@@ -62,12 +62,7 @@ fn accept_client(ctx: &mut Ctx, listener: &TcpListener, p: Proc) -> Result<TcpSt
 pub fn died_before_connecting(ctx: &mut Ctx, p: Proc, expected: &str) -> Option<Failure> {
     let status = ctx.child(p).try_status()?;
     let how = describe_status(status);
-    let last = ctx
-        .child(p)
-        .lines(Stream::Stderr)
-        .into_iter()
-        .rev()
-        .find(|l| !l.trim().is_empty());
+    let last = ctx.last_stderr_line(p);
     if ctx.crash_of(p).is_none() && (status.success() || last.is_none()) {
         return Some(fail(
             Diagnosis::CannotStart,
@@ -90,7 +85,7 @@ pub fn died_before_connecting(ctx: &mut Ctx, p: Proc, expected: &str) -> Option<
     }
     let mut observed = format!("it died before it connected ({how})");
     if let Some(last) = last {
-        observed.push_str(&format!("; the last line on stderr: `{}`", last.trim()));
+        observed.push_str(&format!("; the last line on stderr: `{last}`"));
     }
     Some(fail(Diagnosis::StartupFailure, expected, observed))
 }
@@ -322,14 +317,8 @@ fn expect_error(
             _ => Diagnosis::OutputFormat,
         };
         let mut observed = format!("no such line on stderr ({}", describe_status(status));
-        if let Some(last) = ctx
-            .child(p)
-            .lines(Stream::Stderr)
-            .iter()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-        {
-            observed.push_str(&format!("; its last line there: `{}`", last.trim()));
+        if let Some(last) = ctx.last_stderr_line(p) {
+            observed.push_str(&format!("; its last line there: `{last}`"));
         }
         observed.push(')');
         return Err(fail(diagnosis, expected, observed));

@@ -469,14 +469,8 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
         let mut how = ctx
             .crash_of(p)
             .unwrap_or_else(|| crate::process::describe_status(status));
-        if let Some(last) = ctx
-            .child(p)
-            .lines(Stream::Stderr)
-            .iter()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-        {
-            how.push_str(&format!(": `{}`", last.trim()));
+        if let Some(last) = ctx.last_stderr_line(p) {
+            how.push_str(&format!(": `{last}`"));
         }
         // Told, in its own words (C's perror, a caught exception printed
         // as is), on stderr with exit 1: the handling is right, the line
