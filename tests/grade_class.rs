@@ -192,6 +192,22 @@ fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
     );
     let out = root.join("out");
 
+    // run.json: what the run cost. As root, the sandbox's cgroups counted
+    // the programs' CPU time and netlab's helpers' apart.
+    let run = json(out.join("run.json"));
+    assert_eq!(run["submissions"], 7, "{run}");
+    assert!(run["cpu_self_ms"].as_u64().is_some(), "{run}");
+    #[cfg(target_os = "linux")]
+    if std::os::unix::fs::MetadataExt::uid(&std::fs::metadata("/proc/self").unwrap()) == 0
+        && Path::new("/sys/fs/cgroup/cpuacct/netlab").is_dir()
+    {
+        assert!(
+            run["cpu_programs_ms"].as_u64().is_some_and(|ms| ms > 0),
+            "{run}"
+        );
+        assert!(run["cpu_helpers_ms"].as_u64().is_some(), "{run}");
+    }
+
     // gradebook.csv: fixed columns, then one per check; one row per folder.
     let book = gradebook(&out);
     let header: Vec<&str> = book[0].iter().map(String::as_str).collect();

@@ -529,6 +529,8 @@ unsafe fn send_answer(channel: libc::c_int, errno: libc::c_int, fd: libc::c_int)
 #[derive(Debug)]
 pub(super) struct Installed {
     cgroups: Vec<PathBuf>,
+    /// The program's own cpuacct cgroup, nested in its tree's.
+    program_cgroup: Option<PathBuf>,
     tag: Option<String>,
     /// The folder its private layers were mounted on, shared with the
     /// other programs running meanwhile (see [`staging_folder`]).
@@ -548,6 +550,9 @@ struct Plan {
     join: Option<std::sync::Arc<NsFds>>,
     user: Option<(u32, u32)>,
     cgroup_procs: Vec<CString>,
+    /// Joined by the program alone, after the split (see
+    /// [`make_program_cgroup`]).
+    program_procs: Option<CString>,
     private_tmp: Option<PrivateTmp>,
     /// The grader's pid, captured before the fork: the program's parent
     /// when there is no pid namespace.
@@ -579,6 +584,15 @@ pub(super) fn install(
         .iter()
         .filter_map(|d| CString::new(d.join("cgroup.procs").as_os_str().as_bytes()).ok())
         .collect();
+    // Only a pid namespace puts netlab's processes in the tree.
+    let program_cgroup = if policy.has(Layer::PidNamespace) {
+        make_program_cgroup(&cgroups)
+    } else {
+        None
+    };
+    let program_procs = program_cgroup
+        .as_ref()
+        .and_then(|d| CString::new(d.join("cgroup.procs").as_os_str().as_bytes()).ok());
     let tag = policy.has(Layer::Subreaper).then(|| name.clone());
     if let Some(tag) = &tag {
         cmd.env(TAG, tag);
@@ -604,6 +618,7 @@ pub(super) fn install(
         join: holder_namespaces(),
         user,
         cgroup_procs,
+        program_procs,
         private_tmp,
         parent: std::process::id() as libc::pid_t,
     };
@@ -613,6 +628,7 @@ pub(super) fn install(
     }
     Ok(Installed {
         cgroups,
+        program_cgroup,
         tag,
         staging,
         finished: false,
@@ -683,6 +699,33 @@ fn make_cgroups(name: &str, limits: &Limits) -> io::Result<Vec<PathBuf>> {
     Ok(dirs)
 }
 
+/// The cpuacct cgroup of the program alone, inside its tree's: the tree
+/// also holds netlab's own waiter and init (see [`split_for_pid_namespace`]),
+/// whose CPU time is netlab's, not the program's. The program joins it
+/// right after the split; `None` without cpuacct.
+fn make_program_cgroup(tree: &[PathBuf]) -> Option<PathBuf> {
+    let parent = tree
+        .iter()
+        .find(|d| d.starts_with(Path::new(CGROUP_ROOT).join("cpuacct")))?;
+    let dir = parent.join("program");
+    std::fs::create_dir(&dir).ok()?;
+    remember(&dir);
+    Some(dir)
+}
+
+/// CPU time (nanoseconds) of every finished tree of this process: its
+/// programs alone, and netlab's own processes in them (waiter and init).
+/// See [`super::cpu_spent`].
+pub(super) static PROGRAMS_CPU_NS: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(0);
+pub(super) static HELPERS_CPU_NS: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(0);
+/// Trees whose CPU time was measured (cpuacct), and trees finished.
+pub(super) static TREES_MEASURED: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(0);
+pub(super) static TREES_FINISHED: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(0);
+
 fn read_number(path: &Path) -> Option<u64> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
 }
@@ -713,7 +756,40 @@ impl Installed {
                 usage.cpu = Some(Duration::from_nanos(ns));
             }
         }
+        // The program's own share when it has one (a busy loop is the
+        // program's, not its waiter's).
+        if let Some(ns) = self
+            .program_cgroup
+            .as_ref()
+            .and_then(|dir| read_number(&dir.join("cpuacct.usage")))
+        {
+            usage.cpu = Some(Duration::from_nanos(ns));
+        }
         usage
+    }
+
+    /// Adds the finished tree's CPU time to the process's totals: the
+    /// program's part, and the rest of the tree (netlab's helpers). Its
+    /// members are dead: nothing more can be charged.
+    fn account_cpu(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        TREES_FINISHED.fetch_add(1, Relaxed);
+        let tree = self
+            .cgroups
+            .iter()
+            .find(|d| d.starts_with(Path::new(CGROUP_ROOT).join("cpuacct")))
+            .and_then(|dir| read_number(&dir.join("cpuacct.usage")));
+        let Some(tree) = tree else {
+            return;
+        };
+        let program = match &self.program_cgroup {
+            Some(dir) => read_number(&dir.join("cpuacct.usage")).unwrap_or(0),
+            // No helpers in the tree (no pid namespace): all the program's.
+            None => tree,
+        };
+        TREES_MEASURED.fetch_add(1, Relaxed);
+        PROGRAMS_CPU_NS.fetch_add(program, Relaxed);
+        HELPERS_CPU_NS.fetch_add(tree.saturating_sub(program), Relaxed);
     }
 
     /// Kills and reaps what is left of the tree, removes its cgroups.
@@ -728,7 +804,9 @@ impl Installed {
         if let Some(tag) = &self.tag {
             reap_tagged_orphans(tag);
         }
-        for dir in &self.cgroups {
+        self.account_cpu();
+        // The nested one first: a cgroup with a child cannot be removed.
+        for dir in self.program_cgroup.iter().chain(&self.cgroups) {
             remove_cgroup(dir);
             forget(dir);
         }
@@ -741,6 +819,14 @@ impl Installed {
 /// Kills the members of a cgroup and removes it (rmdir works only on an
 /// empty one; members that were just killed may take a moment to leave).
 pub(super) fn remove_cgroup(dir: &Path) {
+    // Child cgroups first (a tree's `program`): rmdir refuses a parent.
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_cgroup(&entry.path());
+            }
+        }
+    }
     kill_members(&dir.join("cgroup.procs"));
     for _ in 0..200 {
         if std::fs::remove_dir(dir).is_ok() || !dir.exists() {
@@ -924,6 +1010,9 @@ impl Plan {
             }
             // From here on: the program's own process (PID 2 in its
             // namespace, or the forked child itself without one).
+            if let Some(path) = &self.program_procs {
+                join_cgroup(path);
+            }
             if let Some(tmp) = &self.private_tmp {
                 tmp.enter()?;
             }

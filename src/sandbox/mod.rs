@@ -1205,9 +1205,49 @@ pub struct Usage {
     pub oom_kills: u64,
     /// Times a fork or thread failed on the process limit.
     pub pid_limit_hits: u64,
-    /// CPU time of the whole tree so far (cgroup cpuacct), exited members
-    /// included.
+    /// CPU time of the program's tree so far (cgroup cpuacct), exited
+    /// members included; not netlab's own waiter and init.
     pub cpu: Option<std::time::Duration>,
+}
+
+/// CPU time of every process tree this process ran and finished, as the
+/// kernel counted it (cgroup cpuacct, root on Linux).
+///
+/// Trap: getrusage's RUSAGE_CHILDREN cannot tell this. It counts only
+/// children that were waited for, and a program killed with its pid
+/// namespace is reaped by its namespace's init, which is killed too; so
+/// the CPU time of every server stopped at the end of a check is lost
+/// (seen: about a third of a class's). And it counts netlab's own waiter
+/// and init as if they were the programs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CpuSpent {
+    /// The programs (submissions) and everything they started.
+    pub programs: std::time::Duration,
+    /// netlab's own processes in the trees: the waiter and the init of
+    /// each pid namespace (see `linux::split_for_pid_namespace`).
+    pub helpers: std::time::Duration,
+    /// Trees measured, of `finished`: the figures are whole only when
+    /// both are equal.
+    pub measured: u64,
+    pub finished: u64,
+}
+
+/// See [`CpuSpent`].
+pub fn cpu_spent() -> CpuSpent {
+    #[cfg(target_os = "linux")]
+    {
+        use std::sync::atomic::Ordering::Relaxed;
+        let ns =
+            |n: &std::sync::atomic::AtomicU64| std::time::Duration::from_nanos(n.load(Relaxed));
+        CpuSpent {
+            programs: ns(&linux::PROGRAMS_CPU_NS),
+            helpers: ns(&linux::HELPERS_CPU_NS),
+            measured: linux::TREES_MEASURED.load(Relaxed),
+            finished: linux::TREES_FINISHED.load(Relaxed),
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    CpuSpent::default()
 }
 
 /// The sandbox of one process tree: set up on a [`Command`] before it
@@ -1520,6 +1560,33 @@ mod confined {
             // A correct, quiet run is blamed for nothing.
             assert_eq!(limit_proven(child.try_status(), Some(&usage)), None);
         }
+    }
+
+    #[test]
+    fn a_killed_program_s_cpu_time_is_still_counted_as_the_program_s() {
+        if !policy().has(Layer::Cgroup) {
+            eprintln!("skipped: no cgroups (not root)");
+            return;
+        }
+        let before = cpu_spent();
+        // Burns CPU, then waits to be killed, as a server at the end of a
+        // check: its init dies with it, so rusage would never see it.
+        let mut child =
+            run("i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; echo spun; sleep 30");
+        assert!(child.wait_text(Stream::Stdout, Duration::from_secs(15), "spun"));
+        let usage = child.usage().expect("confined");
+        let spun = usage.cpu.expect("the program's CPU time");
+        assert!(spun >= Duration::from_millis(50), "{usage:?}");
+        child.kill();
+        drop(child);
+        let after = cpu_spent();
+        assert!(after.finished > before.finished);
+        assert!(after.measured > before.measured);
+        // Other tests add their own meanwhile: at least this one's.
+        assert!(
+            after.programs >= before.programs + spun,
+            "{before:?} {after:?}"
+        );
     }
 
     #[test]

@@ -322,8 +322,13 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
     write_class_outputs(&opts.out, &opts.lab, &records)
         .map_err(|e| GradeError::Usage(format!("cannot write to {}: {e}", opts.out.display())))?;
     // What this run cost: wall time, and CPU time of netlab itself versus
-    // the programs it ran (the benchmark reads it).
+    // the programs it ran (the benchmark reads it). The programs' and
+    // netlab's helpers' figures come from the sandbox's cgroups, when it
+    // measured every tree (see sandbox::CpuSpent: rusage undercounts).
     let (cpu_self_ms, cpu_children_ms) = cpu_times_ms();
+    let spent = crate::sandbox::cpu_spent();
+    let whole = spent.finished > 0 && spent.measured == spent.finished;
+    let ms = |d: Duration| whole.then_some(d.as_millis() as u64);
     let run = json!({
         "lab": opts.lab,
         "submissions": subs.len(),
@@ -333,6 +338,8 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
         "wall_ms": started.elapsed().as_millis() as u64,
         "cpu_self_ms": cpu_self_ms,
         "cpu_children_ms": cpu_children_ms,
+        "cpu_helpers_ms": ms(spent.helpers),
+        "cpu_programs_ms": ms(spent.programs),
     });
     let _ = write_json(&opts.out, "run.json", &run);
     Ok(ClassRun {
