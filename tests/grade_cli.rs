@@ -10,6 +10,12 @@ use std::path::Path;
 fn netlab() -> Command {
     let mut cmd = Command::cargo_bin("netlab").expect("the netlab binary");
     cmd.timeout(std::time::Duration::from_secs(120));
+    // The packets of failed checks: in target/, not a new folder in /tmp
+    // per run.
+    cmd.env(
+        "NETLAB_EVIDENCE_DIR",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("evidence-cli"),
+    );
     cmd
 }
 

@@ -69,6 +69,12 @@ fn grade(args: &[&str], mode: Option<&str>, unprivileged: bool) -> Run {
         Some(mode) => cmd.env("NETLAB_SANDBOX", mode),
         None => cmd.env_remove("NETLAB_SANDBOX"),
     };
+    // The packets of failed checks: in target/, not a new folder in /tmp
+    // per run (as uid 65534 there are none: no right to capture).
+    cmd.env(
+        "NETLAB_EVIDENCE_DIR",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("evidence-sandbox"),
+    );
     let mut child = Child::spawn(cmd, Duration::from_secs(90)).expect("netlab starts");
     let status = child
         .wait_exit(Duration::from_secs(95))

@@ -132,6 +132,9 @@ fn grade_in(dir: &Path, args: &[&str], bound: Duration) -> Graded {
         // Keep the fixtures folder clean of __pycache__.
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("NO_COLOR", "1")
+        // The packets of failed checks go with this run's files, not to
+        // the temp folder's default (one new folder per run).
+        .env("NETLAB_EVIDENCE_DIR", files.path().join("evidence"))
         .stdin(Stdio::null())
         .stdout(fs::File::create(&stdout_path).expect("report file"))
         .stderr(fs::File::create(&stderr_path).expect("stderr file"));

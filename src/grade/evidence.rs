@@ -253,12 +253,74 @@ mod linux {
 /// The default evidence folder of a run: `netlab-evidence-<seed>` in the
 /// system's temp folder.
 pub fn default_dir(seed: u64) -> PathBuf {
-    std::env::temp_dir().join(format!("netlab-evidence-{seed}"))
+    std::env::temp_dir().join(format!("{DEFAULT_PREFIX}{seed}"))
+}
+
+const DEFAULT_PREFIX: &str = "netlab-evidence-";
+
+/// Removes the default evidence folders (see [`default_dir`]) not changed
+/// for `age`: each run with a new seed makes one, and nothing else ever
+/// removes them. Only plain folders of ours (a symlink or someone
+/// else's folder is left alone); a run still writing to its folder
+/// touches it, so the age spares it. Best effort: errors are ignored.
+pub fn prune_old_defaults(age: std::time::Duration) {
+    prune_old_defaults_in(&std::env::temp_dir(), age);
+}
+
+fn prune_old_defaults_in(temp: &Path, age: std::time::Duration) {
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let is_default = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(DEFAULT_PREFIX))
+            .is_some_and(|seed| !seed.is_empty() && seed.bytes().all(|b| b.is_ascii_digit()));
+        let Ok(meta) = entry.path().symlink_metadata() else {
+            continue;
+        };
+        #[cfg(unix)]
+        let ours = {
+            use std::os::unix::fs::MetadataExt;
+            // SAFETY: geteuid cannot fail.
+            meta.uid() == unsafe { nix::libc::geteuid() }
+        };
+        #[cfg(not(unix))]
+        let ours = true;
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|elapsed| elapsed >= age);
+        if is_default && meta.is_dir() && ours && old {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_old_default_folders_are_pruned() {
+        // In a folder of its own: the real temp folder holds the user's.
+        let temp = tempfile::tempdir().unwrap();
+        let fresh = temp.path().join(format!("{DEFAULT_PREFIX}17"));
+        let old = temp.path().join(format!("{DEFAULT_PREFIX}18"));
+        let other = temp.path().join(format!("{DEFAULT_PREFIX}17-mine"));
+        for dir in [&fresh, &old, &other] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        std::fs::write(fresh.join("touched"), b"x").unwrap();
+        // Older than a second: `old` and `other`; only `old` is a default.
+        prune_old_defaults_in(temp.path(), std::time::Duration::from_secs(1));
+        assert!(fresh.exists(), "a folder still in use is kept");
+        assert!(!old.exists(), "an old default folder goes");
+        assert!(other.exists(), "a folder that only looks like one stays");
+    }
 
     #[test]
     fn ports_are_noted_per_thread_and_taken_once() {

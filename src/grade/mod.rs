@@ -745,8 +745,9 @@ pub struct GradeArgs {
     pub require_sandbox: bool,
     /// Where the packets of failed checks go, one .pcap per check (only
     /// when netlab may capture: root or CAP_NET_RAW, on Linux).
-    /// Default: netlab-evidence-SEED in the temp folder.
-    #[arg(long, value_name = "DIR")]
+    /// Default: netlab-evidence-SEED in the temp folder (such folders a
+    /// day old are removed when the next one is made).
+    #[arg(long, value_name = "DIR", env = "NETLAB_EVIDENCE_DIR")]
     pub evidence_dir: Option<PathBuf>,
     /// Capture no packets even with the rights to (for measuring the
     /// capture's cost, or to keep no packets at all).
@@ -940,11 +941,10 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
     let submission = if args.no_capture {
         submission
     } else {
-        submission.with_evidence_dir(
-            args.evidence_dir
-                .clone()
-                .unwrap_or_else(|| evidence::default_dir(seed)),
-        )
+        submission.with_evidence_dir(args.evidence_dir.clone().unwrap_or_else(|| {
+            evidence::prune_old_defaults(std::time::Duration::from_secs(24 * 3600));
+            evidence::default_dir(seed)
+        }))
     };
     let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
     // Live lines and a progress bar only for a person at a terminal; a
