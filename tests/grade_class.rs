@@ -200,6 +200,7 @@ fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
     #[cfg(target_os = "linux")]
     if std::os::unix::fs::MetadataExt::uid(&std::fs::metadata("/proc/self").unwrap()) == 0
         && Path::new("/sys/fs/cgroup/cpuacct/netlab").is_dir()
+        && std::env::var_os("NETLAB_SANDBOX").is_none()
     {
         assert!(
             run["cpu_programs_ms"].as_u64().is_some_and(|ms| ms > 0),

@@ -69,12 +69,16 @@ fn grade(args: &[&str], mode: Option<&str>, unprivileged: bool) -> Run {
         Some(mode) => cmd.env("NETLAB_SANDBOX", mode),
         None => cmd.env_remove("NETLAB_SANDBOX"),
     };
-    // The packets of failed checks: in target/, not a new folder in /tmp
-    // per run (as uid 65534 there are none: no right to capture).
-    cmd.env(
-        "NETLAB_EVIDENCE_DIR",
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join("evidence-sandbox"),
-    );
+    // The packets of failed checks: in this run's own folder, not a new
+    // one in /tmp per run (writable by uid 65534, which may capture where
+    // user namespaces give it CAP_NET_RAW).
+    let evidence = tempfile::tempdir().expect("temp dir");
+    if unprivileged {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(evidence.path(), std::fs::Permissions::from_mode(0o777))
+            .expect("chmod");
+    }
+    cmd.env("NETLAB_EVIDENCE_DIR", evidence.path().join("evidence"));
     let mut child = Child::spawn(cmd, Duration::from_secs(90)).expect("netlab starts");
     let status = child
         .wait_exit(Duration::from_secs(95))

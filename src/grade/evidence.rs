@@ -263,11 +263,12 @@ const DEFAULT_PREFIX: &str = "netlab-evidence-";
 /// removes them. Only plain folders of ours (a symlink or someone
 /// else's folder is left alone); a run still writing to its folder
 /// touches it, so the age spares it. Best effort: errors are ignored.
-pub fn prune_old_defaults(age: std::time::Duration) {
-    prune_old_defaults_in(&std::env::temp_dir(), age);
+/// `keep` (this run's folder, a replayed seed's) is never removed.
+pub fn prune_old_defaults(age: std::time::Duration, keep: &Path) {
+    prune_old_defaults_in(&std::env::temp_dir(), age, keep);
 }
 
-fn prune_old_defaults_in(temp: &Path, age: std::time::Duration) {
+fn prune_old_defaults_in(temp: &Path, age: std::time::Duration, keep: &Path) {
     let Ok(entries) = std::fs::read_dir(temp) else {
         return;
     };
@@ -293,7 +294,7 @@ fn prune_old_defaults_in(temp: &Path, age: std::time::Duration) {
             .ok()
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|elapsed| elapsed >= age);
-        if is_default && meta.is_dir() && ours && old {
+        if is_default && meta.is_dir() && ours && old && entry.path() != keep {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
@@ -303,22 +304,31 @@ fn prune_old_defaults_in(temp: &Path, age: std::time::Duration) {
 mod tests {
     use super::*;
 
+    #[cfg(unix)] // set_modified on a folder: Windows cannot open one so.
     #[test]
     fn only_old_default_folders_are_pruned() {
         // In a folder of its own: the real temp folder holds the user's.
         let temp = tempfile::tempdir().unwrap();
-        let fresh = temp.path().join(format!("{DEFAULT_PREFIX}17"));
-        let old = temp.path().join(format!("{DEFAULT_PREFIX}18"));
-        let other = temp.path().join(format!("{DEFAULT_PREFIX}17-mine"));
-        for dir in [&fresh, &old, &other] {
-            std::fs::create_dir_all(dir).unwrap();
+        let dir = |name: &str| temp.path().join(format!("{DEFAULT_PREFIX}{name}"));
+        let (fresh, old, replayed, other) = (dir("17"), dir("18"), dir("19"), dir("17-mine"));
+        let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(48 * 3600);
+        for d in [&fresh, &old, &replayed, &other] {
+            std::fs::create_dir_all(d).unwrap();
+            if d != &fresh {
+                std::fs::File::open(d)
+                    .unwrap()
+                    .set_modified(two_days_ago)
+                    .unwrap();
+            }
         }
-        std::thread::sleep(std::time::Duration::from_millis(1100));
-        std::fs::write(fresh.join("touched"), b"x").unwrap();
-        // Older than a second: `old` and `other`; only `old` is a default.
-        prune_old_defaults_in(temp.path(), std::time::Duration::from_secs(1));
-        assert!(fresh.exists(), "a folder still in use is kept");
+        prune_old_defaults_in(
+            temp.path(),
+            std::time::Duration::from_secs(24 * 3600),
+            &replayed,
+        );
+        assert!(fresh.exists(), "a folder in use is kept");
         assert!(!old.exists(), "an old default folder goes");
+        assert!(replayed.exists(), "the folder of the seed replayed is kept");
         assert!(other.exists(), "a folder that only looks like one stays");
     }
 

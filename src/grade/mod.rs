@@ -942,8 +942,9 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
         submission
     } else {
         submission.with_evidence_dir(args.evidence_dir.clone().unwrap_or_else(|| {
-            evidence::prune_old_defaults(std::time::Duration::from_secs(24 * 3600));
-            evidence::default_dir(seed)
+            let dir = evidence::default_dir(seed);
+            evidence::prune_old_defaults(std::time::Duration::from_secs(24 * 3600), &dir);
+            dir
         }))
     };
     let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;

@@ -757,15 +757,21 @@ impl Installed {
             }
         }
         // The program's own share when it has one (a busy loop is the
-        // program's, not its waiter's).
-        if let Some(ns) = self
-            .program_cgroup
-            .as_ref()
-            .and_then(|dir| read_number(&dir.join("cpuacct.usage")))
-        {
+        // program's, not its waiter's); the tree's if that cannot be read.
+        if let Some(ns) = self.program_cpu_ns() {
             usage.cpu = Some(Duration::from_nanos(ns));
         }
         usage
+    }
+
+    /// The program's own CPU time, `None` unless its cgroup has one: a
+    /// program that could not join it reads 0 there while its tree does
+    /// not, and must not pass for an idle one.
+    fn program_cpu_ns(&self) -> Option<u64> {
+        let dir = self.program_cgroup.as_ref()?;
+        let ns = read_number(&dir.join("cpuacct.usage"))?;
+        let joined = std::fs::read_to_string(dir.join("tasks")).is_ok_and(|t| !t.trim().is_empty());
+        (ns > 0 || joined).then_some(ns)
     }
 
     /// Adds the finished tree's CPU time to the process's totals: the
@@ -774,18 +780,23 @@ impl Installed {
     fn account_cpu(&self) {
         use std::sync::atomic::Ordering::Relaxed;
         TREES_FINISHED.fetch_add(1, Relaxed);
+        // The program first: the tree includes it, read after it.
+        let program = self.program_cpu_ns();
         let tree = self
             .cgroups
             .iter()
             .find(|d| d.starts_with(Path::new(CGROUP_ROOT).join("cpuacct")))
             .and_then(|dir| read_number(&dir.join("cpuacct.usage")));
-        let Some(tree) = tree else {
+        let (Some(tree), program) = (tree, program) else {
             return;
         };
-        let program = match &self.program_cgroup {
-            Some(dir) => read_number(&dir.join("cpuacct.usage")).unwrap_or(0),
+        let program = match (&self.program_cgroup, program) {
+            (Some(_), Some(ns)) => ns,
+            // Made but not joined, or unreadable: not measured (counting
+            // it all as helpers would be wrong).
+            (Some(_), None) => return,
             // No helpers in the tree (no pid namespace): all the program's.
-            None => tree,
+            (None, _) => tree,
         };
         TREES_MEASURED.fetch_add(1, Relaxed);
         PROGRAMS_CPU_NS.fetch_add(program, Relaxed);
@@ -804,9 +815,19 @@ impl Installed {
         if let Some(tag) = &self.tag {
             reap_tagged_orphans(tag);
         }
+        // Memory and pids first: their rmdir succeeds only once every
+        // member has fully exited, so all CPU time is charged before it
+        // is read. Then the nested cpuacct one: a parent cannot go first.
+        let (cpu, others): (Vec<&PathBuf>, Vec<&PathBuf>) = self
+            .cgroups
+            .iter()
+            .partition(|d| d.starts_with(Path::new(CGROUP_ROOT).join("cpuacct")));
+        for dir in others {
+            remove_cgroup(dir);
+            forget(dir);
+        }
         self.account_cpu();
-        // The nested one first: a cgroup with a child cannot be removed.
-        for dir in self.program_cgroup.iter().chain(&self.cgroups) {
+        for dir in self.program_cgroup.iter().chain(cpu) {
             remove_cgroup(dir);
             forget(dir);
         }
@@ -1010,11 +1031,13 @@ impl Plan {
             }
             // From here on: the program's own process (PID 2 in its
             // namespace, or the forked child itself without one).
-            if let Some(path) = &self.program_procs {
-                join_cgroup(path);
-            }
             if let Some(tmp) = &self.private_tmp {
                 tmp.enter()?;
+            }
+            // After the mounts (netlab's work), before the user switch
+            // (only root may join); /sys is not overlaid.
+            if let Some(path) = &self.program_procs {
+                join_cgroup(path);
             }
             mark_fds_cloexec(3);
             if let Some(limits) = &self.limits {

@@ -1217,7 +1217,7 @@ pub struct Usage {
 /// children that were waited for, and a program killed with its pid
 /// namespace is reaped by its namespace's init, which is killed too; so
 /// the CPU time of every server stopped at the end of a check is lost
-/// (seen: about a third of a class's). And it counts netlab's own waiter
+/// (seen: about half of a class's). And it counts netlab's own waiter
 /// and init as if they were the programs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CpuSpent {
@@ -1232,7 +1232,20 @@ pub struct CpuSpent {
     pub finished: u64,
 }
 
-/// See [`CpuSpent`].
+impl CpuSpent {
+    /// What was spent since `earlier` (a snapshot of the same process).
+    pub fn since(&self, earlier: &CpuSpent) -> CpuSpent {
+        CpuSpent {
+            programs: self.programs.saturating_sub(earlier.programs),
+            helpers: self.helpers.saturating_sub(earlier.helpers),
+            measured: self.measured.saturating_sub(earlier.measured),
+            finished: self.finished.saturating_sub(earlier.finished),
+        }
+    }
+}
+
+/// See [`CpuSpent`]. Totals of this process so far: take the difference
+/// of two snapshots for one run ([`CpuSpent::since`]).
 pub fn cpu_spent() -> CpuSpent {
     #[cfg(target_os = "linux")]
     {

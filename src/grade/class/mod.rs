@@ -220,6 +220,8 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
     std::fs::create_dir_all(&opts.out)
         .map_err(|e| GradeError::Usage(format!("cannot create {}: {e}", opts.out.display())))?;
     let started = Instant::now();
+    // The sandbox's totals are the process's: this run's is the difference.
+    let spent_before = crate::sandbox::cpu_spent();
     let subs = submissions(&opts.class_dir, &opts.out, opts.shard)?;
     let key = hash_key(opts);
     let mut records: Vec<Option<Record>> = vec![None; subs.len()];
@@ -326,7 +328,7 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
     // netlab's helpers' figures come from the sandbox's cgroups, when it
     // measured every tree (see sandbox::CpuSpent: rusage undercounts).
     let (cpu_self_ms, cpu_children_ms) = cpu_times_ms();
-    let spent = crate::sandbox::cpu_spent();
+    let spent = crate::sandbox::cpu_spent().since(&spent_before);
     let whole = spent.finished > 0 && spent.measured == spent.finished;
     let ms = |d: Duration| whole.then_some(d.as_millis() as u64);
     let run = json!({
@@ -340,6 +342,8 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
         "cpu_children_ms": cpu_children_ms,
         "cpu_helpers_ms": ms(spent.helpers),
         "cpu_programs_ms": ms(spent.programs),
+        "cpu_trees_measured": spent.measured,
+        "cpu_trees_finished": spent.finished,
     });
     let _ = write_json(&opts.out, "run.json", &run);
     Ok(ClassRun {
