@@ -699,14 +699,17 @@ fn make_cgroups(name: &str, limits: &Limits) -> io::Result<Vec<PathBuf>> {
     Ok(dirs)
 }
 
+/// Is `dir` in the cpuacct hierarchy (a tree's CPU-time cgroup)?
+fn is_cpuacct(dir: &Path) -> bool {
+    dir.starts_with(Path::new(CGROUP_ROOT).join("cpuacct"))
+}
+
 /// The cpuacct cgroup of the program alone, inside its tree's: the tree
 /// also holds netlab's own waiter and init (see [`split_for_pid_namespace`]),
 /// whose CPU time is netlab's, not the program's. The program joins it
 /// right after the split; `None` without cpuacct.
 fn make_program_cgroup(tree: &[PathBuf]) -> Option<PathBuf> {
-    let parent = tree
-        .iter()
-        .find(|d| d.starts_with(Path::new(CGROUP_ROOT).join("cpuacct")))?;
+    let parent = tree.iter().find(|d| is_cpuacct(d))?;
     let dir = parent.join("program");
     std::fs::create_dir(&dir).ok()?;
     remember(&dir);
@@ -785,7 +788,7 @@ impl Installed {
         let tree = self
             .cgroups
             .iter()
-            .find(|d| d.starts_with(Path::new(CGROUP_ROOT).join("cpuacct")))
+            .find(|d| is_cpuacct(d))
             .and_then(|dir| read_number(&dir.join("cpuacct.usage")));
         let (Some(tree), program) = (tree, program) else {
             return;
@@ -818,10 +821,8 @@ impl Installed {
         // Memory and pids first: their rmdir succeeds only once every
         // member has fully exited, so all CPU time is charged before it
         // is read. Then the nested cpuacct one: a parent cannot go first.
-        let (cpu, others): (Vec<&PathBuf>, Vec<&PathBuf>) = self
-            .cgroups
-            .iter()
-            .partition(|d| d.starts_with(Path::new(CGROUP_ROOT).join("cpuacct")));
+        let (cpu, others): (Vec<&PathBuf>, Vec<&PathBuf>) =
+            self.cgroups.iter().partition(|d| is_cpuacct(d));
         for dir in others {
             remove_cgroup(dir);
             forget(dir);
