@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use super::diagnosis::Diagnosis;
 use super::evidence::{note_grader_port, note_port};
-use super::{Role, Submission};
+use super::{Fold, Role, Submission};
 use crate::process::{describe_status, Child, Signal, Stream};
 
 /// The loopback address every check uses.
@@ -47,12 +47,25 @@ pub struct Failure {
     /// because stdout is buffered), the id of that check: reports can fold
     /// the two under one cause. `None`: this failure is its own cause.
     pub cause: Option<&'static str>,
+    /// When the report may fold it under that check's cause.
+    pub fold: Fold,
 }
 
 impl Failure {
-    /// Marks this failure as following from what check `id` reports.
+    /// Marks this failure as the same mistake that check `id` reports:
+    /// folded under it when that check failed with this diagnosis too.
     pub fn caused_by(mut self, id: &'static str) -> Failure {
         self.cause = Some(id);
+        self.fold = Fold::SameDiagnosis;
+        self
+    }
+
+    /// Marks this failure as a consequence of whatever check `id` reports
+    /// (a program that never got going, for the reason its line check
+    /// names): folded under it whatever that check's diagnosis.
+    pub fn consequence_of(mut self, id: &'static str) -> Failure {
+        self.cause = Some(id);
+        self.fold = Fold::AnyDiagnosis;
         self
     }
 }
@@ -68,6 +81,7 @@ pub fn fail(
         expected: expected.into(),
         observed: observed.into(),
         cause: None,
+        fold: Fold::SameDiagnosis,
     }
 }
 
@@ -1102,7 +1116,7 @@ impl<'a> Ctx<'a> {
         let same_start = self.notes_env_default;
         match role.line_check() {
             Some(id) if same_start && self.check_id != Some(id) && self.check_id.is_some() => {
-                failure.caused_by(id)
+                failure.consequence_of(id)
             }
             _ => failure,
         }

@@ -693,6 +693,7 @@ mod tests {
             pcap: None,
             wire: Vec::new(),
             follows_from: None,
+            fold: crate::grade::Fold::SameDiagnosis,
         }
     }
 

@@ -306,6 +306,25 @@ pub struct Outcome {
     /// failure under that check's cause.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub follows_from: Option<&'static str>,
+    /// When it is folded under that check's cause.
+    #[serde(skip)]
+    pub fold: Fold,
+}
+
+/// When a failure that follows from another check's ([`Outcome::follows_from`])
+/// is folded under that check's cause in a report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Fold {
+    /// Only when that check failed with the same diagnosis: the same
+    /// mistake, seen again. Otherwise it may be a second mistake that the
+    /// first one kept that check from seeing (a server that replies wrongly
+    /// *and* never ends: server-ack stops at the reply, the pair session
+    /// sees the hang), and it is reported on its own.
+    #[default]
+    SameDiagnosis,
+    /// Whatever that check's diagnosis: a consequence of its mistake (a
+    /// program that never got going, for the reason its line check names).
+    AnyDiagnosis,
 }
 
 /// What a failure is folded under in a report: one mistake, in one program.
@@ -407,6 +426,7 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
         pcap: None,
         wire: Vec::new(),
         follows_from: None,
+        fold: Fold::SameDiagnosis,
     };
     if let Some(missing) = check
         .needs
@@ -499,6 +519,7 @@ fn run_check_body(
             outcome.hint = Some(failure.diagnosis.hint().to_string());
             outcome.diagnosis = Some(failure.diagnosis);
             outcome.follows_from = failure.cause;
+            outcome.fold = failure.fold;
             // A submission's output may hold escape codes or NULs; show them
             // rather than let a terminal (or anstream) swallow them.
             outcome.expected = Some(printable(&failure.expected));
@@ -534,6 +555,7 @@ fn said_not_implemented(failure: Failure, output: &[String]) -> Failure {
         observed: format!("the program said: {}", line.trim()),
         // Every check of a starter fails for this one reason: no links.
         cause: None,
+        fold: Fold::SameDiagnosis,
     }
 }
 

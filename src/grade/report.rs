@@ -18,7 +18,7 @@ use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Cause, Diagnosis, Outcome};
+use super::{Cause, Diagnosis, Fold, Outcome};
 
 const GREEN: Style = AnsiColor::Green.on_default().bold();
 const RED: Style = AnsiColor::Red.on_default().bold();
@@ -64,11 +64,14 @@ pub fn findings(outcomes: &[Outcome]) -> Vec<Finding> {
     for o in outcomes {
         let Some(own) = o.cause() else { continue };
         // A consequence is folded under the mistake it follows from (one
-        // start-up mistake, reported once), when that check failed here.
+        // start-up mistake, reported once), when that check failed here,
+        // and (unless any failure of it explains this one) with the same
+        // diagnosis: another would hide a second mistake.
         let cause = o
             .follows_from
             .and_then(|id| outcomes.iter().find(|r| r.id == id))
             .and_then(Outcome::cause)
+            .filter(|c| o.fold == Fold::AnyDiagnosis || c.diagnosis == own.diagnosis)
             .unwrap_or(own);
         match found.iter_mut().find(|f| f.cause == cause) {
             Some(f) => f.checks.push(o.id),
@@ -389,6 +392,7 @@ mod tests {
             pcap: None,
             wire: Vec::new(),
             follows_from: None,
+            fold: crate::grade::Fold::SameDiagnosis,
         }
     }
 
@@ -432,6 +436,43 @@ mod tests {
         assert_eq!(f[2].checks, ["t1", "t2", "t3"]);
         assert_eq!(f[2].hint, Diagnosis::NoClose.hint());
         assert!(findings(&[outcome("ok", "server", None)]).is_empty());
+    }
+
+    #[test]
+    fn a_failure_folds_under_its_cause_only_as_the_same_mistake_unless_any_explains_it() {
+        let follows = |id, d, fold| Outcome {
+            follows_from: Some("first"),
+            fold,
+            ..outcome(id, "server", Some(d))
+        };
+        let first = outcome("first", "server", Some(Diagnosis::WrongReply));
+        let rows = |outcomes: &[Outcome]| -> Vec<(&'static str, Vec<&'static str>)> {
+            findings(outcomes)
+                .into_iter()
+                .map(|f| (f.code, f.checks))
+                .collect()
+        };
+        // The same mistake seen again: one finding.
+        let same = follows("again", Diagnosis::WrongReply, Fold::SameDiagnosis);
+        assert_eq!(
+            rows(&[first.clone(), same]),
+            [("wrong-reply", vec!["first", "again"])]
+        );
+        // Another mistake the first one's check never got to see: its own.
+        let hang = follows("later", Diagnosis::Hangs, Fold::SameDiagnosis);
+        assert_eq!(
+            rows(&[first.clone(), hang.clone()]),
+            [("wrong-reply", vec!["first"]), ("hangs", vec!["later"])]
+        );
+        // A consequence of whatever the first check found: folded.
+        let start = follows("start", Diagnosis::StartupFailure, Fold::AnyDiagnosis);
+        assert_eq!(
+            rows(&[first.clone(), start]),
+            [("wrong-reply", vec!["first", "start"])]
+        );
+        // Nothing to fold under when the first check passed.
+        let passed = outcome("first", "server", None);
+        assert_eq!(rows(&[passed, hang]), [("hangs", vec!["later"])]);
     }
 
     #[test]

@@ -15,13 +15,14 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
         std::slice::from_ref(&message),
         &[("LAB_PORT", addr.port().to_string())],
     )?;
-    expect_exit(ctx, client, SLACK + SLACK, 0, Diagnosis::Crash)?;
+    let reply = format!("ACK: {message}");
+    expect_exit(ctx, client, SLACK + SLACK, 0, Diagnosis::Crash)
+        .map_err(|f| no_reply_came(ctx, client, f, &reply, "server-ack"))?;
     let want = format!("[CLIENT] Received: ACK: {message}");
     let lines = ctx.child(client).lines(Stream::Stdout);
     if !lines.iter().any(|l| l.trim_end() == want) {
         // The reply came (the client printed it) in a line worded
         // otherwise: client-ack's finding, not a wrong reply.
-        let reply = format!("ACK: {message}");
         if lines.iter().any(|l| l.trim_end().ends_with(&reply)) {
             return Err(fail(
                 Diagnosis::OutputFormat,
@@ -55,7 +56,8 @@ pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
         &messages,
         &[("LAB_PORT", addr.port().to_string())],
     )?;
-    expect_exit(ctx, client, SLACK + SLACK, 0, Diagnosis::Crash)?;
+    expect_exit(ctx, client, SLACK + SLACK, 0, Diagnosis::Crash)
+        .map_err(|f| no_reply_came(ctx, client, f, "[ACK @", "chat-ack"))?;
     let lines = ctx.child(client).lines(Stream::Stdout);
     for message in &messages {
         let seen = lines.iter().any(|l| {
@@ -103,4 +105,30 @@ pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// A client that did not end well (still waiting, or gave up with a
+/// status of its own) and never printed a line containing `reply`: no
+/// reply reached it, which check `cause` (the server's own, sending the
+/// same) reports under its name when it failed; a server that never
+/// answers is one mistake, not a second one in the pair. A crash stays
+/// the pair's own finding.
+fn no_reply_came(
+    ctx: &mut Ctx,
+    client: crate::grade::harness::Proc,
+    failure: Failure,
+    reply: &str,
+    cause: &'static str,
+) -> Failure {
+    let waited = matches!(failure.diagnosis, Diagnosis::Hangs | Diagnosis::ExitStatus);
+    let printed = ctx
+        .child(client)
+        .lines(Stream::Stdout)
+        .iter()
+        .any(|l| l.contains(reply));
+    if waited && !printed {
+        failure.consequence_of(cause)
+    } else {
+        failure
+    }
 }

@@ -102,10 +102,7 @@ pub fn empty_recv(ctx: &mut Ctx) -> Result<(), Failure> {
     };
     if let Err(mut f) = expect_exit(ctx, p, SLACK, 0, Diagnosis::EmptyRecv) {
         // The note, late: it noticed after all.
-        if ctx
-            .wait_output(p, Duration::ZERO, |l| l.contains("without sending"))
-            .is_some()
-        {
+        if noted(ctx, p, "without sending") {
             return Ok(());
         }
         if !f.observed.starts_with("still running") {
@@ -131,8 +128,7 @@ pub fn empty_recv(ctx: &mut Ctx) -> Result<(), Failure> {
         ));
     }
     // Judged after the exit: output held in a buffer has come out by now.
-    let line = ctx.wait_output(p, Duration::ZERO, |l| l.contains("without sending"));
-    if line.is_none() {
+    if !noted(ctx, p, "without sending") {
         if let Some(message) = treated_as_message(ctx) {
             return Err(message);
         }
@@ -217,10 +213,7 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
     // timeout, only (perhaps) its note.
     if let Err(f) = expect_exit(ctx, p, SLACK, 0, Diagnosis::ServerTimeout) {
         // The note, late: it timed the client out after all.
-        if ctx
-            .wait_output(p, Duration::ZERO, |l| l.contains("sent nothing"))
-            .is_some()
-        {
+        if noted(ctx, p, "sent nothing") {
             return Ok(());
         }
         return Err(moved_on_without_note(
@@ -232,8 +225,7 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
             f,
         ));
     }
-    let line = ctx.wait_output(p, Duration::ZERO, |l| l.contains("sent nothing"));
-    if line.is_none() {
+    if !noted(ctx, p, "sent nothing") {
         return Err(fail(
             Diagnosis::OutputFormat,
             expected,
@@ -241,6 +233,13 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
         ));
     }
     Ok(())
+}
+
+/// Whether the program has printed a line containing `note` by now (no
+/// more waiting): a note that came late still counts.
+fn noted(ctx: &mut Ctx, p: Proc, note: &str) -> bool {
+    ctx.wait_output(p, Duration::ZERO, |l| l.contains(note))
+        .is_some()
 }
 
 /// A server still running after a check's client left, the check's note
@@ -282,7 +281,7 @@ fn moved_on_without_note(
             "it moved on (it served a second client), but it has printed nothing at all on stdout, not even its Listening line: the note may be waiting in a buffer",
         );
         return match Role::Server.line_check() {
-            Some(id) => failure.caused_by(id),
+            Some(id) => failure.consequence_of(id),
             None => failure,
         };
     }
