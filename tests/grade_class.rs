@@ -11,9 +11,13 @@
 //! Needs python3; in CI (.ci/run) also chromium and check-jsonschema, whose
 //! absence is a failure there and a skip elsewhere.
 
+mod support;
+
 use std::path::{Path, PathBuf};
+
 use std::process::Command;
 use std::time::Duration;
+use support::copy_dir;
 
 use netlab::grade::Diagnosis;
 
@@ -70,16 +74,6 @@ fn manifest(dir: &Path, server: &str) {
         format!("lab = \"week01\"\n\n[commands]\nserver = \"{server}\"\n"),
     )
     .unwrap();
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_file() {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
-    }
 }
 
 /// The class: name → what it is.
@@ -300,7 +294,7 @@ fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
     );
     assert!(summary.contains("| 100% | 2 |"), "{summary}");
     assert!(
-        summary.contains("`no-manifest`: cannot read netlab.toml"),
+        summary.contains("- no-manifest: cannot read netlab.toml"),
         "{summary}"
     );
 

@@ -114,6 +114,14 @@ fn assert_observed(sub: &Submission, id: &str, says: &str) {
     );
 }
 
+fn node_fixture(name: &str) -> Option<Submission> {
+    if !tool_available("node") {
+        return None;
+    }
+    let dir = submissions().join("week01-node-real").join(name);
+    Some(Submission::from_manifest(&dir, "week01").expect("netlab.toml"))
+}
+
 fn python_fixture(name: &str) -> Option<Submission> {
     if !tool_available("python3") {
         return None;
@@ -249,7 +257,7 @@ fn chat_and_import_error_python() {
 /// per recv(): the grader's ACKs arrive back to back and the first read
 /// takes them all. It also has no `-i` mode (the flag is sent as a
 /// message). The same student's chat server holds its console lines in a
-/// buffer.
+/// buffer and acknowledges bytes that are not UTF-8 (errors="replace").
 #[test]
 fn pipelined_chat_client_python() {
     let Some(sub) = python_fixture("pipelined") else {
@@ -271,6 +279,8 @@ fn pipelined_chat_client_python() {
             ("chat-listening", "stdout-buffered"),
             ("chat-ack", "output-format"),
             ("chat-shutdown", "no-graceful-shutdown"),
+            // errors="replace": the bytes C3 28 FF get an ACK.
+            ("chat-robust", "invalid-utf8"),
         ],
         // Its own client against its own (correct) server: the ACKs come
         // one by one, unless two arrive together (seen under load).
@@ -394,6 +404,9 @@ fn bound_to_every_address_python() {
             ("server-listening", "ignores-config"),
             ("client-ack", "wrong-message"),
             ("client-default-message", "wrong-message"),
+            // The fake server's close answers a message with a `\n`:
+            // client-ack's finding, not a missing note.
+            ("client-no-reply", "wrong-message"),
             ("chat-client-messages", "startup-failure"),
             ("chat-client-default", "startup-failure"),
             ("chat-client-interactive", "startup-failure"),
@@ -602,7 +615,8 @@ fn own_words_flushed_python() {
     assert_observed(&sub, "server-ack", "and no line `[SERVER] Sent: ACK: ");
 }
 
-/// A chat server right in its framing and replies, with tuple addresses,
+/// A chat server right in its framing and replies (but it acknowledges
+/// bytes that are not UTF-8: errors="replace"), with tuple addresses,
 /// a log left in Python's buffer, and `[SERVER] Shutting down...` after a
 /// clean shutdown (blamed no-graceful-shutdown); a chat client that frames
 /// ACKs right (a file's readline) but prints `[CLIENT] Received: [ACK
@@ -620,6 +634,8 @@ fn chat_in_own_words_python() {
             ("chat-ack", "output-format"),
             ("chat-log", "lost-message"),
             ("chat-shutdown", "output-format"),
+            // errors="replace": the bytes C3 28 FF get an ACK.
+            ("chat-robust", "invalid-utf8"),
             ("chat-client-messages", "output-format"),
             ("chat-client-default", "output-format"),
             ("chat-client-interactive", "crash"),
@@ -844,4 +860,211 @@ s.accept()
             outcome.observed
         );
     }
+}
+
+/// The findings of `outcomes`: (code, program, checks).
+fn findings_of(outcomes: &[Outcome]) -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
+    report::findings(outcomes)
+        .into_iter()
+        .map(|f| (f.code, f.program, f.checks))
+        .collect()
+}
+
+/// One `recv(16)`: every longer message is cut. server-too-long gets an
+/// ACK of the first 16 bytes: the truncation (server-ack's wrong reply),
+/// not a missing length limit (was too-long, a fix of correct code). Its
+/// `except Exception: pass` closes on invalid UTF-8 without a reply: that
+/// one is its own (an ordinary message does get a reply).
+#[test]
+fn sixteen_byte_reads_python() {
+    let Some(sub) = python_fixture("recvsixteen") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "recvsixteen",
+        &sub,
+        &[
+            ("server-ack", "wrong-reply"),
+            ("server-silent-client", "ignores-config"),
+            ("server-too-long", "wrong-reply"),
+            ("server-length-limit", "wrong-reply"),
+            ("server-invalid-utf8", "invalid-utf8"),
+            ("server-restart", "wrong-reply"),
+        ],
+    );
+    assert_eq!(
+        findings_of(&outcomes),
+        [
+            (
+                "wrong-reply",
+                "server",
+                vec![
+                    "server-ack",
+                    "server-too-long",
+                    "server-length-limit",
+                    "server-restart"
+                ]
+            ),
+            ("ignores-config", "server", vec!["server-silent-client"]),
+            ("invalid-utf8", "server", vec!["server-invalid-utf8"]),
+        ]
+    );
+    assert_observed(
+        &sub,
+        "server-too-long",
+        "an ACK of only the first 16 of the 101 bytes",
+    );
+}
+
+/// An asyncio server that reads until the client closes: it answers
+/// nothing at all. One mistake (wrong-reply), not a blank-message, a
+/// too-long and an invalid-utf8 besides (each told by a second start that
+/// an ordinary message gets no reply either); its connection line in other
+/// words is said in server-ack's observation, not left for the next run.
+#[test]
+fn server_that_reads_until_the_client_closes_python() {
+    let Some(sub) = python_fixture("readall") else {
+        return;
+    };
+    let all = [
+        "server-ack",
+        "server-blank",
+        "server-too-long",
+        "server-length-limit",
+        "server-invalid-utf8",
+        "server-restart",
+    ];
+    let expected: Vec<(&str, &str)> = all.iter().map(|id| (*id, "wrong-reply")).collect();
+    let outcomes = assert_verdicts("readall", &sub, &expected);
+    assert_eq!(
+        findings_of(&outcomes),
+        [("wrong-reply", "server", all.to_vec())]
+    );
+    assert_observed(
+        &sub,
+        "server-ack",
+        "also, its connection line `[SERVER] Got a connection from",
+    );
+    assert_observed(
+        &sub,
+        "server-blank",
+        "an ordinary message got no reply either",
+    );
+}
+
+/// A client that opens a `PING` connection before the real one: the fake
+/// server's close in client-no-reply answers the PING, so the client then
+/// waits for the real reply and says it timed out. That is client-ack's
+/// wrong-message (was output-format: the `without replying` note blamed).
+#[test]
+fn health_check_connection_first_python() {
+    let Some(sub) = python_fixture("pingfirst") else {
+        return;
+    };
+    let ids = ["client-ack", "client-default-message", "client-no-reply"];
+    let expected: Vec<(&str, &str)> = ids.iter().map(|id| (*id, "wrong-message")).collect();
+    let outcomes = assert_verdicts("pingfirst", &sub, &expected);
+    assert_eq!(
+        findings_of(&outcomes),
+        [("wrong-message", "client", ids.to_vec())]
+    );
+}
+
+/// C's strlen() + 1: every reply and error carries its NUL. The right
+/// text, then a byte the contract does not have: one wrong reply (was
+/// blank-message, too-long and invalid-utf8 as well, for rules it keeps);
+/// SO_REUSEADDR set after bind(); the client sends a NUL too.
+#[test]
+fn nul_terminated_replies_c() {
+    let Some(sub) = c_fixture(
+        "nulreply",
+        &[(Role::Server, "server"), (Role::Client, "client")],
+    ) else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "nulreply",
+        &sub,
+        &[
+            ("server-ack", "wrong-reply"),
+            ("server-blank", "wrong-reply"),
+            ("server-too-long", "wrong-reply"),
+            ("server-length-limit", "wrong-reply"),
+            ("server-invalid-utf8", "wrong-reply"),
+            ("server-restart", "no-reuseaddr"),
+            ("client-ack", "wrong-message"),
+            ("client-default-message", "wrong-message"),
+            ("client-no-reply", "wrong-message"),
+        ],
+    );
+    let codes: Vec<(&str, &str)> = findings_of(&outcomes)
+        .iter()
+        .map(|(code, program, _)| (*code, *program))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("wrong-reply", "server"),
+            ("no-reuseaddr", "server"),
+            ("wrong-message", "client")
+        ]
+    );
+    assert_observed(
+        &sub,
+        "server-blank",
+        "then a NUL byte the contract does not have",
+    );
+}
+
+/// A threaded server whose workers never close after replying:
+/// threaded-many fails at its first client, as no-close (it passed after
+/// waiting 3 s for each of 8 clients); its signal handler exits at once.
+#[test]
+fn threaded_server_that_never_closes_c() {
+    let Some(sub) = c_fixture("noclose", &[(Role::ThreadedServer, "server_threaded")]) else {
+        return;
+    };
+    let no_close = [
+        "threaded-ack",
+        "threaded-many",
+        "threaded-concurrency",
+        "threaded-busy",
+        "threaded-shutdown",
+    ];
+    let mut expected: Vec<(&str, &str)> = no_close.iter().map(|id| (*id, "no-close")).collect();
+    expected.push(("threaded-shutdown-inflight", "no-graceful-shutdown"));
+    let outcomes = assert_verdicts("noclose", &sub, &expected);
+    assert_eq!(
+        findings_of(&outcomes)[0],
+        ("no-close", "threaded-server", no_close.to_vec())
+    );
+}
+
+/// A Node.js chat server that keeps its log in memory and writes it every
+/// 5 s or at exit: after a SIGKILL there is no file, and a second server
+/// shows the log comes late (lost-message; was ignores-config, "does it
+/// read --log?", with a hint about environment variables). Also one
+/// `data` event per message, invalid UTF-8 acknowledged, no signal
+/// handlers, a second caller refused (one connection at a time, and the
+/// first never closed); a chat client with no `-i` mode.
+#[test]
+fn chat_with_a_log_written_late_node() {
+    let Some(sub) = node_fixture("chatbugs") else {
+        return;
+    };
+    assert_verdicts(
+        "chatbugs",
+        &sub,
+        &[
+            ("chat-split", "split-message"),
+            ("chat-coalesced", "split-message"),
+            ("chat-sessions", "wrong-reply"),
+            ("chat-robust", "invalid-utf8"),
+            ("chat-log", "lost-message"),
+            ("chat-shutdown", "no-graceful-shutdown"),
+            ("chat-client-interactive", "wrong-message"),
+            ("chat-client-framing", "split-message"),
+        ],
+    );
+    assert_observed(&sub, "chat-log", "a second server wrote its log");
 }

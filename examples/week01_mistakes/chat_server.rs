@@ -200,9 +200,11 @@ fn chat_session(
             // TCP is a byte stream: a line may arrive in two reads (two
             // "messages", each half acknowledged) and two lines may arrive in
             // one read (one "message" with a newline inside).
-            let chunk = String::from_utf8_lossy(&buf[..n]);
-            let message = chunk.trim_end_matches(['\r', '\n']).as_bytes().to_vec();
-            if handle_line(&mut stream, peer, log.as_deref_mut(), &message).is_err() {
+            let mut end = n;
+            while end > 0 && matches!(buf[end - 1], b'\r' | b'\n') {
+                end -= 1;
+            }
+            if handle_line(&mut stream, peer, log.as_deref_mut(), &buf[..end]).is_err() {
                 break;
             }
             continue;

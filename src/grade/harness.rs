@@ -654,6 +654,7 @@ impl<'a> Ctx<'a> {
         let mut seen: Vec<u16> = Vec::new();
         let mut listening_since: Option<Instant> = None;
         let mut announced_since: Option<Instant> = None;
+        let mut elsewhere_since: Option<Instant> = None;
         loop {
             let line = self
                 .child(p)
@@ -754,8 +755,14 @@ impl<'a> Ctx<'a> {
                 }
                 return Err(self.startup_failure(role, p, &expected));
             }
-            if !now_listening.is_empty() {
-                if let Some(port) = expected_port.filter(|port| !now_listening.contains(port)) {
+            let elsewhere = expected_port.filter(|port| !now_listening.contains(port));
+            if let (Some(port), false) = (elsewhere, now_listening.is_empty()) {
+                // Trap: a module that starts a server of its own when
+                // imported listens first; the real one binds LAB_PORT a
+                // moment later. Judged after the same grace as a missing
+                // line.
+                let since = *elsewhere_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= LINE_GRACE || Instant::now() >= until {
                     return Err(fail(
                         Diagnosis::IgnoresConfig,
                         format!("the server listens on {}={port}", contract.port_var),
@@ -765,6 +772,7 @@ impl<'a> Ctx<'a> {
                         ),
                     ));
                 }
+            } else if !now_listening.is_empty() {
                 let since = *listening_since.get_or_insert_with(Instant::now);
                 // A correct program prints its line right after listen():
                 // give it a moment before judging without it (or less, if

@@ -176,7 +176,16 @@ impl Submission {
     }
 
     /// Reads DIR/netlab.toml. `lab` must match the file's `lab` key.
+    ///
+    /// The error quotes the file (a value, a line of it): its control
+    /// characters are spelled out, so that a netlab.toml cannot clear the
+    /// grader's terminal or colour a report.
     pub fn from_manifest(dir: &Path, lab: &str) -> Result<Submission, GradeError> {
+        Self::read_manifest_of(dir, lab)
+            .map_err(|GradeError::Usage(m)| GradeError::Usage(printable(&m)))
+    }
+
+    fn read_manifest_of(dir: &Path, lab: &str) -> Result<Submission, GradeError> {
         let path = dir.join("netlab.toml");
         let text = read_manifest(&path).map_err(|e| {
             GradeError::Usage(format!(
@@ -1051,6 +1060,23 @@ fn require_sandbox() -> Result<(), GradeError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_refused_netlab_toml_is_quoted_without_its_control_characters() {
+        let dir = tempfile::tempdir().unwrap();
+        for text in [
+            "lab = \"week01\\u001b[2J\\u001b[32m\"\n",
+            "lab = \"week01\"\n[commands]\n\"serv\\u001b]0;pwned\\u0007er\" = \"x\"\n",
+            "lab = \"week01\"\n[commands]\nserver = \"python3 '\\u001b[2J\"\n",
+        ] {
+            std::fs::write(dir.path().join("netlab.toml"), text).unwrap();
+            let super::GradeError::Usage(message) =
+                super::Submission::from_manifest(dir.path(), "week01").unwrap_err();
+            assert!(!message.contains('\u{1b}'), "{message:?}");
+            assert!(!message.contains('\u{7}'), "{message:?}");
+            assert!(message.contains("\\u{1b}"), "spelled out: {message:?}");
+        }
+    }
+
     #[test]
     fn a_repeated_block_of_steps_is_told_once() {
         let step = |s: &str| s.to_string();

@@ -605,7 +605,8 @@ pub(super) fn install(
             let mut keep = keep.to_vec();
             keep.extend(cmd.get_current_dir().map(Path::to_path_buf));
             let shared = staging_folder()?;
-            let plan = PrivateTmp::prepare(&shared.0, &keep, policy.limits.file_bytes)?;
+            let hidden = super::hidden_folders();
+            let plan = PrivateTmp::prepare(&shared.0, &keep, policy.limits.file_bytes, &hidden)?;
             staging = Some(shared);
             Some(plan)
         } else {
@@ -1074,12 +1075,17 @@ const PID_AND_IPC: libc::c_int = libc::CLONE_NEWPID | libc::CLONE_NEWIPC;
 
 /// The world-writable trees every program can write (and so leave files
 /// in, or plant files for the next one): each gets a private layer.
-/// (/run/lock too: world-writable on Debian, and /var/lock points there.)
-const SHARED_TREES: [&str; 4] = ["/tmp", "/var/tmp", "/dev/shm", "/run/lock"];
+/// (/run/lock too: world-writable on Debian, and /var/lock points there;
+/// /var/crash on Ubuntu, GitHub's runners among them. A tree the machine
+/// does not have is skipped.)
+const SHARED_TREES: [&str; 5] = ["/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/crash"];
 
 /// At most this many folders are written through (the program's folder and
 /// the ones the grader gave it): their descriptors live on the stack.
 const MAX_KEEP: usize = 8;
+
+/// At most this many folders are hidden (see `sandbox::hide_from_programs`).
+const MAX_HIDE: usize = 4;
 
 /// A private /tmp, /var/tmp and /dev/shm for one program, like systemd's
 /// PrivateTmp= but transparent: each tree becomes an overlay whose lower
@@ -1093,6 +1099,19 @@ struct PrivateTmp {
     tmpfs_options: CString,
     trees: Vec<Tree>,
     keep: Vec<CString>,
+    hide: Vec<Hide>,
+    /// A procfs of the program's own pid namespace over /proc: the
+    /// grader's and every other program's command lines out of sight.
+    /// Required as root; without root the kernel may refuse it (a /proc
+    /// with parts masked, as in a container), and the host's stays.
+    proc_required: bool,
+}
+
+/// A folder covered with an empty tmpfs, read-only once the folders kept
+/// under it (made there first, parents first) are bound back.
+struct Hide {
+    target: CString,
+    made: Vec<CString>,
 }
 
 struct Tree {
@@ -1104,7 +1123,12 @@ struct Tree {
 }
 
 impl PrivateTmp {
-    fn prepare(staging: &Path, keep: &[PathBuf], size: u64) -> io::Result<PrivateTmp> {
+    fn prepare(
+        staging: &Path,
+        keep: &[PathBuf],
+        size: u64,
+        hidden: &[PathBuf],
+    ) -> io::Result<PrivateTmp> {
         let c = |s: &str| CString::new(s).map_err(io::Error::other);
         let mut trees = Vec::new();
         let mut real_trees = Vec::new();
@@ -1129,25 +1153,60 @@ impl PrivateTmp {
                 ))?,
             });
         }
+        let cpath = |p: &Path| CString::new(p.as_os_str().as_bytes()).map_err(io::Error::other);
+        let real_keep: Vec<PathBuf> = keep.iter().filter_map(|p| p.canonicalize().ok()).collect();
+        // Trap: `/`, or a folder holding a shared tree or the program's own
+        // folder itself, cannot be covered without taking what the
+        // program needs.
+        let hidden: Vec<&PathBuf> = hidden
+            .iter()
+            .filter(|h| h.is_dir() && h.parent().is_some())
+            .filter(|h| !real_trees.iter().any(|t| t.starts_with(h)))
+            .filter(|h| !real_keep.contains(h))
+            .take(MAX_HIDE)
+            .collect();
         let mut kept = Vec::new();
-        for path in keep {
-            let Ok(real) = path.canonicalize() else {
-                continue;
-            };
-            let under = real_trees.iter().any(|t| real.starts_with(t) && real != *t);
+        for real in &real_keep {
+            let under = real_trees
+                .iter()
+                .chain(hidden.iter().copied())
+                .any(|t| real.starts_with(t) && real != t);
             let text = real.to_string_lossy();
             if under && !text.contains(',') && kept.len() < MAX_KEEP {
-                let path = CString::new(real.as_os_str().as_bytes()).map_err(io::Error::other)?;
+                let path = cpath(real)?;
                 if !kept.contains(&path) {
                     kept.push(path);
                 }
             }
         }
+        let mut hide = Vec::new();
+        for h in hidden {
+            let mut made = Vec::new();
+            for real in &real_keep {
+                let Ok(rest) = real.strip_prefix(h) else {
+                    continue;
+                };
+                let mut at = h.clone();
+                for part in rest.components() {
+                    at.push(part);
+                    let dir = cpath(&at)?;
+                    if !made.contains(&dir) {
+                        made.push(dir);
+                    }
+                }
+            }
+            hide.push(Hide {
+                target: cpath(h)?,
+                made,
+            });
+        }
         Ok(PrivateTmp {
-            staging: CString::new(staging.as_os_str().as_bytes()).map_err(io::Error::other)?,
+            staging: cpath(staging)?,
             tmpfs_options: c(&format!("mode=0700,size={size}"))?,
             trees,
             keep: kept,
+            hide,
+            proc_required: is_root(),
         })
     }
 
@@ -1216,9 +1275,22 @@ impl PrivateTmp {
                 return fail();
             }
         }
+        for hide in &self.hide {
+            let options = c"mode=0755,size=1m".as_ptr();
+            if libc::mount(tmpfs, hide.target.as_ptr(), tmpfs, flags, options.cast()) != 0 {
+                return fail();
+            }
+            for dir in &hide.made {
+                if libc::mkdir(dir.as_ptr(), 0o755) != 0
+                    && *libc::__errno_location() != libc::EEXIST
+                {
+                    return fail();
+                }
+            }
+        }
         for (fd, path) in fds.iter().zip(&self.keep) {
             // "." is the real folder (reached through the descriptor), the
-            // target its path, now inside the overlay.
+            // target its path, now inside the overlay (or a hiding tmpfs).
             if libc::fchdir(*fd) != 0
                 || libc::mount(
                     c".".as_ptr(),
@@ -1232,9 +1304,23 @@ impl PrivateTmp {
             }
             libc::close(*fd);
         }
+        for hide in &self.hide {
+            let read_only = libc::MS_REMOUNT | libc::MS_RDONLY | flags | libc::MS_NOEXEC;
+            if libc::mount(none, hide.target.as_ptr(), none, read_only, none.cast()) != 0 {
+                return fail();
+            }
+        }
         let back = libc::fchdir(here);
         libc::close(here);
         if back != 0 {
+            return fail();
+        }
+        // The program's own procfs (it is PID 2 of its namespace here).
+        let proc_flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+        let proc = c"proc".as_ptr();
+        if libc::mount(proc, c"/proc".as_ptr(), proc, proc_flags, none.cast()) != 0
+            && self.proc_required
+        {
             return fail();
         }
         Ok(())
@@ -1248,7 +1334,7 @@ fn probe_private_tmp(in_user_namespace: bool) -> Result<(), String> {
         .prefix("netlab-tmp-")
         .tempdir()
         .map_err(|e| format!("no folder for the private layers: {e}"))?;
-    let plan = PrivateTmp::prepare(staging.path(), &[], 1 << 20)
+    let plan = PrivateTmp::prepare(staging.path(), &[], 1 << 20, &[])
         .map_err(|e| format!("cannot prepare the private layers: {e}"))?;
     let maps = in_user_namespace.then(UserMaps::current);
     let mut probe = Command::new("sh");

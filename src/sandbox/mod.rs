@@ -384,6 +384,50 @@ fn available(_layer: Layer) -> Result<(), String> {
     Err("needs Unix".into())
 }
 
+/// Folders no program may see (see [`hide_from_programs`]).
+static HIDDEN: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// While the guard lives, every program started with the private-/tmp
+/// layer finds `dir` empty and read-only: a class folder (another
+/// student's code, to copy or to break) and the results folder (reports to
+/// read or forge). Its own working folder, when it runs in place under
+/// `dir`, is bound back. A folder that does not exist, `/`, or one that
+/// holds a shared tree (/tmp itself) is not hidden.
+pub fn hide_from_programs(dir: &Path) -> Hidden {
+    let dir = dir.canonicalize().ok();
+    if let Some(dir) = &dir {
+        HIDDEN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(dir.clone());
+    }
+    Hidden(dir)
+}
+
+/// Keeps a folder hidden from programs; see [`hide_from_programs`].
+#[derive(Debug)]
+#[must_use = "the folder is hidden only while the guard lives"]
+pub struct Hidden(Option<PathBuf>);
+
+impl Drop for Hidden {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.0 {
+            let mut hidden = HIDDEN.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(i) = hidden.iter().position(|d| d == dir) {
+                hidden.remove(i);
+            }
+        }
+    }
+}
+
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn hidden_folders() -> Vec<PathBuf> {
+    let mut dirs = HIDDEN.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
 /// Cgroup dirs and jail folders alive right now, for [`cleanup_leftovers`]:
 /// a Ctrl+C ends netlab with `process::exit`, and no Drop runs then.
 static LEFTOVERS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());

@@ -263,3 +263,15 @@ pub fn failed_checks(report: &serde_json::Value) -> Vec<String> {
         .map(|c| format!("{}: {} ({})", c["id"], c["diagnosis"], c["observed"]))
         .collect()
 }
+
+/// Copies the files of `from` (not its subfolders) into `to`, made if
+/// needed: a fixture submission put into a class folder.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}

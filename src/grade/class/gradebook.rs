@@ -228,19 +228,20 @@ pub fn summary(lab: &str, records: &[Record]) -> String {
         md.push_str(&format!(
             "\n## netlab's own failures\n\n{} submission(s) hit a grader error (not the students' fault; please report): {}\n",
             g.submissions.len(),
-            g.submissions.join(", ")
+            g.submissions
+                .iter()
+                .map(|s| super::platforms::md_untrusted(s))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     if !not_graded.is_empty() {
         md.push_str("\n## Not graded\n\n");
         for r in not_graded {
             md.push_str(&format!(
-                "- `{}`: {}\n",
-                r.submission,
-                r.not_graded
-                    .as_deref()
-                    .unwrap_or_default()
-                    .replace('\n', " ")
+                "- {}: {}\n",
+                super::platforms::md_untrusted(&r.submission),
+                super::platforms::md_untrusted(r.not_graded.as_deref().unwrap_or_default())
             ));
         }
     }

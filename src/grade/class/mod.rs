@@ -219,6 +219,13 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
     }
     std::fs::create_dir_all(&opts.out)
         .map_err(|e| GradeError::Usage(format!("cannot create {}: {e}", opts.out.display())))?;
+    // Out of every program's sight: the other students' code (to copy, or
+    // to break when the folders are writable) and the reports (to read,
+    // or to forge a record the next run would keep).
+    let _hidden = [
+        crate::sandbox::hide_from_programs(&opts.class_dir),
+        crate::sandbox::hide_from_programs(&opts.out),
+    ];
     let started = Instant::now();
     // The sandbox's totals are the process's: this run's is the difference.
     let spent_before = crate::sandbox::cpu_spent();
@@ -469,7 +476,33 @@ fn hash_key(opts: &ClassOptions) -> String {
 /// Folders and files that running a submission creates or that are not the
 /// student's work: left out of the content hash.
 fn ignored(name: &str) -> bool {
-    matches!(name, "__pycache__" | ".git" | "target" | ".DS_Store") || name.ends_with(".pyc")
+    matches!(name, "__pycache__" | ".git" | ".DS_Store") || name.ends_with(".pyc")
+}
+
+/// A build folder (a Rust project's target/): its files are hashed by size
+/// and time, not read (hundreds of MiB); a rebuild is still a change, and
+/// a program run from there (`target/release/server`) counts.
+fn by_metadata(name: &str) -> bool {
+    name == "target"
+}
+
+/// A file larger than this is hashed by size and time, not read: a
+/// sparse file of gigabytes costs nothing on disk but would cost its size
+/// in time (and, read whole, in memory).
+const HASH_MAX_BYTES: u64 = 16 << 20;
+
+/// What stands for a file's bytes: its size and modification time.
+fn metadata_key(meta: &std::fs::Metadata) -> [u8; 24] {
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .unwrap_or_default();
+    let mut key = [0u8; 24];
+    key[..8].copy_from_slice(&meta.len().to_le_bytes());
+    key[8..16].copy_from_slice(&modified.as_secs().to_le_bytes());
+    key[16..20].copy_from_slice(&modified.subsec_nanos().to_le_bytes());
+    key
 }
 
 /// A hash of a submission folder's content (paths and bytes) and `key`.
@@ -484,7 +517,12 @@ pub fn content_hash(dir: &Path, key: &str) -> String {
             }
         }
     }
-    fn walk(h: &mut Fnv, dir: &Path, rel: &str, depth: usize) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Read {
+        Bytes,
+        Metadata,
+    }
+    fn walk(h: &mut Fnv, dir: &Path, rel: &str, depth: usize, how: Read) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             h.feed(b"<unreadable>");
             return;
@@ -510,13 +548,27 @@ pub fn content_hash(dir: &Path, key: &str) -> String {
                 }
             } else if kind.is_dir() {
                 if depth < 32 {
-                    walk(h, &path, &rel, depth + 1);
+                    let how = if by_metadata(&name) {
+                        Read::Metadata
+                    } else {
+                        how
+                    };
+                    walk(h, &path, &rel, depth + 1, how);
                 }
             } else if kind.is_file() {
                 // Regular files only: reading a FIFO would block for ever.
-                if let Ok(bytes) = std::fs::read(&path) {
-                    h.feed(&(bytes.len() as u64).to_le_bytes());
-                    h.feed(&bytes);
+                let Ok(meta) = entry.metadata() else { continue };
+                if how == Read::Metadata || meta.len() > HASH_MAX_BYTES {
+                    h.feed(&metadata_key(&meta));
+                } else if let Ok(mut file) = std::fs::File::open(&path) {
+                    // In pieces: a file that grew meanwhile is read to
+                    // its end, never all at once into memory.
+                    use std::io::Read as _;
+                    h.feed(&meta.len().to_le_bytes());
+                    let mut buf = [0u8; 64 * 1024];
+                    while let Ok(n @ 1..) = file.read(&mut buf) {
+                        h.feed(&buf[..n]);
+                    }
                 }
             }
             h.feed(&[0xff]);
@@ -525,19 +577,13 @@ pub fn content_hash(dir: &Path, key: &str) -> String {
     let mut h = Fnv(0xcbf2_9ce4_8422_2325, 0x6c62_272e_07bb_0142);
     h.feed(key.as_bytes());
     let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    walk(&mut h, &root, "", 0);
+    walk(&mut h, &root, "", 0, Read::Bytes);
     // Commands may name programs outside the folder by absolute path (a
     // compiled submission built elsewhere): a rebuilt program is a change.
     for program in outside_programs(&root) {
         if let Ok(meta) = std::fs::metadata(&program) {
             h.feed(program.to_string_lossy().as_bytes());
-            h.feed(&meta.len().to_le_bytes());
-            let modified = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            h.feed(&modified.to_le_bytes());
+            h.feed(&metadata_key(&meta));
         }
     }
     format!("{:016x}{:016x}", h.0, h.1)
@@ -817,6 +863,29 @@ mod tests {
         let edited = content_hash(&sub, "key");
         assert_ne!(first, edited);
         std::fs::write(&program, "version 2").unwrap();
-        assert_ne!(edited, content_hash(&sub, "key"));
+        let rebuilt = content_hash(&sub, "key");
+        assert_ne!(edited, rebuilt);
+        // A program run from a build folder is seen (by size and time).
+        std::fs::create_dir_all(sub.join("target/release")).unwrap();
+        std::fs::write(sub.join("target/release/server"), "v1").unwrap();
+        let built = content_hash(&sub, "key");
+        assert_ne!(rebuilt, built);
+        std::fs::write(sub.join("target/release/server"), "v2 longer").unwrap();
+        assert_ne!(built, content_hash(&sub, "key"));
+    }
+
+    #[test]
+    fn a_huge_sparse_file_is_hashed_by_size_without_being_read() {
+        let tmp = tempfile::tempdir().unwrap();
+        let big = tmp.path().join("blob.bin");
+        // 64 GiB that take no disk: read, this would take minutes.
+        let file = std::fs::File::create(&big).unwrap();
+        file.set_len(64 << 30).unwrap();
+        let started = std::time::Instant::now();
+        let first = content_hash(tmp.path(), "key");
+        file.set_len((64 << 30) + 1).unwrap();
+        assert_ne!(first, content_hash(tmp.path(), "key"));
+        // Not a speed test: a read of 64 GiB would take minutes at least.
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
     }
 }

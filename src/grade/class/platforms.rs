@@ -204,7 +204,7 @@ pub fn release_body(
         md.push_str(&format!(
             "# {lab}: not graded\n\nScore: 0 / {}\n\nYour submission could not be graded: {}\n",
             fmt_points(max_if_not),
-            md_text(why)
+            md_untrusted(why)
         ));
         return md;
     }
@@ -267,4 +267,48 @@ pub fn release_body(
 /// Text safe in a Markdown table cell or paragraph.
 fn md_text(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Text a submission controls (a folder name, why its netlab.toml was
+/// refused) as Markdown that shows it as written: every character Markdown
+/// or HTML would act on is escaped (no comment hiding the rest of a
+/// summary, no image, no fake heading), control characters are spelled
+/// out, and it stays on one line.
+pub fn md_untrusted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '!' | '#' | '|' | '~' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::md_untrusted;
+
+    #[test]
+    fn text_a_submission_controls_cannot_act_as_markdown_or_on_a_terminal() {
+        let forged = "week01` \u{1b}[2J| pass | <!-- ![x](https://example.invalid/t.png) **ALL PASSED**\n# 10/10";
+        let md = md_untrusted(forged);
+        assert!(!md.contains('\u{1b}') && !md.contains('\n'), "{md}");
+        // Each character Markdown acts on comes after a backslash.
+        let chars: Vec<char> = md.chars().collect();
+        for (i, c) in chars.iter().enumerate() {
+            if "`<>![]*|#".contains(*c) {
+                assert!(i > 0 && chars[i - 1] == '\\', "`{c}` left active in {md}");
+            }
+        }
+        // Every character is still there, escaped, for the reader.
+        assert!(md.contains("\\<\\!--"), "{md}");
+        assert!(md.contains("\\u{1b}\\[2J"), "{md}");
+        assert_eq!(md_untrusted("bob-2"), "bob-2");
+    }
 }

@@ -329,11 +329,25 @@ pub fn robust(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
     let mut talk = open(ctx, addr)?;
     ctx.send(&mut talk.stream, &[0xC3, 0x28, 0xFF, b'\n'])?;
-    let _ = read_line(
+    let answer = read_line(
         &mut talk.stream,
         &mut talk.pending,
         Duration::from_millis(500),
     );
+    if let Ok(text) = &answer {
+        if text.starts_with("[ACK @") {
+            // Decoded with replacement characters (errors="replace",
+            // from_utf8_lossy): the bytes were taken for a message.
+            return Err(fail(
+                Diagnosis::InvalidUtf8,
+                format!(
+                    "the line C3 28 FF gets `{}`",
+                    crate::message::CHAT_INVALID_UTF8.trim_end()
+                ),
+                format!("it acknowledged those bytes as a message: `{text}`"),
+            ));
+        }
+    }
     if ctx.wait_exit(p, Duration::from_millis(300)).is_some() {
         let how = ctx.crash_of(p).unwrap_or_else(|| "it exited".to_string());
         return Err(fail(
@@ -384,9 +398,7 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
     let _ = ctx.wait_exit(p, SLACK);
     ctx.step(format!("read the log {}", path.display()));
     if !path.exists() {
-        // Not a lost buffer: no log at all where the server was told to
-        // write it.
-        return Err(no_log_file(&path));
+        return Err(written_late_or_never(ctx, &dir, &path));
     }
     // Read as untrusted: the server could have put a FIFO there (the
     // grader blocked for ever) or a link to /dev/zero (it read until its
@@ -423,6 +435,64 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
     }
     Ok(())
 }
+
+/// No log at all after a SIGKILL right after the ACKs: a server that never
+/// writes the file it is given, or one that keeps its lines in memory and
+/// writes them later (on a timer, at exit)? Asked of a second server: one
+/// message, its ACK, then up to [`LOG_LATE`] for the file, then SIGINT
+/// (a clean exit writes what is held). A file then is the lost-message
+/// mistake (the lines were not on disk at the ACK); none, the option is
+/// ignored.
+fn written_late_or_never(ctx: &mut Ctx, dir: &std::path::Path, path: &std::path::Path) -> Failure {
+    let never = no_log_file(path);
+    let late = dir.join("chat-late.log");
+    let args = ["--log".to_string(), late.to_string_lossy().into_owned()];
+    ctx.step("no log at all: start a second server with its own --log, to tell a log written late from none");
+    let Ok((p, addr)) = ctx.start_server(Role::ChatServer, &args, &[]) else {
+        return never;
+    };
+    let message = ctx.message(16);
+    let Ok(mut talk) = open(ctx, addr) else {
+        return never;
+    };
+    if send_line(ctx, &mut talk, &message).is_err()
+        || expect_ack(ctx, p, &mut talk, &message, Diagnosis::WrongReply).is_err()
+    {
+        return never;
+    }
+    ctx.step(format!(
+        "after its ACK, wait up to {}s for the log, then stop it with SIGINT",
+        LOG_LATE.as_secs()
+    ));
+    let started = std::time::Instant::now();
+    while !late.exists() && started.elapsed() < LOG_LATE {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let waited = started.elapsed();
+    let mut when = format!("{:.1}s after the ACK", waited.as_secs_f64());
+    if !late.exists() {
+        drop(talk);
+        let _ = ctx.child(p).signal(Signal::Interrupt);
+        let _ = ctx.wait_exit(p, SLACK);
+        when = "only when the server was stopped".to_string();
+    }
+    if !late.exists() {
+        return never;
+    }
+    fail(
+        Diagnosis::LostMessage,
+        format!(
+            "every acknowledged message is in the file given with --log {}",
+            path.display()
+        ),
+        format!(
+            "there is no such file after a SIGKILL right after the ACKs; a second server wrote its log {when}: the lines were held in memory, not on disk when acknowledged"
+        ),
+    )
+}
+
+/// How long [`written_late_or_never`] waits for a log written late.
+const LOG_LATE: Duration = Duration::from_secs(6);
 
 /// The log check's finding when the file given with `--log` is not there.
 fn no_log_file(path: &std::path::Path) -> Failure {

@@ -196,13 +196,15 @@ pub fn judge_reply(
         // An ACK with the wrong text is a wrong reply whatever the check is
         // about (e.g. a hard-coded ACK in the length-limit check); so is a
         // reply that is no ACK and no error at all (an echo).
-        // The right text with a line end after it: the case was handled,
-        // only the framing is wrong (`ERROR: Empty message\r\n`).
-        let line_end_added = ex.reply.len() > want.len()
-            && ex.reply.starts_with(want.as_bytes())
-            && ex.reply[want.len()..]
-                .iter()
-                .all(|b| matches!(b, b'\r' | b'\n'));
+        // The right text with a line end or a NUL after it: the case was
+        // handled, only the framing is wrong (`ERROR: Empty message\r\n`,
+        // or C's strlen() + 1, which sends the string's terminator too).
+        let added = ex
+            .reply
+            .strip_prefix(want.as_bytes())
+            .filter(|rest| !rest.is_empty())
+            .filter(|rest| rest.iter().all(|b| matches!(b, b'\r' | b'\n' | b'\0')));
+        let line_end_added = added.is_some();
         let mistake = if line_end_added
             || (want.starts_with("ACK: ")
                 && !ex.reply.is_empty()
@@ -212,10 +214,14 @@ pub fn judge_reply(
         } else {
             mistake
         };
-        let observed = if line_end_added {
-            format!("{observed}: the right text, then a line end the contract does not have")
-        } else {
-            observed
+        let observed = match added {
+            Some(rest) if rest.iter().all(|b| *b == 0) => format!(
+                "{observed}: the right text, then a NUL byte the contract does not have (sending strlen() + 1 bytes sends the string's terminator too)"
+            ),
+            Some(_) => {
+                format!("{observed}: the right text, then a line end the contract does not have")
+            }
+            None => observed,
         };
         // Give a dying program a moment so its traceback is in the report.
         let _ = ctx.wait_exit(p, Duration::from_millis(300));

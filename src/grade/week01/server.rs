@@ -7,8 +7,8 @@ use std::time::Duration;
 use super::common::{ack_round, exchange, expect_exit, judge_reply, lines_in_order, timeout_env};
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
-    closed_port, fail, loopback_listener, read_to_end, Ctx, End, Failure, Proc, HOST, SLACK,
-    STARTUP,
+    closed_port, fail, loopback_listener, read_to_end, show_bytes, Ctx, End, Failure, Proc, HOST,
+    SLACK, STARTUP,
 };
 use crate::grade::Role;
 use crate::process::Stream;
@@ -32,7 +32,22 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
     let message = ctx.message(24);
     let (p, ex) = exchange(ctx, Role::Server, &[], message.as_bytes())?;
     let reply = format!("ACK: {message}");
-    judge_reply(ctx, p, &ex, &reply, Diagnosis::WrongReply)?;
+    judge_reply(ctx, p, &ex, &reply, Diagnosis::WrongReply).map_err(|mut f| {
+        // The lines are judged only after a right reply: a connection line
+        // already worded otherwise is said now, not left for the next run.
+        let want = format!("[SERVER] Connection from {}", ex.client);
+        let lines = ctx.child(p).lines(Stream::Stdout);
+        // The line naming the client's port, however it is worded.
+        let port = ex.client.port().to_string();
+        let other = lines.iter().map(|l| l.trim_end()).find(|l| l.contains(&port));
+        if let Some(line) = other.filter(|l| *l != want) {
+            f.observed = format!(
+                "{}; also, its connection line `{line}` is not `{want}` (output-format: the lines are judged once the reply is right)",
+                f.observed
+            );
+        }
+        f
+    })?;
     ctx.step("wait for `[SERVER] Closed connection`");
     ctx.wait_stdout(p, SLACK, |l| l.trim_end() == "[SERVER] Closed connection");
     // The Listening line is server-listening's to judge: here it only has
@@ -309,10 +324,59 @@ fn validation(
     mistake: Diagnosis,
 ) -> Result<(), Failure> {
     let (p, ex) = exchange(ctx, Role::Server, &[], payload)?;
+    // An ACK of only the start of the message: it was read in one piece
+    // too small for it (`recv(16)`), whatever the rule says; server-ack's
+    // message is cut the same way.
+    let acked = ex
+        .reply
+        .strip_prefix(b"ACK: ".as_slice())
+        .unwrap_or_default();
+    if !acked.is_empty() && acked.len() < payload.len() && payload.starts_with(acked) {
+        return Err(fail(
+            Diagnosis::WrongReply,
+            format!("the reply `{want}` and then the connection closed"),
+            format!(
+                "the reply {}: an ACK of only the first {} of the {} bytes sent: the server read the message in a piece too small for it",
+                show_bytes(&ex.reply),
+                acked.len(),
+                payload.len()
+            ),
+        ));
+    }
     // The rule was kept. Whether the server then ends (exit 0, or a
     // second accept, a second server at module level) is server-ack's to
     // judge: one mistake, reported once.
-    judge_reply(ctx, p, &ex, want, mistake)
+    judge_reply(ctx, p, &ex, want, mistake).map_err(|f| {
+        if ex.reply.is_empty() && f.diagnosis == mistake && mistake != Diagnosis::WrongReply {
+            unless_it_never_answers(ctx, f)
+        } else {
+            f
+        }
+    })
+}
+
+/// A validation check that got no reply at all: is that the rule, or a
+/// server that answers nothing (it reads until the client closes, say)?
+/// Started once more and sent an ordinary short message: no reply to that
+/// either is server-ack's wrong reply, one mistake; a reply means
+/// `failure` stands.
+fn unless_it_never_answers(ctx: &mut Ctx, failure: Failure) -> Failure {
+    let message = ctx.message(8);
+    ctx.step(format!(
+        "no reply at all: start it once more and send an ordinary message, `{message}`: does it answer anything?"
+    ));
+    match exchange(ctx, Role::Server, &[], message.as_bytes()) {
+        Ok((_, ex)) if ex.reply.is_empty() => fail(
+            Diagnosis::WrongReply,
+            failure.expected,
+            format!(
+                "{}; an ordinary message got no reply either: the server does not answer",
+                failure.observed
+            ),
+        )
+        .caused_by("server-ack"),
+        _ => failure,
+    }
 }
 
 pub fn blank(ctx: &mut Ctx) -> Result<(), Failure> {

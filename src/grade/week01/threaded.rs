@@ -154,10 +154,22 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
     for (i, (stream, message)) in streams.iter_mut().zip(&messages).enumerate() {
         let (reply, end) = read_to_end(stream, SLACK);
         let want = format!("ACK: {message}");
+        let expected = format!("client {} of {CLIENTS} gets `{want}`", i + 1);
         if reply == want.as_bytes() {
+            if end == End::Timeout {
+                // Stop at the first: each one more would cost the wait.
+                return Err(fail(
+                    Diagnosis::NoClose,
+                    format!("{expected}, then the server closes the connection"),
+                    format!(
+                        "the reply came, but the connection was still open {}s later",
+                        SLACK.as_secs()
+                    ),
+                )
+                .caused_by("threaded-ack"));
+            }
             continue;
         }
-        let expected = format!("client {} of {CLIENTS} gets `{want}`", i + 1);
         let _ = ctx.wait_exit(p, Duration::from_millis(300));
         if let Some(crash) = ctx.crash_of(p) {
             return Err(fail(

@@ -6,6 +6,7 @@ aimed at: never another test's grader."""
 import os
 import signal
 import sys
+import time
 
 token = sys.argv[1] if len(sys.argv) > 1 else "no-token"
 targets = []
@@ -20,16 +21,37 @@ for entry in os.listdir("/proc"):
     if b"--server" in words and any(token.encode() in w for w in words):
         targets.append(int(entry))
 print(f"found the grader: {'yes' if targets else 'no'}", file=sys.stderr, flush=True)
+
+
+def state(pid):
+    """The process's state letter (T: stopped), or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            letter = f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+    return None if letter in "ZX" else letter
+
+
 # One line per signal (the grader's forks share its command line: a
-# waiter, a namespace holder): "done" if it reached any of them.
+# waiter, a namespace holder, a namespace's init): "done" if it took
+# effect on any of them. A signal the kernel accepts but drops (a pid
+# namespace's init ignores what its own namespace sends it) is "no effect".
 for sig in (signal.SIGSTOP, signal.SIGKILL):
     outcome = None
     for pid in targets:
         try:
             os.kill(pid, sig)
-            outcome = "done"
         except OSError as e:
             outcome = outcome or f"refused ({e.strerror})"
+            continue
+        time.sleep(0.2)
+        now = state(pid)
+        took = now == "T" if sig == signal.SIGSTOP else now is None
+        if took:
+            outcome = "done"
+        elif outcome != "done":
+            outcome = "no effect"
     if outcome:
         print(f"{sig.name} grader: {outcome}", file=sys.stderr, flush=True)
 sys.exit(1)
