@@ -404,9 +404,6 @@ fn bound_to_every_address_python() {
             ("server-listening", "ignores-config"),
             ("client-ack", "wrong-message"),
             ("client-default-message", "wrong-message"),
-            // The fake server's close answers a message with a `\n`:
-            // client-ack's finding, not a missing note.
-            ("client-no-reply", "wrong-message"),
             ("chat-client-messages", "startup-failure"),
             ("chat-client-default", "startup-failure"),
             ("chat-client-interactive", "startup-failure"),
@@ -973,7 +970,8 @@ fn health_check_connection_first_python() {
 /// C's strlen() + 1: every reply and error carries its NUL. The right
 /// text, then a byte the contract does not have: one wrong reply (was
 /// blank-message, too-long and invalid-utf8 as well, for rules it keeps);
-/// SO_REUSEADDR set after bind(); the client sends a NUL too.
+/// SO_REUSEADDR set after bind(); the client sends a NUL too (after its
+/// message: client-no-reply's close still answers it, and passes).
 #[test]
 fn nul_terminated_replies_c() {
     let Some(sub) = c_fixture(
@@ -994,7 +992,6 @@ fn nul_terminated_replies_c() {
             ("server-restart", "no-reuseaddr"),
             ("client-ack", "wrong-message"),
             ("client-default-message", "wrong-message"),
-            ("client-no-reply", "wrong-message"),
         ],
     );
     let codes: Vec<(&str, &str)> = findings_of(&outcomes)
@@ -1045,26 +1042,29 @@ fn threaded_server_that_never_closes_c() {
 /// shows the log comes late (lost-message; was ignores-config, "does it
 /// read --log?", with a hint about environment variables). Also one
 /// `data` event per message, invalid UTF-8 acknowledged, no signal
-/// handlers, a second caller refused (one connection at a time, and the
-/// first never closed); a chat client with no `-i` mode.
+/// handlers, a second caller sometimes refused (one connection at a time);
+/// a chat client with no `-i` mode.
 #[test]
 fn chat_with_a_log_written_late_node() {
     let Some(sub) = node_fixture("chatbugs") else {
         return;
     };
-    assert_verdicts(
+    assert_verdicts_allowing(
         "chatbugs",
         &sub,
         &[
             ("chat-split", "split-message"),
             ("chat-coalesced", "split-message"),
-            ("chat-sessions", "wrong-reply"),
             ("chat-robust", "invalid-utf8"),
             ("chat-log", "lost-message"),
             ("chat-shutdown", "no-graceful-shutdown"),
             ("chat-client-interactive", "wrong-message"),
             ("chat-client-framing", "split-message"),
         ],
+        // The second caller is refused only while node still counts the
+        // first connection (closed by node a moment after the client's
+        // FIN): a race.
+        &[("chat-sessions", "wrong-reply")],
     );
     assert_observed(&sub, "chat-log", "a second server wrote its log");
 }

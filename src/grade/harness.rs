@@ -60,6 +60,15 @@ impl Failure {
         self
     }
 
+    /// Marks this failure as a consequence of what check `id` reports when
+    /// that check failed with one of `diagnoses`; otherwise it is this
+    /// check's own mistake.
+    pub fn folded_if(mut self, id: &'static str, diagnoses: &'static [Diagnosis]) -> Failure {
+        self.cause = Some(id);
+        self.fold = Fold::IfCauseWasOneOf(diagnoses);
+        self
+    }
+
     /// Marks this failure as a consequence of whatever check `id` reports
     /// (a program that never got going, for the reason its line check
     /// names): folded under it whatever that check's diagnosis.

@@ -334,6 +334,9 @@ pub enum Fold {
     /// Whatever that check's diagnosis: a consequence of its mistake (a
     /// program that never got going, for the reason its line check names).
     AnyDiagnosis,
+    /// Only when that check failed with one of these diagnoses (the ones
+    /// that explain this failure).
+    IfCauseWasOneOf(&'static [Diagnosis]),
 }
 
 /// What a failure is folded under in a report: one mistake, in one program.

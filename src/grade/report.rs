@@ -71,7 +71,11 @@ pub fn findings(outcomes: &[Outcome]) -> Vec<Finding> {
             .follows_from
             .and_then(|id| outcomes.iter().find(|r| r.id == id))
             .and_then(Outcome::cause)
-            .filter(|c| o.fold == Fold::AnyDiagnosis || c.diagnosis == own.diagnosis)
+            .filter(|c| match o.fold {
+                Fold::SameDiagnosis => c.diagnosis == own.diagnosis,
+                Fold::AnyDiagnosis => true,
+                Fold::IfCauseWasOneOf(these) => these.contains(&c.diagnosis),
+            })
             .unwrap_or(own);
         match found.iter_mut().find(|f| f.cause == cause) {
             Some(f) => f.checks.push(o.id),
@@ -469,6 +473,21 @@ mod tests {
         assert_eq!(
             rows(&[first.clone(), start]),
             [("wrong-reply", vec!["first", "start"])]
+        );
+        // Folded only under one of the causes named.
+        let no_reply = follows(
+            "pair",
+            Diagnosis::Hangs,
+            Fold::IfCauseWasOneOf(&[Diagnosis::WrongReply]),
+        );
+        assert_eq!(
+            rows(&[first.clone(), no_reply.clone()]),
+            [("wrong-reply", vec!["first", "pair"])]
+        );
+        let timeout = outcome("first", "server", Some(Diagnosis::NoClose));
+        assert_eq!(
+            rows(&[timeout, no_reply]),
+            [("no-close", vec!["first"]), ("hangs", vec!["pair"])]
         );
         // Nothing to fold under when the first check passed.
         let passed = outcome("first", "server", None);

@@ -1084,6 +1084,14 @@ const SHARED_TREES: [&str; 5] = ["/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/
 /// the ones the grader gave it): their descriptors live on the stack.
 const MAX_KEEP: usize = 8;
 
+/// Whether this process is in the machine's own user namespace (uid 0
+/// there is real root): in a container's, uid 0 may not mount a procfs
+/// where parts of /proc are masked.
+fn in_initial_user_namespace() -> bool {
+    std::fs::read_to_string("/proc/self/uid_map")
+        .is_ok_and(|map| map.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"])
+}
+
 /// At most this many folders are hidden (see `sandbox::hide_from_programs`).
 const MAX_HIDE: usize = 4;
 
@@ -1163,6 +1171,19 @@ impl PrivateTmp {
             .filter(|h| h.is_dir() && h.parent().is_some())
             .filter(|h| !real_trees.iter().any(|t| t.starts_with(h)))
             .filter(|h| !real_keep.contains(h))
+            .collect();
+        // Trap: a results folder inside the class folder (or the class
+        // inside the results): the outer tmpfs already hides the inner
+        // one, whose path no longer exists to mount on (ENOENT: every
+        // program would fail to start).
+        let hidden: Vec<&PathBuf> = hidden
+            .iter()
+            .filter(|h| {
+                !hidden
+                    .iter()
+                    .any(|outer| outer != *h && h.starts_with(outer))
+            })
+            .copied()
             .take(MAX_HIDE)
             .collect();
         let mut kept = Vec::new();
@@ -1171,8 +1192,7 @@ impl PrivateTmp {
                 .iter()
                 .chain(hidden.iter().copied())
                 .any(|t| real.starts_with(t) && real != t);
-            let text = real.to_string_lossy();
-            if under && !text.contains(',') && kept.len() < MAX_KEEP {
+            if under && kept.len() < MAX_KEEP {
                 let path = cpath(real)?;
                 if !kept.contains(&path) {
                     kept.push(path);
@@ -1206,7 +1226,7 @@ impl PrivateTmp {
             trees,
             keep: kept,
             hide,
-            proc_required: is_root(),
+            proc_required: is_root() && in_initial_user_namespace(),
         })
     }
 

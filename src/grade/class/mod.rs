@@ -560,18 +560,22 @@ pub fn content_hash(dir: &Path, key: &str) -> String {
                 let Ok(meta) = entry.metadata() else { continue };
                 if how == Read::Metadata || meta.len() > HASH_MAX_BYTES {
                     h.feed(&metadata_key(&meta));
-                } else if let Ok(mut file) = std::fs::File::open(&path) {
-                    // In pieces: a file that grew meanwhile is read to
-                    // its end, never all at once into memory.
-                    use std::io::Read as _;
+                } else if let Ok(file) = std::fs::File::open(&path) {
                     h.feed(&meta.len().to_le_bytes());
-                    let mut buf = [0u8; 64 * 1024];
-                    while let Ok(n @ 1..) = file.read(&mut buf) {
-                        h.feed(&buf[..n]);
-                    }
+                    feed_file(h, file);
                 }
             }
             h.feed(&[0xff]);
+        }
+    }
+    /// In pieces: a file that grew meanwhile is read to its end, never all
+    /// at once into memory. (Not in `walk`'s frame: 32 levels of a 64 KiB
+    /// buffer would overflow a thread's stack.)
+    fn feed_file(h: &mut Fnv, mut file: std::fs::File) {
+        use std::io::Read as _;
+        let mut buf = vec![0u8; 64 * 1024];
+        while let Ok(n @ 1..) = file.read(&mut buf) {
+            h.feed(&buf[..n]);
         }
     }
     let mut h = Fnv(0xcbf2_9ce4_8422_2325, 0x6c62_272e_07bb_0142);

@@ -492,7 +492,7 @@ fn written_late_or_never(ctx: &mut Ctx, dir: &std::path::Path, path: &std::path:
 }
 
 /// How long [`written_late_or_never`] waits for a log written late.
-const LOG_LATE: Duration = Duration::from_secs(6);
+const LOG_LATE: Duration = Duration::from_secs(8);
 
 /// The log check's finding when the file given with `--log` is not there.
 fn no_log_file(path: &std::path::Path) -> Failure {

@@ -110,9 +110,10 @@ pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
 /// A client that did not end well (still waiting, or gave up with a
 /// status of its own) and never printed a line containing `reply`: no
 /// reply reached it, which check `cause` (the server's own, sending the
-/// same) reports under its name when it failed; a server that never
-/// answers is one mistake, not a second one in the pair. A crash stays
-/// the pair's own finding.
+/// same) reports under its name when it failed for its reply (a wrong or
+/// missing one, a crash); a server that never answers is one mistake, not
+/// a second one in the pair. Otherwise (and for a crash of the client)
+/// it stays the pair's own finding.
 fn no_reply_came(
     ctx: &mut Ctx,
     client: crate::grade::harness::Proc,
@@ -127,7 +128,7 @@ fn no_reply_came(
         .iter()
         .any(|l| l.contains(reply));
     if waited && !printed {
-        failure.consequence_of(cause)
+        failure.folded_if(cause, &[Diagnosis::WrongReply, Diagnosis::Crash])
     } else {
         failure
     }
