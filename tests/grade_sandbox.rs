@@ -443,7 +443,16 @@ fn a_submission_cannot_read_secrets_write_outside_or_leave_loopback() {
 #[test]
 fn a_class_submission_cannot_see_its_classmates_or_the_results() {
     let root = tempfile::tempdir().unwrap();
-    classmates_are_hidden(&root.path().join("class"), &root.path().join("out"));
+    classmates_are_hidden(&root.path().join("class"), &root.path().join("out"), 0);
+}
+
+/// A submission too big for a private copy runs in place, inside the
+/// hidden class folder: its own folder is made there and bound back, and
+/// it still sees no classmate.
+#[test]
+fn a_submission_run_in_place_sees_its_own_folder_and_no_classmate() {
+    let root = tempfile::tempdir().unwrap();
+    classmates_are_hidden(&root.path().join("class"), &root.path().join("out"), 4_100);
 }
 
 /// The same with the results inside the class folder (`--class . --out
@@ -453,12 +462,14 @@ fn a_class_submission_cannot_see_its_classmates_or_the_results() {
 fn results_inside_the_class_folder_are_hidden_with_it() {
     let root = tempfile::tempdir().unwrap();
     let class = root.path().join("class");
-    classmates_are_hidden(&class, &class.join("results"));
+    classmates_are_hidden(&class, &class.join("results"), 0);
 }
 
 /// A class of `bob` (correct, its folder writable by all) and `eve`
-/// (sbx_classmates.py), graded into `out`: eve sees nothing of either.
-fn classmates_are_hidden(class: &Path, out: &Path) {
+/// (sbx_classmates.py, with `ballast` empty files besides: over the
+/// sandbox's 4000 entries it is not copied), graded into `out`: eve sees
+/// nothing of either.
+fn classmates_are_hidden(class: &Path, out: &Path, ballast: usize) {
     if !is_root() {
         eprintln!("skipped: the private mounts and another uid need root");
         return;
@@ -476,7 +487,10 @@ fn classmates_are_hidden(class: &Path, out: &Path) {
         .unwrap();
     assert!(status.success());
     let eve = class.join("eve");
-    std::fs::create_dir_all(&eve).unwrap();
+    std::fs::create_dir_all(eve.join("ballast")).unwrap();
+    for i in 0..ballast {
+        std::fs::write(eve.join("ballast").join(i.to_string()), "").unwrap();
+    }
     std::fs::copy(
         hostile_dir().join("sbx_classmates.py"),
         eve.join("sbx_classmates.py"),
@@ -506,7 +520,12 @@ fn classmates_are_hidden(class: &Path, out: &Path) {
     assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
     let report = std::fs::read_to_string(out.join("eve/report.txt")).unwrap();
     for line in [
-        "list class: 0 entries",
+        // Run in place, its own folder is there: nothing else.
+        if ballast > 4_000 {
+            "list class: 1 entries"
+        } else {
+            "list class: 0 entries"
+        },
         "read classmate: refused",
         "write classmate: refused",
         // Its pid namespace's init and itself.

@@ -1110,8 +1110,9 @@ struct PrivateTmp {
     hide: Vec<Hide>,
     /// A procfs of the program's own pid namespace over /proc: the
     /// grader's and every other program's command lines out of sight.
-    /// Required as root; without root the kernel may refuse it (a /proc
-    /// with parts masked, as in a container), and the host's stays.
+    /// Required as root in the machine's own user namespace; elsewhere the
+    /// kernel may refuse it (a /proc with parts masked, as in a
+    /// container), and the host's stays.
     proc_required: bool,
 }
 
