@@ -145,6 +145,21 @@ pub fn render(timeline: &[StateChange], server_port: u16) -> String {
         let _ = writeln!(out, "No socket on port {server_port} was seen.");
         return out;
     }
+    rows(&mut out, timeline, server_port);
+    out
+}
+
+/// Whether `timeline` can be a refused connection: nothing, or at most the
+/// client's socket caught in SYN-SENT before it was gone (a sample can
+/// fall in those microseconds, on a busy machine more often).
+pub fn looks_refused(timeline: &[StateChange]) -> bool {
+    timeline
+        .iter()
+        .all(|c| c.state.as_deref().is_none_or(|s| s == "SYN-SENT"))
+}
+
+/// The table's rows under their header.
+fn rows(out: &mut String, timeline: &[StateChange], server_port: u16) {
     let _ = writeln!(
         out,
         "{:>TIME_COLUMN$} {:<SOCKET_COLUMN$} {:<STATE_COLUMN$} meaning",
@@ -162,21 +177,32 @@ pub fn render(timeline: &[StateChange], server_port: u16) -> String {
             format_time(c.time)
         );
     }
-    out
 }
 
 /// What a refused connection looks like without packets: nothing in the
-/// table, so say what happened, and show how the client ended (`status`)
-/// and what it said about it.
-pub fn render_refused(port: u16, status: &str, client_said: &[String]) -> String {
+/// table (or the client's socket caught in SYN-SENT, see
+/// [`looks_refused`]), so say what happened, and show how the client ended
+/// (`status`) and what it said about it.
+pub fn render_refused(
+    port: u16,
+    timeline: &[StateChange],
+    status: &str,
+    client_said: &[String],
+) -> String {
     let mut out = String::new();
     heading(&mut out, port);
+    let seen = if timeline.is_empty() {
+        format!("No socket on port {port} appeared in the table, and none could: nothing listened there.")
+    } else {
+        rows(&mut out, timeline, port);
+        let _ = writeln!(out);
+        format!("Only the client's socket appeared, its SYN on the way, then gone: nothing listened on port {port}.")
+    };
     out.push_str(&prose(&format!(
-        "No socket on port {port} appeared in the table, and none could: nothing listened there. \
-         The client's connect() sent a SYN; the kernel, finding no listening socket on the port, \
-         answered at once with RST, and connect() failed with ECONNREFUSED (\"connection \
-         refused\"). It all took microseconds, between two samples of the table; nothing waited \
-         and nothing timed out. Capture rights show the SYN and the RST themselves."
+        "{seen} The client's connect() sent a SYN; the kernel, finding no listening socket on \
+         the port, answered at once with RST, and connect() failed with ECONNREFUSED \
+         (\"connection refused\"). It all took microseconds; nothing waited and nothing timed \
+         out. Capture rights show the SYN and the RST themselves."
     )));
     let _ = writeln!(out);
     if client_said.is_empty() {
@@ -393,7 +419,8 @@ mod tests {
         for text in [
             render(&timeline, 65535),
             render(&[], 65535),
-            render_refused(65535, "exit 1", &said),
+            render_refused(65535, &[], "exit 1", &said),
+            render_refused(65535, &timeline[..1], "exit 1", &said),
         ] {
             for line in text.lines() {
                 let width = line.chars().count();
@@ -407,11 +434,41 @@ mod tests {
         let said = vec![
             "[CLIENT] Error: could not connect to 127.0.0.1:4000: connection refused".to_string(),
         ];
-        let text = render_refused(4000, "exit 1", &said);
+        let text = render_refused(4000, &[], "exit 1", &said);
         assert!(text.contains("ECONNREFUSED"), "{text}");
         assert!(text.contains("answered at once with RST"), "{text}");
         assert!(text.contains(&format!("    {}", said[0])), "{text}");
-        assert!(render_refused(4000, "exit 0", &[]).contains("printed nothing about it (exit 0)"));
+        assert!(
+            render_refused(4000, &[], "exit 0", &[]).contains("printed nothing about it (exit 0)")
+        );
+        // A sample that fell in the SYN's microseconds: shown, same story.
+        let caught = [
+            StateChange {
+                time: Duration::from_millis(122),
+                local: "127.0.0.1:55200".parse().unwrap(),
+                remote: "127.0.0.1:4000".parse().unwrap(),
+                state: Some("SYN-SENT".to_string()),
+            },
+            StateChange {
+                time: Duration::from_millis(126),
+                local: "127.0.0.1:55200".parse().unwrap(),
+                remote: "127.0.0.1:4000".parse().unwrap(),
+                state: None,
+            },
+        ];
+        assert!(looks_refused(&caught) && looks_refused(&[]));
+        let text = render_refused(4000, &caught, "exit 1", &said);
+        assert!(
+            text.contains("SYN-SENT") && text.contains("ECONNREFUSED"),
+            "{text}"
+        );
+        assert!(
+            text.contains("What the client made of it (exit 1):"),
+            "{text}"
+        );
+        let mut connected = caught.to_vec();
+        connected[1].state = Some("ESTABLISHED".to_string());
+        assert!(!looks_refused(&connected));
         assert!(
             text.contains("What the client made of it (exit 1):"),
             "{text}"

@@ -354,9 +354,13 @@ mod linux {
                 match (args.scenario, outcome.transcripts.first()) {
                     // A refusal never shows in the table: say what happened,
                     // with the client's own words (its whole transcript).
-                    (Scenario::Refused, Some(client)) if timeline.is_empty() => {
-                        let text =
-                            fallback::render_refused(outcome.port, &client.status, &client.lines);
+                    (Scenario::Refused, Some(client)) if fallback::looks_refused(&timeline) => {
+                        let text = fallback::render_refused(
+                            outcome.port,
+                            &timeline,
+                            &client.status,
+                            &client.lines,
+                        );
                         let _ = write!(out, "{}", fit_terminal(text));
                         for note in &outcome.notes {
                             let _ = writeln!(out, "{}", fit_terminal(format!("Note: {note}")));
