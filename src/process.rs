@@ -317,23 +317,20 @@ impl Child {
     /// process-group setup. Dropping the child also ends whatever of its
     /// tree the sandbox still finds (detached daemons included).
     pub fn spawn_confined(
-        mut cmd: Command,
+        cmd: Command,
         deadline: Duration,
         piped_stdin: bool,
         mut confinement: Option<crate::sandbox::Confinement>,
     ) -> io::Result<Child> {
         let program = cmd.get_program().to_string_lossy().into_owned();
+        let mut cmd = prepare(cmd, confinement.as_mut())?;
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         cmd.stdin(if piped_stdin {
             Stdio::piped()
         } else {
             Stdio::null()
         });
-        own_process_group(&mut cmd);
-        if let Some(confinement) = confinement.as_mut() {
-            confinement.install(&mut cmd)?;
-        }
-        let mut child = cmd.spawn()?;
+        let mut child = start(cmd, confinement.as_mut())?;
         let started = Instant::now();
         let stdout = Arc::new(Pipe::default());
         let stderr = Arc::new(Pipe::default());
@@ -378,23 +375,19 @@ impl Child {
     /// program that behaves differently on a terminal will do so here.
     #[cfg(unix)]
     pub fn spawn_on_pty(
-        mut cmd: Command,
+        cmd: Command,
         deadline: Duration,
         mut confinement: Option<crate::sandbox::Confinement>,
     ) -> io::Result<Child> {
         let program = cmd.get_program().to_string_lossy().into_owned();
         let pty = nix::pty::openpty(None, None).map_err(io::Error::from)?;
+        let mut cmd = prepare(cmd, confinement.as_mut())?;
         cmd.stdout(Stdio::from(pty.slave))
             .stderr(Stdio::piped())
             .stdin(Stdio::null());
-        own_process_group(&mut cmd);
-        if let Some(confinement) = confinement.as_mut() {
-            confinement.install(&mut cmd)?;
-        }
-        let mut child = cmd.spawn()?;
         // Trap: our copy of the terminal's slave side lives in `cmd`; until it
         // is closed, reading the master never ends (no EIO at the child's exit).
-        drop(cmd);
+        let mut child = start(cmd, confinement.as_mut())?;
         let started = Instant::now();
         let stdout = Arc::new(Pipe::default());
         let stderr = Arc::new(Pipe::default());
@@ -856,6 +849,45 @@ fn own_process_group(cmd: &mut Command) {
 
 #[cfg(not(unix))]
 fn own_process_group(_cmd: &mut Command) {}
+
+/// The command to spawn for `cmd`: in its own session, inside
+/// `confinement` when there is one (which may replace the command: see
+/// [`crate::sandbox::Confinement::install`]).
+fn prepare(
+    mut cmd: Command,
+    confinement: Option<&mut crate::sandbox::Confinement>,
+) -> io::Result<Command> {
+    match confinement {
+        Some(confinement) if confinement.makes_own_session() => confinement.install(cmd),
+        Some(confinement) => {
+            own_process_group(&mut cmd);
+            confinement.install(cmd)
+        }
+        None => {
+            own_process_group(&mut cmd);
+            Ok(cmd)
+        }
+    }
+}
+
+/// Spawns what [`prepare`] made and waits until the program itself runs;
+/// a launcher that could not start it is killed and reaped here. `cmd` is
+/// dropped on return, with whatever descriptors it held for the child.
+fn start(
+    mut cmd: Command,
+    confinement: Option<&mut crate::sandbox::Confinement>,
+) -> io::Result<std::process::Child> {
+    let mut child = cmd.spawn()?;
+    if let Some(confinement) = confinement {
+        if let Err(e) = confinement.started(&mut child) {
+            kill_group(child.id());
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(e);
+        }
+    }
+    Ok(child)
+}
 
 #[cfg(unix)]
 fn kill_group(pid: u32) {

@@ -1,15 +1,18 @@
-//! The Linux mechanisms of the sandbox: what runs between fork and exec
-//! (limits, cgroup, pid namespace init, user switch), the per-thread
-//! network namespace, and the cleanup of a finished process tree.
+//! The Linux mechanisms of the sandbox: what runs before a program's exec
+//! (the [`Plan`]: limits, cgroup, pid namespace init, mounts, user
+//! switch; run by the launcher, see `launch.rs`), the per-thread network
+//! namespace, and the cleanup of a finished process tree.
 //!
-//! Trap (async-signal safety): the grader is multithreaded, so between
-//! fork and exec only raw syscalls may run — no allocation, no locks.
-//! Every path and number the child needs is prepared before the spawn.
+//! Trap (async-signal safety): the probes below still fork the grader,
+//! which is multithreaded, so between fork and exec only raw syscalls may
+//! run — no allocation, no locks. `Plan::run` keeps to that rule too
+//! (everything is prepared before it), though the launcher that runs it
+//! is single-threaded.
 //!
-//! Trap (std's error pipe): `Command::spawn` waits until a CLOEXEC pipe is
-//! closed by the exec. A process that forks in pre_exec and never execs
+//! Trap (the status pipe, as std's error pipe): the grader waits until the
+//! exec closes it. A process that forks before the exec and never execs
 //! (our init and the waiter above it) must close every inherited fd, or
-//! `spawn()` blocks for as long as they live.
+//! the grader waits for as long as they live.
 
 use std::ffi::CString;
 use std::io;
@@ -22,6 +25,8 @@ use std::time::Duration;
 use nix::libc;
 
 use super::{forget, note, remember, Layer, Limits, Policy, Usage};
+
+mod launch;
 
 const TAG: &str = "NETLAB_SANDBOX_TAG";
 pub(super) const CGROUP_ROOT: &str = "/sys/fs/cgroup";
@@ -200,7 +205,7 @@ fn loopback_up() -> io::Result<()> {
 /// the namespace it was made in, whoever uses it after, so the grader's
 /// probes and fake servers receive theirs over a socketpair (SCM_RIGHTS)
 /// and live in the check's private port space. The check's programs join
-/// both namespaces between fork and exec (`setns`: a process whose
+/// both namespaces before their exec (`setns`: a process whose
 /// effective uid owns a user namespace has every capability in it).
 ///
 /// The holder dies with the check: its socketpair closes (it exits), and
@@ -535,10 +540,26 @@ pub(super) struct Installed {
     /// The folder its private layers were mounted on, shared with the
     /// other programs running meanwhile (see [`staging_folder`]).
     staging: Option<std::sync::Arc<Staging>>,
+    /// Its launcher, until the program is exec'd.
+    pending: Option<launch::Pending>,
+    /// The launcher's CPU before it joined the tree's cgroup.
+    launch_cpu_ns: u64,
     finished: bool,
 }
 
-/// Everything the child needs between fork and exec, prepared up front.
+impl Installed {
+    /// After the launcher was spawned: waits until it has exec'd the
+    /// program, or says why it could not.
+    pub(super) fn started(&mut self, launcher: &mut std::process::Child) -> io::Result<()> {
+        if let Some(pending) = self.pending.take() {
+            self.launch_cpu_ns = pending.wait(launcher)?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything the launcher needs before the exec, prepared up front (and
+/// passed to it as arguments: see `launch.rs`).
 struct Plan {
     limits: Option<Limits>,
     pid_ns: bool,
@@ -559,12 +580,14 @@ struct Plan {
     parent: libc::pid_t,
 }
 
+/// Prepares the sandbox for `cmd` and returns the command that starts it
+/// in one: a launcher (see [`launch`]).
 pub(super) fn install(
-    cmd: &mut Command,
+    mut cmd: Command,
     policy: &Policy,
     user: Option<(u32, u32)>,
     keep: &[PathBuf],
-) -> io::Result<Installed> {
+) -> io::Result<(Command, Installed)> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -623,17 +646,19 @@ pub(super) fn install(
         private_tmp,
         parent: std::process::id() as libc::pid_t,
     };
-    // SAFETY: `Plan::run` makes only raw syscalls on memory prepared here.
-    unsafe {
-        cmd.pre_exec(move || plan.run());
-    }
-    Ok(Installed {
-        cgroups,
-        program_cgroup,
-        tag,
-        staging,
-        finished: false,
-    })
+    let (launcher, pending) = launch::command(&cmd, &plan)?;
+    Ok((
+        launcher,
+        Installed {
+            cgroups,
+            program_cgroup,
+            tag,
+            staging,
+            pending: Some(pending),
+            launch_cpu_ns: 0,
+            finished: false,
+        },
+    ))
 }
 
 /// The empty folder the private layers of every program running at the
@@ -804,7 +829,7 @@ impl Installed {
         };
         TREES_MEASURED.fetch_add(1, Relaxed);
         PROGRAMS_CPU_NS.fetch_add(program, Relaxed);
-        HELPERS_CPU_NS.fetch_add(tree.saturating_sub(program), Relaxed);
+        HELPERS_CPU_NS.fetch_add(tree.saturating_sub(program) + self.launch_cpu_ns, Relaxed);
     }
 
     /// Kills and reaps what is left of the tree, removes its cgroups.
@@ -1005,7 +1030,7 @@ fn reap_orphans(chosen: impl Fn(i32) -> bool) {
 }
 
 impl Plan {
-    /// Runs in the forked child before exec. Returns only in the process
+    /// Runs in the launcher before the exec. Returns only in the process
     /// that goes on to exec the program.
     fn run(&self) -> io::Result<()> {
         // SAFETY: raw syscalls on prepared memory; see the module header.
@@ -1032,7 +1057,7 @@ impl Plan {
                 split_for_pid_namespace()?;
             }
             // From here on: the program's own process (PID 2 in its
-            // namespace, or the forked child itself without one).
+            // namespace, or the launcher itself without one).
             if let Some(tmp) = &self.private_tmp {
                 tmp.enter()?;
             }
@@ -1131,6 +1156,24 @@ struct Tree {
     options: CString,
 }
 
+impl Tree {
+    /// The overlay of shared tree `target`, `SHARED_TREES[i]`: its layers
+    /// are named relative to the staging tmpfs, which is the working
+    /// directory while the overlays are mounted (see `enter`).
+    fn new(i: usize, target: &str) -> io::Result<Tree> {
+        let c = |s: &str| CString::new(s).map_err(io::Error::other);
+        Ok(Tree {
+            target: c(target)?,
+            layer: c(&format!("{i}"))?,
+            upper: c(&format!("{i}/upper"))?,
+            work: c(&format!("{i}/work"))?,
+            options: c(&format!(
+                "lowerdir={target},upperdir={i}/upper,workdir={i}/work"
+            ))?,
+        })
+    }
+}
+
 impl PrivateTmp {
     fn prepare(
         staging: &Path,
@@ -1150,17 +1193,7 @@ impl PrivateTmp {
                 continue;
             }
             real_trees.push(PathBuf::from(target));
-            // Relative to the staging tmpfs, which is the working
-            // directory while the overlays are mounted (see `enter`).
-            trees.push(Tree {
-                target: c(target)?,
-                layer: c(&format!("{i}"))?,
-                upper: c(&format!("{i}/upper"))?,
-                work: c(&format!("{i}/work"))?,
-                options: c(&format!(
-                    "lowerdir={target},upperdir={i}/upper,workdir={i}/work"
-                ))?,
-            });
+            trees.push(Tree::new(i, target)?);
         }
         let cpath = |p: &Path| CString::new(p.as_os_str().as_bytes()).map_err(io::Error::other);
         let real_keep: Vec<PathBuf> = keep.iter().filter_map(|p| p.canonicalize().ok()).collect();
@@ -1231,8 +1264,9 @@ impl PrivateTmp {
         })
     }
 
-    /// In the forked child, as root: a mount namespace of its own with the
-    /// overlays in place. Raw syscalls on prepared memory only.
+    /// In the launcher (or the probe's forked child), as root: a mount
+    /// namespace of its own with the overlays in place. Raw syscalls on
+    /// prepared memory only.
     unsafe fn enter(&self) -> io::Result<()> {
         let fail = || Err(io::Error::last_os_error());
         if libc::unshare(libc::CLONE_NEWNS) != 0 {
@@ -1490,10 +1524,10 @@ impl UserMaps {
         }
     }
 
-    /// In the forked child: a new user namespace (mapping our ids to
-    /// themselves; setgroups denied first, as the kernel requires of an
-    /// unprivileged writer of gid_map) and a new pid namespace for the
-    /// children made after. Raw syscalls only.
+    /// In the launcher (or a probe's forked child): a new user namespace
+    /// (mapping our ids to themselves; setgroups denied first, as the
+    /// kernel requires of an unprivileged writer of gid_map) and a new pid
+    /// namespace for the children made after. Raw syscalls only.
     fn enter_with_new_pids(&self) -> io::Result<()> {
         // SAFETY: raw syscalls on memory prepared before the fork.
         unsafe {
@@ -1522,7 +1556,7 @@ unsafe fn write_file(path: &std::ffi::CStr, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// The pid namespace, from the child std forked (call it the *waiter*, W):
+/// The pid namespace, from the launcher (call it the *waiter*, W):
 ///
 /// ```text
 /// grader ── W (our pid P, group P) ── init (PID 1) ── program (PID 2)

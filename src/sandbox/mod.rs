@@ -1268,7 +1268,8 @@ pub struct CpuSpent {
     /// The programs (submissions) and everything they started.
     pub programs: std::time::Duration,
     /// netlab's own processes in the trees: the waiter and the init of
-    /// each pid namespace (see `linux::split_for_pid_namespace`).
+    /// each pid namespace (see `linux::split_for_pid_namespace`), and each
+    /// launcher's time before it joined its tree (see `linux/launch.rs`).
     pub helpers: std::time::Duration,
     /// Trees measured, of `finished`: the figures are whole only when
     /// both are equal.
@@ -1325,15 +1326,49 @@ pub struct Confinement {
 }
 
 impl Confinement {
-    /// Adds the sandbox to `cmd`, after any pre_exec hook already on it.
-    /// Only async-signal-safe calls run between fork and exec: everything
-    /// is prepared here.
-    pub fn install(&mut self, cmd: &mut Command) -> io::Result<()> {
+    /// Puts `cmd` in the sandbox: returns the command to spawn. On Linux
+    /// that is a launcher (a fresh copy of this executable that applies
+    /// the sandbox and execs the program, see `linux/launch.rs`), which
+    /// also makes the program's session: do not add a pre_exec hook to
+    /// it, and call [`Confinement::started`] once it is spawned.
+    /// Elsewhere, `cmd` with the resource limits in a pre_exec hook.
+    pub fn install(&mut self, cmd: Command) -> io::Result<Command> {
         #[cfg(target_os = "linux")]
         {
-            self.linux = Some(linux::install(cmd, policy(), self.user, &self.keep)?);
+            let (launcher, installed) = linux::install(cmd, policy(), self.user, &self.keep)?;
+            self.linux = Some(installed);
+            Ok(launcher)
         }
-        #[cfg(all(unix, not(target_os = "linux")))]
+        #[cfg(not(target_os = "linux"))]
+        {
+            let mut cmd = cmd;
+            self.install_limits(&mut cmd);
+            Ok(cmd)
+        }
+    }
+
+    /// Whether the command [`Confinement::install`] returns makes its own
+    /// session (the launcher does; elsewhere the caller must).
+    pub fn makes_own_session(&self) -> bool {
+        cfg!(target_os = "linux")
+    }
+
+    /// After the command [`Confinement::install`] returned was spawned as
+    /// `child`: waits until the program itself was started (Linux: the
+    /// launcher's exec). An error means it was not: the launcher is still
+    /// to be killed and reaped.
+    pub fn started(&mut self, child: &mut std::process::Child) -> io::Result<()> {
+        #[cfg(target_os = "linux")]
+        if let Some(installed) = self.linux.as_mut() {
+            return installed.started(child);
+        }
+        let _ = child;
+        Ok(())
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn install_limits(&self, cmd: &mut Command) {
+        #[cfg(unix)]
         if policy().has(Layer::ResourceLimits) {
             let limits = policy().limits;
             use std::os::unix::process::CommandExt;
@@ -1347,7 +1382,6 @@ impl Confinement {
         }
         #[cfg(not(unix))]
         let _ = cmd;
-        Ok(())
     }
 
     /// What was measured so far (cgroup counters), if anything.

@@ -1,8 +1,10 @@
-"""Hostile fixture: looks in /proc for the grader (the process whose
-command line holds `--server` and this fixture's token, argv[1]), then
-tries to stop it with SIGSTOP and to kill it with SIGKILL. Says what
-happened on stderr, then exits 1. Only processes carrying the token are
-aimed at: never another test's grader."""
+"""Hostile fixture: looks in /proc for netlab's processes, then tries to
+stop them with SIGSTOP and to kill them with SIGKILL: the grader (its
+command line holds `--server` and this fixture's token, argv[1]), and
+netlab's helpers in its tree (argv[0] `netlab-sandbox`, the token among
+the program's arguments after it). Says what it found and what happened
+on stderr, then exits 1. Only processes carrying the token are aimed at:
+never another test's grader."""
 import os
 import signal
 import sys
@@ -10,17 +12,25 @@ import time
 
 token = sys.argv[1] if len(sys.argv) > 1 else "no-token"
 targets = []
+found = set()
 for entry in os.listdir("/proc"):
-    if not entry.isdigit():
+    if not entry.isdigit() or int(entry) == os.getpid():
         continue
     try:
         with open(f"/proc/{entry}/cmdline", "rb") as f:
             words = f.read().split(b"\0")
     except OSError:
         continue
-    if b"--server" in words and any(token.encode() in w for w in words):
-        targets.append(int(entry))
-print(f"found the grader: {'yes' if targets else 'no'}", file=sys.stderr, flush=True)
+    if not any(token.encode() in w for w in words):
+        continue
+    if b"--server" in words:
+        found.add("grader")
+    elif words[0] == b"netlab-sandbox":
+        found.add("helper")
+    else:
+        continue
+    targets.append(int(entry))
+print(f"found netlab: {' '.join(sorted(found)) or 'nothing'}", file=sys.stderr, flush=True)
 
 
 def state(pid):
@@ -33,9 +43,7 @@ def state(pid):
     return None if letter in "ZX" else letter
 
 
-# One line per signal (the grader's forks share its command line: a
-# waiter, a namespace holder, a namespace's init): "done" if it took
-# effect on any of them. A signal the kernel accepts but drops (a pid
+# One line per signal: "done" if it took effect on any of them. A signal the kernel accepts but drops (a pid
 # namespace's init ignores what its own namespace sends it) is "no effect".
 for sig in (signal.SIGSTOP, signal.SIGKILL):
     outcome = None
@@ -53,5 +61,5 @@ for sig in (signal.SIGSTOP, signal.SIGKILL):
         elif outcome != "done":
             outcome = "no effect"
     if outcome:
-        print(f"{sig.name} grader: {outcome}", file=sys.stderr, flush=True)
+        print(f"{sig.name} netlab: {outcome}", file=sys.stderr, flush=True)
 sys.exit(1)

@@ -1,0 +1,585 @@
+//! The launcher: how a confined program starts without forking the grader.
+//!
+//! Forking the grader (some 90 threads, 400 mappings in a class run) for
+//! every program was most of netlab's own CPU: the page-table copy at each
+//! of the three forks (std's, then the pid namespace's waiter and init),
+//! then a copy-on-write fault for every page the grader wrote while the
+//! waiter and init, alive as long as the program, still shared it (perf,
+//! 40 submissions: about 58% of the grader's and its helpers' CPU).
+//!
+//! So the grader starts a fresh copy of its own executable instead:
+//! `/proc/self/exe` with argv[0] `netlab-sandbox`, the plan in its other
+//! arguments, and no pre_exec hook, so std starts it with posix_spawn (a
+//! vfork: nothing copied). A function in `.init_array` ([`LAUNCHER`], in
+//! every binary that links this library: netlab, the test binaries, a
+//! lab's starter) takes over before `main`. It makes the program's session,
+//! applies the plan (`Plan::run`: namespaces, the waiter and init forked
+//! from this small process, mounts, limits, uid) and execs the program.
+//!
+//! The grader learns how that went on a status pipe, as std does for its
+//! own exec. Trap: the pipe cannot be inherited (a non-CLOEXEC fd would
+//! leak into programs other threads start meanwhile), so the launcher
+//! opens the grader's write end through `/proc/<grader>/fd/<n>` and says
+//! `o` (with the CPU time it used so far, 8 bytes: see `launch`); only
+//! then may the grader close its own copy. After that the pipe ends at
+//! the exec (CLOEXEC) or carries an error record: `S` (the sandbox's
+//! setup failed: netlab's fault) or `X` (the exec failed: the program's),
+//! then the errno, 4 bytes.
+
+use std::ffi::{CStr, CString, OsStr, OsString};
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use nix::libc;
+
+use super::{Hide, NsFds, Plan, PrivateTmp, Tree, UserMaps, SHARED_TREES};
+use crate::sandbox::Limits;
+
+/// argv[0] of a launcher: how [`entry`] tells one from any other start.
+const NAME: &str = "netlab-sandbox";
+/// Ends the plan; the program's argv follows.
+const END: &str = "--";
+/// The exit status of a launcher that could not start its program.
+const SETUP_FAILED: libc::c_int = 125;
+/// How long the grader waits for a launcher to exec its program: far
+/// above the few milliseconds it takes, for a machine under load.
+const LAUNCH_LIMIT: Duration = Duration::from_secs(30);
+
+/// Runs before `main` in every process of a binary linking netlab: glibc
+/// passes `.init_array` functions main's argc and argv.
+#[used]
+#[link_section = ".init_array"]
+static LAUNCHER: extern "C" fn(
+    libc::c_int,
+    *const *const libc::c_char,
+    *const *const libc::c_char,
+) = entry;
+
+extern "C" fn entry(
+    argc: libc::c_int,
+    argv: *const *const libc::c_char,
+    _envp: *const *const libc::c_char,
+) {
+    if argc < 1 || argv.is_null() {
+        return;
+    }
+    // SAFETY: argv holds argc valid C strings (the kernel's, via glibc).
+    let first = unsafe { CStr::from_ptr(*argv) };
+    if first.to_bytes() != NAME.as_bytes() {
+        return; // an ordinary start: one comparison, nothing more
+    }
+    let args: Vec<&[u8]> = (1..argc as usize)
+        // SAFETY: as above.
+        .map(|i| unsafe { CStr::from_ptr(*argv.add(i)) }.to_bytes())
+        .collect();
+    // SAFETY: single-threaded, before std's runtime: only libc calls.
+    unsafe { launch(&args) }
+}
+
+/// What one launcher does, from its arguments. Never returns.
+unsafe fn launch(args: &[&[u8]]) -> ! {
+    // The program's session, as `process::own_process_group` gives an
+    // unconfined one (see there for why each step): no controlling
+    // terminal, the default dispositions, killed with the grader's thread.
+    libc::setsid();
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGQUIT, libc::SIGHUP] {
+        libc::signal(sig, libc::SIG_DFL);
+    }
+    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+    let request = match Request::parse(args) {
+        Ok(request) => request,
+        Err(e) => {
+            let line = format!("netlab-sandbox: {e}\n");
+            libc::write(2, line.as_ptr().cast(), line.len());
+            libc::_exit(SETUP_FAILED);
+        }
+    };
+    // The grader's thread died before the prctl: nobody is waiting.
+    if libc::getppid() != request.plan.parent {
+        libc::_exit(137);
+    }
+    let status = libc::open(request.status.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+    if status < 0 {
+        libc::_exit(SETUP_FAILED);
+    }
+    // `o`, and the CPU this launcher used so far (the exec, the loader,
+    // the parse): it joins the tree's cgroup only now, so the cgroup
+    // alone would not count it as netlab's.
+    let mut spent: libc::timespec = std::mem::zeroed();
+    libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut spent);
+    let ns = spent.tv_sec as u64 * 1_000_000_000 + spent.tv_nsec as u64;
+    let mut opened = [0u8; 9];
+    opened[0] = b'o';
+    opened[1..].copy_from_slice(&ns.to_le_bytes());
+    libc::write(status, opened.as_ptr().cast(), opened.len());
+    if let Err(e) = request.plan.run() {
+        report(status, b'S', &e);
+        libc::_exit(SETUP_FAILED);
+    }
+    let mut argv: Vec<*const libc::c_char> = request.argv.iter().map(|a| a.as_ptr()).collect();
+    argv.push(std::ptr::null());
+    // The environment is already the program's: std built it for us.
+    libc::execvp(request.argv[0].as_ptr(), argv.as_ptr());
+    report(status, b'X', &io::Error::last_os_error());
+    libc::_exit(127)
+}
+
+unsafe fn report(status: libc::c_int, kind: u8, error: &io::Error) {
+    let errno = error.raw_os_error().unwrap_or(libc::EINVAL);
+    let mut record = [0u8; 5];
+    record[0] = kind;
+    record[1..].copy_from_slice(&errno.to_le_bytes());
+    libc::write(status, record.as_ptr().cast(), record.len());
+}
+
+/// A launcher's arguments, parsed.
+struct Request {
+    plan: Plan,
+    status: CString,
+    argv: Vec<CString>,
+}
+
+impl Request {
+    fn parse(args: &[&[u8]]) -> io::Result<Request> {
+        let bad = |what: String| io::Error::new(io::ErrorKind::InvalidInput, what);
+        let end = args
+            .iter()
+            .position(|a| *a == END.as_bytes())
+            .ok_or_else(|| bad("no program after the plan".into()))?;
+        let (items, program) = (&args[..end], &args[end + 1..]);
+        if program.is_empty() {
+            return Err(bad("no program after the plan".into()));
+        }
+        let (plan, status) = Plan::from_args(items)?;
+        let status = status.ok_or_else(|| bad("no status pipe".into()))?;
+        let argv = program
+            .iter()
+            .map(|a| CString::new(*a).map_err(io::Error::other))
+            .collect::<io::Result<_>>()?;
+        Ok(Request { plan, status, argv })
+    }
+}
+
+/// A launcher started by the grader, until it has exec'd its program.
+#[derive(Debug)]
+pub(in crate::sandbox) struct Pending {
+    read: OwnedFd,
+    /// Our copy of the write end, kept until the launcher holds its own.
+    write: Option<OwnedFd>,
+}
+
+/// The launcher command that starts `original` under `plan`.
+pub(super) fn command(original: &Command, plan: &Plan) -> io::Result<(Command, Pending)> {
+    let (read, write) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(io::Error::from)?;
+    // The link to .init_array's entry: whoever launches keeps it linked.
+    std::hint::black_box(&LAUNCHER);
+    let me = std::process::id();
+    let mut cmd = Command::new("/proc/self/exe");
+    cmd.arg0(NAME);
+    cmd.args(plan.to_args());
+    cmd.arg(format!("status=/proc/{me}/fd/{}", write.as_raw_fd()));
+    cmd.arg(END)
+        .arg(original.get_program())
+        .args(original.get_args());
+    for (key, value) in original.get_envs() {
+        match value {
+            Some(value) => cmd.env(key, value),
+            None => cmd.env_remove(key),
+        };
+    }
+    if let Some(dir) = original.get_current_dir() {
+        cmd.current_dir(dir);
+    }
+    let pending = Pending {
+        read,
+        write: Some(write),
+    };
+    Ok((cmd, pending))
+}
+
+impl Pending {
+    /// Waits until the launcher `child` has exec'd its program: `Ok` with
+    /// the CPU time (ns) it used before it joined its tree's cgroup, or
+    /// why not. `S` comes back as the sandbox's own failure (no errno, so
+    /// never taken for the program's), `X` as the exec's errno (a program
+    /// not found, ETXTBSY).
+    pub(in crate::sandbox) fn wait(mut self, child: &mut std::process::Child) -> io::Result<u64> {
+        let until = Instant::now() + LAUNCH_LIMIT;
+        let mut got: Vec<u8> = Vec::new();
+        loop {
+            if self.write.is_some() && !got.is_empty() {
+                self.write = None; // the launcher holds the pipe now
+            }
+            let mut fds = [libc::pollfd {
+                fd: self.read.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            }];
+            // SAFETY: one valid pollfd.
+            let ready = unsafe { libc::poll(fds.as_mut_ptr(), 1, 100) };
+            if ready > 0 {
+                let mut buf = [0u8; 64];
+                // SAFETY: reading into a buffer of ours.
+                let n = unsafe {
+                    libc::read(self.read.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len())
+                };
+                match n {
+                    0 => break,
+                    n if n > 0 => got.extend_from_slice(&buf[..n as usize]),
+                    _ if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => {}
+                    _ => return Err(io::Error::last_os_error()),
+                }
+                continue;
+            }
+            if self.write.is_some() {
+                // Only our copy keeps the pipe open: watch the launcher.
+                if let Some(status) = child.try_wait()? {
+                    return Err(super::super::failure(format!(
+                        "the sandbox's launcher ended ({status}) before it started the program"
+                    )));
+                }
+            }
+            if Instant::now() > until {
+                return Err(super::super::failure(format!(
+                    "the sandbox's launcher did not start the program within {} s",
+                    LAUNCH_LIMIT.as_secs()
+                )));
+            }
+        }
+        let spent = got.get(1..9).map_or(0, |ns| {
+            u64::from_le_bytes(ns.try_into().unwrap_or_default())
+        });
+        match got.get(9..14) {
+            None => Ok(spent),
+            Some(record) => {
+                let errno = i32::from_le_bytes([record[1], record[2], record[3], record[4]]);
+                let error = io::Error::from_raw_os_error(errno);
+                if record[0] == b'X' {
+                    Err(error)
+                } else {
+                    Err(super::super::failure(format!(
+                        "the sandbox could not be set up before the program's start ({error})"
+                    )))
+                }
+            }
+        }
+    }
+}
+
+impl Plan {
+    /// The plan as the launcher's arguments (`key=value`, before [`END`]).
+    fn to_args(&self) -> Vec<OsString> {
+        let me = std::process::id();
+        let mut args: Vec<OsString> = Vec::new();
+        let mut item = |key: &str, value: &[u8]| {
+            let mut arg = OsString::from(format!("{key}="));
+            arg.push(OsStr::from_bytes(value));
+            args.push(arg);
+        };
+        if let Some(l) = &self.limits {
+            let value = format!(
+                "{},{},{},{},{}",
+                l.memory_bytes, l.cpu_secs, l.processes, l.file_bytes, l.open_files
+            );
+            item("limits", value.as_bytes());
+        }
+        if self.pid_ns {
+            item("pid-ns", b"");
+        }
+        if self.user_ns.is_some() {
+            item("user-ns", b"");
+        }
+        if let Some(ns) = &self.join {
+            item(
+                "join-user",
+                format!("/proc/{me}/fd/{}", ns.user.as_raw_fd()).as_bytes(),
+            );
+            item(
+                "join-net",
+                format!("/proc/{me}/fd/{}", ns.net.as_raw_fd()).as_bytes(),
+            );
+        }
+        if let Some((uid, gid)) = self.user {
+            item("user", format!("{uid},{gid}").as_bytes());
+        }
+        for procs in &self.cgroup_procs {
+            item("cgroup", procs.as_bytes());
+        }
+        if let Some(procs) = &self.program_procs {
+            item("program-cgroup", procs.as_bytes());
+        }
+        if let Some(tmp) = &self.private_tmp {
+            item("tmp", tmp.staging.as_bytes());
+            item("tmp-options", tmp.tmpfs_options.as_bytes());
+            for tree in &tmp.trees {
+                item("tree", tree.target.as_bytes());
+            }
+            for keep in &tmp.keep {
+                item("keep", keep.as_bytes());
+            }
+            for hide in &tmp.hide {
+                item("hide", hide.target.as_bytes());
+                for made in &hide.made {
+                    item("made", made.as_bytes());
+                }
+            }
+            if tmp.proc_required {
+                item("proc-required", b"");
+            }
+        }
+        item("parent", self.parent.to_string().as_bytes());
+        args
+    }
+
+    /// The plan back from [`Plan::to_args`]'s items, and the status pipe.
+    fn from_args(items: &[&[u8]]) -> io::Result<(Plan, Option<CString>)> {
+        let bad = |what: String| io::Error::new(io::ErrorKind::InvalidInput, what);
+        let c = |v: &[u8]| CString::new(v).map_err(io::Error::other);
+        let number = |v: &[u8]| -> io::Result<u64> {
+            std::str::from_utf8(v)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| bad(format!("not a number: {}", String::from_utf8_lossy(v))))
+        };
+        let mut plan = Plan {
+            limits: None,
+            pid_ns: false,
+            user_ns: None,
+            join: None,
+            user: None,
+            cgroup_procs: Vec::new(),
+            program_procs: None,
+            private_tmp: None,
+            parent: 0,
+        };
+        let mut status = None;
+        let (mut join_user, mut join_net) = (None, None);
+        for item in items {
+            let at = item.iter().position(|b| *b == b'=').unwrap_or(item.len());
+            let (key, value) = (&item[..at], item.get(at + 1..).unwrap_or_default());
+            let tmp = || bad(format!("{} before tmp=", String::from_utf8_lossy(key)));
+            match key {
+                b"limits" => {
+                    let n: Vec<u64> = value
+                        .split(|b| *b == b',')
+                        .map(number)
+                        .collect::<io::Result<_>>()?;
+                    let [memory_bytes, cpu_secs, processes, file_bytes, open_files] = n[..] else {
+                        return Err(bad("limits wants 5 numbers".into()));
+                    };
+                    plan.limits = Some(Limits {
+                        memory_bytes,
+                        cpu_secs,
+                        processes,
+                        file_bytes,
+                        open_files,
+                    });
+                }
+                b"pid-ns" => plan.pid_ns = true,
+                b"user-ns" => plan.user_ns = Some(UserMaps::current()),
+                b"join-user" => join_user = Some(open_path(&c(value)?)?),
+                b"join-net" => join_net = Some(open_path(&c(value)?)?),
+                b"user" => {
+                    let (uid, gid) = match value.iter().position(|b| *b == b',') {
+                        Some(at) => (number(&value[..at])?, number(&value[at + 1..])?),
+                        None => return Err(bad("user wants uid,gid".into())),
+                    };
+                    plan.user = Some((uid as u32, gid as u32));
+                }
+                b"cgroup" => plan.cgroup_procs.push(c(value)?),
+                b"program-cgroup" => plan.program_procs = Some(c(value)?),
+                b"tmp" => {
+                    plan.private_tmp = Some(PrivateTmp {
+                        staging: c(value)?,
+                        tmpfs_options: c(b"")?,
+                        trees: Vec::new(),
+                        keep: Vec::new(),
+                        hide: Vec::new(),
+                        proc_required: false,
+                    })
+                }
+                b"tmp-options" => {
+                    plan.private_tmp.as_mut().ok_or_else(tmp)?.tmpfs_options = c(value)?
+                }
+                b"tree" => {
+                    let i = SHARED_TREES
+                        .iter()
+                        .position(|t| t.as_bytes() == value)
+                        .ok_or_else(|| {
+                            bad(format!(
+                                "not a shared tree: {}",
+                                String::from_utf8_lossy(value)
+                            ))
+                        })?;
+                    let tree = Tree::new(i, SHARED_TREES[i])?;
+                    plan.private_tmp.as_mut().ok_or_else(tmp)?.trees.push(tree);
+                }
+                b"keep" => plan
+                    .private_tmp
+                    .as_mut()
+                    .ok_or_else(tmp)?
+                    .keep
+                    .push(c(value)?),
+                b"hide" => plan.private_tmp.as_mut().ok_or_else(tmp)?.hide.push(Hide {
+                    target: c(value)?,
+                    made: Vec::new(),
+                }),
+                b"made" => plan
+                    .private_tmp
+                    .as_mut()
+                    .and_then(|t| t.hide.last_mut())
+                    .ok_or_else(|| bad("made before hide=".into()))?
+                    .made
+                    .push(c(value)?),
+                b"proc-required" => plan.private_tmp.as_mut().ok_or_else(tmp)?.proc_required = true,
+                b"parent" => plan.parent = number(value)? as libc::pid_t,
+                b"status" => status = Some(c(value)?),
+                _ => {
+                    return Err(bad(format!(
+                        "unknown item {}",
+                        String::from_utf8_lossy(item)
+                    )))
+                }
+            }
+        }
+        plan.join = match (join_user, join_net) {
+            (Some(user), Some(net)) => Some(std::sync::Arc::new(NsFds { user, net })),
+            (None, None) => None,
+            _ => return Err(bad("join wants both namespaces".into())),
+        };
+        Ok((plan, status))
+    }
+}
+
+/// Opens one of the grader's descriptors (`/proc/<grader>/fd/<n>`).
+fn open_path(path: &CStr) -> io::Result<OwnedFd> {
+    // SAFETY: a valid C string; the fd is ours if the call succeeds.
+    let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: just opened, owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[OsString]) -> (Plan, Option<CString>) {
+        let items: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        Plan::from_args(&items).unwrap()
+    }
+
+    #[test]
+    fn a_plan_survives_the_trip_through_arguments() {
+        let plan = Plan {
+            limits: Some(Limits {
+                memory_bytes: 1 << 29,
+                cpu_secs: 8,
+                processes: 128,
+                file_bytes: 1 << 26,
+                open_files: 1024,
+            }),
+            pid_ns: true,
+            user_ns: Some(UserMaps::current()),
+            join: None,
+            user: Some((60001, 60002)),
+            cgroup_procs: vec![c"/sys/fs/cgroup/memory/netlab/1-2/cgroup.procs".into()],
+            program_procs: Some(c"/sys/fs/cgroup/cpuacct/netlab/1-2/program/cgroup.procs".into()),
+            private_tmp: Some(PrivateTmp {
+                staging: c"/tmp/netlab-staging x".into(),
+                tmpfs_options: c"mode=0700,size=67108864".into(),
+                trees: vec![Tree::new(0, "/tmp").unwrap()],
+                keep: vec![c"/tmp/a,b=c".into()],
+                hide: vec![Hide {
+                    target: c"/home/class".into(),
+                    made: vec![c"/home/class/alice".into()],
+                }],
+                proc_required: true,
+            }),
+            parent: 4242,
+        };
+        let args = plan.to_args();
+        let (back, status) = parse(&args);
+        assert_eq!(back.to_args(), args, "what was encoded comes back");
+        assert!(status.is_none());
+        let tmp = back.private_tmp.as_ref().unwrap();
+        assert_eq!(
+            tmp.trees[0].options.as_bytes(),
+            b"lowerdir=/tmp,upperdir=0/upper,workdir=0/work"
+        );
+        assert_eq!(tmp.hide[0].made, [c"/home/class/alice".to_owned()]);
+        assert_eq!(back.parent, 4242);
+        assert_eq!(back.limits.unwrap().open_files, 1024);
+    }
+
+    fn empty_plan() -> Plan {
+        let (plan, _) =
+            Plan::from_args(&[format!("parent={}", std::process::id()).as_bytes()]).unwrap();
+        plan
+    }
+
+    /// Starts `argv` through a real launcher (this test binary, run again)
+    /// and returns what the grader learns.
+    fn launch(plan: &Plan, argv: &[&str]) -> io::Result<u64> {
+        let mut original = Command::new(argv[0]);
+        original.args(&argv[1..]);
+        let (mut cmd, pending) = command(&original, plan)?;
+        cmd.stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let mut child = cmd.spawn()?;
+        let result = pending.wait(&mut child);
+        let _ = child.kill();
+        let _ = child.wait();
+        result
+    }
+
+    #[test]
+    fn a_launched_program_starts_and_an_exec_error_is_the_programs() {
+        let spent = launch(&empty_plan(), &["/bin/sh", "-c", "exit 0"]).unwrap();
+        assert!(spent > 0, "the launcher's CPU time comes back");
+        let missing = launch(&empty_plan(), &["/nonexistent/netlab-program"]).unwrap_err();
+        assert_eq!(missing.raw_os_error(), Some(libc::ENOENT), "{missing}");
+        assert!(!crate::sandbox::is_failure(&missing));
+    }
+
+    #[test]
+    fn a_failed_setup_is_the_sandboxes_fault() {
+        // A mount that cannot succeed (no such staging folder; without
+        // root, the mount namespace itself is refused).
+        let mut plan = empty_plan();
+        plan.private_tmp = Some(PrivateTmp {
+            staging: c"/nonexistent/netlab-staging".into(),
+            tmpfs_options: c"mode=0700,size=1m".into(),
+            trees: Vec::new(),
+            keep: Vec::new(),
+            hide: Vec::new(),
+            proc_required: false,
+        });
+        let failed = launch(&plan, &["/bin/sh", "-c", "exit 0"]).unwrap_err();
+        assert!(crate::sandbox::is_failure(&failed), "{failed}");
+        assert!(
+            failed.to_string().contains("could not be set up"),
+            "{failed}"
+        );
+    }
+
+    #[test]
+    fn a_bad_plan_is_refused_with_its_reason() {
+        let bad = |items: &[&[u8]]| Plan::from_args(items).err().map(|e| e.to_string());
+        assert!(bad(&[b"limits=1,2"]).unwrap().contains("5 numbers"));
+        assert!(bad(&[b"keep=/x"]).unwrap().contains("before tmp="));
+        assert!(bad(&[b"tree=/etc"]).unwrap().contains("not a shared tree"));
+        assert!(bad(&[b"whatever=1"]).unwrap().contains("unknown item"));
+        assert!(
+            Request::parse(&[b"parent=1", b"status=/x"]).is_err(),
+            "no program"
+        );
+    }
+}
