@@ -9,8 +9,8 @@
 //! - the class in at most 10 minutes on a 2-core machine;
 //! - at least 1.7 times faster than one at a time;
 //! - netlab's own CPU time at most 10% of the total: the grader process
-//!   (getrusage) plus its helpers in the sandbox (each pid namespace's
-//!   waiter and init), versus the programs it ran, as the sandbox's
+//!   (getrusage) plus its helpers in the sandbox (each program's launcher,
+//!   and its pid namespace's waiter and init), versus the programs it ran, as the sandbox's
 //!   cgroups counted them (OUT/run.json; see sandbox::CpuSpent).
 //!
 //! Grading 200 submissions one at a time takes the better part of an hour
@@ -286,8 +286,8 @@ fn main() {
     }
     let scaled = one_by_one.as_secs_f64() * size as f64 / picked.len() as f64;
     let speedup = scaled / class_wall.as_secs_f64();
-    // netlab's own: the grader process, plus its waiter and init in each
-    // program's tree; the programs: what the sandbox's cgroups counted.
+    // netlab's own: the grader process, plus its launcher, waiter and init
+    // in each program's tree; the programs: what the sandbox's cgroups counted.
     // Without cgroups (not root), rusage's children, which undercount
     // (see sandbox::CpuSpent) and count the helpers as programs.
     let cpu_self = run["cpu_self_ms"].as_f64().unwrap_or(f64::NAN);

@@ -57,26 +57,30 @@ pub struct Finding {
     pub cause: Cause,
 }
 
+/// The cause of another check that failure `o` is folded under, if any.
+/// A consequence is folded under the mistake it follows from (one start-up
+/// mistake, reported once), when that check failed here, and (unless any
+/// failure of it explains this one) with the same diagnosis: another
+/// would hide a second mistake.
+fn folded_under(o: &Outcome, outcomes: &[Outcome]) -> Option<Cause> {
+    let own = o.cause()?;
+    o.follows_from
+        .and_then(|id| outcomes.iter().find(|r| r.id == id))
+        .and_then(Outcome::cause)
+        .filter(|c| match o.fold {
+            Fold::SameDiagnosis => c.diagnosis == own.diagnosis,
+            Fold::AnyDiagnosis => true,
+            Fold::IfCauseWasOneOf(these) => these.contains(&c.diagnosis),
+        })
+}
+
 /// The findings of a run: one per cause, in the order of their first
 /// failure.
 pub fn findings(outcomes: &[Outcome]) -> Vec<Finding> {
     let mut found: Vec<Finding> = Vec::new();
     for o in outcomes {
         let Some(own) = o.cause() else { continue };
-        // A consequence is folded under the mistake it follows from (one
-        // start-up mistake, reported once), when that check failed here,
-        // and (unless any failure of it explains this one) with the same
-        // diagnosis: another would hide a second mistake.
-        let cause = o
-            .follows_from
-            .and_then(|id| outcomes.iter().find(|r| r.id == id))
-            .and_then(Outcome::cause)
-            .filter(|c| match o.fold {
-                Fold::SameDiagnosis => c.diagnosis == own.diagnosis,
-                Fold::AnyDiagnosis => true,
-                Fold::IfCauseWasOneOf(these) => these.contains(&c.diagnosis),
-            })
-            .unwrap_or(own);
+        let cause = folded_under(o, outcomes).unwrap_or(own);
         match found.iter_mut().find(|f| f.cause == cause) {
             Some(f) => f.checks.push(o.id),
             None => found.push(Finding {
@@ -312,9 +316,21 @@ fn wire_story(o: &Outcome, color: bool) -> String {
 /// The JSON report: `{"lab", "seed", "passed", "failed", "skipped",
 /// "findings": [{"code", "title", "program", "hint", "checks"}],
 /// "checks": [...]}`. A failed check that kept its packets has a `pcap`
-/// path and its telling segments in `wire`.
+/// path and its telling segments in `wire`; one folded under another
+/// check's finding names that check in `follows_from` (and only then: a
+/// failure the fold rule kept apart is its own finding).
 pub fn render_json(lab: &str, seed: u64, outcomes: &[Outcome]) -> String {
     let (passed, failed, skipped) = counts(outcomes);
+    let checks: Vec<Outcome> = outcomes
+        .iter()
+        .map(|o| {
+            let mut o = o.clone();
+            if folded_under(&o, outcomes).is_none() {
+                o.follows_from = None;
+            }
+            o
+        })
+        .collect();
     let value = json!({
         "lab": lab,
         "seed": seed,
@@ -322,7 +338,7 @@ pub fn render_json(lab: &str, seed: u64, outcomes: &[Outcome]) -> String {
         "failed": failed,
         "skipped": skipped,
         "findings": findings(outcomes),
-        "checks": outcomes,
+        "checks": checks,
         "sandbox": crate::sandbox::policy().to_json(),
     });
     serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
@@ -491,7 +507,28 @@ mod tests {
         );
         // Nothing to fold under when the first check passed.
         let passed = outcome("first", "server", None);
-        assert_eq!(rows(&[passed, hang]), [("hangs", vec!["later"])]);
+        assert_eq!(rows(&[passed, hang.clone()]), [("hangs", vec!["later"])]);
+        // The JSON names the check a failure follows from only when it
+        // was folded there.
+        let json = |outcomes: &[Outcome]| -> Vec<serde_json::Value> {
+            let v: serde_json::Value =
+                serde_json::from_str(&render_json("week01", 1, outcomes)).unwrap();
+            v["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["follows_from"].clone())
+                .collect()
+        };
+        let same = follows("again", Diagnosis::WrongReply, Fold::SameDiagnosis);
+        assert_eq!(
+            json(&[first.clone(), same]),
+            [serde_json::Value::Null, "first".into()]
+        );
+        assert_eq!(
+            json(&[first, hang]),
+            [serde_json::Value::Null, serde_json::Value::Null]
+        );
     }
 
     #[test]
