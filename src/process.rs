@@ -313,8 +313,8 @@ impl Child {
     }
 
     /// Like [`Child::spawn_with_stdin`], inside `confinement` (the sandbox
-    /// for untrusted programs, see [`crate::sandbox`]), installed after the
-    /// process-group setup. Dropping the child also ends whatever of its
+    /// for untrusted programs, see [`crate::sandbox`]), which makes the
+    /// program's session too. Dropping the child also ends whatever of its
     /// tree the sandbox still finds (detached daemons included).
     pub fn spawn_confined(
         cmd: Command,
@@ -814,8 +814,9 @@ fn spawn_reader(mut source: impl Read + Send + 'static, pipe: Arc<Pipe>, started
     });
 }
 
+/// Starts `cmd` in a session of its own (see within for why each step).
 #[cfg(unix)]
-fn own_process_group(cmd: &mut Command) {
+pub(crate) fn own_process_group(cmd: &mut Command) {
     use nix::sys::signal::{signal, SigHandler, Signal as S};
     use std::os::unix::process::CommandExt;
     // SAFETY: only async-signal-safe calls (setsid, sigaction, prctl) run
@@ -848,7 +849,7 @@ fn own_process_group(cmd: &mut Command) {
 }
 
 #[cfg(not(unix))]
-fn own_process_group(_cmd: &mut Command) {}
+pub(crate) fn own_process_group(_cmd: &mut Command) {}
 
 /// The command to spawn for `cmd`: in its own session, inside
 /// `confinement` when there is one (which may replace the command: see
@@ -858,11 +859,7 @@ fn prepare(
     confinement: Option<&mut crate::sandbox::Confinement>,
 ) -> io::Result<Command> {
     match confinement {
-        Some(confinement) if confinement.makes_own_session() => confinement.install(cmd),
-        Some(confinement) => {
-            own_process_group(&mut cmd);
-            confinement.install(cmd)
-        }
+        Some(confinement) => confinement.install(cmd),
         None => {
             own_process_group(&mut cmd);
             Ok(cmd)
@@ -870,23 +867,23 @@ fn prepare(
     }
 }
 
-/// Spawns what [`prepare`] made and waits until the program itself runs;
-/// a launcher that could not start it is killed and reaped here. `cmd` is
-/// dropped on return, with whatever descriptors it held for the child.
+/// Spawns what [`prepare`] made and waits until the program itself runs
+/// (a launcher that could not start it is killed and reaped by then).
+/// `cmd` is dropped on return, with whatever descriptors it held for the
+/// child.
 fn start(
     mut cmd: Command,
     confinement: Option<&mut crate::sandbox::Confinement>,
 ) -> io::Result<std::process::Child> {
-    let mut child = cmd.spawn()?;
-    if let Some(confinement) = confinement {
-        if let Err(e) = confinement.started(&mut child) {
-            kill_group(child.id());
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(e);
+    let spawned = cmd.spawn();
+    match confinement {
+        Some(confinement) => {
+            let mut child = spawned.map_err(|e| confinement.spawn_failed(e))?;
+            confinement.started(&mut child)?;
+            Ok(child)
         }
+        None => spawned,
     }
-    Ok(child)
 }
 
 #[cfg(unix)]

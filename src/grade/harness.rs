@@ -327,8 +327,8 @@ impl<'a> Ctx<'a> {
                     self.submission.dir().display()
                 )
             } else if !program_at_fault(&e) {
-                // The sandbox's pre-exec setup failed (a cgroup, a
-                // namespace, the uid switch): netlab's fault.
+                // The sandbox's setup before the exec failed (a cgroup, a
+                // namespace, the uid switch, its launcher): netlab's fault.
                 return fail(
                     Diagnosis::GraderError,
                     format!("`{label}` starts"),
@@ -1282,7 +1282,8 @@ impl<'a> Ctx<'a> {
 
 /// Is a spawn error the program's own (no such program, not executable,
 /// not a program at all)? Anything else failed in the sandbox's setup
-/// between fork and exec, which is netlab's fault.
+/// before the exec, which is netlab's fault (a launcher's failure comes
+/// without an errno: `sandbox::is_failure`).
 /// How many times a program whose file is busy (ETXTBSY) is started
 /// before that is reported: 50 ms apart, about a second in all.
 const SPAWN_ATTEMPTS: u32 = 20;
@@ -1889,7 +1890,7 @@ mod spawn_errors {
         assert!(program_at_fault(&io::Error::from_raw_os_error(
             libc::ENOEXEC
         )));
-        // A failed setup between fork and exec is the grader's.
+        // A failed setup before the exec is the grader's.
         for errno in [libc::EPERM, libc::EINVAL, libc::ENOSPC, libc::EAGAIN] {
             assert!(
                 !program_at_fault(&io::Error::from_raw_os_error(errno)),

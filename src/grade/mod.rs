@@ -312,7 +312,8 @@ pub struct Outcome {
     pub wire: Vec<String>,
     /// When this failure follows from a mistake another check reports, the
     /// id of that check (see [`Failure::cause`]); the report folds this
-    /// failure under that check's cause.
+    /// failure under that check's cause when [`Outcome::fold`] allows (the
+    /// JSON report names it only then: `report::render_json`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub follows_from: Option<&'static str>,
     /// When it is folded under that check's cause.

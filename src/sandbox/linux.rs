@@ -26,7 +26,7 @@ use nix::libc;
 
 use super::{forget, note, remember, Layer, Limits, Policy, Usage};
 
-mod launch;
+pub(super) mod launch;
 
 const TAG: &str = "NETLAB_SANDBOX_TAG";
 pub(super) const CGROUP_ROOT: &str = "/sys/fs/cgroup";
@@ -63,7 +63,8 @@ pub(super) fn available(layer: Layer) -> Result<(), String> {
         Layer::PidNamespace if !root => {
             // Without root: a user namespace of our own, if the machine
             // allows unprivileged ones. Only a single-threaded process can
-            // create one, so try it in a forked child, as the spawn will.
+            // create one, so try it in a forked child, as a launcher (or
+            // the fork that stands in for one) will.
             let maps = UserMaps::current();
             let mut probe = Command::new("sh");
             probe.args(["-c", ":"]);
@@ -548,8 +549,19 @@ pub(super) struct Installed {
 }
 
 impl Installed {
+    /// A spawn that failed: a launcher's failure is netlab's, whatever
+    /// its errno; the program's own spawn error stays as it is.
+    pub(super) fn spawn_failed(&self, error: io::Error) -> io::Error {
+        if self.pending.is_some() {
+            launch::spawn_failed(error)
+        } else {
+            error
+        }
+    }
+
     /// After the launcher was spawned: waits until it has exec'd the
-    /// program, or says why it could not.
+    /// program, or says why it could not (the launcher then killed and
+    /// reaped).
     pub(super) fn started(&mut self, launcher: &mut std::process::Child) -> io::Result<()> {
         if let Some(pending) = self.pending.take() {
             self.launch_cpu_ns = pending.wait(launcher)?;
@@ -575,13 +587,14 @@ struct Plan {
     /// [`make_program_cgroup`]).
     program_procs: Option<CString>,
     private_tmp: Option<PrivateTmp>,
-    /// The grader's pid, captured before the fork: the program's parent
-    /// when there is no pid namespace.
+    /// The grader's pid: the program's parent when there is no pid
+    /// namespace.
     parent: libc::pid_t,
 }
 
 /// Prepares the sandbox for `cmd` and returns the command that starts it
-/// in one: a launcher (see [`launch`]).
+/// in one, in a session of its own: a launcher (see [`launch`]), or where
+/// none can work, `cmd` with the plan in a pre_exec hook.
 pub(super) fn install(
     mut cmd: Command,
     policy: &Policy,
@@ -646,19 +659,28 @@ pub(super) fn install(
         private_tmp,
         parent: std::process::id() as libc::pid_t,
     };
-    let (launcher, pending) = launch::command(&cmd, &plan)?;
-    Ok((
-        launcher,
-        Installed {
-            cgroups,
-            program_cgroup,
-            tag,
-            staging,
-            pending: Some(pending),
-            launch_cpu_ns: 0,
-            finished: false,
-        },
-    ))
+    let mut installed = Installed {
+        cgroups,
+        program_cgroup,
+        tag,
+        staging,
+        pending: None,
+        launch_cpu_ns: 0,
+        finished: false,
+    };
+    if launch::usable() {
+        let (launcher, pending) = launch::command(&cmd, &plan)?;
+        installed.pending = Some(pending);
+        return Ok((launcher, installed));
+    }
+    // The old way, where a launcher cannot work (see `launch::usable`):
+    // a fork of the grader runs the session's setup, then the plan.
+    crate::process::own_process_group(&mut cmd);
+    // SAFETY: `Plan::run` makes only raw syscalls on memory prepared here.
+    unsafe {
+        cmd.pre_exec(move || plan.run());
+    }
+    Ok((cmd, installed))
 }
 
 /// The empty folder the private layers of every program running at the
@@ -1596,6 +1618,9 @@ unsafe fn split_for_pid_namespace() -> io::Result<()> {
     libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
     libc::close(read_end);
     let program = libc::fork();
+    if program < 0 {
+        launch::report_setup_failure(*libc::__errno_location());
+    }
     if program != 0 {
         init_loop(program, write_end); // never returns
     }

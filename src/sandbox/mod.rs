@@ -1326,12 +1326,15 @@ pub struct Confinement {
 }
 
 impl Confinement {
-    /// Puts `cmd` in the sandbox: returns the command to spawn. On Linux
-    /// that is a launcher (a fresh copy of this executable that applies
-    /// the sandbox and execs the program, see `linux/launch.rs`), which
-    /// also makes the program's session: do not add a pre_exec hook to
-    /// it, and call [`Confinement::started`] once it is spawned.
-    /// Elsewhere, `cmd` with the resource limits in a pre_exec hook.
+    /// Puts `cmd` in the sandbox: returns the command to spawn, which
+    /// starts in a session of its own (see `process::own_process_group`).
+    /// On Linux that is a launcher (a fresh copy of this executable that
+    /// applies the sandbox and execs the program, see `linux/launch.rs`),
+    /// or where none can work, `cmd` with pre_exec hooks; elsewhere `cmd`
+    /// with the resource limits in a pre_exec hook. Spawn it through
+    /// [`Confinement::spawn_failed`] and [`Confinement::started`]. Trap:
+    /// the launcher copies `cmd`'s environment changes (`get_envs`), which
+    /// cannot tell an `env_clear()`: do not use one.
     pub fn install(&mut self, cmd: Command) -> io::Result<Command> {
         #[cfg(target_os = "linux")]
         {
@@ -1342,21 +1345,27 @@ impl Confinement {
         #[cfg(not(target_os = "linux"))]
         {
             let mut cmd = cmd;
+            crate::process::own_process_group(&mut cmd);
             self.install_limits(&mut cmd);
             Ok(cmd)
         }
     }
 
-    /// Whether the command [`Confinement::install`] returns makes its own
-    /// session (the launcher does; elsewhere the caller must).
-    pub fn makes_own_session(&self) -> bool {
-        cfg!(target_os = "linux")
+    /// The error to report when spawning what [`Confinement::install`]
+    /// returned failed: a launcher that could not start is netlab's
+    /// failure, not a program not found.
+    pub fn spawn_failed(&self, error: io::Error) -> io::Error {
+        #[cfg(target_os = "linux")]
+        if let Some(installed) = &self.linux {
+            return installed.spawn_failed(error);
+        }
+        error
     }
 
     /// After the command [`Confinement::install`] returned was spawned as
     /// `child`: waits until the program itself was started (Linux: the
-    /// launcher's exec). An error means it was not: the launcher is still
-    /// to be killed and reaped.
+    /// launcher's exec). An error means it was not; the launcher was
+    /// killed and reaped.
     pub fn started(&mut self, child: &mut std::process::Child) -> io::Result<()> {
         #[cfg(target_os = "linux")]
         if let Some(installed) = self.linux.as_mut() {
@@ -1755,6 +1764,32 @@ mod confined {
         assert_eq!(hit.as_deref(), Some("wrote a file larger than 64 MiB"));
         let size = std::fs::metadata(dir.path().join("big")).unwrap().len();
         assert!(size <= policy().limits.file_bytes, "{size}");
+    }
+
+    /// The launcher (see linux/launch.rs) and the fork it replaces where it
+    /// cannot work apply the same sandbox: the same limits, the same pid
+    /// namespace, the same status.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_launched_program_and_a_forked_one_get_the_same_sandbox() {
+        let script = "echo pid $$ files $(ulimit -n) uid $(id -u); exit 7";
+        let observe = |fork: bool| {
+            linux::launch::FORK_INSTEAD.with(|f| f.set(fork));
+            let mut child = run(script);
+            let status = child.wait_exit(Duration::from_secs(15)).expect("exits");
+            linux::launch::FORK_INSTEAD.with(|f| f.set(false));
+            (describe_status(status), child.text(Stream::Stdout))
+        };
+        let launched = observe(false);
+        let forked = observe(true);
+        assert_eq!(launched, forked);
+        assert_eq!(launched.0, "exit 7");
+        if policy().has(Layer::ResourceLimits) {
+            assert!(launched.1.contains(" files 1024 "), "{launched:?}");
+        }
+        if policy().has(Layer::PidNamespace) {
+            assert!(launched.1.starts_with("pid 2 "), "{launched:?}");
+        }
     }
 
     #[test]

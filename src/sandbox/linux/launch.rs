@@ -10,11 +10,19 @@
 //! So the grader starts a fresh copy of its own executable instead:
 //! `/proc/self/exe` with argv[0] `netlab-sandbox`, the plan in its other
 //! arguments, and no pre_exec hook, so std starts it with posix_spawn (a
-//! vfork: nothing copied). A function in `.init_array` ([`LAUNCHER`], in
-//! every binary that links this library: netlab, the test binaries, a
-//! lab's starter) takes over before `main`. It makes the program's session,
-//! applies the plan (`Plan::run`: namespaces, the waiter and init forked
-//! from this small process, mounts, limits, uid) and execs the program.
+//! vfork: nothing copied; std still forks with a glibc older than 2.29).
+//! A function in `.init_array` ([`LAUNCHER`], in every binary that links
+//! this library: netlab, the test binaries, a lab's test binary) takes
+//! over before `main`. It makes the program's session, applies the plan
+//! (`Plan::run`: namespaces, the waiter and init forked from this small
+//! process, mounts, limits, uid) and execs the program.
+//!
+//! Where it cannot work, [`usable`] says so and the grader forks as it
+//! used to (`linux::install`; tested in `sandbox::confined`): a grader
+//! that is not dumpable (a setuid install, `PR_SET_DUMPABLE` 0: no other
+//! process of its uid may open its /proc entries), no /proc, or a C
+//! library that does not pass `.init_array` functions main's arguments
+//! (musl).
 //!
 //! The grader learns how that went on a status pipe, as std does for its
 //! own exec. Trap: the pipe cannot be inherited (a non-CLOEXEC fd would
@@ -32,6 +40,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::libc;
@@ -49,8 +58,34 @@ const SETUP_FAILED: libc::c_int = 125;
 /// above the few milliseconds it takes, for a machine under load.
 const LAUNCH_LIMIT: Duration = Duration::from_secs(30);
 
+/// Whether programs can start through a launcher here (see the module
+/// header for when they cannot).
+pub(super) fn usable() -> bool {
+    #[cfg(test)]
+    if FORK_INSTEAD.with(|f| f.get()) {
+        return false;
+    }
+    static EXE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    // SAFETY: prctl with an integer request and no pointer.
+    let dumpable = unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) } == 1;
+    cfg!(target_env = "gnu")
+        && dumpable
+        && *EXE.get_or_init(|| std::path::Path::new("/proc/self/exe").exists())
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests of the old way (a fork of the grader), on this thread only.
+    pub(in crate::sandbox) static FORK_INSTEAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The launcher's end of its status pipe, for a failure after the split
+/// into waiter, init and program (`report_setup_failure`).
+static STATUS: AtomicI32 = AtomicI32::new(-1);
+
 /// Runs before `main` in every process of a binary linking netlab: glibc
 /// passes `.init_array` functions main's argc and argv.
+#[cfg(target_env = "gnu")]
 #[used]
 #[link_section = ".init_array"]
 static LAUNCHER: extern "C" fn(
@@ -59,6 +94,7 @@ static LAUNCHER: extern "C" fn(
     *const *const libc::c_char,
 ) = entry;
 
+#[cfg(target_env = "gnu")]
 extern "C" fn entry(
     argc: libc::c_int,
     argv: *const *const libc::c_char,
@@ -106,6 +142,7 @@ unsafe fn launch(args: &[&[u8]]) -> ! {
     if status < 0 {
         libc::_exit(SETUP_FAILED);
     }
+    STATUS.store(status, Ordering::Relaxed);
     // `o`, and the CPU this launcher used so far (the exec, the loader,
     // the parse): it joins the tree's cgroup only now, so the cgroup
     // alone would not count it as netlab's.
@@ -126,6 +163,15 @@ unsafe fn launch(args: &[&[u8]]) -> ! {
     libc::execvp(request.argv[0].as_ptr(), argv.as_ptr());
     report(status, b'X', &io::Error::last_os_error());
     libc::_exit(127)
+}
+
+/// In the init, when the program's fork failed: the setup failed, not
+/// the program. Raw syscalls only.
+pub(super) unsafe fn report_setup_failure(errno: libc::c_int) {
+    let status = STATUS.load(Ordering::Relaxed);
+    if status >= 0 {
+        report(status, b'S', &io::Error::from_raw_os_error(errno));
+    }
 }
 
 unsafe fn report(status: libc::c_int, kind: u8, error: &io::Error) {
@@ -177,6 +223,7 @@ pub(super) fn command(original: &Command, plan: &Plan) -> io::Result<(Command, P
     let (read, write) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(io::Error::from)?;
     // The link to .init_array's entry: whoever launches keeps it linked.
+    #[cfg(target_env = "gnu")]
     std::hint::black_box(&LAUNCHER);
     let me = std::process::id();
     let mut cmd = Command::new("/proc/self/exe");
@@ -205,13 +252,33 @@ pub(super) fn command(original: &Command, plan: &Plan) -> io::Result<(Command, P
 impl Pending {
     /// Waits until the launcher `child` has exec'd its program: `Ok` with
     /// the CPU time (ns) it used before it joined its tree's cgroup, or
-    /// why not. `S` comes back as the sandbox's own failure (no errno, so
-    /// never taken for the program's), `X` as the exec's errno (a program
-    /// not found, ETXTBSY).
+    /// why not, the launcher then killed and reaped (before the pipe is
+    /// closed: its fd number must not name another launch's pipe while a
+    /// launcher may still open it). `S` comes back as the sandbox's own
+    /// failure (no errno, so never taken for the program's), `X` as the
+    /// exec's errno (a program not found, ETXTBSY).
     pub(in crate::sandbox) fn wait(mut self, child: &mut std::process::Child) -> io::Result<u64> {
+        let result = self.read_outcome(child);
+        if result.is_err() {
+            abandon(child);
+        }
+        result
+    }
+
+    fn read_outcome(&mut self, child: &mut std::process::Child) -> io::Result<u64> {
+        // `o`, 8 bytes of CPU time, then at most one 5-byte record. Trap:
+        // without a private /proc, another process of the grader's uid
+        // can open the pipe too; never read more, never wait longer.
+        const MOST: usize = 14;
         let until = Instant::now() + LAUNCH_LIMIT;
-        let mut got: Vec<u8> = Vec::new();
+        let mut got: Vec<u8> = Vec::with_capacity(MOST);
         loop {
+            if Instant::now() > until {
+                return Err(super::super::failure(format!(
+                    "the sandbox's launcher did not start the program within {} s",
+                    LAUNCH_LIMIT.as_secs()
+                )));
+            }
             if self.write.is_some() && !got.is_empty() {
                 self.write = None; // the launcher holds the pipe now
             }
@@ -223,14 +290,22 @@ impl Pending {
             // SAFETY: one valid pollfd.
             let ready = unsafe { libc::poll(fds.as_mut_ptr(), 1, 100) };
             if ready > 0 {
-                let mut buf = [0u8; 64];
-                // SAFETY: reading into a buffer of ours.
+                let mut buf = [0u8; MOST];
+                let room = MOST - got.len();
+                // SAFETY: reading into a buffer of ours, at most its size.
                 let n = unsafe {
-                    libc::read(self.read.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len())
+                    libc::read(self.read.as_raw_fd(), buf.as_mut_ptr().cast(), room.max(1))
                 };
                 match n {
                     0 => break,
-                    n if n > 0 => got.extend_from_slice(&buf[..n as usize]),
+                    n if n > 0 && got.len() + (n as usize) <= MOST => {
+                        got.extend_from_slice(&buf[..n as usize])
+                    }
+                    n if n > 0 => {
+                        return Err(super::super::failure(
+                            "the sandbox's launcher said more than it should (another process wrote to its status pipe)",
+                        ))
+                    }
                     _ if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => {}
                     _ => return Err(io::Error::last_os_error()),
                 }
@@ -244,12 +319,11 @@ impl Pending {
                     )));
                 }
             }
-            if Instant::now() > until {
-                return Err(super::super::failure(format!(
-                    "the sandbox's launcher did not start the program within {} s",
-                    LAUNCH_LIMIT.as_secs()
-                )));
-            }
+        }
+        if got.first() != Some(&b'o') {
+            return Err(super::super::failure(
+                "the sandbox's launcher closed its status pipe without a word",
+            ));
         }
         let spent = got.get(1..9).map_or(0, |ns| {
             u64::from_le_bytes(ns.try_into().unwrap_or_default())
@@ -269,6 +343,26 @@ impl Pending {
             }
         }
     }
+}
+
+/// Kills a launcher that did not start its program, with whatever it
+/// forked (its group, while it is not reaped: the group's id cannot be
+/// anyone else's yet), and reaps it.
+fn abandon(child: &mut std::process::Child) {
+    if let Ok(None) = child.try_wait() {
+        // SAFETY: killpg with the id of our own unreaped child's group.
+        unsafe { libc::killpg(child.id() as libc::pid_t, libc::SIGKILL) };
+        let _ = child.kill();
+    }
+    let _ = child.wait();
+}
+
+/// A launcher that could not even be spawned: netlab's failure, whatever
+/// the errno (the program it would have run was never looked at).
+pub(in crate::sandbox) fn spawn_failed(error: io::Error) -> io::Error {
+    super::super::failure(format!(
+        "the sandbox's launcher could not be started ({error})"
+    ))
 }
 
 impl Plan {
@@ -568,6 +662,30 @@ mod tests {
             failed.to_string().contains("could not be set up"),
             "{failed}"
         );
+    }
+
+    #[test]
+    fn a_launcher_that_ends_without_a_word_is_netlabs_failure_and_is_reaped() {
+        // Its status pipe cannot be opened: it exits before saying `o`.
+        let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
+        let pending = Pending {
+            read,
+            write: Some(write),
+        };
+        let mut cmd = Command::new("/proc/self/exe");
+        cmd.arg0(NAME)
+            .arg(format!("parent={}", std::process::id()))
+            .arg("status=/nonexistent/netlab-status")
+            .args([END, "/bin/true"])
+            .stderr(std::process::Stdio::null());
+        let mut child = cmd.spawn().unwrap();
+        let failed = pending.wait(&mut child).unwrap_err();
+        assert!(crate::sandbox::is_failure(&failed), "{failed}");
+        assert!(
+            failed.to_string().contains("ended (exit status: 125)"),
+            "{failed}"
+        );
+        assert!(child.try_wait().unwrap().is_some(), "reaped");
     }
 
     #[test]
