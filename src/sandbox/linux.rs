@@ -6,8 +6,9 @@
 //! Trap (async-signal safety): the probes below still fork the grader,
 //! which is multithreaded, so between fork and exec only raw syscalls may
 //! run — no allocation, no locks. `Plan::run` keeps to that rule too
-//! (everything is prepared before it), though the launcher that runs it
-//! is single-threaded.
+//! (everything is prepared before it): a launcher that runs it is
+//! single-threaded, but where none can work a fork of the grader runs it
+//! (see `launch::usable`).
 //!
 //! Trap (the status pipe, as std's error pipe): the grader waits until the
 //! exec closes it. A process that forks before the exec and never execs
@@ -1100,7 +1101,7 @@ impl Plan {
                     return Err(io::Error::last_os_error());
                 }
                 // Trap: changing credentials clears PR_SET_PDEATHSIG (set by
-                // process.rs before us). Set it again; if the parent died
+                // the launcher or process.rs before us). Set it again; if the parent died
                 // in between, the signal will never come: leave now.
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
                 // In a pid namespace our parent is its init (PID 1).
@@ -1578,7 +1579,8 @@ unsafe fn write_file(path: &std::ffi::CStr, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// The pid namespace, from the launcher (call it the *waiter*, W):
+/// The pid namespace, from the launcher (or the grader's fork that stands
+/// in for one; call it the *waiter*, W):
 ///
 /// ```text
 /// grader ── W (our pid P, group P) ── init (PID 1) ── program (PID 2)

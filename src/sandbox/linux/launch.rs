@@ -34,6 +34,10 @@
 //! setup failed: netlab's fault) or `X` (the exec failed: the program's),
 //! then the errno, 4 bytes.
 
+// Without glibc's arguments to `.init_array` functions there is no
+// launcher (see `usable`): what only it runs is unused.
+#![cfg_attr(not(target_env = "gnu"), allow(dead_code))]
+
 use std::ffi::{CStr, CString, OsStr, OsString};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -60,17 +64,23 @@ const LAUNCH_LIMIT: Duration = Duration::from_secs(30);
 
 /// Whether programs can start through a launcher here (see the module
 /// header for when they cannot).
-pub(super) fn usable() -> bool {
+pub(in crate::sandbox) fn usable() -> bool {
     #[cfg(test)]
     if FORK_INSTEAD.with(|f| f.get()) {
         return false;
     }
-    static EXE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    static PROC: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     // SAFETY: prctl with an integer request and no pointer.
     let dumpable = unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) } == 1;
-    cfg!(target_env = "gnu")
-        && dumpable
-        && *EXE.get_or_init(|| std::path::Path::new("/proc/self/exe").exists())
+    // Trap: /proc must be our own pid namespace's (not the case after
+    // `unshare -pf` without a new /proc): `/proc/<our pid>/fd/<n>` must
+    // name our descriptors, not a stranger's.
+    let own_proc = || {
+        std::fs::read_link("/proc/self")
+            .is_ok_and(|p| p.as_os_str() == std::process::id().to_string().as_str())
+            && std::path::Path::new("/proc/self/exe").exists()
+    };
+    cfg!(target_env = "gnu") && dumpable && *PROC.get_or_init(own_proc)
 }
 
 #[cfg(test)]
@@ -272,6 +282,7 @@ impl Pending {
         const MOST: usize = 14;
         let until = Instant::now() + LAUNCH_LIMIT;
         let mut got: Vec<u8> = Vec::with_capacity(MOST);
+        let mut ended = None;
         loop {
             if Instant::now() > until {
                 return Err(super::super::failure(format!(
@@ -313,16 +324,26 @@ impl Pending {
             }
             if self.write.is_some() {
                 // Only our copy keeps the pipe open: watch the launcher.
+                // Trap: it may have said `o` and exec'd a program that
+                // already ended since the poll (a launcher without a pid
+                // namespace is the program): read what it said first.
                 if let Some(status) = child.try_wait()? {
-                    return Err(super::super::failure(format!(
-                        "the sandbox's launcher ended ({status}) before it started the program"
-                    )));
+                    ended = Some(status);
+                    self.write = None;
                 }
             }
         }
         if got.first() != Some(&b'o') {
+            return Err(super::super::failure(match ended {
+                Some(status) => {
+                    format!("the sandbox's launcher ended ({status}) before it started the program")
+                }
+                None => "the sandbox's launcher closed its status pipe without a word".into(),
+            }));
+        }
+        if got.len() != 9 && got.len() != MOST {
             return Err(super::super::failure(
-                "the sandbox's launcher closed its status pipe without a word",
+                "the sandbox's launcher said too little (another process wrote to its status pipe?)",
             ));
         }
         let spent = got.get(1..9).map_or(0, |ns| {
@@ -634,6 +655,7 @@ mod tests {
         result
     }
 
+    #[cfg(target_env = "gnu")]
     #[test]
     fn a_launched_program_starts_and_an_exec_error_is_the_programs() {
         let spent = launch(&empty_plan(), &["/bin/sh", "-c", "exit 0"]).unwrap();
@@ -643,6 +665,7 @@ mod tests {
         assert!(!crate::sandbox::is_failure(&missing));
     }
 
+    #[cfg(target_env = "gnu")]
     #[test]
     fn a_failed_setup_is_the_sandboxes_fault() {
         // A mount that cannot succeed (no such staging folder; without
@@ -664,6 +687,7 @@ mod tests {
         );
     }
 
+    #[cfg(target_env = "gnu")]
     #[test]
     fn a_launcher_that_ends_without_a_word_is_netlabs_failure_and_is_reaped() {
         // Its status pipe cannot be opened: it exits before saying `o`.
@@ -685,7 +709,51 @@ mod tests {
             failed.to_string().contains("ended (exit status: 125)"),
             "{failed}"
         );
-        assert!(child.try_wait().unwrap().is_some(), "reaped");
+        assert_reaped(child.id());
+    }
+
+    /// No such child any more: reaped, not a zombie.
+    fn assert_reaped(pid: u32) {
+        // SAFETY: WNOHANG on a pid that was our child.
+        let got = unsafe { libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), libc::WNOHANG) };
+        assert_eq!(got, -1, "{pid} is still ours to reap");
+        assert_eq!(
+            io::Error::last_os_error().raw_os_error(),
+            Some(libc::ECHILD)
+        );
+    }
+
+    #[cfg(target_env = "gnu")]
+    #[test]
+    fn a_status_pipe_that_says_too_much_ends_its_launcher_at_once() {
+        // Someone else wrote into the pipe before the launcher spoke: the
+        // grader stops reading, and kills and reaps the launcher (alive:
+        // it went on to exec a long sleep).
+        let mut original = Command::new("/bin/sleep");
+        original.arg("30");
+        let (mut cmd, pending) = command(&original, &empty_plan()).unwrap();
+        let junk = [b'x'; 15];
+        // SAFETY: writing a buffer of ours to a pipe we hold.
+        let wrote = unsafe {
+            libc::write(
+                pending.write.as_ref().unwrap().as_raw_fd(),
+                junk.as_ptr().cast(),
+                junk.len(),
+            )
+        };
+        assert_eq!(wrote, 15);
+        let started = Instant::now();
+        let mut child = cmd.spawn().unwrap();
+        let failed = pending.wait(&mut child).unwrap_err();
+        assert!(
+            failed.to_string().contains("said more than it should"),
+            "{failed}"
+        );
+        assert_reaped(child.id());
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "not the sleep's end"
+        );
     }
 
     #[test]
