@@ -332,6 +332,16 @@ fn main() {
         cpu_helpers / 1000.0,
         cpu_programs / 1000.0,
     );
+    // Per program started (one cgroup tree each): where a per-program cost
+    // (the launcher's exec, the namespaces, the mounts) shows.
+    if let Some(trees) = run["cpu_trees_finished"].as_f64().filter(|n| *n > 0.0) {
+        println!(
+            "    {trees} programs started: netlab {:.2} ms each (helpers {:.2} ms), programs {:.2} ms each",
+            cpu_own / trees,
+            cpu_helpers / trees,
+            cpu_programs / trees,
+        );
+    }
     for (kind, (count, all_passed)) in &kinds {
         println!("  {kind:<16}  {all_passed:>3} of {count:>3} pass every check");
     }
