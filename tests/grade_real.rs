@@ -385,6 +385,9 @@ fn buffered_stdio_c() {
             ("client-timeout", "ignores-config"),
         ],
     );
+    // strlen() counts bytes: told apart from an off-by-one by 100 ASCII
+    // characters, which get their ACK.
+    assert_observed(&sub, "server-length-limit", "counted in bytes");
 }
 
 /// A server bound to every address (`bind(("", port))`), announcing
@@ -1067,4 +1070,29 @@ fn chat_with_a_log_written_late_node() {
         &[("chat-sessions", "wrong-reply")],
     );
     assert_observed(&sub, "chat-log", "a second server wrote its log");
+}
+
+/// A limit off by one (`>= 100`, characters counted right) and no
+/// SO_REUSEADDR. The 100-character message refused is told apart from a
+/// count of bytes (`buffered_stdio_c`): 100 ASCII characters are refused
+/// too, so the observation does not blame the unit.
+#[test]
+fn limit_off_by_one_python() {
+    let Some(sub) = python_fixture("offbyone") else {
+        return;
+    };
+    assert_verdicts(
+        "offbyone",
+        &sub,
+        &[
+            ("server-length-limit", "too-long"),
+            ("server-restart", "no-reuseaddr"),
+        ],
+    );
+    let outcome = outcome_of(&sub, "server-length-limit");
+    let observed = outcome.observed.unwrap_or_default();
+    assert!(
+        observed.contains("ERROR: Message too long") && !observed.contains("counted in bytes"),
+        "an off-by-one is not a count of bytes: {observed}"
+    );
 }

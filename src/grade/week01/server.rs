@@ -420,6 +420,33 @@ pub fn length_limit(ctx: &mut Ctx) -> Result<(), Failure> {
     payload.push_str(&"é".repeat(10));
     let want = format!("ACK: {payload}");
     validation(ctx, payload.as_bytes(), &want, Diagnosis::TooLong)
+        .map_err(|f| counted_in_bytes(ctx, &payload, f))
+}
+
+/// A 100-character message refused as too long: an off-by-one (`>= 100`)
+/// or a count of bytes (C's strlen, Python's len() of the bytes)? The
+/// hint for one misleads the other, so 100 ASCII characters tell: an ACK
+/// for them means the unit was wrong, not the bound.
+fn counted_in_bytes(ctx: &mut Ctx, payload: &str, mut failure: Failure) -> Failure {
+    if failure.diagnosis != Diagnosis::TooLong
+        || !failure.observed.contains("ERROR: Message too long")
+    {
+        return failure;
+    }
+    let ascii = ctx.letters(100);
+    ctx.step(
+        "start it once more and send 100 ASCII characters (100 bytes): the bound, or the unit?",
+    );
+    if let Ok((_, ex)) = exchange(ctx, Role::Server, &[], ascii.as_bytes()) {
+        if ex.reply == format!("ACK: {ascii}").as_bytes() {
+            failure.observed.push_str(&format!(
+                "; 100 ASCII characters got an ACK: the length was counted in bytes (this message is {} characters, {} bytes in UTF-8), not in characters",
+                payload.chars().count(),
+                payload.len()
+            ));
+        }
+    }
+    failure
 }
 
 pub fn invalid_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
