@@ -1096,3 +1096,41 @@ fn limit_off_by_one_python() {
         "an off-by-one is not a count of bytes: {observed}"
     );
 }
+
+/// C: `alarm(LAB_TIMEOUT)` as the client's timeout, with no SIGALRM
+/// handler (killed on time, silently); the server prints the client's
+/// `sin_port` without ntohs(), does not trim, counts bytes and does not
+/// check UTF-8. Each is named once, the byte order and the alarm in words
+/// a C student can act on.
+#[test]
+fn alarm_and_network_byte_order_c() {
+    let Some(sub) = c_fixture(
+        "alarm",
+        &[(Role::Server, "server"), (Role::Client, "client")],
+    ) else {
+        return;
+    };
+    // A client port whose two bytes are equal (1 in 256) reads the same
+    // in either byte order: then server-ack passes.
+    assert_verdicts_allowing(
+        "c/alarm",
+        &sub,
+        &[
+            ("server-blank", "blank-message"),
+            ("server-length-limit", "too-long"),
+            ("server-invalid-utf8", "invalid-utf8"),
+            ("client-timeout", "client-timeout"),
+        ],
+        &[("server-ack", "output-format")],
+    );
+    let ack = outcome_of(&sub, "server-ack");
+    if ack.passed == Some(false) {
+        let observed = ack.observed.unwrap_or_default();
+        assert!(
+            observed.contains("with its two bytes swapped") && observed.contains("ntohs()"),
+            "server-ack: {observed}"
+        );
+    }
+    assert_observed(&sub, "client-timeout", "killed by SIGALRM");
+    assert_observed(&sub, "server-length-limit", "counted in bytes");
+}

@@ -125,6 +125,15 @@ pub fn what_differs(want: &str, seen: &str) -> Vec<String> {
             ));
         }
     }
+    // C's `addr.sin_port` printed as it is: the port in network byte
+    // order, read on a little-endian machine.
+    if let (Some(w), Some(s)) = (want_port, seen_port) {
+        if s != w && s == w.swap_bytes() {
+            why.push(format!(
+                "port {s} is {w} with its two bytes swapped: the port is stored in network byte order; convert it with ntohs() before printing it"
+            ));
+        }
+    }
     // A tag such as `[SERVER] ` that starts the expected line: named when
     // it is missing (the words alone would not say where it belongs).
     if let Some(tag) = leading_tag(want) {
@@ -136,7 +145,12 @@ pub fn what_differs(want: &str, seen: &str) -> Vec<String> {
     let seen_lower = seen.to_lowercase();
     let want_words = words(&want_lower);
     let seen_words = words(&seen_lower);
-    for w in &seen_words {
+    // (Words with letters only: a number is not misspelt, `44188` is not
+    // `40108` spelled wrong.)
+    for w in seen_words
+        .iter()
+        .filter(|w| w.chars().any(char::is_alphabetic))
+    {
         if w.len() > 4 && !want_words.contains(w) {
             if let Some(v) = want_words
                 .iter()
@@ -255,6 +269,19 @@ mod tests {
         assert_eq!(marks.find('^'), Some(8 + 10 + 25), "{shown}");
 
         assert_eq!(closest(want, &lines(&["something else entirely"])), None);
+    }
+
+    #[test]
+    fn a_port_in_network_byte_order_is_named_and_not_a_spelling() {
+        let want = "[SERVER] Connection from 127.0.0.1:40108";
+        // 40108 is 0x9cac; 0xac9c is 44188.
+        let seen = "[SERVER] Connection from 127.0.0.1:44188";
+        let why = what_differs(want, seen);
+        assert_eq!(why.len(), 1, "{why:?}");
+        assert!(why[0].contains("40108 with its two bytes swapped") && why[0].contains("ntohs()"));
+        // Another port altogether: no byte order, and no spelling either.
+        let seen = "[SERVER] Connection from 127.0.0.1:40109";
+        assert_eq!(what_differs(want, seen), Vec::<String>::new());
     }
 
     #[test]

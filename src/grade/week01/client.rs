@@ -303,6 +303,17 @@ fn expect_error(
         ));
     };
     if let Some(crash) = ctx.crash_of(p) {
+        // Trap: C's alarm() as "the timeout", with no handler, ends the
+        // client on time but silently: no crash of its code, a missing
+        // handler (and the exit status is the signal's, not 1).
+        #[cfg(unix)]
+        if std::os::unix::process::ExitStatusExt::signal(&status) == Some(nix::libc::SIGALRM) {
+            return Err(fail(
+                mistake,
+                expected,
+                "it was killed by SIGALRM, with no error line: an alarm() went off and nothing handled it, so the timeout ended the client instead of being reported (catch SIGALRM, or use a receive timeout: SO_RCVTIMEO, settimeout())",
+            ));
+        }
         return Err(fail(mistake, expected, format!("it crashed: {crash}")));
     }
     if !any_line(ctx, p, Stream::Stderr, pred) {
