@@ -1134,3 +1134,30 @@ fn alarm_and_network_byte_order_c() {
     assert_observed(&sub, "client-timeout", "killed by SIGALRM");
     assert_observed(&sub, "server-length-limit", "counted in bytes");
 }
+
+/// A helpers module that prints a banner when imported (an extra line,
+/// no mistake), `rstrip("\r\n")` as the only trim, the client printing
+/// the reply's bytes as they are (`Received: b'ACK: ...'`, named as
+/// such), the chat client's prompt in its own words. The pair's client
+/// printed the right reply in that form: client-ack's finding (it was
+/// called a wrong reply of the server).
+#[test]
+fn bytes_printed_as_they_are_python() {
+    let Some(sub) = python_fixture("bytesrepr") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "bytesrepr",
+        &sub,
+        &[
+            ("server-blank", "blank-message"),
+            ("client-ack", "output-format"),
+            ("client-default-message", "output-format"),
+            ("chat-client-interactive", "output-format"),
+            ("pair-session", "output-format"),
+        ],
+    );
+    let pair = outcomes.iter().find(|o| o.id == "pair-session").unwrap();
+    assert_eq!(pair.follows_from, Some("client-ack"));
+    assert_observed(&sub, "client-ack", "a Python bytes object printed as it is");
+}

@@ -116,6 +116,12 @@ pub fn what_differs(want: &str, seen: &str) -> Vec<String> {
                 .to_string(),
         );
     }
+    if python_bytes(seen) && !python_bytes(want) {
+        why.push(
+            "a Python bytes object printed as it is (b'...'): decode() it to text before printing it"
+                .to_string(),
+        );
+    }
     let want_port = trailing_port(want);
     let seen_port = trailing_port(seen);
     if let (Some(w), Some(0)) = (want_port, seen_port) {
@@ -206,6 +212,18 @@ fn leading_tag(line: &str) -> Option<&str> {
     (!inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric())).then_some(tag)
 }
 
+/// Does `line` hold the repr of Python bytes, `b'...'` or `b"..."`?
+fn python_bytes(line: &str) -> bool {
+    ["b'", "b\""].iter().any(|open| {
+        line.match_indices(open).any(|(at, _)| {
+            line[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric() && c != '_')
+        })
+    })
+}
+
 fn trailing_port(line: &str) -> Option<u16> {
     let digits: String = line
         .trim_end()
@@ -269,6 +287,20 @@ mod tests {
         assert_eq!(marks.find('^'), Some(8 + 10 + 25), "{shown}");
 
         assert_eq!(closest(want, &lines(&["something else entirely"])), None);
+    }
+
+    #[test]
+    fn python_bytes_printed_as_they_are_are_named() {
+        let want = "[CLIENT] Received: ACK: hi";
+        let seen = "[CLIENT] Received: b'ACK: hi'";
+        assert_eq!(
+            what_differs(want, seen),
+            ["a Python bytes object printed as it is (b'...'): decode() it to text before printing it"]
+        );
+        // Not a word ending in b before a quote.
+        assert!(!python_bytes("[CLIENT] Received: 'Bob's reply'"));
+        assert!(!python_bytes("[CLIENT] the lab's notes"));
+        assert!(python_bytes("[CLIENT] Received: (b\"ACK: hi\", 5)"));
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
     if !lines.iter().any(|l| l.trim_end() == want) {
         // The reply came (the client printed it) in a line worded
         // otherwise: client-ack's finding, not a wrong reply.
-        if lines.iter().any(|l| l.trim_end().ends_with(&reply)) {
+        if lines.iter().any(|l| shows_reply(l, &reply)) {
             return Err(fail(
                 Diagnosis::OutputFormat,
                 format!("the client prints `{want}`"),
@@ -45,6 +45,20 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
         } else {
             f
         }
+    })
+}
+
+/// Does `line` show `reply` whole, in its own wording around it? Only
+/// quotes, brackets and escaped line ends may follow it: the repr of
+/// Python bytes (`b'ACK: hi'`, `b'ACK: hi\n'`) or of a string. A reply
+/// with more after it (`ACK: hi (from server)`) is another reply.
+fn shows_reply(line: &str, reply: &str) -> bool {
+    line.rfind(reply).is_some_and(|at| {
+        let rest = line[at + reply.len()..]
+            .replace("\\r", "")
+            .replace("\\n", "");
+        rest.chars()
+            .all(|c| c.is_whitespace() || "'\")]}".contains(c))
     })
 }
 
@@ -131,5 +145,24 @@ fn no_reply_came(
         failure.folded_if(cause, &[Diagnosis::WrongReply, Diagnosis::Crash])
     } else {
         failure
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shows_reply;
+
+    #[test]
+    fn a_reply_printed_in_other_words_is_told_from_another_reply() {
+        let reply = "ACK: hi there";
+        assert!(shows_reply("[CLIENT] Received: ACK: hi there", reply));
+        assert!(shows_reply("[CLIENT] Received: b'ACK: hi there'", reply));
+        assert!(shows_reply("[CLIENT] Received: b'ACK: hi there\\n'", reply));
+        assert!(shows_reply("Server says: \"ACK: hi there\")", reply));
+        assert!(!shows_reply(
+            "[CLIENT] Received: ACK: hi there (server 2)",
+            reply
+        ));
+        assert!(!shows_reply("[CLIENT] Received: ACK: hi", reply));
     }
 }
