@@ -1161,3 +1161,29 @@ fn bytes_printed_as_they_are_python() {
     assert_eq!(pair.follows_from, Some("client-ack"));
     assert_observed(&sub, "client-ack", "a Python bytes object printed as it is");
 }
+
+/// asyncio chat: readline() framing and the log right, but the Connection
+/// line without its `@HH:MM:SS` stamp, and an unguarded decode() in the
+/// connection callback: on a line that is not UTF-8 the callback raises,
+/// the server lives on and the caller's session hangs, unanswered (it
+/// passed chat-robust, which only asked that the server survive). The
+/// chat client: no arguments means interactive (nothing sent from a
+/// pipe), no prompt in `-i`.
+#[test]
+fn asyncio_chat_python() {
+    let Some(sub) = python_fixture("asyncchat") else {
+        return;
+    };
+    assert_verdicts(
+        "asyncchat",
+        &sub,
+        &[
+            ("chat-ack", "output-format"),
+            ("chat-robust", "invalid-utf8"),
+            ("chat-client-default", "wrong-message"),
+            ("chat-client-interactive", "output-format"),
+        ],
+    );
+    assert_observed(&sub, "chat-robust", "the session died on them");
+    assert_observed(&sub, "chat-ack", "Connection from");
+}

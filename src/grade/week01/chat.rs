@@ -154,6 +154,23 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
         let seen = ctx.wait_stdout(p, SLACK, |l| is_console_line(l, &tail));
         console_line(ctx, p, &tail, seen.is_some(), "")?;
     }
+    // The session's first line, stamped like the others: printed at
+    // accept, before the lines just seen, so no wait (the session is idle
+    // meanwhile, and a chat server rightly waits for its caller).
+    let connection = format!(" Connection from {}", talk.client);
+    if ctx.quiet(p) {
+        held.push(connection);
+    } else {
+        ctx.step(format!(
+            "look for the stdout line `[SERVER] @HH:MM:SS{connection}` before them"
+        ));
+        let seen = ctx
+            .child(p)
+            .lines(Stream::Stdout)
+            .iter()
+            .any(|l| is_console_line(l, &connection));
+        console_line(ctx, p, &connection, seen, "")?;
+    }
     if held.is_empty() || !stop_to_see_held_lines(ctx, p) {
         // Nothing on stdout at all: the Listening line's verdict says why.
         return Ok(());
@@ -356,6 +373,31 @@ pub fn robust(ctx: &mut Ctx) -> Result<(), Failure> {
             format!("it died right after the bytes C3 28 FF: {how}"),
         ));
     }
+    // The session goes on after such a line. A server whose handler died
+    // on it (an unguarded decode in an asyncio callback or a thread: the
+    // server lives, the caller is cut off) ended the session instead.
+    if let Err((_, End::Eof | End::Reset)) = &answer {
+        let how = ctx
+            .crash_of(p)
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default();
+        return Err(fail(
+            Diagnosis::InvalidUtf8,
+            format!(
+                "the line C3 28 FF gets `{}` and the session goes on",
+                crate::message::CHAT_INVALID_UTF8.trim_end()
+            ),
+            format!(
+                "the server ended the session right after the bytes C3 28 FF, without a reply{how}"
+            ),
+        ));
+    }
+    // An asyncio callback that raised keeps its connection open and
+    // answers nothing more: an ordinary line in the same session tells.
+    let message = ctx.message(10);
+    ctx.step("send an ordinary line in the same session: it goes on");
+    send_line(ctx, &mut talk, &message)?;
+    session_goes_on(ctx, p, &mut talk, answer.is_ok())?;
     let half = ctx.message(10);
     ctx.send(&mut talk.stream, half.as_bytes())?;
     ctx.step("close in the middle of that line");
@@ -366,6 +408,35 @@ pub fn robust(ctx: &mut Ctx) -> Result<(), Failure> {
         addr,
         "after a client sent bytes that are not UTF-8 and left mid-line",
     )
+}
+
+/// After a line that is not UTF-8 (`answered`: its reply came), an
+/// ordinary line gets a reply: any line (its wording is chat-ack's to
+/// judge), after the error line if that comes late.
+fn session_goes_on(ctx: &mut Ctx, p: Proc, talk: &mut Talk, answered: bool) -> Result<(), Failure> {
+    let error = crate::message::CHAT_INVALID_UTF8.trim_end();
+    let mut late = !answered;
+    loop {
+        match read_line(&mut talk.stream, &mut talk.pending, SLACK) {
+            Ok(line) if late && line == error => late = false,
+            Ok(_) => return Ok(()),
+            Err((_, end)) => {
+                let how = ctx
+                    .crash_of(p)
+                    .map(|c| format!(" ({c})"))
+                    .unwrap_or_default();
+                let what = match end {
+                    End::Timeout => format!("no reply within {}s", SLACK.as_secs()),
+                    _ => "the session ended without a reply".to_string(),
+                };
+                return Err(fail(
+                    Diagnosis::InvalidUtf8,
+                    format!("the line C3 28 FF gets `{error}` and the session goes on"),
+                    format!("after the bytes C3 28 FF, an ordinary line in the same session got {what}: the session died on them{how}"),
+                ));
+            }
+        }
+    }
 }
 
 pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
