@@ -1160,6 +1160,12 @@ fn bytes_printed_as_they_are_python() {
     let pair = outcomes.iter().find(|o| o.id == "pair-session").unwrap();
     assert_eq!(pair.follows_from, Some("client-ack"));
     assert_observed(&sub, "client-ack", "a Python bytes object printed as it is");
+    // Its prompt is named, not the ACK lines it ends up before.
+    assert_observed(
+        &sub,
+        "chat-client-interactive",
+        "its prompt reads `Enter message: `",
+    );
 }
 
 /// asyncio chat: readline() framing and the log right, but the Connection

@@ -784,6 +784,20 @@ fn chat_client_run(
     }
     let expected: Vec<String> = acks.iter().map(|a| format!("[CLIENT] {a}")).collect();
     expect_exit(ctx, p, SLACK, 0, Diagnosis::Crash)
+        .and_then(|()| match stdin {
+            // Its own prompt ends up before each ACK line (no newline
+            // after a prompt): the prompt's words are the mistake, not
+            // the ACK lines (they were blamed for a missing tag).
+            Some(_) => match own_prompt(&ctx.child(p).lines(Stream::Stdout), &expected) {
+                Some(prompt) => Err(fail(
+                    Diagnosis::OutputFormat,
+                    format!("the prompt `{PROMPT}` before each line it reads"),
+                    format!("its prompt reads `{prompt}` (printed before each ACK line, which is right otherwise)"),
+                )),
+                None => Ok(()),
+            },
+            None => Ok(()),
+        })
         .and_then(|()| lines_in_order_after(ctx, p, &expected, PROMPT))
         .map_err(|mut f| {
             let stdout = ctx.child(p).lines(Stream::Stdout);
@@ -805,6 +819,18 @@ fn chat_client_run(
             f
         })?;
     Ok(p)
+}
+
+/// A prompt of the client's own words: the text before a whole expected
+/// line (`[CLIENT] [ACK @...] ...`) that is not [`PROMPT`] repeated.
+fn own_prompt(stdout: &[String], expected: &[String]) -> Option<String> {
+    stdout.iter().find_map(|line| {
+        let line = line.trim_end();
+        let want = expected.iter().find(|e| line.ends_with(e.as_str()))?;
+        let before = &line[..line.len() - want.len()];
+        let own = before.replace(PROMPT, "");
+        (!own.trim().is_empty()).then(|| before.to_string())
+    })
 }
 
 /// Is every ACK printed whole, inside some line of stdout?
@@ -903,6 +929,27 @@ mod tests {
             clock_off(&at(now - chrono::Duration::minutes(2))),
             Some(120)
         );
+    }
+
+    #[test]
+    fn a_prompt_in_own_words_is_told_from_the_acks_after_it() {
+        let expected = owned(&["[CLIENT] [ACK @10:00:00] a", "[CLIENT] [ACK @10:00:00] b"]);
+        let own = owned(&[
+            "Enter message: [CLIENT] [ACK @10:00:00] a",
+            "Enter message: [CLIENT] [ACK @10:00:00] b",
+            "Enter message: ",
+        ]);
+        assert_eq!(
+            own_prompt(&own, &expected).as_deref(),
+            Some("Enter message: ")
+        );
+        let right = owned(&[
+            "Enter message to send: [CLIENT] [ACK @10:00:00] a",
+            "Enter message to send: Enter message to send: [CLIENT] [ACK @10:00:00] b",
+        ]);
+        assert_eq!(own_prompt(&right, &expected), None);
+        let bare = owned(&["[CLIENT] [ACK @10:00:00] a", "[CLIENT] [ACK @10:00:00] b"]);
+        assert_eq!(own_prompt(&bare, &expected), None);
     }
 
     #[test]
