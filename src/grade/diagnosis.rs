@@ -92,7 +92,7 @@ diagnoses! {
         "with nothing listening, the client crashes or hangs instead of a clear error",
         "Catch the connect error (ConnectionRefusedError / ErrorKind::ConnectionRefused), print `[CLIENT] Error: could not connect to HOST:PORT: connection refused (is the server running?)` to stderr and exit 1.";
     ClientTimeout = "client-timeout",
-        "the client waits forever for a server that never replies",
+        "the client does not time out on a server that never replies (LAB_TIMEOUT, an error line, exit 1)",
         "Set a receive timeout of LAB_TIMEOUT seconds before recv (extension C); on timeout print `[CLIENT] Server did not respond in time` to stderr and exit 1.";
     NoConcurrency = "no-concurrency",
         "the threaded server serves one client at a time",
@@ -131,7 +131,7 @@ diagnoses! {
         "the client does not notice that the server closed without replying",
         "A receive that returns 0 bytes is not a reply: the server closed the connection. Print that it closed without replying to stderr and exit 1.";
     EmptyArgument = "empty-argument",
-        "the client sends an empty message instead of refusing it",
+        "the client does not refuse an empty message argument (a usage error, exit 2, nothing sent)",
         "Check the message before connecting: if it is empty, print a usage error that says it is empty to stderr and exit 2 without sending anything.";
     ExitsEarly = "exits-early",
         "a long-running server exits instead of serving the next client",

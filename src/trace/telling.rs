@@ -391,9 +391,24 @@ pub fn telling_among(segments: &[Segment], grader_ports: &BTreeSet<u16>) -> Vec<
                     .filter(|(_, s)| s.len > 0)
                     .last()
                     .is_some_and(|(_, s)| s.src == side);
+            // Nothing sent either way: the side that accepted was waiting
+            // for a message (a silent client is its timeout's business,
+            // not a close it forgot).
+            let no_data = !connected
+                && !segs
+                    .iter()
+                    .take_while(|(k, _)| *k < j)
+                    .any(|(_, s)| s.len > 0);
             if silence >= LATE {
                 let peer_addr = peer.src;
-                let words = if awaiting_reply {
+                let words = if no_data {
+                    format!(
+                        "{} connected and sent nothing; {:.1}s later it closed first, then {} closed: it was still waiting for a message",
+                        conn.name(peer_addr),
+                        silence.as_secs_f64(),
+                        conn.name(side)
+                    )
+                } else if awaiting_reply {
                     format!(
                         "{} sent its data and waited for a reply; {} gave up ({:.1}s with nothing sent) and closed first, then {} closed",
                         conn.name(side),
@@ -521,6 +536,26 @@ mod tests {
         assert!(
             t[0].explanation
                 .starts_with("the client side (:51234) closed its end, but the server side (:40123) never sent its FIN"),
+            "{}",
+            t[0].explanation
+        );
+    }
+
+    #[test]
+    fn a_server_waiting_on_a_client_that_sent_nothing_is_not_told_it_forgot_to_close() {
+        // An idle client held by the grader (threaded-busy): it connects,
+        // sends nothing and gives up; the server, waiting for a message,
+        // closes after it. Its part was not done.
+        let mut s = handshake();
+        s.push(seg(3200, C, S, "FIN-ACK", 0));
+        s.push(seg(3201, S, C, "FIN-ACK", 0));
+        s.push(seg(3201, C, S, "ACK", 0));
+        let t = telling(&s);
+        assert_eq!(signs(&s), [Sign::LateFin]);
+        assert!(
+            t[0].explanation.starts_with(
+                "the client side (:51234) connected and sent nothing; 3.2s later it closed first, then the server side (:40123) closed: it was still waiting for a message"
+            ),
             "{}",
             t[0].explanation
         );
