@@ -1192,4 +1192,25 @@ fn asyncio_chat_python() {
     );
     assert_observed(&sub, "chat-robust", "the session died on them");
     assert_observed(&sub, "chat-ack", "Connection from");
+
+    // The same server that hangs up on such a line (the decode guarded by
+    // a `break`): the session ends instead of going on.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let source =
+        std::fs::read_to_string(submissions().join("week01-python-real/asyncchat/chat_server.py"))
+            .expect("the fixture's chat server");
+    let unguarded = "        msg = raw.decode(\"utf-8\").rstrip(\"\\r\\n\")\n";
+    assert!(source.contains(unguarded), "the fixture changed");
+    let hangs_up = source.replace(
+        unguarded,
+        "        try:\n            msg = raw.decode(\"utf-8\").rstrip(\"\\r\\n\")\n        except UnicodeDecodeError:\n            break\n",
+    );
+    std::fs::write(dir.path().join("chat_server.py"), hangs_up).expect("write the variant");
+    let sub =
+        Submission::new(dir.path()).with_argv(Role::ChatServer, &["python3", "chat_server.py"]);
+    assert_observed(
+        &sub,
+        "chat-robust",
+        "the server ended the session right after the bytes C3 28 FF, without a reply",
+    );
 }
