@@ -1164,17 +1164,17 @@ fn bytes_printed_as_they_are_python() {
     assert_observed(
         &sub,
         "chat-client-interactive",
-        "its prompt reads `Enter message: `",
+        "its prompt, reads `Enter message: `",
     );
 }
 
 /// asyncio chat: readline() framing and the log right, but the Connection
 /// line without its `@HH:MM:SS` stamp, and an unguarded decode() in the
 /// connection callback: on a line that is not UTF-8 the callback raises,
-/// the server lives on and the caller's session hangs, unanswered (it
-/// passed chat-robust, which only asked that the server survive). The
-/// chat client: no arguments means interactive (nothing sent from a
-/// pipe), no prompt in `-i`.
+/// the server lives on and the caller's session is lost (it passed
+/// chat-robust, which only asked that the server survive). The chat
+/// client: no arguments means interactive (nothing sent from a pipe), no
+/// prompt in `-i`.
 #[test]
 fn asyncio_chat_python() {
     let Some(sub) = python_fixture("asyncchat") else {
@@ -1190,27 +1190,44 @@ fn asyncio_chat_python() {
             ("chat-client-interactive", "output-format"),
         ],
     );
-    assert_observed(&sub, "chat-robust", "the session died on them");
     assert_observed(&sub, "chat-ack", "Connection from");
-
-    // The same server that hangs up on such a line (the decode guarded by
-    // a `break`): the session ends instead of going on.
-    let dir = tempfile::tempdir().expect("a temporary folder");
+    // Trap: what a raising callback does to its connection depends on
+    // the Python: 3.11.2 leaves it open, unanswered; 3.11.7 and 3.12.1 on
+    // close it (gh-110894). Both are the session lost; each way is
+    // pinned below with a variant that does it on purpose.
+    let robust = outcome_of(&sub, "chat-robust").observed.unwrap_or_default();
+    assert!(
+        robust.contains("the session died on them")
+            || robust.contains("the server ended the session right after the bytes C3 28 FF"),
+        "chat-robust: {robust}"
+    );
     let source =
         std::fs::read_to_string(submissions().join("week01-python-real/asyncchat/chat_server.py"))
             .expect("the fixture's chat server");
     let unguarded = "        msg = raw.decode(\"utf-8\").rstrip(\"\\r\\n\")\n";
     assert!(source.contains(unguarded), "the fixture changed");
-    let hangs_up = source.replace(
-        unguarded,
-        "        try:\n            msg = raw.decode(\"utf-8\").rstrip(\"\\r\\n\")\n        except UnicodeDecodeError:\n            break\n",
-    );
-    std::fs::write(dir.path().join("chat_server.py"), hangs_up).expect("write the variant");
-    let sub =
-        Submission::new(dir.path()).with_argv(Role::ChatServer, &["python3", "chat_server.py"]);
-    assert_observed(
-        &sub,
-        "chat-robust",
+    let variant = |on_error: &str, says: &str| {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let guarded = format!(
+            "        try:\n            msg = raw.decode(\"utf-8\").rstrip(\"\\r\\n\")\n        except UnicodeDecodeError:\n            {on_error}\n"
+        );
+        std::fs::write(
+            dir.path().join("chat_server.py"),
+            source.replace(unguarded, &guarded),
+        )
+        .expect("write the variant");
+        let sub =
+            Submission::new(dir.path()).with_argv(Role::ChatServer, &["python3", "chat_server.py"]);
+        assert_observed(&sub, "chat-robust", says);
+    };
+    // Hangs up on such a line: the session ends instead of going on.
+    variant(
+        "break",
         "the server ended the session right after the bytes C3 28 FF, without a reply",
+    );
+    // Never answers again in that session (the server itself goes on).
+    variant(
+        "await asyncio.Event().wait()",
+        "an ordinary line in the same session got no reply within",
     );
 }

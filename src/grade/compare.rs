@@ -151,11 +151,11 @@ pub fn what_differs(want: &str, seen: &str) -> Vec<String> {
     let seen_lower = seen.to_lowercase();
     let want_words = words(&want_lower);
     let seen_words = words(&seen_lower);
-    // (Words with letters only: a number is not misspelt, `44188` is not
-    // `40108` spelled wrong.)
+    // (Words without digits only: a number is not misspelt, `44188` is
+    // not `40108` spelled wrong, nor `router124` `router123`.)
     for w in seen_words
         .iter()
-        .filter(|w| w.chars().any(char::is_alphabetic))
+        .filter(|w| !w.chars().any(|c| c.is_ascii_digit()))
     {
         if w.len() > 4 && !want_words.contains(w) {
             if let Some(v) = want_words

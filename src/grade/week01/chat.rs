@@ -154,22 +154,19 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
         let seen = ctx.wait_stdout(p, SLACK, |l| is_console_line(l, &tail));
         console_line(ctx, p, &tail, seen.is_some(), "")?;
     }
-    // The session's first line, stamped like the others: printed at
-    // accept, before the lines just seen, so no wait (the session is idle
-    // meanwhile, and a chat server rightly waits for its caller).
+    // The session's first line, stamped like the others. Printed at
+    // accept, so it is there by now, unless another thread prints it (a
+    // server that starts the handler first): a wait costs nothing when
+    // it is there.
     let connection = format!(" Connection from {}", talk.client);
     if ctx.quiet(p) {
         held.push(connection);
     } else {
         ctx.step(format!(
-            "look for the stdout line `[SERVER] @HH:MM:SS{connection}` before them"
+            "wait for the stdout line `[SERVER] @HH:MM:SS{connection}`"
         ));
-        let seen = ctx
-            .child(p)
-            .lines(Stream::Stdout)
-            .iter()
-            .any(|l| is_console_line(l, &connection));
-        console_line(ctx, p, &connection, seen, "")?;
+        let seen = ctx.wait_stdout(p, SLACK, |l| is_console_line(l, &connection));
+        console_line(ctx, p, &connection, seen.is_some(), "")?;
     }
     if held.is_empty() || !stop_to_see_held_lines(ctx, p) {
         // Nothing on stdout at all: the Listening line's verdict says why.
@@ -376,24 +373,28 @@ pub fn robust(ctx: &mut Ctx) -> Result<(), Failure> {
     // The session goes on after such a line. A server whose handler died
     // on it (an unguarded decode in an asyncio callback or a thread: the
     // server lives, the caller is cut off) ended the session instead.
-    if let Err((_, End::Eof | End::Reset)) = &answer {
+    if let Err((bytes, End::Eof | End::Reset)) = &answer {
         let how = ctx
             .crash_of(p)
             .map(|c| format!(" ({c})"))
             .unwrap_or_default();
+        let reply = if bytes.is_empty() {
+            "without a reply".to_string()
+        } else {
+            format!("after {} with no \\n at the end", show_bytes(bytes))
+        };
         return Err(fail(
             Diagnosis::InvalidUtf8,
             format!(
                 "the line C3 28 FF gets `{}` and the session goes on",
                 crate::message::CHAT_INVALID_UTF8.trim_end()
             ),
-            format!(
-                "the server ended the session right after the bytes C3 28 FF, without a reply{how}"
-            ),
+            format!("the server ended the session right after the bytes C3 28 FF, {reply}{how}"),
         ));
     }
-    // An asyncio callback that raised keeps its connection open and
-    // answers nothing more: an ordinary line in the same session tells.
+    // A handler that died on them but left its connection open (an
+    // asyncio callback that raised, on Python before 3.11.7) answers
+    // nothing more: an ordinary line in the same session tells.
     let message = ctx.message(10);
     ctx.step("send an ordinary line in the same session: it goes on");
     send_line(ctx, &mut talk, &message)?;
@@ -789,11 +790,15 @@ fn chat_client_run(
             // after a prompt): the prompt's words are the mistake, not
             // the ACK lines (they were blamed for a missing tag).
             Some(_) => match own_prompt(&ctx.child(p).lines(Stream::Stdout), &expected) {
-                Some(prompt) => Err(fail(
-                    Diagnosis::OutputFormat,
-                    format!("the prompt `{PROMPT}` before each line it reads"),
-                    format!("its prompt reads `{prompt}` (printed before each ACK line, which is right otherwise)"),
-                )),
+                // Only when the ACK lines are right once it is set aside
+                // (else theirs is the finding).
+                Some(prompt) => lines_in_order_after(ctx, p, &expected, &prompt).and_then(|()| {
+                    Err(fail(
+                        Diagnosis::OutputFormat,
+                        format!("the prompt `{PROMPT}` before each line it reads"),
+                        format!("the text before each ACK line, its prompt, reads `{prompt}` (the ACK lines are right otherwise)"),
+                    ))
+                }),
                 None => Ok(()),
             },
             None => Ok(()),
@@ -829,7 +834,8 @@ fn own_prompt(stdout: &[String], expected: &[String]) -> Option<String> {
         let want = expected.iter().find(|e| line.ends_with(e.as_str()))?;
         let before = &line[..line.len() - want.len()];
         let own = before.replace(PROMPT, "");
-        (!own.trim().is_empty()).then(|| before.to_string())
+        // A second tag is not a prompt: the line's own wording.
+        (!own.trim().is_empty() && !own.contains("[CLIENT]")).then(|| before.to_string())
     })
 }
 
@@ -950,6 +956,8 @@ mod tests {
         assert_eq!(own_prompt(&right, &expected), None);
         let bare = owned(&["[CLIENT] [ACK @10:00:00] a", "[CLIENT] [ACK @10:00:00] b"]);
         assert_eq!(own_prompt(&bare, &expected), None);
+        let twice = owned(&["[CLIENT] [CLIENT] [ACK @10:00:00] a"]);
+        assert_eq!(own_prompt(&twice, &expected), None);
     }
 
     #[test]
