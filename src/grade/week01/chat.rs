@@ -827,16 +827,20 @@ fn chat_client_run(
 }
 
 /// A prompt of the client's own words: the text before a whole expected
-/// line (`[CLIENT] [ACK @...] ...`) that is not [`PROMPT`] repeated.
+/// line (`[CLIENT] [ACK @...] ...`) that is not [`PROMPT`] repeated; the
+/// shortest such text (a line may hold the prompt twice).
 fn own_prompt(stdout: &[String], expected: &[String]) -> Option<String> {
-    stdout.iter().find_map(|line| {
-        let line = line.trim_end();
-        let want = expected.iter().find(|e| line.ends_with(e.as_str()))?;
-        let before = &line[..line.len() - want.len()];
-        let own = before.replace(PROMPT, "");
-        // A second tag is not a prompt: the line's own wording.
-        (!own.trim().is_empty() && !own.contains("[CLIENT]")).then(|| before.to_string())
-    })
+    stdout
+        .iter()
+        .filter_map(|line| {
+            let line = line.trim_end();
+            let want = expected.iter().find(|e| line.ends_with(e.as_str()))?;
+            let before = &line[..line.len() - want.len()];
+            let own = before.replace(PROMPT, "");
+            // A second tag is not a prompt: the line's own wording.
+            (!own.trim().is_empty() && !own.contains("[CLIENT]")).then(|| before.to_string())
+        })
+        .min_by_key(String::len)
 }
 
 /// Is every ACK printed whole, inside some line of stdout?
@@ -956,6 +960,11 @@ mod tests {
         assert_eq!(own_prompt(&right, &expected), None);
         let bare = owned(&["[CLIENT] [ACK @10:00:00] a", "[CLIENT] [ACK @10:00:00] b"]);
         assert_eq!(own_prompt(&bare, &expected), None);
+        let doubled = owned(&[
+            "> > [CLIENT] [ACK @10:00:00] a",
+            "> [CLIENT] [ACK @10:00:00] b",
+        ]);
+        assert_eq!(own_prompt(&doubled, &expected).as_deref(), Some("> "));
         let twice = owned(&["[CLIENT] [CLIENT] [ACK @10:00:00] a"]);
         assert_eq!(own_prompt(&twice, &expected), None);
     }
