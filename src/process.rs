@@ -655,11 +655,38 @@ impl Child {
             if let Some(status) = self.try_status() {
                 return Some(status);
             }
-            if Instant::now() >= until {
+            let now = Instant::now();
+            if now >= until {
                 return None;
             }
-            thread::sleep(Duration::from_millis(5));
+            self.nap(until - now);
         }
+    }
+
+    /// Sleeps until the child has exited or `timeout` has passed, whichever
+    /// is first. On Linux a poll on a pidfd: no wake-ups while it runs (a
+    /// 5 ms poll loop was a visible part of the grader's CPU in a class
+    /// run); elsewhere, or without pidfds (before Linux 5.3), 5 ms naps.
+    fn nap(&self, timeout: Duration) {
+        #[cfg(target_os = "linux")]
+        if !self.reaped {
+            // Not reaped: the pid is still this child's, however long ago
+            // it exited (see `peek_status`).
+            // SAFETY: pidfd_open with a pid and no flags; it returns a new
+            // descriptor, or -1.
+            let fd = unsafe { nix::libc::syscall(nix::libc::SYS_pidfd_open, self.child.id(), 0) };
+            if let Ok(fd) = std::os::fd::RawFd::try_from(fd) {
+                if fd >= 0 {
+                    use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+                    // SAFETY: a descriptor just returned to us, owned here.
+                    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+                    // A pidfd is readable once its process has exited.
+                    until_readable(fd.as_fd(), timeout);
+                    return;
+                }
+            }
+        }
+        thread::sleep(timeout.min(Duration::from_millis(5)));
     }
 
     /// Waits up to `timeout` for both pipes to reach end of file.
@@ -743,6 +770,22 @@ impl Drop for Child {
         let pid = self.child.id();
         live().retain(|p| *p != pid);
     }
+}
+
+/// Sleeps until `fd` is readable or `timeout` has passed (poll(2)), for
+/// waits that would otherwise wake up every few milliseconds to look.
+#[cfg(unix)]
+pub(crate) fn until_readable(fd: std::os::fd::BorrowedFd<'_>, timeout: Duration) {
+    use std::os::fd::AsRawFd;
+    let mut poll = nix::libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: nix::libc::POLLIN,
+        revents: 0,
+    };
+    // Whole milliseconds, rounded up: never a busy 0.
+    let ms = timeout.as_micros().div_ceil(1000).clamp(1, 1 << 30) as i32;
+    // SAFETY: one pollfd on the stack, for the call only.
+    unsafe { nix::libc::poll(&mut poll, 1, ms) };
 }
 
 /// The child's exit status if it has exited, *without* reaping it on Linux.

@@ -509,10 +509,20 @@ fn sandbox_leftovers_of(pid: u32) -> Vec<std::path::PathBuf> {
             }
         }
     }
-    // Jail copies, and private-/tmp staging folders.
-    let ours = [format!("netlab-jail-{pid}-"), format!("netlab-tmp-{pid}-")];
-    for entry in std::fs::read_dir(std::env::temp_dir())
-        .into_iter()
+    // Jail copies, folders given to a check, private-/tmp staging folders:
+    // where the grader puts them (a tmpfs) and the temporary folder.
+    let ours = [
+        format!("netlab-jail-{pid}-"),
+        format!("netlab-grade-{pid}-"),
+        format!("netlab-tmp-{pid}-"),
+    ];
+    let places = [
+        netlab::sandbox::scratch_root().to_path_buf(),
+        std::env::temp_dir(),
+    ];
+    for entry in places
+        .iter()
+        .flat_map(std::fs::read_dir)
         .flatten()
         .flatten()
     {

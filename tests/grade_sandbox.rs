@@ -946,7 +946,12 @@ fn a_grade_sweeps_what_a_dead_grader_left() {
     }
     // A folder given to a jail (a chat log's) and a private-/tmp staging
     // folder (ours, root's) of the dead grader.
-    let given = std::env::temp_dir().join(format!("netlab-grade-{dead}-swept"));
+    // Where this version makes them (a tmpfs, when there is one) too.
+    let scratch = netlab::sandbox::scratch_root();
+    let scratch_jail = scratch.join(format!("netlab-jail-{dead}-swept-too"));
+    std::fs::create_dir_all(&scratch_jail).unwrap();
+    std::os::unix::fs::chown(&scratch_jail, Some(jail_uid), Some(jail_uid)).unwrap();
+    let given = scratch.join(format!("netlab-grade-{dead}-swept"));
     let staging = std::env::temp_dir().join(format!("netlab-tmp-{dead}-swept"));
     std::fs::create_dir_all(&given).unwrap();
     std::fs::create_dir_all(&staging).unwrap();
@@ -967,13 +972,15 @@ fn a_grade_sweeps_what_a_dead_grader_left() {
         .unwrap();
     let (cgroup_left, jail_left, foreign_left) = (cgroup.exists(), jail.exists(), foreign.exists());
     let (given_left, staging_left) = (given.exists(), staging.exists());
+    let scratch_jail_left = scratch_jail.exists();
     let _ = std::fs::remove_dir(&cgroup);
-    for path in [&jail, &foreign, &given, &staging] {
+    for path in [&jail, &foreign, &given, &staging, &scratch_jail] {
         let _ = std::fs::remove_dir_all(path);
     }
     assert!(!cgroup_left, "{} left", cgroup.display());
     assert!(!jail_left, "{} left", jail.display());
     assert!(!given_left, "{} left", given.display());
+    assert!(!scratch_jail_left, "{} left", scratch_jail.display());
     assert!(!staging_left, "{} left", staging.display());
     assert!(foreign_left, "a folder not owned by a jail uid was removed");
 }

@@ -153,6 +153,31 @@ fn is_cgroup_v1(dir: &Path) -> bool {
     }
 }
 
+/// A tmpfs with room for the jails (see `super::scratch_root`): /dev/shm,
+/// when it is one and has at least `room` bytes free. Not a container's
+/// 64 MiB /dev/shm: eight submissions copied at once would not fit.
+pub(super) fn roomy_tmpfs(room: u64) -> Option<PathBuf> {
+    const TMPFS_MAGIC: i64 = 0x0102_1994;
+    let dir = Path::new("/dev/shm");
+    let path = CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statfs on a NUL-terminated path into a zeroed struct.
+    // f_type is i64 here, a narrower integer on some targets.
+    #[allow(clippy::useless_conversion)]
+    let (tmpfs, free) = unsafe {
+        let mut fs: libc::statfs = std::mem::zeroed();
+        if libc::statfs(path.as_ptr(), &mut fs) != 0 {
+            return None;
+        }
+        (
+            i64::from(fs.f_type) == TMPFS_MAGIC,
+            u64::from(fs.f_bavail).saturating_mul(fs.f_bsize as u64),
+        )
+    };
+    // Only a real folder (not a symlink planted in its place).
+    let real = dir.symlink_metadata().is_ok_and(|m| m.is_dir());
+    (tmpfs && free >= room && real).then(|| dir.to_path_buf())
+}
+
 /// Orphans of our children reparent to us instead of to PID 1.
 pub(super) fn become_subreaper() {
     // SAFETY: prctl with integer arguments.
@@ -942,10 +967,14 @@ pub(super) fn sweep_stale(jail_prefix: &str) {
             }
         }
     }
-    let temp = std::env::temp_dir();
-    let Ok(entries) = std::fs::read_dir(&temp) else {
-        return;
-    };
+    // Where this version puts them, and where an older one (or a run
+    // with another TMPDIR) did.
+    let mut places = vec![super::scratch_root().to_path_buf(), std::env::temp_dir()];
+    places.dedup();
+    let entries = places
+        .iter()
+        .filter_map(|place| std::fs::read_dir(place).ok())
+        .flatten();
     // Who owns each kind: a jail copy, its uid; a folder given to a jail,
     // its uid (or still us, if we died before the chown); a private-/tmp
     // staging folder, us (root).
