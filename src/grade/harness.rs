@@ -1595,6 +1595,14 @@ pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
             }
         }
     }
+    // No socket in the group (it is gone, or has not opened one yet):
+    // nothing of its listens, whatever the table. Trap: with the leader
+    // gone, the fallback below read the grader's own table (/proc/net is
+    // the main thread's namespace, not the check's), a walk of every
+    // connection on the machine, for nothing.
+    if inodes.is_empty() {
+        return Some(noted(Vec::new()));
+    }
     let mut ports = Vec::new();
     if let Some(listeners) = listeners {
         ports.extend(
