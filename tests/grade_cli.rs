@@ -516,11 +516,7 @@ fn sandbox_leftovers_of(pid: u32) -> Vec<std::path::PathBuf> {
         format!("netlab-grade-{pid}-"),
         format!("netlab-tmp-{pid}-"),
     ];
-    let places = [
-        netlab::sandbox::scratch_root().to_path_buf(),
-        std::env::temp_dir(),
-    ];
-    for entry in places
+    for entry in netlab::sandbox::scratch_places()
         .iter()
         .flat_map(std::fs::read_dir)
         .flatten()

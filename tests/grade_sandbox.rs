@@ -946,10 +946,13 @@ fn a_grade_sweeps_what_a_dead_grader_left() {
     }
     // A folder given to a jail (a chat log's) and a private-/tmp staging
     // folder (ours, root's) of the dead grader.
-    // Where this version makes them (a tmpfs, when there is one) too.
-    let scratch = netlab::sandbox::scratch_root();
+    // Where this version may make them (a tmpfs, when there is one) too:
+    // the first place the sweep looks.
+    let scratch = netlab::sandbox::scratch_places().remove(0);
     let scratch_jail = scratch.join(format!("netlab-jail-{dead}-swept-too"));
+    let scratch_foreign = scratch.join(format!("netlab-jail-{dead}-not-a-jail-either"));
     std::fs::create_dir_all(&scratch_jail).unwrap();
+    std::fs::create_dir_all(&scratch_foreign).unwrap();
     std::os::unix::fs::chown(&scratch_jail, Some(jail_uid), Some(jail_uid)).unwrap();
     let given = scratch.join(format!("netlab-grade-{dead}-swept"));
     let staging = std::env::temp_dir().join(format!("netlab-tmp-{dead}-swept"));
@@ -972,9 +975,17 @@ fn a_grade_sweeps_what_a_dead_grader_left() {
         .unwrap();
     let (cgroup_left, jail_left, foreign_left) = (cgroup.exists(), jail.exists(), foreign.exists());
     let (given_left, staging_left) = (given.exists(), staging.exists());
-    let scratch_jail_left = scratch_jail.exists();
+    let (scratch_jail_left, scratch_foreign_left) =
+        (scratch_jail.exists(), scratch_foreign.exists());
     let _ = std::fs::remove_dir(&cgroup);
-    for path in [&jail, &foreign, &given, &staging, &scratch_jail] {
+    for path in [
+        &jail,
+        &foreign,
+        &given,
+        &staging,
+        &scratch_jail,
+        &scratch_foreign,
+    ] {
         let _ = std::fs::remove_dir_all(path);
     }
     assert!(!cgroup_left, "{} left", cgroup.display());
@@ -983,4 +994,9 @@ fn a_grade_sweeps_what_a_dead_grader_left() {
     assert!(!scratch_jail_left, "{} left", scratch_jail.display());
     assert!(!staging_left, "{} left", staging.display());
     assert!(foreign_left, "a folder not owned by a jail uid was removed");
+    assert!(
+        scratch_foreign_left,
+        "a folder not owned by a jail uid was removed from {}",
+        scratch.display()
+    );
 }

@@ -140,42 +140,34 @@ pub(super) fn available(layer: Layer) -> Result<(), String> {
 
 /// Is `dir` the root of a cgroup v1 hierarchy (statfs magic)?
 fn is_cgroup_v1(dir: &Path) -> bool {
-    const CGROUP_SUPER_MAGIC: i64 = 0x0027_e0eb;
-    let Ok(path) = CString::new(dir.as_os_str().as_bytes()) else {
-        return false;
-    };
-    // SAFETY: statfs on a NUL-terminated path into a zeroed struct.
-    // f_type is i64 here, a narrower integer on some targets.
-    #[allow(clippy::useless_conversion)]
-    unsafe {
-        let mut fs: libc::statfs = std::mem::zeroed();
-        libc::statfs(path.as_ptr(), &mut fs) == 0 && i64::from(fs.f_type) == CGROUP_SUPER_MAGIC
-    }
+    use nix::sys::statfs::{statfs, CGROUP_SUPER_MAGIC};
+    statfs(dir).is_ok_and(|fs| fs.filesystem_type() == CGROUP_SUPER_MAGIC)
 }
 
-/// A tmpfs with room for the jails (see `super::scratch_root`): /dev/shm,
-/// when it is one and has at least `room` bytes free. Not a container's
-/// 64 MiB /dev/shm: eight submissions copied at once would not fit.
-pub(super) fn roomy_tmpfs(room: u64) -> Option<PathBuf> {
-    const TMPFS_MAGIC: i64 = 0x0102_1994;
+/// /dev/shm when it is a tmpfs and a real folder (not a symlink planted in
+/// its place): where jails may be (see `super::scratch_places`).
+pub(super) fn shm_tmpfs() -> Option<PathBuf> {
+    use nix::sys::statfs::{statfs, TMPFS_MAGIC};
     let dir = Path::new("/dev/shm");
-    let path = CString::new(dir.as_os_str().as_bytes()).ok()?;
-    // SAFETY: statfs on a NUL-terminated path into a zeroed struct.
-    // f_type is i64 here, a narrower integer on some targets.
-    #[allow(clippy::useless_conversion)]
-    let (tmpfs, free) = unsafe {
-        let mut fs: libc::statfs = std::mem::zeroed();
-        if libc::statfs(path.as_ptr(), &mut fs) != 0 {
-            return None;
-        }
-        (
-            i64::from(fs.f_type) == TMPFS_MAGIC,
-            u64::from(fs.f_bavail).saturating_mul(fs.f_bsize as u64),
-        )
-    };
-    // Only a real folder (not a symlink planted in its place).
     let real = dir.symlink_metadata().is_ok_and(|m| m.is_dir());
-    (tmpfs && free >= room && real).then(|| dir.to_path_buf())
+    let tmpfs = statfs(dir).is_ok_and(|fs| fs.filesystem_type() == TMPFS_MAGIC);
+    (real && tmpfs).then(|| dir.to_path_buf())
+}
+
+/// [`shm_tmpfs`] when programs can be run from it and it has `room` bytes
+/// free (see `super::scratch_root`). Traps: Docker mounts /dev/shm
+/// `noexec` (a bind keeps the flag: every compiled submission would fail
+/// with EACCES, and be blamed for it), and gives it 64 MiB (eight
+/// submissions copied at once would not fit).
+pub(super) fn roomy_tmpfs(room: u64) -> Option<PathBuf> {
+    use nix::sys::statvfs::{statvfs, FsFlags};
+    let dir = shm_tmpfs()?;
+    let fs = statvfs(&dir).ok()?;
+    // Narrower integers on some targets.
+    #[allow(clippy::useless_conversion)]
+    let free = u64::from(fs.blocks_available()).saturating_mul(u64::from(fs.fragment_size()));
+    let exec = !fs.flags().contains(FsFlags::ST_NOEXEC);
+    (exec && free >= room).then_some(dir)
 }
 
 /// Orphans of our children reparent to us instead of to PID 1.
@@ -207,10 +199,12 @@ fn loopback_up() -> io::Result<()> {
         for (i, b) in b"lo".iter().enumerate() {
             ifr.ifr_name[i] = *b as libc::c_char;
         }
-        let mut result = libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut ifr);
+        // The request's type differs between C libraries (`as _`): glibc
+        // takes an unsigned long, musl an int.
+        let mut result = libc::ioctl(fd, libc::SIOCGIFFLAGS as _, &mut ifr);
         if result == 0 {
             ifr.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
-            result = libc::ioctl(fd, libc::SIOCSIFFLAGS, &ifr);
+            result = libc::ioctl(fd, libc::SIOCSIFFLAGS as _, &ifr);
         }
         let err = io::Error::last_os_error();
         libc::close(fd);
@@ -541,11 +535,12 @@ unsafe fn send_answer(channel: libc::c_int, errno: libc::c_int, fd: libc::c_int)
     if fd >= 0 {
         let space = libc::CMSG_SPACE(std::mem::size_of::<libc::c_int>() as u32) as usize;
         msg.msg_control = control.as_mut_ptr().cast();
-        msg.msg_controllen = space;
+        // These lengths are size_t in glibc, socklen_t in musl (`as _`).
+        msg.msg_controllen = space as _;
         let cmsg = libc::CMSG_FIRSTHDR(&msg);
         (*cmsg).cmsg_level = libc::SOL_SOCKET;
         (*cmsg).cmsg_type = libc::SCM_RIGHTS;
-        (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<libc::c_int>() as u32) as usize;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<libc::c_int>() as u32) as _;
         std::ptr::copy_nonoverlapping(
             (&fd as *const libc::c_int).cast::<u8>(),
             libc::CMSG_DATA(cmsg),
@@ -967,10 +962,7 @@ pub(super) fn sweep_stale(jail_prefix: &str) {
             }
         }
     }
-    // Where this version puts them, and where an older one (or a run
-    // with another TMPDIR) did.
-    let mut places = vec![super::scratch_root().to_path_buf(), std::env::temp_dir()];
-    places.dedup();
+    let places = super::scratch_places();
     let entries = places
         .iter()
         .filter_map(|place| std::fs::read_dir(place).ok())

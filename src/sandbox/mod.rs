@@ -980,21 +980,25 @@ fn is_jail_id(id: u32) -> bool {
 const JAIL_PREFIX: &str = "netlab-jail-";
 
 /// Where jail copies and the folders given to a check's programs go:
-/// `$TMPDIR` when it is set (the user chose), else a tmpfs with room
-/// (/dev/shm on Linux), else the system's temporary folder.
+/// `$TMPDIR` when it is set (the user chose), else a tmpfs with room that
+/// allows exec (/dev/shm on Linux) when the cgroup layer is active, else
+/// the system's temporary folder.
 ///
 /// Trap: on ext4 (/tmp here) creating and removing these folders, a copy
 /// of every submission per check, was a quarter of the grader's CPU in a
 /// class run: the inode allocator's search past recently deleted inodes
 /// (perf, 40 submissions: `__ext4_new_inode`, `recently_deleted`). On a
-/// tmpfs it is memory only. What a program writes there is charged to
-/// its memory cgroup, and the copy is bounded by `COPY_MAX_BYTES`.
+/// tmpfs it is memory only. Trap: what a program writes there is memory
+/// too, which the kernel cannot reclaim without swap: only a memory
+/// cgroup bounds it (shmem pages are charged to the writer's), so without
+/// one a program writing file after file could fill half the machine's
+/// memory; then the disk it is.
 pub fn scratch_root() -> &'static Path {
     static ROOT: OnceLock<PathBuf> = OnceLock::new();
     ROOT.get_or_init(|| {
         let chosen = std::env::var_os("TMPDIR").is_some_and(|v| !v.is_empty());
         #[cfg(target_os = "linux")]
-        if !chosen {
+        if !chosen && policy().has(Layer::Cgroup) {
             if let Some(tmpfs) = linux::roomy_tmpfs(1 << 30) {
                 return tmpfs;
             }
@@ -1003,6 +1007,19 @@ pub fn scratch_root() -> &'static Path {
         let _ = chosen;
         std::env::temp_dir()
     })
+}
+
+/// Every folder where a grader may have put jail copies and given folders
+/// ([`scratch_root`], whatever it chose), for the sweep of what a dead
+/// grader left and for tests: the shared-memory tmpfs (Linux) and the
+/// temporary folder. Needs no sandbox policy.
+pub fn scratch_places() -> Vec<PathBuf> {
+    let mut places = Vec::new();
+    #[cfg(target_os = "linux")]
+    places.extend(linux::shm_tmpfs());
+    places.push(std::env::temp_dir());
+    places.dedup();
+    places
 }
 
 /// How a folder made for a check's programs ([`Jail::give`]) starts,
