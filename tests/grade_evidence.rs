@@ -336,3 +336,74 @@ fn the_hidden_no_capture_switch_keeps_nothing_even_with_rights() {
     assert!(!text.contains("wire") && !text.contains(".pcap"), "{text}");
     assert!(!evidence.exists());
 }
+
+/// A server that announces itself, reads every connection to its end and
+/// never replies: it closes only after its client does.
+const SILENT_SERVER: &str = r#"import os, socket
+host = os.environ.get("LAB_HOST", "127.0.0.1")
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((host, int(os.environ.get("LAB_PORT", "0"))))
+s.listen()
+print(f"[SERVER] Listening on {host}:{s.getsockname()[1]}", flush=True)
+while True:
+    conn, _ = s.accept()
+    while conn.recv(1024):
+        pass
+    conn.close()
+"#;
+
+/// The wire lines of the one failed check `check`, with the silent server
+/// in `role`'s place.
+fn silent_server_wire(role_flag: &str, check: &str, dir: &Path) -> Vec<String> {
+    let server = dir.join("silent_server.py");
+    std::fs::write(&server, SILENT_SERVER).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_netlab"))
+        .args(["grade", "week01", role_flag])
+        .arg(format!("python3 {}", server.display()))
+        .args(["--check", check, "--seed", "7", "--format", "json"])
+        .arg("--evidence-dir")
+        .arg(dir.join("evidence"))
+        .current_dir(dir)
+        .output()
+        .expect("netlab runs");
+    assert_eq!(output.status.code(), Some(1), "{}", show(&output));
+    json(&output)["checks"][0]["wire"]
+        .as_array()
+        .unwrap_or_else(|| panic!("wire lines\n{}", show(&output)))
+        .iter()
+        .filter_map(|l| l.as_str().map(str::to_string))
+        .collect()
+}
+
+/// A chat server keeps each session until the client leaves: closing
+/// after the grader's client gave up is what it should do, not "waited
+/// for the other side to hang up" (seen in a blind round). A one-message
+/// server that does the same is told so: it should have replied and
+/// closed.
+#[test]
+fn a_chat_server_that_closes_after_its_client_is_not_told_it_closed_late() {
+    if !capture_rights() {
+        return;
+    }
+    let python = Command::new("python3").arg("--version").output();
+    if !python.is_ok_and(|o| o.status.success()) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 is required in CI"
+        );
+        eprintln!("skipped: python3 is not installed");
+        return;
+    }
+    let late = "waited for the other side to hang up";
+    let chat = tempfile::tempdir().unwrap();
+    let wire = silent_server_wire("--chat-server", "chat-ack", chat.path());
+    assert!(
+        wire.iter().any(|l| l.contains("FIN-ACK: your server")),
+        "{wire:#?}"
+    );
+    assert!(!wire.iter().any(|l| l.contains(late)), "{wire:#?}");
+    let plain = tempfile::tempdir().unwrap();
+    let wire = silent_server_wire("--server", "server-ack", plain.path());
+    assert!(wire.iter().any(|l| l.contains(late)), "{wire:#?}");
+}

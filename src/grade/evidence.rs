@@ -34,6 +34,9 @@ thread_local! {
     static PORTS: RefCell<BTreeSet<u16>> = const { RefCell::new(BTreeSet::new()) };
     /// Those of them that are the grader's own ends.
     static GRADER_PORTS: RefCell<BTreeSet<u16>> = const { RefCell::new(BTreeSet::new()) };
+    /// Those of them where a server keeps each session open until the
+    /// other side ends it (see [`note_session_port`]).
+    static SESSION_PORTS: RefCell<BTreeSet<u16>> = const { RefCell::new(BTreeSet::new()) };
 }
 
 /// Notes that the check running on this thread uses loopback `port`, so its
@@ -54,12 +57,36 @@ pub fn note_grader_port(port: u16) {
     }
 }
 
-/// Takes this thread's notes: (every port, the grader's).
-fn take_ports() -> (BTreeSet<u16>, BTreeSet<u16>) {
-    (
-        PORTS.with(|ports| std::mem::take(&mut *ports.borrow_mut())),
-        GRADER_PORTS.with(|ports| std::mem::take(&mut *ports.borrow_mut())),
-    )
+/// Notes that the server listening on `port` keeps each session open
+/// until the other side ends it, as its role's protocol says (a chat
+/// server: the client leaves when it likes). Its FIN after the other
+/// side's, however late, is then what it should do, and never told as
+/// closing late.
+pub fn note_session_port(port: u16) {
+    note_port(port);
+    if port != 0 {
+        SESSION_PORTS.with(|ports| ports.borrow_mut().insert(port));
+    }
+}
+
+/// This thread's notes, taken (see [`take_ports`]).
+#[derive(Debug, Default)]
+struct Ports {
+    all: BTreeSet<u16>,
+    grader: BTreeSet<u16>,
+    sessions: BTreeSet<u16>,
+}
+
+/// Takes this thread's notes.
+fn take_ports() -> Ports {
+    let take = |key: &'static std::thread::LocalKey<RefCell<BTreeSet<u16>>>| {
+        key.with(|ports| std::mem::take(&mut *ports.borrow_mut()))
+    };
+    Ports {
+        all: take(&PORTS),
+        grader: take(&GRADER_PORTS),
+        sessions: take(&SESSION_PORTS),
+    }
 }
 
 /// At most this many telling segments are shown per check; the .pcap has
@@ -126,9 +153,9 @@ impl Recorder {
             }
             let frames = capture.stop().unwrap_or_default();
             if failed {
-                let kept = linux::own_frames(frames, &ports.0);
+                let kept = linux::own_frames(frames, &ports.all);
                 if !kept.is_empty() {
-                    return Some(linux::keep(&dir, &pcap, &kept, &ports.1));
+                    return Some(linux::keep(&dir, &pcap, &kept, &ports));
                 }
             }
         }
@@ -146,7 +173,7 @@ mod linux {
     use std::path::Path;
     use std::time::Duration;
 
-    use super::{Evidence, MOST_LINES};
+    use super::{Evidence, Ports, MOST_LINES};
     use crate::trace::capture::Capture;
     use crate::trace::pcap::{write_pcap, Frame};
     use crate::trace::segment::parse_frame;
@@ -195,12 +222,7 @@ mod linux {
         Ok(())
     }
 
-    pub(super) fn keep(
-        dir: &Path,
-        pcap: &Path,
-        frames: &[Frame],
-        grader: &BTreeSet<u16>,
-    ) -> Evidence {
+    pub(super) fn keep(dir: &Path, pcap: &Path, frames: &[Frame], ports: &Ports) -> Evidence {
         let segments: Vec<_> = frames
             .iter()
             .filter_map(|f| parse_frame(&f.bytes, f.time))
@@ -208,7 +230,9 @@ mod linux {
         let start = segments.first().map(|s| s.time).unwrap_or_default();
         // The grader's own ends misbehave on purpose (a fake server that
         // never replies): only a refusal or an unanswered SYN, which the
-        // kernel or the program answered, is told about them.
+        // kernel or the program answered, is told about them. A server
+        // whose sessions the other side ends closes after it by design.
+        let grader = &ports.grader;
         let told = fold(
             telling_among(&segments, grader)
                 .into_iter()
@@ -216,6 +240,7 @@ mod linux {
                     matches!(t.sign, Sign::Refused | Sign::SynUnanswered)
                         || !grader.contains(&t.actor.port())
                 })
+                .filter(|t| !(t.sign == Sign::LateFin && ports.sessions.contains(&t.actor.port())))
                 .collect(),
         );
         let mut lines: Vec<String> = told
@@ -339,10 +364,13 @@ mod tests {
         note_port(5);
         std::thread::spawn(|| note_port(7)).join().unwrap();
         note_grader_port(9);
-        let (all, grader) = take_ports();
-        assert_eq!(all.into_iter().collect::<Vec<_>>(), [5, 9]);
-        assert_eq!(grader.into_iter().collect::<Vec<_>>(), [9]);
-        assert!(take_ports().0.is_empty());
+        note_session_port(11);
+        let ports = take_ports();
+        assert_eq!(ports.all.into_iter().collect::<Vec<_>>(), [5, 9, 11]);
+        assert_eq!(ports.grader.into_iter().collect::<Vec<_>>(), [9]);
+        assert_eq!(ports.sessions.into_iter().collect::<Vec<_>>(), [11]);
+        let again = take_ports();
+        assert!(again.all.is_empty() && again.sessions.is_empty());
     }
 
     #[test]

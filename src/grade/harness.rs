@@ -19,7 +19,7 @@ use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 use super::diagnosis::Diagnosis;
-use super::evidence::{note_grader_port, note_port};
+use super::evidence::{note_grader_port, note_port, note_session_port};
 use super::{Fold, Role, Submission};
 use crate::process::{describe_status, Child, Signal, Stream};
 
@@ -845,7 +845,11 @@ impl<'a> Ctx<'a> {
 
     /// The address a server was found on, noted for the wire evidence.
     fn announced(&self, p: Proc, addr: SocketAddr) -> (Proc, SocketAddr) {
-        note_port(addr.port());
+        if self.procs[p.0].role.waits_for_the_client_to_close() {
+            note_session_port(addr.port());
+        } else {
+            note_port(addr.port());
+        }
         (p, addr)
     }
 

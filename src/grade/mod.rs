@@ -91,6 +91,14 @@ impl Role {
         }
     }
 
+    /// Does this server keep each session open until the client closes
+    /// it? A chat client leaves when it likes, so a chat server that
+    /// closes only after the client did is right, however long that took;
+    /// the one-message servers close once they have replied.
+    pub fn waits_for_the_client_to_close(self) -> bool {
+        matches!(self, Role::ChatServer)
+    }
+
     pub fn from_name(name: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.name() == name)
     }
