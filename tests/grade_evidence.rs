@@ -354,7 +354,7 @@ while True:
 "#;
 
 /// The wire lines of the one failed check `check`, with the silent server
-/// in `role`'s place.
+/// as the program `role_flag` (`--server`, `--chat-server`) names.
 fn silent_server_wire(role_flag: &str, check: &str, dir: &Path) -> Vec<String> {
     let server = dir.join("silent_server.py");
     std::fs::write(&server, SILENT_SERVER).unwrap();
