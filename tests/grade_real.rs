@@ -1231,3 +1231,86 @@ fn asyncio_chat_python() {
         "an ordinary line in the same session got no reply within",
     );
 }
+
+/// The handout's Python submission (tests/submissions/week01-python) with
+/// `file`'s line `from` replaced by `to`, in a folder of its own.
+fn patched_python(file: &str, from: &str, to: &str) -> Option<(tempfile::TempDir, Submission)> {
+    if !tool_available("python3") {
+        return None;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let original = submissions().join("week01-python");
+    for entry in std::fs::read_dir(&original).unwrap().flatten() {
+        std::fs::copy(entry.path(), tmp.path().join(entry.file_name())).unwrap();
+    }
+    let path = tmp.path().join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} has no `{from}`");
+    std::fs::write(&path, text.replace(from, to)).unwrap();
+    let sub = Submission::from_manifest(tmp.path(), "week01").expect("netlab.toml");
+    Some((tmp, sub))
+}
+
+/// pair-session, client-ack and server-ack on `sub`: whether each passed,
+/// pair-session's diagnosis, and the check it is folded under in the JSON
+/// report.
+fn pair_verdict(sub: &Submission) -> (String, Option<String>, bool, bool) {
+    let ids = ["pair-session", "client-ack", "server-ack"];
+    let wanted: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| ids.contains(&c.id))
+        .collect();
+    let outcomes = run_checks(&wanted, sub, 11, 3);
+    let json: serde_json::Value =
+        serde_json::from_str(&report::render_json("week01", 11, &outcomes)).unwrap();
+    let check = |id: &str| {
+        json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {id} in {json:#}"))
+    };
+    let pair = check("pair-session");
+    assert_eq!(pair["passed"], false, "{pair:#}");
+    (
+        pair["diagnosis"].as_str().unwrap_or("?").to_string(),
+        pair["follows_from"].as_str().map(str::to_string),
+        check("client-ack")["passed"] == true,
+        check("server-ack")["passed"] == true,
+    )
+}
+
+/// A client that prints the reply with more after it (`ACK: m (30 bytes)`)
+/// against its own correct server: the pair session's line is client-ack's
+/// finding again, folded under it, not the server's wrong reply (blind
+/// round 3). The other way round, a server that sends more and a client
+/// that prints what it got: the pair session's wrong reply is its own.
+#[test]
+fn a_reply_with_more_after_it_is_blamed_on_the_side_that_added_it_python() {
+    let received = "say(f\"[CLIENT] Received: {reply.decode('utf-8', errors='replace')}\")";
+    let counted = "say(f\"[CLIENT] Received: {reply.decode('utf-8', errors='replace')} ({len(reply)} bytes)\")";
+    let Some((_dir, client_adds)) = patched_python("client.py", received, counted) else {
+        return;
+    };
+    let (diagnosis, folded_under, client_ok, server_ok) = pair_verdict(&client_adds);
+    assert_eq!(diagnosis, "wrong-reply");
+    assert_eq!(folded_under.as_deref(), Some("client-ack"));
+    assert!(!client_ok && server_ok);
+    let Some((_dir, server_adds)) = patched_python(
+        "server.py",
+        "return f\"ACK: {message}\"",
+        "return f\"ACK: {message} (from the server)\"",
+    ) else {
+        return;
+    };
+    let (diagnosis, folded_under, client_ok, server_ok) = pair_verdict(&server_adds);
+    assert_eq!(diagnosis, "wrong-reply");
+    assert_eq!(
+        folded_under, None,
+        "the server's own mistake, not the client's"
+    );
+    assert!(client_ok && !server_ok);
+}

@@ -31,11 +31,20 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
             )
             .caused_by("client-ack"));
         }
-        return Err(fail(
+        let failure = fail(
             Diagnosis::WrongReply,
             format!("the client prints `{want}`"),
-            "no such line",
-        ));
+            crate::grade::compare::no_such_line(&want, &lines, ""),
+        );
+        // The reply whole, with more after it (`ACK: hi (30 bytes)`): the
+        // server sent more, or the client printed more. client-ack tells
+        // which (this client against the grader's own server): when it
+        // found the client's line worded otherwise, this is that mistake
+        // again; when it passed, the more came from this server.
+        if lines.iter().any(|l| l.contains(&reply)) {
+            return Err(failure.folded_if("client-ack", &[Diagnosis::OutputFormat]));
+        }
+        return Err(failure);
     }
     // A server that does not end after its session, or ends with another
     // status, does so in server-ack's session too: its finding, once.
