@@ -1240,8 +1240,11 @@ fn patched_python(file: &str, from: &str, to: &str) -> Option<(tempfile::TempDir
     }
     let tmp = tempfile::tempdir().unwrap();
     let original = submissions().join("week01-python");
+    // Files only: a __pycache__ left by a run by hand is not part of it.
     for entry in std::fs::read_dir(&original).unwrap().flatten() {
-        std::fs::copy(entry.path(), tmp.path().join(entry.file_name())).unwrap();
+        if entry.file_type().is_ok_and(|t| t.is_file()) {
+            std::fs::copy(entry.path(), tmp.path().join(entry.file_name())).unwrap();
+        }
     }
     let path = tmp.path().join(file);
     let text = std::fs::read_to_string(&path).unwrap();
