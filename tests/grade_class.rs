@@ -905,7 +905,7 @@ fn ctrl_c_keeps_what_is_done() {
     );
     #[cfg(target_os = "linux")]
     {
-        let left = sandbox_leftovers_of(child.id());
+        let left = support::sandbox_leftovers_of(child.id());
         assert!(left.is_empty(), "left behind: {left:?}");
     }
     // The next run grades only the unfinished submission.
@@ -931,42 +931,6 @@ fn ctrl_c_keeps_what_is_done() {
         "{}",
         again.stderr
     );
-}
-
-/// The cgroups and jail folders a grader of pid `pid` left behind.
-#[cfg(target_os = "linux")]
-fn sandbox_leftovers_of(pid: u32) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    let cgroup = format!("{pid}-");
-    for controller in ["memory", "pids", "cpuacct"] {
-        let parent = std::path::Path::new("/sys/fs/cgroup")
-            .join(controller)
-            .join("netlab");
-        for entry in std::fs::read_dir(parent).into_iter().flatten().flatten() {
-            if entry.file_name().to_string_lossy().starts_with(&cgroup) {
-                found.push(entry.path());
-            }
-        }
-    }
-    // Jail copies, folders given to a check, private-/tmp staging folders:
-    // where the grader puts them (a tmpfs) and the temporary folder.
-    let ours = [
-        format!("netlab-jail-{pid}-"),
-        format!("netlab-grade-{pid}-"),
-        format!("netlab-tmp-{pid}-"),
-    ];
-    for entry in netlab::sandbox::scratch_places()
-        .iter()
-        .flat_map(std::fs::read_dir)
-        .flatten()
-        .flatten()
-    {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if ours.iter().any(|prefix| name.starts_with(prefix)) {
-            found.push(entry.path());
-        }
-    }
-    found
 }
 
 #[cfg(unix)]

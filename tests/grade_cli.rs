@@ -7,6 +7,8 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::Path;
 
+mod support;
+
 fn netlab() -> Command {
     let mut cmd = Command::cargo_bin("netlab").expect("the netlab binary");
     cmd.timeout(std::time::Duration::from_secs(120));
@@ -490,44 +492,8 @@ fn ctrl_c_prints_the_checks_done_so_far_and_exits_130() {
     }
     // No cgroup or jail folder of that grader is left (no Drop ran after
     // the handler's exit: the sandbox's registry removed them).
-    let left = sandbox_leftovers_of(grade.id());
+    let left = support::sandbox_leftovers_of(grade.id());
     assert!(left.is_empty(), "left behind: {left:?}");
-}
-
-/// The cgroups and jail folders a grader of pid `pid` left behind.
-#[cfg(target_os = "linux")]
-fn sandbox_leftovers_of(pid: u32) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    let cgroup = format!("{pid}-");
-    for controller in ["memory", "pids", "cpuacct"] {
-        let parent = std::path::Path::new("/sys/fs/cgroup")
-            .join(controller)
-            .join("netlab");
-        for entry in std::fs::read_dir(parent).into_iter().flatten().flatten() {
-            if entry.file_name().to_string_lossy().starts_with(&cgroup) {
-                found.push(entry.path());
-            }
-        }
-    }
-    // Jail copies, folders given to a check, private-/tmp staging folders:
-    // where the grader puts them (a tmpfs) and the temporary folder.
-    let ours = [
-        format!("netlab-jail-{pid}-"),
-        format!("netlab-grade-{pid}-"),
-        format!("netlab-tmp-{pid}-"),
-    ];
-    for entry in netlab::sandbox::scratch_places()
-        .iter()
-        .flat_map(std::fs::read_dir)
-        .flatten()
-        .flatten()
-    {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if ours.iter().any(|prefix| name.starts_with(prefix)) {
-            found.push(entry.path());
-        }
-    }
-    found
 }
 
 #[cfg(unix)]

@@ -15,6 +15,8 @@ use std::sync::{Mutex, OnceLock};
 
 use netlab::grade::{checks, report, run_checks, Check, Outcome, Role, Submission};
 
+mod support;
+
 fn tool_available(program: &str) -> bool {
     let found = Command::new(program)
         .arg("--version")
@@ -1239,13 +1241,8 @@ fn patched_python(file: &str, from: &str, to: &str) -> Option<(tempfile::TempDir
         return None;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let original = submissions().join("week01-python");
     // Files only: a __pycache__ left by a run by hand is not part of it.
-    for entry in std::fs::read_dir(&original).unwrap().flatten() {
-        if entry.file_type().is_ok_and(|t| t.is_file()) {
-            std::fs::copy(entry.path(), tmp.path().join(entry.file_name())).unwrap();
-        }
-    }
+    support::copy_dir(&submissions().join("week01-python"), tmp.path());
     let path = tmp.path().join(file);
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains(from), "{file} has no `{from}`");
