@@ -83,7 +83,17 @@ fn grade(prefix: &[&str], mistake: &str, check: &str, evidence: &Path, format: &
         .args(["--seed", "7", "--format", format, "--evidence-dir"])
         .arg(evidence)
         .current_dir(std::env::temp_dir());
-    cmd.output().expect("netlab runs")
+    bounded(cmd)
+}
+
+/// Runs netlab to its end, but for at most two minutes: netlab has
+/// deadlines of its own, and this one keeps a broken build from hanging
+/// the suite.
+fn bounded(cmd: Command) -> Output {
+    assert_cmd::Command::from_std(cmd)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .expect("netlab runs")
 }
 
 fn show(output: &Output) -> String {
@@ -193,20 +203,19 @@ fn a_passing_check_keeps_no_packets_and_clears_an_old_file() {
     std::fs::write(evidence.join("server-ack.pcap"), b"from an earlier run").unwrap();
     // Without --mistake the catalogue program is a correct submission.
     let server = format!("{} server", mistakes_program());
-    let output = Command::new(env!("CARGO_BIN_EXE_netlab"))
-        .args([
-            "grade",
-            "week01",
-            "--server",
-            &server,
-            "--check",
-            "server-ack",
-        ])
-        .args(["--format", "json", "--evidence-dir"])
-        .arg(&evidence)
-        .current_dir(std::env::temp_dir())
-        .output()
-        .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netlab"));
+    cmd.args([
+        "grade",
+        "week01",
+        "--server",
+        &server,
+        "--check",
+        "server-ack",
+    ])
+    .args(["--format", "json", "--evidence-dir"])
+    .arg(&evidence)
+    .current_dir(std::env::temp_dir());
+    let output = bounded(cmd);
     assert_eq!(output.status.code(), Some(0), "{}", show(&output));
     let report = json(&output);
     assert!(
@@ -315,21 +324,20 @@ fn the_hidden_no_capture_switch_keeps_nothing_even_with_rights() {
     let dir = tempfile::tempdir().unwrap();
     let evidence = dir.path().join("ev");
     let server = format!("{} server --mistake empty-recv", mistakes_program());
-    let output = Command::new(env!("CARGO_BIN_EXE_netlab"))
-        .args([
-            "grade",
-            "week01",
-            "--server",
-            &server,
-            "--check",
-            "server-empty-recv",
-        ])
-        .arg("--evidence-dir")
-        .arg(&evidence)
-        .env("NETLAB_GRADE_NO_CAPTURE", "1")
-        .current_dir(std::env::temp_dir())
-        .output()
-        .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netlab"));
+    cmd.args([
+        "grade",
+        "week01",
+        "--server",
+        &server,
+        "--check",
+        "server-empty-recv",
+    ])
+    .arg("--evidence-dir")
+    .arg(&evidence)
+    .env("NETLAB_GRADE_NO_CAPTURE", "1")
+    .current_dir(std::env::temp_dir());
+    let output = bounded(cmd);
     let text = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{}", show(&output));
     assert!(text.contains("diagnosis: empty-recv"), "{text}");
@@ -358,17 +366,14 @@ while True:
 fn silent_server_wire(role_flag: &str, check: &str, dir: &Path) -> Vec<String> {
     let server = dir.join("silent_server.py");
     std::fs::write(&server, SILENT_SERVER).unwrap();
-    // Bounded whatever the grader does (exit 124 then fails the test).
-    let output = Command::new("timeout")
-        .args(["120", env!("CARGO_BIN_EXE_netlab")])
-        .args(["grade", "week01", role_flag])
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netlab"));
+    cmd.args(["grade", "week01", role_flag])
         .arg(format!("python3 {}", server.display()))
         .args(["--check", check, "--seed", "7", "--format", "json"])
         .arg("--evidence-dir")
         .arg(dir.join("evidence"))
-        .current_dir(dir)
-        .output()
-        .expect("netlab runs");
+        .current_dir(dir);
+    let output = bounded(cmd);
     assert_eq!(output.status.code(), Some(1), "{}", show(&output));
     json(&output)["checks"][0]["wire"]
         .as_array()
