@@ -534,12 +534,11 @@ fn the_gradescope_bundle_runs_in_a_simulated_autograder() {
     .unwrap();
     mistake_submission(&root.join("submission"));
     for script in ["setup.sh", "run_autograder"] {
-        let output = Command::new("bash")
-            .arg(source.join(script))
+        let mut cmd = Command::new("bash");
+        cmd.arg(source.join(script))
             .env("AUTOGRADER_ROOT", &root)
-            .current_dir(&source)
-            .output()
-            .unwrap();
+            .current_dir(&source);
+        let output = support::bounded(cmd);
         assert!(
             output.status.success(),
             "{script}: {}",
@@ -567,16 +566,15 @@ fn the_prairielearn_entry_point_writes_its_results() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("grade");
     mistake_submission(&root.join("student"));
-    let output = Command::new("bash")
-        .arg(dist().join("prairielearn").join("run.sh"))
+    let mut cmd = Command::new("bash");
+    cmd.arg(dist().join("prairielearn").join("run.sh"))
         .env("GRADE_ROOT", &root)
         .env("NETLAB", netlab_bin())
         .env(
             "NETLAB_ARGS",
             "--check server-ack --check server-empty-recv",
-        )
-        .output()
-        .unwrap();
+        );
+    let output = support::bounded(cmd);
     assert!(
         output.status.success(),
         "{}",
@@ -593,17 +591,16 @@ fn the_classroom50_entry_point_exits_0_whatever_the_score() {
     let tmp = tempfile::tempdir().unwrap();
     let script = dist().join("classroom50").join("autograde.sh");
     let run = |sub: &Path, res: &Path, netlab: &Path| {
-        Command::new("bash")
-            .arg(&script)
+        let mut cmd = Command::new("bash");
+        cmd.arg(&script)
             .arg(sub)
             .arg(res)
             .env("NETLAB", netlab)
             .env(
                 "NETLAB_ARGS",
                 "--check server-ack --check server-empty-recv",
-            )
-            .output()
-            .unwrap()
+            );
+        support::bounded(cmd)
     };
     // A failing submission: grading ran, exit 0, score 1 of 2.
     let sub = tmp.path().join("sub");
@@ -954,12 +951,11 @@ fn on_a_terminal_the_status_line_fits_and_leaves_room_for_the_ctrl_c_echo() {
         "stty cols 80 rows 40; exec '{}' grade week01 --class class --out out --jobs 1 --check server-ack --check server-restart",
         netlab_bin().display()
     );
-    let out = Command::new("script")
-        .args(["-qec", &line, "/dev/null"])
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"])
         .current_dir(root)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+        .env("NO_COLOR", "1");
+    let out = support::bounded(cmd);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{text}");
     let frames: Vec<String> = text

@@ -10,10 +10,13 @@
 
 #![cfg(target_os = "linux")]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use netlab::trace::{pcap::read_pcap, segment::parse_frame};
+use support::bounded;
 
 fn mistakes_program() -> String {
     let exe = std::env::current_exe().expect("test executable path");
@@ -84,16 +87,6 @@ fn grade(prefix: &[&str], mistake: &str, check: &str, evidence: &Path, format: &
         .arg(evidence)
         .current_dir(std::env::temp_dir());
     bounded(cmd)
-}
-
-/// Runs netlab to its end, but for at most two minutes: netlab has
-/// deadlines of its own, and this one keeps a broken build from hanging
-/// the suite.
-fn bounded(cmd: Command) -> Output {
-    assert_cmd::Command::from_std(cmd)
-        .timeout(std::time::Duration::from_secs(120))
-        .output()
-        .expect("netlab runs")
 }
 
 fn show(output: &Output) -> String {

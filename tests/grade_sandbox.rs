@@ -960,19 +960,18 @@ fn a_grade_sweeps_what_a_dead_grader_left() {
     std::fs::create_dir_all(&staging).unwrap();
     std::os::unix::fs::chown(&given, Some(jail_uid), Some(jail_uid)).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let _ = Command::new(env!("CARGO_BIN_EXE_netlab"))
-        .args([
-            "grade",
-            "week01",
-            "--check",
-            "client-ack",
-            "--client",
-            "true",
-            "--dir",
-        ])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netlab"));
+    cmd.args([
+        "grade",
+        "week01",
+        "--check",
+        "client-ack",
+        "--client",
+        "true",
+        "--dir",
+    ])
+    .arg(dir.path());
+    let _ = support::bounded(cmd);
     let (cgroup_left, jail_left, foreign_left) = (cgroup.exists(), jail.exists(), foreign.exists());
     let (given_left, staging_left) = (given.exists(), staging.exists());
     let (scratch_jail_left, scratch_foreign_left) =

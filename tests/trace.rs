@@ -586,10 +586,11 @@ fn on_a_terminal_the_programs_long_lines_wrap_at_its_width() {
         env!("CARGO_BIN_EXE_netlab"),
         shlex::try_quote(client).unwrap()
     );
-    let out = std::process::Command::new("script")
+    let out = Command::new("script")
         .args(["-qec", &line, "/dev/null"])
         .env("NO_COLOR", "1")
         .env("NETLAB_TRACE_NO_CAPTURE", "1")
+        .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");

@@ -50,6 +50,17 @@ pub fn assert_command(program: &str) -> assert_cmd::Command {
     cmd
 }
 
+/// Runs `cmd` to its end and returns what it printed, but for at most
+/// three minutes (then the test fails): the programs run this way have
+/// deadlines of their own, and this bound keeps a broken build from
+/// hanging the suite.
+pub fn bounded(cmd: Command) -> std::process::Output {
+    assert_cmd::Command::from_std(cmd)
+        .timeout(Duration::from_secs(180))
+        .output()
+        .expect("the command starts")
+}
+
 /// A reference server running as a process.
 pub struct Server {
     pub child: Child,
