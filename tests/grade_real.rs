@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
-use netlab::grade::{checks, report, run_checks, Check, Outcome, Role, Submission};
+use netlab::grade::{checks, report, run_checks, Check, Diagnosis, Outcome, Role, Submission};
 
 mod support;
 
@@ -1313,4 +1313,42 @@ fn a_reply_with_more_after_it_is_blamed_on_the_side_that_added_it_python() {
         "the server's own mistake, not the client's"
     );
     assert!(client_ok && !server_ok);
+}
+
+/// The Python submission with SO_REUSEADDR left out of its shared listener
+/// code (as `socketserver.ThreadingTCPServer` leaves it by default): its
+/// threaded server shuts down cleanly, but the connections it closed keep
+/// its port in TIME_WAIT. threaded-shutdown names that no-reuseaddr, as
+/// server-restart does for the one-shot server, never the shutdown (blind
+/// round 4: "port is still taken", no-graceful-shutdown). The correct
+/// submission passes the same checks.
+#[test]
+fn a_clean_shutdown_that_leaves_time_wait_without_reuseaddr_is_no_reuseaddr_python() {
+    let Some((_dir, no_reuse)) = patched_python(
+        "config.py",
+        "server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+        "pass",
+    ) else {
+        return;
+    };
+    let Some((_dir2, correct)) = patched_python("config.py", "", "") else {
+        return;
+    };
+    let ids = ["threaded-shutdown", "server-restart"];
+    let wanted: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| ids.contains(&c.id))
+        .collect();
+    for outcome in run_checks(&wanted, &no_reuse, 5, 2) {
+        assert_eq!(outcome.passed, Some(false), "{outcome:#?}");
+        assert_eq!(
+            outcome.diagnosis,
+            Some(Diagnosis::NoReuseaddr),
+            "{outcome:#?}"
+        );
+    }
+    for outcome in run_checks(&wanted, &correct, 5, 2) {
+        assert_eq!(outcome.passed, Some(true), "{outcome:#?}");
+    }
 }

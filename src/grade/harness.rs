@@ -1500,11 +1500,25 @@ fn ephemeral_low() -> Option<u16> {
     }
 }
 
-/// Is `port` free to bind again (nothing listening on it)?
+/// Is `port` free to bind again at once, as a restarted server would?
+///
+/// Trap: SO_REUSEADDR is set on Unix, but that is not enough. Linux lets a
+/// bind share a port with a TIME_WAIT connection only when the socket that
+/// connection came from had SO_REUSEADDR too; a server without it that
+/// closed first still blocks the port after its exit (the no-reuseaddr
+/// mistake). Whether anything still *listens* is [`nothing_listens_on`].
 pub fn port_is_free(port: u16) -> bool {
-    // SO_REUSEADDR is set on Unix, so a TIME_WAIT left behind does not
-    // count as busy; a socket still listening does.
     loopback_listener(port).is_ok()
+}
+
+/// Does nothing listen on `port` any more (a connection is refused)? Unlike
+/// [`port_is_free`], connections left in TIME_WAIT do not count.
+pub fn nothing_listens_on(port: u16) -> bool {
+    let addr = SocketAddr::from((HOST, port));
+    matches!(
+        crate::sandbox::tcp_connect(&addr, Duration::from_secs(2)),
+        Err(e) if e.kind() == io::ErrorKind::ConnectionRefused
+    )
 }
 
 /// A listener of the grader's on `HOST:port` (0: any free port), in the

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
-    fail, port_is_free, read_to_end, show_bytes, Ctx, End, Failure, Proc, SLACK,
+    fail, nothing_listens_on, port_is_free, read_to_end, show_bytes, Ctx, End, Failure, Proc, SLACK,
 };
 use crate::grade::Role;
 use crate::process::{describe_status, Signal, Stream};
@@ -380,6 +380,12 @@ pub fn expect_clean_shutdown(
         .lines(Stream::Stdout)
         .iter()
         .any(|l| l.trim_end() == "[SERVER] Shutting down");
+    // Bound first: a free port needs no probe connection (whose refusal
+    // would show on the wire); a port that is not free may be held only by
+    // TIME_WAIT (see `port_is_free`), told apart by connecting.
+    let exited = status.is_some();
+    let free = exited && port_is_free(addr.port());
+    let still_listens = exited && !free && !nothing_listens_on(addr.port());
     let observed = match status {
         None => Some(format!(
             "still running {}s after {}",
@@ -394,16 +400,28 @@ pub fn expect_clean_shutdown(
         )),
         Some(s) if s.code() != Some(0) => Some(describe_status(s)),
         Some(_) if !line => Some("it exited 0 without printing `[SERVER] Shutting down`".into()),
-        Some(_) if !port_is_free(addr.port()) => Some(format!(
-            "port {} is still taken after the exit",
+        Some(_) if still_listens => Some(format!(
+            "port {} still accepts connections after the exit",
             addr.port()
         )),
         Some(_) => None,
     };
+    // Shut down cleanly, but a restart would fail: the connections it
+    // closed first are in TIME_WAIT and it never set SO_REUSEADDR (see
+    // `port_is_free`). That is the mistake, not the shutdown.
+    if observed.is_none() && !free {
+        return Err(fail(
+            Diagnosis::NoReuseaddr,
+            expected,
+            format!(
+                "it shut down cleanly, but port {} cannot be bound again at once: the connections it closed are in TIME_WAIT, so without SO_REUSEADDR a restart now fails with `address already in use`",
+                addr.port()
+            ),
+        ));
+    }
     // A shutdown that was clean but said so in other words (`Shutting
     // down...`): the line's wording, not the shutdown, is the mistake.
-    let clean_but_worded =
-        !line && status.is_some_and(|s| s.code() == Some(0)) && port_is_free(addr.port());
+    let clean_but_worded = !line && status.is_some_and(|s| s.code() == Some(0)) && !still_listens;
     if clean_but_worded {
         let lines = ctx.child(p).lines(Stream::Stdout);
         let want = "[SERVER] Shutting down";
