@@ -4,8 +4,8 @@
 //! asserted: the failing checks with their diagnosis (none missing, none
 //! extra) — and so every other check passes (no false blame).
 //!
-//! Needs python3 and gcc. Without them these tests say why and pass, except
-//! in CI (the CI variable is set), where .ci/run installs both and a
+//! Needs python3, gcc and javac. Without them these tests say why and pass,
+//! except in CI (the CI variable is set), where .ci/run installs them and a
 //! missing tool is a failure.
 
 use std::collections::BTreeMap;
@@ -1351,4 +1351,69 @@ fn a_clean_shutdown_that_leaves_time_wait_without_reuseaddr_is_no_reuseaddr_pyth
     for outcome in run_checks(&wanted, &correct, 5, 2) {
         assert_eq!(outcome.passed, Some(true), "{outcome:#?}");
     }
+}
+
+/// The Java submission (`week01-java/`, all five roles: ServerSocket,
+/// System.out.println, a fsync'd chat log) compiled with javac into a
+/// copy of its folder; `None` (and a reason) without javac.
+fn java_submission() -> Option<(tempfile::TempDir, Submission)> {
+    if !tool_available("javac") {
+        return None;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    support::copy_dir(&submissions().join("week01-java"), tmp.path());
+    let sources: Vec<PathBuf> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "java"))
+        .collect();
+    let mut javac = Command::new("javac");
+    javac.arg("-d").arg(tmp.path()).args(&sources);
+    let out = support::bounded(javac);
+    assert!(
+        out.status.success(),
+        "javac failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sub = Submission::from_manifest(tmp.path(), "week01").expect("netlab.toml");
+    Some((tmp, sub))
+}
+
+/// A correct Java submission passes every check (blind round 4: the JVM's
+/// start-up, its threads and its memory under the sandbox).
+#[test]
+fn a_correct_java_submission_passes_every_check() {
+    let Some((_dir, sub)) = java_submission() else {
+        return;
+    };
+    assert_verdicts("java", &sub, &[]);
+}
+
+/// Without a cgroup (a grader that is not root, macOS) a JVM sizes its
+/// heap from the machine's memory: at start it commits a 64th of it. Under
+/// a flat 512 MiB limit every correct Java program died at start on a
+/// machine of 26 GiB or more, blamed with startup-failure. The machine is
+/// simulated with the JVM's own MaxRAM, as large as the limit allows for:
+/// the program passes.
+#[test]
+fn a_jvm_on_a_big_machine_starts_under_the_memory_limit_alone() {
+    let Some((dir, _sub)) = java_submission() else {
+        return;
+    };
+    let machine = netlab::sandbox::memory_limit() * 32;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netlab"));
+    cmd.args(["grade", "week01", "--check", "server-ack", "--check"])
+        .args(["client-ack", "--format", "json", "--dir"])
+        .arg(dir.path())
+        .env("NETLAB_SANDBOX", "limits,pid")
+        .env("JAVA_TOOL_OPTIONS", format!("-XX:MaxRAM={machine}"));
+    let out = support::bounded(cmd);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(
+        support::failed_checks(&report),
+        Vec::<String>::new(),
+        "{report:#}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
 }
