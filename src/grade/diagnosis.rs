@@ -50,8 +50,8 @@ macro_rules! diagnoses {
 
 diagnoses! {
     OutputFormat = "output-format",
-        "a required console line is missing, wrong or out of order",
-        "Compare your lines with the expected transcript in the handout character by character: the [SERVER]/[CLIENT] prefix, one space after the colon, addresses written as 127.0.0.1:54321 (not as a Python tuple).";
+        "a required console line is missing, wrong, out of order or on the wrong stream",
+        "Compare your lines with the expected transcript in the handout character by character: the [SERVER]/[CLIENT] prefix, one space after the colon, addresses written as 127.0.0.1:54321 (not as a Python tuple). Error lines go to stderr (print(..., file=sys.stderr), System.err, fprintf(stderr, ...), eprintln!), every other line to stdout: a logging library writes to stderr by default.";
     StartupFailure = "startup-failure",
         "the program died while starting, before it listened or connected",
         "Run the same command yourself in the submission folder and read the last line of the traceback. ImportError / ModuleNotFoundError: a file or name is missing or misspelled (hand in every module you import). `address already in use` at start: something else in your program took the port first, often a module that starts a server or opens a socket when it is imported; code at a module's top level runs on import, so put it under `if __name__ == \"__main__\":` (or in a function).";
@@ -60,7 +60,7 @@ diagnoses! {
         "The report says what it was still doing. A one-shot program ends after its session: no second accept() or connect() after it, and no code at module level that runs another session when a module is imported. Make sure every loop has a way out and every wait a timeout.";
     WrongReply = "wrong-reply",
         "the reply is not what the contract says",
-        "Build the reply from the bytes you actually received, in exactly the form the `expected:` line shows: no extra words, no line end the contract does not have, none missing where it has one. Send it with sendall/write_all, and never hard-code it.";
+        "Build the reply from the bytes you actually received, in exactly the form the `expected:` line shows: no extra words, no line end the contract does not have, none missing where it has one. Send it with sendall/write_all, and never hard-code it. If no reply came at all: answer after one read (do not wait for a newline or for more bytes the client never sends: readLine(), a loop until the peer closes, a length prefix such as readUTF()), and flush a buffered writer before you wait again (PrintWriter without autoflush, fdopen and fprintf without fflush).";
     MissingListen = "missing-listen",
         "nothing accepts connections on the announced port",
         "The ritual is socket → bind → listen → accept. Without listen() the port refuses connections and accept() fails. Print the Listening line only after listen() succeeded.";
@@ -80,8 +80,8 @@ diagnoses! {
         "the 100-character limit is not enforced exactly",
         "Count characters of the stripped message: 100 is still fine, 101 gets `ERROR: Message too long` (extension B). Watch for an off-by-one (> 100, not >= 100).";
     InvalidUtf8 = "invalid-utf8",
-        "bytes that are not UTF-8 are not rejected with `ERROR: Invalid UTF-8`",
-        "Decoding can fail: catch UnicodeDecodeError (or match on String::from_utf8) and reply `ERROR: Invalid UTF-8`, instead of crashing or decoding with replacement characters (errors=\"replace\", from_utf8_lossy).";
+        "bytes that are not UTF-8 are not rejected with the contract's error reply",
+        "Decoding can fail: catch UnicodeDecodeError (or match on String::from_utf8) and reply the contract's error (`ERROR: Invalid UTF-8`; in the chat, the line `[ERROR] Invalid UTF-8`), instead of crashing or decoding with replacement characters (errors=\"replace\", from_utf8_lossy).";
     NoClose = "no-close",
         "the server never closes the connection after its reply",
         "After sending the reply, close the connection socket (conn.close() / drop the stream). The client only sees the end of the conversation when you close.";
