@@ -190,6 +190,40 @@ fn import_side_effects_python() {
     );
 }
 
+/// The one-shot server's `main()` called at its top level, with no
+/// `if __name__ == "__main__":` guard; the threaded server imports a helper
+/// from it, so the import runs a whole one-shot session first, and only
+/// then the threaded server starts, on a second port. Its checks are
+/// second-listener, once (blind round 4: missing-listen, output-format and
+/// no-graceful-shutdown before). The one-shot server run as a script
+/// exits 0 whatever main() returns: exit-status on a busy port.
+#[test]
+fn a_server_started_by_an_import_python() {
+    let Some(sub) = python_fixture("noguard") else {
+        return;
+    };
+    assert_verdicts_allowing(
+        "noguard",
+        &sub,
+        &[
+            ("server-port-in-use", "exit-status"),
+            ("threaded-ack", "second-listener"),
+            ("threaded-many", "second-listener"),
+            ("threaded-concurrency", "second-listener"),
+            ("threaded-busy", "second-listener"),
+            ("threaded-shutdown-inflight", "second-listener"),
+        ],
+        // SIGINT comes right after the first session's reply: in the
+        // imported one-shot server's last lines (a KeyboardInterrupt there,
+        // before the second announcement), between the two, or once the
+        // threaded server handles it (a clean shutdown: passed).
+        &[
+            ("threaded-shutdown", "second-listener"),
+            ("threaded-shutdown", "no-graceful-shutdown"),
+        ],
+    );
+}
+
 /// The handouts' echo programs handed in as they are (the port taken from
 /// LAB_PORT): no Listening line, the message echoed instead of `ACK: ...`,
 /// a loop that spins on a 0-byte read, no timeouts, no error handling.

@@ -103,6 +103,9 @@ diagnoses! {
     NoGracefulShutdown = "no-graceful-shutdown",
         "on SIGINT/SIGTERM the server does not shut down cleanly",
         "Handle SIGINT (Ctrl+C, KeyboardInterrupt) and SIGTERM: stop accepting, let clients in flight finish, print `[SERVER] Shutting down`, close the listening socket and exit 0. A flag alone does not wake a blocked accept(); in Python, give accept() a short timeout so KeyboardInterrupt gets through even when the signal lands on a client's thread. If your command is a wrapper script, start the server with `exec`.";
+    SecondListener = "second-listener",
+        "the program opened a second listening socket after the one it announced",
+        "Your program announced a new listener after its first session, so the clients it told about the first one find it gone. Usual cause: a module that runs its server when it is imported (code at its top level, such as a one-shot server imported for a helper): put that code under `if __name__ == \"__main__\":` or in a function. Otherwise: create the listening socket once, before the accept loop, never once per client.";
     SplitMessage = "split-message",
         "one TCP read is treated as one message",
         "TCP is a byte stream: one read may hold half a line or several lines. Keep a buffer, append what you read, and take out complete lines ending in \\n one by one.";

@@ -379,6 +379,42 @@ impl<'a> Ctx<'a> {
         None
     }
 
+    /// A program of this check that announced a second listener after its
+    /// first, on another address (its contract's announcement line, twice):
+    /// the role, the first address and the second. The clients were told
+    /// of the first; whatever the check saw after it closed follows from
+    /// the second. The same line printed again for the same address is not
+    /// this (a Listening line before every accept(): extra lines are
+    /// allowed). Only asked when the check failed.
+    ///
+    /// Trap: a check can fail the moment the first listener closes, before
+    /// the second is announced (a refused connection): a program still
+    /// running that announced once is given up to `wait` for another.
+    pub fn second_listener(&mut self, wait: Duration) -> Option<(Role, SocketAddr, SocketAddr)> {
+        let deadline = Instant::now() + wait;
+        self.procs.iter_mut().find_map(|launched| {
+            let contract = launched.role.contract();
+            let announced: Vec<SocketAddr> = launched
+                .child
+                .lines(Stream::Stdout)
+                .iter()
+                .filter_map(|l| contract.parse(l))
+                .collect();
+            let first = *announced.first()?;
+            let mut second = announced.into_iter().find(|a| *a != first);
+            if second.is_none() && launched.child.try_status().is_none() {
+                let left = deadline.saturating_duration_since(Instant::now());
+                second = launched
+                    .child
+                    .wait_line(Stream::Stdout, left, |l| {
+                        contract.parse(l).is_some_and(|a| a != first)
+                    })
+                    .and_then(|l| contract.parse(&l));
+            }
+            Some((launched.role, first, second?))
+        })
+    }
+
     /// Every line the started programs printed (stdout, then stderr, of each
     /// program in start order), for a look at what they said about themselves.
     pub fn output_lines(&self) -> Vec<String> {

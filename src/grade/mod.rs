@@ -532,6 +532,24 @@ fn run_check_body(
                     );
                 }
             }
+            // A second listener explains what the clients of the first saw
+            // (refused, another program's lines).
+            if !matches!(
+                failure.diagnosis,
+                Diagnosis::GraderError | Diagnosis::ResourceLimit
+            ) {
+                let wait = std::time::Duration::from_millis(300);
+                if let Some((role, first, second)) = ctx.second_listener(wait) {
+                    failure.observed = format!(
+                        "the {} announced {first}, then, after a session, a second listener on {second} (and then: {})",
+                        role.name(),
+                        failure.observed
+                    );
+                    failure.diagnosis = Diagnosis::SecondListener;
+                    failure.cause = None;
+                    failure.fold = Fold::SameDiagnosis;
+                }
+            }
             // A stopped program explains any silence the check saw.
             if let Some(stopped) = ctx.stopped_program() {
                 failure.observed = format!("{} — {stopped}", failure.observed);
