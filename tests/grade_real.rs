@@ -1451,3 +1451,54 @@ fn a_jvm_on_a_big_machine_starts_under_the_memory_limit_alone() {
     );
     assert_eq!(out.status.code(), Some(0), "{report:#}");
 }
+
+/// Every console line on stderr (as a logging library writes them by
+/// default): the line checks say each went to stderr, the pair session's
+/// missing line is client-ack's finding, and the client is not held by
+/// the grader's fake server until its own timeout (blind round 4: it
+/// waited for the Sending line on stdout only, and the client's timeout
+/// was blamed with exit-status).
+#[test]
+fn console_lines_on_stderr_are_named_as_such_python() {
+    let Some((_dir, sub)) = patched_python(
+        "config.py",
+        "        print(line, flush=True)",
+        "        print(line, file=sys.stderr, flush=True)",
+    ) else {
+        return;
+    };
+    let ids = [
+        "server-listening",
+        "client-ack",
+        "client-default-message",
+        "pair-session",
+    ];
+    let wanted: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| ids.contains(&c.id))
+        .collect();
+    let outcomes = run_checks(&wanted, &sub, 9, 4);
+    assert_eq!(outcomes.len(), ids.len());
+    for outcome in &outcomes {
+        let observed = outcome.observed.as_deref().unwrap_or("");
+        assert_eq!(
+            outcome.diagnosis,
+            Some(Diagnosis::OutputFormat),
+            "{outcome:#?}"
+        );
+        assert!(
+            observed.contains("went to stderr, not stdout"),
+            "{outcome:#?}"
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&report::render_json("week01", 9, &outcomes)).unwrap();
+    let pair = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "pair-session")
+        .unwrap();
+    assert_eq!(pair["follows_from"], "client-ack", "{pair:#}");
+}

@@ -948,6 +948,20 @@ impl<'a> Ctx<'a> {
             }
             return Ok(());
         }
+        // The line on stderr (a logging library's default): the stream is
+        // the mistake; no terminal run needed to say so.
+        let on_stderr = self
+            .child(p)
+            .lines(Stream::Stderr)
+            .into_iter()
+            .find(|l| contract.is_announcement(l));
+        if let Some(line) = on_stderr {
+            return Err(fail(
+                Diagnosis::OutputFormat,
+                expected,
+                format!("`{}` went to stderr, not stdout", line.trim_end()),
+            ));
+        }
         // Listening on every address (0.0.0.0) instead of the given host:
         // the port is right, the host variable was not used.
         let elsewhere = lines.iter().find(|l| {

@@ -218,10 +218,12 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str) -> Result<(), Failure>
     }
     // Hold the reply until the client has printed its Sending line: a
     // client whose stdout is a full buffer shows nothing until it exits.
+    // On either stream: a line on stderr is the line check's finding, and a
+    // client held until its timeout would be blamed for that timeout.
     ctx.step("hold the reply until the client prints `[CLIENT] Sending: ...` (up to 2s)");
     let sending = format!("[CLIENT] Sending: {message}");
     let early = ctx
-        .wait_stdout(p, Duration::from_secs(2), |l| l.trim_end() == sending)
+        .wait_output(p, Duration::from_secs(2), |l| l.trim_end() == sending)
         .is_some();
     let reply = format!("ACK: {message}");
     ctx.step(format!("reply `{reply}` and close, as the server does"));

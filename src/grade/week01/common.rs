@@ -27,6 +27,7 @@ pub fn lines_in_order_after(
     prompt: &str,
 ) -> Result<(), Failure> {
     let mut lines = ctx.child(p).lines(Stream::Stdout);
+    let stderr = ctx.child(p).lines(Stream::Stderr);
     if !prompt.is_empty() {
         for line in &mut lines {
             while let Some(rest) = line.strip_prefix(prompt) {
@@ -43,8 +44,11 @@ pub fn lines_in_order_after(
             Some(i) => from += i + 1,
             None => {
                 let earlier = lines[..from].iter().any(|l| l.trim_end() == want);
+                let on_stderr = stderr.iter().any(|l| l.trim_end() == want);
                 wrong.push(if earlier {
                     format!("`{want}` came out of order")
+                } else if on_stderr {
+                    format!("`{want}` went to stderr, not stdout")
                 } else if let Some(seen) = crate::grade::compare::closest(want, &lines) {
                     format!(
                         "no line `{want}`; the closest line printed:\n{}",
@@ -59,7 +63,11 @@ pub fn lines_in_order_after(
     if wrong.is_empty() {
         return Ok(());
     }
-    if lines.is_empty() {
+    if lines.is_empty()
+        && !wrong
+            .iter()
+            .any(|w| w.ends_with("went to stderr, not stdout"))
+    {
         wrong = vec!["nothing on stdout".to_string()];
     }
     let expected_text = format!(

@@ -21,6 +21,17 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
     let want = format!("[CLIENT] Received: ACK: {message}");
     let lines = ctx.child(client).lines(Stream::Stdout);
     if !lines.iter().any(|l| l.trim_end() == want) {
+        // The line, on stderr (a logging library's default): client-ack's
+        // finding, the same stream, not a wrong reply.
+        let on_stderr = ctx.child(client).lines(Stream::Stderr);
+        if on_stderr.iter().any(|l| l.trim_end() == want) {
+            return Err(fail(
+                Diagnosis::OutputFormat,
+                format!("the client prints `{want}`"),
+                format!("`{want}` went to stderr, not stdout"),
+            )
+            .caused_by("client-ack"));
+        }
         // The reply came (the client printed it) in a line worded
         // otherwise: client-ack's finding, not a wrong reply.
         if lines.iter().any(|l| shows_reply(l, &reply)) {
