@@ -462,22 +462,77 @@ fn shards_merged_equal_the_unsharded_run() {
         .join("py-good")
         .join("results.json")
         .is_file());
-    // A folder with nothing graded in it is refused.
+    let merge = |args: &[&str]| {
+        assert_cmd::Command::new(netlab_bin())
+            .arg("merge")
+            .args(args)
+            .current_dir(root)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    // A folder that is no class run's output is refused.
     std::fs::create_dir_all(root.join("nothing")).unwrap();
-    let bad = assert_cmd::Command::new(netlab_bin())
-        .args(["merge", "s1", "nothing", "--out", "m2"])
-        .current_dir(root)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
+    let bad = merge(&["s1", "nothing", "--out", "m2"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("holds no graded submission"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not the output of a class run"));
+    // A shard that got no submission (more runners than a small class
+    // fills) is merged as it is: the CI template always runs four.
+    let empty = root.join("empty-class");
+    std::fs::create_dir_all(&empty).unwrap();
+    netlab(
+        &[
+            "grade",
+            "week01",
+            "--class",
+            "empty-class",
+            "--out",
+            "s3",
+            "--shard",
+            "2/2",
+        ],
+        root,
+    );
+    let ok = merge(&["s1", "s2", "s3", "--out", "m3"]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(
+        read(root.join("m3").join("gradebook.csv")),
+        read(root.join("all").join("gradebook.csv"))
+    );
+    // Shards graded on other checks do not make one gradebook.
+    netlab(
+        &[
+            "grade",
+            "week01",
+            "--class",
+            "class",
+            "--out",
+            "s4",
+            "--shard",
+            "2/2",
+            "--check",
+            "server-ack",
+        ],
+        root,
+    );
+    let mixed = merge(&["s1", "s4", "--out", "m4"]);
+    assert_eq!(mixed.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&mixed.stderr).contains("graded on different checks"),
+        "{}",
+        String::from_utf8_lossy(&mixed.stderr)
+    );
 }
 
 #[test]
 fn bad_class_arguments_are_usage_errors() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(tmp.path().join("class")).unwrap();
+    std::fs::create_dir_all(tmp.path().join("class").join("alice")).unwrap();
     std::fs::write(tmp.path().join("bad.toml"), "[checks]\nno-such-check = 2\n").unwrap();
     for (args, message) in [
         (vec!["--out", "o", "--shard", "3/2"], "--shard `3/2`"),
@@ -487,6 +542,17 @@ fn bad_class_arguments_are_usage_errors() {
         ),
         (vec![], "--class needs --out"),
         (vec!["--out", "o", "--server", "x"], "cannot be combined"),
+        (vec!["--out", "class"], "is the class folder itself"),
+        (
+            vec!["--out", "class/alice/results"],
+            "inside the submission `alice`",
+        ),
+        (vec!["--out", "o", "--jobs", "0"], "0 is not in 1..=256"),
+        (vec!["--out", "o", "--list"], "cannot be used with '--list'"),
+        (
+            vec!["--out", "o", "--format", "json"],
+            "cannot be used with",
+        ),
     ] {
         let output = assert_cmd::Command::new(netlab_bin())
             .args(["grade", "week01", "--class", "class"])
@@ -893,6 +959,15 @@ fn ctrl_c_keeps_what_is_done() {
         "{book:?}"
     );
     assert_eq!(row(&book, "b-no-reuseaddr")[2], "1", "{book:?}");
+    // The summary and the page say the class is not done (they counted
+    // only what was graded, as if it were the whole class).
+    let summary = read(root.join("out").join("summary.md"));
+    assert!(
+        summary.contains("Not finished: 1 of 3 submissions are still to grade"),
+        "{summary}"
+    );
+    let page = read(root.join("out").join("index.html"));
+    assert!(page.contains("id=\"pending\""), "{page}");
     // Nothing it started lives on.
     std::thread::sleep(Duration::from_millis(300));
     let ps = Command::new("ps").args(["-eo", "args"]).output().unwrap();

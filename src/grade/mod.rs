@@ -782,8 +782,8 @@ pub struct GradeArgs {
     /// Command that runs the chat client.
     #[arg(long, value_name = "CMD")]
     pub chat_client: Option<String>,
-    /// Report format.
-    #[arg(long, value_enum, default_value = "text")]
+    /// Report format (with --class, every format is written to OUT).
+    #[arg(long, value_enum, default_value = "text", conflicts_with = "class")]
     pub format: Format,
     /// Seed for the random messages; replays a run.
     #[arg(long)]
@@ -796,10 +796,14 @@ pub struct GradeArgs {
     pub checks: Vec<String>,
     /// List the checks by stage (id and title) and exit without running
     /// anything.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "class")]
     pub list: bool,
     /// How many checks run at once (with --class: how many submissions).
-    #[arg(long, default_value_t = 4)]
+    #[arg(
+        long,
+        default_value_t = 4,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256)
+    )]
     pub jobs: usize,
     /// Refuse to grade (exit 2) unless every sandbox layer is active.
     #[arg(long)]

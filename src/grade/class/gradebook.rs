@@ -183,11 +183,17 @@ pub fn mistake_line(m: &Mistake, total: usize) -> String {
 }
 
 /// summary.md.
-pub fn summary(lab: &str, records: &[Record]) -> String {
+pub fn summary(lab: &str, records: &[Record], pending: usize) -> String {
     let total = records.len();
     let not_graded: Vec<&Record> = records.iter().filter(|r| r.not_graded.is_some()).collect();
     let max = records.iter().map(|r| r.max_score).fold(0.0, f64::max);
     let mut md = format!("# {lab}: class summary\n\n");
+    if pending > 0 {
+        md.push_str(&format!(
+            "**Not finished: {pending} of {} submissions are still to grade** (the run is in progress, or was cut short: the same command grades the rest). What follows is about the {total} done.\n\n",
+            total + pending
+        ));
+    }
     md.push_str(&format!(
         "{total} submissions: {} graded, {} not graded.\n",
         total - not_graded.len(),

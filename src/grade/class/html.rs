@@ -46,7 +46,7 @@ svg text{font-size:13px;fill:#222}rect.bar{fill:#d9534f}rect.dist{fill:#4a7ebb}\
 section.sub{border-top:2px solid #eee;margin-top:1.5em}code{background:#f4f4f4;padding:0 .2em}";
 
 /// index.html for `records` of `lab`.
-pub fn page(lab: &str, records: &[Record]) -> String {
+pub fn page(lab: &str, records: &[Record], pending: usize) -> String {
     let total = records.len();
     let (list, grader) = mistakes(records);
     let mut h = String::new();
@@ -68,6 +68,12 @@ pub fn page(lab: &str, records: &[Record]) -> String {
         ));
     }
     h.push_str(&format!("<p id=\"totals\">{}.</p>\n", escape(&line)));
+    if pending > 0 {
+        h.push_str(&format!(
+            "<p id=\"pending\"><strong>Not finished: {pending} of {} submissions are still to grade</strong> (the run is in progress, or was cut short: the same command grades the rest).</p>\n",
+            total + pending
+        ));
+    }
 
     // The chart of the most common mistakes: one bar per diagnosis.
     h.push_str("<h2>Most common mistakes</h2>\n");

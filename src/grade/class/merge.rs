@@ -38,8 +38,10 @@ pub fn merge_main(args: &MergeArgs) -> u8 {
 }
 
 /// Copies every graded submission of `inputs` into `out` and writes the
-/// class files for all of them. A submission in two inputs, or inputs of
-/// different labs, is an error.
+/// class files for all of them. A submission in two inputs, inputs of
+/// different labs or graded on different checks or points, is an error. A
+/// class run's folder with no submission in it (a shard that got none of a
+/// small class) is fine.
 pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> {
     let usage = GradeError::Usage;
     std::fs::create_dir_all(out)
@@ -70,19 +72,31 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> 
                 }
                 continue;
             }
-            if let Some((first, _)) = records.first() {
+            if let Some((first, first_from)) = records.first() {
                 if first.lab != record.lab {
                     return Err(usage(format!(
                         "{} is graded for `{}`, {} for `{}`: merge outputs of one lab",
                         first.submission, first.lab, record.submission, record.lab
                     )));
                 }
+                if let Some(what) = graded_differently(first, &record) {
+                    return Err(usage(format!(
+                        "`{}` (in {}) and `{}` (in {}) were graded on different {what}: grade every shard with the same --check, --only and --points",
+                        first.submission,
+                        first_from.parent().unwrap_or(first_from).display(),
+                        record.submission,
+                        input.display()
+                    )));
+                }
             }
             records.push((record, dir));
         }
-        if found == 0 {
+        let a_class_run = ["gradebook.csv", "run.json"]
+            .iter()
+            .any(|f| input.join(f).is_file());
+        if found == 0 && !a_class_run {
             return Err(usage(format!(
-                "{} holds no graded submission (OUT/<submission>/report.json)",
+                "{} is not the output of a class run: no gradebook.csv and no graded submission (OUT/<submission>/report.json)",
                 input.display()
             )));
         }
@@ -102,9 +116,40 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> 
     let mut records: Vec<Record> = records.into_iter().map(|(r, _)| r).collect();
     records.sort_by(|a, b| a.submission.cmp(&b.submission));
     let lab = records.first().map(|r| r.lab.clone()).unwrap_or_default();
-    write_class_outputs(out, &lab, &records)
+    write_class_outputs(out, &lab, &records, 0)
         .map_err(|e| usage(format!("cannot write to {}: {e}", out.display())))?;
     Ok(records)
+}
+
+/// How two submissions' records show they were graded otherwise: on other
+/// checks, or with other points (a check's worth, whether it is hidden).
+fn graded_differently(a: &Record, b: &Record) -> Option<&'static str> {
+    let ids = |r: &Record| {
+        let mut ids = r.check_ids.clone();
+        ids.sort();
+        ids
+    };
+    if ids(a) != ids(b) {
+        return Some("checks");
+    }
+    if (a.max_score - b.max_score).abs() > 1e-9 {
+        return Some("points");
+    }
+    let worth = |r: &Record| -> Vec<(String, String, bool)> {
+        let mut w: Vec<_> = r
+            .checks
+            .iter()
+            .map(|c| (c.id.clone(), format!("{:.6}", c.max_score), c.hidden))
+            .collect();
+        w.sort();
+        w
+    };
+    // A submission that was not graded has no per-check rows to compare.
+    let (wa, wb) = (worth(a), worth(b));
+    if !wa.is_empty() && !wb.is_empty() && wa != wb {
+        return Some("points");
+    }
+    None
 }
 
 fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {

@@ -127,6 +127,7 @@ pub fn main_from_args(args: &GradeArgs) -> Result<u8, GradeError> {
             "--class grades the netlab.toml of every subfolder: it cannot be combined with --dir or the role flags".into(),
         ));
     }
+    out_is_not_in_a_submission(&class_dir, &out)?;
     for id in &args.checks {
         if !lab_checks.iter().any(|c| c.id == id) {
             return Err(GradeError::Usage(format!(
@@ -169,8 +170,68 @@ pub fn main_from_args(args: &GradeArgs) -> Result<u8, GradeError> {
             ""
         }
     );
+    if run.records.is_empty() {
+        if let Some(shard) = &args.shard {
+            eprintln!(
+                "shard {shard} got none of this class's submissions: its output is empty, and netlab merge takes it as it is"
+            );
+        }
+    }
     eprintln!("  {out}/gradebook.csv\n  {out}/summary.md\n  {out}/index.html");
     Ok(0)
+}
+
+/// Refuses an OUT that is the class folder itself or lies inside one of
+/// its submissions: the reports would land among a student's files (and
+/// change the content hash that says whether to grade it again). OUT as a
+/// folder of its own inside DIR is fine: it is not taken for a submission.
+fn out_is_not_in_a_submission(class_dir: &Path, out: &Path) -> Result<(), GradeError> {
+    let Ok(class) = class_dir.canonicalize() else {
+        return Ok(()); // an unreadable class folder is reported later
+    };
+    // OUT may not exist yet: its nearest existing ancestor, then the rest.
+    let mut existing = out.to_path_buf();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = if parent.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    parent.to_path_buf()
+                };
+            }
+            _ => return Ok(()),
+        }
+    }
+    let Ok(mut full) = existing.canonicalize() else {
+        return Ok(());
+    };
+    full.extend(rest.iter().rev());
+    let Ok(inside) = full.strip_prefix(&class) else {
+        return Ok(());
+    };
+    let depth = inside.components().count();
+    if depth == 0 {
+        return Err(GradeError::Usage(format!(
+            "--out {} is the class folder itself: the reports would go into every student's folder; give a folder of its own (such as {}-results)",
+            out.display(),
+            class_dir.display()
+        )));
+    }
+    if depth > 1 {
+        let student = inside
+            .components()
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned());
+        return Err(GradeError::Usage(format!(
+            "--out {} is inside the submission `{}`: the reports would go among that student's files; give a folder outside the class folder",
+            out.display(),
+            student.unwrap_or_default()
+        )));
+    }
+    Ok(())
 }
 
 /// The submissions of a class folder: every subfolder except hidden ones
@@ -258,7 +319,8 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
     let refresh = |records: &[Option<Record>], dirty: &mut bool, last: &mut Instant| {
         if *dirty && last.elapsed() >= Duration::from_millis(300) {
             let done: Vec<Record> = records.iter().flatten().cloned().collect();
-            let _ = write_class_outputs(&opts.out, &opts.lab, &done);
+            let pending = records.len() - done.len();
+            let _ = write_class_outputs(&opts.out, &opts.lab, &done, pending);
             *dirty = false;
             *last = Instant::now();
         }
@@ -328,7 +390,7 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
     }
     *RUNNING.lock().unwrap_or_else(|e| e.into_inner()) = None;
     let records: Vec<Record> = records.into_iter().flatten().collect();
-    write_class_outputs(&opts.out, &opts.lab, &records)
+    write_class_outputs(&opts.out, &opts.lab, &records, 0)
         .map_err(|e| GradeError::Usage(format!("cannot write to {}: {e}", opts.out.display())))?;
     // What this run cost: wall time, and CPU time of netlab itself versus
     // the programs it ran (the benchmark reads it). The programs' and
@@ -641,9 +703,7 @@ pub fn grade_submission(opts: &ClassOptions, name: &str, dir: &Path, hash: &str)
             write_graded(opts, name, &sub_out, hash, &outcomes, duration)
         }
         Err(e) => {
-            // Only the first line: the rest is advice for `netlab grade --dir`.
-            let why = e.to_string().lines().next().unwrap_or_default().to_string();
-            let why = why.replace(&format!("{}/", dir.display()), "");
+            let why = not_graded_reason(&e.to_string(), &dir);
             write_not_graded(
                 opts,
                 name,
@@ -752,6 +812,45 @@ fn write_graded(
     finish(sub_out, value)
 }
 
+/// Why a submission could not be graded, on one line for the gradebook
+/// and in the student's words: a parse error keeps what it says is wrong
+/// (not its source excerpt), and a missing netlab.toml says where it must
+/// be (the advice for `netlab grade --dir` is dropped).
+fn not_graded_reason(error: &str, dir: &Path) -> String {
+    let mut lines = error.lines();
+    let first = lines
+        .next()
+        .unwrap_or_default()
+        .replace(&format!("{}/", dir.display()), "");
+    if first.starts_with("cannot read netlab.toml") {
+        let nested = std::fs::read_dir(dir).ok().and_then(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.path().join("netlab.toml").is_file())
+                .find_map(|e| e.file_name().into_string().ok())
+        });
+        return match nested {
+            Some(folder) => format!(
+                "{first}: netlab.toml must be at the top level of the submission, and it is in `{folder}/` (hand in that folder's contents)"
+            ),
+            None => format!(
+                "{first}: a netlab.toml naming the commands must be at the top level of the submission (see the handout)"
+            ),
+        };
+    }
+    // The rest of a TOML error: the source excerpt (` | ` lines, skipped)
+    // and what is wrong (kept); any advice for --dir (indented) dropped.
+    let said: Vec<&str> = lines
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty() && !l.starts_with(' ') && !l.contains(" | "))
+        .collect();
+    if said.is_empty() {
+        first
+    } else {
+        format!("{first}: {}", said.join("; "))
+    }
+}
+
 fn write_not_graded(
     opts: &ClassOptions,
     name: &str,
@@ -832,15 +931,57 @@ pub fn write(dir: &Path, name: &str, text: &str) -> io::Result<()> {
 }
 
 /// gradebook.csv, summary.md and index.html for `records`.
-pub fn write_class_outputs(out: &Path, lab: &str, records: &[Record]) -> io::Result<()> {
+/// `pending`: submissions of the class not graded yet (a run in progress,
+/// or cut short by Ctrl+C); the summary and the page say so.
+pub fn write_class_outputs(
+    out: &Path,
+    lab: &str,
+    records: &[Record],
+    pending: usize,
+) -> io::Result<()> {
     write(out, "gradebook.csv", &gradebook::csv(records))?;
-    write(out, "summary.md", &gradebook::summary(lab, records))?;
-    write(out, "index.html", &html::page(lab, records))
+    write(
+        out,
+        "summary.md",
+        &gradebook::summary(lab, records, pending),
+    )?;
+    write(out, "index.html", &html::page(lab, records, pending))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_submission_not_graded_is_told_why_in_one_line_for_itself() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        // A TOML error keeps what is wrong, not its source excerpt.
+        let toml = format!(
+            "{}/netlab.toml is not valid: TOML parse error at line 2, column 10\n  |\n2 | [commands\n  |          ^\ninvalid table header\nexpected `.`, `]`\n",
+            dir.display()
+        );
+        assert_eq!(
+            not_graded_reason(&toml, dir),
+            "netlab.toml is not valid: TOML parse error at line 2, column 10: invalid table header; expected `.`, `]`"
+        );
+        // A missing netlab.toml: where it must be, not --dir's advice; and
+        // where it is when it was handed in one folder down.
+        let missing = format!(
+            "cannot read {}/netlab.toml: No such file or directory (os error 2)\n  write a netlab.toml there (see the handout), or give the commands with --server, --client, ...",
+            dir.display()
+        );
+        let why = not_graded_reason(&missing, dir);
+        assert!(
+            why.contains("must be at the top level of the submission (see the handout)"),
+            "{why}"
+        );
+        assert!(!why.contains("--server") && !why.contains('\n'), "{why}");
+        std::fs::create_dir_all(dir.join("myproj")).unwrap();
+        std::fs::write(dir.join("myproj").join("netlab.toml"), "").unwrap();
+        let why = not_graded_reason(&missing, dir);
+        assert!(why.contains("it is in `myproj/`"), "{why}");
+    }
 
     #[test]
     fn the_content_hash_sees_the_work_and_ignores_what_running_leaves() {
