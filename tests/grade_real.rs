@@ -1391,11 +1391,16 @@ fn a_clean_shutdown_that_leaves_time_wait_without_reuseaddr_is_no_reuseaddr_pyth
 /// System.out.println, a fsync'd chat log) compiled with javac into a
 /// copy of its folder; `None` (and a reason) without javac.
 fn java_submission() -> Option<(tempfile::TempDir, Submission)> {
+    java_fixture(&submissions().join("week01-java"))
+}
+
+/// A Java fixture folder compiled with javac into a copy of it.
+fn java_fixture(folder: &Path) -> Option<(tempfile::TempDir, Submission)> {
     if !tool_available("javac") {
         return None;
     }
     let tmp = tempfile::tempdir().unwrap();
-    support::copy_dir(&submissions().join("week01-java"), tmp.path());
+    support::copy_dir(folder, tmp.path());
     let sources: Vec<PathBuf> = std::fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -1501,4 +1506,98 @@ fn console_lines_on_stderr_are_named_as_such_python() {
         .find(|c| c["id"] == "pair-session")
         .unwrap();
     assert_eq!(pair["follows_from"], "client-ack", "{pair:#}");
+}
+
+/// Java written the way students write it (`week01-java-real/bob/`):
+/// readLine() for one message (no reply to a message without a newline),
+/// println replies and messages, `/127.0.0.1` addresses, an exception's
+/// stack trace printed and exit 0; a threaded server whose PrintWriter is
+/// never flushed (no reply ever leaves), with no cap on clients. Blind
+/// round 4: the unflushed replies were ignores-config and no-concurrency,
+/// the 0-byte read's NullPointerException output-format.
+#[test]
+fn readline_and_unflushed_writers_java() {
+    let Some((_dir, sub)) = java_fixture(&submissions().join("week01-java-real").join("bob"))
+    else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "java/bob",
+        &sub,
+        &[
+            // readLine() waits for a newline the grader never sends.
+            ("server-ack", "wrong-reply"),
+            ("server-blank", "wrong-reply"),
+            ("server-too-long", "wrong-reply"),
+            ("server-length-limit", "wrong-reply"),
+            ("server-invalid-utf8", "wrong-reply"),
+            ("server-restart", "wrong-reply"),
+            ("server-empty-recv", "empty-recv"),
+            ("server-silent-client", "server-timeout"),
+            ("server-port-in-use", "port-in-use"),
+            ("client-ack", "wrong-message"),
+            ("client-default-message", "wrong-message"),
+            ("client-refused", "client-refused"),
+            ("client-timeout", "ignores-config"),
+            ("client-no-reply", "client-eof"),
+            ("client-empty-arg", "empty-argument"),
+            // The PrintWriter never flushed: no reply leaves, in every check.
+            ("threaded-ack", "wrong-reply"),
+            ("threaded-many", "wrong-reply"),
+            ("threaded-concurrency", "wrong-reply"),
+            ("threaded-busy", "wrong-reply"),
+            ("threaded-shutdown", "no-graceful-shutdown"),
+            ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+        ],
+    );
+    for id in ["threaded-many", "threaded-concurrency", "threaded-busy"] {
+        let o = outcomes.iter().find(|o| o.id == id).unwrap();
+        assert_eq!(
+            o.follows_from,
+            Some("threaded-ack"),
+            "{id}: {:?}",
+            o.observed
+        );
+    }
+}
+
+/// C with stdio on the chat socket (`week01-c-real/chatstdio/`): the ACKs
+/// go through fdopen and fprintf and are never flushed, so no line gets a
+/// reply; the one-shot server calls a timeout "closed without sending",
+/// counts bytes, and has no UTF-8 check. Blind round 4: chat-robust said
+/// the session died on the bad bytes (invalid-utf8); it is chat-ack's
+/// wrong reply again.
+#[test]
+fn stdio_on_the_chat_socket_c() {
+    let Some(sub) = c_fixture(
+        "chatstdio",
+        &[(Role::Server, "server"), (Role::ChatServer, "chat_server")],
+    ) else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "c/chatstdio",
+        &sub,
+        &[
+            // A timeout reported as "closed without sending".
+            ("server-silent-client", "output-format"),
+            ("server-length-limit", "too-long"),
+            ("server-invalid-utf8", "invalid-utf8"),
+            ("chat-ack", "wrong-reply"),
+            ("chat-split", "wrong-reply"),
+            ("chat-coalesced", "wrong-reply"),
+            ("chat-sessions", "wrong-reply"),
+            // Folded under chat-ack's wrong reply (asserted below).
+            ("chat-robust", "invalid-utf8"),
+            ("chat-log", "wrong-reply"),
+            ("chat-shutdown", "no-graceful-shutdown"),
+        ],
+    );
+    let robust = outcomes.iter().find(|o| o.id == "chat-robust").unwrap();
+    assert_eq!(
+        robust.follows_from,
+        Some("chat-ack"),
+        "{:?}",
+        robust.observed
+    );
 }

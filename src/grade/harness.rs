@@ -782,7 +782,7 @@ impl<'a> Ctx<'a> {
                         return Err(fail(
                             Diagnosis::IgnoresConfig,
                             format!("the server listens on {}={port}", contract.port_var),
-                            format!("it announced `{line}`"),
+                            format!("it announced `{line}`{}", swapped(port, addr.port())),
                         ));
                     }
                 }
@@ -835,8 +835,12 @@ impl<'a> Ctx<'a> {
                         Diagnosis::IgnoresConfig,
                         format!("the server listens on {}={port}", contract.port_var),
                         format!(
-                            "it listens on port {} (the system's socket table)",
-                            join_ports(&now_listening)
+                            "it listens on port {} (the system's socket table){}",
+                            join_ports(&now_listening),
+                            now_listening
+                                .first()
+                                .map(|p| swapped(port, *p))
+                                .unwrap_or_default()
                         ),
                     ));
                 }
@@ -1547,6 +1551,19 @@ fn ephemeral_low() -> Option<u16> {
     {
         // The IANA range, used by macOS and Windows.
         Some(49152)
+    }
+}
+
+/// Says so when `got` is `want` with its two bytes swapped: the port given
+/// to bind() or connect() without htons() (C's sockaddr_in), read on a
+/// little-endian machine. Empty otherwise.
+pub fn swapped(want: u16, got: u16) -> String {
+    if got != want && got == want.swap_bytes() {
+        format!(
+            ": port {got} is {want} with its two bytes swapped: a port goes into sockaddr_in in network byte order, so convert it with htons() (the configuration itself was read)"
+        )
+    } else {
+        String::new()
     }
 }
 

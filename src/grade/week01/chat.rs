@@ -426,15 +426,24 @@ fn session_goes_on(ctx: &mut Ctx, p: Proc, talk: &mut Talk, answered: bool) -> R
                     .crash_of(p)
                     .map(|c| format!(" ({c})"))
                     .unwrap_or_default();
+                let silent = end == End::Timeout && how.is_empty();
                 let what = match end {
                     End::Timeout => format!("no reply within {}s", SLACK.as_secs()),
                     _ => "the session ended without a reply".to_string(),
                 };
-                return Err(fail(
+                let failure = fail(
                     Diagnosis::InvalidUtf8,
                     format!("the line C3 28 FF gets `{error}` and the session goes on"),
                     format!("after the bytes C3 28 FF, an ordinary line in the same session got {what}: the session died on them{how}"),
-                ));
+                );
+                // Still connected, no crash, just no reply: a server whose
+                // replies never leave (an unflushed writer) answers no line
+                // at all, which chat-ack reports as a wrong reply.
+                return Err(if silent {
+                    failure.folded_if("chat-ack", &[Diagnosis::WrongReply])
+                } else {
+                    failure
+                });
             }
         }
     }

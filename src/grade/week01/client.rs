@@ -79,7 +79,7 @@ pub fn died_before_connecting(ctx: &mut Ctx, p: Proc, expected: &str) -> Option<
             Diagnosis::IgnoresConfig,
             expected,
             format!(
-                "its connection was refused ({how}; it said `{line}`), although the grader's server was listening where LAB_HOST and LAB_PORT said: it connects somewhere else"
+                "its connection was refused ({how}; it said `{line}`), although the grader's server was listening where LAB_HOST and LAB_PORT said: it connects somewhere else (hard-coded, or, in C, a port put into sockaddr_in without htons())"
             ),
         ));
     }

@@ -151,6 +151,15 @@ pub fn empty_recv(ctx: &mut Ctx) -> Result<(), Failure> {
         if let Some(message) = treated_as_message(ctx) {
             return Err(message);
         }
+        // A stack trace or traceback, even caught and printed, exit 0: the
+        // 0-byte read (Java's readLine() null) blew up as a message.
+        if let Some(crash) = ctx.crash_of(p) {
+            return Err(fail(
+                Diagnosis::EmptyRecv,
+                expected,
+                format!("no line containing `without sending`: the 0-byte read made the session fail with {crash}"),
+            ));
+        }
         return Err(fail(
             Diagnosis::OutputFormat,
             expected,

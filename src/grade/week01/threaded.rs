@@ -178,6 +178,12 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
                 format!("the server crashed: {crash}"),
             ));
         }
+        if reply.is_empty() {
+            let wait = Duration::from_millis(300);
+            if let Some(failure) = received_but_no_reply(ctx, p, message, &expected, wait) {
+                return Err(failure);
+            }
+        }
         if reply.is_empty() && end != End::Timeout {
             // Hung up on a client that had sent its message, long before
             // LAB_TIMEOUT=10s: it gave up on the client too early.
@@ -213,6 +219,11 @@ pub fn concurrency(ctx: &mut Ctx) -> Result<(), Failure> {
     let ex = read_reply(ctx, &mut stream, client);
     let took = sent.elapsed();
     let idle_open = still_open(&idle);
+    if ex.reply.is_empty() && idle_open {
+        if let Some(failure) = received_but_no_reply(ctx, p, &message, expected, Duration::ZERO) {
+            return Err(failure);
+        }
+    }
     drop(idle);
     if ex.reply.is_empty() && ex.end == End::Timeout {
         return Err(fail(
@@ -251,6 +262,36 @@ pub fn concurrency(ctx: &mut Ctx) -> Result<(), Failure> {
         ));
     }
     Ok(())
+}
+
+/// The server says it received `message` (a stdout line with `Received:
+/// <message>`), yet the client got no reply: the reply was never sent
+/// (a writer never flushed: Java's PrintWriter without autoflush, C's
+/// fdopen'd socket). Not a timeout and not a busy server: threaded-ack's
+/// wrong reply again, when it found one. Waits up to `wait` for the line
+/// (it may come just after a close). Trap: only while nothing else could
+/// have let a one-at-a-time server read the message meanwhile (its idle
+/// client closed): the callers ask with the idle clients still connected.
+fn received_but_no_reply(
+    ctx: &mut Ctx,
+    p: Proc,
+    message: &str,
+    expected: &str,
+    wait: Duration,
+) -> Option<Failure> {
+    let wanted = format!("Received: {message}");
+    let line = ctx.wait_output(p, wait, |l| l.trim_end().ends_with(&wanted))?;
+    Some(
+        fail(
+            Diagnosis::WrongReply,
+            expected,
+            format!(
+                "no reply, although the server says it got the message (`{}`): the reply was never sent, or it waits in a buffer that is never flushed",
+                line.trim_end()
+            ),
+        )
+        .folded_if("threaded-ack", &[Diagnosis::WrongReply]),
+    )
 }
 
 /// Is the connection still open from the server's side (no FIN, no RST)?
@@ -313,6 +354,13 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
         let mut byte = [0u8; 1];
         let answered = matches!(std::io::Read::read(&mut second, &mut byte), Ok(1));
         let first_open = still_open(&first);
+        if !answered && first_open {
+            let expected = "the server takes on a second client while the first is connected";
+            if let Some(failure) = received_but_no_reply(ctx, p, &message, expected, Duration::ZERO)
+            {
+                return Err(failure);
+            }
+        }
         if !answered || !first_open {
             let observed = if answered {
                 format!("the second client ({second_addr}) was answered only after the server had closed the first: one client at a time")
