@@ -599,10 +599,13 @@ fn the_gradescope_bundle_runs_in_a_simulated_autograder() {
     )
     .unwrap();
     mistake_submission(&root.join("submission"));
+    // Its own temporary folder, to see that the scripts leave nothing there.
+    let temp = tempfile::tempdir().unwrap();
     for script in ["setup.sh", "run_autograder"] {
         let mut cmd = Command::new("bash");
         cmd.arg(source.join(script))
             .env("AUTOGRADER_ROOT", &root)
+            .env("TMPDIR", temp.path())
             .current_dir(&source);
         let output = support::bounded(cmd);
         assert!(
@@ -611,6 +614,11 @@ fn the_gradescope_bundle_runs_in_a_simulated_autograder() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+    let left: Vec<_> = std::fs::read_dir(temp.path()).unwrap().flatten().collect();
+    assert!(
+        left.is_empty(),
+        "the bundle left {left:?} in the temporary folder"
+    );
     let results = json(root.join("results").join("results.json"));
     assert_eq!(
         (results["score"].as_f64(), results["max_score"].as_f64()),
@@ -632,8 +640,10 @@ fn the_prairielearn_entry_point_writes_its_results() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("grade");
     mistake_submission(&root.join("student"));
+    let temp = tempfile::tempdir().unwrap();
     let mut cmd = Command::new("bash");
     cmd.arg(dist().join("prairielearn").join("run.sh"))
+        .env("TMPDIR", temp.path())
         .env("GRADE_ROOT", &root)
         .env("NETLAB", netlab_bin())
         .env(
@@ -647,6 +657,11 @@ fn the_prairielearn_entry_point_writes_its_results() {
         String::from_utf8_lossy(&output.stderr)
     );
     let results = json(root.join("results").join("results.json"));
+    assert_eq!(
+        std::fs::read_dir(temp.path()).unwrap().count(),
+        0,
+        "run.sh left its work folder behind"
+    );
     assert_eq!(results["gradable"], true);
     assert_eq!(results["score"].as_f64(), Some(0.5), "{results}");
     assert_eq!(results["tests"].as_array().unwrap().len(), 2);

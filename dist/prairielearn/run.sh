@@ -11,6 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 LAB=${LAB:-week01}
 mkdir -p "$root/results"
 out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
 points=()
 [ -f "$root/serverFilesCourse/points.toml" ] && points=(--points "$root/serverFilesCourse/points.toml")
 # shellcheck disable=SC2086
