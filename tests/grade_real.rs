@@ -317,6 +317,9 @@ fn pipelined_chat_client_python() {
             ("chat-shutdown", "no-graceful-shutdown"),
             // errors="replace": the bytes C3 28 FF get an ACK.
             ("chat-robust", "invalid-utf8"),
+            // Its log lines are `HH:MM:SS message`: no date, no offset,
+            // no client address.
+            ("chat-log", "output-format"),
         ],
         // Its own client against its own (correct) server: the ACKs come
         // one by one, unless two arrive together (seen under load).
@@ -753,8 +756,9 @@ fn slow_to_announce_python() {
 
 /// A chat server whose clock format has `%m` (the month) for the minutes,
 /// `%H:%m:%S`: well-formed, never the time (it passed every check), and
-/// no SIGTERM handler. While the minute happens to equal the month number
-/// the clock is right, and chat-ack may pass.
+/// no SIGTERM handler; its log's times have no offset from UTC
+/// (`datetime.now().isoformat()`). While the minute happens to equal the
+/// month number the clock is right, and chat-ack may pass.
 #[test]
 fn chat_clock_typo_python() {
     use chrono::{Datelike, Timelike};
@@ -763,7 +767,10 @@ fn chat_clock_typo_python() {
     };
     let now = chrono::Local::now();
     let right_by_chance = now.minute() == now.month() || now.minute() + 1 == now.month();
-    let mut expected = vec![("chat-shutdown", "no-graceful-shutdown")];
+    let mut expected = vec![
+        ("chat-shutdown", "no-graceful-shutdown"),
+        ("chat-log", "output-format"),
+    ];
     if right_by_chance {
         assert_verdicts_allowing("chatclock", &sub, &expected, &[("chat-ack", "wrong-reply")]);
         return;

@@ -1622,7 +1622,7 @@ pub fn show_bytes(bytes: &[u8]) -> String {
     }
 }
 
-fn truncate(text: &str, max: usize) -> String {
+pub fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }

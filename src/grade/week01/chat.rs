@@ -474,6 +474,7 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
             return Err(f.caused_by("chat-ack"));
         }
     }
+    let client = talk.client;
     ctx.step("right after the last ACK, kill the server with SIGKILL (no chance to clean up)");
     let _ = ctx.child(p).signal(Signal::Kill);
     let _ = ctx.wait_exit(p, SLACK);
@@ -514,7 +515,81 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
             },
         ));
     }
+    ctx.step(format!(
+        "each message's line reads `<RFC 3339 time> {client} <message>`"
+    ));
+    for message in &messages {
+        if let Some(wrong) = log_line_wrong(&log, client, message) {
+            return Err(fail(
+                Diagnosis::OutputFormat,
+                format!("the log line of `{message}` is `<RFC 3339 time> {client} {message}`"),
+                wrong,
+            ));
+        }
+    }
     Ok(())
+}
+
+/// What is wrong with the log line of `message` (sent from `client`), or
+/// `None` when it reads `<RFC 3339 time> <client address> <message>`. The
+/// time needs its offset from UTC (`Z` or `+01:00`): without one it names
+/// no instant. Also taken, as naming the same instant: a space for the `T`
+/// (RFC 3339 allows it) and C's strftime `%z` offset, `+0000`, without its
+/// colon. The grader's messages need no escapes.
+fn log_line_wrong(log: &str, client: SocketAddr, message: &str) -> Option<String> {
+    let line = log.lines().find(|l| l.contains(message))?;
+    let shown = crate::grade::harness::truncate(line, 160);
+    let Some(rest) = line.strip_suffix(message).and_then(|r| r.strip_suffix(' ')) else {
+        return Some(format!(
+            "the line is `{shown}`: the message must end it, as it was sent, after one space"
+        ));
+    };
+    // The time is the first word, or the first two when a space stands
+    // for its `T` (a date alone first); the address is the rest.
+    let words: Vec<&str> = rest.split(' ').collect();
+    let dated = words.len() >= 3 && words[0].len() == 10 && words[0].matches('-').count() == 2;
+    let cut = (if dated { 2 } else { 1 }).min(words.len());
+    let (time, address) = (words[..cut].join(" "), words[cut..].join(" "));
+    if address.is_empty() {
+        return Some(format!(
+            "the line is `{shown}`: before the message come the time and the client's address, each followed by one space"
+        ));
+    }
+    if rfc3339(&time).is_none() {
+        let no_offset =
+            chrono::NaiveDateTime::parse_from_str(&time, "%Y-%m-%dT%H:%M:%S%.f").is_ok();
+        return Some(format!(
+            "the line is `{shown}`: `{time}` is not an RFC 3339 time{}",
+            if no_offset {
+                " (it has no offset from UTC: add `Z` or `+00:00`, e.g. datetime.now(timezone.utc).isoformat())"
+            } else {
+                " such as 2026-09-14T10:31:07Z"
+            }
+        ));
+    }
+    if address != client.to_string() {
+        return Some(format!(
+            "the line is `{shown}`: `{address}` is not the client's address, written {client}"
+        ));
+    }
+    None
+}
+
+/// `time` as RFC 3339, also with a space for the `T` and a `+HHMM` offset.
+fn rfc3339(time: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    let time = time.replacen(' ', "T", 1);
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&time) {
+        return Some(t);
+    }
+    // `+0000`: put the colon in and try again.
+    let n = time.len();
+    let offset = time.get(n.saturating_sub(5)..)?;
+    let digits = offset.get(1..)?;
+    if offset.starts_with(['+', '-']) && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let fixed = format!("{}{}:{}", &time[..n - 5], &offset[..3], &offset[3..]);
+        return chrono::DateTime::parse_from_rfc3339(&fixed).ok();
+    }
+    None
 }
 
 /// No log at all after a SIGKILL right after the ACKs: a server that never
@@ -929,6 +1004,42 @@ pub fn client_framing(ctx: &mut Ctx) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_line_is_an_rfc_3339_time_the_client_and_the_message() {
+        let client: SocketAddr = "127.0.0.1:40100".parse().unwrap();
+        let ok = |line: &str| log_line_wrong(line, client, "hello there");
+        for good in [
+            "2026-09-14T10:31:07Z 127.0.0.1:40100 hello there",
+            "2026-09-14T10:31:07.123456+02:00 127.0.0.1:40100 hello there",
+            "2026-09-14 10:31:07+00:00 127.0.0.1:40100 hello there",
+            "2026-09-14T10:31:07+0000 127.0.0.1:40100 hello there",
+        ] {
+            assert_eq!(ok(good), None, "{good}");
+        }
+        for (bad, says) in [
+            (
+                "2026-09-14T10:31:07.626346 127.0.0.1:40100 hello there",
+                "no offset from UTC",
+            ),
+            (
+                "10:31:07 127.0.0.1:40100 hello there",
+                "not an RFC 3339 time",
+            ),
+            ("10:31:07 hello there", "the time and the client's address"),
+            (
+                "2026-09-14T10:31:07Z ('127.0.0.1', 40100) hello there",
+                "not the client's address",
+            ),
+            (
+                "2026-09-14T10:31:07Z 127.0.0.1:40100 'hello there'",
+                "the message must end it",
+            ),
+        ] {
+            let wrong = ok(bad).unwrap_or_default();
+            assert!(wrong.contains(says), "{bad}: {wrong}");
+        }
+    }
 
     fn owned(lines: &[&str]) -> Vec<String> {
         lines.iter().map(|l| l.to_string()).collect()
