@@ -871,12 +871,12 @@ pub fn main(args: &GradeArgs) -> u8 {
 }
 
 /// A check id as typed: `server_ack` (a test's name) means `server-ack`.
-fn normalize_id(id: &str) -> String {
+pub(crate) fn normalize_id(id: &str) -> String {
     id.trim().to_ascii_lowercase().replace('_', "-")
 }
 
 /// The known name closest to `typed`, if it is close enough to be a typo.
-fn did_you_mean<'a>(typed: &str, known: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(typed: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
         .map(|k| (strsim::damerau_levenshtein(typed, k), *k))

@@ -128,18 +128,25 @@ pub fn main_from_args(args: &GradeArgs) -> Result<u8, GradeError> {
         ));
     }
     out_is_not_in_a_submission(&class_dir, &out)?;
-    for id in &args.checks {
+    // `server_ack` as `server-ack`, as for one submission.
+    let wanted: Vec<String> = args
+        .checks
+        .iter()
+        .map(|id| super::normalize_id(id))
+        .collect();
+    for (id, given) in wanted.iter().zip(&args.checks) {
         if !lab_checks.iter().any(|c| c.id == id) {
-            return Err(GradeError::Usage(format!(
-                "unknown check `{id}` (known: {})",
-                super::check_ids(&args.lab).join(", ")
-            )));
+            let ids = super::check_ids(&args.lab);
+            return Err(GradeError::Usage(match super::did_you_mean(id, &ids) {
+                Some(near) => format!("unknown check `{given}`; did you mean `{near}`?"),
+                None => format!("unknown check `{given}` (known: {})", ids.join(", ")),
+            }));
         }
     }
     let selected: Vec<&'static Check> = lab_checks
         .iter()
         .filter(|c| args.only.is_none_or(|o| o.group() == c.group))
-        .filter(|c| args.checks.is_empty() || args.checks.iter().any(|id| id == c.id))
+        .filter(|c| wanted.is_empty() || wanted.iter().any(|id| id == c.id))
         .collect();
     let points = match &args.points {
         Some(path) => Points::load(path, lab_checks)?,

@@ -77,7 +77,16 @@ impl Points {
 
     /// Parses a points file's text.
     pub fn parse(text: &str, checks: &[Check]) -> Result<Points, String> {
-        let file: PointsFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let file: PointsFile = toml::from_str(text).map_err(|e| {
+            let e = e.to_string();
+            // serde's words for a value that is neither form: say the forms.
+            if e.contains("untagged enum CheckPoints") {
+                let at = e.lines().next().unwrap_or_default();
+                format!("{at}: a check takes a number of points (`server-ack = 3`) or a table (`server-ack = {{ points = 3, hidden = true }}`)")
+            } else {
+                e
+            }
+        })?;
         let known_ids: Vec<&str> = checks.iter().map(|c| c.id).collect();
         let mut groups: Vec<&str> = checks.iter().map(|c| c.group).collect();
         groups.dedup();
@@ -95,6 +104,7 @@ impl Points {
         };
         valid(points.default, "default")?;
         for (role, p) in file.roles {
+            let role = crate::grade::normalize_id(&role);
             if !groups.contains(&role.as_str()) {
                 return Err(format!(
                     "[roles]: unknown role `{role}` (known: {})",
@@ -103,14 +113,21 @@ impl Points {
             }
             points.roles.insert(role.clone(), valid(p, &role)?);
         }
-        let unknown = |id: &str| format!("unknown check `{id}` (known: {})", known_ids.join(", "));
+        // `server_ack` as `server-ack`, as --check takes it; a typo gets the
+        // nearest id, not the whole list.
+        let unknown = |id: &str| match crate::grade::did_you_mean(id, &known_ids) {
+            Some(near) => format!("unknown check `{id}`; did you mean `{near}`?"),
+            None => format!("unknown check `{id}` (known: {})", known_ids.join(", ")),
+        };
         for id in file.hidden {
+            let id = crate::grade::normalize_id(&id);
             if !known_ids.contains(&id.as_str()) {
                 return Err(format!("hidden: {}", unknown(&id)));
             }
             points.hidden.push(id);
         }
         for (id, entry) in file.checks {
+            let id = crate::grade::normalize_id(&id);
             if !known_ids.contains(&id.as_str()) {
                 return Err(format!("[checks]: {}", unknown(&id)));
             }
@@ -143,5 +160,29 @@ impl Points {
     /// Whether students must not see `check` before grades are published.
     pub fn hidden(&self, check: &Check) -> bool {
         self.hidden.iter().any(|id| id == check.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Points, String> {
+        Points::parse(text, crate::grade::checks("week01").unwrap())
+    }
+
+    #[test]
+    fn a_points_file_takes_ids_as_the_command_line_does_and_says_what_is_wrong() {
+        let checks = crate::grade::checks("week01").unwrap();
+        let ack = checks.iter().find(|c| c.id == "server-ack").unwrap();
+        let points = parse("hidden = [\"server_ack\"]\n[checks]\nserver_ack = 3\n").unwrap();
+        assert_eq!(points.of(ack), 3.0);
+        let typo = parse("hidden = [\"server-restrat\"]\n").unwrap_err();
+        assert!(typo.contains("did you mean `server-restart`?"), "{typo}");
+        let word = parse("[checks]\nserver-ack = \"two\"\n").unwrap_err();
+        assert!(
+            word.contains("a check takes a number of points") && !word.contains("untagged"),
+            "{word}"
+        );
     }
 }
