@@ -1608,3 +1608,71 @@ fn stdio_on_the_chat_socket_c() {
         robust.observed
     );
 }
+
+/// A server that never gets to listen (it sleeps at start): it never
+/// reaches its bind on a busy port either, so port-in-use is the same
+/// mistake as server-listening's, folded under it (a walkthrough's class
+/// counted such a server among those that mishandle a busy port).
+#[test]
+fn a_server_that_never_listens_is_not_also_blamed_for_a_busy_port_python() {
+    if !tool_available("python3") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("server.py"),
+        "import time\ntime.sleep(600)\n",
+    )
+    .unwrap();
+    let sub = Submission::new(tmp.path())
+        .with_command_line(Role::Server, "python3 server.py")
+        .unwrap();
+    let wanted: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| ["server-listening", "server-port-in-use"].contains(&c.id))
+        .collect();
+    let outcomes = run_checks(&wanted, &sub, 3, 2);
+    let listening = outcomes
+        .iter()
+        .find(|o| o.id == "server-listening")
+        .unwrap();
+    let busy = outcomes
+        .iter()
+        .find(|o| o.id == "server-port-in-use")
+        .unwrap();
+    assert_eq!(
+        listening.diagnosis,
+        Some(Diagnosis::Hangs),
+        "{listening:#?}"
+    );
+    assert_eq!(busy.passed, Some(false), "{busy:#?}");
+    assert_eq!(busy.follows_from, Some("server-listening"), "{busy:#?}");
+}
+
+/// A client whose receive timeout is LAB_TIMEOUT read as milliseconds
+/// (Java's setSoTimeout(LAB_TIMEOUT); here `TIMEOUT / 1000`): it gives up
+/// at once with the right line. Blind round 4: client-timeout passed it.
+#[test]
+fn a_client_timeout_in_milliseconds_ignores_lab_timeout_python() {
+    let Some((_dir, sub)) = patched_python(
+        "client.py",
+        "socket.create_connection((HOST, PORT), timeout=TIMEOUT)",
+        "socket.create_connection((HOST, PORT), timeout=TIMEOUT / 1000)",
+    ) else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "client-timeout");
+    assert_eq!(
+        outcome.diagnosis,
+        Some(Diagnosis::IgnoresConfig),
+        "{outcome:#?}"
+    );
+    assert!(
+        outcome
+            .observed
+            .as_deref()
+            .is_some_and(|o| o.contains("does not come from LAB_TIMEOUT")),
+        "{outcome:#?}"
+    );
+}

@@ -457,17 +457,41 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
             ),
         ));
     }
+    // Gave up long before LAB_TIMEOUT (blind round 4: Java's
+    // setSoTimeout(LAB_TIMEOUT) takes milliseconds). The client's clock
+    // starts before `sent_at`, by this thread's delay in reading the
+    // message: far below this bound, so a correct client is never early.
+    let took = sent_at.elapsed();
+    let gave_up = |l: &str| l.trim_end() == "[CLIENT] Server did not respond in time";
+    let said_timeout = [Stream::Stderr, Stream::Stdout]
+        .into_iter()
+        .any(|s| ctx.child(p).lines(s).iter().any(|l| gave_up(l)));
+    if took < CLIENT_TOO_EARLY && said_timeout {
+        drop(conn);
+        return Err(fail(
+            Diagnosis::IgnoresConfig,
+            expected,
+            format!(
+                "it gave up {:.2}s after sending, while LAB_TIMEOUT was 1s: the timeout does not come from LAB_TIMEOUT (a receive timeout set in milliseconds where the variable is in seconds?)",
+                took.as_secs_f64()
+            ),
+        ));
+    }
     let result = expect_error(
         ctx,
         p,
         Duration::ZERO,
         expected,
         Diagnosis::ClientTimeout,
-        |l| l.trim_end() == "[CLIENT] Server did not respond in time",
+        gave_up,
     );
     drop(conn);
     result
 }
+
+/// Sooner than this after its message came, a client that gives up on a
+/// silent server (LAB_TIMEOUT=1) did not wait LAB_TIMEOUT.
+const CLIENT_TOO_EARLY: Duration = Duration::from_millis(300);
 
 pub fn no_reply(ctx: &mut Ctx) -> Result<(), Failure> {
     let message = ctx.message(12);

@@ -560,10 +560,17 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
                 ),
             ));
         }
+        // A server that never gets to listen at all (server-listening
+        // says so) never reaches its bind here either: that mistake, once
+        // (a walkthrough's class counted it as a port-in-use too).
         return Err(fail(
             Diagnosis::PortInUse,
             expected,
             format!("still running {}s later", STARTUP.as_secs()),
+        )
+        .folded_if(
+            "server-listening",
+            &[Diagnosis::Hangs, Diagnosis::StartupFailure],
         ));
     };
     drop(blocker);
