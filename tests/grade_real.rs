@@ -199,7 +199,11 @@ fn import_side_effects_python() {
 /// exits 0 whatever main() returns: exit-status on a busy port.
 #[test]
 fn a_server_started_by_an_import_python() {
-    let Some(sub) = python_fixture("noguard") else {
+    let Some((_dir, sub)) = patched_python(
+        "server.py",
+        "if __name__ == \"__main__\":\n    sys.exit(main())",
+        "main()",
+    ) else {
         return;
     };
     assert_verdicts_allowing(
