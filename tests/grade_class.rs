@@ -533,6 +533,11 @@ fn shards_merged_equal_the_unsharded_run() {
 fn bad_class_arguments_are_usage_errors() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(tmp.path().join("class").join("alice")).unwrap();
+    std::fs::write(
+        tmp.path().join("class").join("alice").join("netlab.toml"),
+        "",
+    )
+    .unwrap();
     std::fs::write(tmp.path().join("bad.toml"), "[checks]\nno-such-check = 2\n").unwrap();
     for (args, message) in [
         (vec!["--out", "o", "--shard", "3/2"], "--shard `3/2`"),
@@ -543,6 +548,7 @@ fn bad_class_arguments_are_usage_errors() {
         (vec![], "--class needs --out"),
         (vec!["--out", "o", "--server", "x"], "cannot be combined"),
         (vec!["--out", "class"], "is the class folder itself"),
+        (vec!["--out", "class/alice"], "is the submission `alice`"),
         (
             vec!["--out", "class/alice/results"],
             "inside the submission `alice`",

@@ -1661,8 +1661,8 @@ fn a_server_that_never_listens_is_not_also_blamed_for_a_busy_port_python() {
 fn a_client_timeout_in_milliseconds_ignores_lab_timeout_python() {
     let Some((_dir, sub)) = patched_python(
         "client.py",
-        "socket.create_connection((HOST, PORT), timeout=TIMEOUT)",
-        "socket.create_connection((HOST, PORT), timeout=TIMEOUT / 1000)",
+        "            sock.sendall(message.encode(\"utf-8\"))\n",
+        "            sock.settimeout(TIMEOUT / 1000)\n            sock.sendall(message.encode(\"utf-8\"))\n",
     ) else {
         return;
     };
@@ -1677,6 +1677,35 @@ fn a_client_timeout_in_milliseconds_ignores_lab_timeout_python() {
             .observed
             .as_deref()
             .is_some_and(|o| o.contains("does not come from LAB_TIMEOUT")),
+        "{outcome:#?}"
+    );
+}
+
+/// A chat server that skips blank lines without a reply: a client that
+/// sends one waits for ever (every line gets exactly one reply).
+/// chat-robust says so, after the bad bytes (blind round 4: no check sent
+/// a blank line to the chat server). The handout's server, which answers
+/// them, passes.
+#[test]
+fn a_chat_server_that_skips_blank_lines_python() {
+    let Some((_dir, sub)) = patched_python(
+        "chat_server.py",
+        "    stamp = clock()\n",
+        "    if not message.strip():\n        return True\n    stamp = clock()\n",
+    ) else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "chat-robust");
+    assert_eq!(
+        outcome.diagnosis,
+        Some(Diagnosis::BlankMessage),
+        "{outcome:#?}"
+    );
+    assert!(
+        outcome
+            .observed
+            .as_deref()
+            .is_some_and(|o| o.contains("the blank line got no reply")),
         "{outcome:#?}"
     );
 }

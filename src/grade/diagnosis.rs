@@ -74,8 +74,8 @@ diagnoses! {
         "a client that closes without sending crashes, hangs or spins the server",
         "A receive that returns 0 bytes (b'' in Python) means the peer closed the connection. Check for it before decoding: print that the client closed without sending, close the socket and end the session.";
     BlankMessage = "blank-message",
-        "a whitespace-only message is not answered with `ERROR: Empty message`",
-        "Strip the decoded message and, when nothing is left, reply `ERROR: Empty message` instead of an ACK (extension B).";
+        "a whitespace-only message is not answered with the contract's error reply",
+        "Strip the decoded message and, when nothing is left, reply `ERROR: Empty message` instead of an ACK (extension B). In the chat, answer a blank line too (`[ERROR] Empty message`): every line gets exactly one reply, or the client waits for ever.";
     TooLong = "too-long",
         "the 100-character limit is not enforced exactly",
         "Count characters of the stripped message: 100 is still fine, 101 gets `ERROR: Message too long` (extension B). Watch for an off-by-one (> 100, not >= 100).";

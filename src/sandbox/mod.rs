@@ -100,13 +100,40 @@ impl Default for Limits {
 /// machine with 26 GiB or more (`There is insufficient memory for the
 /// Java Runtime Environment`). A 32nd leaves it room up to some 180 GiB.
 pub fn memory_limit() -> u64 {
+    memory_limit_for(physical_memory())
+}
+
+/// [`memory_limit`] on a machine of `ram` bytes (`None`: unknown).
+fn memory_limit_for(ram: Option<u64>) -> u64 {
     const FLOOR: u64 = 512 << 20;
     const CEILING: u64 = 3 << 30;
-    physical_memory().map_or(FLOOR, |ram| (ram / 32).clamp(FLOOR, CEILING))
+    ram.map_or(FLOOR, |ram| (ram / 32).clamp(FLOOR, CEILING))
+}
+
+/// The memory the grader may use, in bytes: the machine's, or less where
+/// the grader's own cgroup says so (a container sees the host's memory
+/// through sysconf, not its own limit).
+fn physical_memory() -> Option<u64> {
+    let machine = machine_memory();
+    #[cfg(target_os = "linux")]
+    {
+        // cgroup v2, then v1: the container's own view of its limit
+        // ("max", or a v1 "unlimited" near u64::MAX, mean none).
+        let own = [
+            "/sys/fs/cgroup/memory.max",
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+        ]
+        .iter()
+        .find_map(|f| std::fs::read_to_string(f).ok()?.trim().parse::<u64>().ok());
+        if let Some(own) = own.filter(|&b| b < (1u64 << 60)) {
+            return Some(machine.map_or(own, |m| m.min(own)));
+        }
+    }
+    machine
 }
 
 /// The machine's memory in bytes, where the system says.
-fn physical_memory() -> Option<u64> {
+fn machine_memory() -> Option<u64> {
     #[cfg(unix)]
     {
         // SAFETY: sysconf only reads system settings.
@@ -1545,6 +1572,21 @@ mod tests {
             .into_iter()
             .collect()
         );
+    }
+
+    /// A JVM that sees no cgroup commits a 64th of the machine for its
+    /// heap at start, plus some 150 MiB: the limit leaves it that, from
+    /// the 26 GiB machines where a flat 512 MiB failed it up to 180 GiB.
+    #[test]
+    fn the_memory_limit_leaves_a_jvm_its_start_up_heap() {
+        const GIB: u64 = 1 << 30;
+        for ram in [8, 16, 26, 32, 64, 128, 180] {
+            let limit = memory_limit_for(Some(ram * GIB));
+            let jvm = ram * GIB / 64 + (150 << 20);
+            assert!(limit > jvm, "{ram} GiB: limit {limit}, a JVM needs {jvm}");
+            assert!(limit >= 512 << 20 && limit <= 3 * GIB);
+        }
+        assert_eq!(memory_limit_for(None), 512 << 20);
     }
 
     #[test]

@@ -227,6 +227,23 @@ fn out_is_not_in_a_submission(class_dir: &Path, out: &Path) -> Result<(), GradeE
             class_dir.display()
         )));
     }
+    // One level down: a folder of its own, unless it is a submission
+    // (`--out class/alice`: alice would be left out, and get everyone's
+    // reports). An earlier run's output is taken again.
+    if depth == 1 {
+        let earlier_output = ["gradebook.csv", "run.json"]
+            .iter()
+            .any(|f| full.join(f).is_file());
+        let a_submission = full.join("netlab.toml").exists()
+            || (full.is_dir() && !earlier_output && !dir_is_empty(&full));
+        if a_submission {
+            return Err(GradeError::Usage(format!(
+                "--out {} is the submission `{}`, not a folder of its own: give a folder outside the class folder",
+                out.display(),
+                inside.display()
+            )));
+        }
+    }
     if depth > 1 {
         let student = inside
             .components()
@@ -239,6 +256,10 @@ fn out_is_not_in_a_submission(class_dir: &Path, out: &Path) -> Result<(), GradeE
         )));
     }
     Ok(())
+}
+
+fn dir_is_empty(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
 }
 
 /// The submissions of a class folder: every subfolder except hidden ones

@@ -126,10 +126,14 @@ impl Points {
             }
             points.hidden.push(id);
         }
-        for (id, entry) in file.checks {
-            let id = crate::grade::normalize_id(&id);
+        for (given, entry) in file.checks {
+            let id = crate::grade::normalize_id(&given);
             if !known_ids.contains(&id.as_str()) {
                 return Err(format!("[checks]: {}", unknown(&id)));
+            }
+            // `server_ack` and `server-ack` both given: which one counts?
+            if points.checks.contains_key(&id) {
+                return Err(format!("[checks]: `{given}` is `{id}`, given twice"));
             }
             match entry {
                 CheckPoints::Points(p) => {
@@ -179,6 +183,8 @@ mod tests {
         assert_eq!(points.of(ack), 3.0);
         let typo = parse("hidden = [\"server-restrat\"]\n").unwrap_err();
         assert!(typo.contains("did you mean `server-restart`?"), "{typo}");
+        let twice = parse("[checks]\nserver_ack = 2\nserver-ack = 3\n").unwrap_err();
+        assert!(twice.contains("given twice"), "{twice}");
         let word = parse("[checks]\nserver-ack = \"two\"\n").unwrap_err();
         assert!(
             word.contains("a check takes a number of points") && !word.contains("untagged"),

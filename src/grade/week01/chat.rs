@@ -399,6 +399,7 @@ pub fn robust(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.step("send an ordinary line in the same session: it goes on");
     send_line(ctx, &mut talk, &message)?;
     session_goes_on(ctx, p, &mut talk, answer.is_ok())?;
+    blank_line_answered(ctx, p, &mut talk)?;
     let half = ctx.message(10);
     ctx.send(&mut talk.stream, half.as_bytes())?;
     ctx.step("close in the middle of that line");
@@ -445,6 +446,43 @@ fn session_goes_on(ctx: &mut Ctx, p: Proc, talk: &mut Talk, answered: bool) -> R
                     failure
                 });
             }
+        }
+    }
+}
+
+/// A blank line gets its reply like any other (the contract: every line
+/// gets exactly one reply, so the client is never left waiting; which
+/// reply is left open, the reference's is `[ERROR] Empty message`). Told
+/// by the line after it: its ACK must not be the next thing that comes.
+fn blank_line_answered(ctx: &mut Ctx, p: Proc, talk: &mut Talk) -> Result<(), Failure> {
+    let after = ctx.message(10);
+    ctx.step(format!(
+        "send a blank line `  `, then `{after}`: each gets a reply of its own"
+    ));
+    ctx.send(&mut talk.stream, b"  \n")?;
+    send_line(ctx, talk, &after)?;
+    let expected = "a reply to the blank line (the reference's: `[ERROR] Empty message`), then the ACK of the next line";
+    match read_line(&mut talk.stream, &mut talk.pending, SLACK) {
+        Ok(line) if is_chat_ack(&line, &after) => Err(fail(
+            Diagnosis::BlankMessage,
+            expected,
+            format!("the blank line got no reply: the next reply was `{line}`, the next line's ACK: a client that sends a blank line waits for ever"),
+        )),
+        Ok(_) => Ok(()),
+        Err((_, end)) => {
+            let how = ctx
+                .crash_of(p)
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default();
+            let what = match end {
+                End::Timeout => format!("no reply within {}s", SLACK.as_secs()),
+                _ => "the session ended".to_string(),
+            };
+            Err(fail(
+                Diagnosis::BlankMessage,
+                expected,
+                format!("after a blank line, {what}: not to it, nor to the line after it{how}"),
+            ))
         }
     }
 }
