@@ -1584,7 +1584,7 @@ mod tests {
             let limit = memory_limit_for(Some(ram * GIB));
             let jvm = ram * GIB / 64 + (150 << 20);
             assert!(limit > jvm, "{ram} GiB: limit {limit}, a JVM needs {jvm}");
-            assert!(limit >= 512 << 20 && limit <= 3 * GIB);
+            assert!((512 << 20..=3 * GIB).contains(&limit));
         }
         assert_eq!(memory_limit_for(None), 512 << 20);
     }
