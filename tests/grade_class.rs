@@ -283,13 +283,19 @@ fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
         "{none:?}"
     );
 
-    // summary.md: the mistake two submissions made comes first, with its hint.
+    // summary.md: the mistake two submissions made comes first, with its
+    // hint and who made it; out of the 6 whose server was graded (not the
+    // one without a netlab.toml).
     let summary = read(out.join("summary.md"));
-    let first_mistake = format!("1. **2 of 7: {}**", Diagnosis::EmptyRecv.title());
+    let first_mistake = format!("1. **2 of 6: {}**", Diagnosis::EmptyRecv.title());
     assert!(summary.contains(&first_mistake), "{summary}");
     assert!(summary.contains(Diagnosis::EmptyRecv.hint()), "{summary}");
     assert!(
-        summary.contains(&format!("1 of 7: {}", Diagnosis::NoReuseaddr.title())),
+        summary.contains("Who: py-empty-recv, rs-empty-recv"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(&format!("1 of 6: {}", Diagnosis::NoReuseaddr.title())),
         "{summary}"
     );
     assert!(summary.contains("| 100% | 2 |"), "{summary}");

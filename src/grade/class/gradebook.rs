@@ -178,8 +178,45 @@ pub fn stats(records: &[Record]) -> Option<(f64, f64, f64, f64)> {
 }
 
 /// The line "31 of 200: <title>" that ranks a mistake.
-pub fn mistake_line(m: &Mistake, total: usize) -> String {
-    format!("{} of {total}: {}", m.submissions.len(), m.title)
+/// "3 of 12: ..." where 12 counts the submissions in which the mistake's
+/// checks ran (graded, with that role: not the ones that could not be
+/// graded or handed in no such program).
+pub fn mistake_line(m: &Mistake, records: &[Record]) -> String {
+    format!(
+        "{} of {}: {}",
+        m.submissions.len(),
+        judged(m, records),
+        m.title
+    )
+}
+
+/// How many submissions ran at least one of the checks where `m` showed.
+pub fn judged(m: &Mistake, records: &[Record]) -> usize {
+    records
+        .iter()
+        .filter(|r| {
+            r.checks
+                .iter()
+                .any(|c| c.passed.is_some() && m.checks.contains(&c.id))
+        })
+        .count()
+}
+
+/// The first few submissions that made `m`, for the instructor.
+fn who(m: &Mistake) -> String {
+    const SHOWN: usize = 8;
+    let names: Vec<String> = m
+        .submissions
+        .iter()
+        .take(SHOWN)
+        .map(|s| super::platforms::md_untrusted(s))
+        .collect();
+    let more = m.submissions.len().saturating_sub(SHOWN);
+    if more > 0 {
+        format!("{} and {more} more", names.join(", "))
+    } else {
+        names.join(", ")
+    }
 }
 
 /// summary.md.
@@ -221,11 +258,12 @@ pub fn summary(lab: &str, records: &[Record], pending: usize) -> String {
         md.push_str("Ranked by how many submissions made each mistake; the hint is what to teach again.\n\n");
         for (i, m) in list.iter().enumerate() {
             md.push_str(&format!(
-                "{}. **{}** (`{}`; checks: {})  \n   Teach again: {}\n",
+                "{}. **{}** (`{}`; checks: {})  \n   Who: {}  \n   Teach again: {}\n",
                 i + 1,
-                mistake_line(m, total),
+                mistake_line(m, records),
                 m.code,
                 m.checks.join(", "),
+                who(m),
                 m.hint
             ));
         }

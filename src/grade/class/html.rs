@@ -4,7 +4,7 @@
 //! the score distribution, and one row per submission linking to its report
 //! files (relative links) and to its section further down the page.
 
-use super::gradebook::{distribution, mistake_line, mistakes, stats};
+use super::gradebook::{distribution, judged, mistake_line, mistakes, stats};
 use super::record::{fmt_points, Record};
 
 /// How many mistakes the chart shows.
@@ -101,22 +101,23 @@ pub fn page(lab: &str, records: &[Record], pending: usize) -> String {
             h.push_str(&format!(
                 "<text x=\"0\" y=\"{}\">{}</text><rect class=\"bar\" x=\"{label_w}\" y=\"{y}\" \
                  width=\"{:.1}\" height=\"{}\"><title>{}</title></rect>\
-                 <text x=\"{:.1}\" y=\"{}\">{} of {total}</text>\n",
+                 <text x=\"{:.1}\" y=\"{}\">{} of {}</text>\n",
                 y + 17,
                 escape(&truncate(&format!("{} — {}", m.code, m.title), 80)),
                 w.max(2.0),
                 row - 8,
-                escape(&mistake_line(m, total)),
+                escape(&mistake_line(m, records)),
                 label_w as f64 + w.max(2.0) + 6.0,
                 y + 17,
-                m.submissions.len()
+                m.submissions.len(),
+                judged(m, records)
             ));
         }
         h.push_str("</svg>\n<ol id=\"mistakes\">\n");
         for m in &list {
             h.push_str(&format!(
                 "<li><b>{}</b> (<code>{}</code>)<br><span class=\"muted\">Teach again: {}</span></li>\n",
-                escape(&mistake_line(m, total)),
+                escape(&mistake_line(m, records)),
                 escape(&m.code),
                 escape(&m.hint)
             ));
