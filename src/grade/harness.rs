@@ -2037,7 +2037,9 @@ mod spawn_errors {
         use std::os::unix::fs::PermissionsExt;
         // Not under /tmp: the sandbox gives the program a /tmp of its own
         // (an overlay, other files), where the file is never busy.
+        // (Made if missing: a CARGO_TARGET_DIR elsewhere leaves none here.)
         let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+        std::fs::create_dir_all(&target).unwrap();
         let dir = tempfile::tempdir_in(target).unwrap();
         let program = dir.path().join("busy.sh");
         let mut file = std::fs::File::create(&program).unwrap();
