@@ -1654,58 +1654,50 @@ fn a_server_that_never_listens_is_not_also_blamed_for_a_busy_port_python() {
     assert_eq!(busy.follows_from, Some("server-listening"), "{busy:#?}");
 }
 
+/// Check `check` of the Python submission patched (`from` → `to` in
+/// `file`) fails with `diagnosis`, and its observation says `says`.
+fn assert_patched(file: &str, from: &str, to: &str, check: &str, diagnosis: Diagnosis, says: &str) {
+    let Some((_dir, sub)) = patched_python(file, from, to) else {
+        return;
+    };
+    let outcome = outcome_of(&sub, check);
+    assert_eq!(outcome.diagnosis, Some(diagnosis), "{outcome:#?}");
+    assert!(
+        outcome
+            .observed
+            .as_deref()
+            .is_some_and(|o| o.contains(says)),
+        "{outcome:#?}"
+    );
+}
+
 /// A client whose receive timeout is LAB_TIMEOUT read as milliseconds
 /// (Java's setSoTimeout(LAB_TIMEOUT); here `TIMEOUT / 1000`): it gives up
 /// at once with the right line. Blind round 4: client-timeout passed it.
 #[test]
 fn a_client_timeout_in_milliseconds_ignores_lab_timeout_python() {
-    let Some((_dir, sub)) = patched_python(
+    assert_patched(
         "client.py",
         "            sock.sendall(message.encode(\"utf-8\"))\n",
         "            sock.settimeout(TIMEOUT / 1000)\n            sock.sendall(message.encode(\"utf-8\"))\n",
-    ) else {
-        return;
-    };
-    let outcome = outcome_of(&sub, "client-timeout");
-    assert_eq!(
-        outcome.diagnosis,
-        Some(Diagnosis::IgnoresConfig),
-        "{outcome:#?}"
-    );
-    assert!(
-        outcome
-            .observed
-            .as_deref()
-            .is_some_and(|o| o.contains("does not come from LAB_TIMEOUT")),
-        "{outcome:#?}"
+        "client-timeout",
+        Diagnosis::IgnoresConfig,
+        "does not come from LAB_TIMEOUT",
     );
 }
 
 /// A chat server that skips blank lines without a reply: a client that
 /// sends one waits for ever (every line gets exactly one reply).
 /// chat-robust says so, after the bad bytes (blind round 4: no check sent
-/// a blank line to the chat server). The handout's server, which answers
-/// them, passes.
+/// a blank line to the chat server).
 #[test]
 fn a_chat_server_that_skips_blank_lines_python() {
-    let Some((_dir, sub)) = patched_python(
+    assert_patched(
         "chat_server.py",
         "    stamp = clock()\n",
         "    if not message.strip():\n        return True\n    stamp = clock()\n",
-    ) else {
-        return;
-    };
-    let outcome = outcome_of(&sub, "chat-robust");
-    assert_eq!(
-        outcome.diagnosis,
-        Some(Diagnosis::BlankMessage),
-        "{outcome:#?}"
-    );
-    assert!(
-        outcome
-            .observed
-            .as_deref()
-            .is_some_and(|o| o.contains("the blank line got no reply")),
-        "{outcome:#?}"
+        "chat-robust",
+        Diagnosis::BlankMessage,
+        "the blank line got no reply",
     );
 }
