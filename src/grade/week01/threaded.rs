@@ -279,19 +279,28 @@ fn received_but_no_reply(
     expected: &str,
     wait: Duration,
 ) -> Option<Failure> {
-    let wanted = format!("Received: {message}");
-    let line = ctx.wait_output(p, wait, |l| l.trim_end().ends_with(&wanted))?;
-    Some(
-        fail(
-            Diagnosis::WrongReply,
-            expected,
-            format!(
-                "no reply, although the server says it got the message (`{}`): the reply was never sent, or it waits in a buffer that is never flushed",
-                line.trim_end()
-            ),
-        )
-        .folded_if("threaded-ack", &[Diagnosis::WrongReply]),
+    let line = ctx.wait_output(p, wait, |l| says_received(l, message))?;
+    Some(never_replied(expected, &line))
+}
+
+/// Is `line` the server's note that it received `message`?
+fn says_received(line: &str, message: &str) -> bool {
+    line.trim_end()
+        .strip_suffix(message)
+        .is_some_and(|head| head.ends_with("Received: "))
+}
+
+/// The failure of [`received_but_no_reply`], for the server's `line`.
+fn never_replied(expected: &str, line: &str) -> Failure {
+    fail(
+        Diagnosis::WrongReply,
+        expected,
+        format!(
+            "no reply, although the server says it got the message (`{}`): the reply was never sent, or it waits in a buffer that is never flushed",
+            line.trim_end()
+        ),
     )
+    .folded_if("threaded-ack", &[Diagnosis::WrongReply])
 }
 
 /// Is the connection still open from the server's side (no FIN, no RST)?
@@ -362,19 +371,13 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
         // Trap: not "is the first still open": that LAB_TIMEOUT runs out
         // right about when this wait ends.
         let at_once = sent_at + Duration::from_millis(500);
-        let wanted = format!("Received: {message}");
-        let received_at_once = [Stream::Stdout, Stream::Stderr].into_iter().any(|s| {
-            ctx.child(p)
-                .timed_lines(s)
-                .iter()
-                .any(|l| l.at <= at_once && l.text.trim_end().ends_with(&wanted))
-        });
-        if !answered && received_at_once {
+        let received_at_once = [Stream::Stdout, Stream::Stderr]
+            .into_iter()
+            .flat_map(|s| ctx.child(p).timed_lines(s))
+            .find(|l| l.at <= at_once && says_received(&l.text, &message));
+        if let (false, Some(line)) = (answered, received_at_once) {
             let expected = "the server takes on a second client while the first is connected";
-            if let Some(failure) = received_but_no_reply(ctx, p, &message, expected, Duration::ZERO)
-            {
-                return Err(failure);
-            }
+            return Err(never_replied(expected, &line.text));
         }
         if !answered || !first_open {
             let observed = if answered {
