@@ -374,10 +374,7 @@ pub fn robust(ctx: &mut Ctx) -> Result<(), Failure> {
     // on it (an unguarded decode in an asyncio callback or a thread: the
     // server lives, the caller is cut off) ended the session instead.
     if let Err((bytes, End::Eof | End::Reset)) = &answer {
-        let how = ctx
-            .crash_of(p)
-            .map(|c| format!(" ({c})"))
-            .unwrap_or_default();
+        let how = crash_note(ctx, p);
         let reply = if bytes.is_empty() {
             "without a reply".to_string()
         } else {
@@ -423,10 +420,7 @@ fn session_goes_on(ctx: &mut Ctx, p: Proc, talk: &mut Talk, answered: bool) -> R
             Ok(line) if late && line == error => late = false,
             Ok(_) => return Ok(()),
             Err((_, end)) => {
-                let how = ctx
-                    .crash_of(p)
-                    .map(|c| format!(" ({c})"))
-                    .unwrap_or_default();
+                let how = crash_note(ctx, p);
                 let silent = end == End::Timeout && how.is_empty();
                 let what = match end {
                     End::Timeout => format!("no reply within {}s", SLACK.as_secs()),
@@ -450,6 +444,14 @@ fn session_goes_on(ctx: &mut Ctx, p: Proc, talk: &mut Talk, answered: bool) -> R
     }
 }
 
+/// ` (how it crashed)` when the server crashed, else empty: appended to
+/// an observation of a session that went silent or ended.
+fn crash_note(ctx: &mut Ctx, p: Proc) -> String {
+    ctx.crash_of(p)
+        .map(|c| format!(" ({c})"))
+        .unwrap_or_default()
+}
+
 /// A blank line gets its reply like any other (the contract: every line
 /// gets exactly one reply, so the client is never left waiting; which
 /// reply is left open, the reference's is `[ERROR] Empty message`). Told
@@ -468,12 +470,16 @@ fn blank_line_answered(ctx: &mut Ctx, p: Proc, talk: &mut Talk) -> Result<(), Fa
             expected,
             format!("the blank line got no reply: the next reply was `{line}`, the next line's ACK: a client that sends a blank line waits for ever"),
         )),
-        Ok(_) => Ok(()),
+        Ok(_) => {
+            // Take the next line's ACK too. Trap: closing with a reply
+            // still unread makes the kernel send RST, not FIN, so the
+            // server would read an error instead of the end of the half
+            // line that comes next (its crash on that went unseen).
+            let _ = read_line(&mut talk.stream, &mut talk.pending, SLACK);
+            Ok(())
+        }
         Err((_, end)) => {
-            let how = ctx
-                .crash_of(p)
-                .map(|c| format!(" ({c})"))
-                .unwrap_or_default();
+            let how = crash_note(ctx, p);
             let what = match end {
                 End::Timeout => format!("no reply within {}s", SLACK.as_secs()),
                 _ => "the session ended".to_string(),
