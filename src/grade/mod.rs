@@ -871,6 +871,24 @@ pub fn main(args: &GradeArgs) -> u8 {
 }
 
 /// A check id as typed: `server_ack` (a test's name) means `server-ack`.
+/// The `--check` ids given, as the lab's checks spell them (`server_ack`
+/// is `server-ack`); an unknown one is a usage error naming the nearest.
+pub(crate) fn asked_checks(lab: &str, given: &[String]) -> Result<Vec<String>, GradeError> {
+    let ids = check_ids(lab);
+    let wanted: Vec<String> = given.iter().map(|id| normalize_id(id)).collect();
+    for (id, given) in wanted.iter().zip(given) {
+        if !ids.contains(&id.as_str()) {
+            let mut msg = format!("unknown check `{given}`");
+            if let Some(near) = did_you_mean(id, &ids) {
+                msg.push_str(&format!("; did you mean `{near}`?"));
+            }
+            msg.push_str(&format!("\n  `netlab grade {lab} --list` lists the checks"));
+            return Err(GradeError::Usage(msg));
+        }
+    }
+    Ok(wanted)
+}
+
 pub(crate) fn normalize_id(id: &str) -> String {
     id.trim().to_ascii_lowercase().replace('_', "-")
 }
@@ -949,21 +967,7 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
     }
     // The checks asked for first: a typo is named before anything else
     // (a missing netlab.toml, say) is.
-    let wanted: Vec<String> = args.checks.iter().map(|id| normalize_id(id)).collect();
-    for (id, given) in wanted.iter().zip(&args.checks) {
-        if !all.iter().any(|c| c.id == id) {
-            let ids = check_ids(&args.lab);
-            let mut msg = format!("unknown check `{given}`");
-            if let Some(near) = did_you_mean(id, &ids) {
-                msg.push_str(&format!("; did you mean `{near}`?"));
-            }
-            msg.push_str(&format!(
-                "\n  `netlab grade {} --list` lists the checks",
-                args.lab
-            ));
-            return Err(GradeError::Usage(msg));
-        }
-    }
+    let wanted = asked_checks(&args.lab, &args.checks)?;
     if !args.dir.is_dir() {
         return Err(GradeError::Usage(format!(
             "{} is not a folder",

@@ -128,21 +128,7 @@ pub fn main_from_args(args: &GradeArgs) -> Result<u8, GradeError> {
         ));
     }
     out_is_not_in_a_submission(&class_dir, &out)?;
-    // `server_ack` as `server-ack`, as for one submission.
-    let wanted: Vec<String> = args
-        .checks
-        .iter()
-        .map(|id| super::normalize_id(id))
-        .collect();
-    for (id, given) in wanted.iter().zip(&args.checks) {
-        if !lab_checks.iter().any(|c| c.id == id) {
-            let ids = super::check_ids(&args.lab);
-            return Err(GradeError::Usage(match super::did_you_mean(id, &ids) {
-                Some(near) => format!("unknown check `{given}`; did you mean `{near}`?"),
-                None => format!("unknown check `{given}` (known: {})", ids.join(", ")),
-            }));
-        }
-    }
+    let wanted = super::asked_checks(&args.lab, &args.checks)?;
     let selected: Vec<&'static Check> = lab_checks
         .iter()
         .filter(|c| args.only.is_none_or(|o| o.group() == c.group))
