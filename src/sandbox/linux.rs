@@ -27,6 +27,7 @@ use nix::libc;
 
 use super::{forget, note, remember, Layer, Limits, Policy, Usage};
 
+pub(super) mod cgroup;
 pub(super) mod launch;
 
 const TAG: &str = "NETLAB_SANDBOX_TAG";
@@ -106,42 +107,9 @@ pub(super) fn available(layer: Layer) -> Result<(), String> {
             .map_err(|e| format!("cannot make a network namespace: {e}")),
         Layer::Cgroup => {
             needs_root("memory use is not measured")?;
-            // Only cgroup v1 hierarchies: on a v2 host /sys/fs/cgroup/memory
-            // does not exist or is a plain folder, and creating ours there
-            // would make folders that limit nothing.
-            for controller in ["memory", "pids"] {
-                let dir = Path::new(CGROUP_ROOT).join(controller);
-                if !is_cgroup_v1(&dir) {
-                    return Err(format!(
-                        "{} is not a cgroup v1 hierarchy (cgroup v2 is not supported)",
-                        dir.display()
-                    ));
-                }
-            }
-            if !Path::new(CGROUP_ROOT)
-                .join("memory/memory.limit_in_bytes")
-                .exists()
-            {
-                return Err("no memory.limit_in_bytes in the memory cgroup".into());
-            }
-            for controller in ["memory", "pids"] {
-                let dir = Path::new(CGROUP_ROOT).join(controller).join("netlab");
-                std::fs::create_dir_all(&dir)
-                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            }
-            // Optional: CPU time of a tree (see make_cgroups).
-            if is_cgroup_v1(&Path::new(CGROUP_ROOT).join("cpuacct")) {
-                let _ = std::fs::create_dir_all(Path::new(CGROUP_ROOT).join("cpuacct/netlab"));
-            }
-            Ok(())
+            cgroup::hierarchy()?.prepare()
         }
     }
-}
-
-/// Is `dir` the root of a cgroup v1 hierarchy (statfs magic)?
-fn is_cgroup_v1(dir: &Path) -> bool {
-    use nix::sys::statfs::{statfs, CGROUP_SUPER_MAGIC};
-    statfs(dir).is_ok_and(|fs| fs.filesystem_type() == CGROUP_SUPER_MAGIC)
 }
 
 /// /dev/shm when it is a tmpfs and a real folder (not a symlink planted in
@@ -555,8 +523,8 @@ unsafe fn send_answer(channel: libc::c_int, errno: libc::c_int, fd: libc::c_int)
 /// The cleanup state of one confined process tree.
 #[derive(Debug)]
 pub(super) struct Installed {
-    cgroups: Vec<PathBuf>,
-    /// The program's own cpuacct cgroup, nested in its tree's.
+    cgroups: cgroup::Tree,
+    /// The program's own CPU-time cgroup, nested in its tree's.
     program_cgroup: Option<PathBuf>,
     tag: Option<String>,
     /// The folder its private layers were mounted on, shared with the
@@ -605,7 +573,7 @@ struct Plan {
     user: Option<(u32, u32)>,
     cgroup_procs: Vec<CString>,
     /// Joined by the program alone, after the split (see
-    /// [`make_program_cgroup`]).
+    /// [`cgroup::make_program`]).
     program_procs: Option<CString>,
     private_tmp: Option<PrivateTmp>,
     /// The grader's pid: the program's parent when there is no pid
@@ -626,24 +594,24 @@ pub(super) fn install(
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let name = format!("{}-{n}", std::process::id());
-    let cgroups = if policy.has(Layer::Cgroup) {
-        match make_cgroups(&name, &policy.limits) {
-            Ok(dirs) => dirs,
-            Err(e) => {
-                note(format!("a program ran without its cgroup ({e})"));
-                Vec::new()
-            }
+    let made = match cgroup::hierarchy() {
+        Ok(hierarchy) if policy.has(Layer::Cgroup) => {
+            cgroup::make_tree(hierarchy, &name, &policy.limits)
         }
-    } else {
-        Vec::new()
+        _ => Ok(cgroup::Tree::default()),
     };
+    let cgroups = made.unwrap_or_else(|e| {
+        note(format!("a program ran without its cgroup ({e})"));
+        cgroup::Tree::default()
+    });
     let cgroup_procs = cgroups
+        .dirs
         .iter()
         .filter_map(|d| CString::new(d.join("cgroup.procs").as_os_str().as_bytes()).ok())
         .collect();
     // Only a pid namespace puts netlab's processes in the tree.
     let program_cgroup = if policy.has(Layer::PidNamespace) {
-        make_program_cgroup(&cgroups)
+        cgroup::make_program(&cgroups)
     } else {
         None
     };
@@ -738,53 +706,6 @@ fn staging_folder() -> io::Result<std::sync::Arc<Staging>> {
     Ok(staging)
 }
 
-fn make_cgroups(name: &str, limits: &Limits) -> io::Result<Vec<PathBuf>> {
-    let memory = Path::new(CGROUP_ROOT).join("memory/netlab").join(name);
-    let pids = Path::new(CGROUP_ROOT).join("pids/netlab").join(name);
-    std::fs::create_dir(&memory)?;
-    let made = (|| {
-        std::fs::write(
-            memory.join("memory.limit_in_bytes"),
-            limits.memory_bytes.to_string(),
-        )?;
-        std::fs::create_dir(&pids)?;
-        std::fs::write(pids.join("pids.max"), limits.processes.to_string())
-    })();
-    if let Err(e) = made {
-        let _ = std::fs::remove_dir(&pids);
-        let _ = std::fs::remove_dir(&memory);
-        return Err(e);
-    }
-    remember(&memory);
-    remember(&pids);
-    let mut dirs = vec![memory, pids];
-    // CPU time of the tree, exited members included (names a busy loop
-    // before RLIMIT_CPU fires). Optional: without it only the limit does.
-    let cpuacct = Path::new(CGROUP_ROOT).join("cpuacct/netlab").join(name);
-    if std::fs::create_dir(&cpuacct).is_ok() {
-        remember(&cpuacct);
-        dirs.push(cpuacct);
-    }
-    Ok(dirs)
-}
-
-/// Is `dir` in the cpuacct hierarchy (a tree's CPU-time cgroup)?
-fn is_cpuacct(dir: &Path) -> bool {
-    dir.starts_with(Path::new(CGROUP_ROOT).join("cpuacct"))
-}
-
-/// The cpuacct cgroup of the program alone, inside its tree's: the tree
-/// also holds netlab's own waiter and init (see [`split_for_pid_namespace`]),
-/// whose CPU time is netlab's, not the program's. The program joins it
-/// right after the split; `None` without cpuacct.
-fn make_program_cgroup(tree: &[PathBuf]) -> Option<PathBuf> {
-    let parent = tree.iter().find(|d| is_cpuacct(d))?;
-    let dir = parent.join("program");
-    std::fs::create_dir(&dir).ok()?;
-    remember(&dir);
-    Some(dir)
-}
-
 /// CPU time (nanoseconds) of every finished tree of this process: its
 /// programs alone, and netlab's own processes in them (waiter and init).
 /// See [`super::cpu_spent`].
@@ -798,41 +719,21 @@ pub(super) static TREES_MEASURED: std::sync::atomic::AtomicU64 =
 pub(super) static TREES_FINISHED: std::sync::atomic::AtomicU64 =
     std::sync::atomic::AtomicU64::new(0);
 
-fn read_number(path: &Path) -> Option<u64> {
-    std::fs::read_to_string(path).ok()?.trim().parse().ok()
-}
-
-/// The value after `key` in a `key value` file (pids.events, oom_control).
-fn read_keyed(path: &Path, key: &str) -> Option<u64> {
-    let text = std::fs::read_to_string(path).ok()?;
-    text.lines()
-        .filter_map(|l| l.split_once(' '))
-        .find(|(k, _)| *k == key)
-        .and_then(|(_, v)| v.trim().parse().ok())
-}
-
 impl Installed {
     pub(super) fn usage(&self) -> Usage {
         let mut usage = Usage::default();
-        for dir in &self.cgroups {
-            if dir.join("memory.max_usage_in_bytes").exists() {
-                usage.peak_memory = read_number(&dir.join("memory.max_usage_in_bytes"));
-                // Not memory.failcnt: page cache touches the limit harmlessly.
-                usage.oom_kills =
-                    read_keyed(&dir.join("memory.oom_control"), "oom_kill").unwrap_or(0);
-            }
-            if let Some(max) = read_keyed(&dir.join("pids.events"), "max") {
-                usage.pid_limit_hits = max;
-            }
-            if let Some(ns) = read_number(&dir.join("cpuacct.usage")) {
-                usage.cpu = Some(Duration::from_nanos(ns));
-            }
+        for dir in &self.cgroups.dirs {
+            let counters = cgroup::counters(dir);
+            usage.peak_memory = usage.peak_memory.or(counters.peak_memory);
+            usage.oom_kills += counters.oom_kills.unwrap_or(0);
+            usage.pid_limit_hits += counters.pid_limit_hits.unwrap_or(0);
         }
         // The program's own share when it has one (a busy loop is the
         // program's, not its waiter's); the tree's if that cannot be read.
-        if let Some(ns) = self.program_cpu_ns() {
-            usage.cpu = Some(Duration::from_nanos(ns));
-        }
+        usage.cpu = self
+            .program_cpu_ns()
+            .or_else(|| cgroup::cpu_ns(self.cgroups.cpu.as_ref()?))
+            .map(Duration::from_nanos);
         usage
     }
 
@@ -841,9 +742,8 @@ impl Installed {
     /// not, and must not pass for an idle one.
     fn program_cpu_ns(&self) -> Option<u64> {
         let dir = self.program_cgroup.as_ref()?;
-        let ns = read_number(&dir.join("cpuacct.usage"))?;
-        let joined = std::fs::read_to_string(dir.join("tasks")).is_ok_and(|t| !t.trim().is_empty());
-        (ns > 0 || joined).then_some(ns)
+        let ns = cgroup::cpu_ns(dir)?;
+        (ns > 0 || cgroup::has_members(dir)).then_some(ns)
     }
 
     /// Adds the finished tree's CPU time to the process's totals: the
@@ -854,11 +754,7 @@ impl Installed {
         TREES_FINISHED.fetch_add(1, Relaxed);
         // The program first: the tree includes it, read after it.
         let program = self.program_cpu_ns();
-        let tree = self
-            .cgroups
-            .iter()
-            .find(|d| is_cpuacct(d))
-            .and_then(|dir| read_number(&dir.join("cpuacct.usage")));
+        let tree = self.cgroups.cpu.as_deref().and_then(cgroup::cpu_ns);
         let (Some(tree), program) = (tree, program) else {
             return;
         };
@@ -881,50 +777,32 @@ impl Installed {
             return;
         }
         self.finished = true;
-        for dir in &self.cgroups {
-            kill_members(&dir.join("cgroup.procs"));
+        for dir in &self.cgroups.dirs {
+            cgroup::kill_all(dir);
         }
         if let Some(tag) = &self.tag {
             reap_tagged_orphans(tag);
         }
-        // Memory and pids first: their rmdir succeeds only once every
-        // member has fully exited, so all CPU time is charged before it
-        // is read. Then the nested cpuacct one: a parent cannot go first.
-        let (cpu, others): (Vec<&PathBuf>, Vec<&PathBuf>) =
-            self.cgroups.iter().partition(|d| is_cpuacct(d));
-        for dir in others {
-            remove_cgroup(dir);
+        // Every member gone before the CPU time is read, so all of it is
+        // charged: on v1 the memory and pids folders go first (their rmdir
+        // succeeds only then), on v2 the tree's one folder says so. Then
+        // the nested program folder: a parent cannot go first.
+        let cpu = self.cgroups.cpu.as_ref();
+        for dir in self.cgroups.dirs.iter().filter(|d| Some(*d) != cpu) {
+            cgroup::remove(dir);
             forget(dir);
+        }
+        if let Some(dir) = cpu {
+            cgroup::wait_unpopulated(dir);
         }
         self.account_cpu();
         for dir in self.program_cgroup.iter().chain(cpu) {
-            remove_cgroup(dir);
+            cgroup::remove(dir);
             forget(dir);
         }
         // Its mounts went with its mount namespace: the folder may go
         // (when no other program still has its layers there).
         self.staging = None;
-    }
-}
-
-/// Kills the members of a cgroup and removes it (rmdir works only on an
-/// empty one; members that were just killed may take a moment to leave).
-pub(super) fn remove_cgroup(dir: &Path) {
-    // Child cgroups first (a tree's `program`): rmdir refuses a parent.
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                remove_cgroup(&entry.path());
-            }
-        }
-    }
-    kill_members(&dir.join("cgroup.procs"));
-    for _ in 0..200 {
-        if std::fs::remove_dir(dir).is_ok() || !dir.exists() {
-            break;
-        }
-        kill_members(&dir.join("cgroup.procs"));
-        std::thread::sleep(Duration::from_millis(5));
     }
 }
 
@@ -950,15 +828,14 @@ pub(super) fn sweep_stale(jail_prefix: &str) {
     }
     let me = std::process::id() as i32;
     let stale = |name: &str| maker_pid(name).is_some_and(|pid| pid != me && !alive(pid));
-    for controller in ["memory", "pids", "cpuacct"] {
-        let parent = Path::new(CGROUP_ROOT).join(controller).join("netlab");
+    for parent in cgroup::sweep_parents() {
         let Ok(entries) = std::fs::read_dir(&parent) else {
             continue;
         };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             if entry.path().is_dir() && stale(&name) {
-                remove_cgroup(&entry.path());
+                cgroup::remove(&entry.path());
             }
         }
     }
@@ -1005,25 +882,6 @@ const STAGING_PREFIX: &str = "netlab-tmp-";
 impl Drop for Installed {
     fn drop(&mut self) {
         self.finish();
-    }
-}
-
-/// SIGKILLs every process listed in a cgroup.procs file, until it is
-/// empty (a member may fork while we read; the pids limit bounds that).
-fn kill_members(procs: &Path) {
-    for _ in 0..50 {
-        let Ok(text) = std::fs::read_to_string(procs) else {
-            return;
-        };
-        let pids: Vec<i32> = text.lines().filter_map(|l| l.trim().parse().ok()).collect();
-        if pids.is_empty() {
-            return;
-        }
-        for pid in pids {
-            // SAFETY: kill with a pid read from the cgroup.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
-        std::thread::sleep(Duration::from_millis(2));
     }
 }
 
@@ -1734,21 +1592,79 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_a_cgroup_v1_hierarchy_counts() {
-        assert!(!is_cgroup_v1(&std::env::temp_dir()));
-        assert!(!is_cgroup_v1(Path::new("/nonexistent/netlab")));
-        let memory = Path::new(CGROUP_ROOT).join("memory");
-        if memory.join("memory.limit_in_bytes").exists() {
-            assert!(is_cgroup_v1(&memory));
-        }
-    }
-
-    #[test]
     fn a_leftover_names_its_maker() {
         assert_eq!(maker_pid("1234-7"), Some(1234));
         assert_eq!(maker_pid("1234-a8Xz"), Some(1234));
         // Folders of older graders (no pid in the name) are never swept.
         assert_eq!(maker_pid("a8Xz0q"), None);
         assert!(alive(std::process::id() as i32));
+    }
+
+    /// A tree on the unified hierarchy, end to end, where this machine
+    /// has one (a hybrid machine's, without the memory and pids
+    /// controllers: the limits themselves are v1's here, see
+    /// `cgroup::tests`): the program's CPU time apart from its tree's, a
+    /// detached member killed, the folders removed, the totals added to.
+    #[test]
+    fn a_tree_on_cgroup_v2_is_measured_killed_and_removed() {
+        use std::sync::atomic::Ordering::Relaxed;
+        let Some(root) = cgroup::unified_root().filter(|_| is_root()) else {
+            eprintln!("skipped: no cgroup v2 hierarchy, or not root");
+            return;
+        };
+        let hierarchy = cgroup::Hierarchy::V2 {
+            root,
+            limited: false,
+        };
+        hierarchy.prepare().unwrap();
+        let name = format!("{}-v2test", std::process::id());
+        let tree = cgroup::make_tree(&hierarchy, &name, &Limits::default()).unwrap();
+        let program = cgroup::make_program(&tree).expect("a program cgroup");
+        let tree_dir = tree.cpu.clone().expect("v2 counts the tree's CPU time");
+        assert_eq!(tree.dirs, std::slice::from_ref(&tree_dir));
+        // A waiter in the tree; the program in `program`: a busy loop, then
+        // a detached sleeper and a sleep.
+        let script = format!(
+            "echo $$ > {tree}/cgroup.procs; sh -c 'echo $$ > {program}/cgroup.procs; i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; setsid sleep 60 & exec sleep 60' & wait",
+            tree = tree_dir.display(),
+            program = program.display(),
+        );
+        let mut child = Command::new("sh").args(["-c", &script]).spawn().unwrap();
+        let members = || {
+            std::fs::read_to_string(program.join("cgroup.procs"))
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| l.trim().parse::<i32>().ok())
+                .collect::<Vec<_>>()
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while members().len() < 2 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let detached = members();
+        assert_eq!(detached.len(), 2, "the busy loop ended in two sleepers");
+        let mut installed = Installed {
+            cgroups: tree,
+            program_cgroup: Some(program.clone()),
+            tag: None,
+            staging: None,
+            pending: None,
+            launch_cpu_ns: 0,
+            finished: false,
+        };
+        let spent = installed.usage().cpu.expect("the program's CPU time");
+        assert!(spent >= Duration::from_millis(10), "{spent:?}");
+        let tree_ns = cgroup::cpu_ns(&tree_dir).unwrap();
+        assert!(
+            tree_ns >= spent.as_nanos() as u64,
+            "the tree includes its program"
+        );
+        let before = PROGRAMS_CPU_NS.load(Relaxed);
+        installed.finish();
+        assert!(PROGRAMS_CPU_NS.load(Relaxed) - before >= spent.as_nanos() as u64);
+        assert!(!tree_dir.exists() && !program.exists(), "removed");
+        assert!(detached.iter().all(|pid| !alive(*pid)), "killed");
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "the waiter was killed too: {status}");
     }
 }

@@ -4,8 +4,9 @@
 //! Layers (each one optional; [`policy`] decides once per grader process):
 //! - **resource limits** (Unix): setrlimit on data size, CPU seconds,
 //!   processes, file size and open files, no core dumps;
-//! - **cgroup** (Linux, cgroup v1 writable, i.e. root): one memory + pids
-//!   (+ cpuacct where mounted) cgroup per process tree, so the memory and
+//! - **cgroup** (Linux, root, cgroup v1 or v2 with the memory and pids
+//!   controllers): one memory + pids (+ CPU time) cgroup per process
+//!   tree (see `linux/cgroup.rs`), so the memory and
 //!   CPU used and the limit hits can be read afterwards, and every member
 //!   can be found and killed;
 //! - **pid namespace** (Linux, root, or without root inside a user
@@ -553,7 +554,7 @@ pub fn end_of_run() {
 fn remove_leftover(path: &Path) {
     #[cfg(target_os = "linux")]
     if path.starts_with(linux::CGROUP_ROOT) {
-        linux::remove_cgroup(path);
+        linux::cgroup::remove(path);
         return;
     }
     let _ = std::fs::remove_dir_all(path);
