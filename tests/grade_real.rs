@@ -1282,16 +1282,23 @@ fn asyncio_chat_python() {
 /// The handout's Python submission (tests/submissions/week01-python) with
 /// `file`'s line `from` replaced by `to`, in a folder of its own.
 fn patched_python(file: &str, from: &str, to: &str) -> Option<(tempfile::TempDir, Submission)> {
+    patched_python_all(&[(file, from, to)])
+}
+
+/// The Python submission with each `(file, from, to)` patch applied.
+fn patched_python_all(patches: &[(&str, &str, &str)]) -> Option<(tempfile::TempDir, Submission)> {
     if !tool_available("python3") {
         return None;
     }
     let tmp = tempfile::tempdir().unwrap();
     // Files only: a __pycache__ left by a run by hand is not part of it.
     support::copy_dir(&submissions().join("week01-python"), tmp.path());
-    let path = tmp.path().join(file);
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains(from), "{file} has no `{from}`");
-    std::fs::write(&path, text.replace(from, to)).unwrap();
+    for (file, from, to) in patches {
+        let path = tmp.path().join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{file} has no `{from}`");
+        std::fs::write(&path, text.replace(from, to)).unwrap();
+    }
     let sub = Submission::from_manifest(tmp.path(), "week01").expect("netlab.toml");
     Some((tmp, sub))
 }
@@ -1525,7 +1532,9 @@ fn console_lines_on_stderr_are_named_as_such_python() {
 /// stack trace printed and exit 0; a threaded server whose PrintWriter is
 /// never flushed (no reply ever leaves), with no cap on clients. Blind
 /// round 4: the unflushed replies were ignores-config and no-concurrency,
-/// the 0-byte read's NullPointerException output-format.
+/// the 0-byte read's NullPointerException output-format. Its one-shot
+/// server is a `ServerSocket(port)`: bound on every address (`[::]`)
+/// while it prints 127.0.0.1 (it passed then).
 #[test]
 fn readline_and_unflushed_writers_java() {
     let Some((_dir, sub)) = java_fixture(&submissions().join("week01-java-real").join("bob"))
@@ -1536,6 +1545,7 @@ fn readline_and_unflushed_writers_java() {
         "java/bob",
         &sub,
         &[
+            ("server-listening", "ignores-config"),
             // readLine() waits for a newline the grader never sends.
             ("server-ack", "wrong-reply"),
             ("server-blank", "wrong-reply"),
@@ -1668,6 +1678,43 @@ fn assert_patched(file: &str, from: &str, to: &str, check: &str, diagnosis: Diag
             .as_deref()
             .is_some_and(|o| o.contains(says)),
         "{outcome:#?}"
+    );
+}
+
+/// A server that binds every address (`""`, as Java's `new
+/// ServerSocket(port)` or C's INADDR_ANY do) and prints the host it was
+/// given: its line looks right, the socket table says otherwise. Blind
+/// round 4 (Java): it passed. Only the line check says so; the behaviour
+/// checks still run against 127.0.0.1, which it also takes.
+#[test]
+fn a_server_bound_to_every_address_that_prints_lab_host_ignores_it_python() {
+    let Some((_dir, sub)) = patched_python_all(&[
+        (
+            "config.py",
+            "        server.bind(sockaddr)\n",
+            "        server.bind((\"\", sockaddr[1]))\n",
+        ),
+        (
+            "server.py",
+            "say(f\"[SERVER] Listening on {peer_text(server.getsockname())}\")",
+            "say(f\"[SERVER] Listening on {HOST}:{server.getsockname()[1]}\")",
+        ),
+    ]) else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "server-listening");
+    assert_eq!(
+        outcome.diagnosis,
+        Some(Diagnosis::IgnoresConfig),
+        "{outcome:#?}"
+    );
+    let observed = outcome.observed.unwrap_or_default();
+    assert!(observed.contains("but listens on 0.0.0.0:"), "{observed}");
+    let ack = outcome_of(&sub, "server-ack");
+    assert_eq!(
+        ack.passed,
+        Some(true),
+        "only the line check says so: {ack:#?}"
     );
 }
 

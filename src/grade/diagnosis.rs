@@ -126,7 +126,7 @@ diagnoses! {
         "Exit 0 after a normal session, 1 after a runtime error (refused, timeout, port in use), 2 for a usage error. In Python: sys.exit(code); in Rust: std::process::exit(code).";
     IgnoresConfig = "ignores-config",
         "the program does not use the configuration it is given (environment or options)",
-        "Read LAB_HOST, LAB_PORT, LAB_BUFFER_SIZE, LAB_TIMEOUT and LAB_MAX_CLIENTS from the environment, with the handout's defaults, in one place (config.py / config.rs), instead of hard-coding them; and honour the options on your command line (such as --log FILE).";
+        "Read LAB_HOST, LAB_PORT, LAB_BUFFER_SIZE, LAB_TIMEOUT and LAB_MAX_CLIENTS from the environment, with the handout's defaults, in one place (config.py / config.rs), instead of hard-coding them; and honour the options on your command line (such as --log FILE). A server binds the address LAB_HOST gives, not every address (INADDR_ANY, \"\" or 0.0.0.0, a Java ServerSocket made with a port alone), even if it prints 127.0.0.1.";
     WrongMessage = "wrong-message",
         "the client sent something other than the message it was given",
         "Send exactly the messages from the command line, and with none, the handout's defaults (the client's `Hello Server`; the chat client's three helpdesk lines, without prompting: prompting is for -i); chat clients end each message with \\n. Never hard-code the message.";

@@ -131,6 +131,9 @@ struct ListenNote {
     port: u16,
     /// Nothing at all on stdout when the port was found.
     silent: bool,
+    /// Announced on the host it was given, but bound on every address
+    /// (this one, from the socket table).
+    everywhere: Option<SocketAddr>,
     args: Vec<String>,
     env: Vec<(String, String)>,
 }
@@ -730,7 +733,8 @@ impl<'a> Ctx<'a> {
                 .into_iter()
                 .find(|l| contract.is_announcement(l));
             let announced = line.as_deref().and_then(|l| contract.parse(l));
-            let table = listening_ports_of(self.child(p).pid());
+            let sockets = listening_sockets_of(self.child(p).pid());
+            let table = sockets.as_deref().map(ports_of);
             for port in table.iter().flatten() {
                 if !seen.contains(port) {
                     seen.push(*port);
@@ -762,6 +766,7 @@ impl<'a> Ctx<'a> {
                         role,
                         port: addr.port(),
                         silent: false,
+                        everywhere: None,
                         args: args.to_vec(),
                         env: env
                             .iter()
@@ -797,7 +802,28 @@ impl<'a> Ctx<'a> {
                             format!("it announced port 0: `{line}` — ask the socket for its real address (getsockname() / local_addr())"),
                         ))
                     }
-                    Some(ports) if ports.contains(&addr.port()) => return Ok(self.announced(p, addr)),
+                    Some(ports) if ports.contains(&addr.port()) => {
+                        let sockets = sockets.as_deref().unwrap_or_default();
+                        if let Some(bound) = bound_everywhere(sockets, addr) {
+                            // Its line check says so; the others go on.
+                            self.step(format!(
+                                "it announced {addr} but listens on {bound} (the system's socket table): every address of the machine"
+                            ));
+                            self.notes.push(ListenNote {
+                                proc: p,
+                                role,
+                                port: addr.port(),
+                                silent: false,
+                                everywhere: Some(bound),
+                                args: args.to_vec(),
+                                env: env
+                                    .iter()
+                                    .map(|(k, v)| (k.to_string(), v.clone()))
+                                    .collect(),
+                            });
+                        }
+                        return Ok(self.announced(p, addr));
+                    }
                     // Announced before listen() returned, or never listens:
                     // a moment, then the connect will tell.
                     Some(ports)
@@ -868,6 +894,7 @@ impl<'a> Ctx<'a> {
                         role,
                         port,
                         silent,
+                        everywhere: None,
                         args: args.to_vec(),
                         env: env
                             .iter()
@@ -911,6 +938,19 @@ impl<'a> Ctx<'a> {
         let expected = format!(
             "the stdout line `{want}` as soon as it listens (it listens on port {port}: the system's socket table says so)"
         );
+        if let Some(bound) = note.everywhere {
+            return Err(fail(
+                Diagnosis::IgnoresConfig,
+                format!(
+                    "the server listens on {}={HOST} only, the address it announces",
+                    contract.host_var
+                ),
+                format!(
+                    "it announced {HOST}:{port} but listens on {bound} (the system's socket table): every address of the machine, reachable from the network, not only {HOST}; bind the address {} gives (not INADDR_ANY, \"\" or a ServerSocket without an address)",
+                    contract.host_var
+                ),
+            ));
+        }
         self.step("look for the Listening line again");
         // Output held in a buffer comes out when the program exits.
         let exited = self.child(p).try_status().is_some();
@@ -1635,10 +1675,46 @@ pub fn shell_words(argv: &[String]) -> String {
     shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "))
 }
 
+/// The socket `sockets` holds on `announced`'s port when it is bound on
+/// every address (0.0.0.0 or ::) and none is on the announced address or
+/// loopback: a program that binds INADDR_ANY and prints the host it was
+/// given. Trap: a dual-stack `::` socket also takes 127.0.0.1.
+fn bound_everywhere(sockets: &[SocketAddr], announced: SocketAddr) -> Option<SocketAddr> {
+    let on_port: Vec<&SocketAddr> = sockets
+        .iter()
+        .filter(|s| s.port() == announced.port())
+        .collect();
+    if !announced.ip().is_loopback()
+        || on_port
+            .iter()
+            .any(|s| s.ip() == announced.ip() || s.ip().is_loopback())
+    {
+        return None;
+    }
+    on_port
+        .into_iter()
+        .find(|s| s.ip().is_unspecified())
+        .copied()
+}
+
 /// Ports on which the process group `pgid` is listening (Linux only:
 /// read from /proc). Used to tell "buffered output" from "never listened".
-#[cfg(target_os = "linux")]
 pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
+    listening_sockets_of(pgid).map(|sockets| ports_of(&sockets))
+}
+
+/// The ports of `sockets`, sorted, without repeats.
+fn ports_of(sockets: &[SocketAddr]) -> Vec<u16> {
+    let mut ports: Vec<u16> = sockets.iter().map(SocketAddr::port).collect();
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
+
+/// The addresses on which the process group `pgid` is listening (Linux
+/// only), each port noted as the check's (see [`noted`]).
+#[cfg(target_os = "linux")]
+pub fn listening_sockets_of(pgid: u32) -> Option<Vec<SocketAddr>> {
     use procfs::process::FDTarget;
     // Asked of the kernel's listening hash when this thread shares the
     // leader's network namespace (see grade::sockdiag: the /proc table is
@@ -1688,15 +1764,15 @@ pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
     if inodes.is_empty() {
         return Some(noted(Vec::new()));
     }
-    let mut ports = Vec::new();
+    let mut sockets = Vec::new();
     if let Some(listeners) = listeners {
-        ports.extend(
+        sockets.extend(
             listeners
                 .into_iter()
                 .filter(|(_, inode)| inodes.contains(inode))
-                .map(|(port, _)| port),
+                .map(|(addr, _)| addr),
         );
-        return Some(noted(ports));
+        return Some(noted(sockets));
     }
     for file in ["tcp", "tcp6"] {
         let Ok(text) = std::fs::read_to_string(format!("/proc/{pgid}/net/{file}"))
@@ -1706,22 +1782,22 @@ pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
         };
         for row in parse_tcp_table(&text) {
             if row.state == 0x0A && inodes.contains(&row.inode) {
-                ports.push(row.local.port()); // 0x0A: LISTEN
+                sockets.push(row.local); // 0x0A: LISTEN
             }
         }
     }
-    Some(noted(ports))
+    Some(noted(sockets))
 }
 
 /// Sorted, without repeats, and noted as the check's: a port the program
 /// really listens on is the check's (wire evidence), whether or not the
 /// program announced it.
 #[cfg(target_os = "linux")]
-fn noted(mut ports: Vec<u16>) -> Vec<u16> {
-    ports.sort_unstable();
-    ports.dedup();
-    ports.iter().copied().for_each(note_port);
-    ports
+fn noted(mut sockets: Vec<SocketAddr>) -> Vec<SocketAddr> {
+    sockets.sort_unstable();
+    sockets.dedup();
+    ports_of(&sockets).into_iter().for_each(note_port);
+    sockets
 }
 
 /// Is the calling thread in the network namespace of process `pid`?
@@ -1822,7 +1898,7 @@ fn parse_tcp_table(text: &str) -> Vec<TcpRow> {
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn listening_ports_of(_pgid: u32) -> Option<Vec<u16>> {
+pub fn listening_sockets_of(_pgid: u32) -> Option<Vec<SocketAddr>> {
     None
 }
 

@@ -12,6 +12,7 @@
 //! listening hash.
 
 use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use nix::libc;
 
@@ -79,9 +80,9 @@ struct Message {
     request: Request,
 }
 
-/// (local port, socket inode) of every listening TCP socket, IPv4 and
+/// (local address, socket inode) of every listening TCP socket, IPv4 and
 /// IPv6, in this thread's network namespace.
-pub fn tcp_listeners() -> io::Result<Vec<(u16, u64)>> {
+pub fn tcp_listeners() -> io::Result<Vec<(SocketAddr, u64)>> {
     // SAFETY: a socket we own and close; the buffers are plain data of the
     // sizes given to the kernel.
     unsafe {
@@ -99,7 +100,7 @@ pub fn tcp_listeners() -> io::Result<Vec<(u16, u64)>> {
     }
 }
 
-unsafe fn dump(fd: libc::c_int) -> io::Result<Vec<(u16, u64)>> {
+unsafe fn dump(fd: libc::c_int) -> io::Result<Vec<(SocketAddr, u64)>> {
     // A bounded wait: the kernel answers at once, but never hang on it.
     let timeout = libc::timeval {
         tv_sec: 2,
@@ -144,7 +145,11 @@ unsafe fn dump(fd: libc::c_int) -> io::Result<Vec<(u16, u64)>> {
 }
 
 /// Reads the answers to request `seq` until its NLMSG_DONE.
-unsafe fn read_answers(fd: libc::c_int, seq: u32, found: &mut Vec<(u16, u64)>) -> io::Result<()> {
+unsafe fn read_answers(
+    fd: libc::c_int,
+    seq: u32,
+    found: &mut Vec<(SocketAddr, u64)>,
+) -> io::Result<()> {
     // u64 words: the messages in it are read at 4-byte-aligned offsets.
     let mut buf = vec![0u64; 4096];
     let bytes = buf.len() * 8;
@@ -178,7 +183,7 @@ unsafe fn read_answers(fd: libc::c_int, seq: u32, found: &mut Vec<(u16, u64)>) -
                             let answer: Answer =
                                 std::ptr::read_unaligned(data[body..].as_ptr().cast());
                             if u32::from(answer.state) == TCP_LISTEN {
-                                found.push((u16::from_be(answer.id.sport), answer.inode.into()));
+                                found.push((local_address(&answer), answer.inode.into()));
                             }
                         }
                     }
@@ -189,6 +194,20 @@ unsafe fn read_answers(fd: libc::c_int, seq: u32, found: &mut Vec<(u16, u64)>) -
         }
     }
     Err(io::Error::other("sock_diag never said it was done"))
+}
+
+/// An answer's local address: its words are in network order, as they
+/// lie in memory.
+fn local_address(answer: &Answer) -> SocketAddr {
+    let bytes: Vec<u8> = answer.id.src.iter().flat_map(|w| w.to_ne_bytes()).collect();
+    let ip = if i32::from(answer.family) == libc::AF_INET6 {
+        let mut v6 = [0u8; 16];
+        v6.copy_from_slice(&bytes);
+        IpAddr::V6(Ipv6Addr::from(v6))
+    } else {
+        IpAddr::V4(Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3]))
+    };
+    SocketAddr::new(ip, u16::from_be(answer.id.sport))
 }
 
 #[cfg(test)]
@@ -207,19 +226,29 @@ mod tests {
     #[test]
     fn listeners_are_found_with_their_inodes_and_connections_are_not() {
         let v4 = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = v4.local_addr().unwrap().port();
-        let client = TcpStream::connect(v4.local_addr().unwrap()).unwrap();
+        let addr = v4.local_addr().unwrap();
+        let client = TcpStream::connect(addr).unwrap();
         let client_port = client.local_addr().unwrap().port();
         let found = tcp_listeners().unwrap();
-        assert!(found.contains(&(port, inode(&v4))), "{found:?}");
-        assert!(!found.iter().any(|(p, _)| *p == client_port), "{found:?}");
+        assert!(found.contains(&(addr, inode(&v4))), "{found:?}");
+        assert!(
+            !found.iter().any(|(a, _)| a.port() == client_port),
+            "{found:?}"
+        );
+        // Every address: the table says so (a server that binds it while
+        // it announces 127.0.0.1 is told by this).
+        let everywhere = TcpListener::bind("0.0.0.0:0").unwrap();
+        let found = tcp_listeners().unwrap();
+        let wildcard = everywhere.local_addr().unwrap();
+        assert!(wildcard.ip().is_unspecified());
+        assert!(found.contains(&(wildcard, inode(&everywhere))), "{found:?}");
         if let Ok(v6) = TcpListener::bind("[::1]:0") {
-            let port = v6.local_addr().unwrap().port();
+            let addr = v6.local_addr().unwrap();
             let found = tcp_listeners().unwrap();
-            assert!(found.contains(&(port, inode(&v6))), "{found:?}");
+            assert!(found.contains(&(addr, inode(&v6))), "{found:?}");
         }
         drop(v4);
         let found = tcp_listeners().unwrap();
-        assert!(!found.iter().any(|(p, _)| *p == port), "{found:?}");
+        assert!(!found.iter().any(|(a, _)| *a == addr), "{found:?}");
     }
 }
