@@ -317,7 +317,7 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
         }
     }
     let unchanged = subs.len() - todo.len();
-    let mut bar = progress_bar(opts.progress, todo.len());
+    let mut bar = progress_bar(opts.progress, todo.len(), opts.jobs);
     *RUNNING.lock().unwrap_or_else(|e| e.into_inner()) = Some(Running {
         done: 0,
         total: todo.len(),
@@ -461,7 +461,11 @@ fn cpu_times_ms() -> (Option<u64>, Option<u64>) {
 /// The class run's status line on a terminal (stderr): a bar, the
 /// submissions done, how many with failures, the time so far and, once one
 /// is done, about how long is left. `None` off a terminal or when asked.
-fn progress_bar(progress: Progress, total: usize) -> Option<(ClassProgress, live::StatusLine)> {
+fn progress_bar(
+    progress: Progress,
+    total: usize,
+    jobs: usize,
+) -> Option<(ClassProgress, live::StatusLine)> {
     if progress != Progress::Auto || !io::stderr().is_terminal() || total == 0 {
         return None;
     }
@@ -472,13 +476,7 @@ fn progress_bar(progress: Progress, total: usize) -> Option<(ClassProgress, live
         let done = shown.done.load(Ordering::SeqCst);
         let failed = shown.failed.load(Ordering::SeqCst);
         let elapsed = started.elapsed().as_secs();
-        let left = match done {
-            0 => String::new(),
-            done => {
-                let left = elapsed * (total - done.min(total)) as u64 / done as u64;
-                format!(", about {} left", clock(left))
-            }
-        };
+        let left = time_left(elapsed, done, total, jobs);
         format!(
             "{spinner} {} {done}/{total} submissions · {failed} with failures · {}{left}",
             live::bar(done, total, 24),
@@ -487,6 +485,23 @@ fn progress_bar(progress: Progress, total: usize) -> Option<(ClassProgress, live
     });
     let line = live::StatusLine::new(true, Duration::from_millis(250), render);
     Some((counts, line))
+}
+
+/// The status line's end: about how long is left, from the pace so far.
+/// Trap: the last few are all running at once, and the pace says "0s" while
+/// one that hangs still has its checks' deadlines to wait out: say what
+/// runs instead.
+fn time_left(elapsed: u64, done: usize, total: usize, jobs: usize) -> String {
+    let remaining = total.saturating_sub(done);
+    match (done, remaining) {
+        (0, _) | (_, 0) => String::new(),
+        (_, 1) => ", the last one running".into(),
+        (_, n) if n <= jobs => format!(", the last {n} running"),
+        (done, n) => {
+            let left = (elapsed * n as u64).div_ceil(done as u64);
+            format!(", about {} left", clock(left))
+        }
+    }
 }
 
 /// `42s`, `3m05s`.
@@ -995,6 +1010,16 @@ mod tests {
         std::fs::write(dir.join("myproj").join("netlab.toml"), "").unwrap();
         let why = not_graded_reason(&missing, dir);
         assert!(why.contains("it is in `myproj/`"), "{why}");
+    }
+
+    #[test]
+    fn the_time_left_never_says_0s_while_submissions_run() {
+        assert_eq!(time_left(10, 0, 20, 4), "");
+        assert_eq!(time_left(10, 10, 20, 4), ", about 10s left");
+        assert_eq!(time_left(100, 3, 20, 4), ", about 9m27s left");
+        assert_eq!(time_left(10, 17, 20, 4), ", the last 3 running");
+        assert_eq!(time_left(10, 19, 20, 4), ", the last one running");
+        assert_eq!(time_left(10, 20, 20, 4), "");
     }
 
     #[test]
