@@ -594,16 +594,17 @@ pub(super) fn install(
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let name = format!("{}-{n}", std::process::id());
-    let made = match cgroup::hierarchy() {
-        Ok(hierarchy) if policy.has(Layer::Cgroup) => {
-            cgroup::make_tree(hierarchy, &name, &policy.limits)
-        }
-        _ => Ok(cgroup::Tree::default()),
-    };
-    let cgroups = made.unwrap_or_else(|e| {
-        note(format!("a program ran without its cgroup ({e})"));
+    let cgroups = if policy.has(Layer::Cgroup) {
+        cgroup::hierarchy()
+            .map_err(io::Error::other)
+            .and_then(|hierarchy| cgroup::make_tree(hierarchy, &name, &policy.limits))
+            .unwrap_or_else(|e| {
+                note(format!("a program ran without its cgroup ({e})"));
+                cgroup::Tree::default()
+            })
+    } else {
         cgroup::Tree::default()
-    });
+    };
     let cgroup_procs = cgroups
         .dirs
         .iter()
