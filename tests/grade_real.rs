@@ -1709,7 +1709,10 @@ fn a_server_bound_to_every_address_that_prints_lab_host_ignores_it_python() {
         "{outcome:#?}"
     );
     let observed = outcome.observed.unwrap_or_default();
-    assert!(observed.contains("but listens on 0.0.0.0:"), "{observed}");
+    assert!(
+        observed.contains("but it listens on 0.0.0.0:"),
+        "{observed}"
+    );
     let ack = outcome_of(&sub, "server-ack");
     assert_eq!(
         ack.passed,

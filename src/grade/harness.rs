@@ -395,26 +395,26 @@ impl<'a> Ctx<'a> {
     /// running that announced once is given up to `wait` for another.
     pub fn second_listener(&mut self, wait: Duration) -> Option<(Role, SocketAddr, SocketAddr)> {
         let deadline = Instant::now() + wait;
-        self.procs.iter_mut().find_map(|launched| {
-            let contract = launched.role.contract();
-            let announced: Vec<SocketAddr> = launched
-                .child
-                .lines(Stream::Stdout)
-                .iter()
-                .filter_map(|l| contract.parse(l))
+        // Both streams: the two listeners may print on different ones (a
+        // module's one-shot server with print(), the real one with logging).
+        let procs: Vec<Proc> = (0..self.procs.len()).map(Proc).collect();
+        procs.into_iter().find_map(|p| {
+            let role = self.procs[p.0].role;
+            let contract = role.contract();
+            let announced: Vec<SocketAddr> = [Stream::Stdout, Stream::Stderr]
+                .into_iter()
+                .flat_map(|stream| self.child(p).lines(stream))
+                .filter_map(|l| contract.parse(&l))
                 .collect();
             let first = *announced.first()?;
             let mut second = announced.into_iter().find(|a| *a != first);
-            if second.is_none() && launched.child.try_status().is_none() {
+            if second.is_none() && self.child(p).try_status().is_none() {
                 let left = deadline.saturating_duration_since(Instant::now());
-                second = launched
-                    .child
-                    .wait_line(Stream::Stdout, left, |l| {
-                        contract.parse(l).is_some_and(|a| a != first)
-                    })
+                second = self
+                    .wait_output(p, left, |l| contract.parse(l).is_some_and(|a| a != first))
                     .and_then(|l| contract.parse(&l));
             }
-            Some((launched.role, first, second?))
+            Some((role, first, second?))
         })
     }
 
@@ -885,8 +885,12 @@ impl<'a> Ctx<'a> {
                         })
                         .unwrap_or(now_listening[0]);
                     let silent = self.child(p).text(Stream::Stdout).is_empty();
+                    let given = SocketAddr::from((HOST, port));
+                    let sockets = sockets.as_deref().unwrap_or_default();
+                    let everywhere = bound_everywhere(sockets, given);
                     self.step(format!(
-                        "it listens on {HOST}:{port} (the system's socket table) but printed no well-formed Listening line within {:.1}s: the checks go on against that port",
+                        "it listens on {} (the system's socket table) but printed no well-formed Listening line within {:.1}s: the checks go on against {given}",
+                        everywhere.unwrap_or(given),
                         LINE_GRACE.as_secs_f64()
                     ));
                     self.notes.push(ListenNote {
@@ -894,7 +898,7 @@ impl<'a> Ctx<'a> {
                         role,
                         port,
                         silent,
-                        everywhere: None,
+                        everywhere,
                         args: args.to_vec(),
                         env: env
                             .iter()
@@ -932,25 +936,39 @@ impl<'a> Ctx<'a> {
         let Some(note) = self.notes.iter().find(|n| n.proc == p).cloned() else {
             return Ok(());
         };
+        let judged = self.judge_line(&note);
+        let Some(bound) = note.everywhere else {
+            return judged;
+        };
+        // Bound on every address (the socket table): the line check's one
+        // diagnosis goes to the line itself when it is wrong too; the
+        // address is said beside it.
+        let host_var = note.role.contract().host_var;
+        let everywhere = format!(
+            "it listens on {bound} (the system's socket table): every address of the machine, reachable from the network, not only {HOST}; bind the address {host_var} gives (not INADDR_ANY, \"\" or a ServerSocket without an address)"
+        );
+        match judged {
+            Ok(()) => Err(fail(
+                Diagnosis::IgnoresConfig,
+                format!("the server listens on {host_var}={HOST} only, the address it announces"),
+                format!("it announced {HOST}:{} but {everywhere}", note.port),
+            )),
+            Err(mut f) => {
+                f.observed.push_str(&format!("; also, {everywhere}"));
+                Err(f)
+            }
+        }
+    }
+
+    /// The Listening line of the server `note` is about.
+    fn judge_line(&mut self, note: &ListenNote) -> Result<(), Failure> {
+        let p = note.proc;
         let port = note.port;
         let contract = note.role.contract();
         let want = contract.announcement(format!("{HOST}:{port}"));
         let expected = format!(
             "the stdout line `{want}` as soon as it listens (it listens on port {port}: the system's socket table says so)"
         );
-        if let Some(bound) = note.everywhere {
-            return Err(fail(
-                Diagnosis::IgnoresConfig,
-                format!(
-                    "the server listens on {}={HOST} only, the address it announces",
-                    contract.host_var
-                ),
-                format!(
-                    "it announced {HOST}:{port} but listens on {bound} (the system's socket table): every address of the machine, reachable from the network, not only {HOST}; bind the address {} gives (not INADDR_ANY, \"\" or a ServerSocket without an address)",
-                    contract.host_var
-                ),
-            ));
-        }
         self.step("look for the Listening line again");
         // Output held in a buffer comes out when the program exits.
         let exited = self.child(p).try_status().is_some();
