@@ -1721,6 +1721,172 @@ fn a_server_bound_to_every_address_that_prints_lab_host_ignores_it_python() {
     );
 }
 
+/// Runs the checks `ids` on `sub`, in that order.
+fn outcomes_of(sub: &Submission, ids: &[&str]) -> Vec<Outcome> {
+    let wanted: Vec<&Check> = ids
+        .iter()
+        .map(|id| {
+            checks("week01")
+                .unwrap()
+                .iter()
+                .find(|c| c.id == *id)
+                .unwrap()
+        })
+        .collect();
+    run_checks(&wanted, sub, 7, 2)
+}
+
+/// The same, silent on stdout until it exits (print without flush): the
+/// line check's diagnosis is the buffer's, and it says where the server
+/// really listens beside it (blind round 5, C: it said 127.0.0.1).
+#[test]
+fn a_silent_server_bound_to_every_address_is_told_beside_its_buffer_python() {
+    let Some((_dir, sub)) = patched_python_all(&[
+        (
+            "config.py",
+            "        server.bind(sockaddr)\n",
+            "        server.bind((\"\", sockaddr[1]))\n",
+        ),
+        (
+            "server.py",
+            "say(f\"[SERVER] Listening on {peer_text(server.getsockname())}\")",
+            "print(f\"[SERVER] Listening on {HOST}:{server.getsockname()[1]}\")",
+        ),
+    ]) else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "server-listening");
+    let observed = outcome.observed.clone().unwrap_or_default();
+    assert!(
+        observed.contains("also, it listens on 0.0.0.0:"),
+        "{outcome:#?}"
+    );
+    assert!(
+        outcome
+            .steps
+            .iter()
+            .any(|s| s.contains("it listens on 0.0.0.0:")),
+        "the step names the real socket: {outcome:#?}"
+    );
+}
+
+/// A one-shot server run by an import (no `__main__` guard) and a
+/// threaded server that logs its Listening line on stderr: the second
+/// listener is found on the other stream (blind round 5: never said).
+#[test]
+fn a_second_listener_announced_on_stderr_is_found_python() {
+    let Some((_dir, sub)) = patched_python_all(&[
+        (
+            "server.py",
+            "if __name__ == \"__main__\":\n    sys.exit(main())",
+            "main()",
+        ),
+        (
+            "server_threaded.py",
+            "say(f\"[SERVER] Listening on {peer_text(server.getsockname())}\")",
+            "complain(f\"[SERVER] Listening on {peer_text(server.getsockname())}\")",
+        ),
+    ]) else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "threaded-ack");
+    assert_eq!(
+        outcome.diagnosis,
+        Some(Diagnosis::SecondListener),
+        "{outcome:#?}"
+    );
+}
+
+/// A server that takes the 0-byte read for a message, with its Received
+/// line misspelt: still empty-recv (blind round 5: the typo made it
+/// output-format; the wording is server-ack's to judge).
+#[test]
+fn an_empty_read_taken_for_a_message_under_a_misspelt_line_is_empty_recv_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "server.py",
+        "        if not data:\n            say(f\"[SERVER] {who} closed without sending\")\n            return\n",
+        "",
+    ), (
+        "server.py",
+        "say(f\"[SERVER] {tag}Received: {message}\")",
+        "say(f\"[SERVER] {tag}Recieved: {message}\")",
+    )]) else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "server-empty-recv");
+    assert_eq!(
+        outcome.diagnosis,
+        Some(Diagnosis::EmptyRecv),
+        "{outcome:#?}"
+    );
+}
+
+/// A chat client that joins its arguments into one message: one mistake,
+/// chat-client-messages'. The framing check and the pair see its
+/// consequences (blind round 5: three findings, one a wrong reply of the
+/// correct server).
+#[test]
+fn a_chat_client_that_joins_its_arguments_is_one_mistake_python() {
+    let Some((_dir, sub)) = patched_python(
+        "chat_client.py",
+        "    messages = args.messages or DEFAULT_MESSAGES\n",
+        "    messages = [\" \".join(args.messages)] if args.messages else DEFAULT_MESSAGES\n",
+    ) else {
+        return;
+    };
+    let outcomes = outcomes_of(
+        &sub,
+        &["chat-client-messages", "chat-client-framing", "pair-chat"],
+    );
+    assert_eq!(
+        outcomes[0].diagnosis,
+        Some(Diagnosis::WrongMessage),
+        "{outcomes:#?}"
+    );
+    assert_eq!(outcomes[0].follows_from, None, "{outcomes:#?}");
+    for follower in &outcomes[1..] {
+        assert_eq!(
+            follower.follows_from,
+            Some("chat-client-messages"),
+            "{follower:#?}"
+        );
+    }
+}
+
+/// A server whose reply ends in a line end, and a client that shows it
+/// escaped (as the contract asks): pair-session's finding is the server's
+/// wrong reply, under server-ack (blind round 5: output-format, "other
+/// words: `n`").
+#[test]
+fn a_reply_with_a_line_end_seen_escaped_by_the_client_is_the_servers_python() {
+    let Some((_dir, sub)) = patched_python_all(&[
+        (
+            "server.py",
+            "conn.sendall(reply.encode(\"utf-8\"))",
+            "conn.sendall((reply + \"\\n\").encode(\"utf-8\"))",
+        ),
+        (
+            "client.py",
+            "say(f\"[CLIENT] Received: {reply.decode('utf-8', errors='replace')}\")",
+            "say(f\"[CLIENT] Received: {reply.decode('utf-8', errors='replace')}\".replace(\"\\n\", \"\\\\n\"))",
+        ),
+    ]) else {
+        return;
+    };
+    let outcomes = outcomes_of(&sub, &["server-ack", "client-ack", "pair-session"]);
+    assert_eq!(
+        outcomes[0].diagnosis,
+        Some(Diagnosis::WrongReply),
+        "{outcomes:#?}"
+    );
+    assert_eq!(outcomes[1].passed, Some(true), "{outcomes:#?}");
+    let pair = &outcomes[2];
+    assert_eq!(pair.diagnosis, Some(Diagnosis::WrongReply), "{pair:#?}");
+    assert_eq!(pair.follows_from, Some("server-ack"), "{pair:#?}");
+    let observed = pair.observed.clone().unwrap_or_default();
+    assert!(observed.contains("showed escaped"), "{observed}");
+}
+
 /// A client whose receive timeout is LAB_TIMEOUT read as milliseconds
 /// (Java's setSoTimeout(LAB_TIMEOUT); here `TIMEOUT / 1000`): it gives up
 /// at once with the right line. Blind round 4: client-timeout passed it.

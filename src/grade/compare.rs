@@ -147,6 +147,16 @@ pub fn what_differs(want: &str, seen: &str) -> Vec<String> {
             why.push(format!("the line must start with the tag `{tag}`"));
         }
     }
+    // A line end shown escaped at the end (the text printed had one of its
+    // own): not the word `n` (blind round 5 read it so).
+    if let Some(end) = ["\\r\\n", "\\n", "\\r"]
+        .into_iter()
+        .find(|end| seen.trim_end().ends_with(end) && !want.ends_with(end))
+    {
+        why.push(format!(
+            "it ends in `{end}`: the text it printed had a line end of its own, shown escaped"
+        ));
+    }
     let want_lower = want.to_lowercase();
     let seen_lower = seen.to_lowercase();
     let want_words = words(&want_lower);
@@ -259,6 +269,15 @@ mod tests {
 
     fn lines(text: &[&str]) -> Vec<String> {
         text.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_line_end_shown_escaped_is_named_not_read_as_a_word() {
+        let want = "[CLIENT] Received: ACK: hello there";
+        let seen = "[CLIENT] Received: ACK: hello there\\n";
+        let said = show_near_miss(want, seen);
+        assert!(said.contains("it ends in `\\n`"), "{said}");
+        assert!(!said.contains("other words"), "{said}");
     }
 
     #[test]

@@ -1042,7 +1042,14 @@ pub fn client_interactive(ctx: &mut Ctx) -> Result<(), Failure> {
 
 pub fn client_framing(ctx: &mut Ctx) -> Result<(), Failure> {
     let messages: Vec<String> = (0..2).map(|_| ctx.message(16)).collect();
-    chat_client_run(ctx, &messages, None, &messages, true).map(drop)
+    chat_client_run(ctx, &messages, None, &messages, true)
+        .map(drop)
+        // Lines other than its arguments (joined into one, say): the same
+        // mistake chat-client-messages names (blind round 5).
+        .map_err(|f| match f.diagnosis {
+            Diagnosis::WrongMessage => f.caused_by("chat-client-messages"),
+            _ => f,
+        })
 }
 
 #[cfg(test)]

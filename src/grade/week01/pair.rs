@@ -32,6 +32,26 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
             )
             .caused_by("client-ack"));
         }
+        // The line exactly, then an escaped line end: the reply had one of
+        // its own, shown escaped as the contract asks (blind round 5: it
+        // was blamed on the client's wording). The server's, and
+        // server-ack's finding when it saw that reply too.
+        let escaped_end = lines.iter().find(|l| {
+            ["\\n", "\\r\\n", "\\r"]
+                .iter()
+                .any(|end| l.trim_end() == format!("{want}{end}"))
+        });
+        if let Some(line) = escaped_end {
+            return Err(fail(
+                Diagnosis::WrongReply,
+                format!("the client prints `{want}`"),
+                format!(
+                    "the client printed `{}`: the reply ended in a line end of its own (the contract's reply has none), which the client showed escaped",
+                    line.trim_end()
+                ),
+            )
+            .folded_if("server-ack", &[Diagnosis::WrongReply]));
+        }
         // The reply came (the client printed it) in a line worded
         // otherwise: client-ack's finding, not a wrong reply.
         if lines.iter().any(|l| shows_reply(l, &reply)) {
@@ -135,7 +155,15 @@ pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
                 )
                 .caused_by("chat-client-messages"));
             }
-            return Err(fail(Diagnosis::WrongReply, expected, "no such line"));
+            // A client that sent other lines (its arguments joined into
+            // one, say) gets other ACKs: chat-client-messages' finding.
+            let want = format!("[CLIENT] [ACK @HH:MM:SS] {message}");
+            return Err(fail(
+                Diagnosis::WrongReply,
+                expected,
+                crate::grade::compare::no_such_line(&want, &lines, ""),
+            )
+            .folded_if("chat-client-messages", &[Diagnosis::WrongMessage]));
         }
     }
     Ok(())

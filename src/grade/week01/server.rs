@@ -671,13 +671,17 @@ pub fn restart(ctx: &mut Ctx) -> Result<(), Failure> {
     let second = ctx.start_server(Role::Server, &[], &env);
     let second_round = |ctx: &mut Ctx, p2, addr2| {
         // A wrong reply here is server-ack's finding, not this check's.
-        ack_round(ctx, p2, addr2, &message).map(drop).map_err(|f| {
-            if f.diagnosis == Diagnosis::WrongReply {
-                f.caused_by("server-ack")
-            } else {
-                f
-            }
-        })
+        ack_round(ctx, p2, addr2, &message)
+            .map(drop)
+            .map_err(|mut f| {
+                if f.diagnosis == Diagnosis::WrongReply {
+                    f.observed
+                        .push_str("; the restart itself worked: the reply is server-ack's finding");
+                    f.caused_by("server-ack")
+                } else {
+                    f
+                }
+            })
     };
     let (p2, addr2) = match second {
         Ok(pair) => pair,
