@@ -987,7 +987,7 @@ impl<'a> Ctx<'a> {
                 // Buffering is proven when the same program prints the
                 // line clearly sooner with its stdout on a terminal.
                 let at = self.line_at(p, line);
-                if let OnTerminal::AsLate = self.on_a_terminal(&note, at)? {
+                if let OnTerminal::AsLate = self.on_a_terminal(note, at)? {
                     self.step(
                         "on a terminal the line came as late: printed late, not held in a buffer",
                     );
@@ -1060,7 +1060,7 @@ impl<'a> Ctx<'a> {
             let held = match &seen {
                 Some(seen) => {
                     let at = self.line_at(p, seen);
-                    !matches!(self.on_a_terminal(&note, at)?, OnTerminal::AsLate)
+                    !matches!(self.on_a_terminal(note, at)?, OnTerminal::AsLate)
                 }
                 None => false,
             };
@@ -1100,7 +1100,7 @@ impl<'a> Ctx<'a> {
             ));
         }
         if lines.is_empty() {
-            if let OnTerminal::Sooner(proof) = self.on_a_terminal(&note, None)? {
+            if let OnTerminal::Sooner(proof) = self.on_a_terminal(note, None)? {
                 return Err(fail(Diagnosis::StdoutBuffered, expected, proof));
             }
         }
