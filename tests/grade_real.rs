@@ -323,7 +323,7 @@ fn pipelined_chat_client_python() {
             ("chat-robust", "invalid-utf8"),
             // Its log lines are `HH:MM:SS message`: no date, no offset,
             // no client address.
-            ("chat-log", "output-format"),
+            ("chat-log", "log-format"),
         ],
         // Its own client against its own (correct) server: the ACKs come
         // one by one, unless two arrive together (seen under load).
@@ -773,7 +773,7 @@ fn chat_clock_typo_python() {
     let right_by_chance = now.minute() == now.month() || now.minute() + 1 == now.month();
     let mut expected = vec![
         ("chat-shutdown", "no-graceful-shutdown"),
-        ("chat-log", "output-format"),
+        ("chat-log", "log-format"),
     ];
     if right_by_chance {
         assert_verdicts_allowing("chatclock", &sub, &expected, &[("chat-ack", "wrong-reply")]);

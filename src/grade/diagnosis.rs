@@ -112,6 +112,9 @@ diagnoses! {
     LostMessage = "lost-message",
         "an acknowledged chat message is missing from the log after a kill",
         "Write the log line and flush it (file.flush(); os.fsync for real durability) before you send the ACK. A buffered file loses its buffer when the process is killed.";
+    LogFormat = "log-format",
+        "a chat log record is not in the contract's form",
+        "Write one record per line: an RFC 3339 time with its offset from UTC (2026-09-14T10:31:07Z or +02:00; Python's datetime.now(timezone.utc).isoformat(), Rust's chrono to_rfc3339(), C's strftime with %Y-%m-%dT%H:%M:%S%z), a space, the client's address as 127.0.0.1:54321, a space, then the message as it was sent. Seconds since 1970 or a clock time alone name no date; a time without an offset names no instant.";
     StdoutBuffered = "stdout-buffered",
         "the console lines only appear when the program exits",
         "When stdout is a pipe (as under the grader, in a script or behind `| tee`) it is block-buffered: on a terminal your lines show, here they wait for the buffer to fill or the program to exit. Flush after each line in the program itself: print(..., flush=True) (or once at the top: sys.stdout.reconfigure(line_buffering=True)); in C fflush(stdout) after printf, or setvbuf(stdout, NULL, _IOLBF, 0) at the start of main; in Rust flush a BufWriter after each line. Settings outside the program (PYTHONUNBUFFERED, your terminal) do not count: the grader runs it without them.";

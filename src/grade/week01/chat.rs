@@ -565,7 +565,7 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
     for message in &messages {
         if let Some(wrong) = log_line_wrong(&log, client, message) {
             return Err(fail(
-                Diagnosis::OutputFormat,
+                Diagnosis::LogFormat,
                 format!("the log line of `{message}` is `<RFC 3339 time> {client} {message}`"),
                 wrong,
             ));
