@@ -1887,6 +1887,36 @@ fn a_reply_with_a_line_end_seen_escaped_by_the_client_is_the_servers_python() {
     assert!(observed.contains("showed escaped"), "{observed}");
 }
 
+/// A "threaded" server that serves each client in the accept loop, with a
+/// listen() backlog of 1: the eight clients of threaded-many cannot all
+/// connect. It listens: no-concurrency, not missing-listen (blind round 5,
+/// whose hint said listen() was missing).
+#[test]
+fn a_serial_server_with_a_tiny_backlog_is_no_concurrency_not_missing_listen_python() {
+    let Some((_dir, sub)) = patched_python_all(&[
+        (
+            "server_threaded.py",
+            "            worker = threading.Thread(target=serve, args=(conn, addr, places), daemon=True)\n            worker.start()\n",
+            "            worker = threading.Thread(target=serve, args=(conn, addr, places), daemon=True)\n            serve(conn, addr, places)\n",
+        ),
+        (
+            "server_threaded.py",
+            "open_listener(HOST, PORT, backlog=128)",
+            "open_listener(HOST, PORT, backlog=1)",
+        ),
+    ]) else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "threaded-many");
+    assert_eq!(
+        outcome.diagnosis,
+        Some(Diagnosis::NoConcurrency),
+        "{outcome:#?}"
+    );
+    let observed = outcome.observed.unwrap_or_default();
+    assert!(observed.contains("took no more clients"), "{observed}");
+}
+
 /// A client whose receive timeout is LAB_TIMEOUT read as milliseconds
 /// (Java's setSoTimeout(LAB_TIMEOUT); here `TIMEOUT / 1000`): it gives up
 /// at once with the right line. Blind round 4: client-timeout passed it.
