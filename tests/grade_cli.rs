@@ -49,6 +49,30 @@ fn a_correct_submission_from_netlab_toml_exits_0_with_a_score_line() {
         .stdout(predicate::str::contains("\u{1b}[").not());
 }
 
+/// Settings of the grader's own environment that would change what a
+/// program shows never reach it: PYTHONUNBUFFERED would hide a missing
+/// flush, RUST_BACKTRACE pushes a panic's message out of the stderr lines
+/// a report quotes (a student saw only backtrace frames).
+#[cfg(unix)]
+#[test]
+fn the_graders_own_output_settings_do_not_reach_the_program() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("netlab.toml"),
+        "lab = \"week01\"\n[commands]\nserver = \"sh -c 'echo seen:${PYTHONUNBUFFERED:-unset}:${RUST_BACKTRACE:-unset} >&2; exit 3'\"\n",
+    )
+    .unwrap();
+    netlab()
+        .args(["grade", "week01", "--check", "server-listening", "--dir"])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .env("PYTHONUNBUFFERED", "1")
+        .env("RUST_BACKTRACE", "1")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("seen:unset:unset"));
+}
+
 #[test]
 fn json_report_has_the_documented_shape() {
     let dir = reference_dir(&[("client", "client")]);

@@ -297,9 +297,7 @@ impl<'a> Ctx<'a> {
         let started = loop {
             let origin = self.submission.origin(role);
             let (mut cmd, confinement) = self.jail().command(&full, origin);
-            // The program must flush its own output (that is a check); do
-            // not let an inherited PYTHONUNBUFFERED hide the mistake.
-            cmd.env_remove("PYTHONUNBUFFERED");
+            without_inherited_settings(&mut cmd);
             for (key, value) in role.contract().env {
                 cmd.env(key, value);
             }
@@ -1149,7 +1147,7 @@ impl<'a> Ctx<'a> {
         // The same sandbox as the first run: it is the same untrusted program.
         let origin = self.submission.origin(note.role);
         let (mut cmd, confinement) = self.jail().command(&full, origin);
-        cmd.env_remove("PYTHONUNBUFFERED");
+        without_inherited_settings(&mut cmd);
         let contract = note.role.contract();
         for (key, value) in contract.env {
             cmd.env(key, value);
@@ -1691,6 +1689,17 @@ pub fn truncate(text: &str, max: usize) -> String {
 /// Quotes an argv for display the way a shell user would type it.
 pub fn shell_words(argv: &[String]) -> String {
     shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "))
+}
+
+/// Removes the grader's own settings that would change what a program
+/// shows: the program must flush its own output (that is a check), so an
+/// inherited PYTHONUNBUFFERED must not hide the mistake; and a backtrace
+/// (RUST_BACKTRACE set where the grader runs) pushes a panic's message out
+/// of the last stderr lines a report quotes (a student saw only frames).
+fn without_inherited_settings(cmd: &mut std::process::Command) {
+    for name in ["PYTHONUNBUFFERED", "RUST_BACKTRACE", "RUST_LIB_BACKTRACE"] {
+        cmd.env_remove(name);
+    }
 }
 
 /// The socket `sockets` holds on `announced`'s port when it is bound on

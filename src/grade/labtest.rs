@@ -527,6 +527,22 @@ fn render_failures(
             if listed > 0 && listed < rest.len() {
                 out.push_str(&format!("  … and {} more\n", rest.len() - listed));
             }
+            if listed == 0 {
+                // The first story filled the screen: still say that there
+                // are more (a student took it for the only failure).
+                let more = rest.len();
+                out.push_str(&format!(
+                    "{}\n",
+                    paint(
+                        BOLD,
+                        &format!(
+                            "also failing: {more} more check{}",
+                            if more == 1 { "" } else { "s" }
+                        ),
+                        color
+                    )
+                ));
+            }
         }
     }
     out.push_str(&closing);
@@ -799,6 +815,33 @@ mod tests {
         assert!(text.contains("lab: 11 passed, 25 failed (NETLAB_VERBOSE=1"));
         let text = report(&stages, &[], |c| c.id != "alpha-check-3");
         assert!(text.contains("10/11  ← you are here"), "{text}");
+    }
+
+    /// A first story that fills the screen (a long stack trace) still
+    /// says there are more failures (a student took it for the only one).
+    #[test]
+    fn a_story_that_fills_the_screen_still_counts_the_rest() {
+        let stages = lab();
+        let plan = Plan::new(&stages, &args(&[]), 1);
+        let outcomes: Vec<Outcome> = plan
+            .runs
+            .iter()
+            .map(|(_, c)| {
+                let mut o = outcome(c, false);
+                o.diagnosis = Some(Diagnosis::Crash);
+                o.processes = Some(format!(
+                    "program `prog`: exit 101\n{}",
+                    "  | frame\n".repeat(40)
+                ));
+                o
+            })
+            .collect();
+        let text = render_failures("lab", 7, &plan, &outcomes, false, false, None);
+        let more = outcomes.len() - 1;
+        assert!(
+            text.contains(&format!("also failing: {more} more checks\n")),
+            "{text}"
+        );
     }
 
     #[test]
