@@ -96,8 +96,11 @@ fn run(config: &Config, flags: &Flags) -> Result<(), String> {
     //   [SERVER] Shutting down
     // and return Ok(()) (exit 0).
     //
-    // TODO(week01): step 4, serve sessions one after another: accept, set a
-    // read timeout of flags.idle_timeout_secs, print (HH:MM:SS is local time,
+    // TODO(week01): step 4, serve sessions one after another: accept, and
+    // give each line a deadline of flags.idle_timeout_secs from when it
+    // started (a whole line, not each read: before every read, set the read
+    // timeout to the time left, or a client sending a byte a second holds
+    // the server for ever; see the handout, section 8), print (HH:MM:SS is local time,
     // `chrono::Local::now().format("%H:%M:%S")`)
     //   [SERVER] @14:03:07 Connection from 127.0.0.1:54321
     // and when the session ends (0-byte read, idle timeout, error)

@@ -47,7 +47,8 @@ fn run(config: &Config, args: &[String]) -> Result<(), Failure> {
     // TODO(week01): step 2, choose the message: the first argument, or
     // "Hello Server" when there is none. An empty argument (`client ""`) is a
     // usage error: return Err((2, ...)) with a message containing
-    // "empty", before connecting, so nothing is sent.
+    // "empty", before connecting, so nothing is sent. So is more than one
+    // argument (`client Hello Server`): say to put the message in quotes.
     //
     // TODO(week01): step 3, connect to (config.host, config.port) with
     // `std::net::TcpStream::connect`. connect() performs TCP's three-way
