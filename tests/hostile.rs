@@ -450,6 +450,24 @@ fn two_hundred_mb_of_raw_bytes_are_capped_shown_escaped_and_named() {
     assert!(graded.stdout.len() < 100_000, "{}", graded.stdout.len());
 }
 
+/// One long line, then nothing (the program still running): the report
+/// quotes its start only. It quoted the whole line as the program's last
+/// (330 KB of report, seen in a slow virtual machine, where the flood above
+/// was still running when its check ended).
+#[test]
+fn a_long_last_line_is_quoted_short() {
+    let (graded, ack) = grade_server("long_line_waits", &[], Duration::from_secs(60));
+    assert_eq!(ack["passed"], false, "{ack:#}");
+    let observed = ack["observed"].as_str().unwrap_or_default();
+    assert!(observed.contains(r"\x80\x81\x82"), "{observed}");
+    assert!(
+        observed.len() < 2_000,
+        "{} bytes: {observed}",
+        observed.len()
+    );
+    assert!(graded.stdout.len() < 20_000, "{}", graded.stdout.len());
+}
+
 #[test]
 fn a_closed_stdout_is_named_and_the_grader_does_not_spin() {
     let (graded, ack) = grade_server("closed_stdout", &[], Duration::from_secs(60));

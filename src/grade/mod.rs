@@ -642,7 +642,8 @@ fn printable(text: &str) -> String {
         (c.is_control() && c != '\n' && c != '\t')
             || matches!(c, '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
     };
-    text.chars()
+    let escaped: String = text
+        .chars()
         .map(|c| {
             if hazard(c) {
                 c.escape_default().to_string()
@@ -650,11 +651,51 @@ fn printable(text: &str) -> String {
                 c.to_string()
             }
         })
-        .collect()
+        .collect();
+    shorten_quotes(&escaped)
+}
+
+/// Longest program text quoted in a report (between backticks), in
+/// characters; and longest report text at all, a backstop.
+const QUOTE_MAX: usize = 200;
+const TEXT_MAX: usize = 16 * 1024;
+
+/// Cuts every quote (text between backticks) longer than [`QUOTE_MAX`]
+/// to that, with `…`, and the whole to [`TEXT_MAX`]. Trap: a program's
+/// line quoted whole made a 330 KB report (64 KiB of bytes without a
+/// newline, shown escaped: hostile fixture `flood_bytes`, still running).
+fn shorten_quotes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(TEXT_MAX));
+    for (i, part) in text.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        let quoted = i % 2 == 1;
+        if quoted && part.chars().count() > QUOTE_MAX {
+            out.push_str(&harness::truncate(part, QUOTE_MAX));
+        } else {
+            out.push_str(part);
+        }
+    }
+    if out.chars().count() > TEXT_MAX {
+        return harness::truncate(&out, TEXT_MAX);
+    }
+    out
 }
 
 #[cfg(test)]
 mod printable_tests {
+    #[test]
+    fn a_long_quote_is_cut_and_the_rest_kept() {
+        let long = "\\x80".repeat(20_000);
+        let shown = super::printable(&format!("its last line: `{long}`; and then it exited"));
+        assert!(shown.len() < 1000, "{} bytes", shown.len());
+        assert!(shown.ends_with("…`; and then it exited"), "{shown}");
+        let huge = "word ".repeat(10_000);
+        assert!(super::printable(&huge).chars().count() <= super::TEXT_MAX + 1);
+        assert_eq!(super::printable("a `short` quote"), "a `short` quote");
+    }
+
     #[test]
     fn what_moves_text_on_a_screen_is_shown_escaped() {
         assert_eq!(
