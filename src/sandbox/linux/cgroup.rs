@@ -86,7 +86,7 @@ pub(in crate::sandbox) fn unified_root() -> Option<PathBuf> {
 }
 
 /// Is `dir` the root of a cgroup v1 hierarchy (statfs magic)?
-pub(super) fn is_v1(dir: &Path) -> bool {
+fn is_v1(dir: &Path) -> bool {
     use nix::sys::statfs::{statfs, CGROUP_SUPER_MAGIC};
     statfs(dir).is_ok_and(|fs| fs.filesystem_type() == CGROUP_SUPER_MAGIC)
 }
