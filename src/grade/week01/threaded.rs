@@ -126,28 +126,40 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
     ));
     let mut streams = Vec::new();
     for n in 0..CLIENTS {
-        let stream = crate::sandbox::tcp_connect(&addr, SLACK).map_err(|e| {
-            let expected = format!("{addr} accepts {CLIENTS} connections");
-            if n == 0 {
-                return fail(
-                    Diagnosis::MissingListen,
+        let stream = match crate::sandbox::tcp_connect(&addr, SLACK) {
+            Ok(stream) => stream,
+            Err(e) => {
+                let expected = format!("{addr} accepts {CLIENTS} connections");
+                if n == 0 {
+                    return Err(fail(
+                        Diagnosis::MissingListen,
+                        expected,
+                        format!("connecting failed: {e}"),
+                    ));
+                }
+                // It died of one of them: that is the finding.
+                if let Some(crash) = ctx.crash_of(p) {
+                    return Err(fail(
+                        Diagnosis::Crash,
+                        expected,
+                        format!("connection {} of {CLIENTS} failed ({e}): the server crashed after {n}: {crash}", n + 1),
+                    ));
+                }
+                // It took some and then no more while they were open: it
+                // listens, but serves one client at a time (a full queue
+                // times out, a listener closed after its session refuses).
+                // Blind round 5: named missing-listen, whose hint says the
+                // opposite.
+                return Err(fail(
+                    Diagnosis::NoConcurrency,
                     expected,
-                    format!("connecting failed: {e}"),
-                );
+                    format!(
+                        "connection {} of {CLIENTS} failed ({e}) while the first {n} were open and had sent nothing yet: the server took no more clients while it served one",
+                        n + 1
+                    ),
+                ));
             }
-            // It took some and then no more while they were open: it
-            // listens, but serves one client at a time (a full queue times
-            // out, a listener closed after its session refuses). Blind
-            // round 5: named missing-listen, whose hint says the opposite.
-            fail(
-                Diagnosis::NoConcurrency,
-                expected,
-                format!(
-                    "connection {} of {CLIENTS} failed ({e}) while the first {n} were open and had sent nothing yet: the server took no more clients while it served one",
-                    n + 1
-                ),
-            )
-        })?;
+        };
         // Let the server take each one before the next arrives: a burst
         // would overflow a small listen() backlog (the handout's listen(5)),
         // which is not what this check is about.
