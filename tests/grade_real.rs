@@ -1891,7 +1891,7 @@ fn a_reply_with_a_line_end_seen_escaped_by_the_client_is_the_servers_python() {
     assert_eq!(pair.diagnosis, Some(Diagnosis::WrongReply), "{pair:#?}");
     assert_eq!(pair.follows_from, Some("server-ack"), "{pair:#?}");
     let observed = pair.observed.clone().unwrap_or_default();
-    assert!(observed.contains("showed escaped"), "{observed}");
+    assert!(observed.contains("shown escaped"), "{observed}");
 }
 
 /// A "threaded" server that serves each client in the accept loop, with a

@@ -80,6 +80,9 @@ pub fn no_such_line(want: &str, lines: &[String], when: &str) -> String {
 /// `want` and `seen` one above the other, with `^` under the part that
 /// differs, and what the difference looks like in words.
 pub fn show_near_miss(want: &str, seen: &str) -> String {
+    // A line longer than a report quotes is cut first, so that the marks
+    // stay under what is shown.
+    let (want, seen) = (&shown(want), &shown(seen));
     let a: Vec<char> = want.chars().collect();
     let b: Vec<char> = seen.chars().collect();
     let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
@@ -101,6 +104,11 @@ pub fn show_near_miss(want: &str, seen: &str) -> String {
         text.push_str(&format!("\n        ({})", why.join("; ")));
     }
     text
+}
+
+/// `line` as a report quotes it: at most 160 characters.
+fn shown(line: &str) -> String {
+    super::harness::truncate(line, 160)
 }
 
 /// Names the usual differences between an expected line and a near miss.

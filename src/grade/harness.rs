@@ -134,6 +134,9 @@ struct ListenNote {
     /// Announced on the host it was given, but bound on every address
     /// (this one, from the socket table).
     everywhere: Option<SocketAddr>,
+    /// Its Listening line was well-formed (the note is about the address
+    /// only).
+    announced: bool,
     args: Vec<String>,
     env: Vec<(String, String)>,
 }
@@ -403,6 +406,8 @@ impl<'a> Ctx<'a> {
                 .into_iter()
                 .flat_map(|stream| self.child(p).lines(stream))
                 .filter_map(|l| contract.parse(&l))
+                // Port 0: a line printed before bind(), not a listener.
+                .filter(|a| a.port() != 0)
                 .collect();
             let first = *announced.first()?;
             let mut second = announced.into_iter().find(|a| *a != first);
@@ -765,6 +770,7 @@ impl<'a> Ctx<'a> {
                         port: addr.port(),
                         silent: false,
                         everywhere: None,
+                        announced: false,
                         args: args.to_vec(),
                         env: env
                             .iter()
@@ -813,6 +819,7 @@ impl<'a> Ctx<'a> {
                                 port: addr.port(),
                                 silent: false,
                                 everywhere: Some(bound),
+                                announced: true,
                                 args: args.to_vec(),
                                 env: env
                                     .iter()
@@ -897,6 +904,7 @@ impl<'a> Ctx<'a> {
                         port,
                         silent,
                         everywhere,
+                        announced: false,
                         args: args.to_vec(),
                         env: env
                             .iter()
@@ -1224,7 +1232,7 @@ impl<'a> Ctx<'a> {
     /// Listening line, if that is what happened (its line check reports it;
     /// other checks name it as the cause of failures that follow from it).
     pub fn unannounced(&self, p: Proc) -> bool {
-        self.notes.iter().any(|n| n.proc == p)
+        self.notes.iter().any(|n| n.proc == p && !n.announced)
     }
 
     /// Has this server printed nothing at all while it was found listening?

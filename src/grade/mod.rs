@@ -656,26 +656,40 @@ fn printable(text: &str) -> String {
 }
 
 /// Longest program text quoted in a report (between backticks), in
-/// characters; and longest report text at all, a backstop.
+/// characters; longest line; and longest report text at all, a backstop.
 const QUOTE_MAX: usize = 200;
+const LINE_MAX: usize = 2000;
 const TEXT_MAX: usize = 16 * 1024;
 
-/// Cuts every quote (text between backticks) longer than [`QUOTE_MAX`]
-/// to that, with `…`, and the whole to [`TEXT_MAX`]. Trap: a program's
-/// line quoted whole made a 330 KB report (64 KiB of bytes without a
-/// newline, shown escaped: hostile fixture `flood_bytes`, still running).
+/// Cuts every quote (text between backticks, on one line) longer than
+/// [`QUOTE_MAX`] to that, with `…`; then every line to [`LINE_MAX`] and
+/// the whole to [`TEXT_MAX`]. Trap: a program's line quoted whole made a
+/// 330 KB report (64 KiB of bytes without a newline, shown escaped:
+/// hostile fixture `flood_bytes`, still running). A line with an odd
+/// number of backticks (a program's own) has no quotes to trust: only the
+/// line's own bound applies to it, so prose is never taken for a quote.
 fn shorten_quotes(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(TEXT_MAX));
-    for (i, part) in text.split('`').enumerate() {
-        if i > 0 {
-            out.push('`');
+    for (n, line) in text.split('\n').enumerate() {
+        if n > 0 {
+            out.push('\n');
         }
-        let quoted = i % 2 == 1;
-        if quoted && part.chars().count() > QUOTE_MAX {
-            out.push_str(&harness::truncate(part, QUOTE_MAX));
-        } else {
-            out.push_str(part);
+        let balanced = line.matches('`').count() % 2 == 0;
+        let mut shortened = String::with_capacity(line.len().min(LINE_MAX));
+        for (i, part) in line.split('`').enumerate() {
+            if i > 0 {
+                shortened.push('`');
+            }
+            if balanced && i % 2 == 1 && part.chars().count() > QUOTE_MAX {
+                shortened.push_str(&harness::truncate(part, QUOTE_MAX));
+            } else {
+                shortened.push_str(part);
+            }
         }
+        if shortened.chars().count() > LINE_MAX {
+            shortened = harness::truncate(&shortened, LINE_MAX);
+        }
+        out.push_str(&shortened);
     }
     if out.chars().count() > TEXT_MAX {
         return harness::truncate(&out, TEXT_MAX);
@@ -694,6 +708,13 @@ mod printable_tests {
         let huge = "word ".repeat(10_000);
         assert!(super::printable(&huge).chars().count() <= super::TEXT_MAX + 1);
         assert_eq!(super::printable("a `short` quote"), "a `short` quote");
+        // A lone backtick (a program's own) makes no quote of the prose
+        // after it; the line is still bounded.
+        let prose = "words ".repeat(60);
+        let odd = format!("stderr: it`s broken\nthen: {prose}");
+        assert_eq!(super::printable(&odd), odd);
+        let lone = format!("it`s {}", "x".repeat(5000));
+        assert!(super::printable(&lone).chars().count() <= super::LINE_MAX + 1);
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
                 Diagnosis::WrongReply,
                 format!("the client prints `{want}`"),
                 format!(
-                    "the client printed `{}`: the reply ended in a line end of its own (the contract's reply has none), which the client showed escaped",
+                    "the client printed `{}`: the reply it got ended in a line end (the contract's reply has none), shown escaped: the server added it (see server-ack), or echoed one the client sent with its message (see client-ack)",
                     line.trim_end()
                 ),
             )

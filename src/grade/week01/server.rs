@@ -112,10 +112,12 @@ pub fn empty_recv(ctx: &mut Ctx) -> Result<(), Failure> {
         // `received 0 bytes, closing` is a note on the close, not this.
         let printed = [Stream::Stdout, Stream::Stderr].into_iter().any(|stream| {
             ctx.child(p).lines(stream).iter().any(|l| {
+                // After the tag (`[SERVER] Recieved:`), not inside other
+                // words (`bytes received: 0`).
                 let l = l.to_lowercase();
                 ["received:", "recieved:", "recived:"]
                     .iter()
-                    .any(|w| l.contains(w))
+                    .any(|w| l.starts_with(w) || l.contains(&format!("] {w}")))
             })
         });
         printed.then(|| {

@@ -137,12 +137,25 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
                         format!("connecting failed: {e}"),
                     ));
                 }
-                // It died of one of them: that is the finding.
+                // It died of one of them: that is the finding. (A moment
+                // first: a refused connect can come before its last words.)
+                ctx.child(p).wait_exit(Duration::from_millis(300));
                 if let Some(crash) = ctx.crash_of(p) {
                     return Err(fail(
                         Diagnosis::Crash,
                         expected,
                         format!("connection {} of {CLIENTS} failed ({e}): the server crashed after {n}: {crash}", n + 1),
+                    ));
+                }
+                if let Some(status) = ctx.child(p).try_status() {
+                    return Err(fail(
+                        Diagnosis::Crash,
+                        expected,
+                        format!(
+                            "connection {} of {CLIENTS} failed ({e}): the server ended after {n} ({}) before any of them had sent a message",
+                            n + 1,
+                            crate::process::describe_status(status)
+                        ),
                     ));
                 }
                 // It took some and then no more while they were open: it
