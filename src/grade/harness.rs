@@ -714,6 +714,20 @@ impl<'a> Ctx<'a> {
         // grace counts from when it was seen listening), never sooner.
         let mut rounds = 0u32;
         let mut line_heard = false;
+        // What its line check needs to judge (and to run it again).
+        let note = |port| ListenNote {
+            proc: p,
+            role,
+            port,
+            silent: false,
+            everywhere: None,
+            announced: false,
+            args: args.to_vec(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        };
         loop {
             rounds += 1;
             let slice = Duration::from_millis(if rounds <= 3 { 100 } else { 250 });
@@ -764,19 +778,7 @@ impl<'a> Ctx<'a> {
                         line.trim_end(),
                         addr.port()
                     ));
-                    self.notes.push(ListenNote {
-                        proc: p,
-                        role,
-                        port: addr.port(),
-                        silent: false,
-                        everywhere: None,
-                        announced: false,
-                        args: args.to_vec(),
-                        env: env
-                            .iter()
-                            .map(|(k, v)| (k.to_string(), v.clone()))
-                            .collect(),
-                    });
+                    self.notes.push(note(addr.port()));
                     return Ok(self.announced(p, SocketAddr::from((HOST, addr.port()))));
                 }
                 if addr.ip() != std::net::IpAddr::V4(HOST) && !reachable {
@@ -814,17 +816,9 @@ impl<'a> Ctx<'a> {
                                 "it announced {addr} but listens on {bound} (the system's socket table): every address of the machine"
                             ));
                             self.notes.push(ListenNote {
-                                proc: p,
-                                role,
-                                port: addr.port(),
-                                silent: false,
                                 everywhere: Some(bound),
                                 announced: true,
-                                args: args.to_vec(),
-                                env: env
-                                    .iter()
-                                    .map(|(k, v)| (k.to_string(), v.clone()))
-                                    .collect(),
+                                ..note(addr.port())
                             });
                         }
                         return Ok(self.announced(p, addr));
@@ -899,17 +893,9 @@ impl<'a> Ctx<'a> {
                         LINE_GRACE.as_secs_f64()
                     ));
                     self.notes.push(ListenNote {
-                        proc: p,
-                        role,
-                        port,
                         silent,
                         everywhere,
-                        announced: false,
-                        args: args.to_vec(),
-                        env: env
-                            .iter()
-                            .map(|(k, v)| (k.to_string(), v.clone()))
-                            .collect(),
+                        ..note(port)
                     });
                     return Ok(self.announced(p, SocketAddr::from((HOST, port))));
                 }
