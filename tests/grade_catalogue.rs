@@ -72,6 +72,7 @@ fn week01_checks(group: Option<&str>) -> Vec<&'static Check> {
 #[case::client_eof("client-eof", Role::Client, &["client-eof"])]
 #[case::wrong_message("wrong-message", Role::Client, &["wrong-message"])]
 #[case::empty_argument("empty-argument", Role::Client, &["empty-argument"])]
+#[case::extra_arguments("extra-arguments", Role::Client, &["extra-arguments"])]
 #[case::no_concurrency("no-concurrency", Role::ThreadedServer, &["no-concurrency"])]
 #[case::busy_cap("busy-cap", Role::ThreadedServer, &["busy-cap"])]
 #[case::busy_leak("busy-leak", Role::ThreadedServer, &["busy-leak"])]

@@ -91,9 +91,9 @@ fn json_report_has_the_documented_shape() {
     assert_eq!(report["seed"], 7);
     assert_eq!(report["passed"], 6);
     assert_eq!(report["failed"], 0);
-    assert_eq!(report["skipped"], 32);
+    assert_eq!(report["skipped"], 33);
     let checks = report["checks"].as_array().expect("checks array");
-    assert_eq!(checks.len(), 38);
+    assert_eq!(checks.len(), 39);
     let ack = checks
         .iter()
         .find(|c| c["id"] == "client-ack")

@@ -149,6 +149,7 @@ fn unflushed_and_reworded_python() {
             ("client-ack", "stdout-buffered"),
             ("client-default-message", "stdout-buffered"),
             ("client-timeout", "ignores-config"),
+            ("client-extra-words", "extra-arguments"),
             // Its threaded server: nothing on stdout until it is stopped,
             // lines then with a tuple address and `Recieved`, no cap, no
             // SIGTERM handler. Each found once, under its own name: the
@@ -179,6 +180,7 @@ fn import_side_effects_python() {
             ("server-restart", "no-reuseaddr"),
             ("client-ack", "wrong-message"),
             ("client-default-message", "wrong-message"),
+            ("client-extra-words", "extra-arguments"),
             ("chat-client-messages", "wrong-message"),
             ("chat-client-default", "wrong-message"),
             ("chat-client-interactive", "wrong-message"),
@@ -256,6 +258,7 @@ fn echo_programs_as_handed_out_python() {
             ("client-timeout", "client-timeout"),
             ("client-no-reply", "client-eof"),
             ("client-empty-arg", "empty-argument"),
+            ("client-extra-words", "extra-arguments"),
             ("pair-session", "wrong-reply"),
         ],
     );
@@ -346,6 +349,7 @@ fn module_level_extensions_python() {
             ("server-ack", "hangs"),
             ("client-ack", "hangs"),
             ("client-default-message", "hangs"),
+            ("client-extra-words", "extra-arguments"),
             // The client's goodbye connection finds no server: refused,
             // a traceback.
             ("pair-session", "crash"),
@@ -426,6 +430,7 @@ fn buffered_stdio_c() {
             ("client-ack", "stdout-buffered"),
             ("client-default-message", "stdout-buffered"),
             ("client-timeout", "ignores-config"),
+            ("client-extra-words", "extra-arguments"),
         ],
     );
     // strlen() counts bytes: told apart from an off-by-one by 100 ASCII
@@ -450,6 +455,7 @@ fn bound_to_every_address_python() {
             ("server-listening", "ignores-config"),
             ("client-ack", "wrong-message"),
             ("client-default-message", "wrong-message"),
+            ("client-extra-words", "extra-arguments"),
             ("chat-client-messages", "startup-failure"),
             ("chat-client-default", "startup-failure"),
             ("chat-client-interactive", "startup-failure"),
@@ -556,6 +562,7 @@ fn newline_replies_c() {
             ("client-timeout", "client-timeout"),
             ("client-no-reply", "client-eof"),
             ("client-empty-arg", "empty-argument"),
+            ("client-extra-words", "extra-arguments"),
         ],
     );
     // Bytes that are not UTF-8 shown as text with escapes, `\n` visible.
@@ -607,6 +614,7 @@ fn import_starts_a_thread_python() {
             ("server-port-in-use", "hangs"),
             ("client-timeout", "ignores-config"),
             ("client-no-reply", "output-format"),
+            ("client-extra-words", "extra-arguments"),
             ("pair-session", "hangs"),
         ],
     );
@@ -643,6 +651,7 @@ fn own_words_flushed_python() {
             ("client-timeout", "client-timeout"),
             ("client-no-reply", "client-eof"),
             ("client-empty-arg", "empty-argument"),
+            ("client-extra-words", "extra-arguments"),
             ("pair-session", "output-format"),
         ],
     );
@@ -737,6 +746,7 @@ fn hard_coded_port_python() {
             ("client-timeout", "ignores-config"),
             ("client-no-reply", "ignores-config"),
             ("client-empty-arg", "empty-argument"),
+            ("client-extra-words", "extra-arguments"),
             ("chat-client-messages", "ignores-config"),
             ("chat-client-default", "ignores-config"),
             ("chat-client-interactive", "ignores-config"),
@@ -801,7 +811,7 @@ fn missing_module_and_python2_print_python() {
         .filter(|c| ["server", "client"].contains(&c.group) || c.id == "pair-session")
         .map(|c| (c.id, "startup-failure"))
         .collect();
-    assert_eq!(expected.len(), 18, "server, client and pair-session checks");
+    assert_eq!(expected.len(), 19, "server, client and pair-session checks");
     let outcomes = assert_verdicts("handin", &sub, &expected);
     let findings = report::findings(&outcomes);
     let named: Vec<(&str, &str)> = findings.iter().map(|f| (f.code, f.program)).collect();
@@ -834,6 +844,7 @@ fn buffered_server_that_loops_forever_python() {
             ("server-silent-client", "output-format"),
             ("client-default-message", "startup-failure"),
             ("client-timeout", "output-format"),
+            ("client-extra-words", "extra-arguments"),
             ("pair-session", "hangs"),
         ],
     );
@@ -1562,6 +1573,7 @@ fn readline_and_unflushed_writers_java() {
             ("client-timeout", "ignores-config"),
             ("client-no-reply", "client-eof"),
             ("client-empty-arg", "empty-argument"),
+            ("client-extra-words", "extra-arguments"),
             // The PrintWriter never flushed: no reply leaves, in every check.
             ("threaded-ack", "wrong-reply"),
             ("threaded-many", "wrong-reply"),

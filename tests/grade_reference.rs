@@ -35,6 +35,7 @@ const LISTED: &[&str] = &[
     "client-timeout",
     "client-no-reply",
     "client-empty-arg",
+    "client-extra-words",
     "threaded-listening",
     "threaded-ack",
     "threaded-many",
@@ -76,6 +77,7 @@ const LISTED: &[&str] = &[
 #[case::client_timeout("client-timeout")]
 #[case::client_no_reply("client-no-reply")]
 #[case::client_empty_arg("client-empty-arg")]
+#[case::client_extra_words("client-extra-words")]
 #[case::threaded_listening("threaded-listening")]
 #[case::threaded_ack("threaded-ack")]
 #[case::threaded_many("threaded-many")]

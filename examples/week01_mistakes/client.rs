@@ -7,7 +7,11 @@ use std::net::TcpStream;
 use crate::common::{describe, is_reset, is_timeout, mistake, say, Config, Mistake, USAGE};
 
 pub fn run(cfg: &Config, args: &[String]) -> i32 {
-    if args.len() > 1 {
+    if args.len() > 1 && mistake(Mistake::ExtraArguments) {
+        // MISTAKE(extra-arguments): only the first argument is read. Typed
+        // without quotes, `client Hello Server` is two arguments, and
+        // `Hello` alone goes out, with no word of the rest.
+    } else if args.len() > 1 {
         eprintln!("[CLIENT] Error: expected at most one MESSAGE (quote a message with spaces)");
         eprintln!("usage: client [MESSAGE]");
         return USAGE;

@@ -119,6 +119,7 @@ pub enum Mistake {
     ClientEof,
     WrongMessage,
     EmptyArgument,
+    ExtraArguments,
     NoConcurrency,
     BusyCap,
     BusyLeak,
@@ -130,7 +131,7 @@ pub enum Mistake {
 }
 
 impl Mistake {
-    pub const ALL: [Mistake; 27] = [
+    pub const ALL: [Mistake; 28] = [
         Mistake::OutputFormat,
         Mistake::WrongReply,
         Mistake::MissingListen,
@@ -150,6 +151,7 @@ impl Mistake {
         Mistake::ClientEof,
         Mistake::WrongMessage,
         Mistake::EmptyArgument,
+        Mistake::ExtraArguments,
         Mistake::NoConcurrency,
         Mistake::BusyCap,
         Mistake::BusyLeak,
@@ -182,6 +184,7 @@ impl Mistake {
             Mistake::ClientEof => "client-eof",
             Mistake::WrongMessage => "wrong-message",
             Mistake::EmptyArgument => "empty-argument",
+            Mistake::ExtraArguments => "extra-arguments",
             Mistake::NoConcurrency => "no-concurrency",
             Mistake::BusyCap => "busy-cap",
             Mistake::BusyLeak => "busy-leak",
@@ -218,7 +221,8 @@ impl Mistake {
             | Mistake::ClientTimeout
             | Mistake::ClientEof
             | Mistake::WrongMessage
-            | Mistake::EmptyArgument => &["client"],
+            | Mistake::EmptyArgument
+            | Mistake::ExtraArguments => &["client"],
             Mistake::NoConcurrency | Mistake::BusyCap | Mistake::BusyLeak => &["threaded-server"],
             Mistake::NoGracefulShutdown => &["threaded-server", "chat-server"],
             Mistake::SplitMessage => &["chat-server", "chat-client"],

@@ -139,6 +139,9 @@ diagnoses! {
     EmptyArgument = "empty-argument",
         "the client does not refuse an empty message argument (a usage error, exit 2, nothing sent)",
         "Check the message before connecting: if it is empty, print a usage error that says it is empty to stderr and exit 2 without sending anything.";
+    ExtraArguments = "extra-arguments",
+        "the client does not refuse a message of several words given without quotes (a usage error, exit 2, nothing sent)",
+        "Without quotes, each word is an argument of its own: `client Hello Server` gives your program two. Reading only the first (sys.argv[1], args[0], argv[1]) quietly sends `Hello`. Refuse more than one message argument before connecting: print an error naming the extra one, with a tip to put the message in quotes, to stderr and exit 2 without sending anything.";
     ExitsEarly = "exits-early",
         "a long-running server exits instead of serving the next client",
         "Wrap accept() and the session in a loop (extension A) that only ends on Ctrl+C / SIGTERM.";

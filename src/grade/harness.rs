@@ -137,6 +137,9 @@ struct ListenNote {
     /// Its Listening line was well-formed (the note is about the address
     /// only).
     announced: bool,
+    /// When it was first seen listening, since its start (for a silent
+    /// one: how long its line came after its listen()).
+    listening_at: Option<Duration>,
     args: Vec<String>,
     env: Vec<(String, String)>,
 }
@@ -160,6 +163,30 @@ enum OnTerminal {
 /// on the pipe to prove that the pipe held it in a buffer (and in half the
 /// time at most; see `on_a_terminal`).
 const SOONER: Duration = Duration::from_millis(500);
+
+/// Waits up to `timeout` for a stdout line of `child` that satisfies
+/// `pred`, and notes when (since its start) it was first seen listening.
+#[cfg(unix)]
+fn wait_line_noting_listen(
+    child: &Child,
+    timeout: Duration,
+    pred: impl Fn(&str) -> bool,
+) -> (Option<String>, Option<Duration>) {
+    let until = Instant::now() + timeout;
+    let mut listening_at = None;
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        let line = child.wait_line(Stream::Stdout, left.min(Duration::from_millis(20)), &pred);
+        if listening_at.is_none()
+            && listening_ports_of(child.pid()).is_some_and(|ports| !ports.is_empty())
+        {
+            listening_at = Some(child.elapsed());
+        }
+        if line.is_some() || Instant::now() >= until {
+            return (line, listening_at);
+        }
+    }
+}
 
 impl<'a> Ctx<'a> {
     pub fn new(submission: &'a Submission, seed: u64) -> Ctx<'a> {
@@ -722,6 +749,7 @@ impl<'a> Ctx<'a> {
             silent: false,
             everywhere: None,
             announced: false,
+            listening_at: None,
             args: args.to_vec(),
             env: env
                 .iter()
@@ -892,9 +920,11 @@ impl<'a> Ctx<'a> {
                         everywhere.unwrap_or(given),
                         LINE_GRACE.as_secs_f64()
                     ));
+                    let listening_at = self.child(p).elapsed().checked_sub(since.elapsed());
                     self.notes.push(ListenNote {
                         silent,
                         everywhere,
+                        listening_at,
                         ..note(port)
                     });
                     return Ok(self.announced(p, SocketAddr::from((HOST, port))));
@@ -1121,13 +1151,13 @@ impl<'a> Ctx<'a> {
     /// (where stdio is line-buffered): if a Listening line comes there at
     /// once, the one on the pipe was stuck in a buffer (the proof). With
     /// `pipe_at` (when the line came on the pipe, since the start), "at
-    /// once" means at least [`SOONER`] sooner than that, and a line that
-    /// comes as late is the opposite proof: printed late, not held (a
-    /// program that works between listen() and its line). A program whose
-    /// own buffer holds its lines until exit (a BufWriter) shows nothing
-    /// on a terminal either.
+    /// once" means at least [`SOONER`] sooner than that, each counted from
+    /// the run's listen() where both are known, and a line that comes as
+    /// late is the opposite proof: printed late, not held (a program that
+    /// works between listen() and its line). A program whose own buffer
+    /// holds its lines until exit (a BufWriter) shows nothing on a terminal
+    /// either. `Err` (grader-error) when the sandbox could not be set up.
     #[cfg(unix)]
-    /// `Err` (grader-error) when the sandbox could not be set up.
     fn on_a_terminal(
         &mut self,
         note: &ListenNote,
@@ -1169,9 +1199,9 @@ impl<'a> Ctx<'a> {
         // Wait past the pipe's time: a run on a loaded machine may start
         // slower, and a late line that comes later still is "as late".
         let within = pipe_at.map_or(STARTUP, |t| (t + 3 * SOONER).min(STARTUP));
-        let Some(line) = child.wait_line(Stream::Stdout, within, |l| {
-            contract.looks_like_announcement(l)
-        }) else {
+        let (line, pty_listening_at) =
+            wait_line_noting_listen(&child, within, |l| contract.looks_like_announcement(l));
+        let Some(line) = line else {
             return Ok(OnTerminal::Nothing);
         };
         if let Some(pipe_at) = pipe_at {
@@ -1180,11 +1210,22 @@ impl<'a> Ctx<'a> {
                 .into_iter()
                 .find(|l| l.text == line)
                 .map(|l| l.at);
+            // Compared from each run's listen(), where both are known: the
+            // time to get there (an interpreter's start, slow under load)
+            // is no part of what a buffer holds back. The line came on the
+            // pipe at least LINE_GRACE after it.
+            let (pipe_gap, pty_gap) = match (note.listening_at, pty_listening_at, pty_at) {
+                (Some(pipe_listen), Some(pty_listen), Some(at)) => (
+                    pipe_at.saturating_sub(pipe_listen),
+                    Some(at.saturating_sub(pty_listen)),
+                ),
+                (_, _, at) => (pipe_at, at),
+            };
             // Sooner by SOONER and by half: two runs of a program that works
             // before its (flushed) line differ by the machine's load, not
             // by a factor of two (a run among a burst of checks vs one
             // alone), while a held line comes at exit, long after.
-            if pty_at.is_none_or(|t| t + SOONER > pipe_at || t * 2 > pipe_at) {
+            if pty_gap.is_none_or(|t| t + SOONER > pipe_gap || t * 2 > pipe_gap) {
                 return Ok(OnTerminal::AsLate);
             }
         }

@@ -583,3 +583,95 @@ pub fn empty_arg(ctx: &mut Ctx) -> Result<(), Failure> {
     }
     Ok(())
 }
+
+/// `client WORD1 WORD2`: a message of two words typed without quotes is
+/// two arguments, a usage error. The usual mistake reads only the first
+/// argument (`sys.argv[1]`, `args[0]`) and sends it: the student thinks
+/// `Hello Server` went out, and `Hello` did.
+pub fn extra_words(ctx: &mut Ctx) -> Result<(), Failure> {
+    let first = ctx.message(6);
+    let extra = ctx.message(6);
+    let (listener, p) = start_with_fake(ctx, &[first.clone(), extra.clone()], &[])?;
+    ctx.step(format!(
+        "  (two arguments, as a shell passes `client {first} {extra}`: the message typed without quotes)"
+    ));
+    let expected = format!(
+        "a usage error: an error line (the reference names `{extra}` and says to quote the message), exit status 2, nothing sent"
+    );
+    // Whichever comes first: a connection (it meant to send), or its end.
+    let within = SLACK + SLACK;
+    if let Some(mut conn) = ctx.accept_from(&listener, p, within) {
+        // A client that sends waits for the reply: 300 ms of quiet is all
+        // it is going to send.
+        let (sent, _) = crate::grade::harness::read_to_end(&mut conn, Duration::from_millis(300));
+        let text = String::from_utf8_lossy(&sent);
+        let message = text.trim_end_matches(['\r', '\n']);
+        let joined = format!("{first} {extra}");
+        let observed = if sent.is_empty() {
+            "it connected to the server instead of refusing the arguments first".to_string()
+        } else if message == first {
+            format!("it connected and sent `{first}` alone: the word after it was dropped (only the first argument was read), with no error")
+        } else if message == joined {
+            format!("it joined its arguments and sent `{joined}` as one message: the contract makes several unquoted words a usage error, so that a message with spaces is quoted")
+        } else {
+            format!(
+                "it connected and sent {} instead of refusing the arguments",
+                show_bytes(&sent)
+            )
+        };
+        return Err(fail(Diagnosis::ExtraArguments, expected, observed));
+    }
+    let Some(status) = ctx.child(p).try_status() else {
+        return Err(fail(
+            Diagnosis::ExtraArguments,
+            expected,
+            format!(
+                "still running {}s later, without connecting or saying why",
+                within.as_secs()
+            ),
+        ));
+    };
+    if status.code() != Some(2) {
+        // It tried to connect (somewhere else: it was refused) to send.
+        if let Some(line) = says_refused(ctx, p) {
+            return Err(fail(
+                Diagnosis::ExtraArguments,
+                expected,
+                format!(
+                    "it tried to connect (to send) instead of refusing the arguments first: {}, saying `{line}`",
+                    describe_status(status)
+                ),
+            ));
+        }
+        let failure = match ctx.crash_of(p) {
+            // Bad input gets a clear message, never a traceback.
+            Some(crash) => fail(
+                Diagnosis::ExtraArguments,
+                expected,
+                format!("it crashed on them: {crash}"),
+            ),
+            // It refused them, with the wrong status.
+            None => {
+                let mut observed = describe_status(status);
+                if let Some(last) = ctx.last_stderr_line(p) {
+                    observed.push_str(&format!(", saying `{last}`"));
+                }
+                fail(Diagnosis::ExitStatus, expected, observed)
+            }
+        };
+        return Err(unless_it_dies_at_every_start(ctx, p, failure));
+    }
+    // The words are the student's: a usage line (`usage: client
+    // "message"`) refuses them as well as the reference's error and tip.
+    let said_something = [Stream::Stderr, Stream::Stdout]
+        .iter()
+        .any(|s| any_line(ctx, p, *s, |l| !l.trim().is_empty()));
+    if !said_something {
+        return Err(fail(
+            Diagnosis::OutputFormat,
+            expected,
+            "exit status 2, but nothing printed: a usage error says what was wrong",
+        ));
+    }
+    Ok(())
+}

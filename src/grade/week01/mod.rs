@@ -178,6 +178,13 @@ pub static CHECKS: &[Check] = &[
         client::empty_arg
     ),
     check!(
+        "client-extra-words",
+        "client",
+        CLIENT,
+        "several unquoted words are a usage error",
+        client::extra_words
+    ),
+    check!(
         "threaded-listening",
         "threaded-server",
         THREADED,
