@@ -1961,3 +1961,42 @@ fn a_chat_server_that_skips_blank_lines_python() {
         "the blank line got no reply",
     );
 }
+
+/// A chat server that takes one read for one message, trimmed (Node's
+/// `data.toString().trim()`), and answers blank lines. When a blank line
+/// and the next one arrived in one read, the blank vanished into the next
+/// message and chat-robust called it blank-message, in some runs only
+/// (blind round 6). chat-robust now waits for the blank line's reply
+/// before sending the next: the mistake is chat-coalesced's alone.
+#[test]
+fn one_read_for_one_message_is_not_blamed_for_blank_lines_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "chat_server.py",
+        "            pending += chunk\n            while b\"\\n\" in pending:\n                line, pending = pending.split(b\"\\n\", 1)\n",
+        "            for line in [chunk.strip()]:\n",
+    )]) else {
+        return;
+    };
+    for seed in [7, 8, 9] {
+        let wanted: Vec<&Check> = checks("week01")
+            .unwrap()
+            .iter()
+            .filter(|c| ["chat-coalesced", "chat-robust"].contains(&c.id))
+            .collect();
+        let outcomes = run_checks(&wanted, &sub, seed, 2);
+        let code = |id: &str| {
+            let o = outcomes.iter().find(|o| o.id == id).unwrap();
+            (o.passed, o.diagnosis.map(|d| d.code()))
+        };
+        assert_eq!(
+            code("chat-coalesced"),
+            (Some(false), Some("split-message")),
+            "{outcomes:#?}"
+        );
+        assert_ne!(
+            code("chat-robust").1,
+            Some("blank-message"),
+            "seed {seed}: {outcomes:#?}"
+        );
+    }
+}
