@@ -1501,11 +1501,18 @@ fn console_lines_on_stderr_are_named_as_such_python() {
     ) else {
         return;
     };
+    // The goodbye line too: a clean shutdown that said so on stderr was
+    // no-graceful-shutdown, "exited 0 without printing" it (blind round 6).
     let ids = [
         "server-listening",
         "client-ack",
         "client-default-message",
         "pair-session",
+        "threaded-listening",
+        "threaded-shutdown",
+        "threaded-shutdown-inflight",
+        "chat-listening",
+        "chat-shutdown",
     ];
     let wanted: Vec<&Check> = checks("week01")
         .unwrap()
@@ -1513,6 +1520,19 @@ fn console_lines_on_stderr_are_named_as_such_python() {
         .filter(|c| ids.contains(&c.id))
         .collect();
     let outcomes = run_checks(&wanted, &sub, 9, 4);
+    let findings = report::findings(&outcomes);
+    for shutdown in [
+        "threaded-shutdown",
+        "threaded-shutdown-inflight",
+        "chat-shutdown",
+    ] {
+        assert!(
+            findings.iter().any(|f| f.code == "output-format"
+                && f.checks.contains(&shutdown)
+                && f.checks.iter().any(|c| c.ends_with("-listening"))),
+            "{shutdown} is folded under its line check: {findings:#?}"
+        );
+    }
     assert_eq!(outcomes.len(), ids.len());
     for outcome in &outcomes {
         let observed = outcome.observed.as_deref().unwrap_or("");

@@ -493,6 +493,11 @@ impl<'a> Ctx<'a> {
         &mut self.procs[p.0].child
     }
 
+    /// The role a started program plays.
+    pub fn role_of(&self, p: Proc) -> Role {
+        self.procs[p.0].role
+    }
+
     /// Sends a signal to a started program, recorded as a step.
     pub fn signal(&mut self, p: Proc, signal: Signal) {
         self.step(format!(

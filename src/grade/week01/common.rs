@@ -431,6 +431,17 @@ pub fn expect_clean_shutdown(
     // down...`): the line's wording, not the shutdown, is the mistake.
     let clean_but_worded = !line && status.is_some_and(|s| s.code() == Some(0)) && !still_listens;
     if clean_but_worded {
+        if let Some(f) = shutdown_line_on_stderr(
+            ctx,
+            p,
+            &expected,
+            &format!(
+                "it shut down cleanly (exit 0, port {} free), but",
+                addr.port()
+            ),
+        ) {
+            return Err(f);
+        }
         let lines = ctx.child(p).lines(Stream::Stdout);
         let want = "[SERVER] Shutting down";
         if crate::grade::compare::closest(want, &lines).is_some() {
@@ -449,4 +460,33 @@ pub fn expect_clean_shutdown(
         Some(observed) => Err(fail(Diagnosis::NoGracefulShutdown, expected, observed)),
         None => Ok(()),
     }
+}
+
+/// The goodbye line, right but on stderr (a logging library's default): the
+/// stream is the mistake, the one its line check names when the Listening
+/// line went there too, not the shutdown (blind round 6: `logging`).
+pub fn shutdown_line_on_stderr(
+    ctx: &mut Ctx,
+    p: Proc,
+    expected: &str,
+    clean: &str,
+) -> Option<Failure> {
+    let want = "[SERVER] Shutting down";
+    let on_stderr = ctx
+        .child(p)
+        .lines(Stream::Stderr)
+        .iter()
+        .any(|l| l.trim_end() == want);
+    if !on_stderr {
+        return None;
+    }
+    let failure = fail(
+        Diagnosis::OutputFormat,
+        expected,
+        format!("{clean} `{want}` went to stderr, not stdout"),
+    );
+    Some(match ctx.role_of(p).line_check() {
+        Some(id) => failure.caused_by(id),
+        None => failure,
+    })
 }

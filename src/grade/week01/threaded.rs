@@ -539,6 +539,14 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
         .iter()
         .any(|l| l.trim_end() == "[SERVER] Shutting down");
     if !said {
+        if let Some(f) = super::common::shutdown_line_on_stderr(
+            ctx,
+            p,
+            expected,
+            "its client in flight got its reply and it exited 0, but",
+        ) {
+            return Err(f);
+        }
         return Err(fail(
             Diagnosis::NoGracefulShutdown,
             expected,
