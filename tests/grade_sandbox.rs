@@ -1000,3 +1000,42 @@ fn a_grade_sweeps_what_a_dead_grader_left() {
         scratch.display()
     );
 }
+
+/// Each program tree is one group for the CPU scheduler (v1's cpu
+/// hierarchy here): a submission that forks spinners, each in a session of
+/// its own (one autogroup each), gets one tree's share, not one share per
+/// spinner. Hostile round 6: two such submissions starved the correct
+/// classmates graded beside them past their checks' deadlines.
+#[test]
+fn a_program_tree_is_one_group_for_the_cpu_scheduler() {
+    let cpu = std::path::Path::new("/sys/fs/cgroup/cpu");
+    let separate = cpu.join("cpu.shares").exists()
+        && cpu.canonicalize().ok()
+            != std::path::Path::new("/sys/fs/cgroup/cpuacct")
+                .canonicalize()
+                .ok();
+    if !is_root() || !separate {
+        eprintln!("skipped: needs root and a cgroup v1 cpu hierarchy of its own");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let run = grade(
+        &[
+            "--dir",
+            dir.path().to_str().unwrap(),
+            "--server",
+            "sh -c 'cat /proc/self/cgroup >&2; exit 3'",
+            "--check",
+            "server-listening",
+        ],
+        None,
+        false,
+    );
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("| ") && l.contains(":cpu:/netlab/")),
+        "the program is in a cpu cgroup of its tree:\n{}",
+        run.stdout
+    );
+}

@@ -3,11 +3,11 @@
 //! they are emptied and removed.
 //!
 //! - **v1** (this development machine, older distributions): one folder
-//!   per controller, `/sys/fs/cgroup/{memory,pids,cpuacct}/netlab/<tree>`.
+//!   per controller, `/sys/fs/cgroup/{memory,pids,cpuacct,cpu}/netlab/<tree>`.
 //! - **v2** (Ubuntu 22.04+, Debian 11+, Fedora, GitHub's runners): one
 //!   folder `<unified>/netlab/<tree>`, with the memory and pids controllers
-//!   enabled from the root down. Its CPU time (`cpu.stat`) needs no
-//!   controller. A hybrid machine whose memory and pids controllers are
+//!   enabled from the root down, and cpu where it can be. Its CPU time
+//!   (`cpu.stat`) needs no controller. A hybrid machine whose memory and pids controllers are
 //!   bound to v1 hierarchies uses those.
 //!
 //! Both give the tree's program a nested `program` folder of its own, for
@@ -16,6 +16,14 @@
 //! cgroup with controllers enabled for its children may hold no process,
 //! so a tree enables none: its limits cover `program` from above, and
 //! its waiter and init may stay in it beside `program`.
+//!
+//! Each tree is also its own group for the CPU scheduler (v1's `cpu`, v2's
+//! cpu controller; optional), with the default weight: a tree gets its
+//! share of the processors as one, however many processes it runs. Trap:
+//! without it, a program that forks a hundred spinners, each in a session
+//! of its own (`setsid()`: one scheduler autogroup each), took a hundred
+//! shares, and the classmates graded beside it were starved past their
+//! checks' deadlines (hostile round 6).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -101,7 +109,7 @@ impl Hierarchy {
     /// The folders the trees are made in (`netlab`, per controller on v1).
     fn parents(&self) -> Vec<PathBuf> {
         match self {
-            Hierarchy::V1 => ["memory", "pids", "cpuacct"]
+            Hierarchy::V1 => ["memory", "pids", "cpuacct", "cpu"]
                 .iter()
                 .map(|c| Path::new(CGROUP_ROOT).join(c).join("netlab"))
                 .collect(),
@@ -121,9 +129,13 @@ impl Hierarchy {
                 for controller in ["memory", "pids"] {
                     made(&Path::new(CGROUP_ROOT).join(controller).join("netlab"))?;
                 }
-                // Optional: CPU time of a tree (see `make_tree`).
+                // Optional: CPU time of a tree, and the tree as one group
+                // for the scheduler (see `make_tree`).
                 if is_v1(&Path::new(CGROUP_ROOT).join("cpuacct")) {
                     let _ = made(&Path::new(CGROUP_ROOT).join("cpuacct/netlab"));
+                }
+                if let Some(cpu) = v1_cpu_parent() {
+                    let _ = made(&cpu);
                 }
                 Ok(())
             }
@@ -136,7 +148,11 @@ impl Hierarchy {
                     // (EBUSY), which is said as it is.
                     enable_controllers(root)?;
                     made(&parent)?;
-                    enable_controllers(&parent)
+                    enable_controllers(&parent)?;
+                    // Optional (a container may not be given it).
+                    let _ = enable_controller(root, "cpu")
+                        .and_then(|()| enable_controller(&parent, "cpu"));
+                    Ok(())
                 } else {
                     made(&parent)
                 }
@@ -147,25 +163,50 @@ impl Hierarchy {
 
 /// Passes the memory and pids controllers on to `dir`'s children.
 fn enable_controllers(dir: &Path) -> Result<(), String> {
+    ["memory", "pids"]
+        .into_iter()
+        .try_for_each(|controller| enable_controller(dir, controller))
+}
+
+/// Passes `controller` on to `dir`'s children (v2).
+fn enable_controller(dir: &Path, controller: &str) -> Result<(), String> {
     let file = dir.join("cgroup.subtree_control");
     let enabled = std::fs::read_to_string(&file).unwrap_or_default();
-    for controller in ["memory", "pids"] {
-        if enabled.split_whitespace().any(|c| c == controller) {
-            continue;
-        }
-        std::fs::write(&file, format!("+{controller}")).map_err(|e| {
-            let why = if e.raw_os_error() == Some(nix::libc::EBUSY) {
-                " (it holds processes: a container's own cgroup must move them to a child first)"
-            } else {
-                ""
-            };
-            format!(
-                "cannot enable the {controller} controller in {}: {e}{why}",
-                file.display()
-            )
-        })?;
+    if enabled.split_whitespace().any(|c| c == controller) {
+        return Ok(());
     }
-    Ok(())
+    std::fs::write(&file, format!("+{controller}")).map_err(|e| {
+        let why = if e.raw_os_error() == Some(nix::libc::EBUSY) {
+            " (it holds processes: a container's own cgroup must move them to a child first)"
+        } else {
+            ""
+        };
+        format!(
+            "cannot enable the {controller} controller in {}: {e}{why}",
+            file.display()
+        )
+    })
+}
+
+/// v1's `cpu/netlab`, when the cpu controller is a v1 hierarchy of its
+/// own. Mounted together with cpuacct (`cpu,cpuacct`), the cpuacct folder
+/// of a tree already is its scheduler group.
+fn v1_cpu_parent() -> Option<PathBuf> {
+    static FOUND: OnceLock<Option<PathBuf>> = OnceLock::new();
+    FOUND.get_or_init(find_v1_cpu_parent).clone()
+}
+
+fn find_v1_cpu_parent() -> Option<PathBuf> {
+    let root = Path::new(CGROUP_ROOT);
+    let (cpu, cpuacct) = (root.join("cpu"), root.join("cpuacct"));
+    if !is_v1(&cpu) {
+        return None;
+    }
+    let same = matches!(
+        (cpu.canonicalize(), cpuacct.canonicalize()),
+        (Ok(a), Ok(b)) if a == b
+    );
+    (!same).then(|| cpu.join("netlab"))
 }
 
 /// The cgroups of one process tree.
@@ -216,6 +257,14 @@ pub(in crate::sandbox) fn make_tree(
                 remember(&cpuacct);
                 tree.dirs.push(cpuacct.clone());
                 tree.cpu = Some(cpuacct);
+            }
+            // The tree as one group for the scheduler (see the module's
+            // header). Optional, like cpuacct.
+            if let Some(cpu) = v1_cpu_parent().map(|p| p.join(name)) {
+                if std::fs::create_dir(&cpu).is_ok() {
+                    remember(&cpu);
+                    tree.dirs.push(cpu);
+                }
             }
             Ok(tree)
         }
