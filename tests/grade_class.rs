@@ -1073,3 +1073,43 @@ fn on_a_terminal_the_status_line_fits_and_leaves_room_for_the_ctrl_c_echo() {
     }
     assert!(text.contains("graded 2 submission(s)"), "{text}");
 }
+
+/// A submission's sandbox notes are told in its own reports only: a class
+/// run grades every submission in one process, and a note about one folder
+/// (too big to copy) was in every classmate's report, with that folder's
+/// name, escape sequences and all (hostile round 6).
+#[test]
+fn a_sandbox_note_about_one_submission_stays_in_its_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let class = tmp.path().join("class");
+    let server = netlab_bin().with_file_name("server").display().to_string();
+    manifest(&class.join("big"), &server);
+    // Sparse: 33 MiB on paper, no disk.
+    std::fs::File::create(class.join("big").join("ballast.bin"))
+        .unwrap()
+        .set_len(33 << 20)
+        .unwrap();
+    manifest(&class.join("small"), &server);
+    netlab(
+        &[
+            "grade",
+            "week01",
+            "--class",
+            "class",
+            "--out",
+            "out",
+            "--check",
+            "server-listening",
+        ],
+        tmp.path(),
+    );
+    let out = tmp.path().join("out");
+    let note = "no private copy of the submission folder";
+    let big = read(out.join("big").join("report.txt"));
+    assert!(big.contains(note), "{big}");
+    for file in ["report.txt", "report.json", "report.xml"] {
+        let small = read(out.join("small").join(file));
+        assert!(!small.contains("no private copy"), "small/{file}:\n{small}");
+    }
+    assert!(!big.contains(&*class.to_string_lossy()), "{big}");
+}

@@ -48,7 +48,7 @@
 #[cfg(target_os = "linux")]
 mod linux;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -411,22 +411,68 @@ impl Policy {
     }
 }
 
-/// Per-program downgrades seen during this run (a program only root can
-/// reach runs as root, a folder too big to copy is used in place).
-static NOTES: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+/// Per-program downgrades seen during this run: of the machine (`None`:
+/// a check without its network namespace), or of one submission's folder
+/// (a folder too big to copy is used in place, a program only root can
+/// reach runs as the grader's user).
+///
+/// Trap: a class run grades every submission in this one process. A
+/// folder's notes are told in that submission's reports only
+/// ([`with_notes_of`]); process-wide, one student's folder name (escape
+/// sequences, a forged score line) was in every classmate's report
+/// (hostile round 6).
+type Notes = BTreeMap<Option<PathBuf>, BTreeSet<String>>;
+static NOTES: Mutex<Notes> = Mutex::new(BTreeMap::new());
 
-fn note(text: String) {
-    NOTES.lock().unwrap_or_else(|e| e.into_inner()).insert(text);
+thread_local! {
+    /// The submission folder whose reports this thread is writing.
+    static SCOPE: std::cell::RefCell<Option<PathBuf>> = const { std::cell::RefCell::new(None) };
 }
 
-/// The downgrades noted so far.
-pub fn notes() -> Vec<String> {
+fn note(text: String) {
+    add_note(None, text);
+}
+
+/// A downgrade of the submission in `dir` alone.
+fn note_about(dir: &Path, text: String) {
+    add_note(Some(dir.to_path_buf()), text);
+}
+
+fn add_note(dir: Option<PathBuf>, text: String) {
     NOTES
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .iter()
-        .cloned()
-        .collect()
+        .entry(dir)
+        .or_default()
+        .insert(text);
+}
+
+/// Runs `f` (which writes the reports of the submission in `dir`) with
+/// the notes of that folder and the machine's only.
+pub fn with_notes_of<T>(dir: &Path, f: impl FnOnce() -> T) -> T {
+    let before = SCOPE.with(|s| s.replace(Some(dir.to_path_buf())));
+    let out = f();
+    SCOPE.with(|s| *s.borrow_mut() = before);
+    out
+}
+
+/// The downgrades noted so far: the machine's, and those of the folder
+/// whose reports are being written ([`with_notes_of`]), or of every
+/// folder (one `--dir` run grades one).
+pub fn notes() -> Vec<String> {
+    let scope = SCOPE.with(|s| s.borrow().clone());
+    let notes = NOTES.lock().unwrap_or_else(|e| e.into_inner());
+    let mut out = BTreeSet::new();
+    for (dir, texts) in notes.iter() {
+        let ours = match (dir, &scope) {
+            (None, _) | (Some(_), None) => true,
+            (Some(dir), Some(scope)) => dir == scope,
+        };
+        if ours {
+            out.extend(texts.iter().cloned());
+        }
+    }
+    out.into_iter().collect()
 }
 
 #[cfg(target_os = "linux")]
@@ -799,7 +845,10 @@ impl Jail {
             match private_copy(dir, user) {
                 Ok(copy) => copy,
                 Err(e) => {
-                    note(format!("no private copy of {} ({e})", dir.display()));
+                    note_about(
+                        dir,
+                        format!("no private copy of the submission folder ({e})"),
+                    );
                     None
                 }
             }
@@ -849,10 +898,13 @@ impl Jail {
         let mut run_as = self.user;
         if let (Some(path), Some((uid, _))) = (&program, run_as) {
             if let Some(real) = self.may_run_as_grader(path, uid, origin) {
-                note(format!(
-                    "{} runs as the grader's user: an unprivileged user cannot reach it",
-                    real.display()
-                ));
+                note_about(
+                    &self.original,
+                    format!(
+                        "{} runs as the grader's user: an unprivileged user cannot reach it",
+                        real.display().to_string().escape_debug()
+                    ),
+                );
                 run_as = None;
                 // Exactly the file judged: no path game between this
                 // check and the exec.
@@ -1105,12 +1157,14 @@ fn private_copy(dir: &Path, user: Option<(u32, u32)>) -> io::Result<Option<tempf
     let (mut bytes, mut entries) = (0u64, 0usize);
     measure(dir, &mut bytes, &mut entries)?;
     if bytes > COPY_MAX_BYTES || entries > COPY_MAX_ENTRIES {
-        note(format!(
-            "no private copy of {} (more than {} MiB or {} files): programs run in it directly",
-            dir.display(),
+        note_about(
+            dir,
+            format!(
+            "no private copy of the submission folder (more than {} MiB or {} files): programs run in it directly",
             COPY_MAX_BYTES >> 20,
             COPY_MAX_ENTRIES
-        ));
+            ),
+        );
         return Ok(None);
     }
     // The grader's pid in the name: a later run's sweep knows whether its

@@ -729,19 +729,24 @@ pub fn grade_submission(opts: &ClassOptions, name: &str, dir: &Path, hash: &str)
         Ok(submission) => {
             let outcomes = run_checks(&opts.checks, &submission, opts.seed, CHECK_JOBS);
             let duration = started.elapsed();
-            write_graded(opts, name, &sub_out, hash, &outcomes, duration)
+            // Its reports tell its own sandbox notes, not a classmate's.
+            crate::sandbox::with_notes_of(&dir, || {
+                write_graded(opts, name, &sub_out, hash, &outcomes, duration)
+            })
         }
         Err(e) => {
             let why = not_graded_reason(&e.to_string(), &dir);
-            write_not_graded(
-                opts,
-                name,
-                &sub_out,
-                hash,
-                &why,
-                max_total,
-                started.elapsed(),
-            )
+            crate::sandbox::with_notes_of(&dir, || {
+                write_not_graded(
+                    opts,
+                    name,
+                    &sub_out,
+                    hash,
+                    &why,
+                    max_total,
+                    started.elapsed(),
+                )
+            })
         }
     };
     result.unwrap_or_else(|e| Record {
