@@ -636,14 +636,26 @@ fn fold_repeats(steps: Vec<String>) -> Vec<String> {
 /// `text` with control characters (other than newlines and tabs) escaped,
 /// and the invisible ones that move text around on a screen: line and
 /// paragraph separators, and bidirectional overrides (a right-to-left
-/// override makes `ssap` read as `pass`).
+/// override makes `ssap` read as `pass`); and U+FFFE and U+FFFF, which
+/// no XML document may hold (a program's output made the JUnit report
+/// unreadable: hostile round 6).
 fn printable(text: &str) -> String {
+    shorten_quotes(&escape_hazards(text, |c| c == '\n' || c == '\t'))
+}
+
+/// A name from outside (a submission folder's, a file's) on one line: as
+/// [`printable`], with newlines and tabs escaped too, so that it cannot
+/// forge a line of its own in a report or a progress line.
+pub(crate) fn printable_name(text: &str) -> String {
+    escape_hazards(text, |_| false)
+}
+
+fn escape_hazards(text: &str, kept: impl Fn(char) -> bool) -> String {
     let hazard = |c: char| {
-        (c.is_control() && c != '\n' && c != '\t')
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        (c.is_control() && !kept(c))
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{fffe}' | '\u{ffff}')
     };
-    let escaped: String = text
-        .chars()
+    text.chars()
         .map(|c| {
             if hazard(c) {
                 c.escape_default().to_string()
@@ -651,8 +663,7 @@ fn printable(text: &str) -> String {
                 c.to_string()
             }
         })
-        .collect();
-    shorten_quotes(&escaped)
+        .collect()
 }
 
 /// Longest program text quoted in a report (between backticks), in

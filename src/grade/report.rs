@@ -344,6 +344,13 @@ pub fn render_json(lab: &str, seed: u64, outcomes: &[Outcome]) -> String {
     serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
+/// `text` without the two characters of the Basic Multilingual Plane that
+/// no XML document may hold (quick_junit writes them as they are, and the
+/// whole report cannot be read): a backstop behind [`super::printable`].
+fn xml_safe(text: &str) -> String {
+    text.replace(['\u{fffe}', '\u{ffff}'], "\u{fffd}")
+}
+
 /// The JUnit XML report: one test suite per role, one test case per check.
 pub fn render_junit(lab: &str, seed: u64, outcomes: &[Outcome], elapsed: Duration) -> String {
     use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
@@ -354,7 +361,10 @@ pub fn render_junit(lab: &str, seed: u64, outcomes: &[Outcome], elapsed: Duratio
         if suites.last().is_none_or(|s| s.name.as_str() != o.role) {
             let mut suite = TestSuite::new(o.role);
             suite.add_property(Property::new("seed", seed.to_string()));
-            suite.add_property(Property::new("sandbox", crate::sandbox::policy().summary()));
+            suite.add_property(Property::new(
+                "sandbox",
+                xml_safe(&crate::sandbox::policy().summary()),
+            ));
             suites.push(suite);
         }
         let status = match o.passed {
@@ -362,7 +372,7 @@ pub fn render_junit(lab: &str, seed: u64, outcomes: &[Outcome], elapsed: Duratio
             None => {
                 let mut s = TestCaseStatus::skipped();
                 if let Some(why) = &o.skipped {
-                    s.set_message(why.as_str());
+                    s.set_message(xml_safe(why));
                 }
                 s
             }
@@ -372,7 +382,7 @@ pub fn render_junit(lab: &str, seed: u64, outcomes: &[Outcome], elapsed: Duratio
                     s.set_type(d.code());
                     s.set_message(format!("{}: {}", d.code(), d.title()));
                 }
-                s.set_description(failure_story(o, false));
+                s.set_description(xml_safe(&failure_story(o, false)));
                 s
             }
         };
@@ -392,6 +402,17 @@ pub fn render_junit(lab: &str, seed: u64, outcomes: &[Outcome], elapsed: Duratio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Hostile round 6: U+FFFF in a program's output made report.xml
+    /// unreadable.
+    #[test]
+    fn the_junit_report_holds_no_character_xml_forbids() {
+        let mut o = outcome("server-ack", "server", Some(Diagnosis::WrongReply));
+        o.observed = Some("the reply `a\u{ffff}b\u{fffe}`".into());
+        let xml = render_junit("week01", 1, &[o], Duration::from_millis(5));
+        assert!(!xml.contains(['\u{ffff}', '\u{fffe}']), "{xml}");
+        assert!(xml.contains("the reply"), "{xml}");
+    }
 
     fn outcome(id: &'static str, role: &'static str, diagnosis: Option<Diagnosis>) -> Outcome {
         Outcome {

@@ -27,11 +27,20 @@ pub fn check_columns(records: &[Record]) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// One CSV cell. Trap: a spreadsheet runs a cell that starts with `=`,
+/// `+`, `-` or `@` as a formula (`=HYPERLINK(..)`, a DDE command), and a
+/// submission's folder names its row: such a cell gets a leading `'`,
+/// which spreadsheets show as text (hostile round 6). Control characters
+/// are shown escaped, so `cat gradebook.csv` cannot act on a terminal.
 fn csv_field(field: &str) -> String {
+    let mut field = crate::grade::printable_name(field);
+    if field.starts_with(['=', '+', '-', '@']) {
+        field.insert(0, '\'');
+    }
     if field.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {
-        field.to_string()
+        field
     }
 }
 
@@ -290,4 +299,52 @@ pub fn summary(lab: &str, records: &[Record], pending: usize) -> String {
         }
     }
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(submission: &str) -> Record {
+        Record {
+            submission: submission.to_string(),
+            lab: "week01".into(),
+            content_hash: String::new(),
+            seed: None,
+            duration_ms: 0,
+            score: 0.0,
+            max_score: 1.0,
+            not_graded: Some("no netlab.toml".into()),
+            check_ids: vec!["server-ack".into()],
+            checks: Vec::new(),
+        }
+    }
+
+    /// Hostile round 6: folder names as formulas and terminal escapes.
+    #[test]
+    fn a_name_cannot_be_a_formula_or_act_on_a_terminal() {
+        let names = [
+            "=HYPERLINK(\"http://example.invalid\",\"x\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(1+9)",
+            "eve\u{1b}]52;c;cHduZWQ=\u{7}\nforged,39,0",
+        ];
+        let records: Vec<Record> = names.iter().map(|n| named(n)).collect();
+        let book = csv(&records);
+        for line in book.lines().skip(1) {
+            let first = line.trim_start_matches('"');
+            assert!(!first.starts_with(['=', '+', '-', '@']), "{line}");
+        }
+        assert!(
+            !book.contains('\u{1b}') && !book.contains('\u{7}'),
+            "{book}"
+        );
+        assert_eq!(
+            book.lines().count(),
+            1 + names.len(),
+            "one line per row:\n{book}"
+        );
+        assert!(book.contains("'=HYPERLINK"), "{book}");
+    }
 }

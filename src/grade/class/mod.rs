@@ -376,7 +376,7 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
             let line = format!(
                 "[{done}/{}] {}: {} / {}{}",
                 todo.len(),
-                record.submission,
+                crate::grade::printable_name(&record.submission),
                 record::fmt_points(record.score),
                 record::fmt_points(record.max_score),
                 match &record.not_graded {
@@ -865,7 +865,8 @@ fn not_graded_reason(error: &str, dir: &Path) -> String {
         });
         return match nested {
             Some(folder) => format!(
-                "{first}: netlab.toml must be at the top level of the submission, and it is in `{folder}/` (hand in that folder's contents)"
+                "{first}: netlab.toml must be at the top level of the submission, and it is in `{}/` (hand in that folder's contents)",
+                crate::grade::printable_name(&folder)
             ),
             None => format!(
                 "{first}: a netlab.toml naming the commands must be at the top level of the submission (see the handout)"

@@ -278,7 +278,8 @@ pub fn md_untrusted(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '!' | '#' | '|' | '~' | '&' => {
+            // `@`: a mention (GitHub notifies that user).
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '!' | '#' | '|' | '~' | '&' | '@' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -296,13 +297,13 @@ mod tests {
 
     #[test]
     fn text_a_submission_controls_cannot_act_as_markdown_or_on_a_terminal() {
-        let forged = "week01` \u{1b}[2J| pass | <!-- ![x](https://example.invalid/t.png) **ALL PASSED**\n# 10/10";
+        let forged = "week01` \u{1b}[2J| pass | <!-- ![x](https://example.invalid/t.png) **ALL PASSED** @octocat\n# 10/10";
         let md = md_untrusted(forged);
         assert!(!md.contains('\u{1b}') && !md.contains('\n'), "{md}");
         // Each character Markdown acts on comes after a backslash.
         let chars: Vec<char> = md.chars().collect();
         for (i, c) in chars.iter().enumerate() {
-            if "`<>![]*|#".contains(*c) {
+            if "`<>![]*|#@".contains(*c) {
                 assert!(i > 0 && chars[i - 1] == '\\', "`{c}` left active in {md}");
             }
         }
