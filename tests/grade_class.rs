@@ -1113,3 +1113,56 @@ fn a_sandbox_note_about_one_submission_stays_in_its_reports() {
     }
     assert!(!big.contains(&*class.to_string_lossy()), "{big}");
 }
+
+/// A folder named like a class output (index.html) or not named in UTF-8
+/// is said to be left out, at the start and at the end, and the class
+/// outputs are written all the same (hostile round 6: the run stopped
+/// with "Is a directory", or the folder had no row and no word).
+#[test]
+fn a_folder_that_cannot_be_graded_under_its_name_is_said_not_dropped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let class = tmp.path().join("class");
+    let server = netlab_bin().with_file_name("server").display().to_string();
+    manifest(&class.join("index.html"), &server);
+    manifest(&class.join("alice"), &server);
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        manifest(
+            &class.join(std::ffi::OsStr::from_bytes(b"bob\xff")),
+            &server,
+        );
+    }
+    let run = netlab(
+        &[
+            "grade",
+            "week01",
+            "--class",
+            "class",
+            "--out",
+            "out",
+            "--check",
+            "server-listening",
+        ],
+        tmp.path(),
+    );
+    let out = tmp.path().join("out");
+    assert!(out.join("index.html").is_file(), "{}", run.stderr);
+    assert_eq!(
+        run.stderr
+            .matches("warning: `index.html` was not graded")
+            .count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    #[cfg(unix)]
+    assert_eq!(
+        run.stderr.matches("not valid UTF-8").count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    let book = gradebook(&out);
+    row(&book, "alice");
+}

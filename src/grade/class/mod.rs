@@ -96,7 +96,13 @@ pub struct ClassRun {
     /// How many were graded now (the others were unchanged).
     pub graded: usize,
     pub unchanged: usize,
+    /// Folders that cannot be graded under their names, each with why.
+    pub left_out: Vec<String>,
 }
+
+/// The files a class run writes at the top of OUT: no submission may have
+/// their names (its results folder would be one of them).
+pub const CLASS_OUTPUTS: &[&str] = &["gradebook.csv", "summary.md", "index.html", "run.json"];
 
 /// `netlab grade LAB --class DIR --out OUT ...`: checks the arguments,
 /// grades the class, prints where the results are. Exit status 0 when
@@ -171,6 +177,7 @@ pub fn main_from_args(args: &GradeArgs) -> Result<u8, GradeError> {
         }
     }
     eprintln!("  {out}/gradebook.csv\n  {out}/summary.md\n  {out}/index.html");
+    say_left_out(&run.left_out);
     Ok(0)
 }
 
@@ -248,14 +255,23 @@ fn dir_is_empty(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
 }
 
+/// Says which folders were left out, and why (at the start of a run, and
+/// again at its end, where an instructor looks).
+fn say_left_out(left_out: &[String]) {
+    for why in left_out {
+        eprintln!("warning: {why}");
+    }
+}
+
 /// The submissions of a class folder: every subfolder except hidden ones
 /// and `out` (when OUT lives inside DIR), sorted by name, with `shard`'s
-/// share kept.
+/// share kept; and the folders that cannot be graded under their names,
+/// each with why (never left out in silence: a student with no row).
 pub fn submissions(
     class_dir: &Path,
     out: &Path,
     shard: Option<Shard>,
-) -> Result<Vec<(String, PathBuf)>, GradeError> {
+) -> Result<(Vec<(String, PathBuf)>, Vec<String>), GradeError> {
     let entries = std::fs::read_dir(class_dir).map_err(|e| {
         GradeError::Usage(format!(
             "cannot read the class folder {}: {e}",
@@ -264,11 +280,10 @@ pub fn submissions(
     })?;
     let out = out.canonicalize().ok();
     let mut found = Vec::new();
+    let mut left_out = Vec::new();
     for entry in entries.flatten() {
-        let Ok(name) = entry.file_name().into_string() else {
-            continue;
-        };
         let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
         // is_dir follows a symlink: a class folder may link to submissions.
         if name.starts_with('.') || !path.is_dir() {
             continue;
@@ -276,12 +291,25 @@ pub fn submissions(
         if out.is_some() && path.canonicalize().ok() == out {
             continue;
         }
-        if shard.is_none_or(|s| s.contains(&name)) {
+        if !shard.is_none_or(|s| s.contains(&name)) {
+            continue;
+        }
+        let shown = crate::grade::printable_name(&name);
+        if entry.file_name().to_str().is_none() {
+            left_out.push(format!(
+                "`{shown}` was not graded: its folder name is not valid UTF-8 (rename the folder and run again)"
+            ));
+        } else if CLASS_OUTPUTS.contains(&name.as_str()) {
+            left_out.push(format!(
+                "`{shown}` was not graded: the class outputs use that name in OUT (rename the folder and run again)"
+            ));
+        } else {
             found.push((name, path));
         }
     }
     found.sort();
-    Ok(found)
+    left_out.sort();
+    Ok((found, left_out))
 }
 
 /// Grades the class; see the module docs for what lands in OUT.
@@ -304,7 +332,8 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
     let started = Instant::now();
     // The sandbox's totals are the process's: this run's is the difference.
     let spent_before = crate::sandbox::cpu_spent();
-    let subs = submissions(&opts.class_dir, &opts.out, opts.shard)?;
+    let (subs, left_out) = submissions(&opts.class_dir, &opts.out, opts.shard)?;
+    say_left_out(&left_out);
     let key = hash_key(opts);
     let mut records: Vec<Option<Record>> = vec![None; subs.len()];
     let mut todo: Vec<(usize, String)> = Vec::new();
@@ -433,6 +462,7 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
         graded: todo.len(),
         unchanged,
         records,
+        left_out,
     })
 }
 
