@@ -1166,3 +1166,42 @@ fn a_folder_that_cannot_be_graded_under_its_name_is_said_not_dropped() {
     let book = gradebook(&out);
     row(&book, "alice");
 }
+
+/// Under --require-sandbox, a folder too big for its private copy is not
+/// graded: its programs would run in the class folder itself, and what
+/// they wrote stayed there (hostile round 6). Its classmates are graded.
+#[test]
+fn require_sandbox_refuses_a_folder_too_big_to_copy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let class = tmp.path().join("class");
+    let server = netlab_bin().with_file_name("server").display().to_string();
+    manifest(&class.join("big"), &server);
+    std::fs::File::create(class.join("big").join("ballast.bin"))
+        .unwrap()
+        .set_len(33 << 20)
+        .unwrap();
+    manifest(&class.join("small"), &server);
+    let output = assert_cmd::Command::new(netlab_bin())
+        .args(["grade", "week01", "--class", "class", "--out", "out"])
+        .args(["--check", "server-listening", "--require-sandbox"])
+        .current_dir(tmp.path())
+        .timeout(Duration::from_secs(300))
+        .output()
+        .expect("netlab runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if output.status.code() == Some(2) && stderr.contains("not every protection") {
+        eprintln!("skipped: the full sandbox is not available here:\n{stderr}");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs as root: {stderr}"
+        );
+        return;
+    }
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let book = gradebook(&tmp.path().join("out"));
+    assert!(
+        row(&book, "big")[6].contains("not graded: --require-sandbox"),
+        "{book:?}"
+    );
+    assert_eq!(row(&book, "small")[1], "1", "{book:?}");
+}

@@ -1078,6 +1078,7 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
     if args.require_sandbox {
         require_sandbox()?;
         sandbox::set_strict();
+        sandbox::require_private_copy(submission.dir()).map_err(GradeError::Usage)?;
     }
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..1_000_000));
     let submission = if args.no_capture {

@@ -1149,6 +1149,28 @@ pub fn given_folder() -> io::Result<tempfile::TempDir> {
         .tempdir_in(scratch_root())
 }
 
+/// Under --require-sandbox ([`set_strict`]), where the private copy is a
+/// layer: `Err` (why) when the folder `dir` is too big to be copied. Its
+/// programs would run in it directly, and what they write would stay in
+/// the instructor's class folder (hostile round 6: 97 MB, graded again
+/// at the next run): such a submission is not graded instead.
+pub fn require_private_copy(dir: &Path) -> Result<(), String> {
+    if !strict() || !policy().has(Layer::PrivateCopy) {
+        return Ok(());
+    }
+    let (mut bytes, mut entries) = (0u64, 0usize);
+    let fits = measure(dir, &mut bytes, &mut entries)
+        .is_ok_and(|()| bytes <= COPY_MAX_BYTES && entries <= COPY_MAX_ENTRIES);
+    if fits {
+        return Ok(());
+    }
+    Err(format!(
+        "--require-sandbox: the submission folder cannot have its private copy (more than {} MiB or {} files, or unreadable), and its programs do not run in the folder itself; remove what they do not need (build folders such as target/), or grade without --require-sandbox",
+        COPY_MAX_BYTES >> 20,
+        COPY_MAX_ENTRIES
+    ))
+}
+
 /// A folder larger than this is not copied (a Rust project's target/).
 const COPY_MAX_BYTES: u64 = 32 << 20;
 const COPY_MAX_ENTRIES: usize = 4_000;

@@ -754,6 +754,11 @@ pub fn grade_submission(opts: &ClassOptions, name: &str, dir: &Path, hash: &str)
             Ok(s)
         }
     });
+    let submission = submission.and_then(|s| {
+        crate::sandbox::require_private_copy(&dir)
+            .map(|()| s)
+            .map_err(GradeError::Usage)
+    });
     let sub_out = opts.out.join(name);
     let result = match submission {
         Ok(submission) => {
