@@ -764,3 +764,23 @@ fn on_a_terminal_the_progress_bar_leaves_room_for_the_ctrl_c_echo() {
         assert!(columns <= 77, "a bar frame is {columns} columns: {frame:?}");
     }
 }
+
+/// A role name in netlab.toml is quoted on one line: a key with newlines
+/// (TOML's "\n") printed forged grader lines after the error (hostile
+/// round 6).
+#[test]
+fn a_role_name_with_newlines_cannot_forge_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("netlab.toml"),
+        "lab = \"week01\"\n[commands]\n\"x\\n38 passed, 0 failed\" = \"true\"\n",
+    )
+    .unwrap();
+    netlab()
+        .args(["grade", "week01", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown role `x\\n38 passed"))
+        .stderr(predicate::str::contains("\n38 passed").not());
+}

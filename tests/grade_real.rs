@@ -2020,3 +2020,48 @@ fn one_read_for_one_message_is_not_blamed_for_blank_lines_python() {
         );
     }
 }
+
+/// Python's socketserver, logging and argparse (blind round 6): a
+/// server's timeout hard-coded to 5 s; a client that imports the server
+/// module, unguarded, so it dies of `address already in use` where a
+/// server holds its port (client-ack, the pair) and serves where none
+/// does (client-refused: still running, listening, not a refused connect
+/// handled wrong); a threaded server logging every line to stderr, its
+/// clean shutdowns included. Three mistakes: each failure that follows
+/// from one is folded under it (it was six: client-refused, exit-status
+/// in the pair, no-graceful-shutdown twice).
+#[test]
+fn socketserver_and_logging_python() {
+    let Some(sub) = python_fixture("socketserver") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "socketserver",
+        &sub,
+        &[
+            ("server-silent-client", "ignores-config"),
+            ("client-ack", "startup-failure"),
+            ("client-default-message", "startup-failure"),
+            ("client-refused", "hangs"),
+            ("client-timeout", "startup-failure"),
+            ("client-no-reply", "startup-failure"),
+            ("client-empty-arg", "startup-failure"),
+            ("client-extra-words", "startup-failure"),
+            ("threaded-listening", "output-format"),
+            ("threaded-shutdown", "output-format"),
+            ("threaded-shutdown-inflight", "output-format"),
+            ("pair-session", "startup-failure"),
+        ],
+    );
+    let findings = report::findings(&outcomes);
+    let named: Vec<(&str, &str)> = findings.iter().map(|f| (f.code, f.program)).collect();
+    assert_eq!(
+        named,
+        [
+            ("ignores-config", "server"),
+            ("startup-failure", "client"),
+            ("output-format", "threaded-server"),
+        ],
+        "three mistakes, each once"
+    );
+}

@@ -219,8 +219,9 @@ impl Submission {
                     .map(|near| format!("did you mean `{near}`? "))
                     .unwrap_or_default();
                 GradeError::Usage(format!(
-                    "{}: unknown role `{name}` in [commands]; {guess}(the roles: {})",
+                    "{}: unknown role `{}` in [commands]; {guess}(the roles: {})",
                     path.display(),
+                    printable_name(name),
                     roles.join(", ")
                 ))
             })?;

@@ -298,6 +298,25 @@ fn expect_error(
 ) -> Result<(), Failure> {
     ctx.step("wait for the client to report the error and exit");
     let Some(status) = ctx.wait_exit(p, within) else {
+        // Listening: a server runs inside the client, often one imported
+        // without a `__main__` guard; where the grader's server held the
+        // port (client-ack), the same code died of `address already in
+        // use` (blind round 6: this was blamed on the refused connect).
+        let listening = crate::grade::harness::listening_ports_of(ctx.child(p).pid())
+            .filter(|ports| !ports.is_empty());
+        if let Some(ports) = listening {
+            let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+            return Err(fail(
+                Diagnosis::Hangs,
+                expected,
+                format!(
+                    "still running {}s later, listening on port {} (the system's socket table): a server runs inside the client, waiting for a connection (a module that serves when it is imported, with no `if __name__ == \"__main__\":` guard?)",
+                    within.as_secs(),
+                    ports.join(", ")
+                ),
+            )
+            .folded_if("client-ack", &[Diagnosis::StartupFailure]));
+        }
         return Err(fail(
             mistake,
             expected,

@@ -16,8 +16,10 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
         &[("LAB_PORT", addr.port().to_string())],
     )?;
     let reply = format!("ACK: {message}");
-    expect_exit(ctx, client, SLACK + SLACK, 0, Diagnosis::Crash)
-        .map_err(|f| no_reply_came(ctx, client, f, &reply, "server-ack"))?;
+    expect_exit(ctx, client, SLACK + SLACK, 0, Diagnosis::Crash).map_err(|f| {
+        died_at_start(ctx, server, client, &f.expected)
+            .unwrap_or_else(|| no_reply_came(ctx, client, f, &reply, "server-ack"))
+    })?;
     let want = format!("[CLIENT] Received: ACK: {message}");
     let lines = ctx.child(client).lines(Stream::Stdout);
     if !lines.iter().any(|l| l.trim_end() == want) {
@@ -176,6 +178,36 @@ pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
 /// missing one, a crash); a server that never answers is one mistake, not
 /// a second one in the pair. Otherwise (and for a crash of the client)
 /// it stays the pair's own finding.
+/// The client ended with an error before it reached the server: nothing
+/// on its stdout, and the server said nothing after its Listening line (a
+/// one-shot server that got a connection says so, or ends). Its start-up
+/// failure, client-ack's finding when that check saw it too (blind round
+/// 6: an import that runs the server died of `address already in use`,
+/// blamed with exit-status). `None` otherwise.
+fn died_at_start(
+    ctx: &mut Ctx,
+    server: crate::grade::harness::Proc,
+    client: crate::grade::harness::Proc,
+    expected: &str,
+) -> Option<Failure> {
+    let status = ctx.child(client).try_status()?;
+    if status.success() || !ctx.child(client).text(Stream::Stdout).is_empty() {
+        return None;
+    }
+    let server_spoke = ctx.child(server).try_status().is_some()
+        || ctx.child(server).lines(Stream::Stdout).len() > 1;
+    if server_spoke {
+        return None;
+    }
+    let failure = super::client::died_before_connecting(ctx, client, expected)?;
+    failure.diagnosis.is_a_failed_start().then(|| {
+        failure.folded_if(
+            "client-ack",
+            &[Diagnosis::StartupFailure, Diagnosis::CannotStart],
+        )
+    })
+}
+
 fn no_reply_came(
     ctx: &mut Ctx,
     client: crate::grade::harness::Proc,

@@ -17,6 +17,9 @@ BUFFER_SIZE = int(os.environ.get("LAB_BUFFER_SIZE", "1024"))
 
 
 def main(argv):
+    if len(argv) > 1:
+        print("[CLIENT] Error: one MESSAGE at most (put a message with spaces in quotes)", file=sys.stderr, flush=True)
+        return 2
     message = argv[0] if argv else "Hello Server"
     if message == "":
         print("[CLIENT] Error: the message is empty; nothing sent", file=sys.stderr, flush=True)
