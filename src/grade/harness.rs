@@ -1778,6 +1778,11 @@ fn ports_of(sockets: &[SocketAddr]) -> Vec<u16> {
     ports
 }
 
+/// Descriptors of a program's processes looked at, at most, per look for
+/// its listeners (a correct one has a handful).
+#[cfg(target_os = "linux")]
+const FD_WALK_MAX: usize = 16_384;
+
 /// The addresses on which the process group `pgid` is listening (Linux
 /// only), each port noted as the check's (see [`noted`]).
 #[cfg(target_os = "linux")]
@@ -1811,14 +1816,38 @@ pub fn listening_sockets_of(pgid: u32) -> Option<Vec<SocketAddr>> {
             .map(|p| p.pid)
             .collect(),
     };
-    for pid in members {
+    // The walk stops once every listener of the namespace is found in
+    // the group (the usual case: one, at a low descriptor), and after
+    // FD_WALK_MAX descriptors. Trap: a group holding 120,000 sockets cost
+    // 2 s of the grader's CPU per check, every 100 ms a walk (hostile
+    // round 6).
+    let wanted: Option<std::collections::HashSet<u64>> = listeners
+        .as_ref()
+        .map(|l| l.iter().map(|(_, inode)| *inode).collect());
+    let mut walked = 0usize;
+    'members: for pid in members {
         let Ok(process) = procfs::process::Process::new(pid) else {
             continue;
         };
         if let Ok(fds) = process.fd() {
             for fd in fds.flatten() {
+                walked += 1;
                 if let FDTarget::Socket(inode) = fd.target {
-                    inodes.insert(inode);
+                    match &wanted {
+                        Some(wanted) if wanted.contains(&inode) => {
+                            inodes.insert(inode);
+                            if inodes.len() == wanted.len() {
+                                break 'members;
+                            }
+                        }
+                        Some(_) => {}
+                        None => {
+                            inodes.insert(inode);
+                        }
+                    }
+                }
+                if walked >= FD_WALK_MAX {
+                    break 'members;
                 }
             }
         }
