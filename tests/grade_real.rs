@@ -2065,3 +2065,27 @@ fn socketserver_and_logging_python() {
         "three mistakes, each once"
     );
 }
+
+/// A timeout of its own (5 s, the handout's default, not LAB_TIMEOUT) whose expiry then kills the
+/// server (socket.timeout re-raised, uncaught): both mistakes are said in
+/// the one check, the crash beside the configuration (it was hidden).
+#[test]
+fn a_crash_on_a_hard_coded_timeout_is_said_beside_it_python() {
+    assert_patched_all(
+        &[
+            (
+                "server.py",
+                "        conn.settimeout(TIMEOUT)\n",
+                "        conn.settimeout(5)\n",
+            ),
+            (
+                "server.py",
+                "        except socket.timeout:\n            say(f\"[SERVER] {who} sent nothing",
+                "        except socket.timeout:\n            raise\n            say(f\"[SERVER] {who} sent nothing",
+            ),
+        ],
+        "server-silent-client",
+        Diagnosis::IgnoresConfig,
+        "and then it crashed",
+    );
+}

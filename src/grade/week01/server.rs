@@ -200,12 +200,20 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
         ));
         let (_, late) = read_to_end(&mut stream, LATE_TIMEOUT);
         if late != End::Timeout {
+            let took = connected.elapsed().as_secs_f64();
+            // A crash on the timeout's own path (an uncaught
+            // socket.timeout) is a second mistake in this one check: said
+            // beside the first, not hidden by it.
+            let _ = ctx.wait_exit(p, Duration::from_millis(300));
+            let crashed = ctx
+                .crash_of(p)
+                .map(|c| format!("; and then it crashed: {c}"))
+                .unwrap_or_default();
             return Err(fail(
                 Diagnosis::IgnoresConfig,
                 expected,
                 format!(
-                    "it closed the connection {:.1}s after the client connected, while LAB_TIMEOUT was 1s: the timeout does not come from LAB_TIMEOUT",
-                    connected.elapsed().as_secs_f64()
+                    "it closed the connection {took:.1}s after the client connected, while LAB_TIMEOUT was 1s: the timeout does not come from LAB_TIMEOUT{crashed}"
                 ),
             ));
         }
