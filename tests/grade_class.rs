@@ -1074,6 +1074,20 @@ fn on_a_terminal_the_status_line_fits_and_leaves_room_for_the_ctrl_c_echo() {
     assert!(text.contains("graded 2 submission(s)"), "{text}");
 }
 
+/// `root/class` with two submissions of the reference server: `big`, too
+/// big for its private copy (a sparse 33 MiB file: no disk), and `small`.
+fn big_and_small_class(root: &Path) -> PathBuf {
+    let class = root.join("class");
+    let server = netlab_bin().with_file_name("server").display().to_string();
+    manifest(&class.join("big"), &server);
+    std::fs::File::create(class.join("big").join("ballast.bin"))
+        .unwrap()
+        .set_len(33 << 20)
+        .unwrap();
+    manifest(&class.join("small"), &server);
+    class
+}
+
 /// A submission's sandbox notes are told in its own reports only: a class
 /// run grades every submission in one process, and a note about one folder
 /// (too big to copy) was in every classmate's report, with that folder's
@@ -1081,15 +1095,7 @@ fn on_a_terminal_the_status_line_fits_and_leaves_room_for_the_ctrl_c_echo() {
 #[test]
 fn a_sandbox_note_about_one_submission_stays_in_its_reports() {
     let tmp = tempfile::tempdir().unwrap();
-    let class = tmp.path().join("class");
-    let server = netlab_bin().with_file_name("server").display().to_string();
-    manifest(&class.join("big"), &server);
-    // Sparse: 33 MiB on paper, no disk.
-    std::fs::File::create(class.join("big").join("ballast.bin"))
-        .unwrap()
-        .set_len(33 << 20)
-        .unwrap();
-    manifest(&class.join("small"), &server);
+    let class = big_and_small_class(tmp.path());
     netlab(
         &[
             "grade",
@@ -1173,14 +1179,7 @@ fn a_folder_that_cannot_be_graded_under_its_name_is_said_not_dropped() {
 #[test]
 fn require_sandbox_refuses_a_folder_too_big_to_copy() {
     let tmp = tempfile::tempdir().unwrap();
-    let class = tmp.path().join("class");
-    let server = netlab_bin().with_file_name("server").display().to_string();
-    manifest(&class.join("big"), &server);
-    std::fs::File::create(class.join("big").join("ballast.bin"))
-        .unwrap()
-        .set_len(33 << 20)
-        .unwrap();
-    manifest(&class.join("small"), &server);
+    big_and_small_class(tmp.path());
     let output = assert_cmd::Command::new(netlab_bin())
         .args(["grade", "week01", "--class", "class", "--out", "out"])
         .args(["--check", "server-listening", "--require-sandbox"])
