@@ -263,15 +263,23 @@ fn say_left_out(left_out: &[String]) {
     }
 }
 
+/// What a class folder holds.
+pub struct Listing {
+    /// The submissions, by name, sorted.
+    pub found: Vec<(String, PathBuf)>,
+    /// The folders that cannot be graded under their names, each with why
+    /// (never left out in silence: a student with no row).
+    pub left_out: Vec<String>,
+}
+
 /// The submissions of a class folder: every subfolder except hidden ones
 /// and `out` (when OUT lives inside DIR), sorted by name, with `shard`'s
-/// share kept; and the folders that cannot be graded under their names,
-/// each with why (never left out in silence: a student with no row).
+/// share kept.
 pub fn submissions(
     class_dir: &Path,
     out: &Path,
     shard: Option<Shard>,
-) -> Result<(Vec<(String, PathBuf)>, Vec<String>), GradeError> {
+) -> Result<Listing, GradeError> {
     let entries = std::fs::read_dir(class_dir).map_err(|e| {
         GradeError::Usage(format!(
             "cannot read the class folder {}: {e}",
@@ -309,7 +317,7 @@ pub fn submissions(
     }
     found.sort();
     left_out.sort();
-    Ok((found, left_out))
+    Ok(Listing { found, left_out })
 }
 
 /// Grades the class; see the module docs for what lands in OUT.
@@ -332,7 +340,10 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
     let started = Instant::now();
     // The sandbox's totals are the process's: this run's is the difference.
     let spent_before = crate::sandbox::cpu_spent();
-    let (subs, left_out) = submissions(&opts.class_dir, &opts.out, opts.shard)?;
+    let Listing {
+        found: subs,
+        left_out,
+    } = submissions(&opts.class_dir, &opts.out, opts.shard)?;
     say_left_out(&left_out);
     let key = hash_key(opts);
     let mut records: Vec<Option<Record>> = vec![None; subs.len()];
