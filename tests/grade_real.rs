@@ -2089,3 +2089,40 @@ fn a_crash_on_a_hard_coded_timeout_is_said_beside_it_python() {
         "and then it crashed",
     );
 }
+
+/// A chat server that sends each ACK in two writes (legal: TCP is a
+/// stream) and a chat client that takes one read for one ACK: the pair's
+/// failure is the client's framing, folded under chat-client-framing, not
+/// a wrong reply of the server's (blind round 7: counted twice, with a hint
+/// to answer without waiting for a newline).
+#[test]
+fn an_ack_in_pieces_in_the_pair_is_the_clients_framing_python() {
+    let Some((_dir, sub)) = patched_python_all(&[
+        (
+            "chat_server.py",
+            "    conn.sendall(f\"[ACK @{stamp}] {message}\\n\".encode(\"utf-8\"))\n",
+            "    conn.sendall(f\"[ACK @{stamp}] \".encode(\"utf-8\"))\n    time.sleep(0.2)\n    conn.sendall(f\"{message}\\n\".encode(\"utf-8\"))\n",
+        ),
+        (
+            "chat_client.py",
+            "        while b\"\\n\" not in self.pending:\n            chunk = self.sock.recv(BUFFER_SIZE)\n            if not chunk:  # the server closed; a partial line is no ACK\n                raise ServerGone()\n            self.pending += chunk\n        line, self.pending = self.pending.split(b\"\\n\", 1)\n        return line.rstrip(b\"\\r\").decode(\"utf-8\", errors=\"replace\")\n",
+            "        chunk = self.sock.recv(BUFFER_SIZE)\n        if not chunk:\n            raise ServerGone()\n        return chunk.decode(\"utf-8\", errors=\"replace\").rstrip(\"\\r\\n\")\n",
+        ),
+    ]) else {
+        return;
+    };
+    let wanted: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| ["chat-client-framing", "pair-chat"].contains(&c.id))
+        .collect();
+    let outcomes = run_checks(&wanted, &sub, 7, 2);
+    let pair = outcomes.iter().find(|o| o.id == "pair-chat").unwrap();
+    assert_eq!(
+        pair.diagnosis,
+        Some(Diagnosis::SplitMessage),
+        "{outcomes:#?}"
+    );
+    let findings = report::findings(&outcomes);
+    assert_eq!(findings.len(), 1, "one mistake: {findings:#?}");
+}

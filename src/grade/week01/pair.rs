@@ -139,7 +139,28 @@ pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
                         pair[0].trim_end(),
                         pair[1].trim_end()
                     ),
-                ));
+                )
+                .caused_by("chat-client-framing"));
+            }
+            // One ACK in pieces (a server may send it in several writes,
+            // which TCP allows): a client that takes one read for one ACK
+            // prints each piece as a line. The client's framing, not a
+            // wrong reply (blind round 7: blamed on the server, with a hint
+            // that contradicts the chat's protocol).
+            if let Some(pieces) = ack_in_pieces(&lines, message) {
+                return Err(fail(
+                    Diagnosis::SplitMessage,
+                    expected,
+                    format!(
+                        "the ACK came in pieces and the client printed each read as a line of its own: {}; together they are the right ACK",
+                        pieces
+                            .iter()
+                            .map(|l| format!("`{}`", l.trim_end_matches(['\r', '\n'])))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+                .caused_by("chat-client-framing"));
             }
             // The ACK came and was printed whole, in other words: the
             // wording is chat-client-messages' finding.
@@ -171,13 +192,22 @@ pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A client that did not end well (still waiting, or gave up with a
-/// status of its own) and never printed a line containing `reply`: no
-/// reply reached it, which check `cause` (the server's own, sending the
-/// same) reports under its name when it failed for its reply (a wrong or
-/// missing one, a crash); a server that never answers is one mistake, not
-/// a second one in the pair. Otherwise (and for a crash of the client)
-/// it stays the pair's own finding.
+/// Consecutive client lines (2 to 4) whose text after `[CLIENT] `, put
+/// back together, is the ACK of `message`: one reply printed in pieces.
+fn ack_in_pieces<'a>(lines: &'a [String], message: &str) -> Option<&'a [String]> {
+    (0..lines.len()).find_map(|start| {
+        let mut joined = String::new();
+        for end in start..lines.len().min(start + 4) {
+            let line = lines[end].trim_end_matches(['\r', '\n']);
+            joined.push_str(line.strip_prefix("[CLIENT] ").unwrap_or(line));
+            if end > start && is_chat_ack(joined.trim_end(), message) {
+                return Some(&lines[start..=end]);
+            }
+        }
+        None
+    })
+}
+
 /// The client ended with an error before it reached the server: nothing
 /// on its stdout, and the server said nothing after its Listening line (a
 /// one-shot server that got a connection says so, or ends). Its start-up
@@ -208,6 +238,13 @@ fn died_at_start(
     })
 }
 
+/// A client that did not end well (still waiting, or gave up with a
+/// status of its own) and never printed a line containing `reply`: no
+/// reply reached it, which check `cause` (the server's own, sending the
+/// same) reports under its name when it failed for its reply (a wrong or
+/// missing one, a crash); a server that never answers is one mistake, not
+/// a second one in the pair. Otherwise (and for a crash of the client)
+/// it stays the pair's own finding.
 fn no_reply_came(
     ctx: &mut Ctx,
     client: crate::grade::harness::Proc,
