@@ -205,12 +205,23 @@ pub fn what_differs(want: &str, seen: &str) -> Vec<String> {
                 && !seen_words.contains(w)
                 && !seen_words.iter().any(|v| levenshtein(v, w) <= 2)
                 && !leading_tag(want).is_some_and(|tag| tag.to_lowercase().contains(**w))
+                && !in_capitals(want, w)
         })
         .collect();
     if !missing.is_empty() && plain {
         why.push(format!("missing: {}", backticked(&missing)));
     }
     why
+}
+
+/// Is `word` written in capitals in `want` (a placeholder such as `HH`,
+/// `MM`, `SS`, `PORT`, or the protocol's `ACK`)? Not a word a student
+/// left out (blind round 7: "missing: `hh`, `mm`, `ss`" read as "print
+/// the letters HH").
+fn in_capitals(want: &str, word: &str) -> bool {
+    want.split(|c: char| !c.is_ascii_alphanumeric()).any(|t| {
+        t.len() >= 2 && t.chars().all(|c| c.is_ascii_uppercase()) && t.eq_ignore_ascii_case(word)
+    })
 }
 
 /// `` `a`, `b` ``.
@@ -358,6 +369,12 @@ mod tests {
         let want = "[CLIENT] Received: ACK: hello";
         let seen = "[CLIENT] ACK: hello";
         assert_eq!(what_differs(want, seen), ["missing: `received`"]);
+        // A placeholder or the protocol's capitals are not words to print.
+        let template = "[CLIENT] [ACK @HH:MM:SS] hello there";
+        assert_eq!(
+            what_differs(template, "[CLIENT] there"),
+            ["missing: `hello`"]
+        );
         // A misspelt word is named as such, not as missing.
         let seen = "[CLIENT] Recieved: ACK: hello";
         assert_eq!(

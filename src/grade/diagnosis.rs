@@ -99,7 +99,7 @@ diagnoses! {
         "Hand each accepted connection to its own thread and go straight back to accept(); do the recv/send in the thread, never in the accept loop (extension D).";
     BusyCap = "busy-cap",
         "the threaded server does not refuse clients beyond LAB_MAX_CLIENTS",
-        "Count the clients being served (a semaphore or a counter under a lock). When LAB_MAX_CLIENTS are busy, reply `ERROR: Server busy` to the new one and close it.";
+        "Count the clients being served (a semaphore or a counter under a lock), and decide in the accept loop, right after accept(), before the client is handed to a thread or a pool: a pool's queue keeps the extra client waiting instead of refusing it. When LAB_MAX_CLIENTS are busy, reply `ERROR: Server busy` to the new one and close it.";
     NoGracefulShutdown = "no-graceful-shutdown",
         "on SIGINT/SIGTERM the server does not shut down cleanly",
         "Handle SIGINT (Ctrl+C, KeyboardInterrupt) and SIGTERM: stop accepting, let clients in flight finish (join their threads before main returns: a detached thread, or a daemon thread in Python, dies with the process), print `[SERVER] Shutting down`, close the listening socket and exit 0. A flag alone does not wake a blocked accept(); in Python, give accept() a short timeout so KeyboardInterrupt gets through even when the signal lands on a client's thread. If your command is a wrapper script, start the server with `exec`.";
@@ -111,7 +111,7 @@ diagnoses! {
         "TCP is a byte stream: one read may hold half a line or several lines. Keep a buffer, append what you read, and take out complete lines ending in \\n one by one.";
     LostMessage = "lost-message",
         "an acknowledged chat message is missing from the log after a kill",
-        "Write the log line and flush it (file.flush(); os.fsync for real durability) before you send the ACK. A buffered file loses its buffer when the process is killed.";
+        "Write the log line and flush it before you send the ACK: Python file.flush() then os.fsync(file.fileno()); C fflush(f) then fsync(fileno(f)); Rust file.flush() then file.sync_data(); Java a FileOutputStream's flush() then getFD().sync(). A buffered file loses its buffer when the process is killed.";
     LogFormat = "log-format",
         "a chat log record is not in the contract's form",
         "Write one record per line: an RFC 3339 time with its offset from UTC (2026-09-14T10:31:07Z or +02:00; Python's datetime.now(timezone.utc).isoformat(), Rust's chrono to_rfc3339(), C's strftime with %Y-%m-%dT%H:%M:%S%z), a space, the client's address as 127.0.0.1:54321, a space, then the message as it was sent. Seconds since 1970 or a clock time alone name no date; a time without an offset names no instant.";
