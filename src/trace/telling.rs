@@ -403,7 +403,7 @@ pub fn telling_among(segments: &[Segment], grader_ports: &BTreeSet<u16>) -> Vec<
                 let peer_addr = peer.src;
                 let words = if no_data {
                     format!(
-                        "{} connected and sent nothing; {:.1}s later it closed first, then {} closed: it had waited that long for a message without giving up",
+                        "{} connected and sent nothing; {:.1}s later it closed first, then {} closed: it was still waiting for a message (right while that is shorter than its timeout, LAB_TIMEOUT for a server)",
                         conn.name(peer_addr),
                         silence.as_secs_f64(),
                         conn.name(side)
@@ -554,7 +554,7 @@ mod tests {
         assert_eq!(signs(&s), [Sign::LateFin]);
         assert!(
             t[0].explanation.starts_with(
-                "the client side (:51234) connected and sent nothing; 3.2s later it closed first, then the server side (:40123) closed: it had waited that long for a message without giving up"
+                "the client side (:51234) connected and sent nothing; 3.2s later it closed first, then the server side (:40123) closed: it was still waiting for a message (right while that is shorter than its timeout, LAB_TIMEOUT for a server)"
             ),
             "{}",
             t[0].explanation
