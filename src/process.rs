@@ -267,6 +267,16 @@ pub fn kill_all() {
     }
 }
 
+/// Whether a child on a pseudo-terminal reads its stdin there too.
+#[cfg(unix)]
+#[derive(Clone, Copy)]
+enum Keyboard {
+    /// stdin is null: only its output goes to the terminal.
+    None,
+    /// stdin is the terminal: the grader types.
+    Typed,
+}
+
 /// A running child process with a deadline. Dropping it kills its group.
 pub struct Child {
     child: std::process::Child,
@@ -284,6 +294,9 @@ pub struct Child {
     reaped: bool,
     /// The sandbox of this process tree, torn down in Drop.
     confinement: Option<crate::sandbox::Confinement>,
+    /// The keyboard of a child started on a terminal with
+    /// [`Child::spawn_on_terminal`]: what is written here, it reads.
+    terminal: Option<std::fs::File>,
 }
 
 impl std::fmt::Debug for Child {
@@ -363,6 +376,7 @@ impl Child {
             status: None,
             reaped: false,
             confinement,
+            terminal: None,
         })
     }
 
@@ -377,14 +391,57 @@ impl Child {
     pub fn spawn_on_pty(
         cmd: Command,
         deadline: Duration,
+        confinement: Option<crate::sandbox::Confinement>,
+    ) -> io::Result<Child> {
+        Child::start_on_pty(cmd, deadline, confinement, Keyboard::None)
+    }
+
+    /// Like [`Child::spawn_on_pty`], with stdin and stderr on the terminal
+    /// too (its stdout stream then holds both outputs): what
+    /// [`Child::write_stdin`] writes is typed (not echoed back), and
+    /// [`Child::close_stdin`] types Ctrl+D. As a user at a terminal sees
+    /// it: a prompt held in a buffer shows only when a newline follows.
+    #[cfg(unix)]
+    pub fn spawn_on_terminal(
+        cmd: Command,
+        deadline: Duration,
+        confinement: Option<crate::sandbox::Confinement>,
+    ) -> io::Result<Child> {
+        Child::start_on_pty(cmd, deadline, confinement, Keyboard::Typed)
+    }
+
+    #[cfg(unix)]
+    fn start_on_pty(
+        cmd: Command,
+        deadline: Duration,
         mut confinement: Option<crate::sandbox::Confinement>,
+        keyboard: Keyboard,
     ) -> io::Result<Child> {
         let program = cmd.get_program().to_string_lossy().into_owned();
         let pty = nix::pty::openpty(None, None).map_err(io::Error::from)?;
         let mut cmd = prepare(cmd, confinement.as_mut())?;
+        let stdin = match keyboard {
+            Keyboard::None => Stdio::null(),
+            Keyboard::Typed => {
+                // What is typed is not echoed into the output the checks
+                // read: only the program's own words are.
+                use nix::sys::termios::{tcgetattr, tcsetattr, LocalFlags, SetArg};
+                let mut mode = tcgetattr(&pty.slave).map_err(io::Error::from)?;
+                mode.local_flags.remove(LocalFlags::ECHO);
+                tcsetattr(&pty.slave, SetArg::TCSANOW, &mode).map_err(io::Error::from)?;
+                Stdio::from(pty.slave.try_clone()?)
+            }
+        };
+        // Typed at: stderr on the terminal too, as for a user, who sees
+        // both. Trap: Python's input() at a terminal writes its prompt to
+        // stderr (without the readline module), which a pipe would hide.
+        let stderr = match keyboard {
+            Keyboard::None => Stdio::piped(),
+            Keyboard::Typed => Stdio::from(pty.slave.try_clone()?),
+        };
         cmd.stdout(Stdio::from(pty.slave))
-            .stderr(Stdio::piped())
-            .stdin(Stdio::null());
+            .stderr(stderr)
+            .stdin(stdin);
         // Trap: our copy of the terminal's slave side lives in `cmd`; until it
         // is closed, reading the master never ends (no EIO at the child's exit).
         let mut child = start(cmd, confinement.as_mut())?;
@@ -393,11 +450,12 @@ impl Child {
         let stderr = Arc::new(Pipe::default());
         // Reading the master fails with EIO once every slave is closed: the
         // reader takes that as the end of output.
-        spawn_reader(
-            std::fs::File::from(pty.master),
-            Arc::clone(&stdout),
-            started,
-        );
+        let master = std::fs::File::from(pty.master);
+        let terminal = match keyboard {
+            Keyboard::None => None,
+            Keyboard::Typed => Some(master.try_clone()?),
+        };
+        spawn_reader(master, Arc::clone(&stdout), started);
         if let Some(err) = child.stderr.take() {
             spawn_reader(err, Arc::clone(&stderr), started);
         }
@@ -423,6 +481,7 @@ impl Child {
             status: None,
             reaped: false,
             confinement,
+            terminal,
         })
     }
 
@@ -617,6 +676,10 @@ impl Child {
 
     /// Writes to the child's stdin (spawned with `piped_stdin`).
     pub fn write_stdin(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if let Some(keys) = self.terminal.as_mut() {
+            keys.write_all(bytes)?;
+            return keys.flush();
+        }
         match self.child.stdin.as_mut() {
             Some(stdin) => {
                 stdin.write_all(bytes)?;
@@ -629,8 +692,12 @@ impl Child {
         }
     }
 
-    /// Closes the child's stdin: the child reads end of input.
+    /// Closes the child's stdin: the child reads end of input (on a
+    /// terminal: Ctrl+D typed at the start of a line).
     pub fn close_stdin(&mut self) {
+        if let Some(mut keys) = self.terminal.take() {
+            let _ = keys.write_all(b"\x04");
+        }
         self.child.stdin.take();
     }
 

@@ -2126,3 +2126,29 @@ fn an_ack_in_pieces_in_the_pair_is_the_clients_framing_python() {
     let findings = report::findings(&outcomes);
     assert_eq!(findings.len(), 1, "one mistake: {findings:#?}");
 }
+
+/// The chat client's prompt printed without a flush (`print(..., end="")`
+/// before `readline()`): at a terminal nothing shows before the user
+/// types, and the prompt comes out in front of the reply. Through a pipe
+/// it looks like a correct client's (blind rounds 5 and 7: missed). A
+/// prompt that is flushed but late (a slow start) is not held.
+#[test]
+fn a_chat_prompt_held_in_stdouts_buffer_is_seen_at_a_terminal_python() {
+    assert_patched(
+        "chat_client.py",
+        "print(PROMPT, end=\"\", flush=True)",
+        "print(PROMPT, end=\"\")",
+        "chat-client-prompt",
+        Diagnosis::StdoutBuffered,
+        "came only after the line was typed",
+    );
+    let Some((_dir, late)) = patched_python(
+        "chat_client.py",
+        "                print(PROMPT, end=\"\", flush=True)",
+        "                __import__(\"time\").sleep(2.5)\n                print(PROMPT, end=\"\", flush=True)",
+    ) else {
+        return;
+    };
+    let outcome = outcome_of(&late, "chat-client-prompt");
+    assert_eq!(outcome.passed, Some(true), "{outcome:#?}");
+}

@@ -54,6 +54,7 @@ const LISTED: &[&str] = &[
     "chat-client-messages",
     "chat-client-default",
     "chat-client-interactive",
+    "chat-client-prompt",
     "chat-client-framing",
     "pair-session",
     "pair-chat",
@@ -96,6 +97,7 @@ const LISTED: &[&str] = &[
 #[case::chat_client_messages("chat-client-messages")]
 #[case::chat_client_default("chat-client-default")]
 #[case::chat_client_interactive("chat-client-interactive")]
+#[case::chat_client_prompt("chat-client-prompt")]
 #[case::chat_client_framing("chat-client-framing")]
 #[case::pair_session("pair-session")]
 #[case::pair_chat("pair-chat")]

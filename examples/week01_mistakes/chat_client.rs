@@ -21,6 +21,8 @@ const DEFAULT_MESSAGES: [&str; 3] = [
 const PROMPT: &str = "Enter message to send: ";
 
 pub fn run(cfg: &Config, args: &[String]) -> i32 {
+    // Here the stdout-buffered mistake is the prompt's (common::prompt).
+    crate::common::buffered_mistake_is_the_prompt();
     let mut interactive = false;
     let mut messages: Vec<String> = Vec::new();
     for arg in args {

@@ -214,7 +214,6 @@ impl Mistake {
             | Mistake::InvalidUtf8
             | Mistake::NoClose
             | Mistake::ServerTimeout
-            | Mistake::StdoutBuffered
             | Mistake::ExitStatus
             | Mistake::IgnoresConfig => &["server"],
             Mistake::ClientRefused
@@ -225,6 +224,7 @@ impl Mistake {
             | Mistake::ExtraArguments => &["client"],
             Mistake::NoConcurrency | Mistake::BusyCap | Mistake::BusyLeak => &["threaded-server"],
             Mistake::NoGracefulShutdown => &["threaded-server", "chat-server"],
+            Mistake::StdoutBuffered => &["server", "chat-client"],
             Mistake::SplitMessage => &["chat-server", "chat-client"],
             Mistake::LostMessage | Mistake::Crash | Mistake::ExitsEarly => &["chat-server"],
         }
@@ -256,11 +256,20 @@ pub fn mistake(m: Mistake) -> bool {
 /// Lines held back by the `stdout-buffered` mistake.
 static HELD: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
+/// Whether the `stdout-buffered` mistake holds the console lines (the
+/// servers) or only the prompt (the chat client: see [`prompt`]).
+static PROMPT_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes the `stdout-buffered` mistake the prompt's alone.
+pub fn buffered_mistake_is_the_prompt() {
+    PROMPT_ONLY.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Prints one console line and flushes it at once: whoever reads our stdout
 /// through a pipe (a grader, a script) sees each line when it happens.
 pub fn say(line: impl AsRef<str>) {
     let line = line.as_ref();
-    if mistake(Mistake::StdoutBuffered) {
+    if mistake(Mistake::StdoutBuffered) && !PROMPT_ONLY.load(std::sync::atomic::Ordering::Relaxed) {
         // MISTAKE(stdout-buffered): the student collects output in a buffer
         // and writes it all when the program ends -- which is what Python's
         // print() does when stdout is a pipe and nobody calls flush. Nothing
@@ -280,6 +289,13 @@ pub fn say(line: impl AsRef<str>) {
 pub fn prompt(text: &str) {
     let mut out = io::stdout().lock();
     let _ = write!(out, "{text}");
+    if mistake(Mistake::StdoutBuffered) {
+        // MISTAKE(stdout-buffered): `print!` with no flush. Rust's stdout
+        // writes a line at a time, so a prompt with no newline waits in
+        // the buffer: at a terminal nothing shows, the user types blind,
+        // and the prompt comes out later, in front of the reply.
+        return;
+    }
     let _ = out.flush();
 }
 

@@ -94,6 +94,17 @@ pub fn fail(
     }
 }
 
+/// Where a started program's stdin comes from.
+#[derive(Clone, Copy)]
+enum Input {
+    Null,
+    /// A pipe the check writes to.
+    Piped,
+    /// A pseudo-terminal, its stdout too.
+    #[cfg(unix)]
+    Terminal,
+}
+
 /// A started submission program, by index into the check's list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Proc(usize);
@@ -279,7 +290,7 @@ impl<'a> Ctx<'a> {
         args: &[String],
         env: &[(&str, String)],
     ) -> Result<Proc, Failure> {
-        self.spawn_inner(role, args, env, false)
+        self.spawn_inner(role, args, env, Input::Null)
     }
 
     /// Like [`Ctx::spawn`] with a piped stdin the check can write to.
@@ -289,7 +300,20 @@ impl<'a> Ctx<'a> {
         args: &[String],
         env: &[(&str, String)],
     ) -> Result<Proc, Failure> {
-        self.spawn_inner(role, args, env, true)
+        self.spawn_inner(role, args, env, Input::Piped)
+    }
+
+    /// Like [`Ctx::spawn`] at a terminal: stdin and stdout on a
+    /// pseudo-terminal, what the check writes typed there (see
+    /// [`Child::spawn_on_terminal`]).
+    #[cfg(unix)]
+    pub fn spawn_on_terminal(
+        &mut self,
+        role: Role,
+        args: &[String],
+        env: &[(&str, String)],
+    ) -> Result<Proc, Failure> {
+        self.spawn_inner(role, args, env, Input::Terminal)
     }
 
     fn spawn_inner(
@@ -297,7 +321,7 @@ impl<'a> Ctx<'a> {
         role: Role,
         args: &[String],
         env: &[(&str, String)],
-        piped_stdin: bool,
+        input: Input,
     ) -> Result<Proc, Failure> {
         let argv = self.submission.command(role).ok_or_else(|| {
             fail(
@@ -334,8 +358,18 @@ impl<'a> Ctx<'a> {
             for (key, value) in env {
                 cmd.env(key, value);
             }
-            let started =
-                Child::spawn_confined(cmd, PROCESS_DEADLINE, piped_stdin, Some(confinement));
+            let started = match input {
+                #[cfg(unix)]
+                Input::Terminal => {
+                    Child::spawn_on_terminal(cmd, PROCESS_DEADLINE, Some(confinement))
+                }
+                _ => Child::spawn_confined(
+                    cmd,
+                    PROCESS_DEADLINE,
+                    matches!(input, Input::Piped),
+                    Some(confinement),
+                ),
+            };
             attempt += 1;
             match started {
                 // Trap (ETXTBSY, "Text file busy"): the check's private copy

@@ -11,8 +11,8 @@ use super::common::{
 };
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
-    fail, fake_listener, read_line, read_to_end, show_bytes, Ctx, End, Failure, Proc, HOST, SLACK,
-    STARTUP,
+    accept_within, fail, fake_listener, read_line, read_to_end, show_bytes, Ctx, End, Failure,
+    Proc, HOST, SLACK, STARTUP,
 };
 use crate::grade::Role;
 use crate::process::{Signal, Stream};
@@ -1063,6 +1063,138 @@ pub fn client_interactive(ctx: &mut Ctx) -> Result<(), Failure> {
         ));
     }
     Ok(())
+}
+
+/// At a terminal, `chat_client -i` shows its prompt before the user types.
+///
+/// Trap: a prompt with no newline waits in a line-buffered stdout (Rust's
+/// `print!` without a flush, Python's `print(..., end="")` before a
+/// `readline()`) until the next newline: the user sees nothing, types
+/// blind, and reads the prompt later, glued to the reply. Through a pipe
+/// the grader types every line at once, so only a terminal shows it (blind
+/// rounds 5 and 7). Proven, not guessed: nothing shows while the client is
+/// up and waiting, and the prompt comes later, in front of the reply. A
+/// client that shows no prompt at a terminal at all is not judged here.
+pub fn client_prompt(ctx: &mut Ctx) -> Result<(), Failure> {
+    #[cfg(not(unix))]
+    {
+        ctx.step("no pseudo-terminal on this system: not checked here");
+        Ok(())
+    }
+    #[cfg(unix)]
+    {
+        let listener = fake_listener()
+            .map_err(|e| fail(Diagnosis::CannotStart, "a fake server", e.to_string()))?;
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        ctx.step(format!(
+            "start a fake chat server of the grader's on {HOST}:{port}"
+        ));
+        let p = ctx.spawn_on_terminal(
+            Role::ChatClient,
+            &["-i".to_string()],
+            &[("LAB_PORT", port.to_string())],
+        )?;
+        ctx.step("  (at a terminal: its stdin and stdout on a pseudo-terminal, as when you run it yourself)");
+        ctx.step(format!(
+            "wait for a prompt before typing: it connected, then {:.1}s to show one",
+            PROMPT_GRACE.as_secs_f64()
+        ));
+        let mut conn = None;
+        let until = std::time::Instant::now() + STARTUP;
+        let mut up_since = None;
+        loop {
+            if prompt_showing(&ctx.child(p).text(Stream::Stdout)) {
+                ctx.step("a prompt shows: the user knows to type");
+                return Ok(());
+            }
+            if ctx.child(p).try_status().is_some() {
+                // It ended before prompting: the other chat-client checks
+                // tell why (a crash, no -i mode).
+                return Ok(());
+            }
+            if conn.is_none() {
+                conn = accept_within(&listener, Duration::from_millis(50)).map(|(c, _)| c);
+                if conn.is_some() {
+                    up_since = Some(std::time::Instant::now());
+                }
+            } else {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let waited = up_since.is_some_and(|t| t.elapsed() >= PROMPT_GRACE);
+            if waited || std::time::Instant::now() >= until {
+                break;
+            }
+        }
+        // Nothing shows. Type a line anyway: a held prompt comes out with
+        // the next newline, in front of the reply.
+        let message = ctx.message(16);
+        ctx.step(format!("nothing shows; type `{message}` and Enter anyway"));
+        let _ = ctx.child(p).write_stdin(format!("{message}\n").as_bytes());
+        let mut conn = match conn {
+            Some(conn) => conn,
+            None => match ctx.accept_from(&listener, p, SLACK) {
+                Some(conn) => conn,
+                // No connection at all: chat-client-interactive's finding.
+                None => return Ok(()),
+            },
+        };
+        let mut pending = Vec::new();
+        let Ok(line) = read_line(&mut conn, &mut pending, SLACK) else {
+            return Ok(());
+        };
+        // It read the line, so it printed its prompt before: flushed, the
+        // prompt is on the terminal now, before any reply (a slow start
+        // under load shows it late, not held). Held, it shows only with
+        // the reply's newline.
+        let shown_before_reply = (0..25).any(|_| {
+            let showing = prompt_showing(&ctx.child(p).text(Stream::Stdout));
+            if !showing {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            showing
+        });
+        if shown_before_reply {
+            ctx.step("its prompt showed before the reply: late, but not held");
+            return Ok(());
+        }
+        let ack = chat_ack(&line);
+        ctx.step(format!("reply `{ack}`"));
+        let _ = conn.write_all(format!("{ack}\n").as_bytes());
+        let shown = ctx
+            .child(p)
+            .wait_line(Stream::Stdout, SLACK, |l| l.contains(&ack));
+        let Some(shown) = shown else {
+            return Ok(());
+        };
+        let before = shown[..shown.find(&ack).unwrap_or(0)]
+            .trim_end_matches("[CLIENT] ")
+            .trim();
+        if before.is_empty() {
+            // No prompt at a terminal at all: not this check's to judge.
+            return Ok(());
+        }
+        Err(fail(
+            Diagnosis::StdoutBuffered,
+            "at a terminal, a prompt shows before each line it reads",
+            format!(
+                "nothing showed while it waited for the first line ({:.1}s after it connected); its prompt `{before}` came only after the line was typed, in front of the reply: `{}`. A prompt with no newline waits in stdout's buffer until a newline follows: flush after printing it",
+                PROMPT_GRACE.as_secs_f64(),
+                shown.trim_end()
+            ),
+        ))
+    }
+}
+
+/// How long a chat client that has connected gets to show its prompt.
+#[cfg(unix)]
+const PROMPT_GRACE: Duration = Duration::from_millis(1500);
+
+/// Does `output` end in a prompt (text after its last newline), or hold
+/// the contract's prompt words on a line of their own?
+#[cfg(unix)]
+fn prompt_showing(output: &str) -> bool {
+    let tail = output.rsplit('\n').next().unwrap_or("");
+    !tail.trim().is_empty() || output.contains("Enter message")
 }
 
 pub fn client_framing(ctx: &mut Ctx) -> Result<(), Failure> {

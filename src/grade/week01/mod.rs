@@ -315,6 +315,13 @@ pub static CHECKS: &[Check] = &[
         chat::client_interactive
     ),
     check!(
+        "chat-client-prompt",
+        "chat-client",
+        CHAT_CLIENT,
+        "at a terminal, the prompt shows before you type",
+        chat::client_prompt
+    ),
+    check!(
         "chat-client-framing",
         "chat-client",
         CHAT_CLIENT,
