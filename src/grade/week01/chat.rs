@@ -1103,13 +1103,17 @@ pub fn client_prompt(ctx: &mut Ctx) -> Result<(), Failure> {
         let until = std::time::Instant::now() + STARTUP;
         let mut up_since = None;
         loop {
-            if prompt_showing(&ctx.child(p).text(Stream::Stdout)) {
-                ctx.step("a prompt shows: the user knows to type");
-                return Ok(());
-            }
             if ctx.child(p).try_status().is_some() {
                 // It ended before prompting: the other chat-client checks
-                // tell why (a crash, no -i mode).
+                // tell why (a crash, no -i mode, a TODO).
+                return Err(not_at_the_prompt(
+                    ctx,
+                    p,
+                    "it ended before it showed a prompt",
+                ));
+            }
+            if prompt_showing(&ctx.child(p).text(Stream::Stdout)) {
+                ctx.step("a prompt shows: the user knows to type");
                 return Ok(());
             }
             if conn.is_none() {
@@ -1134,13 +1138,16 @@ pub fn client_prompt(ctx: &mut Ctx) -> Result<(), Failure> {
             Some(conn) => conn,
             None => match ctx.accept_from(&listener, p, SLACK) {
                 Some(conn) => conn,
-                // No connection at all: chat-client-interactive's finding.
-                None => return Ok(()),
+                None => return Err(not_at_the_prompt(ctx, p, "it never connected")),
             },
         };
         let mut pending = Vec::new();
         let Ok(line) = read_line(&mut conn, &mut pending, SLACK) else {
-            return Ok(());
+            return Err(not_at_the_prompt(
+                ctx,
+                p,
+                "the typed line never reached the server",
+            ));
         };
         // It read the line, so it printed its prompt before: flushed, the
         // prompt is on the terminal now, before any reply (a slow start
@@ -1164,7 +1171,7 @@ pub fn client_prompt(ctx: &mut Ctx) -> Result<(), Failure> {
             .child(p)
             .wait_line(Stream::Stdout, SLACK, |l| l.contains(&ack));
         let Some(shown) = shown else {
-            return Ok(());
+            return Err(not_at_the_prompt(ctx, p, "it never printed the reply"));
         };
         let before = shown[..shown.find(&ack).unwrap_or(0)]
             .trim_end_matches("[CLIENT] ")
@@ -1183,6 +1190,27 @@ pub fn client_prompt(ctx: &mut Ctx) -> Result<(), Failure> {
             ),
         ))
     }
+}
+
+/// A chat client that did not get as far as prompting, sending or
+/// printing at a terminal: why is the other chat-client checks' to say
+/// (folded under chat-client-interactive's finding when it has one).
+#[cfg(unix)]
+fn not_at_the_prompt(ctx: &mut Ctx, p: Proc, what: &str) -> Failure {
+    let expected = "at a terminal, a prompt shows before each line it reads";
+    let failure = super::client::died_before_connecting(ctx, p, expected).unwrap_or_else(|| {
+        let how = match ctx.child(p).try_status() {
+            Some(status) => crate::process::describe_status(status),
+            None => "still running".to_string(),
+        };
+        let diagnosis = if ctx.crash_of(p).is_some() {
+            Diagnosis::Crash
+        } else {
+            Diagnosis::WrongMessage
+        };
+        fail(diagnosis, expected, format!("{what} ({how})"))
+    });
+    failure.consequence_of("chat-client-interactive")
 }
 
 /// How long a chat client that has connected gets to show its prompt.
