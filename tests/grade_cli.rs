@@ -784,3 +784,29 @@ fn a_role_name_with_newlines_cannot_forge_lines() {
         .stderr(predicate::str::contains("unknown role `x\\n38 passed"))
         .stderr(predicate::str::contains("\n38 passed").not());
 }
+
+/// The grader's environment reaches a program only for what it needs to
+/// run: a CI secret (or anything not a system or toolchain variable) is
+/// not passed on, so a program cannot print it into a report (hostile
+/// round 7).
+#[cfg(unix)]
+#[test]
+fn secrets_in_the_graders_environment_do_not_reach_the_program() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("netlab.toml"),
+        "lab = \"week01\"\n[commands]\nserver = \"sh -c 'echo seen:${GITHUB_TOKEN:-unset}:${NODE_AUTH_TOKEN:-unset}:${DEPLOY_URL:-unset}:${PYTHONDONTWRITEBYTECODE:-unset}:${PATH:+path} >&2; exit 3'\"\n",
+    )
+    .unwrap();
+    netlab()
+        .args(["grade", "week01", "--check", "server-listening", "--dir"])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .env("GITHUB_TOKEN", "ghp_not_for_students")
+        .env("NODE_AUTH_TOKEN", "npm_not_for_students")
+        .env("DEPLOY_URL", "https://example.invalid/hook")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("seen:unset:unset:unset:1:path"));
+}

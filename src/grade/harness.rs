@@ -1770,10 +1770,41 @@ pub fn shell_words(argv: &[String]) -> String {
 /// inherited PYTHONUNBUFFERED must not hide the mistake; and a backtrace
 /// (RUST_BACKTRACE set where the grader runs) pushes a panic's message out
 /// of the last stderr lines a report quotes (a student saw only frames).
+///
+/// And it passes on only the environment a program needs to run (the
+/// system's and the toolchains' variables), never one that looks like a
+/// secret: the grader often runs in CI, where tokens sit in its
+/// environment, and a program's output is quoted in reports (hostile round
+/// 7). Trap: removed one by one, not `env_clear()`, which the sandbox's
+/// launcher cannot see (see `Confinement::install`).
 fn without_inherited_settings(cmd: &mut std::process::Command) {
     for name in ["PYTHONUNBUFFERED", "RUST_BACKTRACE", "RUST_LIB_BACKTRACE"] {
         cmd.env_remove(name);
     }
+    for (name, _) in std::env::vars_os() {
+        if !passed_to_programs(&name.to_string_lossy()) {
+            cmd.env_remove(name);
+        }
+    }
+}
+
+/// Is the grader's environment variable `name` passed on to the programs
+/// it starts?
+fn passed_to_programs(name: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR",
+        "TEMP", "TMP", "VIRTUAL_ENV", "CARGO_HOME", "RUSTUP_HOME", "GOPATH", "GOROOT",
+        "NETLAB_MISTAKE", "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT",
+        "USERPROFILE", "APPDATA", "LOCALAPPDATA", "PROGRAMDATA", "PROGRAMFILES",
+    ];
+    const PREFIXES: &[&str] = &[
+        "LC_", "PYTHON", "PYENV_", "JAVA_", "JDK_", "_JAVA_", "NODE_", "NVM_", "CONDA_", "DOTNET_",
+    ];
+    let upper = name.to_ascii_uppercase();
+    let secret = ["TOKEN", "SECRET", "PASSW", "KEY", "CREDENTIAL", "AUTH"]
+        .iter()
+        .any(|word| upper.contains(word));
+    !secret && (NAMES.contains(&upper.as_str()) || PREFIXES.iter().any(|p| upper.starts_with(p)))
 }
 
 /// The socket `sockets` holds on `announced`'s port when it is bound on
