@@ -810,3 +810,50 @@ fn secrets_in_the_graders_environment_do_not_reach_the_program() {
         .code(1)
         .stdout(predicate::str::contains("seen:unset:unset:unset:1:path"));
 }
+
+/// A program of the student's whose ELF interpreter is broken cannot
+/// start: `cannot-start`, never netlab's `grader-error` (hostile round 7:
+/// exec's EIO was taken for the sandbox's failure).
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+#[test]
+fn a_program_with_a_broken_interpreter_cannot_start() {
+    let interp = b"/lib64/ld-linux-x86-64.so.2";
+    let Ok(elf) = std::fs::read("/bin/true") else {
+        eprintln!("skipped: no /bin/true");
+        return;
+    };
+    let Some(at) = elf.windows(interp.len()).position(|w| w == interp) else {
+        eprintln!("skipped: /bin/true has another interpreter");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut patched = elf.clone();
+    // Same length, relative to the program's working folder.
+    let bad = b"./not-an-elf-interpreter.so";
+    assert_eq!(bad.len(), interp.len());
+    patched[at..at + bad.len()].copy_from_slice(bad);
+    let program = dir.path().join("server");
+    std::fs::write(&program, patched).unwrap();
+    std::fs::write(dir.path().join("not-an-elf-interpreter.so"), "text\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    for file in ["server", "not-an-elf-interpreter.so"] {
+        std::fs::set_permissions(
+            dir.path().join(file),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        dir.path().join("netlab.toml"),
+        "lab = \"week01\"\n[commands]\nserver = \"./server\"\n",
+    )
+    .unwrap();
+    netlab()
+        .args(["grade", "week01", "--check", "server-listening", "--dir"])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("diagnosis: cannot-start"))
+        .stdout(predicate::str::contains("grader-error").not());
+}

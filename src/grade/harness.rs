@@ -1517,6 +1517,11 @@ fn program_at_fault(e: &io::Error) -> bool {
             libc::ENAMETOOLONG,
             libc::ETXTBSY,
             libc::EISDIR,
+            // A program whose ELF interpreter or libraries are broken
+            // (hostile round 7: it was called netlab's own failure).
+            libc::EIO,
+            libc::ELIBBAD,
+            libc::ELIBACC,
         ]
         .contains(&errno);
     }
@@ -1792,10 +1797,34 @@ fn without_inherited_settings(cmd: &mut std::process::Command) {
 /// it starts?
 fn passed_to_programs(name: &str) -> bool {
     const NAMES: &[&str] = &[
-        "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR",
-        "TEMP", "TMP", "VIRTUAL_ENV", "CARGO_HOME", "RUSTUP_HOME", "GOPATH", "GOROOT",
-        "NETLAB_MISTAKE", "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT",
-        "USERPROFILE", "APPDATA", "LOCALAPPDATA", "PROGRAMDATA", "PROGRAMFILES",
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "SHELL",
+        "LANG",
+        "LANGUAGE",
+        "TERM",
+        "TZ",
+        "TMPDIR",
+        "TEMP",
+        "TMP",
+        "VIRTUAL_ENV",
+        "CARGO_HOME",
+        "RUSTUP_HOME",
+        "GOPATH",
+        "GOROOT",
+        "NETLAB_MISTAKE",
+        "SYSTEMROOT",
+        "SYSTEMDRIVE",
+        "WINDIR",
+        "COMSPEC",
+        "PATHEXT",
+        "USERPROFILE",
+        "APPDATA",
+        "LOCALAPPDATA",
+        "PROGRAMDATA",
+        "PROGRAMFILES",
     ];
     const PREFIXES: &[&str] = &[
         "LC_", "PYTHON", "PYENV_", "JAVA_", "JDK_", "_JAVA_", "NODE_", "NVM_", "CONDA_", "DOTNET_",
