@@ -1039,3 +1039,37 @@ fn a_program_tree_is_one_group_for_the_cpu_scheduler() {
         run.stdout
     );
 }
+
+/// What the content hash leaves out (bytecode caches, version control) is
+/// not in the programs' private copy either: a compiled `.pyc` ran in
+/// place of its source while a class run's hash ignored it (hostile round
+/// 7: a changed `.pyc` kept an old 11/11 record).
+#[test]
+fn what_the_hash_leaves_out_is_not_run() {
+    if !is_root() {
+        eprintln!("skipped: the private copy needs root");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("impl.pyc"), b"not python").unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::write(dir.path().join("kept.txt"), b"work").unwrap();
+    let run = grade(
+        &[
+            "--dir",
+            dir.path().to_str().unwrap(),
+            "--server",
+            "sh -c 'ls -a >&2; exit 3'",
+            "--check",
+            "server-listening",
+        ],
+        None,
+        false,
+    );
+    assert!(run.stdout.contains("| kept.txt"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("impl.pyc") && !run.stdout.contains("| .git"),
+        "{}",
+        run.stdout
+    );
+}

@@ -1216,9 +1216,22 @@ fn private_copy(dir: &Path, user: Option<(u32, u32)>) -> io::Result<Option<tempf
     Ok(Some(copy))
 }
 
+/// Files a run or a tool leaves in a folder, not work handed in: Python's
+/// bytecode caches, version control, a Mac's folder settings. Neither
+/// copied for the programs nor counted in a class run's content hash, so
+/// what runs is what the hash covers (hostile round 7: a compiled `.pyc`
+/// ran in place of the source while the hash left it out, and a changed
+/// one kept the old record).
+pub fn not_handed_in(name: &str) -> bool {
+    matches!(name, "__pycache__" | ".git" | ".DS_Store") || name.ends_with(".pyc")
+}
+
 fn measure(dir: &Path, bytes: &mut u64, entries: &mut usize) -> io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
+        if not_handed_in(&entry.file_name().to_string_lossy()) {
+            continue;
+        }
         *entries += 1;
         if *bytes > COPY_MAX_BYTES || *entries > COPY_MAX_ENTRIES {
             return Ok(());
@@ -1236,6 +1249,9 @@ fn measure(dir: &Path, bytes: &mut u64, entries: &mut usize) -> io::Result<()> {
 fn copy_tree(from: &Path, to: &Path, user: Option<(u32, u32)>) -> io::Result<()> {
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
+        if not_handed_in(&entry.file_name().to_string_lossy()) {
+            continue;
+        }
         let kind = entry.file_type()?;
         let target = to.join(entry.file_name());
         if kind.is_dir() {

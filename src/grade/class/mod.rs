@@ -608,7 +608,7 @@ fn hash_key(opts: &ClassOptions) -> String {
 /// Folders and files that running a submission creates or that are not the
 /// student's work: left out of the content hash.
 fn ignored(name: &str) -> bool {
-    matches!(name, "__pycache__" | ".git" | ".DS_Store") || name.ends_with(".pyc")
+    crate::sandbox::not_handed_in(name)
 }
 
 /// A build folder (a Rust project's target/): its files are hashed by size
