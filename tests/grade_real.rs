@@ -2152,3 +2152,28 @@ fn a_chat_prompt_held_in_stdouts_buffer_is_seen_at_a_terminal_python() {
     let outcome = outcome_of(&late, "chat-client-prompt");
     assert_eq!(outcome.passed, Some(true), "{outcome:#?}");
 }
+
+/// A start-up banner that names the grader's words ("a client may close
+/// without sending") is no note of the event: only a line that comes after
+/// the client left counts (hostile round 7: a server that takes the 0-byte
+/// read for a message passed server-empty-recv with such a banner).
+#[test]
+fn a_banner_with_the_notes_words_is_not_the_note_python() {
+    assert_patched_all(
+        &[
+            (
+                "server.py",
+                "def main():\n    interrupt_on_sigterm()\n",
+                "def main():\n    say(\"[SERVER] notes: a client may close without sending\")\n    interrupt_on_sigterm()\n",
+            ),
+            (
+                "server.py",
+                "        if not data:\n            say(f\"[SERVER] {who} closed without sending\")\n",
+                "        if data is None:\n            say(f\"[SERVER] {who} closed without sending\")\n",
+            ),
+        ],
+        "server-empty-recv",
+        Diagnosis::EmptyRecv,
+        "",
+    );
+}

@@ -552,6 +552,36 @@ impl<'a> Ctx<'a> {
         self.child(p).wait_line(Stream::Stdout, timeout, pred)
     }
 
+    /// Like [`Ctx::wait_output`], counting only the lines that came at
+    /// `since` (the program's age, [`Child::elapsed`]) or later: a note
+    /// printed before the event it tells of (a start-up banner naming its
+    /// words) is no note of it (hostile round 7).
+    pub fn wait_output_since(
+        &mut self,
+        p: Proc,
+        since: Duration,
+        timeout: Duration,
+        pred: impl Fn(&str) -> bool,
+    ) -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            for stream in [Stream::Stdout, Stream::Stderr] {
+                let found = self
+                    .child(p)
+                    .timed_lines(stream)
+                    .into_iter()
+                    .find(|l| l.at >= since && pred(&l.text));
+                if let Some(line) = found {
+                    return Some(line.text);
+                }
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
     /// Waits up to `timeout` for a line matching `pred` on stdout *or*
     /// stderr. For notes the contract leaves to the student's choice of
     /// stream (the handout lists "closed without sending" beside the

@@ -94,11 +94,13 @@ pub fn config(ctx: &mut Ctx) -> Result<(), Failure> {
 /// A client that connects and closes at once (recv returns 0 bytes).
 pub fn empty_recv(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::Server, &[], &[])?;
+    // Its note counts from here on, not a banner of its start.
+    let since = ctx.child(p).elapsed();
     let stream = ctx.connect(addr)?;
     ctx.step("close the connection without sending anything");
     drop(stream);
     ctx.step("wait for a line containing `without sending`");
-    let said = ctx.wait_output(p, SLACK, |l| l.contains("without sending"));
+    let said = ctx.wait_output_since(p, since, SLACK, |l| l.contains("without sending"));
     if said.is_some() {
         // It noticed the client left: whether it then ends is server-ack's
         // to judge.
@@ -130,7 +132,7 @@ pub fn empty_recv(ctx: &mut Ctx) -> Result<(), Failure> {
     };
     if let Err(mut f) = expect_exit(ctx, p, SLACK, 0, Diagnosis::EmptyRecv) {
         // The note, late: it noticed after all.
-        if noted(ctx, p, "without sending") {
+        if noted(ctx, p, since, "without sending") {
             return Ok(());
         }
         if !f.observed.starts_with("still running") {
@@ -156,7 +158,7 @@ pub fn empty_recv(ctx: &mut Ctx) -> Result<(), Failure> {
         ));
     }
     // Judged after the exit: output held in a buffer has come out by now.
-    if !noted(ctx, p, "without sending") {
+    if !noted(ctx, p, since, "without sending") {
         if let Some(message) = treated_as_message(ctx) {
             return Err(message);
         }
@@ -186,6 +188,8 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
     // Taken before the connect: the server's clock starts at accept(), so
     // never before this, however late this thread runs after the connect.
     let connected = std::time::Instant::now();
+    // Its note counts from here on, not a banner of its start.
+    let since = ctx.child(p).elapsed();
     let mut stream = ctx.connect(addr)?;
     ctx.step("send nothing; wait for the server to close the connection after LAB_TIMEOUT=1s");
     let (_, end) = read_to_end(&mut stream, SLACK + Duration::from_secs(1));
@@ -247,7 +251,7 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
         ));
     }
     if ctx
-        .wait_output(p, SLACK, |l| l.contains("sent nothing"))
+        .wait_output_since(p, since, SLACK, |l| l.contains("sent nothing"))
         .is_some()
     {
         // It timed the client out: whether it then ends is server-ack's to
@@ -258,7 +262,7 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
     // timeout, only (perhaps) its note.
     if let Err(f) = expect_exit(ctx, p, SLACK, 0, Diagnosis::ServerTimeout) {
         // The note, late: it timed the client out after all.
-        if noted(ctx, p, "sent nothing") {
+        if noted(ctx, p, since, "sent nothing") {
             return Ok(());
         }
         return Err(moved_on_without_note(
@@ -270,7 +274,7 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
             f,
         ));
     }
-    if !noted(ctx, p, "sent nothing") {
+    if !noted(ctx, p, since, "sent nothing") {
         return Err(fail(
             Diagnosis::OutputFormat,
             expected,
@@ -282,8 +286,8 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
 
 /// Whether the program has printed a line containing `note` by now (no
 /// more waiting): a note that came late still counts.
-fn noted(ctx: &mut Ctx, p: Proc, note: &str) -> bool {
-    ctx.wait_output(p, Duration::ZERO, |l| l.contains(note))
+fn noted(ctx: &mut Ctx, p: Proc, since: Duration, note: &str) -> bool {
+    ctx.wait_output_since(p, since, Duration::ZERO, |l| l.contains(note))
         .is_some()
 }
 
