@@ -396,8 +396,7 @@ impl Child {
         Child::start_on_pty(cmd, deadline, confinement, Keyboard::None)
     }
 
-    /// Like [`Child::spawn_on_pty`], with stdin and stderr on the terminal
-    /// too (its stdout stream then holds both outputs): what
+    /// Like [`Child::spawn_on_pty`], with stdin on the terminal too: what
     /// [`Child::write_stdin`] writes is typed (not echoed back), and
     /// [`Child::close_stdin`] types Ctrl+D. As a user at a terminal sees
     /// it: a prompt held in a buffer shows only when a newline follows.
@@ -432,15 +431,12 @@ impl Child {
                 Stdio::from(pty.slave.try_clone()?)
             }
         };
-        // Typed at: stderr on the terminal too, as for a user, who sees
-        // both. Trap: Python's input() at a terminal writes its prompt to
-        // stderr (without the readline module), which a pipe would hide.
-        let stderr = match keyboard {
-            Keyboard::None => Stdio::piped(),
-            Keyboard::Typed => Stdio::from(pty.slave.try_clone()?),
-        };
+        // stderr stays a pipe of its own, for the checks' diagnoses (a
+        // traceback). Trap: Python's input() at a terminal writes its
+        // prompt there (without the readline module): a check that looks
+        // for a prompt looks at both streams.
         cmd.stdout(Stdio::from(pty.slave))
-            .stderr(stderr)
+            .stderr(Stdio::piped())
             .stdin(stdin);
         // Trap: our copy of the terminal's slave side lives in `cmd`; until it
         // is closed, reading the master never ends (no EIO at the child's exit).

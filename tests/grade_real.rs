@@ -184,6 +184,7 @@ fn import_side_effects_python() {
             ("chat-client-messages", "wrong-message"),
             ("chat-client-default", "wrong-message"),
             ("chat-client-interactive", "wrong-message"),
+            ("chat-client-prompt", "wrong-message"),
             ("chat-client-framing", "wrong-message"),
             // The server took the client's empty test connection as its
             // one session; the real one is reset and the client dies.
@@ -459,6 +460,7 @@ fn bound_to_every_address_python() {
             ("chat-client-messages", "startup-failure"),
             ("chat-client-default", "startup-failure"),
             ("chat-client-interactive", "startup-failure"),
+            ("chat-client-prompt", "startup-failure"),
             ("chat-client-framing", "startup-failure"),
         ],
     );
@@ -750,6 +752,7 @@ fn hard_coded_port_python() {
             ("chat-client-messages", "ignores-config"),
             ("chat-client-default", "ignores-config"),
             ("chat-client-interactive", "ignores-config"),
+            ("chat-client-prompt", "ignores-config"),
             ("chat-client-framing", "ignores-config"),
         ],
     );

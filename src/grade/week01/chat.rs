@@ -1112,7 +1112,7 @@ pub fn client_prompt(ctx: &mut Ctx) -> Result<(), Failure> {
                     "it ended before it showed a prompt",
                 ));
             }
-            if prompt_showing(&ctx.child(p).text(Stream::Stdout)) {
+            if prompt_showing(ctx, p) {
                 ctx.step("a prompt shows: the user knows to type");
                 return Ok(());
             }
@@ -1154,7 +1154,7 @@ pub fn client_prompt(ctx: &mut Ctx) -> Result<(), Failure> {
         // under load shows it late, not held). Held, it shows only with
         // the reply's newline.
         let shown_before_reply = (0..25).any(|_| {
-            let showing = prompt_showing(&ctx.child(p).text(Stream::Stdout));
+            let showing = prompt_showing(ctx, p);
             if !showing {
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -1217,12 +1217,18 @@ fn not_at_the_prompt(ctx: &mut Ctx, p: Proc, what: &str) -> Failure {
 #[cfg(unix)]
 const PROMPT_GRACE: Duration = Duration::from_millis(1500);
 
-/// Does `output` end in a prompt (text after its last newline), or hold
-/// the contract's prompt words on a line of their own?
+/// Does the output of `p` end in a prompt (text after its last newline),
+/// or hold the contract's prompt words? On either stream: Python's
+/// input() at a terminal writes its prompt to stderr.
 #[cfg(unix)]
-fn prompt_showing(output: &str) -> bool {
-    let tail = output.rsplit('\n').next().unwrap_or("");
-    !tail.trim().is_empty() || output.contains("Enter message")
+fn prompt_showing(ctx: &mut Ctx, p: Proc) -> bool {
+    [Stream::Stdout, Stream::Stderr].into_iter().any(|stream| {
+        let output = ctx.child(p).text(stream);
+        let tail = output.rsplit('\n').next().unwrap_or("");
+        let shows = !tail.trim().is_empty() || output.contains("Enter message");
+        // On stderr, a prompt, not an error line ending without newline.
+        shows && (stream == Stream::Stdout || !output.contains("Error"))
+    })
 }
 
 pub fn client_framing(ctx: &mut Ctx) -> Result<(), Failure> {
