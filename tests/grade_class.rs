@@ -1074,6 +1074,18 @@ fn on_a_terminal_the_status_line_fits_and_leaves_room_for_the_ctrl_c_echo() {
     assert!(text.contains("graded 2 submission(s)"), "{text}");
 }
 
+/// A class run of `class` into `out`, one quick check per submission.
+const ONE_CHECK_CLASS_RUN: [&str; 8] = [
+    "grade",
+    "week01",
+    "--class",
+    "class",
+    "--out",
+    "out",
+    "--check",
+    "server-listening",
+];
+
 /// `root/class` with two submissions of the reference server: `big`, too
 /// big for its private copy (a sparse 33 MiB file: no disk), and `small`.
 fn big_and_small_class(root: &Path) -> PathBuf {
@@ -1096,19 +1108,7 @@ fn big_and_small_class(root: &Path) -> PathBuf {
 fn a_sandbox_note_about_one_submission_stays_in_its_reports() {
     let tmp = tempfile::tempdir().unwrap();
     let class = big_and_small_class(tmp.path());
-    netlab(
-        &[
-            "grade",
-            "week01",
-            "--class",
-            "class",
-            "--out",
-            "out",
-            "--check",
-            "server-listening",
-        ],
-        tmp.path(),
-    );
+    netlab(&ONE_CHECK_CLASS_RUN, tmp.path());
     let out = tmp.path().join("out");
     let note = "no private copy of the submission folder";
     let big = read(out.join("big").join("report.txt"));
@@ -1139,19 +1139,7 @@ fn a_folder_that_cannot_be_graded_under_its_name_is_said_not_dropped() {
             &server,
         );
     }
-    let run = netlab(
-        &[
-            "grade",
-            "week01",
-            "--class",
-            "class",
-            "--out",
-            "out",
-            "--check",
-            "server-listening",
-        ],
-        tmp.path(),
-    );
+    let run = netlab(&ONE_CHECK_CLASS_RUN, tmp.path());
     let out = tmp.path().join("out");
     assert!(out.join("index.html").is_file(), "{}", run.stderr);
     assert_eq!(
@@ -1181,8 +1169,8 @@ fn require_sandbox_refuses_a_folder_too_big_to_copy() {
     let tmp = tempfile::tempdir().unwrap();
     big_and_small_class(tmp.path());
     let output = assert_cmd::Command::new(netlab_bin())
-        .args(["grade", "week01", "--class", "class", "--out", "out"])
-        .args(["--check", "server-listening", "--require-sandbox"])
+        .args(ONE_CHECK_CLASS_RUN)
+        .arg("--require-sandbox")
         .current_dir(tmp.path())
         .timeout(Duration::from_secs(300))
         .output()
