@@ -32,6 +32,13 @@ fn netlab_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_netlab"))
 }
 
+/// The folder of the reference and mistake builds the class's netlab.toml
+/// files name: outside every submission folder, so each netlab run here
+/// trusts it (`NETLAB_TRUST`), as an instructor would a course's tools.
+fn builds() -> PathBuf {
+    netlab_bin().parent().expect("target/debug").to_path_buf()
+}
+
 /// target/debug/examples/week01_mistakes (cargo test builds examples).
 fn mistakes_program() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
@@ -119,6 +126,7 @@ struct Run {
 #[track_caller]
 fn netlab(args: &[&str], dir: &Path) -> Run {
     let output = assert_cmd::Command::new(netlab_bin())
+        .env("NETLAB_TRUST", builds())
         .args(args)
         .current_dir(dir)
         .timeout(Duration::from_secs(300))
@@ -470,6 +478,7 @@ fn shards_merged_equal_the_unsharded_run() {
         .is_file());
     let merge = |args: &[&str]| {
         assert_cmd::Command::new(netlab_bin())
+            .env("NETLAB_TRUST", builds())
             .arg("merge")
             .args(args)
             .current_dir(root)
@@ -567,6 +576,7 @@ fn bad_class_arguments_are_usage_errors() {
         ),
     ] {
         let output = assert_cmd::Command::new(netlab_bin())
+            .env("NETLAB_TRUST", builds())
             .args(["grade", "week01", "--class", "class"])
             .args(&args)
             .current_dir(tmp.path())
@@ -617,6 +627,7 @@ fn the_gradescope_bundle_runs_in_a_simulated_autograder() {
         let mut cmd = Command::new("bash");
         cmd.arg(source.join(script))
             .env("AUTOGRADER_ROOT", &root)
+            .env("NETLAB_TRUST", builds())
             .env("TMPDIR", temp.path())
             .current_dir(&source);
         let output = support::bounded(cmd);
@@ -658,6 +669,7 @@ fn the_prairielearn_entry_point_writes_its_results() {
         .env("TMPDIR", temp.path())
         .env("GRADE_ROOT", &root)
         .env("NETLAB", netlab_bin())
+        .env("NETLAB_TRUST", builds())
         .env(
             "NETLAB_ARGS",
             "--check server-ack --check server-empty-recv",
@@ -689,6 +701,7 @@ fn the_classroom50_entry_point_exits_0_whatever_the_score() {
             .arg(sub)
             .arg(res)
             .env("NETLAB", netlab)
+            .env("NETLAB_TRUST", builds())
             .env(
                 "NETLAB_ARGS",
                 "--check server-ack --check server-empty-recv",
@@ -925,6 +938,7 @@ fn ctrl_c_keeps_what_is_done() {
         &format!("sh -c 'sleep 1000; :' {marker}"),
     );
     let mut child = Command::new(netlab_bin())
+        .env("NETLAB_TRUST", builds())
         .args([
             "grade", "week01", "--class", "class", "--out", "out", "--jobs", "3",
         ])
@@ -1056,7 +1070,8 @@ fn on_a_terminal_the_status_line_fits_and_leaves_room_for_the_ctrl_c_echo() {
     let mut cmd = Command::new("script");
     cmd.args(["-qec", &line, "/dev/null"])
         .current_dir(root)
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        .env("NETLAB_TRUST", builds());
     let out = support::bounded(cmd);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{text}");
@@ -1169,6 +1184,7 @@ fn require_sandbox_refuses_a_folder_too_big_to_copy() {
     let tmp = tempfile::tempdir().unwrap();
     big_and_small_class(tmp.path());
     let output = assert_cmd::Command::new(netlab_bin())
+        .env("NETLAB_TRUST", builds())
         .args(ONE_CHECK_CLASS_RUN)
         .arg("--require-sandbox")
         .current_dir(tmp.path())

@@ -18,6 +18,12 @@ fn netlab() -> Command {
         "NETLAB_EVIDENCE_DIR",
         Path::new(env!("CARGO_TARGET_TMPDIR")).join("evidence-cli"),
     );
+    // The netlab.toml files below name the reference builds: outside the
+    // submission folder, so only the instructor's trust lets them run.
+    cmd.env(
+        "NETLAB_TRUST",
+        Path::new(env!("CARGO_BIN_EXE_server")).parent().unwrap(),
+    );
     cmd
 }
 

@@ -520,26 +520,30 @@ fn classmates_are_hidden(class: &Path, out: &Path, ballast: usize) {
     // A class run exits 0 once it has graded, whatever the scores.
     assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
     let report = std::fs::read_to_string(out.join("eve/report.txt")).unwrap();
-    for line in [
+    // The class folder is hidden (an empty tmpfs), or not there at all:
+    // under /tmp, which starts empty for a program under the filesystem
+    // allowlist.
+    let class_listed = if ballast > 4_000 {
         // Run in place, its own folder is there: nothing else.
-        if ballast > 4_000 {
-            "list class: 1 entries"
-        } else {
-            "list class: 0 entries"
-        },
-        "read classmate: refused",
-        "write classmate: refused",
+        ["list class: 1 entries"].as_slice()
+    } else {
+        ["list class: 0 entries", "list class: refused"].as_slice()
+    };
+    let lines = [
+        class_listed,
+        &["read classmate: refused"],
+        &["write classmate: refused"],
         // Its pid namespace's init and itself.
-        "processes: 2 visible",
-    ] {
-        assert!(report.contains(line), "`{line}` missing: {report}");
+        &["processes: 2 visible"],
+        // Empty, or gone with the class folder that holds it or with /tmp.
+        &["list results: 0 entries", "list results: refused"],
+    ];
+    for one_of in lines {
+        assert!(
+            one_of.iter().any(|line| report.contains(line)),
+            "none of {one_of:?}: {report}"
+        );
     }
-    // Empty, or gone with the class folder that holds it.
-    assert!(
-        report.contains("list results: 0 entries")
-            || (out.starts_with(class) && report.contains("list results: refused")),
-        "{report}"
-    );
     assert_eq!(
         std::fs::read(bob.join("server.py")).unwrap(),
         before,
@@ -742,6 +746,80 @@ fn a_netlab_toml_cannot_get_its_program_run_as_root() {
     let (_, observed) = run.verdict();
     assert!(observed.contains("running as uid "), "{observed}");
     assert!(!observed.contains("running as root"), "{observed}");
+}
+
+/// A submission's own commands read and run only its folder and the
+/// system's (the filesystem allowlist, hostile round 7): naming netlab's
+/// reference server, copying it in first, or running the repository's
+/// correct Python fixture scored full marks with no code of its own. Now
+/// none of them starts a server; the instructor may trust a folder, and
+/// then the same netlab.toml passes.
+#[test]
+fn a_submission_cannot_run_or_read_what_lies_outside_its_folder() {
+    let server = env!("CARGO_BIN_EXE_server");
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/submissions/week01-python");
+    let attempts = [
+        ("named", format!("'{server}'")),
+        ("copied", "sh steal.sh".to_string()),
+        (
+            "interpreted",
+            format!("python3 '{}'", fixture.join("server.py").display()),
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("steal.sh"),
+        format!("cp '{server}' ./s; exec ./s\n"),
+    )
+    .unwrap();
+    let grade_with = |command: &str, extra: &[&str]| {
+        std::fs::write(
+            dir.path().join("netlab.toml"),
+            format!("lab = \"week01\"\n[commands]\nserver = \"\"\"{command}\"\"\"\n"),
+        )
+        .unwrap();
+        let mut args = vec![
+            "--dir",
+            dir.path().to_str().unwrap(),
+            "--check",
+            "server-ack",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        grade(&args, None, false)
+    };
+    let first = grade_with(&attempts[0].1, &[]);
+    let sandbox = &first.json()["sandbox"];
+    let active = sandbox["active"].as_array().unwrap();
+    if !active.iter().any(|l| l == "paths") {
+        // No Landlock here: the report must say the layer is missing.
+        let missing = sandbox["missing"].to_string();
+        assert!(missing.contains("paths"), "{sandbox}");
+        eprintln!("skipped: no filesystem allowlist here ({missing})");
+        return;
+    }
+    for (how, command) in &attempts {
+        let run = grade_with(command, &[]);
+        let check = &run.json()["checks"][0];
+        assert_eq!(check["passed"], false, "{how}: {check}");
+        if *how == "named" {
+            assert_eq!(check["diagnosis"], "cannot-start", "{check}");
+            assert!(
+                check["observed"].to_string().contains("own folder"),
+                "{check}"
+            );
+        }
+    }
+    // What the instructor trusts runs.
+    let bin = Path::new(server).parent().unwrap().to_str().unwrap();
+    let trusted = grade_with(&attempts[0].1, &["--trust", bin]);
+    assert_eq!(
+        trusted.json()["checks"][0]["passed"],
+        true,
+        "{}",
+        trusted.stdout
+    );
 }
 
 /// A program has no controlling terminal: it cannot draw on the user's

@@ -882,6 +882,12 @@ pub struct GradeArgs {
     /// Refuse to grade (exit 2) unless every sandbox layer is active.
     #[arg(long)]
     pub require_sandbox: bool,
+    /// A folder whose programs and files a submission's netlab.toml may
+    /// use, beyond its own folder and the system's (repeatable; the
+    /// environment variable takes a `:` list). Say it for a course's own
+    /// tools; never for a folder students can write.
+    #[arg(long, value_name = "DIR", env = "NETLAB_TRUST", value_delimiter = ':')]
+    pub trust: Vec<PathBuf>,
     /// Where the packets of failed checks go, one .pcap per check (only
     /// when netlab may capture: root or CAP_NET_RAW, on Linux).
     /// Default: netlab-evidence-SEED in the temp folder (such folders a
@@ -1019,6 +1025,10 @@ pub(crate) fn read_manifest(path: &Path) -> std::io::Result<String> {
 }
 
 fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
+    for dir in args.trust.iter().filter(|d| !d.as_os_str().is_empty()) {
+        sandbox::trust(dir)
+            .map_err(|e| GradeError::Usage(format!("--trust {}: {e}", dir.display())))?;
+    }
     if args.class.is_some() {
         // A class too: refused before anything runs where a layer is
         // missing, and no program runs with fewer layers than the policy's.

@@ -15,7 +15,7 @@
 //! (our init and the waiter above it) must close every inherited fd, or
 //! the grader waits for as long as they live.
 
-use std::ffi::CString;
+use std::ffi::{CString, OsStr};
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
@@ -25,10 +25,11 @@ use std::time::Duration;
 
 use nix::libc;
 
-use super::{forget, note, remember, Layer, Limits, Policy, Usage};
+use super::{forget, note, remember, CommandOrigin, Layer, Limits, Policy, Usage};
 
 pub(super) mod cgroup;
 pub(super) mod launch;
+mod reach;
 
 const TAG: &str = "NETLAB_SANDBOX_TAG";
 pub(super) const CGROUP_ROOT: &str = "/sys/fs/cgroup";
@@ -62,6 +63,11 @@ pub(super) fn available(layer: Layer) -> Result<(), String> {
         // the program's process may mount (Policy::detect requires that
         // layer for it).
         Layer::PrivateTmp => probe_private_tmp(!root),
+        // Enforced by the launcher alone (see reach.rs).
+        Layer::Paths if !launch::usable() => Err(
+            "needs the sandbox's launcher (glibc, a dumpable grader, /proc): a submission's programs can read and run whatever their uid may".into(),
+        ),
+        Layer::Paths => reach::available(),
         Layer::PidNamespace if !root => {
             // Without root: a user namespace of our own, if the machine
             // allows unprivileged ones. Only a single-threaded process can
@@ -535,6 +541,8 @@ pub(super) struct Installed {
     /// The launcher's CPU before it joined the tree's cgroup.
     launch_cpu_ns: u64,
     finished: bool,
+    /// Held to the filesystem allowlist (a program the submission chose).
+    limited: bool,
 }
 
 impl Installed {
@@ -553,7 +561,18 @@ impl Installed {
     /// reaped).
     pub(super) fn started(&mut self, launcher: &mut std::process::Child) -> io::Result<()> {
         if let Some(pending) = self.pending.take() {
-            self.launch_cpu_ns = pending.wait(launcher)?;
+            self.launch_cpu_ns = pending.wait(launcher).map_err(|e| {
+                // Kept a PermissionDenied (the program's fault), but said
+                // why: the file's own mode is often fine.
+                if self.limited && e.raw_os_error() == Some(libc::EACCES) {
+                    io::Error::new(
+                        io::ErrorKind::PermissionDenied,
+                        format!("{e}: a submission's commands may run only what is in its own folder or in the system's folders (/usr, /bin, ...), not a build elsewhere on the machine"),
+                    )
+                } else {
+                    e
+                }
+            })?;
         }
         Ok(())
     }
@@ -576,6 +595,8 @@ struct Plan {
     /// [`cgroup::make_program`]).
     program_procs: Option<CString>,
     private_tmp: Option<PrivateTmp>,
+    /// The filesystem allowlist (a program the submission chose).
+    reach: Option<reach::Reach>,
     /// The grader's pid: the program's parent when there is no pid
     /// namespace.
     parent: libc::pid_t,
@@ -589,6 +610,7 @@ pub(super) fn install(
     policy: &Policy,
     user: Option<(u32, u32)>,
     keep: &[PathBuf],
+    origin: CommandOrigin,
 ) -> io::Result<(Command, Installed)> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -624,20 +646,41 @@ pub(super) fn install(
         cmd.env(TAG, tag);
     }
     let mut staging = None;
+    // The program's working folder is written through, like `keep`.
+    let mut own = keep.to_vec();
+    own.extend(cmd.get_current_dir().map(Path::to_path_buf));
+    let limited = origin == CommandOrigin::Submission && policy.has(Layer::Paths);
     // Without root the mounts need the pid namespace's user namespace.
-    let private_tmp =
-        if policy.has(Layer::PrivateTmp) && (is_root() || policy.has(Layer::PidNamespace)) {
-            // The program's working folder is written through, like `keep`.
-            let mut keep = keep.to_vec();
-            keep.extend(cmd.get_current_dir().map(Path::to_path_buf));
-            let shared = staging_folder()?;
-            let hidden = super::hidden_folders();
-            let plan = PrivateTmp::prepare(&shared.0, &keep, policy.limits.file_bytes, &hidden)?;
-            staging = Some(shared);
-            Some(plan)
+    let private_tmp = if policy.has(Layer::PrivateTmp)
+        && (is_root() || policy.has(Layer::PidNamespace))
+    {
+        let shared = staging_folder()?;
+        let hidden = super::hidden_folders();
+        // Under the allowlist the shared trees start empty: the
+        // host's /tmp may hold anything (a build folder).
+        let start = if limited {
+            TreeStart::Empty
         } else {
-            None
+            TreeStart::HostContent
         };
+        let plan = PrivateTmp::prepare(&shared.0, &own, policy.limits.file_bytes, &hidden, start)?;
+        staging = Some(shared);
+        Some(plan)
+    } else {
+        None
+    };
+    let reach = if limited {
+        if let Some(tmp) = &private_tmp {
+            own.extend(
+                tmp.trees
+                    .iter()
+                    .map(|t| PathBuf::from(OsStr::from_bytes(t.target.as_bytes()))),
+            );
+        }
+        Some(reach::for_program(&own)?)
+    } else {
+        None
+    };
     let plan = Plan {
         limits: policy.has(Layer::ResourceLimits).then_some(policy.limits),
         pid_ns: policy.has(Layer::PidNamespace),
@@ -647,6 +690,7 @@ pub(super) fn install(
         cgroup_procs,
         program_procs,
         private_tmp,
+        reach,
         parent: std::process::id() as libc::pid_t,
     };
     let mut installed = Installed {
@@ -657,14 +701,22 @@ pub(super) fn install(
         pending: None,
         launch_cpu_ns: 0,
         finished: false,
+        limited: false,
     };
     if launch::usable() {
         let (launcher, pending) = launch::command(&cmd, &plan)?;
         installed.pending = Some(pending);
+        installed.limited = plan.reach.is_some();
         return Ok((launcher, installed));
     }
     // The old way, where a launcher cannot work (see `launch::usable`):
-    // a fork of the grader runs the session's setup, then the plan.
+    // a fork of the grader runs the session's setup, then the plan. It
+    // cannot build Landlock rules (they allocate); the policy has no
+    // allowlist then (see `available`), but a test may force this way.
+    let mut plan = plan;
+    if plan.reach.take().is_some() {
+        note("a program ran without its filesystem allowlist (no launcher)".into());
+    }
     crate::process::own_process_group(&mut cmd);
     // SAFETY: `Plan::run` makes only raw syscalls on memory prepared here.
     unsafe {
@@ -991,6 +1043,10 @@ impl Plan {
                 }
             }
         }
+        // Last, as the program's own uid: rules for what it can see now.
+        if let Some(reach) = &self.reach {
+            reach.enforce()?;
+        }
         Ok(())
     }
 }
@@ -1034,6 +1090,12 @@ struct PrivateTmp {
     staging: CString,
     tmpfs_options: CString,
     trees: Vec<Tree>,
+    /// `Some` (the tmpfs options): each tree is an empty tmpfs, not an
+    /// overlay of the host's (see [`TreeStart`]).
+    empty: Option<CString>,
+    /// Folders made in the empty trees (parents first): where kept
+    /// folders under them are bound.
+    grown: Vec<CString>,
     keep: Vec<CString>,
     hide: Vec<Hide>,
     /// A procfs of the program's own pid namespace over /proc: the
@@ -1042,6 +1104,37 @@ struct PrivateTmp {
     /// kernel may refuse it (a /proc with parts masked, as in a
     /// container), and the host's stays.
     proc_required: bool,
+}
+
+/// The folders from below `base` down to each of `keep` under it, parents
+/// first, once each: made on an empty tmpfs over `base` so that the kept
+/// folders can be bound back at their paths.
+fn folders_down_to(base: &Path, keep: &[PathBuf]) -> io::Result<Vec<CString>> {
+    let mut made = Vec::new();
+    for real in keep {
+        let Ok(rest) = real.strip_prefix(base) else {
+            continue;
+        };
+        let mut at = base.to_path_buf();
+        for part in rest.components() {
+            at.push(part);
+            let dir = CString::new(at.as_os_str().as_bytes()).map_err(io::Error::other)?;
+            if !made.contains(&dir) {
+                made.push(dir);
+            }
+        }
+    }
+    Ok(made)
+}
+
+/// What a program finds in its private trees at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TreeStart {
+    /// The host's files (an overlay: what it writes stays its own).
+    HostContent,
+    /// Nothing (a tmpfs): for a program under the filesystem allowlist,
+    /// which must not read the host's /tmp.
+    Empty,
 }
 
 /// A folder covered with an empty tmpfs, read-only once the folders kept
@@ -1083,6 +1176,7 @@ impl PrivateTmp {
         keep: &[PathBuf],
         size: u64,
         hidden: &[PathBuf],
+        start: TreeStart,
     ) -> io::Result<PrivateTmp> {
         let c = |s: &str| CString::new(s).map_err(io::Error::other);
         let mut trees = Vec::new();
@@ -1108,6 +1202,11 @@ impl PrivateTmp {
             .filter(|h| h.is_dir() && h.parent().is_some())
             .filter(|h| !real_trees.iter().any(|t| t.starts_with(h)))
             .filter(|h| !real_keep.contains(h))
+            // An empty tree hides what was under it already (and has no
+            // folder there to mount on).
+            .filter(|h| {
+                start == TreeStart::HostContent || !real_trees.iter().any(|t| h.starts_with(t))
+            })
             .collect();
         // Trap: a results folder inside the class folder (or the class
         // inside the results): the outer tmpfs already hides the inner
@@ -1138,29 +1237,27 @@ impl PrivateTmp {
         }
         let mut hide = Vec::new();
         for h in hidden {
-            let mut made = Vec::new();
-            for real in &real_keep {
-                let Ok(rest) = real.strip_prefix(h) else {
-                    continue;
-                };
-                let mut at = h.clone();
-                for part in rest.components() {
-                    at.push(part);
-                    let dir = cpath(&at)?;
-                    if !made.contains(&dir) {
-                        made.push(dir);
-                    }
-                }
-            }
             hide.push(Hide {
                 target: cpath(h)?,
-                made,
+                made: folders_down_to(h, &real_keep)?,
             });
+        }
+        // An empty tree has no folder yet to bind a kept one on.
+        let mut grown = Vec::new();
+        if start == TreeStart::Empty {
+            for tree in &real_trees {
+                grown.extend(folders_down_to(tree, &real_keep)?);
+            }
         }
         Ok(PrivateTmp {
             staging: cpath(staging)?,
             tmpfs_options: c(&format!("mode=0700,size={size}"))?,
             trees,
+            empty: match start {
+                TreeStart::Empty => Some(c(&format!("mode=1777,size={size}"))?),
+                TreeStart::HostContent => None,
+            },
+            grown,
             keep: kept,
             hide,
             proc_required: is_root() && in_initial_user_namespace(),
@@ -1212,6 +1309,19 @@ impl PrivateTmp {
             return fail();
         }
         for tree in &self.trees {
+            if let Some(options) = &self.empty {
+                if libc::mount(
+                    tmpfs,
+                    tree.target.as_ptr(),
+                    tmpfs,
+                    flags,
+                    options.as_ptr().cast(),
+                ) != 0
+                {
+                    return fail();
+                }
+                continue;
+            }
             // The upper layer's root gives the merged root its mode: the
             // sticky, world-writable mode of a shared tree (umask aside).
             if libc::mkdir(tree.layer.as_ptr(), 0o700) != 0
@@ -1230,6 +1340,11 @@ impl PrivateTmp {
                 tree.options.as_ptr().cast(),
             ) != 0
             {
+                return fail();
+            }
+        }
+        for dir in &self.grown {
+            if libc::mkdir(dir.as_ptr(), 0o755) != 0 && *libc::__errno_location() != libc::EEXIST {
                 return fail();
             }
         }
@@ -1292,7 +1407,7 @@ fn probe_private_tmp(in_user_namespace: bool) -> Result<(), String> {
         .prefix("netlab-tmp-")
         .tempdir()
         .map_err(|e| format!("no folder for the private layers: {e}"))?;
-    let plan = PrivateTmp::prepare(staging.path(), &[], 1 << 20, &[])
+    let plan = PrivateTmp::prepare(staging.path(), &[], 1 << 20, &[], TreeStart::HostContent)
         .map_err(|e| format!("cannot prepare the private layers: {e}"))?;
     let maps = in_user_namespace.then(UserMaps::current);
     let mut probe = Command::new("sh");
@@ -1652,6 +1767,7 @@ mod tests {
             pending: None,
             launch_cpu_ns: 0,
             finished: false,
+            limited: false,
         };
         let spent = installed.usage().cpu.expect("the program's CPU time");
         assert!(spent >= Duration::from_millis(10), "{spent:?}");

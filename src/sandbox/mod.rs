@@ -31,6 +31,11 @@
 //!   trees any uid can write, become overlays of the program's own mount
 //!   namespace: it reads what is there, and what it writes vanishes with
 //!   it. Its folder and the folders the grader gave it are written through.
+//! - **filesystem allowlist** (Linux with Landlock, through the launcher):
+//!   a program the submission's netlab.toml chose reads and runs only the
+//!   system's folders, its own folder and the folders the grader gave it;
+//!   its private trees start empty (see `linux/reach.rs`). The instructor's
+//!   own commands, and folders they trust ([`trust`]), are not limited.
 //!
 //! Invariant: nothing netlab starts outlives it, also for hostile code. The
 //! generic parts here never name a week.
@@ -43,7 +48,7 @@
 //! `NETLAB_SANDBOX` forces fallbacks for tests: `none`, `limits` (limits,
 //! subreaper, connection guard), `full` (the default: everything the
 //! machine allows) or a comma list of layer keys
-//! (`limits,cgroup,pid,subreaper,net,guard,user,copy,tmp`).
+//! (`limits,cgroup,pid,subreaper,net,guard,user,copy,tmp,paths`).
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -174,12 +179,13 @@ pub enum Layer {
     UnprivilegedUser,
     PrivateCopy,
     PrivateTmp,
+    Paths,
     Cgroup,
     ResourceLimits,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 9] = [
+    pub const ALL: [Layer; 10] = [
         Layer::PidNamespace,
         Layer::Subreaper,
         Layer::NetworkNamespace,
@@ -187,6 +193,7 @@ impl Layer {
         Layer::UnprivilegedUser,
         Layer::PrivateCopy,
         Layer::PrivateTmp,
+        Layer::Paths,
         Layer::Cgroup,
         Layer::ResourceLimits,
     ];
@@ -201,6 +208,7 @@ impl Layer {
             Layer::UnprivilegedUser => "unprivileged user",
             Layer::PrivateCopy => "private folder copy",
             Layer::PrivateTmp => "private /tmp",
+            Layer::Paths => "filesystem allowlist",
             Layer::Cgroup => "cgroup",
             Layer::ResourceLimits => "resource limits",
         }
@@ -216,6 +224,7 @@ impl Layer {
             Layer::UnprivilegedUser => "user",
             Layer::PrivateCopy => "copy",
             Layer::PrivateTmp => "tmp",
+            Layer::Paths => "paths",
             Layer::Cgroup => "cgroup",
             Layer::ResourceLimits => "limits",
         }
@@ -801,11 +810,35 @@ pub fn read_untrusted(path: &Path, max: u64) -> io::Result<Vec<u8>> {
 
 /// Who chose a command: the person running netlab (flags, the API), or
 /// the submission (its netlab.toml). Only the first may name a program
-/// that runs outside the jail's uid (see `Jail::command`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// that runs outside the jail's uid (see `Jail::command`), or outside the
+/// filesystem allowlist ([`Layer::Paths`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CommandOrigin {
+    #[default]
     Instructor,
     Submission,
+}
+
+/// Folders the instructor trusts ([`trust`]).
+static TRUSTED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Lets a submission's programs read and run what is under `dir`, beyond
+/// the filesystem allowlist ([`Layer::Paths`]): a course's own tools, or
+/// the reference build a test's netlab.toml names. `Err` when `dir` does
+/// not resolve.
+pub fn trust(dir: &Path) -> io::Result<()> {
+    let real = dir.canonicalize()?;
+    let mut trusted = TRUSTED.lock().unwrap_or_else(|e| e.into_inner());
+    if !trusted.contains(&real) {
+        trusted.push(real);
+    }
+    Ok(())
+}
+
+/// The folders [`trust`] was given.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn trusted() -> Vec<PathBuf> {
+    TRUSTED.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 /// The sandbox of one check: its uid and its private folder copy.
@@ -921,6 +954,7 @@ impl Jail {
             Confinement {
                 user: run_as,
                 keep: self.given.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+                origin,
                 ..Confinement::default()
             },
         )
@@ -1530,6 +1564,10 @@ pub struct Confinement {
     /// folder (which always is).
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     keep: Vec<PathBuf>,
+    /// Who chose the command: a submission's is held to the filesystem
+    /// allowlist.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    origin: CommandOrigin,
     #[cfg(target_os = "linux")]
     linux: Option<linux::Installed>,
 }
@@ -1547,7 +1585,8 @@ impl Confinement {
     pub fn install(&mut self, cmd: Command) -> io::Result<Command> {
         #[cfg(target_os = "linux")]
         {
-            let (launcher, installed) = linux::install(cmd, policy(), self.user, &self.keep)?;
+            let (launcher, installed) =
+                linux::install(cmd, policy(), self.user, &self.keep, self.origin)?;
             self.linux = Some(installed);
             Ok(launcher)
         }

@@ -49,6 +49,7 @@ use std::time::{Duration, Instant};
 
 use nix::libc;
 
+use super::reach::Reach;
 use super::{Hide, NsFds, Plan, PrivateTmp, Tree, UserMaps, SHARED_TREES};
 use crate::sandbox::Limits;
 
@@ -443,8 +444,23 @@ impl Plan {
                     item("made", made.as_bytes());
                 }
             }
+            if let Some(options) = &tmp.empty {
+                item("tmp-empty", options.as_bytes());
+            }
+            for dir in &tmp.grown {
+                item("grow", dir.as_bytes());
+            }
             if tmp.proc_required {
                 item("proc-required", b"");
+            }
+        }
+        if let Some(reach) = &self.reach {
+            item("reach", b"");
+            for path in &reach.see {
+                item("see", path.as_bytes());
+            }
+            for path in &reach.own {
+                item("own", path.as_bytes());
             }
         }
         item("parent", self.parent.to_string().as_bytes());
@@ -470,6 +486,7 @@ impl Plan {
             cgroup_procs: Vec::new(),
             program_procs: None,
             private_tmp: None,
+            reach: None,
             parent: 0,
         };
         let mut status = None;
@@ -478,6 +495,7 @@ impl Plan {
             let at = item.iter().position(|b| *b == b'=').unwrap_or(item.len());
             let (key, value) = (&item[..at], item.get(at + 1..).unwrap_or_default());
             let tmp = || bad(format!("{} before tmp=", String::from_utf8_lossy(key)));
+            let reach = || bad(format!("{} before reach=", String::from_utf8_lossy(key)));
             match key {
                 b"limits" => {
                     let n: Vec<u64> = value
@@ -513,11 +531,28 @@ impl Plan {
                         staging: c(value)?,
                         tmpfs_options: c(b"")?,
                         trees: Vec::new(),
+                        empty: None,
+                        grown: Vec::new(),
                         keep: Vec::new(),
                         hide: Vec::new(),
                         proc_required: false,
                     })
                 }
+                b"tmp-empty" => plan.private_tmp.as_mut().ok_or_else(tmp)?.empty = Some(c(value)?),
+                b"grow" => plan
+                    .private_tmp
+                    .as_mut()
+                    .ok_or_else(tmp)?
+                    .grown
+                    .push(c(value)?),
+                b"reach" => {
+                    plan.reach = Some(Reach {
+                        see: Vec::new(),
+                        own: Vec::new(),
+                    })
+                }
+                b"see" => plan.reach.as_mut().ok_or_else(reach)?.see.push(c(value)?),
+                b"own" => plan.reach.as_mut().ok_or_else(reach)?.own.push(c(value)?),
                 b"tmp-options" => {
                     plan.private_tmp.as_mut().ok_or_else(tmp)?.tmpfs_options = c(value)?
                 }
@@ -611,12 +646,18 @@ mod tests {
                 staging: c"/tmp/netlab-staging x".into(),
                 tmpfs_options: c"mode=0700,size=67108864".into(),
                 trees: vec![Tree::new(0, "/tmp").unwrap()],
+                empty: Some(c"mode=1777,size=67108864".into()),
+                grown: vec![c"/tmp/a,b=c".into()],
                 keep: vec![c"/tmp/a,b=c".into()],
                 hide: vec![Hide {
                     target: c"/home/class".into(),
                     made: vec![c"/home/class/alice".into()],
                 }],
                 proc_required: true,
+            }),
+            reach: Some(Reach {
+                see: vec![c"/usr".into(), c"/dev/null".into()],
+                own: vec![c"/tmp/a,b=c".into()],
             }),
             parent: 4242,
         };
@@ -630,6 +671,7 @@ mod tests {
             b"lowerdir=/tmp,upperdir=0/upper,workdir=0/work"
         );
         assert_eq!(tmp.hide[0].made, [c"/home/class/alice".to_owned()]);
+        assert_eq!(back.reach, plan.reach);
         assert_eq!(back.parent, 4242);
         assert_eq!(back.limits.unwrap().open_files, 1024);
     }
@@ -675,6 +717,8 @@ mod tests {
             staging: c"/nonexistent/netlab-staging".into(),
             tmpfs_options: c"mode=0700,size=1m".into(),
             trees: Vec::new(),
+            empty: None,
+            grown: Vec::new(),
             keep: Vec::new(),
             hide: Vec::new(),
             proc_required: false,

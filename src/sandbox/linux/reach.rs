@@ -1,0 +1,273 @@
+//! What a program the submission chose may read and run: the system's
+//! folders, its own folder and the folders the grader gave it, and
+//! nothing else on the machine (Landlock, `Layer::Paths`).
+//!
+//! Why (hostile round 7): beyond its private /tmp and the hidden class and
+//! results folders, a program saw the whole filesystem with its uid's
+//! rights. A netlab.toml naming a reference build of netlab's (under some
+//! `target/`, or next to `netlab` on PATH), a script that copies one into
+//! its folder first, or one that runs the repository's own correct
+//! fixtures scored 39/39 with no code of its own.
+//!
+//! The rights handled are reading a file, listing a folder and executing,
+//! plus linking or renaming across folders (REFER, where the kernel has
+//! it), so that a hard link cannot bring an outside file into the folder.
+//! Writing is left to the uid and the private trees: the rules only say
+//! where a program may look. Allowed, read and run:
+//! - the system's trees ([`SYSTEM`]), a few device nodes ([`DEVICES`]),
+//!   and the toolchains under the grader's home ([`TOOLCHAINS`]: a
+//!   non-root instructor's rustup, pyenv or nvm);
+//! - its working folder, the folders the grader gave it, and the shared
+//!   trees (/tmp, ...) when they are private and start empty (see
+//!   `PrivateTmp`): the host's /tmp may hold a build folder;
+//! - folders the instructor trusts (`--trust`, [`super::super::trust`]).
+//!
+//! Carved out of the system's trees and the toolchains: netlab's own
+//! programs next to the running `netlab`, and the source tree it was built
+//! from (a `cargo install --git` checkout under ~/.cargo holds the correct
+//! fixtures). Landlock only allows, so a carved-out tree's parents are
+//! allowed entry by entry instead ([`allow_except`]).
+//!
+//! Only the launcher enforces the rules (it may allocate: a fresh process
+//! of its own, see `launch.rs`); they are built there, after the mounts,
+//! so that every path names what the program will see.
+
+use std::ffi::CString;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use landlock::{AccessFs, BitFlags, PathBeneath, PathFd, Ruleset, RulesetAttr, RulesetCreatedAttr};
+use nix::libc;
+
+/// Trees of the system every program may read and run from. A symlinked
+/// one (/bin on a merged /usr) counts as its target.
+const SYSTEM: [&str; 12] = [
+    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/nix",
+    "/proc", "/sys",
+];
+
+/// The device nodes a program may open (not all of /dev: /dev/shm is a
+/// shared tree).
+const DEVICES: [&str; 8] = [
+    "/dev/null",
+    "/dev/zero",
+    "/dev/full",
+    "/dev/random",
+    "/dev/urandom",
+    "/dev/tty",
+    "/dev/ptmx",
+    "/dev/pts",
+];
+
+/// Folders under the grader's home where toolchains live.
+const TOOLCHAINS: [&str; 14] = [
+    ".cargo", ".rustup", ".local", ".pyenv", ".nvm", ".volta", ".sdkman", ".jdks", ".m2",
+    ".gradle", ".npm", ".cache", ".deno", ".bun",
+];
+
+/// netlab's own programs: never run for a submission (see the header).
+const OWN_PROGRAMS: [&str; 6] = [
+    "netlab",
+    "server",
+    "client",
+    "server_threaded",
+    "chat_server",
+    "chat_client",
+];
+
+/// How deep [`allow_except`] goes before it gives up on a tree (failing
+/// closed: the tree is then not allowed at all).
+const MAX_DEPTH: usize = 8;
+
+/// The rules of one program, as the launcher gets them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(in crate::sandbox) struct Reach {
+    /// Read and run beneath these.
+    pub see: Vec<CString>,
+    /// Read, run, and link or rename across folders beneath these: the
+    /// places the program writes.
+    pub own: Vec<CString>,
+}
+
+/// Does this kernel enforce Landlock? (`Err`: why not.)
+pub(in crate::sandbox) fn available() -> Result<(), String> {
+    // SAFETY: the version query: no pointer, no side effect.
+    let abi = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<libc::c_void>(),
+            0usize,
+            1u32, // LANDLOCK_CREATE_RULESET_VERSION
+        )
+    };
+    if abi >= 1 {
+        Ok(())
+    } else {
+        Err(format!(
+            "the kernel does not enforce Landlock ({}): a submission's programs can read and run whatever their uid may",
+            io::Error::last_os_error()
+        ))
+    }
+}
+
+/// The rules for a program whose writable places are `own`.
+pub(in crate::sandbox) fn for_program(own: &[PathBuf]) -> io::Result<Reach> {
+    let c = |p: &PathBuf| CString::new(p.as_os_str().as_bytes()).map_err(io::Error::other);
+    let mut see: Vec<PathBuf> = machine().to_vec();
+    see.extend(super::super::trusted());
+    Ok(Reach {
+        see: see.iter().map(c).collect::<io::Result<_>>()?,
+        own: own.iter().map(c).collect::<io::Result<_>>()?,
+    })
+}
+
+/// The fixed part: the system's trees, devices and toolchains, with
+/// netlab's own carved out. Decided once per grader.
+fn machine() -> &'static [PathBuf] {
+    static MACHINE: OnceLock<Vec<PathBuf>> = OnceLock::new();
+    MACHINE.get_or_init(|| {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let roots: Vec<PathBuf> = SYSTEM
+            .iter()
+            .chain(DEVICES.iter())
+            .map(PathBuf::from)
+            .chain(
+                home.iter()
+                    .flat_map(|h| TOOLCHAINS.iter().map(move |t| h.join(t))),
+            )
+            .collect();
+        allowed(&roots, &netlab_itself())
+    })
+}
+
+/// What a submission must not reach although it lies in an allowed tree:
+/// netlab's programs beside the running one, and its source tree.
+fn netlab_itself() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.canonicalize().ok())
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
+        out.extend(OWN_PROGRAMS.iter().map(|p| dir.join(p)));
+    }
+    out.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    out.iter().filter_map(|p| p.canonicalize().ok()).collect()
+}
+
+/// `roots` (canonical, deduplicated, nested ones dropped) minus the
+/// `excluded` paths (canonical).
+fn allowed(roots: &[PathBuf], excluded: &[PathBuf]) -> Vec<PathBuf> {
+    let mut real: Vec<PathBuf> = roots.iter().filter_map(|r| r.canonicalize().ok()).collect();
+    real.sort();
+    real.dedup();
+    let outer: Vec<PathBuf> = real
+        .iter()
+        .filter(|r| !real.iter().any(|o| o != *r && r.starts_with(o)))
+        .cloned()
+        .collect();
+    let mut out = Vec::new();
+    for root in &outer {
+        allow_except(root, excluded, MAX_DEPTH, &mut out);
+    }
+    out
+}
+
+/// Allows `path` whole when nothing excluded lies inside it; otherwise its
+/// entries one by one (symlinks skipped: what they point to is judged
+/// where it is). Fails closed past `depth`.
+fn allow_except(path: &Path, excluded: &[PathBuf], depth: usize, out: &mut Vec<PathBuf>) {
+    if excluded.iter().any(|x| x == path) {
+        return;
+    }
+    if !excluded.iter().any(|x| x.starts_with(path)) {
+        out.push(path.to_path_buf());
+        return;
+    }
+    if depth == 0 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_type().is_ok_and(|t| !t.is_symlink()) {
+            allow_except(&entry.path(), excluded, depth - 1, out);
+        }
+    }
+}
+
+impl Reach {
+    /// In the launcher, the program's own process, just before the exec:
+    /// from now on it (and all it starts) reaches only what the rules
+    /// allow. Sets no_new_privs (Landlock needs it; a setuid program
+    /// gains nothing either).
+    pub(in crate::sandbox) fn enforce(&self) -> io::Result<()> {
+        let err = |e: &dyn std::fmt::Display| io::Error::other(format!("Landlock: {e}"));
+        let read: BitFlags<AccessFs> = AccessFs::Execute | AccessFs::ReadFile | AccessFs::ReadDir;
+        let own_rights = read | AccessFs::Refer;
+        // Best effort: a kernel without REFER (Landlock ABI 1) refuses
+        // every link and rename across folders instead.
+        let mut ruleset = Ruleset::default()
+            .handle_access(own_rights)
+            .map_err(|e| err(&e))?
+            .create()
+            .map_err(|e| err(&e))?;
+        let places = self
+            .see
+            .iter()
+            .map(|p| (p, read))
+            .chain(self.own.iter().map(|p| (p, own_rights)));
+        for (path, rights) in places {
+            let path = Path::new(std::ffi::OsStr::from_bytes(path.as_bytes()));
+            let Ok(meta) = std::fs::metadata(path) else {
+                continue; // not there (or not for this uid): nothing to allow
+            };
+            // A file takes a file's rights only (EINVAL otherwise).
+            let rights = if meta.is_dir() {
+                rights
+            } else {
+                rights & (AccessFs::Execute | AccessFs::ReadFile)
+            };
+            let Ok(fd) = PathFd::new(path) else {
+                continue;
+            };
+            ruleset = ruleset
+                .add_rule(PathBeneath::new(fd, rights))
+                .map_err(|e| err(&e))?;
+        }
+        ruleset.restrict_self().map_err(|e| err(&e))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_excluded_path_is_carved_out_of_its_tree_entry_by_entry() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        for dir in ["bin", "lib", "src/netlab/target"] {
+            std::fs::create_dir_all(root.join(dir)).unwrap();
+        }
+        for file in ["bin/python3", "bin/server", "bin/netlab", "src/other"] {
+            std::fs::write(root.join(file), b"").unwrap();
+        }
+        std::os::unix::fs::symlink(root.join("bin/server"), root.join("bin/link")).unwrap();
+        let excluded = [
+            root.join("bin/server"),
+            root.join("bin/netlab"),
+            root.join("src/netlab"),
+        ];
+        let mut got = allowed(&[root.clone(), root.join("lib")], &excluded);
+        got.sort();
+        let want = ["bin/python3", "lib", "src/other"].map(|p| root.join(p));
+        assert_eq!(got, want);
+        // Nothing excluded inside: the tree whole, once.
+        assert_eq!(allowed(&[root.join("lib")], &excluded), [root.join("lib")]);
+    }
+}
