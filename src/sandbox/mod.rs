@@ -438,6 +438,7 @@ thread_local! {
     static SCOPE: std::cell::RefCell<Option<PathBuf>> = const { std::cell::RefCell::new(None) };
 }
 
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn note(text: String) {
     add_note(None, text);
 }

@@ -10,9 +10,11 @@ use super::common::{
     stop_to_see_held_lines, strip_clock,
 };
 use crate::grade::diagnosis::Diagnosis;
+#[cfg(unix)]
+use crate::grade::harness::accept_within;
 use crate::grade::harness::{
-    accept_within, fail, fake_listener, read_line, read_to_end, show_bytes, Ctx, End, Failure,
-    Proc, HOST, SLACK, STARTUP,
+    fail, fake_listener, read_line, read_to_end, show_bytes, Ctx, End, Failure, Proc, HOST, SLACK,
+    STARTUP,
 };
 use crate::grade::Role;
 use crate::process::{Signal, Stream};
