@@ -63,10 +63,6 @@ pub(super) fn available(layer: Layer) -> Result<(), String> {
         // the program's process may mount (Policy::detect requires that
         // layer for it).
         Layer::PrivateTmp => probe_private_tmp(!root),
-        // Enforced by the launcher alone (see reach.rs).
-        Layer::Paths if !launch::usable() => Err(
-            "needs the sandbox's launcher (glibc, a dumpable grader, /proc): a submission's programs can read and run whatever their uid may".into(),
-        ),
         Layer::Paths => reach::available(),
         Layer::PidNamespace if !root => {
             // Without root: a user namespace of our own, if the machine
@@ -595,8 +591,11 @@ struct Plan {
     /// [`cgroup::make_program`]).
     program_procs: Option<CString>,
     private_tmp: Option<PrivateTmp>,
-    /// The filesystem allowlist (a program the submission chose).
+    /// The filesystem allowlist (a program the submission chose): built
+    /// by the launcher, or already built by the grader where the fork
+    /// stands in for one (`ruleset`).
     reach: Option<reach::Reach>,
+    ruleset: Option<std::sync::Arc<std::os::fd::OwnedFd>>,
     /// The grader's pid: the program's parent when there is no pid
     /// namespace.
     parent: libc::pid_t,
@@ -691,6 +690,7 @@ pub(super) fn install(
         program_procs,
         private_tmp,
         reach,
+        ruleset: None,
         parent: std::process::id() as libc::pid_t,
     };
     let mut installed = Installed {
@@ -710,13 +710,13 @@ pub(super) fn install(
         return Ok((launcher, installed));
     }
     // The old way, where a launcher cannot work (see `launch::usable`):
-    // a fork of the grader runs the session's setup, then the plan. It
-    // cannot build Landlock rules (they allocate); the policy has no
-    // allowlist then (see `available`), but a test may force this way.
+    // a fork of the grader runs the session's setup, then the plan. The
+    // Landlock rules allocate: built here, before the fork.
     let mut plan = plan;
-    if plan.reach.take().is_some() {
-        note("a program ran without its filesystem allowlist (no launcher)".into());
+    if let Some(reach) = plan.reach.take() {
+        plan.ruleset = Some(std::sync::Arc::new(reach.build()?));
     }
+    installed.limited = plan.ruleset.is_some();
     crate::process::own_process_group(&mut cmd);
     // SAFETY: `Plan::run` makes only raw syscalls on memory prepared here.
     unsafe {
@@ -1044,8 +1044,17 @@ impl Plan {
             }
         }
         // Last, as the program's own uid: rules for what it can see now.
-        if let Some(reach) = &self.reach {
-            reach.enforce()?;
+        if let Some(ruleset) = &self.ruleset {
+            use std::os::fd::AsRawFd;
+            // SAFETY: a raw prctl and syscall on a descriptor built before
+            // the fork: nothing allocated here.
+            unsafe { reach::restrict(ruleset.as_raw_fd())? };
+        } else if let Some(reach) = &self.reach {
+            use std::os::fd::AsRawFd;
+            // Only in a launcher (see `install`): it may allocate.
+            let ruleset = reach.build()?;
+            // SAFETY: a raw prctl and syscall on a descriptor of ours.
+            unsafe { reach::restrict(ruleset.as_raw_fd())? };
         }
         Ok(())
     }

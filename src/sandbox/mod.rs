@@ -2075,6 +2075,53 @@ mod confined {
         }
     }
 
+    /// A program the submission chose reads the system's files but not
+    /// netlab's source tree, and its private /tmp starts empty; started by
+    /// a launcher or, where none can work, by a fork of the grader (which
+    /// builds the rules before it).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_filesystem_allowlist_holds_launched_and_forked() {
+        if !policy().has(Layer::Paths) {
+            eprintln!("skipped: no filesystem allowlist here");
+            return;
+        }
+        // A build folder left in the host's /tmp: not in the program's.
+        let planted = tempfile::Builder::new()
+            .prefix("netlab-planted-")
+            .tempfile_in("/tmp")
+            .unwrap();
+        let script = format!(
+            "cat /etc/passwd >/dev/null && echo system; cat '{}/Cargo.toml' >/dev/null 2>&1 && echo netlab || echo refused; test -e '{}' && echo planted || echo empty",
+            env!("CARGO_MANIFEST_DIR"),
+            planted.path().display()
+        );
+        let private_tmp = policy().has(Layer::PrivateTmp);
+        for fork in [false, true] {
+            linux::launch::FORK_INSTEAD.with(|f| f.set(fork));
+            let confinement = Confinement {
+                origin: CommandOrigin::Submission,
+                ..Confinement::default()
+            };
+            let mut child = Child::spawn_confined(
+                sh(&script),
+                Duration::from_secs(20),
+                false,
+                Some(confinement),
+            )
+            .expect("sh starts");
+            let status = child.wait_exit(Duration::from_secs(15)).expect("exits");
+            linux::launch::FORK_INSTEAD.with(|f| f.set(false));
+            assert_eq!(describe_status(status), "exit 0");
+            let tmp = if private_tmp { "empty" } else { "planted" };
+            assert_eq!(
+                child.lines(Stream::Stdout),
+                ["system", "refused", tmp],
+                "forked: {fork}"
+            );
+        }
+    }
+
     #[test]
     fn a_missing_program_is_still_not_found() {
         let err = Child::spawn_confined(

@@ -487,6 +487,7 @@ impl Plan {
             program_procs: None,
             private_tmp: None,
             reach: None,
+            ruleset: None,
             parent: 0,
         };
         let mut status = None;
@@ -659,6 +660,7 @@ mod tests {
                 see: vec![c"/usr".into(), c"/dev/null".into()],
                 own: vec![c"/tmp/a,b=c".into()],
             }),
+            ruleset: None,
             parent: 4242,
         };
         let args = plan.to_args();

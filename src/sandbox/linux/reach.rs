@@ -28,12 +28,14 @@
 //! fixtures). Landlock only allows, so a carved-out tree's parents are
 //! allowed entry by entry instead ([`allow_except`]).
 //!
-//! Only the launcher enforces the rules (it may allocate: a fresh process
-//! of its own, see `launch.rs`); they are built there, after the mounts,
-//! so that every path names what the program will see.
+//! The launcher builds the rules (it may allocate: a fresh process of its
+//! own, see `launch.rs`) after the mounts, just before the exec. Where
+//! there is no launcher (musl, a grader that is not dumpable), the grader
+//! builds them before its fork, and the fork only puts them in force.
 
 use std::ffi::CString;
 use std::io;
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -200,11 +202,12 @@ fn allow_except(path: &Path, excluded: &[PathBuf], depth: usize, out: &mut Vec<P
 }
 
 impl Reach {
-    /// In the launcher, the program's own process, just before the exec:
-    /// from now on it (and all it starts) reaches only what the rules
-    /// allow. Sets no_new_privs (Landlock needs it; a setuid program
-    /// gains nothing either).
-    pub(in crate::sandbox) fn enforce(&self) -> io::Result<()> {
+    /// The ruleset of these rules, not yet in force: the launcher builds it
+    /// in the program's mount namespace just before the exec; where there
+    /// is no launcher, the grader builds it before the fork (the paths
+    /// name the same folders: a rule on a folder covers what is mounted
+    /// on it and below, and a bind mount's root is the folder itself).
+    pub(in crate::sandbox) fn build(&self) -> io::Result<OwnedFd> {
         let err = |e: &dyn std::fmt::Display| io::Error::other(format!("Landlock: {e}"));
         let read: BitFlags<AccessFs> = AccessFs::Execute | AccessFs::ReadFile | AccessFs::ReadDir;
         let own_rights = read | AccessFs::Refer;
@@ -238,9 +241,21 @@ impl Reach {
                 .add_rule(PathBeneath::new(fd, rights))
                 .map_err(|e| err(&e))?;
         }
-        ruleset.restrict_self().map_err(|e| err(&e))?;
-        Ok(())
+        Option::<OwnedFd>::from(ruleset).ok_or_else(|| err(&"the kernel made no ruleset"))
     }
+}
+
+/// Puts the ruleset `fd` ([`Reach::build`]) in force for this process and
+/// all it starts, with no_new_privs (Landlock needs it; a setuid program
+/// gains nothing either). Raw syscalls only: it may run in a fork of the
+/// grader.
+pub(in crate::sandbox) unsafe fn restrict(fd: libc::c_int) -> io::Result<()> {
+    if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+        || libc::syscall(libc::SYS_landlock_restrict_self, fd, 0u32) != 0
+    {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
