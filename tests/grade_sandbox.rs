@@ -444,7 +444,12 @@ fn a_submission_cannot_read_secrets_write_outside_or_leave_loopback() {
 #[test]
 fn a_class_submission_cannot_see_its_classmates_or_the_results() {
     let root = tempfile::tempdir().unwrap();
-    classmates_are_hidden(&root.path().join("class"), &root.path().join("out"), 0);
+    classmates_are_hidden(
+        &root.path().join("class"),
+        &root.path().join("out"),
+        0,
+        None,
+    );
 }
 
 /// A submission too big for a private copy runs in place, inside the
@@ -453,7 +458,27 @@ fn a_class_submission_cannot_see_its_classmates_or_the_results() {
 #[test]
 fn a_submission_run_in_place_sees_its_own_folder_and_no_classmate() {
     let root = tempfile::tempdir().unwrap();
-    classmates_are_hidden(&root.path().join("class"), &root.path().join("out"), 4_100);
+    classmates_are_hidden(
+        &root.path().join("class"),
+        &root.path().join("out"),
+        4_100,
+        None,
+    );
+}
+
+/// The same where the machine has no filesystem allowlist (no Landlock):
+/// the hidden class folder alone keeps the classmates out of sight, also
+/// through `..` of the folder run in place (hostile round 8: it was the
+/// real class folder, and a classmate's server was copied from it).
+#[test]
+fn without_the_allowlist_a_folder_run_in_place_still_sees_no_classmate() {
+    let root = tempfile::tempdir().unwrap();
+    classmates_are_hidden(
+        &root.path().join("class"),
+        &root.path().join("out"),
+        4_100,
+        Some("pid,net,user,copy,tmp,cgroup,limits"),
+    );
 }
 
 /// The same with the results inside the class folder (`--class . --out
@@ -463,14 +488,14 @@ fn a_submission_run_in_place_sees_its_own_folder_and_no_classmate() {
 fn results_inside_the_class_folder_are_hidden_with_it() {
     let root = tempfile::tempdir().unwrap();
     let class = root.path().join("class");
-    classmates_are_hidden(&class, &class.join("results"), 0);
+    classmates_are_hidden(&class, &class.join("results"), 0, None);
 }
 
 /// A class of `bob` (correct, its folder writable by all) and `eve`
 /// (sbx_classmates.py, with `ballast` empty files besides: over the
 /// sandbox's 4000 entries it is not copied), graded into `out`: eve sees
-/// nothing of either.
-fn classmates_are_hidden(class: &Path, out: &Path, ballast: usize) {
+/// nothing of either (`mode`: NETLAB_SANDBOX, see [`grade`]).
+fn classmates_are_hidden(class: &Path, out: &Path, ballast: usize, mode: Option<&str>) {
     if !is_root() {
         eprintln!("skipped: the private mounts and another uid need root");
         return;
@@ -516,7 +541,7 @@ fn classmates_are_hidden(class: &Path, out: &Path, ballast: usize) {
         "--check",
         "server-ack",
     ];
-    let run = grade(&args, None, false);
+    let run = grade(&args, mode, false);
     // A class run exits 0 once it has graded, whatever the scores.
     assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
     let report = std::fs::read_to_string(out.join("eve/report.txt")).unwrap();
@@ -537,6 +562,12 @@ fn classmates_are_hidden(class: &Path, out: &Path, ballast: usize) {
         &["processes: 2 visible"],
         // Empty, or gone with the class folder that holds it or with /tmp.
         &["list results: 0 entries", "list results: refused"],
+        // Run in place: above its folder, its folder alone.
+        if ballast > 4_000 {
+            &["list parent: 1 entries"]
+        } else {
+            &["list parent: "]
+        },
     ];
     for one_of in lines {
         assert!(

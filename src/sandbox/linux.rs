@@ -650,24 +650,30 @@ pub(super) fn install(
     own.extend(cmd.get_current_dir().map(Path::to_path_buf));
     let limited = origin == CommandOrigin::Submission && policy.has(Layer::Paths);
     // Without root the mounts need the pid namespace's user namespace.
-    let private_tmp = if policy.has(Layer::PrivateTmp)
-        && (is_root() || policy.has(Layer::PidNamespace))
-    {
-        let shared = staging_folder()?;
-        let hidden = super::hidden_folders();
-        // Under the allowlist the shared trees start empty: the
-        // host's /tmp may hold anything (a build folder).
-        let start = if limited {
-            TreeStart::Empty
+    let private_tmp =
+        if policy.has(Layer::PrivateTmp) && (is_root() || policy.has(Layer::PidNamespace)) {
+            let shared = staging_folder()?;
+            let hidden = super::hidden_folders();
+            // Under the allowlist the shared trees start empty: the
+            // host's /tmp may hold anything (a build folder).
+            let start = if limited {
+                TreeStart::Empty
+            } else {
+                TreeStart::HostContent
+            };
+            let plan = PrivateTmp::prepare(
+                &shared.0,
+                &own,
+                policy.limits.file_bytes,
+                &hidden,
+                start,
+                cmd.get_current_dir(),
+            )?;
+            staging = Some(shared);
+            Some(plan)
         } else {
-            TreeStart::HostContent
+            None
         };
-        let plan = PrivateTmp::prepare(&shared.0, &own, policy.limits.file_bytes, &hidden, start)?;
-        staging = Some(shared);
-        Some(plan)
-    } else {
-        None
-    };
     let reach = if limited {
         if let Some(tmp) = &private_tmp {
             own.extend(
@@ -1105,6 +1111,9 @@ struct PrivateTmp {
     /// Folders made in the empty trees (parents first): where kept
     /// folders under them are bound.
     grown: Vec<CString>,
+    /// The program's working folder (canonical), entered again by its
+    /// path once everything is mounted.
+    cwd: Option<CString>,
     keep: Vec<CString>,
     hide: Vec<Hide>,
     /// A procfs of the program's own pid namespace over /proc: the
@@ -1186,6 +1195,7 @@ impl PrivateTmp {
         size: u64,
         hidden: &[PathBuf],
         start: TreeStart,
+        cwd: Option<&Path>,
     ) -> io::Result<PrivateTmp> {
         let c = |s: &str| CString::new(s).map_err(io::Error::other);
         let mut trees = Vec::new();
@@ -1267,6 +1277,10 @@ impl PrivateTmp {
                 TreeStart::HostContent => None,
             },
             grown,
+            cwd: cwd
+                .and_then(|d| d.canonicalize().ok())
+                .map(|d| cpath(&d))
+                .transpose()?,
             keep: kept,
             hide,
             proc_required: is_root() && in_initial_user_namespace(),
@@ -1392,7 +1406,15 @@ impl PrivateTmp {
                 return fail();
             }
         }
-        let back = libc::fchdir(here);
+        // Back to the working folder by its path, now the bind mount: its
+        // `..` is then what the program is meant to see. Trap (hostile
+        // round 8): through the descriptor taken before the mounts, `..`
+        // of a folder run in place was the real class folder, hidden or
+        // not, and a classmate's server was copied from it.
+        let back = match &self.cwd {
+            Some(cwd) if libc::chdir(cwd.as_ptr()) == 0 => 0,
+            _ => libc::fchdir(here),
+        };
         libc::close(here);
         if back != 0 {
             return fail();
@@ -1416,8 +1438,15 @@ fn probe_private_tmp(in_user_namespace: bool) -> Result<(), String> {
         .prefix("netlab-tmp-")
         .tempdir()
         .map_err(|e| format!("no folder for the private layers: {e}"))?;
-    let plan = PrivateTmp::prepare(staging.path(), &[], 1 << 20, &[], TreeStart::HostContent)
-        .map_err(|e| format!("cannot prepare the private layers: {e}"))?;
+    let plan = PrivateTmp::prepare(
+        staging.path(),
+        &[],
+        1 << 20,
+        &[],
+        TreeStart::HostContent,
+        None,
+    )
+    .map_err(|e| format!("cannot prepare the private layers: {e}"))?;
     let maps = in_user_namespace.then(UserMaps::current);
     let mut probe = Command::new("sh");
     probe.args(["-c", ":"]);

@@ -208,7 +208,7 @@ impl Layer {
             Layer::UnprivilegedUser => "unprivileged user",
             Layer::PrivateCopy => "private folder copy",
             Layer::PrivateTmp => "private /tmp",
-            Layer::Paths => "filesystem allowlist",
+            Layer::Paths => "filesystem allowlist (netlab.toml commands)",
             Layer::Cgroup => "cgroup",
             Layer::ResourceLimits => "resource limits",
         }
@@ -1281,7 +1281,86 @@ fn measure(dir: &Path, bytes: &mut u64, entries: &mut usize) -> io::Result<()> {
     Ok(())
 }
 
+/// Copies the folder `from` into the empty folder `to`, never following a
+/// symlink inside it: each entry is opened (`O_PATH | O_NOFOLLOW`)
+/// relative to its parent's descriptor and judged by what was opened.
+///
+/// Trap (hostile round 8): judged by the listing and then copied by path
+/// (as root), a folder swapped for a symlink in between (a program run
+/// in place, in a folder it can write, racing the next check's copy with
+/// renameat2) was followed: the copy held the repository's correct
+/// server, owned by the jail's uid, inside the program's own folder.
+#[cfg(target_os = "linux")]
 fn copy_tree(from: &Path, to: &Path, user: Option<(u32, u32)>) -> io::Result<()> {
+    use nix::fcntl::OFlag;
+    use std::os::fd::FromRawFd;
+    // The folder itself is the instructor's path (a class of symlinks is
+    // fine); nothing below it is followed.
+    let root = nix::fcntl::open(
+        from,
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )?;
+    // SAFETY: just opened, owned by nobody else.
+    let root = unsafe { std::os::fd::OwnedFd::from_raw_fd(root) };
+    copy_below(&root, to, user)
+}
+
+/// [`copy_tree`]'s walk: the entries of the folder open as `dir` (an
+/// `O_PATH` descriptor) into `to`.
+#[cfg(target_os = "linux")]
+fn copy_below(dir: &std::os::fd::OwnedFd, to: &Path, user: Option<(u32, u32)>) -> io::Result<()> {
+    use nix::fcntl::OFlag;
+    use nix::sys::stat::{Mode, SFlag};
+    use std::os::fd::{AsRawFd, FromRawFd};
+    // The descriptor's own folder, whatever its path has become since.
+    let at = |fd: &std::os::fd::OwnedFd| PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()));
+    for entry in std::fs::read_dir(at(dir))? {
+        let name = entry?.file_name();
+        if not_handed_in(&name.to_string_lossy()) {
+            continue;
+        }
+        let fd = nix::fcntl::openat(
+            Some(dir.as_raw_fd()),
+            name.as_os_str(),
+            OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )?;
+        // SAFETY: just opened, owned by nobody else.
+        let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
+        let stat = nix::sys::stat::fstat(fd.as_raw_fd())?;
+        let kind = SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT;
+        let target = to.join(&name);
+        if kind == SFlag::S_IFDIR {
+            std::fs::create_dir(&target)?;
+            copy_below(&fd, &target, user)?;
+        } else if kind == SFlag::S_IFREG {
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut source = std::fs::File::open(at(&fd))?;
+            let mut copy = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(stat.st_mode & 0o777)
+                .open(&target)?;
+            io::copy(&mut source, &mut copy)?;
+        } else if kind == SFlag::S_IFLNK {
+            // The link itself (an empty path names the O_PATH descriptor).
+            let link = nix::fcntl::readlinkat(Some(fd.as_raw_fd()), "")?;
+            std::os::unix::fs::symlink(link, &target)?;
+        } else {
+            continue; // sockets, fifos, devices: not part of a submission
+        }
+        if let Some((uid, gid)) = user {
+            std::os::unix::fs::lchown(&target, Some(uid), Some(gid))?;
+        }
+    }
+    Ok(())
+}
+
+/// Elsewhere there is no private copy (it needs root on Linux): a plain
+/// copy, for completeness.
+#[cfg(not(target_os = "linux"))]
+fn copy_tree(from: &Path, to: &Path, _user: Option<(u32, u32)>) -> io::Result<()> {
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
         if not_handed_in(&entry.file_name().to_string_lossy()) {
@@ -1291,18 +1370,9 @@ fn copy_tree(from: &Path, to: &Path, user: Option<(u32, u32)>) -> io::Result<()>
         let target = to.join(entry.file_name());
         if kind.is_dir() {
             std::fs::create_dir(&target)?;
-            copy_tree(&entry.path(), &target, user)?;
+            copy_tree(&entry.path(), &target, _user)?;
         } else if kind.is_file() {
             std::fs::copy(entry.path(), &target)?;
-        } else if kind.is_symlink() {
-            #[cfg(unix)]
-            std::os::unix::fs::symlink(std::fs::read_link(entry.path())?, &target)?;
-        } else {
-            continue; // sockets, fifos: not part of a submission
-        }
-        #[cfg(unix)]
-        if let Some((uid, gid)) = user {
-            std::os::unix::fs::lchown(&target, Some(uid), Some(gid))?;
         }
     }
     Ok(())
@@ -1689,6 +1759,46 @@ fn set_limits(limits: &Limits) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The private copy keeps files, modes, folders and symlinks as they
+    /// are, follows no symlink (one to a folder stays a symlink), and
+    /// leaves out FIFOs and what is not handed in.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_private_copy_follows_no_symlink() {
+        use std::os::unix::fs::PermissionsExt;
+        let from = tempfile::tempdir().unwrap();
+        let to = tempfile::tempdir().unwrap();
+        let f = from.path();
+        std::fs::create_dir_all(f.join("sub/.git")).unwrap();
+        std::fs::write(f.join("run.sh"), "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(f.join("run.sh"), std::fs::Permissions::from_mode(0o751)).unwrap();
+        std::fs::write(f.join("sub/server.py"), "print()\n").unwrap();
+        std::os::unix::fs::symlink("/etc", f.join("outside")).unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", f.join("file-link")).unwrap();
+        nix::unistd::mkfifo(&f.join("pipe"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+        copy_tree(f, to.path(), None).unwrap();
+        let t = to.path();
+        let mode = std::fs::metadata(t.join("run.sh"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o751);
+        assert_eq!(
+            std::fs::read_to_string(t.join("sub/server.py")).unwrap(),
+            "print()\n"
+        );
+        for link in ["outside", "file-link"] {
+            let meta = std::fs::symlink_metadata(t.join(link)).unwrap();
+            assert!(meta.file_type().is_symlink(), "{link} was followed");
+        }
+        assert_eq!(
+            std::fs::read_link(t.join("outside")).unwrap(),
+            Path::new("/etc")
+        );
+        assert!(!t.join("pipe").exists());
+        assert!(!t.join("sub/.git").exists());
+    }
 
     #[test]
     fn the_spec_selects_layers() {

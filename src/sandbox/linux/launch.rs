@@ -450,6 +450,9 @@ impl Plan {
             for dir in &tmp.grown {
                 item("grow", dir.as_bytes());
             }
+            if let Some(cwd) = &tmp.cwd {
+                item("cwd", cwd.as_bytes());
+            }
             if tmp.proc_required {
                 item("proc-required", b"");
             }
@@ -534,12 +537,14 @@ impl Plan {
                         trees: Vec::new(),
                         empty: None,
                         grown: Vec::new(),
+                        cwd: None,
                         keep: Vec::new(),
                         hide: Vec::new(),
                         proc_required: false,
                     })
                 }
                 b"tmp-empty" => plan.private_tmp.as_mut().ok_or_else(tmp)?.empty = Some(c(value)?),
+                b"cwd" => plan.private_tmp.as_mut().ok_or_else(tmp)?.cwd = Some(c(value)?),
                 b"grow" => plan
                     .private_tmp
                     .as_mut()
@@ -649,6 +654,7 @@ mod tests {
                 trees: vec![Tree::new(0, "/tmp").unwrap()],
                 empty: Some(c"mode=1777,size=67108864".into()),
                 grown: vec![c"/tmp/a,b=c".into()],
+                cwd: Some(c"/tmp/a,b=c".into()),
                 keep: vec![c"/tmp/a,b=c".into()],
                 hide: vec![Hide {
                     target: c"/home/class".into(),
@@ -721,6 +727,7 @@ mod tests {
             trees: Vec::new(),
             empty: None,
             grown: Vec::new(),
+            cwd: None,
             keep: Vec::new(),
             hide: Vec::new(),
             proc_required: false,

@@ -145,17 +145,42 @@ fn machine() -> &'static [PathBuf] {
 }
 
 /// What a submission must not reach although it lies in an allowed tree:
-/// netlab's programs beside the running one, and its source tree.
+/// netlab's programs beside the running one and in cargo's bin folder (an
+/// older `cargo install --path .` put the reference programs there), its
+/// source tree and cargo's checkouts of it (`cargo install --git`), and
+/// the desktop's trash.
 fn netlab_itself() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Some(dir) = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.canonicalize().ok())
-        .and_then(|e| e.parent().map(Path::to_path_buf))
-    {
-        out.extend(OWN_PROGRAMS.iter().map(|p| dir.join(p)));
-    }
+    let mut bins = Vec::new();
+    bins.extend(
+        std::env::current_exe()
+            .ok()
+            .and_then(|e| e.canonicalize().ok())
+            .and_then(|e| e.parent().map(Path::to_path_buf)),
+    );
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let cargo_homes: Vec<PathBuf> = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(home.iter().map(|h| h.join(".cargo")))
+        .collect();
+    bins.extend(cargo_homes.iter().map(|c| c.join("bin")));
+    let mut out: Vec<PathBuf> = bins
+        .iter()
+        .flat_map(|dir| OWN_PROGRAMS.iter().map(move |p| dir.join(p)))
+        .collect();
     out.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    for checkouts in cargo_homes.iter().map(|c| c.join("git").join("checkouts")) {
+        let Ok(entries) = std::fs::read_dir(&checkouts) else {
+            continue;
+        };
+        out.extend(
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("netlab"))
+                .map(|e| e.path()),
+        );
+    }
+    out.extend(home.iter().map(|h| h.join(".local/share/Trash")));
     out.iter().filter_map(|p| p.canonicalize().ok()).collect()
 }
 
