@@ -350,6 +350,7 @@ fn module_level_extensions_python() {
             ("server-ack", "hangs"),
             ("client-ack", "hangs"),
             ("client-default-message", "hangs"),
+            ("client-error-reply", "hangs"),
             ("client-extra-words", "extra-arguments"),
             // The client's goodbye connection finds no server: refused,
             // a traceback.
@@ -743,6 +744,7 @@ fn hard_coded_port_python() {
         &[
             ("client-ack", "ignores-config"),
             ("client-default-message", "ignores-config"),
+            ("client-error-reply", "ignores-config"),
             // Its refused line names 127.0.0.1:5000, not the port given.
             ("client-refused", "output-format"),
             ("client-timeout", "ignores-config"),
@@ -814,7 +816,7 @@ fn missing_module_and_python2_print_python() {
         .filter(|c| ["server", "client"].contains(&c.group) || c.id == "pair-session")
         .map(|c| (c.id, "startup-failure"))
         .collect();
-    assert_eq!(expected.len(), 19, "server, client and pair-session checks");
+    assert_eq!(expected.len(), 20, "server, client and pair-session checks");
     let outcomes = assert_verdicts("handin", &sub, &expected);
     let findings = report::findings(&outcomes);
     let named: Vec<(&str, &str)> = findings.iter().map(|f| (f.code, f.program)).collect();
@@ -1022,7 +1024,12 @@ fn health_check_connection_first_python() {
     let Some(sub) = python_fixture("pingfirst") else {
         return;
     };
-    let ids = ["client-ack", "client-default-message", "client-no-reply"];
+    let ids = [
+        "client-ack",
+        "client-default-message",
+        "client-error-reply",
+        "client-no-reply",
+    ];
     let expected: Vec<(&str, &str)> = ids.iter().map(|id| (*id, "wrong-message")).collect();
     let outcomes = assert_verdicts("pingfirst", &sub, &expected);
     assert_eq!(
@@ -2045,6 +2052,7 @@ fn socketserver_and_logging_python() {
             ("server-silent-client", "ignores-config"),
             ("client-ack", "startup-failure"),
             ("client-default-message", "startup-failure"),
+            ("client-error-reply", "startup-failure"),
             ("client-refused", "hangs"),
             ("client-timeout", "startup-failure"),
             ("client-no-reply", "startup-failure"),

@@ -31,6 +31,7 @@ const LISTED: &[&str] = &[
     "server-restart",
     "client-ack",
     "client-default-message",
+    "client-error-reply",
     "client-refused",
     "client-timeout",
     "client-no-reply",
@@ -74,6 +75,7 @@ const LISTED: &[&str] = &[
 #[case::server_restart("server-restart")]
 #[case::client_ack("client-ack")]
 #[case::client_default_message("client-default-message")]
+#[case::client_error_reply("client-error-reply")]
 #[case::client_refused("client-refused")]
 #[case::client_timeout("client-timeout")]
 #[case::client_no_reply("client-no-reply")]

@@ -851,6 +851,29 @@ fn a_submission_cannot_run_or_read_what_lies_outside_its_folder() {
         "{}",
         trusted.stdout
     );
+    // Also from /tmp, which starts empty for the program: a trusted folder
+    // there is shown to it (a CARGO_TARGET_DIR under /tmp).
+    let in_tmp = tempfile::Builder::new()
+        .prefix("netlab-trusted-")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let copy = in_tmp.path().join("server");
+    std::fs::copy(server, &copy).unwrap();
+    let named = format!("'{}'", copy.display());
+    let hidden = grade_with(&named, &[]);
+    assert_eq!(
+        hidden.json()["checks"][0]["passed"],
+        false,
+        "{}",
+        hidden.stdout
+    );
+    let shown = grade_with(&named, &["--trust", in_tmp.path().to_str().unwrap()]);
+    assert_eq!(
+        shown.json()["checks"][0]["passed"],
+        true,
+        "{}",
+        shown.stdout
+    );
 }
 
 /// A program has no controlling terminal: it cannot draw on the user's

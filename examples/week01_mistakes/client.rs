@@ -119,10 +119,17 @@ pub fn run(cfg: &Config, args: &[String]) -> i32 {
             }
         }
     };
-    say(format!(
-        "[CLIENT] Received: {}",
-        String::from_utf8_lossy(&buf[..n])
-    ));
+    if mistake(Mistake::InventedReply) {
+        // MISTAKE(invented-reply): the line is built from the message sent,
+        // as if every reply were its ACK. An `ERROR: ...` reply is never
+        // shown.
+        say(format!("[CLIENT] Received: ACK: {message}"));
+    } else {
+        say(format!(
+            "[CLIENT] Received: {}",
+            String::from_utf8_lossy(&buf[..n])
+        ));
+    }
 
     // close(): our FIN; the server has already sent its own.
     drop(stream);

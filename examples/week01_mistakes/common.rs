@@ -120,6 +120,7 @@ pub enum Mistake {
     WrongMessage,
     EmptyArgument,
     ExtraArguments,
+    InventedReply,
     NoConcurrency,
     BusyCap,
     BusyLeak,
@@ -131,7 +132,7 @@ pub enum Mistake {
 }
 
 impl Mistake {
-    pub const ALL: [Mistake; 28] = [
+    pub const ALL: [Mistake; 29] = [
         Mistake::OutputFormat,
         Mistake::WrongReply,
         Mistake::MissingListen,
@@ -152,6 +153,7 @@ impl Mistake {
         Mistake::WrongMessage,
         Mistake::EmptyArgument,
         Mistake::ExtraArguments,
+        Mistake::InventedReply,
         Mistake::NoConcurrency,
         Mistake::BusyCap,
         Mistake::BusyLeak,
@@ -185,6 +187,7 @@ impl Mistake {
             Mistake::WrongMessage => "wrong-message",
             Mistake::EmptyArgument => "empty-argument",
             Mistake::ExtraArguments => "extra-arguments",
+            Mistake::InventedReply => "invented-reply",
             Mistake::NoConcurrency => "no-concurrency",
             Mistake::BusyCap => "busy-cap",
             Mistake::BusyLeak => "busy-leak",
@@ -221,7 +224,8 @@ impl Mistake {
             | Mistake::ClientEof
             | Mistake::WrongMessage
             | Mistake::EmptyArgument
-            | Mistake::ExtraArguments => &["client"],
+            | Mistake::ExtraArguments
+            | Mistake::InventedReply => &["client"],
             Mistake::NoConcurrency | Mistake::BusyCap | Mistake::BusyLeak => &["threaded-server"],
             Mistake::NoGracefulShutdown => &["threaded-server", "chat-server"],
             Mistake::StdoutBuffered => &["server", "chat-client"],

@@ -139,6 +139,9 @@ diagnoses! {
     EmptyArgument = "empty-argument",
         "the client does not refuse an empty message argument (a usage error, exit 2, nothing sent)",
         "Check the message before connecting: if it is empty, print a usage error that says it is empty to stderr and exit 2 without sending anything.";
+    InventedReply = "invented-reply",
+        "the client prints the reply it expected, not the bytes the server sent",
+        "Print what recv() returned, whatever it is: a server may answer `ERROR: Server busy` or `ERROR: Message too long` instead of the ACK. A Received line built from the message you sent (`\"ACK: \" + message`) shows what you hoped for, not what came.";
     ExtraArguments = "extra-arguments",
         "the client does not refuse a message of several words given without quotes (a usage error, exit 2, nothing sent)",
         "Without quotes, each word is an argument of its own: `client Hello Server` gives your program two. Reading only the first (sys.argv[1], args[0], argv[1]) quietly sends `Hello`. Refuse more than one message argument before connecting: print an error naming the extra one, with a tip to put the message in quotes, to stderr and exit 2 without sending anything.";

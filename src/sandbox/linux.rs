@@ -668,6 +668,7 @@ pub(super) fn install(
                 &hidden,
                 start,
                 cmd.get_current_dir(),
+                &super::trusted(),
             )?;
             staging = Some(shared);
             Some(plan)
@@ -1114,6 +1115,10 @@ struct PrivateTmp {
     /// The program's working folder (canonical), entered again by its
     /// path once everything is mounted.
     cwd: Option<CString>,
+    /// Folders the instructor trusts that lie in an empty tree (a build
+    /// under /tmp): bound back read-only, so that the program can run
+    /// what its netlab.toml names there (see `sandbox::trust`).
+    shown: Vec<CString>,
     keep: Vec<CString>,
     hide: Vec<Hide>,
     /// A procfs of the program's own pid namespace over /proc: the
@@ -1196,6 +1201,7 @@ impl PrivateTmp {
         hidden: &[PathBuf],
         start: TreeStart,
         cwd: Option<&Path>,
+        trusted: &[PathBuf],
     ) -> io::Result<PrivateTmp> {
         let c = |s: &str| CString::new(s).map_err(io::Error::other);
         let mut trees = Vec::new();
@@ -1261,12 +1267,30 @@ impl PrivateTmp {
                 made: folders_down_to(h, &real_keep)?,
             });
         }
-        // An empty tree has no folder yet to bind a kept one on.
+        // An empty tree has no folder yet to bind a kept (or trusted) one
+        // on.
         let mut grown = Vec::new();
+        let mut shown = Vec::new();
         if start == TreeStart::Empty {
+            let real_trusted: Vec<PathBuf> = trusted
+                .iter()
+                .filter_map(|p| p.canonicalize().ok())
+                .filter(|p| real_trees.iter().any(|t| p.starts_with(t) && p != t))
+                .filter(|p| !real_keep.contains(p))
+                .take(MAX_KEEP)
+                .collect();
             for tree in &real_trees {
                 grown.extend(folders_down_to(tree, &real_keep)?);
+                for dir in folders_down_to(tree, &real_trusted)? {
+                    if !grown.contains(&dir) {
+                        grown.push(dir);
+                    }
+                }
             }
+            shown = real_trusted
+                .iter()
+                .map(|p| cpath(p))
+                .collect::<io::Result<_>>()?;
         }
         Ok(PrivateTmp {
             staging: cpath(staging)?,
@@ -1277,6 +1301,7 @@ impl PrivateTmp {
                 TreeStart::HostContent => None,
             },
             grown,
+            shown,
             cwd: cwd
                 .and_then(|d| d.canonicalize().ok())
                 .map(|d| cpath(&d))
@@ -1309,6 +1334,13 @@ impl PrivateTmp {
         let dir_flags = libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC;
         let mut fds = [-1 as libc::c_int; MAX_KEEP];
         for (fd, path) in fds.iter_mut().zip(&self.keep) {
+            *fd = libc::open(path.as_ptr(), dir_flags);
+            if *fd < 0 {
+                return fail();
+            }
+        }
+        let mut shown_fds = [-1 as libc::c_int; MAX_KEEP];
+        for (fd, path) in shown_fds.iter_mut().zip(&self.shown) {
             *fd = libc::open(path.as_ptr(), dir_flags);
             if *fd < 0 {
                 return fail();
@@ -1400,6 +1432,22 @@ impl PrivateTmp {
             }
             libc::close(*fd);
         }
+        for (fd, path) in shown_fds.iter().zip(&self.shown) {
+            let read_only = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | flags;
+            if libc::fchdir(*fd) != 0
+                || libc::mount(
+                    c".".as_ptr(),
+                    path.as_ptr(),
+                    none,
+                    libc::MS_BIND,
+                    none.cast(),
+                ) != 0
+                || libc::mount(none, path.as_ptr(), none, read_only, none.cast()) != 0
+            {
+                return fail();
+            }
+            libc::close(*fd);
+        }
         for hide in &self.hide {
             let read_only = libc::MS_REMOUNT | libc::MS_RDONLY | flags | libc::MS_NOEXEC;
             if libc::mount(none, hide.target.as_ptr(), none, read_only, none.cast()) != 0 {
@@ -1445,6 +1493,7 @@ fn probe_private_tmp(in_user_namespace: bool) -> Result<(), String> {
         &[],
         TreeStart::HostContent,
         None,
+        &[],
     )
     .map_err(|e| format!("cannot prepare the private layers: {e}"))?;
     let maps = in_user_namespace.then(UserMaps::current);

@@ -281,6 +281,83 @@ pub fn default_message(ctx: &mut Ctx) -> Result<(), Failure> {
     session(ctx, &[], "Hello Server")
 }
 
+/// The reply a threaded server at its limit gives (extension D).
+const BUSY_REPLY: &str = "ERROR: Server busy";
+
+/// A server that answers `ERROR: Server busy`: the client prints that
+/// reply, whatever words its line has. Its exit status is not judged (a
+/// client may well take an ERROR reply as a failure).
+///
+/// Why: every other fake server answers `ACK: <message>`, which a client
+/// can print without reading it. A client that builds its Received line
+/// from the message it sent (a beginner's shortcut, or a cheat) passed.
+pub fn error_reply(ctx: &mut Ctx) -> Result<(), Failure> {
+    let message = ctx.message(16);
+    let (listener, p) = start_with_fake(ctx, std::slice::from_ref(&message), &[])?;
+    let (mut conn, got, sent) = accept_talking(ctx, &listener, p, message.len())?;
+    if !got.starts_with(message.as_bytes()) {
+        return Err(wrong_message(&message, &got, &sent).caused_by("client-ack"));
+    }
+    ctx.step(format!(
+        "reply `{BUSY_REPLY}` (as a threaded server at its limit does) and close"
+    ));
+    let _ = conn.write_all(BUSY_REPLY.as_bytes());
+    drop(conn);
+    let expected = format!(
+        "the client prints the reply it received, `{BUSY_REPLY}` (on either stream, in any words around it)"
+    );
+    if ctx.wait_exit(p, SLACK).is_none() {
+        return Err(fail(
+            Diagnosis::Hangs,
+            expected,
+            format!(
+                "still running {}s after the reply came and the connection closed",
+                SLACK.as_secs()
+            ),
+        )
+        .caused_by("client-ack"));
+    }
+    let lines: Vec<String> = [Stream::Stdout, Stream::Stderr]
+        .into_iter()
+        .flat_map(|s| ctx.child(p).lines(s))
+        .collect();
+    if lines
+        .iter()
+        .any(|l| l.to_lowercase().contains("server busy"))
+    {
+        return Ok(());
+    }
+    let invented = format!("ACK: {message}");
+    if let Some(line) = lines.iter().find(|l| l.contains(&invented)) {
+        return Err(fail(
+            Diagnosis::InventedReply,
+            expected,
+            format!(
+                "it printed `{}`: the reply it expected, not the one it received",
+                line.trim_end()
+            ),
+        ));
+    }
+    if let Some(crash) = ctx.crash_of(p) {
+        return Err(fail(
+            Diagnosis::Crash,
+            expected,
+            format!("it crashed on that reply: {crash}"),
+        ));
+    }
+    let last = lines
+        .iter()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| format!("; its last line: `{}`", l.trim_end()))
+        .unwrap_or_else(|| "; it printed nothing".to_string());
+    Err(fail(
+        Diagnosis::InventedReply,
+        expected,
+        format!("the reply appears nowhere in its output{last}"),
+    ))
+}
+
 /// Does any line of `stream` satisfy `pred`?
 fn any_line(ctx: &mut Ctx, p: Proc, stream: Stream, pred: impl Fn(&str) -> bool) -> bool {
     ctx.child(p).lines(stream).iter().any(|l| pred(l))

@@ -150,6 +150,13 @@ pub static CHECKS: &[Check] = &[
         client::default_message
     ),
     check!(
+        "client-error-reply",
+        "client",
+        CLIENT,
+        "prints the reply it got, an ERROR too",
+        client::error_reply
+    ),
+    check!(
         "client-refused",
         "client",
         CLIENT,

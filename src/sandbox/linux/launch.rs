@@ -453,6 +453,9 @@ impl Plan {
             if let Some(cwd) = &tmp.cwd {
                 item("cwd", cwd.as_bytes());
             }
+            for dir in &tmp.shown {
+                item("show", dir.as_bytes());
+            }
             if tmp.proc_required {
                 item("proc-required", b"");
             }
@@ -538,6 +541,7 @@ impl Plan {
                         empty: None,
                         grown: Vec::new(),
                         cwd: None,
+                        shown: Vec::new(),
                         keep: Vec::new(),
                         hide: Vec::new(),
                         proc_required: false,
@@ -545,6 +549,12 @@ impl Plan {
                 }
                 b"tmp-empty" => plan.private_tmp.as_mut().ok_or_else(tmp)?.empty = Some(c(value)?),
                 b"cwd" => plan.private_tmp.as_mut().ok_or_else(tmp)?.cwd = Some(c(value)?),
+                b"show" => plan
+                    .private_tmp
+                    .as_mut()
+                    .ok_or_else(tmp)?
+                    .shown
+                    .push(c(value)?),
                 b"grow" => plan
                     .private_tmp
                     .as_mut()
@@ -655,6 +665,7 @@ mod tests {
                 empty: Some(c"mode=1777,size=67108864".into()),
                 grown: vec![c"/tmp/a,b=c".into()],
                 cwd: Some(c"/tmp/a,b=c".into()),
+                shown: vec![c"/tmp/target/debug".into()],
                 keep: vec![c"/tmp/a,b=c".into()],
                 hide: vec![Hide {
                     target: c"/home/class".into(),
@@ -728,6 +739,7 @@ mod tests {
             empty: None,
             grown: Vec::new(),
             cwd: None,
+            shown: Vec::new(),
             keep: Vec::new(),
             hide: Vec::new(),
             proc_required: false,
