@@ -836,8 +836,11 @@ fn a_submission_cannot_run_or_read_what_lies_outside_its_folder() {
         assert_eq!(check["passed"], false, "{how}: {check}");
         if *how == "named" {
             assert_eq!(check["diagnosis"], "cannot-start", "{check}");
+            // Refused; or not even there, where the build lies under /tmp
+            // (a CARGO_TARGET_DIR there), which starts empty for it.
+            let observed = check["observed"].to_string();
             assert!(
-                check["observed"].to_string().contains("own folder"),
+                observed.contains("own folder") || observed.contains("there is no program"),
                 "{check}"
             );
         }
@@ -874,6 +877,51 @@ fn a_submission_cannot_run_or_read_what_lies_outside_its_folder() {
         "{}",
         shown.stdout
     );
+}
+
+/// A folder too big to copy runs in place. Where the folder holding it is
+/// writable by all (an unpacked archive's 0777), its program cannot
+/// rename its own folder away and leave a symlink in its place: root
+/// would copy what the symlink names for the next checks (hostile round
+/// 8: the reference, or a folder only root can read, in the report).
+#[test]
+fn a_folder_run_in_place_cannot_swap_itself_for_a_symlink() {
+    if !is_root() {
+        eprintln!("skipped: the private mounts and another uid need root");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    // Not under /tmp: the private trees would make the rename harmless.
+    let base = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let parent = base.path().join("sub");
+    let dir = parent.join("week01");
+    std::fs::create_dir_all(dir.join("ballast")).unwrap();
+    for i in 0..4_100 {
+        std::fs::write(dir.join("ballast").join(i.to_string()), "").unwrap();
+    }
+    std::fs::copy(hostile_dir().join("sbx_swap.py"), dir.join("sbx_swap.py")).unwrap();
+    std::fs::write(
+        dir.join("netlab.toml"),
+        "lab = \"week01\"\n[commands]\nserver = \"python3 sbx_swap.py\"\n",
+    )
+    .unwrap();
+    for open in [&parent, &dir] {
+        std::fs::set_permissions(open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    let args = [
+        "--dir",
+        dir.to_str().unwrap(),
+        "--check",
+        "server-ack",
+        "--format",
+        "json",
+    ];
+    let run = grade(&args, None, false);
+    let (_, observed) = run.verdict();
+    assert!(observed.contains("swap: refused"), "{observed}");
+    let meta = std::fs::symlink_metadata(&dir).unwrap();
+    assert!(meta.is_dir(), "the folder was swapped");
+    assert!(!parent.join(".old").exists());
 }
 
 /// A program has no controlling terminal: it cannot draw on the user's

@@ -1115,6 +1115,14 @@ struct PrivateTmp {
     /// The program's working folder (canonical), entered again by its
     /// path once everything is mounted.
     cwd: Option<CString>,
+    /// The folder holding a working folder used in place (outside the
+    /// shared trees and the hidden folders), made read-only for the
+    /// program, its own folder bound back on top. Trap (hostile round 8):
+    /// where that folder is writable by all (an unpacked archive's 0777),
+    /// a program renamed its own folder away and left a symlink to any
+    /// folder in its place: root copied that folder for the next checks
+    /// (the reference passed; a 0700 folder of root's was in the report).
+    protect: Option<CString>,
     /// Folders the instructor trusts that lie in an empty tree (a build
     /// under /tmp): bound back read-only, so that the program can run
     /// what its netlab.toml names there (see `sandbox::trust`).
@@ -1260,6 +1268,7 @@ impl PrivateTmp {
                 }
             }
         }
+        let hide_targets: Vec<PathBuf> = hidden.iter().map(|h| (*h).clone()).collect();
         let mut hide = Vec::new();
         for h in hidden {
             hide.push(Hide {
@@ -1302,6 +1311,16 @@ impl PrivateTmp {
             },
             grown,
             shown,
+            protect: match cwd.and_then(|d| d.canonicalize().ok()) {
+                Some(dir) if is_root() => dir
+                    .parent()
+                    .filter(|p| p.parent().is_some())
+                    .filter(|p| !real_trees.iter().any(|t| p.starts_with(t)))
+                    .filter(|p| !hide_targets.iter().any(|h| p.starts_with(h)))
+                    .map(cpath)
+                    .transpose()?,
+                _ => None,
+            },
             cwd: cwd
                 .and_then(|d| d.canonicalize().ok())
                 .map(|d| cpath(&d))
@@ -1414,6 +1433,20 @@ impl PrivateTmp {
                 {
                     return fail();
                 }
+            }
+        }
+        if let Some(parent) = &self.protect {
+            let read_only = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | flags;
+            if libc::mount(
+                parent.as_ptr(),
+                parent.as_ptr(),
+                none,
+                libc::MS_BIND,
+                none.cast(),
+            ) != 0
+                || libc::mount(none, parent.as_ptr(), none, read_only, none.cast()) != 0
+            {
+                return fail();
             }
         }
         for (fd, path) in fds.iter().zip(&self.keep) {

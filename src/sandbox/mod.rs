@@ -539,6 +539,51 @@ impl Drop for Hidden {
     }
 }
 
+/// Folders kept out of the filesystem allowlist ([`fence_off`]).
+static FENCED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// While the guard lives, no program under the filesystem allowlist
+/// ([`Layer::Paths`]) reads `dir`, although it lies in a tree the
+/// allowlist opens (a class member that is a symlink into /opt: its
+/// classmates copied it, hostile round 8). Its own programs still reach
+/// it when they run in it. Unlike [`hide_from_programs`], no mount: any
+/// number of folders.
+pub fn fence_off(dir: &Path) -> Fenced {
+    let dir = dir.canonicalize().ok();
+    if let Some(dir) = &dir {
+        FENCED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(dir.clone());
+    }
+    Fenced(dir)
+}
+
+/// Keeps a folder out of the allowlist; see [`fence_off`].
+#[derive(Debug)]
+#[must_use = "the folder is fenced off only while the guard lives"]
+pub struct Fenced(Option<PathBuf>);
+
+impl Drop for Fenced {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.0 {
+            let mut fenced = FENCED.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(i) = fenced.iter().position(|d| d == dir) {
+                fenced.remove(i);
+            }
+        }
+    }
+}
+
+/// The folders [`fence_off`] holds, sorted.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn fenced_folders() -> Vec<PathBuf> {
+    let mut dirs = FENCED.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn hidden_folders() -> Vec<PathBuf> {
     let mut dirs = HIDDEN.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -1303,13 +1348,40 @@ fn copy_tree(from: &Path, to: &Path, user: Option<(u32, u32)>) -> io::Result<()>
     )?;
     // SAFETY: just opened, owned by nobody else.
     let root = unsafe { std::os::fd::OwnedFd::from_raw_fd(root) };
-    copy_below(&root, to, user)
+    let mut budget = Budget {
+        bytes: COPY_MAX_BYTES,
+        entries: COPY_MAX_ENTRIES,
+    };
+    copy_below(&root, to, user, &mut budget)
+}
+
+/// What a copy may still take. Trap (hostile round 8): measured before
+/// the copy, a folder a program ran in place grew while root copied it
+/// (sparse files, grown once the copy began): 827 MB of /dev/shm.
+#[cfg(target_os = "linux")]
+struct Budget {
+    bytes: u64,
+    entries: usize,
+}
+
+#[cfg(target_os = "linux")]
+fn over_budget() -> io::Error {
+    io::Error::other(format!(
+        "the folder grew past {} MiB or {} files while it was copied",
+        COPY_MAX_BYTES >> 20,
+        COPY_MAX_ENTRIES
+    ))
 }
 
 /// [`copy_tree`]'s walk: the entries of the folder open as `dir` (an
 /// `O_PATH` descriptor) into `to`.
 #[cfg(target_os = "linux")]
-fn copy_below(dir: &std::os::fd::OwnedFd, to: &Path, user: Option<(u32, u32)>) -> io::Result<()> {
+fn copy_below(
+    dir: &std::os::fd::OwnedFd,
+    to: &Path,
+    user: Option<(u32, u32)>,
+    budget: &mut Budget,
+) -> io::Result<()> {
     use nix::fcntl::OFlag;
     use nix::sys::stat::{Mode, SFlag};
     use std::os::fd::{AsRawFd, FromRawFd};
@@ -1320,6 +1392,7 @@ fn copy_below(dir: &std::os::fd::OwnedFd, to: &Path, user: Option<(u32, u32)>) -
         if not_handed_in(&name.to_string_lossy()) {
             continue;
         }
+        budget.entries = budget.entries.checked_sub(1).ok_or_else(over_budget)?;
         let fd = nix::fcntl::openat(
             Some(dir.as_raw_fd()),
             name.as_os_str(),
@@ -1333,7 +1406,7 @@ fn copy_below(dir: &std::os::fd::OwnedFd, to: &Path, user: Option<(u32, u32)>) -
         let target = to.join(&name);
         if kind == SFlag::S_IFDIR {
             std::fs::create_dir(&target)?;
-            copy_below(&fd, &target, user)?;
+            copy_below(&fd, &target, user, budget)?;
         } else if kind == SFlag::S_IFREG {
             use std::os::unix::fs::OpenOptionsExt;
             let mut source = std::fs::File::open(at(&fd))?;
@@ -1342,7 +1415,12 @@ fn copy_below(dir: &std::os::fd::OwnedFd, to: &Path, user: Option<(u32, u32)>) -
                 .create_new(true)
                 .mode(stat.st_mode & 0o777)
                 .open(&target)?;
-            io::copy(&mut source, &mut copy)?;
+            // One byte over the budget tells a file that grew past it.
+            let copied = io::copy(
+                &mut io::Read::take(&mut source, budget.bytes + 1),
+                &mut copy,
+            )?;
+            budget.bytes = budget.bytes.checked_sub(copied).ok_or_else(over_budget)?;
         } else if kind == SFlag::S_IFLNK {
             // The link itself (an empty path names the O_PATH descriptor).
             let link = nix::fcntl::readlinkat(Some(fd.as_raw_fd()), "")?;

@@ -345,6 +345,13 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
         left_out,
     } = submissions(&opts.class_dir, &opts.out, opts.shard)?;
     say_left_out(&left_out);
+    // A member that is a symlink out of the class folder (into /opt, say)
+    // is not under the hidden class folder: fenced off from the others'
+    // programs instead.
+    let _fenced: Vec<crate::sandbox::Fenced> = subs
+        .iter()
+        .map(|(_, dir)| crate::sandbox::fence_off(dir))
+        .collect();
     let key = hash_key(opts);
     let mut records: Vec<Option<Record>> = vec![None; subs.len()];
     let mut todo: Vec<(usize, String)> = Vec::new();

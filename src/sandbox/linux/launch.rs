@@ -456,6 +456,9 @@ impl Plan {
             for dir in &tmp.shown {
                 item("show", dir.as_bytes());
             }
+            if let Some(parent) = &tmp.protect {
+                item("protect", parent.as_bytes());
+            }
             if tmp.proc_required {
                 item("proc-required", b"");
             }
@@ -542,6 +545,7 @@ impl Plan {
                         grown: Vec::new(),
                         cwd: None,
                         shown: Vec::new(),
+                        protect: None,
                         keep: Vec::new(),
                         hide: Vec::new(),
                         proc_required: false,
@@ -549,6 +553,7 @@ impl Plan {
                 }
                 b"tmp-empty" => plan.private_tmp.as_mut().ok_or_else(tmp)?.empty = Some(c(value)?),
                 b"cwd" => plan.private_tmp.as_mut().ok_or_else(tmp)?.cwd = Some(c(value)?),
+                b"protect" => plan.private_tmp.as_mut().ok_or_else(tmp)?.protect = Some(c(value)?),
                 b"show" => plan
                     .private_tmp
                     .as_mut()
@@ -666,6 +671,7 @@ mod tests {
                 grown: vec![c"/tmp/a,b=c".into()],
                 cwd: Some(c"/tmp/a,b=c".into()),
                 shown: vec![c"/tmp/target/debug".into()],
+                protect: Some(c"/home/class".into()),
                 keep: vec![c"/tmp/a,b=c".into()],
                 hide: vec![Hide {
                     target: c"/home/class".into(),
@@ -740,6 +746,7 @@ mod tests {
             grown: Vec::new(),
             cwd: None,
             shown: Vec::new(),
+            protect: None,
             keep: Vec::new(),
             hide: Vec::new(),
             proc_required: false,

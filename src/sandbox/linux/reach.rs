@@ -38,7 +38,7 @@ use std::io;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use landlock::{AccessFs, BitFlags, PathBeneath, PathFd, Ruleset, RulesetAttr, RulesetCreatedAttr};
 use nix::libc;
@@ -117,7 +117,7 @@ pub(in crate::sandbox) fn available() -> Result<(), String> {
 /// The rules for a program whose writable places are `own`.
 pub(in crate::sandbox) fn for_program(own: &[PathBuf]) -> io::Result<Reach> {
     let c = |p: &PathBuf| CString::new(p.as_os_str().as_bytes()).map_err(io::Error::other);
-    let mut see: Vec<PathBuf> = machine().to_vec();
+    let mut see: Vec<PathBuf> = machine(&super::super::fenced_folders());
     see.extend(super::super::trusted());
     Ok(Reach {
         see: see.iter().map(c).collect::<io::Result<_>>()?,
@@ -125,23 +125,34 @@ pub(in crate::sandbox) fn for_program(own: &[PathBuf]) -> io::Result<Reach> {
     })
 }
 
-/// The fixed part: the system's trees, devices and toolchains, with
-/// netlab's own carved out. Decided once per grader.
-fn machine() -> &'static [PathBuf] {
-    static MACHINE: OnceLock<Vec<PathBuf>> = OnceLock::new();
-    MACHINE.get_or_init(|| {
-        let home = std::env::var_os("HOME").map(PathBuf::from);
-        let roots: Vec<PathBuf> = SYSTEM
-            .iter()
-            .chain(DEVICES.iter())
-            .map(PathBuf::from)
-            .chain(
-                home.iter()
-                    .flat_map(|h| TOOLCHAINS.iter().map(move |t| h.join(t))),
-            )
-            .collect();
-        allowed(&roots, &netlab_itself())
-    })
+/// The machine's part: the system's trees, devices and toolchains, with
+/// netlab's own and the `fenced` folders carved out. Worked out again
+/// only when the fenced folders change (once per class run).
+fn machine(fenced: &[PathBuf]) -> Vec<PathBuf> {
+    type Cache = Option<(Vec<PathBuf>, Vec<PathBuf>)>;
+    static MACHINE: Mutex<Cache> = Mutex::new(None);
+    static OWN: OnceLock<Vec<PathBuf>> = OnceLock::new();
+    let mut cache = MACHINE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((key, value)) = cache.as_ref() {
+        if key == fenced {
+            return value.clone();
+        }
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let roots: Vec<PathBuf> = SYSTEM
+        .iter()
+        .chain(DEVICES.iter())
+        .map(PathBuf::from)
+        .chain(
+            home.iter()
+                .flat_map(|h| TOOLCHAINS.iter().map(move |t| h.join(t))),
+        )
+        .collect();
+    let mut excluded = OWN.get_or_init(netlab_itself).clone();
+    excluded.extend(fenced.iter().cloned());
+    let value = allowed(&roots, &excluded);
+    *cache = Some((fenced.to_vec(), value.clone()));
+    value
 }
 
 /// What a submission must not reach although it lies in an allowed tree:
@@ -309,5 +320,21 @@ mod tests {
         assert_eq!(got, want);
         // Nothing excluded inside: the tree whole, once.
         assert_eq!(allowed(&[root.join("lib")], &excluded), [root.join("lib")]);
+    }
+
+    /// A fenced folder (a class member linked into /opt) is carved out of
+    /// the system's trees, and only while it is fenced.
+    #[test]
+    fn a_fenced_folder_leaves_the_machines_part() {
+        let Ok(share) = Path::new("/usr/share").canonicalize() else {
+            return; // no /usr/share here: nothing to fence
+        };
+        let usr = share.parent().unwrap().to_path_buf();
+        let open = machine(&[]);
+        assert!(open.contains(&usr), "{open:?}");
+        let fenced = machine(std::slice::from_ref(&share));
+        assert!(!fenced.iter().any(|p| share.starts_with(p)), "{fenced:?}");
+        assert!(fenced.iter().any(|p| p.starts_with(&usr)), "{fenced:?}");
+        assert_eq!(machine(&[]), open);
     }
 }
