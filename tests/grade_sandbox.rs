@@ -443,13 +443,7 @@ fn a_submission_cannot_read_secrets_write_outside_or_leave_loopback() {
 /// the results (to read or forge a report), nor any process but its own.
 #[test]
 fn a_class_submission_cannot_see_its_classmates_or_the_results() {
-    let root = tempfile::tempdir().unwrap();
-    classmates_are_hidden(
-        &root.path().join("class"),
-        &root.path().join("out"),
-        0,
-        None,
-    );
+    class_in_a_temporary_folder(0, None);
 }
 
 /// A submission too big for a private copy runs in place, inside the
@@ -457,13 +451,7 @@ fn a_class_submission_cannot_see_its_classmates_or_the_results() {
 /// it still sees no classmate.
 #[test]
 fn a_submission_run_in_place_sees_its_own_folder_and_no_classmate() {
-    let root = tempfile::tempdir().unwrap();
-    classmates_are_hidden(
-        &root.path().join("class"),
-        &root.path().join("out"),
-        4_100,
-        None,
-    );
+    class_in_a_temporary_folder(4_100, None);
 }
 
 /// The same where the machine has no filesystem allowlist (no Landlock):
@@ -472,12 +460,18 @@ fn a_submission_run_in_place_sees_its_own_folder_and_no_classmate() {
 /// real class folder, and a classmate's server was copied from it).
 #[test]
 fn without_the_allowlist_a_folder_run_in_place_still_sees_no_classmate() {
+    class_in_a_temporary_folder(4_100, Some("pid,net,user,copy,tmp,cgroup,limits"));
+}
+
+/// [`classmates_are_hidden`] with the class and the results side by side
+/// in a fresh temporary folder.
+fn class_in_a_temporary_folder(ballast: usize, mode: Option<&str>) {
     let root = tempfile::tempdir().unwrap();
     classmates_are_hidden(
         &root.path().join("class"),
         &root.path().join("out"),
-        4_100,
-        Some("pid,net,user,copy,tmp,cgroup,limits"),
+        ballast,
+        mode,
     );
 }
 

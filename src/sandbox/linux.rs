@@ -1436,16 +1436,7 @@ impl PrivateTmp {
             }
         }
         if let Some(parent) = &self.protect {
-            let read_only = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | flags;
-            if libc::mount(
-                parent.as_ptr(),
-                parent.as_ptr(),
-                none,
-                libc::MS_BIND,
-                none.cast(),
-            ) != 0
-                || libc::mount(none, parent.as_ptr(), none, read_only, none.cast()) != 0
-            {
+            if !bind_read_only(parent, parent) {
                 return fail();
             }
         }
@@ -1466,17 +1457,8 @@ impl PrivateTmp {
             libc::close(*fd);
         }
         for (fd, path) in shown_fds.iter().zip(&self.shown) {
-            let read_only = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | flags;
-            if libc::fchdir(*fd) != 0
-                || libc::mount(
-                    c".".as_ptr(),
-                    path.as_ptr(),
-                    none,
-                    libc::MS_BIND,
-                    none.cast(),
-                ) != 0
-                || libc::mount(none, path.as_ptr(), none, read_only, none.cast()) != 0
-            {
+            // "." is the real folder, reached through the descriptor.
+            if libc::fchdir(*fd) != 0 || !bind_read_only(c".", path) {
                 return fail();
             }
             libc::close(*fd);
@@ -1510,6 +1492,22 @@ impl PrivateTmp {
         }
         Ok(())
     }
+}
+
+/// Binds `source` on `target`, read-only (no setuid, no devices). Raw
+/// syscalls only; false with errno set.
+unsafe fn bind_read_only(source: &std::ffi::CStr, target: &std::ffi::CStr) -> bool {
+    let none = std::ptr::null();
+    let read_only =
+        libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV;
+    libc::mount(
+        source.as_ptr(),
+        target.as_ptr(),
+        none,
+        libc::MS_BIND,
+        none.cast(),
+    ) == 0
+        && libc::mount(none, target.as_ptr(), none, read_only, none.cast()) == 0
 }
 
 /// Tries the private trees in a forked child, exactly as a program gets

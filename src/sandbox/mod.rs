@@ -506,41 +506,18 @@ fn available(_layer: Layer) -> Result<(), String> {
 /// Folders no program may see (see [`hide_from_programs`]).
 static HIDDEN: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
+/// Folders kept out of the filesystem allowlist ([`fence_off`]).
+static FENCED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
 /// While the guard lives, every program started with the private-/tmp
 /// layer finds `dir` empty and read-only: a class folder (another
 /// student's code, to copy or to break) and the results folder (reports to
 /// read or forge). Its own working folder, when it runs in place under
 /// `dir`, is bound back. A folder that does not exist, `/`, or one that
 /// holds a shared tree (/tmp itself) is not hidden.
-pub fn hide_from_programs(dir: &Path) -> Hidden {
-    let dir = dir.canonicalize().ok();
-    if let Some(dir) = &dir {
-        HIDDEN
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(dir.clone());
-    }
-    Hidden(dir)
+pub fn hide_from_programs(dir: &Path) -> Listed {
+    Listed::add(&HIDDEN, dir)
 }
-
-/// Keeps a folder hidden from programs; see [`hide_from_programs`].
-#[derive(Debug)]
-#[must_use = "the folder is hidden only while the guard lives"]
-pub struct Hidden(Option<PathBuf>);
-
-impl Drop for Hidden {
-    fn drop(&mut self) {
-        if let Some(dir) = &self.0 {
-            let mut hidden = HIDDEN.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(i) = hidden.iter().position(|d| d == dir) {
-                hidden.remove(i);
-            }
-        }
-    }
-}
-
-/// Folders kept out of the filesystem allowlist ([`fence_off`]).
-static FENCED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// While the guard lives, no program under the filesystem allowlist
 /// ([`Layer::Paths`]) reads `dir`, although it lies in a tree the
@@ -548,48 +525,58 @@ static FENCED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// classmates copied it, hostile round 8). Its own programs still reach
 /// it when they run in it. Unlike [`hide_from_programs`], no mount: any
 /// number of folders.
-pub fn fence_off(dir: &Path) -> Fenced {
-    let dir = dir.canonicalize().ok();
-    if let Some(dir) = &dir {
-        FENCED
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(dir.clone());
-    }
-    Fenced(dir)
+pub fn fence_off(dir: &Path) -> Listed {
+    Listed::add(&FENCED, dir)
 }
 
-/// Keeps a folder out of the allowlist; see [`fence_off`].
+/// A folder on one of the lists above while the guard lives.
 #[derive(Debug)]
-#[must_use = "the folder is fenced off only while the guard lives"]
-pub struct Fenced(Option<PathBuf>);
+#[must_use = "the folder is on the list only while the guard lives"]
+pub struct Listed {
+    list: &'static Mutex<Vec<PathBuf>>,
+    dir: Option<PathBuf>,
+}
 
-impl Drop for Fenced {
+impl Listed {
+    fn add(list: &'static Mutex<Vec<PathBuf>>, dir: &Path) -> Listed {
+        let dir = dir.canonicalize().ok();
+        if let Some(dir) = &dir {
+            list.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(dir.clone());
+        }
+        Listed { list, dir }
+    }
+}
+
+impl Drop for Listed {
     fn drop(&mut self) {
-        if let Some(dir) = &self.0 {
-            let mut fenced = FENCED.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(i) = fenced.iter().position(|d| d == dir) {
-                fenced.remove(i);
+        if let Some(dir) = &self.dir {
+            let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(i) = list.iter().position(|d| d == dir) {
+                list.remove(i);
             }
         }
     }
 }
 
-/// The folders [`fence_off`] holds, sorted.
+/// The folders on `list`, sorted, once each.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-fn fenced_folders() -> Vec<PathBuf> {
-    let mut dirs = FENCED.lock().unwrap_or_else(|e| e.into_inner()).clone();
+fn listed(list: &Mutex<Vec<PathBuf>>) -> Vec<PathBuf> {
+    let mut dirs = list.lock().unwrap_or_else(|e| e.into_inner()).clone();
     dirs.sort();
     dirs.dedup();
     dirs
 }
 
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn fenced_folders() -> Vec<PathBuf> {
+    listed(&FENCED)
+}
+
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn hidden_folders() -> Vec<PathBuf> {
-    let mut dirs = HIDDEN.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    dirs.sort();
-    dirs.dedup();
-    dirs
+    listed(&HIDDEN)
 }
 
 /// Cgroup dirs and jail folders alive right now, for [`cleanup_leftovers`]:

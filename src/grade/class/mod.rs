@@ -348,7 +348,7 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
     // A member that is a symlink out of the class folder (into /opt, say)
     // is not under the hidden class folder: fenced off from the others'
     // programs instead.
-    let _fenced: Vec<crate::sandbox::Fenced> = subs
+    let _fenced: Vec<crate::sandbox::Listed> = subs
         .iter()
         .map(|(_, dir)| crate::sandbox::fence_off(dir))
         .collect();

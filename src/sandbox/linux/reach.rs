@@ -23,10 +23,12 @@
 //! - folders the instructor trusts (`--trust`, [`super::super::trust`]).
 //!
 //! Carved out of the system's trees and the toolchains: netlab's own
-//! programs next to the running `netlab`, and the source tree it was built
-//! from (a `cargo install --git` checkout under ~/.cargo holds the correct
-//! fixtures). Landlock only allows, so a carved-out tree's parents are
-//! allowed entry by entry instead ([`allow_except`]).
+//! programs next to the running `netlab` and in cargo's bin folder, the
+//! source tree it was built from and cargo's checkouts of it (a `cargo
+//! install --git` checkout under ~/.cargo holds the correct fixtures), the
+//! desktop's trash, and the folders fenced off for the run (a class's
+//! members: `sandbox::fence_off`). Landlock only allows, so a carved-out
+//! tree's parents are allowed entry by entry instead ([`allow_except`]).
 //!
 //! The launcher builds the rules (it may allocate: a fresh process of its
 //! own, see `launch.rs`) after the mounts, just before the exec. Where
