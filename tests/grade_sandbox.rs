@@ -886,7 +886,9 @@ fn a_folder_run_in_place_cannot_swap_itself_for_a_symlink() {
     }
     use std::os::unix::fs::PermissionsExt;
     // Not under /tmp: the private trees would make the rename harmless.
+    // Open to the jail's uid: a 0700 folder would stop it by itself.
     let base = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let parent = base.path().join("sub");
     let dir = parent.join("week01");
     std::fs::create_dir_all(dir.join("ballast")).unwrap();
@@ -910,12 +912,72 @@ fn a_folder_run_in_place_cannot_swap_itself_for_a_symlink() {
         "--format",
         "json",
     ];
-    let run = grade(&args, None, false);
+    // Without the allowlist, which refuses the rename too: the read-only
+    // parent alone must hold.
+    let run = grade(&args, Some("pid,net,user,copy,tmp,cgroup,limits"), false);
     let (_, observed) = run.verdict();
     assert!(observed.contains("swap: refused"), "{observed}");
     let meta = std::fs::symlink_metadata(&dir).unwrap();
     assert!(meta.is_dir(), "the folder was swapped");
     assert!(!parent.join(".old").exists());
+}
+
+/// Nor can a program running in its private copy rename a folder above
+/// the submission (its parent writable by all) and rebuild the path with a
+/// symlink: the allowlist lets it write only its own places (round 8c: a
+/// folder two levels up was renamed, and root copied the reference).
+#[test]
+fn a_program_cannot_rename_a_folder_above_its_submission() {
+    if !is_root() {
+        eprintln!("skipped: the private mounts and another uid need root");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    // Open to the jail's uid: a 0700 folder would stop it by itself.
+    let base = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let open = base.path().join("u");
+    let above = open.join("g");
+    let dir = above.join("week01");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(hostile_dir().join("sbx_swap.py"), dir.join("sbx_swap.py")).unwrap();
+    std::fs::write(
+        dir.join("netlab.toml"),
+        format!(
+            "lab = \"week01\"\n[commands]\nserver = \"python3 sbx_swap.py '{}'\"\n",
+            above.display()
+        ),
+    )
+    .unwrap();
+    for d in [&open, &above, &dir] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    let args = [
+        "--dir",
+        dir.to_str().unwrap(),
+        "--check",
+        "server-ack",
+        "--format",
+        "json",
+    ];
+    let run = grade(&args, None, false);
+    let sandbox = &run.json()["sandbox"];
+    if !sandbox["active"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l == "paths")
+    {
+        eprintln!(
+            "skipped: no filesystem allowlist here ({})",
+            sandbox["missing"]
+        );
+        return;
+    }
+    let (_, observed) = run.verdict();
+    assert!(observed.contains("swap: refused"), "{observed}");
+    assert!(std::fs::symlink_metadata(&above).unwrap().is_dir());
+    assert!(!open.join(".old").exists());
 }
 
 /// A program has no controlling terminal: it cannot draw on the user's

@@ -1269,6 +1269,25 @@ impl PrivateTmp {
             }
         }
         let hide_targets: Vec<PathBuf> = hidden.iter().map(|h| (*h).clone()).collect();
+        let real_cwd = cwd.and_then(|d| d.canonicalize().ok());
+        let protect = match &real_cwd {
+            Some(dir) if is_root() => dir
+                .parent()
+                .filter(|p| p.parent().is_some())
+                .filter(|p| !real_trees.iter().any(|t| p.starts_with(t)))
+                .filter(|p| !hide_targets.iter().any(|h| p.starts_with(h)))
+                .map(Path::to_path_buf),
+            _ => None,
+        };
+        if let (Some(_), Some(dir)) = (&protect, &real_cwd) {
+            // Its own folder stays as writable as it was: bound back over
+            // the read-only parent (round 8c: it was read-only, and a
+            // server writing its log there would have failed).
+            let path = cpath(dir)?;
+            if !kept.contains(&path) && kept.len() < MAX_KEEP {
+                kept.push(path);
+            }
+        }
         let mut hide = Vec::new();
         for h in hidden {
             hide.push(Hide {
@@ -1311,20 +1330,8 @@ impl PrivateTmp {
             },
             grown,
             shown,
-            protect: match cwd.and_then(|d| d.canonicalize().ok()) {
-                Some(dir) if is_root() => dir
-                    .parent()
-                    .filter(|p| p.parent().is_some())
-                    .filter(|p| !real_trees.iter().any(|t| p.starts_with(t)))
-                    .filter(|p| !hide_targets.iter().any(|h| p.starts_with(h)))
-                    .map(cpath)
-                    .transpose()?,
-                _ => None,
-            },
-            cwd: cwd
-                .and_then(|d| d.canonicalize().ok())
-                .map(|d| cpath(&d))
-                .transpose()?,
+            protect: protect.map(|p| cpath(&p)).transpose()?,
+            cwd: real_cwd.map(|d| cpath(&d)).transpose()?,
             keep: kept,
             hide,
             proc_required: is_root() && in_initial_user_namespace(),

@@ -9,11 +9,12 @@
 //! its folder first, or one that runs the repository's own correct
 //! fixtures scored 39/39 with no code of its own.
 //!
-//! The rights handled are reading a file, listing a folder and executing,
-//! plus linking or renaming across folders (REFER, where the kernel has
-//! it), so that a hard link cannot bring an outside file into the folder.
-//! Writing is left to the uid and the private trees: the rules only say
-//! where a program may look. Allowed, read and run:
+//! The rights handled are reading a file, listing a folder and executing;
+//! writing a file and making, removing or renaming anything; and linking
+//! or renaming across folders (REFER, where the kernel has it), so that a
+//! hard link cannot bring an outside file into the folder. A program
+//! writes only its own places (its folder, the folders given to it, its
+//! private trees; device nodes and /proc as files). Allowed, read and run:
 //! - the system's trees ([`SYSTEM`]), a few device nodes ([`DEVICES`]),
 //!   and the toolchains under the grader's home ([`TOOLCHAINS`]: a
 //!   non-root instructor's rustup, pyenv or nvm);
@@ -248,18 +249,45 @@ impl Reach {
     pub(in crate::sandbox) fn build(&self) -> io::Result<OwnedFd> {
         let err = |e: &dyn std::fmt::Display| io::Error::other(format!("Landlock: {e}"));
         let read: BitFlags<AccessFs> = AccessFs::Execute | AccessFs::ReadFile | AccessFs::ReadDir;
-        let own_rights = read | AccessFs::Refer;
+        // Writing a file, and making, removing or renaming anything.
+        // Trap (hostile round 8c): with reading and running only handled,
+        // a program renamed a folder above its submission (its parent
+        // writable by all) and rebuilt the path with a symlink to the
+        // reference, which root then copied for the next checks.
+        let write: BitFlags<AccessFs> = AccessFs::WriteFile
+            | AccessFs::Truncate
+            | AccessFs::RemoveDir
+            | AccessFs::RemoveFile
+            | AccessFs::MakeChar
+            | AccessFs::MakeDir
+            | AccessFs::MakeReg
+            | AccessFs::MakeSock
+            | AccessFs::MakeFifo
+            | AccessFs::MakeBlock
+            | AccessFs::MakeSym;
+        let own_rights = read | write | AccessFs::Refer;
         // Best effort: a kernel without REFER (Landlock ABI 1) refuses
-        // every link and rename across folders instead.
+        // every link and rename across folders instead; one without
+        // TRUNCATE (before ABI 3) does not limit truncation.
         let mut ruleset = Ruleset::default()
             .handle_access(own_rights)
             .map_err(|e| err(&e))?
             .create()
             .map_err(|e| err(&e))?;
+        // The device nodes and /proc are written too (`> /dev/null`, a
+        // runtime's own /proc/self files).
+        let writable_too = |p: &[u8]| p.starts_with(b"/dev/") || p == b"/proc";
         let places = self
             .see
             .iter()
-            .map(|p| (p, read))
+            .map(|p| {
+                let extra = if writable_too(p.as_bytes()) {
+                    AccessFs::WriteFile | AccessFs::Truncate
+                } else {
+                    BitFlags::empty()
+                };
+                (p, read | extra)
+            })
             .chain(self.own.iter().map(|p| (p, own_rights)));
         for (path, rights) in places {
             let path = Path::new(std::ffi::OsStr::from_bytes(path.as_bytes()));
@@ -270,7 +298,11 @@ impl Reach {
             let rights = if meta.is_dir() {
                 rights
             } else {
-                rights & (AccessFs::Execute | AccessFs::ReadFile)
+                rights
+                    & (AccessFs::Execute
+                        | AccessFs::ReadFile
+                        | AccessFs::WriteFile
+                        | AccessFs::Truncate)
             };
             let Ok(fd) = PathFd::new(path) else {
                 continue;

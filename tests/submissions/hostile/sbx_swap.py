@@ -1,15 +1,16 @@
-"""Hostile fixture, run in place (its folder too big to copy): renames its
-own folder away and leaves a symlink to another folder in its place, so
-that the grader's next private copy would take that folder for this
-submission's. Says what happened on stderr, then exits 1."""
+"""Hostile fixture: renames a folder away (argv[1], or its own working
+folder) and leaves a symlink to another folder in its place, so that the
+grader's next private copy of the submission would take that folder for
+the submission's (the folder above being writable by all, as an unpacked
+archive's often is). Says what happened on stderr, then exits 1."""
 import os
 import sys
 
-here = os.getcwd()
-parent = os.path.dirname(here)
+target = sys.argv[1] if len(sys.argv) > 1 else os.getcwd()
+parent = os.path.dirname(target)
 try:
-    os.rename(here, os.path.join(parent, ".old"))
-    os.symlink("/etc", here)
+    os.rename(target, os.path.join(parent, ".old"))
+    os.symlink("/etc", target)
     print("swap: done", file=sys.stderr)
 except OSError as e:
     print(f"swap: refused ({e.strerror})", file=sys.stderr)
