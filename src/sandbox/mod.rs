@@ -31,11 +31,12 @@
 //!   trees any uid can write, become overlays of the program's own mount
 //!   namespace: it reads what is there, and what it writes vanishes with
 //!   it. Its folder and the folders the grader gave it are written through.
-//! - **filesystem allowlist** (Linux with Landlock, through the launcher):
-//!   a program the submission's netlab.toml chose reads and runs only the
-//!   system's folders, its own folder and the folders the grader gave it;
-//!   its private trees start empty (see `linux/reach.rs`). The instructor's
-//!   own commands, and folders they trust ([`trust`]), are not limited.
+//! - **filesystem allowlist** (Linux with Landlock): a program the
+//!   submission's netlab.toml chose reads and runs only the system's
+//!   folders, its own folder and the folders the grader gave it, and writes
+//!   only the last two and its private trees, which start empty (see
+//!   `linux/reach.rs`). The instructor's own commands are not limited;
+//!   folders they trust ([`trust`]) are readable.
 //!
 //! Invariant: nothing netlab starts outlives it, also for hostile code. The
 //! generic parts here never name a week.
