@@ -35,6 +35,15 @@ fn netlab() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_netlab"))
 }
 
+/// The folder of netlab's builds (target/<profile>), trusted for the
+/// class's programs (`NETLAB_TRUST`). Trap: without it the filesystem
+/// allowlist keeps every compiled submission from starting (netlab's own
+/// programs are carved out), and the bench measured 30 cannot-starts
+/// instead of 30 gradings.
+fn builds() -> PathBuf {
+    netlab().parent().unwrap().to_path_buf()
+}
+
 fn bin(name: &str) -> String {
     netlab()
         .with_file_name(format!("{name}{}", std::env::consts::EXE_SUFFIX))
@@ -229,6 +238,7 @@ fn main() {
         .arg("--out")
         .arg(&out)
         .args(["--seed", "1", "--jobs", &jobs.to_string()])
+        .env("NETLAB_TRUST", builds())
         .status()
         .unwrap();
     let class_wall = started.elapsed();
@@ -254,6 +264,7 @@ fn main() {
                 "grade", "week01", "--format", "json", "--seed", "1", "--dir",
             ])
             .arg(dir)
+            .env("NETLAB_TRUST", builds())
             .output()
             .unwrap();
         one_by_one += started.elapsed();
@@ -355,4 +366,24 @@ fn main() {
             format!(" (differ: {})", disagreements.join(", "))
         }
     );
+    // The figures mean something only if the class was really graded: a
+    // correct submission that fails (a program that could not start, say)
+    // costs a fraction of a grading and flatters every figure above.
+    let failed_correct: Vec<&String> = kinds
+        .iter()
+        .filter(|(kind, _)| kind.ends_with("correct") || kind.ends_with("reference"))
+        .filter(|(_, (count, passed))| passed < count)
+        .map(|(kind, _)| kind)
+        .collect();
+    if !failed_correct.is_empty() {
+        eprintln!(
+            "correct submissions failed checks ({}): the figures above do not measure a grading",
+            failed_correct
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        std::process::exit(1);
+    }
 }

@@ -112,6 +112,8 @@ fn netlab_grade_on_the_python_folder_exits_0() {
 #[case::empty_recv("server_no_empty_check.py", Role::Server, "empty-recv")]
 #[case::invalid_utf8("server_decode_crash.py", Role::Server, "invalid-utf8")]
 #[case::client_timeout("client_no_timeout.py", Role::Client, "client-timeout")]
+#[case::client_fixed_timeout("client_fixed_timeout.py", Role::Client, "ignores-config")]
+#[case::server_fixed_timeout("server_fixed_timeout.py", Role::Server, "ignores-config")]
 #[case::shared_state("server_threaded_shared.py", Role::ThreadedServer, "wrong-reply")]
 fn a_python_mistake_is_named(#[case] script: &str, #[case] role: Role, #[case] code: &str) {
     if !python_available() {

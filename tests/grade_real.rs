@@ -317,6 +317,9 @@ fn pipelined_chat_client_python() {
             ("chat-client-default", "split-message"),
             ("chat-client-framing", "split-message"),
             ("chat-client-interactive", "wrong-message"),
+            // At a terminal it sends `-i` as a message: the same missing
+            // mode, folded under chat-client-interactive.
+            ("chat-client-prompt", "wrong-message"),
             // Its chat server frames and acknowledges right, but prints
             // nothing until it is stopped, then addresses as Python
             // tuples; no SIGTERM handler.
@@ -332,6 +335,58 @@ fn pipelined_chat_client_python() {
         // Its own client against its own (correct) server: the ACKs come
         // one by one, unless two arrive together (seen under load).
         &[("pair-chat", "split-message")],
+    );
+}
+
+/// A chat server that shows the sender its own message (`IP:PORT: text`)
+/// before each ACK, like a chat room, and logs local times without their
+/// offset from UTC. The extra line is chat-ack's one finding: its framing
+/// is right (blind round 9: chat-split and chat-coalesced called it
+/// split-message), and it hides neither the log's format nor the other
+/// checks' verdicts.
+#[test]
+fn chat_server_that_echoes_to_the_sender_python() {
+    let Some(sub) = python_fixture("echoback") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "echoback",
+        &sub,
+        &[("chat-ack", "wrong-reply"), ("chat-log", "log-format")],
+    );
+    assert_eq!(
+        findings_of(&outcomes),
+        [
+            ("wrong-reply", "chat-server", vec!["chat-ack"]),
+            ("log-format", "chat-server", vec!["chat-log"]),
+        ]
+    );
+}
+
+/// A server that waits for the client to hang up before it closes, and a
+/// client that reads its reply until the server closes: the client gives
+/// up waiting in pair-session, which is the server's no-close, said once
+/// (blind round 9: it was called the client's exit status, and the hint
+/// told a correct client to exit otherwise).
+#[test]
+fn server_that_waits_for_the_client_to_hang_up_python() {
+    let Some(sub) = python_fixture("waitsforclient") else {
+        return;
+    };
+    let failing = [
+        "server-ack",
+        "server-blank",
+        "server-too-long",
+        "server-length-limit",
+        "server-invalid-utf8",
+        "server-restart",
+        "pair-session",
+    ];
+    let expected: Vec<(&str, &str)> = failing.iter().map(|id| (*id, "no-close")).collect();
+    let outcomes = assert_verdicts("waitsforclient", &sub, &expected);
+    assert_eq!(
+        findings_of(&outcomes),
+        [("no-close", "server", failing.to_vec())]
     );
 }
 
@@ -1130,6 +1185,9 @@ fn chat_with_a_log_written_late_node() {
             ("chat-log", "lost-message"),
             ("chat-shutdown", "no-graceful-shutdown"),
             ("chat-client-interactive", "wrong-message"),
+            // At a terminal it sends `-i` as a message: the same missing
+            // mode, folded under chat-client-interactive.
+            ("chat-client-prompt", "wrong-message"),
             ("chat-client-framing", "split-message"),
         ],
         // The second caller is refused only while node still counts the

@@ -837,9 +837,7 @@ impl Installed {
             return;
         }
         self.finished = true;
-        for dir in &self.cgroups.dirs {
-            cgroup::kill_all(dir);
-        }
+        cgroup::kill_tree(&self.cgroups, self.program_cgroup.as_deref());
         if let Some(tag) = &self.tag {
             reap_tagged_orphans(tag);
         }
@@ -849,7 +847,7 @@ impl Installed {
         // the nested program folder: a parent cannot go first.
         let cpu = self.cgroups.cpu.as_ref();
         for dir in self.cgroups.dirs.iter().filter(|d| Some(*d) != cpu) {
-            cgroup::remove(dir);
+            cgroup::remove_made(dir);
             forget(dir);
         }
         if let Some(dir) = cpu {
@@ -857,7 +855,7 @@ impl Installed {
         }
         self.account_cpu();
         for dir in self.program_cgroup.iter().chain(cpu) {
-            cgroup::remove(dir);
+            cgroup::remove_made(dir);
             forget(dir);
         }
         // Its mounts went with its mount namespace: the folder may go

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use super::common::{expect_exit, lines_in_order, timeout_env};
+use super::common::{expect_exit, lines_in_order, timeout_env, SecondRun, SECOND_TIMEOUT};
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
     accept_within, closed_port, fail, fake_listener, show_bytes, Ctx, Failure, Proc, HOST, SLACK,
@@ -504,6 +504,7 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
     let message = ctx.message(12);
     let (listener, p) = start_with_fake(ctx, std::slice::from_ref(&message), &[timeout_env(1)])?;
     ctx.step("  (this fake server reads the message and never replies)");
+    let second = timeout_beside(ctx)?;
     let (conn, _, _) = accept_talking(ctx, &listener, p, message.len())?;
     let sent_at = Instant::now();
     let expected = "about 1s (LAB_TIMEOUT) later: the stderr line `[CLIENT] Server did not respond in time` and exit status 1";
@@ -580,7 +581,72 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
         gave_up,
     );
     drop(conn);
-    result
+    result?;
+    let (second, talked) = second;
+    let Some((conn, sent_at)) = talked.join().ok().flatten() else {
+        // Nothing to time (it never sent): the first run judged that.
+        return Ok(());
+    };
+    let run = second_run(ctx, second, sent_at);
+    drop(conn);
+    run.judge(expected, took, "gave up", "sending")
+}
+
+/// The second client's connection, held open and never answered, and when
+/// its message came; `None` if it never sent one.
+type Talked = std::thread::JoinHandle<Option<(TcpStream, Instant)>>;
+
+/// Starts the timeout check's second run beside the first: a client given
+/// LAB_TIMEOUT=3 (see SECOND_TIMEOUT) against a fake server that never
+/// replies, whose connection a thread of its own accepts and reads at
+/// once: the connection, held open, and when the message came.
+fn timeout_beside(ctx: &mut Ctx) -> Result<(Proc, Talked), Failure> {
+    ctx.step(format!(
+        "beside it, a second client with LAB_TIMEOUT={SECOND_TIMEOUT}, against a second fake server that never replies: a client that reads LAB_TIMEOUT gives up on that one about {}s later",
+        SECOND_TIMEOUT - 1
+    ));
+    let message = ctx.message(12);
+    let (listener, p) = start_with_fake(
+        ctx,
+        std::slice::from_ref(&message),
+        &[timeout_env(SECOND_TIMEOUT)],
+    )?;
+    let talked = std::thread::spawn(move || {
+        // Connections that close without a byte (a health check) are not
+        // the one to time; a few are skipped.
+        for _ in 0..8 {
+            let (mut conn, _) = accept_within(&listener, STARTUP + SLACK)?;
+            conn.set_read_timeout(Some(SLACK)).ok()?;
+            match std::io::Read::read(&mut conn, &mut [0u8; 4096]) {
+                Ok(0) => continue,
+                Ok(_) => return Some((conn, Instant::now())),
+                Err(_) => return None,
+            }
+        }
+        None
+    });
+    Ok((p, talked))
+}
+
+/// How long after its message (`sent_at`) the second client `p` gave up:
+/// by its own output's clock, the line that says so (this thread may have
+/// been busy with the first run then); else its exit, waited for now.
+/// Not its connection's end: a client may half-close once it has sent.
+fn second_run(ctx: &mut Ctx, p: Proc, sent_at: Instant) -> SecondRun {
+    let wait = (SLACK + Duration::from_secs(SECOND_TIMEOUT)).saturating_sub(sent_at.elapsed());
+    if ctx.wait_exit(p, wait).is_none() {
+        return SecondRun::StillWaiting;
+    }
+    let exited = sent_at.elapsed();
+    // The moment of the message, on the client's output clock.
+    let sent = ctx.child(p).elapsed().saturating_sub(exited);
+    let said = [Stream::Stderr, Stream::Stdout]
+        .into_iter()
+        .flat_map(|s| ctx.child(p).timed_lines(s))
+        .filter(|l| l.at >= sent && l.text.contains("did not respond in time"))
+        .map(|l| l.at - sent)
+        .min();
+    SecondRun::GaveUp(said.unwrap_or(exited))
 }
 
 /// Sooner than this after its message came, a client that gives up on a

@@ -308,6 +308,62 @@ pub fn after_served(ctx: &mut Ctx, p: Proc, failure: Failure, what: &str) -> Fai
     }
 }
 
+/// LAB_TIMEOUT of a timeout check's second run, beside the first. The
+/// first (LAB_TIMEOUT=1) cannot tell a program that reads the variable
+/// from one with a timeout of its own between 1 and 1 + SLACK seconds (a
+/// hard-coded 2 or 3 s): the slack that keeps a loaded machine from
+/// failing a correct program lets it pass. A second run can: a program
+/// that reads LAB_TIMEOUT gives up about 2 s later than in the first; one
+/// with its own timeout, when it did before.
+pub const SECOND_TIMEOUT: u64 = 3;
+
+/// The second run must end at least this much later than the first. Half
+/// the expected 2 s: a second of margin for either run's delays, either
+/// way (a wake-up on a busy machine, an interpreter's exit).
+pub const LATER_BY_AT_LEAST: Duration = Duration::from_secs(1);
+
+/// What a timeout check's second run saw. It runs beside the first (the
+/// check takes about 3 s, not 4), so it is timed by what cannot be late:
+/// a thread of its own, or the program's own output clock.
+pub enum SecondRun {
+    /// It gave up this long after the clock started.
+    GaveUp(Duration),
+    /// It had not, SLACK + SECOND_TIMEOUT seconds after.
+    StillWaiting,
+    /// There was nothing to time (it never connected, or sent nothing):
+    /// the first run judges that.
+    Unseen,
+}
+
+impl SecondRun {
+    /// Judges the second run beside the first, which gave up `first` after
+    /// the clock started. `what` says what giving up was ("gave up",
+    /// "closed the connection"), `from` where the clock started.
+    pub fn judge(
+        self,
+        expected: &str,
+        first: Duration,
+        what: &str,
+        from: &str,
+    ) -> Result<(), Failure> {
+        let observed = match self {
+            SecondRun::GaveUp(second) if second >= first + LATER_BY_AT_LEAST => return Ok(()),
+            SecondRun::Unseen => return Ok(()),
+            SecondRun::GaveUp(second) => format!(
+                "with LAB_TIMEOUT=1 it {what} {:.1}s after {from}, and with LAB_TIMEOUT={SECOND_TIMEOUT} {:.1}s after: a timeout of its own (hard-coded?), not the one LAB_TIMEOUT gives",
+                first.as_secs_f64(),
+                second.as_secs_f64()
+            ),
+            SecondRun::StillWaiting => format!(
+                "with LAB_TIMEOUT=1 it {what} {:.1}s after {from}, but with LAB_TIMEOUT={SECOND_TIMEOUT} it had not {}s after: its timeout is not LAB_TIMEOUT seconds",
+                first.as_secs_f64(),
+                (SLACK + Duration::from_secs(SECOND_TIMEOUT)).as_secs()
+            ),
+        };
+        Err(fail(Diagnosis::IgnoresConfig, expected, observed))
+    }
+}
+
 /// The environment pair that sets LAB_TIMEOUT to `secs`.
 pub fn timeout_env(secs: u64) -> (&'static str, String) {
     ("LAB_TIMEOUT", secs.to_string())

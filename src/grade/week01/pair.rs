@@ -1,6 +1,8 @@
 //! Pair checks: the submission's own client against its own server, as a
 //! student runs them in two terminals.
 
+use std::time::Duration;
+
 use super::common::{expect_exit, is_chat_ack};
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{fail, Ctx, Failure, SLACK};
@@ -18,6 +20,7 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
     let reply = format!("ACK: {message}");
     expect_exit(ctx, client, SLACK + SLACK, 0, Diagnosis::Crash).map_err(|f| {
         died_at_start(ctx, server, client, &f.expected)
+            .or_else(|| waited_for_a_close(ctx, server, client, &f, &reply))
             .unwrap_or_else(|| no_reply_came(ctx, client, f, &reply, "server-ack"))
     })?;
     let want = format!("[CLIENT] Received: ACK: {message}");
@@ -88,6 +91,59 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
             f
         }
     })
+}
+
+/// The client gave up waiting (`Server did not respond in time`) a second
+/// or more after the server said it had sent the reply: the connection
+/// stayed open, and this client reads until the server closes it (to
+/// EOF: right against a server that closes, as the contract's does). The
+/// server's no-close, server-ack's finding when it saw it too; not the
+/// client's exit status (blind round 9: the hint told a correct client to
+/// exit otherwise). Timed by each program's own output clock: the server
+/// may close as soon as the client leaves, before this thread looks.
+fn waited_for_a_close(
+    ctx: &mut Ctx,
+    server: crate::grade::harness::Proc,
+    client: crate::grade::harness::Proc,
+    failure: &Failure,
+    reply: &str,
+) -> Option<Failure> {
+    let gave_up = [Stream::Stderr, Stream::Stdout]
+        .into_iter()
+        .filter_map(|s| printed_ago(ctx, client, s, |l| l.contains("did not respond in time")))
+        .max()?;
+    let sent = printed_ago(ctx, server, Stream::Stdout, |l| l.contains(reply))?;
+    if sent < gave_up + Duration::from_secs(1) {
+        return None;
+    }
+    Some(
+        fail(
+            Diagnosis::NoClose,
+            failure.expected.clone(),
+            format!(
+                "the client gave up waiting (`[CLIENT] Server did not respond in time`) {:.1}s after the server said it sent `{reply}`: the server did not close the connection after its reply, and this client reads until it does",
+                (sent - gave_up).as_secs_f64()
+            ),
+        )
+        .caused_by("server-ack"),
+    )
+}
+
+/// How long ago program `p` printed its first line on `stream` that
+/// `pred` accepts.
+fn printed_ago(
+    ctx: &mut Ctx,
+    p: crate::grade::harness::Proc,
+    stream: Stream,
+    pred: impl Fn(&str) -> bool,
+) -> Option<Duration> {
+    let child = ctx.child(p);
+    let now = child.elapsed();
+    child
+        .timed_lines(stream)
+        .iter()
+        .find(|l| pred(&l.text))
+        .map(|l| now.saturating_sub(l.at))
 }
 
 /// Does `line` show `reply` whole, in its own wording around it? Only

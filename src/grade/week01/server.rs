@@ -1,10 +1,13 @@
 //! Checks of the one-shot `server` (the handout's MVP and extension B).
 
 use std::io::Write;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use super::common::{ack_round, exchange, expect_exit, judge_reply, lines_in_order, timeout_env};
+use super::common::{
+    ack_round, exchange, expect_exit, judge_reply, lines_in_order, timeout_env, SecondRun,
+    SECOND_TIMEOUT,
+};
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
     closed_port, fail, loopback_listener, read_to_end, show_bytes, Ctx, End, Failure, Proc, HOST,
@@ -181,19 +184,68 @@ pub fn empty_recv(ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 /// A client that connects and sends nothing: the server gives up after
-/// LAB_TIMEOUT, closes, and ends the session normally.
+/// LAB_TIMEOUT, closes, and ends the session normally. A second server
+/// beside it, given LAB_TIMEOUT=3 (see SECOND_TIMEOUT), must close about
+/// 2 s later.
 pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
-    let env = [timeout_env(1)];
-    let (p, addr) = ctx.start_server(Role::Server, &[], &env)?;
-    // Taken before the connect: the server's clock starts at accept(), so
-    // never before this, however late this thread runs after the connect.
+    ctx.step(format!(
+        "two servers side by side, each with a probe that sends nothing: one with LAB_TIMEOUT=1, and one with LAB_TIMEOUT={SECOND_TIMEOUT}, which a server that reads LAB_TIMEOUT closes about {}s later",
+        SECOND_TIMEOUT - 1
+    ));
+    // The second first: it waits for its probe while the first starts,
+    // not the first while the second does (a server whose accept() has a
+    // timeout of LAB_TIMEOUT would give up on a probe late by a start).
+    let (_, second_addr) = ctx.start_server(Role::Server, &[], &[timeout_env(SECOND_TIMEOUT)])?;
+    let (p, addr) = ctx.start_server(Role::Server, &[], &[timeout_env(1)])?;
+    let probe = Probe {
+        since: ctx.child(p).elapsed(),
+        connected: std::time::Instant::now(),
+    };
+    let mut first_stream = ctx.connect(addr)?;
     let connected = std::time::Instant::now();
-    // Its note counts from here on, not a banner of its start.
-    let since = ctx.child(p).elapsed();
-    let mut stream = ctx.connect(addr)?;
+    let mut stream = ctx.connect(second_addr)?;
+    let second = std::thread::spawn(move || {
+        let (_, end) = read_to_end(&mut stream, SLACK + Duration::from_secs(SECOND_TIMEOUT));
+        if end == End::Timeout {
+            SecondRun::StillWaiting
+        } else {
+            SecondRun::GaveUp(connected.elapsed())
+        }
+    });
+    let first = silent_client_first(ctx, p, addr, probe, &mut first_stream)?;
+    second.join().unwrap_or(SecondRun::Unseen).judge(
+        SILENT_CLIENT_EXPECTED,
+        first,
+        "closed the connection",
+        "the client connected",
+    )
+}
+
+const SILENT_CLIENT_EXPECTED: &str = "the server closes the connection about 1s (LAB_TIMEOUT) after a client that sends nothing, prints a line containing `sent nothing`, and exits 0";
+
+/// When [`silent_client`]'s first probe connected.
+struct Probe {
+    /// On the server's output clock: its note counts from here on, not a
+    /// banner of its start.
+    since: Duration,
+    /// Taken before the connect: the server's clock starts at accept(), so
+    /// never before this, however late this thread runs after the connect.
+    connected: std::time::Instant,
+}
+
+/// [`silent_client`]'s first run, LAB_TIMEOUT=1, on the probe `stream`:
+/// how long after the connect the server closed the connection.
+fn silent_client_first(
+    ctx: &mut Ctx,
+    p: Proc,
+    addr: SocketAddr,
+    probe: Probe,
+    stream: &mut TcpStream,
+) -> Result<Duration, Failure> {
+    let Probe { since, connected } = probe;
     ctx.step("send nothing; wait for the server to close the connection after LAB_TIMEOUT=1s");
-    let (_, end) = read_to_end(&mut stream, SLACK + Duration::from_secs(1));
-    let expected = "the server closes the connection about 1s (LAB_TIMEOUT) after a client that sends nothing, prints a line containing `sent nothing`, and exits 0";
+    let (_, end) = read_to_end(stream, SLACK + Duration::from_secs(1));
+    let expected = SILENT_CLIENT_EXPECTED;
     if end == End::Timeout {
         // A timeout hard-coded to the handout's default fires later: wait
         // for it, to tell "ignores LAB_TIMEOUT" from "no timeout at all".
@@ -202,7 +254,7 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
             SLACK.as_secs() + 1,
             LATE_TIMEOUT.as_secs()
         ));
-        let (_, late) = read_to_end(&mut stream, LATE_TIMEOUT);
+        let (_, late) = read_to_end(stream, LATE_TIMEOUT);
         if late != End::Timeout {
             let took = connected.elapsed().as_secs_f64();
             // A crash on the timeout's own path (an uncaught
@@ -256,14 +308,14 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
     {
         // It timed the client out: whether it then ends is server-ack's to
         // judge.
-        return Ok(());
+        return Ok(closed_after);
     }
     // It closed on time: a server still running now has not missed the
     // timeout, only (perhaps) its note.
     if let Err(f) = expect_exit(ctx, p, SLACK, 0, Diagnosis::ServerTimeout) {
         // The note, late: it timed the client out after all.
         if noted(ctx, p, since, "sent nothing") {
-            return Ok(());
+            return Ok(closed_after);
         }
         return Err(moved_on_without_note(
             ctx,
@@ -281,7 +333,7 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
             "no line containing `sent nothing`",
         ));
     }
-    Ok(())
+    Ok(closed_after)
 }
 
 /// Whether the program has printed a line containing `note` by now (no
@@ -608,17 +660,22 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
                 ),
             ));
         }
-        let mut how = ctx
-            .crash_of(p)
+        let crash = ctx.crash_of(p);
+        let mut how = crash
+            .clone()
             .unwrap_or_else(|| crate::process::describe_status(status));
-        if let Some(last) = ctx.last_stderr_line(p) {
+        // A traceback's description already ends with its last line.
+        if let Some(last) = ctx
+            .last_stderr_line(p)
+            .filter(|l| !how.contains(l.as_str()))
+        {
             how.push_str(&format!(": `{last}`"));
         }
         // Told, in its own words (C's perror, a caught exception printed
         // as is), on stderr with exit 1: the handling is right, the line
         // is not. A traceback is not telling: it is the crash the check
         // is about.
-        let own_words = ctx.crash_of(p).is_none()
+        let own_words = crash.is_none()
             && status.code() == Some(1)
             && ctx.child(p).lines(Stream::Stderr).iter().any(|l| {
                 let lower = l.to_lowercase();
