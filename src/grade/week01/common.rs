@@ -355,7 +355,7 @@ impl SecondRun {
                 second.as_secs_f64()
             ),
             SecondRun::StillWaiting => format!(
-                "with LAB_TIMEOUT=1 it {what} {:.1}s after {from}, but with LAB_TIMEOUT={SECOND_TIMEOUT} it had not {}s after: its timeout is not LAB_TIMEOUT seconds",
+                "with LAB_TIMEOUT=1 it {what} {:.1}s after {from}; with LAB_TIMEOUT={SECOND_TIMEOUT}, {}s after {from}, not yet: its timeout is not LAB_TIMEOUT seconds",
                 first.as_secs_f64(),
                 (SLACK + Duration::from_secs(SECOND_TIMEOUT)).as_secs()
             ),
@@ -545,4 +545,48 @@ pub fn shutdown_line_on_stderr(
         Some(id) => failure.caused_by(id),
         None => failure,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SecondRun, LATER_BY_AT_LEAST};
+    use crate::grade::diagnosis::Diagnosis;
+    use std::time::Duration;
+
+    fn judged(run: SecondRun, first_ms: u64) -> Option<Diagnosis> {
+        run.judge(
+            "expected",
+            Duration::from_millis(first_ms),
+            "gave up",
+            "sending",
+        )
+        .err()
+        .map(|f| f.diagnosis)
+    }
+
+    #[test]
+    fn a_second_run_must_end_later_by_the_difference_of_the_timeouts() {
+        let at = |ms| SecondRun::GaveUp(Duration::from_millis(ms));
+        // Reads LAB_TIMEOUT: 1 s, then 3 s, give or take a busy machine.
+        assert_eq!(judged(at(3_000), 1_000), None);
+        assert_eq!(judged(at(2_600), 1_300), None);
+        // A timeout of its own: the same either way, wherever it lies in
+        // the first run's slack.
+        for own in [1_500, 2_000, 3_000, 3_900] {
+            assert_eq!(
+                judged(at(own + 50), own),
+                Some(Diagnosis::IgnoresConfig),
+                "{own} ms"
+            );
+        }
+        let just = 1_000 + LATER_BY_AT_LEAST.as_millis() as u64;
+        assert_eq!(judged(at(just), 1_000), None);
+        assert_eq!(judged(at(just - 1), 1_000), Some(Diagnosis::IgnoresConfig));
+        assert_eq!(
+            judged(SecondRun::StillWaiting, 1_000),
+            Some(Diagnosis::IgnoresConfig)
+        );
+        // Nothing to time: the first run judged what there was.
+        assert_eq!(judged(SecondRun::Unseen, 1_000), None);
+    }
 }
