@@ -112,6 +112,9 @@ pub struct Proc(usize);
 struct Launched {
     role: Role,
     label: String,
+    /// The variables the check gave it (`LAB_TIMEOUT=3`): shown beside
+    /// its label when the check started the role more than once.
+    env_note: String,
     child: Child,
 }
 
@@ -407,7 +410,12 @@ impl<'a> Ctx<'a> {
             };
             fail(Diagnosis::CannotStart, format!("`{label}` starts"), why)
         })?;
-        self.procs.push(Launched { role, label, child });
+        self.procs.push(Launched {
+            role,
+            label,
+            env_note: env_note.join(" "),
+            child,
+        });
         Ok(Proc(self.procs.len() - 1))
     }
 
@@ -634,6 +642,7 @@ impl<'a> Ctx<'a> {
     /// and the last lines of its stdout and stderr.
     pub fn process_report(&mut self) -> String {
         let mut out = String::new();
+        let roles: Vec<Role> = self.procs.iter().map(|l| l.role).collect();
         for launched in &mut self.procs {
             let status = match launched.child.try_status() {
                 Some(_) if launched.child.hit_deadline() => format!(
@@ -658,8 +667,17 @@ impl<'a> Ctx<'a> {
                 ),
                 _ => status,
             };
+            // Two of a role side by side (the timeout checks' runs with
+            // LAB_TIMEOUT 1 and 3): told apart by what they were given.
+            let given = if roles.iter().filter(|r| **r == launched.role).count() > 1
+                && !launched.env_note.is_empty()
+            {
+                format!(" (with {})", launched.env_note)
+            } else {
+                String::new()
+            };
             out.push_str(&format!(
-                "{} `{}`: {status}\n",
+                "{} `{}`{given}: {status}\n",
                 launched.role.name(),
                 launched.label
             ));

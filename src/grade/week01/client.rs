@@ -505,6 +505,7 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
     let (listener, p) = start_with_fake(ctx, std::slice::from_ref(&message), &[timeout_env(1)])?;
     ctx.step("  (this fake server reads the message and never replies)");
     let second = timeout_beside(ctx)?;
+    ctx.step("the first client, with LAB_TIMEOUT=1:");
     let (conn, _, _) = accept_talking(ctx, &listener, p, message.len())?;
     let sent_at = Instant::now();
     let expected = "about 1s (LAB_TIMEOUT) later: the stderr line `[CLIENT] Server did not respond in time` and exit status 1";
@@ -545,6 +546,26 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
             ));
         }
         drop(conn);
+        // It said it gave up, and did not end: not a missing timeout but
+        // a way out that does not end the program (audit 10: a Node
+        // client's socket.end() on its timeout, the event loop still
+        // alive, was told to set a receive timeout).
+        let said = [Stream::Stderr, Stream::Stdout].into_iter().any(|s| {
+            ctx.child(p)
+                .lines(s)
+                .iter()
+                .any(|l| l.contains("did not respond in time"))
+        });
+        if said {
+            return Err(fail(
+                Diagnosis::Hangs,
+                expected,
+                format!(
+                    "it printed that the server did not respond in time, but was still running {:.0}s after sending: giving up must end the program (exit 1), and something keeps it alive (a socket, a timer or a thread left open?)",
+                    sent_at.elapsed().as_secs_f64()
+                ),
+            ));
+        }
         return Err(fail(
             Diagnosis::ClientTimeout,
             expected,
@@ -582,6 +603,7 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
     );
     drop(conn);
     result?;
+    let first = gave_up_after(ctx, p, sent_at);
     let (second, talked) = second;
     let Some((conn, sent_at)) = talked.join().ok().flatten() else {
         // Nothing to time (it never sent): the first run judged that.
@@ -589,7 +611,7 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
     };
     let run = second_run(ctx, second, sent_at);
     drop(conn);
-    run.judge(expected, took, "gave up", "sending")
+    run.judge(expected, first, "gave up", "sending")
 }
 
 /// The second client's connection, held open and never answered, and when
@@ -628,25 +650,35 @@ fn timeout_beside(ctx: &mut Ctx) -> Result<(Proc, Talked), Failure> {
     Ok((p, talked))
 }
 
-/// How long after its message (`sent_at`) the second client `p` gave up:
-/// by its own output's clock, the line that says so (this thread may have
-/// been busy with the first run then); else its exit, waited for now.
-/// Not its connection's end: a client may half-close once it has sent.
+/// How long after its message (`sent_at`) the second client `p` gave up
+/// (see [`gave_up_after`]: this thread may have been busy with the first
+/// run then). Not its connection's end: a client may half-close once it
+/// has sent.
 fn second_run(ctx: &mut Ctx, p: Proc, sent_at: Instant) -> SecondRun {
     let wait = (SLACK + Duration::from_secs(SECOND_TIMEOUT)).saturating_sub(sent_at.elapsed());
     if ctx.wait_exit(p, wait).is_none() {
         return SecondRun::StillWaiting;
     }
-    let exited = sent_at.elapsed();
+    SecondRun::GaveUp(gave_up_after(ctx, p, sent_at))
+}
+
+/// How long after its message (`sent_at`) the client `p`, which has
+/// exited, gave up: when it said so, by its own output's clock; else now.
+/// Both runs are measured so: a client may take its time to exit after
+/// saying it (a graceful close that waits a second for the server's FIN:
+/// audit 10 saw its first run timed by the exit, its second by the line,
+/// and a correct client blamed).
+fn gave_up_after(ctx: &mut Ctx, p: Proc, sent_at: Instant) -> Duration {
+    let now = sent_at.elapsed();
     // The moment of the message, on the client's output clock.
-    let sent = ctx.child(p).elapsed().saturating_sub(exited);
-    let said = [Stream::Stderr, Stream::Stdout]
+    let sent = ctx.child(p).elapsed().saturating_sub(now);
+    [Stream::Stderr, Stream::Stdout]
         .into_iter()
         .flat_map(|s| ctx.child(p).timed_lines(s))
         .filter(|l| l.at >= sent && l.text.contains("did not respond in time"))
         .map(|l| l.at - sent)
-        .min();
-    SecondRun::GaveUp(said.unwrap_or(exited))
+        .min()
+        .unwrap_or(now)
 }
 
 /// Sooner than this after its message came, a client that gives up on a

@@ -350,9 +350,10 @@ impl SecondRun {
             SecondRun::GaveUp(second) if second >= first + LATER_BY_AT_LEAST => return Ok(()),
             SecondRun::Unseen => return Ok(()),
             SecondRun::GaveUp(second) => format!(
-                "with LAB_TIMEOUT=1 it {what} {:.1}s after {from}, and with LAB_TIMEOUT={SECOND_TIMEOUT} {:.1}s after: a timeout of its own (hard-coded?), not the one LAB_TIMEOUT gives",
+                "with LAB_TIMEOUT=1 it {what} {:.1}s after {from}, and with LAB_TIMEOUT={SECOND_TIMEOUT} {:.1}s after, not about {}s later: its timeout does not follow LAB_TIMEOUT (a number written in the code?)",
                 first.as_secs_f64(),
-                second.as_secs_f64()
+                second.as_secs_f64(),
+                SECOND_TIMEOUT - 1
             ),
             SecondRun::StillWaiting => format!(
                 "with LAB_TIMEOUT=1 it {what} {:.1}s after {from}; with LAB_TIMEOUT={SECOND_TIMEOUT}, {}s after {from}, not yet: its timeout is not LAB_TIMEOUT seconds",

@@ -297,7 +297,7 @@ fn silent_client_first(
             Diagnosis::IgnoresConfig,
             expected,
             format!(
-                "it closed the connection {:.1}s after the client connected, while LAB_TIMEOUT was 1s: the timeout does not come from LAB_TIMEOUT",
+                "it closed the connection {:.1}s after the client connected, while LAB_TIMEOUT was 1s: the timeout does not come from LAB_TIMEOUT (a timeout set in milliseconds where the variable is in seconds?)",
                 closed_after.as_secs_f64()
             ),
         ));
