@@ -390,6 +390,18 @@ fn server_that_waits_for_the_client_to_hang_up_python() {
     );
 }
 
+/// A correct client that, once it has given up, hangs up politely: its FIN,
+/// then a second for the server's. It says it gave up on time and exits a
+/// second later: both timeout runs are timed by what it said, so this is
+/// no timeout of its own (audit 10: the first run was timed by its exit).
+#[test]
+fn client_that_closes_gracefully_after_its_timeout_python() {
+    let Some(sub) = python_fixture("gracefulclose") else {
+        return;
+    };
+    assert_verdicts("gracefulclose", &sub, &[]);
+}
+
 /// Extension code appended at module level: the server starts a second
 /// server after its session, the client opens a second connection after
 /// its own.
