@@ -382,12 +382,7 @@ fn server_that_waits_for_the_client_to_hang_up_python() {
         "server-restart",
         "pair-session",
     ];
-    let expected: Vec<(&str, &str)> = failing.iter().map(|id| (*id, "no-close")).collect();
-    let outcomes = assert_verdicts("waitsforclient", &sub, &expected);
-    assert_eq!(
-        findings_of(&outcomes),
-        [("no-close", "server", failing.to_vec())]
-    );
+    assert_one_finding("waitsforclient", &sub, ("no-close", "server"), &failing);
 }
 
 /// A correct client that, once it has given up, hangs up politely: its FIN,
@@ -993,6 +988,15 @@ s.accept()
 }
 
 /// The findings of `outcomes`: (code, program, checks).
+/// Asserts that the checks `ids` fail, each as `code`, and no other: one
+/// finding, `code` in `program`, made of exactly those checks.
+#[track_caller]
+fn assert_one_finding(name: &str, sub: &Submission, (code, program): (&str, &str), ids: &[&str]) {
+    let expected: Vec<(&str, &str)> = ids.iter().map(|id| (*id, code)).collect();
+    let outcomes = assert_verdicts(name, sub, &expected);
+    assert_eq!(findings_of(&outcomes), [(code, program, ids.to_vec())]);
+}
+
 fn findings_of(outcomes: &[Outcome]) -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
     report::findings(outcomes)
         .into_iter()
@@ -1064,12 +1068,7 @@ fn server_that_reads_until_the_client_closes_python() {
         "server-invalid-utf8",
         "server-restart",
     ];
-    let expected: Vec<(&str, &str)> = all.iter().map(|id| (*id, "wrong-reply")).collect();
-    let outcomes = assert_verdicts("readall", &sub, &expected);
-    assert_eq!(
-        findings_of(&outcomes),
-        [("wrong-reply", "server", all.to_vec())]
-    );
+    assert_one_finding("readall", &sub, ("wrong-reply", "server"), &all);
     assert_observed(
         &sub,
         "server-ack",
@@ -1097,12 +1096,7 @@ fn health_check_connection_first_python() {
         "client-error-reply",
         "client-no-reply",
     ];
-    let expected: Vec<(&str, &str)> = ids.iter().map(|id| (*id, "wrong-message")).collect();
-    let outcomes = assert_verdicts("pingfirst", &sub, &expected);
-    assert_eq!(
-        findings_of(&outcomes),
-        [("wrong-message", "client", ids.to_vec())]
-    );
+    assert_one_finding("pingfirst", &sub, ("wrong-message", "client"), &ids);
 }
 
 /// C's strlen() + 1: every reply and error carries its NUL. The right
