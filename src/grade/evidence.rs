@@ -278,9 +278,21 @@ mod linux {
 }
 
 /// The default evidence folder of a run: `netlab-evidence-<seed>` in the
-/// system's temp folder.
+/// system's temp folder, made readable by its owner only (0700 on Unix):
+/// in a temp folder shared by every user of a lab machine, the packets of
+/// one student's run are not the others' to read. A folder already there
+/// is left as it is (the capture checks it is ours before writing).
 pub fn default_dir(seed: u64) -> PathBuf {
-    std::env::temp_dir().join(format!("{DEFAULT_PREFIX}{seed}"))
+    default_dir_in(&std::env::temp_dir(), seed)
+}
+
+fn default_dir_in(temp: &Path, seed: u64) -> PathBuf {
+    let dir = temp.join(format!("{DEFAULT_PREFIX}{seed}"));
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    let _ = builder.create(&dir);
+    dir
 }
 
 const DEFAULT_PREFIX: &str = "netlab-evidence-";
@@ -330,6 +342,16 @@ fn prune_old_defaults_in(temp: &Path, age: std::time::Duration, keep: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_default_folder_is_its_owner_s_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let temp = tempfile::tempdir().unwrap();
+        let dir = default_dir_in(temp.path(), 42);
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+    }
 
     #[cfg(unix)] // set_modified on a folder: Windows cannot open one so.
     #[test]
