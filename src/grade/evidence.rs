@@ -288,10 +288,11 @@ pub fn default_dir(seed: u64) -> PathBuf {
 
 fn default_dir_in(temp: &Path, seed: u64) -> PathBuf {
     let dir = temp.join(format!("{DEFAULT_PREFIX}{seed}"));
-    let mut builder = std::fs::DirBuilder::new();
     #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    let _ = builder.create(&dir);
+    let _ =
+        std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700).create(&dir);
+    #[cfg(not(unix))]
+    let _ = std::fs::create_dir(&dir);
     dir
 }
 
