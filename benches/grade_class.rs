@@ -288,9 +288,10 @@ fn main() {
             &std::fs::read_to_string(out.join(&name).join("report.json")).unwrap_or_default(),
         )
         .unwrap_or_default();
-        let all_passed = verdicts(&report)
-            .iter()
-            .all(|(_, passed)| *passed != Some(false));
+        // No report (or none readable) is no pass.
+        let checks = verdicts(&report);
+        let all_passed =
+            !checks.is_empty() && checks.iter().all(|(_, passed)| *passed != Some(false));
         let entry = kinds.entry(kind).or_default();
         entry.0 += 1;
         entry.1 += usize::from(all_passed);

@@ -280,8 +280,11 @@ mod linux {
 /// The default evidence folder of a run: `netlab-evidence-<seed>` in the
 /// system's temp folder, made readable by its owner only (0700 on Unix):
 /// in a temp folder shared by every user of a lab machine, the packets of
-/// one student's run are not the others' to read. A folder already there
-/// is left as it is (the capture checks it is ours before writing).
+/// one student's run are not the others' to read. Except under sudo (how
+/// a capture runs without being root): root's folder is then open for
+/// reading (0755), or the student who ran it could not open the packets
+/// the report names. A folder already there is left as it is (the
+/// capture checks it is ours before writing).
 pub fn default_dir(seed: u64) -> PathBuf {
     default_dir_in(&std::env::temp_dir(), seed)
 }
@@ -289,8 +292,17 @@ pub fn default_dir(seed: u64) -> PathBuf {
 fn default_dir_in(temp: &Path, seed: u64) -> PathBuf {
     let dir = temp.join(format!("{DEFAULT_PREFIX}{seed}"));
     #[cfg(unix)]
-    let _ =
-        std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700).create(&dir);
+    {
+        // SAFETY: geteuid cannot fail.
+        let root = unsafe { nix::libc::geteuid() } == 0;
+        let mode = if root && std::env::var_os("SUDO_UID").is_some() {
+            0o755
+        } else {
+            0o700
+        };
+        let _ = std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), mode)
+            .create(&dir);
+    }
     #[cfg(not(unix))]
     let _ = std::fs::create_dir(&dir);
     dir
@@ -351,7 +363,10 @@ mod tests {
         let temp = tempfile::tempdir().unwrap();
         let dir = default_dir_in(temp.path(), 42);
         let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+        // SAFETY: geteuid cannot fail.
+        let sudo = unsafe { nix::libc::geteuid() } == 0 && std::env::var_os("SUDO_UID").is_some();
+        let want = if sudo { 0o755 } else { 0o700 };
+        assert_eq!(mode & 0o777, want, "{mode:o}");
     }
 
     #[cfg(unix)] // set_modified on a folder: Windows cannot open one so.

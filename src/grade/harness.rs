@@ -420,6 +420,14 @@ impl<'a> Ctx<'a> {
     }
 
     /// The process groups of this check's programs.
+    /// Tells a stranger's connection from one of this check's programs,
+    /// for a thread that accepts on its own: without a network namespace
+    /// anyone on the machine can connect. True: a stranger.
+    pub fn stranger_test(&self) -> impl Fn(SocketAddr) -> bool + Send + 'static {
+        let groups = self.groups();
+        move |peer| guard::foreign_peer(peer, &groups).is_some()
+    }
+
     fn groups(&self) -> Vec<u32> {
         self.procs.iter().map(|l| l.child.pid()).collect()
     }

@@ -520,6 +520,19 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
         ));
         if let Some(status) = ctx.wait_exit(p, super::server::LATE_TIMEOUT) {
             let took = sent_at.elapsed().as_secs_f64();
+            // Said on time, and ended only much later: its timeout is
+            // right, its way out is not.
+            if let Some(said) = said_gave_up(ctx, p, sent_at).filter(|s| *s < within) {
+                drop(conn);
+                return Err(fail(
+                    Diagnosis::Hangs,
+                    expected,
+                    format!(
+                        "it printed that the server did not respond in time {:.1}s after sending, but ended only {took:.1}s after sending: giving up must end the program (exit 1) at once, and something kept it alive (a socket, a timer or a thread left open?)",
+                        said.as_secs_f64()
+                    ),
+                ));
+            }
             let last = |ctx: &mut Ctx, stream: Stream| {
                 ctx.child(p)
                     .lines(stream)
@@ -633,12 +646,22 @@ fn timeout_beside(ctx: &mut Ctx) -> Result<(Proc, Talked), Failure> {
         std::slice::from_ref(&message),
         &[timeout_env(SECOND_TIMEOUT)],
     )?;
+    let stranger = ctx.stranger_test();
     let talked = std::thread::spawn(move || {
-        // Connections that close without a byte (a health check) are not
-        // the one to time; a few are skipped.
+        // One deadline for it all: a program that keeps connecting cannot
+        // keep this thread, nor the check that joins it, waiting longer.
+        let until = Instant::now() + STARTUP + SLACK;
+        // Connections that close without a byte (a health check), and a
+        // stranger's, are not the one to time; a few are skipped.
         for _ in 0..8 {
-            let (mut conn, _) = accept_within(&listener, STARTUP + SLACK)?;
-            conn.set_read_timeout(Some(SLACK)).ok()?;
+            let left = until.saturating_duration_since(Instant::now());
+            let (mut conn, peer) = accept_within(&listener, left)?;
+            if stranger(peer) {
+                continue;
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            conn.set_read_timeout(Some(left.max(Duration::from_millis(1))))
+                .ok()?;
             match std::io::Read::read(&mut conn, &mut [0u8; 4096]) {
                 Ok(0) => continue,
                 Ok(_) => return Some((conn, Instant::now())),
@@ -656,10 +679,14 @@ fn timeout_beside(ctx: &mut Ctx) -> Result<(Proc, Talked), Failure> {
 /// has sent.
 fn second_run(ctx: &mut Ctx, p: Proc, sent_at: Instant) -> SecondRun {
     let wait = (SLACK + Duration::from_secs(SECOND_TIMEOUT)).saturating_sub(sent_at.elapsed());
-    if ctx.wait_exit(p, wait).is_none() {
-        return SecondRun::StillWaiting;
+    let exited = ctx.wait_exit(p, wait).is_some();
+    // Said, and still running (a graceful close that waits LAB_TIMEOUT
+    // again for the server's FIN): timed by what it said, like the first.
+    match said_gave_up(ctx, p, sent_at) {
+        Some(said) => SecondRun::GaveUp(said),
+        None if exited => SecondRun::GaveUp(sent_at.elapsed()),
+        None => SecondRun::StillWaiting,
     }
-    SecondRun::GaveUp(gave_up_after(ctx, p, sent_at))
 }
 
 /// How long after its message (`sent_at`) the client `p`, which has
@@ -669,16 +696,20 @@ fn second_run(ctx: &mut Ctx, p: Proc, sent_at: Instant) -> SecondRun {
 /// audit 10 saw its first run timed by the exit, its second by the line,
 /// and a correct client blamed).
 fn gave_up_after(ctx: &mut Ctx, p: Proc, sent_at: Instant) -> Duration {
-    let now = sent_at.elapsed();
+    said_gave_up(ctx, p, sent_at).unwrap_or_else(|| sent_at.elapsed())
+}
+
+/// How long after its message (`sent_at`) the client `p` said it gave up
+/// (`did not respond in time`), by its own output's clock.
+fn said_gave_up(ctx: &mut Ctx, p: Proc, sent_at: Instant) -> Option<Duration> {
     // The moment of the message, on the client's output clock.
-    let sent = ctx.child(p).elapsed().saturating_sub(now);
+    let sent = ctx.child(p).elapsed().saturating_sub(sent_at.elapsed());
     [Stream::Stderr, Stream::Stdout]
         .into_iter()
         .flat_map(|s| ctx.child(p).timed_lines(s))
         .filter(|l| l.at >= sent && l.text.contains("did not respond in time"))
         .map(|l| l.at - sent)
         .min()
-        .unwrap_or(now)
 }
 
 /// Sooner than this after its message came, a client that gives up on a

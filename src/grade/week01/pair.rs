@@ -94,8 +94,9 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 /// The client gave up waiting (`Server did not respond in time`) a second
-/// or more after the server said it had sent the reply: the connection
-/// stayed open, and this client reads until the server closes it (to
+/// or more after the server said it had sent the reply, and the server did
+/// not say it closed before that: the connection stayed open, and this
+/// client reads until the server closes it (to
 /// EOF: right against a server that closes, as the contract's does). The
 /// server's no-close, server-ack's finding when it saw it too; not the
 /// client's exit status (blind round 9: the hint told a correct client to
@@ -113,7 +114,12 @@ fn waited_for_a_close(
         .filter_map(|s| printed_ago(ctx, client, s, |l| l.contains("did not respond in time")))
         .max()?;
     let sent = printed_ago(ctx, server, Stream::Stdout, |l| l.contains(reply))?;
-    if sent < gave_up + Duration::from_secs(1) {
+    // And its `Closed connection` came only once the client had given up
+    // (not before: then the server closed, and the client missed it).
+    let closed = printed_ago(ctx, server, Stream::Stdout, |l| {
+        l.contains("Closed connection")
+    });
+    if sent < gave_up + Duration::from_secs(1) || closed.is_some_and(|c| c > gave_up) {
         return None;
     }
     Some(

@@ -192,16 +192,12 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
         "two servers side by side, each with a probe that sends nothing: one with LAB_TIMEOUT=1, and one with LAB_TIMEOUT={SECOND_TIMEOUT}, which a server that reads LAB_TIMEOUT closes about {}s later",
         SECOND_TIMEOUT - 1
     ));
-    // The second first: it waits for its probe while the first starts,
-    // not the first while the second does (a server whose accept() has a
-    // timeout of LAB_TIMEOUT would give up on a probe late by a start).
+    // Each probe connects as soon as its server listens, and each close
+    // is timed from its own connect: neither server waits in accept() for
+    // the other's start (one whose accept() times out after LAB_TIMEOUT
+    // would give up on a probe that came a slow start late), and the
+    // second is read on a thread of its own while the first is judged.
     let (_, second_addr) = ctx.start_server(Role::Server, &[], &[timeout_env(SECOND_TIMEOUT)])?;
-    let (p, addr) = ctx.start_server(Role::Server, &[], &[timeout_env(1)])?;
-    let probe = Probe {
-        since: ctx.child(p).elapsed(),
-        connected: std::time::Instant::now(),
-    };
-    let mut first_stream = ctx.connect(addr)?;
     let connected = std::time::Instant::now();
     let mut stream = ctx.connect(second_addr)?;
     let second = std::thread::spawn(move || {
@@ -212,6 +208,12 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
             SecondRun::GaveUp(connected.elapsed())
         }
     });
+    let (p, addr) = ctx.start_server(Role::Server, &[], &[timeout_env(1)])?;
+    let probe = Probe {
+        since: ctx.child(p).elapsed(),
+        connected: std::time::Instant::now(),
+    };
+    let mut first_stream = ctx.connect(addr)?;
     let first = silent_client_first(ctx, p, addr, probe, &mut first_stream)?;
     second.join().unwrap_or(SecondRun::Unseen).judge(
         SILENT_CLIENT_EXPECTED,
