@@ -47,8 +47,9 @@ fn main() -> ExitCode {
     // A grade run then prints what it has and exits 130 by itself; a
     // second Ctrl+C (or any other command) exits at once.
     let _ = ctrlc::set_handler(|| {
-        // First the flag (so checks killed next count as interrupted, not
-        // failed), then the kill.
+        // First the flags (so checks killed next count as interrupted, not
+        // failed, and a class run keeps none of them), then the kill.
+        netlab::grade::class::stop();
         let grade_reports = netlab::grade::live::interrupt();
         netlab::process::kill_all();
         if !grade_reports {

@@ -395,7 +395,7 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
                 let Some((i, hash)) = todo.get(n) else { break };
                 let (name, dir) = &subs[*i];
                 let record = grade_submission(opts, name, dir, hash);
-                if tx.send((*i, record)).is_err() {
+                if stopping() || tx.send((*i, record)).is_err() {
                     break;
                 }
             });
@@ -570,6 +570,24 @@ struct Running {
 }
 
 static RUNNING: std::sync::Mutex<Option<Running>> = std::sync::Mutex::new(None);
+
+/// Set by [`stop`]: a Ctrl+C is ending the run.
+static STOPPING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// For a Ctrl+C handler, before it kills what netlab started: from now on
+/// no submission's grading is kept. Trap: the kill ends the checks still
+/// running, each with a failure, and a worker could write those verdicts
+/// as the submission's record (with its content hash) before the handler
+/// exits; the next run then took the submission as unchanged and never
+/// graded it again (a clean-clone run saw `3 unchanged` after a Ctrl+C
+/// that had kept 2 of 3).
+pub fn stop() {
+    STOPPING.store(true, Ordering::SeqCst);
+}
+
+fn stopping() -> bool {
+    STOPPING.load(Ordering::SeqCst)
+}
 
 /// For a Ctrl+C handler: the words that end a class run cut short, if one
 /// is in progress (what is graded is kept: each submission's files are
@@ -794,6 +812,16 @@ pub fn grade_submission(opts: &ClassOptions, name: &str, dir: &Path, hash: &str)
     let result = match submission {
         Ok(submission) => {
             let outcomes = run_checks(&opts.checks, &submission, opts.seed, CHECK_JOBS);
+            if stopping() {
+                // Cut short by a Ctrl+C (see `stop`): nothing to keep.
+                return unwritten(
+                    name,
+                    opts,
+                    max_total,
+                    started,
+                    "interrupted (Ctrl+C)".into(),
+                );
+            }
             let duration = started.elapsed();
             // Its reports tell its own sandbox notes, not a classmate's.
             crate::sandbox::with_notes_of(&dir, || {
@@ -815,7 +843,25 @@ pub fn grade_submission(opts: &ClassOptions, name: &str, dir: &Path, hash: &str)
             })
         }
     };
-    result.unwrap_or_else(|e| Record {
+    result.unwrap_or_else(|e| {
+        let why = format!(
+            "grader-error: netlab could not write {}: {e}",
+            sub_out.display()
+        );
+        unwritten(name, opts, max_total, started, why)
+    })
+}
+
+/// The record of a submission whose files were not written (`why`), with
+/// no content hash: a later run grades it again.
+fn unwritten(
+    name: &str,
+    opts: &ClassOptions,
+    max_total: f64,
+    started: Instant,
+    why: String,
+) -> Record {
+    Record {
         submission: name.to_string(),
         lab: opts.lab.clone(),
         content_hash: String::new(),
@@ -823,13 +869,10 @@ pub fn grade_submission(opts: &ClassOptions, name: &str, dir: &Path, hash: &str)
         duration_ms: started.elapsed().as_millis() as u64,
         score: 0.0,
         max_score: max_total,
-        not_graded: Some(format!(
-            "grader-error: netlab could not write {}: {e}",
-            sub_out.display()
-        )),
+        not_graded: Some(why),
         check_ids: opts.checks.iter().map(|c| c.id.to_string()).collect(),
         checks: Vec::new(),
-    })
+    }
 }
 
 fn write_graded(
