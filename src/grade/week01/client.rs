@@ -6,7 +6,7 @@ use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use super::common::{expect_exit, lines_in_order, timeout_env, SecondRun, SECOND_TIMEOUT};
+use super::common::{expect_exit, lines_in_order, timeout_env, SecondRun, GAVE_UP, SECOND_TIMEOUT};
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
     accept_within, closed_port, fail, fake_listener, show_bytes, Ctx, Failure, Proc, HOST, SLACK,
@@ -563,13 +563,7 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
         // a way out that does not end the program (audit 10: a Node
         // client's socket.end() on its timeout, the event loop still
         // alive, was told to set a receive timeout).
-        let said = [Stream::Stderr, Stream::Stdout].into_iter().any(|s| {
-            ctx.child(p)
-                .lines(s)
-                .iter()
-                .any(|l| l.contains("did not respond in time"))
-        });
-        if said {
+        if said_gave_up(ctx, p, sent_at).is_some() {
             return Err(fail(
                 Diagnosis::Hangs,
                 expected,
@@ -707,7 +701,7 @@ fn said_gave_up(ctx: &mut Ctx, p: Proc, sent_at: Instant) -> Option<Duration> {
     [Stream::Stderr, Stream::Stdout]
         .into_iter()
         .flat_map(|s| ctx.child(p).timed_lines(s))
-        .filter(|l| l.at >= sent && l.text.contains("did not respond in time"))
+        .filter(|l| l.at >= sent && l.text.contains(GAVE_UP))
         .map(|l| l.at - sent)
         .min()
 }

@@ -308,6 +308,11 @@ pub fn after_served(ctx: &mut Ctx, p: Proc, failure: Failure, what: &str) -> Fai
     }
 }
 
+/// The words of a client's line that says it gave up on a silent server
+/// (`[CLIENT] Server did not respond in time`), in whatever wording round
+/// them: what times its giving up.
+pub const GAVE_UP: &str = "did not respond in time";
+
 /// LAB_TIMEOUT of a timeout check's second run, beside the first. The
 /// first (LAB_TIMEOUT=1) cannot tell a program that reads the variable
 /// from one with a timeout of its own between 1 and 1 + SLACK seconds (a

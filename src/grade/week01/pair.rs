@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::common::{expect_exit, is_chat_ack};
+use super::common::{expect_exit, is_chat_ack, GAVE_UP};
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{fail, Ctx, Failure, SLACK};
 use crate::grade::Role;
@@ -111,7 +111,7 @@ fn waited_for_a_close(
 ) -> Option<Failure> {
     let gave_up = [Stream::Stderr, Stream::Stdout]
         .into_iter()
-        .filter_map(|s| printed_ago(ctx, client, s, |l| l.contains("did not respond in time")))
+        .filter_map(|s| printed_ago(ctx, client, s, |l| l.contains(GAVE_UP)))
         .max()?;
     let sent = printed_ago(ctx, server, Stream::Stdout, |l| l.contains(reply))?;
     // And its `Closed connection` came only once the client had given up
