@@ -363,6 +363,35 @@ fn chat_server_that_echoes_to_the_sender_python() {
     );
 }
 
+/// A chat room that shows the sender its own message after each ACK: the
+/// extra line is chat-ack's wrong-reply, said once. Before, chat-split and
+/// chat-coalesced called it split-message (the line came where an ACK or
+/// nothing was due), chat-log stopped on it before judging the log, and
+/// pair-chat was a finding of its own.
+#[test]
+fn chat_server_that_echoes_after_the_ack_python() {
+    let Some(sub) = python_fixture("echoafter") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "echoafter",
+        &sub,
+        &[
+            ("chat-ack", "wrong-reply"),
+            ("chat-split", "wrong-reply"),
+            ("pair-chat", "wrong-reply"),
+        ],
+    );
+    assert_eq!(
+        findings_of(&outcomes),
+        [(
+            "wrong-reply",
+            "chat-server",
+            vec!["chat-ack", "chat-split", "pair-chat"]
+        )]
+    );
+}
+
 /// A server that waits for the client to hang up before it closes, and a
 /// client that reads its reply until the server closes: the client gives
 /// up waiting in pair-session, which is the server's no-close, said once

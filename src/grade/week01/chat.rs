@@ -34,6 +34,10 @@ struct Talk {
     stream: TcpStream,
     client: SocketAddr,
     pending: Vec<u8>,
+    /// The last message acknowledged on this connection: a chat room that
+    /// shows the sender its own message after the ACK sends a line that
+    /// holds it where the next ACK is due.
+    acked: Option<String>,
 }
 
 fn open(ctx: &mut Ctx, addr: SocketAddr) -> Result<Talk, Failure> {
@@ -46,11 +50,35 @@ fn open(ctx: &mut Ctx, addr: SocketAddr) -> Result<Talk, Failure> {
         stream,
         client,
         pending: Vec::new(),
+        acked: None,
     })
 }
 
 /// Reads one ACK line and checks it acknowledges `message`.
 fn expect_ack(
+    ctx: &mut Ctx,
+    p: Proc,
+    talk: &mut Talk,
+    message: &str,
+    mistake: Diagnosis,
+) -> Result<(), Failure> {
+    let judged = judge_ack(ctx, p, talk, message, mistake);
+    if judged.is_ok() {
+        talk.acked = Some(message.to_string());
+    }
+    judged
+}
+
+/// The line before an ACK that holds the previous message whole, not
+/// this one: an extra line sent after the previous ACK (a chat room's
+/// echo to the sender).
+fn echo_of_previous<'a>(talk: &'a Talk, line: &str, message: &str) -> Option<&'a str> {
+    talk.acked
+        .as_deref()
+        .filter(|previous| line.contains(previous) && !line.contains(message))
+}
+
+fn judge_ack(
     ctx: &mut Ctx,
     p: Proc,
     talk: &mut Talk,
@@ -85,6 +113,36 @@ fn expect_ack(
             ));
             Ok(())
         }
+        // The previous message again, after its ACK, where the ACK is not
+        // the subject: chat-ack's finding if this ACK follows, as for an
+        // extra line before the ACK (below). Without this, a chat room
+        // that echoes after the ACK was split-message in chat-coalesced
+        // and hid chat-log's verdict.
+        Ok(line)
+            if ctx.check_id != Some("chat-ack")
+                && echo_of_previous(talk, &line, message).is_some() =>
+        {
+            let previous = echo_of_previous(talk, &line, message)
+                .unwrap_or_default()
+                .to_string();
+            ctx.step(format!(
+                "the line `{line}` holds the previous message, after its ACK: read one more line"
+            ));
+            match read_line(&mut talk.stream, &mut talk.pending, Duration::from_secs(1)) {
+                Ok(next) if is_chat_ack(&next, message) || is_ack_like(&next, message) => {
+                    ctx.step(format!(
+                        "(its ACK came next: `{next}`; the extra line is chat-ack's to judge)"
+                    ));
+                    Ok(())
+                }
+                _ => Err(fail(
+                    Diagnosis::WrongReply,
+                    expected,
+                    format!("the line `{line}`: an extra line after the ACK of `{previous}`, where this message's ACK was due"),
+                )
+                .caused_by("chat-ack")),
+            }
+        }
         // The whole message in a line that is not its ACK, where the ACK is
         // not the subject: an extra line before the ACK (a chat room's
         // broadcast, sent to the sender too) is chat-ack's finding, if the
@@ -112,7 +170,15 @@ fn expect_ack(
                 _ => Err(fail(mistake, expected, format!("the line `{line}`"))),
             }
         }
-        Ok(line) => Err(fail(mistake, expected, format!("the line `{line}`"))),
+        Ok(line) => {
+            let observed = match echo_of_previous(talk, &line, message) {
+                Some(previous) => format!(
+                    "the line `{line}`: the previous message `{previous}` again, after its ACK (an extra line: one line gets one reply)"
+                ),
+                None => format!("the line `{line}`"),
+            };
+            Err(fail(mistake, expected, observed))
+        }
         Err((bytes, end)) => {
             let _ = ctx.wait_exit(p, Duration::from_millis(300));
             if let Some(crash) = ctx.crash_of(p) {
@@ -273,6 +339,25 @@ pub fn split(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.step("make sure no second reply follows");
     let (extra, _) = read_to_end(&mut talk.stream, Duration::from_millis(400));
     let extra = [std::mem::take(&mut talk.pending), extra].concat();
+    // Whole lines that each hold the whole message: the framing is right,
+    // the server says more than the ACK (a chat room's echo to the
+    // sender), which chat-ack names.
+    let text = String::from_utf8_lossy(&extra);
+    let echoes = text.ends_with('\n')
+        && text
+            .lines()
+            .all(|l| l.contains(message.as_str()) && !is_chat_ack(l.trim_end(), &message));
+    if !extra.is_empty() && echoes {
+        return Err(fail(
+            Diagnosis::WrongReply,
+            "exactly one ACK for one line, and nothing else",
+            format!(
+                "an extra reply {} after the ACK: it holds the whole message (the framing is right), but one line gets one reply",
+                show_bytes(&extra)
+            ),
+        )
+        .caused_by("chat-ack"));
+    }
     if !extra.is_empty() {
         return Err(fail(
             Diagnosis::SplitMessage,

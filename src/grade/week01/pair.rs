@@ -244,6 +244,21 @@ pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
                 )
                 .caused_by("chat-client-messages"));
             }
+            // A line beside an ACK that holds its message but is not an
+            // ACK: the server sent an extra line (a chat room's echo to the
+            // sender), which the client printed where the next ACK was
+            // due. chat-ack's finding (blind round 9's echo after the ACK).
+            if let Some(extra) = extra_line_beside_an_ack(&lines, &messages) {
+                return Err(fail(
+                    Diagnosis::WrongReply,
+                    expected,
+                    format!(
+                        "the client printed `{}`: a line from the server that holds a message but is not its ACK (one line gets one reply)",
+                        extra.trim_end()
+                    ),
+                )
+                .caused_by("chat-ack"));
+            }
             // A client that sent other lines (its arguments joined into
             // one, say) gets other ACKs: chat-client-messages' finding.
             let want = format!("[CLIENT] [ACK @HH:MM:SS] {message}");
@@ -256,6 +271,27 @@ pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// A client line next to the printed ACK of a message (just before or
+/// just after it) that holds the same message but is no ACK.
+fn extra_line_beside_an_ack<'a>(lines: &'a [String], messages: &[String]) -> Option<&'a str> {
+    let ack_of = |line: &str, message: &str| {
+        line.strip_prefix("[CLIENT] ")
+            .is_some_and(|rest| is_chat_ack(rest.trim_end(), message))
+    };
+    let extra_of = |line: &str, message: &str| line.contains(message) && !line.contains("ACK");
+    lines.windows(2).find_map(|pair| {
+        messages.iter().find_map(|m| {
+            if ack_of(&pair[0], m) && extra_of(&pair[1], m) {
+                Some(pair[1].as_str())
+            } else if extra_of(&pair[0], m) && ack_of(&pair[1], m) {
+                Some(pair[0].as_str())
+            } else {
+                None
+            }
+        })
+    })
 }
 
 /// Consecutive client lines (2 to 4) whose text after `[CLIENT] `, put
