@@ -115,6 +115,7 @@ fn netlab_grade_on_the_python_folder_exits_0() {
 #[case::client_fixed_timeout("client_fixed_timeout.py", Role::Client, "ignores-config")]
 #[case::server_fixed_timeout("server_fixed_timeout.py", Role::Server, "ignores-config")]
 #[case::shared_state("server_threaded_shared.py", Role::ThreadedServer, "wrong-reply")]
+#[case::chat_client_no_i_mode("chat_client_no_i_mode.py", Role::ChatClient, "wrong-message")]
 fn a_python_mistake_is_named(#[case] script: &str, #[case] role: Role, #[case] code: &str) {
     if !python_available() {
         return;
@@ -136,6 +137,41 @@ fn a_python_mistake_is_named(#[case] script: &str, #[case] role: Role, #[case] c
         BTreeSet::from([code]),
         "{}",
         report::render_text("week01", 5, &outcomes, false)
+    );
+}
+
+/// A chat client with no -i mode that sends its arguments joined, with no
+/// newline, and leaves at once: at a terminal, its `-i` waits in the fake
+/// server's backlog after it ended. That is what it sent, not a death
+/// before connecting nor "it ended before it showed a prompt".
+#[cfg(unix)]
+#[test]
+fn a_chat_client_without_an_i_mode_is_told_so_at_a_terminal() {
+    if !python_available() {
+        return;
+    }
+    let dir = submissions().join("week01-python-mistakes");
+    let sub =
+        Submission::new(&dir).with_argv(Role::ChatClient, &["python3", "chat_client_no_i_mode.py"]);
+    let prompt: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| c.id == "chat-client-prompt")
+        .collect();
+    let outcomes = run_checks(&prompt, &sub, 5, 1);
+    let text = report::render_text("week01", 5, &outcomes, false);
+    assert_eq!(outcomes[0].passed, Some(false), "{text}");
+    assert_eq!(
+        outcomes[0].diagnosis.map(Diagnosis::code),
+        Some("wrong-message"),
+        "{text}"
+    );
+    assert!(
+        outcomes[0]
+            .observed
+            .as_deref()
+            .is_some_and(|o| o.contains("it sent `-i` to the server")),
+        "{text}"
     );
 }
 

@@ -1221,7 +1221,23 @@ pub fn client_prompt(ctx: &mut Ctx) -> Result<(), Failure> {
         loop {
             if ctx.child(p).try_status().is_some() {
                 // It ended before prompting: the other chat-client checks
-                // tell why (a crash, no -i mode, a TODO).
+                // tell why (a crash, no -i mode, a TODO). Its connection
+                // may still wait in the backlog, with what it sent (a
+                // client with no -i mode sends `-i` and ends): not a
+                // death before connecting.
+                if conn.is_none() {
+                    conn = accept_within(&listener, Duration::from_millis(20)).map(|(c, _)| c);
+                }
+                if let Some(conn) = conn.as_mut() {
+                    let mut pending = Vec::new();
+                    let sent = match read_line(conn, &mut pending, Duration::from_millis(300)) {
+                        Ok(line) => line.into_bytes(),
+                        Err((bytes, _)) => bytes,
+                    };
+                    if sent_dash_i(&sent) {
+                        return Err(no_interactive_mode());
+                    }
+                }
                 let reached = if conn.is_some() {
                     Reached::Server
                 } else {
@@ -1271,25 +1287,22 @@ pub fn client_prompt(ctx: &mut Ctx) -> Result<(), Failure> {
             },
         };
         let mut pending = Vec::new();
-        let Ok(line) = read_line(&mut conn, &mut pending, SLACK) else {
-            return Err(not_at_the_prompt(
-                ctx,
-                p,
-                "the typed line never reached the server",
-                Reached::Server,
-            ));
+        let line = match read_line(&mut conn, &mut pending, SLACK) {
+            Ok(line) => line,
+            // `-i` with no newline after it (a client that sends its
+            // arguments joined, unterminated) is still `-i`.
+            Err((bytes, _)) if sent_dash_i(&bytes) => return Err(no_interactive_mode()),
+            Err(_) => {
+                return Err(not_at_the_prompt(
+                    ctx,
+                    p,
+                    "the typed line never reached the server",
+                    Reached::Server,
+                ))
+            }
         };
-        // `-i` itself, sent as a message: no -i mode at all, which is
-        // chat-client-interactive's finding (blind round 9: this was
-        // called a crash, or a death before connecting, depending on
-        // whether its own timeout or the reply came first).
-        if line.trim() == "-i" {
-            return Err(fail(
-                Diagnosis::WrongMessage,
-                "at a terminal, a prompt shows before each line it reads",
-                "it sent `-i` to the server as a message: it has no -i mode",
-            )
-            .consequence_of("chat-client-interactive"));
+        if sent_dash_i(line.as_bytes()) {
+            return Err(no_interactive_mode());
         }
         // It read the line, so it printed its prompt before: flushed, the
         // prompt is on the terminal now, before any reply (a slow start
@@ -1337,6 +1350,26 @@ pub fn client_prompt(ctx: &mut Ctx) -> Result<(), Failure> {
             ),
         ))
     }
+}
+
+/// Is what a chat client sent first `-i` itself, as a message?
+#[cfg(unix)]
+fn sent_dash_i(sent: &[u8]) -> bool {
+    String::from_utf8_lossy(sent).trim() == "-i"
+}
+
+/// `-i` itself, sent as a message: no -i mode at all, which is
+/// chat-client-interactive's finding (blind round 9: this was called a
+/// crash, or a death before connecting, depending on whether its own
+/// timeout or the reply came first).
+#[cfg(unix)]
+fn no_interactive_mode() -> Failure {
+    fail(
+        Diagnosis::WrongMessage,
+        "at a terminal, a prompt shows before each line it reads",
+        "it sent `-i` to the server as a message: it has no -i mode",
+    )
+    .consequence_of("chat-client-interactive")
 }
 
 /// A chat client that did not get as far as prompting, sending or
