@@ -734,7 +734,8 @@ impl<'a> Ctx<'a> {
             .iter()
             .rev()
             .map(|l| l.trim())
-            .find(|l| !l.is_empty())
+            // Rust's advice after a panic says nothing about this one.
+            .find(|l| !l.is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))
             .map(str::to_string)
     }
 
@@ -756,7 +757,10 @@ impl<'a> Ctx<'a> {
             });
         }
         if stderr.contains("panicked at") {
-            return Some("a Rust panic on stderr".into());
+            return Some(match panic_message(&stderr) {
+                Some(message) => format!("a Rust panic on stderr: `{}`", truncate(message, 120)),
+                None => "a Rust panic on stderr".into(),
+            });
         }
         // Other runtimes' uncaught errors, which exit 1 like a program
         // that reports its error itself: told apart by their stack trace.
@@ -1690,6 +1694,22 @@ pub fn accept_within(listener: &TcpListener, timeout: Duration) -> Option<(TcpSt
     Some((stream, addr))
 }
 
+/// The message of a Rust panic on `stderr`: on the line after `thread
+/// 'main' panicked at FILE:LINE:COL:` (Rust 1.73 and later), or quoted
+/// within it (`panicked at 'MESSAGE', FILE`, before).
+fn panic_message(stderr: &str) -> Option<&str> {
+    let mut lines = stderr.lines();
+    let at = lines.find(|l| l.contains("panicked at"))?;
+    let rest = at[at.find("panicked at")? + "panicked at".len()..].trim();
+    if let Some(quoted) = rest.strip_prefix('\'') {
+        return quoted
+            .rsplit_once("', ")
+            .map(|(m, _)| m)
+            .filter(|m| !m.is_empty());
+    }
+    lines.map(str::trim).find(|l| !l.is_empty())
+}
+
 /// Sleeps until `listener` has a connection to accept, or `timeout` has
 /// passed: no 5 ms wake-ups on the grader's side of every fake server
 /// (5 ms naps where there is no poll).
@@ -2419,5 +2439,26 @@ mod spawn_errors {
             "waited {:?} for a program whose output had ended",
             started.elapsed()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::panic_message;
+
+    #[test]
+    fn a_rust_panic_is_told_by_its_message_in_either_format() {
+        let new = "\nthread 'main' (2) panicked at server.rs:12:68:\ncalled `Result::unwrap()` on an `Err` value: Os { code: 98 }\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+        assert_eq!(
+            panic_message(new),
+            Some("called `Result::unwrap()` on an `Err` value: Os { code: 98 }")
+        );
+        let old = "thread 'main' panicked at 'bind failed', src/main.rs:9:5\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(panic_message(old), Some("bind failed"));
+        assert_eq!(
+            panic_message("thread 'main' panicked at src/main.rs:1:1:\n"),
+            None
+        );
+        assert_eq!(panic_message("Traceback (most recent call last):\n"), None);
     }
 }

@@ -21,6 +21,7 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
     expect_exit(ctx, client, SLACK + SLACK, 0, Diagnosis::Crash).map_err(|f| {
         died_at_start(ctx, server, client, &f.expected)
             .or_else(|| waited_for_a_close(ctx, server, client, &f, &reply))
+            .or_else(|| client_crashed(ctx, client, &f))
             .unwrap_or_else(|| no_reply_came(ctx, client, f, &reply, "server-ack"))
     })?;
     let want = format!("[CLIENT] Received: ACK: {message}");
@@ -136,6 +137,31 @@ fn waited_for_a_close(
             ),
         )
         .caused_by("server-ack"),
+    )
+}
+
+/// The client crashed (a traceback, a panic) in the pair: said as the
+/// client's, since the pair has two programs. A client that opens an
+/// extra connection first ("is the server up?") uses up a one-shot
+/// server's only session, and its real connection is reset when that
+/// server ends: client-ack's wrong-message when it saw that connection
+/// (blind round 10: a crash of its own, under a hint for servers).
+fn client_crashed(
+    ctx: &mut Ctx,
+    client: crate::grade::harness::Proc,
+    failure: &Failure,
+) -> Option<Failure> {
+    if failure.diagnosis != Diagnosis::Crash {
+        return None;
+    }
+    let crash = ctx.crash_of(client)?;
+    Some(
+        fail(
+            Diagnosis::Crash,
+            failure.expected.clone(),
+            format!("the client crashed: {crash}"),
+        )
+        .folded_if("client-ack", &[Diagnosis::WrongMessage]),
     )
 }
 
@@ -360,11 +386,34 @@ fn no_reply_came(
         .lines(Stream::Stdout)
         .iter()
         .any(|l| l.contains(reply));
-    if waited && !printed {
-        failure.folded_if(cause, &[Diagnosis::WrongReply, Diagnosis::Crash])
+    if !waited || printed {
+        return failure;
+    }
+    // A client that said it gave up waiting did what the contract asks
+    // without a reply: it is the missing reply, not its exit status
+    // (blind round 10: the pair's own verdict said exit-status, with a
+    // hint about exit codes, for a correct client and a server that never
+    // answered).
+    let gave_up = [Stream::Stdout, Stream::Stderr].into_iter().any(|s| {
+        ctx.child(client)
+            .lines(s)
+            .iter()
+            .any(|l| l.contains(GAVE_UP))
+    });
+    // One that said so and did not end is its own hang.
+    let failure = if gave_up && failure.diagnosis == Diagnosis::ExitStatus {
+        fail(
+            Diagnosis::WrongReply,
+            format!("the client gets a reply (`{reply}`), prints it, and exits 0"),
+            format!(
+                "no reply came: the client waited, said it gave up (`{GAVE_UP}`) and ended ({}), as it should without one. The server did not answer this client: see {cause}; if {cause} passed, compare what this client sends with what the grader sent there",
+                failure.observed
+            ),
+        )
     } else {
         failure
-    }
+    };
+    failure.folded_if(cause, &[Diagnosis::WrongReply, Diagnosis::Crash])
 }
 
 #[cfg(test)]
