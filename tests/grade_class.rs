@@ -544,6 +544,84 @@ fn shards_merged_equal_the_unsharded_run() {
     );
 }
 
+/// A shard folder is an artifact that anyone with the CI's storage could
+/// have changed: `netlab merge` refuses what a class run cannot have
+/// written, and follows no link (hostile round 10: a record naming
+/// `../victim` was copied there, a score above its checks' was taken, a
+/// link to a secret came out as a copy of it, a FIFO hung the merge).
+#[test]
+fn merge_refuses_a_shard_that_netlab_did_not_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    manifest(
+        &root.join("class").join("alice"),
+        &netlab_bin().with_file_name("server").display().to_string(),
+    );
+    netlab(
+        &[
+            "grade",
+            "week01",
+            "--class",
+            "class",
+            "--out",
+            "shard",
+            "--check",
+            "server-ack",
+        ],
+        root,
+    );
+    let report = root.join("shard").join("alice").join("report.json");
+    let original: serde_json::Value = serde_json::from_str(&read(&report)).unwrap();
+    assert_eq!(original["score"], 1.0, "{original}");
+    let merge = |out: &str| {
+        assert_cmd::Command::new(netlab_bin())
+            .args(["merge", "shard", "--out", out])
+            .current_dir(root)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    let ok = merge("merged");
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let forged = |change: &dyn Fn(&mut serde_json::Value)| {
+        let mut value = original.clone();
+        change(&mut value);
+        std::fs::write(&report, value.to_string()).unwrap();
+    };
+    let refused = |out: &str, says: &str| {
+        let run = merge(out);
+        let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+        assert_eq!(run.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+    };
+    forged(&|v| v["submission"] = "../victim".into());
+    refused("m1", "not its folder's name");
+    assert!(!root.join("victim").exists());
+    forged(&|v| v["score"] = 40.0.into());
+    refused("m2", "is not the sum of its checks' points");
+    forged(&|v| v["checks"][0]["diagnosis"] = "x,=1+1".into());
+    refused("m3", "a diagnosis \"x,=1+1\" that netlab does not have");
+    forged(&|_| {});
+    #[cfg(unix)]
+    {
+        let secret = root.join("secret.txt");
+        std::fs::write(&secret, "the instructor's").unwrap();
+        let leak = root.join("shard").join("alice").join("leak.txt");
+        std::os::unix::fs::symlink(&secret, &leak).unwrap();
+        refused("m4", "is not a folder or a regular file");
+        assert!(!root.join("m4").join("alice").join("leak.txt").exists());
+        std::fs::remove_file(&leak).unwrap();
+        let fifo = root.join("shard").join("alice").join("pipe");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        refused("m5", "is not a folder or a regular file");
+    }
+}
+
 #[test]
 fn bad_class_arguments_are_usage_errors() {
     let tmp = tempfile::tempdir().unwrap();
@@ -1154,9 +1232,29 @@ fn a_folder_that_cannot_be_graded_under_its_name_is_said_not_dropped() {
             &server,
         );
     }
+    // Handed in as an archive, not a folder; and a link to a classmate's
+    // folder, graded twice (hostile round 10: both without a word).
+    std::fs::write(class.join("dave.zip"), "PK").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(class.join("alice"), class.join("alice2")).unwrap();
     let run = netlab(&ONE_CHECK_CLASS_RUN, tmp.path());
     let out = tmp.path().join("out");
     assert!(out.join("index.html").is_file(), "{}", run.stderr);
+    assert_eq!(
+        run.stderr
+            .matches("warning: `dave.zip` was not graded: it is not a folder")
+            .count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    #[cfg(unix)]
+    assert!(
+        run.stderr
+            .contains("warning: `alice2` is the same folder as `alice` (a link)"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(
         run.stderr
             .matches("warning: `index.html` was not graded")

@@ -37,7 +37,9 @@ fn csv_field(field: &str) -> String {
     if field.starts_with(['=', '+', '-', '@']) {
         field.insert(0, '\'');
     }
-    if field.contains([',', '"', '\n', '\r']) {
+    // `;` too: spreadsheets in many locales (de, fr, ...) split on it, and
+    // an unquoted `x;=1+1` gave a formula cell (hostile round 10).
+    if field.contains([',', ';', '"', '\n', '\r']) {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {
         field
@@ -74,7 +76,7 @@ pub fn csv(records: &[Record]) -> String {
                 None => String::new(),
                 Some(c) => match (c.passed, c.diagnosis.as_deref()) {
                     (Some(true), _) => "pass".into(),
-                    (Some(false), Some(code)) => format!("fail:{code}"),
+                    (Some(false), Some(code)) => csv_field(&format!("fail:{code}")),
                     (Some(false), None) => "fail".into(),
                     (None, _) => "skip".into(),
                 },

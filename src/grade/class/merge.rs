@@ -57,6 +57,13 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> 
             let Some(record) = dir.is_dir().then(|| Record::load(&dir)).flatten() else {
                 continue;
             };
+            let folder = entry.file_name().to_string_lossy().into_owned();
+            record.check_plausible(&folder).map_err(|why| {
+                usage(format!(
+                    "{} is not a submission as netlab grades it: {why}",
+                    dir.display()
+                ))
+            })?;
             found += 1;
             if let Some((other, from)) = records
                 .iter()
@@ -152,16 +159,58 @@ fn graded_differently(a: &Record, b: &Record) -> Option<&'static str> {
     None
 }
 
+/// Copies a submission's output folder: folders and regular files only.
+/// Anything else is refused, not followed: a class run writes nothing
+/// else, and a shard's symlink to /etc/shadow came out as a plain copy of
+/// it, ready to be published with the results; a FIFO blocked the merge
+/// for ever (hostile round 10). A file is opened without following a
+/// link, in case one was put in its place since it was listed.
 fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
         let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
             copy_dir(&entry.path(), &target)?;
+        } else if kind.is_file() {
+            let mut source = open_no_follow(&entry.path())?;
+            if !source.metadata()?.is_file() {
+                return Err(not_netlab_s(&entry.path()));
+            }
+            // A link at the target (left in --out by hand) is replaced,
+            // not written through.
+            if target.symlink_metadata().is_ok_and(|m| !m.is_dir()) {
+                std::fs::remove_file(&target)?;
+            }
+            let mut copy = std::fs::File::create(&target)?;
+            std::io::copy(&mut source, &mut copy)?;
         } else {
-            std::fs::copy(entry.path(), &target)?;
+            return Err(not_netlab_s(&entry.path()));
         }
     }
     Ok(())
+}
+
+fn not_netlab_s(path: &Path) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "{} is not a folder or a regular file (a link, a pipe, a device): a class run writes none",
+            path.display()
+        ),
+    )
+}
+
+fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // O_NONBLOCK too: a FIFO swapped in after the listing does not
+        // block the open.
+        options.custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK);
+    }
+    options.open(path)
 }

@@ -292,8 +292,7 @@ pub fn submissions(
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        // is_dir follows a symlink: a class folder may link to submissions.
-        if name.starts_with('.') || !path.is_dir() {
+        if name.starts_with('.') {
             continue;
         }
         if out.is_some() && path.canonicalize().ok() == out {
@@ -303,6 +302,15 @@ pub fn submissions(
             continue;
         }
         let shown = crate::grade::printable_name(&name);
+        // is_dir follows a symlink: a class folder may link to submissions.
+        // Anything else is said, not skipped in silence (hostile round 10:
+        // a submission handed in as `dave.zip` had no row and no word).
+        if !path.is_dir() {
+            left_out.push(format!(
+                "`{shown}` was not graded: it is not a folder (each submission is a folder of its own: unpack an archive first)"
+            ));
+            continue;
+        }
         if entry.file_name().to_str().is_none() {
             left_out.push(format!(
                 "`{shown}` was not graded: its folder name is not valid UTF-8 (rename the folder and run again)"
@@ -316,6 +324,19 @@ pub fn submissions(
         }
     }
     found.sort();
+    // Two names for one folder (a link to a classmate's): graded under
+    // both, which the instructor should know.
+    let real: Vec<Option<PathBuf>> = found.iter().map(|(_, p)| p.canonicalize().ok()).collect();
+    for (i, (name, _)) in found.iter().enumerate() {
+        let same = (0..i).find(|&j| real[j].is_some() && real[j] == real[i]);
+        if let Some(j) = same {
+            left_out.push(format!(
+                "`{}` is the same folder as `{}` (a link): it is graded under both names",
+                crate::grade::printable_name(name),
+                crate::grade::printable_name(&found[j].0)
+            ));
+        }
+    }
     left_out.sort();
     Ok(Listing { found, left_out })
 }
@@ -652,17 +673,29 @@ const HASH_MAX_BYTES: u64 = 16 << 20;
 /// past it are hashed by size and time.
 const HASH_BUDGET_BYTES: u64 = 64 << 20;
 
-/// What stands for a file's bytes: its size and modification time.
-fn metadata_key(meta: &std::fs::Metadata) -> [u8; 24] {
+/// What stands for a file's bytes: its size and modification time, and on
+/// Unix its inode and inode change time. Trap: size and modification time
+/// are the student's to set (`touch -r`, an archive's stored times): a
+/// server changed to reply `NAK:` at the same size and time kept its pass
+/// on a re-run (hostile round 10). The change time is the kernel's: any
+/// write, rename or `touch` moves it, and nothing sets it back.
+fn metadata_key(meta: &std::fs::Metadata) -> [u8; 40] {
     let modified = meta
         .modified()
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .unwrap_or_default();
-    let mut key = [0u8; 24];
+    let mut key = [0u8; 40];
     key[..8].copy_from_slice(&meta.len().to_le_bytes());
     key[8..16].copy_from_slice(&modified.as_secs().to_le_bytes());
     key[16..20].copy_from_slice(&modified.subsec_nanos().to_le_bytes());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        key[20..28].copy_from_slice(&meta.ino().to_le_bytes());
+        key[28..36].copy_from_slice(&meta.ctime().to_le_bytes());
+        key[36..40].copy_from_slice(&(meta.ctime_nsec() as u32).to_le_bytes());
+    }
     key
 }
 
@@ -1171,6 +1204,33 @@ mod tests {
         assert_ne!(rebuilt, built);
         std::fs::write(sub.join("target/release/server"), "v2 longer").unwrap();
         assert_ne!(built, content_hash(&sub, "key"));
+    }
+
+    /// A file hashed by its metadata (in a build folder, past the budget)
+    /// changed at the same size, its modification time set back: still a
+    /// change (hostile round 10 kept a pass so with `touch -r`).
+    #[cfg(unix)]
+    #[test]
+    fn a_change_hidden_behind_its_old_size_and_time_is_still_seen() {
+        let tmp = tempfile::tempdir().unwrap();
+        let sub = tmp.path();
+        std::fs::create_dir_all(sub.join("target")).unwrap();
+        let server = sub.join("target").join("server.py");
+        std::fs::write(&server, "print('ACK: hi')\n").unwrap();
+        let then = std::fs::metadata(&server).unwrap().modified().unwrap();
+        let first = content_hash(sub, "key");
+        // The kernel's clock for the change time moves in ticks.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&server, "print('NAK: hi')\n").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&server)
+            .unwrap()
+            .set_modified(then)
+            .unwrap();
+        let meta = std::fs::metadata(&server).unwrap();
+        assert_eq!(meta.modified().unwrap(), then);
+        assert_ne!(first, content_hash(sub, "key"));
     }
 
     #[test]

@@ -55,6 +55,85 @@ impl Record {
         serde_json::from_str(&text).ok()
     }
 
+    /// Whether this record is one a class run of netlab could have written
+    /// in the folder named `folder`: `Err` says what is not. For `netlab
+    /// merge`, whose inputs are folders it did not make (CI artifacts,
+    /// copied about): a shard's record named its own path (`../x`, an
+    /// absolute one) and merge copied its files there, outside `--out`;
+    /// another gave itself a score its checks did not have (hostile round
+    /// 10). Checks the record's shape, not where it came from: a shard made
+    /// up whole, with every check passed, is not told apart.
+    pub fn check_plausible(&self, folder: &str) -> Result<(), String> {
+        let plain = !self.submission.is_empty()
+            && self.submission != "."
+            && self.submission != ".."
+            && !self.submission.contains(['/', '\\', '\0']);
+        if !plain || self.submission != folder {
+            return Err(format!(
+                "its report.json names the submission {:?}, not its folder's name {folder:?}",
+                self.submission
+            ));
+        }
+        let Some(checks) = crate::grade::checks(&self.lab) else {
+            return Err(format!(
+                "it is graded for {:?}, a lab netlab does not know",
+                self.lab
+            ));
+        };
+        let known = |id: &str| checks.iter().any(|c| c.id == id);
+        if let Some(id) = self
+            .check_ids
+            .iter()
+            .map(String::as_str)
+            .chain(self.checks.iter().map(|c| c.id.as_str()))
+            .find(|id| !known(id))
+        {
+            return Err(format!(
+                "it has a check {id:?} that {} does not have",
+                self.lab
+            ));
+        }
+        if let Some(code) = self
+            .checks
+            .iter()
+            .filter_map(|c| c.diagnosis.as_deref())
+            .find(|code| crate::grade::Diagnosis::from_code(code).is_none())
+        {
+            return Err(format!(
+                "it has a diagnosis {code:?} that netlab does not have"
+            ));
+        }
+        let points = |p: f64| p.is_finite() && p >= 0.0;
+        for c in &self.checks {
+            let due = if c.passed == Some(true) {
+                c.max_score
+            } else {
+                0.0
+            };
+            if !points(c.max_score) || (c.score - due).abs() > 1e-6 {
+                return Err(format!(
+                    "check {:?} has {} of {} points, which its verdict does not give",
+                    c.id, c.score, c.max_score
+                ));
+            }
+        }
+        let sum = |f: fn(&RecordCheck) -> f64| self.checks.iter().map(f).sum::<f64>();
+        let totals_agree = self.checks.is_empty()
+            || ((sum(|c| c.score) - self.score).abs() < 1e-6
+                && (sum(|c| c.max_score) - self.max_score).abs() < 1e-6);
+        if !points(self.max_score)
+            || !points(self.score)
+            || self.score > self.max_score + 1e-6
+            || !totals_agree
+        {
+            return Err(format!(
+                "its score, {} of {}, is not the sum of its checks' points",
+                self.score, self.max_score
+            ));
+        }
+        Ok(())
+    }
+
     pub fn counts(&self) -> (usize, usize, usize) {
         let passed = self
             .checks
