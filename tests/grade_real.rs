@@ -1234,6 +1234,41 @@ fn chat_with_a_log_written_late_node() {
     assert_observed(&sub, "chat-log", "a second server wrote its log");
 }
 
+/// A threaded server that announces each client in its own words: its
+/// `Connection from` line is judged, as the one-shot server's is (blind
+/// round 11: only the Received line was, and only for the address in it).
+#[test]
+fn threaded_server_in_its_own_words_python() {
+    let Some(sub) = python_fixture("threadedwords") else {
+        return;
+    };
+    assert_verdicts("threadedwords", &sub, &[("threaded-ack", "output-format")]);
+    assert_observed(&sub, "threaded-ack", "[SERVER] Connection from 127.0.0.1:");
+}
+
+/// A chat client whose -i mode sends a typed line before the ACK of the
+/// one before (readline keeps emitting lines while paused) and keeps one
+/// slot for the ACK it waits for: of the two ACKs that then come back to
+/// back it prints one, and gives up waiting. The ACK lost in a segment
+/// with another, split-message; it was exit-status, with a hint about
+/// exit codes (blind round 11).
+#[test]
+fn chat_client_that_loses_an_ack_sent_back_to_back_node() {
+    let Some(sub) = node_fixture("readlineslot") else {
+        return;
+    };
+    assert_verdicts(
+        "readlineslot",
+        &sub,
+        &[("chat-client-interactive", "split-message")],
+    );
+    assert_observed(
+        &sub,
+        "chat-client-interactive",
+        "the ACKs went back to back in one segment",
+    );
+}
+
 /// A limit off by one (`>= 100`, characters counted right) and no
 /// SO_REUSEADDR. The 100-character message refused is told apart from a
 /// count of bytes (`buffered_stdio_c`): 100 ASCII characters are refused

@@ -905,6 +905,9 @@ struct Sent {
     acks: Vec<String>,
     /// Bytes that never got their `\n` (a chat line without its end).
     unterminated: Vec<u8>,
+    /// Did the client send a line before the ACK of the one before (so
+    /// that ACKs went back to back)?
+    pipelined: bool,
 }
 
 /// Plays the chat server for the submission's client: answers each line
@@ -934,6 +937,7 @@ fn fake_chat(
     let mut unterminated = Vec::new();
     // ACKs held back to go out in one write with the next one.
     let mut held = String::new();
+    let mut pipelined = false;
     for i in 0..count {
         ctx.step("read one line from the client");
         let line = match read_line(&mut conn, &mut pending, SLACK) {
@@ -962,6 +966,7 @@ fn fake_chat(
             ctx.step(format!(
                 "hold `{ack}`: the client sent its next line without waiting for it"
             ));
+            pipelined = true;
             continue;
         }
         let reply = std::mem::take(&mut held);
@@ -990,6 +995,7 @@ fn fake_chat(
         lines: got,
         acks,
         unterminated,
+        pipelined,
     })
 }
 
@@ -1027,6 +1033,7 @@ fn chat_client_run(
         lines: got,
         acks,
         unterminated,
+        pipelined,
     } = fake_chat(ctx, &listener, p, messages.len(), split)?;
     if got != messages {
         let mut observed = if got.is_empty() && !unterminated.is_empty() {
@@ -1078,6 +1085,9 @@ fn chat_client_run(
             if let Some(evidence) = acks_read_together(&stdout, &acks) {
                 f.diagnosis = Diagnosis::SplitMessage;
                 f.observed = format!("{evidence}; then: {}", f.observed);
+            } else if let Some(lost) = ack_lost_back_to_back(&stdout, &acks, pipelined, &f) {
+                f.diagnosis = Diagnosis::SplitMessage;
+                f.observed = format!("{lost}; then: {}", f.observed);
             } else if split
                 && f.diagnosis == Diagnosis::OutputFormat
                 && all_printed_whole(&stdout, &acks)
@@ -1138,6 +1148,37 @@ fn acks_read_together(stdout: &[String], acks: &[String]) -> Option<String> {
         }
     }
     None
+}
+
+/// An ACK that came back to back with another and was never printed,
+/// by a client that then ended badly (gave up waiting, most often): the
+/// client sent a line before the ACK of the one before, so the grader
+/// sent their ACKs together, as a busy server does; it took one of them
+/// and lost the other. From outside, what a client that takes one read
+/// for one ACK does (blind round 11: a Node client whose -i mode kept one
+/// slot for the ACK it waited for; it was blamed for its exit status,
+/// with a hint about exit codes).
+fn ack_lost_back_to_back(
+    stdout: &[String],
+    acks: &[String],
+    pipelined: bool,
+    failure: &Failure,
+) -> Option<String> {
+    let ended_badly = matches!(
+        failure.diagnosis,
+        Diagnosis::ExitStatus | Diagnosis::Hangs | Diagnosis::Crash
+    );
+    let printed = |a: &String| stdout.iter().any(|l| l.contains(a.as_str()));
+    let lost: Vec<&String> = acks.iter().filter(|a| !printed(a)).collect();
+    if !pipelined || !ended_badly || lost.is_empty() || lost.len() == acks.len() {
+        return None;
+    }
+    Some(format!(
+        "the client sent a line before the ACK of the one before came, so the ACKs went back to back in one segment, as a busy server sends them; it printed {} of {} and lost {}: read every line a read returns (keep a buffer), and in -i mode wait for each ACK before you read the next typed line",
+        acks.len() - lost.len(),
+        acks.len(),
+        quoted(&lost.into_iter().cloned().collect::<Vec<_>>())
+    ))
 }
 
 fn quoted(lines: &[String]) -> String {

@@ -76,8 +76,11 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Judges the line found for `received` (or its absence): it must name
-/// `client`.
+/// Judges the session's lines once the one for `received` came (or did
+/// not): `[SERVER] Connection from CLIENT` and `[SERVER] CLIENT
+/// Received: ...`, as the handout writes them. Exact: a line that only
+/// contains the address passed with Java's `/127.0.0.1:N`, and the
+/// connection line was not judged at all (blind round 11).
 fn received_line(
     ctx: &mut Ctx,
     p: Proc,
@@ -86,23 +89,30 @@ fn received_line(
     line: Option<String>,
     when: &str,
 ) -> Result<(), Failure> {
-    match line {
-        Some(line) if line.contains(&client.to_string()) => Ok(()),
-        Some(line) => Err(fail(
-            Diagnosis::OutputFormat,
-            format!("each line names the client's address ({client})"),
-            format!("the line was `{line}`{when}"),
-        )),
-        None => {
-            let lines = ctx.child(p).lines(Stream::Stdout);
-            let want = format!("[SERVER] {client} {received}");
-            Err(fail(
+    let lines = ctx.child(p).lines(Stream::Stdout);
+    let connection = format!("[SERVER] Connection from {client}");
+    let want = format!("[SERVER] {client} {received}");
+    if let Some(line) = line.filter(|l| l.trim_end() != want) {
+        let expected = format!(
+            "the stdout line `{want}`: each line after Listening names the client as {client}"
+        );
+        let observed = if line.contains(&client.to_string()) {
+            crate::grade::compare::no_such_line(&want, &lines, when)
+        } else {
+            format!("the line was `{line}`{when}")
+        };
+        return Err(fail(Diagnosis::OutputFormat, expected, observed));
+    }
+    for want in [&connection, &want] {
+        if !lines.iter().any(|l| l.trim_end() == want.as_str()) {
+            return Err(fail(
                 Diagnosis::OutputFormat,
-                format!("a stdout line containing `{received}` and {client}"),
-                crate::grade::compare::no_such_line(&want, &lines, when),
-            ))
+                format!("a stdout line `{want}`"),
+                crate::grade::compare::no_such_line(want, &lines, when),
+            ));
         }
     }
+    Ok(())
 }
 
 /// The Listening line names the real port (judged apart from behaviour:
@@ -473,10 +483,25 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
                 observed,
             ));
         }
+        // Taken on like the others (its Connection line came), or left in
+        // a queue? The first is a limit off by one (blind round 11: told
+        // "kept waiting", with a hint about pools' queues).
+        let served = ctx
+            .child(p)
+            .lines(Stream::Stdout)
+            .iter()
+            .any(|l| l.trim_end() == format!("[SERVER] Connection from {third_addr}"));
+        let observed = if served {
+            format!(
+                "it was taken on like the others (`[SERVER] Connection from {third_addr}`) and waited for its message: a third client served with LAB_MAX_CLIENTS=2 (a limit off by one: `>` where `>=` is meant?)"
+            )
+        } else {
+            format!("it was kept waiting with no reply for {}s", SLACK.as_secs())
+        };
         return Err(fail(
             Diagnosis::BusyCap,
             "with 2 of LAB_MAX_CLIENTS=2 busy, the third client gets `ERROR: Server busy` and is closed",
-            format!("it was kept waiting with no reply for {}s", SLACK.as_secs()),
+            observed,
         ));
     }
     judge_reply(ctx, p, &ex, "ERROR: Server busy", Diagnosis::BusyCap)?;
