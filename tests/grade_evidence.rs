@@ -89,6 +89,43 @@ fn grade(prefix: &[&str], mistake: &str, check: &str, evidence: &Path, format: &
     bounded(cmd)
 }
 
+/// A chat client at a terminal waits for the next typed line, not on its
+/// socket: when the check ends by closing the grader's fake server, the
+/// client has no time to answer that FIN, and the report must not say it
+/// never closed the connection (blind round 11 saw that beside a right
+/// stdout-buffered finding).
+#[test]
+fn a_fin_the_grader_sent_as_it_ended_is_not_an_unanswered_one() {
+    if !capture_rights() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let client = format!(
+        "{} chat-client --mistake stdout-buffered",
+        mistakes_program()
+    );
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netlab"));
+    cmd.args(["grade", "week01", "--chat-client", &client])
+        .args([
+            "--check",
+            "chat-client-prompt",
+            "--seed",
+            "7",
+            "--evidence-dir",
+        ])
+        .arg(dir.path().join("ev"))
+        .current_dir(std::env::temp_dir());
+    let output = bounded(cmd);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("stdout-buffered"), "{}", show(&output));
+    assert!(text.contains("on the wire:"), "{}", show(&output));
+    assert!(
+        !text.contains("never sent its FIN back"),
+        "{}",
+        show(&output)
+    );
+}
+
 fn show(output: &Output) -> String {
     format!(
         "status {:?}\n--- stdout\n{}--- stderr\n{}",
