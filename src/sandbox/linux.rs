@@ -577,6 +577,7 @@ impl Installed {
 /// Everything the launcher needs before the exec, prepared up front (and
 /// passed to it as arguments: see `launch.rs`).
 struct Plan {
+    /// The launcher's resource limits (RLIMIT_DATA from `memory_bytes`).
     limits: Option<Limits>,
     pid_ns: bool,
     /// Without root, the pid namespace comes inside a user namespace.
@@ -688,7 +689,19 @@ pub(super) fn install(
         None
     };
     let plan = Plan {
-        limits: policy.has(Layer::ResourceLimits).then_some(policy.limits),
+        // The tree's cgroup bounds its memory: no RLIMIT_DATA then. Trap:
+        // RLIMIT_DATA counts memory reserved but never used (each thread's
+        // 8 MiB stack, a sanitizer's shadow): a correct pool of 100 threads
+        // and an ASan build died at start under it (blind round 12), while
+        // the cgroup counts what is used.
+        limits: policy.has(Layer::ResourceLimits).then_some(Limits {
+            memory_bytes: if cgroups.memory_limited {
+                libc::RLIM_INFINITY
+            } else {
+                policy.limits.memory_bytes
+            },
+            ..policy.limits
+        }),
         pid_ns: policy.has(Layer::PidNamespace),
         user_ns: (policy.has(Layer::PidNamespace) && !is_root()).then(UserMaps::current),
         join: holder_namespaces(),

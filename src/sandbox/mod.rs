@@ -1472,7 +1472,9 @@ pub fn limit_hit(
     // (limits layer) a refused allocation, RLIMIT_NPROC (limits under a uid
     // of its own) a refused fork. Where only the cgroup limits, its own
     // counters (checked above) are the evidence, never the text.
-    let rlimit_memory = policy.has(Layer::ResourceLimits);
+    // (With the cgroup layer, RLIMIT_DATA is lifted: the cgroup bounds
+    // memory, and its OOM counter is the evidence.)
+    let rlimit_memory = policy.has(Layer::ResourceLimits) && !policy.has(Layer::Cgroup);
     let rlimit_processes = policy.has(Layer::ResourceLimits) && policy.has(Layer::UnprivilegedUser);
     if rlimit_memory && out_of_memory_clue(stderr) {
         return Some(memory);
