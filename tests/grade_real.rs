@@ -1234,6 +1234,21 @@ fn chat_with_a_log_written_late_node() {
     assert_observed(&sub, "chat-log", "a second server wrote its log");
 }
 
+/// A server that starts a pool of 100 threads first: correct, under the
+/// sandbox's limits as they are counted. RLIMIT_DATA counted each thread's
+/// 8 MiB of stack, reserved and never used, and RLIMIT_NPROC counted the
+/// threads of both servers a timeout check runs side by side under one
+/// uid: it was resource-limit ("more than 128 processes or threads"), and
+/// an ASan build died at start the same way (blind round 12). Where the
+/// cgroup bounds a tree, it alone does.
+#[test]
+fn server_with_a_pool_of_a_hundred_threads_python() {
+    let Some(sub) = python_fixture("threadpool") else {
+        return;
+    };
+    assert_verdicts("threadpool", &sub, &[]);
+}
+
 /// A threaded server that announces each client in its own words: its
 /// `Connection from` line is judged, as the one-shot server's is (blind
 /// round 11: only the Received line was, and only for the address in it).

@@ -577,7 +577,8 @@ impl Installed {
 /// Everything the launcher needs before the exec, prepared up front (and
 /// passed to it as arguments: see `launch.rs`).
 struct Plan {
-    /// The launcher's resource limits (RLIMIT_DATA from `memory_bytes`).
+    /// The launcher's resource limits (RLIMIT_DATA from `memory_bytes`,
+    /// RLIMIT_NPROC from `processes`).
     limits: Option<Limits>,
     pid_ns: bool,
     /// Without root, the pid namespace comes inside a user namespace.
@@ -689,19 +690,26 @@ pub(super) fn install(
         None
     };
     let plan = Plan {
-        // The tree's cgroup bounds its memory: no RLIMIT_DATA then. Trap:
-        // RLIMIT_DATA counts memory reserved but never used (each thread's
-        // 8 MiB stack, a sanitizer's shadow): a correct pool of 100 threads
-        // and an ASan build died at start under it (blind round 12), while
-        // the cgroup counts what is used.
-        limits: policy.has(Layer::ResourceLimits).then_some(Limits {
-            memory_bytes: if cgroups.memory_limited {
-                libc::RLIM_INFINITY
+        // The tree's cgroup bounds its memory and its processes: no
+        // RLIMIT_DATA and no RLIMIT_NPROC then. Traps: RLIMIT_DATA counts
+        // memory reserved but never used (each thread's 8 MiB stack, a
+        // sanitizer's shadow): a correct pool of 100 threads and an ASan
+        // build died at start under it (blind round 12), while the cgroup
+        // counts what is used. RLIMIT_NPROC counts every thread of the
+        // uid, which two programs of one check share: the second copy of
+        // a server with a pool of 100 (the timeout checks run two) could
+        // not start its threads; pids.max is per tree.
+        limits: policy
+            .has(Layer::ResourceLimits)
+            .then_some(if cgroups.bounded {
+                Limits {
+                    memory_bytes: libc::RLIM_INFINITY,
+                    processes: libc::RLIM_INFINITY,
+                    ..policy.limits
+                }
             } else {
-                policy.limits.memory_bytes
-            },
-            ..policy.limits
-        }),
+                super::rlimits_alone(&policy.limits)
+            }),
         pid_ns: policy.has(Layer::PidNamespace),
         user_ns: (policy.has(Layer::PidNamespace) && !is_root()).then(UserMaps::current),
         join: holder_namespaces(),

@@ -110,6 +110,38 @@ pub fn memory_limit() -> u64 {
     memory_limit_for(physical_memory())
 }
 
+/// The stack glibc reserves for each thread (RLIMIT_STACK's usual 8 MiB),
+/// which RLIMIT_DATA counts.
+const THREAD_STACK_BYTES: u64 = 8 << 20;
+
+/// How many programs of one check may run at once under one uid (two
+/// servers side by side, a pair, ...), for RLIMIT_NPROC, which counts the
+/// uid's threads.
+const PROGRAMS_AT_ONCE: u64 = 4;
+
+/// The rlimits where they bound a program alone (no cgroup): RLIMIT_DATA
+/// with room for the stacks of as many threads as the process limit
+/// allows, reserved but mostly never used (a correct pool of 100 threads
+/// died at start: blind round 12), and RLIMIT_NPROC for the programs of a
+/// check together.
+fn rlimits_alone(limits: &Limits) -> Limits {
+    Limits {
+        memory_bytes: limits.memory_bytes + limits.processes * THREAD_STACK_BYTES,
+        processes: limits.processes * PROGRAMS_AT_ONCE,
+        ..*limits
+    }
+}
+
+/// RLIMIT_DATA where it bounds a program alone (no cgroup), in bytes: the
+/// figure a refused allocation is told with then.
+pub fn rlimit_data_alone() -> u64 {
+    if cfg!(target_os = "linux") {
+        rlimits_alone(&policy().limits).memory_bytes
+    } else {
+        policy().limits.memory_bytes
+    }
+}
+
 /// [`memory_limit`] on a machine of `ram` bytes (`None`: unknown).
 fn memory_limit_for(ram: Option<u64>) -> u64 {
     const FLOOR: u64 = 512 << 20;
@@ -1463,24 +1495,30 @@ pub fn limit_hit(
         return None;
     }
     let limits = policy.limits;
-    let memory = format!("used more than {} MiB of memory", limits.memory_bytes >> 20);
-    let processes = format!(
-        "started more than {} processes or threads",
-        limits.processes
-    );
     // Only a limit that was in force can explain a clue: RLIMIT_DATA
     // (limits layer) a refused allocation, RLIMIT_NPROC (limits under a uid
     // of its own) a refused fork. Where only the cgroup limits, its own
     // counters (checked above) are the evidence, never the text.
-    // (With the cgroup layer, RLIMIT_DATA is lifted: the cgroup bounds
-    // memory, and its OOM counter is the evidence.)
-    let rlimit_memory = policy.has(Layer::ResourceLimits) && !policy.has(Layer::Cgroup);
-    let rlimit_processes = policy.has(Layer::ResourceLimits) && policy.has(Layer::UnprivilegedUser);
+    // (With the cgroup layer, RLIMIT_DATA and RLIMIT_NPROC are lifted: the
+    // cgroup bounds both, and its counters are the evidence.)
+    let rlimits = policy.has(Layer::ResourceLimits) && !policy.has(Layer::Cgroup);
+    let rlimit_memory = rlimits;
+    let rlimit_processes = rlimits && policy.has(Layer::UnprivilegedUser);
+    #[cfg(target_os = "linux")]
+    let alone = rlimits_alone(&limits);
+    #[cfg(not(target_os = "linux"))]
+    let alone = limits;
     if rlimit_memory && out_of_memory_clue(stderr) {
-        return Some(memory);
+        return Some(format!(
+            "used more than {} MiB of memory (its threads' stacks counted)",
+            alone.memory_bytes >> 20
+        ));
     }
     if rlimit_processes && fork_refused_clue(stderr) {
-        return Some(processes);
+        return Some(format!(
+            "started more than {} processes or threads (with the check's other programs)",
+            alone.processes
+        ));
     }
     // Python ignores SIGXFSZ: the write fails with EFBIG instead.
     if stderr.contains("File too large") {
@@ -2088,10 +2126,17 @@ mod confined {
         child.wait_exit(Duration::from_secs(10)).expect("exits");
         let kib = |bytes: u64| (bytes >> 10).to_string();
         let limits = policy().limits;
+        // Where the cgroup bounds memory, RLIMIT_DATA is not set (it
+        // counts reservations); else it has room for threads' stacks.
+        let data = if policy().has(Layer::Cgroup) {
+            "unlimited".to_string()
+        } else {
+            kib(rlimit_data_alone())
+        };
         assert_eq!(
             child.lines(Stream::Stdout),
             vec![
-                kib(limits.memory_bytes),
+                data,
                 (limits.file_bytes / 512).to_string(),
                 limits.open_files.to_string(),
                 "0".to_string()

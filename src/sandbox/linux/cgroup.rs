@@ -216,9 +216,9 @@ pub(in crate::sandbox) struct Tree {
     pub(in crate::sandbox) dirs: Vec<PathBuf>,
     /// The one whose CPU time covers the whole tree, if any.
     pub(in crate::sandbox) cpu: Option<PathBuf>,
-    /// Does a folder of the tree bound its memory (v1's memory controller,
-    /// v2's where it was passed down)?
-    pub(in crate::sandbox) memory_limited: bool,
+    /// Do the tree's folders bound its memory and its processes (v1's
+    /// memory and pids controllers, v2's where they were passed down)?
+    pub(in crate::sandbox) bounded: bool,
 }
 
 /// Makes the cgroups of tree `name`, with `limits`; each is remembered
@@ -251,7 +251,7 @@ pub(in crate::sandbox) fn make_tree(
             let mut tree = Tree {
                 dirs: vec![memory, pids],
                 cpu: None,
-                memory_limited: true,
+                bounded: true,
             };
             // CPU time of the tree, exited members included (names a busy
             // loop before RLIMIT_CPU fires). Optional: without it only the
@@ -294,7 +294,7 @@ pub(in crate::sandbox) fn make_tree(
             Ok(Tree {
                 dirs: vec![dir.clone()],
                 cpu: Some(dir),
-                memory_limited: *limited,
+                bounded: *limited,
             })
         }
     }
