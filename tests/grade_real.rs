@@ -1249,6 +1249,46 @@ fn server_with_a_pool_of_a_hundred_threads_python() {
     assert_verdicts("threadpool", &sub, &[]);
 }
 
+/// A pool server whose worker raises before it answers (a str where bytes
+/// are due), and the pool swallows the exception: never answering is one
+/// mistake, wrong-reply. The client in flight at shutdown got no answer
+/// for the same reason; it was told as the shutdown dropping it (blind
+/// round 12), beside the server's clean `Shutting down`.
+#[test]
+fn pool_worker_that_never_answers_python() {
+    let Some(sub) = python_fixture("poolerror") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "poolerror",
+        &sub,
+        &[
+            ("threaded-ack", "wrong-reply"),
+            ("threaded-many", "wrong-reply"),
+            ("threaded-concurrency", "wrong-reply"),
+            ("threaded-busy", "wrong-reply"),
+            ("threaded-shutdown", "wrong-reply"),
+            // Its own verdict, folded: threaded-ack says why.
+            ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+        ],
+    );
+    assert_eq!(
+        findings_of(&outcomes),
+        [(
+            "wrong-reply",
+            "threaded-server",
+            vec![
+                "threaded-ack",
+                "threaded-many",
+                "threaded-concurrency",
+                "threaded-busy",
+                "threaded-shutdown",
+                "threaded-shutdown-inflight"
+            ]
+        )]
+    );
+}
+
 /// A threaded server that announces each client in its own words: its
 /// `Connection from` line is judged, as the one-shot server's is (blind
 /// round 11: only the Received line was, and only for the address in it).

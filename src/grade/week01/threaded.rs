@@ -563,6 +563,28 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.step(format!("the client in flight now sends `{message}`"));
     let _ = std::io::Write::write_all(&mut stream, message.as_bytes());
     let (reply, _) = read_to_end(&mut stream, SLACK);
+    let expected = format!("a client connected before the signal ({client}) still gets `{want}`");
+    // It got the message and never answered: if it never answers in
+    // threaded-ack either, that mistake (blind round 12: a worker's
+    // swallowed exception was told as a connection dropped by the
+    // shutdown, beside a clean `Shutting down`); else the shutdown cut
+    // the session short.
+    let received = ctx
+        .wait_output(p, Duration::from_millis(500), |l| {
+            says_received(l, &message)
+        })
+        .filter(|_| reply.is_empty());
+    if let Some(line) = received {
+        return Err(fail(
+            Diagnosis::NoGracefulShutdown,
+            expected,
+            format!(
+                "no reply, although the server says it got the message (`{}`): the shutdown ended the session before its answer, or (see threaded-ack) it never answers",
+                line.trim_end()
+            ),
+        )
+        .folded_if("threaded-ack", &[Diagnosis::WrongReply]));
+    }
     if reply != want.as_bytes() {
         return Err(fail(
             Diagnosis::NoGracefulShutdown,
