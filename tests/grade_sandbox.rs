@@ -368,6 +368,39 @@ fn a_refused_fork_is_named_even_when_the_check_passes() {
     assert_nothing_left(&marker);
 }
 
+/// Socket buffers are one pool for the whole machine (`net.ipv4.tcp_mem`),
+/// every network namespace included: one check's loopback pairs filled it
+/// and the host's own connections were reset (hostile round 11). The
+/// tree's cgroup bounds them (v1: `memory.kmem.tcp`), and the report says
+/// so. Only where that file exists (cgroup v1, root); v2 counts socket
+/// memory in the tree's one memory limit.
+#[test]
+fn socket_buffers_are_bounded_per_tree_and_named() {
+    let tcp = std::path::Path::new("/sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes");
+    if !is_root() || !tcp.exists() {
+        eprintln!("skipped: needs cgroup v1's memory.kmem.tcp (root)");
+        return;
+    }
+    let dir = hostile_dir();
+    let run = grade(
+        &[
+            "--dir",
+            dir.to_str().unwrap(),
+            "--server",
+            "python3 sbx_tcp_hog.py",
+            "--check",
+            "server-ack",
+            "--format",
+            "json",
+        ],
+        None,
+        false,
+    );
+    let (diagnosis, observed) = run.verdict();
+    assert_eq!(diagnosis, "resource-limit", "{observed}");
+    assert!(observed.contains("MiB in TCP socket buffers"), "{observed}");
+}
+
 #[test]
 fn a_4_gib_allocation_is_stopped_and_named() {
     let dir = hostile_dir();

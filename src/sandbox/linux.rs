@@ -808,6 +808,7 @@ impl Installed {
             usage.peak_memory = usage.peak_memory.or(counters.peak_memory);
             usage.oom_kills += counters.oom_kills.unwrap_or(0);
             usage.pid_limit_hits += counters.pid_limit_hits.unwrap_or(0);
+            usage.socket_limit_hits += counters.socket_limit_hits.unwrap_or(0);
         }
         // The program's own share when it has one (a busy loop is the
         // program's, not its waiter's); the tree's if that cannot be read.

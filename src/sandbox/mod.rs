@@ -1616,6 +1616,13 @@ pub fn limit_proven(
             limits.processes
         ));
     }
+    #[cfg(target_os = "linux")]
+    if usage.is_some_and(|u| u.socket_limit_hits > 0) {
+        return Some(format!(
+            "held more than {} MiB in TCP socket buffers (data sent and never read)",
+            linux::cgroup::TCP_BUFFER_BYTES >> 20
+        ));
+    }
     None
 }
 
@@ -1669,6 +1676,9 @@ pub struct Usage {
     pub oom_kills: u64,
     /// Times a fork or thread failed on the process limit.
     pub pid_limit_hits: u64,
+    /// Whether the tree's TCP socket buffers reached their limit (cgroup
+    /// v1: 1 or 0 per folder).
+    pub socket_limit_hits: u64,
     /// CPU time of the program's tree so far (cgroup cpuacct), exited
     /// members included; not netlab's own waiter and init.
     pub cpu: Option<std::time::Duration>,

@@ -1291,7 +1291,10 @@ pub fn client_prompt(ctx: &mut Ctx) -> Result<(), Failure> {
                     reached,
                 ));
             }
-            if prompt_showing(ctx, p) {
+            // A prompt counts once the client has connected: one that
+            // never connects but writes text to its terminal passed
+            // (hostile round 11).
+            if conn.is_some() && prompt_showing(ctx, p) {
                 ctx.step("a prompt shows: the user knows to type");
                 return Ok(());
             }

@@ -209,6 +209,13 @@ fn find_v1_cpu_parent() -> Option<PathBuf> {
     (!same).then(|| cpu.join("netlab"))
 }
 
+/// The most a tree may hold in TCP socket buffers (cgroup v1's
+/// `memory.kmem.tcp`): a Week 1 program needs well under a megabyte, and
+/// the machine's whole pool (`net.ipv4.tcp_mem`, about 2 GiB here) must
+/// outlast many trees at once. On v2 socket memory is part of the tree's
+/// memory, under its one limit.
+pub(in crate::sandbox) const TCP_BUFFER_BYTES: u64 = 64 << 20;
+
 /// The cgroups of one process tree.
 #[derive(Debug, Default)]
 pub(in crate::sandbox) struct Tree {
@@ -246,6 +253,16 @@ pub(in crate::sandbox) fn make_tree(
                 let _ = std::fs::remove_dir(&memory);
                 return Err(e);
             }
+            // Socket buffers too (v1 counts them apart, and only once a
+            // limit is set): TCP memory is one pool for the whole machine,
+            // every network namespace included, and one check's loopback
+            // pairs filled it past tcp_mem, resetting the host's own
+            // connections (hostile round 11). Optional: a kernel without
+            // the file has no such pool per cgroup.
+            let _ = std::fs::write(
+                memory.join("memory.kmem.tcp.limit_in_bytes"),
+                TCP_BUFFER_BYTES.to_string(),
+            );
             remember(&memory);
             remember(&pids);
             let mut tree = Tree {
@@ -344,6 +361,8 @@ pub(in crate::sandbox) struct Counters {
     pub(in crate::sandbox) peak_memory: Option<u64>,
     pub(in crate::sandbox) oom_kills: Option<u64>,
     pub(in crate::sandbox) pid_limit_hits: Option<u64>,
+    /// Whether the socket buffers reached [`TCP_BUFFER_BYTES`] (v1: 1 or 0).
+    pub(in crate::sandbox) socket_limit_hits: Option<u64>,
 }
 
 pub(in crate::sandbox) fn counters(dir: &Path) -> Counters {
@@ -353,6 +372,10 @@ pub(in crate::sandbox) fn counters(dir: &Path) -> Counters {
         counters.peak_memory = read_number(&dir.join("memory.max_usage_in_bytes"));
         counters.oom_kills =
             Some(read_keyed(&dir.join("memory.oom_control"), "oom_kill").unwrap_or(0));
+        // Not its failcnt, which this kernel (6.18) leaves at 0 while the
+        // usage goes past the limit (forced charges): the peak reaching it.
+        counters.socket_limit_hits = read_number(&dir.join("memory.kmem.tcp.max_usage_in_bytes"))
+            .map(|peak| u64::from(peak >= TCP_BUFFER_BYTES));
     } else if dir.join("memory.events").exists() {
         // v2. memory.peak is newer (Linux 5.19) than the rest.
         counters.peak_memory = read_number(&dir.join("memory.peak"));
@@ -557,6 +580,7 @@ mod tests {
                 peak_memory: Some(5 << 20),
                 oom_kills: Some(1),
                 pid_limit_hits: Some(3),
+                socket_limit_hits: None,
             }
         );
         assert_eq!(cpu_ns(v2), Some(1_500_000));
@@ -575,6 +599,7 @@ mod tests {
                 peak_memory: Some(4096),
                 oom_kills: Some(2),
                 pid_limit_hits: None,
+                socket_limit_hits: None,
             }
         );
         assert_eq!(cpu_ns(v1), Some(777));
