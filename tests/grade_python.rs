@@ -175,6 +175,34 @@ fn a_chat_client_without_an_i_mode_is_told_so_at_a_terminal() {
     );
 }
 
+/// One recv() taken as one message, behind a pause before each read: the
+/// two parts of a split line wait together in its socket by the time it
+/// reads. The check sends the second part only once the first has been
+/// read (its receive queue says so): a pause alone let this pass, and
+/// any server slow to be scheduled on a loaded machine (hostile round 11).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_framing_mistake_hidden_behind_a_pause_is_still_named() {
+    if !python_available() {
+        return;
+    }
+    let dir = submissions().join("week01-python-mistakes");
+    let sub = Submission::new(&dir)
+        .with_argv(Role::ChatServer, &["python3", "chat_server_slow_reads.py"]);
+    let split: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| c.id == "chat-split")
+        .collect();
+    let outcomes = run_checks(&split, &sub, 5, 1);
+    let text = report::render_text("week01", 5, &outcomes, false);
+    assert_eq!(
+        outcomes[0].diagnosis.map(Diagnosis::code),
+        Some("split-message"),
+        "{text}"
+    );
+}
+
 /// Runs the server checks `ids` on the mistakes folder's `script` and
 /// asserts each fails as `code`, with `says` in the report.
 #[track_caller]

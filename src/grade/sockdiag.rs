@@ -22,6 +22,7 @@ const NLM_F_REQUEST: u16 = 0x1;
 const NLM_F_DUMP: u16 = 0x300;
 const NLMSG_ERROR: u16 = 2;
 const NLMSG_DONE: u16 = 3;
+const NLM_F_MULTI: u16 = 0x2;
 const TCP_LISTEN: u32 = 10;
 
 #[repr(C)]
@@ -100,8 +101,8 @@ pub fn tcp_listeners() -> io::Result<Vec<(SocketAddr, u64)>> {
     }
 }
 
-unsafe fn dump(fd: libc::c_int) -> io::Result<Vec<(SocketAddr, u64)>> {
-    // A bounded wait: the kernel answers at once, but never hang on it.
+/// A bounded wait: the kernel answers at once, but never hang on it.
+unsafe fn bound_receive(fd: libc::c_int) {
     let timeout = libc::timeval {
         tv_sec: 2,
         tv_usec: 0,
@@ -113,6 +114,10 @@ unsafe fn dump(fd: libc::c_int) -> io::Result<Vec<(SocketAddr, u64)>> {
         (&timeout as *const libc::timeval).cast(),
         std::mem::size_of::<libc::timeval>() as libc::socklen_t,
     );
+}
+
+unsafe fn dump(fd: libc::c_int) -> io::Result<Vec<(SocketAddr, u64)>> {
+    bound_receive(fd);
     let mut found = Vec::new();
     for (seq, family) in [(1, libc::AF_INET), (2, libc::AF_INET6)] {
         let message = Message {
@@ -139,17 +144,97 @@ unsafe fn dump(fd: libc::c_int) -> io::Result<Vec<(SocketAddr, u64)>> {
         if sent < 0 {
             return Err(io::Error::last_os_error());
         }
-        read_answers(fd, seq, &mut found)?;
+        read_answers(fd, seq, |answer| {
+            if u32::from(answer.state) == TCP_LISTEN {
+                found.push((local_address(answer), answer.inode.into()));
+            }
+        })?;
     }
     Ok(found)
 }
 
+/// The bytes waiting unread in the receive queue of the TCP socket at
+/// `local` connected to `remote`, in this thread's network namespace (one
+/// lookup by its addresses, not a dump): has its program read what was
+/// sent to it? `None` where the kernel does not say (no such socket).
+pub fn unread_bytes(local: SocketAddr, remote: SocketAddr) -> Option<u32> {
+    let (family, src, dst) = match (local, remote) {
+        (SocketAddr::V4(l), SocketAddr::V4(r)) => (
+            libc::AF_INET,
+            [u32::from_ne_bytes(l.ip().octets()), 0, 0, 0],
+            [u32::from_ne_bytes(r.ip().octets()), 0, 0, 0],
+        ),
+        (SocketAddr::V6(l), SocketAddr::V6(r)) => {
+            let words = |o: [u8; 16]| {
+                let mut w = [0u32; 4];
+                for (i, c) in o.chunks(4).enumerate() {
+                    w[i] = u32::from_ne_bytes([c[0], c[1], c[2], c[3]]);
+                }
+                w
+            };
+            (
+                libc::AF_INET6,
+                words(l.ip().octets()),
+                words(r.ip().octets()),
+            )
+        }
+        _ => return None,
+    };
+    let message = Message {
+        header: NlMsgHdr {
+            len: std::mem::size_of::<Message>() as u32,
+            kind: SOCK_DIAG_BY_FAMILY,
+            flags: NLM_F_REQUEST,
+            seq: 1,
+            pid: 0,
+        },
+        request: Request {
+            family: family as u8,
+            protocol: libc::IPPROTO_TCP as u8,
+            states: !0,
+            id: SockId {
+                sport: local.port().to_be(),
+                dport: remote.port().to_be(),
+                src,
+                dst,
+                // INET_DIAG_NOCOOKIE: found by its addresses alone.
+                cookie: [!0, !0],
+                ..SockId::default()
+            },
+            ..Request::default()
+        },
+    };
+    // SAFETY: a socket we own and close; the buffers are plain data of the
+    // sizes given to the kernel.
+    unsafe {
+        let fd = libc::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
+            NETLINK_SOCK_DIAG,
+        );
+        if fd < 0 {
+            return None;
+        }
+        bound_receive(fd);
+        let mut unread = None;
+        let sent = libc::send(
+            fd,
+            (&message as *const Message).cast(),
+            std::mem::size_of::<Message>(),
+            0,
+        );
+        if sent >= 0 {
+            // A lookup answers with one message and no NLMSG_DONE: the
+            // first answer ends it (an error or a missing socket, too).
+            let _ = read_answers(fd, 1, |answer| unread = Some(answer.rqueue));
+        }
+        libc::close(fd);
+        unread
+    }
+}
+
 /// Reads the answers to request `seq` until its NLMSG_DONE.
-unsafe fn read_answers(
-    fd: libc::c_int,
-    seq: u32,
-    found: &mut Vec<(SocketAddr, u64)>,
-) -> io::Result<()> {
+unsafe fn read_answers(fd: libc::c_int, seq: u32, mut each: impl FnMut(&Answer)) -> io::Result<()> {
     // u64 words: the messages in it are read at 4-byte-aligned offsets.
     let mut buf = vec![0u64; 4096];
     let bytes = buf.len() * 8;
@@ -182,8 +267,10 @@ unsafe fn read_answers(
                         if body + std::mem::size_of::<Answer>() <= at + len {
                             let answer: Answer =
                                 std::ptr::read_unaligned(data[body..].as_ptr().cast());
-                            if u32::from(answer.state) == TCP_LISTEN {
-                                found.push((local_address(&answer), answer.inode.into()));
+                            each(&answer);
+                            // A lookup (no dump) ends with its one answer.
+                            if header.flags & NLM_F_MULTI == 0 {
+                                return Ok(());
                             }
                         }
                     }
@@ -250,5 +337,28 @@ mod tests {
         drop(v4);
         let found = tcp_listeners().unwrap();
         assert!(!found.iter().any(|(a, _)| *a == addr), "{found:?}");
+    }
+
+    #[test]
+    fn bytes_not_yet_read_are_counted_until_they_are_read() {
+        use std::io::{Read, Write};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut server, _) = listener.accept().unwrap();
+        let (here, there) = (server.local_addr().unwrap(), client.local_addr().unwrap());
+        assert_eq!(unread_bytes(here, there), Some(0));
+        client.write_all(b"hello").unwrap();
+        let waited = (0..200).find_map(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            unread_bytes(here, there).filter(|n| *n == 5)
+        });
+        assert_eq!(waited, Some(5));
+        let mut buf = [0u8; 5];
+        server.read_exact(&mut buf).unwrap();
+        assert_eq!(unread_bytes(here, there), Some(0));
+        drop(server);
+        drop(client);
+        let unknown: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        assert_eq!(unread_bytes(unknown, there), None);
     }
 }

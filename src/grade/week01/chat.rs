@@ -333,6 +333,7 @@ pub fn split(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.send(&mut talk.stream, head.as_bytes())?;
     ctx.step("pause 250 ms, so the rest travels in a segment of its own");
     std::thread::sleep(Duration::from_millis(250));
+    until_read(ctx, &talk.stream);
     ctx.send(&mut talk.stream, format!("{tail}\n").as_bytes())?;
     expect_ack(ctx, p, &mut talk, &message, Diagnosis::SplitMessage)
         .map_err(|f| unless_no_ack_at_all(ctx, addr, &mut talk, f))?;
@@ -378,6 +379,34 @@ pub fn coalesced(ctx: &mut Ctx) -> Result<(), Failure> {
     expect_ack(ctx, p, &mut talk, &first, Diagnosis::SplitMessage)
         .map_err(|f| unless_no_ack_at_all(ctx, addr, &mut talk, f))?;
     expect_ack(ctx, p, &mut talk, &second, Diagnosis::SplitMessage)
+}
+
+/// Waits (2 s at most) until the program at the other end of `stream` has
+/// read what was sent to it, as its socket's receive queue shows (Linux).
+/// Trap: a pause alone proves nothing: a program slow to be scheduled (a
+/// loaded class run, a program that starves itself) read both halves of a
+/// split line in one read and passed with the framing mistake (hostile
+/// round 11). A program blocked elsewhere is not waited for longer.
+fn until_read(ctx: &mut Ctx, stream: &TcpStream) {
+    #[cfg(target_os = "linux")]
+    {
+        let (Ok(peer), Ok(own)) = (stream.peer_addr(), stream.local_addr()) else {
+            return;
+        };
+        let unread = || crate::grade::sockdiag::unread_bytes(peer, own).unwrap_or(0);
+        if unread() == 0 {
+            return;
+        }
+        ctx.step(
+            "it has not read the first part yet (its socket's receive queue): wait until it has",
+        );
+        let until = std::time::Instant::now() + Duration::from_secs(2);
+        while unread() > 0 && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (ctx, stream);
 }
 
 /// A framing check that got no reply at all: is it the framing? Sends one
@@ -980,6 +1009,7 @@ fn fake_chat(
             ctx.step(format!("reply `{shown}` in two segments, 250 ms apart"));
             let _ = conn.write_all(a);
             std::thread::sleep(Duration::from_millis(250));
+            until_read(ctx, &conn);
             let _ = conn.write_all(b);
         } else {
             ctx.step(format!("reply `{shown}`"));
