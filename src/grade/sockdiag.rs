@@ -1,6 +1,8 @@
 //! The TCP sockets listening in the calling thread's network namespace,
 //! asked of the kernel over netlink (sock_diag, as `ss -ltn` does), with
-//! their inodes so the harness can tell whose they are.
+//! their inodes so the harness can tell whose they are; and the bytes a
+//! connected socket holds unread (`ss -tn`'s Recv-Q), looked up by its
+//! addresses.
 //!
 //! Trap (cost): reading /proc/net/tcp walks the kernel's whole established
 //! hash table on every read, and that table is shared by all network
@@ -87,22 +89,24 @@ pub fn tcp_listeners() -> io::Result<Vec<(SocketAddr, u64)>> {
     // SAFETY: a socket we own and close; the buffers are plain data of the
     // sizes given to the kernel.
     unsafe {
-        let fd = libc::socket(
-            libc::AF_NETLINK,
-            libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
-            NETLINK_SOCK_DIAG,
-        );
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        let fd = sock_diag_socket()?;
         let result = dump(fd);
         libc::close(fd);
         result
     }
 }
 
-/// A bounded wait: the kernel answers at once, but never hang on it.
-unsafe fn bound_receive(fd: libc::c_int) {
+/// A netlink socket for sock_diag, its answers waited for 2 s at most
+/// (the kernel answers at once, but never hang on it).
+unsafe fn sock_diag_socket() -> io::Result<libc::c_int> {
+    let fd = libc::socket(
+        libc::AF_NETLINK,
+        libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
+        NETLINK_SOCK_DIAG,
+    );
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
     let timeout = libc::timeval {
         tv_sec: 2,
         tv_usec: 0,
@@ -114,10 +118,10 @@ unsafe fn bound_receive(fd: libc::c_int) {
         (&timeout as *const libc::timeval).cast(),
         std::mem::size_of::<libc::timeval>() as libc::socklen_t,
     );
+    Ok(fd)
 }
 
 unsafe fn dump(fd: libc::c_int) -> io::Result<Vec<(SocketAddr, u64)>> {
-    bound_receive(fd);
     let mut found = Vec::new();
     for (seq, family) in [(1, libc::AF_INET), (2, libc::AF_INET6)] {
         let message = Message {
@@ -207,15 +211,7 @@ pub fn unread_bytes(local: SocketAddr, remote: SocketAddr) -> Option<u32> {
     // SAFETY: a socket we own and close; the buffers are plain data of the
     // sizes given to the kernel.
     unsafe {
-        let fd = libc::socket(
-            libc::AF_NETLINK,
-            libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
-            NETLINK_SOCK_DIAG,
-        );
-        if fd < 0 {
-            return None;
-        }
-        bound_receive(fd);
+        let fd = sock_diag_socket().ok()?;
         let mut unread = None;
         let sent = libc::send(
             fd,

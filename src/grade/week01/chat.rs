@@ -128,20 +128,15 @@ fn judge_ack(
             ctx.step(format!(
                 "the line `{line}` holds the previous message, after its ACK: read one more line"
             ));
-            match read_line(&mut talk.stream, &mut talk.pending, Duration::from_secs(1)) {
-                Ok(next) if is_chat_ack(&next, message) || is_ack_like(&next, message) => {
-                    ctx.step(format!(
-                        "(its ACK came next: `{next}`; the extra line is chat-ack's to judge)"
-                    ));
-                    Ok(())
-                }
-                _ => Err(fail(
-                    Diagnosis::WrongReply,
-                    expected,
-                    format!("the line `{line}`: an extra line after the ACK of `{previous}`, where this message's ACK was due"),
-                )
-                .caused_by("chat-ack")),
+            if ack_follows(ctx, talk, message) {
+                return Ok(());
             }
+            Err(fail(
+                Diagnosis::WrongReply,
+                expected,
+                format!("the line `{line}`: an extra line after the ACK of `{previous}`, where this message's ACK was due"),
+            )
+            .caused_by("chat-ack"))
         }
         // The whole message in a line that is not its ACK, where the ACK is
         // not the subject: an extra line before the ACK (a chat room's
@@ -154,20 +149,17 @@ fn judge_ack(
             ctx.step(format!(
                 "the line `{line}` holds the whole message but is not its ACK: read one more line"
             ));
-            match read_line(&mut talk.stream, &mut talk.pending, Duration::from_secs(1)) {
-                Ok(next) if is_chat_ack(&next, message) || is_ack_like(&next, message) => {
-                    ctx.step(format!(
-                        "(its ACK came next: `{next}`; the extra line is chat-ack's to judge)"
-                    ));
-                    Ok(())
-                }
-                _ if mistake == Diagnosis::SplitMessage && !line.trim_start().starts_with(message) => Err(fail(
+            if ack_follows(ctx, talk, message) {
+                Ok(())
+            } else if mistake == Diagnosis::SplitMessage && !line.trim_start().starts_with(message) {
+                Err(fail(
                     Diagnosis::WrongReply,
                     expected,
                     format!("the line `{line}`: the whole message (the framing is right), but not its ACK"),
                 )
-                .caused_by("chat-ack")),
-                _ => Err(fail(mistake, expected, format!("the line `{line}`"))),
+                .caused_by("chat-ack"))
+            } else {
+                Err(fail(mistake, expected, format!("the line `{line}`")))
             }
         }
         Ok(line) => {
@@ -196,6 +188,20 @@ fn judge_ack(
             };
             Err(fail(mistake, expected, observed))
         }
+    }
+}
+
+/// After an extra line: does the ACK of `message` come next (within a
+/// second)? The extra line is then chat-ack's to judge.
+fn ack_follows(ctx: &mut Ctx, talk: &mut Talk, message: &str) -> bool {
+    match read_line(&mut talk.stream, &mut talk.pending, Duration::from_secs(1)) {
+        Ok(next) if is_chat_ack(&next, message) || is_ack_like(&next, message) => {
+            ctx.step(format!(
+                "(its ACK came next: `{next}`; the extra line is chat-ack's to judge)"
+            ));
+            true
+        }
+        _ => false,
     }
 }
 
