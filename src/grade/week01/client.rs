@@ -378,17 +378,18 @@ fn expect_error(
     // exit is slow on a loaded machine (a clean-clone run beside two
     // gradings: a correct client said `without replying` and was still
     // ending 3 s later). One that said it and never ends hangs.
+    let said = |ctx: &mut Ctx| {
+        any_line(ctx, p, Stream::Stderr, pred) || any_line(ctx, p, Stream::Stdout, pred)
+    };
     let status = ctx.wait_exit(p, within).or_else(|| {
-        let said = any_line(ctx, p, Stream::Stderr, pred) || any_line(ctx, p, Stream::Stdout, pred);
-        if said {
+        if said(ctx) {
             ctx.wait_exit(p, within)
         } else {
             None
         }
     });
     let Some(status) = status else {
-        let said = any_line(ctx, p, Stream::Stderr, pred) || any_line(ctx, p, Stream::Stdout, pred);
-        if said {
+        if said(ctx) {
             return Err(fail(
                 Diagnosis::Hangs,
                 expected,
