@@ -604,6 +604,11 @@ fn merge_refuses_a_shard_that_netlab_did_not_write() {
     assert!(!root.join("victim").exists());
     forged(&|v| v["score"] = 40.0.into());
     refused("m2", "is not the sum of its checks' points");
+    forged(&|v| {
+        v["checks"] = serde_json::json!([]);
+        v["not_graded"] = "no netlab.toml".into();
+    });
+    refused("m2b", "is not the sum of its checks' points");
     forged(&|v| v["checks"][0]["diagnosis"] = "x,=1+1".into());
     refused("m3", "a diagnosis \"x,=1+1\" that netlab does not have");
     forged(&|_| {});

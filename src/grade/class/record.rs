@@ -118,9 +118,13 @@ impl Record {
             }
         }
         let sum = |f: fn(&RecordCheck) -> f64| self.checks.iter().map(f).sum::<f64>();
-        let totals_agree = self.checks.is_empty()
-            || ((sum(|c| c.score) - self.score).abs() < 1e-6
-                && (sum(|c| c.max_score) - self.max_score).abs() < 1e-6);
+        // Not graded (no checks): no points at all.
+        let totals_agree = if self.checks.is_empty() {
+            self.score == 0.0
+        } else {
+            (sum(|c| c.score) - self.score).abs() < 1e-6
+                && (sum(|c| c.max_score) - self.max_score).abs() < 1e-6
+        };
         if !points(self.max_score)
             || !points(self.score)
             || self.score > self.max_score + 1e-6
