@@ -1017,8 +1017,19 @@ impl Plan {
     fn run(&self) -> io::Result<()> {
         // SAFETY: raw syscalls on prepared memory; see the module header.
         unsafe {
+            // Where the tree's cgroup is the only bound on memory and
+            // processes (the rlimits lifted for it), a join that fails
+            // would leave the program unbounded: the sandbox's fault,
+            // said, never a program run without its bound.
+            let lifted = self
+                .limits
+                .as_ref()
+                .is_some_and(|l| l.memory_bytes == libc::RLIM_INFINITY);
             for path in &self.cgroup_procs {
-                join_cgroup(path);
+                if !join_cgroup(path) && lifted {
+                    // No allocation here (see the module header).
+                    return Err(io::Error::last_os_error());
+                }
             }
             if let Some(ns) = &self.join {
                 use std::os::fd::AsRawFd;
@@ -1580,10 +1591,10 @@ fn probe_private_tmp(in_user_namespace: bool) -> Result<(), String> {
 }
 
 /// Writes our pid into a cgroup.procs file, without allocating.
-unsafe fn join_cgroup(path: &CString) {
+unsafe fn join_cgroup(path: &CString) -> bool {
     let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
     if fd < 0 {
-        return;
+        return false;
     }
     let mut digits = [0u8; 16];
     let mut pid = libc::getpid() as u32;
@@ -1596,8 +1607,9 @@ unsafe fn join_cgroup(path: &CString) {
             break;
         }
     }
-    libc::write(fd, digits[at..].as_ptr().cast(), digits.len() - at);
+    let written = libc::write(fd, digits[at..].as_ptr().cast(), digits.len() - at);
     libc::close(fd);
+    written == (digits.len() - at) as isize
 }
 
 unsafe fn set_limits(limits: &Limits, own_uid: bool) {

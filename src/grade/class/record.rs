@@ -67,7 +67,8 @@ impl Record {
         let plain = !self.submission.is_empty()
             && self.submission != "."
             && self.submission != ".."
-            && !self.submission.contains(['/', '\\', '\0']);
+            && !self.submission.contains('\0')
+            && !self.submission.chars().any(std::path::is_separator);
         if !plain || self.submission != folder {
             return Err(format!(
                 "its report.json names the submission {:?}, not its folder's name {folder:?}",

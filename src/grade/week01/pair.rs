@@ -299,8 +299,9 @@ pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A client line next to the printed ACK of a message (just before or
-/// just after it) that holds the same message but is no ACK.
+/// A client line right after the printed ACK of a message that holds the
+/// same message but is no ACK. Only after: before its ACK, a line with the
+/// message may be the client's own (`Sending: ...`).
 fn extra_line_beside_an_ack<'a>(lines: &'a [String], messages: &[String]) -> Option<&'a str> {
     let ack_of = |line: &str, message: &str| {
         line.strip_prefix("[CLIENT] ")
@@ -308,15 +309,10 @@ fn extra_line_beside_an_ack<'a>(lines: &'a [String], messages: &[String]) -> Opt
     };
     let extra_of = |line: &str, message: &str| line.contains(message) && !line.contains("ACK");
     lines.windows(2).find_map(|pair| {
-        messages.iter().find_map(|m| {
-            if ack_of(&pair[0], m) && extra_of(&pair[1], m) {
-                Some(pair[1].as_str())
-            } else if extra_of(&pair[0], m) && ack_of(&pair[1], m) {
-                Some(pair[0].as_str())
-            } else {
-                None
-            }
-        })
+        messages
+            .iter()
+            .any(|m| ack_of(&pair[0], m) && extra_of(&pair[1], m))
+            .then(|| pair[1].as_str())
     })
 }
 

@@ -104,7 +104,15 @@ fn received_line(
         return Err(fail(Diagnosis::OutputFormat, expected, observed));
     }
     for want in [&connection, &want] {
-        if !lines.iter().any(|l| l.trim_end() == want.as_str()) {
+        // A moment for it: the accept loop may print the connection line
+        // after the client's thread printed its Received line (review of
+        // this check: a correct server failed under load).
+        let seen = lines.iter().any(|l| l.trim_end() == want.as_str())
+            || ctx
+                .wait_stdout(p, Duration::from_secs(1), |l| l.trim_end() == want.as_str())
+                .is_some();
+        if !seen {
+            let lines = ctx.child(p).lines(Stream::Stdout);
             return Err(fail(
                 Diagnosis::OutputFormat,
                 format!("a stdout line `{want}`"),
@@ -552,6 +560,20 @@ pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
 /// A client connected before SIGTERM still gets its answer.
 pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[timeout_env(4)])?;
+    // Does it answer at all? One that takes messages and never answers
+    // (blind round 12: a pool worker's swallowed exception) is threaded-
+    // ack's mistake, whatever its shutdown does: it cannot be judged here.
+    let first = ctx.message(10);
+    ctx.step("first, an ordinary client: does the server answer at all?");
+    let (mut ordinary, ordinary_addr) = connect_and_send(ctx, addr, first.as_bytes())?;
+    let ex = read_reply(ctx, &mut ordinary, ordinary_addr);
+    if ex.reply.is_empty() {
+        let expected = format!("the ordinary client gets `ACK: {first}`");
+        if let Some(failure) = received_but_no_reply(ctx, p, &first, &expected, SLACK) {
+            return Err(failure);
+        }
+    }
+    drop(ordinary);
     let mut stream = idle_client(ctx, p, addr)?;
     let client = stream
         .local_addr()
@@ -563,12 +585,8 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.step(format!("the client in flight now sends `{message}`"));
     let _ = std::io::Write::write_all(&mut stream, message.as_bytes());
     let (reply, _) = read_to_end(&mut stream, SLACK);
-    let expected = format!("a client connected before the signal ({client}) still gets `{want}`");
-    // It got the message and never answered: if it never answers in
-    // threaded-ack either, that mistake (blind round 12: a worker's
-    // swallowed exception was told as a connection dropped by the
-    // shutdown, beside a clean `Shutting down`); else the shutdown cut
-    // the session short.
+    // It answers others (asked above): a message it got and did not
+    // answer here was cut short by the shutdown.
     let received = ctx
         .wait_output(p, Duration::from_millis(500), |l| {
             says_received(l, &message)
@@ -577,13 +595,12 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
     if let Some(line) = received {
         return Err(fail(
             Diagnosis::NoGracefulShutdown,
-            expected,
+            format!("a client connected before the signal ({client}) still gets `{want}`"),
             format!(
-                "no reply, although the server says it got the message (`{}`): the shutdown ended the session before its answer, or (see threaded-ack) it never answers",
+                "no reply, although the server says it got the message (`{}`): the shutdown ended the session before its answer",
                 line.trim_end()
             ),
-        )
-        .folded_if("threaded-ack", &[Diagnosis::WrongReply]));
+        ));
     }
     if reply != want.as_bytes() {
         return Err(fail(

@@ -216,6 +216,15 @@ fn find_v1_cpu_parent() -> Option<PathBuf> {
 /// memory, under its one limit.
 pub(in crate::sandbox) const TCP_BUFFER_BYTES: u64 = 64 << 20;
 
+/// Does the machine have no swap at all (`SwapTotal: 0 kB`)?
+fn no_swap() -> bool {
+    std::fs::read_to_string("/proc/meminfo").is_ok_and(|m| {
+        m.lines()
+            .find_map(|l| l.strip_prefix("SwapTotal:"))
+            .is_some_and(|v| v.trim() == "0 kB")
+    })
+}
+
 /// The cgroups of one process tree.
 #[derive(Debug, Default)]
 pub(in crate::sandbox) struct Tree {
@@ -265,10 +274,20 @@ pub(in crate::sandbox) fn make_tree(
             );
             remember(&memory);
             remember(&pids);
+            // Swap too, or the memory limit bounds RAM only and a program
+            // with its rlimits lifted could fill the machine's swap (v2
+            // sets memory.swap.max). Where swap is not accounted (no
+            // memsw file), the tree bounds memory only if there is no swap.
+            let swap_bounded = std::fs::write(
+                memory.join("memory.memsw.limit_in_bytes"),
+                limits.memory_bytes.to_string(),
+            )
+            .is_ok()
+                || no_swap();
             let mut tree = Tree {
                 dirs: vec![memory, pids],
                 cpu: None,
-                bounded: true,
+                bounded: swap_bounded,
             };
             // CPU time of the tree, exited members included (names a busy
             // loop before RLIMIT_CPU fires). Optional: without it only the
