@@ -150,28 +150,20 @@ fn a_chat_client_without_an_i_mode_is_told_so_at_a_terminal() {
     if !python_available() {
         return;
     }
-    let dir = submissions().join("week01-python-mistakes");
-    let sub =
-        Submission::new(&dir).with_argv(Role::ChatClient, &["python3", "chat_client_no_i_mode.py"]);
-    let prompt: Vec<&Check> = checks("week01")
-        .unwrap()
-        .iter()
-        .filter(|c| c.id == "chat-client-prompt")
-        .collect();
-    let outcomes = run_checks(&prompt, &sub, 5, 1);
-    let text = report::render_text("week01", 5, &outcomes, false);
-    assert_eq!(outcomes[0].passed, Some(false), "{text}");
-    assert_eq!(
-        outcomes[0].diagnosis.map(Diagnosis::code),
-        Some("wrong-message"),
-        "{text}"
+    let outcomes = assert_checks_name(
+        Role::ChatClient,
+        "chat_client_no_i_mode.py",
+        &["chat-client-prompt"],
+        "wrong-message",
+        "it sent `-i` to the server",
     );
     assert!(
         outcomes[0]
             .observed
             .as_deref()
             .is_some_and(|o| o.contains("it sent `-i` to the server")),
-        "{text}"
+        "{:?}",
+        outcomes[0].observed
     );
 }
 
@@ -186,29 +178,28 @@ fn a_framing_mistake_hidden_behind_a_pause_is_still_named() {
     if !python_available() {
         return;
     }
-    let dir = submissions().join("week01-python-mistakes");
-    let sub = Submission::new(&dir)
-        .with_argv(Role::ChatServer, &["python3", "chat_server_slow_reads.py"]);
-    let split: Vec<&Check> = checks("week01")
-        .unwrap()
-        .iter()
-        .filter(|c| c.id == "chat-split")
-        .collect();
-    let outcomes = run_checks(&split, &sub, 5, 1);
-    let text = report::render_text("week01", 5, &outcomes, false);
-    assert_eq!(
-        outcomes[0].diagnosis.map(Diagnosis::code),
-        Some("split-message"),
-        "{text}"
+    assert_checks_name(
+        Role::ChatServer,
+        "chat_server_slow_reads.py",
+        &["chat-split"],
+        "split-message",
+        "one TCP read is treated as one message",
     );
 }
 
-/// Runs the server checks `ids` on the mistakes folder's `script` and
-/// asserts each fails as `code`, with `says` in the report.
+/// Runs the checks `ids` on the mistakes folder's `script` in `role` and
+/// asserts each fails as `code`, with `says` in the report; returns the
+/// outcomes, in check order.
 #[track_caller]
-fn assert_server_checks_name(script: &str, ids: &[&str], code: &str, says: &str) {
+fn assert_checks_name(
+    role: Role,
+    script: &str,
+    ids: &[&str],
+    code: &str,
+    says: &str,
+) -> Vec<netlab::grade::Outcome> {
     let dir = submissions().join("week01-python-mistakes");
-    let sub = Submission::new(&dir).with_argv(Role::Server, &["python3", script]);
+    let sub = Submission::new(&dir).with_argv(role, &["python3", script]);
     let selected: Vec<&Check> = checks("week01")
         .unwrap()
         .iter()
@@ -227,6 +218,7 @@ fn assert_server_checks_name(script: &str, ids: &[&str], code: &str, says: &str)
         );
     }
     assert!(text.contains(says), "{text}");
+    outcomes
 }
 
 /// A server that never reads LAB_PORT and prints without flush: while it
@@ -238,7 +230,8 @@ fn a_server_that_ignores_lab_port_is_named_even_when_its_stdout_is_buffered() {
     if !python_available() {
         return;
     }
-    assert_server_checks_name(
+    assert_checks_name(
+        Role::Server,
         "server_ignores_port.py",
         &["server-port-in-use"],
         "ignores-config",
@@ -254,7 +247,8 @@ fn a_right_error_reply_with_a_line_end_is_a_wrong_reply() {
     if !python_available() {
         return;
     }
-    assert_server_checks_name(
+    assert_checks_name(
+        Role::Server,
         "server_crlf_replies.py",
         &["server-ack", "server-blank", "server-too-long"],
         "wrong-reply",
