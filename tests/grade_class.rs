@@ -442,6 +442,18 @@ fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
     assert_eq!(gradebook(&out), book);
 }
 
+/// `netlab merge ARGS` run in `dir`, bounded, its output kept.
+fn merge_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    assert_cmd::Command::new(netlab_bin())
+        .env("NETLAB_TRUST", builds())
+        .arg("merge")
+        .args(args)
+        .current_dir(dir)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn shards_merged_equal_the_unsharded_run() {
     if !python_available() {
@@ -476,16 +488,7 @@ fn shards_merged_equal_the_unsharded_run() {
         .join("py-good")
         .join("results.json")
         .is_file());
-    let merge = |args: &[&str]| {
-        assert_cmd::Command::new(netlab_bin())
-            .env("NETLAB_TRUST", builds())
-            .arg("merge")
-            .args(args)
-            .current_dir(root)
-            .timeout(Duration::from_secs(60))
-            .output()
-            .unwrap()
-    };
+    let merge = |args: &[&str]| merge_in(root, args);
     // A folder that is no class run's output is refused.
     std::fs::create_dir_all(root.join("nothing")).unwrap();
     let bad = merge(&["s1", "nothing", "--out", "m2"]);
@@ -573,14 +576,7 @@ fn merge_refuses_a_shard_that_netlab_did_not_write() {
     let report = root.join("shard").join("alice").join("report.json");
     let original: serde_json::Value = serde_json::from_str(&read(&report)).unwrap();
     assert_eq!(original["score"], 1.0, "{original}");
-    let merge = |out: &str| {
-        assert_cmd::Command::new(netlab_bin())
-            .args(["merge", "shard", "--out", out])
-            .current_dir(root)
-            .timeout(Duration::from_secs(60))
-            .output()
-            .unwrap()
-    };
+    let merge = |out: &str| merge_in(root, &["shard", "--out", out]);
     let ok = merge("merged");
     assert_eq!(
         ok.status.code(),
