@@ -53,6 +53,25 @@ impl Run {
     }
 }
 
+/// Grades `server` (a command run in `dir`) on server-ack alone, as JSON,
+/// with `NETLAB_SANDBOX=mode` (if any): how the hostile fixtures are met.
+fn grade_server_ack(dir: &Path, server: &str, mode: Option<&str>) -> Run {
+    grade(
+        &[
+            "--dir",
+            dir.to_str().unwrap(),
+            "--server",
+            server,
+            "--check",
+            "server-ack",
+            "--format",
+            "json",
+        ],
+        mode,
+        false,
+    )
+}
+
 /// Runs `netlab grade week01` with `args`, `NETLAB_SANDBOX=mode` (if any),
 /// optionally as uid 65534 (through setpriv), bounded at 90 s.
 fn grade(args: &[&str], mode: Option<&str>, unprivileged: bool) -> Run {
@@ -314,20 +333,7 @@ fn a_fork_bomb_is_bounded_and_named() {
     // it, never a process of another run.
     let marker = run_marker("sbx_fork_bomb");
     let server = format!("python3 sbx_fork_bomb.py {marker}");
-    let run = grade(
-        &[
-            "--dir",
-            dir.to_str().unwrap(),
-            "--server",
-            &server,
-            "--check",
-            "server-ack",
-            "--format",
-            "json",
-        ],
-        None,
-        false,
-    );
+    let run = grade_server_ack(&dir, &server, None);
     let (diagnosis, observed) = run.verdict();
     assert_eq!(diagnosis, "resource-limit", "{observed}");
     assert!(observed.contains("more than 128 processes"), "{observed}");
@@ -345,20 +351,7 @@ fn a_refused_fork_is_named_even_when_the_check_passes() {
     // it, never a process of another run.
     let marker = run_marker("sbx_fork_then_serve");
     let server = format!("python3 sbx_fork_then_serve.py {marker}");
-    let run = grade(
-        &[
-            "--dir",
-            dir.to_str().unwrap(),
-            "--server",
-            &server,
-            "--check",
-            "server-ack",
-            "--format",
-            "json",
-        ],
-        None,
-        false,
-    );
+    let run = grade_server_ack(&dir, &server, None);
     // The server answered correctly: only the pids controller's count of
     // the refused fork can fail the check.
     let (diagnosis, observed) = run.verdict();
@@ -382,20 +375,7 @@ fn socket_buffers_are_bounded_per_tree_and_named() {
         return;
     }
     let dir = hostile_dir();
-    let run = grade(
-        &[
-            "--dir",
-            dir.to_str().unwrap(),
-            "--server",
-            "python3 sbx_tcp_hog.py",
-            "--check",
-            "server-ack",
-            "--format",
-            "json",
-        ],
-        None,
-        false,
-    );
+    let run = grade_server_ack(&dir, "python3 sbx_tcp_hog.py", None);
     let (diagnosis, observed) = run.verdict();
     assert_eq!(diagnosis, "resource-limit", "{observed}");
     assert!(observed.contains("MiB in TCP socket buffers"), "{observed}");
@@ -404,20 +384,7 @@ fn socket_buffers_are_bounded_per_tree_and_named() {
 #[test]
 fn a_4_gib_allocation_is_stopped_and_named() {
     let dir = hostile_dir();
-    let run = grade(
-        &[
-            "--dir",
-            dir.to_str().unwrap(),
-            "--server",
-            "python3 sbx_memory_hog.py",
-            "--check",
-            "server-ack",
-            "--format",
-            "json",
-        ],
-        Some("limits"),
-        false,
-    );
+    let run = grade_server_ack(&dir, "python3 sbx_memory_hog.py", Some("limits"));
     let (diagnosis, observed) = run.verdict();
     assert_eq!(diagnosis, "resource-limit", "{observed}");
     // RLIMIT_DATA alone (no cgroup here): the memory, with room for the
@@ -443,20 +410,7 @@ fn a_submission_cannot_read_secrets_write_outside_or_leave_loopback() {
         "python3 sbx_snoop.py {} {planted}",
         outside.path().display()
     );
-    let run = grade(
-        &[
-            "--dir",
-            dir.to_str().unwrap(),
-            "--server",
-            &server,
-            "--check",
-            "server-ack",
-            "--format",
-            "json",
-        ],
-        None,
-        false,
-    );
+    let run = grade_server_ack(&dir, &server, None);
     let (_, observed) = run.verdict();
     for line in [
         "read /etc/shadow: refused",
@@ -671,20 +625,7 @@ fn killing_its_parent_and_stopping_itself_still_gets_a_verdict() {
     let dir = hostile_dir();
     let marker = run_marker("sbx_kill_parent");
     let server = format!("python3 sbx_kill_parent.py {marker}");
-    let run = grade(
-        &[
-            "--dir",
-            dir.to_str().unwrap(),
-            "--server",
-            &server,
-            "--check",
-            "server-ack",
-            "--format",
-            "json",
-        ],
-        None,
-        false,
-    );
+    let run = grade_server_ack(&dir, &server, None);
     assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
     let (diagnosis, observed) = run.verdict();
     assert!(!diagnosis.is_empty(), "{observed}");
