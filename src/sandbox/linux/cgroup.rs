@@ -216,12 +216,16 @@ fn find_v1_cpu_parent() -> Option<PathBuf> {
 /// memory, under its one limit.
 pub(in crate::sandbox) const TCP_BUFFER_BYTES: u64 = 64 << 20;
 
-/// Does the machine have no swap at all (`SwapTotal: 0 kB`)?
+/// Does the machine have no swap at all (`SwapTotal: 0 kB`)? Read once:
+/// asked at every tree's making where swap is not accounted.
 fn no_swap() -> bool {
-    std::fs::read_to_string("/proc/meminfo").is_ok_and(|m| {
-        m.lines()
-            .find_map(|l| l.strip_prefix("SwapTotal:"))
-            .is_some_and(|v| v.trim() == "0 kB")
+    static NO_SWAP: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *NO_SWAP.get_or_init(|| {
+        std::fs::read_to_string("/proc/meminfo").is_ok_and(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("SwapTotal:"))
+                .is_some_and(|v| v.trim() == "0 kB")
+        })
     })
 }
 
