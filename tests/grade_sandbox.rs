@@ -901,6 +901,66 @@ fn a_folder_run_in_place_cannot_swap_itself_for_a_symlink() {
     assert!(!parent.join(".old").exists());
 }
 
+/// A folder run in place, writable by all, is its program's to write, but
+/// in a layer of its own: bounded, and gone when the program ends (hostile
+/// round 11: 1 GiB of the real disk in 3 s, left for the next run).
+#[test]
+fn a_folder_run_in_place_is_written_in_a_bounded_layer_only() {
+    if !is_root() {
+        eprintln!("skipped: the private mounts and another uid need root");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    // Not under /tmp: the private trees would hide what it writes anyway.
+    let base = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = base.path().join("week01");
+    std::fs::create_dir_all(dir.join("ballast")).unwrap();
+    for i in 0..4_100 {
+        std::fs::write(dir.join("ballast").join(i.to_string()), "").unwrap();
+    }
+    std::fs::copy(
+        hostile_dir().join("sbx_fill_folder.py"),
+        dir.join("sbx_fill_folder.py"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("netlab.toml"),
+        "lab = \"week01\"\n[commands]\nserver = \"python3 sbx_fill_folder.py\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let args = [
+        "--dir",
+        dir.to_str().unwrap(),
+        "--check",
+        "server-ack",
+        "--format",
+        "json",
+    ];
+    let run = grade(&args, None, false);
+    let (_, observed) = run.verdict();
+    let mib: u64 = observed
+        .split("fill: ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no fill line: {observed}"));
+    // It may write where it could before (the folder is open to all)...
+    assert!(mib > 0, "{observed}");
+    // ...up to the sandbox's file bound, shared with its private /tmp.
+    assert!(mib <= 64, "{observed}");
+    assert!(observed.contains("No space left"), "{observed}");
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|name| name.to_string_lossy().starts_with("fill-"))
+        .collect();
+    assert!(left.is_empty(), "written to the real folder: {left:?}");
+    let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+    assert_eq!(mode & 0o7777, 0o777, "the folder's own mode was changed");
+}
+
 /// Nor can a program running in its private copy rename a folder above
 /// the submission (its parent writable by all) and rebuild the path with a
 /// symlink: the allowlist lets it write only its own places (round 8c: a

@@ -15,7 +15,7 @@
 //! (our init and the waiter above it) must close every inherited fd, or
 //! the grader waits for as long as they live.
 
-use std::ffi::{CString, OsStr};
+use std::ffi::{CStr, CString, OsStr};
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use nix::libc;
 
-use super::{forget, note, remember, CommandOrigin, Layer, Limits, Policy, Usage};
+use super::{forget, note, remember, CommandOrigin, Layer, Limits, Policy, Usage, WorkingFolder};
 
 pub(super) mod cgroup;
 pub(super) mod launch;
@@ -612,6 +612,7 @@ pub(super) fn install(
     user: Option<(u32, u32)>,
     keep: &[PathBuf],
     origin: CommandOrigin,
+    working_folder: WorkingFolder,
 ) -> io::Result<(Command, Installed)> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -647,7 +648,8 @@ pub(super) fn install(
         cmd.env(TAG, tag);
     }
     let mut staging = None;
-    // The program's working folder is written through, like `keep`.
+    // The program's working folder is its own, like `keep` (written
+    // through, or layered: see `PrivateTmp::enter`).
     let mut own = keep.to_vec();
     own.extend(cmd.get_current_dir().map(Path::to_path_buf));
     let limited = origin == CommandOrigin::Submission && policy.has(Layer::Paths);
@@ -669,7 +671,7 @@ pub(super) fn install(
                 policy.limits.file_bytes,
                 &hidden,
                 start,
-                cmd.get_current_dir(),
+                cmd.get_current_dir().map(|d| (d, working_folder)),
                 &super::trusted(),
             )?;
             staging = Some(shared);
@@ -1146,6 +1148,10 @@ struct PrivateTmp {
     /// The program's working folder (canonical), entered again by its
     /// path once everything is mounted.
     cwd: Option<CString>,
+    /// `Some`: the working folder is an overlay, its real folder the lower
+    /// layer and the upper one in the staging tmpfs (bounded, gone with
+    /// the program), not bound back as it is ([`WorkingFolder::Layered`]).
+    layered: Option<CwdLayer>,
     /// The folder holding a working folder used in place (outside the
     /// shared trees and the hidden folders), made read-only for the
     /// program, its own folder bound back on top. Trap (hostile round 8):
@@ -1206,6 +1212,32 @@ struct Hide {
     made: Vec<CString>,
 }
 
+/// The layers of a working folder used in place ([`PrivateTmp::layered`]):
+/// named relative to the staging tmpfs (the working directory while the
+/// overlay is mounted), but for `lower`, where the real folder is bound
+/// first. Trap: the real folder's own path cannot be the lower layer: under
+/// a hidden class folder it is an empty folder by then, and a comma or a
+/// colon in it would split the overlay's options.
+struct CwdLayer {
+    lower: CString,
+    options: CString,
+}
+
+impl CwdLayer {
+    const DIRS: [&'static CStr; 4] = [c"cwd", c"cwd/lower", c"cwd/upper", c"cwd/work"];
+    const UPPER: &'static CStr = c"cwd/upper";
+    const LOWER: &'static CStr = c"cwd/lower";
+
+    fn new(staging: &CStr) -> io::Result<CwdLayer> {
+        let mut lower = staging.to_bytes().to_vec();
+        lower.extend_from_slice(b"/cwd/lower");
+        Ok(CwdLayer {
+            lower: CString::new(lower).map_err(io::Error::other)?,
+            options: c"lowerdir=cwd/lower,upperdir=cwd/upper,workdir=cwd/work".into(),
+        })
+    }
+}
+
 struct Tree {
     target: CString,
     layer: CString,
@@ -1239,7 +1271,7 @@ impl PrivateTmp {
         size: u64,
         hidden: &[PathBuf],
         start: TreeStart,
-        cwd: Option<&Path>,
+        cwd: Option<(&Path, WorkingFolder)>,
         trusted: &[PathBuf],
     ) -> io::Result<PrivateTmp> {
         let c = |s: &str| CString::new(s).map_err(io::Error::other);
@@ -1286,8 +1318,16 @@ impl PrivateTmp {
             .copied()
             .take(MAX_HIDE)
             .collect();
+        let real_cwd = cwd.and_then(|(d, _)| d.canonicalize().ok());
+        // A layered working folder is mounted on its own, never bound back.
+        let layered_cwd = real_cwd
+            .as_ref()
+            .filter(|_| cwd.is_some_and(|(_, how)| how == WorkingFolder::Layered));
         let mut kept = Vec::new();
         for real in &real_keep {
+            if Some(real) == layered_cwd {
+                continue;
+            }
             let under = real_trees
                 .iter()
                 .chain(hidden.iter().copied())
@@ -1300,7 +1340,6 @@ impl PrivateTmp {
             }
         }
         let hide_targets: Vec<PathBuf> = hidden.iter().map(|h| (*h).clone()).collect();
-        let real_cwd = cwd.and_then(|d| d.canonicalize().ok());
         let protect = match &real_cwd {
             Some(dir) if is_root() => dir
                 .parent()
@@ -1310,7 +1349,7 @@ impl PrivateTmp {
                 .map(Path::to_path_buf),
             _ => None,
         };
-        if let (Some(_), Some(dir)) = (&protect, &real_cwd) {
+        if let (Some(_), Some(dir), None) = (&protect, &real_cwd, layered_cwd) {
             // Its own folder stays as writable as it was: bound back over
             // the read-only parent (round 8c: it was read-only, and a
             // server writing its log there would have failed).
@@ -1362,6 +1401,10 @@ impl PrivateTmp {
             grown,
             shown,
             protect: protect.map(|p| cpath(&p)).transpose()?,
+            layered: match layered_cwd {
+                Some(_) => Some(CwdLayer::new(&cpath(staging)?)?),
+                None => None,
+            },
             cwd: real_cwd.map(|d| cpath(&d)).transpose()?,
             keep: kept,
             hide,
@@ -1419,6 +1462,15 @@ impl PrivateTmp {
             || libc::chdir(self.staging.as_ptr()) != 0
         {
             return fail();
+        }
+        let staged = libc::open(c".".as_ptr(), dir_flags);
+        if staged < 0 {
+            return fail();
+        }
+        if let Some(layer) = &self.layered {
+            if !layer.prepare(here, staged) {
+                return fail();
+            }
         }
         for tree in &self.trees {
             if let Some(options) = &self.empty {
@@ -1494,6 +1546,12 @@ impl PrivateTmp {
             }
             libc::close(*fd);
         }
+        if let (Some(layer), Some(cwd)) = (&self.layered, &self.cwd) {
+            if !layer.mount(cwd, staged) {
+                return fail();
+            }
+        }
+        libc::close(staged);
         for (fd, path) in shown_fds.iter().zip(&self.shown) {
             // "." is the real folder, reached through the descriptor.
             if libc::fchdir(*fd) != 0 || !bind_read_only(c".", path) {
@@ -1529,6 +1587,68 @@ impl PrivateTmp {
             return fail();
         }
         Ok(())
+    }
+}
+
+impl CwdLayer {
+    /// In [`PrivateTmp::enter`], its working directory the staging tmpfs,
+    /// before the shared trees are mounted (the staging folder may lie in
+    /// one, /dev/shm, and its path lead elsewhere after): makes the layers
+    /// and binds the real folder (`here`, a descriptor taken before the
+    /// mounts) as the lower one. Back in the staging tmpfs (`staged`) at
+    /// the end. Raw syscalls on prepared memory only; false with errno set.
+    unsafe fn prepare(&self, here: libc::c_int, staged: libc::c_int) -> bool {
+        let none = std::ptr::null();
+        // The upper layer's root gives the merged root its owner and mode:
+        // those of the real folder, so that the program may write there
+        // exactly where it could before (its writes now stay in memory).
+        let mut real: libc::stat = std::mem::zeroed();
+        if libc::fstat(here, &mut real) != 0 {
+            return false;
+        }
+        for dir in CwdLayer::DIRS {
+            if libc::mkdir(dir.as_ptr(), 0o700) != 0 {
+                return false;
+            }
+        }
+        let upper = CwdLayer::UPPER.as_ptr();
+        if libc::chown(upper, real.st_uid, real.st_gid) != 0
+            || libc::chmod(upper, real.st_mode & 0o7777) != 0
+        {
+            return false;
+        }
+        // "." is the real folder, reached through the descriptor.
+        libc::fchdir(here) == 0
+            && libc::mount(
+                c".".as_ptr(),
+                self.lower.as_ptr(),
+                none,
+                libc::MS_BIND | libc::MS_REC,
+                none.cast(),
+            ) == 0
+            && libc::fchdir(staged) == 0
+    }
+
+    /// Then, once the folders above it are in place (a hidden class
+    /// folder's tmpfs, a read-only parent): mounts the overlay on the
+    /// working folder `cwd`. Where the kernel refuses it (the folder's
+    /// filesystem cannot be a lower layer), the real folder goes there
+    /// read-only instead: never written through. Raw syscalls only; false
+    /// with errno set.
+    unsafe fn mount(&self, cwd: &CStr, staged: libc::c_int) -> bool {
+        if libc::fchdir(staged) != 0 {
+            return false;
+        }
+        let overlay = c"overlay".as_ptr();
+        let flags = libc::MS_NOSUID | libc::MS_NODEV;
+        libc::mount(
+            overlay,
+            cwd.as_ptr(),
+            overlay,
+            flags,
+            self.options.as_ptr().cast(),
+        ) == 0
+            || bind_read_only(CwdLayer::LOWER, cwd)
     }
 }
 

@@ -885,6 +885,19 @@ pub enum CommandOrigin {
     Submission,
 }
 
+/// Where what a program writes in its working folder goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WorkingFolder {
+    /// To the folder itself: a private copy, or a folder the grader's
+    /// user owns anyway (no private copy without root).
+    #[default]
+    WrittenThrough,
+    /// To a layer of the program's own, bounded and gone when it ends:
+    /// the submission folder itself, used in place because it was too big
+    /// to copy (see `Jail::command`).
+    Layered,
+}
+
 /// Folders the instructor trusts ([`trust`]).
 static TRUSTED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
@@ -1015,12 +1028,21 @@ impl Jail {
             None => Command::new(&argv[0]),
         };
         cmd.args(&argv[1..]).current_dir(self.dir());
+        // Trap (hostile round 11): a folder used in place, writable by the
+        // jail's uid (an archive unpacked 0777), took 1 GiB in 3 s of the
+        // real disk, and the files stayed for the next run.
+        let working_folder = if self.copy.is_none() && policy().has(Layer::PrivateCopy) {
+            WorkingFolder::Layered
+        } else {
+            WorkingFolder::WrittenThrough
+        };
         (
             cmd,
             Confinement {
                 user: run_as,
                 keep: self.given.lock().unwrap_or_else(|e| e.into_inner()).clone(),
                 origin,
+                working_folder,
                 ..Confinement::default()
             },
         )
@@ -1251,9 +1273,10 @@ pub fn given_folder() -> io::Result<tempfile::TempDir> {
 
 /// Under --require-sandbox ([`set_strict`]), where the private copy is a
 /// layer: `Err` (why) when the folder `dir` is too big to be copied. Its
-/// programs would run in it directly, and what they write would stay in
-/// the instructor's class folder (hostile round 6: 97 MB, graded again
-/// at the next run): such a submission is not graded instead.
+/// programs would run in it directly (what they write there is layered,
+/// see `WorkingFolder::Layered`, but the folder itself is what they
+/// read, and a hostile one may change under them): such a submission is
+/// not graded instead.
 pub fn require_private_copy(dir: &Path) -> Result<(), String> {
     if !strict() || !policy().has(Layer::PrivateCopy) {
         return Ok(());
@@ -1282,9 +1305,10 @@ fn private_copy(dir: &Path, user: Option<(u32, u32)>) -> io::Result<Option<tempf
         note_about(
             dir,
             format!(
-            "no private copy of the submission folder (more than {} MiB or {} files): programs run in it directly",
+            "no private copy of the submission folder (more than {} MiB or {} files): programs run in it, and what they write there stays in memory (at most {} MiB) until they end",
             COPY_MAX_BYTES >> 20,
-            COPY_MAX_ENTRIES
+            COPY_MAX_ENTRIES,
+            policy().limits.file_bytes >> 20
             ),
         );
         return Ok(None);
@@ -1748,9 +1772,11 @@ pub struct Confinement {
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     user: Option<(u32, u32)>,
     /// Folders the programs must write for real, besides their working
-    /// folder (which always is).
+    /// folder (which is, unless `working_folder` says otherwise).
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     keep: Vec<PathBuf>,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    working_folder: WorkingFolder,
     /// Who chose the command: a submission's is held to the filesystem
     /// allowlist.
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
@@ -1772,8 +1798,14 @@ impl Confinement {
     pub fn install(&mut self, cmd: Command) -> io::Result<Command> {
         #[cfg(target_os = "linux")]
         {
-            let (launcher, installed) =
-                linux::install(cmd, policy(), self.user, &self.keep, self.origin)?;
+            let (launcher, installed) = linux::install(
+                cmd,
+                policy(),
+                self.user,
+                &self.keep,
+                self.origin,
+                self.working_folder,
+            )?;
             self.linux = Some(installed);
             Ok(launcher)
         }

@@ -50,7 +50,7 @@ use std::time::{Duration, Instant};
 use nix::libc;
 
 use super::reach::Reach;
-use super::{Hide, NsFds, Plan, PrivateTmp, Tree, UserMaps, SHARED_TREES};
+use super::{CwdLayer, Hide, NsFds, Plan, PrivateTmp, Tree, UserMaps, SHARED_TREES};
 use crate::sandbox::Limits;
 
 /// argv[0] of a launcher: how [`entry`] tells one from any other start.
@@ -453,6 +453,9 @@ impl Plan {
             if let Some(cwd) = &tmp.cwd {
                 item("cwd", cwd.as_bytes());
             }
+            if tmp.layered.is_some() {
+                item("cwd-layered", b"");
+            }
             for dir in &tmp.shown {
                 item("show", dir.as_bytes());
             }
@@ -544,6 +547,7 @@ impl Plan {
                         empty: None,
                         grown: Vec::new(),
                         cwd: None,
+                        layered: None,
                         shown: Vec::new(),
                         protect: None,
                         keep: Vec::new(),
@@ -553,6 +557,10 @@ impl Plan {
                 }
                 b"tmp-empty" => plan.private_tmp.as_mut().ok_or_else(tmp)?.empty = Some(c(value)?),
                 b"cwd" => plan.private_tmp.as_mut().ok_or_else(tmp)?.cwd = Some(c(value)?),
+                b"cwd-layered" => {
+                    let private = plan.private_tmp.as_mut().ok_or_else(tmp)?;
+                    private.layered = Some(CwdLayer::new(&private.staging)?);
+                }
                 b"protect" => plan.private_tmp.as_mut().ok_or_else(tmp)?.protect = Some(c(value)?),
                 b"show" => plan
                     .private_tmp
@@ -670,6 +678,7 @@ mod tests {
                 empty: Some(c"mode=1777,size=67108864".into()),
                 grown: vec![c"/tmp/a,b=c".into()],
                 cwd: Some(c"/tmp/a,b=c".into()),
+                layered: Some(CwdLayer::new(c"/tmp/netlab-staging x").unwrap()),
                 shown: vec![c"/tmp/target/debug".into()],
                 protect: Some(c"/home/class".into()),
                 keep: vec![c"/tmp/a,b=c".into()],
@@ -696,6 +705,10 @@ mod tests {
             b"lowerdir=/tmp,upperdir=0/upper,workdir=0/work"
         );
         assert_eq!(tmp.hide[0].made, [c"/home/class/alice".to_owned()]);
+        assert_eq!(
+            tmp.layered.as_ref().unwrap().lower.as_bytes(),
+            b"/tmp/netlab-staging x/cwd/lower"
+        );
         assert_eq!(back.reach, plan.reach);
         assert_eq!(back.parent, 4242);
         assert_eq!(back.limits.unwrap().open_files, 1024);
@@ -745,6 +758,7 @@ mod tests {
             empty: None,
             grown: Vec::new(),
             cwd: None,
+            layered: None,
             shown: Vec::new(),
             protect: None,
             keep: Vec::new(),
