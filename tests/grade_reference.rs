@@ -51,6 +51,7 @@ const LISTED: &[&str] = &[
     "chat-sessions",
     "chat-robust",
     "chat-log",
+    "chat-log-format",
     "chat-shutdown",
     "chat-client-messages",
     "chat-client-default",
@@ -95,6 +96,7 @@ const LISTED: &[&str] = &[
 #[case::chat_sessions("chat-sessions")]
 #[case::chat_robust("chat-robust")]
 #[case::chat_log("chat-log")]
+#[case::chat_log_format("chat-log-format")]
 #[case::chat_shutdown("chat-shutdown")]
 #[case::chat_client_messages("chat-client-messages")]
 #[case::chat_client_default("chat-client-default")]

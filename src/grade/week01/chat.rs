@@ -703,7 +703,6 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
             return Err(f.caused_by("chat-ack"));
         }
     }
-    let client = talk.client;
     ctx.step("right after the last ACK, kill the server with SIGKILL (no chance to clean up)");
     let _ = ctx.child(p).signal(Signal::Kill);
     let _ = ctx.wait_exit(p, SLACK);
@@ -744,10 +743,81 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
             },
         ));
     }
+    // How the lines read is chat-log-format's to judge: a log that loses
+    // lines may also write them wrong (blind round 11: the second mistake
+    // went unreported).
+    Ok(())
+}
+
+/// The log's lines, in a log written at leisure: a clean stop (SIGTERM)
+/// after the client left, so that a server that holds its lines (the
+/// mistake chat-log names) still shows how it writes them.
+pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
+    let dir = ctx
+        .scratch_dir()
+        .map_err(|e| fail(Diagnosis::CannotStart, "a temporary folder", e.to_string()))?;
+    let path = dir.join("chat.log");
+    let args = ["--log".to_string(), path.to_string_lossy().into_owned()];
+    let (p, addr) = ctx.start_server(Role::ChatServer, &args, &[])?;
+    let mut talk = open(ctx, addr)?;
+    let messages: Vec<String> = (0..2).map(|_| ctx.message(20)).collect();
+    for message in &messages {
+        send_line(ctx, &mut talk, message)?;
+        // Its ACK is chat-ack's to judge: read only so that each line is
+        // handled before the next goes.
+        let _ = read_line(&mut talk.stream, &mut talk.pending, SLACK);
+    }
+    let client = talk.client;
+    drop(talk);
+    // A server that writes its log late (on a timer: chat-log's finding)
+    // still has its lines judged; one that writes at once costs nothing.
+    ctx.step(format!(
+        "the client leaves; wait up to {}s for every message in the log, then stop the server with SIGTERM",
+        LOG_LATE.as_secs()
+    ));
+    let started = std::time::Instant::now();
+    while started.elapsed() < LOG_LATE && !all_logged(&path, &messages) {
+        if ctx.wait_exit(p, Duration::from_millis(100)).is_some() {
+            break;
+        }
+    }
+    let _ = ctx.child(p).signal(Signal::Terminate);
+    let _ = ctx.wait_exit(p, SLACK + Duration::from_secs(2));
+    ctx.step(format!("read the log {}", path.display()));
+    // No file, or none of the lines even now: chat-log's finding (a
+    // missing file is its own there, lines not on disk at the ACK too).
+    if !path.exists() {
+        return Err(no_log_file(&path).consequence_of("chat-log"));
+    }
+    let log = crate::sandbox::read_untrusted(&path, LOG_MAX_BYTES).map_err(|e| {
+        fail(
+            Diagnosis::LostMessage,
+            "the --log file is a plain file",
+            format!("the log cannot be read as a plain file: {e}"),
+        )
+        .consequence_of("chat-log")
+    })?;
+    let log = String::from_utf8_lossy(&log);
+    let logged: Vec<&String> = messages
+        .iter()
+        .filter(|m| log.contains(m.as_str()))
+        .collect();
+    if logged.is_empty() {
+        return Err(fail(
+            Diagnosis::LostMessage,
+            "the messages are in the --log file once the server has stopped",
+            if log.is_empty() {
+                "the log file is empty".to_string()
+            } else {
+                "none of the messages is in it".to_string()
+            },
+        )
+        .consequence_of("chat-log"));
+    }
     ctx.step(format!(
         "each message's line reads `<RFC 3339 time> {client} <message>`"
     ));
-    for message in &messages {
+    for message in logged {
         if let Some(wrong) = log_line_wrong(&log, client, message) {
             return Err(fail(
                 Diagnosis::LogFormat,
@@ -874,6 +944,15 @@ fn written_late_or_never(ctx: &mut Ctx, dir: &std::path::Path, path: &std::path:
             "there is no such file after a SIGKILL right after the ACKs; a second server wrote its log {when}: the lines were held in memory, not on disk when acknowledged"
         ),
     )
+}
+
+/// Does the log at `path` hold every one of `messages` yet? Read as
+/// untrusted (see [`log`]).
+fn all_logged(path: &std::path::Path, messages: &[String]) -> bool {
+    crate::sandbox::read_untrusted(path, LOG_MAX_BYTES).is_ok_and(|log| {
+        let log = String::from_utf8_lossy(&log);
+        messages.iter().all(|m| log.contains(m.as_str()))
+    })
 }
 
 /// How long [`written_late_or_never`] waits for a log written late.

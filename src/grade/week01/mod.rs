@@ -293,6 +293,14 @@ pub static CHECKS: &[Check] = &[
         true
     ),
     check!(
+        "chat-log-format",
+        "chat-server",
+        CHAT_SERVER,
+        "each log line is `<time> <client> <message>`",
+        chat::log_format,
+        true
+    ),
+    check!(
         "chat-shutdown",
         "chat-server",
         CHAT_SERVER,
