@@ -1358,6 +1358,31 @@ fn limit_off_by_one_python() {
     );
 }
 
+/// A threaded server that counts its clients with
+/// `threading.active_count()`, which includes the main thread: the second
+/// of two allowed clients is refused. It passed threaded-busy, which saw
+/// the third refused and asked no more (blind round 13). Its daemon
+/// threads die with a SIGTERM it does not handle.
+#[test]
+fn busy_limit_counting_the_main_thread_python() {
+    let Some(sub) = python_fixture("activecount") else {
+        return;
+    };
+    assert_verdicts(
+        "activecount",
+        &sub,
+        &[
+            ("threaded-busy", "busy-cap"),
+            ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+        ],
+    );
+    assert_observed(
+        &sub,
+        "threaded-busy",
+        "the second client got `ERROR: Server busy` too",
+    );
+}
+
 /// C: `alarm(LAB_TIMEOUT)` as the client's timeout, with no SIGALRM
 /// handler (killed on time, silently); the server prints the client's
 /// `sin_port` without ntohs(), does not trim, counts bytes and does not

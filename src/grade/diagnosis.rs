@@ -98,8 +98,8 @@ diagnoses! {
         "the threaded server serves one client at a time",
         "Hand each accepted connection to its own thread and go straight back to accept(); do the recv/send in the thread, never in the accept loop (extension D).";
     BusyCap = "busy-cap",
-        "the threaded server does not refuse clients beyond LAB_MAX_CLIENTS",
-        "Count the clients being served (a semaphore or a counter under a lock), and decide in the accept loop, right after accept(), before the client is handed to a thread or a pool: a pool's queue keeps the extra client waiting instead of refusing it. When LAB_MAX_CLIENTS are busy, reply `ERROR: Server busy` to the new one and close it.";
+        "the threaded server does not serve exactly LAB_MAX_CLIENTS at once, refusing the next",
+        "Count the clients being served (a semaphore or a counter under a lock; not threading.active_count(), which counts the main thread too), and decide in the accept loop, right after accept(), before the client is handed to a thread or a pool: a pool's queue keeps the extra client waiting instead of refusing it. When LAB_MAX_CLIENTS are busy, reply `ERROR: Server busy` to the new one and close it; with fewer busy, serve it.";
     NoGracefulShutdown = "no-graceful-shutdown",
         "on SIGINT/SIGTERM the server does not shut down cleanly",
         "Handle SIGINT (Ctrl+C, KeyboardInterrupt) and SIGTERM: stop accepting, let clients in flight finish (join their threads before main returns: a detached thread, or a daemon thread in Python, dies with the process), print `[SERVER] Shutting down`, close the listening socket and exit 0. A flag alone does not wake a blocked accept(); in Python, give accept() a short timeout so KeyboardInterrupt gets through even when the signal lands on a client's thread. If your command is a wrapper script, start the server with `exec`.";

@@ -380,6 +380,21 @@ fn still_open(stream: &TcpStream) -> bool {
     open
 }
 
+/// Did the server send `stream` (an idle client) the busy refusal?
+/// Looked at without waiting: what has come already.
+fn refused(stream: &TcpStream) -> bool {
+    if stream.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 64];
+    let got = match stream.peek(&mut buf) {
+        Ok(n) => buf[..n].starts_with(b"ERROR: Server busy"),
+        Err(_) => false,
+    };
+    let _ = stream.set_nonblocking(false);
+    got
+}
+
 /// How long the busy check waits for the second client's reply. A serial
 /// server may answer within it, once the first idle client's LAB_TIMEOUT
 /// has run out: told apart by whether the first is still connected.
@@ -513,6 +528,21 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
         ));
     }
     judge_reply(ctx, p, &ex, "ERROR: Server busy", Diagnosis::BusyCap)?;
+    // Refusing the third proves little if the second was refused too: a
+    // limit one too strict (blind round 13: `threading.active_count()`,
+    // which counts the main thread, compared with LAB_MAX_CLIENTS).
+    for (which, idle) in [("first", &first), ("second", &second)] {
+        if refused(idle) {
+            return Err(fail(
+                Diagnosis::BusyCap,
+                "with LAB_MAX_CLIENTS=2, the first two clients are taken on and the third alone gets `ERROR: Server busy`",
+                format!(
+                    "the {which} client got `ERROR: Server busy` too, with {} connected before it: a limit too strict (`>=` where `>` is meant, or a count that includes the main thread, as threading.active_count() does?)",
+                    if which == "first" { "no client" } else { "one client" }
+                ),
+            ));
+        }
+    }
     ctx.step("the two idle clients leave");
     drop(first);
     drop(second);
