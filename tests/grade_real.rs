@@ -1383,6 +1383,37 @@ fn busy_limit_counting_the_main_thread_python() {
     );
 }
 
+/// A selector server that sends its reply as a `str` (TypeError, raised
+/// in its one loop: the whole server dies right after its Received
+/// line). One mistake: the checks that saw the Received line and no
+/// reply called it `wrong-reply`, "waits in a buffer", beside the others'
+/// `crash` (blind round 13).
+#[test]
+fn a_server_that_dies_after_received_is_one_crash_python() {
+    let Some(sub) = python_fixture("selectorcrash") else {
+        return;
+    };
+    let crash = "crash";
+    let outcomes = assert_verdicts(
+        "selectorcrash",
+        &sub,
+        &[
+            ("threaded-ack", crash),
+            ("threaded-many", crash),
+            ("threaded-concurrency", crash),
+            ("threaded-busy", crash),
+            ("threaded-shutdown", crash),
+            ("threaded-shutdown-inflight", crash),
+        ],
+    );
+    assert_eq!(
+        findings_of(&outcomes).len(),
+        1,
+        "{:?}",
+        findings_of(&outcomes)
+    );
+}
+
 /// C: `alarm(LAB_TIMEOUT)` as the client's timeout, with no SIGALRM
 /// handler (killed on time, silently); the server prints the client's
 /// `sin_port` without ntohs(), does not trim, counts bytes and does not

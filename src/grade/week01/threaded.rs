@@ -342,7 +342,7 @@ fn received_but_no_reply(
     wait: Duration,
 ) -> Option<Failure> {
     let line = ctx.wait_output(p, wait, |l| says_received(l, message))?;
-    Some(never_replied(expected, &line))
+    Some(never_replied(ctx, p, expected, &line))
 }
 
 /// Is `line` the server's note that it received `message`?
@@ -352,8 +352,19 @@ fn says_received(line: &str, message: &str) -> bool {
         .is_some_and(|head| head.ends_with("Received: "))
 }
 
-/// The failure of [`received_but_no_reply`], for the server's `line`.
-fn never_replied(expected: &str, line: &str) -> Failure {
+/// The failure of [`received_but_no_reply`], for the server's `line`:
+/// a crash when it died there (blind round 13: a server that raised right
+/// after its Received line was `crash` in threaded-ack and `wrong-reply`,
+/// "waits in a buffer", here: one mistake told as two).
+fn never_replied(ctx: &mut Ctx, p: Proc, expected: &str, line: &str) -> Failure {
+    let _ = ctx.wait_exit(p, Duration::from_millis(300));
+    if let Some(crash) = ctx.crash_of(p) {
+        return fail(
+            Diagnosis::Crash,
+            expected,
+            format!("the server crashed after `{}`: {crash}", line.trim_end()),
+        );
+    }
     fail(
         Diagnosis::WrongReply,
         expected,
@@ -489,7 +500,7 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
             .map(|(_, l)| l.clone());
         if let (false, Some(line)) = (answered, received_at_once) {
             let expected = "the server takes on a second client while the first is connected";
-            return Err(never_replied(expected, &line.text));
+            return Err(never_replied(ctx, p, expected, &line.text));
         }
         if !answered || !first_open {
             let observed = if answered {
