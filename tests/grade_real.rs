@@ -1383,6 +1383,28 @@ fn busy_limit_counting_the_main_thread_python() {
     );
 }
 
+/// A client whose lines wait in Python's buffer (print() to a pipe) and
+/// whose Connected line is in its own words: two mistakes, one named by
+/// each session check. Before, the contract's LAB_TIMEOUT=2 ran out as
+/// the grader's reply, held 2 s for the Sending line, went out: its exit
+/// status was blamed, or not, from run to run, and the wording hid behind
+/// the buffer (blind round 13).
+#[test]
+fn buffered_client_in_its_own_words_python() {
+    let Some(sub) = python_fixture("bufferedclient") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "bufferedclient",
+        &sub,
+        &[
+            ("client-ack", "output-format"),
+            ("client-default-message", "stdout-buffered"),
+        ],
+    );
+    assert_eq!(findings_of(&outcomes).len(), 2);
+}
+
 /// A selector server that sends its reply as a `str` (TypeError, raised
 /// in its one loop: the whole server dies right after its Received
 /// line). One mistake: the checks that saw the Received line and no
@@ -1411,6 +1433,51 @@ fn a_server_that_dies_after_received_is_one_crash_python() {
         1,
         "{:?}",
         findings_of(&outcomes)
+    );
+}
+
+/// C: a receive timeout in the wrong unit (`tv_usec = LAB_TIMEOUT *
+/// 1000`: 5 ms), printf() held in stdio's buffer, `Connected to server`,
+/// and a 0-byte recv() printed as a reply. The timeout is one mistake,
+/// client-timeout's: the sessions, whose held reply came after it gave
+/// up, blamed its exit status too (blind round 13). What it hides there
+/// (the wording, the buffer) shows once it is fixed.
+#[test]
+fn timeout_in_milliseconds_c() {
+    let Some(sub) = c_fixture("msectimeout", &[(Role::Client, "client")]) else {
+        return;
+    };
+    // An ERROR reply sent at once may beat 5 ms, or not.
+    let outcomes = assert_verdicts_allowing(
+        "c/msectimeout",
+        &sub,
+        &[
+            ("client-ack", "ignores-config"),
+            ("client-default-message", "ignores-config"),
+            ("client-timeout", "ignores-config"),
+            ("client-no-reply", "client-eof"),
+        ],
+        &[("client-error-reply", "ignores-config")],
+    );
+    assert_eq!(
+        findings_of(&outcomes),
+        [
+            (
+                "ignores-config",
+                "client",
+                if outcome_of(&sub, "client-error-reply").passed == Some(false) {
+                    vec![
+                        "client-ack",
+                        "client-default-message",
+                        "client-error-reply",
+                        "client-timeout",
+                    ]
+                } else {
+                    vec!["client-ack", "client-default-message", "client-timeout"]
+                }
+            ),
+            ("client-eof", "client", vec!["client-no-reply"]),
+        ]
     );
 }
 

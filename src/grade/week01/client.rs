@@ -210,9 +210,15 @@ fn wrong_message(message: &str, got: &[u8], sent: &[Vec<u8>]) -> Failure {
 /// A normal session with a fake server that answers like the contract.
 /// Like the real server, it takes every connection the client opens: an
 /// extra one (empty, or with another message) is reported, one by one.
-fn session(ctx: &mut Ctx, args: &[String], message: &str) -> Result<(), Failure> {
-    let (listener, p) = start_with_fake(ctx, args, &[])?;
+fn session(ctx: &mut Ctx, args: &[String], message: &str, first: Judged) -> Result<(), Failure> {
+    // A timeout well past the hold below. Trap (blind round 13): with the
+    // contract's LAB_TIMEOUT=2, a client whose stdout is a buffer gave up
+    // just as the held reply went out, and was blamed for its exit status
+    // (or not, by a few milliseconds: the verdict changed run to run).
+    let timeout = HOLD.as_secs() + 3;
+    let (listener, p) = start_with_fake(ctx, args, &[timeout_env(timeout)])?;
     let (mut conn, got, mut sent) = accept_talking(ctx, &listener, p, message.len())?;
+    let got_at = Instant::now();
     if got != message.as_bytes() {
         return Err(wrong_message(message, &got, &sent));
     }
@@ -220,16 +226,25 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str) -> Result<(), Failure>
     // client whose stdout is a full buffer shows nothing until it exits.
     // On either stream: a line on stderr is the line check's finding, and a
     // client held until its timeout would be blamed for that timeout.
-    ctx.step("hold the reply until the client prints `[CLIENT] Sending: ...` (up to 2s)");
+    ctx.step(format!(
+        "hold the reply until the client prints `[CLIENT] Sending: ...` (up to {}s)",
+        HOLD.as_secs()
+    ));
     let sending = format!("[CLIENT] Sending: {message}");
     let early = ctx
-        .wait_output(p, Duration::from_secs(2), |l| l.trim_end() == sending)
+        .wait_output(p, HOLD, |l| l.trim_end() == sending)
         .is_some();
     let reply = format!("ACK: {message}");
     ctx.step(format!("reply `{reply}` and close, as the server does"));
     let _ = conn.write_all(reply.as_bytes());
     drop(conn);
     expect_exit(ctx, p, SLACK, 0, Diagnosis::Crash).map_err(|mut f| {
+        // Gave up before the reply, far sooner than LAB_TIMEOUT: the
+        // timeout's unit, client-timeout's finding (blind round 13: its
+        // exit status was blamed, a mistake named twice).
+        if let Some(early) = gave_up_early(ctx, p, got_at, timeout) {
+            return early;
+        }
         let later = late_connections(&listener);
         if !later.is_empty() {
             sent.extend(later);
@@ -245,6 +260,17 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str) -> Result<(), Failure>
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
+    let buffered = fail(
+        Diagnosis::StdoutBuffered,
+        format!("`{sending}` appears before the reply arrives"),
+        format!(
+            "nothing came for {}s while it waited for the reply; the line appeared only when the client exited: its output waits in a buffer",
+            HOLD.as_secs()
+        ),
+    );
+    if !early && first == Judged::TimingFirst {
+        return Err(buffered);
+    }
     lines_in_order(
         ctx,
         p,
@@ -256,11 +282,7 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str) -> Result<(), Failure>
         ],
     )?;
     if !early {
-        return Err(fail(
-            Diagnosis::StdoutBuffered,
-            format!("`{sending}` appears before the reply arrives"),
-            "nothing came for 2s while it waited for the reply; the line appeared only when the client exited: its output waits in a buffer",
-        ));
+        return Err(buffered);
     }
     if sent.len() > 1 {
         return Err(fail(
@@ -272,13 +294,61 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str) -> Result<(), Failure>
     Ok(())
 }
 
+/// The client `p` said it gave up before the reply, which went out well
+/// within its LAB_TIMEOUT (`timeout` seconds) after its message came
+/// (`got_at`): a timeout in the wrong unit, client-timeout's finding
+/// (blind round 13: its exit status was blamed, one mistake named twice).
+fn gave_up_early(ctx: &mut Ctx, p: Proc, got_at: Instant, timeout: u64) -> Option<Failure> {
+    let after = said_gave_up(ctx, p, got_at)?;
+    Some(
+        fail(
+            Diagnosis::IgnoresConfig,
+            format!("the client waits up to LAB_TIMEOUT={timeout}s for the reply"),
+            format!(
+                "it gave up {:.2}s after sending, before the reply came",
+                after.as_secs_f64()
+            ),
+        )
+        .caused_by("client-timeout"),
+    )
+}
+
+/// The LAB_TIMEOUT every program starts with (the contract's).
+fn contract_timeout() -> u64 {
+    super::CONTRACT
+        .env
+        .iter()
+        .find(|(name, _)| *name == "LAB_TIMEOUT")
+        .and_then(|(_, secs)| secs.parse().ok())
+        .unwrap_or(2)
+}
+
+/// How long a session holds its reply for the client's Sending line.
+const HOLD: Duration = Duration::from_secs(2);
+
+/// Which of a session's two console findings a check names when both
+/// are there: its lines in other words, and its lines held in a buffer.
+/// The two session checks name one each, so that a client with both
+/// mistakes has both reported (blind round 13: a C++ client's misworded
+/// line hid behind its `std::cout` buffer); with one, both name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Judged {
+    LinesFirst,
+    TimingFirst,
+}
+
 pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
     let message = ctx.message(20);
-    session(ctx, std::slice::from_ref(&message), &message)
+    session(
+        ctx,
+        std::slice::from_ref(&message),
+        &message,
+        Judged::LinesFirst,
+    )
 }
 
 pub fn default_message(ctx: &mut Ctx) -> Result<(), Failure> {
-    session(ctx, &[], "Hello Server")
+    session(ctx, &[], "Hello Server", Judged::TimingFirst)
 }
 
 /// The reply a threaded server at its limit gives (extension D).
@@ -295,6 +365,7 @@ pub fn error_reply(ctx: &mut Ctx) -> Result<(), Failure> {
     let message = ctx.message(16);
     let (listener, p) = start_with_fake(ctx, std::slice::from_ref(&message), &[])?;
     let (mut conn, got, sent) = accept_talking(ctx, &listener, p, message.len())?;
+    let got_at = Instant::now();
     if !got.starts_with(message.as_bytes()) {
         return Err(wrong_message(&message, &got, &sent).caused_by("client-ack"));
     }
@@ -326,6 +397,9 @@ pub fn error_reply(ctx: &mut Ctx) -> Result<(), Failure> {
         .any(|l| l.to_lowercase().contains("server busy"))
     {
         return Ok(());
+    }
+    if let Some(early) = gave_up_early(ctx, p, got_at, contract_timeout()) {
+        return Err(early);
     }
     let invented = format!("ACK: {message}");
     if let Some(line) = lines.iter().find(|l| l.contains(&invented)) {
