@@ -113,6 +113,7 @@ fn netlab_grade_on_the_python_folder_exits_0() {
 #[case::invalid_utf8("server_decode_crash.py", Role::Server, "invalid-utf8")]
 #[case::client_timeout("client_no_timeout.py", Role::Client, "client-timeout")]
 #[case::client_fixed_timeout("client_fixed_timeout.py", Role::Client, "ignores-config")]
+#[case::client_timeout_own_words("client_timeout_own_words.py", Role::Client, "output-format")]
 #[case::server_fixed_timeout("server_fixed_timeout.py", Role::Server, "ignores-config")]
 #[case::shared_state("server_threaded_shared.py", Role::ThreadedServer, "wrong-reply")]
 #[case::chat_client_no_i_mode("chat_client_no_i_mode.py", Role::ChatClient, "wrong-message")]

@@ -698,6 +698,40 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
             ),
         ));
     }
+    // It did give up (it ended by itself, neither at once nor crashed),
+    // but said so in its own words, or on stdout, and exited 0: the way it
+    // reports the timeout, not a missing timeout (blind round 13: "does not
+    // time out", its stdout line left unshown).
+    let ended_quietly = ctx
+        .child(p)
+        .try_status()
+        .is_some_and(|status| status.code() == Some(0));
+    if ended_quietly
+        && took >= CLIENT_TOO_EARLY
+        && !said_timeout
+        && ctx.crash_of(p).is_none()
+        && ctx.last_stderr_line(p).is_none()
+    {
+        let last_stdout = ctx
+            .child(p)
+            .lines(Stream::Stdout)
+            .into_iter()
+            .rev()
+            .find(|l| !l.trim().is_empty());
+        drop(conn);
+        return Err(fail(
+            Diagnosis::OutputFormat,
+            expected,
+            format!(
+                "it gave up {:.1}s after sending, but exited 0 with nothing on stderr{}",
+                took.as_secs_f64(),
+                match last_stdout {
+                    Some(line) => format!("; its last stdout line: `{}`", line.trim_end()),
+                    None => String::new(),
+                }
+            ),
+        ));
+    }
     let result = expect_error(
         ctx,
         p,
