@@ -319,6 +319,21 @@ fn silent_client_first(
         if noted(ctx, p, since, "sent nothing") {
             return Ok(closed_after);
         }
+        // Its timeout fired, and the error it raised was never caught
+        // (blind round 13: Rust's `read(..).unwrap()` on WouldBlock was
+        // told "waits forever").
+        if ctx.child(p).try_status().is_some() {
+            if let Some(crash) = ctx.crash_of(p) {
+                return Err(fail(
+                    Diagnosis::Crash,
+                    expected,
+                    format!(
+                        "its timeout fired {:.1}s after the client connected, and it crashed on it: {crash} (catch the timeout's error: it is how a read that timed out ends)",
+                        closed_after.as_secs_f64()
+                    ),
+                ));
+            }
+        }
         return Err(moved_on_without_note(
             ctx,
             p,
