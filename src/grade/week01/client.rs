@@ -268,7 +268,13 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str, first: Judged) -> Resu
             HOLD.as_secs()
         ),
     );
-    if !early && first == Judged::TimingFirst {
+    // Late, not missing: the line came at the exit (a client that never
+    // prints it is the line check's finding).
+    let came_late = !early
+        && [Stream::Stdout, Stream::Stderr]
+            .into_iter()
+            .any(|s| any_line(ctx, p, s, |l| l.trim_end() == sending));
+    if came_late && first == Judged::TimingFirst {
         return Err(buffered);
     }
     lines_in_order(
