@@ -961,6 +961,33 @@ fn a_folder_run_in_place_is_written_in_a_bounded_layer_only() {
     assert_eq!(mode & 0o7777, 0o777, "the folder's own mode was changed");
 }
 
+/// The kernel's key store and new namespaces are out of a program's reach
+/// (the syscall filter): a key readable by all outlived its maker and
+/// carried a classmate's submission in a class run, and a program's own
+/// network namespaces took kernel memory its cgroup did not count
+/// (hostile round 12).
+#[test]
+fn a_program_can_neither_store_keys_nor_make_namespaces() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        hostile_dir().join("sbx_keys.py"),
+        dir.path().join("sbx_keys.py"),
+    )
+    .unwrap();
+    let run = grade_server_ack(dir.path(), "python3 sbx_keys.py", None);
+    let active = run.json()["sandbox"]["active"].clone();
+    if !active.as_array().unwrap().iter().any(|l| l == "syscalls") {
+        eprintln!("skipped: no syscall filter here ({active})");
+        return;
+    }
+    let (_, observed) = run.verdict();
+    assert!(observed.contains("keys: refused"), "{observed}");
+    assert!(
+        observed.contains("namespaces (0 made): refused"),
+        "{observed}"
+    );
+}
+
 /// Nor can a program running in its private copy rename a folder above
 /// the submission (its parent writable by all) and rebuild the path with a
 /// symlink: the allowlist lets it write only its own places (round 8c: a

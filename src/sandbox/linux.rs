@@ -28,6 +28,7 @@ use nix::libc;
 use super::{forget, note, remember, CommandOrigin, Layer, Limits, Policy, Usage, WorkingFolder};
 
 pub(super) mod cgroup;
+mod filter;
 pub(super) mod launch;
 mod reach;
 
@@ -64,6 +65,7 @@ pub(super) fn available(layer: Layer) -> Result<(), String> {
         // layer for it).
         Layer::PrivateTmp => probe_private_tmp(!root),
         Layer::Paths => reach::available(),
+        Layer::Syscalls => filter::available(),
         Layer::PidNamespace if !root => {
             // Without root: a user namespace of our own, if the machine
             // allows unprivileged ones. Only a single-threaded process can
@@ -598,6 +600,8 @@ struct Plan {
     /// stands in for one (`ruleset`).
     reach: Option<reach::Reach>,
     ruleset: Option<std::sync::Arc<std::os::fd::OwnedFd>>,
+    /// The syscall filter ([`Layer::Syscalls`]), put in force last.
+    filter: bool,
     /// The grader's pid: the program's parent when there is no pid
     /// namespace.
     parent: libc::pid_t,
@@ -721,6 +725,7 @@ pub(super) fn install(
         private_tmp,
         reach,
         ruleset: None,
+        filter: policy.has(Layer::Syscalls),
         parent: std::process::id() as libc::pid_t,
     };
     let mut installed = Installed {
@@ -1095,6 +1100,11 @@ impl Plan {
             let ruleset = reach.build()?;
             // SAFETY: a raw prctl and syscall on a descriptor of ours.
             unsafe { reach::restrict(ruleset.as_raw_fd())? };
+        }
+        // Very last: the launcher's own setup needed namespaces.
+        if self.filter {
+            // SAFETY: raw prctl calls on a static program.
+            unsafe { filter::install()? };
         }
         Ok(())
     }

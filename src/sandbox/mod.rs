@@ -37,6 +37,9 @@
 //!   only the last two and its private trees, which start empty (see
 //!   `linux/reach.rs`). The instructor's own commands are not limited;
 //!   folders they trust ([`trust`]) are readable.
+//! - **syscall filter** (Linux on x86_64 and aarch64, seccomp): no
+//!   program reaches the kernel's key store or makes namespaces of its own
+//!   (see `linux/filter.rs`).
 //!
 //! Invariant: nothing netlab starts outlives it, also for hostile code. The
 //! generic parts here never name a week.
@@ -49,7 +52,7 @@
 //! `NETLAB_SANDBOX` forces fallbacks for tests: `none`, `limits` (limits,
 //! subreaper, connection guard), `full` (the default: everything the
 //! machine allows) or a comma list of layer keys
-//! (`limits,cgroup,pid,subreaper,net,guard,user,copy,tmp,paths`).
+//! (`limits,cgroup,pid,subreaper,net,guard,user,copy,tmp,paths,syscalls`).
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -213,12 +216,13 @@ pub enum Layer {
     PrivateCopy,
     PrivateTmp,
     Paths,
+    Syscalls,
     Cgroup,
     ResourceLimits,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 10] = [
+    pub const ALL: [Layer; 11] = [
         Layer::PidNamespace,
         Layer::Subreaper,
         Layer::NetworkNamespace,
@@ -227,6 +231,7 @@ impl Layer {
         Layer::PrivateCopy,
         Layer::PrivateTmp,
         Layer::Paths,
+        Layer::Syscalls,
         Layer::Cgroup,
         Layer::ResourceLimits,
     ];
@@ -242,6 +247,7 @@ impl Layer {
             Layer::PrivateCopy => "private folder copy",
             Layer::PrivateTmp => "private /tmp",
             Layer::Paths => "filesystem allowlist (netlab.toml commands)",
+            Layer::Syscalls => "syscall filter",
             Layer::Cgroup => "cgroup",
             Layer::ResourceLimits => "resource limits",
         }
@@ -258,6 +264,7 @@ impl Layer {
             Layer::PrivateCopy => "copy",
             Layer::PrivateTmp => "tmp",
             Layer::Paths => "paths",
+            Layer::Syscalls => "syscalls",
             Layer::Cgroup => "cgroup",
             Layer::ResourceLimits => "limits",
         }

@@ -475,6 +475,9 @@ impl Plan {
                 item("own", path.as_bytes());
             }
         }
+        if self.filter {
+            item("filter", b"");
+        }
         item("parent", self.parent.to_string().as_bytes());
         args
     }
@@ -500,6 +503,7 @@ impl Plan {
             private_tmp: None,
             reach: None,
             ruleset: None,
+            filter: false,
             parent: 0,
         };
         let mut status = None;
@@ -617,6 +621,7 @@ impl Plan {
                     .push(c(value)?),
                 b"proc-required" => plan.private_tmp.as_mut().ok_or_else(tmp)?.proc_required = true,
                 b"parent" => plan.parent = number(value)? as libc::pid_t,
+                b"filter" => plan.filter = true,
                 b"status" => status = Some(c(value)?),
                 _ => {
                     return Err(bad(format!(
@@ -693,6 +698,7 @@ mod tests {
                 own: vec![c"/tmp/a,b=c".into()],
             }),
             ruleset: None,
+            filter: true,
             parent: 4242,
         };
         let args = plan.to_args();

@@ -1,0 +1,237 @@
+//! The syscall filter (`Layer::Syscalls`): a seccomp program that refuses
+//! the few system calls a network lab never needs and that reach past every
+//! other layer.
+//!
+//! Why (hostile round 12):
+//! - **The kernel's key store** (`add_key`, `request_key`, `keyctl`) is
+//!   shared by every process of a uid and, with the permissions its maker
+//!   chooses, readable by all (`/proc/keys`). It is in no namespace the
+//!   sandbox makes, and a key outlives its maker: a classmate's whole
+//!   submission was read from keys in a class run (41/41 with no code of
+//!   its own), and a later run found them still there.
+//! - **New namespaces** (`unshare`, `clone` with namespace flags, `setns`):
+//!   each network namespace a program makes costs kernel memory that its
+//!   cgroup does not count (7200 of them took 1.3 GB of the host's), and
+//!   a user namespace of its own opens kernel code (nf_tables, mounts) that
+//!   an unprivileged uid otherwise cannot reach.
+//!
+//! Refused with EPERM, as a kernel without these features would; `clone3`
+//! (whose flags lie behind a pointer, out of a filter's sight) with ENOSYS,
+//! so that the C library falls back to `clone`, whose flags it can see.
+//! Another architecture's calls (32-bit x86 through `int 0x80`, x32) are
+//! refused whole: their numbers differ.
+//!
+//! The program is a static array: it is put in force by raw syscalls, in
+//! the launcher or in the fork that stands in for one (see `linux.rs`).
+
+use std::io;
+
+use nix::libc;
+
+/// `struct seccomp_data` offsets: the call's number, its architecture,
+/// and the low 32 bits of its first argument (little-endian).
+const NR: u32 = 0;
+const ARCH: u32 = 4;
+const ARG0: u32 = 16;
+
+#[cfg(target_arch = "x86_64")]
+const AUDIT_ARCH: u32 = 0xc000_003e;
+#[cfg(target_arch = "aarch64")]
+const AUDIT_ARCH: u32 = 0xc000_00b7;
+
+/// x32 calls: the x86_64 architecture, their numbers from here up.
+const X32_FIRST: u32 = 0x4000_0000;
+
+const ALLOW: u32 = 0x7fff_0000;
+const ERRNO: u32 = 0x0005_0000;
+const DENY: u32 = ERRNO | libc::EPERM as u32;
+const NO_SUCH_CALL: u32 = ERRNO | libc::ENOSYS as u32;
+
+/// Namespace flags of `clone` (its low byte is the exit signal, so
+/// CLONE_NEWTIME, 0x80, is not one there) and of `unshare`.
+const CLONE_NAMESPACES: u32 = (libc::CLONE_NEWNS
+    | libc::CLONE_NEWUTS
+    | libc::CLONE_NEWIPC
+    | libc::CLONE_NEWUSER
+    | libc::CLONE_NEWPID
+    | libc::CLONE_NEWNET
+    | libc::CLONE_NEWCGROUP) as u32;
+const UNSHARE_NAMESPACES: u32 = CLONE_NAMESPACES | 0x80;
+
+const fn stmt(code: u32, k: u32) -> libc::sock_filter {
+    libc::sock_filter {
+        code: code as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    }
+}
+
+const fn jump(code: u32, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
+    libc::sock_filter {
+        code: code as u16,
+        jt,
+        jf,
+        k,
+    }
+}
+
+const LOAD: u32 = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
+const RET: u32 = libc::BPF_RET | libc::BPF_K;
+const JEQ: u32 = libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K;
+const JGE: u32 = libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K;
+const JSET: u32 = libc::BPF_JMP | libc::BPF_JSET | libc::BPF_K;
+
+const fn nr(call: libc::c_long) -> u32 {
+    call as u32
+}
+
+/// The filter. BPF jumps go forward only, by the number of instructions
+/// skipped (`i + 1 + offset`): keep the offsets in step with the indices
+/// in the comments (the tests run the filter).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+static PROGRAM: [libc::sock_filter; 21] = [
+    // 0: another architecture's call: no such call.
+    stmt(LOAD, ARCH),
+    jump(JEQ, AUDIT_ARCH, 1, 0),
+    stmt(RET, NO_SUCH_CALL),
+    // 3: the call's number; x32 calls: no such call.
+    stmt(LOAD, NR),
+    jump(JGE, X32_FIRST, 0, 1),
+    stmt(RET, NO_SUCH_CALL),
+    // 6: the key store and joining namespaces: refused (19).
+    jump(JEQ, nr(libc::SYS_add_key), 12, 0),
+    jump(JEQ, nr(libc::SYS_request_key), 11, 0),
+    jump(JEQ, nr(libc::SYS_keyctl), 10, 0),
+    jump(JEQ, nr(libc::SYS_setns), 9, 0),
+    // 10: clone3: no such call (20); unshare (14) and clone (16): by flags.
+    jump(JEQ, nr(libc::SYS_clone3), 9, 0),
+    jump(JEQ, nr(libc::SYS_unshare), 2, 0),
+    jump(JEQ, nr(libc::SYS_clone), 3, 0),
+    stmt(RET, ALLOW),
+    // 14: unshare: refused (19) with a namespace flag, else allowed (18).
+    stmt(LOAD, ARG0),
+    jump(JSET, UNSHARE_NAMESPACES, 3, 2),
+    // 16: clone: the same.
+    stmt(LOAD, ARG0),
+    jump(JSET, CLONE_NAMESPACES, 1, 0),
+    // 18: allowed; 19: refused; 20: no such call.
+    stmt(RET, ALLOW),
+    stmt(RET, DENY),
+    stmt(RET, NO_SUCH_CALL),
+];
+
+/// Can this machine filter a program's system calls?
+pub(in crate::sandbox) fn available() -> Result<(), String> {
+    if !cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+        return Err("only on x86_64 and aarch64".into());
+    }
+    // A forked child puts the filter in force and runs a program: the
+    // kernel may lack seccomp, or a container's own filter refuse it.
+    use std::os::unix::process::CommandExt;
+    let mut probe = std::process::Command::new("sh");
+    probe.args(["-c", ":"]).stdin(std::process::Stdio::null());
+    // SAFETY: raw prctl calls on a static program, in the forked child.
+    unsafe {
+        probe.pre_exec(|| install());
+    }
+    match probe.status() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(format!("a filtered probe failed ({status})")),
+        Err(e) => Err(format!("the kernel refuses a seccomp filter ({e})")),
+    }
+}
+
+/// Puts the filter in force for this process and all it starts, with
+/// no_new_privs (required of a process without CAP_SYS_ADMIN). Raw
+/// syscalls on static memory only: it may run in a fork of the grader.
+pub(in crate::sandbox) unsafe fn install() -> io::Result<()> {
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    {
+        let program = libc::sock_fprog {
+            len: PROGRAM.len() as u16,
+            filter: PROGRAM.as_ptr().cast_mut(),
+        };
+        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+            || libc::prctl(
+                libc::PR_SET_SECCOMP,
+                libc::SECCOMP_MODE_FILTER,
+                &program as *const libc::sock_fprog,
+            ) != 0
+        {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    Err(io::Error::from_raw_os_error(libc::ENOSYS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+
+    /// Runs `sh -c script` under the filter: its exit status.
+    fn filtered(script: &str) -> std::process::ExitStatus {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: raw prctl calls on a static program, in the forked child.
+        unsafe {
+            cmd.pre_exec(|| install());
+        }
+        cmd.status().expect("sh runs")
+    }
+
+    fn have(tool: &str) -> bool {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    #[test]
+    fn ordinary_programs_run_under_the_filter() {
+        if available().is_err() {
+            return;
+        }
+        // Processes, threads (clone without namespace flags, or clone3
+        // refused and clone used instead) and pipes.
+        assert!(filtered("echo a | cat >/dev/null && (true) && true").success());
+        if have("python3") {
+            let threads = "python3 -c 'import threading; t = threading.Thread(target=lambda: None); t.start(); t.join()'";
+            assert!(filtered(threads).success());
+            let fork = "python3 -c 'import os; pid = os.fork(); os._exit(0) if pid == 0 else os.waitpid(pid, 0)'";
+            assert!(filtered(fork).success());
+        }
+    }
+
+    #[test]
+    fn new_namespaces_are_refused() {
+        if available().is_err() || !have("unshare") {
+            return;
+        }
+        // Outside the filter, an unprivileged user namespace may or may not
+        // be allowed here; under it, never.
+        assert!(!filtered("unshare --user --net true").success());
+        assert!(!filtered("unshare --user true").success());
+    }
+
+    #[test]
+    fn the_key_store_is_refused() {
+        if available().is_err() || !have("python3") {
+            return;
+        }
+        // add_key(2) through ctypes: EPERM under the filter.
+        let script = format!(
+            "python3 -c 'import ctypes, sys; libc = ctypes.CDLL(None, use_errno=True); r = libc.syscall({}, b\"user\", b\"netlab-test\", b\"x\", 1, -3); sys.exit(0 if r == -1 and ctypes.get_errno() == 1 else 1)'",
+            libc::SYS_add_key
+        );
+        assert!(filtered(&script).success());
+    }
+}
