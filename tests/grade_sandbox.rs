@@ -455,6 +455,50 @@ fn without_the_allowlist_a_folder_run_in_place_still_sees_no_classmate() {
     class_in_a_temporary_folder(4_100, Some("pid,net,user,copy,tmp,cgroup,limits"));
 }
 
+/// A submission whose folders nest deeper than the private copy takes
+/// (a chain of 300) is graded in place like any other, and so is its
+/// classmate: 1500 levels overflowed the grader's stack in the copy, and
+/// the class run died with nobody graded (hostile round 12).
+#[test]
+fn a_folder_nested_too_deep_to_copy_is_still_graded() {
+    let root = tempfile::tempdir().unwrap();
+    let class = root.path().join("class");
+    let correct = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/submissions/week01-python");
+    for name in ["alice", "bob"] {
+        support::copy_dir(&correct, &class.join(name));
+    }
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg("cd \"$1\" && for i in $(seq 300); do mkdir d && cd d || exit 1; done")
+        .arg("sh")
+        .arg(class.join("alice"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = root.path().join("out");
+    let args = [
+        "--class",
+        class.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--check",
+        "server-ack",
+    ];
+    let run = grade(&args, None, false);
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    let book = std::fs::read_to_string(out.join("gradebook.csv")).unwrap();
+    for name in ["alice", "bob"] {
+        assert!(
+            book.lines().any(|l| l.starts_with(&format!("{name},1,0,"))),
+            "{book}"
+        );
+    }
+    if is_root() {
+        let report = std::fs::read_to_string(out.join("alice/report.txt")).unwrap();
+        assert!(report.contains("nest more than 64 deep"), "{report}");
+    }
+}
+
 /// [`classmates_are_hidden`] with the class and the results side by side
 /// in a fresh temporary folder.
 fn class_in_a_temporary_folder(ballast: usize, mode: Option<&str>) {
@@ -986,6 +1030,37 @@ fn a_program_can_neither_store_keys_nor_make_namespaces() {
         observed.contains("namespaces (0 made): refused"),
         "{observed}"
     );
+}
+
+/// The host's unix sockets under /run (the journal's, D-Bus's, a
+/// docker.sock writable by all) are out of a program's sight: /run is an
+/// empty read-only tmpfs in its mount namespace (hostile round 12 reached
+/// a stand-in root service there as the check's user).
+#[test]
+fn a_program_cannot_reach_the_hosts_unix_sockets() {
+    if !is_root() {
+        eprintln!("skipped: a socket under /run needs root");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let path = PathBuf::from(format!("/run/netlab-test-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o777)).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        hostile_dir().join("sbx_unix_socket.py"),
+        dir.path().join("sbx_unix_socket.py"),
+    )
+    .unwrap();
+    let server = format!("python3 sbx_unix_socket.py {}", path.display());
+    let run = grade_server_ack(dir.path(), &server, None);
+    let reached = listener.accept().is_ok();
+    let _ = std::fs::remove_file(&path);
+    let (_, observed) = run.verdict();
+    assert!(observed.contains("unix: refused"), "{observed}");
+    assert!(!reached, "the host's socket got a connection");
 }
 
 /// Nor can a program running in its private copy rename a folder above

@@ -1121,6 +1121,14 @@ const PID_AND_IPC: libc::c_int = libc::CLONE_NEWPID | libc::CLONE_NEWIPC;
 /// (/run/lock too: world-writable on Debian, and /var/lock points there;
 /// /var/crash on Ubuntu, GitHub's runners among them. A tree the machine
 /// does not have is skipped.)
+/// Covered with an empty read-only tmpfs in every program's mount
+/// namespace ([`PrivateTmp::veil`]): the host's unix sockets live there
+/// (the journal's, D-Bus's, a world-writable docker.sock), and a program
+/// could connect to them (hostile round 12 reached a stand-in service
+/// under /run as the check's user). Landlock cannot refuse a connect to a
+/// socket by its path on this kernel; a network lab needs none of them.
+const VEILED: &str = "/run";
+
 const SHARED_TREES: [&str; 5] = ["/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/crash"];
 
 /// At most this many folders are written through (the program's folder and
@@ -1176,6 +1184,10 @@ struct PrivateTmp {
     shown: Vec<CString>,
     keep: Vec<CString>,
     hide: Vec<Hide>,
+    /// /run, covered like a hidden folder but before the shared trees (one
+    /// of which, /run/lock, lies in it and is mounted again in the cover):
+    /// the host's unix sockets out of reach (see [`VEILED`]).
+    veil: Option<Hide>,
     /// A procfs of the program's own pid namespace over /proc: the
     /// grader's and every other program's command lines out of sight.
     /// Required as root in the machine's own user namespace; elsewhere the
@@ -1328,6 +1340,11 @@ impl PrivateTmp {
             .copied()
             .take(MAX_HIDE)
             .collect();
+        let veil_target = Path::new(VEILED)
+            .symlink_metadata()
+            .is_ok_and(|m| m.is_dir())
+            .then(|| PathBuf::from(VEILED))
+            .filter(|v| !real_keep.contains(v));
         let real_cwd = cwd.and_then(|(d, _)| d.canonicalize().ok());
         // A layered working folder is mounted on its own, never bound back.
         let layered_cwd = real_cwd
@@ -1341,6 +1358,7 @@ impl PrivateTmp {
             let under = real_trees
                 .iter()
                 .chain(hidden.iter().copied())
+                .chain(veil_target.iter())
                 .any(|t| real.starts_with(t) && real != t);
             if under && kept.len() < MAX_KEEP {
                 let path = cpath(real)?;
@@ -1368,6 +1386,20 @@ impl PrivateTmp {
                 kept.push(path);
             }
         }
+        let veil = match &veil_target {
+            Some(veiled) => {
+                // Folders to mount on in the cover: the kept ones, the
+                // shared trees and the hidden folders that lie in it.
+                let mut inside = real_keep.clone();
+                inside.extend(real_trees.iter().cloned());
+                inside.extend(hidden.iter().map(|h| (*h).clone()));
+                Some(Hide {
+                    target: cpath(veiled)?,
+                    made: folders_down_to(veiled, &inside)?,
+                })
+            }
+            None => None,
+        };
         let mut hide = Vec::new();
         for h in hidden {
             hide.push(Hide {
@@ -1418,6 +1450,7 @@ impl PrivateTmp {
             cwd: real_cwd.map(|d| cpath(&d)).transpose()?,
             keep: kept,
             hide,
+            veil,
             proc_required: is_root() && in_initial_user_namespace(),
         })
     }
@@ -1479,6 +1512,24 @@ impl PrivateTmp {
         }
         if let Some(layer) = &self.layered {
             if !layer.prepare(here, staged) {
+                return fail();
+            }
+        }
+        // Paths from here on may lead into the cover (the staging folder
+        // is reached through `staged`).
+        if let Some(veil) = &self.veil {
+            let options = c"mode=0755,size=1m".as_ptr();
+            if libc::mount(tmpfs, veil.target.as_ptr(), tmpfs, flags, options.cast()) != 0 {
+                return fail();
+            }
+            for dir in &veil.made {
+                if libc::mkdir(dir.as_ptr(), 0o755) != 0
+                    && *libc::__errno_location() != libc::EEXIST
+                {
+                    return fail();
+                }
+            }
+            if libc::fchdir(staged) != 0 {
                 return fail();
             }
         }
@@ -1569,7 +1620,7 @@ impl PrivateTmp {
             }
             libc::close(*fd);
         }
-        for hide in &self.hide {
+        for hide in self.hide.iter().chain(&self.veil) {
             let read_only = libc::MS_REMOUNT | libc::MS_RDONLY | flags | libc::MS_NOEXEC;
             if libc::mount(none, hide.target.as_ptr(), none, read_only, none.cast()) != 0 {
                 return fail();
@@ -1608,7 +1659,6 @@ impl CwdLayer {
     /// mounts) as the lower one. Back in the staging tmpfs (`staged`) at
     /// the end. Raw syscalls on prepared memory only; false with errno set.
     unsafe fn prepare(&self, here: libc::c_int, staged: libc::c_int) -> bool {
-        let none = std::ptr::null();
         // The upper layer's root gives the merged root its owner and mode:
         // those of the real folder, so that the program may write there
         // exactly where it could before (its writes now stay in memory).
@@ -1627,16 +1677,11 @@ impl CwdLayer {
         {
             return false;
         }
-        // "." is the real folder, reached through the descriptor.
-        libc::fchdir(here) == 0
-            && libc::mount(
-                c".".as_ptr(),
-                self.lower.as_ptr(),
-                none,
-                libc::MS_BIND | libc::MS_REC,
-                none.cast(),
-            ) == 0
-            && libc::fchdir(staged) == 0
+        // "." is the real folder, reached through the descriptor; bound
+        // read-only, so that nothing in this namespace writes it through
+        // the lower layer's path (hostile round 12: it was writable there,
+        // out of the program's sight only because /dev/shm is private).
+        libc::fchdir(here) == 0 && bind_read_only(c".", &self.lower) && libc::fchdir(staged) == 0
     }
 
     /// Then, once the folders above it are in place (a hidden class

@@ -974,6 +974,12 @@ impl Jail {
         } else {
             None
         };
+        #[cfg(unix)]
+        if let (None, Some((uid, _))) = (&copy, user) {
+            if policy.has(Layer::PrivateCopy) {
+                unreadable_in_place(dir, uid);
+            }
+        }
         Jail {
             original: dir.to_path_buf(),
             user,
@@ -1147,6 +1153,54 @@ fn reachable_by(path: &Path, uid: u32) -> bool {
 #[cfg(not(unix))]
 fn reachable_by(_path: &Path, _uid: u32) -> bool {
     true
+}
+
+/// A folder run in place (no private copy, which the jail's uid would
+/// own) whose own files that uid cannot read (an archive unpacked with
+/// mode 0600): its programs fail to start, and the student would be
+/// blamed for the instructor's unpacking (hostile round 12: the same
+/// files passed when the folder was small enough to copy). Said in the
+/// submission's reports; looks at its first two levels only (the folder
+/// is large by definition).
+#[cfg(unix)]
+fn unreadable_in_place(dir: &Path, uid: u32) {
+    let mut unreadable = Vec::new();
+    let mut seen = 0;
+    let mut level = vec![dir.to_path_buf()];
+    for _ in 0..2 {
+        let mut next = Vec::new();
+        for folder in &level {
+            let Ok(entries) = std::fs::read_dir(folder) else {
+                continue;
+            };
+            for entry in entries.flatten().take(256) {
+                seen += 1;
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
+                if kind.is_dir() {
+                    next.push(entry.path());
+                } else if kind.is_file() && !reachable_by(&entry.path(), uid) {
+                    unreadable.push(entry.file_name().to_string_lossy().into_owned());
+                }
+            }
+        }
+        level = next;
+        if seen > 512 {
+            break;
+        }
+    }
+    if let Some(first) = unreadable.first() {
+        note_about(
+            dir,
+            format!(
+                "{} of the submission's files cannot be read by the sandbox's user (`{}`{}): run in place, the folder is not copied for it, and its programs may fail to start; make the folder readable by all (chmod -R a+rX)",
+                unreadable.len(),
+                first.escape_debug(),
+                if unreadable.len() > 1 { ", ..." } else { "" }
+            ),
+        );
+    }
 }
 
 static STRICT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -1357,7 +1411,22 @@ pub fn not_handed_in(name: &str) -> bool {
     matches!(name, "__pycache__" | ".git" | ".DS_Store") || name.ends_with(".pyc")
 }
 
+/// How deep a submission's folders may nest to be copied. Trap (hostile
+/// round 12): 1500 levels overflowed the grader's stack in this walk and
+/// the copy's, and a class run died with every classmate ungraded. A
+/// deeper folder is not copied (it runs in place, layered).
+const COPY_MAX_DEPTH: usize = 64;
+
 fn measure(dir: &Path, bytes: &mut u64, entries: &mut usize) -> io::Result<()> {
+    measure_below(dir, bytes, entries, 0)
+}
+
+fn measure_below(dir: &Path, bytes: &mut u64, entries: &mut usize, depth: usize) -> io::Result<()> {
+    if depth > COPY_MAX_DEPTH {
+        return Err(io::Error::other(format!(
+            "its folders nest more than {COPY_MAX_DEPTH} deep"
+        )));
+    }
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         if not_handed_in(&entry.file_name().to_string_lossy()) {
@@ -1369,7 +1438,7 @@ fn measure(dir: &Path, bytes: &mut u64, entries: &mut usize) -> io::Result<()> {
         }
         let kind = entry.file_type()?;
         if kind.is_dir() {
-            measure(&entry.path(), bytes, entries)?;
+            measure_below(&entry.path(), bytes, entries, depth + 1)?;
         } else if kind.is_file() {
             *bytes += entry.metadata()?.len();
         }
@@ -1403,7 +1472,7 @@ fn copy_tree(from: &Path, to: &Path, user: Option<(u32, u32)>) -> io::Result<()>
         bytes: COPY_MAX_BYTES,
         entries: COPY_MAX_ENTRIES,
     };
-    copy_below(&root, to, user, &mut budget)
+    copy_below(&root, to, user, &mut budget, 0)
 }
 
 /// What a copy may still take. Trap (hostile round 8): measured before
@@ -1418,7 +1487,7 @@ struct Budget {
 #[cfg(target_os = "linux")]
 fn over_budget() -> io::Error {
     io::Error::other(format!(
-        "the folder grew past {} MiB or {} files while it was copied",
+        "the folder grew past {} MiB, {} files or {COPY_MAX_DEPTH} levels while it was copied",
         COPY_MAX_BYTES >> 20,
         COPY_MAX_ENTRIES
     ))
@@ -1432,9 +1501,14 @@ fn copy_below(
     to: &Path,
     user: Option<(u32, u32)>,
     budget: &mut Budget,
+    depth: usize,
 ) -> io::Result<()> {
     use nix::fcntl::OFlag;
     use nix::sys::stat::{Mode, SFlag};
+    // Measured before, but the folder may have changed since.
+    if depth > COPY_MAX_DEPTH {
+        return Err(over_budget());
+    }
     use std::os::fd::{AsRawFd, FromRawFd};
     // The descriptor's own folder, whatever its path has become since.
     let at = |fd: &std::os::fd::OwnedFd| PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()));
@@ -1457,7 +1531,7 @@ fn copy_below(
         let target = to.join(&name);
         if kind == SFlag::S_IFDIR {
             std::fs::create_dir(&target)?;
-            copy_below(&fd, &target, user, budget)?;
+            copy_below(&fd, &target, user, budget, depth + 1)?;
         } else if kind == SFlag::S_IFREG {
             use std::os::unix::fs::OpenOptionsExt;
             let mut source = std::fs::File::open(at(&fd))?;

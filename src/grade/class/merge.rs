@@ -166,13 +166,28 @@ fn graded_differently(a: &Record, b: &Record) -> Option<&'static str> {
 /// for ever (hostile round 10). A file is opened without following a
 /// link, in case one was put in its place since it was listed.
 fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    copy_dir_below(from, to, 0)
+}
+
+/// How deep a class run's outputs nest (OUT/<submission>/evidence/...),
+/// with room: a deeper shard was not written by one, and its walk must not
+/// exhaust the stack (hostile round 12 crashed a walk with 1500 levels).
+const OUTPUT_MAX_DEPTH: usize = 8;
+
+fn copy_dir_below(from: &Path, to: &Path, depth: usize) -> std::io::Result<()> {
+    if depth > OUTPUT_MAX_DEPTH {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{} nests deeper than a class run writes", from.display()),
+        ));
+    }
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
         let target = to.join(entry.file_name());
         let kind = entry.file_type()?;
         if kind.is_dir() {
-            copy_dir(&entry.path(), &target)?;
+            copy_dir_below(&entry.path(), &target, depth + 1)?;
         } else if kind.is_file() {
             let mut source = open_no_follow(&entry.path())?;
             if !source.metadata()?.is_file() {

@@ -444,6 +444,12 @@ impl Plan {
                     item("made", made.as_bytes());
                 }
             }
+            if let Some(veil) = &tmp.veil {
+                item("veil", veil.target.as_bytes());
+                for made in &veil.made {
+                    item("veil-made", made.as_bytes());
+                }
+            }
             if let Some(options) = &tmp.empty {
                 item("tmp-empty", options.as_bytes());
             }
@@ -556,6 +562,7 @@ impl Plan {
                         protect: None,
                         keep: Vec::new(),
                         hide: Vec::new(),
+                        veil: None,
                         proc_required: false,
                     })
                 }
@@ -617,6 +624,19 @@ impl Plan {
                     .as_mut()
                     .and_then(|t| t.hide.last_mut())
                     .ok_or_else(|| bad("made before hide=".into()))?
+                    .made
+                    .push(c(value)?),
+                b"veil" => {
+                    plan.private_tmp.as_mut().ok_or_else(tmp)?.veil = Some(Hide {
+                        target: c(value)?,
+                        made: Vec::new(),
+                    })
+                }
+                b"veil-made" => plan
+                    .private_tmp
+                    .as_mut()
+                    .and_then(|t| t.veil.as_mut())
+                    .ok_or_else(|| bad("veil-made before veil=".into()))?
                     .made
                     .push(c(value)?),
                 b"proc-required" => plan.private_tmp.as_mut().ok_or_else(tmp)?.proc_required = true,
@@ -691,6 +711,10 @@ mod tests {
                     target: c"/home/class".into(),
                     made: vec![c"/home/class/alice".into()],
                 }],
+                veil: Some(Hide {
+                    target: c"/run".into(),
+                    made: vec![c"/run/lock".into()],
+                }),
                 proc_required: true,
             }),
             reach: Some(Reach {
@@ -711,6 +735,7 @@ mod tests {
             b"lowerdir=/tmp,upperdir=0/upper,workdir=0/work"
         );
         assert_eq!(tmp.hide[0].made, [c"/home/class/alice".to_owned()]);
+        assert_eq!(tmp.veil.as_ref().unwrap().made, [c"/run/lock".to_owned()]);
         assert_eq!(
             tmp.layered.as_ref().unwrap().lower.as_bytes(),
             b"/tmp/netlab-staging x/cwd/lower"
@@ -769,6 +794,7 @@ mod tests {
             protect: None,
             keep: Vec::new(),
             hide: Vec::new(),
+            veil: None,
             proc_required: false,
         });
         let failed = launch(&plan, &["/bin/sh", "-c", "exit 0"]).unwrap_err();
