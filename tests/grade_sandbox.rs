@@ -1063,6 +1063,49 @@ fn a_program_cannot_reach_the_hosts_unix_sockets() {
     assert!(!reached, "the host's socket got a connection");
 }
 
+/// A folder run in place whose files the sandbox's user cannot read (an
+/// archive unpacked 0600) fails to start: the report says why, so that
+/// the student is not the one blamed (hostile round 12: copied, the same
+/// files passed).
+#[test]
+fn unreadable_files_of_a_folder_run_in_place_are_noted() {
+    if !is_root() {
+        eprintln!("skipped: another uid needs root");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let base = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = base.path().join("week01");
+    support::copy_dir(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/submissions/week01-python"),
+        &dir,
+    );
+    std::fs::set_permissions(
+        dir.join("server.py"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("ballast")).unwrap();
+    for i in 0..4_100 {
+        std::fs::write(dir.join("ballast").join(i.to_string()), "").unwrap();
+    }
+    let args = [
+        "--dir",
+        dir.to_str().unwrap(),
+        "--check",
+        "server-ack",
+        "--format",
+        "json",
+    ];
+    let run = grade(&args, None, false);
+    let notes = run.json()["sandbox"]["notes"].to_string();
+    assert!(
+        notes.contains("cannot be read by the sandbox's user (`server.py`"),
+        "{notes}"
+    );
+}
+
 /// Nor can a program running in its private copy rename a folder above
 /// the submission (its parent writable by all) and rebuild the path with a
 /// symlink: the allowlist lets it write only its own places (round 8c: a

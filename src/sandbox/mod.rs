@@ -1180,7 +1180,7 @@ fn unreadable_in_place(dir: &Path, uid: u32) {
                 };
                 if kind.is_dir() {
                     next.push(entry.path());
-                } else if kind.is_file() && !reachable_by(&entry.path(), uid) {
+                } else if kind.is_file() && !readable_by(&entry, uid) {
                     unreadable.push(entry.file_name().to_string_lossy().into_owned());
                 }
             }
@@ -1189,6 +1189,19 @@ fn unreadable_in_place(dir: &Path, uid: u32) {
         if seen > 512 {
             break;
         }
+    }
+    // The jail's uid owns nothing there and is in no group of it: the
+    // others' read bit is its.
+    fn readable_by(entry: &std::fs::DirEntry, uid: u32) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        entry.metadata().is_ok_and(|m| {
+            let bits = if m.uid() == uid {
+                m.mode() >> 6
+            } else {
+                m.mode()
+            };
+            bits & 0o4 != 0
+        })
     }
     if let Some(first) = unreadable.first() {
         note_about(
