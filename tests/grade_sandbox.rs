@@ -896,6 +896,25 @@ fn a_submission_cannot_run_or_read_what_lies_outside_its_folder() {
     );
 }
 
+/// A fresh folder outside /tmp (in cargo's temporary folder for tests)
+/// that the jail's uid may enter: a 0700 one would stop the program by
+/// itself.
+fn open_base() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let base = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    base
+}
+
+/// Puts 4100 empty files in `dir/ballast`: over the sandbox's 4000
+/// entries, the folder is not copied but run in place.
+fn too_big_to_copy(dir: &Path) {
+    std::fs::create_dir_all(dir.join("ballast")).unwrap();
+    for i in 0..4_100 {
+        std::fs::write(dir.join("ballast").join(i.to_string()), "").unwrap();
+    }
+}
+
 /// A folder too big to copy runs in place. Where the folder holding it is
 /// writable by all (an unpacked archive's 0777), its program cannot
 /// rename its own folder away and leave a symlink in its place: root
@@ -909,15 +928,10 @@ fn a_folder_run_in_place_cannot_swap_itself_for_a_symlink() {
     }
     use std::os::unix::fs::PermissionsExt;
     // Not under /tmp: the private trees would make the rename harmless.
-    // Open to the jail's uid: a 0700 folder would stop it by itself.
-    let base = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let base = open_base();
     let parent = base.path().join("sub");
     let dir = parent.join("week01");
-    std::fs::create_dir_all(dir.join("ballast")).unwrap();
-    for i in 0..4_100 {
-        std::fs::write(dir.join("ballast").join(i.to_string()), "").unwrap();
-    }
+    too_big_to_copy(&dir);
     std::fs::copy(hostile_dir().join("sbx_swap.py"), dir.join("sbx_swap.py")).unwrap();
     std::fs::write(
         dir.join("netlab.toml"),
@@ -956,13 +970,9 @@ fn a_folder_run_in_place_is_written_in_a_bounded_layer_only() {
     }
     use std::os::unix::fs::PermissionsExt;
     // Not under /tmp: the private trees would hide what it writes anyway.
-    let base = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let base = open_base();
     let dir = base.path().join("week01");
-    std::fs::create_dir_all(dir.join("ballast")).unwrap();
-    for i in 0..4_100 {
-        std::fs::write(dir.join("ballast").join(i.to_string()), "").unwrap();
-    }
+    too_big_to_copy(&dir);
     std::fs::copy(
         hostile_dir().join("sbx_fill_folder.py"),
         dir.join("sbx_fill_folder.py"),
@@ -1074,8 +1084,7 @@ fn unreadable_files_of_a_folder_run_in_place_are_noted() {
         return;
     }
     use std::os::unix::fs::PermissionsExt;
-    let base = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let base = open_base();
     let dir = base.path().join("week01");
     support::copy_dir(
         &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/submissions/week01-python"),
@@ -1086,10 +1095,7 @@ fn unreadable_files_of_a_folder_run_in_place_are_noted() {
         std::fs::Permissions::from_mode(0o600),
     )
     .unwrap();
-    std::fs::create_dir_all(dir.join("ballast")).unwrap();
-    for i in 0..4_100 {
-        std::fs::write(dir.join("ballast").join(i.to_string()), "").unwrap();
-    }
+    too_big_to_copy(&dir);
     let args = [
         "--dir",
         dir.to_str().unwrap(),

@@ -3,6 +3,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::common::{
@@ -678,14 +679,22 @@ fn blank_line_answered(ctx: &mut Ctx, p: Proc, talk: &mut Talk) -> Result<(), Fa
 /// How long a blank line's reply is waited for before the next line goes.
 const BLANK_WAIT: Duration = Duration::from_secs(1);
 
-pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
+/// Starts a chat server with `--log` in a fresh folder of the check's
+/// and opens a session: the folder, the log's path, the server and the
+/// session.
+fn logging_session(ctx: &mut Ctx) -> Result<(PathBuf, PathBuf, Proc, Talk), Failure> {
     let dir = ctx
         .scratch_dir()
         .map_err(|e| fail(Diagnosis::CannotStart, "a temporary folder", e.to_string()))?;
     let path = dir.join("chat.log");
     let args = ["--log".to_string(), path.to_string_lossy().into_owned()];
     let (p, addr) = ctx.start_server(Role::ChatServer, &args, &[])?;
-    let mut talk = open(ctx, addr)?;
+    let talk = open(ctx, addr)?;
+    Ok((dir, path, p, talk))
+}
+
+pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
+    let (dir, path, p, mut talk) = logging_session(ctx)?;
     let messages: Vec<String> = (0..3).map(|_| ctx.message(20)).collect();
     for message in &messages {
         send_line(ctx, &mut talk, message)?;
@@ -753,13 +762,7 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
 /// after the client left, so that a server that holds its lines (the
 /// mistake chat-log names) still shows how it writes them.
 pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
-    let dir = ctx
-        .scratch_dir()
-        .map_err(|e| fail(Diagnosis::CannotStart, "a temporary folder", e.to_string()))?;
-    let path = dir.join("chat.log");
-    let args = ["--log".to_string(), path.to_string_lossy().into_owned()];
-    let (p, addr) = ctx.start_server(Role::ChatServer, &args, &[])?;
-    let mut talk = open(ctx, addr)?;
+    let (_, path, p, mut talk) = logging_session(ctx)?;
     let messages: Vec<String> = (0..2).map(|_| ctx.message(20)).collect();
     for message in &messages {
         send_line(ctx, &mut talk, message)?;
