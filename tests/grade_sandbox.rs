@@ -1042,6 +1042,51 @@ fn a_program_can_neither_store_keys_nor_make_namespaces() {
     );
 }
 
+/// A chain of folders 20 000 deep, built at run time in the program's own
+/// folder, is removed with it: the grader neither aborts (its removal
+/// took a stack frame per level) nor leaves it in memory (past the
+/// descriptor limit, it gave up silently; hostile round 13).
+#[test]
+fn a_folder_chain_built_at_run_time_is_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        hostile_dir().join("sbx_deep_folder.py"),
+        dir.path().join("sbx_deep_folder.py"),
+    )
+    .unwrap();
+    let run = grade_server_ack(dir.path(), "python3 sbx_deep_folder.py", None);
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    let (_, observed) = run.verdict();
+    assert!(observed.contains("deep: 20000 levels"), "{observed}");
+    // Its chain, in a copy or a given folder of netlab's (other tests'
+    // folders come and go meanwhile: only this chain tells).
+    let left: Vec<PathBuf> = netlab::sandbox::scratch_places()
+        .iter()
+        .filter_map(|place| std::fs::read_dir(place).ok())
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("netlab-"))
+                && p.join("d").join("d").join("d").exists()
+        })
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    if is_root() {
+        // Run in its private copy, not in the folder handed in.
+        assert!(!dir.path().join("d").exists(), "written to the real folder");
+    } else {
+        remove_chain(dir.path());
+    }
+}
+
+/// Without root the chain is in the folder handed in: removed as the
+/// grader removes it (the TempDir's own removal would abort).
+fn remove_chain(dir: &Path) {
+    netlab::sandbox::remove_tree(&dir.join("d")).unwrap();
+}
+
 /// The host's unix sockets under /run (the journal's, D-Bus's, a
 /// docker.sock writable by all) are out of a program's sight: /run is an
 /// empty read-only tmpfs in its mount namespace (hostile round 12 reached

@@ -135,6 +135,19 @@ pub struct Ctx<'a> {
     notes_env_default: bool,
 }
 
+impl Drop for Ctx<'_> {
+    fn drop(&mut self) {
+        // The programs first (their trees are ended as they drop), then the
+        // folder given to them, however deep they made it (see
+        // `sandbox::remove_tree`): its TempDir would use the standard
+        // library's removal, which one stack frame per level aborts.
+        self.procs.clear();
+        if let Some(scratch) = self.scratch.take() {
+            let _ = crate::sandbox::remove_tree(scratch.path());
+        }
+    }
+}
+
 /// A server found listening (in the socket table) without a well-formed
 /// Listening line: its line check judges why, with what is needed to run
 /// it again on a terminal (Unix: a pseudo-terminal).

@@ -774,7 +774,7 @@ struct Staging(PathBuf);
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        let _ = super::remove_tree(&self.0);
         forget(&self.0);
     }
 }
@@ -957,7 +957,7 @@ pub(super) fn sweep_stale(jail_prefix: &str) {
             .symlink_metadata()
             .is_ok_and(|m| m.is_dir() && owner_ok(m.uid()));
         if ours && stale(rest) {
-            let _ = std::fs::remove_dir_all(entry.path());
+            let _ = super::remove_tree(&entry.path());
         }
     }
 }
