@@ -1405,6 +1405,20 @@ fn buffered_client_in_its_own_words_python() {
     assert_eq!(findings_of(&outcomes).len(), 2);
 }
 
+/// A correct fork-per-client server: its children ignore SIGINT (Ctrl+C
+/// reaches the whole terminal group) and keep SIGTERM's default. The
+/// grader sent SIGTERM to the process group, not to the server as `kill
+/// -TERM <pid>` does, and the child serving the client in flight died
+/// with its reply unsent: no-graceful-shutdown for a clean shutdown
+/// (blind round 14).
+#[test]
+fn a_fork_per_client_server_is_correct_python() {
+    let Some(sub) = python_fixture("forkperclient") else {
+        return;
+    };
+    assert_verdicts("forkperclient", &sub, &[]);
+}
+
 /// A selector server that sends its reply as a `str` (TypeError, raised
 /// in its one loop: the whole server dies right after its Received
 /// line). One mistake: the checks that saw the Received line and no

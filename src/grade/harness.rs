@@ -564,13 +564,35 @@ impl<'a> Ctx<'a> {
         self.procs[p.0].role
     }
 
-    /// Sends a signal to a started program, recorded as a step.
+    /// Sends a signal to a started program, recorded as a step: SIGTERM to
+    /// its own process, as `kill -TERM <pid>` (or a service manager) does;
+    /// SIGINT and SIGKILL to its process group, as Ctrl+C at a terminal
+    /// does.
+    ///
+    /// Trap (blind round 14): SIGTERM to the group reached the children of
+    /// a correct fork-per-client server too. They keep SIGTERM's default,
+    /// as textbooks have them, and died with their clients' replies
+    /// unsent, while the server itself shut down cleanly.
     pub fn signal(&mut self, p: Proc, signal: Signal) {
-        self.step(format!(
-            "send {} to the {}",
-            signal.name(),
-            self.procs[p.0].role.name()
-        ));
+        let role = self.procs[p.0].role.name();
+        #[cfg(unix)]
+        if signal == Signal::Terminate {
+            if let Some(pid) = crate::sandbox::program_pid(self.child(p).pid()) {
+                self.step(format!(
+                    "send SIGTERM to the {role}'s process (`kill -TERM <pid>`)"
+                ));
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid as i32),
+                    nix::sys::signal::Signal::SIGTERM,
+                );
+                return;
+            }
+        }
+        let whom = match signal {
+            Signal::Interrupt => "'s process group, as Ctrl+C does",
+            _ => "",
+        };
+        self.step(format!("send {} to the {role}{whom}", signal.name()));
         let _ = self.child(p).signal(signal);
     }
 

@@ -908,6 +908,30 @@ fn maker_pid(name: &str) -> Option<i32> {
     name.split('-').next()?.parse().ok()
 }
 
+/// The program under the waiter `waiter`: the init's child whose pid in
+/// the namespace is 2 (`NSpid`'s last field), not one of its orphans.
+pub(super) fn program_in_namespace(waiter: u32) -> Option<u32> {
+    let children = |pid: u32| -> Vec<u32> {
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+            .map(|s| {
+                s.split_whitespace()
+                    .filter_map(|p| p.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let second = |pid: &u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/status")).is_ok_and(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("NSpid:"))
+                .and_then(|ids| ids.split_whitespace().last())
+                == Some("2")
+        })
+    };
+    children(waiter).into_iter().flat_map(children).find(second)
+}
+
 /// See [`super::sweep_stale`].
 pub(super) fn sweep_stale(jail_prefix: &str) {
     if !is_root() {

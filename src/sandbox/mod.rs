@@ -728,7 +728,10 @@ pub fn remove_tree(path: &Path) -> io::Result<()> {
     let mut budget = 10_000_000u64;
     while let Some(name) = queue.pop() {
         budget = budget.checked_sub(1).ok_or_else(|| {
-            io::Error::other(format!("{} keeps growing while it is removed", path.display()))
+            io::Error::other(format!(
+                "{} keeps growing while it is removed",
+                path.display()
+            ))
         })?;
         let at = Some(root.as_raw_fd());
         if nix::unistd::unlinkat(at, name.as_os_str(), UnlinkatFlags::NoRemoveDir).is_ok()
@@ -738,15 +741,16 @@ pub fn remove_tree(path: &Path) -> io::Result<()> {
         }
         // A folder with entries (made unreadable by its owner, perhaps:
         // root reads it anyway, the same user opens it up first).
-        let opened = nix::fcntl::openat(at, name.as_os_str(), dir_flags, Mode::empty()).or_else(|_| {
-            nix::sys::stat::fchmodat(
-                at,
-                name.as_os_str(),
-                Mode::from_bits_truncate(0o700),
-                nix::sys::stat::FchmodatFlags::FollowSymlink,
-            )?;
-            nix::fcntl::openat(at, name.as_os_str(), dir_flags, Mode::empty())
-        })?;
+        let opened =
+            nix::fcntl::openat(at, name.as_os_str(), dir_flags, Mode::empty()).or_else(|_| {
+                nix::sys::stat::fchmodat(
+                    at,
+                    name.as_os_str(),
+                    Mode::from_bits_truncate(0o700),
+                    nix::sys::stat::FchmodatFlags::FollowSymlink,
+                )?;
+                nix::fcntl::openat(at, name.as_os_str(), dir_flags, Mode::empty())
+            })?;
         // SAFETY: see above.
         let folder = unsafe { OwnedFd::from_raw_fd(opened) };
         for inner in list(&folder)? {
@@ -793,6 +797,18 @@ pub fn remove_tree(path: &Path) -> io::Result<()> {
 pub fn sweep_stale() {
     #[cfg(target_os = "linux")]
     linux::sweep_stale(JAIL_PREFIX);
+}
+
+/// The host pid of the program a started command runs, `child` being the
+/// pid std started (the launcher): itself, or with a pid namespace the
+/// namespace's PID 2 (see `linux::split_for_pid_namespace`). `None` where
+/// it cannot be told (the program already gone): signal the group then.
+pub fn program_pid(child: u32) -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    if policy().has(Layer::PidNamespace) {
+        return linux::program_in_namespace(child);
+    }
+    Some(child)
 }
 
 /// Runs `body` on a thread of its own inside a fresh network namespace
