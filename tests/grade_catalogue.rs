@@ -81,6 +81,7 @@ fn week01_checks(group: Option<&str>) -> Vec<&'static Check> {
 #[case::no_graceful_shutdown_chat("no-graceful-shutdown", Role::ChatServer, &["no-graceful-shutdown"])]
 #[case::split_message_server("split-message", Role::ChatServer, &["split-message"])]
 #[case::split_message_client("split-message", Role::ChatClient, &["split-message"])]
+#[case::session_limit("session-limit", Role::ChatServer, &["session-limit"])]
 #[case::stdout_buffered_prompt("stdout-buffered", Role::ChatClient, &["stdout-buffered"])]
 #[case::lost_message("lost-message", Role::ChatServer, &["lost-message"])]
 #[case::exits_early("exits-early", Role::ChatServer, &["exits-early"])]

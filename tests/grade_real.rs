@@ -285,6 +285,7 @@ fn chat_and_import_error_python() {
             ("threaded-shutdown", "startup-failure"),
             ("threaded-shutdown-inflight", "startup-failure"),
             // Proven on a pseudo-terminal: the server never exits.
+            ("chat-limits", "session-limit"),
             ("chat-listening", "stdout-buffered"),
             ("chat-ack", "wrong-reply"),
             ("chat-split", "split-message"),
@@ -315,6 +316,7 @@ fn pipelined_chat_client_python() {
         &[
             // One read returned several ACKs, printed as one reply: named
             // for the framing, not for the untagged line it leaves.
+            ("chat-limits", "session-limit"),
             ("chat-client-messages", "split-message"),
             ("chat-client-default", "split-message"),
             ("chat-client-framing", "split-message"),
@@ -355,6 +357,7 @@ fn chat_server_that_echoes_to_the_sender_python() {
         "echoback",
         &sub,
         &[
+            ("chat-limits", "session-limit"),
             ("chat-ack", "wrong-reply"),
             ("chat-log-format", "log-format"),
         ],
@@ -363,6 +366,8 @@ fn chat_server_that_echoes_to_the_sender_python() {
         findings_of(&outcomes),
         [
             ("wrong-reply", "chat-server", vec!["chat-ack"]),
+            // Its idle limit restarts at every read.
+            ("session-limit", "chat-server", vec!["chat-limits"]),
             ("log-format", "chat-server", vec!["chat-log-format"]),
         ]
     );
@@ -382,6 +387,7 @@ fn chat_server_that_echoes_after_the_ack_python() {
         "echoafter",
         &sub,
         &[
+            ("chat-limits", "session-limit"),
             ("chat-ack", "wrong-reply"),
             ("chat-split", "wrong-reply"),
             ("pair-chat", "wrong-reply"),
@@ -389,11 +395,15 @@ fn chat_server_that_echoes_after_the_ack_python() {
     );
     assert_eq!(
         findings_of(&outcomes),
-        [(
-            "wrong-reply",
-            "chat-server",
-            vec!["chat-ack", "chat-split", "pair-chat"]
-        )]
+        [
+            (
+                "wrong-reply",
+                "chat-server",
+                vec!["chat-ack", "chat-split", "pair-chat"]
+            ),
+            // Its idle limit restarts at every read.
+            ("session-limit", "chat-server", vec!["chat-limits"]),
+        ]
     );
 }
 
@@ -598,6 +608,7 @@ fn broadcasting_chat_room_python() {
         "broadcast",
         &sub,
         &[
+            ("chat-limits", "session-limit"),
             ("chat-ack", "wrong-reply"),
             ("chat-split", "wrong-reply"),
             ("chat-coalesced", "wrong-reply"),
@@ -782,6 +793,7 @@ fn chat_in_own_words_python() {
         "chatwording",
         &sub,
         &[
+            ("chat-limits", "session-limit"),
             ("chat-ack", "output-format"),
             ("chat-log", "lost-message"),
             ("chat-log-format", "log-format"),
@@ -884,6 +896,7 @@ fn chat_clock_typo_python() {
     let now = chrono::Local::now();
     let right_by_chance = now.minute() == now.month() || now.minute() + 1 == now.month();
     let mut expected = vec![
+        ("chat-limits", "session-limit"),
         ("chat-shutdown", "no-graceful-shutdown"),
         ("chat-log-format", "log-format"),
     ];
@@ -1224,6 +1237,7 @@ fn chat_with_a_log_written_late_node() {
         "chatbugs",
         &sub,
         &[
+            ("chat-limits", "split-message"),
             ("chat-split", "split-message"),
             ("chat-coalesced", "split-message"),
             ("chat-robust", "invalid-utf8"),
@@ -1582,6 +1596,7 @@ fn asyncio_chat_python() {
         "asyncchat",
         &sub,
         &[
+            ("chat-limits", "session-limit"),
             ("chat-ack", "output-format"),
             ("chat-robust", "invalid-utf8"),
             ("chat-client-default", "wrong-message"),
@@ -1983,6 +1998,7 @@ fn stdio_on_the_chat_socket_c() {
             ("server-silent-client", "output-format"),
             ("server-length-limit", "too-long"),
             ("server-invalid-utf8", "invalid-utf8"),
+            ("chat-limits", "split-message"),
             ("chat-ack", "wrong-reply"),
             ("chat-split", "wrong-reply"),
             ("chat-coalesced", "wrong-reply"),

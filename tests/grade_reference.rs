@@ -50,6 +50,7 @@ const LISTED: &[&str] = &[
     "chat-coalesced",
     "chat-sessions",
     "chat-robust",
+    "chat-limits",
     "chat-log",
     "chat-log-format",
     "chat-shutdown",
@@ -95,6 +96,7 @@ const LISTED: &[&str] = &[
 #[case::chat_coalesced("chat-coalesced")]
 #[case::chat_sessions("chat-sessions")]
 #[case::chat_robust("chat-robust")]
+#[case::chat_limits("chat-limits")]
 #[case::chat_log("chat-log")]
 #[case::chat_log_format("chat-log-format")]
 #[case::chat_shutdown("chat-shutdown")]

@@ -150,7 +150,9 @@ fn chat_session(
 
     let mut pending: Vec<u8> = Vec::new();
     let mut buf = vec![0u8; 4096];
-    let mut last_heard = Instant::now();
+    // The idle limit times a whole line, from the end of the one before:
+    // a client that sends one byte a second never restarts it.
+    let mut line_since = Instant::now();
     loop {
         if stop.load(Ordering::SeqCst) {
             break;
@@ -178,7 +180,7 @@ fn chat_session(
             Ok(n) => n,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) if is_timeout(&e) => {
-                if last_heard.elapsed() >= idle {
+                if line_since.elapsed() >= idle {
                     say(format!(
                         "[SERVER] @{} {peer} idle for {}s; closing",
                         clock(),
@@ -193,7 +195,13 @@ fn chat_session(
                 break;
             }
         };
-        last_heard = Instant::now();
+        if mistake(Mistake::SessionLimit) {
+            // MISTAKE(session-limit): the idle limit restarts at every read,
+            // as a read timeout does. A client that sends one byte a second
+            // and never a newline holds the session, and the server, which
+            // serves one caller at a time, for ever.
+            line_since = Instant::now();
+        }
 
         if mistake(Mistake::SplitMessage) {
             // MISTAKE(split-message): one read() is taken as one message.
@@ -207,6 +215,7 @@ fn chat_session(
             if handle_line(&mut stream, peer, log.as_deref_mut(), &buf[..end]).is_err() {
                 break;
             }
+            line_since = Instant::now();
             continue;
         }
 
@@ -223,11 +232,14 @@ fn chat_session(
                 failed = true;
                 break;
             }
+            line_since = Instant::now();
         }
         if failed {
             break;
         }
-        if pending.len() > MAX_LINE {
+        // MISTAKE(session-limit): without this bound, a client that never
+        // sends a newline grows the server's memory for as long as it likes.
+        if pending.len() > MAX_LINE && !mistake(Mistake::SessionLimit) {
             eprintln!(
                 "[SERVER] {peer} Error: a line longer than {} KiB without a newline; closing",
                 MAX_LINE / 1024

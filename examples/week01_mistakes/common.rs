@@ -126,13 +126,14 @@ pub enum Mistake {
     BusyLeak,
     NoGracefulShutdown,
     SplitMessage,
+    SessionLimit,
     LostMessage,
     Crash,
     ExitsEarly,
 }
 
 impl Mistake {
-    pub const ALL: [Mistake; 29] = [
+    pub const ALL: [Mistake; 30] = [
         Mistake::OutputFormat,
         Mistake::WrongReply,
         Mistake::MissingListen,
@@ -159,6 +160,7 @@ impl Mistake {
         Mistake::BusyLeak,
         Mistake::NoGracefulShutdown,
         Mistake::SplitMessage,
+        Mistake::SessionLimit,
         Mistake::LostMessage,
         Mistake::Crash,
         Mistake::ExitsEarly,
@@ -193,6 +195,7 @@ impl Mistake {
             Mistake::BusyLeak => "busy-leak",
             Mistake::NoGracefulShutdown => "no-graceful-shutdown",
             Mistake::SplitMessage => "split-message",
+            Mistake::SessionLimit => "session-limit",
             Mistake::LostMessage => "lost-message",
             Mistake::Crash => "crash",
             Mistake::ExitsEarly => "exits-early",
@@ -230,7 +233,9 @@ impl Mistake {
             Mistake::NoGracefulShutdown => &["threaded-server", "chat-server"],
             Mistake::StdoutBuffered => &["server", "chat-client"],
             Mistake::SplitMessage => &["chat-server", "chat-client"],
-            Mistake::LostMessage | Mistake::Crash | Mistake::ExitsEarly => &["chat-server"],
+            Mistake::SessionLimit | Mistake::LostMessage | Mistake::Crash | Mistake::ExitsEarly => {
+                &["chat-server"]
+            }
         }
     }
 }

@@ -676,6 +676,198 @@ fn blank_line_answered(ctx: &mut Ctx, p: Proc, talk: &mut Talk) -> Result<(), Fa
     Ok(())
 }
 
+/// A session cannot hold the server: a line past 64 KiB with no newline
+/// ends it (memory stays bounded), and so does a session that completes
+/// no line for `--idle-timeout` seconds, however often its bytes come (a
+/// limit that restarts at every read never fires for a client sending a
+/// byte at a time, and the server serves one caller at a time). Blind
+/// round 13: a server with neither passed every chat check.
+pub fn limits(ctx: &mut Ctx) -> Result<(), Failure> {
+    // Its default idle limit (120 s) first: only the bound can end this
+    // session.
+    let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
+    let mut talk = open(ctx, addr)?;
+    let expected =
+        "a line of more than 64 KiB with no newline ends the session, and the server goes on";
+    ctx.step(format!(
+        "send a line of {} bytes with no newline; the session must end",
+        LINE_LIMIT + 1
+    ));
+    // Refused part-way (the server closed as soon as it was past the
+    // bound): what it must do.
+    let _ = talk.stream.write_all(&vec![b'x'; LINE_LIMIT + 1]);
+    match session_ends(&mut talk, SLACK) {
+        Ended::Closed => {}
+        Ended::Replied(text) => return Err(answered_unfinished(&text)),
+        Ended::Open => {
+            if ctx.wait_exit(p, Duration::from_millis(300)).is_some() {
+                return Err(died_of_a_line(ctx, p, expected));
+            }
+            return Err(fail(
+                Diagnosis::SessionLimit,
+                expected,
+                format!(
+                    "the session was still open {}s after a line of {} bytes with no newline: the server keeps every byte of an unfinished line, so a client can grow its memory without limit",
+                    SLACK.as_secs(),
+                    LINE_LIMIT + 1
+                ),
+            ));
+        }
+    }
+    if ctx.wait_exit(p, Duration::from_millis(300)).is_some() {
+        return Err(died_of_a_line(ctx, p, expected));
+    }
+    drop(talk);
+    let short_idle = [
+        "--idle-timeout".to_string(),
+        IDLE_LIMIT.as_secs().to_string(),
+    ];
+    // It started without the option: a start that fails with it is the
+    // option refused (argparse's "unrecognized arguments").
+    let (_, addr) = ctx
+        .start_server(Role::ChatServer, &short_idle, &[])
+        .map_err(|f| {
+            if f.diagnosis != Diagnosis::StartupFailure {
+                return f;
+            }
+            fail(
+                Diagnosis::SessionLimit,
+                format!(
+                    "the server takes --idle-timeout {}: the idle limit of a session",
+                    IDLE_LIMIT.as_secs()
+                ),
+                format!("it did not start with it: {}", f.observed),
+            )
+        })?;
+    let mut talk = open(ctx, addr)?;
+    let expected = format!(
+        "with --idle-timeout {}, a session that completes no line for {}s is closed, however often its bytes come",
+        IDLE_LIMIT.as_secs(),
+        IDLE_LIMIT.as_secs()
+    );
+    ctx.step(format!(
+        "a second server, with --idle-timeout {}: send one byte every {:.1}s, never a newline; the session must end",
+        IDLE_LIMIT.as_secs(),
+        TRICKLE.as_secs_f64()
+    ));
+    let started = std::time::Instant::now();
+    let bytes = ctx.letters(64);
+    for byte in bytes.bytes() {
+        if started.elapsed() > IDLE_LIMIT + SLACK {
+            break;
+        }
+        if talk.stream.write_all(&[byte]).is_err() {
+            return Ok(());
+        }
+        match session_ends(&mut talk, TRICKLE) {
+            Ended::Closed => return Ok(()),
+            Ended::Replied(text) => return Err(answered_unfinished(&text)),
+            Ended::Open => {}
+        }
+    }
+    Err(fail(
+        Diagnosis::SessionLimit,
+        expected,
+        format!(
+            "a byte every {:.1}s and never a newline: the session was still open {:.0}s after it began (an idle limit that restarts at every read never fires)",
+            TRICKLE.as_secs_f64(),
+            started.elapsed().as_secs_f64()
+        ),
+    ))
+}
+
+/// chat-limits: the idle limit its second server is given.
+const IDLE_LIMIT: Duration = Duration::from_secs(1);
+/// chat-limits: how often a byte of the slow line goes.
+const TRICKLE: Duration = Duration::from_millis(300);
+/// Past this many bytes with no newline, a session ends (the handout).
+const LINE_LIMIT: usize = 64 * 1024;
+
+/// What became of a session fed bytes that make no line.
+enum Ended {
+    /// The server closed it (EOF or reset), perhaps after an error line.
+    Closed,
+    /// It acknowledged them as a message: one read taken as one message.
+    Replied(String),
+    /// Still open.
+    Open,
+}
+
+/// Waits up to `wait` for the server to end the session.
+fn session_ends(talk: &mut Talk, wait: Duration) -> Ended {
+    let until = std::time::Instant::now() + wait;
+    let mut buf = [0u8; 1024];
+    loop {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Ended::Open;
+        }
+        let _ = talk.stream.set_read_timeout(Some(left));
+        match talk.stream.read(&mut buf) {
+            Ok(0) => return Ended::Closed,
+            Ok(n) => {
+                // An error line before the close is fine; an ACK is not.
+                talk.pending.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&talk.pending).into_owned();
+                if text.starts_with("[ACK") {
+                    return Ended::Replied(text.lines().next().unwrap_or("").to_string());
+                }
+                if talk.pending.len() > 4096 {
+                    return Ended::Open;
+                }
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Ended::Open
+            }
+            Err(_) => return Ended::Closed,
+        }
+    }
+}
+
+/// Bytes with no newline acknowledged as a message: chat-split's finding.
+fn answered_unfinished(text: &str) -> Failure {
+    fail(
+        Diagnosis::SplitMessage,
+        "bytes with no newline are no message yet: no ACK",
+        format!(
+            "it acknowledged them: `{}`",
+            crate::grade::harness::truncate(text, 120)
+        ),
+    )
+    .caused_by("chat-split")
+}
+
+/// The server ended after a session with a line it was sent: a crash, or
+/// (a clean exit) chat-sessions' server that serves one session only.
+fn died_of_a_line(ctx: &mut Ctx, p: Proc, expected: &str) -> Failure {
+    let clean = ctx
+        .child(p)
+        .try_status()
+        .is_some_and(|status| status.success());
+    if clean && ctx.crash_of(p).is_none() {
+        return fail(
+            Diagnosis::ExitsEarly,
+            expected,
+            "the server exited (status 0) once that session ended",
+        )
+        .folded_if("chat-sessions", &[Diagnosis::ExitsEarly]);
+    }
+    let how = crash_note(ctx, p);
+    fail(
+        Diagnosis::Crash,
+        expected,
+        format!(
+            "the server died after a line of {} bytes with no newline{how}",
+            LINE_LIMIT + 1
+        ),
+    )
+}
+
 /// How long a blank line's reply is waited for before the next line goes.
 const BLANK_WAIT: Duration = Duration::from_secs(1);
 

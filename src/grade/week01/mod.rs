@@ -285,6 +285,13 @@ pub static CHECKS: &[Check] = &[
         chat::robust
     ),
     check!(
+        "chat-limits",
+        "chat-server",
+        CHAT_SERVER,
+        "an endless or trickling line ends the session",
+        chat::limits
+    ),
+    check!(
         "chat-log",
         "chat-server",
         CHAT_SERVER,

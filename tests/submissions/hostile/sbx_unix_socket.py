@@ -5,9 +5,9 @@ import socket
 import sys
 
 path = sys.argv[1]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(2)
 try:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(2)
     s.connect(path)
     s.sendall(b"a forged line from a submission\n")
     print("unix: connected", file=sys.stderr)

@@ -54,9 +54,16 @@ def session(conn, addr, log, idle):
     name = peer_text(addr)
     say(f"[SERVER] @{clock()} Connection from {name}")
     pending = b""
+    # The idle limit times a whole line, from the end of the one before:
+    # a client that sends one byte a second must not restart it.
+    line_since = time.monotonic()
     try:
-        conn.settimeout(idle)
         while True:
+            left = line_since + idle - time.monotonic()
+            if left <= 0:
+                say(f"[SERVER] @{clock()} {name} idle for {idle:g}s; closing")
+                return
+            conn.settimeout(left)
             try:
                 chunk = conn.recv(4096)
             except socket.timeout:
@@ -74,6 +81,7 @@ def session(conn, addr, log, idle):
                     line = line[:-1]  # telnet and Windows send "\r\n"
                 if not handle_line(conn, name, log, line):
                     return
+                line_since = time.monotonic()
             if len(pending) > MAX_LINE:
                 complain(f"[SERVER] {name} Error: a line longer than {MAX_LINE // 1024} KiB without a newline; closing")
                 return

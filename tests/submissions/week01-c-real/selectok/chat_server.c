@@ -7,7 +7,14 @@
 static volatile sig_atomic_t stop = 0;
 static void on_signal(int s) { (void)s; stop = 1; }
 
-struct cl { int fd; char who[64]; char *buf; size_t len; };
+struct cl { int fd; char who[64]; char *buf; size_t len; double line_since; };
+
+/* seconds, monotonic: the idle limit times each whole line */
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static void clock_now(char *out) {
     time_t t = time(NULL);
@@ -54,10 +61,17 @@ static void line(struct cl *c, char *l, size_t n) {
 
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    double idle = 120;
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--log") && i + 1 < argc) {
             logf_ = fopen(argv[++i], "a");
             if (!logf_) { perror("[SERVER] Error: log"); return 1; }
+        } else if (!strcmp(argv[i], "--idle-timeout") && i + 1 < argc) {
+            idle = atof(argv[++i]);
+            if (!(idle > 0 && idle < 86400)) {
+                fprintf(stderr, "[SERVER] Error: --idle-timeout must be a positive number of seconds\n");
+                return 2;
+            }
         }
     const char *host = env_or("LAB_HOST", "127.0.0.1");
     int port = atoi(env_or("LAB_PORT", "5000"));
@@ -79,7 +93,8 @@ int main(int argc, char **argv) {
         int mx = ls;
         for (int i = 0; i < MAXC; i++)
             if (cs[i].fd >= 0) { FD_SET(cs[i].fd, &r); if (cs[i].fd > mx) mx = cs[i].fd; }
-        if (select(mx + 1, &r, NULL, NULL, NULL) < 0) {
+        struct timeval tick = {0, 200000}; /* look at the idle limits 5 times a second */
+        if (select(mx + 1, &r, NULL, NULL, &tick) < 0) {
             if (errno == EINTR) continue;
             perror("select");
             break;
@@ -95,6 +110,7 @@ int main(int argc, char **argv) {
                 cs[slot].fd = fd;
                 cs[slot].buf = malloc(MAXLINE + 4096);
                 cs[slot].len = 0;
+                cs[slot].line_since = now_s();
                 peer(&ca, cs[slot].who, sizeof cs[slot].who);
                 char t[9];
                 clock_now(t);
@@ -111,11 +127,15 @@ int main(int argc, char **argv) {
             while ((nl = memchr(start, '\n', c->buf + c->len - start))) {
                 line(c, start, nl - start);
                 start = nl + 1;
+                c->line_since = now_s();
             }
             c->len -= start - c->buf;
             memmove(c->buf, start, c->len);
             if (c->len > MAXLINE) drop(c, "line longer than 64 KiB; closing");
         }
+        for (int i = 0; i < MAXC; i++)
+            if (cs[i].fd >= 0 && now_s() - cs[i].line_since >= idle)
+                drop(&cs[i], "idle: no complete line in time; closing");
     }
     for (int i = 0; i < MAXC; i++) if (cs[i].fd >= 0) drop(&cs[i], NULL);
     close(ls);
