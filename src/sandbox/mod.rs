@@ -702,7 +702,7 @@ fn remove_leftover(path: &Path) {
 /// class run with it, every time it was run again.
 #[cfg(target_os = "linux")]
 pub fn remove_tree(path: &Path) -> io::Result<()> {
-    use nix::fcntl::{OFlag, RenameFlags};
+    use nix::fcntl::OFlag;
     use nix::sys::stat::Mode;
     use nix::unistd::UnlinkatFlags;
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -757,19 +757,13 @@ pub fn remove_tree(path: &Path) -> io::Result<()> {
             loop {
                 fresh += 1;
                 let up = std::ffi::OsString::from(format!(".netlab-removing-{fresh}"));
-                match nix::fcntl::renameat2(
-                    Some(folder.as_raw_fd()),
-                    inner.as_os_str(),
-                    at,
-                    up.as_os_str(),
-                    RenameFlags::RENAME_NOREPLACE,
-                ) {
+                match rename_no_replace(folder.as_raw_fd(), &inner, root.as_raw_fd(), &up) {
                     Ok(()) => {
                         queue.push(up);
                         break;
                     }
-                    Err(nix::errno::Errno::EEXIST) => continue,
-                    Err(e) => return Err(e.into()),
+                    Err(e) if e.raw_os_error() == Some(nix::libc::EEXIST) => continue,
+                    Err(e) => return Err(e),
                 }
             }
         }
@@ -778,6 +772,37 @@ pub fn remove_tree(path: &Path) -> io::Result<()> {
     }
     drop(root);
     std::fs::remove_dir(path)
+}
+
+/// renameat2(RENAME_NOREPLACE) by its system call: neither nix nor musl's
+/// C library offers it everywhere (the musl build has neither).
+#[cfg(target_os = "linux")]
+fn rename_no_replace(
+    from_dir: std::os::fd::RawFd,
+    from: &std::ffi::OsStr,
+    to_dir: std::os::fd::RawFd,
+    to: &std::ffi::OsStr,
+) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = |s: &std::ffi::OsStr| std::ffi::CString::new(s.as_bytes()).map_err(io::Error::other);
+    let (from, to) = (c(from)?, c(to)?);
+    const RENAME_NOREPLACE: nix::libc::c_uint = 1;
+    // SAFETY: two NUL-terminated paths that outlive the call.
+    let done = unsafe {
+        nix::libc::syscall(
+            nix::libc::SYS_renameat2,
+            from_dir,
+            from.as_ptr(),
+            to_dir,
+            to.as_ptr(),
+            RENAME_NOREPLACE,
+        )
+    };
+    if done == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 /// Elsewhere: the standard library's (no sandbox there writes a folder
