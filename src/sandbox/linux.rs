@@ -1212,6 +1212,9 @@ struct PrivateTmp {
     /// of which, /run/lock, lies in it and is mounted again in the cover):
     /// the host's unix sockets out of reach (see [`VEILED`]).
     veil: Option<Hide>,
+    /// The symlinks at the top of /run (path, target), made again in its
+    /// cover: NixOS reaches every program through /run/current-system.
+    veil_links: Vec<(CString, CString)>,
     /// A procfs of the program's own pid namespace over /proc: the
     /// grader's and every other program's command lines out of sight.
     /// Required as root in the machine's own user namespace; elsewhere the
@@ -1410,6 +1413,16 @@ impl PrivateTmp {
                 kept.push(path);
             }
         }
+        let mut veil_links = Vec::new();
+        if let Some(veiled) = &veil_target {
+            for entry in std::fs::read_dir(veiled)?.flatten() {
+                if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+                    if let Ok(to) = std::fs::read_link(entry.path()) {
+                        veil_links.push((cpath(&entry.path())?, cpath(&to)?));
+                    }
+                }
+            }
+        }
         let veil = match &veil_target {
             Some(veiled) => {
                 // Folders to mount on in the cover: the kept ones, the
@@ -1475,6 +1488,7 @@ impl PrivateTmp {
             keep: kept,
             hide,
             veil,
+            veil_links,
             proc_required: is_root() && in_initial_user_namespace(),
         })
     }
@@ -1548,6 +1562,13 @@ impl PrivateTmp {
             }
             for dir in &veil.made {
                 if libc::mkdir(dir.as_ptr(), 0o755) != 0
+                    && *libc::__errno_location() != libc::EEXIST
+                {
+                    return fail();
+                }
+            }
+            for (path, to) in &self.veil_links {
+                if libc::symlink(to.as_ptr(), path.as_ptr()) != 0
                     && *libc::__errno_location() != libc::EEXIST
                 {
                     return fail();
@@ -1696,9 +1717,10 @@ impl CwdLayer {
             }
         }
         let upper = CwdLayer::UPPER.as_ptr();
-        if libc::chown(upper, real.st_uid, real.st_gid) != 0
-            || libc::chmod(upper, real.st_mode & 0o7777) != 0
-        {
+        // The owner may be unmapped here (a rootless container): then the
+        // mode alone, never a failed launch.
+        let _ = libc::chown(upper, real.st_uid, real.st_gid);
+        if libc::chmod(upper, real.st_mode & 0o7777) != 0 {
             return false;
         }
         // "." is the real folder, reached through the descriptor; bound

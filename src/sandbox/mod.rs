@@ -740,9 +740,13 @@ pub fn remove_tree(path: &Path) -> io::Result<()> {
             continue;
         }
         // A folder with entries (made unreadable by its owner, perhaps:
-        // root reads it anyway, the same user opens it up first).
+        // root reads it anyway; the same user opens it up first, never as
+        // root: fchmodat follows a link put there meanwhile).
         let opened =
-            nix::fcntl::openat(at, name.as_os_str(), dir_flags, Mode::empty()).or_else(|_| {
+            nix::fcntl::openat(at, name.as_os_str(), dir_flags, Mode::empty()).or_else(|e| {
+                if linux::is_root() {
+                    return Err(e);
+                }
                 nix::sys::stat::fchmodat(
                     at,
                     name.as_os_str(),
@@ -753,7 +757,15 @@ pub fn remove_tree(path: &Path) -> io::Result<()> {
             })?;
         // SAFETY: see above.
         let folder = unsafe { OwnedFd::from_raw_fd(opened) };
-        for inner in list(&folder)? {
+        let inside = list(&folder)?;
+        if inside.is_empty() {
+            // Empty, and yet it would not go: it never will.
+            return Err(io::Error::other(format!(
+                "{} holds a folder that cannot be removed",
+                path.display()
+            )));
+        }
+        for inner in inside {
             loop {
                 fresh += 1;
                 let up = std::ffi::OsString::from(format!(".netlab-removing-{fresh}"));
@@ -1185,7 +1197,13 @@ impl Jail {
         // Trap (hostile round 11): a folder used in place, writable by the
         // jail's uid (an archive unpacked 0777), took 1 GiB in 3 s of the
         // real disk, and the files stayed for the next run.
-        let working_folder = if self.copy.is_none() && policy().has(Layer::PrivateCopy) {
+        // Only where programs get their own mounts (the private /tmp
+        // layer): elsewhere the folder is written through, and the note
+        // says so.
+        let working_folder = if self.copy.is_none()
+            && policy().has(Layer::PrivateCopy)
+            && policy().has(Layer::PrivateTmp)
+        {
             WorkingFolder::Layered
         } else {
             WorkingFolder::WrittenThrough
@@ -1517,13 +1535,20 @@ fn private_copy(dir: &Path, user: Option<(u32, u32)>) -> io::Result<Option<tempf
     let (mut bytes, mut entries) = (0u64, 0usize);
     measure(dir, &mut bytes, &mut entries)?;
     if bytes > COPY_MAX_BYTES || entries > COPY_MAX_ENTRIES {
+        let writes = if policy().has(Layer::PrivateTmp) {
+            format!(
+                "what they write there stays in memory (at most {} MiB) until they end",
+                policy().limits.file_bytes >> 20
+            )
+        } else {
+            "what they write there stays in it (no private mounts here)".to_string()
+        };
         note_about(
             dir,
             format!(
-            "no private copy of the submission folder (more than {} MiB or {} files): programs run in it, and what they write there stays in memory (at most {} MiB) until they end",
-            COPY_MAX_BYTES >> 20,
-            COPY_MAX_ENTRIES,
-            policy().limits.file_bytes >> 20
+                "no private copy of the submission folder (more than {} MiB or {} files): programs run in it, and {writes}",
+                COPY_MAX_BYTES >> 20,
+                COPY_MAX_ENTRIES,
             ),
         );
         return Ok(None);

@@ -713,7 +713,7 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
         .try_status()
         .is_some_and(|status| status.code() == Some(0));
     if ended_quietly
-        && took >= CLIENT_TOO_EARLY
+        && took >= Duration::from_millis(500)
         && !said_timeout
         && ctx.crash_of(p).is_none()
         && ctx.last_stderr_line(p).is_none()

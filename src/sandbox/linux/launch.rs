@@ -450,6 +450,10 @@ impl Plan {
                     item("veil-made", made.as_bytes());
                 }
             }
+            for (path, to) in &tmp.veil_links {
+                item("veil-link", path.as_bytes());
+                item("veil-link-to", to.as_bytes());
+            }
             if let Some(options) = &tmp.empty {
                 item("tmp-empty", options.as_bytes());
             }
@@ -563,6 +567,7 @@ impl Plan {
                         keep: Vec::new(),
                         hide: Vec::new(),
                         veil: None,
+                        veil_links: Vec::new(),
                         proc_required: false,
                     })
                 }
@@ -639,6 +644,19 @@ impl Plan {
                     .ok_or_else(|| bad("veil-made before veil=".into()))?
                     .made
                     .push(c(value)?),
+                b"veil-link" => plan
+                    .private_tmp
+                    .as_mut()
+                    .ok_or_else(tmp)?
+                    .veil_links
+                    .push((c(value)?, CString::default())),
+                b"veil-link-to" => {
+                    plan.private_tmp
+                        .as_mut()
+                        .and_then(|t| t.veil_links.last_mut())
+                        .ok_or_else(|| bad("veil-link-to before veil-link=".into()))?
+                        .1 = c(value)?
+                }
                 b"proc-required" => plan.private_tmp.as_mut().ok_or_else(tmp)?.proc_required = true,
                 b"parent" => plan.parent = number(value)? as libc::pid_t,
                 b"filter" => plan.filter = true,
@@ -715,6 +733,10 @@ mod tests {
                     target: c"/run".into(),
                     made: vec![c"/run/lock".into()],
                 }),
+                veil_links: vec![(
+                    c"/run/current-system".into(),
+                    c"/nix/store/abc-system".into(),
+                )],
                 proc_required: true,
             }),
             reach: Some(Reach {
@@ -736,6 +758,7 @@ mod tests {
         );
         assert_eq!(tmp.hide[0].made, [c"/home/class/alice".to_owned()]);
         assert_eq!(tmp.veil.as_ref().unwrap().made, [c"/run/lock".to_owned()]);
+        assert_eq!(tmp.veil_links[0].1.as_bytes(), b"/nix/store/abc-system");
         assert_eq!(
             tmp.layered.as_ref().unwrap().lower.as_bytes(),
             b"/tmp/netlab-staging x/cwd/lower"
@@ -795,6 +818,7 @@ mod tests {
             keep: Vec::new(),
             hide: Vec::new(),
             veil: None,
+            veil_links: Vec::new(),
             proc_required: false,
         });
         let failed = launch(&plan, &["/bin/sh", "-c", "exit 0"]).unwrap_err();
