@@ -476,16 +476,7 @@ fn a_folder_nested_too_deep_to_copy_is_still_graded() {
         .unwrap();
     assert!(status.success());
     let out = root.path().join("out");
-    let args = [
-        "--class",
-        class.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--check",
-        "server-ack",
-    ];
-    let run = grade(&args, None, false);
-    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    grade_class_on_server_ack(&class, &out, None);
     let book = std::fs::read_to_string(out.join("gradebook.csv")).unwrap();
     for name in ["alice", "bob"] {
         assert!(
@@ -497,6 +488,22 @@ fn a_folder_nested_too_deep_to_copy_is_still_graded() {
         let report = std::fs::read_to_string(out.join("alice/report.txt")).unwrap();
         assert!(report.contains("nest more than 64 deep"), "{report}");
     }
+}
+
+/// Grades the class in `class` into `out` on server-ack alone
+/// (`NETLAB_SANDBOX=mode`, if any): a class run exits 0 once it has
+/// graded, whatever the scores.
+fn grade_class_on_server_ack(class: &Path, out: &Path, mode: Option<&str>) {
+    let args = [
+        "--class",
+        class.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--check",
+        "server-ack",
+    ];
+    let run = grade(&args, mode, false);
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
 }
 
 /// [`classmates_are_hidden`] with the class and the results side by side
@@ -563,17 +570,7 @@ fn classmates_are_hidden(class: &Path, out: &Path, ballast: usize, mode: Option<
     )
     .unwrap();
     let before = std::fs::read(bob.join("server.py")).unwrap();
-    let args = [
-        "--class",
-        class.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--check",
-        "server-ack",
-    ];
-    let run = grade(&args, mode, false);
-    // A class run exits 0 once it has graded, whatever the scores.
-    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    grade_class_on_server_ack(class, out, mode);
     let report = std::fs::read_to_string(out.join("eve/report.txt")).unwrap();
     // The class folder is hidden (an empty tmpfs), or not there at all:
     // under /tmp, which starts empty for a program under the filesystem
