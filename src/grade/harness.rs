@@ -565,7 +565,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Sends a signal to a started program, recorded as a step: SIGTERM to
-    /// its own process, as `kill -TERM <pid>` (or a service manager) does;
+    /// its own process, as `kill -TERM <pid>` (or `docker stop`) does;
     /// SIGINT and SIGKILL to its process group, as Ctrl+C at a terminal
     /// does.
     ///
