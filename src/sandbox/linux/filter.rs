@@ -14,9 +14,9 @@
 //!   cgroup does not count (7200 of them took 1.3 GB of the host's), and
 //!   a user namespace of its own opens kernel code (nf_tables, mounts) that
 //!   an unprivileged uid otherwise cannot reach.
-//!
-//! - **AIO contexts** (`io_setup`): a pool of the machine's
-//!   (`fs.aio-max-nr`), which one program could empty for every other.
+//! - **AIO contexts** (`io_setup`, hostile round 13): a pool of the
+//!   machine's (`fs.aio-max-nr`), which one program could empty for every
+//!   other.
 //!
 //! Not refused: `socket(AF_UNIX)`. The host's services listen on unix
 //! sockets by path (/run is covered, see `PrivateTmp::veil`, but /dev/log
