@@ -72,6 +72,21 @@ fn grade_server_ack(dir: &Path, server: &str, mode: Option<&str>) -> Run {
     )
 }
 
+/// Grades the submission in `dir` (its own netlab.toml's commands, as a
+/// submission's) on server-ack alone, as JSON, with `NETLAB_SANDBOX=mode`
+/// (if any).
+fn grade_own_server_ack(dir: &Path, mode: Option<&str>) -> Run {
+    let args = [
+        "--dir",
+        dir.to_str().unwrap(),
+        "--check",
+        "server-ack",
+        "--format",
+        "json",
+    ];
+    grade(&args, mode, false)
+}
+
 /// Runs `netlab grade week01` with `args`, `NETLAB_SANDBOX=mode` (if any),
 /// optionally as uid 65534 (through setpriv), bounded at 90 s.
 fn grade(args: &[&str], mode: Option<&str>, unprivileged: bool) -> Run {
@@ -938,17 +953,9 @@ fn a_folder_run_in_place_cannot_swap_itself_for_a_symlink() {
     for open in [&parent, &dir] {
         std::fs::set_permissions(open, std::fs::Permissions::from_mode(0o777)).unwrap();
     }
-    let args = [
-        "--dir",
-        dir.to_str().unwrap(),
-        "--check",
-        "server-ack",
-        "--format",
-        "json",
-    ];
     // Without the allowlist, which refuses the rename too: the read-only
     // parent alone must hold.
-    let run = grade(&args, Some("pid,net,user,copy,tmp,cgroup,limits"), false);
+    let run = grade_own_server_ack(&dir, Some("pid,net,user,copy,tmp,cgroup,limits"));
     let (_, observed) = run.verdict();
     assert!(observed.contains("swap: refused"), "{observed}");
     let meta = std::fs::symlink_metadata(&dir).unwrap();
@@ -981,15 +988,7 @@ fn a_folder_run_in_place_is_written_in_a_bounded_layer_only() {
     )
     .unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
-    let args = [
-        "--dir",
-        dir.to_str().unwrap(),
-        "--check",
-        "server-ack",
-        "--format",
-        "json",
-    ];
-    let run = grade(&args, None, false);
+    let run = grade_own_server_ack(&dir, None);
     let (_, observed) = run.verdict();
     let mib: u64 = observed
         .split("fill: ")
@@ -1138,15 +1137,7 @@ fn unreadable_files_of_a_folder_run_in_place_are_noted() {
     )
     .unwrap();
     too_big_to_copy(&dir);
-    let args = [
-        "--dir",
-        dir.to_str().unwrap(),
-        "--check",
-        "server-ack",
-        "--format",
-        "json",
-    ];
-    let run = grade(&args, None, false);
+    let run = grade_own_server_ack(&dir, None);
     let notes = run.json()["sandbox"]["notes"].to_string();
     assert!(
         notes.contains("cannot be read by the sandbox's user (`server.py`"),
@@ -1184,15 +1175,7 @@ fn a_program_cannot_rename_a_folder_above_its_submission() {
     for d in [&open, &above, &dir] {
         std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o777)).unwrap();
     }
-    let args = [
-        "--dir",
-        dir.to_str().unwrap(),
-        "--check",
-        "server-ack",
-        "--format",
-        "json",
-    ];
-    let run = grade(&args, None, false);
+    let run = grade_own_server_ack(&dir, None);
     let sandbox = &run.json()["sandbox"];
     if !sandbox["active"]
         .as_array()

@@ -1261,6 +1261,25 @@ struct Hide {
     made: Vec<CString>,
 }
 
+impl Hide {
+    /// Mounts the empty tmpfs on the target and makes the folders to bind
+    /// back there (read-only comes last, once they are bound). Raw
+    /// syscalls on prepared memory only; false with errno set.
+    unsafe fn cover(&self) -> bool {
+        let tmpfs = c"tmpfs".as_ptr();
+        let flags = libc::MS_NOSUID | libc::MS_NODEV;
+        let options = c"mode=0755,size=1m".as_ptr();
+        libc::mount(tmpfs, self.target.as_ptr(), tmpfs, flags, options.cast()) == 0
+            && self.made.iter().all(|dir| make_dir(dir))
+    }
+}
+
+/// mkdir, a folder already there being fine. Raw syscalls only; false with
+/// errno set.
+unsafe fn make_dir(dir: &CStr) -> bool {
+    libc::mkdir(dir.as_ptr(), 0o755) == 0 || *libc::__errno_location() == libc::EEXIST
+}
+
 /// The layers of a working folder used in place ([`PrivateTmp::layered`]):
 /// named relative to the staging tmpfs (the working directory while the
 /// overlay is mounted), but for `lower`, where the real folder is bound
@@ -1556,16 +1575,8 @@ impl PrivateTmp {
         // Paths from here on may lead into the cover (the staging folder
         // is reached through `staged`).
         if let Some(veil) = &self.veil {
-            let options = c"mode=0755,size=1m".as_ptr();
-            if libc::mount(tmpfs, veil.target.as_ptr(), tmpfs, flags, options.cast()) != 0 {
+            if !veil.cover() {
                 return fail();
-            }
-            for dir in &veil.made {
-                if libc::mkdir(dir.as_ptr(), 0o755) != 0
-                    && *libc::__errno_location() != libc::EEXIST
-                {
-                    return fail();
-                }
             }
             for (path, to) in &self.veil_links {
                 if libc::symlink(to.as_ptr(), path.as_ptr()) != 0
@@ -1613,23 +1624,11 @@ impl PrivateTmp {
                 return fail();
             }
         }
-        for dir in &self.grown {
-            if libc::mkdir(dir.as_ptr(), 0o755) != 0 && *libc::__errno_location() != libc::EEXIST {
-                return fail();
-            }
+        if !self.grown.iter().all(|dir| make_dir(dir)) {
+            return fail();
         }
-        for hide in &self.hide {
-            let options = c"mode=0755,size=1m".as_ptr();
-            if libc::mount(tmpfs, hide.target.as_ptr(), tmpfs, flags, options.cast()) != 0 {
-                return fail();
-            }
-            for dir in &hide.made {
-                if libc::mkdir(dir.as_ptr(), 0o755) != 0
-                    && *libc::__errno_location() != libc::EEXIST
-                {
-                    return fail();
-                }
-            }
+        if !self.hide.iter().all(|hide| hide.cover()) {
+            return fail();
         }
         if let Some(parent) = &self.protect {
             if !bind_read_only(parent, parent) {
