@@ -77,6 +77,7 @@ fn week01_checks(group: Option<&str>) -> Vec<&'static Check> {
 #[case::no_concurrency("no-concurrency", Role::ThreadedServer, &["no-concurrency"])]
 #[case::busy_cap("busy-cap", Role::ThreadedServer, &["busy-cap"])]
 #[case::busy_leak("busy-leak", Role::ThreadedServer, &["busy-leak"])]
+#[case::server_timeout_threaded("server-timeout", Role::ThreadedServer, &["server-timeout"])]
 #[case::no_graceful_shutdown_threaded("no-graceful-shutdown", Role::ThreadedServer, &["no-graceful-shutdown"])]
 #[case::no_graceful_shutdown_chat("no-graceful-shutdown", Role::ChatServer, &["no-graceful-shutdown"])]
 #[case::split_message_server("split-message", Role::ChatServer, &["split-message"])]

@@ -218,6 +218,7 @@ fn a_server_started_by_an_import_python() {
             ("threaded-many", "second-listener"),
             ("threaded-concurrency", "second-listener"),
             ("threaded-busy", "second-listener"),
+            ("threaded-silent-client", "second-listener"),
             ("threaded-shutdown-inflight", "second-listener"),
         ],
         // SIGINT comes right after the first session's reply: in the
@@ -282,6 +283,7 @@ fn chat_and_import_error_python() {
             ("threaded-many", "startup-failure"),
             ("threaded-concurrency", "startup-failure"),
             ("threaded-busy", "startup-failure"),
+            ("threaded-silent-client", "startup-failure"),
             ("threaded-shutdown", "startup-failure"),
             ("threaded-shutdown-inflight", "startup-failure"),
             // Proven on a pseudo-terminal: the server never exits.
@@ -574,8 +576,9 @@ fn bound_to_every_address_python() {
 }
 
 /// A C threaded server bound to INADDR_ANY (`Listening on 0.0.0.0:PORT`,
-/// line-buffered), no cap on clients, no signal handling: the address is
-/// the line check's finding alone, the other mistakes each their own.
+/// line-buffered), no cap on clients, no read timeout, no signal handling:
+/// the address is the line check's finding alone, the other mistakes each
+/// their own.
 #[test]
 fn threaded_any_address_c() {
     let Some(sub) = c_fixture("anyaddr", &[(Role::ThreadedServer, "server_threaded")]) else {
@@ -587,6 +590,7 @@ fn threaded_any_address_c() {
         &[
             ("threaded-listening", "ignores-config"),
             ("threaded-busy", "busy-cap"),
+            ("threaded-silent-client", "server-timeout"),
             ("threaded-shutdown", "no-graceful-shutdown"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
         ],
@@ -813,8 +817,9 @@ fn chat_in_own_words_python() {
 /// gives a silent client half a second of its own (it passed: closing
 /// that early was not checked) and drops bytes that are not UTF-8; a
 /// threaded server whose lines do not name the client, whose cap is off
-/// by one (`active > MAX`), that says `Server stopped.` on Ctrl+C and has
-/// no SIGTERM handler.
+/// by one (`active > MAX`), whose sessions time out after 5 s written in
+/// the code, that says `Server stopped.` on Ctrl+C and has no SIGTERM
+/// handler.
 #[test]
 fn own_timeout_and_untagged_threads_python() {
     let Some(sub) = python_fixture("tagless") else {
@@ -829,6 +834,7 @@ fn own_timeout_and_untagged_threads_python() {
             ("server-invalid-utf8", "invalid-utf8"),
             ("threaded-ack", "output-format"),
             ("threaded-busy", "busy-cap"),
+            ("threaded-silent-client", "ignores-config"),
             ("threaded-shutdown", "no-graceful-shutdown"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
         ],
@@ -1210,6 +1216,7 @@ fn threaded_server_that_never_closes_c() {
         "threaded-many",
         "threaded-concurrency",
         "threaded-busy",
+        "threaded-silent-client",
         "threaded-shutdown",
     ];
     let mut expected: Vec<(&str, &str)> = no_close.iter().map(|id| (*id, "no-close")).collect();
@@ -1290,6 +1297,7 @@ fn pool_worker_that_never_answers_python() {
             ("threaded-many", "wrong-reply"),
             ("threaded-concurrency", "wrong-reply"),
             ("threaded-busy", "wrong-reply"),
+            ("threaded-silent-client", "wrong-reply"),
             ("threaded-shutdown", "wrong-reply"),
             // It asks first whether the server answers at all.
             ("threaded-shutdown-inflight", "wrong-reply"),
@@ -1305,6 +1313,7 @@ fn pool_worker_that_never_answers_python() {
                 "threaded-many",
                 "threaded-concurrency",
                 "threaded-busy",
+                "threaded-silent-client",
                 "threaded-shutdown",
                 "threaded-shutdown-inflight"
             ]
@@ -1387,6 +1396,8 @@ fn busy_limit_counting_the_main_thread_python() {
         &sub,
         &[
             ("threaded-busy", "busy-cap"),
+            // Refused with no client before it: threaded-busy's finding.
+            ("threaded-silent-client", "busy-cap"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
         ],
     );
@@ -1394,6 +1405,32 @@ fn busy_limit_counting_the_main_thread_python() {
         &sub,
         "threaded-busy",
         "the second client got `ERROR: Server busy` too",
+    );
+}
+
+/// A threaded server whose session, on its timeout, closes the
+/// connection and returns before the count of clients is given back (the
+/// decrement is at the end of the function, on the happy path only), and
+/// that has no SIGTERM handler. The busy check's clients leave and give
+/// their places back; only a timed-out session takes the early return.
+#[test]
+fn a_timed_out_session_keeps_its_place_python() {
+    let Some(sub) = python_fixture("timeoutleak") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "timeoutleak",
+        &sub,
+        &[
+            ("threaded-silent-client", "busy-leak"),
+            ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+        ],
+    );
+    assert_eq!(findings_of(&outcomes).len(), 2);
+    assert_observed(
+        &sub,
+        "threaded-silent-client",
+        "the session that timed out never gave its place back",
     );
 }
 
@@ -1437,7 +1474,8 @@ fn a_fork_per_client_server_is_correct_python() {
 /// in its one loop: the whole server dies right after its Received
 /// line). One mistake: the checks that saw the Received line and no
 /// reply called it `wrong-reply`, "waits in a buffer", beside the others'
-/// `crash` (blind round 13).
+/// `crash` (blind round 13). Its second mistake: no client is ever timed
+/// out, so one that sends nothing is served for ever.
 #[test]
 fn a_server_that_dies_after_received_is_one_crash_python() {
     let Some(sub) = python_fixture("selectorcrash") else {
@@ -1452,13 +1490,14 @@ fn a_server_that_dies_after_received_is_one_crash_python() {
             ("threaded-many", crash),
             ("threaded-concurrency", crash),
             ("threaded-busy", crash),
+            ("threaded-silent-client", "server-timeout"),
             ("threaded-shutdown", crash),
             ("threaded-shutdown-inflight", crash),
         ],
     );
     assert_eq!(
         findings_of(&outcomes).len(),
-        1,
+        2,
         "{:?}",
         findings_of(&outcomes)
     );
@@ -1954,6 +1993,7 @@ fn readline_and_unflushed_writers_java() {
             ("threaded-many", "wrong-reply"),
             ("threaded-concurrency", "wrong-reply"),
             ("threaded-busy", "wrong-reply"),
+            ("threaded-silent-client", "wrong-reply"),
             ("threaded-shutdown", "no-graceful-shutdown"),
             // It never answers, so its shutdown with a client in flight
             // cannot be judged: threaded-ack's mistake there too.
@@ -1964,6 +2004,7 @@ fn readline_and_unflushed_writers_java() {
         "threaded-many",
         "threaded-concurrency",
         "threaded-busy",
+        "threaded-silent-client",
         "threaded-shutdown-inflight",
     ] {
         let o = outcomes.iter().find(|o| o.id == id).unwrap();

@@ -42,6 +42,7 @@ const LISTED: &[&str] = &[
     "threaded-many",
     "threaded-concurrency",
     "threaded-busy",
+    "threaded-silent-client",
     "threaded-shutdown",
     "threaded-shutdown-inflight",
     "chat-listening",
@@ -88,6 +89,7 @@ const LISTED: &[&str] = &[
 #[case::threaded_many("threaded-many")]
 #[case::threaded_concurrency("threaded-concurrency")]
 #[case::threaded_busy("threaded-busy")]
+#[case::threaded_silent_client("threaded-silent-client")]
 #[case::threaded_shutdown("threaded-shutdown")]
 #[case::threaded_shutdown_inflight("threaded-shutdown-inflight")]
 #[case::chat_listening("chat-listening")]

@@ -219,7 +219,6 @@ impl Mistake {
             | Mistake::TooLong
             | Mistake::InvalidUtf8
             | Mistake::NoClose
-            | Mistake::ServerTimeout
             | Mistake::ExitStatus
             | Mistake::IgnoresConfig => &["server"],
             Mistake::ClientRefused
@@ -229,6 +228,8 @@ impl Mistake {
             | Mistake::EmptyArgument
             | Mistake::ExtraArguments
             | Mistake::InventedReply => &["client"],
+            // The one-client server and the threaded server's sessions.
+            Mistake::ServerTimeout => &["server", "threaded-server"],
             Mistake::NoConcurrency | Mistake::BusyCap | Mistake::BusyLeak => &["threaded-server"],
             Mistake::NoGracefulShutdown => &["threaded-server", "chat-server"],
             Mistake::StdoutBuffered => &["server", "chat-client"],

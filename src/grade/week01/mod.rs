@@ -227,6 +227,13 @@ pub static CHECKS: &[Check] = &[
         threaded::busy
     ),
     check!(
+        "threaded-silent-client",
+        "threaded-server",
+        THREADED,
+        "a client that sends nothing is let go (LAB_TIMEOUT)",
+        threaded::silent_client
+    ),
+    check!(
         "threaded-shutdown",
         "threaded-server",
         THREADED,

@@ -578,6 +578,129 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
     }
 }
 
+/// A client that sends nothing is hung up on after LAB_TIMEOUT, and its
+/// place is given back: the timeout is a way out of the session of its
+/// own, one the busy check's clients (who leave) never take. A session
+/// with no timeout holds its thread, and its place, for ever; a thread
+/// that dies of its timeout (an uncaught `socket.timeout`) often skips
+/// the code that gives the place back.
+pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
+    let env = [("LAB_MAX_CLIENTS", "1".to_string()), timeout_env(1)];
+    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &env)?;
+    let expected = "with LAB_TIMEOUT=1, the server closes the connection of a client that sends nothing about 1s after it connected";
+    let connected = Instant::now();
+    let mut silent = ctx.connect(addr)?;
+    ctx.step("send nothing; wait for the server to close the connection after LAB_TIMEOUT=1s");
+    let (bytes, end) = read_to_end(&mut silent, SLACK + Duration::from_secs(1));
+    if bytes.starts_with(b"ERROR: Server busy") {
+        // Refused with no client before it: a limit too strict, which
+        // threaded-busy names.
+        return Err(fail(
+            Diagnosis::BusyCap,
+            "with LAB_MAX_CLIENTS=1 and no other client, the client is taken on",
+            "it got `ERROR: Server busy`",
+        )
+        .folded_if("threaded-busy", &[Diagnosis::BusyCap]));
+    }
+    if end == End::Timeout {
+        // Its timeout fired, and the error it raised killed the session's
+        // thread: the socket is left open until a garbage collection that
+        // may never come (Python: the traceback keeps it alive).
+        if let Some(crash) = ctx.crash_of(p) {
+            return Err(fail(
+                Diagnosis::Crash,
+                expected,
+                format!(
+                    "still connected {}s later, and the server's stderr says why: {crash} (a session thread that dies of its timeout leaves its connection, and its place, behind)",
+                    SLACK.as_secs() + 1
+                ),
+            ));
+        }
+        ctx.step(format!(
+            "still open after {}s: keep waiting up to {}s more, in case it uses a timeout of its own",
+            SLACK.as_secs() + 1,
+            super::server::LATE_TIMEOUT.as_secs()
+        ));
+        let (_, late) = read_to_end(&mut silent, super::server::LATE_TIMEOUT);
+        let took = connected.elapsed().as_secs_f64();
+        return Err(if late == End::Timeout {
+            fail(
+                Diagnosis::ServerTimeout,
+                expected,
+                format!("still connected {took:.0}s later: a client that sends nothing holds its thread, and one of the LAB_MAX_CLIENTS places, for as long as it likes"),
+            )
+        } else {
+            fail(
+                Diagnosis::IgnoresConfig,
+                expected,
+                format!("it closed the connection {took:.1}s after the client connected, while LAB_TIMEOUT was 1s: the timeout does not come from LAB_TIMEOUT"),
+            )
+        });
+    }
+    drop(silent);
+    // Closed: is its place free again? The session may close the socket a
+    // moment before it gives the place back, so "busy" is asked again for
+    // a while before it counts: a place never given back stays taken.
+    let message = ctx.message(14);
+    let want = format!("ACK: {message}");
+    let until = Instant::now() + SLACK;
+    let ex = loop {
+        let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())?;
+        let ex = read_reply(ctx, &mut stream, client);
+        if ex.reply == b"ERROR: Server busy" && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(200));
+            continue;
+        }
+        break ex;
+    };
+    if ex.reply == b"ERROR: Server busy" {
+        // A traceback says why, where there is one.
+        let died = ctx
+            .crash_of(p)
+            .map(|c| format!("; its thread ended in an error: {c}"))
+            .unwrap_or_default();
+        return Err(fail(
+            Diagnosis::BusyLeak,
+            format!("once the silent client is closed, its place is free: a new client gets `{want}`"),
+            format!(
+                "it was still refused as busy {}s later: the session that timed out never gave its place back{died}",
+                SLACK.as_secs()
+            ),
+        ));
+    }
+    match judge_reply(ctx, p, &ex, &want, Diagnosis::WrongReply) {
+        // Let go, its place given back (a `finally` did both), but by an
+        // error that killed its thread: not the contract's way out.
+        Ok(()) => match ctx.crash_of(p).filter(|c| thread_died(c)) {
+            Some(crash) => Err(fail(
+                Diagnosis::Crash,
+                "the timeout is caught: the session says the client sent nothing, closes the connection and ends",
+                format!("the client that sent nothing was let go, but its session ended in an error: {crash}"),
+            )),
+            None => Ok(()),
+        },
+        // Gone: it ended with the silent client's session (exits-early,
+        // or crash), as the one-client server does.
+        Err(f) if ctx.wait_exit(p, Duration::from_secs(1)).is_some() => {
+            Err(after_served(ctx, p, f, "after a client that sent nothing"))
+        }
+        Err(f) => Err(f.folded_if("threaded-ack", &[Diagnosis::WrongReply])),
+    }
+}
+
+/// Is this [`Ctx::crash_of`] description an error nobody caught, one that
+/// ends a thread (a Python traceback, a Rust panic, Java's "Exception in
+/// thread")? Not a stack trace a program printed itself and went on.
+fn thread_died(crash: &str) -> bool {
+    [
+        "a Python traceback",
+        "a Rust panic",
+        "an uncaught Java exception",
+    ]
+    .iter()
+    .any(|kind| crash.starts_with(kind))
+}
+
 pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[])?;
     let message = ctx.message(12);
