@@ -51,7 +51,7 @@ fn a_correct_submission_from_netlab_toml_exits_0_with_a_score_line() {
         .success()
         .stdout(predicate::str::contains("✔ server-ack"))
         .stdout(predicate::str::contains("- chat-ack"))
-        .stdout(predicate::str::is_match(r"\n20 passed, 0 failed, 24 skipped\n").unwrap())
+        .stdout(predicate::str::is_match(r"\n21 passed, 0 failed, 24 skipped\n").unwrap())
         .stdout(predicate::str::contains("\u{1b}[").not());
 }
 
@@ -97,9 +97,9 @@ fn json_report_has_the_documented_shape() {
     assert_eq!(report["seed"], 7);
     assert_eq!(report["passed"], 8);
     assert_eq!(report["failed"], 0);
-    assert_eq!(report["skipped"], 36);
+    assert_eq!(report["skipped"], 37);
     let checks = report["checks"].as_array().expect("checks array");
-    assert_eq!(checks.len(), 44);
+    assert_eq!(checks.len(), 45);
     let ack = checks
         .iter()
         .find(|c| c["id"] == "client-ack")
@@ -152,7 +152,7 @@ fn junit_report_lists_every_check_with_failures_typed_by_diagnosis() {
         .code(1)
         .stdout(predicate::str::starts_with("<?xml"))
         .stdout(predicate::str::contains(
-            r#"<testsuite name="server" tests="11""#,
+            r#"<testsuite name="server" tests="12""#,
         ))
         .stdout(predicate::str::contains(r#"type="cannot-start""#));
 }
@@ -557,7 +557,7 @@ fn on_a_terminal_each_check_appears_as_it_finishes_in_stage_order() {
         .clone();
     let out = String::from_utf8_lossy(&out).into_owned();
     // The progress indicator was drawn (the bar's count of finished checks).
-    assert!(out.contains("/11"), "no progress indicator:\n{out}");
+    assert!(out.contains("/12"), "no progress indicator:\n{out}");
     // Each check's line once (live), in the grader's order, whatever order
     // the parallel checks finished in.
     let ids: Vec<&str> = netlab::grade::checks("week01")
@@ -580,7 +580,7 @@ fn on_a_terminal_each_check_appears_as_it_finishes_in_stage_order() {
     }
     // Then the score, after the lines; no colour with NO_COLOR.
     assert!(
-        out.find("11 passed, 0 failed, 0 skipped").unwrap() > last,
+        out.find("12 passed, 0 failed, 0 skipped").unwrap() > last,
         "{out}"
     );
     assert!(

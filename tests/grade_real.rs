@@ -262,6 +262,7 @@ fn echo_programs_as_handed_out_python() {
             ("client-empty-arg", "empty-argument"),
             ("client-extra-words", "extra-arguments"),
             ("pair-session", "wrong-reply"),
+            ("server-trim", "wrong-reply"),
         ],
     );
 }
@@ -393,6 +394,7 @@ fn chat_server_that_echoes_after_the_ack_python() {
             ("chat-ack", "wrong-reply"),
             ("chat-split", "wrong-reply"),
             ("pair-chat", "wrong-reply"),
+            ("chat-log-format", "log-format"),
         ],
     );
     assert_eq!(
@@ -405,6 +407,8 @@ fn chat_server_that_echoes_after_the_ack_python() {
             ),
             // Its idle limit restarts at every read.
             ("session-limit", "chat-server", vec!["chat-limits"]),
+            // Its log records are written as the messages came.
+            ("log-format", "chat-server", vec!["chat-log-format"]),
         ]
     );
 }
@@ -424,6 +428,7 @@ fn server_that_waits_for_the_client_to_hang_up_python() {
         "server-blank",
         "server-too-long",
         "server-length-limit",
+        "server-trim",
         "server-invalid-utf8",
         "server-restart",
         "pair-session",
@@ -678,6 +683,7 @@ fn newline_replies_c() {
             ("client-no-reply", "client-eof"),
             ("client-empty-arg", "empty-argument"),
             ("client-extra-words", "extra-arguments"),
+            ("server-trim", "wrong-reply"),
         ],
     );
     // Bytes that are not UTF-8 shown as text with escapes, `\n` visible.
@@ -932,7 +938,7 @@ fn missing_module_and_python2_print_python() {
         .filter(|c| ["server", "client"].contains(&c.group) || c.id == "pair-session")
         .map(|c| (c.id, "startup-failure"))
         .collect();
-    assert_eq!(expected.len(), 20, "server, client and pair-session checks");
+    assert_eq!(expected.len(), 21, "server, client and pair-session checks");
     let outcomes = assert_verdicts("handin", &sub, &expected);
     let findings = report::findings(&outcomes);
     let named: Vec<(&str, &str)> = findings.iter().map(|f| (f.code, f.program)).collect();
@@ -963,7 +969,8 @@ fn buffered_server_that_loops_forever_python() {
             ("server-ack", "hangs"),
             ("server-empty-recv", "output-format"),
             ("server-silent-client", "output-format"),
-            ("client-default-message", "startup-failure"),
+            // input() at its end: the message, asked on stdin.
+            ("client-default-message", "wrong-message"),
             ("client-timeout", "output-format"),
             ("client-extra-words", "extra-arguments"),
             ("pair-session", "hangs"),
@@ -1078,6 +1085,7 @@ fn sixteen_byte_reads_python() {
             ("server-length-limit", "wrong-reply"),
             ("server-invalid-utf8", "invalid-utf8"),
             ("server-restart", "wrong-reply"),
+            ("server-trim", "wrong-reply"),
         ],
     );
     assert_eq!(
@@ -1090,6 +1098,7 @@ fn sixteen_byte_reads_python() {
                     "server-ack",
                     "server-too-long",
                     "server-length-limit",
+                    "server-trim",
                     "server-restart"
                 ]
             ),
@@ -1119,6 +1128,7 @@ fn server_that_reads_until_the_client_closes_python() {
         "server-blank",
         "server-too-long",
         "server-length-limit",
+        "server-trim",
         "server-invalid-utf8",
         "server-restart",
     ];
@@ -1177,6 +1187,7 @@ fn nul_terminated_replies_c() {
             ("server-blank", "wrong-reply"),
             ("server-too-long", "wrong-reply"),
             ("server-length-limit", "wrong-reply"),
+            ("server-trim", "wrong-reply"),
             ("server-invalid-utf8", "invalid-utf8"),
             ("server-restart", "no-reuseaddr"),
             ("client-ack", "wrong-message"),
@@ -1255,6 +1266,7 @@ fn chat_with_a_log_written_late_node() {
             // mode, folded under chat-client-interactive.
             ("chat-client-prompt", "wrong-message"),
             ("chat-client-framing", "split-message"),
+            ("chat-log-format", "log-format"),
         ],
         // The second caller is refused only while node still counts the
         // first connection (closed by node a moment after the client's
@@ -1434,6 +1446,136 @@ fn a_timed_out_session_keeps_its_place_python() {
     );
 }
 
+/// A threaded server whose lines name the client from a global the
+/// accept loop overwrites (every Received line of eight clients at once
+/// names the last one), whose busy reply is in its own words, whose
+/// timeout and empty paths return before the count goes down, with no
+/// SIGTERM handler. The wording was busy-cap ("does not serve exactly
+/// LAB_MAX_CLIENTS", a hint about counting) and hid the leak; the wrong
+/// names passed (blind round 15).
+#[test]
+fn shared_peer_and_leaking_slots_python() {
+    let Some(sub) = python_fixture("threadraces") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "threadraces",
+        &sub,
+        &[
+            ("threaded-many", "output-format"),
+            ("threaded-busy", "busy-leak"),
+            ("threaded-silent-client", "busy-leak"),
+            ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+        ],
+    );
+    assert_eq!(findings_of(&outcomes).len(), 3);
+    assert_observed(&sub, "threaded-many", "a variable every session shares");
+    assert_observed(&sub, "threaded-busy", "not `ERROR: Server busy`");
+}
+
+/// A correct threaded server but for its busy reply, `Server busy, try
+/// again later`: a wrong reply, not a cap that counts wrong.
+#[test]
+fn busy_reply_in_its_own_words_python() {
+    let Some(sub) = python_fixture("busywords") else {
+        return;
+    };
+    assert_verdicts("busywords", &sub, &[("threaded-busy", "wrong-reply")]);
+    assert_observed(&sub, "threaded-busy", "the limit is right");
+}
+
+/// A server whose checks use the trimmed message but whose reply carries
+/// it as it came (`ACK:   hi \n`): server-trim's wrong reply.
+#[test]
+fn reply_of_the_untrimmed_message_python() {
+    let Some(sub) = python_fixture("untrimmed") else {
+        return;
+    };
+    assert_verdicts("untrimmed", &sub, &[("server-trim", "wrong-reply")]);
+    assert_observed(
+        &sub,
+        "server-trim",
+        "the whitespace around the message is still in it",
+    );
+}
+
+/// A chat server that skips a line that is not UTF-8 without a reply (the
+/// client waits for ever) and writes its log records raw (a tab, a
+/// backslash as they came): two findings, both passed before.
+#[test]
+fn chat_that_skips_bad_lines_and_logs_raw_python() {
+    let Some(sub) = python_fixture("chatskips") else {
+        return;
+    };
+    assert_verdicts(
+        "chatskips",
+        &sub,
+        &[
+            ("chat-robust", "invalid-utf8"),
+            ("chat-log-format", "log-format"),
+        ],
+    );
+    assert_observed(&sub, "chat-robust", "no reply to the bytes C3 28 FF");
+}
+
+/// A one-shot server whose LAB_TIMEOUT is set on the listening socket
+/// (it bounds accept(), not the client's reads) and whose print() waits
+/// in a buffer: with the Listening line late, the probe came after the
+/// accept had given up. Told, not missing-listen nor a read timeout
+/// "0.0s after the client connected".
+#[test]
+fn a_timeout_on_the_listening_socket_python() {
+    let Some(sub) = python_fixture("accepttimeout") else {
+        return;
+    };
+    assert_verdicts(
+        "accepttimeout",
+        &sub,
+        &[
+            ("server-listening", "stdout-buffered"),
+            ("server-silent-client", "crash"),
+        ],
+    );
+    assert_observed(&sub, "server-silent-client", "accept() timed out");
+}
+
+/// A client that only connects and hangs up: one connection, told as one
+/// (it was "connection 1: closed without sending; connection 2: closed
+/// without sending").
+#[test]
+fn one_empty_connection_is_told_once_python() {
+    let Some(sub) = python_fixture("connectonly") else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "client-no-reply");
+    let observed = outcome.observed.unwrap_or_default();
+    assert_eq!(outcome.diagnosis.map(|d| d.code()), Some("wrong-message"));
+    assert!(!observed.contains("connection 2"), "{observed}");
+}
+
+/// A client whose LAB_TIMEOUT is taken as milliseconds, beside a server
+/// that works 0.3 s before it answers: in pair-session it gave up before
+/// the reply, which was the server's `wrong-reply` ("the server did not
+/// answer this client"). It is client-timeout's finding. (Its other checks
+/// race the grader's fake servers by milliseconds: not asserted.)
+#[test]
+fn a_timeout_in_milliseconds_in_the_pair_python() {
+    let Some(sub) = python_fixture("mstimeout") else {
+        return;
+    };
+    let timeout = outcome_of(&sub, "client-timeout");
+    assert_eq!(timeout.diagnosis.map(|d| d.code()), Some("ignores-config"));
+    let pair = outcome_of(&sub, "pair-session");
+    assert_eq!(pair.diagnosis.map(|d| d.code()), Some("ignores-config"));
+    assert_eq!(pair.follows_from, Some("client-timeout"));
+    assert!(
+        pair.observed
+            .unwrap_or_default()
+            .contains("after it started"),
+        "pair-session names the client's timeout"
+    );
+}
+
 /// A client whose lines wait in Python's buffer (print() to a pipe) and
 /// whose Connected line is in its own words: two mistakes, one named by
 /// each session check. Before, the contract's LAB_TIMEOUT=2 ran out as
@@ -1571,6 +1713,7 @@ fn alarm_and_network_byte_order_c() {
             ("server-length-limit", "too-long"),
             ("server-invalid-utf8", "invalid-utf8"),
             ("client-timeout", "client-timeout"),
+            ("server-trim", "wrong-reply"),
         ],
         &[("server-ack", "output-format")],
     );
@@ -1606,6 +1749,7 @@ fn bytes_printed_as_they_are_python() {
             ("client-default-message", "output-format"),
             ("chat-client-interactive", "output-format"),
             ("pair-session", "output-format"),
+            ("server-trim", "wrong-reply"),
         ],
     );
     let pair = outcomes.iter().find(|o| o.id == "pair-session").unwrap();
@@ -1640,6 +1784,7 @@ fn asyncio_chat_python() {
             ("chat-robust", "invalid-utf8"),
             ("chat-client-default", "wrong-message"),
             ("chat-client-interactive", "output-format"),
+            ("chat-log-format", "log-format"),
         ],
     );
     assert_observed(&sub, "chat-ack", "Connection from");
@@ -1998,6 +2143,7 @@ fn readline_and_unflushed_writers_java() {
             // It never answers, so its shutdown with a client in flight
             // cannot be judged: threaded-ack's mistake there too.
             ("threaded-shutdown-inflight", "wrong-reply"),
+            ("server-trim", "wrong-reply"),
         ],
     );
     for id in [

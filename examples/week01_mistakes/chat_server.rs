@@ -27,6 +27,24 @@ fn clock() -> String {
     Local::now().format("%H:%M:%S").to_string()
 }
 
+/// A message as one log line: a backslash doubled, a control character
+/// escaped (`\n`, `\r`, `\t`, `\u{1b}`). Written raw, a message holding a
+/// line end would pass for a second record.
+fn record(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for c in message.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The message log: one line per message, `<RFC 3339 time> <client> <message>`.
 struct Log {
     out: BufWriter<File>,
@@ -35,7 +53,7 @@ struct Log {
 impl Log {
     fn append(&mut self, peer: SocketAddr, message: &str) -> std::io::Result<()> {
         let now = Local::now().to_rfc3339_opts(SecondsFormat::Millis, false);
-        writeln!(self.out, "{now} {peer} {message}")?;
+        writeln!(self.out, "{now} {peer} {}", record(message))?;
         if mistake(Mistake::LostMessage) {
             // MISTAKE(lost-message): the student buffers the log "for speed"
             // and only flushes it when the session ends. The ACK goes out

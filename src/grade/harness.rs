@@ -782,7 +782,13 @@ impl<'a> Ctx<'a> {
         let stderr = child.text(Stream::Stderr);
         if stderr.contains("Traceback (most recent call last)") {
             // Its last line names the exception: what a student looks for.
-            let last = stderr.lines().rev().map(str::trim).find(|l| !l.is_empty());
+            // Not a rule under it (socketserver's `-----` after the
+            // traceback it caught: blind round 15).
+            let last = stderr
+                .lines()
+                .rev()
+                .map(str::trim)
+                .find(|l| l.chars().any(char::is_alphanumeric));
             return Some(match last {
                 Some(last) => format!(
                     "a Python traceback on stderr, ending `{}`",
@@ -1528,14 +1534,51 @@ impl<'a> Ctx<'a> {
                     ))
                 }
                 Err(e) => {
+                    let expected = format!("{addr} accepts connections, as announced");
+                    // It listened, and stopped: its accept() timed out.
+                    if let Some(why) = self.accept_gave_up() {
+                        return Err(fail(
+                            Diagnosis::Crash,
+                            expected,
+                            format!("connecting failed: {e}; {why}"),
+                        ));
+                    }
                     return Err(fail(
                         Diagnosis::MissingListen,
-                        format!("{addr} accepts connections, as announced"),
+                        expected,
                         format!("connecting failed: {e}"),
-                    ))
+                    ));
                 }
             }
         }
+    }
+
+    /// Did a program of this check end because its `accept()` timed out
+    /// (a timeout set on the listening socket, meant for the client's
+    /// reads: Python's `settimeout` before accept, Perl's `Timeout =>`,
+    /// Java's `setSoTimeout` on the ServerSocket)? Says so, from its last
+    /// words on stderr. Blind round 15: told missing-listen ("without
+    /// listen() the port refuses"), or a read timeout that fired "0.0s
+    /// after the client connected".
+    pub fn accept_gave_up(&mut self) -> Option<String> {
+        let procs: Vec<Proc> = (0..self.procs.len()).map(Proc).collect();
+        procs.into_iter().find_map(|p| {
+            let child = self.child(p);
+            child.try_status()?;
+            let stderr = child.text(Stream::Stderr).to_lowercase();
+            let timed_out = ["timed out", "timeout", "temporarily unavailable"]
+                .iter()
+                .any(|t| stderr.contains(t));
+            (stderr.contains("accept") && timed_out).then(|| {
+                let last = self
+                    .last_stderr_line(p)
+                    .map(|l| format!(" (`{}`)", truncate(&l, 120)))
+                    .unwrap_or_default();
+                format!(
+                    "it stopped listening when its accept() timed out{last}: a timeout on the listening socket bounds the wait for a client, which a server waits for as long as it takes; set the timeout on the accepted connection"
+                )
+            })
+        })
     }
 
     /// Accepts the connection of program `p` on a fake server's listener,

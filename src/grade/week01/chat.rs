@@ -556,7 +556,7 @@ pub fn robust(ctx: &mut Ctx) -> Result<(), Failure> {
     let message = ctx.message(10);
     ctx.step("send an ordinary line in the same session: it goes on");
     send_line(ctx, &mut talk, &message)?;
-    session_goes_on(ctx, p, &mut talk, answer.is_ok())?;
+    session_goes_on(ctx, p, &mut talk, answer.is_ok(), &message)?;
     blank_line_answered(ctx, p, &mut talk)?;
     let half = ctx.message(10);
     ctx.send(&mut talk.stream, half.as_bytes())?;
@@ -571,14 +571,29 @@ pub fn robust(ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 /// After a line that is not UTF-8 (`answered`: its reply came), an
-/// ordinary line gets a reply: any line (its wording is chat-ack's to
-/// judge), after the error line if that comes late.
-fn session_goes_on(ctx: &mut Ctx, p: Proc, talk: &mut Talk, answered: bool) -> Result<(), Failure> {
+/// ordinary line (`message`) gets a reply: any line (its wording is
+/// chat-ack's to judge), after the error line if that comes late. Its
+/// reply first, with none for the bad line, is a line left unanswered
+/// (blind round 15: a server that skipped such lines passed).
+fn session_goes_on(
+    ctx: &mut Ctx,
+    p: Proc,
+    talk: &mut Talk,
+    answered: bool,
+    message: &str,
+) -> Result<(), Failure> {
     let error = crate::message::CHAT_INVALID_UTF8.trim_end();
     let mut late = !answered;
     loop {
         match read_line(&mut talk.stream, &mut talk.pending, SLACK) {
             Ok(line) if late && line == error => late = false,
+            Ok(line) if late && line.contains(message) => {
+                return Err(fail(
+                    Diagnosis::InvalidUtf8,
+                    format!("the line C3 28 FF gets `{error}` (every line gets exactly one reply) and the session goes on"),
+                    format!("no reply to the bytes C3 28 FF: the next line to come, `{line}`, answers the ordinary line sent after them; a client waiting for its reply to the first would wait for ever"),
+                ));
+            }
             Ok(_) => return Ok(()),
             Err((_, end)) => {
                 let how = crash_note(ctx, p);
@@ -962,7 +977,12 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
 pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
     let (_, path, p, mut talk) = logging_session(ctx)?;
     let messages: Vec<String> = (0..2).map(|_| ctx.message(20)).collect();
-    for message in &messages {
+    // A third, with a backslash and a tab in it: written as it is, the
+    // record cannot be read back (a `\r` would forge a second one); the
+    // contract escapes them (blind round 15: raw records passed).
+    let (head, tail) = (ctx.message(10), ctx.message(10));
+    let tricky = format!("{head} C:\\lab\t{tail}");
+    for message in messages.iter().chain([&tricky]) {
         send_line(ctx, &mut talk, message)?;
         // Its ACK is chat-ack's to judge: read only so that each line is
         // handled before the next goes.
@@ -1027,6 +1047,26 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
             ));
         }
     }
+    let escaped = crate::message::escape_record(&tricky).into_owned();
+    let expected = format!(
+        "the message `{}` (a backslash and a tab in it) is logged escaped: `<RFC 3339 time> {client} {escaped}`",
+        crate::message::escape_controls(&tricky)
+    );
+    if log.contains(&escaped) {
+        if let Some(wrong) = log_line_wrong(&log, client, &escaped) {
+            return Err(fail(Diagnosis::LogFormat, expected, wrong));
+        }
+    } else if let Some(line) = log.lines().find(|l| l.contains(&head) && l.contains(&tail)) {
+        // Not there at all: lost, chat-log's to judge.
+        return Err(fail(
+            Diagnosis::LogFormat,
+            expected,
+            format!(
+                "its line is `{}` (shown escaped here): write `\\\\` for a backslash, `\\t` for a tab, `\\n`, `\\r` and `\\u{{HEX}}` for the other control characters",
+                crate::message::escape_controls(&crate::grade::harness::truncate(line, 160))
+            ),
+        ));
+    }
     Ok(())
 }
 
@@ -1035,7 +1075,7 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
 /// time needs its offset from UTC (`Z` or `+01:00`): without one it names
 /// no instant. Also taken, as naming the same instant: a space for the `T`
 /// (RFC 3339 allows it) and C's strftime `%z` offset, `+0000`, without its
-/// colon. The grader's messages need no escapes.
+/// colon. `message` is as the record holds it (escaped: `escape_record`).
 fn log_line_wrong(log: &str, client: SocketAddr, message: &str) -> Option<String> {
     let line = log.lines().find(|l| l.contains(message))?;
     let shown = crate::grade::harness::truncate(line, 160);

@@ -6,7 +6,10 @@ use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use super::common::{expect_exit, lines_in_order, timeout_env, SecondRun, GAVE_UP, SECOND_TIMEOUT};
+use super::common::{
+    contract_timeout, expect_exit, gave_up_at_once, gave_up_at_once_failure, lines_in_order,
+    timeout_env, SecondRun, GAVE_UP, SECOND_TIMEOUT,
+};
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
     accept_within, closed_port, fail, fake_listener, show_bytes, Ctx, Failure, Proc, HOST, SLACK,
@@ -80,6 +83,34 @@ pub fn died_before_connecting(ctx: &mut Ctx, p: Proc, expected: &str) -> Option<
             expected,
             format!(
                 "its connection was refused ({how}; it said `{line}`), although the grader's server was listening where LAB_HOST and LAB_PORT said: it connects somewhere else (hard-coded, or, in C, a port put into sockaddr_in without htons())"
+            ),
+        ));
+    }
+    // It asked for its message on stdin (a prompt and `input()` where it
+    // has no argument, a habit from the console) and died at the end of
+    // an input the grader never gives: the message, not its start
+    // (blind round 15: the hint spoke of imports and ports).
+    let stdin_ended = [
+        "EOFError",
+        "EOF when reading a line",
+        "NoSuchElementException",
+    ];
+    if let Some(last) = last
+        .as_deref()
+        .filter(|l| stdin_ended.iter().any(|e| l.contains(e)))
+    {
+        let prompt = ctx
+            .child(p)
+            .text(Stream::Stdout)
+            .lines()
+            .last()
+            .map(|l| format!(" after `{}`", l.trim_end()))
+            .unwrap_or_default();
+        return Some(fail(
+            Diagnosis::WrongMessage,
+            expected,
+            format!(
+                "it read its input{prompt} and died at its end ({how}; the last line on stderr: `{last}`): a client takes its message from its arguments, and with none sends the default without asking"
             ),
         ));
     }
@@ -163,6 +194,16 @@ fn late_connections(listener: &TcpListener) -> Vec<Vec<u8>> {
     sent
 }
 
+/// What [`accept_talking`] knows of the client's LAB_TIMEOUT.
+#[derive(Debug, Clone, Copy)]
+enum Told {
+    /// It was given this many seconds: a client that said it gave up in
+    /// far less, having sent nothing, is told so.
+    Timeout(u64),
+    /// The check judges the client's timeout itself.
+    TimingJudged,
+}
+
 /// The connection that sent something, its bytes, and every connection's
 /// bytes in order.
 type Talking = (TcpStream, Vec<u8>, Vec<Vec<u8>>);
@@ -176,20 +217,34 @@ fn accept_talking(
     listener: &TcpListener,
     p: Proc,
     want_len: usize,
+    told: Told,
 ) -> Result<Talking, Failure> {
     let mut conn = accept_client(ctx, listener, p)?;
     let mut got = read_message(ctx, &mut conn, want_len);
     let mut sent: Vec<Vec<u8>> = Vec::new();
     while got.is_empty() && sent.len() < 8 {
-        sent.push(Vec::new());
         ctx.step("that connection closed without sending: wait for another one");
         let Some(next) = ctx.accept_from(listener, p, SLACK) else {
             break;
         };
+        // The empty one is counted only now: with no other connection,
+        // it is the last, pushed below once (blind round 15: one
+        // connection was told as two, "connection 2: closed without
+        // sending").
+        sent.push(Vec::new());
         conn = next;
         got = read_message(ctx, &mut conn, want_len);
     }
     sent.push(got.clone());
+    if let (true, Told::Timeout(secs)) = (got.is_empty(), told) {
+        // Nothing sent, on any connection: a client whose timeout ran out
+        // before it sent says so, not a wrong message.
+        let _ = ctx.wait_exit(p, Duration::from_millis(500));
+        let timeout = Duration::from_secs(secs);
+        if let Some(at) = gave_up_at_once(ctx, p, timeout) {
+            return Err(gave_up_at_once_failure(at, timeout));
+        }
+    }
     Ok((conn, got, sent))
 }
 
@@ -217,7 +272,8 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str, first: Judged) -> Resu
     // (or not, by a few milliseconds: the verdict changed run to run).
     let timeout = HOLD.as_secs() + 3;
     let (listener, p) = start_with_fake(ctx, args, &[timeout_env(timeout)])?;
-    let (mut conn, got, mut sent) = accept_talking(ctx, &listener, p, message.len())?;
+    let (mut conn, got, mut sent) =
+        accept_talking(ctx, &listener, p, message.len(), Told::Timeout(timeout))?;
     let got_at = Instant::now();
     if got != message.as_bytes() {
         return Err(wrong_message(message, &got, &sent));
@@ -305,7 +361,12 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str, first: Judged) -> Resu
 /// (`got_at`): a timeout in the wrong unit, client-timeout's finding
 /// (blind round 13: its exit status was blamed, one mistake named twice).
 fn gave_up_early(ctx: &mut Ctx, p: Proc, got_at: Instant, timeout: u64) -> Option<Failure> {
-    let after = said_gave_up(ctx, p, got_at)?;
+    let Some(after) = said_gave_up(ctx, p, got_at) else {
+        // Said before its message came, on the grader's clock.
+        let timeout = Duration::from_secs(timeout);
+        let at = gave_up_at_once(ctx, p, timeout)?;
+        return Some(gave_up_at_once_failure(at, timeout));
+    };
     Some(
         fail(
             Diagnosis::IgnoresConfig,
@@ -317,16 +378,6 @@ fn gave_up_early(ctx: &mut Ctx, p: Proc, got_at: Instant, timeout: u64) -> Optio
         )
         .caused_by("client-timeout"),
     )
-}
-
-/// The LAB_TIMEOUT every program starts with (the contract's).
-fn contract_timeout() -> u64 {
-    super::CONTRACT
-        .env
-        .iter()
-        .find(|(name, _)| *name == "LAB_TIMEOUT")
-        .and_then(|(_, secs)| secs.parse().ok())
-        .unwrap_or(2)
 }
 
 /// How long a session holds its reply for the client's Sending line.
@@ -370,7 +421,13 @@ const BUSY_REPLY: &str = "ERROR: Server busy";
 pub fn error_reply(ctx: &mut Ctx) -> Result<(), Failure> {
     let message = ctx.message(16);
     let (listener, p) = start_with_fake(ctx, std::slice::from_ref(&message), &[])?;
-    let (mut conn, got, sent) = accept_talking(ctx, &listener, p, message.len())?;
+    let (mut conn, got, sent) = accept_talking(
+        ctx,
+        &listener,
+        p,
+        message.len(),
+        Told::Timeout(contract_timeout()),
+    )?;
     let got_at = Instant::now();
     if !got.starts_with(message.as_bytes()) {
         return Err(wrong_message(&message, &got, &sent).caused_by("client-ack"));
@@ -610,7 +667,7 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.step("  (this fake server reads the message and never replies)");
     let second = timeout_beside(ctx)?;
     ctx.step("the first client, with LAB_TIMEOUT=1:");
-    let (conn, _, _) = accept_talking(ctx, &listener, p, message.len())?;
+    let (conn, _, _) = accept_talking(ctx, &listener, p, message.len(), Told::TimingJudged)?;
     let sent_at = Instant::now();
     let expected = "about 1s (LAB_TIMEOUT) later: the stderr line `[CLIENT] Server did not respond in time` and exit status 1";
     let within = SLACK + Duration::from_secs(1);
@@ -855,7 +912,13 @@ const CLIENT_TOO_EARLY: Duration = Duration::from_millis(100);
 pub fn no_reply(ctx: &mut Ctx) -> Result<(), Failure> {
     let message = ctx.message(12);
     let (listener, p) = start_with_fake(ctx, std::slice::from_ref(&message), &[])?;
-    let (conn, got, sent) = accept_talking(ctx, &listener, p, message.len())?;
+    let (conn, got, sent) = accept_talking(
+        ctx,
+        &listener,
+        p,
+        message.len(),
+        Told::Timeout(contract_timeout()),
+    )?;
     if !got.starts_with(message.as_bytes()) {
         // Another message first (a "PING" health check): the close below
         // would answer that one, not the message. client-ack's finding.

@@ -239,10 +239,18 @@ pub fn judge_reply(
             } else {
                 mistake
             };
+            // A server that went on, or ended well, caught its error
+            // (socketserver prints the traceback of what it caught).
+            let died = ctx.child(p).try_status().is_some_and(|s| !s.success());
+            let how = if died {
+                "the server crashed"
+            } else {
+                "the session ended in an error"
+            };
             return Err(fail(
                 diagnosis,
                 expected,
-                format!("{observed}; the server crashed: {crash}"),
+                format!("{observed}; {how}: {crash}"),
             ));
         }
         return Err(fail(mistake, expected, observed));
@@ -312,6 +320,55 @@ pub fn after_served(ctx: &mut Ctx, p: Proc, failure: Failure, what: &str) -> Fai
 /// (`[CLIENT] Server did not respond in time`), in whatever wording round
 /// them: what times its giving up.
 pub const GAVE_UP: &str = "did not respond in time";
+
+/// The LAB_TIMEOUT every program starts with (the contract's).
+pub fn contract_timeout() -> u64 {
+    super::CONTRACT
+        .env
+        .iter()
+        .find(|(name, _)| *name == "LAB_TIMEOUT")
+        .and_then(|(_, secs)| secs.parse().ok())
+        .unwrap_or(2)
+}
+
+/// When the client `p` said it gave up (its [`GAVE_UP`] line, on either
+/// stream), counted from its start, if that was less than half of its
+/// LAB_TIMEOUT (`timeout`): no correct client can, as it connects and
+/// sends before its wait begins. A timeout in the wrong unit (Node's
+/// `socket.setTimeout(LAB_TIMEOUT)`, milliseconds), whatever the check
+/// saw of it: a client that gave up before it sent, or before the reply.
+/// Blind round 15: told wrong-message, invented-reply, and the server's
+/// wrong-reply in the pair.
+pub fn gave_up_at_once(ctx: &mut Ctx, p: Proc, timeout: Duration) -> Option<Duration> {
+    [Stream::Stderr, Stream::Stdout]
+        .into_iter()
+        .flat_map(|s| ctx.child(p).timed_lines(s))
+        .filter(|l| l.text.contains(GAVE_UP))
+        .map(|l| l.at)
+        .min()
+        .filter(|at| *at < timeout / 2)
+}
+
+/// [`gave_up_at_once`]'s failure: client-timeout's finding, which names
+/// the unit.
+pub fn gave_up_at_once_failure(at: Duration, timeout: Duration) -> Failure {
+    fail(
+        Diagnosis::IgnoresConfig,
+        format!(
+            "the client waits up to LAB_TIMEOUT={}s for the reply",
+            timeout.as_secs()
+        ),
+        format!(
+            "it said it gave up (`{GAVE_UP}`) {:.2}s after it started, while LAB_TIMEOUT was {}s: its timeout ran out before a server could answer",
+            at.as_secs_f64(),
+            timeout.as_secs()
+        ),
+    )
+    .folded_if(
+        "client-timeout",
+        &[Diagnosis::IgnoresConfig, Diagnosis::ClientTimeout],
+    )
+}
 
 /// LAB_TIMEOUT of a timeout check's second run, beside the first. The
 /// first (LAB_TIMEOUT=1) cannot tell a program that reads the variable

@@ -115,6 +115,13 @@ pub static CHECKS: &[Check] = &[
         server::length_limit
     ),
     check!(
+        "server-trim",
+        "server",
+        SERVER,
+        "spaces and a line end around a message are trimmed",
+        server::trim
+    ),
+    check!(
         "server-invalid-utf8",
         "server",
         SERVER,

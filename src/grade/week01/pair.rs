@@ -396,6 +396,12 @@ fn no_reply_came(
             .iter()
             .any(|l| l.contains(GAVE_UP))
     });
+    // Said long before LAB_TIMEOUT could run out: a timeout of its own,
+    // far too short, not a server that did not answer (blind round 15).
+    let timeout = Duration::from_secs(super::common::contract_timeout());
+    if let Some(at) = super::common::gave_up_at_once(ctx, client, timeout) {
+        return super::common::gave_up_at_once_failure(at, timeout);
+    }
     // One that said so and did not end is its own hang.
     let failure = if gave_up && failure.diagnosis == Diagnosis::ExitStatus {
         fail(

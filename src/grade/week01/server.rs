@@ -323,6 +323,10 @@ fn silent_client_first(
         // (blind round 13: Rust's `read(..).unwrap()` on WouldBlock was
         // told "waits forever").
         if ctx.child(p).try_status().is_some() {
+            // Not the read's timeout: the accept's, as the probe came.
+            if let Some(why) = ctx.accept_gave_up() {
+                return Err(fail(Diagnosis::Crash, expected, why));
+            }
             if let Some(crash) = ctx.crash_of(p) {
                 return Err(fail(
                     Diagnosis::Crash,
@@ -520,6 +524,31 @@ pub fn length_limit(ctx: &mut Ctx) -> Result<(), Failure> {
     let want = format!("ACK: {payload}");
     validation(ctx, payload.as_bytes(), &want, Diagnosis::TooLong)
         .map_err(|f| counted_in_bytes(ctx, &payload, f))
+}
+
+/// Spaces, a tab and a line end around an ordinary message (what `nc`
+/// sends, Enter included) are trimmed before the reply is built: the
+/// reply is `ACK: <the trimmed message>` (blind round 15: a reply built
+/// from the text as it came passed every check; server-blank sends
+/// whitespace alone).
+pub fn trim(ctx: &mut Ctx) -> Result<(), Failure> {
+    let message = ctx.message(16);
+    let payload = format!("  {message}\t \r\n");
+    let want = format!("ACK: {message}");
+    validation(ctx, payload.as_bytes(), &want, Diagnosis::WrongReply).map_err(|mut f| {
+        if f.diagnosis != Diagnosis::WrongReply {
+            return f;
+        }
+        // The words right, the whitespace kept: say so. (Any other wrong
+        // reply is one finding with server-ack's, the same diagnosis.)
+        if f.observed.contains(&message) && !f.observed.contains("then a line end") {
+            f.observed = format!(
+                "{}: the whitespace around the message is still in it (trim the message, then build the reply: strip() in Python, trim() in Rust and Java)",
+                f.observed
+            );
+        }
+        f
+    })
 }
 
 /// A 100-character message refused as too long: an off-by-one (`>= 100`)

@@ -51,7 +51,7 @@ def main():
         print("[SERVER] Closed connection", flush=True)
         return 0
     try:
-        message = data.decode("utf-8")
+        message = data.decode("utf-8").strip()
     except UnicodeDecodeError:
         print(f"[SERVER] Rejected: invalid UTF-8 ({len(data)} bytes)", flush=True)
         reply = "ERROR: Invalid UTF-8"

@@ -14,6 +14,7 @@ import os
 import socket
 import sys
 import time
+import unicodedata
 
 from config import (HOST, PORT, address, complain, describe, ignore_signals,
                     interrupt_on_sigterm, open_listener, peer_text, say)
@@ -23,6 +24,23 @@ MAX_LINE = 64 * 1024  # a longer line without a newline ends the session
 
 def clock():
     return time.strftime("%H:%M:%S")
+
+
+def log_record(message):
+    """The message as one log line: a backslash doubled, control characters
+    escaped (\\n, \\r, \\t, \\u{1b}), so that a message holding a line end
+    cannot pass for a second record, and the escaping can be undone."""
+    out = []
+    for ch in message:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch in "\n\r\t":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
+        elif unicodedata.category(ch) == "Cc":
+            out.append("\\u{%x}" % ord(ch))
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def handle_line(conn, name, log, line):
@@ -38,7 +56,7 @@ def handle_line(conn, name, log, line):
     if log is not None:
         now = datetime.datetime.now().astimezone().isoformat(timespec="milliseconds")
         try:
-            log.write(f"{now} {name} {message}\n")
+            log.write(f"{now} {name} {log_record(message)}\n")
             # On disk before the ACK: flush Python's buffer to the kernel,
             # then fsync the kernel's to the disk. An ACK is a promise.
             log.flush()

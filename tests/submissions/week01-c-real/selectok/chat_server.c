@@ -23,6 +23,23 @@ static void clock_now(char *out) {
 
 static FILE *logf_ = NULL;
 
+/* A message as one log record: a backslash doubled and every control
+   character escaped, so a message holding a line end cannot fake a
+   second record. */
+static void log_record(FILE *f, const char *m) {
+    for (const unsigned char *p = (const unsigned char *)m; *p; p++) {
+        switch (*p) {
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f) fprintf(f, "\\u{%x}", *p);
+            else fputc(*p, f);
+        }
+    }
+}
+
 static void drop(struct cl *c, const char *why) {
     char t[9];
     clock_now(t);
@@ -49,7 +66,9 @@ static void line(struct cl *c, char *l, size_t n) {
         char stamp[64];
         time_t now = time(NULL);
         strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
-        fprintf(logf_, "%s %s %s\n", stamp, c->who, l);
+        fprintf(logf_, "%s %s ", stamp, c->who);
+        log_record(logf_, l);
+        fputc('\n', logf_);
         fflush(logf_);
         fsync(fileno(logf_));
     }
