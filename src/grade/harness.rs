@@ -1553,31 +1553,31 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Did a program of this check end because its `accept()` timed out
-    /// (a timeout set on the listening socket, meant for the client's
+    /// Did a program of this check end badly because its `accept()` timed
+    /// out (a timeout set on the listening socket, meant for the client's
     /// reads: Python's `settimeout` before accept, Perl's `Timeout =>`,
-    /// Java's `setSoTimeout` on the ServerSocket)? Says so, from its last
-    /// words on stderr. Blind round 15: told missing-listen ("without
+    /// Java's `setSoTimeout` on the ServerSocket)? Said from its last words
+    /// as each runtime writes them: one line naming accept with its
+    /// timeout (Perl's `accept failed: Connection timed out`, Java's
+    /// `SocketTimeoutException: Accept timed out`, C's perror), or a
+    /// Python traceback that ends in a timeout raised in `accept` itself
+    /// (not in a function of the program's that happens to be called
+    /// accept_client). Blind round 15: told missing-listen ("without
     /// listen() the port refuses"), or a read timeout that fired "0.0s
     /// after the client connected".
     pub fn accept_gave_up(&mut self) -> Option<String> {
         let procs: Vec<Proc> = (0..self.procs.len()).map(Proc).collect();
         procs.into_iter().find_map(|p| {
             let child = self.child(p);
-            child.try_status()?;
-            let stderr = child.text(Stream::Stderr).to_lowercase();
-            let timed_out = ["timed out", "timeout", "temporarily unavailable"]
-                .iter()
-                .any(|t| stderr.contains(t));
-            (stderr.contains("accept") && timed_out).then(|| {
-                let last = self
-                    .last_stderr_line(p)
-                    .map(|l| format!(" (`{}`)", truncate(&l, 120)))
-                    .unwrap_or_default();
-                format!(
-                    "it stopped listening when its accept() timed out{last}: a timeout on the listening socket bounds the wait for a client, which a server waits for as long as it takes; set the timeout on the accepted connection"
-                )
-            })
+            if child.try_status()?.success() {
+                return None;
+            }
+            let stderr = child.text(Stream::Stderr);
+            let said = accept_timeout_said(&stderr)?;
+            Some(format!(
+                "it stopped listening when its accept() timed out (`{}`): a timeout on the listening socket bounds accept()'s wait for a client; a read timeout belongs on the accepted connection",
+                truncate(said, 120)
+            ))
         })
     }
 
@@ -1916,6 +1916,33 @@ pub fn show_bytes(bytes: &[u8]) -> String {
             )
         }
     }
+}
+
+/// The line of `stderr` that says an `accept()` timed out, as each
+/// runtime writes it (see [`Ctx::accept_gave_up`]): one line naming accept
+/// with its timeout (not a traceback's `File` line), or the last line of a
+/// Python traceback whose innermost frame is `accept` itself.
+fn accept_timeout_said(stderr: &str) -> Option<&str> {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let one_line = lines.iter().copied().find(|l| {
+        let l = l.to_lowercase();
+        !l.starts_with("file \"")
+            && l.contains("accept")
+            && (l.contains("timed out") || l.contains("temporarily unavailable"))
+    });
+    let last = lines.last().copied();
+    let python = last
+        .is_some_and(|l| l.starts_with("TimeoutError") || l.starts_with("socket.timeout"))
+        && lines
+            .iter()
+            .rev()
+            .find(|l| l.starts_with("File \""))
+            .is_some_and(|frame| frame.ends_with(" in accept"));
+    one_line.or(last.filter(|_| python))
 }
 
 pub fn truncate(text: &str, max: usize) -> String {
@@ -2522,7 +2549,31 @@ mod spawn_errors {
 
 #[cfg(test)]
 mod tests {
-    use super::panic_message;
+    use super::{accept_timeout_said, panic_message};
+
+    #[test]
+    fn an_accept_that_timed_out_is_told_from_other_timeouts() {
+        let python = "Traceback (most recent call last):\n  File \"/s/server.py\", line 12, in <module>\n    conn, addr = s.accept()\n  File \"/usr/lib/python3.11/socket.py\", line 294, in accept\n    fd, addr = self._accept()\nTimeoutError: timed out\n";
+        assert_eq!(accept_timeout_said(python), Some("TimeoutError: timed out"));
+        let perl = "accept failed: Connection timed out\n";
+        assert_eq!(
+            accept_timeout_said(perl),
+            Some("accept failed: Connection timed out")
+        );
+        let java = "Exception in thread \"main\" java.net.SocketTimeoutException: Accept timed out\n\tat java.base/sun.nio.ch.NioSocketImpl.timedAccept(NioSocketImpl.java:708)\n";
+        assert!(accept_timeout_said(java).is_some_and(|l| l.contains("Accept timed out")));
+        let c = "accept: Resource temporarily unavailable\n";
+        assert!(accept_timeout_said(c).is_some());
+        // A read that timed out in a function of the program's own name.
+        let read = "Traceback (most recent call last):\n  File \"/s/server.py\", line 30, in <module>\n    accept_client(s)\n  File \"/s/server.py\", line 9, in accept_client\n    data = conn.recv(BUF)\nTimeoutError: timed out\n";
+        assert_eq!(accept_timeout_said(read), None);
+        // A log that says both, on different lines.
+        let log = "INFO Accepted connection from 127.0.0.1:5000\nINFO client timed out (sent nothing within 1s)\n";
+        assert_eq!(accept_timeout_said(log), None);
+        // Ctrl+C while waiting in accept.
+        let interrupted = "Traceback (most recent call last):\n  File \"/usr/lib/python3.11/socket.py\", line 294, in accept\n    fd, addr = self._accept()\nKeyboardInterrupt\n";
+        assert_eq!(accept_timeout_said(interrupted), None);
+    }
 
     #[test]
     fn a_rust_panic_is_told_by_its_message_in_either_format() {

@@ -587,7 +587,9 @@ fn session_goes_on(
     loop {
         match read_line(&mut talk.stream, &mut talk.pending, SLACK) {
             Ok(line) if late && line == error => late = false,
-            Ok(line) if late && line.contains(message) => {
+            // The error line without its `\n`, run into the ACK: answered,
+            // its framing is another matter (not "no reply").
+            Ok(line) if late && line.contains(message) && !line.contains(error) => {
                 return Err(fail(
                     Diagnosis::InvalidUtf8,
                     format!("the line C3 28 FF gets `{error}` (every line gets exactly one reply) and the session goes on"),
@@ -1057,12 +1059,25 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
             return Err(fail(Diagnosis::LogFormat, expected, wrong));
         }
     } else if let Some(line) = log.lines().find(|l| l.contains(&head) && l.contains(&tail)) {
-        // Not there at all: lost, chat-log's to judge.
+        // (Not there at all: lost, chat-log's to judge.) Say which escape
+        // is missing: shown with its controls escaped, a raw tab and a
+        // lone backslash would read like the expected text.
+        let mut missing = Vec::new();
+        if line.contains('\t') {
+            missing.push("the tab is written as it came, not as `\\t`");
+        }
+        if line.contains("C:\\lab") && !line.contains("C:\\\\lab") {
+            missing.push("the backslash is single, not doubled (`\\\\`)");
+        }
+        if missing.is_empty() {
+            missing.push("the message is not written with the contract's escapes");
+        }
         return Err(fail(
             Diagnosis::LogFormat,
             expected,
             format!(
-                "its line is `{}` (shown escaped here): write `\\\\` for a backslash, `\\t` for a tab, `\\n`, `\\r` and `\\u{{HEX}}` for the other control characters",
+                "in its record, {}: `{}`; write `\\\\` for a backslash, `\\t` for a tab, `\\n`, `\\r` and `\\u{{HEX}}` for the other control characters",
+                missing.join(", and "),
                 crate::message::escape_controls(&crate::grade::harness::truncate(line, 160))
             ),
         ));

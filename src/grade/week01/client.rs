@@ -95,10 +95,14 @@ pub fn died_before_connecting(ctx: &mut Ctx, p: Proc, expected: &str) -> Option<
         "EOF when reading a line",
         "NoSuchElementException",
     ];
-    if let Some(last) = last
-        .as_deref()
-        .filter(|l| stdin_ended.iter().any(|e| l.contains(e)))
+    // Any line of it: Java's is the first, its stack frames follow.
+    let stderr = ctx.child(p).text(Stream::Stderr);
+    if let Some(said) = stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| stdin_ended.iter().any(|e| l.contains(e)))
     {
+        let said = crate::grade::harness::truncate(said, 120);
         let prompt = ctx
             .child(p)
             .text(Stream::Stdout)
@@ -110,7 +114,7 @@ pub fn died_before_connecting(ctx: &mut Ctx, p: Proc, expected: &str) -> Option<
             Diagnosis::WrongMessage,
             expected,
             format!(
-                "it read its input{prompt} and died at its end ({how}; the last line on stderr: `{last}`): a client takes its message from its arguments, and with none sends the default without asking"
+                "it read its input{prompt} and died at its end ({how}; on stderr: `{said}`): a client takes its message from its arguments, and with none sends the default without asking"
             ),
         ));
     }

@@ -398,9 +398,13 @@ fn no_reply_came(
     });
     // Said long before LAB_TIMEOUT could run out: a timeout of its own,
     // far too short, not a server that did not answer (blind round 15).
+    // (The one-shot client's: client-timeout judges its timeout; the chat
+    // client has none of its own to name.)
     let timeout = Duration::from_secs(super::common::contract_timeout());
-    if let Some(at) = super::common::gave_up_at_once(ctx, client, timeout) {
-        return super::common::gave_up_at_once_failure(at, timeout);
+    if cause == "server-ack" {
+        if let Some(at) = super::common::gave_up_at_once(ctx, client, timeout) {
+            return super::common::gave_up_at_once_failure(at, timeout);
+        }
     }
     // One that said so and did not end is its own hang.
     let failure = if gave_up && failure.diagnosis == Diagnosis::ExitStatus {
