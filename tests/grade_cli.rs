@@ -207,6 +207,65 @@ fn a_program_that_does_not_exist_cannot_start() {
         .stdout(predicate::str::contains("could not be started"));
 }
 
+/// A missing server and a client script that is not there: one finding
+/// each, the pair's session and the empty-argument check folded under
+/// them (a missing program was counted twice: as the pair's own finding,
+/// and Python's own `can't open file`, exit 2, as a usage line in the
+/// wrong words).
+#[test]
+fn a_missing_program_is_one_finding() {
+    let python = std::process::Command::new("python3")
+        .arg("--version")
+        .output();
+    if !python.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: python3 is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("netlab.toml"),
+        "lab = \"week01\"\n\n[commands]\nserver = \"./no-such-server\"\nclient = \"python3 no_such_client.py\"\n",
+    )
+    .unwrap();
+    let out = netlab()
+        .args([
+            "grade", "week01", "--only", "server", "--format", "json", "--dir",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let only_server: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!(only_server["findings"]
+        .as_array()
+        .is_some_and(|f| f.len() == 1));
+    let out = netlab()
+        .args(["grade", "week01", "--format", "json", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let findings: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].to_string(), f["program"].to_string()))
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            ("\"cannot-start\"".to_string(), "\"server\"".to_string()),
+            ("\"startup-failure\"".to_string(), "\"client\"".to_string()),
+        ],
+        "{report:#}"
+    );
+}
+
 #[test]
 fn the_same_seed_replays_the_same_messages() {
     let fake_client = |seed: &str| {

@@ -999,11 +999,14 @@ pub fn empty_arg(ctx: &mut Ctx) -> Result<(), Failure> {
         return Err(unless_it_dies_at_every_start(ctx, p, failure));
     }
     if !says_empty(ctx) {
-        return Err(fail(
+        // Exit 2 and a line: perhaps Python's own, for a script it cannot
+        // open (a missing program counted twice).
+        let failure = fail(
             Diagnosis::OutputFormat,
             expected,
             "no line containing `empty`",
-        ));
+        );
+        return Err(unless_it_dies_at_every_start(ctx, p, failure));
     }
     Ok(())
 }

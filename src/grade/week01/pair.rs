@@ -9,14 +9,29 @@ use crate::grade::harness::{fail, Ctx, Failure, SLACK};
 use crate::grade::Role;
 use crate::process::Stream;
 
+/// A program of the pair that could not start at all is its role's
+/// finding, told by that role's first check (`check`), not one more of the
+/// pair's: a missing program was counted twice.
+fn its_roles_start(failure: Failure, check: &'static str) -> Failure {
+    if failure.diagnosis.is_a_failed_start() {
+        failure.folded_if(check, &[Diagnosis::StartupFailure, Diagnosis::CannotStart])
+    } else {
+        failure
+    }
+}
+
 pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
-    let (server, addr) = ctx.start_server(Role::Server, &[], &[])?;
+    let (server, addr) = ctx
+        .start_server(Role::Server, &[], &[])
+        .map_err(|f| its_roles_start(f, "server-listening"))?;
     let message = ctx.message(20);
-    let client = ctx.spawn(
-        Role::Client,
-        std::slice::from_ref(&message),
-        &[("LAB_PORT", addr.port().to_string())],
-    )?;
+    let client = ctx
+        .spawn(
+            Role::Client,
+            std::slice::from_ref(&message),
+            &[("LAB_PORT", addr.port().to_string())],
+        )
+        .map_err(|f| its_roles_start(f, "client-ack"))?;
     let reply = format!("ACK: {message}");
     expect_exit(ctx, client, SLACK + SLACK, 0, Diagnosis::Crash).map_err(|f| {
         died_at_start(ctx, server, client, &f.expected)
@@ -197,13 +212,17 @@ fn shows_reply(line: &str, reply: &str) -> bool {
 }
 
 pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
-    let (_server, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
+    let (_server, addr) = ctx
+        .start_server(Role::ChatServer, &[], &[])
+        .map_err(|f| its_roles_start(f, "chat-listening"))?;
     let messages: Vec<String> = (0..2).map(|_| ctx.message(16)).collect();
-    let client = ctx.spawn(
-        Role::ChatClient,
-        &messages,
-        &[("LAB_PORT", addr.port().to_string())],
-    )?;
+    let client = ctx
+        .spawn(
+            Role::ChatClient,
+            &messages,
+            &[("LAB_PORT", addr.port().to_string())],
+        )
+        .map_err(|f| its_roles_start(f, "chat-client-messages"))?;
     expect_exit(ctx, client, SLACK + SLACK, 0, Diagnosis::Crash)
         .map_err(|f| no_reply_came(ctx, client, f, "[ACK @", "chat-ack"))?;
     let lines = ctx.child(client).lines(Stream::Stdout);
