@@ -1518,6 +1518,51 @@ fn chat_that_skips_bad_lines_and_logs_raw_python() {
     assert_observed(&sub, "chat-robust", "no reply to the bytes C3 28 FF");
 }
 
+/// A chat server that escapes its log records with Python's
+/// `unicode_escape`: `\\x1b` for an ESC and `\\xe9` for an é, which the
+/// contract writes `\\u{1b}` and as it is (blind round 16: passed, as the
+/// only characters sent were a backslash and a tab).
+#[test]
+fn a_log_escaped_the_python_way_python() {
+    let Some(sub) = python_fixture("unicodeescape") else {
+        return;
+    };
+    assert_verdicts("unicodeescape", &sub, &[("chat-log-format", "log-format")]);
+    assert_observed(&sub, "chat-log-format", "the é is not written as it is");
+}
+
+/// A server that trims and also squeezes the whitespace inside the
+/// message (`" ".join(text.split())`): server-trim's wrong reply, said so.
+#[test]
+fn whitespace_squeezed_inside_the_message_python() {
+    let Some(sub) = python_fixture("squeeze") else {
+        return;
+    };
+    assert_verdicts("squeeze", &sub, &[("server-trim", "wrong-reply")]);
+    assert_observed(
+        &sub,
+        "server-trim",
+        "the whitespace inside the message was changed",
+    );
+}
+
+/// A chat server whose log write raises (`write()` given three
+/// arguments), which it catches, says in a line of its own and exits 1:
+/// one crash, in chat-log and chat-log-format (chat-log said wrong-reply,
+/// "closed without a reply": blind round 16).
+#[test]
+fn a_chat_server_that_dies_at_its_first_log_write_python() {
+    let Some(sub) = python_fixture("logcrash") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "logcrash",
+        &sub,
+        &[("chat-log", "crash"), ("chat-log-format", "crash")],
+    );
+    assert_eq!(findings_of(&outcomes).len(), 1);
+}
+
 /// A client that only connects and hangs up: one connection, told as one
 /// (it was "connection 1: closed without sending; connection 2: closed
 /// without sending").

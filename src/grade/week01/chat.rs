@@ -920,9 +920,26 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
             // No ACK to test the promise with (chat-ack's finding); but a
             // log that was never even created is this check's own.
             ctx.step(format!("no ACK came; look for the log {}", path.display()));
-            let _ = ctx.wait_exit(p, Duration::from_millis(300));
+            let status = ctx.wait_exit(p, Duration::from_millis(300));
             if !path.exists() {
                 return Err(no_log_file(&path));
+            }
+            // It died on the message, with --log (its log write failed,
+            // said in a line of its own): a crash, as chat-log-format
+            // sees it, not a reply built wrong (blind round 16).
+            if let Some(status) = status.filter(|s| !s.success()) {
+                let how = ctx
+                    .last_stderr_line(p)
+                    .map(|l| format!("; the last line on stderr: `{l}`"))
+                    .unwrap_or_default();
+                return Err(fail(
+                    Diagnosis::Crash,
+                    f.expected,
+                    format!(
+                        "it died on the message, with --log ({}){how}",
+                        crate::process::describe_status(status)
+                    ),
+                ));
             }
             return Err(f.caused_by("chat-ack"));
         }
@@ -982,8 +999,13 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
     // A third, with a backslash and a tab in it: written as it is, the
     // record cannot be read back (a `\r` would forge a second one); the
     // contract escapes them (blind round 15: raw records passed).
+    // Also an ESC (the start of a terminal's colour codes: `\u{1b}`) and
+    // an é, which is no control character and is written as it is (blind
+    // round 16: a log of Python's `unicode_escape`, `\xe9`, and one that
+    // left the other controls raw, passed). No `\r`: a server reading
+    // with universal newlines would take it for the end of the line.
     let (head, tail) = (ctx.message(10), ctx.message(10));
-    let tricky = format!("{head} C:\\lab\t{tail}");
+    let tricky = format!("{head} C:\\lab\t\u{1b}[1mcafé {tail}");
     for message in messages.iter().chain([&tricky]) {
         send_line(ctx, &mut talk, message)?;
         // Its ACK is chat-ack's to judge: read only so that each line is
@@ -1068,6 +1090,12 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
         }
         if line.contains("C:\\lab") && !line.contains("C:\\\\lab") {
             missing.push("the backslash is single, not doubled (`\\\\`)");
+        }
+        if line.contains('\u{1b}') {
+            missing.push("the ESC is written as it came, not as `\\u{1b}`");
+        }
+        if !line.contains("café") {
+            missing.push("the é is not written as it is (only control characters are escaped, in Rust's `\\u{HEX}` form)");
         }
         if missing.is_empty() {
             missing.push("the message is not written with the contract's escapes");

@@ -535,7 +535,9 @@ pub fn length_limit(ctx: &mut Ctx) -> Result<(), Failure> {
 /// from the text as it came passed every check; server-blank sends
 /// whitespace alone).
 pub fn trim(ctx: &mut Ctx) -> Result<(), Failure> {
-    let message = ctx.message(16);
+    // Whitespace inside it stays: two spaces and a tab between its words
+    // (blind round 16: `" ".join(text.split())` squeezed them, and passed).
+    let message = format!("{}  {}\t{}", ctx.message(8), ctx.message(8), ctx.message(6));
     let payload = format!("  {message}\t \r\n");
     let want = format!("ACK: {message}");
     validation(ctx, payload.as_bytes(), &want, Diagnosis::WrongReply).map_err(|mut f| {
@@ -544,7 +546,15 @@ pub fn trim(ctx: &mut Ctx) -> Result<(), Failure> {
         }
         // The words right, the whitespace kept: say so. (Any other wrong
         // reply is one finding with server-ack's, the same diagnosis.)
-        if f.observed.contains(&message) && !f.observed.contains("then a line end") {
+        // As the observation shows a reply (escape_debug: a tab as `\t`).
+        let shown = message.escape_debug().to_string();
+        let squeezed = message.split_whitespace().collect::<Vec<_>>().join(" ");
+        if f.observed.contains(&format!("`ACK: {squeezed}`")) {
+            f.observed = format!(
+                "{}: the whitespace inside the message was changed too (only the whitespace around it is trimmed; two spaces and a tab between words stay as they are)",
+                f.observed
+            );
+        } else if f.observed.contains(&shown) && !f.observed.contains("then a line end") {
             f.observed = format!(
                 "{}: the whitespace around the message is still in it (trim the message, then build the reply: strip() in Python, trim() in Rust and Java)",
                 f.observed
