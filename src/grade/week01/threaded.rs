@@ -643,40 +643,29 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
     drop(second);
     let message = ctx.message(16);
     let want = format!("ACK: {message}");
-    let until = Instant::now() + SLACK;
-    loop {
-        let (mut stream, client) = match connect_and_send(ctx, addr, message.as_bytes()) {
-            Ok(connected) => connected,
-            Err(f) => return Err(after_served(ctx, p, f, "after its busy clients left")),
-        };
-        let ex = read_reply(ctx, &mut stream, client);
-        if says_busy(&ex.reply) && Instant::now() < until {
-            std::thread::sleep(Duration::from_millis(200));
-            continue;
-        }
-        if says_busy(&ex.reply) {
-            return Err(fail(
-                Diagnosis::BusyLeak,
-                format!("after the busy clients left, a new client gets `{want}`"),
-                format!(
-                    "it was still refused as busy {}s later{}",
-                    SLACK.as_secs(),
-                    own_words
-                        .as_ref()
-                        .map(|w| format!(" (and the refusal was {w}, not `ERROR: Server busy`)"))
-                        .unwrap_or_default()
-                ),
-            ));
-        }
-        judge_reply(ctx, p, &ex, &want, Diagnosis::WrongReply)?;
-        return match own_words {
-            Some(words) => Err(fail(
-                Diagnosis::WrongReply,
-                "with 2 of LAB_MAX_CLIENTS=2 busy, the third client gets the reply `ERROR: Server busy`, in exactly these words, and is closed",
-                format!("it was refused (the limit is right) with the reply {words}{left_open}"),
-            )),
-            None => Ok(()),
-        };
+    let ex = once_free(ctx, p, addr, &message, "after its busy clients left")?;
+    if says_busy(&ex.reply) {
+        return Err(fail(
+            Diagnosis::BusyLeak,
+            format!("after the busy clients left, a new client gets `{want}`"),
+            format!(
+                "it was still refused as busy {}s later{}",
+                SLACK.as_secs(),
+                own_words
+                    .as_ref()
+                    .map(|w| format!(" (and the refusal was {w}, not `ERROR: Server busy`)"))
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    judge_reply(ctx, p, &ex, &want, Diagnosis::WrongReply)?;
+    match own_words {
+        Some(words) => Err(fail(
+            Diagnosis::WrongReply,
+            "with 2 of LAB_MAX_CLIENTS=2 busy, the third client gets the reply `ERROR: Server busy`, in exactly these words, and is closed",
+            format!("it was refused (the limit is right) with the reply {words}{left_open}"),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -760,26 +749,10 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
             ),
         ));
     }
-    // Closed: is its place free again? The session may close the socket a
-    // moment before it gives the place back, so "busy" is asked again for
-    // a while before it counts: a place never given back stays taken.
+    // Closed: is its place free again?
     let message = ctx.message(14);
     let want = format!("ACK: {message}");
-    let until = Instant::now() + SLACK;
-    let ex = loop {
-        // Refused: it ended with that session (a C `exit()` on the
-        // timeout's path ends every thread), not "never listened".
-        let (mut stream, client) = match connect_and_send(ctx, addr, message.as_bytes()) {
-            Ok(connected) => connected,
-            Err(f) => return Err(after_served(ctx, p, f, "after a client that sent nothing")),
-        };
-        let ex = read_reply(ctx, &mut stream, client);
-        if says_busy(&ex.reply) && Instant::now() < until {
-            std::thread::sleep(Duration::from_millis(200));
-            continue;
-        }
-        break ex;
-    };
+    let ex = once_free(ctx, p, addr, &message, "after a client that sent nothing")?;
     if says_busy(&ex.reply) {
         // A traceback says why, where there is one.
         let died = ctx
@@ -806,6 +779,34 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
             Err(after_served(ctx, p, f, "after a client that sent nothing"))
         }
         Err(f) => Err(f.folded_if("threaded-ack", &[Diagnosis::WrongReply])),
+    }
+}
+
+/// A new client sends `message` once the server's clients left (`after`):
+/// asked again while it is refused as busy, for up to SLACK, since a
+/// session may close its socket a moment before it gives its place back
+/// (a place never given back stays taken). The last exchange, busy or
+/// not. A connection refused means the server ended with those sessions
+/// (a C `exit()` on a session's path ends every thread): exits-early or
+/// crash, not "never listened".
+fn once_free(
+    ctx: &mut Ctx,
+    p: Proc,
+    addr: SocketAddr,
+    message: &str,
+    after: &str,
+) -> Result<super::common::Exchange, Failure> {
+    let until = Instant::now() + SLACK;
+    loop {
+        let (mut stream, client) = match connect_and_send(ctx, addr, message.as_bytes()) {
+            Ok(connected) => connected,
+            Err(f) => return Err(after_served(ctx, p, f, after)),
+        };
+        let ex = read_reply(ctx, &mut stream, client);
+        if !says_busy(&ex.reply) || Instant::now() >= until {
+            return Ok(ex);
+        }
+        std::thread::sleep(Duration::from_millis(200));
     }
 }
 
