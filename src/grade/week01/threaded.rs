@@ -689,7 +689,7 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
         return Err(fail(
             Diagnosis::BusyCap,
             "with LAB_MAX_CLIENTS=1 and no other client, the client is taken on",
-            "it got `ERROR: Server busy`",
+            format!("it was refused: {}", show_bytes(&bytes)),
         )
         .folded_if("threaded-busy", &[Diagnosis::BusyCap]));
     }
