@@ -996,7 +996,7 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
 pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
     let (_, path, p, mut talk) = logging_session(ctx)?;
     let messages: Vec<String> = (0..2).map(|_| ctx.message(20)).collect();
-    // A third, with a backslash and a tab in it: written as it is, the
+    // A third, with a backslash and a tab in it: written as it came, the
     // record cannot be read back (a `\r` would forge a second one); the
     // contract escapes them (blind round 15: raw records passed).
     // Also an ESC (the start of a terminal's colour codes: `\u{1b}`) and
@@ -1073,7 +1073,7 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
     }
     let escaped = crate::message::escape_record(&tricky).into_owned();
     let expected = format!(
-        "the message `{}` (a backslash and a tab in it) is logged escaped: `<RFC 3339 time> {client} {escaped}`",
+        "the message `{}` (a backslash, a tab, an ESC and an é in it) is logged escaped: `<RFC 3339 time> {client} {escaped}`",
         crate::message::escape_controls(&tricky)
     );
     if log.contains(&escaped) {
