@@ -920,7 +920,9 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
             // No ACK to test the promise with (chat-ack's finding); but a
             // log that was never even created is this check's own.
             ctx.step(format!("no ACK came; look for the log {}", path.display()));
-            let status = ctx.wait_exit(p, Duration::from_millis(300));
+            // A second: a server on its way out under load (the wait ends
+            // at its exit; one still serving costs it).
+            let status = ctx.wait_exit(p, Duration::from_secs(1));
             if !path.exists() {
                 return Err(no_log_file(&path));
             }
