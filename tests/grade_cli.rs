@@ -227,29 +227,25 @@ fn a_missing_program_is_one_finding() {
         "lab = \"week01\"\n\n[commands]\nserver = \"./no-such-server\"\nclient = \"python3 no_such_client.py\"\n",
     )
     .unwrap();
-    let out = netlab()
-        .args([
-            "grade", "week01", "--only", "server", "--format", "json", "--dir",
-        ])
-        .arg(dir.path())
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let only_server: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    // The JSON report of a run with these extra arguments (exit 1).
+    let report = |extra: &[&str]| -> serde_json::Value {
+        let out = netlab()
+            .args(["grade", "week01", "--format", "json"])
+            .args(extra)
+            .arg("--dir")
+            .arg(dir.path())
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&out).unwrap()
+    };
+    let only_server = report(&["--only", "server"]);
     assert!(only_server["findings"]
         .as_array()
         .is_some_and(|f| f.len() == 1));
-    let out = netlab()
-        .args(["grade", "week01", "--format", "json", "--dir"])
-        .arg(dir.path())
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let report = report(&[]);
     let findings: Vec<(String, String)> = report["findings"]
         .as_array()
         .unwrap()

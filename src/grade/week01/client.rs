@@ -7,8 +7,8 @@ use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use super::common::{
-    contract_timeout, expect_exit, gave_up_at_once, gave_up_at_once_failure, lines_in_order,
-    timeout_env, SecondRun, GAVE_UP, SECOND_TIMEOUT,
+    contract_timeout, expect_exit, gave_up_at, gave_up_at_once, gave_up_at_once_failure,
+    lines_in_order, timeout_env, SecondRun, SECOND_TIMEOUT,
 };
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
@@ -897,12 +897,7 @@ fn gave_up_after(ctx: &mut Ctx, p: Proc, sent_at: Instant) -> Duration {
 fn said_gave_up(ctx: &mut Ctx, p: Proc, sent_at: Instant) -> Option<Duration> {
     // The moment of the message, on the client's output clock.
     let sent = ctx.child(p).elapsed().saturating_sub(sent_at.elapsed());
-    [Stream::Stderr, Stream::Stdout]
-        .into_iter()
-        .flat_map(|s| ctx.child(p).timed_lines(s))
-        .filter(|l| l.at >= sent && l.text.contains(GAVE_UP))
-        .map(|l| l.at - sent)
-        .min()
+    gave_up_at(ctx, p, sent).map(|at| at - sent)
 }
 
 /// Sooner than this after its message came, a client that gives up on a

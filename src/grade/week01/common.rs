@@ -331,6 +331,18 @@ pub fn contract_timeout() -> u64 {
         .unwrap_or(2)
 }
 
+/// When the client `p` first said it gave up (its [`GAVE_UP`] line, on
+/// either stream) at or after `since`, both on its own output's clock
+/// (time since its start).
+pub fn gave_up_at(ctx: &mut Ctx, p: Proc, since: Duration) -> Option<Duration> {
+    [Stream::Stderr, Stream::Stdout]
+        .into_iter()
+        .flat_map(|s| ctx.child(p).timed_lines(s))
+        .filter(|l| l.at >= since && l.text.contains(GAVE_UP))
+        .map(|l| l.at)
+        .min()
+}
+
 /// When the client `p` said it gave up (its [`GAVE_UP`] line, on either
 /// stream), counted from its start, if that was less than half of its
 /// LAB_TIMEOUT (`timeout`): no correct client can, as it connects and
@@ -340,13 +352,7 @@ pub fn contract_timeout() -> u64 {
 /// Blind round 15: told wrong-message, invented-reply, and the server's
 /// wrong-reply in the pair.
 pub fn gave_up_at_once(ctx: &mut Ctx, p: Proc, timeout: Duration) -> Option<Duration> {
-    [Stream::Stderr, Stream::Stdout]
-        .into_iter()
-        .flat_map(|s| ctx.child(p).timed_lines(s))
-        .filter(|l| l.text.contains(GAVE_UP))
-        .map(|l| l.at)
-        .min()
-        .filter(|at| *at < timeout / 2)
+    gave_up_at(ctx, p, Duration::ZERO).filter(|at| *at < timeout / 2)
 }
 
 /// [`gave_up_at_once`]'s failure: client-timeout's finding, which names

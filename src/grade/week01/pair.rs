@@ -409,12 +409,7 @@ fn no_reply_came(
     // (blind round 10: the pair's own verdict said exit-status, with a
     // hint about exit codes, for a correct client and a server that never
     // answered).
-    let gave_up = [Stream::Stdout, Stream::Stderr].into_iter().any(|s| {
-        ctx.child(client)
-            .lines(s)
-            .iter()
-            .any(|l| l.contains(GAVE_UP))
-    });
+    let gave_up = super::common::gave_up_at(ctx, client, Duration::ZERO).is_some();
     // Said long before LAB_TIMEOUT could run out: a timeout of its own,
     // far too short, not a server that did not answer (blind round 15).
     // (The one-shot client's: client-timeout judges its timeout; the chat
