@@ -85,6 +85,7 @@ fn week01_checks(group: Option<&str>) -> Vec<&'static Check> {
 #[case::session_limit("session-limit", Role::ChatServer, &["session-limit"])]
 #[case::stdout_buffered_prompt("stdout-buffered", Role::ChatClient, &["stdout-buffered"])]
 #[case::lost_message("lost-message", Role::ChatServer, &["lost-message"])]
+#[case::log_overwritten("log-overwritten", Role::ChatServer, &["log-overwritten"])]
 #[case::exits_early("exits-early", Role::ChatServer, &["exits-early"])]
 #[case::crash("crash", Role::ChatServer, &["crash"])]
 fn each_mistake_is_named_and_nothing_else(

@@ -298,6 +298,7 @@ fn chat_and_import_error_python() {
             // (no log to judge the lines of either: folded under it).
             ("chat-log", "ignores-config"),
             ("chat-log-format", "ignores-config"),
+            ("chat-log-append", "lost-message"),
             ("chat-shutdown", "no-graceful-shutdown"),
         ],
     );
@@ -625,6 +626,7 @@ fn broadcasting_chat_room_python() {
             ("chat-robust", "invalid-utf8"),
             ("chat-log", "ignores-config"),
             ("chat-log-format", "ignores-config"),
+            ("chat-log-append", "lost-message"),
             ("chat-shutdown", "no-graceful-shutdown"),
             ("chat-client-messages", "output-format"),
             ("chat-client-default", "output-format"),
@@ -1548,8 +1550,8 @@ fn whitespace_squeezed_inside_the_message_python() {
 
 /// A chat server whose log write raises (`write()` given three
 /// arguments), which it catches, says in a line of its own and exits 1:
-/// one crash, in chat-log and chat-log-format (chat-log said wrong-reply,
-/// "closed without a reply": blind round 16).
+/// one crash, in chat-log, chat-log-format and chat-log-append (chat-log
+/// said wrong-reply, "closed without a reply": blind round 16).
 #[test]
 fn a_chat_server_that_dies_at_its_first_log_write_python() {
     let Some(sub) = python_fixture("logcrash") else {
@@ -1558,7 +1560,11 @@ fn a_chat_server_that_dies_at_its_first_log_write_python() {
     let outcomes = assert_verdicts(
         "logcrash",
         &sub,
-        &[("chat-log", "crash"), ("chat-log-format", "crash")],
+        &[
+            ("chat-log", "crash"),
+            ("chat-log-format", "crash"),
+            ("chat-log-append", "crash"),
+        ],
     );
     assert_eq!(findings_of(&outcomes).len(), 1);
 }
@@ -2226,6 +2232,7 @@ fn stdio_on_the_chat_socket_c() {
             ("chat-log", "wrong-reply"),
             // No line in its log even after a clean stop: folded too.
             ("chat-log-format", "lost-message"),
+            ("chat-log-append", "lost-message"),
             ("chat-shutdown", "no-graceful-shutdown"),
         ],
     );
@@ -2759,5 +2766,62 @@ fn a_banner_with_the_notes_words_is_not_the_note_python() {
         "server-empty-recv",
         Diagnosis::EmptyRecv,
         "",
+    );
+}
+
+/// A chat server that opens its log with `"w"`, and writes its records'
+/// times without their offset from UTC: chat-log-append's log-overwritten
+/// (the record of an earlier run is gone) and chat-log-format's
+/// log-format, once each (before chat-log-append, the first passed every
+/// check: the other log checks start from no file).
+#[test]
+fn a_log_opened_for_writing_python() {
+    let Some(sub) = python_fixture("logwrite") else {
+        return;
+    };
+    assert_verdicts(
+        "logwrite",
+        &sub,
+        &[
+            ("chat-log-format", "log-format"),
+            ("chat-log-append", "log-overwritten"),
+        ],
+    );
+    assert_observed(&sub, "chat-log-append", "the earlier record is gone");
+}
+
+/// The same server opening its log with `O_WRONLY | O_CREAT` alone: the
+/// new record is written over the old one from the file's first byte,
+/// which leaves the old one's tail behind; said so.
+#[test]
+fn a_log_written_over_from_its_start_python() {
+    if !tool_available("python3") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture = submissions().join("week01-python-real").join("logwrite");
+    std::fs::copy(
+        fixture.join("chat_server.py"),
+        tmp.path().join("chat_server.py"),
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("netlab.toml"),
+        "lab = \"week01\"\n\n[commands]\nchat-server = \"env LOG_OPEN=os python3 chat_server.py\"\n",
+    )
+    .unwrap();
+    let sub = Submission::from_manifest(tmp.path(), "week01").expect("netlab.toml");
+    let outcome = outcome_of(&sub, "chat-log-append");
+    assert_eq!(
+        outcome.diagnosis.map(|d| d.code()),
+        Some("log-overwritten"),
+        "{outcome:?}"
+    );
+    assert!(
+        outcome
+            .observed
+            .as_deref()
+            .is_some_and(|o| o.contains("written over the old one")),
+        "{outcome:?}"
     );
 }

@@ -55,6 +55,7 @@ const LISTED: &[&str] = &[
     "chat-limits",
     "chat-log",
     "chat-log-format",
+    "chat-log-append",
     "chat-shutdown",
     "chat-client-messages",
     "chat-client-default",
@@ -103,6 +104,7 @@ const LISTED: &[&str] = &[
 #[case::chat_limits("chat-limits")]
 #[case::chat_log("chat-log")]
 #[case::chat_log_format("chat-log-format")]
+#[case::chat_log_append("chat-log-append")]
 #[case::chat_shutdown("chat-shutdown")]
 #[case::chat_client_messages("chat-client-messages")]
 #[case::chat_client_default("chat-client-default")]

@@ -73,6 +73,21 @@ impl Log {
     }
 }
 
+/// Opens the log for appending: each start adds to what earlier runs wrote.
+fn open_log(path: &str) -> std::io::Result<File> {
+    if mistake(Mistake::LogOverwritten) {
+        // MISTAKE(log-overwritten): the student opens the log the way they
+        // open every file they write, Python's "w": the file is emptied at
+        // every start, and the records of every earlier run are gone.
+        return OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .open(path);
+    }
+    OpenOptions::new().create(true).append(true).open(path)
+}
+
 pub fn run(cfg: &Config, args: &[String]) -> i32 {
     let mut log_path = None;
     let mut idle = Duration::from_secs(120);
@@ -93,7 +108,7 @@ pub fn run(cfg: &Config, args: &[String]) -> i32 {
 
     let mut log = match &log_path {
         None => None,
-        Some(path) => match OpenOptions::new().create(true).append(true).open(path) {
+        Some(path) => match open_log(path) {
             Ok(file) => Some(Log {
                 out: BufWriter::new(file),
             }),

@@ -128,12 +128,13 @@ pub enum Mistake {
     SplitMessage,
     SessionLimit,
     LostMessage,
+    LogOverwritten,
     Crash,
     ExitsEarly,
 }
 
 impl Mistake {
-    pub const ALL: [Mistake; 30] = [
+    pub const ALL: [Mistake; 31] = [
         Mistake::OutputFormat,
         Mistake::WrongReply,
         Mistake::MissingListen,
@@ -162,6 +163,7 @@ impl Mistake {
         Mistake::SplitMessage,
         Mistake::SessionLimit,
         Mistake::LostMessage,
+        Mistake::LogOverwritten,
         Mistake::Crash,
         Mistake::ExitsEarly,
     ];
@@ -197,6 +199,7 @@ impl Mistake {
             Mistake::SplitMessage => "split-message",
             Mistake::SessionLimit => "session-limit",
             Mistake::LostMessage => "lost-message",
+            Mistake::LogOverwritten => "log-overwritten",
             Mistake::Crash => "crash",
             Mistake::ExitsEarly => "exits-early",
         }
@@ -234,9 +237,11 @@ impl Mistake {
             Mistake::NoGracefulShutdown => &["threaded-server", "chat-server"],
             Mistake::StdoutBuffered => &["server", "chat-client"],
             Mistake::SplitMessage => &["chat-server", "chat-client"],
-            Mistake::SessionLimit | Mistake::LostMessage | Mistake::Crash | Mistake::ExitsEarly => {
-                &["chat-server"]
-            }
+            Mistake::SessionLimit
+            | Mistake::LostMessage
+            | Mistake::LogOverwritten
+            | Mistake::Crash
+            | Mistake::ExitsEarly => &["chat-server"],
         }
     }
 }

@@ -300,6 +300,13 @@ impl<'a> Ctx<'a> {
             .unwrap_or_default())
     }
 
+    /// Makes `file`, which the check wrote in its [`Ctx::scratch_dir`],
+    /// the programs' own: they run as the jail's user, and a file of the
+    /// grader's would be closed to them.
+    pub fn give_file(&mut self, file: &Path) {
+        self.jail().give_file(file);
+    }
+
     /// Starts the submission's program for `role` with `args` appended and
     /// the contract's environment (`env` overrides it). A program that
     /// cannot be started at all is a `cannot-start` failure.

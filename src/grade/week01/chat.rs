@@ -1122,6 +1122,137 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The log keeps what it held: a log that already holds a record (of an
+/// earlier run) when the server starts still holds it, first and whole,
+/// once the server has stopped. Opened for writing (Python's `"w"`, C's
+/// `O_TRUNC`), the file is emptied at every start; opened with neither
+/// `O_APPEND` nor `O_TRUNC` (C's `open(path, O_WRONLY | O_CREAT)`), it is
+/// written over from its first byte. Each of those passed every other log
+/// check, which start from no file.
+pub fn log_append(ctx: &mut Ctx) -> Result<(), Failure> {
+    let dir = ctx
+        .scratch_dir()
+        .map_err(|e| fail(Diagnosis::GraderError, "a temporary folder", e.to_string()))?;
+    let path = dir.join("chat.log");
+    // Longer than the record the server will write, so that one written
+    // over it leaves the old one's tail behind, to be told by.
+    let earlier = format!("2026-09-14T10:31:07Z 127.0.0.1:40000 {}", ctx.message(60));
+    ctx.step(format!(
+        "before the server starts, the log {} already holds a record of an earlier run: `{earlier}`",
+        path.display()
+    ));
+    std::fs::write(&path, format!("{earlier}\n")).map_err(|e| {
+        fail(
+            Diagnosis::GraderError,
+            "a log of an earlier run",
+            e.to_string(),
+        )
+    })?;
+    // The check's programs run as the jail's user: the file must be
+    // theirs to append to, as a log of their own earlier run would be.
+    ctx.give_file(&path);
+    let args = ["--log".to_string(), path.to_string_lossy().into_owned()];
+    let (p, addr) = ctx.start_server(Role::ChatServer, &args, &[])?;
+    let mut talk = open(ctx, addr)?;
+    let message = ctx.message(20);
+    send_line(ctx, &mut talk, &message)?;
+    // Its ACK is chat-ack's to judge: read only so that the line is
+    // handled before the client leaves.
+    let _ = read_line(&mut talk.stream, &mut talk.pending, SLACK);
+    drop(talk);
+    ctx.step(format!(
+        "the client leaves; wait up to {}s for the message in the log, then stop the server with SIGTERM",
+        LOG_LATE.as_secs()
+    ));
+    let started = std::time::Instant::now();
+    let mut died = None;
+    while started.elapsed() < LOG_LATE && !all_logged(&path, std::slice::from_ref(&message)) {
+        if let Some(status) = ctx.wait_exit(p, Duration::from_millis(100)) {
+            died = Some(status);
+            break;
+        }
+    }
+    let expected = format!(
+        "the log still starts with the earlier run's record `{earlier}`, the new message's record after it"
+    );
+    // Dead on the message before it was stopped: a crash, as chat-log and
+    // chat-log-format see it, not a question of how the log was opened.
+    if let Some(status) = died.filter(|s| !s.success()) {
+        let how = ctx
+            .last_stderr_line(p)
+            .map(|l| format!("; the last line on stderr: `{l}`"))
+            .unwrap_or_default();
+        return Err(fail(
+            Diagnosis::Crash,
+            expected,
+            format!(
+                "it died on the message, with --log ({}){how}",
+                crate::process::describe_status(status)
+            ),
+        ));
+    }
+    ctx.signal(p, Signal::Terminate);
+    let _ = ctx.wait_exit(p, SLACK + Duration::from_secs(2));
+    ctx.step(format!("read the log {}", path.display()));
+    // Gone altogether (a server that deletes its log and never writes
+    // one): what chat-log says of a log never written.
+    if !path.exists() {
+        return Err(no_log_file(&path).consequence_of("chat-log"));
+    }
+    let log = crate::sandbox::read_untrusted(&path, LOG_MAX_BYTES).map_err(|e| {
+        fail(
+            Diagnosis::LostMessage,
+            "the --log file is a plain file",
+            format!("the log cannot be read as a plain file: {e}"),
+        )
+        .consequence_of("chat-log")
+    })?;
+    let log = String::from_utf8_lossy(&log);
+    let first = log
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('\r');
+    if first == earlier {
+        // Kept. A new record missing is chat-log's finding (never
+        // written, or written late), not this check's.
+        if !log.contains(&message) {
+            return Err(fail(
+                Diagnosis::LostMessage,
+                expected,
+                format!("the earlier record is kept, but `{message}` is not in the log"),
+            )
+            .consequence_of("chat-log"));
+        }
+        return Ok(());
+    }
+    // The old record's tail on a line of its own, after the new one.
+    let written_over = !log.contains(&earlier)
+        && log
+            .lines()
+            .any(|l| !l.is_empty() && l.len() < earlier.len() && earlier.ends_with(l));
+    let how = if log.is_empty() {
+        "the log is empty: the file was emptied when the server opened it".to_string()
+    } else if written_over {
+        format!(
+            "the new record was written over the old one, from the file's first byte (opened without O_APPEND): it now starts `{}`",
+            crate::message::escape_controls(&crate::grade::harness::truncate(
+                log.lines().next().unwrap_or_default(),
+                160
+            ))
+        )
+    } else if log.contains(&earlier) {
+        "the earlier record is no longer the log's first line: records go at the end of the file"
+            .to_string()
+    } else {
+        format!(
+            "the earlier record is gone: the file was emptied when the server opened it (mode \"w\"); the log now starts `{}`",
+            crate::message::escape_controls(&crate::grade::harness::truncate(first, 160))
+        )
+    };
+    Err(fail(Diagnosis::LogOverwritten, expected, how))
+}
+
 /// What is wrong with the log line of `message` (sent from `client`), or
 /// `None` when it reads `<RFC 3339 time> <client address> <message>`. The
 /// time needs its offset from UTC (`Z` or `+01:00`): without one it names

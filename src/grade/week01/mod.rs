@@ -322,6 +322,14 @@ pub static CHECKS: &[Check] = &[
         true
     ),
     check!(
+        "chat-log-append",
+        "chat-server",
+        CHAT_SERVER,
+        "the log keeps what it held: records are appended (--log)",
+        chat::log_append,
+        true
+    ),
+    check!(
         "chat-shutdown",
         "chat-server",
         CHAT_SERVER,
