@@ -918,3 +918,26 @@ fn a_program_with_a_broken_interpreter_cannot_start() {
         .stdout(predicate::str::contains("diagnosis: cannot-start"))
         .stdout(predicate::str::contains("grader-error").not());
 }
+
+/// Trusting netlab's own build folder lets a submission run the reference
+/// programs: allowed (the tests grade the reference so), never silently
+/// (hostile round 21: a netlab.toml naming them scored full marks).
+#[test]
+fn trusting_netlab_own_folder_is_warned_about() {
+    let dir = reference_dir(&[("server", "server")]);
+    let builds = Path::new(env!("CARGO_BIN_EXE_netlab")).parent().unwrap();
+    netlab()
+        .args(["grade", "week01", "--check", "server-listening", "--dir"])
+        .arg(dir.path())
+        .env("NETLAB_TRUST", builds)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("holds netlab's own programs"));
+    // A folder without them: no warning.
+    netlab()
+        .args(["grade", "week01", "--check", "server-listening", "--dir"])
+        .arg(dir.path())
+        .env("NETLAB_TRUST", dir.path())
+        .assert()
+        .stderr(predicate::str::contains("holds netlab's own programs").not());
+}

@@ -649,6 +649,28 @@ fn printable(text: &str) -> String {
 /// forge a line of its own in a report or a progress line.
 pub(crate) fn printable_name(text: &str) -> String {
     escape_hazards(text, |_| false)
+        .chars()
+        .map(|c| {
+            if invisible(c) {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Characters that show as nothing at all (zero-width spaces and joiners,
+/// the word joiner, soft hyphens, fillers, variation selectors, tags):
+/// escaped in a name, or `bob` and `bob` with a zero-width space after it
+/// read as one student in two rows (hostile round 21). Names only: in a
+/// message they may be meant (an emoji's joiner).
+pub(crate) fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
+        | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}' | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}'
+        | '\u{ffa0}' | '\u{fff0}'..='\u{fff8}' | '\u{e0000}'..='\u{e0fff}')
 }
 
 fn escape_hazards(text: &str, kept: impl Fn(char) -> bool) -> String {
@@ -1015,6 +1037,14 @@ fn live_summary(outcomes: &[Outcome], color: bool) -> String {
 /// The most a netlab.toml may hold: a few command lines.
 const MANIFEST_MAX_BYTES: u64 = 64 << 10;
 
+/// The folder of the running netlab's own programs, when `dir` holds it.
+fn holds_netlab_itself(dir: &Path) -> Option<PathBuf> {
+    let own = std::env::current_exe().ok()?.canonicalize().ok()?;
+    let own = own.parent()?;
+    let reference = own.join(format!("server{}", std::env::consts::EXE_SUFFIX));
+    (own.starts_with(dir.canonicalize().ok()?) && reference.exists()).then(|| own.to_path_buf())
+}
+
 /// The text of a submission's netlab.toml, read as untrusted (the grader
 /// may be root, the folder anyone's; see [`sandbox::read_untrusted`]):
 /// seen, `netlab.toml -> /etc/shadow` printed a line of it in the parse
@@ -1028,6 +1058,16 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
     for dir in args.trust.iter().filter(|d| !d.as_os_str().is_empty()) {
         sandbox::trust(dir)
             .map_err(|e| GradeError::Usage(format!("--trust {}: {e}", dir.display())))?;
+        if let Some(own) = holds_netlab_itself(dir) {
+            // Trusted whole, as asked (the tests and the bench grade the
+            // reference so), but never silently (hostile round 21: a
+            // netlab.toml naming them scored full marks with no code).
+            eprintln!(
+                "warning: the trusted folder {} holds netlab's own programs ({}): a submission whose netlab.toml names them passes as the reference; trust it only to grade the reference itself",
+                printable_name(&dir.display().to_string()),
+                printable_name(&own.display().to_string())
+            );
+        }
     }
     if args.class.is_some() {
         // A class too: refused before anything runs where a layer is

@@ -176,7 +176,7 @@ pub fn page(lab: &str, records: &[Record], pending: usize) -> String {
              <td><a class=\"report\" href=\"{seg}/report.txt\">text</a> · \
              <a class=\"report\" href=\"{seg}/report.json\">json</a> · \
              <a class=\"report\" href=\"{seg}/results.json\">gradescope</a></td></tr>\n",
-            escape(&r.submission),
+            escape(&crate::grade::printable_name(&r.submission)),
             fmt_points(r.score),
             fmt_points(r.max_score),
         ));
@@ -187,7 +187,7 @@ pub fn page(lab: &str, records: &[Record], pending: usize) -> String {
     for (i, r) in records.iter().enumerate() {
         h.push_str(&format!(
             "<section class=\"sub\" id=\"sub-{i}\"><h3>{}: {} / {}</h3>\n",
-            escape(&r.submission),
+            escape(&crate::grade::printable_name(&r.submission)),
             fmt_points(r.score),
             fmt_points(r.max_score)
         ));

@@ -664,6 +664,22 @@ fn by_metadata(name: &str) -> bool {
     name == "target"
 }
 
+/// How deep the content hash walks. Past the copy's depth (64): a folder
+/// nested deeper runs in place, where every level is the program's to
+/// read (hostile round 21: the hash stopped at 32, a change 40 deep kept
+/// the old record). Each level costs a small stack frame.
+const HASH_MAX_DEPTH: usize = 256;
+
+/// Whether netlab runs as root (private copies and layers: see
+/// `content_hash`).
+fn as_root() -> bool {
+    #[cfg(unix)]
+    // SAFETY: geteuid has no arguments and cannot fail.
+    return unsafe { nix::libc::geteuid() } == 0;
+    #[cfg(not(unix))]
+    return false;
+}
+
 /// A file larger than this is hashed by size and time, not read: a
 /// sparse file of gigabytes costs nothing on disk but would cost its size
 /// in time (and, read whole, in memory).
@@ -726,9 +742,18 @@ pub fn content_hash(dir: &Path, key: &str) -> String {
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if ignored(&name) {
-                continue;
-            }
+            // Not handed in, but there. As root, by metadata: a program run
+            // in place (a folder too big or too deep to copy) can run them
+            // (hostile round 21: a changed .pyc kept its pass on a re-run),
+            // and nothing a run writes reaches the folder (a private copy,
+            // or a layer). Without root, left out: a run writes its
+            // __pycache__ into the folder itself, and every re-run would
+            // grade it again.
+            let how = match (ignored(&name), as_root()) {
+                (false, _) => how,
+                (true, true) => Read::Metadata,
+                (true, false) => continue,
+            };
             let path = entry.path();
             let rel = format!("{rel}/{name}");
             let Ok(kind) = entry.file_type() else {
@@ -736,19 +761,30 @@ pub fn content_hash(dir: &Path, key: &str) -> String {
             };
             h.feed(rel.as_bytes());
             h.feed(&[0]);
+            // Its mode: `chmod 000 server.py` changes what runs (hostile
+            // round 21: a re-run kept the pass).
+            #[cfg(unix)]
+            if let Ok(meta) = entry.metadata() {
+                use std::os::unix::fs::PermissionsExt;
+                h.feed(&meta.permissions().mode().to_le_bytes());
+            }
             if kind.is_symlink() {
                 // Not followed (loops); the target is part of the content.
                 if let Ok(target) = std::fs::read_link(&path) {
                     h.feed(target.to_string_lossy().as_bytes());
                 }
             } else if kind.is_dir() {
-                if depth < 32 {
+                if depth < HASH_MAX_DEPTH {
                     let how = if by_metadata(&name) {
                         Read::Metadata
                     } else {
                         how
                     };
                     walk(h, &path, &rel, depth + 1, how);
+                } else if let Ok(meta) = entry.metadata() {
+                    // Deeper still: the folder's own metadata, whose change
+                    // time moves when an entry is added, removed or renamed.
+                    h.feed(&metadata_key(&meta));
                 }
             } else if kind.is_file() {
                 // Regular files only: reading a FIFO would block for ever.
@@ -1186,14 +1222,18 @@ mod tests {
         let first = content_hash(&sub, "key");
         assert_eq!(first, content_hash(&sub, "key"));
         assert_ne!(first, content_hash(&sub, "other key"));
-        // Python's bytecode cache is not the student's work.
+        // Python's bytecode cache is not the student's work; without root
+        // a run writes it into the folder, so it is left out then. As root
+        // nothing a run writes reaches the folder, and a program run in
+        // place can load it: then it counts.
         std::fs::create_dir_all(sub.join("__pycache__")).unwrap();
         std::fs::write(sub.join("__pycache__").join("config.pyc"), "x").unwrap();
-        assert_eq!(first, content_hash(&sub, "key"));
+        let cached = content_hash(&sub, "key");
+        assert_eq!(first == cached, !as_root());
         // An edited file is a change; so is a rebuilt program outside.
         std::fs::write(sub.join("server.py"), "print(2)\n").unwrap();
         let edited = content_hash(&sub, "key");
-        assert_ne!(first, edited);
+        assert_ne!(cached, edited);
         std::fs::write(&program, "version 2").unwrap();
         let rebuilt = content_hash(&sub, "key");
         assert_ne!(edited, rebuilt);
@@ -1204,6 +1244,30 @@ mod tests {
         assert_ne!(rebuilt, built);
         std::fs::write(sub.join("target/release/server"), "v2 longer").unwrap();
         assert_ne!(built, content_hash(&sub, "key"));
+    }
+
+    /// Hostile round 21: a re-run kept its verdict after a change of mode
+    /// only, and after a change 40 folders deep (the hash stopped at 32).
+    #[cfg(unix)]
+    #[test]
+    fn a_change_of_mode_or_deep_down_is_a_change() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let sub = tmp.path();
+        std::fs::write(sub.join("server.py"), "print(1)\n").unwrap();
+        let first = content_hash(sub, "key");
+        std::fs::set_permissions(
+            sub.join("server.py"),
+            std::fs::Permissions::from_mode(0o000),
+        )
+        .unwrap();
+        assert_ne!(first, content_hash(sub, "key"));
+        let deep: PathBuf = (0..40).fold(sub.to_path_buf(), |p, i| p.join(format!("d{i}")));
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(deep.join("x.py"), "a").unwrap();
+        let before = content_hash(sub, "key");
+        std::fs::write(deep.join("x.py"), "b").unwrap();
+        assert_ne!(before, content_hash(sub, "key"));
     }
 
     /// A file hashed by its metadata (in a build folder, past the budget)

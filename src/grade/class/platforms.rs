@@ -283,8 +283,14 @@ pub fn md_untrusted(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
+            // `.` and `:`: the start of a link GitHub would make of bare
+            // text (`www.example.org`, `https://...`; hostile round 21).
+            '.' | ':' => {
+                out.push('\\');
+                out.push(c);
+            }
             '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => out.extend(c.escape_default()),
+            c if c.is_control() || crate::grade::invisible(c) => out.extend(c.escape_default()),
             c => out.push(c),
         }
     }
@@ -311,5 +317,19 @@ mod tests {
         assert!(md.contains("\\<\\!--"), "{md}");
         assert!(md.contains("\\u{1b}\\[2J"), "{md}");
         assert_eq!(md_untrusted("bob-2"), "bob-2");
+    }
+
+    /// Hostile round 21: a folder named like a web address became a link
+    /// on GitHub; one with a zero-width space read as a classmate's name.
+    #[test]
+    fn a_name_makes_no_link_and_shows_its_invisible_characters() {
+        assert_eq!(md_untrusted("www.evil.example"), "www\\.evil\\.example");
+        assert_eq!(
+            md_untrusted("see https://evil.example"),
+            "see https\\://evil\\.example"
+        );
+        assert_eq!(md_untrusted("bob\u{200b}"), "bob\\u{200b}");
+        assert_eq!(crate::grade::printable_name("bob\u{2060}"), "bob\\u{2060}");
+        assert_eq!(crate::grade::printable_name("bob"), "bob");
     }
 }
