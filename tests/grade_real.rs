@@ -1460,18 +1460,34 @@ fn shared_peer_and_leaking_slots_python() {
     let Some(sub) = python_fixture("threadraces") else {
         return;
     };
-    let outcomes = assert_verdicts(
+    // The shared peer shows only when the server accepts a second client
+    // before the first one's thread prints: a race, which a busy machine
+    // can lose (seen once in a full run). It may pass; it fails only so.
+    let outcomes = assert_verdicts_allowing(
         "threadraces",
         &sub,
         &[
-            ("threaded-many", "output-format"),
             ("threaded-busy", "busy-leak"),
             ("threaded-silent-client", "busy-leak"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
         ],
+        &[("threaded-many", "output-format")],
     );
-    assert_eq!(findings_of(&outcomes).len(), 3);
-    assert_observed(&sub, "threaded-many", "a variable every session shares");
+    let raced = outcomes
+        .iter()
+        .any(|o| o.id == "threaded-many" && o.diagnosis.is_some());
+    assert_eq!(findings_of(&outcomes).len(), 2 + usize::from(raced));
+    let many = outcome_of(&sub, "threaded-many");
+    if let Some(observed) = many
+        .observed
+        .as_deref()
+        .filter(|_| many.diagnosis.is_some())
+    {
+        assert!(
+            observed.contains("a variable every session shares"),
+            "{observed}"
+        );
+    }
     assert_observed(&sub, "threaded-busy", "not `ERROR: Server busy`");
 }
 

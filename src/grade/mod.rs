@@ -1063,7 +1063,7 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
             // reference so), but never silently (hostile round 21: a
             // netlab.toml naming them scored full marks with no code).
             eprintln!(
-                "warning: the trusted folder {} holds netlab's own programs ({}): a submission whose netlab.toml names them passes as the reference; trust it only to grade the reference itself",
+                "warning: the trusted folder {} holds netlab's own programs ({}): a submission may then run the reference programs and pass as the reference; trust it only to grade the reference itself",
                 printable_name(&dir.display().to_string()),
                 printable_name(&own.display().to_string())
             );

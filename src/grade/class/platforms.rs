@@ -276,16 +276,30 @@ fn md_text(text: &str) -> String {
 /// out, and it stays on one line.
 pub fn md_untrusted(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        // The start of a link GitHub makes of bare text: the `:` of `://`
+        // and the `.` of `www.` (hostile round 21: a folder named
+        // `www.evil.example` became a link). Other dots stay as they are.
+        let link = match c {
+            ':' => chars.get(i + 1..i + 3) == Some(&['/', '/']),
+            '.' => {
+                i >= 3
+                    && chars[i - 3..i]
+                        .iter()
+                        .map(|c| c.to_ascii_lowercase())
+                        .eq("www".chars())
+            }
+            _ => false,
+        };
+        if link {
+            out.push('\\');
+            out.push(c);
+            continue;
+        }
         match c {
             // `@`: a mention (GitHub notifies that user).
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '!' | '#' | '|' | '~' | '&' | '@' => {
-                out.push('\\');
-                out.push(c);
-            }
-            // `.` and `:`: the start of a link GitHub would make of bare
-            // text (`www.example.org`, `https://...`; hostile round 21).
-            '.' | ':' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -323,11 +337,12 @@ mod tests {
     /// on GitHub; one with a zero-width space read as a classmate's name.
     #[test]
     fn a_name_makes_no_link_and_shows_its_invisible_characters() {
-        assert_eq!(md_untrusted("www.evil.example"), "www\\.evil\\.example");
+        assert_eq!(md_untrusted("www.evil.example"), "www\\.evil.example");
         assert_eq!(
             md_untrusted("see https://evil.example"),
-            "see https\\://evil\\.example"
+            "see https\\://evil.example"
         );
+        assert_eq!(md_untrusted("netlab.toml: a:b"), "netlab.toml: a:b");
         assert_eq!(md_untrusted("bob\u{200b}"), "bob\\u{200b}");
         assert_eq!(crate::grade::printable_name("bob\u{2060}"), "bob\\u{2060}");
         assert_eq!(crate::grade::printable_name("bob"), "bob");
