@@ -930,18 +930,7 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
             // said in a line of its own): a crash, as chat-log-format
             // sees it, not a reply built wrong (blind round 16).
             if let Some(status) = status.filter(|s| !s.success()) {
-                let how = ctx
-                    .last_stderr_line(p)
-                    .map(|l| format!("; the last line on stderr: `{l}`"))
-                    .unwrap_or_default();
-                return Err(fail(
-                    Diagnosis::Crash,
-                    f.expected,
-                    format!(
-                        "it died on the message, with --log ({}){how}",
-                        crate::process::describe_status(status)
-                    ),
-                ));
+                return Err(died_on_the_message(ctx, p, status, f.expected));
             }
             return Err(f.caused_by("chat-ack"));
         }
@@ -1022,7 +1011,6 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
         "the client leaves; wait up to {}s for every message in the log, then stop the server with SIGTERM",
         LOG_LATE.as_secs()
     ));
-    let started = std::time::Instant::now();
     // The third's record too, by its plain words, however it is escaped
     // (a clean-clone run stopped the server before it was written).
     let awaited: Vec<String> = messages
@@ -1030,28 +1018,10 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
         .cloned()
         .chain([head.clone(), tail.clone()])
         .collect();
-    while started.elapsed() < LOG_LATE && !all_logged(&path, &awaited) {
-        if ctx.wait_exit(p, Duration::from_millis(100)).is_some() {
-            break;
-        }
-    }
-    ctx.signal(p, Signal::Terminate);
-    let _ = ctx.wait_exit(p, SLACK + Duration::from_secs(2));
-    ctx.step(format!("read the log {}", path.display()));
+    stop_once_logged(ctx, p, &path, &awaited);
     // No file, or none of the lines even now: chat-log's finding (a
     // missing file is its own there, lines not on disk at the ACK too).
-    if !path.exists() {
-        return Err(no_log_file(&path).consequence_of("chat-log"));
-    }
-    let log = crate::sandbox::read_untrusted(&path, LOG_MAX_BYTES).map_err(|e| {
-        fail(
-            Diagnosis::LostMessage,
-            "the --log file is a plain file",
-            format!("the log cannot be read as a plain file: {e}"),
-        )
-        .consequence_of("chat-log")
-    })?;
-    let log = String::from_utf8_lossy(&log);
+    let log = read_stopped_log(ctx, &path)?;
     let logged: Vec<&String> = messages
         .iter()
         .filter(|m| log.contains(m.as_str()))
@@ -1164,55 +1134,20 @@ pub fn log_append(ctx: &mut Ctx) -> Result<(), Failure> {
         "the client leaves; wait up to {}s for the message in the log, then stop the server with SIGTERM",
         LOG_LATE.as_secs()
     ));
-    let started = std::time::Instant::now();
-    let mut died = None;
-    while started.elapsed() < LOG_LATE && !all_logged(&path, std::slice::from_ref(&message)) {
-        if let Some(status) = ctx.wait_exit(p, Duration::from_millis(100)) {
-            died = Some(status);
-            break;
-        }
-    }
+    let ended = stop_once_logged(ctx, p, &path, std::slice::from_ref(&message));
     let expected = format!(
         "the log still starts with the earlier run's record `{earlier}`, the new message's record after it"
     );
     // Dead on the message before it was stopped: a crash, as chat-log and
     // chat-log-format see it, not a question of how the log was opened.
-    if let Some(status) = died.filter(|s| !s.success()) {
-        let how = ctx
-            .last_stderr_line(p)
-            .map(|l| format!("; the last line on stderr: `{l}`"))
-            .unwrap_or_default();
-        return Err(fail(
-            Diagnosis::Crash,
-            expected,
-            format!(
-                "it died on the message, with --log ({}){how}",
-                crate::process::describe_status(status)
-            ),
-        ));
+    if let Some(status) = ended.filter(|s| !s.success()) {
+        return Err(died_on_the_message(ctx, p, status, expected));
     }
-    ctx.signal(p, Signal::Terminate);
-    let _ = ctx.wait_exit(p, SLACK + Duration::from_secs(2));
-    ctx.step(format!("read the log {}", path.display()));
     // Gone altogether (a server that deletes its log and never writes
     // one): what chat-log says of a log never written.
-    if !path.exists() {
-        return Err(no_log_file(&path).consequence_of("chat-log"));
-    }
-    let log = crate::sandbox::read_untrusted(&path, LOG_MAX_BYTES).map_err(|e| {
-        fail(
-            Diagnosis::LostMessage,
-            "the --log file is a plain file",
-            format!("the log cannot be read as a plain file: {e}"),
-        )
-        .consequence_of("chat-log")
-    })?;
-    let log = String::from_utf8_lossy(&log);
-    let first = log
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches('\r');
+    let log = read_stopped_log(ctx, &path)?;
+    let first_line = log.lines().next().unwrap_or_default();
+    let first = first_line.trim_end_matches('\r');
     if first == earlier {
         // Kept. A new record missing is chat-log's finding (never
         // written, or written late), not this check's.
@@ -1236,10 +1171,7 @@ pub fn log_append(ctx: &mut Ctx) -> Result<(), Failure> {
     } else if written_over {
         format!(
             "the new record was written over the old one, from the file's first byte (opened without O_APPEND): it now starts `{}`",
-            crate::message::escape_controls(&crate::grade::harness::truncate(
-                log.lines().next().unwrap_or_default(),
-                160
-            ))
+            crate::message::escape_controls(&crate::grade::harness::truncate(first_line, 160))
         )
     } else if log.contains(&earlier) {
         "the earlier record is no longer the log's first line: records go at the end of the file"
@@ -1372,6 +1304,69 @@ fn written_late_or_never(ctx: &mut Ctx, dir: &std::path::Path, path: &std::path:
 
 /// Does the log at `path` hold every one of `messages` yet? Read as
 /// untrusted (see [`log`]).
+/// Waits up to [`LOG_LATE`] for every one of `awaited` in the log at
+/// `path` (a server that writes its log late still has its lines judged;
+/// one that writes at once costs nothing), then stops the server `p` with
+/// SIGTERM. Returns its status when it ended by itself before that.
+fn stop_once_logged(
+    ctx: &mut Ctx,
+    p: Proc,
+    path: &std::path::Path,
+    awaited: &[String],
+) -> Option<std::process::ExitStatus> {
+    let started = std::time::Instant::now();
+    let mut ended = None;
+    while started.elapsed() < LOG_LATE && !all_logged(path, awaited) {
+        if let Some(status) = ctx.wait_exit(p, Duration::from_millis(100)) {
+            ended = Some(status);
+            break;
+        }
+    }
+    ctx.signal(p, Signal::Terminate);
+    let _ = ctx.wait_exit(p, SLACK + Duration::from_secs(2));
+    ended
+}
+
+/// The log at `path`, once its server has stopped. None there, or none
+/// that is a plain file, is chat-log's finding.
+fn read_stopped_log(ctx: &mut Ctx, path: &std::path::Path) -> Result<String, Failure> {
+    ctx.step(format!("read the log {}", path.display()));
+    if !path.exists() {
+        return Err(no_log_file(path).consequence_of("chat-log"));
+    }
+    let log = crate::sandbox::read_untrusted(path, LOG_MAX_BYTES).map_err(|e| {
+        fail(
+            Diagnosis::LostMessage,
+            "the --log file is a plain file",
+            format!("the log cannot be read as a plain file: {e}"),
+        )
+        .consequence_of("chat-log")
+    })?;
+    Ok(String::from_utf8_lossy(&log).into_owned())
+}
+
+/// A server with `--log` that died (`status`) on a message before it was
+/// stopped: a crash, with the last line it wrote on stderr.
+fn died_on_the_message(
+    ctx: &mut Ctx,
+    p: Proc,
+    status: std::process::ExitStatus,
+    expected: String,
+) -> Failure {
+    let how = ctx
+        .last_stderr_line(p)
+        .map(|l| format!("; the last line on stderr: `{l}`"))
+        .unwrap_or_default();
+    fail(
+        Diagnosis::Crash,
+        expected,
+        format!(
+            "it died on the message, with --log ({}){how}",
+            crate::process::describe_status(status)
+        ),
+    )
+}
+
 fn all_logged(path: &std::path::Path, messages: &[String]) -> bool {
     crate::sandbox::read_untrusted(path, LOG_MAX_BYTES).is_ok_and(|log| {
         let log = String::from_utf8_lossy(&log);
