@@ -74,6 +74,7 @@ fn week01_checks(group: Option<&str>) -> Vec<&'static Check> {
 #[case::empty_argument("empty-argument", Role::Client, &["empty-argument"])]
 #[case::extra_arguments("extra-arguments", Role::Client, &["extra-arguments"])]
 #[case::invented_reply("invented-reply", Role::Client, &["invented-reply"])]
+#[case::extra_connection("extra-connection", Role::Client, &["extra-connection"])]
 #[case::no_concurrency("no-concurrency", Role::ThreadedServer, &["no-concurrency"])]
 #[case::busy_cap("busy-cap", Role::ThreadedServer, &["busy-cap"])]
 #[case::busy_leak("busy-leak", Role::ThreadedServer, &["busy-leak"])]

@@ -165,7 +165,10 @@ fn unflushed_and_reworded_python() {
 /// Side effects at import: a logger module that starts a status server on
 /// the configured port when imported (address in use on a given port, no
 /// SO_REUSEADDR on a restart); a client that opens an empty "test"
-/// connection first; a chat client that sends its lines without `\n`.
+/// connection first (client-one-connection's extra-connection; in the pair
+/// the test connection spends the server's one session, the same mistake;
+/// it was client-ack's wrong-message and the pair's crash); a chat client
+/// that sends its lines without `\n`.
 #[test]
 fn import_side_effects_python() {
     let Some(sub) = python_fixture("imports") else {
@@ -178,8 +181,7 @@ fn import_side_effects_python() {
             ("server-config", "startup-failure"),
             ("server-port-in-use", "port-in-use"),
             ("server-restart", "no-reuseaddr"),
-            ("client-ack", "wrong-message"),
-            ("client-default-message", "wrong-message"),
+            ("client-one-connection", "extra-connection"),
             ("client-extra-words", "extra-arguments"),
             ("chat-client-messages", "wrong-message"),
             ("chat-client-default", "wrong-message"),
@@ -188,7 +190,7 @@ fn import_side_effects_python() {
             ("chat-client-framing", "wrong-message"),
             // The server took the client's empty test connection as its
             // one session; the real one is reset and the client dies.
-            ("pair-session", "crash"),
+            ("pair-session", "extra-connection"),
         ],
     );
 }
@@ -462,10 +464,13 @@ fn module_level_extensions_python() {
         &sub,
         &[
             ("server-ack", "hangs"),
+            ("server-empty-recv", "hangs"),
+            ("server-silent-client", "hangs"),
             ("client-ack", "hangs"),
             ("client-default-message", "hangs"),
             ("client-error-reply", "hangs"),
             ("client-extra-words", "extra-arguments"),
+            ("client-one-connection", "extra-connection"),
             // The client's goodbye connection finds no server: refused,
             // a traceback.
             ("pair-session", "crash"),
@@ -731,6 +736,8 @@ fn import_starts_a_thread_python() {
         &sub,
         &[
             ("server-ack", "hangs"),
+            ("server-empty-recv", "hangs"),
+            ("server-silent-client", "hangs"),
             ("server-port-in-use", "hangs"),
             ("client-timeout", "ignores-config"),
             ("client-no-reply", "output-format"),
@@ -869,6 +876,7 @@ fn hard_coded_port_python() {
             ("client-default-message", "ignores-config"),
             ("client-error-reply", "ignores-config"),
             // Its refused line names 127.0.0.1:5000, not the port given.
+            ("client-one-connection", "ignores-config"),
             ("client-refused", "output-format"),
             ("client-timeout", "ignores-config"),
             ("client-no-reply", "ignores-config"),
@@ -940,7 +948,7 @@ fn missing_module_and_python2_print_python() {
         .filter(|c| ["server", "client"].contains(&c.group) || c.id == "pair-session")
         .map(|c| (c.id, "startup-failure"))
         .collect();
-    assert_eq!(expected.len(), 21, "server, client and pair-session checks");
+    assert_eq!(expected.len(), 22, "server, client and pair-session checks");
     let outcomes = assert_verdicts("handin", &sub, &expected);
     let findings = report::findings(&outcomes);
     let named: Vec<(&str, &str)> = findings.iter().map(|f| (f.code, f.program)).collect();
@@ -1150,19 +1158,29 @@ fn server_that_reads_until_the_client_closes_python() {
 /// A client that opens a `PING` connection before the real one: the fake
 /// server's close in client-no-reply answers the PING, so the client then
 /// waits for the real reply and says it timed out. That is client-ack's
-/// wrong-message (was output-format: the `without replying` note blamed).
+/// wrong-message (was output-format: the `without replying` note blamed);
+/// client-one-connection's count of two connections is folded under it.
 #[test]
 fn health_check_connection_first_python() {
     let Some(sub) = python_fixture("pingfirst") else {
         return;
     };
-    let ids = [
-        "client-ack",
-        "client-default-message",
-        "client-error-reply",
-        "client-no-reply",
-    ];
-    assert_one_finding("pingfirst", &sub, ("wrong-message", "client"), &ids);
+    let outcomes = assert_verdicts(
+        "pingfirst",
+        &sub,
+        &[
+            ("client-ack", "wrong-message"),
+            ("client-default-message", "wrong-message"),
+            ("client-error-reply", "wrong-message"),
+            ("client-no-reply", "wrong-message"),
+            ("client-one-connection", "extra-connection"),
+        ],
+    );
+    // The PING connection counted by client-one-connection is the same
+    // mistake: folded under client-ack's.
+    let findings = findings_of(&outcomes);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!((findings[0].0, findings[0].1), ("wrong-message", "client"));
 }
 
 /// C's strlen() + 1: every reply and error carries its NUL. The right
@@ -2649,6 +2667,7 @@ fn socketserver_and_logging_python() {
             ("client-ack", "startup-failure"),
             ("client-default-message", "startup-failure"),
             ("client-error-reply", "startup-failure"),
+            ("client-one-connection", "startup-failure"),
             ("client-refused", "hangs"),
             ("client-timeout", "startup-failure"),
             ("client-no-reply", "startup-failure"),
@@ -2839,5 +2858,32 @@ fn a_log_written_over_from_its_start_python() {
             .as_deref()
             .is_some_and(|o| o.contains("written over the old one")),
         "{outcome:?}"
+    );
+}
+
+/// A client that knocks first ("is the server up?": a connection opened
+/// and closed at once) and is correct otherwise, with the project's
+/// correct server: client-one-connection's extra-connection, and in the
+/// pair the one-shot server's one session spent on the knock, the client's
+/// real connection refused: the same mistake, one finding (blind round 21:
+/// no check named it; the pair said crash, with a hint about servers).
+#[test]
+fn a_client_that_knocks_first_python() {
+    let Some(sub) = python_fixture("knockfirst") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "knockfirst",
+        &sub,
+        &[
+            ("client-one-connection", "extra-connection"),
+            ("pair-session", "extra-connection"),
+        ],
+    );
+    assert_eq!(findings_of(&outcomes).len(), 1);
+    assert_observed(
+        &sub,
+        "client-one-connection",
+        "connection 1: closed without sending",
     );
 }

@@ -32,6 +32,7 @@ const LISTED: &[&str] = &[
     "server-restart",
     "client-ack",
     "client-default-message",
+    "client-one-connection",
     "client-error-reply",
     "client-refused",
     "client-timeout",
@@ -81,6 +82,7 @@ const LISTED: &[&str] = &[
 #[case::server_restart("server-restart")]
 #[case::client_ack("client-ack")]
 #[case::client_default_message("client-default-message")]
+#[case::client_one_connection("client-one-connection")]
 #[case::client_error_reply("client-error-reply")]
 #[case::client_refused("client-refused")]
 #[case::client_timeout("client-timeout")]

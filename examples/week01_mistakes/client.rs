@@ -37,6 +37,13 @@ pub fn run(cfg: &Config, args: &[String]) -> i32 {
         }
     };
 
+    if mistake(Mistake::ExtraConnection) {
+        // MISTAKE(extra-connection): "first make sure the server is up": a
+        // connection opened and closed at once, then the real one. To a
+        // one-shot server that first connection is its one session: it
+        // says the client sent nothing, and ends.
+        drop(TcpStream::connect_timeout(&addr, cfg.timeout));
+    }
     // connect(): the three-way handshake. Bounded, so an unreachable host
     // does not stall us for minutes.
     let connected = if mistake(Mistake::ClientRefused) {

@@ -121,6 +121,7 @@ pub enum Mistake {
     EmptyArgument,
     ExtraArguments,
     InventedReply,
+    ExtraConnection,
     NoConcurrency,
     BusyCap,
     BusyLeak,
@@ -134,7 +135,7 @@ pub enum Mistake {
 }
 
 impl Mistake {
-    pub const ALL: [Mistake; 31] = [
+    pub const ALL: [Mistake; 32] = [
         Mistake::OutputFormat,
         Mistake::WrongReply,
         Mistake::MissingListen,
@@ -156,6 +157,7 @@ impl Mistake {
         Mistake::EmptyArgument,
         Mistake::ExtraArguments,
         Mistake::InventedReply,
+        Mistake::ExtraConnection,
         Mistake::NoConcurrency,
         Mistake::BusyCap,
         Mistake::BusyLeak,
@@ -192,6 +194,7 @@ impl Mistake {
             Mistake::EmptyArgument => "empty-argument",
             Mistake::ExtraArguments => "extra-arguments",
             Mistake::InventedReply => "invented-reply",
+            Mistake::ExtraConnection => "extra-connection",
             Mistake::NoConcurrency => "no-concurrency",
             Mistake::BusyCap => "busy-cap",
             Mistake::BusyLeak => "busy-leak",
@@ -230,7 +233,8 @@ impl Mistake {
             | Mistake::WrongMessage
             | Mistake::EmptyArgument
             | Mistake::ExtraArguments
-            | Mistake::InventedReply => &["client"],
+            | Mistake::InventedReply
+            | Mistake::ExtraConnection => &["client"],
             // The one-client server and the threaded server's sessions.
             Mistake::ServerTimeout => &["server", "threaded-server"],
             Mistake::NoConcurrency | Mistake::BusyCap | Mistake::BusyLeak => &["threaded-server"],

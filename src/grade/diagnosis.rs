@@ -118,6 +118,9 @@ diagnoses! {
     LogFormat = "log-format",
         "a chat log record is not in the contract's form",
         "Write one record per line: an RFC 3339 time with its offset from UTC (2026-09-14T10:31:07Z or +02:00; Python's datetime.now(timezone.utc).isoformat(), Rust's chrono to_rfc3339(), C's strftime with %Y-%m-%dT%H:%M:%SZ on gmtime(), in UTC: %z writes +0000 without the colon RFC 3339 has), a space, the client's address as 127.0.0.1:54321, a space, then the message as it was sent, escaped: a backslash as \\\\, a newline, carriage return and tab as \\n, \\r and \\t, any other control character as \\u{HEX}. Seconds since 1970 or a clock time alone name no date; a time without an offset names no instant.";
+    ExtraConnection = "extra-connection",
+        "the client opens more connections than its one session needs",
+        "Connect once, send the message on that connection, read the reply on it, and close. A \"test\" connect before the real one, or a second connect, is a session of its own to a one-shot server: it serves that empty connection (\"closed without sending\"), exits, and your real connection is refused or reset.";
     LogOverwritten = "log-overwritten",
         "the chat log loses the records it already held when the server starts",
         "Open the log for appending, never for writing: Python open(path, \"a\"), C fopen(path, \"a\") or open() with O_APPEND, Rust OpenOptions::new().create(true).append(true), Java new FileOutputStream(path, true), Node fs.appendFileSync or createWriteStream(path, { flags: \"a\" }). Mode \"w\" (O_TRUNC) empties the file at every start, and open() with O_WRONLY | O_CREAT alone writes over it from its first byte: either way the records of earlier runs are lost.";
@@ -126,7 +129,7 @@ diagnoses! {
         "When stdout is a pipe (as under the grader, in a script or behind `| tee`) it is block-buffered: on a terminal your lines show, here they wait for the buffer to fill or the program to exit. Flush after each line in the program itself: print(..., flush=True) (or once at the top: sys.stdout.reconfigure(line_buffering=True)); in C fflush(stdout) after printf, or setvbuf(stdout, NULL, _IOLBF, 0) at the start of main; in Rust flush a BufWriter after each line. Settings outside the program (PYTHONUNBUFFERED, your terminal) do not count: the grader runs it without them. A prompt without a newline needs a flush of its own, at a terminal too: io::stdout().flush() after print! in Rust, print(..., end=\"\", flush=True) in Python.";
     Crash = "crash",
         "the program died where the contract expects it to go on",
-        "Read the last lines of stderr above: a traceback or panic names the line. A server must never die because of what a client sent: catch the error for that client and keep serving.";
+        "Read the last lines of stderr above: a traceback or panic names the line. A server must never die because of what a client sent: catch the error for that client and keep serving. Nor may a client die when the server closes or resets the connection: catch the error, say so in an error line on stderr, and exit 1.";
     ResourceLimit = "resource-limit",
         "the program ran into a sandbox limit (memory, CPU time, processes, file size, open files)",
         "The grader runs every program with generous limits (see the observed figure). A correct program stays far below them: look for a loop that allocates, forks, writes or spins without end, and bound it.";

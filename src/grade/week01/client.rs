@@ -350,12 +350,52 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str, first: Judged) -> Resu
     if !early {
         return Err(buffered);
     }
+    // More connections than the one: client-one-connection's to judge.
+    Ok(())
+}
+
+/// One session, one connection: a fake server that answers at once counts
+/// every connection the client opens, before its message and after its
+/// reply. A "test" connect first is a whole session to a one-shot server
+/// (blind round 21: the pair failed as the client's crash, and no check
+/// named the extra connection: the session checks stop at their first
+/// finding, which was the client's buffered lines).
+pub fn one_connection(ctx: &mut Ctx) -> Result<(), Failure> {
+    let message = ctx.message(16);
+    let timeout = HOLD.as_secs() + 3;
+    let (listener, p) =
+        start_with_fake(ctx, std::slice::from_ref(&message), &[timeout_env(timeout)])?;
+    // What it sends, and what it prints, are client-ack's to judge: here
+    // only the connections are counted.
+    let (mut conn, _, mut sent) =
+        accept_talking(ctx, &listener, p, message.len(), Told::Timeout(timeout))
+            .map_err(|f| f.consequence_of("client-ack"))?;
+    let reply = format!("ACK: {message}");
+    ctx.step(format!(
+        "reply `{reply}` at once and close; count every connection until the client ends"
+    ));
+    let _ = conn.write_all(reply.as_bytes());
+    drop(conn);
+    let _ = ctx.wait_exit(p, SLACK);
+    sent.extend(late_connections(&listener));
     if sent.len() > 1 {
-        return Err(fail(
-            Diagnosis::WrongMessage,
-            format!("the client sends `{message}` on one connection"),
-            connections_story(&sent),
-        ));
+        let failure = fail(
+            Diagnosis::ExtraConnection,
+            format!("the client opens one connection and sends `{message}` on it"),
+            format!("it opened {}: {}", sent.len(), connections_story(&sent)),
+        );
+        // Something else sent first (a `PING` health check): client-ack
+        // saw that first connection and named it a wrong message; one
+        // mistake, told there.
+        let other_first = sent
+            .iter()
+            .position(|bytes| !bytes.is_empty())
+            .is_some_and(|i| sent[i] != message.as_bytes());
+        return Err(if other_first {
+            failure.folded_if("client-ack", &[Diagnosis::WrongMessage])
+        } else {
+            failure
+        });
     }
     Ok(())
 }

@@ -157,6 +157,13 @@ pub static CHECKS: &[Check] = &[
         client::default_message
     ),
     check!(
+        "client-one-connection",
+        "client",
+        CLIENT,
+        "one connection for its one session",
+        client::one_connection
+    ),
+    check!(
         "client-error-reply",
         "client",
         CLIENT,

@@ -36,7 +36,7 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
     expect_exit(ctx, client, SLACK + SLACK, 0, Diagnosis::Crash).map_err(|f| {
         died_at_start(ctx, server, client, &f.expected)
             .or_else(|| waited_for_a_close(ctx, server, client, &f, &reply))
-            .or_else(|| client_crashed(ctx, client, &f))
+            .or_else(|| client_crashed(ctx, server, client, &f))
             .unwrap_or_else(|| no_reply_came(ctx, client, f, &reply, "server-ack"))
     })?;
     let want = format!("[CLIENT] Received: ACK: {message}");
@@ -163,6 +163,7 @@ fn waited_for_a_close(
 /// (blind round 10: a crash of its own, under a hint for servers).
 fn client_crashed(
     ctx: &mut Ctx,
+    server: crate::grade::harness::Proc,
     client: crate::grade::harness::Proc,
     failure: &Failure,
 ) -> Option<Failure> {
@@ -170,6 +171,37 @@ fn client_crashed(
         return None;
     }
     let crash = ctx.crash_of(client)?;
+    // The server's one session went to a connection closed without
+    // sending, and the client then died of a refused or reset connection:
+    // its own extra connection used the session up (blind round 21: told
+    // as a crash, with a hint about servers). A client that died before
+    // it sent, on its only connection, dies of something else.
+    let refused = {
+        let crash = crash.to_lowercase();
+        crash.contains("refused") || crash.contains("reset")
+    };
+    let note = [Stream::Stdout, Stream::Stderr]
+        .into_iter()
+        .find_map(|s| {
+            ctx.child(server)
+                .lines(s)
+                .into_iter()
+                .find(|l| l.contains("without sending"))
+        })
+        .filter(|_| refused);
+    if let Some(note) = note {
+        return Some(
+            fail(
+                Diagnosis::ExtraConnection,
+                failure.expected.clone(),
+                format!(
+                    "the client crashed: {crash}; before, the server served a connection that sent nothing (`{}`) and ended: the client's extra connection took the one session",
+                    crate::grade::harness::truncate(note.trim_end(), 120)
+                ),
+            )
+            .caused_by("client-one-connection"),
+        );
+    }
     Some(
         fail(
             Diagnosis::Crash,

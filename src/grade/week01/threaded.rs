@@ -599,7 +599,7 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
             .any(|l| l.trim_end() == format!("[SERVER] Connection from {third_addr}"));
         let observed = if served {
             format!(
-                "it was taken on like the others (`[SERVER] Connection from {third_addr}`) and waited for its message: a third client served with LAB_MAX_CLIENTS=2 (a limit off by one: `>` where `>=` is meant?)"
+                "it was taken on like the others (`[SERVER] Connection from {third_addr}`) and waited for its message: a third client served with LAB_MAX_CLIENTS=2 (no limit at all, or one off by one: `>` where `>=` is meant?)"
             )
         } else {
             format!("it was kept waiting with no reply for {}s", SLACK.as_secs())
