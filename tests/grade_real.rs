@@ -221,6 +221,7 @@ fn a_server_started_by_an_import_python() {
             ("threaded-concurrency", "second-listener"),
             ("threaded-busy", "second-listener"),
             ("threaded-silent-client", "second-listener"),
+            ("threaded-reset", "second-listener"),
             ("threaded-shutdown-inflight", "second-listener"),
         ],
         // SIGINT comes right after the first session's reply: in the
@@ -287,8 +288,10 @@ fn chat_and_import_error_python() {
             ("threaded-concurrency", "startup-failure"),
             ("threaded-busy", "startup-failure"),
             ("threaded-silent-client", "startup-failure"),
+            ("threaded-reset", "startup-failure"),
             ("threaded-shutdown", "startup-failure"),
             ("threaded-shutdown-inflight", "startup-failure"),
+            ("chat-reset", "crash"),
             // Proven on a pseudo-terminal: the server never exits.
             ("chat-limits", "session-limit"),
             ("chat-listening", "stdout-buffered"),
@@ -629,6 +632,7 @@ fn broadcasting_chat_room_python() {
             ("chat-coalesced", "wrong-reply"),
             ("chat-sessions", "wrong-reply"),
             ("chat-robust", "invalid-utf8"),
+            ("chat-reset", "crash"),
             ("chat-log", "ignores-config"),
             ("chat-log-format", "ignores-config"),
             ("chat-log-append", "lost-message"),
@@ -819,6 +823,7 @@ fn chat_in_own_words_python() {
             ("chat-shutdown", "output-format"),
             // errors="replace": the bytes C3 28 FF get an ACK.
             ("chat-robust", "invalid-utf8"),
+            ("chat-reset", "crash"),
             ("chat-client-messages", "output-format"),
             ("chat-client-default", "output-format"),
             ("chat-client-interactive", "crash"),
@@ -921,6 +926,7 @@ fn chat_clock_typo_python() {
         ("chat-limits", "session-limit"),
         ("chat-shutdown", "no-graceful-shutdown"),
         ("chat-log-format", "log-format"),
+        ("chat-reset", "crash"),
     ];
     if right_by_chance {
         assert_verdicts_allowing("chatclock", &sub, &expected, &[("chat-ack", "wrong-reply")]);
@@ -1279,6 +1285,8 @@ fn chat_with_a_log_written_late_node() {
             ("chat-split", "split-message"),
             ("chat-coalesced", "split-message"),
             ("chat-robust", "invalid-utf8"),
+            // No 'error' listener on the socket: a reset ends the process.
+            ("chat-reset", "crash"),
             ("chat-log", "lost-message"),
             ("chat-shutdown", "no-graceful-shutdown"),
             ("chat-client-interactive", "wrong-message"),
@@ -1330,6 +1338,7 @@ fn pool_worker_that_never_answers_python() {
             ("threaded-concurrency", "wrong-reply"),
             ("threaded-busy", "wrong-reply"),
             ("threaded-silent-client", "wrong-reply"),
+            ("threaded-reset", "wrong-reply"),
             ("threaded-shutdown", "wrong-reply"),
             // It asks first whether the server answers at all.
             ("threaded-shutdown-inflight", "wrong-reply"),
@@ -1346,6 +1355,7 @@ fn pool_worker_that_never_answers_python() {
                 "threaded-concurrency",
                 "threaded-busy",
                 "threaded-silent-client",
+                "threaded-reset",
                 "threaded-shutdown",
                 "threaded-shutdown-inflight"
             ]
@@ -1455,6 +1465,8 @@ fn a_timed_out_session_keeps_its_place_python() {
         &sub,
         &[
             ("threaded-silent-client", "busy-leak"),
+            // A session that dies of a reset skips its release too.
+            ("threaded-reset", "busy-leak"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
         ],
     );
@@ -1487,6 +1499,7 @@ fn shared_peer_and_leaking_slots_python() {
         &[
             ("threaded-busy", "busy-leak"),
             ("threaded-silent-client", "busy-leak"),
+            ("threaded-reset", "busy-leak"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
         ],
         &[("threaded-many", "output-format")],
@@ -1563,7 +1576,12 @@ fn a_log_escaped_the_python_way_python() {
     let Some(sub) = python_fixture("unicodeescape") else {
         return;
     };
-    assert_verdicts("unicodeescape", &sub, &[("chat-log-format", "log-format")]);
+    assert_verdicts(
+        "unicodeescape",
+        &sub,
+        &[("chat-log-format", "log-format"), ("chat-reset", "crash")],
+    );
+    assert_observed(&sub, "chat-reset", "ConnectionResetError");
     assert_observed(&sub, "chat-log-format", "the é is not written as it is");
 }
 
@@ -1598,6 +1616,9 @@ fn a_chat_server_that_dies_at_its_first_log_write_python() {
             ("chat-log", "crash"),
             ("chat-log-format", "crash"),
             ("chat-log-append", "crash"),
+            // Its ACK's sendall raises on a reset connection, uncaught:
+            // the same finding, crash in the chat-server.
+            ("chat-reset", "crash"),
         ],
     );
     assert_eq!(findings_of(&outcomes).len(), 1);
@@ -1697,6 +1718,7 @@ fn a_server_that_dies_after_received_is_one_crash_python() {
             ("threaded-concurrency", crash),
             ("threaded-busy", crash),
             ("threaded-silent-client", "server-timeout"),
+            ("threaded-reset", crash),
             ("threaded-shutdown", crash),
             ("threaded-shutdown-inflight", crash),
         ],
@@ -2210,6 +2232,7 @@ fn readline_and_unflushed_writers_java() {
             ("threaded-concurrency", "wrong-reply"),
             ("threaded-busy", "wrong-reply"),
             ("threaded-silent-client", "wrong-reply"),
+            ("threaded-reset", "wrong-reply"),
             ("threaded-shutdown", "no-graceful-shutdown"),
             // It never answers, so its shutdown with a client in flight
             // cannot be judged: threaded-ack's mistake there too.
@@ -2222,6 +2245,7 @@ fn readline_and_unflushed_writers_java() {
         "threaded-concurrency",
         "threaded-busy",
         "threaded-silent-client",
+        "threaded-reset",
         "threaded-shutdown-inflight",
     ] {
         let o = outcomes.iter().find(|o| o.id == id).unwrap();
@@ -2268,6 +2292,8 @@ fn stdio_on_the_chat_socket_c() {
             ("chat-log-format", "lost-message"),
             ("chat-log-append", "lost-message"),
             ("chat-shutdown", "no-graceful-shutdown"),
+            // fflush() on a reset socket: SIGPIPE.
+            ("chat-reset", "crash"),
         ],
     );
     let robust = outcomes.iter().find(|o| o.id == "chat-robust").unwrap();
@@ -2820,6 +2846,7 @@ fn a_log_opened_for_writing_python() {
         &[
             ("chat-log-format", "log-format"),
             ("chat-log-append", "log-overwritten"),
+            ("chat-reset", "crash"),
         ],
     );
     assert_observed(&sub, "chat-log-append", "the earlier record is gone");

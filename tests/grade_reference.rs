@@ -45,6 +45,7 @@ const LISTED: &[&str] = &[
     "threaded-concurrency",
     "threaded-busy",
     "threaded-silent-client",
+    "threaded-reset",
     "threaded-shutdown",
     "threaded-shutdown-inflight",
     "chat-listening",
@@ -53,6 +54,7 @@ const LISTED: &[&str] = &[
     "chat-coalesced",
     "chat-sessions",
     "chat-robust",
+    "chat-reset",
     "chat-limits",
     "chat-log",
     "chat-log-format",
@@ -95,6 +97,7 @@ const LISTED: &[&str] = &[
 #[case::threaded_concurrency("threaded-concurrency")]
 #[case::threaded_busy("threaded-busy")]
 #[case::threaded_silent_client("threaded-silent-client")]
+#[case::threaded_reset("threaded-reset")]
 #[case::threaded_shutdown("threaded-shutdown")]
 #[case::threaded_shutdown_inflight("threaded-shutdown-inflight")]
 #[case::chat_listening("chat-listening")]
@@ -103,6 +106,7 @@ const LISTED: &[&str] = &[
 #[case::chat_coalesced("chat-coalesced")]
 #[case::chat_sessions("chat-sessions")]
 #[case::chat_robust("chat-robust")]
+#[case::chat_reset("chat-reset")]
 #[case::chat_limits("chat-limits")]
 #[case::chat_log("chat-log")]
 #[case::chat_log_format("chat-log-format")]

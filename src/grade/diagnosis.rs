@@ -135,13 +135,13 @@ diagnoses! {
         "The grader runs every program with generous limits (see the observed figure). A correct program stays far below them: look for a loop that allocates, forks, writes or spins without end, and bound it.";
     ExitStatus = "exit-status",
         "the program exited with the wrong status",
-        "Exit 0 after a normal session, 1 after a runtime error (refused, timeout, port in use), 2 for a usage error. In Python: sys.exit(code); in Rust: std::process::exit(code).";
+        "Exit 0 after a normal session (a server's session that its timeout ended, with a client that sent nothing, is one), 1 after a runtime error (a client refused, or given up on a silent server; a port in use), 2 for a usage error. In Python: sys.exit(code); in Rust: std::process::exit(code).";
     IgnoresConfig = "ignores-config",
         "the program does not use the configuration it is given (environment or options)",
         "Read LAB_HOST, LAB_PORT, LAB_BUFFER_SIZE, LAB_TIMEOUT and LAB_MAX_CLIENTS from the environment, with the handout's defaults, in one place (config.py / config.rs), instead of hard-coding them; and honour the options on your command line (such as --log FILE). A server binds the address LAB_HOST gives, not every address (INADDR_ANY, \"\" or 0.0.0.0, a Java ServerSocket made with a port alone), even if it prints 127.0.0.1.";
     WrongMessage = "wrong-message",
         "the client sent something other than the message it was given",
-        "Send exactly the messages from the command line, and with none, the handout's defaults (the client's `Hello Server`; the chat client's three helpdesk lines, without prompting: prompting is for -i); chat clients end each message with \\n. Never hard-code the message.";
+        "Send exactly the messages from the command line, and with none, the handout's defaults (the client's `Hello Server`; the chat client's three helpdesk lines, without prompting: prompting is for -i); chat clients end each message with \\n. Never hard-code the message. If nothing arrived at all, the lines are still in your program's buffer: flush the writer after each message (a PrintWriter without autoflush, a BufWriter, fprintf on an fdopen'd socket).";
     ClientEof = "client-eof",
         "the client does not notice that the server closed without replying",
         "A receive that returns 0 bytes is not a reply: the server closed the connection. Print that it closed without replying to stderr and exit 1.";

@@ -1627,6 +1627,24 @@ impl<'a> Ctx<'a> {
             )
         })
     }
+
+    /// Aborts a probe's connection: closed with a linger of zero, so the
+    /// peer gets an RST instead of a FIN, as when a client program is
+    /// killed with data unread, or its machine drops off the network. The
+    /// peer's next read fails with ECONNRESET and its next write with
+    /// EPIPE (a signal, SIGPIPE, that ends a C program which did not
+    /// ignore it): what a server must survive.
+    pub fn reset(&mut self, stream: TcpStream) {
+        let me = stream
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        self.step(format!("the client {me} resets its connection (RST)"));
+        // Best effort: without the linger option the close is a plain FIN,
+        // which the checks' other steps survive as well.
+        let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+        drop(stream);
+    }
 }
 
 /// Is a spawn error the program's own (no such program, not executable,

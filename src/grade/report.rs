@@ -193,7 +193,12 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
             group = o.role;
             out.push_str(&format!("\n{}\n", paint(BOLD, group, color)));
         }
-        out.push_str(&render_outcome(o, color));
+        let folded = folded_under(o, outcomes).and(o.follows_from);
+        let mut text = check_line(o, color);
+        if o.passed == Some(false) {
+            text.push_str(&failure_story(o, folded, color));
+        }
+        out.push_str(&text);
     }
     let (passed, failed, skipped) = counts(outcomes);
     let line = format!("{passed} passed, {failed} failed, {skipped} skipped");
@@ -207,11 +212,13 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
     out
 }
 
-/// One check's line, followed by its story if it failed.
+/// One check's line, followed by its story if it failed (as it finishes:
+/// without the others, whether it is folded under another check's finding
+/// is not known yet).
 pub fn render_outcome(o: &Outcome, color: bool) -> String {
     let mut out = check_line(o, color);
     if o.passed == Some(false) {
-        out.push_str(&failure_story(o, color));
+        out.push_str(&failure_story(o, None, color));
     }
     out
 }
@@ -244,7 +251,10 @@ pub fn render_line(o: &Outcome, color: bool, width: usize) -> String {
     crate::wrap::fill(&check_line(o, color), width)
 }
 
-fn failure_story(o: &Outcome, color: bool) -> String {
+/// A failed check's story; `folded`: the check whose finding this failure
+/// is folded under, said under the diagnosis (blind round 22: a check
+/// failed for another check's mistake read as a second mistake).
+fn failure_story(o: &Outcome, folded: Option<&str>, color: bool) -> String {
     let mut out = String::new();
     let indent = "      ";
     if !o.steps.is_empty() {
@@ -279,6 +289,12 @@ fn failure_story(o: &Outcome, color: bool) -> String {
             paint(BOLD, "diagnosis:", color),
             paint(RED, d.code(), color),
             d.title()
+        ));
+    }
+    if let Some(cause) = folded {
+        out.push_str(&format!(
+            "{indent}{} the finding of {cause}, listed once above; with that fixed, this check judges its own part\n",
+            paint(BOLD, "follows from:", color),
         ));
     }
     if let Some(hint) = &o.hint {
@@ -382,7 +398,8 @@ pub fn render_junit(lab: &str, seed: u64, outcomes: &[Outcome], elapsed: Duratio
                     s.set_type(d.code());
                     s.set_message(format!("{}: {}", d.code(), d.title()));
                 }
-                s.set_description(xml_safe(&failure_story(o, false)));
+                let folded = folded_under(o, outcomes).and(o.follows_from);
+                s.set_description(xml_safe(&failure_story(o, folded, false)));
                 s
             }
         };
@@ -543,13 +560,19 @@ mod tests {
         };
         let same = follows("again", Diagnosis::WrongReply, Fold::SameDiagnosis);
         assert_eq!(
-            json(&[first.clone(), same]),
+            json(&[first.clone(), same.clone()]),
             [serde_json::Value::Null, "first".into()]
         );
         assert_eq!(
-            json(&[first, hang]),
+            json(&[first.clone(), hang.clone()]),
             [serde_json::Value::Null, serde_json::Value::Null]
         );
+        // So do the text report's details, under the folded one only.
+        let said = "follows from: the finding of first,";
+        let text = render_text("week01", 1, &[first.clone(), same], false);
+        assert_eq!(text.matches(said).count(), 1, "{text}");
+        let text = render_text("week01", 1, &[first, hang], false);
+        assert!(!text.contains(said), "{text}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::common::{
     after_served, chat_ack, expect_clean_shutdown, expect_exit, is_chat_ack, lines_in_order_after,
-    stop_to_see_held_lines, strip_clock,
+    stop_to_see_held_lines, strip_clock, survived_reset,
 };
 use crate::grade::diagnosis::Diagnosis;
 #[cfg(unix)]
@@ -490,7 +490,10 @@ fn short_session(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure
 /// Is the server still there for a new client? Explains if not.
 fn still_serving(ctx: &mut Ctx, p: Proc, addr: SocketAddr, why: &str) -> Result<(), Failure> {
     ctx.step("a new client connects");
-    short_session(ctx, p, addr).map_err(|f| after_served(ctx, p, f, why))
+    short_session(ctx, p, addr).map_err(|f| {
+        let f = after_served(ctx, p, f, why);
+        ack_is_chat_acks(f)
+    })
 }
 
 pub fn sessions(ctx: &mut Ctx) -> Result<(), Failure> {
@@ -498,6 +501,51 @@ pub fn sessions(ctx: &mut Ctx) -> Result<(), Failure> {
     short_session(ctx, p, addr).map_err(ack_is_chat_acks)?;
     ctx.step("the first client closes");
     still_serving(ctx, p, addr, "after its first client leaves")
+}
+
+/// Callers that abort their connection (an RST: a client program killed,
+/// a laptop gone from the network) end their own sessions, never the
+/// server. One resets right after a line, so its ACK meets a reset
+/// socket (the write fails with ECONNRESET, a second one with EPIPE and
+/// SIGPIPE, which ends a C program that does not ignore it); one resets in
+/// the middle of a line, while the server waits for the rest (the read
+/// fails with ECONNRESET). Node.js ends the whole process on a socket
+/// error nobody listens for (blind round 21).
+pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
+    let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
+    let mut talk = open(ctx, addr)?;
+    let message = ctx.message(12);
+    send_line(ctx, &mut talk, &message)?;
+    let first = talk.client;
+    ctx.reset(talk.stream);
+    survived_reset(
+        ctx,
+        p,
+        &format!("when the client {first} reset its connection right after a line (its ACK met the reset)"),
+    )?;
+    let after = "after a client reset its connection";
+    let mut half = open(ctx, addr).map_err(|f| after_served(ctx, p, f, after))?;
+    let second = half.client;
+    let part = ctx.message(10);
+    ctx.step(format!(
+        "the client {second} sends half a line, `{part}` with no \\n, and stops"
+    ));
+    let _ = half.stream.write_all(part.as_bytes());
+    // Time for the server to take the caller on and read the half line:
+    // the reset then meets it waiting for the rest.
+    if !ctx.quiet(p) {
+        ctx.wait_stdout(p, Duration::from_secs(1), |l| {
+            l.contains(&second.to_string())
+        });
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    ctx.reset(half.stream);
+    survived_reset(
+        ctx,
+        p,
+        &format!("when the client {second} reset its connection in the middle of a line (the read met the reset)"),
+    )?;
+    still_serving(ctx, p, addr, "after two clients reset their connections")
 }
 
 pub fn robust(ctx: &mut Ctx) -> Result<(), Failure> {

@@ -147,6 +147,46 @@ pub struct Exchange {
     pub client: SocketAddr,
 }
 
+/// Connects an idle probe and gives the server a moment to take it on
+/// (waits for a line naming it, if the server prints one).
+pub fn idle_client(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<TcpStream, Failure> {
+    let stream = ctx.connect(addr)?;
+    let me = stream
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    ctx.step(format!("leave the client {me} connected and silent"));
+    if !ctx.quiet(p) {
+        ctx.wait_stdout(p, Duration::from_secs(1), |l| l.contains(&me));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    Ok(stream)
+}
+
+/// After a client reset its connection (`how`: which one, and when), the
+/// server is still running: a reset is an error of that one session
+/// (extension A: "the client vanished"). Given a moment to die of it
+/// (the write or read that meets the reset comes at once); one that dies
+/// later is caught by the next step's [`after_served`].
+pub fn survived_reset(ctx: &mut Ctx, p: Proc, how: &str) -> Result<(), Failure> {
+    let Some(status) = ctx.wait_exit(p, Duration::from_millis(300)) else {
+        return Ok(());
+    };
+    let expected = "the server ends that client's session and keeps serving: a reset connection is an error of that session only";
+    let (diagnosis, why) = match ctx.crash_of(p) {
+        Some(crash) => (Diagnosis::Crash, crash),
+        None if status.success() => (
+            Diagnosis::ExitsEarly,
+            format!("it exited ({})", describe_status(status)),
+        ),
+        None => (
+            Diagnosis::Crash,
+            format!("it exited ({})", describe_status(status)),
+        ),
+    };
+    Err(fail(diagnosis, expected, format!("it ended {how}: {why}")))
+}
+
 /// Starts the server, sends `payload` and reads until the server closes.
 pub fn exchange(
     ctx: &mut Ctx,

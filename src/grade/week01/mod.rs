@@ -248,6 +248,13 @@ pub static CHECKS: &[Check] = &[
         threaded::silent_client
     ),
     check!(
+        "threaded-reset",
+        "threaded-server",
+        THREADED,
+        "clients that reset their connection leave it serving",
+        threaded::reset
+    ),
+    check!(
         "threaded-shutdown",
         "threaded-server",
         THREADED,
@@ -304,6 +311,13 @@ pub static CHECKS: &[Check] = &[
         CHAT_SERVER,
         "survives bad bytes and a half-sent line",
         chat::robust
+    ),
+    check!(
+        "chat-reset",
+        "chat-server",
+        CHAT_SERVER,
+        "callers that reset their connection leave it serving",
+        chat::reset
     ),
     check!(
         "chat-limits",

@@ -212,6 +212,29 @@ fn client_crashed(
     )
 }
 
+/// A chat client that died while the server never showed one of its lines
+/// died waiting for ACKs to lines that never left it (a writer never
+/// flushed, Java's PrintWriter without autoflush, then its own read
+/// timeout): the mistake chat-client-messages names when nothing reached
+/// its fake server (wrong-message), folded under it (blind round 21: a
+/// second finding, with a hint about servers). A server whose lines are
+/// all in a buffer shows nothing either way: its crash stands.
+fn died_of_unsent_lines(
+    ctx: &mut Ctx,
+    server: crate::grade::harness::Proc,
+    failure: Failure,
+    messages: &[String],
+) -> Failure {
+    if failure.diagnosis != Diagnosis::Crash || failure.cause.is_some() || ctx.quiet(server) {
+        return failure;
+    }
+    let shown = ctx.child(server).text(Stream::Stdout);
+    if messages.iter().any(|m| shown.contains(m.as_str())) {
+        return failure;
+    }
+    failure.folded_if("chat-client-messages", &[Diagnosis::WrongMessage])
+}
+
 /// How long ago program `p` printed its first line on `stream` that
 /// `pred` accepts.
 fn printed_ago(
@@ -244,7 +267,7 @@ fn shows_reply(line: &str, reply: &str) -> bool {
 }
 
 pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
-    let (_server, addr) = ctx
+    let (server, addr) = ctx
         .start_server(Role::ChatServer, &[], &[])
         .map_err(|f| its_roles_start(f, "chat-listening"))?;
     let messages: Vec<String> = (0..2).map(|_| ctx.message(16)).collect();
@@ -256,7 +279,8 @@ pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
         )
         .map_err(|f| its_roles_start(f, "chat-client-messages"))?;
     expect_exit(ctx, client, SLACK + SLACK, 0, Diagnosis::Crash)
-        .map_err(|f| no_reply_came(ctx, client, f, "[ACK @", "chat-ack"))?;
+        .map_err(|f| no_reply_came(ctx, client, f, "[ACK @", "chat-ack"))
+        .map_err(|f| died_of_unsent_lines(ctx, server, f, &messages))?;
     let lines = ctx.child(client).lines(Stream::Stdout);
     for message in &messages {
         let seen = lines.iter().any(|l| {

@@ -5,29 +5,13 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use super::common::{
-    ack_round, after_served, connect_and_send, expect_clean_shutdown, judge_reply, read_reply,
-    stop_to_see_held_lines, timeout_env,
+    ack_round, after_served, connect_and_send, expect_clean_shutdown, idle_client, judge_reply,
+    read_reply, stop_to_see_held_lines, survived_reset, timeout_env,
 };
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{fail, read_to_end, show_bytes, Ctx, End, Failure, Proc, SLACK};
 use crate::grade::Role;
 use crate::process::{Signal, Stream};
-
-/// Connects an idle probe and gives the server a moment to take it on
-/// (waits for a line naming it, if the server prints one).
-fn idle_client(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<TcpStream, Failure> {
-    let stream = ctx.connect(addr)?;
-    let me = stream
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
-    ctx.step(format!("leave the client {me} connected and silent"));
-    if !ctx.quiet(p) {
-        ctx.wait_stdout(p, Duration::from_secs(1), |l| l.contains(&me));
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    Ok(stream)
-}
 
 /// Three clients one after another, each answered; lines name each client.
 /// A server that prints nothing while it runs (its stdout in a buffer) is
@@ -814,6 +798,75 @@ fn once_free(
 /// by a timeout of LAB_TIMEOUT=1s (one in milliseconds lets it go at
 /// once). Far below the second, so a slow grader thread cannot pass it.
 const TOO_SOON: Duration = Duration::from_millis(500);
+
+/// Clients that abort their connection (an RST: a client program killed,
+/// a laptop gone from the network) end their own sessions, never the
+/// server, and give their places back. One resets right after its
+/// message, so the reply meets a reset socket (the write fails with
+/// ECONNRESET, a second one with EPIPE and SIGPIPE, which ends a C
+/// program that does not ignore it); one resets while the server waits
+/// for its message (the read fails with ECONNRESET). Node.js ends the
+/// whole process on a socket error nobody listens for; a Python or Java
+/// session thread that dies of the error without a `finally` keeps its
+/// place, which LAB_MAX_CLIENTS=2 shows.
+pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
+    let env = [("LAB_MAX_CLIENTS", "2".to_string())];
+    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &env)?;
+    let message = ctx.message(12);
+    let (sent, first) = connect_and_send(ctx, addr, message.as_bytes())?;
+    ctx.reset(sent);
+    survived_reset(
+        ctx,
+        p,
+        &format!("when the client {first} reset its connection right after its message (the reply met the reset)"),
+    )?;
+    let after = "after a client reset its connection";
+    let silent = idle_client(ctx, p, addr).map_err(|f| after_served(ctx, p, f, after))?;
+    let second = silent
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    ctx.reset(silent);
+    survived_reset(
+        ctx,
+        p,
+        &format!("when the client {second} reset its connection while the server waited for its message (the read met the reset)"),
+    )?;
+    let after = "after two clients reset their connections";
+    let message = ctx.message(14);
+    let want = format!("ACK: {message}");
+    ctx.step("a new client sends a message: the server is still there, with a place for it");
+    let ex = once_free(ctx, p, addr, &message, after)?;
+    if says_busy(&ex.reply) {
+        let died = ctx
+            .crash_of(p)
+            .map(|c| format!("; a session ended in an error: {c}"))
+            .unwrap_or_default();
+        return Err(fail(
+            Diagnosis::BusyLeak,
+            format!("with LAB_MAX_CLIENTS=2, once the two reset clients are gone, a new client gets `{want}`"),
+            format!(
+                "it was still refused as busy {}s later: the sessions that ended in a reset never gave their places back{died}",
+                SLACK.as_secs()
+            ),
+        ));
+    }
+    survived_reset(ctx, p, after)?;
+    if !ex.reply.is_empty() {
+        // Served: the reply's wording is threaded-ack's to judge. (The
+        // reset sessions' own tracebacks on stderr are not judged: an
+        // error of that session, reported, is what the contract asks.)
+        return Ok(());
+    }
+    Err(fail(
+        Diagnosis::WrongReply,
+        format!("the new client gets `{want}`"),
+        format!(
+            "no reply, though the server is still running: a server that answers clients otherwise (threaded-ack) stopped answering {after}"
+        ),
+    )
+    .folded_if("threaded-ack", &[Diagnosis::WrongReply, Diagnosis::Crash]))
+}
 
 pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[])?;
