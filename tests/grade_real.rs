@@ -199,9 +199,11 @@ fn import_side_effects_python() {
 /// `if __name__ == "__main__":` guard; the threaded server imports a helper
 /// from it, so the import runs a whole one-shot session first, and only
 /// then the threaded server starts, on a second port. Its checks are
-/// second-listener, once (blind round 4: missing-listen, output-format and
-/// no-graceful-shutdown before). The one-shot server run as a script
-/// exits 0 whatever main() returns: exit-status on a busy port.
+/// import-runs-server, once, naming the import and the line that serves
+/// (blind round 4: missing-listen, output-format and no-graceful-shutdown;
+/// then second-listener, which blind round 22 saw only when the imported
+/// server returned). The one-shot server run as a script exits 0 whatever
+/// main() returns: exit-status on a busy port.
 #[test]
 fn a_server_started_by_an_import_python() {
     let Some((_dir, sub)) = patched_python(
@@ -211,27 +213,82 @@ fn a_server_started_by_an_import_python() {
     ) else {
         return;
     };
-    assert_verdicts_allowing(
+    let outcomes = assert_verdicts_allowing(
         "noguard",
         &sub,
         &[
             ("server-port-in-use", "exit-status"),
-            ("threaded-ack", "second-listener"),
-            ("threaded-many", "second-listener"),
-            ("threaded-concurrency", "second-listener"),
-            ("threaded-busy", "second-listener"),
-            ("threaded-silent-client", "second-listener"),
-            ("threaded-reset", "second-listener"),
-            ("threaded-shutdown-inflight", "second-listener"),
+            ("threaded-ack", "import-runs-server"),
+            ("threaded-many", "import-runs-server"),
+            ("threaded-concurrency", "import-runs-server"),
+            ("threaded-busy", "import-runs-server"),
+            ("threaded-silent-client", "import-runs-server"),
+            ("threaded-reset", "import-runs-server"),
+            ("threaded-shutdown-inflight", "import-runs-server"),
         ],
         // SIGINT comes right after the first session's reply: in the
-        // imported one-shot server's last lines (a KeyboardInterrupt there,
-        // before the second announcement), between the two, or once the
-        // threaded server handles it (a clean shutdown: passed).
+        // imported one-shot server's last lines, between the two, or once
+        // the threaded server handles it (a clean shutdown: passed).
+        &[("threaded-shutdown", "import-runs-server")],
+    );
+    assert_eq!(
+        findings_of(&outcomes).len(),
+        2,
+        "{:?}",
+        findings_of(&outcomes)
+    );
+    assert_observed(
+        &sub,
+        "threaded-ack",
+        "server_threaded.py imports `server`, and server.py's top level runs its server (line",
+    );
+}
+
+/// The same import, of a one-shot server that ends with `sys.exit(main())`
+/// at its top level (blind round 22, a beginner's Python): the import runs
+/// one session and exits, so the threaded code never runs at all. Five
+/// names before (stdout-buffered, second-listener, no-concurrency,
+/// exits-early, no-graceful-shutdown), changing from run to run; one now.
+#[test]
+fn a_server_that_exits_at_its_import_python() {
+    let Some((_dir, sub)) = patched_python(
+        "server.py",
+        "if __name__ == \"__main__\":\n    sys.exit(main())",
+        "sys.exit(main())",
+    ) else {
+        return;
+    };
+    let outcomes = assert_verdicts_allowing(
+        "exitguard",
+        &sub,
         &[
-            ("threaded-shutdown", "second-listener"),
-            ("threaded-shutdown", "no-graceful-shutdown"),
+            ("threaded-ack", "import-runs-server"),
+            ("threaded-many", "import-runs-server"),
+            ("threaded-concurrency", "import-runs-server"),
+            ("threaded-busy", "import-runs-server"),
+            ("threaded-silent-client", "import-runs-server"),
+            ("threaded-reset", "import-runs-server"),
+            ("threaded-shutdown", "import-runs-server"),
+            ("threaded-shutdown-inflight", "import-runs-server"),
         ],
+        &[],
+    );
+    assert_eq!(
+        findings_of(&outcomes),
+        [(
+            "import-runs-server",
+            "threaded-server",
+            vec![
+                "threaded-ack",
+                "threaded-many",
+                "threaded-concurrency",
+                "threaded-busy",
+                "threaded-silent-client",
+                "threaded-reset",
+                "threaded-shutdown",
+                "threaded-shutdown-inflight"
+            ]
+        )]
     );
 }
 
@@ -2462,28 +2519,24 @@ fn a_silent_server_bound_to_every_address_is_told_beside_its_buffer_python() {
     );
 }
 
-/// A one-shot server run by an import (no `__main__` guard) and a
-/// threaded server that logs its Listening line on stderr: the second
-/// listener is found on the other stream (blind round 5: never said).
+/// A threaded server that makes a new listener after each client (on a
+/// new port) and announces it on stderr: the second listener is found on
+/// the other stream (blind round 5: never said, in the form of a one-shot
+/// server run by an import, which import-runs-server names now).
 #[test]
 fn a_second_listener_announced_on_stderr_is_found_python() {
-    assert_patched_all(
-        &[
-            (
-                "server.py",
-                "if __name__ == \"__main__\":\n    sys.exit(main())",
-                "main()",
-            ),
-            (
-                "server_threaded.py",
-                "say(f\"[SERVER] Listening on {peer_text(server.getsockname())}\")",
-                "complain(f\"[SERVER] Listening on {peer_text(server.getsockname())}\")",
-            ),
-        ],
-        "threaded-ack",
-        Diagnosis::SecondListener,
-        "a second listener on",
-    );
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "server_threaded.py",
+        "            workers.append(worker)\n",
+        "            workers.append(worker)\n            server.close()  # a new listener for the next client\n            server = socket.create_server((HOST, 0))\n            server.settimeout(0.5)\n            complain(f\"[SERVER] Listening on {peer_text(server.getsockname())}\")\n",
+    )]) else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "threaded-ack");
+    let code = outcome.diagnosis.map_or("passed", |d| d.code());
+    assert_eq!((outcome.id, code), ("threaded-ack", "second-listener"));
+    let observed = outcome.observed.as_deref().unwrap_or("");
+    assert!(observed.contains("a second listener on"), "{observed}");
 }
 
 /// A server that takes the 0-byte read for a message, with its Received

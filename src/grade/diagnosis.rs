@@ -106,6 +106,9 @@ diagnoses! {
     SecondListener = "second-listener",
         "the program opened a second listening socket after the one it announced",
         "Your program announced a new listener after its first session, so the clients it told about the first one find it gone. Usual cause: a module that runs its server when it is imported (code at its top level, such as a one-shot server imported for a helper): put that code under `if __name__ == \"__main__\":` or in a function. Otherwise: create the listening socket once, before the accept loop, never once per client.";
+    ImportRunsServer = "import-runs-server",
+        "the program imports another program of yours whose top level runs its server",
+        "Code at a module's top level runs whenever another file imports it: importing the one-shot server for a helper (`from server import make_reply`) runs that whole server first, its one session and its exit included, before a line of your own program. Put the module's top-level code in a function, called under `if __name__ == \"__main__\":`, or move what both programs share (the message rules, the settings) into a module of its own that serves nothing.";
     SplitMessage = "split-message",
         "one TCP read is treated as one message",
         "TCP is a byte stream: one read may hold half a line or several lines. Keep a buffer, append what you read, and take out complete lines ending in \\n one by one.";

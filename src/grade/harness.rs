@@ -521,6 +521,21 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// A program of this check that imports another of the submission's
+    /// servers whose top level serves (see [`crate::grade::imports`]).
+    pub fn server_run_at_import(&self) -> Option<crate::grade::imports::ServerAtImport> {
+        let sub = self.submission;
+        let servers: Vec<&[String]> = Role::ALL
+            .into_iter()
+            .filter(|r| r.line_check().is_some())
+            .filter_map(|r| sub.command(r))
+            .collect();
+        self.procs.iter().find_map(|launched| {
+            let command = sub.command(launched.role)?;
+            crate::grade::imports::server_run_at_import(sub.dir(), command, &servers)
+        })
+    }
+
     /// Every line the started programs printed (stdout, then stderr, of each
     /// program in start order), for a look at what they said about themselves.
     pub fn output_lines(&self) -> Vec<String> {

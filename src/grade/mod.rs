@@ -28,6 +28,7 @@ pub mod contract;
 pub mod diagnosis;
 pub mod evidence;
 pub mod harness;
+pub mod imports;
 pub mod labtest;
 pub mod live;
 pub mod report;
@@ -235,7 +236,6 @@ impl Submission {
         &self.dir
     }
 
-    /// The argv for a role, if the submission has one.
     /// Who chose `role`'s command.
     pub fn origin(&self, role: Role) -> sandbox::CommandOrigin {
         if self.from_manifest.contains(&role) {
@@ -245,6 +245,7 @@ impl Submission {
         }
     }
 
+    /// The argv for a role, if the submission has one.
     pub fn command(&self, role: Role) -> Option<&[String]> {
         self.commands.get(&role).map(Vec::as_slice)
     }
@@ -547,6 +548,29 @@ fn run_check_body(
                         failure.observed
                     );
                     failure.diagnosis = Diagnosis::SecondListener;
+                    failure.cause = None;
+                    failure.fold = Fold::SameDiagnosis;
+                }
+            }
+            // A program that imports another of the submission's servers,
+            // whose top level serves, ran that server instead of its own
+            // code (or before it): whatever the check saw of it, that is
+            // the one mistake (blind round 22: five names, from run to run).
+            if !matches!(
+                failure.diagnosis,
+                Diagnosis::GraderError | Diagnosis::ResourceLimit | Diagnosis::NotImplemented
+            ) {
+                if let Some(found) = ctx.server_run_at_import() {
+                    failure.observed = format!(
+                        "{} imports `{}`, and {}'s top level runs its server (line {}: `{}`, with no `if __name__ == \"__main__\":` around it): the import runs that server (and then: {})",
+                        found.importer,
+                        found.module,
+                        found.script,
+                        found.line_no,
+                        found.line,
+                        failure.observed
+                    );
+                    failure.diagnosis = Diagnosis::ImportRunsServer;
                     failure.cause = None;
                     failure.fold = Fold::SameDiagnosis;
                 }
