@@ -1101,7 +1101,7 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
     let escaped = crate::message::escape_record(&tricky).into_owned();
     let expected = format!(
         "the message `{}` (a backslash, a tab, an ESC and an é in it) is logged escaped: `<RFC 3339 time> {client} {escaped}`",
-        crate::message::escape_controls(&tricky)
+        raw_controls_named(&tricky)
     );
     if log.contains(&escaped) {
         if let Some(wrong) = log_line_wrong(&log, client, &escaped) {
@@ -1133,11 +1133,21 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
             format!(
                 "in its record, {}: `{}`; write `\\\\` for a backslash, `\\t` for a tab, `\\n`, `\\r` and `\\u{{HEX}}` for the other control characters",
                 missing.join(", and "),
-                crate::message::escape_controls(&crate::grade::harness::truncate(line, 160))
+                raw_controls_named(&crate::grade::harness::truncate(line, 160))
             ),
         ));
     }
     Ok(())
+}
+
+/// Text with raw control characters in it, shown so that they cannot be
+/// taken for their escapes: a raw tab as `⟨TAB⟩`, a raw ESC as `⟨ESC⟩`
+/// (others escaped as the console escapes them). Blind round 22: a record
+/// with a raw tab, shown escaped as `\t`, read exactly like the escaped
+/// record the check asked for.
+fn raw_controls_named(text: &str) -> String {
+    let named = text.replace('\t', "⟨TAB⟩").replace('\u{1b}', "⟨ESC⟩");
+    crate::message::escape_controls(&named).into_owned()
 }
 
 /// The log keeps what it held: a log that already holds a record (of an

@@ -238,10 +238,23 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
         let crossed = messages
             .iter()
             .position(|m| reply == format!("ACK: {m}").as_bytes());
-        let observed = match (crossed, reply.is_empty(), end) {
-            (Some(j), _, _) => format!("it got the reply meant for client {}", j + 1),
-            (None, true, _) => format!("no reply within {}s", SLACK.as_secs()),
-            (None, false, _) => format!("the reply {}", show_bytes(&reply)),
+        if let Some(j) = crossed {
+            // Another client's reply: built from something every session
+            // shares (blind rounds 21 and 22: wrong-reply's hint said
+            // nothing of threads).
+            return Err(fail(
+                Diagnosis::SharedState,
+                expected,
+                format!(
+                    "it got the reply meant for client {}, connected at the same time: the message or the reply is kept where every session's thread writes it",
+                    j + 1
+                ),
+            ));
+        }
+        let observed = if reply.is_empty() {
+            format!("no reply within {}s", SLACK.as_secs())
+        } else {
+            format!("the reply {}", show_bytes(&reply))
         };
         return Err(fail(Diagnosis::WrongReply, expected, observed));
     }
@@ -281,7 +294,7 @@ fn lines_name_their_clients(
         }
         if let Some(j) = clients.iter().position(|c| names(line, c)) {
             return Err(fail(
-                Diagnosis::OutputFormat,
+                Diagnosis::SharedState,
                 format!(
                     "the line with `{received}` names the client that sent it, {}",
                     clients[i]
