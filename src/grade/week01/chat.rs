@@ -490,9 +490,15 @@ fn short_session(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure
 /// Is the server still there for a new client? Explains if not.
 fn still_serving(ctx: &mut Ctx, p: Proc, addr: SocketAddr, why: &str) -> Result<(), Failure> {
     ctx.step("a new client connects");
+    // A wrong reply of a server still running is chat-ack's when chat-ack
+    // found one too (the ACK's form); otherwise its own (refused as busy).
     short_session(ctx, p, addr).map_err(|f| {
         let f = after_served(ctx, p, f, why);
-        ack_is_chat_acks(f)
+        if f.diagnosis == Diagnosis::WrongReply {
+            f.folded_if("chat-ack", &[Diagnosis::WrongReply])
+        } else {
+            f
+        }
     })
 }
 
