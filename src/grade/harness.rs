@@ -1727,14 +1727,24 @@ pub enum End {
     Reset,
 }
 
-/// Reads until the peer closes or `timeout` passes.
+/// The most a probe keeps of what one connection sends it: far beyond any
+/// reply or line of the contract (a chat line's bound is 64 KiB), so a
+/// program that sends more is wrong already, and what it sends beyond is
+/// not read. Trap (hostile round 22): kept whole, a server that streams
+/// to every probe grew the grader (root, outside every sandbox limit) to
+/// 8 GB in a class run.
+pub const MAX_KEPT: usize = 1 << 20;
+
+/// Reads until the peer closes or `timeout` passes, keeping at most
+/// [`MAX_KEPT`] bytes: past that it stops as if the time were up (the
+/// reply is wrong whatever comes after).
 pub fn read_to_end(stream: &mut TcpStream, timeout: Duration) -> (Vec<u8>, End) {
     let until = Instant::now() + timeout;
     let mut data = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
         let now = Instant::now();
-        if now >= until {
+        if now >= until || data.len() >= MAX_KEPT {
             return (data, End::Timeout);
         }
         let _ = stream.set_read_timeout(Some(until - now));
@@ -1756,7 +1766,9 @@ pub fn read_to_end(stream: &mut TcpStream, timeout: Duration) -> (Vec<u8>, End) 
 }
 
 /// Reads one `\n`-terminated line (without the newline) from `stream`,
-/// keeping any bytes after it in `pending`. `Err` carries what arrived.
+/// keeping any bytes after it in `pending`. `Err` carries what arrived
+/// (at most [`MAX_KEPT`] bytes without a line end: then as if the time
+/// were up).
 pub fn read_line(
     stream: &mut TcpStream,
     pending: &mut Vec<u8>,
@@ -1771,7 +1783,7 @@ pub fn read_line(
             return Ok(text.trim_end_matches('\r').to_string());
         }
         let now = Instant::now();
-        if now >= until {
+        if now >= until || pending.len() >= MAX_KEPT {
             return Err((pending.clone(), End::Timeout));
         }
         let _ = stream.set_read_timeout(Some(until - now));
@@ -1932,11 +1944,16 @@ pub fn loopback_listener(port: u16) -> io::Result<TcpListener> {
 
 /// Shows bytes for a person: text in backticks, or escaped when not UTF-8.
 pub fn show_bytes(bytes: &[u8]) -> String {
+    // A probe stops reading at MAX_KEPT: the count is a floor then.
+    let count = if bytes.len() >= MAX_KEPT {
+        format!("{MAX_KEPT} bytes and more: the grader read no further")
+    } else {
+        format!("{} bytes", bytes.len())
+    };
     match std::str::from_utf8(bytes) {
         Ok(text) => format!(
-            "`{}` ({} bytes)",
+            "`{}` ({count})",
             truncate(&text.escape_debug().to_string(), 120),
-            bytes.len()
         ),
         // The text as text, each byte that is not UTF-8 as `\xNN`: a
         // reply `ACK: ab\xc3(\xff\n` reads as what it is (a hex list of
@@ -1949,11 +1966,7 @@ pub fn show_bytes(bytes: &[u8]) -> String {
                     shown.push_str(&format!("\\x{b:02x}"));
                 }
             }
-            format!(
-                "`{}` ({} bytes, not UTF-8)",
-                truncate(&shown, 120),
-                bytes.len()
-            )
+            format!("`{}` ({count}, not UTF-8)", truncate(&shown, 120))
         }
     }
 }
@@ -1993,9 +2006,14 @@ pub fn truncate(text: &str, max: usize) -> String {
     format!("{cut}…")
 }
 
-/// Quotes an argv for display the way a shell user would type it.
+/// Quotes an argv for display the way a shell user would type it, its
+/// control characters escaped: a command comes from the submission's
+/// netlab.toml, and a line break in a quoted argument put lines of its
+/// making into reports (hostile round 22: a fake `✔` line and a fake
+/// score in the text report and Gradescope's output).
 pub fn shell_words(argv: &[String]) -> String {
-    shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "))
+    let words = shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "));
+    crate::message::escape_controls(&words).into_owned()
 }
 
 /// Removes the grader's own settings that would change what a program
@@ -2589,7 +2607,55 @@ mod spawn_errors {
 
 #[cfg(test)]
 mod tests {
-    use super::{accept_timeout_said, panic_message};
+    use super::{accept_timeout_said, panic_message, shell_words, show_bytes, MAX_KEPT};
+
+    #[test]
+    fn a_command_shows_on_one_line_whatever_its_arguments_hold() {
+        let argv: Vec<String> = ["python3", "-c", "x", "\n  ✔ server-ack\nscore: 47 / 47"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let shown = shell_words(&argv);
+        assert!(!shown.contains('\n'), "{shown}");
+        assert!(shown.contains("\\n  ✔ server-ack"), "{shown}");
+        assert_eq!(
+            shell_words(&["python3".into(), "a b.py".into()]),
+            "python3 'a b.py'"
+        );
+    }
+
+    #[test]
+    fn a_probe_keeps_a_bounded_part_of_an_endless_reply() {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let writer = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let chunk = vec![b'A'; 64 * 1024];
+            // Bounded: four times what a probe keeps, then it stops.
+            for _ in 0..(4 * MAX_KEPT / chunk.len()) {
+                if conn.write_all(&chunk).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        let (kept, _) = super::read_to_end(&mut stream, std::time::Duration::from_secs(20));
+        assert!(
+            kept.len() >= MAX_KEPT && kept.len() < MAX_KEPT + 8192,
+            "{}",
+            kept.len()
+        );
+        drop(stream);
+        writer.join().unwrap();
+    }
+
+    #[test]
+    fn a_reply_cut_at_the_probes_bound_says_so() {
+        assert_eq!(show_bytes(b"ACK: hi"), "`ACK: hi` (7 bytes)");
+        let flood = vec![b'A'; MAX_KEPT + 10];
+        assert!(show_bytes(&flood).contains("and more: the grader read no further"));
+    }
 
     #[test]
     fn an_accept_that_timed_out_is_told_from_other_timeouts() {

@@ -1485,13 +1485,14 @@ const PIPELINE_WAIT: Duration = Duration::from_millis(300);
 /// ACK pays this once per line).
 const PIPELINE_GLANCE: Duration = Duration::from_millis(50);
 
-/// Reads until `pending` holds a complete line, for at most `wait`.
+/// Reads until `pending` holds a complete line, for at most `wait` (and
+/// at most [`MAX_KEPT`](crate::grade::harness::MAX_KEPT) bytes).
 fn another_line_within(stream: &mut TcpStream, pending: &mut Vec<u8>, wait: Duration) -> bool {
     let until = std::time::Instant::now() + wait;
     let mut buf = [0u8; 4096];
     while !pending.contains(&b'\n') {
         let left = until.saturating_duration_since(std::time::Instant::now());
-        if left.is_zero() {
+        if left.is_zero() || pending.len() >= crate::grade::harness::MAX_KEPT {
             return false;
         }
         let _ = stream.set_read_timeout(Some(left));

@@ -55,17 +55,20 @@ const SYSTEM: [&str; 12] = [
 
 /// The device nodes a program may open (not all of /dev: /dev/shm is a
 /// shared tree). Not /dev/ptmx: a program that needs a terminal is given
-/// one (its stdin), and new pseudo-terminals come from a pool of the
-/// machine's (hostile round 13 took 256, beside a grader whose own
-/// `openpty` for a classmate's chat client fails when the pool is empty).
-const DEVICES: [&str; 7] = [
+/// one (its stdin, already open; /dev/tty reaches it again), and new
+/// pseudo-terminals come from a pool of the machine's (hostile round 13
+/// took 256, beside a grader whose own `openpty` for a classmate's chat
+/// client fails when the pool is empty). Nor /dev/pts: it holds the same
+/// multiplexer as `/dev/pts/ptmx`, which Docker's devpts opens to all
+/// (`ptmxmode=666`; hostile round 22 took 300 there), and the other
+/// terminals of the machine.
+const DEVICES: [&str; 6] = [
     "/dev/null",
     "/dev/zero",
     "/dev/full",
     "/dev/random",
     "/dev/urandom",
     "/dev/tty",
-    "/dev/pts",
 ];
 
 /// Folders under the grader's home where toolchains live.
