@@ -1524,3 +1524,40 @@ fn what_the_hash_leaves_out_is_not_run() {
         run.stdout
     );
 }
+
+/// A full scratch space (the tmpfs that holds every check's private copy,
+/// filled by a neighbour in a class run) is netlab's failure: the check
+/// does not run, neither in place without its copy nor with the error
+/// blamed on the program (hostile round 22: both). The tmpfs is a tiny one
+/// of a private mount namespace (`unshare -m`), gone with it.
+#[test]
+fn a_full_scratch_space_is_a_grader_error_not_a_run_in_place() {
+    if !is_root() || Command::new("unshare").arg("--version").output().is_err() {
+        eprintln!("skipped: needs root and unshare(1)");
+        return;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/submissions/week01-python");
+    let script = format!(
+        "mount -t tmpfs -o size=1m,nr_inodes=4 tmpfs {0} && TMPDIR={0} exec {1} grade week01 --dir {2} --check server-ack --format json",
+        scratch.path().display(),
+        env!("CARGO_BIN_EXE_netlab"),
+        fixture.display()
+    );
+    let out = Command::new("timeout")
+        .args(["120", "unshare", "-m", "sh", "-c", &script])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let check = &report["checks"][0];
+    assert_eq!(check["diagnosis"], "grader-error", "{check}");
+    let observed = check["observed"].as_str().unwrap_or("");
+    assert!(observed.contains("scratch space was full"), "{observed}");
+}

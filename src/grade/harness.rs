@@ -373,6 +373,13 @@ impl<'a> Ctx<'a> {
         if let Some(port) = role.contract().port_in(env) {
             note_port(port.parse().unwrap_or(0));
         }
+        if let Some(why) = self.jail().scratch_full() {
+            return Err(fail(
+                Diagnosis::GraderError,
+                "the grader makes this check's private copy of the submission",
+                format!("its scratch space was full ({why}): the check did not run; grade this submission again (another program of the run may have filled it)"),
+            ));
+        }
         let mut attempt = 0;
         let started = loop {
             let origin = self.submission.origin(role);

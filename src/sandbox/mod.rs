@@ -1088,6 +1088,9 @@ pub struct Jail {
     /// Folders given to the programs ([`Jail::give`]): written through
     /// their private /tmp.
     given: Mutex<Vec<PathBuf>>,
+    /// Why the private copy could not be made when the grader's scratch
+    /// space was full (ENOSPC, EDQUOT, ENOMEM): see [`Jail::scratch_full`].
+    scratch_full: Option<String>,
 }
 
 impl Drop for Jail {
@@ -1113,9 +1116,14 @@ impl Jail {
         } else {
             None
         };
+        let mut scratch_full = None;
         let copy = if policy.has(Layer::PrivateCopy) {
             match private_copy(dir, user) {
                 Ok(copy) => copy,
+                Err(e) if out_of_space(&e) => {
+                    scratch_full = Some(e.to_string());
+                    None
+                }
                 Err(e) => {
                     note_about(
                         dir,
@@ -1138,7 +1146,18 @@ impl Jail {
             user,
             copy,
             given: Mutex::new(Vec::new()),
+            scratch_full,
         }
+    }
+
+    /// The private copy failed because the grader's scratch space (a
+    /// tmpfs shared by every check of the run) was full: the check must
+    /// not run (not in place, unprotected, nor with the error blamed on
+    /// the program). Hostile round 22: a neighbour that filled its inodes
+    /// left correct classmates running in the class folder, and one blamed
+    /// for `no space left on device`.
+    pub fn scratch_full(&self) -> Option<&str> {
+        self.scratch_full.as_deref()
     }
 
     /// The folder programs start in: the copy, or the original.
@@ -1591,6 +1610,23 @@ fn private_copy(dir: &Path, user: Option<(u32, u32)>) -> io::Result<Option<tempf
         let _ = (uid, gid);
     }
     Ok(Some(copy))
+}
+
+/// Is `e` a full disk, quota or memory (the scratch tmpfs), not something
+/// of the submission's?
+fn out_of_space(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        use nix::libc;
+        matches!(
+            e.raw_os_error(),
+            Some(libc::ENOSPC | libc::EDQUOT | libc::ENOMEM)
+        )
+    }
+    #[cfg(not(unix))]
+    {
+        e.kind() == io::ErrorKind::StorageFull
+    }
 }
 
 /// Files a run or a tool leaves in a folder, not work handed in: Python's
