@@ -129,7 +129,13 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
     let mut streams = Vec::new();
     for n in 0..CLIENTS {
         let stream = match crate::sandbox::tcp_connect(&addr, SLACK) {
-            Ok(stream) => stream,
+            Ok(stream) => {
+                // The grader's own probes: their resets at the end are
+                // not told as the program's (blind round 22).
+                let port = stream.local_addr().map_or(0, |a| a.port());
+                crate::grade::evidence::note_grader_port(port);
+                stream
+            }
             Err(e) => {
                 let expected = format!("{addr} accepts {CLIENTS} connections");
                 if n == 0 {
