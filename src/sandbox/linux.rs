@@ -981,9 +981,51 @@ pub(super) fn sweep_stale(jail_prefix: &str) {
             .symlink_metadata()
             .is_ok_and(|m| m.is_dir() && owner_ok(m.uid()));
         if ours && stale(rest) {
+            // A dead grader's jail copy may still be its own tmpfs.
+            unmount(&entry.path());
             let _ = super::remove_tree(&entry.path());
         }
     }
+}
+
+/// Gives the folder `path` (a jail copy, just made, still empty) a tmpfs
+/// of its own, of at most `bytes` and `inodes`: what its programs write
+/// there is bounded per copy, not taken from the scratch tmpfs every
+/// check of a run shares (hostile round 22: one tree held 54% of this
+/// machine's /dev/shm inodes, and a neighbour that filled them left its
+/// classmates without their copies). Removed with [`unmount`]; a dead
+/// grader's is swept by [`sweep_stale`]. Root only.
+pub(super) fn own_tmpfs(path: &Path, bytes: u64, inodes: u64) -> io::Result<()> {
+    let target = CString::new(path.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    let options = CString::new(format!("size={bytes},nr_inodes={inodes},mode=0700"))
+        .map_err(io::Error::other)?;
+    let tmpfs = c"tmpfs".as_ptr();
+    let flags = libc::MS_NOSUID | libc::MS_NODEV;
+    // SAFETY: NUL-terminated strings that outlive the call.
+    let done = unsafe {
+        libc::mount(
+            tmpfs,
+            target.as_ptr(),
+            tmpfs,
+            flags,
+            options.as_ptr().cast(),
+        )
+    };
+    if done == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Detaches a tmpfs of [`own_tmpfs`] from `path` (its files go with it, at
+/// once: no walk); a folder that is no mount point is left as it is.
+pub(super) fn unmount(path: &Path) {
+    let Ok(target) = CString::new(path.as_os_str().as_bytes()) else {
+        return;
+    };
+    // SAFETY: a NUL-terminated path; EINVAL (not a mount point) is fine.
+    unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
 }
 
 /// How a private-/tmp staging folder's name starts, before the grader's

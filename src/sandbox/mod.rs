@@ -685,6 +685,9 @@ fn remove_leftover(path: &Path) {
         linux::cgroup::remove(path);
         return;
     }
+    // A jail copy may be a tmpfs of its own (see `linux::own_tmpfs`).
+    #[cfg(target_os = "linux")]
+    linux::unmount(path);
     let _ = remove_tree(path);
 }
 
@@ -1098,6 +1101,8 @@ impl Drop for Jail {
         // Removed here, however deep a program made it (see
         // [`remove_tree`]); the TempDir then finds nothing left.
         if let Some(copy) = &self.copy {
+            #[cfg(target_os = "linux")]
+            linux::unmount(copy.path());
             let _ = remove_tree(copy.path());
             forget(copy.path());
         }
@@ -1562,6 +1567,13 @@ pub fn require_private_copy(dir: &Path) -> Result<(), String> {
 /// A folder larger than this is not copied (a Rust project's target/).
 const COPY_MAX_BYTES: u64 = 32 << 20;
 const COPY_MAX_ENTRIES: usize = 4_000;
+/// The bounds of a copy's own tmpfs (see `linux::own_tmpfs`): the copy and
+/// what its programs write beside it (a file is at most the file-size
+/// limit; the memory cgroup counts the pages too).
+#[cfg(target_os = "linux")]
+const COPY_TMPFS_BYTES: u64 = 256 << 20;
+#[cfg(target_os = "linux")]
+const COPY_TMPFS_INODES: u64 = 16_384;
 
 fn private_copy(dir: &Path, user: Option<(u32, u32)>) -> io::Result<Option<tempfile::TempDir>> {
     let (mut bytes, mut entries) = (0u64, 0usize);
@@ -1592,7 +1604,15 @@ fn private_copy(dir: &Path, user: Option<(u32, u32)>) -> io::Result<Option<tempf
         .prefix(&prefix)
         .tempdir_in(scratch_root())?;
     remember(copy.path());
+    // A tmpfs of its own, bounded (root only, where the copy's uid is a
+    // jail's): best effort, the shared scratch otherwise.
+    #[cfg(target_os = "linux")]
+    if user.is_some() {
+        let _ = linux::own_tmpfs(copy.path(), COPY_TMPFS_BYTES, COPY_TMPFS_INODES);
+    }
     if let Err(e) = copy_tree(dir, copy.path(), user) {
+        #[cfg(target_os = "linux")]
+        linux::unmount(copy.path());
         forget(copy.path());
         return Err(e);
     }
@@ -1615,18 +1635,11 @@ fn private_copy(dir: &Path, user: Option<(u32, u32)>) -> io::Result<Option<tempf
 /// Is `e` a full disk, quota or memory (the scratch tmpfs), not something
 /// of the submission's?
 fn out_of_space(e: &io::Error) -> bool {
-    #[cfg(unix)]
-    {
-        use nix::libc;
-        matches!(
-            e.raw_os_error(),
-            Some(libc::ENOSPC | libc::EDQUOT | libc::ENOMEM)
-        )
-    }
-    #[cfg(not(unix))]
-    {
-        e.kind() == io::ErrorKind::StorageFull
-    }
+    // By kind: tempfile's errors carry the path, and no raw errno.
+    matches!(
+        e.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded | io::ErrorKind::OutOfMemory
+    )
 }
 
 /// Files a run or a tool leaves in a folder, not work handed in: Python's
