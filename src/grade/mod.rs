@@ -671,12 +671,29 @@ fn printable(text: &str) -> String {
 /// A name from outside (a submission folder's, a file's) on one line: as
 /// [`printable`], with newlines and tabs escaped too, so that it cannot
 /// forge a line of its own in a report or a progress line.
+///
+/// And so that two names that look the same read apart (hostile round 22:
+/// `alice`, `alice ` with a space after it, with a no-break or an
+/// ideographic space, and `аlice` with a Cyrillic а were five rows that
+/// all read `alice`): a space at either end, a space other than the
+/// ASCII one, and, in a name that mixes Latin letters with Cyrillic or
+/// Greek ones, the Cyrillic and Greek letters are escaped. A name wholly
+/// in one script stays as it is.
 pub(crate) fn printable_name(text: &str) -> String {
-    escape_hazards(text, |_| false)
+    let latin = text.chars().any(|c| c.is_ascii_alphabetic());
+    let lookalike = |c: char| {
+        latin && c.is_alphabetic() && matches!(c, '\u{0370}'..='\u{03ff}' | '\u{0400}'..='\u{052f}')
+    };
+    let odd_space = |c: char| c.is_whitespace() && c != ' ' && !c.is_control();
+    let escaped = escape_hazards(text, |_| false);
+    let last = escaped.chars().count().saturating_sub(1);
+    escaped
         .chars()
-        .map(|c| {
-            if invisible(c) {
-                c.escape_default().to_string()
+        .enumerate()
+        .map(|(i, c)| {
+            let end_space = c == ' ' && (i == 0 || i == last);
+            if invisible(c) || odd_space(c) || lookalike(c) || end_space {
+                c.escape_unicode().to_string()
             } else {
                 c.to_string()
             }
@@ -773,6 +790,27 @@ mod printable_tests {
         assert_eq!(super::printable(&odd), odd);
         let lone = format!("it`s {}", "x".repeat(5000));
         assert!(super::printable(&lone).chars().count() <= super::LINE_MAX + 1);
+    }
+
+    #[test]
+    fn names_that_look_the_same_read_apart() {
+        let names = [
+            "alice",
+            "alice ",
+            "alice\u{a0}",
+            "alice\u{3000}",
+            "\u{430}lice",
+            "alice\u{200b}",
+        ];
+        let shown: Vec<String> = names.iter().map(|n| super::printable_name(n)).collect();
+        let distinct: std::collections::BTreeSet<&String> = shown.iter().collect();
+        assert_eq!(distinct.len(), names.len(), "{shown:?}");
+        assert_eq!(shown[0], "alice");
+        assert_eq!(shown[1], "alice\\u{20}");
+        assert_eq!(shown[4], "\\u{430}lice");
+        // A name wholly in one script, or with spaces inside, stays.
+        assert_eq!(super::printable_name("Алиса"), "Алиса");
+        assert_eq!(super::printable_name("José Núñez"), "José Núñez");
     }
 
     #[test]
