@@ -143,6 +143,7 @@ impl Drop for Ctx<'_> {
         // library's removal, which one stack frame per level aborts.
         self.procs.clear();
         if let Some(scratch) = self.scratch.take() {
+            crate::sandbox::release_given_folder(scratch.path());
             let _ = crate::sandbox::remove_tree(scratch.path());
         }
     }

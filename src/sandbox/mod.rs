@@ -1534,12 +1534,36 @@ const GIVEN_PREFIX: &str = "netlab-grade-";
 
 /// A fresh folder for a check's files, named so that a later run's
 /// [`sweep_stale`] removes it if this grader dies without cleaning up.
+/// As root (where programs run as a jail's user) it is a tmpfs of its
+/// own, as a jail copy is (see `linux::own_tmpfs`): what a program writes
+/// there (a chat log, or files beside it) is bounded per check. Release
+/// it with [`release_given_folder`] before removing it.
 pub fn given_folder() -> io::Result<tempfile::TempDir> {
     let prefix = format!("{GIVEN_PREFIX}{}-", std::process::id());
-    tempfile::Builder::new()
+    let dir = tempfile::Builder::new()
         .prefix(&prefix)
-        .tempdir_in(scratch_root())
+        .tempdir_in(scratch_root())?;
+    #[cfg(target_os = "linux")]
+    if policy().has(Layer::UnprivilegedUser) {
+        let _ = linux::own_tmpfs(dir.path(), GIVEN_TMPFS_BYTES, GIVEN_TMPFS_INODES);
+    }
+    Ok(dir)
 }
+
+/// Detaches the tmpfs a [`given_folder`] may have (no-op otherwise).
+pub fn release_given_folder(path: &Path) {
+    #[cfg(target_os = "linux")]
+    linux::unmount(path);
+    #[cfg(not(target_os = "linux"))]
+    let _ = path;
+}
+
+/// The bounds of a given folder's own tmpfs: a chat log and room to spare
+/// (a file is at most the file-size limit anyway).
+#[cfg(target_os = "linux")]
+const GIVEN_TMPFS_BYTES: u64 = 128 << 20;
+#[cfg(target_os = "linux")]
+const GIVEN_TMPFS_INODES: u64 = 1_024;
 
 /// Under --require-sandbox ([`set_strict`]), where the private copy is a
 /// layer: `Err` (why) when the folder `dir` is too big to be copied. Its
