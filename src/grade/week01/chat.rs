@@ -519,17 +519,35 @@ pub fn sessions(ctx: &mut Ctx) -> Result<(), Failure> {
 /// error nobody listens for (blind round 21).
 pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
-    let mut talk = open(ctx, addr)?;
-    let message = ctx.message(12);
-    send_line(ctx, &mut talk, &message)?;
-    let first = talk.client;
-    ctx.reset(talk.stream);
+    // A first caller keeps the server busy (it serves one at a time), so
+    // that all of the second's, three lines and its reset, waits in the
+    // kernel before the server reads any of it: the lines are read, and
+    // their three ACKs written to a connection already reset. The first
+    // write fails with ECONNRESET; a server that goes on writing gets
+    // EPIPE, and a C server SIGPIPE. Trap (blind round 23): sent to a
+    // server already reading, the ACKs could leave before the reset came,
+    // and a C server that never checks send() passed in some runs.
+    let mut holder = open(ctx, addr)?;
+    let hello = ctx.message(10);
+    send_line(ctx, &mut holder, &hello)?;
+    // Its ACK says the session began (its form is chat-ack's to judge).
+    let _ = read_line(&mut holder.stream, &mut holder.pending, SLACK);
+    let after = "after a client reset its connection";
+    let mut queued = open(ctx, addr).map_err(|f| after_served(ctx, p, f, after))?;
+    let first = queued.client;
+    let lines: String = (0..3).map(|_| format!("{}\n", ctx.message(12))).collect();
+    ctx.send(&mut queued.stream, lines.as_bytes())?;
+    ctx.reset(queued.stream);
+    std::thread::sleep(Duration::from_millis(100));
+    ctx.step(
+        "the first caller leaves: the server takes on the one that sent three lines and reset",
+    );
+    drop(holder);
     survived_reset(
         ctx,
         p,
-        &format!("when the client {first} reset its connection right after a line (its ACK met the reset)"),
+        &format!("when it took on {first}, which had sent three lines and reset its connection before the server read them (their ACKs met the reset)"),
     )?;
-    let after = "after a client reset its connection";
     let mut half = open(ctx, addr).map_err(|f| after_served(ctx, p, f, after))?;
     let second = half.client;
     let part = ctx.message(10);
@@ -1615,7 +1633,7 @@ fn chat_client_run(
     stdin: Option<&[String]>,
     messages: &[String],
     split: bool,
-) -> Result<Proc, Failure> {
+) -> Result<(Proc, u16), Failure> {
     let listener = fake_listener()
         .map_err(|e| fail(Diagnosis::CannotStart, "a fake server", e.to_string()))?;
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
@@ -1710,7 +1728,7 @@ fn chat_client_run(
             }
             f
         })?;
-    Ok(p)
+    Ok((p, port))
 }
 
 /// A prompt of the client's own words: the text before a whole expected
@@ -1800,7 +1818,28 @@ fn quoted(lines: &[String]) -> String {
 
 pub fn client_messages(ctx: &mut Ctx) -> Result<(), Failure> {
     let messages: Vec<String> = (0..3).map(|_| ctx.message(18)).collect();
-    chat_client_run(ctx, &messages, None, &messages, false).map(drop)
+    let (p, port) = chat_client_run(ctx, &messages, None, &messages, false)?;
+    session_lines(ctx, p, port)
+}
+
+/// The session's own lines around the ACKs, as the handout's transcript
+/// has them: `[CLIENT] Connected to HOST:PORT` (the server's address, as
+/// given) and `[CLIENT] Closed connection`. Judged here only, once the
+/// ACK lines are right (blind round 23: a tuple, the client's own
+/// address, and `Connection closed` passed every check).
+fn session_lines(ctx: &mut Ctx, p: Proc, port: u16) -> Result<(), Failure> {
+    let lines = ctx.child(p).lines(Stream::Stdout);
+    let connected = format!("[CLIENT] Connected to {HOST}:{port}");
+    for want in [connected.as_str(), "[CLIENT] Closed connection"] {
+        if !lines.iter().any(|l| l.trim_end() == want) {
+            return Err(fail(
+                Diagnosis::OutputFormat,
+                format!("the stdout line `{want}`, as in the handout's transcript"),
+                crate::grade::compare::no_such_line(want, &lines, ""),
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub fn client_default(ctx: &mut Ctx) -> Result<(), Failure> {
@@ -1811,7 +1850,7 @@ pub fn client_default(ctx: &mut Ctx) -> Result<(), Failure> {
 
 pub fn client_interactive(ctx: &mut Ctx) -> Result<(), Failure> {
     let messages: Vec<String> = (0..2).map(|_| ctx.message(16)).collect();
-    let p = chat_client_run(ctx, &["-i".to_string()], Some(&messages), &messages, false)?;
+    let (p, _) = chat_client_run(ctx, &["-i".to_string()], Some(&messages), &messages, false)?;
     let prompts = ctx
         .child(p)
         .text(Stream::Stdout)

@@ -587,7 +587,10 @@ pub fn trim(ctx: &mut Ctx) -> Result<(), Failure> {
                 "{}: the whitespace inside the message was changed too (only the whitespace around it is trimmed; two spaces and a tab between words stay as they are)",
                 f.observed
             );
-        } else if f.observed.contains(&shown) && !f.observed.contains("then a line end") {
+        } else if f.observed.contains(&shown)
+            && !f.observed.contains("then a line end")
+            && !f.observed.contains("then a NUL byte")
+        {
             f.observed = format!(
                 "{}: the whitespace around the message is still in it (trim the message, then build the reply: strip() in Python, trim() in Rust and Java)",
                 f.observed
@@ -616,9 +619,9 @@ fn counted_in_bytes(ctx: &mut Ctx, payload: &str, mut failure: Failure) -> Failu
         "start it once more and send 100 ASCII characters (100 bytes): the bound, or the unit?",
     );
     if let Ok((_, ex)) = exchange(ctx, Role::Server, &[], ascii.as_bytes()) {
-        // (A reply ending in a line end is another mistake, judged apart.)
         let reply = String::from_utf8_lossy(&ex.reply);
-        if reply.trim_end_matches(['\r', '\n']) == format!("ACK: {ascii}") {
+        // (Its framing, a line end or C's NUL after it, is judged apart.)
+        if reply.trim_end_matches(['\r', '\n', '\0']) == format!("ACK: {ascii}") {
             failure.observed.push_str(&format!(
                 "; 100 ASCII characters got an ACK: the length was counted in bytes (this message is {} characters, {} bytes in UTF-8), not in characters",
                 payload.chars().count(),

@@ -283,7 +283,11 @@ fn lines_name_their_clients(
         .iter()
         .map(|s| s.local_addr().map(|a| a.to_string()).unwrap_or_default())
         .collect();
-    let lines = ctx.child(p).lines(Stream::Stdout);
+    // Both streams: a server that logs its lines on stderr (a logging
+    // library's default) is output-format's finding elsewhere, and its
+    // shared address must not hide behind it (blind round 23).
+    let mut lines = ctx.child(p).lines(Stream::Stdout);
+    lines.extend(ctx.child(p).lines(Stream::Stderr));
     for (i, message) in messages.iter().enumerate() {
         let received = format!("Received: {message}");
         // Whole lines only: threads that print at once may interleave
@@ -709,6 +713,22 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
                     SLACK.as_secs() + 1
                 ),
             ));
+        }
+        // It says it let the client go, and the connection stays open: its
+        // socket was not closed (in a forked server, the parent's copy
+        // of it): no-close, as threaded-ack sees it, not a timeout that
+        // never fired (blind round 23: C with fork()).
+        if let Some(line) = ctx.wait_output(p, Duration::ZERO, |l| l.contains("sent nothing")) {
+            return Err(fail(
+                Diagnosis::NoClose,
+                expected,
+                format!(
+                    "the server said `{}`, but the connection was still open {}s after it connected: the socket was not closed (a forked child's close leaves the parent's copy open: close the connection in the parent right after fork())",
+                    line.trim_end(),
+                    SLACK.as_secs() + 1
+                ),
+            )
+            .folded_if("threaded-ack", &[Diagnosis::NoClose]));
         }
         ctx.step(format!(
             "still open after {}s: keep waiting up to {}s more, in case it uses a timeout of its own",
