@@ -1299,6 +1299,40 @@ fn nul_terminated_replies_c() {
     );
 }
 
+/// A threaded server in C with one process per client (fork): the parent
+/// never closes its copy of each connection, so no client ever sees the
+/// end of its session, though each child closes its own and says so
+/// (`sent nothing within 1s; closing`). One mistake, no-close, in every
+/// check that waits for the close; threaded-silent-client said
+/// server-timeout ("no read timeout") beside the server's own line
+/// (blind round 23). Written by a helper from the handout alone.
+#[test]
+fn a_forked_server_whose_parent_keeps_each_connection_c() {
+    let Some(sub) = c_fixture("forkkeep", &[(Role::ThreadedServer, "server_threaded")]) else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "forkkeep",
+        &sub,
+        &[
+            ("threaded-ack", "no-close"),
+            ("threaded-many", "no-close"),
+            ("threaded-concurrency", "no-close"),
+            ("threaded-busy", "no-close"),
+            ("threaded-silent-client", "no-close"),
+            ("threaded-shutdown", "no-close"),
+            ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+        ],
+    );
+    assert_eq!(
+        findings_of(&outcomes).len(),
+        2,
+        "{:?}",
+        findings_of(&outcomes)
+    );
+    assert_observed(&sub, "threaded-silent-client", "the socket was not closed");
+}
+
 /// A threaded server whose workers never close after replying:
 /// threaded-many fails at its first client, as no-close (it passed after
 /// waiting 3 s for each of 8 clients); its signal handler exits at once.
