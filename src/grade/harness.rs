@@ -420,10 +420,13 @@ impl<'a> Ctx<'a> {
         };
         let child = started.map_err(|e| {
             let why = if e.kind() == io::ErrorKind::NotFound {
+                // Both from outside (netlab.toml, the class folder's
+                // name): one line, whatever they hold (hostile round 23
+                // forged report lines with a line break here).
                 format!(
                     "there is no program `{}` (not on PATH, and no such file in {})",
-                    full[0],
-                    self.submission.dir().display()
+                    crate::message::escape_controls(&full[0]),
+                    crate::message::escape_controls(&self.submission.dir().display().to_string())
                 )
             } else if !program_at_fault(&e) {
                 // The sandbox's setup before the exec failed (a cgroup, a

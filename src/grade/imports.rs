@@ -13,9 +13,11 @@
 //! which changed from run to run. The grader still judges behaviour; this
 //! only names the cause of failures the program already had.
 //!
-//! Read-only and bounded: regular files of the submission's folder only
-//! (no symlink, no device, nothing over [`MAX_SOURCE`]), never run, never
-//! shown beyond the one line that runs the server.
+//! Read-only and bounded: regular files at the top of the submission's
+//! folder only, read with `sandbox::read_untrusted` (never through a link,
+//! never a FIFO or a device, nothing over [`MAX_SOURCE`]), never run; shown
+//! only as the one line that runs the server, its control characters
+//! escaped.
 
 use std::path::Path;
 
@@ -91,12 +93,11 @@ fn read_source(dir: &Path, name: &str) -> Option<String> {
     if name.contains(['/', '\\']) {
         return None;
     }
-    let path = dir.join(name);
-    let meta = std::fs::symlink_metadata(&path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_SOURCE {
-        return None;
-    }
-    let bytes = std::fs::read(&path).ok()?;
+    // The checked read: the folder's programs may still run and swap the
+    // file for a FIFO, a link or `/dev/zero` between a look and a read
+    // (hostile round 23: the grader hung in open(), or read until the OOM
+    // killer came, or, as root, quoted a root-only file through a link).
+    let bytes = crate::sandbox::read_untrusted(&dir.join(name), MAX_SOURCE).ok()?;
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -104,8 +105,21 @@ fn read_source(dir: &Path, name: &str) -> Option<String> {
 /// and `b`; `from a.b import x` gives `a`; relative imports give none.
 fn imported_modules(text: &str) -> Vec<String> {
     let mut modules = Vec::new();
+    // Inside a triple-quoted string (a docstring) a line is no import
+    // (hostile round 23: `import server` in a docstring renamed every
+    // failure of the program).
+    let mut quoted: Option<&str> = None;
     for line in text.lines() {
         let line = line.trim();
+        let opened = quoted;
+        for quote in ["\"\"\"", "\'\'\'"] {
+            if quoted.is_none_or(|q| q == quote) && line.matches(quote).count() % 2 == 1 {
+                quoted = if quoted.is_some() { None } else { Some(quote) };
+            }
+        }
+        if opened.is_some() || quoted.is_some() {
+            continue;
+        }
         let code = line.split('#').next().unwrap_or("");
         if let Some(rest) = code.strip_prefix("import ") {
             for part in rest.split(',') {
@@ -212,7 +226,7 @@ mod tests {
 
     #[test]
     fn imports_are_read_in_every_form() {
-        let text = "import os, sys as system\nfrom server import a, b\nfrom .local import x\n    import config  # inside a function\nfrom pkg.sub import y\n";
+        let text = "import os, sys as system\nfrom server import a, b\nfrom .local import x\n    import config  # inside a function\n\"\"\"Notes:\nimport hidden\n\"\"\"\nfrom pkg.sub import y\n";
         assert_eq!(
             imported_modules(text),
             ["os", "sys", "server", "config", "pkg"]
@@ -232,6 +246,12 @@ mod tests {
         {
             std::os::unix::fs::symlink("/etc/hostname", dir.path().join("link.py")).unwrap();
             assert_eq!(read_source(dir.path(), "link.py"), None);
+            // A FIFO is refused, not waited on (a writer never comes).
+            let fifo = dir.path().join("fifo.py");
+            nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+            assert_eq!(read_source(dir.path(), "fifo.py"), None);
+            std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.py")).unwrap();
+            assert_eq!(read_source(dir.path(), "zero.py"), None);
         }
         std::fs::write(dir.path().join("ok.py"), "x = 1\n").unwrap();
         assert_eq!(read_source(dir.path(), "ok.py").as_deref(), Some("x = 1\n"));

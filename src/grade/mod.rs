@@ -561,13 +561,15 @@ fn run_check_body(
                 Diagnosis::GraderError | Diagnosis::ResourceLimit | Diagnosis::NotImplemented
             ) {
                 if let Some(found) = ctx.server_run_at_import() {
+                    // Names and a line of the submission's: one line each.
+                    let one = |text: &str| crate::message::escape_controls(text).into_owned();
                     failure.observed = format!(
                         "{} imports `{}`, and {}'s top level runs its server (line {}: `{}`, with no `if __name__ == \"__main__\":` around it): the import runs that server (and then: {})",
-                        found.importer,
-                        found.module,
-                        found.script,
+                        one(&found.importer),
+                        one(&found.module),
+                        one(&found.script),
                         found.line_no,
-                        found.line,
+                        one(&found.line),
                         failure.observed
                     );
                     failure.diagnosis = Diagnosis::ImportRunsServer;
