@@ -1025,7 +1025,9 @@ pub(super) fn unmount(path: &Path) {
         return;
     };
     // SAFETY: a NUL-terminated path; EINVAL (not a mount point) is fine.
-    unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
+    // Never through a link at its end (hardening: no program can reach
+    // the host's view of this path, hostile round 23).
+    unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH | libc::UMOUNT_NOFOLLOW) };
 }
 
 /// How a private-/tmp staging folder's name starts, before the grader's
