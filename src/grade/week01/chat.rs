@@ -511,12 +511,13 @@ pub fn sessions(ctx: &mut Ctx) -> Result<(), Failure> {
 
 /// Callers that abort their connection (an RST: a client program killed,
 /// a laptop gone from the network) end their own sessions, never the
-/// server. One resets right after a line, so its ACK meets a reset
-/// socket (the write fails with ECONNRESET, a second one with EPIPE and
-/// SIGPIPE, which ends a C program that does not ignore it); one resets in
-/// the middle of a line, while the server waits for the rest (the read
-/// fails with ECONNRESET). Node.js ends the whole process on a socket
-/// error nobody listens for (blind round 21).
+/// server. One sends three lines and resets before the server reads them,
+/// so their ACKs meet a reset socket (the first write fails with
+/// ECONNRESET, the next with EPIPE and SIGPIPE, which ends a C program
+/// that does not ignore it); one resets in the middle of a line, while
+/// the server waits for the rest (the read fails with ECONNRESET).
+/// Node.js ends the whole process on a socket error nobody listens for
+/// (blind round 21).
 pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
     // A first caller keeps the server busy (it serves one at a time), so

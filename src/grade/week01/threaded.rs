@@ -777,18 +777,13 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
     let want = format!("ACK: {message}");
     let ex = once_free(ctx, p, addr, &message, "after a client that sent nothing")?;
     if says_busy(&ex.reply) {
-        // A traceback says why, where there is one.
-        let died = ctx
-            .crash_of(p)
-            .map(|c| format!("; its thread ended in an error: {c}"))
-            .unwrap_or_default();
-        return Err(fail(
-            Diagnosis::BusyLeak,
-            format!("once the silent client is closed, its place is free: a new client gets `{want}`"),
+        return Err(place_kept(
+            ctx,
+            p,
             format!(
-                "it was still refused as busy {}s later: the session that timed out never gave its place back{died}",
-                SLACK.as_secs()
+                "once the silent client is closed, its place is free: a new client gets `{want}`"
             ),
+            "the session that timed out never gave its place back",
         ));
     }
     // (A traceback on stderr with the client let go and its place back,
@@ -803,6 +798,24 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
         }
         Err(f) => Err(f.folded_if("threaded-ack", &[Diagnosis::WrongReply])),
     }
+}
+
+/// A new client still refused as busy once the sessions before it ended
+/// (`which`): their places were never given back. A traceback says why,
+/// where there is one.
+fn place_kept(ctx: &mut Ctx, p: Proc, expected: String, which: &str) -> Failure {
+    let died = ctx
+        .crash_of(p)
+        .map(|c| format!("; a session ended in an error: {c}"))
+        .unwrap_or_default();
+    fail(
+        Diagnosis::BusyLeak,
+        expected,
+        format!(
+            "it was still refused as busy {}s later: {which}{died}",
+            SLACK.as_secs()
+        ),
+    )
 }
 
 /// A new client sends `message` once the server's clients left (`after`):
@@ -877,17 +890,11 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.step("a new client sends a message: the server is still there, with a place for it");
     let ex = once_free(ctx, p, addr, &message, after)?;
     if says_busy(&ex.reply) {
-        let died = ctx
-            .crash_of(p)
-            .map(|c| format!("; a session ended in an error: {c}"))
-            .unwrap_or_default();
-        return Err(fail(
-            Diagnosis::BusyLeak,
+        return Err(place_kept(
+            ctx,
+            p,
             format!("with LAB_MAX_CLIENTS=2, once the two reset clients are gone, a new client gets `{want}`"),
-            format!(
-                "it was still refused as busy {}s later: the sessions that ended in a reset never gave their places back{died}",
-                SLACK.as_secs()
-            ),
+            "the sessions that ended in a reset never gave their places back",
         ));
     }
     survived_reset(ctx, p, after)?;
