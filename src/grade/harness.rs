@@ -139,12 +139,11 @@ impl Drop for Ctx<'_> {
     fn drop(&mut self) {
         // The programs first (their trees are ended as they drop), then the
         // folder given to them, however deep they made it (see
-        // `sandbox::remove_tree`): its TempDir would use the standard
+        // `sandbox::remove_scratch`): its TempDir would use the standard
         // library's removal, which one stack frame per level aborts.
         self.procs.clear();
         if let Some(scratch) = self.scratch.take() {
-            crate::sandbox::release_given_folder(scratch.path());
-            let _ = crate::sandbox::remove_tree(scratch.path());
+            let _ = crate::sandbox::remove_scratch(scratch.path());
         }
     }
 }
@@ -1548,11 +1547,8 @@ impl<'a> Ctx<'a> {
             ));
         }
         loop {
-            match crate::sandbox::tcp_connect(&addr, SLACK) {
-                Ok(stream) => {
-                    note_grader_port(stream.local_addr().map_or(0, |a| a.port()));
-                    return Ok(stream);
-                }
+            match probe_connect(addr) {
+                Ok(stream) => return Ok(stream),
                 Err(e)
                     if e.kind() == io::ErrorKind::ConnectionRefused && Instant::now() < until =>
                 {
@@ -1745,6 +1741,16 @@ pub enum End {
 /// to every probe grew the grader (root, outside every sandbox limit) to
 /// 8 GB in a class run.
 pub const MAX_KEPT: usize = 1 << 20;
+
+/// Connects a probe client of the grader's to `addr` (in the check's
+/// network namespace) and notes its port as the grader's own: its acts
+/// (its close, its reset) are never told as the program's in the wire
+/// story. No step, no retry: see [`Ctx::connect`] for those.
+pub fn probe_connect(addr: SocketAddr) -> io::Result<TcpStream> {
+    let stream = crate::sandbox::tcp_connect(&addr, SLACK)?;
+    note_grader_port(stream.local_addr().map_or(0, |a| a.port()));
+    Ok(stream)
+}
 
 /// Reads until the peer closes or `timeout` passes, keeping at most
 /// [`MAX_KEPT`] bytes: past that it stops as if the time were up (the

@@ -57,6 +57,12 @@ pub struct Finding {
     pub cause: Cause,
 }
 
+/// The check whose finding failure `o` is folded under, if it is (see
+/// [`folded_under`]): what reports name as `follows_from`.
+fn folded_into(o: &Outcome, outcomes: &[Outcome]) -> Option<&'static str> {
+    folded_under(o, outcomes).and(o.follows_from)
+}
+
 /// The cause of another check that failure `o` is folded under, if any.
 /// A consequence is folded under the mistake it follows from (one start-up
 /// mistake, reported once), when that check failed here, and (unless any
@@ -193,7 +199,7 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
             group = o.role;
             out.push_str(&format!("\n{}\n", paint(BOLD, group, color)));
         }
-        let folded = folded_under(o, outcomes).and(o.follows_from);
+        let folded = folded_into(o, outcomes);
         let mut text = check_line(o, color);
         if o.passed == Some(false) {
             text.push_str(&failure_story(o, folded, color));
@@ -341,9 +347,7 @@ pub fn render_json(lab: &str, seed: u64, outcomes: &[Outcome]) -> String {
         .iter()
         .map(|o| {
             let mut o = o.clone();
-            if folded_under(&o, outcomes).is_none() {
-                o.follows_from = None;
-            }
+            o.follows_from = folded_into(&o, outcomes);
             o
         })
         .collect();
@@ -398,7 +402,7 @@ pub fn render_junit(lab: &str, seed: u64, outcomes: &[Outcome], elapsed: Duratio
                     s.set_type(d.code());
                     s.set_message(format!("{}: {}", d.code(), d.title()));
                 }
-                let folded = folded_under(o, outcomes).and(o.follows_from);
+                let folded = folded_into(o, outcomes);
                 s.set_description(xml_safe(&failure_story(o, folded, false)));
                 s
             }

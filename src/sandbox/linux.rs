@@ -982,8 +982,7 @@ pub(super) fn sweep_stale(jail_prefix: &str) {
             .is_ok_and(|m| m.is_dir() && owner_ok(m.uid()));
         if ours && stale(rest) {
             // A dead grader's jail copy may still be its own tmpfs.
-            unmount(&entry.path());
-            let _ = super::remove_tree(&entry.path());
+            let _ = super::remove_scratch(&entry.path());
         }
     }
 }

@@ -685,10 +685,17 @@ fn remove_leftover(path: &Path) {
         linux::cgroup::remove(path);
         return;
     }
-    // A jail copy may be a tmpfs of its own (see `linux::own_tmpfs`).
+    let _ = remove_scratch(path);
+}
+
+/// Removes a scratch folder of a check's (a jail copy, a given folder):
+/// first the tmpfs of its own it may be (see `linux::own_tmpfs`: detached,
+/// what its programs left goes with it, no walk), then the folder, with
+/// [`remove_tree`].
+pub fn remove_scratch(path: &Path) -> io::Result<()> {
     #[cfg(target_os = "linux")]
     linux::unmount(path);
-    let _ = remove_tree(path);
+    remove_tree(path)
 }
 
 /// Removes the folder `path` and everything in it, however deep, with two
@@ -1101,9 +1108,7 @@ impl Drop for Jail {
         // Removed here, however deep a program made it (see
         // [`remove_tree`]); the TempDir then finds nothing left.
         if let Some(copy) = &self.copy {
-            #[cfg(target_os = "linux")]
-            linux::unmount(copy.path());
-            let _ = remove_tree(copy.path());
+            let _ = remove_scratch(copy.path());
             forget(copy.path());
         }
         for path in self.given.lock().unwrap_or_else(|e| e.into_inner()).iter() {
@@ -1537,7 +1542,7 @@ const GIVEN_PREFIX: &str = "netlab-grade-";
 /// As root (where programs run as a jail's user) it is a tmpfs of its
 /// own, as a jail copy is (see `linux::own_tmpfs`): what a program writes
 /// there (a chat log, or files beside it) is bounded per check. Release
-/// it with [`release_given_folder`] before removing it.
+/// it with [`remove_scratch`].
 pub fn given_folder() -> io::Result<tempfile::TempDir> {
     let prefix = format!("{GIVEN_PREFIX}{}-", std::process::id());
     let dir = tempfile::Builder::new()
@@ -1548,14 +1553,6 @@ pub fn given_folder() -> io::Result<tempfile::TempDir> {
         let _ = linux::own_tmpfs(dir.path(), GIVEN_TMPFS_BYTES, GIVEN_TMPFS_INODES);
     }
     Ok(dir)
-}
-
-/// Detaches the tmpfs a [`given_folder`] may have (no-op otherwise).
-pub fn release_given_folder(path: &Path) {
-    #[cfg(target_os = "linux")]
-    linux::unmount(path);
-    #[cfg(not(target_os = "linux"))]
-    let _ = path;
 }
 
 /// The bounds of a given folder's own tmpfs: a chat log and room to spare
