@@ -14,13 +14,15 @@
 //!   the moment it arrived, and every wait for a line is bounded;
 //! - output is kept by bytes with a cap (the first and last MiB of lines per
 //!   stream; the middle is counted, [`Child::bytes_seen`]), waits look at
-//!   each line once, and bytes that are not UTF-8 stay visible as `\xNN`:
-//!   a program that floods its output cannot eat the grader's memory or CPU.
+//!   each line once, and bytes that are not UTF-8 stay visible as `\xNN`;
+//!   past 8 MiB a stream is read at 4 MiB/s: a program that floods its
+//!   output cannot eat the grader's memory or CPU.
 //!
 //! Trap (see PITFALLS.md): a grandchild that inherits a pipe keeps it open
 //! after the child exits, so "read until EOF" can hang. Never wait for EOF
 //! without a bound; [`Child::wait_exit`] waits for the child, not the pipes.
 
+use std::borrow::Cow;
 use std::ffi::OsStr;
 use std::io::{self, Read, Write};
 use std::path::Path;
@@ -78,6 +80,12 @@ const KEEP_TAIL_BYTES: usize = 1024 * 1024;
 const LINE_OVERHEAD: usize = 64;
 /// A "line" longer than this is cut into pieces.
 const MAX_LINE: usize = 64 * 1024;
+/// Bytes of a stream read as fast as they come; after these, at most
+/// [`SLOW_RATE`] bytes a second (see [`Captured::nap_after`]).
+pub const FULL_SPEED_BYTES: u64 = 8 * 1024 * 1024;
+/// How fast a flood is read: a program that writes faster blocks on its
+/// full pipe, as it would on a slow terminal.
+pub const SLOW_RATE: u64 = 4 * 1024 * 1024;
 
 /// What a reader thread has collected from one pipe.
 ///
@@ -85,6 +93,11 @@ const MAX_LINE: usize = 64 * 1024;
 /// [`KEEP_HEAD_BYTES`] of the first complete lines, [`KEEP_TAIL_BYTES`] of
 /// the last ones, and at most [`MAX_LINE`] of an unterminated line. What
 /// falls between head and tail is counted, not kept.
+///
+/// The tail keeps the bytes as they came and makes text of a line only
+/// when someone asks: the middle of a flood passes through it, and making
+/// a `Line` (two allocations, a UTF-8 check) of every line that was then
+/// dropped took a flooded grader's CPU from 2.5 s to 54 s (hostile round 22).
 ///
 /// Every complete line gets a sequence number (0, 1, 2... over the whole
 /// stream); waiters keep a cursor, the next number they have not looked at,
@@ -96,9 +109,17 @@ struct Captured {
     /// The first lines, sequence numbers `0..head.len()`.
     head: Vec<Line>,
     head_cost: usize,
-    /// The last lines, each with its length on the pipe (escapes make the
-    /// text longer); the back one has sequence number `total_lines - 1`.
-    tail: std::collections::VecDeque<(Line, usize)>,
+    /// The last lines' bytes, back to back (no newlines; a line that did
+    /// not fit in the head as text is here as that text: [`visible`] leaves
+    /// its own output as it is). `tail_bytes[0]` is byte `tail_base` of the
+    /// stream of tail bytes; the first kept line starts at `tail_first`
+    /// (what lies before it was dropped, and is cut off now and then).
+    tail_bytes: Vec<u8>,
+    tail_base: u64,
+    tail_first: u64,
+    /// Where each kept tail line ends; the back one has sequence number
+    /// `total_lines - 1`.
+    tail: std::collections::VecDeque<TailLine>,
     tail_cost: usize,
     /// Complete lines seen so far, kept or not.
     total_lines: u64,
@@ -110,29 +131,78 @@ struct Captured {
     /// Bytes after the last newline (a prompt such as `Enter message: `).
     partial: Vec<u8>,
     closed: bool,
+    /// Until when the reader reads at full speed whatever it has seen: the
+    /// program has ended and its last words are wanted (`Child::wait_closed`).
+    hurry_until: Option<Instant>,
 }
 
-fn cost(line: &Line) -> usize {
-    line.text.len() + LINE_OVERHEAD
+/// One line of the tail: where its bytes end in the stream of tail bytes
+/// (it starts where the one before it ends), its length on the pipe
+/// (newline and `\r` included), and when it arrived.
+#[derive(Debug)]
+struct TailLine {
+    end: u64,
+    raw_len: usize,
+    at: Duration,
+}
+
+fn cost(text_len: usize) -> usize {
+    text_len + LINE_OVERHEAD
 }
 
 impl Captured {
-    fn push(&mut self, line: Line, raw_len: usize) {
+    /// Files one complete line, `first` then `second` (a line may begin in
+    /// an earlier read), without its newline.
+    fn push(&mut self, first: &[u8], second: &[u8], raw_len: usize, at: Duration) {
         self.total_lines += 1;
-        if self.tail.is_empty() && self.head_cost + cost(&line) <= KEEP_HEAD_BYTES {
-            self.head_cost += cost(&line);
-            self.head.push(line);
+        let mut len = first.len() + second.len();
+        let cr = len > 0 && second.last().or(first.last()) == Some(&b'\r');
+        len -= usize::from(cr); // Windows line endings
+        if self.tail.is_empty() && self.head_cost + cost(len) <= KEEP_HEAD_BYTES {
+            let mut raw = Vec::with_capacity(len + 1);
+            raw.extend_from_slice(first);
+            raw.extend_from_slice(second);
+            raw.truncate(len);
+            let text = visible(raw);
+            if self.head_cost + cost(text.len()) <= KEEP_HEAD_BYTES {
+                self.head_cost += cost(text.len());
+                self.head.push(Line { text, at });
+                return;
+            }
+            // Escapes made it too long for the head: its text goes on.
+            self.push_tail(text.as_bytes(), &[], raw_len, at);
             return;
         }
-        self.tail_cost += cost(&line);
-        self.tail.push_back((line, raw_len));
+        let (first, second) = if second.len() >= usize::from(cr) {
+            (first, &second[..second.len() - usize::from(cr)])
+        } else {
+            (&first[..first.len() - 1], second)
+        };
+        self.push_tail(first, second, raw_len, at);
+    }
+
+    fn push_tail(&mut self, first: &[u8], second: &[u8], raw_len: usize, at: Duration) {
+        self.tail_bytes.extend_from_slice(first);
+        self.tail_bytes.extend_from_slice(second);
+        let end = self.tail_base + self.tail_bytes.len() as u64;
+        let start = self.tail.back().map_or(self.tail_first, |l| l.end);
+        self.tail_cost += cost((end - start) as usize);
+        self.tail.push_back(TailLine { end, raw_len, at });
         // The newest line always stays, even alone over the budget.
         while self.tail_cost > KEEP_TAIL_BYTES && self.tail.len() > 1 {
-            if let Some((old, raw_len)) = self.tail.pop_front() {
-                self.tail_cost -= cost(&old);
+            if let Some(old) = self.tail.pop_front() {
+                self.tail_cost -= cost((old.end - self.tail_first) as usize);
+                self.tail_first = old.end;
                 self.dropped_lines += 1;
-                self.dropped_bytes += raw_len as u64;
+                self.dropped_bytes += old.raw_len as u64;
             }
+        }
+        // Cut off the dropped bytes once they are as many as the kept
+        // budget: each byte is moved at most once.
+        let dead = (self.tail_first - self.tail_base) as usize;
+        if dead > KEEP_TAIL_BYTES {
+            self.tail_bytes.drain(..dead);
+            self.tail_base = self.tail_first;
         }
     }
 
@@ -141,15 +211,37 @@ impl Captured {
         self.total_lines - self.tail.len() as u64
     }
 
-    fn lines(&self) -> impl Iterator<Item = &Line> {
-        self.head
-            .iter()
-            .chain(self.tail.iter().map(|(line, _)| line))
+    /// The text of the tail bytes from `start` to `end`.
+    fn tail_text(&self, start: u64, end: u64) -> Cow<'_, str> {
+        let bytes =
+            &self.tail_bytes[(start - self.tail_base) as usize..(end - self.tail_base) as usize];
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => Cow::Owned(visible(bytes.to_vec())),
+        }
+    }
+
+    /// The tail's lines after the first `skip`, as text with their times.
+    fn tail_lines(&self, skip: usize) -> impl Iterator<Item = (Cow<'_, str>, Duration)> {
+        let mut start = match skip.checked_sub(1) {
+            Some(before) => self.tail.get(before).map_or(self.tail_first, |l| l.end),
+            None => self.tail_first,
+        };
+        self.tail.iter().skip(skip).map(move |line| {
+            let text = self.tail_text(start, line.end);
+            start = line.end;
+            (text, line.at)
+        })
+    }
+
+    /// Every kept line, as text with its time.
+    fn lines(&self) -> impl Iterator<Item = (Cow<'_, str>, Duration)> {
+        self.lines_from(0).0
     }
 
     /// The kept lines with sequence number `>= from`, and the cursor to use
     /// next time. Lines dropped before the caller saw them are skipped.
-    fn lines_from(&self, from: u64) -> (impl Iterator<Item = &Line>, u64) {
+    fn lines_from(&self, from: u64) -> (impl Iterator<Item = (Cow<'_, str>, Duration)>, u64) {
         let head_len = self.head.len() as u64;
         let head_skip = from.min(head_len) as usize;
         let tail_skip = from
@@ -157,8 +249,25 @@ impl Captured {
             .min(self.tail.len() as u64) as usize;
         let lines = self.head[head_skip..]
             .iter()
-            .chain(self.tail.iter().skip(tail_skip).map(|(line, _)| line));
+            .map(|line| (Cow::Borrowed(line.text.as_str()), line.at))
+            .chain(self.tail_lines(tail_skip));
         (lines, self.total_lines)
+    }
+
+    /// How long the reader pauses after a read of `n` bytes. Reading a
+    /// flood costs the grader's CPU byte for byte (about 4 ms a MB: the
+    /// pipe's copy, the search for newlines), outside every limit of the
+    /// program's: 12 processes writing lines as fast as they could took it
+    /// from 2.5 s to 54 s in a class run (hostile round 22). So past
+    /// [`FULL_SPEED_BYTES`] a stream is read at [`SLOW_RATE`]: the flood
+    /// slows itself, its writers blocked on a full pipe, and is still named
+    /// by its size.
+    fn nap_after(&self, n: usize) -> Duration {
+        let hurried = self.hurry_until.is_some_and(|until| Instant::now() < until);
+        if self.bytes_seen <= FULL_SPEED_BYTES || hurried {
+            return Duration::ZERO;
+        }
+        Duration::from_nanos(n as u64 * 1_000_000_000 / SLOW_RATE)
     }
 
     /// Takes in one chunk read from the pipe.
@@ -168,10 +277,11 @@ impl Captured {
             let room = MAX_LINE - self.partial.len();
             // memchr: this runs over every byte of a flood.
             let newline = memchr::memchr(b'\n', &bytes[..room.min(bytes.len())]);
-            match newline {
+            let line = match newline {
                 Some(pos) => {
-                    self.partial.extend_from_slice(&bytes[..pos]);
+                    let line = &bytes[..pos];
                     bytes = &bytes[pos + 1..];
+                    line
                 }
                 None if bytes.len() < room => {
                     self.partial.extend_from_slice(bytes);
@@ -179,18 +289,18 @@ impl Captured {
                 }
                 None => {
                     // A line longer than MAX_LINE: cut it here.
-                    self.partial.extend_from_slice(&bytes[..room]);
+                    let line = &bytes[..room];
                     bytes = &bytes[room..];
+                    line
                 }
-            }
-            let mut raw = std::mem::take(&mut self.partial);
+            };
+            let partial = std::mem::take(&mut self.partial);
             // What the line took on the pipe, its newline included if any.
-            let raw_len = raw.len() + usize::from(newline.is_some());
-            if raw.last() == Some(&b'\r') {
-                raw.pop(); // Windows line endings
-            }
-            let text = visible(raw);
-            self.push(Line { text, at }, raw_len);
+            let raw_len = partial.len() + line.len() + usize::from(newline.is_some());
+            self.push(&partial, line, raw_len, at);
+            // Its room serves the next unterminated line.
+            self.partial = partial;
+            self.partial.clear();
         }
     }
 }
@@ -535,7 +645,8 @@ impl Child {
             let found = {
                 let (mut new, next) = state.lines_from(cursor);
                 cursor = next;
-                new.find(|l| pred(&l.text)).map(|l| l.text.clone())
+                new.find(|(text, _)| pred(text))
+                    .map(|(text, _)| text.into_owned())
             };
             if found.is_some() {
                 return found;
@@ -564,7 +675,7 @@ impl Child {
             let found = {
                 let (mut new, next) = state.lines_from(cursor);
                 cursor = next;
-                new.any(|l| l.text.contains(needle))
+                new.any(|(text, _)| text.contains(needle))
             };
             if found {
                 return true;
@@ -646,6 +757,13 @@ impl Child {
         self.pipe(stream).lock().bytes_seen
     }
 
+    /// Was `stream` read slowly at some point (past its first
+    /// [`FULL_SPEED_BYTES`]), so that the program may have waited for its
+    /// pipe to drain? Said in a report beside the flood's size.
+    pub fn read_slowly(&self, stream: Stream) -> bool {
+        self.pipe(stream).lock().bytes_seen > FULL_SPEED_BYTES
+    }
+
     /// How many bytes of `stream` were not kept (the middle of a flood).
     pub fn bytes_dropped(&self, stream: Stream) -> u64 {
         self.pipe(stream).lock().dropped_bytes
@@ -656,13 +774,18 @@ impl Child {
         self.pipe(stream)
             .lock()
             .lines()
-            .map(|l| l.text.clone())
+            .map(|(text, _)| text.into_owned())
             .collect()
     }
 
     /// All complete lines so far with their arrival times.
     pub fn timed_lines(&self, stream: Stream) -> Vec<Line> {
-        self.pipe(stream).lock().lines().cloned().collect()
+        let state = self.pipe(stream).lock();
+        let lines = state.lines().map(|(text, at)| Line {
+            text: text.into_owned(),
+            at,
+        });
+        lines.collect()
     }
 
     /// Everything seen on `stream`, including an unterminated last line.
@@ -752,9 +875,14 @@ impl Child {
         thread::sleep(timeout.min(Duration::from_millis(5)));
     }
 
-    /// Waits up to `timeout` for both pipes to reach end of file.
+    /// Waits up to `timeout` for both pipes to reach end of file, their
+    /// readers at full speed meanwhile (what is left of a flood).
     fn wait_closed(&self, timeout: Duration) {
         let until = Instant::now() + timeout;
+        for pipe in [&self.stdout, &self.stderr] {
+            pipe.lock().hurry_until = Some(until);
+            pipe.changed.notify_all();
+        }
         for pipe in [&self.stdout, &self.stderr] {
             let mut state = pipe.lock();
             while !state.closed {
@@ -893,8 +1021,8 @@ fn text_of(state: &Captured) -> String {
             state.dropped_lines, state.dropped_bytes, state.bytes_seen
         ));
     }
-    for (line, _) in &state.tail {
-        text.push_str(&line.text);
+    for (line, _) in state.tail_lines(0) {
+        text.push_str(&line);
         text.push('\n');
     }
     text.push_str(&visible(state.partial.clone()));
@@ -912,8 +1040,16 @@ fn spawn_reader(mut source: impl Read + Send + 'static, pipe: Arc<Pipe>, started
                 Err(_) => break,
             };
             let at = started.elapsed();
-            pipe.lock().take_in(&buf[..n], at);
+            let mut state = pipe.lock();
+            state.take_in(&buf[..n], at);
+            let nap = state.nap_after(n);
             pipe.changed.notify_all();
+            if !nap.is_zero() {
+                // Woken early when the program has ended (`wait_closed`).
+                let _ = pipe
+                    .changed
+                    .wait_timeout_while(state, nap, |state| state.nap_after(n) == nap);
+            }
         }
         pipe.lock().closed = true;
         pipe.changed.notify_all();
@@ -1099,17 +1235,18 @@ mod tests {
 
     #[test]
     fn a_flood_of_output_is_kept_bounded_by_bytes_and_counted() {
-        // 44 MB of short lines, then a last line: the head and the tail are
-        // kept, the middle is counted, every byte is seen.
-        let script = "echo first; yes 0123456789 | head -c 44000000; echo last";
+        // 12 MB of short lines (whole ones), then a last line: the head and the tail are
+        // kept, the middle is counted, every byte is seen (the last 4 MB
+        // read slowly: see `nap_after`).
+        let script = "echo first; yes 0123456789 | head -c 11999999; echo last";
         let mut child = Child::spawn(sh(script), Duration::from_secs(60)).unwrap();
         assert_eq!(
             child.wait_line(Stream::Stdout, Duration::from_secs(50), |l| l == "last"),
             Some("last".to_string())
         );
         assert!(child.wait_exit(Duration::from_secs(10)).is_some());
-        assert_eq!(child.bytes_seen(Stream::Stdout), 44_000_000 + 6 + 5);
-        assert!(child.bytes_dropped(Stream::Stdout) > 40_000_000);
+        assert_eq!(child.bytes_seen(Stream::Stdout), 11_999_999 + 6 + 5);
+        assert!(child.bytes_dropped(Stream::Stdout) > 9_000_000);
         let lines = child.lines(Stream::Stdout);
         assert_eq!(lines.first().map(String::as_str), Some("first"));
         assert_eq!(lines.last().map(String::as_str), Some("last"));
@@ -1120,10 +1257,51 @@ mod tests {
         );
         let text = child.text(Stream::Stdout);
         assert!(
-            text.contains("bytes not kept; 44000011 bytes in all)"),
+            text.contains("bytes not kept; 12000010 bytes in all)"),
             "no note"
         );
         assert!(text.len() < 3 * 1024 * 1024);
+    }
+
+    #[test]
+    fn the_tail_of_a_long_output_is_shown_as_the_head_is() {
+        // Past the head's MiB, lines are kept as bytes and made text when
+        // asked: a Windows line end, bytes that are not UTF-8 and a line cut
+        // at MAX_LINE read as they would in the head.
+        let script = format!(
+            "yes 0123456789 | head -c 2999997; printf 'crlf\\r\\nbad \\377\\n'; \
+             head -c {} /dev/zero | tr '\\0' x; printf 'end\\n'",
+            MAX_LINE + 10
+        );
+        let mut child = Child::spawn(sh(&script), Duration::from_secs(60)).unwrap();
+        assert!(child.wait_exit(Duration::from_secs(50)).is_some());
+        let lines = child.timed_lines(Stream::Stdout);
+        let last: Vec<&str> = lines[lines.len() - 4..]
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect();
+        let long = "x".repeat(MAX_LINE);
+        assert_eq!(last, ["crlf", r"bad \xFF", long.as_str(), "xxxxxxxxxxend"]);
+        assert!(child.bytes_dropped(Stream::Stdout) > 0);
+        let found = child.wait_line(Stream::Stdout, Duration::from_secs(1), |l| {
+            l.starts_with("bad")
+        });
+        assert_eq!(found.as_deref(), Some(r"bad \xFF"));
+    }
+
+    #[test]
+    fn a_flood_is_read_slowly_past_its_first_mebibytes() {
+        // 400 MB as fast as `yes` can: unthrottled the grader would read it
+        // all in a second or so; read at SLOW_RATE past FULL_SPEED_BYTES,
+        // two seconds see a small part of it. An upper bound only: a slow
+        // machine reads less, never more.
+        let line = "0123456789".repeat(10);
+        let flood = format!("yes {line} | head -c 400000000");
+        let child = Child::spawn(sh(&flood), Duration::from_secs(60)).unwrap();
+        thread::sleep(Duration::from_secs(2));
+        let seen = child.bytes_seen(Stream::Stdout);
+        let most = FULL_SPEED_BYTES + 4 * SLOW_RATE + 1024 * 1024;
+        assert!(seen > 0 && seen <= most, "{seen} bytes read in 2 s");
     }
 
     #[test]

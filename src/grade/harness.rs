@@ -777,6 +777,14 @@ impl<'a> Ctx<'a> {
                         launched.child.bytes_seen(stream)
                     ));
                 }
+                if launched.child.read_slowly(stream) {
+                    notes.push(format!(
+                        "read at {} MiB/s past its first {} MiB: a program writing faster \
+                         waited for its pipe",
+                        crate::process::SLOW_RATE >> 20,
+                        crate::process::FULL_SPEED_BYTES >> 20
+                    ));
+                }
                 out.push_str(&format!(
                     "  {name}{}:\n",
                     if notes.is_empty() {
