@@ -37,6 +37,9 @@ thread_local! {
     /// Those of them where a server keeps each session open until the
     /// other side ends it (see [`note_session_port`]).
     static SESSION_PORTS: RefCell<BTreeSet<u16>> = const { RefCell::new(BTreeSet::new()) };
+    /// The grader's ends whose connection the program was asked to end
+    /// (see [`note_ended_on_purpose`]).
+    static ENDED_ON_PURPOSE: RefCell<BTreeSet<u16>> = const { RefCell::new(BTreeSet::new()) };
 }
 
 /// Notes that the check running on this thread uses loopback `port`, so its
@@ -69,6 +72,18 @@ pub fn note_session_port(port: u16) {
     }
 }
 
+/// Notes that the check asked the program to end the connection whose
+/// grader's end is `port` without reading all it was sent or replying: a
+/// client refused as busy, a line past a session's limit, a session past
+/// its idle limit. Its close without a reply there, or its reset with
+/// bytes unread, is then what it should do, and never told as a mistake
+/// (blind round 23: "did its program crash?" under a correct bound).
+pub fn note_ended_on_purpose(port: u16) {
+    if port != 0 {
+        ENDED_ON_PURPOSE.with(|ports| ports.borrow_mut().insert(port));
+    }
+}
+
 /// This thread's notes, taken (see [`take_ports`]). Read by the capture,
 /// which is Linux's alone.
 #[derive(Debug, Default)]
@@ -77,6 +92,7 @@ struct Ports {
     all: BTreeSet<u16>,
     grader: BTreeSet<u16>,
     sessions: BTreeSet<u16>,
+    ended_on_purpose: BTreeSet<u16>,
 }
 
 /// Takes this thread's notes.
@@ -88,6 +104,7 @@ fn take_ports() -> Ports {
         all: take(&PORTS),
         grader: take(&GRADER_PORTS),
         sessions: take(&SESSION_PORTS),
+        ended_on_purpose: take(&ENDED_ON_PURPOSE),
     }
 }
 
@@ -262,6 +279,10 @@ mod linux {
                 })
                 .filter(|t| !(t.sign == Sign::LateFin && ports.sessions.contains(&t.actor.port())))
                 .filter(|t| {
+                    let ended = matches!(t.sign, Sign::ClosedWithoutReply | Sign::ResetAfterData);
+                    !(ended && ports.ended_on_purpose.contains(&t.other_end().port()))
+                })
+                .filter(|t| {
                     t.sign != Sign::NoFin
                         || stopped.saturating_sub(t.segment.time) >= FIN_UNANSWERED_FOR
                 })
@@ -427,12 +448,67 @@ mod tests {
         std::thread::spawn(|| note_port(7)).join().unwrap();
         note_grader_port(9);
         note_session_port(11);
+        note_ended_on_purpose(13);
         let ports = take_ports();
+        assert_eq!(ports.ended_on_purpose.into_iter().collect::<Vec<_>>(), [13]);
         assert_eq!(ports.all.into_iter().collect::<Vec<_>>(), [5, 9, 11]);
         assert_eq!(ports.grader.into_iter().collect::<Vec<_>>(), [9]);
         assert_eq!(ports.sessions.into_iter().collect::<Vec<_>>(), [11]);
         let again = take_ports();
         assert!(again.all.is_empty() && again.sessions.is_empty());
+    }
+
+    /// A server that closes without a reply is told, unless the check
+    /// asked for that close (blind round 23: a session past its limit).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_close_the_check_asked_for_is_not_told() {
+        use crate::trace::pcap::Frame;
+        use crate::trace::segment::tests::{frame, Seg, CLIENT, SERVER};
+        let seg = |from, to, seq, ack, flags, payload| Seg {
+            from,
+            to,
+            seq,
+            ack,
+            flags,
+            payload,
+        };
+        let frames: Vec<Frame> = [
+            seg(CLIENT, SERVER, 1, None, "SYN", &b""[..]),
+            seg(SERVER, CLIENT, 100, Some(2), "SYN", b""),
+            seg(CLIENT, SERVER, 2, Some(101), "ACK", b""),
+            seg(CLIENT, SERVER, 2, Some(101), "PSH", b"a line past the limit"),
+            seg(SERVER, CLIENT, 101, Some(23), "FIN", b""),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| Frame {
+            time: std::time::Duration::from_millis(i as u64),
+            bytes: frame(s),
+        })
+        .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let told = |ended: &[u16]| {
+            let ports = Ports {
+                all: [CLIENT, SERVER].into(),
+                grader: [CLIENT].into(),
+                sessions: BTreeSet::new(),
+                ended_on_purpose: ended.iter().copied().collect(),
+            };
+            let pcap = dir.path().join("x.pcap");
+            let stopped = std::time::Duration::from_secs(10);
+            linux::keep(dir.path(), &pcap, &frames, &ports, stopped).lines
+        };
+        let plain = told(&[]);
+        assert!(
+            plain.iter().any(|l| l.contains("without sending a byte back")),
+            "{plain:?}"
+        );
+        let asked = told(&[CLIENT]);
+        assert!(
+            !asked.iter().any(|l| l.contains("without sending a byte back")),
+            "{asked:?}"
+        );
     }
 
     #[test]

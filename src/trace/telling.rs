@@ -92,6 +92,15 @@ pub struct Telling {
 }
 
 impl Telling {
+    /// The other end of the connection: not [`Telling::actor`].
+    pub fn other_end(&self) -> SocketAddr {
+        if self.segment.src == self.actor {
+            self.segment.dst
+        } else {
+            self.segment.src
+        }
+    }
+
     /// One line: time since `start`, direction, flags, then the meaning.
     pub fn line(&self, start: Duration) -> String {
         let s = &self.segment;

@@ -11,6 +11,7 @@ use super::common::{
     stop_to_see_held_lines, strip_clock, survived_reset,
 };
 use crate::grade::diagnosis::Diagnosis;
+use crate::grade::evidence::note_ended_on_purpose;
 #[cfg(unix)]
 use crate::grade::harness::accept_within;
 use crate::grade::harness::{
@@ -777,6 +778,8 @@ pub fn limits(ctx: &mut Ctx) -> Result<(), Failure> {
     // session.
     let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
     let mut talk = open(ctx, addr)?;
+    // Both sessions must be ended by the server with no reply.
+    note_ended_on_purpose(talk.client.port());
     let expected =
         "a line of more than 64 KiB with no newline ends the session, and the server goes on";
     ctx.step(format!(
@@ -832,6 +835,7 @@ pub fn limits(ctx: &mut Ctx) -> Result<(), Failure> {
             )
         })?;
     let mut talk = open(ctx, addr)?;
+    note_ended_on_purpose(talk.client.port());
     let expected = format!(
         "with --idle-timeout {}, a session that completes no line for {}s is closed, however often its bytes come",
         IDLE_LIMIT.as_secs(),

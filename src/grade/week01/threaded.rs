@@ -9,6 +9,7 @@ use super::common::{
     read_reply, stop_to_see_held_lines, survived_reset, timeout_env,
 };
 use crate::grade::diagnosis::Diagnosis;
+use crate::grade::evidence::note_ended_on_purpose;
 use crate::grade::harness::{fail, read_to_end, show_bytes, Ctx, End, Failure, Proc, SLACK};
 use crate::grade::Role;
 use crate::process::{Signal, Stream};
@@ -835,6 +836,11 @@ fn once_free(
             Err(f) => return Err(after_served(ctx, p, f, after)),
         };
         let ex = read_reply(ctx, &mut stream, client);
+        if says_busy(&ex.reply) {
+            // Refused before its message was read: the reset that closing
+            // with it unread sends is the refusal, not a mistake.
+            note_ended_on_purpose(client.port());
+        }
         if !says_busy(&ex.reply) || Instant::now() >= until {
             return Ok(ex);
         }
