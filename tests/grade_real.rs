@@ -1333,6 +1333,29 @@ fn a_forked_server_whose_parent_keeps_each_connection_c() {
     assert_observed(&sub, "threaded-silent-client", "the socket was not closed");
 }
 
+/// A forking server that reaps its finished children only after the busy
+/// test: with LAB_MAX_CLIENTS=1 every other client is refused. The retries
+/// that spare a correct server's race hid it (blind round 23's D2); it
+/// passes every other check.
+#[test]
+fn a_forked_server_that_gives_places_back_late_c() {
+    let Some(sub) = c_fixture("reaplate", &[(Role::ThreadedServer, "server_threaded")]) else {
+        return;
+    };
+    let outcomes = assert_verdicts("reaplate", &sub, &[("threaded-silent-client", "busy-leak")]);
+    assert_eq!(
+        findings_of(&outcomes).len(),
+        1,
+        "{:?}",
+        findings_of(&outcomes)
+    );
+    assert_observed(
+        &sub,
+        "threaded-silent-client",
+        "only when the next client comes",
+    );
+}
+
 /// A threaded server whose workers never close after replying:
 /// threaded-many fails at its first client, as no-close (it passed after
 /// waiting 3 s for each of 8 clients); its signal handler exits at once.

@@ -477,7 +477,14 @@ mod tests {
             seg(CLIENT, SERVER, 1, None, "SYN", &b""[..]),
             seg(SERVER, CLIENT, 100, Some(2), "SYN", b""),
             seg(CLIENT, SERVER, 2, Some(101), "ACK", b""),
-            seg(CLIENT, SERVER, 2, Some(101), "PSH", b"a line past the limit"),
+            seg(
+                CLIENT,
+                SERVER,
+                2,
+                Some(101),
+                "PSH",
+                b"a line past the limit",
+            ),
             seg(SERVER, CLIENT, 101, Some(23), "FIN", b""),
         ]
         .into_iter()
@@ -501,12 +508,16 @@ mod tests {
         };
         let plain = told(&[]);
         assert!(
-            plain.iter().any(|l| l.contains("without sending a byte back")),
+            plain
+                .iter()
+                .any(|l| l.contains("without sending a byte back")),
             "{plain:?}"
         );
         let asked = told(&[CLIENT]);
         assert!(
-            !asked.iter().any(|l| l.contains("without sending a byte back")),
+            !asked
+                .iter()
+                .any(|l| l.contains("without sending a byte back")),
             "{asked:?}"
         );
     }

@@ -787,7 +787,7 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
     // a `finally` doing both, is not judged: a program may print one it
     // caught, and the thread's own may come after this look.)
     match judge_reply(ctx, p, &ex, &want, Diagnosis::WrongReply) {
-        Ok(()) => Ok(()),
+        Ok(()) => given_back_at_once(ctx, p, addr),
         // Gone: it ended with the silent client's session (exits-early,
         // or crash), as the one-client server does.
         Err(f) if ctx.wait_exit(p, Duration::from_secs(1)).is_some() => {
@@ -795,6 +795,55 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
         }
         Err(f) => Err(f.folded_if("threaded-ack", &[Diagnosis::WrongReply])),
     }
+}
+
+/// How long after a session ended its place must be free: far above the
+/// moments a thread or a child takes to end on a loaded machine.
+const GIVE_BACK: Duration = Duration::from_millis(500);
+
+/// With LAB_MAX_CLIENTS=1 and the last session over (its reply read, its
+/// connection closed): is its place given back as it ends, or only when
+/// the next client comes? A forking server that reaps its finished
+/// children after it has counted them refuses every other client, and
+/// once_free's retries hid it (blind round 23, C). Said only when it
+/// happens twice running: a client that came GIVE_BACK after the last
+/// session ended refused, and the one right after it served.
+fn given_back_at_once(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure> {
+    let after = "after a client that was served";
+    for _ in 0..2 {
+        ctx.step(format!(
+            "wait {:.1}s, then a new client sends a message: the last session's place is free by then",
+            GIVE_BACK.as_secs_f64()
+        ));
+        std::thread::sleep(GIVE_BACK);
+        let message = ctx.message(12);
+        let (mut stream, client) = match connect_and_send(ctx, addr, message.as_bytes()) {
+            Ok(connected) => connected,
+            Err(f) => return Err(after_served(ctx, p, f, after)),
+        };
+        let first = read_reply(ctx, &mut stream, client);
+        if !says_busy(&first.reply) {
+            return Ok(());
+        }
+        let message = ctx.message(12);
+        let again = once_free(ctx, p, addr, &message, after)?;
+        if says_busy(&again.reply) {
+            return Err(place_kept(
+                ctx,
+                p,
+                "with LAB_MAX_CLIENTS=1, each new client that comes after the last one left is served".to_string(),
+                "its last session never gave its place back",
+            ));
+        }
+    }
+    Err(fail(
+        Diagnosis::BusyLeak,
+        "with LAB_MAX_CLIENTS=1, a client that comes after the last session ended is served",
+        format!(
+            "twice running, a client that came {:.1}s after the last session had ended was refused as busy, and the client right after it was served: a finished session's place is given back only when the next client comes, so every other client is turned away (a forking server that reaps its children with waitpid() only after it has counted them? reap first, or on SIGCHLD)",
+            GIVE_BACK.as_secs_f64()
+        ),
+    ))
 }
 
 /// A new client still refused as busy once the sessions before it ended
