@@ -17,6 +17,17 @@
 //! - **AIO contexts** (`io_setup`, hostile round 13): a pool of the
 //!   machine's (`fs.aio-max-nr`), which one program could empty for every
 //!   other.
+//! - **io_uring** (`io_uring_setup`, hostile round 24): a ring's
+//!   registered files stay open with no descriptor, out of RLIMIT_NOFILE's
+//!   count: one program held a million open files, and the machine's file
+//!   table (`fs.file-max`) filled for every other user. Runtimes that use
+//!   it (libuv) fall back to threads on ENOSYS.
+//! - **Socket families other than IPv4, IPv6, unix, and netlink's routing
+//!   table** (hostile round 24): a netlink socket of another kind
+//!   (`NETLINK_USERSOCK`) can queue messages to itself, 8 MiB a socket,
+//!   in kernel memory the cgroup does not count (6 GiB of the host's from
+//!   one check); vsock reaches past the network namespace to the
+//!   hypervisor. EAFNOSUPPORT, as a kernel without the family answers.
 //!
 //! Not refused: `socket(AF_UNIX)`. The host's services listen on unix
 //! sockets by path (/run is covered, see `PrivateTmp::veil`, but /dev/log
@@ -40,10 +51,11 @@ use std::io;
 use nix::libc;
 
 /// `struct seccomp_data` offsets: the call's number, its architecture,
-/// and the low 32 bits of its first argument (little-endian).
+/// and the low 32 bits of its first and third arguments (little-endian).
 const NR: u32 = 0;
 const ARCH: u32 = 4;
 const ARG0: u32 = 16;
+const ARG2: u32 = 32;
 
 #[cfg(target_arch = "x86_64")]
 const AUDIT_ARCH: u32 = 0xc000_003e;
@@ -57,6 +69,7 @@ const ALLOW: u32 = 0x7fff_0000;
 const ERRNO: u32 = 0x0005_0000;
 const DENY: u32 = ERRNO | libc::EPERM as u32;
 const NO_SUCH_CALL: u32 = ERRNO | libc::ENOSYS as u32;
+const NO_SUCH_FAMILY: u32 = ERRNO | libc::EAFNOSUPPORT as u32;
 
 /// Namespace flags of `clone` (its low byte is the exit signal, so
 /// CLONE_NEWTIME, 0x80, is not one there) and of `unshare`.
@@ -101,7 +114,7 @@ const fn nr(call: libc::c_long) -> u32 {
 /// skipped (`i + 1 + offset`): keep the offsets in step with the indices
 /// in the comments (the tests run the filter).
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-static PROGRAM: [libc::sock_filter; 22] = [
+static PROGRAM: [libc::sock_filter; 32] = [
     // 0: another architecture's call: no such call.
     stmt(LOAD, ARCH),
     jump(JEQ, AUDIT_ARCH, 1, 0),
@@ -110,29 +123,43 @@ static PROGRAM: [libc::sock_filter; 22] = [
     stmt(LOAD, NR),
     jump(JGE, X32_FIRST, 0, 1),
     stmt(RET, NO_SUCH_CALL),
-    // 6: the key store and joining namespaces: refused (20).
-    jump(JEQ, nr(libc::SYS_add_key), 13, 0),
-    jump(JEQ, nr(libc::SYS_request_key), 12, 0),
-    jump(JEQ, nr(libc::SYS_keyctl), 11, 0),
-    jump(JEQ, nr(libc::SYS_setns), 10, 0),
-    // 10: clone3 (the C library falls back to clone) and io_setup (AIO
-    // contexts, a pool of the machine's): no such call (21).
-    jump(JEQ, nr(libc::SYS_clone3), 10, 0),
-    jump(JEQ, nr(libc::SYS_io_setup), 9, 0),
-    // 12: unshare (15) and clone (17): by their flags.
-    jump(JEQ, nr(libc::SYS_unshare), 2, 0),
-    jump(JEQ, nr(libc::SYS_clone), 3, 0),
+    // 6: the key store and joining namespaces: refused (29).
+    jump(JEQ, nr(libc::SYS_add_key), 22, 0),
+    jump(JEQ, nr(libc::SYS_request_key), 21, 0),
+    jump(JEQ, nr(libc::SYS_keyctl), 20, 0),
+    jump(JEQ, nr(libc::SYS_setns), 19, 0),
+    // 10: clone3 (the C library falls back to clone), io_setup (AIO
+    // contexts, a pool of the machine's) and io_uring_setup: no such
+    // call (30).
+    jump(JEQ, nr(libc::SYS_clone3), 19, 0),
+    jump(JEQ, nr(libc::SYS_io_setup), 18, 0),
+    jump(JEQ, nr(libc::SYS_io_uring_setup), 17, 0),
+    // 13: unshare (17), clone (19) and socket (21): by their arguments.
+    jump(JEQ, nr(libc::SYS_unshare), 3, 0),
+    jump(JEQ, nr(libc::SYS_clone), 4, 0),
+    jump(JEQ, nr(libc::SYS_socket), 5, 0),
     stmt(RET, ALLOW),
-    // 15: unshare: refused (20) with a namespace flag, else allowed (19).
+    // 17: unshare: refused (29) with a namespace flag, else allowed (28).
     stmt(LOAD, ARG0),
-    jump(JSET, UNSHARE_NAMESPACES, 3, 2),
-    // 17: clone: the same.
+    jump(JSET, UNSHARE_NAMESPACES, 10, 9),
+    // 19: clone: the same.
     stmt(LOAD, ARG0),
-    jump(JSET, CLONE_NAMESPACES, 1, 0),
-    // 19: allowed; 20: refused; 21: no such call.
+    jump(JSET, CLONE_NAMESPACES, 8, 7),
+    // 21: socket: IPv4, IPv6 and unix sockets (28); netlink for the
+    // routing table only (getaddrinfo asks it which addresses there are);
+    // any other family is not supported here (31).
+    stmt(LOAD, ARG0),
+    jump(JEQ, libc::AF_INET as u32, 5, 0),
+    jump(JEQ, libc::AF_INET6 as u32, 4, 0),
+    jump(JEQ, libc::AF_UNIX as u32, 3, 0),
+    jump(JEQ, libc::AF_NETLINK as u32, 0, 5),
+    stmt(LOAD, ARG2),
+    jump(JEQ, libc::NETLINK_ROUTE as u32, 0, 3),
+    // 28: allowed; 29: refused; 30: no such call; 31: no such family.
     stmt(RET, ALLOW),
     stmt(RET, DENY),
     stmt(RET, NO_SUCH_CALL),
+    stmt(RET, NO_SUCH_FAMILY),
 ];
 
 /// Can this machine filter a program's system calls?
@@ -238,6 +265,29 @@ mod tests {
         // be allowed here; under it, never.
         assert!(!filtered("unshare --user --net true").success());
         assert!(!filtered("unshare --user true").success());
+    }
+
+    #[test]
+    fn only_internet_unix_and_routing_sockets_can_be_made_and_io_uring_is_not_there() {
+        if available().is_err() || !have("python3") {
+            return;
+        }
+        // (family, type, protocol) → made or not: AF_NETLINK 16 with
+        // NETLINK_ROUTE 0 (getaddrinfo) or NETLINK_USERSOCK 2, AF_VSOCK 40.
+        let script = format!(
+            "python3 -c 'import ctypes, errno, socket, sys\n\
+             def made(f, t, p):\n    \
+                 try:\n        socket.socket(f, t, p).close(); return True\n    \
+                 except OSError as e:\n        assert e.errno == errno.EAFNOSUPPORT, e; return False\n\
+             assert made(2, 1, 0) and made(10, 1, 0) and made(1, 1, 0) and made(16, 3, 0)\n\
+             assert not made(16, 3, 2) and not made(40, 1, 0) and not made(17, 3, 0)\n\
+             libc = ctypes.CDLL(None, use_errno=True)\n\
+             params = ctypes.create_string_buffer(120)\n\
+             r = libc.syscall({}, 4, params)\n\
+             sys.exit(0 if r == -1 and ctypes.get_errno() == errno.ENOSYS else 1)'",
+            libc::SYS_io_uring_setup
+        );
+        assert!(filtered(&script).success());
     }
 
     #[test]
