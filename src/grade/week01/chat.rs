@@ -1862,13 +1862,23 @@ pub fn client_interactive(ctx: &mut Ctx) -> Result<(), Failure> {
         .matches("Enter message to send:")
         .count();
     if prompts < messages.len() {
+        let on_stderr = ctx
+            .child(p)
+            .text(Stream::Stderr)
+            .matches("Enter message to send:")
+            .count();
+        let observed = if on_stderr > prompts {
+            format!("it was printed {prompts} times on stdout and {on_stderr} on stderr: the prompt belongs on stdout, with the program's other lines")
+        } else {
+            format!("it was printed {prompts} times")
+        };
         return Err(fail(
             Diagnosis::OutputFormat,
             format!(
-                "the prompt `Enter message to send: ` before each of the {} lines",
+                "the prompt `Enter message to send: ` on stdout before each of the {} lines",
                 messages.len()
             ),
-            format!("it was printed {prompts} times"),
+            observed,
         ));
     }
     Ok(())

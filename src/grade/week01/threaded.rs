@@ -229,6 +229,17 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
                 return Err(failure);
             }
         }
+        if reply.is_empty() {
+            let how = if end == End::Timeout {
+                format!("no reply within {}s", SLACK.as_secs())
+            } else {
+                "the connection was closed without a reply".to_string()
+            };
+            if let Some(failure) = lost_on_its_way(ctx, p, &streams, &messages, i, &expected, &how)
+            {
+                return Err(failure);
+            }
+        }
         if reply.is_empty() && end != End::Timeout {
             // Hung up on a client that had sent its message, long before
             // LAB_TIMEOUT=10s: it gave up on the client too early.
@@ -262,6 +273,53 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
         return Err(fail(Diagnosis::WrongReply, expected, observed));
     }
     lines_name_their_clients(ctx, p, &streams, &messages)
+}
+
+/// Client `unserved` got no reply. Was its connection lost on its way to
+/// its session? The server took it (the grader waited for a line naming
+/// it before the next client came), no line names it after that one, and
+/// clients that came after it were served: the connection reaches its
+/// thread through a variable the accept loop overwrote first (blind round
+/// 24: C's `pthread_create(..., &cfd)`, named wrong-reply; two sessions
+/// then share the next client's socket; in Python the lost socket is
+/// closed when nothing holds it, which read as ignores-config). Lines are
+/// looked for on stdout and stderr.
+fn lost_on_its_way(
+    ctx: &mut Ctx,
+    p: Proc,
+    streams: &[TcpStream],
+    messages: &[String],
+    unserved: usize,
+    expected: &str,
+    how: &str,
+) -> Option<Failure> {
+    let clients: Vec<String> = streams
+        .iter()
+        .map(|s| s.local_addr().map(|a| a.to_string()).unwrap_or_default())
+        .collect();
+    let mut lines = ctx.child(p).lines(Stream::Stdout);
+    lines.extend(ctx.child(p).lines(Stream::Stderr));
+    let counts: Vec<usize> = clients
+        .iter()
+        .map(|c| lines.iter().filter(|l| names(l, c)).count())
+        .collect();
+    // A later client served, in lines that name their client.
+    let later = (unserved + 1..messages.len()).find(|&j| {
+        let received = format!("Received: {}", messages[j]);
+        counts[j] > 1 && lines.iter().any(|l| l.trim_end().ends_with(&received))
+    })?;
+    if counts[unserved] != 1 {
+        return None;
+    }
+    Some(fail(
+        Diagnosis::SharedState,
+        expected,
+        format!(
+            "{how}: the server took the connection (the line naming {} came), but no line names it after that, while client {}, which connected after it, was served: the connection was lost on its way to its session (it reaches its thread through a variable the accept loop overwrites with the next connection: give each thread its own copy of the socket, not the address of the loop's variable)",
+            clients[unserved],
+            later + 1
+        ),
+    ))
 }
 
 /// Every reply right; do the Received lines name the client that sent

@@ -1,0 +1,108 @@
+"""Threaded server with one mistake: each connection reaches its thread
+through one variable, which the accept loop may overwrite first.
+
+Correct in every other way (LAB_* settings, the busy cap, timeouts, a clean
+shutdown on Ctrl+C or SIGTERM that lets clients in flight finish). The
+mistake is C's `pthread_create(&t, NULL, handle, &cfd)` in Python's words:
+the thread reads the loop's variable a moment after it starts, and by then
+the next client's connection may be in it (blind round 24). That client
+then has two sessions, and the first has none.
+"""
+
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+
+HOST = os.environ.get("LAB_HOST", "127.0.0.1")
+PORT = int(os.environ.get("LAB_PORT", "5000"))
+BUFFER_SIZE = int(os.environ.get("LAB_BUFFER_SIZE", "1024"))
+TIMEOUT = float(os.environ.get("LAB_TIMEOUT", "5"))
+MAX_CLIENTS = int(os.environ.get("LAB_MAX_CLIENTS", "64"))
+
+current = {}  # MISTAKE(shared-state): the loop's variable, read by each thread
+
+
+def say(line):
+    print(line, flush=True)
+
+
+def handle(places):
+    time.sleep(0.05)  # the thread starts late, as threads do under load
+    conn, addr = current["conn"], current["addr"]
+    name = f"{addr[0]}:{addr[1]}"
+    try:
+        conn.settimeout(TIMEOUT)
+        try:
+            data = conn.recv(BUFFER_SIZE)
+        except socket.timeout:
+            say(f"[SERVER] {name} sent nothing within {TIMEOUT:g}s; closing")
+            return
+        if not data:
+            say(f"[SERVER] {name} closed without sending")
+            return
+        try:
+            message = data.decode().strip()
+        except UnicodeDecodeError:
+            conn.sendall(b"ERROR: Invalid UTF-8")
+            return
+        say(f"[SERVER] {name} Received: {message}")
+        reply = f"ACK: {message}"
+        conn.sendall(reply.encode())
+        say(f"[SERVER] {name} Sent: {reply}")
+    except OSError:
+        pass
+    finally:
+        conn.close()
+        say(f"[SERVER] {name} Closed connection")
+        places.release()
+
+
+def main():
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        server.bind((HOST, PORT))
+        server.listen(128)
+    except OSError as error:
+        print(f"[SERVER] Error: cannot listen on {HOST}:{PORT}: {error.strerror.lower()}",
+              file=sys.stderr, flush=True)
+        return 1
+    places = threading.BoundedSemaphore(MAX_CLIENTS)
+    workers = []
+    say(f"[SERVER] Listening on {HOST}:{server.getsockname()[1]}")
+    server.settimeout(0.5)  # wake up to notice Ctrl+C even if it hit a worker thread
+    try:
+        while True:
+            try:
+                conn, addr = server.accept()
+            except socket.timeout:
+                continue
+            conn.settimeout(None)
+            if not places.acquire(blocking=False):
+                say(f"[SERVER] {addr[0]}:{addr[1]} refused: server busy")
+                conn.sendall(b"ERROR: Server busy")
+                conn.close()
+                continue
+            say(f"[SERVER] Connection from {addr[0]}:{addr[1]}")
+            current["conn"], current["addr"] = conn, addr
+            worker = threading.Thread(target=handle, args=(places,), daemon=True)
+            worker.start()
+            workers.append(worker)
+    except KeyboardInterrupt:
+        pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    server.close()
+    say("[SERVER] Shutting down")
+    deadline = time.monotonic() + TIMEOUT + 1
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
