@@ -376,6 +376,28 @@ fn a_refused_fork_is_named_even_when_the_check_passes() {
     assert_nothing_left(&marker);
 }
 
+/// Files held open with no descriptor (mapped into memory, then closed)
+/// pass RLIMIT_NOFILE and fill the machine's file table, after which no
+/// process but root's can open a file (hostile round 24). The watchdog on
+/// the table stops the tree that holds them, and the report says so.
+#[test]
+fn files_held_past_the_descriptor_limit_are_stopped_and_named() {
+    if !is_root() {
+        eprintln!("skipped: the trees are found through their cgroups (root)");
+        return;
+    }
+    let dir = hostile_dir();
+    let marker = run_marker("sbx_file_table");
+    let run = grade_server_ack(&dir, &format!("python3 sbx_file_table.py {marker}"), None);
+    let (diagnosis, observed) = run.verdict();
+    assert_eq!(diagnosis, "resource-limit", "{observed}");
+    assert!(
+        observed.contains("files open while the machine's file table"),
+        "{observed}"
+    );
+    assert_nothing_left(&marker);
+}
+
 /// Socket buffers are one pool for the whole machine (`net.ipv4.tcp_mem`),
 /// every network namespace included: one check's loopback pairs filled it
 /// and the host's own connections were reset (hostile round 11). The

@@ -81,7 +81,7 @@ diagnoses! {
         "Count characters of the stripped message: 100 is still fine, 101 gets `ERROR: Message too long` (extension B). Watch for an off-by-one (> 100, not >= 100).";
     InvalidUtf8 = "invalid-utf8",
         "bytes that are not UTF-8 are not rejected with the contract's error reply",
-        "Decoding can fail: catch UnicodeDecodeError (or match on String::from_utf8) and reply the contract's error (`ERROR: Invalid UTF-8`; in the chat, the line `[ERROR] Invalid UTF-8`), instead of crashing or decoding with replacement characters (errors=\"replace\", from_utf8_lossy).";
+        "Decoding can fail: catch UnicodeDecodeError (or match on String::from_utf8) and reply the contract's error (`ERROR: Invalid UTF-8`; in the chat, the line `[ERROR] Invalid UTF-8`, after which the session goes on with the next line: no return, no close), instead of crashing or decoding with replacement characters (errors=\"replace\", from_utf8_lossy).";
     NoClose = "no-close",
         "the server never closes the connection after its reply",
         "After sending the reply, close the connection socket (conn.close() / drop the stream). The client only sees the end of the conversation when you close.";

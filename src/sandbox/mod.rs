@@ -1984,6 +1984,13 @@ pub fn limit_proven(
         ));
     }
     #[cfg(target_os = "linux")]
+    if usage.is_some_and(|u| u.files_held.is_some()) {
+        return Some(format!(
+            "held more than {} files open while the machine's file table was filling (a file stays open while it is mapped into memory, its descriptor closed; the table is every user's)",
+            linux::files::TREE_FILES
+        ));
+    }
+    #[cfg(target_os = "linux")]
     if usage.is_some_and(|u| u.socket_limit_hits > 0) {
         return Some(format!(
             "held more than {} MiB in TCP socket buffers (data sent and never read)",
@@ -2049,6 +2056,10 @@ pub struct Usage {
     /// CPU time of the program's tree so far (cgroup cpuacct), exited
     /// members included; not netlab's own waiter and init.
     pub cpu: Option<std::time::Duration>,
+    /// The files the tree held open (counted up to just past the bound)
+    /// when netlab killed it for filling the machine's file table (see
+    /// `linux/files.rs`).
+    pub files_held: Option<u64>,
 }
 
 /// CPU time of every process tree this process ran and finished, as the

@@ -678,10 +678,18 @@ fn session_goes_on(
                     End::Timeout => format!("no reply within {}s", SLACK.as_secs()),
                     _ => "the session ended without a reply".to_string(),
                 };
+                // Answered, then ended on purpose (a `return` after the
+                // error reply): the error was right, the end was not
+                // (blind round 24: told "the session died on them").
+                let observed = if answered && end != End::Timeout && how.is_empty() {
+                    format!("the error reply `{error}` came, and then the server ended the session: an ordinary line sent after it got no reply (after the error line the session goes on with the next line)")
+                } else {
+                    format!("after the bytes C3 28 FF, an ordinary line in the same session got {what}: the session died on them{how}")
+                };
                 let failure = fail(
                     Diagnosis::InvalidUtf8,
                     format!("the line C3 28 FF gets `{error}` and the session goes on"),
-                    format!("after the bytes C3 28 FF, an ordinary line in the same session got {what}: the session died on them{how}"),
+                    observed,
                 );
                 // Still connected, no crash, just no reply: a server whose
                 // replies never leave (an unflushed writer) answers no line

@@ -36,6 +36,7 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
     expect_exit(ctx, client, SLACK + SLACK, 0, Diagnosis::Crash).map_err(|f| {
         died_at_start(ctx, server, client, &f.expected)
             .or_else(|| waited_for_a_close(ctx, server, client, &f, &reply))
+            .or_else(|| server_hung_up(ctx, server, client, &f))
             .or_else(|| client_crashed(ctx, server, client, &f))
             .unwrap_or_else(|| no_reply_came(ctx, client, f, &reply, "server-ack"))
     })?;
@@ -106,6 +107,54 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
         } else {
             f
         }
+    })
+}
+
+/// The client said the server closed the connection without a reply, and
+/// exited 1 as the contract asks: the server's doing, not the client's
+/// exit status (blind round 24: exit-status, with a hint about exit codes,
+/// for a correct client). A server that said its client sent nothing,
+/// while this one had sent its message, gave up too soon: the timeout in
+/// the wrong unit that server-silent-client names.
+fn server_hung_up(
+    ctx: &mut Ctx,
+    server: crate::grade::harness::Proc,
+    client: crate::grade::harness::Proc,
+    failure: &Failure,
+) -> Option<Failure> {
+    if failure.diagnosis != Diagnosis::ExitStatus {
+        return None;
+    }
+    let said = [Stream::Stderr, Stream::Stdout]
+        .into_iter()
+        .flat_map(|s| ctx.child(client).lines(s))
+        .find(|l| l.contains("without replying"))?;
+    let expected =
+        "the server answers the client's message, and the client prints the reply and exits 0";
+    let early = [Stream::Stdout, Stream::Stderr]
+        .into_iter()
+        .flat_map(|s| ctx.child(server).lines(s))
+        .find(|l| l.contains("sent nothing"));
+    Some(match early {
+        Some(line) => fail(
+            Diagnosis::IgnoresConfig,
+            expected,
+            format!(
+                "the server said `{}` although the client had sent its message, and closed the connection; the client said so (`{}`) and exited 1, as it should: the server's timeout ran out far too soon (milliseconds where LAB_TIMEOUT is in seconds?)",
+                line.trim_end(),
+                said.trim_end()
+            ),
+        )
+        .folded_if("server-silent-client", &[Diagnosis::IgnoresConfig]),
+        None => fail(
+            Diagnosis::WrongReply,
+            expected,
+            format!(
+                "the server closed the connection without a reply; the client said so (`{}`) and exited 1, as it should: see server-ack",
+                said.trim_end()
+            ),
+        )
+        .folded_if("server-ack", &[Diagnosis::WrongReply, Diagnosis::Crash]),
     })
 }
 

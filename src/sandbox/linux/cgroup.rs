@@ -230,7 +230,7 @@ fn no_swap() -> bool {
 }
 
 /// The cgroups of one process tree.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(in crate::sandbox) struct Tree {
     /// Every folder of the tree (one per controller on v1).
     pub(in crate::sandbox) dirs: Vec<PathBuf>,

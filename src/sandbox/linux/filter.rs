@@ -33,8 +33,8 @@
 //! sockets by path (/run is covered, see `PrivateTmp::veil`, but /dev/log
 //! or a database's socket under /var stay reachable), yet Python's
 //! multiprocessing makes them (a Manager, a Listener, and from 3.14 its
-//! default start method on Linux), and io_uring would reach them past a
-//! filter anyway (hostile round 13, review 14).
+//! default start method on Linux), and a filter cannot see the path a
+//! connect names (hostile round 13, review 14).
 //!
 //! Refused with EPERM, as a kernel without these features would; `clone3`
 //! (whose flags lie behind a pointer, out of a filter's sight) with ENOSYS,

@@ -1,0 +1,210 @@
+//! The machine's file table, watched (hostile round 24).
+//!
+//! RLIMIT_NOFILE bounds a process's descriptors, not the files it holds
+//! open: a file mapped into memory stays open after its descriptor is
+//! closed, up to `vm.max_map_count` (65 530) mappings a process, 128
+//! processes a tree. The file table (`fs.file-max`, 2.4 million on a
+//! 24 GiB machine) is one for the whole machine, and once it is full every
+//! process that is not root gets ENFILE: classmates graded beside the
+//! program (blamed for it), the machine's services, other users. The
+//! memory cgroup counts each such file (about 560 bytes) but lets a tree
+//! hold more than a million of them.
+//!
+//! So a watchdog thread reads `/proc/sys/fs/file-nr` five times a second
+//! (one small read; nothing else while the table is calm). When the
+//! machine holds [`ALARM`] more files than when the watch began, or half
+//! its table, the files of every tree are counted (their members'
+//! descriptors and file mappings, in /proc), and a tree holding more than
+//! [`TREE_FILES`] is killed: its program hit a limit, which its check
+//! names (`Usage::files_held`). A program needs a few hundred (a JVM's
+//! jars and libraries, a pool's sockets).
+//!
+//! Root only, as the cgroups are: the members are found through them, and
+//! /proc/<pid>/map_files is root's to read.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use super::cgroup;
+
+/// Files a tree may hold open before it is killed, when the machine's
+/// table is filling.
+pub(in crate::sandbox) const TREE_FILES: u64 = 65_536;
+/// How many more files than at the start of the watch make the watchdog
+/// count each tree's.
+const ALARM: u64 = 200_000;
+/// How often the machine's count is read.
+const EVERY: Duration = Duration::from_millis(200);
+
+/// One watched tree: the files it held when the watchdog killed it, or 0.
+struct Watched {
+    id: u64,
+    tree: cgroup::Tree,
+    program: Option<PathBuf>,
+    killed_holding: Arc<AtomicU64>,
+}
+
+static WATCHED: Mutex<Vec<Watched>> = Mutex::new(Vec::new());
+
+/// A tree's place in the watch, for as long as it lives.
+#[derive(Debug)]
+pub(in crate::sandbox) struct Watch {
+    id: u64,
+    killed_holding: Arc<AtomicU64>,
+}
+
+impl Watch {
+    /// The files the tree held when the watchdog killed it, if it did.
+    pub(in crate::sandbox) fn killed_holding(&self) -> Option<u64> {
+        Some(self.killed_holding.load(Ordering::Relaxed)).filter(|n| *n > 0)
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        lock().retain(|w| w.id != self.id);
+    }
+}
+
+fn lock() -> std::sync::MutexGuard<'static, Vec<Watched>> {
+    WATCHED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Watches `tree` (its program's own folder too, where it has one) until
+/// the returned [`Watch`] is dropped. The watchdog starts with the first.
+pub(in crate::sandbox) fn watch(tree: &cgroup::Tree, program: Option<&Path>) -> Watch {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    static WATCHDOG: OnceLock<()> = OnceLock::new();
+    WATCHDOG.get_or_init(|| {
+        let baseline = table().map_or(0, |(open, _)| open);
+        let _ = std::thread::Builder::new()
+            .name("netlab-files".into())
+            .spawn(move || watchdog(baseline));
+    });
+    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    let killed_holding = Arc::new(AtomicU64::new(0));
+    lock().push(Watched {
+        id,
+        tree: tree.clone(),
+        program: program.map(Path::to_path_buf),
+        killed_holding: Arc::clone(&killed_holding),
+    });
+    Watch { id, killed_holding }
+}
+
+/// The machine's open files and the table's size (`fs/file-nr`).
+fn table() -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string("/proc/sys/fs/file-nr").ok()?;
+    let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().ok());
+    let open = fields.next()??;
+    let _free = fields.next()?;
+    let max = fields.next()??;
+    Some((open, max))
+}
+
+fn watchdog(baseline: u64) {
+    loop {
+        std::thread::sleep(EVERY);
+        let Some((open, max)) = table() else {
+            return;
+        };
+        if open < baseline.saturating_add(ALARM) && open < max / 2 {
+            continue;
+        }
+        // Counted outside the lock: a tree's count may take a while.
+        let trees: Vec<(Vec<PathBuf>, Arc<AtomicU64>, cgroup::Tree, Option<PathBuf>)> = lock()
+            .iter()
+            .map(|w| {
+                let mut procs: Vec<PathBuf> = w
+                    .tree
+                    .dirs
+                    .first()
+                    .map(|d| d.join("cgroup.procs"))
+                    .into_iter()
+                    .collect();
+                procs.extend(w.program.as_ref().map(|d| d.join("cgroup.procs")));
+                (
+                    procs,
+                    Arc::clone(&w.killed_holding),
+                    w.tree.clone(),
+                    w.program.clone(),
+                )
+            })
+            .collect();
+        for (procs, killed_holding, tree, program) in trees {
+            let held = held_by(&procs, TREE_FILES + 1);
+            if held > TREE_FILES {
+                killed_holding.store(held, Ordering::Relaxed);
+                cgroup::kill_tree(&tree, program.as_deref());
+            }
+        }
+    }
+}
+
+/// The files the members listed in `procs` hold open (descriptors and
+/// file mappings), counted up to `enough`.
+fn held_by(procs: &[PathBuf], enough: u64) -> u64 {
+    let mut held = 0;
+    for list in procs {
+        let Ok(text) = std::fs::read_to_string(list) else {
+            continue;
+        };
+        for pid in text.lines().filter_map(|l| l.trim().parse::<u32>().ok()) {
+            for what in ["fd", "map_files"] {
+                held += entries(
+                    &Path::new("/proc").join(pid.to_string()).join(what),
+                    enough - held.min(enough),
+                );
+                if held >= enough {
+                    return held;
+                }
+            }
+        }
+    }
+    held
+}
+
+/// Entries in folder `dir`, counted up to `enough`.
+fn entries(dir: &Path, enough: u64) -> u64 {
+    let Ok(list) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut n = 0;
+    for _ in list.flatten() {
+        n += 1;
+        if n >= enough {
+            break;
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_machine_s_file_table_can_be_read() {
+        let (open, max) = table().expect("/proc/sys/fs/file-nr");
+        assert!(open > 0 && max > open, "{open} of {max}");
+    }
+
+    #[test]
+    fn a_process_s_files_are_counted_and_bounded() {
+        // This process, through a list of one pid: its descriptors and the
+        // files it has mapped (its own executable and libraries: root
+        // only, /proc/self/map_files).
+        let dir = tempfile::tempdir().unwrap();
+        let list = dir.path().join("cgroup.procs");
+        std::fs::write(&list, format!("{}\n", std::process::id())).unwrap();
+        let held = held_by(std::slice::from_ref(&list), 1_000_000);
+        assert!(held >= 3, "stdin, stdout, stderr at least: {held}");
+        assert_eq!(
+            held_by(std::slice::from_ref(&list), 2),
+            2,
+            "counted up to the bound"
+        );
+    }
+}
