@@ -39,6 +39,7 @@ const ALARM: u64 = 200_000;
 const EVERY: Duration = Duration::from_millis(200);
 
 /// One watched tree: the files it held when the watchdog killed it, or 0.
+#[derive(Clone)]
 struct Watched {
     id: u64,
     tree: cgroup::Tree,
@@ -114,30 +115,15 @@ fn watchdog(baseline: u64) {
             continue;
         }
         // Counted outside the lock: a tree's count may take a while.
-        let trees: Vec<(Vec<PathBuf>, Arc<AtomicU64>, cgroup::Tree, Option<PathBuf>)> = lock()
-            .iter()
-            .map(|w| {
-                let mut procs: Vec<PathBuf> = w
-                    .tree
-                    .dirs
-                    .first()
-                    .map(|d| d.join("cgroup.procs"))
-                    .into_iter()
-                    .collect();
-                procs.extend(w.program.as_ref().map(|d| d.join("cgroup.procs")));
-                (
-                    procs,
-                    Arc::clone(&w.killed_holding),
-                    w.tree.clone(),
-                    w.program.clone(),
-                )
-            })
-            .collect();
-        for (procs, killed_holding, tree, program) in trees {
+        let trees: Vec<Watched> = lock().clone();
+        for w in trees {
+            let first = w.tree.dirs.first().map(|d| d.join("cgroup.procs"));
+            let program = w.program.as_ref().map(|d| d.join("cgroup.procs"));
+            let procs: Vec<PathBuf> = first.into_iter().chain(program).collect();
             let held = held_by(&procs, TREE_FILES + 1);
             if held > TREE_FILES {
-                killed_holding.store(held, Ordering::Relaxed);
-                cgroup::kill_tree(&tree, program.as_deref());
+                w.killed_holding.store(held, Ordering::Relaxed);
+                cgroup::kill_tree(&w.tree, w.program.as_deref());
             }
         }
     }
