@@ -289,22 +289,28 @@ fn failure_story(o: &Outcome, folded: Option<&str>, color: bool) -> String {
             out.push_str(&format!("{indent}{}\n", paint(DIM, line, color)));
         }
     }
-    if let Some(d) = o.diagnosis {
-        out.push_str(&format!(
-            "{indent}{} {} — {}\n",
-            paint(BOLD, "diagnosis:", color),
-            paint(RED, d.code(), color),
-            d.title()
-        ));
-    }
+    // A failure folded under another check's finding is told by that
+    // finding (named and hinted in the summary): its own diagnosis and
+    // hint, often a neighbour's in other words, would contradict it
+    // (blind round 24: a pair check listed under the client's
+    // wrong-message showed wrong-reply and the server's hint).
     if let Some(cause) = folded {
         out.push_str(&format!(
             "{indent}{} the finding of {cause}, listed once above; with that fixed, this check judges its own part\n",
             paint(BOLD, "follows from:", color),
         ));
-    }
-    if let Some(hint) = &o.hint {
-        out.push_str(&format!("{indent}{} {hint}\n", paint(BOLD, "hint:", color)));
+    } else {
+        if let Some(d) = o.diagnosis {
+            out.push_str(&format!(
+                "{indent}{} {} — {}\n",
+                paint(BOLD, "diagnosis:", color),
+                paint(RED, d.code(), color),
+                d.title()
+            ));
+        }
+        if let Some(hint) = &o.hint {
+            out.push_str(&format!("{indent}{} {hint}\n", paint(BOLD, "hint:", color)));
+        }
     }
     out.push_str(&wire_story(o, color));
     out
@@ -571,10 +577,17 @@ mod tests {
             json(&[first.clone(), hang.clone()]),
             [serde_json::Value::Null, serde_json::Value::Null]
         );
-        // So do the text report's details, under the folded one only.
+        // So do the text report's details, under the folded one only,
+        // which shows the finding it follows from instead of a diagnosis
+        // and hint of its own (told apart here by a start-up failure's).
         let said = "follows from: the finding of first,";
         let text = render_text("week01", 1, &[first.clone(), same], false);
         assert_eq!(text.matches(said).count(), 1, "{text}");
+        let start = follows("start", Diagnosis::StartupFailure, Fold::AnyDiagnosis);
+        let text = render_text("week01", 1, &[first.clone(), start], false);
+        assert_eq!(text.matches(said).count(), 1, "{text}");
+        assert!(!text.contains("diagnosis: startup-failure"), "{text}");
+        assert!(!text.contains(Diagnosis::StartupFailure.hint()), "{text}");
         let text = render_text("week01", 1, &[first, hang], false);
         assert!(!text.contains(said), "{text}");
     }

@@ -680,7 +680,21 @@ pub fn refused(ctx: &mut Ctx) -> Result<(), Failure> {
                 && l.to_lowercase().contains("refused")
         },
     )
+    .map_err(|f| gave_up_instead(ctx, p, f))
     .map_err(|f| unless_it_dies_at_every_start(ctx, p, f))
+}
+
+/// A client that said it gave up waiting far sooner than LAB_TIMEOUT
+/// allows, where a check wanted another error line: its timeout in the
+/// wrong unit is the finding (client-timeout's), not the line it did not
+/// print (blind round 24: output-format in some runs, as the timeout beat
+/// the refusal or the close).
+fn gave_up_instead(ctx: &mut Ctx, p: Proc, failure: Failure) -> Failure {
+    let timeout = Duration::from_secs(contract_timeout());
+    match gave_up_at_once(ctx, p, timeout) {
+        Some(at) => gave_up_at_once_failure(at, timeout),
+        None => failure,
+    }
 }
 
 /// A client that died where a check expected an error line may die at
@@ -971,6 +985,7 @@ pub fn no_reply(ctx: &mut Ctx) -> Result<(), Failure> {
     expect_error(ctx, p, SLACK, expected, Diagnosis::ClientEof, |l| {
         l.contains("without replying")
     })
+    .map_err(|f| gave_up_instead(ctx, p, f))
 }
 
 pub fn empty_arg(ctx: &mut Ctx) -> Result<(), Failure> {
