@@ -320,20 +320,38 @@ mod linux {
     }
 }
 
-/// The default evidence folder of a run: `netlab-evidence-<seed>` in the
-/// system's temp folder, made readable by its owner only (0700 on Unix):
+/// The default evidence folder of a run: `netlab-evidence-<seed>-<hash>`
+/// in the system's temp folder, the hash of the submission's folder
+/// (`submission`): grading several submissions with one seed (a class's
+/// replay) must not put one's packets where another's were, which the
+/// earlier report still names (blind round 24). Made readable by its
+/// owner only (0700 on Unix):
 /// in a temp folder shared by every user of a lab machine, the packets of
 /// one student's run are not the others' to read. Except under sudo (how
 /// a capture runs without being root): root's folder is then open for
 /// reading (0755), or the student who ran it could not open the packets
 /// the report names. A folder already there is left as it is (the
 /// capture checks it is ours before writing).
-pub fn default_dir(seed: u64) -> PathBuf {
-    default_dir_in(&std::env::temp_dir(), seed)
+pub fn default_dir(seed: u64, submission: &Path) -> PathBuf {
+    default_dir_in(&std::env::temp_dir(), seed, submission)
 }
 
-fn default_dir_in(temp: &Path, seed: u64) -> PathBuf {
-    let dir = temp.join(format!("{DEFAULT_PREFIX}{seed}"));
+/// FNV-1a of the submission folder's absolute path, 8 hex digits: tells
+/// folders apart, names nothing.
+fn folder_hash(submission: &Path) -> String {
+    let path = std::path::absolute(submission).unwrap_or_else(|_| submission.to_path_buf());
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in path.as_os_str().as_encoded_bytes() {
+        hash = (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193);
+    }
+    format!("{hash:08x}")
+}
+
+fn default_dir_in(temp: &Path, seed: u64, submission: &Path) -> PathBuf {
+    let dir = temp.join(format!(
+        "{DEFAULT_PREFIX}{seed}-{}",
+        folder_hash(submission)
+    ));
     #[cfg(unix)]
     {
         // SAFETY: geteuid cannot fail.
@@ -369,10 +387,17 @@ fn prune_old_defaults_in(temp: &Path, age: std::time::Duration, keep: &Path) {
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
+        // `<seed>-<8 hex>`, or `<seed>` alone (made before the hash).
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
         let is_default = name
             .to_str()
             .and_then(|n| n.strip_prefix(DEFAULT_PREFIX))
-            .is_some_and(|seed| !seed.is_empty() && seed.bytes().all(|b| b.is_ascii_digit()));
+            .is_some_and(|rest| match rest.split_once('-') {
+                Some((seed, hash)) => {
+                    digits(seed) && hash.len() == 8 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+                }
+                None => digits(rest),
+            });
         let Ok(meta) = entry.path().symlink_metadata() else {
             continue;
         };
@@ -404,7 +429,7 @@ mod tests {
     fn the_default_folder_is_its_owner_s_alone() {
         use std::os::unix::fs::PermissionsExt;
         let temp = tempfile::tempdir().unwrap();
-        let dir = default_dir_in(temp.path(), 42);
+        let dir = default_dir_in(temp.path(), 42, Path::new("sub"));
         let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
         // SAFETY: geteuid cannot fail.
         let sudo = unsafe { nix::libc::geteuid() } == 0 && std::env::var_os("SUDO_UID").is_some();
@@ -414,11 +439,26 @@ mod tests {
 
     #[cfg(unix)] // set_modified on a folder: Windows cannot open one so.
     #[test]
+    fn one_seed_gives_each_submission_a_folder_of_its_own() {
+        let temp = tempfile::tempdir().unwrap();
+        let a = default_dir_in(temp.path(), 7, Path::new("/class/alice"));
+        let b = default_dir_in(temp.path(), 7, Path::new("/class/bob"));
+        assert_ne!(a, b);
+        assert_eq!(a, default_dir_in(temp.path(), 7, Path::new("/class/alice")));
+        let name = a.file_name().unwrap().to_str().unwrap().to_string();
+        assert!(
+            name.starts_with("netlab-evidence-7-") && name.len() == "netlab-evidence-7-".len() + 8,
+            "{name}"
+        );
+    }
+
+    #[test]
     fn only_old_default_folders_are_pruned() {
         // In a folder of its own: the real temp folder holds the user's.
         let temp = tempfile::tempdir().unwrap();
         let dir = |name: &str| temp.path().join(format!("{DEFAULT_PREFIX}{name}"));
-        let (fresh, old, replayed, other) = (dir("17"), dir("18"), dir("19"), dir("17-mine"));
+        let (fresh, old, replayed, other) =
+            (dir("17"), dir("18-0a1b2c3d"), dir("19"), dir("17-mine"));
         let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(48 * 3600);
         for d in [&fresh, &old, &replayed, &other] {
             std::fs::create_dir_all(d).unwrap();

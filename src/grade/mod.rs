@@ -1199,11 +1199,12 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
     let submission = if args.no_capture {
         submission
     } else {
-        submission.with_evidence_dir(args.evidence_dir.clone().unwrap_or_else(|| {
-            let dir = evidence::default_dir(seed);
+        let dir = args.evidence_dir.clone().unwrap_or_else(|| {
+            let dir = evidence::default_dir(seed, submission.dir());
             evidence::prune_old_defaults(std::time::Duration::from_secs(24 * 3600), &dir);
             dir
-        }))
+        });
+        submission.with_evidence_dir(dir)
     };
     let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
     // Live lines and a progress bar only for a person at a terminal; a

@@ -877,7 +877,7 @@ pub fn limits(ctx: &mut Ctx) -> Result<(), Failure> {
         Diagnosis::SessionLimit,
         expected,
         format!(
-            "a byte every {:.1}s and never a newline: the session was still open {:.0}s after it began (an idle limit that restarts at every read never fires)",
+            "a byte every {:.1}s and never a newline: the session was still open {:.0}s after it began (is --idle-timeout read at all? else an idle limit that restarts at every read, which never fires)",
             TRICKLE.as_secs_f64(),
             started.elapsed().as_secs_f64()
         ),
