@@ -1890,7 +1890,19 @@ pub fn client_default(ctx: &mut Ctx) -> Result<(), Failure> {
 
 pub fn client_interactive(ctx: &mut Ctx) -> Result<(), Failure> {
     let messages: Vec<String> = (0..2).map(|_| ctx.message(16)).collect();
-    let (p, _) = chat_client_run(ctx, &["-i".to_string()], Some(&messages), &messages, false)?;
+    let (p, _) = chat_client_run(ctx, &["-i".to_string()], Some(&messages), &messages, false)
+        .map_err(|mut f| {
+            // `-i` itself among what it sent: the option is not there, said
+            // so (blind round 23: "sent the lines `-i`", with a hint about
+            // messages from the command line).
+            if f.diagnosis == Diagnosis::WrongMessage && f.observed.contains("`-i`") {
+                f.observed = format!(
+                    "{}: it has no -i mode (with -i the client reads its messages from stdin, one per line, with the prompt `Enter message to send: ` before each)",
+                    f.observed
+                );
+            }
+            f
+        })?;
     let prompts = ctx
         .child(p)
         .text(Stream::Stdout)
