@@ -108,8 +108,9 @@ fn table() -> Option<(u64, u64)> {
 fn watchdog(baseline: u64) {
     loop {
         std::thread::sleep(EVERY);
+        // Unreadable now and then is no reason to stop watching.
         let Some((open, max)) = table() else {
-            return;
+            continue;
         };
         if open < baseline.saturating_add(ALARM) && open < max / 2 {
             continue;
@@ -130,26 +131,51 @@ fn watchdog(baseline: u64) {
 }
 
 /// The files the members listed in `procs` hold open (descriptors and
-/// file mappings), counted up to `enough`.
+/// file mappings), counted up to `enough`. Each member once (v1 lists the
+/// program in its tree's folder and in its own: counted twice, a tree was
+/// killed at half the bound, hostile round 25), and each descriptor table
+/// once: a thread may have one of its own (`unshare(CLONE_FILES)`, or a
+/// clone without CLONE_FILES), which `/proc/<pid>/fd` does not show.
 fn held_by(procs: &[PathBuf], enough: u64) -> u64 {
-    let mut held = 0;
+    let mut pids = std::collections::BTreeSet::new();
     for list in procs {
-        let Ok(text) = std::fs::read_to_string(list) else {
-            continue;
-        };
-        for pid in text.lines().filter_map(|l| l.trim().parse::<u32>().ok()) {
-            for what in ["fd", "map_files"] {
-                held += entries(
-                    &Path::new("/proc").join(pid.to_string()).join(what),
-                    enough - held.min(enough),
-                );
-                if held >= enough {
-                    return held;
+        if let Ok(text) = std::fs::read_to_string(list) {
+            pids.extend(text.lines().filter_map(|l| l.trim().parse::<u32>().ok()));
+        }
+    }
+    let mut held = 0;
+    for pid in pids {
+        let proc = Path::new("/proc").join(pid.to_string());
+        let mut tables = vec![proc.join("fd"), proc.join("map_files")];
+        if let Ok(tasks) = std::fs::read_dir(proc.join("task")) {
+            for task in tasks.flatten() {
+                let tid = task
+                    .file_name()
+                    .to_str()
+                    .and_then(|t| t.parse::<u32>().ok());
+                if tid.is_some_and(|tid| tid != pid && own_table(pid, tid)) {
+                    tables.push(task.path().join("fd"));
                 }
+            }
+        }
+        for table in tables {
+            held += entries(&table, enough - held.min(enough));
+            if held >= enough {
+                return held;
             }
         }
     }
     held
+}
+
+/// Has thread `tid` of process `pid` a descriptor table of its own?
+/// kcmp(2) tells (root may compare any two tasks); where it cannot, the
+/// thread is taken to share its process's, as threads do.
+fn own_table(pid: u32, tid: u32) -> bool {
+    const KCMP_FILES: nix::libc::c_long = 2;
+    // SAFETY: kcmp with two pids and a type; no pointers.
+    let same = unsafe { nix::libc::syscall(nix::libc::SYS_kcmp, pid, tid, KCMP_FILES, 0, 0) };
+    same > 0
 }
 
 /// Entries in folder `dir`, counted up to `enough`.
@@ -191,6 +217,41 @@ mod tests {
             held_by(std::slice::from_ref(&list), 2),
             2,
             "counted up to the bound"
+        );
+    }
+
+    #[test]
+    fn a_thread_s_own_descriptor_table_is_counted_and_a_member_once() {
+        // Listed twice, as v1 lists the program in two folders: once.
+        let dir = tempfile::tempdir().unwrap();
+        let list = dir.path().join("cgroup.procs");
+        let me = std::process::id();
+        std::fs::write(&list, format!("{me}\n{me}\n")).unwrap();
+        let lists = [list.clone(), list];
+        let before = held_by(&lists, 1_000_000);
+        // A thread with a table of its own and 500 files in it, which
+        // /proc/<pid>/fd does not show. (Other tests open and close files
+        // meanwhile: the bounds leave them 100.)
+        let (opened, done) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let thread = std::thread::spawn(move || {
+            // SAFETY: unshare with a flag; this thread only.
+            assert_eq!(unsafe { nix::libc::unshare(nix::libc::CLONE_FILES) }, 0);
+            let files: Vec<std::fs::File> = (0..500)
+                .map(|_| std::fs::File::open("/dev/null").unwrap())
+                .collect();
+            opened.0.send(()).unwrap();
+            let _ = done.1.recv();
+            drop(files);
+        });
+        opened.1.recv().unwrap();
+        let during = held_by(&lists, 1_000_000);
+        done.0.send(()).unwrap();
+        thread.join().unwrap();
+        assert!(during >= before + 400, "{before} then {during}");
+        // (The thread's table began as a copy of the process's.)
+        assert!(
+            during < 2 * before + 700,
+            "counted twice: {before} then {during}"
         );
     }
 }
