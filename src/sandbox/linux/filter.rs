@@ -31,6 +31,7 @@
 //!   to the hypervisor. EAFNOSUPPORT, as a kernel without the family
 //!   answers: glibc's getaddrinfo then takes both IPv4 and IPv6 to be
 //!   there, which on loopback they are.
+//!
 //! Not refused: `socket(AF_UNIX)`. The host's services listen on unix
 //! sockets by path (/run is covered, see `PrivateTmp::veil`, but /dev/log
 //! or a database's socket under /var stay reachable), yet Python's
