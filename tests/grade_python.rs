@@ -118,6 +118,11 @@ fn netlab_grade_on_the_python_folder_exits_0() {
 #[case::server_timeout_uncaught("server_timeout_uncaught.py", Role::Server, "crash")]
 #[case::shared_state("server_threaded_shared.py", Role::ThreadedServer, "shared-state")]
 #[case::connection_race("server_threaded_conn_race.py", Role::ThreadedServer, "shared-state")]
+#[case::accept_timeout(
+    "server_threaded_accept_timeout.py",
+    Role::ThreadedServer,
+    "exits-early"
+)]
 #[case::chat_client_no_i_mode("chat_client_no_i_mode.py", Role::ChatClient, "wrong-message")]
 fn a_python_mistake_is_named(#[case] script: &str, #[case] role: Role, #[case] code: &str) {
     if !python_available() {

@@ -681,7 +681,24 @@ pub fn refused(ctx: &mut Ctx) -> Result<(), Failure> {
         },
     )
     .map_err(|f| gave_up_instead(ctx, p, f))
-    .map_err(|f| unless_it_dies_at_every_start(ctx, p, f))
+    .map_err(|f| unless_it_dies_at_every_start(ctx, p, f))?;
+    // Its error was right; did it also claim a connection it never had
+    // (the line printed before connect(), blind round 25)?
+    let claimed = [Stream::Stdout, Stream::Stderr]
+        .into_iter()
+        .flat_map(|s| ctx.child(p).lines(s))
+        .find(|l| l.contains("Connected to"));
+    match claimed {
+        Some(line) => Err(fail(
+            Diagnosis::OutputFormat,
+            format!("no `Connected to` line: nothing listens on {target}"),
+            format!(
+                "it printed `{}` although the connection was refused: print it once connect() has succeeded",
+                line.trim_end()
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A client that said it gave up waiting far sooner than LAB_TIMEOUT

@@ -184,7 +184,6 @@ pub fn survived_reset(ctx: &mut Ctx, p: Proc, how: &str) -> Result<(), Failure> 
             l.contains("reset") || l.contains("broken pipe")
         });
     let (diagnosis, why) = match (ctx.crash_of(p), said) {
-        (Some(crash), _) => (Diagnosis::Crash, crash),
         (None, Some(line)) => (
             Diagnosis::Crash,
             format!(
@@ -193,16 +192,63 @@ pub fn survived_reset(ctx: &mut Ctx, p: Proc, how: &str) -> Result<(), Failure> 
                 line.trim_end()
             ),
         ),
-        (None, None) if status.success() => (
-            Diagnosis::ExitsEarly,
-            format!("it exited ({})", describe_status(status)),
-        ),
-        (None, None) => (
-            Diagnosis::Crash,
-            format!("it exited ({})", describe_status(status)),
-        ),
+        _ => how_it_ended(ctx, p, status),
     };
     Err(fail(diagnosis, expected, format!("it ended {how}: {why}")))
+}
+
+/// How a server that ended where it should have gone on ended, said for
+/// a report: a crash (its traceback), an accept() that timed out (a
+/// timeout set on the listening socket ends the server when no client
+/// comes: not a crash over what a client sent, blind round 25), or its
+/// exit status (0: it ended by itself, exits-early).
+fn how_it_ended(ctx: &mut Ctx, p: Proc, status: std::process::ExitStatus) -> (Diagnosis, String) {
+    let said: Vec<String> = [Stream::Stderr, Stream::Stdout]
+        .into_iter()
+        .flat_map(|s| ctx.child(p).lines(s))
+        .collect();
+    // A line about accept with the timeout on it or on one of the two
+    // after it (C's perror, Java's "Accept timed out", the end of a
+    // Python traceback through socket.accept).
+    let lower: Vec<String> = said.iter().map(|l| l.to_lowercase()).collect();
+    let timeout_words = [
+        "timed out",
+        "temporarily unavailable",
+        "eagain",
+        "would block",
+    ];
+    let timed_out = |l: &String| timeout_words.iter().any(|w| l.contains(w));
+    let at_accept = (0..lower.len()).find_map(|i| {
+        if !lower[i].contains("accept") {
+            return None;
+        }
+        let end = lower.len().min(i + 3);
+        (i..end)
+            .find(|&j| timed_out(&lower[j]))
+            .map(|j| said[j].clone())
+    });
+    if let Some(line) = at_accept {
+        return (
+            Diagnosis::ExitsEarly,
+            format!(
+                "it exited ({}) when its accept() timed out (`{}`): a timeout on the listening socket ends the server whenever no client comes within it; set LAB_TIMEOUT on each accepted connection, not on the listening socket",
+                describe_status(status),
+                line.trim()
+            ),
+        );
+    }
+    if let Some(crash) = ctx.crash_of(p) {
+        return (Diagnosis::Crash, format!("it died: {crash}"));
+    }
+    let diagnosis = if status.success() {
+        Diagnosis::ExitsEarly
+    } else {
+        Diagnosis::Crash
+    };
+    (
+        diagnosis,
+        format!("it exited ({})", describe_status(status)),
+    )
 }
 
 /// Starts the server, sends `payload` and reads until the server closes.
@@ -355,11 +401,8 @@ pub fn after_served(ctx: &mut Ctx, p: Proc, failure: Failure, what: &str) -> Fai
     // A server that is on its way out may still be closing its socket.
     match ctx.wait_exit(p, Duration::from_secs(1)) {
         Some(status) => {
-            if let Some(crash) = ctx.crash_of(p) {
-                return fail(Diagnosis::Crash, expected, format!("it died: {crash}"));
-            }
-            let diagnosis = if status.success() { Diagnosis::ExitsEarly } else { Diagnosis::Crash };
-            fail(diagnosis, expected, format!("it exited ({})", describe_status(status)))
+            let (diagnosis, why) = how_it_ended(ctx, p, status);
+            fail(diagnosis, expected, why)
         }
         // Alive but silent: most likely stuck on the client that left.
         None if failure.observed.starts_with("no reply") => fail(

@@ -965,8 +965,9 @@ const TOO_SOON: Duration = Duration::from_millis(500);
 /// server, and give their places back. One resets right after its
 /// message, so the reply meets a reset socket (the write fails with
 /// ECONNRESET, a second one with EPIPE and SIGPIPE, which ends a C
-/// program that does not ignore it); one resets while the server waits
-/// for its message (the read fails with ECONNRESET). Node.js ends the
+/// program that does not ignore it); then two, which both places must
+/// take, reset while the server waits for their messages (the read fails
+/// with ECONNRESET). Node.js ends the
 /// whole process on a socket error nobody listens for; a Python or Java
 /// session thread that dies of the error without a `finally` keeps its
 /// place, which LAB_MAX_CLIENTS=2 shows.
@@ -982,18 +983,42 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
         &format!("when the client {first} reset its connection right after its message (the reply met the reset)"),
     )?;
     let after = "after a client reset its connection";
-    let silent = idle_client(ctx, p, addr).map_err(|f| after_served(ctx, p, f, after))?;
-    let second = silent
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
-    ctx.reset(silent);
-    survived_reset(
-        ctx,
-        p,
-        &format!("when the client {second} reset its connection while the server waited for its message (the read met the reset)"),
-    )?;
-    let after = "after two clients reset their connections";
+    // Two silent clients next, which both places must take: a session
+    // that kept its place after the first reset refuses the second (blind
+    // round 25: a place kept per reset passed with one client after).
+    std::thread::sleep(GIVE_BACK);
+    let mut silent = Vec::new();
+    for _ in 0..2 {
+        let mut client = idle_client(ctx, p, addr).map_err(|f| after_served(ctx, p, f, after))?;
+        if refused(&client) {
+            // A moment more, in case its place was on its way back.
+            drop(client);
+            std::thread::sleep(GIVE_BACK);
+            client = idle_client(ctx, p, addr).map_err(|f| after_served(ctx, p, f, after))?;
+            if refused(&client) {
+                return Err(place_kept(
+                    ctx,
+                    p,
+                    "with LAB_MAX_CLIENTS=2, once the reset client is gone, two new clients are taken on".to_string(),
+                    "the session that ended in a reset never gave its place back",
+                ));
+            }
+        }
+        silent.push(client);
+    }
+    for client in silent {
+        let name = client
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        ctx.reset(client);
+        survived_reset(
+            ctx,
+            p,
+            &format!("when the client {name} reset its connection while the server waited for its message (the read met the reset)"),
+        )?;
+    }
+    let after = "after three clients reset their connections";
     let message = ctx.message(14);
     let want = format!("ACK: {message}");
     ctx.step("a new client sends a message: the server is still there, with a place for it");
@@ -1002,7 +1027,7 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
         return Err(place_kept(
             ctx,
             p,
-            format!("with LAB_MAX_CLIENTS=2, once the two reset clients are gone, a new client gets `{want}`"),
+            format!("with LAB_MAX_CLIENTS=2, once the reset clients are gone, a new client gets `{want}`"),
             "the sessions that ended in a reset never gave their places back",
         ));
     }
