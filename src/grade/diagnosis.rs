@@ -80,7 +80,7 @@ diagnoses! {
         "the 100-character limit is not enforced exactly",
         "Count characters of the stripped message: 100 is still fine, 101 gets `ERROR: Message too long` (extension B). Watch for an off-by-one (> 100, not >= 100).";
     InvalidUtf8 = "invalid-utf8",
-        "bytes that are not UTF-8 are not rejected with the contract's error reply",
+        "bytes that are not UTF-8 are not met with the contract's error reply (and, in the chat, the session going on)",
         "Decoding can fail: catch UnicodeDecodeError (or match on String::from_utf8) and reply the contract's error (`ERROR: Invalid UTF-8`; in the chat, the line `[ERROR] Invalid UTF-8`, after which the session goes on with the next line: no return, no close), instead of crashing or decoding with replacement characters (errors=\"replace\", from_utf8_lossy).";
     NoClose = "no-close",
         "the server never closes the connection after its reply",

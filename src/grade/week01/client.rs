@@ -532,10 +532,12 @@ pub fn error_reply(ctx: &mut Ctx) -> Result<(), Failure> {
         .find(|l| !l.trim().is_empty())
         .map(|l| format!("; its last line: `{}`", l.trim_end()))
         .unwrap_or_else(|| "; it printed nothing".to_string());
+    // Nothing of a reply at all, expected or received: a missing line,
+    // not an invented one (blind round 25).
     Err(fail(
-        Diagnosis::InventedReply,
+        Diagnosis::OutputFormat,
         expected,
-        format!("the reply appears nowhere in its output{last}"),
+        format!("the reply appears nowhere in its output{last}: print the reply received, whatever it says (`[CLIENT] Received: ...`)"),
     ))
 }
 
