@@ -914,6 +914,7 @@ fn own_timeout_and_untagged_threads_python() {
             ("threaded-ack", "output-format"),
             ("threaded-busy", "busy-cap"),
             ("threaded-silent-client", "ignores-config"),
+            ("threaded-reset", "busy-cap"),
             ("threaded-shutdown", "no-graceful-shutdown"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
         ],
@@ -1556,6 +1557,7 @@ fn busy_limit_counting_the_main_thread_python() {
             ("threaded-busy", "busy-cap"),
             // Refused with no client before it: threaded-busy's finding.
             ("threaded-silent-client", "busy-cap"),
+            ("threaded-reset", "busy-cap"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
         ],
     );

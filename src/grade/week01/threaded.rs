@@ -974,6 +974,21 @@ const TOO_SOON: Duration = Duration::from_millis(500);
 pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
     let env = [("LAB_MAX_CLIENTS", "2".to_string())];
     let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &env)?;
+    // First, before any reset: does it take two at once at all? A limit
+    // too strict (threaded-busy's finding) would read as a place kept
+    // below.
+    ctx.step("two silent clients: with LAB_MAX_CLIENTS=2 both are taken on");
+    let first_two = [idle_client(ctx, p, addr)?, idle_client(ctx, p, addr)?];
+    if first_two.iter().any(refused) {
+        return Err(fail(
+            Diagnosis::BusyCap,
+            "with LAB_MAX_CLIENTS=2 and no other client, two clients are taken on",
+            "the second was refused as busy",
+        )
+        .caused_by("threaded-busy"));
+    }
+    drop(first_two);
+    std::thread::sleep(GIVE_BACK);
     let message = ctx.message(12);
     let (sent, first) = connect_and_send(ctx, addr, message.as_bytes())?;
     ctx.reset(sent);
