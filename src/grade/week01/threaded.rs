@@ -988,7 +988,21 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
         .caused_by("threaded-busy"));
     }
     drop(first_two);
+    // Their places back before any reset, or what follows would be read
+    // as the resets' doing (a session that leaks on the way out of an
+    // empty read is threaded-busy's and threaded-silent-client's finding).
     std::thread::sleep(GIVE_BACK);
+    let message = ctx.message(12);
+    let back = once_free(ctx, p, addr, &message, "after two silent clients left")?;
+    if says_busy(&back.reply) {
+        return Err(place_kept(
+            ctx,
+            p,
+            "with LAB_MAX_CLIENTS=2, once two silent clients have left, a new client is served"
+                .to_string(),
+            "the sessions of the two clients that left without a word never gave their places back",
+        ));
+    }
     let message = ctx.message(12);
     let (sent, first) = connect_and_send(ctx, addr, message.as_bytes())?;
     ctx.reset(sent);
