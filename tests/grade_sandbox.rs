@@ -398,6 +398,28 @@ fn files_held_past_the_descriptor_limit_are_stopped_and_named() {
     assert_nothing_left(&marker);
 }
 
+/// Bytes queued on connections a program never accepts are charged to no
+/// cgroup, only to the machine's TCP pool (hostile round 26: 846 MiB held,
+/// the tree's cgroup at 7 MiB). The watchdog on the pool stops the tree,
+/// and the report says so.
+#[test]
+fn bytes_queued_on_connections_never_accepted_are_stopped_and_named() {
+    if !is_root() {
+        eprintln!("skipped: the trees are found through their cgroups (root)");
+        return;
+    }
+    let dir = hostile_dir();
+    let marker = run_marker("sbx_tcp_queue");
+    let run = grade_server_ack(&dir, &format!("python3 sbx_tcp_queue.py {marker}"), None);
+    let (diagnosis, observed) = run.verdict();
+    assert_eq!(diagnosis, "resource-limit", "{observed}");
+    assert!(
+        observed.contains("MiB in TCP queues while the machine's TCP memory"),
+        "{observed}"
+    );
+    assert_nothing_left(&marker);
+}
+
 /// Socket buffers are one pool for the whole machine (`net.ipv4.tcp_mem`),
 /// every network namespace included: one check's loopback pairs filled it
 /// and the host's own connections were reset (hostile round 11). The

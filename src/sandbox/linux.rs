@@ -28,10 +28,10 @@ use nix::libc;
 use super::{forget, note, remember, CommandOrigin, Layer, Limits, Policy, Usage, WorkingFolder};
 
 pub(super) mod cgroup;
-pub(super) mod files;
 mod filter;
 pub(super) mod launch;
 mod reach;
+pub(super) mod watch;
 
 const TAG: &str = "NETLAB_SANDBOX_TAG";
 pub(super) const CGROUP_ROOT: &str = "/sys/fs/cgroup";
@@ -542,8 +542,8 @@ pub(super) struct Installed {
     finished: bool,
     /// Held to the filesystem allowlist (a program the submission chose).
     limited: bool,
-    /// Its place in the watch on the machine's file table (cgroups only).
-    files: Option<files::Watch>,
+    /// Its place in the watch on the machine's shared tables (cgroups only).
+    watch: Option<watch::Watch>,
 }
 
 impl Installed {
@@ -731,8 +731,8 @@ pub(super) fn install(
         filter: policy.has(Layer::Syscalls),
         parent: std::process::id() as libc::pid_t,
     };
-    let files =
-        (!cgroups.dirs.is_empty()).then(|| files::watch(&cgroups, program_cgroup.as_deref()));
+    let watch =
+        (!cgroups.dirs.is_empty()).then(|| watch::watch(&cgroups, program_cgroup.as_deref()));
     let mut installed = Installed {
         cgroups,
         program_cgroup,
@@ -742,7 +742,7 @@ pub(super) fn install(
         launch_cpu_ns: 0,
         finished: false,
         limited: false,
-        files,
+        watch,
     };
     if launch::usable() {
         let (launcher, pending) = launch::command(&cmd, &plan)?;
@@ -823,7 +823,8 @@ impl Installed {
             usage.pid_limit_hits += counters.pid_limit_hits.unwrap_or(0);
             usage.socket_limit_hits += counters.socket_limit_hits.unwrap_or(0);
         }
-        usage.files_held = self.files.as_ref().and_then(files::Watch::killed_holding);
+        usage.files_held = self.watch.as_ref().and_then(watch::Watch::killed_holding);
+        usage.tcp_bytes_held = self.watch.as_ref().and_then(watch::Watch::killed_queueing);
         // The program's own share when it has one (a busy loop is the
         // program's, not its waiter's); the tree's if that cannot be read.
         usage.cpu = self
@@ -2195,7 +2196,7 @@ mod tests {
             launch_cpu_ns: 0,
             finished: false,
             limited: false,
-            files: None,
+            watch: None,
         };
         let spent = installed.usage().cpu.expect("the program's CPU time");
         assert!(spent >= Duration::from_millis(10), "{spent:?}");

@@ -1987,7 +1987,14 @@ pub fn limit_proven(
     if usage.is_some_and(|u| u.files_held.is_some()) {
         return Some(format!(
             "held more than {} files open while the machine's file table was filling (a file stays open while it is mapped into memory, its descriptor closed; the table is every user's)",
-            linux::files::TREE_FILES
+            linux::watch::TREE_FILES
+        ));
+    }
+    #[cfg(target_os = "linux")]
+    if usage.is_some_and(|u| u.tcp_bytes_held.is_some()) {
+        return Some(format!(
+            "held more than {} MiB in TCP queues while the machine's TCP memory was filling (connections never accepted, or never read: their bytes are the machine's, counted in no limit of the program's)",
+            linux::watch::TREE_TCP_BYTES >> 20
         ));
     }
     #[cfg(target_os = "linux")]
@@ -2058,8 +2065,11 @@ pub struct Usage {
     pub cpu: Option<std::time::Duration>,
     /// The files the tree held open (counted up to just past the bound)
     /// when netlab killed it for filling the machine's file table (see
-    /// `linux/files.rs`).
+    /// `linux/watch.rs`).
     pub files_held: Option<u64>,
+    /// The bytes queued in the tree's network namespace when netlab killed
+    /// it for filling the machine's TCP memory (see `linux/watch.rs`).
+    pub tcp_bytes_held: Option<u64>,
 }
 
 /// CPU time of every process tree this process ran and finished, as the

@@ -14,6 +14,9 @@
 //!   cgroup does not count (7200 of them took 1.3 GB of the host's), and
 //!   a user namespace of its own opens kernel code (nf_tables, mounts) that
 //!   an unprivileged uid otherwise cannot reach.
+//! - **A descriptor table of a thread's own** (`unshare(CLONE_FILES)`,
+//!   hostile round 26): its files hide from `/proc/<pid>/fd`, and from
+//!   the file-table watch where kcmp cannot tell them (`watch.rs`).
 //! - **AIO contexts** (`io_setup`, hostile round 13): a pool of the
 //!   machine's (`fs.aio-max-nr`), which one program could empty for every
 //!   other.
@@ -82,7 +85,10 @@ const CLONE_NAMESPACES: u32 = (libc::CLONE_NEWNS
     | libc::CLONE_NEWPID
     | libc::CLONE_NEWNET
     | libc::CLONE_NEWCGROUP) as u32;
-const UNSHARE_NAMESPACES: u32 = CLONE_NAMESPACES | 0x80;
+/// `unshare` also may not give a thread a descriptor table of its own
+/// (`CLONE_FILES`): its files would hide from the file-table watch where
+/// kcmp cannot tell (hostile round 26; see `watch.rs`).
+const UNSHARE_NAMESPACES: u32 = CLONE_NAMESPACES | 0x80 | libc::CLONE_FILES as u32;
 
 const fn stmt(code: u32, k: u32) -> libc::sock_filter {
     libc::sock_filter {
@@ -266,7 +272,7 @@ mod tests {
     }
 
     #[test]
-    fn only_internet_and_unix_sockets_can_be_made_and_io_uring_is_not_there() {
+    fn other_socket_families_io_uring_and_private_descriptor_tables_are_refused() {
         if available().is_err() || !have("python3") {
             return;
         }
@@ -282,6 +288,7 @@ mod tests {
              assert not made(16, 3, 0) and not made(16, 3, 2) and not made(40, 1, 0) and not made(17, 3, 0)\n\
              assert socket.getaddrinfo(\"localhost\", 80, 0, 1, 0, socket.AI_ADDRCONFIG)\n\
              libc = ctypes.CDLL(None, use_errno=True)\n\
+             assert libc.unshare(0x400) == -1 and ctypes.get_errno() == errno.EPERM\n\
              params = ctypes.create_string_buffer(120)\n\
              r = libc.syscall({}, 4, params)\n\
              sys.exit(0 if r == -1 and ctypes.get_errno() == errno.ENOSYS else 1)'",

@@ -1,23 +1,36 @@
-//! The machine's file table, watched (hostile round 24).
+//! The machine's shared tables, watched: its file table (hostile round
+//! 24) and its TCP memory (hostile round 26). A program's own limits do
+//! not bound either, and either, full, fails every process on the machine.
 //!
-//! RLIMIT_NOFILE bounds a process's descriptors, not the files it holds
-//! open: a file mapped into memory stays open after its descriptor is
-//! closed, up to `vm.max_map_count` (65 530) mappings a process, 128
-//! processes a tree. The file table (`fs.file-max`, 2.4 million on a
-//! 24 GiB machine) is one for the whole machine, and once it is full every
-//! process that is not root gets ENFILE: classmates graded beside the
-//! program (blamed for it), the machine's services, other users. The
-//! memory cgroup counts each such file (about 560 bytes) but lets a tree
-//! hold more than a million of them.
+//! **Files.** RLIMIT_NOFILE bounds a process's descriptors, not the files
+//! it holds open: a file mapped into memory stays open after its
+//! descriptor is closed, up to `vm.max_map_count` (65 530) mappings a
+//! process, 128 processes a tree. The file table (`fs.file-max`, 2.4
+//! million on a 24 GiB machine) is one for the whole machine, and once it
+//! is full every process that is not root gets ENFILE: classmates graded
+//! beside the program (blamed for it), the machine's services, other
+//! users. The memory cgroup counts each such file (about 560 bytes) but
+//! lets a tree hold more than a million of them.
 //!
-//! So a watchdog thread reads `/proc/sys/fs/file-nr` five times a second
-//! (one small read; nothing else while the table is calm). When the
-//! machine holds [`ALARM`] more files than when the watch began, or half
-//! its table, the files of every tree are counted (their members'
-//! descriptors and file mappings, in /proc), and a tree holding more than
-//! [`TREE_FILES`] is killed: its program hit a limit, which its check
-//! names (`Usage::files_held`). A program needs a few hundred (a JVM's
-//! jars and libraries, a pool's sockets).
+//! **TCP memory.** Bytes queued on a connection the program never accepted
+//! are charged to no cgroup (a socket joins its cgroup when accepted), only
+//! to the machine's TCP pool (`net.ipv4.tcp_mem`), which every network
+//! namespace shares: a listener with a long backlog and clients of its own
+//! sending to it held 846 MiB while its tree's cgroup showed 7 MiB; at the
+//! pool's limit every socket on the machine is held to a page of buffer.
+//!
+//! So a watchdog thread reads `/proc/sys/fs/file-nr` and
+//! `/proc/net/sockstat` five times a second (two small reads; nothing else
+//! while the machine is calm). When the machine holds [`ALARM`] more files
+//! than when the watch began, or half its table, the files of every tree
+//! are counted (their members' descriptors and file mappings, in /proc),
+//! and a tree holding more than [`TREE_FILES`] is killed; when the TCP pool
+//! holds [`TCP_ALARM`] bytes more than at the start, the bytes queued in
+//! each tree's network namespace are summed (`/proc/<member>/net/tcp` and
+//! `tcp6`, both queues of every socket) and a tree whose namespace holds
+//! more than [`TREE_TCP_BYTES`] is killed. Its program hit a limit, which
+//! its check names (`Usage::files_held`, `Usage::tcp_bytes_held`). A
+//! program needs a few hundred files and a few hundred KiB of queues.
 //!
 //! Root only, as the cgroups are: the members are found through them, and
 //! /proc/<pid>/map_files is root's to read.
@@ -37,14 +50,22 @@ pub(in crate::sandbox) const TREE_FILES: u64 = 65_536;
 const ALARM: u64 = 200_000;
 /// How often the machine's count is read.
 const EVERY: Duration = Duration::from_millis(200);
+/// Bytes queued in a tree's network namespace before it is killed, when
+/// the machine's TCP pool is filling.
+pub(in crate::sandbox) const TREE_TCP_BYTES: u64 = 128 << 20;
+/// How many more bytes than at the start of the watch in the machine's
+/// TCP pool make the watchdog sum each tree's queues.
+const TCP_ALARM: u64 = 256 << 20;
 
-/// One watched tree: the files it held when the watchdog killed it, or 0.
+/// One watched tree: the files, and the bytes queued in its network
+/// namespace, it held when the watchdog killed it (0: not killed).
 #[derive(Clone)]
 struct Watched {
     id: u64,
     tree: cgroup::Tree,
     program: Option<PathBuf>,
     killed_holding: Arc<AtomicU64>,
+    killed_queueing: Arc<AtomicU64>,
 }
 
 static WATCHED: Mutex<Vec<Watched>> = Mutex::new(Vec::new());
@@ -54,12 +75,19 @@ static WATCHED: Mutex<Vec<Watched>> = Mutex::new(Vec::new());
 pub(in crate::sandbox) struct Watch {
     id: u64,
     killed_holding: Arc<AtomicU64>,
+    killed_queueing: Arc<AtomicU64>,
 }
 
 impl Watch {
     /// The files the tree held when the watchdog killed it, if it did.
     pub(in crate::sandbox) fn killed_holding(&self) -> Option<u64> {
         Some(self.killed_holding.load(Ordering::Relaxed)).filter(|n| *n > 0)
+    }
+
+    /// The bytes queued in the tree's network namespace when the watchdog
+    /// killed it, if it did.
+    pub(in crate::sandbox) fn killed_queueing(&self) -> Option<u64> {
+        Some(self.killed_queueing.load(Ordering::Relaxed)).filter(|n| *n > 0)
     }
 }
 
@@ -79,20 +107,75 @@ pub(in crate::sandbox) fn watch(tree: &cgroup::Tree, program: Option<&Path>) -> 
     static NEXT: AtomicU64 = AtomicU64::new(1);
     static WATCHDOG: OnceLock<()> = OnceLock::new();
     WATCHDOG.get_or_init(|| {
-        let baseline = table().map_or(0, |(open, _)| open);
+        let files = table().map_or(0, |(open, _)| open);
+        let tcp = tcp_pool().unwrap_or(0);
         let _ = std::thread::Builder::new()
-            .name("netlab-files".into())
-            .spawn(move || watchdog(baseline));
+            .name("netlab-watch".into())
+            .spawn(move || watchdog(files, tcp));
     });
     let id = NEXT.fetch_add(1, Ordering::Relaxed);
     let killed_holding = Arc::new(AtomicU64::new(0));
+    let killed_queueing = Arc::new(AtomicU64::new(0));
     lock().push(Watched {
         id,
         tree: tree.clone(),
         program: program.map(Path::to_path_buf),
         killed_holding: Arc::clone(&killed_holding),
+        killed_queueing: Arc::clone(&killed_queueing),
     });
-    Watch { id, killed_holding }
+    Watch {
+        id,
+        killed_holding,
+        killed_queueing,
+    }
+}
+
+/// Bytes in the machine's TCP pool (`/proc/net/sockstat`'s `TCP: ... mem
+/// N`, in pages: the pool is one for every network namespace).
+fn tcp_pool() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/net/sockstat").ok()?;
+    let line = text.lines().find(|l| l.starts_with("TCP:"))?;
+    let mut words = line.split_whitespace();
+    words.find(|w| *w == "mem")?;
+    let pages: u64 = words.next()?.parse().ok()?;
+    // SAFETY: sysconf with a constant.
+    let page = unsafe { nix::libc::sysconf(nix::libc::_SC_PAGESIZE) };
+    Some(pages * u64::try_from(page).unwrap_or(4096))
+}
+
+/// The bytes queued (both ways) on the TCP sockets of the network
+/// namespace of the first member listed in `procs`, summed up to
+/// `enough`: `/proc/<pid>/net/tcp` and `tcp6`, whose `tx_queue:rx_queue`
+/// column is in hex.
+fn queued_in_namespace_of(procs: &[PathBuf], enough: u64) -> u64 {
+    let Some(pid) = procs.iter().find_map(|list| {
+        let text = std::fs::read_to_string(list).ok()?;
+        text.lines().find_map(|l| l.trim().parse::<u32>().ok())
+    }) else {
+        return 0;
+    };
+    let mut queued = 0u64;
+    for table in ["tcp", "tcp6"] {
+        let path = Path::new("/proc")
+            .join(pid.to_string())
+            .join("net")
+            .join(table);
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let Some(queues) = line.split_whitespace().nth(4) else {
+                continue;
+            };
+            let (tx, rx) = queues.split_once(':').unwrap_or(("0", "0"));
+            let hex = |q: &str| u64::from_str_radix(q, 16).unwrap_or(0);
+            queued = queued.saturating_add(hex(tx)).saturating_add(hex(rx));
+            if queued >= enough {
+                return queued;
+            }
+        }
+    }
+    queued
 }
 
 /// The machine's open files and the table's size (`fs/file-nr`).
@@ -105,14 +188,15 @@ fn table() -> Option<(u64, u64)> {
     Some((open, max))
 }
 
-fn watchdog(baseline: u64) {
+fn watchdog(files_at_start: u64, tcp_at_start: u64) {
     loop {
         std::thread::sleep(EVERY);
         // Unreadable now and then is no reason to stop watching.
-        let Some((open, max)) = table() else {
-            continue;
-        };
-        if open < baseline.saturating_add(ALARM) && open < max / 2 {
+        let files = table().is_some_and(|(open, max)| {
+            open >= files_at_start.saturating_add(ALARM) || open >= max / 2
+        });
+        let tcp = tcp_pool().is_some_and(|bytes| bytes >= tcp_at_start.saturating_add(TCP_ALARM));
+        if !files && !tcp {
             continue;
         }
         // Counted outside the lock: a tree's count may take a while.
@@ -121,10 +205,20 @@ fn watchdog(baseline: u64) {
             let first = w.tree.dirs.first().map(|d| d.join("cgroup.procs"));
             let program = w.program.as_ref().map(|d| d.join("cgroup.procs"));
             let procs: Vec<PathBuf> = first.into_iter().chain(program).collect();
-            let held = held_by(&procs, TREE_FILES + 1);
-            if held > TREE_FILES {
-                w.killed_holding.store(held, Ordering::Relaxed);
-                cgroup::kill_tree(&w.tree, w.program.as_deref());
+            if files {
+                let held = held_by(&procs, TREE_FILES + 1);
+                if held > TREE_FILES {
+                    w.killed_holding.store(held, Ordering::Relaxed);
+                    cgroup::kill_tree(&w.tree, w.program.as_deref());
+                    continue;
+                }
+            }
+            if tcp {
+                let queued = queued_in_namespace_of(&procs, TREE_TCP_BYTES + 1);
+                if queued > TREE_TCP_BYTES {
+                    w.killed_queueing.store(queued, Ordering::Relaxed);
+                    cgroup::kill_tree(&w.tree, w.program.as_deref());
+                }
             }
         }
     }
@@ -196,6 +290,29 @@ fn entries(dir: &Path, enough: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_queued_in_a_namespace_are_summed() {
+        // 200 000 bytes sent to a connection nobody accepts: they wait in
+        // its queues, in this process's network namespace.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        client.set_nonblocking(true).unwrap();
+        let mut sent = 0;
+        while sent < 200_000 {
+            match std::io::Write::write(&mut client, &[b'x'; 8192]) {
+                Ok(n) => sent += n,
+                Err(_) => break,
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        let dir = tempfile::tempdir().unwrap();
+        let list = dir.path().join("cgroup.procs");
+        std::fs::write(&list, format!("{}\n", std::process::id())).unwrap();
+        let queued = queued_in_namespace_of(std::slice::from_ref(&list), u64::MAX);
+        assert!(queued >= sent as u64, "{sent} sent, {queued} queued");
+        assert!(tcp_pool().is_some(), "/proc/net/sockstat has the TCP pool");
+    }
 
     #[test]
     fn the_machine_s_file_table_can_be_read() {
