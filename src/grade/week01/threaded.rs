@@ -727,8 +727,7 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
     // runs of 6, when the retries happened to need a second place).
     std::thread::sleep(GIVE_BACK);
     ctx.step("two silent clients: with LAB_MAX_CLIENTS=2 both are taken on again");
-    let again = [idle_client(ctx, p, addr)?, idle_client(ctx, p, addr)?];
-    if again.iter().any(refused) {
+    let Some(again) = two_silent(ctx, p, addr, "after every client left")? else {
         return Err(fail(
             Diagnosis::BusyLeak,
             "with LAB_MAX_CLIENTS=2, once every client has left, two new clients are taken on",
@@ -740,7 +739,7 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
                     .unwrap_or_default()
             ),
         ));
-    }
+    };
     drop(again);
     match own_words {
         Some(words) => Err(fail(
@@ -880,6 +879,32 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
 /// moments a thread or a child takes to end on a loaded machine.
 const GIVE_BACK: Duration = Duration::from_millis(500);
 
+/// Two silent clients at once (LAB_MAX_CLIENTS=2 in the checks that ask):
+/// both taken on, or `None` when the second is refused as busy twice,
+/// GIVE_BACK apart (a place may be on its way back). `after` says when,
+/// for a server that ended meanwhile.
+fn two_silent(
+    ctx: &mut Ctx,
+    p: Proc,
+    addr: SocketAddr,
+    after: &str,
+) -> Result<Option<Vec<TcpStream>>, Failure> {
+    let mut clients = Vec::new();
+    for _ in 0..2 {
+        let mut client = idle_client(ctx, p, addr).map_err(|f| after_served(ctx, p, f, after))?;
+        if refused(&client) {
+            drop(client);
+            std::thread::sleep(GIVE_BACK);
+            client = idle_client(ctx, p, addr).map_err(|f| after_served(ctx, p, f, after))?;
+            if refused(&client) {
+                return Ok(None);
+            }
+        }
+        clients.push(client);
+    }
+    Ok(Some(clients))
+}
+
 /// With LAB_MAX_CLIENTS=1 and the last session over (its reply read, its
 /// connection closed): is its place given back as it ends, or only when
 /// the next client comes? A forking server that reaps its finished
@@ -999,15 +1024,14 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
     // too strict (threaded-busy's finding) would read as a place kept
     // below.
     ctx.step("two silent clients: with LAB_MAX_CLIENTS=2 both are taken on");
-    let first_two = [idle_client(ctx, p, addr)?, idle_client(ctx, p, addr)?];
-    if first_two.iter().any(refused) {
+    let Some(first_two) = two_silent(ctx, p, addr, "at its start")? else {
         return Err(fail(
             Diagnosis::BusyCap,
             "with LAB_MAX_CLIENTS=2 and no other client, two clients are taken on",
             "the second was refused as busy",
         )
         .caused_by("threaded-busy"));
-    }
+    };
     drop(first_two);
     // Their places back before any reset, or what follows would be read
     // as the resets' doing (a session that leaks on the way out of an
@@ -1037,25 +1061,15 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
     // that kept its place after the first reset refuses the second (blind
     // round 25: a place kept per reset passed with one client after).
     std::thread::sleep(GIVE_BACK);
-    let mut silent = Vec::new();
-    for _ in 0..2 {
-        let mut client = idle_client(ctx, p, addr).map_err(|f| after_served(ctx, p, f, after))?;
-        if refused(&client) {
-            // A moment more, in case its place was on its way back.
-            drop(client);
-            std::thread::sleep(GIVE_BACK);
-            client = idle_client(ctx, p, addr).map_err(|f| after_served(ctx, p, f, after))?;
-            if refused(&client) {
-                return Err(place_kept(
-                    ctx,
-                    p,
-                    "with LAB_MAX_CLIENTS=2, once the reset client is gone, two new clients are taken on".to_string(),
-                    "the session that ended in a reset never gave its place back",
-                ));
-            }
-        }
-        silent.push(client);
-    }
+    let Some(silent) = two_silent(ctx, p, addr, after)? else {
+        return Err(place_kept(
+            ctx,
+            p,
+            "with LAB_MAX_CLIENTS=2, once the reset client is gone, two new clients are taken on"
+                .to_string(),
+            "the session that ended in a reset never gave its place back",
+        ));
+    };
     for client in silent {
         let name = client
             .local_addr()
