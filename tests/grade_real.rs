@@ -47,7 +47,9 @@ fn assert_verdicts(name: &str, sub: &Submission, expected: &[(&str, &str)]) -> V
 
 /// Like [`assert_verdicts`], with checks whose mistake shows only when the
 /// kernel happens to deliver bytes together (`maybe`: check id → the only
-/// diagnosis it may get): such a check passes or fails with that code.
+/// diagnosis it may get): such a check passes or fails with that code. A
+/// check in both lists fails with either code (a spinning program may or
+/// may not reach its CPU limit first on a loaded machine).
 #[track_caller]
 fn assert_verdicts_allowing(
     name: &str,
@@ -66,12 +68,15 @@ fn assert_verdicts_allowing(
         .filter(|o| o.passed == Some(false))
         .map(|o| (o.id, o.diagnosis.map(|d| d.code()).unwrap_or("?")))
         .collect();
+    let want: BTreeMap<&str, &str> = expected.iter().copied().collect();
     for (id, code) in maybe {
         if got.get(id) == Some(code) {
-            got.remove(id);
+            match want.get(id) {
+                Some(instead) => got.insert(id, instead),
+                None => got.remove(id),
+            };
         }
     }
-    let want: BTreeMap<&str, &str> = expected.iter().copied().collect();
     assert_eq!(
         got,
         want,
@@ -302,7 +307,10 @@ fn echo_programs_as_handed_out_python() {
     let Some(sub) = python_fixture("echo") else {
         return;
     };
-    assert_verdicts(
+    // Its server spins on a 0-byte read: on a loaded machine it may reach
+    // its CPU limit (8 s) within server-silent-client's 16 s (a clean-clone
+    // run did).
+    assert_verdicts_allowing(
         "echo",
         &sub,
         &[
@@ -326,6 +334,7 @@ fn echo_programs_as_handed_out_python() {
             ("pair-session", "wrong-reply"),
             ("server-trim", "wrong-reply"),
         ],
+        &[("server-silent-client", "resource-limit")],
     );
 }
 
