@@ -293,12 +293,7 @@ fn lost_on_its_way(
     expected: &str,
     how: &str,
 ) -> Option<Failure> {
-    let clients: Vec<String> = streams
-        .iter()
-        .map(|s| s.local_addr().map(|a| a.to_string()).unwrap_or_default())
-        .collect();
-    let mut lines = ctx.child(p).lines(Stream::Stdout);
-    lines.extend(ctx.child(p).lines(Stream::Stderr));
+    let (clients, lines) = clients_and_lines(ctx, p, streams);
     let counts: Vec<usize> = clients
         .iter()
         .map(|c| lines.iter().filter(|l| names(l, c)).count())
@@ -334,15 +329,7 @@ fn lines_name_their_clients(
     streams: &[TcpStream],
     messages: &[String],
 ) -> Result<(), Failure> {
-    let clients: Vec<String> = streams
-        .iter()
-        .map(|s| s.local_addr().map(|a| a.to_string()).unwrap_or_default())
-        .collect();
-    // Both streams: a server that logs its lines on stderr (a logging
-    // library's default) is output-format's finding elsewhere, and its
-    // shared address must not hide behind it (blind round 23).
-    let mut lines = ctx.child(p).lines(Stream::Stdout);
-    lines.extend(ctx.child(p).lines(Stream::Stderr));
+    let (clients, lines) = clients_and_lines(ctx, p, streams);
     for (i, message) in messages.iter().enumerate() {
         let received = format!("Received: {message}");
         // Whole lines only: threads that print at once may interleave
@@ -374,6 +361,20 @@ fn lines_name_their_clients(
         }
     }
     Ok(())
+}
+
+/// The addresses of threaded-many's clients (`127.0.0.1:4000`), and the
+/// server's lines on both streams: a server that logs its lines on
+/// stderr (a logging library's default) is output-format's finding
+/// elsewhere, and what they show must not hide behind it (blind round 23).
+fn clients_and_lines(ctx: &mut Ctx, p: Proc, streams: &[TcpStream]) -> (Vec<String>, Vec<String>) {
+    let clients = streams
+        .iter()
+        .map(|s| s.local_addr().map(|a| a.to_string()).unwrap_or_default())
+        .collect();
+    let mut lines = ctx.child(p).lines(Stream::Stdout);
+    lines.extend(ctx.child(p).lines(Stream::Stderr));
+    (clients, lines)
 }
 
 /// Does `line` name the address `client` (`127.0.0.1:4000`, not the start
