@@ -317,7 +317,16 @@ pub fn judge_reply(
             .filter(|rest| !rest.is_empty())
             .filter(|rest| rest.iter().all(|b| matches!(b, b'\r' | b'\n' | b'\0')));
         let line_end_added = added.is_some();
+        // An error reply in the contract's words with more after them
+        // (`ERROR: Message too long (max 100)`): the rule was kept, its
+        // reply was not, which is a wrong reply, not the rule's mistake
+        // (blind round 25).
+        let more_words = want.starts_with("ERROR: ")
+            && added.is_none()
+            && ex.reply.len() > want.len()
+            && ex.reply.starts_with(want.as_bytes());
         let mistake = if line_end_added
+            || more_words
             || (want.starts_with("ACK: ")
                 && !ex.reply.is_empty()
                 && !ex.reply.starts_with(b"ERROR"))
@@ -333,6 +342,9 @@ pub fn judge_reply(
             Some(_) => {
                 format!("{observed}: the right text, then a line end the contract does not have")
             }
+            None if more_words => format!(
+                "{observed}: refused, as it should be, but in more words than the contract's reply (exactly `{want}`)"
+            ),
             None => observed,
         };
         // Give a dying program a moment so its traceback is in the report.

@@ -546,29 +546,6 @@ pub fn too_long(ctx: &mut Ctx) -> Result<(), Failure> {
         "ERROR: Message too long",
         Diagnosis::TooLong,
     )
-    .map_err(|f| refused_in_other_words(f, "ERROR: Message too long"))
-}
-
-/// A message refused with the contract's words and more after them
-/// (`ERROR: Message too long (max 100)`): the limit is right, its reply is
-/// not, which is a wrong reply, not a limit off by one (blind round 25).
-/// The same words with only a line end or a NUL after them are framing,
-/// judged as such.
-fn refused_in_other_words(mut failure: Failure, words: &str) -> Failure {
-    let quoted = format!("`{words}");
-    let more = failure
-        .observed
-        .find(&quoted)
-        .and_then(|at| failure.observed[at + quoted.len()..].chars().next())
-        .is_some_and(|next| next != '`');
-    if failure.diagnosis != Diagnosis::WrongReply && more {
-        failure.diagnosis = Diagnosis::WrongReply;
-        failure.observed = format!(
-            "{}: refused, as it should be, but with words the contract's reply does not have (exactly `{words}`)",
-            failure.observed
-        );
-    }
-    failure
 }
 
 pub fn length_limit(ctx: &mut Ctx) -> Result<(), Failure> {
