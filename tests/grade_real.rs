@@ -1368,6 +1368,29 @@ fn a_forked_server_that_gives_places_back_late_c() {
     );
 }
 
+/// A select() loop whose descriptor set was filled once, before the loop:
+/// after its first second with no client the set is empty and accept() is
+/// never called again. The next client is not a wrong reply: it was never
+/// taken on (no `Connection from` line), exits-early (blind round 26's D4).
+#[test]
+fn a_select_loop_that_stops_accepting_c() {
+    let Some(sub) = c_fixture("selectonce", &[(Role::ThreadedServer, "server_threaded")]) else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "selectonce",
+        &sub,
+        &[("threaded-silent-client", "exits-early")],
+    );
+    assert_eq!(
+        findings_of(&outcomes).len(),
+        1,
+        "{:?}",
+        findings_of(&outcomes)
+    );
+    assert_observed(&sub, "threaded-silent-client", "it was never taken on");
+}
+
 /// A threaded server whose workers never close after replying:
 /// threaded-many fails at its first client, as no-close (it passed after
 /// waiting 3 s for each of 8 clients); its signal handler exits at once.

@@ -872,8 +872,35 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
         Err(f) if ctx.wait_exit(p, Duration::from_secs(1)).is_some() => {
             Err(after_served(ctx, p, f, "after a client that sent nothing"))
         }
-        Err(f) => Err(f.folded_if("threaded-ack", &[Diagnosis::WrongReply])),
+        Err(f) => match never_taken_on(ctx, p, &ex) {
+            Some(observed) => Err(fail(Diagnosis::ExitsEarly, f.expected, observed)),
+            None => Err(f.folded_if("threaded-ack", &[Diagnosis::WrongReply])),
+        },
     }
+}
+
+/// A client that got no reply at all from a server that is still running:
+/// was it ever taken on? A server that named the clients before it
+/// (`Connection from`) and never this one left it waiting in the listen
+/// backlog: its loop no longer calls accept() (blind round 26: a C
+/// select() loop whose fd_set and timeout were filled once, before the
+/// loop, spun on an empty set after its first idle second). What it
+/// observed, or `None` when that is not what happened.
+fn never_taken_on(ctx: &mut Ctx, p: Proc, ex: &super::common::Exchange) -> Option<String> {
+    if !ex.reply.is_empty() || ex.end != End::Timeout || ctx.child(p).try_status().is_some() {
+        return None;
+    }
+    let lines = ctx.child(p).lines(Stream::Stdout);
+    let named = |l: &String| l.contains("[SERVER] Connection from ");
+    let this = format!("Connection from {}", ex.client);
+    if !lines.iter().any(named) || lines.iter().any(|l| l.contains(&this)) {
+        return None;
+    }
+    Some(format!(
+        "no reply within {}s, and no `[SERVER] Connection from {}` line for it, while the clients before it were named: it was never taken on: it waited in the listen backlog while the server ran on without calling accept() (a loop that no longer reaches it: a select()/poll() whose descriptor set was filled once, before the loop, as select() empties it when it times out; a wait for a place that never comes back)",
+        SLACK.as_secs(),
+        ex.client
+    ))
 }
 
 /// How long after a session ended its place must be free: far above the
@@ -1102,6 +1129,13 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
         // reset sessions' own tracebacks on stderr are not judged: an
         // error of that session, reported, is what the contract asks.)
         return Ok(());
+    }
+    if let Some(observed) = never_taken_on(ctx, p, &ex) {
+        return Err(fail(
+            Diagnosis::ExitsEarly,
+            format!("the new client gets `{want}`"),
+            observed,
+        ));
     }
     Err(fail(
         Diagnosis::WrongReply,
