@@ -196,6 +196,25 @@ fn a_framing_mistake_hidden_behind_a_pause_is_still_named() {
     );
 }
 
+/// A line buffer of text, each read decoded before the lines are cut out:
+/// chat-split's second line, cut between the two bytes of an `é`, is
+/// refused twice as invalid UTF-8 (blind rounds 25 and 26: the ASCII split
+/// passed it).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_read_decoded_on_its_own_is_a_framing_mistake() {
+    if !python_available() {
+        return;
+    }
+    assert_checks_name(
+        Role::ChatServer,
+        "chat_server_decode_per_read.py",
+        &["chat-split"],
+        "split-message",
+        "each read was decoded on its own",
+    );
+}
+
 /// Runs the checks `ids` on the mistakes folder's `script` in `role` and
 /// asserts each fails as `code`, with `says` in the report; returns the
 /// outcomes, in check order.

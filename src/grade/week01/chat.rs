@@ -387,7 +387,31 @@ pub fn split(ctx: &mut Ctx) -> Result<(), Failure> {
             format!("an extra reply {}", show_bytes(&extra)),
         ));
     }
-    Ok(())
+    split_inside_a_character(ctx, p, &mut talk)
+}
+
+/// A second line cut between the two bytes of an `é`: a server that keeps
+/// bytes until the `\n` passes; one that decodes each read before it looks
+/// for the line's end (Python's `data.decode()` per recv, a fatal
+/// TextDecoder per chunk) sees half a character, and answers an invalid
+/// line or two (blind rounds 25 and 26: the ASCII split alone passed it).
+fn split_inside_a_character(ctx: &mut Ctx, p: Proc, talk: &mut Talk) -> Result<(), Failure> {
+    let line = format!("{} café {}", ctx.message(10), ctx.message(10));
+    let cut = line.find('é').map_or(line.len() / 2, |at| at + 1);
+    let (head, tail) = line.as_bytes().split_at(cut);
+    ctx.step("a second line, its first part ending between the two bytes of `é` (0xC3 0xA9)");
+    ctx.send(&mut talk.stream, head)?;
+    std::thread::sleep(Duration::from_millis(250));
+    until_read(ctx, &talk.stream);
+    ctx.send(&mut talk.stream, &[tail, b"\n"].concat())?;
+    expect_ack(ctx, p, talk, &line, Diagnosis::SplitMessage).map_err(|mut f| {
+        if f.diagnosis == Diagnosis::SplitMessage {
+            f.observed.push_str(
+                "; the line was whole and valid UTF-8, but its first part ended inside a character: each read was decoded on its own (keep the bytes until the line's \\n has come, then decode the line; or read through a decoder that keeps state across reads)",
+            );
+        }
+        f
+    })
 }
 
 pub fn coalesced(ctx: &mut Ctx) -> Result<(), Failure> {
