@@ -1719,6 +1719,39 @@ fn chat_that_skips_bad_lines_and_logs_raw_python() {
     assert_observed(&sub, "chat-robust", "no reply to the bytes C3 28 FF");
 }
 
+/// A chat client whose ACKs are printed by a daemon thread: the main
+/// thread sends every line and closes at once, and the thread dies with
+/// the program before any ACK comes. One mistake, closed-early, in every
+/// check that runs it with lines to send (blind round 26's D2: three
+/// names, split-message among them, though it never read at all).
+#[test]
+fn a_chat_client_that_leaves_before_its_acks_python() {
+    let Some(sub) = python_fixture("daemonrecv") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "daemonrecv",
+        &sub,
+        &[
+            ("chat-client-messages", "closed-early"),
+            ("chat-client-default", "closed-early"),
+            ("chat-client-interactive", "closed-early"),
+            ("chat-client-framing", "closed-early"),
+        ],
+    );
+    assert_eq!(
+        findings_of(&outcomes).len(),
+        1,
+        "{:?}",
+        findings_of(&outcomes)
+    );
+    assert_observed(
+        &sub,
+        "chat-client-messages",
+        "closed its end of the connection right after the last one",
+    );
+}
+
 /// A chat server that escapes its log records with Python's
 /// `unicode_escape`: `\\x1b` for an ESC and `\\xe9` for an é, which the
 /// contract writes `\\u{1b}` and as it is (blind round 16: passed, as the

@@ -1669,6 +1669,23 @@ struct Sent {
     /// Did the client send a line before the ACK of the one before (so
     /// that ACKs went back to back)?
     pipelined: bool,
+    /// Had it closed its end before the last ACKs went out?
+    closed_first: bool,
+}
+
+/// Does the client close its end (a 0-byte read) within `wait`, with no
+/// more bytes before that? Bytes that come instead are kept in `pending`.
+fn closed_within(stream: &mut TcpStream, pending: &mut Vec<u8>, wait: Duration) -> bool {
+    let mut buf = [0u8; 4096];
+    let _ = stream.set_read_timeout(Some(wait));
+    match stream.read(&mut buf) {
+        Ok(0) => true,
+        Ok(n) => {
+            pending.extend_from_slice(&buf[..n]);
+            false
+        }
+        Err(_) => false,
+    }
 }
 
 /// Plays the chat server for the submission's client: answers each line
@@ -1699,6 +1716,7 @@ fn fake_chat(
     // ACKs held back to go out in one write with the next one.
     let mut held = String::new();
     let mut pipelined = false;
+    let mut closed_first = false;
     for i in 0..count {
         ctx.step("read one line from the client");
         let line = match read_line(&mut conn, &mut pending, SLACK) {
@@ -1730,6 +1748,20 @@ fn fake_chat(
             pipelined = true;
             continue;
         }
+        // Has the client left already, its end closed with its last line?
+        // The ACKs it is owed would go to a client that never reads them
+        // (blind round 26: a receiving thread left to die with the
+        // program). One that sent its lines without waiting is given
+        // longer: it has shown it does not wait.
+        let glance = if pipelined {
+            PIPELINE_WAIT
+        } else {
+            PIPELINE_GLANCE
+        };
+        if last && closed_within(&mut conn, &mut pending, glance) {
+            ctx.step("the client closed its end of the connection after its last line, before any ACK it was still owed");
+            closed_first = true;
+        }
         let reply = std::mem::take(&mut held);
         let shown = reply.trim_end().replace('\n', "` + `");
         if split {
@@ -1758,6 +1790,7 @@ fn fake_chat(
         acks,
         unterminated,
         pipelined,
+        closed_first,
     })
 }
 
@@ -1796,6 +1829,7 @@ fn chat_client_run(
         acks,
         unterminated,
         pipelined,
+        closed_first,
     } = fake_chat(ctx, &listener, p, messages.len(), split)?;
     if got != messages {
         let mut observed = if got.is_empty() && !unterminated.is_empty() {
@@ -1844,7 +1878,19 @@ fn chat_client_run(
         .and_then(|()| lines_in_order_after(ctx, p, &expected, PROMPT))
         .map_err(|mut f| {
             let stdout = ctx.child(p).lines(Stream::Stdout);
-            if let Some(evidence) = acks_read_together(&stdout, &acks) {
+            let printed = acks
+                .iter()
+                .filter(|a| stdout.iter().any(|l| l.contains(a.as_str())))
+                .count();
+            if closed_first && printed < acks.len() {
+                // Not a framing mistake: it never waited to read them.
+                f.diagnosis = Diagnosis::ClosedEarly;
+                f.observed = format!(
+                    "the client sent all its lines without waiting for an ACK and closed its end of the connection right after the last one, before the ACKs it was owed had come: it printed {printed} of {}; then: {}",
+                    acks.len(),
+                    f.observed
+                );
+            } else if let Some(evidence) = acks_read_together(&stdout, &acks) {
                 f.diagnosis = Diagnosis::SplitMessage;
                 f.observed = format!("{evidence}; then: {}", f.observed);
             } else if let Some(lost) = ack_lost_back_to_back(&stdout, &acks, pipelined, &f) {
