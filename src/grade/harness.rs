@@ -1764,28 +1764,63 @@ pub fn probe_connect(addr: SocketAddr) -> io::Result<TcpStream> {
 /// [`MAX_KEPT`] bytes: past that it stops as if the time were up (the
 /// reply is wrong whatever comes after).
 pub fn read_to_end(stream: &mut TcpStream, timeout: Duration) -> (Vec<u8>, End) {
+    let (data, end, _) = read_to_end_paused(stream, timeout);
+    (data, end)
+}
+
+/// A pause in the middle of what a peer sent: how many bytes had come
+/// before it, and how long nothing more came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pause {
+    pub after: usize,
+    pub lasted: Duration,
+}
+
+/// Shorter pauses between the bytes of one answer are not told: a program
+/// descheduled between two writes on a loaded machine.
+pub const PAUSE_TOLD: Duration = Duration::from_millis(100);
+
+/// [`read_to_end`], and the first pause of at least [`PAUSE_TOLD`]
+/// between two arrivals of bytes, if there was one.
+pub fn read_to_end_paused(
+    stream: &mut TcpStream,
+    timeout: Duration,
+) -> (Vec<u8>, End, Option<Pause>) {
     let until = Instant::now() + timeout;
     let mut data = Vec::new();
     let mut buf = [0u8; 4096];
+    let mut pause = None;
     loop {
         let now = Instant::now();
         if now >= until || data.len() >= MAX_KEPT {
-            return (data, End::Timeout);
+            return (data, End::Timeout, pause);
         }
         let _ = stream.set_read_timeout(Some(until - now));
         match stream.read(&mut buf) {
-            Ok(0) => return (data, End::Eof),
-            Ok(n) => data.extend_from_slice(&buf[..n]),
+            Ok(0) => return (data, End::Eof, pause),
+            Ok(n) => {
+                // How long this read waited, not the time since the last
+                // one: a grader thread slow to come back finds the bytes
+                // there already, and that is no pause of the peer's.
+                let lasted = now.elapsed();
+                if pause.is_none() && !data.is_empty() && lasted >= PAUSE_TOLD {
+                    pause = Some(Pause {
+                        after: data.len(),
+                        lasted,
+                    });
+                }
+                data.extend_from_slice(&buf[..n]);
+            }
             Err(e)
                 if matches!(
                     e.kind(),
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) =>
             {
-                return (data, End::Timeout)
+                return (data, End::Timeout, pause)
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return (data, End::Reset),
+            Err(_) => return (data, End::Reset, pause),
         }
     }
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
-    fail, nothing_listens_on, port_is_free, read_to_end, show_bytes, Ctx, End, Failure, Proc, SLACK,
+    fail, nothing_listens_on, port_is_free, read_to_end_paused, show_bytes, Ctx, End, Failure,
+    Pause, Proc, SLACK,
 };
 use crate::grade::Role;
 use crate::process::{describe_status, Signal, Stream};
@@ -145,6 +146,8 @@ pub struct Exchange {
     pub reply: Vec<u8>,
     pub end: End,
     pub client: SocketAddr,
+    /// A pause in the middle of the reply (it came in pieces).
+    pub pause: Option<Pause>,
 }
 
 /// Connects an idle probe and gives the server a moment to take it on
@@ -281,8 +284,13 @@ pub fn connect_and_send(
 /// Reads the reply until the server closes the connection (bounded).
 pub fn read_reply(ctx: &mut Ctx, stream: &mut TcpStream, client: SocketAddr) -> Exchange {
     ctx.step("read the reply until the server closes the connection");
-    let (reply, end) = read_to_end(stream, SLACK);
-    Exchange { reply, end, client }
+    let (reply, end, pause) = read_to_end_paused(stream, SLACK);
+    Exchange {
+        reply,
+        end,
+        client,
+        pause,
+    }
 }
 
 /// Judges a one-shot reply: the right bytes, then the connection closed.
@@ -378,6 +386,21 @@ pub fn judge_reply(
             format!(
                 "the reply came, but the connection was still open {}s later",
                 SLACK.as_secs()
+            ),
+        ));
+    }
+    // The right bytes, in pieces far apart: a client that reads once, as
+    // the contract's client does (one message is what one read returns),
+    // gets the first piece alone (blind round 27: `ACK: `, then the text
+    // 150 ms later, passed every server check).
+    if let Some(pause) = ex.pause {
+        return Err(fail(
+            Diagnosis::WrongReply,
+            format!("{expected}, sent in one write"),
+            format!(
+                "the right reply, but in pieces: {} and then, {} ms later, the rest: a client's one read gets the first piece alone (build the whole reply, then send it with one sendall / write_all)",
+                show_bytes(&ex.reply[..pause.after]),
+                pause.lasted.as_millis()
             ),
         ));
     }
