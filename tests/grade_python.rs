@@ -125,6 +125,7 @@ fn netlab_grade_on_the_python_folder_exits_0() {
 )]
 #[case::wordy_errors("server_wordy_errors.py", Role::Server, "wrong-reply")]
 #[case::reply_in_pieces("server_reply_in_pieces.py", Role::Server, "wrong-reply")]
+#[case::exit_after_signal("server_threaded_exit_signal.py", Role::ThreadedServer, "exit-status")]
 #[case::chat_client_no_i_mode("chat_client_no_i_mode.py", Role::ChatClient, "wrong-message")]
 fn a_python_mistake_is_named(#[case] script: &str, #[case] role: Role, #[case] code: &str) {
     if !python_available() {
@@ -213,6 +214,23 @@ fn a_read_decoded_on_its_own_is_a_framing_mistake() {
         &["chat-split"],
         "split-message",
         "each read was decoded on its own",
+    );
+}
+
+/// Lines read through `sock.makefile("r")`: universal newlines end a line
+/// at a lone `\r` too, and chat-coalesced's line with a `\r` in its
+/// middle gets the ACK of its first part (blind round 27: passed).
+#[test]
+fn a_line_ended_at_a_carriage_return_is_a_framing_mistake() {
+    if !python_available() {
+        return;
+    }
+    assert_checks_name(
+        Role::ChatServer,
+        "chat_server_makefile.py",
+        &["chat-coalesced"],
+        "split-message",
+        "the server ended the line at the \\r",
     );
 }
 

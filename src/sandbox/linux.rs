@@ -1890,6 +1890,10 @@ unsafe fn set_limits(limits: &Limits, own_uid: bool) {
         (libc::RLIMIT_FSIZE, limits.file_bytes),
         (libc::RLIMIT_NOFILE, limits.open_files),
         (libc::RLIMIT_CORE, 0),
+        // Locked memory: 64 KiB, the kernel's old default, not the
+        // grader's (often 8 MiB, or unlimited in a container): each of a
+        // tree's processes may lock that much (hostile round 27).
+        (libc::RLIMIT_MEMLOCK, super::MEMLOCK_BYTES),
         // RLIMIT_NPROC counts every process of the uid: only meaningful
         // (and only harmless to the grader) under a uid of its own.
         (libc::RLIMIT_NPROC, limits.processes),

@@ -195,6 +195,10 @@ fn machine_memory() -> Option<u64> {
 /// Seconds between the CPU soft limit (SIGXCPU) and the hard one (SIGKILL).
 pub const CPU_GRACE_SECS: u64 = 2;
 
+/// RLIMIT_MEMLOCK of every confined program (Linux): what one process may
+/// lock in memory (see `linux::set_limits`).
+pub const MEMLOCK_BYTES: u64 = 64 * 1024;
+
 /// CPU time that names a busy loop: a program that printed nothing and
 /// used this much CPU was spinning, not starting up (see [`busy_loop`]).
 pub const BUSY_CPU: std::time::Duration = std::time::Duration::from_secs(2);

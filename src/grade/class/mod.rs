@@ -800,20 +800,42 @@ pub fn content_hash(dir: &Path, key: &str) -> String {
                 // every run (hostile round 6).
                 if how == Read::Metadata || meta.len() > HASH_MAX_BYTES || meta.len() > h.2 {
                     h.feed(&metadata_key(&meta));
-                } else if let Ok(file) = std::fs::File::open(&path) {
+                } else if let Some(file) = open_as_seen(&path, &meta) {
                     h.2 -= meta.len();
                     h.feed(&meta.len().to_le_bytes());
-                    feed_file(h, file);
+                    feed_file(h, file, meta.len());
+                } else {
+                    h.feed(&metadata_key(&meta));
                 }
             }
             h.feed(&[0xff]);
         }
     }
-    /// In pieces: a file that grew meanwhile is read to its end, never all
-    /// at once into memory. (Not in `walk`'s frame: 32 levels of a 64 KiB
-    /// buffer would overflow a thread's stack.)
-    fn feed_file(h: &mut Fnv, mut file: std::fs::File) {
+    /// The file at `path`, opened as what was looked at: a regular file
+    /// of no more than `seen`'s length, opened without following a link
+    /// and without blocking (a student who can still write the folder may
+    /// swap a FIFO or a link in, or grow the file, meanwhile: hostile
+    /// round 27 grew one to a 16 TiB sparse file as root opened it, and
+    /// the class run read it for hours before grading anyone).
+    fn open_as_seen(path: &Path, seen: &std::fs::Metadata) -> Option<std::fs::File> {
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK);
+        }
+        let file = options.open(path).ok()?;
+        let opened = file.metadata().ok()?;
+        (opened.is_file() && opened.len() <= seen.len()).then_some(file)
+    }
+    /// In pieces, never all at once into memory, and no more than the
+    /// `len` bytes it had when it was looked at: a file that grows
+    /// meanwhile is not followed. (Not in `walk`'s frame: 32 levels of a
+    /// 64 KiB buffer would overflow a thread's stack.)
+    fn feed_file(h: &mut Fnv, file: std::fs::File, len: u64) {
         use std::io::Read as _;
+        let mut file = file.take(len);
         let mut buf = vec![0u8; 64 * 1024];
         while let Ok(n @ 1..) = file.read(&mut buf) {
             h.feed(&buf[..n]);

@@ -423,7 +423,31 @@ pub fn coalesced(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.send(&mut talk.stream, format!("{first}\n{second}\n").as_bytes())?;
     expect_ack(ctx, p, &mut talk, &first, Diagnosis::SplitMessage)
         .map_err(|f| unless_no_ack_at_all(ctx, addr, &mut talk, f))?;
-    expect_ack(ctx, p, &mut talk, &second, Diagnosis::SplitMessage)
+    expect_ack(ctx, p, &mut talk, &second, Diagnosis::SplitMessage)?;
+    a_lone_carriage_return(ctx, &mut talk)
+}
+
+/// A line with a `\r` in its middle is one line: only `\n` ends one. A
+/// server that reads through a text layer with universal newlines
+/// (Python's `sock.makefile("r")`, `open()`'s default) ends a line at the
+/// `\r` too, and answers the one line twice (blind round 27). Told by the
+/// first reply alone being the ACK of the part before the `\r`; any other
+/// reply (its wording, an escaped `\r`) is chat-ack's to judge.
+fn a_lone_carriage_return(ctx: &mut Ctx, talk: &mut Talk) -> Result<(), Failure> {
+    let (head, tail) = (ctx.message(10), ctx.message(10));
+    let line = format!("{head}\r{tail}");
+    ctx.step("send a line with a carriage return in its middle: only \\n ends a line");
+    ctx.send(&mut talk.stream, format!("{line}\n").as_bytes())?;
+    match read_line(&mut talk.stream, &mut talk.pending, SLACK) {
+        Ok(reply) if is_chat_ack(&reply, &head) => Err(fail(
+            Diagnosis::SplitMessage,
+            format!("one reply for the one line {}", show_bytes(line.as_bytes())),
+            format!(
+                "the reply `{reply}`: the ACK of its part before the \\r alone; the server ended the line at the \\r, as a line reader for text does (Python's sock.makefile(\"r\") unless opened with newline=\"\\n\", Node's readline module): cut the bytes at \\n yourself"
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Waits (2 s at most) until the program at the other end of `stream` has
@@ -1671,6 +1695,32 @@ struct Sent {
     pipelined: bool,
     /// Had it closed its end before the last ACKs went out?
     closed_first: bool,
+    /// And was it gone at once (its socket refused them, or its program
+    /// ended), not still reading after closing its sending side?
+    left_at_once: bool,
+}
+
+/// How soon after it closed its end a client that ends (or whose socket
+/// refuses what comes) did not wait for its ACKs: one that waits for them
+/// waits a good deal longer (its LAB_TIMEOUT, 1 s at least).
+const LEFT_AT_ONCE: Duration = Duration::from_millis(300);
+
+/// Within `wait`, does the client's socket answer what was written with a
+/// reset, or does its program end?
+fn gone_within(ctx: &mut Ctx, p: Proc, stream: &TcpStream, wait: Duration) -> bool {
+    let until = std::time::Instant::now() + wait;
+    loop {
+        if let Ok(Some(_)) = stream.take_error() {
+            return true;
+        }
+        if ctx.child(p).try_status().is_some() {
+            return true;
+        }
+        if std::time::Instant::now() >= until {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// Does the client close its end (a 0-byte read) within `wait`, with no
@@ -1717,6 +1767,8 @@ fn fake_chat(
     let mut held = String::new();
     let mut pipelined = false;
     let mut closed_first = false;
+    // Did a write of ours fail (the client's socket gone)?
+    let mut refused = false;
     for i in 0..count {
         ctx.step("read one line from the client");
         let line = match read_line(&mut conn, &mut pending, SLACK) {
@@ -1771,15 +1823,19 @@ fn fake_chat(
             let at = reply.len() - ack.len().div_ceil(2) - 1;
             let (a, b) = reply.as_bytes().split_at(at);
             ctx.step(format!("reply `{shown}` in two segments, 250 ms apart"));
-            let _ = conn.write_all(a);
+            refused |= conn.write_all(a).is_err();
             std::thread::sleep(Duration::from_millis(250));
             until_read(ctx, &conn);
-            let _ = conn.write_all(b);
+            refused |= conn.write_all(b).is_err();
         } else {
             ctx.step(format!("reply `{shown}`"));
-            let _ = conn.write_all(reply.as_bytes());
+            refused |= conn.write_all(reply.as_bytes()).is_err();
         }
     }
+    // Left for good, or only done sending (`shutdown(SHUT_WR)`, and still
+    // reading)? A socket closed whole answers the ACKs with a reset; a
+    // program that ended at once did not wait for them either.
+    let left_at_once = closed_first && (refused || gone_within(ctx, p, &conn, LEFT_AT_ONCE));
     if !held.is_empty() {
         let _ = conn.write_all(held.as_bytes());
     }
@@ -1791,6 +1847,7 @@ fn fake_chat(
         unterminated,
         pipelined,
         closed_first,
+        left_at_once,
     })
 }
 
@@ -1830,6 +1887,7 @@ fn chat_client_run(
         unterminated,
         pipelined,
         closed_first,
+        left_at_once,
     } = fake_chat(ctx, &listener, p, messages.len(), split)?;
     if got != messages {
         let mut observed = if got.is_empty() && !unterminated.is_empty() {
@@ -1882,17 +1940,28 @@ fn chat_client_run(
                 .iter()
                 .filter(|a| stdout.iter().any(|l| l.contains(a.as_str())))
                 .count();
-            if closed_first && printed < acks.len() {
-                // Not a framing mistake: it never waited to read them.
+            // A client that sent its lines without waiting and left with
+            // them (its socket closed whole, or its program ended, at once;
+            // or it ended well, ACKs or not): not a framing mistake, it
+            // never waited to read (blind round 26). (One that waited
+            // after each line and took half an ACK for one may leave
+            // before the last: that is its framing; so is one that closed
+            // its sending side and lost an ACK while it waited.)
+            let ended_well = ctx.child(p).try_status().is_some_and(|s| s.success());
+            let left_early = closed_first
+                && pipelined
+                && printed < acks.len()
+                && (left_at_once || ended_well);
+            if let Some(evidence) = acks_read_together(&stdout, &acks) {
+                f.diagnosis = Diagnosis::SplitMessage;
+                f.observed = format!("{evidence}; then: {}", f.observed);
+            } else if left_early {
                 f.diagnosis = Diagnosis::ClosedEarly;
                 f.observed = format!(
                     "the client sent all its lines without waiting for an ACK and closed its end of the connection right after the last one, before the ACKs it was owed had come: it printed {printed} of {}; then: {}",
                     acks.len(),
                     f.observed
                 );
-            } else if let Some(evidence) = acks_read_together(&stdout, &acks) {
-                f.diagnosis = Diagnosis::SplitMessage;
-                f.observed = format!("{evidence}; then: {}", f.observed);
             } else if let Some(lost) = ack_lost_back_to_back(&stdout, &acks, pipelined, &f) {
                 f.diagnosis = Diagnosis::SplitMessage;
                 f.observed = format!("{lost}; then: {}", f.observed);

@@ -717,6 +717,23 @@ pub fn expect_clean_shutdown(
             ));
         }
     }
+    // Everything right but the status it chose (`sys.exit(130)`, `128 +
+    // signum`, as a shell reports a program the signal killed): the
+    // shutdown was handled, its exit status is the mistake (blind round 27).
+    let own_status = status.and_then(|s| s.code()).filter(|&c| c != 0);
+    if let Some(code) = own_status {
+        if line && !still_listens && ctx.crash_of(p).is_none() {
+            return Err(fail(
+                Diagnosis::ExitStatus,
+                expected,
+                format!(
+                    "it shut down cleanly (`[SERVER] Shutting down`, port {} free), but exited {code}: a server that handles {} ends its day normally, with 0 (128 + the signal's number is what a shell reports for a program the signal killed)",
+                    addr.port(),
+                    signal.name()
+                ),
+            ));
+        }
+    }
     match observed {
         Some(observed) => Err(fail(Diagnosis::NoGracefulShutdown, expected, observed)),
         None => Ok(()),

@@ -1238,11 +1238,27 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
     match ctx.wait_exit(p, SLACK + Duration::from_secs(4)) {
         Some(status) if status.success() => {}
         Some(status) => {
+            // Its client served, `Shutting down` said, and an exit of its
+            // own choosing (130, 143): the status alone is wrong (blind
+            // round 27: blamed on the shutdown, with the signal hint).
+            let said = ctx
+                .child(p)
+                .lines(crate::process::Stream::Stdout)
+                .iter()
+                .any(|l| l.trim_end() == "[SERVER] Shutting down");
+            if let Some(code) = status.code().filter(|_| said && ctx.crash_of(p).is_none()) {
+                return Err(fail(
+                    Diagnosis::ExitStatus,
+                    expected,
+                    format!("its client in flight got its reply and it said `[SERVER] Shutting down`, but it exited {code}: a server that handles SIGTERM ends its day normally, with 0"),
+                )
+                .folded_if("threaded-shutdown", &[Diagnosis::ExitStatus]));
+            }
             return Err(fail(
                 Diagnosis::NoGracefulShutdown,
                 expected,
                 crate::process::describe_status(status),
-            ))
+            ));
         }
         None => {
             return Err(fail(

@@ -35,6 +35,17 @@
 //!   answers: glibc's getaddrinfo then takes both IPv4 and IPv6 to be
 //!   there, which on loopback they are.
 //!
+//! - **perf events and BPF** (`perf_event_open`, `bpf`; hostile round
+//!   27): a perf event's ring buffer, once mapped, is kernel memory no
+//!   cgroup is charged for (100 processes pinned 802 MiB of the host's,
+//!   their cgroup showing 17 MiB). No such call, as a kernel without them.
+//! - **Multipath TCP** (`IPPROTO_MPTCP`, hostile round 27): its
+//!   connections fill the machine's TCP pool like TCP's, but are not in
+//!   `/proc/net/tcp`, which the TCP watch sums (`watch.rs`): 281 MiB a
+//!   program unseen. EPROTONOSUPPORT, as a kernel without MPTCP answers.
+//!   `socketpair` takes the same families as `socket` less IP (unix
+//!   alone makes pairs here; another family's code is not reached).
+//!
 //! Not refused: `socket(AF_UNIX)`. The host's services listen on unix
 //! sockets by path (/run is covered, see `PrivateTmp::veil`, but /dev/log
 //! or a database's socket under /var stay reachable), yet Python's
@@ -57,10 +68,11 @@ use std::io;
 use nix::libc;
 
 /// `struct seccomp_data` offsets: the call's number, its architecture,
-/// and the low 32 bits of its first argument (little-endian).
+/// and the low 32 bits of its first and third arguments (little-endian).
 const NR: u32 = 0;
 const ARCH: u32 = 4;
 const ARG0: u32 = 16;
+const ARG2: u32 = 32;
 
 #[cfg(target_arch = "x86_64")]
 const AUDIT_ARCH: u32 = 0xc000_003e;
@@ -75,6 +87,9 @@ const ERRNO: u32 = 0x0005_0000;
 const DENY: u32 = ERRNO | libc::EPERM as u32;
 const NO_SUCH_CALL: u32 = ERRNO | libc::ENOSYS as u32;
 const NO_SUCH_FAMILY: u32 = ERRNO | libc::EAFNOSUPPORT as u32;
+const NO_SUCH_PROTOCOL: u32 = ERRNO | libc::EPROTONOSUPPORT as u32;
+/// Multipath TCP (`socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP)`).
+const IPPROTO_MPTCP: u32 = 262;
 
 /// Namespace flags of `clone` (its low byte is the exit signal, so
 /// CLONE_NEWTIME, 0x80, is not one there) and of `unshare`.
@@ -122,7 +137,7 @@ const fn nr(call: libc::c_long) -> u32 {
 /// skipped (`i + 1 + offset`): keep the offsets in step with the indices
 /// in the comments (the tests run the filter).
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-static PROGRAM: [libc::sock_filter; 29] = [
+static PROGRAM: [libc::sock_filter; 37] = [
     // 0: another architecture's call: no such call.
     stmt(LOAD, ARCH),
     jump(JEQ, AUDIT_ARCH, 1, 0),
@@ -131,39 +146,51 @@ static PROGRAM: [libc::sock_filter; 29] = [
     stmt(LOAD, NR),
     jump(JGE, X32_FIRST, 0, 1),
     stmt(RET, NO_SUCH_CALL),
-    // 6: the key store and joining namespaces: refused (26).
-    jump(JEQ, nr(libc::SYS_add_key), 19, 0),
-    jump(JEQ, nr(libc::SYS_request_key), 18, 0),
-    jump(JEQ, nr(libc::SYS_keyctl), 17, 0),
-    jump(JEQ, nr(libc::SYS_setns), 16, 0),
+    // 6: the key store and joining namespaces: refused (33).
+    jump(JEQ, nr(libc::SYS_add_key), 26, 0),
+    jump(JEQ, nr(libc::SYS_request_key), 25, 0),
+    jump(JEQ, nr(libc::SYS_keyctl), 24, 0),
+    jump(JEQ, nr(libc::SYS_setns), 23, 0),
     // 10: clone3 (the C library falls back to clone), io_setup (AIO
-    // contexts, a pool of the machine's) and io_uring_setup: no such
-    // call (27).
-    jump(JEQ, nr(libc::SYS_clone3), 16, 0),
-    jump(JEQ, nr(libc::SYS_io_setup), 15, 0),
-    jump(JEQ, nr(libc::SYS_io_uring_setup), 14, 0),
-    // 13: unshare (17), clone (19) and socket (21): by their arguments.
-    jump(JEQ, nr(libc::SYS_unshare), 3, 0),
-    jump(JEQ, nr(libc::SYS_clone), 4, 0),
-    jump(JEQ, nr(libc::SYS_socket), 5, 0),
+    // contexts, a pool of the machine's), io_uring_setup, perf_event_open
+    // and bpf: no such call (34).
+    jump(JEQ, nr(libc::SYS_clone3), 23, 0),
+    jump(JEQ, nr(libc::SYS_io_setup), 22, 0),
+    jump(JEQ, nr(libc::SYS_io_uring_setup), 21, 0),
+    jump(JEQ, nr(libc::SYS_perf_event_open), 20, 0),
+    jump(JEQ, nr(libc::SYS_bpf), 19, 0),
+    // 15: unshare (20), clone (22), socket (24) and socketpair (28): by
+    // their arguments.
+    jump(JEQ, nr(libc::SYS_unshare), 4, 0),
+    jump(JEQ, nr(libc::SYS_clone), 5, 0),
+    jump(JEQ, nr(libc::SYS_socket), 6, 0),
+    jump(JEQ, nr(libc::SYS_socketpair), 9, 0),
     stmt(RET, ALLOW),
-    // 17: unshare: refused (26) with a namespace flag, else allowed (25).
+    // 20: unshare: refused (33) with a namespace flag, else allowed (32).
     stmt(LOAD, ARG0),
-    jump(JSET, UNSHARE_NAMESPACES, 7, 6),
-    // 19: clone: the same.
+    jump(JSET, UNSHARE_NAMESPACES, 11, 10),
+    // 22: clone: the same.
     stmt(LOAD, ARG0),
-    jump(JSET, CLONE_NAMESPACES, 5, 4),
-    // 21: socket: IPv4, IPv6 and unix sockets (25); any other family is
-    // not supported here (28).
+    jump(JSET, CLONE_NAMESPACES, 9, 8),
+    // 24: socket: IPv4 and IPv6 (their protocol: 30), unix (32); any
+    // other family is not supported here (35).
     stmt(LOAD, ARG0),
-    jump(JEQ, libc::AF_INET as u32, 2, 0),
-    jump(JEQ, libc::AF_INET6 as u32, 1, 0),
-    jump(JEQ, libc::AF_UNIX as u32, 0, 3),
-    // 25: allowed; 26: refused; 27: no such call; 28: no such family.
+    jump(JEQ, libc::AF_INET as u32, 4, 0),
+    jump(JEQ, libc::AF_INET6 as u32, 3, 0),
+    jump(JEQ, libc::AF_UNIX as u32, 4, 7),
+    // 28: socketpair: unix only (32), else no such family (35).
+    stmt(LOAD, ARG0),
+    jump(JEQ, libc::AF_UNIX as u32, 2, 5),
+    // 30: an IPv4 or IPv6 socket's protocol: not MPTCP (36).
+    stmt(LOAD, ARG2),
+    jump(JEQ, IPPROTO_MPTCP, 4, 0),
+    // 32: allowed; 33: refused; 34: no such call; 35: no such family;
+    // 36: no such protocol.
     stmt(RET, ALLOW),
     stmt(RET, DENY),
     stmt(RET, NO_SUCH_CALL),
     stmt(RET, NO_SUCH_FAMILY),
+    stmt(RET, NO_SUCH_PROTOCOL),
 ];
 
 /// Can this machine filter a program's system calls?
@@ -272,7 +299,7 @@ mod tests {
     }
 
     #[test]
-    fn other_socket_families_io_uring_and_private_descriptor_tables_are_refused() {
+    fn other_socket_families_mptcp_io_uring_perf_bpf_and_private_descriptor_tables_are_refused() {
         if available().is_err() || !have("python3") {
             return;
         }
@@ -284,15 +311,27 @@ mod tests {
              def made(f, t, p):\n    \
                  try:\n        socket.socket(f, t, p).close(); return True\n    \
                  except OSError as e:\n        assert e.errno == errno.EAFNOSUPPORT, e; return False\n\
-             assert made(2, 1, 0) and made(10, 1, 0) and made(1, 1, 0)\n\
+             assert made(2, 1, 0) and made(10, 1, 0) and made(1, 1, 0) and made(2, 1, 6)\n\
              assert not made(16, 3, 0) and not made(16, 3, 2) and not made(40, 1, 0) and not made(17, 3, 0)\n\
+             try:\n    socket.socket(2, 1, 262); sys.exit(2)\n\
+             except OSError as e:\n    assert e.errno == errno.EPROTONOSUPPORT, e\n\
+             a, b = socket.socketpair(); a.close(); b.close()\n\
+             try:\n    socket.socketpair(40, 1, 0); sys.exit(3)\n\
+             except OSError as e:\n    assert e.errno == errno.EAFNOSUPPORT, e\n\
              assert socket.getaddrinfo(\"localhost\", 80, 0, 1, 0, socket.AI_ADDRCONFIG)\n\
              libc = ctypes.CDLL(None, use_errno=True)\n\
              assert libc.unshare(0x400) == -1 and ctypes.get_errno() == errno.EPERM\n\
              params = ctypes.create_string_buffer(120)\n\
              r = libc.syscall({}, 4, params)\n\
+             assert r == -1 and ctypes.get_errno() == errno.ENOSYS\n\
+             attr = ctypes.create_string_buffer(128)\n\
+             r = libc.syscall({}, attr, 0, -1, -1, 0)\n\
+             assert r == -1 and ctypes.get_errno() == errno.ENOSYS\n\
+             r = libc.syscall({}, 0, attr, 128)\n\
              sys.exit(0 if r == -1 and ctypes.get_errno() == errno.ENOSYS else 1)'",
-            libc::SYS_io_uring_setup
+            libc::SYS_io_uring_setup,
+            libc::SYS_perf_event_open,
+            libc::SYS_bpf
         );
         assert!(filtered(&script).success());
     }
