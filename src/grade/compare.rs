@@ -28,6 +28,7 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
 pub fn closest<'a>(want: &str, lines: &'a [String]) -> Option<&'a str> {
     let want_lower = want.to_lowercase();
     let want_words = words(&want_lower);
+    let want_label = label(&want_lower);
     lines
         .iter()
         .map(|line| line.trim_end())
@@ -51,11 +52,28 @@ pub fn closest<'a>(want: &str, lines: &'a [String]) -> Option<&'a str> {
                 })
                 .count();
             let near = distance * 10 <= longest * 4 || shared >= 2;
-            // Most shared words first, then the smallest edit.
-            near.then_some((std::cmp::Reverse(shared), distance, line))
+            // A line of the same kind first (its words up to the first
+            // colon: `[CLIENT] Received:`), then the most shared words,
+            // then the smallest edit: the message's words alone made a
+            // `[CLIENT] Sending: <message>` line the near miss of the
+            // Received line the client also printed (blind round 27).
+            let same_kind = want_label.is_some() && label(&lower) == want_label;
+            near.then_some((
+                std::cmp::Reverse(same_kind),
+                std::cmp::Reverse(shared),
+                distance,
+                line,
+            ))
         })
-        .min_by_key(|(shared, distance, _)| (*shared, *distance))
-        .map(|(_, _, line)| line)
+        .min_by_key(|(kind, shared, distance, _)| (*kind, *shared, *distance))
+        .map(|(_, _, _, line)| line)
+}
+
+/// A console line's kind: its text up to the first colon, when that comes
+/// early (`[client] received:`); `None` for a line without one.
+fn label(line: &str) -> Option<&str> {
+    let colon = line.find(':')?;
+    (colon <= 32).then(|| &line[..=colon])
 }
 
 fn words(text: &str) -> Vec<&str> {

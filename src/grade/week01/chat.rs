@@ -1892,6 +1892,8 @@ fn chat_client_run(
     if got != messages {
         let mut observed = if got.is_empty() && !unterminated.is_empty() {
             "the client sent".to_string()
+        } else if got.is_empty() {
+            "the client sent no line".to_string()
         } else {
             format!("the client sent the lines {}", quoted(&got))
         };

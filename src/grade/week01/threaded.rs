@@ -1172,6 +1172,12 @@ pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 /// A client connected before SIGTERM still gets its answer.
+/// A server that serves its sessions in the accept loop (no thread for
+/// them): the signal lands in the session in flight, whatever the shutdown
+/// does; that mistake, once (blind round 27: reported twice, with a hint
+/// about joining threads it does not have).
+const CONCURRENCY: &str = "threaded-concurrency";
+
 pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[timeout_env(4)])?;
     // Does it answer at all? One that takes messages and never answers
@@ -1220,7 +1226,8 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
                 "no reply, although the server says it got the message (`{}`): the shutdown ended the session before its answer",
                 line.trim_end()
             ),
-        ));
+        )
+        .folded_if(CONCURRENCY, &[Diagnosis::NoConcurrency]));
     }
     if reply != want.as_bytes() {
         return Err(fail(
@@ -1231,7 +1238,8 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
             } else {
                 format!("the reply {}", show_bytes(&reply))
             },
-        ));
+        )
+        .folded_if(CONCURRENCY, &[Diagnosis::NoConcurrency]));
     }
     // The signal was already sent; expect the rest of a clean shutdown.
     let expected = "`[SERVER] Shutting down`, exit status 0";
