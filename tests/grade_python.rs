@@ -234,6 +234,24 @@ fn a_line_ended_at_a_carriage_return_is_a_framing_mistake() {
     );
 }
 
+/// A chat room: every ACK sent to every caller connected. One caller at a
+/// time shows nothing; chat-sessions connects a second beside the first,
+/// which must get nothing of the second's line (blind round 27: caught
+/// only by chance).
+#[test]
+fn a_reply_sent_to_every_caller_is_a_wrong_reply() {
+    if !python_available() {
+        return;
+    }
+    assert_checks_name(
+        Role::ChatServer,
+        "chat_server_broadcast.py",
+        &["chat-sessions"],
+        "wrong-reply",
+        "a reply meant for another caller",
+    );
+}
+
 /// Runs the checks `ids` on the mistakes folder's `script` in `role` and
 /// asserts each fails as `code`, with `says` in the report; returns the
 /// outcomes, in check order.

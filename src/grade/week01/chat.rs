@@ -626,7 +626,46 @@ pub fn sessions(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
     short_session(ctx, p, addr).map_err(ack_is_chat_acks)?;
     ctx.step("the first client closes");
-    still_serving(ctx, p, addr, "after its first client leaves")
+    still_serving(ctx, p, addr, "after its first client leaves")?;
+    replies_stay_with_their_caller(ctx, p, addr)
+}
+
+/// Each caller gets the replies to its own lines, and nothing else: with
+/// one caller still connected, a second one's line may not reach it (a
+/// chat room's broadcast; blind round 27 caught one only by chance). A
+/// server that serves one caller at a time has not even read the second's
+/// line yet; one that serves both at once answers the second alone.
+fn replies_stay_with_their_caller(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure> {
+    let after = "after its first clients left";
+    let mut first = open(ctx, addr).map_err(|f| after_served(ctx, p, f, after))?;
+    let hello = ctx.message(10);
+    send_line(ctx, &mut first, &hello)?;
+    // Its ACK (its form is chat-ack's to judge): the session is on.
+    let _ = read_line(&mut first.stream, &mut first.pending, SLACK);
+    let mut second = open(ctx, addr).map_err(|f| after_served(ctx, p, f, after))?;
+    let other = ctx.message(12);
+    ctx.step(format!(
+        "a second caller ({}) sends a line while the first ({}) is still connected: nothing of it may reach the first",
+        second.client, first.client
+    ));
+    send_line(ctx, &mut second, &other)?;
+    let leaked = read_line(
+        &mut first.stream,
+        &mut first.pending,
+        Duration::from_millis(400),
+    );
+    if let Some(line) = leaked.ok().filter(|l| l.contains(other.as_str())) {
+        return Err(fail(
+            Diagnosis::WrongReply,
+            format!(
+                "the first caller, still connected, gets nothing of the second's line `{other}`"
+            ),
+            format!(
+                "the first caller got `{line}`: a reply meant for another caller (a chat room sends each line to everyone; the helpdesk answers each caller alone, on its own connection)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Callers that abort their connection (an RST: a client program killed,
