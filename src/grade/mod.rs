@@ -33,7 +33,7 @@ pub mod labtest;
 pub mod live;
 pub mod report;
 #[cfg(target_os = "linux")]
-mod sockdiag;
+pub(crate) mod sockdiag;
 pub mod week01;
 
 use std::collections::{BTreeMap, BTreeSet};

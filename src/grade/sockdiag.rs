@@ -2,7 +2,8 @@
 //! asked of the kernel over netlink (sock_diag, as `ss -ltn` does), with
 //! their inodes so the harness can tell whose they are; and the bytes a
 //! connected socket holds unread (`ss -tn`'s Recv-Q), looked up by its
-//! addresses.
+//! addresses; and the kernel memory its TCP sockets hold (the sandbox's
+//! watch on the machine's TCP pool).
 //!
 //! Trap (cost): reading /proc/net/tcp walks the kernel's whole established
 //! hash table on every read, and that table is shared by all network
@@ -162,6 +163,19 @@ unsafe fn dump(fd: libc::c_int) -> io::Result<Vec<(SocketAddr, u64)>> {
 /// lookup by its addresses, not a dump): has its program read what was
 /// sent to it? `None` where the kernel does not say (no such socket).
 pub fn unread_bytes(local: SocketAddr, remote: SocketAddr) -> Option<u32> {
+    lookup(local, remote, 0).map(|(answer, _)| answer.rqueue)
+}
+
+#[cfg(test)]
+/// The kernel memory the TCP socket at `local` connected to `remote`
+/// holds (see [`tcp_memory`]), in this thread's network namespace.
+pub fn memory_of(local: SocketAddr, remote: SocketAddr) -> Option<u64> {
+    lookup(local, remote, 1 << (INET_DIAG_SKMEMINFO - 1)).map(|(_, attrs)| socket_memory(&attrs))
+}
+
+/// The TCP socket at `local` connected to `remote`, looked up by its
+/// addresses (not a dump), with the attributes `ext` asks for.
+fn lookup(local: SocketAddr, remote: SocketAddr, ext: u8) -> Option<(Answer, Vec<u8>)> {
     let (family, src, dst) = match (local, remote) {
         (SocketAddr::V4(l), SocketAddr::V4(r)) => (
             libc::AF_INET,
@@ -195,6 +209,7 @@ pub fn unread_bytes(local: SocketAddr, remote: SocketAddr) -> Option<u32> {
         request: Request {
             family: family as u8,
             protocol: libc::IPPROTO_TCP as u8,
+            ext,
             states: !0,
             id: SockId {
                 sport: local.port().to_be(),
@@ -212,7 +227,7 @@ pub fn unread_bytes(local: SocketAddr, remote: SocketAddr) -> Option<u32> {
     // sizes given to the kernel.
     unsafe {
         let fd = sock_diag_socket().ok()?;
-        let mut unread = None;
+        let mut found = None;
         let sent = libc::send(
             fd,
             (&message as *const Message).cast(),
@@ -222,15 +237,26 @@ pub fn unread_bytes(local: SocketAddr, remote: SocketAddr) -> Option<u32> {
         if sent >= 0 {
             // A lookup answers with one message and no NLMSG_DONE: the
             // first answer ends it (an error or a missing socket, too).
-            let _ = read_answers(fd, 1, |answer| unread = Some(answer.rqueue));
+            let _ = read_answers_with(fd, 1, |answer, attrs| {
+                found = Some((*answer, attrs.to_vec()));
+            });
         }
         libc::close(fd);
-        unread
+        found
     }
 }
 
 /// Reads the answers to request `seq` until its NLMSG_DONE.
 unsafe fn read_answers(fd: libc::c_int, seq: u32, mut each: impl FnMut(&Answer)) -> io::Result<()> {
+    read_answers_with(fd, seq, |answer, _| each(answer))
+}
+
+/// [`read_answers`], each answer with the attributes that follow it.
+unsafe fn read_answers_with(
+    fd: libc::c_int,
+    seq: u32,
+    mut each: impl FnMut(&Answer, &[u8]),
+) -> io::Result<()> {
     // u64 words: the messages in it are read at 4-byte-aligned offsets.
     let mut buf = vec![0u64; 4096];
     let bytes = buf.len() * 8;
@@ -263,7 +289,8 @@ unsafe fn read_answers(fd: libc::c_int, seq: u32, mut each: impl FnMut(&Answer))
                         if body + std::mem::size_of::<Answer>() <= at + len {
                             let answer: Answer =
                                 std::ptr::read_unaligned(data[body..].as_ptr().cast());
-                            each(&answer);
+                            let attrs = &data[body + std::mem::size_of::<Answer>()..at + len];
+                            each(&answer, attrs);
                             // A lookup (no dump) ends with its one answer.
                             if header.flags & NLM_F_MULTI == 0 {
                                 return Ok(());
@@ -277,6 +304,94 @@ unsafe fn read_answers(fd: libc::c_int, seq: u32, mut each: impl FnMut(&Answer))
         }
     }
     Err(io::Error::other("sock_diag never said it was done"))
+}
+
+/// `INET_DIAG_SKMEMINFO`: an answer's attribute of `u32` memory figures,
+/// asked for with its bit in the request's `ext`.
+const INET_DIAG_SKMEMINFO: u16 = 4;
+/// Indices in it: what the socket's queues take in the kernel (their
+/// buffers' true size, not the bytes in them), and what it has reserved.
+const SK_MEMINFO_RMEM_ALLOC: usize = 0;
+const SK_MEMINFO_FWD_ALLOC: usize = 4;
+const SK_MEMINFO_WMEM_QUEUED: usize = 5;
+
+/// The kernel memory the TCP sockets of this thread's network namespace
+/// hold, summed up to `enough`: each socket's receive queue and send queue
+/// at their buffers' true size, and what it has reserved ahead, which is
+/// what the machine's TCP pool counts. A byte count (`/proc/net/tcp`'s
+/// queues) is no measure of it: one byte a segment costs some 700 bytes
+/// of buffer (hostile round 28: 311 MiB of the pool held for 525 KiB of
+/// queued bytes). Connections not yet accepted are among those listed.
+pub fn tcp_memory(enough: u64) -> io::Result<u64> {
+    let mut held = 0u64;
+    // SAFETY: a socket we own and close; the buffers are plain data of the
+    // sizes given to the kernel.
+    unsafe {
+        let fd = sock_diag_socket()?;
+        let mut result = Ok(());
+        for (seq, family) in [(1, libc::AF_INET), (2, libc::AF_INET6)] {
+            let message = Message {
+                header: NlMsgHdr {
+                    len: std::mem::size_of::<Message>() as u32,
+                    kind: SOCK_DIAG_BY_FAMILY,
+                    flags: NLM_F_REQUEST | NLM_F_DUMP,
+                    seq,
+                    pid: 0,
+                },
+                request: Request {
+                    family: family as u8,
+                    protocol: libc::IPPROTO_TCP as u8,
+                    ext: 1 << (INET_DIAG_SKMEMINFO - 1),
+                    states: !0,
+                    ..Request::default()
+                },
+            };
+            let sent = libc::send(
+                fd,
+                (&message as *const Message).cast(),
+                std::mem::size_of::<Message>(),
+                0,
+            );
+            if sent < 0 {
+                result = Err(io::Error::last_os_error());
+                break;
+            }
+            result = read_answers_with(fd, seq, |_, attrs| {
+                held = held.saturating_add(socket_memory(attrs));
+            });
+            if result.is_err() || held >= enough {
+                break;
+            }
+        }
+        libc::close(fd);
+        result.map(|()| held)
+    }
+}
+
+/// The memory figures of one answer's `INET_DIAG_SKMEMINFO` attribute
+/// (rtattrs: a u16 length, a u16 type, the value, aligned to 4), summed.
+fn socket_memory(attrs: &[u8]) -> u64 {
+    let mut at = 0;
+    while at + 4 <= attrs.len() {
+        let len = usize::from(u16::from_ne_bytes([attrs[at], attrs[at + 1]]));
+        let kind = u16::from_ne_bytes([attrs[at + 2], attrs[at + 3]]);
+        if len < 4 || at + len > attrs.len() {
+            return 0;
+        }
+        if kind == INET_DIAG_SKMEMINFO {
+            let value = &attrs[at + 4..at + len];
+            let figure = |i: usize| {
+                value.get(i * 4..i * 4 + 4).map_or(0, |b| {
+                    u64::from(u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+                })
+            };
+            return figure(SK_MEMINFO_RMEM_ALLOC)
+                + figure(SK_MEMINFO_WMEM_QUEUED)
+                + figure(SK_MEMINFO_FWD_ALLOC);
+        }
+        at += (len + 3) & !3;
+    }
+    0
 }
 
 /// An answer's local address: its words are in network order, as they
@@ -333,6 +448,30 @@ mod tests {
         drop(v4);
         let found = tcp_listeners().unwrap();
         assert!(!found.iter().any(|(a, _)| *a == addr), "{found:?}");
+    }
+
+    /// One byte a segment, never read, on a connection never accepted:
+    /// the memory it holds is its buffers', far above the bytes in them;
+    /// and a dump of the namespace's sockets counts it.
+    #[test]
+    fn the_memory_of_tiny_segments_is_counted_not_their_bytes() {
+        use std::os::fd::AsRawFd;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        client.set_nodelay(true).unwrap();
+        for _ in 0..100 {
+            // SAFETY: a one-byte send on a socket we own.
+            let sent =
+                unsafe { libc::send(client.as_raw_fd(), b"x".as_ptr().cast(), 1, libc::MSG_EOR) };
+            assert_eq!(sent, 1);
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let (server_side, client_side) =
+            (listener.local_addr().unwrap(), client.local_addr().unwrap());
+        let held = memory_of(server_side, client_side).expect("the unaccepted connection is found");
+        assert!(held >= 100 * 100, "100 bytes queued, {held} bytes held");
+        assert!(tcp_memory(u64::MAX).expect("sock_diag answers") >= held);
     }
 
     #[test]

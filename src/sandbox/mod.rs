@@ -1997,7 +1997,7 @@ pub fn limit_proven(
     #[cfg(target_os = "linux")]
     if usage.is_some_and(|u| u.tcp_bytes_held.is_some()) {
         return Some(format!(
-            "held more than {} MiB in TCP queues while the machine's TCP memory was filling (connections never accepted, or never read: their bytes are the machine's, counted in no limit of the program's)",
+            "held more than {} MiB of TCP buffers while the machine's TCP memory was filling (connections never accepted, or never read: their buffers are the machine's, counted in no limit of the program's)",
             linux::watch::TREE_TCP_BYTES >> 20
         ));
     }

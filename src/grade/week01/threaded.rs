@@ -890,10 +890,23 @@ fn never_taken_on(ctx: &mut Ctx, p: Proc, ex: &super::common::Exchange) -> Optio
     if !ex.reply.is_empty() || ex.end != End::Timeout || ctx.child(p).try_status().is_some() {
         return None;
     }
-    let lines = ctx.child(p).lines(Stream::Stdout);
-    let named = |l: &String| l.contains("[SERVER] Connection from ");
-    let this = format!("Connection from {}", ex.client);
-    if !lines.iter().any(named) || lines.iter().any(|l| l.contains(&this)) {
+    // Its clients named in whatever words and form (Java's
+    // `/127.0.0.1:5000`, a tuple): by the connection word, and this one by
+    // its port, on either stream.
+    let mut lines = ctx.child(p).lines(Stream::Stdout);
+    lines.extend(ctx.child(p).lines(Stream::Stderr));
+    let port = ex.client.port().to_string();
+    let names_port = |l: &String| {
+        l.match_indices(port.as_str()).any(|(at, _)| {
+            let digit_before = l[..at].ends_with(|c: char| c.is_ascii_digit());
+            let digit_after = l[at + port.len()..].starts_with(|c: char| c.is_ascii_digit());
+            !digit_before && !digit_after
+        })
+    };
+    let names_clients = lines
+        .iter()
+        .any(|l| l.to_lowercase().contains("connection from"));
+    if !names_clients || lines.iter().any(names_port) {
         return None;
     }
     Some(format!(

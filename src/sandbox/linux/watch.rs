@@ -25,10 +25,12 @@
 //! than when the watch began, or half its table, the files of every tree
 //! are counted (their members' descriptors and file mappings, in /proc),
 //! and a tree holding more than [`TREE_FILES`] is killed; when the TCP pool
-//! holds [`TCP_ALARM`] bytes more than at the start, the bytes queued in
-//! each tree's network namespace are summed (`/proc/<member>/net/tcp` and
-//! `tcp6`, both queues of every socket) and a tree whose namespace holds
-//! more than [`TREE_TCP_BYTES`] is killed. Its program hit a limit, which
+//! holds [`TCP_ALARM`] bytes more than at the start, the kernel memory of
+//! the TCP sockets in each tree's network namespace is summed (sock_diag's
+//! memory figures of every socket, asked from inside the namespace: the
+//! bytes in the queues undercount, one byte a segment costs some 700 of
+//! buffer, hostile round 28) and a tree whose namespace holds more than
+//! [`TREE_TCP_BYTES`] is killed. Its program hit a limit, which
 //! its check names (`Usage::files_held`, `Usage::tcp_bytes_held`). A
 //! program needs a few hundred files and a few hundred KiB of queues.
 //!
@@ -143,10 +145,12 @@ fn tcp_pool() -> Option<u64> {
     Some(pages * u64::try_from(page).unwrap_or(4096))
 }
 
-/// The bytes queued (both ways) on the TCP sockets of the network
-/// namespace of the first member listed in `procs`, summed up to
-/// `enough`: `/proc/<pid>/net/tcp` and `tcp6`, whose `tx_queue:rx_queue`
-/// column is in hex.
+/// The kernel memory the TCP sockets of the network namespace of the
+/// first member listed in `procs` hold, summed up to `enough`: asked of
+/// sock_diag from a thread that joins that namespace (a netlink socket
+/// answers for its maker's), each socket's queues at their buffers' true
+/// size. Where that fails, the bytes in their queues
+/// (`/proc/<pid>/net/tcp` and `tcp6`), which undercount tiny segments.
 fn queued_in_namespace_of(procs: &[PathBuf], enough: u64) -> u64 {
     let Some(pid) = procs.iter().find_map(|list| {
         let text = std::fs::read_to_string(list).ok()?;
@@ -154,13 +158,13 @@ fn queued_in_namespace_of(procs: &[PathBuf], enough: u64) -> u64 {
     }) else {
         return 0;
     };
+    let proc = Path::new("/proc").join(pid.to_string());
+    if let Some(held) = memory_in_namespace(&proc.join("ns").join("net"), enough) {
+        return held;
+    }
     let mut queued = 0u64;
     for table in ["tcp", "tcp6"] {
-        let path = Path::new("/proc")
-            .join(pid.to_string())
-            .join("net")
-            .join(table);
-        let Ok(text) = std::fs::read_to_string(path) else {
+        let Ok(text) = std::fs::read_to_string(proc.join("net").join(table)) else {
             continue;
         };
         for line in text.lines().skip(1) {
@@ -176,6 +180,27 @@ fn queued_in_namespace_of(procs: &[PathBuf], enough: u64) -> u64 {
         }
     }
     queued
+}
+
+/// [`crate::grade::sockdiag::tcp_memory`] in the network namespace `ns`,
+/// from a thread of its own: setns(CLONE_NEWNET) changes the calling
+/// thread alone, which then ends. `None` where it cannot join or ask.
+fn memory_in_namespace(ns: &Path, enough: u64) -> Option<u64> {
+    let file = std::fs::File::open(ns).ok()?;
+    std::thread::Builder::new()
+        .name("netlab-tcp-watch".into())
+        .spawn(move || {
+            use std::os::fd::AsRawFd;
+            // SAFETY: setns on a descriptor this closure owns; it changes
+            // this thread's network namespace alone.
+            let joined = unsafe { nix::libc::setns(file.as_raw_fd(), nix::libc::CLONE_NEWNET) };
+            (joined == 0).then_some(())?;
+            crate::grade::sockdiag::tcp_memory(enough).ok()
+        })
+        .ok()?
+        .join()
+        .ok()
+        .flatten()
 }
 
 /// The machine's open files and the table's size (`fs/file-nr`).
