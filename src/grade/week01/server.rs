@@ -806,7 +806,34 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
             crate::process::describe_status(status),
         ));
     }
-    Ok(())
+    its_own_port_is_in_use_too(ctx)
+}
+
+/// A port held by another copy of the server itself is in use as well.
+/// A server that sets SO_REUSEPORT (a StackOverflow answer's, in place of
+/// SO_REUSEADDR) fails against the grader's socket, but a second copy of
+/// it, the same user's, listens beside the first, and the kernel shares
+/// the clients out between them (blind round 28).
+fn its_own_port_is_in_use_too(ctx: &mut Ctx) -> Result<(), Failure> {
+    let Ok(port) = closed_port() else {
+        return Ok(());
+    };
+    let env = [("LAB_PORT", port.to_string())];
+    // One that cannot start on a port of its own is server-config's to say.
+    if ctx.start_server(Role::Server, &[], &env).is_err() {
+        return Ok(());
+    }
+    ctx.step(format!(
+        "start a second copy of the server on port {port}, where the first listens: it must fail the same way"
+    ));
+    match ctx.start_server(Role::Server, &[], &env) {
+        Ok(_) => Err(fail(
+            Diagnosis::PortInUse,
+            format!("the second copy fails: exit status 1 and `[SERVER] Error: cannot listen on {HOST}:{port}: address already in use`"),
+            format!("the second copy listens on port {port} too, beside the first: both sockets set SO_REUSEPORT, which lets the same user's listeners share a port (the kernel shares the clients out between them); set SO_REUSEADDR, not SO_REUSEPORT"),
+        )),
+        Err(_) => Ok(()),
+    }
 }
 
 /// A session in which the server closes first leaves its side in
