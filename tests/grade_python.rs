@@ -195,7 +195,7 @@ fn a_framing_mistake_hidden_behind_a_pause_is_still_named() {
         "chat_server_slow_reads.py",
         &["chat-split"],
         "split-message",
-        "one TCP read is treated as one message",
+        "one TCP read taken for one message",
     );
 }
 

@@ -113,8 +113,8 @@ diagnoses! {
         "the program imports another program of yours whose top level runs its server",
         "Code at a module's top level runs whenever another file imports it: importing the one-shot server for a helper (`from server import make_reply`) runs that whole server first, its one session and its exit included, before a line of your own program. Put the module's top-level code in a function, called under `if __name__ == \"__main__\":`, or move what both programs share (the message rules, the settings) into a module of its own that serves nothing.";
     SplitMessage = "split-message",
-        "one TCP read is treated as one message",
-        "TCP is a byte stream: one read may hold half a line or several lines. Keep a buffer of bytes, append what you read, and take out complete lines ending in \\n one by one; decode a line only once it is whole (a character's bytes may be split between two reads).";
+        "the byte stream is not cut into lines at each \\n (one TCP read taken for one message, or a line ended elsewhere)",
+        "TCP is a byte stream: one read may hold half a line or several lines. Keep a buffer of bytes, append what you read, and take out complete lines ending in \\n one by one; decode a line only once it is whole (a character's bytes may be split between two reads). Only \\n ends a line: not a lone \\r (str.splitlines() and a text-mode reader with universal newlines end lines at \\r too).";
     SessionLimit = "session-limit",
         "a chat session can hold the server: an endless line, or one sent a byte at a time, does not end it",
         "Keep the bytes of an unfinished line up to 64 KiB and end the session beyond that, so no client can grow your memory without limit. Time each whole line, not each read: when no complete line came within --idle-timeout seconds, close the session, however often bytes trickle in (a read timeout restarts at every byte, and a client sending one a second would hold a server that serves one caller at a time for ever).";

@@ -443,7 +443,7 @@ fn a_lone_carriage_return(ctx: &mut Ctx, talk: &mut Talk) -> Result<(), Failure>
             Diagnosis::SplitMessage,
             format!("one reply for the one line {}", show_bytes(line.as_bytes())),
             format!(
-                "the reply `{reply}`: the ACK of its part before the \\r alone; the server ended the line at the \\r, as a line reader for text does (Python's sock.makefile(\"r\") unless opened with newline=\"\\n\", Node's readline module): cut the bytes at \\n yourself"
+                "the reply `{reply}`: the ACK of its part before the \\r alone; the server ended the line at the \\r, as a line reader for text does (Python's str.splitlines(), sock.makefile(\"r\") unless opened with newline=\"\\n\", Node's readline module): cut the bytes at \\n yourself"
             ),
         )),
         _ => Ok(()),

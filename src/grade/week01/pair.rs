@@ -35,6 +35,7 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
     let reply = format!("ACK: {message}");
     expect_exit(ctx, client, SLACK + SLACK, 0, Diagnosis::Crash).map_err(|f| {
         died_at_start(ctx, server, client, &f.expected)
+            .or_else(|| refused_though_listening(ctx, client, addr, &f))
             .or_else(|| waited_for_a_close(ctx, server, client, &f, &reply))
             .or_else(|| server_hung_up(ctx, server, client, &f))
             .or_else(|| client_crashed(ctx, server, client, &f))
@@ -111,6 +112,40 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
             f
         }
     })
+}
+
+/// The client could not connect (it said so, and exited 1, as a refused
+/// client should) while the server listened where LAB_HOST and LAB_PORT
+/// said: the client went somewhere else (a port of its own, or one read
+/// from a file a first run left behind: blind round 28), not a wrong
+/// exit status.
+fn refused_though_listening(
+    ctx: &mut Ctx,
+    client: crate::grade::harness::Proc,
+    addr: std::net::SocketAddr,
+    failure: &Failure,
+) -> Option<Failure> {
+    if failure.diagnosis != Diagnosis::ExitStatus {
+        return None;
+    }
+    let said = [Stream::Stderr, Stream::Stdout]
+        .into_iter()
+        .flat_map(|s| ctx.child(client).lines(s))
+        .find(|l| {
+            let l = l.to_lowercase();
+            l.contains("refused") || l.contains("could not connect") || l.contains("cannot connect")
+        })?;
+    Some(
+        fail(
+            Diagnosis::IgnoresConfig,
+            "the client connects to the server at LAB_HOST:LAB_PORT",
+            format!(
+                "the client could not connect (`{}`) while the server was listening on {addr}, where LAB_HOST and LAB_PORT said: it connects somewhere else (a port written in the code, or one read from a file an earlier run left?)",
+                said.trim_end()
+            ),
+        )
+        .folded_if("client-timeout", &[Diagnosis::IgnoresConfig]),
+    )
 }
 
 /// The client said the server closed the connection without a reply, and
@@ -331,7 +366,10 @@ pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
         )
         .map_err(|f| its_roles_start(f, "chat-client-messages"))?;
     expect_exit(ctx, client, SLACK + SLACK, 0, Diagnosis::Crash)
-        .map_err(|f| no_reply_came(ctx, client, f, "[ACK @", "chat-ack"))
+        .map_err(|f| {
+            refused_though_listening(ctx, client, addr, &f)
+                .unwrap_or_else(|| no_reply_came(ctx, client, f, "[ACK @", "chat-ack"))
+        })
         .map_err(|f| died_of_unsent_lines(ctx, server, f, &messages))?;
     let lines = ctx.child(client).lines(Stream::Stdout);
     for message in &messages {
