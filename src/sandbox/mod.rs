@@ -1998,7 +1998,7 @@ pub fn limit_proven(
     if usage.is_some_and(|u| u.tcp_bytes_held.is_some()) {
         return Some(format!(
             "held more than {} MiB of TCP buffers while the machine's TCP memory was filling (connections never accepted, or never read: their buffers are the machine's, counted in no limit of the program's)",
-            linux::watch::TREE_TCP_BYTES >> 20
+            linux::watch::tree_tcp_bytes() >> 20
         ));
     }
     #[cfg(target_os = "linux")]

@@ -25,12 +25,12 @@
 //! than when the watch began, or half its table, the files of every tree
 //! are counted (their members' descriptors and file mappings, in /proc),
 //! and a tree holding more than [`TREE_FILES`] is killed; when the TCP pool
-//! holds [`TCP_ALARM`] bytes more than at the start, the kernel memory of
+//! holds [`tcp_alarm`] bytes more than at the start, the kernel memory of
 //! the TCP sockets in each tree's network namespace is summed (sock_diag's
 //! memory figures of every socket, asked from inside the namespace: the
 //! bytes in the queues undercount, one byte a segment costs some 700 of
 //! buffer, hostile round 28) and a tree whose namespace holds more than
-//! [`TREE_TCP_BYTES`] is killed. Its program hit a limit, which
+//! [`tree_tcp_bytes`] is killed. Its program hit a limit, which
 //! its check names (`Usage::files_held`, `Usage::tcp_bytes_held`). A
 //! program needs a few hundred files and a few hundred KiB of queues.
 //!
@@ -52,12 +52,49 @@ pub(in crate::sandbox) const TREE_FILES: u64 = 65_536;
 const ALARM: u64 = 200_000;
 /// How often the machine's count is read.
 const EVERY: Duration = Duration::from_millis(200);
-/// Bytes queued in a tree's network namespace before it is killed, when
-/// the machine's TCP pool is filling.
-pub(in crate::sandbox) const TREE_TCP_BYTES: u64 = 128 << 20;
-/// How many more bytes than at the start of the watch in the machine's
-/// TCP pool make the watchdog sum each tree's queues.
-const TCP_ALARM: u64 = 256 << 20;
+/// TCP buffers a tree's network namespace may hold before it is killed,
+/// when the machine's TCP pool is filling: 128 MiB, or a sixteenth of the
+/// pool's hard limit where that is less (a small machine's pool is small:
+/// the kernel sizes `net.ipv4.tcp_mem` from its memory; hostile round 28).
+pub(in crate::sandbox) fn tree_tcp_bytes() -> u64 {
+    let (_, hard) = tcp_limits();
+    (128u64 << 20).min(hard / 16)
+}
+
+/// How much more than at the start of the watch the machine's TCP pool
+/// must hold for the watchdog to sum each tree's: 256 MiB, or a quarter of
+/// the pool's pressure threshold where that is less (else, on a small
+/// machine, the pool would be under pressure, or full, before the alarm).
+fn tcp_alarm() -> u64 {
+    let (pressure, _) = tcp_limits();
+    (256u64 << 20).min(pressure / 4)
+}
+
+/// The TCP pool's pressure threshold and hard limit, in bytes
+/// (`net.ipv4.tcp_mem`, in pages), read once; 1.5 and 2.2 GiB where it
+/// cannot be read (what a 24 GiB machine has).
+fn tcp_limits() -> (u64, u64) {
+    static LIMITS: OnceLock<(u64, u64)> = OnceLock::new();
+    *LIMITS.get_or_init(|| {
+        let read = || -> Option<(u64, u64)> {
+            let text = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_mem").ok()?;
+            let pages: Vec<u64> = text
+                .split_whitespace()
+                .filter_map(|w| w.parse().ok())
+                .collect();
+            let page = page_size();
+            Some((pages.get(1)? * page, pages.get(2)? * page))
+        };
+        read().unwrap_or((1536 << 20, 2253 << 20))
+    })
+}
+
+/// The machine's page size.
+fn page_size() -> u64 {
+    // SAFETY: sysconf with a constant.
+    let page = unsafe { nix::libc::sysconf(nix::libc::_SC_PAGESIZE) };
+    u64::try_from(page).unwrap_or(4096)
+}
 
 /// One watched tree: the files, and the bytes queued in its network
 /// namespace, it held when the watchdog killed it (0: not killed).
@@ -140,9 +177,7 @@ fn tcp_pool() -> Option<u64> {
     let mut words = line.split_whitespace();
     words.find(|w| *w == "mem")?;
     let pages: u64 = words.next()?.parse().ok()?;
-    // SAFETY: sysconf with a constant.
-    let page = unsafe { nix::libc::sysconf(nix::libc::_SC_PAGESIZE) };
-    Some(pages * u64::try_from(page).unwrap_or(4096))
+    Some(pages * page_size())
 }
 
 /// The kernel memory the TCP sockets of the network namespace of the
@@ -220,7 +255,7 @@ fn watchdog(files_at_start: u64, tcp_at_start: u64) {
         let files = table().is_some_and(|(open, max)| {
             open >= files_at_start.saturating_add(ALARM) || open >= max / 2
         });
-        let tcp = tcp_pool().is_some_and(|bytes| bytes >= tcp_at_start.saturating_add(TCP_ALARM));
+        let tcp = tcp_pool().is_some_and(|bytes| bytes >= tcp_at_start.saturating_add(tcp_alarm()));
         if !files && !tcp {
             continue;
         }
@@ -239,8 +274,9 @@ fn watchdog(files_at_start: u64, tcp_at_start: u64) {
                 }
             }
             if tcp {
-                let queued = queued_in_namespace_of(&procs, TREE_TCP_BYTES + 1);
-                if queued > TREE_TCP_BYTES {
+                let bound = tree_tcp_bytes();
+                let queued = queued_in_namespace_of(&procs, bound + 1);
+                if queued > bound {
                     w.killed_queueing.store(queued, Ordering::Relaxed);
                     cgroup::kill_tree(&w.tree, w.program.as_deref());
                 }
