@@ -46,6 +46,11 @@
 //!   `socketpair` takes the same families as `socket` less IP (unix
 //!   alone makes pairs here; another family's code is not reached).
 //!
+//! - **A terminal's line discipline** (`ioctl(TIOCSETD)`, hostile round
+//!   28): the chat client's checks give it a pseudo-terminal, and setting
+//!   a line discipline there loads its kernel module on a distribution
+//!   kernel (n_hdlc, n_gsm: kernel code with a history). EPERM.
+//!
 //! Not refused: `socket(AF_UNIX)`. The host's services listen on unix
 //! sockets by path (/run is covered, see `PrivateTmp::veil`, but /dev/log
 //! or a database's socket under /var stay reachable), yet Python's
@@ -68,10 +73,11 @@ use std::io;
 use nix::libc;
 
 /// `struct seccomp_data` offsets: the call's number, its architecture,
-/// and the low 32 bits of its first and third arguments (little-endian).
+/// and the low 32 bits of its first three arguments (little-endian).
 const NR: u32 = 0;
 const ARCH: u32 = 4;
 const ARG0: u32 = 16;
+const ARG1: u32 = 24;
 const ARG2: u32 = 32;
 
 #[cfg(target_arch = "x86_64")]
@@ -137,7 +143,7 @@ const fn nr(call: libc::c_long) -> u32 {
 /// skipped (`i + 1 + offset`): keep the offsets in step with the indices
 /// in the comments (the tests run the filter).
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-static PROGRAM: [libc::sock_filter; 37] = [
+static PROGRAM: [libc::sock_filter; 40] = [
     // 0: another architecture's call: no such call.
     stmt(LOAD, ARCH),
     jump(JEQ, AUDIT_ARCH, 1, 0),
@@ -146,46 +152,50 @@ static PROGRAM: [libc::sock_filter; 37] = [
     stmt(LOAD, NR),
     jump(JGE, X32_FIRST, 0, 1),
     stmt(RET, NO_SUCH_CALL),
-    // 6: the key store and joining namespaces: refused (33).
-    jump(JEQ, nr(libc::SYS_add_key), 26, 0),
-    jump(JEQ, nr(libc::SYS_request_key), 25, 0),
-    jump(JEQ, nr(libc::SYS_keyctl), 24, 0),
-    jump(JEQ, nr(libc::SYS_setns), 23, 0),
+    // 6: the key store and joining namespaces: refused (36).
+    jump(JEQ, nr(libc::SYS_add_key), 29, 0),
+    jump(JEQ, nr(libc::SYS_request_key), 28, 0),
+    jump(JEQ, nr(libc::SYS_keyctl), 27, 0),
+    jump(JEQ, nr(libc::SYS_setns), 26, 0),
     // 10: clone3 (the C library falls back to clone), io_setup (AIO
     // contexts, a pool of the machine's), io_uring_setup, perf_event_open
-    // and bpf: no such call (34).
-    jump(JEQ, nr(libc::SYS_clone3), 23, 0),
-    jump(JEQ, nr(libc::SYS_io_setup), 22, 0),
-    jump(JEQ, nr(libc::SYS_io_uring_setup), 21, 0),
-    jump(JEQ, nr(libc::SYS_perf_event_open), 20, 0),
-    jump(JEQ, nr(libc::SYS_bpf), 19, 0),
-    // 15: unshare (20), clone (22), socket (24) and socketpair (28): by
-    // their arguments.
-    jump(JEQ, nr(libc::SYS_unshare), 4, 0),
-    jump(JEQ, nr(libc::SYS_clone), 5, 0),
-    jump(JEQ, nr(libc::SYS_socket), 6, 0),
-    jump(JEQ, nr(libc::SYS_socketpair), 9, 0),
+    // and bpf: no such call (37).
+    jump(JEQ, nr(libc::SYS_clone3), 26, 0),
+    jump(JEQ, nr(libc::SYS_io_setup), 25, 0),
+    jump(JEQ, nr(libc::SYS_io_uring_setup), 24, 0),
+    jump(JEQ, nr(libc::SYS_perf_event_open), 23, 0),
+    jump(JEQ, nr(libc::SYS_bpf), 22, 0),
+    // 15: unshare (21), clone (23), socket (25), socketpair (29) and
+    // ioctl (33): by their arguments.
+    jump(JEQ, nr(libc::SYS_unshare), 5, 0),
+    jump(JEQ, nr(libc::SYS_clone), 6, 0),
+    jump(JEQ, nr(libc::SYS_socket), 7, 0),
+    jump(JEQ, nr(libc::SYS_socketpair), 10, 0),
+    jump(JEQ, nr(libc::SYS_ioctl), 13, 0),
     stmt(RET, ALLOW),
-    // 20: unshare: refused (33) with a namespace flag, else allowed (32).
+    // 21: unshare: refused (36) with a namespace flag, else allowed (35).
     stmt(LOAD, ARG0),
-    jump(JSET, UNSHARE_NAMESPACES, 11, 10),
-    // 22: clone: the same.
+    jump(JSET, UNSHARE_NAMESPACES, 13, 12),
+    // 23: clone: the same.
     stmt(LOAD, ARG0),
-    jump(JSET, CLONE_NAMESPACES, 9, 8),
-    // 24: socket: IPv4 and IPv6 (their protocol: 30), unix (32); any
-    // other family is not supported here (35).
+    jump(JSET, CLONE_NAMESPACES, 11, 10),
+    // 25: socket: IPv4 and IPv6 (their protocol: 31), unix (35); any
+    // other family is not supported here (38).
     stmt(LOAD, ARG0),
     jump(JEQ, libc::AF_INET as u32, 4, 0),
     jump(JEQ, libc::AF_INET6 as u32, 3, 0),
-    jump(JEQ, libc::AF_UNIX as u32, 4, 7),
-    // 28: socketpair: unix only (32), else no such family (35).
+    jump(JEQ, libc::AF_UNIX as u32, 6, 9),
+    // 29: socketpair: unix only (35), else no such family (38).
     stmt(LOAD, ARG0),
-    jump(JEQ, libc::AF_UNIX as u32, 2, 5),
-    // 30: an IPv4 or IPv6 socket's protocol: not MPTCP (36).
+    jump(JEQ, libc::AF_UNIX as u32, 4, 7),
+    // 31: an IPv4 or IPv6 socket's protocol: not MPTCP (39).
     stmt(LOAD, ARG2),
-    jump(JEQ, IPPROTO_MPTCP, 4, 0),
-    // 32: allowed; 33: refused; 34: no such call; 35: no such family;
-    // 36: no such protocol.
+    jump(JEQ, IPPROTO_MPTCP, 6, 2),
+    // 33: ioctl: a terminal's line discipline may not be changed (36).
+    stmt(LOAD, ARG1),
+    jump(JEQ, libc::TIOCSETD as u32, 1, 0),
+    // 35: allowed; 36: refused; 37: no such call; 38: no such family;
+    // 39: no such protocol.
     stmt(RET, ALLOW),
     stmt(RET, DENY),
     stmt(RET, NO_SUCH_CALL),
@@ -328,7 +338,12 @@ mod tests {
              r = libc.syscall({}, attr, 0, -1, -1, 0)\n\
              assert r == -1 and ctypes.get_errno() == errno.ENOSYS\n\
              r = libc.syscall({}, 0, attr, 128)\n\
-             sys.exit(0 if r == -1 and ctypes.get_errno() == errno.ENOSYS else 1)'",
+             assert r == -1 and ctypes.get_errno() == errno.ENOSYS\n\
+             import fcntl, os, struct, termios\n\
+             main, other = os.openpty()\n\
+             fcntl.ioctl(main, termios.TIOCGWINSZ, bytes(8))\n\
+             try:\n    fcntl.ioctl(other, termios.TIOCSETD, struct.pack(\"i\", 0)); sys.exit(4)\n\
+             except OSError as e:\n    sys.exit(0 if e.errno == errno.EPERM else 5)'",
             libc::SYS_io_uring_setup,
             libc::SYS_perf_event_open,
             libc::SYS_bpf
