@@ -2784,6 +2784,22 @@ fn a_serial_server_with_a_tiny_backlog_is_no_concurrency_not_missing_listen_pyth
     );
 }
 
+/// A chat server that says goodbye with `sys.exit("[SERVER] Shutting
+/// down")`: the line goes to stderr and the exit status is 1, both from the
+/// one call. The shutdown was handled: exit-status, with the call named,
+/// not no-graceful-shutdown (blind round 29).
+#[test]
+fn a_goodbye_through_sys_exit_is_its_exit_status_python() {
+    assert_patched(
+        "chat_server.py",
+        "    say(\"[SERVER] Shutting down\")\n    return 0\n",
+        "    sys.exit(\"[SERVER] Shutting down\")\n",
+        "chat-shutdown",
+        Diagnosis::ExitStatus,
+        "went to stderr and it exited 1",
+    );
+}
+
 /// A client whose receive timeout is LAB_TIMEOUT read as milliseconds
 /// (Java's setSoTimeout(LAB_TIMEOUT); here `TIMEOUT / 1000`): it gives up
 /// at once with the right line. Blind round 4: client-timeout passed it.

@@ -735,6 +735,25 @@ pub fn expect_clean_shutdown(
     // signum`, as a shell reports a program the signal killed): the
     // shutdown was handled, its exit status is the mistake (blind round 27).
     let own_status = status.and_then(|s| s.code()).filter(|&c| c != 0);
+    // Python's `sys.exit("[SERVER] Shutting down")`: the line on stderr and
+    // exit 1, both from the one call (blind round 29: called a shutdown
+    // not handled).
+    let mut goodbye_on_stderr = || {
+        ctx.child(p)
+            .lines(Stream::Stderr)
+            .iter()
+            .any(|l| l.trim_end() == "[SERVER] Shutting down")
+    };
+    if let Some(code) = own_status.filter(|_| !line && !still_listens && goodbye_on_stderr()) {
+        return Err(fail(
+            Diagnosis::ExitStatus,
+            expected,
+            format!(
+                "it shut down (port {} no longer listening), but `[SERVER] Shutting down` went to stderr and it exited {code}: `sys.exit(\"[SERVER] Shutting down\")` does both (it prints its text to stderr and exits 1); print the line to stdout, then exit 0",
+                addr.port()
+            ),
+        ));
+    }
     if let Some(code) = own_status {
         if line && !still_listens && ctx.crash_of(p).is_none() {
             return Err(fail(
