@@ -97,6 +97,50 @@ pub fn tcp_listeners() -> io::Result<Vec<(SocketAddr, u64)>> {
     }
 }
 
+/// The connections waiting to be accepted by the TCP listener(s) on
+/// `port` in this thread's network namespace (a listener's Recv-Q is its
+/// accept queue); `None` when no listener has that port here.
+pub fn accept_queue(port: u16) -> Option<u32> {
+    let mut waiting = None;
+    for (seq, family) in [(1, libc::AF_INET), (2, libc::AF_INET6)] {
+        let message = Message {
+            header: NlMsgHdr {
+                len: std::mem::size_of::<Message>() as u32,
+                kind: SOCK_DIAG_BY_FAMILY,
+                flags: NLM_F_REQUEST | NLM_F_DUMP,
+                seq,
+                pid: 0,
+            },
+            request: Request {
+                family: family as u8,
+                protocol: libc::IPPROTO_TCP as u8,
+                states: 1 << TCP_LISTEN,
+                ..Request::default()
+            },
+        };
+        // SAFETY: a socket we own and close; the buffers are plain data of
+        // the sizes given to the kernel.
+        unsafe {
+            let fd = sock_diag_socket().ok()?;
+            let sent = libc::send(
+                fd,
+                (&message as *const Message).cast(),
+                std::mem::size_of::<Message>(),
+                0,
+            );
+            if sent >= 0 {
+                let _ = read_answers(fd, seq, |answer| {
+                    if u16::from_be(answer.id.sport) == port {
+                        *waiting.get_or_insert(0) += answer.rqueue;
+                    }
+                });
+            }
+            libc::close(fd);
+        }
+    }
+    waiting
+}
+
 /// A netlink socket for sock_diag, its answers waited for 2 s at most
 /// (the kernel answers at once, but never hang on it).
 unsafe fn sock_diag_socket() -> io::Result<libc::c_int> {

@@ -872,7 +872,7 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
         Err(f) if ctx.wait_exit(p, Duration::from_secs(1)).is_some() => {
             Err(after_served(ctx, p, f, "after a client that sent nothing"))
         }
-        Err(f) => match never_taken_on(ctx, p, &ex) {
+        Err(f) => match never_taken_on(ctx, p, addr, &ex) {
             Some(observed) => Err(fail(Diagnosis::ExitsEarly, f.expected, observed)),
             None => Err(f.folded_if("threaded-ack", &[Diagnosis::WrongReply])),
         },
@@ -886,10 +886,23 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
 /// select() loop whose fd_set and timeout were filled once, before the
 /// loop, spun on an empty set after its first idle second). What it
 /// observed, or `None` when that is not what happened.
-fn never_taken_on(ctx: &mut Ctx, p: Proc, ex: &super::common::Exchange) -> Option<String> {
+fn never_taken_on(
+    ctx: &mut Ctx,
+    p: Proc,
+    addr: SocketAddr,
+    ex: &super::common::Exchange,
+) -> Option<String> {
     if !ex.reply.is_empty() || ex.end != End::Timeout || ctx.child(p).try_status().is_some() {
         return None;
     }
+    // Its listener's accept queue, where the kernel shows it: empty, and
+    // the client was taken on (then stuck elsewhere: a lock, a read).
+    #[cfg(target_os = "linux")]
+    if crate::grade::sockdiag::accept_queue(addr.port()) == Some(0) {
+        return None;
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = addr;
     // Its clients named in whatever words and form (Java's
     // `/127.0.0.1:5000`, a tuple): by the connection word, and this one by
     // its port, on either stream.
@@ -1147,7 +1160,7 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
         // error of that session, reported, is what the contract asks.)
         return Ok(());
     }
-    if let Some(observed) = never_taken_on(ctx, p, &ex) {
+    if let Some(observed) = never_taken_on(ctx, p, addr, &ex) {
         return Err(fail(
             Diagnosis::ExitsEarly,
             format!("the new client gets `{want}`"),
