@@ -27,10 +27,13 @@
 //! and a tree holding more than [`TREE_FILES`] is killed; when the TCP pool
 //! holds [`tcp_alarm`] bytes more than at the start, the kernel memory of
 //! the TCP sockets in each tree's network namespace is summed (sock_diag's
-//! memory figures of every socket, asked from inside the namespace: the
-//! bytes in the queues undercount, one byte a segment costs some 700 of
-//! buffer, hostile round 28) and a tree whose namespace holds more than
-//! [`tree_tcp_bytes`] is killed. Its program hit a limit, which
+//! memory figures of every socket, asked from inside the namespace, which
+//! the watch holds open from the tree's start: the bytes in the queues
+//! undercount, one byte a segment costs some 700 of buffer, hostile round
+//! 28) and a tree whose namespace holds more than [`tree_tcp_bytes`], or
+//! leaves more than [`TREE_WAITING`] connections unaccepted (a connection
+//! reset in the accept queue is listed nowhere, yet keeps what it
+//! received: hostile round 29), is killed. Its program hit a limit, which
 //! its check names (`Usage::files_held`, `Usage::tcp_bytes_held`). A
 //! program needs a few hundred files and a few hundred KiB of queues.
 //!
@@ -60,6 +63,11 @@ pub(in crate::sandbox) fn tree_tcp_bytes() -> u64 {
     let (_, hard) = tcp_limits();
     (128u64 << 20).min(hard / 16)
 }
+
+/// Connections a tree may leave waiting in its listeners' accept queues
+/// while the machine's TCP pool is filling (a correct server takes each
+/// at once; threaded-many sends eight together).
+const TREE_WAITING: u64 = 32;
 
 /// How much more than at the start of the watch the machine's TCP pool
 /// must hold for the watchdog to sum each tree's: 256 MiB, or a quarter of
@@ -103,6 +111,12 @@ struct Watched {
     id: u64,
     tree: cgroup::Tree,
     program: Option<PathBuf>,
+    /// The check's network namespace, opened when the tree was made (the
+    /// thread that starts it is in it, as root): never looked for through
+    /// a member's pid, which a program can make unreadable (a leader
+    /// whose main thread has exited, its pid the lowest after a wrap of
+    /// the pid counter: hostile round 29 blinded the watch so).
+    net: Option<Arc<std::fs::File>>,
     killed_holding: Arc<AtomicU64>,
     killed_queueing: Arc<AtomicU64>,
 }
@@ -159,6 +173,9 @@ pub(in crate::sandbox) fn watch(tree: &cgroup::Tree, program: Option<&Path>) -> 
         id,
         tree: tree.clone(),
         program: program.map(Path::to_path_buf),
+        net: std::fs::File::open("/proc/thread-self/ns/net")
+            .ok()
+            .map(Arc::new),
         killed_holding: Arc::clone(&killed_holding),
         killed_queueing: Arc::clone(&killed_queueing),
     });
@@ -180,12 +197,10 @@ fn tcp_pool() -> Option<u64> {
     Some(pages * page_size())
 }
 
-/// The kernel memory the TCP sockets of the network namespace of the
-/// first member listed in `procs` hold, summed up to `enough`: asked of
-/// sock_diag from a thread that joins that namespace (a netlink socket
-/// answers for its maker's), each socket's queues at their buffers' true
-/// size. Where that fails, the bytes in their queues
-/// (`/proc/<pid>/net/tcp` and `tcp6`), which undercount tiny segments.
+/// Where the tree's network namespace could not be opened when it was
+/// made: the bytes queued on the TCP sockets of the namespace of the first
+/// member listed in `procs` (`/proc/<pid>/net/tcp` and `tcp6`), summed up
+/// to `enough`; they undercount tiny segments.
 fn queued_in_namespace_of(procs: &[PathBuf], enough: u64) -> u64 {
     let Some(pid) = procs.iter().find_map(|list| {
         let text = std::fs::read_to_string(list).ok()?;
@@ -194,9 +209,6 @@ fn queued_in_namespace_of(procs: &[PathBuf], enough: u64) -> u64 {
         return 0;
     };
     let proc = Path::new("/proc").join(pid.to_string());
-    if let Some(held) = memory_in_namespace(&proc.join("ns").join("net"), enough) {
-        return held;
-    }
     let mut queued = 0u64;
     for table in ["tcp", "tcp6"] {
         let Ok(text) = std::fs::read_to_string(proc.join("net").join(table)) else {
@@ -217,18 +229,19 @@ fn queued_in_namespace_of(procs: &[PathBuf], enough: u64) -> u64 {
     queued
 }
 
-/// [`crate::grade::sockdiag::tcp_memory`] in the network namespace `ns`,
-/// from a thread of its own: setns(CLONE_NEWNET) changes the calling
-/// thread alone, which then ends. `None` where it cannot join or ask.
-fn memory_in_namespace(ns: &Path, enough: u64) -> Option<u64> {
-    let file = std::fs::File::open(ns).ok()?;
+/// [`crate::grade::sockdiag::tcp_memory`] in the network
+/// namespace `ns`, from a thread of its own: setns(CLONE_NEWNET) changes
+/// the calling thread alone, which then ends. `None` where it cannot join
+/// or ask.
+fn memory_in_namespace(ns: &Arc<std::fs::File>, enough: u64) -> Option<(u64, u64)> {
+    let ns = Arc::clone(ns);
     std::thread::Builder::new()
         .name("netlab-tcp-watch".into())
         .spawn(move || {
             use std::os::fd::AsRawFd;
-            // SAFETY: setns on a descriptor this closure owns; it changes
+            // SAFETY: setns on a descriptor this closure holds; it changes
             // this thread's network namespace alone.
-            let joined = unsafe { nix::libc::setns(file.as_raw_fd(), nix::libc::CLONE_NEWNET) };
+            let joined = unsafe { nix::libc::setns(ns.as_raw_fd(), nix::libc::CLONE_NEWNET) };
             (joined == 0).then_some(())?;
             crate::grade::sockdiag::tcp_memory(enough).ok()
         })
@@ -275,7 +288,18 @@ fn watchdog(files_at_start: u64, tcp_at_start: u64) {
             }
             if tcp {
                 let bound = tree_tcp_bytes();
-                let queued = queued_in_namespace_of(&procs, bound + 1);
+                let (queued, waiting) = match &w.net {
+                    Some(net) => memory_in_namespace(net, bound + 1).unwrap_or_default(),
+                    None => (queued_in_namespace_of(&procs, bound + 1), 0),
+                };
+                // Connections left waiting in the accept queues hold what
+                // they received, listed or not: more than a correct
+                // program ever leaves there, while the pool is filling.
+                let queued = if waiting > TREE_WAITING {
+                    queued.max(bound + 1)
+                } else {
+                    queued
+                };
                 if queued > bound {
                     w.killed_queueing.store(queued, Ordering::Relaxed);
                     cgroup::kill_tree(&w.tree, w.program.as_deref());
@@ -373,6 +397,24 @@ mod tests {
         let queued = queued_in_namespace_of(std::slice::from_ref(&list), u64::MAX);
         assert!(queued >= sent as u64, "{sent} sent, {queued} queued");
         assert!(tcp_pool().is_some(), "/proc/net/sockstat has the TCP pool");
+    }
+
+    #[test]
+    fn a_namespace_s_socket_memory_and_waiting_connections_are_counted() {
+        // This thread's own namespace, through its handle, as the watch
+        // holds a tree's: a connection nobody accepts, with bytes on it.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        std::io::Write::write_all(&mut client, &[b'x'; 50_000]).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let net = Arc::new(std::fs::File::open("/proc/thread-self/ns/net").unwrap());
+        let Some((held, waiting)) = memory_in_namespace(&net, u64::MAX) else {
+            // Joining a namespace, even one's own, takes CAP_SYS_ADMIN.
+            assert!(!nix::unistd::geteuid().is_root(), "root may join it");
+            return;
+        };
+        assert!(held >= 50_000, "50 000 bytes sent, {held} held");
+        assert!(waiting >= 1, "{waiting} waiting");
     }
 
     #[test]
