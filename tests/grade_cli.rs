@@ -99,7 +99,7 @@ fn json_report_has_the_documented_shape() {
     assert_eq!(report["failed"], 0);
     assert_eq!(report["skipped"], 40);
     let checks = report["checks"].as_array().expect("checks array");
-    assert_eq!(checks.len(), 49);
+    assert_eq!(checks.len(), 50);
     let ack = checks
         .iter()
         .find(|c| c["id"] == "client-ack")

@@ -195,6 +195,7 @@ fn import_side_effects_python() {
             ("chat-client-interactive", "wrong-message"),
             ("chat-client-prompt", "wrong-message"),
             ("chat-client-framing", "wrong-message"),
+            ("chat-client-no-reply", "wrong-message"),
             // The server took the client's empty test connection as its
             // one session; the real one is reset and the client dies.
             ("pair-session", "extra-connection"),
@@ -397,6 +398,7 @@ fn pipelined_chat_client_python() {
             ("chat-client-messages", "split-message"),
             ("chat-client-default", "split-message"),
             ("chat-client-framing", "split-message"),
+            ("chat-client-no-reply", "client-eof"),
             ("chat-client-interactive", "wrong-message"),
             // At a terminal it sends `-i` as a message: the same missing
             // mode, folded under chat-client-interactive.
@@ -653,6 +655,7 @@ fn bound_to_every_address_python() {
             ("chat-client-interactive", "startup-failure"),
             ("chat-client-prompt", "startup-failure"),
             ("chat-client-framing", "startup-failure"),
+            ("chat-client-no-reply", "startup-failure"),
         ],
     );
 }
@@ -709,6 +712,7 @@ fn broadcasting_chat_room_python() {
             ("chat-client-default", "output-format"),
             ("chat-client-interactive", "output-format"),
             ("chat-client-framing", "split-message"),
+            ("chat-client-no-reply", "client-eof"),
             // Its client has no timeout and its server never answers.
             ("pair-chat", "hangs"),
         ],
@@ -896,6 +900,7 @@ fn chat_in_own_words_python() {
             ("chat-client-default", "output-format"),
             ("chat-client-interactive", "crash"),
             ("chat-client-framing", "output-format"),
+            ("chat-client-no-reply", "client-eof"),
             ("pair-chat", "output-format"),
         ],
     );
@@ -963,6 +968,7 @@ fn hard_coded_port_python() {
             ("chat-client-interactive", "ignores-config"),
             ("chat-client-prompt", "ignores-config"),
             ("chat-client-framing", "ignores-config"),
+            ("chat-client-no-reply", "ignores-config"),
         ],
     );
 }
@@ -1445,6 +1451,7 @@ fn chat_with_a_log_written_late_node() {
             // mode, folded under chat-client-interactive.
             ("chat-client-prompt", "wrong-message"),
             ("chat-client-framing", "split-message"),
+            ("chat-client-no-reply", "client-eof"),
             ("chat-log-format", "log-format"),
         ],
         // The second caller is refused only while node still counts the
@@ -1721,9 +1728,11 @@ fn chat_that_skips_bad_lines_and_logs_raw_python() {
 
 /// A chat client whose ACKs are printed by a daemon thread: the main
 /// thread sends every line and closes at once, and the thread dies with
-/// the program before any ACK comes. One mistake, closed-early, in every
-/// check that runs it with lines to send (blind round 26's D2: three
-/// names, split-message among them, though it never read at all).
+/// the program before any ACK comes. closed-early, in every check that
+/// runs it with lines to send (blind round 26's D2: three names,
+/// split-message among them, though it never read at all); and, its own
+/// mistake, a server that hangs up goes unreported (the thread just
+/// stops, and the program exits 0): client-eof.
 #[test]
 fn a_chat_client_that_leaves_before_its_acks_python() {
     let Some(sub) = python_fixture("daemonrecv") else {
@@ -1737,11 +1746,12 @@ fn a_chat_client_that_leaves_before_its_acks_python() {
             ("chat-client-default", "closed-early"),
             ("chat-client-interactive", "closed-early"),
             ("chat-client-framing", "closed-early"),
+            ("chat-client-no-reply", "client-eof"),
         ],
     );
     assert_eq!(
         findings_of(&outcomes).len(),
-        1,
+        2,
         "{:?}",
         findings_of(&outcomes)
     );

@@ -65,6 +65,7 @@ const LISTED: &[&str] = &[
     "chat-client-interactive",
     "chat-client-prompt",
     "chat-client-framing",
+    "chat-client-no-reply",
     "pair-session",
     "pair-chat",
 ];
@@ -117,6 +118,7 @@ const LISTED: &[&str] = &[
 #[case::chat_client_interactive("chat-client-interactive")]
 #[case::chat_client_prompt("chat-client-prompt")]
 #[case::chat_client_framing("chat-client-framing")]
+#[case::chat_client_no_reply("chat-client-no-reply")]
 #[case::pair_session("pair-session")]
 #[case::pair_chat("pair-chat")]
 fn the_reference_passes(#[case] id: &str) {

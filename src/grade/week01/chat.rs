@@ -1777,17 +1777,10 @@ fn closed_within(stream: &mut TcpStream, pending: &mut Vec<u8>, wait: Duration) 
     }
 }
 
-/// Plays the chat server for the submission's client: answers each line
-/// with an ACK (split in two segments when `split`).
-fn fake_chat(
-    ctx: &mut Ctx,
-    listener: &TcpListener,
-    p: Proc,
-    count: usize,
-    split: bool,
-) -> Result<Sent, Failure> {
+/// The fake chat server's side of the client's connection.
+fn accept_client(ctx: &mut Ctx, listener: &TcpListener, p: Proc) -> Result<TcpStream, Failure> {
     ctx.step("wait for the client to connect");
-    let Some(mut conn) = ctx.accept_from(listener, p, STARTUP) else {
+    let Some(conn) = ctx.accept_from(listener, p, STARTUP) else {
         let expected = "the chat client connects to LAB_HOST:LAB_PORT";
         if let Some(failure) = super::client::died_before_connecting(ctx, p, expected) {
             return Err(failure);
@@ -1798,6 +1791,19 @@ fn fake_chat(
             format!("no connection within {}s", STARTUP.as_secs()),
         ));
     };
+    Ok(conn)
+}
+
+/// Plays the chat server for the submission's client: answers each line
+/// with an ACK (split in two segments when `split`).
+fn fake_chat(
+    ctx: &mut Ctx,
+    listener: &TcpListener,
+    p: Proc,
+    count: usize,
+    split: bool,
+) -> Result<Sent, Failure> {
+    let mut conn = accept_client(ctx, listener, p)?;
     let _ = conn.set_nodelay(true);
     let mut pending = Vec::new();
     let (mut got, mut acks) = (Vec::new(), Vec::new());
@@ -2431,6 +2437,57 @@ fn prompt_showing(ctx: &mut Ctx, p: Proc) -> bool {
         // On stderr, a prompt, not an error line ending without newline.
         shows && (stream == Stream::Stdout || !output.contains("Error"))
     })
+}
+
+/// The server goes away in the middle of a session: it reads what the
+/// client sends and closes without an ACK. A 0-byte read is no ACK: the
+/// client says the server closed without replying, on stderr, and exits
+/// 1, as the one-shot client does (blind round 29: a chat client that
+/// printed an error and exited 0, and one that hung, passed every check).
+pub fn client_no_reply(ctx: &mut Ctx) -> Result<(), Failure> {
+    let listener = fake_listener()
+        .map_err(|e| fail(Diagnosis::CannotStart, "a fake server", e.to_string()))?;
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    ctx.step(format!(
+        "start a fake chat server of the grader's on {HOST}:{port}"
+    ));
+    let messages: Vec<String> = (0..2).map(|_| ctx.message(14)).collect();
+    let p = ctx.spawn(
+        Role::ChatClient,
+        &messages,
+        &[("LAB_PORT", port.to_string())],
+    )?;
+    let mut conn = accept_client(ctx, &listener, p)?;
+    drop(listener);
+    ctx.step("read its first line");
+    let mut pending = Vec::new();
+    if let Err((bytes, _)) = read_line(&mut conn, &mut pending, SLACK) {
+        // No line to answer: what it sends is chat-client-messages' to
+        // judge (its lines without their `\n`, say).
+        return Err(fail(
+            Diagnosis::WrongMessage,
+            format!("the line `{}` ending in \\n", messages[0]),
+            if bytes.is_empty() {
+                "the client sent no line".to_string()
+            } else {
+                format!(
+                    "the client sent {} with no \\n at the end",
+                    show_bytes(&bytes)
+                )
+            },
+        )
+        .caused_by("chat-client-messages"));
+    }
+    // All it sent is read before the close, or the close would be a reset
+    // (unread bytes), not the end of the stream the client must notice.
+    let _ = another_line_within(&mut conn, &mut pending, PIPELINE_GLANCE);
+    ctx.step("close the connection without an ACK");
+    drop(conn);
+    let expected = "a stderr line containing `without replying` and exit status 1";
+    super::client::expect_error(ctx, p, SLACK, expected, Diagnosis::ClientEof, |l| {
+        l.contains("without replying")
+    })
+    .map_err(|f| super::client::gave_up_instead(ctx, p, f))
 }
 
 pub fn client_framing(ctx: &mut Ctx) -> Result<(), Failure> {

@@ -548,7 +548,7 @@ fn any_line(ctx: &mut Ctx, p: Proc, stream: Stream, pred: impl Fn(&str) -> bool)
 
 /// Expects the error line on stderr and exit status 1; `mistake` when the
 /// client hangs, crashes or stays silent about it.
-fn expect_error(
+pub(super) fn expect_error(
     ctx: &mut Ctx,
     p: Proc,
     within: Duration,
@@ -708,7 +708,7 @@ pub fn refused(ctx: &mut Ctx) -> Result<(), Failure> {
 /// wrong unit is the finding (client-timeout's), not the line it did not
 /// print (blind round 24: output-format in some runs, as the timeout beat
 /// the refusal or the close).
-fn gave_up_instead(ctx: &mut Ctx, p: Proc, failure: Failure) -> Failure {
+pub(super) fn gave_up_instead(ctx: &mut Ctx, p: Proc, failure: Failure) -> Failure {
     let timeout = Duration::from_secs(contract_timeout());
     match gave_up_at_once(ctx, p, timeout) {
         Some(at) => gave_up_at_once_failure(at, timeout),

@@ -394,6 +394,13 @@ pub static CHECKS: &[Check] = &[
         chat::client_framing
     ),
     check!(
+        "chat-client-no-reply",
+        "chat-client",
+        CHAT_CLIENT,
+        "a server that closes without an ACK",
+        chat::client_no_reply
+    ),
+    check!(
         "pair-session",
         "pair",
         &[Role::Server, Role::Client],
