@@ -1997,8 +1997,9 @@ pub fn limit_proven(
     #[cfg(target_os = "linux")]
     if usage.is_some_and(|u| u.tcp_bytes_held.is_some()) {
         return Some(format!(
-            "held more than {} MiB of TCP buffers while the machine's TCP memory was filling (connections never accepted, or never read: their buffers are the machine's, counted in no limit of the program's)",
-            linux::watch::tree_tcp_bytes() >> 20
+            "held more than {} MiB of TCP buffers, or left more than {} connections unaccepted, while the machine's TCP memory was filling (connections never accepted, or never read: their buffers are the machine's, counted in no limit of the program's)",
+            linux::watch::tree_tcp_bytes() >> 20,
+            linux::watch::TREE_WAITING
         ));
     }
     #[cfg(target_os = "linux")]

@@ -443,7 +443,7 @@ fn a_lone_carriage_return(ctx: &mut Ctx, talk: &mut Talk) -> Result<(), Failure>
             Diagnosis::SplitMessage,
             format!("one reply for the one line {}", show_bytes(line.as_bytes())),
             format!(
-                "the reply `{reply}`: the ACK of its part before the \\r alone; the server ended the line at the \\r, as a line reader for text does (Python's str.splitlines(), sock.makefile(\"r\") unless opened with newline=\"\\n\", Node's readline module): cut the bytes at \\n yourself"
+                "the reply `{reply}`: the ACK of its part before the \\r alone; the server ended the line at the \\r, as a line reader for text does (Python's str.splitlines(), sock.makefile(\"r\") unless opened with newline=\"\\n\", Java's BufferedReader.readLine() and Scanner.nextLine(), Node's readline module): cut the bytes at \\n yourself"
             ),
         )),
         _ => Ok(()),
@@ -2478,10 +2478,12 @@ pub fn client_no_reply(ctx: &mut Ctx) -> Result<(), Failure> {
         )
         .caused_by("chat-client-messages"));
     }
-    // All it sent is read before the close, or the close would be a reset
-    // (unread bytes), not the end of the stream the client must notice.
-    let _ = another_line_within(&mut conn, &mut pending, PIPELINE_GLANCE);
+    // The end of the stream first (our FIN), then what it still sends is
+    // read until it closes: a close with bytes unread would be a reset,
+    // not the end the client must notice.
     ctx.step("close the connection without an ACK");
+    let _ = conn.shutdown(std::net::Shutdown::Write);
+    let _ = read_to_end(&mut conn, SLACK);
     drop(conn);
     let expected = "a stderr line containing `without replying` and exit status 1";
     super::client::expect_error(ctx, p, SLACK, expected, Diagnosis::ClientEof, |l| {

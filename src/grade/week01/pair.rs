@@ -35,7 +35,7 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
     let reply = format!("ACK: {message}");
     expect_exit(ctx, client, SLACK + SLACK, 0, Diagnosis::Crash).map_err(|f| {
         died_at_start(ctx, server, client, &f.expected)
-            .or_else(|| refused_though_listening(ctx, client, addr, &f))
+            .or_else(|| refused_though_listening(ctx, server, client, addr, &f))
             .or_else(|| waited_for_a_close(ctx, server, client, &f, &reply))
             .or_else(|| server_hung_up(ctx, server, client, &f))
             .or_else(|| client_crashed(ctx, server, client, &f))
@@ -121,11 +121,18 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
 /// exit status.
 fn refused_though_listening(
     ctx: &mut Ctx,
+    server: crate::grade::harness::Proc,
     client: crate::grade::harness::Proc,
     addr: std::net::SocketAddr,
     failure: &Failure,
 ) -> Option<Failure> {
     if failure.diagnosis != Diagnosis::ExitStatus {
+        return None;
+    }
+    // Still there: a one-shot server whose session an extra connection of
+    // the client's used up has ended, and refuses the real one for that
+    // (extra-connection, the client's line check's).
+    if ctx.child(server).try_status().is_some() {
         return None;
     }
     let said = [Stream::Stderr, Stream::Stdout]
@@ -367,7 +374,7 @@ pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
         .map_err(|f| its_roles_start(f, "chat-client-messages"))?;
     expect_exit(ctx, client, SLACK + SLACK, 0, Diagnosis::Crash)
         .map_err(|f| {
-            refused_though_listening(ctx, client, addr, &f)
+            refused_though_listening(ctx, server, client, addr, &f)
                 .unwrap_or_else(|| no_reply_came(ctx, client, f, "[ACK @", "chat-ack"))
         })
         .map_err(|f| died_of_unsent_lines(ctx, server, f, &messages))?;

@@ -40,9 +40,9 @@
 //!   cgroup is charged for (100 processes pinned 802 MiB of the host's,
 //!   their cgroup showing 17 MiB). No such call, as a kernel without them.
 //! - **Multipath TCP** (`IPPROTO_MPTCP`, hostile round 27): its
-//!   connections fill the machine's TCP pool like TCP's, but are not in
-//!   `/proc/net/tcp`, which the TCP watch sums (`watch.rs`): 281 MiB a
-//!   program unseen. EPROTONOSUPPORT, as a kernel without MPTCP answers.
+//!   connections fill the machine's TCP pool like TCP's, but neither
+//!   `/proc/net/tcp` nor sock_diag's TCP dump, which the TCP watch sums
+//!   (`watch.rs`), lists them: 281 MiB a program unseen. EPROTONOSUPPORT, as a kernel without MPTCP answers.
 //!   `socketpair` takes the same families as `socket` less IP (unix
 //!   alone makes pairs here; another family's code is not reached).
 //!

@@ -67,7 +67,7 @@ pub(in crate::sandbox) fn tree_tcp_bytes() -> u64 {
 /// Connections a tree may leave waiting in its listeners' accept queues
 /// while the machine's TCP pool is filling (a correct server takes each
 /// at once; threaded-many sends eight together).
-const TREE_WAITING: u64 = 32;
+pub(in crate::sandbox) const TREE_WAITING: u64 = 32;
 
 /// How much more than at the start of the watch the machine's TCP pool
 /// must hold for the watchdog to sum each tree's: 256 MiB, or a quarter of
@@ -104,7 +104,7 @@ fn page_size() -> u64 {
     u64::try_from(page).unwrap_or(4096)
 }
 
-/// One watched tree: the files, and the bytes queued in its network
+/// One watched tree: the files, and the TCP memory of its network
 /// namespace, it held when the watchdog killed it (0: not killed).
 #[derive(Clone)]
 struct Watched {
@@ -137,7 +137,7 @@ impl Watch {
         Some(self.killed_holding.load(Ordering::Relaxed)).filter(|n| *n > 0)
     }
 
-    /// The bytes queued in the tree's network namespace when the watchdog
+    /// The TCP memory the tree's network namespace held when the watchdog
     /// killed it, if it did.
     pub(in crate::sandbox) fn killed_queueing(&self) -> Option<u64> {
         Some(self.killed_queueing.load(Ordering::Relaxed)).filter(|n| *n > 0)
@@ -173,9 +173,7 @@ pub(in crate::sandbox) fn watch(tree: &cgroup::Tree, program: Option<&Path>) -> 
         id,
         tree: tree.clone(),
         program: program.map(Path::to_path_buf),
-        net: std::fs::File::open("/proc/thread-self/ns/net")
-            .ok()
-            .map(Arc::new),
+        net: own_network_namespace(),
         killed_holding: Arc::clone(&killed_holding),
         killed_queueing: Arc::clone(&killed_queueing),
     });
@@ -184,6 +182,18 @@ pub(in crate::sandbox) fn watch(tree: &cgroup::Tree, program: Option<&Path>) -> 
         killed_holding,
         killed_queueing,
     }
+}
+
+/// The network namespace of the thread that makes the tree (the check's,
+/// as root), unless it is the grader's own: a check whose namespace could
+/// not be made runs in the host's, whose every socket is no tree's.
+fn own_network_namespace() -> Option<Arc<std::fs::File>> {
+    use std::os::unix::fs::MetadataExt;
+    let thread = std::fs::File::open("/proc/thread-self/ns/net").ok()?;
+    let here = thread.metadata().ok()?;
+    let grader = std::fs::metadata("/proc/self/ns/net").ok()?;
+    let shared = here.dev() == grader.dev() && here.ino() == grader.ino();
+    (!shared).then(|| Arc::new(thread))
 }
 
 /// Bytes in the machine's TCP pool (`/proc/net/sockstat`'s `TCP: ... mem
@@ -288,10 +298,13 @@ fn watchdog(files_at_start: u64, tcp_at_start: u64) {
             }
             if tcp {
                 let bound = tree_tcp_bytes();
-                let (queued, waiting) = match &w.net {
-                    Some(net) => memory_in_namespace(net, bound + 1).unwrap_or_default(),
-                    None => (queued_in_namespace_of(&procs, bound + 1), 0),
-                };
+                // What could not be asked is not taken for nothing: the
+                // bytes in the queues, through a member, instead.
+                let (queued, waiting) = w
+                    .net
+                    .as_ref()
+                    .and_then(|net| memory_in_namespace(net, bound + 1))
+                    .unwrap_or_else(|| (queued_in_namespace_of(&procs, bound + 1), 0));
                 // Connections left waiting in the accept queues hold what
                 // they received, listed or not: more than a correct
                 // program ever leaves there, while the pool is filling.
@@ -409,12 +422,15 @@ mod tests {
         std::thread::sleep(Duration::from_millis(100));
         let net = Arc::new(std::fs::File::open("/proc/thread-self/ns/net").unwrap());
         let Some((held, waiting)) = memory_in_namespace(&net, u64::MAX) else {
-            // Joining a namespace, even one's own, takes CAP_SYS_ADMIN.
-            // SAFETY: geteuid has no arguments and cannot fail.
-            assert_ne!(unsafe { nix::libc::geteuid() }, 0, "root may join it");
+            // Joining a namespace, even one's own, takes CAP_SYS_ADMIN
+            // (not given to root in a default container): nothing to see.
+            eprintln!("skipped: this thread may not join a network namespace");
             return;
         };
-        assert!(held >= 50_000, "50 000 bytes sent, {held} held");
+        assert!(
+            (50_000..64 << 20).contains(&held),
+            "50 000 bytes sent, {held} held"
+        );
         assert!(waiting >= 1, "{waiting} waiting");
     }
 
