@@ -2298,7 +2298,7 @@ fn noted(mut sockets: Vec<SocketAddr>) -> Vec<SocketAddr> {
 
 /// Is the calling thread in the network namespace of process `pid`?
 #[cfg(target_os = "linux")]
-fn same_network_namespace(pid: u32) -> bool {
+pub fn same_network_namespace(pid: u32) -> bool {
     let ours = std::fs::read_link("/proc/thread-self/ns/net");
     let theirs = std::fs::read_link(format!("/proc/{pid}/ns/net"));
     matches!((ours, theirs), (Ok(a), Ok(b)) if a == b)

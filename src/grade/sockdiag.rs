@@ -99,7 +99,8 @@ pub fn tcp_listeners() -> io::Result<Vec<(SocketAddr, u64)>> {
 
 /// The connections waiting to be accepted by the TCP listener(s) on
 /// `port` in this thread's network namespace (a listener's Recv-Q is its
-/// accept queue); `None` when no listener has that port here.
+/// accept queue); `None` when no listener has that port here, or the
+/// kernel could not be asked.
 pub fn accept_queue(port: u16) -> Option<u32> {
     let mut waiting = None;
     for (seq, family) in [(1, libc::AF_INET), (2, libc::AF_INET6)] {
@@ -128,14 +129,18 @@ pub fn accept_queue(port: u16) -> Option<u32> {
                 std::mem::size_of::<Message>(),
                 0,
             );
-            if sent >= 0 {
-                let _ = read_answers(fd, seq, |answer| {
-                    if u16::from_be(answer.id.sport) == port {
-                        *waiting.get_or_insert(0) += answer.rqueue;
-                    }
-                });
-            }
+            // A dump that failed, whole or in part, tells nothing.
+            let read = (sent >= 0)
+                .then(|| {
+                    read_answers(fd, seq, |answer| {
+                        if u16::from_be(answer.id.sport) == port {
+                            *waiting.get_or_insert(0) += answer.rqueue;
+                        }
+                    })
+                })
+                .and_then(Result::ok);
             libc::close(fd);
+            read?;
         }
     }
     waiting
