@@ -103,45 +103,17 @@ pub fn tcp_listeners() -> io::Result<Vec<(SocketAddr, u64)>> {
 /// kernel could not be asked.
 pub fn accept_queue(port: u16) -> Option<u32> {
     let mut waiting = None;
-    for (seq, family) in [(1, libc::AF_INET), (2, libc::AF_INET6)] {
-        let message = Message {
-            header: NlMsgHdr {
-                len: std::mem::size_of::<Message>() as u32,
-                kind: SOCK_DIAG_BY_FAMILY,
-                flags: NLM_F_REQUEST | NLM_F_DUMP,
-                seq,
-                pid: 0,
-            },
-            request: Request {
-                family: family as u8,
-                protocol: libc::IPPROTO_TCP as u8,
-                states: 1 << TCP_LISTEN,
-                ..Request::default()
-            },
-        };
-        // SAFETY: a socket we own and close; the buffers are plain data of
-        // the sizes given to the kernel.
-        unsafe {
-            let fd = sock_diag_socket().ok()?;
-            let sent = libc::send(
-                fd,
-                (&message as *const Message).cast(),
-                std::mem::size_of::<Message>(),
-                0,
-            );
-            // A dump that failed, whole or in part, tells nothing.
-            let read = (sent >= 0)
-                .then(|| {
-                    read_answers(fd, seq, |answer| {
-                        if u16::from_be(answer.id.sport) == port {
-                            *waiting.get_or_insert(0) += answer.rqueue;
-                        }
-                    })
-                })
-                .and_then(Result::ok);
-            libc::close(fd);
-            read?;
-        }
+    // SAFETY: a socket we own and close.
+    unsafe {
+        let fd = sock_diag_socket().ok()?;
+        let read = dump_tcp(fd, 1 << TCP_LISTEN, 0, |answer, _| {
+            if u16::from_be(answer.id.sport) == port {
+                *waiting.get_or_insert(0) += answer.rqueue;
+            }
+        });
+        libc::close(fd);
+        // A dump that failed, whole or in part, tells nothing.
+        read.ok()?;
     }
     waiting
 }
@@ -173,6 +145,23 @@ unsafe fn sock_diag_socket() -> io::Result<libc::c_int> {
 
 unsafe fn dump(fd: libc::c_int) -> io::Result<Vec<(SocketAddr, u64)>> {
     let mut found = Vec::new();
+    dump_tcp(fd, 1 << TCP_LISTEN, 0, |answer, _| {
+        if u32::from(answer.state) == TCP_LISTEN {
+            found.push((local_address(answer), answer.inode.into()));
+        }
+    })?;
+    Ok(found)
+}
+
+/// Asks `fd` for the TCP sockets, IPv4 then IPv6, in the states whose
+/// bits `states` has, with the attributes `ext` asks for; each answer and
+/// its attributes to `each`.
+unsafe fn dump_tcp(
+    fd: libc::c_int,
+    states: u32,
+    ext: u8,
+    mut each: impl FnMut(&Answer, &[u8]),
+) -> io::Result<()> {
     for (seq, family) in [(1, libc::AF_INET), (2, libc::AF_INET6)] {
         let message = Message {
             header: NlMsgHdr {
@@ -185,7 +174,8 @@ unsafe fn dump(fd: libc::c_int) -> io::Result<Vec<(SocketAddr, u64)>> {
             request: Request {
                 family: family as u8,
                 protocol: libc::IPPROTO_TCP as u8,
-                states: 1 << TCP_LISTEN,
+                ext,
+                states,
                 ..Request::default()
             },
         };
@@ -198,13 +188,9 @@ unsafe fn dump(fd: libc::c_int) -> io::Result<Vec<(SocketAddr, u64)>> {
         if sent < 0 {
             return Err(io::Error::last_os_error());
         }
-        read_answers(fd, seq, |answer| {
-            if u32::from(answer.state) == TCP_LISTEN {
-                found.push((local_address(answer), answer.inode.into()));
-            }
-        })?;
+        read_answers(fd, seq, &mut each)?;
     }
-    Ok(found)
+    Ok(())
 }
 
 /// The bytes waiting unread in the receive queue of the TCP socket at
@@ -286,7 +272,7 @@ fn lookup(local: SocketAddr, remote: SocketAddr, ext: u8) -> Option<(Answer, Vec
         if sent >= 0 {
             // A lookup answers with one message and no NLMSG_DONE: the
             // first answer ends it (an error or a missing socket, too).
-            let _ = read_answers_with(fd, 1, |answer, attrs| {
+            let _ = read_answers(fd, 1, |answer, attrs| {
                 found = Some((*answer, attrs.to_vec()));
             });
         }
@@ -295,13 +281,9 @@ fn lookup(local: SocketAddr, remote: SocketAddr, ext: u8) -> Option<(Answer, Vec
     }
 }
 
-/// Reads the answers to request `seq` until its NLMSG_DONE.
-unsafe fn read_answers(fd: libc::c_int, seq: u32, mut each: impl FnMut(&Answer)) -> io::Result<()> {
-    read_answers_with(fd, seq, |answer, _| each(answer))
-}
-
-/// [`read_answers`], each answer with the attributes that follow it.
-unsafe fn read_answers_with(
+/// Reads the answers to request `seq` until its NLMSG_DONE, each with
+/// the attributes that follow it.
+unsafe fn read_answers(
     fd: libc::c_int,
     seq: u32,
     mut each: impl FnMut(&Answer, &[u8]),
@@ -368,7 +350,7 @@ const SK_MEMINFO_FWD_ALLOC: usize = 4;
 const SK_MEMINFO_WMEM_QUEUED: usize = 5;
 
 /// The kernel memory the TCP sockets of this thread's network namespace
-/// hold, summed up to `enough`: each socket's receive queue and send queue
+/// hold, summed: each socket's receive queue and send queue
 /// at their buffers' true size, and what it has reserved ahead, which is
 /// what the machine's TCP pool counts. A byte count (`/proc/net/tcp`'s
 /// queues) is no measure of it: one byte a segment costs some 700 bytes
@@ -378,51 +360,17 @@ const SK_MEMINFO_WMEM_QUEUED: usize = 5;
 /// a connection reset before it was accepted leaves every table (its
 /// state is CLOSE) but keeps, in its listener's queue, what it received
 /// (hostile round 29: 282 MiB of the pool, none of it listed).
-pub fn tcp_memory(enough: u64) -> io::Result<(u64, u64)> {
-    let mut held = 0u64;
-    let mut waiting = 0u64;
-    // SAFETY: a socket we own and close; the buffers are plain data of the
-    // sizes given to the kernel.
+pub fn tcp_memory() -> io::Result<(u64, u64)> {
+    let (mut held, mut waiting) = (0u64, 0u64);
+    // SAFETY: a socket we own and close.
     unsafe {
         let fd = sock_diag_socket()?;
-        let mut result = Ok(());
-        for (seq, family) in [(1, libc::AF_INET), (2, libc::AF_INET6)] {
-            let message = Message {
-                header: NlMsgHdr {
-                    len: std::mem::size_of::<Message>() as u32,
-                    kind: SOCK_DIAG_BY_FAMILY,
-                    flags: NLM_F_REQUEST | NLM_F_DUMP,
-                    seq,
-                    pid: 0,
-                },
-                request: Request {
-                    family: family as u8,
-                    protocol: libc::IPPROTO_TCP as u8,
-                    ext: 1 << (INET_DIAG_SKMEMINFO - 1),
-                    states: !0,
-                    ..Request::default()
-                },
-            };
-            let sent = libc::send(
-                fd,
-                (&message as *const Message).cast(),
-                std::mem::size_of::<Message>(),
-                0,
-            );
-            if sent < 0 {
-                result = Err(io::Error::last_os_error());
-                break;
+        let result = dump_tcp(fd, !0, 1 << (INET_DIAG_SKMEMINFO - 1), |answer, attrs| {
+            held = held.saturating_add(socket_memory(attrs));
+            if u32::from(answer.state) == TCP_LISTEN {
+                waiting += u64::from(answer.rqueue);
             }
-            result = read_answers_with(fd, seq, |answer, attrs| {
-                held = held.saturating_add(socket_memory(attrs));
-                if u32::from(answer.state) == TCP_LISTEN {
-                    waiting += u64::from(answer.rqueue);
-                }
-            });
-            if result.is_err() || held >= enough {
-                break;
-            }
-        }
+        });
         libc::close(fd);
         result.map(|()| (held, waiting))
     }
@@ -536,7 +484,7 @@ mod tests {
             (100 * 100..16 << 20).contains(&held),
             "100 bytes queued, {held} bytes held"
         );
-        assert!(tcp_memory(u64::MAX).expect("sock_diag answers").0 >= held);
+        assert!(tcp_memory().expect("sock_diag answers").0 >= held);
     }
 
     #[test]

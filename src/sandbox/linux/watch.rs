@@ -243,7 +243,7 @@ fn queued_in_namespace_of(procs: &[PathBuf], enough: u64) -> u64 {
 /// namespace `ns`, from a thread of its own: setns(CLONE_NEWNET) changes
 /// the calling thread alone, which then ends. `None` where it cannot join
 /// or ask.
-fn memory_in_namespace(ns: &Arc<std::fs::File>, enough: u64) -> Option<(u64, u64)> {
+fn memory_in_namespace(ns: &Arc<std::fs::File>) -> Option<(u64, u64)> {
     let ns = Arc::clone(ns);
     std::thread::Builder::new()
         .name("netlab-tcp-watch".into())
@@ -253,7 +253,7 @@ fn memory_in_namespace(ns: &Arc<std::fs::File>, enough: u64) -> Option<(u64, u64
             // this thread's network namespace alone.
             let joined = unsafe { nix::libc::setns(ns.as_raw_fd(), nix::libc::CLONE_NEWNET) };
             (joined == 0).then_some(())?;
-            crate::grade::sockdiag::tcp_memory(enough).ok()
+            crate::grade::sockdiag::tcp_memory().ok()
         })
         .ok()?
         .join()
@@ -303,7 +303,7 @@ fn watchdog(files_at_start: u64, tcp_at_start: u64) {
                 let (queued, waiting) = w
                     .net
                     .as_ref()
-                    .and_then(|net| memory_in_namespace(net, bound + 1))
+                    .and_then(|net| memory_in_namespace(net))
                     .unwrap_or_else(|| (queued_in_namespace_of(&procs, bound + 1), 0));
                 // Connections left waiting in the accept queues hold what
                 // they received, listed or not: more than a correct
@@ -421,7 +421,7 @@ mod tests {
         std::io::Write::write_all(&mut client, &[b'x'; 50_000]).unwrap();
         std::thread::sleep(Duration::from_millis(100));
         let net = Arc::new(std::fs::File::open("/proc/thread-self/ns/net").unwrap());
-        let Some((held, waiting)) = memory_in_namespace(&net, u64::MAX) else {
+        let Some((held, waiting)) = memory_in_namespace(&net) else {
             // Joining a namespace, even one's own, takes CAP_SYS_ADMIN
             // (not given to root in a default container): nothing to see.
             eprintln!("skipped: this thread may not join a network namespace");
