@@ -303,7 +303,7 @@ fn watchdog(files_at_start: u64, tcp_at_start: u64) {
                 let (queued, waiting) = w
                     .net
                     .as_ref()
-                    .and_then(|net| memory_in_namespace(net))
+                    .and_then(memory_in_namespace)
                     .unwrap_or_else(|| (queued_in_namespace_of(&procs, bound + 1), 0));
                 // Connections left waiting in the accept queues hold what
                 // they received, listed or not: more than a correct
