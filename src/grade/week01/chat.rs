@@ -1777,6 +1777,18 @@ fn closed_within(stream: &mut TcpStream, pending: &mut Vec<u8>, wait: Duration) 
     }
 }
 
+/// A fake chat server of the grader's for the submission's client: its
+/// listener and port.
+fn fake_chat_server(ctx: &mut Ctx) -> Result<(TcpListener, u16), Failure> {
+    let listener = fake_listener()
+        .map_err(|e| fail(Diagnosis::CannotStart, "a fake server", e.to_string()))?;
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    ctx.step(format!(
+        "start a fake chat server of the grader's on {HOST}:{port}"
+    ));
+    Ok((listener, port))
+}
+
 /// The fake chat server's side of the client's connection.
 fn accept_client(ctx: &mut Ctx, listener: &TcpListener, p: Proc) -> Result<TcpStream, Failure> {
     ctx.step("wait for the client to connect");
@@ -1905,12 +1917,7 @@ fn chat_client_run(
     messages: &[String],
     split: bool,
 ) -> Result<(Proc, u16), Failure> {
-    let listener = fake_listener()
-        .map_err(|e| fail(Diagnosis::CannotStart, "a fake server", e.to_string()))?;
-    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-    ctx.step(format!(
-        "start a fake chat server of the grader's on {HOST}:{port}"
-    ));
+    let (listener, port) = fake_chat_server(ctx)?;
     let env = [("LAB_PORT", port.to_string())];
     let p = match stdin {
         Some(lines) => {
@@ -2207,12 +2214,7 @@ pub fn client_prompt(ctx: &mut Ctx) -> Result<(), Failure> {
     }
     #[cfg(unix)]
     {
-        let listener = fake_listener()
-            .map_err(|e| fail(Diagnosis::CannotStart, "a fake server", e.to_string()))?;
-        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-        ctx.step(format!(
-            "start a fake chat server of the grader's on {HOST}:{port}"
-        ));
+        let (listener, port) = fake_chat_server(ctx)?;
         let p = ctx.spawn_on_terminal(
             Role::ChatClient,
             &["-i".to_string()],
@@ -2445,12 +2447,7 @@ fn prompt_showing(ctx: &mut Ctx, p: Proc) -> bool {
 /// 1, as the one-shot client does (blind round 29: a chat client that
 /// printed an error and exited 0, and one that hung, passed every check).
 pub fn client_no_reply(ctx: &mut Ctx) -> Result<(), Failure> {
-    let listener = fake_listener()
-        .map_err(|e| fail(Diagnosis::CannotStart, "a fake server", e.to_string()))?;
-    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-    ctx.step(format!(
-        "start a fake chat server of the grader's on {HOST}:{port}"
-    ));
+    let (listener, port) = fake_chat_server(ctx)?;
     let messages: Vec<String> = (0..2).map(|_| ctx.message(14)).collect();
     let p = ctx.spawn(
         Role::ChatClient,

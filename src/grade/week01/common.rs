@@ -658,11 +658,7 @@ pub fn expect_clean_shutdown(
         addr.port()
     );
     let status = ctx.wait_exit(p, within);
-    let line = ctx
-        .child(p)
-        .lines(Stream::Stdout)
-        .iter()
-        .any(|l| l.trim_end() == "[SERVER] Shutting down");
+    let line = said_goodbye(ctx, p, Stream::Stdout);
     // Bound first: a free port needs no probe connection (whose refusal
     // would show on the wire); a port that is not free may be held only by
     // TIME_WAIT (see `port_is_free`), told apart by connecting.
@@ -718,7 +714,7 @@ pub fn expect_clean_shutdown(
             return Err(f);
         }
         let lines = ctx.child(p).lines(Stream::Stdout);
-        let want = "[SERVER] Shutting down";
+        let want = GOODBYE;
         if crate::grade::compare::closest(want, &lines).is_some() {
             return Err(fail(
                 Diagnosis::OutputFormat,
@@ -738,13 +734,8 @@ pub fn expect_clean_shutdown(
     // Python's `sys.exit("[SERVER] Shutting down")`: the line on stderr and
     // exit 1, both from the one call (blind round 29: called a shutdown
     // not handled).
-    let mut goodbye_on_stderr = || {
-        ctx.child(p)
-            .lines(Stream::Stderr)
-            .iter()
-            .any(|l| l.trim_end() == "[SERVER] Shutting down")
-    };
-    if let Some(code) = own_status.filter(|_| !line && !still_listens && goodbye_on_stderr()) {
+    let goodbye_on_stderr = own_status.is_some() && said_goodbye(ctx, p, Stream::Stderr);
+    if let Some(code) = own_status.filter(|_| !line && !still_listens && goodbye_on_stderr) {
         return Err(fail(
             Diagnosis::ExitStatus,
             expected,
@@ -773,6 +764,17 @@ pub fn expect_clean_shutdown(
     }
 }
 
+/// A long-running server's goodbye line, the contract's words.
+pub const GOODBYE: &str = "[SERVER] Shutting down";
+
+/// Has the program printed the goodbye line, whole, on `stream`?
+pub fn said_goodbye(ctx: &mut Ctx, p: Proc, stream: Stream) -> bool {
+    ctx.child(p)
+        .lines(stream)
+        .iter()
+        .any(|l| l.trim_end() == GOODBYE)
+}
+
 /// The goodbye line, right but on stderr (a logging library's default): the
 /// stream is the mistake, the one its line check names when the Listening
 /// line went there too, not the shutdown (blind round 6: `logging`).
@@ -782,13 +784,8 @@ pub fn shutdown_line_on_stderr(
     expected: &str,
     clean: &str,
 ) -> Option<Failure> {
-    let want = "[SERVER] Shutting down";
-    let on_stderr = ctx
-        .child(p)
-        .lines(Stream::Stderr)
-        .iter()
-        .any(|l| l.trim_end() == want);
-    if !on_stderr {
+    let want = GOODBYE;
+    if !said_goodbye(ctx, p, Stream::Stderr) {
         return None;
     }
     let failure = fail(

@@ -1271,17 +1271,14 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
     }
     // The signal was already sent; expect the rest of a clean shutdown.
     let expected = "`[SERVER] Shutting down`, exit status 0";
-    match ctx.wait_exit(p, SLACK + Duration::from_secs(4)) {
+    let status = ctx.wait_exit(p, SLACK + Duration::from_secs(4));
+    let said = super::common::said_goodbye(ctx, p, Stream::Stdout);
+    match status {
         Some(status) if status.success() => {}
         Some(status) => {
             // Its client served, `Shutting down` said, and an exit of its
             // own choosing (130, 143): the status alone is wrong (blind
             // round 27: blamed on the shutdown, with the signal hint).
-            let said = ctx
-                .child(p)
-                .lines(crate::process::Stream::Stdout)
-                .iter()
-                .any(|l| l.trim_end() == "[SERVER] Shutting down");
             if let Some(code) = status.code().filter(|_| said && ctx.crash_of(p).is_none()) {
                 return Err(fail(
                     Diagnosis::ExitStatus,
@@ -1304,11 +1301,6 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
             ))
         }
     }
-    let said = ctx
-        .child(p)
-        .lines(crate::process::Stream::Stdout)
-        .iter()
-        .any(|l| l.trim_end() == "[SERVER] Shutting down");
     if !said {
         if let Some(f) = super::common::shutdown_line_on_stderr(
             ctx,
