@@ -125,6 +125,7 @@ fn netlab_grade_on_the_python_folder_exits_0() {
 )]
 #[case::wordy_errors("server_wordy_errors.py", Role::Server, "wrong-reply")]
 #[case::reply_in_pieces("server_reply_in_pieces.py", Role::Server, "wrong-reply")]
+#[case::half_close("server_half_close.py", Role::Server, "hangs")]
 #[case::reuseport("server_reuseport.py", Role::Server, "port-in-use")]
 #[case::exit_after_signal("server_threaded_exit_signal.py", Role::ThreadedServer, "exit-status")]
 #[case::chat_client_no_i_mode("chat_client_no_i_mode.py", Role::ChatClient, "wrong-message")]
@@ -320,4 +321,44 @@ fn a_right_error_reply_with_a_line_end_is_a_wrong_reply() {
         "wrong-reply",
         "a line end the contract does not have",
     );
+}
+
+/// A reply sent in two writes far apart: the finding's hint is the advice
+/// for that cause (one write of the whole reply), not wrong-reply's general
+/// hint about building replies from the bytes received (blind round 28).
+#[test]
+fn a_reply_in_pieces_gets_the_advice_for_pieces() {
+    if !python_available() {
+        return;
+    }
+    let outcomes = assert_checks_name(
+        Role::Server,
+        "server_reply_in_pieces.py",
+        &["server-ack"],
+        "wrong-reply",
+        "the right reply, but in pieces",
+    );
+    let hint = outcomes[0].hint.as_deref().unwrap_or_default();
+    assert!(hint.starts_with("Build the whole reply first"), "{hint}");
+    assert_ne!(hint, Diagnosis::WrongReply.hint());
+}
+
+/// A one-shot server that, at its timeout, closes only its sending side
+/// and waits for the silent client to hang up (Node's `end()`): a hang,
+/// told as a half-close with the advice for it (blind round 28: the
+/// general hint spoke of loops and a second accept()).
+#[test]
+fn a_half_closed_silent_client_is_told_apart_from_a_loop() {
+    if !python_available() {
+        return;
+    }
+    let outcomes = assert_checks_name(
+        Role::Server,
+        "server_half_close.py",
+        &["server-silent-client"],
+        "hangs",
+        "it waited for the client's FIN",
+    );
+    let hint = outcomes[0].hint.as_deref().unwrap_or_default();
+    assert!(hint.contains("socket.destroy()"), "{hint}");
 }

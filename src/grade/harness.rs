@@ -49,6 +49,13 @@ pub struct Failure {
     pub cause: Option<&'static str>,
     /// When the report may fold it under that check's cause.
     pub fold: Fold,
+    /// Advice for this failure's precise cause, shown instead of the
+    /// diagnosis's general hint (which covers every way to make that
+    /// mistake), for as long as the failure keeps the diagnosis it was
+    /// given with (a failure relabelled later, `resource-limit` say, gets
+    /// the new diagnosis's hint): `None` keeps the general one.
+    /// (Boxed: a `Failure` travels in every check's `Err`.)
+    pub hint: Option<Box<(Diagnosis, String)>>,
 }
 
 impl Failure {
@@ -77,6 +84,24 @@ impl Failure {
         self.fold = Fold::AnyDiagnosis;
         self
     }
+
+    /// Replaces the diagnosis's general hint with advice for the cause
+    /// this check saw (a reply sent in two writes, a prompt printed once):
+    /// the general hint lists every way to make the mistake, most of them
+    /// not this one.
+    pub fn hinted(mut self, hint: impl Into<String>) -> Failure {
+        self.hint = Some(Box::new((self.diagnosis, hint.into())));
+        self
+    }
+
+    /// The hint to show: the precise one while the diagnosis is still the
+    /// one it was given for, else the diagnosis's own.
+    pub fn hint(&self) -> String {
+        match self.hint.as_deref() {
+            Some((diagnosis, hint)) if *diagnosis == self.diagnosis => hint.clone(),
+            _ => self.diagnosis.hint().to_string(),
+        }
+    }
 }
 
 /// Shorthand to build a [`Failure`].
@@ -91,6 +116,7 @@ pub fn fail(
         observed: observed.into(),
         cause: None,
         fold: Fold::SameDiagnosis,
+        hint: None,
     }
 }
 
@@ -2667,7 +2693,20 @@ mod spawn_errors {
 
 #[cfg(test)]
 mod tests {
-    use super::{accept_timeout_said, panic_message, shell_words, show_bytes, MAX_KEPT};
+    use super::{accept_timeout_said, fail, panic_message, shell_words, show_bytes, MAX_KEPT};
+    use crate::grade::diagnosis::Diagnosis;
+
+    #[test]
+    fn a_precise_hint_holds_only_for_the_diagnosis_it_was_given_with() {
+        let failure = fail(Diagnosis::WrongReply, "a reply", "in pieces").hinted("one write");
+        assert_eq!(failure.hint(), "one write");
+        let plain = fail(Diagnosis::WrongReply, "a reply", "none");
+        assert_eq!(plain.hint(), Diagnosis::WrongReply.hint());
+        // Relabelled later (a limit proven, say): the new diagnosis's hint.
+        let mut relabelled = failure;
+        relabelled.diagnosis = Diagnosis::ResourceLimit;
+        assert_eq!(relabelled.hint(), Diagnosis::ResourceLimit.hint());
+    }
 
     #[test]
     fn a_command_shows_on_one_line_whatever_its_arguments_hold() {

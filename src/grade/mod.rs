@@ -582,7 +582,7 @@ fn run_check_body(
                 failure.observed = format!("{} — {stopped}", failure.observed);
             }
             outcome.passed = Some(false);
-            outcome.hint = Some(failure.diagnosis.hint().to_string());
+            outcome.hint = Some(failure.hint());
             outcome.diagnosis = Some(failure.diagnosis);
             outcome.follows_from = failure.cause;
             outcome.fold = failure.fold;
@@ -622,6 +622,7 @@ fn said_not_implemented(failure: Failure, output: &[String]) -> Failure {
         // Every check of a starter fails for this one reason: no links.
         cause: None,
         fold: Fold::SameDiagnosis,
+        hint: None,
     }
 }
 

@@ -88,6 +88,12 @@ fn judge_ack(
     mistake: Diagnosis,
 ) -> Result<(), Failure> {
     ctx.step(format!("read one line: `[ACK @HH:MM:SS] {message}`"));
+    // The line was sent a moment ago: what the server prints from here on
+    // is about it (an error of its session), not about earlier clients.
+    let sent = ctx
+        .child(p)
+        .elapsed()
+        .saturating_sub(Duration::from_millis(100));
     let expected = format!("the reply line `[ACK @HH:MM:SS] {message}` ending in \\n");
     match read_line(&mut talk.stream, &mut talk.pending, SLACK) {
         // The ACK's time is the local time, 24-hour: chat-ack judges it
@@ -188,9 +194,38 @@ fn judge_ack(
                 (false, End::Timeout) => format!("{} with no \\n at the end", show_bytes(&bytes)),
                 (false, _) => format!("{} and then the connection closed", show_bytes(&bytes)),
             };
+            // Closed with nothing sent, by a server that lives on and
+            // printed an error: the session died of it before any reply was
+            // built (blind round 27: wrong-reply's hint on building replies
+            // from the bytes received, where none was built).
+            if bytes.is_empty() && end != End::Timeout {
+                if let Some(error) = session_error(ctx, p, sent) {
+                    return Err(fail(
+                        mistake,
+                        expected,
+                        format!("{observed}: the session ended on an error before it replied, its stderr says `{error}`"),
+                    )
+                    .hinted("No reply was built: the session ended on the error the server printed. Read it: it names what failed (a socket used after close() gives \"Bad file descriptor\", a misspelt name an AttributeError or NameError). Catching the error keeps the server alive, as it should, but the client still waits for its ACK: fix the session's code so that each line gets its reply."));
+                }
+            }
             Err(fail(mistake, expected, observed))
         }
     }
+}
+
+/// The error line a server still running printed on stderr since `since`
+/// (its clock), the last one (its own words, or a traceback's last line),
+/// if any.
+fn session_error(ctx: &mut Ctx, p: Proc, since: Duration) -> Option<String> {
+    if ctx.child(p).try_status().is_some() {
+        return None;
+    }
+    let lines = ctx.child(p).timed_lines(Stream::Stderr);
+    let line = lines.iter().rev().take_while(|l| l.at >= since).find(|l| {
+        let lower = l.text.to_lowercase();
+        lower.contains("error") || lower.contains("exception")
+    })?;
+    Some(crate::grade::harness::truncate(line.text.trim_end(), 160))
 }
 
 /// After an extra line: does the ACK of `message` come next (within a
@@ -1339,19 +1374,29 @@ fn escapes_wrong(
     // tab and a lone backslash would read like the expected text.
     let mut missing = Vec::new();
     if line.contains('\t') {
-        missing.push("the tab is written as it came, not as `\\t`");
+        missing.push("the tab is written as it came, not as `\\t`".to_string());
     }
     if line.contains("C:\\lab") && !line.contains("C:\\\\lab") {
-        missing.push("the backslash is single, not doubled (`\\\\`)");
+        missing.push("the backslash is single, not doubled (`\\\\`)".to_string());
     }
     if line.contains('\u{1b}') {
-        missing.push("the ESC is written as it came, not as `\\u{1b}`");
+        missing.push("the ESC is written as it came, not as `\\u{1b}`".to_string());
+    } else if !line.contains("\\u{1b}") {
+        // Escaped, in another language's form (blind round 29: Python's
+        // `\x1b` went unnamed beside the é).
+        let form = ["\\x1b", "\\x1B", "\\u001b", "\\u001B", "\\033", "\\e"]
+            .into_iter()
+            .find(|f| line.contains(f));
+        missing.push(match form {
+            Some(form) => format!("the ESC is written `{form}`, not `\\u{{1b}}`"),
+            None => "the ESC is not written as `\\u{1b}`".to_string(),
+        });
     }
     if !line.contains("café") {
-        missing.push("the é is not written as it is (only control characters are escaped, in Rust's `\\u{HEX}` form)");
+        missing.push("the é is not written as it is (only control characters are escaped, in Rust's `\\u{HEX}` form)".to_string());
     }
     if missing.is_empty() {
-        missing.push("the message is not written with the contract's escapes");
+        missing.push("the message is not written with the contract's escapes".to_string());
     }
     Some((
         expected,
@@ -1958,14 +2003,32 @@ fn chat_client_run(
         }
         // Why it stopped sending, when it died (an EOFError from a prompt
         // read on the closed stdin, say).
-        if let Some(crash) = ctx.crash_of(p) {
+        let crashed = ctx.crash_of(p);
+        if let Some(crash) = &crashed {
             observed.push_str(&format!("; then it crashed: {crash}"));
         }
-        return Err(fail(
+        let typed_and_lost = stdin.is_some()
+            && crashed.is_none()
+            && unterminated.is_empty()
+            && !got.is_empty()
+            && got.len() < messages.len()
+            && messages.starts_with(&got);
+        if typed_and_lost {
+            observed.push_str(&format!(", and never {}", quoted(&messages[got.len()..])));
+        }
+        let failure = fail(
             Diagnosis::WrongMessage,
             format!("the lines {}, each ending in \\n", quoted(messages)),
             observed,
-        ));
+        );
+        // Typed lines, the first ones sent and the rest lost, with no crash
+        // to explain it: a reader that drops what came while it waited for
+        // an ACK (blind round 27: the hint spoke of the command line's
+        // messages).
+        if typed_and_lost {
+            return Err(failure.hinted("The lines typed on stdin all came at once, and the client sent only the first ones: the others were lost while it waited for an ACK. Read stdin with one reader that keeps what it has read (Python: one `for line in sys.stdin` or input() loop; Node: one readline interface whose 'line' events you queue, not a new question() per line; C: one FILE* with fgets), and handle every line it gives, one after another, until end of input."));
+        }
+        return Err(failure);
     }
     let expected: Vec<String> = acks.iter().map(|a| format!("[CLIENT] {a}")).collect();
     expect_exit(ctx, p, SLACK, 0, Diagnosis::Crash)
@@ -2191,7 +2254,8 @@ pub fn client_interactive(ctx: &mut Ctx) -> Result<(), Failure> {
                 messages.len()
             ),
             observed,
-        ));
+        )
+        .hinted("Print `Enter message to send: ` on stdout before every line you read, also when stdin is not a terminal (the grader types through a pipe too), and flush it: it has no newline. Some ways print it only at a terminal, or elsewhere: bash's `read -p` writes its prompt on stderr and only when stdin is a terminal (use `printf` first); Python's input() and Node's readline print theirs on stdout; a prompt printed once before the loop shows only for the first line."));
     }
     Ok(())
 }

@@ -255,7 +255,7 @@ fn accept_talking(
 /// The client sent `got` (on the last of the connections `sent`), not
 /// `message`.
 fn wrong_message(message: &str, got: &[u8], sent: &[Vec<u8>]) -> Failure {
-    fail(
+    let failure = fail(
         Diagnosis::WrongMessage,
         format!("the client sends `{message}` on one connection"),
         if sent.len() > 1 {
@@ -263,7 +263,18 @@ fn wrong_message(message: &str, got: &[u8], sent: &[Vec<u8>]) -> Failure {
         } else {
             format!("it sent {}", show_bytes(got))
         },
-    )
+    );
+    // The message and a line end: the chat client's framing, or `echo`'s
+    // newline (blind round 29: the hint spoke of chat clients' `\n`, and
+    // nothing said the one-shot client sends none).
+    let line_end = got
+        .strip_suffix(b"\n")
+        .map(|g| g.strip_suffix(b"\r").unwrap_or(g))
+        .is_some_and(|g| g == message.as_bytes());
+    if line_end && sent.len() <= 1 {
+        return failure.hinted("The one-shot client sends the message exactly as given, with no line end after it: only the chat client ends each message with `\\n`. Send the message's bytes as they are (in a shell, `printf '%s' \"$msg\"`, not `echo`, which adds a newline; in Python, sendall(message.encode()), not a print() to the socket's file).");
+    }
+    failure
 }
 
 /// A normal session with a fake server that answers like the contract.

@@ -412,11 +412,12 @@ pub fn judge_reply(
             Diagnosis::WrongReply,
             format!("{expected}, sent in one write"),
             format!(
-                "the right reply, but in pieces: {} and then, {} ms later, the rest: a client's one read gets the first piece alone (build the whole reply, then send it with one sendall / write_all)",
+                "the right reply, but in pieces: {} and then, {} ms later, the rest: a client's one read gets the first piece alone",
                 show_bytes(&ex.reply[..pause.after]),
                 pause.lasted.as_millis()
             ),
-        ));
+        )
+        .hinted("Build the whole reply first (`ACK: ` and the message together), then send it with one call: sendall in Python, write_all in Rust, one write() or send() loop over the whole buffer in C, one socket.write() in Node. The client reads once, so what comes after a pause is lost to it."));
     }
     Ok(())
 }

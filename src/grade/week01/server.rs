@@ -320,7 +320,7 @@ fn silent_client_first(
         .is_some()
     {
         // It timed the client out; then it ends, as after any session.
-        return ends_after_note(ctx, p, expected).map(|()| closed_after);
+        return ends_after_timeout_note(ctx, p, expected, stream).map(|()| closed_after);
     }
     // It closed on time: a server still running now has not missed the
     // timeout, only (perhaps) its note.
@@ -328,7 +328,7 @@ fn silent_client_first(
         // The note, late: it timed the client out after all. Still
         // running, or ended badly, it is judged as after the note.
         if noted(ctx, p, since, "sent nothing") {
-            return ends_after_note(ctx, p, expected).map(|()| closed_after);
+            return ends_after_timeout_note(ctx, p, expected, stream).map(|()| closed_after);
         }
         // Its timeout fired, and the error it raised was never caught
         // (blind round 13: Rust's `read(..).unwrap()` on WouldBlock was
@@ -383,6 +383,36 @@ fn ends_after_note(ctx: &mut Ctx, p: Proc, expected: &str) -> Result<(), Failure
             );
         }
         f.caused_by("server-ack")
+    })
+}
+
+/// [`ends_after_note`] for a server that timed out the silent client on
+/// `stream`: one still running may have only half-closed the connection
+/// (its FIN sent, the socket kept until the client's comes: Node's
+/// `end()`), which a silent client never sends. Told by closing the
+/// client's end too: it ends then (blind round 28: the general hint spoke
+/// of loops and a second accept()).
+fn ends_after_timeout_note(
+    ctx: &mut Ctx,
+    p: Proc,
+    expected: &str,
+    stream: &TcpStream,
+) -> Result<(), Failure> {
+    ends_after_note(ctx, p, expected).map_err(|f| {
+        if f.diagnosis != Diagnosis::Hangs || ctx.child(p).try_status().is_some() {
+            return f;
+        }
+        ctx.step("it is still running: close the client's end too");
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+        if ctx.wait_exit(p, Duration::from_millis(1500)).is_none() {
+            return f;
+        }
+        let mut f = f;
+        f.observed = format!(
+            "it printed its note and closed its side of the connection (its FIN came), then was still running {}s later; it ended only once the client closed its end too: it waited for the client's FIN, which a silent client never sends",
+            SLACK.as_secs()
+        );
+        f.hinted("When the timeout fires, close the connection fully, not only its sending side: close() the socket (Node: socket.destroy(); end() sends your FIN and then keeps the socket until the client sends its own, and a silent client never does). Then the one-shot server ends, as after any session.")
     })
 }
 

@@ -1255,6 +1255,7 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
                 line.trim_end()
             ),
         )
+        .hinted(cut_off_hint(ctx, p))
         .folded_if(CONCURRENCY, &[Diagnosis::NoConcurrency]));
     }
     if reply != want.as_bytes() {
@@ -1267,6 +1268,7 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
                 format!("the reply {}", show_bytes(&reply))
             },
         )
+        .hinted(cut_off_hint(ctx, p))
         .folded_if(CONCURRENCY, &[Diagnosis::NoConcurrency]));
     }
     // The signal was already sent; expect the rest of a clean shutdown.
@@ -1317,6 +1319,20 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
         ));
     }
     Ok(())
+}
+
+/// The advice for a session cut off by SIGTERM: where the sessions run
+/// in child processes (Python's multiprocessing, fork), the children meet
+/// the shutdown too; elsewhere it is the threads, and SIGTERM's handling
+/// (blind rounds 28 and 29: the general hint spoke of joining threads to
+/// a program that had none, and to one whose SIGINT path waited while its
+/// SIGTERM path ended at once).
+fn cut_off_hint(ctx: &mut Ctx, p: Proc) -> String {
+    let stderr = ctx.child(p).text(Stream::Stderr);
+    if stderr.contains("multiprocessing") || stderr.contains("os.fork") {
+        return "The sessions run in child processes, and the shutdown ended the one in flight: a child inherits its parent's signal handlers, and the terminal or the parent (terminate(), kill()) signals it too. In each child, ignore SIGINT and SIGTERM (signal.signal(signal.SIGINT, signal.SIG_IGN) first thing in the child) so its session finishes; in the parent, stop accepting, wait for the children (join(), waitpid()) instead of terminating them, print `[SERVER] Shutting down` and exit 0.".into();
+    }
+    "This check sends SIGTERM, not SIGINT: give both the same shutdown (in Python SIGTERM ends the program at once, with no KeyboardInterrupt, unless you install a handler for it; in Node, `process.on('SIGTERM', ...)` beside SIGINT's). That shutdown stops accepting and lets the sessions in flight finish: join their threads before main returns (a detached thread, or a daemon thread in Python, dies with the process), then print `[SERVER] Shutting down` and exit 0.".into()
 }
 
 #[cfg(test)]
