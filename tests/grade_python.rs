@@ -126,6 +126,7 @@ fn netlab_grade_on_the_python_folder_exits_0() {
 #[case::wordy_errors("server_wordy_errors.py", Role::Server, "wrong-reply")]
 #[case::reply_in_pieces("server_reply_in_pieces.py", Role::Server, "wrong-reply")]
 #[case::half_close("server_half_close.py", Role::Server, "hangs")]
+#[case::recycles("server_threaded_recycles.py", Role::ThreadedServer, "exits-early")]
 #[case::reuseport("server_reuseport.py", Role::Server, "port-in-use")]
 #[case::exit_after_signal("server_threaded_exit_signal.py", Role::ThreadedServer, "exit-status")]
 #[case::chat_client_no_i_mode("chat_client_no_i_mode.py", Role::ChatClient, "wrong-message")]

@@ -268,6 +268,13 @@ impl<'a> Ctx<'a> {
         &self.steps
     }
 
+    /// Forgets the steps recorded after the first `kept`: a run of rounds
+    /// that went as the one told before it (forty clients served alike)
+    /// need not be told one by one.
+    pub fn forget_steps_after(&mut self, kept: usize) {
+        self.steps.truncate(kept);
+    }
+
     /// A random printable message of about `len` characters (letters, digits,
     /// spaces inside), different on every run unless the seed is replayed,
     /// so a hard-coded reply cannot pass.

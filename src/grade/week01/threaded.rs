@@ -38,6 +38,7 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
         let line = ctx.wait_stdout(p, SLACK, |l| l.contains(&received));
         received_line(ctx, p, client, &received, line, "")?;
     }
+    long_day(ctx, p, addr, 3)?;
     if held.is_empty() {
         return Ok(());
     }
@@ -60,6 +61,60 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
     }
     Ok(())
 }
+
+/// How many more clients [`long_day`] sends, one after another.
+const MORE_CLIENTS: usize = 30;
+
+/// After the clients a check has judged (`served` of them), more of them,
+/// one after another, each answered: the server runs until Ctrl+C. One that
+/// quits by a rule of its own after N clients (blind round 27: a
+/// `$MAX_SERVED` of 12 passed every check, each of which starts a server
+/// of its own for a few clients) exits early. Only whether each is answered
+/// is judged here: the replies' form is the judged clients'.
+fn long_day(ctx: &mut Ctx, p: Proc, addr: SocketAddr, served: usize) -> Result<(), Failure> {
+    ctx.step(format!(
+        "then {MORE_CLIENTS} more clients, one after another, each answered (it runs until Ctrl+C)"
+    ));
+    let told = ctx.steps().len();
+    for n in 0..MORE_CLIENTS {
+        let message = ctx.message(12);
+        if let Err(f) = ack_round(ctx, p, addr, &message) {
+            let served = served + n;
+            let mut f = after_served(ctx, p, f, &format!("after {served} clients"));
+            if f.diagnosis == Diagnosis::ExitsEarly {
+                f.observed = format!(
+                    "{} after serving {served} clients one after another: it runs until Ctrl+C, however many clients come (a counter that ends the loop?)",
+                    f.observed
+                );
+            }
+            return Err(f);
+        }
+        ctx.forget_steps_after(told);
+    }
+    // A rule that waits for a quiet moment (blind round 27's: "once none
+    // is active") ends it only in a pause: one more client after one.
+    ctx.step(format!(
+        "all answered; after a pause of {} ms, one more client",
+        QUIET.as_millis()
+    ));
+    std::thread::sleep(QUIET);
+    let served = served + MORE_CLIENTS;
+    let message = ctx.message(12);
+    ack_round(ctx, p, addr, &message).map(drop).map_err(|f| {
+        let mut f = after_served(ctx, p, f, &format!("after {served} clients and a pause"));
+        if f.diagnosis == Diagnosis::ExitsEarly {
+            f.observed = format!(
+                "{} in the pause after {served} clients, one after another: it runs until Ctrl+C, however many clients come (a counter that ends the loop once no client is left?)",
+                f.observed
+            );
+        }
+        f
+    })
+}
+
+/// The pause before [`long_day`]'s last client: longer than the accept
+/// timeouts servers poll their stop flag with.
+const QUIET: Duration = Duration::from_millis(700);
 
 /// Judges the session's lines once the one for `received` came (or did
 /// not): `[SERVER] Connection from CLIENT` and `[SERVER] CLIENT
