@@ -688,7 +688,10 @@ pub(crate) fn printable_name(text: &str) -> String {
         latin && c.is_alphabetic() && matches!(c, '\u{0370}'..='\u{03ff}' | '\u{0400}'..='\u{052f}')
     };
     let odd_space = |c: char| c.is_whitespace() && c != ' ' && !c.is_control();
-    let escaped = escape_hazards(text, |_| false);
+    // A backslash of its own is doubled: `a\nb` (a backslash and an n)
+    // must not read as `a\nb` (a newline, escaped) does (hostile round 30:
+    // two folders, one row each, read the same).
+    let escaped = escape_hazards(&text.replace('\\', "\\\\"), |_| false);
     let last = escaped.chars().count().saturating_sub(1);
     escaped
         .chars()
@@ -813,6 +816,11 @@ mod printable_tests {
         assert_eq!(shown[4], "\\u{430}lice");
         // A name wholly in one script, or with spaces inside, stays.
         assert_eq!(super::printable_name("Алиса"), "Алиса");
+        assert_ne!(
+            super::printable_name("zz\nyy"),
+            super::printable_name("zz\\nyy")
+        );
+        assert_eq!(super::printable_name("zz\\nyy"), "zz\\\\nyy");
         assert_eq!(super::printable_name("José Núñez"), "José Núñez");
     }
 

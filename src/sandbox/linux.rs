@@ -156,7 +156,39 @@ pub(super) fn enter_new_network() -> io::Result<()> {
     if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
         return Err(io::Error::last_os_error());
     }
-    loopback_up()
+    loopback_up()?;
+    bound_receive_buffers();
+    Ok(())
+}
+
+/// The most a TCP socket of a check's network namespace may buffer to
+/// receive (`net.ipv4.tcp_rmem`'s maximum, one per namespace; the
+/// machine's is often 6 or 32 MiB). A connection waiting to be accepted
+/// fills its buffer without any program reading it, and once reset it is
+/// listed nowhere while it keeps it (hostile rounds 29 and 30: 31 of them
+/// held 250 MiB of the machine's TCP pool from one check); a lab's
+/// messages need a few KiB. With `SO_RCVBUF` a no-op under the syscall
+/// filter, this bounds every socket of the check at 1 MiB.
+pub(super) const RECEIVE_BUFFER_MAX: usize = 1 << 20;
+
+/// Writes [`RECEIVE_BUFFER_MAX`] into this thread's network namespace's
+/// `tcp_rmem` (a net sysctl is the namespace of the thread that opens it).
+/// Best effort: a kernel older than 4.15 has one `tcp_rmem` for all.
+fn bound_receive_buffers() {
+    let path = "/proc/sys/net/ipv4/tcp_rmem";
+    let Ok(now) = std::fs::read_to_string(path) else {
+        return;
+    };
+    let mut values: Vec<usize> = now
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    if values.len() != 3 || values[2] <= RECEIVE_BUFFER_MAX {
+        return;
+    }
+    values[2] = RECEIVE_BUFFER_MAX;
+    values[1] = values[1].min(RECEIVE_BUFFER_MAX);
+    let _ = std::fs::write(path, format!("{} {} {}", values[0], values[1], values[2]));
 }
 
 /// A new network namespace starts with `lo` down: nothing can bind
@@ -2138,6 +2170,32 @@ unsafe fn mirror(status: libc::c_int) -> ! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A check's network namespace bounds every TCP socket's receive
+    /// buffer (hostile round 30), and only there: the grader's own
+    /// namespace keeps the machine's setting.
+    #[test]
+    fn a_checks_network_bounds_receive_buffers_and_only_its_own() {
+        if !is_root() {
+            eprintln!("skipped: not root");
+            return;
+        }
+        let read = || std::fs::read_to_string("/proc/sys/net/ipv4/tcp_rmem").unwrap();
+        let outside = read();
+        let inside = std::thread::spawn(move || {
+            enter_new_network().unwrap();
+            read()
+                .split_whitespace()
+                .nth(2)
+                .unwrap()
+                .parse::<usize>()
+                .unwrap()
+        })
+        .join()
+        .unwrap();
+        assert!(inside <= RECEIVE_BUFFER_MAX, "{inside}");
+        assert_eq!(read(), outside, "the grader's own namespace is untouched");
+    }
 
     #[test]
     fn a_leftover_names_its_maker() {

@@ -648,12 +648,15 @@ struct ClassProgress {
 /// still valid.
 fn hash_key(opts: &ClassOptions) -> String {
     let ids: Vec<&str> = opts.checks.iter().map(|c| c.id).collect();
+    // The sandbox's layers too: a result graded with fewer of them is not
+    // kept by a run that has more (hostile round 30).
     format!(
-        "netlab {}\nlab {}\nchecks {}\npoints {}\n",
+        "netlab {}\nlab {}\nchecks {}\npoints {}\nsandbox {}\n",
         env!("CARGO_PKG_VERSION"),
         opts.lab,
         ids.join(" "),
-        opts.points.source
+        opts.points.source,
+        crate::sandbox::policy().summary()
     )
 }
 
@@ -920,6 +923,13 @@ pub fn grade_submission(opts: &ClassOptions, name: &str, dir: &Path, hash: &str)
                 );
             }
             let duration = started.elapsed();
+            // Each check copied the folder when it began: one that changed
+            // while it was graded may have been graded in another state than
+            // the one hashed, so its record keeps no hash and the next run
+            // grades it again (hostile round 30: a server swapped in for the
+            // run and back after kept its 12/12 as "unchanged").
+            let after = content_hash(&dir, &hash_key(opts));
+            let hash = if after == hash { hash } else { "" };
             // Its reports tell its own sandbox notes, not a classmate's.
             crate::sandbox::with_notes_of(&dir, || {
                 write_graded(opts, name, &sub_out, hash, &outcomes, duration)

@@ -658,11 +658,68 @@ fn still_serving(ctx: &mut Ctx, p: Proc, addr: SocketAddr, why: &str) -> Result<
 }
 
 pub fn sessions(ctx: &mut Ctx) -> Result<(), Failure> {
-    let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
+    // LAB_TIMEOUT is short here: it is no chat session's idle limit.
+    let (p, addr) = ctx.start_server(
+        Role::ChatServer,
+        &[],
+        &[super::common::timeout_env(SHORT_LAB_TIMEOUT)],
+    )?;
     short_session(ctx, p, addr).map_err(ack_is_chat_acks)?;
     ctx.step("the first client closes");
     still_serving(ctx, p, addr, "after its first client leaves")?;
-    replies_stay_with_their_caller(ctx, p, addr)
+    replies_stay_with_their_caller(ctx, p, addr)?;
+    slow_typist(ctx, p, addr)
+}
+
+/// The LAB_TIMEOUT chat-sessions gives the chat server, and the pause its
+/// slow typist takes: well past it, far below `--idle-timeout`'s default.
+const SHORT_LAB_TIMEOUT: u64 = 1;
+const TYPING_PAUSE: Duration = Duration::from_millis(1800);
+
+/// A caller who types slowly: a line, a pause longer than LAB_TIMEOUT,
+/// another line, each answered. A session's idle limit is `--idle-timeout`
+/// (120 s by default), not LAB_TIMEOUT (blind round 30: a chat server
+/// that closed sessions after LAB_TIMEOUT of quiet passed every check, each
+/// of which talks without pauses or sets --idle-timeout itself).
+fn slow_typist(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure> {
+    let why = "after its callers left";
+    let mut talk = open(ctx, addr).map_err(|f| after_served(ctx, p, f, why))?;
+    let first = ctx.message(12);
+    send_line(ctx, &mut talk, &first)?;
+    // Its form is chat-ack's to judge: that a reply came is enough.
+    if read_line(&mut talk.stream, &mut talk.pending, SLACK).is_err() {
+        return Ok(());
+    }
+    ctx.step(format!(
+        "a slow typist: {:.1}s of quiet (LAB_TIMEOUT is {SHORT_LAB_TIMEOUT}s, --idle-timeout not given: 120s), then a second line",
+        TYPING_PAUSE.as_secs_f64()
+    ));
+    std::thread::sleep(TYPING_PAUSE);
+    let second = ctx.message(12);
+    let sent = talk.stream.write_all(format!("{second}\n").as_bytes());
+    let reply = read_line(&mut talk.stream, &mut talk.pending, SLACK);
+    match reply {
+        Ok(_) if sent.is_ok() => Ok(()),
+        Err((bytes, End::Eof | End::Reset)) if bytes.is_empty() => {
+            if ctx.child(p).try_status().is_some() {
+                // Ended: not an idle limit, whatever it was.
+                return Err(after_served(
+                    ctx,
+                    p,
+                    fail(Diagnosis::Crash, "", "no reply"),
+                    why,
+                ));
+            }
+            Err(fail(
+                Diagnosis::IgnoresConfig,
+                format!("a session quiet for {:.1}s stays open (the idle limit is --idle-timeout, 120s by default), and its next line gets its ACK", TYPING_PAUSE.as_secs_f64()),
+                format!("the server closed the session during the pause: LAB_TIMEOUT={SHORT_LAB_TIMEOUT} taken for the chat's idle limit (LAB_TIMEOUT is how long a program waits for a reply it is owed; people type slowly, and a session ends after --idle-timeout without a whole line)"),
+            ))
+        }
+        // No reply while still open, or another reply: the reply's
+        // checks (chat-ack, the others here) judge that.
+        _ => Ok(()),
+    }
 }
 
 /// Each caller gets the replies to its own lines, and nothing else: with
@@ -1492,6 +1549,18 @@ pub fn log_append(ctx: &mut Ctx) -> Result<(), Failure> {
         && log
             .lines()
             .any(|l| !l.is_empty() && l.len() < earlier.len() && earlier.ends_with(l));
+    // Kept, but in another file beside it: a rotation at start (blind
+    // round 27: told "emptied by mode w", while `chat.log.1` held it).
+    if !log.contains(&earlier) {
+        if let Some(moved) = moved_beside(&path, &earlier) {
+            return Err(fail(
+                Diagnosis::LogOverwritten,
+                expected,
+                format!("the earlier record was moved out of the log: `{moved}`, beside it, holds it now (the log was renamed aside at start, a rotation, and a new one begun)"),
+            )
+            .hinted("Keep the --log file where it is and add to it: open it for appending (Python open(path, \"a\"), C O_APPEND, Node flags: \"a\") and do not rename, move or rotate it at start. Whoever reads the log expects every earlier record in that one file."));
+        }
+    }
     let how = if log.is_empty() {
         "the log is empty: the file was emptied when the server opened it".to_string()
     } else if written_over {
@@ -1509,6 +1578,23 @@ pub fn log_append(ctx: &mut Ctx) -> Result<(), Failure> {
         )
     };
     Err(fail(Diagnosis::LogOverwritten, expected, how))
+}
+
+/// The name of a file beside the log `path` (in the folder the grader gave
+/// the server, where only it writes) that holds `record`, if any: a log
+/// renamed aside. A few entries are read, each bounded.
+fn moved_beside(path: &std::path::Path, record: &str) -> Option<String> {
+    let entries = std::fs::read_dir(path.parent()?).ok()?;
+    entries.flatten().take(16).find_map(|entry| {
+        let name = entry.file_name();
+        if entry.path() == path {
+            return None;
+        }
+        let text = crate::sandbox::read_untrusted(&entry.path(), LOG_MAX_BYTES).ok()?;
+        String::from_utf8_lossy(&text)
+            .contains(record)
+            .then(|| name.to_string_lossy().into_owned())
+    })
 }
 
 /// What is wrong with the log line of `message` (sent from `client`), or

@@ -5,8 +5,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use super::common::{
-    ack_round, exchange, expect_exit, judge_reply, lines_in_order, timeout_env, SecondRun,
-    SECOND_TIMEOUT,
+    ack_round, connect_and_send, exchange, expect_exit, judge_reply, lines_in_order, read_reply,
+    timeout_env, SecondRun, SECOND_TIMEOUT,
 };
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
@@ -101,9 +101,53 @@ pub fn config(ctx: &mut Ctx) -> Result<(), Failure> {
             e.to_string(),
         )
     })?;
-    let (_p, addr) = ctx.start_server(Role::Server, &[], &[("LAB_PORT", port.to_string())])?;
-    ctx.connect(addr).map(drop)
+    let (_p, addr) = ctx.start_server(
+        Role::Server,
+        &[],
+        &[
+            ("LAB_PORT", port.to_string()),
+            ("LAB_BUFFER_SIZE", SMALL_BUFFER.to_string()),
+        ],
+    )?;
+    // One message is what one read of up to LAB_BUFFER_SIZE bytes returns:
+    // a longer message, sent whole in one segment, is cut there (blind
+    // rounds 27 and 30: a server reading with a buffer of its own, or
+    // Node's whole `data` chunk, passed every check, which all ran with
+    // the handout's 1024).
+    let message: String = ctx
+        .message(40)
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(BUFFERED_MESSAGE)
+        .collect();
+    let head = &message[..SMALL_BUFFER.min(message.len())];
+    ctx.step(format!(
+        "with LAB_BUFFER_SIZE={SMALL_BUFFER}, send `{message}` ({} bytes) in one segment: one read takes its first {SMALL_BUFFER}, `{head}`",
+        message.len()
+    ));
+    let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())?;
+    let ex = read_reply(ctx, &mut stream, client);
+    let reply = String::from_utf8_lossy(&ex.reply);
+    if message.len() > SMALL_BUFFER && reply.contains(message.as_str()) {
+        return Err(fail(
+            Diagnosis::IgnoresConfig,
+            format!("with LAB_BUFFER_SIZE={SMALL_BUFFER}, the reply `ACK: {head}`: one read of up to {SMALL_BUFFER} bytes is the message"),
+            format!(
+                "the reply {}: its one read took all {} bytes, so it does not read with LAB_BUFFER_SIZE (a buffer size of its own, such as recv(1024); in Node, keep only the first LAB_BUFFER_SIZE bytes of the `data` chunk)",
+                show_bytes(&ex.reply),
+                message.len()
+            ),
+        )
+        .folded_if("server-ack", &[Diagnosis::WrongReply]));
+    }
+    // Any other reply's form is server-ack's to judge.
+    Ok(())
 }
+
+/// The LAB_BUFFER_SIZE server-config gives, and the length of the message
+/// it sends then: one read takes less than the whole.
+const SMALL_BUFFER: usize = 8;
+const BUFFERED_MESSAGE: usize = 20;
 
 /// A client that connects and closes at once (recv returns 0 bytes).
 pub fn empty_recv(ctx: &mut Ctx) -> Result<(), Failure> {

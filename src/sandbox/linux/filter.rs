@@ -51,6 +51,19 @@
 //!   a line discipline there loads its kernel module on a distribution
 //!   kernel (n_hdlc, n_gsm: kernel code with a history). EPERM.
 //!
+//! - **inotify and fanotify** (hostile rounds 27 to 30): a watch on a
+//!   tree every program can read (`/sys/fs/cgroup`, the system's Python
+//!   modules) showed a program each check of its classmates' as it began
+//!   and ended, and which modules their programs loaded: a channel between
+//!   submissions graded at once. No such call: a lab's program never
+//!   watches files.
+//! - **A socket's receive buffer** (`setsockopt(SOL_SOCKET, SO_RCVBUF)`,
+//!   hostile round 30): connections waiting to be accepted inherit their
+//!   listener's buffer, and once reset they are listed nowhere yet keep
+//!   what they hold: 31 of them held 250 MiB of the machine's TCP pool.
+//!   The call does nothing and succeeds; the buffer's bound is the check's
+//!   network namespace's `tcp_rmem` (`linux::enter_new_network`).
+//!
 //! Not refused: `socket(AF_UNIX)`. The host's services listen on unix
 //! sockets by path (/run is covered, see `PrivateTmp::veil`, but /dev/log
 //! or a database's socket under /var stay reachable), yet Python's
@@ -139,11 +152,25 @@ const fn nr(call: libc::c_long) -> u32 {
     call as u32
 }
 
+/// `inotify_init` (x86_64 only; aarch64 has `inotify_init1` alone, named
+/// twice in the program there).
+#[cfg(target_arch = "x86_64")]
+const INOTIFY_INIT: u32 = nr(libc::SYS_inotify_init);
+#[cfg(not(target_arch = "x86_64"))]
+const INOTIFY_INIT: u32 = nr(libc::SYS_inotify_init1);
+
+/// `setsockopt` options that set a socket's receive buffer.
+const SO_RCVBUF: u32 = libc::SO_RCVBUF as u32;
+const SO_RCVBUFFORCE: u32 = libc::SO_RCVBUFFORCE as u32;
+/// A call that does nothing and says it succeeded (SECCOMP_RET_ERRNO with
+/// errno 0 returns 0 without running the call).
+const DONE: u32 = ERRNO;
+
 /// The filter. BPF jumps go forward only, by the number of instructions
 /// skipped (`i + 1 + offset`): keep the offsets in step with the indices
 /// in the comments (the tests run the filter).
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-static PROGRAM: [libc::sock_filter; 40] = [
+static PROGRAM: [libc::sock_filter; 50] = [
     // 0: another architecture's call: no such call.
     stmt(LOAD, ARCH),
     jump(JEQ, AUDIT_ARCH, 1, 0),
@@ -152,55 +179,68 @@ static PROGRAM: [libc::sock_filter; 40] = [
     stmt(LOAD, NR),
     jump(JGE, X32_FIRST, 0, 1),
     stmt(RET, NO_SUCH_CALL),
-    // 6: the key store and joining namespaces: refused (36).
-    jump(JEQ, nr(libc::SYS_add_key), 29, 0),
-    jump(JEQ, nr(libc::SYS_request_key), 28, 0),
-    jump(JEQ, nr(libc::SYS_keyctl), 27, 0),
-    jump(JEQ, nr(libc::SYS_setns), 26, 0),
+    // 6: the key store and joining namespaces: refused (45).
+    jump(JEQ, nr(libc::SYS_add_key), 38, 0),
+    jump(JEQ, nr(libc::SYS_request_key), 37, 0),
+    jump(JEQ, nr(libc::SYS_keyctl), 36, 0),
+    jump(JEQ, nr(libc::SYS_setns), 35, 0),
     // 10: clone3 (the C library falls back to clone), io_setup (AIO
-    // contexts, a pool of the machine's), io_uring_setup, perf_event_open
-    // and bpf: no such call (37).
-    jump(JEQ, nr(libc::SYS_clone3), 26, 0),
-    jump(JEQ, nr(libc::SYS_io_setup), 25, 0),
-    jump(JEQ, nr(libc::SYS_io_uring_setup), 24, 0),
-    jump(JEQ, nr(libc::SYS_perf_event_open), 23, 0),
-    jump(JEQ, nr(libc::SYS_bpf), 22, 0),
-    // 15: unshare (21), clone (23), socket (25), socketpair (29) and
-    // ioctl (33): by their arguments.
-    jump(JEQ, nr(libc::SYS_unshare), 5, 0),
-    jump(JEQ, nr(libc::SYS_clone), 6, 0),
-    jump(JEQ, nr(libc::SYS_socket), 7, 0),
-    jump(JEQ, nr(libc::SYS_socketpair), 10, 0),
-    jump(JEQ, nr(libc::SYS_ioctl), 13, 0),
+    // contexts, a pool of the machine's), io_uring_setup, perf_event_open,
+    // bpf, inotify and fanotify: no such call (46).
+    jump(JEQ, nr(libc::SYS_clone3), 35, 0),
+    jump(JEQ, nr(libc::SYS_io_setup), 34, 0),
+    jump(JEQ, nr(libc::SYS_io_uring_setup), 33, 0),
+    jump(JEQ, nr(libc::SYS_perf_event_open), 32, 0),
+    jump(JEQ, nr(libc::SYS_bpf), 31, 0),
+    jump(JEQ, INOTIFY_INIT, 30, 0),
+    jump(JEQ, nr(libc::SYS_inotify_init1), 29, 0),
+    jump(JEQ, nr(libc::SYS_fanotify_init), 28, 0),
+    // 18: unshare (25), clone (27), socket (29), socketpair (33), ioctl
+    // (37) and setsockopt (39): by their arguments.
+    jump(JEQ, nr(libc::SYS_unshare), 6, 0),
+    jump(JEQ, nr(libc::SYS_clone), 7, 0),
+    jump(JEQ, nr(libc::SYS_socket), 8, 0),
+    jump(JEQ, nr(libc::SYS_socketpair), 11, 0),
+    jump(JEQ, nr(libc::SYS_ioctl), 14, 0),
+    jump(JEQ, nr(libc::SYS_setsockopt), 15, 0),
     stmt(RET, ALLOW),
-    // 21: unshare: refused (36) with a namespace flag, else allowed (35).
+    // 25: unshare: refused (45) with a namespace flag, else allowed (44).
     stmt(LOAD, ARG0),
-    jump(JSET, UNSHARE_NAMESPACES, 13, 12),
-    // 23: clone: the same.
+    jump(JSET, UNSHARE_NAMESPACES, 18, 17),
+    // 27: clone: the same.
     stmt(LOAD, ARG0),
-    jump(JSET, CLONE_NAMESPACES, 11, 10),
-    // 25: socket: IPv4 and IPv6 (their protocol: 31), unix (35); any
-    // other family is not supported here (38).
+    jump(JSET, CLONE_NAMESPACES, 16, 15),
+    // 29: socket: IPv4 and IPv6 (their protocol: 35), unix (44); any
+    // other family is not supported here (47).
     stmt(LOAD, ARG0),
     jump(JEQ, libc::AF_INET as u32, 4, 0),
     jump(JEQ, libc::AF_INET6 as u32, 3, 0),
-    jump(JEQ, libc::AF_UNIX as u32, 6, 9),
-    // 29: socketpair: unix only (35), else no such family (38).
+    jump(JEQ, libc::AF_UNIX as u32, 11, 14),
+    // 33: socketpair: unix only (44), else no such family (47).
     stmt(LOAD, ARG0),
-    jump(JEQ, libc::AF_UNIX as u32, 4, 7),
-    // 31: an IPv4 or IPv6 socket's protocol: not MPTCP (39).
+    jump(JEQ, libc::AF_UNIX as u32, 9, 12),
+    // 35: an IPv4 or IPv6 socket's protocol: not MPTCP (48).
     stmt(LOAD, ARG2),
-    jump(JEQ, IPPROTO_MPTCP, 6, 2),
-    // 33: ioctl: a terminal's line discipline may not be changed (36).
+    jump(JEQ, IPPROTO_MPTCP, 11, 7),
+    // 37: ioctl: a terminal's line discipline may not be changed (45).
     stmt(LOAD, ARG1),
-    jump(JEQ, libc::TIOCSETD as u32, 1, 0),
-    // 35: allowed; 36: refused; 37: no such call; 38: no such family;
-    // 39: no such protocol.
+    jump(JEQ, libc::TIOCSETD as u32, 6, 5),
+    // 39: setsockopt: a socket's receive buffer is the network
+    // namespace's to size (`tcp_rmem`): SOL_SOCKET's SO_RCVBUF and
+    // SO_RCVBUFFORCE do nothing (49), anything else is allowed (44).
+    stmt(LOAD, ARG1),
+    jump(JEQ, libc::SOL_SOCKET as u32, 0, 3),
+    stmt(LOAD, ARG2),
+    jump(JEQ, SO_RCVBUF, 6, 0),
+    jump(JEQ, SO_RCVBUFFORCE, 5, 0),
+    // 44: allowed; 45: refused; 46: no such call; 47: no such family;
+    // 48: no such protocol; 49: done (nothing done).
     stmt(RET, ALLOW),
     stmt(RET, DENY),
     stmt(RET, NO_SUCH_CALL),
     stmt(RET, NO_SUCH_FAMILY),
     stmt(RET, NO_SUCH_PROTOCOL),
+    stmt(RET, DONE),
 ];
 
 /// Can this machine filter a program's system calls?
@@ -347,6 +387,35 @@ mod tests {
             libc::SYS_io_uring_setup,
             libc::SYS_perf_event_open,
             libc::SYS_bpf
+        );
+        assert!(filtered(&script).success());
+    }
+
+    /// Hostile round 30: a socket's receive buffer stays the network
+    /// namespace's to size (SO_RCVBUF does nothing, and says it did), other
+    /// options still work, and no file can be watched.
+    #[test]
+    fn receive_buffers_and_file_watches_are_not_the_programs() {
+        if available().is_err() || !have("python3") {
+            return;
+        }
+        let script = format!(
+            "python3 -c 'import ctypes, errno, socket, sys\n\
+             s = socket.socket()\n\
+             before = s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)\n\
+             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)\n\
+             assert s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) == before\n\
+             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
+             assert s.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR) == 1\n\
+             s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)\n\
+             assert s.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) == 131072\n\
+             libc = ctypes.CDLL(None, use_errno=True)\n\
+             for call in ({}, {}):\n    \
+                 r = libc.syscall(call, 0, 0)\n    \
+                 assert r == -1 and ctypes.get_errno() == errno.ENOSYS, call\n\
+             sys.exit(0)'",
+            libc::SYS_inotify_init1,
+            libc::SYS_fanotify_init
         );
         assert!(filtered(&script).success());
     }
