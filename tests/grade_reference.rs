@@ -31,6 +31,7 @@ const LISTED: &[&str] = &[
     "server-port-in-use",
     "server-restart",
     "client-ack",
+    "client-config",
     "client-default-message",
     "client-one-connection",
     "client-error-reply",
@@ -84,6 +85,7 @@ const LISTED: &[&str] = &[
 #[case::server_port_in_use("server-port-in-use")]
 #[case::server_restart("server-restart")]
 #[case::client_ack("client-ack")]
+#[case::client_config("client-config")]
 #[case::client_default_message("client-default-message")]
 #[case::client_one_connection("client-one-connection")]
 #[case::client_error_reply("client-error-reply")]

@@ -29,6 +29,7 @@ pub fn closest<'a>(want: &str, lines: &'a [String]) -> Option<&'a str> {
     let want_lower = want.to_lowercase();
     let want_words = words(&want_lower);
     let want_label = label(&want_lower);
+    let want_addresses = addresses(&want_lower);
     lines
         .iter()
         .map(|line| line.trim_end())
@@ -48,7 +49,7 @@ pub fn closest<'a>(want: &str, lines: &'a [String]) -> Option<&'a str> {
                         && !w.bytes().all(|b| b.is_ascii_digit())
                         && want_words
                             .iter()
-                            .any(|v| v == *w || (v.len() > 4 && levenshtein(v, w) <= 2))
+                            .any(|v| v == *w || (v.len() > 4 && akin(v, w)))
                 })
                 .count();
             let near = distance * 10 <= longest * 4 || shared >= 2;
@@ -58,8 +59,13 @@ pub fn closest<'a>(want: &str, lines: &'a [String]) -> Option<&'a str> {
             // `[CLIENT] Sending: <message>` line the near miss of the
             // Received line the client also printed (blind round 27).
             let same_kind = want_label.is_some() && label(&lower) == want_label;
+            // Then a line naming the same address (`Connected by
+            // 127.0.0.1:60488` for `Connection from 127.0.0.1:60488`: blind
+            // round 30 was shown `Closed connection`, which shares two
+            // words and no address).
+            let same_address = want_addresses.iter().any(|a| lower.contains(a));
             near.then_some((
-                std::cmp::Reverse(same_kind),
+                std::cmp::Reverse((same_kind, same_address)),
                 std::cmp::Reverse(shared),
                 distance,
                 line,
@@ -67,6 +73,29 @@ pub fn closest<'a>(want: &str, lines: &'a [String]) -> Option<&'a str> {
         })
         .min_by_key(|(kind, shared, distance, _)| (*kind, *shared, *distance))
         .map(|(_, _, _, line)| line)
+}
+
+/// Two words alike enough to count as one: a typo or two apart, or one
+/// stem in two forms (`connected`, `connection`).
+fn akin(a: &str, b: &str) -> bool {
+    let stem = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    levenshtein(a, b) <= 2 || stem >= 6
+}
+
+/// The addresses with a port in a line (`127.0.0.1:60488`, `[::1]:5000`):
+/// its words that hold a colon followed by digits, with a dot or a
+/// bracket before it.
+fn addresses(line: &str) -> Vec<&str> {
+    line.split_whitespace()
+        .map(|w| w.trim_end_matches([',', ')', '.', ';']))
+        .filter(|w| {
+            w.rsplit_once(':').is_some_and(|(host, port)| {
+                !port.is_empty()
+                    && port.bytes().all(|b| b.is_ascii_digit())
+                    && (host.contains('.') || host.ends_with(']'))
+            })
+        })
+        .collect()
 }
 
 /// A console line's kind: its text up to the first colon, when that comes
@@ -306,6 +335,27 @@ mod tests {
 
     fn lines(text: &[&str]) -> Vec<String> {
         text.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Blind round 30: `Closed connection` (two words shared) was shown
+    /// for `Connection from ADDRESS` over the line naming that address.
+    #[test]
+    fn the_line_naming_the_same_address_is_the_nearer_miss() {
+        let want = "[SERVER] Connection from 127.0.0.1:60488";
+        let printed = lines(&[
+            "[SERVER] Listening on 127.0.0.1:40000",
+            "[SERVER] Connected by 127.0.0.1:60488",
+            "[SERVER] Closed connection",
+        ]);
+        assert_eq!(
+            closest(want, &printed),
+            Some("[SERVER] Connected by 127.0.0.1:60488")
+        );
+        assert_eq!(
+            addresses("from [::1]:5000, and 10.0.0.1:80."),
+            ["[::1]:5000", "10.0.0.1:80"]
+        );
+        assert!(addresses("Received: a:1 b:").is_empty());
     }
 
     #[test]

@@ -459,6 +459,89 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
     )
 }
 
+/// The address [`config`] gives as LAB_HOST: loopback, but not the
+/// handout's default, so a host written in the code goes elsewhere.
+const OTHER_HOST: std::net::Ipv4Addr = std::net::Ipv4Addr::new(127, 0, 0, 2);
+
+/// The client connects where LAB_HOST and LAB_PORT say. Every other check
+/// gives the handout's host, 127.0.0.1: a client with `127.0.0.1` written
+/// in its code passed them all (blind round 30). Here the fake server is
+/// on 127.0.0.2 (loopback too, on Linux), with a decoy of the grader's on
+/// 127.0.0.1 at the same port to say where a hard-coded host went. A
+/// machine whose loopback has 127.0.0.1 alone (macOS) checks the port only.
+pub fn config(ctx: &mut Ctx) -> Result<(), Failure> {
+    let message = ctx.message(16);
+    let Ok(listener) = crate::sandbox::tcp_listener((OTHER_HOST, 0).into()) else {
+        ctx.step(format!(
+            "this machine's loopback has no {OTHER_HOST}: LAB_HOST is not varied here"
+        ));
+        let (listener, p) = start_with_fake(ctx, std::slice::from_ref(&message), &[])?;
+        accept_client(ctx, &listener, p)?;
+        return Ok(());
+    };
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    crate::grade::evidence::note_grader_port(port);
+    let decoy = crate::sandbox::tcp_listener((HOST, port).into()).ok();
+    ctx.step(format!(
+        "start a fake server of the grader's on {OTHER_HOST}:{port}, and a decoy on {HOST}:{port}"
+    ));
+    let env = [
+        ("LAB_HOST", OTHER_HOST.to_string()),
+        ("LAB_PORT", port.to_string()),
+    ];
+    let p = ctx.spawn(Role::Client, std::slice::from_ref(&message), &env)?;
+    let expected =
+        format!("with LAB_HOST={OTHER_HOST}, the client connects to {OTHER_HOST}:{port}");
+    ctx.step(format!(
+        "wait for the client to connect to {OTHER_HOST}:{port}"
+    ));
+    let until = Instant::now() + STARTUP;
+    let mut conn = None;
+    while conn.is_none() && Instant::now() < until {
+        if let Some((stream, _)) = accept_within(&listener, Duration::from_millis(50)) {
+            conn = Some(stream);
+            break;
+        }
+        if decoy
+            .as_ref()
+            .and_then(|d| accept_within(d, Duration::from_millis(20)))
+            .is_some()
+        {
+            return Err(fail(
+                Diagnosis::IgnoresConfig,
+                expected,
+                format!("it connected to {HOST}:{port}, the grader's decoy, not to LAB_HOST={OTHER_HOST}: the host is written in the code (read LAB_HOST, as the port is read from LAB_PORT)"),
+            ));
+        }
+        if ctx.child(p).try_status().is_some() {
+            conn = accept_within(&listener, Duration::from_millis(50)).map(|(s, _)| s);
+            break;
+        }
+    }
+    let Some(mut conn) = conn else {
+        if let Some(failure) = died_before_connecting(ctx, p, &expected) {
+            return Err(failure);
+        }
+        return Err(fail(
+            Diagnosis::IgnoresConfig,
+            expected,
+            format!(
+                "no connection to {OTHER_HOST}:{port} within {}s",
+                STARTUP.as_secs()
+            ),
+        ));
+    };
+    // Connected where it was told: what it sends and prints are the other
+    // checks' to judge. It gets its reply, as from any server.
+    let reply = format!("ACK: {message}");
+    let _ = conn.set_read_timeout(Some(SLACK));
+    let mut got = [0u8; 256];
+    let _ = std::io::Read::read(&mut conn, &mut got);
+    ctx.step(format!("it connected; reply `{reply}` and close"));
+    let _ = conn.write_all(reply.as_bytes());
+    Ok(())
+}
+
 pub fn default_message(ctx: &mut Ctx) -> Result<(), Failure> {
     session(ctx, &[], "Hello Server", Judged::TimingFirst)
 }

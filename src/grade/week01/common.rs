@@ -150,6 +150,19 @@ pub struct Exchange {
     pub pause: Option<Pause>,
 }
 
+impl Exchange {
+    /// No exchange at all (the connection was never made): nothing came,
+    /// and the server's side ended it.
+    pub fn none(client: SocketAddr) -> Exchange {
+        Exchange {
+            reply: Vec::new(),
+            end: End::Eof,
+            client,
+            pause: None,
+        }
+    }
+}
+
 /// Connects an idle probe and gives the server a moment to take it on
 /// (waits for a line naming it, if the server prints one).
 pub fn idle_client(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<TcpStream, Failure> {

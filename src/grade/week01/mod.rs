@@ -150,6 +150,13 @@ pub static CHECKS: &[Check] = &[
         client::ack
     ),
     check!(
+        "client-config",
+        "client",
+        CLIENT,
+        "connects to the LAB_HOST and LAB_PORT it is given",
+        client::config
+    ),
+    check!(
         "client-default-message",
         "client",
         CLIENT,

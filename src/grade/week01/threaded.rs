@@ -79,43 +79,88 @@ fn long_day(ctx: &mut Ctx, p: Proc, addr: SocketAddr, served: usize) -> Result<(
     ));
     let told = ctx.steps().len();
     for n in 0..MORE_CLIENTS {
-        let message = ctx.message(12);
-        if let Err(f) = ack_round(ctx, p, addr, &message) {
-            let served = served + n;
-            let mut f = after_served(ctx, p, f, &format!("after {served} clients"));
-            if f.diagnosis == Diagnosis::ExitsEarly && ended_untold(&f) {
-                f.observed = format!(
-                    "{} after serving {served} clients one after another: it runs until Ctrl+C, however many clients come (a counter that ends the loop?)",
-                    f.observed
-                );
-            }
-            return Err(f);
-        }
+        let served = served + n;
+        day_client(ctx, p, addr).map_err(|failed| {
+            ended_by_rule(
+                ctx,
+                p,
+                addr,
+                *failed,
+                &format!("after {served} clients"),
+                &format!("after serving {served} clients one after another: it runs until Ctrl+C, however many clients come (a counter that ends the loop?)"),
+            )
+        })?;
         ctx.forget_steps_after(told);
     }
     // A rule that waits for a quiet moment (blind round 27's: "once none
     // is active") ends it only in a pause, and so does an accept() that
     // times out after LAB_TIMEOUT (the 1 s threaded-ack gives: seen by
     // threaded-silent-client only when its next client came after the
-    // timeout, which a loaded machine did not always do): one more client
-    // after one.
+    // timeout, which a loaded machine did not always do), and a select()
+    // loop whose timeout was filled once: one more client after one.
     ctx.step(format!(
         "all answered; after a pause of {} ms, one more client",
         QUIET.as_millis()
     ));
     std::thread::sleep(QUIET);
     let served = served + MORE_CLIENTS;
-    let message = ctx.message(12);
-    ack_round(ctx, p, addr, &message).map(drop).map_err(|f| {
-        let mut f = after_served(ctx, p, f, &format!("after {served} clients and a pause"));
-        if f.diagnosis == Diagnosis::ExitsEarly && ended_untold(&f) {
-            f.observed = format!(
-                "{} in the pause after {served} clients, one after another: it runs until Ctrl+C, however many clients come (a counter that ends the loop once no client is left?)",
-                f.observed
-            );
-        }
-        f
+    day_client(ctx, p, addr).map_err(|failed| {
+        ended_by_rule(
+            ctx,
+            p,
+            addr,
+            *failed,
+            &format!("after {served} clients and a pause"),
+            &format!("in the pause after {served} clients, one after another: it runs until Ctrl+C, however many clients come (a counter that ends the loop once no client is left?)"),
+        )
     })
+}
+
+/// One client of [`long_day`]: answered, or the failure with the
+/// exchange that failed.
+fn day_client(
+    ctx: &mut Ctx,
+    p: Proc,
+    addr: SocketAddr,
+) -> Result<(), Box<(Failure, super::common::Exchange)>> {
+    let message = ctx.message(12);
+    let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())
+        .map_err(|f| Box::new((f, super::common::Exchange::none(addr))))?;
+    let ex = read_reply(ctx, &mut stream, client);
+    match judge_reply(
+        ctx,
+        p,
+        &ex,
+        &format!("ACK: {message}"),
+        Diagnosis::WrongReply,
+    ) {
+        Ok(()) => Ok(()),
+        Err(f) => Err(Box::new((f, ex))),
+    }
+}
+
+/// Why a server that served the clients before stopped at this one: it
+/// ended ([`after_served`], with `rule` said of an exit it has no story
+/// for), or it runs on and never took the client on (exits-early: its
+/// loop stopped calling accept()), or the failure as it is.
+fn ended_by_rule(
+    ctx: &mut Ctx,
+    p: Proc,
+    addr: SocketAddr,
+    (f, ex): (Failure, super::common::Exchange),
+    what: &str,
+    rule: &str,
+) -> Failure {
+    if ctx.child(p).try_status().is_none() {
+        if let Some(observed) = never_taken_on(ctx, p, addr, &ex) {
+            return fail(Diagnosis::ExitsEarly, f.expected, observed);
+        }
+    }
+    let mut f = after_served(ctx, p, f, what);
+    if f.diagnosis == Diagnosis::ExitsEarly && ended_untold(&f) {
+        f.observed = format!("{} {rule}", f.observed);
+    }
+    f
 }
 
 /// An exit [`after_served`] has no story for (`it exited (exit 0)`): a
@@ -917,7 +962,16 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
             ),
         ));
     }
-    // Closed: is its place free again?
+    // Closed: is its place free again? Asked once LAB_TIMEOUT has passed
+    // with no new client, whatever the load: a server whose accept() (or
+    // select()) times out after a second with no client has ended, or
+    // stopped accepting, by then. Asked at once, the next client raced
+    // that timeout and passed now and then (a full test run under load).
+    let asked = connected + Duration::from_millis(1600);
+    if let Some(wait) = asked.checked_duration_since(Instant::now()) {
+        ctx.step("wait until 1.6s after the silent client connected: no client for longer than LAB_TIMEOUT");
+        std::thread::sleep(wait);
+    }
     let message = ctx.message(14);
     let want = format!("ACK: {message}");
     let ex = once_free(ctx, p, addr, &message, "after a client that sent nothing")?;
@@ -1161,6 +1215,10 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
     // Their places back before any reset, or what follows would be read
     // as the resets' doing (a session that leaks on the way out of an
     // empty read is threaded-busy's and threaded-silent-client's finding).
+    ctx.step(format!(
+        "the two silent clients close; {} ms for their places to come back",
+        GIVE_BACK.as_millis()
+    ));
     std::thread::sleep(GIVE_BACK);
     let message = ctx.message(12);
     let back = once_free(ctx, p, addr, &message, "after two silent clients left")?;
@@ -1183,12 +1241,16 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
     survived_reset(
         ctx,
         p,
-        &format!("when the client {first} reset its connection right after its message (the reply met the reset)"),
+        &format!("when the client {first} reset its connection right after its message (a reply written then meets the reset)"),
     )?;
     let after = "after a client reset its connection";
     // Two silent clients next, which both places must take: a session
     // that kept its place after the first reset refuses the second (blind
     // round 25: a place kept per reset passed with one client after).
+    ctx.step(format!(
+        "{} ms for its place to come back; then two silent clients again, both to be taken on",
+        GIVE_BACK.as_millis()
+    ));
     std::thread::sleep(GIVE_BACK);
     let Some(silent) = two_silent(ctx, p, addr, after)? else {
         return Err(place_kept(
@@ -1208,7 +1270,7 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
         survived_reset(
             ctx,
             p,
-            &format!("when the client {name} reset its connection while the server waited for its message (the read met the reset)"),
+            &format!("when the client {name} reset its connection while the server waited for its message (a read then meets the reset)"),
         )?;
     }
     let after = "after three clients reset their connections";

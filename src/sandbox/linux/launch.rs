@@ -123,12 +123,26 @@ extern "C" fn entry(
         // SAFETY: as above.
         .map(|i| unsafe { CStr::from_ptr(*argv.add(i)) }.to_bytes())
         .collect();
+    let request = Request::parse(&args);
+    drop(args);
+    // The plan, parsed, is wiped from the arguments: they are what
+    // `/proc/<pid>/cmdline` shows, and the init (PID 1 in the program's
+    // namespace, forked from here) keeps them: a program read the class
+    // and results folders' paths there (hostile round 30).
+    for i in 1..argc as usize {
+        // SAFETY: each argument is a C string of the kernel's, writable,
+        // no longer borrowed (the slices above are dropped).
+        unsafe {
+            let arg = (*argv.add(i)).cast_mut();
+            libc::memset(arg.cast(), 0, libc::strlen(arg));
+        }
+    }
     // SAFETY: single-threaded, before std's runtime: only libc calls.
-    unsafe { launch(&args) }
+    unsafe { launch(request) }
 }
 
-/// What one launcher does, from its arguments. Never returns.
-unsafe fn launch(args: &[&[u8]]) -> ! {
+/// What one launcher does, from its parsed arguments. Never returns.
+unsafe fn launch(request: io::Result<Request>) -> ! {
     // The program's session, as `process::own_process_group` gives an
     // unconfined one (see there for why each step): no controlling
     // terminal, the default dispositions, killed with the grader's thread.
@@ -137,7 +151,7 @@ unsafe fn launch(args: &[&[u8]]) -> ! {
         libc::signal(sig, libc::SIG_DFL);
     }
     libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
-    let request = match Request::parse(args) {
+    let request = match request {
         Ok(request) => request,
         Err(e) => {
             let line = format!("netlab-sandbox: {e}\n");
