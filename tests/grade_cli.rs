@@ -51,7 +51,7 @@ fn a_correct_submission_from_netlab_toml_exits_0_with_a_score_line() {
         .success()
         .stdout(predicate::str::contains("✔ server-ack"))
         .stdout(predicate::str::contains("- chat-ack"))
-        .stdout(predicate::str::is_match(r"\n23 passed, 0 failed, 28 skipped\n").unwrap())
+        .stdout(predicate::str::is_match(r"\n24 passed, 0 failed, 28 skipped\n").unwrap())
         .stdout(predicate::str::contains("\u{1b}[").not());
 }
 
@@ -95,11 +95,11 @@ fn json_report_has_the_documented_shape() {
     let report: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
     assert_eq!(report["lab"], "week01");
     assert_eq!(report["seed"], 7);
-    assert_eq!(report["passed"], 9);
+    assert_eq!(report["passed"], 10);
     assert_eq!(report["failed"], 0);
     assert_eq!(report["skipped"], 42);
     let checks = report["checks"].as_array().expect("checks array");
-    assert_eq!(checks.len(), 51);
+    assert_eq!(checks.len(), 52);
     let ack = checks
         .iter()
         .find(|c| c["id"] == "client-ack")

@@ -27,6 +27,7 @@ const LISTED: &[&str] = &[
     "server-too-long",
     "server-length-limit",
     "server-trim",
+    "server-escapes",
     "server-invalid-utf8",
     "server-port-in-use",
     "server-restart",
@@ -81,6 +82,7 @@ const LISTED: &[&str] = &[
 #[case::server_too_long("server-too-long")]
 #[case::server_length_limit("server-length-limit")]
 #[case::server_trim("server-trim")]
+#[case::server_escapes("server-escapes")]
 #[case::server_invalid_utf8("server-invalid-utf8")]
 #[case::server_port_in_use("server-port-in-use")]
 #[case::server_restart("server-restart")]

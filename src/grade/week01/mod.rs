@@ -122,6 +122,13 @@ pub static CHECKS: &[Check] = &[
         server::trim
     ),
     check!(
+        "server-escapes",
+        "server",
+        SERVER,
+        "control characters in a message are printed escaped",
+        server::escapes
+    ),
+    check!(
         "server-invalid-utf8",
         "server",
         SERVER,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::common::{
     ack_round, connect_and_send, exchange, expect_exit, judge_reply, lines_in_order, read_reply,
-    timeout_env, SecondRun, SECOND_TIMEOUT,
+    stop_to_see_held_lines, timeout_env, SecondRun, SECOND_TIMEOUT,
 };
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
@@ -637,6 +637,61 @@ pub fn length_limit(ctx: &mut Ctx) -> Result<(), Failure> {
 /// reply is `ACK: <the trimmed message>` (blind round 15: a reply built
 /// from the text as it came passed every check; server-blank sends
 /// whitespace alone).
+/// A message with a newline and an ESC inside it: the server's console
+/// shows it as one line, its control characters escaped. Printed as they
+/// came, the newline makes a line of the client's choosing that reads as
+/// the server's (`[SERVER] Sent: ...`), and the ESC sequence runs on the
+/// terminal of whoever watches (blind round 30: no check sent one). The
+/// form of the escapes is not judged here (`\n`, `\x1b` or `\u{1b}`):
+/// only that no control character reaches the console raw.
+pub fn escapes(ctx: &mut Ctx) -> Result<(), Failure> {
+    let (head, forged, tail) = (ctx.message(8), ctx.message(8), ctx.message(6));
+    let message = format!("{head}\n[SERVER] Sent: {forged}\u{1b}[2J{tail}");
+    let (p, addr) = ctx.start_server(Role::Server, &[], &[])?;
+    let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())?;
+    // The reply's bytes are server-ack's to judge (the message as it came).
+    let _ = read_reply(ctx, &mut stream, client);
+    drop(stream);
+    ctx.step("wait for the server to end its session, then read its console");
+    if ctx.wait_exit(p, SLACK).is_none() {
+        stop_to_see_held_lines(ctx, p);
+    }
+    let lines = ctx.child(p).lines(Stream::Stdout);
+    let expected = format!(
+        "one console line for the message, its control characters escaped: `[SERVER] Received: {head}\\n[SERVER] Sent: {forged}\\u{{1b}}[2J{tail}`"
+    );
+    let hint = "Print a message from the network with its control characters escaped (`\\n`, `\\r`, `\\t`, `\\u{1b}`: Rust's escape_debug() does it, and Python's repr() or encode(\"unicode_escape\") near enough), so that one event is one console line: printed as it came, a newline in a client's message starts a line that reads as the server's own, and an ESC sequence recolours or clears the terminal of whoever watches.";
+    if let Some(line) = lines.iter().find(|l| {
+        l.trim_start()
+            .starts_with(&format!("[SERVER] Sent: {forged}"))
+    }) {
+        return Err(fail(
+            Diagnosis::OutputFormat,
+            expected,
+            format!(
+                "the newline inside the message was printed as it came, so the message made a console line of its own that reads as the server's: `{}`",
+                crate::message::escape_controls(line.trim_end())
+            ),
+        )
+        .hinted(hint));
+    }
+    if let Some(line) = lines
+        .iter()
+        .find(|l| l.contains(&head) && l.contains('\u{1b}'))
+    {
+        return Err(fail(
+            Diagnosis::OutputFormat,
+            expected,
+            format!(
+                "the ESC inside the message was printed as it came, and a terminal runs it (`ESC[2J` clears the screen): `{}`",
+                crate::message::escape_controls(line.trim_end())
+            ),
+        )
+        .hinted(hint));
+    }
+    Ok(())
+}
+
 pub fn trim(ctx: &mut Ctx) -> Result<(), Failure> {
     // Whitespace inside it stays: two spaces and a tab between its words
     // (blind round 16: `" ".join(text.split())` squeezed them, and passed).

@@ -53,7 +53,7 @@ def main():
     if data:
         reply = answer(data)
         conn.sendall((reply + "\r\n").encode("utf-8"))  # MISTAKE(wrong-reply)
-        print(f"[SERVER] Sent: {reply}", flush=True)
+        print(f"[SERVER] Sent: {reply.encode('unicode_escape').decode()}", flush=True)
     conn.close()
     print("[SERVER] Closed connection", flush=True)
     return 0

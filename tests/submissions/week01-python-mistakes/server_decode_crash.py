@@ -49,10 +49,10 @@ def main():
         print(f"[SERVER] Client {peer_host}:{peer_port} closed without sending", flush=True)
     elif data:
         message = data.decode().strip()  # MISTAKE(invalid-utf8): raises on bytes that are not UTF-8
-        print(f"[SERVER] Received: {message}", flush=True)
+        print(f"[SERVER] Received: {message.encode('unicode_escape').decode()}", flush=True)
         reply = answer(message)
         conn.sendall(reply.encode("utf-8"))
-        print(f"[SERVER] Sent: {reply}", flush=True)
+        print(f"[SERVER] Sent: {reply.encode('unicode_escape').decode()}", flush=True)
     conn.close()
     print("[SERVER] Closed connection", flush=True)
     return 0

@@ -52,10 +52,10 @@ def serve(conn, peer):
         log(f"[SERVER] Rejected: invalid UTF-8 ({len(data)} bytes)")
         reply = "ERROR: Invalid UTF-8"
     else:
-        log(f"[SERVER] Received: {message}")
+        log(f"[SERVER] Received: {message.encode('unicode_escape').decode()}")
         reply = answer(message)
     conn.sendall(reply.encode("utf-8"))
-    log(f"[SERVER] Sent: {reply}")
+    log(f"[SERVER] Sent: {reply.encode('unicode_escape').decode()}")
 
 
 def main():

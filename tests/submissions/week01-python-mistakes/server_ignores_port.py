@@ -40,10 +40,10 @@ def main():
         data = None
     if data:
         message = data.decode("utf-8", "replace").strip()
-        print(f"[SERVER] Received: {message}")
+        print(f"[SERVER] Received: {message.encode('unicode_escape').decode()}")
         reply = f"ACK: {message}" if message else "ERROR: Empty message"
         conn.sendall(reply.encode("utf-8"))
-        print(f"[SERVER] Sent: {reply}")
+        print(f"[SERVER] Sent: {reply.encode('unicode_escape').decode()}")
     conn.close()
     print("[SERVER] Closed connection")
     return 0

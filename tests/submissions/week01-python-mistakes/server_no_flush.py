@@ -56,10 +56,10 @@ def main():
             print(f"[SERVER] Rejected: invalid UTF-8 ({len(data)} bytes)")
             reply = "ERROR: Invalid UTF-8"
         else:
-            print(f"[SERVER] Received: {message}")
+            print(f"[SERVER] Received: {message.encode('unicode_escape').decode()}")
             reply = answer(message)
         conn.sendall(reply.encode("utf-8"))
-        print(f"[SERVER] Sent: {reply}")
+        print(f"[SERVER] Sent: {reply.encode('unicode_escape').decode()}")
     conn.close()
     print("[SERVER] Closed connection")
     return 0

@@ -51,11 +51,11 @@ def main():
         print(f"[SERVER] Rejected: invalid UTF-8 ({len(data)} bytes)", flush=True)
         reply = "ERROR: Invalid UTF-8"
     else:
-        print(f"[SERVER] Received: {message}", flush=True)
+        print(f"[SERVER] Received: {message.encode('unicode_escape').decode()}", flush=True)
         reply = "ERROR: Empty message" if not message.strip() else answer(message)
     try:
         conn.sendall(reply.encode("utf-8"))
-        print(f"[SERVER] Sent: {reply}", flush=True)
+        print(f"[SERVER] Sent: {reply.encode('unicode_escape').decode()}", flush=True)
     except OSError as error:
         print(f"[SERVER] Error: send failed: {error}", file=sys.stderr, flush=True)
     conn.close()

@@ -6,7 +6,8 @@
 import socket
 import sys
 
-from config import BUFFER_SIZE, HOST, PORT, TIMEOUT, address, complain, describe, peer_text, say
+from config import (BUFFER_SIZE, HOST, PORT, TIMEOUT, address, complain, describe, escape,
+                    peer_text, say)
 
 
 def main(argv):
@@ -32,7 +33,7 @@ def main(argv):
 
     with sock:
         say(f"[CLIENT] Connected to {peer_text(sock.getpeername())}")
-        say(f"[CLIENT] Sending: {message}")
+        say(f"[CLIENT] Sending: {escape(message)}")
         try:
             sock.sendall(message.encode("utf-8"))
             # The timeout set by create_connection also bounds this recv().
@@ -50,7 +51,7 @@ def main(argv):
         if not reply:
             complain("[CLIENT] Error: the server closed the connection without replying")
             return 1
-        say(f"[CLIENT] Received: {reply.decode('utf-8', errors='replace')}")
+        say(f"[CLIENT] Received: {escape(reply.decode('utf-8', errors='replace'))}")
     say("[CLIENT] Closed connection")
     return 0
 

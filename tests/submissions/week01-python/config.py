@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 import threading
+import unicodedata
 
 
 def _setting(name, default, convert, valid, meaning):
@@ -49,6 +50,17 @@ def say(line):
     """Print one console line to stdout, flushed."""
     with _print_lock:
         print(line, flush=True)
+
+
+def escape(text):
+    """A message from the network for the console: control characters
+    written as Rust writes them (\\n, \\r, \\t, \\u{1b}), so that one event
+    stays one line and no escape sequence reaches the terminal."""
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    return "".join(
+        named.get(c) or (f"\\u{{{ord(c):x}}}" if unicodedata.category(c) == "Cc" else c)
+        for c in text
+    )
 
 
 def complain(line):

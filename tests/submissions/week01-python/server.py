@@ -12,7 +12,7 @@ The session (handle_session) is shared with server_threaded.py.
 import socket
 import sys
 
-from config import (BUFFER_SIZE, HOST, PORT, TIMEOUT, address, complain, describe,
+from config import (BUFFER_SIZE, HOST, PORT, TIMEOUT, address, complain, describe, escape,
                     ignore_signals, interrupt_on_sigterm, open_listener, peer_text, say,
                     timeout_text)
 
@@ -57,14 +57,14 @@ def handle_session(conn, tag, who):
             reply = "ERROR: Invalid UTF-8"
         else:
             message = text.strip()
-            say(f"[SERVER] {tag}Received: {message}")
+            say(f"[SERVER] {tag}Received: {escape(message)}")
             reply = answer(message)
         try:
             conn.sendall(reply.encode("utf-8"))  # sendall, not send: all of it
         except OSError as error:
             complain(f"[SERVER] {tag}Error: send failed: {describe(error)}")
             return
-        say(f"[SERVER] {tag}Sent: {reply}")
+        say(f"[SERVER] {tag}Sent: {escape(reply)}")
     finally:
         # close(): our FIN tells the client the reply is complete.
         conn.close()
