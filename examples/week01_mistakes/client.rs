@@ -134,7 +134,7 @@ pub fn run(cfg: &Config, args: &[String]) -> i32 {
     } else {
         say(format!(
             "[CLIENT] Received: {}",
-            String::from_utf8_lossy(&buf[..n])
+            netlab::message::escape_controls(&String::from_utf8_lossy(&buf[..n]))
         ));
     }
 

@@ -226,7 +226,10 @@ pub fn session(mut conn: TcpStream, cfg: &Config, voice: &Voice) {
             // Validation is on the message without surrounding whitespace
             // (a trailing newline from `nc` is not part of the message).
             let message = text.trim();
-            say(format!("[SERVER] {tag}Received: {message}"));
+            say(format!(
+                "[SERVER] {tag}Received: {}",
+                netlab::message::escape_controls(message)
+            ));
             answer(message)
         }
     };
@@ -237,7 +240,10 @@ pub fn session(mut conn: TcpStream, cfg: &Config, voice: &Voice) {
         say(format!("[SERVER] {tag}Closed connection"));
         return;
     }
-    say(format!("[SERVER] {tag}Sent: {reply}"));
+    say(format!(
+        "[SERVER] {tag}Sent: {}",
+        netlab::message::escape_controls(&reply)
+    ));
 
     if mistake(Mistake::NoClose) {
         // MISTAKE(no-close): the student waits for the client to hang up

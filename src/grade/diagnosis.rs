@@ -52,6 +52,9 @@ diagnoses! {
     OutputFormat = "output-format",
         "a required console line is missing, wrong, out of order or on the wrong stream",
         "Compare your lines with the expected transcript in the handout character by character: the [SERVER]/[CLIENT] prefix, one space after the colon, addresses written as 127.0.0.1:54321 (not as a Python tuple, nor with Java's leading /). Error lines go to stderr (print(..., file=sys.stderr), System.err, fprintf(stderr, ...), eprintln!), every other line to stdout: a logging library writes to stderr by default.";
+    UnescapedMessage = "unescaped-message",
+        "a message's control characters reach the console as they came",
+        "Print a message from the network with its control characters escaped (`\\n`, `\\r`, `\\t`, `\\u{1b}`: Rust's escape_debug() does it, and Python's encode(\"unicode_escape\") or repr() near enough), in the `Received:` and `Sent:` lines alike. Printed as they came, a newline in a client's message starts a console line of the client's making that reads as the server's own, and an ESC sequence recolours or clears the terminal of whoever watches. The reply on the wire still carries the message exactly as it came.";
     StartupFailure = "startup-failure",
         "the program died while starting, before it listened or connected",
         "Run the same command yourself in the submission folder and read the error it ends with (a traceback's last line, the first line of a stack trace, a panic). ImportError / ModuleNotFoundError, ClassNotFoundException: a file or name is missing or misspelled (hand in every module you import, and what you compiled). `address already in use` at start: something else in your program took the port first, often a module that starts a server or opens a socket when it is imported; code at a module's top level runs on import, so put it under `if __name__ == \"__main__\":` (or in a function).";

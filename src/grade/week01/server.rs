@@ -660,34 +660,31 @@ pub fn escapes(ctx: &mut Ctx) -> Result<(), Failure> {
     let expected = format!(
         "one console line for the message, its control characters escaped: `[SERVER] Received: {head}\\n[SERVER] Sent: {forged}\\u{{1b}}[2J{tail}`"
     );
-    let hint = "Print a message from the network with its control characters escaped (`\\n`, `\\r`, `\\t`, `\\u{1b}`: Rust's escape_debug() does it, and Python's repr() or encode(\"unicode_escape\") near enough), so that one event is one console line: printed as it came, a newline in a client's message starts a line that reads as the server's own, and an ESC sequence recolours or clears the terminal of whoever watches.";
     if let Some(line) = lines.iter().find(|l| {
         l.trim_start()
             .starts_with(&format!("[SERVER] Sent: {forged}"))
     }) {
         return Err(fail(
-            Diagnosis::OutputFormat,
+            Diagnosis::UnescapedMessage,
             expected,
             format!(
                 "the newline inside the message was printed as it came, so the message made a console line of its own that reads as the server's: `{}`",
                 crate::message::escape_controls(line.trim_end())
             ),
-        )
-        .hinted(hint));
+        ));
     }
     if let Some(line) = lines
         .iter()
         .find(|l| l.contains(&head) && l.contains('\u{1b}'))
     {
         return Err(fail(
-            Diagnosis::OutputFormat,
+            Diagnosis::UnescapedMessage,
             expected,
             format!(
                 "the ESC inside the message was printed as it came, and a terminal runs it (`ESC[2J` clears the screen): `{}`",
                 crate::message::escape_controls(line.trim_end())
             ),
-        )
-        .hinted(hint));
+        ));
     }
     Ok(())
 }

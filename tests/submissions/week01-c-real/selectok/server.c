@@ -1,5 +1,19 @@
 #include "common.h"
 
+/* A message from the network on the console: control characters escaped
+ * (\n, \r, \t, \u{1b}), so that one event stays one line. */
+static void print_escaped(const char *label, const char *text) {
+    fputs(label, stdout);
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '\n') fputs("\\n", stdout);
+        else if (*p == '\r') fputs("\\r", stdout);
+        else if (*p == '\t') fputs("\\t", stdout);
+        else if (*p < 0x20 || *p == 0x7f) printf("\\u{%x}", *p);
+        else putchar(*p);
+    }
+    putchar('\n');
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *host = env_or("LAB_HOST", "127.0.0.1");
@@ -44,13 +58,13 @@ int main(void) {
         char *end = m + strlen(m);
         while (end > m && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n')) *--end = 0;
         utf8_ok((unsigned char *)m, strlen(m), &chars);
-        printf("[SERVER] Received: %s\n", m);
+        print_escaped("[SERVER] Received: ", m);
         if (chars == 0) strcpy(reply, "ERROR: Empty message");
         else if (chars > 100) strcpy(reply, "ERROR: Message too long");
         else snprintf(reply, sizeof reply, "ACK: %s", m);
     }
     send(c, reply, strlen(reply), 0);
-    printf("[SERVER] Sent: %s\n", reply);
+    print_escaped("[SERVER] Sent: ", reply);
     close(c);
     printf("[SERVER] Closed connection\n");
     return 0;
