@@ -151,6 +151,7 @@ fn unflushed_and_reworded_python() {
         "unflushed",
         &sub,
         &[
+            ("server-escapes", "unescaped-message"),
             ("server-listening", "stdout-buffered"),
             ("server-ack", "output-format"),
             ("client-ack", "stdout-buffered"),
@@ -185,6 +186,7 @@ fn import_side_effects_python() {
         "imports",
         &sub,
         &[
+            ("server-escapes", "unescaped-message"),
             ("server-config", "startup-failure"),
             ("server-port-in-use", "port-in-use"),
             ("server-restart", "no-reuseaddr"),
@@ -315,6 +317,7 @@ fn echo_programs_as_handed_out_python() {
         "echo",
         &sub,
         &[
+            ("server-escapes", "unescaped-message"),
             ("client-config", "ignores-config"),
             ("server-config", "ignores-config"),
             ("server-listening", "output-format"),
@@ -538,6 +541,7 @@ fn module_level_extensions_python() {
         "extension",
         &sub,
         &[
+            ("server-escapes", "unescaped-message"),
             ("server-config", "ignores-config"),
             ("server-ack", "hangs"),
             ("server-empty-recv", "hangs"),
@@ -616,6 +620,7 @@ fn buffered_stdio_c() {
         "c/buffered",
         &sub,
         &[
+            ("server-escapes", "unescaped-message"),
             ("server-listening", "stdout-buffered"),
             ("server-ack", "output-format"),
             ("server-silent-client", "ignores-config"),
@@ -649,6 +654,7 @@ fn bound_to_every_address_python() {
         "bindall",
         &sub,
         &[
+            ("server-escapes", "unescaped-message"),
             ("server-listening", "ignores-config"),
             ("client-ack", "wrong-message"),
             ("client-default-message", "wrong-message"),
@@ -753,6 +759,7 @@ fn newline_replies_c() {
         "c/newline",
         &sub,
         &[
+            ("server-escapes", "unescaped-message"),
             ("server-config", "ignores-config"),
             ("server-listening", "stdout-buffered"),
             ("server-ack", "wrong-reply"),
@@ -815,6 +822,7 @@ fn import_starts_a_thread_python() {
         "metrics",
         &sub,
         &[
+            ("server-escapes", "unescaped-message"),
             ("server-config", "ignores-config"),
             ("server-ack", "hangs"),
             ("server-empty-recv", "hangs"),
@@ -846,6 +854,7 @@ fn own_words_flushed_python() {
         "lowercase",
         &sub,
         &[
+            ("server-escapes", "unescaped-message"),
             ("server-config", "ignores-config"),
             ("server-listening", "output-format"),
             ("server-ack", "output-format"),
@@ -928,6 +937,7 @@ fn own_timeout_and_untagged_threads_python() {
         "tagless",
         &sub,
         &[
+            ("server-escapes", "unescaped-message"),
             ("server-config", "ignores-config"),
             ("server-listening", "output-format"),
             ("server-silent-client", "ignores-config"),
@@ -991,7 +1001,14 @@ fn slow_to_announce_python() {
     let Some(sub) = python_fixture("slowstart") else {
         return;
     };
-    assert_verdicts("slowstart", &sub, &[("server-config", "ignores-config")]);
+    assert_verdicts(
+        "slowstart",
+        &sub,
+        &[
+            ("server-escapes", "unescaped-message"),
+            ("server-config", "ignores-config"),
+        ],
+    );
 }
 
 /// A chat server whose clock format has `%m` (the month) for the minutes,
@@ -1066,6 +1083,7 @@ fn buffered_server_that_loops_forever_python() {
         "loopforever",
         &sub,
         &[
+            ("server-escapes", "unescaped-message"),
             ("server-listening", "stdout-buffered"),
             ("server-ack", "hangs"),
             ("server-empty-recv", "output-format"),
@@ -1294,6 +1312,7 @@ fn nul_terminated_replies_c() {
         "nulreply",
         &sub,
         &[
+            ("server-escapes", "unescaped-message"),
             ("server-ack", "wrong-reply"),
             ("server-blank", "wrong-reply"),
             ("server-too-long", "wrong-reply"),
@@ -1485,7 +1504,11 @@ fn server_with_a_pool_of_a_hundred_threads_python() {
     let Some(sub) = python_fixture("threadpool") else {
         return;
     };
-    assert_verdicts("threadpool", &sub, &[]);
+    assert_verdicts(
+        "threadpool",
+        &sub,
+        &[("server-escapes", "unescaped-message")],
+    );
 }
 
 /// A pool server whose worker raises before it answers (a str where bytes
@@ -1580,6 +1603,7 @@ fn limit_off_by_one_python() {
         "offbyone",
         &sub,
         &[
+            ("server-escapes", "unescaped-message"),
             ("server-config", "ignores-config"),
             ("server-length-limit", "too-long"),
             ("server-restart", "no-reuseaddr"),
@@ -2002,6 +2026,7 @@ fn alarm_and_network_byte_order_c() {
         "c/alarm",
         &sub,
         &[
+            ("server-escapes", "unescaped-message"),
             ("server-blank", "blank-message"),
             ("server-length-limit", "too-long"),
             ("server-invalid-utf8", "invalid-utf8"),
@@ -2037,6 +2062,7 @@ fn bytes_printed_as_they_are_python() {
         "bytesrepr",
         &sub,
         &[
+            ("server-escapes", "unescaped-message"),
             ("server-blank", "blank-message"),
             ("client-ack", "output-format"),
             ("client-default-message", "output-format"),
@@ -2485,6 +2511,7 @@ fn stdio_on_the_chat_socket_c() {
         "c/chatstdio",
         &sub,
         &[
+            ("server-escapes", "unescaped-message"),
             ("server-config", "ignores-config"),
             // A timeout reported as "closed without sending".
             ("server-silent-client", "output-format"),
@@ -2908,6 +2935,7 @@ fn socketserver_and_logging_python() {
         "socketserver",
         &sub,
         &[
+            ("server-escapes", "unescaped-message"),
             ("client-config", "startup-failure"),
             ("server-silent-client", "ignores-config"),
             ("client-ack", "startup-failure"),
@@ -3123,6 +3151,7 @@ fn a_client_that_knocks_first_python() {
         "knockfirst",
         &sub,
         &[
+            ("server-escapes", "unescaped-message"),
             ("client-one-connection", "extra-connection"),
             ("pair-session", "extra-connection"),
         ],
