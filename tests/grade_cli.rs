@@ -635,7 +635,7 @@ fn on_a_terminal_each_check_appears_as_it_finishes_in_stage_order() {
     }
     // Then the score, after the lines; no colour with NO_COLOR.
     assert!(
-        out.find("12 passed, 0 failed, 0 skipped").unwrap() > last,
+        out.find("13 passed, 0 failed, 0 skipped").unwrap() > last,
         "{out}"
     );
     assert!(

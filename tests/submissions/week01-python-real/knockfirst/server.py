@@ -57,14 +57,14 @@ def handle_session(conn, tag, who):
             reply = "ERROR: Invalid UTF-8"
         else:
             message = text.strip()
-            say(f"[SERVER] {tag}Received: {message}")
+            say(f"[SERVER] {tag}Received: {message.encode('unicode_escape').decode()}")
             reply = answer(message)
         try:
             conn.sendall(reply.encode("utf-8"))  # sendall, not send: all of it
         except OSError as error:
             complain(f"[SERVER] {tag}Error: send failed: {describe(error)}")
             return
-        say(f"[SERVER] {tag}Sent: {reply}")
+        say(f"[SERVER] {tag}Sent: {reply.encode('unicode_escape').decode()}")
     finally:
         # close(): our FIN tells the client the reply is complete.
         conn.close()
