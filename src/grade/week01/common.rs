@@ -443,16 +443,31 @@ pub fn ack_round(
     addr: SocketAddr,
     message: &str,
 ) -> Result<SocketAddr, Failure> {
-    let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())?;
+    ack_round_seen(ctx, p, addr, message).map_err(|failed| failed.0)
+}
+
+/// [`ack_round`], its failure with the exchange that failed (none when
+/// the connection itself failed): what came back tells a server that no
+/// longer takes clients on from one that took this one and failed it.
+pub fn ack_round_seen(
+    ctx: &mut Ctx,
+    p: Proc,
+    addr: SocketAddr,
+    message: &str,
+) -> Result<SocketAddr, Box<(Failure, Exchange)>> {
+    let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())
+        .map_err(|f| Box::new((f, Exchange::none(addr))))?;
     let ex = read_reply(ctx, &mut stream, client);
-    judge_reply(
+    match judge_reply(
         ctx,
         p,
         &ex,
         &format!("ACK: {message}"),
         Diagnosis::WrongReply,
-    )?;
-    Ok(client)
+    ) {
+        Ok(()) => Ok(client),
+        Err(f) => Err(Box::new((f, ex))),
+    }
 }
 
 /// Explains why a long-running server that already served a client failed

@@ -5,8 +5,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use super::common::{
-    ack_round, after_served, connect_and_send, expect_clean_shutdown, idle_client, judge_reply,
-    read_reply, stop_to_see_held_lines, survived_reset, timeout_env,
+    ack_round, ack_round_seen, after_served, connect_and_send, expect_clean_shutdown, idle_client,
+    judge_reply, read_reply, stop_to_see_held_lines, survived_reset, timeout_env,
 };
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::evidence::note_ended_on_purpose;
@@ -78,65 +78,41 @@ fn long_day(ctx: &mut Ctx, p: Proc, addr: SocketAddr, served: usize) -> Result<(
         "then {MORE_CLIENTS} more clients, one after another, each answered (it runs until Ctrl+C)"
     ));
     let told = ctx.steps().len();
-    for n in 0..MORE_CLIENTS {
+    // The last one after a pause: a rule that waits for a quiet moment
+    // (blind round 27's: "once none is active") ends the server only in
+    // one, and so does an accept() that times out after LAB_TIMEOUT (the
+    // 1 s threaded-ack gives: seen by threaded-silent-client only when its
+    // next client came after the timeout, which a loaded machine did not
+    // always do), and a select() loop whose timeout was filled once.
+    for n in 0..=MORE_CLIENTS {
+        let paused = n == MORE_CLIENTS;
+        if paused {
+            ctx.step(format!(
+                "all answered; after a pause of {} ms, one more client",
+                QUIET.as_millis()
+            ));
+            std::thread::sleep(QUIET);
+        }
         let served = served + n;
-        day_client(ctx, p, addr).map_err(|failed| {
-            ended_by_rule(
-                ctx,
-                p,
-                addr,
-                *failed,
-                &format!("after {served} clients"),
-                &format!("after serving {served} clients one after another: it runs until Ctrl+C, however many clients come (a counter that ends the loop?)"),
+        let (what, rule) = if paused {
+            (
+                format!("after {served} clients and a pause"),
+                format!("in the pause after {served} clients, one after another: it runs until Ctrl+C, however many clients come (a counter that ends the loop once no client is left?)"),
             )
-        })?;
-        ctx.forget_steps_after(told);
+        } else {
+            (
+                format!("after {served} clients"),
+                format!("after serving {served} clients one after another: it runs until Ctrl+C, however many clients come (a counter that ends the loop?)"),
+            )
+        };
+        let message = ctx.message(12);
+        ack_round_seen(ctx, p, addr, &message)
+            .map_err(|failed| ended_by_rule(ctx, p, addr, *failed, &what, &rule))?;
+        if !paused {
+            ctx.forget_steps_after(told);
+        }
     }
-    // A rule that waits for a quiet moment (blind round 27's: "once none
-    // is active") ends it only in a pause, and so does an accept() that
-    // times out after LAB_TIMEOUT (the 1 s threaded-ack gives: seen by
-    // threaded-silent-client only when its next client came after the
-    // timeout, which a loaded machine did not always do), and a select()
-    // loop whose timeout was filled once: one more client after one.
-    ctx.step(format!(
-        "all answered; after a pause of {} ms, one more client",
-        QUIET.as_millis()
-    ));
-    std::thread::sleep(QUIET);
-    let served = served + MORE_CLIENTS;
-    day_client(ctx, p, addr).map_err(|failed| {
-        ended_by_rule(
-            ctx,
-            p,
-            addr,
-            *failed,
-            &format!("after {served} clients and a pause"),
-            &format!("in the pause after {served} clients, one after another: it runs until Ctrl+C, however many clients come (a counter that ends the loop once no client is left?)"),
-        )
-    })
-}
-
-/// One client of [`long_day`]: answered, or the failure with the
-/// exchange that failed.
-fn day_client(
-    ctx: &mut Ctx,
-    p: Proc,
-    addr: SocketAddr,
-) -> Result<(), Box<(Failure, super::common::Exchange)>> {
-    let message = ctx.message(12);
-    let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())
-        .map_err(|f| Box::new((f, super::common::Exchange::none(addr))))?;
-    let ex = read_reply(ctx, &mut stream, client);
-    match judge_reply(
-        ctx,
-        p,
-        &ex,
-        &format!("ACK: {message}"),
-        Diagnosis::WrongReply,
-    ) {
-        Ok(()) => Ok(()),
-        Err(f) => Err(Box::new((f, ex))),
-    }
+    Ok(())
 }
 
 /// Why a server that served the clients before stopped at this one: it
