@@ -495,29 +495,26 @@ pub fn config(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.step(format!(
         "wait for the client to connect to {OTHER_HOST}:{port}"
     ));
+    // Through `accept_from`, as every fake server here: without a network
+    // namespace, a stranger's connection is not the client's.
     let until = Instant::now() + STARTUP;
-    let mut conn = None;
-    while conn.is_none() && Instant::now() < until {
-        if let Some((stream, _)) = accept_within(&listener, Duration::from_millis(50)) {
-            conn = Some(stream);
-            break;
+    let conn = loop {
+        if let Some(stream) = ctx.accept_from(&listener, p, Duration::from_millis(50)) {
+            break Some(stream);
         }
-        if decoy
-            .as_ref()
-            .and_then(|d| accept_within(d, Duration::from_millis(20)))
-            .is_some()
-        {
-            return Err(fail(
-                Diagnosis::IgnoresConfig,
-                expected,
-                format!("it connected to {HOST}:{port}, the grader's decoy, not to LAB_HOST={OTHER_HOST}: the host is written in the code (read LAB_HOST, as the port is read from LAB_PORT)"),
-            ));
+        if let Some(decoy) = &decoy {
+            if ctx.accept_from(decoy, p, Duration::ZERO).is_some() {
+                return Err(fail(
+                    Diagnosis::IgnoresConfig,
+                    expected,
+                    format!("it connected to {HOST}:{port}, the grader's decoy, not to LAB_HOST={OTHER_HOST}: the host is written in the code (read LAB_HOST, as the port is read from LAB_PORT)"),
+                ));
+            }
         }
-        if ctx.child(p).try_status().is_some() {
-            conn = accept_within(&listener, Duration::from_millis(50)).map(|(s, _)| s);
-            break;
+        if ctx.child(p).try_status().is_some() || Instant::now() >= until {
+            break None;
         }
-    }
+    };
     let Some(mut conn) = conn else {
         if let Some(failure) = died_before_connecting(ctx, p, &expected) {
             return Err(failure);
