@@ -181,6 +181,32 @@ fn a_chat_client_without_an_i_mode_is_told_so_at_a_terminal() {
     );
 }
 
+/// A threaded server that ends by a rule of its own after some clients
+/// (exit 0, no traceback) is told it may be a counter; one whose accept()
+/// timed out keeps that story alone (the grader saw its cause).
+#[test]
+fn a_threaded_server_that_retires_is_told_its_rule_only_when_no_cause_was_seen() {
+    if !python_available() {
+        return;
+    }
+    assert_checks_name(
+        Role::ThreadedServer,
+        "server_threaded_recycles.py",
+        &["threaded-ack"],
+        "exits-early",
+        "it runs until Ctrl+C, however many clients come (a counter that ends the loop",
+    );
+    let outcomes = assert_checks_name(
+        Role::ThreadedServer,
+        "server_threaded_accept_timeout.py",
+        &["threaded-ack"],
+        "exits-early",
+        "when its accept() timed out",
+    );
+    let observed = outcomes[0].observed.as_deref().unwrap_or_default();
+    assert!(!observed.contains("a counter"), "{observed}");
+}
+
 /// One recv() taken as one message, behind a pause before each read: the
 /// two parts of a split line wait together in its socket by the time it
 /// reads. The check sends the second part only once the first has been

@@ -208,7 +208,10 @@ pub fn survived_reset(ctx: &mut Ctx, p: Proc, how: &str) -> Result<(), Failure> 
                 line.trim_end()
             ),
         ),
-        _ => how_it_ended(ctx, p, status),
+        _ => {
+            let ended = how_it_ended(ctx, p, status);
+            (ended.diagnosis, ended.why)
+        }
     };
     Err(fail(diagnosis, expected, format!("it ended {how}: {why}")))
 }
@@ -218,7 +221,7 @@ pub fn survived_reset(ctx: &mut Ctx, p: Proc, how: &str) -> Result<(), Failure> 
 /// timeout set on the listening socket ends the server when no client
 /// comes: not a crash over what a client sent, blind round 25), or its
 /// exit status (0: it ended by itself, exits-early).
-fn how_it_ended(ctx: &mut Ctx, p: Proc, status: std::process::ExitStatus) -> (Diagnosis, String) {
+fn how_it_ended(ctx: &mut Ctx, p: Proc, status: std::process::ExitStatus) -> Ended {
     let said: Vec<String> = [Stream::Stderr, Stream::Stdout]
         .into_iter()
         .flat_map(|s| ctx.child(p).lines(s))
@@ -244,27 +247,49 @@ fn how_it_ended(ctx: &mut Ctx, p: Proc, status: std::process::ExitStatus) -> (Di
             .map(|j| said[j].clone())
     });
     if let Some(line) = at_accept {
-        return (
-            Diagnosis::ExitsEarly,
-            format!(
+        return Ended {
+            diagnosis: Diagnosis::ExitsEarly,
+            why: format!(
                 "it exited ({}) when its accept() timed out (`{}`): a timeout on the listening socket ends the server whenever no client comes within it; set LAB_TIMEOUT on each accepted connection, not on the listening socket",
                 describe_status(status),
                 line.trim()
             ),
-        );
+            cause: Cause::Seen,
+        };
     }
     if let Some(crash) = ctx.crash_of(p) {
-        return (Diagnosis::Crash, format!("it died: {crash}"));
+        return Ended {
+            diagnosis: Diagnosis::Crash,
+            why: format!("it died: {crash}"),
+            cause: Cause::Seen,
+        };
     }
     let diagnosis = if status.success() {
         Diagnosis::ExitsEarly
     } else {
         Diagnosis::Crash
     };
-    (
+    Ended {
         diagnosis,
-        format!("it exited ({})", describe_status(status)),
-    )
+        why: format!("it exited ({})", describe_status(status)),
+        cause: Cause::Unseen,
+    }
+}
+
+/// [`how_it_ended`]'s answer.
+struct Ended {
+    diagnosis: Diagnosis,
+    /// What to say of it, starting "it ...".
+    why: String,
+    cause: Cause,
+}
+
+/// Whether the grader saw why a program ended (its traceback, an accept()
+/// that timed out), or only that it did (its exit status).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cause {
+    Seen,
+    Unseen,
 }
 
 /// Starts the server, sends `payload` and reads until the server closes.
@@ -475,12 +500,35 @@ pub fn ack_round_seen(
 /// still running but no longer answers (stuck on the client that left: a
 /// 0-byte read it did not notice, `empty-recv`). Other failures stand.
 pub fn after_served(ctx: &mut Ctx, p: Proc, failure: Failure, what: &str) -> Failure {
+    after_served_by_rule(ctx, p, failure, what, None)
+}
+
+/// [`after_served`], and `rule` said after an exit with status 0 whose
+/// cause the grader did not see (no traceback, no accept() that timed
+/// out): most likely a rule of the program's own, such as a count of
+/// clients served.
+pub fn after_served_by_rule(
+    ctx: &mut Ctx,
+    p: Proc,
+    failure: Failure,
+    what: &str,
+    rule: Option<&str>,
+) -> Failure {
     let expected = format!("the server keeps serving {what}");
     // A server that is on its way out may still be closing its socket.
     match ctx.wait_exit(p, Duration::from_secs(1)) {
         Some(status) => {
-            let (diagnosis, why) = how_it_ended(ctx, p, status);
-            fail(diagnosis, expected, why)
+            let ended = how_it_ended(ctx, p, status);
+            let why = match rule {
+                Some(rule)
+                    if ended.cause == Cause::Unseen
+                        && ended.diagnosis == Diagnosis::ExitsEarly =>
+                {
+                    format!("{} {rule}", ended.why)
+                }
+                _ => ended.why,
+            };
+            fail(ended.diagnosis, expected, why)
         }
         // Alive but silent: most likely stuck on the client that left.
         None if failure.observed.starts_with("no reply") => fail(

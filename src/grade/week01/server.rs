@@ -632,11 +632,6 @@ pub fn length_limit(ctx: &mut Ctx) -> Result<(), Failure> {
         .map_err(|f| counted_in_bytes(ctx, &payload, f))
 }
 
-/// Spaces, a tab and a line end around an ordinary message (what `nc`
-/// sends, Enter included) are trimmed before the reply is built: the
-/// reply is `ACK: <the trimmed message>` (blind round 15: a reply built
-/// from the text as it came passed every check; server-blank sends
-/// whitespace alone).
 /// A message with a newline and an ESC inside it: the server's console
 /// shows it as one line, its control characters escaped. Printed as they
 /// came, the newline makes a line of the client's choosing that reads as
@@ -689,6 +684,11 @@ pub fn escapes(ctx: &mut Ctx) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Spaces, a tab and a line end around an ordinary message (what `nc`
+/// sends, Enter included) are trimmed before the reply is built: the
+/// reply is `ACK: <the trimmed message>` (blind round 15: a reply built
+/// from the text as it came passed every check; server-blank sends
+/// whitespace alone).
 pub fn trim(ctx: &mut Ctx) -> Result<(), Failure> {
     // Whitespace inside it stays: two spaces and a tab between its words
     // (blind round 16: `" ".join(text.split())` squeezed them, and passed).

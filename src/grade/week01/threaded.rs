@@ -5,8 +5,9 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use super::common::{
-    ack_round, ack_round_seen, after_served, connect_and_send, expect_clean_shutdown, idle_client,
-    judge_reply, read_reply, stop_to_see_held_lines, survived_reset, timeout_env,
+    ack_round, ack_round_seen, after_served, after_served_by_rule, connect_and_send,
+    expect_clean_shutdown, idle_client, judge_reply, read_reply, stop_to_see_held_lines,
+    survived_reset, timeout_env,
 };
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::evidence::note_ended_on_purpose;
@@ -132,18 +133,7 @@ fn ended_by_rule(
             return fail(Diagnosis::ExitsEarly, f.expected, observed);
         }
     }
-    let mut f = after_served(ctx, p, f, what);
-    if f.diagnosis == Diagnosis::ExitsEarly && ended_untold(&f) {
-        f.observed = format!("{} {rule}", f.observed);
-    }
-    f
-}
-
-/// An exit [`after_served`] has no story for (`it exited (exit 0)`): a
-/// rule of the program's own, such as a count of clients. One it tells
-/// (an accept() that timed out) keeps its story alone.
-fn ended_untold(f: &Failure) -> bool {
-    f.observed.starts_with("it exited (") && f.observed.ends_with(')') && !f.observed.contains(':')
+    after_served_by_rule(ctx, p, f, what, Some(rule))
 }
 
 /// The pause before [`long_day`]'s last client: longer than the accept
