@@ -104,7 +104,7 @@ fn netlab_grade_on_the_python_folder_exits_0() {
         .timeout(std::time::Duration::from_secs(120))
         .assert()
         .success()
-        .stdout(predicates::str::contains("52 passed, 0 failed, 0 skipped"));
+        .stdout(predicates::str::contains("53 passed, 0 failed, 0 skipped"));
 }
 
 #[rstest]

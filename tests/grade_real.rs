@@ -166,6 +166,7 @@ fn unflushed_and_reworded_python() {
             ("threaded-ack", "output-format"),
             ("threaded-busy", "busy-cap"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+            ("threaded-escapes", "unescaped-message"),
         ],
     );
 }
@@ -379,6 +380,7 @@ fn chat_and_import_error_python() {
             ("chat-log-format", "ignores-config"),
             ("chat-log-append", "lost-message"),
             ("chat-shutdown", "no-graceful-shutdown"),
+            ("threaded-escapes", "startup-failure"),
         ],
     );
 }
@@ -687,6 +689,7 @@ fn threaded_any_address_c() {
             ("threaded-silent-client", "server-timeout"),
             ("threaded-shutdown", "no-graceful-shutdown"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+            ("threaded-escapes", "unescaped-message"),
         ],
     );
 }
@@ -950,6 +953,7 @@ fn own_timeout_and_untagged_threads_python() {
             ("threaded-reset", "busy-leak"),
             ("threaded-shutdown", "no-graceful-shutdown"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+            ("threaded-escapes", "unescaped-message"),
         ],
     );
 }
@@ -1368,11 +1372,12 @@ fn a_forked_server_whose_parent_keeps_each_connection_c() {
             ("threaded-silent-client", "no-close"),
             ("threaded-shutdown", "no-close"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+            ("threaded-escapes", "unescaped-message"),
         ],
     );
     assert_eq!(
         findings_of(&outcomes).len(),
-        2,
+        3,
         "{:?}",
         findings_of(&outcomes)
     );
@@ -1388,10 +1393,17 @@ fn a_forked_server_that_gives_places_back_late_c() {
     let Some(sub) = c_fixture("reaplate", &[(Role::ThreadedServer, "server_threaded")]) else {
         return;
     };
-    let outcomes = assert_verdicts("reaplate", &sub, &[("threaded-silent-client", "busy-leak")]);
+    let outcomes = assert_verdicts(
+        "reaplate",
+        &sub,
+        &[
+            ("threaded-silent-client", "busy-leak"),
+            ("threaded-escapes", "unescaped-message"),
+        ],
+    );
     assert_eq!(
         findings_of(&outcomes).len(),
-        1,
+        2,
         "{:?}",
         findings_of(&outcomes)
     );
@@ -1417,11 +1429,12 @@ fn a_select_loop_that_stops_accepting_c() {
         &[
             ("threaded-ack", "exits-early"),
             ("threaded-silent-client", "exits-early"),
+            ("threaded-escapes", "unescaped-message"),
         ],
     );
     assert_eq!(
         findings_of(&outcomes).len(),
-        1,
+        2,
         "{:?}",
         findings_of(&outcomes)
     );
@@ -1446,6 +1459,7 @@ fn threaded_server_that_never_closes_c() {
     ];
     let mut expected: Vec<(&str, &str)> = no_close.iter().map(|id| (*id, "no-close")).collect();
     expected.push(("threaded-shutdown-inflight", "no-graceful-shutdown"));
+    expected.push(("threaded-escapes", "unescaped-message"));
     let outcomes = assert_verdicts("noclose", &sub, &expected);
     assert_eq!(
         findings_of(&outcomes)[0],
@@ -1564,7 +1578,14 @@ fn threaded_server_in_its_own_words_python() {
     let Some(sub) = python_fixture("threadedwords") else {
         return;
     };
-    assert_verdicts("threadedwords", &sub, &[("threaded-ack", "output-format")]);
+    assert_verdicts(
+        "threadedwords",
+        &sub,
+        &[
+            ("threaded-ack", "output-format"),
+            ("threaded-escapes", "unescaped-message"),
+        ],
+    );
     assert_observed(&sub, "threaded-ack", "[SERVER] Connection from 127.0.0.1:");
 }
 
@@ -1637,6 +1658,7 @@ fn busy_limit_counting_the_main_thread_python() {
             ("threaded-silent-client", "busy-cap"),
             ("threaded-reset", "busy-cap"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+            ("threaded-escapes", "unescaped-message"),
         ],
     );
     assert_observed(
@@ -1664,9 +1686,10 @@ fn a_timed_out_session_keeps_its_place_python() {
             // A session that dies of a reset skips its release too.
             ("threaded-reset", "busy-leak"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+            ("threaded-escapes", "unescaped-message"),
         ],
     );
-    assert_eq!(findings_of(&outcomes).len(), 2);
+    assert_eq!(findings_of(&outcomes).len(), 3);
     assert_observed(
         &sub,
         "threaded-silent-client",
@@ -1697,13 +1720,14 @@ fn shared_peer_and_leaking_slots_python() {
             ("threaded-silent-client", "busy-leak"),
             ("threaded-reset", "busy-leak"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+            ("threaded-escapes", "unescaped-message"),
         ],
         &[("threaded-many", "shared-state")],
     );
     let raced = outcomes
         .iter()
         .any(|o| o.id == "threaded-many" && o.diagnosis.is_some());
-    assert_eq!(findings_of(&outcomes).len(), 2 + usize::from(raced));
+    assert_eq!(findings_of(&outcomes).len(), 3 + usize::from(raced));
     let many = outcome_of(&sub, "threaded-many");
     if let Some(observed) = many
         .observed
@@ -1934,7 +1958,8 @@ fn a_fork_per_client_server_is_correct_python() {
 /// line). One mistake: the checks that saw the Received line and no
 /// reply called it `wrong-reply`, "waits in a buffer", beside the others'
 /// `crash` (blind round 13). Its second mistake: no client is ever timed
-/// out, so one that sends nothing is served for ever.
+/// out, so one that sends nothing is served for ever; its third, the
+/// message printed raw in its Received line (threaded-escapes).
 #[test]
 fn a_server_that_dies_after_received_is_one_crash_python() {
     let Some(sub) = python_fixture("selectorcrash") else {
@@ -1953,11 +1978,12 @@ fn a_server_that_dies_after_received_is_one_crash_python() {
             ("threaded-reset", crash),
             ("threaded-shutdown", crash),
             ("threaded-shutdown-inflight", crash),
+            ("threaded-escapes", "unescaped-message"),
         ],
     );
     assert_eq!(
         findings_of(&outcomes).len(),
-        2,
+        3,
         "{:?}",
         findings_of(&outcomes)
     );
@@ -2474,6 +2500,7 @@ fn readline_and_unflushed_writers_java() {
             // cannot be judged: threaded-ack's mistake there too.
             ("threaded-shutdown-inflight", "wrong-reply"),
             ("server-trim", "wrong-reply"),
+            ("threaded-escapes", "unescaped-message"),
         ],
     );
     for id in [

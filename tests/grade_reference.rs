@@ -47,6 +47,7 @@ const LISTED: &[&str] = &[
     "threaded-concurrency",
     "threaded-busy",
     "threaded-silent-client",
+    "threaded-escapes",
     "threaded-reset",
     "threaded-shutdown",
     "threaded-shutdown-inflight",
@@ -102,6 +103,7 @@ const LISTED: &[&str] = &[
 #[case::threaded_concurrency("threaded-concurrency")]
 #[case::threaded_busy("threaded-busy")]
 #[case::threaded_silent_client("threaded-silent-client")]
+#[case::threaded_escapes("threaded-escapes")]
 #[case::threaded_reset("threaded-reset")]
 #[case::threaded_shutdown("threaded-shutdown")]
 #[case::threaded_shutdown_inflight("threaded-shutdown-inflight")]

@@ -262,6 +262,13 @@ pub static CHECKS: &[Check] = &[
         threaded::silent_client
     ),
     check!(
+        "threaded-escapes",
+        "threaded-server",
+        THREADED,
+        "control characters in a message are printed escaped",
+        threaded::escapes
+    ),
+    check!(
         "threaded-reset",
         "threaded-server",
         THREADED,

@@ -640,20 +640,44 @@ pub fn length_limit(ctx: &mut Ctx) -> Result<(), Failure> {
 /// form of the escapes is not judged here (`\n`, `\x1b` or `\u{1b}`):
 /// only that no control character reaches the console raw.
 pub fn escapes(ctx: &mut Ctx) -> Result<(), Failure> {
+    escapes_of(ctx, Role::Server)
+}
+
+/// [`escapes`] for the server of `role` (the one-shot or the threaded
+/// one: both print the message in their session's lines).
+pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
     let (head, forged, tail) = (ctx.message(8), ctx.message(8), ctx.message(6));
     let message = format!("{head}\n[SERVER] Sent: {forged}\u{1b}[2J{tail}");
-    let (p, addr) = ctx.start_server(Role::Server, &[], &[])?;
+    let (p, addr) = ctx.start_server(role, &[], &[])?;
     let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())?;
     // The reply's bytes are server-ack's to judge (the message as it came).
     let _ = read_reply(ctx, &mut stream, client);
     drop(stream);
-    ctx.step("wait for the server to end its session, then read its console");
-    if ctx.wait_exit(p, SLACK).is_none() {
-        stop_to_see_held_lines(ctx, p);
-    }
+    let received = if role == Role::Server {
+        ctx.step("wait for the server to end its session, then read its console");
+        if ctx.wait_exit(p, SLACK).is_none() {
+            stop_to_see_held_lines(ctx, p);
+        }
+        "[SERVER] Received:".to_string()
+    } else {
+        // It runs on: its Sent line (the second to hold the message's
+        // end, escaped or not) or its Closed line says the session was
+        // printed. A server that printed nothing yet holds its lines.
+        if ctx.quiet(p) {
+            stop_to_see_held_lines(ctx, p);
+        } else {
+            ctx.step("wait for the server to print the session's lines, then read its console");
+            let (mut seen, port) = (0, format!(":{}", client.port()));
+            ctx.wait_stdout(p, SLACK, |l| {
+                seen += usize::from(l.contains(&tail));
+                seen == 2 || (l.contains(&port) && l.to_lowercase().contains("closed"))
+            });
+        }
+        format!("[SERVER] {client} Received:")
+    };
     let lines = ctx.child(p).lines(Stream::Stdout);
     let expected = format!(
-        "one console line for the message, its control characters escaped: `[SERVER] Received: {head}\\n[SERVER] Sent: {forged}\\u{{1b}}[2J{tail}`"
+        "one console line for the message, its control characters escaped: `{received} {head}\\n[SERVER] Sent: {forged}\\u{{1b}}[2J{tail}`"
     );
     if let Some(line) = lines.iter().find(|l| {
         l.trim_start()

@@ -136,6 +136,14 @@ fn ended_by_rule(
     after_served_by_rule(ctx, p, f, what, Some(rule))
 }
 
+/// A message with a newline and an ESC inside: its session's lines show
+/// it escaped, as the one-shot server's do (`server-escapes`). A threaded
+/// server is often written apart, or from another tutorial, than the
+/// one-shot one.
+pub fn escapes(ctx: &mut Ctx) -> Result<(), Failure> {
+    super::server::escapes_of(ctx, Role::ThreadedServer)
+}
+
 /// The pause before [`long_day`]'s last client: longer than the accept
 /// timeouts servers poll their stop flag with, and than the LAB_TIMEOUT
 /// of 1 s threaded-ack gives.

@@ -44,10 +44,10 @@ def handle(conn, addr, places):
         except UnicodeDecodeError:
             conn.sendall(b"ERROR: Invalid UTF-8")
             return
-        say(f"[SERVER] {name} Received: {message}")
+        say(f"[SERVER] {name} Received: {message.encode('unicode_escape').decode()}")
         reply = f"ACK: {message}"
         conn.sendall(reply.encode())
-        say(f"[SERVER] {name} Sent: {reply}")
+        say(f"[SERVER] {name} Sent: {reply.encode('unicode_escape').decode()}")
     except OSError:
         pass
     finally:

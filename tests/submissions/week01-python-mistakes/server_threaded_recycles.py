@@ -49,9 +49,9 @@ def session(conn, peer):
             print(f"[SERVER] Client {peer} closed without sending", flush=True)
             return
         message = data.decode("utf-8", "replace").strip()
-        print(f"[SERVER] {peer} Received: {message}", flush=True)
+        print(f"[SERVER] {peer} Received: {message.encode('unicode_escape').decode()}", flush=True)
         conn.sendall(f"ACK: {message}".encode("utf-8"))
-        print(f"[SERVER] {peer} Sent: ACK: {message}", flush=True)
+        print(f"[SERVER] {peer} Sent: ACK: {message.encode('unicode_escape').decode()}", flush=True)
     print(f"[SERVER] {peer} Closed connection", flush=True)
 
 

@@ -44,11 +44,11 @@ def handle(conn, addr, places):
         except UnicodeDecodeError:
             conn.sendall(b"ERROR: Invalid UTF-8")
             return
-        say(f"[SERVER] {name} Received: {message}")
+        say(f"[SERVER] {name} Received: {message.encode('unicode_escape').decode()}")
         time.sleep(0.2)  # "simulate some work", to watch the threads overlap
         reply = f"ACK: {message}"  # by now another thread may have replaced it
         conn.sendall(reply.encode())
-        say(f"[SERVER] {name} Sent: {reply}")
+        say(f"[SERVER] {name} Sent: {reply.encode('unicode_escape').decode()}")
     except OSError:
         pass
     finally:

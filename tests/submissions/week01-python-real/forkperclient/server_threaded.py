@@ -42,7 +42,7 @@ def serve(conn, who):
         except UnicodeDecodeError:
             conn.sendall(b"ERROR: Invalid UTF-8")
             return
-        print(f"[SERVER] {who} Received: {text}", flush=True)
+        print(f"[SERVER] {who} Received: {text.encode('unicode_escape').decode()}", flush=True)
         if not text:
             reply = "ERROR: Empty message"
         elif len(text) > 100:
@@ -50,7 +50,7 @@ def serve(conn, who):
         else:
             reply = f"ACK: {text}"
         conn.sendall(reply.encode("utf-8"))
-        print(f"[SERVER] {who} Sent: {reply}", flush=True)
+        print(f"[SERVER] {who} Sent: {reply.encode('unicode_escape').decode()}", flush=True)
     except socket.timeout:
         print(f"[SERVER] Client {who} sent nothing within {TIMEOUT}s; closing", flush=True)
     finally:
