@@ -281,6 +281,32 @@ fn a_reply_sent_to_every_caller_is_a_wrong_reply() {
     );
 }
 
+/// A chat server that drops its fifth caller unread (a limit of its own
+/// on sessions): chat-sessions' slow typist gets no reply, told as a
+/// caller dropped (blind round 31: it passed, the first line's reply
+/// unjudged).
+#[test]
+fn a_chat_caller_dropped_unread_is_told_so() {
+    if !python_available() {
+        return;
+    }
+    let outcomes = assert_checks_name(
+        Role::ChatServer,
+        "chat_server_session_limit.py",
+        &["chat-sessions"],
+        "wrong-reply",
+        "it dropped this caller without reading it",
+    );
+    assert!(
+        outcomes[0]
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("a limit on connections")),
+        "{:?}",
+        outcomes[0].hint
+    );
+}
+
 /// Runs the checks `ids` on the mistakes folder's `script` in `role` and
 /// asserts each fails as `code`, with `says` in the report; returns the
 /// outcomes, in check order.

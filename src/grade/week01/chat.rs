@@ -198,6 +198,19 @@ fn judge_ack(
             // printed an error: the session died of it before any reply was
             // built (blind round 27: wrong-reply's hint on building replies
             // from the bytes received, where none was built).
+            if bytes.is_empty() && end == End::Reset && ctx.child(p).try_status().is_none() && session_error(ctx, p, sent).is_none() {
+                // Linux resets a connection closed with bytes unread in
+                // it: the line was never read (blind round 31: Node's
+                // `server.maxConnections = 1` dropped a caller while it
+                // still counted the one before; the hint on building
+                // replies misled).
+                return Err(fail(
+                    mistake,
+                    expected,
+                    "the connection was reset with the line unread, by a server still running: it dropped this caller without reading it, and no reply came".to_string(),
+                )
+                .hinted("The server closed this caller's connection without reading its line. A chat server takes every caller, one after another, however many came before: a limit on connections (Node's `server.maxConnections`, a count of callers) that still counts the one who just left refuses the next; count a caller out when its session ends, or set no limit the handout does not ask for."));
+            }
             if bytes.is_empty() && end != End::Timeout {
                 if let Some(error) = session_error(ctx, p, sent) {
                     return Err(fail(
@@ -626,14 +639,8 @@ fn served_afresh(
             ),
         ));
     }
-    expect_ack(ctx, p, &mut talk, &message, Diagnosis::WrongReply).map_err(|f| {
-        let f = after_served(ctx, p, f, why);
-        if f.diagnosis == Diagnosis::WrongReply {
-            f.folded_if("chat-ack", &[Diagnosis::WrongReply])
-        } else {
-            f
-        }
-    })
+    expect_ack(ctx, p, &mut talk, &message, Diagnosis::WrongReply)
+        .map_err(|f| served_after(ctx, p, f, why))
 }
 
 /// The first reply line of `talk` (waited for up to SLACK), as it came:
@@ -662,14 +669,7 @@ fn still_serving(ctx: &mut Ctx, p: Proc, addr: SocketAddr, why: &str) -> Result<
     ctx.step("a new client connects");
     // A wrong reply of a server still running is chat-ack's when chat-ack
     // found one too (the ACK's form); otherwise its own (refused as busy).
-    short_session(ctx, p, addr).map_err(|f| {
-        let f = after_served(ctx, p, f, why);
-        if f.diagnosis == Diagnosis::WrongReply {
-            f.folded_if("chat-ack", &[Diagnosis::WrongReply])
-        } else {
-            f
-        }
-    })
+    short_session(ctx, p, addr).map_err(|f| served_after(ctx, p, f, why))
 }
 
 pub fn sessions(ctx: &mut Ctx) -> Result<(), Failure> {
@@ -701,10 +701,10 @@ fn slow_typist(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure> 
     let mut talk = open(ctx, addr).map_err(|f| after_served(ctx, p, f, why))?;
     let first = ctx.message(12);
     send_line(ctx, &mut talk, &first)?;
-    // Its form is chat-ack's to judge: that a reply came is enough.
-    if read_line(&mut talk.stream, &mut talk.pending, SLACK).is_err() {
-        return Ok(());
-    }
+    // Answered, or why not (blind round 31: a caller dropped unanswered
+    // passed, and the pause that follows was never tried).
+    expect_ack(ctx, p, &mut talk, &first, Diagnosis::WrongReply)
+        .map_err(|f| served_after(ctx, p, f, why))?;
     ctx.step(format!(
         "a slow typist: {:.1}s of quiet (LAB_TIMEOUT is {SHORT_LAB_TIMEOUT}s, --idle-timeout not given: 120s), then a second line",
         TYPING_PAUSE.as_secs_f64()
@@ -731,9 +731,26 @@ fn slow_typist(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure> 
                 format!("the server closed the session during the pause: LAB_TIMEOUT={SHORT_LAB_TIMEOUT} taken for the chat's idle limit (LAB_TIMEOUT is how long a program waits for a reply it is owed; people type slowly, and a session ends after --idle-timeout without a whole line)"),
             ))
         }
-        // No reply while still open, or another reply: the reply's
-        // checks (chat-ack, the others here) judge that.
+        Err((bytes, End::Timeout)) if bytes.is_empty() && sent.is_ok() => Err(fail(
+            Diagnosis::WrongReply,
+            format!("the line after {:.1}s of quiet gets its ACK", TYPING_PAUSE.as_secs_f64()),
+            format!("no reply within {}s, the session still open: the line after the pause was not answered", SLACK.as_secs()),
+        )),
+        // Another reply: its form is the reply checks' (chat-ack, the
+        // others here) to judge.
         _ => Ok(()),
+    }
+}
+
+/// A failure of a caller after the first ones: the server ended
+/// ([`after_served`]), or a wrong reply, which is chat-ack's when chat-ack
+/// found one too (the ACK's form).
+fn served_after(ctx: &mut Ctx, p: Proc, f: Failure, why: &str) -> Failure {
+    let f = after_served(ctx, p, f, why);
+    if f.diagnosis == Diagnosis::WrongReply {
+        f.folded_if("chat-ack", &[Diagnosis::WrongReply])
+    } else {
+        f
     }
 }
 
