@@ -307,6 +307,33 @@ fn a_chat_caller_dropped_unread_is_told_so() {
     );
 }
 
+/// A chat client whose -i mode reads every line before it connects:
+/// through a pipe it passes, at a terminal nothing typed is sent until the
+/// input ends (blind round 31: "it never connected", with wrong-message's
+/// hint about the arguments).
+#[cfg(unix)]
+#[test]
+fn a_chat_client_that_reads_every_line_before_connecting_is_told_so() {
+    if !python_available() {
+        return;
+    }
+    let outcomes = assert_checks_name(
+        Role::ChatClient,
+        "chat_client_reads_first.py",
+        &["chat-client-prompt"],
+        "wrong-message",
+        "it reads its lines before it connects",
+    );
+    assert!(
+        outcomes[0]
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.starts_with("Connect first")),
+        "{:?}",
+        outcomes[0].hint
+    );
+}
+
 /// Runs the checks `ids` on the mistakes folder's `script` in `role` and
 /// asserts each fails as `code`, with `says` in the report; returns the
 /// outcomes, in check order.

@@ -2484,6 +2484,9 @@ pub fn client_prompt(ctx: &mut Ctx) -> Result<(), Failure> {
             Some(conn) => conn,
             None => match ctx.accept_from(&listener, p, SLACK) {
                 Some(conn) => conn,
+                None if ctx.child(p).try_status().is_none() && prompt_showing(ctx, p) => {
+                    return Err(reads_before_connecting(ctx, p))
+                }
                 None => {
                     return Err(not_at_the_prompt(
                         ctx,
@@ -2608,6 +2611,36 @@ fn not_at_the_prompt(ctx: &mut Ctx, p: Proc, what: &str, reached: Reached) -> Fa
         fail(diagnosis, expected, format!("{what} ({how})"))
     });
     failure.consequence_of("chat-client-interactive")
+}
+
+/// A chat client that prompts and reads its lines at a terminal, but
+/// connects only once its input ends: the user types, and nothing is sent
+/// until Ctrl+D. Through a pipe (chat-client-interactive) every line comes
+/// at once and the input ends, so only a terminal shows it (blind round
+/// 31: "it never connected", with wrong-message's hint on sending the
+/// arguments).
+#[cfg(unix)]
+fn reads_before_connecting(ctx: &mut Ctx, p: Proc) -> Failure {
+    let prompts = [Stream::Stdout, Stream::Stderr]
+        .into_iter()
+        .map(|s| {
+            ctx.child(p)
+                .text(s)
+                .matches("Enter message to send:")
+                .count()
+        })
+        .sum::<usize>();
+    let shown = if prompts > 1 {
+        format!("its prompt showed {prompts} times, once more after the typed line")
+    } else {
+        "a prompt showed".to_string()
+    };
+    fail(
+        Diagnosis::WrongMessage,
+        "at a terminal, each line typed is sent when Enter is pressed, and its ACK shows before the next prompt",
+        format!("{shown}, but it never connected, still running {}s after a line was typed: it reads its lines before it connects, so nothing typed is sent until the input ends (Ctrl+D)", SLACK.as_secs()),
+    )
+    .hinted("Connect first, then loop: prompt, read one line, send it, read and print its ACK, and prompt again. A client that collects every line before it connects works through a pipe (the input ends at once) but not for a person at a terminal, who types, waits for the ACK, and gets nothing.")
 }
 
 /// How far a chat client at a terminal got with the fake server.
