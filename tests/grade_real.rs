@@ -658,6 +658,8 @@ fn bound_to_every_address_python() {
         &[
             ("server-escapes", "unescaped-message"),
             ("server-listening", "ignores-config"),
+            // The same finding, folded under server-listening's.
+            ("server-config", "ignores-config"),
             ("client-ack", "wrong-message"),
             ("client-default-message", "wrong-message"),
             ("client-extra-words", "extra-arguments"),
@@ -669,6 +671,27 @@ fn bound_to_every_address_python() {
             ("chat-client-no-reply", "startup-failure"),
         ],
     );
+}
+
+/// A server bound to every address that announces LAB_HOST's, its stdout
+/// held in a buffer: the line check names the buffer, and the address is
+/// a finding of its own, server-config's (blind round 31: it was said only
+/// inside stdout-buffered's observation, and no summary line named it).
+#[test]
+fn bound_to_every_address_behind_a_buffer_python() {
+    let Some(sub) = python_fixture("heldany") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "heldany",
+        &sub,
+        &[
+            ("server-listening", "stdout-buffered"),
+            ("server-config", "ignores-config"),
+        ],
+    );
+    assert_eq!(findings_of(&outcomes).len(), 2);
+    assert_observed(&sub, "server-config", "it listens on 0.0.0.0:");
 }
 
 /// A C threaded server bound to INADDR_ANY (`Listening on 0.0.0.0:PORT`,

@@ -185,8 +185,8 @@ struct ListenNote {
     port: u16,
     /// Nothing at all on stdout when the port was found.
     silent: bool,
-    /// Announced on the host it was given, but bound on every address
-    /// (this one, from the socket table).
+    /// Bound on every address (this one, from the socket table, or the
+    /// unspecified address it announced).
     everywhere: Option<SocketAddr>,
     /// Its Listening line was well-formed (the note is about the address
     /// only).
@@ -1022,7 +1022,13 @@ impl<'a> Ctx<'a> {
                         line.trim_end(),
                         addr.port()
                     ));
-                    self.notes.push(note(addr.port()));
+                    // Announced 0.0.0.0: bound there too, which the role's
+                    // config check names as well ([`Ctx::listens_everywhere`]).
+                    let everywhere = addr.ip().is_unspecified().then_some(addr);
+                    self.notes.push(ListenNote {
+                        everywhere,
+                        ..note(addr.port())
+                    });
                     return Ok(self.announced(p, SocketAddr::from((HOST, addr.port()))));
                 }
                 if addr.ip() != std::net::IpAddr::V4(HOST) && !reachable {
@@ -1175,27 +1181,50 @@ impl<'a> Ctx<'a> {
             return Ok(());
         };
         let judged = self.judge_line(&note);
-        let Some(bound) = note.everywhere else {
+        let Some(everywhere) = Self::everywhere(&note) else {
             return judged;
         };
         // Bound on every address (the socket table): the line check's one
         // diagnosis goes to the line itself when it is wrong too; the
-        // address is said beside it.
-        let host_var = note.role.contract().host_var;
-        let everywhere = format!(
-            "it listens on {bound} (the system's socket table): every address of the machine, reachable from the network, not only {HOST}; bind the address {host_var} gives (not INADDR_ANY, \"\" or a ServerSocket without an address)"
-        );
+        // address is said beside it (and the config check of a role that
+        // has one names it too: [`Ctx::listens_everywhere`]).
         match judged {
-            Ok(()) => Err(fail(
-                Diagnosis::IgnoresConfig,
-                format!("the server listens on {host_var}={HOST} only, the address it announces"),
-                format!("it announced {HOST}:{} but {everywhere}", note.port),
-            )),
+            Ok(()) => {
+                let mut f = everywhere;
+                f.observed = format!("it announced {HOST}:{} but {}", note.port, f.observed);
+                Err(f)
+            }
+            // (Unless the line's own finding says it: announced 0.0.0.0.)
+            Err(f) if f.observed.contains("every address") => Err(f),
             Err(mut f) => {
-                f.observed.push_str(&format!("; also, {everywhere}"));
+                f.observed
+                    .push_str(&format!("; also, {}", everywhere.observed));
                 Err(f)
             }
         }
+    }
+
+    /// The server `p` (started with [`Ctx::start_server`]) listens on every
+    /// address of the machine, not the one it was given: the failure that
+    /// says so (`ignores-config`). For a role's config check, where the
+    /// Listening line's own mistake (held in a buffer) would hide it
+    /// (blind round 31: a C server's 0.0.0.0 was said only inside
+    /// stdout-buffered's observation).
+    pub fn listens_everywhere(&self, p: Proc) -> Option<Failure> {
+        let note = self.notes.iter().find(|n| n.proc == p)?;
+        Self::everywhere(note)
+    }
+
+    fn everywhere(note: &ListenNote) -> Option<Failure> {
+        let bound = note.everywhere?;
+        let host_var = note.role.contract().host_var;
+        Some(fail(
+            Diagnosis::IgnoresConfig,
+            format!("the server listens on {host_var}={HOST} only, the address it announces"),
+            format!(
+                "it listens on {bound} (the system's socket table): every address of the machine, reachable from the network, not only {HOST}; bind the address {host_var} gives (not INADDR_ANY, \"\" or a ServerSocket without an address)"
+            ),
+        ))
     }
 
     /// The Listening line of the server `note` is about.

@@ -76,7 +76,7 @@ pub static CHECKS: &[Check] = &[
         "server-config",
         "server",
         SERVER,
-        "uses the LAB_PORT and LAB_BUFFER_SIZE it is given",
+        "uses the LAB_HOST, LAB_PORT and LAB_BUFFER_SIZE it is given",
         server::config
     ),
     check!(

@@ -101,7 +101,7 @@ pub fn config(ctx: &mut Ctx) -> Result<(), Failure> {
             e.to_string(),
         )
     })?;
-    let (_p, addr) = ctx.start_server(
+    let (p, addr) = ctx.start_server(
         Role::Server,
         &[],
         &[
@@ -109,6 +109,10 @@ pub fn config(ctx: &mut Ctx) -> Result<(), Failure> {
             ("LAB_BUFFER_SIZE", SMALL_BUFFER.to_string()),
         ],
     )?;
+    // LAB_HOST too: bound on every address, it is told here as well as
+    // beside server-listening's line, which a buffered stdout may fail
+    // first (one finding when both say ignores-config).
+    let everywhere = ctx.listens_everywhere(p);
     // One message is what one read of up to LAB_BUFFER_SIZE bytes returns:
     // a longer message, sent whole in one segment, is cut there (blind
     // rounds 27 and 30: a server reading with a buffer of its own, or
@@ -129,16 +133,22 @@ pub fn config(ctx: &mut Ctx) -> Result<(), Failure> {
     let ex = read_reply(ctx, &mut stream, client);
     let reply = String::from_utf8_lossy(&ex.reply);
     if message.len() > SMALL_BUFFER && reply.contains(message.as_str()) {
+        let also = everywhere
+            .map(|f| format!("; also, {}", f.observed))
+            .unwrap_or_default();
         return Err(fail(
             Diagnosis::IgnoresConfig,
             format!("with LAB_BUFFER_SIZE={SMALL_BUFFER}, the reply `ACK: {head}`: one read of up to {SMALL_BUFFER} bytes is the message"),
             format!(
-                "the reply {}: its one read took all {} bytes, so it does not read with LAB_BUFFER_SIZE (a buffer size of its own, such as recv(1024); in Node, keep only the first LAB_BUFFER_SIZE bytes of the `data` chunk)",
+                "the reply {}: its one read took all {} bytes, so it does not read with LAB_BUFFER_SIZE (a buffer size of its own, such as recv(1024); in Node, keep only the first LAB_BUFFER_SIZE bytes of the `data` chunk){also}",
                 show_bytes(&ex.reply),
                 message.len()
             ),
         )
         .folded_if("server-ack", &[Diagnosis::WrongReply]));
+    }
+    if let Some(f) = everywhere {
+        return Err(f.folded_if("server-listening", &[Diagnosis::IgnoresConfig]));
     }
     // Any other reply's form is server-ack's to judge.
     Ok(())
