@@ -1291,6 +1291,37 @@ fn server_that_reads_until_the_client_closes_python() {
     );
 }
 
+/// A server whose every reply ends in a line end and whose session lines
+/// are in its own words (`Got message:`, `Sent reply:`): server-ack names
+/// the wrong reply and says the wording beside it (blind round 31: only
+/// the connection line was said, the others waited for the next run).
+#[test]
+fn wrong_reply_and_lines_in_its_own_words_python() {
+    let Some(sub) = python_fixture("gotmessage") else {
+        return;
+    };
+    assert_verdicts(
+        "gotmessage",
+        &sub,
+        &[
+            ("server-ack", "wrong-reply"),
+            ("server-empty-recv", "output-format"),
+            ("server-silent-client", "output-format"),
+            ("server-blank", "wrong-reply"),
+            ("server-too-long", "wrong-reply"),
+            ("server-length-limit", "wrong-reply"),
+            ("server-trim", "wrong-reply"),
+            ("server-invalid-utf8", "wrong-reply"),
+            ("server-restart", "wrong-reply"),
+        ],
+    );
+    assert_observed(
+        &sub,
+        "server-ack",
+        "also, its lines `[SERVER] Got message: ",
+    );
+}
+
 /// A client that opens a `PING` connection before the real one: the fake
 /// server's close in client-no-reply answers the PING, so the client then
 /// waits for the real reply and says it timed out. That is client-ack's

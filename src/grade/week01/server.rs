@@ -64,6 +64,32 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
                 f.observed
             );
         }
+        // So are the lines that hold the message in other words (blind
+        // round 31: `Got message: ...` and `Sent reply: ...` were named
+        // only once the reply was right).
+        let worded: Vec<&str> = lines
+            .iter()
+            .map(|l| l.trim_end())
+            .filter(|l| {
+                l.contains(message.as_str())
+                    && !l.starts_with("[SERVER] Received: ")
+                    && !l.starts_with("[SERVER] Sent: ")
+            })
+            .take(2)
+            .collect();
+        if !worded.is_empty() {
+            let shown: Vec<String> = worded.iter().map(|l| format!("`{l}`")).collect();
+            let (lines, are) = if worded.len() == 1 {
+                ("line", "is")
+            } else {
+                ("lines", "are")
+            };
+            f.observed = format!(
+                "{}; also, its {lines} {} {are} not worded `[SERVER] Received: {message}` and `[SERVER] Sent: <the reply>` (output-format: the lines are judged once the reply is right)",
+                f.observed,
+                shown.join(" and "),
+            );
+        }
         f
     })?;
     ctx.step("wait for `[SERVER] Closed connection`");
