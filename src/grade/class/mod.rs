@@ -381,13 +381,13 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
         .collect();
     let key = hash_key(opts);
     let mut records: Vec<Option<Record>> = vec![None; subs.len()];
-    let mut todo: Vec<(usize, String)> = Vec::new();
+    let mut todo: Vec<(usize, FolderState)> = Vec::new();
     for (i, (name, dir)) in subs.iter().enumerate() {
-        let hash = content_hash(dir, &key);
+        let state = folder_state(dir, &key);
         let previous = Record::load(&opts.out.join(name));
         match previous {
-            Some(r) if !opts.force && r.content_hash == hash => records[i] = Some(r),
-            _ => todo.push((i, hash)),
+            Some(r) if !opts.force && r.content_hash == state.hash => records[i] = Some(r),
+            _ => todo.push((i, state)),
         }
     }
     let unchanged = subs.len() - todo.len();
@@ -419,9 +419,9 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
             let (next, todo, subs) = (&next, &todo, &subs);
             scope.spawn(move || loop {
                 let n = next.fetch_add(1, Ordering::SeqCst);
-                let Some((i, hash)) = todo.get(n) else { break };
+                let Some((i, state)) = todo.get(n) else { break };
                 let (name, dir) = &subs[*i];
-                let record = grade_submission(opts, name, dir, hash);
+                let record = grade_submission(opts, name, dir, state);
                 if stopping() || tx.send((*i, record)).is_err() {
                     break;
                 }
@@ -724,9 +724,42 @@ fn metadata_key(meta: &std::fs::Metadata) -> [u8; 40] {
     key
 }
 
+/// A submission folder as seen at one moment: its [`content_hash`], and a
+/// stamp of every entry's inode and change time. Two states are equal when
+/// nothing in the folder was written, replaced or renamed between them:
+/// a file swapped and swapped back has the same bytes, never the same
+/// change time (the kernel's: nothing sets it back).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FolderState {
+    pub hash: String,
+    stamp: String,
+}
+
+/// The [`FolderState`] of `dir` now.
+pub fn folder_state(dir: &Path, key: &str) -> FolderState {
+    FolderState {
+        hash: content_hash(dir, key),
+        stamp: hash_walk(dir, key, Walk::Stamp),
+    }
+}
+
 /// A hash of a submission folder's content (paths and bytes) and `key`.
 /// Change detection, not security: two FNV-1a streams make 128 bits.
 pub fn content_hash(dir: &Path, key: &str) -> String {
+    hash_walk(dir, key, Walk::Content)
+}
+
+/// What [`hash_walk`] feeds its hash.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    /// Paths, modes and bytes (metadata where bytes cost too much).
+    Content,
+    /// Paths and every entry's [`metadata_key`] (inode, change time), folders
+    /// included, and nothing read.
+    Stamp,
+}
+
+fn hash_walk(dir: &Path, key: &str, what: Walk) -> String {
     /// The two hashes, and the file bytes still to be read whole.
     struct Fnv(u64, u64, u64);
     impl Fnv {
@@ -742,7 +775,7 @@ pub fn content_hash(dir: &Path, key: &str) -> String {
         Bytes,
         Metadata,
     }
-    fn walk(h: &mut Fnv, dir: &Path, rel: &str, depth: usize, how: Read) {
+    fn walk(h: &mut Fnv, dir: &Path, rel: &str, depth: usize, how: Read, what: Walk) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             h.feed(b"<unreadable>");
             return;
@@ -770,6 +803,16 @@ pub fn content_hash(dir: &Path, key: &str) -> String {
             };
             h.feed(rel.as_bytes());
             h.feed(&[0]);
+            if what == Walk::Stamp {
+                if let Ok(meta) = entry.metadata() {
+                    h.feed(&metadata_key(&meta));
+                }
+                if kind.is_dir() && depth < HASH_MAX_DEPTH {
+                    walk(h, &path, &rel, depth + 1, how, what);
+                }
+                h.feed(&[0xff]);
+                continue;
+            }
             // Its mode: `chmod 000 server.py` changes what runs (hostile
             // round 21: a re-run kept the pass).
             #[cfg(unix)]
@@ -789,7 +832,7 @@ pub fn content_hash(dir: &Path, key: &str) -> String {
                     } else {
                         how
                     };
-                    walk(h, &path, &rel, depth + 1, how);
+                    walk(h, &path, &rel, depth + 1, how, what);
                 } else if let Ok(meta) = entry.metadata() {
                     // Deeper still: the folder's own metadata, whose change
                     // time moves when an entry is added, removed or renamed.
@@ -851,7 +894,7 @@ pub fn content_hash(dir: &Path, key: &str) -> String {
     );
     h.feed(key.as_bytes());
     let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    walk(&mut h, &root, "", 0, Read::Bytes);
+    walk(&mut h, &root, "", 0, Read::Bytes, what);
     // Commands may name programs outside the folder by absolute path (a
     // compiled submission built elsewhere): a rebuilt program is a change.
     for program in outside_programs(&root) {
@@ -890,7 +933,13 @@ fn outside_programs(dir: &Path) -> Vec<PathBuf> {
 
 /// Grades one submission folder and writes OUT/<name>/; returns its record.
 /// Never fails the class: a problem becomes the row's `not_graded`.
-pub fn grade_submission(opts: &ClassOptions, name: &str, dir: &Path, hash: &str) -> Record {
+pub fn grade_submission(
+    opts: &ClassOptions,
+    name: &str,
+    dir: &Path,
+    before: &FolderState,
+) -> Record {
+    let hash = before.hash.as_str();
     let started = Instant::now();
     let max_total: f64 = opts.checks.iter().map(|c| opts.points.of(c)).sum();
     let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
@@ -927,9 +976,11 @@ pub fn grade_submission(opts: &ClassOptions, name: &str, dir: &Path, hash: &str)
             // while it was graded may have been graded in another state than
             // the one hashed, so its record keeps no hash and the next run
             // grades it again (hostile round 30: a server swapped in for the
-            // run and back after kept its 12/12 as "unchanged").
-            let after = content_hash(&dir, &hash_key(opts));
-            let hash = if after == hash { hash } else { "" };
+            // run and back after kept its 12/12 as "unchanged"). Changed
+            // and changed back meanwhile, its bytes hash the same: the
+            // stamp of inodes and change times tells (hostile round 31).
+            let after = folder_state(&dir, &hash_key(opts));
+            let hash = if after == *before { hash } else { "" };
             // Its reports tell its own sandbox notes, not a classmate's.
             crate::sandbox::with_notes_of(&dir, || {
                 write_graded(opts, name, &sub_out, hash, &outcomes, duration)
@@ -1282,6 +1333,38 @@ mod tests {
         assert_ne!(rebuilt, built);
         std::fs::write(sub.join("target/release/server"), "v2 longer").unwrap();
         assert_ne!(built, content_hash(&sub, "key"));
+    }
+
+    /// Hostile round 31: a server swapped in while the class was graded and
+    /// swapped back before the end hashed the same at both ends, and its
+    /// record kept the pass for the broken file. The state's stamp differs.
+    #[test]
+    fn a_file_changed_and_changed_back_is_a_changed_state() {
+        let tmp = tempfile::tempdir().unwrap();
+        let sub = tmp.path();
+        std::fs::write(sub.join("server.py"), "print('broken')\n").unwrap();
+        std::fs::create_dir_all(sub.join("lib")).unwrap();
+        std::fs::write(sub.join("lib/util.py"), "x = 1\n").unwrap();
+        let before = folder_state(sub, "key");
+        assert_eq!(before, folder_state(sub, "key"), "nothing changed");
+        // Swapped in and back by rename, as the attack did.
+        std::fs::write(sub.join("good.py"), "print('good')\n").unwrap();
+        std::fs::rename(sub.join("server.py"), sub.join("bad.py")).unwrap();
+        std::fs::rename(sub.join("good.py"), sub.join("server.py")).unwrap();
+        std::fs::rename(sub.join("server.py"), sub.join("good.py")).unwrap();
+        std::fs::rename(sub.join("bad.py"), sub.join("server.py")).unwrap();
+        std::fs::remove_file(sub.join("good.py")).unwrap();
+        let after = folder_state(sub, "key");
+        assert_eq!(before.hash, after.hash, "the same bytes");
+        assert_ne!(before, after);
+        // Rewritten in place with the same bytes, deeper down.
+        let before = after;
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(sub.join("lib/util.py"), "x = 2\n").unwrap();
+        std::fs::write(sub.join("lib/util.py"), "x = 1\n").unwrap();
+        let after = folder_state(sub, "key");
+        assert_eq!(before.hash, after.hash);
+        assert_ne!(before, after);
     }
 
     /// Hostile round 21: a re-run kept its verdict after a change of mode
