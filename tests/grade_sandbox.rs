@@ -1201,6 +1201,30 @@ fn a_program_cannot_reach_the_hosts_unix_sockets() {
     assert!(!reached, "the host's socket got a connection");
 }
 
+/// The machine's cgroup trees are out of a program's sight: an empty
+/// read-only tmpfs covers /sys/fs/cgroup in its mount namespace (hostile
+/// round 31 read every check's memory, CPU time and OOM kills there, live,
+/// and could print them into its own report).
+#[test]
+fn a_program_cannot_read_the_machines_cgroups() {
+    if !is_root() {
+        eprintln!("skipped: the private /tmp's mounts need root here");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        hostile_dir().join("sbx_cgroup_peek.py"),
+        dir.path().join("sbx_cgroup_peek.py"),
+    )
+    .unwrap();
+    let run = grade_server_ack(dir.path(), "python3 sbx_cgroup_peek.py", None);
+    let (_, observed) = run.verdict();
+    assert!(
+        observed.contains("cgroup: 0 entries, netlab trees: 0"),
+        "{observed}"
+    );
+}
+
 /// A folder run in place whose files the sandbox's user cannot read (an
 /// archive unpacked 0600) fails to start: the report says why, so that
 /// the student is not the one blamed (hostile round 12: copied, the same

@@ -696,7 +696,15 @@ pub(super) fn install(
     let private_tmp =
         if policy.has(Layer::PrivateTmp) && (is_root() || policy.has(Layer::PidNamespace)) {
             let shared = staging_folder()?;
-            let hidden = super::hidden_folders();
+            let mut hidden = super::hidden_folders();
+            // The machine's cgroup trees: every tree's counters (memory,
+            // CPU time, OOM kills, fork refusals) read live showed a
+            // program its classmates' checks and their limits being hit
+            // (hostile round 31); the program's own join is made through
+            // a descriptor opened before (`Plan::run`).
+            if Path::new(CGROUP_TREES).is_dir() {
+                hidden.insert(0, PathBuf::from(CGROUP_TREES));
+            }
             // Under the allowlist the shared trees start empty: the
             // host's /tmp may hold anything (a build folder).
             let start = if limited {
@@ -1164,14 +1172,20 @@ impl Plan {
                 split_for_pid_namespace()?;
             }
             // From here on: the program's own process (PID 2 in its
-            // namespace, or the launcher itself without one).
+            // namespace, or the launcher itself without one). Its cgroup's
+            // file is opened before the mounts cover the cgroup trees.
+            let program_procs = self
+                .program_procs
+                .as_ref()
+                .map(|path| libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC));
             if let Some(tmp) = &self.private_tmp {
                 tmp.enter()?;
             }
             // After the mounts (netlab's work), before the user switch
-            // (only root may join); /sys is not overlaid.
-            if let Some(path) = &self.program_procs {
-                join_cgroup(path);
+            // (only root may join).
+            if let Some(fd) = program_procs.filter(|fd| *fd >= 0) {
+                write_own_pid(fd);
+                libc::close(fd);
             }
             mark_fds_cloexec(3);
             if let Some(limits) = &self.limits {
@@ -1235,6 +1249,10 @@ const PID_AND_IPC: libc::c_int = libc::CLONE_NEWPID | libc::CLONE_NEWIPC;
 /// under /run as the check's user). Landlock cannot refuse a connect to a
 /// socket by its path on this kernel; a network lab needs none of them.
 const VEILED: &str = "/run";
+
+/// Where the machine's cgroup trees are mounted: hidden from every program
+/// with the private /tmp (see `install`).
+const CGROUP_TREES: &str = "/sys/fs/cgroup";
 
 const SHARED_TREES: [&str; 5] = ["/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/crash"];
 
@@ -1899,6 +1917,14 @@ unsafe fn join_cgroup(path: &CString) -> bool {
     if fd < 0 {
         return false;
     }
+    let written = write_own_pid(fd);
+    libc::close(fd);
+    written
+}
+
+/// Writes our pid (in decimal) to `fd`, a cgroup.procs file: joins that
+/// cgroup. Without allocating.
+unsafe fn write_own_pid(fd: libc::c_int) -> bool {
     let mut digits = [0u8; 16];
     let mut pid = libc::getpid() as u32;
     let mut at = digits.len();
@@ -1911,7 +1937,6 @@ unsafe fn join_cgroup(path: &CString) -> bool {
         }
     }
     let written = libc::write(fd, digits[at..].as_ptr().cast(), digits.len() - at);
-    libc::close(fd);
     written == (digits.len() - at) as isize
 }
 
