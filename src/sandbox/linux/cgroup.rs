@@ -27,6 +27,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -438,21 +439,76 @@ fn kill_at_once(dir: &Path) {
 
 /// SIGKILLs every process listed in a cgroup.procs file, until it is
 /// empty (a member may fork while we read; the pids limit bounds that).
+///
+/// Trap: a pid read from the list may be freed, and given to a process
+/// anywhere on the machine, before the kill reaches it (hostile round 31:
+/// a tree can steer the pid counter). Each member is held by a pidfd
+/// first, then the list is read again: a pid still listed is the process
+/// the pidfd holds (a pidfd signals the process it was opened on, never a
+/// later owner of its number), and only those are signalled. Without
+/// pidfds (Linux before 5.3) a plain kill, as before.
 fn kill_members(procs: &Path) {
+    let members =
+        |text: &str| -> Vec<i32> { text.lines().filter_map(|l| l.trim().parse().ok()).collect() };
     for _ in 0..50 {
         let Ok(text) = std::fs::read_to_string(procs) else {
             return;
         };
-        let pids: Vec<i32> = text.lines().filter_map(|l| l.trim().parse().ok()).collect();
+        let pids = members(&text);
         if pids.is_empty() {
             return;
         }
-        for pid in pids {
-            // SAFETY: kill with a pid read from the cgroup.
-            unsafe { nix::libc::kill(pid, nix::libc::SIGKILL) };
+        let held: Vec<(i32, Option<std::os::fd::OwnedFd>)> =
+            pids.into_iter().map(|pid| (pid, pidfd(pid))).collect();
+        let still = std::fs::read_to_string(procs)
+            .map(|t| members(&t))
+            .unwrap_or_default();
+        for (pid, fd) in held {
+            match fd {
+                Some(fd) if still.contains(&pid) => {
+                    use std::os::fd::AsRawFd;
+                    // SAFETY: pidfd_send_signal on a pidfd we own, no info.
+                    unsafe {
+                        nix::libc::syscall(
+                            nix::libc::SYS_pidfd_send_signal,
+                            fd.as_raw_fd(),
+                            nix::libc::SIGKILL,
+                            std::ptr::null::<nix::libc::siginfo_t>(),
+                            0,
+                        )
+                    };
+                }
+                // Gone meanwhile (its number may be another's now).
+                Some(_) => {}
+                // SAFETY: kill with a pid read from the cgroup.
+                None if !PIDFD_WORKS.load(Ordering::Relaxed) => unsafe {
+                    nix::libc::kill(pid, nix::libc::SIGKILL);
+                },
+                // Ended before its pidfd could be opened.
+                None => {}
+            }
         }
         std::thread::sleep(Duration::from_millis(2));
     }
+}
+
+/// Whether this kernel has pidfd_open (false once it said ENOSYS).
+static PIDFD_WORKS: AtomicBool = AtomicBool::new(true);
+
+/// A pidfd on `pid`, if it is alive and the kernel has pidfds.
+fn pidfd(pid: i32) -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: pidfd_open with a pid and no flags; it returns a new
+    // descriptor (ours to own) or -1.
+    let fd = unsafe { nix::libc::syscall(nix::libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        if std::io::Error::last_os_error().raw_os_error() == Some(nix::libc::ENOSYS) {
+            PIDFD_WORKS.store(false, Ordering::Relaxed);
+        }
+        return None;
+    }
+    // SAFETY: a descriptor the kernel just gave us.
+    Some(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) })
 }
 
 /// Kills every member of a tree netlab made, and of its `program` folder
@@ -578,6 +634,53 @@ mod tests {
                 assert!(!v1);
                 assert!(why.contains("memory") || why.contains("pids"), "{why}");
             }
+        }
+    }
+
+    /// Members, detached ones included, are killed through pidfds (the
+    /// list read again once each is held: hostile round 31's pid reuse),
+    /// until the list is empty.
+    #[test]
+    fn every_member_of_a_cgroup_is_killed() {
+        let is_root = unsafe { nix::libc::geteuid() } == 0;
+        let Ok(hierarchy) = hierarchy().map_err(|e| eprintln!("skipped: {e}")) else {
+            return;
+        };
+        if !is_root || hierarchy.prepare().is_err() {
+            eprintln!("skipped: cgroups need root");
+            return;
+        }
+        let name = format!("{}-killtest", std::process::id());
+        let tree = make_tree(hierarchy, &name, &Limits::default()).unwrap();
+        let procs = tree.dirs[0].join("cgroup.procs");
+        let script = format!(
+            "echo $$ > {}; setsid sleep 60 & sleep 60 & exec sleep 60",
+            procs.display()
+        );
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .spawn()
+            .unwrap();
+        let members = || {
+            std::fs::read_to_string(&procs)
+                .unwrap_or_default()
+                .lines()
+                .count()
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while members() < 3 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(members(), 3, "the sleepers joined");
+        kill_members(&procs);
+        let _ = child.wait();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while members() > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(members(), 0, "every member was killed");
+        for dir in &tree.dirs {
+            remove_made(dir);
         }
     }
 
