@@ -1212,11 +1212,36 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
     let (sent, first) = connect_and_send(ctx, addr, message.as_bytes())
         .map_err(|f| after_served(ctx, p, f, "after two silent clients left"))?;
     ctx.reset(sent);
+    let reset = format!("when the client {first} reset its connection right after its message");
     survived_reset(
         ctx,
         p,
-        &format!("when the client {first} reset its connection right after its message (a reply written then meets the reset)"),
-    )?;
+        &format!("{reset} (a reply written then meets the reset)"),
+    )
+    .map_err(|mut f| {
+        // Said only of a session that got as far as the message: one that
+        // died before (blind round 31: Node's `remoteAddress`, undefined
+        // on a socket already reset, read in the connection handler) was
+        // told it met the reset writing a reply.
+        let port = format!(":{}", first.port());
+        let lines: Vec<String> = [Stream::Stdout, Stream::Stderr]
+            .into_iter()
+            .flat_map(|s| ctx.child(p).lines(s))
+            .collect();
+        let instead = if lines.iter().any(|l| l.contains(&message)) {
+            return f;
+        } else if lines.iter().any(|l| l.contains(&port)) {
+            "after it printed that client's connection, before its message (its session died reading, not on a reply)"
+        } else {
+            "before it printed anything of that client (its session died as it began, not on a reply)"
+        };
+        f.observed = f.observed.replacen(
+            &format!("{reset} (a reply written then meets the reset)"),
+            &format!("{reset}, {instead}"),
+            1,
+        );
+        f
+    })?;
     let after = "after a client reset its connection";
     // Two silent clients next, which both places must take: a session
     // that kept its place after the first reset refuses the second (blind
