@@ -194,6 +194,10 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
         ));
     }
     let mut group = "";
+    // A hint told in full once in the details; a later check with the
+    // same one points back to it (blind round 31: one import mistake's
+    // paragraph of advice, ten times over).
+    let mut hinted: Vec<(&str, &str)> = Vec::new();
     for o in outcomes {
         if o.role != group {
             group = o.role;
@@ -202,7 +206,16 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
         let folded = folded_into(o, outcomes);
         let mut text = check_line(o, color);
         if o.passed == Some(false) {
-            text.push_str(&failure_story(o, folded, color));
+            let hint = o.hint.as_deref().unwrap_or_default();
+            let told = hinted.iter().find(|(h, _)| *h == hint).map(|(_, id)| *id);
+            if told.is_none() && folded.is_none() && !hint.is_empty() {
+                hinted.push((hint, o.id));
+            }
+            let hint = match told {
+                Some(id) => Hint::As(id),
+                None => Hint::Whole,
+            };
+            text.push_str(&failure_story(o, folded, hint, color));
         }
         out.push_str(&text);
     }
@@ -224,9 +237,17 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
 pub fn render_outcome(o: &Outcome, color: bool) -> String {
     let mut out = check_line(o, color);
     if o.passed == Some(false) {
-        out.push_str(&failure_story(o, None, color));
+        out.push_str(&failure_story(o, None, Hint::Whole, color));
     }
     out
+}
+
+/// How a failure's story gives its hint: whole, or as a pointer to an
+/// earlier check of the same report that gave the same one.
+#[derive(Clone, Copy)]
+enum Hint<'a> {
+    Whole,
+    As(&'a str),
 }
 
 /// Mark, id, title and timing (or why it was skipped) on one line.
@@ -260,7 +281,7 @@ pub fn render_line(o: &Outcome, color: bool, width: usize) -> String {
 /// A failed check's story; `folded`: the check whose finding this failure
 /// is folded under, said under the diagnosis (blind round 22: a check
 /// failed for another check's mistake read as a second mistake).
-fn failure_story(o: &Outcome, folded: Option<&str>, color: bool) -> String {
+fn failure_story(o: &Outcome, folded: Option<&str>, hint: Hint, color: bool) -> String {
     let mut out = String::new();
     let indent = "      ";
     if !o.steps.is_empty() {
@@ -308,8 +329,15 @@ fn failure_story(o: &Outcome, folded: Option<&str>, color: bool) -> String {
                 d.title()
             ));
         }
-        if let Some(hint) = &o.hint {
-            out.push_str(&format!("{indent}{} {hint}\n", paint(BOLD, "hint:", color)));
+        match (hint, &o.hint) {
+            (Hint::As(id), Some(_)) => out.push_str(&format!(
+                "{indent}{} the same as {id}'s, above\n",
+                paint(BOLD, "hint:", color)
+            )),
+            (Hint::Whole, Some(hint)) => {
+                out.push_str(&format!("{indent}{} {hint}\n", paint(BOLD, "hint:", color)))
+            }
+            (_, None) => {}
         }
     }
     out.push_str(&wire_story(o, color));
@@ -409,7 +437,7 @@ pub fn render_junit(lab: &str, seed: u64, outcomes: &[Outcome], elapsed: Duratio
                     s.set_message(format!("{}: {}", d.code(), d.title()));
                 }
                 let folded = folded_into(o, outcomes);
-                s.set_description(xml_safe(&failure_story(o, folded, false)));
+                s.set_description(xml_safe(&failure_story(o, folded, Hint::Whole, false)));
                 s
             }
         };
@@ -483,6 +511,28 @@ mod tests {
         }
         out.push(outcome("ok2", "pair", None));
         out
+    }
+
+    /// The details give a hint whole once; a later check with the same
+    /// one points back to it (blind round 31: ten copies of one paragraph).
+    #[test]
+    fn a_hint_is_given_whole_once_in_the_details() {
+        let outcomes = [
+            outcome("t1", "threaded-server", Some(Diagnosis::NoClose)),
+            outcome("t2", "threaded-server", Some(Diagnosis::NoClose)),
+            outcome("t3", "threaded-server", Some(Diagnosis::NoConcurrency)),
+        ];
+        let text = render_text("week01", 1, &outcomes, false);
+        // Once in the findings, once in the details.
+        assert_eq!(text.matches(Diagnosis::NoClose.hint()).count(), 2, "{text}");
+        assert!(text.contains("hint: the same as t1's, above"), "{text}");
+        assert_eq!(
+            text.matches(Diagnosis::NoConcurrency.hint()).count(),
+            2,
+            "{text}"
+        );
+        // A story alone (the live line) has its hint whole.
+        assert!(render_outcome(&outcomes[1], false).contains(Diagnosis::NoClose.hint()));
     }
 
     #[test]
