@@ -334,6 +334,40 @@ fn a_chat_client_that_reads_every_line_before_connecting_is_told_so() {
     );
 }
 
+/// A timeout written in the code gets advice on LAB_TIMEOUT alone (and
+/// its unit), not ignores-config's general hint about every variable
+/// (blind round 31).
+#[test]
+fn a_fixed_timeout_gets_the_timeouts_own_hint() {
+    if !python_available() {
+        return;
+    }
+    for (role, script, id) in [
+        (
+            Role::Server,
+            "server_fixed_timeout.py",
+            "server-silent-client",
+        ),
+        (Role::Client, "client_fixed_timeout.py", "client-timeout"),
+    ] {
+        let outcomes = assert_checks_name(
+            role,
+            script,
+            &[id],
+            "ignores-config",
+            "LAB_TIMEOUT=1",
+        );
+        assert!(
+            outcomes[0]
+                .hint
+                .as_deref()
+                .is_some_and(|h| h.starts_with("Read LAB_TIMEOUT (whole seconds)")),
+            "{script}: {:?}",
+            outcomes[0].hint
+        );
+    }
+}
+
 /// Runs the checks `ids` on the mistakes folder's `script` in `role` and
 /// asserts each fails as `code`, with `says` in the report; returns the
 /// outcomes, in check order.

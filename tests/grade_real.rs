@@ -692,6 +692,15 @@ fn bound_to_every_address_behind_a_buffer_python() {
     );
     assert_eq!(findings_of(&outcomes).len(), 2);
     assert_observed(&sub, "server-config", "it listens on 0.0.0.0:");
+    let config = outcome_of(&sub, "server-config");
+    assert!(
+        config
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.starts_with("Bind the address LAB_HOST gives")),
+        "{:?}",
+        config.hint
+    );
 }
 
 /// A C threaded server bound to INADDR_ANY (`Listening on 0.0.0.0:PORT`,

@@ -1224,7 +1224,8 @@ impl<'a> Ctx<'a> {
             format!(
                 "it listens on {bound} (the system's socket table): every address of the machine, reachable from the network, not only {HOST}; bind the address {host_var} gives (not INADDR_ANY, \"\" or a ServerSocket without an address)"
             ),
-        ))
+        )
+        .hinted(format!("Bind the address {host_var} gives ({HOST} by default), not every address: `sock.bind((HOST, PORT))` with HOST read from {host_var}, never `\"\"` or `0.0.0.0`; in C `inet_pton` of it into `sin_addr`, not INADDR_ANY; in Java `new ServerSocket(port, backlog, InetAddress.getByName(host))`; in Node `server.listen(port, host)`. Bound everywhere, your server is reachable from the whole network, whatever its Listening line says.")))
     }
 
     /// The Listening line of the server `note` is about.

@@ -885,7 +885,8 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
                     "it gave up {took:.1}s after sending, while LAB_TIMEOUT was 1s: the timeout does not come from LAB_TIMEOUT ({}{said})",
                     describe_status(status)
                 ),
-            ));
+            )
+            .hinted(super::common::TIMEOUT_HINT));
         }
         drop(conn);
         // It said it gave up, and did not end: not a missing timeout but
@@ -927,7 +928,8 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
                 "it gave up {:.2}s after sending, while LAB_TIMEOUT was 1s: the timeout does not come from LAB_TIMEOUT (a receive timeout set in milliseconds where the variable is in seconds?)",
                 took.as_secs_f64()
             ),
-        ));
+        )
+        .hinted(super::common::TIMEOUT_HINT));
     }
     // It did give up (it ended by itself, neither at once nor crashed),
     // but said so in its own words, or on stdout, and exited 0: the way it

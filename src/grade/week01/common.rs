@@ -543,6 +543,11 @@ pub fn after_served_by_rule(
     }
 }
 
+/// The hint of a wait that does not take LAB_TIMEOUT (a number of its own,
+/// or the variable in the wrong unit), instead of `ignores-config`'s
+/// general one about every variable (blind round 31).
+pub const TIMEOUT_HINT: &str = "Read LAB_TIMEOUT (whole seconds) from the environment, with the handout's default, and use it for this wait: a server times the connected client's data (`conn.settimeout(TIMEOUT)` on the accepted socket in Python, `set_read_timeout` in Rust, `setsockopt(SO_RCVTIMEO)` in C), a client its wait for the reply. Mind the unit: Java's `setSoTimeout` and Node's `socket.setTimeout` take milliseconds (`TIMEOUT * 1000`). A number written in the code passes only while it happens to be the default.";
+
 /// The words of a client's line that says it gave up on a silent server
 /// (`[CLIENT] Server did not respond in time`), in whatever wording round
 /// them: what times its giving up.
@@ -597,6 +602,7 @@ pub fn gave_up_at_once_failure(at: Duration, timeout: Duration) -> Failure {
             timeout.as_secs()
         ),
     )
+    .hinted(TIMEOUT_HINT)
     .folded_if(
         "client-timeout",
         &[Diagnosis::IgnoresConfig, Diagnosis::ClientTimeout],
@@ -656,7 +662,7 @@ impl SecondRun {
                 (SLACK + Duration::from_secs(SECOND_TIMEOUT)).as_secs()
             ),
         };
-        Err(fail(Diagnosis::IgnoresConfig, expected, observed))
+        Err(fail(Diagnosis::IgnoresConfig, expected, observed).hinted(TIMEOUT_HINT))
     }
 }
 

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
+use super::common::TIMEOUT_HINT;
 use super::common::{
     ack_round, connect_and_send, exchange, expect_exit, judge_reply, lines_in_order, read_reply,
     stop_to_see_held_lines, timeout_env, SecondRun, SECOND_TIMEOUT,
@@ -171,6 +172,7 @@ pub fn config(ctx: &mut Ctx) -> Result<(), Failure> {
                 message.len()
             ),
         )
+        .hinted("Read LAB_BUFFER_SIZE from the environment (1024 by default) and read each message with it: `conn.recv(BUFFER_SIZE)` in Python, `recv(fd, buf, buffer_size, 0)` in C, a buffer of that many bytes in Rust and Java (`vec![0; buffer_size]`, `new byte[bufferSize]`); in Node the `data` chunk has no size of yours: keep its first LAB_BUFFER_SIZE bytes.")
         .folded_if("server-ack", &[Diagnosis::WrongReply]));
     }
     if let Some(f) = everywhere {
@@ -364,7 +366,8 @@ fn silent_client_first(
                 format!(
                     "it closed the connection {took:.1}s after the client connected, while LAB_TIMEOUT was 1s: the timeout does not come from LAB_TIMEOUT{crashed}"
                 ),
-            ));
+            )
+            .hinted(TIMEOUT_HINT));
         }
         return Err(fail(
             Diagnosis::ServerTimeout,
@@ -393,7 +396,8 @@ fn silent_client_first(
                 "it closed the connection {:.1}s after the client connected, while LAB_TIMEOUT was 1s: the timeout does not come from LAB_TIMEOUT (a timeout set in milliseconds where the variable is in seconds?)",
                 closed_after.as_secs_f64()
             ),
-        ));
+        )
+        .hinted(TIMEOUT_HINT));
     }
     if ctx
         .wait_output_since(p, since, SLACK, |l| l.contains("sent nothing"))

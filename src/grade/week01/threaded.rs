@@ -913,6 +913,7 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
                 expected,
                 format!("it closed the connection {took:.1}s after the client connected, while LAB_TIMEOUT was 1s: the timeout does not come from LAB_TIMEOUT"),
             )
+            .hinted(super::common::TIMEOUT_HINT)
         });
     }
     drop(silent);
@@ -934,7 +935,8 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
                 "it closed the connection {:.2}s after the client connected, while LAB_TIMEOUT was 1s: a timeout in the wrong unit (milliseconds where the variable is in seconds?)",
                 took.as_secs_f64()
             ),
-        ));
+        )
+        .hinted(super::common::TIMEOUT_HINT));
     }
     // Closed: is its place free again? Asked once LAB_TIMEOUT has passed
     // with no new client, whatever the load: a server whose accept() (or
