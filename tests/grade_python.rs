@@ -350,13 +350,7 @@ fn a_fixed_timeout_gets_the_timeouts_own_hint() {
         ),
         (Role::Client, "client_fixed_timeout.py", "client-timeout"),
     ] {
-        let outcomes = assert_checks_name(
-            role,
-            script,
-            &[id],
-            "ignores-config",
-            "LAB_TIMEOUT=1",
-        );
+        let outcomes = assert_checks_name(role, script, &[id], "ignores-config", "LAB_TIMEOUT=1");
         assert!(
             outcomes[0]
                 .hint
