@@ -77,12 +77,11 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
             .iter()
             .map(|l| l.trim_end())
             .filter(|l| {
-                !(received && sent)
-                    && l.contains(message.as_str())
+                l.contains(message.as_str())
                     && !l.starts_with("[SERVER] Received: ")
                     && !l.starts_with("[SERVER] Sent: ")
             })
-            .take(2)
+            .take(if received && sent { 0 } else { 2 })
             .collect();
         if !worded.is_empty() {
             let shown: Vec<String> = worded.iter().map(|l| format!("`{l}`")).collect();
