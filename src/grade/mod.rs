@@ -667,8 +667,24 @@ fn fold_repeats(steps: Vec<String>) -> Vec<String> {
 /// override makes `ssap` read as `pass`); and U+FFFE and U+FFFF, which
 /// no XML document may hold (a program's output made the JUnit report
 /// unreadable: hostile round 6).
+///
+/// The characters that show as nothing ([`invisible`]: a zero-width
+/// space, a byte-order mark, tags) are escaped too: a line quoted beside
+/// the one expected must not read the same when it is not (hostile round
+/// 31; a BOM in front of a Listening line is how a Windows editor's
+/// encoding shows).
 fn printable(text: &str) -> String {
-    shorten_quotes(&escape_hazards(text, |c| c == '\n' || c == '\t'))
+    let shown: String = escape_hazards(text, |c| c == '\n' || c == '\t')
+        .chars()
+        .map(|c| {
+            if invisible(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    shorten_quotes(&shown)
 }
 
 /// A name from outside (a submission folder's, a file's) on one line: as
@@ -710,8 +726,10 @@ pub(crate) fn printable_name(text: &str) -> String {
 /// Characters that show as nothing at all (zero-width spaces and joiners,
 /// the word joiner, soft hyphens, fillers, variation selectors, tags):
 /// escaped in a name, or `bob` and `bob` with a zero-width space after it
-/// read as one student in two rows (hostile round 21). Names only: in a
-/// message they may be meant (an emoji's joiner).
+/// read as one student in two rows (hostile round 21). In a report's
+/// quotes of a program's text too ([`printable`]); a message's own text
+/// (the log, the console) keeps them: there they may be meant (an emoji's
+/// joiner).
 pub(crate) fn invisible(c: char) -> bool {
     matches!(c,
         '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
@@ -830,6 +848,15 @@ mod printable_tests {
             super::printable("a\u{1b}[31mb\u{2028}c\u{202e}d\re\tf\ng"),
             "a\\u{1b}[31mb\\u{2028}c\\u{202e}d\\re\tf\ng"
         );
+    }
+
+    #[test]
+    fn what_shows_as_nothing_is_shown_escaped() {
+        assert_eq!(
+            super::printable("\u{feff}[SERVER] Listening\u{200b} on\u{e0041}"),
+            "\\u{feff}[SERVER] Listening\\u{200b} on\\u{e0041}"
+        );
+        assert_eq!(super::printable("café ✓"), "café ✓");
     }
 }
 
