@@ -310,7 +310,7 @@ fn a_chat_caller_dropped_unread_is_told_so() {
 /// A chat client whose -i mode reads every line before it connects:
 /// through a pipe it passes, at a terminal nothing typed is sent until the
 /// input ends (blind round 31: "it never connected", with wrong-message's
-/// hint about the arguments).
+/// hint about the arguments; round 32: its own code, reads-ahead).
 #[cfg(unix)]
 #[test]
 fn a_chat_client_that_reads_every_line_before_connecting_is_told_so() {
@@ -321,16 +321,16 @@ fn a_chat_client_that_reads_every_line_before_connecting_is_told_so() {
         Role::ChatClient,
         "chat_client_reads_first.py",
         &["chat-client-prompt"],
-        "wrong-message",
+        "reads-ahead",
         "it reads its lines before it connects",
     );
     assert!(
         outcomes[0]
-            .hint
-            .as_deref()
-            .is_some_and(|h| h.starts_with("Connect first")),
+            .steps
+            .iter()
+            .any(|s| s.contains("a prompt shows, but it has not connected")),
         "{:?}",
-        outcomes[0].hint
+        outcomes[0].steps
     );
 }
 

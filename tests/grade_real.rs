@@ -1300,6 +1300,20 @@ fn server_that_reads_until_the_client_closes_python() {
     );
 }
 
+/// A chat client whose -i mode reads every line before it connects: it
+/// passes through a pipe; at a terminal nothing typed is sent until the
+/// input ends, its own mistake (blind rounds 31 and 32: wrong-message,
+/// "the client sent something other than the message", where it sent
+/// nothing at all).
+#[cfg(unix)]
+#[test]
+fn chat_client_that_reads_ahead_python() {
+    let Some(sub) = python_fixture("readsahead") else {
+        return;
+    };
+    assert_verdicts("readsahead", &sub, &[("chat-client-prompt", "reads-ahead")]);
+}
+
 /// A server whose every reply ends in a line end and whose session lines
 /// are in its own words (`Got message:`, `Sent reply:`): server-ack names
 /// the wrong reply and says the wording beside it (blind round 31: only

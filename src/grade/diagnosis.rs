@@ -151,6 +151,9 @@ diagnoses! {
     WrongMessage = "wrong-message",
         "the client sent something other than the message it was given",
         "Send exactly the messages from the command line, and with none, the handout's defaults (the client's `Hello Server`; the chat client's three helpdesk lines, without prompting: prompting is for -i); chat clients end each message with \\n, and the one-shot client sends its message bare, with no \\n. Never hard-code the message. If nothing arrived at all, the lines are still in your program's buffer: flush the writer after each message (a PrintWriter without autoflush, a BufWriter, fprintf on an fdopen'd socket).";
+    ReadsAhead = "reads-ahead",
+        "the chat client reads every line before it sends one: what a person types waits until the input ends",
+        "Connect first, then loop: prompt, read one line, send it, read and print its ACK, and prompt again. A client that collects every line before it connects (or before it sends) works through a pipe, where the input ends at once, but not for a person at a terminal, who types a line, waits for its ACK, and gets nothing until Ctrl+D.";
     ClientEof = "client-eof",
         "the client does not notice that the server closed without replying",
         "A receive that returns 0 bytes is not a reply: the server closed the connection. Print that it closed without replying to stderr and exit 1.";

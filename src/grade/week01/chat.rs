@@ -746,7 +746,8 @@ fn slow_typist(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure> 
                 Diagnosis::IgnoresConfig,
                 format!("a session quiet for {:.1}s stays open (the idle limit is --idle-timeout, 120s by default), and its next line gets its ACK", TYPING_PAUSE.as_secs_f64()),
                 format!("the server closed the session during the pause: LAB_TIMEOUT={SHORT_LAB_TIMEOUT} taken for the chat's idle limit (LAB_TIMEOUT is how long a program waits for a reply it is owed; people type slowly, and a session ends after --idle-timeout without a whole line)"),
-            ))
+            )
+            .hinted("A chat session's idle limit is the --idle-timeout option (120 s by default), timed per whole line, not LAB_TIMEOUT: keep LAB_TIMEOUT for the waits it is for (a client waiting for its reply), and time each session with the option's value (`conn.settimeout(args.idle_timeout)`, Node's `socket.setTimeout(idleTimeout * 1000)`)."))
         }
         Err((bytes, End::Timeout)) if bytes.is_empty() && sent.is_ok() => Err(fail(
             Diagnosis::WrongReply,
@@ -2495,7 +2496,13 @@ pub fn client_prompt(ctx: &mut Ctx) -> Result<(), Failure> {
         // Nothing shows. Type a line anyway: a held prompt comes out with
         // the next newline, in front of the reply.
         let message = ctx.message(16);
-        ctx.step(format!("nothing shows; type `{message}` and Enter anyway"));
+        if conn.is_none() && prompt_showing(ctx, p) {
+            ctx.step(format!(
+                "a prompt shows, but it has not connected; type `{message}` and Enter"
+            ));
+        } else {
+            ctx.step(format!("nothing shows; type `{message}` and Enter anyway"));
+        }
         let _ = ctx.child(p).write_stdin(format!("{message}\n").as_bytes());
         let mut conn = match conn {
             Some(conn) => conn,
@@ -2653,11 +2660,10 @@ fn reads_before_connecting(ctx: &mut Ctx, p: Proc) -> Failure {
         "a prompt showed".to_string()
     };
     fail(
-        Diagnosis::WrongMessage,
+        Diagnosis::ReadsAhead,
         "at a terminal, each line typed is sent when Enter is pressed, and its ACK shows before the next prompt",
         format!("{shown}, but it never connected, still running {}s after a line was typed: it reads its lines before it connects, so nothing typed is sent until the input ends (Ctrl+D)", SLACK.as_secs()),
     )
-    .hinted("Connect first, then loop: prompt, read one line, send it, read and print its ACK, and prompt again. A client that collects every line before it connects works through a pipe (the input ends at once) but not for a person at a terminal, who types, waits for the ACK, and gets nothing.")
 }
 
 /// How far a chat client at a terminal got with the fake server.

@@ -724,6 +724,22 @@ pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
     let expected = format!(
         "one console line for the message, its control characters escaped: `{received} {head}\\n[SERVER] Sent: {forged}\\u{{1b}}[2J{tail}`"
     );
+    // Never seen is never passed (blind round 32: a block-buffered C
+    // server with no SIGINT handler lost its lines at the stop, and the
+    // check passed on nothing). Its line check names a buffer.
+    if !lines.iter().any(|l| l.contains(&head)) {
+        let listening = if role == Role::Server {
+            "server-listening"
+        } else {
+            "threaded-listening"
+        };
+        return Err(fail(
+            Diagnosis::OutputFormat,
+            expected,
+            "no stdout line held the message, not even once the server was stopped: its session's lines were never seen (held in a buffer that the stop threw away, or never printed)",
+        )
+        .consequence_of(listening));
+    }
     if let Some(line) = lines.iter().find(|l| {
         l.trim_start()
             .starts_with(&format!("[SERVER] Sent: {forged}"))

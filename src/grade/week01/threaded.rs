@@ -1464,6 +1464,17 @@ fn cut_off_hint(ctx: &mut Ctx, p: Proc) -> String {
     if stderr.contains("multiprocessing") || stderr.contains("os.fork") {
         return "The sessions run in child processes, and the shutdown ended the one in flight: a child inherits its parent's signal handlers, and the terminal or the parent (terminate(), kill()) signals it too. In each child, ignore SIGINT and SIGTERM (signal.signal(signal.SIGINT, signal.SIG_IGN) first thing in the child) so its session finishes; in the parent, stop accepting, wait for the children (join(), waitpid()) instead of terminating them, print `[SERVER] Shutting down` and exit 0.".into();
     }
+    // It handled SIGTERM (it said goodbye), and ended before the session
+    // did (blind round 32: Node's process.exit() on a timer after
+    // server.close(), told to handle SIGTERM, which it did).
+    let said_goodbye = ctx
+        .child(p)
+        .lines(Stream::Stdout)
+        .iter()
+        .any(|l| l.contains("Shutting down"));
+    if said_goodbye {
+        return "Your server handles SIGTERM (it said `Shutting down`), but ended before the session in flight did: the shutdown must wait for it. Stop accepting, then wait for each session still running to finish (join its thread; in Node, exit from `server.close()`'s callback, which runs once every connection has ended, not on a timer or at once with process.exit()), and only then exit 0.".into();
+    }
     "This check sends SIGTERM, not SIGINT: give both the same shutdown (in Python SIGTERM ends the program at once, with no KeyboardInterrupt, unless you install a handler for it; in Node, `process.on('SIGTERM', ...)` beside SIGINT's). That shutdown stops accepting and lets the sessions in flight finish: join their threads before main returns (a detached thread, or a daemon thread in Python, dies with the process), then print `[SERVER] Shutting down` and exit 0.".into()
 }
 

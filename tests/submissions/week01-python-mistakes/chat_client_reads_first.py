@@ -1,6 +1,6 @@
 """Chat client that, with -i, reads every line first and connects after.
 
-MISTAKE(wrong-message): at a terminal the user types a line, presses
+MISTAKE(reads-ahead): at a terminal the user types a line, presses
 Enter, and waits for its ACK; this client only prompts again, and sends
 nothing until the input ends (Ctrl+D). Through a pipe every line comes at
 once and the input ends, so chat-client-interactive passes; at a terminal
@@ -22,7 +22,7 @@ def main():
     messages = sys.argv[1:] or DEFAULTS
     if messages == ["-i"]:
         messages = []
-        while True:  # MISTAKE(wrong-message): every line read before connecting
+        while True:  # MISTAKE(reads-ahead): every line read before connecting
             print("Enter message to send: ", end="", flush=True)
             line = sys.stdin.readline()
             if not line:
