@@ -1300,6 +1300,57 @@ fn server_that_reads_until_the_client_closes_python() {
     );
 }
 
+/// A threaded server whose prints are never flushed and whose SIGINT
+/// kills it where it stands: what its buffer held is lost at the stop.
+/// threaded-escapes saw no line of the message and must not pass on
+/// nothing (blind round 32: a C server's raw console passed): it follows
+/// from the buffer threaded-listening names.
+#[test]
+fn threaded_server_whose_lines_are_lost_python() {
+    let Some(sub) = python_fixture("lostlines") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "lostlines",
+        &sub,
+        &[
+            ("threaded-listening", "stdout-buffered"),
+            ("threaded-escapes", "output-format"),
+            ("threaded-shutdown", "no-graceful-shutdown"),
+            ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+        ],
+    );
+    let escapes = outcomes
+        .iter()
+        .find(|o| o.id == "threaded-escapes")
+        .unwrap();
+    assert_eq!(escapes.follows_from, Some("threaded-listening"));
+}
+
+/// A threaded server that handles SIGTERM (it says goodbye, exit 0) but
+/// does not wait for the session in flight: told to wait, not to handle
+/// the signal it handled (blind round 32 D5).
+#[test]
+fn threaded_shutdown_that_does_not_wait_python() {
+    let Some(sub) = python_fixture("nowait") else {
+        return;
+    };
+    assert_verdicts(
+        "nowait",
+        &sub,
+        &[("threaded-shutdown-inflight", "no-graceful-shutdown")],
+    );
+    let inflight = outcome_of(&sub, "threaded-shutdown-inflight");
+    assert!(
+        inflight
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.starts_with("Your server handles SIGTERM")),
+        "{:?}",
+        inflight.hint
+    );
+}
+
 /// A chat client whose -i mode reads every line before it connects: it
 /// passes through a pipe; at a terminal nothing typed is sent until the
 /// input ends, its own mistake (blind rounds 31 and 32: wrong-message,
