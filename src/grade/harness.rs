@@ -497,9 +497,9 @@ impl<'a> Ctx<'a> {
 
     /// The check's sandbox, made on first use.
     fn jail(&mut self) -> &crate::sandbox::Jail {
-        let dir = self.submission.dir();
+        let (dir, source) = (self.submission.dir(), self.submission.source_dir());
         self.jail
-            .get_or_insert_with(|| crate::sandbox::Jail::new(dir))
+            .get_or_insert_with(|| crate::sandbox::Jail::new_from(dir, source))
     }
 
     /// If a program of this check ran into a sandbox limit, says which and
@@ -575,7 +575,7 @@ impl<'a> Ctx<'a> {
             .collect();
         self.procs.iter().find_map(|launched| {
             let command = sub.command(launched.role)?;
-            crate::grade::imports::server_run_at_import(sub.dir(), command, &servers)
+            crate::grade::imports::server_run_at_import(sub.source_dir(), command, &servers)
         })
     }
 

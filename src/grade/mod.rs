@@ -121,6 +121,9 @@ impl Role {
 #[derive(Debug, Clone, Default)]
 pub struct Submission {
     dir: PathBuf,
+    /// A snapshot of `dir` its checks' copies are made from (class mode:
+    /// see `sandbox::Snapshot`).
+    snapshot: Option<PathBuf>,
     commands: BTreeMap<Role, Vec<String>>,
     /// Roles whose command the submission's netlab.toml chose (the rest
     /// came from whoever runs netlab): see [`sandbox::CommandOrigin`].
@@ -134,10 +137,24 @@ impl Submission {
     pub fn new(dir: impl Into<PathBuf>) -> Submission {
         Submission {
             dir: dir.into(),
+            snapshot: None,
             commands: BTreeMap::new(),
             from_manifest: BTreeSet::new(),
             evidence_dir: None,
         }
+    }
+
+    /// Grades the copy at `snapshot` (a `sandbox::Snapshot` of the folder)
+    /// instead of the folder itself: each check's private copy is made
+    /// from it. Messages still name the folder.
+    pub fn graded_from(mut self, snapshot: impl Into<PathBuf>) -> Submission {
+        self.snapshot = Some(snapshot.into());
+        self
+    }
+
+    /// The folder whose content is graded: the snapshot, or the folder.
+    pub fn source_dir(&self) -> &Path {
+        self.snapshot.as_deref().unwrap_or(&self.dir)
     }
 
     /// Keeps the packets of each failed check in `dir` (one .pcap per

@@ -1124,6 +1124,12 @@ impl Drop for Jail {
 impl Jail {
     /// Prepares a jail for programs of the folder `dir`.
     pub fn new(dir: &Path) -> Jail {
+        Jail::new_from(dir, dir)
+    }
+
+    /// A jail for programs of the folder `dir`, its private copy made from
+    /// `source`: a [`Snapshot`] of `dir` (the same content, taken once).
+    pub fn new_from(dir: &Path, source: &Path) -> Jail {
         let policy = policy();
         let user = if policy.has(Layer::UnprivilegedUser) {
             Some(next_user())
@@ -1132,7 +1138,7 @@ impl Jail {
         };
         let mut scratch_full = None;
         let copy = if policy.has(Layer::PrivateCopy) {
-            match private_copy(dir, user) {
+            match private_copy(source, user) {
                 Ok(copy) => copy,
                 Err(e) if out_of_space(&e) => {
                     scratch_full = Some(e.to_string());
@@ -1655,6 +1661,63 @@ fn private_copy(dir: &Path, user: Option<(u32, u32)>) -> io::Result<Option<tempf
         let _ = (uid, gid);
     }
     Ok(Some(copy))
+}
+
+/// A private copy of a submission folder taken once, before its checks,
+/// that the checks' own copies are made from ([`Jail::new_from`]): what
+/// is graded is what was copied then, whatever the folder becomes while
+/// it is graded. A folder its student can still write (a class folder
+/// writable by all, a member that links into their home) was swapped for a
+/// correct one during the run and back before its end, whole
+/// (`renameat2(RENAME_EXCHANGE)`: every inode and change time kept), or
+/// written through a shared mapping (no time moves), and its record kept
+/// the correct one's pass (hostile round 32). Root's, mode 0700: no
+/// program reads it. Removed when dropped.
+pub struct Snapshot {
+    dir: tempfile::TempDir,
+}
+
+impl Snapshot {
+    /// Where the copy is.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        let _ = remove_scratch(self.dir.path());
+        forget(self.dir.path());
+    }
+}
+
+/// A [`Snapshot`] of `dir`, where its checks get private copies (the
+/// private-copy layer, a folder small enough); `None` where they run in
+/// the folder itself.
+pub fn snapshot(dir: &Path) -> io::Result<Option<Snapshot>> {
+    if !policy().has(Layer::PrivateCopy) {
+        return Ok(None);
+    }
+    let (mut bytes, mut entries) = (0u64, 0usize);
+    if measure(dir, &mut bytes, &mut entries).is_err()
+        || bytes > COPY_MAX_BYTES
+        || entries > COPY_MAX_ENTRIES
+    {
+        return Ok(None);
+    }
+    let prefix = format!("{JAIL_PREFIX}{}-", std::process::id());
+    let copy = tempfile::Builder::new()
+        .prefix(&prefix)
+        .tempdir_in(scratch_root())?;
+    remember(copy.path());
+    let snapshot = Snapshot { dir: copy };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(snapshot.path(), std::fs::Permissions::from_mode(0o700))?;
+    }
+    copy_tree(dir, snapshot.path(), None)?;
+    Ok(Some(snapshot))
 }
 
 /// Is `e` a full disk, quota or memory (the scratch tmpfs), not something

@@ -692,7 +692,9 @@ fn as_root() -> bool {
 /// A file larger than this is hashed by size and time, not read: a
 /// sparse file of gigabytes costs nothing on disk but would cost its size
 /// in time (and, read whole, in memory).
-const HASH_MAX_BYTES: u64 = 16 << 20;
+/// (As large as a private copy may be: a file a snapshot holds is read,
+/// so what the snapshot holds is known, see [`FolderState::graded`].)
+const HASH_MAX_BYTES: u64 = 32 << 20;
 
 /// The file bytes of one submission read whole for its hash; the files
 /// past it are hashed by size and time.
@@ -729,24 +731,42 @@ fn metadata_key(meta: &std::fs::Metadata) -> [u8; 40] {
 /// nothing in the folder was written, replaced or renamed between them:
 /// a file swapped and swapped back has the same bytes, never the same
 /// change time (the kernel's: nothing sets it back).
+///
+/// And `graded`: a hash of what a private copy of the folder holds (the
+/// handed-in entries' paths, file modes and bytes, read in the same walk
+/// as `hash`), when every such byte was read; compared with the hash of
+/// the snapshot the checks are graded from ([`graded_hash`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FolderState {
     pub hash: String,
     stamp: String,
+    graded: Option<String>,
+    /// The programs its commands name outside it (run from where they
+    /// are, not copied): by path, size, times and inode.
+    outside: String,
 }
 
 /// The [`FolderState`] of `dir` now.
 pub fn folder_state(dir: &Path, key: &str) -> FolderState {
+    let (hash, graded) = hash_walk(dir, key, Walk::Content);
+    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     FolderState {
-        hash: content_hash(dir, key),
-        stamp: hash_walk(dir, key, Walk::Stamp),
+        hash,
+        stamp: hash_walk(dir, key, Walk::Stamp).0,
+        graded,
+        outside: outside_stamp(&root),
     }
 }
 
 /// A hash of a submission folder's content (paths and bytes) and `key`.
 /// Change detection, not security: two FNV-1a streams make 128 bits.
 pub fn content_hash(dir: &Path, key: &str) -> String {
-    hash_walk(dir, key, Walk::Content)
+    hash_walk(dir, key, Walk::Content).0
+}
+
+/// [`FolderState::graded`] of a folder: of a snapshot, all of it.
+pub fn graded_hash(dir: &Path) -> Option<String> {
+    hash_walk(dir, "", Walk::Content).1
 }
 
 /// What [`hash_walk`] feeds its hash.
@@ -759,9 +779,13 @@ enum Walk {
     Stamp,
 }
 
-fn hash_walk(dir: &Path, key: &str, what: Walk) -> String {
+/// The content (or stamp) hash of `dir`, and what its private copy holds
+/// (see [`FolderState::graded`]).
+fn hash_walk(dir: &Path, key: &str, what: Walk) -> (String, Option<String>) {
     /// The two hashes, and the file bytes still to be read whole.
     struct Fnv(u64, u64, u64);
+    /// The hash of what a copy holds, and whether every byte was read.
+    struct Graded(Fnv, bool);
     impl Fnv {
         fn feed(&mut self, bytes: &[u8]) {
             for &b in bytes {
@@ -775,9 +799,20 @@ fn hash_walk(dir: &Path, key: &str, what: Walk) -> String {
         Bytes,
         Metadata,
     }
-    fn walk(h: &mut Fnv, dir: &Path, rel: &str, depth: usize, how: Read, what: Walk) {
+    #[allow(clippy::too_many_arguments)]
+    fn walk(
+        h: &mut Fnv,
+        g: &mut Graded,
+        copied: bool,
+        dir: &Path,
+        rel: &str,
+        depth: usize,
+        how: Read,
+        what: Walk,
+    ) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             h.feed(b"<unreadable>");
+            g.1 = false;
             return;
         };
         let mut entries: Vec<_> = entries.flatten().collect();
@@ -796,19 +831,27 @@ fn hash_walk(dir: &Path, key: &str, what: Walk) -> String {
                 (true, true) => Read::Metadata,
                 (true, false) => continue,
             };
+            // What a private copy takes (see `sandbox::copy_below`): not
+            // what is not handed in, nor sockets, FIFOs and devices.
             let path = entry.path();
             let rel = format!("{rel}/{name}");
             let Ok(kind) = entry.file_type() else {
                 continue;
             };
+            let copied =
+                copied && !ignored(&name) && (kind.is_dir() || kind.is_file() || kind.is_symlink());
             h.feed(rel.as_bytes());
             h.feed(&[0]);
+            if copied {
+                g.0.feed(rel.as_bytes());
+                g.0.feed(&[0]);
+            }
             if what == Walk::Stamp {
                 if let Ok(meta) = entry.metadata() {
                     h.feed(&metadata_key(&meta));
                 }
                 if kind.is_dir() && depth < HASH_MAX_DEPTH {
-                    walk(h, &path, &rel, depth + 1, how, what);
+                    walk(h, g, copied, &path, &rel, depth + 1, how, what);
                 }
                 h.feed(&[0xff]);
                 continue;
@@ -818,12 +861,22 @@ fn hash_walk(dir: &Path, key: &str, what: Walk) -> String {
             #[cfg(unix)]
             if let Ok(meta) = entry.metadata() {
                 use std::os::unix::fs::PermissionsExt;
-                h.feed(&meta.permissions().mode().to_le_bytes());
+                let mode = meta.permissions().mode();
+                h.feed(&mode.to_le_bytes());
+                // A copy keeps whether a file runs (its owner's execute
+                // bit; the rest of its bits pass through the grader's
+                // umask), not a folder's mode.
+                if copied && kind.is_file() {
+                    g.0.feed(&(mode & 0o100).to_le_bytes());
+                }
             }
             if kind.is_symlink() {
                 // Not followed (loops); the target is part of the content.
                 if let Ok(target) = std::fs::read_link(&path) {
                     h.feed(target.to_string_lossy().as_bytes());
+                    if copied {
+                        g.0.feed(target.to_string_lossy().as_bytes());
+                    }
                 }
             } else if kind.is_dir() {
                 if depth < HASH_MAX_DEPTH {
@@ -832,29 +885,40 @@ fn hash_walk(dir: &Path, key: &str, what: Walk) -> String {
                     } else {
                         how
                     };
-                    walk(h, &path, &rel, depth + 1, how, what);
+                    walk(h, g, copied, &path, &rel, depth + 1, how, what);
                 } else if let Ok(meta) = entry.metadata() {
                     // Deeper still: the folder's own metadata, whose change
                     // time moves when an entry is added, removed or renamed.
                     h.feed(&metadata_key(&meta));
+                    g.1 = false;
                 }
             } else if kind.is_file() {
                 // Regular files only: reading a FIFO would block for ever.
-                let Ok(meta) = entry.metadata() else { continue };
+                let Ok(meta) = entry.metadata() else {
+                    g.1 = false;
+                    continue;
+                };
                 // Past the folder's budget, by metadata too: 500 sparse
                 // files of 16 MiB (no disk at all) took 40 s to read at
                 // every run (hostile round 6).
-                if how == Read::Metadata || meta.len() > HASH_MAX_BYTES || meta.len() > h.2 {
-                    h.feed(&metadata_key(&meta));
-                } else if let Some(file) = open_as_seen(&path, &meta) {
-                    h.2 -= meta.len();
-                    h.feed(&meta.len().to_le_bytes());
-                    feed_file(h, file, meta.len());
-                } else {
-                    h.feed(&metadata_key(&meta));
+                let read = how == Read::Bytes && meta.len() <= HASH_MAX_BYTES && meta.len() <= h.2;
+                match read.then(|| open_as_seen(&path, &meta)).flatten() {
+                    Some(file) => {
+                        h.2 -= meta.len();
+                        h.feed(&meta.len().to_le_bytes());
+                        feed_file(h, copied.then_some(&mut *g), file, meta.len());
+                    }
+                    None => {
+                        h.feed(&metadata_key(&meta));
+                        // Its bytes unread: what a copy got is not known.
+                        g.1 &= !copied;
+                    }
                 }
             }
             h.feed(&[0xff]);
+            if copied {
+                g.0.feed(&[0xff]);
+            }
         }
     }
     /// The file at `path`, opened as what was looked at: a regular file
@@ -879,12 +943,22 @@ fn hash_walk(dir: &Path, key: &str, what: Walk) -> String {
     /// `len` bytes it had when it was looked at: a file that grows
     /// meanwhile is not followed. (Not in `walk`'s frame: 32 levels of a
     /// 64 KiB buffer would overflow a thread's stack.)
-    fn feed_file(h: &mut Fnv, file: std::fs::File, len: u64) {
+    fn feed_file(h: &mut Fnv, mut g: Option<&mut Graded>, file: std::fs::File, len: u64) {
         use std::io::Read as _;
         let mut file = file.take(len);
         let mut buf = vec![0u8; 64 * 1024];
+        let mut read = 0;
         while let Ok(n @ 1..) = file.read(&mut buf) {
             h.feed(&buf[..n]);
+            if let Some(g) = g.as_deref_mut() {
+                g.0.feed(&buf[..n]);
+            }
+            read += n as u64;
+        }
+        // Shorter than it was (changed meanwhile): not what was looked at.
+        if let Some(g) = g {
+            g.0.feed(&read.to_le_bytes());
+            g.1 &= read == len;
         }
     }
     let mut h = Fnv(
@@ -893,17 +967,32 @@ fn hash_walk(dir: &Path, key: &str, what: Walk) -> String {
         HASH_BUDGET_BYTES,
     );
     h.feed(key.as_bytes());
+    let mut g = Graded(Fnv(0xcbf2_9ce4_8422_2325, 0x6c62_272e_07bb_0142, 0), true);
     let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    walk(&mut h, &root, "", 0, Read::Bytes, what);
+    walk(&mut h, &mut g, true, &root, "", 0, Read::Bytes, what);
     // Commands may name programs outside the folder by absolute path (a
     // compiled submission built elsewhere): a rebuilt program is a change.
-    for program in outside_programs(&root) {
+    // (Not in a copy: see `FolderState::outside`.)
+    h.feed(outside_stamp(&root).as_bytes());
+    let graded = (what == Walk::Content && g.1).then(|| format!("{:016x}{:016x}", g.0 .0, g.0 .1));
+    (format!("{:016x}{:016x}", h.0, h.1), graded)
+}
+
+/// The paths and [`metadata_key`]s of the programs outside `dir` its
+/// commands name (see [`outside_programs`]).
+fn outside_stamp(dir: &Path) -> String {
+    let mut stamp = String::new();
+    for program in outside_programs(dir) {
         if let Ok(meta) = std::fs::metadata(&program) {
-            h.feed(program.to_string_lossy().as_bytes());
-            h.feed(&metadata_key(&meta));
+            stamp.push_str(&program.to_string_lossy());
+            stamp.push('\0');
+            for byte in metadata_key(&meta) {
+                stamp.push_str(&format!("{byte:02x}"));
+            }
+            stamp.push('\n');
         }
     }
-    format!("{:016x}{:016x}", h.0, h.1)
+    stamp
 }
 
 /// The absolute paths to existing files outside `dir` that its
@@ -958,6 +1047,16 @@ pub fn grade_submission(
             .map_err(GradeError::Usage)
     });
     let sub_out = opts.out.join(name);
+    // What is graded is a snapshot taken now, its content compared with
+    // what was hashed (see `sandbox::Snapshot`).
+    let snapshot = submission
+        .as_ref()
+        .ok()
+        .and_then(|_| crate::sandbox::snapshot(&dir).ok().flatten());
+    let submission = submission.map(|s| match &snapshot {
+        Some(copy) => s.graded_from(copy.path()),
+        None => s,
+    });
     let result = match submission {
         Ok(submission) => {
             let outcomes = run_checks(&opts.checks, &submission, opts.seed, CHECK_JOBS);
@@ -972,15 +1071,24 @@ pub fn grade_submission(
                 );
             }
             let duration = started.elapsed();
-            // Each check copied the folder when it began: one that changed
-            // while it was graded may have been graded in another state than
-            // the one hashed, so its record keeps no hash and the next run
+            // Graded from a snapshot: the record keeps the hash taken at the
+            // start only if the snapshot holds what that walk read (hostile
+            // round 32: swapped whole, or written through a mapping, the
+            // folder looked the same at both ends). Without one, each check
+            // copied the folder (or ran in it) when it began: one that
+            // changed while it was graded keeps no hash, and the next run
             // grades it again (hostile round 30: a server swapped in for the
-            // run and back after kept its 12/12 as "unchanged"). Changed
-            // and changed back meanwhile, its bytes hash the same: the
-            // stamp of inodes and change times tells (hostile round 31).
-            let after = folder_state(&dir, &hash_key(opts));
-            let hash = if after == *before { hash } else { "" };
+            // run and back after kept its 12/12 as "unchanged"); changed
+            // and changed back, its bytes hash the same, and the stamp of
+            // inodes and change times tells (hostile round 31).
+            let kept = match (&snapshot, &before.graded) {
+                (Some(copy), Some(graded)) => {
+                    graded_hash(copy.path()).as_ref() == Some(graded)
+                        && outside_stamp(&dir) == before.outside
+                }
+                _ => folder_state(&dir, &hash_key(opts)) == *before,
+            };
+            let hash = if kept { hash } else { "" };
             // Its reports tell its own sandbox notes, not a classmate's.
             crate::sandbox::with_notes_of(&dir, || {
                 write_graded(opts, name, &sub_out, hash, &outcomes, duration)
@@ -1365,6 +1473,45 @@ mod tests {
         let after = folder_state(sub, "key");
         assert_eq!(before.hash, after.hash);
         assert_ne!(before, after);
+    }
+
+    /// What a private copy holds hashes the same in the folder (read in
+    /// the walk that made its content hash) and in the copy: not what is
+    /// not handed in, nor a FIFO, nor a folder's mode; a file's bytes and
+    /// whether it runs, a link's target.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_snapshot_hashes_as_what_the_folder_held() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let sub = tmp.path().join("sub");
+        std::fs::create_dir_all(sub.join("lib/__pycache__")).unwrap();
+        std::fs::write(sub.join("server.py"), "print(1)\n").unwrap();
+        std::fs::write(sub.join("lib/util.py"), "x = 1\n").unwrap();
+        std::fs::write(sub.join("lib/__pycache__/util.pyc"), "junk").unwrap();
+        std::fs::set_permissions(sub.join("lib"), std::fs::Permissions::from_mode(0o775)).unwrap();
+        std::os::unix::fs::symlink("server.py", sub.join("main.py")).unwrap();
+        nix::unistd::mkfifo(&sub.join("pipe"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let state = folder_state(&sub, "key");
+        let copy = tmp.path().join("copy");
+        std::fs::create_dir(&copy).unwrap();
+        std::fs::create_dir_all(copy.join("lib")).unwrap();
+        std::fs::write(copy.join("server.py"), "print(1)\n").unwrap();
+        std::fs::write(copy.join("lib/util.py"), "x = 1\n").unwrap();
+        std::os::unix::fs::symlink("server.py", copy.join("main.py")).unwrap();
+        assert!(state.graded.is_some());
+        assert_eq!(graded_hash(&copy), state.graded);
+        // Other bytes, or another mode, are another content.
+        std::fs::write(copy.join("lib/util.py"), "x = 2\n").unwrap();
+        assert_ne!(graded_hash(&copy), state.graded);
+        std::fs::write(copy.join("lib/util.py"), "x = 1\n").unwrap();
+        let mode = |m| {
+            std::fs::set_permissions(copy.join("server.py"), std::fs::Permissions::from_mode(m))
+        };
+        mode(0o600).unwrap();
+        assert_eq!(graded_hash(&copy), state.graded, "the umask's bits");
+        mode(0o755).unwrap();
+        assert_ne!(graded_hash(&copy), state.graded, "now it runs");
     }
 
     /// Hostile round 21: a re-run kept its verdict after a change of mode
