@@ -1204,7 +1204,9 @@ fn a_program_cannot_reach_the_hosts_unix_sockets() {
 /// The machine's cgroup trees are out of a program's sight: an empty
 /// read-only tmpfs covers /sys/fs/cgroup in its mount namespace (hostile
 /// round 31 read every check's memory, CPU time and OOM kills there, live,
-/// and could print them into its own report).
+/// and could print them into its own report); nor the mount table of its
+/// namespace's init, netlab's, in the machine's mount namespace (round 32:
+/// every check's folders): its /proc shows its own user's processes only.
 #[test]
 fn a_program_cannot_read_the_machines_cgroups() {
     if !is_root() {
@@ -1220,7 +1222,7 @@ fn a_program_cannot_read_the_machines_cgroups() {
     let run = grade_server_ack(dir.path(), "python3 sbx_cgroup_peek.py", None);
     let (_, observed) = run.verdict();
     assert!(
-        observed.contains("cgroup: 0 entries, netlab trees: 0"),
+        observed.contains("cgroup: 0 entries, netlab trees: 0, init's mounts: 0"),
         "{observed}"
     );
 }

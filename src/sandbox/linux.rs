@@ -1784,10 +1784,17 @@ impl PrivateTmp {
         if back != 0 {
             return fail();
         }
-        // The program's own procfs (it is PID 2 of its namespace here).
+        // The program's own procfs (it is PID 2 of its namespace here),
+        // other users' processes invisible: netlab's init (PID 1, root's)
+        // is still in the machine's mount namespace, and its mountinfo
+        // listed every check's folders on the machine, live (hostile
+        // round 32). `hidepid=invisible` needs Linux 5.8; without it, the
+        // plain procfs.
         let proc_flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
         let proc = c"proc".as_ptr();
-        if libc::mount(proc, c"/proc".as_ptr(), proc, proc_flags, none.cast()) != 0
+        let hidden = c"hidepid=invisible".as_ptr();
+        if libc::mount(proc, c"/proc".as_ptr(), proc, proc_flags, hidden.cast()) != 0
+            && libc::mount(proc, c"/proc".as_ptr(), proc, proc_flags, none.cast()) != 0
             && self.proc_required
         {
             return fail();
