@@ -124,7 +124,10 @@ pub fn render_findings(findings: &[Finding], color: bool) -> String {
             )
         ));
         for (i, f) in theirs.iter().enumerate() {
-            out.push_str(&finding_text(i + 1, f, color));
+            // One hint given whole once (blind round 32: stdout-buffered's
+            // twelve lines, in three roles, three times).
+            let same = theirs[..i].iter().position(|e| e.hint == f.hint);
+            out.push_str(&finding_text(i + 1, f, same.map(|j| j + 1), color));
         }
     }
     if !ours.is_empty() {
@@ -133,13 +136,15 @@ pub fn render_findings(findings: &[Finding], color: bool) -> String {
             paint(BOLD, "netlab itself failed (not your mistake):", color)
         ));
         for (i, f) in ours.iter().enumerate() {
-            out.push_str(&finding_text(i + 1, f, color));
+            out.push_str(&finding_text(i + 1, f, None, color));
         }
     }
     out
 }
 
-fn finding_text(n: usize, f: &Finding, color: bool) -> String {
+/// One finding, numbered `n`; `same_as`: the number of an earlier finding
+/// with the same hint, named instead of repeating it.
+fn finding_text(n: usize, f: &Finding, same_as: Option<usize>, color: bool) -> String {
     let program = if f.program == "pair" {
         "the pair checks".to_string()
     } else {
@@ -154,12 +159,15 @@ fn finding_text(n: usize, f: &Finding, color: bool) -> String {
             f.checks.join(", ")
         )
     };
+    let hint = match same_as {
+        Some(m) => format!("the same as {m}.'s"),
+        None => f.hint.clone(),
+    };
     format!(
-        "  {n}. {} in {program} — {}\n     {} {}\n     {}\n",
+        "  {n}. {} in {program} — {}\n     {} {hint}\n     {}\n",
         paint(RED, f.code, color),
         f.title,
         paint(BOLD, "hint:", color),
-        f.hint,
         paint(DIM, &checks, color),
     )
 }
@@ -533,6 +541,18 @@ mod tests {
         );
         // A story alone (the live line) has its hint whole.
         assert!(render_outcome(&outcomes[1], false).contains(Diagnosis::NoClose.hint()));
+        // In the findings too: one mistake in two programs, one hint.
+        let two = [
+            outcome("s1", "server", Some(Diagnosis::StdoutBuffered)),
+            outcome("c1", "client", Some(Diagnosis::StdoutBuffered)),
+        ];
+        let text = render_findings(&findings(&two), false);
+        assert_eq!(
+            text.matches(Diagnosis::StdoutBuffered.hint()).count(),
+            1,
+            "{text}"
+        );
+        assert!(text.contains("hint: the same as 1.'s"), "{text}");
     }
 
     #[test]
