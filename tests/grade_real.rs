@@ -1351,6 +1351,34 @@ fn threaded_shutdown_that_does_not_wait_python() {
     );
 }
 
+/// The project's Python chat client with its ACKs printed without a line
+/// end: they run together on one line. One mistake of the chat client's
+/// (output-format); pair-chat finds its ACK inside that line and follows
+/// from it (blind round 32: wrong-reply, with the server's hint).
+#[test]
+fn chat_acks_without_line_ends_python() {
+    let Some(sub) = python_fixture("noeol") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "noeol",
+        &sub,
+        &[
+            ("chat-client-messages", "output-format"),
+            ("chat-client-default", "output-format"),
+            ("chat-client-interactive", "output-format"),
+            ("chat-client-framing", "output-format"),
+            ("pair-chat", "output-format"),
+        ],
+    );
+    assert_eq!(
+        findings_of(&outcomes).len(),
+        1,
+        "{:?}",
+        findings_of(&outcomes)
+    );
+}
+
 /// A chat client whose -i mode reads every line before it connects: it
 /// passes through a pipe; at a terminal nothing typed is sent until the
 /// input ends, its own mistake (blind rounds 31 and 32: wrong-message,

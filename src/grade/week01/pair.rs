@@ -428,9 +428,20 @@ pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
             }
             // The ACK came and was printed whole, in other words: the
             // wording is chat-client-messages' finding.
+            // Any ACK on a line, up to the next one or the next tag: ACKs
+            // printed with no line end run together on one line (blind
+            // round 32: told wrong-reply, with the server's hint).
             let printed_whole = lines.iter().find_map(|l| {
-                let ack = &l[l.find("[ACK @")?..];
-                is_chat_ack(ack.trim_end(), message).then(|| ack.trim_end().to_string())
+                l.match_indices("[ACK @").find_map(|(at, _)| {
+                    let rest = &l[at..];
+                    let end = ["[ACK @", "[CLIENT]"]
+                        .iter()
+                        .filter_map(|next| rest[1..].find(next).map(|e| e + 1))
+                        .min()
+                        .unwrap_or(rest.len());
+                    let ack = rest[..end].trim_end();
+                    is_chat_ack(ack, message).then(|| ack.to_string())
+                })
             });
             if let Some(ack) = printed_whole {
                 // The ACK's own clock: a near miss marks the wording only.
