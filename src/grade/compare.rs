@@ -115,6 +115,9 @@ fn words(text: &str) -> Vec<&str> {
 /// (then `when`, said of the lines), and the closest line printed, shown
 /// under `want`, if any line comes close.
 pub fn no_such_line(want: &str, lines: &[String], when: &str) -> String {
+    if let Some(line) = ran_on(want, lines) {
+        return format!("no such line{when}: {}", ran_on_text(want, line));
+    }
     match closest(want, lines) {
         Some(seen) => format!(
             "no such line{when}; the closest line printed:\n{}",
@@ -122,6 +125,29 @@ pub fn no_such_line(want: &str, lines: &[String], when: &str) -> String {
         ),
         None => format!("no such line{when}"),
     }
+}
+
+/// The line in which `want` was printed whole but with no line end, what
+/// came next run into it (another tag, an ACK, a prompt): blind round 32,
+/// Java's print() for println(), shown as a near miss with a caret under a
+/// hundred characters.
+pub fn ran_on<'a>(want: &str, lines: &'a [String]) -> Option<&'a String> {
+    lines.iter().find(|l| {
+        l.match_indices(want).any(|(at, _)| {
+            let rest = &l[at + want.len()..];
+            ["[CLIENT]", "[SERVER]", "[ACK", "Enter message"]
+                .iter()
+                .any(|next| rest.starts_with(next))
+        })
+    })
+}
+
+/// What [`ran_on`] found, in words.
+pub fn ran_on_text(want: &str, line: &str) -> String {
+    format!(
+        "`{want}` was printed with no line end, and what came next ran into it on the same line: `{}` (end each line: println, not print; in Python, not `print(..., end=\"\")`)",
+        shown(line)
+    )
 }
 
 /// `want` and `seen` one above the other, with `^` under the part that
@@ -335,6 +361,19 @@ mod tests {
 
     fn lines(text: &[&str]) -> Vec<String> {
         text.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Blind round 32: ACKs printed with print() ran together on one line,
+    /// shown as a near miss with a hundred carets.
+    #[test]
+    fn a_line_with_no_line_end_is_said_so() {
+        let printed = lines(&["[CLIENT] [ACK @10:00:00] a[CLIENT] [ACK @10:00:01] b"]);
+        let said = no_such_line("[CLIENT] [ACK @10:00:00] a", &printed, "");
+        assert!(said.contains("was printed with no line end"), "{said}");
+        // A longer line that merely starts the same is a near miss.
+        let printed = lines(&["[CLIENT] [ACK @10:00:00] ab"]);
+        let said = no_such_line("[CLIENT] [ACK @10:00:00] a", &printed, "");
+        assert!(!said.contains("no line end"), "{said}");
     }
 
     /// Blind round 30: `Closed connection` (two words shared) was shown

@@ -40,6 +40,8 @@ pub fn lines_in_order_after(
     // worded otherwise in one session are two things to fix.
     let mut from = 0;
     let mut wrong: Vec<String> = Vec::new();
+    // A line run into by the next output is quoted once.
+    let mut quoted_run_on = None;
     for want in expected {
         match lines[from..].iter().position(|l| l.trim_end() == want) {
             Some(i) => from += i + 1,
@@ -50,6 +52,13 @@ pub fn lines_in_order_after(
                     format!("`{want}` came out of order")
                 } else if on_stderr {
                     format!("`{want}` went to stderr, not stdout")
+                } else if let Some(line) = crate::grade::compare::ran_on(want, &lines) {
+                    if quoted_run_on == Some(line) {
+                        format!("`{want}` too, in that same line")
+                    } else {
+                        quoted_run_on = Some(line);
+                        crate::grade::compare::ran_on_text(want, line)
+                    }
                 } else if let Some(seen) = crate::grade::compare::closest(want, &lines) {
                     format!(
                         "no line `{want}`; the closest line printed:\n{}",
