@@ -679,8 +679,10 @@ fn classmates_are_hidden(class: &Path, out: &Path, ballast: usize, mode: Option<
         class_listed,
         &["read classmate: refused"],
         &["write classmate: refused"],
-        // Its pid namespace's init and itself.
-        &["processes: 2 visible"],
+        // Itself: its /proc hides other users' processes (hidepid), its
+        // pid namespace's init (root's) among them; where the kernel has
+        // no hidepid=invisible (before 5.8), that init and itself.
+        &["processes: 1 visible", "processes: 2 visible"],
         // Empty, or gone with the class folder that holds it or with /tmp.
         &["list results: 0 entries", "list results: refused"],
         // Run in place: above its folder, its folder alone.
@@ -796,9 +798,13 @@ fn the_grader_cannot_be_stopped_or_killed(unprivileged: bool) {
     assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
     let (diagnosis, observed) = run.verdict();
     assert_eq!(diagnosis, "startup-failure", "{observed}");
-    // The namespace's init is always in sight (it is the program's
-    // parent); as root the grader never is: /proc is the namespace's own.
+    // The grader is never in sight: /proc is the namespace's own. Nor,
+    // with hidepid, is the namespace's init (hostile round 32: its
+    // mountinfo was the machine's): then there is nothing to signal.
     assert!(observed.contains("found netlab: "), "{observed}");
+    if observed.contains("found netlab: nothing") {
+        return;
+    }
     assert!(observed.contains("helper"), "{observed}");
     if !unprivileged {
         assert!(!observed.contains("found netlab: grader"), "{observed}");
@@ -1693,7 +1699,11 @@ fn the_namespace_init_shows_no_plan() {
         None,
     );
     let (_, observed) = run.verdict();
-    assert!(observed.contains("netlab-sandbox_"), "{observed}");
+    // Out of sight (hidepid), or in sight with its plan wiped.
+    assert!(
+        observed.contains("cannot open /proc/1/cmdline") || observed.contains("netlab-sandbox_"),
+        "{observed}"
+    );
     for key in ["cwd=", "see=", "own=", "status=", "parent=", "cgroup="] {
         assert!(
             !observed.contains(key),

@@ -726,8 +726,13 @@ pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
     );
     // Never seen is never passed (blind round 32: a block-buffered C
     // server with no SIGINT handler lost its lines at the stop, and the
-    // check passed on nothing). Its line check names a buffer.
+    // check passed on nothing). Its line check names a buffer. A server
+    // that printed, but not this message (its session failed before:
+    // server-ack's to judge), leaves nothing to judge here.
     if !lines.iter().any(|l| l.contains(&head)) {
+        if !lines.is_empty() {
+            return Ok(());
+        }
         let listening = if role == Role::Server {
             "server-listening"
         } else {
@@ -736,7 +741,7 @@ pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
         return Err(fail(
             Diagnosis::OutputFormat,
             expected,
-            "no stdout line held the message, not even once the server was stopped: its session's lines were never seen (held in a buffer that the stop threw away, or never printed)",
+            "nothing came on stdout, not even once the server was stopped: its session's lines were never seen (held in a buffer that the stop threw away, or never printed)",
         )
         .consequence_of(listening));
     }
