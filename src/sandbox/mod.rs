@@ -1628,13 +1628,7 @@ fn private_copy(dir: &Path, user: Option<(u32, u32)>) -> io::Result<Option<tempf
         );
         return Ok(None);
     }
-    // The grader's pid in the name: a later run's sweep knows whether its
-    // maker is still alive.
-    let prefix = format!("{JAIL_PREFIX}{}-", std::process::id());
-    let copy = tempfile::Builder::new()
-        .prefix(&prefix)
-        .tempdir_in(scratch_root())?;
-    remember(copy.path());
+    let copy = jail_folder()?;
     // A tmpfs of its own, bounded (root only, where the copy's uid is a
     // jail's): best effort, the shared scratch otherwise.
     #[cfg(target_os = "linux")]
@@ -1705,12 +1699,9 @@ pub fn snapshot(dir: &Path) -> io::Result<Option<Snapshot>> {
     {
         return Ok(None);
     }
-    let prefix = format!("{JAIL_PREFIX}{}-", std::process::id());
-    let copy = tempfile::Builder::new()
-        .prefix(&prefix)
-        .tempdir_in(scratch_root())?;
-    remember(copy.path());
-    let snapshot = Snapshot { dir: copy };
+    let snapshot = Snapshot {
+        dir: jail_folder()?,
+    };
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -1718,6 +1709,18 @@ pub fn snapshot(dir: &Path) -> io::Result<Option<Snapshot>> {
     }
     copy_tree(dir, snapshot.path(), None)?;
     Ok(Some(snapshot))
+}
+
+/// A new folder of this grader's in the scratch space, remembered for a
+/// Ctrl+C. The grader's pid in its name: a later run's sweep knows whether
+/// its maker is still alive.
+fn jail_folder() -> io::Result<tempfile::TempDir> {
+    let prefix = format!("{JAIL_PREFIX}{}-", std::process::id());
+    let folder = tempfile::Builder::new()
+        .prefix(&prefix)
+        .tempdir_in(scratch_root())?;
+    remember(folder.path());
+    Ok(folder)
 }
 
 /// Is `e` a full disk, quota or memory (the scratch tmpfs), not something
