@@ -1377,6 +1377,21 @@ fn chat_acks_without_line_ends_python() {
         "{:?}",
         findings_of(&outcomes)
     );
+    // Said once, with its own hint (blind round 33).
+    assert_observed(
+        &sub,
+        "chat-client-messages",
+        "were printed with no line end",
+    );
+    let messages = outcome_of(&sub, "chat-client-messages");
+    assert!(
+        messages
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.starts_with("End every line you print")),
+        "{:?}",
+        messages.hint
+    );
 }
 
 /// A chat client whose -i mode reads every line before it connects: it

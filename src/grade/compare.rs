@@ -116,7 +116,7 @@ fn words(text: &str) -> Vec<&str> {
 /// under `want`, if any line comes close.
 pub fn no_such_line(want: &str, lines: &[String], when: &str) -> String {
     if let Some(line) = ran_on(want, lines) {
-        return format!("no such line{when}: {}", ran_on_text(want, line));
+        return format!("no such line{when}: {}", ran_on_text(&[want], line));
     }
     match closest(want, lines) {
         Some(seen) => format!(
@@ -142,13 +142,26 @@ pub fn ran_on<'a>(want: &str, lines: &'a [String]) -> Option<&'a String> {
     })
 }
 
-/// What [`ran_on`] found, in words.
-pub fn ran_on_text(want: &str, line: &str) -> String {
+/// What [`ran_on`] found for the lines `wants`, all in `line`, in words.
+pub fn ran_on_text(wants: &[&str], line: &str) -> String {
+    let named: Vec<String> = wants.iter().map(|w| format!("`{w}`")).collect();
+    let (what, was) = match named.len() {
+        1 => (named[0].clone(), "was"),
+        n => (
+            format!("{} and {}", named[..n - 1].join(", "), named[n - 1]),
+            "were",
+        ),
+    };
     format!(
-        "`{want}` was printed with no line end, and what came next ran into it on the same line: `{}` (end each line: println, not print; in Python, not `print(..., end=\"\")`)",
+        "{what} {was} printed with no line end, and what came next ran into it on the same line: `{}` (end each line: println, not print; in Python, not `print(..., end=\"\")`)",
         shown(line)
     )
 }
+
+/// The hint of a failure whose only fault is [`ran_on`]'s (blind round
+/// 33: output-format's general hint, about prefixes and spaces, did not
+/// fit).
+pub const RAN_ON_HINT: &str = "End every line you print: `println` (Java), `print(...)` with its default end (Python: not `end=\"\"`), `console.log` or `\\n` at the end of `process.stdout.write` (Node), `puts` or a `\\n` in `printf` (C). Without it the next line runs into this one, and whoever reads your output line by line (the grader, a log, a person) sees one line where you meant several.";
 
 /// `want` and `seen` one above the other, with `^` under the part that
 /// differs, and what the difference looks like in words.

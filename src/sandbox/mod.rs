@@ -427,6 +427,16 @@ impl Policy {
 
     /// One line for the text report.
     pub fn summary(&self) -> String {
+        let mut line = self.layers();
+        for note in notes() {
+            line.push_str(&format!("; {note}"));
+        }
+        line
+    }
+
+    /// [`Policy::summary`] without the notes: the layers on and off, the
+    /// same for every submission of a run (a class record's cache key).
+    pub fn layers(&self) -> String {
         let active: Vec<&str> = self.active.iter().map(|l| l.name()).collect();
         let mut line = if active.is_empty() {
             "sandbox: none (processes run as the grader's user, without limits)".to_string()
@@ -435,9 +445,6 @@ impl Policy {
         };
         for (layer, why) in &self.missing {
             line.push_str(&format!("; no {} here ({why})", layer.name()));
-        }
-        for note in notes() {
-            line.push_str(&format!("; {note}"));
         }
         line
     }
