@@ -443,6 +443,43 @@ fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
 }
 
 /// `netlab merge ARGS` run in `dir`, bounded, its output kept.
+/// A re-run keeps the records of a class where one folder is too big for
+/// a private copy and runs in place (a note of the sandbox's about it):
+/// the notes were part of the records' cache key, which then changed
+/// while the class was graded, and every later record lost its hash
+/// (found by hostile round 33: such a folder graded again at every run).
+#[test]
+fn a_class_with_a_folder_run_in_place_is_kept_by_a_re_run() {
+    if !python_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let subs = repo().join("tests").join("submissions");
+    let big = root.join("class").join("big");
+    copy_dir(&subs.join("week01-python"), &big);
+    std::fs::create_dir_all(big.join("data")).unwrap();
+    for i in 0..4_001 {
+        std::fs::write(big.join("data").join(format!("f{i}")), "x").unwrap();
+    }
+    copy_dir(
+        &subs.join("week01-python"),
+        &root.join("class").join("small"),
+    );
+    let first = netlab(&grade_args("out", &[]), root);
+    assert!(
+        first.stderr.contains("graded 2 submission(s)"),
+        "{}",
+        first.stderr
+    );
+    let again = netlab(&grade_args("out", &[]), root);
+    assert!(
+        again.stderr.contains("graded 0 submission(s), 2 unchanged"),
+        "{}",
+        again.stderr
+    );
+}
+
 fn merge_in(dir: &Path, args: &[&str]) -> std::process::Output {
     assert_cmd::Command::new(netlab_bin())
         .env("NETLAB_TRUST", builds())
