@@ -751,40 +751,25 @@ pub struct FolderState {
 
 /// The [`FolderState`] of `dir` now.
 pub fn folder_state(dir: &Path, key: &str) -> FolderState {
-    let (hash, graded) = hash_walk(dir, key, Walk::Content);
-    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    FolderState {
-        hash,
-        stamp: hash_walk(dir, key, Walk::Stamp).0,
-        graded,
-        outside: outside_stamp(&root),
-    }
+    hash_walk(dir, key)
 }
 
 /// A hash of a submission folder's content (paths and bytes) and `key`.
 /// Change detection, not security: two FNV-1a streams make 128 bits.
 pub fn content_hash(dir: &Path, key: &str) -> String {
-    hash_walk(dir, key, Walk::Content).0
+    hash_walk(dir, key).hash
 }
 
 /// [`FolderState::graded`] of a folder: of a snapshot, all of it.
 pub fn graded_hash(dir: &Path) -> Option<String> {
-    hash_walk(dir, "", Walk::Content).1
+    hash_walk(dir, "").graded
 }
 
-/// What [`hash_walk`] feeds its hash.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Walk {
-    /// Paths, modes and bytes (metadata where bytes cost too much).
-    Content,
-    /// Paths and every entry's [`metadata_key`] (inode, change time), folders
-    /// included, and nothing read.
-    Stamp,
-}
-
-/// The content (or stamp) hash of `dir`, and what its private copy holds
-/// (see [`FolderState::graded`]).
-fn hash_walk(dir: &Path, key: &str, what: Walk) -> (String, Option<String>) {
+/// The [`FolderState`] of `dir`, in one walk: its content hash (paths,
+/// modes and bytes; metadata where bytes cost too much), its stamp (paths
+/// and every entry's [`metadata_key`], folders included), and what its
+/// private copy holds.
+fn hash_walk(dir: &Path, key: &str) -> FolderState {
     /// The two hashes, and the file bytes still to be read whole.
     struct Fnv(u64, u64, u64);
     /// The hash of what a copy holds, and whether every byte was read.
@@ -805,13 +790,13 @@ fn hash_walk(dir: &Path, key: &str, what: Walk) -> (String, Option<String>) {
     #[allow(clippy::too_many_arguments)]
     fn walk(
         h: &mut Fnv,
+        stamp: &mut Fnv,
         g: &mut Graded,
         copied: bool,
         dir: &Path,
         rel: &str,
         depth: usize,
         how: Read,
-        what: Walk,
     ) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             h.feed(b"<unreadable>");
@@ -843,26 +828,22 @@ fn hash_walk(dir: &Path, key: &str, what: Walk) -> (String, Option<String>) {
             };
             let copied =
                 copied && !ignored(&name) && (kind.is_dir() || kind.is_file() || kind.is_symlink());
+            let meta = entry.metadata().ok();
             h.feed(rel.as_bytes());
             h.feed(&[0]);
             if copied {
                 g.0.feed(rel.as_bytes());
                 g.0.feed(&[0]);
             }
-            if what == Walk::Stamp {
-                if let Ok(meta) = entry.metadata() {
-                    h.feed(&metadata_key(&meta));
-                }
-                if kind.is_dir() && depth < HASH_MAX_DEPTH {
-                    walk(h, g, copied, &path, &rel, depth + 1, how, what);
-                }
-                h.feed(&[0xff]);
-                continue;
+            stamp.feed(rel.as_bytes());
+            stamp.feed(&[0]);
+            if let Some(meta) = &meta {
+                stamp.feed(&metadata_key(meta));
             }
             // Its mode: `chmod 000 server.py` changes what runs (hostile
             // round 21: a re-run kept the pass).
             #[cfg(unix)]
-            if let Ok(meta) = entry.metadata() {
+            if let Some(meta) = &meta {
                 use std::os::unix::fs::PermissionsExt;
                 let mode = meta.permissions().mode();
                 h.feed(&mode.to_le_bytes());
@@ -888,16 +869,16 @@ fn hash_walk(dir: &Path, key: &str, what: Walk) -> (String, Option<String>) {
                     } else {
                         how
                     };
-                    walk(h, g, copied, &path, &rel, depth + 1, how, what);
-                } else if let Ok(meta) = entry.metadata() {
+                    walk(h, stamp, g, copied, &path, &rel, depth + 1, how);
+                } else if let Some(meta) = &meta {
                     // Deeper still: the folder's own metadata, whose change
                     // time moves when an entry is added, removed or renamed.
-                    h.feed(&metadata_key(&meta));
+                    h.feed(&metadata_key(meta));
                     g.1 = false;
                 }
             } else if kind.is_file() {
                 // Regular files only: reading a FIFO would block for ever.
-                let Ok(meta) = entry.metadata() else {
+                let Some(meta) = meta else {
                     g.1 = false;
                     continue;
                 };
@@ -970,15 +951,22 @@ fn hash_walk(dir: &Path, key: &str, what: Walk) -> (String, Option<String>) {
         HASH_BUDGET_BYTES,
     );
     h.feed(key.as_bytes());
-    let mut g = Graded(Fnv(0xcbf2_9ce4_8422_2325, 0x6c62_272e_07bb_0142, 0), true);
+    let fresh = || Fnv(0xcbf2_9ce4_8422_2325, 0x6c62_272e_07bb_0142, 0);
+    let (mut stamp, mut g) = (fresh(), Graded(fresh(), true));
     let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    walk(&mut h, &mut g, true, &root, "", 0, Read::Bytes, what);
+    walk(&mut h, &mut stamp, &mut g, true, &root, "", 0, Read::Bytes);
     // Commands may name programs outside the folder by absolute path (a
     // compiled submission built elsewhere): a rebuilt program is a change.
     // (Not in a copy: see `FolderState::outside`.)
-    h.feed(outside_stamp(&root).as_bytes());
-    let graded = (what == Walk::Content && g.1).then(|| format!("{:016x}{:016x}", g.0 .0, g.0 .1));
-    (format!("{:016x}{:016x}", h.0, h.1), graded)
+    let outside = outside_stamp(&root);
+    h.feed(outside.as_bytes());
+    let hex = |f: &Fnv| format!("{:016x}{:016x}", f.0, f.1);
+    FolderState {
+        hash: hex(&h),
+        stamp: hex(&stamp),
+        graded: g.1.then(|| hex(&g.0)),
+        outside,
+    }
 }
 
 /// The paths and [`metadata_key`]s of the programs outside `dir` its

@@ -733,17 +733,15 @@ pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
         if !lines.is_empty() {
             return Ok(());
         }
-        let listening = if role == Role::Server {
-            "server-listening"
-        } else {
-            "threaded-listening"
-        };
-        return Err(fail(
+        let f = fail(
             Diagnosis::OutputFormat,
             expected,
             "nothing came on stdout, not even once the server was stopped: its session's lines were never seen (held in a buffer that the stop threw away, or never printed)",
-        )
-        .consequence_of(listening));
+        );
+        return Err(match role.line_check() {
+            Some(listening) => f.consequence_of(listening),
+            None => f,
+        });
     }
     if let Some(line) = lines.iter().find(|l| {
         l.trim_start()
