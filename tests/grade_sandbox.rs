@@ -260,6 +260,50 @@ fn a_daemonizing_server_leaves_nothing_behind_for_an_unprivileged_grader_with_th
     daemon_is_ended(Some("limits"), true);
 }
 
+/// Without root the kernel refuses an overlay whose lower layer has the
+/// host's mounts below it (locked in a user namespace): a root grader's
+/// check folders in /dev/shm took every unprivileged grader's private
+/// /tmp away while they lasted (seen: this suite's root tests beside its
+/// unprivileged ones). Such a tree starts empty instead: private still.
+#[test]
+fn an_unprivileged_grader_keeps_its_private_tmp_beside_the_host_s_mounts() {
+    if !is_root() || Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("skipped: needs root and setpriv to become uid 65534");
+        return;
+    }
+    if !user_namespaces_allowed() {
+        eprintln!("skipped: no unprivileged user namespaces here");
+        return;
+    }
+    let below = tempfile::Builder::new()
+        .prefix("netlab-test-mount-")
+        .tempdir_in("/dev/shm")
+        .unwrap();
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg("-l").arg(self.0).status();
+        }
+    }
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(below.path())
+        .status()
+        .unwrap();
+    assert!(mounted.success());
+    let _unmount = Unmount(below.path());
+    let server = env!("CARGO_BIN_EXE_server");
+    let run = grade(&["--server", server, "--check", "server-ack"], None, true);
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("sandbox:"))
+        .unwrap_or_else(|| panic!("no sandbox line:\n{}", run.stdout));
+    let active = line.split(';').next().unwrap_or("");
+    assert!(active.contains("private /tmp"), "{line}");
+}
+
 #[test]
 fn an_unprivileged_grader_says_which_layers_are_missing() {
     if !is_root() || Command::new("setpriv").arg("--version").output().is_err() {

@@ -1282,11 +1282,14 @@ struct PrivateTmp {
     staging: CString,
     tmpfs_options: CString,
     trees: Vec<Tree>,
-    /// `Some` (the tmpfs options): each tree is an empty tmpfs, not an
-    /// overlay of the host's (see [`TreeStart`]).
-    empty: Option<CString>,
-    /// Folders made in the empty trees (parents first): where kept
-    /// folders under them are bound.
+    /// How each tree starts: an empty tmpfs, or an overlay of the host's
+    /// (see [`TreeStart`]).
+    start: TreeStart,
+    /// The options of an empty tree's tmpfs: also where an overlay cannot
+    /// be mounted (see `enter`).
+    empty: CString,
+    /// Folders made in an empty tree (parents first): where kept folders
+    /// under it are bound.
     grown: Vec<CString>,
     /// The program's working folder (canonical), entered again by its
     /// path once everything is mounted.
@@ -1565,10 +1568,10 @@ impl PrivateTmp {
             });
         }
         // An empty tree has no folder yet to bind a kept (or trusted) one
-        // on.
+        // on. Made for an overlay too: it may have to start empty.
         let mut grown = Vec::new();
-        let mut shown = Vec::new();
-        if start == TreeStart::Empty {
+        let shown;
+        {
             let real_trusted: Vec<PathBuf> = trusted
                 .iter()
                 .filter_map(|p| p.canonicalize().ok())
@@ -1593,10 +1596,8 @@ impl PrivateTmp {
             staging: cpath(staging)?,
             tmpfs_options: c(&format!("mode=0700,size={size}"))?,
             trees,
-            empty: match start {
-                TreeStart::Empty => Some(c(&format!("mode=1777,size={size}"))?),
-                TreeStart::HostContent => None,
-            },
+            start,
+            empty: c(&format!("mode=1777,size={size}"))?,
             grown,
             shown,
             protect: protect.map(|p| cpath(&p)).transpose()?,
@@ -1628,6 +1629,8 @@ impl PrivateTmp {
         if libc::mount(none, c"/".as_ptr(), none, private, none.cast()) != 0 {
             return fail();
         }
+        // Private first: a detach must not reach the host's table.
+        self.detach_other_checks();
         // Descriptors on the folders to write through, and on the working
         // folder, taken before the overlays cover their paths. Trap: after
         // the unshare, not before: a bind mount's source must belong to
@@ -1690,16 +1693,19 @@ impl PrivateTmp {
                 return fail();
             }
         }
+        let empty_tree = |tree: &Tree| {
+            libc::mount(
+                tmpfs,
+                tree.target.as_ptr(),
+                tmpfs,
+                flags,
+                self.empty.as_ptr().cast(),
+            ) == 0
+        };
+        let mut emptied = self.start == TreeStart::Empty;
         for tree in &self.trees {
-            if let Some(options) = &self.empty {
-                if libc::mount(
-                    tmpfs,
-                    tree.target.as_ptr(),
-                    tmpfs,
-                    flags,
-                    options.as_ptr().cast(),
-                ) != 0
-                {
+            if self.start == TreeStart::Empty {
+                if !empty_tree(tree) {
                     return fail();
                 }
                 continue;
@@ -1720,15 +1726,31 @@ impl PrivateTmp {
                 overlay,
                 flags,
                 tree.options.as_ptr().cast(),
-            ) != 0
+            ) == 0
             {
+                continue;
+            }
+            // Trap: in a user namespace (no root) the kernel refuses a
+            // lower layer with mounts of the host's below it (EINVAL,
+            // "failed to clone lowerpath": they are locked), a root
+            // grader's check folders in /dev/shm among them. Private all
+            // the same: empty.
+            if *libc::__errno_location() != libc::EINVAL || !empty_tree(tree) {
                 return fail();
             }
+            emptied = true;
         }
-        if !self.grown.iter().all(|dir| make_dir(dir)) {
+        if emptied && !self.grown.iter().all(|dir| make_dir(dir)) {
             return fail();
         }
-        if !self.hide.iter().all(|hide| hide.cover()) {
+        // A folder hidden in a tree that had to start empty is gone with
+        // the tree's content: nothing to cover (nor path to mount on).
+        let hides = || {
+            self.hide
+                .iter()
+                .filter(move |hide| !(emptied && self.in_a_tree(&hide.target)))
+        };
+        if !hides().all(|hide| hide.cover()) {
             return fail();
         }
         if let Some(parent) = &self.protect {
@@ -1760,12 +1782,12 @@ impl PrivateTmp {
         libc::close(staged);
         for (fd, path) in shown_fds.iter().zip(&self.shown) {
             // "." is the real folder, reached through the descriptor.
-            if libc::fchdir(*fd) != 0 || !bind_read_only(c".", path) {
+            if emptied && (libc::fchdir(*fd) != 0 || !bind_read_only(c".", path)) {
                 return fail();
             }
             libc::close(*fd);
         }
-        for hide in self.hide.iter().chain(&self.veil) {
+        for hide in hides().chain(&self.veil) {
             let read_only = libc::MS_REMOUNT | libc::MS_RDONLY | flags | libc::MS_NOEXEC;
             if libc::mount(none, hide.target.as_ptr(), none, read_only, none.cast()) != 0 {
                 return fail();
@@ -1801,6 +1823,161 @@ impl PrivateTmp {
         }
         Ok(())
     }
+}
+
+impl PrivateTmp {
+    /// Does `path` lie in one of the shared trees?
+    fn in_a_tree(&self, path: &CStr) -> bool {
+        let path = path.to_bytes();
+        self.trees.iter().any(|tree| {
+            let tree = tree.target.to_bytes();
+            path.starts_with(tree) && path.get(tree.len()) == Some(&b'/')
+        })
+    }
+}
+
+/// Room for the mount points [`PrivateTmp::detach_other_checks`] collects
+/// in one pass (NUL-separated, on the stack: no allocation after a fork).
+const DETACH_ROOM: usize = 32 << 10;
+/// The longest mountinfo line read whole; a longer one is skipped.
+const MOUNTINFO_LINE: usize = 4 << 10;
+
+impl PrivateTmp {
+    /// Detaches, in this (private) mount namespace, the folders of every
+    /// other check on the machine: jail copies, snapshots and given
+    /// folders (`netlab-jail-*`, `netlab-grade-*`), this grader's or
+    /// another's, except the ones this program is given. Trap (hostile
+    /// round 33): the namespace starts as a copy of the host's, and its
+    /// `/proc/self/mountinfo` listed a classmate's folders, live, even
+    /// once the empty /dev/shm covered them (their content was out of
+    /// reach: 0700, another uid, Landlock). Best effort: a mount locked
+    /// in an unprivileged user namespace stays. Raw syscalls on the stack
+    /// only (see the module header).
+    unsafe fn detach_other_checks(&self) {
+        // A few passes: collected first, detached after (the table moves
+        // under a reader), and more than one pass's room is rare.
+        for _ in 0..4 {
+            let mut found = [0u8; DETACH_ROOM];
+            let (used, full) = self.collect_other_checks(&mut found);
+            for point in found[..used].split_inclusive(|b| *b == 0) {
+                libc::umount2(
+                    point.as_ptr().cast(),
+                    libc::MNT_DETACH | libc::UMOUNT_NOFOLLOW,
+                );
+            }
+            if !full {
+                return;
+            }
+        }
+    }
+
+    /// Reads this namespace's mount table into `found`: the mount points
+    /// [`Self::is_other_check`] names, each ended by a NUL. Returns the
+    /// bytes used and whether one did not fit.
+    unsafe fn collect_other_checks(&self, found: &mut [u8]) -> (usize, bool) {
+        let fd = libc::open(
+            c"/proc/self/mountinfo".as_ptr(),
+            libc::O_RDONLY | libc::O_CLOEXEC,
+        );
+        if fd < 0 {
+            return (0, false);
+        }
+        let (mut used, mut full) = (0, false);
+        let mut line = [0u8; MOUNTINFO_LINE];
+        let (mut len, mut too_long) = (0, false);
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = libc::read(fd, chunk.as_mut_ptr().cast(), chunk.len());
+            if n <= 0 {
+                break;
+            }
+            for &b in &chunk[..n as usize] {
+                if b != b'\n' {
+                    match line.get_mut(len) {
+                        Some(slot) => *slot = b,
+                        None => too_long = true,
+                    }
+                    len += 1;
+                    continue;
+                }
+                let point = (!too_long).then(|| mount_point(&mut line[..len])).flatten();
+                if let Some(point) = point.filter(|p| self.is_other_check(p)) {
+                    match found.get_mut(used..used + point.len() + 1) {
+                        Some(room) => {
+                            room[..point.len()].copy_from_slice(point);
+                            room[point.len()] = 0;
+                            used += point.len() + 1;
+                        }
+                        None => full = true,
+                    }
+                }
+                (len, too_long) = (0, false);
+            }
+        }
+        libc::close(fd);
+        (used, full)
+    }
+
+    /// Is the mount point `point` another check's folder: named as
+    /// netlab names them, and neither a folder this program is given nor
+    /// one holding it?
+    fn is_other_check(&self, point: &[u8]) -> bool {
+        let name = point.rsplit(|b| *b == b'/').next().unwrap_or_default();
+        let netlabs = [super::JAIL_PREFIX, super::GIVEN_PREFIX]
+            .iter()
+            .any(|prefix| name.starts_with(prefix.as_bytes()));
+        let holds = |given: &CString| {
+            let given = given.as_bytes();
+            given.starts_with(point)
+                && (given.len() == point.len() || given.get(point.len()) == Some(&b'/'))
+        };
+        netlabs
+            && !self
+                .cwd
+                .iter()
+                .chain(&self.keep)
+                .chain(&self.shown)
+                .chain(std::iter::once(&self.staging))
+                .any(holds)
+    }
+}
+
+/// The mount point of one line of `/proc/*/mountinfo` (its fifth field),
+/// its octal escapes (`\040` for a space) decoded in place.
+fn mount_point(line: &mut [u8]) -> Option<&[u8]> {
+    let start = line
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b' ')
+        .nth(3)?
+        .0
+        + 1;
+    let end = line[start..]
+        .iter()
+        .position(|b| *b == b' ')
+        .map_or(line.len(), |i| start + i);
+    let field = &mut line[start..end];
+    let (mut read, mut write) = (0, 0);
+    while read < field.len() {
+        let octal = field
+            .get(read + 1..read + 4)
+            // At most \377: the first digit 0 to 3.
+            .filter(|d| field[read] == b'\\' && (b'0'..=b'3').contains(&d[0]))
+            .filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
+        let byte = match octal {
+            Some(d) => {
+                read += 4;
+                (d[0] - b'0') << 6 | (d[1] - b'0') << 3 | (d[2] - b'0')
+            }
+            None => {
+                read += 1;
+                field[read - 1]
+            }
+        };
+        field[write] = byte;
+        write += 1;
+    }
+    Some(&field[..write])
 }
 
 impl CwdLayer {
@@ -2227,6 +2404,20 @@ mod tests {
         .unwrap();
         assert!(inside <= RECEIVE_BUFFER_MAX, "{inside}");
         assert_eq!(read(), outside, "the grader's own namespace is untouched");
+    }
+
+    #[test]
+    fn a_mount_point_is_read_from_its_mountinfo_line() {
+        let mut line =
+            *b"312 29 0:71 / /dev/shm/netlab-jail-9-a\\040b\\134 rw,nosuid - tmpfs tmpfs rw";
+        assert_eq!(
+            mount_point(&mut line),
+            Some(&b"/dev/shm/netlab-jail-9-a b\\"[..])
+        );
+        // Not an escape: left as it is.
+        let mut odd = *b"1 2 0:1 / /x\\9z\\4 rw";
+        assert_eq!(mount_point(&mut odd), Some(&b"/x\\9z\\4"[..]));
+        assert_eq!(mount_point(&mut b"1 2 0:1".to_vec()), None);
     }
 
     #[test]

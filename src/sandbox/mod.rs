@@ -2811,6 +2811,42 @@ mod confined {
         }
     }
 
+    /// A program's own mount table names no other check's folder (hostile
+    /// round 33: a classmate's copy was listed, live); its own is there
+    /// (the table is read). Launched only: a forked program cannot read
+    /// its /proc (the Landlock rules, built before the fork, name the
+    /// host's procfs, not the one mounted after).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_program_s_mount_table_names_no_other_check_s_folder() {
+        if !policy().has(Layer::PrivateTmp) || !policy().has(Layer::UnprivilegedUser) {
+            eprintln!("skipped: no private mounts nor jail users here");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("server.py"), "").unwrap();
+        let neighbour = Jail::new(dir.path());
+        let ours = Jail::new(dir.path());
+        let name = |jail: &Jail| {
+            jail.dir()
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        };
+        let argv = ["cat".to_string(), "/proc/self/mountinfo".to_string()];
+        let (cmd, confinement) = ours.command(&argv, CommandOrigin::Submission);
+        let mut child =
+            Child::spawn_confined(cmd, Duration::from_secs(20), false, Some(confinement))
+                .expect("cat starts");
+        let status = child.wait_exit(Duration::from_secs(15)).expect("exits");
+        let stderr = child.text(Stream::Stderr);
+        assert_eq!(describe_status(status), "exit 0", "{stderr}");
+        let table = child.text(Stream::Stdout);
+        assert!(table.contains(&name(&ours)), "{table}");
+        assert!(!table.contains(&name(&neighbour)), "{table}");
+    }
+
     /// A program the submission chose reads the system's files but not
     /// netlab's source tree, and its private /tmp starts empty; started by
     /// a launcher or, where none can work, by a fork of the grader (which

@@ -50,7 +50,7 @@ use std::time::{Duration, Instant};
 use nix::libc;
 
 use super::reach::Reach;
-use super::{CwdLayer, Hide, NsFds, Plan, PrivateTmp, Tree, UserMaps, SHARED_TREES};
+use super::{CwdLayer, Hide, NsFds, Plan, PrivateTmp, Tree, TreeStart, UserMaps, SHARED_TREES};
 use crate::sandbox::Limits;
 
 /// argv[0] of a launcher: how [`entry`] tells one from any other start.
@@ -468,8 +468,9 @@ impl Plan {
                 item("veil-link", path.as_bytes());
                 item("veil-link-to", to.as_bytes());
             }
-            if let Some(options) = &tmp.empty {
-                item("tmp-empty", options.as_bytes());
+            item("tmp-empty", tmp.empty.as_bytes());
+            if tmp.start == TreeStart::Empty {
+                item("tmp-start-empty", b"");
             }
             for dir in &tmp.grown {
                 item("grow", dir.as_bytes());
@@ -572,7 +573,8 @@ impl Plan {
                         staging: c(value)?,
                         tmpfs_options: c(b"")?,
                         trees: Vec::new(),
-                        empty: None,
+                        start: TreeStart::HostContent,
+                        empty: c(b"")?,
                         grown: Vec::new(),
                         cwd: None,
                         layered: None,
@@ -585,7 +587,10 @@ impl Plan {
                         proc_required: false,
                     })
                 }
-                b"tmp-empty" => plan.private_tmp.as_mut().ok_or_else(tmp)?.empty = Some(c(value)?),
+                b"tmp-empty" => plan.private_tmp.as_mut().ok_or_else(tmp)?.empty = c(value)?,
+                b"tmp-start-empty" => {
+                    plan.private_tmp.as_mut().ok_or_else(tmp)?.start = TreeStart::Empty
+                }
                 b"cwd" => plan.private_tmp.as_mut().ok_or_else(tmp)?.cwd = Some(c(value)?),
                 b"cwd-layered" => {
                     let private = plan.private_tmp.as_mut().ok_or_else(tmp)?;
@@ -732,7 +737,8 @@ mod tests {
                 staging: c"/tmp/netlab-staging x".into(),
                 tmpfs_options: c"mode=0700,size=67108864".into(),
                 trees: vec![Tree::new(0, "/tmp").unwrap()],
-                empty: Some(c"mode=1777,size=67108864".into()),
+                start: TreeStart::Empty,
+                empty: c"mode=1777,size=67108864".into(),
                 grown: vec![c"/tmp/a,b=c".into()],
                 cwd: Some(c"/tmp/a,b=c".into()),
                 layered: Some(CwdLayer::new(c"/tmp/netlab-staging x").unwrap()),
@@ -770,6 +776,7 @@ mod tests {
             tmp.trees[0].options.as_bytes(),
             b"lowerdir=/tmp,upperdir=0/upper,workdir=0/work"
         );
+        assert_eq!(tmp.start, TreeStart::Empty);
         assert_eq!(tmp.hide[0].made, [c"/home/class/alice".to_owned()]);
         assert_eq!(tmp.veil.as_ref().unwrap().made, [c"/run/lock".to_owned()]);
         assert_eq!(tmp.veil_links[0].1.as_bytes(), b"/nix/store/abc-system");
@@ -823,7 +830,8 @@ mod tests {
             staging: c"/nonexistent/netlab-staging".into(),
             tmpfs_options: c"mode=0700,size=1m".into(),
             trees: Vec::new(),
-            empty: None,
+            start: TreeStart::HostContent,
+            empty: c"mode=1777,size=1m".into(),
             grown: Vec::new(),
             cwd: None,
             layered: None,
