@@ -49,6 +49,9 @@ pub struct Failure {
     pub cause: Option<&'static str>,
     /// When the report may fold it under that check's cause.
     pub fold: Fold,
+    /// A second check it may follow from, when the first's cause does not
+    /// explain it ([`Failure::or_folded_if`]).
+    pub otherwise: Option<(&'static str, &'static [Diagnosis])>,
     /// Advice for this failure's precise cause, shown instead of the
     /// diagnosis's general hint (which covers every way to make that
     /// mistake), for as long as the failure keeps the diagnosis it was
@@ -73,6 +76,18 @@ impl Failure {
     pub fn folded_if(mut self, id: &'static str, diagnoses: &'static [Diagnosis]) -> Failure {
         self.cause = Some(id);
         self.fold = Fold::IfCauseWasOneOf(diagnoses);
+        self
+    }
+
+    /// Where the check this failure follows from (if any) does not
+    /// explain it, marks it as a consequence of what check `id` reports
+    /// when that check failed with one of `diagnoses` (a failure with two
+    /// possible causes, tried in that order).
+    pub fn or_folded_if(mut self, id: &'static str, diagnoses: &'static [Diagnosis]) -> Failure {
+        if self.cause.is_none() {
+            return self.folded_if(id, diagnoses);
+        }
+        self.otherwise = Some((id, diagnoses));
         self
     }
 
@@ -116,6 +131,7 @@ pub fn fail(
         observed: observed.into(),
         cause: None,
         fold: Fold::SameDiagnosis,
+        otherwise: None,
         hint: None,
     }
 }

@@ -710,6 +710,7 @@ mod tests {
             wire: Vec::new(),
             follows_from: None,
             fold: crate::grade::Fold::SameDiagnosis,
+            otherwise: None,
         }
     }
 

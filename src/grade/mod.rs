@@ -346,6 +346,11 @@ pub struct Outcome {
     /// When it is folded under that check's cause.
     #[serde(skip)]
     pub fold: Fold,
+    /// Where it is folded when that check's cause does not explain it: a
+    /// second check, and the diagnoses of it that do (see
+    /// [`Failure::or_folded_if`]).
+    #[serde(skip)]
+    pub otherwise: Option<(&'static str, &'static [Diagnosis])>,
 }
 
 /// When a failure that follows from another check's ([`Outcome::follows_from`])
@@ -467,6 +472,7 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
         wire: Vec::new(),
         follows_from: None,
         fold: Fold::SameDiagnosis,
+        otherwise: None,
     };
     if let Some(missing) = check
         .needs
@@ -567,6 +573,7 @@ fn run_check_body(
                     failure.diagnosis = Diagnosis::SecondListener;
                     failure.cause = None;
                     failure.fold = Fold::SameDiagnosis;
+                    failure.otherwise = None;
                 }
             }
             // A program that imports another of the submission's servers,
@@ -592,6 +599,7 @@ fn run_check_body(
                     failure.diagnosis = Diagnosis::ImportRunsServer;
                     failure.cause = None;
                     failure.fold = Fold::SameDiagnosis;
+                    failure.otherwise = None;
                 }
             }
             // A stopped program explains any silence the check saw.
@@ -603,6 +611,7 @@ fn run_check_body(
             outcome.diagnosis = Some(failure.diagnosis);
             outcome.follows_from = failure.cause;
             outcome.fold = failure.fold;
+            outcome.otherwise = failure.otherwise;
             // A submission's output may hold escape codes or NULs; show them
             // rather than let a terminal (or anstream) swallow them.
             outcome.expected = Some(printable(&failure.expected));
@@ -639,6 +648,7 @@ fn said_not_implemented(failure: Failure, output: &[String]) -> Failure {
         // Every check of a starter fails for this one reason: no links.
         cause: None,
         fold: Fold::SameDiagnosis,
+        otherwise: None,
         hint: None,
     }
 }

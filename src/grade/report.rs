@@ -60,7 +60,7 @@ pub struct Finding {
 /// The check whose finding failure `o` is folded under, if it is (see
 /// [`folded_under`]): what reports name as `follows_from`.
 fn folded_into(o: &Outcome, outcomes: &[Outcome]) -> Option<&'static str> {
-    folded_under(o, outcomes).and(o.follows_from)
+    folded(o, outcomes).map(|(id, _)| id)
 }
 
 /// The cause of another check that failure `o` is folded under, if any.
@@ -69,15 +69,32 @@ fn folded_into(o: &Outcome, outcomes: &[Outcome]) -> Option<&'static str> {
 /// failure of it explains this one) with the same diagnosis: another
 /// would hide a second mistake.
 fn folded_under(o: &Outcome, outcomes: &[Outcome]) -> Option<Cause> {
+    folded(o, outcomes).map(|(_, cause)| cause)
+}
+
+/// See [`folded_under`]: that check's id and cause; failing the check it
+/// follows from, the second one it may ([`Outcome::otherwise`]).
+fn folded(o: &Outcome, outcomes: &[Outcome]) -> Option<(&'static str, Cause)> {
     let own = o.cause()?;
-    o.follows_from
-        .and_then(|id| outcomes.iter().find(|r| r.id == id))
-        .and_then(Outcome::cause)
-        .filter(|c| match o.fold {
+    let failed = |id: &'static str| {
+        outcomes
+            .iter()
+            .find(|r| r.id == id)
+            .and_then(Outcome::cause)
+            .map(|c| (id, c))
+    };
+    let first = o
+        .follows_from
+        .and_then(failed)
+        .filter(|(_, c)| match o.fold {
             Fold::SameDiagnosis => c.diagnosis == own.diagnosis,
             Fold::AnyDiagnosis => true,
             Fold::IfCauseWasOneOf(these) => these.contains(&c.diagnosis),
-        })
+        });
+    first.or_else(|| {
+        let (id, these) = o.otherwise?;
+        failed(id).filter(|(_, c)| these.contains(&c.diagnosis))
+    })
 }
 
 /// The findings of a run: one per cause, in the order of their first
@@ -497,6 +514,7 @@ mod tests {
             wire: Vec::new(),
             follows_from: None,
             fold: crate::grade::Fold::SameDiagnosis,
+            otherwise: None,
         }
     }
 
@@ -660,6 +678,45 @@ mod tests {
         assert!(!text.contains(Diagnosis::StartupFailure.hint()), "{text}");
         let text = render_text("week01", 1, &[first, hang], false);
         assert!(!text.contains(said), "{text}");
+    }
+
+    #[test]
+    fn a_failure_with_a_second_possible_cause_folds_under_the_first_that_explains_it() {
+        let pair = Outcome {
+            follows_from: Some("first"),
+            fold: Fold::IfCauseWasOneOf(&[Diagnosis::WrongReply]),
+            otherwise: Some(("other", &[Diagnosis::ExtraConnection])),
+            ..outcome("pair", "pair", Some(Diagnosis::ExitStatus))
+        };
+        let first = |d| outcome("first", "server", d);
+        let other = |d| outcome("other", "client", d);
+        let rows = |outcomes: &[Outcome]| -> Vec<(&'static str, Vec<&'static str>)> {
+            findings(outcomes)
+                .into_iter()
+                .map(|f| (f.code, f.checks))
+                .collect()
+        };
+        let extra = Some(Diagnosis::ExtraConnection);
+        let wrong = Some(Diagnosis::WrongReply);
+        // The first explains it: folded there, even beside the second.
+        assert_eq!(
+            rows(&[first(wrong), other(extra), pair.clone()]),
+            [
+                ("wrong-reply", vec!["first", "pair"]),
+                ("extra-connection", vec!["other"])
+            ]
+        );
+        // The first passed: the second, and the JSON names it.
+        let both = [first(None), other(extra), pair.clone()];
+        assert_eq!(rows(&both), [("extra-connection", vec!["other", "pair"])]);
+        let v: serde_json::Value = serde_json::from_str(&render_json("week01", 1, &both)).unwrap();
+        assert_eq!(v["checks"][2]["follows_from"], "other");
+        // Neither explains it: its own finding.
+        let none = [first(Some(Diagnosis::NoClose)), other(None), pair];
+        assert_eq!(
+            rows(&none),
+            [("no-close", vec!["first"]), ("exit-status", vec!["pair"])]
+        );
     }
 
     #[test]

@@ -40,6 +40,12 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
             .or_else(|| server_hung_up(ctx, server, client, &f))
             .or_else(|| client_crashed(ctx, server, client, &f))
             .unwrap_or_else(|| no_reply_came(ctx, client, f, &reply, "server-ack"))
+            // A client whose first connection is an extra one (a "test"
+            // connect) uses up the one-shot server's session: its real one
+            // is then refused, reset or left unanswered, by timing (blind
+            // round 34: three names in four runs). client-one-connection's
+            // finding when it saw one, whatever this check made of it.
+            .or_folded_if("client-one-connection", &[Diagnosis::ExtraConnection])
     })?;
     let want = format!("[CLIENT] Received: ACK: {message}");
     let lines = ctx.child(client).lines(Stream::Stdout);
