@@ -50,8 +50,9 @@ pub struct Failure {
     /// When the report may fold it under that check's cause.
     pub fold: Fold,
     /// A second check it may follow from, when the first's cause does not
-    /// explain it ([`Failure::or_folded_if`]).
-    pub otherwise: Option<(&'static str, &'static [Diagnosis])>,
+    /// explain it ([`Failure::or_folded_if`]). Behind a reference: every
+    /// check returns a `Failure`, kept small.
+    pub otherwise: Option<&'static crate::grade::OtherCause>,
     /// Advice for this failure's precise cause, shown instead of the
     /// diagnosis's general hint (which covers every way to make that
     /// mistake), for as long as the failure keeps the diagnosis it was
@@ -83,11 +84,11 @@ impl Failure {
     /// explain it, marks it as a consequence of what check `id` reports
     /// when that check failed with one of `diagnoses` (a failure with two
     /// possible causes, tried in that order).
-    pub fn or_folded_if(mut self, id: &'static str, diagnoses: &'static [Diagnosis]) -> Failure {
+    pub fn or_folded_if(mut self, other: &'static crate::grade::OtherCause) -> Failure {
         if self.cause.is_none() {
-            return self.folded_if(id, diagnoses);
+            return self.folded_if(other.0, other.1);
         }
-        self.otherwise = Some((id, diagnoses));
+        self.otherwise = Some(other);
         self
     }
 

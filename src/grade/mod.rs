@@ -350,8 +350,12 @@ pub struct Outcome {
     /// second check, and the diagnoses of it that do (see
     /// [`Failure::or_folded_if`]).
     #[serde(skip)]
-    pub otherwise: Option<(&'static str, &'static [Diagnosis])>,
+    pub otherwise: Option<&'static OtherCause>,
 }
+
+/// A second check a failure may follow from, and the diagnoses of it that
+/// explain the failure ([`Outcome::otherwise`]).
+pub type OtherCause = (&'static str, &'static [Diagnosis]);
 
 /// When a failure that follows from another check's ([`Outcome::follows_from`])
 /// is folded under that check's cause in a report.

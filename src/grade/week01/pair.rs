@@ -45,7 +45,7 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
             // is then refused, reset or left unanswered, by timing (blind
             // round 34: three names in four runs). client-one-connection's
             // finding when it saw one, whatever this check made of it.
-            .or_folded_if("client-one-connection", &[Diagnosis::ExtraConnection])
+            .or_folded_if(&("client-one-connection", &[Diagnosis::ExtraConnection]))
     })?;
     let want = format!("[CLIENT] Received: ACK: {message}");
     let lines = ctx.child(client).lines(Stream::Stdout);
