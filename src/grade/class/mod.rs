@@ -386,7 +386,10 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
         let state = folder_state(dir, &key);
         let previous = Record::load(&opts.out.join(name));
         match previous {
-            Some(r) if !opts.force && r.content_hash == state.hash => records[i] = Some(r),
+            // An empty hash is none (a folder not read whole): never kept.
+            Some(r) if !opts.force && !state.hash.is_empty() && r.content_hash == state.hash => {
+                records[i] = Some(r)
+            }
             _ => todo.push((i, state)),
         }
     }
@@ -754,8 +757,12 @@ pub fn folder_state(dir: &Path, key: &str) -> FolderState {
     hash_walk(dir, key)
 }
 
-/// A hash of a submission folder's content (paths and bytes) and `key`.
-/// Change detection, not security: two FNV-1a streams make 128 bits.
+/// A hash of a submission folder's content (paths and bytes) and `key`;
+/// empty when part of it could not be read (never kept: see
+/// [`FolderState`]). SHA-256: a student can read their record's hash
+/// (report.json), and with FNV-1a a pair of files hashing alike was found
+/// from it in seconds (hostile round 34: one swapped for the other kept a
+/// 13/13 for a broken build).
 pub fn content_hash(dir: &Path, key: &str) -> String {
     hash_walk(dir, key).hash
 }
@@ -765,48 +772,67 @@ pub fn graded_hash(dir: &Path) -> Option<String> {
     hash_walk(dir, "").graded
 }
 
-/// The [`FolderState`] of `dir`, in one walk: its content hash (paths,
-/// modes and bytes; metadata where bytes cost too much), its stamp (paths
-/// and every entry's [`metadata_key`], folders included), and what its
-/// private copy holds.
-fn hash_walk(dir: &Path, key: &str) -> FolderState {
-    /// The two hashes, and the file bytes still to be read whole.
-    struct Fnv(u64, u64, u64);
-    /// The hash of what a copy holds, and whether every byte was read.
-    struct Graded(Fnv, bool);
-    impl Fnv {
-        fn feed(&mut self, bytes: &[u8]) {
-            for &b in bytes {
-                self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-                self.1 = (self.1 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3 | 0x10);
-            }
+/// A name's bytes as they are: two names a lossy conversion made alike
+/// (`\xff.py` and `\xfe.py` both `\u{fffd}.py`) hashed alike, and one renamed
+/// to the other kept a broken server's pass (hostile round 34).
+fn raw_bytes(text: &std::ffi::OsStr) -> Vec<u8> {
+    #[cfg(unix)]
+    return std::os::unix::ffi::OsStrExt::as_bytes(text).to_vec();
+    #[cfg(windows)]
+    return std::os::windows::ffi::OsStrExt::encode_wide(text)
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    #[cfg(not(any(unix, windows)))]
+    return text.to_string_lossy().as_bytes().to_vec();
+}
+
+/// How a file's content counts in the hash.
+#[derive(Clone, Copy, PartialEq)]
+enum Read {
+    Bytes,
+    Metadata,
+}
+
+/// One walk of a submission folder, three SHA-256 streams: its content
+/// (`hash`), its stamp, and what its private copy holds (`graded`).
+struct HashWalk {
+    hash: sha2::Sha256,
+    stamp: sha2::Sha256,
+    graded: sha2::Sha256,
+    /// Whether every byte a copy holds was read into `graded`.
+    graded_whole: bool,
+    /// Whether every folder and entry could be read: a part left out
+    /// (a folder nested past the longest path the system opens, 4096
+    /// bytes, which a program reaches one `chdir` at a time: hostile
+    /// round 34) leaves the folder without a hash.
+    complete: bool,
+    /// The file bytes still to be read whole.
+    budget: u64,
+}
+
+impl HashWalk {
+    fn feed(&mut self, bytes: &[u8], copied: bool) {
+        use sha2::Digest;
+        self.hash.update(bytes);
+        if copied {
+            self.graded.update(bytes);
         }
     }
-    #[derive(Clone, Copy, PartialEq)]
-    enum Read {
-        Bytes,
-        Metadata,
-    }
-    #[allow(clippy::too_many_arguments)]
-    fn walk(
-        h: &mut Fnv,
-        stamp: &mut Fnv,
-        g: &mut Graded,
-        copied: bool,
-        dir: &Path,
-        rel: &str,
-        depth: usize,
-        how: Read,
-    ) {
+
+    fn walk(&mut self, copied: bool, dir: &Path, rel: &[u8], depth: usize, how: Read) {
+        use sha2::Digest;
         let Ok(entries) = std::fs::read_dir(dir) else {
-            h.feed(b"<unreadable>");
-            g.1 = false;
+            self.complete = false;
             return;
         };
-        let mut entries: Vec<_> = entries.flatten().collect();
+        let mut entries: Vec<_> = entries.collect::<Result<_, _>>().unwrap_or_else(|_| {
+            self.complete = false;
+            Vec::new()
+        });
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
-            let name = entry.file_name().to_string_lossy().into_owned();
+            let raw = entry.file_name();
+            let name = raw.to_string_lossy();
             // Not handed in, but there. As root, by metadata: a program run
             // in place (a folder too big or too deep to copy) can run them
             // (hostile round 21: a changed .pyc kept its pass on a re-run),
@@ -822,45 +848,39 @@ fn hash_walk(dir: &Path, key: &str) -> FolderState {
             // What a private copy takes (see `sandbox::copy_below`): not
             // what is not handed in, nor sockets, FIFOs and devices.
             let path = entry.path();
-            let rel = format!("{rel}/{name}");
-            let Ok(kind) = entry.file_type() else {
+            let mut rel = rel.to_vec();
+            rel.push(b'/');
+            rel.extend(raw_bytes(&raw));
+            let (Ok(kind), Ok(meta)) = (entry.file_type(), entry.metadata()) else {
+                self.complete = false;
                 continue;
             };
             let copied =
                 copied && !ignored(&name) && (kind.is_dir() || kind.is_file() || kind.is_symlink());
-            let meta = entry.metadata().ok();
-            h.feed(rel.as_bytes());
-            h.feed(&[0]);
-            if copied {
-                g.0.feed(rel.as_bytes());
-                g.0.feed(&[0]);
-            }
-            stamp.feed(rel.as_bytes());
-            stamp.feed(&[0]);
-            if let Some(meta) = &meta {
-                stamp.feed(&metadata_key(meta));
-            }
+            self.feed(&rel, copied);
+            self.feed(&[0], copied);
+            self.stamp.update(&rel);
+            self.stamp.update([0]);
+            self.stamp.update(metadata_key(&meta));
             // Its mode: `chmod 000 server.py` changes what runs (hostile
             // round 21: a re-run kept the pass).
             #[cfg(unix)]
-            if let Some(meta) = &meta {
+            {
                 use std::os::unix::fs::PermissionsExt;
                 let mode = meta.permissions().mode();
-                h.feed(&mode.to_le_bytes());
+                self.hash.update(mode.to_le_bytes());
                 // A copy keeps whether a file runs (its owner's execute
                 // bit; the rest of its bits pass through the grader's
                 // umask), not a folder's mode.
                 if copied && kind.is_file() {
-                    g.0.feed(&(mode & 0o100).to_le_bytes());
+                    self.graded.update((mode & 0o100).to_le_bytes());
                 }
             }
             if kind.is_symlink() {
                 // Not followed (loops); the target is part of the content.
-                if let Ok(target) = std::fs::read_link(&path) {
-                    h.feed(target.to_string_lossy().as_bytes());
-                    if copied {
-                        g.0.feed(target.to_string_lossy().as_bytes());
-                    }
+                match std::fs::read_link(&path) {
+                    Ok(target) => self.feed(&raw_bytes(target.as_os_str()), copied),
+                    Err(_) => self.complete = false,
                 }
             } else if kind.is_dir() {
                 if depth < HASH_MAX_DEPTH {
@@ -869,102 +889,116 @@ fn hash_walk(dir: &Path, key: &str) -> FolderState {
                     } else {
                         how
                     };
-                    walk(h, stamp, g, copied, &path, &rel, depth + 1, how);
-                } else if let Some(meta) = &meta {
+                    self.walk(copied, &path, &rel, depth + 1, how);
+                } else {
                     // Deeper still: the folder's own metadata, whose change
                     // time moves when an entry is added, removed or renamed.
-                    h.feed(&metadata_key(meta));
-                    g.1 = false;
+                    self.hash.update(metadata_key(&meta));
+                    self.graded_whole = false;
                 }
             } else if kind.is_file() {
                 // Regular files only: reading a FIFO would block for ever.
-                let Some(meta) = meta else {
-                    g.1 = false;
-                    continue;
-                };
                 // Past the folder's budget, by metadata too: 500 sparse
                 // files of 16 MiB (no disk at all) took 40 s to read at
                 // every run (hostile round 6).
-                let read = how == Read::Bytes && meta.len() <= HASH_MAX_BYTES && meta.len() <= h.2;
+                let read =
+                    how == Read::Bytes && meta.len() <= HASH_MAX_BYTES && meta.len() <= self.budget;
                 match read.then(|| open_as_seen(&path, &meta)).flatten() {
                     Some(file) => {
-                        h.2 -= meta.len();
-                        h.feed(&meta.len().to_le_bytes());
-                        feed_file(h, copied.then_some(&mut *g), file, meta.len());
+                        self.budget -= meta.len();
+                        self.hash.update(meta.len().to_le_bytes());
+                        self.feed_file(copied, file, meta.len());
                     }
                     None => {
-                        h.feed(&metadata_key(&meta));
+                        self.hash.update(metadata_key(&meta));
                         // Its bytes unread: what a copy got is not known.
-                        g.1 &= !copied;
+                        self.graded_whole &= !copied;
                     }
                 }
             }
-            h.feed(&[0xff]);
-            if copied {
-                g.0.feed(&[0xff]);
-            }
+            self.feed(&[0xff], copied);
         }
     }
-    /// The file at `path`, opened as what was looked at: a regular file
-    /// of no more than `seen`'s length, opened without following a link
-    /// and without blocking (a student who can still write the folder may
-    /// swap a FIFO or a link in, or grow the file, meanwhile: hostile
-    /// round 27 grew one to a 16 TiB sparse file as root opened it, and
-    /// the class run read it for hours before grading anyone).
-    fn open_as_seen(path: &Path, seen: &std::fs::Metadata) -> Option<std::fs::File> {
-        let mut options = std::fs::OpenOptions::new();
-        options.read(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK);
-        }
-        let file = options.open(path).ok()?;
-        let opened = file.metadata().ok()?;
-        (opened.is_file() && opened.len() <= seen.len()).then_some(file)
-    }
+
     /// In pieces, never all at once into memory, and no more than the
     /// `len` bytes it had when it was looked at: a file that grows
     /// meanwhile is not followed. (Not in `walk`'s frame: 32 levels of a
     /// 64 KiB buffer would overflow a thread's stack.)
-    fn feed_file(h: &mut Fnv, mut g: Option<&mut Graded>, file: std::fs::File, len: u64) {
+    fn feed_file(&mut self, copied: bool, file: std::fs::File, len: u64) {
+        use sha2::Digest;
         use std::io::Read as _;
         let mut file = file.take(len);
         let mut buf = vec![0u8; 64 * 1024];
         let mut read = 0;
         while let Ok(n @ 1..) = file.read(&mut buf) {
-            h.feed(&buf[..n]);
-            if let Some(g) = g.as_deref_mut() {
-                g.0.feed(&buf[..n]);
-            }
+            self.feed(&buf[..n], copied);
             read += n as u64;
         }
         // Shorter than it was (changed meanwhile): not what was looked at.
-        if let Some(g) = g {
-            g.0.feed(&read.to_le_bytes());
-            g.1 &= read == len;
+        if copied {
+            self.graded.update(read.to_le_bytes());
+            self.graded_whole &= read == len;
         }
     }
-    let mut h = Fnv(
-        0xcbf2_9ce4_8422_2325,
-        0x6c62_272e_07bb_0142,
-        HASH_BUDGET_BYTES,
-    );
-    h.feed(key.as_bytes());
-    let fresh = || Fnv(0xcbf2_9ce4_8422_2325, 0x6c62_272e_07bb_0142, 0);
-    let (mut stamp, mut g) = (fresh(), Graded(fresh(), true));
+}
+
+/// The file at `path`, opened as what was looked at: a regular file of no
+/// more than `seen`'s length, opened without following a link and without
+/// blocking (a student who can still write the folder may swap a FIFO or a
+/// link in, or grow the file, meanwhile: hostile round 27 grew one to a 16
+/// TiB sparse file as root opened it, and the class run read it for hours
+/// before grading anyone).
+fn open_as_seen(path: &Path, seen: &std::fs::Metadata) -> Option<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK);
+    }
+    let file = options.open(path).ok()?;
+    let opened = file.metadata().ok()?;
+    (opened.is_file() && opened.len() <= seen.len()).then_some(file)
+}
+
+/// The [`FolderState`] of `dir`, in one walk: its content hash (paths,
+/// modes and bytes; metadata where bytes cost too much), its stamp (paths
+/// and every entry's [`metadata_key`], folders included), and what its
+/// private copy holds.
+fn hash_walk(dir: &Path, key: &str) -> FolderState {
+    use sha2::Digest;
+    let mut walk = HashWalk {
+        hash: sha2::Sha256::new(),
+        stamp: sha2::Sha256::new(),
+        graded: sha2::Sha256::new(),
+        graded_whole: true,
+        complete: true,
+        budget: HASH_BUDGET_BYTES,
+    };
+    walk.hash.update(key.as_bytes());
+    walk.hash.update([0]);
     let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    walk(&mut h, &mut stamp, &mut g, true, &root, "", 0, Read::Bytes);
+    walk.walk(true, &root, b"", 0, Read::Bytes);
     // Commands may name programs outside the folder by absolute path (a
     // compiled submission built elsewhere): a rebuilt program is a change.
     // (Not in a copy: see `FolderState::outside`.)
     let outside = outside_stamp(&root);
-    h.feed(outside.as_bytes());
-    let hex = |f: &Fnv| format!("{:016x}{:016x}", f.0, f.1);
+    walk.hash.update(outside.as_bytes());
+    let hex = |h: sha2::Sha256| {
+        h.finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let complete = walk.complete;
     FolderState {
-        hash: hex(&h),
-        stamp: hex(&stamp),
-        graded: g.1.then(|| hex(&g.0)),
+        hash: if complete {
+            hex(walk.hash)
+        } else {
+            String::new()
+        },
+        stamp: hex(walk.stamp),
+        graded: (complete && walk.graded_whole).then(|| hex(walk.graded)),
         outside,
     }
 }
@@ -975,7 +1009,8 @@ fn outside_stamp(dir: &Path) -> String {
     let mut stamp = String::new();
     for program in outside_programs(dir) {
         if let Ok(meta) = std::fs::metadata(&program) {
-            stamp.push_str(&program.to_string_lossy());
+            // Debug: a name that is not UTF-8 shown escaped, not lossily.
+            stamp.push_str(&format!("{program:?}"));
             stamp.push('\0');
             for byte in metadata_key(&meta) {
                 stamp.push_str(&format!("{byte:02x}"));
@@ -1071,12 +1106,19 @@ pub fn grade_submission(
             // grades it again (hostile round 30: a server swapped in for the
             // run and back after kept its 12/12 as "unchanged"); changed
             // and changed back, its bytes hash the same, and the stamp of
-            // inodes and change times tells (hostile round 31).
+            // inodes and change times tells (hostile round 31). As root,
+            // never: a folder swapped whole (RENAME_EXCHANGE) or written
+            // through a shared mapping looks the same at both ends, and
+            // such a folder graded in place kept a broken server's 13/13
+            // (hostile round 34); without root its programs write the
+            // folder itself anyway (no copy), and the comparison is what
+            // there is.
             let kept = match (&snapshot, &before.graded) {
                 (Some(copy), Some(graded)) => {
                     graded_hash(copy.path()).as_ref() == Some(graded)
                         && outside_stamp(&dir) == before.outside
                 }
+                _ if as_root() => false,
                 _ => folder_state(&dir, &hash_key(opts)) == *before,
             };
             let hash = if kept { hash } else { "" };
@@ -1432,6 +1474,56 @@ mod tests {
         assert_ne!(rebuilt, built);
         std::fs::write(sub.join("target/release/server"), "v2 longer").unwrap();
         assert_ne!(built, content_hash(&sub, "key"));
+    }
+
+    /// Hostile round 34: names that are not UTF-8 hashed lossily alike
+    /// (`\xff.py` and `\xfe.py`), and a folder nested past the longest
+    /// path the system opens hashed as a constant: a rename or a change
+    /// there kept a broken server's record.
+    #[cfg(unix)]
+    #[test]
+    fn names_count_as_bytes_and_a_folder_not_read_whole_has_no_hash() {
+        use std::os::unix::ffi::OsStrExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let sub = tmp.path().join("sub");
+        std::fs::create_dir_all(&sub).unwrap();
+        let name = |b: &[u8]| sub.join(std::ffi::OsStr::from_bytes(b));
+        std::fs::write(name(b"\xff.py"), "print(1)\n").unwrap();
+        let before = content_hash(&sub, "key");
+        assert_eq!(before.len(), 64, "SHA-256: {before}");
+        std::fs::rename(name(b"\xff.py"), name(b"\xfe.py")).unwrap();
+        assert_ne!(before, content_hash(&sub, "key"));
+        // Past PATH_MAX (4096 bytes): made one level at a time, relative
+        // to the folder above (as a program reaches it with chdir).
+        let level = std::ffi::CString::new("d".repeat(250)).unwrap();
+        let root = std::ffi::CString::new(sub.as_os_str().as_bytes()).unwrap();
+        // SAFETY: plain syscalls on NUL-terminated strings and our own fds.
+        unsafe {
+            use nix::libc;
+            let mut fd = libc::open(root.as_ptr(), libc::O_DIRECTORY | libc::O_CLOEXEC);
+            for _ in 0..18 {
+                assert_eq!(libc::mkdirat(fd, level.as_ptr(), 0o755), 0);
+                let next = libc::openat(fd, level.as_ptr(), libc::O_DIRECTORY | libc::O_CLOEXEC);
+                libc::close(fd);
+                assert!(next >= 0);
+                fd = next;
+            }
+            let file = libc::openat(fd, c"f".as_ptr(), libc::O_CREAT | libc::O_WRONLY, 0o644);
+            assert!(file >= 0);
+            libc::close(file);
+            libc::close(fd);
+        }
+        let state = folder_state(&sub, "key");
+        assert_eq!(state.hash, "", "a folder not read whole has no hash");
+        assert_eq!(state.graded, None);
+        // Removed the same way (remove_dir_all follows the long path too).
+        let removed = std::process::Command::new("rm")
+            .arg("-rf")
+            .arg(sub.join("d".repeat(250)))
+            .status()
+            .unwrap();
+        assert!(removed.success());
+        assert_eq!(folder_state(&sub, "key").hash.len(), 64);
     }
 
     /// Hostile round 31: a server swapped in while the class was graded and
