@@ -1212,9 +1212,16 @@ impl Plan {
         // Last, as the program's own uid: rules for what it can see now.
         if let Some(ruleset) = &self.ruleset {
             use std::os::fd::AsRawFd;
-            // SAFETY: a raw prctl and syscall on a descriptor built before
-            // the fork: nothing allocated here.
-            unsafe { reach::restrict(ruleset.as_raw_fd())? };
+            // SAFETY: raw syscalls on a descriptor built before the fork:
+            // nothing allocated here.
+            unsafe {
+                // Best effort: without it, only the program's /proc is out
+                // of its reach.
+                if self.private_tmp.is_some() {
+                    let _ = reach::allow_new_proc(ruleset.as_raw_fd());
+                }
+                reach::restrict(ruleset.as_raw_fd())?
+            };
         } else if let Some(reach) = &self.reach {
             use std::os::fd::AsRawFd;
             // Only in a launcher (see `install`): it may allocate.

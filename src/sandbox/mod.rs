@@ -2813,9 +2813,9 @@ mod confined {
 
     /// A program's own mount table names no other check's folder (hostile
     /// round 33: a classmate's copy was listed, live); its own is there
-    /// (the table is read). Launched only: a forked program cannot read
-    /// its /proc (the Landlock rules, built before the fork, name the
-    /// host's procfs, not the one mounted after).
+    /// (the table is read). Launched or forked: a forked program reads its
+    /// own /proc too (the rules, built before the fork, named the grader's
+    /// procfs, and the program's was refused whole).
     #[cfg(target_os = "linux")]
     #[test]
     fn a_program_s_mount_table_names_no_other_check_s_folder() {
@@ -2835,16 +2835,27 @@ mod confined {
                 .into_owned()
         };
         let argv = ["cat".to_string(), "/proc/self/mountinfo".to_string()];
-        let (cmd, confinement) = ours.command(&argv, CommandOrigin::Submission);
-        let mut child =
-            Child::spawn_confined(cmd, Duration::from_secs(20), false, Some(confinement))
-                .expect("cat starts");
-        let status = child.wait_exit(Duration::from_secs(15)).expect("exits");
-        let stderr = child.text(Stream::Stderr);
-        assert_eq!(describe_status(status), "exit 0", "{stderr}");
-        let table = child.text(Stream::Stdout);
-        assert!(table.contains(&name(&ours)), "{table}");
-        assert!(!table.contains(&name(&neighbour)), "{table}");
+        for fork in [false, true] {
+            linux::launch::FORK_INSTEAD.with(|f| f.set(fork));
+            let (cmd, confinement) = ours.command(&argv, CommandOrigin::Submission);
+            let started =
+                Child::spawn_confined(cmd, Duration::from_secs(20), false, Some(confinement));
+            linux::launch::FORK_INSTEAD.with(|f| f.set(false));
+            let mut child = started.expect("cat starts");
+            let status = child.wait_exit(Duration::from_secs(15)).expect("exits");
+            let stderr = child.text(Stream::Stderr);
+            assert_eq!(
+                describe_status(status),
+                "exit 0",
+                "forked: {fork}: {stderr}"
+            );
+            let table = child.text(Stream::Stdout);
+            assert!(table.contains(&name(&ours)), "forked: {fork}: {table}");
+            assert!(
+                !table.contains(&name(&neighbour)),
+                "forked: {fork}: {table}"
+            );
+        }
     }
 
     /// A program the submission chose reads the system's files but not

@@ -320,6 +320,59 @@ impl Reach {
     }
 }
 
+/// Allows reading, running and writing files beneath the procfs now
+/// mounted on /proc (as [`Reach::build`] allows /proc) in the ruleset
+/// `fd`. Trap: in a fork of the grader (no launcher) the rules are built
+/// before the fork, on the grader's procfs, and the program's own, mounted
+/// after (`PrivateTmp::enter`), was refused whole: its /proc/self files
+/// gave "Permission denied". Raw syscalls only.
+pub(in crate::sandbox) unsafe fn allow_new_proc(fd: libc::c_int) -> io::Result<()> {
+    /// `struct landlock_path_beneath_attr` (packed, as the kernel's).
+    #[repr(C, packed)]
+    struct PathBeneath {
+        allowed_access: u64,
+        parent_fd: i32,
+    }
+    const VERSION: u32 = 1; // LANDLOCK_CREATE_RULESET_VERSION
+    const RULE_PATH_BENEATH: libc::c_int = 1;
+    // Execute, write a file, read a file, read a folder; truncate from
+    // ABI 3 on (the ruleset handles it there: see `build`).
+    let abi = libc::syscall(
+        libc::SYS_landlock_create_ruleset,
+        std::ptr::null::<libc::c_void>(),
+        0usize,
+        VERSION,
+    );
+    let mut access: u64 = 0b1111;
+    if abi >= 3 {
+        access |= 1 << 14;
+    }
+    let dir = libc::open(
+        c"/proc".as_ptr(),
+        libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+    );
+    if dir < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let rule = PathBeneath {
+        allowed_access: access,
+        parent_fd: dir,
+    };
+    let added = libc::syscall(
+        libc::SYS_landlock_add_rule,
+        fd,
+        RULE_PATH_BENEATH,
+        &rule as *const PathBeneath,
+        0u32,
+    );
+    let err = io::Error::last_os_error();
+    libc::close(dir);
+    if added != 0 {
+        return Err(err);
+    }
+    Ok(())
+}
+
 /// Puts the ruleset `fd` ([`Reach::build`]) in force for this process and
 /// all it starts, with no_new_privs (Landlock needs it; a setuid program
 /// gains nothing either). Raw syscalls only: it may run in a fork of the
