@@ -137,8 +137,14 @@ fn refused_though_listening(
     }
     // Still there: a one-shot server whose session an extra connection of
     // the client's used up has ended, and refuses the real one for that
-    // (extra-connection, the client's line check's).
-    if ctx.child(server).try_status().is_some() {
+    // (extra-connection, the client's line check's). Given a moment to be
+    // seen ended: it may be exiting still (blind round 34: its refusal was
+    // taken for a client connecting elsewhere).
+    if ctx
+        .child(server)
+        .wait_exit(Duration::from_millis(500))
+        .is_some()
+    {
         return None;
     }
     let said = [Stream::Stderr, Stream::Stdout]
