@@ -1710,7 +1710,9 @@ impl PrivateTmp {
             ) == 0
         };
         let mut emptied = self.start == TreeStart::Empty;
-        for tree in &self.trees {
+        // Which trees had to start empty (see below); on the stack.
+        let mut emptied_trees = [false; SHARED_TREES.len()];
+        for (i, tree) in self.trees.iter().enumerate() {
             if self.start == TreeStart::Empty {
                 if !empty_tree(tree) {
                     return fail();
@@ -1746,16 +1748,20 @@ impl PrivateTmp {
                 return fail();
             }
             emptied = true;
+            if let Some(slot) = emptied_trees.get_mut(i) {
+                *slot = true;
+            }
         }
         if emptied && !self.grown.iter().all(|dir| make_dir(dir)) {
             return fail();
         }
         // A folder hidden in a tree that had to start empty is gone with
-        // the tree's content: nothing to cover (nor path to mount on).
+        // the tree's content: nothing to cover (nor path to mount on). One
+        // in a tree still an overlay is covered as ever.
         let hides = || {
             self.hide
                 .iter()
-                .filter(move |hide| !(emptied && self.in_a_tree(&hide.target)))
+                .filter(move |hide| !self.in_a_tree(&hide.target, &emptied_trees))
         };
         if !hides().all(|hide| hide.cover()) {
             return fail();
@@ -1833,12 +1839,13 @@ impl PrivateTmp {
 }
 
 impl PrivateTmp {
-    /// Does `path` lie in one of the shared trees?
-    fn in_a_tree(&self, path: &CStr) -> bool {
+    /// Does `path` lie in one of the shared trees marked in `which` (by
+    /// their place in `trees`)?
+    fn in_a_tree(&self, path: &CStr, which: &[bool]) -> bool {
         let path = path.to_bytes();
-        self.trees.iter().any(|tree| {
+        self.trees.iter().zip(which).any(|(tree, marked)| {
             let tree = tree.target.to_bytes();
-            path.starts_with(tree) && path.get(tree.len()) == Some(&b'/')
+            *marked && path.starts_with(tree) && path.get(tree.len()) == Some(&b'/')
         })
     }
 }
