@@ -1660,6 +1660,16 @@ impl<'a> Ctx<'a> {
                             format!("connecting failed: {e}; {why}"),
                         ));
                     }
+                    // It listened, and died (a listener closed after the
+                    // first client, then used): that crash, not a missing
+                    // listen() (blind round 35: both, for one mistake).
+                    if let Some(status) = self.ended_badly() {
+                        return Err(fail(
+                            Diagnosis::Crash,
+                            expected,
+                            format!("connecting failed: {e}; the server had ended before: {status} (its last words are below)"),
+                        ));
+                    }
                     return Err(fail(
                         Diagnosis::MissingListen,
                         expected,
@@ -1668,6 +1678,16 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
+    }
+
+    /// How a program of this check that ended with a failure ended (an
+    /// exit status other than 0, or a signal), if one did.
+    fn ended_badly(&mut self) -> Option<String> {
+        let procs: Vec<Proc> = (0..self.procs.len()).map(Proc).collect();
+        procs.into_iter().find_map(|p| {
+            let status = self.child(p).try_status()?;
+            (!status.success()).then(|| crate::process::describe_status(status))
+        })
     }
 
     /// Did a program of this check end badly because its `accept()` timed
