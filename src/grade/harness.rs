@@ -423,6 +423,13 @@ impl<'a> Ctx<'a> {
         if let Some(port) = role.contract().port_in(env) {
             note_port(port.parse().unwrap_or(0));
         }
+        if let Some(why) = self.jail().moved() {
+            return Err(fail(
+                Diagnosis::CannotStart,
+                "the submission folder stays where it was while it is graded",
+                format!("{why}: the check did not run"),
+            ));
+        }
         if let Some(why) = self.jail().scratch_full() {
             return Err(fail(
                 Diagnosis::GraderError,

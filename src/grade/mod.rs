@@ -207,13 +207,26 @@ impl Submission {
     /// characters are spelled out, so that a netlab.toml cannot clear the
     /// grader's terminal or colour a report.
     pub fn from_manifest(dir: &Path, lab: &str) -> Result<Submission, GradeError> {
-        Self::read_manifest_of(dir, lab)
+        Self::from_manifest_in(dir, dir, lab)
+    }
+
+    /// [`Submission::from_manifest`] of `dir`, its netlab.toml read from
+    /// `source` (a snapshot of `dir`: what is graded, see
+    /// [`Submission::graded_from`]); messages name `dir`'s.
+    pub fn from_manifest_in(
+        source: &Path,
+        dir: &Path,
+        lab: &str,
+    ) -> Result<Submission, GradeError> {
+        Self::read_manifest_of(source, dir, lab)
             .map_err(|GradeError::Usage(m)| GradeError::Usage(printable(&m)))
     }
 
-    fn read_manifest_of(dir: &Path, lab: &str) -> Result<Submission, GradeError> {
+    fn read_manifest_of(source: &Path, dir: &Path, lab: &str) -> Result<Submission, GradeError> {
+        // (Read from `source`, a snapshot in a class run: hostile round 35
+        // swapped a netlab.toml in for the moment the folder's was read.)
         let path = dir.join("netlab.toml");
-        let text = read_manifest(&path).map_err(|e| {
+        let text = read_manifest(&source.join("netlab.toml")).map_err(|e| {
             GradeError::Usage(format!(
                 "cannot read {}: {e}\n  write a netlab.toml there (see the handout), or give the commands with --server, --client, ...",
                 path.display()

@@ -1112,6 +1112,9 @@ pub struct Jail {
     /// Why the private copy could not be made when the grader's scratch
     /// space was full (ENOSPC, EDQUOT, ENOMEM): see [`Jail::scratch_full`].
     scratch_full: Option<String>,
+    /// Why the private copy was refused when a link stood in the folder's
+    /// path: see [`Jail::moved`].
+    moved: Option<String>,
 }
 
 impl Drop for Jail {
@@ -1143,12 +1146,16 @@ impl Jail {
         } else {
             None
         };
-        let mut scratch_full = None;
+        let (mut scratch_full, mut moved) = (None, None);
         let copy = if policy.has(Layer::PrivateCopy) {
             match private_copy(source, user) {
                 Ok(copy) => copy,
                 Err(e) if out_of_space(&e) => {
                     scratch_full = Some(e.to_string());
+                    None
+                }
+                Err(e) if is_folder_moved(&e) => {
+                    moved = Some(e.to_string());
                     None
                 }
                 Err(e) => {
@@ -1174,6 +1181,19 @@ impl Jail {
             copy,
             given: Mutex::new(Vec::new()),
             scratch_full,
+            moved,
+        }
+    }
+
+    /// The folder was no longer the one graded when its copy was made, or
+    /// (run in place) is not now: a link stands in its path (see
+    /// [`FolderMoved`]). Its programs must not start, in place least of
+    /// all: the path leads elsewhere. Asked before each start.
+    pub fn moved(&self) -> Option<String> {
+        match (&self.moved, &self.copy) {
+            (Some(why), _) => Some(why.clone()),
+            (None, None) => still_there(&self.original),
+            (None, Some(_)) => None,
         }
     }
 
@@ -1525,15 +1545,20 @@ pub fn scratch_root() -> &'static Path {
     static ROOT: OnceLock<PathBuf> = OnceLock::new();
     ROOT.get_or_init(|| {
         let chosen = std::env::var_os("TMPDIR").is_some_and(|v| !v.is_empty());
-        #[cfg(target_os = "linux")]
-        if !chosen && policy().has(Layer::Cgroup) {
-            if let Some(tmpfs) = linux::roomy_tmpfs(1 << 30) {
-                return tmpfs;
+        let root = (|| {
+            #[cfg(target_os = "linux")]
+            if !chosen && policy().has(Layer::Cgroup) {
+                if let Some(tmpfs) = linux::roomy_tmpfs(1 << 30) {
+                    return tmpfs;
+                }
             }
-        }
-        #[cfg(not(target_os = "linux"))]
-        let _ = chosen;
-        std::env::temp_dir()
+            #[cfg(not(target_os = "linux"))]
+            let _ = chosen;
+            std::env::temp_dir()
+        })();
+        // Its real path (/dev/shm may be a link to /run/shm): a copy is
+        // made only from the folder its path names (see `FolderMoved`).
+        root.canonicalize().unwrap_or(root)
     })
 }
 
@@ -1796,22 +1821,79 @@ fn measure_below(dir: &Path, bytes: &mut u64, entries: &mut usize, depth: usize)
 /// server, owned by the jail's uid, inside the program's own folder.
 #[cfg(target_os = "linux")]
 fn copy_tree(from: &Path, to: &Path, user: Option<(u32, u32)>) -> io::Result<()> {
-    use nix::fcntl::OFlag;
-    use std::os::fd::FromRawFd;
     // The folder itself is the instructor's path (a class of symlinks is
-    // fine); nothing below it is followed.
-    let root = nix::fcntl::open(
-        from,
-        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-        nix::sys::stat::Mode::empty(),
-    )?;
-    // SAFETY: just opened, owned by nobody else.
-    let root = unsafe { std::os::fd::OwnedFd::from_raw_fd(root) };
+    // fine, resolved once); nothing below it is followed.
+    let root = open_pinned(from)?;
     let mut budget = Budget {
         bytes: COPY_MAX_BYTES,
         entries: COPY_MAX_ENTRIES,
     };
     copy_below(&root, to, user, &mut budget, 0)
+}
+
+/// The error of a copy whose folder is no longer at its path: a link
+/// stands there now, or in a folder above it. Trap (hostile round 35): a
+/// class member swapped for a link to a root-only folder right after its
+/// netlab.toml was read had root copy that folder into the student's
+/// snapshot, and the student's own command printed it into their report.
+/// A folder is pinned by its real path when grading begins (a class's
+/// member links resolved once) and never copied, nor run in, through a
+/// link that appears after.
+#[derive(Debug)]
+pub struct FolderMoved(pub PathBuf);
+
+impl std::fmt::Display for FolderMoved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is no longer the folder it was when grading began: a link stands in its path now (nothing is copied from, or run in, the folder it leads to)",
+            self.0.display()
+        )
+    }
+}
+
+impl std::error::Error for FolderMoved {}
+
+/// Is `e` a [`FolderMoved`]?
+pub fn is_folder_moved(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<FolderMoved>())
+}
+
+/// The folder at `path` (an `O_PATH` descriptor), which must be that
+/// folder itself, not one a link put in its path leads to: an absolute
+/// path is a real one here (a class's members and `--dir` are resolved
+/// once, when grading begins), and what was opened must still have it
+/// for its own ([`FolderMoved`] otherwise).
+#[cfg(target_os = "linux")]
+fn open_pinned(path: &Path) -> io::Result<std::os::fd::OwnedFd> {
+    use nix::fcntl::OFlag;
+    use std::os::fd::{AsRawFd, FromRawFd};
+    let fd = nix::fcntl::open(
+        path,
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )?;
+    // SAFETY: just opened, owned by nobody else.
+    let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
+    if path.is_absolute() {
+        let opened = std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()));
+        if opened.is_ok_and(|real| real != path) {
+            return Err(io::Error::other(FolderMoved(path.to_path_buf())));
+        }
+    }
+    Ok(fd)
+}
+
+/// [`FolderMoved`] when a link now stands in `path` (see [`open_pinned`]);
+/// any other failure is left to whatever uses the folder next.
+fn still_there(path: &Path) -> Option<String> {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = open_pinned(path) {
+        return is_folder_moved(&e).then(|| e.to_string());
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = path;
+    None
 }
 
 /// What a copy may still take. Trap (hostile round 8): measured before
@@ -1877,8 +1959,16 @@ fn copy_below(
             let mut copy = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
-                .mode(stat.st_mode & 0o777)
+                .mode(0o600)
                 .open(&target)?;
+            // Its mode exactly (fchmod: no umask), which the class cache
+            // compares whole (hostile round 35: a `chmod 000` undone for
+            // the snapshot's moment kept a pass; only the execute bit was
+            // compared, the rest passing through the umask).
+            {
+                use std::os::unix::fs::PermissionsExt;
+                copy.set_permissions(std::fs::Permissions::from_mode(stat.st_mode & 0o777))?;
+            }
             // One byte over the budget tells a file that grew past it.
             let copied = io::copy(
                 &mut io::Read::take(&mut source, budget.bytes + 1),
@@ -2377,6 +2467,57 @@ mod tests {
         assert!(outside.join("keep").exists(), "a link was followed");
         // Gone already: nothing to do.
         remove_tree(&tree).unwrap();
+    }
+
+    /// Hostile round 35: a folder swapped for a link (to a root-only
+    /// folder, a classmate's) once grading began is neither copied nor run
+    /// in through it: the copy, the snapshot and a jail refuse it, and say
+    /// so; a file's mode is copied exactly, whatever the umask (a `chmod
+    /// 000` undone for the copy's moment was not compared).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_folder_swapped_for_a_link_is_not_copied_through_it() {
+        use std::os::unix::fs::PermissionsExt;
+        let base = tempfile::tempdir().unwrap();
+        let base = base.path().canonicalize().unwrap();
+        let (sub, secret) = (base.join("sub"), base.join("secret"));
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::create_dir(&secret).unwrap();
+        std::fs::write(sub.join("server.py"), "print()\n").unwrap();
+        std::fs::set_permissions(
+            sub.join("server.py"),
+            std::fs::Permissions::from_mode(0o666),
+        )
+        .unwrap();
+        std::fs::write(secret.join("secret.txt"), "secret\n").unwrap();
+        // Pinned as it is: copied, its mode exact (0o666 survives a 022
+        // umask now).
+        let to = tempfile::tempdir().unwrap();
+        copy_tree(&sub, to.path(), None).unwrap();
+        let mode = std::fs::metadata(to.path().join("server.py"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o666);
+        assert_eq!(still_there(&sub), None);
+        // Swapped for a link to another folder: refused, by name.
+        std::fs::rename(&sub, base.join("was")).unwrap();
+        std::os::unix::fs::symlink(&secret, &sub).unwrap();
+        let to = tempfile::tempdir().unwrap();
+        let refused = copy_tree(&sub, to.path(), None).unwrap_err();
+        assert!(is_folder_moved(&refused), "{refused}");
+        assert!(!to.path().join("secret.txt").exists());
+        assert!(still_there(&sub).is_some());
+        if policy().has(Layer::PrivateCopy) {
+            let refused = snapshot(&sub).err().expect("refused");
+            assert!(is_folder_moved(&refused), "{refused}");
+            let jail = Jail::new(&sub);
+            assert!(jail
+                .moved()
+                .is_some_and(|why| why.contains("a link stands in its path")));
+        }
+        // A relative path is the caller's own (no pin to compare with).
+        assert_eq!(still_there(Path::new("relative/path")), None);
     }
 
     /// The private copy keeps files, modes, folders and symlinks as they

@@ -326,7 +326,10 @@ pub fn submissions(
                 "`{shown}` was not graded: the class outputs use that name in OUT (rename the folder and run again)"
             ));
         } else {
-            found.push((name, path));
+            // Pinned by its real path now (a class may link to its
+            // members): nothing of it is read through a link that appears
+            // later (see `sandbox::FolderMoved`).
+            found.push((name, path.canonicalize().unwrap_or(path)));
         }
     }
     found.sort();
@@ -869,11 +872,10 @@ impl HashWalk {
                 use std::os::unix::fs::PermissionsExt;
                 let mode = meta.permissions().mode();
                 self.hash.update(mode.to_le_bytes());
-                // A copy keeps whether a file runs (its owner's execute
-                // bit; the rest of its bits pass through the grader's
-                // umask), not a folder's mode.
+                // A copy keeps a file's mode exactly (see
+                // `sandbox::copy_tree`), not a folder's.
                 if copied && kind.is_file() {
-                    self.graded.update((mode & 0o100).to_le_bytes());
+                    self.graded.update((mode & 0o777).to_le_bytes());
                 }
             }
             if kind.is_symlink() {
@@ -982,7 +984,7 @@ fn hash_walk(dir: &Path, key: &str) -> FolderState {
     // Commands may name programs outside the folder by absolute path (a
     // compiled submission built elsewhere): a rebuilt program is a change.
     // (Not in a copy: see `FolderState::outside`.)
-    let outside = outside_stamp(&root);
+    let outside = outside_stamp(&root, &root);
     walk.hash.update(outside.as_bytes());
     let hex = |h: sha2::Sha256| {
         h.finalize()
@@ -1004,10 +1006,11 @@ fn hash_walk(dir: &Path, key: &str) -> FolderState {
 }
 
 /// The paths and [`metadata_key`]s of the programs outside `dir` its
-/// commands name (see [`outside_programs`]).
-fn outside_stamp(dir: &Path) -> String {
+/// commands name (see [`outside_programs`]), as the netlab.toml in
+/// `manifest` (the folder, or its snapshot) names them.
+fn outside_stamp(manifest: &Path, dir: &Path) -> String {
     let mut stamp = String::new();
-    for program in outside_programs(dir) {
+    for program in outside_programs(manifest, dir) {
         if let Ok(meta) = std::fs::metadata(&program) {
             // Debug: a name that is not UTF-8 shown escaped, not lossily.
             stamp.push_str(&format!("{program:?}"));
@@ -1022,9 +1025,10 @@ fn outside_stamp(dir: &Path) -> String {
 }
 
 /// The absolute paths to existing files outside `dir` that its
-/// netlab.toml's commands mention (read leniently: a bad file hashes as is).
-fn outside_programs(dir: &Path) -> Vec<PathBuf> {
-    let Ok(text) = super::read_manifest(&dir.join("netlab.toml")) else {
+/// netlab.toml's commands mention, read from `manifest` (the folder or its
+/// snapshot; read leniently: a bad file hashes as is).
+fn outside_programs(manifest: &Path, dir: &Path) -> Vec<PathBuf> {
+    let Ok(text) = super::read_manifest(&manifest.join("netlab.toml")) else {
         return Vec::new();
     };
     let Ok(value) = text.parse::<toml::Table>() else {
@@ -1057,8 +1061,38 @@ pub fn grade_submission(
     let hash = before.hash.as_str();
     let started = Instant::now();
     let max_total: f64 = opts.checks.iter().map(|c| opts.points.of(c)).sum();
-    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    let submission = Submission::from_manifest(&dir, &opts.lab).and_then(|s| {
+    // The member's real path, as listed (never resolved again here: a
+    // link put in its path since would lead elsewhere).
+    let dir = dir.to_path_buf();
+    // What is graded is a snapshot taken now, its content compared with
+    // what was hashed (see `sandbox::Snapshot`), netlab.toml included:
+    // read from it, not from the folder (hostile round 35: a netlab.toml
+    // swapped in for the moment it was read, and back, kept a pass earned
+    // with other commands). None where checks run in the folder itself.
+    let snapshot = match crate::sandbox::snapshot(&dir) {
+        Ok(snapshot) => snapshot,
+        Err(e) if crate::sandbox::is_folder_moved(&e) => {
+            let why = format!("not graded: {e}");
+            return crate::sandbox::with_notes_of(&dir, || {
+                write_not_graded(
+                    opts,
+                    name,
+                    &opts.out.join(name),
+                    "",
+                    &why,
+                    max_total,
+                    started.elapsed(),
+                )
+            })
+            .unwrap_or_else(|e| {
+                let why = format!("grader-error: netlab could not write its results: {e}");
+                unwritten(name, opts, max_total, started, why)
+            });
+        }
+        Err(_) => None,
+    };
+    let manifest_dir = snapshot.as_ref().map_or(dir.as_path(), |s| s.path());
+    let submission = Submission::from_manifest_in(manifest_dir, &dir, &opts.lab).and_then(|s| {
         if s.commands.is_empty() {
             Err(GradeError::Usage(
                 "netlab.toml has an empty [commands] table".into(),
@@ -1073,12 +1107,6 @@ pub fn grade_submission(
             .map_err(GradeError::Usage)
     });
     let sub_out = opts.out.join(name);
-    // What is graded is a snapshot taken now, its content compared with
-    // what was hashed (see `sandbox::Snapshot`).
-    let snapshot = submission
-        .as_ref()
-        .ok()
-        .and_then(|_| crate::sandbox::snapshot(&dir).ok().flatten());
     let submission = submission.map(|s| match &snapshot {
         Some(copy) => s.graded_from(copy.path()),
         None => s,
@@ -1116,7 +1144,7 @@ pub fn grade_submission(
             let kept = match (&snapshot, &before.graded) {
                 (Some(copy), Some(graded)) => {
                     graded_hash(copy.path()).as_ref() == Some(graded)
-                        && outside_stamp(&dir) == before.outside
+                        && outside_stamp(copy.path(), &dir) == before.outside
                 }
                 _ if as_root() => false,
                 _ => folder_state(&dir, &hash_key(opts)) == *before,
@@ -1556,6 +1584,25 @@ mod tests {
         let after = folder_state(sub, "key");
         assert_eq!(before.hash, after.hash);
         assert_ne!(before, after);
+    }
+
+    /// A file's whole mode counts in what a copy holds (hostile round 35:
+    /// a `chmod 000` undone for the snapshot's moment kept a pass; only the
+    /// execute bit was compared).
+    #[cfg(unix)]
+    #[test]
+    fn a_file_s_mode_counts_in_what_a_copy_holds() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let sub = tmp.path();
+        std::fs::write(sub.join("server.py"), "print()\n").unwrap();
+        let mode = |m| {
+            std::fs::set_permissions(sub.join("server.py"), std::fs::Permissions::from_mode(m))
+                .unwrap();
+            graded_hash(sub).unwrap()
+        };
+        assert_ne!(mode(0o644), mode(0o000));
+        assert_eq!(mode(0o644), mode(0o644));
     }
 
     /// What a private copy holds hashes the same in the folder (read in
