@@ -106,7 +106,7 @@ pub fn mistakes(records: &[Record]) -> (Vec<Mistake>, Option<Mistake>) {
     let mut by_code: BTreeMap<String, Mistake> = BTreeMap::new();
     for r in records {
         for c in &r.checks {
-            let Some(code) = c.diagnosis.as_deref() else {
+            let Some(code) = r.mistake_of(c) else {
                 continue;
             };
             let known = Diagnosis::from_code(code);
@@ -320,6 +320,35 @@ mod tests {
             check_ids: vec!["server-ack".into()],
             checks: Vec::new(),
         }
+    }
+
+    /// Blind round 35: a failure the student's report folds under another
+    /// check's finding counts as that finding in the class's mistakes and
+    /// the gradebook's diagnoses, as the student reads it.
+    #[test]
+    fn a_folded_failure_counts_as_the_finding_it_follows_from() {
+        let record: Record = serde_json::from_value(serde_json::json!({
+            "submission": "bob",
+            "lab": "week01",
+            "content_hash": "",
+            "duration_ms": 0,
+            "score": 0.0,
+            "max_score": 2.0,
+            "checks": [
+                {"id": "server-blank", "role": "server", "title": "t", "passed": false,
+                 "diagnosis": "blank-message"},
+                {"id": "server-trim", "role": "server", "title": "t", "passed": false,
+                 "diagnosis": "wrong-reply", "follows_from": "server-blank"},
+                {"id": "server-ack", "role": "server", "title": "t", "passed": false,
+                 "diagnosis": "no-close"},
+            ],
+        }))
+        .unwrap();
+        assert_eq!(record.diagnoses(), ["blank-message", "no-close"]);
+        let (list, _) = mistakes(std::slice::from_ref(&record));
+        let codes: Vec<&str> = list.iter().map(|m| m.code.as_str()).collect();
+        assert_eq!(codes, ["blank-message", "no-close"]);
+        assert_eq!(list[0].checks, ["server-blank", "server-trim"]);
     }
 
     /// Hostile round 6: folder names as formulas and terminal escapes.

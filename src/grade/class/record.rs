@@ -45,6 +45,10 @@ pub struct RecordCheck {
     pub max_score: f64,
     #[serde(default)]
     pub hidden: bool,
+    /// The check whose finding this failure is folded under in the
+    /// student's report (the JSON report names it only then).
+    #[serde(default)]
+    pub follows_from: Option<String>,
 }
 
 impl Record {
@@ -157,13 +161,31 @@ impl Record {
     pub fn diagnoses(&self) -> Vec<&str> {
         let mut codes: Vec<&str> = Vec::new();
         for c in &self.checks {
-            if let Some(code) = c.diagnosis.as_deref() {
+            if let Some(code) = self.mistake_of(c) {
                 if !codes.contains(&code) {
                     codes.push(code);
                 }
             }
         }
         codes
+    }
+}
+
+impl Record {
+    /// The mistake check `c` failed for, as the student's report tells it:
+    /// its own diagnosis, or the one of the check its failure is folded
+    /// under (blind round 35: the class summary counted a `wrong-reply`
+    /// that the student's report told as the blank-message it follows
+    /// from). `None` for a check that did not fail.
+    pub fn mistake_of<'a>(&'a self, c: &'a RecordCheck) -> Option<&'a str> {
+        let own = c.diagnosis.as_deref()?;
+        let cause = c.follows_from.as_deref().and_then(|id| {
+            self.checks
+                .iter()
+                .find(|other| other.id == id)
+                .and_then(|other| other.diagnosis.as_deref())
+        });
+        Some(cause.unwrap_or(own))
     }
 }
 
