@@ -159,6 +159,8 @@ struct Launched {
     /// its label when the check started the role more than once.
     env_note: String,
     child: Child,
+    /// Seen listening in the system's socket table (a server start).
+    listened: bool,
 }
 
 /// The working state of one check.
@@ -502,6 +504,7 @@ impl<'a> Ctx<'a> {
             label,
             env_note: env_note.join(" "),
             child,
+            listened: false,
         });
         Ok(Proc(self.procs.len() - 1))
     }
@@ -1026,6 +1029,9 @@ impl<'a> Ctx<'a> {
                 }
             }
             let now_listening = table.clone().unwrap_or_default();
+            if !now_listening.is_empty() {
+                self.procs[p.0].listened = true;
+            }
             if let (Some(addr), Some(line)) = (announced, &line) {
                 // Trap: `bind(("", port))` / INADDR_ANY listens on every
                 // address, loopback included, and announces 0.0.0.0. That
@@ -1558,11 +1564,12 @@ impl<'a> Ctx<'a> {
     /// check, the failure names that check as its cause (one start-up
     /// mistake, reported once).
     fn startup_failure(&mut self, role: Role, p: Proc, expected: &str) -> Failure {
-        let failure = self.explain_no_listening(p, expected);
+        let failure = self.explain_no_listening(role, p, expected);
         // Only a start like the line check's own (LAB_PORT=0, no arguments)
         // fails for the same reason; a start on a given port may fail for
-        // its own (a port an imported module took).
-        let same_start = self.notes_env_default;
+        // its own (a port an imported module took). One whose cause is
+        // known already keeps it.
+        let same_start = self.notes_env_default && failure.cause.is_none();
         match role.line_check() {
             Some(id) if same_start && self.check_id != Some(id) && self.check_id.is_some() => {
                 failure.consequence_of(id)
@@ -1571,7 +1578,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn explain_no_listening(&mut self, p: Proc, expected: &str) -> Failure {
+    fn explain_no_listening(&mut self, role: Role, p: Proc, expected: &str) -> Failure {
         if let Some(status) = self.child(p).try_status() {
             let how = describe_status(status);
             let last = self.last_stderr_line(p);
@@ -1587,6 +1594,27 @@ impl<'a> Ctx<'a> {
             let mut observed = format!("the program died before it listened ({how})");
             if let Some(last) = &last {
                 observed.push_str(&format!("; the last line on stderr: `{last}`"));
+                // A program of this check started before it listens: the
+                // two met on a port of their own choosing (blind round 35:
+                // a port written in the code, told as one the program
+                // took itself, with a hint about imports).
+                let sibling = (0..self.procs.len())
+                    .map(Proc)
+                    .filter(|q| *q != p)
+                    .filter_map(|q| listening_ports_of(self.child(q).pid()))
+                    .flatten()
+                    .next();
+                if let (true, Some(port)) = (
+                    last.to_lowercase().contains("address already in use"),
+                    sibling,
+                ) {
+                    observed.push_str(&format!(" — another program of this check, started before it, listens on port {port}: the two chose the same port themselves, not the one LAB_PORT gave each (a port written in the code, or read from the command line?)"));
+                    let failure = fail(Diagnosis::IgnoresConfig, expected, observed);
+                    return match role.config_check() {
+                        Some(check) => failure.folded_if(check, &[Diagnosis::IgnoresConfig]),
+                        None => failure,
+                    };
+                }
                 if last.to_lowercase().contains("address already in use") {
                     observed.push_str(" — the grader had left that port free: something in your program (a module that starts a server or opens a socket when it is imported?) took it first");
                 }
@@ -1687,11 +1715,16 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// How a program of this check that ended with a failure ended (an
-    /// exit status other than 0, or a signal), if one did.
+    /// How a program of this check that was seen listening, and has
+    /// since ended with a failure, ended (an exit status other than 0, or
+    /// a signal), if one did. (One never seen listening that died is the
+    /// listen() it never made: missing-listen.)
     fn ended_badly(&mut self) -> Option<String> {
         let procs: Vec<Proc> = (0..self.procs.len()).map(Proc).collect();
         procs.into_iter().find_map(|p| {
+            if !self.procs[p.0].listened {
+                return None;
+            }
             let status = self.child(p).try_status()?;
             (!status.success()).then(|| crate::process::describe_status(status))
         })

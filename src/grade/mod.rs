@@ -92,6 +92,16 @@ impl Role {
         }
     }
 
+    /// The check that tells whether this role's program uses the
+    /// configuration it is given (LAB_PORT among it), where there is one.
+    pub fn config_check(self) -> Option<&'static str> {
+        match self {
+            Role::Server => Some("server-config"),
+            Role::Client => Some("client-config"),
+            Role::ThreadedServer | Role::ChatServer | Role::ChatClient => None,
+        }
+    }
+
     /// Does this server keep each session open until the client closes
     /// it? A chat client leaves when it likes, so a chat server that
     /// closes only after the client did is right, however long that took;
