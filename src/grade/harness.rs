@@ -49,10 +49,10 @@ pub struct Failure {
     pub cause: Option<&'static str>,
     /// When the report may fold it under that check's cause.
     pub fold: Fold,
-    /// A second check it may follow from, when the first's cause does not
+    /// Other checks it may follow from, when the first's cause does not
     /// explain it ([`Failure::or_folded_if`]). Behind a reference: every
     /// check returns a `Failure`, kept small.
-    pub otherwise: Option<&'static crate::grade::OtherCause>,
+    pub otherwise: Option<&'static [crate::grade::OtherCause]>,
     /// Advice for this failure's precise cause, shown instead of the
     /// diagnosis's general hint (which covers every way to make that
     /// mistake), for as long as the failure keeps the diagnosis it was
@@ -81,14 +81,17 @@ impl Failure {
     }
 
     /// Where the check this failure follows from (if any) does not
-    /// explain it, marks it as a consequence of what check `id` reports
-    /// when that check failed with one of `diagnoses` (a failure with two
-    /// possible causes, tried in that order).
-    pub fn or_folded_if(mut self, other: &'static crate::grade::OtherCause) -> Failure {
-        if self.cause.is_none() {
-            return self.folded_if(other.0, other.1);
+    /// explain it, marks it as a consequence of what the first of `others`
+    /// reports that failed with one of the diagnoses beside it (a failure
+    /// with several possible causes, tried in that order).
+    pub fn or_folded_if(mut self, others: &'static [crate::grade::OtherCause]) -> Failure {
+        match (self.cause, others.split_first()) {
+            (None, Some((&(id, diagnoses), rest))) => {
+                self = self.folded_if(id, diagnoses);
+                self.otherwise = (!rest.is_empty()).then_some(rest);
+            }
+            _ => self.otherwise = Some(others),
         }
-        self.otherwise = Some(other);
         self
     }
 

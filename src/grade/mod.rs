@@ -369,15 +369,15 @@ pub struct Outcome {
     /// When it is folded under that check's cause.
     #[serde(skip)]
     pub fold: Fold,
-    /// Where it is folded when that check's cause does not explain it: a
-    /// second check, and the diagnoses of it that do (see
-    /// [`Failure::or_folded_if`]).
+    /// Where it is folded when that check's cause does not explain it:
+    /// other checks, each with the diagnoses of it that do, tried in order
+    /// (see [`Failure::or_folded_if`]).
     #[serde(skip)]
-    pub otherwise: Option<&'static OtherCause>,
+    pub otherwise: Option<&'static [OtherCause]>,
 }
 
-/// A second check a failure may follow from, and the diagnoses of it that
-/// explain the failure ([`Outcome::otherwise`]).
+/// Another check a failure may follow from, and the diagnoses of it that
+/// explain the failure ([`Outcome::otherwise`]: tried in order).
 pub type OtherCause = (&'static str, &'static [Diagnosis]);
 
 /// When a failure that follows from another check's ([`Outcome::follows_from`])

@@ -92,8 +92,9 @@ fn folded(o: &Outcome, outcomes: &[Outcome]) -> Option<(&'static str, Cause)> {
             Fold::IfCauseWasOneOf(these) => these.contains(&c.diagnosis),
         });
     first.or_else(|| {
-        let &(id, these) = o.otherwise?;
-        failed(id).filter(|(_, c)| these.contains(&c.diagnosis))
+        o.otherwise?
+            .iter()
+            .find_map(|&(id, these)| failed(id).filter(|(_, c)| these.contains(&c.diagnosis)))
     })
 }
 
@@ -685,7 +686,7 @@ mod tests {
         let pair = Outcome {
             follows_from: Some("first"),
             fold: Fold::IfCauseWasOneOf(&[Diagnosis::WrongReply]),
-            otherwise: Some(&("other", &[Diagnosis::ExtraConnection])),
+            otherwise: Some(&[("other", &[Diagnosis::ExtraConnection])]),
             ..outcome("pair", "pair", Some(Diagnosis::ExitStatus))
         };
         let first = |d| outcome("first", "server", d);

@@ -1405,7 +1405,7 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
         // Or the session had ended on its own before the signal, its
         // LAB_TIMEOUT read in the wrong unit (blind round 35: told as a
         // shutdown that does not wait, to a server that does).
-        .or_folded_if(&("threaded-silent-client", &[Diagnosis::IgnoresConfig])));
+        .or_folded_if(&[("threaded-silent-client", &[Diagnosis::IgnoresConfig])]));
     }
     // The signal was already sent; expect the rest of a clean shutdown.
     let expected = "`[SERVER] Shutting down`, exit status 0";
