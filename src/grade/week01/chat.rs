@@ -715,7 +715,51 @@ pub fn sessions(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.step("the first client closes");
     still_serving(ctx, p, addr, "after its first client leaves")?;
     replies_stay_with_their_caller(ctx, p, addr)?;
-    slow_typist(ctx, p, addr)
+    slow_typist(ctx, p, addr)?;
+    spins_after_callers_left(ctx, p)
+}
+
+/// More than a correct chat server prints in all of chat-sessions (a few
+/// KiB): output by the megabyte is a loop.
+const SPIN_BYTES: u64 = 1 << 20;
+
+/// A server that keeps reading a connection its caller closed (0 bytes,
+/// again and again: the socket never taken out of its `select()` set)
+/// spins at full CPU and floods its output while it serves the others
+/// (blind round 35: 18,079 lines, 8.5 MB, and every check passed).
+fn spins_after_callers_left(ctx: &mut Ctx, p: Proc) -> Result<(), Failure> {
+    let child = ctx.child(p);
+    let bytes = child.bytes_seen(Stream::Stdout) + child.bytes_seen(Stream::Stderr);
+    if bytes < SPIN_BYTES {
+        return Ok(());
+    }
+    let lines: Vec<String> = [Stream::Stdout, Stream::Stderr]
+        .into_iter()
+        .flat_map(|s| child.lines(s))
+        .collect();
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for line in &lines {
+        *counts.entry(line.trim_end()).or_default() += 1;
+    }
+    let repeated = counts
+        .into_iter()
+        .max_by_key(|(line, count)| (*count, std::cmp::Reverse(*line)))
+        .map(|(line, count)| {
+            format!(
+                ", `{}` {count} times in the last {} lines kept",
+                crate::grade::harness::truncate(line, 100),
+                lines.len()
+            )
+        })
+        .unwrap_or_default();
+    Err(fail(
+        Diagnosis::EmptyRecv,
+        "a caller that has left is let go: its 0-byte read ends its session",
+        format!(
+            "the server printed {} KiB in this check while its callers came and went{repeated}: a loop that keeps reading 0 bytes from a connection whose caller closed it, and never stops (take the socket out of what you wait on, and close it, when recv returns 0)",
+            bytes >> 10
+        ),
+    ))
 }
 
 /// The LAB_TIMEOUT chat-sessions gives the chat server, and the pause its
