@@ -281,6 +281,23 @@ fn a_reply_sent_to_every_caller_is_a_wrong_reply() {
     );
 }
 
+/// A chat server that never takes a departed caller's socket out of its
+/// select() list: it spins, printing `Closed connection` again and again,
+/// while it serves the others (blind round 35: every check passed).
+#[test]
+fn a_chat_server_that_spins_on_a_closed_caller_is_told_so() {
+    if !python_available() {
+        return;
+    }
+    assert_checks_name(
+        Role::ChatServer,
+        "chat_server_spins.py",
+        &["chat-sessions"],
+        "empty-recv",
+        "a loop that keeps reading 0 bytes",
+    );
+}
+
 /// A chat server that drops its fifth caller unread (a limit of its own
 /// on sessions): chat-sessions' slow typist gets no reply, told as a
 /// caller dropped (blind round 31: it passed, the first line's reply
