@@ -266,7 +266,7 @@ pub fn summary(lab: &str, records: &[Record], pending: usize) -> String {
     if list.is_empty() {
         md.push_str("No mistakes: every graded check passed.\n");
     } else {
-        md.push_str("Ranked by how many submissions made each mistake; the hint is what to teach again.\n\n");
+        md.push_str("Ranked by how many submissions made each mistake; the hint is what to teach again. \"3 of 12\": 3 of the 12 submissions whose programs ran the checks where it showed (a submission without that program, or not graded, is not counted). A failure a student's report tells as following from another check's finding counts as that finding.\n\n");
         for (i, m) in list.iter().enumerate() {
             md.push_str(&format!(
                 "{}. **{}** (`{}`; checks: {})  \n   Who: {}  \n   Teach again: {}\n",
