@@ -925,18 +925,19 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
     let ended_early =
         !said_timeout && ctx.crash_of(p).is_none() && ctx.child(p).try_status().is_some();
     if took < CLIENT_TOO_EARLY && (said_timeout || ended_early) {
-        let how = match ctx.child(p).try_status() {
-            Some(status) if ended_early => {
-                format!(" ({}, without the timeout's line)", describe_status(status))
-            }
-            _ => String::new(),
+        let (how, or) = match ctx.child(p).try_status() {
+            Some(status) if ended_early => (
+                format!(" ({}, without the timeout's line)", describe_status(status)),
+                ", or no wait for the reply at all",
+            ),
+            _ => (String::new(), ""),
         };
         drop(conn);
         return Err(fail(
             Diagnosis::IgnoresConfig,
             expected,
             format!(
-                "it gave up {:.2}s after sending{how}, while LAB_TIMEOUT was 1s: the timeout does not come from LAB_TIMEOUT (a receive timeout set in milliseconds where the variable is in seconds?)",
+                "it gave up {:.2}s after sending{how}, while LAB_TIMEOUT was 1s: the timeout does not come from LAB_TIMEOUT (a receive timeout set in milliseconds where the variable is in seconds{or}?)",
                 took.as_secs_f64()
             ),
         )
