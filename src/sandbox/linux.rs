@@ -651,7 +651,7 @@ pub(super) fn install(
     user: Option<(u32, u32)>,
     keep: &[PathBuf],
     origin: CommandOrigin,
-    working_folder: WorkingFolder,
+    (working_folder, cwd_pin): (WorkingFolder, Option<(u64, u64)>),
 ) -> io::Result<(Command, Installed)> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -721,6 +721,7 @@ pub(super) fn install(
                 cmd.get_current_dir().map(|d| (d, working_folder)),
                 &super::trusted(),
             )?;
+            let plan = PrivateTmp { cwd_pin, ..plan };
             staging = Some(shared);
             Some(plan)
         } else {
@@ -1301,6 +1302,9 @@ struct PrivateTmp {
     /// The program's working folder (canonical), entered again by its
     /// path once everything is mounted.
     cwd: Option<CString>,
+    /// The device and inode the working folder must have when the
+    /// launcher enters it (a folder used in place: see `Jail::pin`).
+    cwd_pin: Option<(u64, u64)>,
     /// `Some`: the working folder is an overlay, its real folder the lower
     /// layer and the upper one in the staging tmpfs (bounded, gone with
     /// the program), not bound back as it is ([`WorkingFolder::Layered`]).
@@ -1613,6 +1617,7 @@ impl PrivateTmp {
                 None => None,
             },
             cwd: real_cwd.map(|d| cpath(&d)).transpose()?,
+            cwd_pin: None,
             keep: kept,
             hide,
             veil,
@@ -1660,6 +1665,18 @@ impl PrivateTmp {
         let here = libc::open(c".".as_ptr(), dir_flags);
         if here < 0 {
             return fail();
+        }
+        // The folder entered must be the one pinned (see `Jail::pin`): not
+        // one a link flipped into its path since leads to.
+        if let Some((dev, ino)) = self.cwd_pin {
+            let mut stat: libc::stat = std::mem::zeroed();
+            #[allow(clippy::useless_conversion)]
+            let same = libc::fstat(here, &mut stat) == 0
+                && u64::from(stat.st_dev) == dev
+                && u64::from(stat.st_ino) == ino;
+            if !same {
+                return Err(io::Error::from_raw_os_error(libc::ESTALE));
+            }
         }
         let tmpfs = c"tmpfs".as_ptr();
         let flags = libc::MS_NOSUID | libc::MS_NODEV;

@@ -1115,6 +1115,13 @@ pub struct Jail {
     /// Why the private copy was refused when a link stood in the folder's
     /// path: see [`Jail::moved`].
     moved: Option<String>,
+    /// Run in place: the folder's device and inode, taken when the jail
+    /// was made through its path, which held no link then. Trap (hostile
+    /// round 36): checked by path before each start, a link flipped in
+    /// between the check and the program's chdir still gave it a
+    /// classmate's folder, or the class's gradebook; the launcher now
+    /// compares the folder it entered with this.
+    pin: Option<(u64, u64)>,
 }
 
 impl Drop for Jail {
@@ -1175,6 +1182,7 @@ impl Jail {
                 unreadable_in_place(dir, uid);
             }
         }
+        let copy_made = copy.is_some();
         Jail {
             original: dir.to_path_buf(),
             user,
@@ -1182,6 +1190,7 @@ impl Jail {
             given: Mutex::new(Vec::new()),
             scratch_full,
             moved,
+            pin: if copy_made { None } else { pin_of(dir) },
         }
     }
 
@@ -1294,6 +1303,9 @@ impl Jail {
                 keep: self.given.lock().unwrap_or_else(|e| e.into_inner()).clone(),
                 origin,
                 working_folder,
+                cwd_pin: self
+                    .pin
+                    .filter(|_| working_folder == WorkingFolder::Layered),
                 ..Confinement::default()
             },
         )
@@ -1884,6 +1896,24 @@ fn open_pinned(path: &Path) -> io::Result<std::os::fd::OwnedFd> {
     Ok(fd)
 }
 
+/// The device and inode of the folder at `path`, itself (see
+/// [`open_pinned`]); `None` where that cannot be told.
+fn pin_of(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let fd = open_pinned(path).ok()?;
+        let stat = nix::sys::stat::fstat(fd.as_raw_fd()).ok()?;
+        #[allow(clippy::useless_conversion)]
+        Some((u64::from(stat.st_dev), u64::from(stat.st_ino)))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 /// [`FolderMoved`] when a link now stands in `path` (see [`open_pinned`]);
 /// any other failure is left to whatever uses the folder next.
 fn still_there(path: &Path) -> Option<String> {
@@ -2309,6 +2339,11 @@ pub struct Confinement {
     keep: Vec<PathBuf>,
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     working_folder: WorkingFolder,
+    /// A folder used in place: its device and inode when its jail was
+    /// made (see [`Jail::pin`]), which the working folder the program
+    /// starts in must still be.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    cwd_pin: Option<(u64, u64)>,
     /// Who chose the command: a submission's is held to the filesystem
     /// allowlist.
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
@@ -2336,7 +2371,7 @@ impl Confinement {
                 self.user,
                 &self.keep,
                 self.origin,
-                self.working_folder,
+                (self.working_folder, self.cwd_pin),
             )?;
             self.linux = Some(installed);
             Ok(launcher)
@@ -2518,6 +2553,51 @@ mod tests {
         }
         // A relative path is the caller's own (no pin to compare with).
         assert_eq!(still_there(Path::new("relative/path")), None);
+    }
+
+    /// Hostile round 36: a folder run in place (too many files to copy)
+    /// swapped for a link after its jail was made, the path checked but
+    /// not yet entered: the launcher finds the folder it entered is not
+    /// the one pinned, and the program does not start.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_folder_run_in_place_is_entered_only_as_pinned() {
+        use crate::process::{Child, Stream};
+        use std::time::Duration;
+        if !policy().has(Layer::PrivateTmp) || !policy().has(Layer::PrivateCopy) {
+            eprintln!("skipped: no private mounts nor copies here");
+            return;
+        }
+        let base = tempfile::tempdir().unwrap();
+        let base = base.path().canonicalize().unwrap();
+        let (sub, other) = (base.join("sub"), base.join("other"));
+        std::fs::create_dir_all(sub.join("data")).unwrap();
+        for i in 0..=COPY_MAX_ENTRIES {
+            std::fs::write(sub.join("data").join(i.to_string()), "").unwrap();
+        }
+        std::fs::create_dir(&other).unwrap();
+        std::fs::write(other.join("secret.txt"), "x").unwrap();
+        let jail = Jail::new(&sub);
+        assert!(jail.pin.is_some(), "run in place, pinned");
+        let argv = ["ls".to_string()];
+        // As pinned: it starts, in its own folder.
+        let (cmd, confinement) = jail.command(&argv, CommandOrigin::Submission);
+        let mut child =
+            Child::spawn_confined(cmd, Duration::from_secs(20), false, Some(confinement))
+                .expect("starts");
+        child.wait_exit(Duration::from_secs(15)).expect("exits");
+        assert!(child.text(Stream::Stdout).contains("data"));
+        // Swapped for a link to another folder: refused at the start.
+        std::fs::rename(&sub, base.join("was")).unwrap();
+        std::os::unix::fs::symlink(&other, &sub).unwrap();
+        let (cmd, confinement) = jail.command(&argv, CommandOrigin::Submission);
+        match Child::spawn_confined(cmd, Duration::from_secs(20), false, Some(confinement)) {
+            Err(e) => assert!(is_failure(&e), "{e}"),
+            Ok(mut child) => {
+                child.wait_exit(Duration::from_secs(15));
+                panic!("started in {:?}", child.text(Stream::Stdout));
+            }
+        }
     }
 
     /// The private copy keeps files, modes, folders and symlinks as they

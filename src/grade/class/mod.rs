@@ -329,7 +329,10 @@ pub fn submissions(
             // Pinned by its real path now (a class may link to its
             // members): nothing of it is read through a link that appears
             // later (see `sandbox::FolderMoved`).
-            found.push((name, path.canonicalize().unwrap_or(path)));
+            match resolve_member(&path, class_dir) {
+                Ok(real) => found.push((name, real)),
+                Err(why) => left_out.push(format!("`{shown}` was not graded: {why}")),
+            }
         }
     }
     found.sort();
@@ -348,6 +351,71 @@ pub fn submissions(
     }
     left_out.sort();
     Ok(Listing { found, left_out })
+}
+
+/// The real path of the class member at `path`, each link on the way
+/// followed only if root, the grader's user or the class folder's owner
+/// owns it. Trap (hostile round 36): the instructor's link to a student's
+/// folder, which the student had made a link to a classmate's private
+/// folder (root's, 0700): root copied and graded it under the student's
+/// name, 13/13 with no code of their own.
+fn resolve_member(path: &Path, class_dir: &Path) -> Result<PathBuf, String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        use std::path::Component;
+        // SAFETY: geteuid has no arguments and cannot fail.
+        let me = unsafe { nix::libc::geteuid() };
+        let owner = std::fs::metadata(class_dir).map(|m| m.uid()).ok();
+        let trusted = |uid: u32| uid == 0 || uid == me || Some(uid) == owner;
+        let absolute = std::path::absolute(path).map_err(|e| e.to_string())?;
+        let mut todo: std::collections::VecDeque<std::ffi::OsString> =
+            std::collections::VecDeque::new();
+        let push_front = |todo: &mut std::collections::VecDeque<std::ffi::OsString>, p: &Path| {
+            for c in p.components().rev() {
+                todo.push_front(c.as_os_str().to_os_string());
+            }
+        };
+        push_front(&mut todo, &absolute);
+        let mut real = PathBuf::from("/");
+        let mut links = 0;
+        while let Some(part) = todo.pop_front() {
+            match Path::new(&part).components().next() {
+                Some(Component::RootDir) => real = PathBuf::from("/"),
+                Some(Component::ParentDir) => {
+                    real.pop();
+                }
+                Some(Component::Normal(name)) => {
+                    let next = real.join(name);
+                    let meta = std::fs::symlink_metadata(&next).map_err(|e| e.to_string())?;
+                    if !meta.file_type().is_symlink() {
+                        real = next;
+                        continue;
+                    }
+                    if !trusted(meta.uid()) {
+                        return Err(format!(
+                            "its path goes through a link that uid {} owns, {}: a link its owner can point anywhere is not followed (link the class folder to the submission folder itself)",
+                            meta.uid(),
+                            crate::grade::printable_name(&next.display().to_string())
+                        ));
+                    }
+                    links += 1;
+                    if links > 40 {
+                        return Err("its path has too many links".into());
+                    }
+                    let target = std::fs::read_link(&next).map_err(|e| e.to_string())?;
+                    push_front(&mut todo, &target);
+                }
+                _ => {}
+            }
+        }
+        Ok(real)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = class_dir;
+        Ok(path.canonicalize().unwrap_or_else(|_| path.to_path_buf()))
+    }
 }
 
 /// Grades the class; see the module docs for what lands in OUT.
@@ -1593,6 +1661,51 @@ mod tests {
         let after = folder_state(sub, "key");
         assert_eq!(before.hash, after.hash);
         assert_ne!(before, after);
+    }
+
+    /// A class member is followed through links root, the grader or the
+    /// class folder's owner made, never through one a student owns
+    /// (hostile round 36).
+    #[cfg(unix)]
+    #[test]
+    fn a_member_is_not_followed_through_a_link_a_student_owns() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        let class = root.join("class");
+        let home = root.join("home/zed");
+        let private = root.join("private/amy");
+        for dir in [&class, &home, &private] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::fs::create_dir(home.join("sub")).unwrap();
+        // The instructor's link to the student's folder: followed.
+        std::os::unix::fs::symlink("../home/zed/sub", class.join("zed")).unwrap();
+        assert_eq!(
+            resolve_member(&class.join("zed"), &class).unwrap(),
+            home.join("sub")
+        );
+        // The student's own link in its place: not followed (as root, whose
+        // lchown can make it a student's).
+        // SAFETY: geteuid has no arguments and cannot fail.
+        if unsafe { nix::libc::geteuid() } != 0 {
+            return;
+        }
+        std::fs::remove_dir(home.join("sub")).unwrap();
+        std::os::unix::fs::symlink(&private, home.join("sub")).unwrap();
+        std::os::unix::fs::lchown(home.join("sub"), Some(12345), Some(12345)).unwrap();
+        let refused = resolve_member(&class.join("zed"), &class).unwrap_err();
+        assert!(refused.contains("uid 12345"), "{refused}");
+        // And the listing says why, in the left-out lines.
+        let listing = submissions(&class, &root.join("out"), None).unwrap();
+        assert!(listing.found.is_empty());
+        assert!(
+            listing
+                .left_out
+                .iter()
+                .any(|l| l.contains("`zed` was not graded") && l.contains("uid 12345")),
+            "{:?}",
+            listing.left_out
+        );
     }
 
     /// A file's whole mode counts in what a copy holds (hostile round 35:

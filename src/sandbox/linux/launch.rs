@@ -478,6 +478,9 @@ impl Plan {
             if let Some(cwd) = &tmp.cwd {
                 item("cwd", cwd.as_bytes());
             }
+            if let Some((dev, ino)) = tmp.cwd_pin {
+                item("cwd-pin", format!("{dev},{ino}").as_bytes());
+            }
             if tmp.layered.is_some() {
                 item("cwd-layered", b"");
             }
@@ -577,6 +580,7 @@ impl Plan {
                         empty: c(b"")?,
                         grown: Vec::new(),
                         cwd: None,
+                        cwd_pin: None,
                         layered: None,
                         shown: Vec::new(),
                         protect: None,
@@ -592,6 +596,13 @@ impl Plan {
                     plan.private_tmp.as_mut().ok_or_else(tmp)?.start = TreeStart::Empty
                 }
                 b"cwd" => plan.private_tmp.as_mut().ok_or_else(tmp)?.cwd = Some(c(value)?),
+                b"cwd-pin" => {
+                    let (dev, ino) = match value.iter().position(|b| *b == b',') {
+                        Some(at) => (number(&value[..at])?, number(&value[at + 1..])?),
+                        None => return Err(bad("cwd-pin wants dev,ino".into())),
+                    };
+                    plan.private_tmp.as_mut().ok_or_else(tmp)?.cwd_pin = Some((dev, ino));
+                }
                 b"cwd-layered" => {
                     let private = plan.private_tmp.as_mut().ok_or_else(tmp)?;
                     private.layered = Some(CwdLayer::new(&private.staging)?);
@@ -741,6 +752,7 @@ mod tests {
                 empty: c"mode=1777,size=67108864".into(),
                 grown: vec![c"/tmp/a,b=c".into()],
                 cwd: Some(c"/tmp/a,b=c".into()),
+                cwd_pin: Some((2049, 123456)),
                 layered: Some(CwdLayer::new(c"/tmp/netlab-staging x").unwrap()),
                 shown: vec![c"/tmp/target/debug".into()],
                 protect: Some(c"/home/class".into()),
@@ -777,6 +789,7 @@ mod tests {
             b"lowerdir=/tmp,upperdir=0/upper,workdir=0/work"
         );
         assert_eq!(tmp.start, TreeStart::Empty);
+        assert_eq!(tmp.cwd_pin, Some((2049, 123456)));
         assert_eq!(tmp.hide[0].made, [c"/home/class/alice".to_owned()]);
         assert_eq!(tmp.veil.as_ref().unwrap().made, [c"/run/lock".to_owned()]);
         assert_eq!(tmp.veil_links[0].1.as_bytes(), b"/nix/store/abc-system");
@@ -834,6 +847,7 @@ mod tests {
             empty: c"mode=1777,size=1m".into(),
             grown: Vec::new(),
             cwd: None,
+            cwd_pin: None,
             layered: None,
             shown: Vec::new(),
             protect: None,
