@@ -1092,6 +1092,50 @@ fn outside_stamp(manifest: &Path, dir: &Path) -> String {
     stamp
 }
 
+/// Whether every program the commands name outside `dir` (netlab.toml
+/// read from `manifest`) lies where only root or the grader's user can
+/// change it: the file and each folder above it theirs and writable by no
+/// one else (a sticky folder, /tmp, where the entry below it is theirs).
+/// Trap (hostile round 36): the stamp covers the program file alone; a
+/// student who could write its folder swapped that folder during the run,
+/// or broke a module the program imports beside it, and the record kept
+/// its pass. Such a submission keeps no hash: it is graded at every run.
+fn outside_unchangeable(manifest: &Path, dir: &Path) -> bool {
+    outside_programs(manifest, dir)
+        .iter()
+        .all(|program| only_trusted_can_change(program))
+}
+
+#[cfg(unix)]
+fn only_trusted_can_change(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no arguments and cannot fail.
+    let me = unsafe { nix::libc::geteuid() };
+    let trusted = |uid: u32| uid == 0 || uid == me;
+    let Ok(real) = path.canonicalize() else {
+        return false;
+    };
+    let mut below: Option<u32> = None;
+    for at in real.ancestors() {
+        let Ok(meta) = std::fs::metadata(at) else {
+            return false;
+        };
+        let others_write = meta.mode() & 0o022 != 0;
+        let sticky = meta.mode() & 0o1000 != 0;
+        let guarded = !others_write || (sticky && below.is_some_and(trusted));
+        if !trusted(meta.uid()) || !guarded {
+            return false;
+        }
+        below = Some(meta.uid());
+    }
+    true
+}
+
+#[cfg(not(unix))]
+fn only_trusted_can_change(_path: &Path) -> bool {
+    false
+}
+
 /// The absolute paths to existing files outside `dir` that its
 /// netlab.toml's commands mention, read from `manifest` (the folder or its
 /// snapshot; read leniently: a bad file hashes as is).
@@ -1218,14 +1262,15 @@ pub fn grade_submission(
             // (hostile round 34); without root its programs write the
             // folder itself anyway (no copy), and the comparison is what
             // there is.
-            let kept = match (&snapshot, &before.graded) {
-                (Some(copy), Some(graded)) => {
-                    graded_hash(copy.path()).as_ref() == Some(graded)
-                        && outside_stamp(copy.path(), &dir) == before.outside
-                }
-                _ if as_root() => false,
-                _ => folder_state(&dir, &hash_key(opts)) == *before,
-            };
+            let kept = outside_unchangeable(manifest_dir, &dir)
+                && match (&snapshot, &before.graded) {
+                    (Some(copy), Some(graded)) => {
+                        graded_hash(copy.path()).as_ref() == Some(graded)
+                            && outside_stamp(copy.path(), &dir) == before.outside
+                    }
+                    _ if as_root() => false,
+                    _ => folder_state(&dir, &hash_key(opts)) == *before,
+                };
             let hash = if kept { hash } else { "" };
             // Its reports tell its own sandbox notes, not a classmate's.
             crate::sandbox::with_notes_of(&dir, || {
@@ -1661,6 +1706,35 @@ mod tests {
         let after = folder_state(sub, "key");
         assert_eq!(before.hash, after.hash);
         assert_ne!(before, after);
+    }
+
+    /// A program named outside the folder is trusted to stay as stamped
+    /// only where no one but root or the grader can change it or the
+    /// folders above it (hostile round 36).
+    #[cfg(unix)]
+    #[test]
+    fn a_program_outside_is_trusted_only_where_no_student_can_change_it() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("build");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let program = dir.join("server");
+        std::fs::write(&program, "").unwrap();
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // Under /tmp (sticky, writable by all) in a folder of ours: fine.
+        assert!(only_trusted_can_change(&program));
+        // Its folder writable by all: anyone may swap what it holds.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(!only_trusted_can_change(&program));
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // SAFETY: geteuid has no arguments and cannot fail.
+        if unsafe { nix::libc::geteuid() } == 0 {
+            // A student's folder (as root, whose chown can make it so).
+            std::os::unix::fs::chown(&dir, Some(12345), None).unwrap();
+            assert!(!only_trusted_can_change(&program));
+        }
+        assert!(!only_trusted_can_change(&tmp.path().join("missing")));
     }
 
     /// A class member is followed through links root, the grader or the
