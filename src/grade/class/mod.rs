@@ -575,8 +575,19 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
         "cpu_programs_ms": ms(spent.programs),
         "cpu_trees_measured": spent.measured,
         "cpu_trees_finished": spent.finished,
+        "left_out": left_out,
     });
     let _ = write_json(&opts.out, "run.json", &run);
+    // What was left out, in the summary too (hostile round 36: said on the
+    // console only, a folder graded under two names went unnoticed).
+    if !left_out.is_empty() {
+        let mut md = std::fs::read_to_string(opts.out.join("summary.md")).unwrap_or_default();
+        md.push_str("\n## Left out, or graded with a warning\n\n");
+        for why in &left_out {
+            md.push_str(&format!("- {}\n", platforms::md_untrusted(why)));
+        }
+        let _ = write(&opts.out, "summary.md", &md);
+    }
     Ok(ClassRun {
         graded: todo.len(),
         unchanged,
