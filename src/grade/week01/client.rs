@@ -64,6 +64,21 @@ fn accept_client(ctx: &mut Ctx, listener: &TcpListener, p: Proc) -> Result<TcpSt
 /// ended quietly could not start. `None` while it runs.
 pub fn died_before_connecting(ctx: &mut Ctx, p: Proc, expected: &str) -> Option<Failure> {
     let status = ctx.child(p).try_status()?;
+    // It said it connected, and that it gave up at once: its connection
+    // came and went before the grader took it, its timeout in the wrong
+    // unit (blind round 36: a start-up failure, with a hint about
+    // imports, beside client-timeout's finding). That finding.
+    let said_connected = ctx
+        .child(p)
+        .lines(Stream::Stdout)
+        .iter()
+        .any(|l| l.starts_with("[CLIENT] Connected to"));
+    if said_connected {
+        let timeout = Duration::from_secs(super::common::contract_timeout());
+        if let Some(at) = gave_up_at_once(ctx, p, timeout) {
+            return Some(gave_up_at_once_failure(at, timeout));
+        }
+    }
     let how = describe_status(status);
     let last = ctx.last_stderr_line(p);
     if ctx.crash_of(p).is_none() && (status.success() || last.is_none()) {
