@@ -1309,8 +1309,14 @@ fn a_folder_that_cannot_be_graded_under_its_name_is_said_not_dropped() {
     );
     // And in the summary, where the instructor reads the run later.
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
-    assert!(summary.contains("## Left out, or graded with a warning"), "{summary}");
-    assert!(summary.contains("was not graded: it is not a folder"), "{summary}");
+    assert!(
+        summary.contains("## Left out, or graded with a warning"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("was not graded: it is not a folder"),
+        "{summary}"
+    );
     assert_eq!(
         run.stderr
             .matches("warning: `index.html` was not graded")

@@ -614,6 +614,22 @@ fn validation(
             ),
         ));
     }
+    // The refusal itself, cut short (a reply buffer too small for it, C's
+    // `n + 16`): the rule was kept, the reply is wrong (blind round 36: a
+    // blank message told to strip what it had stripped).
+    if !ex.reply.is_empty() && ex.reply.len() < want.len() && want.as_bytes().starts_with(&ex.reply)
+    {
+        return Err(fail(
+            Diagnosis::WrongReply,
+            format!("the reply `{want}` and then the connection closed"),
+            format!(
+                "the reply {}: the right one cut short, {} of its {} bytes (the rule was kept; the buffer the reply is built in, or the count sent, is too small)",
+                show_bytes(&ex.reply),
+                ex.reply.len(),
+                want.len()
+            ),
+        ));
+    }
     // The rule was kept. Whether the server then ends (exit 0, or a
     // second accept, a second server at module level) is server-ack's to
     // judge: one mistake, reported once.
