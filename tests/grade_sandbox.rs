@@ -292,16 +292,24 @@ fn an_unprivileged_grader_keeps_its_private_tmp_beside_the_host_s_mounts() {
         .unwrap();
     assert!(mounted.success());
     let _unmount = Unmount(below.path());
-    let server = env!("CARGO_BIN_EXE_server");
-    let run = grade(&["--server", server, "--check", "server-ack"], None, true);
-    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
-    let line = run
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("sandbox:"))
-        .unwrap_or_else(|| panic!("no sandbox line:\n{}", run.stdout));
+    let line = unprivileged_sandbox_line(&["--check", "server-ack"]);
     let active = line.split(';').next().unwrap_or("");
     assert!(active.contains("private /tmp"), "{line}");
+}
+
+/// The `sandbox:` line of an unprivileged grader's run of the reference
+/// server with `more` arguments, which must pass.
+fn unprivileged_sandbox_line(more: &[&str]) -> String {
+    let server = env!("CARGO_BIN_EXE_server");
+    let mut args = vec!["--server", server];
+    args.extend(more);
+    let run = grade(&args, None, true);
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    run.stdout
+        .lines()
+        .find(|l| l.starts_with("sandbox:"))
+        .unwrap_or_else(|| panic!("no sandbox line:\n{}", run.stdout))
+        .to_string()
 }
 
 #[test]
@@ -312,13 +320,7 @@ fn an_unprivileged_grader_says_which_layers_are_missing() {
     }
     let server = env!("CARGO_BIN_EXE_server");
     let args = ["--server", server, "--check", "server-ack"];
-    let run = grade(&args, None, true);
-    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
-    let line = run
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("sandbox:"))
-        .unwrap_or_else(|| panic!("no sandbox line:\n{}", run.stdout));
+    let line = unprivileged_sandbox_line(&args[2..]);
     if user_namespaces_allowed() {
         // Made by a holder process in a user namespace of its own.
         let active = line.split(';').next().unwrap_or("");
