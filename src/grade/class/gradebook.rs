@@ -74,7 +74,9 @@ pub fn csv(records: &[Record]) -> String {
         for id in &columns {
             let cell = match r.checks.iter().find(|c| &c.id == id) {
                 None => String::new(),
-                Some(c) => match (c.passed, c.diagnosis.as_deref()) {
+                // The finding the student's report tells it under (a
+                // folded failure, its cause's: blind round 36).
+                Some(c) => match (c.passed, r.mistake_of(c)) {
                     (Some(true), _) => "pass".into(),
                     (Some(false), Some(code)) => csv_field(&format!("fail:{code}")),
                     (Some(false), None) => "fail".into(),
@@ -334,6 +336,7 @@ mod tests {
             "duration_ms": 0,
             "score": 0.0,
             "max_score": 2.0,
+            "check_ids": ["server-blank", "server-trim", "server-ack"],
             "checks": [
                 {"id": "server-blank", "role": "server", "title": "t", "passed": false,
                  "diagnosis": "blank-message"},
@@ -345,6 +348,12 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(record.diagnoses(), ["blank-message", "no-close"]);
+        let book = csv(std::slice::from_ref(&record));
+        let row = book.lines().nth(1).unwrap_or_default();
+        assert!(
+            row.ends_with(",fail:blank-message,fail:blank-message,fail:no-close"),
+            "{book}"
+        );
         let (list, _) = mistakes(std::slice::from_ref(&record));
         let codes: Vec<&str> = list.iter().map(|m| m.code.as_str()).collect();
         assert_eq!(codes, ["blank-message", "no-close"]);
