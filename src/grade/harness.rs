@@ -1601,24 +1601,21 @@ impl<'a> Ctx<'a> {
                 // two met on a port of their own choosing (blind round 35:
                 // a port written in the code, told as one the program
                 // took itself, with a hint about imports).
-                let sibling = (0..self.procs.len())
-                    .map(Proc)
-                    .filter(|q| *q != p)
-                    .filter_map(|q| listening_ports_of(self.child(q).pid()))
-                    .flatten()
-                    .next();
-                if let (true, Some(port)) = (
-                    last.to_lowercase().contains("address already in use"),
-                    sibling,
-                ) {
-                    observed.push_str(&format!(" — another program of this check, started before it, listens on port {port}: the two chose the same port themselves, not the one LAB_PORT gave each (a port written in the code, or read from the command line?)"));
-                    let failure = fail(Diagnosis::IgnoresConfig, expected, observed);
-                    return match role.config_check() {
-                        Some(check) => failure.folded_if(check, &[Diagnosis::IgnoresConfig]),
-                        None => failure,
-                    };
-                }
                 if last.to_lowercase().contains("address already in use") {
+                    let sibling = (0..self.procs.len())
+                        .map(Proc)
+                        .filter(|q| *q != p)
+                        .filter_map(|q| listening_ports_of(self.child(q).pid()))
+                        .flatten()
+                        .next();
+                    if let Some(port) = sibling {
+                        observed.push_str(&format!(" — another program of this check, started before it, listens on port {port}: the two chose the same port themselves, not the one LAB_PORT gave each (a port written in the code, or read from the command line?)"));
+                        let failure = fail(Diagnosis::IgnoresConfig, expected, observed);
+                        return match role.config_check() {
+                            Some(check) => failure.folded_if(check, &[Diagnosis::IgnoresConfig]),
+                            None => failure,
+                        };
+                    }
                     observed.push_str(" — the grader had left that port free: something in your program (a module that starts a server or opens a socket when it is imported?) took it first");
                 }
             }

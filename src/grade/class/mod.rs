@@ -338,9 +338,9 @@ pub fn submissions(
     found.sort();
     // Two names for one folder (a link to a classmate's): graded under
     // both, which the instructor should know.
-    let real: Vec<Option<PathBuf>> = found.iter().map(|(_, p)| p.canonicalize().ok()).collect();
-    for (i, (name, _)) in found.iter().enumerate() {
-        let same = (0..i).find(|&j| real[j].is_some() && real[j] == real[i]);
+    // (Each path is its real one already: see `resolve_member`.)
+    for (i, (name, real)) in found.iter().enumerate() {
+        let same = (0..i).find(|&j| found[j].1 == *real);
         if let Some(j) = same {
             left_out.push(format!(
                 "`{}` is the same folder as `{}` (a link): it is graded under both names",
