@@ -597,6 +597,16 @@ impl Child {
         self.confinement.as_ref().map(|c| c.usage())
     }
 
+    /// Has the child's whole process tree ended? Known only for one run in
+    /// a pid namespace of its own, which ends with its leader; elsewhere a
+    /// member may outlive the leader, and this says `false`.
+    pub fn tree_ended(&mut self) -> bool {
+        self.confinement
+            .as_ref()
+            .is_some_and(|c| c.ends_with_leader())
+            && self.try_status().is_some()
+    }
+
     /// The child's process id (also its process group id on Unix). Started
     /// confined in a pid namespace, it is the id of netlab's waiter above
     /// the program; the program is in the same process group.

@@ -1024,7 +1024,13 @@ impl<'a> Ctx<'a> {
                 .into_iter()
                 .find(|l| contract.is_announcement(l));
             let announced = line.as_deref().and_then(|l| contract.parse(l));
-            let sockets = listening_sockets_of(self.child(p).pid());
+            // A tree known to have ended listens nowhere: no walk (with
+            // its leader gone, that walk reads every process's /proc).
+            let sockets = if self.child(p).tree_ended() {
+                Some(Vec::new())
+            } else {
+                listening_sockets_of(self.child(p).pid())
+            };
             let table = sockets.as_deref().map(ports_of);
             for port in table.iter().flatten() {
                 if !seen.contains(port) {

@@ -576,6 +576,9 @@ pub(super) struct Installed {
     limited: bool,
     /// Its place in the watch on the machine's shared tables (cgroups only).
     watch: Option<watch::Watch>,
+    /// In a pid namespace of its own: the tree ends with its leader (the
+    /// waiter outlives the namespace's init, whose end kills the rest).
+    own_pid_namespace: bool,
 }
 
 impl Installed {
@@ -784,6 +787,7 @@ pub(super) fn install(
         finished: false,
         limited: false,
         watch,
+        own_pid_namespace: plan.pid_ns,
     };
     if launch::usable() {
         let (launcher, pending) = launch::command(&cmd, &plan)?;
@@ -857,7 +861,7 @@ pub(super) static TREES_FINISHED: std::sync::atomic::AtomicU64 =
 impl Installed {
     pub(super) fn usage(&self) -> Usage {
         let mut usage = Usage::default();
-        for dir in &self.cgroups.dirs {
+        for dir in self.cgroups.dirs.iter().take(self.cgroups.counted) {
             let counters = cgroup::counters(dir);
             usage.peak_memory = usage.peak_memory.or(counters.peak_memory);
             usage.oom_kills += counters.oom_kills.unwrap_or(0);
@@ -873,6 +877,12 @@ impl Installed {
             .or_else(|| cgroup::cpu_ns(self.cgroups.cpu.as_ref()?))
             .map(Duration::from_nanos);
         usage
+    }
+
+    /// Does the whole tree end when its leader does (see
+    /// [`Installed::own_pid_namespace`])?
+    pub(super) fn ends_with_leader(&self) -> bool {
+        self.own_pid_namespace
     }
 
     /// The program's own CPU time, `None` unless its cgroup has one: a
@@ -2513,6 +2523,7 @@ mod tests {
             finished: false,
             limited: false,
             watch: None,
+            own_pid_namespace: false,
         };
         let spent = installed.usage().cpu.expect("the program's CPU time");
         assert!(spent >= Duration::from_millis(10), "{spent:?}");

@@ -235,6 +235,9 @@ fn no_swap() -> bool {
 pub(in crate::sandbox) struct Tree {
     /// Every folder of the tree (one per controller on v1).
     pub(in crate::sandbox) dirs: Vec<PathBuf>,
+    /// How many of `dirs`, from the first, hold [`counters`] (v1's memory
+    /// and pids folders; v2's one): the CPU-only ones are not read.
+    pub(in crate::sandbox) counted: usize,
     /// The one whose CPU time covers the whole tree, if any.
     pub(in crate::sandbox) cpu: Option<PathBuf>,
     /// Do the tree's folders bound its memory and its processes (v1's
@@ -291,6 +294,7 @@ pub(in crate::sandbox) fn make_tree(
                 || no_swap();
             let mut tree = Tree {
                 dirs: vec![memory, pids],
+                counted: 2,
                 cpu: None,
                 bounded: swap_bounded,
             };
@@ -334,6 +338,7 @@ pub(in crate::sandbox) fn make_tree(
             remember(&dir);
             Ok(Tree {
                 dirs: vec![dir.clone()],
+                counted: 1,
                 cpu: Some(dir),
                 bounded: *limited,
             })
@@ -359,7 +364,11 @@ fn read_number(path: &Path) -> Option<u64> {
 /// The value after `key` in a `key value` file (pids.events, cpu.stat,
 /// memory.events, oom_control).
 fn read_keyed(path: &Path, key: &str) -> Option<u64> {
-    let text = std::fs::read_to_string(path).ok()?;
+    keyed(&std::fs::read_to_string(path).ok()?, key)
+}
+
+/// The value after `key` in the text of a `key value` file.
+fn keyed(text: &str, key: &str) -> Option<u64> {
     text.lines()
         .filter_map(|l| l.split_once(' '))
         .find(|(k, _)| *k == key)
@@ -391,19 +400,22 @@ pub(in crate::sandbox) struct Counters {
 
 pub(in crate::sandbox) fn counters(dir: &Path) -> Counters {
     let mut counters = Counters::default();
-    if dir.join("memory.max_usage_in_bytes").exists() {
+    // Each file read once, its absence telling the version (no probe
+    // first: this runs for every program's folders at every check's end).
+    let v1_peak = read_number(&dir.join("memory.max_usage_in_bytes"));
+    if v1_peak.is_some() {
         // v1. Not memory.failcnt: page cache touches the limit harmlessly.
-        counters.peak_memory = read_number(&dir.join("memory.max_usage_in_bytes"));
+        counters.peak_memory = v1_peak;
         counters.oom_kills =
             Some(read_keyed(&dir.join("memory.oom_control"), "oom_kill").unwrap_or(0));
         // Not its failcnt, which this kernel (6.18) leaves at 0 while the
         // usage goes past the limit (forced charges): the peak reaching it.
         counters.socket_limit_hits = read_number(&dir.join("memory.kmem.tcp.max_usage_in_bytes"))
             .map(|peak| u64::from(peak >= TCP_BUFFER_BYTES));
-    } else if dir.join("memory.events").exists() {
+    } else if let Ok(events) = std::fs::read_to_string(dir.join("memory.events")) {
         // v2. memory.peak is newer (Linux 5.19) than the rest.
         counters.peak_memory = read_number(&dir.join("memory.peak"));
-        counters.oom_kills = Some(read_keyed(&dir.join("memory.events"), "oom_kill").unwrap_or(0));
+        counters.oom_kills = Some(keyed(&events, "oom_kill").unwrap_or(0));
     }
     counters.pid_limit_hits = read_keyed(&dir.join("pids.events"), "max");
     counters
