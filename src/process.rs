@@ -7,7 +7,7 @@
 //!   (a shell wrapper, `cargo run`, a Python server that spawns helpers) is
 //!   stopped as a whole;
 //! - it has a deadline: a watchdog kills the group when it passes, whatever
-//!   the caller is doing;
+//!   the caller is doing (one thread keeps every child's deadline);
 //! - dropping the handle kills the group and reaps the child, so a failing
 //!   test or an early return never leaves anything running;
 //! - stdout and stderr are read by one thread per pipe into lines, each with
@@ -27,7 +27,6 @@ use std::ffi::OsStr;
 use std::io::{self, Read, Write};
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -394,8 +393,8 @@ pub struct Child {
     program: String,
     stdout: Arc<Pipe>,
     stderr: Arc<Pipe>,
-    /// Dropping this sender tells the watchdog to stand down.
-    watchdog: Option<mpsc::Sender<()>>,
+    /// Dropping this tells the watchdog to stand down.
+    watchdog: Option<Deadline>,
     /// Set by the watchdog when it killed the child at its deadline.
     deadline_hit: Arc<std::sync::atomic::AtomicBool>,
     status: Option<ExitStatus>,
@@ -463,18 +462,10 @@ impl Child {
         if let Some(err) = child.stderr.take() {
             spawn_reader(err, Arc::clone(&stderr), started);
         }
-        let (tx, rx) = mpsc::channel::<()>();
         let pid = child.id();
         live().push(pid);
         let deadline_hit = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let hit = Arc::clone(&deadline_hit);
-        thread::spawn(move || {
-            // Timeout means the deadline passed with the handle still alive.
-            if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(deadline) {
-                hit.store(true, std::sync::atomic::Ordering::SeqCst);
-                kill_group(pid);
-            }
-        });
+        let tx = Deadline::keep(pid, started, deadline, Arc::clone(&deadline_hit));
         Ok(Child {
             child,
             started,
@@ -565,17 +556,10 @@ impl Child {
         if let Some(err) = child.stderr.take() {
             spawn_reader(err, Arc::clone(&stderr), started);
         }
-        let (tx, rx) = mpsc::channel::<()>();
         let pid = child.id();
         live().push(pid);
         let deadline_hit = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let hit = Arc::clone(&deadline_hit);
-        thread::spawn(move || {
-            if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(deadline) {
-                hit.store(true, std::sync::atomic::Ordering::SeqCst);
-                kill_group(pid);
-            }
-        });
+        let tx = Deadline::keep(pid, started, deadline, Arc::clone(&deadline_hit));
         Ok(Child {
             child,
             started,
@@ -939,8 +923,9 @@ impl Child {
         if !self.reaped {
             kill_group(self.child.id());
             let _ = self.child.kill();
-            let status = self.child.wait().ok();
+            // Before the reaping, which frees the pid for a stranger.
             self.watchdog.take();
+            let status = self.child.wait().ok();
             let pid = self.child.id();
             live().retain(|p| *p != pid);
             self.reaped = true;
@@ -959,12 +944,12 @@ impl Drop for Child {
         // still be running and holding our pipes or a port. Not after
         // kill() reaped it: the pid may be a stranger's now (the tree's
         // rest is found by the sandbox below).
+        self.watchdog.take();
         if !self.reaped {
             kill_group(self.child.id());
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
-        self.watchdog.take();
         if let Some(confinement) = self.confinement.as_mut() {
             confinement.finish();
         }
@@ -1037,6 +1022,91 @@ fn text_of(state: &Captured) -> String {
     }
     text.push_str(&visible(state.partial.clone()));
     text
+}
+
+/// A child's place in the watchdog's list: the group `pid` is killed at
+/// `at` unless this was dropped first.
+///
+/// One thread keeps every deadline (a thread per child was a thread start
+/// per program: some 2,400 in a class of 40). It signals with the list
+/// locked, and dropping this takes the lock: once dropped, the watchdog
+/// cannot signal the pid, which may then be reaped and reused.
+struct Deadline {
+    key: (Instant, u64),
+}
+
+struct Due {
+    pid: u32,
+    hit: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// The deadlines not passed yet, soonest first (a deadline's key is its
+/// moment and a number that tells equal moments apart).
+type Dues = std::collections::BTreeMap<(Instant, u64), Due>;
+
+/// The deadlines, and the watchdog's bell.
+static DEADLINES: (Mutex<Dues>, Condvar) = (Mutex::new(Dues::new()), Condvar::new());
+
+impl Deadline {
+    fn keep(
+        pid: u32,
+        started: Instant,
+        deadline: Duration,
+        hit: Arc<std::sync::atomic::AtomicBool>,
+    ) -> Deadline {
+        // A deadline past what an Instant holds is as good as none.
+        let at = started
+            .checked_add(deadline)
+            .unwrap_or_else(|| started + Duration::from_secs(100 * 365 * 86_400));
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        static WATCHDOG: std::sync::Once = std::sync::Once::new();
+        WATCHDOG.call_once(|| {
+            thread::Builder::new()
+                .name("netlab-deadlines".into())
+                .spawn(watchdog)
+                .expect("cannot start the deadline watchdog thread");
+        });
+        let key = (at, NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        deadlines().insert(key, Due { pid, hit });
+        DEADLINES.1.notify_one();
+        Deadline { key }
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        deadlines().remove(&self.key);
+    }
+}
+
+fn deadlines() -> MutexGuard<'static, Dues> {
+    DEADLINES.0.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Kills each group whose deadline passed with its handle still alive.
+fn watchdog() {
+    let mut list = deadlines();
+    loop {
+        let now = Instant::now();
+        let next = list.first_key_value().map(|(key, _)| *key);
+        list = match next {
+            None => DEADLINES.1.wait(list).unwrap_or_else(|e| e.into_inner()),
+            Some(key) if key.0 <= now => {
+                if let Some(due) = list.remove(&key) {
+                    due.hit.store(true, std::sync::atomic::Ordering::SeqCst);
+                    kill_group(due.pid);
+                }
+                list
+            }
+            Some((at, _)) => {
+                DEADLINES
+                    .1
+                    .wait_timeout(list, at - now)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0
+            }
+        };
+    }
 }
 
 fn spawn_reader(mut source: impl Read + Send + 'static, pipe: Arc<Pipe>, started: Instant) {

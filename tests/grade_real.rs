@@ -531,6 +531,42 @@ fn client_that_closes_gracefully_after_its_timeout_python() {
     assert_verdicts("gracefulclose", &sub, &[]);
 }
 
+/// A client that shuts down its sending side once its message is out
+/// (`shutdown(SHUT_WR)`, its FIN before the reply) and then reads the
+/// reply: correct, whatever the FIN says to the grader's fake servers.
+#[test]
+fn a_client_that_half_closes_after_sending_is_correct_python() {
+    let Some(sub) = python_fixture("halfclose") else {
+        return;
+    };
+    assert_verdicts("halfclose", &sub, &[]);
+}
+
+/// A client that shuts its socket down both ways right after sending,
+/// before it reads (blind round 37: a crash, an exit status and a
+/// timeout in the wrong unit, for one mistake, and a pass one run in two
+/// when the reply slipped in before the shutdown): closed-early, told
+/// once, every run.
+#[test]
+fn a_client_that_shuts_down_before_reading_is_closed_early_python() {
+    let Some(sub) = python_fixture("shutdownfirst") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "shutdownfirst",
+        &sub,
+        &[
+            ("client-ack", "closed-early"),
+            ("client-default-message", "closed-early"),
+            ("client-error-reply", "closed-early"),
+            ("client-timeout", "closed-early"),
+        ],
+    );
+    let text = report::render_text("week01", 5, &outcomes, false);
+    assert!(text.contains("1 mistake found"), "{text}");
+    assert!(text.contains("refused with a reset"), "{text}");
+}
+
 /// Extension code appended at module level: the server starts a second
 /// server after its session, the client opens a second connection after
 /// its own.

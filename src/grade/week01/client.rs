@@ -302,7 +302,7 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str, first: Judged) -> Resu
     // (or not, by a few milliseconds: the verdict changed run to run).
     let timeout = HOLD.as_secs() + 3;
     let (listener, p) = start_with_fake(ctx, args, &[timeout_env(timeout)])?;
-    let (mut conn, got, mut sent) =
+    let (conn, got, mut sent) =
         accept_talking(ctx, &listener, p, message.len(), Told::Timeout(timeout))?;
     let got_at = Instant::now();
     if got != message.as_bytes() {
@@ -322,9 +322,8 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str, first: Judged) -> Resu
         .is_some();
     let reply = format!("ACK: {message}");
     ctx.step(format!("reply `{reply}` and close, as the server does"));
-    let _ = conn.write_all(reply.as_bytes());
-    drop(conn);
-    expect_exit(ctx, p, SLACK, 0, Diagnosis::Crash).map_err(|mut f| {
+    let replied = reply_and_close(conn, &reply);
+    let exited = expect_exit(ctx, p, SLACK, 0, Diagnosis::Crash).map_err(|mut f| {
         // Gave up before the reply, far sooner than LAB_TIMEOUT: the
         // timeout's unit, client-timeout's finding (blind round 13: its
         // exit status was blamed, a mistake named twice).
@@ -341,7 +340,11 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str, first: Judged) -> Resu
             );
         }
         f
-    })?;
+    });
+    if replied.refused() {
+        return Err(closed_before_reply(&reply));
+    }
+    exited?;
     let addr = listener
         .local_addr()
         .map(|a| a.to_string())
@@ -555,7 +558,79 @@ pub fn config(ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 pub fn default_message(ctx: &mut Ctx) -> Result<(), Failure> {
-    session(ctx, &[], "Hello Server", Judged::TimingFirst)
+    session(ctx, &[], "Hello Server", Judged::TimingFirst).map_err(|f| match f.diagnosis {
+        Diagnosis::ClosedEarly => f.caused_by("client-ack"),
+        _ => f,
+    })
+}
+
+/// The grader's side of a session once its reply went out, kept until
+/// the client has ended: did the client take the reply?
+struct Replied {
+    conn: TcpStream,
+    /// The client's end of the connection (its FIN) was there before the
+    /// reply went out.
+    closed_first: bool,
+}
+
+/// Writes `reply` and closes the grader's side as a server's close does
+/// (its FIN), keeping the socket to learn later whether the client took
+/// the reply (see [`Replied::refused`]).
+fn reply_and_close(conn: TcpStream, reply: &str) -> Replied {
+    // A client that has shut down its writing side alone (SHUT_WR) reads
+    // the reply all the same, and is right: only a reset says it could not.
+    let closed_first = sent_eof(&conn, EOF_WAIT);
+    let _ = (&conn).write_all(reply.as_bytes());
+    let _ = conn.shutdown(std::net::Shutdown::Write);
+    Replied { conn, closed_first }
+}
+
+impl Replied {
+    /// After the client ended: it had closed its side before the reply,
+    /// and the reply was answered with a reset. Its socket was shut for
+    /// reading (`shutdown(SHUT_RDWR)`, `close()`) before the reply came:
+    /// the kernel refuses data for such a socket with a reset, and the
+    /// client reads an error or nothing (blind round 37: one mistake told
+    /// as a crash, an exit status and a timeout in the wrong unit).
+    fn refused(&self) -> bool {
+        self.closed_first
+            && matches!(self.conn.take_error(), Ok(Some(e)) if matches!(
+                e.kind(),
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+            ))
+    }
+}
+
+/// Does the client's end of the connection (its FIN) come within `wait`,
+/// all it sent read? Peeked: nothing is taken.
+fn sent_eof(conn: &TcpStream, wait: Duration) -> bool {
+    let eof = if wait.is_zero() {
+        let _ = conn.set_nonblocking(true);
+        let eof = matches!(conn.peek(&mut [0u8; 1]), Ok(0));
+        let _ = conn.set_nonblocking(false);
+        eof
+    } else {
+        let _ = conn.set_read_timeout(Some(wait));
+        matches!(conn.peek(&mut [0u8; 1]), Ok(0))
+    };
+    let _ = conn.set_read_timeout(None);
+    eof
+}
+
+/// How long a session waits, its message read, for the client's end of
+/// the connection before it replies. A client that shuts its connection
+/// down right after sending does so within a millisecond; replied sooner,
+/// the reply could slip in before it, and its mistake show one run in two.
+const EOF_WAIT: Duration = Duration::from_millis(100);
+
+/// The finding of a client that shut its connection down before `reply`.
+fn closed_before_reply(reply: &str) -> Failure {
+    fail(
+        Diagnosis::ClosedEarly,
+        format!("the client reads the reply `{reply}` before it closes its connection"),
+        "its end of the connection came right after its message, and the reply was refused with a reset: it shut the connection down (or closed it) before the reply came",
+    )
+    .hinted("Read the reply before you close the socket or shut it down. `shutdown(SHUT_RDWR)` (or SHUT_RD, or `close()`) right after sending throws away the reply still on its way: the kernel refuses it with a reset, and recv() then fails or returns 0. Shutting down the writing side alone (SHUT_WR) is fine: the reply can still come.")
 }
 
 /// The reply a threaded server at its limit gives (extension D).
@@ -571,7 +646,7 @@ const BUSY_REPLY: &str = "ERROR: Server busy";
 pub fn error_reply(ctx: &mut Ctx) -> Result<(), Failure> {
     let message = ctx.message(16);
     let (listener, p) = start_with_fake(ctx, std::slice::from_ref(&message), &[])?;
-    let (mut conn, got, sent) = accept_talking(
+    let (conn, got, sent) = accept_talking(
         ctx,
         &listener,
         p,
@@ -585,12 +660,16 @@ pub fn error_reply(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.step(format!(
         "reply `{BUSY_REPLY}` (as a threaded server at its limit does) and close"
     ));
-    let _ = conn.write_all(BUSY_REPLY.as_bytes());
-    drop(conn);
+    let replied = reply_and_close(conn, BUSY_REPLY);
     let expected = format!(
         "the client prints the reply it received, `{BUSY_REPLY}` (on either stream, in any words around it)"
     );
-    if ctx.wait_exit(p, SLACK).is_none() {
+    let exited = ctx.wait_exit(p, SLACK).is_some();
+    if replied.refused() {
+        return Err(closed_before_reply(BUSY_REPLY).caused_by("client-ack"));
+    }
+    drop(replied);
+    if !exited {
         return Err(fail(
             Diagnosis::Hangs,
             expected,
@@ -939,6 +1018,21 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
     // (blind round 35: told "does not time out" alone, the unit hidden).
     let ended_early =
         !said_timeout && ctx.crash_of(p).is_none() && ctx.child(p).try_status().is_some();
+    // Its end of the connection came with its message, and it ended at
+    // once, the fake server silent and its side open: its own socket was
+    // shut for reading (recv returns 0 at once), not a timeout's unit.
+    if took < CLIENT_TOO_EARLY && ended_early && sent_eof(&conn, Duration::ZERO) {
+        drop(conn);
+        return Err(fail(
+            Diagnosis::ClosedEarly,
+            expected,
+            format!(
+                "it shut its connection down right after sending (its end came with the message) and ended {:.2}s later, while the grader's side stayed open and silent: a receive on a socket shut for reading returns nothing at once",
+                took.as_secs_f64()
+            ),
+        )
+        .caused_by("client-ack"));
+    }
     if took < CLIENT_TOO_EARLY && (said_timeout || ended_early) {
         let (how, or) = match ctx.child(p).try_status() {
             Some(status) if ended_early => (
