@@ -3377,6 +3377,29 @@ fn a_log_written_over_from_its_start_python() {
     );
 }
 
+/// The knocking client again, but one that takes any error on its receive
+/// for an empty reply and exits 0: in the pair its real connection, queued
+/// while the server spent its one session on the knock, is reset when the
+/// server ends, and it prints an empty `Received:` line (blind round 37
+/// D2: told as the server's wrong reply). The knock's finding, once; and
+/// client-no-reply's client-eof, a mistake of its own.
+#[test]
+fn a_knocking_client_that_takes_a_reset_for_a_reply_python() {
+    let Some(sub) = python_fixture("knockblind") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "knockblind",
+        &sub,
+        &[
+            ("client-one-connection", "extra-connection"),
+            ("client-no-reply", "client-eof"),
+            ("pair-session", "extra-connection"),
+        ],
+    );
+    assert_eq!(findings_of(&outcomes).len(), 2);
+}
+
 /// A client that knocks first ("is the server up?": a connection opened
 /// and closed at once) and is correct otherwise, with the project's
 /// correct server: client-one-connection's extra-connection, and in the

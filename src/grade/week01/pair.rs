@@ -106,8 +106,13 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
         }
         // Another reply than the contract's, which server-ack saw too (a
         // reply in pieces, whose first alone this client read: blind
-        // round 27): that mistake, once.
-        return Err(failure.folded_if("server-ack", &[Diagnosis::WrongReply]));
+        // round 27): that mistake, once. Else none at all, after the
+        // client's extra connection used up the server's one session (a
+        // client that takes a reset for an empty reply, and exits 0:
+        // blind round 37 D2): client-one-connection's finding.
+        return Err(failure
+            .folded_if("server-ack", &[Diagnosis::WrongReply])
+            .or_folded_if(&[("client-one-connection", &[Diagnosis::ExtraConnection])]));
     }
     // A server that does not end after its session, or ends with another
     // status, does so in server-ack's session too: its finding, once.
