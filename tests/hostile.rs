@@ -372,6 +372,41 @@ fn stopping_itself_still_gets_a_verdict_naming_the_stop() {
     );
 }
 
+/// A server that listens and takes connections and does nothing else
+/// passes no check that needs a message (hostile round 37: the escape
+/// checks passed on console lines that never held the message).
+#[test]
+fn a_server_that_never_reads_passes_no_message_check() {
+    let marker = marker("listen_only");
+    let line = format!("python3 listen_only.py {marker}");
+    let graded = grade(
+        &[
+            "--server",
+            &line,
+            "--threaded-server",
+            &line,
+            "--check",
+            "server-ack",
+            "--check",
+            "server-escapes",
+            "--check",
+            "threaded-ack",
+            "--check",
+            "threaded-escapes",
+        ],
+        Duration::from_secs(120),
+    );
+    let report = graded.report();
+    assert_nothing_left(&marker);
+    for id in ["server-escapes", "threaded-escapes"] {
+        let escapes = check(&report, id);
+        assert_eq!(escapes["passed"], false, "{escapes:#}");
+    }
+    // Each told under its session check's finding, not as its own.
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 2, "{findings:#?}");
+}
+
 // ---------------------------------------------------------------- resources
 
 #[test]

@@ -479,7 +479,18 @@ impl<'a> Ctx<'a> {
                 other => break other,
             }
         };
+        // The folder gone or swapped meanwhile (its working directory then
+        // fails to open): that, not netlab's fault (hostile round 37: a
+        // student made it `grader-error`, "please report this").
+        let moved = started.is_err().then(|| self.jail().moved()).flatten();
         let child = started.map_err(|e| {
+            if let Some(why) = moved {
+                return fail(
+                    Diagnosis::CannotStart,
+                    "the submission folder stays where it was while it is graded",
+                    format!("{why}: the check did not run"),
+                );
+            }
             let why = if e.kind() == io::ErrorKind::NotFound {
                 // Both from outside (netlab.toml, the class folder's
                 // name): one line, whatever they hold (hostile round 23

@@ -1185,7 +1185,20 @@ impl Jail {
                 unreadable_in_place(dir, uid);
             }
         }
-        let copy_made = copy.is_some();
+        // Run in place: pinned now, or not run at all. Trap (hostile round
+        // 37): a folder that was a link, or missing, at this moment had no
+        // pin, the launcher then compared nothing, and a link flipped in
+        // later gave the program a classmate's folder again.
+        let pin = match (&copy, &moved) {
+            (None, None) => match pin_of(dir) {
+                Ok(pin) => pin,
+                Err(e) => {
+                    moved = Some(e.to_string());
+                    None
+                }
+            },
+            _ => None,
+        };
         Jail {
             original: dir.to_path_buf(),
             user,
@@ -1193,7 +1206,7 @@ impl Jail {
             given: Mutex::new(Vec::new()),
             scratch_full,
             moved,
-            pin: if copy_made { None } else { pin_of(dir) },
+            pin,
         }
     }
 
@@ -1204,7 +1217,7 @@ impl Jail {
     pub fn moved(&self) -> Option<String> {
         match (&self.moved, &self.copy) {
             (Some(why), _) => Some(why.clone()),
-            (None, None) => still_there(&self.original),
+            (None, None) => still_there(&self.original, self.pin),
             (None, Some(_)) => None,
         }
     }
@@ -1900,33 +1913,53 @@ fn open_pinned(path: &Path) -> io::Result<std::os::fd::OwnedFd> {
 }
 
 /// The device and inode of the folder at `path`, itself (see
-/// [`open_pinned`]); `None` where that cannot be told.
-fn pin_of(path: &Path) -> Option<(u64, u64)> {
+/// [`open_pinned`]); `Ok(None)` where that cannot be told (no Linux). An
+/// error ([`FolderMoved`], or the folder gone) says why nothing of it may
+/// run.
+fn pin_of(path: &Path) -> io::Result<Option<(u64, u64)>> {
     #[cfg(target_os = "linux")]
     {
         use std::os::fd::AsRawFd;
-        let fd = open_pinned(path).ok()?;
-        let stat = nix::sys::stat::fstat(fd.as_raw_fd()).ok()?;
+        let fd = open_pinned(path).map_err(|e| folder_gone(path, e))?;
+        let stat = nix::sys::stat::fstat(fd.as_raw_fd()).map_err(io::Error::from)?;
         #[allow(clippy::useless_conversion)]
-        Some((u64::from(stat.st_dev), u64::from(stat.st_ino)))
+        Ok(Some((u64::from(stat.st_dev), u64::from(stat.st_ino))))
     }
     #[cfg(not(target_os = "linux"))]
     {
         let _ = path;
-        None
+        Ok(None)
     }
 }
 
-/// [`FolderMoved`] when a link now stands in `path` (see [`open_pinned`]);
-/// any other failure is left to whatever uses the folder next.
-fn still_there(path: &Path) -> Option<String> {
-    #[cfg(target_os = "linux")]
-    if let Err(e) = open_pinned(path) {
-        return is_folder_moved(&e).then(|| e.to_string());
+/// `e`, from opening the folder at `path`, as a person reads it.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn folder_gone(path: &Path, e: io::Error) -> io::Error {
+    if is_folder_moved(&e) {
+        return e;
     }
-    #[cfg(not(target_os = "linux"))]
-    let _ = path;
-    None
+    io::Error::new(
+        e.kind(),
+        format!(
+            "{} cannot be opened now ({e}): it was moved or removed while it was graded",
+            path.display()
+        ),
+    )
+}
+
+/// Why the folder at `path`, run in place and pinned as `pin`, must not
+/// be run in now: a link stands in its path (see [`open_pinned`]), it is
+/// gone, or another folder took its place. Fails closed: any error
+/// refuses (a path missing at this moment may hold a link at the next).
+fn still_there(path: &Path, pin: Option<(u64, u64)>) -> Option<String> {
+    match pin_of(path) {
+        Err(e) => Some(e.to_string()),
+        Ok(now) if pin.is_some() && now != pin => Some(format!(
+            "{} is no longer the folder it was when its check began: another folder took its place",
+            path.display()
+        )),
+        Ok(_) => None,
+    }
 }
 
 /// What a copy may still take. Trap (hostile round 8): measured before
@@ -2547,7 +2580,9 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o666);
-        assert_eq!(still_there(&sub), None);
+        let pin = pin_of(&sub).unwrap();
+        assert!(pin.is_some());
+        assert_eq!(still_there(&sub, pin), None);
         // Swapped for a link to another folder: refused, by name.
         std::fs::rename(&sub, base.join("was")).unwrap();
         std::os::unix::fs::symlink(&secret, &sub).unwrap();
@@ -2555,7 +2590,19 @@ mod tests {
         let refused = copy_tree(&sub, to.path(), None).unwrap_err();
         assert!(is_folder_moved(&refused), "{refused}");
         assert!(!to.path().join("secret.txt").exists());
-        assert!(still_there(&sub).is_some());
+        assert!(still_there(&sub, pin).is_some());
+        // Gone (a student flipping between a link and nothing, hostile
+        // round 37): refused too, and no jail made then runs in place.
+        std::fs::remove_file(&sub).unwrap();
+        assert!(still_there(&sub, pin).is_some_and(|why| why.contains("moved or removed")));
+        let gone = Jail::new(&sub);
+        assert!(gone.moved().is_some(), "{gone:?}");
+        // Another folder in its place (its own content, but not the one
+        // pinned): refused.
+        std::fs::create_dir(&sub).unwrap();
+        assert!(still_there(&sub, pin).is_some_and(|why| why.contains("took its place")));
+        std::fs::remove_dir(&sub).unwrap();
+        std::os::unix::fs::symlink(&secret, &sub).unwrap();
         if policy().has(Layer::PrivateCopy) {
             let refused = snapshot(&sub).err().expect("refused");
             assert!(is_folder_moved(&refused), "{refused}");
@@ -2564,8 +2611,6 @@ mod tests {
                 .moved()
                 .is_some_and(|why| why.contains("a link stands in its path")));
         }
-        // A relative path is the caller's own (no pin to compare with).
-        assert_eq!(still_there(Path::new("relative/path")), None);
     }
 
     /// Hostile round 36: a folder run in place (too many files to copy)

@@ -890,9 +890,33 @@ struct HashWalk {
     complete: bool,
     /// The file bytes still to be read whole.
     budget: u64,
+    /// The folder walked, as the walk began (see [`HashWalk::leads_out`]).
+    root: PathBuf,
 }
 
 impl HashWalk {
+    /// Where the link at `path`, `depth` folders below the root, leads
+    /// when its `target` leaves the folder: an absolute path elsewhere, or
+    /// a relative one that climbs above the root.
+    fn leads_out(&self, path: &Path, target: &Path, depth: usize) -> Option<PathBuf> {
+        use std::path::Component;
+        if target.is_absolute() {
+            return (!target.starts_with(&self.root)).then(|| target.to_path_buf());
+        }
+        let mut level = depth as isize;
+        for part in target.components() {
+            match part {
+                Component::ParentDir => level -= 1,
+                Component::Normal(_) => level += 1,
+                _ => {}
+            }
+            if level < 0 {
+                return Some(path.parent().unwrap_or(path).join(target));
+            }
+        }
+        None
+    }
+
     fn feed(&mut self, bytes: &[u8], copied: bool) {
         use sha2::Digest;
         self.hash.update(bytes);
@@ -960,7 +984,17 @@ impl HashWalk {
             if kind.is_symlink() {
                 // Not followed (loops); the target is part of the content.
                 match std::fs::read_link(&path) {
-                    Ok(target) => self.feed(&raw_bytes(target.as_os_str()), copied),
+                    Ok(target) => {
+                        self.feed(&raw_bytes(target.as_os_str()), copied);
+                        // What a link out of the folder leads to is not in
+                        // the hash: unless only root or the grader can
+                        // change it, no hash (hostile round 37: a broken
+                        // server.py in the student's own /opt folder, its
+                        // link unchanged, kept a pass as "unchanged").
+                        if let Some(outside) = self.leads_out(&path, &target, depth) {
+                            self.complete &= only_trusted_can_change(&outside);
+                        }
+                    }
                     Err(_) => self.complete = false,
                 }
             } else if kind.is_dir() {
@@ -1055,10 +1089,11 @@ fn hash_walk(dir: &Path, key: &str) -> FolderState {
         graded_whole: true,
         complete: true,
         budget: HASH_BUDGET_BYTES,
+        root: dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),
     };
     walk.hash.update(key.as_bytes());
     walk.hash.update([0]);
-    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let root = walk.root.clone();
     walk.walk(true, &root, b"", 0, Read::Bytes);
     // Commands may name programs outside the folder by absolute path (a
     // compiled submission built elsewhere): a rebuilt program is a change.
@@ -1746,6 +1781,53 @@ mod tests {
             assert!(!only_trusted_can_change(&program));
         }
         assert!(!only_trusted_can_change(&tmp.path().join("missing")));
+    }
+
+    /// A link in the folder that leads out of it: what it leads to is not
+    /// in the hash, so a folder with one keeps no hash unless only root or
+    /// the grader can change its target (hostile round 37: a broken
+    /// server.py, linked from the student's own folder in /opt, kept a
+    /// pass). Links within the folder, and to a trusted file, keep it.
+    #[cfg(unix)]
+    #[test]
+    fn a_link_out_of_the_folder_keeps_a_hash_only_when_its_target_is_trusted() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let (sub, elsewhere) = (tmp.path().join("sub"), tmp.path().join("elsewhere"));
+        std::fs::create_dir_all(sub.join("lib")).unwrap();
+        std::fs::create_dir(&elsewhere).unwrap();
+        std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(elsewhere.join("server.py"), "print()\n").unwrap();
+        std::fs::write(sub.join("config.py"), "x = 1\n").unwrap();
+        std::os::unix::fs::symlink("../config.py", sub.join("lib/config.py")).unwrap();
+        std::os::unix::fs::symlink("config.py", sub.join("settings.py")).unwrap();
+        assert!(!folder_state(&sub, "key").hash.is_empty(), "links within");
+        // Absolute, to a file of ours in a folder only we can write: kept.
+        std::os::unix::fs::symlink(elsewhere.join("server.py"), sub.join("server.py")).unwrap();
+        assert!(
+            !folder_state(&sub, "key").hash.is_empty(),
+            "a trusted target"
+        );
+        // Its folder writable by anyone: anyone can break what it runs.
+        std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(
+            folder_state(&sub, "key").hash.is_empty(),
+            "an absolute link out"
+        );
+        // Relative, climbing out of the folder: the same.
+        std::fs::remove_file(sub.join("server.py")).unwrap();
+        std::os::unix::fs::symlink("../elsewhere/server.py", sub.join("server.py")).unwrap();
+        assert!(
+            folder_state(&sub, "key").hash.is_empty(),
+            "a relative link out"
+        );
+        // Nowhere (a dangling link out): no hash either.
+        std::fs::remove_file(sub.join("server.py")).unwrap();
+        std::os::unix::fs::symlink("/nonexistent/server.py", sub.join("server.py")).unwrap();
+        assert!(
+            folder_state(&sub, "key").hash.is_empty(),
+            "a dangling link out"
+        );
     }
 
     /// A class member is followed through links root, the grader or the

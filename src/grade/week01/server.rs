@@ -748,11 +748,22 @@ pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
     // Never seen is never passed (blind round 32: a block-buffered C
     // server with no SIGINT handler lost its lines at the stop, and the
     // check passed on nothing). Its line check names a buffer. A server
-    // that printed, but not this message (its session failed before:
-    // server-ack's to judge), leaves nothing to judge here.
+    // that printed, but not this message, failed its session before the
+    // message was printed: its ack check's finding, folded there (hostile
+    // round 37: a server that never read a byte passed this check).
     if !lines.iter().any(|l| l.contains(&head)) {
         if !lines.is_empty() {
-            return Ok(());
+            let ack = if role == Role::Server {
+                "server-ack"
+            } else {
+                "threaded-ack"
+            };
+            return Err(fail(
+                Diagnosis::OutputFormat,
+                expected,
+                "the message appears in none of its console lines: its session ended before it printed it (see the session check)",
+            )
+            .consequence_of(ack));
         }
         let f = fail(
             Diagnosis::OutputFormat,
