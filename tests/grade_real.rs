@@ -531,6 +531,35 @@ fn client_that_closes_gracefully_after_its_timeout_python() {
     assert_verdicts("gracefulclose", &sub, &[]);
 }
 
+/// A chat client whose lines are plain print()s: block-buffered through
+/// the grader's pipe, they all come at its exit (blind rounds 36 and 37,
+/// a Perl client without `$| = 1`: it passed every check).
+/// chat-client-messages holds its first ACK until the Connected line
+/// shows, and names the buffer when that line came only with the last.
+#[test]
+fn a_chat_client_whose_stdout_is_a_buffer_python() {
+    let Some(sub) = python_fixture("chatbuffered") else {
+        return;
+    };
+    assert_verdicts(
+        "chatbuffered",
+        &sub,
+        &[("chat-client-messages", "stdout-buffered")],
+    );
+}
+
+/// A client that reports the server's close (a receive of 0 bytes) as a
+/// timeout: client-eof, not its timeout's unit folded under
+/// client-timeout (blind round 37 D4: a shell client's `read -t`).
+#[test]
+fn a_client_that_takes_the_close_for_a_timeout_python() {
+    let Some(sub) = python_fixture("eofastimeout") else {
+        return;
+    };
+    assert_verdicts("eofastimeout", &sub, &[("client-no-reply", "client-eof")]);
+    assert_observed(&sub, "client-no-reply", "it took the close");
+}
+
 /// A client that shuts down its sending side once its message is out
 /// (`shutdown(SHUT_WR)`, its FIN before the reply) and then reads the
 /// reply: correct, whatever the FIN says to the grader's fake servers.
@@ -1314,7 +1343,7 @@ fn server_that_reads_until_the_client_closes_python() {
     let Some(sub) = python_fixture("readall") else {
         return;
     };
-    let all = [
+    let mut expected: Vec<(&str, &str)> = [
         "server-ack",
         "server-blank",
         "server-too-long",
@@ -1322,8 +1351,19 @@ fn server_that_reads_until_the_client_closes_python() {
         "server-trim",
         "server-invalid-utf8",
         "server-restart",
-    ];
-    assert_one_finding("readall", &sub, ("wrong-reply", "server"), &all);
+    ]
+    .iter()
+    .map(|id| (*id, "wrong-reply"))
+    .collect();
+    // Its session ended (its own timeout) before it printed the message:
+    // no line to judge, folded under server-ack (hostile round 37: it
+    // passed on nothing).
+    expected.push(("server-escapes", "output-format"));
+    let outcomes = assert_verdicts("readall", &sub, &expected);
+    let findings = findings_of(&outcomes);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!((findings[0].0, findings[0].1), ("wrong-reply", "server"));
+    assert!(findings[0].2.contains(&"server-escapes"), "{findings:?}");
     assert_observed(
         &sub,
         "server-ack",
@@ -3388,7 +3428,9 @@ fn a_knocking_client_that_takes_a_reset_for_a_reply_python() {
     let Some(sub) = python_fixture("knockblind") else {
         return;
     };
-    let outcomes = assert_verdicts(
+    // Refused (the server gone), or reset and printed empty (the server
+    // still ending): timing decides which the pair sees, folded either way.
+    let outcomes = assert_verdicts_allowing(
         "knockblind",
         &sub,
         &[
@@ -3396,8 +3438,16 @@ fn a_knocking_client_that_takes_a_reset_for_a_reply_python() {
             ("client-no-reply", "client-eof"),
             ("pair-session", "extra-connection"),
         ],
+        &[("pair-session", "wrong-reply")],
     );
-    assert_eq!(findings_of(&outcomes).len(), 2);
+    let findings = findings_of(&outcomes);
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(
+        findings.iter().any(
+            |(code, _, checks)| *code == "extra-connection" && checks.contains(&"pair-session")
+        ),
+        "{findings:?}"
+    );
 }
 
 /// A client that knocks first ("is the server up?": a connection opened

@@ -1507,7 +1507,9 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
             Diagnosis::LostMessage,
             "the messages are in the --log file once the server has stopped",
             if log.is_empty() {
-                "the log file is empty".to_string()
+                // Blind round 37: said bare, it left the form unjudged with
+                // no word of why.
+                "the log file is empty, even once the server was stopped: its records never reached the file (held in a write buffer that the stop threw away?), so their form cannot be judged until they do".to_string()
             } else {
                 "none of the messages is in it".to_string()
             },
@@ -2008,7 +2010,26 @@ struct Sent {
     /// And was it gone at once (its socket refused them, or its program
     /// ended), not still reading after closing its sending side?
     left_at_once: bool,
+    /// Held for it ([`FakeChat::HeldUntilConnected`]): did its Connected
+    /// line show before the first ACK went out? (`true` when not held.)
+    connected_shown: bool,
 }
+
+/// How a fake chat server answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FakeChat {
+    /// Each ACK in one write, at once.
+    Plain,
+    /// The last ACK of each reply split over two segments, 250 ms apart.
+    SplitAcks,
+    /// The first ACK held until the client's `[CLIENT] Connected to` line
+    /// shows on its stdout (up to [`CONNECTED_HOLD`]): a client whose
+    /// stdout is a buffer shows it only at its exit.
+    HeldUntilConnected,
+}
+
+/// How long [`FakeChat::HeldUntilConnected`] holds the first ACK.
+const CONNECTED_HOLD: Duration = Duration::from_secs(2);
 
 /// How soon after it closed its end a client that ends (or whose socket
 /// refuses what comes) did not wait for its ACKs: one that waits for them
@@ -2084,8 +2105,10 @@ fn fake_chat(
     listener: &TcpListener,
     p: Proc,
     count: usize,
-    split: bool,
+    how: FakeChat,
 ) -> Result<Sent, Failure> {
+    let split = how == FakeChat::SplitAcks;
+    let mut connected_shown = true;
     let mut conn = accept_client(ctx, listener, p)?;
     let _ = conn.set_nodelay(true);
     let mut pending = Vec::new();
@@ -2106,6 +2129,15 @@ fn fake_chat(
                 break;
             }
         };
+        if i == 0 && how == FakeChat::HeldUntilConnected {
+            ctx.step(format!(
+                "hold the first ACK until the client prints `[CLIENT] Connected to ...` (up to {}s)",
+                CONNECTED_HOLD.as_secs()
+            ));
+            connected_shown = ctx
+                .wait_stdout(p, CONNECTED_HOLD, |l| l.starts_with(CONNECTED))
+                .is_some();
+        }
         let ack = chat_ack(&line);
         got.push(line);
         acks.push(ack.clone());
@@ -2176,8 +2208,12 @@ fn fake_chat(
         pipelined,
         closed_first,
         left_at_once,
+        connected_shown,
     })
 }
+
+/// The start of the chat client's first line.
+const CONNECTED: &str = "[CLIENT] Connected to";
 
 /// Runs the chat client with `args` (and `stdin` lines if any) against a
 /// fake server; expects it to send `messages` and print each ACK.
@@ -2186,10 +2222,16 @@ fn chat_client_run(
     args: &[String],
     stdin: Option<&[String]>,
     messages: &[String],
-    split: bool,
+    how: FakeChat,
 ) -> Result<(Proc, u16), Failure> {
+    let split = how == FakeChat::SplitAcks;
     let (listener, port) = fake_chat_server(ctx)?;
-    let env = [("LAB_PORT", port.to_string())];
+    let mut env = vec![("LAB_PORT", port.to_string())];
+    if how == FakeChat::HeldUntilConnected {
+        // Its wait for an ACK well past the hold: a client whose stdout is
+        // a buffer must not give up while the first ACK is held for it.
+        env.push(super::common::timeout_env(CONNECTED_HOLD.as_secs() + 3));
+    }
     let p = match stdin {
         Some(lines) => {
             let p = ctx.spawn_with_stdin(Role::ChatClient, args, &env)?;
@@ -2211,7 +2253,8 @@ fn chat_client_run(
         pipelined,
         closed_first,
         left_at_once,
-    } = fake_chat(ctx, &listener, p, messages.len(), split)?;
+        connected_shown,
+    } = fake_chat(ctx, &listener, p, messages.len(), how)?;
     if got != messages {
         let mut observed = if got.is_empty() && !unterminated.is_empty() {
             "the client sent".to_string()
@@ -2332,7 +2375,34 @@ fn chat_client_run(
             }
             f
         })?;
+    if !connected_shown {
+        if let Some(failure) = shown_only_at_exit(ctx, p) {
+            return Err(failure);
+        }
+    }
     Ok((p, port))
+}
+
+/// The client's Connected line did not show while the first ACK was
+/// held for it: if it came only with its last lines, at its exit, its
+/// stdout is a buffer (blind rounds 36 and 37: a Perl chat client without
+/// `$| = 1` passed every check, its lines all written at its exit).
+fn shown_only_at_exit(ctx: &mut Ctx, p: Proc) -> Option<Failure> {
+    let lines = ctx.child(p).timed_lines(Stream::Stdout);
+    let connected = lines.iter().find(|l| l.text.starts_with(CONNECTED))?;
+    let last = lines.last()?;
+    // Written together: one flush of the buffer at the exit (a line
+    // printed late on purpose would not come with the last one).
+    (last.at.saturating_sub(connected.at) < Duration::from_millis(50)).then(|| {
+        fail(
+            Diagnosis::StdoutBuffered,
+            format!("`{CONNECTED} ...` appears before the first ACK comes"),
+            format!(
+                "nothing came on stdout for {}s while the first ACK was held for it; the line came only when the client exited, with its last lines: its output waits in a buffer",
+                CONNECTED_HOLD.as_secs()
+            ),
+        )
+    })
 }
 
 /// A prompt of the client's own words: the text before a whole expected
@@ -2422,7 +2492,13 @@ fn quoted(lines: &[String]) -> String {
 
 pub fn client_messages(ctx: &mut Ctx) -> Result<(), Failure> {
     let messages: Vec<String> = (0..3).map(|_| ctx.message(18)).collect();
-    let (p, port) = chat_client_run(ctx, &messages, None, &messages, false)?;
+    let (p, port) = chat_client_run(
+        ctx,
+        &messages,
+        None,
+        &messages,
+        FakeChat::HeldUntilConnected,
+    )?;
     session_lines(ctx, p, port)
 }
 
@@ -2449,12 +2525,18 @@ fn session_lines(ctx: &mut Ctx, p: Proc, port: u16) -> Result<(), Failure> {
 pub fn client_default(ctx: &mut Ctx) -> Result<(), Failure> {
     let messages: Vec<String> = DEFAULT_MESSAGES.iter().map(|m| m.to_string()).collect();
     ctx.step("(no messages given, stdin is not a terminal)");
-    chat_client_run(ctx, &[], None, &messages, false).map(drop)
+    chat_client_run(ctx, &[], None, &messages, FakeChat::Plain).map(drop)
 }
 
 pub fn client_interactive(ctx: &mut Ctx) -> Result<(), Failure> {
     let messages: Vec<String> = (0..2).map(|_| ctx.message(16)).collect();
-    let (p, _) = chat_client_run(ctx, &["-i".to_string()], Some(&messages), &messages, false)
+    let (p, _) = chat_client_run(
+        ctx,
+        &["-i".to_string()],
+        Some(&messages),
+        &messages,
+        FakeChat::Plain,
+    )
         .map_err(|mut f| {
             // `-i` itself among what it sent: the option is not there, said
             // so (blind round 23: "sent the lines `-i`", with a hint about
@@ -2829,7 +2911,7 @@ pub fn client_no_reply(ctx: &mut Ctx) -> Result<(), Failure> {
 
 pub fn client_framing(ctx: &mut Ctx) -> Result<(), Failure> {
     let messages: Vec<String> = (0..2).map(|_| ctx.message(16)).collect();
-    chat_client_run(ctx, &messages, None, &messages, true)
+    chat_client_run(ctx, &messages, None, &messages, FakeChat::SplitAcks)
         .map(drop)
         // Lines other than its arguments (joined into one, say): the same
         // mistake chat-client-messages names (blind round 5).

@@ -341,8 +341,13 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str, first: Judged) -> Resu
         }
         f
     });
+    // Refused after its end came: it shut its connection down, unless it
+    // said it gave up first (a timeout in milliseconds ran out while the
+    // reply was held, and it closed: that unit is the finding).
     if replied.refused() {
-        return Err(closed_before_reply(&reply));
+        return Err(
+            gave_up_early(ctx, p, got_at, timeout).unwrap_or_else(|| closed_before_reply(&reply))
+        );
     }
     exited?;
     let addr = listener
@@ -529,7 +534,14 @@ pub fn config(ctx: &mut Ctx) -> Result<(), Failure> {
                 ));
             }
         }
-        if ctx.child(p).try_status().is_some() || Instant::now() >= until {
+        if ctx.child(p).try_status().is_some() {
+            // Its whole life may fit between two looks (a client that
+            // gives up at once): its connection waits in the queue
+            // (blind round 37: "ended without connecting" for a client
+            // that said it connected).
+            break ctx.accept_from(&listener, p, Duration::ZERO);
+        }
+        if Instant::now() >= until {
             break None;
         }
     };
@@ -666,7 +678,8 @@ pub fn error_reply(ctx: &mut Ctx) -> Result<(), Failure> {
     );
     let exited = ctx.wait_exit(p, SLACK).is_some();
     if replied.refused() {
-        return Err(closed_before_reply(BUSY_REPLY).caused_by("client-ack"));
+        return Err(gave_up_early(ctx, p, got_at, contract_timeout())
+            .unwrap_or_else(|| closed_before_reply(BUSY_REPLY).caused_by("client-ack")));
     }
     drop(replied);
     if !exited {
@@ -1212,13 +1225,32 @@ pub fn no_reply(ctx: &mut Ctx) -> Result<(), Failure> {
         // close still answers the message.)
         return Err(wrong_message(&message, &got, &sent).caused_by("client-ack"));
     }
+    // A client that says it gave up before the close timed out (its
+    // timeout's unit, client-timeout's finding); one that says so after
+    // it took the close for a timeout. (Not held first: a timeout in
+    // milliseconds would then always fire before the close, and hide
+    // what such a client does with a 0-byte read.)
     ctx.step("close the connection without replying");
+    let closed_at = Instant::now();
     drop(conn);
     let expected = "a stderr line containing `without replying` and exit status 1";
     expect_error(ctx, p, SLACK, expected, Diagnosis::ClientEof, |l| {
         l.contains("without replying")
     })
-    .map_err(|f| gave_up_instead(ctx, p, f))
+    .map_err(|f| match said_gave_up(ctx, p, closed_at) {
+        // Blind round 37 D4 (a shell's `read -t 5 || echo "...did not
+        // respond in time"`): told as its timeout's unit, under
+        // client-timeout, though its wait was long enough.
+        Some(after) if after < SLACK => fail(
+            Diagnosis::ClientEof,
+            expected,
+            format!(
+                "it said it gave up (`did not respond in time`) {:.2}s after the grader closed the connection: it took the close, a receive of 0 bytes, for a timeout",
+                after.as_secs_f64()
+            ),
+        ),
+        _ => gave_up_instead(ctx, p, f),
+    })
 }
 
 pub fn empty_arg(ctx: &mut Ctx) -> Result<(), Failure> {
