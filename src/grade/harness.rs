@@ -482,7 +482,11 @@ impl<'a> Ctx<'a> {
         // The folder gone or swapped meanwhile (its working directory then
         // fails to open): that, not netlab's fault (hostile round 37: a
         // student made it `grader-error`, "please report this").
-        let moved = started.is_err().then(|| self.jail().moved()).flatten();
+        let moved = match &started {
+            Err(e) if crate::sandbox::is_folder_moved(e) => Some(e.to_string()),
+            Err(_) => self.jail().moved(),
+            Ok(_) => None,
+        };
         let child = started.map_err(|e| {
             if let Some(why) = moved {
                 return fail(

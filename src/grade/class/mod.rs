@@ -895,26 +895,16 @@ struct HashWalk {
 }
 
 impl HashWalk {
-    /// Where the link at `path`, `depth` folders below the root, leads
-    /// when its `target` leaves the folder: an absolute path elsewhere, or
-    /// a relative one that climbs above the root.
-    fn leads_out(&self, path: &Path, target: &Path, depth: usize) -> Option<PathBuf> {
-        use std::path::Component;
-        if target.is_absolute() {
-            return (!target.starts_with(&self.root)).then(|| target.to_path_buf());
+    /// Where the link at `path` leads when that is out of the folder, as
+    /// the system resolves it (every link on the way followed: counted by
+    /// its words, `d -> .` then `d/d/../../../opt/...` seemed to stay in,
+    /// hostile round 38); itself when it leads nowhere (it cannot be told).
+    fn leads_out(&self, path: &Path) -> Option<PathBuf> {
+        match std::fs::canonicalize(path) {
+            Ok(real) if real.starts_with(&self.root) => None,
+            Ok(real) => Some(real),
+            Err(_) => Some(path.to_path_buf()),
         }
-        let mut level = depth as isize;
-        for part in target.components() {
-            match part {
-                Component::ParentDir => level -= 1,
-                Component::Normal(_) => level += 1,
-                _ => {}
-            }
-            if level < 0 {
-                return Some(path.parent().unwrap_or(path).join(target));
-            }
-        }
-        None
     }
 
     fn feed(&mut self, bytes: &[u8], copied: bool) {
@@ -991,8 +981,11 @@ impl HashWalk {
                         // change it, no hash (hostile round 37: a broken
                         // server.py in the student's own /opt folder, its
                         // link unchanged, kept a pass as "unchanged").
-                        if let Some(outside) = self.leads_out(&path, &target, depth) {
-                            self.complete &= only_trusted_can_change(&outside);
+                        // A folder out there: trusted or not, what lies
+                        // below it may be anyone's (hostile round 38: a
+                        // link to /opt, and the student's folder under it).
+                        if let Some(outside) = self.leads_out(&path) {
+                            self.complete &= outside.is_file() && only_trusted_can_change(&outside);
                         }
                     }
                     Err(_) => self.complete = false,
@@ -1147,9 +1140,17 @@ fn outside_stamp(manifest: &Path, dir: &Path) -> String {
 /// or broke a module the program imports beside it, and the record kept
 /// its pass. Such a submission keeps no hash: it is graded at every run.
 fn outside_unchangeable(manifest: &Path, dir: &Path) -> bool {
-    outside_programs(manifest, dir)
-        .iter()
-        .all(|program| only_trusted_can_change(program))
+    // A word that climbs out of the folder (`python3 ../../opt/x/server.py`)
+    // names a file no stamp covers, wherever it leads (hostile round 38).
+    let climbs = command_words(manifest).iter().any(|word| {
+        Path::new(word)
+            .components()
+            .any(|c| c == std::path::Component::ParentDir)
+    });
+    !climbs
+        && outside_programs(manifest, dir)
+            .iter()
+            .all(|program| only_trusted_can_change(program))
 }
 
 #[cfg(unix)]
@@ -1186,6 +1187,19 @@ fn only_trusted_can_change(_path: &Path) -> bool {
 /// netlab.toml's commands mention, read from `manifest` (the folder or its
 /// snapshot; read leniently: a bad file hashes as is).
 fn outside_programs(manifest: &Path, dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = command_words(manifest)
+        .into_iter()
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute() && !p.starts_with(dir) && p.is_file())
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// Every word of every command in the netlab.toml in `manifest` (read
+/// leniently: none from a bad file, which hashes as is).
+fn command_words(manifest: &Path) -> Vec<String> {
     let Ok(text) = super::read_manifest(&manifest.join("netlab.toml")) else {
         return Vec::new();
     };
@@ -1195,17 +1209,12 @@ fn outside_programs(manifest: &Path, dir: &Path) -> Vec<PathBuf> {
     let Some(commands) = value.get("commands").and_then(|c| c.as_table()) else {
         return Vec::new();
     };
-    let mut found: Vec<PathBuf> = commands
+    commands
         .values()
         .filter_map(|line| line.as_str())
         .filter_map(shlex::split)
         .flatten()
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute() && !p.starts_with(dir) && p.is_file())
-        .collect();
-    found.sort();
-    found.dedup();
-    found
+        .collect()
 }
 
 /// Grades one submission folder and writes OUT/<name>/; returns its record.
@@ -1828,6 +1837,43 @@ mod tests {
             folder_state(&sub, "key").hash.is_empty(),
             "a dangling link out"
         );
+        // Out through a link of its own (`d -> .`), though its words seem
+        // to stay in (hostile round 38), with the outside folder ours and
+        // closed again: resolved, it leads to a trusted file.
+        std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::remove_file(sub.join("server.py")).unwrap();
+        std::os::unix::fs::symlink(".", sub.join("d")).unwrap();
+        std::os::unix::fs::symlink("d/d/../elsewhere/server.py", sub.join("server.py")).unwrap();
+        assert!(!folder_state(&sub, "key").hash.is_empty(), "resolved");
+        std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(
+            folder_state(&sub, "key").hash.is_empty(),
+            "out through its own link"
+        );
+        // A folder out there, however trusted: what is below it may be
+        // anyone's (a link to /opt, and a student's folder under it).
+        std::fs::remove_file(sub.join("server.py")).unwrap();
+        std::os::unix::fs::symlink("/usr", sub.join("server.py")).unwrap();
+        assert!(folder_state(&sub, "key").hash.is_empty(), "a folder out");
+    }
+
+    /// A command word that climbs out of the folder names a file no stamp
+    /// covers: no hash kept (hostile round 38).
+    #[test]
+    fn a_command_climbing_out_of_the_folder_keeps_no_hash() {
+        let tmp = tempfile::tempdir().unwrap();
+        let sub = tmp.path();
+        let manifest = |line: &str| {
+            std::fs::write(
+                sub.join("netlab.toml"),
+                format!("lab = \"week01\"\n[commands]\nserver = \"{line}\"\n"),
+            )
+            .unwrap();
+        };
+        manifest("python3 server.py");
+        assert!(outside_unchangeable(sub, sub));
+        manifest("python3 ../../opt/zed/server.py");
+        assert!(!outside_unchangeable(sub, sub));
     }
 
     /// A class member is followed through links root, the grader or the

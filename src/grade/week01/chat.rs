@@ -2730,6 +2730,22 @@ pub fn client_prompt(ctx: &mut Ctx) -> Result<(), Failure> {
             .child(p)
             .wait_line(Stream::Stdout, SLACK, |l| l.contains(&ack));
         let Some(shown) = shown else {
+            // The typed line came as typed and got its ACK, and nothing it
+            // printed ever showed at the terminal: no prompt, no ACK line.
+            // Its output waits in a buffer even at a terminal (blind round
+            // 38: a Java PrintStream over a BufferedOutputStream, told as
+            // a wrong message).
+            if line == message && ctx.child(p).bytes_seen(Stream::Stdout) == 0 {
+                return Err(fail(
+                    Diagnosis::StdoutBuffered,
+                    "at a terminal, a prompt shows before each line it reads",
+                    format!(
+                        "nothing it printed showed at the terminal: no prompt, and no line for the ACK `{ack}` of the typed line, which it sent as typed, within {}s: its output waits in a buffer even at a terminal",
+                        SLACK.as_secs()
+                    ),
+                )
+                .caused_by("chat-client-messages"));
+            }
             return Err(not_at_the_prompt(
                 ctx,
                 p,
@@ -2906,7 +2922,13 @@ pub fn client_no_reply(ctx: &mut Ctx) -> Result<(), Failure> {
     super::client::expect_error(ctx, p, SLACK, expected, Diagnosis::ClientEof, |l| {
         l.contains("without replying")
     })
-    .map_err(|f| super::client::gave_up_instead(ctx, p, f))
+    .map_err(|f| {
+        // A client that never reads (it sends its lines and leaves, which
+        // chat-client-messages names closed-early) cannot see the close
+        // either: that mistake, once (blind round 38 L1).
+        super::client::gave_up_instead(ctx, p, f)
+            .or_folded_if(&[("chat-client-messages", &[Diagnosis::ClosedEarly])])
+    })
 }
 
 pub fn client_framing(ctx: &mut Ctx) -> Result<(), Failure> {

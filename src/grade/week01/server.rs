@@ -177,8 +177,11 @@ pub fn config(ctx: &mut Ctx) -> Result<(), Failure> {
                 message.len()
             ),
         )
-        .hinted("Read LAB_BUFFER_SIZE from the environment (1024 by default) and read each message with it: `conn.recv(BUFFER_SIZE)` in Python, `recv(fd, buf, buffer_size, 0)` in C, a buffer of that many bytes in Rust and Java (`vec![0; buffer_size]`, `new byte[bufferSize]`); in Node the `data` chunk has no size of yours: keep its first LAB_BUFFER_SIZE bytes.")
-        .folded_if("server-ack", &[Diagnosis::WrongReply]));
+        // Its own finding whatever server-ack found: a reply holding the
+        // whole message proves the read, whatever else is wrong with it
+        // (blind round 38: folded under a reply's extra `\n`, fixing
+        // that left the read as it was).
+        .hinted("Read LAB_BUFFER_SIZE from the environment (1024 by default) and read each message with it: `conn.recv(BUFFER_SIZE)` in Python, `recv(fd, buf, buffer_size, 0)` in C, a buffer of that many bytes in Rust and Java (`vec![0; buffer_size]`, `new byte[bufferSize]`); in Node the `data` chunk has no size of yours: keep its first LAB_BUFFER_SIZE bytes."));
     }
     if let Some(f) = everywhere {
         return Err(f.folded_if("server-listening", &[Diagnosis::IgnoresConfig]));

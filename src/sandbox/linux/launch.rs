@@ -241,6 +241,8 @@ pub(in crate::sandbox) struct Pending {
     read: OwnedFd,
     /// Our copy of the write end, kept until the launcher holds its own.
     write: Option<OwnedFd>,
+    /// The program's working folder, named if it is not the one pinned.
+    cwd: Option<std::path::PathBuf>,
 }
 
 /// The launcher command that starts `original` under `plan`.
@@ -270,6 +272,7 @@ pub(super) fn command(original: &Command, plan: &Plan) -> io::Result<(Command, P
     let pending = Pending {
         read,
         write: Some(write),
+        cwd: original.get_current_dir().map(std::path::Path::to_path_buf),
     };
     Ok((cmd, pending))
 }
@@ -371,6 +374,12 @@ impl Pending {
                 let error = io::Error::from_raw_os_error(errno);
                 if record[0] == b'X' {
                     Err(error)
+                } else if let (libc::ESTALE, Some(cwd)) = (errno, &self.cwd) {
+                    // The folder it entered was not the one pinned (see
+                    // `PrivateTmp::enter`): replaced meanwhile, and maybe
+                    // back by now (hostile round 38: a folder exchanged
+                    // with a link and back was told as netlab's failure).
+                    Err(io::Error::other(super::super::FolderMoved(cwd.clone())))
                 } else {
                     Err(super::super::failure(format!(
                         "the sandbox could not be set up before the program's start ({error})"
@@ -873,6 +882,7 @@ mod tests {
         let pending = Pending {
             read,
             write: Some(write),
+            cwd: None,
         };
         let mut cmd = Command::new("/proc/self/exe");
         cmd.arg0(NAME)
