@@ -560,6 +560,51 @@ fn a_client_that_takes_the_close_for_a_timeout_python() {
     assert_observed(&sub, "client-no-reply", "it took the close");
 }
 
+/// A client that closes its socket right after sending, before it reads:
+/// closed-early, and client-no-reply's failure (its receive on the closed
+/// socket fails, EBADF) is that mistake, not its wording (blind round 38
+/// M3: a C client's `close()` told as output-format too).
+#[test]
+fn a_client_that_closes_before_reading_is_closed_early_once_python() {
+    let Some(sub) = python_fixture("closefirst") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "closefirst",
+        &sub,
+        &[
+            ("client-ack", "closed-early"),
+            ("client-default-message", "closed-early"),
+            ("client-error-reply", "closed-early"),
+            ("client-timeout", "closed-early"),
+            ("client-no-reply", "output-format"),
+        ],
+    );
+    let findings = findings_of(&outcomes);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].0, "closed-early");
+}
+
+/// A chat client whose stdout is reopened with a buffer of its own:
+/// nothing shows even at a terminal, neither its prompt nor the ACK line
+/// of the line typed (blind round 38 M1: a Java PrintStream over a
+/// BufferedOutputStream, told as a wrong message at the terminal).
+#[test]
+fn a_chat_client_fully_buffered_even_at_a_terminal_python() {
+    let Some(sub) = python_fixture("chatfullbuffer") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "chatfullbuffer",
+        &sub,
+        &[
+            ("chat-client-messages", "stdout-buffered"),
+            ("chat-client-prompt", "stdout-buffered"),
+        ],
+    );
+    assert_eq!(findings_of(&outcomes).len(), 1);
+}
+
 /// A client that shuts down its sending side once its message is out
 /// (`shutdown(SHUT_WR)`, its FIN before the reply) and then reads the
 /// reply: correct, whatever the FIN says to the grader's fake servers.
