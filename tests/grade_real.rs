@@ -2102,9 +2102,11 @@ fn a_chat_client_that_leaves_before_its_acks_python() {
             ("chat-client-no-reply", "client-eof"),
         ],
     );
+    // One mistake: a client that never waits to read cannot see the
+    // server's close either (blind round 38 L1: counted twice).
     assert_eq!(
         findings_of(&outcomes).len(),
-        2,
+        1,
         "{:?}",
         findings_of(&outcomes)
     );
