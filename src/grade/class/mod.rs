@@ -1147,10 +1147,25 @@ fn outside_unchangeable(manifest: &Path, dir: &Path) -> bool {
             .components()
             .any(|c| c == std::path::Component::ParentDir)
     });
-    !climbs
-        && outside_programs(manifest, dir)
-            .iter()
-            .all(|program| only_trusted_can_change(program))
+    // Any absolute path in a command, also inside a word (`sh -c 'exec
+    // python3 /opt/...'`, `PYTHONPATH=/opt/...`, a `-c` program's string):
+    // a folder out there may hold anything of anyone's, a file must be one
+    // only root or the grader can change (hostile round 39).
+    let reached = command_words(manifest)
+        .iter()
+        .flat_map(|word| {
+            word.split(|c: char| c.is_whitespace() || "=:;,'\"()".contains(c))
+                .filter(|token| token.starts_with('/'))
+                .map(PathBuf::from)
+                .collect::<Vec<_>>()
+        })
+        .filter(|path| !path.starts_with(dir))
+        .all(|path| match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => false,
+            Ok(meta) if meta.is_file() => only_trusted_can_change(&path),
+            _ => true,
+        });
+    !climbs && reached
 }
 
 #[cfg(unix)]
@@ -1874,6 +1889,17 @@ mod tests {
         assert!(outside_unchangeable(sub, sub));
         manifest("python3 ../../opt/zed/server.py");
         assert!(!outside_unchangeable(sub, sub));
+        // A folder out there, named whole or inside a word (hostile round
+        // 39: Python runs a folder's __main__.py; PYTHONPATH=...).
+        manifest("python3 /usr");
+        assert!(!outside_unchangeable(sub, sub));
+        manifest("env PYTHONPATH=/usr/lib python3 -m server");
+        assert!(!outside_unchangeable(sub, sub));
+        manifest("sh -c 'exec python3 /usr'");
+        assert!(!outside_unchangeable(sub, sub));
+        // A path that is nothing here (a log to be written) changes nothing.
+        manifest("python3 server.py --log /nonexistent/chat.log");
+        assert!(outside_unchangeable(sub, sub));
     }
 
     /// A class member is followed through links root, the grader or the

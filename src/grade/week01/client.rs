@@ -697,17 +697,22 @@ pub fn error_reply(ctx: &mut Ctx) -> Result<(), Failure> {
         .into_iter()
         .flat_map(|s| ctx.child(p).lines(s))
         .collect();
-    if lines
-        .iter()
-        .any(|l| l.to_lowercase().contains("server busy"))
+    // The ACK it hoped for, printed though it never came, first: printed
+    // beside a `Server busy` of its own (on every run, whatever came), it
+    // passed (hostile round 39: no reply ever read, 10/10).
+    let invented = format!("ACK: {message}");
+    let invented_line = lines.iter().find(|l| l.contains(&invented)).cloned();
+    if invented_line.is_none()
+        && lines
+            .iter()
+            .any(|l| l.to_lowercase().contains("server busy"))
     {
         return Ok(());
     }
     if let Some(early) = gave_up_early(ctx, p, got_at, contract_timeout()) {
         return Err(early);
     }
-    let invented = format!("ACK: {message}");
-    if let Some(line) = lines.iter().find(|l| l.contains(&invented)) {
+    if let Some(line) = invented_line {
         return Err(fail(
             Diagnosis::InventedReply,
             expected,
@@ -1032,20 +1037,13 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
     let ended_early =
         !said_timeout && ctx.crash_of(p).is_none() && ctx.child(p).try_status().is_some();
     // Its end of the connection came with its message, and it ended at
-    // once, the fake server silent and its side open: its own socket was
-    // shut for reading (recv returns 0 at once), not a timeout's unit.
-    if took < CLIENT_TOO_EARLY && ended_early && sent_eof(&conn, Duration::ZERO) {
-        drop(conn);
-        return Err(fail(
-            Diagnosis::ClosedEarly,
-            expected,
-            format!(
-                "it shut its connection down right after sending (its end came with the message) and ended {:.2}s later, while the grader's side stayed open and silent: a receive on a socket shut for reading returns nothing at once",
-                took.as_secs_f64()
-            ),
-        )
-        .caused_by("client-ack"));
-    }
+    // once without a word, the fake server silent: its receive returned
+    // at once. A socket shut for reading (client-ack's closed-early, then
+    // this follows from it), or a wait in milliseconds after closing its
+    // sending side alone (right, and then the unit is the mistake): from
+    // outside the same, told by client-ack (hostile round 39: a timeout
+    // in milliseconds was told as a socket shut for reading).
+    let closed_first = ended_early && sent_eof(&conn, Duration::ZERO);
     if took < CLIENT_TOO_EARLY && (said_timeout || ended_early) {
         let (how, or) = match ctx.child(p).try_status() {
             Some(status) if ended_early => (
@@ -1055,7 +1053,7 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
             _ => (String::new(), ""),
         };
         drop(conn);
-        return Err(fail(
+        let failure = fail(
             Diagnosis::IgnoresConfig,
             expected,
             format!(
@@ -1063,7 +1061,12 @@ pub fn timeout(ctx: &mut Ctx) -> Result<(), Failure> {
                 took.as_secs_f64()
             ),
         )
-        .hinted(super::common::TIMEOUT_HINT));
+        .hinted(super::common::TIMEOUT_HINT);
+        return Err(if closed_first {
+            failure.folded_if("client-ack", &[Diagnosis::ClosedEarly])
+        } else {
+            failure
+        });
     }
     // It did give up (it ended by itself, neither at once nor crashed),
     // but said so in its own words, or on stdout, and exited 0: the way it
