@@ -298,6 +298,23 @@ fn a_chat_server_that_spins_on_a_closed_caller_is_told_so() {
     );
 }
 
+/// A client that prints the reply it expects whatever came, beside a
+/// stderr note about a busy server at every run: client-error-reply names
+/// the invented line (hostile round 39: the note passed it).
+#[test]
+fn a_busy_note_does_not_pass_an_invented_reply() {
+    if !python_available() {
+        return;
+    }
+    assert_checks_name(
+        Role::Client,
+        "client_busy_note.py",
+        &["client-error-reply"],
+        "invented-reply",
+        "the reply it expected, not the one it received",
+    );
+}
+
 /// A chat server that drops its fifth caller unread (a limit of its own
 /// on sessions): chat-sessions' slow typist gets no reply, told as a
 /// caller dropped (blind round 31: it passed, the first line's reply

@@ -605,6 +605,33 @@ fn a_chat_client_fully_buffered_even_at_a_terminal_python() {
     assert_eq!(findings_of(&outcomes).len(), 1);
 }
 
+/// A threaded server whose replies end in a line end, correct otherwise:
+/// one finding, wrong-reply, in every check that reads a reply; its
+/// shutdown lets the session in flight finish, so threaded-shutdown-inflight
+/// is that reply again, not a shutdown that does not wait (blind round 39
+/// M1, in C and Python).
+#[test]
+fn a_threaded_server_replying_with_a_line_end_is_one_finding_python() {
+    let Some(sub) = python_fixture("threadednewline") else {
+        return;
+    };
+    let ids = [
+        "threaded-ack",
+        "threaded-many",
+        "threaded-concurrency",
+        "threaded-busy",
+        "threaded-silent-client",
+        "threaded-shutdown",
+        "threaded-shutdown-inflight",
+    ];
+    assert_one_finding(
+        "threadednewline",
+        &sub,
+        ("wrong-reply", "threaded-server"),
+        &ids,
+    );
+}
+
 /// A client that shuts down its sending side once its message is out
 /// (`shutdown(SHUT_WR)`, its FIN before the reply) and then reads the
 /// reply: correct, whatever the FIN says to the grader's fake servers.
