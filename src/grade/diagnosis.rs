@@ -159,7 +159,7 @@ diagnoses! {
         "A receive that returns 0 bytes is not a reply: the server closed the connection. Print that it closed without replying to stderr and exit 1.";
     ClosedEarly = "closed-early",
         "the client closes its connection before the replies to what it sent have come",
-        "A reply is still on its way when your send returns: read it before you close. Read each ACK before you send the next line, or keep reading until every line you sent has its ACK, and only then close. A thread that receives must be waited for before the program ends: in Python not a daemon thread left behind when the main thread returns (join() it), in Java join() it, in C pthread_join().";
+        "A reply is still on its way when your send returns: read it before you close. The one-shot client: recv() the reply before close() or shutdown(SHUT_RDWR) (shutting down only the sending side, SHUT_WR, is fine). The chat client: read each ACK before you send the next line, or keep reading until every line you sent has its ACK, and only then close. A thread that receives must be waited for before the program ends: in Python not a daemon thread left behind when the main thread returns (join() it), in Java join() it, in C pthread_join().";
     EmptyArgument = "empty-argument",
         "the client does not refuse an empty message argument (a usage error, exit 2, nothing sent)",
         "Check the message before connecting: if it is empty, print a usage error that says it is empty to stderr and exit 2 without sending anything.";

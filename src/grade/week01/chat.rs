@@ -2560,10 +2560,19 @@ pub fn client_interactive(ctx: &mut Ctx) -> Result<(), Failure> {
             .text(Stream::Stderr)
             .matches("Enter message to send:")
             .count();
+        let times = |n: usize| match n {
+            0 => "never".to_string(),
+            1 => "once".to_string(),
+            n => format!("{n} times"),
+        };
         let observed = if on_stderr > prompts {
-            format!("it was printed {prompts} times on stdout and {on_stderr} on stderr: the prompt belongs on stdout, with the program's other lines")
+            format!(
+                "it was printed {} on stdout and {} on stderr: the prompt belongs on stdout, with the program's other lines",
+                times(prompts),
+                times(on_stderr)
+            )
         } else {
-            format!("it was printed {prompts} times")
+            format!("it was printed {}", times(prompts))
         };
         return Err(fail(
             Diagnosis::OutputFormat,
