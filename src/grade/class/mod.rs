@@ -1140,9 +1140,10 @@ fn outside_stamp(manifest: &Path, dir: &Path) -> String {
 /// or broke a module the program imports beside it, and the record kept
 /// its pass. Such a submission keeps no hash: it is graded at every run.
 fn outside_unchangeable(manifest: &Path, dir: &Path) -> bool {
+    let words = command_words(manifest);
     // A word that climbs out of the folder (`python3 ../../opt/x/server.py`)
     // names a file no stamp covers, wherever it leads (hostile round 38).
-    let climbs = command_words(manifest).iter().any(|word| {
+    let climbs = words.iter().any(|word| {
         Path::new(word)
             .components()
             .any(|c| c == std::path::Component::ParentDir)
@@ -1151,7 +1152,7 @@ fn outside_unchangeable(manifest: &Path, dir: &Path) -> bool {
     // python3 /opt/...'`, `PYTHONPATH=/opt/...`, a `-c` program's string):
     // a folder out there may hold anything of anyone's, a file must be one
     // only root or the grader can change (hostile round 39).
-    let reached = command_words(manifest)
+    let reached = words
         .iter()
         .flat_map(|word| {
             word.split(|c: char| c.is_whitespace() || "=:;,'\"()".contains(c))
