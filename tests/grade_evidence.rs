@@ -444,3 +444,37 @@ fn a_chat_server_that_closes_after_its_client_is_not_told_it_closed_late() {
     let wire = silent_server_wire("--server", "server-ack", plain.path());
     assert!(wire.iter().any(|l| l.contains(late)), "{wire:#?}");
 }
+
+/// A client that closes before it reads: its socket answers the grader's
+/// reply with RST, and the wire story tells that of the client, not
+/// "no unusual segment" (blind round 38: the sign was put on the grader's
+/// fake server, whose doings are never told).
+#[test]
+fn a_client_that_closes_before_its_reply_is_told_on_the_wire() {
+    if !capture_rights() {
+        return;
+    }
+    if Command::new("python3").arg("-V").output().is_err() {
+        eprintln!("skipped: no python3 here");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sub = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/submissions/week01-python-real/closefirst");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netlab"));
+    cmd.args(["grade", "week01", "--dir"])
+        .arg(&sub)
+        .args(["--check", "client-ack", "--seed", "7", "--evidence-dir"])
+        .arg(dir.path().join("ev"))
+        .current_dir(std::env::temp_dir());
+    let output = bounded(cmd);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("closed-early"), "{}", show(&output));
+    assert!(
+        text.contains("RST: your client (:")
+            && text.contains("closed the connection before the reply came"),
+        "{}",
+        show(&output)
+    );
+    assert!(!text.contains("no unusual segment"), "{}", show(&output));
+}

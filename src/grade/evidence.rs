@@ -279,7 +279,10 @@ mod linux {
                 })
                 .filter(|t| !(t.sign == Sign::LateFin && ports.sessions.contains(&t.actor.port())))
                 .filter(|t| {
-                    let ended = matches!(t.sign, Sign::ClosedWithoutReply | Sign::ResetAfterData);
+                    let ended = matches!(
+                        t.sign,
+                        Sign::ClosedWithoutReply | Sign::ResetAfterData | Sign::DataAfterClose
+                    );
                     !(ended && ports.ended_on_purpose.contains(&t.other_end().port()))
                 })
                 .filter(|t| {

@@ -275,16 +275,39 @@ pub fn telling_among(segments: &[Segment], grader_ports: &BTreeSet<u16>) -> Vec<
                 }
                 if s.flags.rst {
                     if own_fin.is_some() && after_own_fin > 0 {
-                        add(
-                            i,
-                            Sign::DataAfterClose,
-                            peer,
-                            format!(
-                                "{} sent {after_own_fin} bytes after {} had closed, so it answered RST: those bytes were never read",
-                                conn.name(peer),
-                                conn.name(side)
-                            ),
-                        );
+                        // The grader's server replying after a program's
+                        // client closed is the grader doing its part (it
+                        // waits for the request's end): the story is the
+                        // client's, which closed before its reply came
+                        // (blind round 38: "no unusual segment" under a
+                        // client that closed early, its RST in the capture).
+                        // Only a client that had read nothing when it
+                        // closed: a chat client leaving with a last
+                        // broadcast on its way is no such story.
+                        let program_client = conn.client == Some(side)
+                            && conn.grader.contains(&peer.port())
+                            && !conn.grader.contains(&side.port())
+                            && received == after_own_fin;
+                        let (actor, explanation) = if program_client {
+                            (
+                                side,
+                                format!(
+                                    "{} closed the connection before the reply came: the {after_own_fin} bytes {} sent after its close were never read, so its socket answered RST (close, or shut down for reading, only once the reply is read)",
+                                    conn.name(side),
+                                    conn.name(peer)
+                                ),
+                            )
+                        } else {
+                            (
+                                peer,
+                                format!(
+                                    "{} sent {after_own_fin} bytes after {} had closed, so it answered RST: those bytes were never read",
+                                    conn.name(peer),
+                                    conn.name(side)
+                                ),
+                            )
+                        };
+                        add(i, Sign::DataAfterClose, actor, explanation);
                     } else if own_fin.is_none() && received > 0 {
                         add(
                             i,
@@ -648,6 +671,41 @@ mod tests {
             "{}",
             t[0].explanation
         );
+    }
+
+    #[test]
+    fn a_program_client_that_closes_before_the_graders_reply_is_the_one_told() {
+        // Blind round 38: the client (the program) closes at once; the
+        // grader's fake server replies after that FIN; the client's socket
+        // answers RST. The grader's server is doing its part.
+        let mut s = handshake();
+        s.push(seg(1, C, S, "PSH-ACK", 9));
+        s.push(seg(2, C, S, "FIN-ACK", 0));
+        s.push(seg(3, S, C, "ACK", 0));
+        s.push(seg(100, S, C, "PSH-ACK", 14));
+        s.push(seg(101, C, S, "RST", 0));
+        let grader: BTreeSet<u16> = [S].into();
+        let t = telling_among(&s, &grader);
+        assert_eq!(t.len(), 1, "{t:?}");
+        assert_eq!((t[0].sign, t[0].actor.port()), (Sign::DataAfterClose, C));
+        assert!(
+            t[0].explanation.starts_with(
+                "your client (:51234) closed the connection before the reply came: the 14 bytes the grader's server (:40123) sent"
+            ),
+            "{}",
+            t[0].explanation
+        );
+        // With the roles the other way round (the grader's client, the
+        // program's server), or no grader at all, the sender is told.
+        let t = telling_among(&s, &BTreeSet::new());
+        assert_eq!(t[0].actor.port(), S);
+        let grader: BTreeSet<u16> = [C].into();
+        assert_eq!(telling_among(&s, &grader)[0].actor.port(), S);
+        // A client that had read a reply before it closed (a chat client
+        // leaving with one more broadcast on its way): the sender is told.
+        s.insert(4, seg(1, S, C, "PSH-ACK", 5));
+        let grader: BTreeSet<u16> = [S].into();
+        assert_eq!(telling_among(&s, &grader)[0].actor.port(), S);
     }
 
     #[test]
