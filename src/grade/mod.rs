@@ -1315,14 +1315,6 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
     display.finish(&progress);
     let elapsed = started.elapsed();
     let outcomes = progress.done();
-    // The default evidence folder, made before the run, left empty when no
-    // check kept packets: removed (remove_dir takes an empty folder only),
-    // not left in the temp folder at every run (the suite left a dozen).
-    if args.evidence_dir.is_none() {
-        if let Some(dir) = submission.evidence_dir() {
-            let _ = std::fs::remove_dir(dir);
-        }
-    }
     let note = live::interrupted_note(&selected, &progress, color);
     match args.format {
         Format::Text => {
