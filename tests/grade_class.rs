@@ -671,6 +671,33 @@ fn merge_refuses_a_shard_that_netlab_did_not_write() {
         let fifo = root.join("shard").join("alice").join("pipe");
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
         refused("m5", "is not a folder or a regular file");
+        std::fs::remove_file(&fifo).unwrap();
+        // Hostile round 40: a member that is itself a link (its folder's
+        // files were copied in), and one named like a class output (OUT
+        // was left half-written).
+        let elsewhere = root.join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let mut named = original.clone();
+        named["submission"] = "mallory".into();
+        std::fs::write(elsewhere.join("report.json"), named.to_string()).unwrap();
+        std::fs::write(elsewhere.join("notes.txt"), "private").unwrap();
+        let link = root.join("shard").join("mallory");
+        std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+        refused("m6", "symbolic link");
+        assert!(!root.join("m6").join("mallory").exists());
+        std::fs::remove_file(&link).unwrap();
+        let output_name = root.join("shard2").join("summary.md");
+        std::fs::create_dir_all(&output_name).unwrap();
+        named["submission"] = "summary.md".into();
+        std::fs::write(output_name.join("report.json"), named.to_string()).unwrap();
+        let run = merge_in(root, &["shard2", "--out", "m7"]);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("never names a submission \"summary.md\""),
+            "{stderr}"
+        );
+        assert!(!root.join("m7").join("gradebook.csv").exists());
     }
 }
 
@@ -842,12 +869,22 @@ fn the_classroom50_entry_point_exits_0_whatever_the_score() {
     let sub = tmp.path().join("sub");
     mistake_submission(&sub);
     let res = tmp.path().join("res");
+    // The results folder is the student's checkout by default: a
+    // result.json committed as a link is replaced, not written through
+    // (hostile round 40).
+    let victim = tmp.path().join("victim.txt");
+    std::fs::write(&victim, "untouched").unwrap();
+    std::fs::create_dir_all(&res).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&victim, res.join("result.json")).unwrap();
     let output = run(&sub, &res, &netlab_bin());
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    assert_eq!(read(&victim), "untouched");
+    assert!(!res.join("result.json").is_symlink());
     let result = json(res.join("result.json"));
     assert_eq!(result["schema"], "classroom50/result/v1");
     assert_eq!(

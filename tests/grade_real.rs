@@ -3550,3 +3550,91 @@ fn a_client_that_knocks_first_python() {
         "connection 1: closed without sending",
     );
 }
+
+/// A client that sends its message with a line end and prints the peer as
+/// Python's tuple: two mistakes, two findings. client-ack stops at the
+/// wrong message; client-error-reply, whose session goes to its end,
+/// judges the Connected line (blind round 40: Java's `/127.0.0.1:P` went
+/// unseen until the message was fixed).
+#[test]
+fn a_wrong_message_does_not_hide_the_connected_line_python() {
+    let Some(sub) = python_fixture("tupleline") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "tupleline",
+        &sub,
+        &[
+            ("client-ack", "wrong-message"),
+            ("client-default-message", "wrong-message"),
+            ("client-error-reply", "output-format"),
+        ],
+    );
+    let codes: Vec<&str> = findings_of(&outcomes).iter().map(|f| f.0).collect();
+    assert_eq!(codes, ["wrong-message", "output-format"]);
+    let error_reply = outcomes.iter().find(|o| o.id == "client-error-reply");
+    let observed = error_reply
+        .and_then(|o| o.observed.as_deref())
+        .unwrap_or_default();
+    assert!(observed.contains("('127.0.0.1'"), "{observed}");
+}
+
+/// A client whose settings file (`.env`) overrides LAB_PORT: ignores-config,
+/// one finding. client-refused's line names the port it really tried
+/// (5000): right in its words, so the port is the mistake, not the line
+/// (blind round 40: told as output-format, a second finding).
+#[test]
+fn a_port_from_a_settings_file_is_one_ignores_config_python() {
+    let Some(sub) = python_fixture("dotenvport") else {
+        return;
+    };
+    let ids = [
+        "client-ack",
+        "client-config",
+        "client-default-message",
+        "client-one-connection",
+        "client-error-reply",
+        "client-refused",
+        "client-timeout",
+        "client-no-reply",
+    ];
+    let expected: Vec<(&str, &str)> = ids.iter().map(|id| (*id, "ignores-config")).collect();
+    let outcomes = assert_verdicts("dotenvport", &sub, &expected);
+    assert_eq!(findings_of(&outcomes).len(), 1);
+    let refused = outcomes.iter().find(|o| o.id == "client-refused");
+    let observed = refused
+        .and_then(|o| o.observed.as_deref())
+        .unwrap_or_default();
+    assert!(
+        observed.contains("refused at 127.0.0.1:5000, not at LAB_PORT="),
+        "{observed}"
+    );
+}
+
+/// Every program's stdout wrapped again at import without line buffering
+/// (`io.TextIOWrapper(sys.stdout.buffer, ...)`), the flush dropped:
+/// buffered at a terminal too. stdout-buffered for each program, and for
+/// the servers that never end on their own, proven by what they print
+/// when stopped with Ctrl+C (blind round 40: threaded-listening said
+/// "no Listening line", a second name for one cause).
+#[test]
+fn stdout_wrapped_again_is_buffered_in_every_program_python() {
+    let Some(sub) = python_fixture("rewrapped") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "rewrapped",
+        &sub,
+        &[
+            ("server-listening", "stdout-buffered"),
+            ("client-ack", "stdout-buffered"),
+            ("client-default-message", "stdout-buffered"),
+            ("threaded-listening", "stdout-buffered"),
+            ("chat-listening", "stdout-buffered"),
+            ("chat-client-messages", "stdout-buffered"),
+        ],
+    );
+    let findings = findings_of(&outcomes);
+    assert_eq!(findings.len(), 5, "{findings:?}");
+    assert!(findings.iter().all(|f| f.0 == "stdout-buffered"));
+}

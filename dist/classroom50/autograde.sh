@@ -22,4 +22,8 @@ points=()
 # shellcheck disable=SC2086
 "$here/../grade-one.sh" "$LAB" "$submission" "$out" "${points[@]}" ${NETLAB_ARGS:-} || exit $?
 mkdir -p "$results"
+# RESULT_DIR is the student's checkout by default: a result.json they
+# committed as a symbolic link would have cp write through it, anywhere
+# the runner may write (hostile round 40). Remove the names first.
+rm -f "$results/result.json" "$results/release-body.md"
 cp "$out/result.json" "$out/release-body.md" "$results/"

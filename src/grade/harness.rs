@@ -1425,6 +1425,11 @@ impl<'a> Ctx<'a> {
             if let OnTerminal::Sooner(proof) = self.on_a_terminal(note, None)? {
                 return Err(fail(Diagnosis::StdoutBuffered, expected, proof));
             }
+            if let Some(proof) = self.shown_when_interrupted(p, contract) {
+                return Err(fail(Diagnosis::StdoutBuffered, expected, proof).hinted(
+                    "Your output waits in a buffer even at a terminal: the program made its stdout a buffered stream of its own (Python: io.TextIOWrapper(sys.stdout.buffer, ...) without line_buffering=True; Java: a PrintStream over a BufferedOutputStream without autoflush; C: setvbuf with _IOFBF). Keep the stream line-buffered or flush after each line: in Python sys.stdout.reconfigure(encoding=\"utf-8\", line_buffering=True) instead of a new wrapper, or print(..., flush=True); in Java new PrintStream(new FileOutputStream(FileDescriptor.out), true); in C fflush(stdout) after each line.",
+                ));
+            }
         }
         let printed = if lines.is_empty() {
             "nothing on stdout".to_string()
@@ -1435,6 +1440,32 @@ impl<'a> Ctx<'a> {
             Diagnosis::OutputFormat,
             expected,
             format!("no Listening line ({printed}), although it listens on port {port}"),
+        ))
+    }
+
+    /// A server silent on the pipe and on a terminal alike may still hold
+    /// its lines in a buffer of its own making (a stdout re-wrapped with
+    /// no line buffering, a Java BufferedOutputStream): stopped the way a
+    /// person stops it, with Ctrl+C, most programs flush at exit. The
+    /// proof, if its announcement then comes (blind round 40: a threaded
+    /// server told it had no Listening line, which its shutdown check then
+    /// saw).
+    fn shown_when_interrupted(
+        &mut self,
+        p: Proc,
+        contract: &super::contract::Contract,
+    ) -> Option<String> {
+        if self.child(p).try_status().is_some() {
+            return None;
+        }
+        self.step("nothing even on a terminal: stop it with Ctrl+C (SIGINT), as a person would, and look at what it prints as it ends");
+        self.signal(p, Signal::Interrupt);
+        self.child(p).wait_exit(SLACK)?;
+        let lines = self.child(p).lines(Stream::Stdout);
+        let line = lines.iter().find(|l| contract.is_announcement(l))?;
+        Some(format!(
+            "it was listening with nothing on stdout, on a pipe and on a terminal alike; stopped with Ctrl+C (SIGINT), it printed `{}` as it ended: its output waits in a buffer of its own, flushed only at exit (a stdout wrapped again or opened with a buffer, without line buffering?)",
+            line.trim_end()
         ))
     }
 

@@ -190,6 +190,24 @@ pub fn stats(records: &[Record]) -> Option<(f64, f64, f64, f64)> {
     Some((mean, median, scores[0], scores[n - 1]))
 }
 
+/// How many graded submissions handed in only some of the lab's programs
+/// (a check skipped for want of its role's command): their skipped checks
+/// score nothing, which the scores alone do not tell from failures (blind
+/// round 40: a correct chat client alone sat among the failing scores).
+pub fn partial(records: &[Record]) -> usize {
+    records
+        .iter()
+        .filter(|r| r.not_graded.is_none())
+        .filter(|r| {
+            r.checks.iter().any(|c| {
+                c.skipped
+                    .as_deref()
+                    .is_some_and(|why| why.starts_with("no command for"))
+            })
+        })
+        .count()
+}
+
 /// The line "31 of 200: <title>" that ranks a mistake.
 /// "3 of 12: ..." where 12 counts the submissions in which the mistake's
 /// checks ran (graded, with that role: not the ones that could not be
@@ -257,6 +275,12 @@ pub fn summary(lab: &str, records: &[Record], pending: usize) -> String {
             fmt_points(median),
             fmt_points(min),
             fmt_points(top)
+        ));
+    }
+    let partial = partial(records);
+    if partial > 0 {
+        md.push_str(&format!(
+            "{partial} of them handed in only some of the programs: the checks of a program not handed in are skipped (`skip` in gradebook.csv) and score nothing.\n"
         ));
     }
     md.push_str("\n## Score distribution\n\n| score | submissions | |\n|---|---:|---|\n");
@@ -358,6 +382,37 @@ mod tests {
         let codes: Vec<&str> = list.iter().map(|m| m.code.as_str()).collect();
         assert_eq!(codes, ["blank-message", "no-close"]);
         assert_eq!(list[0].checks, ["server-blank", "server-trim"]);
+    }
+
+    /// Blind round 40: a correct submission of one program alone scores
+    /// low; the summary says how many handed in only some programs.
+    #[test]
+    fn the_summary_tells_submissions_with_programs_missing() {
+        let record = |name: &str, skipped: Option<&str>| -> Record {
+            serde_json::from_value(serde_json::json!({
+                "submission": name, "lab": "week01", "content_hash": "",
+                "duration_ms": 0, "score": 1.0, "max_score": 2.0,
+                "check_ids": ["server-ack", "client-ack"],
+                "checks": [
+                    {"id": "server-ack", "role": "server", "title": "t", "passed": true},
+                    {"id": "client-ack", "role": "client", "title": "t",
+                     "passed": skipped.is_none().then_some(false), "skipped": skipped},
+                ],
+            }))
+            .unwrap()
+        };
+        let records = [
+            record("ann", Some("no command for the client role")),
+            record("bob", None),
+            record("cat", Some("needs Unix signals")),
+        ];
+        assert_eq!(partial(&records), 1);
+        let md = summary("week01", &records, 0);
+        assert!(
+            md.contains("1 of them handed in only some of the programs"),
+            "{md}"
+        );
+        assert!(!summary("week01", &records[1..], 0).contains("only some"));
     }
 
     /// Hostile round 6: folder names as formulas and terminal escapes.

@@ -4,7 +4,7 @@
 //! the score distribution, and one row per submission linking to its report
 //! files (relative links) and to its section further down the page.
 
-use super::gradebook::{distribution, judged, mistake_line, mistakes, stats};
+use super::gradebook::{distribution, judged, mistake_line, mistakes, partial, stats};
 use super::record::{fmt_points, Record};
 
 /// How many mistakes the chart shows.
@@ -65,6 +65,12 @@ pub fn page(lab: &str, records: &[Record], pending: usize) -> String {
             "; mean score {mean:.1} / {}, median {}",
             fmt_points(max),
             fmt_points(median)
+        ));
+    }
+    let partial = partial(records);
+    if partial > 0 {
+        line.push_str(&format!(
+            "; {partial} handed in only some of the programs (the others' checks skipped, scoring nothing)"
         ));
     }
     h.push_str(&format!("<p id=\"totals\">{}.</p>\n", escape(&line)));

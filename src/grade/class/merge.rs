@@ -58,12 +58,25 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> 
                 continue;
             };
             let folder = entry.file_name().to_string_lossy().into_owned();
-            record.check_plausible(&folder).map_err(|why| {
-                usage(format!(
-                    "{} is not a submission as netlab grades it: {why}",
-                    dir.display()
-                ))
-            })?;
+            // A class run writes its members as folders, never links, and
+            // never under a name its class outputs take (hostile round 40:
+            // a member `summary.md` left OUT half-written; a member linked
+            // to another folder had that folder's files copied in).
+            let not_ours = if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+                Some("it is a symbolic link, not a folder a class run wrote".to_string())
+            } else if super::CLASS_OUTPUTS.contains(&folder.as_str()) || folder.starts_with('.') {
+                Some(format!("a class run never names a submission {folder:?}"))
+            } else {
+                None
+            };
+            not_ours
+                .map_or_else(|| record.check_plausible(&folder), Err)
+                .map_err(|why| {
+                    usage(format!(
+                        "{} is not a submission as netlab grades it: {why}",
+                        dir.display()
+                    ))
+                })?;
             found += 1;
             if let Some((other, from)) = records
                 .iter()

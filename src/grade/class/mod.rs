@@ -551,8 +551,13 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
         line.finish();
     }
     *RUNNING.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    // Those never done: none, unless Ctrl+C stopped the workers (the
+    // handler's exit may come after this write: a summary without its
+    // "Not finished" once the interrupted submission's programs were
+    // killed, seen under load).
+    let pending = records.iter().filter(|r| r.is_none()).count();
     let records: Vec<Record> = records.into_iter().flatten().collect();
-    write_class_outputs(&opts.out, &opts.lab, &records, 0)
+    write_class_outputs(&opts.out, &opts.lab, &records, pending)
         .map_err(|e| GradeError::Usage(format!("cannot write to {}: {e}", opts.out.display())))?;
     // What this run cost: wall time, and CPU time of netlab itself versus
     // the programs it ran (the benchmark reads it). The programs' and

@@ -149,6 +149,17 @@ impl Points {
                 }
             }
         }
+        // Each value finite, their sum may not be (hostile round 40:
+        // `default = 1e308` made every score infinite, which JSON cannot
+        // hold: a class of grader errors). Any selection's total is at
+        // most the whole lab's: points are never negative.
+        let total: f64 = checks.iter().map(|c| points.of(c)).sum();
+        if !total.is_finite() {
+            return Err(format!(
+                "the lab's {} checks add up to {total} points, more than a score can hold: give each check a usual number of points",
+                checks.len()
+            ));
+        }
         Ok(points)
     }
 
@@ -173,6 +184,16 @@ mod tests {
 
     fn parse(text: &str) -> Result<Points, String> {
         Points::parse(text, crate::grade::checks("week01").unwrap())
+    }
+
+    /// Hostile round 40: finite values whose sum is not.
+    #[test]
+    fn points_that_add_up_past_a_number_are_refused() {
+        let err = parse("default = 1e308").unwrap_err();
+        assert!(err.contains("more than a score can hold"), "{err}");
+        let err = parse("[checks]\nserver-ack = 1.7e308\nserver-listening = 1.7e308").unwrap_err();
+        assert!(err.contains("more than a score can hold"), "{err}");
+        assert!(parse("default = 1e6").is_ok());
     }
 
     #[test]

@@ -1196,7 +1196,9 @@ pub fn limits(ctx: &mut Ctx) -> Result<(), Failure> {
             let _ = talk.stream.write_all(&vec![b'x'; LATE_BYTES]);
             let observed = match session_ends(&mut talk, Duration::from_secs(1)) {
                 Ended::Closed => format!(
-                    "the session was still open after a line of {} bytes with no newline, and ended only when {LATE_BYTES} more came: its bound is past the contract's 64 KiB ({LINE_LIMIT} bytes: a `>` where `>=` is meant, or a limit counted in something other than bytes?)",
+                    "the session was still open after a line of {} bytes with no newline, and ended only when {LATE_BYTES} more came: its bound is past the contract's 64 KiB: the session must end once more than {LINE_LIMIT} bytes wait without a newline (`len > {LINE_LIMIT}`), and yours let {} wait (a limit set above {LINE_LIMIT}, such as {} or a stream reader's limit one too high, or counted in something other than bytes?)",
+                    LINE_LIMIT + 1,
+                    LINE_LIMIT + 1,
                     LINE_LIMIT + 1
                 ),
                 _ => format!(

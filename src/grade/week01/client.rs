@@ -707,7 +707,16 @@ pub fn error_reply(ctx: &mut Ctx) -> Result<(), Failure> {
             .iter()
             .any(|l| l.to_lowercase().contains("server busy"))
     {
-        return Ok(());
+        // A session that went through to its end: its Connected line is
+        // judged here too, where client-ack may have stopped at a wrong
+        // message before any line (blind round 40: Java's
+        // `Connected to /127.0.0.1:P` unseen until println was fixed).
+        let addr = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        return lines_in_order(ctx, p, &[format!("[CLIENT] Connected to {addr}")])
+            .map_err(|f| f.caused_by("client-ack"));
     }
     if let Some(early) = gave_up_early(ctx, p, got_at, contract_timeout()) {
         return Err(early);
@@ -885,6 +894,7 @@ pub fn refused(ctx: &mut Ctx) -> Result<(), Failure> {
                 && l.to_lowercase().contains("refused")
         },
     )
+    .map_err(|f| refused_elsewhere(ctx, p, port, &expected).unwrap_or(f))
     .map_err(|f| gave_up_instead(ctx, p, f))
     .map_err(|f| unless_it_dies_at_every_start(ctx, p, f))?;
     // Its error was right; did it also claim a connection it never had
@@ -904,6 +914,38 @@ pub fn refused(ctx: &mut Ctx) -> Result<(), Failure> {
         )),
         None => Ok(()),
     }
+}
+
+/// The client's refusal line, right in every word but the port: it went
+/// to another port than the LAB_PORT it was given (`port`), and its line
+/// says so truthfully. That is ignores-config, client-config's finding,
+/// not a line worded otherwise (blind round 40: a port read from a `.env`
+/// file over the environment, told as output-format beside the
+/// ignores-config of seven other checks).
+fn refused_elsewhere(ctx: &mut Ctx, p: Proc, port: u16, expected: &str) -> Option<Failure> {
+    let prefix = format!("{HOST}:");
+    let (line, other) = ctx
+        .child(p)
+        .lines(Stream::Stderr)
+        .into_iter()
+        .filter(|l| l.starts_with("[CLIENT] Error:") && l.to_lowercase().contains("refused"))
+        .find_map(|l| {
+            let at = l.find(&prefix)? + prefix.len();
+            let digits: String = l[at..].chars().take_while(char::is_ascii_digit).collect();
+            let other = digits.parse::<u16>().ok().filter(|&o| o != port)?;
+            Some((l, other))
+        })?;
+    Some(
+        fail(
+            Diagnosis::IgnoresConfig,
+            expected,
+            format!(
+                "it was refused at {HOST}:{other}, not at LAB_PORT={port}, where it was sent (`{}`): its line is right for where it went, but the port does not come from LAB_PORT (a port written in the code, or a setting read after the environment that takes its place)",
+                line.trim_end()
+            ),
+        )
+        .caused_by("client-config"),
+    )
 }
 
 /// A client that said it gave up waiting far sooner than LAB_TIMEOUT

@@ -56,7 +56,9 @@
 //!   modules) showed a program each check of its classmates' as it began
 //!   and ended, and which modules their programs loaded: a channel between
 //!   submissions graded at once. No such call: a lab's program never
-//!   watches files.
+//!   watches files. Nor the older directory watch, dnotify
+//!   (`fcntl(F_NOTIFY)`, hostile round 40: a watch on /usr/lib counted a
+//!   classmate's reads there, some 700 a run): EPERM.
 //! - **A socket's receive buffer** (`setsockopt(SOL_SOCKET, SO_RCVBUF)`,
 //!   hostile round 30): connections waiting to be accepted inherit their
 //!   listener's buffer, and once reset they are listed nowhere yet keep
@@ -170,7 +172,7 @@ const DONE: u32 = ERRNO;
 /// skipped (`i + 1 + offset`): keep the offsets in step with the indices
 /// in the comments (the tests run the filter).
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-static PROGRAM: [libc::sock_filter; 50] = [
+static PROGRAM: [libc::sock_filter; 53] = [
     // 0: another architecture's call: no such call.
     stmt(LOAD, ARCH),
     jump(JEQ, AUDIT_ARCH, 1, 0),
@@ -179,62 +181,66 @@ static PROGRAM: [libc::sock_filter; 50] = [
     stmt(LOAD, NR),
     jump(JGE, X32_FIRST, 0, 1),
     stmt(RET, NO_SUCH_CALL),
-    // 6: the key store and joining namespaces: refused (45).
-    jump(JEQ, nr(libc::SYS_add_key), 38, 0),
-    jump(JEQ, nr(libc::SYS_request_key), 37, 0),
-    jump(JEQ, nr(libc::SYS_keyctl), 36, 0),
-    jump(JEQ, nr(libc::SYS_setns), 35, 0),
+    // 6: the key store and joining namespaces: refused (48).
+    jump(JEQ, nr(libc::SYS_add_key), 41, 0),
+    jump(JEQ, nr(libc::SYS_request_key), 40, 0),
+    jump(JEQ, nr(libc::SYS_keyctl), 39, 0),
+    jump(JEQ, nr(libc::SYS_setns), 38, 0),
     // 10: clone3 (the C library falls back to clone), io_setup (AIO
     // contexts, a pool of the machine's), io_uring_setup, perf_event_open,
-    // bpf, inotify and fanotify: no such call (46).
-    jump(JEQ, nr(libc::SYS_clone3), 35, 0),
-    jump(JEQ, nr(libc::SYS_io_setup), 34, 0),
-    jump(JEQ, nr(libc::SYS_io_uring_setup), 33, 0),
-    jump(JEQ, nr(libc::SYS_perf_event_open), 32, 0),
-    jump(JEQ, nr(libc::SYS_bpf), 31, 0),
-    jump(JEQ, INOTIFY_INIT, 30, 0),
-    jump(JEQ, nr(libc::SYS_inotify_init1), 29, 0),
-    jump(JEQ, nr(libc::SYS_fanotify_init), 28, 0),
-    // 18: unshare (25), clone (27), socket (29), socketpair (33), ioctl
-    // (37) and setsockopt (39): by their arguments.
-    jump(JEQ, nr(libc::SYS_unshare), 6, 0),
-    jump(JEQ, nr(libc::SYS_clone), 7, 0),
-    jump(JEQ, nr(libc::SYS_socket), 8, 0),
-    jump(JEQ, nr(libc::SYS_socketpair), 11, 0),
-    jump(JEQ, nr(libc::SYS_ioctl), 14, 0),
-    jump(JEQ, nr(libc::SYS_setsockopt), 15, 0),
+    // bpf, inotify and fanotify: no such call (49).
+    jump(JEQ, nr(libc::SYS_clone3), 38, 0),
+    jump(JEQ, nr(libc::SYS_io_setup), 37, 0),
+    jump(JEQ, nr(libc::SYS_io_uring_setup), 36, 0),
+    jump(JEQ, nr(libc::SYS_perf_event_open), 35, 0),
+    jump(JEQ, nr(libc::SYS_bpf), 34, 0),
+    jump(JEQ, INOTIFY_INIT, 33, 0),
+    jump(JEQ, nr(libc::SYS_inotify_init1), 32, 0),
+    jump(JEQ, nr(libc::SYS_fanotify_init), 31, 0),
+    // 18: unshare (26), clone (28), socket (30), socketpair (34), ioctl
+    // (38), setsockopt (40) and fcntl (45): by their arguments.
+    jump(JEQ, nr(libc::SYS_unshare), 7, 0),
+    jump(JEQ, nr(libc::SYS_clone), 8, 0),
+    jump(JEQ, nr(libc::SYS_socket), 9, 0),
+    jump(JEQ, nr(libc::SYS_socketpair), 12, 0),
+    jump(JEQ, nr(libc::SYS_ioctl), 15, 0),
+    jump(JEQ, nr(libc::SYS_setsockopt), 16, 0),
+    jump(JEQ, nr(libc::SYS_fcntl), 20, 0),
     stmt(RET, ALLOW),
-    // 25: unshare: refused (45) with a namespace flag, else allowed (44).
+    // 26: unshare: refused (48) with a namespace flag, else allowed (47).
     stmt(LOAD, ARG0),
-    jump(JSET, UNSHARE_NAMESPACES, 18, 17),
-    // 27: clone: the same.
+    jump(JSET, UNSHARE_NAMESPACES, 20, 19),
+    // 28: clone: the same.
     stmt(LOAD, ARG0),
-    jump(JSET, CLONE_NAMESPACES, 16, 15),
-    // 29: socket: IPv4 and IPv6 (their protocol: 35), unix (44); any
-    // other family is not supported here (47).
+    jump(JSET, CLONE_NAMESPACES, 18, 17),
+    // 30: socket: IPv4 and IPv6 (their protocol: 36), unix (47); any
+    // other family is not supported here (50).
     stmt(LOAD, ARG0),
     jump(JEQ, libc::AF_INET as u32, 4, 0),
     jump(JEQ, libc::AF_INET6 as u32, 3, 0),
-    jump(JEQ, libc::AF_UNIX as u32, 11, 14),
-    // 33: socketpair: unix only (44), else no such family (47).
+    jump(JEQ, libc::AF_UNIX as u32, 13, 16),
+    // 34: socketpair: unix only (47), else no such family (50).
     stmt(LOAD, ARG0),
-    jump(JEQ, libc::AF_UNIX as u32, 9, 12),
-    // 35: an IPv4 or IPv6 socket's protocol: not MPTCP (48).
+    jump(JEQ, libc::AF_UNIX as u32, 11, 14),
+    // 36: an IPv4 or IPv6 socket's protocol: not MPTCP (51).
     stmt(LOAD, ARG2),
-    jump(JEQ, IPPROTO_MPTCP, 11, 7),
-    // 37: ioctl: a terminal's line discipline may not be changed (45).
+    jump(JEQ, IPPROTO_MPTCP, 13, 9),
+    // 38: ioctl: a terminal's line discipline may not be changed (48).
     stmt(LOAD, ARG1),
-    jump(JEQ, libc::TIOCSETD as u32, 6, 5),
-    // 39: setsockopt: a socket's receive buffer is the network
+    jump(JEQ, libc::TIOCSETD as u32, 8, 7),
+    // 40: setsockopt: a socket's receive buffer is the network
     // namespace's to size (`tcp_rmem`): SOL_SOCKET's SO_RCVBUF and
-    // SO_RCVBUFFORCE do nothing (49), anything else is allowed (44).
+    // SO_RCVBUFFORCE do nothing (52), anything else is allowed (47).
     stmt(LOAD, ARG1),
-    jump(JEQ, libc::SOL_SOCKET as u32, 0, 3),
+    jump(JEQ, libc::SOL_SOCKET as u32, 0, 5),
     stmt(LOAD, ARG2),
-    jump(JEQ, SO_RCVBUF, 6, 0),
-    jump(JEQ, SO_RCVBUFFORCE, 5, 0),
-    // 44: allowed; 45: refused; 46: no such call; 47: no such family;
-    // 48: no such protocol; 49: done (nothing done).
+    jump(JEQ, SO_RCVBUF, 8, 0),
+    jump(JEQ, SO_RCVBUFFORCE, 7, 2),
+    // 45: fcntl: no directory watch (F_NOTIFY, dnotify) (48).
+    stmt(LOAD, ARG1),
+    jump(JEQ, libc::F_NOTIFY as u32, 1, 0),
+    // 47: allowed; 48: refused; 49: no such call; 50: no such family;
+    // 51: no such protocol; 52: done (nothing done).
     stmt(RET, ALLOW),
     stmt(RET, DENY),
     stmt(RET, NO_SUCH_CALL),
@@ -413,6 +419,11 @@ mod tests {
              for call in ({}, {}):\n    \
                  r = libc.syscall(call, 0, 0)\n    \
                  assert r == -1 and ctypes.get_errno() == errno.ENOSYS, call\n\
+             import fcntl, os\n\
+             d = os.open(\"/tmp\", os.O_RDONLY)\n\
+             assert fcntl.fcntl(d, fcntl.F_GETFD) >= 0\n\
+             try:\n    fcntl.fcntl(d, fcntl.F_NOTIFY, fcntl.DN_ACCESS | fcntl.DN_MULTISHOT); sys.exit(2)\n\
+             except OSError as e:\n    assert e.errno == errno.EPERM, e\n\
              sys.exit(0)'",
             libc::SYS_inotify_init1,
             libc::SYS_fanotify_init
