@@ -690,6 +690,19 @@ fn merge_refuses_a_shard_that_netlab_did_not_write() {
         std::fs::create_dir_all(&output_name).unwrap();
         named["submission"] = "summary.md".into();
         std::fs::write(output_name.join("report.json"), named.to_string()).unwrap();
+        // Hostile round 41: a report.json that is a FIFO or a link to an
+        // endless file is refused, not read (merge hung, or read 1 GB).
+        let odd = root.join("shard3").join("bob");
+        std::fs::create_dir_all(&odd).unwrap();
+        nix::unistd::mkfifo(&odd.join("report.json"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let run = merge_in(root, &["shard3", "--out", "m8"]);
+        assert_eq!(run.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&run.stderr).contains("is not a regular file"));
+        std::fs::remove_file(odd.join("report.json")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", odd.join("report.json")).unwrap();
+        let run = merge_in(root, &["shard3", "--out", "m9"]);
+        assert_eq!(run.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&run.stderr).contains("is not a regular file"));
         let run = merge_in(root, &["shard2", "--out", "m7"]);
         let stderr = String::from_utf8_lossy(&run.stderr);
         assert_eq!(run.status.code(), Some(2), "{stderr}");

@@ -333,6 +333,8 @@ fn echo_programs_as_handed_out_python() {
             ("server-restart", "wrong-reply"),
             ("client-ack", "output-format"),
             ("client-default-message", "output-format"),
+            // No Connected line: client-ack's, again.
+            ("client-error-reply", "output-format"),
             ("client-refused", "client-refused"),
             ("client-timeout", "client-timeout"),
             ("client-no-reply", "client-eof"),
@@ -1147,9 +1149,10 @@ fn hard_coded_port_python() {
             ("client-ack", "ignores-config"),
             ("client-default-message", "ignores-config"),
             ("client-error-reply", "ignores-config"),
-            // Its refused line names 127.0.0.1:5000, not the port given.
             ("client-one-connection", "ignores-config"),
-            ("client-refused", "output-format"),
+            // Its refused line names 127.0.0.1:5000, not the port given:
+            // right for where it went (blind round 40: was output-format).
+            ("client-refused", "ignores-config"),
             ("client-timeout", "ignores-config"),
             ("client-no-reply", "ignores-config"),
             ("client-empty-arg", "empty-argument"),
@@ -2255,6 +2258,8 @@ fn buffered_client_in_its_own_words_python() {
         &[
             ("client-ack", "output-format"),
             ("client-default-message", "stdout-buffered"),
+            // Its Connected line again, folded under client-ack's.
+            ("client-error-reply", "output-format"),
         ],
     );
     assert_eq!(findings_of(&outcomes).len(), 2);

@@ -236,6 +236,10 @@ enum OnTerminal {
     Nothing,
 }
 
+/// The advice for output held in a buffer with stdout on a terminal too,
+/// where the general one says lines show there.
+const EVEN_AT_A_TERMINAL: &str = "Your output waits in a buffer even at a terminal: the program made its stdout a buffered stream of its own (Python: io.TextIOWrapper(sys.stdout.buffer, ...) without line_buffering=True; Java: a PrintStream over a BufferedOutputStream without autoflush; C: setvbuf with _IOFBF). Keep the stream line-buffered or flush after each line: in Python sys.stdout.reconfigure(encoding=\"utf-8\", line_buffering=True) instead of a new wrapper, or print(..., flush=True); in Java new PrintStream(new FileOutputStream(FileDescriptor.out), true); in C fflush(stdout) after each line.";
+
 /// How much sooner a line must come with stdout on a terminal than it came
 /// on the pipe to prove that the pipe held it in a buffer (and in half the
 /// time at most; see `on_a_terminal`).
@@ -672,6 +676,22 @@ impl<'a> Ctx<'a> {
     /// The role a started program plays.
     pub fn role_of(&self, p: Proc) -> Role {
         self.procs[p.0].role
+    }
+
+    /// Is the command of the program `p` a shell script (`sh x.sh`, `bash
+    /// run`, `./start.sh`)? A signal sent to the process it started then
+    /// reaches the shell, not the program the script runs (unless with
+    /// `exec`).
+    pub fn runs_a_shell_script(&self, p: Proc) -> bool {
+        let role = self.role_of(p);
+        let Some(first) = self.submission.command(role).and_then(|c| c.first()) else {
+            return false;
+        };
+        let name = Path::new(first)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        matches!(name, "sh" | "bash" | "dash" | "zsh" | "ksh") || name.ends_with(".sh")
     }
 
     /// Sends a signal to a started program, recorded as a step: SIGTERM to
@@ -1309,7 +1329,8 @@ impl<'a> Ctx<'a> {
                 // Buffering is proven when the same program prints the
                 // line clearly sooner with its stdout on a terminal.
                 let at = self.line_at(p, line);
-                if let OnTerminal::AsLate = self.on_a_terminal(note, at)? {
+                let terminal = self.on_a_terminal(note, at)?;
+                if let OnTerminal::AsLate = terminal {
                     self.step(
                         "on a terminal the line came as late: printed late, not held in a buffer",
                     );
@@ -1320,15 +1341,26 @@ impl<'a> Ctx<'a> {
                 } else {
                     "only later"
                 };
-                return Err(fail(
+                let failure = fail(
                     Diagnosis::StdoutBuffered,
                     expected,
                     format!(
-                        "it was listening for {:.1}s with nothing on stdout; `{}` came {when}: its output waits in a buffer",
+                        "it was listening for {:.1}s with nothing on stdout; `{}` came {when}: its output waits in a buffer{}",
                         LINE_GRACE.as_secs_f64(),
-                        line.trim_end()
+                        line.trim_end(),
+                        if matches!(terminal, OnTerminal::Nothing) {
+                            ", and with its stdout on a terminal nothing came either"
+                        } else {
+                            ""
+                        }
                     ),
-                ));
+                );
+                // Buffered at a terminal too (blind round 41: a C setvbuf
+                // _IOFBF server told "on a terminal your lines show").
+                return Err(match terminal {
+                    OnTerminal::Nothing => failure.hinted(EVEN_AT_A_TERMINAL),
+                    _ => failure,
+                });
             }
             return Ok(());
         }
@@ -1425,10 +1457,10 @@ impl<'a> Ctx<'a> {
             if let OnTerminal::Sooner(proof) = self.on_a_terminal(note, None)? {
                 return Err(fail(Diagnosis::StdoutBuffered, expected, proof));
             }
-            if let Some(proof) = self.shown_when_interrupted(p, contract) {
-                return Err(fail(Diagnosis::StdoutBuffered, expected, proof).hinted(
-                    "Your output waits in a buffer even at a terminal: the program made its stdout a buffered stream of its own (Python: io.TextIOWrapper(sys.stdout.buffer, ...) without line_buffering=True; Java: a PrintStream over a BufferedOutputStream without autoflush; C: setvbuf with _IOFBF). Keep the stream line-buffered or flush after each line: in Python sys.stdout.reconfigure(encoding=\"utf-8\", line_buffering=True) instead of a new wrapper, or print(..., flush=True); in Java new PrintStream(new FileOutputStream(FileDescriptor.out), true); in C fflush(stdout) after each line.",
-                ));
+            if let Some(proof) = self.shown_when_interrupted(p, port, contract) {
+                return Err(
+                    fail(Diagnosis::StdoutBuffered, expected, proof).hinted(EVEN_AT_A_TERMINAL)
+                );
             }
         }
         let printed = if lines.is_empty() {
@@ -1450,21 +1482,29 @@ impl<'a> Ctx<'a> {
     /// proof, if its announcement then comes (blind round 40: a threaded
     /// server told it had no Listening line, which its shutdown check then
     /// saw).
+    ///
+    /// Only the announcement of the address it listens on counts (hostile
+    /// round 41: any line of the form was taken).
     fn shown_when_interrupted(
         &mut self,
         p: Proc,
+        port: u16,
         contract: &super::contract::Contract,
     ) -> Option<String> {
         if self.child(p).try_status().is_some() {
             return None;
         }
-        self.step("nothing even on a terminal: stop it with Ctrl+C (SIGINT), as a person would, and look at what it prints as it ends");
+        self.step("nothing on a terminal either: stop it as a person would, and look at what it prints as it ends");
         self.signal(p, Signal::Interrupt);
         self.child(p).wait_exit(SLACK)?;
         let lines = self.child(p).lines(Stream::Stdout);
-        let line = lines.iter().find(|l| contract.is_announcement(l))?;
+        let line = lines.iter().find(|l| {
+            contract
+                .parse(l)
+                .is_some_and(|a| a.port() == port && a.ip() == std::net::IpAddr::V4(HOST))
+        })?;
         Some(format!(
-            "it was listening with nothing on stdout, on a pipe and on a terminal alike; stopped with Ctrl+C (SIGINT), it printed `{}` as it ended: its output waits in a buffer of its own, flushed only at exit (a stdout wrapped again or opened with a buffer, without line buffering?)",
+            "it was listening with nothing on stdout, on a pipe and on a terminal alike; stopped with Ctrl+C (SIGINT), it printed `{}` only as it ended: its output waited in a buffer of its own until exit (a stdout wrapped again or opened with a buffer, without line buffering?), unless it prints that line only then",
             line.trim_end()
         ))
     }
@@ -2199,6 +2239,8 @@ pub fn show_bytes(bytes: &[u8]) -> String {
     // A probe stops reading at MAX_KEPT: the count is a floor then.
     let count = if bytes.len() >= MAX_KEPT {
         format!("{MAX_KEPT} bytes and more: the grader read no further")
+    } else if bytes.len() == 1 {
+        "1 byte".to_string()
     } else {
         format!("{} bytes", bytes.len())
     };

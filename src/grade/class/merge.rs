@@ -54,6 +54,16 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> 
         let mut found = 0;
         for entry in entries.flatten() {
             let dir = entry.path();
+            // A report.json that is no regular file (a FIFO, a link to
+            // /dev/zero) is no record a class run wrote: said, not read
+            // (hostile round 41: merge hung, or read without end).
+            let report = dir.join("report.json");
+            if report.symlink_metadata().is_ok_and(|m| !m.is_file()) {
+                return Err(usage(format!(
+                    "{} is not a regular file: not a record netlab wrote",
+                    report.display()
+                )));
+            }
             let Some(record) = dir.is_dir().then(|| Record::load(&dir)).flatten() else {
                 continue;
             };

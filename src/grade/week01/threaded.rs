@@ -340,6 +340,29 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
         let crossed = messages
             .iter()
             .position(|m| reply == format!("ACK: {m}").as_bytes());
+        // Not another's reply whole, but another client's message in it,
+        // mixed with the rest of a longer one: a receive or reply buffer
+        // every session writes (blind round 41: C's `static char
+        // data[65536]`, told as a wrong reply).
+        let mixed = crossed.is_none().then(|| {
+            let text = String::from_utf8_lossy(&reply);
+            messages
+                .iter()
+                .enumerate()
+                .position(|(j, m)| j != i && text.contains(m.as_str()))
+        });
+        if let Some(j) = mixed.flatten() {
+            return Err(fail(
+                Diagnosis::SharedState,
+                expected,
+                format!(
+                    "it got {}, which holds the message of client {} (`{}`), connected at the same time: the message or the reply is kept in a buffer every session's thread writes (a static or global buffer: give each session its own)",
+                    show_bytes(&reply),
+                    j + 1,
+                    messages[j]
+                ),
+            ));
+        }
         if let Some(j) = crossed {
             // Another client's reply: built from something every session
             // shares (blind rounds 21 and 22: wrong-reply's hint said
@@ -1295,6 +1318,24 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
         return Ok(());
     }
     if let Some(observed) = never_taken_on(ctx, p, addr, &ex) {
+        // A worker of a pre-forked pool that died of the reset, its
+        // traceback on stderr: the pool lost a process that accepted; the
+        // reset's uncaught error is the mistake (blind round 41: told as a
+        // select() loop that stopped calling accept()).
+        if let Some(crash) = ctx.crash_of(p).filter(|c| {
+            let c = c.to_lowercase();
+            c.contains("reset") || c.contains("broken pipe") || c.contains("brokenpipe")
+        }) {
+            return Err(fail(
+                Diagnosis::Crash,
+                format!("the new client gets `{want}`"),
+                format!(
+                    "no reply within {}s, and no `[SERVER] Connection from {}` line for it: it was never taken on; {crash}: a process of the server died of a reset connection, and with it one that accepted clients (catch the reset in the session, and go on)",
+                    SLACK.as_secs(),
+                    ex.client
+                ),
+            ));
+        }
         return Err(fail(
             Diagnosis::ExitsEarly,
             format!("the new client gets `{want}`"),
@@ -1483,6 +1524,12 @@ fn cut_off_hint(ctx: &mut Ctx, p: Proc) -> String {
     if stderr.contains("multiprocessing") || stderr.contains("os.fork") {
         return "The sessions run in child processes, and the shutdown ended the one in flight: a child inherits its parent's signal handlers, and the terminal or the parent (terminate(), kill()) signals it too. In each child, ignore SIGINT and SIGTERM (signal.signal(signal.SIGINT, signal.SIG_IGN) first thing in the child) so its session finishes; in the parent, stop accepting, wait for the children (join(), waitpid()) instead of terminating them, print `[SERVER] Shutting down` and exit 0.".into();
     }
+    // A script between the command and the server: SIGTERM ended the
+    // shell, and the server with it (blind round 41: told to install a
+    // handler it had).
+    if ctx.runs_a_shell_script(p) {
+        return "Your command runs a shell script, and `kill -TERM` reaches the process the command started: the shell, not your server. A shell waiting for its child dies of SIGTERM, and the server goes down with it, its session in flight cut off. Start the server in the script with `exec` (`exec python3 server_threaded.py \"$@\"`), so the server is that process and gets the signal itself; its own shutdown (stop accepting, let the sessions in flight finish, `[SERVER] Shutting down`, exit 0) does the rest.".into();
+    }
     // It handled SIGTERM (it said goodbye), and ended before the session
     // did (blind round 32: Node's process.exit() on a timer after
     // server.close(), told to handle SIGTERM, which it did).
@@ -1494,7 +1541,7 @@ fn cut_off_hint(ctx: &mut Ctx, p: Proc) -> String {
     if said_goodbye {
         return "Your server handles SIGTERM (it said `Shutting down`), but ended before the session in flight did: the shutdown must wait for it. Stop accepting, then wait for each session still running to finish (join its thread; in Node, exit from `server.close()`'s callback, which runs once every connection has ended, not on a timer or at once with process.exit()), and only then exit 0.".into();
     }
-    "This check sends SIGTERM, not SIGINT: give both the same shutdown (in Python SIGTERM ends the program at once, with no KeyboardInterrupt, unless you install a handler for it; in Node, `process.on('SIGTERM', ...)` beside SIGINT's). That shutdown stops accepting and lets the sessions in flight finish: join their threads before main returns (a detached thread, or a daemon thread in Python, dies with the process), then print `[SERVER] Shutting down` and exit 0.".into()
+    "This check sends SIGTERM, not SIGINT: give both the same shutdown (in Python SIGTERM ends the program at once, with no KeyboardInterrupt, unless you install a handler for it; in Node, `process.on('SIGTERM', ...)` beside SIGINT's). That shutdown stops accepting and lets the sessions in flight finish: join their threads before main returns (a detached thread, or a daemon thread in Python, dies with the process), then print `[SERVER] Shutting down` and exit 0. If your command is a wrapper script, start the server in it with `exec`: `kill -TERM` reaches the process the command started, and a shell without `exec` dies of it and takes the server down with it.".into()
 }
 
 #[cfg(test)]
