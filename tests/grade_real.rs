@@ -3643,3 +3643,61 @@ fn stdout_wrapped_again_is_buffered_in_every_program_python() {
     assert_eq!(findings.len(), 5, "{findings:?}");
     assert!(findings.iter().all(|f| f.0 == "stdout-buffered"));
 }
+
+/// A threaded server whose sessions share one receive buffer (reused "to
+/// save allocations"), with a pause before it reads it back: a reply
+/// holds another client's message, whole or cut: shared-state, not a
+/// wrong reply (blind rounds 41 and 42, in C and Java).
+#[test]
+fn a_receive_buffer_shared_by_every_session_is_shared_state_python() {
+    let Some(sub) = python_fixture("sharedbuffer") else {
+        return;
+    };
+    let outcomes = assert_verdicts("sharedbuffer", &sub, &[("threaded-many", "shared-state")]);
+    assert_eq!(findings_of(&outcomes).len(), 1);
+}
+
+/// A correct threaded server started by a shell script without `exec`:
+/// SIGINT reaches the whole group, SIGTERM the shell alone, which dies of
+/// it. threaded-shutdown-inflight says so and gives the `exec` advice
+/// (blind rounds 41 and 42: told a handler was missing).
+#[test]
+fn a_wrapper_script_without_exec_is_named_python() {
+    let Some(sub) = python_fixture("noexecwrapper") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "noexecwrapper",
+        &sub,
+        &[
+            ("threaded-shutdown", "no-graceful-shutdown"),
+            ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+        ],
+    );
+    let inflight = outcomes
+        .iter()
+        .find(|o| o.id == "threaded-shutdown-inflight");
+    let observed = inflight
+        .and_then(|o| o.observed.as_deref())
+        .unwrap_or_default();
+    assert!(
+        observed.contains("runs a shell script, and the shell itself died of the SIGTERM"),
+        "{observed}"
+    );
+    let hint = inflight.and_then(|o| o.hint.as_deref()).unwrap_or_default();
+    assert!(hint.contains("with `exec`"), "{hint}");
+}
+
+/// A client that goes where LAB_PORT says but whose refused line was
+/// copied from the handout (`127.0.0.1:5000`): the line is the mistake
+/// (output-format), not the configuration; started again with the grader
+/// listening on 5000, it does not go there (blind round 42: told
+/// ignores-config, "right for where it went", against its own packets).
+#[test]
+fn a_refused_line_copied_from_the_handout_is_output_format_python() {
+    let Some(sub) = python_fixture("refusedtext") else {
+        return;
+    };
+    let outcomes = assert_verdicts("refusedtext", &sub, &[("client-refused", "output-format")]);
+    assert_eq!(findings_of(&outcomes).len(), 1);
+}

@@ -164,7 +164,13 @@ struct Launched {
     child: Child,
     /// Seen listening in the system's socket table (a server start).
     listened: bool,
+    /// Sent SIGTERM by the check (to its own process, `kill -TERM`).
+    terminated: bool,
 }
+
+/// The advice for a shell script between the command and the program,
+/// whose shell died of the SIGTERM meant for the program.
+pub const EXEC_HINT: &str = "Your command runs a shell script, and `kill -TERM` reaches the process the command started: the shell, not your program. A shell waiting for its child dies of SIGTERM, and the program goes down with it, its work in flight cut off, its own shutdown never run. Start the program in the script with `exec` (`exec python3 server.py \"$@\"`), so that it is that process and gets the signal itself.";
 
 /// The working state of one check.
 pub struct Ctx<'a> {
@@ -527,6 +533,7 @@ impl<'a> Ctx<'a> {
             env_note: env_note.join(" "),
             child,
             listened: false,
+            terminated: false,
         });
         Ok(Proc(self.procs.len() - 1))
     }
@@ -678,6 +685,32 @@ impl<'a> Ctx<'a> {
         self.procs[p.0].role
     }
 
+    /// A program sent SIGTERM whose command is a shell script, and whose
+    /// process (the shell) died of that very signal: the program the
+    /// script ran never got it (blind rounds 41 and 42: a shutdown check
+    /// told a handler was missing, or "killed by SIGTERM", with no word of
+    /// the script). What to say, with the role.
+    pub fn script_killed_by_sigterm(&mut self) -> Option<String> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            let found = (0..self.procs.len()).map(Proc).find(|&p| {
+                self.procs[p.0].terminated
+                    && self.runs_a_shell_script(p)
+                    && self
+                        .child(p)
+                        .try_status()
+                        .is_some_and(|s| s.signal() == Some(nix::libc::SIGTERM))
+            })?;
+            let role = self.role_of(found).name();
+            Some(format!(
+                "the {role}'s command runs a shell script, and the shell itself died of the SIGTERM sent to it (killed by SIGTERM): the {role} the script started never got the signal, and ended with the shell"
+            ))
+        }
+        #[cfg(not(unix))]
+        None
+    }
+
     /// Is the command of the program `p` a shell script (`sh x.sh`, `bash
     /// run`, `./start.sh`)? A signal sent to the process it started then
     /// reaches the shell, not the program the script runs (unless with
@@ -705,6 +738,7 @@ impl<'a> Ctx<'a> {
     /// unsent, while the server itself shut down cleanly.
     pub fn signal(&mut self, p: Proc, signal: Signal) {
         let role = self.procs[p.0].role.name();
+        self.procs[p.0].terminated |= signal == Signal::Terminate;
         #[cfg(unix)]
         if signal == Signal::Terminate {
             if let Some(pid) = crate::sandbox::program_pid(self.child(p).pid()) {

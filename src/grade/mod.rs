@@ -629,6 +629,21 @@ fn run_check_body(
                     failure.otherwise = None;
                 }
             }
+            // A script that died of the SIGTERM meant for its program:
+            // that is the story, whatever the check saw after it, and no
+            // other check's finding explains it.
+            if !matches!(
+                failure.diagnosis,
+                Diagnosis::GraderError | Diagnosis::ResourceLimit
+            ) {
+                if let Some(script) = ctx.script_killed_by_sigterm() {
+                    failure.observed = format!("{} — {script}", failure.observed);
+                    failure = failure.hinted(harness::EXEC_HINT);
+                    failure.cause = None;
+                    failure.fold = Fold::SameDiagnosis;
+                    failure.otherwise = None;
+                }
+            }
             // A stopped program explains any silence the check saw.
             if let Some(stopped) = ctx.stopped_program() {
                 failure.observed = format!("{} — {stopped}", failure.observed);

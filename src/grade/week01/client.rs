@@ -922,6 +922,11 @@ pub fn refused(ctx: &mut Ctx) -> Result<(), Failure> {
 /// not a line worded otherwise (blind round 40: a port read from a `.env`
 /// file over the environment, told as output-format beside the
 /// ignores-config of seven other checks).
+///
+/// Proven, not read from the line alone: a client may go where it was
+/// told and name a port written in its code (blind round 42). It runs
+/// again with the grader listening on that other port: it is
+/// ignores-config only if it connects there.
 fn refused_elsewhere(ctx: &mut Ctx, p: Proc, port: u16, expected: &str) -> Option<Failure> {
     let prefix = format!("{HOST}:");
     let (line, other) = ctx
@@ -932,15 +937,45 @@ fn refused_elsewhere(ctx: &mut Ctx, p: Proc, port: u16, expected: &str) -> Optio
         .find_map(|l| {
             let at = l.find(&prefix)? + prefix.len();
             let digits: String = l[at..].chars().take_while(char::is_ascii_digit).collect();
-            let other = digits.parse::<u16>().ok().filter(|&o| o != port)?;
+            let other = digits
+                .parse::<u16>()
+                .ok()
+                .filter(|&o| o != 0 && o != port)?;
             Some((l, other))
         })?;
+    // The check's own port space: that port is free unless the grader
+    // holds it.
+    let there = crate::sandbox::tcp_listener((HOST, other).into()).ok()?;
+    crate::grade::evidence::note_grader_port(other);
+    ctx.step(format!(
+        "its line names {HOST}:{other}: listen there, and start it once more with LAB_PORT={port} (nothing listens there)"
+    ));
+    let message = ctx.message(12);
+    let again = ctx
+        .spawn(Role::Client, &[message], &[("LAB_PORT", port.to_string())])
+        .ok()?;
+    let until = Instant::now() + STARTUP;
+    let went_there = loop {
+        if ctx
+            .accept_from(&there, again, Duration::from_millis(50))
+            .is_some()
+        {
+            break true;
+        }
+        if ctx.child(again).try_status().is_some() {
+            break ctx.accept_from(&there, again, Duration::ZERO).is_some();
+        }
+        if Instant::now() >= until {
+            break false;
+        }
+    };
+    went_there.then_some(())?;
     Some(
         fail(
             Diagnosis::IgnoresConfig,
             expected,
             format!(
-                "it was refused at {HOST}:{other}, not at LAB_PORT={port}, where it was sent (`{}`): its line is right for where it went, but the port does not come from LAB_PORT (a port written in the code, or a setting read after the environment that takes its place)",
+                "it was refused at {HOST}:{other}, not at LAB_PORT={port}, where it was sent (`{}`); started again with the grader listening on {HOST}:{other}, it connected there: its line is right for where it went, but the port does not come from LAB_PORT (a port written in the code, or a setting read after the environment that takes its place)",
                 line.trim_end()
             ),
         )

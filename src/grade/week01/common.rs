@@ -550,6 +550,28 @@ pub fn after_served_by_rule(
             fail(ended.diagnosis, expected, why)
         }
         // Alive but silent: most likely stuck on the client that left.
+        // Alive, and its port refuses now, which took connections before:
+        // whatever held the listening socket ended (blind round 42: a
+        // pre-forked pool whose workers all died of resets, told as a
+        // server that never listened).
+        None if failure.diagnosis == Diagnosis::MissingListen => {
+            let last = ctx.last_stderr_line(p);
+            let (diagnosis, why) = match last {
+                Some(line) => (
+                    Diagnosis::Crash,
+                    format!(
+                        "its port refuses connections {what}, though it took them before, and the program still runs: the processes that held its listening socket ended, the last stderr line `{line}`"
+                    ),
+                ),
+                None => (
+                    Diagnosis::ExitsEarly,
+                    format!(
+                        "its port refuses connections {what}, though it took them before, and the program still runs: it closed its listening socket, or the processes that held it ended"
+                    ),
+                ),
+            };
+            fail(diagnosis, expected, why)
+        }
         None if failure.observed.starts_with("no reply") => fail(
             Diagnosis::EmptyRecv,
             expected,

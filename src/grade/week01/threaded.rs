@@ -346,10 +346,11 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
         // data[65536]`, told as a wrong reply).
         let mixed = crossed.is_none().then(|| {
             let text = String::from_utf8_lossy(&reply);
-            messages
-                .iter()
-                .enumerate()
-                .position(|(j, m)| j != i && text.contains(m.as_str()))
+            // Or the start of a longer one, cut at this session's length.
+            let cut = text.strip_prefix("ACK: ").filter(|rest| rest.len() >= 8);
+            messages.iter().enumerate().position(|(j, m)| {
+                j != i && (text.contains(m.as_str()) || cut.is_some_and(|c| m.starts_with(c)))
+            })
         });
         if let Some(j) = mixed.flatten() {
             return Err(fail(
@@ -1528,7 +1529,7 @@ fn cut_off_hint(ctx: &mut Ctx, p: Proc) -> String {
     // shell, and the server with it (blind round 41: told to install a
     // handler it had).
     if ctx.runs_a_shell_script(p) {
-        return "Your command runs a shell script, and `kill -TERM` reaches the process the command started: the shell, not your server. A shell waiting for its child dies of SIGTERM, and the server goes down with it, its session in flight cut off. Start the server in the script with `exec` (`exec python3 server_threaded.py \"$@\"`), so the server is that process and gets the signal itself; its own shutdown (stop accepting, let the sessions in flight finish, `[SERVER] Shutting down`, exit 0) does the rest.".into();
+        return crate::grade::harness::EXEC_HINT.into();
     }
     // It handled SIGTERM (it said goodbye), and ended before the session
     // did (blind round 32: Node's process.exit() on a timer after
