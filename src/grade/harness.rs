@@ -164,8 +164,10 @@ struct Launched {
     child: Child,
     /// Seen listening in the system's socket table (a server start).
     listened: bool,
-    /// Sent SIGTERM by the check (to its own process, `kill -TERM`).
-    terminated: bool,
+    /// Sent SIGTERM by the check (to its own process, `kill -TERM`) while
+    /// that process was a shell (its name, read then): a script that did
+    /// not `exec` its program.
+    terminated_shell: bool,
 }
 
 /// The advice for a shell script between the command and the program,
@@ -533,7 +535,7 @@ impl<'a> Ctx<'a> {
             env_note: env_note.join(" "),
             child,
             listened: false,
-            terminated: false,
+            terminated_shell: false,
         });
         Ok(Proc(self.procs.len() - 1))
     }
@@ -695,8 +697,7 @@ impl<'a> Ctx<'a> {
         {
             use std::os::unix::process::ExitStatusExt;
             let found = (0..self.procs.len()).map(Proc).find(|&p| {
-                self.procs[p.0].terminated
-                    && self.runs_a_shell_script(p)
+                self.procs[p.0].terminated_shell
                     && self
                         .child(p)
                         .try_status()
@@ -711,20 +712,10 @@ impl<'a> Ctx<'a> {
         None
     }
 
-    /// Is the command of the program `p` a shell script (`sh x.sh`, `bash
-    /// run`, `./start.sh`)? A signal sent to the process it started then
-    /// reaches the shell, not the program the script runs (unless with
-    /// `exec`).
-    pub fn runs_a_shell_script(&self, p: Proc) -> bool {
-        let role = self.role_of(p);
-        let Some(first) = self.submission.command(role).and_then(|c| c.first()) else {
-            return false;
-        };
-        let name = Path::new(first)
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        matches!(name, "sh" | "bash" | "dash" | "zsh" | "ksh") || name.ends_with(".sh")
+    /// Did the SIGTERM the check sent to the program `p` reach a shell
+    /// (a script that runs the program without `exec`)?
+    pub fn sigterm_reached_a_shell(&self, p: Proc) -> bool {
+        self.procs[p.0].terminated_shell
     }
 
     /// Sends a signal to a started program, recorded as a step: SIGTERM to
@@ -738,10 +729,17 @@ impl<'a> Ctx<'a> {
     /// unsent, while the server itself shut down cleanly.
     pub fn signal(&mut self, p: Proc, signal: Signal) {
         let role = self.procs[p.0].role.name();
-        self.procs[p.0].terminated |= signal == Signal::Terminate;
         #[cfg(unix)]
         if signal == Signal::Terminate {
             if let Some(pid) = crate::sandbox::program_pid(self.child(p).pid()) {
+                // Who gets it: a shell is a script without `exec` (by the
+                // process's name, not the command's: a script that does
+                // `exec`, or a program named `x.sh`, is no shell then).
+                let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+                self.procs[p.0].terminated_shell |= matches!(
+                    name.trim(),
+                    "sh" | "bash" | "dash" | "zsh" | "ksh" | "mksh" | "ash" | "busybox"
+                );
                 self.step(format!(
                     "send SIGTERM to the {role}'s process (`kill -TERM <pid>`)"
                 ));

@@ -629,13 +629,12 @@ fn run_check_body(
                     failure.otherwise = None;
                 }
             }
-            // A script that died of the SIGTERM meant for its program:
-            // that is the story, whatever the check saw after it, and no
-            // other check's finding explains it.
-            if !matches!(
-                failure.diagnosis,
-                Diagnosis::GraderError | Diagnosis::ResourceLimit
-            ) {
+            // A script that died of the SIGTERM meant for its program: the
+            // story of a shutdown that went wrong, and no other check's
+            // finding explains it. Only there: a check that sends SIGTERM
+            // to end a server keeps its own finding (hostile round 43: a
+            // log's format lost its hint).
+            if failure.diagnosis == Diagnosis::NoGracefulShutdown {
                 if let Some(script) = ctx.script_killed_by_sigterm() {
                     failure.observed = format!("{} — {script}", failure.observed);
                     failure = failure.hinted(harness::EXEC_HINT);

@@ -929,20 +929,31 @@ pub fn refused(ctx: &mut Ctx) -> Result<(), Failure> {
 /// ignores-config only if it connects there.
 fn refused_elsewhere(ctx: &mut Ctx, p: Proc, port: u16, expected: &str) -> Option<Failure> {
     let prefix = format!("{HOST}:");
-    let (line, other) = ctx
+    let refused: Vec<String> = ctx
         .child(p)
         .lines(Stream::Stderr)
         .into_iter()
         .filter(|l| l.starts_with("[CLIENT] Error:") && l.to_lowercase().contains("refused"))
-        .find_map(|l| {
-            let at = l.find(&prefix)? + prefix.len();
-            let digits: String = l[at..].chars().take_while(char::is_ascii_digit).collect();
-            let other = digits
-                .parse::<u16>()
-                .ok()
-                .filter(|&o| o != 0 && o != port)?;
-            Some((l, other))
-        })?;
+        .collect();
+    // It did try LAB_PORT, and said so: whatever it tried next, its line
+    // for LAB_PORT is there (blind round 43: a client trying LAB_PORT + 1
+    // after, told its port was not read).
+    let own = format!("{HOST}:{port}");
+    if refused.iter().any(|l| {
+        l.match_indices(&own)
+            .any(|(at, _)| !l[at + own.len()..].starts_with(|c: char| c.is_ascii_digit()))
+    }) {
+        return None;
+    }
+    let (line, other) = refused.into_iter().find_map(|l| {
+        let at = l.find(&prefix)? + prefix.len();
+        let digits: String = l[at..].chars().take_while(char::is_ascii_digit).collect();
+        let other = digits
+            .parse::<u16>()
+            .ok()
+            .filter(|&o| o != 0 && o != port)?;
+        Some((l, other))
+    })?;
     // The check's own port space: that port is free unless the grader
     // holds it.
     let there = crate::sandbox::tcp_listener((HOST, other).into()).ok()?;
@@ -975,7 +986,7 @@ fn refused_elsewhere(ctx: &mut Ctx, p: Proc, port: u16, expected: &str) -> Optio
             Diagnosis::IgnoresConfig,
             expected,
             format!(
-                "it was refused at {HOST}:{other}, not at LAB_PORT={port}, where it was sent (`{}`); started again with the grader listening on {HOST}:{other}, it connected there: its line is right for where it went, but the port does not come from LAB_PORT (a port written in the code, or a setting read after the environment that takes its place)",
+                "it was refused at {HOST}:{other}, not at LAB_PORT={port}, where it was sent (`{}`); started again with the grader listening on {HOST}:{other}, it connected there: its line is right for where it went, but that port is not LAB_PORT (a port written in the code, a setting read after the environment that takes its place, or another port tried after LAB_PORT: connect to LAB_PORT alone, and report its refusal)",
                 line.trim_end()
             ),
         )

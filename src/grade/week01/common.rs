@@ -555,22 +555,38 @@ pub fn after_served_by_rule(
         // pre-forked pool whose workers all died of resets, told as a
         // server that never listened).
         None if failure.diagnosis == Diagnosis::MissingListen => {
-            let last = ctx.last_stderr_line(p);
-            let (diagnosis, why) = match last {
-                Some(line) => (
+            // A crash only on a sign of one (a traceback, a panic, a
+            // process killed by a signal, or a reset's error as its last
+            // words); the line quoted so that it cannot close the quote
+            // (hostile round 43: any stderr line made it a crash).
+            let last = ctx
+                .last_stderr_line(p)
+                .map(|l| crate::grade::harness::truncate(&l, 160));
+            let reset_words = last.as_deref().is_some_and(|l| {
+                let l = l.to_lowercase();
+                l.contains("reset") || l.contains("broken pipe")
+            });
+            let said = last
+                .as_deref()
+                .map(|l| format!("; its last stderr line: {l:?}"))
+                .unwrap_or_default();
+            match ctx.crash_of(p) {
+                Some(crash) => fail(
                     Diagnosis::Crash,
-                    format!(
-                        "its port refuses connections {what}, though it took them before, and the program still runs: the processes that held its listening socket ended, the last stderr line `{line}`"
-                    ),
+                    expected,
+                    format!("its port refuses connections {what}, though it took them before, and the program still runs: processes of it that held its listening socket died ({crash})"),
                 ),
-                None => (
+                None if reset_words => fail(
+                    Diagnosis::Crash,
+                    expected,
+                    format!("its port refuses connections {what}, though it took them before, and the program still runs: the processes that held its listening socket ended, of a reset connection by their last words{said}"),
+                ),
+                None => fail(
                     Diagnosis::ExitsEarly,
-                    format!(
-                        "its port refuses connections {what}, though it took them before, and the program still runs: it closed its listening socket, or the processes that held it ended"
-                    ),
+                    expected,
+                    format!("its port refuses connections {what}, though it took them before, and the program still runs: it closed its listening socket, or the processes that held it ended{said}"),
                 ),
-            };
-            fail(diagnosis, expected, why)
+            }
         }
         None if failure.observed.starts_with("no reply") => fail(
             Diagnosis::EmptyRecv,

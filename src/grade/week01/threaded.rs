@@ -1528,7 +1528,7 @@ fn cut_off_hint(ctx: &mut Ctx, p: Proc) -> String {
     // A script between the command and the server: SIGTERM ended the
     // shell, and the server with it (blind round 41: told to install a
     // handler it had).
-    if ctx.runs_a_shell_script(p) {
+    if ctx.sigterm_reached_a_shell(p) {
         return crate::grade::harness::EXEC_HINT.into();
     }
     // It handled SIGTERM (it said goodbye), and ended before the session
