@@ -172,7 +172,7 @@ struct Launched {
 
 /// The advice for a shell script between the command and the program,
 /// whose shell died of the SIGTERM meant for the program.
-pub const EXEC_HINT: &str = "Your command runs a shell script, and `kill -TERM` reaches the process the command started: the shell, not your program. A shell waiting for its child dies of SIGTERM, and the program goes down with it, its work in flight cut off, its own shutdown never run. Start the program in the script with `exec` (`exec python3 server.py \"$@\"`), so that it is that process and gets the signal itself.";
+pub const EXEC_HINT: &str = "Your command runs a shell script, and `kill -TERM` reaches the process the command started: the shell, not your program. A shell waiting for its child dies of SIGTERM, and the program goes down with it, its work in flight cut off, its own shutdown never run. Start the program in the script with `exec` (`exec python3 my_program.py \"$@\"`), so that it is that process and gets the signal itself.";
 
 /// The working state of one check.
 pub struct Ctx<'a> {
@@ -687,9 +687,9 @@ impl<'a> Ctx<'a> {
         self.procs[p.0].role
     }
 
-    /// A program sent SIGTERM whose command is a shell script, and whose
-    /// process (the shell) died of that very signal: the program the
-    /// script ran never got it (blind rounds 41 and 42: a shutdown check
+    /// A program whose process was a shell when the check sent it SIGTERM
+    /// (a script that did not `exec`), and which died of that very signal:
+    /// the program the script ran never got it (blind rounds 41 and 42: a shutdown check
     /// told a handler was missing, or "killed by SIGTERM", with no word of
     /// the script). What to say, with the role.
     pub fn script_killed_by_sigterm(&mut self) -> Option<String> {

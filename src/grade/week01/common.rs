@@ -549,7 +549,6 @@ pub fn after_served_by_rule(
             };
             fail(ended.diagnosis, expected, why)
         }
-        // Alive but silent: most likely stuck on the client that left.
         // Alive, and its port refuses now, which took connections before:
         // whatever held the listening socket ended (blind round 42: a
         // pre-forked pool whose workers all died of resets, told as a
@@ -588,6 +587,7 @@ pub fn after_served_by_rule(
                 ),
             }
         }
+        // Alive but silent: most likely stuck on the client that left.
         None if failure.observed.starts_with("no reply") => fail(
             Diagnosis::EmptyRecv,
             expected,
