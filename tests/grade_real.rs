@@ -3701,3 +3701,25 @@ fn a_refused_line_copied_from_the_handout_is_output_format_python() {
     let outcomes = assert_verdicts("refusedtext", &sub, &[("client-refused", "output-format")]);
     assert_eq!(findings_of(&outcomes).len(), 1);
 }
+
+/// A threaded server that ignores SIGINT on purpose ("a stray Ctrl+C must
+/// not take it down") and shuts down cleanly on SIGTERM: one finding,
+/// threaded-shutdown's, whose story says the signal is ignored (blind
+/// round 41: "still running 5s after SIGINT" and the general hint).
+#[test]
+fn a_server_that_ignores_sigint_is_told_so_python() {
+    let Some(sub) = python_fixture("ignoresint") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "ignoresint",
+        &sub,
+        &[("threaded-shutdown", "no-graceful-shutdown")],
+    );
+    let observed = outcomes
+        .iter()
+        .find(|o| o.id == "threaded-shutdown")
+        .and_then(|o| o.observed.as_deref())
+        .unwrap_or_default();
+    assert!(observed.contains("it ignores that signal"), "{observed}");
+}

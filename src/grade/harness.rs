@@ -712,6 +712,35 @@ impl<'a> Ctx<'a> {
         None
     }
 
+    /// Does the program `p` (its own process) ignore `signal` (SIG_IGN, as
+    /// its `SigIgn` mask in /proc says)? `false` where that cannot be
+    /// read. A server that ignores SIGINT and handles SIGTERM was told
+    /// only "still running after SIGINT" (blind round 41).
+    pub fn ignores(&mut self, p: Proc, signal: Signal) -> bool {
+        #[cfg(target_os = "linux")]
+        {
+            let number = match signal {
+                Signal::Interrupt => nix::libc::SIGINT,
+                Signal::Terminate => nix::libc::SIGTERM,
+                Signal::Kill => return false,
+            };
+            let Some(pid) = crate::sandbox::program_pid(self.child(p).pid()) else {
+                return false;
+            };
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("SigIgn:"))
+                .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+                .is_some_and(|mask| mask & (1 << (number - 1)) != 0)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (p, signal);
+            false
+        }
+    }
+
     /// Did the SIGTERM the check sent to the program `p` reach a shell
     /// (a script that runs the program without `exec`)?
     pub fn sigterm_reached_a_shell(&self, p: Proc) -> bool {

@@ -806,6 +806,11 @@ pub fn expect_clean_shutdown(
     let free = exited && port_is_free(addr.port());
     let still_listens = exited && !free && !nothing_listens_on(addr.port());
     let observed = match status {
+        None if ctx.ignores(p, signal) => Some(format!(
+            "still running {}s after {}: it ignores that signal (SIG_IGN, as its signal mask in /proc says), so it never reaches the program: give SIGINT and SIGTERM the same clean shutdown",
+            within.as_secs(),
+            signal.name()
+        )),
         None => Some(format!(
             "still running {}s after {}",
             within.as_secs(),
