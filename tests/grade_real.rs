@@ -3723,3 +3723,26 @@ fn a_server_that_ignores_sigint_is_told_so_python() {
         .unwrap_or_default();
     assert!(observed.contains("it ignores that signal"), "{observed}");
 }
+
+/// A chat client that reads each ACK but prints one of its own making,
+/// from its clock and its line: the fake server's clock is not the
+/// machine's, so every check that shows ACKs tells invented-reply, one
+/// finding (hostile round 44: such a client passed every chat-client
+/// check).
+#[test]
+fn a_chat_client_printing_acks_of_its_own_is_invented_reply_python() {
+    let Some(sub) = python_fixture("chatownack") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "chatownack",
+        &sub,
+        &[
+            ("chat-client-messages", "invented-reply"),
+            ("chat-client-default", "invented-reply"),
+            ("chat-client-interactive", "invented-reply"),
+            ("chat-client-framing", "invented-reply"),
+        ],
+    );
+    assert_eq!(findings_of(&outcomes).len(), 1);
+}

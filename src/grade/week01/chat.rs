@@ -2110,6 +2110,13 @@ fn fake_chat(
     how: FakeChat,
 ) -> Result<Sent, Failure> {
     let split = how == FakeChat::SplitAcks;
+    // The fake server keeps a clock of its own (a server in another time
+    // zone, or simply wrong): its ACKs' times are not this machine's, so a
+    // client that prints an ACK it made up, from its clock and its line,
+    // is told from one that prints what came (hostile round 44: such a
+    // client passed every chat-client check).
+    let clock = chrono::Duration::minutes(61 + ctx.below(600) as i64)
+        + chrono::Duration::seconds(ctx.below(60) as i64);
     let mut connected_shown = true;
     let mut conn = accept_client(ctx, listener, p)?;
     let _ = conn.set_nodelay(true);
@@ -2140,7 +2147,10 @@ fn fake_chat(
                 .wait_stdout(p, CONNECTED_HOLD, |l| l.starts_with(CONNECTED))
                 .is_some();
         }
-        let ack = chat_ack(&line);
+        let ack = format!(
+            "[ACK @{}] {line}",
+            (chrono::Local::now() + clock).format("%H:%M:%S")
+        );
         got.push(line);
         acks.push(ack.clone());
         held.push_str(&ack);
@@ -2324,6 +2334,13 @@ fn chat_client_run(
         .and_then(|()| lines_in_order_after(ctx, p, &expected, PROMPT))
         .map_err(|mut f| {
             let stdout = ctx.child(p).lines(Stream::Stdout);
+            if let Some((line, ack)) = invented_ack(&stdout, &acks) {
+                return fail(
+                    Diagnosis::InventedReply,
+                    f.expected,
+                    format!("it printed `{line}`, an ACK the server never sent: the server's was `{ack}` (its clock is not this machine's); print the line that came, as it came"),
+                );
+            }
             let printed = acks
                 .iter()
                 .filter(|a| stdout.iter().any(|l| l.contains(a.as_str())))
@@ -2425,6 +2442,21 @@ fn own_prompt(stdout: &[String], expected: &[String]) -> Option<String> {
 }
 
 /// Is every ACK printed whole, inside some line of stdout?
+/// A line of `stdout` that is the ACK of one of the lines sent, with a
+/// time the server never sent (`acks`: what it did send): an ACK the
+/// client made up. The line and the ACK it should have shown.
+fn invented_ack(stdout: &[String], acks: &[String]) -> Option<(String, String)> {
+    acks.iter().find_map(|ack| {
+        let (_, message) = ack.split_once("] ")?;
+        let tail = format!("] {message}");
+        let line = stdout.iter().find(|l| {
+            let l = l.trim_end();
+            !l.contains(ack.as_str()) && l.contains("[ACK @") && l.ends_with(&tail)
+        })?;
+        Some((line.trim_end().to_string(), ack.clone()))
+    })
+}
+
 fn all_printed_whole(stdout: &[String], acks: &[String]) -> bool {
     acks.iter()
         .all(|a| stdout.iter().any(|l| l.contains(a.as_str())))
@@ -3040,6 +3072,24 @@ mod tests {
         assert_eq!(own_prompt(&doubled, &expected).as_deref(), Some("> "));
         let twice = owned(&["[CLIENT] [CLIENT] [ACK @10:00:00] a"]);
         assert_eq!(own_prompt(&twice, &expected), None);
+    }
+
+    /// Hostile round 44: an ACK made up from the client's own clock.
+    #[test]
+    fn an_ack_with_a_time_the_server_never_sent_is_invented() {
+        let acks = owned(&["[ACK @05:44:00] a b", "[ACK @05:44:01] c"]);
+        let right = owned(&["[CLIENT] [ACK @05:44:00] a b", "[CLIENT] [ACK @05:44:01] c"]);
+        assert_eq!(invented_ack(&right, &acks), None);
+        let made_up = owned(&["[CLIENT] [ACK @20:51:07] a b"]);
+        assert_eq!(
+            invented_ack(&made_up, &acks),
+            Some((made_up[0].clone(), acks[0].clone()))
+        );
+        // Another line's words are no ACK of this one.
+        assert_eq!(
+            invented_ack(&owned(&["[CLIENT] [ACK @20:51:07] x"]), &acks),
+            None
+        );
     }
 
     #[test]
