@@ -172,7 +172,7 @@ struct Launched {
 
 /// The advice for a shell script between the command and the program,
 /// whose shell died of the SIGTERM meant for the program.
-pub const EXEC_HINT: &str = "Your command runs a shell script, and `kill -TERM` reaches the process the command started: the shell, not your program. A shell waiting for its child dies of SIGTERM, and the program goes down with it, its work in flight cut off, its own shutdown never run. Start the program in the script with `exec` (`exec python3 my_program.py \"$@\"`), so that it is that process and gets the signal itself.";
+pub const EXEC_HINT: &str = "Your command runs a shell script, and `kill -TERM` reaches the process the command started: the shell, not your program. A shell waiting for its child dies of SIGTERM, and your program never gets the signal, its own shutdown never run: under the grader it ends with the shell, its work in flight cut off; on your own machine it would run on, orphaned, holding its port. Start the program in the script with `exec` (`exec python3 my_program.py \"$@\"`), so that it is that process and gets the signal itself.";
 
 /// The working state of one check.
 pub struct Ctx<'a> {
