@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::common::{
-    after_served, chat_ack, expect_clean_shutdown, expect_exit, is_chat_ack, lines_in_order_after,
-    stop_to_see_held_lines, strip_clock, survived_reset,
+    after_served, chat_ack_at, expect_clean_shutdown, expect_exit, is_chat_ack,
+    lines_in_order_after, stop_to_see_held_lines, strip_clock, survived_reset,
 };
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::evidence::note_ended_on_purpose;
@@ -2147,10 +2147,7 @@ fn fake_chat(
                 .wait_stdout(p, CONNECTED_HOLD, |l| l.starts_with(CONNECTED))
                 .is_some();
         }
-        let ack = format!(
-            "[ACK @{}] {line}",
-            (chrono::Local::now() + clock).format("%H:%M:%S")
-        );
+        let ack = chat_ack_at(clock, &line);
         got.push(line);
         acks.push(ack.clone());
         held.push_str(&ack);
@@ -2766,7 +2763,7 @@ pub fn client_prompt(ctx: &mut Ctx) -> Result<(), Failure> {
             ctx.step("its prompt showed before the reply: late, but not held");
             return Ok(());
         }
-        let ack = chat_ack(&line);
+        let ack = chat_ack_at(chrono::Duration::zero(), &line);
         ctx.step(format!("reply `{ack}`"));
         let _ = conn.write_all(format!("{ack}\n").as_bytes());
         let shown = ctx

@@ -760,11 +760,12 @@ pub fn is_chat_ack(line: &str, message: &str) -> bool {
         == Some(message)
 }
 
-/// The chat ACK line for `message` with the current local time.
-pub fn chat_ack(message: &str) -> String {
+/// The chat ACK line for `message`, its time this machine's local time
+/// moved by `clock` (a fake server's own clock: zero for the machine's).
+pub fn chat_ack_at(clock: chrono::Duration, message: &str) -> String {
     format!(
         "[ACK @{}] {message}",
-        chrono::Local::now().format("%H:%M:%S")
+        (chrono::Local::now() + clock).format("%H:%M:%S")
     )
 }
 
