@@ -214,10 +214,7 @@ pub fn survived_reset(ctx: &mut Ctx, p: Proc, how: &str) -> Result<(), Failure> 
     let said = [Stream::Stderr, Stream::Stdout]
         .into_iter()
         .flat_map(|s| ctx.child(p).lines(s))
-        .find(|l| {
-            let l = l.to_lowercase();
-            l.contains("reset") || l.contains("broken pipe")
-        });
+        .find(|l| tells_of_a_reset(l));
     let (diagnosis, why) = match (ctx.crash_of(p), said) {
         (None, Some(line)) => (
             Diagnosis::Crash,
@@ -561,10 +558,7 @@ pub fn after_served_by_rule(
             let last = ctx
                 .last_stderr_line(p)
                 .map(|l| crate::grade::harness::truncate(&l, 160));
-            let reset_words = last.as_deref().is_some_and(|l| {
-                let l = l.to_lowercase();
-                l.contains("reset") || l.contains("broken pipe")
-            });
+            let reset_words = last.as_deref().is_some_and(tells_of_a_reset);
             let said = last
                 .as_deref()
                 .map(|l| format!("; its last stderr line: {l:?}"))
@@ -598,6 +592,14 @@ pub fn after_served_by_rule(
         ),
         None => failure,
     }
+}
+
+/// Does `text` (a crash's description, an error line) name a reset
+/// connection or a broken pipe, in any runtime's words (`Connection reset
+/// by peer`, ECONNRESET, `BrokenPipeError`, `broken pipe`)?
+pub fn tells_of_a_reset(text: &str) -> bool {
+    let text = text.to_lowercase();
+    text.contains("reset") || text.contains("broken pipe") || text.contains("brokenpipe")
 }
 
 /// The hint of a wait that does not take LAB_TIMEOUT (a number of its own,

@@ -1323,10 +1323,10 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
         // traceback on stderr: the pool lost a process that accepted; the
         // reset's uncaught error is the mistake (blind round 41: told as a
         // select() loop that stopped calling accept()).
-        if let Some(crash) = ctx.crash_of(p).filter(|c| {
-            let c = c.to_lowercase();
-            c.contains("reset") || c.contains("broken pipe") || c.contains("brokenpipe")
-        }) {
+        if let Some(crash) = ctx
+            .crash_of(p)
+            .filter(|c| super::common::tells_of_a_reset(c))
+        {
             return Err(fail(
                 Diagnosis::Crash,
                 format!("the new client gets `{want}`"),
