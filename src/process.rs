@@ -575,6 +575,12 @@ impl Child {
         })
     }
 
+    /// Its tripwire (see [`crate::sandbox::Tripwire`]), if it started with
+    /// one.
+    pub fn tripwire(&self) -> Option<&crate::sandbox::Tripwire> {
+        self.confinement.as_ref()?.tripwire()
+    }
+
     /// What the sandbox measured of this child's tree (peak memory, limit
     /// hits); `None` when it was not started confined.
     pub fn usage(&self) -> Option<crate::sandbox::Usage> {

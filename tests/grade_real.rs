@@ -3438,6 +3438,37 @@ fn a_banner_with_the_notes_words_is_not_the_note_python() {
     );
 }
 
+/// A thread-per-client chat server that sends each ACK and then writes
+/// (and fsyncs) the record, with three more mistakes of its own: a
+/// Connection line without its time, an idle timeout restarted at every
+/// read, and the log's escapes only half done. Its ACK is held as it
+/// begins to leave and the log read at that instant: lost-message, told as
+/// the order it is (hostile round 44: the write a few microseconds after
+/// the send passed, the kill coming only once the ACK had arrived).
+#[test]
+fn an_ack_sent_before_its_record_is_written_python() {
+    let Some(sub) = python_fixture("ackfirst") else {
+        return;
+    };
+    // Without a tripwire the kill after the ACK is all there is: a race
+    // this server wins.
+    if !netlab::sandbox::tripwire_possible() {
+        eprintln!("skipped: no tripwire here");
+        return;
+    }
+    assert_verdicts(
+        "ackfirst",
+        &sub,
+        &[
+            ("chat-ack", "output-format"),
+            ("chat-limits", "session-limit"),
+            ("chat-log", "lost-message"),
+            ("chat-log-format", "log-format"),
+        ],
+    );
+    assert_observed(&sub, "chat-log", "when the server began to send the ACK of");
+}
+
 /// A chat server that opens its log with `"w"`, and writes its records'
 /// times without their offset from UTC: chat-log-append's log-overwritten
 /// (the record of an earlier run is gone) and chat-log-format's

@@ -189,6 +189,8 @@ pub struct Ctx<'a> {
     notes: Vec<ListenNote>,
     /// The last server start used the line check's own arguments.
     notes_env_default: bool,
+    /// The next program starts with a tripwire ([`Ctx::tripwire_next`]).
+    tripwire_next: bool,
 }
 
 impl Drop for Ctx<'_> {
@@ -290,7 +292,19 @@ impl<'a> Ctx<'a> {
             jail: None,
             notes: Vec::new(),
             notes_env_default: false,
+            tripwire_next: false,
         }
+    }
+
+    /// The next program started gets a tripwire where one can work (see
+    /// [`crate::sandbox::Tripwire`]; [`Ctx::tripwire`] then has it).
+    pub fn tripwire_next(&mut self) {
+        self.tripwire_next = true;
+    }
+
+    /// Program `p`'s tripwire, if it started with one.
+    pub fn tripwire(&self, p: Proc) -> Option<&crate::sandbox::Tripwire> {
+        self.procs[p.0].child.tripwire()
     }
 
     /// Records one step of the story shown when the check fails.
@@ -457,7 +471,10 @@ impl<'a> Ctx<'a> {
         let mut attempt = 0;
         let started = loop {
             let origin = self.submission.origin(role);
-            let (mut cmd, confinement) = self.jail().command(&full, origin);
+            let (mut cmd, mut confinement) = self.jail().command(&full, origin);
+            if self.tripwire_next {
+                confinement.want_tripwire();
+            }
             without_inherited_settings(&mut cmd);
             for (key, value) in role.contract().env {
                 cmd.env(key, value);
@@ -499,6 +516,7 @@ impl<'a> Ctx<'a> {
             Err(_) => self.jail().moved(),
             Ok(_) => None,
         };
+        self.tripwire_next = false;
         let child = started.map_err(|e| {
             if let Some(why) = moved {
                 return fail(

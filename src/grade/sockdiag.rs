@@ -201,6 +201,22 @@ pub fn unread_bytes(local: SocketAddr, remote: SocketAddr) -> Option<u32> {
     lookup(local, remote, 0).map(|(answer, _)| answer.rqueue)
 }
 
+/// The inode of the TCP socket at `local` connected to `remote`, in this
+/// thread's network namespace: the other end of a connection the grader
+/// made, as the program holds it. An IPv4 connection to a program's
+/// dual-stack socket is listed under IPv4-mapped IPv6 addresses: both
+/// are asked.
+pub fn socket_inode(local: SocketAddr, remote: SocketAddr) -> Option<u64> {
+    let mapped = |a: SocketAddr| match a {
+        SocketAddr::V4(v4) => SocketAddr::new(IpAddr::V6(v4.ip().to_ipv6_mapped()), v4.port()),
+        v6 => v6,
+    };
+    lookup(local, remote, 0)
+        .or_else(|| lookup(mapped(local), mapped(remote), 0))
+        .map(|(answer, _)| u64::from(answer.inode))
+        .filter(|inode| *inode != 0)
+}
+
 #[cfg(test)]
 /// The kernel memory the TCP socket at `local` connected to `remote`
 /// holds (see [`tcp_memory`]), in this thread's network namespace.

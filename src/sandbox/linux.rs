@@ -29,6 +29,7 @@ use super::{forget, note, remember, CommandOrigin, Layer, Limits, Policy, Usage,
 
 pub(super) mod cgroup;
 mod filter;
+pub(super) mod hold;
 pub(super) mod launch;
 mod reach;
 pub(super) mod watch;
@@ -579,6 +580,9 @@ pub(super) struct Installed {
     /// In a pid namespace of its own: the tree ends with its leader (the
     /// waiter outlives the namespace's init, whose end kills the rest).
     own_pid_namespace: bool,
+    /// Its tripwire, when the check asked for one (see `hold.rs`): kept
+    /// until the tree is gone.
+    tripwire: Option<hold::Supervisor>,
 }
 
 impl Installed {
@@ -597,7 +601,7 @@ impl Installed {
     /// reaped).
     pub(super) fn started(&mut self, launcher: &mut std::process::Child) -> io::Result<()> {
         if let Some(pending) = self.pending.take() {
-            self.launch_cpu_ns = pending.wait(launcher).map_err(|e| {
+            let (spent, listener) = pending.wait(launcher).map_err(|e| {
                 // Kept a PermissionDenied (the program's fault), but said
                 // why: the file's own mode is often fine.
                 if self.limited && e.raw_os_error() == Some(libc::EACCES) {
@@ -609,8 +613,17 @@ impl Installed {
                     e
                 }
             })?;
+            self.launch_cpu_ns = spent;
+            if let Some(listener) = listener {
+                self.tripwire = Some(hold::Supervisor::start(listener)?);
+            }
         }
         Ok(())
+    }
+
+    /// The program's tripwire, if it started with one.
+    pub(super) fn tripwire(&self) -> Option<&hold::Supervisor> {
+        self.tripwire.as_ref()
     }
 }
 
@@ -655,6 +668,7 @@ pub(super) fn install(
     keep: &[PathBuf],
     origin: CommandOrigin,
     (working_folder, cwd_pin): (WorkingFolder, Option<(u64, u64)>),
+    tripwire: launch::Tripwire,
 ) -> io::Result<(Command, Installed)> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -788,9 +802,10 @@ pub(super) fn install(
         limited: false,
         watch,
         own_pid_namespace: plan.pid_ns,
+        tripwire: None,
     };
     if launch::usable() {
-        let (launcher, pending) = launch::command(&cmd, &plan)?;
+        let (launcher, pending) = launch::command(&cmd, &plan, tripwire)?;
         installed.pending = Some(pending);
         installed.limited = plan.reach.is_some();
         return Ok((launcher, installed));
@@ -949,6 +964,8 @@ impl Installed {
         // Its mounts went with its mount namespace: the folder may go
         // (when no other program still has its layers there).
         self.staging = None;
+        // No process is left to ask it anything.
+        self.tripwire = None;
     }
 }
 
@@ -2524,6 +2541,7 @@ mod tests {
             limited: false,
             watch: None,
             own_pid_namespace: false,
+            tripwire: None,
         };
         let spent = installed.usage().cpu.expect("the program's CPU time");
         assert!(spent >= Duration::from_millis(10), "{spent:?}");

@@ -2384,8 +2384,60 @@ pub struct Confinement {
     /// allowlist.
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     origin: CommandOrigin,
+    /// Asked for a tripwire ([`Confinement::want_tripwire`]).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    tripwire: bool,
     #[cfg(target_os = "linux")]
     linux: Option<linux::Installed>,
+}
+
+/// What a program was about to send when its [`Tripwire`] caught it.
+#[derive(Debug, Clone)]
+pub struct Caught {
+    /// The first bytes of what it was sending (up to 256); empty when they
+    /// came from a file or a pipe (`sendfile`, `splice`).
+    pub bytes: Vec<u8>,
+}
+
+/// A trap on one program tree's sends: armed with a socket (its inode),
+/// it stops the first send on that socket before a byte leaves, and holds
+/// the sending thread there until the tree is killed. It lets a check
+/// tell the order of a program's own calls (was the message in the log
+/// before the ACK went?), which no timing from outside can. Linux with
+/// the launcher only (`linux/hold.rs`); [`Confinement::tripwire`] is
+/// `None` elsewhere.
+#[cfg(target_os = "linux")]
+pub use linux::hold::Supervisor as Tripwire;
+
+/// Can a program start with a [`Tripwire`] here (the policy's launcher,
+/// a kernel with seccomp notifications and `pidfd_getfd`)? Where not,
+/// [`Confinement::tripwire`] is `None` and a check does without.
+pub fn tripwire_possible() -> bool {
+    #[cfg(target_os = "linux")]
+    return linux::hold::available();
+    #[cfg(not(target_os = "linux"))]
+    false
+}
+
+/// No tripwire off Linux: never made.
+#[cfg(not(target_os = "linux"))]
+#[derive(Debug)]
+pub enum Tripwire {}
+
+#[cfg(not(target_os = "linux"))]
+impl Tripwire {
+    pub fn arm(&self, _socket: u64) {
+        match *self {}
+    }
+    pub fn wait(&self, _limit: std::time::Duration) -> Option<Caught> {
+        match *self {}
+    }
+    pub fn disarm(&self) -> Option<Caught> {
+        match *self {}
+    }
+    pub fn release(&self) {
+        match *self {}
+    }
 }
 
 impl Confinement {
@@ -2401,6 +2453,11 @@ impl Confinement {
     pub fn install(&mut self, cmd: Command) -> io::Result<Command> {
         #[cfg(target_os = "linux")]
         {
+            let tripwire = if self.tripwire && linux::hold::available() {
+                linux::launch::Tripwire::Wanted
+            } else {
+                linux::launch::Tripwire::None
+            };
             let (launcher, installed) = linux::install(
                 cmd,
                 policy(),
@@ -2408,6 +2465,7 @@ impl Confinement {
                 &self.keep,
                 self.origin,
                 (self.working_folder, self.cwd_pin),
+                tripwire,
             )?;
             self.linux = Some(installed);
             Ok(launcher)
@@ -2470,6 +2528,24 @@ impl Confinement {
             return installed.usage();
         }
         Usage::default()
+    }
+
+    /// Asks that the program start with a [`Tripwire`], where one can
+    /// work (before [`Confinement::install`]). It costs the program a round
+    /// trip through the grader at each of its sends: for the checks that
+    /// need one only.
+    pub fn want_tripwire(&mut self) {
+        self.tripwire = true;
+    }
+
+    /// The program's [`Tripwire`], if it has one (asked for, and possible
+    /// here).
+    pub fn tripwire(&self) -> Option<&Tripwire> {
+        #[cfg(target_os = "linux")]
+        if let Some(installed) = &self.linux {
+            return installed.tripwire();
+        }
+        None
     }
 
     /// Is every process of the tree gone once its leader has exited (a

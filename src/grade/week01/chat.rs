@@ -1387,10 +1387,24 @@ fn logging_session(ctx: &mut Ctx) -> Result<(PathBuf, PathBuf, Proc, Talk), Fail
 }
 
 pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
+    // The last message's ACK is held as it begins to leave, and the log
+    // read at that instant (see `held_ack`): a server that sends the ACK
+    // first and writes the log a few microseconds later passed when the
+    // server was killed only once the ACK had come (hostile round 44).
+    ctx.tripwire_next();
     let (dir, path, p, mut talk) = logging_session(ctx)?;
     let messages: Vec<String> = (0..3).map(|_| ctx.message(20)).collect();
-    for message in &messages {
+    // The log as it was when the last ACK was held, if it was.
+    let mut at_the_ack: Option<String> = None;
+    for (i, message) in messages.iter().enumerate() {
+        let armed = i + 1 == messages.len() && arm_on_reply(ctx, p, &talk);
         send_line(ctx, &mut talk, message)?;
+        if armed {
+            at_the_ack = held_ack(ctx, p, &path, message);
+            if at_the_ack.is_some() {
+                break;
+            }
+        }
         if let Err(f) = expect_ack(ctx, p, &mut talk, message, Diagnosis::WrongReply) {
             if f.diagnosis != Diagnosis::WrongReply {
                 return Err(f);
@@ -1413,9 +1427,20 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
             return Err(f.caused_by("chat-ack"));
         }
     }
-    ctx.step("right after the last ACK, kill the server with SIGKILL (no chance to clean up)");
+    ctx.step(if at_the_ack.is_some() {
+        "kill the server with SIGKILL, its last ACK still held (no chance to clean up)"
+    } else {
+        "right after the last ACK, kill the server with SIGKILL (no chance to clean up)"
+    });
     let _ = ctx.child(p).signal(Signal::Kill);
     let _ = ctx.wait_exit(p, SLACK);
+    // Held, the last message was never acknowledged: what the server
+    // promised is the first two, judged as before; the third is judged
+    // by the log at the instant its ACK began to leave.
+    let (acknowledged, last) = match &at_the_ack {
+        Some(log) => (&messages[..messages.len() - 1], Some(log)),
+        None => (&messages[..], None),
+    };
     ctx.step(format!("read the log {}", path.display()));
     if !path.exists() {
         return Err(written_late_or_never(ctx, &dir, &path));
@@ -1431,7 +1456,7 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
         )
     })?;
     let log = String::from_utf8_lossy(&log);
-    let missing: Vec<&String> = messages
+    let missing: Vec<&String> = acknowledged
         .iter()
         .filter(|m| !log.contains(m.as_str()))
         .collect();
@@ -1453,10 +1478,109 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
             },
         ));
     }
+    if let (Some(then), Some(message)) = (last, messages.last()) {
+        if !then.contains(message.as_str()) {
+            return Err(fail(
+                Diagnosis::LostMessage,
+                "each message is in the --log file before its ACK is sent",
+                format!(
+                    "when the server began to send the ACK of `{message}`, its log did not hold `{message}`{}: the log is written after the ACK, so a server killed between the two (a crash, a power cut, the grader's SIGKILL a moment sooner) has told its client a message is kept that it never wrote",
+                    if log.contains(message.as_str()) {
+                        " (it was there by the time the server was killed)"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+    }
     // How the lines read is chat-log-format's to judge: a log that loses
     // lines may also write them wrong (blind round 11: the second mistake
     // went unreported).
     Ok(())
+}
+
+/// Arms program `p`'s tripwire (if it has one) on its end of `talk`'s
+/// connection: its next send there is held before a byte leaves.
+fn arm_on_reply(ctx: &mut Ctx, p: Proc, talk: &Talk) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let Ok(server) = talk.stream.peer_addr() else {
+            return false;
+        };
+        let Some(inode) = crate::grade::sockdiag::socket_inode(server, talk.client) else {
+            return false;
+        };
+        if let Some(wire) = ctx.tripwire(p) {
+            wire.arm(inode);
+            return true;
+        }
+    }
+    let _ = (ctx, p, talk);
+    false
+}
+
+/// After `message` was sent on an armed connection: waits for the server
+/// to begin sending its ACK, holds it there (a send that is no ACK, an
+/// echo or a prompt, goes on), and returns the log `path` as it is at
+/// that instant. `None` when no ACK began within [`SLACK`]: nothing is
+/// held then, and the reply is read as usual.
+fn held_ack(ctx: &mut Ctx, p: Proc, path: &std::path::Path, message: &str) -> Option<String> {
+    let wire = ctx.tripwire(p)?;
+    let until = std::time::Instant::now() + SLACK;
+    let mut let_go = Vec::new();
+    let caught = loop {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        // Bounded: a server sending line after line is let go each time.
+        match wire.wait(left).or_else(|| wire.disarm()) {
+            Some(caught) if is_ack_start(&caught.bytes) => break Some(caught),
+            Some(caught) if let_go.len() < 8 => {
+                let_go.push(show_bytes(&caught.bytes));
+                wire.release();
+            }
+            _ => break None,
+        }
+    };
+    wire.disarm();
+    let Some(caught) = caught else {
+        wire.release();
+        return None;
+    };
+    for other in let_go {
+        ctx.step(format!(
+            "(the server sends {other} on the connection first: let go)"
+        ));
+    }
+    ctx.step(format!(
+        "the server begins to send its ACK of `{message}` ({}): the grader holds that send before a byte leaves, and reads the log {} as it is at that instant",
+        show_bytes(&caught.bytes),
+        path.display()
+    ));
+    // No file yet reads as an empty log: the message is not in it. A
+    // moment's grace for a record written by another thread (a logger fed
+    // by a queue before the ACK was sent): it is let in, as it always was;
+    // a record written after the send by the thread now held never comes.
+    let until = std::time::Instant::now() + LOG_SETTLE;
+    loop {
+        let log = crate::sandbox::read_untrusted(path, LOG_MAX_BYTES).unwrap_or_default();
+        let log = String::from_utf8_lossy(&log).into_owned();
+        if log.contains(message) || std::time::Instant::now() >= until {
+            return Some(log);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// How long a held ACK's record may take to reach the log from another
+/// thread of the server (see `held_ack`).
+const LOG_SETTLE: Duration = Duration::from_millis(300);
+
+/// Do these bytes begin an ACK line (`[ACK`, or `ACK` for a wording
+/// chat-ack judges)? Its first piece may be all a send holds.
+fn is_ack_start(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"[ACK")
+        || bytes.starts_with(b"ACK")
+        || (!bytes.is_empty() && b"[ACK".starts_with(bytes))
 }
 
 /// The log's lines, in a log written at leisure: a clean stop (SIGTERM)

@@ -249,6 +249,83 @@ static PROGRAM: [libc::sock_filter; 53] = [
     stmt(RET, DONE),
 ];
 
+/// The calls that can put bytes on a socket: the tripwire's filter
+/// (`hold.rs`) asks the grader about each before it runs. `splice` names
+/// its target third; every other, first. (`vmsplice` reaches pipes only:
+/// the launcher says its last word with it, see `launch.rs`; io_uring and
+/// AIO are refused above.)
+pub(in crate::sandbox) const SENDS: [libc::c_long; 10] = [
+    libc::SYS_write,
+    libc::SYS_writev,
+    libc::SYS_pwrite64,
+    libc::SYS_pwritev,
+    libc::SYS_pwritev2,
+    libc::SYS_sendto,
+    libc::SYS_sendmsg,
+    libc::SYS_sendmmsg,
+    libc::SYS_sendfile,
+    libc::SYS_splice,
+];
+
+const NOTIFY: u32 = libc::SECCOMP_RET_USER_NOTIF;
+
+/// The tripwire's filter, stacked on [`PROGRAM`] (a refusal there wins
+/// over a question here): each of [`SENDS`] waits for the grader's answer
+/// (`SECCOMP_RET_USER_NOTIF`); everything else runs. Another
+/// architecture's calls are [`PROGRAM`]'s to refuse.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+static HOLD: [libc::sock_filter; 17] = [
+    // 0: another architecture's call, or an x32 one: not asked about.
+    stmt(LOAD, ARCH),
+    jump(JEQ, AUDIT_ARCH, 1, 0),
+    stmt(RET, ALLOW),
+    stmt(LOAD, NR),
+    jump(JGE, X32_FIRST, 10, 0),
+    // 5: the sends: asked about (16).
+    jump(JEQ, SENDS[0] as u32, 10, 0),
+    jump(JEQ, SENDS[1] as u32, 9, 0),
+    jump(JEQ, SENDS[2] as u32, 8, 0),
+    jump(JEQ, SENDS[3] as u32, 7, 0),
+    jump(JEQ, SENDS[4] as u32, 6, 0),
+    jump(JEQ, SENDS[5] as u32, 5, 0),
+    jump(JEQ, SENDS[6] as u32, 4, 0),
+    jump(JEQ, SENDS[7] as u32, 3, 0),
+    jump(JEQ, SENDS[8] as u32, 2, 0),
+    jump(JEQ, SENDS[9] as u32, 1, 0),
+    // 15: anything else runs; 16: asked about.
+    stmt(RET, ALLOW),
+    stmt(RET, NOTIFY),
+];
+
+/// Puts the tripwire's filter in force for this process and all it
+/// starts, and returns its listener: the descriptor on which the grader
+/// hears of each send before it runs (CLOEXEC: the program never holds
+/// it). Raw syscalls on static memory only.
+pub(in crate::sandbox) unsafe fn install_hold() -> io::Result<libc::c_int> {
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    {
+        let program = libc::sock_fprog {
+            len: HOLD.len() as u16,
+            filter: HOLD.as_ptr().cast_mut(),
+        };
+        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let listener = libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER,
+            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
+            &program as *const libc::sock_fprog,
+        );
+        if listener < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(listener as libc::c_int)
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    Err(io::Error::from_raw_os_error(libc::ENOSYS))
+}
+
 /// Can this machine filter a program's system calls?
 pub(in crate::sandbox) fn available() -> Result<(), String> {
     if !cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {

@@ -44,7 +44,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::libc;
@@ -57,6 +57,8 @@ use crate::sandbox::Limits;
 const NAME: &str = "netlab-sandbox";
 /// Ends the plan; the program's argv follows.
 const END: &str = "--";
+/// Names the tripwire's answer pipe among the launcher's arguments.
+const HOLD: &str = "hold=";
 /// The exit status of a launcher that could not start its program.
 const SETUP_FAILED: libc::c_int = 125;
 /// How long the grader waits for a launcher to exec its program: far
@@ -93,6 +95,12 @@ thread_local! {
 /// The launcher's end of its status pipe, for a failure after the split
 /// into waiter, init and program (`report_setup_failure`).
 static STATUS: AtomicI32 = AtomicI32::new(-1);
+
+/// Set once the tripwire's filter is in force: every `write` would then
+/// wait for the grader's answer, which it cannot give while it waits for
+/// this launcher's word. Its records go through `vmsplice` instead
+/// (pipes only, so never a send the filter asks about).
+static HELD: AtomicBool = AtomicBool::new(false);
 
 /// Runs before `main` in every process of a binary linking netlab: glibc
 /// passes `.init_array` functions main's argc and argv.
@@ -178,9 +186,25 @@ unsafe fn launch(request: io::Result<Request>) -> ! {
     opened[0] = b'o';
     opened[1..].copy_from_slice(&ns.to_le_bytes());
     libc::write(status, opened.as_ptr().cast(), opened.len());
+    // The tripwire's answer pipe, opened while the grader's /proc is ours
+    // to see (the program's own /proc comes with the mounts).
+    let go = match &request.hold {
+        Some(path) => {
+            let go = libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
+            if go < 0 {
+                report(status, b'S', &io::Error::last_os_error());
+                libc::_exit(SETUP_FAILED);
+            }
+            Some(go)
+        }
+        None => None,
+    };
     if let Err(e) = request.plan.run() {
         report(status, b'S', &e);
         libc::_exit(SETUP_FAILED);
+    }
+    if let Some(go) = go {
+        hand_over_listener(status, go);
     }
     let mut argv: Vec<*const libc::c_char> = request.argv.iter().map(|a| a.as_ptr()).collect();
     argv.push(std::ptr::null());
@@ -188,6 +212,56 @@ unsafe fn launch(request: io::Result<Request>) -> ! {
     libc::execvp(request.argv[0].as_ptr(), argv.as_ptr());
     report(status, b'X', &io::Error::last_os_error());
     libc::_exit(127)
+}
+
+/// In the program's process, its sandbox in force: puts the tripwire's
+/// filter on (see `hold.rs`), says `H` and the listener's number, and
+/// waits until the grader has taken it (`pidfd_getfd`) and writes a byte
+/// on `go`. The listener is closed before the exec. Raw syscalls only.
+unsafe fn hand_over_listener(status: libc::c_int, go: libc::c_int) {
+    let listener = match super::filter::install_hold() {
+        Ok(fd) => fd,
+        Err(e) => {
+            report(status, b'S', &e);
+            libc::_exit(SETUP_FAILED);
+        }
+    };
+    HELD.store(true, Ordering::Relaxed);
+    let mut record = [0u8; 5];
+    record[0] = b'H';
+    record[1..].copy_from_slice(&listener.to_le_bytes());
+    say(status, &record);
+    let mut byte = 0u8;
+    loop {
+        let n = libc::read(go, (&mut byte as *mut u8).cast(), 1);
+        if n == 1 {
+            break;
+        }
+        if n < 0 && *libc::__errno_location() == libc::EINTR {
+            continue;
+        }
+        // The grader gave up on us: nobody would answer the program.
+        libc::_exit(SETUP_FAILED);
+    }
+    libc::close(listener);
+    libc::close(go);
+}
+
+/// Writes `bytes` to the status pipe: `vmsplice` once the tripwire's
+/// filter would hold a `write` (see [`HELD`]). Trap: vmsplice lends the
+/// pages rather than copying them, so `bytes` must not change until the
+/// grader has read them: each record is written once, right before the
+/// launcher waits or ends.
+unsafe fn say(status: libc::c_int, bytes: &[u8]) {
+    if HELD.load(Ordering::Relaxed) {
+        let piece = libc::iovec {
+            iov_base: bytes.as_ptr().cast_mut().cast(),
+            iov_len: bytes.len(),
+        };
+        libc::vmsplice(status, &piece, 1, 0);
+    } else {
+        libc::write(status, bytes.as_ptr().cast(), bytes.len());
+    }
 }
 
 /// In the init, when the program's fork failed: the setup failed, not
@@ -204,13 +278,15 @@ unsafe fn report(status: libc::c_int, kind: u8, error: &io::Error) {
     let mut record = [0u8; 5];
     record[0] = kind;
     record[1..].copy_from_slice(&errno.to_le_bytes());
-    libc::write(status, record.as_ptr().cast(), record.len());
+    say(status, &record);
 }
 
 /// A launcher's arguments, parsed.
 struct Request {
     plan: Plan,
     status: CString,
+    /// The tripwire's answer pipe (see [`hand_over_listener`]).
+    hold: Option<CString>,
     argv: Vec<CString>,
 }
 
@@ -225,13 +301,30 @@ impl Request {
         if program.is_empty() {
             return Err(bad("no program after the plan".into()));
         }
-        let (plan, status) = Plan::from_args(items)?;
+        // The tripwire's pipe is the request's, not the plan's (a fork
+        // standing in for a launcher has none).
+        let hold = items
+            .iter()
+            .find_map(|a| a.strip_prefix(HOLD.as_bytes()))
+            .map(|path| CString::new(path).map_err(io::Error::other))
+            .transpose()?;
+        let items: Vec<&[u8]> = items
+            .iter()
+            .copied()
+            .filter(|a| !a.starts_with(HOLD.as_bytes()))
+            .collect();
+        let (plan, status) = Plan::from_args(&items)?;
         let status = status.ok_or_else(|| bad("no status pipe".into()))?;
         let argv = program
             .iter()
             .map(|a| CString::new(*a).map_err(io::Error::other))
             .collect::<io::Result<_>>()?;
-        Ok(Request { plan, status, argv })
+        Ok(Request {
+            plan,
+            status,
+            hold,
+            argv,
+        })
     }
 }
 
@@ -243,12 +336,37 @@ pub(in crate::sandbox) struct Pending {
     write: Option<OwnedFd>,
     /// The program's working folder, named if it is not the one pinned.
     cwd: Option<std::path::PathBuf>,
+    /// The tripwire's answer pipe (our end), when one was asked for, and
+    /// its read end until the launcher has taken it.
+    go: Option<OwnedFd>,
+    go_read: Option<OwnedFd>,
+    /// The tripwire's listener, once taken from the launcher.
+    listener: Option<OwnedFd>,
+    /// The program is the namespace's PID 2, not the launcher itself.
+    pid_ns: bool,
+}
+
+/// Whether a program starts with a tripwire (see `hold.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::sandbox) enum Tripwire {
+    None,
+    Wanted,
 }
 
 /// The launcher command that starts `original` under `plan`.
-pub(super) fn command(original: &Command, plan: &Plan) -> io::Result<(Command, Pending)> {
+pub(super) fn command(
+    original: &Command,
+    plan: &Plan,
+    tripwire: Tripwire,
+) -> io::Result<(Command, Pending)> {
     let (read, write) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(io::Error::from)?;
+    let go = match tripwire {
+        Tripwire::Wanted => {
+            Some(nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(io::Error::from)?)
+        }
+        Tripwire::None => None,
+    };
     // The link to .init_array's entry: whoever launches keeps it linked.
     #[cfg(target_env = "gnu")]
     std::hint::black_box(&LAUNCHER);
@@ -257,6 +375,9 @@ pub(super) fn command(original: &Command, plan: &Plan) -> io::Result<(Command, P
     cmd.arg0(NAME);
     cmd.args(plan.to_args());
     cmd.arg(format!("status=/proc/{me}/fd/{}", write.as_raw_fd()));
+    if let Some((go_read, _)) = &go {
+        cmd.arg(format!("{HOLD}/proc/{me}/fd/{}", go_read.as_raw_fd()));
+    }
     cmd.arg(END)
         .arg(original.get_program())
         .args(original.get_args());
@@ -269,10 +390,17 @@ pub(super) fn command(original: &Command, plan: &Plan) -> io::Result<(Command, P
     if let Some(dir) = original.get_current_dir() {
         cmd.current_dir(dir);
     }
+    // Our copy of the read end is closed once the launcher has opened
+    // its own (as the status pipe's write end: see `read_outcome`).
+    let (go_read, go) = go.map_or((None, None), |(r, w)| (Some(r), Some(w)));
     let pending = Pending {
         read,
         write: Some(write),
         cwd: original.get_current_dir().map(std::path::Path::to_path_buf),
+        go,
+        listener: None,
+        pid_ns: plan.pid_ns,
+        go_read,
     };
     Ok((cmd, pending))
 }
@@ -285,19 +413,59 @@ impl Pending {
     /// launcher may still open it). `S` comes back as the sandbox's own
     /// failure (no errno, so never taken for the program's), `X` as the
     /// exec's errno (a program not found, ETXTBSY).
-    pub(in crate::sandbox) fn wait(mut self, child: &mut std::process::Child) -> io::Result<u64> {
+    /// With a tripwire, the listener comes back too (see `hold.rs`).
+    pub(in crate::sandbox) fn wait(
+        mut self,
+        child: &mut std::process::Child,
+    ) -> io::Result<(u64, Option<OwnedFd>)> {
         let result = self.read_outcome(child);
         if result.is_err() {
             abandon(child);
         }
-        result
+        result.map(|spent| (spent, self.listener.take()))
+    }
+
+    /// Takes the tripwire's listener, descriptor `fd` of the program's
+    /// process (the launcher, or its namespace's PID 2), and lets it go on.
+    fn take_listener(&mut self, child: &std::process::Child, fd: i32) -> io::Result<()> {
+        let pid = if self.pid_ns {
+            super::program_in_namespace(child.id())
+        } else {
+            Some(child.id())
+        }
+        .ok_or_else(|| {
+            super::super::failure("the sandbox's launcher said `H` with no program process")
+        })?;
+        let listener = super::hold::take_fd(pid, fd).map_err(|e| {
+            super::super::failure(format!("the tripwire's listener could not be taken ({e})"))
+        })?;
+        // Only a listener: a launcher could not name another descriptor of
+        // its own by mistake and have us answer on it.
+        let link = std::fs::read_link(format!("/proc/self/fd/{}", listener.as_raw_fd()))?;
+        if link.as_os_str() != "anon_inode:seccomp notify" {
+            return Err(super::super::failure(format!(
+                "the sandbox's launcher named {} as the tripwire's listener",
+                link.display()
+            )));
+        }
+        let go = self.go.take().ok_or_else(|| {
+            super::super::failure("the sandbox's launcher said `H` twice, or unasked")
+        })?;
+        // SAFETY: one byte from a buffer of ours to our own pipe.
+        if unsafe { libc::write(go.as_raw_fd(), b"g".as_ptr().cast(), 1) } != 1 {
+            return Err(io::Error::last_os_error());
+        }
+        self.listener = Some(listener);
+        Ok(())
     }
 
     fn read_outcome(&mut self, child: &mut std::process::Child) -> io::Result<u64> {
-        // `o`, 8 bytes of CPU time, then at most one 5-byte record. Trap:
-        // without a private /proc, another process of the grader's uid
-        // can open the pipe too; never read more, never wait longer.
-        const MOST: usize = 14;
+        // `o`, 8 bytes of CPU time, with a tripwire an `H` record (5
+        // bytes), then at most one 5-byte record. Trap: without a private
+        // /proc, another process of the grader's uid can open the pipe
+        // too; never read more, never wait longer.
+        let mut most: usize = if self.go.is_some() { 19 } else { 14 };
+        const MOST: usize = 19;
         let until = Instant::now() + LAUNCH_LIMIT;
         let mut got: Vec<u8> = Vec::with_capacity(MOST);
         let mut ended = None;
@@ -320,15 +488,24 @@ impl Pending {
             let ready = unsafe { libc::poll(fds.as_mut_ptr(), 1, 100) };
             if ready > 0 {
                 let mut buf = [0u8; MOST];
-                let room = MOST - got.len();
+                let room = most - got.len();
                 // SAFETY: reading into a buffer of ours, at most its size.
                 let n = unsafe {
                     libc::read(self.read.as_raw_fd(), buf.as_mut_ptr().cast(), room.max(1))
                 };
                 match n {
                     0 => break,
-                    n if n > 0 && got.len() + (n as usize) <= MOST => {
-                        got.extend_from_slice(&buf[..n as usize])
+                    n if n > 0 && got.len() + (n as usize) <= most => {
+                        got.extend_from_slice(&buf[..n as usize]);
+                        // The launcher waits for our answer before its
+                        // exec: take its listener at once.
+                        if self.go.is_some() && got.len() >= 14 && got[9] == b'H' {
+                            let fd = i32::from_le_bytes([got[10], got[11], got[12], got[13]]);
+                            self.take_listener(child, fd)?;
+                            self.go_read = None;
+                            got.drain(9..14);
+                            most = 14;
+                        }
                     }
                     n if n > 0 => {
                         return Err(super::super::failure(
@@ -359,7 +536,12 @@ impl Pending {
                 None => "the sandbox's launcher closed its status pipe without a word".into(),
             }));
         }
-        if got.len() != 9 && got.len() != MOST {
+        if self.go.is_some() && got.len() == 9 {
+            return Err(super::super::failure(
+                "the sandbox's launcher started its program without its tripwire",
+            ));
+        }
+        if got.len() != 9 && got.len() != 14 {
             return Err(super::super::failure(
                 "the sandbox's launcher said too little (another process wrote to its status pipe?)",
             ));
@@ -822,11 +1004,11 @@ mod tests {
     fn launch(plan: &Plan, argv: &[&str]) -> io::Result<u64> {
         let mut original = Command::new(argv[0]);
         original.args(&argv[1..]);
-        let (mut cmd, pending) = command(&original, plan)?;
+        let (mut cmd, pending) = command(&original, plan, Tripwire::None)?;
         cmd.stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
         let mut child = cmd.spawn()?;
-        let result = pending.wait(&mut child);
+        let result = pending.wait(&mut child).map(|(spent, _)| spent);
         let _ = child.kill();
         let _ = child.wait();
         result
@@ -883,6 +1065,10 @@ mod tests {
             read,
             write: Some(write),
             cwd: None,
+            go: None,
+            go_read: None,
+            listener: None,
+            pid_ns: false,
         };
         let mut cmd = Command::new("/proc/self/exe");
         cmd.arg0(NAME)
@@ -919,7 +1105,7 @@ mod tests {
         // it went on to exec a long sleep).
         let mut original = Command::new("/bin/sleep");
         original.arg("30");
-        let (mut cmd, pending) = command(&original, &empty_plan()).unwrap();
+        let (mut cmd, pending) = command(&original, &empty_plan(), Tripwire::None).unwrap();
         let junk = [b'x'; 15];
         // SAFETY: writing a buffer of ours to a pipe we hold.
         let wrote = unsafe {

@@ -1,0 +1,475 @@
+//! The tripwire: the grader stops a program at the instant it begins to
+//! send on one socket, before a byte leaves, and holds it there.
+//!
+//! Why (hostile round 44): a chat server that sends its ACK and only then
+//! writes its log passed chat-log, which killed the server once the ACK
+//! had come: the write followed the send by microseconds, long before the
+//! kill. What the contract promises (an acknowledged message is on disk)
+//! is about the order of two system calls, and only the kernel sees it.
+//!
+//! How: the program starts under a second seccomp filter (`filter::HOLD`)
+//! that asks a listener about each call that can put bytes on a socket
+//! (`SECCOMP_RET_USER_NOTIF`). The launcher hands the listener over before
+//! its exec (`launch.rs`: the grader takes it with `pidfd_getfd`), and a
+//! thread here answers each question: "go on" (`FLAG_CONTINUE`), except,
+//! once armed with a socket's inode, for the first send on that socket:
+//! that one gets no answer, so its thread waits in the kernel until the
+//! check is done with it (it kills the tree). What the program was
+//! sending is read from its memory, for the story.
+//!
+//! Not a security boundary (the kernel's own warning about `CONTINUE`
+//! holds: the program could change the buffer after we read it): it only
+//! watches the order of a program's own calls. Each send of the program
+//! costs a round trip through this thread (some microseconds), so only a
+//! check that asks for it starts its program this way.
+//!
+//! Trap: the listener must outlive the program. Once it is closed, every
+//! send the filter asks about fails with ENOSYS: a program whose listener
+//! went first would be blamed for the grader's doing. It lives in the
+//! program's `Installed`, dropped after its tree is killed.
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use nix::libc;
+
+use super::filter::SENDS;
+
+use crate::sandbox::Caught;
+
+/// At most this many bytes of a caught send are read.
+const SHOWN: usize = 256;
+
+#[derive(Default)]
+struct State {
+    /// The socket (its inode) whose next send is held.
+    armed: Option<u64>,
+    /// The send held, and the question's id (to let it go).
+    caught: Option<(Caught, u64)>,
+}
+
+#[derive(Default)]
+struct Shared {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+/// The thread answering one program tree's questions, and the way to arm
+/// it. Dropped: the thread ends and the listener is closed (see the trap
+/// in the module header).
+pub struct Supervisor {
+    shared: Arc<Shared>,
+    listener: Arc<OwnedFd>,
+    /// Written to end the thread.
+    wake: Option<OwnedFd>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Supervisor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Supervisor").finish_non_exhaustive()
+    }
+}
+
+impl Supervisor {
+    /// Starts answering on `listener` (a seccomp notification listener).
+    pub(in crate::sandbox) fn start(listener: OwnedFd) -> io::Result<Supervisor> {
+        let (wake_read, wake_write) =
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(io::Error::from)?;
+        let shared = Arc::new(Shared::default());
+        let theirs = Arc::clone(&shared);
+        let listener = Arc::new(listener);
+        let answering = Arc::clone(&listener);
+        let thread = std::thread::Builder::new()
+            .name("netlab-tripwire".into())
+            .spawn(move || answer(&answering, &wake_read, &theirs))?;
+        Ok(Supervisor {
+            shared,
+            listener,
+            wake: Some(wake_write),
+            thread: Some(thread),
+        })
+    }
+
+    /// Holds the next send on the socket whose inode is `socket`.
+    pub fn arm(&self, socket: u64) {
+        let mut state = self.lock();
+        state.armed = Some(socket);
+    }
+
+    /// Waits up to `limit` for the armed send: what it was sending, its
+    /// thread held in the kernel from then on.
+    pub fn wait(&self, limit: Duration) -> Option<Caught> {
+        let until = Instant::now() + limit;
+        let mut state = self.lock();
+        loop {
+            if let Some((caught, _)) = &state.caught {
+                return Some(caught.clone());
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            state = self
+                .shared
+                .changed
+                .wait_timeout(state, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Holds nothing more; returns a send caught meanwhile (a race with
+    /// [`Supervisor::wait`]'s end: that send is held all the same).
+    pub fn disarm(&self) -> Option<Caught> {
+        let mut state = self.lock();
+        state.armed = None;
+        state.caught.as_ref().map(|(caught, _)| caught.clone())
+    }
+
+    /// Lets the send held go on; while armed, the next one on the same
+    /// socket is held in turn.
+    pub fn release(&self) {
+        let mut state = self.lock();
+        if let Some((_, id)) = state.caught.take() {
+            go_on(&self.listener, id);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.shared.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for Supervisor {
+    fn drop(&mut self) {
+        if let Some(wake) = self.wake.take() {
+            // SAFETY: one byte from a buffer of ours to our own pipe.
+            unsafe { libc::write(wake.as_raw_fd(), b"x".as_ptr().cast(), 1) };
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The thread's loop: every question answered "go on", but the armed one.
+fn answer(listener: &OwnedFd, wake: &OwnedFd, shared: &Shared) {
+    let mut asked: u64 = 0;
+    loop {
+        let mut fds = [
+            libc::pollfd {
+                fd: listener.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: wake.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        // SAFETY: two valid pollfds. No timeout: the program's sends wait
+        // on this thread, and its end is said on `wake`.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+        if ready < 0 {
+            if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return;
+        }
+        if fds[1].revents != 0 {
+            return;
+        }
+        if fds[0].revents & libc::POLLIN == 0 {
+            // POLLHUP: no process of the tree is left.
+            if fds[0].revents & (libc::POLLHUP | libc::POLLERR) != 0 {
+                return;
+            }
+            continue;
+        }
+        // SAFETY: a zeroed plain-data struct, as the kernel requires.
+        let mut question: libc::seccomp_notif = unsafe { std::mem::zeroed() };
+        // SAFETY: the ioctl fills the struct of the size its number names.
+        if unsafe {
+            libc::ioctl(
+                listener.as_raw_fd(),
+                libc::SECCOMP_IOCTL_NOTIF_RECV,
+                &mut question,
+            )
+        } != 0
+        {
+            // ENOENT: the caller died (or was interrupted) meanwhile.
+            continue;
+        }
+        let armed = {
+            let state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.armed.filter(|_| state.caught.is_none())
+        };
+        if let Some(socket) = armed {
+            if on_socket(&question, socket) && still_valid(listener, question.id) {
+                let caught = Caught {
+                    bytes: read_sent(&question),
+                };
+                let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+                state.caught = Some((caught, question.id));
+                shared.changed.notify_all();
+                continue; // no answer: held
+            }
+        }
+        // A program that sends without end makes this thread answer
+        // without end, on the grader's CPU: past a real program's count,
+        // each answer waits a millisecond (the program's pace, not ours).
+        asked += 1;
+        if asked > UNHURRIED {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        go_on(listener, question.id);
+    }
+}
+
+/// Questions answered at once; a chat server's session asks a few dozen.
+const UNHURRIED: u64 = 10_000;
+
+/// Answers question `id`: the call runs as if never asked about.
+fn go_on(listener: &OwnedFd, id: u64) {
+    let reply = libc::seccomp_notif_resp {
+        id,
+        val: 0,
+        error: 0,
+        flags: libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32,
+    };
+    // SAFETY: a plain-data struct of the size the ioctl names. An error
+    // (ENOENT: the caller is gone) needs nothing more.
+    unsafe {
+        libc::ioctl(
+            listener.as_raw_fd(),
+            libc::SECCOMP_IOCTL_NOTIF_SEND,
+            &reply as *const libc::seccomp_notif_resp,
+        );
+    }
+}
+
+/// The descriptor a send names (`splice` names its target third).
+fn target_fd(question: &libc::seccomp_notif) -> u64 {
+    if question.data.nr as libc::c_long == libc::SYS_splice {
+        question.data.args[2]
+    } else {
+        question.data.args[0]
+    }
+}
+
+/// Does the question's call send on the socket `inode`? Read from the
+/// caller's descriptor table (its pid is ours to read: the notification
+/// names it in the grader's pid namespace).
+fn on_socket(question: &libc::seccomp_notif, inode: u64) -> bool {
+    if !SENDS.contains(&(question.data.nr as libc::c_long)) {
+        return false;
+    }
+    let fd = target_fd(question) as i32;
+    std::fs::read_link(format!("/proc/{}/fd/{fd}", question.pid))
+        .is_ok_and(|link| link.as_os_str() == format!("socket:[{inode}]").as_str())
+}
+
+/// Is the question still pending (its caller not gone and its pid reused
+/// while we read /proc)?
+fn still_valid(listener: &OwnedFd, id: u64) -> bool {
+    // SAFETY: the ioctl reads one u64 of ours.
+    unsafe {
+        libc::ioctl(
+            listener.as_raw_fd(),
+            libc::SECCOMP_IOCTL_NOTIF_ID_VALID,
+            &id as *const u64,
+        ) == 0
+    }
+}
+
+/// The first bytes the caught call was sending, read from its memory:
+/// a buffer (`write`, `sendto`, `pwrite64`), or the first of its pieces
+/// (`writev`, `pwritev*`, `sendmsg`, `sendmmsg`).
+fn read_sent(question: &libc::seccomp_notif) -> Vec<u8> {
+    let pid = question.pid as libc::pid_t;
+    let [_, a1, a2, ..] = question.data.args;
+    let nr = question.data.nr as libc::c_long;
+    let first_piece = |iov_at: u64| -> Option<(u64, u64)> {
+        let raw = read_memory(pid, iov_at, 16)?;
+        let word = |i: usize| u64::from_ne_bytes(raw[i..i + 8].try_into().unwrap_or_default());
+        Some((word(0), word(8)))
+    };
+    let (at, len) = match nr {
+        n if n == libc::SYS_write || n == libc::SYS_sendto || n == libc::SYS_pwrite64 => {
+            Some((a1, a2))
+        }
+        n if n == libc::SYS_writev || n == libc::SYS_pwritev || n == libc::SYS_pwritev2 => {
+            (a2 > 0).then(|| first_piece(a1)).flatten()
+        }
+        n if n == libc::SYS_sendmsg || n == libc::SYS_sendmmsg => {
+            // struct msghdr: msg_iov at 16, msg_iovlen at 24 (64-bit).
+            read_memory(pid, a1, 32).and_then(|head| {
+                let iov = u64::from_ne_bytes(head[16..24].try_into().ok()?);
+                let count = u64::from_ne_bytes(head[24..32].try_into().ok()?);
+                (count > 0).then(|| first_piece(iov)).flatten()
+            })
+        }
+        _ => None,
+    }
+    .unwrap_or((0, 0));
+    read_memory(pid, at, (len as usize).min(SHOWN)).unwrap_or_default()
+}
+
+/// `len` bytes of process `pid`'s memory at `at` (`process_vm_readv`).
+fn read_memory(pid: libc::pid_t, at: u64, len: usize) -> Option<Vec<u8>> {
+    if len == 0 || at == 0 {
+        return None;
+    }
+    let mut buf = vec![0u8; len];
+    let local = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: len,
+    };
+    let remote = libc::iovec {
+        iov_base: at as *mut libc::c_void,
+        iov_len: len,
+    };
+    // SAFETY: our buffer of `len` bytes; the remote range is the kernel's
+    // to check (an error, not a fault, when it is not mapped).
+    let n = unsafe { libc::process_vm_readv(pid, &local, 1, &remote, 1, 0) };
+    (n > 0).then(|| {
+        buf.truncate(n as usize);
+        buf
+    })
+}
+
+/// Can a program start with a tripwire here? The launcher (which hands
+/// the listener over), a kernel that makes one (`NEW_LISTENER`, Linux
+/// 5.0; `FLAG_CONTINUE`, 5.5) and `pidfd_getfd` (5.6). Probed once: a
+/// child puts the filter on and runs `true` (which sends nothing), and
+/// this process takes one of its own descriptors.
+pub(in crate::sandbox) fn available() -> bool {
+    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        use std::os::unix::process::CommandExt;
+        if !super::launch::usable() {
+            return false;
+        }
+        let mut probe = std::process::Command::new("true");
+        probe
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        // SAFETY: raw prctl and seccomp calls on a static program, in the
+        // forked child; its listener closes at the exec.
+        unsafe {
+            probe.pre_exec(|| super::filter::install_hold().map(|_| ()));
+        }
+        let filtered = probe.status().is_ok_and(|s| s.success());
+        let Ok((mine, _other)) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC) else {
+            return false;
+        };
+        filtered && take_fd(std::process::id(), mine.as_raw_fd()).is_ok()
+    })
+}
+
+/// Takes descriptor `fd` of process `pid` (`pidfd_getfd`, Linux 5.6): the
+/// listener a launcher made, before its exec.
+pub(in crate::sandbox) fn take_fd(pid: u32, fd: i32) -> io::Result<OwnedFd> {
+    // SAFETY: raw syscalls; each descriptor returned is ours to own.
+    unsafe {
+        let pidfd = libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0);
+        if pidfd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let pidfd = OwnedFd::from_raw_fd(pidfd as i32);
+        let taken = libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0);
+        if taken < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(OwnedFd::from_raw_fd(taken as i32))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::process::Command;
+    use std::time::Duration;
+
+    use crate::process::{Child, Stream};
+    use crate::sandbox::Confinement;
+
+    /// A program's send on the armed socket is held before a byte leaves,
+    /// what it was sending is read, its file writes before it are done and
+    /// the one after it is not; let go, the bytes arrive and it goes on.
+    /// Its other writes (a file, its stdout) are never held.
+    #[test]
+    fn an_armed_send_is_held_before_a_byte_leaves_and_let_go_on_release() {
+        if !super::available() || Command::new("python3").arg("-V").output().is_err() {
+            eprintln!("skipped: no tripwire here (or no python3)");
+            return;
+        }
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let dir = tempfile::tempdir().unwrap();
+        let notes = dir.path().join("notes");
+        let script = format!(
+            "import socket, sys\n\
+             s = socket.create_connection(('127.0.0.1', {port}))\n\
+             print('connected', flush=True)\n\
+             assert s.recv(1) == b'g'\n\
+             open('notes', 'a').write('one\\n')\n\
+             s.sendall(b'[ACK held]\\n')\n\
+             open('notes', 'a').write('two\\n')\n\
+             s.recv(1)\n"
+        );
+        let mut cmd = Command::new("python3");
+        // Its working folder is written through (a file in /tmp elsewhere
+        // would be its private layer's).
+        cmd.args(["-c", &script]).current_dir(dir.path());
+        let mut confinement = Confinement::default();
+        confinement.want_tripwire();
+        crate::sandbox::Jail::new(dir.path()).give(dir.path());
+        let mut child =
+            Child::spawn_confined(cmd, Duration::from_secs(30), false, Some(confinement))
+                .expect("starts");
+        let wire = child
+            .tripwire()
+            .expect("a tripwire, asked for and possible");
+        listener.set_nonblocking(false).unwrap();
+        let (mut conn, program) = listener.accept().unwrap();
+        let inode = crate::grade::sockdiag::socket_inode(program, conn.local_addr().unwrap())
+            .expect("the program's socket is found");
+        wire.arm(inode);
+        conn.write_all(b"g").unwrap();
+        let caught = wire
+            .wait(Duration::from_secs(20))
+            .expect("the send is held");
+        assert_eq!(caught.bytes, b"[ACK held]\n");
+        let written = std::fs::read_to_string(&notes).unwrap_or_default();
+        assert_eq!(
+            written, "one\n",
+            "the write before is done, not the one after"
+        );
+        conn.set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
+        let mut buf = [0u8; 64];
+        assert!(conn.read(&mut buf).is_err(), "nothing left while held");
+        assert!(wire.disarm().is_some(), "still held after disarm");
+        wire.release();
+        conn.set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let n = conn.read(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"[ACK held]\n");
+        conn.write_all(b"x").unwrap();
+        let status = child.wait_exit(Duration::from_secs(20)).expect("ends");
+        assert!(
+            status.success(),
+            "{status:?}: {}",
+            child.text(Stream::Stderr)
+        );
+        assert_eq!(std::fs::read_to_string(&notes).unwrap(), "one\ntwo\n");
+        assert!(child.text(Stream::Stdout).contains("connected"));
+    }
+}
