@@ -472,4 +472,28 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&notes).unwrap(), "one\ntwo\n");
         assert!(child.text(Stream::Stdout).contains("connected"));
     }
+
+    /// A program that cannot be exec'd under a tripwire is the program's
+    /// `X` (said with vmsplice once the filter is on: see `launch::say`),
+    /// not the sandbox's failure, and not a wait for an answer.
+    #[test]
+    fn an_exec_that_fails_under_a_tripwire_is_the_programs() {
+        if !super::available() {
+            eprintln!("skipped: no tripwire here");
+            return;
+        }
+        let mut confinement = Confinement::default();
+        confinement.want_tripwire();
+        let started = std::time::Instant::now();
+        let error = Child::spawn_confined(
+            Command::new("/nonexistent/netlab-no-such-program"),
+            Duration::from_secs(30),
+            false,
+            Some(confinement),
+        )
+        .expect_err("no such program");
+        assert_eq!(error.kind(), std::io::ErrorKind::NotFound, "{error}");
+        assert!(!crate::sandbox::is_failure(&error), "{error}");
+        assert!(started.elapsed() < Duration::from_secs(20));
+    }
 }
