@@ -3469,6 +3469,34 @@ fn an_ack_sent_before_its_record_is_written_python() {
     assert_observed(&sub, "chat-log", "when the server began to send the ACK of");
 }
 
+/// A chat server that closes its listening socket while it serves a
+/// caller, and listens again on the same port after: a caller who comes
+/// meanwhile is refused, not queued. Told once (chat-sessions, with how to
+/// keep the listener; chat-reset's refusal folded under it), never "after
+/// a client reset its connection" before any had (blind round 44).
+#[test]
+fn a_listener_closed_during_each_session_python() {
+    let Some(sub) = python_fixture("relisten") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "relisten",
+        &sub,
+        &[
+            ("chat-sessions", "exits-early"),
+            ("chat-reset", "exits-early"),
+        ],
+    );
+    let reset = outcomes.iter().find(|o| o.id == "chat-reset").unwrap();
+    assert!(
+        reset
+            .observed
+            .as_deref()
+            .is_some_and(|o| o.contains("while another caller's session was open")),
+        "{reset:?}"
+    );
+}
+
 /// A chat server that opens its log with `"w"`, and writes its records'
 /// times without their offset from UTC: chat-log-append's log-overwritten
 /// (the record of an earlier run is gone) and chat-log-format's

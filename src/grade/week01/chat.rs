@@ -831,6 +831,24 @@ fn slow_typist(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure> 
     }
 }
 
+/// A caller who could not connect while another's session was open: the
+/// server ended ([`after_served`]), or, still running, it closed its
+/// listening socket for the session (blind round 44: told "after a client
+/// reset its connection" before any had). A caller who comes while the
+/// server is busy waits in the listen queue, and is served next.
+fn refused_while_busy(ctx: &mut Ctx, p: Proc, f: Failure) -> Failure {
+    let f = after_served(
+        ctx,
+        p,
+        f,
+        "while another caller's session was open (a caller who comes while the server is busy waits in the listen queue, and is served next)",
+    );
+    if f.diagnosis == Diagnosis::ExitsEarly && ctx.child(p).try_status().is_none() {
+        return f.hinted("Keep the listening socket open from the start to Ctrl+C, and close only each session's own connection when it ends: a caller who comes while a session is on then waits in the listen queue (its size is listen()'s backlog) and is accepted when that session is over. A listener closed during a session, and opened again after it, refuses them instead.");
+    }
+    f
+}
+
 /// A failure of a caller after the first ones: the server ended
 /// ([`after_served`]), or a wrong reply, which is chat-ack's when chat-ack
 /// found one too (the ACK's form).
@@ -855,7 +873,7 @@ fn replies_stay_with_their_caller(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> R
     send_line(ctx, &mut first, &hello)?;
     // Its ACK (its form is chat-ack's to judge): the session is on.
     let _ = read_line(&mut first.stream, &mut first.pending, SLACK);
-    let mut second = open(ctx, addr).map_err(|f| after_served(ctx, p, f, after))?;
+    let mut second = open(ctx, addr).map_err(|f| refused_while_busy(ctx, p, f))?;
     let other = ctx.message(12);
     ctx.step(format!(
         "a second caller ({}) sends a line while the first ({}) is still connected: nothing of it may reach the first",
@@ -906,7 +924,10 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
     // Its ACK says the session began (its form is chat-ack's to judge).
     let _ = read_line(&mut holder.stream, &mut holder.pending, SLACK);
     let after = "after a client reset its connection";
-    let mut queued = open(ctx, addr).map_err(|f| after_served(ctx, p, f, after))?;
+    // The same refusal as chat-sessions' second caller: said once, there.
+    let mut queued = open(ctx, addr).map_err(|f| {
+        refused_while_busy(ctx, p, f).folded_if("chat-sessions", &[Diagnosis::ExitsEarly])
+    })?;
     let first = queued.client;
     let lines: String = (0..3).map(|_| format!("{}\n", ctx.message(12))).collect();
     ctx.send(&mut queued.stream, lines.as_bytes())?;
