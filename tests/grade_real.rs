@@ -3497,6 +3497,26 @@ fn a_listener_closed_during_each_session_python() {
     );
 }
 
+/// A one-shot server that sleeps 8 s between listen() and its Listening
+/// line ("to give the OS time"): nothing on the pipe while it is judged,
+/// and on a terminal the line comes 8 s after listen() too: printed late,
+/// not held in a buffer; never "printed at once" there (blind round 44).
+#[test]
+fn a_listening_line_printed_late_is_not_a_buffer_python() {
+    let Some(sub) = python_fixture("latebanner") else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "server-listening");
+    assert_eq!(
+        outcome.diagnosis.map(|d| d.code()),
+        Some("output-format"),
+        "{outcome:?}"
+    );
+    let observed = outcome.observed.as_deref().unwrap_or_default();
+    assert!(observed.contains("printed late, not held"), "{outcome:?}");
+    assert!(!observed.contains("at once"), "{outcome:?}");
+}
+
 /// A chat server that opens its log with `"w"`, and writes its records'
 /// times without their offset from UTC: chat-log-append's log-overwritten
 /// (the record of an earlier run is gone) and chat-log-format's

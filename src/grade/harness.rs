@@ -242,6 +242,10 @@ enum OnTerminal {
     Sooner(String),
     /// It came as late as on the pipe: printed late, not held.
     AsLate,
+    /// Nothing came on the pipe, and on a terminal the line came this long
+    /// after the program listened: printed late there too (a program
+    /// that works, or sleeps, between listen() and its line), not held.
+    Late(Duration, String),
     /// No line (not on a terminal either, or it could not run there).
     Nothing,
 }
@@ -1533,8 +1537,23 @@ impl<'a> Ctx<'a> {
             ));
         }
         if lines.is_empty() {
-            if let OnTerminal::Sooner(proof) = self.on_a_terminal(note, None)? {
-                return Err(fail(Diagnosis::StdoutBuffered, expected, proof));
+            match self.on_a_terminal(note, None)? {
+                OnTerminal::Sooner(proof) => {
+                    return Err(fail(Diagnosis::StdoutBuffered, expected, proof))
+                }
+                OnTerminal::Late(gap, line) => {
+                    return Err(fail(
+                        Diagnosis::OutputFormat,
+                        expected,
+                        format!(
+                            "it was listening for {:.1}s with nothing on stdout; run again with its stdout on a terminal, `{line}` came {:.1}s after it listened there too: printed late, not held in a buffer (work, or a sleep, between listen() and the line?); clients learn the port from this line, so print it as soon as the socket listens",
+                            LINE_GRACE.as_secs_f64(),
+                            gap.as_secs_f64()
+                        ),
+                    )
+                    .hinted("Print the Listening line (and flush it) right after listen() returns, before anything else the program does: a client (and the grader) learns the port from it, and waits for it. Loading data, warming up or sleeping goes before bind()/listen() or after the line, never between."))
+                }
+                _ => {}
             }
             if let Some(proof) = self.shown_when_interrupted(p, port, contract) {
                 return Err(
@@ -1677,6 +1696,21 @@ impl<'a> Ctx<'a> {
             // alone), while a held line comes at exit, long after.
             if pty_gap.is_none_or(|t| t + SOONER > pipe_gap || t * 2 > pipe_gap) {
                 return Ok(OnTerminal::AsLate);
+            }
+        } else if let (Some(listen), Some(at)) = (
+            pty_listening_at,
+            child
+                .timed_lines(Stream::Stdout)
+                .into_iter()
+                .find(|l| l.text == line)
+                .map(|l| l.at),
+        ) {
+            // Nothing on the pipe to compare with: a line that came well
+            // after listen() on a terminal too is late, not held (blind
+            // round 44: a line 8 s after listen() was "printed at once").
+            let gap = at.saturating_sub(listen);
+            if gap >= LINE_GRACE + SOONER {
+                return Ok(OnTerminal::Late(gap, line.trim_end().to_string()));
             }
         }
         let mut text = format!(
