@@ -3517,6 +3517,34 @@ fn a_listening_line_printed_late_is_not_a_buffer_python() {
     assert!(!observed.contains("at once"), "{outcome:?}");
 }
 
+/// A threaded server whose accept loop is not a loop: it takes one
+/// client, hands it to a thread, joins it and exits; it also prints
+/// messages raw and has no SIGINT handler. Every check that meets the
+/// exit says exits-early (folded under threaded-ack where it is the same
+/// exit), none missing-listen, ignores-config or no-concurrency (blind
+/// round 44).
+#[test]
+fn a_threaded_server_that_serves_one_client_and_exits_python() {
+    let Some(sub) = python_fixture("oneandout") else {
+        return;
+    };
+    assert_verdicts(
+        "oneandout",
+        &sub,
+        &[
+            ("threaded-ack", "exits-early"),
+            ("threaded-many", "exits-early"),
+            ("threaded-concurrency", "exits-early"),
+            ("threaded-busy", "exits-early"),
+            ("threaded-silent-client", "exits-early"),
+            ("threaded-escapes", "unescaped-message"),
+            ("threaded-reset", "exits-early"),
+            ("threaded-shutdown", "no-graceful-shutdown"),
+            ("threaded-shutdown-inflight", "exits-early"),
+        ],
+    );
+}
+
 /// A chat server that opens its log with `"w"`, and writes its records'
 /// times without their offset from UTC: chat-log-append's log-overwritten
 /// (the record of an earlier run is gone) and chat-log-format's

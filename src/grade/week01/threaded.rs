@@ -136,6 +136,23 @@ fn ended_by_rule(
     after_served_by_rule(ctx, p, f, what, Some(rule))
 }
 
+/// A second client got no reply while the first was connected: did the
+/// server end once the first left (its accept loop served one client and
+/// stopped: exits-early, threaded-ack's finding), rather than serve one at
+/// a time? Waits a second for it; `None` while it runs on.
+fn ended_after_its_first(ctx: &mut Ctx, p: Proc) -> Option<Failure> {
+    ctx.wait_exit(p, Duration::from_secs(1))?;
+    let f = fail(
+        Diagnosis::NoConcurrency,
+        "the server takes on a second client while the first is connected",
+        "the second client got no reply",
+    );
+    Some(
+        after_served(ctx, p, f, "after its first client")
+            .folded_if("threaded-ack", &[Diagnosis::ExitsEarly]),
+    )
+}
+
 /// A message with a newline and an ESC inside: its session's lines show
 /// it escaped, as the one-shot server's do (`server-escapes`). A threaded
 /// server is often written apart, or from another tutorial, than the
@@ -329,6 +346,22 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
             }
         }
         if reply.is_empty() && end != End::Timeout {
+            // The server gone: it served its first clients and ended
+            // (blind round 44: told ignores-config).
+            if ctx.child(p).try_status().is_some() {
+                let f = fail(
+                    Diagnosis::WrongReply,
+                    expected,
+                    "the connection was closed without a reply",
+                );
+                return Err(after_served(
+                    ctx,
+                    p,
+                    f,
+                    &format!("for all {CLIENTS} clients connected at once"),
+                )
+                .folded_if("threaded-ack", &[Diagnosis::ExitsEarly]));
+            }
             // Hung up on a client that had sent its message, long before
             // LAB_TIMEOUT=10s: it gave up on the client too early.
             return Err(fail(
@@ -522,6 +555,9 @@ pub fn concurrency(ctx: &mut Ctx) -> Result<(), Failure> {
     }
     drop(idle);
     if ex.reply.is_empty() && ex.end == End::Timeout {
+        if let Some(ended) = ended_after_its_first(ctx, p) {
+            return Err(ended);
+        }
         return Err(fail(
             Diagnosis::NoConcurrency,
             expected,
@@ -748,6 +784,12 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
         if let (false, Some(line)) = (answered, received_at_once) {
             let expected = "the server takes on a second client while the first is connected";
             return Err(never_replied(ctx, p, expected, &line.text));
+        }
+        if !answered {
+            drop(first);
+            if let Some(ended) = ended_after_its_first(ctx, p) {
+                return Err(ended);
+            }
         }
         if !answered || !first_open {
             let observed = if answered {
@@ -1396,10 +1438,26 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
         }
     }
     drop(ordinary);
-    let mut stream = idle_client(ctx, p, addr)?;
+    // Gone after its first client (blind round 44: told missing-listen):
+    // threaded-ack's finding.
+    let mut stream = idle_client(ctx, p, addr).map_err(|f| {
+        after_served(ctx, p, f, "after its first client")
+            .folded_if("threaded-ack", &[Diagnosis::ExitsEarly])
+    })?;
     let client = stream
         .local_addr()
         .map_err(|e| fail(Diagnosis::Crash, "a connected socket", e.to_string()))?;
+    // Ended already, the connection taken by the kernel before its
+    // listener closed: no shutdown to judge.
+    if ctx.child(p).try_status().is_some() {
+        let f = fail(
+            Diagnosis::MissingListen,
+            "a second client is served",
+            "the server had ended",
+        );
+        return Err(after_served(ctx, p, f, "after its first client")
+            .folded_if("threaded-ack", &[Diagnosis::ExitsEarly]));
+    }
     ctx.signal(p, Signal::Terminate);
     std::thread::sleep(Duration::from_millis(300));
     let message = ctx.message(14);
