@@ -3469,6 +3469,72 @@ fn an_ack_sent_before_its_record_is_written_python() {
     assert_observed(&sub, "chat-log", "when the server began to send the ACK of");
 }
 
+/// The same ACK-then-log server, its ACK sent in ways that once slipped
+/// past the tripwire (hostile round 45): a first piece that is empty
+/// (`sendmsg([b"", ack])`), bytes from a file (`sendfile`), and a decoy
+/// thread whose `pwrite` on the socket (always ESPIPE) came first with
+/// `[ACK` in it. Each is held and told lost-message.
+#[test]
+fn an_ack_sent_before_its_record_is_held_however_it_is_sent_python() {
+    if !tool_available("python3") || !netlab::sandbox::tripwire_possible() {
+        eprintln!("skipped: no python3 or no tripwire here");
+        return;
+    }
+    let fixture = submissions().join("week01-python-real").join("ackfirst");
+    let source = std::fs::read_to_string(fixture.join("chat_server.py")).unwrap();
+    let send = r#"conn.sendall(f"[ACK @{now}] {text}\n".encode("utf-8"))"#;
+    assert!(source.contains(send), "the fixture's ACK line");
+    let ack = r#"ack = f"[ACK @{now}] {text}\n".encode("utf-8"); "#;
+    for (name, instead) in [
+        (
+            "an empty first piece",
+            format!(r#"{ack}conn.sendmsg([b"", ack])"#),
+        ),
+        (
+            "sendfile",
+            format!(
+                r#"{ack}f = __import__("tempfile").TemporaryFile(); f.write(ack); f.flush(); os.sendfile(conn.fileno(), f.fileno(), 0, len(ack)); f.close()"#
+            ),
+        ),
+        (
+            "a decoy pwrite",
+            format!(
+                r#"{ack}threading.Thread(target=_decoy, args=(conn,)).start(); time.sleep(0.05); conn.sendall(ack)"#
+            ),
+        ),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        // The decoy: `[ACK` written where no byte can go (a socket has no
+        // offset), from a thread of its own, just before the real ACK.
+        let patched = source.replace(send, &instead).replacen(
+            "def main():",
+            "def _decoy(conn):\n    try:\n        os.pwrite(conn.fileno(), b\"[ACK\", 0)\n    except OSError:\n        pass\n\n\ndef main():",
+            1,
+        );
+        let patched = patched.replacen("import threading\n", "import threading\nimport time\n", 1);
+        std::fs::write(tmp.path().join("chat_server.py"), patched).unwrap();
+        std::fs::write(
+            tmp.path().join("netlab.toml"),
+            "lab = \"week01\"\n\n[commands]\nchat-server = \"python3 chat_server.py\"\n",
+        )
+        .unwrap();
+        let sub = Submission::from_manifest(tmp.path(), "week01").expect("netlab.toml");
+        let outcome = outcome_of(&sub, "chat-log");
+        assert_eq!(
+            outcome.diagnosis.map(|d| d.code()),
+            Some("lost-message"),
+            "{name}: {outcome:?}"
+        );
+        assert!(
+            outcome
+                .observed
+                .as_deref()
+                .is_some_and(|o| o.contains("when the server began to send the ACK of")),
+            "{name}: {outcome:?}"
+        );
+    }
+}
+
 /// A chat server that closes its listening socket while it serves a
 /// caller, and listens again on the same port after: a caller who comes
 /// meanwhile is refused, not queued. Told once (chat-sessions, with how to

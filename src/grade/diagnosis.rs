@@ -122,7 +122,7 @@ diagnoses! {
         "a chat session can hold the server: an endless line, or one sent a byte at a time, does not end it",
         "Keep the bytes of an unfinished line up to 64 KiB and end the session beyond that, so no client can grow your memory without limit. Time each whole line, not each read: when no complete line came within --idle-timeout seconds, close the session, however often bytes trickle in (a read timeout restarts at every byte, and a client sending one a second would hold a server that serves one caller at a time for ever).";
     LostMessage = "lost-message",
-        "an acknowledged chat message is missing from the log after a kill",
+        "a chat message is acknowledged before it is safely in the log: missing after a kill, or not there yet when its ACK began to leave",
         "Write the log line and flush it before you send the ACK: Python file.flush() then os.fsync(file.fileno()); C fflush(f) then fsync(fileno(f)); Rust file.flush() then file.sync_data(); Java a FileOutputStream's flush() then getFD().sync(); Node fs.writeSync(fd, line) then fs.fsyncSync(fd) (a createWriteStream() writes later, with no way to sync before the ACK). A buffered file loses its buffer when the process is killed.";
     LogFormat = "log-format",
         "a chat log record is not in the contract's form",

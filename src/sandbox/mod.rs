@@ -2394,14 +2394,16 @@ pub struct Confinement {
 /// What a program was about to send when its [`Tripwire`] caught it.
 #[derive(Debug, Clone)]
 pub struct Caught {
-    /// The first bytes of what it was sending (up to 256); empty when they
-    /// came from a file or a pipe (`sendfile`, `splice`).
-    pub bytes: Vec<u8>,
+    /// The first bytes of what it was sending (up to 256, gathered across
+    /// its pieces); `None` when they come from a file or a pipe
+    /// (`sendfile`, `splice`), unseen.
+    pub bytes: Option<Vec<u8>>,
 }
 
 /// A trap on one program tree's sends: armed with a socket (its inode),
-/// it stops the first send on that socket before a byte leaves, and holds
-/// the sending thread there until the tree is killed. It lets a check
+/// it stops every send on that socket before a byte leaves, and holds
+/// each sending thread there until the check lets the sends go, one by
+/// one, or kills the tree. It lets a check
 /// tell the order of a program's own calls (was the message in the log
 /// before the ACK went?), which no timing from outside can. Linux with
 /// the launcher only (`linux/hold.rs`); [`Confinement::tripwire`] is
@@ -2432,7 +2434,7 @@ impl Tripwire {
     pub fn wait(&self, _limit: std::time::Duration) -> Option<Caught> {
         match *self {}
     }
-    pub fn disarm(&self) -> Option<Caught> {
+    pub fn disarm(&self) {
         match *self {}
     }
     pub fn release(&self) {

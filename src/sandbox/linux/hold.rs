@@ -12,10 +12,14 @@
 //! (`SECCOMP_RET_USER_NOTIF`). The launcher hands the listener over before
 //! its exec (`launch.rs`: the grader takes it with `pidfd_getfd`), and a
 //! thread here answers each question: "go on" (`FLAG_CONTINUE`), except,
-//! once armed with a socket's inode, for the first send on that socket:
-//! that one gets no answer, so its thread waits in the kernel until the
-//! check is done with it (it kills the tree). What the program was
-//! sending is read from its memory, for the story.
+//! once armed with a socket's inode, for the sends on that socket: they
+//! get no answer, so each sending thread waits in the kernel until the
+//! check lets that send go (in order) or kills the tree. What a held send
+//! was sending is read from the program's memory (gathered across its
+//! pieces), for the check to judge and the story to show. A call that
+//! would put no byte there (an empty send, `pwrite` on a socket: ESPIPE)
+//! goes on unheld: hostile round 45 used an empty first piece, and a
+//! decoy `pwrite` of `[ACK` from another thread, to slip the real ACK by.
 //!
 //! Not a security boundary (the kernel's own warning about `CONTINUE`
 //! holds: the program could change the buffer after we read it): it only
@@ -44,10 +48,14 @@ const SHOWN: usize = 256;
 
 #[derive(Default)]
 struct State {
-    /// The socket (its inode) whose next send is held.
+    /// The socket (its inode) whose sends are held.
     armed: Option<u64>,
-    /// The send held, and the question's id (to let it go).
-    caught: Option<(Caught, u64)>,
+    /// The sends held, in the order they came, each with its question's
+    /// id (to let it go). Every send on the armed socket is held, not only
+    /// the first (hostile round 45: a decoy call that fails in the kernel,
+    /// `pwrite` on a socket, was held as "the ACK" while another thread
+    /// sent the real one).
+    held: std::collections::VecDeque<(Caught, u64)>,
 }
 
 #[derive(Default)]
@@ -93,19 +101,20 @@ impl Supervisor {
         })
     }
 
-    /// Holds the next send on the socket whose inode is `socket`.
+    /// Holds every send that would put bytes on the socket whose inode is
+    /// `socket`, from now on, each in turn.
     pub fn arm(&self, socket: u64) {
         let mut state = self.lock();
         state.armed = Some(socket);
     }
 
-    /// Waits up to `limit` for the armed send: what it was sending, its
-    /// thread held in the kernel from then on.
+    /// Waits up to `limit` for the first send held: what it was sending,
+    /// its thread held in the kernel until [`Supervisor::release`].
     pub fn wait(&self, limit: Duration) -> Option<Caught> {
         let until = Instant::now() + limit;
         let mut state = self.lock();
         loop {
-            if let Some((caught, _)) = &state.caught {
+            if let Some((caught, _)) = state.held.front() {
                 return Some(caught.clone());
             }
             let left = until.saturating_duration_since(Instant::now());
@@ -121,19 +130,20 @@ impl Supervisor {
         }
     }
 
-    /// Holds nothing more; returns a send caught meanwhile (a race with
-    /// [`Supervisor::wait`]'s end: that send is held all the same).
-    pub fn disarm(&self) -> Option<Caught> {
+    /// Holds nothing more, and lets every send held go on, in order.
+    pub fn disarm(&self) {
         let mut state = self.lock();
         state.armed = None;
-        state.caught.as_ref().map(|(caught, _)| caught.clone())
+        for (_, id) in state.held.drain(..) {
+            go_on(&self.listener, id);
+        }
     }
 
-    /// Lets the send held go on; while armed, the next one on the same
-    /// socket is held in turn.
+    /// Lets the first send held go on; the next one (held already, or to
+    /// come while armed) is [`Supervisor::wait`]'s then.
     pub fn release(&self) {
         let mut state = self.lock();
-        if let Some((_, id)) = state.caught.take() {
+        if let Some((_, id)) = state.held.pop_front() {
             go_on(&self.listener, id);
         }
     }
@@ -204,19 +214,18 @@ fn answer(listener: &OwnedFd, wake: &OwnedFd, shared: &Shared) {
             // ENOENT: the caller died (or was interrupted) meanwhile.
             continue;
         }
-        let armed = {
-            let state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
-            state.armed.filter(|_| state.caught.is_none())
-        };
+        let armed = shared.state.lock().unwrap_or_else(|e| e.into_inner()).armed;
         if let Some(socket) = armed {
             if on_socket(&question, socket) && still_valid(listener, question.id) {
-                let caught = Caught {
-                    bytes: read_sent(&question),
-                };
-                let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
-                state.caught = Some((caught, question.id));
-                shared.changed.notify_all();
-                continue; // no answer: held
+                if let Some(bytes) = read_sent(&question) {
+                    let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+                    // Disarmed meanwhile: nothing more is held.
+                    if state.armed.is_some() {
+                        state.held.push_back((Caught { bytes }, question.id));
+                        shared.changed.notify_all();
+                        continue; // no answer: held
+                    }
+                }
             }
         }
         // A program that sends without end makes this thread answer
@@ -286,37 +295,80 @@ fn still_valid(listener: &OwnedFd, id: u64) -> bool {
     }
 }
 
-/// The first bytes the caught call was sending, read from its memory:
-/// a buffer (`write`, `sendto`, `pwrite64`), or the first of its pieces
-/// (`writev`, `pwritev*`, `sendmsg`, `sendmmsg`).
-fn read_sent(question: &libc::seccomp_notif) -> Vec<u8> {
+/// What a send on the armed socket would put there: `Some` of its first
+/// bytes (gathered across its pieces, at most [`SHOWN`]), `Some(None)`
+/// where they come from a file or a pipe (`sendfile`, `splice`: unseen),
+/// or `None` for a call that puts nothing there: no bytes at all, or one
+/// the kernel refuses on a socket whatever it holds (`pwrite64`,
+/// `pwritev`, and `pwritev2` at an offset: ESPIPE; more than IOV_MAX
+/// pieces). Such a call goes on, unheld (hostile round 45: an empty first
+/// piece, a decoy `pwrite`).
+fn read_sent(question: &libc::seccomp_notif) -> Option<Option<Vec<u8>>> {
     let pid = question.pid as libc::pid_t;
-    let [_, a1, a2, ..] = question.data.args;
+    let [_, a1, a2, a3, a4, _] = question.data.args;
     let nr = question.data.nr as libc::c_long;
-    let first_piece = |iov_at: u64| -> Option<(u64, u64)> {
-        let raw = read_memory(pid, iov_at, 16)?;
-        let word = |i: usize| u64::from_ne_bytes(raw[i..i + 8].try_into().unwrap_or_default());
-        Some((word(0), word(8)))
-    };
-    let (at, len) = match nr {
-        n if n == libc::SYS_write || n == libc::SYS_sendto || n == libc::SYS_pwrite64 => {
-            Some((a1, a2))
+    let bytes = match nr {
+        n if n == libc::SYS_write || n == libc::SYS_sendto => {
+            read_memory(pid, a1, (a2 as usize).min(SHOWN))
         }
-        n if n == libc::SYS_writev || n == libc::SYS_pwritev || n == libc::SYS_pwritev2 => {
-            (a2 > 0).then(|| first_piece(a1)).flatten()
+        n if n == libc::SYS_writev => gather(pid, a1, a2),
+        // At the current position (-1), like writev; at an offset, ESPIPE.
+        n if n == libc::SYS_pwritev2 && a3 == u64::MAX => gather(pid, a1, a2),
+        n if n == libc::SYS_sendmsg => gather_message(pid, a1),
+        n if n == libc::SYS_sendmmsg => {
+            // struct mmsghdr: a msghdr (56 bytes), its length, padding.
+            let count = a2.min(IOV_MAX);
+            let mut bytes = Vec::new();
+            for i in 0..count {
+                if bytes.len() >= SHOWN {
+                    break;
+                }
+                if let Some(more) = gather_message(pid, a1.wrapping_add(i * 64)) {
+                    bytes.extend(more);
+                }
+            }
+            bytes.truncate(SHOWN);
+            (!bytes.is_empty()).then_some(bytes)
         }
-        n if n == libc::SYS_sendmsg || n == libc::SYS_sendmmsg => {
-            // struct msghdr: msg_iov at 16, msg_iovlen at 24 (64-bit).
-            read_memory(pid, a1, 32).and_then(|head| {
-                let iov = u64::from_ne_bytes(head[16..24].try_into().ok()?);
-                let count = u64::from_ne_bytes(head[24..32].try_into().ok()?);
-                (count > 0).then(|| first_piece(iov)).flatten()
-            })
-        }
+        // A count of bytes from a file or a pipe: unseen, but bytes.
+        n if n == libc::SYS_sendfile => return (a3 > 0).then_some(None),
+        n if n == libc::SYS_splice => return (a4 > 0).then_some(None),
         _ => None,
+    }?;
+    Some(Some(bytes))
+}
+
+/// The most pieces a vector send takes (`UIO_MAXIOV`): more is EINVAL.
+const IOV_MAX: u64 = 1024;
+
+/// The first bytes of `count` pieces (`struct iovec`) at `iov`, empty
+/// pieces skipped; `None` when there are none (or they cannot be read).
+fn gather(pid: libc::pid_t, iov: u64, count: u64) -> Option<Vec<u8>> {
+    if count == 0 || count > IOV_MAX {
+        return None;
     }
-    .unwrap_or((0, 0));
-    read_memory(pid, at, (len as usize).min(SHOWN)).unwrap_or_default()
+    let table = read_memory(pid, iov, count as usize * 16)?;
+    let mut bytes = Vec::new();
+    for piece in table.chunks_exact(16) {
+        if bytes.len() >= SHOWN {
+            break;
+        }
+        let at = u64::from_ne_bytes(piece[..8].try_into().ok()?);
+        let len = u64::from_ne_bytes(piece[8..].try_into().ok()?) as usize;
+        if let Some(more) = read_memory(pid, at, len.min(SHOWN - bytes.len())) {
+            bytes.extend(more);
+        }
+    }
+    (!bytes.is_empty()).then_some(bytes)
+}
+
+/// [`gather`] over the pieces of a `struct msghdr` at `at` (64-bit:
+/// `msg_iov` at 16, `msg_iovlen` at 24).
+fn gather_message(pid: libc::pid_t, at: u64) -> Option<Vec<u8>> {
+    let head = read_memory(pid, at, 32)?;
+    let iov = u64::from_ne_bytes(head[16..24].try_into().ok()?);
+    let count = u64::from_ne_bytes(head[24..32].try_into().ok()?);
+    gather(pid, iov, count)
 }
 
 /// `len` bytes of process `pid`'s memory at `at` (`process_vm_readv`).
@@ -422,6 +474,7 @@ mod tests {
              open('notes', 'a').write('one\\n')\n\
              s.sendall(b'[ACK held]\\n')\n\
              open('notes', 'a').write('two\\n')\n\
+             s.sendmsg([b'', b'more\\n'])\n\
              s.recv(1)\n"
         );
         let mut cmd = Command::new("python3");
@@ -446,7 +499,7 @@ mod tests {
         let caught = wire
             .wait(Duration::from_secs(20))
             .expect("the send is held");
-        assert_eq!(caught.bytes, b"[ACK held]\n");
+        assert_eq!(caught.bytes.as_deref(), Some(&b"[ACK held]\n"[..]));
         let written = std::fs::read_to_string(&notes).unwrap_or_default();
         assert_eq!(
             written, "one\n",
@@ -456,12 +509,28 @@ mod tests {
             .unwrap();
         let mut buf = [0u8; 64];
         assert!(conn.read(&mut buf).is_err(), "nothing left while held");
-        assert!(wire.disarm().is_some(), "still held after disarm");
         wire.release();
         conn.set_read_timeout(Some(Duration::from_secs(20)))
             .unwrap();
         let n = conn.read(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"[ACK held]\n");
+        // Still armed: the next send is held in turn, its bytes gathered
+        // past an empty first piece; disarmed, it goes.
+        let next = wire
+            .wait(Duration::from_secs(20))
+            .expect("the next send is held");
+        assert_eq!(next.bytes.as_deref(), Some(&b"more\n"[..]));
+        conn.set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
+        assert!(
+            conn.read(&mut buf).is_err(),
+            "nothing while the next is held"
+        );
+        wire.disarm();
+        conn.set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let n = conn.read(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"more\n");
         conn.write_all(b"x").unwrap();
         let status = child.wait_exit(Duration::from_secs(20)).expect("ends");
         assert!(
