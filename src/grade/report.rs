@@ -106,7 +106,19 @@ pub fn findings(outcomes: &[Outcome]) -> Vec<Finding> {
         let Some(own) = o.cause() else { continue };
         let cause = folded_under(o, outcomes).unwrap_or(own);
         match found.iter_mut().find(|f| f.cause == cause) {
-            Some(f) => f.checks.push(o.id),
+            Some(f) => {
+                f.checks.push(o.id);
+                // The same mistake's name, seen another way: its own hint
+                // too (blind round 44: a hard-coded timeout and a listener
+                // on every address, both ignores-config, got the first's
+                // hint alone).
+                // Not a folded failure's: its hint is its own diagnosis's.
+                let other = o.hint.as_deref().filter(|_| own == cause);
+                if let Some(other) = other.filter(|h| !f.hint.contains(h)) {
+                    f.hint
+                        .push_str(&format!("\n     And where {} saw it: {other}", o.id));
+                }
+            }
             None => found.push(Finding {
                 code: cause.diagnosis.code(),
                 title: cause.diagnosis.title(),
@@ -538,6 +550,28 @@ mod tests {
         }
         out.push(outcome("ok2", "pair", None));
         out
+    }
+
+    /// One mistake's name seen two ways (a hard-coded timeout, and a
+    /// listener on every address: both ignores-config) is one finding
+    /// with both precise hints (blind round 44: the second's was lost); a
+    /// failure folded under it adds nothing of its own diagnosis's.
+    #[test]
+    fn a_finding_keeps_each_precise_hint_of_its_checks() {
+        let mut timeout = outcome("s1", "server", Some(Diagnosis::IgnoresConfig));
+        timeout.hint = Some("Read LAB_TIMEOUT.".into());
+        let mut host = outcome("s2", "server", Some(Diagnosis::IgnoresConfig));
+        host.hint = Some("Bind LAB_HOST.".into());
+        let again = outcome("s3", "server", Some(Diagnosis::IgnoresConfig));
+        let mut again_timeout = again.clone();
+        again_timeout.hint = Some("Read LAB_TIMEOUT.".into());
+        let found = findings(&[timeout, host, again_timeout]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].hint,
+            "Read LAB_TIMEOUT.\n     And where s2 saw it: Bind LAB_HOST.",
+        );
+        assert_eq!(found[0].checks, ["s1", "s2", "s3"]);
     }
 
     /// The details give a hint whole once; a later check with the same
