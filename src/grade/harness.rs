@@ -509,6 +509,16 @@ impl<'a> Ctx<'a> {
                 Err(e) if text_file_busy(&e) && attempt < SPAWN_ATTEMPTS => {
                     std::thread::sleep(Duration::from_millis(50));
                 }
+                // The tripwire's handover failed (a container without
+                // CAP_SYS_PTRACE, say): netlab's doing, and it is off now.
+                // The check goes on without one, as where there is none.
+                Err(_)
+                    if self.tripwire_next
+                        && !crate::sandbox::tripwire_possible()
+                        && attempt < SPAWN_ATTEMPTS =>
+                {
+                    self.tripwire_next = false;
+                }
                 other => break other,
             }
         };

@@ -2414,6 +2414,8 @@ pub use linux::hold::Supervisor as Tripwire;
 /// Can a program start with a [`Tripwire`] here (the policy's launcher,
 /// a kernel with seccomp notifications and `pidfd_getfd`)? Where not,
 /// [`Confinement::tripwire`] is `None` and a check does without.
+/// A handover that failed at a program's start turns it off for the rest
+/// of the run: the caller may start that program again without one.
 pub fn tripwire_possible() -> bool {
     #[cfg(target_os = "linux")]
     return linux::hold::available();

@@ -396,32 +396,73 @@ fn read_memory(pid: libc::pid_t, at: u64, len: usize) -> Option<Vec<u8>> {
 
 /// Can a program start with a tripwire here? The launcher (which hands
 /// the listener over), a kernel that makes one (`NEW_LISTENER`, Linux
-/// 5.0; `FLAG_CONTINUE`, 5.5) and `pidfd_getfd` (5.6). Probed once: a
-/// child puts the filter on and runs `true` (which sends nothing), and
-/// this process takes one of its own descriptors.
+/// 5.0; `FLAG_CONTINUE`, 5.5) and `pidfd_getfd` (5.6), which a container's
+/// own filter may refuse, and which needs CAP_SYS_PTRACE to reach a
+/// program run as another uid (a root grader's jail user; Docker drops
+/// the capability) and, under Yama's scope 2, at all. Probed once: a child
+/// puts the filter on and runs `true` (which sends nothing), and this
+/// process takes one of its own descriptors. A handover that fails anyway
+/// turns it off for the rest of the run ([`broke`]).
 pub(in crate::sandbox) fn available() -> bool {
     static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *AVAILABLE.get_or_init(|| {
-        use std::os::unix::process::CommandExt;
-        if !super::launch::usable() {
-            return false;
-        }
-        let mut probe = std::process::Command::new("true");
-        probe
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-        // SAFETY: raw prctl and seccomp calls on a static program, in the
-        // forked child; its listener closes at the exec.
-        unsafe {
-            probe.pre_exec(|| super::filter::install_hold().map(|_| ()));
-        }
-        let filtered = probe.status().is_ok_and(|s| s.success());
-        let Ok((mine, _other)) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC) else {
-            return false;
-        };
-        filtered && take_fd(std::process::id(), mine.as_raw_fd()).is_ok()
-    })
+    !BROKEN.load(std::sync::atomic::Ordering::Relaxed)
+        && *AVAILABLE.get_or_init(|| {
+            if !may_take_descriptors() {
+                return false;
+            }
+            use std::os::unix::process::CommandExt;
+            if !super::launch::usable() {
+                return false;
+            }
+            let mut probe = std::process::Command::new("true");
+            probe
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+            // SAFETY: raw prctl and seccomp calls on a static program, in the
+            // forked child; its listener closes at the exec.
+            unsafe {
+                probe.pre_exec(|| super::filter::install_hold().map(|_| ()));
+            }
+            let filtered = probe.status().is_ok_and(|s| s.success());
+            let Ok((mine, _other)) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC) else {
+                return false;
+            };
+            filtered && take_fd(std::process::id(), mine.as_raw_fd()).is_ok()
+        })
+}
+
+/// A handover failed (`launch.rs`): no program starts with a tripwire any
+/// more in this run, and the check that asked starts its program without
+/// one (see `Ctx::spawn_inner`).
+static BROKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub(in crate::sandbox) fn broke() {
+    BROKEN.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// May this process take a program's descriptors: CAP_SYS_PTRACE where it
+/// runs programs as another uid (root), and Yama's ptrace scope below 2
+/// without it (scope 1 lets an ancestor attach: the grader is one).
+fn may_take_descriptors() -> bool {
+    const CAP_SYS_PTRACE: u32 = 19;
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let capable = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .is_some_and(|caps| caps & (1 << CAP_SYS_PTRACE) != 0);
+    let scope: u32 = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    // SAFETY: geteuid has no arguments and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    match (root, capable) {
+        (_, true) => scope < 3,
+        (true, false) => false,
+        (false, false) => scope < 2,
+    }
 }
 
 /// Takes descriptor `fd` of process `pid` (`pidfd_getfd`, Linux 5.6): the

@@ -454,6 +454,7 @@ impl Pending {
             super::super::failure("the sandbox's launcher said `H` with no program process")
         })?;
         let listener = super::hold::take_fd(pid, fd).map_err(|e| {
+            super::hold::broke();
             super::super::failure(format!("the tripwire's listener could not be taken ({e})"))
         })?;
         // Only a listener: a launcher could not name another descriptor of
