@@ -3535,6 +3535,34 @@ fn an_ack_sent_before_its_record_is_held_however_it_is_sent_python() {
     }
 }
 
+/// A chat server that ends a session once 1 KiB waits with no newline
+/// ("somebody trying to flood us"), and prints its new client as a Python
+/// tuple: chat-limits' session-limit, its bound too tight for a legal line
+/// of 32 KiB (blind round 40: only the upper edge was tried, and this
+/// passed), and chat-ack's output-format.
+#[test]
+fn a_line_bound_tighter_than_the_contracts_python() {
+    let Some(sub) = python_fixture("chatkilobyte") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "chatkilobyte",
+        &sub,
+        &[
+            ("chat-ack", "output-format"),
+            ("chat-limits", "session-limit"),
+        ],
+    );
+    let limits = outcomes.iter().find(|o| o.id == "chat-limits").unwrap();
+    assert!(
+        limits
+            .observed
+            .as_deref()
+            .is_some_and(|o| o.contains("tighter than the contract's 64 KiB")),
+        "{limits:?}"
+    );
+}
+
 /// A chat server that closes its listening socket while it serves a
 /// caller, and listens again on the same port after: a caller who comes
 /// meanwhile is refused, not queued. Told once (chat-sessions, with how to

@@ -119,7 +119,7 @@ diagnoses! {
         "the byte stream is not cut into lines at each \\n (one TCP read taken for one message, or a line ended elsewhere)",
         "TCP is a byte stream: one read may hold half a line or several lines. Keep a buffer of bytes, append what you read, and take out complete lines ending in \\n one by one; decode a line only once it is whole (a character's bytes may be split between two reads). Only \\n ends a line: not a lone \\r (str.splitlines() and a text-mode reader with universal newlines end lines at \\r too).";
     SessionLimit = "session-limit",
-        "a chat session can hold the server: an endless line, or one sent a byte at a time, does not end it",
+        "a chat session's bounds are not the contract's: an endless line, or one sent a byte at a time, does not end it (or a line well under 64 KiB does)",
         "Keep the bytes of an unfinished line up to 64 KiB and end the session beyond that, so no client can grow your memory without limit. Time each whole line, not each read: when no complete line came within --idle-timeout seconds, close the session, however often bytes trickle in (a read timeout restarts at every byte, and a client sending one a second would hold a server that serves one caller at a time for ever).";
     LostMessage = "lost-message",
         "a chat message is acknowledged before it is safely in the log: missing after a kill, or not there yet when its ACK began to leave",

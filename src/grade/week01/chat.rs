@@ -1189,6 +1189,7 @@ pub fn limits(ctx: &mut Ctx) -> Result<(), Failure> {
     // session.
     let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
     let mut talk = open(ctx, addr)?;
+    legal_long_line(ctx, p, &mut talk)?;
     // Both sessions must be ended by the server with no reply.
     note_ended_on_purpose(talk.client.port());
     let expected =
@@ -1297,6 +1298,70 @@ pub fn limits(ctx: &mut Ctx) -> Result<(), Failure> {
         ),
     ))
 }
+
+/// The bound's other side: a line well under 64 KiB is a message like any
+/// other (blind round 40: a server that ended sessions at 1 KiB, a
+/// `recv(1024)` taken for a whole line or a fixed buffer, passed). Half the
+/// bound: whether the newline counts toward it is the contract's to say.
+fn legal_long_line(ctx: &mut Ctx, p: Proc, talk: &mut Talk) -> Result<(), Failure> {
+    let long = ctx.letters(LEGAL_LINE);
+    ctx.step(format!(
+        "send a line of {LEGAL_LINE} bytes (half the 64 KiB bound) and its newline: a message like any other"
+    ));
+    let expected = format!(
+        "a line of {LEGAL_LINE} bytes, under the 64 KiB bound, gets its ACK and the session goes on"
+    );
+    let _ = talk.stream.set_write_timeout(Some(SLACK));
+    let _ = talk.stream.write_all(format!("{long}\n").as_bytes());
+    let _ = talk.stream.set_write_timeout(None);
+    let tight = "Keep up to 64 KiB of an unfinished line: collect the bytes of each read in a buffer and end the session only when more than 65536 bytes wait with no newline. A fixed buffer of 1024 or 4096 bytes, or one read taken for the whole line, ends a legal long line (a pasted paragraph) as if it were an attack.";
+    match read_line(&mut talk.stream, &mut talk.pending, SLACK) {
+        Ok(line) if line.contains(long.as_str()) => Ok(()),
+        Ok(line) if line.starts_with("[ACK") && long.contains(line.rsplit(' ').next().unwrap_or(&line)) => Err(fail(
+            Diagnosis::SplitMessage,
+            expected,
+            format!(
+                "the reply was `{}` ({} bytes): an ACK of part of the line, cut where a read's buffer ended",
+                crate::grade::harness::truncate(&line, 80),
+                line.len()
+            ),
+        )
+        .folded_if("chat-split", &[Diagnosis::SplitMessage])),
+        Ok(line) => Err(fail(
+            Diagnosis::SessionLimit,
+            expected,
+            format!(
+                "the reply was `{}`: the bound on a line is tighter than the contract's 64 KiB",
+                crate::grade::harness::truncate(&line, 120)
+            ),
+        )
+        .hinted(tight)),
+        Err((_, End::Timeout)) if ctx.wait_exit(p, Duration::from_millis(300)).is_none() => {
+            Err(fail(
+                Diagnosis::WrongReply,
+                expected,
+                format!("no reply within {}s, the session still open", SLACK.as_secs()),
+            ))
+        }
+        Err(_) if ctx.child(p).try_status().is_some() => Err(died_of_a_line(ctx, p, &expected)),
+        Err((bytes, _)) => Err(fail(
+            Diagnosis::SessionLimit,
+            expected,
+            format!(
+                "the server ended the session{}: the bound on a line is tighter than the contract's 64 KiB",
+                if bytes.is_empty() {
+                    " without a reply".to_string()
+                } else {
+                    format!(" after {}", show_bytes(&bytes[..bytes.len().min(80)]))
+                }
+            ),
+        )
+        .hinted(tight)),
+    }
+}
+
+/// chat-limits: a legal line well under the bound.
+const LEGAL_LINE: usize = 32 * 1024;
 
 /// chat-limits: the idle limit its second server is given.
 const IDLE_LIMIT: Duration = Duration::from_secs(1);
