@@ -3563,6 +3563,31 @@ fn a_line_bound_tighter_than_the_contracts_python() {
     );
 }
 
+/// A one-shot server that reads its message with `makefile().read(1024)`,
+/// which waits for 1024 bytes or the end of the connection: no reply,
+/// told with what its read does (it took the bytes off its socket and
+/// printed nothing: blind round 43 said "no reply" alone).
+#[test]
+fn a_read_that_waits_for_a_full_buffer_python() {
+    let Some(sub) = python_fixture("readfull") else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "server-ack");
+    assert_eq!(
+        outcome.diagnosis.map(|d| d.code()),
+        Some("wrong-reply"),
+        "{outcome:?}"
+    );
+    #[cfg(target_os = "linux")]
+    assert!(
+        outcome
+            .observed
+            .as_deref()
+            .is_some_and(|o| o.contains("its read waits for more than the message")),
+        "{outcome:?}"
+    );
+}
+
 /// A chat server that closes its listening socket while it serves a
 /// caller, and listens again on the same port after: a caller who comes
 /// meanwhile is refused, not queued. Told once (chat-sessions, with how to

@@ -167,6 +167,9 @@ pub struct Exchange {
     pub client: SocketAddr,
     /// A pause in the middle of the reply (it came in pieces).
     pub pause: Option<Pause>,
+    /// No reply came, yet the server had taken every byte sent off its
+    /// socket (its receive queue empty, Linux): its read waits for more.
+    pub drained: bool,
 }
 
 impl Exchange {
@@ -178,6 +181,7 @@ impl Exchange {
             end: End::Eof,
             client,
             pause: None,
+            drained: false,
         }
     }
 }
@@ -339,12 +343,28 @@ pub fn connect_and_send(
 pub fn read_reply(ctx: &mut Ctx, stream: &mut TcpStream, client: SocketAddr) -> Exchange {
     ctx.step("read the reply until the server closes the connection");
     let (reply, end, pause) = read_to_end_paused(stream, SLACK);
+    // Asked while the connection is still open: closed, the server's read
+    // would end.
+    let drained = reply.is_empty() && end == End::Timeout && all_taken(stream);
     Exchange {
         reply,
         end,
         client,
         pause,
+        drained,
     }
+}
+
+/// Has the program at the other end of `stream` taken every byte sent to
+/// it off its socket (Linux: its receive queue)? `false` where it cannot
+/// be told.
+fn all_taken(stream: &TcpStream) -> bool {
+    #[cfg(target_os = "linux")]
+    if let (Ok(peer), Ok(own)) = (stream.peer_addr(), stream.local_addr()) {
+        return crate::grade::sockdiag::unread_bytes(peer, own) == Some(0);
+    }
+    let _ = stream;
+    false
 }
 
 /// Judges a one-shot reply: the right bytes, then the connection closed.
@@ -359,8 +379,21 @@ pub fn judge_reply(
 ) -> Result<(), Failure> {
     let expected = format!("the reply `{want}` and then the connection closed");
     if ex.reply != want.as_bytes() {
+        // Its read took the message and still waits (blind round 43: a
+        // read of a full buffer, told as a wrong reply with nothing of
+        // the read); unless it printed that it received it.
+        let waits = ex.drained
+            && !ctx
+                .child(p)
+                .lines(Stream::Stdout)
+                .iter()
+                .any(|l| l.contains("Received"));
         let observed = if ex.reply.is_empty() {
             match ex.end {
+                End::Timeout if waits => format!(
+                    "no reply within {}s, though the server had taken the message's bytes off its socket (none waited unread) and printed no Received line: its read waits for more than the message (a read of a fixed size: Java's readFully or readNBytes, recv with MSG_WAITALL, Python's makefile().read(n); or a read until the connection closes). One recv of up to 1024 bytes returns what has come",
+                    SLACK.as_secs()
+                ),
                 End::Timeout => format!("no reply within {}s", SLACK.as_secs()),
                 End::Eof | End::Reset => "the connection was closed without a reply".to_string(),
             }
