@@ -260,6 +260,48 @@ fn a_daemonizing_server_leaves_nothing_behind_for_an_unprivileged_grader_with_th
     daemon_is_ended(Some("limits"), true);
 }
 
+/// The tripwire without root (the check's network namespace a holder's,
+/// out of sock_diag's sight from the grader's thread): the ACK-then-log
+/// chat server is held as it begins its ACK and told lost-message, as
+/// under a root grader.
+#[test]
+fn an_unprivileged_grader_holds_an_ack_sent_before_its_record() {
+    if !is_root() || Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("skipped: needs root and setpriv to become uid 65534");
+        return;
+    }
+    if !user_namespaces_allowed()
+        || Command::new("python3").arg("-V").output().is_err()
+        || !netlab::sandbox::tripwire_possible()
+    {
+        eprintln!("skipped: no user namespaces, python3 or tripwire here");
+        return;
+    }
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/submissions/week01-python-real/ackfirst");
+    let run = grade(
+        &[
+            "--dir",
+            fixture.to_str().unwrap(),
+            "--check",
+            "chat-log",
+            "--format",
+            "json",
+        ],
+        None,
+        true,
+    );
+    let report = run.json();
+    let check = &report["checks"][0];
+    assert_eq!(check["diagnosis"], "lost-message", "{report}");
+    assert!(
+        check["observed"]
+            .as_str()
+            .is_some_and(|o| o.contains("when the server began to send the ACK of")),
+        "{report}"
+    );
+}
+
 /// Without root the kernel refuses an overlay whose lower layer has the
 /// host's mounts below it (locked in a user namespace): a root grader's
 /// check folders in /dev/shm took every unprivileged grader's private
