@@ -3470,10 +3470,11 @@ fn an_ack_sent_before_its_record_is_written_python() {
 }
 
 /// The same ACK-then-log server, its ACK sent in ways that once slipped
-/// past the tripwire (hostile round 45): a first piece that is empty
-/// (`sendmsg([b"", ack])`), bytes from a file (`sendfile`), and a decoy
-/// thread whose `pwrite` on the socket (always ESPIPE) came first with
-/// `[ACK` in it. Each is held and told lost-message.
+/// past the tripwire (hostile rounds 45 and 46): a first piece that is
+/// empty (`sendmsg([b"", ack])`), bytes from a file (`sendfile`), an echo
+/// of the message before the ACK in the same send, and a decoy thread
+/// whose `pwrite` on the socket (always ESPIPE) came first with `[ACK` in
+/// it. Each is held and told lost-message.
 #[test]
 fn an_ack_sent_before_its_record_is_held_however_it_is_sent_python() {
     if !tool_available("python3") || !netlab::sandbox::tripwire_possible() {
@@ -3495,6 +3496,10 @@ fn an_ack_sent_before_its_record_is_held_however_it_is_sent_python() {
             format!(
                 r#"{ack}f = __import__("tempfile").TemporaryFile(); f.write(ack); f.flush(); os.sendfile(conn.fileno(), f.fileno(), 0, len(ack)); f.close()"#
             ),
+        ),
+        (
+            "an echo of the message and the ACK in one send",
+            format!(r#"{ack}conn.sendall(text.encode("utf-8") + b"\n" + ack)"#),
         ),
         (
             "a decoy pwrite",

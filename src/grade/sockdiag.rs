@@ -217,30 +217,6 @@ pub fn socket_inode(local: SocketAddr, remote: SocketAddr) -> Option<u64> {
         .filter(|inode| *inode != 0)
 }
 
-/// [`socket_inode`] as process `pid` sees it, from its network
-/// namespace's /proc tables (`/proc/<pid>/net/tcp` and `tcp6`), matched by
-/// the two ports: for a namespace this thread is not in (a grader without
-/// root, whose check's namespace is a holder's). Trap (cost): the read
-/// walks the kernel's whole established table; once per use, not a poll.
-pub fn socket_inode_seen_by(pid: u32, local: SocketAddr, remote: SocketAddr) -> Option<u64> {
-    let port = |field: &str| {
-        field
-            .rsplit_once(':')
-            .and_then(|(_, p)| u16::from_str_radix(p, 16).ok())
-    };
-    ["tcp", "tcp6"].into_iter().find_map(|table| {
-        let text = std::fs::read_to_string(format!("/proc/{pid}/net/{table}")).ok()?;
-        text.lines().skip(1).find_map(|line| {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            let (own, peer, inode) = (fields.get(1)?, fields.get(2)?, fields.get(9)?);
-            (port(own)? == local.port() && port(peer)? == remote.port())
-                .then(|| inode.parse().ok())
-                .flatten()
-                .filter(|inode| *inode != 0)
-        })
-    })
-}
-
 #[cfg(test)]
 /// The kernel memory the TCP socket at `local` connected to `remote`
 /// holds (see [`tcp_memory`]), in this thread's network namespace.

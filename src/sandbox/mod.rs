@@ -2395,9 +2395,13 @@ pub struct Confinement {
 #[derive(Debug, Clone)]
 pub struct Caught {
     /// The first bytes of what it was sending (up to 256, gathered across
-    /// its pieces); `None` when they come from a file or a pipe
-    /// (`sendfile`, `splice`), unseen.
+    /// its pieces); `None` when none could be seen: they come from a file
+    /// or a pipe (`sendfile`, `splice`), or from memory the grader cannot
+    /// read.
     pub bytes: Option<Vec<u8>>,
+    /// It sends more than `bytes` shows (past 256 bytes, or pieces that
+    /// could not be read).
+    pub more: bool,
 }
 
 /// A trap on one program tree's sends: armed with a socket (its inode),

@@ -1608,7 +1608,7 @@ fn arm_on_reply(ctx: &mut Ctx, p: Proc, talk: &Talk) -> bool {
         // the namespace a holder's) as the server sees it.
         let inode = crate::grade::sockdiag::socket_inode(server, talk.client).or_else(|| {
             let pid = crate::sandbox::program_pid(ctx.child(p).pid())?;
-            crate::grade::sockdiag::socket_inode_seen_by(pid, server, talk.client)
+            crate::grade::harness::connection_inode_seen_by(pid, server, talk.client)
         });
         let Some(inode) = inode else {
             return false;
@@ -1631,18 +1631,23 @@ fn held_ack(ctx: &mut Ctx, p: Proc, path: &std::path::Path, message: &str) -> Op
     let wire = ctx.tripwire(p)?;
     let until = std::time::Instant::now() + SLACK;
     let mut let_go = Vec::new();
+    let mut let_go_more = 0usize;
     let caught = loop {
         let left = until.saturating_duration_since(std::time::Instant::now());
-        // Bounded: a server sending line after line is let go each time.
-        // Bytes unseen (from a file or a pipe) are taken for the ACK
-        // (hostile round 45: an ACK sent with sendfile went unheld).
+        // Bounded by the wait: a server sending line after line is let go
+        // each time (not by a count: nine decoys that fail in the kernel
+        // outlasted one, hostile round 46).
         match wire.wait(left) {
-            Some(caught) if caught.bytes.as_deref().is_none_or(is_ack_start) => break Some(caught),
-            Some(caught) if let_go.len() < 8 => {
-                let_go.push(shown_send(&caught));
+            Some(caught) if may_hold_an_ack(&caught) => break Some(caught),
+            Some(caught) => {
+                if let_go.len() < 8 {
+                    let_go.push(shown_send(&caught));
+                } else {
+                    let_go_more += 1;
+                }
                 wire.release();
             }
-            _ => break None,
+            None => break None,
         }
     };
     // Still armed once the ACK is held: every later send on the
@@ -1656,6 +1661,9 @@ fn held_ack(ctx: &mut Ctx, p: Proc, path: &std::path::Path, message: &str) -> Op
         ctx.step(format!(
             "(the server sends {other} on the connection first: let go)"
         ));
+    }
+    if let_go_more > 0 {
+        ctx.step(format!("(and {let_go_more} sends more: let go)"));
     }
     ctx.step(format!(
         "the server begins to send its ACK of `{message}` ({}): the grader holds that send before a byte leaves, and reads the log {} as it is at that instant",
@@ -1681,19 +1689,38 @@ fn held_ack(ctx: &mut Ctx, p: Proc, path: &std::path::Path, message: &str) -> Op
 /// thread of the server (see `held_ack`).
 const LOG_SETTLE: Duration = Duration::from_millis(300);
 
-/// Do these bytes begin an ACK line (`[ACK`, or `ACK` for a wording
-/// chat-ack judges)? Its first piece may be all a send holds.
-fn is_ack_start(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"[ACK")
-        || bytes.starts_with(b"ACK")
-        || (!bytes.is_empty() && (b"[ACK".starts_with(bytes) || b"ACK".starts_with(bytes)))
+/// May this held send carry an ACK, or the start of one? A line in it
+/// that holds `[ACK`, or begins with `ACK` for a wording chat-ack judges;
+/// its last bytes the start of one (an ACK sent in pieces); and bytes
+/// unseen (from a file, a pipe, memory the grader cannot read) or past
+/// the ones read: hostile rounds 45 and 46 sent the ACK with sendfile,
+/// from a `memfd_secret` page, and after an echo of the message in one
+/// send.
+fn may_hold_an_ack(caught: &crate::sandbox::Caught) -> bool {
+    let Some(bytes) = caught.bytes.as_deref() else {
+        return true;
+    };
+    if caught.more {
+        return true;
+    }
+    let mut lines = bytes.split(|b| *b == b'\n').peekable();
+    while let Some(line) = lines.next() {
+        let last = lines.peek().is_none();
+        // The last line, cut short: the start of an ACK sent in pieces.
+        let begins_one =
+            last && !line.is_empty() && (b"[ACK".starts_with(line) || b"ACK".starts_with(line));
+        if line.windows(4).any(|w| w == b"[ACK") || line.starts_with(b"ACK") || begins_one {
+            return true;
+        }
+    }
+    false
 }
 
 /// What a held send was sending, for the story.
 fn shown_send(caught: &crate::sandbox::Caught) -> String {
     match &caught.bytes {
         Some(bytes) => show_bytes(bytes),
-        None => "bytes from a file or a pipe: sendfile or splice".to_string(),
+        None => "bytes the grader cannot see: from a file or a pipe (sendfile, splice), or from memory it cannot read".to_string(),
     }
 }
 
@@ -3223,6 +3250,49 @@ pub fn client_framing(ctx: &mut Ctx) -> Result<(), Failure> {
 
 #[cfg(test)]
 mod tests {
+
+    /// A held send may carry the ACK when a line of it holds `[ACK` (an
+    /// echo first, in the same send), begins with `ACK`, ends with the
+    /// start of one, or when bytes of it went unseen; an echo alone, an
+    /// error line, or a line that merely ends in `A` do not.
+    #[test]
+    fn a_held_send_is_judged_by_all_its_bytes() {
+        let seen = |bytes: &[u8]| crate::sandbox::Caught {
+            bytes: Some(bytes.to_vec()),
+            more: false,
+        };
+        for ack in [
+            &b"[ACK @10:00:00] hi\n"[..],
+            b"hi\n[ACK @10:00:00] hi\n",
+            b"ACK hi\n",
+            b"[",
+            b"hi\n[AC",
+        ] {
+            assert!(
+                may_hold_an_ack(&seen(ack)),
+                "{:?}",
+                String::from_utf8_lossy(ack)
+            );
+        }
+        for other in [&b"hi\n"[..], b"[ERROR] Empty message\n", b"DATA", b"hi\nxA"] {
+            assert!(
+                !may_hold_an_ack(&seen(other)),
+                "{:?}",
+                String::from_utf8_lossy(other)
+            );
+        }
+        let unseen = crate::sandbox::Caught {
+            bytes: None,
+            more: true,
+        };
+        assert!(may_hold_an_ack(&unseen));
+        let cut = crate::sandbox::Caught {
+            bytes: Some(b"hi\n".to_vec()),
+            more: true,
+        };
+        assert!(may_hold_an_ack(&cut));
+    }
+
     use super::*;
 
     #[test]

@@ -984,6 +984,24 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
                 ),
             ));
         }
+        // The port, on another address: an IPv6-only socket on every
+        // address ([::]) does not meet the grader's 127.0.0.1 (blind round
+        // 42: a Tcl server told port-in-use beside its ignores-config).
+        #[cfg(target_os = "linux")]
+        if let Some(there) = crate::grade::harness::listening_sockets_of(pid)
+            .unwrap_or_default()
+            .into_iter()
+            .find(|a| a.port() == port && a.ip() != std::net::IpAddr::V4(HOST))
+        {
+            return Err(fail(
+                Diagnosis::IgnoresConfig,
+                expected,
+                format!(
+                    "it started anyway, listening on {there}: not on LAB_HOST={HOST}, so the grader's socket on {HOST}:{port} was no obstacle to it; bind the address LAB_HOST names"
+                ),
+            )
+            .folded_if("server-config", &[Diagnosis::IgnoresConfig]));
+        }
         // A server that never gets to listen at all (server-listening
         // says so) never reaches its bind here either: that mistake, once
         // (a walkthrough's class counted it as a port-in-use too).

@@ -200,6 +200,16 @@ fn answer(listener: &OwnedFd, wake: &OwnedFd, shared: &Shared) {
             }
             continue;
         }
+        // A program that sends without end makes this thread answer
+        // without end, on the grader's CPU: past a real program's count,
+        // each question waits a millisecond before it is taken (the
+        // program's pace, not ours). Before it is taken, never between the
+        // look at its descriptor and the answer: hostile round 46 swapped
+        // the descriptor (dup2) in that millisecond.
+        asked += 1;
+        if asked > UNHURRIED {
+            std::thread::sleep(Duration::from_millis(1));
+        }
         // SAFETY: a zeroed plain-data struct, as the kernel requires.
         let mut question: libc::seccomp_notif = unsafe { std::mem::zeroed() };
         // SAFETY: the ioctl fills the struct of the size its number names.
@@ -217,23 +227,16 @@ fn answer(listener: &OwnedFd, wake: &OwnedFd, shared: &Shared) {
         let armed = shared.state.lock().unwrap_or_else(|e| e.into_inner()).armed;
         if let Some(socket) = armed {
             if on_socket(&question, socket) && still_valid(listener, question.id) {
-                if let Some(bytes) = read_sent(&question) {
+                if let Some(caught) = read_sent(&question) {
                     let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
                     // Disarmed meanwhile: nothing more is held.
                     if state.armed.is_some() {
-                        state.held.push_back((Caught { bytes }, question.id));
+                        state.held.push_back((caught, question.id));
                         shared.changed.notify_all();
                         continue; // no answer: held
                     }
                 }
             }
-        }
-        // A program that sends without end makes this thread answer
-        // without end, on the grader's CPU: past a real program's count,
-        // each answer waits a millisecond (the program's pace, not ours).
-        asked += 1;
-        if asked > UNHURRIED {
-            std::thread::sleep(Duration::from_millis(1));
         }
         go_on(listener, question.id);
     }
@@ -295,80 +298,128 @@ fn still_valid(listener: &OwnedFd, id: u64) -> bool {
     }
 }
 
-/// What a send on the armed socket would put there: `Some` of its first
-/// bytes (gathered across its pieces, at most [`SHOWN`]), `Some(None)`
-/// where they come from a file or a pipe (`sendfile`, `splice`: unseen),
-/// or `None` for a call that puts nothing there: no bytes at all, or one
-/// the kernel refuses on a socket whatever it holds (`pwrite64`,
-/// `pwritev`, and `pwritev2` at an offset: ESPIPE; more than IOV_MAX
-/// pieces). Such a call goes on, unheld (hostile round 45: an empty first
-/// piece, a decoy `pwrite`).
-fn read_sent(question: &libc::seccomp_notif) -> Option<Option<Vec<u8>>> {
+/// What a send on the armed socket would put there: `Some` of what it
+/// sends (its first bytes, gathered across its pieces, at most [`SHOWN`];
+/// unseen where they come from a file or a pipe, `sendfile` and `splice`,
+/// or from memory the grader cannot read, a `memfd_secret` page: hostile
+/// round 46), or `None` for a call that puts nothing there: no bytes at
+/// all, or one the kernel refuses on a socket whatever it holds
+/// (`pwrite64`, `pwritev`, and `pwritev2` at an offset: ESPIPE; more than
+/// IOV_MAX pieces). Such a call goes on, unheld (hostile round 45: an
+/// empty first piece, a decoy `pwrite`).
+fn read_sent(question: &libc::seccomp_notif) -> Option<Caught> {
     let pid = question.pid as libc::pid_t;
     let [_, a1, a2, a3, a4, _] = question.data.args;
     let nr = question.data.nr as libc::c_long;
-    let bytes = match nr {
-        n if n == libc::SYS_write || n == libc::SYS_sendto => {
-            read_memory(pid, a1, (a2 as usize).min(SHOWN))
-        }
-        n if n == libc::SYS_writev => gather(pid, a1, a2),
+    let mut sent = Gathered::default();
+    match nr {
+        n if n == libc::SYS_write || n == libc::SYS_sendto => sent.piece(pid, a1, a2),
+        n if n == libc::SYS_writev => sent.pieces(pid, a1, a2),
         // At the current position (-1), like writev; at an offset, ESPIPE.
-        n if n == libc::SYS_pwritev2 && a3 == u64::MAX => gather(pid, a1, a2),
-        n if n == libc::SYS_sendmsg => gather_message(pid, a1),
+        n if n == libc::SYS_pwritev2 && a3 == u64::MAX => sent.pieces(pid, a1, a2),
+        n if n == libc::SYS_sendmsg => sent.message(pid, a1),
         n if n == libc::SYS_sendmmsg => {
             // struct mmsghdr: a msghdr (56 bytes), its length, padding.
-            let count = a2.min(IOV_MAX);
-            let mut bytes = Vec::new();
-            for i in 0..count {
-                if bytes.len() >= SHOWN {
-                    break;
-                }
-                if let Some(more) = gather_message(pid, a1.wrapping_add(i * 64)) {
-                    bytes.extend(more);
-                }
+            for i in 0..a2.min(IOV_MAX) {
+                sent.message(pid, a1.wrapping_add(i * 64));
             }
-            bytes.truncate(SHOWN);
-            (!bytes.is_empty()).then_some(bytes)
         }
         // A count of bytes from a file or a pipe: unseen, but bytes.
-        n if n == libc::SYS_sendfile => return (a3 > 0).then_some(None),
-        n if n == libc::SYS_splice => return (a4 > 0).then_some(None),
-        _ => None,
-    }?;
-    Some(Some(bytes))
+        n if n == libc::SYS_sendfile => sent.unseen(a3),
+        n if n == libc::SYS_splice => sent.unseen(a4),
+        _ => {}
+    }
+    sent.caught()
 }
 
 /// The most pieces a vector send takes (`UIO_MAXIOV`): more is EINVAL.
 const IOV_MAX: u64 = 1024;
 
-/// The first bytes of `count` pieces (`struct iovec`) at `iov`, empty
-/// pieces skipped; `None` when there are none (or they cannot be read).
-fn gather(pid: libc::pid_t, iov: u64, count: u64) -> Option<Vec<u8>> {
-    if count == 0 || count > IOV_MAX {
-        return None;
-    }
-    let table = read_memory(pid, iov, count as usize * 16)?;
-    let mut bytes = Vec::new();
-    for piece in table.chunks_exact(16) {
-        if bytes.len() >= SHOWN {
-            break;
-        }
-        let at = u64::from_ne_bytes(piece[..8].try_into().ok()?);
-        let len = u64::from_ne_bytes(piece[8..].try_into().ok()?) as usize;
-        if let Some(more) = read_memory(pid, at, len.min(SHOWN - bytes.len())) {
-            bytes.extend(more);
-        }
-    }
-    (!bytes.is_empty()).then_some(bytes)
+/// What a send's pieces hold, as far as they could be read.
+#[derive(Default)]
+struct Gathered {
+    shown: Vec<u8>,
+    /// The bytes it sends, counted from the lengths.
+    total: u64,
+    /// Some of them could not be read (or were never looked at).
+    unread: bool,
 }
 
-/// [`gather`] over the pieces of a `struct msghdr` at `at` (64-bit:
-/// `msg_iov` at 16, `msg_iovlen` at 24).
-fn gather_message(pid: libc::pid_t, at: u64) -> Option<Vec<u8>> {
-    let head = read_memory(pid, at, 32)?;
-    let iov = u64::from_ne_bytes(head[16..24].try_into().ok()?);
-    let count = u64::from_ne_bytes(head[24..32].try_into().ok()?);
-    gather(pid, iov, count)
+impl Gathered {
+    /// One piece of `len` bytes at `at`.
+    fn piece(&mut self, pid: libc::pid_t, at: u64, len: u64) {
+        if len == 0 {
+            return;
+        }
+        self.total = self.total.saturating_add(len);
+        let room = SHOWN - self.shown.len().min(SHOWN);
+        let want = (len as usize).min(room);
+        if want == 0 {
+            self.unread = true;
+            return;
+        }
+        match read_memory(pid, at, want) {
+            Some(bytes) => {
+                self.unread |= bytes.len() < want;
+                self.shown.extend(bytes);
+            }
+            None => self.unread = true,
+        }
+    }
+
+    /// `count` pieces (`struct iovec`) at `iov`.
+    fn pieces(&mut self, pid: libc::pid_t, iov: u64, count: u64) {
+        if count == 0 || count > IOV_MAX {
+            return;
+        }
+        let Some(table) = read_memory(pid, iov, count as usize * 16) else {
+            // Pieces of unknown length: held as unseen.
+            self.total = self.total.saturating_add(1);
+            self.unread = true;
+            return;
+        };
+        for piece in table.chunks_exact(16) {
+            let word =
+                |at: usize| u64::from_ne_bytes(piece[at..at + 8].try_into().unwrap_or_default());
+            self.piece(pid, word(0), word(8));
+        }
+    }
+
+    /// The pieces of a `struct msghdr` at `at` (64-bit: `msg_iov` at 16,
+    /// `msg_iovlen` at 24).
+    fn message(&mut self, pid: libc::pid_t, at: u64) {
+        let Some(head) = read_memory(pid, at, 32) else {
+            self.total = self.total.saturating_add(1);
+            self.unread = true;
+            return;
+        };
+        let word = |at: usize| u64::from_ne_bytes(head[at..at + 8].try_into().unwrap_or_default());
+        self.pieces(pid, word(16), word(24));
+    }
+
+    /// `count` bytes from a file or a pipe.
+    fn unseen(&mut self, count: u64) {
+        if count > 0 {
+            self.total = self.total.saturating_add(count);
+            self.unread = true;
+        }
+    }
+
+    fn caught(self) -> Option<Caught> {
+        if self.total == 0 {
+            return None;
+        }
+        if self.shown.is_empty() {
+            return Some(Caught {
+                bytes: None,
+                more: true,
+            });
+        }
+        Some(Caught {
+            more: self.unread || self.total > self.shown.len() as u64,
+            bytes: Some(self.shown),
+        })
+    }
 }
 
 /// `len` bytes of process `pid`'s memory at `at` (`process_vm_readv`).
