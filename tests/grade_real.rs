@@ -3593,6 +3593,32 @@ fn a_read_that_waits_for_a_full_buffer_python() {
     );
 }
 
+/// A server on `[::]` alone (IPv6 only), announcing LAB_HOST: the
+/// grader's 127.0.0.1 reaches nothing (missing-listen), and with the
+/// port held on 127.0.0.1 it starts anyway: server-port-in-use says it
+/// listens on another address than LAB_HOST's (ignores-config), not that
+/// it ignored the port being in use (blind round 42: a Tcl server).
+#[test]
+fn a_server_on_every_ipv6_address_alone_python() {
+    let Some(sub) = python_fixture("v6only") else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "server-port-in-use");
+    assert_eq!(
+        outcome.diagnosis.map(|d| d.code()),
+        Some("ignores-config"),
+        "{outcome:?}"
+    );
+    #[cfg(target_os = "linux")]
+    assert!(
+        outcome
+            .observed
+            .as_deref()
+            .is_some_and(|o| o.contains("listening on [::]:") && o.contains("not on LAB_HOST")),
+        "{outcome:?}"
+    );
+}
+
 /// A chat server that closes its listening socket while it serves a
 /// caller, and listens again on the same port after: a caller who comes
 /// meanwhile is refused, not queued. Told once (chat-sessions, with how to
