@@ -51,7 +51,7 @@ fn a_correct_submission_from_netlab_toml_exits_0_with_a_score_line() {
         .success()
         .stdout(predicate::str::contains("✔ server-ack"))
         .stdout(predicate::str::contains("- chat-ack"))
-        .stdout(predicate::str::is_match(r"\n24 passed, 0 failed, 29 skipped\n").unwrap())
+        .stdout(predicate::str::is_match(r"\n24 passed, 0 failed, 30 skipped\n").unwrap())
         .stdout(predicate::str::contains("\u{1b}[").not());
 }
 
@@ -97,9 +97,9 @@ fn json_report_has_the_documented_shape() {
     assert_eq!(report["seed"], 7);
     assert_eq!(report["passed"], 10);
     assert_eq!(report["failed"], 0);
-    assert_eq!(report["skipped"], 43);
+    assert_eq!(report["skipped"], 44);
     let checks = report["checks"].as_array().expect("checks array");
-    assert_eq!(checks.len(), 53);
+    assert_eq!(checks.len(), 54);
     let ack = checks
         .iter()
         .find(|c| c["id"] == "client-ack")

@@ -230,6 +230,7 @@ fn a_server_started_by_an_import_python() {
         &[
             ("server-port-in-use", "exit-status"),
             ("threaded-ack", "import-runs-server"),
+            ("threaded-all-day", "import-runs-server"),
             ("threaded-many", "import-runs-server"),
             ("threaded-concurrency", "import-runs-server"),
             ("threaded-busy", "import-runs-server"),
@@ -274,6 +275,7 @@ fn a_server_that_exits_at_its_import_python() {
         &sub,
         &[
             ("threaded-ack", "import-runs-server"),
+            ("threaded-all-day", "import-runs-server"),
             ("threaded-many", "import-runs-server"),
             ("threaded-concurrency", "import-runs-server"),
             ("threaded-busy", "import-runs-server"),
@@ -291,6 +293,7 @@ fn a_server_that_exits_at_its_import_python() {
             "threaded-server",
             vec![
                 "threaded-ack",
+                "threaded-all-day",
                 "threaded-many",
                 "threaded-concurrency",
                 "threaded-busy",
@@ -361,6 +364,7 @@ fn chat_and_import_error_python() {
         &[
             ("threaded-listening", "startup-failure"),
             ("threaded-ack", "startup-failure"),
+            ("threaded-all-day", "startup-failure"),
             ("threaded-many", "startup-failure"),
             ("threaded-concurrency", "startup-failure"),
             ("threaded-busy", "startup-failure"),
@@ -619,6 +623,7 @@ fn a_threaded_server_replying_with_a_line_end_is_one_finding_python() {
     };
     let ids = [
         "threaded-ack",
+        "threaded-all-day",
         "threaded-many",
         "threaded-concurrency",
         "threaded-busy",
@@ -1688,6 +1693,7 @@ fn a_forked_server_whose_parent_keeps_each_connection_c() {
         &sub,
         &[
             ("threaded-ack", "no-close"),
+            ("threaded-all-day", "no-close"),
             ("threaded-many", "no-close"),
             ("threaded-concurrency", "no-close"),
             ("threaded-busy", "no-close"),
@@ -1745,18 +1751,26 @@ fn a_select_loop_that_stops_accepting_c() {
     let Some(sub) = c_fixture("selectonce", &[(Role::ThreadedServer, "server_threaded")]) else {
         return;
     };
-    let outcomes = assert_verdicts(
+    // Under a loaded suite, threaded-all-day once told its last client
+    // stuck rather than never taken on (empty-recv: the server still runs
+    // and answers no more): the same server, the same finding's place,
+    // a heuristic's timing (see the note of this session).
+    let outcomes = assert_verdicts_allowing(
         "selectonce",
         &sub,
         &[
-            ("threaded-ack", "exits-early"),
+            ("threaded-all-day", "exits-early"),
             ("threaded-silent-client", "exits-early"),
             ("threaded-escapes", "unescaped-message"),
         ],
+        &[("threaded-all-day", "empty-recv")],
     );
+    let stuck = outcomes
+        .iter()
+        .any(|o| o.id == "threaded-all-day" && o.diagnosis.map(|d| d.code()) == Some("empty-recv"));
     assert_eq!(
         findings_of(&outcomes).len(),
-        2,
+        if stuck { 3 } else { 2 },
         "{:?}",
         findings_of(&outcomes)
     );
@@ -1773,6 +1787,7 @@ fn threaded_server_that_never_closes_c() {
     };
     let no_close = [
         "threaded-ack",
+        "threaded-all-day",
         "threaded-many",
         "threaded-concurrency",
         "threaded-busy",
@@ -1863,6 +1878,7 @@ fn pool_worker_that_never_answers_python() {
         &sub,
         &[
             ("threaded-ack", "wrong-reply"),
+            ("threaded-all-day", "wrong-reply"),
             ("threaded-many", "wrong-reply"),
             ("threaded-concurrency", "wrong-reply"),
             ("threaded-busy", "wrong-reply"),
@@ -1880,6 +1896,7 @@ fn pool_worker_that_never_answers_python() {
             "threaded-server",
             vec![
                 "threaded-ack",
+                "threaded-all-day",
                 "threaded-many",
                 "threaded-concurrency",
                 "threaded-busy",
@@ -2297,6 +2314,7 @@ fn a_server_that_dies_after_received_is_one_crash_python() {
         &sub,
         &[
             ("threaded-ack", crash),
+            ("threaded-all-day", crash),
             ("threaded-many", crash),
             ("threaded-concurrency", crash),
             ("threaded-busy", crash),
@@ -2816,6 +2834,7 @@ fn readline_and_unflushed_writers_java() {
             ("client-extra-words", "extra-arguments"),
             // The PrintWriter never flushed: no reply leaves, in every check.
             ("threaded-ack", "wrong-reply"),
+            ("threaded-all-day", "wrong-reply"),
             ("threaded-many", "wrong-reply"),
             ("threaded-concurrency", "wrong-reply"),
             ("threaded-busy", "wrong-reply"),
@@ -3683,6 +3702,7 @@ fn a_threaded_server_that_serves_one_client_and_exits_python() {
         &sub,
         &[
             ("threaded-ack", "exits-early"),
+            ("threaded-all-day", "exits-early"),
             ("threaded-many", "exits-early"),
             ("threaded-concurrency", "exits-early"),
             ("threaded-busy", "exits-early"),

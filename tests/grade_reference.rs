@@ -43,6 +43,7 @@ const LISTED: &[&str] = &[
     "client-extra-words",
     "threaded-listening",
     "threaded-ack",
+    "threaded-all-day",
     "threaded-many",
     "threaded-concurrency",
     "threaded-busy",
@@ -99,6 +100,7 @@ const LISTED: &[&str] = &[
 #[case::client_extra_words("client-extra-words")]
 #[case::threaded_listening("threaded-listening")]
 #[case::threaded_ack("threaded-ack")]
+#[case::threaded_all_day("threaded-all-day")]
 #[case::threaded_many("threaded-many")]
 #[case::threaded_concurrency("threaded-concurrency")]
 #[case::threaded_busy("threaded-busy")]

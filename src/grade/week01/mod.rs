@@ -234,6 +234,13 @@ pub static CHECKS: &[Check] = &[
         threaded::ack
     ),
     check!(
+        "threaded-all-day",
+        "threaded-server",
+        THREADED,
+        "keeps serving: 33 clients in a row, one more after a pause",
+        threaded::all_day
+    ),
+    check!(
         "threaded-many",
         "threaded-server",
         THREADED,

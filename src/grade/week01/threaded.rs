@@ -19,8 +19,8 @@ use crate::process::{Signal, Stream};
 /// A server that prints nothing while it runs (its stdout in a buffer) is
 /// stopped at the end, and its lines are judged as they come out then.
 pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
-    // LAB_TIMEOUT short, so that [`long_day`]'s pause outlasts it: a server
-    // whose accept() times out after LAB_TIMEOUT ends in it.
+    // LAB_TIMEOUT short, as in threaded-all-day (whose pause outlasts it:
+    // a server whose accept() times out after LAB_TIMEOUT ends there).
     let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[timeout_env(1)])?;
     let mut held = Vec::new();
     for round in 0..3 {
@@ -41,7 +41,6 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
         let line = ctx.wait_stdout(p, SLACK, |l| l.contains(&received));
         received_line(ctx, p, client, &received, line, "")?;
     }
-    long_day(ctx, p, addr, 3)?;
     if held.is_empty() {
         return Ok(());
     }
@@ -63,6 +62,28 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
         )?;
     }
     Ok(())
+}
+
+/// The server runs until Ctrl+C: three clients, then [`long_day`]'s. A
+/// check of its own, replies judged and not lines: in threaded-ack, a line
+/// in the wrong form ended the check before the server was seen to stop
+/// after its tenth client (blind round 46).
+pub fn all_day(ctx: &mut Ctx) -> Result<(), Failure> {
+    // LAB_TIMEOUT short, so that [`long_day`]'s pause outlasts it.
+    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[timeout_env(1)])?;
+    for round in 0..3 {
+        let message = ctx.message(18);
+        match ack_round(ctx, p, addr, &message) {
+            Ok(_) => {}
+            Err(f) if round > 0 => {
+                return Err(after_served(ctx, p, f, "after its first client")
+                    .folded_if("threaded-ack", &[Diagnosis::ExitsEarly]))
+            }
+            // Its first client: threaded-ack's finding.
+            Err(f) => return Err(f.caused_by("threaded-ack")),
+        }
+    }
+    long_day(ctx, p, addr, 3).map_err(|f| f.folded_if("threaded-ack", &[Diagnosis::ExitsEarly]))
 }
 
 /// How many more clients [`long_day`] sends, one after another.
