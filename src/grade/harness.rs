@@ -759,12 +759,9 @@ impl<'a> Ctx<'a> {
             let Some(pid) = crate::sandbox::program_pid(self.child(p).pid()) else {
                 return false;
             };
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix("SigIgn:"))
-                .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
-                .is_some_and(|mask| mask & (1 << (number - 1)) != 0)
+            procfs::process::Process::new(pid as i32)
+                .and_then(|process| process.status())
+                .is_ok_and(|status| status.sigign & (1 << (number - 1)) != 0)
         }
         #[cfg(not(target_os = "linux"))]
         {
@@ -2528,7 +2525,7 @@ pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
 }
 
 /// The ports of `sockets`, sorted, without repeats.
-fn ports_of(sockets: &[SocketAddr]) -> Vec<u16> {
+pub fn ports_of(sockets: &[SocketAddr]) -> Vec<u16> {
     let mut ports: Vec<u16> = sockets.iter().map(SocketAddr::port).collect();
     ports.sort_unstable();
     ports.dedup();

@@ -968,9 +968,10 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
         // No line (often a buffered stdout), but the socket table tells: a
         // server listening on some other port never read LAB_PORT (a port
         // hard-coded to the handout's default, say).
+        // One look at its listeners serves both questions below.
         let pid = ctx.child(p).pid();
-        let others: Vec<u16> = crate::grade::harness::listening_ports_of(pid)
-            .unwrap_or_default()
+        let listening = crate::grade::harness::listening_sockets_of(pid).unwrap_or_default();
+        let others: Vec<u16> = crate::grade::harness::ports_of(&listening)
             .into_iter()
             .filter(|&q| q != port)
             .collect();
@@ -987,9 +988,7 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
         // The port, on another address: an IPv6-only socket on every
         // address ([::]) does not meet the grader's 127.0.0.1 (blind round
         // 42: a Tcl server told port-in-use beside its ignores-config).
-        #[cfg(target_os = "linux")]
-        if let Some(there) = crate::grade::harness::listening_sockets_of(pid)
-            .unwrap_or_default()
+        if let Some(there) = listening
             .into_iter()
             .find(|a| a.port() == port && a.ip() != std::net::IpAddr::V4(HOST))
         {

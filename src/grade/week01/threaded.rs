@@ -76,8 +76,7 @@ pub fn all_day(ctx: &mut Ctx) -> Result<(), Failure> {
         match ack_round(ctx, p, addr, &message) {
             Ok(_) => {}
             Err(f) if round > 0 => {
-                return Err(after_served(ctx, p, f, "after its first client")
-                    .folded_if("threaded-ack", &[Diagnosis::ExitsEarly]))
+                return Err(ended_after_served(ctx, p, f, "after its first client"))
             }
             // Its first client: threaded-ack's finding.
             Err(f) => return Err(f.caused_by("threaded-ack")),
@@ -157,6 +156,13 @@ fn ended_by_rule(
     after_served_by_rule(ctx, p, f, what, Some(rule))
 }
 
+/// [`after_served`] of a server that ended after its first clients:
+/// threaded-ack's finding when it saw the same end (exits-early), folded
+/// under it there.
+fn ended_after_served(ctx: &mut Ctx, p: Proc, f: Failure, what: &str) -> Failure {
+    after_served(ctx, p, f, what).folded_if("threaded-ack", &[Diagnosis::ExitsEarly])
+}
+
 /// A second client got no reply while the first was connected: did the
 /// server end once the first left (its accept loop served one client and
 /// stopped: exits-early, threaded-ack's finding), rather than serve one at
@@ -168,10 +174,7 @@ fn ended_after_its_first(ctx: &mut Ctx, p: Proc) -> Option<Failure> {
         "the server takes on a second client while the first is connected",
         "the second client got no reply",
     );
-    Some(
-        after_served(ctx, p, f, "after its first client")
-            .folded_if("threaded-ack", &[Diagnosis::ExitsEarly]),
-    )
+    Some(ended_after_served(ctx, p, f, "after its first client"))
 }
 
 /// A message with a newline and an ESC inside: its session's lines show
@@ -375,13 +378,12 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
                     expected,
                     "the connection was closed without a reply",
                 );
-                return Err(after_served(
+                return Err(ended_after_served(
                     ctx,
                     p,
                     f,
                     &format!("for all {CLIENTS} clients connected at once"),
-                )
-                .folded_if("threaded-ack", &[Diagnosis::ExitsEarly]));
+                ));
             }
             // Hung up on a client that had sent its message, long before
             // LAB_TIMEOUT=10s: it gave up on the client too early.
@@ -1461,10 +1463,8 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
     drop(ordinary);
     // Gone after its first client (blind round 44: told missing-listen):
     // threaded-ack's finding.
-    let mut stream = idle_client(ctx, p, addr).map_err(|f| {
-        after_served(ctx, p, f, "after its first client")
-            .folded_if("threaded-ack", &[Diagnosis::ExitsEarly])
-    })?;
+    let mut stream = idle_client(ctx, p, addr)
+        .map_err(|f| ended_after_served(ctx, p, f, "after its first client"))?;
     let client = stream
         .local_addr()
         .map_err(|e| fail(Diagnosis::Crash, "a connected socket", e.to_string()))?;
@@ -1476,8 +1476,7 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
             "a second client is served",
             "the server had ended",
         );
-        return Err(after_served(ctx, p, f, "after its first client")
-            .folded_if("threaded-ack", &[Diagnosis::ExitsEarly]));
+        return Err(ended_after_served(ctx, p, f, "after its first client"));
     }
     ctx.signal(p, Signal::Terminate);
     std::thread::sleep(Duration::from_millis(300));

@@ -478,12 +478,18 @@ impl Pending {
     }
 
     fn read_outcome(&mut self, child: &mut std::process::Child) -> io::Result<u64> {
-        // `o`, 8 bytes of CPU time, with a tripwire an `H` record (5
-        // bytes), then at most one 5-byte record. Trap: without a private
-        // /proc, another process of the grader's uid can open the pipe
-        // too; never read more, never wait longer.
-        let mut most: usize = if self.go.is_some() { 19 } else { 14 };
-        const MOST: usize = 19;
+        // `o`, 8 bytes of CPU time, with a tripwire an `H` record, then at
+        // most one record. Trap: without a private /proc, another process
+        // of the grader's uid can open the pipe too; never read more,
+        // never wait longer.
+        const OPENED: usize = 9;
+        const RECORD: usize = 5;
+        const MOST: usize = OPENED + 2 * RECORD;
+        let mut most = if self.go.is_some() {
+            MOST
+        } else {
+            OPENED + RECORD
+        };
         let until = Instant::now() + LAUNCH_LIMIT;
         let mut got: Vec<u8> = Vec::with_capacity(MOST);
         let mut ended = None;
@@ -517,12 +523,15 @@ impl Pending {
                         got.extend_from_slice(&buf[..n as usize]);
                         // The launcher waits for our answer before its
                         // exec: take its listener at once.
-                        if self.go.is_some() && got.len() >= 14 && got[9] == b'H' {
+                        if self.go.is_some()
+                            && got.len() >= OPENED + RECORD
+                            && got[OPENED] == b'H'
+                        {
                             let fd = i32::from_le_bytes([got[10], got[11], got[12], got[13]]);
                             self.take_listener(child, fd)?;
                             self.go_read = None;
-                            got.drain(9..14);
-                            most = 14;
+                            got.drain(OPENED..OPENED + RECORD);
+                            most = OPENED + RECORD;
                         }
                     }
                     n if n > 0 => {
@@ -554,20 +563,20 @@ impl Pending {
                 None => "the sandbox's launcher closed its status pipe without a word".into(),
             }));
         }
-        if self.go.is_some() && got.len() == 9 {
+        if self.go.is_some() && got.len() == OPENED {
             return Err(super::super::failure(
                 "the sandbox's launcher started its program without its tripwire",
             ));
         }
-        if got.len() != 9 && got.len() != 14 {
+        if got.len() != OPENED && got.len() != OPENED + RECORD {
             return Err(super::super::failure(
                 "the sandbox's launcher said too little (another process wrote to its status pipe?)",
             ));
         }
-        let spent = got.get(1..9).map_or(0, |ns| {
+        let spent = got.get(1..OPENED).map_or(0, |ns| {
             u64::from_le_bytes(ns.try_into().unwrap_or_default())
         });
-        match got.get(9..14) {
+        match got.get(OPENED..OPENED + RECORD) {
             None => Ok(spent),
             Some(record) => {
                 let errno = i32::from_le_bytes([record[1], record[2], record[3], record[4]]);
