@@ -328,7 +328,7 @@ fn a_chat_caller_dropped_unread_is_told_so() {
         Role::ChatServer,
         "chat_server_session_limit.py",
         &["chat-sessions"],
-        "wrong-reply",
+        "exits-early",
         "it dropped this caller without reading it",
     );
     assert!(

@@ -1839,7 +1839,7 @@ fn chat_with_a_log_written_late_node() {
         // The second caller is refused only while node still counts the
         // first connection (closed by node a moment after the client's
         // FIN): a race.
-        &[("chat-sessions", "wrong-reply")],
+        &[("chat-sessions", "exits-early")],
     );
     assert_observed(&sub, "chat-log", "a second server wrote its log");
 }
@@ -2793,6 +2793,49 @@ fn console_lines_on_stderr_are_named_as_such_python() {
     assert_eq!(pair["follows_from"], "client-ack", "{pair:#}");
 }
 
+/// A Java threaded server whose refusal is its own words without "busy"
+/// (`ERROR: Too many clients, try again`), whose catch of a reset forgets
+/// to give the place back, and whose JVM exits 143 after its shutdown hook
+/// (blind round 47). The refusal was taken for a client served: the leak
+/// passed, and the wording was busy-cap with a hint on counting, for an
+/// exact cap. Each is told once, under its name; the status with the
+/// JVM's advice.
+#[test]
+fn a_refusal_in_other_words_and_a_place_lost_on_reset_java() {
+    let Some((_dir, sub)) = java_fixture(&submissions().join("week01-java-real").join("toomany"))
+    else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "java/toomany",
+        &sub,
+        &[
+            ("threaded-busy", "wrong-reply"),
+            ("threaded-reset", "busy-leak"),
+            ("threaded-shutdown", "exit-status"),
+            ("threaded-shutdown-inflight", "exit-status"),
+        ],
+    );
+    let busy = outcomes.iter().find(|o| o.id == "threaded-busy").unwrap();
+    assert!(
+        busy.observed
+            .as_deref()
+            .is_some_and(|o| o.contains("the limit is right")),
+        "{busy:?}"
+    );
+    let status = outcomes
+        .iter()
+        .find(|o| o.id == "threaded-shutdown")
+        .unwrap();
+    assert!(
+        status
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("sun.misc.Signal.handle")),
+        "{status:?}"
+    );
+}
+
 /// Java written the way students write it (`week01-java-real/bob/`):
 /// readLine() for one message (no reply to a message without a newline),
 /// println replies and messages, `/127.0.0.1` addresses, an exception's
@@ -3712,6 +3755,66 @@ fn a_threaded_server_that_serves_one_client_and_exits_python() {
             ("threaded-shutdown", "no-graceful-shutdown"),
             ("threaded-shutdown-inflight", "exits-early"),
         ],
+    );
+}
+
+/// A server with a typo on the line after accept() (a variable renamed
+/// at the last minute): every session dies of the same NameError, before
+/// it reads a byte. One mistake, a crash, said once: the checks of rules
+/// (a blank message, 101 characters, bytes that are not UTF-8) and the
+/// empty connection met the same traceback, and were five findings more.
+/// Their details point at the first traceback instead of repeating it.
+/// Its bind error, a traceback of its own, stays port-in-use.
+#[test]
+fn a_typo_after_accept_is_one_crash_python() {
+    let Some(sub) = python_fixture("typoaccept") else {
+        return;
+    };
+    let crashed = [
+        "server-ack",
+        "server-empty-recv",
+        "server-silent-client",
+        "server-blank",
+        "server-too-long",
+        "server-length-limit",
+        "server-trim",
+        "server-escapes",
+        "server-invalid-utf8",
+        "server-restart",
+    ];
+    let outcomes = assert_verdicts(
+        "typoaccept",
+        &sub,
+        &[
+            ("server-ack", "crash"),
+            // Each check's own diagnosis, folded under server-ack's crash.
+            ("server-empty-recv", "empty-recv"),
+            ("server-silent-client", "crash"),
+            ("server-blank", "blank-message"),
+            ("server-too-long", "too-long"),
+            ("server-length-limit", "too-long"),
+            ("server-trim", "crash"),
+            ("server-escapes", "output-format"),
+            ("server-invalid-utf8", "invalid-utf8"),
+            ("server-restart", "crash"),
+            ("server-port-in-use", "port-in-use"),
+        ],
+    );
+    assert_eq!(
+        findings_of(&outcomes),
+        vec![
+            ("crash", "server", crashed.to_vec()),
+            ("port-in-use", "server", vec!["server-port-in-use"]),
+        ]
+    );
+    // The traceback's frame is shown once; the other checks that met it
+    // point at it.
+    let text = report::render_text("week01", 1, &outcomes, false);
+    assert_eq!(text.matches("line 21, in main").count(), 1, "{text}");
+    assert_eq!(
+        text.matches("crashed as under server-ack, above").count(),
+        crashed.len() - 1,
+        "{text}"
     );
 }
 

@@ -714,6 +714,30 @@ impl<'a> Ctx<'a> {
         &mut self.procs[p.0].child
     }
 
+    /// Where a program of this check crashed, when its stderr locates the
+    /// crash: the stack of a Python traceback or of a Java or JavaScript
+    /// error, or a Rust panic's place, with the error's line (file paths cut
+    /// to their last part: each check runs in a folder of its own). Two
+    /// checks that saw the same crash saw one mistake, whatever each was
+    /// testing (a typo on the line after accept() crashed every session,
+    /// and was told as six mistakes: `report::findings` folds them). A
+    /// crash that says nothing of where (a signal) has none.
+    pub fn crash_site(&mut self) -> Option<CrashSite> {
+        let sites: Vec<Option<String>> = (0..self.procs.len())
+            .map(Proc)
+            .map(|p| {
+                self.crash_of(p)?;
+                crash_site_in(&self.child(p).text(Stream::Stderr))
+            })
+            .collect();
+        let site = sites.iter().flatten().next()?.clone();
+        let every_program = sites.iter().all(|s| s.as_ref() == Some(&site));
+        Some(CrashSite {
+            site,
+            every_program,
+        })
+    }
+
     /// The role a started program plays.
     pub fn role_of(&self, p: Proc) -> Role {
         self.procs[p.0].role
@@ -2239,6 +2263,71 @@ pub fn accept_within(listener: &TcpListener, timeout: Duration) -> Option<(TcpSt
 /// The message of a Rust panic on `stderr`: on the line after `thread
 /// 'main' panicked at FILE:LINE:COL:` (Rust 1.73 and later), or quoted
 /// within it (`panicked at 'MESSAGE', FILE`, before).
+/// Where a check's programs crashed ([`Ctx::crash_site`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrashSite {
+    /// The stack and the error, as [`crash_site_in`] reads them.
+    pub site: String,
+    /// Every program of the check crashed there: its output tells that
+    /// crash and nothing else.
+    pub every_program: bool,
+}
+
+/// See [`Ctx::crash_site`]: the frames of the last stack on `stderr` and
+/// the error's line, or a panic's place and message.
+fn crash_site_in(stderr: &str) -> Option<String> {
+    // `File "/dev/shm/netlab-jail-1-ab/server.py", line 9, in <module>`
+    // and `at Server.main(Server.java:12)` read the same in every folder.
+    let cut = |line: &str| -> String {
+        let line = line.trim();
+        match (line.find(['"', '(']), line.rfind('/')) {
+            (Some(open), Some(slash)) if slash > open => {
+                format!("{}{}", &line[..=open], &line[slash + 1..])
+            }
+            _ => line.to_string(),
+        }
+    };
+    if let Some(at) = stderr.lines().find(|l| l.contains("panicked at")) {
+        return Some(format!(
+            "{} {}",
+            cut(at),
+            panic_message(stderr).unwrap_or("")
+        ));
+    }
+    let last = stderr
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.chars().any(char::is_alphanumeric))?;
+    let python = stderr.contains("Traceback (most recent call last)");
+    let frames: Vec<String> = stderr
+        .lines()
+        .filter(|l| {
+            if python {
+                l.trim_start().starts_with("File \"")
+            } else {
+                (l.starts_with("    at ") || l.starts_with("\tat ")) && l.contains(':')
+            }
+        })
+        .map(cut)
+        .collect();
+    if frames.is_empty() {
+        return None;
+    }
+    // The error's line: Python's last; a JVM's or Node's first that names
+    // one (their stack comes after it).
+    let error = if python {
+        last
+    } else {
+        stderr
+            .lines()
+            .find(|l| l.contains("Error") || l.contains("Exception"))
+            .map(str::trim)
+            .unwrap_or(last)
+    };
+    Some(format!("{} | {error}", frames.join(" | ")))
+}
+
 fn panic_message(stderr: &str) -> Option<&str> {
     let mut lines = stderr.lines();
     let at = lines.find(|l| l.contains("panicked at"))?;

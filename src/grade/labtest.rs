@@ -711,6 +711,7 @@ mod tests {
             follows_from: None,
             fold: crate::grade::Fold::SameDiagnosis,
             otherwise: None,
+            crash_site: None,
         }
     }
 

@@ -374,6 +374,11 @@ pub struct Outcome {
     /// (see [`Failure::or_folded_if`]).
     #[serde(skip)]
     pub otherwise: Option<&'static [OtherCause]>,
+    /// Where a program of the failed check crashed, when it says
+    /// ([`harness::Ctx::crash_site`]): a failure that saw the same crash as
+    /// another check's `crash` finding is folded under it.
+    #[serde(skip)]
+    pub crash_site: Option<harness::CrashSite>,
 }
 
 /// Another check a failure may follow from, and the diagnoses of it that
@@ -500,6 +505,7 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
         follows_from: None,
         fold: Fold::SameDiagnosis,
         otherwise: None,
+        crash_site: None,
     };
     if let Some(missing) = check
         .needs
@@ -653,6 +659,7 @@ fn run_check_body(
             outcome.follows_from = failure.cause;
             outcome.fold = failure.fold;
             outcome.otherwise = failure.otherwise;
+            outcome.crash_site = ctx.crash_site();
             // A submission's output may hold escape codes or NULs; show them
             // rather than let a terminal (or anstream) swallow them.
             outcome.expected = Some(printable(&failure.expected));

@@ -91,10 +91,33 @@ fn folded(o: &Outcome, outcomes: &[Outcome]) -> Option<(&'static str, Cause)> {
             Fold::AnyDiagnosis => true,
             Fold::IfCauseWasOneOf(these) => these.contains(&c.diagnosis),
         });
-    first.or_else(|| {
-        o.otherwise?
-            .iter()
-            .find_map(|&(id, these)| failed(id).filter(|(_, c)| these.contains(&c.diagnosis)))
+    first
+        .or_else(|| {
+            o.otherwise?
+                .iter()
+                .find_map(|&(id, these)| failed(id).filter(|(_, c)| these.contains(&c.diagnosis)))
+        })
+        .or_else(|| same_crash(o, own, outcomes))
+}
+
+/// A check of the same program whose finding is `crash`, and which saw
+/// the crash `o` saw (the same stack, the same error): one mistake, seen
+/// from two checks. A check that tests a rule (a blank message) and
+/// finds the server dead of the typo that killed every session is no
+/// second finding (seen: one `NameError` after accept() told as crash,
+/// empty-recv, blank-message, too-long and invalid-utf8).
+fn same_crash(o: &Outcome, own: Cause, outcomes: &[Outcome]) -> Option<(&'static str, Cause)> {
+    let site = &o.crash_site.as_ref()?.site;
+    if own.diagnosis == Diagnosis::Crash {
+        return None;
+    }
+    outcomes.iter().find_map(|r| {
+        let cause = r.cause()?;
+        (r.id != o.id
+            && cause.diagnosis == Diagnosis::Crash
+            && cause.program == own.program
+            && r.crash_site.as_ref().is_some_and(|r| r.site == *site))
+        .then_some((r.id, cause))
     })
 }
 
@@ -236,6 +259,10 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
     // same one points back to it (blind round 31: one import mistake's
     // paragraph of advice, ten times over).
     let mut hinted: Vec<(&str, &str)> = Vec::new();
+    // Likewise a crash's output: the same traceback under every check that
+    // met it (blind round 46: one crash after the Listening line, its
+    // stderr eight times over).
+    let mut crashes: Vec<(&str, &str)> = Vec::new();
     for o in outcomes {
         if o.role != group {
             group = o.role;
@@ -253,7 +280,21 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
                 Some(id) => Hint::As(id),
                 None => Hint::Whole,
             };
-            text.push_str(&failure_story(o, folded, hint, color));
+            // Only where the crash is all its output tells: another
+            // program's lines would be lost.
+            let site = o
+                .crash_site
+                .as_ref()
+                .filter(|c| c.every_program)
+                .map(|c| c.site.as_str());
+            let output = match crashes.iter().find(|(s, _)| Some(*s) == site) {
+                Some((_, id)) => Output::SameCrashAs(id),
+                None => {
+                    crashes.extend(site.map(|s| (s, o.id)));
+                    Output::Whole
+                }
+            };
+            text.push_str(&failure_story(o, folded, hint, output, color));
         }
         out.push_str(&text);
     }
@@ -275,7 +316,7 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
 pub fn render_outcome(o: &Outcome, color: bool) -> String {
     let mut out = check_line(o, color);
     if o.passed == Some(false) {
-        out.push_str(&failure_story(o, None, Hint::Whole, color));
+        out.push_str(&failure_story(o, None, Hint::Whole, Output::Whole, color));
     }
     out
 }
@@ -286,6 +327,15 @@ pub fn render_outcome(o: &Outcome, color: bool) -> String {
 enum Hint<'a> {
     Whole,
     As(&'a str),
+}
+
+/// How a failure's story shows its programs' statuses and output: whole,
+/// or, when they crashed as under an earlier check of the same report
+/// (the same stack and error), as a pointer to it.
+#[derive(Clone, Copy)]
+enum Output<'a> {
+    Whole,
+    SameCrashAs(&'a str),
 }
 
 /// Mark, id, title and timing (or why it was skipped) on one line.
@@ -319,7 +369,13 @@ pub fn render_line(o: &Outcome, color: bool, width: usize) -> String {
 /// A failed check's story; `folded`: the check whose finding this failure
 /// is folded under, said under the diagnosis (blind round 22: a check
 /// failed for another check's mistake read as a second mistake).
-fn failure_story(o: &Outcome, folded: Option<&str>, hint: Hint, color: bool) -> String {
+fn failure_story(
+    o: &Outcome,
+    folded: Option<&str>,
+    hint: Hint,
+    output: Output,
+    color: bool,
+) -> String {
     let mut out = String::new();
     let indent = "      ";
     if !o.steps.is_empty() {
@@ -343,10 +399,21 @@ fn failure_story(o: &Outcome, folded: Option<&str>, hint: Hint, color: bool) -> 
             paint(BOLD, "observed:", color)
         ));
     }
-    if let Some(processes) = &o.processes {
-        for line in processes.lines() {
-            out.push_str(&format!("{indent}{}\n", paint(DIM, line, color)));
+    match (&o.processes, output) {
+        (Some(_), Output::SameCrashAs(id)) => out.push_str(&format!(
+            "{indent}{}\n",
+            paint(
+                DIM,
+                &format!("its programs crashed as under {id}, above: the same stack and error"),
+                color
+            )
+        )),
+        (Some(processes), Output::Whole) => {
+            for line in processes.lines() {
+                out.push_str(&format!("{indent}{}\n", paint(DIM, line, color)));
+            }
         }
+        (None, _) => {}
     }
     // A failure folded under another check's finding is told by that
     // finding (named and hinted in the summary): its own diagnosis and
@@ -475,7 +542,13 @@ pub fn render_junit(lab: &str, seed: u64, outcomes: &[Outcome], elapsed: Duratio
                     s.set_message(format!("{}: {}", d.code(), d.title()));
                 }
                 let folded = folded_into(o, outcomes);
-                s.set_description(xml_safe(&failure_story(o, folded, Hint::Whole, false)));
+                s.set_description(xml_safe(&failure_story(
+                    o,
+                    folded,
+                    Hint::Whole,
+                    Output::Whole,
+                    false,
+                )));
                 s
             }
         };
@@ -528,6 +601,7 @@ mod tests {
             follows_from: None,
             fold: crate::grade::Fold::SameDiagnosis,
             otherwise: None,
+            crash_site: None,
         }
     }
 

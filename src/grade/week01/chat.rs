@@ -234,8 +234,11 @@ fn no_ack(
     };
     let unread = unread.filter(|_| bytes.is_empty() && alive);
     if let Some(how) = unread.filter(|_| session_error(ctx, p, sent).is_none()) {
+        // A caller turned away is a server that stopped taking callers
+        // (exits-early, as one that refused them while busy), not a reply
+        // built wrong: nothing was built (blind round 46).
         return fail(
-            mistake,
+            Diagnosis::ExitsEarly,
             expected,
             format!("the connection was {how}, by a server still running: it dropped this caller without reading it, and no reply came"),
         )

@@ -703,13 +703,25 @@ fn refused(stream: &TcpStream) -> bool {
 /// one in the program's own words (`Server busy, try again later`)? The
 /// cap is judged by who is refused, the words apart (blind round 15: its
 /// own words were busy-cap, "does not serve exactly LAB_MAX_CLIENTS",
-/// and the wording hid a slot never given back).
+/// and the wording hid a slot never given back). Its own words need not
+/// say "busy" (blind round 47: `ERROR: Too many clients, try again` was
+/// taken for a client served, and a slot never given back after a reset
+/// passed): a reply that speaks of a full server is a refusal. (Not any
+/// error reply: one to a message may be a rule's, or a reply built wrong.)
 fn says_busy(reply: &[u8]) -> bool {
-    reply.starts_with(b"ERROR: Server busy")
-        || (!reply.starts_with(b"ACK: ")
-            && String::from_utf8_lossy(reply)
-                .to_lowercase()
-                .contains("busy"))
+    if reply.starts_with(b"ACK: ") {
+        return false;
+    }
+    let text = String::from_utf8_lossy(reply).to_lowercase();
+    let full = [
+        "busy",
+        "too many",
+        "full",
+        "try again",
+        "try later",
+        "capacity",
+    ];
+    full.iter().any(|w| text.contains(w))
 }
 
 /// How long the busy check waits for the second client's reply. A serial

@@ -2,7 +2,7 @@
 closes every new one at once, without reading it (a limit of its own:
 "four sessions are enough for a demo").
 
-MISTAKE(wrong-reply): a chat server takes every caller, one after
+MISTAKE(exits-early): a chat server takes every caller, one after
 another, for as long as it runs. chat-sessions' fifth caller (the slow
 typist) is dropped with its line unread: the connection is reset, and no
 ACK comes. Told as a caller dropped unread, with a hint about limits on
@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 
-MAX_SESSIONS = 4  # MISTAKE(wrong-reply): a limit the contract does not have
+MAX_SESSIONS = 4  # MISTAKE(exits-early): a limit the contract does not have
 sessions = 0
 
 
