@@ -3536,7 +3536,12 @@ fn an_ack_sent_before_its_record_is_written_python() {
 /// empty (`sendmsg([b"", ack])`), bytes from a file (`sendfile`), an echo
 /// of the message before the ACK in the same send, and a decoy thread
 /// whose `pwrite` on the socket (always ESPIPE) came first with `[ACK` in
-/// it. Each is held and told lost-message.
+/// it; and a probe of hostile round 47 whose send fails in the kernel (no
+/// bytes: a program learning whether it is held). Each is held and told
+/// lost-message. Round 47's other cheat, a held ACK turned into a decoy
+/// line by another thread (the real ACK sent after the log), is an extra
+/// line before the ACK: wrong-reply, its own finding, since chat-ack never
+/// saw it.
 #[test]
 fn an_ack_sent_before_its_record_is_held_however_it_is_sent_python() {
     if !tool_available("python3") || !netlab::sandbox::tripwire_possible() {
@@ -3569,13 +3574,29 @@ fn an_ack_sent_before_its_record_is_held_however_it_is_sent_python() {
                 r#"{ack}threading.Thread(target=_decoy, args=(conn,)).start(); time.sleep(0.05); conn.sendall(ack)"#
             ),
         ),
+        (
+            "a probe that fails in the kernel",
+            format!(
+                r#"{ack}__import__("ctypes").CDLL(None).write(conn.fileno(), None, 16); conn.sendall(ack)"#
+            ),
+        ),
+        (
+            "a held ACK turned into a decoy",
+            format!(
+                r#"{ack}buf = bytearray(ack); done = []; threading.Thread(target=_swap, args=(buf, done)).start(); os.write(conn.fileno(), buf); done.append(1)
+                if bytes(buf) != ack:
+                    log_message(logfile, who, text)
+                    conn.sendall(ack)
+                    continue"#
+            ),
+        ),
     ] {
         let tmp = tempfile::tempdir().unwrap();
         // The decoy: `[ACK` written where no byte can go (a socket has no
         // offset), from a thread of its own, just before the real ACK.
         let patched = source.replace(send, &instead).replacen(
             "def main():",
-            "def _decoy(conn):\n    try:\n        os.pwrite(conn.fileno(), b\"[ACK\", 0)\n    except OSError:\n        pass\n\n\ndef main():",
+            "def _decoy(conn):\n    try:\n        os.pwrite(conn.fileno(), b\"[ACK\", 0)\n    except OSError:\n        pass\n\n\ndef _swap(buf, done):\n    time.sleep(0.005)\n    if not done:\n        buf[:] = b\"x\" * (len(buf) - 1) + b\"\\n\"\n\n\ndef main():",
             1,
         );
         let patched = patched.replacen("import threading\n", "import threading\nimport time\n", 1);
@@ -3587,16 +3608,21 @@ fn an_ack_sent_before_its_record_is_held_however_it_is_sent_python() {
         .unwrap();
         let sub = Submission::from_manifest(tmp.path(), "week01").expect("netlab.toml");
         let outcome = outcome_of(&sub, "chat-log");
+        let (diagnosis, said) = if name == "a held ACK turned into a decoy" {
+            ("wrong-reply", "before its ACK the server sent `xxx")
+        } else {
+            ("lost-message", "when the server began")
+        };
         assert_eq!(
             outcome.diagnosis.map(|d| d.code()),
-            Some("lost-message"),
+            Some(diagnosis),
             "{name}: {outcome:?}"
         );
         assert!(
             outcome
                 .observed
                 .as_deref()
-                .is_some_and(|o| o.contains("when the server began to send the ACK of")),
+                .is_some_and(|o| o.contains(said)),
             "{name}: {outcome:?}"
         );
     }

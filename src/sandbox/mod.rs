@@ -2391,17 +2391,13 @@ pub struct Confinement {
     linux: Option<linux::Installed>,
 }
 
-/// What a program was about to send when its [`Tripwire`] caught it.
+/// A send a program's [`Tripwire`] caught. What it carries is never read
+/// from the program's memory (see `linux/hold.rs`): it is seen on the
+/// wire once let go.
 #[derive(Debug, Clone)]
 pub struct Caught {
-    /// The first bytes of what it was sending (up to 256, gathered across
-    /// its pieces); `None` when none could be seen: they come from a file
-    /// or a pipe (`sendfile`, `splice`), or from memory the grader cannot
-    /// read.
-    pub bytes: Option<Vec<u8>>,
-    /// It sends more than `bytes` shows (past 256 bytes, or pieces that
-    /// could not be read).
-    pub more: bool,
+    /// The system call (`write`, `sendto`, `sendmsg`, ...).
+    pub call: &'static str,
 }
 
 /// A trap on one program tree's sends: armed with a socket (its inode),

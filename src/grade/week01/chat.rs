@@ -1495,12 +1495,12 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
     let (dir, path, p, mut talk) = logging_session(ctx)?;
     let messages: Vec<String> = (0..3).map(|_| ctx.message(20)).collect();
     // The log as it was when the last ACK was held, if it was.
-    let mut at_the_ack: Option<String> = None;
+    let mut at_the_ack: Option<HeldAck> = None;
     for (i, message) in messages.iter().enumerate() {
         let armed = i + 1 == messages.len() && arm_on_reply(ctx, p, &talk);
         send_line(ctx, &mut talk, message)?;
         if armed {
-            at_the_ack = held_ack(ctx, p, &path, message);
+            at_the_ack = held_ack(ctx, p, &mut talk, &path, message)?;
             if at_the_ack.is_some() {
                 break;
             }
@@ -1528,17 +1528,16 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
         }
     }
     ctx.step(if at_the_ack.is_some() {
-        "kill the server with SIGKILL, its last ACK still held (no chance to clean up)"
+        "kill the server with SIGKILL, any send after it still held (no chance to clean up)"
     } else {
         "right after the last ACK, kill the server with SIGKILL (no chance to clean up)"
     });
     let _ = ctx.child(p).signal(Signal::Kill);
     let _ = ctx.wait_exit(p, SLACK);
-    // Held, the last message was never acknowledged: what the server
-    // promised is the first two, judged as before; the third is judged
-    // by the log at the instant its ACK began to leave.
+    // Held, the last message is judged by the log at the instant its ACK
+    // began to leave; the first two, by the log after the kill.
     let (acknowledged, last) = match &at_the_ack {
-        Some(log) => (&messages[..messages.len() - 1], Some(log)),
+        Some(held) => (&messages[..messages.len() - 1], Some(held)),
         None => (&messages[..], None),
     };
     ctx.step(format!("read the log {}", path.display()));
@@ -1589,12 +1588,18 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
         ));
     }
     if let (Some(then), Some(message)) = (last, messages.last()) {
-        if !then.contains(message.as_str()) {
+        if !then.log.contains(message.as_str()) {
+            let began = match then.began {
+                Began::Ack => format!("began to send the ACK of `{message}`"),
+                Began::NothingSent => format!(
+                    "began a send on the connection after `{message}` came (one that put nothing on it: the ACK's turn, whatever it was for)"
+                ),
+            };
             return Err(fail(
                 Diagnosis::LostMessage,
                 "each message is in the --log file before its ACK is sent",
                 format!(
-                    "when the server began to send the ACK of `{message}`, its log did not hold `{message}`{}: the log is written after the ACK, so a server killed between the two (a crash, a power cut, the grader's SIGKILL a moment sooner) has told its client a message is kept that it never wrote",
+                    "when the server {began}, its log did not hold `{message}`{}: the log is written after the ACK, so a server killed between the two (a crash, a power cut, the grader's SIGKILL a moment sooner) has told its client a message is kept that it never wrote",
                     if log.contains(message.as_str()) {
                         " (it was there by the time the server was killed)"
                     } else {
@@ -1636,64 +1641,102 @@ fn arm_on_reply(ctx: &mut Ctx, p: Proc, talk: &Talk) -> bool {
     false
 }
 
-/// After `message` was sent on an armed connection: waits for the server
-/// to begin sending its ACK, holds it there (a send that is no ACK, an
-/// echo or a prompt, goes on), and returns the log `path` as it is at
-/// that instant. `None` when no ACK began within [`SLACK`]: nothing is
-/// held then, and the reply is read as usual.
-fn held_ack(ctx: &mut Ctx, p: Proc, path: &std::path::Path, message: &str) -> Option<String> {
-    let wire = ctx.tripwire(p)?;
-    let until = std::time::Instant::now() + SLACK;
-    let mut let_go = Vec::new();
-    let mut let_go_more = 0usize;
-    let caught = loop {
-        let left = until.saturating_duration_since(std::time::Instant::now());
-        // Bounded by the wait: a server sending line after line is let go
-        // each time (not by a count: nine decoys that fail in the kernel
-        // outlasted one, hostile round 46).
-        match wire.wait(left) {
-            Some(caught) if may_hold_an_ack(&caught) => break Some(caught),
-            Some(caught) => {
-                if let_go.len() < 8 {
-                    let_go.push(shown_send(&caught));
-                } else {
-                    let_go_more += 1;
-                }
-                wire.release();
-            }
-            None => break None,
-        }
+/// After `message` was sent on an armed connection: holds the first send
+/// the server begins on it before a byte leaves, reads the log `path` at
+/// that instant, lets the send go, and sees on the wire what it carried.
+/// The beginning of an ACK is judged by that log, and so is a send that
+/// put nothing on the wire (a call that failed: a program probing whether
+/// it is held, hostile round 47). Another line first (an echo, a prompt)
+/// is a reply built wrong, chat-ack's if chat-ack saw it too: a server
+/// that sent it only while held (round 47 turned its held ACK into a decoy
+/// line, then logged and sent the real one) is told here. `Ok(None)` when
+/// no send began within [`SLACK`]: nothing is held then, and the reply is
+/// read as usual.
+///
+/// What a send carried is read on the wire, never from the program's
+/// memory: round 47 changed a buffer after the grader had read it, and
+/// learnt from its page table which send was held (`linux/hold.rs`).
+fn held_ack(
+    ctx: &mut Ctx,
+    p: Proc,
+    talk: &mut Talk,
+    path: &std::path::Path,
+    message: &str,
+) -> Result<Option<HeldAck>, Failure> {
+    let Some(wire) = ctx.tripwire(p) else {
+        return Ok(None);
     };
-    // Still armed once the ACK is held: every later send on the
-    // connection is held too (another thread's real ACK behind a decoy
-    // that fails in the kernel: hostile round 45), until the kill.
-    let Some(caught) = caught else {
+    let Some(caught) = wire.wait(SLACK) else {
         wire.disarm();
-        return None;
+        return Ok(None);
     };
-    for other in let_go {
-        ctx.step(format!(
-            "(the server sends {other} on the connection first: let go)"
-        ));
-    }
-    if let_go_more > 0 {
-        ctx.step(format!("(and {let_go_more} sends more: let go)"));
-    }
-    ctx.step(format!(
-        "the server begins to send its ACK of `{message}` ({}): the grader holds that send before a byte leaves, and reads the log {} as it is at that instant",
-        shown_send(&caught),
+    let log = log_while_held(path, message);
+    wire.release();
+    // Still armed: every later send is held until the kill, and what
+    // reaches the client now is this one's.
+    let before = talk.pending.len();
+    carried(wire, talk, std::time::Instant::now() + SLACK);
+    let fresh = talk.pending[before..].to_vec();
+    let held = format!(
+        "the server begins a send on the connection ({}): the grader holds it before a byte leaves, reads the log {} as it is at that instant, and lets it go",
+        caught.call,
         path.display()
-    ));
-    // No file yet reads as an empty log: the message is not in it. A
-    // moment's grace for a record written by another thread (a logger fed
-    // by a queue before the ACK was sent): it is let in, as it always was;
-    // a record written after the send by the thread now held never comes.
+    );
+    if fresh.is_empty() {
+        ctx.step(format!(
+            "{held}; nothing of it reached the client (a call that failed, which a server that replies has no use for): it is judged as the start of the reply"
+        ));
+        return Ok(Some(HeldAck {
+            log,
+            began: Began::NothingSent,
+        }));
+    }
+    ctx.step(format!("{held}: it carried {}", show_bytes(&fresh)));
+    if begins_an_ack(&talk.pending) {
+        return Ok(Some(HeldAck {
+            log,
+            began: Began::Ack,
+        }));
+    }
+    Err(fail(
+        Diagnosis::WrongReply,
+        format!("the reply line `[ACK @HH:MM:SS] {message}` ending in \\n"),
+        format!(
+            "before its ACK the server sent {}: an extra line (one line gets one reply: the ACK)",
+            show_bytes(&fresh)
+        ),
+    )
+    .caused_by("chat-ack"))
+}
+
+/// The log as chat-log judged it ([`held_ack`]), and what the judged send
+/// turned out to be.
+struct HeldAck {
+    log: String,
+    began: Began,
+}
+
+/// The send [`held_ack`] judged.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Began {
+    /// It began the ACK.
+    Ack,
+    /// It put nothing on the wire.
+    NothingSent,
+}
+
+/// The log `path` while a send is held: no file yet reads as an empty log
+/// (the message is not in it). A moment's grace for a record written by
+/// another thread (a logger fed by a queue before the ACK was sent): it is
+/// let in, as it always was; a record written after the send by the
+/// thread now held never comes.
+fn log_while_held(path: &std::path::Path, message: &str) -> String {
     let until = std::time::Instant::now() + LOG_SETTLE;
     loop {
         let log = crate::sandbox::read_untrusted(path, LOG_MAX_BYTES).unwrap_or_default();
         let log = String::from_utf8_lossy(&log).into_owned();
         if log.contains(message) || std::time::Instant::now() >= until {
-            return Some(log);
+            return log;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -1703,24 +1746,59 @@ fn held_ack(ctx: &mut Ctx, p: Proc, path: &std::path::Path, message: &str) -> Op
 /// thread of the server (see `held_ack`).
 const LOG_SETTLE: Duration = Duration::from_millis(300);
 
-/// May this held send carry an ACK, or the start of one? A line in it
-/// that holds `[ACK`, or begins with `ACK` for a wording chat-ack judges;
-/// its last bytes the start of one (an ACK sent in pieces); and bytes
-/// unseen (from a file, a pipe, memory the grader cannot read) or past
-/// the ones read: hostile rounds 45 and 46 sent the ACK with sendfile,
-/// from a `memfd_secret` page, and after an echo of the message in one
-/// send.
-fn may_hold_an_ack(caught: &crate::sandbox::Caught) -> bool {
-    let Some(bytes) = caught.bytes.as_deref() else {
-        return true;
-    };
-    if caught.more {
-        return true;
+/// Reads into `talk.pending` what the send just let go put on the wire:
+/// its first bytes and what follows within a moment (a line's rest). Ends
+/// with nothing once the server has begun another send (held: the one let
+/// go put nothing there), or at `until`.
+fn carried(wire: &crate::sandbox::Tripwire, talk: &mut Talk, until: std::time::Instant) {
+    let mut buf = [0u8; 4096];
+    let mut first: Option<std::time::Instant> = None;
+    loop {
+        let now = std::time::Instant::now();
+        let end = match first {
+            // A line's rest comes at once; a moment more for it.
+            Some(at) => (at + Duration::from_millis(50)).min(until),
+            None => until,
+        };
+        if now >= end || talk.pending.len() >= LOG_MAX_BYTES as usize {
+            return;
+        }
+        let slice = (end - now).min(Duration::from_millis(20));
+        let _ = talk.stream.set_read_timeout(Some(slice));
+        match talk.stream.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => {
+                talk.pending.extend_from_slice(&buf[..n]);
+                first.get_or_insert(now);
+                if buf[..n].contains(&b'\n') {
+                    return;
+                }
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                if first.is_none() && wire.wait(Duration::ZERO).is_some() {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return,
+        }
     }
-    let mut lines = bytes.split(|b| *b == b'\n').peekable();
+}
+
+/// Do the bytes not yet read as lines (`pending`, from the start of a
+/// line) begin an ACK? A line of them that holds `[ACK`, or begins with
+/// `ACK` for a wording chat-ack judges, or a last line cut short that is
+/// the start of one (an ACK sent in pieces). An echo of the message in the
+/// same send before it counts: a send is judged by all it carried.
+fn begins_an_ack(pending: &[u8]) -> bool {
+    let mut lines = pending.split(|b| *b == b'\n').peekable();
     while let Some(line) = lines.next() {
         let last = lines.peek().is_none();
-        // The last line, cut short: the start of an ACK sent in pieces.
         let begins_one =
             last && !line.is_empty() && (b"[ACK".starts_with(line) || b"ACK".starts_with(line));
         if line.windows(4).any(|w| w == b"[ACK") || line.starts_with(b"ACK") || begins_one {
@@ -1728,14 +1806,6 @@ fn may_hold_an_ack(caught: &crate::sandbox::Caught) -> bool {
         }
     }
     false
-}
-
-/// What a held send was sending, for the story.
-fn shown_send(caught: &crate::sandbox::Caught) -> String {
-    match &caught.bytes {
-        Some(bytes) => show_bytes(bytes),
-        None => "bytes the grader cannot see: from a file or a pipe (sendfile, splice), or from memory it cannot read".to_string(),
-    }
 }
 
 /// The log's lines, in a log written at leisure: a clean stop (SIGTERM)
@@ -3265,16 +3335,12 @@ pub fn client_framing(ctx: &mut Ctx) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
 
-    /// A held send may carry the ACK when a line of it holds `[ACK` (an
-    /// echo first, in the same send), begins with `ACK`, ends with the
-    /// start of one, or when bytes of it went unseen; an echo alone, an
-    /// error line, or a line that merely ends in `A` do not.
+    /// What a held send carried begins an ACK when a line of it holds
+    /// `[ACK` (an echo first, in the same send), begins with `ACK`, or ends
+    /// with the start of one; an echo alone, an error line, or a line that
+    /// merely ends in `A` do not.
     #[test]
-    fn a_held_send_is_judged_by_all_its_bytes() {
-        let seen = |bytes: &[u8]| crate::sandbox::Caught {
-            bytes: Some(bytes.to_vec()),
-            more: false,
-        };
+    fn a_held_send_is_judged_by_all_it_carried() {
         for ack in [
             &b"[ACK @10:00:00] hi\n"[..],
             b"hi\n[ACK @10:00:00] hi\n",
@@ -3282,29 +3348,15 @@ mod tests {
             b"[",
             b"hi\n[AC",
         ] {
-            assert!(
-                may_hold_an_ack(&seen(ack)),
-                "{:?}",
-                String::from_utf8_lossy(ack)
-            );
+            assert!(begins_an_ack(ack), "{:?}", String::from_utf8_lossy(ack));
         }
         for other in [&b"hi\n"[..], b"[ERROR] Empty message\n", b"DATA", b"hi\nxA"] {
             assert!(
-                !may_hold_an_ack(&seen(other)),
+                !begins_an_ack(other),
                 "{:?}",
                 String::from_utf8_lossy(other)
             );
         }
-        let unseen = crate::sandbox::Caught {
-            bytes: None,
-            more: true,
-        };
-        assert!(may_hold_an_ack(&unseen));
-        let cut = crate::sandbox::Caught {
-            bytes: Some(b"hi\n".to_vec()),
-            more: true,
-        };
-        assert!(may_hold_an_ack(&cut));
     }
 
     use super::*;

@@ -326,6 +326,37 @@ pub(in crate::sandbox) unsafe fn install_hold() -> io::Result<libc::c_int> {
     Err(io::Error::from_raw_os_error(libc::ENOSYS))
 }
 
+/// Stands in for the tripwire's filter in a program that has none, so
+/// that every program under [`PROGRAM`] counts the same filters in its
+/// `/proc/self/status` (`Seccomp_filters`): hostile round 47 read 2 there,
+/// knew it was in chat-log, and wrote its log before the ACK that once.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+static TWIN: [libc::sock_filter; 1] = [stmt(RET, ALLOW)];
+
+/// Puts [`TWIN`] in force (no_new_privs is already set by [`install`]).
+/// Raw syscalls on static memory only.
+pub(in crate::sandbox) unsafe fn install_twin() -> io::Result<()> {
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    {
+        let program = libc::sock_fprog {
+            len: TWIN.len() as u16,
+            filter: TWIN.as_ptr().cast_mut(),
+        };
+        if libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER,
+            0,
+            &program as *const libc::sock_fprog,
+        ) != 0
+        {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    Err(io::Error::from_raw_os_error(libc::ENOSYS))
+}
+
 /// Can this machine filter a program's system calls?
 pub(in crate::sandbox) fn available() -> Result<(), String> {
     if !cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {

@@ -14,18 +14,21 @@
 //! thread here answers each question: "go on" (`FLAG_CONTINUE`), except,
 //! once armed with a socket's inode, for the sends on that socket: they
 //! get no answer, so each sending thread waits in the kernel until the
-//! check lets that send go (in order) or kills the tree. What a held send
-//! was sending is read from the program's memory (gathered across its
-//! pieces), for the check to judge and the story to show. A call that
-//! would put no byte there (an empty send, `pwrite` on a socket: ESPIPE)
-//! goes on unheld: hostile round 45 used an empty first piece, and a
-//! decoy `pwrite` of `[ACK` from another thread, to slip the real ACK by.
+//! check lets that send go (in order) or kills the tree. The program's
+//! memory is never read: what a held send carried is judged on the wire
+//! once it is let go (hostile round 47 learnt which send was held from its
+//! own page table when the grader read its buffer, and changed the buffer
+//! after the read). A call that cannot put a byte there whatever its
+//! memory holds (an empty send, `pwrite` on a socket: ESPIPE) goes on
+//! unheld: hostile round 45 used an empty first piece, and a decoy
+//! `pwrite` of `[ACK` from another thread, to slip the real ACK by.
 //!
-//! Not a security boundary (the kernel's own warning about `CONTINUE`
-//! holds: the program could change the buffer after we read it): it only
-//! watches the order of a program's own calls. Each send of the program
+//! Not a security boundary: it only watches the order of a program's own
+//! calls, and a program can time its own sends. Each send of the program
 //! costs a round trip through this thread (some microseconds), so only a
-//! check that asks for it starts its program this way.
+//! check that asks for it starts its program this way; every program has
+//! as many seccomp filters, though (`launch.rs`: a program that read
+//! `Seccomp_filters: 2` in its status knew it was watched, round 47).
 //!
 //! Trap: the listener must outlive the program. Once it is closed, every
 //! send the filter asks about fails with ENOSYS: a program whose listener
@@ -42,9 +45,6 @@ use nix::libc;
 use super::filter::SENDS;
 
 use crate::sandbox::Caught;
-
-/// At most this many bytes of a caught send are read.
-const SHOWN: usize = 256;
 
 #[derive(Default)]
 struct State {
@@ -233,7 +233,7 @@ fn answer(listener: &OwnedFd, wake: &OwnedFd, shared: &Shared) {
         let armed = shared.state.lock().unwrap_or_else(|e| e.into_inner()).armed;
         if let Some(socket) = armed {
             if on_socket(&question, socket) && still_valid(listener, question.id) {
-                if let Some(caught) = read_sent(&question) {
+                if let Some(caught) = sends(&question) {
                     let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
                     // Disarmed meanwhile: nothing more is held.
                     if state.armed.is_some() {
@@ -304,152 +304,47 @@ fn still_valid(listener: &OwnedFd, id: u64) -> bool {
     }
 }
 
-/// What a send on the armed socket would put there: `Some` of what it
-/// sends (its first bytes, gathered across its pieces, at most [`SHOWN`];
-/// unseen where they come from a file or a pipe, `sendfile` and `splice`,
-/// or from memory the grader cannot read, a `memfd_secret` page: hostile
-/// round 46), or `None` for a call that puts nothing there: no bytes at
-/// all, or one the kernel refuses on a socket whatever it holds
-/// (`pwrite64`, `pwritev`, and `pwritev2` at an offset: ESPIPE; more than
-/// IOV_MAX pieces). Such a call goes on, unheld (hostile round 45: an
-/// empty first piece, a decoy `pwrite`).
-fn read_sent(question: &libc::seccomp_notif) -> Option<Caught> {
-    let pid = question.pid as libc::pid_t;
-    let [_, a1, a2, a3, a4, _] = question.data.args;
+/// The call `question` asks about, if it may put bytes on a socket,
+/// judged from its arguments alone, never from the program's memory:
+/// hostile round 47 watched its own page table (`/proc/self/pagemap`) for
+/// the instant the grader read a buffer, learnt from it which send was
+/// held, and changed the buffer after the read. What a held send carried
+/// is judged on the wire, once it is let go (the check's client reads it).
+/// A call that cannot send on a socket whatever its memory holds goes on
+/// unheld: no bytes (a length or a count of 0; hostile round 45's empty
+/// piece), `pwrite64` and `pwritev` (ESPIPE on a socket, hostile round 45's
+/// decoy), `pwritev2` at an offset, more than IOV_MAX pieces, and a
+/// `sendto` address longer than any (EINVAL, hostile round 47's probe).
+fn sends(question: &libc::seccomp_notif) -> Option<Caught> {
+    let [_, _, a2, a3, a4, a5] = question.data.args;
+    // The kernel reads an int there: its low 32 bits.
+    let address_length = a5 as u32 as i32;
     let nr = question.data.nr as libc::c_long;
-    let mut sent = Gathered::default();
-    match nr {
-        n if n == libc::SYS_write || n == libc::SYS_sendto => sent.piece(pid, a1, a2),
-        n if n == libc::SYS_writev => sent.pieces(pid, a1, a2),
-        // At the current position (-1), like writev; at an offset, ESPIPE.
-        n if n == libc::SYS_pwritev2 && a3 == u64::MAX => sent.pieces(pid, a1, a2),
-        n if n == libc::SYS_sendmsg => sent.message(pid, a1),
-        n if n == libc::SYS_sendmmsg => {
-            // struct mmsghdr: a msghdr (56 bytes), its length, padding.
-            for i in 0..a2.min(IOV_MAX) {
-                sent.message(pid, a1.wrapping_add(i * 64));
-            }
+    let pieces = |count: u64| count > 0 && count <= IOV_MAX;
+    let call = match nr {
+        n if n == libc::SYS_write => (a2 > 0).then_some("write"),
+        // An address given (a4) longer than a sockaddr_storage (a5, an
+        // int: a negative one too) is refused before anything is sent.
+        n if n == libc::SYS_sendto => {
+            (a2 > 0 && (a4 == 0 || (0..=ADDRESS_MAX).contains(&address_length))).then_some("sendto")
         }
-        // A count of bytes from a file or a pipe: unseen, but bytes.
-        n if n == libc::SYS_sendfile => sent.unseen(a3),
-        n if n == libc::SYS_splice => sent.unseen(a4),
-        _ => {}
-    }
-    sent.caught()
+        n if n == libc::SYS_writev => pieces(a2).then_some("writev"),
+        // At the current position (-1), like writev; at an offset, ESPIPE.
+        n if n == libc::SYS_pwritev2 => (a3 == u64::MAX && pieces(a2)).then_some("pwritev2"),
+        n if n == libc::SYS_sendmsg => Some("sendmsg"),
+        n if n == libc::SYS_sendmmsg => (a2 > 0).then_some("sendmmsg"),
+        n if n == libc::SYS_sendfile => (a3 > 0).then_some("sendfile"),
+        n if n == libc::SYS_splice => (a4 > 0).then_some("splice"),
+        _ => None,
+    }?;
+    Some(Caught { call })
 }
 
 /// The most pieces a vector send takes (`UIO_MAXIOV`): more is EINVAL.
 const IOV_MAX: u64 = 1024;
 
-/// What a send's pieces hold, as far as they could be read.
-#[derive(Default)]
-struct Gathered {
-    shown: Vec<u8>,
-    /// The bytes it sends, counted from the lengths.
-    total: u64,
-    /// Some of them could not be read (or were never looked at).
-    unread: bool,
-}
-
-impl Gathered {
-    /// One piece of `len` bytes at `at`.
-    fn piece(&mut self, pid: libc::pid_t, at: u64, len: u64) {
-        if len == 0 {
-            return;
-        }
-        self.total = self.total.saturating_add(len);
-        let room = SHOWN - self.shown.len().min(SHOWN);
-        let want = (len as usize).min(room);
-        if want == 0 {
-            self.unread = true;
-            return;
-        }
-        match read_memory(pid, at, want) {
-            Some(bytes) => {
-                self.unread |= bytes.len() < want;
-                self.shown.extend(bytes);
-            }
-            None => self.unread = true,
-        }
-    }
-
-    /// `count` pieces (`struct iovec`) at `iov`.
-    fn pieces(&mut self, pid: libc::pid_t, iov: u64, count: u64) {
-        if count == 0 || count > IOV_MAX {
-            return;
-        }
-        let Some(table) = read_memory(pid, iov, count as usize * 16) else {
-            // Pieces of unknown length: held as unseen.
-            self.total = self.total.saturating_add(1);
-            self.unread = true;
-            return;
-        };
-        for piece in table.chunks_exact(16) {
-            let word =
-                |at: usize| u64::from_ne_bytes(piece[at..at + 8].try_into().unwrap_or_default());
-            self.piece(pid, word(0), word(8));
-        }
-    }
-
-    /// The pieces of a `struct msghdr` at `at` (64-bit: `msg_iov` at 16,
-    /// `msg_iovlen` at 24).
-    fn message(&mut self, pid: libc::pid_t, at: u64) {
-        let Some(head) = read_memory(pid, at, 32) else {
-            self.total = self.total.saturating_add(1);
-            self.unread = true;
-            return;
-        };
-        let word = |at: usize| u64::from_ne_bytes(head[at..at + 8].try_into().unwrap_or_default());
-        self.pieces(pid, word(16), word(24));
-    }
-
-    /// `count` bytes from a file or a pipe.
-    fn unseen(&mut self, count: u64) {
-        if count > 0 {
-            self.total = self.total.saturating_add(count);
-            self.unread = true;
-        }
-    }
-
-    fn caught(self) -> Option<Caught> {
-        if self.total == 0 {
-            return None;
-        }
-        if self.shown.is_empty() {
-            return Some(Caught {
-                bytes: None,
-                more: true,
-            });
-        }
-        Some(Caught {
-            more: self.unread || self.total > self.shown.len() as u64,
-            bytes: Some(self.shown),
-        })
-    }
-}
-
-/// `len` bytes of process `pid`'s memory at `at` (`process_vm_readv`).
-fn read_memory(pid: libc::pid_t, at: u64, len: usize) -> Option<Vec<u8>> {
-    if len == 0 || at == 0 {
-        return None;
-    }
-    let mut buf = vec![0u8; len];
-    let local = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: len,
-    };
-    let remote = libc::iovec {
-        iov_base: at as *mut libc::c_void,
-        iov_len: len,
-    };
-    // SAFETY: our buffer of `len` bytes; the remote range is the kernel's
-    // to check (an error, not a fault, when it is not mapped).
-    let n = unsafe { libc::process_vm_readv(pid, &local, 1, &remote, 1, 0) };
-    (n > 0).then(|| {
-        buf.truncate(n as usize);
-        buf
-    })
-}
+/// The longest socket address (`sizeof(struct sockaddr_storage)`).
+const ADDRESS_MAX: i32 = 128;
 
 /// Can a program start with a tripwire here? The launcher (which hands
 /// the listener over), a kernel that makes one (`NEW_LISTENER`, Linux
@@ -547,10 +442,10 @@ mod tests {
     use crate::process::{Child, Stream};
     use crate::sandbox::Confinement;
 
-    /// A program's send on the armed socket is held before a byte leaves,
-    /// what it was sending is read, its file writes before it are done and
-    /// the one after it is not; let go, the bytes arrive and it goes on.
-    /// Its other writes (a file, its stdout) are never held.
+    /// A program's send on the armed socket is held before a byte leaves
+    /// (the call named), its file writes before it are done and the one
+    /// after it is not; let go, the bytes arrive and it goes on. Its other
+    /// writes (a file, its stdout) are never held.
     #[test]
     fn an_armed_send_is_held_before_a_byte_leaves_and_let_go_on_release() {
         if !super::available() || Command::new("python3").arg("-V").output().is_err() {
@@ -594,7 +489,7 @@ mod tests {
         let caught = wire
             .wait(Duration::from_secs(20))
             .expect("the send is held");
-        assert_eq!(caught.bytes.as_deref(), Some(&b"[ACK held]\n"[..]));
+        assert_eq!(caught.call, "sendto", "Python's sendall");
         let written = std::fs::read_to_string(&notes).unwrap_or_default();
         assert_eq!(
             written, "one\n",
@@ -609,12 +504,11 @@ mod tests {
             .unwrap();
         let n = conn.read(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"[ACK held]\n");
-        // Still armed: the next send is held in turn, its bytes gathered
-        // past an empty first piece; disarmed, it goes.
+        // Still armed: the next send is held in turn; disarmed, it goes.
         let next = wire
             .wait(Duration::from_secs(20))
             .expect("the next send is held");
-        assert_eq!(next.bytes.as_deref(), Some(&b"more\n"[..]));
+        assert_eq!(next.call, "sendmsg");
         conn.set_read_timeout(Some(Duration::from_millis(300)))
             .unwrap();
         assert!(

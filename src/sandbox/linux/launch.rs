@@ -203,8 +203,16 @@ unsafe fn launch(request: io::Result<Request>) -> ! {
         report(status, b'S', &e);
         libc::_exit(SETUP_FAILED);
     }
-    if let Some(go) = go {
-        hand_over_listener(status, go);
+    match go {
+        Some(go) => hand_over_listener(status, go),
+        // As many filters as a program with a tripwire (see filter::TWIN).
+        None if request.plan.filter => {
+            if let Err(e) = super::filter::install_twin() {
+                report(status, b'S', &e);
+                libc::_exit(SETUP_FAILED);
+            }
+        }
+        None => {}
     }
     let mut argv: Vec<*const libc::c_char> = request.argv.iter().map(|a| a.as_ptr()).collect();
     argv.push(std::ptr::null());
