@@ -2909,6 +2909,24 @@ fn readline_and_unflushed_writers_java() {
             o.observed
         );
     }
+    // Its client joins its arguments (`String.join(" ", args)`): told so,
+    // with a hint on joining, not on reading the first word alone (blind
+    // round 47).
+    let words = outcomes
+        .iter()
+        .find(|o| o.id == "client-extra-words")
+        .unwrap();
+    assert!(
+        words
+            .observed
+            .as_deref()
+            .is_some_and(|o| o.contains("it joined its arguments"))
+            && words
+                .hint
+                .as_deref()
+                .is_some_and(|h| h.starts_with("Joining the words")),
+        "{words:?}"
+    );
 }
 
 /// C with stdio on the chat socket (`week01-c-real/chatstdio/`): the ACKs

@@ -30,6 +30,7 @@ pub fn closest<'a>(want: &str, lines: &'a [String]) -> Option<&'a str> {
     let want_words = words(&want_lower);
     let want_label = label(&want_lower);
     let want_addresses = addresses(&want_lower);
+    let want_way = want_label.and_then(way);
     lines
         .iter()
         .map(|line| line.trim_end())
@@ -79,8 +80,16 @@ pub fn closest<'a>(want: &str, lines: &'a [String]) -> Option<&'a str> {
             // round 30 was shown `Closed connection`, which shares two
             // words and no address).
             let same_address = want_addresses.iter().any(|a| lower.contains(a));
+            // Then a line that does not tell of the other direction
+            // (`Sent: ACK: <message>` for `Received: <message>`: blind round
+            // 46 was shown it over `Got message: <message>`, the same words
+            // and a longer edit).
+            let other_way = matches!(
+                (want_way, label(&lower).and_then(way)),
+                (Some(a), Some(b)) if a != b
+            );
             near.then_some((
-                std::cmp::Reverse((same_kind, same_address)),
+                std::cmp::Reverse((same_kind, same_address, !other_way)),
                 std::cmp::Reverse(shared),
                 distance,
                 line,
@@ -113,6 +122,32 @@ fn addresses(line: &str) -> Vec<&str> {
             })
         })
         .collect()
+}
+
+/// Which way a console line's label (`[server] received:`) says its bytes
+/// went: `Some(true)` for received (`got`, `recv`, `incoming`), `Some(false)`
+/// for sent (`sent`, `sending`, `reply`); `None` when it says neither.
+fn way(label: &str) -> Option<bool> {
+    let words = words(label);
+    let any = |these: &[&str]| words.iter().any(|w| these.contains(w));
+    match (
+        any(&[
+            "received",
+            "receive",
+            "receiving",
+            "recv",
+            "got",
+            "incoming",
+            "read",
+        ]),
+        any(&[
+            "sent", "send", "sending", "reply", "replied", "replying", "wrote",
+        ]),
+    ) {
+        (true, false) => Some(true),
+        (false, true) => Some(false),
+        _ => None,
+    }
 }
 
 /// A console line's kind: its text up to the first colon, when that comes
@@ -425,6 +460,25 @@ mod tests {
             ["[::1]:5000", "10.0.0.1:80"]
         );
         assert!(addresses("Received: a:1 b:").is_empty());
+    }
+
+    /// Blind round 46: for a Received line, the line of what the server
+    /// sent (`Sent: ACK: <message>`) was shown over the one of what it got
+    /// (`Got message: <message>`): the same words, and a shorter edit.
+    #[test]
+    fn a_line_of_the_other_direction_is_the_farther_miss() {
+        let want = "[SERVER] Received: hello router42";
+        let printed = lines(&[
+            "[SERVER] Listening on 127.0.0.1:40000",
+            "Got message: hello router42",
+            "Sent: ACK: hello router42",
+        ]);
+        assert_eq!(closest(want, &printed), Some("Got message: hello router42"));
+        let want = "[SERVER] Sent: ACK: hello router42";
+        assert_eq!(closest(want, &printed), Some("Sent: ACK: hello router42"));
+        // Alone, the other direction's line is still a near miss.
+        let printed = lines(&["Sent: ACK: hello router42"]);
+        assert!(closest("[SERVER] Received: hello router42", &printed).is_some());
     }
 
     #[test]

@@ -1458,7 +1458,15 @@ pub fn extra_words(ctx: &mut Ctx) -> Result<(), Failure> {
         } else if message == first {
             format!("it connected and sent `{first}` alone: the word after it was dropped (only the first argument was read), with no error")
         } else if message == joined {
-            format!("it joined its arguments and sent `{joined}` as one message: the contract makes several unquoted words a usage error, so that a message with spaces is quoted")
+            // Its own hint: the general one tells of a client that reads
+            // the first word alone (blind round 47: a C client that joined
+            // argv with spaces).
+            return Err(fail(
+                Diagnosis::ExtraArguments,
+                expected,
+                format!("it joined its arguments and sent `{joined}` as one message: the contract makes several unquoted words a usage error, so that a message with spaces is quoted"),
+            )
+            .hinted("Joining the words back together guesses what the user meant: `client a   b` would send `a b`, its spaces lost, and a typo'd option would be sent as a message. The contract takes the message as one argument: when more than one is given, print an error that names the extra one and says to put the message in quotes, to stderr, and exit 2 without connecting."));
         } else {
             format!(
                 "it connected and sent {} instead of refusing the arguments",

@@ -932,7 +932,7 @@ pub fn expect_clean_shutdown(
                 Diagnosis::ExitStatus,
                 expected,
                 format!(
-                    "it shut down cleanly (`[SERVER] Shutting down`, port {} free), but exited {code}: a server that handles {} ends its day normally, with 0 (128 + the signal's number is what a shell reports for a program the signal killed, and what a JVM exits with after its shutdown hooks: in Java handle the signal itself, sun.misc.Signal.handle, and end with System.exit(0))",
+                    "it shut down cleanly (`[SERVER] Shutting down`, port {} free), but exited {code}: a server that handles {} ends its day normally, with 0 (128 + the signal's number is what a shell reports for a program the signal killed, and what a JVM exits with after its shutdown hooks)",
                     addr.port(),
                     signal.name()
                 ),
