@@ -722,12 +722,19 @@ impl<'a> Ctx<'a> {
     /// testing (a typo on the line after accept() crashed every session,
     /// and was told as six mistakes: `report::findings` folds them). A
     /// crash that says nothing of where (a signal) has none.
+    ///
+    /// Only a program that died of it (an exit status other than 0, as an
+    /// uncaught error gives): a traceback printed by a program that caught
+    /// its error and went on, and was killed by the grader later, is no
+    /// crash (hostile round 48 printed the traceback of a crash elsewhere
+    /// in chat-log, and its lost message was folded under that crash).
     pub fn crash_site(&mut self) -> Option<CrashSite> {
         let sites: Vec<Option<String>> = (0..self.procs.len())
             .map(Proc)
             .map(|p| {
                 self.crash_of(p)?;
-                crash_site_in(&self.child(p).text(Stream::Stderr))
+                let died = self.child(p).try_status()?.code().is_some_and(|c| c != 0);
+                died.then(|| crash_site_in(&self.child(p).text(Stream::Stderr)))?
             })
             .collect();
         let site = sites.iter().flatten().next()?.clone();
