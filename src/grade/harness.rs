@@ -714,6 +714,24 @@ impl<'a> Ctx<'a> {
         &mut self.procs[p.0].child
     }
 
+    /// Did a program of this check die of SIGPIPE (a write to a connection
+    /// the peer had reset or closed, in a program that does not ignore the
+    /// signal)? Its stderr is empty: the crash hint's "read the traceback"
+    /// has nothing to read (blind round 48, a C chat server).
+    pub fn died_of_sigpipe(&mut self) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            (0..self.procs.len()).map(Proc).any(|p| {
+                self.child(p)
+                    .try_status()
+                    .is_some_and(|s| s.signal() == Some(nix::libc::SIGPIPE))
+            })
+        }
+        #[cfg(not(unix))]
+        false
+    }
+
     /// Where a program of this check crashed, when its stderr locates the
     /// crash: the stack of a Python traceback or of a Java or JavaScript
     /// error, or a Rust panic's place, with the error's line (file paths cut
@@ -729,18 +747,28 @@ impl<'a> Ctx<'a> {
     /// crash (hostile round 48 printed the traceback of a crash elsewhere
     /// in chat-log, and its lost message was folded under that crash).
     pub fn crash_site(&mut self) -> Option<CrashSite> {
-        let sites: Vec<Option<String>> = (0..self.procs.len())
+        let sites: Vec<Option<(String, String)>> = (0..self.procs.len())
             .map(Proc)
             .map(|p| {
                 self.crash_of(p)?;
-                let died = self.child(p).try_status()?.code().is_some_and(|c| c != 0);
+                // A moment for a program on its way out: the check may have
+                // failed on the connection its death closed (seen: a loaded
+                // suite, five tracebacks shown whole).
+                let status = match self.child(p).try_status() {
+                    Some(status) => status,
+                    None => self.wait_exit(p, Duration::from_millis(500))?,
+                };
+                let died = status.code().is_some_and(|c| c != 0);
                 died.then(|| crash_site_in(&self.child(p).text(Stream::Stderr)))?
             })
             .collect();
-        let site = sites.iter().flatten().next()?.clone();
-        let every_program = sites.iter().all(|s| s.as_ref() == Some(&site));
+        let (site, error) = sites.iter().flatten().next()?.clone();
+        let every_program = sites
+            .iter()
+            .all(|s| s.as_ref().is_some_and(|(other, _)| *other == site));
         Some(CrashSite {
             site,
+            error,
             every_program,
         })
     }
@@ -2275,14 +2303,18 @@ pub fn accept_within(listener: &TcpListener, timeout: Duration) -> Option<(TcpSt
 pub struct CrashSite {
     /// The stack and the error, as [`crash_site_in`] reads them.
     pub site: String,
+    /// The error's line alone (a panic's message), as the check's
+    /// observation quotes it when the crash is what it saw.
+    pub error: String,
     /// Every program of the check crashed there: its output tells that
     /// crash and nothing else.
     pub every_program: bool,
 }
 
 /// See [`Ctx::crash_site`]: the frames of the last stack on `stderr` and
-/// the error's line, or a panic's place and message.
-fn crash_site_in(stderr: &str) -> Option<String> {
+/// the error's line, or a panic's place and message; and that error line
+/// (or message) alone.
+fn crash_site_in(stderr: &str) -> Option<(String, String)> {
     // `File "/dev/shm/netlab-jail-1-ab/server.py", line 9, in <module>`
     // and `at Server.main(Server.java:12)` read the same in every folder.
     let cut = |line: &str| -> String {
@@ -2295,11 +2327,8 @@ fn crash_site_in(stderr: &str) -> Option<String> {
         }
     };
     if let Some(at) = stderr.lines().find(|l| l.contains("panicked at")) {
-        return Some(format!(
-            "{} {}",
-            cut(at),
-            panic_message(stderr).unwrap_or("")
-        ));
+        let message = panic_message(stderr).unwrap_or("");
+        return Some((format!("{} {message}", cut(at)), message.to_string()));
     }
     let last = stderr
         .lines()
@@ -2332,7 +2361,10 @@ fn crash_site_in(stderr: &str) -> Option<String> {
             .map(str::trim)
             .unwrap_or(last)
     };
-    Some(format!("{} | {error}", frames.join(" | ")))
+    Some((
+        format!("{} | {error}", frames.join(" | ")),
+        error.to_string(),
+    ))
 }
 
 fn panic_message(stderr: &str) -> Option<&str> {

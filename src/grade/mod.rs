@@ -649,6 +649,14 @@ fn run_check_body(
                     failure.otherwise = None;
                 }
             }
+            // Killed by SIGPIPE: no traceback to read; the fix is the
+            // signal's (any lab's programs write to sockets).
+            if failure.diagnosis == Diagnosis::Crash
+                && failure.hint.is_none()
+                && ctx.died_of_sigpipe()
+            {
+                failure = failure.hinted(SIGPIPE_HINT);
+            }
             // A stopped program explains any silence the check saw.
             if let Some(stopped) = ctx.stopped_program() {
                 failure.observed = format!("{} — {stopped}", failure.observed);
@@ -670,6 +678,9 @@ fn run_check_body(
     }
     outcome
 }
+
+/// The hint of a crash by SIGPIPE.
+const SIGPIPE_HINT: &str = "The program was killed by SIGPIPE: it wrote to a connection the other side had already reset or closed, and the signal's default action ends the process, silently (nothing on stderr). A server must outlive any one client: in C send with MSG_NOSIGNAL (or ignore the signal once at start, signal(SIGPIPE, SIG_IGN)), then handle the EPIPE or ECONNRESET that send() returns by ending that session; Python, Rust and Java ignore SIGPIPE already and raise an error instead: catch it.";
 
 /// A failed check whose programs said they are "not implemented" (a lab's
 /// untouched starter prints `not implemented yet: open src/bin/server.rs,

@@ -1501,6 +1501,9 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
     // The first message whose reply began to leave while the log lacked
     // it, and the log as it was then.
     let mut lacked: Option<(usize, HeldAck)> = None;
+    // A line the server sent before an ACK while it was held, with its
+    // message.
+    let mut extra: Option<(String, Vec<u8>)> = None;
     for (i, message) in messages.iter().enumerate() {
         let armed = i > 0 && arm_on_reply(ctx, p, &talk);
         send_line(ctx, &mut talk, message)?;
@@ -1509,7 +1512,10 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
             // held (hostile round 48 sent its third ACK after 3.3 s, past
             // the hold, and won the race with the kill); the wait for the
             // ACK below then ends with none.
-            if let Some(held) = held_ack(ctx, p, &mut talk, &path, message)? {
+            if let Some(held) = held_ack(ctx, p, &mut talk, &path) {
+                if let Some(line) = &held.extra {
+                    extra.get_or_insert_with(|| (message.clone(), line.clone()));
+                }
                 if !held.log.contains(message.as_str()) {
                     lacked = Some((i, held));
                     break;
@@ -1625,6 +1631,21 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
             ));
         }
     }
+    // The log kept its promise; a line before an ACK is a reply built
+    // wrong: chat-ack's finding when chat-ack saw one too (a chat room's
+    // echo), this check's own when it came only while a send was held
+    // (hostile round 47's decoy, sent once it learnt it was held).
+    if let Some((message, line)) = extra {
+        return Err(fail(
+            Diagnosis::WrongReply,
+            format!("the reply line `[ACK @HH:MM:SS] {message}` ending in \\n"),
+            format!(
+                "before the ACK of `{message}` the server sent {}: an extra line (one line gets one reply: the ACK)",
+                show_bytes(&line)
+            ),
+        )
+        .caused_by("chat-ack"));
+    }
     // How the lines read is chat-log-format's to judge: a log that loses
     // lines may also write them wrong (blind round 11: the second mistake
     // went unreported).
@@ -1657,79 +1678,76 @@ fn arm_on_reply(ctx: &mut Ctx, p: Proc, talk: &Talk) -> bool {
     false
 }
 
-/// After `message` was sent on an armed connection: holds the first send
-/// the server begins on it before a byte leaves, reads the log `path` at
-/// that instant, lets the send go, and sees on the wire what it carried.
-/// The beginning of an ACK is judged by that log, and so is a send that
-/// put nothing on the wire (a call that failed: a program probing whether
-/// it is held, hostile round 47). Another line first (an echo, a prompt)
-/// is a reply built wrong, chat-ack's if chat-ack saw it too: a server
-/// that sent it only while held (round 47 turned its held ACK into a decoy
-/// line, then logged and sent the real one) is told here. `Ok(None)` when
-/// no send began within [`SLACK`]: nothing is held then, and the reply is
-/// read as usual.
+/// After a message was sent on an armed connection: holds each send the
+/// server begins on it before a byte leaves, reads the log `path` at that
+/// instant, lets the send go, and sees on the wire what it carried. The
+/// first that begins an ACK is judged by that log, and so is one that put
+/// nothing on the wire (a call that failed: a program probing whether it
+/// is held, hostile round 47). Another line before the ACK (an echo, a
+/// prompt) goes on, and is told with it (`extra`: chat-log then fails as
+/// chat-ack does; a server that sent it only while held, round 47's decoy
+/// line before the real ACK, is told here). `None` when no send began
+/// within [`SLACK`]; the tripwire stays armed then.
 ///
 /// What a send carried is read on the wire, never from the program's
 /// memory: round 47 changed a buffer after the grader had read it, and
 /// learnt from its page table which send was held (`linux/hold.rs`).
-fn held_ack(
-    ctx: &mut Ctx,
-    p: Proc,
-    talk: &mut Talk,
-    path: &std::path::Path,
-    message: &str,
-) -> Result<Option<HeldAck>, Failure> {
-    let Some(wire) = ctx.tripwire(p) else {
-        return Ok(None);
+fn held_ack(ctx: &mut Ctx, p: Proc, talk: &mut Talk, path: &std::path::Path) -> Option<HeldAck> {
+    let wire = ctx.tripwire(p)?;
+    let until = std::time::Instant::now() + SLACK;
+    let mut extra: Option<Vec<u8>> = None;
+    let mut steps = Vec::new();
+    let judged = loop {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        // None: no send within the wait. Still armed (see `log`).
+        let caught = wire.wait(left)?;
+        let log = log_while_held(path);
+        wire.release();
+        // Still armed: every later send is held, and what reaches the
+        // client now is this one's.
+        let before = talk.pending.len();
+        carried(wire, talk, until);
+        let fresh = talk.pending[before..].to_vec();
+        let held = format!(
+            "the server begins a send on the connection ({}): the grader holds it before a byte leaves, reads the log {} as it is at that instant, and lets it go",
+            caught.call,
+            path.display()
+        );
+        if fresh.is_empty() {
+            steps.push(format!(
+                "{held}; nothing of it reached the client (a call that failed, which a server that replies has no use for): it is judged as the start of the reply"
+            ));
+            break HeldAck {
+                log,
+                began: Began::NothingSent,
+                extra,
+            };
+        }
+        steps.push(format!("{held}: it carried {}", show_bytes(&fresh)));
+        if begins_an_ack(&talk.pending) {
+            break HeldAck {
+                log,
+                began: Began::Ack,
+                extra,
+            };
+        }
+        // Another line first: the ACK's send is the next (a send of
+        // something else is bounded by the wait, not a count: hostile
+        // round 46).
+        extra.get_or_insert(fresh);
     };
-    let Some(caught) = wire.wait(SLACK) else {
-        wire.disarm();
-        return Ok(None);
-    };
-    let log = log_while_held(path);
-    wire.release();
-    // Still armed: every later send is held until the kill, and what
-    // reaches the client now is this one's.
-    let before = talk.pending.len();
-    carried(wire, talk, std::time::Instant::now() + SLACK);
-    let fresh = talk.pending[before..].to_vec();
-    let held = format!(
-        "the server begins a send on the connection ({}): the grader holds it before a byte leaves, reads the log {} as it is at that instant, and lets it go",
-        caught.call,
-        path.display()
-    );
-    if fresh.is_empty() {
-        ctx.step(format!(
-            "{held}; nothing of it reached the client (a call that failed, which a server that replies has no use for): it is judged as the start of the reply"
-        ));
-        return Ok(Some(HeldAck {
-            log,
-            began: Began::NothingSent,
-        }));
+    for step in steps {
+        ctx.step(step);
     }
-    ctx.step(format!("{held}: it carried {}", show_bytes(&fresh)));
-    if begins_an_ack(&talk.pending) {
-        return Ok(Some(HeldAck {
-            log,
-            began: Began::Ack,
-        }));
-    }
-    Err(fail(
-        Diagnosis::WrongReply,
-        format!("the reply line `[ACK @HH:MM:SS] {message}` ending in \\n"),
-        format!(
-            "before its ACK the server sent {}: an extra line (one line gets one reply: the ACK)",
-            show_bytes(&fresh)
-        ),
-    )
-    .caused_by("chat-ack"))
+    Some(judged)
 }
 
-/// The log as chat-log judged it ([`held_ack`]), and what the judged send
-/// turned out to be.
+/// The log as chat-log judged it ([`held_ack`]), what the judged send
+/// turned out to be, and a line the server sent before it, if it did.
 struct HeldAck {
     log: String,
     began: Began,
+    extra: Option<Vec<u8>>,
 }
 
 /// The send [`held_ack`] judged.

@@ -391,7 +391,7 @@ pub fn judge_reply(
         let observed = if ex.reply.is_empty() {
             match ex.end {
                 End::Timeout if waits => format!(
-                    "no reply within {}s, though the server had taken the message's bytes off its socket (none waited unread) and printed no Received line: its read waits for more than the message (a read of a fixed size: Java's readFully or readNBytes, recv with MSG_WAITALL, Python's makefile().read(n); or a read until the connection closes). One recv of up to 1024 bytes returns what has come",
+                    "no reply within {}s, though the server had taken the message's bytes off its socket (none waited unread) and printed no Received line: its read waits for more than the message (a read until a line end, which the message does not have: Java's readLine, Python's makefile().readline(); a read of a fixed size: Java's readFully or readNBytes, recv with MSG_WAITALL, Python's makefile().read(n); or a read until the connection closes). One recv of up to 1024 bytes returns what has come",
                     SLACK.as_secs()
                 ),
                 End::Timeout => format!("no reply within {}s", SLACK.as_secs()),
@@ -445,7 +445,7 @@ pub fn judge_reply(
         // Give a dying program a moment so its traceback is in the report.
         let _ = ctx.wait_exit(p, Duration::from_millis(300));
         if let Some(crash) = ctx.crash_of(p) {
-            let diagnosis = if mistake == Diagnosis::WrongReply {
+            let diagnosis = if mistake == Diagnosis::WrongReply || elsewhere(mistake, &crash) {
                 Diagnosis::Crash
             } else {
                 mistake
@@ -507,6 +507,30 @@ pub fn judge_reply(
         .hinted("Build the whole reply first (`ACK: ` and the message together), then send it with one call: sendall in Python, write_all in Rust, one write() or send() loop over the whole buffer in C, one socket.write() in Node. The client reads once, so what comes after a pause is lost to it."));
     }
     Ok(())
+}
+
+/// Did a server crash on an error of its own code rather than the rule's
+/// (`crash`, the error it names, says which)? Bytes that are not UTF-8 kill
+/// a server that does not catch its decode error (UnicodeDecodeError,
+/// Utf8Error, MalformedInputException): the rule's mistake. A NameError on
+/// the line that builds the refusal is no decode error: the rule is kept,
+/// its code crashes (blind round 48: told invalid-utf8, with a hint to
+/// catch the error it caught).
+fn elsewhere(mistake: Diagnosis, crash: &str) -> bool {
+    let lower = crash.to_lowercase();
+    // A signal names no error: the rule's, as before.
+    let named = !lower.starts_with("killed by") && !lower.contains("(signal ");
+    let decoding = [
+        "decod",
+        "utf-8",
+        "utf8",
+        "malformed",
+        "charactercoding",
+        "encoding",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    mistake == Diagnosis::InvalidUtf8 && named && !decoding
 }
 
 /// One request to a running server: connect, send `message`, expect

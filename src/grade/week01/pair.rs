@@ -643,7 +643,20 @@ fn no_reply_came(
     } else {
         failure
     };
-    failure.folded_if(cause, &[Diagnosis::WrongReply, Diagnosis::Crash])
+    // Or the client sent what no server answers (a chat line without its
+    // `\n`: blind round 48 was told wrong-reply of a server that passed
+    // every check): its own checks' finding.
+    let client_sends: &'static [crate::grade::OtherCause] = if cause == "chat-ack" {
+        &[(
+            "chat-client-messages",
+            &[Diagnosis::WrongMessage, Diagnosis::SplitMessage],
+        )]
+    } else {
+        &[("client-ack", &[Diagnosis::WrongMessage])]
+    };
+    failure
+        .folded_if(cause, &[Diagnosis::WrongReply, Diagnosis::Crash])
+        .or_folded_if(client_sends)
 }
 
 #[cfg(test)]

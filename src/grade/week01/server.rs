@@ -655,7 +655,13 @@ fn unless_it_never_answers(ctx: &mut Ctx, failure: Failure) -> Failure {
     ctx.step(format!(
         "no reply at all: start it once more and send an ordinary message, `{message}`: does it answer anything?"
     ));
-    match exchange(ctx, Role::Server, &[], message.as_bytes()) {
+    let answered = exchange(ctx, Role::Server, &[], message.as_bytes());
+    if let Ok((p, _)) = &answered {
+        // A moment for a dying program's traceback (its reset comes
+        // first: seen, a typo's crash told as silence one run in three).
+        let _ = ctx.wait_exit(*p, Duration::from_millis(300));
+    }
+    match answered {
         // (A crash on every message is a crash, not silence.)
         Ok((p, ex)) if ex.reply.is_empty() && ctx.crash_of(p).is_none() => fail(
             Diagnosis::WrongReply,

@@ -581,6 +581,22 @@ pub fn concurrency(ctx: &mut Ctx) -> Result<(), Failure> {
         if let Some(ended) = ended_after_its_first(ctx, p) {
             return Err(ended);
         }
+        // Its bytes were taken off its socket while the first client
+        // idled: a session of its own read them, and waits for more than
+        // the message (blind round 48: Java's readLine, a thread per
+        // client, told no-concurrency). A server busy with the first
+        // would have left them there (a pool of one: in its queue).
+        if ex.drained && idle_open {
+            return Err(fail(
+                Diagnosis::WrongReply,
+                expected,
+                format!(
+                    "no reply within {}s, though the server took the message's bytes off its socket at once, while the first client idled (it serves both at a time): its session's read waits for more than the message (a line end: Java's readLine, Python's readline(); a full buffer; the connection's end)",
+                    SLACK.as_secs()
+                ),
+            )
+            .folded_if("threaded-ack", &[Diagnosis::WrongReply]));
+        }
         return Err(fail(
             Diagnosis::NoConcurrency,
             expected,
@@ -1520,7 +1536,11 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
             ),
         )
         .hinted(cut_off_hint(ctx, p))
-        .folded_if(CONCURRENCY, &[Diagnosis::NoConcurrency]));
+        .folded_if(CONCURRENCY, &[Diagnosis::NoConcurrency])
+        // Or a session that never answers a message without a line end
+        // (Java's readLine: blind round 48), whose Received line came only
+        // when the client left: threaded-ack's finding.
+        .or_folded_if(&[("threaded-ack", &[Diagnosis::WrongReply])]));
     }
     // A whole reply in another form (a line end after it, say): the
     // session finished, and its form is threaded-ack's finding (blind
