@@ -304,26 +304,33 @@ static HOLD: [libc::sock_filter; 17] = [
 pub(in crate::sandbox) unsafe fn install_hold() -> io::Result<libc::c_int> {
     #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
     {
-        let program = libc::sock_fprog {
-            len: HOLD.len() as u16,
-            filter: HOLD.as_ptr().cast_mut(),
-        };
         if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
             return Err(io::Error::last_os_error());
         }
-        let listener = libc::syscall(
-            libc::SYS_seccomp,
-            libc::SECCOMP_SET_MODE_FILTER,
-            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
-            &program as *const libc::sock_fprog,
-        );
-        if listener < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(listener as libc::c_int)
+        stack(&HOLD, libc::SECCOMP_FILTER_FLAG_NEW_LISTENER).map(|fd| fd as libc::c_int)
     }
     #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     Err(io::Error::from_raw_os_error(libc::ENOSYS))
+}
+
+/// Puts `filter` in force on top of those already there (`seccomp()`,
+/// which can ask for a listener): its result (a listener, or 0).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+unsafe fn stack(filter: &'static [libc::sock_filter], flags: libc::c_ulong) -> io::Result<i64> {
+    let program = libc::sock_fprog {
+        len: filter.len() as u16,
+        filter: filter.as_ptr().cast_mut(),
+    };
+    let result = libc::syscall(
+        libc::SYS_seccomp,
+        libc::SECCOMP_SET_MODE_FILTER,
+        flags,
+        &program as *const libc::sock_fprog,
+    );
+    if result < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(result)
 }
 
 /// Stands in for the tripwire's filter in a program that has none, so
@@ -338,20 +345,7 @@ static TWIN: [libc::sock_filter; 1] = [stmt(RET, ALLOW)];
 pub(in crate::sandbox) unsafe fn install_twin() -> io::Result<()> {
     #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
     {
-        let program = libc::sock_fprog {
-            len: TWIN.len() as u16,
-            filter: TWIN.as_ptr().cast_mut(),
-        };
-        if libc::syscall(
-            libc::SYS_seccomp,
-            libc::SECCOMP_SET_MODE_FILTER,
-            0,
-            &program as *const libc::sock_fprog,
-        ) != 0
-        {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(())
+        stack(&TWIN, 0).map(|_| ())
     }
     #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     Err(io::Error::from_raw_os_error(libc::ENOSYS))
