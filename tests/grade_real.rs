@@ -3951,6 +3951,26 @@ fn a_typo_after_accept_is_one_crash_python() {
     );
 }
 
+/// A server whose too-long branch names a constant it never defined
+/// (NameError: the rule is there, its code crashes), and that prints the
+/// message's control characters raw (blind round 49). The crash is
+/// `crash`: it was too-long, with a hint on an off-by-one.
+#[test]
+fn a_name_error_in_a_rules_branch_is_a_crash_python() {
+    let Some(sub) = python_fixture("toolongtypo") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "toolongtypo",
+        &sub,
+        &[
+            ("server-too-long", "crash"),
+            ("server-escapes", "unescaped-message"),
+        ],
+    );
+    assert_eq!(findings_of(&outcomes).len(), 2);
+}
+
 /// A chat server that opens its log with `"w"`, and writes its records'
 /// times without their offset from UTC: chat-log-append's log-overwritten
 /// (the record of an earlier run is gone) and chat-log-format's

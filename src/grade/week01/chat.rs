@@ -1131,8 +1131,16 @@ fn blank_line_answered(ctx: &mut Ctx, p: Proc, talk: &mut Talk) -> Result<(), Fa
             End::Timeout => format!("no reply within {}s", SLACK.as_secs()),
             _ => "the session ended".to_string(),
         };
+        // Died of its own code's error in the blank line's branch (Node's
+        // ReferenceError: blind round 49): a crash, not a rule left out.
+        let diagnosis = match ctx.crash_of(p) {
+            Some(crash) if super::common::elsewhere(Diagnosis::BlankMessage, &crash) => {
+                Diagnosis::Crash
+            }
+            _ => Diagnosis::BlankMessage,
+        };
         Err(fail(
-            Diagnosis::BlankMessage,
+            diagnosis,
             expected,
             format!("after a blank line, {what}: not to it, nor to the line after it{how}"),
         ))
@@ -1506,6 +1514,20 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
     let mut extra: Option<(String, Vec<u8>)> = None;
     for (i, message) in messages.iter().enumerate() {
         let armed = i > 0 && arm_on_reply(ctx, p, &talk);
+        // A reply to a message not sent yet: a server that worked out the
+        // grader's messages from the first (they come from a seed of 20
+        // bits) and acknowledged them all at once, before the holds and
+        // before logging them (hostile round 49).
+        if let Some(early) = sent_before_asked(&mut talk, &messages[i..]) {
+            return Err(fail(
+                Diagnosis::WrongReply,
+                format!("the reply line `[ACK @HH:MM:SS] {message}`, after `{message}` is sent"),
+                format!(
+                    "the server sent {} before `{early}` was sent to it: a reply to a message it has not received",
+                    show_bytes(&talk.pending)
+                ),
+            ));
+        }
         send_line(ctx, &mut talk, message)?;
         if armed {
             // No send within SLACK: still armed, so that a later one stays
@@ -1813,6 +1835,28 @@ fn carried(wire: &crate::sandbox::Tripwire, talk: &mut Talk, until: std::time::I
             Err(_) => return,
         }
     }
+}
+
+/// Has the server sent, before they were asked, bytes that hold one of
+/// `unsent` (the messages not sent yet)? Reads what has come without
+/// waiting; returns that message. (An echo of one sent already may be
+/// there: it is another check's to judge.)
+fn sent_before_asked<'a>(talk: &mut Talk, unsent: &'a [String]) -> Option<&'a str> {
+    let mut buf = [0u8; 4096];
+    if talk.stream.set_nonblocking(true).is_ok() {
+        while talk.pending.len() < LOG_MAX_BYTES as usize {
+            match talk.stream.read(&mut buf) {
+                Ok(n) if n > 0 => talk.pending.extend_from_slice(&buf[..n]),
+                _ => break,
+            }
+        }
+        let _ = talk.stream.set_nonblocking(false);
+    }
+    let seen = String::from_utf8_lossy(&talk.pending);
+    unsent
+        .iter()
+        .find(|m| seen.contains(m.as_str()))
+        .map(String::as_str)
 }
 
 /// Do the bytes not yet read as lines (`pending`, from the start of a

@@ -515,8 +515,13 @@ pub fn judge_reply(
 /// Utf8Error, MalformedInputException): the rule's mistake. A NameError on
 /// the line that builds the refusal is no decode error: the rule is kept,
 /// its code crashes (blind round 48: told invalid-utf8, with a hint to
-/// catch the error it caught).
-fn elsewhere(mistake: Diagnosis, crash: &str) -> bool {
+/// catch the error it caught). Likewise for the other rules: an error
+/// that a misspelt or misused name raises (NameError, AttributeError,
+/// TypeError, Node's ReferenceError) is the branch's code, not a rule left
+/// out (blind round 49: a NameError in the too-long branch told too-long,
+/// "watch for an off-by-one"). A data-driven failure (an IndexError on an
+/// empty message, a SIGSEGV) stays the rule's: its hint fits.
+pub fn elsewhere(mistake: Diagnosis, crash: &str) -> bool {
     let lower = crash.to_lowercase();
     // A signal names no error: the rule's, as before.
     let named = !lower.starts_with("killed by") && !lower.contains("(signal ");
@@ -530,7 +535,22 @@ fn elsewhere(mistake: Diagnosis, crash: &str) -> bool {
     ]
     .iter()
     .any(|w| lower.contains(w));
-    mistake == Diagnosis::InvalidUtf8 && named && !decoding
+    let code = [
+        "nameerror",
+        "unboundlocalerror",
+        "attributeerror",
+        "typeerror",
+        "referenceerror",
+        "importerror",
+        "modulenotfounderror",
+    ]
+    .iter()
+    .any(|e| lower.contains(e));
+    match mistake {
+        Diagnosis::InvalidUtf8 => named && !decoding,
+        Diagnosis::BlankMessage | Diagnosis::TooLong => named && code,
+        _ => false,
+    }
 }
 
 /// One request to a running server: connect, send `message`, expect
