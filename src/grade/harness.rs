@@ -1069,13 +1069,7 @@ impl<'a> Ctx<'a> {
         let stderr = child.text(Stream::Stderr);
         if stderr.contains("Traceback (most recent call last)") {
             // Its last line names the exception: what a student looks for.
-            // Not a rule under it (socketserver's `-----` after the
-            // traceback it caught: blind round 15).
-            let last = stderr
-                .lines()
-                .rev()
-                .map(str::trim)
-                .find(|l| l.chars().any(char::is_alphanumeric));
+            let last = last_words(&stderr);
             return Some(match last {
                 Some(last) => format!(
                     "a Python traceback on stderr, ending `{}`",
@@ -2295,9 +2289,6 @@ pub fn accept_within(listener: &TcpListener, timeout: Duration) -> Option<(TcpSt
     Some((stream, addr))
 }
 
-/// The message of a Rust panic on `stderr`: on the line after `thread
-/// 'main' panicked at FILE:LINE:COL:` (Rust 1.73 and later), or quoted
-/// within it (`panicked at 'MESSAGE', FILE`, before).
 /// Where a check's programs crashed ([`Ctx::crash_site`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CrashSite {
@@ -2330,11 +2321,7 @@ fn crash_site_in(stderr: &str) -> Option<(String, String)> {
         let message = panic_message(stderr).unwrap_or("");
         return Some((format!("{} {message}", cut(at)), message.to_string()));
     }
-    let last = stderr
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| l.chars().any(char::is_alphanumeric))?;
+    let last = last_words(stderr)?;
     let python = stderr.contains("Traceback (most recent call last)");
     let frames: Vec<String> = stderr
         .lines()
@@ -2367,6 +2354,20 @@ fn crash_site_in(stderr: &str) -> Option<(String, String)> {
     ))
 }
 
+/// The last line of `stderr` with a word in it: a traceback's exception.
+/// Not a rule under it (socketserver's `-----` after the traceback it
+/// caught: blind round 15).
+fn last_words(stderr: &str) -> Option<&str> {
+    stderr
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.chars().any(char::is_alphanumeric))
+}
+
+/// The message of a Rust panic on `stderr`: on the line after `thread
+/// 'main' panicked at FILE:LINE:COL:` (Rust 1.73 and later), or quoted
+/// within it (`panicked at 'MESSAGE', FILE`, before).
 fn panic_message(stderr: &str) -> Option<&str> {
     let mut lines = stderr.lines();
     let at = lines.find(|l| l.contains("panicked at"))?;

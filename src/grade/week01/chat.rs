@@ -1632,26 +1632,24 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
         ));
     }
     if let Some((message, then)) = last {
-        {
-            let began = match then.began {
-                Began::Ack => format!("began to send the ACK of `{message}`"),
-                Began::NothingSent => format!(
-                    "began a send on the connection after `{message}` came (one that put nothing on it: the ACK's turn, whatever it was for)"
-                ),
-            };
-            return Err(fail(
-                Diagnosis::LostMessage,
-                "each message is in the --log file before its ACK is sent",
-                format!(
-                    "when the server {began}, its log did not hold `{message}`{}: the log is written after the ACK, so a server killed between the two (a crash, a power cut, the grader's SIGKILL a moment sooner) has told its client a message is kept that it never wrote",
-                    if log.contains(message.as_str()) {
-                        " (it was there by the time the server was killed)"
-                    } else {
-                        ""
-                    }
-                ),
-            ));
-        }
+        let began = match then.began {
+            Began::Ack => format!("began to send the ACK of `{message}`"),
+            Began::NothingSent => format!(
+                "began a send on the connection after `{message}` came (one that put nothing on it: the ACK's turn, whatever it was for)"
+            ),
+        };
+        return Err(fail(
+            Diagnosis::LostMessage,
+            "each message is in the --log file before its ACK is sent",
+            format!(
+                "when the server {began}, its log did not hold `{message}`{}: the log is written after the ACK, so a server killed between the two (a crash, a power cut, the grader's SIGKILL a moment sooner) has told its client a message is kept that it never wrote",
+                if log.contains(message.as_str()) {
+                    " (it was there by the time the server was killed)"
+                } else {
+                    ""
+                }
+            ),
+        ));
     }
     // The log kept its promise; a line before an ACK is a reply built
     // wrong: chat-ack's finding when chat-ack saw one too (a chat room's
