@@ -118,7 +118,7 @@ pub fn run(lab: &str, submission: &Submission, args: &Arguments) -> u8 {
             );
             return 2;
         }
-        Err(_) => fastrand::u64(..1_000_000),
+        Err(_) => super::fresh_seed(),
     };
     quiet_worker_panics();
     let verbose = std::env::var(VERBOSE_ENV).is_ok_and(|v| !matches!(v.trim(), "" | "0"));
