@@ -137,7 +137,7 @@ diagnoses! {
         "console output waits in a buffer: it appears late (when the program exits, or a prompt only when a newline follows)",
         "When stdout is a pipe (as under the grader, in a script or behind `| tee`) it is block-buffered: on a terminal your lines show, here they wait for the buffer to fill or the program to exit. Flush after each line in the program itself: print(..., flush=True) (or once at the top: sys.stdout.reconfigure(line_buffering=True)); in C fflush(stdout) after printf, or setvbuf(stdout, NULL, _IOLBF, 0) at the start of main; in Rust flush a BufWriter after each line. Settings outside the program (PYTHONUNBUFFERED, your terminal) do not count: the grader runs it without them. A prompt without a newline needs a flush of its own, at a terminal too: io::stdout().flush() after print! in Rust, print(..., end=\"\", flush=True) in Python.";
     Crash = "crash",
-        "the program died where the contract expects it to go on",
+        "the program, or the thread serving a client, died where the contract expects it to go on",
         "Read the last lines of stderr above: a traceback or panic names the line. A server must never die because of what a client sent: catch the error for that client and keep serving. Nor may a client die when the server closes or resets the connection: catch the error, say so in an error line on stderr, and exit 1.";
     ResourceLimit = "resource-limit",
         "the program ran into a sandbox limit (memory, CPU time, processes, file size, open files)",

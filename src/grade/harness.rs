@@ -1010,7 +1010,15 @@ impl<'a> Ctx<'a> {
                     out.push_str(&format!("  {name}: (nothing)\n"));
                     continue;
                 }
-                let skip = lines.len().saturating_sub(8);
+                let mut skip = lines.len().saturating_sub(8);
+                // A crash is shown from its start when that is near (up to
+                // 16 lines): the last 8 of a Node crash were the runtime's
+                // frames, cutting the program's own line (blind round 49).
+                if let Some(start) = crash_start(&lines).filter(|&s| lines.len() - s <= 16) {
+                    if stream == Stream::Stderr {
+                        skip = skip.min(start);
+                    }
+                }
                 // A flood is named by its size: the lines shown are only
                 // what was kept of it.
                 let mut notes = Vec::new();
@@ -2305,7 +2313,7 @@ pub struct CrashSite {
 /// See [`Ctx::crash_site`]: the frames of the last stack on `stderr` and
 /// the error's line, or a panic's place and message; and that error line
 /// (or message) alone.
-fn crash_site_in(stderr: &str) -> Option<(String, String)> {
+pub(crate) fn crash_site_in(stderr: &str) -> Option<(String, String)> {
     // `File "/dev/shm/netlab-jail-1-ab/server.py", line 9, in <module>`
     // and `at Server.main(Server.java:12)` read the same in every folder.
     let cut = |line: &str| -> String {
@@ -2322,7 +2330,12 @@ fn crash_site_in(stderr: &str) -> Option<(String, String)> {
         return Some((format!("{} {message}", cut(at)), message.to_string()));
     }
     let last = last_words(stderr)?;
-    let python = stderr.contains("Traceback (most recent call last)");
+    // (Or its frames alone: a report's tail of it.)
+    let python = stderr.contains("Traceback (most recent call last)")
+        || stderr.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with("File \"") && l.contains("\", line ")
+        });
     let frames: Vec<String> = stderr
         .lines()
         .filter(|l| {
@@ -2352,6 +2365,42 @@ fn crash_site_in(stderr: &str) -> Option<(String, String)> {
         format!("{} | {error}", frames.join(" | ")),
         error.to_string(),
     ))
+}
+
+/// Where the last crash on `lines` (a program's stderr) begins: a Python
+/// traceback's first line (with the thread it names, when it does), a
+/// Rust panic's, or the line that names a JVM's or Node's error (and the
+/// place Node quotes above it: `file.js:23`, the code, a caret, a blank).
+fn crash_start(lines: &[&str]) -> Option<usize> {
+    let mut found = None;
+    for (i, line) in lines.iter().enumerate() {
+        let opening = line.starts_with("Traceback (most recent call last)")
+            || line.contains("panicked at")
+            || (!line.starts_with(char::is_whitespace)
+                && (line.contains("Error") || line.contains("Exception"))
+                && lines
+                    .get(i + 1)
+                    .is_some_and(|next| next.trim_start().starts_with("at ")));
+        if !opening {
+            continue;
+        }
+        let mut start = i;
+        if line.starts_with("Traceback") && i > 0 && lines[i - 1].starts_with("Exception in thread")
+        {
+            start = i - 1;
+        }
+        // Node: `/path/server.js:23`, the code, `^`, a blank line.
+        if i >= 4
+            && lines[i - 4]
+                .rsplit(':')
+                .next()
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        {
+            start = i - 4;
+        }
+        found = Some(start);
+    }
+    found
 }
 
 /// The last line of `stderr` with a word in it: a traceback's exception.
@@ -3173,8 +3222,47 @@ mod spawn_errors {
 
 #[cfg(test)]
 mod tests {
-    use super::{accept_timeout_said, fail, panic_message, shell_words, show_bytes, MAX_KEPT};
+    use super::{
+        accept_timeout_said, crash_start, fail, panic_message, shell_words, show_bytes, MAX_KEPT,
+    };
     use crate::grade::diagnosis::Diagnosis;
+
+    /// A crash on stderr is shown from its start: Node's own place and
+    /// error came before eight lines of the runtime's frames (blind round 49).
+    #[test]
+    fn a_crash_is_found_from_its_first_line() {
+        let node = [
+            "[log] started",
+            "/dev/shm/netlab-jail-1-a/server.js:4",
+            "function helper(msg) { return format(msg); }",
+            "                       ^",
+            "",
+            "ReferenceError: format is not defined",
+            "    at helper (/dev/shm/netlab-jail-1-a/server.js:4:24)",
+            "    at Socket.emit (node:events:524:28)",
+            "",
+            "Node.js v20.20.2",
+        ];
+        assert_eq!(crash_start(&node), Some(1));
+        let python = [
+            "Exception in thread Thread-1 (handle):",
+            "Traceback (most recent call last):",
+            "  File \"s.py\", line 3, in handle",
+            "TypeError: no",
+            "Exception in thread Thread-2 (handle):",
+            "Traceback (most recent call last):",
+            "  File \"s.py\", line 3, in handle",
+            "TypeError: no",
+        ];
+        assert_eq!(crash_start(&python), Some(4), "the last crash");
+        let jvm = [
+            "Exception in thread \"main\" java.lang.NullPointerException: x",
+            "\tat Server.main(Server.java:12)",
+        ];
+        assert_eq!(crash_start(&jvm), Some(0));
+        // A line naming an error with no stack under it is no crash.
+        assert_eq!(crash_start(&["Error: port in use", "bye"]), None);
+    }
 
     #[test]
     fn a_precise_hint_holds_only_for_the_diagnosis_it_was_given_with() {

@@ -274,6 +274,7 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
     // met it (blind round 46: one crash after the Listening line, its
     // stderr eight times over).
     let mut crashes: Vec<(&str, &str)> = Vec::new();
+    let mut stderrs: Vec<(String, &str)> = Vec::new();
     for o in outcomes {
         if o.role != group {
             group = o.role;
@@ -302,7 +303,12 @@ pub fn render_text(lab: &str, seed: u64, outcomes: &[Outcome], color: bool) -> S
                 Some((_, id)) => Output::SameCrashAs(id),
                 None => {
                     crashes.extend(site.map(|s| (s, o.id)));
-                    Output::Whole
+                    match o.processes.as_deref() {
+                        Some(p) => {
+                            stderr_once(p, o.id, &mut stderrs).map_or(Output::Whole, Output::Text)
+                        }
+                        None => Output::Whole,
+                    }
                 }
             };
             text.push_str(&failure_story(o, folded, hint, output, color));
@@ -343,10 +349,85 @@ enum Hint<'a> {
 /// How a failure's story shows its programs' statuses and output: whole,
 /// or, when they crashed as under an earlier check of the same report
 /// (the same stack and error), as a pointer to it.
-#[derive(Clone, Copy)]
 enum Output<'a> {
     Whole,
+    /// The report with a stderr shown above (a crash's) pointed to.
+    Text(String),
     SameCrashAs(&'a str),
+}
+
+/// The process report `processes` of check `id`, with each stderr that
+/// shows a crash a check above showed too (the same lines, each check's
+/// folder aside) told as a pointer to it; `None` when none was. `shown`:
+/// the crashes shown so far, and where. A server whose thread dies of one
+/// error on every client lives on, and its traceback came once per check
+/// (blind round 49, nine times); its stdout, each check's own, stays.
+fn stderr_once<'a>(
+    processes: &str,
+    id: &'a str,
+    shown: &mut Vec<(String, &'a str)>,
+) -> Option<String> {
+    let lines: Vec<&str> = processes.lines().collect();
+    let mut out = String::new();
+    let mut pointed = false;
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        i += 1;
+        out.push_str(line);
+        out.push('\n');
+        if !(line.starts_with("  stderr") && line.ends_with(':')) {
+            continue;
+        }
+        let start = i;
+        while i < lines.len() && lines[i].starts_with("  | ") {
+            i += 1;
+        }
+        let block: Vec<&str> = lines[start..i].iter().map(|l| &l[4..]).collect();
+        let text = block.join("\n");
+        if super::harness::crash_site_in(&text).is_none() {
+            for line in &lines[start..i] {
+                out.push_str(line);
+                out.push('\n');
+            }
+            continue;
+        }
+        let key = without_jail(&text);
+        match shown.iter().find(|(k, _)| *k == key) {
+            Some((_, first)) => {
+                out.truncate(out.len() - line.len() - 1);
+                let last = block.iter().rev().map(|l| l.trim()).find(|l| !l.is_empty());
+                out.push_str(&format!(
+                    "  stderr: the same crash as under {first}, above, ending `{}`\n",
+                    last.unwrap_or_default()
+                ));
+                pointed = true;
+            }
+            None => {
+                shown.push((key, id));
+                for line in &lines[start..i] {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    pointed.then_some(out)
+}
+
+/// `text` with each check's own folder (`netlab-jail-<pid>-<random>`)
+/// named alike.
+fn without_jail(text: &str) -> String {
+    const JAIL: &str = "netlab-jail-";
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(JAIL) {
+        out.push_str(&rest[..at + JAIL.len()]);
+        rest = &rest[at + JAIL.len()..];
+        rest = &rest[rest.find(['/', '\\', '"']).unwrap_or(rest.len())..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Mark, id, title and timing (or why it was skipped) on one line.
@@ -410,21 +491,24 @@ fn failure_story(
             paint(BOLD, "observed:", color)
         ));
     }
-    match (&o.processes, output) {
-        (Some(_), Output::SameCrashAs(id)) => out.push_str(&format!(
-            "{indent}{}\n",
-            paint(
-                DIM,
-                &format!("its programs crashed as under {id}, above: the same stack and error"),
-                color
-            )
-        )),
-        (Some(processes), Output::Whole) => {
-            for line in processes.lines() {
-                out.push_str(&format!("{indent}{}\n", paint(DIM, line, color)));
-            }
+    let processes = match output {
+        _ if o.processes.is_none() => None,
+        Output::SameCrashAs(id) => {
+            out.push_str(&format!(
+                "{indent}{}\n",
+                paint(
+                    DIM,
+                    &format!("its programs crashed as under {id}, above: the same stack and error"),
+                    color
+                )
+            ));
+            None
         }
-        (None, _) => {}
+        Output::Text(text) => Some(text),
+        Output::Whole => o.processes.clone(),
+    };
+    for line in processes.iter().flat_map(|p| p.lines()) {
+        out.push_str(&format!("{indent}{}\n", paint(DIM, line, color)));
     }
     // A failure folded under another check's finding is told by that
     // finding (named and hinted in the summary): its own diagnosis and
@@ -691,6 +775,49 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("hint: the same as 1.'s"), "{text}");
+    }
+
+    /// A server whose handler thread dies of one error on every client
+    /// lives on: the traceback is shown once, each check's stdout whole
+    /// (blind round 49: nine times over).
+    #[test]
+    fn a_traceback_a_living_program_repeats_is_shown_once() {
+        let report = |jail: &str, said: &str, line: u32| {
+            format!(
+                "threaded-server `python3 s.py`: still running (stopped by the grader)\n  \
+                 stdout:\n  | [SERVER] Received: {said}\n  stderr:\n  \
+                 | Traceback (most recent call last):\n  \
+                 |   File \"/dev/shm/netlab-jail-{jail}/s.py\", line {line}, in handle\n  \
+                 |     conn.sendall(reply)\n  \
+                 | TypeError: a bytes-like object is required, not 'str'\n"
+            )
+        };
+        let mut outcomes = [
+            outcome("t1", "threaded-server", Some(Diagnosis::Crash)),
+            outcome("t2", "threaded-server", Some(Diagnosis::Crash)),
+            outcome("t3", "threaded-server", Some(Diagnosis::Crash)),
+            outcome("t4", "threaded-server", Some(Diagnosis::Crash)),
+        ];
+        outcomes[0].processes = Some(report("7-aa", "first", 67));
+        outcomes[1].processes = Some(report("7-bb", "second", 67));
+        // Another line: another crash, shown whole.
+        outcomes[2].processes = Some(report("7-cc", "third", 70));
+        // Log lines on stderr are no crash: shown whole, however alike.
+        outcomes[3].processes =
+            Some("threaded-server `s`: exit 0\n  stdout: (nothing)\n  stderr:\n  | log\n".into());
+        let text = render_text("week01", 1, &outcomes, false);
+        assert_eq!(text.matches("| TypeError").count(), 2, "{text}");
+        assert!(
+            text.contains("stderr: the same crash as under t1, above, ending `TypeError: a bytes"),
+            "{text}"
+        );
+        for said in ["first", "second", "third"] {
+            assert!(
+                text.contains(&format!("| [SERVER] Received: {said}")),
+                "{text}"
+            );
+        }
+        assert!(text.contains("| log"), "{text}");
     }
 
     #[test]
