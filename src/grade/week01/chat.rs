@@ -1499,10 +1499,12 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
     // leave, and the log read at that instant (see `held_ack`): a server
     // that sends the ACK first and writes the log a few microseconds later
     // passed when the server was killed only once the ACK had come
-    // (hostile round 44). Two holds, not one: a logger thread fed by a
-    // queue is a race its record may win, and must win at both. (It wins
-    // whole runs, not single holds: blind round 45's CPython logger
-    // passed three runs in eight, with two holds or with five.)
+    // (hostile round 44). While a reply is held, the program's writes to
+    // files wait too (`sandbox/linux/hold.rs`): a logger thread fed by a
+    // queue wrote its record in the microseconds between the hold and the
+    // read of the log, and a compiled one passed 14 runs in 20 (hostile
+    // round 50). Its record wins now only when its write began before the
+    // send did. Two holds, not one: two chances to see that race lost.
     ctx.tripwire_next();
     let (dir, path, p, mut talk) = logging_session(ctx)?;
     let messages: Vec<String> = (0..3).map(|_| ctx.message(20)).collect();
@@ -1785,7 +1787,8 @@ enum Began {
 /// saw its own send held for 3 ms, and passed every time under the 300 ms
 /// that a logger thread fed by a queue used to get. Such a logger is the
 /// same mistake (the sender does not wait for the record): the handout
-/// says so.
+/// says so. Its write, begun once the send was held, waits until the log
+/// is read (`hold.rs`, `to_a_file`).
 fn log_while_held(path: &std::path::Path) -> String {
     let log = crate::sandbox::read_untrusted(path, LOG_MAX_BYTES).unwrap_or_default();
     String::from_utf8_lossy(&log).into_owned()

@@ -253,8 +253,15 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
     // A long LAB_TIMEOUT: this check is about replies, not timeouts.
     let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[timeout_env(10)])?;
     let messages: Vec<String> = (0..CLIENTS).map(|_| ctx.message(20)).collect();
+    // The last half come at once: a C server that hands its thread
+    // `&cfd` serves a connection twice and loses another only when the
+    // next accept() overwrites the variable before the thread reads it,
+    // which clients taken one by one hid (blind round 48: caught 3 runs in
+    // 4). Four is within the handout's listen(5).
+    const BURST: usize = CLIENTS / 2;
     ctx.step(format!(
-        "connect {CLIENTS} clients one by one, then each sends its own message"
+        "connect {CLIENTS} clients, the first {} one by one and the last {BURST} at once, then each sends its own message",
+        CLIENTS - BURST
     ));
     let mut streams = Vec::new();
     for n in 0..CLIENTS {
@@ -307,14 +314,16 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
                 ));
             }
         };
-        // Let the server take each one before the next arrives: a burst
-        // would overflow a small listen() backlog (the handout's listen(5)),
-        // which is not what this check is about.
+        // Let the server take each of the first ones before the next
+        // arrives: a burst of eight would overflow a small listen()
+        // backlog, which is not what this check is about.
         let me = stream
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        if ctx.quiet(p) {
+        if n >= CLIENTS - BURST {
+            // One of the burst.
+        } else if ctx.quiet(p) {
             std::thread::sleep(Duration::from_millis(100));
         } else {
             ctx.wait_stdout(p, Duration::from_secs(1), |l| l.contains(&me));
