@@ -751,6 +751,18 @@ impl<'a> Ctx<'a> {
             .map(Proc)
             .map(|p| {
                 self.crash_of(p)?;
+                let stderr = self.child(p).text(Stream::Stderr);
+                // A thread's crash (Python's `Exception in thread`, a JVM's
+                // other than main's) leaves the program running: no wait
+                // for an exit that will not come, in each failed check.
+                let lines: Vec<&str> = stderr.lines().collect();
+                if crash_start(&lines).is_some_and(|s| {
+                    lines[s].starts_with("Exception in thread ")
+                        && !lines[s].starts_with("Exception in thread \"main\"")
+                }) && self.child(p).try_status().is_none()
+                {
+                    return None;
+                }
                 // A moment for a program on its way out: the check may have
                 // failed on the connection its death closed (seen: a loaded
                 // suite, five tracebacks shown whole).
@@ -759,6 +771,7 @@ impl<'a> Ctx<'a> {
                     None => self.wait_exit(p, Duration::from_millis(500))?,
                 };
                 let died = status.code().is_some_and(|c| c != 0);
+                // (Read again: its last lines may have come meanwhile.)
                 died.then(|| crash_site_in(&self.child(p).text(Stream::Stderr)))?
             })
             .collect();
