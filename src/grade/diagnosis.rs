@@ -98,7 +98,7 @@ diagnoses! {
         "the client does not time out on a server that never replies (LAB_TIMEOUT, an error line, exit 1)",
         "Set a receive timeout of LAB_TIMEOUT seconds before recv (extension C); on timeout print `[CLIENT] Server did not respond in time` to stderr and exit 1.";
     NoConcurrency = "no-concurrency",
-        "the threaded server serves one client at a time",
+        "the threaded server makes a client wait while it serves others (one at a time, or a fixed few)",
         "Hand each accepted connection to its own thread and go straight back to accept(); do the recv/send in the thread, never in the accept loop (extension D).";
     SharedState = "shared-state",
         "threads share what belongs to one client: a reply, an address or a connection crosses to another client",

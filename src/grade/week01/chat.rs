@@ -3104,9 +3104,9 @@ pub fn client_prompt(ctx: &mut Ctx) -> Result<(), Failure> {
             // A prompt counts once the client has connected: one that
             // never connects but writes text to its terminal passed
             // (hostile round 11).
-            if conn.is_some() && prompt_showing(ctx, p) {
+            if let (Some(conn), true) = (conn.as_mut(), prompt_showing(ctx, p)) {
                 ctx.step("a prompt shows: the user knows to type");
-                return Ok(());
+                return typed_line_goes(ctx, p, conn);
             }
             if conn.is_none() {
                 conn = accept_within(&listener, Duration::from_millis(50)).map(|(c, _)| c);
@@ -3279,6 +3279,75 @@ fn not_at_the_prompt(ctx: &mut Ctx, p: Proc, what: &str, reached: Reached) -> Fa
         fail(diagnosis, expected, format!("{what} ({how})"))
     });
     failure.consequence_of("chat-client-interactive")
+}
+
+/// At the prompt, a line typed is sent when Enter is pressed, not once
+/// the input ends: a client that connected, prompted for each line, and
+/// sent them all only after Ctrl+D passed chat-client-prompt (blind round
+/// 50, C++; hostile round 51, Python), while a person at the terminal
+/// waited for ever. Through a pipe (chat-client-interactive) every line
+/// comes at once and the input ends, so only a terminal shows it. A
+/// client that prompts again without having sent the line reads ahead; one
+/// that sits silent waits for something else (a send still in its buffer).
+#[cfg(unix)]
+fn typed_line_goes(ctx: &mut Ctx, p: Proc, conn: &mut TcpStream) -> Result<(), Failure> {
+    let message = ctx.message(16);
+    let prompts = |ctx: &mut Ctx| {
+        [Stream::Stdout, Stream::Stderr]
+            .into_iter()
+            .map(|s| {
+                let output = ctx.child(p).text(s);
+                let tail = output.rsplit('\n').next().unwrap_or("").trim().to_string();
+                (output, tail)
+            })
+            .collect::<Vec<_>>()
+    };
+    // The prompt as it shows now, and how often it has shown.
+    let before = prompts(ctx);
+    let count = |seen: &[(String, String)], shown: &[(String, String)]| -> usize {
+        shown
+            .iter()
+            .zip(seen)
+            .filter(|(_, (_, tail))| !tail.is_empty())
+            .map(|((output, _), (_, tail))| output.matches(tail.as_str()).count())
+            .sum()
+    };
+    let shown_before = count(&before, &before);
+    ctx.step(format!(
+        "type `{message}` and Enter: the line reaches the server at once"
+    ));
+    let _ = ctx.child(p).write_stdin(format!("{message}\n").as_bytes());
+    let mut pending = Vec::new();
+    match read_line(conn, &mut pending, SLACK) {
+        Ok(line) if sent_dash_i(line.as_bytes()) => Err(no_interactive_mode()),
+        Ok(line) => {
+            // Whether the line is right is chat-client-messages' to judge;
+            // the reply lets a correct client go on.
+            let ack = chat_ack_at(chrono::Duration::zero(), &line);
+            let _ = conn.write_all(format!("{ack}\n").as_bytes());
+            Ok(())
+        }
+        Err((bytes, _)) if sent_dash_i(&bytes) => Err(no_interactive_mode()),
+        Err(_) => {
+            let after = prompts(ctx);
+            if ctx.child(p).try_status().is_none() && count(&before, &after) > shown_before {
+                return Err(fail(
+                    Diagnosis::ReadsAhead,
+                    "at a terminal, each line typed is sent when Enter is pressed, and its ACK shows before the next prompt",
+                    format!(
+                        "it connected and prompted; `{message}` was typed and it prompted again, but the line had not reached the server {}s later: it reads every line before it sends one, so nothing typed is sent until the input ends (Ctrl+D)",
+                        SLACK.as_secs()
+                    ),
+                ));
+            }
+            Err(not_at_the_prompt(
+                ctx,
+                p,
+                "the typed line never reached the server",
+                Reached::Server,
+            ))
+        }
+    }
 }
 
 /// A chat client that prompts and reads its lines at a terminal, but

@@ -251,7 +251,7 @@ pub static CHECKS: &[Check] = &[
         "threaded-concurrency",
         "threaded-server",
         THREADED,
-        "an idle client does not delay another",
+        "idle clients do not delay another",
         threaded::concurrency
     ),
     check!(
@@ -411,7 +411,7 @@ pub static CHECKS: &[Check] = &[
         "chat-client-prompt",
         "chat-client",
         CHAT_CLIENT,
-        "at a terminal, the prompt shows before you type",
+        "at a terminal, the prompt shows, and a typed line goes at once",
         chat::client_prompt
     ),
     check!(

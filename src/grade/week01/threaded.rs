@@ -641,7 +641,81 @@ pub fn concurrency(ctx: &mut Ctx) -> Result<(), Failure> {
             "the server hung up on it while the second client was served, long before 6s",
         ));
     }
-    Ok(())
+    many_idle(ctx, p, addr)
+}
+
+/// Seven silent clients, and an eighth sends: a pool of threads of a fixed
+/// size (Python's `ThreadPoolExecutor(max_workers=2)`, Java's
+/// `newFixedThreadPool(4)`) serves its first clients at once and leaves
+/// the next waiting in silence, under a LAB_MAX_CLIENTS far above it. One
+/// idle client, or eight that all speak at once, never showed it (hostile
+/// round 51: a pool of two passed every check).
+fn many_idle(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure> {
+    const IDLE: usize = 7;
+    ctx.step(format!(
+        "leave {IDLE} new clients connected and silent; then one more sends a message"
+    ));
+    let mut idle = Vec::new();
+    for _ in 0..IDLE {
+        match crate::grade::harness::probe_connect(addr) {
+            Ok(stream) => idle.push(stream),
+            Err(e) => {
+                let f = fail(
+                    Diagnosis::NoConcurrency,
+                    format!("{addr} takes {IDLE} clients at once"),
+                    format!(
+                        "connection {} of {IDLE} failed ({e}) while the others were open",
+                        idle.len() + 1
+                    ),
+                );
+                return Err(after_served(ctx, p, f, "after its first two clients"));
+            }
+        }
+    }
+    // Let the server take them on (their lines, where it prints them).
+    if let Some(last) = idle.last().and_then(|s| s.local_addr().ok()) {
+        if !ctx.quiet(p) {
+            let last = last.to_string();
+            ctx.wait_stdout(p, Duration::from_secs(1), |l| l.contains(&last));
+        }
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let message = ctx.message(18);
+    let expected = format!(
+        "with {IDLE} clients connected and silent (LAB_MAX_CLIENTS=64), one more gets its reply at once"
+    );
+    let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())?;
+    let ex = read_reply(ctx, &mut stream, client);
+    let open = idle.iter().filter(|s| still_open(s)).count();
+    if ex.reply.is_empty() && ex.end == End::Timeout && !ex.drained && open == IDLE {
+        return Err(fail(
+            Diagnosis::NoConcurrency,
+            expected,
+            format!(
+                "no reply within {}s while the {IDLE} others were connected and silent; one idle client did not delay another: the server serves only a few clients at a time, however high LAB_MAX_CLIENTS is (a pool of threads of a fixed size?)",
+                SLACK.as_secs()
+            ),
+        )
+        .hinted("A pool of N threads serves N clients at once: the next one waits in silence until a session ends, while LAB_MAX_CLIENTS promises more. Start a thread for each accepted client (up to LAB_MAX_CLIENTS, then `ERROR: Server busy`), or make the pool exactly LAB_MAX_CLIENTS large."));
+    }
+    if says_busy(&ex.reply) {
+        return Err(fail(
+            Diagnosis::IgnoresConfig,
+            expected,
+            format!(
+                "it was refused as busy ({}) with {} clients connected, while LAB_MAX_CLIENTS was 64: the limit does not come from LAB_MAX_CLIENTS",
+                show_bytes(&ex.reply),
+                IDLE + 1
+            ),
+        ));
+    }
+    judge_reply(
+        ctx,
+        p,
+        &ex,
+        &format!("ACK: {message}"),
+        Diagnosis::WrongReply,
+    )
 }
 
 /// The server says it received `message` (a stdout line with `Received:
@@ -956,6 +1030,7 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
         ));
     };
     drop(again);
+    error_paths_give_back(ctx, p, addr, own_words.as_deref())?;
     match own_words {
         Some(words) => Err(fail(
             Diagnosis::WrongReply,
@@ -964,6 +1039,71 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
         )),
         None => Ok(()),
     }
+}
+
+/// The sessions a rule ends (a message too long, one that is not UTF-8,
+/// a blank one) give their places back too, with LAB_MAX_CLIENTS=2:
+/// a thread that died of bytes that are not UTF-8, or returned before
+/// its release on an `ERROR` reply, passed every check, and the server
+/// ended up refusing everyone (hostile round 51). What each got is not
+/// judged here (the rules are the one-shot server's checks); that its
+/// place came back is. `own_words`: the refusal, when not the contract's.
+fn error_paths_give_back(
+    ctx: &mut Ctx,
+    p: Proc,
+    addr: SocketAddr,
+    own_words: Option<&str>,
+) -> Result<(), Failure> {
+    let after = "after clients whose messages its rules refuse";
+    let too_long = ctx.letters(101);
+    let mut not_utf8 = ctx.letters(5).into_bytes();
+    not_utf8.extend_from_slice(&[0xC3, 0x28]);
+    not_utf8.extend_from_slice(ctx.letters(5).as_bytes());
+    for (what, payload) in [
+        ("a message of 101 characters", too_long.into_bytes()),
+        ("bytes that are not UTF-8 (C3 28)", not_utf8),
+        ("a blank message (three spaces)", b"   ".to_vec()),
+    ] {
+        ctx.step(format!(
+            "a client sends {what}, and reads until the server closes"
+        ));
+        let (mut stream, client) =
+            connect_and_send(ctx, addr, &payload).map_err(|f| after_served(ctx, p, f, after))?;
+        let ex = read_reply(ctx, &mut stream, client);
+        drop(stream);
+        // The session died of it, and the server lives on: the thread's
+        // crash is the finding (its place is lost with it).
+        if ex.reply.is_empty() {
+            let _ = ctx.wait_exit(p, Duration::from_millis(300));
+            if let Some(crash) = ctx.crash_of(p) {
+                let f = fail(
+                    Diagnosis::Crash,
+                    format!("a client that sends {what} gets a reply, and the server serves on"),
+                    format!("no reply; the session ended in an error: {crash}"),
+                );
+                return Err(match ctx.child(p).try_status() {
+                    Some(_) => after_served(ctx, p, f, after),
+                    None => f,
+                });
+            }
+        }
+    }
+    std::thread::sleep(GIVE_BACK);
+    ctx.step("two silent clients: with LAB_MAX_CLIENTS=2 both are taken on again");
+    let Some(again) = two_silent(ctx, p, addr, after)? else {
+        return Err(fail(
+            Diagnosis::BusyLeak,
+            "with LAB_MAX_CLIENTS=2, once the sessions its rules ended are over, two new clients are taken on",
+            format!(
+                "a new client was refused as busy: a session that ended on one of its rules' refusals (a message too long, not UTF-8, or blank) never gave its place back (give it back on every path: a finally, or a guard){}",
+                own_words
+                    .map(|w| format!(" (and the refusal was {w}, not `ERROR: Server busy`)"))
+                    .unwrap_or_default()
+            ),
+        ));
+    };
+    drop(again);
+    Ok(())
 }
 
 /// A client that sends nothing is hung up on after LAB_TIMEOUT, and its
