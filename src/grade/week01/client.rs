@@ -655,8 +655,36 @@ const BUSY_REPLY: &str = "ERROR: Server busy";
 /// Why: every other fake server answers `ACK: <message>`, which a client
 /// can print without reading it. A client that builds its Received line
 /// from the message it sent (a beginner's shortcut, or a cheat) passed.
+///
+/// Then a server that answers an ACK, though not of the message as sent
+/// (the message in capitals): a client that printed `ACK: <its message>`
+/// for every reply but an ERROR passed (blind round 50, hostile round 51).
 pub fn error_reply(ctx: &mut Ctx) -> Result<(), Failure> {
+    prints_what_came(
+        ctx,
+        &|_| BUSY_REPLY.to_string(),
+        "as a threaded server at its limit does",
+        &|l, _| l.to_lowercase().contains("server busy"),
+    )?;
+    prints_what_came(
+        ctx,
+        &|message| format!("ACK: {}", message.to_uppercase()),
+        "an ACK of other words than the message: whatever comes is printed as it came",
+        &|l, reply| l.contains(reply),
+    )
+}
+
+/// One run of [`error_reply`]: the fake server answers `reply_to(message)`
+/// (`why` says what it plays), and `shows(line, reply)` finds the reply in
+/// a line the client printed.
+fn prints_what_came(
+    ctx: &mut Ctx,
+    reply_to: &dyn Fn(&str) -> String,
+    why: &str,
+    shows: &dyn Fn(&str, &str) -> bool,
+) -> Result<(), Failure> {
     let message = ctx.message(16);
+    let reply = reply_to(&message);
     let (listener, p) = start_with_fake(ctx, std::slice::from_ref(&message), &[])?;
     let (conn, got, sent) = accept_talking(
         ctx,
@@ -669,17 +697,15 @@ pub fn error_reply(ctx: &mut Ctx) -> Result<(), Failure> {
     if !got.starts_with(message.as_bytes()) {
         return Err(wrong_message(&message, &got, &sent).caused_by("client-ack"));
     }
-    ctx.step(format!(
-        "reply `{BUSY_REPLY}` (as a threaded server at its limit does) and close"
-    ));
-    let replied = reply_and_close(conn, BUSY_REPLY);
+    ctx.step(format!("reply `{reply}` ({why}) and close"));
+    let replied = reply_and_close(conn, &reply);
     let expected = format!(
-        "the client prints the reply it received, `{BUSY_REPLY}` (on either stream, in any words around it)"
+        "the client prints the reply it received, `{reply}` (on either stream, in any words around it)"
     );
     let exited = ctx.wait_exit(p, SLACK).is_some();
     if replied.refused() {
         return Err(gave_up_early(ctx, p, got_at, contract_timeout())
-            .unwrap_or_else(|| closed_before_reply(BUSY_REPLY).caused_by("client-ack")));
+            .unwrap_or_else(|| closed_before_reply(&reply).caused_by("client-ack")));
     }
     drop(replied);
     if !exited {
@@ -702,11 +728,7 @@ pub fn error_reply(ctx: &mut Ctx) -> Result<(), Failure> {
     // passed (hostile round 39: no reply ever read, 10/10).
     let invented = format!("ACK: {message}");
     let invented_line = lines.iter().find(|l| l.contains(&invented)).cloned();
-    if invented_line.is_none()
-        && lines
-            .iter()
-            .any(|l| l.to_lowercase().contains("server busy"))
-    {
+    if invented_line.is_none() && lines.iter().any(|l| shows(l, &reply)) {
         // A session that went through to its end: its Connected line is
         // judged here too, where client-ack may have stopped at a wrong
         // message before any line (blind round 40: Java's

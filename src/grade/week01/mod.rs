@@ -181,7 +181,7 @@ pub static CHECKS: &[Check] = &[
         "client-error-reply",
         "client",
         CLIENT,
-        "prints the reply it got, an ERROR too",
+        "prints the reply it got, whatever it says",
         client::error_reply
     ),
     check!(

@@ -280,6 +280,31 @@ pub fn empty_recv(ctx: &mut Ctx) -> Result<(), Failure> {
                 format!("no line containing `without sending`: the 0-byte read made the session fail with {crash}"),
             ));
         }
+        // A timeout's note, at once: the 0-byte read taken for a client
+        // that timed out (blind round 50: C++ `n <= 0` printed `sent
+        // nothing within 2s` the instant the client closed, and was told
+        // output-format, with a hint on prefixes).
+        let at_once = [Stream::Stdout, Stream::Stderr]
+            .into_iter()
+            .flat_map(|s| ctx.child(p).timed_lines(s))
+            .find(|l| {
+                let text = l.text.to_lowercase();
+                l.at >= since
+                    && l.at < since + Duration::from_secs(1)
+                    && ["sent nothing", "timed out", "timeout", "no data"]
+                        .iter()
+                        .any(|w| text.contains(w))
+            });
+        if let Some(line) = at_once {
+            return Err(fail(
+                Diagnosis::EmptyRecv,
+                expected,
+                format!(
+                    "`{}` came at once when the client closed, long before LAB_TIMEOUT=2s ran out: the 0-byte read (the client closed) was taken for a client that timed out",
+                    line.text.trim_end()
+                ),
+            ));
+        }
         return Err(fail(
             Diagnosis::OutputFormat,
             expected,
@@ -810,6 +835,25 @@ pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
             ),
         ));
     }
+    // Its start printed, its end nowhere: what the control characters
+    // became was never seen (blind round 50: a Perl server read up to the
+    // newline, `<$client>`, printed `Received: <start>`, and passed). The
+    // session check tells the read; this one, once that is right.
+    if !lines.iter().any(|l| l.contains(&tail)) {
+        let ack = if role == Role::Server {
+            "server-ack"
+        } else {
+            "threaded-ack"
+        };
+        return Err(fail(
+            Diagnosis::OutputFormat,
+            expected,
+            format!(
+                "its console shows the message's start (`{head}`) but not its end (`{tail}`), after the newline and the ESC: only part of the message was printed, so how the control characters would show was never seen (a read that stops at the newline, a line reader?)"
+            ),
+        )
+        .consequence_of(ack));
+    }
     Ok(())
 }
 
@@ -905,6 +949,9 @@ fn counted_in_bytes(ctx: &mut Ctx, payload: &str, mut failure: Failure) -> Failu
                 payload.chars().count(),
                 payload.len()
             ));
+            // Not the bound's off-by-one, which the general hint warns of
+            // (blind round 50: a Rust `msg.len()` told to look at `>`).
+            return failure.hinted("Count characters, not bytes: a character outside ASCII (é, ü, an emoji) is two to four bytes in UTF-8. Rust: msg.chars().count(), not msg.len(); Python: len() of the decoded str, not of the bytes; C: count the bytes that do not begin with the bits 10 (b & 0xC0 != 0x80), not strlen(); Java: s.codePointCount(0, s.length()). The bound is right: 100 characters is fine, 101 is too long.");
         }
     }
     failure
