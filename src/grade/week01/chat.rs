@@ -1139,11 +1139,15 @@ fn blank_line_answered(ctx: &mut Ctx, p: Proc, talk: &mut Talk) -> Result<(), Fa
             }
             _ => Diagnosis::BlankMessage,
         };
-        Err(fail(
+        let f = fail(
             diagnosis,
             expected,
             format!("after a blank line, {what}: not to it, nor to the line after it{how}"),
-        ))
+        );
+        Err(match diagnosis {
+            Diagnosis::BlankMessage => f.hinted(CHAT_BLANK_HINT),
+            _ => f,
+        })
     };
     match read_line(&mut talk.stream, &mut talk.pending, BLANK_WAIT) {
         Ok(_) => {}
@@ -1163,7 +1167,8 @@ fn blank_line_answered(ctx: &mut Ctx, p: Proc, talk: &mut Talk) -> Result<(), Fa
                         Diagnosis::BlankMessage,
                         expected,
                         format!("the blank line got no reply: the next reply was `{line}`, the next line's ACK: a client that sends a blank line waits for ever"),
-                    ))
+                    )
+                    .hinted(CHAT_BLANK_HINT))
                 }
                 Ok(_) => {
                     // A late reply to the blank line: the next line's ACK
@@ -1184,6 +1189,11 @@ fn blank_line_answered(ctx: &mut Ctx, p: Proc, talk: &mut Talk) -> Result<(), Fa
     let _ = read_line(&mut talk.stream, &mut talk.pending, SLACK);
     Ok(())
 }
+
+/// The blank-message hint in the chat's words: the general one begins
+/// with the one-shot server's reply (blind round 50: "instead of an ACK",
+/// to a server that had sent nothing).
+const CHAT_BLANK_HINT: &str = "Answer every line, a blank one too: strip it, and when nothing is left reply `[ERROR] Empty message` and a newline (the reference's words) instead of skipping it. The client sent a line and waits for its reply: a line left unanswered leaves it waiting for ever, or takes the next line's ACK for this one's.";
 
 /// How many bytes more [`limits`] sends to a session still open after a
 /// line past the bound, to tell a bound a little off from none.

@@ -1657,6 +1657,29 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
     }
     ctx.signal(p, Signal::Terminate);
     std::thread::sleep(Duration::from_millis(300));
+    // After the signal it takes no one new: a server whose handler only
+    // set a flag stayed in accept() and served the next client (hostile
+    // round 51: one that served every newcomer until no session was left
+    // passed). Refused, or left waiting unserved, is right.
+    let late = ctx.message(12);
+    ctx.step(format!(
+        "a new client connects and sends `{late}`: after the signal, nobody new is served (1s)"
+    ));
+    if let Ok(mut newcomer) = crate::grade::harness::probe_connect(addr) {
+        let _ = std::io::Write::write_all(&mut newcomer, late.as_bytes());
+        let (reply, _) = read_to_end(&mut newcomer, Duration::from_secs(1));
+        if reply.starts_with(b"ACK") {
+            return Err(fail(
+                Diagnosis::NoGracefulShutdown,
+                "after SIGTERM the server stops accepting: a client that comes then is refused or left unserved",
+                format!(
+                    "a client that came 0.3s after the signal was served ({}): the server still called accept() and took it on",
+                    show_bytes(&reply)
+                ),
+            )
+            .hinted("On the signal, stop accepting at once: close the listening socket, or break out of the accept loop (a handler that only sets a flag leaves the loop waiting in accept(), which takes the next client before the flag is looked at). Then wait for the sessions in flight, print `[SERVER] Shutting down` and exit 0."));
+        }
+    }
     let message = ctx.message(14);
     let want = format!("ACK: {message}");
     ctx.step(format!("the client in flight now sends `{message}`"));
