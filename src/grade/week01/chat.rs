@@ -87,7 +87,9 @@ fn judge_ack(
     message: &str,
     mistake: Diagnosis,
 ) -> Result<(), Failure> {
-    ctx.step(format!("read one line: `[ACK @HH:MM:SS] {message}`"));
+    ctx.step(format!(
+        "read one line, expecting `[ACK @HH:MM:SS] {message}`"
+    ));
     // The line was sent a moment ago: what the server prints from here on
     // is about it (an error of its session), not about earlier clients.
     let sent = ctx
@@ -166,6 +168,19 @@ fn judge_ack(
                     format!("the line `{line}`: the whole message (the framing is right), but not its ACK"),
                 )
                 .caused_by("chat-ack"))
+            } else if line.trim() == message && talk.acked.is_some() {
+                // The message bare, on a line after the last ACK: the two
+                // lines were answered as one message, the newline between
+                // them inside its ACK (blind round 50: told as "the line
+                // `b`", which a beginner could not read).
+                let acked = talk.acked.as_deref().unwrap_or_default();
+                Err(fail(
+                    mistake,
+                    expected,
+                    format!(
+                        "the line `{line}` alone, right after the ACK of `{acked}`: the two lines were answered as one message, `{acked}\\n{message}`, the newline between them inside its ACK (what one read returned was taken as one message, not cut at each \\n)"
+                    ),
+                ))
             } else {
                 Err(fail(mistake, expected, format!("the line `{line}`")))
             }
