@@ -1006,7 +1006,7 @@ pub fn assert_check(lab: &str, id: &str, submission: &Submission) {
     let seed = std::env::var("NETLAB_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| fresh_seed());
+        .unwrap_or_else(fresh_seed);
     let outcome = run_check(check, submission, seed);
     if outcome.passed != Some(true) {
         let text = report::render_outcome(&outcome, false);
@@ -1326,7 +1326,7 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
         sandbox::set_strict();
         sandbox::require_private_copy(submission.dir()).map_err(GradeError::Usage)?;
     }
-    let seed = args.seed.unwrap_or_else(|| fresh_seed());
+    let seed = args.seed.unwrap_or_else(fresh_seed);
     let submission = if args.no_capture {
         submission
     } else {

@@ -154,7 +154,7 @@ pub fn main_from_args(args: &GradeArgs) -> Result<u8, GradeError> {
         shard,
         points,
         force: args.force,
-        seed: args.seed.unwrap_or_else(|| crate::grade::fresh_seed()),
+        seed: args.seed.unwrap_or_else(crate::grade::fresh_seed),
         progress: Progress::Auto,
     };
     let run = grade_class(&opts)?;
