@@ -4279,3 +4279,87 @@ fn a_chat_client_printing_acks_of_its_own_is_invented_reply_python() {
     );
     assert_eq!(findings_of(&outcomes).len(), 1);
 }
+
+/// A threaded server that hands its clients to a pool of four threads,
+/// and gives a place back only on the paths that end in an ACK (hostile
+/// round 51: a pool of two, and a thread that returned before its release
+/// on an ERROR reply, passed every check). Seven silent clients keep the
+/// pool busy: the eighth waits in silence (no-concurrency); after a
+/// message too long, one not UTF-8 and a blank one, both places of
+/// LAB_MAX_CLIENTS=2 are gone (busy-leak).
+#[test]
+fn a_pool_of_four_that_keeps_the_places_of_refused_messages_python() {
+    let Some(sub) = python_fixture("fixedpool") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "fixedpool",
+        &sub,
+        &[
+            ("threaded-concurrency", "no-concurrency"),
+            ("threaded-busy", "busy-leak"),
+        ],
+    );
+    assert_eq!(findings_of(&outcomes).len(), 2);
+    assert_observed(&sub, "threaded-concurrency", "a pool of threads of a fixed size");
+}
+
+/// A threaded server whose SIGTERM handler only sets a flag: its loop
+/// waits on in accept(), which takes the next client after the signal and
+/// serves it (hostile round 51: a server that kept accepting after the
+/// signal passed), and it prints messages raw.
+#[test]
+fn a_shutdown_flag_that_accept_never_sees_python() {
+    let Some(sub) = python_fixture("flagonly") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "flagonly",
+        &sub,
+        &[
+            ("threaded-escapes", "unescaped-message"),
+            ("threaded-shutdown-inflight", "no-graceful-shutdown"),
+        ],
+    );
+    assert_eq!(findings_of(&outcomes).len(), 2);
+    assert_observed(&sub, "threaded-shutdown-inflight", "came 0.3s after the signal was served");
+}
+
+/// Shortcuts in a server and a client: the length rule applied before the
+/// trim (a 99-character message with whitespace around it refused), a
+/// 0-byte read told as a timeout, a client that prints `ACK: <its message>`
+/// for any reply but an ERROR, and client lines in its own words (blind
+/// round 50, hostile round 51). Four mistakes, four findings.
+#[test]
+fn shortcuts_in_the_rules_and_the_reply_python() {
+    let Some(sub) = python_fixture("shortcuts") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "shortcuts",
+        &sub,
+        &[
+            ("server-empty-recv", "empty-recv"),
+            ("server-trim", "too-long"),
+            ("client-ack", "output-format"),
+            ("client-default-message", "output-format"),
+            ("client-timeout", "output-format"),
+            ("client-error-reply", "invented-reply"),
+        ],
+    );
+    assert_eq!(findings_of(&outcomes).len(), 4);
+    assert_observed(&sub, "server-trim", "counted before trimming");
+    assert_observed(&sub, "server-empty-recv", "taken for a client that timed out");
+}
+
+/// A chat client that connects, then prompts for every line and sends them
+/// only once the input ends: through a pipe it passes, at a terminal the
+/// person who typed waits for ever (blind round 50, C++; hostile round 51).
+#[cfg(unix)]
+#[test]
+fn a_chat_client_that_sends_what_was_typed_only_at_the_end_python() {
+    let Some(sub) = python_fixture("typedlater") else {
+        return;
+    };
+    assert_verdicts("typedlater", &sub, &[("chat-client-prompt", "reads-ahead")]);
+}
