@@ -4301,7 +4301,11 @@ fn a_pool_of_four_that_keeps_the_places_of_refused_messages_python() {
         ],
     );
     assert_eq!(findings_of(&outcomes).len(), 2);
-    assert_observed(&sub, "threaded-concurrency", "a pool of threads of a fixed size");
+    assert_observed(
+        &sub,
+        "threaded-concurrency",
+        "a pool of threads of a fixed size",
+    );
 }
 
 /// A threaded server whose SIGTERM handler only sets a flag: its loop
@@ -4322,7 +4326,11 @@ fn a_shutdown_flag_that_accept_never_sees_python() {
         ],
     );
     assert_eq!(findings_of(&outcomes).len(), 2);
-    assert_observed(&sub, "threaded-shutdown-inflight", "came 0.3s after the signal was served");
+    assert_observed(
+        &sub,
+        "threaded-shutdown-inflight",
+        "came 0.3s after the signal was served",
+    );
 }
 
 /// Shortcuts in a server and a client: the length rule applied before the
@@ -4349,7 +4357,11 @@ fn shortcuts_in_the_rules_and_the_reply_python() {
     );
     assert_eq!(findings_of(&outcomes).len(), 4);
     assert_observed(&sub, "server-trim", "counted before trimming");
-    assert_observed(&sub, "server-empty-recv", "taken for a client that timed out");
+    assert_observed(
+        &sub,
+        "server-empty-recv",
+        "taken for a client that timed out",
+    );
 }
 
 /// A chat client that connects, then prompts for every line and sends them

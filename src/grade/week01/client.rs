@@ -163,11 +163,29 @@ fn read_message(ctx: &mut Ctx, stream: &mut TcpStream, want_len: usize) -> Vec<u
     let until = Instant::now() + SLACK;
     let mut data = Vec::new();
     let mut buf = [0u8; 4096];
+    let mut last: Option<Instant> = None;
     while data.len() < want_len.max(1) && Instant::now() < until {
         let _ = stream.set_read_timeout(Some(Duration::from_millis(300)));
         match std::io::Read::read(stream, &mut buf) {
             Ok(0) => break,
-            Ok(n) => data.extend_from_slice(&buf[..n]),
+            // A piece that came a pause after the first: a server reads
+            // the message with one recv, and took the first piece for all
+            // of it; so does this one (hostile round 51: a client that
+            // sent its message in two writes 150 ms apart passed, and
+            // the pair check blamed the server).
+            Ok(n) if last.is_some_and(|at| at.elapsed() >= PIECES_APART) => {
+                ctx.step(format!(
+                    "the message came in pieces: {} bytes, then {} more {:.1}s later (a server reads one recv: the first piece is the message)",
+                    data.len(),
+                    n,
+                    last.map_or(0.0, |at| at.elapsed().as_secs_f64())
+                ));
+                break;
+            }
+            Ok(n) => {
+                data.extend_from_slice(&buf[..n]);
+                last = Some(Instant::now());
+            }
             Err(e)
                 if matches!(
                     e.kind(),
@@ -183,6 +201,11 @@ fn read_message(ctx: &mut Ctx, stream: &mut TcpStream, want_len: usize) -> Vec<u
     }
     data
 }
+
+/// A pause between two pieces of the one-shot client's message this long
+/// or longer is two sends, not one split by the network (on loopback one
+/// send of a short message arrives whole).
+const PIECES_APART: Duration = Duration::from_millis(100);
 
 /// Every connection the client opened in a check, in order, as a person
 /// reads them: "connection 1: closed without sending; connection 2: `hi`".
@@ -270,15 +293,26 @@ fn accept_talking(
 /// The client sent `got` (on the last of the connections `sent`), not
 /// `message`.
 fn wrong_message(message: &str, got: &[u8], sent: &[Vec<u8>]) -> Failure {
+    // Only its start: the rest came in a later send (see read_message),
+    // or never.
+    let start = !got.is_empty() && got.len() < message.len() && message.as_bytes().starts_with(got);
     let failure = fail(
         Diagnosis::WrongMessage,
         format!("the client sends `{message}` on one connection"),
         if sent.len() > 1 {
             connections_story(sent)
+        } else if start {
+            format!(
+                "it sent {}: only the start of the message, the rest in a later send of its own or never (a server reads the message with one recv, and takes the start for all of it)",
+                show_bytes(got)
+            )
         } else {
             format!("it sent {}", show_bytes(got))
         },
     );
+    if start && sent.len() <= 1 {
+        return failure.hinted("Send the whole message in one call, at once: sendall(message.encode()) in Python, write_all in Rust, in C a loop over send() until every byte is out, with nothing in between (no sleep, no second write for the rest). The one-shot server reads one recv and takes what came for the whole message.");
+    }
     // The message and a line end: the chat client's framing, or `echo`'s
     // newline (blind round 29: the hint spoke of chat clients' `\n`, and
     // nothing said the one-shot client sends none).
