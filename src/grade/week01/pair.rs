@@ -110,9 +110,15 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
         // client's extra connection used up the server's one session (a
         // client that takes a reset for an empty reply, and exits 0:
         // blind round 37 D2): client-one-connection's finding.
+        // Or the client sent its message in pieces, a pause apart, and
+        // the server answered the first (hostile round 51): client-ack's
+        // wrong-message.
         return Err(failure
             .folded_if("server-ack", &[Diagnosis::WrongReply])
-            .or_folded_if(&[("client-one-connection", &[Diagnosis::ExtraConnection])]));
+            .or_folded_if(&[
+                ("client-one-connection", &[Diagnosis::ExtraConnection]),
+                ("client-ack", &[Diagnosis::WrongMessage]),
+            ]));
     }
     // A server that does not end after its session, or ends with another
     // status, does so in server-ack's session too: its finding, once.
