@@ -865,30 +865,10 @@ pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
 pub fn trim(ctx: &mut Ctx) -> Result<(), Failure> {
     // Whitespace inside it stays: two spaces and a tab between its words
     // (blind round 16: `" ".join(text.split())` squeezed them, and passed).
-    // 99 characters once trimmed, 105 with the whitespace around it: a
-    // server that applies the length rule before trimming refuses it
-    // (hostile round 51: passed every check, and refused a 100-character
-    // line typed into nc). One under the limit: an off-by-one (`>= 100`)
-    // is server-length-limit's alone.
-    let (head, middle, mut tail) = (ctx.message(8), ctx.message(8), ctx.message(6));
-    let fill = TRIMMED_LEN.saturating_sub(head.len() + middle.len() + tail.len() + 3);
-    tail.push_str(&ctx.letters(fill));
-    let message = format!("{head}  {middle}\t{tail}");
+    let message = format!("{}  {}\t{}", ctx.message(8), ctx.message(8), ctx.message(6));
     let payload = format!("  {message}\t \r\n");
     let want = format!("ACK: {message}");
     validation(ctx, payload.as_bytes(), &want, Diagnosis::WrongReply).map_err(|mut f| {
-        if f.observed.contains("`ERROR: Message too long`") {
-            return fail(
-                Diagnosis::TooLong,
-                f.expected.replace('\t', "\\t"),
-                format!(
-                    "the reply `ERROR: Message too long`: the message is {} characters once trimmed, {} with the whitespace around it: the length was counted before trimming",
-                    message.chars().count(),
-                    payload.chars().count()
-                ),
-            )
-            .hinted("Trim first, then apply the rules to what is left (extension B): a message short enough once trimmed is fine, whatever whitespace came around it (the line end that nc or echo adds, a space).");
-        }
         // The tab shown as the observed reply shows it (`\t`), not raw
         // (blind round 22: the two lines looked different where they
         // were the same).
@@ -920,10 +900,46 @@ pub fn trim(ctx: &mut Ctx) -> Result<(), Failure> {
             return f.folded_if("server-blank", &[Diagnosis::BlankMessage]);
         }
         f
+    })?;
+    rules_after_trim(ctx)
+}
+
+/// Once the trim is right: a message of 99 characters once trimmed, 105
+/// with the whitespace around it, is fine. A server that applies the
+/// length rule before trimming refuses it (hostile round 51: it passed
+/// every check, and refused a 100-character line typed into nc). One
+/// under the limit: an off-by-one (`>= 100`) is server-length-limit's.
+fn rules_after_trim(ctx: &mut Ctx) -> Result<(), Failure> {
+    let (head, mut tail) = (ctx.message(8), ctx.message(8));
+    let fill = TRIMMED_LEN.saturating_sub(head.len() + tail.len() + 1);
+    tail.push_str(&ctx.letters(fill));
+    let message = format!("{head} {tail}");
+    let payload = format!("  {message}\t \r\n");
+    let want = format!("ACK: {message}");
+    ctx.step(format!(
+        "start it once more: {} characters once trimmed, {} with the whitespace around them",
+        message.chars().count(),
+        payload.chars().count()
+    ));
+    validation(ctx, payload.as_bytes(), &want, Diagnosis::WrongReply).map_err(|f| {
+        if !f.observed.contains("`ERROR: Message too long`") {
+            return f;
+        }
+        fail(
+            Diagnosis::TooLong,
+            f.expected.replace('\t', "\\t"),
+            format!(
+                "the reply `ERROR: Message too long`: the message is {} characters once trimmed, {} with the whitespace around it (a short message is trimmed right): the length was counted before trimming",
+                message.chars().count(),
+                payload.chars().count()
+            ),
+        )
+        .hinted("Trim first, then apply the rules to what is left (extension B): a message short enough once trimmed is fine, whatever whitespace came around it (the line end that nc or echo adds, a space).")
     })
 }
 
-/// How long server-trim's message is once trimmed: one under the limit.
+/// How long [`rules_after_trim`]'s message is once trimmed: one under the
+/// limit.
 const TRIMMED_LEN: usize = 99;
 
 /// A 100-character message refused as too long: an off-by-one (`>= 100`)
