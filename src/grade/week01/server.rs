@@ -291,7 +291,9 @@ pub fn empty_recv(ctx: &mut Ctx) -> Result<(), Failure> {
                 let text = l.text.to_lowercase();
                 l.at >= since
                     && l.at < since + Duration::from_secs(1)
-                    && ["sent nothing", "timed out", "timeout", "no data"]
+                    // (Not "timeout" alone: `Connection from X (timeout
+                    // 2s)` says nothing of why a session ended.)
+                    && ["sent nothing", "timed out", "no data"]
                         .iter()
                         .any(|w| text.contains(w))
             });
