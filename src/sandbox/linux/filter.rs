@@ -267,6 +267,18 @@ pub(in crate::sandbox) const SENDS: [libc::c_long; 10] = [
     libc::SYS_splice,
 ];
 
+/// Calls that change a file's bytes other than by writing them: the
+/// tripwire's filter asks about these too, so that while a send is held a
+/// file cannot grow under a mapping (`ftruncate`, `fallocate`: hostile
+/// round 52 grew its log so and copied the record in through `mmap`) or
+/// take bytes from another file (`copy_file_range`, its target third).
+/// Never a send: held only as a file's change (`hold::to_a_file`).
+pub(in crate::sandbox) const FILE_CHANGES: [libc::c_long; 3] = [
+    libc::SYS_ftruncate,
+    libc::SYS_fallocate,
+    libc::SYS_copy_file_range,
+];
+
 const NOTIFY: u32 = libc::SECCOMP_RET_USER_NOTIF;
 
 /// The tripwire's filter, stacked on [`PROGRAM`] (a refusal there wins
@@ -274,25 +286,28 @@ const NOTIFY: u32 = libc::SECCOMP_RET_USER_NOTIF;
 /// (`SECCOMP_RET_USER_NOTIF`); everything else runs. Another
 /// architecture's calls are [`PROGRAM`]'s to refuse.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-static HOLD: [libc::sock_filter; 17] = [
+static HOLD: [libc::sock_filter; 20] = [
     // 0: another architecture's call, or an x32 one: not asked about.
     stmt(LOAD, ARCH),
     jump(JEQ, AUDIT_ARCH, 1, 0),
     stmt(RET, ALLOW),
     stmt(LOAD, NR),
-    jump(JGE, X32_FIRST, 10, 0),
-    // 5: the sends: asked about (16).
-    jump(JEQ, SENDS[0] as u32, 10, 0),
-    jump(JEQ, SENDS[1] as u32, 9, 0),
-    jump(JEQ, SENDS[2] as u32, 8, 0),
-    jump(JEQ, SENDS[3] as u32, 7, 0),
-    jump(JEQ, SENDS[4] as u32, 6, 0),
-    jump(JEQ, SENDS[5] as u32, 5, 0),
-    jump(JEQ, SENDS[6] as u32, 4, 0),
-    jump(JEQ, SENDS[7] as u32, 3, 0),
-    jump(JEQ, SENDS[8] as u32, 2, 0),
-    jump(JEQ, SENDS[9] as u32, 1, 0),
-    // 15: anything else runs; 16: asked about.
+    jump(JGE, X32_FIRST, 13, 0),
+    // 5: the sends and the file changes: asked about (19).
+    jump(JEQ, SENDS[0] as u32, 13, 0),
+    jump(JEQ, SENDS[1] as u32, 12, 0),
+    jump(JEQ, SENDS[2] as u32, 11, 0),
+    jump(JEQ, SENDS[3] as u32, 10, 0),
+    jump(JEQ, SENDS[4] as u32, 9, 0),
+    jump(JEQ, SENDS[5] as u32, 8, 0),
+    jump(JEQ, SENDS[6] as u32, 7, 0),
+    jump(JEQ, SENDS[7] as u32, 6, 0),
+    jump(JEQ, SENDS[8] as u32, 5, 0),
+    jump(JEQ, SENDS[9] as u32, 4, 0),
+    jump(JEQ, FILE_CHANGES[0] as u32, 3, 0),
+    jump(JEQ, FILE_CHANGES[1] as u32, 2, 0),
+    jump(JEQ, FILE_CHANGES[2] as u32, 1, 0),
+    // 18: anything else runs; 19: asked about.
     stmt(RET, ALLOW),
     stmt(RET, NOTIFY),
 ];
