@@ -3327,8 +3327,7 @@ fn typed_line_goes(ctx: &mut Ctx, p: Proc, conn: &mut TcpStream) -> Result<(), F
             })
             .collect::<Vec<_>>()
     };
-    // The prompt as it shows now, and how often it has shown.
-    let before = prompts(ctx);
+    // How often the prompt as it shows in `seen` has shown in `shown`.
     let count = |seen: &[(String, String)], shown: &[(String, String)]| -> usize {
         shown
             .iter()
@@ -3337,42 +3336,56 @@ fn typed_line_goes(ctx: &mut Ctx, p: Proc, conn: &mut TcpStream) -> Result<(), F
             .map(|((output, _), (_, tail))| output.matches(tail.as_str()).count())
             .sum()
     };
-    let shown_before = count(&before, &before);
-    ctx.step(format!(
-        "type `{message}` and Enter: the line reaches the server at once"
-    ));
-    let _ = ctx.child(p).write_stdin(format!("{message}\n").as_bytes());
+    // Two lines, each after its prompt: a client that sent the first at
+    // once and held the rest until the end passed one (hostile round 52).
     let mut pending = Vec::new();
-    match read_line(conn, &mut pending, SLACK) {
-        Ok(line) if sent_dash_i(line.as_bytes()) => Err(no_interactive_mode()),
-        Ok(line) => {
-            // Whether the line is right is chat-client-messages' to judge;
-            // the reply lets a correct client go on.
-            let ack = chat_ack_at(chrono::Duration::zero(), &line);
-            let _ = conn.write_all(format!("{ack}\n").as_bytes());
-            Ok(())
-        }
-        Err((bytes, _)) if sent_dash_i(&bytes) => Err(no_interactive_mode()),
-        Err(_) => {
-            let after = prompts(ctx);
-            if ctx.child(p).try_status().is_none() && count(&before, &after) > shown_before {
-                return Err(fail(
-                    Diagnosis::ReadsAhead,
-                    "at a terminal, each line typed is sent when Enter is pressed, and its ACK shows before the next prompt",
-                    format!(
-                        "it connected and prompted; `{message}` was typed and it prompted again, but the line had not reached the server {}s later: it reads every line before it sends one, so nothing typed is sent until the input ends (Ctrl+D)",
-                        SLACK.as_secs()
-                    ),
+    for (n, message) in [message, ctx.message(16)].into_iter().enumerate() {
+        let before = prompts(ctx);
+        let shown_before = count(&before, &before);
+        ctx.step(format!(
+            "type `{message}` and Enter: the line reaches the server at once"
+        ));
+        let _ = ctx.child(p).write_stdin(format!("{message}\n").as_bytes());
+        match read_line(conn, &mut pending, SLACK) {
+            Ok(line) if sent_dash_i(line.as_bytes()) => return Err(no_interactive_mode()),
+            Ok(line) => {
+                // Whether the line is right is chat-client-messages' to
+                // judge; the reply lets a correct client go on.
+                let ack = chat_ack_at(chrono::Duration::zero(), &line);
+                let _ = conn.write_all(format!("{ack}\n").as_bytes());
+            }
+            Err((bytes, _)) if sent_dash_i(&bytes) => return Err(no_interactive_mode()),
+            Err(_) => {
+                let after = prompts(ctx);
+                if ctx.child(p).try_status().is_none() && count(&before, &after) > shown_before {
+                    let which = if n == 0 { "the first" } else { "the second" };
+                    return Err(fail(
+                        Diagnosis::ReadsAhead,
+                        "at a terminal, each line typed is sent when Enter is pressed, and its ACK shows before the next prompt",
+                        format!(
+                            "it connected and prompted; {which} line, `{message}`, was typed and it prompted again, but the line had not reached the server {}s later: it reads lines before it sends them, so what is typed waits until the input ends (Ctrl+D)",
+                            SLACK.as_secs()
+                        ),
+                    ));
+                }
+                return Err(not_at_the_prompt(
+                    ctx,
+                    p,
+                    "the typed line never reached the server",
+                    Reached::Server,
                 ));
             }
-            Err(not_at_the_prompt(
-                ctx,
-                p,
-                "the typed line never reached the server",
-                Reached::Server,
-            ))
+        }
+        // The next prompt, before the next line is typed.
+        let until = std::time::Instant::now() + SLACK;
+        while n == 0
+            && count(&before, &prompts(ctx)) <= shown_before
+            && std::time::Instant::now() < until
+        {
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
+    Ok(())
 }
 
 /// A chat client that prompts and reads its lines at a terminal, but
