@@ -504,7 +504,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let notes = dir.path().join("notes");
         let script = format!(
-            "import socket, sys, threading, time\n\
+            "import os, socket, sys, threading, time\n\
              s = socket.create_connection(('127.0.0.1', {port}))\n\
              print('connected', flush=True)\n\
              assert s.recv(1) == b'g'\n\
@@ -512,6 +512,8 @@ mod tests {
              def late():\n\
              \x20   time.sleep(0.2)\n\
              \x20   print('late begins', flush=True)\n\
+             \x20   g = open('grown', 'wb')\n\
+             \x20   os.ftruncate(g.fileno(), 64)\n\
              \x20   f = open('late', 'a')\n\
              \x20   f.write('late\\n')\n\
              \x20   f.flush()\n\
@@ -559,6 +561,9 @@ mod tests {
         std::thread::sleep(Duration::from_millis(300));
         let late = dir.path().join("late");
         assert_eq!(std::fs::read_to_string(&late).unwrap_or_default(), "");
+        // A file grown otherwise (ftruncate) waits too (hostile round 52).
+        let grown = dir.path().join("grown");
+        assert_eq!(std::fs::metadata(&grown).map_or(0, |m| m.len()), 0);
         assert!(!child.text(Stream::Stdout).contains("late done"));
         conn.set_read_timeout(Some(Duration::from_millis(300)))
             .unwrap();
@@ -574,6 +579,7 @@ mod tests {
             assert!(std::time::Instant::now() < until, "let go with the send");
             std::thread::sleep(Duration::from_millis(10));
         }
+        assert_eq!(std::fs::metadata(&grown).map_or(0, |m| m.len()), 64);
         // Still armed: the next send is held in turn; disarmed, it goes.
         let next = wire
             .wait(Duration::from_secs(20))
