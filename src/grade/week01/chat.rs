@@ -3355,6 +3355,20 @@ fn typed_line_goes(ctx: &mut Ctx, p: Proc, conn: &mut TcpStream) -> Result<(), F
                 let _ = conn.write_all(format!("{ack}\n").as_bytes());
             }
             Err((bytes, _)) if sent_dash_i(&bytes) => return Err(no_interactive_mode()),
+            // It came, with no `\n` after it: not read ahead, but a line
+            // that never ends (blind round 52: a Node client's write(line)
+            // was told reads-ahead). chat-client-messages' finding.
+            Err((bytes, _)) if !bytes.is_empty() => {
+                return Err(fail(
+                    Diagnosis::WrongMessage,
+                    format!("the typed line `{message}` reaches the server, ending in \\n"),
+                    format!(
+                        "it sent {} with no \\n after it: without its \\n a chat line never ends, so the server cannot answer it",
+                        show_bytes(&bytes)
+                    ),
+                )
+                .folded_if("chat-client-messages", &[Diagnosis::WrongMessage]));
+            }
             Err(_) => {
                 let after = prompts(ctx);
                 if ctx.child(p).try_status().is_none() && count(&before, &after) > shown_before {
