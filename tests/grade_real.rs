@@ -4296,7 +4296,7 @@ fn a_chat_client_printing_acks_of_its_own_is_invented_reply_python() {
 /// A threaded server that hands its clients to a pool of four threads,
 /// and gives a place back only on the paths that end in an ACK (hostile
 /// round 51: a pool of two, and a thread that returned before its release
-/// on an ERROR reply, passed every check). Forty silent clients keep the
+/// on an ERROR reply, passed every check). 63 silent clients keep the
 /// pool busy: the next one waits in silence (no-concurrency); after a
 /// message too long, one not UTF-8 and a blank one, both places of
 /// LAB_MAX_CLIENTS=2 are gone (busy-leak).
