@@ -708,6 +708,20 @@ fn many_idle(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure> {
         )
         .hinted("A pool of N threads serves N clients at once: the next one waits in silence until a session ends, while LAB_MAX_CLIENTS promises more. Start a thread for each accepted client (up to LAB_MAX_CLIENTS, then `ERROR: Server busy`), or make the pool exactly LAB_MAX_CLIENTS large."));
     }
+    // Refused before the cap: the places of the two sessions this check
+    // ended before (the idle client and the one served beside it) never
+    // came back (the mistakes catalogue's busy-leak: told as a limit of
+    // its own).
+    let turned_away = idle.iter().filter(|s| refused(s)).count();
+    if turned_away > 0 {
+        return Err(fail(
+            Diagnosis::BusyLeak,
+            expected,
+            format!(
+                "{turned_away} of the {idle_count} silent clients, and the last, were refused as busy, though fewer than LAB_MAX_CLIENTS={cap} were connected: the places of the two sessions that ended before (an idle client, and one served beside it) were never given back"
+            ),
+        ));
+    }
     if says_busy(&ex.reply) {
         // At the cap itself: a limit off by one (threaded-busy's, with
         // LAB_MAX_CLIENTS=2); else a limit of its own.
