@@ -2053,6 +2053,8 @@ fn busy_limit_counting_the_main_thread_python() {
         &sub,
         &[
             ("threaded-busy", "busy-cap"),
+            // Refused at the cap of 64 too: the same finding.
+            ("threaded-concurrency", "busy-cap"),
             // Refused with no client before it: threaded-busy's finding.
             ("threaded-silent-client", "busy-cap"),
             ("threaded-reset", "busy-cap"),
@@ -2116,6 +2118,8 @@ fn shared_peer_and_leaking_slots_python() {
         &sub,
         &[
             ("threaded-busy", "busy-leak"),
+            // A place leaked by a session before: refused at the cap.
+            ("threaded-concurrency", "busy-cap"),
             ("threaded-silent-client", "busy-leak"),
             ("threaded-reset", "busy-leak"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),

@@ -723,17 +723,18 @@ fn many_idle(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure> {
         ));
     }
     if says_busy(&ex.reply) {
-        // At the cap itself: a limit off by one (threaded-busy's, with
-        // LAB_MAX_CLIENTS=2); else a limit of its own.
+        // At the cap itself: a limit off by one, or a place of a session
+        // ended before never given back: threaded-busy's finding, with
+        // LAB_MAX_CLIENTS=2, when it made one.
         return Err(fail(
-            Diagnosis::IgnoresConfig,
+            Diagnosis::BusyCap,
             expected,
             format!(
-                "it was refused as busy ({}) as client {cap} of LAB_MAX_CLIENTS={cap}: a limit off by one, or one that does not come from LAB_MAX_CLIENTS",
+                "it was refused as busy ({}) as client {cap} of LAB_MAX_CLIENTS={cap}, every silent one taken on: a limit off by one, or a place of a session that ended before (an idle client, or one served beside it) never given back",
                 show_bytes(&ex.reply),
             ),
         )
-        .or_folded_if(&[("threaded-busy", &[Diagnosis::BusyCap])]));
+        .folded_if("threaded-busy", &[Diagnosis::BusyCap, Diagnosis::BusyLeak]));
     }
     judge_reply(
         ctx,
