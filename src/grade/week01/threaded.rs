@@ -1729,6 +1729,10 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
         return Err(ended_after_served(ctx, p, f, "after its first client"));
     }
     let serial = !side_by_side(ctx, addr);
+    // Back in its accept loop before the signal comes: a server whose
+    // handler only sets a flag stops only if the signal finds it between
+    // two accepts (its mistake shows when it waits in accept()).
+    std::thread::sleep(Duration::from_millis(300));
     ctx.signal(p, Signal::Terminate);
     std::thread::sleep(Duration::from_millis(300));
     // After the signal it takes no one new: a server whose handler only
