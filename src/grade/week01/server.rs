@@ -750,6 +750,12 @@ pub fn escapes(ctx: &mut Ctx) -> Result<(), Failure> {
 pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
     let (head, forged, tail) = (ctx.message(8), ctx.message(8), ctx.message(6));
     let message = format!("{head}\n[SERVER] Sent: {forged}\u{1b}[2J{tail}");
+    // The check that judges this server's session.
+    let ack = if role == Role::Server {
+        "server-ack"
+    } else {
+        "threaded-ack"
+    };
     let (p, addr) = ctx.start_server(role, &[], &[])?;
     let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())?;
     // The reply's bytes are server-ack's to judge (the message as it came).
@@ -789,11 +795,6 @@ pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
     // round 37: a server that never read a byte passed this check).
     if !lines.iter().any(|l| l.contains(&head)) {
         if !lines.is_empty() {
-            let ack = if role == Role::Server {
-                "server-ack"
-            } else {
-                "threaded-ack"
-            };
             return Err(fail(
                 Diagnosis::OutputFormat,
                 expected,
@@ -842,11 +843,6 @@ pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
     // newline, `<$client>`, printed `Received: <start>`, and passed). The
     // session check tells the read; this one, once that is right.
     if !lines.iter().any(|l| l.contains(&tail)) {
-        let ack = if role == Role::Server {
-            "server-ack"
-        } else {
-            "threaded-ack"
-        };
         return Err(fail(
             Diagnosis::OutputFormat,
             expected,

@@ -1665,17 +1665,12 @@ pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
 /// A server that serves its sessions in the accept loop (no thread for
 /// them): the signal lands in the session in flight, whatever the shutdown
 /// does; that mistake, once (blind round 27: reported twice, with a hint
-/// about joining threads it does not have).
+/// about joining threads it does not have). A pool's cut session is
+/// folded so too, though its sessions are on threads (blind round 52: a
+/// JVM pool whose hook never waited). Telling a serial server by a second
+/// client beside the one in flight disturbed servers that keep a
+/// connection in a global: left open.
 const CONCURRENCY: &str = "threaded-concurrency";
-
-/// A cut session `f`, folded under threaded-concurrency's no-concurrency.
-/// (Also a pool's, though its sessions are on threads: blind round 52's
-/// JVM pool whose hook never waited was folded so. Telling a serial server
-/// by a second client beside the one in flight disturbed servers that
-/// keep a connection in a global: left open.)
-fn cut_session(f: Failure) -> Failure {
-    f.folded_if(CONCURRENCY, &[Diagnosis::NoConcurrency])
-}
 
 pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[timeout_env(4)])?;
@@ -1749,7 +1744,7 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
         })
         .filter(|_| reply.is_empty());
     if let Some(line) = received {
-        let f = fail(
+        return Err(fail(
             Diagnosis::NoGracefulShutdown,
             format!("a client connected before the signal ({client}) still gets `{want}`"),
             format!(
@@ -1757,8 +1752,8 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
                 line.trim_end()
             ),
         )
-        .hinted(cut_off_hint(ctx, p));
-        return Err(cut_session(f)
+        .hinted(cut_off_hint(ctx, p))
+        .folded_if(CONCURRENCY, &[Diagnosis::NoConcurrency])
             // Or a session that never answers a message without a line end
             // (Java's readLine: blind round 48), whose Received line came only
             // when the client left: threaded-ack's finding.
@@ -1780,7 +1775,7 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
         .caused_by("threaded-ack"));
     }
     if reply != want.as_bytes() {
-        let f = fail(
+        return Err(fail(
             Diagnosis::NoGracefulShutdown,
             format!("a client connected before the signal ({client}) still gets `{want}`"),
             if reply.is_empty() {
@@ -1789,12 +1784,12 @@ pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
                 format!("the reply {}", show_bytes(&reply))
             },
         )
-        .hinted(cut_off_hint(ctx, p));
-        return Err(cut_session(f)
-            // Or the session had ended on its own before the signal, its
-            // LAB_TIMEOUT read in the wrong unit (blind round 35: told as a
-            // shutdown that does not wait, to a server that does).
-            .or_folded_if(&[("threaded-silent-client", &[Diagnosis::IgnoresConfig])]));
+        .hinted(cut_off_hint(ctx, p))
+        .folded_if(CONCURRENCY, &[Diagnosis::NoConcurrency])
+        // Or the session had ended on its own before the signal, its
+        // LAB_TIMEOUT read in the wrong unit (blind round 35: told as a
+        // shutdown that does not wait, to a server that does).
+        .or_folded_if(&[("threaded-silent-client", &[Diagnosis::IgnoresConfig])]));
     }
     // The signal was already sent; expect the rest of a clean shutdown.
     let expected = "`[SERVER] Shutting down`, exit status 0";
