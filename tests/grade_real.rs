@@ -4384,6 +4384,36 @@ fn shortcuts_in_the_rules_and_the_reply_python() {
 /// A chat client that connects, then prompts for every line and sends them
 /// only once the input ends: through a pipe it passes, at a terminal the
 /// person who typed waits for ever (blind round 50, C++; hostile round 51).
+/// A chat client that connects, sends one line, reads its ACK and closes,
+/// for every line: extra-connection, where it was told as a client that
+/// lost its typed lines (its next connect was refused, the fake server
+/// gone).
+#[test]
+fn a_chat_client_with_a_connection_per_line_python() {
+    let Some(sub) = python_fixture("connperline") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "connperline",
+        &sub,
+        &[
+            ("chat-client-messages", "extra-connection"),
+            ("chat-client-default", "extra-connection"),
+            ("chat-client-interactive", "extra-connection"),
+            ("chat-client-framing", "extra-connection"),
+        ],
+    );
+    let messages = outcomes
+        .iter()
+        .find(|o| o.id == "chat-client-messages")
+        .and_then(|o| o.observed.as_deref())
+        .unwrap_or_default();
+    assert!(
+        messages.contains("connection 2: ") && messages.contains("connection 3: "),
+        "{messages}"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn a_chat_client_that_sends_what_was_typed_only_at_the_end_python() {

@@ -2459,6 +2459,9 @@ struct Sent {
     /// Held for it ([`FakeChat::HeldUntilConnected`]): did its Connected
     /// line show before the first ACK went out? (`true` when not held.)
     connected_shown: bool,
+    /// The lines of each connection it opened after closing the first one
+    /// with lines still to send ([`later_sessions`]).
+    later: Vec<Vec<String>>,
 }
 
 /// How a fake chat server answers.
@@ -2567,6 +2570,7 @@ fn fake_chat(
     let mut pending = Vec::new();
     let (mut got, mut acks) = (Vec::new(), Vec::new());
     let mut unterminated = Vec::new();
+    let mut later = Vec::new();
     // ACKs held back to go out in one write with the next one.
     let mut held = String::new();
     let mut pipelined = false;
@@ -2577,7 +2581,12 @@ fn fake_chat(
         ctx.step("read one line from the client");
         let line = match read_line(&mut conn, &mut pending, SLACK) {
             Ok(line) => line,
-            Err((bytes, _)) => {
+            Err((bytes, end)) => {
+                // Closed after a line and its ACK, with lines still owed:
+                // do they come on connections of their own?
+                if bytes.is_empty() && end == End::Eof && i > 0 {
+                    later = later_sessions(ctx, listener, p, count - i, clock);
+                }
                 unterminated = bytes;
                 break;
             }
@@ -2662,11 +2671,55 @@ fn fake_chat(
         closed_first,
         left_at_once,
         connected_shown,
+        later,
     })
+}
+
+/// How long a client that closed its connection with lines still to send
+/// is given to open the next one.
+const RECONNECT_WAIT: Duration = Duration::from_secs(1);
+
+/// Serves the connections a client opens after closing its first one
+/// with lines still to send, as a chat server would (every line gets its
+/// ACK), until `left` lines came or none comes within [`RECONNECT_WAIT`]:
+/// the lines of each. A client that opens a connection for every line
+/// was told as one that lost its lines, with a hint on reading stdin
+/// (hostile round 51 M4): its next connect was refused, the fake server
+/// gone.
+fn later_sessions(
+    ctx: &mut Ctx,
+    listener: &TcpListener,
+    p: Proc,
+    left: usize,
+    clock: chrono::Duration,
+) -> Vec<Vec<String>> {
+    let mut sessions = Vec::new();
+    let mut lines = 0;
+    while lines < left && sessions.len() < left {
+        let Some(mut conn) = ctx.accept_from(listener, p, RECONNECT_WAIT) else {
+            break;
+        };
+        ctx.step("the client opened another connection: answer each line it sends there");
+        let _ = conn.set_nodelay(true);
+        let (mut pending, mut got) = (Vec::new(), Vec::new());
+        while lines < left {
+            let Ok(line) = read_line(&mut conn, &mut pending, SLACK) else {
+                break;
+            };
+            let _ = conn.write_all(format!("{}\n", chat_ack_at(clock, &line)).as_bytes());
+            got.push(line);
+            lines += 1;
+        }
+        sessions.push(got);
+    }
+    sessions
 }
 
 /// The start of the chat client's first line.
 const CONNECTED: &str = "[CLIENT] Connected to";
+
+/// A chat client that opened a connection for each line.
+const ONE_SESSION_HINT: &str = "A chat session is one connection: connect once, before the first line; send each line and read its ACK on that connection; close it after the last line (or at the end of input). A connection per line makes each line a new caller: the helpdesk serves one caller at a time, so every line of yours waits behind the other callers, and the log shows them as sessions of their own.";
 
 /// Runs the chat client with `args` (and `stdin` lines if any) against a
 /// fake server; expects it to send `messages` and print each ACK.
@@ -2707,7 +2760,27 @@ fn chat_client_run(
         closed_first,
         left_at_once,
         connected_shown,
+        later,
     } = fake_chat(ctx, &listener, p, messages.len(), how)?;
+    if !later.is_empty() {
+        let story: Vec<String> = std::iter::once(&got)
+            .chain(&later)
+            .enumerate()
+            .map(|(i, lines)| format!("connection {}: {}", i + 1, quoted(lines)))
+            .collect();
+        return Err(fail(
+            Diagnosis::ExtraConnection,
+            format!(
+                "one connection for the whole session, the lines {} each sent on it",
+                quoted(messages)
+            ),
+            format!(
+                "the client closed its connection with lines still to send, and opened another: {}",
+                story.join("; ")
+            ),
+        )
+        .hinted(ONE_SESSION_HINT));
+    }
     if got != messages {
         let mut observed = if got.is_empty() && !unterminated.is_empty() {
             "the client sent".to_string()
