@@ -882,6 +882,32 @@ fn threaded_any_address_c() {
     );
 }
 
+/// A C thread per client handed `&client`, the accept loop's variable:
+/// when the next accept() overwrites it before the thread reads it, two
+/// threads share the next client's socket and the connection before is
+/// lost, its message unread. threaded-many's last clients come at once;
+/// whenever it fails, it is shared-state (blind round 53: wrong-reply,
+/// with a hint on the reply's wording). A race: asked up to three times.
+#[test]
+fn a_thread_handed_the_address_of_the_accept_loops_socket_c() {
+    let Some(sub) = c_fixture("addrofcfd", &[(Role::ThreadedServer, "server_threaded")]) else {
+        return;
+    };
+    for _ in 0..3 {
+        let outcome = outcome_of(&sub, "threaded-many");
+        assert_ne!(outcome.passed, None, "{outcome:?}");
+        if outcome.passed == Some(false) {
+            assert_eq!(
+                outcome.diagnosis.map(|d| d.code()),
+                Some("shared-state"),
+                "{outcome:?}"
+            );
+            return;
+        }
+    }
+    panic!("threaded-many passed three times: the race never showed");
+}
+
 /// A chat room instead of a helpdesk: the server broadcasts each line to
 /// the other clients and never answers the sender; it dies on bytes that
 /// are not UTF-8, has no --log and no SIGTERM handler. The missing ACK is

@@ -150,11 +150,18 @@ fn way(label: &str) -> Option<bool> {
     }
 }
 
-/// A console line's kind: its text up to the first colon, when that comes
-/// early (`[client] received:`); `None` for a line without one.
+/// A console line's kind: its text up to the first colon that ends a
+/// word (a space or the line's end after it), when that comes early
+/// (`[client] received:`, `[server] 127.0.0.1:42880 got message:`);
+/// `None` for a line without one. Trap: an address's colon is no label's
+/// (blind round 53: with the client's address first, `Sent: ACK: <message>`
+/// was shown over `Got message: <message>` again).
 fn label(line: &str) -> Option<&str> {
-    let colon = line.find(':')?;
-    (colon <= 32).then(|| &line[..=colon])
+    let colon = line
+        .match_indices(':')
+        .map(|(i, _)| i)
+        .find(|&i| line[i + 1..].chars().next().is_none_or(char::is_whitespace))?;
+    (colon <= 56).then(|| &line[..=colon])
 }
 
 fn words(text: &str) -> Vec<&str> {
@@ -465,6 +472,23 @@ mod tests {
     /// Blind round 46: for a Received line, the line of what the server
     /// sent (`Sent: ACK: <message>`) was shown over the one of what it got
     /// (`Got message: <message>`): the same words, and a shorter edit.
+    #[test]
+    fn a_line_of_the_other_direction_is_the_farther_miss_after_an_address() {
+        let seen = lines(&[
+            "[SERVER] 127.0.0.1:42880 Got message: port687 router93",
+            "[SERVER] 127.0.0.1:42880 Sent: ACK: port687 router93",
+        ]);
+        for order in [seen.clone(), seen.iter().rev().cloned().collect()] {
+            assert_eq!(
+                closest(
+                    "[SERVER] 127.0.0.1:42880 Received: port687 router93",
+                    &order
+                ),
+                Some("[SERVER] 127.0.0.1:42880 Got message: port687 router93")
+            );
+        }
+    }
+
     #[test]
     fn a_line_of_the_other_direction_is_the_farther_miss() {
         let want = "[SERVER] Received: hello router42";

@@ -374,6 +374,7 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
                 "the connection was closed without a reply".to_string()
             };
             if let Some(failure) = lost_on_its_way(ctx, p, &streams, &messages, i, &expected, &how)
+                .or_else(|| taken_and_left_unread(&streams, &messages, i, &expected, &how, end))
             {
                 return Err(failure);
             }
@@ -492,6 +493,57 @@ fn lost_on_its_way(
             later + 1
         ),
     ))
+}
+
+/// Client `unserved` got no reply, and no line names it (it came in the
+/// burst: the grader did not wait for its line). Lost on its way, as the
+/// kernel tells it: the server accepted the connection (nothing waits in
+/// its listen queue), its message still sits unread in it, and a client
+/// that connected after it has its reply. No session holds the socket the
+/// accept loop took (blind round 53: C's `&cfd`, two threads on the next
+/// client's socket, told as wrong-reply with a hint on reply wording).
+/// Linux only (sock_diag); elsewhere the line-based [`lost_on_its_way`]
+/// alone.
+fn taken_and_left_unread(
+    streams: &[TcpStream],
+    messages: &[String],
+    unserved: usize,
+    expected: &str,
+    how: &str,
+    end: End,
+) -> Option<Failure> {
+    #[cfg(target_os = "linux")]
+    {
+        use crate::grade::sockdiag::{accept_queue, unread_bytes};
+        let stream = &streams[unserved];
+        let (server, client) = (stream.peer_addr().ok()?, stream.local_addr().ok()?);
+        let unread = unread_bytes(server, client)?;
+        if end != End::Timeout || unread == 0 || accept_queue(server.port()) != Some(0) {
+            return None;
+        }
+        // A later client's reply, whole, waiting to be read.
+        let later = (unserved + 1..streams.len()).find(|&j| {
+            let want = format!("ACK: {}", messages[j]);
+            let mut buf = vec![0u8; want.len()];
+            let _ = streams[j].set_nonblocking(true);
+            let peeked = streams[j].peek(&mut buf);
+            let _ = streams[j].set_nonblocking(false);
+            peeked.is_ok_and(|n| buf[..n] == *want.as_bytes())
+        })?;
+        Some(fail(
+            Diagnosis::SharedState,
+            expected,
+            format!(
+                "{how}: the server accepted the connection (none waits in its listen queue), but the message's {unread} bytes still sit unread in it, while client {}, which connected after it, got its reply: no session reads this connection, it was lost on its way to one (it reaches its thread through a variable the accept loop overwrites with the next connection: give each thread its own copy of the socket, not the address of the loop's variable)",
+                later + 1
+            ),
+        ))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (streams, messages, unserved, expected, how, end);
+        None
+    }
 }
 
 /// Every reply right; do the Received lines name the client that sent
