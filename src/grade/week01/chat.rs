@@ -1041,7 +1041,11 @@ pub fn robust(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.step("send an ordinary line in the same session: it goes on");
     send_line(ctx, &mut talk, &message)?;
     session_goes_on(ctx, p, &mut talk, answer.is_ok(), &message)?;
-    blank_line_answered(ctx, p, &mut talk)?;
+    // Spaces alone, then nothing at all: a server that answered the one
+    // and skipped the other passed (blind round 54: a C++ `if
+    // (line.empty()) continue;` never answered `\n`).
+    blank_line_answered(ctx, p, &mut talk, Blank::Spaces)?;
+    blank_line_answered(ctx, p, &mut talk, Blank::Empty)?;
     let half = ctx.message(10);
     ctx.send(&mut talk.stream, half.as_bytes())?;
     ctx.step("close in the middle of that line");
@@ -1133,13 +1137,23 @@ fn crash_note(ctx: &mut Ctx, p: Proc) -> String {
 /// read, and a server that takes one read for one message (chat-coalesced's
 /// finding) would show here as skipping blank lines, in some runs only
 /// (blind round 6, Node.js).
-fn blank_line_answered(ctx: &mut Ctx, p: Proc, talk: &mut Talk) -> Result<(), Failure> {
+fn blank_line_answered(
+    ctx: &mut Ctx,
+    p: Proc,
+    talk: &mut Talk,
+    blank: Blank,
+) -> Result<(), Failure> {
     let after = ctx.message(10);
+    let (bytes, shown): (&[u8], _) = match blank {
+        Blank::Spaces => (b"  \n", "a blank line `  `"),
+        Blank::Empty => (b"\n", "an empty line (`\\n` alone)"),
+    };
     ctx.step(format!(
-        "send a blank line `  `, then `{after}`: each gets a reply of its own"
+        "send {shown}, then `{after}`: each gets a reply of its own"
     ));
-    ctx.send(&mut talk.stream, b"  \n")?;
-    let expected = "a reply to the blank line (the reference's: `[ERROR] Empty message`), then the ACK of the next line";
+    ctx.send(&mut talk.stream, bytes)?;
+    let expected = format!("a reply to {shown} (the reference's: `[ERROR] Empty message`), then the ACK of the next line");
+    let expected = expected.as_str();
     let ended = |ctx: &mut Ctx, end: End| {
         let how = crash_note(ctx, p);
         let what = match end {
@@ -1157,7 +1171,7 @@ fn blank_line_answered(ctx: &mut Ctx, p: Proc, talk: &mut Talk) -> Result<(), Fa
         let f = fail(
             diagnosis,
             expected,
-            format!("after a blank line, {what}: not to it, nor to the line after it{how}"),
+            format!("after {shown}, {what}: not to it, nor to the line after it{how}"),
         );
         Err(match diagnosis {
             Diagnosis::BlankMessage => f.hinted(CHAT_BLANK_HINT),
@@ -1181,7 +1195,7 @@ fn blank_line_answered(ctx: &mut Ctx, p: Proc, talk: &mut Talk) -> Result<(), Fa
                     Err(fail(
                         Diagnosis::BlankMessage,
                         expected,
-                        format!("the blank line got no reply: the next reply was `{line}`, the next line's ACK: a client that sends a blank line waits for ever"),
+                        format!("{shown} got no reply: the next reply was `{line}`, the next line's ACK: a client that sends a blank line waits for ever"),
                     )
                     .hinted(CHAT_BLANK_HINT))
                 }
@@ -1203,6 +1217,15 @@ fn blank_line_answered(ctx: &mut Ctx, p: Proc, talk: &mut Talk) -> Result<(), Fa
     // Its ACK is read for the trap above; chat-ack judges ACKs.
     let _ = read_line(&mut talk.stream, &mut talk.pending, SLACK);
     Ok(())
+}
+
+/// Which blank line [`blank_line_answered`] sends.
+#[derive(Clone, Copy)]
+enum Blank {
+    /// Two spaces and the `\n`.
+    Spaces,
+    /// The `\n` alone.
+    Empty,
 }
 
 /// The blank-message hint in the chat's words: the general one begins

@@ -321,7 +321,7 @@ pub fn exchange(
 ) -> Result<(Proc, Exchange), Failure> {
     let (p, addr) = ctx.start_server(role, &[], env)?;
     let (mut stream, client) = connect_and_send(ctx, addr, payload)?;
-    let exchange = read_reply(ctx, &mut stream, client);
+    let exchange = read_reply_of(ctx, &mut stream, client, SLACK);
     Ok((p, exchange))
 }
 
@@ -341,11 +341,24 @@ pub fn connect_and_send(
 
 /// Reads the reply until the server closes the connection (bounded).
 pub fn read_reply(ctx: &mut Ctx, stream: &mut TcpStream, client: SocketAddr) -> Exchange {
+    read_reply_of(ctx, stream, client, Duration::ZERO)
+}
+
+/// [`read_reply`], with `patience` for a program that has not taken the
+/// message off its socket when the reply's wait ends (see [`all_taken`]).
+/// Only for a server alone with this client: where other clients hold
+/// its sessions, the wait would outlast their LAB_TIMEOUT.
+fn read_reply_of(
+    ctx: &mut Ctx,
+    stream: &mut TcpStream,
+    client: SocketAddr,
+    patience: Duration,
+) -> Exchange {
     ctx.step("read the reply until the server closes the connection");
     let (reply, end, pause) = read_to_end_paused(stream, SLACK);
     // Asked while the connection is still open: closed, the server's read
     // would end.
-    let drained = reply.is_empty() && end == End::Timeout && all_taken(stream);
+    let drained = reply.is_empty() && end == End::Timeout && all_taken(stream, patience);
     Exchange {
         reply,
         end,
@@ -361,29 +374,43 @@ pub fn read_reply(ctx: &mut Ctx, stream: &mut TcpStream, client: SocketAddr) -> 
 ///
 /// Trap: on a loaded machine a program may not have been given the CPU
 /// to take them within the reply's wait (a Python server's read of a full
-/// buffer was told without its reason once in a full suite run), so its
-/// queue is asked again for up to [`SLACK`] more; bytes or an end that
-/// come meanwhile mean it was late, not waiting.
-fn all_taken(stream: &TcpStream) -> bool {
+/// buffer was told without its reason once in a full suite run), so with
+/// `patience` its queue is asked again for that long, and then the reply
+/// is given [`LATE_REPLY`]: one that comes meanwhile was late, not
+/// waiting. Without it, the queue as the wait ends: a pool whose workers
+/// free up later must not count as a read that waits (the fixture
+/// fixedpool).
+fn all_taken(stream: &TcpStream, patience: Duration) -> bool {
     #[cfg(target_os = "linux")]
     if let (Ok(peer), Ok(own)) = (stream.peer_addr(), stream.local_addr()) {
-        let until = std::time::Instant::now() + SLACK;
-        while crate::grade::sockdiag::unread_bytes(peer, own) != Some(0) {
+        let unread = || crate::grade::sockdiag::unread_bytes(peer, own);
+        if patience.is_zero() {
+            return unread() == Some(0);
+        }
+        let until = std::time::Instant::now() + patience;
+        while unread() != Some(0) {
             if std::time::Instant::now() >= until {
                 return false;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let quiet = stream.set_nonblocking(true).is_ok()
-            && stream
-                .peek(&mut [0u8])
-                .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock);
-        let _ = stream.set_nonblocking(false);
+        let before = stream.read_timeout().ok().flatten();
+        let _ = stream.set_read_timeout(Some(LATE_REPLY));
+        let quiet = stream.peek(&mut [0u8]).is_err_and(|e| {
+            matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            )
+        });
+        let _ = stream.set_read_timeout(before);
         return quiet;
     }
-    let _ = stream;
+    let _ = (stream, patience);
     false
 }
+
+/// How long a reply may still come once a slow program took the message.
+const LATE_REPLY: Duration = Duration::from_millis(500);
 
 /// Judges a one-shot reply: the right bytes, then the connection closed.
 /// A wrong or missing reply is `mistake` (or `crash` if the server died

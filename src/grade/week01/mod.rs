@@ -104,7 +104,7 @@ pub static CHECKS: &[Check] = &[
         "server-too-long",
         "server",
         SERVER,
-        "a 101-character message",
+        "a message of 101 characters, and a longer one",
         server::too_long
     ),
     check!(

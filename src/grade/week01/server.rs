@@ -619,10 +619,16 @@ fn validation(
     // message is cut the same way.
     // (Not a cut at the limit itself, 100 characters or bytes: that is a
     // server that shortens instead of refusing, the rule's own mistake.)
+    // (A read that ended inside a character shows it as U+FFFD, set
+    // aside: the rest is still the message's start.)
     let acked = ex
         .reply
         .strip_prefix(b"ACK: ".as_slice())
         .unwrap_or_default();
+    let acked = acked
+        .strip_suffix("\u{FFFD}".as_bytes())
+        .filter(|start| !start.is_empty())
+        .unwrap_or(acked);
     let at_the_limit = acked.len() == 100 || String::from_utf8_lossy(acked).chars().count() == 100;
     if !acked.is_empty()
         && !at_the_limit
@@ -721,14 +727,46 @@ pub fn too_long(ctx: &mut Ctx) -> Result<(), Failure> {
         payload.as_bytes(),
         "ERROR: Message too long",
         Diagnosis::TooLong,
+    )?;
+    // Then a length well past the bound: a rule kept for 101 characters
+    // alone passed (hostile round 54: `== 101`).
+    let len = 102 + ctx.below(199);
+    let payload = wide_text(ctx, len);
+    ctx.step(format!(
+        "start it once more and send a message of {len} characters ({} bytes)",
+        payload.len()
+    ));
+    validation(
+        ctx,
+        payload.as_bytes(),
+        "ERROR: Message too long",
+        Diagnosis::TooLong,
     )
 }
 
+/// `len` characters, three in four outside ASCII: two and three bytes
+/// each in UTF-8, all in the Basic Multilingual Plane (one UTF-16 unit
+/// each: Java's `length()` counts them right), about 2.5 bytes a character.
+fn wide_text(ctx: &mut Ctx, len: usize) -> String {
+    const WIDE: [char; 9] = ['é', 'ü', 'ñ', 'ж', 'λ', '€', '你', '好', '→'];
+    (0..len)
+        .map(|i| {
+            if i % 4 == 0 {
+                ctx.letters(1)
+            } else {
+                WIDE[ctx.below(WIDE.len())].to_string()
+            }
+        })
+        .collect()
+}
+
 pub fn length_limit(ctx: &mut Ctx) -> Result<(), Failure> {
-    // 100 characters, some of them two bytes long: the limit counts
-    // characters, so a server counting bytes (110) fails here.
-    let mut payload = ctx.letters(90);
-    payload.push_str(&"é".repeat(10));
+    // 100 characters, most of them two or three bytes long (about 250
+    // bytes): the limit counts characters, so a server counting bytes
+    // fails here, and so does one that reads less than the default
+    // LAB_BUFFER_SIZE (hostile round 54: a read of 128 bytes at most
+    // passed 90 letters and ten é).
+    let payload = wide_text(ctx, 100);
     let want = format!("ACK: {payload}");
     validation(ctx, payload.as_bytes(), &want, Diagnosis::TooLong)
         .map_err(|f| counted_in_bytes(ctx, &payload, f))
@@ -749,7 +787,9 @@ pub fn escapes(ctx: &mut Ctx) -> Result<(), Failure> {
 /// one: both print the message in their session's lines).
 pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
     let (head, forged, tail) = (ctx.message(8), ctx.message(8), ctx.message(6));
-    let message = format!("{head}\n[SERVER] Sent: {forged}\u{1b}[2J{tail}");
+    // A backspace and a bell too: a server that escaped the newline and
+    // the ESC by name, and nothing else, passed (hostile round 54).
+    let message = format!("{head}\n[SERVER] Sent: {forged}\u{1b}[2J\u{8}\u{7}{tail}");
     // The check that judges this server's session.
     let ack = if role == Role::Server {
         "server-ack"
@@ -785,7 +825,7 @@ pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
     };
     let lines = ctx.child(p).lines(Stream::Stdout);
     let expected = format!(
-        "one console line for the message, its control characters escaped: `{received} {head}\\n[SERVER] Sent: {forged}\\u{{1b}}[2J{tail}`"
+        "one console line for the message, its control characters escaped: `{received} {head}\\n[SERVER] Sent: {forged}\\u{{1b}}[2J\\u{{8}}\\u{{7}}{tail}`"
     );
     // Never seen is never passed (blind round 32: a block-buffered C
     // server with no SIGINT handler lost its lines at the stop, and the
@@ -834,6 +874,19 @@ pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
             expected,
             format!(
                 "the ESC inside the message was printed as it came, and a terminal runs it (`ESC[2J` clears the screen): `{}`",
+                crate::message::escape_controls(line.trim_end())
+            ),
+        ));
+    }
+    if let Some(line) = lines
+        .iter()
+        .find(|l| (l.contains(&head) || l.contains(&tail)) && l.contains(['\u{8}', '\u{7}']))
+    {
+        return Err(fail(
+            Diagnosis::UnescapedMessage,
+            expected,
+            format!(
+                "the backspace or the bell inside the message was printed as it came (a terminal moves back over the line, or rings): `{}`: escape every control character, not only the newline and ESC",
                 crate::message::escape_controls(line.trim_end())
             ),
         ));
@@ -984,7 +1037,24 @@ pub fn invalid_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
         &payload,
         "ERROR: Invalid UTF-8",
         Diagnosis::InvalidUtf8,
+    )?;
+    // Then a character cut off at the message's end: 0xE2 0x82 begins a
+    // three-byte sequence that never ends. A validator that looked only at
+    // the byte after a lead byte passed (hostile round 54), and one that
+    // reads past the message's end is told too.
+    let mut payload = ctx.letters(6).into_bytes();
+    payload.extend_from_slice(&[0xE2, 0x82]);
+    ctx.step("start it once more and send a message whose last character is cut off");
+    validation(
+        ctx,
+        &payload,
+        "ERROR: Invalid UTF-8",
+        Diagnosis::InvalidUtf8,
     )
+    .map_err(|mut f| {
+        f.observed.push_str(" (the message ends in the middle of a character: the bytes e2 82 begin a three-byte sequence and nothing follows them)");
+        f
+    })
 }
 
 /// A server that died where a check expected an error line may die at
