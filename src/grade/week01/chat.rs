@@ -1940,8 +1940,14 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
     // round 16: a log of Python's `unicode_escape`, `\xe9`, and one that
     // left the other controls raw, passed). No `\r`: a server reading
     // with universal newlines would take it for the end of the line.
+    // And one more control character, drawn from U+0010..U+001F (not ESC):
+    // a log that escaped the tab and the ESC by name, and nothing else,
+    // passed (hostile round 54). Codes of two hex digits, so that no
+    // zero-padding question arises (`\u{1f}`).
+    let ctl =
+        char::from(0x10 + [0u8, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 15][ctx.below(15)]);
     let (head, tail) = (ctx.message(10), ctx.message(10));
-    let tricky = format!("{head} C:\\lab\t\u{1b}[1mcafé {tail}");
+    let tricky = format!("{head} C:\\lab\t\u{1b}[1mcafé{ctl} {tail}");
     for message in messages.iter().chain([&tricky]) {
         send_line(ctx, &mut talk, message)?;
         // Its ACK is chat-ack's to judge: read only so that each line is
@@ -2001,7 +2007,7 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
     });
     // Escaped as it should be, its record's form is the others' fault
     // again: said once.
-    let escapes = escapes_wrong(&log, client, &tricky, &head, &tail).filter(|_| {
+    let escapes = escapes_wrong(&log, client, &tricky, (&head, &tail), ctl).filter(|_| {
         form.is_none() || !log.contains(crate::message::escape_record(&tricky).as_ref())
     });
     let (expected, observed) = match (form, escapes) {
@@ -2018,21 +2024,22 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
     Err(fail(Diagnosis::LogFormat, expected, observed))
 }
 
-/// What is wrong with the record of `tricky` (a backslash, a tab, an ESC
-/// and an é between the words `head` and `tail`), if anything: its form,
-/// or the escapes it lacks. `None` also when it is not in the log at all
-/// (lost: chat-log's to judge).
+/// What is wrong with the record of `tricky` (a backslash, a tab, an ESC,
+/// an é and the control character `ctl` between the words `head` and
+/// `tail`), if anything: its form, or the escapes it lacks. `None` also
+/// when it is not in the log at all (lost: chat-log's to judge).
 fn escapes_wrong(
     log: &str,
     client: SocketAddr,
     tricky: &str,
-    head: &str,
-    tail: &str,
+    (head, tail): (&str, &str),
+    ctl: char,
 ) -> Option<(String, String)> {
     let escaped = crate::message::escape_record(tricky).into_owned();
     let expected = format!(
-        "the message `{}` (a backslash, a tab, an ESC and an é in it) is logged escaped: `<RFC 3339 time> {client} {escaped}`",
-        raw_controls_named(tricky)
+        "the message `{}` (a backslash, a tab, an ESC, an é and the control character U+{:04X} in it) is logged escaped: `<RFC 3339 time> {client} {escaped}`",
+        raw_controls_named(tricky),
+        u32::from(ctl)
     );
     if log.contains(&escaped) {
         return log_line_wrong(log, client, &escaped).map(|wrong| (expected, wrong));
@@ -2063,6 +2070,18 @@ fn escapes_wrong(
     if !line.contains("café") {
         missing.push("the é is not written as it is (only control characters are escaped, in Rust's `\\u{HEX}` form)".to_string());
     }
+    let ctl_escaped = format!("\\u{{{:x}}}", u32::from(ctl));
+    if line.contains(ctl) {
+        missing.push(format!(
+            "the control character U+{:04X} is written as it came, not as `{ctl_escaped}`",
+            u32::from(ctl)
+        ));
+    } else if !line.contains(&ctl_escaped) {
+        missing.push(format!(
+            "the control character U+{:04X} is not written as `{ctl_escaped}`",
+            u32::from(ctl)
+        ));
+    }
     if missing.is_empty() {
         missing.push("the message is not written with the contract's escapes".to_string());
     }
@@ -2077,12 +2096,23 @@ fn escapes_wrong(
 }
 
 /// Text with raw control characters in it, shown so that they cannot be
-/// taken for their escapes: a raw tab as `⟨TAB⟩`, a raw ESC as `⟨ESC⟩`
-/// (others escaped as the console escapes them). Blind round 22: a record
+/// taken for their escapes: a raw tab as `⟨TAB⟩`, a raw ESC as `⟨ESC⟩`,
+/// any other as `⟨U+001F⟩` (line ends escaped as the console escapes
+/// them). Blind round 22: a record
 /// with a raw tab, shown escaped as `\t`, read exactly like the escaped
 /// record the check asked for.
 fn raw_controls_named(text: &str) -> String {
-    let named = text.replace('\t', "⟨TAB⟩").replace('\u{1b}', "⟨ESC⟩");
+    let named: String = text
+        .chars()
+        .map(|c| match c {
+            '\t' => "⟨TAB⟩".to_string(),
+            '\u{1b}' => "⟨ESC⟩".to_string(),
+            // Line ends keep the console's escapes (a record holds none).
+            '\n' | '\r' => c.to_string(),
+            c if c.is_control() => format!("⟨U+{:04X}⟩", u32::from(c)),
+            c => c.to_string(),
+        })
+        .collect();
     crate::message::escape_controls(&named).into_owned()
 }
 
@@ -3062,7 +3092,14 @@ fn quoted(lines: &[String]) -> String {
 }
 
 pub fn client_messages(ctx: &mut Ctx) -> Result<(), Failure> {
-    let messages: Vec<String> = (0..3).map(|_| ctx.message(18)).collect();
+    // Four to six lines, one of them near 100 characters: a client that
+    // sent the first three, or the first 40 bytes of each, passed three
+    // short ones (hostile round 54).
+    let count = 4 + ctx.below(3);
+    let long = ctx.below(count);
+    let messages: Vec<String> = (0..count)
+        .map(|i| ctx.message(if i == long { 86 } else { 18 }))
+        .collect();
     let (p, port) = chat_client_run(
         ctx,
         &messages,

@@ -415,7 +415,8 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str, first: Judged) -> Resu
             format!("[CLIENT] Received: {reply}"),
             "[CLIENT] Closed connection".to_string(),
         ],
-    )?;
+    )
+    .map_err(|f| reply_cut(ctx, p, f, &reply))?;
     if !early {
         return Err(buffered);
     }
@@ -508,13 +509,41 @@ enum Judged {
 }
 
 pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
-    let message = ctx.message(20);
+    // Near the contract's 100 characters, so that the reply (over 90
+    // bytes) tells a client that sends or reads only a fixed first part
+    // (hostile round 54: 40 bytes sent, 64 read, and every message the
+    // checks gave it was shorter).
+    let message = ctx.message(86);
     session(
         ctx,
         std::slice::from_ref(&message),
         &message,
         Judged::LinesFirst,
     )
+}
+
+/// A Received line missing because the client printed only the reply's
+/// start: its read was a fixed piece smaller than the reply (`recv(64)`),
+/// said so, not as the line's wording (the hint spoke of prefixes and
+/// Python tuples).
+fn reply_cut(ctx: &mut Ctx, p: Proc, mut failure: Failure, reply: &str) -> Failure {
+    if failure.diagnosis != Diagnosis::OutputFormat {
+        return failure;
+    }
+    let printed = ctx.child(p).lines(Stream::Stdout);
+    let cut = printed.iter().find_map(|l| {
+        let shown = l.trim_end().strip_prefix("[CLIENT] Received: ")?;
+        (!shown.is_empty() && shown.len() < reply.len() && reply.starts_with(shown))
+            .then_some(shown.len())
+    });
+    if let Some(cut) = cut {
+        failure.observed = format!(
+            "it printed `[CLIENT] Received: ` with only the first {cut} of the reply's {} bytes: it read the reply in a piece too small for it",
+            reply.len()
+        );
+        failure = failure.hinted("Read the reply with one recv of up to LAB_BUFFER_SIZE bytes (1024 by default), or read until the server closes the connection: a read of a fixed small size (recv(64), a char[64]) prints only the start of a long reply.");
+    }
+    failure
 }
 
 /// The address [`config`] gives as LAB_HOST: loopback, but not the

@@ -251,7 +251,7 @@ pub static CHECKS: &[Check] = &[
         "threaded-concurrency",
         "threaded-server",
         THREADED,
-        "idle clients do not delay another",
+        "idle clients do not delay another, up to the cap and no further",
         threaded::concurrency
     ),
     check!(

@@ -794,7 +794,77 @@ fn many_idle(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure> {
         &ex,
         &format!("ACK: {message}"),
         Diagnosis::WrongReply,
+    )?;
+    beyond_the_cap(ctx, p, addr, &idle, cap)
+}
+
+/// The cap kept at LAB_MAX_CLIENTS itself, not only at threaded-busy's 1
+/// and 2: with the silent clients and one more filling the places, the
+/// next is refused as busy (hostile round 54: a limit kept for caps of 2
+/// or less, and none above, passed every check). Said only while every
+/// silent client is still connected: one that timed out meanwhile (a
+/// loaded machine) freed a place, and nothing is judged.
+fn beyond_the_cap(
+    ctx: &mut Ctx,
+    p: Proc,
+    addr: SocketAddr,
+    idle: &[TcpStream],
+    cap: usize,
+) -> Result<(), Failure> {
+    ctx.step(format!(
+        "one more silent client fills the {cap} places; then one more connects, to be refused as busy"
+    ));
+    // The place of the client just served comes back once its session
+    // has ended, which may be a moment after its connection closed: a
+    // refused filler is asked again.
+    let mut filler = None;
+    for _ in 0..5 {
+        let Ok(stream) = crate::grade::harness::probe_connect(addr) else {
+            return Ok(());
+        };
+        taken_on(ctx, p, Some(&stream));
+        if !refused(&stream) {
+            filler = Some(stream);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Refused every time: threaded-concurrency's client was refused the
+    // same way above, or nothing here is this check's to say.
+    let Some(filler) = filler else {
+        return Ok(());
+    };
+    let Ok(mut over) = crate::grade::harness::probe_connect(addr) else {
+        return Ok(());
+    };
+    let Ok(over_addr) = over.local_addr() else {
+        return Ok(());
+    };
+    let ex = read_reply(ctx, &mut over, over_addr);
+    let all_there = still_open(&filler) && idle.iter().all(still_open);
+    if says_busy(&ex.reply) || !all_there {
+        return Ok(());
+    }
+    let observed = if ex.reply.is_empty() && ex.end == End::Timeout {
+        format!(
+            "no refusal within {}s: it was taken on as client {} (or left waiting in line, as in a pool's queue), though {cap} were connected",
+            SLACK.as_secs(),
+            cap + 1
+        )
+    } else {
+        format!(
+            "the reply {}, not a refusal, though {cap} were connected",
+            show_bytes(&ex.reply)
+        )
+    };
+    Err(fail(
+        Diagnosis::BusyCap,
+        format!(
+            "with {cap} clients connected (LAB_MAX_CLIENTS={cap}), one more gets `ERROR: Server busy` and is closed"
+        ),
+        observed,
     )
+    .folded_if("threaded-busy", &[Diagnosis::BusyCap, Diagnosis::BusyLeak]))
 }
 
 /// Waits (a second at most) until the server has taken on the client
