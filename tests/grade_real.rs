@@ -908,6 +908,63 @@ fn a_thread_handed_the_address_of_the_accept_loops_socket_c() {
     panic!("threaded-many passed three times: the race never showed");
 }
 
+/// A submission whose rules hold only for the inputs the grader used to
+/// send (hostile round 54): too long only at 101 characters, bad bytes
+/// only as a lead byte before ASCII, only the newline and ESC escaped on
+/// the console and only the tab and ESC in the log, a client that sends
+/// 40 bytes, a chat client that sends three lines, a cap kept only at 1
+/// and 2. Each passed every check before.
+#[test]
+fn rules_kept_only_for_the_graders_old_inputs_python() {
+    let Some(sub) = python_fixture("fixedshapes") else {
+        return;
+    };
+    assert_verdicts(
+        "fixedshapes",
+        &sub,
+        &[
+            ("server-too-long", "too-long"),
+            ("server-escapes", "unescaped-message"),
+            ("server-invalid-utf8", "invalid-utf8"),
+            ("client-ack", "wrong-message"),
+            ("threaded-concurrency", "busy-cap"),
+            ("threaded-escapes", "unescaped-message"),
+            ("chat-log-format", "log-format"),
+            ("chat-client-messages", "wrong-message"),
+        ],
+    );
+}
+
+/// Reads of a fixed small size: the server takes at most 128 bytes, the
+/// client 64 (hostile round 54: every message and reply the checks sent
+/// was shorter). A read too small, said so on both sides.
+#[test]
+fn reads_of_a_fixed_small_size_python() {
+    let Some(sub) = python_fixture("smallreads") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "smallreads",
+        &sub,
+        &[
+            ("server-too-long", "wrong-reply"),
+            ("server-length-limit", "wrong-reply"),
+            ("client-ack", "output-format"),
+        ],
+    );
+    for id in ["server-length-limit", "client-ack"] {
+        let observed = outcomes
+            .iter()
+            .find(|o| o.id == id)
+            .and_then(|o| o.observed.as_deref())
+            .unwrap_or_default();
+        assert!(
+            observed.contains("in a piece too small for it"),
+            "{id}: {observed}"
+        );
+    }
+}
+
 /// A chat room instead of a helpdesk: the server broadcasts each line to
 /// the other clients and never answers the sender; it dies on bytes that
 /// are not UTF-8, has no --log and no SIGTERM handler. The missing ACK is

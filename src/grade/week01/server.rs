@@ -650,6 +650,30 @@ fn validation(
             ),
         ));
     }
+    // Valid UTF-8 refused as invalid: the read ended inside a character
+    // (a piece smaller than the message), or the decoder is not UTF-8's
+    // (ASCII). Told as the rule of the check, too-long, with a hint on
+    // off-by-ones (hostile round 54's fixture smallreads).
+    let invalid = b"ERROR: Invalid UTF-8";
+    if !want.starts_with("ERROR: Invalid")
+        && ex.reply.starts_with(invalid)
+        && ex.reply[invalid.len()..]
+            .iter()
+            .all(|b| matches!(b, b'\r' | b'\n' | b'\0'))
+    {
+        if let Ok(text) = std::str::from_utf8(payload) {
+            return Err(fail(
+                Diagnosis::WrongReply,
+                format!("the reply `{want}` and then the connection closed"),
+                format!(
+                    "the reply {} to a message that is valid UTF-8 ({} characters in {} bytes): the server read it in a piece too small for it, which ended inside a character, or decoded it with a decoder other than UTF-8's (ASCII)",
+                    show_bytes(&ex.reply),
+                    text.chars().count(),
+                    payload.len()
+                ),
+            ));
+        }
+    }
     // The refusal itself, cut short (a reply buffer too small for it, C's
     // `n + 16`): the rule was kept, the reply is wrong (blind round 36: a
     // blank message told to strip what it had stripped).
