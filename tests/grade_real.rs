@@ -908,19 +908,63 @@ fn a_thread_handed_the_address_of_the_accept_loops_socket_c() {
     panic!("threaded-many passed three times: the race never showed");
 }
 
-/// A submission whose rules hold only for the inputs the grader used to
-/// send (hostile round 54): too long only at 101 characters, bad bytes
+/// The handout's Python submission, patched so that its rules hold only
+/// for the inputs the grader used to send (hostile round 54): too long only at 101 characters, bad bytes
 /// only as a lead byte before ASCII, only the newline and ESC escaped on
 /// the console and only the tab and ESC in the log, a client that sends
 /// 40 bytes, a chat client that sends three lines, a cap kept only at 1
 /// and 2. Each passed every check before.
 #[test]
 fn rules_kept_only_for_the_graders_old_inputs_python() {
-    let Some(sub) = python_fixture("fixedshapes") else {
+    let Some((_dir, sub)) = patched_python_all(&[
+        (
+            "server.py",
+            "    if len(message) > MAX_CHARS:",
+            "    if len(message) == MAX_CHARS + 1:",
+        ),
+        ("server.py", "import socket\n", "import re\nimport socket\n"),
+        (
+            "server.py",
+            r#"            text = data.decode("utf-8")"#,
+            r#"            if re.search(rb"[\xc0-\xff][\x00-\x7f]", data):
+                raise UnicodeDecodeError("utf-8", data, 0, 1, "bad")
+            text = data.decode("utf-8", errors="replace")"#,
+        ),
+        (
+            "config.py",
+            r#"    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}"#,
+            r#"    return "".join({"\n": "\\n", "\x1b": "\\u{1b}"}.get(c, c) for c in text)
+    named = {}"#,
+        ),
+        (
+            "client.py",
+            r#"sock.sendall(message.encode("utf-8"))"#,
+            r#"sock.sendall(message.encode("utf-8")[:40])"#,
+        ),
+        (
+            "chat_server.py",
+            r#"        elif ch in "\n\r\t":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
+        elif unicodedata.category(ch) == "Cc":
+            out.append("\\u{%x}" % ord(ch))"#,
+            r#"        elif ch in "\t\x1b":
+            out.append({"\t": "\\t", "\x1b": "\\u{1b}"}[ch])"#,
+        ),
+        (
+            "chat_client.py",
+            "    messages = args.messages or DEFAULT_MESSAGES",
+            "    messages = (args.messages or DEFAULT_MESSAGES)[:3]",
+        ),
+        (
+            "server_threaded.py",
+            "    places = threading.BoundedSemaphore(MAX_CLIENTS)",
+            "    places = threading.BoundedSemaphore(MAX_CLIENTS if MAX_CLIENTS <= 2 else 100000)",
+        ),
+    ]) else {
         return;
     };
     assert_verdicts(
-        "fixedshapes",
+        "fixedshapes (patched week01-python)",
         &sub,
         &[
             ("server-too-long", "too-long"),
@@ -935,16 +979,27 @@ fn rules_kept_only_for_the_graders_old_inputs_python() {
     );
 }
 
-/// Reads of a fixed small size: the server takes at most 128 bytes, the
-/// client 64 (hostile round 54: every message and reply the checks sent
+/// Reads of a fixed small size, patched into the handout's Python
+/// submission: the server takes at most 128 bytes, the client 64 (hostile round 54: every message and reply the checks sent
 /// was shorter). A read too small, said so on both sides.
 #[test]
 fn reads_of_a_fixed_small_size_python() {
-    let Some(sub) = python_fixture("smallreads") else {
+    let Some((_dir, sub)) = patched_python_all(&[
+        (
+            "server.py",
+            "            data = conn.recv(BUFFER_SIZE)",
+            "            data = conn.recv(min(BUFFER_SIZE, 128))",
+        ),
+        (
+            "client.py",
+            "            reply = sock.recv(BUFFER_SIZE)",
+            "            reply = sock.recv(64)",
+        ),
+    ]) else {
         return;
     };
     let outcomes = assert_verdicts(
-        "smallreads",
+        "smallreads (patched week01-python)",
         &sub,
         &[
             ("server-too-long", "wrong-reply"),
