@@ -2642,6 +2642,33 @@ fn without_inherited_settings(cmd: &mut std::process::Command) {
             cmd.env_remove(name);
         }
     }
+    // One locale for every program, whoever grades: the grader's own
+    // varied verdicts (blind round 55: a Java server on the platform's
+    // default charset passed under LANG=C.UTF-8 and failed with LANG
+    // unset, in CI), and a French strerror() is not "address already in
+    // use". Only where the machine has it: a locale that is missing makes
+    // Perl warn on stderr at every start.
+    if let Some(lang) = program_locale() {
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("LC_") || name == "LANGUAGE" {
+                cmd.env_remove(name);
+            }
+        }
+        cmd.env("LANG", lang);
+    }
+}
+
+/// The locale programs run in: `C.UTF-8` where the machine has it
+/// installed (Linux), else none is set (the grader's own LANG passes).
+fn program_locale() -> Option<&'static str> {
+    static FOUND: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let found = *FOUND.get_or_init(|| {
+        cfg!(target_os = "linux")
+            && ["/usr/lib/locale/C.utf8", "/usr/lib/locale/C.UTF-8"]
+                .iter()
+                .any(|p| Path::new(p).is_dir())
+    });
+    found.then_some("C.UTF-8")
 }
 
 /// Is the grader's environment variable `name` passed on to the programs

@@ -293,7 +293,12 @@ fn lookup(local: SocketAddr, remote: SocketAddr, ext: u8) -> Option<(Answer, Vec
             });
         }
         libc::close(fd);
-        found
+        // Trap: the kernel looks the addresses up as an arriving segment
+        // would, so with the connection gone it answers with the socket
+        // listening on `local`'s port (hostile round 55: a connection the
+        // server had closed still "held" the listener's inode, and its
+        // accept queue stood for the bytes it left unread). No connection.
+        found.filter(|(answer, _)| u32::from(answer.state) != TCP_LISTEN)
     }
 }
 

@@ -811,9 +811,16 @@ pub fn escapes(ctx: &mut Ctx) -> Result<(), Failure> {
 /// one: both print the message in their session's lines).
 pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
     let (head, forged, tail) = (ctx.message(8), ctx.message(8), ctx.message(6));
-    // A backspace and a bell too: a server that escaped the newline and
-    // the ESC by name, and nothing else, passed (hostile round 54).
-    let message = format!("{head}\n[SERVER] Sent: {forged}\u{1b}[2J\u{8}\u{7}{tail}");
+    // A backspace and one more control character drawn from the rest of
+    // C0: a server that escaped the newline and the ESC by name, and
+    // nothing else, passed (hostile round 54), and one that named a few
+    // more (round 55). Any rule for all of C0 passes whatever is drawn.
+    const OTHERS: [u8; 26] = [
+        1, 2, 3, 4, 5, 6, 7, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 28, 29,
+        30, 31,
+    ];
+    let ctl = char::from(OTHERS[ctx.below(OTHERS.len())]);
+    let message = format!("{head}\n[SERVER] Sent: {forged}\u{1b}[2J\u{8}{ctl}{tail}");
     // The check that judges this server's session.
     let ack = if role == Role::Server {
         "server-ack"
@@ -849,7 +856,8 @@ pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
     };
     let lines = ctx.child(p).lines(Stream::Stdout);
     let expected = format!(
-        "one console line for the message, its control characters escaped: `{received} {head}\\n[SERVER] Sent: {forged}\\u{{1b}}[2J\\u{{8}}\\u{{7}}{tail}`"
+        "one console line for the message, its control characters escaped: `{received} {head}\\n[SERVER] Sent: {forged}\\u{{1b}}[2J\\u{{8}}\\u{{{:x}}}{tail}`",
+        u32::from(ctl)
     );
     // Never seen is never passed (blind round 32: a block-buffered C
     // server with no SIGINT handler lost its lines at the stop, and the
@@ -904,13 +912,19 @@ pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
     }
     if let Some(line) = lines
         .iter()
-        .find(|l| (l.contains(&head) || l.contains(&tail)) && l.contains(['\u{8}', '\u{7}']))
+        .find(|l| (l.contains(&head) || l.contains(&tail)) && l.chars().any(char::is_control))
     {
+        let raw: Vec<String> = line
+            .chars()
+            .filter(|c| c.is_control())
+            .map(|c| format!("U+{:04X}", u32::from(c)))
+            .collect();
         return Err(fail(
             Diagnosis::UnescapedMessage,
             expected,
             format!(
-                "the backspace or the bell inside the message was printed as it came (a terminal moves back over the line, or rings): `{}`: escape every control character, not only the newline and ESC",
+                "control characters inside the message were printed as they came ({}), and a terminal acts on them (a backspace moves back over the line): `{}`: escape every control character, not only the newline and ESC",
+                raw.join(", "),
                 crate::message::escape_controls(line.trim_end())
             ),
         ));
@@ -1077,6 +1091,38 @@ pub fn invalid_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
     )
     .map_err(|mut f| {
         f.observed.push_str(" (the message ends in the middle of a character: the bytes e2 82 begin a three-byte sequence and nothing follows them)");
+        f
+    })?;
+    // Then a byte no character begins with, inside the message: a
+    // continuation byte alone, or one of F5..FF, which UTF-8 never has. A
+    // validator that looked only at what follows each lead byte passed
+    // (hostile round 55). Any UTF-8 decoder refuses both.
+    let stray = if ctx.below(2) == 0 {
+        0x80 + ctx.below(0x40) as u8
+    } else {
+        0xF5 + ctx.below(11) as u8
+    };
+    let mut payload = ctx.letters(4).into_bytes();
+    payload.push(stray);
+    payload.extend_from_slice(ctx.letters(4).as_bytes());
+    ctx.step(format!(
+        "start it once more and send a message with the byte {stray:02x} alone inside it"
+    ));
+    validation(
+        ctx,
+        &payload,
+        "ERROR: Invalid UTF-8",
+        Diagnosis::InvalidUtf8,
+    )
+    .map_err(|mut f| {
+        f.observed.push_str(&format!(
+            " (the byte {stray:02x} begins no character: {})",
+            if stray < 0xC0 {
+                "it may only continue one"
+            } else {
+                "UTF-8 never has it"
+            }
+        ));
         f
     })
 }

@@ -637,6 +637,7 @@ pub fn concurrency(ctx: &mut Ctx) -> Result<(), Failure> {
             return Err(failure);
         }
     }
+    let idle_client = idle.local_addr().ok();
     drop(idle);
     if ex.reply.is_empty() && ex.end == End::Timeout {
         if let Some(ended) = ended_after_its_first(ctx, p) {
@@ -693,7 +694,36 @@ pub fn concurrency(ctx: &mut Ctx) -> Result<(), Failure> {
             "the server hung up on it while the second client was served, long before 6s",
         ));
     }
+    // Both sessions over before the places are filled: a server that
+    // closes gracefully (shutdown, then a read until the client's end)
+    // still serves a client whose connection the grader keeps open
+    // (hostile round 55: such a server was refused at the cap, and told
+    // busy-cap).
+    drop(stream);
+    let earlier: Vec<SocketAddr> = idle_client.into_iter().chain([client]).collect();
+    ctx.step("the two clients leave; wait for the server to end their sessions");
+    sessions_closed(addr, &earlier, SLACK);
     many_idle(ctx, p, addr)
+}
+
+/// Waits (up to `within`) until the server at `server` has closed its
+/// side of each connection from `clients` (Linux: gone from the kernel's
+/// table), and a moment more for the places their sessions held to come
+/// back. Elsewhere, a fixed moment.
+fn sessions_closed(server: SocketAddr, clients: &[SocketAddr], within: Duration) {
+    #[cfg(target_os = "linux")]
+    {
+        let until = Instant::now() + within;
+        while clients
+            .iter()
+            .any(|&c| crate::grade::sockdiag::socket_inode(server, c).is_some())
+            && Instant::now() < until
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let _ = (server, clients, within);
+    std::thread::sleep(Duration::from_millis(100));
 }
 
 /// LAB_MAX_CLIENTS less one silent clients, and one more sends: a pool of
