@@ -165,6 +165,8 @@ fn unflushed_and_reworded_python() {
             ("threaded-listening", "stdout-buffered"),
             ("threaded-ack", "output-format"),
             ("threaded-busy", "busy-cap"),
+            // No cap: the 65th client too, folded under threaded-busy.
+            ("threaded-concurrency", "busy-cap"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
             ("threaded-escapes", "unescaped-message"),
         ],
@@ -874,6 +876,7 @@ fn threaded_any_address_c() {
         &[
             ("threaded-listening", "ignores-config"),
             ("threaded-busy", "busy-cap"),
+            ("threaded-concurrency", "busy-cap"),
             ("threaded-silent-client", "server-timeout"),
             ("threaded-shutdown", "no-graceful-shutdown"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
@@ -1275,6 +1278,7 @@ fn own_timeout_and_untagged_threads_python() {
             ("server-invalid-utf8", "invalid-utf8"),
             ("threaded-ack", "output-format"),
             ("threaded-busy", "busy-cap"),
+            ("threaded-concurrency", "busy-cap"),
             ("threaded-silent-client", "ignores-config"),
             // A reset session dies of its ConnectionResetError before the
             // count goes down.
@@ -3550,7 +3554,7 @@ fn a_chat_server_that_skips_blank_lines_python() {
         "    if not message.strip():\n        return True\n    stamp = clock()\n",
         "chat-robust",
         Diagnosis::BlankMessage,
-        "the blank line got no reply",
+        "a blank line `  ` got no reply",
     );
 }
 
