@@ -648,7 +648,8 @@ fn validation(
                 acked.len(),
                 payload.len()
             ),
-        ));
+        )
+        .hinted(READ_TOO_SMALL_HINT));
     }
     // Valid UTF-8 refused as invalid: the read ended inside a character
     // (a piece smaller than the message), or the decoder is not UTF-8's
@@ -671,7 +672,8 @@ fn validation(
                     text.chars().count(),
                     payload.len()
                 ),
-            ));
+            )
+            .hinted(READ_TOO_SMALL_HINT));
         }
     }
     // The refusal itself, cut short (a reply buffer too small for it, C's
@@ -733,6 +735,10 @@ fn unless_it_never_answers(ctx: &mut Ctx, failure: Failure) -> Failure {
     }
 }
 
+/// The hint for a message read in a piece smaller than it (the general
+/// wrong-reply hint begins with the reply's wording: blind round 55).
+pub(super) const READ_TOO_SMALL_HINT: &str = "Read the message with one recv of up to LAB_BUFFER_SIZE bytes (1024 by default), never a smaller size of your own (recv(128), a char[128]): a message of 100 characters can be 300 bytes in UTF-8 (é is two bytes, € three), and a read that ends inside a character cannot be decoded. Decode the bytes as UTF-8, by name (`new String(bytes, StandardCharsets.UTF_8)`, `data.decode(\"utf-8\")`).";
+
 pub fn blank(ctx: &mut Ctx) -> Result<(), Failure> {
     let spaces = 1 + ctx.below(5);
     let payload = format!("{}\t ", " ".repeat(spaces));
@@ -755,7 +761,7 @@ pub fn too_long(ctx: &mut Ctx) -> Result<(), Failure> {
     // Then a length well past the bound: a rule kept for 101 characters
     // alone passed (hostile round 54: `== 101`).
     let len = 102 + ctx.below(199);
-    let payload = ctx.letters(WIDE_AFTER) + &wide_text(ctx, len - WIDE_AFTER);
+    let payload = long_text(ctx, len);
     ctx.step(format!(
         "start it once more and send a message of {len} characters ({} bytes)",
         payload.len()
@@ -768,10 +774,14 @@ pub fn too_long(ctx: &mut Ctx) -> Result<(), Failure> {
     )
 }
 
-/// ASCII letters before [`wide_text`] in the length checks' messages: a
-/// read of 16 bytes takes letters alone, and is told as a read too small
-/// (its ACK the message's start), not as a character it cut in two.
-const WIDE_AFTER: usize = 20;
+/// A message of `len` characters for the length checks: 20 ASCII letters,
+/// then [`wide_text`]. A read of 16 bytes takes letters alone, and is told
+/// as a read too small (its ACK the message's start), not as a character
+/// it cut in two; one of 128 bytes cuts into the wide part.
+pub(super) fn long_text(ctx: &mut Ctx, len: usize) -> String {
+    const ASCII_FIRST: usize = 20;
+    ctx.letters(ASCII_FIRST) + &wide_text(ctx, len.saturating_sub(ASCII_FIRST))
+}
 
 /// `len` characters, three in four outside ASCII: two and three bytes
 /// each in UTF-8, all in the Basic Multilingual Plane (one UTF-16 unit
@@ -795,7 +805,7 @@ pub fn length_limit(ctx: &mut Ctx) -> Result<(), Failure> {
     // fails here, and so does one that reads less than the default
     // LAB_BUFFER_SIZE (hostile round 54: a read of 128 bytes at most
     // passed 90 letters and ten é).
-    let payload = ctx.letters(WIDE_AFTER) + &wide_text(ctx, 100 - WIDE_AFTER);
+    let payload = long_text(ctx, 100);
     let want = format!("ACK: {payload}");
     validation(ctx, payload.as_bytes(), &want, Diagnosis::TooLong)
         .map_err(|f| counted_in_bytes(ctx, &payload, f))

@@ -252,7 +252,19 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
     const CLIENTS: usize = 8;
     // A long LAB_TIMEOUT: this check is about replies, not timeouts.
     let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[timeout_env(10)])?;
-    let messages: Vec<String> = (0..CLIENTS).map(|_| ctx.message(20)).collect();
+    // One of the first four long and mostly outside ASCII (about 220
+    // bytes): a thread that reads a fixed small piece passed while the
+    // one-shot server's checks caught it (blind round 55).
+    let long = ctx.below(CLIENTS / 2);
+    let messages: Vec<String> = (0..CLIENTS)
+        .map(|i| {
+            if i == long {
+                super::server::long_text(ctx, 100)
+            } else {
+                ctx.message(20)
+            }
+        })
+        .collect();
     // The last half come at once: a C server that hands its thread
     // `&cfd` serves a connection twice and loses another only when the
     // next accept() overwrites the variable before the thread reads it,
@@ -442,6 +454,27 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
                     j + 1
                 ),
             ));
+        }
+        // Its own message's start alone (a U+FFFD where the read cut a
+        // character set aside): a read smaller than the message.
+        let acked = reply.strip_prefix(b"ACK: ".as_slice()).unwrap_or_default();
+        let acked = acked
+            .strip_suffix("\u{FFFD}".as_bytes())
+            .filter(|start| !start.is_empty())
+            .unwrap_or(acked);
+        if !acked.is_empty() && acked.len() < message.len() && message.as_bytes().starts_with(acked)
+        {
+            return Err(fail(
+                Diagnosis::WrongReply,
+                expected,
+                format!(
+                    "it got {}: an ACK of only the first {} of the message's {} bytes: the session read it in a piece too small for it",
+                    show_bytes(&reply),
+                    acked.len(),
+                    message.len()
+                ),
+            )
+            .hinted(super::server::READ_TOO_SMALL_HINT));
         }
         let observed = if reply.is_empty() {
             format!("no reply within {}s", SLACK.as_secs())
