@@ -2642,12 +2642,12 @@ fn without_inherited_settings(cmd: &mut std::process::Command) {
             cmd.env_remove(name);
         }
     }
-    // One locale for every program, whoever grades: the grader's own
-    // varied verdicts (blind round 55: a Java server on the platform's
-    // default charset passed under LANG=C.UTF-8 and failed with LANG
-    // unset, in CI), and a French strerror() is not "address already in
-    // use". Only where the machine has it: a locale that is missing makes
-    // Perl warn on stderr at every start.
+    // One locale for every program, so that a verdict does not vary with
+    // the locale of whoever grades (blind round 55: a Java server on the
+    // platform's default charset passed under LANG=C.UTF-8 and failed
+    // with LANG unset, as in CI); a French strerror() is not "address
+    // already in use" either. Only where the machine has it: a locale that
+    // is missing makes Perl warn on stderr at every start.
     if let Some(lang) = program_locale() {
         for (name, _) in std::env::vars_os() {
             if name.to_string_lossy().starts_with("LC_") || name == "LANGUAGE" {
