@@ -872,6 +872,43 @@ fn secrets_in_the_graders_environment_do_not_reach_the_program() {
         .stdout(predicate::str::contains("seen:unset:unset:unset:1:path"));
 }
 
+/// Every program runs in one locale, C.UTF-8, where the machine has it,
+/// whatever the grader's own: a verdict must not vary with the locale of
+/// whoever grades (blind round 55: a Java server on its default charset).
+#[cfg(target_os = "linux")]
+#[test]
+fn programs_run_in_one_locale_whoever_grades() {
+    let installed = ["/usr/lib/locale/C.utf8", "/usr/lib/locale/C.UTF-8"]
+        .iter()
+        .any(|p| std::path::Path::new(p).is_dir());
+    let want = if installed {
+        "locale:C.UTF-8:unset:unset"
+    } else {
+        // Passed on as they are.
+        "locale:fr_FR.ISO-8859-1:unset:fr"
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("netlab.toml"),
+        "lab = \"week01\"\n[commands]\nserver = \"sh -c 'echo locale:${LANG:-unset}:${LC_ALL:-unset}:${LANGUAGE:-unset} >&2; exit 3'\"\n",
+    )
+    .unwrap();
+    for (name, value) in [("LANG", "fr_FR.ISO-8859-1"), ("LC_ALL", "de_DE")] {
+        let mut cmd = netlab();
+        cmd.args(["grade", "week01", "--check", "server-listening", "--dir"])
+            .arg(dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("LANG")
+            .env_remove("LC_ALL")
+            .env("LANGUAGE", "fr")
+            .env(name, value);
+        if !installed && name == "LC_ALL" {
+            continue;
+        }
+        cmd.assert().code(1).stdout(predicate::str::contains(want));
+    }
+}
+
 /// A program of the student's whose ELF interpreter is broken cannot
 /// start: `cannot-start`, never netlab's `grader-error` (hostile round 7:
 /// exec's EIO was taken for the sandbox's failure).
