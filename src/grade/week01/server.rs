@@ -1085,12 +1085,7 @@ pub fn invalid_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
     // server that looked only for those passed (blind round 10).
     payload.extend_from_slice(&[0xC3, 0x28]);
     payload.extend_from_slice(ctx.letters(3).as_bytes());
-    validation(
-        ctx,
-        &payload,
-        "ERROR: Invalid UTF-8",
-        Diagnosis::InvalidUtf8,
-    )?;
+    refused_as_invalid(ctx, &payload, None)?;
     // Then a character cut off at the message's end: 0xE2 0x82 begins a
     // three-byte sequence that never ends. A validator that looked only at
     // the byte after a lead byte passed (hostile round 54), and one that
@@ -1098,16 +1093,7 @@ pub fn invalid_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
     let mut payload = ctx.letters(6).into_bytes();
     payload.extend_from_slice(&[0xE2, 0x82]);
     ctx.step("start it once more and send a message whose last character is cut off");
-    validation(
-        ctx,
-        &payload,
-        "ERROR: Invalid UTF-8",
-        Diagnosis::InvalidUtf8,
-    )
-    .map_err(|mut f| {
-        f.observed.push_str(" (the message ends in the middle of a character: the bytes e2 82 begin a three-byte sequence and nothing follows them)");
-        f
-    })?;
+    refused_as_invalid(ctx, &payload, Some("the message ends in the middle of a character: the bytes e2 82 begin a three-byte sequence and nothing follows them"))?;
     // Then a byte no character begins with, inside the message: a
     // continuation byte alone, or one of F5..FF, which UTF-8 never has. A
     // validator that looked only at what follows each lead byte passed
@@ -1123,21 +1109,24 @@ pub fn invalid_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.step(format!(
         "start it once more and send a message with the byte {stray:02x} alone inside it"
     ));
-    validation(
-        ctx,
-        &payload,
-        "ERROR: Invalid UTF-8",
-        Diagnosis::InvalidUtf8,
-    )
-    .map_err(|mut f| {
-        f.observed.push_str(&format!(
-            " (the byte {stray:02x} begins no character: {})",
-            if stray < 0xC0 {
-                "it may only continue one"
-            } else {
-                "UTF-8 never has it"
-            }
-        ));
+    let why = format!(
+        "the byte {stray:02x} begins no character: {}",
+        if stray < 0xC0 {
+            "it may only continue one"
+        } else {
+            "UTF-8 never has it"
+        }
+    );
+    refused_as_invalid(ctx, &payload, Some(&why))
+}
+
+/// One run of [`invalid_utf8`]: `payload` gets `ERROR: Invalid UTF-8`;
+/// `why` it is not UTF-8 is added to what a failure observed.
+fn refused_as_invalid(ctx: &mut Ctx, payload: &[u8], why: Option<&str>) -> Result<(), Failure> {
+    validation(ctx, payload, "ERROR: Invalid UTF-8", Diagnosis::InvalidUtf8).map_err(|mut f| {
+        if let Some(why) = why {
+            f.observed.push_str(&format!(" ({why})"));
+        }
         f
     })
 }
