@@ -735,6 +735,10 @@ fn unless_it_never_answers(ctx: &mut Ctx, failure: Failure) -> Failure {
     }
 }
 
+/// The hint for a length counted in bytes (not the bound's off-by-one,
+/// which the general hint warns of: blind round 50, a Rust `msg.len()`).
+pub(super) const CHARACTERS_HINT: &str = "Count characters, not bytes: a character outside ASCII (é, ü, an emoji) is two to four bytes in UTF-8. Rust: msg.chars().count(), not msg.len(); Python: len() of the decoded str, not of the bytes; C: count the bytes that do not begin with the bits 10 (b & 0xC0 != 0x80), not strlen(); Java: s.codePointCount(0, s.length()). The bound is right: 100 characters is fine, 101 is too long.";
+
 /// The hint for a message read in a piece smaller than it (the general
 /// wrong-reply hint begins with the reply's wording: blind round 55).
 pub(super) const READ_TOO_SMALL_HINT: &str = "Read the message with one recv of up to LAB_BUFFER_SIZE bytes (1024 by default), never a smaller size of your own (recv(128), a char[128]): a message of 100 characters can be 300 bytes in UTF-8 (é is two bytes, € three), and a read that ends inside a character cannot be decoded. Decode the bytes as UTF-8, by name (`new String(bytes, StandardCharsets.UTF_8)`, `data.decode(\"utf-8\")`).";
@@ -1069,9 +1073,7 @@ fn counted_in_bytes(ctx: &mut Ctx, payload: &str, mut failure: Failure) -> Failu
                 payload.chars().count(),
                 payload.len()
             ));
-            // Not the bound's off-by-one, which the general hint warns of
-            // (blind round 50: a Rust `msg.len()` told to look at `>`).
-            return failure.hinted("Count characters, not bytes: a character outside ASCII (é, ü, an emoji) is two to four bytes in UTF-8. Rust: msg.chars().count(), not msg.len(); Python: len() of the decoded str, not of the bytes; C: count the bytes that do not begin with the bits 10 (b & 0xC0 != 0x80), not strlen(); Java: s.codePointCount(0, s.length()). The bound is right: 100 characters is fine, 101 is too long.");
+            return failure.hinted(CHARACTERS_HINT);
         }
     }
     failure

@@ -455,6 +455,23 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
                 ),
             ));
         }
+        // The long message (100 characters, more bytes) refused as too
+        // long: the length counted in bytes (blind round 56: told as a
+        // wrong reply, with a hint on its wording).
+        if reply.starts_with(b"ERROR: Message too long") && message.chars().count() <= 100 {
+            return Err(fail(
+                Diagnosis::TooLong,
+                expected,
+                format!(
+                    "the reply {}, to a message of {} characters ({} bytes in UTF-8): the length was counted in bytes, not in characters",
+                    show_bytes(&reply),
+                    message.chars().count(),
+                    message.len()
+                ),
+            )
+            .hinted(super::server::CHARACTERS_HINT)
+            .folded_if("server-length-limit", &[Diagnosis::TooLong]));
+        }
         // Its own message's start alone (a U+FFFD where the read cut a
         // character set aside): a read smaller than the message.
         let acked = reply.strip_prefix(b"ACK: ".as_slice()).unwrap_or_default();
