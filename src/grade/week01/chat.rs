@@ -2038,7 +2038,7 @@ fn escapes_wrong(
     let escaped = crate::message::escape_record(tricky).into_owned();
     let expected = format!(
         "the message `{}` (a backslash, a tab, an ESC, an é and the control character U+{:04X} in it) is logged escaped: `<RFC 3339 time> {client} {escaped}`",
-        raw_controls_named(tricky),
+        super::common::raw_controls_named(tricky),
         u32::from(ctl)
     );
     if log.contains(&escaped) {
@@ -2090,30 +2090,9 @@ fn escapes_wrong(
         format!(
             "in its record, {}: `{}`; write `\\\\` for a backslash, `\\t` for a tab, `\\n`, `\\r` and `\\u{{HEX}}` for the other control characters",
             missing.join(", and "),
-            raw_controls_named(&crate::grade::harness::truncate(line, 160))
+            super::common::raw_controls_named(&crate::grade::harness::truncate(line, 160))
         ),
     ))
-}
-
-/// Text with raw control characters in it, shown so that they cannot be
-/// taken for their escapes: a raw tab as `⟨TAB⟩`, a raw ESC as `⟨ESC⟩`,
-/// any other as `⟨U+001F⟩` (line ends escaped as the console escapes
-/// them). Blind round 22: a record
-/// with a raw tab, shown escaped as `\t`, read exactly like the escaped
-/// record the check asked for.
-fn raw_controls_named(text: &str) -> String {
-    let named: String = text
-        .chars()
-        .map(|c| match c {
-            '\t' => "⟨TAB⟩".to_string(),
-            '\u{1b}' => "⟨ESC⟩".to_string(),
-            // Line ends keep the console's escapes (a record holds none).
-            '\n' | '\r' => c.to_string(),
-            c if c.is_control() => format!("⟨U+{:04X}⟩", u32::from(c)),
-            c => c.to_string(),
-        })
-        .collect();
-    crate::message::escape_controls(&named).into_owned()
 }
 
 /// The log keeps what it held: a log that already holds a record (of an

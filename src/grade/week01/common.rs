@@ -1077,6 +1077,27 @@ pub fn shutdown_line_on_stderr(
     })
 }
 
+/// Text with raw control characters in it, shown so that they cannot be
+/// taken for their escapes: a raw tab as `⟨TAB⟩`, a raw ESC as `⟨ESC⟩`,
+/// any other as `⟨U+001F⟩` (line ends escaped as the console escapes
+/// them). Blind round 22: a record
+/// with a raw tab, shown escaped as `\t`, read exactly like the escaped
+/// record the check asked for.
+pub fn raw_controls_named(text: &str) -> String {
+    let named: String = text
+        .chars()
+        .map(|c| match c {
+            '\t' => "⟨TAB⟩".to_string(),
+            '\u{1b}' => "⟨ESC⟩".to_string(),
+            // Line ends keep the console's escapes (a record holds none).
+            '\n' | '\r' => c.to_string(),
+            c if c.is_control() => format!("⟨U+{:04X}⟩", u32::from(c)),
+            c => c.to_string(),
+        })
+        .collect();
+    crate::message::escape_controls(&named).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{SecondRun, LATER_BY_AT_LEAST};

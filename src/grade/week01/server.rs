@@ -830,16 +830,18 @@ pub fn escapes(ctx: &mut Ctx) -> Result<(), Failure> {
 /// one: both print the message in their session's lines).
 pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
     let (head, forged, tail) = (ctx.message(8), ctx.message(8), ctx.message(6));
-    // A backspace and one more control character drawn from the rest of
-    // C0: a server that escaped the newline and the ESC by name, and
-    // nothing else, passed (hostile round 54), and one that named a few
-    // more (round 55). Any rule for all of C0 passes whatever is drawn.
-    const OTHERS: [u8; 26] = [
-        1, 2, 3, 4, 5, 6, 7, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 28, 29,
-        30, 31,
-    ];
-    let ctl = char::from(OTHERS[ctx.below(OTHERS.len())]);
-    let message = format!("{head}\n[SERVER] Sent: {forged}\u{1b}[2J\u{8}{ctl}{tail}");
+    // Then every other control character of C0 but NUL, and DEL: a server
+    // that escaped the newline and the ESC by name passed (hostile round
+    // 54), and one control drawn at random let one that named C's escapes
+    // pass by luck (round 56). All of them, always: one verdict per
+    // program. (No NUL: a C string ends there, which is not this check's
+    // to judge.)
+    let others: String = (1u8..0x20)
+        .filter(|b| ![b'\n', 0x1b].contains(b))
+        .map(char::from)
+        .chain(['\u{7f}'])
+        .collect();
+    let message = format!("{head}\n[SERVER] Sent: {forged}\u{1b}[2J{others}{tail}");
     // The check that judges this server's session.
     let ack = if role == Role::Server {
         "server-ack"
@@ -875,8 +877,8 @@ pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
     };
     let lines = ctx.child(p).lines(Stream::Stdout);
     let expected = format!(
-        "one console line for the message, its control characters escaped: `{received} {head}\\n[SERVER] Sent: {forged}\\u{{1b}}[2J\\u{{8}}\\u{{{:x}}}{tail}`",
-        u32::from(ctl)
+        "one console line for the message, its control characters escaped: `{received} {head}\\n[SERVER] Sent: {forged}\\u{{1b}}[2J{}{tail}` (every control character of C0 but NUL, then DEL)",
+        crate::message::escape_controls(&others)
     );
     // Never seen is never passed (blind round 32: a block-buffered C
     // server with no SIGINT handler lost its lines at the stop, and the
@@ -933,18 +935,23 @@ pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
         .iter()
         .find(|l| (l.contains(&head) || l.contains(&tail)) && l.chars().any(char::is_control))
     {
-        let raw: Vec<String> = line
+        let mut raw: Vec<String> = line
             .chars()
             .filter(|c| c.is_control())
             .map(|c| format!("U+{:04X}", u32::from(c)))
             .collect();
+        if raw.len() > 6 {
+            let more = raw.len() - 5;
+            raw.truncate(5);
+            raw.push(format!("{more} more"));
+        }
         return Err(fail(
             Diagnosis::UnescapedMessage,
             expected,
             format!(
                 "control characters inside the message were printed as they came ({}), and a terminal acts on them (a backspace moves back over the line): `{}`: escape every control character, not only the newline and ESC",
                 raw.join(", "),
-                crate::message::escape_controls(line.trim_end())
+                super::common::raw_controls_named(line.trim_end())
             ),
         ));
     }
