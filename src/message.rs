@@ -265,9 +265,62 @@ pub fn unescape_record(text: &str) -> Option<String> {
     Some(out)
 }
 
+/// `text` (log records) with each `\u{HEX}` escape written as
+/// [`escape_record`] writes it, lower case without leading zeros: `\u{1B}`
+/// and `\u{001b}` name the same character as `\u{1b}`, and
+/// [`unescape_record`] reads them alike (hostile round 56: a log in upper
+/// case failed the form check). An escaped backslash before a `u{` is
+/// left alone, and so is anything that is not such an escape.
+pub fn canonical_hex_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if let Some(tail) = after.strip_prefix('\\') {
+            out.push_str("\\\\");
+            rest = tail;
+            continue;
+        }
+        let escape = after.strip_prefix("u{").and_then(|body| {
+            let end = body.find('}')?;
+            let code = u32::from_str_radix(&body[..end], 16).ok()?;
+            char::from_u32(code)?;
+            Some((code, &body[end + 1..]))
+        });
+        match escape {
+            Some((code, tail)) => {
+                out.push_str(&format!("\\u{{{code:x}}}"));
+                rest = tail;
+            }
+            None => {
+                out.push('\\');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_escapes_in_any_case_or_padding_read_as_the_records_own() {
+        assert_eq!(
+            canonical_hex_escapes(r"a\u{1B}b\u{001f}c\\u{1B}d\u{zz}\t"),
+            r"a\u{1b}b\u{1f}c\\u{1B}d\u{zz}\t"
+        );
+        let message = "x\u{1b}[1m\u{1f}y";
+        let escaped = escape_record(message);
+        assert_eq!(canonical_hex_escapes(&escaped), escaped);
+        assert_eq!(
+            unescape_record(&canonical_hex_escapes(r"x\u{1B}[1m\u{001F}y")).as_deref(),
+            Some(message)
+        );
+    }
 
     #[test]
     fn control_characters_are_escaped_for_the_console() {

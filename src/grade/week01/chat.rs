@@ -1972,7 +1972,8 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
     stop_once_logged(ctx, p, &path, &awaited);
     // No file, or none of the lines even now: chat-log's finding (a
     // missing file is its own there, lines not on disk at the ACK too).
-    let log = read_stopped_log(ctx, &path)?;
+    // Its `\u{HEX}` escapes read in any case, with leading zeros or not.
+    let log = crate::message::canonical_hex_escapes(&read_stopped_log(ctx, &path)?);
     let logged: Vec<&String> = messages
         .iter()
         .filter(|m| log.contains(m.as_str()))
