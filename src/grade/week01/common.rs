@@ -376,13 +376,16 @@ fn read_reply_of(
 /// to take them within the reply's wait (a Python server's read of a full
 /// buffer was told without its reason once in a full suite run), so with
 /// `patience` its queue is asked again for that long, and then the reply
-/// is given [`LATE_REPLY`]: one that comes meanwhile was late, not
+/// is given half a second: one that comes meanwhile was late, not
 /// waiting. Without it, the queue as the wait ends: a pool whose workers
 /// free up later must not count as a read that waits (the fixture
 /// fixedpool).
 fn all_taken(stream: &TcpStream, patience: Duration) -> bool {
     #[cfg(target_os = "linux")]
     if let (Ok(peer), Ok(own)) = (stream.peer_addr(), stream.local_addr()) {
+        /// How long a reply may still come once a slow program took the
+        /// message.
+        const LATE_REPLY: Duration = Duration::from_millis(500);
         let unread = || crate::grade::sockdiag::unread_bytes(peer, own);
         if patience.is_zero() {
             return unread() == Some(0);
@@ -408,9 +411,6 @@ fn all_taken(stream: &TcpStream, patience: Duration) -> bool {
     let _ = (stream, patience);
     false
 }
-
-/// How long a reply may still come once a slow program took the message.
-const LATE_REPLY: Duration = Duration::from_millis(500);
 
 /// Judges a one-shot reply: the right bytes, then the connection closed.
 /// A wrong or missing reply is `mistake` (or `crash` if the server died
