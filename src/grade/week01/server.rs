@@ -653,8 +653,8 @@ fn validation(
     }
     // Valid UTF-8 refused as invalid: the read ended inside a character
     // (a piece smaller than the message), or the decoder is not UTF-8's
-    // (ASCII). Told as the rule of the check, too-long, with a hint on
-    // off-by-ones (hostile round 54's fixture smallreads).
+    // (ASCII). It was told as the check's rule, too-long, with a hint on
+    // off-by-ones (hostile round 54's small reads).
     let invalid = b"ERROR: Invalid UTF-8";
     if !want.starts_with("ERROR: Invalid")
         && ex.reply.starts_with(invalid)
