@@ -469,9 +469,8 @@ mod tests {
         assert!(addresses("Received: a:1 b:").is_empty());
     }
 
-    /// Blind round 46: for a Received line, the line of what the server
-    /// sent (`Sent: ACK: <message>`) was shown over the one of what it got
-    /// (`Got message: <message>`): the same words, and a shorter edit.
+    /// Blind round 53: the same as below, with the client's address
+    /// before the label (its colon is no label's).
     #[test]
     fn a_line_of_the_other_direction_is_the_farther_miss_after_an_address() {
         let seen = lines(&[
@@ -489,6 +488,9 @@ mod tests {
         }
     }
 
+    /// Blind round 46: for a Received line, the line of what the server
+    /// sent (`Sent: ACK: <message>`) was shown over the one of what it got
+    /// (`Got message: <message>`): the same words, and a shorter edit.
     #[test]
     fn a_line_of_the_other_direction_is_the_farther_miss() {
         let want = "[SERVER] Received: hello router42";
