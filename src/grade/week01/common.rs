@@ -412,6 +412,18 @@ fn all_taken(stream: &TcpStream, patience: Duration) -> bool {
     false
 }
 
+/// The text an ACK reply acknowledges (empty for any other reply), with a
+/// U+FFFD at its end set aside: a read that ended inside a character
+/// shows it so, and the rest is still the start of the message. For
+/// telling a message read in a piece too small for it.
+pub fn acked_text(reply: &[u8]) -> &[u8] {
+    let acked = reply.strip_prefix(b"ACK: ".as_slice()).unwrap_or_default();
+    acked
+        .strip_suffix("\u{FFFD}".as_bytes())
+        .filter(|start| !start.is_empty())
+        .unwrap_or(acked)
+}
+
 /// Judges a one-shot reply: the right bytes, then the connection closed.
 /// A wrong or missing reply is `mistake` (or `crash` if the server died
 /// and the check is not about that).

@@ -619,16 +619,7 @@ fn validation(
     // message is cut the same way.
     // (Not a cut at the limit itself, 100 characters or bytes: that is a
     // server that shortens instead of refusing, the rule's own mistake.)
-    // (A read that ended inside a character shows it as U+FFFD, set
-    // aside: the rest is still the message's start.)
-    let acked = ex
-        .reply
-        .strip_prefix(b"ACK: ".as_slice())
-        .unwrap_or_default();
-    let acked = acked
-        .strip_suffix("\u{FFFD}".as_bytes())
-        .filter(|start| !start.is_empty())
-        .unwrap_or(acked);
+    let acked = super::common::acked_text(&ex.reply);
     let at_the_limit = acked.len() == 100 || String::from_utf8_lossy(acked).chars().count() == 100;
     if !acked.is_empty()
         && !at_the_limit

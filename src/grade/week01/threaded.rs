@@ -472,13 +472,8 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
             .hinted(super::server::CHARACTERS_HINT)
             .folded_if("server-length-limit", &[Diagnosis::TooLong]));
         }
-        // Its own message's start alone (a U+FFFD where the read cut a
-        // character set aside): a read smaller than the message.
-        let acked = reply.strip_prefix(b"ACK: ".as_slice()).unwrap_or_default();
-        let acked = acked
-            .strip_suffix("\u{FFFD}".as_bytes())
-            .filter(|start| !start.is_empty())
-            .unwrap_or(acked);
+        // Its own message's start alone: a read smaller than the message.
+        let acked = super::common::acked_text(&reply);
         if !acked.is_empty() && acked.len() < message.len() && message.as_bytes().starts_with(acked)
         {
             return Err(fail(
