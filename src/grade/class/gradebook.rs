@@ -98,8 +98,11 @@ pub struct Mistake {
     pub hint: String,
     /// The submissions that made it (at least one check failed with it).
     pub submissions: Vec<String>,
-    /// The checks where it showed.
-    pub checks: Vec<String>,
+    /// The checks where it showed, each with how many submissions it
+    /// showed in there: one code can come from unrelated checks (blind
+    /// round 56: `ignores-config` from a threaded server's address and a
+    /// client's hard-coded timeout), and the instructor needs to know which.
+    pub checks: Vec<(String, usize)>,
 }
 
 /// The class's mistakes, most common first (ties by code); grader errors
@@ -122,8 +125,10 @@ pub fn mistakes(records: &[Record]) -> (Vec<Mistake>, Option<Mistake>) {
             if !m.submissions.contains(&r.submission) {
                 m.submissions.push(r.submission.clone());
             }
-            if !m.checks.contains(&c.id) {
-                m.checks.push(c.id.clone());
+            // A submission's record holds each check once.
+            match m.checks.iter_mut().find(|(id, _)| id == &c.id) {
+                Some((_, n)) => *n += 1,
+                None => m.checks.push((c.id.clone(), 1)),
             }
         }
     }
@@ -228,9 +233,19 @@ pub fn judged(m: &Mistake, records: &[Record]) -> usize {
         .filter(|r| {
             r.checks
                 .iter()
-                .any(|c| c.passed.is_some() && m.checks.contains(&c.id))
+                .any(|c| c.passed.is_some() && m.checks.iter().any(|(id, _)| id == &c.id))
         })
         .count()
+}
+
+/// "server-config (8), client-timeout (4)": where `m` showed, and in how
+/// many submissions each.
+pub fn where_shown(m: &Mistake) -> String {
+    m.checks
+        .iter()
+        .map(|(id, n)| format!("{id} ({n})"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The first few submissions that made `m`, for the instructor.
@@ -299,7 +314,7 @@ pub fn summary(lab: &str, records: &[Record], pending: usize) -> String {
                 i + 1,
                 mistake_line(m, records),
                 m.code,
-                m.checks.join(", "),
+                where_shown(m),
                 who(m),
                 m.hint
             ));
@@ -381,7 +396,14 @@ mod tests {
         let (list, _) = mistakes(std::slice::from_ref(&record));
         let codes: Vec<&str> = list.iter().map(|m| m.code.as_str()).collect();
         assert_eq!(codes, ["blank-message", "no-close"]);
-        assert_eq!(list[0].checks, ["server-blank", "server-trim"]);
+        assert_eq!(
+            list[0].checks,
+            [
+                ("server-blank".to_string(), 1),
+                ("server-trim".to_string(), 1)
+            ]
+        );
+        assert_eq!(where_shown(&list[0]), "server-blank (1), server-trim (1)");
     }
 
     /// Blind round 40: a correct submission of one program alone scores

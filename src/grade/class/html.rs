@@ -4,7 +4,7 @@
 //! the score distribution, and one row per submission linking to its report
 //! files (relative links) and to its section further down the page.
 
-use super::gradebook::{distribution, judged, mistake_line, mistakes, partial, stats};
+use super::gradebook::{distribution, judged, mistake_line, mistakes, partial, stats, where_shown};
 use super::record::{fmt_points, Record};
 
 /// How many mistakes the chart shows.
@@ -122,9 +122,10 @@ pub fn page(lab: &str, records: &[Record], pending: usize) -> String {
         h.push_str("</svg>\n<ol id=\"mistakes\">\n");
         for m in &list {
             h.push_str(&format!(
-                "<li><b>{}</b> (<code>{}</code>)<br><span class=\"muted\">Teach again: {}</span></li>\n",
+                "<li><b>{}</b> (<code>{}</code>; checks: {})<br><span class=\"muted\">Teach again: {}</span></li>\n",
                 escape(&mistake_line(m, records)),
                 escape(&m.code),
+                escape(&where_shown(m)),
                 escape(&m.hint)
             ));
         }
