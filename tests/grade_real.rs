@@ -1025,6 +1025,75 @@ fn reads_of_a_fixed_small_size_python() {
     }
 }
 
+/// client-ack on `sub`: passed, its diagnosis, what it observed.
+fn client_ack(sub: &Submission) -> (bool, Option<&'static str>, String) {
+    let wanted: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| c.id == "client-ack")
+        .collect();
+    let outcome = run_checks(&wanted, sub, 7, 1).remove(0);
+    (
+        outcome.passed == Some(true),
+        outcome.diagnosis.map(|d| d.code()),
+        outcome.observed.unwrap_or_default(),
+    )
+}
+
+/// Hostile round 57: where programs read their arguments as UTF-8, the
+/// client's message is mostly outside ASCII (about 200 bytes of reply). A
+/// client that reads 128 bytes, or decodes as Latin-1, fails; one that
+/// escapes what is outside ASCII (Python's `unicode_escape`) does not.
+#[test]
+fn a_client_meets_text_outside_ascii_python() {
+    if !netlab::grade::harness::programs_read_utf8() {
+        eprintln!("skipped: programs do not run in a UTF-8 locale here");
+        return;
+    }
+    let decode = "reply.decode('utf-8', errors='replace')";
+    let Some((_dir, latin1)) =
+        patched_python_all(&[("client.py", decode, "reply.decode('latin-1')")])
+    else {
+        return;
+    };
+    let (passed, code, observed) = client_ack(&latin1);
+    assert!(
+        !passed && code == Some("output-format"),
+        "{code:?}: {observed}"
+    );
+    assert!(
+        observed.contains("decoded the UTF-8 reply as Latin-1"),
+        "{observed}"
+    );
+
+    let Some((_dir, small)) = patched_python_all(&[(
+        "client.py",
+        "            reply = sock.recv(BUFFER_SIZE)",
+        "            reply = sock.recv(128)",
+    )]) else {
+        return;
+    };
+    let (passed, code, observed) = client_ack(&small);
+    assert!(
+        !passed && code == Some("output-format"),
+        "{code:?}: {observed}"
+    );
+    assert!(
+        observed.contains("in a piece too small for it"),
+        "{observed}"
+    );
+
+    let Some((_dir, escaped)) = patched_python_all(&[(
+        "client.py",
+        &format!("escape({decode})"),
+        &format!("{decode}.encode('unicode_escape').decode()"),
+    )]) else {
+        return;
+    };
+    let (passed, code, observed) = client_ack(&escaped);
+    assert!(passed, "{code:?}: {observed}");
+}
+
 /// A chat room instead of a helpdesk: the server broadcasts each line to
 /// the other clients and never answers the sender; it dies on bytes that
 /// are not UTF-8, has no --log and no SIGTERM handler. The missing ACK is

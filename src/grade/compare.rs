@@ -22,6 +22,54 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Is the printed `line` the expected `want`? The same text, or the same
+/// with `want`'s characters outside ASCII written as escapes (`\xe9`,
+/// `\u20ac`, `\u{20ac}`, `\U0001f600`: Python's `unicode_escape`, which
+/// a program may use to escape control characters). An escape of an
+/// ASCII character is not undone: `\x0a` for a newline is the line's own
+/// text, as the program chose it.
+pub fn same_shown(line: &str, want: &str) -> bool {
+    line == want || (!want.is_ascii() && line.contains('\\') && wide_escapes_undone(line) == want)
+}
+
+/// `line` with each escape of a character outside ASCII replaced by that
+/// character; everything else as it was.
+fn wide_escapes_undone(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (digits, used) = match after.as_bytes().first() {
+            Some(b'x') => (after.get(1..3), 3),
+            Some(b'u') if after.as_bytes().get(1) == Some(&b'{') => match after.find('}') {
+                Some(end) if end <= 8 => (after.get(2..end), end + 1),
+                _ => (None, 0),
+            },
+            Some(b'u') => (after.get(1..5), 5),
+            Some(b'U') => (after.get(1..9), 9),
+            _ => (None, 0),
+        };
+        let wide = digits
+            .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|d| u32::from_str_radix(d, 16).ok())
+            .and_then(char::from_u32)
+            .filter(|c| !c.is_ascii());
+        match wide {
+            Some(c) => {
+                out.push(c);
+                rest = &after[used..];
+            }
+            None => {
+                out.push('\\');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The printed line most like `want`, if one is close enough to be a near
 /// miss: the same words in other case or spelling, extra words around the
 /// right text, another way of writing an address.
@@ -419,6 +467,42 @@ fn trailing_port(line: &str) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Characters outside ASCII may be printed as themselves or escaped
+    /// (Python's `unicode_escape`); nothing else is forgiven.
+    #[test]
+    fn wide_characters_may_be_shown_escaped() {
+        let want = "[CLIENT] Received: ACK: café € 数据包 🙂";
+        assert!(same_shown(want, want));
+        assert!(same_shown(
+            r"[CLIENT] Received: ACK: caf\xe9 \u20ac \u6570\u636e\u5305 \U0001f642",
+            want
+        ));
+        assert!(same_shown(
+            r"[CLIENT] Received: ACK: caf\u{e9} \u{20ac} 数据包 🙂",
+            want
+        ));
+        // Latin-1's reading of the UTF-8 bytes, a bytes repr, a cut: wrong.
+        assert!(!same_shown(
+            "[CLIENT] Received: ACK: cafÃ© € 数据包 🙂",
+            want
+        ));
+        assert!(!same_shown(
+            r"[CLIENT] Received: ACK: caf\xc3\xa9 € 数据包 🙂",
+            want
+        ));
+        assert!(!same_shown("[CLIENT] Received: ACK: café € 数据", want));
+        // An ASCII text is compared as it is: `\x41` is not `A`.
+        assert!(!same_shown(
+            r"[CLIENT] Received: ACK: \x41",
+            "[CLIENT] Received: ACK: A"
+        ));
+        // Escapes that are not whole stay as they are.
+        assert_eq!(
+            wide_escapes_undone(r"a\u{zz} \x4 \u12 \"),
+            r"a\u{zz} \x4 \u12 \"
+        );
+    }
 
     #[test]
     fn a_line_sharing_only_numbers_is_no_near_miss() {

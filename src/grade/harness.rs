@@ -360,6 +360,38 @@ impl<'a> Ctx<'a> {
         text
     }
 
+    /// Like [`Ctx::message`], about `len` characters, three words in four
+    /// outside ASCII (characters of 2 and 3 bytes: about twice as many
+    /// bytes as characters). Only where programs read their arguments as
+    /// UTF-8 ([`programs_read_utf8`]).
+    pub fn message_beyond_ascii(&mut self, len: usize) -> String {
+        const WIDE: &[&str] = &[
+            "пакет",
+            "сокет",
+            "порт",
+            "λόγος",
+            "δίκτυο",
+            "数据包",
+            "套接字",
+            "端口",
+            "€→€",
+        ];
+        let mut text = String::new();
+        let mut words = 0;
+        while text.chars().count() < len {
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            if words % 4 == 3 {
+                text.push_str(&self.message(1));
+            } else {
+                text.push_str(WIDE[self.rng.usize(..WIDE.len())]);
+            }
+            words += 1;
+        }
+        text
+    }
+
     /// A random number in `0..n`.
     pub fn below(&mut self, n: usize) -> usize {
         self.rng.usize(..n.max(1))
@@ -2656,6 +2688,16 @@ fn without_inherited_settings(cmd: &mut std::process::Command) {
         }
         cmd.env("LANG", lang);
     }
+}
+
+/// Do programs read their arguments as UTF-8, whatever their language?
+/// Where they run in C.UTF-8, yes (Java decodes its arguments in the
+/// locale's charset, and Python's would be ASCII's under plain C, PEP 538
+/// aside). Elsewhere a check's arguments stay in ASCII: Java on Windows
+/// decodes them in the ANSI code page, and a correct program would be
+/// blamed for the grader's machine.
+pub fn programs_read_utf8() -> bool {
+    program_locale().is_some()
 }
 
 /// The locale programs run in: `C.UTF-8` where the machine has it

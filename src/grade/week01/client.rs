@@ -10,10 +10,11 @@ use super::common::{
     contract_timeout, expect_exit, gave_up_at, gave_up_at_once, gave_up_at_once_failure,
     lines_in_order, timeout_env, SecondRun, SECOND_TIMEOUT,
 };
+use crate::grade::compare::same_shown;
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
-    accept_within, closed_port, fail, fake_listener, show_bytes, Ctx, Failure, Proc, HOST, SLACK,
-    STARTUP,
+    accept_within, closed_port, fail, fake_listener, programs_read_utf8, show_bytes, Ctx, Failure,
+    Proc, HOST, SLACK, STARTUP,
 };
 use crate::grade::Role;
 use crate::process::{describe_status, Stream};
@@ -311,6 +312,11 @@ fn wrong_message(message: &str, got: &[u8], sent: &[Vec<u8>]) -> Failure {
             format!("it sent {}", show_bytes(got))
         },
     );
+    // Each byte of the message's UTF-8 encoded again: its argument read
+    // as Latin-1.
+    if !message.is_ascii() && got == latin1(message.as_bytes()).as_bytes() && sent.len() <= 1 {
+        return failure.hinted(DECODE_UTF8_HINT);
+    }
     if start && sent.len() <= 1 {
         return failure.hinted("Send the whole message in one call, at once: sendall(message.encode()) in Python, write_all in Rust, in C a loop over send() until every byte is out, with nothing in between (no sleep, no second write for the rest). The one-shot server reads one recv and takes what came for the whole message.");
     }
@@ -353,7 +359,7 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str, first: Judged) -> Resu
     ));
     let sending = format!("[CLIENT] Sending: {message}");
     let early = ctx
-        .wait_output(p, HOLD, |l| l.trim_end() == sending)
+        .wait_output(p, HOLD, |l| same_shown(l.trim_end(), &sending))
         .is_some();
     let reply = format!("ACK: {message}");
     ctx.step(format!("reply `{reply}` and close, as the server does"));
@@ -402,7 +408,7 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str, first: Judged) -> Resu
     let came_late = !early
         && [Stream::Stdout, Stream::Stderr]
             .into_iter()
-            .any(|s| any_line(ctx, p, s, |l| l.trim_end() == sending));
+            .any(|s| any_line(ctx, p, s, |l| same_shown(l.trim_end(), &sending)));
     if came_late && first == Judged::TimingFirst {
         return Err(buffered);
     }
@@ -513,7 +519,15 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
     // bytes) tells a client that sends or reads only a fixed first part
     // (hostile round 54: 40 bytes sent, 64 read, and every message the
     // checks gave it was shorter).
-    let message = ctx.message(86);
+    // Where programs read their arguments as UTF-8, two words in three
+    // are outside ASCII, and the reply is about 200 bytes: a client that
+    // reads 128 bytes, sends the first 100 bytes, or decodes as Latin-1
+    // passed (hostile round 55).
+    let message = if programs_read_utf8() {
+        ctx.message_beyond_ascii(86)
+    } else {
+        ctx.message(86)
+    };
     session(
         ctx,
         std::slice::from_ref(&message),
@@ -531,8 +545,27 @@ fn reply_cut(ctx: &mut Ctx, p: Proc, mut failure: Failure, reply: &str) -> Failu
         return failure;
     }
     let printed = ctx.child(p).lines(Stream::Stdout);
-    let cut = printed.iter().find_map(|l| {
-        let shown = l.trim_end().strip_prefix("[CLIENT] Received: ")?;
+    let received = || {
+        printed
+            .iter()
+            .filter_map(|l| l.trim_end().strip_prefix("[CLIENT] Received: "))
+    };
+    // Its UTF-8 read as Latin-1 (one character per byte: `cafÃ©`).
+    // (Its bytes 80–9F are C1 controls then: escaped, `\x82`, or not.)
+    if !reply.is_ascii() && received().any(|shown| same_shown(shown, &latin1(reply.as_bytes()))) {
+        // One character of the reply, and what it became.
+        let wide = reply.chars().find(|c| !c.is_ascii()).unwrap_or_default();
+        let mut bytes = [0; 4];
+        failure.observed = format!(
+            "it printed the reply's bytes each as one character (`{wide}` became `{}`): it decoded the UTF-8 reply as Latin-1, or in the platform's default charset",
+            latin1(wide.encode_utf8(&mut bytes).as_bytes()).escape_debug()
+        );
+        return failure.hinted(DECODE_UTF8_HINT);
+    }
+    // A cut inside a character shows as U+FFFD at the end (a lossy
+    // decode, or the grader's reading of the bytes the client printed).
+    let cut = received().find_map(|shown| {
+        let shown = shown.trim_end_matches('\u{FFFD}');
         (!shown.is_empty() && shown.len() < reply.len() && reply.starts_with(shown))
             .then_some(shown.len())
     });
@@ -544,6 +577,14 @@ fn reply_cut(ctx: &mut Ctx, p: Proc, mut failure: Failure, reply: &str) -> Failu
         failure = failure.hinted("Read the reply with one recv of up to LAB_BUFFER_SIZE bytes (1024 by default), or read until the server closes the connection: a read of a fixed small size (recv(64), a char[64]) prints only the start of a long reply.");
     }
     failure
+}
+
+/// Text outside ASCII turned into bytes, or back, in another charset.
+const DECODE_UTF8_HINT: &str = "Name UTF-8 wherever text becomes bytes and bytes become text: message.encode(\"utf-8\") and data.decode(\"utf-8\") in Python, getBytes(StandardCharsets.UTF_8) and new String(bytes, StandardCharsets.UTF_8) in Java (not the platform's default), Buffer.from(text, \"utf8\") and toString(\"utf8\") in Node, String::from_utf8 in Rust. Latin-1 or ASCII turns each byte of `é` (two bytes in UTF-8) into a character of its own.";
+
+/// `bytes` read as Latin-1: each byte one character.
+fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
 }
 
 /// The address [`config`] gives as LAB_HOST: loopback, but not the

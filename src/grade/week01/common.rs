@@ -45,11 +45,12 @@ pub fn lines_in_order_after(
     // sentences).
     let mut run_on: Option<(usize, &String, Vec<&str>)> = None;
     for want in expected {
-        match lines[from..].iter().position(|l| l.trim_end() == want) {
+        let shown = |l: &String| crate::grade::compare::same_shown(l.trim_end(), want);
+        match lines[from..].iter().position(shown) {
             Some(i) => from += i + 1,
             None => {
-                let earlier = lines[..from].iter().any(|l| l.trim_end() == want);
-                let on_stderr = stderr.iter().any(|l| l.trim_end() == want);
+                let earlier = lines[..from].iter().any(shown);
+                let on_stderr = stderr.iter().any(shown);
                 wrong.push(if earlier {
                     format!("`{want}` came out of order")
                 } else if on_stderr {
