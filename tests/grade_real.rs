@@ -1094,6 +1094,43 @@ fn a_client_meets_text_outside_ascii_python() {
     assert!(passed, "{code:?}: {observed}");
 }
 
+/// Hostile round 57: a decoder that lets surrogates through (Python's
+/// `surrogatepass`, like a validator of one's own that checks only the
+/// bytes' structure) fails server-invalid-utf8, saying why the bytes are
+/// not UTF-8; the handout's submission passes.
+#[test]
+fn a_decoder_that_lets_surrogates_through_python() {
+    let verdict = |sub: &Submission| {
+        let wanted: Vec<&Check> = checks("week01")
+            .unwrap()
+            .iter()
+            .filter(|c| c.id == "server-invalid-utf8")
+            .collect();
+        run_checks(&wanted, sub, 3, 1).remove(0)
+    };
+    let Some((_dir, lax)) = patched_python_all(&[(
+        "server.py",
+        r#"text = data.decode("utf-8")"#,
+        r#"text = data.decode("utf-8", "surrogatepass")"#,
+    )]) else {
+        return;
+    };
+    let outcome = verdict(&lax);
+    let observed = outcome.observed.unwrap_or_default();
+    assert_eq!(outcome.passed, Some(false), "{observed}");
+    assert_eq!(
+        outcome.diagnosis,
+        Some(Diagnosis::InvalidUtf8),
+        "{observed}"
+    );
+    assert!(observed.contains("a UTF-16 surrogate"), "{observed}");
+    let Some((_dir, strict)) = patched_python_all(&[]) else {
+        return;
+    };
+    let outcome = verdict(&strict);
+    assert_eq!(outcome.passed, Some(true), "{:?}", outcome.observed);
+}
+
 /// A chat room instead of a helpdesk: the server broadcasts each line to
 /// the other clients and never answers the sender; it dies on bytes that
 /// are not UTF-8, has no --log and no SIGTERM handler. The missing ACK is

@@ -1094,30 +1094,57 @@ pub fn invalid_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
     payload.extend_from_slice(&[0xE2, 0x82]);
     ctx.step("start it once more and send a message whose last character is cut off");
     refused_as_invalid(ctx, &payload, Some("the message ends in the middle of a character: the bytes e2 82 begin a three-byte sequence and nothing follows them"))?;
-    // Then a byte no character begins with, inside the message: a
-    // continuation byte alone, or one of F5..FF, which UTF-8 never has. A
-    // validator that looked only at what follows each lead byte passed
-    // (hostile round 55). Any UTF-8 decoder refuses both.
-    let stray = if ctx.below(2) == 0 {
-        0x80 + ctx.below(0x40) as u8
-    } else {
-        0xF5 + ctx.below(11) as u8
-    };
-    let mut payload = ctx.letters(4).into_bytes();
-    payload.push(stray);
-    payload.extend_from_slice(ctx.letters(4).as_bytes());
-    ctx.step(format!(
-        "start it once more and send a message with the byte {stray:02x} alone inside it"
-    ));
-    let why = format!(
-        "the byte {stray:02x} begins no character: {}",
-        if stray < 0xC0 {
-            "it may only continue one"
-        } else {
-            "UTF-8 never has it"
-        }
-    );
-    refused_as_invalid(ctx, &payload, Some(&why))
+    // Then one run for each kind of byte sequence that a validator of the
+    // student's own can miss, in a fixed order: each verdict the same
+    // whatever the seed (hostile round 57: one stray byte drawn from two
+    // kinds, and a validator without its last `else` passed 8 seeds in 12).
+    // A byte no character begins with: a continuation byte alone (hostile
+    // round 55: a validator that looked only at what follows each lead
+    // byte passed), then one of F8..FF, which UTF-8 never has. Then the
+    // forms a structural validator takes for characters (lead byte, the
+    // right number of continuation bytes) that are none: an overlong form,
+    // a UTF-16 surrogate, a code point past U+10FFFF (hostile round 57:
+    // such a validator passed, the way C students write one). Every
+    // library decoder in strict mode refuses each.
+    let stray = 0x80 + ctx.below(0x40) as u8;
+    let never = 0xF8 + ctx.below(8) as u8;
+    let runs: [(Vec<u8>, String); 5] = [
+        (
+            vec![stray],
+            format!("the byte {stray:02x} begins no character: it may only continue one"),
+        ),
+        (
+            vec![never],
+            format!("the byte {never:02x} begins no character: UTF-8 never has it"),
+        ),
+        (
+            vec![0xE0, 0x80, 0xAF],
+            "the bytes e0 80 af are an overlong form of `/` (one byte, 2f): UTF-8 allows only the shortest form, so after e0 comes a0..bf".into(),
+        ),
+        (
+            vec![0xED, 0xA0, 0x80],
+            "the bytes ed a0 80 encode U+D800, a UTF-16 surrogate, which is no character: UTF-8 may not encode surrogates, so after ed comes 80..9f".into(),
+        ),
+        (
+            vec![0xF4, 0x90, 0x80, 0x80],
+            "the bytes f4 90 80 80 encode U+110000, past the last code point, U+10FFFF: after f4 comes 80..8f".into(),
+        ),
+    ];
+    for (bytes, why) in runs {
+        let mut payload = ctx.letters(4).into_bytes();
+        payload.extend_from_slice(&bytes);
+        payload.extend_from_slice(ctx.letters(4).as_bytes());
+        ctx.step(format!(
+            "start it once more and send a message with the bytes {} inside it",
+            bytes
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+        refused_as_invalid(ctx, &payload, Some(&why))?;
+    }
+    Ok(())
 }
 
 /// One run of [`invalid_utf8`]: `payload` gets `ERROR: Invalid UTF-8`;

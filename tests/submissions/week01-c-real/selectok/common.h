@@ -30,6 +30,11 @@ static int utf8_ok(const unsigned char *s, size_t n, size_t *chars) {
         if (i + len > n) return 0;
         for (int k = 1; k < len; k++)
             if ((s[i + k] & 0xC0) != 0x80) return 0;
+        /* no overlong forms, no surrogates, nothing past U+10FFFF */
+        if (b == 0xE0 && s[i + 1] < 0xA0) return 0;
+        if (b == 0xED && s[i + 1] > 0x9F) return 0;
+        if (b == 0xF0 && s[i + 1] < 0x90) return 0;
+        if (b == 0xF4 && s[i + 1] > 0x8F) return 0;
         i += len;
         c++;
     }
