@@ -1131,6 +1131,60 @@ fn a_decoder_that_lets_surrogates_through_python() {
     assert_eq!(outcome.passed, Some(true), "{:?}", outcome.observed);
 }
 
+/// chat-log-format on `sub`: its diagnosis (none if it passed) and what it
+/// observed.
+fn log_format_verdict(sub: &Submission) -> (Option<&'static str>, String) {
+    let wanted: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| c.id == "chat-log-format")
+        .collect();
+    let outcome = run_checks(&wanted, sub, 5, 1).remove(0);
+    assert!(outcome.passed.is_some(), "{:?}", outcome.skipped);
+    (
+        outcome.diagnosis.map(|d| d.code()),
+        outcome.observed.unwrap_or_default(),
+    )
+}
+
+/// Hostile round 57: the log's third message holds every control
+/// character but NUL, LF and CR, and DEL, not one drawn: a log that
+/// escapes only below U+0020, one that writes C's names (`\a`, `\b`), and
+/// a server that cuts lines with Python's `splitlines()` each fail it,
+/// whatever the seed, said as such.
+#[test]
+fn a_log_escaping_some_controls_python() {
+    let cc = r#"        elif unicodedata.category(ch) == "Cc":"#;
+    let named = r#"        elif ch in "\n\r\t":"#;
+    let handled =
+        "                if not handle_line(conn, name, log, line):\n                    return\n";
+    let cases: [(&str, &str, &str, &str); 3] = [
+        (cc, "        elif ord(ch) < 0x20:", "1 control character (U+007F) is written as it came", "below U+0020"),
+        (
+            named,
+            r#"        elif ch in "\a\b\v\f":
+            out.append({"\a": "\\a", "\b": "\\b", "\v": "\\v", "\f": "\\f"}[ch])
+        elif ch in "\n\r\t":"#,
+            r"C's names (\a, \b, \v, \f) are not the contract's",
+            "C's names",
+        ),
+        (
+            handled,
+            "                for part in line.decode(\"utf-8\", \"surrogateescape\").splitlines() or [\"\"]:\n                    if not handle_line(conn, name, log, part.encode(\"utf-8\", \"surrogateescape\")):\n                        return\n",
+            "the record of its start does not hold its end",
+            "splitlines",
+        ),
+    ];
+    for (from, to, said, what) in cases {
+        let Some((_dir, sub)) = patched_python_all(&[("chat_server.py", from, to)]) else {
+            return;
+        };
+        let (code, observed) = log_format_verdict(&sub);
+        assert_eq!(code, Some("log-format"), "{what}: {observed}");
+        assert!(observed.contains(said), "{what}: {observed}");
+    }
+}
+
 /// A chat room instead of a helpdesk: the server broadcasts each line to
 /// the other clients and never answers the sender; it dies on bytes that
 /// are not UTF-8, has no --log and no SIGTERM handler. The missing ACK is

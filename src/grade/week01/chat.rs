@@ -1940,14 +1940,14 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
     // round 16: a log of Python's `unicode_escape`, `\xe9`, and one that
     // left the other controls raw, passed). No `\r`: a server reading
     // with universal newlines would take it for the end of the line.
-    // And one more control character, drawn from U+0010..U+001F (not ESC):
-    // a log that escaped the tab and the ESC by name, and nothing else,
-    // passed (hostile round 54). Codes of two hex digits, so that no
-    // zero-padding question arises (`\u{1f}`).
-    let ctl =
-        char::from(0x10 + [0u8, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 15][ctx.below(15)]);
+    // And every other control character but NUL, LF and CR, and DEL: a
+    // log that escaped the tab and the ESC by name, and nothing else,
+    // passed (hostile round 54), and so did one drawn control from
+    // U+0010..U+001F for a log writing C's names (`\a`, `\b`, `\v`, `\f`)
+    // or one that escaped nothing past U+001F (hostile round 57). Sent
+    // whole, not drawn: one verdict per program.
     let (head, tail) = (ctx.message(10), ctx.message(10));
-    let tricky = format!("{head} C:\\lab\t\u{1b}[1mcafé{ctl} {tail}");
+    let tricky = format!("{head} C:\\lab\t\u{1b}[1mcafé{LOG_CONTROLS} {tail}");
     for message in messages.iter().chain([&tricky]) {
         send_line(ctx, &mut talk, message)?;
         // Its ACK is chat-ack's to judge: read only so that each line is
@@ -2008,7 +2008,7 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
     });
     // Escaped as it should be, its record's form is the others' fault
     // again: said once.
-    let escapes = escapes_wrong(&log, client, &tricky, (&head, &tail), ctl).filter(|_| {
+    let escapes = escapes_wrong(&log, client, &tricky, (&head, &tail)).filter(|_| {
         form.is_none() || !log.contains(crate::message::escape_record(&tricky).as_ref())
     });
     let (expected, observed) = match (form, escapes) {
@@ -2025,27 +2025,42 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
     Err(fail(Diagnosis::LogFormat, expected, observed))
 }
 
+/// The control characters of chat-log-format's third message besides
+/// its tab and ESC: the rest of C0 but NUL (a C string's end), LF and CR
+/// (line ends, the framing's to judge), and DEL.
+const LOG_CONTROLS: &str = "\u{1}\u{2}\u{3}\u{4}\u{5}\u{6}\u{7}\u{8}\u{b}\u{c}\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{14}\u{15}\u{16}\u{17}\u{18}\u{19}\u{1a}\u{1c}\u{1d}\u{1e}\u{1f}\u{7f}";
+
 /// What is wrong with the record of `tricky` (a backslash, a tab, an ESC,
-/// an é and the control character `ctl` between the words `head` and
-/// `tail`), if anything: its form, or the escapes it lacks. `None` also
-/// when it is not in the log at all (lost: chat-log's to judge).
+/// an é and [`LOG_CONTROLS`] between the words `head` and `tail`), if
+/// anything: its form, or the escapes it lacks. `None` also when it is
+/// not in the log at all (lost: chat-log's to judge).
 fn escapes_wrong(
     log: &str,
     client: SocketAddr,
     tricky: &str,
     (head, tail): (&str, &str),
-    ctl: char,
 ) -> Option<(String, String)> {
     let escaped = crate::message::escape_record(tricky).into_owned();
     let expected = format!(
-        "the message `{}` (a backslash, a tab, an ESC, an é and the control character U+{:04X} in it) is logged escaped: `<RFC 3339 time> {client} {escaped}`",
-        super::common::raw_controls_named(tricky),
-        u32::from(ctl)
+        "the third message (a backslash, a tab, an ESC, an é, and every other control character but NUL, LF and CR: U+0001..U+001F and DEL) is logged escaped: `<RFC 3339 time> {client} {escaped}`"
     );
     if log.contains(&escaped) {
         return log_line_wrong(log, client, &escaped).map(|wrong| (expected, wrong));
     }
-    let line = log.lines().find(|l| l.contains(head) && l.contains(tail))?;
+    let Some(line) = log.lines().find(|l| l.contains(head) && l.contains(tail)) else {
+        // Its start in a record without its end (which is in one of its
+        // own, or in none: the server went on with the parts after the
+        // client had left, and its send failed): the line was cut at a
+        // control character taken for a line end (Python's `splitlines()`
+        // ends lines at \v, \f and U+001C..U+001E).
+        let split = log.lines().any(|l| l.contains(head));
+        return split.then(|| {
+            (
+                expected,
+                "the record of its start does not hold its end: the server cut the line inside it, at a control character taken for a line end (Python's str.splitlines() ends lines at \\v, \\f and U+001C..U+001E too) or after a fixed number of bytes; a line ends at `\\n` only, and everything before it is one message".to_string(),
+            )
+        });
+    };
     // Say which escape is missing: shown with its controls escaped, a raw
     // tab and a lone backslash would read like the expected text.
     let mut missing = Vec::new();
@@ -2071,16 +2086,56 @@ fn escapes_wrong(
     if !line.contains("café") {
         missing.push("the é is not written as it is (only control characters are escaped, in Rust's `\\u{HEX}` form)".to_string());
     }
-    let ctl_escaped = format!("\\u{{{:x}}}", u32::from(ctl));
-    if line.contains(ctl) {
+    // The other controls: raw, or escaped in another form (C's names).
+    let hex = |c: char| format!("\\u{{{:x}}}", u32::from(c));
+    let (raw, other): (Vec<char>, Vec<char>) = LOG_CONTROLS
+        .chars()
+        .filter(|&c| line.contains(c) || !line.contains(&hex(c)))
+        .partition(|&c| line.contains(c));
+    let listed = |cs: &[char]| {
+        let shown: Vec<String> = cs
+            .iter()
+            .take(6)
+            .map(|&c| format!("U+{:04X}", u32::from(c)))
+            .collect();
+        let more = cs.len().saturating_sub(6);
+        if more > 0 {
+            format!("{} and {more} more", shown.join(", "))
+        } else {
+            shown.join(", ")
+        }
+    };
+    if !raw.is_empty() {
         missing.push(format!(
-            "the control character U+{:04X} is written as it came, not as `{ctl_escaped}`",
-            u32::from(ctl)
+            "{} control character{} ({}) {} written as {} came, not as `\\u{{HEX}}`",
+            raw.len(),
+            if raw.len() == 1 { "" } else { "s" },
+            listed(&raw),
+            if raw.len() == 1 { "is" } else { "are" },
+            if raw.len() == 1 { "it" } else { "they" },
         ));
-    } else if !line.contains(&ctl_escaped) {
+    }
+    if !other.is_empty() {
+        let c_names = ["\\a", "\\b", "\\v", "\\f"]
+            .into_iter()
+            .filter(|n| line.contains(n))
+            .collect::<Vec<_>>();
         missing.push(format!(
-            "the control character U+{:04X} is not written as `{ctl_escaped}`",
-            u32::from(ctl)
+            "{} control character{} ({}) {} not written as `\\u{{HEX}}` (U+{:04X} as `{}`){}",
+            other.len(),
+            if other.len() == 1 { "" } else { "s" },
+            listed(&other),
+            if other.len() == 1 { "is" } else { "are" },
+            u32::from(other[0]),
+            hex(other[0]),
+            if c_names.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ": C's names ({}) are not the contract's",
+                    c_names.join(", ")
+                )
+            }
         ));
     }
     if missing.is_empty() {
