@@ -1131,6 +1131,30 @@ fn a_decoder_that_lets_surrogates_through_python() {
     assert_eq!(outcome.passed, Some(true), "{:?}", outcome.observed);
 }
 
+/// Hostile round 57: a server that counts UTF-16 units (Java's
+/// `length()`, JavaScript's `.length`; here Python, the same count) fails
+/// server-length-limit, whose 100 characters end with an emoji, and is
+/// told so, not as bytes.
+#[test]
+fn a_length_counted_in_utf16_units_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "server.py",
+        "    if len(message) > MAX_CHARS:",
+        "    if len(message.encode(\"utf-16-le\")) // 2 > MAX_CHARS:",
+    )]) else {
+        return;
+    };
+    let wanted: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| c.id == "server-length-limit")
+        .collect();
+    let outcome = run_checks(&wanted, &sub, 5, 1).remove(0);
+    let observed = outcome.observed.unwrap_or_default();
+    assert_eq!(outcome.diagnosis, Some(Diagnosis::TooLong), "{observed}");
+    assert!(observed.contains("counted in UTF-16 units"), "{observed}");
+}
+
 /// chat-log-format on `sub`: its diagnosis (none if it passed) and what it
 /// observed.
 fn log_format_verdict(sub: &Submission) -> (Option<&'static str>, String) {

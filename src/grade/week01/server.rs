@@ -799,8 +799,12 @@ pub fn length_limit(ctx: &mut Ctx) -> Result<(), Failure> {
     // bytes): the limit counts characters, so a server counting bytes
     // fails here, and so does one that reads less than the default
     // LAB_BUFFER_SIZE (hostile round 54: a read of 128 bytes at most
-    // passed 90 letters and ten é).
-    let payload = long_text(ctx, 100);
+    // passed 90 letters and ten é). The last outside the Basic
+    // Multilingual Plane, two UTF-16 units: a count of those (Java's
+    // `length()`, JavaScript's `.length`) makes it 101 (hostile round 57:
+    // every character the checks sent was one unit).
+    let mut payload = long_text(ctx, 99);
+    payload.push(ASTRAL);
     let want = format!("ACK: {payload}");
     validation(ctx, payload.as_bytes(), &want, Diagnosis::TooLong)
         .map_err(|f| counted_in_bytes(ctx, &payload, f))
@@ -1052,6 +1056,10 @@ const TRIMMED_LEN: usize = 99;
 /// or a count of bytes (C's strlen, Python's len() of the bytes)? The
 /// hint for one misleads the other, so 100 ASCII characters tell: an ACK
 /// for them means the unit was wrong, not the bound.
+/// The one character outside the Basic Multilingual Plane that
+/// server-length-limit sends: four bytes in UTF-8, two units in UTF-16.
+const ASTRAL: char = '🙂';
+
 fn counted_in_bytes(ctx: &mut Ctx, payload: &str, mut failure: Failure) -> Failure {
     if failure.diagnosis != Diagnosis::TooLong
         || !failure.observed.contains("ERROR: Message too long")
@@ -1066,6 +1074,11 @@ fn counted_in_bytes(ctx: &mut Ctx, payload: &str, mut failure: Failure) -> Failu
         let reply = String::from_utf8_lossy(&ex.reply);
         // (Its framing, a line end or C's NUL after it, is judged apart.)
         if reply.trim_end_matches(['\r', '\n', '\0']) == format!("ACK: {ascii}") {
+            if payload.contains(ASTRAL) {
+                if let Some(told) = counted_in_utf16(ctx, payload, &failure) {
+                    return told;
+                }
+            }
             failure.observed.push_str(&format!(
                 "; 100 ASCII characters got an ACK: the length was counted in bytes (this message is {} characters, {} bytes in UTF-8), not in characters",
                 payload.chars().count(),
@@ -1075,6 +1088,26 @@ fn counted_in_bytes(ctx: &mut Ctx, payload: &str, mut failure: Failure) -> Failu
         }
     }
     failure
+}
+
+/// `payload` (with [`ASTRAL`] in it) was refused, 100 ASCII characters
+/// were not: 100 characters of two and three bytes, one UTF-16 unit each,
+/// tell bytes from UTF-16 units. An ACK of them: the count was of units.
+fn counted_in_utf16(ctx: &mut Ctx, payload: &str, failure: &Failure) -> Option<Failure> {
+    let bmp: String = "éж€".chars().cycle().take(100).collect();
+    ctx.step("start it once more and send 100 characters of two and three bytes (one UTF-16 unit each): bytes, or UTF-16 units?");
+    let (_, ex) = exchange(ctx, Role::Server, &[], bmp.as_bytes()).ok()?;
+    let reply = String::from_utf8_lossy(&ex.reply);
+    if reply.trim_end_matches(['\r', '\n', '\0']) != format!("ACK: {bmp}") {
+        return None;
+    }
+    let mut told = failure.clone();
+    told.observed.push_str(&format!(
+        "; 100 ASCII characters got an ACK, and so did 100 characters of two and three bytes: the length was counted in UTF-16 units (this message is {} characters, {} UTF-16 units: its {ASTRAL} counts two), not in characters",
+        payload.chars().count(),
+        payload.encode_utf16().count()
+    ));
+    Some(told.hinted("Count characters (Unicode code points), not UTF-16 units: a character outside the Basic Multilingual Plane (an emoji such as 🙂) is two units. Java: s.codePointCount(0, s.length()), not s.length(); JavaScript: [...s].length, not s.length; C#: s.EnumerateRunes().Count(), not s.Length. The bound is right: 100 characters is fine, 101 is too long."))
 }
 
 pub fn invalid_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
