@@ -174,7 +174,7 @@ diagnoses! {
         "Wrap accept() and the session in a loop (extension A) that only ends on Ctrl+C / SIGTERM, and make sure that loop comes back to accept() for every new client: no exit, break or uncaught error on the way, and in a select()/poll() loop the descriptor set and the timeout filled again before every call (select() changes both).";
     BusyLeak = "busy-leak",
         "a finished client's slot is never given back",
-        "Release the slot when a client's thread ends, on every path (use try/finally or a guard; a server that forks a process per client gives it back when it reaps the child, with waitpid), or the server ends up refusing everyone as busy.";
+        "Release the slot when a client's session ends, on every path, an error included: Python try/finally, Java finally, C each return; in Rust a guard whose Drop gives it back, since the code after an unwrap() that panics never runs (and replace that unwrap with a match that ends the session). A server that forks a process per client gives it back when it reaps the child, with waitpid. Otherwise the server ends up refusing everyone as busy.";
     NotImplemented = "not-implemented",
         "the program says it is not written yet",
         "Your program says so itself (quoted above): open the file and the TODO step it names, write that step, and run the check again.";

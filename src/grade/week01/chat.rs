@@ -2304,7 +2304,7 @@ fn log_line_wrong(log: &str, client: SocketAddr, message: &str) -> Option<String
         return Some(format!(
             "the line is `{shown}`: `{time}` is not an RFC 3339 time{}",
             if no_offset {
-                " (it has no offset from UTC: add `Z` or `+00:00`, e.g. datetime.now(timezone.utc).isoformat())"
+                " (it has no offset from UTC: add `Z` or `+00:00`, as the hint shows for your language)"
             } else {
                 " such as 2026-09-14T10:31:07Z"
             }
