@@ -1027,12 +1027,7 @@ fn reads_of_a_fixed_small_size_python() {
 
 /// client-ack on `sub`: passed, its diagnosis, what it observed.
 fn client_ack(sub: &Submission) -> (bool, Option<&'static str>, String) {
-    let wanted: Vec<&Check> = checks("week01")
-        .unwrap()
-        .iter()
-        .filter(|c| c.id == "client-ack")
-        .collect();
-    let outcome = run_checks(&wanted, sub, 7, 1).remove(0);
+    let outcome = outcome_of(sub, "client-ack");
     (
         outcome.passed == Some(true),
         outcome.diagnosis.map(|d| d.code()),
@@ -1100,14 +1095,7 @@ fn a_client_meets_text_outside_ascii_python() {
 /// not UTF-8; the handout's submission passes.
 #[test]
 fn a_decoder_that_lets_surrogates_through_python() {
-    let verdict = |sub: &Submission| {
-        let wanted: Vec<&Check> = checks("week01")
-            .unwrap()
-            .iter()
-            .filter(|c| c.id == "server-invalid-utf8")
-            .collect();
-        run_checks(&wanted, sub, 3, 1).remove(0)
-    };
+    let verdict = |sub: &Submission| outcome_of(sub, "server-invalid-utf8");
     let Some((_dir, lax)) = patched_python_all(&[(
         "server.py",
         r#"text = data.decode("utf-8")"#,
@@ -1144,12 +1132,7 @@ fn a_length_counted_in_utf16_units_python() {
     )]) else {
         return;
     };
-    let wanted: Vec<&Check> = checks("week01")
-        .unwrap()
-        .iter()
-        .filter(|c| c.id == "server-length-limit")
-        .collect();
-    let outcome = run_checks(&wanted, &sub, 5, 1).remove(0);
+    let outcome = outcome_of(&sub, "server-length-limit");
     let observed = outcome.observed.unwrap_or_default();
     assert_eq!(outcome.diagnosis, Some(Diagnosis::TooLong), "{observed}");
     assert!(observed.contains("counted in UTF-16 units"), "{observed}");
@@ -1158,12 +1141,7 @@ fn a_length_counted_in_utf16_units_python() {
 /// chat-log-format on `sub`: its diagnosis (none if it passed) and what it
 /// observed.
 fn log_format_verdict(sub: &Submission) -> (Option<&'static str>, String) {
-    let wanted: Vec<&Check> = checks("week01")
-        .unwrap()
-        .iter()
-        .filter(|c| c.id == "chat-log-format")
-        .collect();
-    let outcome = run_checks(&wanted, sub, 5, 1).remove(0);
+    let outcome = outcome_of(sub, "chat-log-format");
     assert!(outcome.passed.is_some(), "{:?}", outcome.skipped);
     (
         outcome.diagnosis.map(|d| d.code()),
