@@ -1037,8 +1037,9 @@ fn client_ack(sub: &Submission) -> (bool, Option<&'static str>, String) {
 
 /// Hostile round 57: where programs read their arguments as UTF-8, the
 /// client's message is mostly outside ASCII (about 200 bytes of reply). A
-/// client that reads 128 bytes, or decodes as Latin-1, fails; one that
-/// escapes what is outside ASCII (Python's `unicode_escape`) does not.
+/// client that reads 128 bytes, decodes as Latin-1, or refuses the
+/// message as over 100 bytes fails; one that escapes what is outside
+/// ASCII (Python's `unicode_escape`) does not.
 #[test]
 fn a_client_meets_text_outside_ascii_python() {
     if !netlab::grade::harness::programs_read_utf8() {
@@ -1087,6 +1088,17 @@ fn a_client_meets_text_outside_ascii_python() {
     };
     let (passed, code, observed) = client_ack(&escaped);
     assert!(passed, "{code:?}: {observed}");
+
+    // A limit of its own, in bytes: the length rule's mistake.
+    let Some((_dir, bytes)) = patched_python_all(&[(
+        "client.py",
+        "    target = address(HOST, PORT)\n",
+        "    if len(message.encode()) > 100:\n        complain(\"[CLIENT] Error: message too long\")\n        return 2\n    target = address(HOST, PORT)\n",
+    )]) else {
+        return;
+    };
+    let (passed, code, observed) = client_ack(&bytes);
+    assert!(!passed && code == Some("too-long"), "{code:?}: {observed}");
 }
 
 /// Hostile round 57: a decoder that lets surrogates through (Python's

@@ -534,6 +534,32 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
         &message,
         Judged::LinesFirst,
     )
+    .map_err(|f| refused_as_too_long(f, &message))
+}
+
+/// A client that refused its message as too long before it connected: a
+/// limit of its own, in bytes (the message is under 100 characters, and
+/// about twice as many bytes). Said as the length rule's mistake, not as
+/// a start that failed.
+fn refused_as_too_long(failure: Failure, message: &str) -> Failure {
+    let said_long = failure.observed.contains("before it connected")
+        && failure.observed.to_lowercase().contains("long");
+    if failure.diagnosis != Diagnosis::StartupFailure || !said_long {
+        return failure;
+    }
+    fail(
+        Diagnosis::TooLong,
+        format!(
+            "the client sends its message of {} characters ({} bytes in UTF-8)",
+            message.chars().count(),
+            message.len()
+        ),
+        format!(
+            "{}: it refused the message as too long, though it has fewer than 100 characters: a limit counted in bytes (the client needs no limit of its own: the server judges the length)",
+            failure.observed
+        ),
+    )
+    .hinted(super::server::CHARACTERS_HINT)
 }
 
 /// A Received line missing because the client printed only the reply's
