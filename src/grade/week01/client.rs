@@ -519,10 +519,10 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
     // bytes) tells a client that sends or reads only a fixed first part
     // (hostile round 54: 40 bytes sent, 64 read, and every message the
     // checks gave it was shorter).
-    // Where programs read their arguments as UTF-8, two words in three
-    // are outside ASCII, and the reply is about 200 bytes: a client that
-    // reads 128 bytes, sends the first 100 bytes, or decodes as Latin-1
-    // passed (hostile round 55).
+    // Where programs read their arguments as UTF-8, three words in four
+    // are outside ASCII, and the reply is 130 to 250 bytes: a client that
+    // read 128 bytes, or sent and printed ASCII only, passed (hostile
+    // rounds 55 and 57).
     let message = if programs_read_utf8() {
         ctx.message_beyond_ascii(86)
     } else {
