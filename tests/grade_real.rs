@@ -1036,8 +1036,8 @@ fn client_ack(sub: &Submission) -> (bool, Option<&'static str>, String) {
 }
 
 /// Hostile round 57: where programs read their arguments as UTF-8, the
-/// client's message is mostly outside ASCII (about 200 bytes of reply). A
-/// client that reads 128 bytes, decodes as Latin-1, or refuses the
+/// client's message is outside ASCII (about 300 bytes of reply). A
+/// client that reads 256 bytes, decodes as Latin-1, or refuses the
 /// message as over 100 bytes fails; one that escapes what is outside
 /// ASCII (Python's `unicode_escape`) does not.
 #[test]
@@ -1065,7 +1065,7 @@ fn a_client_meets_text_outside_ascii_python() {
     let Some((_dir, small)) = patched_python_all(&[(
         "client.py",
         "            reply = sock.recv(BUFFER_SIZE)",
-        "            reply = sock.recv(128)",
+        "            reply = sock.recv(256)",
     )]) else {
         return;
     };

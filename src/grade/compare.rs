@@ -33,13 +33,24 @@ pub fn same_shown(line: &str, want: &str) -> bool {
 }
 
 /// `line` with each escape of a character outside ASCII replaced by that
-/// character; everything else as it was.
+/// character; everything else as it was. A run of `\xHH` escapes that
+/// spells UTF-8 is that text (C's way: each byte that is not printable
+/// escaped, `é` as `\xc3\xa9`); one that does not is code points, one
+/// per escape (Python's `unicode_escape`: `é` as `\xe9`).
 fn wide_escapes_undone(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
     while let Some(at) = rest.find('\\') {
         out.push_str(&rest[..at]);
         let after = &rest[at + 1..];
+        let (bytes, used) = byte_escapes(&rest[at..]);
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            if !text.is_ascii() {
+                out.push_str(text);
+                rest = &rest[at + used..];
+                continue;
+            }
+        }
         let (digits, used) = match after.as_bytes().first() {
             Some(b'x') => (after.get(1..3), 3),
             Some(b'u') if after.as_bytes().get(1) == Some(&b'{') => match after.find('}') {
@@ -68,6 +79,21 @@ fn wide_escapes_undone(line: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The bytes of the run of `\xHH` escapes at the start of `text`, and how
+/// many characters of `text` they take.
+fn byte_escapes(text: &str) -> (Vec<u8>, usize) {
+    let mut bytes = Vec::new();
+    let mut used = 0;
+    while let Some(hex) = text[used..].strip_prefix("\\x").and_then(|t| t.get(..2)) {
+        match u8::from_str_radix(hex, 16) {
+            Ok(b) if hex.bytes().all(|c| c.is_ascii_hexdigit()) => bytes.push(b),
+            _ => break,
+        }
+        used += 4;
+    }
+    (bytes, used)
 }
 
 /// The printed line most like `want`, if one is close enough to be a near
@@ -482,13 +508,18 @@ mod tests {
             r"[CLIENT] Received: ACK: caf\u{e9} \u{20ac} 数据包 🙂",
             want
         ));
+        // C's escape of each byte that is not printable: UTF-8, spelled out.
+        assert!(same_shown(
+            r"[CLIENT] Received: ACK: caf\xc3\xa9 \xe2\x82\xac \xe6\x95\xb0据包 🙂",
+            want
+        ));
         // Latin-1's reading of the UTF-8 bytes, a bytes repr, a cut: wrong.
         assert!(!same_shown(
             "[CLIENT] Received: ACK: cafÃ© € 数据包 🙂",
             want
         ));
         assert!(!same_shown(
-            r"[CLIENT] Received: ACK: caf\xc3\xa9 € 数据包 🙂",
+            r"[CLIENT] Received: b'ACK: caf\xc3\xa9 € 数据包 🙂'",
             want
         ));
         assert!(!same_shown("[CLIENT] Received: ACK: café € 数据", want));

@@ -360,34 +360,28 @@ impl<'a> Ctx<'a> {
         text
     }
 
-    /// Like [`Ctx::message`], about `len` characters, three words in four
-    /// outside ASCII (characters of 2 and 3 bytes: about twice as many
-    /// bytes as characters). Only where programs read their arguments as
-    /// UTF-8 ([`programs_read_utf8`]).
+    /// About `len` characters outside ASCII, words of CJK characters (three
+    /// bytes each in UTF-8) with an emoji (four) now and then, and no
+    /// spaces: at least three bytes a character, so a message of 86 is a
+    /// reply of more than 256 bytes. Only where programs read their
+    /// arguments as UTF-8 ([`programs_read_utf8`]).
     pub fn message_beyond_ascii(&mut self, len: usize) -> String {
-        const WIDE: &[&str] = &[
-            "пакет",
-            "сокет",
-            "порт",
-            "λόγος",
-            "δίκτυο",
+        const WORDS: &[&str] = &[
             "数据包",
             "套接字",
             "端口",
-            "€→€",
+            "网络",
+            "连接",
+            "服务器",
+            "客户端",
+            "握手",
+            "确认",
+            "🙂",
+            "📦",
         ];
         let mut text = String::new();
-        let mut words = 0;
         while text.chars().count() < len {
-            if !text.is_empty() {
-                text.push(' ');
-            }
-            if words % 4 == 3 {
-                text.push_str(&self.message(1));
-            } else {
-                text.push_str(WIDE[self.rng.usize(..WIDE.len())]);
-            }
-            words += 1;
+            text.push_str(WORDS[self.rng.usize(..WORDS.len())]);
         }
         text
     }

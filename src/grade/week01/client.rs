@@ -519,10 +519,10 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
     // bytes) tells a client that sends or reads only a fixed first part
     // (hostile round 54: 40 bytes sent, 64 read, and every message the
     // checks gave it was shorter).
-    // Where programs read their arguments as UTF-8, three words in four
-    // are outside ASCII, and the reply is 130 to 250 bytes: a client that
-    // read 128 bytes, or sent and printed ASCII only, passed (hostile
-    // rounds 55 and 57).
+    // Where programs read their arguments as UTF-8, every character is
+    // outside ASCII, and the reply is over 256 bytes: a client that
+    // read 128 or 256 bytes, or sent and printed ASCII only, passed
+    // (hostile rounds 55, 57 and 58).
     let message = if programs_read_utf8() {
         ctx.message_beyond_ascii(86)
     } else {

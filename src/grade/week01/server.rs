@@ -1133,49 +1133,64 @@ pub fn invalid_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
     // kinds, and a validator without its last `else` passed 8 seeds in 12).
     // A byte no character begins with: a continuation byte alone (hostile
     // round 55: a validator that looked only at what follows each lead
-    // byte passed), then one of F8..FF, which UTF-8 never has. Then the
-    // forms a structural validator takes for characters (lead byte, the
-    // right number of continuation bytes) that are none: an overlong form,
-    // a UTF-16 surrogate, a code point past U+10FFFF (hostile round 57:
-    // such a validator passed, the way C students write one). Every
-    // library decoder in strict mode refuses each.
-    let stray = 0x80 + ctx.below(0x40) as u8;
-    let never = 0xF8 + ctx.below(8) as u8;
-    let runs: [(Vec<u8>, String); 5] = [
+    // byte passed), one of F8..FF, which UTF-8 never has, one of F5..F7,
+    // which would begin a code point past U+10FFFF. Then the forms a
+    // structural validator (a lead byte, the right number of continuation
+    // bytes) takes for characters that are none: overlong forms of two,
+    // three and four bytes, a UTF-16 surrogate, a code point past U+10FFFF
+    // (hostile round 57: such a validator passed, the way C students write
+    // one; then one that checked only the sequences the handout named).
+    // Each kind's bytes are drawn within it, so that only a rule for the
+    // whole kind passes every seed; every strict decoder refuses them all.
+    let cont = |ctx: &mut Ctx| 0x80 + ctx.below(0x40) as u8;
+    let pick = |ctx: &mut Ctx, from: u8, to: u8| from + ctx.below(usize::from(to - from) + 1) as u8;
+    let runs: Vec<(Vec<u8>, &str)> = vec![
         (
-            vec![stray],
-            format!("the byte {stray:02x} begins no character: it may only continue one"),
+            vec![cont(ctx)],
+            "a continuation byte alone begins no character: it may only continue one",
         ),
         (
-            vec![never],
-            format!("the byte {never:02x} begins no character: UTF-8 never has it"),
+            vec![pick(ctx, 0xF8, 0xFF)],
+            "the byte begins no character: UTF-8 never has F8..FF",
         ),
         (
-            vec![0xE0, 0x80, 0xAF],
-            "the bytes e0 80 af are an overlong form of `/` (one byte, 2f): UTF-8 allows only the shortest form, so after e0 comes a0..bf".into(),
+            vec![pick(ctx, 0xF5, 0xF7), cont(ctx), cont(ctx), cont(ctx)],
+            "F5..F7 would begin a code point past U+10FFFF, the last: UTF-8 never has them",
         ),
         (
-            vec![0xED, 0xA0, 0x80],
-            "the bytes ed a0 80 encode U+D800, a UTF-16 surrogate, which is no character: UTF-8 may not encode surrogates, so after ed comes 80..9f".into(),
+            vec![pick(ctx, 0xC0, 0xC1), cont(ctx)],
+            "C0 and C1 begin only overlong forms (a character of one byte written in two): UTF-8 allows the shortest form alone",
         ),
         (
-            vec![0xF4, 0x90, 0x80, 0x80],
-            "the bytes f4 90 80 80 encode U+110000, past the last code point, U+10FFFF: after f4 comes 80..8f".into(),
+            vec![0xE0, pick(ctx, 0x80, 0x9F), cont(ctx)],
+            "an overlong form: after E0 comes A0..BF (shorter forms exist for the rest)",
+        ),
+        (
+            vec![0xF0, pick(ctx, 0x80, 0x8F), cont(ctx), cont(ctx)],
+            "an overlong form: after F0 comes 90..BF (shorter forms exist for the rest)",
+        ),
+        (
+            vec![0xED, pick(ctx, 0xA0, 0xBF), cont(ctx)],
+            "a UTF-16 surrogate (U+D800..U+DFFF), which is no character: after ED comes 80..9F",
+        ),
+        (
+            vec![0xF4, pick(ctx, 0x90, 0xBF), cont(ctx), cont(ctx)],
+            "a code point past U+10FFFF, the last: after F4 comes 80..8F",
         ),
     ];
     for (bytes, why) in runs {
         let mut payload = ctx.letters(4).into_bytes();
         payload.extend_from_slice(&bytes);
         payload.extend_from_slice(ctx.letters(4).as_bytes());
+        let shown = bytes
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ");
         ctx.step(format!(
-            "start it once more and send a message with the bytes {} inside it",
-            bytes
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<Vec<_>>()
-                .join(" ")
+            "start it once more and send a message with the bytes {shown} inside it"
         ));
-        refused_as_invalid(ctx, &payload, Some(&why))?;
+        refused_as_invalid(ctx, &payload, Some(&format!("the bytes {shown}: {why}")))?;
     }
     Ok(())
 }
