@@ -1150,6 +1150,30 @@ fn a_length_counted_in_utf16_units_python() {
     assert!(observed.contains("counted in UTF-16 units"), "{observed}");
 }
 
+/// Blind round 58: a chat client that, at the end of its input, waits
+/// for the server to close first never ends its session with a real
+/// server (each waits for the other). It passed, the fake server closing
+/// after its wait; now it is `hangs`, and only in -i mode, where it waits.
+#[test]
+fn a_chat_client_that_waits_for_the_server_to_close_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "chat_client.py",
+        "                if not line:  # end of input (Ctrl+D)\n                    say(\"\")\n",
+        "                if not line:  # end of input (Ctrl+D)\n                    sock.settimeout(None)\n                    sock.recv(1)\n                    say(\"\")\n",
+    )]) else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "chat-client-interactive");
+    let observed = outcome.observed.unwrap_or_default();
+    assert_eq!(outcome.diagnosis, Some(Diagnosis::Hangs), "{observed}");
+    assert!(
+        observed.contains("still held the connection open"),
+        "{observed}"
+    );
+    let outcome = outcome_of(&sub, "chat-client-messages");
+    assert_eq!(outcome.passed, Some(true), "{:?}", outcome.observed);
+}
+
 /// chat-log-format on `sub`: its diagnosis (none if it passed) and what it
 /// observed.
 fn log_format_verdict(sub: &Submission) -> (Option<&'static str>, String) {

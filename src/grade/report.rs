@@ -517,7 +517,7 @@ fn failure_story(
     // wrong-message showed wrong-reply and the server's hint).
     if let Some(cause) = folded {
         out.push_str(&format!(
-            "{indent}{} the finding of {cause}, listed once above; with that fixed, this check judges its own part\n",
+            "{indent}{} the finding of {cause}, listed once among the mistakes at the top; with that fixed, this check judges its own part\n",
             paint(BOLD, "follows from:", color),
         ));
     } else {

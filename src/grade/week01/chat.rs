@@ -2550,6 +2550,9 @@ struct Sent {
     /// The lines of each connection it opened after closing the first one
     /// with lines still to send ([`later_sessions`]).
     later: Vec<Vec<String>>,
+    /// Every line came and got its ACK, and the client still held the
+    /// connection open [`SLACK`] later (the fake server closed it then).
+    stayed: bool,
 }
 
 /// How a fake chat server answers.
@@ -2750,7 +2753,14 @@ fn fake_chat(
         let _ = conn.write_all(held.as_bytes());
     }
     ctx.step("wait for the client to close the connection");
-    let _ = read_to_end(&mut conn, SLACK);
+    let (_, end) = read_to_end(&mut conn, SLACK);
+    let stayed = end == End::Timeout && got.len() == count && later.is_empty();
+    if stayed {
+        ctx.step(format!(
+            "still connected {}s later: close the connection from the server's side",
+            SLACK.as_secs()
+        ));
+    }
     Ok(Sent {
         lines: got,
         acks,
@@ -2760,6 +2770,7 @@ fn fake_chat(
         left_at_once,
         connected_shown,
         later,
+        stayed,
     })
 }
 
@@ -2849,6 +2860,7 @@ fn chat_client_run(
         left_at_once,
         connected_shown,
         later,
+        stayed,
     } = fake_chat(ctx, &listener, p, messages.len(), how)?;
     if !later.is_empty() {
         let story: Vec<String> = std::iter::once(&got)
@@ -3000,6 +3012,23 @@ fn chat_client_run(
         if let Some(failure) = shown_only_at_exit(ctx, p) {
             return Err(failure);
         }
+    }
+    // Judged last: a client waiting for the rest of an ACK it misread
+    // stays too, and that is its framing's finding, told above.
+    if stayed {
+        return Err(fail(
+            Diagnosis::Hangs,
+            format!(
+                "once its last line has its ACK and its {} (end of input), the client closes the connection and exits",
+                if stdin.is_some() { "stdin has ended" } else { "arguments are all sent" }
+            ),
+            format!(
+                "it sent its {} lines and printed their ACKs, and {}s later still held the connection open (the fake server closed it then, and the client exited): a real chat server waits for its client to close, and the two would wait for each other for ever",
+                messages.len(),
+                SLACK.as_secs()
+            ),
+        )
+        .hinted("The end of the input ends the session: when stdin reaches its end (Python: readline() returns '' or input() raises EOFError; Node: the readline interface's 'close' event; Java: readLine() returns null; C: fgets() returns NULL), or, without -i, once the last argument's ACK has come, close the connection, print `[CLIENT] Closed connection` and exit. Do not wait for the server to close first: it waits for you."));
     }
     Ok((p, port))
 }
