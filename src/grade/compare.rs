@@ -33,47 +33,57 @@ pub fn same_shown(line: &str, want: &str) -> bool {
 }
 
 /// `line` with each escape of a character outside ASCII replaced by that
-/// character; everything else as it was. A run of `\xHH` escapes that
-/// spells UTF-8 is that text (C's way: each byte that is not printable
-/// escaped, `é` as `\xc3\xa9`); one that does not is code points, one
-/// per escape (Python's `unicode_escape`: `é` as `\xe9`).
+/// character; everything else as it was. A run of byte escapes (`\xHH`,
+/// or C's octal `\ooo`) that spells UTF-8 is that text (C's way: each
+/// byte that is not printable escaped, `é` as `\xc3\xa9`); a `\xHH` that
+/// does not is a code point (Python's `unicode_escape`: `é` as `\xe9`).
+/// `\uHHHH` pairs of UTF-16 halves are one character (Java, JSON: `🙂` as
+/// `\ud83d\ude42`); `\u{H..}`, `\x{H..}` (Perl) and `\UHHHHHHHH` are code
+/// points.
 fn wide_escapes_undone(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
     while let Some(at) = rest.find('\\') {
         out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        let (bytes, used) = byte_escapes(&rest[at..]);
+        rest = &rest[at..];
+        // A run of byte escapes that spells text outside ASCII.
+        let mut bytes = Vec::new();
+        let mut used = 0;
+        while let Some((Escape::Byte(b), n)) = escape_at(&rest[used..]) {
+            bytes.push(b);
+            used += n;
+        }
         if let Ok(text) = std::str::from_utf8(&bytes) {
             if !text.is_ascii() {
                 out.push_str(text);
-                rest = &rest[at + used..];
+                rest = &rest[used..];
                 continue;
             }
         }
-        let (digits, used) = match after.as_bytes().first() {
-            Some(b'x') => (after.get(1..3), 3),
-            Some(b'u') if after.as_bytes().get(1) == Some(&b'{') => match after.find('}') {
-                Some(end) if end <= 8 => (after.get(2..end), end + 1),
-                _ => (None, 0),
+        let wide = match escape_at(rest) {
+            Some((Escape::Byte(b), n)) if b >= 0x80 && rest.as_bytes()[1] == b'x' => {
+                Some((char::from(b), n))
+            }
+            Some((Escape::Unit(high @ 0xD800..=0xDBFF), n)) => match escape_at(&rest[n..]) {
+                Some((Escape::Unit(low @ 0xDC00..=0xDFFF), m)) => {
+                    char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+                        .map(|c| (c, n + m))
+                }
+                _ => None,
             },
-            Some(b'u') => (after.get(1..5), 5),
-            Some(b'U') => (after.get(1..9), 9),
-            _ => (None, 0),
+            Some((Escape::Unit(code) | Escape::Point(code), n)) => {
+                char::from_u32(code).map(|c| (c, n))
+            }
+            _ => None,
         };
-        let wide = digits
-            .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_hexdigit()))
-            .and_then(|d| u32::from_str_radix(d, 16).ok())
-            .and_then(char::from_u32)
-            .filter(|c| !c.is_ascii());
-        match wide {
-            Some(c) => {
+        match wide.filter(|(c, _)| !c.is_ascii()) {
+            Some((c, n)) => {
                 out.push(c);
-                rest = &after[used..];
+                rest = &rest[n..];
             }
             None => {
                 out.push('\\');
-                rest = after;
+                rest = &rest[1..];
             }
         }
     }
@@ -81,19 +91,48 @@ fn wide_escapes_undone(line: &str) -> String {
     out
 }
 
-/// The bytes of the run of `\xHH` escapes at the start of `text`, and how
-/// many characters of `text` they take.
-fn byte_escapes(text: &str) -> (Vec<u8>, usize) {
-    let mut bytes = Vec::new();
-    let mut used = 0;
-    while let Some(hex) = text[used..].strip_prefix("\\x").and_then(|t| t.get(..2)) {
-        match u8::from_str_radix(hex, 16) {
-            Ok(b) if hex.bytes().all(|c| c.is_ascii_hexdigit()) => bytes.push(b),
-            _ => break,
-        }
-        used += 4;
+/// One escape, as [`escape_at`] reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Escape {
+    /// `\xHH` or `\ooo`: a byte (or, alone, Latin-1's code point).
+    Byte(u8),
+    /// `\uHHHH`: a UTF-16 unit.
+    Unit(u32),
+    /// `\u{H..}`, `\x{H..}`, `\UHHHHHHHH`: a code point.
+    Point(u32),
+}
+
+/// The escape at the start of `text` (which starts with a backslash), and
+/// how many bytes of `text` it takes.
+fn escape_at(text: &str) -> Option<(Escape, usize)> {
+    let hex = |digits: &str| {
+        (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| u32::from_str_radix(digits, 16).ok())
+            .flatten()
+    };
+    let after = text.strip_prefix('\\')?;
+    let kind = *after.as_bytes().first()?;
+    if matches!(kind, b'x' | b'u') && after.as_bytes().get(1) == Some(&b'{') {
+        let end = after.find('}').filter(|&e| e <= 10)?;
+        return Some((Escape::Point(hex(&after[2..end])?), end + 2));
     }
-    (bytes, used)
+    match kind {
+        b'x' => {
+            let b = u8::try_from(hex(after.get(1..3)?)?).ok()?;
+            Some((Escape::Byte(b), 4))
+        }
+        b'u' => Some((Escape::Unit(hex(after.get(1..5)?)?), 6)),
+        b'U' => Some((Escape::Point(hex(after.get(1..9)?)?), 10)),
+        b'0'..=b'3' => {
+            let digits = after.get(..3)?;
+            let b = u8::from_str_radix(digits, 8).ok()?;
+            digits
+                .bytes()
+                .all(|d| (b'0'..=b'7').contains(&d))
+                .then_some((Escape::Byte(b), 4))
+        }
+        _ => None,
+    }
 }
 
 /// The printed line most like `want`, if one is close enough to be a near
@@ -511,6 +550,24 @@ mod tests {
         // C's escape of each byte that is not printable: UTF-8, spelled out.
         assert!(same_shown(
             r"[CLIENT] Received: ACK: caf\xc3\xa9 \xe2\x82\xac \xe6\x95\xb0据包 🙂",
+            want
+        ));
+        // Java's and JSON's UTF-16 halves; Perl's `\x{..}`; C's octal bytes.
+        assert!(same_shown(
+            r"[CLIENT] Received: ACK: caf\u00e9 \u20ac \u6570\u636e\u5305 \ud83d\ude42",
+            want
+        ));
+        assert!(same_shown(
+            r"[CLIENT] Received: ACK: caf\x{e9} \x{20ac} 数据包 \x{1f642}",
+            want
+        ));
+        assert!(same_shown(
+            r"[CLIENT] Received: ACK: caf\303\251 \342\202\254 数据包 \360\237\231\202",
+            want
+        ));
+        // A lone half is no character.
+        assert!(!same_shown(
+            r"[CLIENT] Received: ACK: café € 数据包 \ud83d",
             want
         ));
         // Latin-1's reading of the UTF-8 bytes, a bytes repr, a cut: wrong.

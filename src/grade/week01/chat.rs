@@ -2644,7 +2644,7 @@ fn fake_chat(
     ctx: &mut Ctx,
     listener: &TcpListener,
     p: Proc,
-    count: usize,
+    (count, patience): (usize, Duration),
     how: FakeChat,
 ) -> Result<Sent, Failure> {
     let split = how == FakeChat::SplitAcks;
@@ -2752,14 +2752,14 @@ fn fake_chat(
     if !held.is_empty() {
         let _ = conn.write_all(held.as_bytes());
     }
-    ctx.step("wait for the client to close the connection");
-    let (_, end) = read_to_end(&mut conn, SLACK);
+    ctx.step(format!(
+        "wait for the client to close the connection (up to {}s)",
+        patience.as_secs()
+    ));
+    let (_, end) = read_to_end(&mut conn, patience);
     let stayed = end == End::Timeout && got.len() == count && later.is_empty();
     if stayed {
-        ctx.step(format!(
-            "still connected {}s later: close the connection from the server's side",
-            SLACK.as_secs()
-        ));
+        ctx.step("still connected: close the connection from the server's side");
     }
     Ok(Sent {
         lines: got,
@@ -2832,11 +2832,18 @@ fn chat_client_run(
     let split = how == FakeChat::SplitAcks;
     let (listener, port) = fake_chat_server(ctx)?;
     let mut env = vec![("LAB_PORT", port.to_string())];
+    let mut timeout = super::common::contract_timeout();
     if how == FakeChat::HeldUntilConnected {
         // Its wait for an ACK well past the hold: a client whose stdout is
         // a buffer must not give up while the first ACK is held for it.
-        env.push(super::common::timeout_env(CONNECTED_HOLD.as_secs() + 3));
+        timeout = CONNECTED_HOLD.as_secs() + 3;
+        env.push(super::common::timeout_env(timeout));
     }
+    // How long it may take to close once its lines have their ACKs: a
+    // client whose receiving thread reads with LAB_TIMEOUT and looks at a
+    // stop flag between reads closes within that time, by itself (hostile
+    // round 59: blamed as hanging when LAB_TIMEOUT was over the wait).
+    let patience = SLACK.max(Duration::from_secs(timeout + 1));
     let p = match stdin {
         Some(lines) => {
             let p = ctx.spawn_with_stdin(Role::ChatClient, args, &env)?;
@@ -2861,7 +2868,7 @@ fn chat_client_run(
         connected_shown,
         later,
         stayed,
-    } = fake_chat(ctx, &listener, p, messages.len(), how)?;
+    } = fake_chat(ctx, &listener, p, (messages.len(), patience), how)?;
     if !later.is_empty() {
         let story: Vec<String> = std::iter::once(&got)
             .chain(&later)
@@ -3023,9 +3030,9 @@ fn chat_client_run(
                 if stdin.is_some() { "stdin has ended" } else { "arguments are all sent" }
             ),
             format!(
-                "it sent its {} lines and printed their ACKs, and {}s later still held the connection open (the fake server closed it then, and the client exited): a real chat server waits for its client to close, and the two would wait for each other for ever",
+                "it sent its {} lines and printed their ACKs, and {}s later (LAB_TIMEOUT={timeout}s, and a second more) still held the connection open (the fake server closed it then, and the client exited): a real chat server waits for its client to close, and the two would wait for each other",
                 messages.len(),
-                SLACK.as_secs()
+                patience.as_secs()
             ),
         )
         .hinted("The end of the input ends the session: when stdin reaches its end (Python: readline() returns '' or input() raises EOFError; Node: the readline interface's 'close' event; Java: readLine() returns null; C: fgets() returns NULL), or, without -i, once the last argument's ACK has come, close the connection, print `[CLIENT] Closed connection` and exit. Do not wait for the server to close first: it waits for you."));

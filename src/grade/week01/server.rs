@@ -1128,7 +1128,7 @@ pub fn invalid_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.step("start it once more and send a message whose last character is cut off");
     refused_as_invalid(ctx, &payload, Some("the message ends in the middle of a character: the bytes e2 82 begin a three-byte sequence and nothing follows them"))?;
     // Then one run for each kind of byte sequence that a validator of the
-    // student's own can miss, in a fixed order: each verdict the same
+    // student's own can miss (twelve runs in all), in a fixed order: each verdict the same
     // whatever the seed (hostile round 57: one stray byte drawn from two
     // kinds, and a validator without its last `else` passed 8 seeds in 12).
     // A byte no character begins with: a continuation byte alone (hostile
@@ -1144,7 +1144,20 @@ pub fn invalid_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
     // whole kind passes every seed; every strict decoder refuses them all.
     let cont = |ctx: &mut Ctx| 0x80 + ctx.below(0x40) as u8;
     let pick = |ctx: &mut Ctx, from: u8, to: u8| from + ctx.below(usize::from(to - from) + 1) as u8;
+    // The third byte of a three-byte character, the fourth of a four-byte
+    // one, not a continuation (hostile round 59: a validator that checked
+    // the lead and the second byte, and skipped the rest, passed).
+    let three = [0xE1, 0xE5, 0xE8, 0xEC, 0xEE, 0xEF][ctx.below(6)];
+    let letter = |ctx: &mut Ctx| ctx.letters(1).as_bytes()[0];
     let runs: Vec<(Vec<u8>, &str)> = vec![
+        (
+            vec![three, cont(ctx), letter(ctx)],
+            "a three-byte character whose third byte does not continue it",
+        ),
+        (
+            vec![pick(ctx, 0xF1, 0xF3), cont(ctx), cont(ctx), letter(ctx)],
+            "a four-byte character whose fourth byte does not continue it",
+        ),
         (
             vec![cont(ctx)],
             "a continuation byte alone begins no character: it may only continue one",
