@@ -366,8 +366,10 @@ pub fn main(args: &DemoArgs) -> u8 {
         Ok(()) => 0,
         Err(DemoError::Missing(path)) => {
             let text = format!(
-                "netlab demo: cannot find the reference program {}; build it first with `cargo build --bins`, or give --bin-dir",
-                path.display()
+                "netlab demo: cannot find the reference program {}; build it first with `cargo build {}--bins`, or give --bin-dir",
+                path.display(),
+                // The release folder's netlab looks beside itself.
+                if path.components().any(|c| c.as_os_str() == "release") { "--release " } else { "" }
             );
             eprintln!("{}", fill(&text, width));
             2

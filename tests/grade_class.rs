@@ -188,7 +188,7 @@ fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
     std::fs::write(root.join("points.toml"), POINTS).unwrap();
     let first = netlab(&grade_args("out", &["--points", "points.toml"]), root);
     assert!(
-        first.stderr.contains("graded 7 submission(s), 0 unchanged"),
+        first.stderr.contains("graded 7 submissions, 0 unchanged"),
         "{}",
         first.stderr
     );
@@ -333,6 +333,9 @@ fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
     assert_eq!(gradescope["score"], 4.0);
     assert_eq!(gradescope["max_score"], 7.0);
     assert_eq!(gradescope["output_format"], "text");
+    // An overview above the tests, hidden checks not counted.
+    let overview = gradescope["output"].as_str().unwrap_or_default();
+    assert!(overview.ends_with("checks passed, 1 failed."), "{overview}");
     let tests = gradescope["tests"].as_array().unwrap();
     assert_eq!(tests.len(), 3);
     for t in tests {
@@ -409,7 +412,7 @@ fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
     // Re-run: nothing changed, nothing graded (Python's __pycache__ aside).
     let again = netlab(&grade_args("out", &["--points", "points.toml"]), root);
     assert!(
-        again.stderr.contains("graded 0 submission(s), 7 unchanged"),
+        again.stderr.contains("graded 0 submissions, 7 unchanged"),
         "{}",
         again.stderr
     );
@@ -423,7 +426,7 @@ fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
     assert!(
         changed
             .stderr
-            .contains("graded 1 submission(s), 6 unchanged"),
+            .contains("graded 1 submission, 6 unchanged"),
         "{}",
         changed.stderr
     );
@@ -435,7 +438,7 @@ fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
     assert!(
         forced
             .stderr
-            .contains("graded 7 submission(s), 0 unchanged"),
+            .contains("graded 7 submissions, 0 unchanged"),
         "{}",
         forced.stderr
     );
@@ -481,15 +484,15 @@ fn a_class_with_a_folder_run_in_place_keeps_its_classmates_records() {
     );
     let first = netlab(&grade_args("out", &[]), root);
     assert!(
-        first.stderr.contains("graded 2 submission(s)"),
+        first.stderr.contains("graded 2 submissions"),
         "{}",
         first.stderr
     );
     let again = netlab(&grade_args("out", &[]), root);
     let expected = if is_root() {
-        "graded 1 submission(s), 1 unchanged"
+        "graded 1 submission, 1 unchanged"
     } else {
-        "graded 0 submission(s), 2 unchanged"
+        "graded 0 submissions, 2 unchanged"
     };
     assert!(again.stderr.contains(expected), "{}", again.stderr);
 }
@@ -756,6 +759,78 @@ fn bad_class_arguments_are_usage_errors() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+}
+
+/// A new user's round: an earlier run's OUT inside the class folder
+/// (`--out class/results`, then another name) is not a student: said,
+/// and no row in the gradebook.
+#[test]
+fn an_earlier_runs_results_in_the_class_folder_are_not_a_submission() {
+    let tmp = tempfile::tempdir().unwrap();
+    let class = tmp.path().join("class");
+    std::fs::create_dir_all(class.join("alice")).unwrap();
+    std::fs::write(class.join("alice").join("netlab.toml"), "").unwrap();
+    std::fs::create_dir_all(class.join("results")).unwrap();
+    for file in ["gradebook.csv", "run.json", "summary.md"] {
+        std::fs::write(class.join("results").join(file), "").unwrap();
+    }
+    let output = assert_cmd::Command::new(netlab_bin())
+        .env("NETLAB_TRUST", builds())
+        .args([
+            "grade",
+            "week01",
+            "--class",
+            "class",
+            "--out",
+            "class/results2",
+        ])
+        .current_dir(tmp.path())
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("`results` was not graded: it holds a class run's results"),
+        "{stderr}"
+    );
+    let book = read(class.join("results2").join("gradebook.csv"));
+    assert!(book.lines().any(|l| l.starts_with("alice,")), "{book}");
+    assert!(!book.lines().any(|l| l.starts_with("results")), "{book}");
+}
+
+/// A new user's round: the bundle script wrote a relative OUT.zip inside
+/// its temporary folder (and said it wrote it), and took `--help` for a
+/// file name.
+#[test]
+fn the_gradescope_bundle_is_made_where_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let script = dist().join("gradescope").join("make_bundle.sh");
+    let help = Command::new("bash")
+        .arg(&script)
+        .arg("--help")
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(help.status.success(), "{help:?}");
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Gradescope autograder bundle"));
+    let made = Command::new("bash")
+        .arg(&script)
+        .arg("bundle.zip")
+        .env("NETLAB_BIN", netlab_bin())
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let zip = std::fs::read(tmp.path().join("bundle.zip")).unwrap();
+    // A zip: its local header, then the files at its root.
+    assert!(zip.starts_with(b"PK\x03\x04"));
+    for name in ["setup.sh", "run_autograder", "netlab"] {
+        assert!(
+            zip.windows(name.len()).any(|w| w == name.as_bytes()),
+            "{name} is not in the bundle"
+        );
     }
 }
 
@@ -1220,7 +1295,7 @@ fn ctrl_c_keeps_what_is_done() {
         root,
     );
     assert!(
-        again.stderr.contains("graded 1 submission(s), 2 unchanged"),
+        again.stderr.contains("graded 1 submission, 2 unchanged"),
         "{}",
         again.stderr
     );
@@ -1266,7 +1341,7 @@ fn on_a_terminal_the_status_line_fits_and_leaves_room_for_the_ctrl_c_echo() {
         assert!(columns <= 77, "a frame is {columns} columns: {frame:?}");
         assert!(frame.contains("submissions"), "{frame:?}");
     }
-    assert!(text.contains("graded 2 submission(s)"), "{text}");
+    assert!(text.contains("graded 2 submissions"), "{text}");
 }
 
 /// A class run of `class` into `out`, one quick check per submission.

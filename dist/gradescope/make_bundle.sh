@@ -11,10 +11,28 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-zip_out=${1:-$repo/target/gradescope-autograder.zip}
+case "${1:-}" in
+  -h|--help)
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    exit 0 ;;
+  -*)
+    echo "make_bundle.sh: unknown option $1 (usage: make_bundle.sh [OUT.zip])" >&2
+    exit 2 ;;
+esac
+if [ "$#" -gt 1 ]; then
+  echo "make_bundle.sh: one output file at most (usage: make_bundle.sh [OUT.zip])" >&2
+  exit 2
+fi
+# Where cargo builds (CARGO_TARGET_DIR, as cargo itself reads it).
+target=${CARGO_TARGET_DIR:-$repo/target}
+case "$target" in /*) ;; *) target=$repo/$target ;; esac
+zip_out=${1:-$target/gradescope-autograder.zip}
+# Absolute: the zip is written from inside a temporary folder.
+case "$zip_out" in /*) ;; *) zip_out=$PWD/$zip_out ;; esac
+mkdir -p "$(dirname "$zip_out")"
 if [ -z "${NETLAB_BIN:-}" ]; then
   (cd "$repo" && cargo build --release --bin netlab)
-  NETLAB_BIN=$repo/target/release/netlab
+  NETLAB_BIN=$target/release/netlab
 fi
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

@@ -273,7 +273,7 @@ pub fn summary(lab: &str, records: &[Record], pending: usize) -> String {
     let mut md = format!("# {lab}: class summary\n\n");
     if pending > 0 {
         md.push_str(&format!(
-            "**Not finished: {pending} of {} submissions are still to grade** (the run is in progress, or was cut short: the same command grades the rest). What follows is about the {total} done.\n\n",
+            "**Not finished: {pending} of {} submissions are still to grade** (the run is in progress, or was cut short: the same command, without --force, grades the rest). What follows is about the {total} done.\n\n",
             total + pending
         ));
     }

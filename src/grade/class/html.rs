@@ -76,7 +76,7 @@ pub fn page(lab: &str, records: &[Record], pending: usize) -> String {
     h.push_str(&format!("<p id=\"totals\">{}.</p>\n", escape(&line)));
     if pending > 0 {
         h.push_str(&format!(
-            "<p id=\"pending\"><strong>Not finished: {pending} of {} submissions are still to grade</strong> (the run is in progress, or was cut short: the same command grades the rest).</p>\n",
+            "<p id=\"pending\"><strong>Not finished: {pending} of {} submissions are still to grade</strong> (the run is in progress, or was cut short: the same command, without --force, grades the rest).</p>\n",
             total + pending
         ));
     }

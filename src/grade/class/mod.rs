@@ -166,8 +166,13 @@ pub fn main_from_args(args: &GradeArgs) -> Result<u8, GradeError> {
     }
     let out = opts.out.display();
     eprintln!(
-        "graded {} submission(s), {} unchanged since the last run{}",
+        "graded {} {}, {} unchanged since the last run{}",
         run.graded,
+        if run.graded == 1 {
+            "submission"
+        } else {
+            "submissions"
+        },
         run.unchanged,
         if run.unchanged > 0 {
             " (--force grades them again)"
@@ -321,6 +326,18 @@ pub fn submissions(
             left_out.push(format!(
                 "`{shown}` was not graded: its folder name is not valid UTF-8 (rename the folder and run again)"
             ));
+        } else if ["gradebook.csv", "run.json"]
+            .iter()
+            .all(|f| path.join(f).is_file())
+            && !path.join("netlab.toml").exists()
+        {
+            // Another run's OUT inside the class folder (a first run's
+            // `--out class/results`, then `--out class/results2`): it was
+            // graded as a student (a new user's round). Not with a
+            // netlab.toml: a submission is never dropped for files it holds.
+            left_out.push(format!(
+                "`{shown}` was not graded: it holds a class run's results (gradebook.csv, run.json), not a submission"
+            ));
         } else if CLASS_OUTPUTS.contains(&name.as_str()) {
             left_out.push(format!(
                 "`{shown}` was not graded: the class outputs use that name in OUT (rename the folder and run again)"
@@ -422,8 +439,19 @@ fn resolve_member(path: &Path, class_dir: &Path) -> Result<PathBuf, String> {
 pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
     if !opts.class_dir.is_dir() {
         return Err(GradeError::Usage(format!(
-            "the class folder {} is not a folder",
-            opts.class_dir.display()
+            "the class folder {} {}",
+            opts.class_dir.display(),
+            if opts.class_dir.exists() {
+                "is not a folder"
+            } else {
+                "does not exist"
+            }
+        )));
+    }
+    if opts.out.exists() && !opts.out.is_dir() {
+        return Err(GradeError::Usage(format!(
+            "--out {} is a file: give a folder for the results (it is made if it does not exist)",
+            opts.out.display()
         )));
     }
     std::fs::create_dir_all(&opts.out)
@@ -643,7 +671,7 @@ fn progress_bar(
         let elapsed = started.elapsed().as_secs();
         let left = time_left(elapsed, done, total, jobs);
         format!(
-            "{spinner} {} {done}/{total} submissions · {failed} with failures · {}{left}",
+            "{spinner} {} {done}/{total} submissions · {failed} with failures or not graded · {}{left}",
             live::bar(done, total, 24),
             clock(elapsed)
         )
@@ -715,7 +743,7 @@ pub fn interrupted() -> Option<String> {
     let r = running.as_ref()?;
     let clear = if r.status_line { "\r\x1b[2K" } else { "" };
     let words = format!(
-        "interrupted (Ctrl+C): {} of {} submissions graded, kept in {}; the same command grades the rest",
+        "interrupted (Ctrl+C): {} of {} submissions graded, kept in {}; the same command, without --force, grades the rest",
         r.done,
         r.total,
         r.out.display()

@@ -115,8 +115,44 @@ pub fn gradescope(graded: &[Graded], not_graded: Option<&str>, max_if_not: f64) 
         "max_score": max,
         "output_format": "text",
         "visibility": "visible",
+        "output": overview(graded),
         "tests": tests,
     })
+}
+
+/// The text above Gradescope's tests: how many passed, and why the
+/// skipped ones show as failed there (Gradescope has no "skipped": a test
+/// below its points is red, and a new user's round read 38 red tests of
+/// programs never handed in as 38 mistakes). Hidden checks are not told.
+fn overview(graded: &[Graded]) -> String {
+    let shown: Vec<&Graded> = graded.iter().filter(|g| !g.hidden).collect();
+    let passed = shown
+        .iter()
+        .filter(|g| g.outcome.passed == Some(true))
+        .count();
+    let failed = shown
+        .iter()
+        .filter(|g| g.outcome.passed == Some(false))
+        .count();
+    let mut text = format!(
+        "{passed} of {} checks passed, {failed} failed.",
+        shown.len()
+    );
+    let mut missing: Vec<&str> = shown
+        .iter()
+        .filter(|g| g.outcome.passed.is_none())
+        .filter_map(|g| g.outcome.skipped.as_deref())
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    let skipped = shown.iter().filter(|g| g.outcome.passed.is_none()).count();
+    if skipped > 0 {
+        text.push_str(&format!(
+            " {skipped} were not run and score nothing ({}): they show as failed below, but no mistake was found in them.",
+            missing.join("; ")
+        ));
+    }
+    text
 }
 
 /// PrairieLearn's external-grader results.json.
