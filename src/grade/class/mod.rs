@@ -1519,6 +1519,11 @@ fn not_graded_reason(error: &str, dir: &Path) -> String {
         .unwrap_or_default()
         .replace(&format!("{}/", dir.display()), "");
     if first.starts_with("cannot read netlab.toml") {
+        // A new user's round: an empty folder read as a missing file.
+        let empty = std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none());
+        if empty {
+            return "the folder is empty: nothing was handed in".to_string();
+        }
         let nested = std::fs::read_dir(dir).ok().and_then(|entries| {
             entries
                 .flatten()
