@@ -424,9 +424,7 @@ fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
     std::fs::write(&server, code).unwrap();
     let changed = netlab(&grade_args("out", &["--points", "points.toml"]), root);
     assert!(
-        changed
-            .stderr
-            .contains("graded 1 submission, 6 unchanged"),
+        changed.stderr.contains("graded 1 submission, 6 unchanged"),
         "{}",
         changed.stderr
     );
@@ -436,9 +434,7 @@ fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
         root,
     );
     assert!(
-        forced
-            .stderr
-            .contains("graded 7 submissions, 0 unchanged"),
+        forced.stderr.contains("graded 7 submissions, 0 unchanged"),
         "{}",
         forced.stderr
     );

@@ -1174,6 +1174,33 @@ fn a_chat_client_that_waits_for_the_server_to_close_python() {
     assert_eq!(outcome.passed, Some(true), "{:?}", outcome.observed);
 }
 
+/// Hostile round 60: a chat client that sends Latin-1 (`?` for what it
+/// cannot write) passed every chat client check: their lines were ASCII.
+/// Where programs read their arguments as UTF-8, chat-client-messages'
+/// long line is not, and the charset is named in the hint.
+#[test]
+fn a_chat_client_that_sends_latin1_python() {
+    if !netlab::grade::harness::programs_read_utf8() {
+        eprintln!("skipped: programs do not run in a UTF-8 locale here");
+        return;
+    }
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "chat_client.py",
+        r#"sock.sendall(f"{message}\n".encode("utf-8"))"#,
+        r#"sock.sendall(f"{message}\n".encode("latin-1", errors="replace"))"#,
+    )]) else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "chat-client-messages");
+    assert_eq!(
+        outcome.diagnosis,
+        Some(Diagnosis::WrongMessage),
+        "{:?}",
+        outcome.observed
+    );
+    assert!(outcome.hint.unwrap_or_default().contains("Name UTF-8"));
+}
+
 /// chat-log-format on `sub`: its diagnosis (none if it passed) and what it
 /// observed.
 fn log_format_verdict(sub: &Submission) -> (Option<&'static str>, String) {

@@ -2927,6 +2927,17 @@ fn chat_client_run(
         // to explain it: a reader that drops what came while it waited for
         // an ACK (blind round 27: the hint spoke of the command line's
         // messages).
+        // Only the lines outside ASCII differ: sent in another charset
+        // (Latin-1 or ASCII with `?` for what it cannot write; hostile
+        // round 60).
+        let charset = got.len() == messages.len()
+            && got
+                .iter()
+                .zip(messages)
+                .all(|(g, m)| g == m || !m.is_ascii());
+        if charset {
+            return Err(failure.hinted(super::client::DECODE_UTF8_HINT));
+        }
         if typed_and_lost {
             return Err(failure.hinted("The lines typed on stdin all came at once, and the client sent only the first ones: the others were lost while it waited for an ACK. Read stdin with one reader that keeps what it has read (Python: one `for line in sys.stdin` or input() loop; Node: one readline interface whose 'line' events you queue, not a new question() per line; C: one FILE* with fgets), and handle every line it gives, one after another, until end of input."));
         }
@@ -3169,8 +3180,15 @@ pub fn client_messages(ctx: &mut Ctx) -> Result<(), Failure> {
     // anew every six lines passed four to six (hostile round 57).
     let count = 7 + ctx.below(3);
     let long = ctx.below(count);
+    // The long one outside ASCII where programs read their arguments as
+    // UTF-8: a client that encoded and decoded Latin-1 passed every chat
+    // client check (hostile round 60).
     let messages: Vec<String> = (0..count)
-        .map(|i| ctx.message(if i == long { 86 } else { 18 }))
+        .map(|i| match i == long {
+            true if crate::grade::harness::programs_read_utf8() => ctx.message_beyond_ascii(86),
+            true => ctx.message(86),
+            false => ctx.message(18),
+        })
         .collect();
     let (p, port) = chat_client_run(
         ctx,

@@ -606,7 +606,7 @@ fn reply_cut(ctx: &mut Ctx, p: Proc, mut failure: Failure, reply: &str) -> Failu
 }
 
 /// Text outside ASCII turned into bytes, or back, in another charset.
-const DECODE_UTF8_HINT: &str = "Name UTF-8 wherever text becomes bytes and bytes become text: message.encode(\"utf-8\") and data.decode(\"utf-8\") in Python, getBytes(StandardCharsets.UTF_8) and new String(bytes, StandardCharsets.UTF_8) in Java (not the platform's default), Buffer.from(text, \"utf8\") and toString(\"utf8\") in Node, String::from_utf8 in Rust. Latin-1 or ASCII turns each byte of `é` (two bytes in UTF-8) into a character of its own.";
+pub(super) const DECODE_UTF8_HINT: &str = "Name UTF-8 wherever text becomes bytes and bytes become text: message.encode(\"utf-8\") and data.decode(\"utf-8\") in Python, getBytes(StandardCharsets.UTF_8) and new String(bytes, StandardCharsets.UTF_8) in Java (not the platform's default), Buffer.from(text, \"utf8\") and toString(\"utf8\") in Node, String::from_utf8 in Rust. Latin-1 or ASCII turns each byte of `é` (two bytes in UTF-8) into a character of its own.";
 
 /// `bytes` read as Latin-1: each byte one character.
 fn latin1(bytes: &[u8]) -> String {
