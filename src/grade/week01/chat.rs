@@ -2945,6 +2945,18 @@ fn chat_client_run(
     }
     let expected: Vec<String> = acks.iter().map(|a| format!("[CLIENT] {a}")).collect();
     expect_exit(ctx, p, SLACK, 0, Diagnosis::Crash)
+        .map_err(|f| {
+            // Died at the end of its own input (blind round 59: the hint
+            // spoke of servers and resets).
+            let at_the_end = stdin.is_some()
+                && f.diagnosis == Diagnosis::Crash
+                && f.observed.contains("EOFError");
+            if at_the_end {
+                f.hinted("The end of the input is not an error: it is how the session ends. Python's input() raises EOFError there: catch it and leave the loop (or read with sys.stdin.readline(), which returns '' at the end), then close the connection, print `[CLIENT] Closed connection` and exit 0.")
+            } else {
+                f
+            }
+        })
         .and_then(|()| match stdin {
             // Its own prompt ends up before each ACK line (no newline
             // after a prompt): the prompt's words are the mistake, not
