@@ -2551,7 +2551,8 @@ struct Sent {
     /// with lines still to send ([`later_sessions`]).
     later: Vec<Vec<String>>,
     /// Every line came and got its ACK, and the client still held the
-    /// connection open [`SLACK`] later (the fake server closed it then).
+    /// connection open after the wait it was given (LAB_TIMEOUT and a
+    /// second, at least [`SLACK`]); the fake server closed it then.
     stayed: bool,
 }
 
@@ -2923,10 +2924,6 @@ fn chat_client_run(
             format!("the lines {}, each ending in \\n", quoted(messages)),
             observed,
         );
-        // Typed lines, the first ones sent and the rest lost, with no crash
-        // to explain it: a reader that drops what came while it waited for
-        // an ACK (blind round 27: the hint spoke of the command line's
-        // messages).
         // Only the lines outside ASCII differ: sent in another charset
         // (Latin-1 or ASCII with `?` for what it cannot write; hostile
         // round 60).
@@ -2938,6 +2935,10 @@ fn chat_client_run(
         if charset {
             return Err(failure.hinted(super::client::DECODE_UTF8_HINT));
         }
+        // Typed lines, the first ones sent and the rest lost, with no crash
+        // to explain it: a reader that drops what came while it waited for
+        // an ACK (blind round 27: the hint spoke of the command line's
+        // messages).
         if typed_and_lost {
             return Err(failure.hinted("The lines typed on stdin all came at once, and the client sent only the first ones: the others were lost while it waited for an ACK. Read stdin with one reader that keeps what it has read (Python: one `for line in sys.stdin` or input() loop; Node: one readline interface whose 'line' events you queue, not a new question() per line; C: one FILE* with fgets), and handle every line it gives, one after another, until end of input."));
         }

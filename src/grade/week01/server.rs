@@ -1052,14 +1052,15 @@ fn rules_after_trim(ctx: &mut Ctx) -> Result<(), Failure> {
 /// limit.
 const TRIMMED_LEN: usize = 99;
 
-/// A 100-character message refused as too long: an off-by-one (`>= 100`)
-/// or a count of bytes (C's strlen, Python's len() of the bytes)? The
-/// hint for one misleads the other, so 100 ASCII characters tell: an ACK
-/// for them means the unit was wrong, not the bound.
 /// The one character outside the Basic Multilingual Plane that
 /// server-length-limit sends: four bytes in UTF-8, two units in UTF-16.
 const ASTRAL: char = '🙂';
 
+/// A 100-character message refused as too long: an off-by-one (`>= 100`)
+/// or a count of bytes (C's strlen, Python's len() of the bytes)? The
+/// hint for one misleads the other, so 100 ASCII characters tell: an ACK
+/// for them means the unit was wrong, not the bound (and then 100
+/// characters of two and three bytes tell bytes from UTF-16 units).
 fn counted_in_bytes(ctx: &mut Ctx, payload: &str, mut failure: Failure) -> Failure {
     if failure.diagnosis != Diagnosis::TooLong
         || !failure.observed.contains("ERROR: Message too long")
@@ -1128,9 +1129,10 @@ pub fn invalid_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.step("start it once more and send a message whose last character is cut off");
     refused_as_invalid(ctx, &payload, Some("the message ends in the middle of a character: the bytes e2 82 begin a three-byte sequence and nothing follows them"))?;
     // Then one run for each kind of byte sequence that a validator of the
-    // student's own can miss (twelve runs in all), in a fixed order: each verdict the same
-    // whatever the seed (hostile round 57: one stray byte drawn from two
-    // kinds, and a validator without its last `else` passed 8 seeds in 12).
+    // student's own can miss (twelve runs in all), in a fixed order: each
+    // verdict the same whatever the seed (hostile round 57: one stray byte
+    // drawn from two kinds, and a validator without its last `else` passed
+    // 8 seeds in 12).
     // A byte no character begins with: a continuation byte alone (hostile
     // round 55: a validator that looked only at what follows each lead
     // byte passed), one of F8..FF, which UTF-8 never has, one of F5..F7,
