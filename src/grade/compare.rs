@@ -23,11 +23,11 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
 }
 
 /// Is the printed `line` the expected `want`? The same text, or the same
-/// with `want`'s characters outside ASCII written as escapes (`\xe9`,
-/// `\u20ac`, `\u{20ac}`, `\U0001f600`: Python's `unicode_escape`, which
-/// a program may use to escape control characters). An escape of an
-/// ASCII character is not undone: `\x0a` for a newline is the line's own
-/// text, as the program chose it.
+/// with `want`'s characters outside ASCII written as escapes, in any of
+/// the forms programs print them ([`wide_escapes_undone`]: a program may
+/// escape everything outside printable ASCII to escape control
+/// characters). Escapes of ASCII characters are not undone: `\x41` is not
+/// `A`.
 pub fn same_shown(line: &str, want: &str) -> bool {
     line == want || (!want.is_ascii() && line.contains('\\') && wide_escapes_undone(line) == want)
 }
