@@ -1673,6 +1673,12 @@ mod tests {
             "cannot read {}/netlab.toml: No such file or directory (os error 2)\n  write a netlab.toml there (see the handout), or give the commands with --server, --client, ...",
             dir.display()
         );
+        // An empty folder: nothing was handed in (a new user's round).
+        assert_eq!(
+            not_graded_reason(&missing, dir),
+            "the folder is empty: nothing was handed in"
+        );
+        std::fs::write(dir.join("server.py"), "").unwrap();
         let why = not_graded_reason(&missing, dir);
         assert!(
             why.contains("must be at the top level of the submission (see the handout)"),

@@ -171,6 +171,11 @@ pub struct Exchange {
     /// No reply came, yet the server had taken every byte sent off its
     /// socket (its receive queue empty, Linux): its read waits for more.
     pub drained: bool,
+    /// Had the server printed a Received line while the connection was
+    /// still open? (`None`: not looked at then.) Looked at later, a read
+    /// that waits for the connection's end has printed it by then: the
+    /// grader's close ended that read (a full suite run under load).
+    pub received_shown: Option<bool>,
 }
 
 impl Exchange {
@@ -183,6 +188,7 @@ impl Exchange {
             client,
             pause: None,
             drained: false,
+            received_shown: None,
         }
     }
 }
@@ -322,7 +328,9 @@ pub fn exchange(
 ) -> Result<(Proc, Exchange), Failure> {
     let (p, addr) = ctx.start_server(role, &[], env)?;
     let (mut stream, client) = connect_and_send(ctx, addr, payload)?;
-    let exchange = read_reply_of(ctx, &mut stream, client, SLACK);
+    let mut exchange = read_reply_of(ctx, &mut stream, client, SLACK);
+    exchange.received_shown = Some(printed_received(ctx, p));
+    drop(stream);
     Ok((p, exchange))
 }
 
@@ -366,7 +374,16 @@ fn read_reply_of(
         client,
         pause,
         drained,
+        received_shown: None,
     }
+}
+
+/// Has the server `p` printed a line saying it received a message?
+fn printed_received(ctx: &mut Ctx, p: Proc) -> bool {
+    ctx.child(p)
+        .lines(Stream::Stdout)
+        .iter()
+        .any(|l| l.contains("Received"))
 }
 
 /// Has the program at the other end of `stream` taken every byte sent to
@@ -440,12 +457,11 @@ pub fn judge_reply(
         // Its read took the message and still waits (blind round 43: a
         // read of a full buffer, told as a wrong reply with nothing of
         // the read); unless it printed that it received it.
-        let waits = ex.drained
-            && !ctx
-                .child(p)
-                .lines(Stream::Stdout)
-                .iter()
-                .any(|l| l.contains("Received"));
+        let received = match ex.received_shown {
+            Some(shown) => shown,
+            None => printed_received(ctx, p),
+        };
+        let waits = ex.drained && !received;
         let observed = if ex.reply.is_empty() {
             match ex.end {
                 End::Timeout if waits => format!(
