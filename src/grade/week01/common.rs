@@ -763,14 +763,19 @@ pub const TIMEOUT_HINT: &str = "Read LAB_TIMEOUT (whole seconds) from the enviro
 /// them: what times its giving up.
 pub const GAVE_UP: &str = "did not respond in time";
 
-/// The LAB_TIMEOUT every program starts with (the contract's).
-pub fn contract_timeout() -> u64 {
+/// The number every program starts with in the variable `name` (the
+/// contract's environment), if it has one.
+pub fn contract_number(name: &str) -> Option<u64> {
     super::CONTRACT
         .env
         .iter()
-        .find(|(name, _)| *name == "LAB_TIMEOUT")
-        .and_then(|(_, secs)| secs.parse().ok())
-        .unwrap_or(2)
+        .find(|(var, _)| *var == name)
+        .and_then(|(_, value)| value.parse().ok())
+}
+
+/// The LAB_TIMEOUT every program starts with (the contract's).
+pub fn contract_timeout() -> u64 {
+    contract_number("LAB_TIMEOUT").unwrap_or(2)
 }
 
 /// When the client `p` first said it gave up (its [`GAVE_UP`] line, on

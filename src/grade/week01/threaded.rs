@@ -871,13 +871,9 @@ fn many_idle(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure> {
     // Refused once exactly the other checks' cap was held: its cap is
     // that number whatever LAB_MAX_CLIENTS says (written in the code, or
     // `min(LAB_MAX_CLIENTS, 64)`), not a leak.
-    let contract_cap = super::CONTRACT
-        .env
-        .iter()
-        .find(|(name, _)| *name == "LAB_MAX_CLIENTS")
-        .and_then(|(_, value)| value.parse::<usize>().ok());
+    let contract_cap = super::common::contract_number("LAB_MAX_CLIENTS");
     let held = idle_count - turned_away;
-    if turned_away > 0 && Some(held) == contract_cap {
+    if turned_away > 0 && Some(held as u64) == contract_cap {
         return Err(fail(
             Diagnosis::BusyCap,
             expected,
