@@ -1089,6 +1089,25 @@ fn a_client_meets_text_outside_ascii_python() {
     let (passed, code, observed) = client_ack(&escaped);
     assert!(passed, "{code:?}: {observed}");
 
+    // A small read printed past its end (C's %s with no '\0' after the
+    // bytes: whatever memory follows; blind round 60).
+    let Some((_dir, past)) = patched_python_all(&[(
+        "client.py",
+        "            reply = sock.recv(BUFFER_SIZE)",
+        "            reply = sock.recv(128) + bytes([0xE8, 0, 7]) + b\"127.0.0.1\"",
+    )]) else {
+        return;
+    };
+    let (passed, code, observed) = client_ack(&past);
+    assert!(
+        !passed && code == Some("output-format"),
+        "{code:?}: {observed}"
+    );
+    assert!(
+        observed.contains("printed its buffer past what the read returned"),
+        "{observed}"
+    );
+
     // A limit of its own, in bytes: the length rule's mistake.
     let Some((_dir, bytes)) = patched_python_all(&[(
         "client.py",

@@ -600,9 +600,54 @@ fn reply_cut(ctx: &mut Ctx, p: Proc, mut failure: Failure, reply: &str) -> Failu
             "it printed `[CLIENT] Received: ` with only the first {cut} of the reply's {} bytes: it read the reply in a piece too small for it",
             reply.len()
         );
-        failure = failure.hinted("Read the reply with one recv of up to LAB_BUFFER_SIZE bytes (1024 by default), or read until the server closes the connection: a read of a fixed small size (recv(64), a char[64]) prints only the start of a long reply.");
+        return failure.hinted(READ_THE_REPLY_HINT);
+    }
+    // The reply's start, then something else: a read too small for the
+    // reply, and perhaps a buffer printed past what the read returned
+    // (C's printf("%s") with no '\0' after the bytes: bytes no text
+    // has, U+FFFD or controls, follow). Blind round 60: the garbage hid
+    // the small read, and the hint spoke of prefixes and tuples.
+    let past = received().find_map(|shown| {
+        let same = common_prefix(shown.as_bytes(), reply.as_bytes());
+        (same >= 16.min(reply.len()) && shown.len() > same).then_some((same, &shown[same..]))
+    });
+    if let Some((same, after)) = past {
+        let small = same < reply.len();
+        let garbage = after.chars().any(|c| c == '\u{FFFD}' || c.is_control());
+        if small || garbage {
+            let shown: String = after.chars().take(24).collect();
+            failure.observed = format!(
+                "it printed `[CLIENT] Received: ` with the first {same} of the reply's {} bytes, then `{}`{}",
+                reply.len(),
+                shown.escape_debug(),
+                match (small, garbage) {
+                    (true, true) => ", which the server never sent: it read the reply in a piece too small for it, and printed its buffer past what the read returned",
+                    (true, false) => ": it read the reply in a piece too small for it",
+                    _ => ", which the server never sent: it printed its buffer past what the read returned",
+                }
+            );
+            const PRINT_N: &str = "Print exactly the bytes the read returned: in C, printf(\"%.*s\", (int)n, buf), or buf[n] = '\\0' before printf(\"%s\") (with a buffer one byte larger than the read); %s on a buffer without a '\\0' prints whatever memory follows.";
+            return failure.hinted(match (small, garbage) {
+                (true, true) => format!("{READ_THE_REPLY_HINT} {PRINT_N}"),
+                (true, false) => READ_THE_REPLY_HINT.to_string(),
+                _ => PRINT_N.to_string(),
+            });
+        }
     }
     failure
+}
+
+/// How to read the one-shot reply.
+const READ_THE_REPLY_HINT: &str = "Read the reply with one recv of up to LAB_BUFFER_SIZE bytes (1024 by default), or read until the server closes the connection: a read of a fixed small size (recv(64), a char[64]) prints only the start of a long reply.";
+
+/// How many bytes `a` and `b` share at their start, ending on a character
+/// boundary of `a` (which is text).
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let mut n = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    while n > 0 && n < a.len() && (a[n] & 0xC0) == 0x80 {
+        n -= 1;
+    }
+    n
 }
 
 /// Text outside ASCII turned into bytes, or back, in another charset.
