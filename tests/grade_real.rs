@@ -1025,99 +1025,84 @@ fn reads_of_a_fixed_small_size_python() {
     }
 }
 
-/// client-ack on `sub`: passed, its diagnosis, what it observed.
-fn client_ack(sub: &Submission) -> (bool, Option<&'static str>, String) {
-    let outcome = outcome_of(sub, "client-ack");
-    (
-        outcome.passed == Some(true),
-        outcome.diagnosis.map(|d| d.code()),
-        outcome.observed.unwrap_or_default(),
-    )
-}
-
 /// Hostile round 57: where programs read their arguments as UTF-8, the
 /// client's message is outside ASCII (about 300 bytes of reply). A
-/// client that reads 256 bytes, decodes as Latin-1, or refuses the
-/// message as over 100 bytes fails; one that escapes what is outside
-/// ASCII (Python's `unicode_escape`) does not.
+/// client that reads 256 bytes, decodes as Latin-1, prints a small read
+/// past its end, or refuses the message as over 100 bytes fails, each
+/// said as such; one that escapes what is outside ASCII (Python's
+/// `unicode_escape`) does not.
 #[test]
 fn a_client_meets_text_outside_ascii_python() {
     if !netlab::grade::harness::programs_read_utf8() {
         eprintln!("skipped: programs do not run in a UTF-8 locale here");
         return;
     }
+    /// A patch of client.py, and the failure it makes: its diagnosis,
+    /// and what the observation says (None: it passes).
+    struct Case {
+        from: String,
+        to: String,
+        fails: Option<(&'static str, Option<&'static str>)>,
+    }
+    let case = |from: &str, to: &str, fails| Case {
+        from: from.to_string(),
+        to: to.to_string(),
+        fails,
+    };
     let decode = "reply.decode('utf-8', errors='replace')";
-    let Some((_dir, latin1)) =
-        patched_python_all(&[("client.py", decode, "reply.decode('latin-1')")])
-    else {
-        return;
-    };
-    let (passed, code, observed) = client_ack(&latin1);
-    assert!(
-        !passed && code == Some("output-format"),
-        "{code:?}: {observed}"
-    );
-    assert!(
-        observed.contains("decoded the UTF-8 reply as Latin-1"),
-        "{observed}"
-    );
-
-    let Some((_dir, small)) = patched_python_all(&[(
-        "client.py",
-        "            reply = sock.recv(BUFFER_SIZE)",
-        "            reply = sock.recv(256)",
-    )]) else {
-        return;
-    };
-    let (passed, code, observed) = client_ack(&small);
-    assert!(
-        !passed && code == Some("output-format"),
-        "{code:?}: {observed}"
-    );
-    assert!(
-        observed.contains("in a piece too small for it"),
-        "{observed}"
-    );
-
-    let Some((_dir, escaped)) = patched_python_all(&[(
-        "client.py",
-        &format!("escape({decode})"),
-        &format!("{decode}.encode('unicode_escape').decode()"),
-    )]) else {
-        return;
-    };
-    let (passed, code, observed) = client_ack(&escaped);
-    assert!(passed, "{code:?}: {observed}");
-
-    // A small read printed past its end (C's %s with no '\0' after the
-    // bytes: whatever memory follows; blind round 60).
-    let Some((_dir, past)) = patched_python_all(&[(
-        "client.py",
-        "            reply = sock.recv(BUFFER_SIZE)",
-        "            reply = sock.recv(128) + bytes([0xE8, 0, 7]) + b\"127.0.0.1\"",
-    )]) else {
-        return;
-    };
-    let (passed, code, observed) = client_ack(&past);
-    assert!(
-        !passed && code == Some("output-format"),
-        "{code:?}: {observed}"
-    );
-    assert!(
-        observed.contains("printed its buffer past what the read returned"),
-        "{observed}"
-    );
-
-    // A limit of its own, in bytes: the length rule's mistake.
-    let Some((_dir, bytes)) = patched_python_all(&[(
-        "client.py",
-        "    target = address(HOST, PORT)\n",
-        "    if len(message.encode()) > 100:\n        complain(\"[CLIENT] Error: message too long\")\n        return 2\n    target = address(HOST, PORT)\n",
-    )]) else {
-        return;
-    };
-    let (passed, code, observed) = client_ack(&bytes);
-    assert!(!passed && code == Some("too-long"), "{code:?}: {observed}");
+    let recv = "            reply = sock.recv(BUFFER_SIZE)";
+    let connect = "    target = address(HOST, PORT)\n";
+    let cases = [
+        case(
+            decode,
+            "reply.decode('latin-1')",
+            Some(("output-format", Some("decoded the UTF-8 reply as Latin-1"))),
+        ),
+        case(
+            recv,
+            "            reply = sock.recv(256)",
+            Some(("output-format", Some("in a piece too small for it"))),
+        ),
+        case(
+            &format!("escape({decode})"),
+            &format!("{decode}.encode('unicode_escape').decode()"),
+            None,
+        ),
+        // A small read printed past its end (C's %s with no '\0' after
+        // the bytes: whatever memory follows; blind round 60).
+        case(
+            recv,
+            "            reply = sock.recv(128) + bytes([0xE8, 0, 7]) + b\"127.0.0.1\"",
+            Some((
+                "output-format",
+                Some("printed its buffer past what the read returned"),
+            )),
+        ),
+        // A limit of its own, in bytes: the length rule's mistake.
+        case(
+            connect,
+            &format!("    if len(message.encode()) > 100:\n        complain(\"[CLIENT] Error: message too long\")\n        return 2\n{connect}"),
+            Some(("too-long", None)),
+        ),
+    ];
+    for Case { from, to, fails } in cases {
+        let Some((_dir, sub)) = patched_python_all(&[("client.py", &from, &to)]) else {
+            return;
+        };
+        let outcome = outcome_of(&sub, "client-ack");
+        let observed = outcome.observed.clone().unwrap_or_default();
+        let code = outcome.diagnosis.map(|d| d.code());
+        match fails {
+            None => assert_eq!(outcome.passed, Some(true), "{to}: {code:?}: {observed}"),
+            Some((want, says)) => {
+                assert_eq!(outcome.passed, Some(false), "{to}: {observed}");
+                assert_eq!(code, Some(want), "{to}: {observed}");
+                if let Some(says) = says {
+                    assert!(observed.contains(says), "{to}: {observed}");
+                }
+            }
+        }
+    }
 }
 
 /// Hostile round 57: a decoder that lets surrogates through (Python's
