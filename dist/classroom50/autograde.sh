@@ -20,10 +20,11 @@ trap 'rm -rf "$out"' EXIT
 points=()
 [ -n "${POINTS:-}" ] && points=(--points "$POINTS")
 # shellcheck disable=SC2086
-"$here/../grade-one.sh" "$LAB" "$submission" "$out" "${points[@]}" ${NETLAB_ARGS:-} || exit $?
+GRADE_ONE_QUIET=1 "$here/../grade-one.sh" "$LAB" "$submission" "$out" "${points[@]}" ${NETLAB_ARGS:-} || exit $?
 mkdir -p "$results"
 # RESULT_DIR is the student's checkout by default: a result.json they
 # committed as a symbolic link would have cp write through it, anywhere
 # the runner may write (hostile round 40). Remove the names first.
 rm -f "$results/result.json" "$results/release-body.md"
 cp "$out/result.json" "$out/release-body.md" "$results/"
+echo "autograde.sh: wrote result.json and release-body.md in $results" >&2

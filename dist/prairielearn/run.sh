@@ -15,8 +15,9 @@ trap 'rm -rf "$out"' EXIT
 points=()
 [ -f "$root/serverFilesCourse/points.toml" ] && points=(--points "$root/serverFilesCourse/points.toml")
 # shellcheck disable=SC2086
-if "$here/../grade-one.sh" "$LAB" "$root/student" "$out" "${points[@]}" ${NETLAB_ARGS:-}; then
+if GRADE_ONE_QUIET=1 "$here/../grade-one.sh" "$LAB" "$root/student" "$out" "${points[@]}" ${NETLAB_ARGS:-}; then
   cp "$out/prairielearn.json" "$root/results/results.json"
+  echo "run.sh: the result is in $root/results/results.json" >&2
 else
   echo '{"gradable": false, "message": "The grader could not run netlab; please tell your instructor."}' \
     > "$root/results/results.json"

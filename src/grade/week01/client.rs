@@ -344,7 +344,8 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str, first: Judged) -> Resu
     let timeout = HOLD.as_secs() + 3;
     let (listener, p) = start_with_fake(ctx, args, &[timeout_env(timeout)])?;
     let (conn, got, mut sent) =
-        accept_talking(ctx, &listener, p, message.len(), Told::Timeout(timeout))?;
+        accept_talking(ctx, &listener, p, message.len(), Told::Timeout(timeout))
+            .map_err(|f| refused_as_too_long(ctx, p, f, message))?;
     let got_at = Instant::now();
     if got != message.as_bytes() {
         return Err(wrong_message(message, &got, &sent));
@@ -534,32 +535,44 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
         &message,
         Judged::LinesFirst,
     )
-    .map_err(|f| refused_as_too_long(f, &message))
 }
 
 /// A client that refused its message as too long before it connected: a
-/// limit of its own, in bytes (the message is under 100 characters, and
-/// about twice as many bytes). Said as the length rule's mistake, not as
-/// a start that failed.
-fn refused_as_too_long(failure: Failure, message: &str) -> Failure {
-    let said_long = failure.observed.contains("before it connected")
-        && failure.observed.to_lowercase().contains("long");
-    if failure.diagnosis != Diagnosis::StartupFailure || !said_long {
+/// limit of its own (the message is under the contract's 100
+/// characters; where it is CJK, about 260 bytes: a limit in bytes). Said
+/// as the length rule's mistake, not as a start that failed. Judged by
+/// what the client printed, on either stream.
+fn refused_as_too_long(ctx: &mut Ctx, p: Proc, failure: Failure, message: &str) -> Failure {
+    let said_long = [Stream::Stderr, Stream::Stdout].into_iter().any(|s| {
+        ctx.child(p)
+            .lines(s)
+            .iter()
+            .any(|l| l.to_lowercase().contains("long"))
+    });
+    let chars = message.chars().count();
+    if failure.diagnosis != Diagnosis::StartupFailure || !said_long || chars >= 100 {
         return failure;
     }
+    let (limit, hint) = if message.len() > 100 {
+        ("a limit counted in bytes", super::server::CHARACTERS_HINT)
+    } else {
+        (
+            "a limit below the contract's 100 characters",
+            "A client needs no length limit: it sends the message it was given, and the server answers one too long with its error line. If you keep a check, it is the contract's: more than 100 characters (counted as characters, not bytes) is too long.",
+        )
+    };
     fail(
         Diagnosis::TooLong,
         format!(
-            "the client sends its message of {} characters ({} bytes in UTF-8)",
-            message.chars().count(),
+            "the client sends its message of {chars} characters ({} bytes in UTF-8)",
             message.len()
         ),
         format!(
-            "{}: it refused the message as too long, though it has fewer than 100 characters: a limit counted in bytes (the client needs no limit of its own: the server judges the length)",
+            "{}: it refused the message as too long, though it has fewer than 100 characters: {limit} (the client needs no limit of its own: the server judges the length)",
             failure.observed
         ),
     )
-    .hinted(super::server::CHARACTERS_HINT)
+    .hinted(hint)
 }
 
 /// A Received line missing because the client printed only the reply's
