@@ -665,7 +665,8 @@ fn names(line: &str, client: &str) -> bool {
 /// every other check gives (hostile round 57: a pool of 64 threads under
 /// a correct cap passed, the cap filled being 64 too). Not much above:
 /// a server that forks a process per client holds one for each, within
-/// the sandbox's 128 processes and its memory limit.
+/// the sandbox's processes (`sandbox::process_limit`: 128 and one a
+/// processor, for a runtime's own threads) and its memory limit.
 const CONCURRENCY_CAP: usize = 70;
 
 pub fn concurrency(ctx: &mut Ctx) -> Result<(), Failure> {
