@@ -170,7 +170,7 @@ diagnoses! {
         "the client does not refuse a message of several words given without quotes (a usage error, exit 2, nothing sent)",
         "Without quotes, each word is an argument of its own: `client Hello Server` gives your program two. Reading only the first (sys.argv[1], args[0], argv[1]) quietly sends `Hello`. Refuse more than one message argument before connecting: print an error naming the extra one, with a tip to put the message in quotes, to stderr and exit 2 without sending anything.";
     ExitsEarly = "exits-early",
-        "a long-running server stops serving new clients: it exits, or no longer calls accept()",
+        "a long-running server stops serving new clients: it exits, no longer calls accept(), or drops a new caller unread",
         "Wrap accept() and the session in a loop (extension A) that only ends on Ctrl+C / SIGTERM, and make sure that loop comes back to accept() for every new client: no exit, break or uncaught error on the way, and in a select()/poll() loop the descriptor set and the timeout filled again before every call (select() changes both).";
     BusyLeak = "busy-leak",
         "a finished client's slot is never given back",

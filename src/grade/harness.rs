@@ -191,6 +191,9 @@ pub struct Ctx<'a> {
     notes_env_default: bool,
     /// The next program starts with a tripwire ([`Ctx::tripwire_next`]).
     tripwire_next: bool,
+    /// What a check keeps until its programs have ended
+    /// ([`Ctx::hold_until_end`]).
+    held: Vec<Box<dyn std::any::Any>>,
 }
 
 impl Drop for Ctx<'_> {
@@ -200,6 +203,7 @@ impl Drop for Ctx<'_> {
         // `sandbox::remove_scratch`): its TempDir would use the standard
         // library's removal, which one stack frame per level aborts.
         self.procs.clear();
+        self.held.clear();
         if let Some(scratch) = self.scratch.take() {
             let _ = crate::sandbox::remove_scratch(scratch.path());
         }
@@ -297,7 +301,16 @@ impl<'a> Ctx<'a> {
             notes: Vec::new(),
             notes_env_default: false,
             tripwire_next: false,
+            held: Vec::new(),
         }
+    }
+
+    /// Keeps `thing` (a fake server's connection, the thread holding it)
+    /// until the check's programs have ended: dropped at a failure's
+    /// return, it would close a connection under a program still running,
+    /// which then printed an error of it beside the finding.
+    pub fn hold_until_end(&mut self, thing: impl std::any::Any) {
+        self.held.push(Box::new(thing));
     }
 
     /// The next program started gets a tripwire where one can work (see

@@ -416,10 +416,15 @@ impl<'a> StageView<'a> {
             };
             line.push_str(&format!("  {}", paint(YELLOW, marker, c)));
         }
-        let codes: BTreeSet<&str> = outcomes
+        // Each failure under the name of the finding it is reported in:
+        // a consequence folded under another check's mistake is not a
+        // second code (blind round 62: `(busy-cap, busy-leak)` for one
+        // leak).
+        let stage: Vec<Outcome> = outcomes.iter().map(|o| (*o).clone()).collect();
+        let codes: BTreeSet<&str> = stage
             .iter()
             .filter(|o| o.passed != Some(true))
-            .map(|o| o.diagnosis.map_or("skipped", |d| d.code()))
+            .map(|o| report::reported_diagnosis(o, &stage).map_or("skipped", |d| d.code()))
             .collect();
         if !codes.is_empty() {
             let codes: Vec<&str> = codes.into_iter().collect();
@@ -443,6 +448,10 @@ impl<'a> StageView<'a> {
     }
 }
 
+/// How many checks the "also failing" line names when no room is left
+/// to list them a line each.
+const NAMED_AT_MOST: usize = 6;
+
 /// Everything after the stage lines: the failures (the first one's story in
 /// full, the next ones a line each), the closing count and what to do next.
 /// With `width` (a terminal's), long lines wrap at it, each under where it
@@ -462,11 +471,25 @@ fn render_failures(
         None => text,
     };
     let mut out = String::new();
-    let failed: Vec<(usize, &Outcome)> = outcomes
+    let mut failed: Vec<(usize, &Outcome)> = outcomes
         .iter()
         .enumerate()
         .filter(|(_, o)| o.passed != Some(true))
         .collect();
+    // The story told first: the first failure that is not folded under
+    // another check's finding in its stage (blind round 62: a leak's
+    // consequence, told as busy-cap with a hint about the cap, and the
+    // leak's own story, with the right hint, one line further down).
+    if let Some(&(first, _)) = failed.first() {
+        let stage = plan.runs[first].0;
+        let root = failed
+            .iter()
+            .position(|&(i, o)| plan.runs[i].0 == stage && !report::is_folded(o, outcomes));
+        if let Some(root) = root {
+            let told = failed.remove(root);
+            failed.insert(0, told);
+        }
+    }
     let passed = outcomes.len() - failed.len();
     let closing = fit(closing_lines(
         lab, seed, plan, passed, &failed, verbose, color,
@@ -513,7 +536,7 @@ fn render_failures(
                 .max()
                 .unwrap_or(0);
             for (i, o) in &rest[..listed] {
-                let code = o.diagnosis.map_or("skipped", |d| d.code());
+                let code = report::reported_diagnosis(o, outcomes).map_or("skipped", |d| d.code());
                 let elsewhere = plan.runs[*i].0 != first_stage;
                 let stage_note = if elsewhere { "  (later stage)" } else { "" };
                 out.push_str(&format!(
@@ -529,18 +552,23 @@ fn render_failures(
             }
             if listed == 0 {
                 // The first story filled the screen: still say that there
-                // are more (a student took it for the only failure).
+                // are more (a student took it for the only failure), and
+                // which, on one line (blind round 62: a count alone did
+                // not say what to run next).
                 let more = rest.len();
+                let names: Vec<&str> = rest.iter().take(NAMED_AT_MOST).map(|(_, o)| o.id).collect();
+                let etc = if more > NAMED_AT_MOST { ", …" } else { "" };
                 out.push_str(&format!(
-                    "{}\n",
+                    "{} {}{etc}\n",
                     paint(
                         BOLD,
                         &format!(
-                            "also failing: {more} more check{}",
+                            "also failing: {more} more check{}:",
                             if more == 1 { "" } else { "s" }
                         ),
                         color
-                    )
+                    ),
+                    names.join(", ")
                 ));
             }
         }
@@ -840,8 +868,49 @@ mod tests {
             .collect();
         let text = render_failures("lab", 7, &plan, &outcomes, false, false, None);
         let more = outcomes.len() - 1;
+        // Counted, and the first few named on one line.
         assert!(
-            text.contains(&format!("also failing: {more} more checks\n")),
+            text.contains(&format!(
+                "also failing: {more} more checks: alpha-check-1, alpha-check-2, "
+            )),
+            "{text}"
+        );
+        assert!(text.contains(", …\n"), "{text}");
+    }
+
+    /// A failure that follows from a later check's mistake (a leak's
+    /// consequence told as the cap's) is not the story told first, nor a
+    /// second code on the stage line (blind round 62).
+    #[test]
+    fn the_story_told_first_is_the_mistake_not_its_consequence() {
+        let stages = lab();
+        let plan = Plan::new(&stages, &args(&[]), 1);
+        let mut outcomes: Vec<Outcome> = plan.runs.iter().map(|(_, c)| outcome(c, true)).collect();
+        let fail = |o: &mut Outcome, d: Diagnosis, hint: &str| {
+            o.passed = Some(false);
+            o.diagnosis = Some(d);
+            o.hint = Some(hint.to_string());
+            o.expected = Some("this".into());
+            o.observed = Some("that".into());
+        };
+        fail(&mut outcomes[1], Diagnosis::BusyCap, "Count the clients.");
+        outcomes[1].follows_from = Some("alpha-check-3");
+        outcomes[1].fold = crate::grade::Fold::IfCauseWasOneOf(&[Diagnosis::BusyLeak]);
+        fail(&mut outcomes[3], Diagnosis::BusyLeak, "Release the slot.");
+        let done: Vec<Option<Outcome>> = outcomes.iter().cloned().map(Some).collect();
+        let mut view = StageView::new(&stages, &plan, false);
+        let line = view.lines_ready(&done).remove(0);
+        assert!(
+            line.ends_with("9/11  ← you are here  (busy-leak)"),
+            "{line}"
+        );
+        let text = render_failures("lab", 7, &plan, &outcomes, false, false, None);
+        let story = text.find("hint: Release the slot.").expect(&text);
+        assert!(!text.contains("Count the clients."), "{text}");
+        let listed = text.find("alpha-check-1  busy-leak").expect(&text);
+        assert!(story < listed, "{text}");
+        assert!(
+            text.contains("`cargo test alpha-check-3` that check"),
             "{text}"
         );
     }

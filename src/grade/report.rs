@@ -72,6 +72,18 @@ fn folded_under(o: &Outcome, outcomes: &[Outcome]) -> Option<Cause> {
     folded(o, outcomes).map(|(_, cause)| cause)
 }
 
+/// The diagnosis `o`'s failure is reported under: the one of the check
+/// it is folded under, or its own (`None`: it did not fail).
+pub(crate) fn reported_diagnosis(o: &Outcome, outcomes: &[Outcome]) -> Option<Diagnosis> {
+    let own = o.cause()?;
+    Some(folded_under(o, outcomes).unwrap_or(own).diagnosis)
+}
+
+/// Whether `o`'s failure is folded under another check's finding.
+pub(crate) fn is_folded(o: &Outcome, outcomes: &[Outcome]) -> bool {
+    folded(o, outcomes).is_some()
+}
+
 /// See [`folded_under`]: that check's id and cause; failing the check it
 /// follows from, the second one it may ([`Outcome::otherwise`]).
 fn folded(o: &Outcome, outcomes: &[Outcome]) -> Option<(&'static str, Cause)> {
@@ -153,17 +165,27 @@ pub fn findings(outcomes: &[Outcome]) -> Vec<Finding> {
                         .push_str(&format!("\n     And where {} saw it: {other}", o.id));
                 }
             }
-            None => found.push(Finding {
-                code: cause.diagnosis.code(),
-                title: cause.diagnosis.title(),
-                program: cause.program,
-                hint: o
-                    .hint
-                    .clone()
-                    .unwrap_or_else(|| cause.diagnosis.hint().to_string()),
-                checks: vec![o.id],
-                cause,
-            }),
+            None => {
+                // A failure folded under a later check's finding leads
+                // with that check's hint, not its own diagnosis's (blind
+                // round 62: busy-cap's hint under busy-leak's name, the
+                // leak's hint only second).
+                let hint = match folded(o, outcomes) {
+                    Some((id, _)) => outcomes.iter().find(|r| r.id == id).map(|r| &r.hint),
+                    None => Some(&o.hint),
+                };
+                found.push(Finding {
+                    code: cause.diagnosis.code(),
+                    title: cause.diagnosis.title(),
+                    program: cause.program,
+                    hint: hint
+                        .cloned()
+                        .flatten()
+                        .unwrap_or_else(|| cause.diagnosis.hint().to_string()),
+                    checks: vec![o.id],
+                    cause,
+                })
+            }
         }
     }
     found
@@ -741,6 +763,24 @@ mod tests {
             "Read LAB_TIMEOUT.\n     And where s2 saw it: Bind LAB_HOST.",
         );
         assert_eq!(found[0].checks, ["s1", "s2", "s3"]);
+    }
+
+    /// A failure folded under a check that comes after it: the finding
+    /// has that check's name and leads with its hint, and the folded
+    /// failure's own (another diagnosis's) is not given (blind round 62).
+    #[test]
+    fn a_finding_leads_with_the_hint_of_the_check_it_is_named_after() {
+        let mut cap = outcome("t1", "threaded-server", Some(Diagnosis::BusyCap));
+        cap.hint = Some("Count the clients.".into());
+        cap.follows_from = Some("t2");
+        cap.fold = Fold::IfCauseWasOneOf(&[Diagnosis::BusyCap, Diagnosis::BusyLeak]);
+        let mut leak = outcome("t2", "threaded-server", Some(Diagnosis::BusyLeak));
+        leak.hint = Some("Release the slot on every path.".into());
+        let found = findings(&[cap, leak]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].code, "busy-leak");
+        assert_eq!(found[0].hint, "Release the slot on every path.");
+        assert_eq!(found[0].checks, ["t1", "t2"]);
     }
 
     /// The details give a hint whole once; a later check with the same

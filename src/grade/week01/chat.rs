@@ -97,7 +97,31 @@ fn judge_ack(
         .elapsed()
         .saturating_sub(Duration::from_millis(100));
     let expected = format!("the reply line `[ACK @HH:MM:SS] {message}` ending in \\n");
-    match read_line(&mut talk.stream, &mut talk.pending, SLACK) {
+    let read = read_line(&mut talk.stream, &mut talk.pending, SLACK);
+    let line_came = read.is_ok();
+    let judged = judge_line(ctx, p, talk, message, mistake, (read, sent), expected);
+    // A wrong line read: the grader reads no more, and what the server
+    // sends after it (the rest of a reply cut in two) is left unread on
+    // purpose. Not told on the wire (blind round 61: split-message's
+    // second ACK, reset after the close, was told as data sent after the
+    // grader's client had closed, beside the point).
+    if judged.is_err() && line_came {
+        note_ended_on_purpose(talk.client.port());
+    }
+    judged
+}
+
+/// [`judge_ack`]'s verdict on what came: a line, or why none did.
+fn judge_line(
+    ctx: &mut Ctx,
+    p: Proc,
+    talk: &mut Talk,
+    message: &str,
+    mistake: Diagnosis,
+    (read, sent): (Result<String, (Vec<u8>, End)>, Duration),
+    expected: String,
+) -> Result<(), Failure> {
+    match read {
         // The ACK's time is the local time, 24-hour: chat-ack judges it
         // (a `%I` or `%m` in the format string gives a well-formed clock
         // that is not the time at all).
