@@ -2149,6 +2149,20 @@ pub fn limit_hit(
         ));
     }
     if rlimit_processes && fork_refused_clue(stderr) {
+        // A thread is refused for its stack as well (RLIMIT_DATA counts
+        // what it reserves), and the runtimes say the same words for
+        // both: either limit, said with both figures (hostile round 63:
+        // 222 threads told as more than 520).
+        let thread = stderr.lines().any(|line| {
+            line.contains("can't start new thread") || line.contains("failed to spawn thread")
+        });
+        if thread {
+            return Some(format!(
+                "could not start another thread: past {} processes and threads (with the check's other programs), or past {} MiB of memory, 8 MiB of stack reserved for each thread",
+                alone.processes,
+                alone.memory_bytes >> 20
+            ));
+        }
         return Some(format!(
             "started more than {} processes or threads (with the check's other programs)",
             alone.processes
