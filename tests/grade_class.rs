@@ -328,6 +328,9 @@ fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
         "a hidden check is in the student's report:\n{text}"
     );
     assert!(text.contains("1 more check(s) are hidden"), "{text}");
+    // Its score leaves the hidden check's points out (2 of 5 shown; the
+    // grade, 4 of 7, would tell how the hidden check went).
+    assert!(text.contains("score: 2 / 5\n"), "{text}");
 
     let gradescope = json(sub.join("results.json"));
     assert_eq!(gradescope["score"], 4.0);
@@ -398,7 +401,7 @@ fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
             .starts_with("server-empty-recv")));
     let body = read(sub.join("release-body.md"));
     assert!(
-        body.contains("# week01: 4 / 7 points") && body.contains(Diagnosis::EmptyRecv.hint()),
+        body.contains("# week01: 2 / 5 points") && body.contains(Diagnosis::EmptyRecv.hint()),
         "{body}"
     );
     assert!(!body.contains("server-restart"), "{body}");
@@ -595,6 +598,27 @@ fn shards_merged_equal_the_unsharded_run() {
         "{}",
         String::from_utf8_lossy(&mixed.stderr)
     );
+    // Merged into one of its inputs: refused, the input left as it was.
+    let into = merge(&["s1", "s2", "--out", "s1"]);
+    assert_eq!(into.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&into.stderr).contains("is one of the folders to merge"),
+        "{}",
+        String::from_utf8_lossy(&into.stderr)
+    );
+    assert_eq!(gradebook(&root.join("s1")), s1);
+    // An OUT used again for one shard keeps that shard's results alone:
+    // the others' folders, left there, came back in a merge with their
+    // old grades (a new instructor's round).
+    let again = netlab(&grade_args("all", &["--shard", "1/2"]), root);
+    assert!(
+        again.stderr.contains("or not in this shard"),
+        "{}",
+        again.stderr
+    );
+    let alone = merge(&["all", "--out", "m5"]);
+    assert_eq!(alone.status.code(), Some(0));
+    assert_eq!(gradebook(&root.join("m5")), s1);
 }
 
 /// A shard folder is an artifact that anyone with the CI's storage could

@@ -582,11 +582,23 @@ impl<'a> Ctx<'a> {
                 // Both from outside (netlab.toml, the class folder's
                 // name): one line, whatever they hold (hostile round 23
                 // forged report lines with a line break here).
-                format!(
-                    "there is no program `{}` (not on PATH, and no such file in {})",
-                    crate::message::escape_controls(&full[0]),
-                    crate::message::escape_controls(&self.submission.dir().display().to_string())
-                )
+                match on_grader_path(&full[0]) {
+                    // There, and out of the program's reach (netlab's own
+                    // programs, a folder it may not read): said so (a new
+                    // instructor's round: "not on PATH" for a program that was).
+                    Some(found) => format!(
+                        "`{}` is {} on the grader's PATH, which a submission's programs may not run (netlab's own programs, or a folder outside their reach): hand in the program itself",
+                        crate::message::escape_controls(&full[0]),
+                        crate::message::escape_controls(&found.display().to_string())
+                    ),
+                    None => format!(
+                        "there is no program `{}` (not on PATH, and no such file in {})",
+                        crate::message::escape_controls(&full[0]),
+                        crate::message::escape_controls(
+                            &self.submission.dir().display().to_string()
+                        )
+                    ),
+                }
             } else if !program_at_fault(&e) {
                 // The sandbox's setup before the exec failed (a cgroup, a
                 // namespace, the uid switch, its launcher): netlab's fault.
@@ -3046,6 +3058,17 @@ pub fn listening_sockets_of(_pgid: u32) -> Option<Vec<SocketAddr>> {
 /// path with a separator ("./server", "bin/server") means "in DIR", but
 /// `Command` would resolve it against our own working directory on some
 /// systems.
+/// Where a bare program name is found on the grader's own PATH, if it is.
+fn on_grader_path(program: &str) -> Option<PathBuf> {
+    if program.contains(std::path::MAIN_SEPARATOR) || program.contains('/') {
+        return None;
+    }
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
 pub fn resolve_program(dir: &Path, program: &str) -> PathBuf {
     let path = Path::new(program);
     if path.is_relative() && path.components().count() > 1 {

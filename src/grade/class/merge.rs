@@ -44,6 +44,20 @@ pub fn merge_main(args: &MergeArgs) -> u8 {
 /// small class) is fine.
 pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> {
     let usage = GradeError::Usage;
+    // Merged into one of its inputs, the output's old folders stay beside
+    // the merged ones, and that shard is no longer what its run wrote (a
+    // new instructor's round).
+    let same = |a: &Path| {
+        a.canonicalize()
+            .ok()
+            .is_some_and(|a| out.canonicalize().is_ok_and(|o| o == a))
+    };
+    if let Some(input) = inputs.iter().find(|i| same(i)) {
+        return Err(usage(format!(
+            "--out {} is one of the folders to merge: give a new folder",
+            input.display()
+        )));
+    }
     std::fs::create_dir_all(out)
         .map_err(|e| usage(format!("cannot create {}: {e}", out.display())))?;
     let out_canon = out.canonicalize().ok();

@@ -478,6 +478,25 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
         .iter()
         .map(|(_, dir)| crate::sandbox::fence_off(dir))
         .collect();
+    let stale = remove_stale_results(&opts.out, &subs);
+    if !stale.is_empty() {
+        eprintln!(
+            "removed from {} the results of {} {} no longer in the class{}: {}",
+            opts.out.display(),
+            stale.len(),
+            if stale.len() == 1 {
+                "submission"
+            } else {
+                "submissions"
+            },
+            if opts.shard.is_some() {
+                " or not in this shard"
+            } else {
+                ""
+            },
+            stale.join(", ")
+        );
+    }
     let key = hash_key(opts);
     let mut records: Vec<Option<Record>> = vec![None; subs.len()];
     let mut todo: Vec<(usize, FolderState)> = Vec::new();
@@ -1635,6 +1654,31 @@ pub fn write(dir: &Path, name: &str, text: &str) -> io::Result<()> {
 /// gradebook.csv, summary.md and index.html for `records`.
 /// `pending`: submissions of the class not graded yet (a run in progress,
 /// or cut short by Ctrl+C); the summary and the page say so.
+/// Removes from `out` the result folders of submissions not among `subs`
+/// (a student withdrawn, a folder renamed, the other shards' in an OUT
+/// used again), so that OUT holds what its gradebook lists: `netlab
+/// merge` reads the folders, and brought a removed student back with an
+/// old grade (a new instructor's round). Only folders a class run wrote
+/// (a record in them, not a link); their names, sorted.
+fn remove_stale_results(out: &Path, subs: &[(String, PathBuf)]) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return Vec::new();
+    };
+    let mut removed: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            let ours = !subs.iter().any(|(n, _)| *n == name)
+                && !CLASS_OUTPUTS.contains(&name.as_str())
+                && Record::load(&e.path()).is_some();
+            (ours && std::fs::remove_dir_all(e.path()).is_ok()).then_some(name)
+        })
+        .collect();
+    removed.sort();
+    removed
+}
+
 pub fn write_class_outputs(
     out: &Path,
     lab: &str,

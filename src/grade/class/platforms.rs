@@ -13,8 +13,11 @@
 //!
 //! Student-facing files (report.txt, release-body.md, and the test lists of
 //! PrairieLearn and Classroom 50, which have no "publish later") never show
-//! a hidden check; hidden checks still count in the score. report.json and
-//! report.xml are the instructor's full record.
+//! a hidden check, and the scores they print leave its points out; the
+//! platforms' scores (the grade) count them: PrairieLearn's and Classroom
+//! 50's at once, so a student there can tell how the hidden checks went
+//! from the grade. report.json and report.xml are the instructor's full
+//! record.
 
 use serde_json::{json, Value};
 
@@ -61,7 +64,18 @@ pub fn totals(graded: &[Graded]) -> (f64, f64) {
     )
 }
 
-/// The student's text report: hidden checks left out.
+/// The points of the checks a student sees: the hidden ones' are not
+/// said before grades are published (a new instructor's round: `13 / 68`
+/// under checks worth 12 of 66 told what the hidden ones scored).
+fn visible_totals(graded: &[Graded]) -> (f64, f64) {
+    let shown: Vec<&Graded> = graded.iter().filter(|g| !g.hidden).collect();
+    (
+        shown.iter().map(|g| g.score()).sum(),
+        shown.iter().map(|g| g.max_score).sum(),
+    )
+}
+
+/// The student's text report: hidden checks left out, and their points.
 pub fn text_report(lab: &str, seed: u64, graded: &[Graded]) -> String {
     let visible: Vec<Outcome> = graded
         .iter()
@@ -70,18 +84,23 @@ pub fn text_report(lab: &str, seed: u64, graded: &[Graded]) -> String {
         .collect();
     let mut text = report::render_text(lab, seed, &visible, false);
     let hidden = graded.iter().filter(|g| g.hidden).count();
-    if hidden > 0 {
-        text.push_str(&format!(
-            "{hidden} more check(s) are hidden until grades are published.\n"
-        ));
-    }
-    let (score, max) = totals(graded);
+    let (score, max) = visible_totals(graded);
     text.push_str(&format!(
         "score: {} / {}\n",
         fmt_points(score),
         fmt_points(max)
     ));
+    if hidden > 0 {
+        text.push_str(&format!("{}\n", hidden_note(hidden)));
+    }
     text
+}
+
+/// What a student is told of the hidden checks.
+fn hidden_note(hidden: usize) -> String {
+    format!(
+        "{hidden} more check(s) are hidden until grades are published; their points are not in the score above, and count in the grade."
+    )
 }
 
 /// Gradescope's results.json.
@@ -244,7 +263,7 @@ pub fn release_body(
         ));
         return md;
     }
-    let (score, max) = totals(graded);
+    let (score, max) = visible_totals(graded);
     md.push_str(&format!(
         "# {lab}: {} / {} points\n\n",
         fmt_points(score),
@@ -267,9 +286,7 @@ pub fn release_body(
     }
     let hidden = graded.iter().filter(|g| g.hidden).count();
     if hidden > 0 {
-        md.push_str(&format!(
-            "\n{hidden} more check(s) are hidden until grades are published.\n"
-        ));
+        md.push_str(&format!("\n{}\n", hidden_note(hidden)));
     }
     let failures: Vec<&Graded> = graded
         .iter()

@@ -160,6 +160,14 @@ impl Points {
                 checks.len()
             ));
         }
+        // Nothing to score: every submission 0 / 0, a perfect one in the
+        // summary's lowest row (a new instructor's round: `default = 0`).
+        if total == 0.0 {
+            return Err(format!(
+                "every one of the lab's {} checks is worth 0 points: nothing could be scored (`default = 0` needs checks or roles worth points)",
+                checks.len()
+            ));
+        }
         Ok(points)
     }
 
@@ -194,6 +202,14 @@ mod tests {
         let err = parse("[checks]\nserver-ack = 1.7e308\nserver-listening = 1.7e308").unwrap_err();
         assert!(err.contains("more than a score can hold"), "{err}");
         assert!(parse("default = 1e6").is_ok());
+    }
+
+    /// A new instructor's round: every check worth nothing.
+    #[test]
+    fn points_that_add_up_to_nothing_are_refused() {
+        let err = parse("default = 0").unwrap_err();
+        assert!(err.contains("worth 0 points"), "{err}");
+        assert!(parse("default = 0\n[checks]\nserver-ack = 1\n").is_ok());
     }
 
     #[test]

@@ -158,7 +158,7 @@ pub fn config(ctx: &mut Ctx) -> Result<(), Failure> {
         .collect();
     let head = &message[..SMALL_BUFFER.min(message.len())];
     ctx.step(format!(
-        "with LAB_BUFFER_SIZE={SMALL_BUFFER}, send `{message}` ({} bytes) in one segment: one read takes its first {SMALL_BUFFER}, `{head}`",
+        "next, with LAB_BUFFER_SIZE={SMALL_BUFFER}: a message of {} bytes in one segment, of which one read takes the first {SMALL_BUFFER}, `{head}`",
         message.len()
     ));
     let (mut stream, client) = connect_and_send(ctx, addr, message.as_bytes())?;
