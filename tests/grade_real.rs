@@ -1105,6 +1105,85 @@ fn a_client_meets_text_outside_ascii_python() {
     }
 }
 
+/// Blind round 64: a count of busy places tested in the accept loop and
+/// raised by the client's thread, a moment later. Clients one at a time
+/// find it settled, and only three that connect together get in past
+/// LAB_MAX_CLIENTS=2: busy-cap, said as such. (The thread waits 20 ms
+/// before raising it, where a C++ server's thread start was the moment:
+/// the race, made sure.)
+#[test]
+fn a_count_raised_by_the_clients_thread_lets_a_burst_in_python() {
+    let Some((_dir, racy)) = patched_python_all(&[
+        (
+            "server_threaded.py",
+            "def serve(conn, addr, places):\n    try:\n",
+            "BUSY = [0]\n\n\ndef serve(conn, addr, places):\n    time.sleep(0.02)\n    BUSY[0] += 1\n    say(f\"[SERVER] Connection from {peer_text(addr)}\")\n    try:\n",
+        ),
+        (
+            "server_threaded.py",
+            "        places.release()  # give the place back, whatever happened",
+            "        BUSY[0] -= 1",
+        ),
+        (
+            "server_threaded.py",
+            "            if not places.acquire(blocking=False):",
+            "            if BUSY[0] >= MAX_CLIENTS:",
+        ),
+        (
+            "server_threaded.py",
+            "            say(f\"[SERVER] Connection from {peer_text(addr)}\")\n            # Daemon",
+            "            # Daemon",
+        ),
+    ]) else {
+        return;
+    };
+    let outcome = outcome_of(&racy, "threaded-busy");
+    let observed = outcome.observed.clone().unwrap_or_default();
+    assert_eq!(
+        outcome.diagnosis.map(|d| d.code()),
+        Some("busy-cap"),
+        "{observed}"
+    );
+    assert!(observed.contains("all three were taken on"), "{observed}");
+}
+
+/// Blind round 64: a server that takes its buffer past what its read
+/// returned (C's `char buf[1024]` used as a string with no '\0' after the
+/// bytes), made here with a bytearray and a split at the first NUL. What
+/// was in the buffer before shows in the reply (the client's address,
+/// written there first) or makes an ASCII message invalid UTF-8 (a buffer
+/// never cleared): wrong-reply, said as bytes past the read, not as a
+/// blank message kept or a decoder other than UTF-8's.
+#[test]
+fn a_buffer_used_past_the_read_python() {
+    let read = "            data = conn.recv(BUFFER_SIZE)\n";
+    let cases = [
+        (
+            "server-blank",
+            "            buf = bytearray(BUFFER_SIZE)\n            buf[:len(who)] = who.encode()\n            n = conn.recv_into(buf)\n            data = bytes(buf).split(b\"\\0\")[0] if n else b\"\"\n",
+            "this client's own port, which was never sent",
+        ),
+        (
+            "server-trim",
+            "            buf = bytearray(b\"\\xff\" * BUFFER_SIZE)\n            n = conn.recv_into(buf)\n            data = bytes(buf).split(b\"\\0\")[0] if n else b\"\"\n",
+            "its buffer taken past what recv returned",
+        ),
+    ];
+    for (id, to, says) in cases {
+        let Some((_dir, sub)) = patched_python_all(&[("server.py", read, to)]) else {
+            return;
+        };
+        let outcome = outcome_of(&sub, id);
+        let observed = outcome.observed.clone().unwrap_or_default();
+        assert_eq!(
+            outcome.diagnosis.map(|d| d.code()),
+            Some("wrong-reply"),
+            "{id}: {observed}"
+        );
+        assert!(observed.contains(says), "{id}: {observed}");
+    }
+}
+
 /// Hostile round 57: a decoder that lets surrogates through (Python's
 /// `surrogatepass`, like a validator of one's own that checks only the
 /// bytes' structure) fails server-invalid-utf8, saying why the bytes are

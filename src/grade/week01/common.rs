@@ -445,6 +445,9 @@ pub fn acked_text(reply: &[u8]) -> &[u8] {
 /// Judges a one-shot reply: the right bytes, then the connection closed.
 /// A wrong or missing reply is `mistake` (or `crash` if the server died
 /// and the check is not about that).
+/// The hint for a server that used its buffer past what its read returned.
+pub const PAST_THE_READ_HINT: &str = "Use only the bytes the read returned: recv() returns their count n, and the buffer past them holds whatever was there before (an earlier message, an address written there, or nothing set at all). In C, put buf[n] = '\\0' before using it as a string (read at most sizeof buf - 1), or send and print exactly n bytes (`printf(\"%.*s\", n, buf)`); and give an address its own buffer rather than reuse the message's.";
+
 pub fn judge_reply(
     ctx: &mut Ctx,
     p: Proc,
@@ -494,6 +497,27 @@ pub fn judge_reply(
             && added.is_none()
             && ex.reply.len() > want.len()
             && ex.reply.starts_with(want.as_bytes());
+        // The client's own address in the reply (`ACK: 0.1:53632`), which
+        // no message holds: bytes left in the server's buffer from an
+        // earlier use (its inet_ntop of this very client), sent past what
+        // recv returned (blind round 64: told blank-message in one check
+        // and wrong-reply in another, with hints about stripping and
+        // decoding).
+        let port = format!(":{}", ex.client.port());
+        let leftover = !want.contains(&port) && String::from_utf8_lossy(&ex.reply).contains(&port);
+        if leftover {
+            let _ = ctx.wait_exit(p, Duration::from_millis(300));
+            if ctx.crash_of(p).is_none() {
+                return Err(fail(
+                    Diagnosis::WrongReply,
+                    expected,
+                    format!(
+                        "{observed}: it holds `{port}`, this client's own port, which was never sent: the server's buffer still held its address from an earlier use, and the reply took bytes past what recv returned"
+                    ),
+                )
+                .hinted(PAST_THE_READ_HINT));
+            }
+        }
         let mistake = if line_end_added
             || more_words
             || (want.starts_with("ACK: ")

@@ -653,6 +653,22 @@ fn validation(
             .iter()
             .all(|b| matches!(b, b'\r' | b'\n' | b'\0'))
     {
+        // ASCII alone cannot end a read inside a character, nor fail an
+        // ASCII decoder: what the server judged held bytes it was never
+        // sent, its buffer past the read (blind round 64: a C server's
+        // `char buf[1024]` with no '\0' after what recv returned).
+        if payload.is_ascii() {
+            return Err(fail(
+                Diagnosis::WrongReply,
+                format!("the reply `{want}` and then the connection closed"),
+                format!(
+                    "the reply {} to a message of ASCII characters only ({} bytes), which is valid UTF-8 whatever reads it: the bytes the server judged were more than the ones sent, its buffer taken past what recv returned",
+                    show_bytes(&ex.reply),
+                    payload.len()
+                ),
+            )
+            .hinted(super::common::PAST_THE_READ_HINT));
+        }
         if let Ok(text) = std::str::from_utf8(payload) {
             return Err(fail(
                 Diagnosis::WrongReply,

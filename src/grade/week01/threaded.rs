@@ -1320,6 +1320,7 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
     };
     drop(again);
     error_paths_give_back(ctx, p, addr, own_words.as_deref())?;
+    together(ctx, p, addr)?;
     match own_words {
         Some(words) => Err(fail(
             Diagnosis::WrongReply,
@@ -1328,6 +1329,52 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
         )),
         None => Ok(()),
     }
+}
+
+/// Three clients that connect at the same moment, with LAB_MAX_CLIENTS=2:
+/// one of them is refused still. Every other check connects one client at
+/// a time, the server's count long settled in between (blind round 64: a
+/// C++ server that tested `int active` in its accept loop and raised it in
+/// the client's thread passed them all, and let three in on 20 bursts of
+/// 20). Only a burst with nobody refused is judged: a place not yet given
+/// back may refuse two, and the checks above judge the cap.
+fn together(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure> {
+    std::thread::sleep(GIVE_BACK);
+    ctx.step(
+        "three silent clients connect at the same moment (LAB_MAX_CLIENTS=2): one of them is refused",
+    );
+    let mut burst = Vec::new();
+    for _ in 0..3 {
+        match crate::grade::harness::probe_connect(addr) {
+            Ok(stream) => burst.push(stream),
+            // Refused or dropped by a server in trouble: the checks above
+            // and after judge that.
+            Err(_) => return Ok(()),
+        }
+    }
+    let until = Instant::now() + SLACK;
+    loop {
+        // Refused in words, or closed at once (a refusal it did not word).
+        if burst.iter().any(|s| refused(s) || !still_open(s)) {
+            return Ok(());
+        }
+        if Instant::now() >= until {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if ctx.child(p).try_status().is_some() {
+        return Ok(());
+    }
+    Err(fail(
+        Diagnosis::BusyCap,
+        "with LAB_MAX_CLIENTS=2, of three clients that connect at the same moment, one gets `ERROR: Server busy`",
+        format!(
+            "all three were taken on (none refused within {}s), though one at a time the third was refused: the count of busy places is tested and raised in two steps, and clients that come together pass the test before it is raised (raised in the client's thread, after the accept loop tested it, or read and written without a lock?)",
+            SLACK.as_secs()
+        ),
+    )
+    .hinted("Test and take a place in one step, in the accept loop, before the client goes to its thread: a semaphore's try-acquire (`threading.BoundedSemaphore.acquire(blocking=False)`, `Semaphore.tryAcquire()` in Java), or a counter tested and raised under one lock (in Rust an AtomicUsize's fetch_update). A count raised later by the client's thread lets clients that arrive together all in, whatever LAB_MAX_CLIENTS says; give the place back when the session ends."))
 }
 
 /// The sessions a rule ends (a message too long, one that is not UTF-8,

@@ -78,6 +78,9 @@ const TOOLCHAINS: [&str; 14] = [
 ];
 
 /// netlab's own programs: never run for a submission (see the header).
+/// Every program the crate builds (`src/bin/`), which a test holds it to:
+/// a new week's reference programs left out of it could be named in a
+/// submission's netlab.toml and pass as its own (hostile round 21).
 const OWN_PROGRAMS: [&str; 6] = [
     "netlab",
     "server",
@@ -389,6 +392,30 @@ pub(in crate::sandbox) unsafe fn restrict(fd: libc::c_int) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every program the crate builds is one of netlab's own.
+    #[test]
+    fn every_program_the_crate_builds_is_kept_from_submissions() {
+        let bins = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src")
+            .join("bin");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&bins).unwrap().flatten() {
+            let path = entry.path();
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            assert!(
+                OWN_PROGRAMS.contains(&name.as_str()),
+                "{} is built by the crate but not in OWN_PROGRAMS",
+                path.display()
+            );
+            seen += 1;
+        }
+        assert_eq!(
+            seen,
+            OWN_PROGRAMS.len(),
+            "OWN_PROGRAMS names a program not built"
+        );
+    }
 
     #[test]
     fn an_excluded_path_is_carved_out_of_its_tree_entry_by_entry() {
