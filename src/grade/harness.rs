@@ -1946,7 +1946,8 @@ impl<'a> Ctx<'a> {
                         .flatten()
                         .next();
                     if let Some(port) = sibling {
-                        observed.push_str(&format!(" — another program of this check, started before it, listens on port {port}: the two chose the same port themselves, not the one LAB_PORT gave each (a port written in the code, or read from the command line?)"));
+                        let port_var = role.contract().port_var;
+                        observed.push_str(&format!(" — another program of this check, started before it, listens on port {port}: the two chose the same port themselves, not the one {port_var} gave each (a port written in the code, or read from the command line?)"));
                         let failure = fail(Diagnosis::IgnoresConfig, expected, observed);
                         return match role.config_check() {
                             Some(check) => failure.folded_if(check, &[Diagnosis::IgnoresConfig]),
