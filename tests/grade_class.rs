@@ -591,6 +591,44 @@ fn shards_merged_equal_the_unsharded_run() {
         ],
         root,
     );
+    // Graded again on other checks: said why every submission was.
+    let other = netlab(
+        &[
+            "grade",
+            "week01",
+            "--class",
+            "class",
+            "--out",
+            "s4",
+            "--shard",
+            "2/2",
+            "--check",
+            "server-ack",
+            "--check",
+            "server-listening",
+        ],
+        root,
+    );
+    assert!(
+        other.stderr.contains("were graded on other checks"),
+        "{}",
+        other.stderr
+    );
+    netlab(
+        &[
+            "grade",
+            "week01",
+            "--class",
+            "class",
+            "--out",
+            "s4",
+            "--shard",
+            "2/2",
+            "--check",
+            "server-ack",
+        ],
+        root,
+    );
     let mixed = merge(&["s1", "s4", "--out", "m4"]);
     assert_eq!(mixed.status.code(), Some(2));
     assert!(

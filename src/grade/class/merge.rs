@@ -167,7 +167,7 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> 
 
 /// How two submissions' records show they were graded otherwise: on other
 /// checks, or with other points (a check's worth, whether it is hidden).
-fn graded_differently(a: &Record, b: &Record) -> Option<&'static str> {
+pub(super) fn graded_differently(a: &Record, b: &Record) -> Option<&'static str> {
     let ids = |r: &Record| {
         let mut ids = r.check_ids.clone();
         ids.sort();

@@ -96,6 +96,10 @@ pub struct ClassRun {
     /// How many were graded now (the others were unchanged).
     pub graded: usize,
     pub unchanged: usize,
+    /// What differs from the last run's grading when its records were
+    /// graded on other checks or points (the options changed: every
+    /// submission graded again).
+    pub regraded_for: Option<&'static str>,
     /// Folders that cannot be graded under their names, each with why.
     pub left_out: Vec<String>,
 }
@@ -180,6 +184,11 @@ pub fn main_from_args(args: &GradeArgs) -> Result<u8, GradeError> {
             ""
         }
     );
+    if let Some(what) = run.regraded_for {
+        eprintln!(
+            "  (the results in {out} were graded on other {what}: --check, --only or --points changed since, so every submission was graded again)"
+        );
+    }
     if run.records.is_empty() {
         if let Some(shard) = &args.shard {
             eprintln!(
@@ -500,6 +509,10 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
     let key = hash_key(opts);
     let mut records: Vec<Option<Record>> = vec![None; subs.len()];
     let mut todo: Vec<(usize, FolderState)> = Vec::new();
+    // The records graded again, to tell a change of options from one of
+    // the folders (a new instructor's round: a run with --only after a
+    // full one graded everything again, and said nothing of why).
+    let mut before: Vec<Record> = Vec::new();
     for (i, (name, dir)) in subs.iter().enumerate() {
         let state = folder_state(dir, &key);
         let previous = Record::load(&opts.out.join(name));
@@ -508,7 +521,10 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
             Some(r) if !opts.force && !state.hash.is_empty() && r.content_hash == state.hash => {
                 records[i] = Some(r)
             }
-            _ => todo.push((i, state)),
+            other => {
+                before.extend(other);
+                todo.push((i, state));
+            }
         }
     }
     let unchanged = subs.len() - todo.len();
@@ -640,9 +656,16 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
         }
         let _ = write(&opts.out, "summary.md", &md);
     }
+    let regraded_for = records.iter().find_map(|new| {
+        before
+            .iter()
+            .find(|old| old.submission == new.submission)
+            .and_then(|old| merge::graded_differently(old, new))
+    });
     Ok(ClassRun {
         graded: todo.len(),
         unchanged,
+        regraded_for,
         records,
         left_out,
     })
