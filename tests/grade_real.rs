@@ -1147,6 +1147,31 @@ fn a_count_raised_by_the_clients_thread_lets_a_burst_in_python() {
     assert!(observed.contains("all three were taken on"), "{observed}");
 }
 
+/// Hostile round 65: a refusal with no word (the third client's
+/// connection closed at once) keeps the cap; only its words are missing:
+/// wrong-reply, not busy-cap with a hint about counting clients.
+#[test]
+fn a_refusal_without_words_is_a_wrong_reply_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "server_threaded.py",
+        "            conn.sendall(b\"ERROR: Server busy\")",
+        "            pass",
+    )]) else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "threaded-busy");
+    let observed = outcome.observed.clone().unwrap_or_default();
+    assert_eq!(
+        outcome.diagnosis.map(|d| d.code()),
+        Some("wrong-reply"),
+        "{observed}"
+    );
+    assert!(
+        observed.contains("the limit is right") && observed.contains("without a word"),
+        "{observed}"
+    );
+}
+
 /// Blind round 64: a server that takes its buffer past what its read
 /// returned (C's `char buf[1024]` used as a string with no '\0' after the
 /// bytes), made here with a bytearray and a split at the first NUL. What
