@@ -1147,6 +1147,40 @@ fn a_count_raised_by_the_clients_thread_lets_a_burst_in_python() {
     assert!(observed.contains("all three were taken on"), "{observed}");
 }
 
+/// Blind round 66: a chat server that takes one read for one line, and a
+/// chat client that sends its lines in one write before reading the ACKs
+/// (the contract allows it): the second line comes back inside the first's
+/// ACK, and the client prints it bare. pair-chat says so, split-message,
+/// not wrong-reply with the one-shot server's hint.
+#[test]
+fn a_pair_whose_server_answers_two_lines_as_one_python() {
+    let Some((_dir, sub)) = patched_python_all(&[
+        (
+            "chat_server.py",
+            "            pending += chunk\n            while b\"\\n\" in pending:",
+            "            if not handle_line(conn, name, log, chunk.rstrip(b\"\\n\")):\n                return\n            line_since = time.monotonic()\n            continue\n            while b\"\\n\" in pending:",
+        ),
+        (
+            "chat_client.py",
+            "            for message in messages:\n                failed = exchange(sock, reader, message)\n                if failed:\n                    return failed",
+            "            sock.sendall(\"\".join(f\"{m}\\n\" for m in messages).encode(\"utf-8\"))\n            for message in messages:\n                say(f\"[CLIENT] {reader.next_line()}\")",
+        ),
+    ]) else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "pair-chat");
+    let observed = outcome.observed.clone().unwrap_or_default();
+    assert_eq!(
+        outcome.diagnosis.map(|d| d.code()),
+        Some("split-message"),
+        "{observed}"
+    );
+    assert!(
+        observed.contains("answered the two lines as one message"),
+        "{observed}"
+    );
+}
+
 /// Hostile round 65: a refusal with no word (the third client's
 /// connection closed at once) keeps the cap; only its words are missing:
 /// wrong-reply, not busy-cap with a hint about counting clients.

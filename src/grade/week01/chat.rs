@@ -1698,7 +1698,7 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
                 // meanwhile): not a race lost by microseconds (blind round
                 // 45: a logger thread behind by 200 ms was told bare).
                 if lacked.is_some() {
-                    format!("{said}, though the ACKs of those messages came well before the kill: the records are written long after the ACK (a logger thread that lags behind?) or held in a buffer that the kill threw away")
+                    format!("{said}, though the ACKs of those messages came well before the kill: the records are written after the ACK (an asynchronous write: Node's fs.appendFile or fs.promises; a logger thread that lags behind) or held in a buffer that the kill threw away")
                 } else {
                     said
                 }

@@ -512,6 +512,23 @@ pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
                 )
                 .caused_by("chat-ack"));
             }
+            // The message bare on a line of its own, after the ACK of the
+            // one before: the server answered the two lines as one message,
+            // the newline between them inside its ACK (blind round 66: a
+            // Node server's `data` chunk taken for one line, told
+            // wrong-reply with the one-shot server's hint).
+            let bare = format!("[CLIENT] {message}");
+            if lines.iter().any(|l| l.trim_end() == bare) {
+                return Err(fail(
+                    Diagnosis::SplitMessage,
+                    expected,
+                    format!(
+                        "the client printed `{bare}` alone, after the ACK of the line before: the server answered the two lines as one message, the newline between them inside its ACK (one read taken for one line, not cut at each \\n)"
+                    ),
+                )
+                .folded_if("chat-coalesced", &[Diagnosis::SplitMessage])
+                .or_folded_if(&[("chat-split", &[Diagnosis::SplitMessage])]));
+            }
             // A client that sent other lines (its arguments joined into
             // one, say) gets other ACKs: chat-client-messages' finding.
             let want = format!("[CLIENT] [ACK @HH:MM:SS] {message}");
