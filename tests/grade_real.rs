@@ -123,6 +123,22 @@ fn assert_observed(sub: &Submission, id: &str, says: &str) {
     );
 }
 
+/// Runs the one check `id` on `sub` and asserts that it fails under the
+/// diagnosis `code`, its observation saying each of `says`.
+#[track_caller]
+fn assert_named(sub: &Submission, id: &str, code: &str, says: &[&str]) {
+    let outcome = outcome_of(sub, id);
+    let observed = outcome.observed.clone().unwrap_or_default();
+    assert_eq!(
+        outcome.diagnosis.map(|d| d.code()),
+        Some(code),
+        "{id}: {observed}"
+    );
+    for said in says {
+        assert!(observed.contains(said), "{id}: no `{said}` in: {observed}");
+    }
+}
+
 fn node_fixture(name: &str) -> Option<Submission> {
     if !tool_available("node") {
         return None;
@@ -1137,14 +1153,12 @@ fn a_count_raised_by_the_clients_thread_lets_a_burst_in_python() {
     ]) else {
         return;
     };
-    let outcome = outcome_of(&racy, "threaded-busy");
-    let observed = outcome.observed.clone().unwrap_or_default();
-    assert_eq!(
-        outcome.diagnosis.map(|d| d.code()),
-        Some("busy-cap"),
-        "{observed}"
+    assert_named(
+        &racy,
+        "threaded-busy",
+        "busy-cap",
+        &["all three were taken on"],
     );
-    assert!(observed.contains("all three were taken on"), "{observed}");
 }
 
 /// Blind round 66: a chat server that takes one read for one line, and a
@@ -1168,16 +1182,11 @@ fn a_pair_whose_server_answers_two_lines_as_one_python() {
     ]) else {
         return;
     };
-    let outcome = outcome_of(&sub, "pair-chat");
-    let observed = outcome.observed.clone().unwrap_or_default();
-    assert_eq!(
-        outcome.diagnosis.map(|d| d.code()),
-        Some("split-message"),
-        "{observed}"
-    );
-    assert!(
-        observed.contains("answered the two lines as one message"),
-        "{observed}"
+    assert_named(
+        &sub,
+        "pair-chat",
+        "split-message",
+        &["answered the two lines as one message"],
     );
 }
 
@@ -1193,16 +1202,11 @@ fn a_refusal_without_words_is_a_wrong_reply_python() {
     )]) else {
         return;
     };
-    let outcome = outcome_of(&sub, "threaded-busy");
-    let observed = outcome.observed.clone().unwrap_or_default();
-    assert_eq!(
-        outcome.diagnosis.map(|d| d.code()),
-        Some("wrong-reply"),
-        "{observed}"
-    );
-    assert!(
-        observed.contains("the limit is right") && observed.contains("without a word"),
-        "{observed}"
+    assert_named(
+        &sub,
+        "threaded-busy",
+        "wrong-reply",
+        &["the limit is right", "without a word"],
     );
 }
 
@@ -1232,14 +1236,7 @@ fn a_buffer_used_past_the_read_python() {
         let Some((_dir, sub)) = patched_python_all(&[("server.py", read, to)]) else {
             return;
         };
-        let outcome = outcome_of(&sub, id);
-        let observed = outcome.observed.clone().unwrap_or_default();
-        assert_eq!(
-            outcome.diagnosis.map(|d| d.code()),
-            Some("wrong-reply"),
-            "{id}: {observed}"
-        );
-        assert!(observed.contains(says), "{id}: {observed}");
+        assert_named(&sub, id, "wrong-reply", &[says]);
     }
 }
 
