@@ -1161,6 +1161,25 @@ fn a_count_raised_by_the_clients_thread_lets_a_burst_in_python() {
     );
 }
 
+/// Blind round 66: a chat client that prints none of its ACKs is told
+/// the first line it lacks and how many more, not eight rows of them.
+#[test]
+fn many_missing_lines_are_counted_not_listed_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "chat_client.py",
+        "    say(f\"[CLIENT] {ack}\")\n    return None",
+        "    return None",
+    )]) else {
+        return;
+    };
+    assert_named(
+        &sub,
+        "chat-client-messages",
+        "output-format",
+        &["no line either for the", "other lines expected above"],
+    );
+}
+
 /// Blind round 66: a chat server that takes one read for one line, and a
 /// chat client that sends its lines in one write before reading the ACKs
 /// (the contract allows it): the second line comes back inside the first's

@@ -86,6 +86,25 @@ pub fn lines_in_order_after(
     {
         wrong = vec!["nothing on stdout".to_string()];
     }
+    // Many lines simply missing (a client that printed none of its ACKs):
+    // the first named, the others counted, each shown under `expected`
+    // (blind round 66: eight rows of 90 characters each, one per ACK).
+    let plain = |w: &String| w.starts_with("no line `") && !w.contains('\n');
+    let missing = wrong.iter().filter(|w| plain(w)).count();
+    if missing > 3 {
+        let mut named = 0;
+        wrong.retain(|w| {
+            if plain(w) {
+                named += 1;
+                return named == 1;
+            }
+            true
+        });
+        wrong.push(format!(
+            "no line either for the {} other lines expected above",
+            missing - 1
+        ));
+    }
     let expected_text = format!(
         "these stdout lines, in this order:\n{}",
         expected
