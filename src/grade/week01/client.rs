@@ -541,13 +541,14 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
 /// limit of its own (the message is under the contract's 100
 /// characters; where it is CJK, about 260 bytes: a limit in bytes). Said
 /// as the length rule's mistake, not as a start that failed. Judged by
-/// what the client printed, on either stream.
+/// what the client printed, on either stream: "too long" (not any "long":
+/// Python's "int too large to convert to C long" is no such refusal).
 fn refused_as_too_long(ctx: &mut Ctx, p: Proc, failure: Failure, message: &str) -> Failure {
     let said_long = [Stream::Stderr, Stream::Stdout].into_iter().any(|s| {
         ctx.child(p)
             .lines(s)
             .iter()
-            .any(|l| l.to_lowercase().contains("long"))
+            .any(|l| l.to_lowercase().contains("too long"))
     });
     let chars = message.chars().count();
     if failure.diagnosis != Diagnosis::StartupFailure || !said_long || chars >= 100 {
