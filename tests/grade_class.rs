@@ -542,11 +542,19 @@ fn shards_merged_equal_the_unsharded_run() {
         .join("results.json")
         .is_file());
     let merge = |args: &[&str]| merge_in(root, args);
+    // A merge refused with exit 2, saying `says`.
+    let refused = |args: &[&str], says: &str| {
+        let out = merge(args);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{said}");
+        assert!(said.contains(says), "{said}");
+    };
     // A folder that is no class run's output is refused.
     std::fs::create_dir_all(root.join("nothing")).unwrap();
-    let bad = merge(&["s1", "nothing", "--out", "m2"]);
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not the output of a class run"));
+    refused(
+        &["s1", "nothing", "--out", "m2"],
+        "is not the output of a class run",
+    );
     // A shard that got no submission (more runners than a small class
     // fills) is merged as it is: the CI template always runs four.
     let empty = root.join("empty-class");
@@ -593,20 +601,11 @@ fn shards_merged_equal_the_unsharded_run() {
         "{}",
         other.stderr
     );
-    let mixed = merge(&["s1", "s4", "--out", "m4"]);
-    assert_eq!(mixed.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&mixed.stderr).contains("graded on different checks"),
-        "{}",
-        String::from_utf8_lossy(&mixed.stderr)
-    );
+    refused(&["s1", "s4", "--out", "m4"], "graded on different checks");
     // Merged into one of its inputs: refused, the input left as it was.
-    let into = merge(&["s1", "s2", "--out", "s1"]);
-    assert_eq!(into.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&into.stderr).contains("is one of the folders to merge"),
-        "{}",
-        String::from_utf8_lossy(&into.stderr)
+    refused(
+        &["s1", "s2", "--out", "s1"],
+        "is one of the folders to merge",
     );
     assert_eq!(gradebook(&root.join("s1")), s1);
     // An OUT used again for one shard keeps that shard's results alone:

@@ -170,13 +170,8 @@ pub fn main_from_args(args: &GradeArgs) -> Result<u8, GradeError> {
     }
     let out = opts.out.display();
     eprintln!(
-        "graded {} {}, {} unchanged since the last run{}",
-        run.graded,
-        if run.graded == 1 {
-            "submission"
-        } else {
-            "submissions"
-        },
+        "graded {}, {} unchanged since the last run{}",
+        count_of_submissions(run.graded),
         run.unchanged,
         if run.unchanged > 0 {
             " (--force grades them again)"
@@ -490,14 +485,9 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
     let stale = remove_stale_results(&opts.out, &subs);
     if !stale.is_empty() {
         eprintln!(
-            "removed from {} the results of {} {} no longer in the class{}: {}",
+            "removed from {} the results of {} no longer in the class{}: {}",
             opts.out.display(),
-            stale.len(),
-            if stale.len() == 1 {
-                "submission"
-            } else {
-                "submissions"
-            },
+            count_of_submissions(stale.len()),
             if opts.shard.is_some() {
                 " or not in this shard"
             } else {
@@ -1677,6 +1667,11 @@ pub fn write(dir: &Path, name: &str, text: &str) -> io::Result<()> {
 /// gradebook.csv, summary.md and index.html for `records`.
 /// `pending`: submissions of the class not graded yet (a run in progress,
 /// or cut short by Ctrl+C); the summary and the page say so.
+/// `1 submission`, `3 submissions`.
+fn count_of_submissions(n: usize) -> String {
+    format!("{n} submission{}", if n == 1 { "" } else { "s" })
+}
+
 /// Removes from `out` the result folders of submissions not among `subs`
 /// (a student withdrawn, a folder renamed, the other shards' in an OUT
 /// used again), so that OUT holds what its gradebook lists: `netlab

@@ -58,9 +58,14 @@ impl Graded<'_> {
 }
 
 pub fn totals(graded: &[Graded]) -> (f64, f64) {
+    points_of(graded.iter())
+}
+
+/// The score and the maximum of `graded`.
+fn points_of<'a>(graded: impl Iterator<Item = &'a Graded<'a>> + Clone) -> (f64, f64) {
     (
-        graded.iter().map(Graded::score).sum(),
-        graded.iter().map(|g| g.max_score).sum(),
+        graded.clone().map(Graded::score).sum(),
+        graded.map(|g| g.max_score).sum(),
     )
 }
 
@@ -68,11 +73,7 @@ pub fn totals(graded: &[Graded]) -> (f64, f64) {
 /// said before grades are published (a new instructor's round: `13 / 68`
 /// under checks worth 12 of 66 told what the hidden ones scored).
 fn visible_totals(graded: &[Graded]) -> (f64, f64) {
-    let shown: Vec<&Graded> = graded.iter().filter(|g| !g.hidden).collect();
-    (
-        shown.iter().map(|g| g.score()).sum(),
-        shown.iter().map(|g| g.max_score).sum(),
-    )
+    points_of(graded.iter().filter(|g| !g.hidden))
 }
 
 /// The student's text report: hidden checks left out, and their points.

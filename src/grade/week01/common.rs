@@ -522,20 +522,20 @@ pub fn judge_reply(
         // recv returned (blind round 64: told blank-message in one check
         // and wrong-reply in another, with hints about stripping and
         // decoding).
+        // Give a dying program a moment so its traceback is in the report.
+        let _ = ctx.wait_exit(p, Duration::from_millis(300));
+        let crash = ctx.crash_of(p);
         let port = format!(":{}", ex.client.port());
         let leftover = !want.contains(&port) && String::from_utf8_lossy(&ex.reply).contains(&port);
-        if leftover {
-            let _ = ctx.wait_exit(p, Duration::from_millis(300));
-            if ctx.crash_of(p).is_none() {
-                return Err(fail(
-                    Diagnosis::WrongReply,
-                    expected,
-                    format!(
-                        "{observed}: it holds `{port}`, this client's own port, which was never sent: the server's buffer still held its address from an earlier use, and the reply took bytes past what recv returned"
-                    ),
-                )
-                .hinted(PAST_THE_READ_HINT));
-            }
+        if leftover && crash.is_none() {
+            return Err(fail(
+                Diagnosis::WrongReply,
+                expected,
+                format!(
+                    "{observed}: it holds `{port}`, this client's own port, which was never sent: the server's buffer still held its address from an earlier use, and the reply took bytes past what recv returned"
+                ),
+            )
+            .hinted(PAST_THE_READ_HINT));
         }
         let mistake = if line_end_added
             || more_words
@@ -559,9 +559,7 @@ pub fn judge_reply(
             ),
             None => observed,
         };
-        // Give a dying program a moment so its traceback is in the report.
-        let _ = ctx.wait_exit(p, Duration::from_millis(300));
-        if let Some(crash) = ctx.crash_of(p) {
+        if let Some(crash) = crash {
             let diagnosis = if mistake == Diagnosis::WrongReply || elsewhere(mistake, &crash) {
                 Diagnosis::Crash
             } else {
