@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use netlab::grade::week01::{self, role};
 use netlab::grade::{checks, report, run_checks, Check, Diagnosis, Role, Submission};
 use rstest::rstest;
 
@@ -53,42 +54,42 @@ fn week01_checks(group: Option<&str>) -> Vec<&'static Check> {
 }
 
 #[rstest]
-#[case::output_format("output-format", Role::Server, &["output-format"])]
-#[case::wrong_reply("wrong-reply", Role::Server, &["wrong-reply"])]
-#[case::missing_listen("missing-listen", Role::Server, &["missing-listen"])]
-#[case::port_in_use("port-in-use", Role::Server, &["port-in-use"])]
-#[case::no_reuseaddr("no-reuseaddr", Role::Server, &["no-reuseaddr"])]
-#[case::empty_recv("empty-recv", Role::Server, &["empty-recv"])]
-#[case::blank_message("blank-message", Role::Server, &["blank-message"])]
-#[case::too_long("too-long", Role::Server, &["too-long"])]
-#[case::invalid_utf8("invalid-utf8", Role::Server, &["invalid-utf8"])]
-#[case::no_close("no-close", Role::Server, &["no-close"])]
-#[case::server_timeout("server-timeout", Role::Server, &["server-timeout"])]
-#[case::stdout_buffered("stdout-buffered", Role::Server, &["stdout-buffered"])]
-#[case::exit_status("exit-status", Role::Server, &["exit-status"])]
-#[case::ignores_config("ignores-config", Role::Server, &["ignores-config"])]
-#[case::client_refused("client-refused", Role::Client, &["client-refused"])]
-#[case::client_timeout("client-timeout", Role::Client, &["client-timeout"])]
-#[case::client_eof("client-eof", Role::Client, &["client-eof"])]
-#[case::wrong_message("wrong-message", Role::Client, &["wrong-message"])]
-#[case::empty_argument("empty-argument", Role::Client, &["empty-argument"])]
-#[case::extra_arguments("extra-arguments", Role::Client, &["extra-arguments"])]
-#[case::invented_reply("invented-reply", Role::Client, &["invented-reply"])]
-#[case::extra_connection("extra-connection", Role::Client, &["extra-connection"])]
-#[case::no_concurrency("no-concurrency", Role::ThreadedServer, &["no-concurrency"])]
-#[case::busy_cap("busy-cap", Role::ThreadedServer, &["busy-cap"])]
-#[case::busy_leak("busy-leak", Role::ThreadedServer, &["busy-leak"])]
-#[case::server_timeout_threaded("server-timeout", Role::ThreadedServer, &["server-timeout"])]
-#[case::no_graceful_shutdown_threaded("no-graceful-shutdown", Role::ThreadedServer, &["no-graceful-shutdown"])]
-#[case::no_graceful_shutdown_chat("no-graceful-shutdown", Role::ChatServer, &["no-graceful-shutdown"])]
-#[case::split_message_server("split-message", Role::ChatServer, &["split-message"])]
-#[case::split_message_client("split-message", Role::ChatClient, &["split-message"])]
-#[case::session_limit("session-limit", Role::ChatServer, &["session-limit"])]
-#[case::stdout_buffered_prompt("stdout-buffered", Role::ChatClient, &["stdout-buffered"])]
-#[case::lost_message("lost-message", Role::ChatServer, &["lost-message"])]
-#[case::log_overwritten("log-overwritten", Role::ChatServer, &["log-overwritten"])]
-#[case::exits_early("exits-early", Role::ChatServer, &["exits-early"])]
-#[case::crash("crash", Role::ChatServer, &["crash"])]
+#[case::output_format("output-format", role::SERVER, &["output-format"])]
+#[case::wrong_reply("wrong-reply", role::SERVER, &["wrong-reply"])]
+#[case::missing_listen("missing-listen", role::SERVER, &["missing-listen"])]
+#[case::port_in_use("port-in-use", role::SERVER, &["port-in-use"])]
+#[case::no_reuseaddr("no-reuseaddr", role::SERVER, &["no-reuseaddr"])]
+#[case::empty_recv("empty-recv", role::SERVER, &["empty-recv"])]
+#[case::blank_message("blank-message", role::SERVER, &["blank-message"])]
+#[case::too_long("too-long", role::SERVER, &["too-long"])]
+#[case::invalid_utf8("invalid-utf8", role::SERVER, &["invalid-utf8"])]
+#[case::no_close("no-close", role::SERVER, &["no-close"])]
+#[case::server_timeout("server-timeout", role::SERVER, &["server-timeout"])]
+#[case::stdout_buffered("stdout-buffered", role::SERVER, &["stdout-buffered"])]
+#[case::exit_status("exit-status", role::SERVER, &["exit-status"])]
+#[case::ignores_config("ignores-config", role::SERVER, &["ignores-config"])]
+#[case::client_refused("client-refused", role::CLIENT, &["client-refused"])]
+#[case::client_timeout("client-timeout", role::CLIENT, &["client-timeout"])]
+#[case::client_eof("client-eof", role::CLIENT, &["client-eof"])]
+#[case::wrong_message("wrong-message", role::CLIENT, &["wrong-message"])]
+#[case::empty_argument("empty-argument", role::CLIENT, &["empty-argument"])]
+#[case::extra_arguments("extra-arguments", role::CLIENT, &["extra-arguments"])]
+#[case::invented_reply("invented-reply", role::CLIENT, &["invented-reply"])]
+#[case::extra_connection("extra-connection", role::CLIENT, &["extra-connection"])]
+#[case::no_concurrency("no-concurrency", role::THREADED_SERVER, &["no-concurrency"])]
+#[case::busy_cap("busy-cap", role::THREADED_SERVER, &["busy-cap"])]
+#[case::busy_leak("busy-leak", role::THREADED_SERVER, &["busy-leak"])]
+#[case::server_timeout_threaded("server-timeout", role::THREADED_SERVER, &["server-timeout"])]
+#[case::no_graceful_shutdown_threaded("no-graceful-shutdown", role::THREADED_SERVER, &["no-graceful-shutdown"])]
+#[case::no_graceful_shutdown_chat("no-graceful-shutdown", role::CHAT_SERVER, &["no-graceful-shutdown"])]
+#[case::split_message_server("split-message", role::CHAT_SERVER, &["split-message"])]
+#[case::split_message_client("split-message", role::CHAT_CLIENT, &["split-message"])]
+#[case::session_limit("session-limit", role::CHAT_SERVER, &["session-limit"])]
+#[case::stdout_buffered_prompt("stdout-buffered", role::CHAT_CLIENT, &["stdout-buffered"])]
+#[case::lost_message("lost-message", role::CHAT_SERVER, &["lost-message"])]
+#[case::log_overwritten("log-overwritten", role::CHAT_SERVER, &["log-overwritten"])]
+#[case::exits_early("exits-early", role::CHAT_SERVER, &["exits-early"])]
+#[case::crash("crash", role::CHAT_SERVER, &["crash"])]
 fn each_mistake_is_named_and_nothing_else(
     #[case] mistake: &str,
     #[case] role: Role,
@@ -129,7 +130,7 @@ fn each_mistake_is_named_and_nothing_else(
 
 #[test]
 fn the_catalogue_without_mistakes_passes_every_check() {
-    let sub = submission(&Role::ALL, None);
+    let sub = submission(week01::LAB.roles, None);
     let outcomes = run_checks(&week01_checks(None), &sub, 7, 4);
     let failed: Vec<_> = outcomes.iter().filter(|o| o.passed != Some(true)).collect();
     assert!(
@@ -161,7 +162,7 @@ fn every_diagnosis_has_a_catalogue_case_or_a_cli_test() {
         .filter(|d| !elsewhere.contains(&d.code()))
     {
         let case = format!("#[case::{}(\"{}\"", d.code().replace('-', "_"), d.code());
-        let variant = format!("(\"{}\", Role::", d.code());
+        let variant = format!("(\"{}\", role::", d.code());
         assert!(
             source.contains(&case)
                 || source.contains(&variant)

@@ -480,7 +480,53 @@ fn an_unknown_id_or_role_gets_a_did_you_mean_not_the_whole_list() {
         .args(["grade", "week01", "--only", "sever", "--server", "true"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("'server'"));
+        .stderr(predicate::str::contains("did you mean `server`?"))
+        .stderr(predicate::str::contains("pair"));
+    // Any role by its name, as the lab spells it; a role of no lab named.
+    netlab()
+        .args(["grade", "week01", "--command", "chat_sever=true"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `chat-server`?"));
+    netlab()
+        .args(["grade", "week01", "--command", "server"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("write ROLE=CMD"));
+}
+
+/// `--command ROLE=CMD` gives a role's command as its flag does: the
+/// reference server graded both ways gets the same verdicts.
+#[test]
+fn a_command_by_role_name_is_graded_as_its_flag_is() {
+    let by_flag = netlab()
+        .args([
+            "grade", "week01", "--only", "server", "--seed", "3", "--format", "json",
+        ])
+        .args(["--server", env!("CARGO_BIN_EXE_server")])
+        .output()
+        .unwrap();
+    let server = format!("server={}", env!("CARGO_BIN_EXE_server"));
+    let by_name = netlab()
+        .args([
+            "grade", "week01", "--only", "server", "--seed", "3", "--format", "json",
+        ])
+        .args(["--command", &server])
+        .output()
+        .unwrap();
+    let verdicts = |out: &std::process::Output| -> Vec<(String, String)> {
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["id"].to_string(), c["passed"].to_string()))
+            .collect()
+    };
+    assert_eq!(by_flag.status.code(), Some(0), "{by_flag:?}");
+    assert_eq!(by_name.status.code(), Some(0), "{by_name:?}");
+    assert!(verdicts(&by_flag).len() > 5);
+    assert_eq!(verdicts(&by_flag), verdicts(&by_name));
 }
 
 // ── While it works: Ctrl+C, and live lines on a terminal ────────────────

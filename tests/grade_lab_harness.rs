@@ -7,7 +7,8 @@
 //! scripts/check_lab_wiring.sh; its report layout by the unit tests in
 //! src/grade/labtest.rs.
 
-use netlab::grade::{checks, labtest, run_check, stages, Diagnosis, Role, Submission};
+use netlab::grade::week01::role;
+use netlab::grade::{checks, labtest, run_check, stages, Diagnosis, Submission};
 
 #[test]
 fn week01_stages_follow_the_order_students_build_the_programs() {
@@ -57,7 +58,7 @@ fn a_stage_filter_selects_that_stage_and_no_other() {
 /// A one-line shell program standing in for a submission's server.
 #[cfg(unix)]
 fn server_saying(script: &str) -> Submission {
-    Submission::new(std::env::temp_dir()).with_argv(Role::Server, &["sh", "-c", script])
+    Submission::new(std::env::temp_dir()).with_argv(role::SERVER, &["sh", "-c", script])
 }
 
 #[cfg(unix)]

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use netlab::grade::week01::role;
 use netlab::grade::{checks, report, run_checks, Check, Diagnosis, Role, Submission};
 use rstest::rstest;
 
@@ -77,7 +78,7 @@ fn a_server_that_prints_its_session_notes_on_stderr_passes() {
     }
     assert_ne!(changed, source);
     std::fs::write(dir.path().join("server.py"), changed).unwrap();
-    let sub = Submission::new(dir.path()).with_argv(Role::Server, &["python3", "server.py"]);
+    let sub = Submission::new(dir.path()).with_argv(role::SERVER, &["python3", "server.py"]);
     let server: Vec<&Check> = checks("week01")
         .unwrap()
         .iter()
@@ -108,28 +109,28 @@ fn netlab_grade_on_the_python_folder_exits_0() {
 }
 
 #[rstest]
-#[case::stdout_buffered("server_no_flush.py", Role::Server, "stdout-buffered")]
-#[case::empty_recv("server_no_empty_check.py", Role::Server, "empty-recv")]
-#[case::invalid_utf8("server_decode_crash.py", Role::Server, "invalid-utf8")]
-#[case::client_timeout("client_no_timeout.py", Role::Client, "client-timeout")]
-#[case::client_fixed_timeout("client_fixed_timeout.py", Role::Client, "ignores-config")]
-#[case::client_timeout_own_words("client_timeout_own_words.py", Role::Client, "output-format")]
-#[case::server_fixed_timeout("server_fixed_timeout.py", Role::Server, "ignores-config")]
-#[case::server_timeout_uncaught("server_timeout_uncaught.py", Role::Server, "crash")]
-#[case::shared_state("server_threaded_shared.py", Role::ThreadedServer, "shared-state")]
-#[case::connection_race("server_threaded_conn_race.py", Role::ThreadedServer, "shared-state")]
+#[case::stdout_buffered("server_no_flush.py", role::SERVER, "stdout-buffered")]
+#[case::empty_recv("server_no_empty_check.py", role::SERVER, "empty-recv")]
+#[case::invalid_utf8("server_decode_crash.py", role::SERVER, "invalid-utf8")]
+#[case::client_timeout("client_no_timeout.py", role::CLIENT, "client-timeout")]
+#[case::client_fixed_timeout("client_fixed_timeout.py", role::CLIENT, "ignores-config")]
+#[case::client_timeout_own_words("client_timeout_own_words.py", role::CLIENT, "output-format")]
+#[case::server_fixed_timeout("server_fixed_timeout.py", role::SERVER, "ignores-config")]
+#[case::server_timeout_uncaught("server_timeout_uncaught.py", role::SERVER, "crash")]
+#[case::shared_state("server_threaded_shared.py", role::THREADED_SERVER, "shared-state")]
+#[case::connection_race("server_threaded_conn_race.py", role::THREADED_SERVER, "shared-state")]
 #[case::accept_timeout(
     "server_threaded_accept_timeout.py",
-    Role::ThreadedServer,
+    role::THREADED_SERVER,
     "exits-early"
 )]
-#[case::wordy_errors("server_wordy_errors.py", Role::Server, "wrong-reply")]
-#[case::reply_in_pieces("server_reply_in_pieces.py", Role::Server, "wrong-reply")]
-#[case::half_close("server_half_close.py", Role::Server, "hangs")]
-#[case::recycles("server_threaded_recycles.py", Role::ThreadedServer, "exits-early")]
-#[case::reuseport("server_reuseport.py", Role::Server, "port-in-use")]
-#[case::exit_after_signal("server_threaded_exit_signal.py", Role::ThreadedServer, "exit-status")]
-#[case::chat_client_no_i_mode("chat_client_no_i_mode.py", Role::ChatClient, "wrong-message")]
+#[case::wordy_errors("server_wordy_errors.py", role::SERVER, "wrong-reply")]
+#[case::reply_in_pieces("server_reply_in_pieces.py", role::SERVER, "wrong-reply")]
+#[case::half_close("server_half_close.py", role::SERVER, "hangs")]
+#[case::recycles("server_threaded_recycles.py", role::THREADED_SERVER, "exits-early")]
+#[case::reuseport("server_reuseport.py", role::SERVER, "port-in-use")]
+#[case::exit_after_signal("server_threaded_exit_signal.py", role::THREADED_SERVER, "exit-status")]
+#[case::chat_client_no_i_mode("chat_client_no_i_mode.py", role::CHAT_CLIENT, "wrong-message")]
 fn a_python_mistake_is_named(#[case] script: &str, #[case] role: Role, #[case] code: &str) {
     if !python_available() {
         return;
@@ -165,7 +166,7 @@ fn a_chat_client_without_an_i_mode_is_told_so_at_a_terminal() {
         return;
     }
     let outcomes = assert_checks_name(
-        Role::ChatClient,
+        role::CHAT_CLIENT,
         "chat_client_no_i_mode.py",
         &["chat-client-prompt"],
         "wrong-message",
@@ -190,14 +191,14 @@ fn a_threaded_server_that_retires_is_told_its_rule_only_when_no_cause_was_seen()
         return;
     }
     assert_checks_name(
-        Role::ThreadedServer,
+        role::THREADED_SERVER,
         "server_threaded_recycles.py",
         &["threaded-all-day"],
         "exits-early",
         "it runs until Ctrl+C, however many clients come (a counter that ends the loop",
     );
     let outcomes = assert_checks_name(
-        Role::ThreadedServer,
+        role::THREADED_SERVER,
         "server_threaded_accept_timeout.py",
         &["threaded-all-day"],
         "exits-early",
@@ -219,7 +220,7 @@ fn a_framing_mistake_hidden_behind_a_pause_is_still_named() {
         return;
     }
     assert_checks_name(
-        Role::ChatServer,
+        role::CHAT_SERVER,
         "chat_server_slow_reads.py",
         &["chat-split"],
         "split-message",
@@ -238,7 +239,7 @@ fn a_read_decoded_on_its_own_is_a_framing_mistake() {
         return;
     }
     assert_checks_name(
-        Role::ChatServer,
+        role::CHAT_SERVER,
         "chat_server_decode_per_read.py",
         &["chat-split"],
         "split-message",
@@ -255,7 +256,7 @@ fn a_line_ended_at_a_carriage_return_is_a_framing_mistake() {
         return;
     }
     assert_checks_name(
-        Role::ChatServer,
+        role::CHAT_SERVER,
         "chat_server_makefile.py",
         &["chat-coalesced"],
         "split-message",
@@ -273,7 +274,7 @@ fn a_reply_sent_to_every_caller_is_a_wrong_reply() {
         return;
     }
     assert_checks_name(
-        Role::ChatServer,
+        role::CHAT_SERVER,
         "chat_server_broadcast.py",
         &["chat-sessions"],
         "wrong-reply",
@@ -290,7 +291,7 @@ fn a_chat_server_that_spins_on_a_closed_caller_is_told_so() {
         return;
     }
     assert_checks_name(
-        Role::ChatServer,
+        role::CHAT_SERVER,
         "chat_server_spins.py",
         &["chat-sessions"],
         "empty-recv",
@@ -307,7 +308,7 @@ fn a_busy_note_does_not_pass_an_invented_reply() {
         return;
     }
     assert_checks_name(
-        Role::Client,
+        role::CLIENT,
         "client_busy_note.py",
         &["client-error-reply"],
         "invented-reply",
@@ -325,7 +326,7 @@ fn a_chat_caller_dropped_unread_is_told_so() {
         return;
     }
     let outcomes = assert_checks_name(
-        Role::ChatServer,
+        role::CHAT_SERVER,
         "chat_server_session_limit.py",
         &["chat-sessions"],
         "exits-early",
@@ -352,7 +353,7 @@ fn a_chat_client_that_reads_every_line_before_connecting_is_told_so() {
         return;
     }
     let outcomes = assert_checks_name(
-        Role::ChatClient,
+        role::CHAT_CLIENT,
         "chat_client_reads_first.py",
         &["chat-client-prompt"],
         "reads-ahead",
@@ -378,11 +379,11 @@ fn a_fixed_timeout_gets_the_timeouts_own_hint() {
     }
     for (role, script, id) in [
         (
-            Role::Server,
+            role::SERVER,
             "server_fixed_timeout.py",
             "server-silent-client",
         ),
-        (Role::Client, "client_fixed_timeout.py", "client-timeout"),
+        (role::CLIENT, "client_fixed_timeout.py", "client-timeout"),
     ] {
         let outcomes = assert_checks_name(role, script, &[id], "ignores-config", "LAB_TIMEOUT=1");
         assert!(
@@ -440,7 +441,7 @@ fn a_server_that_ignores_lab_port_is_named_even_when_its_stdout_is_buffered() {
         return;
     }
     assert_checks_name(
-        Role::Server,
+        role::SERVER,
         "server_ignores_port.py",
         &["server-port-in-use"],
         "ignores-config",
@@ -457,7 +458,7 @@ fn a_right_error_reply_with_a_line_end_is_a_wrong_reply() {
         return;
     }
     assert_checks_name(
-        Role::Server,
+        role::SERVER,
         "server_crlf_replies.py",
         &["server-ack", "server-blank", "server-too-long"],
         "wrong-reply",
@@ -474,7 +475,7 @@ fn a_reply_in_pieces_gets_the_advice_for_pieces() {
         return;
     }
     let outcomes = assert_checks_name(
-        Role::Server,
+        role::SERVER,
         "server_reply_in_pieces.py",
         &["server-ack"],
         "wrong-reply",
@@ -495,7 +496,7 @@ fn a_half_closed_silent_client_is_told_apart_from_a_loop() {
         return;
     }
     let outcomes = assert_checks_name(
-        Role::Server,
+        role::SERVER,
         "server_half_close.py",
         &["server-silent-client"],
         "hangs",

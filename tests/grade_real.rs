@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
+use netlab::grade::week01::role;
 use netlab::grade::{checks, report, run_checks, Check, Diagnosis, Outcome, Role, Submission};
 
 mod support;
@@ -788,7 +789,7 @@ fn c_fixture(name: &str, roles: &[(Role, &str)]) -> Option<Submission> {
 fn buffered_stdio_c() {
     let Some(sub) = c_fixture(
         "buffered",
-        &[(Role::Server, "server"), (Role::Client, "client")],
+        &[(role::SERVER, "server"), (role::CLIENT, "client")],
     ) else {
         return;
     };
@@ -883,7 +884,7 @@ fn bound_to_every_address_behind_a_buffer_python() {
 /// their own.
 #[test]
 fn threaded_any_address_c() {
-    let Some(sub) = c_fixture("anyaddr", &[(Role::ThreadedServer, "server_threaded")]) else {
+    let Some(sub) = c_fixture("anyaddr", &[(role::THREADED_SERVER, "server_threaded")]) else {
         return;
     };
     assert_verdicts(
@@ -909,7 +910,7 @@ fn threaded_any_address_c() {
 /// with a hint on the reply's wording). A race: asked up to three times.
 #[test]
 fn a_thread_handed_the_address_of_the_accept_loops_socket_c() {
-    let Some(sub) = c_fixture("addrofcfd", &[(Role::ThreadedServer, "server_threaded")]) else {
+    let Some(sub) = c_fixture("addrofcfd", &[(role::THREADED_SERVER, "server_threaded")]) else {
         return;
     };
     for _ in 0..3 {
@@ -1468,7 +1469,7 @@ fn broadcasting_chat_room_python() {
 fn newline_replies_c() {
     let Some(sub) = c_fixture(
         "newline",
-        &[(Role::Server, "server"), (Role::Client, "client")],
+        &[(role::SERVER, "server"), (role::CLIENT, "client")],
     ) else {
         return;
     };
@@ -1513,10 +1514,10 @@ fn correct_select_server_c() {
     let Some(sub) = c_fixture(
         "selectok",
         &[
-            (Role::Server, "server"),
-            (Role::Client, "client"),
-            (Role::ChatServer, "chat_server"),
-            (Role::ChatClient, "chat_client"),
+            (role::SERVER, "server"),
+            (role::CLIENT, "client"),
+            (role::CHAT_SERVER, "chat_server"),
+            (role::CHAT_CLIENT, "chat_client"),
         ],
     ) else {
         return;
@@ -1878,7 +1879,7 @@ s.accept()
         )
         .unwrap();
         let name = script.file_name().unwrap().to_str().unwrap().to_string();
-        let sub = Submission::new(dir.path()).with_argv(Role::Server, &["python3", &name]);
+        let sub = Submission::new(dir.path()).with_argv(role::SERVER, &["python3", &name]);
         let outcome = outcome_of(&sub, "server-port-in-use");
         assert_eq!(
             outcome.diagnosis.map(|d| d.code()),
@@ -2180,7 +2181,7 @@ fn health_check_connection_first_python() {
 fn nul_terminated_replies_c() {
     let Some(sub) = c_fixture(
         "nulreply",
-        &[(Role::Server, "server"), (Role::Client, "client")],
+        &[(role::SERVER, "server"), (role::CLIENT, "client")],
     ) else {
         return;
     };
@@ -2230,7 +2231,7 @@ fn nul_terminated_replies_c() {
 /// (blind round 23). Written by a helper from the handout alone.
 #[test]
 fn a_forked_server_whose_parent_keeps_each_connection_c() {
-    let Some(sub) = c_fixture("forkkeep", &[(Role::ThreadedServer, "server_threaded")]) else {
+    let Some(sub) = c_fixture("forkkeep", &[(role::THREADED_SERVER, "server_threaded")]) else {
         return;
     };
     let outcomes = assert_verdicts(
@@ -2264,7 +2265,7 @@ fn a_forked_server_whose_parent_keeps_each_connection_c() {
 /// the long message in bytes (too-long).
 #[test]
 fn a_forked_server_that_gives_places_back_late_c() {
-    let Some(sub) = c_fixture("reaplate", &[(Role::ThreadedServer, "server_threaded")]) else {
+    let Some(sub) = c_fixture("reaplate", &[(role::THREADED_SERVER, "server_threaded")]) else {
         return;
     };
     let outcomes = assert_verdicts(
@@ -2296,7 +2297,7 @@ fn a_forked_server_that_gives_places_back_late_c() {
 /// taken on (no `Connection from` line), exits-early (blind round 26's D4).
 #[test]
 fn a_select_loop_that_stops_accepting_c() {
-    let Some(sub) = c_fixture("selectonce", &[(Role::ThreadedServer, "server_threaded")]) else {
+    let Some(sub) = c_fixture("selectonce", &[(role::THREADED_SERVER, "server_threaded")]) else {
         return;
     };
     // Under a loaded suite, threaded-all-day once told its last client
@@ -2332,7 +2333,7 @@ fn a_select_loop_that_stops_accepting_c() {
 /// waiting 3 s for each of 8 clients); its signal handler exits at once.
 #[test]
 fn threaded_server_that_never_closes_c() {
-    let Some(sub) = c_fixture("noclose", &[(Role::ThreadedServer, "server_threaded")]) else {
+    let Some(sub) = c_fixture("noclose", &[(role::THREADED_SERVER, "server_threaded")]) else {
         return;
     };
     let no_close = [
@@ -2937,7 +2938,7 @@ fn a_server_that_dies_after_received_is_one_crash_python() {
 /// (the wording, the buffer) shows once it is fixed.
 #[test]
 fn timeout_in_milliseconds_c() {
-    let Some(sub) = c_fixture("msectimeout", &[(Role::Client, "client")]) else {
+    let Some(sub) = c_fixture("msectimeout", &[(role::CLIENT, "client")]) else {
         return;
     };
     // An ERROR reply sent at once may beat 5 ms, or not.
@@ -2983,7 +2984,7 @@ fn timeout_in_milliseconds_c() {
 fn alarm_and_network_byte_order_c() {
     let Some(sub) = c_fixture(
         "alarm",
-        &[(Role::Server, "server"), (Role::Client, "client")],
+        &[(role::SERVER, "server"), (role::CLIENT, "client")],
     ) else {
         return;
     };
@@ -3106,8 +3107,8 @@ fn asyncio_chat_python() {
             source.replace(unguarded, &guarded),
         )
         .expect("write the variant");
-        let sub =
-            Submission::new(dir.path()).with_argv(Role::ChatServer, &["python3", "chat_server.py"]);
+        let sub = Submission::new(dir.path())
+            .with_argv(role::CHAT_SERVER, &["python3", "chat_server.py"]);
         assert_observed(&sub, "chat-robust", says);
     };
     // Hangs up on such a line: the session ends instead of going on.
@@ -3573,7 +3574,7 @@ fn readline_and_unflushed_writers_java() {
 fn stdio_on_the_chat_socket_c() {
     let Some(sub) = c_fixture(
         "chatstdio",
-        &[(Role::Server, "server"), (Role::ChatServer, "chat_server")],
+        &[(role::SERVER, "server"), (role::CHAT_SERVER, "chat_server")],
     ) else {
         return;
     };
@@ -3628,7 +3629,7 @@ fn a_server_that_never_listens_is_not_also_blamed_for_a_busy_port_python() {
     )
     .unwrap();
     let sub = Submission::new(tmp.path())
-        .with_command_line(Role::Server, "python3 server.py")
+        .with_command_line(role::SERVER, "python3 server.py")
         .unwrap();
     let wanted: Vec<&Check> = checks("week01")
         .unwrap()

@@ -4,17 +4,18 @@
 //! the real reference binaries as processes, as the grader does for any
 //! submission. `every_check_is_listed` keeps the list complete.
 
-use netlab::grade::{assert_check, check_ids, Role, Submission};
+use netlab::grade::week01::role;
+use netlab::grade::{assert_check, check_ids, Submission};
 use rstest::rstest;
 
 /// The reference binaries, built by cargo for this test.
 fn reference() -> Submission {
     Submission::new(env!("CARGO_MANIFEST_DIR"))
-        .with_program(Role::Server, env!("CARGO_BIN_EXE_server"))
-        .with_program(Role::Client, env!("CARGO_BIN_EXE_client"))
-        .with_program(Role::ThreadedServer, env!("CARGO_BIN_EXE_server_threaded"))
-        .with_program(Role::ChatServer, env!("CARGO_BIN_EXE_chat_server"))
-        .with_program(Role::ChatClient, env!("CARGO_BIN_EXE_chat_client"))
+        .with_program(role::SERVER, env!("CARGO_BIN_EXE_server"))
+        .with_program(role::CLIENT, env!("CARGO_BIN_EXE_client"))
+        .with_program(role::THREADED_SERVER, env!("CARGO_BIN_EXE_server_threaded"))
+        .with_program(role::CHAT_SERVER, env!("CARGO_BIN_EXE_chat_server"))
+        .with_program(role::CHAT_CLIENT, env!("CARGO_BIN_EXE_chat_client"))
 }
 
 const LISTED: &[&str] = &[

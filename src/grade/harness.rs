@@ -709,10 +709,11 @@ impl<'a> Ctx<'a> {
     /// servers whose top level serves (see [`crate::grade::imports`]).
     pub fn server_run_at_import(&self) -> Option<crate::grade::imports::ServerAtImport> {
         let sub = self.submission;
-        let servers: Vec<&[String]> = Role::ALL
-            .into_iter()
-            .filter(|r| r.line_check().is_some())
-            .filter_map(|r| sub.command(r))
+        let servers: Vec<&[String]> = sub
+            .commands
+            .iter()
+            .filter(|(r, _)| r.line_check().is_some())
+            .map(|(_, argv)| argv.as_slice())
             .collect();
         self.procs.iter().find_map(|launched| {
             let command = sub.command(launched.role)?;
@@ -3220,6 +3221,7 @@ mod guard {
 #[cfg(all(test, unix))]
 mod spawn_errors {
     use super::*;
+    use crate::grade::week01::role;
 
     #[cfg(target_os = "linux")]
     #[test]
@@ -3289,13 +3291,13 @@ mod spawn_errors {
         // is, not from the check's private copy.
         let folder = tempfile::tempdir().unwrap();
         let submission =
-            crate::grade::Submission::new(folder.path()).with_program(Role::Client, &program);
+            crate::grade::Submission::new(folder.path()).with_program(role::CLIENT, &program);
         let mut ctx = Ctx::new(&submission, 1);
         let writer = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(200));
             drop(file);
         });
-        let started = ctx.spawn(Role::Client, &[], &[]);
+        let started = ctx.spawn(role::CLIENT, &[], &[]);
         writer.join().unwrap();
         let p = started.map_err(|f| f.observed).expect("started once free");
         let status = ctx.wait_exit(p, Duration::from_secs(5));
@@ -3313,10 +3315,10 @@ mod spawn_errors {
         std::fs::write(&program, "#!/bin/sh\necho one\necho two >&2\n").unwrap();
         let script = program.display().to_string();
         let submission =
-            crate::grade::Submission::new(folder.path()).with_argv(Role::Client, &["sh", &script]);
+            crate::grade::Submission::new(folder.path()).with_argv(role::CLIENT, &["sh", &script]);
         let mut ctx = Ctx::new(&submission, 1);
         let p = ctx
-            .spawn(Role::Client, &[], &[])
+            .spawn(role::CLIENT, &[], &[])
             .map_err(|f| f.observed)
             .unwrap();
         // Lines already out are still found, on either stream.

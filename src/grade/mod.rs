@@ -10,6 +10,7 @@
 //! Layout:
 //! - this file: the public API ([`Role`], [`Submission`], [`run_checks`],
 //!   [`assert_check`]) and the command line ([`GradeArgs`], [`main`]);
+//! - [`lab`]: the labs, each with its checks, contract and roles;
 //! - [`diagnosis`]: the named mistakes and their hints;
 //! - [`evidence`]: the packets of each failed check (.pcap and telling
 //!   segments), when netlab may capture;
@@ -29,6 +30,7 @@ pub mod diagnosis;
 pub mod evidence;
 pub mod harness;
 pub mod imports;
+pub mod lab;
 pub mod labtest;
 pub mod live;
 pub mod report;
@@ -48,84 +50,7 @@ use crate::sandbox;
 pub use diagnosis::Diagnosis;
 use harness::Ctx;
 pub use harness::Failure;
-
-/// A program of a week's submission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    Server,
-    Client,
-    ThreadedServer,
-    ChatServer,
-    ChatClient,
-}
-
-impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Server,
-        Role::Client,
-        Role::ThreadedServer,
-        Role::ChatServer,
-        Role::ChatClient,
-    ];
-
-    /// The role's name in netlab.toml and on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Server => "server",
-            Role::Client => "client",
-            Role::ThreadedServer => "threaded-server",
-            Role::ChatServer => "chat-server",
-            Role::ChatClient => "chat-client",
-        }
-    }
-
-    /// The check that judges this server role's start (its Listening line,
-    /// or its death before listening); other checks that cannot start the
-    /// program name it as their failure's cause. `None` for clients.
-    pub fn line_check(self) -> Option<&'static str> {
-        match self {
-            Role::Server => Some("server-listening"),
-            Role::ThreadedServer => Some("threaded-listening"),
-            Role::ChatServer => Some("chat-listening"),
-            Role::Client | Role::ChatClient => None,
-        }
-    }
-
-    /// The check that tells whether this role's program uses the
-    /// configuration it is given (LAB_PORT among it), where there is one.
-    pub fn config_check(self) -> Option<&'static str> {
-        match self {
-            Role::Server => Some("server-config"),
-            Role::Client => Some("client-config"),
-            Role::ThreadedServer | Role::ChatServer | Role::ChatClient => None,
-        }
-    }
-
-    /// Does this server keep each session open until the client closes
-    /// it? A chat client leaves when it likes, so a chat server that
-    /// closes only after the client did is right, however long that took;
-    /// the one-message servers close once they have replied.
-    pub fn waits_for_the_client_to_close(self) -> bool {
-        matches!(self, Role::ChatServer)
-    }
-
-    pub fn from_name(name: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.name() == name)
-    }
-
-    /// The contract of the lab this role belongs to: what the harness
-    /// needs to start it and find its port.
-    pub fn contract(self) -> &'static contract::Contract {
-        match self {
-            Role::Server
-            | Role::Client
-            | Role::ThreadedServer
-            | Role::ChatServer
-            | Role::ChatClient => &week01::CONTRACT,
-        }
-    }
-}
+pub use lab::Role;
 
 /// What is graded: a folder and one command per role.
 #[derive(Debug, Clone, Default)]
@@ -236,10 +161,12 @@ impl Submission {
         // (Read from `source`, a snapshot in a class run: hostile round 35
         // swapped a netlab.toml in for the moment the folder's was read.)
         let path = dir.join("netlab.toml");
+        let the_lab = lab::find(lab).ok_or_else(|| unknown_lab(lab))?;
         let text = read_manifest(&source.join("netlab.toml")).map_err(|e| {
             GradeError::Usage(format!(
-                "cannot read {}: {e}\n  write a netlab.toml there (see the handout), or give the commands with --server, --client, ...",
-                path.display()
+                "cannot read {}: {e}\n  write a netlab.toml there (see the handout), or give the commands with --command ROLE=CMD (the roles: {})",
+                path.display(),
+                the_lab.role_names().join(", ")
             ))
         })?;
         let manifest: Manifest = toml::from_str(&text)
@@ -254,8 +181,8 @@ impl Submission {
         }
         let mut submission = Submission::new(dir);
         for (name, line) in &manifest.commands {
-            let role = Role::from_name(&name.replace('_', "-")).ok_or_else(|| {
-                let roles = Role::ALL.map(Role::name);
+            let role = the_lab.role(name).ok_or_else(|| {
+                let roles = the_lab.role_names();
                 let guess = did_you_mean(&name.replace('_', "-"), &roles)
                     .map(|near| format!("did you mean `{near}`? "))
                     .unwrap_or_default();
@@ -439,14 +366,8 @@ impl Outcome {
 
 /// The checks of a lab, in order; `None` for an unknown lab.
 pub fn checks(lab: &str) -> Option<&'static [Check]> {
-    match lab {
-        "week01" => Some(week01::CHECKS),
-        _ => None,
-    }
+    lab::find(lab).map(|lab| lab.checks)
 }
-
-/// The labs the grader knows.
-pub const LABS: &[&str] = &["week01"];
 
 /// The ids of a lab's checks, in order (empty for an unknown lab).
 pub fn check_ids(lab: &str) -> Vec<&'static str> {
@@ -1022,34 +943,6 @@ pub enum Format {
     Junit,
 }
 
-/// Which checks `--only` keeps: a role, or the pair checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Only {
-    Server,
-    Client,
-    // `_` spellings too: test names and Rust identifiers use them.
-    #[value(alias = "threaded_server")]
-    ThreadedServer,
-    #[value(alias = "chat_server")]
-    ChatServer,
-    #[value(alias = "chat_client")]
-    ChatClient,
-    Pair,
-}
-
-impl Only {
-    fn group(self) -> &'static str {
-        match self {
-            Only::Server => "server",
-            Only::Client => "client",
-            Only::ThreadedServer => "threaded-server",
-            Only::ChatServer => "chat-server",
-            Only::ChatClient => "chat-client",
-            Only::Pair => "pair",
-        }
-    }
-}
-
 /// `netlab grade` arguments.
 #[derive(Debug, clap::Args)]
 pub struct GradeArgs {
@@ -1073,15 +966,20 @@ pub struct GradeArgs {
     /// Command that runs the chat client.
     #[arg(long, value_name = "CMD")]
     pub chat_client: Option<String>,
+    /// Command that runs ROLE, any role of the lab (repeatable); the flags
+    /// above are Week 1's roles said shorter.
+    #[arg(long = "command", value_name = "ROLE=CMD")]
+    pub commands: Vec<String>,
     /// Report format (with --class, every format is written to OUT).
     #[arg(long, value_enum, default_value = "text", conflicts_with = "class")]
     pub format: Format,
     /// Seed for the random messages; replays a run.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Run only the checks of one role (or the pair checks).
-    #[arg(long, value_enum)]
-    pub only: Option<Only>,
+    /// Run only the checks of one group: a role's (server, client, ...),
+    /// or those of several programs together (pair).
+    #[arg(long, value_name = "GROUP")]
+    pub only: Option<String>,
     /// Run only these checks (by id, with `-` or `_`; repeatable).
     #[arg(long = "check", value_name = "ID")]
     pub checks: Vec<String>,
@@ -1164,6 +1062,99 @@ pub fn main(args: &GradeArgs) -> u8 {
             eprintln!("netlab grade: {e}");
             2
         }
+    }
+}
+
+/// The usage error for a lab the grader does not know.
+pub(crate) fn unknown_lab(lab: &str) -> GradeError {
+    GradeError::Usage(format!(
+        "unknown lab `{}` (known: {})",
+        printable_name(lab),
+        lab::slugs().join(", ")
+    ))
+}
+
+impl GradeArgs {
+    /// The checks `--only` and `--check` keep, in the lab's order. An
+    /// unknown group or check is a usage error naming the nearest.
+    pub(crate) fn selected_checks(
+        &self,
+        lab: &'static lab::Lab,
+    ) -> Result<Vec<&'static Check>, GradeError> {
+        let wanted = asked_checks(lab.slug, &self.checks)?;
+        let only = match &self.only {
+            Some(typed) => {
+                let groups = lab.groups();
+                let group = normalize_id(typed);
+                if !groups.contains(&group.as_str()) {
+                    let guess = did_you_mean(&group, &groups)
+                        .map(|near| format!("did you mean `{near}`? "))
+                        .unwrap_or_default();
+                    return Err(GradeError::Usage(format!(
+                        "--only: no group `{}` in {}; {guess}(the groups: {})",
+                        printable_name(typed),
+                        lab.slug,
+                        groups.join(", ")
+                    )));
+                }
+                Some(group)
+            }
+            None => None,
+        };
+        Ok(lab
+            .checks
+            .iter()
+            .filter(|c| only.as_deref().is_none_or(|g| g == c.group))
+            .filter(|c| wanted.is_empty() || wanted.iter().any(|id| id == c.id))
+            .collect())
+    }
+
+    /// The commands given on the command line, by role: Week 1's role
+    /// flags (`--server`, ...) and every `--command ROLE=CMD`. A role the
+    /// lab does not have is a usage error.
+    pub(crate) fn role_commands(
+        &self,
+        lab: &'static lab::Lab,
+    ) -> Result<Vec<(Role, &str)>, GradeError> {
+        let shorthands = [
+            ("server", &self.server),
+            ("client", &self.client),
+            ("threaded-server", &self.threaded_server),
+            ("chat-server", &self.chat_server),
+            ("chat-client", &self.chat_client),
+        ];
+        let mut given: Vec<(String, &str, &str)> = shorthands
+            .iter()
+            .filter_map(|(name, cmd)| Some((name.to_string(), cmd.as_deref()?, "--")))
+            .collect();
+        for pair in &self.commands {
+            let Some((name, line)) = pair.split_once('=') else {
+                return Err(GradeError::Usage(format!(
+                    "--command {}: write ROLE=CMD (the roles: {})",
+                    printable_name(pair),
+                    lab.role_names().join(", ")
+                )));
+            };
+            given.push((name.trim().to_string(), line, "--command "));
+        }
+        given
+            .into_iter()
+            .map(|(name, line, how)| {
+                let role = lab.role(&name).ok_or_else(|| {
+                    let roles = lab.role_names();
+                    let guess = did_you_mean(&name.replace('_', "-"), &roles)
+                        .map(|near| format!("did you mean `{near}`? "))
+                        .unwrap_or_default();
+                    GradeError::Usage(format!(
+                        "{how}{}: {} has no such role; {guess}(the roles: {})",
+                        printable_name(&name),
+                        lab.slug,
+                        roles.join(", ")
+                    ))
+                })?;
+                Ok((role, line))
+            })
+            .collect()
     }
 }
 
@@ -1273,20 +1264,15 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
         }
         return class::main_from_args(args);
     }
-    let all = checks(&args.lab).ok_or_else(|| {
-        GradeError::Usage(format!(
-            "unknown lab `{}` (known: {})",
-            args.lab,
-            LABS.join(", ")
-        ))
-    })?;
+    let the_lab = lab::find(&args.lab).ok_or_else(|| unknown_lab(&args.lab))?;
+    let all = the_lab.checks;
     if args.list {
         print!("{}", live::render_list(&args.lab, all));
         return Ok(0);
     }
     // The checks asked for first: a typo is named before anything else
     // (a missing netlab.toml, say) is.
-    let wanted = asked_checks(&args.lab, &args.checks)?;
+    let selected = args.selected_checks(the_lab)?;
     if !args.dir.is_dir() {
         return Err(GradeError::Usage(format!(
             "{} is not a folder",
@@ -1294,33 +1280,20 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
         )));
     }
     let dir = args.dir.canonicalize().unwrap_or_else(|_| args.dir.clone());
-    let flags = [
-        (Role::Server, &args.server),
-        (Role::Client, &args.client),
-        (Role::ThreadedServer, &args.threaded_server),
-        (Role::ChatServer, &args.chat_server),
-        (Role::ChatClient, &args.chat_client),
-    ];
-    let mut submission = if flags.iter().any(|(_, cmd)| cmd.is_some()) {
-        Submission::new(&dir)
-    } else {
+    let flags = args.role_commands(the_lab)?;
+    let mut submission = if flags.is_empty() {
         Submission::from_manifest(&dir, &args.lab)?
+    } else {
+        Submission::new(&dir)
     };
-    for (role, cmd) in flags {
-        if let Some(line) = cmd {
-            submission = submission.with_command_line(role, line)?;
-        }
+    for (role, line) in flags {
+        submission = submission.with_command_line(role, line)?;
     }
     if submission.commands.is_empty() {
         return Err(GradeError::Usage(
             "no commands to grade: netlab.toml has an empty [commands] table".into(),
         ));
     }
-    let selected: Vec<&'static Check> = all
-        .iter()
-        .filter(|c| args.only.is_none_or(|o| o.group() == c.group))
-        .filter(|c| wanted.is_empty() || wanted.iter().any(|id| id == c.id))
-        .collect();
     if args.require_sandbox {
         require_sandbox()?;
         sandbox::set_strict();

@@ -26,7 +26,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use netlab::grade::{Role, Submission};
+use netlab::grade::week01::role;
+use netlab::grade::Submission;
 
 /// The folder of programs that replaces the student's, if the maintainer
 /// override is set.
@@ -47,23 +48,23 @@ fn main() -> ExitCode {
     // Every program starts in this folder, as `cargo run` would start it.
     let submission = Submission::new(env!("CARGO_MANIFEST_DIR"))
         .with_program(
-            Role::Server,
+            role::SERVER,
             program("server", env!("CARGO_BIN_EXE_server")),
         )
         .with_program(
-            Role::Client,
+            role::CLIENT,
             program("client", env!("CARGO_BIN_EXE_client")),
         )
         .with_program(
-            Role::ThreadedServer,
+            role::THREADED_SERVER,
             program("server_threaded", env!("CARGO_BIN_EXE_server_threaded")),
         )
         .with_program(
-            Role::ChatServer,
+            role::CHAT_SERVER,
             program("chat_server", env!("CARGO_BIN_EXE_chat_server")),
         )
         .with_program(
-            Role::ChatClient,
+            role::CHAT_CLIENT,
             program("chat_client", env!("CARGO_BIN_EXE_chat_client")),
         );
     netlab::grade::labtest::main("week01", &submission)

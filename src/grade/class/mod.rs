@@ -55,7 +55,7 @@ pub use points::Points;
 pub use record::Record;
 pub use shard::Shard;
 
-use super::{checks, report, run_checks, Check, GradeArgs, GradeError, Submission, LABS};
+use super::{report, run_checks, Check, GradeArgs, GradeError, Submission};
 use platforms::Graded;
 
 /// How many checks of one submission run at once. Small: the parallelism
@@ -113,37 +113,20 @@ pub const CLASS_OUTPUTS: &[&str] = &["gradebook.csv", "summary.md", "index.html"
 /// grading ran, whatever the scores.
 pub fn main_from_args(args: &GradeArgs) -> Result<u8, GradeError> {
     let class_dir = args.class.clone().unwrap_or_default();
-    let lab_checks = checks(&args.lab).ok_or_else(|| {
-        GradeError::Usage(format!(
-            "unknown lab `{}` (known: {})",
-            args.lab,
-            LABS.join(", ")
-        ))
-    })?;
+    let the_lab = super::lab::find(&args.lab).ok_or_else(|| super::unknown_lab(&args.lab))?;
+    let lab_checks = the_lab.checks;
     let out = args.out.clone().ok_or_else(|| {
         GradeError::Usage(
             "--class needs --out OUT: the folder for the gradebook and reports".into(),
         )
     })?;
-    let role_flags = [
-        &args.server,
-        &args.client,
-        &args.threaded_server,
-        &args.chat_server,
-        &args.chat_client,
-    ];
-    if role_flags.iter().any(|f| f.is_some()) || args.dir != Path::new(".") {
+    if !args.role_commands(the_lab)?.is_empty() || args.dir != Path::new(".") {
         return Err(GradeError::Usage(
-            "--class grades the netlab.toml of every subfolder: it cannot be combined with --dir or the role flags".into(),
+            "--class grades the netlab.toml of every subfolder: it cannot be combined with --dir, --command or the role flags".into(),
         ));
     }
     out_is_not_in_a_submission(&class_dir, &out)?;
-    let wanted = super::asked_checks(&args.lab, &args.checks)?;
-    let selected: Vec<&'static Check> = lab_checks
-        .iter()
-        .filter(|c| args.only.is_none_or(|o| o.group() == c.group))
-        .filter(|c| wanted.is_empty() || wanted.iter().any(|id| id == c.id))
-        .collect();
+    let selected = args.selected_checks(the_lab)?;
     let points = match &args.points {
         Some(path) => Points::load(path, lab_checks)?,
         None => Points::uniform(),

@@ -10,6 +10,7 @@ use super::common::{
     after_served, chat_ack_at, expect_clean_shutdown, expect_exit, is_chat_ack,
     lines_in_order_after, stop_to_see_held_lines, strip_clock, survived_reset,
 };
+use super::role;
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::evidence::note_ended_on_purpose;
 #[cfg(unix)]
@@ -18,7 +19,6 @@ use crate::grade::harness::{
     fail, fake_listener, read_line, read_to_end, show_bytes, Ctx, End, Failure, Proc, HOST, SLACK,
     STARTUP,
 };
-use crate::grade::Role;
 use crate::process::{Signal, Stream};
 
 /// The handout's three helpdesk lines: the chat client's default.
@@ -363,7 +363,7 @@ fn send_line(ctx: &mut Ctx, talk: &mut Talk, message: &str) -> Result<(), Failur
 const LOG_MAX_BYTES: u64 = 16 << 20;
 
 pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
-    let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
+    let (p, addr) = ctx.start_server(role::CHAT_SERVER, &[], &[])?;
     let mut talk = open(ctx, addr)?;
     let mut held = Vec::new();
     for n in 0..3 {
@@ -463,13 +463,13 @@ fn console_line(ctx: &mut Ctx, p: Proc, tail: &str, seen: bool, when: &str) -> R
 /// The Listening line names the real port (judged apart from behaviour:
 /// the port itself comes from the socket table).
 pub fn listening(ctx: &mut Ctx) -> Result<(), Failure> {
-    let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
+    let (p, addr) = ctx.start_server(role::CHAT_SERVER, &[], &[])?;
     ctx.connect(addr).map(drop)?;
     ctx.listening_line(p)
 }
 
 pub fn split(ctx: &mut Ctx) -> Result<(), Failure> {
-    let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
+    let (p, addr) = ctx.start_server(role::CHAT_SERVER, &[], &[])?;
     let mut talk = open(ctx, addr)?;
     let message = ctx.message(24);
     let (head, tail) = message.split_at(message.len() / 2);
@@ -552,7 +552,7 @@ fn split_inside_a_character(ctx: &mut Ctx, p: Proc, talk: &mut Talk) -> Result<(
 }
 
 pub fn coalesced(ctx: &mut Ctx) -> Result<(), Failure> {
-    let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
+    let (p, addr) = ctx.start_server(role::CHAT_SERVER, &[], &[])?;
     let mut talk = open(ctx, addr)?;
     let first = ctx.message(14);
     let second = ctx.message(14);
@@ -749,7 +749,7 @@ fn still_serving(ctx: &mut Ctx, p: Proc, addr: SocketAddr, why: &str) -> Result<
 pub fn sessions(ctx: &mut Ctx) -> Result<(), Failure> {
     // LAB_TIMEOUT is short here: it is no chat session's idle limit.
     let (p, addr) = ctx.start_server(
-        Role::ChatServer,
+        role::CHAT_SERVER,
         &[],
         &[super::common::timeout_env(SHORT_LAB_TIMEOUT)],
     )?;
@@ -951,7 +951,7 @@ fn replies_stay_with_their_caller(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> R
 /// Node.js ends the whole process on a socket error nobody listens for
 /// (blind round 21).
 pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
-    let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
+    let (p, addr) = ctx.start_server(role::CHAT_SERVER, &[], &[])?;
     // A first caller keeps the server busy (it serves one at a time), so
     // that all of the second's, three lines and its reset, waits in the
     // kernel before the server reads any of it: the lines are read, and
@@ -1009,7 +1009,7 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 pub fn robust(ctx: &mut Ctx) -> Result<(), Failure> {
-    let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
+    let (p, addr) = ctx.start_server(role::CHAT_SERVER, &[], &[])?;
     let mut talk = open(ctx, addr)?;
     ctx.send(&mut talk.stream, &[0xC3, 0x28, 0xFF, b'\n'])?;
     let answer = read_line(
@@ -1270,7 +1270,7 @@ const LATE_BYTES: usize = 4096;
 pub fn limits(ctx: &mut Ctx) -> Result<(), Failure> {
     // Its default idle limit (120 s) first: only the bound can end this
     // session.
-    let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
+    let (p, addr) = ctx.start_server(role::CHAT_SERVER, &[], &[])?;
     let mut talk = open(ctx, addr)?;
     if !legal_long_line(ctx, p, &mut talk)? {
         ctx.step("no reply (chat-ack's to judge): a fresh session for the rest");
@@ -1330,7 +1330,7 @@ pub fn limits(ctx: &mut Ctx) -> Result<(), Failure> {
     // It started without the option: a start that fails with it is the
     // option refused (argparse's "unrecognized arguments").
     let (_, addr) = ctx
-        .start_server(Role::ChatServer, &short_idle, &[])
+        .start_server(role::CHAT_SERVER, &short_idle, &[])
         .map_err(|f| {
             if f.diagnosis != Diagnosis::StartupFailure {
                 return f;
@@ -1561,7 +1561,7 @@ fn logging_session(ctx: &mut Ctx) -> Result<(PathBuf, PathBuf, Proc, Talk), Fail
         .map_err(|e| fail(Diagnosis::CannotStart, "a temporary folder", e.to_string()))?;
     let path = dir.join("chat.log");
     let args = ["--log".to_string(), path.to_string_lossy().into_owned()];
-    let (p, addr) = ctx.start_server(Role::ChatServer, &args, &[])?;
+    let (p, addr) = ctx.start_server(role::CHAT_SERVER, &args, &[])?;
     let talk = open(ctx, addr)?;
     Ok((dir, path, p, talk))
 }
@@ -2205,7 +2205,7 @@ pub fn log_append(ctx: &mut Ctx) -> Result<(), Failure> {
     // theirs to append to, as a log of their own earlier run would be.
     ctx.give_file(&path);
     let args = ["--log".to_string(), path.to_string_lossy().into_owned()];
-    let (p, addr) = ctx.start_server(Role::ChatServer, &args, &[])?;
+    let (p, addr) = ctx.start_server(role::CHAT_SERVER, &args, &[])?;
     let mut talk = open(ctx, addr)?;
     let message = ctx.message(20);
     send_line(ctx, &mut talk, &message)?;
@@ -2371,7 +2371,7 @@ fn written_late_or_never(ctx: &mut Ctx, dir: &std::path::Path, path: &std::path:
     let late = dir.join("chat-late.log");
     let args = ["--log".to_string(), late.to_string_lossy().into_owned()];
     ctx.step("no log at all: start a second server with its own --log, to tell a log written late from none");
-    let Ok((p, addr)) = ctx.start_server(Role::ChatServer, &args, &[]) else {
+    let Ok((p, addr)) = ctx.start_server(role::CHAT_SERVER, &args, &[]) else {
         return never;
     };
     let message = ctx.message(16);
@@ -2502,7 +2502,7 @@ fn no_log_file(path: &std::path::Path) -> Failure {
 }
 
 pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
-    let (p, addr) = ctx.start_server(Role::ChatServer, &[], &[])?;
+    let (p, addr) = ctx.start_server(role::CHAT_SERVER, &[], &[])?;
     // A reply missing or worded otherwise is chat-ack's finding: the
     // shutdown is still tested (a server that never ACKs can still ignore
     // SIGTERM), and the reply blamed only if the shutdown is clean.
@@ -2871,7 +2871,7 @@ fn chat_client_run(
     let patience = SLACK.max(Duration::from_secs(timeout + 1));
     let p = match stdin {
         Some(lines) => {
-            let p = ctx.spawn_with_stdin(Role::ChatClient, args, &env)?;
+            let p = ctx.spawn_with_stdin(role::CHAT_CLIENT, args, &env)?;
             let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
             ctx.step(format!(
                 "type {} lines on its stdin, then end of input",
@@ -2881,7 +2881,7 @@ fn chat_client_run(
             ctx.child(p).close_stdin();
             p
         }
-        None => ctx.spawn(Role::ChatClient, args, &env)?,
+        None => ctx.spawn(role::CHAT_CLIENT, args, &env)?,
     };
     let Sent {
         lines: got,
@@ -3342,7 +3342,7 @@ pub fn client_prompt(ctx: &mut Ctx) -> Result<(), Failure> {
     {
         let (listener, port) = fake_chat_server(ctx)?;
         let p = ctx.spawn_on_terminal(
-            Role::ChatClient,
+            role::CHAT_CLIENT,
             &["-i".to_string()],
             &[("LAB_PORT", port.to_string())],
         )?;
@@ -3726,7 +3726,7 @@ pub fn client_no_reply(ctx: &mut Ctx) -> Result<(), Failure> {
     let (listener, port) = fake_chat_server(ctx)?;
     let messages: Vec<String> = (0..2).map(|_| ctx.message(14)).collect();
     let p = ctx.spawn(
-        Role::ChatClient,
+        role::CHAT_CLIENT,
         &messages,
         &[("LAB_PORT", port.to_string())],
     )?;

@@ -10,13 +10,13 @@ use super::common::{
     contract_timeout, expect_exit, gave_up_at, gave_up_at_once, gave_up_at_once_failure,
     lines_in_order, timeout_env, SecondRun, SECOND_TIMEOUT,
 };
+use super::role;
 use crate::grade::compare::same_shown;
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
     accept_within, closed_port, fail, fake_listener, programs_read_utf8, show_bytes, Ctx, Failure,
     Proc, HOST, SLACK, STARTUP,
 };
-use crate::grade::Role;
 use crate::process::{describe_status, Stream};
 
 /// Starts a fake server and the client (with `args`) pointed at it.
@@ -38,7 +38,7 @@ fn start_with_fake(
     ));
     let mut full_env = vec![("LAB_PORT", port.to_string())];
     full_env.extend(env.iter().cloned());
-    let p = ctx.spawn(Role::Client, args, &full_env)?;
+    let p = ctx.spawn(role::CLIENT, args, &full_env)?;
     Ok((listener, p))
 }
 
@@ -702,7 +702,7 @@ pub fn config(ctx: &mut Ctx) -> Result<(), Failure> {
         ("LAB_HOST", OTHER_HOST.to_string()),
         ("LAB_PORT", port.to_string()),
     ];
-    let p = ctx.spawn(Role::Client, std::slice::from_ref(&message), &env)?;
+    let p = ctx.spawn(role::CLIENT, std::slice::from_ref(&message), &env)?;
     let expected =
         format!("with LAB_HOST={OTHER_HOST}, the client connects to {OTHER_HOST}:{port}");
     ctx.step(format!(
@@ -1089,7 +1089,7 @@ pub fn refused(ctx: &mut Ctx) -> Result<(), Failure> {
     })?;
     ctx.step(format!("make sure nothing listens on {HOST}:{port}"));
     let message = ctx.message(12);
-    let p = ctx.spawn(Role::Client, &[message], &[("LAB_PORT", port.to_string())])?;
+    let p = ctx.spawn(role::CLIENT, &[message], &[("LAB_PORT", port.to_string())])?;
     let target = format!("{HOST}:{port}");
     let expected = format!(
         "exit status 1 and the stderr line `[CLIENT] Error: could not connect to {target}: connection refused (is the server running?)`"
@@ -1175,7 +1175,7 @@ fn refused_elsewhere(ctx: &mut Ctx, p: Proc, port: u16, expected: &str) -> Optio
     ));
     let message = ctx.message(12);
     let again = ctx
-        .spawn(Role::Client, &[message], &[("LAB_PORT", port.to_string())])
+        .spawn(role::CLIENT, &[message], &[("LAB_PORT", port.to_string())])
         .ok()?;
     let until = Instant::now() + STARTUP;
     let went_there = loop {

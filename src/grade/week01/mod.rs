@@ -14,7 +14,87 @@ mod server;
 mod threaded;
 
 use super::contract::Contract;
-use super::{Check, Role};
+use super::lab::{Lab, Role, RoleSpec, SessionEnd};
+use super::Check;
+
+/// Week 1 for the grader: its checks, its contract and its roles.
+pub static LAB: Lab = Lab {
+    slug: "week01",
+    checks: CHECKS,
+    contract: &CONTRACT,
+    roles: &[
+        role::SERVER,
+        role::CLIENT,
+        role::THREADED_SERVER,
+        role::CHAT_SERVER,
+        role::CHAT_CLIENT,
+    ],
+};
+
+/// Week 1's programs, as the handout names them.
+pub mod role {
+    use super::{Role, RoleSpec, SessionEnd, CONTRACT};
+
+    /// A role of Week 1 (`rank`: its place in [`super::LAB`]'s list).
+    const fn week01(
+        name: &'static str,
+        rank: u8,
+        line_check: Option<&'static str>,
+        config_check: Option<&'static str>,
+        sessions: SessionEnd,
+    ) -> RoleSpec {
+        RoleSpec {
+            lab: "week01",
+            name,
+            rank,
+            line_check,
+            config_check,
+            sessions,
+            contract: &CONTRACT,
+        }
+    }
+
+    /// The one-shot server: one client, one message, then it exits.
+    pub const SERVER: Role = Role::of(&SERVER_SPEC);
+    static SERVER_SPEC: RoleSpec = week01(
+        "server",
+        0,
+        Some("server-listening"),
+        Some("server-config"),
+        SessionEnd::ServerCloses,
+    );
+    /// The client: sends one message and prints the reply.
+    pub const CLIENT: Role = Role::of(&CLIENT_SPEC);
+    static CLIENT_SPEC: RoleSpec = week01(
+        "client",
+        1,
+        None,
+        Some("client-config"),
+        SessionEnd::ServerCloses,
+    );
+    /// The threaded server: many clients at once, up to LAB_MAX_CLIENTS.
+    pub const THREADED_SERVER: Role = Role::of(&THREADED_SERVER_SPEC);
+    static THREADED_SERVER_SPEC: RoleSpec = week01(
+        "threaded-server",
+        2,
+        Some("threaded-listening"),
+        None,
+        SessionEnd::ServerCloses,
+    );
+    /// The chat server: keeps each session open until its client leaves.
+    pub const CHAT_SERVER: Role = Role::of(&CHAT_SERVER_SPEC);
+    static CHAT_SERVER_SPEC: RoleSpec = week01(
+        "chat-server",
+        3,
+        Some("chat-listening"),
+        None,
+        SessionEnd::ClientCloses,
+    );
+    /// The chat client: lines from stdin, one ACK each.
+    pub const CHAT_CLIENT: Role = Role::of(&CHAT_CLIENT_SPEC);
+    static CHAT_CLIENT_SPEC: RoleSpec =
+        week01("chat-client", 4, None, None, SessionEnd::ServerCloses);
+}
 
 /// What the harness needs of the Week 1 contract: the Listening line, the
 /// port variable, and the environment every program starts with (the
@@ -34,11 +114,11 @@ pub static CONTRACT: Contract = Contract {
     ],
 };
 
-const SERVER: &[Role] = &[Role::Server];
-const CLIENT: &[Role] = &[Role::Client];
-const THREADED: &[Role] = &[Role::ThreadedServer];
-const CHAT_SERVER: &[Role] = &[Role::ChatServer];
-const CHAT_CLIENT: &[Role] = &[Role::ChatClient];
+const SERVER: &[Role] = &[role::SERVER];
+const CLIENT: &[Role] = &[role::CLIENT];
+const THREADED: &[Role] = &[role::THREADED_SERVER];
+const CHAT_SERVER: &[Role] = &[role::CHAT_SERVER];
+const CHAT_CLIENT: &[Role] = &[role::CHAT_CLIENT];
 
 macro_rules! check {
     ($id:literal, $group:literal, $needs:expr, $title:literal, $run:path) => {
@@ -431,14 +511,14 @@ pub static CHECKS: &[Check] = &[
     check!(
         "pair-session",
         "pair",
-        &[Role::Server, Role::Client],
+        &[role::SERVER, role::CLIENT],
         "your client talks to your server",
         pair::session
     ),
     check!(
         "pair-chat",
         "pair",
-        &[Role::ChatServer, Role::ChatClient],
+        &[role::CHAT_SERVER, role::CHAT_CLIENT],
         "your chat client talks to your chat server",
         pair::chat
     ),

@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use super::common::{expect_exit, is_chat_ack, GAVE_UP};
+use super::role;
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{fail, Ctx, Failure, SLACK};
-use crate::grade::Role;
 use crate::process::Stream;
 
 /// A program of the pair that could not start at all is its role's
@@ -22,12 +22,12 @@ fn its_roles_start(failure: Failure, check: &'static str) -> Failure {
 
 pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
     let (server, addr) = ctx
-        .start_server(Role::Server, &[], &[])
+        .start_server(role::SERVER, &[], &[])
         .map_err(|f| its_roles_start(f, "server-listening"))?;
     let message = ctx.message(20);
     let client = ctx
         .spawn(
-            Role::Client,
+            role::CLIENT,
             std::slice::from_ref(&message),
             &[("LAB_PORT", addr.port().to_string())],
         )
@@ -406,12 +406,12 @@ fn shows_reply(line: &str, reply: &str) -> bool {
 
 pub fn chat(ctx: &mut Ctx) -> Result<(), Failure> {
     let (server, addr) = ctx
-        .start_server(Role::ChatServer, &[], &[])
+        .start_server(role::CHAT_SERVER, &[], &[])
         .map_err(|f| its_roles_start(f, "chat-listening"))?;
     let messages: Vec<String> = (0..2).map(|_| ctx.message(16)).collect();
     let client = ctx
         .spawn(
-            Role::ChatClient,
+            role::CHAT_CLIENT,
             &messages,
             &[("LAB_PORT", addr.port().to_string())],
         )

@@ -9,6 +9,7 @@ use super::common::{
     ack_round, connect_and_send, exchange, expect_exit, judge_reply, lines_in_order, read_reply,
     stop_to_see_held_lines, timeout_env, SecondRun, SECOND_TIMEOUT,
 };
+use super::role;
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::harness::{
     closed_port, fail, loopback_listener, read_to_end, show_bytes, Ctx, End, Failure, Proc, HOST,
@@ -19,7 +20,7 @@ use crate::process::Stream;
 
 /// The Listening line names a real port, and that port accepts.
 pub fn listening(ctx: &mut Ctx) -> Result<(), Failure> {
-    let (p, addr) = ctx.start_server(Role::Server, &[], &[])?;
+    let (p, addr) = ctx.start_server(role::SERVER, &[], &[])?;
     let stream = ctx.connect(addr)?;
     drop(stream);
     if ctx.unannounced(p) {
@@ -42,7 +43,7 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
     let message = ctx.message(24);
     let (p, ex) = exchange(
         ctx,
-        Role::Server,
+        role::SERVER,
         &[timeout_env(ACK_TIMEOUT)],
         message.as_bytes(),
     )?;
@@ -134,7 +135,7 @@ pub fn config(ctx: &mut Ctx) -> Result<(), Failure> {
         )
     })?;
     let (p, addr) = ctx.start_server(
-        Role::Server,
+        role::SERVER,
         &[],
         &[
             ("LAB_PORT", port.to_string()),
@@ -197,7 +198,7 @@ const BUFFERED_MESSAGE: usize = 20;
 
 /// A client that connects and closes at once (recv returns 0 bytes).
 pub fn empty_recv(ctx: &mut Ctx) -> Result<(), Failure> {
-    let (p, addr) = ctx.start_server(Role::Server, &[], &[])?;
+    let (p, addr) = ctx.start_server(role::SERVER, &[], &[])?;
     // Its note counts from here on, not a banner of its start.
     let since = ctx.child(p).elapsed();
     let stream = ctx.connect(addr)?;
@@ -330,7 +331,7 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
     // the other's start (one whose accept() times out after LAB_TIMEOUT
     // would give up on a probe that came a slow start late), and the
     // second is read on a thread of its own while the first is judged.
-    let (_, second_addr) = ctx.start_server(Role::Server, &[], &[timeout_env(SECOND_TIMEOUT)])?;
+    let (_, second_addr) = ctx.start_server(role::SERVER, &[], &[timeout_env(SECOND_TIMEOUT)])?;
     let connected = std::time::Instant::now();
     let mut stream = ctx.connect(second_addr)?;
     let second = std::thread::spawn(move || {
@@ -341,7 +342,7 @@ pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
             SecondRun::GaveUp(connected.elapsed())
         }
     });
-    let (p, addr) = ctx.start_server(Role::Server, &[], &[timeout_env(1)])?;
+    let (p, addr) = ctx.start_server(role::SERVER, &[], &[timeout_env(1)])?;
     let probe = Probe {
         since: ctx.child(p).elapsed(),
         connected: std::time::Instant::now(),
@@ -585,7 +586,7 @@ fn moved_on_without_note(
             expected,
             "it moved on (it served a second client), but it has printed nothing at all on stdout, not even its Listening line: the note may be waiting in a buffer",
         );
-        return match Role::Server.line_check() {
+        return match role::SERVER.line_check() {
             Some(id) => failure.consequence_of(id),
             None => failure,
         };
@@ -613,7 +614,7 @@ fn validation(
     want: &str,
     mistake: Diagnosis,
 ) -> Result<(), Failure> {
-    let (p, ex) = exchange(ctx, Role::Server, &[], payload)?;
+    let (p, ex) = exchange(ctx, role::SERVER, &[], payload)?;
     // An ACK of only the start of the message: it was read in one piece
     // too small for it (`recv(16)`), whatever the rule says; server-ack's
     // message is cut the same way.
@@ -721,7 +722,7 @@ fn unless_it_never_answers(ctx: &mut Ctx, failure: Failure) -> Failure {
     ctx.step(format!(
         "no reply at all: start it once more and send an ordinary message, `{message}`: does it answer anything?"
     ));
-    let answered = exchange(ctx, Role::Server, &[], message.as_bytes());
+    let answered = exchange(ctx, role::SERVER, &[], message.as_bytes());
     if let Ok((p, _)) = &answered {
         // A moment for a dying program's traceback (its reset comes
         // first: seen, a typo's crash told as silence one run in three).
@@ -834,7 +835,7 @@ pub fn length_limit(ctx: &mut Ctx) -> Result<(), Failure> {
 /// form of the escapes is not judged here (`\n`, `\x1b` or `\u{1b}`):
 /// only that no control character reaches the console raw.
 pub fn escapes(ctx: &mut Ctx) -> Result<(), Failure> {
-    escapes_of(ctx, Role::Server)
+    escapes_of(ctx, role::SERVER)
 }
 
 /// [`escapes`] for the server of `role` (the one-shot or the threaded
@@ -854,7 +855,7 @@ pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
         .collect();
     let message = format!("{head}\n[SERVER] Sent: {forged}\u{1b}[2J{others}{tail}");
     // The check that judges this server's session.
-    let ack = if role == Role::Server {
+    let ack = if role == role::SERVER {
         "server-ack"
     } else {
         "threaded-ack"
@@ -864,7 +865,7 @@ pub fn escapes_of(ctx: &mut Ctx, role: Role) -> Result<(), Failure> {
     // The reply's bytes are server-ack's to judge (the message as it came).
     let _ = read_reply(ctx, &mut stream, client);
     drop(stream);
-    let received = if role == Role::Server {
+    let received = if role == role::SERVER {
         ctx.step("wait for the server to end its session, then read its console");
         if ctx.wait_exit(p, SLACK).is_none() {
             stop_to_see_held_lines(ctx, p);
@@ -1087,7 +1088,7 @@ fn counted_in_bytes(ctx: &mut Ctx, payload: &str, mut failure: Failure) -> Failu
     ctx.step(
         "start it once more and send 100 ASCII characters (100 bytes): the bound, or the unit?",
     );
-    if let Ok((_, ex)) = exchange(ctx, Role::Server, &[], ascii.as_bytes()) {
+    if let Ok((_, ex)) = exchange(ctx, role::SERVER, &[], ascii.as_bytes()) {
         let reply = String::from_utf8_lossy(&ex.reply);
         // (Its framing, a line end or C's NUL after it, is judged apart.)
         if reply.trim_end_matches(['\r', '\n', '\0']) == format!("ACK: {ascii}") {
@@ -1113,7 +1114,7 @@ fn counted_in_bytes(ctx: &mut Ctx, payload: &str, mut failure: Failure) -> Failu
 fn counted_in_utf16(ctx: &mut Ctx, payload: &str, failure: &Failure) -> Option<Failure> {
     let bmp: String = "éж€".chars().cycle().take(100).collect();
     ctx.step("start it once more and send 100 characters of two and three bytes (one UTF-16 unit each): bytes, or UTF-16 units?");
-    let (_, ex) = exchange(ctx, Role::Server, &[], bmp.as_bytes()).ok()?;
+    let (_, ex) = exchange(ctx, role::SERVER, &[], bmp.as_bytes()).ok()?;
     let reply = String::from_utf8_lossy(&ex.reply);
     if reply.trim_end_matches(['\r', '\n', '\0']) != format!("ACK: {bmp}") {
         return None;
@@ -1245,7 +1246,7 @@ fn refused_as_invalid(ctx: &mut Ctx, payload: &[u8], why: Option<&str>) -> Resul
 /// (folded under `server-listening`); if it starts, `failure` stands.
 fn unless_it_dies_at_every_start(ctx: &mut Ctx, failure: Failure) -> Failure {
     ctx.step("start it once more the usual way (LAB_PORT=0): does it die at every start?");
-    match ctx.start_server(Role::Server, &[], &[]) {
+    match ctx.start_server(role::SERVER, &[], &[]) {
         Err(start) if start.diagnosis.is_a_failed_start() => start,
         _ => failure,
     }
@@ -1264,7 +1265,7 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.step(format!(
         "hold port {port} with a listening socket of the grader's"
     ));
-    let p = ctx.spawn(Role::Server, &[], &[("LAB_PORT", port.to_string())])?;
+    let p = ctx.spawn(role::SERVER, &[], &[("LAB_PORT", port.to_string())])?;
     let want = format!("[SERVER] Error: cannot listen on {HOST}:{port}: address already in use");
     let expected = format!("exit status 1 and the stderr line `{want}`");
     ctx.step("wait for the server to give up");
@@ -1432,14 +1433,14 @@ fn its_own_port_is_in_use_too(ctx: &mut Ctx) -> Result<(), Failure> {
         crate::grade::harness::listening_ports_of(pid).is_some_and(|ports| ports.contains(&port))
     };
     // One that cannot start on a port of its own is server-config's to say.
-    match ctx.start_server(Role::Server, &[], &env) {
+    match ctx.start_server(role::SERVER, &[], &env) {
         Ok((first, _)) if listens(ctx, first) => {}
         _ => return Ok(()),
     }
     ctx.step(format!(
         "start a second copy of the server on port {port}, where the first listens: it must fail the same way"
     ));
-    match ctx.start_server(Role::Server, &[], &env) {
+    match ctx.start_server(role::SERVER, &[], &env) {
         Ok((second, _)) if listens(ctx, second) => Err(fail(
             Diagnosis::PortInUse,
             format!("the second copy fails: exit status 1 and `[SERVER] Error: cannot listen on {HOST}:{port}: address already in use`"),
@@ -1453,7 +1454,7 @@ fn its_own_port_is_in_use_too(ctx: &mut Ctx) -> Result<(), Failure> {
 /// TIME_WAIT; a new server must still be able to listen on that port.
 pub fn restart(ctx: &mut Ctx) -> Result<(), Failure> {
     let message = ctx.message(16);
-    let (p, addr) = ctx.start_server(Role::Server, &[], &[])?;
+    let (p, addr) = ctx.start_server(role::SERVER, &[], &[])?;
     // Trap: TIME_WAIT stays with the side that closes first. ack_round reads
     // to EOF before the probe closes, so that side is the server's.
     // A wrong reply (server-ack's finding) still ends a session with the
@@ -1493,7 +1494,7 @@ pub fn restart(ctx: &mut Ctx) -> Result<(), Failure> {
         addr.port()
     ));
     let env = [("LAB_PORT", addr.port().to_string())];
-    let second = ctx.start_server(Role::Server, &[], &env);
+    let second = ctx.start_server(role::SERVER, &[], &env);
     let second_round = |ctx: &mut Ctx, p2, addr2| {
         // A wrong reply here is server-ack's finding, not this check's.
         ack_round(ctx, p2, addr2, &message)

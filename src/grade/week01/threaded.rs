@@ -9,10 +9,10 @@ use super::common::{
     expect_clean_shutdown, idle_client, judge_reply, read_reply, stop_to_see_held_lines,
     survived_reset, timeout_env,
 };
+use super::role;
 use crate::grade::diagnosis::Diagnosis;
 use crate::grade::evidence::note_ended_on_purpose;
 use crate::grade::harness::{fail, read_to_end, show_bytes, Ctx, End, Failure, Proc, SLACK};
-use crate::grade::Role;
 use crate::process::{Signal, Stream};
 
 /// Three clients one after another, each answered; lines name each client.
@@ -21,7 +21,7 @@ use crate::process::{Signal, Stream};
 pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
     // LAB_TIMEOUT short, as in threaded-all-day (whose pause outlasts it:
     // a server whose accept() times out after LAB_TIMEOUT ends there).
-    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[timeout_env(1)])?;
+    let (p, addr) = ctx.start_server(role::THREADED_SERVER, &[], &[timeout_env(1)])?;
     let mut held = Vec::new();
     for round in 0..3 {
         let message = ctx.message(18);
@@ -70,7 +70,7 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
 /// after its tenth client (blind round 46).
 pub fn all_day(ctx: &mut Ctx) -> Result<(), Failure> {
     // LAB_TIMEOUT short, so that [`long_day`]'s pause outlasts it.
-    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[timeout_env(1)])?;
+    let (p, addr) = ctx.start_server(role::THREADED_SERVER, &[], &[timeout_env(1)])?;
     for round in 0..3 {
         let message = ctx.message(18);
         match ack_round(ctx, p, addr, &message) {
@@ -182,7 +182,7 @@ fn ended_after_its_first(ctx: &mut Ctx, p: Proc) -> Option<Failure> {
 /// server is often written apart, or from another tutorial, than the
 /// one-shot one.
 pub fn escapes(ctx: &mut Ctx) -> Result<(), Failure> {
-    super::server::escapes_of(ctx, Role::ThreadedServer)
+    super::server::escapes_of(ctx, role::THREADED_SERVER)
 }
 
 /// The pause before [`long_day`]'s last client: longer than the accept
@@ -240,7 +240,7 @@ fn received_line(
 /// The Listening line names the real port (judged apart from behaviour:
 /// the port itself comes from the socket table).
 pub fn listening(ctx: &mut Ctx) -> Result<(), Failure> {
-    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[])?;
+    let (p, addr) = ctx.start_server(role::THREADED_SERVER, &[], &[])?;
     ctx.connect(addr).map(drop)?;
     ctx.listening_line(p)
 }
@@ -251,7 +251,7 @@ pub fn listening(ctx: &mut Ctx) -> Result<(), Failure> {
 pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
     const CLIENTS: usize = 8;
     // A long LAB_TIMEOUT: this check is about replies, not timeouts.
-    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[timeout_env(10)])?;
+    let (p, addr) = ctx.start_server(role::THREADED_SERVER, &[], &[timeout_env(10)])?;
     // One of the first four long and mostly outside ASCII (about 220
     // bytes): a thread that reads a fixed small piece passed while the
     // one-shot server's checks caught it (blind round 55).
@@ -674,7 +674,7 @@ pub fn concurrency(ctx: &mut Ctx) -> Result<(), Failure> {
         timeout_env(6),
         ("LAB_MAX_CLIENTS", CONCURRENCY_CAP.to_string()),
     ];
-    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &env)?;
+    let (p, addr) = ctx.start_server(role::THREADED_SERVER, &[], &env)?;
     let idle = idle_client(ctx, p, addr)?;
     let message = ctx.message(18);
     ctx.step("while it idles, a second client sends a message");
@@ -1121,7 +1121,7 @@ const SECOND_REPLY: Duration = Duration::from_secs(3);
 /// once they leave, a fourth is served.
 pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
     let env = [("LAB_MAX_CLIENTS", "2".to_string()), timeout_env(6)];
-    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &env)?;
+    let (p, addr) = ctx.start_server(role::THREADED_SERVER, &[], &env)?;
     let first = idle_client(ctx, p, addr)?;
     let second = idle_client(ctx, p, addr)?;
     let second_addr = second
@@ -1468,7 +1468,7 @@ fn error_paths_give_back(
 /// the code that gives the place back.
 pub fn silent_client(ctx: &mut Ctx) -> Result<(), Failure> {
     let env = [("LAB_MAX_CLIENTS", "1".to_string()), timeout_env(1)];
-    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &env)?;
+    let (p, addr) = ctx.start_server(role::THREADED_SERVER, &[], &env)?;
     let expected = "with LAB_TIMEOUT=1, the server closes the connection of a client that sends nothing about 1s after it connected";
     let connected = Instant::now();
     let mut silent = ctx.connect(addr)?;
@@ -1803,7 +1803,7 @@ const TOO_SOON: Duration = Duration::from_millis(500);
 /// place, which LAB_MAX_CLIENTS=2 shows.
 pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
     let env = [("LAB_MAX_CLIENTS", "2".to_string())];
-    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &env)?;
+    let (p, addr) = ctx.start_server(role::THREADED_SERVER, &[], &env)?;
     // First, before any reset: does it take two at once at all? A limit
     // too strict (threaded-busy's finding) would read as a place kept
     // below.
@@ -1959,7 +1959,7 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
-    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[])?;
+    let (p, addr) = ctx.start_server(role::THREADED_SERVER, &[], &[])?;
     let message = ctx.message(12);
     // A wrong reply is threaded-ack's finding: the shutdown is still
     // tested, and the reply blamed here only if the shutdown is clean.
@@ -1990,7 +1990,7 @@ pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
 const CONCURRENCY: &str = "threaded-concurrency";
 
 pub fn shutdown_inflight(ctx: &mut Ctx) -> Result<(), Failure> {
-    let (p, addr) = ctx.start_server(Role::ThreadedServer, &[], &[timeout_env(4)])?;
+    let (p, addr) = ctx.start_server(role::THREADED_SERVER, &[], &[timeout_env(4)])?;
     // Does it answer at all? One that takes messages and never answers
     // (blind round 12: a pool worker's swallowed exception) is threaded-
     // ack's mistake, whatever its shutdown does: it cannot be judged here.
