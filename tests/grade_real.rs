@@ -2569,6 +2569,10 @@ fn limit_off_by_one_python() {
         observed.contains("ERROR: Message too long") && !observed.contains("counted in bytes"),
         "an off-by-one is not a count of bytes: {observed}"
     );
+    assert!(
+        observed.contains("were refused too: the bound is off by one"),
+        "the answer said, not left to the story: {observed}"
+    );
 }
 
 /// A threaded server that counts its clients with
@@ -4062,6 +4066,41 @@ fn a_crash_on_a_hard_coded_timeout_is_said_beside_it_python() {
         "server-silent-client",
         Diagnosis::IgnoresConfig,
         "and then it crashed",
+    );
+}
+
+/// A chat client that connects once to see whether the server is up,
+/// closes, and connects again for its session: `extra-connection`, both
+/// connections told (blind round 67, a C client: `wrong-message` with "the
+/// client sent no line" in six checks, its real connection refused).
+#[test]
+fn a_chat_client_s_test_connect_first_is_an_extra_connection_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "chat_client.py",
+        "        sock = socket.create_connection((HOST, PORT), timeout=TIMEOUT)\n",
+        "        socket.create_connection((HOST, PORT), timeout=TIMEOUT).close()\n        sock = socket.create_connection((HOST, PORT), timeout=TIMEOUT)\n",
+    )]) else {
+        return;
+    };
+    assert_named(
+        &sub,
+        "chat-client-messages",
+        "extra-connection",
+        &["connection 1: closed without sending a line; connection 2: `"],
+    );
+    let wanted: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| c.group == "chat-client")
+        .collect();
+    let outcomes = run_checks(&wanted, &sub, 7, 2);
+    let findings = report::findings(&outcomes);
+    assert_eq!(findings.len(), 1, "one mistake: {findings:#?}");
+    assert_eq!(findings[0].code, "extra-connection");
+    assert!(
+        findings[0].hint.contains("\"test\" connect"),
+        "the code's own hint, on a test connect: {:?}",
+        findings[0].hint
     );
 }
 

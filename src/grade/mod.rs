@@ -170,7 +170,7 @@ impl Submission {
             ))
         })?;
         let manifest: Manifest = toml::from_str(&text)
-            .map_err(|e| GradeError::Usage(format!("{} is not valid: {e}", path.display())))?;
+            .map_err(|e| GradeError::Usage(manifest_error(&path, &text, &e)))?;
         if let Some(file_lab) = &manifest.lab {
             if file_lab != lab {
                 return Err(GradeError::Usage(format!(
@@ -216,6 +216,28 @@ impl Submission {
     pub fn command(&self, role: Role) -> Option<&[String]> {
         self.commands.get(&role).map(Vec::as_slice)
     }
+}
+
+/// A netlab.toml that does not parse, said on lines of netlab's own: the
+/// place, toml's message with the file's text in it escaped whole (a key
+/// holding a newline printed it raw, and a line of the student's choosing
+/// followed the grader's: hostile round 67), and the line it is on.
+fn manifest_error(path: &Path, text: &str, e: &toml::de::Error) -> String {
+    let mut place = String::new();
+    let mut quoted = String::new();
+    if let Some(before) = e.span().and_then(|span| text.get(..span.start)) {
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        place = format!(" (line {line}, column {column})");
+        if let Some(shown) = text.lines().nth(line - 1) {
+            quoted = format!("\n  {line} | {}", printable(shown));
+        }
+    }
+    format!(
+        "{} is not valid{place}: {}{quoted}",
+        path.display(),
+        printable_name(e.message().trim())
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -620,14 +642,16 @@ const SIGPIPE_HINT: &str = "The program was killed by SIGPIPE: it wrote to a con
 /// names the file and the step to open. Generic: the grader only looks for
 /// the words, and the starters choose what their line says. A failure of
 /// the grader itself stays `grader-error`.
+///
+/// The words must open the line (after a `[TAG]`, as the starters print
+/// it, or as Rust's `unimplemented!()` panics): a program's aside
+/// ("note: logging not implemented yet") turned its wrong reply into
+/// `not-implemented` (hostile round 67).
 fn said_not_implemented(failure: Failure, output: &[String]) -> Failure {
     if failure.diagnosis == Diagnosis::GraderError {
         return failure;
     }
-    let Some(line) = output
-        .iter()
-        .find(|line| line.to_lowercase().contains("not implemented"))
-    else {
+    let Some(line) = output.iter().find(|line| says_not_implemented(line)) else {
         return failure;
     };
     Failure {
@@ -640,6 +664,17 @@ fn said_not_implemented(failure: Failure, output: &[String]) -> Failure {
         otherwise: None,
         hint: None,
     }
+}
+
+/// Does `line` open with "not implemented" (after a `[TAG]`)?
+fn says_not_implemented(line: &str) -> bool {
+    let line = line.trim_start();
+    let line = match line.strip_prefix('[').and_then(|rest| rest.split_once(']')) {
+        Some((_, rest)) => rest.trim_start(),
+        None => line,
+    };
+    line.get(..15)
+        .is_some_and(|start| start.eq_ignore_ascii_case("not implemented"))
 }
 
 /// A story's steps with a block repeated back to back (a retry loop: the
@@ -1406,6 +1441,36 @@ mod tests {
             assert!(!message.contains('\u{1b}'), "{message:?}");
             assert!(!message.contains('\u{7}'), "{message:?}");
             assert!(message.contains("\\u{1b}"), "spelled out: {message:?}");
+        }
+        // A key holding a newline forges no line of its own (hostile round
+        // 67): the message is netlab's three lines, the place named.
+        let text = "lab = \"week01\"\n\"evil\\n  \u{2714} all passed\" = 1\n";
+        std::fs::write(dir.path().join("netlab.toml"), text).unwrap();
+        let super::GradeError::Usage(message) =
+            super::Submission::from_manifest(dir.path(), "week01").unwrap_err();
+        assert_eq!(message.lines().count(), 2, "{message}");
+        assert!(message.contains("(line 2, column 1)"), "{message}");
+        assert!(message.contains("unknown field"), "{message}");
+        assert!(message.contains("evil\\n"), "{message}");
+    }
+
+    #[test]
+    fn only_a_line_that_opens_with_not_implemented_names_a_starter() {
+        for said in [
+            "[SERVER] not implemented yet: open src/bin/server.rs, TODO(week01) step 2",
+            "not implemented: the chat client",
+            "  Not Implemented",
+        ] {
+            assert!(super::says_not_implemented(said), "{said}");
+        }
+        for aside in [
+            "note: logging not implemented yet, see TODO in server.py",
+            "[SERVER] extension B is not implemented",
+            "NotImplementedError",
+            "[]",
+            "",
+        ] {
+            assert!(!super::says_not_implemented(aside), "{aside}");
         }
     }
 
