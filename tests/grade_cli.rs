@@ -310,7 +310,9 @@ fn could_not_run_exits_2_with_a_clear_message() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("netlab.toml"))
-        .stderr(predicate::str::contains("--server"));
+        .stderr(predicate::str::contains(
+            "--command ROLE=CMD (the roles: server, client,",
+        ));
     netlab()
         .args(["grade", "week99", "--server", "true"])
         .assert()
@@ -493,6 +495,66 @@ fn an_unknown_id_or_role_gets_a_did_you_mean_not_the_whole_list() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("write ROLE=CMD"));
+}
+
+/// What would grade nothing, or run one of two commands silently, is a
+/// usage error (hostile round 68): `--only` and `--check` that never meet
+/// (it exited 0 with "0 passed"), a role given twice, two spellings of a
+/// role in netlab.toml, an empty role name; and what is quoted back is
+/// escaped.
+#[test]
+fn what_would_grade_nothing_or_run_one_of_two_commands_is_refused() {
+    let refused = |args: &[&str], says: &str| {
+        netlab()
+            .args(["grade", "week01"])
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says))
+            .stderr(predicate::str::contains("\u{1b}").not());
+    };
+    refused(
+        &[
+            "--server",
+            "true",
+            "--only",
+            "chat-client",
+            "--check",
+            "server-ack",
+        ],
+        "nothing to grade",
+    );
+    refused(
+        &["--command", "server=true", "--command", "SERVER=false"],
+        "the server command is given twice",
+    );
+    refused(
+        &["--server", "true", "--command", "server=false"],
+        "the server command is given twice",
+    );
+    refused(&["--command", "=true"], "no role before `=`");
+    refused(
+        &["--check", "\u{1b}]0;pwned\u{7}x"],
+        "unknown check `\\u{1b}]0;pwned\\u{7}x`",
+    );
+    refused(
+        &["--server", "\u{1b}[31m \""],
+        "`\\u{1b}[31m \"` is empty or badly quoted",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("netlab.toml"),
+        "lab = \"week01\"\n[commands]\nchat-server = \"python3 chat_server.py\"\nchat_server = \"python3 other.py\"\n",
+    )
+    .unwrap();
+    netlab()
+        .args(["grade", "week01", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "two lines in [commands] for the role `chat-server`",
+        ));
 }
 
 /// `--command ROLE=CMD` gives a role's command as its flag does: the

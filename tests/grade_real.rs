@@ -4086,7 +4086,7 @@ fn a_chat_client_s_test_connect_first_is_an_extra_connection_python() {
         &sub,
         "chat-client-messages",
         "extra-connection",
-        &["connection 1: closed without sending a line; connection 2: `"],
+        &["connection 1: no line sent on it; connection 2: `"],
     );
     let wanted: Vec<&Check> = checks("week01")
         .unwrap()
@@ -4101,6 +4101,26 @@ fn a_chat_client_s_test_connect_first_is_an_extra_connection_python() {
         findings[0].hint.contains("\"test\" connect"),
         "the code's own hint, on a test connect: {:?}",
         findings[0].hint
+    );
+}
+
+/// A chat client whose session is right but that holds three more
+/// connections open beside it: `extra-connection` (hostile round 68: 300
+/// such connections passed every chat-client check).
+#[test]
+fn idle_connections_beside_a_right_chat_session_are_extra_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "chat_client.py",
+        "        sock = socket.create_connection((HOST, PORT), timeout=TIMEOUT)\n",
+        "        sock = socket.create_connection((HOST, PORT), timeout=TIMEOUT)\n        extra = [socket.create_connection((HOST, PORT)) for _ in range(3)]\n",
+    )]) else {
+        return;
+    };
+    assert_named(
+        &sub,
+        "chat-client-messages",
+        "extra-connection",
+        &["its session was right, and besides it the client opened 3 more: connection 1: closed without sending"],
     );
 }
 

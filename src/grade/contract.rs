@@ -7,9 +7,22 @@
 
 use std::net::SocketAddr;
 
+/// How a lab's programs talk: what a server's socket is, in the system's
+/// socket tables, once it is ready for clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// A TCP socket in the LISTEN state.
+    Tcp,
+    /// A UDP socket bound to its port and connected to no peer.
+    Udp,
+}
+
 /// One lab's contract, as far as the harness is concerned.
 #[derive(Debug)]
 pub struct Contract {
+    /// How its servers wait for clients (what the harness looks for in
+    /// the socket tables while one starts).
+    pub transport: Transport,
     /// A server's announcement: this prefix, then `HOST:PORT`.
     pub announce: &'static str,
     /// Lower-case words that mark a reworded announcement (a line to show
@@ -60,6 +73,7 @@ mod tests {
     use super::*;
 
     const TOY: Contract = Contract {
+        transport: Transport::Udp,
         announce: "[UDP] Bound to ",
         announce_words: &["bound"],
         host_var: "TOY_HOST",

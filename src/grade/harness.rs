@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
+use super::contract::Transport;
 use super::diagnosis::Diagnosis;
 use super::evidence::{note_grader_port, note_port, note_session_port};
 use super::{Fold, Role, Submission};
@@ -269,7 +270,7 @@ const SOONER: Duration = Duration::from_millis(500);
 #[cfg(unix)]
 fn wait_line_noting_listen(
     child: &Child,
-    timeout: Duration,
+    (timeout, transport): (Duration, Transport),
     pred: impl Fn(&str) -> bool,
 ) -> (Option<String>, Option<Duration>) {
     let until = Instant::now() + timeout;
@@ -278,7 +279,7 @@ fn wait_line_noting_listen(
         let left = until.saturating_duration_since(Instant::now());
         let line = child.wait_line(Stream::Stdout, left.min(Duration::from_millis(20)), &pred);
         if listening_at.is_none()
-            && listening_ports_of(child.pid()).is_some_and(|ports| !ports.is_empty())
+            && listening_ports_of(child.pid(), transport).is_some_and(|ports| !ports.is_empty())
         {
             listening_at = Some(child.elapsed());
         }
@@ -1280,7 +1281,7 @@ impl<'a> Ctx<'a> {
             let sockets = if self.child(p).tree_ended() {
                 Some(Vec::new())
             } else {
-                listening_sockets_of(self.child(p).pid())
+                listening_sockets_of(self.child(p).pid(), contract.transport)
             };
             let table = sockets.as_deref().map(ports_of);
             for port in table.iter().flatten() {
@@ -1802,7 +1803,9 @@ impl<'a> Ctx<'a> {
         // slower, and a late line that comes later still is "as late".
         let within = pipe_at.map_or(STARTUP, |t| (t + 3 * SOONER).min(STARTUP));
         let (line, pty_listening_at) =
-            wait_line_noting_listen(&child, within, |l| contract.looks_like_announcement(l));
+            wait_line_noting_listen(&child, (within, contract.transport), |l| {
+                contract.looks_like_announcement(l)
+            });
         let Some(line) = line else {
             return Ok(OnTerminal::Nothing);
         };
@@ -1851,7 +1854,7 @@ impl<'a> Ctx<'a> {
             line.trim_end()
         );
         if contract.parse(&line).is_none_or(|a| a.port() == 0) {
-            let port = listening_ports_of(child.pid())
+            let port = listening_ports_of(child.pid(), contract.transport)
                 .and_then(|ports| ports.first().copied())
                 .unwrap_or(0);
             let want = contract.announcement(format!("{HOST}:{port}"));
@@ -1891,7 +1894,8 @@ impl<'a> Ctx<'a> {
         if self.procs[p.0].role.line_check().is_none() {
             return "it has not ended".to_string();
         }
-        match listening_ports_of(self.child(p).pid()) {
+        let transport = self.procs[p.0].role.contract().transport;
+        match listening_ports_of(self.child(p).pid(), transport) {
             Some(ports) if !ports.is_empty() => format!(
                 "it is still listening on port {}: waiting for another connection instead of ending",
                 join_ports(&ports)
@@ -1943,7 +1947,10 @@ impl<'a> Ctx<'a> {
                     let sibling = (0..self.procs.len())
                         .map(Proc)
                         .filter(|q| *q != p)
-                        .filter_map(|q| listening_ports_of(self.child(q).pid()))
+                        .filter_map(|q| {
+                            let transport = self.procs[q.0].role.contract().transport;
+                            listening_ports_of(self.child(q).pid(), transport)
+                        })
                         .flatten()
                         .next();
                     if let Some(port) = sibling {
@@ -1968,7 +1975,7 @@ impl<'a> Ctx<'a> {
                 "the program closed its stdout without printing anything: the grader can never see a Listening line",
             );
         }
-        match listening_ports_of(self.child(p).pid()) {
+        match listening_ports_of(self.child(p).pid(), role.contract().transport) {
             Some(ports) if ports.is_empty() => fail(
                 Diagnosis::Hangs,
                 expected,
@@ -2801,8 +2808,8 @@ fn bound_everywhere(sockets: &[SocketAddr], announced: SocketAddr) -> Option<Soc
 
 /// Ports on which the process group `pgid` is listening (Linux only:
 /// read from /proc). Used to tell "buffered output" from "never listened".
-pub fn listening_ports_of(pgid: u32) -> Option<Vec<u16>> {
-    listening_sockets_of(pgid).map(|sockets| ports_of(&sockets))
+pub fn listening_ports_of(pgid: u32, transport: Transport) -> Option<Vec<u16>> {
+    listening_sockets_of(pgid, transport).map(|sockets| ports_of(&sockets))
 }
 
 /// The ports of `sockets`, sorted, without repeats.
@@ -2819,9 +2826,10 @@ pub fn ports_of(sockets: &[SocketAddr]) -> Vec<u16> {
 const FD_WALK_MAX: usize = 16_384;
 
 /// The addresses on which the process group `pgid` is listening (Linux
-/// only), each port noted as the check's (see [`noted`]).
+/// only), each port noted as the check's (see [`noted`]): TCP listeners,
+/// or for a lab over UDP its bound sockets connected to no peer.
 #[cfg(target_os = "linux")]
-pub fn listening_sockets_of(pgid: u32) -> Option<Vec<SocketAddr>> {
+pub fn listening_sockets_of(pgid: u32, transport: Transport) -> Option<Vec<SocketAddr>> {
     use procfs::process::FDTarget;
     // Asked of the kernel's listening hash when this thread shares the
     // leader's network namespace (see grade::sockdiag: the /proc table is
@@ -2830,7 +2838,7 @@ pub fn listening_sockets_of(pgid: u32) -> Option<Vec<SocketAddr>> {
     // First: with nothing listening in the namespace (a server still
     // starting), there is no need to walk the group's descriptors.
     let listeners = if same_network_namespace(pgid) {
-        super::sockdiag::tcp_listeners().ok()
+        super::sockdiag::listeners(transport).ok()
     } else {
         None
     };
@@ -2905,15 +2913,22 @@ pub fn listening_sockets_of(pgid: u32) -> Option<Vec<SocketAddr>> {
         );
         return Some(noted(sockets));
     }
-    for file in ["tcp", "tcp6"] {
+    // /proc/net/udp has the rows of /proc/net/tcp; a UDP server's socket
+    // is in state 0x07 (CLOSE: connected to no peer), a TCP one's 0x0A
+    // (LISTEN).
+    let (files, state) = match transport {
+        Transport::Tcp => (["tcp", "tcp6"], 0x0A),
+        Transport::Udp => (["udp", "udp6"], 0x07),
+    };
+    for file in files {
         let Ok(text) = std::fs::read_to_string(format!("/proc/{pgid}/net/{file}"))
             .or_else(|_| std::fs::read_to_string(format!("/proc/net/{file}")))
         else {
             continue;
         };
         for row in parse_tcp_table(&text) {
-            if row.state == 0x0A && inodes.contains(&row.inode) {
-                sockets.push(row.local); // 0x0A: LISTEN
+            if row.state == state && row.remote.port() == 0 && inodes.contains(&row.inode) {
+                sockets.push(row.local);
             }
         }
     }
@@ -2976,7 +2991,7 @@ fn descendants(pid: i32) -> Option<Vec<i32>> {
     Some(found)
 }
 
-/// One row of a /proc/net/tcp{,6} table.
+/// One row of a /proc/net/tcp{,6} (or udp{,6}: the same columns) table.
 #[cfg(target_os = "linux")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct TcpRow {
@@ -3052,7 +3067,7 @@ pub fn connection_inode_seen_by(pid: u32, local: SocketAddr, remote: SocketAddr)
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn listening_sockets_of(_pgid: u32) -> Option<Vec<SocketAddr>> {
+pub fn listening_sockets_of(_pgid: u32, _transport: Transport) -> Option<Vec<SocketAddr>> {
     None
 }
 
@@ -3215,6 +3230,92 @@ mod guard {
             )
             .is_some());
         }
+    }
+}
+
+/// The harness with a lab over UDP (a toy contract and role, as a Week 2
+/// lab would bring): a server is found bound to its port, announced or
+/// silent, by the system's socket table.
+#[cfg(all(test, target_os = "linux"))]
+mod over_udp {
+    use super::*;
+    use crate::grade::contract::Contract;
+    use crate::grade::lab::{RoleSpec, SessionEnd};
+
+    static TOY: Contract = Contract {
+        transport: Transport::Udp,
+        announce: "[UDP] Bound to ",
+        announce_words: &["bound"],
+        host_var: "TOY_HOST",
+        port_var: "TOY_PORT",
+        env: &[("TOY_HOST", "127.0.0.1"), ("TOY_PORT", "0")],
+    };
+    static SERVER_SPEC: RoleSpec = RoleSpec {
+        lab: "toy-udp",
+        name: "udp-server",
+        rank: 0,
+        line_check: Some("udp-bound"),
+        config_check: None,
+        sessions: SessionEnd::ServerCloses,
+        contract: &TOY,
+    };
+    const SERVER: Role = Role::of(&SERVER_SPEC);
+
+    /// A UDP server in Python that says `announce` (or nothing) once bound,
+    /// then waits 30 s at most.
+    fn python_server(announce: bool) -> Option<Submission> {
+        let found = std::process::Command::new("python3")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !found {
+            eprintln!("skipped: no python3");
+            return None;
+        }
+        let say = if announce {
+            "print('[UDP] Bound to %s:%d' % s.getsockname(), flush=True)"
+        } else {
+            "pass"
+        };
+        let script = format!(
+            "import os, socket, time\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind((os.environ['TOY_HOST'], int(os.environ['TOY_PORT'])))\n{say}\ntime.sleep(30)\n"
+        );
+        let dir = std::env::temp_dir();
+        Some(Submission::new(dir).with_argv(SERVER, &["python3", "-c", &script]))
+    }
+
+    #[test]
+    fn a_udp_server_is_found_bound_to_the_port_it_announces() {
+        let Some(sub) = python_server(true) else {
+            return;
+        };
+        let mut ctx = Ctx::new(&sub, 1);
+        let (p, addr) = ctx.start_server(SERVER, &[], &[]).unwrap();
+        assert_ne!(addr.port(), 0);
+        let bound = listening_ports_of(ctx.child(p).pid(), Transport::Udp).unwrap();
+        assert_eq!(bound, vec![addr.port()]);
+        // Nothing of it listens over TCP.
+        let tcp = listening_ports_of(ctx.child(p).pid(), Transport::Tcp).unwrap();
+        assert!(tcp.is_empty(), "{tcp:?}");
+    }
+
+    #[test]
+    fn a_silent_udp_server_is_found_by_the_socket_table() {
+        let Some(sub) = python_server(false) else {
+            return;
+        };
+        let mut ctx = Ctx::new(&sub, 1);
+        let (p, addr) = ctx.start_server(SERVER, &[], &[]).unwrap();
+        assert_ne!(addr.port(), 0);
+        let bound = listening_ports_of(ctx.child(p).pid(), Transport::Udp).unwrap();
+        assert_eq!(bound, vec![addr.port()]);
+        assert!(
+            ctx.steps()
+                .iter()
+                .any(|s| s.contains("the system's socket table")),
+            "{:?}",
+            ctx.steps()
+        );
     }
 }
 

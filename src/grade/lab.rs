@@ -34,9 +34,10 @@ pub fn slugs() -> Vec<&'static str> {
 }
 
 impl Lab {
-    /// The role of this lab called `name` (`_` and `-` alike).
+    /// The role of this lab called `name` (`_` and `-` alike, in either
+    /// case, as `--only` and `--check` take theirs).
     pub fn role(&self, name: &str) -> Option<Role> {
-        let name = name.replace('_', "-");
+        let name = super::normalize_id(name);
         self.roles.iter().copied().find(|r| r.name() == name)
     }
 
@@ -223,6 +224,7 @@ mod tests {
         let lab = find("week01").unwrap();
         let threaded = lab.role("threaded_server").unwrap();
         assert_eq!(lab.role("threaded-server"), Some(threaded));
+        assert_eq!(lab.role("Threaded_Server"), Some(threaded));
         assert_eq!(threaded.name(), "threaded-server");
         assert_eq!(lab.role("udp-server"), None);
         assert_eq!(find("week99").map(|l| l.slug), None);

@@ -127,8 +127,9 @@ impl Submission {
             .filter(|argv| !argv.is_empty())
             .ok_or_else(|| {
                 GradeError::Usage(format!(
-                    "the {} command `{line}` is empty or badly quoted",
-                    role.name()
+                    "the {} command `{}` is empty or badly quoted",
+                    role.name(),
+                    printable_name(line)
                 ))
             })?;
         self.from_manifest.remove(&role);
@@ -181,6 +182,17 @@ impl Submission {
         }
         let mut submission = Submission::new(dir);
         for (name, line) in &manifest.commands {
+            // Two spellings of one role (`chat-server` and `chat_server`):
+            // one would silently win over the other (hostile round 68).
+            if let Some(role) = the_lab.role(name) {
+                if submission.from_manifest.contains(&role) {
+                    return Err(GradeError::Usage(format!(
+                        "{}: two lines in [commands] for the role `{}`: keep one",
+                        path.display(),
+                        role.name()
+                    )));
+                }
+            }
             let role = the_lab.role(name).ok_or_else(|| {
                 let roles = the_lab.role_names();
                 let guess = did_you_mean(&name.replace('_', "-"), &roles)
@@ -1136,12 +1148,21 @@ impl GradeArgs {
             }
             None => None,
         };
-        Ok(lab
+        let selected: Vec<&'static Check> = lab
             .checks
             .iter()
             .filter(|c| only.as_deref().is_none_or(|g| g == c.group))
             .filter(|c| wanted.is_empty() || wanted.iter().any(|id| id == c.id))
-            .collect())
+            .collect();
+        // Nothing to run is no pass: a CI line whose --only and --check
+        // never meet graded nothing and exited 0 (hostile round 68).
+        if selected.is_empty() {
+            return Err(GradeError::Usage(format!(
+                "no check is both in --only {} and named by --check: nothing to grade",
+                printable_name(self.only.as_deref().unwrap_or_default())
+            )));
+        }
+        Ok(selected)
     }
 
     /// The commands given on the command line, by role: Week 1's role
@@ -1170,11 +1191,19 @@ impl GradeArgs {
                     lab.role_names().join(", ")
                 )));
             };
-            given.push((name.trim().to_string(), line, "--command "));
+            given.push((name.to_string(), line, "--command "));
         }
+        let mut seen: Vec<Role> = Vec::new();
         given
             .into_iter()
             .map(|(name, line, how)| {
+                if name.trim().is_empty() {
+                    return Err(GradeError::Usage(format!(
+                        "--command {}: no role before `=` (the roles: {})",
+                        printable_name(&format!("={line}")),
+                        lab.role_names().join(", ")
+                    )));
+                }
                 let role = lab.role(&name).ok_or_else(|| {
                     let roles = lab.role_names();
                     let guess = did_you_mean(&name.replace('_', "-"), &roles)
@@ -1187,6 +1216,15 @@ impl GradeArgs {
                         roles.join(", ")
                     ))
                 })?;
+                // Given twice (a flag and --command, or --command twice):
+                // one would silently win (hostile round 68).
+                if seen.contains(&role) {
+                    return Err(GradeError::Usage(format!(
+                        "the {} command is given twice: keep one",
+                        role.name()
+                    )));
+                }
+                seen.push(role);
                 Ok((role, line))
             })
             .collect()
@@ -1201,7 +1239,7 @@ pub(crate) fn asked_checks(lab: &str, given: &[String]) -> Result<Vec<String>, G
     let wanted: Vec<String> = given.iter().map(|id| normalize_id(id)).collect();
     for (id, given) in wanted.iter().zip(given) {
         if !ids.contains(&id.as_str()) {
-            let mut msg = format!("unknown check `{given}`");
+            let mut msg = format!("unknown check `{}`", printable_name(given));
             if let Some(near) = did_you_mean(id, &ids) {
                 msg.push_str(&format!("; did you mean `{near}`?"));
             }

@@ -1,5 +1,6 @@
-//! The TCP sockets listening in the calling thread's network namespace,
-//! asked of the kernel over netlink (sock_diag, as `ss -ltn` does), with
+//! The TCP sockets listening in the calling thread's network namespace
+//! (or the UDP sockets bound there, for a lab over UDP), asked of the
+//! kernel over netlink (sock_diag, as `ss -ltn` does), with
 //! their inodes so the harness can tell whose they are; and the bytes a
 //! connected socket holds unread (`ss -tn`'s Recv-Q), looked up by its
 //! addresses; and the kernel memory its TCP sockets hold (the sandbox's
@@ -19,6 +20,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use nix::libc;
 
+use super::contract::Transport;
+
 const NETLINK_SOCK_DIAG: libc::c_int = 4;
 const SOCK_DIAG_BY_FAMILY: u16 = 20;
 const NLM_F_REQUEST: u16 = 0x1;
@@ -27,6 +30,7 @@ const NLMSG_ERROR: u16 = 2;
 const NLMSG_DONE: u16 = 3;
 const NLM_F_MULTI: u16 = 0x2;
 const TCP_LISTEN: u32 = 10;
+const TCP_CLOSE: u32 = 7;
 
 #[repr(C)]
 #[derive(Clone, Copy, Default)]
@@ -84,14 +88,18 @@ struct Message {
     request: Request,
 }
 
-/// (local address, socket inode) of every listening TCP socket, IPv4 and
-/// IPv6, in this thread's network namespace.
-pub fn tcp_listeners() -> io::Result<Vec<(SocketAddr, u64)>> {
+/// (local address, socket inode) of every socket in this thread's network
+/// namespace that waits for clients over `transport`: TCP sockets in the
+/// LISTEN state, or UDP sockets bound and connected to no peer (a UDP
+/// server's, as `ss -uln` lists them). Trap: UDP's answers come from the
+/// `udp_diag` module, which a kernel may lack (an error then: the caller
+/// reads /proc/net/udp instead).
+pub fn listeners(transport: Transport) -> io::Result<Vec<(SocketAddr, u64)>> {
     // SAFETY: a socket we own and close; the buffers are plain data of the
     // sizes given to the kernel.
     unsafe {
         let fd = sock_diag_socket()?;
-        let result = dump(fd);
+        let result = dump(fd, transport);
         libc::close(fd);
         result
     }
@@ -143,10 +151,16 @@ unsafe fn sock_diag_socket() -> io::Result<libc::c_int> {
     Ok(fd)
 }
 
-unsafe fn dump(fd: libc::c_int) -> io::Result<Vec<(SocketAddr, u64)>> {
+unsafe fn dump(fd: libc::c_int, transport: Transport) -> io::Result<Vec<(SocketAddr, u64)>> {
     let mut found = Vec::new();
-    dump_tcp(fd, 1 << TCP_LISTEN, 0, |answer, _| {
-        if u32::from(answer.state) == TCP_LISTEN {
+    // The kernel keeps an unconnected UDP socket in the state it calls
+    // TCP_CLOSE; a connected one is TCP_ESTABLISHED, a client's.
+    let (protocol, state) = match transport {
+        Transport::Tcp => (libc::IPPROTO_TCP, TCP_LISTEN),
+        Transport::Udp => (libc::IPPROTO_UDP, TCP_CLOSE),
+    };
+    dump_inet(fd, protocol, 1 << state, 0, |answer, _| {
+        if u32::from(answer.state) == state && answer.id.dport == 0 {
             found.push((local_address(answer), answer.inode.into()));
         }
     })?;
@@ -158,6 +172,17 @@ unsafe fn dump(fd: libc::c_int) -> io::Result<Vec<(SocketAddr, u64)>> {
 /// its attributes to `each`.
 unsafe fn dump_tcp(
     fd: libc::c_int,
+    states: u32,
+    ext: u8,
+    each: impl FnMut(&Answer, &[u8]),
+) -> io::Result<()> {
+    dump_inet(fd, libc::IPPROTO_TCP, states, ext, each)
+}
+
+/// [`dump_tcp`] for the sockets of `protocol` (IPPROTO_TCP or _UDP).
+unsafe fn dump_inet(
+    fd: libc::c_int,
+    protocol: libc::c_int,
     states: u32,
     ext: u8,
     mut each: impl FnMut(&Answer, &[u8]),
@@ -173,7 +198,7 @@ unsafe fn dump_tcp(
             },
             request: Request {
                 family: family as u8,
-                protocol: libc::IPPROTO_TCP as u8,
+                protocol: protocol as u8,
                 ext,
                 states,
                 ..Request::default()
@@ -456,7 +481,7 @@ mod tests {
         let addr = v4.local_addr().unwrap();
         let client = TcpStream::connect(addr).unwrap();
         let client_port = client.local_addr().unwrap().port();
-        let found = tcp_listeners().unwrap();
+        let found = listeners(Transport::Tcp).unwrap();
         assert!(found.contains(&(addr, inode(&v4))), "{found:?}");
         assert!(
             !found.iter().any(|(a, _)| a.port() == client_port),
@@ -465,17 +490,41 @@ mod tests {
         // Every address: the table says so (a server that binds it while
         // it announces 127.0.0.1 is told by this).
         let everywhere = TcpListener::bind("0.0.0.0:0").unwrap();
-        let found = tcp_listeners().unwrap();
+        let found = listeners(Transport::Tcp).unwrap();
         let wildcard = everywhere.local_addr().unwrap();
         assert!(wildcard.ip().is_unspecified());
         assert!(found.contains(&(wildcard, inode(&everywhere))), "{found:?}");
         if let Ok(v6) = TcpListener::bind("[::1]:0") {
             let addr = v6.local_addr().unwrap();
-            let found = tcp_listeners().unwrap();
+            let found = listeners(Transport::Tcp).unwrap();
             assert!(found.contains(&(addr, inode(&v6))), "{found:?}");
         }
         drop(v4);
-        let found = tcp_listeners().unwrap();
+        let found = listeners(Transport::Tcp).unwrap();
+        assert!(!found.iter().any(|(a, _)| *a == addr), "{found:?}");
+    }
+
+    /// A UDP server's socket (bound, connected to no peer) is found with
+    /// its inode; a client's connected socket is not, nor is a TCP one.
+    #[test]
+    fn bound_udp_sockets_are_found_and_connected_ones_are_not() {
+        let server = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = server.local_addr().unwrap();
+        let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        client.connect(addr).unwrap();
+        let client_addr = client.local_addr().unwrap();
+        let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
+        let found = listeners(Transport::Udp).unwrap();
+        assert!(found.contains(&(addr, inode(&server))), "{found:?}");
+        assert!(!found.iter().any(|(a, _)| *a == client_addr), "{found:?}");
+        let tcp_addr = tcp.local_addr().unwrap();
+        assert!(!found.iter().any(|(a, _)| *a == tcp_addr), "{found:?}");
+        assert!(!listeners(Transport::Tcp)
+            .unwrap()
+            .iter()
+            .any(|(a, _)| *a == addr));
+        drop(server);
+        let found = listeners(Transport::Udp).unwrap();
         assert!(!found.iter().any(|(a, _)| *a == addr), "{found:?}");
     }
 

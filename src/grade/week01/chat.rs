@@ -2702,7 +2702,9 @@ fn fake_chat(
                 // or before any (a "test" connect first: blind round 67,
                 // told as lines never sent): do they come on connections
                 // of their own?
-                if bytes.is_empty() && end == End::Eof {
+                // A first connection left silent and open counts too: the
+                // lines may be waiting on the next (hostile round 68).
+                if bytes.is_empty() && (end == End::Eof || i == 0) {
                     later = later_sessions(ctx, listener, p, count - i, clock);
                 }
                 unterminated = bytes;
@@ -2901,7 +2903,7 @@ fn chat_client_run(
             .chain(&later)
             .enumerate()
             .map(|(i, lines)| match lines.is_empty() {
-                true => format!("connection {}: closed without sending a line", i + 1),
+                true => format!("connection {}: no line sent on it", i + 1),
                 false => format!("connection {}: {}", i + 1, quoted(lines)),
             })
             .collect();
@@ -3094,6 +3096,30 @@ fn chat_client_run(
             ),
         )
         .hinted("The end of the input ends the session: when stdin reaches its end (Python: readline() returns '' or input() raises EOFError; Node: the readline interface's 'close' event; Java: readLine() returns null; C: fgets() returns NULL), or, without -i, once the last argument's ACK has come, close the connection, print `[CLIENT] Closed connection` and exit. Do not wait for the server to close first: it waits for you."));
+    }
+    // Its session was right: any other connection it opened (held idle
+    // beside it, or opened after it) waits on the fake server's listener
+    // still (hostile round 68: 300 idle ones, or 50 after the session,
+    // passed).
+    let others = super::client::late_connections(&listener);
+    if !others.is_empty() {
+        return Err(fail(
+            Diagnosis::ExtraConnection,
+            format!(
+                "one connection for the whole session, the lines {} each sent on it",
+                quoted(messages)
+            ),
+            format!(
+                "its session was right, and besides it the client opened {}{} more: {}",
+                if others.len() >= super::client::LATE_COUNTED {
+                    "at least "
+                } else {
+                    ""
+                },
+                others.len(),
+                super::client::connections_story(&others)
+            ),
+        ));
     }
     Ok((p, port))
 }

@@ -211,7 +211,7 @@ const PIECES_APART: Duration = Duration::from_millis(20);
 
 /// Every connection the client opened in a check, in order, as a person
 /// reads them: "connection 1: closed without sending; connection 2: `hi`".
-fn connections_story(sent: &[Vec<u8>]) -> String {
+pub(super) fn connections_story(sent: &[Vec<u8>]) -> String {
     sent.iter()
         .enumerate()
         .map(|(i, bytes)| {
@@ -225,13 +225,16 @@ fn connections_story(sent: &[Vec<u8>]) -> String {
         .join("; ")
 }
 
+/// How many connections [`late_connections`] takes at most.
+pub(super) const LATE_COUNTED: usize = 8;
+
 /// Accepts the connections still waiting on the fake server's listener
 /// (opened after the one the check served) and reads what each sent.
-fn late_connections(listener: &TcpListener) -> Vec<Vec<u8>> {
+pub(super) fn late_connections(listener: &TcpListener) -> Vec<Vec<u8>> {
     let mut sent = Vec::new();
     while let Some((mut conn, _)) = accept_within(listener, Duration::from_millis(100)) {
         sent.push(crate::grade::harness::read_to_end(&mut conn, Duration::from_millis(300)).0);
-        if sent.len() >= 8 {
+        if sent.len() >= LATE_COUNTED {
             break;
         }
     }
@@ -1010,8 +1013,11 @@ pub(super) fn expect_error(
         // without a `__main__` guard; where the grader's server held the
         // port (client-ack), the same code died of `address already in
         // use` (blind round 6: this was blamed on the refused connect).
-        let listening = crate::grade::harness::listening_ports_of(ctx.child(p).pid())
-            .filter(|ports| !ports.is_empty());
+        let listening = crate::grade::harness::listening_ports_of(
+            ctx.child(p).pid(),
+            super::CONTRACT.transport,
+        )
+        .filter(|ports| !ports.is_empty());
         if let Some(ports) = listening {
             let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
             return Err(fail(

@@ -13,7 +13,7 @@ mod pair;
 mod server;
 mod threaded;
 
-use super::contract::Contract;
+use super::contract::{Contract, Transport};
 use super::lab::{Lab, Role, RoleSpec, SessionEnd};
 use super::Check;
 
@@ -101,6 +101,7 @@ pub mod role {
 /// handout's variables, with the grader's short timeout and a cap far
 /// above what a check uses).
 pub static CONTRACT: Contract = Contract {
+    transport: Transport::Tcp,
     announce: "[SERVER] Listening on ",
     announce_words: &["listening", "[server]"],
     host_var: "LAB_HOST",

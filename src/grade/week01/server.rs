@@ -1317,7 +1317,8 @@ pub fn port_in_use(ctx: &mut Ctx) -> Result<(), Failure> {
         // hard-coded to the handout's default, say).
         // One look at its listeners serves both questions below.
         let pid = ctx.child(p).pid();
-        let listening = crate::grade::harness::listening_sockets_of(pid).unwrap_or_default();
+        let listening = crate::grade::harness::listening_sockets_of(pid, super::CONTRACT.transport)
+            .unwrap_or_default();
         let others: Vec<u16> = crate::grade::harness::ports_of(&listening)
             .into_iter()
             .filter(|&q| q != port)
@@ -1436,7 +1437,8 @@ fn its_own_port_is_in_use_too(ctx: &mut Ctx) -> Result<(), Failure> {
     // (no listen()) is server-listening's to name.
     let listens = |ctx: &mut Ctx, p: Proc| {
         let pid = ctx.child(p).pid();
-        crate::grade::harness::listening_ports_of(pid).is_some_and(|ports| ports.contains(&port))
+        crate::grade::harness::listening_ports_of(pid, super::CONTRACT.transport)
+            .is_some_and(|ports| ports.contains(&port))
     };
     // One that cannot start on a port of its own is server-config's to say.
     match ctx.start_server(role::SERVER, &[], &env) {
