@@ -533,6 +533,7 @@ fn what_would_grade_nothing_or_run_one_of_two_commands_is_refused() {
         "the server command is given twice",
     );
     refused(&["--command", "=true"], "no role before `=`");
+    refused(&["--list", "--only", "bogus"], "no group `bogus`");
     refused(
         &["--check", "\u{1b}]0;pwned\u{7}x"],
         "unknown check `\\u{1b}]0;pwned\\u{7}x`",

@@ -4124,6 +4124,84 @@ fn idle_connections_beside_a_right_chat_session_are_extra_python() {
     );
 }
 
+/// A client whose message never leaves it (a writer never flushed: here
+/// a makefile() writer written and not flushed), that times out right on
+/// LAB_TIMEOUT: one finding, client-ack's `wrong-message`, with the
+/// flush first in its hint; client-timeout and pair-session follow from
+/// it (blind round 68, a Java PrintWriter without autoflush: told as a
+/// timeout in milliseconds and as the server's wrong reply too).
+#[test]
+fn a_message_never_flushed_is_one_finding_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "client.py",
+        "            sock.sendall(message.encode(\"utf-8\"))\n",
+        "            writer = sock.makefile(\"wb\")\n            writer.write(message.encode(\"utf-8\"))\n",
+    )]) else {
+        return;
+    };
+    let wanted: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| ["client-ack", "client-timeout", "pair-session"].contains(&c.id))
+        .collect();
+    let outcomes = run_checks(&wanted, &sub, 7, 2);
+    let findings = report::findings(&outcomes);
+    assert_eq!(findings.len(), 1, "one mistake: {findings:#?}");
+    assert_eq!(findings[0].code, "wrong-message");
+    assert_eq!(findings[0].checks.len(), 3, "{findings:#?}");
+    assert!(
+        findings[0].hint.starts_with("Nothing arrived"),
+        "{}",
+        findings[0].hint
+    );
+}
+
+/// A threaded server whose session code ends the whole program on a
+/// reset (a handler's catch calling exit): told as the reset that ended
+/// it (`crash`), with a hint about the session's error, not the accept
+/// loop (blind round 68, a Java `System.exit(1)` in a catch, was
+/// `exits-early` with a hint about the loop).
+#[test]
+fn a_reset_that_ends_the_whole_server_is_said_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "server.py",
+        "            complain(f\"[SERVER] {tag}Error: receive failed: {describe(error)}\")\n",
+        "            complain(f\"[SERVER] {tag}Error: receive failed: {describe(error)}\")\n            __import__(\"os\")._exit(0)\n",
+    )]) else {
+        return;
+    };
+    assert_named(
+        &sub,
+        "threaded-reset",
+        "crash",
+        &["the reset's error was caught outside the session"],
+    );
+    let outcome = outcome_of(&sub, "threaded-reset");
+    assert!(
+        outcome
+            .hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("must end that session only"),
+        "{:?}",
+        outcome.hint
+    );
+    // The same end a moment later (seen by the next client instead).
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "server.py",
+        "            complain(f\"[SERVER] {tag}Error: receive failed: {describe(error)}\")\n",
+        "            complain(f\"[SERVER] {tag}Error: receive failed: {describe(error)}\")\n            __import__(\"time\").sleep(0.6)\n            __import__(\"os\")._exit(0)\n",
+    )]) else {
+        return;
+    };
+    assert_named(
+        &sub,
+        "threaded-reset",
+        "crash",
+        &["one client's reset connection ended the whole server"],
+    );
+}
+
 /// A chat server that sends each ACK in two writes (legal: TCP is a
 /// stream) and a chat client that takes one read for one ACK: the pair's
 /// failure is the client's framing, folded under chat-client-framing, not

@@ -143,6 +143,13 @@ pub fn closest<'a>(want: &str, lines: &'a [String]) -> Option<&'a str> {
     let want_words = words(&want_lower);
     let want_label = label(&want_lower);
     let want_addresses = addresses(&want_lower);
+    // The ports of those addresses: a line naming one, in any form
+    // (`Server started on port 46297`), tells of the same socket.
+    let want_ports: Vec<&str> = want_addresses
+        .iter()
+        .filter_map(|a| a.rsplit_once(':').map(|(_, port)| port))
+        .filter(|port| port.len() >= 4)
+        .collect();
     let want_way = want_label.and_then(way);
     lines
         .iter()
@@ -181,7 +188,11 @@ pub fn closest<'a>(want: &str, lines: &'a [String]) -> Option<&'a str> {
                             .any(|v| v == *w || (v.len() > 4 && akin(v, w)))
                 })
                 .count();
-            let near = distance * 10 <= longest * 4 || shared >= 2;
+            let same_port = !want_ports.is_empty()
+                && lower
+                    .split(|c: char| !c.is_ascii_digit())
+                    .any(|number| want_ports.contains(&number));
+            let near = distance * 10 <= longest * 4 || shared >= 2 || (same_port && shared >= 1);
             // A line of the same kind first (its words up to the first
             // colon: `[CLIENT] Received:`), then the most shared words,
             // then the smallest edit: the message's words alone made a
@@ -192,7 +203,10 @@ pub fn closest<'a>(want: &str, lines: &'a [String]) -> Option<&'a str> {
             // 127.0.0.1:60488` for `Connection from 127.0.0.1:60488`: blind
             // round 30 was shown `Closed connection`, which shares two
             // words and no address).
-            let same_address = want_addresses.iter().any(|a| lower.contains(a));
+            // (Or its port alone: blind round 68 was shown `[SERVER]
+            // Connection from 127.0.0.1:36082` for the Listening line over
+            // `Server started on port 46297`.)
+            let same_address = want_addresses.iter().any(|a| lower.contains(a)) || same_port;
             // Then a line that does not tell of the other direction
             // (`Sent: ACK: <message>` for `Received: <message>`: blind round
             // 46 was shown it over `Got message: <message>`, the same words
@@ -601,6 +615,26 @@ mod tests {
         );
         let lines = vec!["[server] listening on 127.0.0.1:0".to_string()];
         assert!(closest("[SERVER] Listening on 127.0.0.1:46379", &lines).is_some());
+    }
+
+    /// The line naming the port, in words of its own, over a line of the
+    /// same shape about another socket (blind round 68).
+    #[test]
+    fn a_line_naming_the_same_port_is_the_near_miss() {
+        let printed = lines(&[
+            "Server started on port 46297",
+            "[SERVER] Connection from 127.0.0.1:36082",
+        ]);
+        assert_eq!(
+            closest("[SERVER] Listening on 127.0.0.1:46297", &printed),
+            Some("Server started on port 46297")
+        );
+        // The port alone, no word shared: still no near miss.
+        let printed = lines(&["ready 46297"]);
+        assert_eq!(
+            closest("[SERVER] Listening on 127.0.0.1:46297", &printed),
+            None
+        );
     }
 
     fn lines(text: &[&str]) -> Vec<String> {

@@ -1339,13 +1339,14 @@ fn grade(args: &GradeArgs) -> Result<u8, GradeError> {
     }
     let the_lab = lab::find(&args.lab).ok_or_else(|| unknown_lab(&args.lab))?;
     let all = the_lab.checks;
+    // The checks asked for first: a typo is named before anything else
+    // (a missing netlab.toml, say) is, and before `--list` (which lists
+    // them all, by stage) accepted it.
+    let selected = args.selected_checks(the_lab)?;
     if args.list {
         print!("{}", live::render_list(&args.lab, all));
         return Ok(0);
     }
-    // The checks asked for first: a typo is named before anything else
-    // (a missing netlab.toml, say) is.
-    let selected = args.selected_checks(the_lab)?;
     if !args.dir.is_dir() {
         return Err(GradeError::Usage(format!(
             "{} is not a folder",

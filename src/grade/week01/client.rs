@@ -320,6 +320,12 @@ fn wrong_message(message: &str, got: &[u8], sent: &[Vec<u8>]) -> Failure {
     if !message.is_ascii() && got == latin1(message.as_bytes()).as_bytes() && sent.len() <= 1 {
         return failure.hinted(DECODE_UTF8_HINT);
     }
+    // Not a byte: the message never left the program (blind round 68: a
+    // Java PrintWriter without autoflush; the flush came last in the
+    // general hint, after the defaults and line ends).
+    if got.is_empty() && sent.len() <= 1 {
+        return failure.hinted("Nothing arrived: the message never left your program. Most often it waits in a writer's buffer that is never flushed before the client reads the reply or closes (Java: a PrintWriter without autoflush, or print() with no flush(); C: fprintf on an fdopen'd socket; Python: a socket's makefile() writer): flush right after writing, or send the bytes on the socket itself (sendall, write_all, send in a loop). Check too that the send happens before the wait for the reply.");
+    }
     if start && sent.len() <= 1 {
         return failure.hinted("Send the whole message in one call, at once: sendall(message.encode()) in Python, write_all in Rust, in C a loop over send() until every byte is out, with nothing in between (no sleep, no second write for the rest). The one-shot server reads one recv and takes what came for the whole message.");
     }
@@ -1293,9 +1299,34 @@ fn first_timeout_run(
     message: &str,
 ) -> Result<Duration, Failure> {
     ctx.step("the first client, with LAB_TIMEOUT=1:");
-    let (conn, _, _) = accept_talking(ctx, listener, p, message.len(), Told::TimingJudged)?;
+    let started = Instant::now();
+    let (conn, got, _) = accept_talking(ctx, listener, p, message.len(), Told::TimingJudged)?;
     let sent_at = Instant::now();
     let expected = TIMEOUT_EXPECTED;
+    // Its message came only as it ended, long after it started (a writer
+    // flushed at exit), or never: it waited before it sent, so there is
+    // no send to time its wait from. Timed from the close, a right
+    // timeout read as "0.00s after sending" and was told as one in
+    // milliseconds (blind round 68: a Java PrintWriter without
+    // autoflush). client-ack names what it sent. (A client that only
+    // shuts its sending side after the message goes on waiting: not this.)
+    let mut sent_at_its_end = || {
+        sent_eof(&conn, Duration::from_millis(50))
+            && ctx.wait_exit(p, Duration::from_millis(200)).is_some()
+    };
+    let late = sent_at.duration_since(started) >= Duration::from_millis(500);
+    if got.is_empty() || (late && sent_at_its_end()) {
+        drop(conn);
+        let observed = match got.is_empty() {
+            true => "it closed its connection without sending its message: there was no send to time its wait from".to_string(),
+            false => format!(
+                "its message came only as it closed its connection, {:.1}s after it started: it waited for the reply with the message still in a buffer, so there was no send to time its wait from",
+                sent_at.duration_since(started).as_secs_f64()
+            ),
+        };
+        return Err(fail(Diagnosis::WrongMessage, expected, observed)
+            .folded_if("client-ack", &[Diagnosis::WrongMessage]));
+    }
     let within = SLACK + Duration::from_secs(1);
     if ctx.wait_exit(p, within).is_none() {
         // A timeout hard-coded to the handout's default fires later: wait

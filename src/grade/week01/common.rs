@@ -259,7 +259,13 @@ pub fn survived_reset(ctx: &mut Ctx, p: Proc, how: &str) -> Result<(), Failure> 
             (ended.diagnosis, ended.why)
         }
     };
-    Err(fail(diagnosis, expected, format!("it ended {how}: {why}")))
+    let failure = fail(diagnosis, expected, format!("it ended {how}: {why}"));
+    Err(
+        match diagnosis == Diagnosis::Crash && ctx.crash_of(p).is_none() {
+            true => failure.hinted(SESSION_ERROR_HINT),
+            false => failure,
+        },
+    )
 }
 
 /// How a server that ended where it should have gone on ended, said for
@@ -736,6 +742,25 @@ pub fn after_served_by_rule(
                 }
                 _ => ended.why,
             };
+            // It ended itself, its last words a reset's: a session's error
+            // that ends the whole program (blind round 68: a Java handler's
+            // catch called System.exit, told with a hint about the accept
+            // loop, which was right).
+            let last = ctx
+                .last_stderr_line(p)
+                .map(|l| crate::grade::harness::truncate(&l, 160));
+            // Named as survived_reset names the same end seen sooner.
+            if ended.diagnosis == Diagnosis::ExitsEarly && last.as_deref().is_some_and(tells_of_a_reset) {
+                return fail(
+                    Diagnosis::Crash,
+                    expected,
+                    format!(
+                        "{why}; its last stderr line: {:?}: one client's reset connection ended the whole server",
+                        last.unwrap_or_default()
+                    ),
+                )
+                .hinted(SESSION_ERROR_HINT);
+            }
             fail(ended.diagnosis, expected, why)
         }
         // Alive, and its port refuses now, which took connections before:
@@ -785,6 +810,9 @@ pub fn after_served_by_rule(
         None => failure,
     }
 }
+
+/// A server that ends itself on one client's error.
+const SESSION_ERROR_HINT: &str = "An error in one client's session (a reset connection, a broken pipe, a client that left) must end that session only: catch it in the code that serves that client, close that client's socket, and let the accept loop go on. Never end the program from a session's code (System.exit, sys.exit, exit(), process.exit), nor let the error escape to code that does.";
 
 /// Does `text` (a crash's description, an error line) name a reset
 /// connection or a broken pipe, in any runtime's words (`Connection reset
