@@ -4088,20 +4088,27 @@ fn a_chat_client_s_test_connect_first_is_an_extra_connection_python() {
         "extra-connection",
         &["connection 1: no line sent on it; connection 2: `"],
     );
+    let finding = the_one_finding(&sub, |c| c.group == "chat-client");
+    assert_eq!(finding.code, "extra-connection");
+    assert!(
+        finding.hint.contains("\"test\" connect"),
+        "the code's own hint, on a test connect: {:?}",
+        finding.hint
+    );
+}
+
+/// The one finding of the checks `wanted` keeps, on `sub` (seed 7).
+#[track_caller]
+fn the_one_finding(sub: &Submission, wanted: impl Fn(&Check) -> bool) -> report::Finding {
     let wanted: Vec<&Check> = checks("week01")
         .unwrap()
         .iter()
-        .filter(|c| c.group == "chat-client")
+        .filter(|c| wanted(c))
         .collect();
-    let outcomes = run_checks(&wanted, &sub, 7, 2);
-    let findings = report::findings(&outcomes);
+    let outcomes = run_checks(&wanted, sub, 7, 2);
+    let mut findings = report::findings(&outcomes);
     assert_eq!(findings.len(), 1, "one mistake: {findings:#?}");
-    assert_eq!(findings[0].code, "extra-connection");
-    assert!(
-        findings[0].hint.contains("\"test\" connect"),
-        "the code's own hint, on a test connect: {:?}",
-        findings[0].hint
-    );
+    findings.remove(0)
 }
 
 /// A chat client whose session is right but that holds three more
@@ -4139,20 +4146,15 @@ fn a_message_never_flushed_is_one_finding_python() {
     )]) else {
         return;
     };
-    let wanted: Vec<&Check> = checks("week01")
-        .unwrap()
-        .iter()
-        .filter(|c| ["client-ack", "client-timeout", "pair-session"].contains(&c.id))
-        .collect();
-    let outcomes = run_checks(&wanted, &sub, 7, 2);
-    let findings = report::findings(&outcomes);
-    assert_eq!(findings.len(), 1, "one mistake: {findings:#?}");
-    assert_eq!(findings[0].code, "wrong-message");
-    assert_eq!(findings[0].checks.len(), 3, "{findings:#?}");
+    let finding = the_one_finding(&sub, |c| {
+        ["client-ack", "client-timeout", "pair-session"].contains(&c.id)
+    });
+    assert_eq!(finding.code, "wrong-message");
+    assert_eq!(finding.checks.len(), 3, "{finding:#?}");
     assert!(
-        findings[0].hint.starts_with("Nothing arrived"),
+        finding.hint.starts_with("Nothing arrived"),
         "{}",
-        findings[0].hint
+        finding.hint
     );
 }
 
