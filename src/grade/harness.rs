@@ -3277,8 +3277,9 @@ mod over_udp {
         } else {
             "pass"
         };
+        // Then it echoes each datagram, for 30 s at most.
         let script = format!(
-            "import os, socket, time\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind((os.environ['TOY_HOST'], int(os.environ['TOY_PORT'])))\n{say}\ntime.sleep(30)\n"
+            "import os, socket, time\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind((os.environ['TOY_HOST'], int(os.environ['TOY_PORT'])))\n{say}\ns.settimeout(1)\nend = time.time() + 30\nwhile time.time() < end:\n    try:\n        data, peer = s.recvfrom(512)\n        s.sendto(data, peer)\n    except socket.timeout:\n        pass\n"
         );
         let dir = std::env::temp_dir();
         Some(Submission::new(dir).with_argv(SERVER, &["python3", "-c", &script]))
@@ -3304,6 +3305,14 @@ mod over_udp {
                 .iter()
                 .any(|s| s.contains("printed no well-formed Listening line"));
             assert_eq!(by_table, !announce, "{:?}", ctx.steps());
+            // The grader's own UDP socket, in the check's namespace,
+            // reaches it.
+            let probe = crate::sandbox::udp_socket(SocketAddr::from((HOST, 0))).unwrap();
+            probe.set_read_timeout(Some(SLACK)).unwrap();
+            probe.send_to(b"hello", addr).unwrap();
+            let mut buf = [0u8; 16];
+            let (n, from) = probe.recv_from(&mut buf).unwrap();
+            assert_eq!((&buf[..n], from), (&b"hello"[..], addr));
         }
     }
 }

@@ -1038,6 +1038,24 @@ pub fn tcp_connect(
     Ok(socket.into())
 }
 
+/// A UDP socket bound to `addr` in the check's network namespace (a probe
+/// of a lab over UDP: [`tcp_socket`]'s rule holds for every socket a
+/// check opens).
+pub fn udp_socket(addr: std::net::SocketAddr) -> io::Result<std::net::UdpSocket> {
+    let domain = socket2::Domain::for_address(addr);
+    #[cfg(target_os = "linux")]
+    let made = linux::check_socket(domain.into(), nix::libc::SOCK_DGRAM, 0)
+        .map(|made| made.map(socket2::Socket::from));
+    #[cfg(not(target_os = "linux"))]
+    let made: Option<io::Result<socket2::Socket>> = None;
+    let socket = match made {
+        Some(made) => made?,
+        None => socket2::Socket::new(domain, socket2::Type::DGRAM, None)?,
+    };
+    socket.bind(&addr.into())?;
+    Ok(socket.into())
+}
+
 /// The pid whose `/proc/<pid>/net/*` tables are those of the check running
 /// on this thread, when that is not this thread's own namespace (the
 /// unprivileged network namespace's holder).
