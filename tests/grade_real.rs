@@ -4158,6 +4158,68 @@ fn a_message_never_flushed_is_one_finding_python() {
     );
 }
 
+/// A chat server that reads into one buffer it never clears and takes
+/// it whole, up to its first NUL, as C's `pending += buf` does with
+/// recv()'s count ignored: after a shorter line, the end of a longer one
+/// is acknowledged again. Told as the ACK of a line never sent, the end
+/// of an earlier one, with the hint on using only what the read returned
+/// (blind round 69: `wrong-reply` bare, or `lost-message` in chat-log).
+#[test]
+fn a_stale_buffer_s_tail_acknowledged_again_is_said_python() {
+    let Some((_dir, sub)) = patched_python_all(&[
+        (
+            "chat_server.py",
+            "    pending = b\"\"\n",
+            "    pending = b\"\"\n    stale = bytearray(4096)\n",
+        ),
+        (
+            "chat_server.py",
+            "                chunk = conn.recv(4096)\n",
+            "                n = conn.recv_into(stale)\n                chunk = bytes(stale).split(b\"\\0\", 1)[0] if n else b\"\"\n",
+        ),
+    ]) else {
+        return;
+    };
+    // Seed 7: a line one byte shorter than the one before it, its `\n`
+    // taken again; seed 1: the last bytes of a longer line.
+    for (seed, says) in [
+        (7, "the ACK of an empty line never sent: the \\n that ended an earlier line one byte longer"),
+        (1, "the ACK of a line never sent, the end of an earlier one"),
+    ] {
+        let check: Vec<&Check> = checks("week01").unwrap().iter().filter(|c| c.id == "chat-ack").collect();
+        let outcome = run_checks(&check, &sub, seed, 1).remove(0);
+        assert_eq!(outcome.diagnosis.map(|d| d.code()), Some("wrong-reply"), "{outcome:#?}");
+        let observed = outcome.observed.unwrap_or_default();
+        assert!(observed.contains(says), "{observed}");
+        assert!(outcome.hint.unwrap_or_default().contains("Use only the bytes the read returned"));
+    }
+}
+
+/// A threaded server whose sessions share what they read: a message of
+/// 100 characters refused as too long beside the other clients, and
+/// answered alone. Its count is right (the one-shot server's checks pass):
+/// `shared-state`, not a length counted in bytes (blind round 69, a C++
+/// global buffer). Here the other sessions' weight is added while they
+/// are alive, which a shared buffer does by chance.
+#[test]
+fn a_long_message_refused_only_beside_others_is_shared_state_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "server.py",
+        "    if len(message) > MAX_CHARS:  # characters, not bytes\n",
+        "    if len(message) + 10 * (__import__(\"threading\").active_count() > 2) > MAX_CHARS:\n",
+    )]) else {
+        return;
+    };
+    assert_named(
+        &sub,
+        "threaded-many",
+        "shared-state",
+        &["when it sent the same message alone"],
+    );
+    let length = outcome_of(&sub, "server-length-limit");
+    assert_eq!(length.passed, Some(true), "{length:#?}");
+}
+
 /// A threaded server whose session code ends the whole program on a
 /// reset (a handler's catch calling exit): told as the reset that ended
 /// it (`crash`), with a hint about the session's error, not the accept

@@ -246,7 +246,7 @@ fn finding_text(n: usize, f: &Finding, same_as: Option<usize>, color: bool) -> S
         )
     };
     let hint = match same_as {
-        Some(m) => format!("the same as {m}.'s"),
+        Some(m) => format!("the same as mistake {m}'s"),
         None => f.hint.clone(),
     };
     format!(
@@ -814,7 +814,7 @@ mod tests {
             1,
             "{text}"
         );
-        assert!(text.contains("hint: the same as 1.'s"), "{text}");
+        assert!(text.contains("hint: the same as mistake 1's"), "{text}");
     }
 
     /// A server whose handler thread dies of one error on every client

@@ -40,6 +40,8 @@ struct Talk {
     /// shows the sender its own message after the ACK sends a line that
     /// holds it where the next ACK is due.
     acked: Option<String>,
+    /// Every line sent on it, in order.
+    sent: Vec<String>,
 }
 
 fn open(ctx: &mut Ctx, addr: SocketAddr) -> Result<Talk, Failure> {
@@ -53,6 +55,7 @@ fn open(ctx: &mut Ctx, addr: SocketAddr) -> Result<Talk, Failure> {
         client,
         pending: Vec::new(),
         acked: None,
+        sent: Vec::new(),
     })
 }
 
@@ -210,6 +213,20 @@ fn judge_line(
             }
         }
         Ok(line) => {
+            if let Some(earlier) = stale_tail(talk, &line) {
+                let what = match super::common::chat_acked(&line) {
+                    Some("") => format!("the ACK of an empty line never sent: the \\n that ended an earlier line one byte longer (`{earlier}`)"),
+                    _ => format!("the ACK of a line never sent, the end of an earlier one (`{earlier}`)"),
+                };
+                return Err(fail(
+                    Diagnosis::WrongReply,
+                    expected,
+                    format!(
+                        "the line `{line}`: {what}: after a shorter read, the bytes of a longer one left in the buffer were taken again as a line"
+                    ),
+                )
+                .hinted(super::common::PAST_THE_READ_HINT));
+            }
             let observed = match echo_of_previous(talk, &line, message) {
                 Some(previous) => format!(
                     "the line `{line}`: the previous message `{previous}` again, after its ACK (an extra line: one line gets one reply)"
@@ -355,7 +372,32 @@ fn clock_off(line: &str) -> Option<i64> {
 }
 
 fn send_line(ctx: &mut Ctx, talk: &mut Talk, message: &str) -> Result<(), Failure> {
+    talk.sent.push(message.to_string());
     ctx.send(&mut talk.stream, format!("{message}\n").as_bytes())
+}
+
+/// The earlier line of `talk` whose end `line` acknowledges, when it
+/// acknowledges no line sent: bytes of a longer read taken again after a
+/// shorter one (a buffer used past what recv() returned: C's `pending +=
+/// buf` with the length ignored; blind round 69).
+/// An empty one is the `\n` alone of a line one byte longer than the
+/// line after it.
+fn stale_tail<'a>(talk: &'a Talk, line: &str) -> Option<&'a str> {
+    let acked = super::common::chat_acked(line)?;
+    if talk.sent.iter().any(|m| m == acked) {
+        return None;
+    }
+    if acked.is_empty() {
+        return talk
+            .sent
+            .windows(2)
+            .find(|w| w[0].len() == w[1].len() + 1)
+            .map(|w| w[0].as_str());
+    }
+    talk.sent
+        .iter()
+        .find(|m| m.len() > acked.len() && m.ends_with(acked))
+        .map(String::as_str)
 }
 
 /// Three lines, three ACKs, a console line for each.
@@ -1608,7 +1650,7 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
             // held (hostile round 48 sent its third ACK after 3.3 s, past
             // the hold, and won the race with the kill); the wait for the
             // ACK below then ends with none.
-            if let Some(held) = held_ack(ctx, p, &mut talk, &path) {
+            if let Some(held) = held_ack(ctx, p, (&mut talk, message), &path) {
                 if let Some(line) = &held.extra {
                     extra.get_or_insert_with(|| (message.clone(), line.clone()));
                 }
@@ -1650,6 +1692,9 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
         "right after the last ACK, kill the server with SIGKILL (no chance to clean up)"
     });
     let _ = ctx.child(p).signal(Signal::Kill);
+    // Killed with bytes unread, its socket resets: the grader's doing,
+    // not told on the wire as the server's (blind round 69).
+    note_ended_on_purpose(talk.client.port());
     let _ = ctx.wait_exit(p, SLACK);
     // The messages acknowledged before are judged by the log after the
     // kill; the one whose reply began to leave while the log lacked it, by
@@ -1786,11 +1831,18 @@ fn arm_on_reply(ctx: &mut Ctx, p: Proc, talk: &Talk) -> bool {
 /// What a send carried is read on the wire, never from the program's
 /// memory: round 47 changed a buffer after the grader had read it, and
 /// learnt from its page table which send was held (`linux/hold.rs`).
-fn held_ack(ctx: &mut Ctx, p: Proc, talk: &mut Talk, path: &std::path::Path) -> Option<HeldAck> {
+fn held_ack(
+    ctx: &mut Ctx,
+    p: Proc,
+    (talk, message): (&mut Talk, &str),
+    path: &std::path::Path,
+) -> Option<HeldAck> {
     let wire = ctx.tripwire(p)?;
     let until = std::time::Instant::now() + SLACK;
     let mut extra: Option<Vec<u8>> = None;
     let mut steps = Vec::new();
+    // Where the lines not yet judged begin in `talk.pending`.
+    let mut skip = 0;
     let judged = loop {
         let left = until.saturating_duration_since(std::time::Instant::now());
         // None: no send within the wait. Still armed (see `log`).
@@ -1818,7 +1870,10 @@ fn held_ack(ctx: &mut Ctx, p: Proc, talk: &mut Talk, path: &std::path::Path) -> 
             };
         }
         steps.push(format!("{held}: it carried {}", show_bytes(&fresh)));
-        if begins_an_ack(&talk.pending) {
+        // The ACK of another line (one never sent, a stale buffer's: blind
+        // round 69 was told the log lacked the message, judged at a send
+        // that was not its ACK) is a line before this one's ACK.
+        if begins_an_ack(&talk.pending[skip..]) && !acks_another(&talk.pending[skip..], message) {
             break HeldAck {
                 log,
                 began: Began::Ack,
@@ -1827,7 +1882,10 @@ fn held_ack(ctx: &mut Ctx, p: Proc, talk: &mut Talk, path: &std::path::Path) -> 
         }
         // Another line first: the ACK's send is the next (a send of
         // something else is bounded by the wait, not a count: hostile
-        // round 46).
+        // round 46). Its whole lines are not looked at again.
+        if let Some(end) = talk.pending.iter().rposition(|b| *b == b'\n') {
+            skip = skip.max(end + 1);
+        }
         extra.get_or_insert(fresh);
     };
     for step in steps {
@@ -1930,6 +1988,18 @@ fn sent_before_asked<'a>(talk: &mut Talk, unsent: &'a [String]) -> Option<&'a st
         .iter()
         .find(|m| seen.contains(m.as_str()))
         .map(String::as_str)
+}
+
+/// Is the first whole chat ACK line of the bytes not yet read as lines
+/// the ACK of a text other than `message`?
+fn acks_another(pending: &[u8], message: &str) -> bool {
+    String::from_utf8_lossy(pending)
+        .split_inclusive('\n')
+        .filter(|line| line.ends_with('\n'))
+        .find_map(|line| {
+            super::common::chat_acked(line.trim_end_matches(['\r', '\n'])).map(str::to_string)
+        })
+        .is_some_and(|acked| acked != message)
 }
 
 /// Do the bytes not yet read as lines (`pending`, from the start of a

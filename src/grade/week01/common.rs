@@ -981,10 +981,14 @@ pub fn strip_clock(text: &str) -> Option<&str> {
 
 /// Is `line` exactly `[ACK @HH:MM:SS] message`?
 pub fn is_chat_ack(line: &str, message: &str) -> bool {
+    chat_acked(line) == Some(message)
+}
+
+/// The text a chat ACK line `[ACK @HH:MM:SS] text` acknowledges.
+pub fn chat_acked(line: &str) -> Option<&str> {
     line.strip_prefix("[ACK @")
         .and_then(strip_clock)
         .and_then(|rest| rest.strip_prefix("] "))
-        == Some(message)
 }
 
 /// The chat ACK line for `message`, its time this machine's local time

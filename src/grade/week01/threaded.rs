@@ -459,6 +459,25 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
         // long: the length counted in bytes (blind round 56: told as a
         // wrong reply, with a hint on its wording).
         if reply.starts_with(b"ERROR: Message too long") && message.chars().count() <= 100 {
+            // Alone, is it answered? Then what its session read beside the
+            // others held more than its message: another session's bytes,
+            // in a buffer they all write (blind round 69: a C++ server's
+            // global buffer, told as a length counted in bytes, which its
+            // one-shot server counted right).
+            ctx.step("send the same message again, alone, to a new connection");
+            let alone = connect_and_send(ctx, addr, message.as_bytes())
+                .ok()
+                .map(|(mut stream, client)| read_reply(ctx, &mut stream, client).reply);
+            if alone.as_deref() == Some(want.as_bytes()) {
+                return Err(fail(
+                    Diagnosis::SharedState,
+                    expected,
+                    format!(
+                        "it got {} beside the other clients, and `{want}` when it sent the same message alone: what its session read beside the others held more than its message (a buffer every session's thread writes: give each session its own)",
+                        show_bytes(&reply)
+                    ),
+                ));
+            }
             return Err(fail(
                 Diagnosis::TooLong,
                 expected,
