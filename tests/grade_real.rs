@@ -4127,7 +4127,7 @@ fn idle_connections_beside_a_right_chat_session_are_extra_python() {
         &sub,
         "chat-client-messages",
         "extra-connection",
-        &["its session was right, and besides it the client opened 3 more: connection 1: closed without sending"],
+        &["its session was right, and besides it the client opened 3 more: connection 2: closed without sending"],
     );
 }
 
@@ -4218,6 +4218,22 @@ fn a_long_message_refused_only_beside_others_is_shared_state_python() {
     );
     let length = outcome_of(&sub, "server-length-limit");
     assert_eq!(length.passed, Some(true), "{length:#?}");
+}
+
+/// A client slow to start (a JVM's second) whose timeout is in
+/// milliseconds: it sends at once and leaves at once. client-timeout's
+/// `ignores-config`, not a message held in a buffer (hostile round 69:
+/// timed from the program's start, the send looked late).
+#[test]
+fn a_slow_start_with_a_timeout_in_milliseconds_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "client.py",
+        "        sock = socket.create_connection((HOST, PORT), timeout=TIMEOUT)\n",
+        "        __import__(\"time\").sleep(0.7)\n        sock = socket.create_connection((HOST, PORT), timeout=TIMEOUT / 1000)\n",
+    )]) else {
+        return;
+    };
+    assert_named(&sub, "client-timeout", "ignores-config", &["milliseconds"]);
 }
 
 /// A threaded server whose session code ends the whole program on a

@@ -379,25 +379,29 @@ fn send_line(ctx: &mut Ctx, talk: &mut Talk, message: &str) -> Result<(), Failur
 /// The earlier line of `talk` whose end `line` acknowledges, when it
 /// acknowledges no line sent: bytes of a longer read taken again after a
 /// shorter one (a buffer used past what recv() returned: C's `pending +=
-/// buf` with the length ignored; blind round 69).
-/// An empty one is the `\n` alone of a line one byte longer than the
-/// line after it.
+/// buf` with the length ignored; blind round 69). Only where the bytes
+/// fit: a line L, then a shorter line S whose ACK came, and the ACK of
+/// exactly what S's bytes left of L's (an empty one: L one byte longer,
+/// its `\n` alone). A server that acknowledges the empty piece after
+/// each `\n` sends its empty ACK after L's own, before S is sent: not
+/// this (hostile round 69).
 fn stale_tail<'a>(talk: &'a Talk, line: &str) -> Option<&'a str> {
+    stale_tail_of(&talk.sent, talk.acked.as_deref(), line)
+}
+
+/// [`stale_tail`] of the lines `sent` on a connection, the last one
+/// acknowledged `acked`.
+fn stale_tail_of<'a>(sent: &'a [String], acked_last: Option<&str>, line: &str) -> Option<&'a str> {
     let acked = super::common::chat_acked(line)?;
-    if talk.sent.iter().any(|m| m == acked) {
+    if sent.iter().any(|m| m == acked) {
         return None;
     }
-    if acked.is_empty() {
-        return talk
-            .sent
-            .windows(2)
-            .find(|w| w[0].len() == w[1].len() + 1)
-            .map(|w| w[0].as_str());
-    }
-    talk.sent
-        .iter()
-        .find(|m| m.len() > acked.len() && m.ends_with(acked))
-        .map(String::as_str)
+    let shorter = acked_last?;
+    sent.windows(2).find_map(|w| {
+        let fits =
+            w[1] == shorter && w[0].len() == w[1].len() + 1 + acked.len() && w[0].ends_with(acked);
+        fits.then_some(w[0].as_str())
+    })
 }
 
 /// Three lines, three ACKs, a console line for each.
@@ -2984,7 +2988,7 @@ fn chat_client_run(
                 quoted(messages)
             ),
             format!(
-                "the client closed its connection with lines still to send, and opened another: {}",
+                "the client left its connection with lines still to send, and opened another: {}",
                 story.join("; ")
             ),
         );
@@ -3187,7 +3191,7 @@ fn chat_client_run(
                     ""
                 },
                 others.len(),
-                super::client::connections_story(&others)
+                super::client::connections_story_from(&others, 2)
             ),
         ));
     }
@@ -3896,6 +3900,29 @@ pub fn client_framing(ctx: &mut Ctx) -> Result<(), Failure> {
 
 #[cfg(test)]
 mod tests {
+    /// A stale buffer's tail is told only where its bytes fit: after the
+    /// shorter line's own ACK, exactly what it left of the longer one. An
+    /// empty ACK after a line's own (a server that answers the empty piece
+    /// after each `\n`) is not one (hostile round 69).
+    #[test]
+    fn a_stale_tail_is_told_only_where_its_bytes_fit() {
+        let sent: Vec<String> = ["abcdef12", "uvwxy", "next"].map(String::from).to_vec();
+        let of = |acked_last, line| super::stale_tail_of(&sent[..2], acked_last, line);
+        // "abcdef12\n" then "uvwxy\n": "12\n" is left over.
+        assert_eq!(of(Some("uvwxy"), "[ACK @10:00:00] 12"), Some("abcdef12"));
+        assert_eq!(of(Some("uvwxy"), "[ACK @10:00:00] 2"), None);
+        assert_eq!(of(Some("abcdef12"), "[ACK @10:00:00] 12"), None);
+        assert_eq!(of(Some("uvwxy"), "[ACK @10:00:00] uvwxy"), None);
+        let sent: Vec<String> = ["abcdef", "vwxyz"].map(String::from).to_vec();
+        assert_eq!(
+            super::stale_tail_of(&sent, Some("vwxyz"), "[ACK @10:00:00] "),
+            Some("abcdef")
+        );
+        assert_eq!(
+            super::stale_tail_of(&sent, Some("abcdef"), "[ACK @10:00:00] "),
+            None
+        );
+    }
 
     /// What a held send carried begins an ACK when a line of it holds
     /// `[ACK` (an echo first, in the same send), begins with `ACK`, or ends

@@ -211,14 +211,19 @@ const PIECES_APART: Duration = Duration::from_millis(20);
 
 /// Every connection the client opened in a check, in order, as a person
 /// reads them: "connection 1: closed without sending; connection 2: `hi`".
-pub(super) fn connections_story(sent: &[Vec<u8>]) -> String {
+fn connections_story(sent: &[Vec<u8>]) -> String {
+    connections_story_from(sent, 1)
+}
+
+/// [`connections_story`], the first of `sent` numbered `first`.
+pub(super) fn connections_story_from(sent: &[Vec<u8>], first: usize) -> String {
     sent.iter()
         .enumerate()
         .map(|(i, bytes)| {
             if bytes.is_empty() {
-                format!("connection {}: closed without sending", i + 1)
+                format!("connection {}: closed without sending", i + first)
             } else {
-                format!("connection {}: {}", i + 1, show_bytes(bytes))
+                format!("connection {}: {}", i + first, show_bytes(bytes))
             }
         })
         .collect::<Vec<_>>()
@@ -266,7 +271,18 @@ fn accept_talking(
     want_len: usize,
     told: Told,
 ) -> Result<Talking, Failure> {
+    accept_talking_at(ctx, listener, p, (want_len, told)).map(|(talking, _)| talking)
+}
+
+/// [`accept_talking`], and when the connection that talked was accepted.
+fn accept_talking_at(
+    ctx: &mut Ctx,
+    listener: &TcpListener,
+    p: Proc,
+    (want_len, told): (usize, Told),
+) -> Result<(Talking, Instant), Failure> {
     let mut conn = accept_client(ctx, listener, p)?;
+    let mut accepted_at = Instant::now();
     let mut got = read_message(ctx, &mut conn, want_len);
     let mut sent: Vec<Vec<u8>> = Vec::new();
     while got.is_empty() && sent.len() < 8 {
@@ -280,6 +296,7 @@ fn accept_talking(
         // sending").
         sent.push(Vec::new());
         conn = next;
+        accepted_at = Instant::now();
         got = read_message(ctx, &mut conn, want_len);
     }
     sent.push(got.clone());
@@ -292,7 +309,7 @@ fn accept_talking(
             return Err(gave_up_at_once_failure(at, timeout));
         }
     }
-    Ok((conn, got, sent))
+    Ok(((conn, got, sent), accepted_at))
 }
 
 /// The client sent `got` (on the last of the connections `sent`), not
@@ -1299,13 +1316,15 @@ fn first_timeout_run(
     message: &str,
 ) -> Result<Duration, Failure> {
     ctx.step("the first client, with LAB_TIMEOUT=1:");
-    let started = Instant::now();
-    let (conn, got, _) = accept_talking(ctx, listener, p, message.len(), Told::TimingJudged)?;
+    let ((conn, got, _), accepted_at) =
+        accept_talking_at(ctx, listener, p, (message.len(), Told::TimingJudged))?;
     let sent_at = Instant::now();
     let expected = TIMEOUT_EXPECTED;
-    // Its message came only as it ended, long after it started (a writer
-    // flushed at exit), or never: it waited before it sent, so there is
-    // no send to time its wait from. Timed from the close, a right
+    // Its message came only as it ended, long after it connected (a
+    // writer flushed at exit), or never: it waited before it sent, so
+    // there is no send to time its wait from. (From the connection, not
+    // the start: a client slow to start, a JVM, with a timeout in
+    // milliseconds sends at once and leaves at once: hostile round 69.) Timed from the close, a right
     // timeout read as "0.00s after sending" and was told as one in
     // milliseconds (blind round 68: a Java PrintWriter without
     // autoflush). client-ack names what it sent. (A client that only
@@ -1314,14 +1333,14 @@ fn first_timeout_run(
         sent_eof(&conn, Duration::from_millis(50))
             && ctx.wait_exit(p, Duration::from_millis(200)).is_some()
     };
-    let late = sent_at.duration_since(started) >= Duration::from_millis(500);
+    let late = sent_at.duration_since(accepted_at) >= Duration::from_millis(500);
     if got.is_empty() || (late && sent_at_its_end()) {
         drop(conn);
         let observed = match got.is_empty() {
             true => "it closed its connection without sending its message: there was no send to time its wait from".to_string(),
             false => format!(
-                "its message came only as it closed its connection, {:.1}s after it started: it waited for the reply with the message still in a buffer, so there was no send to time its wait from",
-                sent_at.duration_since(started).as_secs_f64()
+                "its message came only as it closed its connection, {:.1}s after it connected: it waited for the reply with the message still in a buffer, so there was no send to time its wait from",
+                sent_at.duration_since(accepted_at).as_secs_f64()
             ),
         };
         return Err(fail(Diagnosis::WrongMessage, expected, observed)

@@ -473,7 +473,7 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
                     Diagnosis::SharedState,
                     expected,
                     format!(
-                        "it got {} beside the other clients, and `{want}` when it sent the same message alone: what its session read beside the others held more than its message (a buffer every session's thread writes: give each session its own)",
+                        "it got {} beside the other clients, and `{want}` when it sent the same message alone: its answer depends on the other sessions, through something every session's thread shares (a buffer they all read into, a count: give each session its own)",
                         show_bytes(&reply)
                     ),
                 ));
