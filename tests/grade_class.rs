@@ -549,6 +549,11 @@ fn shards_merged_equal_the_unsharded_run() {
         assert_eq!(out.status.code(), Some(2), "{said}");
         assert!(said.contains(says), "{said}");
     };
+    // An --out that holds something is refused (hostile round 70: an
+    // earlier run's folders, or anyone's files, stayed beside the merge).
+    std::fs::create_dir_all(root.join("busy")).unwrap();
+    std::fs::write(root.join("busy").join("notes.txt"), "mine").unwrap();
+    refused(&["s1", "s2", "--out", "busy"], "is not empty");
     // A folder that is no class run's output is refused.
     std::fs::create_dir_all(root.join("nothing")).unwrap();
     refused(
@@ -748,8 +753,14 @@ fn bad_class_arguments_are_usage_errors() {
     )
     .unwrap();
     std::fs::write(tmp.path().join("bad.toml"), "[checks]\nno-such-check = 2\n").unwrap();
+    std::fs::write(tmp.path().join("zero.toml"), "[roles]\nserver = 0\n").unwrap();
     for (args, message) in [
         (vec!["--out", "o", "--shard", "3/2"], "--shard `3/2`"),
+        // The checks chosen worth nothing (hostile round 70).
+        (
+            vec!["--out", "o", "--points", "zero.toml", "--only", "server"],
+            "checks chosen are worth 0 points",
+        ),
         (
             vec!["--out", "o", "--points", "bad.toml"],
             "unknown check `no-such-check`",

@@ -4236,6 +4236,25 @@ fn a_slow_start_with_a_timeout_in_milliseconds_python() {
     assert_named(&sub, "client-timeout", "ignores-config", &["milliseconds"]);
 }
 
+/// A client that never prints its last line: told as missing, not as a
+/// near miss of another line that is right (blind round 70: `[CLIENT]
+/// Connected to ...` was marked up against `[CLIENT] Closed connection`).
+#[test]
+fn a_missing_last_line_is_no_near_miss_of_a_right_one_python() {
+    let Some((_dir, sub)) =
+        patched_python_all(&[("client.py", "    say(\"[CLIENT] Closed connection\")\n", "")])
+    else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "client-ack");
+    let observed = outcome.observed.unwrap_or_default();
+    assert!(
+        observed.contains("no line `[CLIENT] Closed connection`"),
+        "{observed}"
+    );
+    assert!(!observed.contains("closest line"), "{observed}");
+}
+
 /// A threaded server whose session code ends the whole program on a
 /// reset (a handler's catch calling exit): told as the reset that ended
 /// it (`crash`), with a hint about the session's error, not the accept

@@ -144,7 +144,7 @@ diagnoses! {
         "The grader runs every program with generous limits (see the observed figure). A correct program stays far below them: look for a loop that allocates, forks, writes or spins without end, and bound it.";
     ExitStatus = "exit-status",
         "the program exited with the wrong status",
-        "Exit 0 after a normal session (a server's session that its timeout ended, with a client that sent nothing, is one), 1 after a runtime error (a client refused, or given up on a silent server; a port in use), 2 for a usage error. In Python: sys.exit(code); in Rust: std::process::exit(code).";
+        "Exit 0 after a normal session (a server's session that its timeout ended, with a client that sent nothing, is one), 1 after a runtime error (a client refused, or given up on a silent server; a port in use), 2 for a usage error. In Python: sys.exit(code); in Rust: return an ExitCode from main (ExitCode::from(code)), or std::process::exit(code); in C and C++: return code from main.";
     IgnoresConfig = "ignores-config",
         "the program does not use the configuration it is given (environment or options)",
         "Read LAB_HOST, LAB_PORT, LAB_BUFFER_SIZE, LAB_TIMEOUT and LAB_MAX_CLIENTS from the environment, with the handout's defaults, in one place (config.py / config.rs), instead of hard-coding them; and honour the options on your command line (such as --log FILE). A server binds the address LAB_HOST gives, not every address (INADDR_ANY, \"\" or 0.0.0.0, a Java ServerSocket made with a port alone), even if it prints 127.0.0.1.";

@@ -556,18 +556,27 @@ fn render_failures(
                 // which, on one line (blind round 62: a count alone did
                 // not say what to run next).
                 let more = rest.len();
-                let names: Vec<&str> = rest.iter().take(NAMED_AT_MOST).map(|(_, o)| o.id).collect();
-                let etc = if more > NAMED_AT_MOST { ", …" } else { "" };
+                let head = format!(
+                    "also failing: {more} more check{}:",
+                    if more == 1 { "" } else { "s" }
+                );
+                // As many names as fit the terminal's width (one at least):
+                // the line was the only one left unwrapped (blind round 70).
+                let mut names: Vec<&str> = Vec::new();
+                for (_, o) in rest.iter().take(NAMED_AT_MOST) {
+                    let longer = head.chars().count()
+                        + names.iter().map(|n| n.len() + 2).sum::<usize>()
+                        + o.id.len()
+                        + 4;
+                    if !names.is_empty() && width.is_some_and(|w| longer > w) {
+                        break;
+                    }
+                    names.push(o.id);
+                }
+                let etc = if more > names.len() { ", …" } else { "" };
                 out.push_str(&format!(
                     "{} {}{etc}\n",
-                    paint(
-                        BOLD,
-                        &format!(
-                            "also failing: {more} more check{}:",
-                            if more == 1 { "" } else { "s" }
-                        ),
-                        color
-                    ),
+                    paint(BOLD, &head, color),
                     names.join(", ")
                 ));
             }
@@ -876,6 +885,15 @@ mod tests {
             "{text}"
         );
         assert!(text.contains(", …\n"), "{text}");
+        // On a terminal 60 wide, the line fits it (blind round 70), a name
+        // at least.
+        let text = render_failures("lab", 7, &plan, &outcomes, false, false, Some(60));
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("also failing:"))
+            .expect("the line");
+        assert!(line.chars().count() <= 60, "{line}");
+        assert!(line.contains("alpha-check-1"), "{line}");
     }
 
     /// A failure that follows from a later check's mistake (a leak's

@@ -348,6 +348,19 @@ pub fn summary(lab: &str, records: &[Record], pending: usize) -> String {
 mod tests {
     use super::*;
 
+    /// Points as a person reads them: whole numbers bare, two decimals
+    /// at most, and an empty sum (-0.0) never "-0" (hostile round 70).
+    #[test]
+    fn points_read_as_a_person_writes_them() {
+        use super::super::record::fmt_points;
+        assert_eq!(fmt_points(3.0), "3");
+        assert_eq!(fmt_points(0.25), "0.25");
+        assert_eq!(fmt_points(2.5), "2.5");
+        let empty: f64 = std::iter::empty::<f64>().sum();
+        assert!(empty.is_sign_negative());
+        assert_eq!(fmt_points(empty), "0");
+    }
+
     fn named(submission: &str) -> Record {
         Record {
             submission: submission.to_string(),

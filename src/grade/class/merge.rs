@@ -58,6 +58,16 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> 
             input.display()
         )));
     }
+    // Merged into a folder that holds something (an earlier class run's
+    // output, anyone's files), the merged gradebook lay beside results it
+    // does not count, and beside a forged report.json (hostile round 70).
+    let holds_something = std::fs::read_dir(out).is_ok_and(|mut e| e.next().is_some());
+    if holds_something {
+        return Err(usage(format!(
+            "--out {} is not empty: merge writes into a new or empty folder (remove it first, or give another)",
+            out.display()
+        )));
+    }
     std::fs::create_dir_all(out)
         .map_err(|e| usage(format!("cannot create {}: {e}", out.display())))?;
     let out_canon = out.canonicalize().ok();

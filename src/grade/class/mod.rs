@@ -131,6 +131,19 @@ pub fn main_from_args(args: &GradeArgs) -> Result<u8, GradeError> {
         Some(path) => Points::load(path, lab_checks)?,
         None => Points::uniform(),
     };
+    // The checks chosen (--only, --check) may be worth nothing where the
+    // lab is not: every score 0 / 0, a perfect submission's 0.0 on
+    // PrairieLearn (hostile round 70).
+    if selected.iter().all(|c| points.of(c) == 0.0) {
+        return Err(GradeError::Usage(format!(
+            "the {} checks chosen are worth 0 points in {}: nothing could be scored",
+            selected.len(),
+            args.points
+                .as_deref()
+                .unwrap_or(Path::new("the points file"))
+                .display()
+        )));
+    }
     let shard = args.shard.as_deref().map(str::parse).transpose()?;
     let opts = ClassOptions {
         lab: args.lab.clone(),

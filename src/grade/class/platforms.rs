@@ -63,9 +63,10 @@ pub fn totals(graded: &[Graded]) -> (f64, f64) {
 
 /// The score and the maximum of `graded`.
 fn points_of<'a>(graded: impl Iterator<Item = &'a Graded<'a>> + Clone) -> (f64, f64) {
+    // `+ 0.0`: an empty sum is -0.0, which JSON writes as `-0.0`.
     (
-        graded.clone().map(Graded::score).sum(),
-        graded.map(|g| g.max_score).sum(),
+        graded.clone().map(Graded::score).sum::<f64>() + 0.0,
+        graded.map(|g| g.max_score).sum::<f64>() + 0.0,
     )
 }
 
