@@ -4255,6 +4255,33 @@ fn a_missing_last_line_is_no_near_miss_of_a_right_one_python() {
     assert!(!observed.contains("closest line"), "{observed}");
 }
 
+/// A client that prints its reply and then what its buffer held before
+/// (C's printf("%s") of a buffer with no NUL after the reply): the line
+/// is said to be the right one and then bytes past it, with the hint on
+/// using only what the read returned (blind round 71: the generic hint
+/// about prefixes and Python tuples).
+#[test]
+fn a_reply_printed_with_the_buffer_s_leftovers_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "client.py",
+        "        say(f\"[CLIENT] Received: {escape(reply.decode('utf-8', errors='replace'))}\")\n",
+        "        say(f\"[CLIENT] Received: {escape(reply.decode('utf-8', errors='replace'))}CLIENT] Sending: {message}\")\n",
+    )]) else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "client-ack");
+    assert_eq!(outcome.diagnosis.map(|d| d.code()), Some("output-format"));
+    let observed = outcome.observed.unwrap_or_default();
+    assert!(
+        observed.contains("the right line, then bytes past it"),
+        "{observed}"
+    );
+    assert!(outcome
+        .hint
+        .unwrap_or_default()
+        .contains("Use only the bytes the read returned"));
+}
+
 /// A threaded server whose session code ends the whole program on a
 /// reset (a handler's catch calling exit): told as the reset that ended
 /// it (`crash`), with a hint about the session's error, not the accept

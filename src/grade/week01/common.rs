@@ -44,6 +44,10 @@ pub fn lines_in_order_after(
     // place of the first (blind round 33: one missing line end, three
     // sentences).
     let mut run_on: Option<(usize, &String, Vec<&str>)> = None;
+    // A line that is the expected one and then bytes past it: what the
+    // buffer held before the read (blind round 71: a C client's printf
+    // of a buffer with no NUL after the reply).
+    let mut past_the_read = false;
     // A line that is another expected line, right, is no near miss of a
     // missing one (blind round 70: a missing `[CLIENT] Closed connection`
     // was shown against the right `[CLIENT] Connected to ...`).
@@ -74,9 +78,17 @@ pub fn lines_in_order_after(
                     }
                     continue;
                 } else if let Some(seen) = crate::grade::compare::closest(want, &unmatched) {
+                    let rest = seen.strip_prefix(want.as_str()).unwrap_or_default();
+                    let leftover = !rest.is_empty() && bytes_past_the_read(seen, rest, &lines);
+                    past_the_read |= leftover;
                     format!(
-                        "no line `{want}`; the closest line printed:\n{}",
-                        crate::grade::compare::show_near_miss(want, seen)
+                        "no line `{want}`; the closest line printed:\n{}{}",
+                        crate::grade::compare::show_near_miss(want, seen),
+                        if leftover {
+                            "\n        (the right line, then bytes past it: what the buffer held before the reply)"
+                        } else {
+                            ""
+                        }
                     )
                 } else {
                     format!("no line `{want}`")
@@ -132,9 +144,25 @@ pub fn lines_in_order_after(
     );
     Err(if ran_on_alone {
         failure.hinted(crate::grade::compare::RAN_ON_HINT)
+    } else if past_the_read {
+        failure.hinted(PAST_THE_READ_HINT)
     } else {
         failure
     })
+}
+
+/// Is `rest`, printed right after an expected line, bytes left in a
+/// buffer rather than words of the program's own: bytes that are not
+/// text (shown escaped), or a piece of another line it printed?
+fn bytes_past_the_read(seen: &str, rest: &str, lines: &[String]) -> bool {
+    let not_text =
+        rest.contains("\\x") || rest.contains('\u{fffd}') || rest.chars().any(char::is_control);
+    let start: String = rest.chars().take(8).collect();
+    let piece_of_another = rest.chars().count() >= 8
+        && lines
+            .iter()
+            .any(|l| l.trim_end() != seen && l.contains(&start));
+    not_text || piece_of_another
 }
 
 /// Waits for a program to exit with status `want`. A crash or a hang is
