@@ -759,7 +759,7 @@ fn bad_class_arguments_are_usage_errors() {
         // The checks chosen worth nothing (hostile round 70).
         (
             vec!["--out", "o", "--points", "zero.toml", "--only", "server"],
-            "checks chosen are worth 0 points",
+            "chosen are worth 0 points",
         ),
         (
             vec!["--out", "o", "--points", "bad.toml"],

@@ -162,7 +162,8 @@ impl Points {
         }
         // Nothing to score: every submission 0 / 0, a perfect one in the
         // summary's lowest row (a new instructor's round: `default = 0`).
-        if total == 0.0 {
+        // (Below a hundredth, a score shows as 0.)
+        if total < 0.005 {
             return Err(format!(
                 "every one of the lab's {} checks is worth 0 points: nothing could be scored (`default = 0` needs checks or roles worth points)",
                 checks.len()

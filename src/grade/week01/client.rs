@@ -653,7 +653,7 @@ fn reply_cut(ctx: &mut Ctx, p: Proc, mut failure: Failure, reply: &str) -> Failu
     });
     if let Some((same, after)) = past {
         let small = same < reply.len();
-        let garbage = after.chars().any(|c| c == '\u{FFFD}' || c.is_control());
+        let garbage = super::common::looks_like_leftovers(after);
         if small || garbage {
             let shown: String = after.chars().take(24).collect();
             failure.observed = format!(

@@ -153,16 +153,41 @@ pub fn lines_in_order_after(
 
 /// Is `rest`, printed right after an expected line, bytes left in a
 /// buffer rather than words of the program's own: bytes that are not
-/// text (shown escaped), or a piece of another line it printed?
+/// text ([`looks_like_leftovers`]), or a piece of another line it
+/// printed, cut mid-line and glued to the line with no space (C's buffer
+/// that held `[CLIENT] Sending: ...` before: `...ServerCLIENT] Sending:
+/// ...`). Words of its own, a suffix on every line (` (took 3 ms)`),
+/// begin with a space or a mark (hostile round 71).
 fn bytes_past_the_read(seen: &str, rest: &str, lines: &[String]) -> bool {
-    let not_text =
-        rest.contains("\\x") || rest.contains('\u{fffd}') || rest.chars().any(char::is_control);
+    let glued = rest.chars().next().is_some_and(char::is_alphanumeric);
     let start: String = rest.chars().take(8).collect();
-    let piece_of_another = rest.chars().count() >= 8
+    let piece_of_another = glued
+        && rest.chars().count() >= 8
         && lines
             .iter()
-            .any(|l| l.trim_end() != seen && l.contains(&start));
-    not_text || piece_of_another
+            .any(|l| l.trim_end() != seen && l.find(&start).is_some_and(|at| at > 0));
+    looks_like_leftovers(rest) || piece_of_another
+}
+
+/// Does `after` (what a program printed after a reply) hold bytes no
+/// text has: U+FFFD, a NUL (raw, or escaped as `\0`, `\u{0}`, `\x00`),
+/// another byte shown escaped as `\xNN`, or a control character other
+/// than a tab or a terminal's colour sequence (ESC `[`), which a program
+/// may print on purpose (hostile round 71: an ANSI reset and a tab were
+/// told as a buffer printed past the read)?
+pub fn looks_like_leftovers(after: &str) -> bool {
+    let escaped = ["\\x", "\\0", "\\u{0}"].iter().any(|e| after.contains(e));
+    let mut chars = after.chars().peekable();
+    let mut control = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\t' => {}
+            '\u{1b}' if chars.peek() == Some(&'[') => {}
+            c if c.is_control() => control = true,
+            _ => {}
+        }
+    }
+    escaped || control || after.contains('\u{fffd}')
 }
 
 /// Waits for a program to exit with status `want`. A crash or a hang is
@@ -1247,6 +1272,31 @@ pub fn raw_controls_named(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// Leftovers are bytes no text has, or a piece of another line glued
+    /// on; a program's own words after a line, a colour reset or a tab
+    /// are not (hostile round 71).
+    #[test]
+    fn leftovers_are_told_from_a_program_s_own_words() {
+        let lines: Vec<String> = [
+            "[CLIENT] Connected to 127.0.0.1:39037",
+            "[CLIENT] Sending: Hello Server",
+            "[CLIENT] Received: ACK: Hello ServerCLIENT] Sending: Hello Server",
+        ]
+        .map(String::from)
+        .to_vec();
+        let seen = lines[2].as_str();
+        let past = |rest: &str| super::bytes_past_the_read(seen, rest, &lines);
+        assert!(past("CLIENT] Sending: Hello Server"));
+        assert!(past("\\x8C\\x85"));
+        assert!(past("\\u{0}\\u{0}\\u{0}"));
+        assert!(past("\u{0}"));
+        assert!(past("ab\u{fffd}"));
+        assert!(!past(" (took 3 ms)"));
+        assert!(!past(" 127.0.0.1:39037"));
+        assert!(!past(" Hello Server"));
+        assert!(!past("\u{1b}[0m"));
+        assert!(!past("\t(3 ms)"));
+    }
     use super::{SecondRun, LATER_BY_AT_LEAST};
     use crate::grade::diagnosis::Diagnosis;
     use std::time::Duration;
