@@ -3305,6 +3305,15 @@ mod over_udp {
                 .iter()
                 .any(|s| s.contains("printed no well-formed Listening line"));
             assert_eq!(by_table, !announce, "{:?}", ctx.steps());
+            // The table the fallback reads (a namespace not this
+            // thread's) shows it so too: state 07, no peer.
+            let text = std::fs::read_to_string("/proc/net/udp").unwrap();
+            assert!(
+                parse_tcp_table(&text)
+                    .iter()
+                    .any(|r| r.local == addr && r.state == 0x07 && r.remote.port() == 0),
+                "{text}"
+            );
             // The grader's own UDP socket, in the check's namespace,
             // reaches it.
             let probe = crate::sandbox::udp_socket(SocketAddr::from((HOST, 0))).unwrap();

@@ -1322,13 +1322,14 @@ fn first_timeout_run(
     let expected = TIMEOUT_EXPECTED;
     // Its message came only as it ended, long after it connected (a
     // writer flushed at exit), or never: it waited before it sent, so
-    // there is no send to time its wait from. (From the connection, not
-    // the start: a client slow to start, a JVM, with a timeout in
-    // milliseconds sends at once and leaves at once: hostile round 69.) Timed from the close, a right
-    // timeout read as "0.00s after sending" and was told as one in
+    // there is no send to time its wait from. Timed from the close, a
+    // right timeout read as "0.00s after sending" and was told as one in
     // milliseconds (blind round 68: a Java PrintWriter without
-    // autoflush). client-ack names what it sent. (A client that only
-    // shuts its sending side after the message goes on waiting: not this.)
+    // autoflush). client-ack names what it sent. Late counts from the
+    // connection, not the start: a client slow to start (a JVM) with a
+    // timeout in milliseconds sends at once and leaves at once (hostile
+    // round 69). A client that only shuts its sending side after the
+    // message goes on waiting: not this.
     let mut sent_at_its_end = || {
         sent_eof(&conn, Duration::from_millis(50))
             && ctx.wait_exit(p, Duration::from_millis(200)).is_some()

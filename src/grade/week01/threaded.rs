@@ -459,11 +459,11 @@ pub fn many(ctx: &mut Ctx) -> Result<(), Failure> {
         // long: the length counted in bytes (blind round 56: told as a
         // wrong reply, with a hint on its wording).
         if reply.starts_with(b"ERROR: Message too long") && message.chars().count() <= 100 {
-            // Alone, is it answered? Then what its session read beside the
-            // others held more than its message: another session's bytes,
-            // in a buffer they all write (blind round 69: a C++ server's
-            // global buffer, told as a length counted in bytes, which its
-            // one-shot server counted right).
+            // Alone, is it answered? Then its answer depends on the other
+            // sessions: most often their bytes in a buffer they all write
+            // (blind round 69: a C++ server's global buffer, told as a
+            // length counted in bytes, which its one-shot server counted
+            // right).
             ctx.step("send the same message again, alone, to a new connection");
             let alone = connect_and_send(ctx, addr, message.as_bytes())
                 .ok()
