@@ -182,29 +182,23 @@ impl Submission {
         }
         let mut submission = Submission::new(dir);
         for (name, line) in &manifest.commands {
-            // Two spellings of one role (`chat-server` and `chat_server`):
-            // one would silently win over the other (hostile round 68).
-            if let Some(role) = the_lab.role(name) {
-                if submission.from_manifest.contains(&role) {
-                    return Err(GradeError::Usage(format!(
-                        "{}: two lines in [commands] for the role `{}`: keep one",
-                        path.display(),
-                        role.name()
-                    )));
-                }
-            }
             let role = the_lab.role(name).ok_or_else(|| {
-                let roles = the_lab.role_names();
-                let guess = did_you_mean(&name.replace('_', "-"), &roles)
-                    .map(|near| format!("did you mean `{near}`? "))
-                    .unwrap_or_default();
                 GradeError::Usage(format!(
-                    "{}: unknown role `{}` in [commands]; {guess}(the roles: {})",
+                    "{}: unknown role `{}` in [commands]; {}",
                     path.display(),
                     printable_name(name),
-                    roles.join(", ")
+                    roles_offered(the_lab, name)
                 ))
             })?;
+            // Two spellings of one role (`chat-server` and `chat_server`):
+            // one would silently win over the other (hostile round 68).
+            if submission.from_manifest.contains(&role) {
+                return Err(GradeError::Usage(format!(
+                    "{}: two lines in [commands] for the role `{}`: keep one",
+                    path.display(),
+                    role.name()
+                )));
+            }
             submission = submission.with_command_line(role, line)?;
             submission.from_manifest.insert(role);
         }
@@ -1112,6 +1106,16 @@ pub fn main(args: &GradeArgs) -> u8 {
     }
 }
 
+/// What follows an unknown role's name in a usage error: the nearest
+/// role, if one is near enough to be a typo, then the lab's roles.
+fn roles_offered(lab: &lab::Lab, typed: &str) -> String {
+    let roles = lab.role_names();
+    let guess = did_you_mean(&typed.replace('_', "-"), &roles)
+        .map(|near| format!("did you mean `{near}`? "))
+        .unwrap_or_default();
+    format!("{guess}(the roles: {})", roles.join(", "))
+}
+
 /// The usage error for a lab the grader does not know.
 pub(crate) fn unknown_lab(lab: &str) -> GradeError {
     GradeError::Usage(format!(
@@ -1205,15 +1209,11 @@ impl GradeArgs {
                     )));
                 }
                 let role = lab.role(&name).ok_or_else(|| {
-                    let roles = lab.role_names();
-                    let guess = did_you_mean(&name.replace('_', "-"), &roles)
-                        .map(|near| format!("did you mean `{near}`? "))
-                        .unwrap_or_default();
                     GradeError::Usage(format!(
-                        "{how}{}: {} has no such role; {guess}(the roles: {})",
+                        "{how}{}: {} has no such role; {}",
                         printable_name(&name),
                         lab.slug,
-                        roles.join(", ")
+                        roles_offered(lab, &name)
                     ))
                 })?;
                 // Given twice (a flag and --command, or --command twice):
