@@ -316,6 +316,21 @@ fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
     let sub = out.join("py-empty-recv");
     let report = json(sub.join("report.json"));
     assert!(report["duration_ms"].as_u64().is_some(), "{report}");
+    // The programs' CPU, for summary.md's heaviest: the sum of the
+    // checks' where the sandbox measured it (cgroups), null where not.
+    let checks_cpu: Vec<u64> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["cpu_ms"].as_u64())
+        .collect();
+    match report["cpu_ms"].as_u64() {
+        Some(cpu) => assert_eq!(cpu, checks_cpu.iter().sum::<u64>(), "{report}"),
+        None => assert!(
+            report["cpu_ms"].is_null() && checks_cpu.is_empty(),
+            "{report}"
+        ),
+    }
     assert_eq!(report["score"], 4.0);
     assert!(read(sub.join("report.xml")).contains("<testsuites"));
     let text = read(sub.join("report.txt"));
@@ -560,34 +575,42 @@ fn shards_merged_equal_the_unsharded_run() {
         &["s1", "nothing", "--out", "m2"],
         "is not the output of a class run",
     );
+    // Every shard of the class, once each (a new instructor's round: one
+    // shard alone, or one twice, made a gradebook of part of the class).
+    refused(&["s1", "--out", "m1"], "shard 2/2 of the class is missing");
+    refused(&["s1", "s1", "--out", "m1"], "shard 1/2 is given twice");
+    refused(&["s1", "all", "--out", "m1"], "is no shard");
+    assert!(!root.join("m1").exists(), "a refused merge made its --out");
     // A shard that got no submission (more runners than a small class
     // fills) is merged as it is: the CI template always runs four.
-    let empty = root.join("empty-class");
-    std::fs::create_dir_all(&empty).unwrap();
-    netlab(
-        &[
-            "grade",
-            "week01",
-            "--class",
-            "empty-class",
-            "--out",
-            "s3",
-            "--shard",
-            "2/2",
-        ],
-        root,
-    );
-    let ok = merge(&["s1", "s2", "s3", "--out", "m3"]);
+    let solo = root.join("solo");
+    copy_dir(&root.join("class").join("py-good"), &solo.join("py-good"));
+    for shard in ["1/2", "2/2"] {
+        let out = format!("solo-{}", &shard[..1]);
+        netlab(
+            &[
+                "grade",
+                "week01",
+                "--class",
+                "solo",
+                "--out",
+                &out,
+                "--shard",
+                shard,
+                "--check",
+                "server-ack",
+            ],
+            root,
+        );
+    }
+    let ok = merge(&["solo-1", "solo-2", "--out", "m3"]);
     assert_eq!(
         ok.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
-    assert_eq!(
-        read(root.join("m3").join("gradebook.csv")),
-        read(root.join("all").join("gradebook.csv"))
-    );
+    assert_eq!(gradebook(&root.join("m3")).len(), 2, "a header and py-good");
     // Shards graded on other checks do not make one gradebook.
     let second_shard_on = |checks: &[&'static str]| {
         let mut args = vec![
@@ -622,9 +645,7 @@ fn shards_merged_equal_the_unsharded_run() {
         "{}",
         again.stderr
     );
-    let alone = merge(&["all", "--out", "m5"]);
-    assert_eq!(alone.status.code(), Some(0));
-    assert_eq!(gradebook(&root.join("m5")), s1);
+    assert_eq!(gradebook(&root.join("all")), s1);
 }
 
 /// A shard folder is an artifact that anyone with the CI's storage could
@@ -792,6 +813,20 @@ fn bad_class_arguments_are_usage_errors() {
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
+    // One submission given as the class (a new instructor's round: exit 0,
+    // "graded 0 submissions").
+    let output = assert_cmd::Command::new(netlab_bin())
+        .args(["grade", "week01", "--class", "class/alice", "--out", "o"])
+        .current_dir(tmp.path())
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("it is one submission, not a class") && stderr.contains("--dir"),
+        "{stderr}"
+    );
 }
 
 /// A new user's round: an earlier run's OUT inside the class folder

@@ -5218,3 +5218,179 @@ fn a_chat_client_that_sends_what_was_typed_only_at_the_end_python() {
     };
     assert_verdicts("typedlater", &sub, &[("chat-client-prompt", "reads-ahead")]);
 }
+
+/// A client that prints its Sending line only after the reply (hostile
+/// round 71): one finding, `output-format`, naming the Sending line; not
+/// `stdout-buffered` (a buffer keeps lines in order), and not the
+/// Received line as the one out of order.
+#[test]
+fn a_sending_line_after_the_reply_is_named_itself_python() {
+    let Some((_dir, sub)) = patched_python_all(&[
+        (
+            "client.py",
+            "        say(f\"[CLIENT] Sending: {escape(message)}\")\n",
+            "",
+        ),
+        (
+            "client.py",
+            "        say(f\"[CLIENT] Received: {escape(reply.decode('utf-8', errors='replace'))}\")\n",
+            "        say(f\"[CLIENT] Received: {escape(reply.decode('utf-8', errors='replace'))}\")\n        say(f\"[CLIENT] Sending: {escape(message)}\")\n",
+        ),
+    ]) else {
+        return;
+    };
+    let finding = the_one_finding(&sub, |c| {
+        c.id == "client-ack" || c.id == "client-default-message"
+    });
+    assert_eq!(finding.code, "output-format", "{finding:#?}");
+    assert_eq!(finding.checks.len(), 2, "{finding:#?}");
+    assert_named(
+        &sub,
+        "client-default-message",
+        "output-format",
+        &[
+            "`[CLIENT] Sending: ",
+            "came after the reply's line (`[CLIENT] Received: ACK: ",
+        ],
+    );
+}
+
+/// The same client with its stdout a buffer too: both mistakes, each
+/// named once (client-default-message judges the timing first).
+#[test]
+fn a_sending_line_after_the_reply_and_a_buffer_are_two_findings_python() {
+    let Some((_dir, sub)) = patched_python_all(&[
+        (
+            "client.py",
+            "        say(f\"[CLIENT] Sending: {escape(message)}\")\n",
+            "",
+        ),
+        (
+            "client.py",
+            "        say(f\"[CLIENT] Received: {escape(reply.decode('utf-8', errors='replace'))}\")\n",
+            "        say(f\"[CLIENT] Received: {escape(reply.decode('utf-8', errors='replace'))}\")\n        say(f\"[CLIENT] Sending: {escape(message)}\")\n",
+        ),
+        ("config.py", "print(line, flush=True)", "print(line)"),
+    ]) else {
+        return;
+    };
+    assert_named(&sub, "client-default-message", "stdout-buffered", &[]);
+    assert_named(
+        &sub,
+        "client-ack",
+        "output-format",
+        &["came after the reply's line"],
+    );
+}
+
+/// A client that cannot start at all (its script not handed in: Python
+/// prints "can't open file" and exits 2) fails client-extra-words with
+/// that start's finding, the one client-ack names: exit 2 and a line is
+/// no usage error then (hostile round 72: a submission with no client
+/// scored the check).
+#[test]
+fn a_client_that_is_not_there_scores_no_usage_error_python() {
+    let Some((dir, sub)) = patched_python_all(&[]) else {
+        return;
+    };
+    std::fs::remove_file(dir.path().join("client.py")).unwrap();
+    let words = outcome_of(&sub, "client-extra-words");
+    let ack = outcome_of(&sub, "client-ack");
+    assert_eq!(words.passed, Some(false), "{words:#?}");
+    assert!(ack.diagnosis.is_some(), "{ack:#?}");
+    assert_eq!(words.diagnosis, ack.diagnosis, "{words:#?}");
+}
+
+/// A server that judges its buffer past what the read returned, all NULs
+/// (Java NIO's read with no flip(), blind round 73): every message is
+/// "too long". One finding, server-ack's wrong reply, with the hint on
+/// using the bytes the read returned; not blank-message, too-long (an
+/// "off by one") and invalid-utf8 beside it.
+#[test]
+fn a_buffer_of_nuls_past_the_read_is_one_finding_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "server.py",
+        "            data = conn.recv(BUFFER_SIZE)\n",
+        "            data = conn.recv(BUFFER_SIZE)\n            data = bytes(BUFFER_SIZE - len(data)) if data else data\n",
+    )]) else {
+        return;
+    };
+    let ids = [
+        "server-ack",
+        "server-blank",
+        "server-length-limit",
+        "server-invalid-utf8",
+    ];
+    let finding = the_one_finding(&sub, |c| ids.contains(&c.id));
+    assert_eq!(finding.code, "wrong-reply", "{finding:#?}");
+    assert_eq!(finding.checks.len(), ids.len(), "{finding:#?}");
+    assert!(
+        finding
+            .hint
+            .contains("Use only the bytes the read returned"),
+        "{finding:#?}"
+    );
+    assert_observed(&sub, "server-ack", "NUL bytes the grader never sent");
+}
+
+/// A threaded server that never takes a read of 0 bytes for the end (a
+/// Java selector's `if (n <= 0) return;`, blind round 73): the clients
+/// that left without sending stay open on its side, and their places are
+/// never given back. `empty-recv`, told by those connections' CLOSE_WAIT,
+/// not `busy-leak`, whose hint is a `finally`.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_threaded_server_that_ignores_the_end_of_stream_is_empty_recv_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "server.py",
+        "        if not data:\n",
+        "        while not data:\n            __import__(\"time\").sleep(0.05)\n        if not data:\n",
+    )]) else {
+        return;
+    };
+    let finding = the_one_finding(&sub, |c| {
+        c.id == "threaded-busy" || c.id == "threaded-concurrency"
+    });
+    assert_eq!(finding.code, "empty-recv", "{finding:#?}");
+    assert!(finding.checks.contains(&"threaded-busy"), "{finding:#?}");
+    assert_observed(&sub, "threaded-busy", "CLOSE_WAIT");
+}
+
+/// A chat server that never closes the connection of a caller who left,
+/// and says nothing of it (a C `poll()` loop that tested `n < 0` only,
+/// blind round 74: silent, every check passed): chat-sessions sees the
+/// connection in CLOSE_WAIT and names `empty-recv`. One that printed that
+/// it closed it keeps another descriptor open (a forking server's parent,
+/// hostile round 74): `no-close`, said so.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_chat_server_that_keeps_a_closed_caller_open_is_named_python() {
+    // A copy of each socket kept: its close() closes one descriptor only.
+    let kept = [
+        (
+            "chat_server.py",
+            "            if not chunk:\n",
+            "            if not chunk:\n                KEPT.append(conn.dup())\n",
+        ),
+        ("chat_server.py", "MAX_LINE = ", "KEPT = []\nMAX_LINE = "),
+    ];
+    let Some((_dir, sub)) = patched_python_all(&kept) else {
+        return;
+    };
+    assert_named(
+        &sub,
+        "chat-sessions",
+        "no-close",
+        &["Closed connection`, yet its side", "CLOSE_WAIT"],
+    );
+    let mut silent = kept.to_vec();
+    silent.push((
+        "chat_server.py",
+        "{name} Closed connection",
+        "{name} session over",
+    ));
+    let Some((_dir, sub)) = patched_python_all(&silent) else {
+        return;
+    };
+    assert_named(&sub, "chat-sessions", "empty-recv", &["CLOSE_WAIT"]);
+}

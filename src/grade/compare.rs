@@ -452,6 +452,10 @@ pub fn what_differs(want: &str, seen: &str) -> Vec<String> {
                 .iter()
                 .find(|v| v.len() > 4 && levenshtein(v, w) <= 2)
             {
+                let (w, v) = (
+                    as_written(seen, &seen_words, &[w])[0],
+                    as_written(want, &want_words, &[v])[0],
+                );
                 why.push(format!("`{w}` is spelled `{v}`"));
             }
         }
@@ -468,6 +472,7 @@ pub fn what_differs(want: &str, seen: &str) -> Vec<String> {
     // the difference better.
     let plain = why.is_empty();
     if !extra.is_empty() && plain {
+        let extra = as_written(seen, &seen_words, &extra);
         why.push(format!("other words: {}", backticked(&extra)));
     }
     let missing: Vec<&&str> = want_words
@@ -481,9 +486,28 @@ pub fn what_differs(want: &str, seen: &str) -> Vec<String> {
         })
         .collect();
     if !missing.is_empty() && plain {
+        let missing = as_written(want, &want_words, &missing);
         why.push(format!("missing: {}", backticked(&missing)));
     }
     why
+}
+
+/// `picked`, words of `lower` (the words of `text` in lower case), as
+/// `text` writes them: a word the program printed as `Server` is shown so
+/// (blind round 74: "other words: `server`"). As they are where lower case
+/// changed how the text splits into words.
+fn as_written<'a>(text: &'a str, lower: &[&str], picked: &[&&'a str]) -> Vec<&'a str> {
+    let written = words(text);
+    picked
+        .iter()
+        .map(|w| {
+            lower
+                .iter()
+                .position(|l| l == *w)
+                .filter(|_| written.len() == lower.len())
+                .map_or(**w, |i| written[i])
+        })
+        .collect()
 }
 
 /// Is `word` written in capitals in `want` (a placeholder such as `HH`,
@@ -497,7 +521,7 @@ fn in_capitals(want: &str, word: &str) -> bool {
 }
 
 /// `` `a`, `b` ``.
-fn backticked(words: &[&&str]) -> String {
+fn backticked(words: &[&str]) -> String {
     words
         .iter()
         .map(|w| format!("`{w}`"))
@@ -728,7 +752,7 @@ mod tests {
         let printed = lines(&["[SERVER] Connection from x", "[SERVER] Recieved: hello"]);
         let seen = closest(want, &printed).expect("a near miss");
         assert_eq!(seen, "[SERVER] Recieved: hello");
-        assert!(show_near_miss(want, seen).contains("`recieved` is spelled `received`"));
+        assert!(show_near_miss(want, seen).contains("`Recieved` is spelled `Received`"));
 
         let want = "[SERVER] Listening on 127.0.0.1:41000";
         let seen = "[SERVER] Persistent server listening on 127.0.0.1:0";
@@ -791,7 +815,12 @@ mod tests {
 
         let want = "[CLIENT] Received: ACK: hello";
         let seen = "[CLIENT] ACK: hello";
-        assert_eq!(what_differs(want, seen), ["missing: `received`"]);
+        assert_eq!(what_differs(want, seen), ["missing: `Received`"]);
+        // Words shown as the lines write them (blind round 74).
+        assert_eq!(
+            what_differs(want, "[CLIENT] Server replied: ACK: hello"),
+            ["other words: `Server`, `replied`", "missing: `Received`"]
+        );
         // A placeholder or the protocol's capitals are not words to print.
         let template = "[CLIENT] [ACK @HH:MM:SS] hello there";
         assert_eq!(
@@ -802,7 +831,7 @@ mod tests {
         let seen = "[CLIENT] Recieved: ACK: hello";
         assert_eq!(
             what_differs(want, seen),
-            ["`recieved` is spelled `received`"]
+            ["`Recieved` is spelled `Received`"]
         );
     }
 }

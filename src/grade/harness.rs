@@ -734,6 +734,16 @@ impl<'a> Ctx<'a> {
         lines
     }
 
+    /// The CPU time the check's programs have used so far, each with all
+    /// it started (its cgroup's count: Linux, as root); `None` where no
+    /// program of the check was measured.
+    pub fn programs_cpu(&self) -> Option<Duration> {
+        self.procs
+            .iter()
+            .filter_map(|l| l.child.usage().and_then(|u| u.cpu))
+            .reduce(|a, b| a + b)
+    }
+
     /// A limit a program of this check hit beyond doubt (killed by SIGXCPU
     /// or SIGXFSZ, an OOM kill, a fork the pids controller refused): fails
     /// the check even when its own assertions passed. Never a guess from

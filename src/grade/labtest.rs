@@ -749,6 +749,7 @@ mod tests {
             fold: crate::grade::Fold::SameDiagnosis,
             otherwise: None,
             crash_site: None,
+            cpu_ms: None,
         }
     }
 

@@ -334,6 +334,13 @@ pub struct Outcome {
     /// another check's `crash` finding is folded under it.
     #[serde(skip)]
     pub crash_site: Option<harness::CrashSite>,
+    /// The CPU time the check's programs used, their children included
+    /// (the sandbox's cgroups: Linux, as root), in milliseconds; `None`
+    /// where nothing measured it. A class run sums it per submission
+    /// (hostile round 70: a member that spun detached children slowed
+    /// the whole run, and nothing said which).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_ms: Option<u64>,
 }
 
 /// Another check a failure may follow from, and the diagnoses of it that
@@ -464,6 +471,7 @@ pub fn run_check(check: &Check, submission: &Submission, seed: u64) -> Outcome {
         fold: Fold::SameDiagnosis,
         otherwise: None,
         crash_site: None,
+        cpu_ms: None,
     };
     if let Some(missing) = check
         .needs
@@ -525,6 +533,7 @@ fn run_check_body(
         failed => failed,
     };
     outcome.duration_ms = started.elapsed().as_millis() as u64;
+    outcome.cpu_ms = ctx.programs_cpu().map(|cpu| cpu.as_millis() as u64);
     if let Some(wire) = recorder.finish(check.id, result.is_err()) {
         outcome.pcap = wire.pcap;
         outcome.wire = wire.lines.iter().map(|l| printable(l)).collect();

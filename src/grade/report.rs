@@ -497,8 +497,18 @@ fn failure_story(
             "{indent}{}\n",
             paint(BOLD, "what the grader did:", color)
         ));
-        for (i, step) in o.steps.iter().enumerate() {
-            out.push_str(&format!("{indent}  {}. {step}\n", i + 1));
+        let mut number = 0;
+        for step in &o.steps {
+            match step.strip_prefix("  ") {
+                // A note on the step before it (what a fake server does,
+                // how an argument is passed): under its text, no number
+                // of its own, as it is no action (blind round 72).
+                Some(note) => out.push_str(&format!("{indent}     {note}\n")),
+                None => {
+                    number += 1;
+                    out.push_str(&format!("{indent}  {number}. {step}\n"));
+                }
+            }
         }
     }
     if let Some(expected) = &o.expected {
@@ -697,6 +707,26 @@ mod tests {
         assert!(xml.contains("the reply"), "{xml}");
     }
 
+    /// A step that is a note on the one before it (two spaces first) has
+    /// no number of its own; the actions are numbered one after another.
+    #[test]
+    fn a_note_on_a_step_is_not_numbered() {
+        let mut o = outcome("client-timeout", "client", Some(Diagnosis::IgnoresConfig));
+        o.steps = vec![
+            "start the client".into(),
+            "  (this fake server never replies)".into(),
+            "wait for it to give up".into(),
+        ];
+        let text = render_text("week01", 1, &[o], false);
+        assert!(text.contains("  1. start the client\n"), "{text}");
+        assert!(
+            text.contains("     (this fake server never replies)\n"),
+            "{text}"
+        );
+        assert!(text.contains("  2. wait for it to give up\n"), "{text}");
+        assert!(!text.contains("3. "), "{text}");
+    }
+
     fn outcome(id: &'static str, role: &'static str, diagnosis: Option<Diagnosis>) -> Outcome {
         Outcome {
             id,
@@ -719,6 +749,7 @@ mod tests {
             fold: crate::grade::Fold::SameDiagnosis,
             otherwise: None,
             crash_site: None,
+            cpu_ms: None,
         }
     }
 

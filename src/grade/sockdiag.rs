@@ -31,6 +31,7 @@ const NLMSG_DONE: u16 = 3;
 const NLM_F_MULTI: u16 = 0x2;
 const TCP_LISTEN: u32 = 10;
 const TCP_CLOSE: u32 = 7;
+const TCP_CLOSE_WAIT: u32 = 8;
 
 #[repr(C)]
 #[derive(Clone, Copy, Default)]
@@ -232,14 +233,28 @@ pub fn unread_bytes(local: SocketAddr, remote: SocketAddr) -> Option<u32> {
 /// dual-stack socket is listed under IPv4-mapped IPv6 addresses: both
 /// are asked.
 pub fn socket_inode(local: SocketAddr, remote: SocketAddr) -> Option<u64> {
+    lookup_either(local, remote)
+        .map(|answer| u64::from(answer.inode))
+        .filter(|inode| *inode != 0)
+}
+
+/// Is the TCP socket at `local` connected to `remote` (as [`socket_inode`]
+/// finds it) in CLOSE_WAIT: its peer closed, and its program has not
+/// closed it since (it never took the end of the stream for one)?
+pub fn left_open_after_peer_closed(local: SocketAddr, remote: SocketAddr) -> bool {
+    lookup_either(local, remote).is_some_and(|answer| u32::from(answer.state) == TCP_CLOSE_WAIT)
+}
+
+/// [`lookup`] under the addresses given, then under their IPv4-mapped
+/// IPv6 forms (a dual-stack socket's).
+fn lookup_either(local: SocketAddr, remote: SocketAddr) -> Option<Answer> {
     let mapped = |a: SocketAddr| match a {
         SocketAddr::V4(v4) => SocketAddr::new(IpAddr::V6(v4.ip().to_ipv6_mapped()), v4.port()),
         v6 => v6,
     };
     lookup(local, remote, 0)
         .or_else(|| lookup(mapped(local), mapped(remote), 0))
-        .map(|(answer, _)| u64::from(answer.inode))
-        .filter(|inode| *inode != 0)
+        .map(|(answer, _)| answer)
 }
 
 #[cfg(test)]

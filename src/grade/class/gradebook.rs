@@ -265,6 +265,46 @@ fn who(m: &Mistake) -> String {
     }
 }
 
+/// The submissions whose programs used far more CPU than the class's:
+/// at least [`HEAVY_CPU_MS`] and [`HEAVY_TIMES`] the median of the
+/// submissions measured, most first, with that median. A busy loop or
+/// children left spinning slow every grading beside them (hostile round
+/// 70: one member took a class of four from 16 s to 34 s, and passed
+/// every check); the instructor is told who. Nothing when the sandbox
+/// measured no CPU (no cgroups: not root, not Linux).
+pub fn heavy(records: &[Record]) -> Option<(u64, Vec<(&Record, u64)>)> {
+    let mut measured: Vec<u64> = records.iter().filter_map(|r| r.cpu_ms).collect();
+    if measured.is_empty() {
+        return None;
+    }
+    measured.sort_unstable();
+    // The lower median: of two spinners in a class of four, the upper
+    // one was a spinner's, and neither was named (hostile round 73).
+    let median = measured[(measured.len() - 1) / 2];
+    let mut list: Vec<(&Record, u64)> = records
+        .iter()
+        .filter_map(|r| Some((r, r.cpu_ms?)))
+        .filter(|(_, ms)| *ms >= HEAVY_CPU_MS && *ms >= median.saturating_mul(HEAVY_TIMES))
+        .collect();
+    list.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then_with(|| a.0.submission.cmp(&b.0.submission))
+    });
+    (!list.is_empty()).then_some((median, list))
+}
+
+/// See [`heavy`]: a correct submission's programs use a few seconds of
+/// CPU in all of Week 1's checks (measured: 9.5 s for a Java one, whose
+/// every start is a JVM's; a spinner uses a core for as long as a check
+/// lasts, some 45 s for all of them).
+const HEAVY_CPU_MS: u64 = 20_000;
+const HEAVY_TIMES: u64 = 4;
+
+/// CPU milliseconds as a person reads them: `61.2 s`.
+pub fn fmt_cpu(ms: u64) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}
+
 /// summary.md.
 pub fn summary(lab: &str, records: &[Record], pending: usize) -> String {
     let total = records.len();
@@ -320,6 +360,19 @@ pub fn summary(lab: &str, records: &[Record], pending: usize) -> String {
             ));
         }
     }
+    if let Some((median, list)) = heavy(records) {
+        md.push_str(&format!(
+            "\n## Heaviest on the machine\n\nThe programs of these submissions used far more CPU than the class's (the median: {} a submission, all checks together). A busy loop, or children left spinning, slows every grading beside them; the verdicts hold, but look at what the programs do (`cpu_ms` in each check of their report.json).\n\n| submission | CPU of its programs |\n|---|---:|\n",
+            fmt_cpu(median)
+        ));
+        for (r, ms) in list {
+            md.push_str(&format!(
+                "| {} | {} |\n",
+                super::platforms::md_untrusted(&r.submission),
+                fmt_cpu(ms)
+            ));
+        }
+    }
     if let Some(g) = grader {
         md.push_str(&format!(
             "\n## netlab's own failures\n\n{} submission(s) hit a grader error (not the students' fault; please report): {}\n",
@@ -368,12 +421,52 @@ mod tests {
             content_hash: String::new(),
             seed: None,
             duration_ms: 0,
+            cpu_ms: None,
             score: 0.0,
             max_score: 1.0,
             not_graded: Some("no netlab.toml".into()),
             check_ids: vec!["server-ack".into()],
             checks: Vec::new(),
         }
+    }
+
+    /// A member whose programs used far more CPU than the class's is named
+    /// in summary.md, with the class's median (hostile round 70); a class
+    /// of ordinary programs, or one nothing measured, has no such part.
+    #[test]
+    fn a_member_that_spins_is_named_as_the_heaviest() {
+        let with_cpu = |name: &str, cpu: Option<u64>| Record {
+            cpu_ms: cpu,
+            not_graded: None,
+            ..named(name)
+        };
+        let class = [
+            with_cpu("ann", Some(2_000)),
+            with_cpu("bob", Some(9_500)),
+            with_cpu("cat", Some(2_500)),
+            with_cpu("spinner", Some(61_200)),
+        ];
+        let (median, list) = heavy(&class).expect("one is heavy");
+        assert_eq!(median, 2_500);
+        let names: Vec<&str> = list.iter().map(|(r, _)| r.submission.as_str()).collect();
+        assert_eq!(names, ["spinner"]);
+        let md = summary("week01", &class, 0);
+        assert!(md.contains("## Heaviest on the machine"), "{md}");
+        assert!(md.contains("| spinner | 61.2 s |"), "{md}");
+        assert!(md.contains("the median: 2.5 s"), "{md}");
+        // Two spinners in a class of four are both named.
+        let two = [
+            with_cpu("ann", Some(1_070)),
+            with_cpu("bob", Some(1_070)),
+            with_cpu("sp1", Some(61_200)),
+            with_cpu("sp2", Some(61_200)),
+        ];
+        assert_eq!(heavy(&two).map(|(_, l)| l.len()), Some(2));
+        let ordinary = [with_cpu("ann", Some(2_000)), with_cpu("bob", Some(9_500))];
+        assert!(heavy(&ordinary).is_none());
+        assert!(!summary("week01", &ordinary, 0).contains("Heaviest"));
+        let unmeasured = [with_cpu("ann", None), with_cpu("bob", None)];
+        assert!(heavy(&unmeasured).is_none());
     }
 
     /// Blind round 35: a failure the student's report folds under another

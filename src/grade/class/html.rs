@@ -4,7 +4,9 @@
 //! the score distribution, and one row per submission linking to its report
 //! files (relative links) and to its section further down the page.
 
-use super::gradebook::{distribution, judged, mistake_line, mistakes, partial, stats, where_shown};
+use super::gradebook::{
+    distribution, fmt_cpu, heavy, judged, mistake_line, mistakes, partial, stats, where_shown,
+};
 use super::record::{fmt_points, Record};
 
 /// How many mistakes the chart shows.
@@ -138,6 +140,21 @@ pub fn page(lab: &str, records: &[Record], pending: usize) -> String {
         ));
     }
 
+    if let Some((median, list)) = heavy(records) {
+        h.push_str(&format!(
+            "<h2>Heaviest on the machine</h2>\n<p>The programs of these submissions used far more CPU than the class's (the median: {} a submission, all checks together). A busy loop, or children left spinning, slows every grading beside them; the verdicts hold, but look at what the programs do.</p>\n<table id=\"heavy\"><thead><tr><th>submission</th><th>CPU of its programs</th></tr></thead><tbody>\n",
+            fmt_cpu(median)
+        ));
+        for (r, ms) in list {
+            h.push_str(&format!(
+                "<tr><td>{}</td><td class=\"num\">{}</td></tr>\n",
+                escape(&crate::grade::printable_name(&r.submission)),
+                fmt_cpu(ms)
+            ));
+        }
+        h.push_str("</tbody></table>\n");
+    }
+
     // Score distribution.
     h.push_str("<h2>Score distribution</h2>\n");
     let dist = distribution(records);
@@ -163,10 +180,14 @@ pub fn page(lab: &str, records: &[Record], pending: usize) -> String {
     // The gradebook, one row per submission.
     h.push_str(
         "<h2>Submissions</h2>\n<table id=\"submissions\"><thead><tr><th>submission</th>\
-         <th>score</th><th>passed</th><th>failed</th><th>mistakes</th><th>reports</th></tr></thead><tbody>\n",
+         <th>score</th><th>passed</th><th>failed</th><th>skipped</th><th>mistakes</th><th>reports</th></tr></thead><tbody>\n",
     );
     for (i, r) in records.iter().enumerate() {
-        let (passed, failed, _) = r.counts();
+        let (passed, failed, skipped) = r.counts();
+        // Red only where something failed; skipped checks (a program not
+        // handed in) in their own column, as gradebook.csv has them (a
+        // new instructor's round: 43 / 54 with 0 failed read as nothing).
+        let failed_class = if failed > 0 { "num bad" } else { "num" };
         let seg = url_segment(&r.submission);
         let mistakes = match &r.not_graded {
             Some(why) => format!("<span class=\"bad\">not graded: {}</span>", escape(why)),
@@ -179,7 +200,8 @@ pub fn page(lab: &str, records: &[Record], pending: usize) -> String {
         };
         h.push_str(&format!(
             "<tr><td><a href=\"#sub-{i}\">{}</a></td><td class=\"num\">{} / {}</td>\
-             <td class=\"num ok\">{passed}</td><td class=\"num bad\">{failed}</td><td>{mistakes}</td>\
+             <td class=\"num ok\">{passed}</td><td class=\"{failed_class}\">{failed}</td>\
+             <td class=\"num\">{skipped}</td><td>{mistakes}</td>\
              <td><a class=\"report\" href=\"{seg}/report.txt\">text</a> · \
              <a class=\"report\" href=\"{seg}/report.json\">json</a> · \
              <a class=\"report\" href=\"{seg}/results.json\">gradescope</a></td></tr>\n",

@@ -68,9 +68,7 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> 
             out.display()
         )));
     }
-    std::fs::create_dir_all(out)
-        .map_err(|e| usage(format!("cannot create {}: {e}", out.display())))?;
-    let out_canon = out.canonicalize().ok();
+    every_shard_once(inputs).map_err(usage)?;
     let mut records: Vec<(Record, PathBuf)> = Vec::new();
     for input in inputs {
         let entries = std::fs::read_dir(input)
@@ -155,6 +153,11 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> 
             )));
         }
     }
+    // Made only once the inputs are known good: a refused merge left an
+    // empty --out behind (a new instructor's round).
+    std::fs::create_dir_all(out)
+        .map_err(|e| usage(format!("cannot create {}: {e}", out.display())))?;
+    let out_canon = out.canonicalize().ok();
     for (record, from) in &records {
         let to = out.join(&record.submission);
         if from.parent().and_then(|p| p.canonicalize().ok()) != out_canon {
@@ -173,6 +176,86 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> 
     write_class_outputs(out, &lab, &records, 0)
         .map_err(|e| usage(format!("cannot write to {}: {e}", out.display())))?;
     Ok(records)
+}
+
+/// The shard (`I/N`) the class run in `input` graded, from its run.json;
+/// `None` for a run of the whole class, or an output without run.json.
+fn shard_of(input: &Path) -> Option<super::Shard> {
+    use std::io::Read;
+    let path = input.join("run.json");
+    // A regular file, read up to a bound (see `Record::load`).
+    if !std::fs::symlink_metadata(&path).ok()?.is_file() {
+        return None;
+    }
+    let mut text = String::new();
+    std::fs::File::open(&path)
+        .ok()?
+        .take(1 << 20)
+        .read_to_string(&mut text)
+        .ok()?;
+    let run: serde_json::Value = serde_json::from_str(&text).ok()?;
+    run.get("shard")?.as_str()?.parse().ok()
+}
+
+/// Checks that `inputs`, where any is a shard, are every shard of one
+/// class, each once: a shard missing or given twice merged into a
+/// gradebook of part of the class, said nowhere (a new instructor's
+/// round: `merge sh1` and `merge sh1 sh1` gave 4 students of 13, exit 0).
+/// Outputs of whole-class runs alone merge as before (two sections).
+fn every_shard_once(inputs: &[PathBuf]) -> Result<(), String> {
+    let shards: Vec<(Option<super::Shard>, &PathBuf)> =
+        inputs.iter().map(|i| (shard_of(i), i)).collect();
+    let Some((first, first_at)) = shards.iter().find_map(|(s, i)| Some(((*s)?, *i))) else {
+        return Ok(());
+    };
+    let shown = |s: super::Shard| format!("{}/{}", s.index, s.count);
+    let mut seen: Vec<(super::Shard, &PathBuf)> = Vec::new();
+    for (shard, input) in &shards {
+        let Some(shard) = *shard else {
+            return Err(format!(
+                "{} is no shard (its run graded the whole class, or has no run.json), {} is shard {}: merge the shards of one class, all of them",
+                input.display(),
+                first_at.display(),
+                shown(first)
+            ));
+        };
+        if shard.count != first.count {
+            return Err(format!(
+                "{} is shard {}, {} shard {}: merge the shards of one split of the class",
+                first_at.display(),
+                shown(first),
+                input.display(),
+                shown(shard)
+            ));
+        }
+        if let Some((_, other)) = seen.iter().find(|(s, _)| *s == shard) {
+            return Err(format!(
+                "shard {} is given twice: {} and {}",
+                shown(shard),
+                other.display(),
+                input.display()
+            ));
+        }
+        seen.push((shard, input));
+    }
+    let missing: Vec<String> = (1..=first.count)
+        .filter(|i| !seen.iter().any(|(s, _)| s.index == *i))
+        .map(|index| {
+            shown(super::Shard {
+                index,
+                count: first.count,
+            })
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "shard{} {} of the class {} missing: merge every shard (a gradebook of part of the class would pass for the whole)",
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join(", "),
+            if missing.len() == 1 { "is" } else { "are" }
+        ));
+    }
+    Ok(())
 }
 
 /// How two submissions' records show they were graded otherwise: on other

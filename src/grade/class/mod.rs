@@ -125,6 +125,15 @@ pub fn main_from_args(args: &GradeArgs) -> Result<u8, GradeError> {
             "--class grades the netlab.toml of every subfolder: it cannot be combined with --dir, --command or the role flags".into(),
         ));
     }
+    // One submission given as the class: every file of it was "not a
+    // folder", and the run ended with 0 graded and exit 0 (a new
+    // instructor's round).
+    if class_dir.join("netlab.toml").is_file() {
+        return Err(GradeError::Usage(format!(
+            "{} holds a netlab.toml: it is one submission, not a class of them. Grade it with --dir {0}, or give --class the folder that holds one folder per submission",
+            class_dir.display()
+        )));
+    }
     out_is_not_in_a_submission(&class_dir, &out)?;
     let selected = args.selected_checks(the_lab)?;
     let points = match &args.points {
@@ -626,6 +635,9 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
         "graded": todo.len(),
         "unchanged": unchanged,
         "jobs": opts.jobs,
+        // Which part of the class this run graded: `netlab merge` checks
+        // that its inputs are every shard of one class, once each.
+        "shard": opts.shard.map(|s| format!("{}/{}", s.index, s.count)),
         "wall_ms": started.elapsed().as_millis() as u64,
         "cpu_self_ms": cpu_self_ms,
         "cpu_children_ms": cpu_children_ms,
@@ -1452,6 +1464,7 @@ fn unwritten(
         content_hash: String::new(),
         seed: Some(opts.seed),
         duration_ms: started.elapsed().as_millis() as u64,
+        cpu_ms: None,
         score: 0.0,
         max_score: max_total,
         not_graded: Some(why),
@@ -1528,6 +1541,11 @@ fn write_graded(
     if let Some(obj) = value.as_object_mut() {
         obj.insert("submission".into(), json!(name));
         obj.insert("duration_ms".into(), json!(duration.as_millis() as u64));
+        let cpu = outcomes
+            .iter()
+            .filter_map(|o| o.cpu_ms)
+            .reduce(|a, b| a + b);
+        obj.insert("cpu_ms".into(), json!(cpu));
         obj.insert("score".into(), json!(score));
         obj.insert("max_score".into(), json!(max));
         obj.insert("content_hash".into(), json!(hash));
@@ -1596,12 +1614,20 @@ fn write_not_graded(
 ) -> io::Result<Record> {
     std::fs::create_dir_all(sub_out)?;
     let lab = &opts.lab;
+    // The student's report counts the visible checks' points, as a graded
+    // one's does (a new instructor's round: 0 / 68 here, / 67 there).
+    let visible: f64 = opts
+        .checks
+        .iter()
+        .filter(|c| !opts.points.hidden(c))
+        .map(|c| opts.points.of(c))
+        .sum();
     write(
         sub_out,
         "report.txt",
         &format!(
             "netlab grade {lab}: not graded\n{why}\nscore: 0 / {}\n",
-            record::fmt_points(max)
+            record::fmt_points(visible)
         ),
     )?;
     let junit = report::render_junit(lab, opts.seed, &[], duration);

@@ -16,6 +16,10 @@ pub struct Record {
     #[serde(default)]
     pub seed: Option<u64>,
     pub duration_ms: u64,
+    /// The CPU time its programs used, all checks together (see
+    /// [`crate::grade::Outcome::cpu_ms`]); `None` where nothing measured it.
+    #[serde(default)]
+    pub cpu_ms: Option<u64>,
     pub score: f64,
     pub max_score: f64,
     /// Why the submission could not be graded (no valid netlab.toml, ...).

@@ -724,12 +724,87 @@ fn ack_is_chat_acks(failure: Failure) -> Failure {
     }
 }
 
-/// One message, then close; answered.
-fn short_session(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure> {
+/// One message, then close; answered. The caller's address, for
+/// [`callers_left_open`].
+fn short_session(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<SocketAddr, Failure> {
     let mut talk = open(ctx, addr)?;
     let message = ctx.message(16);
     send_line(ctx, &mut talk, &message)?;
-    expect_ack(ctx, p, &mut talk, &message, Diagnosis::WrongReply)
+    expect_ack(ctx, p, &mut talk, &message, Diagnosis::WrongReply)?;
+    Ok(talk.client)
+}
+
+/// How long a chat server gets to close its side of a connection whose
+/// caller has closed: it reads the 0 bytes at once.
+const CLOSE_AFTER_CALLER: Duration = Duration::from_secs(2);
+
+/// A chat server still holding open its side of the connections of
+/// `callers`, who closed long before (CLOSE_WAIT, Linux): it never took
+/// their read of 0 bytes for the end. Such a server spins on them at full
+/// CPU with no output, or waits on a socket that is done, and every check
+/// passed (blind round 74: a C `poll()` loop that tested `n < 0` only;
+/// [`spins_after_callers_left`] sees only a spin that prints).
+fn callers_left_open(
+    ctx: &mut Ctx,
+    p: Proc,
+    server: SocketAddr,
+    callers: &[SocketAddr],
+) -> Result<(), Failure> {
+    #[cfg(target_os = "linux")]
+    {
+        let open = || -> Vec<SocketAddr> {
+            callers
+                .iter()
+                .copied()
+                .filter(|&c| crate::grade::sockdiag::left_open_after_peer_closed(server, c))
+                .collect()
+        };
+        let until = std::time::Instant::now() + CLOSE_AFTER_CALLER;
+        let mut open_now = open();
+        while !open_now.is_empty() && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(50));
+            open_now = open();
+        }
+        let still = open_now.len();
+        // It said it closed them: close() was called on one descriptor,
+        // and another is still open (hostile round 74: a forking server
+        // whose parent kept its copy of each connection was told it never
+        // took the 0 bytes for the end, while its child had said so).
+        let said_closed = open_now.iter().find_map(|caller| {
+            let caller = caller.to_string();
+            [Stream::Stdout, Stream::Stderr]
+                .into_iter()
+                .flat_map(|s| ctx.child(p).lines(s))
+                .find(|l| l.contains(&caller) && l.to_lowercase().contains("closed"))
+        });
+        if let Some(line) = said_closed {
+            return Err(fail(
+                Diagnosis::NoClose,
+                "a caller that has left is let go: the server closes its side of the connection",
+                format!(
+                    "the server printed `{}`, yet its side of that connection was still open {}s later (CLOSE_WAIT): another descriptor of the socket is still open (a forking server's parent keeps its copy unless it closes it right after fork(); a dup() or makefile() of the socket keeps it open past close())",
+                    line.trim_end(),
+                    CLOSE_AFTER_CALLER.as_secs()
+                ),
+            ));
+        }
+        if still > 0 {
+            return Err(fail(
+                Diagnosis::EmptyRecv,
+                "a caller that has left is let go: its 0-byte read ends its session, and the server closes its side",
+                format!(
+                    "{still} of the {} callers that closed their connection {} still open on the server's side {}s later (CLOSE_WAIT: their end came, the server never closed them): it does not take a read of 0 bytes for the end of the session",
+                    callers.len(),
+                    if still == 1 { "was" } else { "were" },
+                    CLOSE_AFTER_CALLER.as_secs()
+                ),
+            )
+            .hinted("recv() returning 0 (b'' in Python, -1 from Java's read) means the caller closed: print its `Closed connection` line, take the socket out of what you wait on (select/poll set, selector, epoll), and close it. Left in, the socket is readable again at once, every time: the loop spins at 100% CPU, reading 0 bytes."));
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (ctx, p, server, callers);
+    Ok(())
 }
 
 /// A new caller after one that left in the middle of a line (`left`):
@@ -789,7 +864,9 @@ fn still_serving(ctx: &mut Ctx, p: Proc, addr: SocketAddr, why: &str) -> Result<
     ctx.step("a new client connects");
     // A wrong reply of a server still running is chat-ack's when chat-ack
     // found one too (the ACK's form); otherwise its own (refused as busy).
-    short_session(ctx, p, addr).map_err(|f| served_after(ctx, p, f, why))
+    short_session(ctx, p, addr)
+        .map(drop)
+        .map_err(|f| served_after(ctx, p, f, why))
 }
 
 pub fn sessions(ctx: &mut Ctx) -> Result<(), Failure> {
@@ -799,12 +876,17 @@ pub fn sessions(ctx: &mut Ctx) -> Result<(), Failure> {
         &[],
         &[super::common::timeout_env(SHORT_LAB_TIMEOUT)],
     )?;
-    short_session(ctx, p, addr).map_err(ack_is_chat_acks)?;
+    let first = short_session(ctx, p, addr).map_err(ack_is_chat_acks)?;
     ctx.step("the first client closes");
     still_serving(ctx, p, addr, "after its first client leaves")?;
     replies_stay_with_their_caller(ctx, p, addr)?;
     slow_typist(ctx, p, addr)?;
-    spins_after_callers_left(ctx, p)
+    spins_after_callers_left(ctx, p)?;
+    ctx.step(format!(
+        "the first client left long ago: its connection must be closed on the server's side too (up to {}s)",
+        CLOSE_AFTER_CALLER.as_secs()
+    ));
+    callers_left_open(ctx, p, addr, &[first])
 }
 
 /// More than a correct chat server prints in all of chat-sessions (a few
@@ -2580,7 +2662,9 @@ pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
     // A reply missing or worded otherwise is chat-ack's finding: the
     // shutdown is still tested (a server that never ACKs can still ignore
     // SIGTERM), and the reply blamed only if the shutdown is clean.
-    let session = short_session(ctx, p, addr).map_err(ack_is_chat_acks);
+    let session = short_session(ctx, p, addr)
+        .map(drop)
+        .map_err(ack_is_chat_acks);
     let later = match session {
         Err(f) if f.cause.is_none() => return Err(f),
         other => other,

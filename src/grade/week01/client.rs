@@ -388,6 +388,10 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str, first: Judged) -> Resu
     let early = ctx
         .wait_output(p, HOLD, |l| same_shown(l.trim_end(), &sending))
         .is_some();
+    // What was out when the hold ended: a client that waited the whole
+    // hold has printed all it prints before its reply, unless a buffer
+    // holds it.
+    let out_at_hold_end = ctx.child(p).lines(Stream::Stdout).len();
     let reply = format!("ACK: {message}");
     ctx.step(format!("reply `{reply}` and close, as the server does"));
     let replied = reply_and_close(conn, &reply);
@@ -430,6 +434,29 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str, first: Judged) -> Resu
             HOLD.as_secs()
         ),
     );
+    // Printed after the reply, not held back (hostile round 71): a
+    // buffer keeps lines in order, so a Sending line below the Received
+    // line was printed late. It is named itself (the order check alone
+    // named the Received line as out of order), and as buffering only
+    // where lines printed before the reply came out at the exit too.
+    if let Some(received_at) = sending_after_reply(ctx, p, &sending, &reply) {
+        // Nothing at all out during the hold, and lines above the reply's
+        // at the end: held in a buffer too. (Not lines that merely came
+        // after the hold: a flushed client prints lines after the reply
+        // too, and was told as buffered, hostile round 73.)
+        let held_back = !early && out_at_hold_end == 0 && received_at > 0;
+        if !(held_back && first == Judged::TimingFirst) {
+            return Err(fail(
+                Diagnosis::OutputFormat,
+                format!("`{sending}` on stdout before the reply's line, as the message goes out"),
+                format!(
+                    "`{sending}` came after the reply's line (`{}`): the client prints it only once the reply is in",
+                    ctx.child(p).lines(Stream::Stdout)[received_at].trim_end()
+                ),
+            )
+            .hinted(SENDING_AFTER_REPLY_HINT));
+        }
+    }
     // Late, not missing: the line came at the exit (a client that never
     // prints it is the line check's finding).
     let came_late = !early
@@ -455,6 +482,24 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str, first: Judged) -> Resu
     }
     // More connections than the one: client-one-connection's to judge.
     Ok(())
+}
+
+/// The hint of a Sending line printed after the reply.
+const SENDING_AFTER_REPLY_HINT: &str = "Print `[CLIENT] Sending: <message>` right before the send, and the Received line once the reply is read: the lines tell the session in the order it happened, and a reader (or a grader) learns from them what the client was doing when it stopped.";
+
+/// Where the client `p`'s stdout has the contract's Received line for
+/// `reply` above its Sending line: the index of that line. That line
+/// exactly: a line of its own that quotes the reply it expects is none
+/// (hostile rounds 73 and 74: `[CLIENT] Plan: ... expect to receive ACK:
+/// ...` first was told as the reply's line).
+fn sending_after_reply(ctx: &mut Ctx, p: Proc, sending: &str, reply: &str) -> Option<usize> {
+    let out = ctx.child(p).lines(Stream::Stdout);
+    let received = format!("[CLIENT] Received: {reply}");
+    let sending_at = out.iter().position(|l| same_shown(l.trim_end(), sending))?;
+    let received_at = out
+        .iter()
+        .position(|l| same_shown(l.trim_end(), &received))?;
+    (received_at < sending_at).then_some(received_at)
 }
 
 /// One session, one connection: a fake server that answers at once counts
@@ -1256,14 +1301,16 @@ pub(super) fn gave_up_instead(ctx: &mut Ctx, p: Proc, failure: Failure) -> Failu
 /// returned; if it connects, `failure` stands. A client that hung is not
 /// started again.
 fn unless_it_dies_at_every_start(ctx: &mut Ctx, p: Proc, failure: Failure) -> Failure {
-    if ctx.child(p).try_status().is_none() {
-        return failure;
-    }
+    dies_at_every_start(ctx, p).unwrap_or(failure)
+}
+
+/// See [`unless_it_dies_at_every_start`]: that start's failure, if the
+/// client `p` (ended) dies before connecting when started the usual way.
+fn dies_at_every_start(ctx: &mut Ctx, p: Proc) -> Option<Failure> {
+    ctx.child(p).try_status()?;
     ctx.step("start it once more the usual way (a server listening): does it die at every start?");
     let message = ctx.message(12);
-    let Ok((listener, again)) = start_with_fake(ctx, &[message], &[]) else {
-        return failure;
-    };
+    let (listener, again) = start_with_fake(ctx, &[message], &[]).ok()?;
     // This fake server hangs up at once: the client's message answered
     // with RST there is the grader's doing (blind round 41: told on the
     // wire as the client's second fault).
@@ -1271,8 +1318,8 @@ fn unless_it_dies_at_every_start(ctx: &mut Ctx, p: Proc, failure: Failure) -> Fa
         crate::grade::evidence::note_ended_on_purpose(addr.port());
     }
     match accept_client(ctx, &listener, again) {
-        Err(start) if start.diagnosis.is_a_failed_start() => start,
-        _ => failure,
+        Err(start) if start.diagnosis.is_a_failed_start() => Some(start),
+        _ => None,
     }
 }
 
@@ -1821,6 +1868,13 @@ pub fn extra_words(ctx: &mut Ctx) -> Result<(), Failure> {
             expected,
             "exit status 2, but nothing printed: a usage error says what was wrong",
         ));
+    }
+    // Exit 2 and a line is also what a client that cannot start at all
+    // does (Python's "can't open file" for a script not handed in):
+    // that start's finding, not a pass (hostile round 72: a submission
+    // with no client scored this check).
+    if let Some(start) = dies_at_every_start(ctx, p) {
+        return Err(start);
     }
     Ok(())
 }

@@ -110,10 +110,12 @@ pub fn lines_in_order_after(
     {
         wrong = vec!["nothing on stdout".to_string()];
     }
-    // Many lines simply missing (a client that printed none of its ACKs):
-    // the first named, the others counted, each shown under `expected`
-    // (blind round 66: eight rows of 90 characters each, one per ACK).
-    let plain = |w: &String| w.starts_with("no line `") && !w.contains('\n');
+    // Many lines missing (a client that printed none of its ACKs, or each
+    // in its own words): the first named, with its near miss, the others
+    // counted, each shown under `expected` (blind round 66: eight rows of
+    // 90 characters each, one per ACK; blind round 74: nine near misses,
+    // each the same word, some 90 lines).
+    let plain = |w: &String| w.starts_with("no line `");
     let missing = wrong.iter().filter(|w| plain(w)).count();
     if missing > 3 {
         let mut named = 0;
@@ -536,7 +538,7 @@ pub fn acked_text(reply: &[u8]) -> &[u8] {
 /// A wrong or missing reply is `mistake` (or `crash` if the server died
 /// and the check is not about that).
 /// The hint for a server that used its buffer past what its read returned.
-pub const PAST_THE_READ_HINT: &str = "Use only the bytes the read returned: recv() returns their count n, and the buffer past them holds whatever was there before (an earlier message, an address written there, or nothing set at all). In C, put buf[n] = '\\0' before using it as a string (read at most sizeof buf - 1), or send and print exactly n bytes (`printf(\"%.*s\", n, buf)`); and give an address its own buffer rather than reuse the message's.";
+pub const PAST_THE_READ_HINT: &str = "Use only the bytes the read returned: recv() returns their count n, and the buffer past them holds whatever was there before (an earlier message, an address written there, or nothing set at all). In C, put buf[n] = '\\0' before using it as a string (read at most sizeof buf - 1), or send and print exactly n bytes (`printf(\"%.*s\", n, buf)`); in Java NIO, flip() the ByteBuffer after the read and take its remaining() bytes (not the whole array, nor what lies past its position), then clear() it before the next read; and give an address its own buffer rather than reuse the message's.";
 
 pub fn judge_reply(
     ctx: &mut Ctx,
@@ -558,7 +560,7 @@ pub fn judge_reply(
         let observed = if ex.reply.is_empty() {
             match ex.end {
                 End::Timeout if waits => format!(
-                    "no reply within {}s, though the server had taken the message's bytes off its socket (none waited unread) and printed no Received line: its read waits for more than the message (a read until a line end, which the message does not have: Java's readLine, Python's makefile().readline(); a read of a fixed size: Java's readFully or readNBytes, recv with MSG_WAITALL, Python's makefile().read(n); or a read until the connection closes). One recv of up to 1024 bytes returns what has come",
+                    "no reply within {}s, though the server had taken the message's bytes off its socket (none waited unread) and printed no Received line while the connection was open: its read waits for more than the message (a read until a line end, which the message does not have: Java's readLine, Python's makefile().readline(); a read of a fixed size: Java's readFully or readNBytes, recv with MSG_WAITALL, Python's makefile().read(n); or a read until the connection closes). One recv of up to 1024 bytes returns what has come",
                     SLACK.as_secs()
                 ),
                 End::Timeout => format!("no reply within {}s", SLACK.as_secs()),

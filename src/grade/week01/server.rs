@@ -49,6 +49,11 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
     )?;
     let reply = format!("ACK: {message}");
     judge_reply(ctx, p, &ex, &reply, Diagnosis::WrongReply).map_err(|mut f| {
+        // What it judged was its buffer past the read: said, with that
+        // hint (the validation checks fold under this finding).
+        if f.diagnosis == Diagnosis::WrongReply {
+            f = with_past_the_read(ctx, p, message.as_bytes(), f);
+        }
         // The lines are judged only after a right reply: a connection line
         // already worded otherwise is said now, not left for the next run.
         let want = format!("[SERVER] Connection from {}", ex.client);
@@ -615,6 +620,21 @@ fn validation(
     mistake: Diagnosis,
 ) -> Result<(), Failure> {
     let (p, ex) = exchange(ctx, role::SERVER, &[], payload)?;
+    // What the server judged was not what it was sent: server-ack's wrong
+    // reply, whatever this check's rule (blind round 73: a Java NIO read
+    // with no flip() judged a kilobyte of NULs, and every message was too
+    // long; told as four mistakes, the length bound "off by one").
+    if ex.reply != want.as_bytes() {
+        if let Some(nuls) = nuls_past_the_read(ctx, p, payload) {
+            return Err(fail(
+                Diagnosis::WrongReply,
+                format!("the reply `{want}` and then the connection closed"),
+                format!("the reply {}; {nuls}", show_bytes(&ex.reply)),
+            )
+            .hinted(super::common::PAST_THE_READ_HINT)
+            .caused_by("server-ack"));
+        }
+    }
     // An ACK of only the start of the message: it was read in one piece
     // too small for it (`recv(16)`), whatever the rule says; server-ack's
     // message is cut the same way.
@@ -710,6 +730,87 @@ fn validation(
             f
         }
     })
+}
+
+/// The server `p`'s Received line, when it shows a buffer's worth of NUL
+/// bytes the grader never sent, and nothing else but the message
+/// (`payload`) itself: what the server judged was its buffer past what
+/// the read returned (never-written memory, zeroed), said as an
+/// observation. Only NULs: a correct server may print a message's other
+/// bytes escaped (`\xc3\xa9`), which would read as leftovers. And only
+/// such a line: one NUL among other words (a server that prints a
+/// terminator, or one that wants its other mistakes folded under this
+/// finding: hostile round 73) is not it.
+fn nuls_past_the_read(ctx: &mut Ctx, p: Proc, payload: &[u8]) -> Option<String> {
+    if payload.contains(&0) {
+        return None;
+    }
+    let message = String::from_utf8_lossy(payload);
+    // Trap: the reply on the socket can come before the line printed just
+    // ahead of it is read from the pipe (a loaded machine): wait a moment
+    // for a Received line, or for the program's end.
+    let _ = ctx.wait_output(p, Duration::from_millis(500), |l| l.contains("Received"));
+    let count = [Stream::Stdout, Stream::Stderr]
+        .into_iter()
+        .flat_map(|s| ctx.child(p).lines(s))
+        .filter_map(|l| {
+            let shown = l.split_once("Received")?.1;
+            let shown = shown.strip_prefix(':').unwrap_or(shown);
+            let (nuls, rest) = nuls_in(shown);
+            let rest = rest.trim();
+            (nuls >= BUFFER_OF_NULS && (rest.is_empty() || rest == message.trim())).then_some(nuls)
+        })
+        .next()?;
+    Some(format!(
+        "its Received line holds {count} NUL bytes the grader never sent: what it judged was its buffer past the bytes the read returned, not the message (so every message gets the same wrong reply)"
+    ))
+}
+
+/// Fewer NULs than this in a Received line are no buffer's leftovers.
+const BUFFER_OF_NULS: usize = 8;
+
+/// The NULs in `text`, raw or escaped (`\0` followed by no octal digit,
+/// C's `\000`, `\x00`, `\u{0}`, `\u0000`), and the text without them.
+/// Trap: C's octal escapes of other bytes begin with `\0` too (a tab is
+/// `\011`: hostile round 73 was told of NULs for a correct escape).
+fn nuls_in(text: &str) -> (usize, String) {
+    const FORMS: [&str; 4] = ["\\000", "\\x00", "\\u{0}", "\\u0000"];
+    let (mut nuls, mut rest) = (0, String::new());
+    let mut at = 0;
+    while at < text.len() {
+        let tail = &text[at..];
+        if let Some(form) = FORMS.iter().find(|f| tail.starts_with(**f)) {
+            nuls += 1;
+            at += form.len();
+        } else if tail.starts_with("\\0")
+            && !tail[2..].starts_with(|c: char| ('0'..='7').contains(&c))
+        {
+            nuls += 1;
+            at += 2;
+        } else if tail.starts_with('\0') {
+            nuls += 1;
+            at += 1;
+        } else {
+            let c = tail.chars().next().unwrap_or_default();
+            rest.push(c);
+            at += c.len_utf8().max(1);
+        }
+    }
+    (nuls, rest)
+}
+
+/// A wrong reply from the server `p`, sent `sent`, with what
+/// [`nuls_past_the_read`] says and its hint where it says something: as
+/// server-ack tells it, wherever the finding shows.
+fn with_past_the_read(ctx: &mut Ctx, p: Proc, sent: &[u8], f: Failure) -> Failure {
+    match nuls_past_the_read(ctx, p, sent) {
+        Some(nuls) => Failure {
+            observed: format!("{}; {nuls}", f.observed),
+            ..f
+        }
+        .hinted(super::common::PAST_THE_READ_HINT),
+        None => f,
+    }
 }
 
 /// A validation check that got no reply at all: is that the rule, or a
@@ -1474,7 +1575,8 @@ pub fn restart(ctx: &mut Ctx) -> Result<(), Failure> {
             return Err(f);
         }
         ctx.step("(the reply is server-ack's to judge: go on with the restart)");
-        wrong_reply = Some(f.caused_by("server-ack"));
+        wrong_reply =
+            Some(with_past_the_read(ctx, p, message.as_bytes(), f).caused_by("server-ack"));
     }
     ctx.step("the probe closed after the server did: the server's side is in TIME_WAIT");
     let mut exit_status = None;
@@ -1511,7 +1613,7 @@ pub fn restart(ctx: &mut Ctx) -> Result<(), Failure> {
                 if f.diagnosis == Diagnosis::WrongReply {
                     f.observed
                         .push_str("; the restart itself worked: the reply is server-ack's finding");
-                    f.caused_by("server-ack")
+                    with_past_the_read(ctx, p2, message.as_bytes(), f).caused_by("server-ack")
                 } else {
                     f
                 }
@@ -1536,4 +1638,23 @@ pub fn restart(ctx: &mut Ctx) -> Result<(), Failure> {
     };
     second_round(ctx, p2, addr2)?;
     wrong_reply.or(exit_status).map_or(Ok(()), Err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nuls_in;
+
+    /// NULs raw and in every escaped form are counted; C's octal escapes
+    /// of other bytes (a tab, `\011`) are not NULs (hostile round 73).
+    #[test]
+    fn nuls_are_told_from_other_escapes() {
+        assert_eq!(nuls_in("a\0\0b"), (2, "ab".to_string()));
+        assert_eq!(nuls_in("\\0\\000\\x00\\u{0}\\u0000"), (5, String::new()));
+        assert_eq!(
+            nuls_in("hi\\011there\\015"),
+            (0, "hi\\011there\\015".to_string())
+        );
+        assert_eq!(nuls_in("\\0x"), (1, "x".to_string()));
+        assert_eq!(nuls_in("é\\0"), (1, "é".to_string()));
+    }
 }
