@@ -522,6 +522,19 @@ fn merge_in(dir: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// `from`'s files and folders, all the way down, copied to `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &to.join(entry.file_name()));
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
 #[test]
 fn shards_merged_equal_the_unsharded_run() {
     if !python_available() {
@@ -580,6 +593,47 @@ fn shards_merged_equal_the_unsharded_run() {
     refused(&["s1", "--out", "m1"], "shard 2/2 of the class is missing");
     refused(&["s1", "s1", "--out", "m1"], "shard 1/2 is given twice");
     refused(&["s1", "all", "--out", "m1"], "is no shard");
+    assert!(!root.join("m1").exists(), "a refused merge made its --out");
+    // A shard changed after its run (hostile round 75): each a student
+    // missing, or a student twice, in a merge that said nothing.
+    let variant = |name: &str, change: &dyn Fn(&Path)| {
+        let dir = root.join(name);
+        copy_tree(&root.join("s2"), &dir);
+        change(&dir);
+        name.to_string()
+    };
+    let member = |dir: &Path| -> PathBuf {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.join("report.json").is_file())
+            .expect("a member")
+    };
+    let run_json = |dir: &Path, key: &str, value: serde_json::Value| {
+        let path = dir.join("run.json");
+        let mut run: serde_json::Value = serde_json::from_str(&read(&path)).unwrap();
+        run[key] = value;
+        std::fs::write(&path, run.to_string()).unwrap();
+    };
+    let cut = variant("v-cut", &|d| {
+        std::fs::write(member(d).join("report.json"), "{\"submission\": ").unwrap()
+    });
+    refused(&["s1", &cut, "--out", "m1"], "has no readable report.json");
+    let gone = variant("v-gone", &|d| std::fs::remove_dir_all(member(d)).unwrap());
+    refused(&["s1", &gone, "--out", "m1"], "a shard is incomplete");
+    let unfinished = variant("v-unfinished", &|d| run_json(d, "finished", false.into()));
+    refused(&["s1", &unfinished, "--out", "m1"], "did not finish");
+    let other = variant("v-other", &|d| run_json(d, "class_id", "0123".into()));
+    refused(
+        &["s1", &other, "--out", "m1"],
+        "shards of different classes",
+    );
+    let stray = variant("v-stray", &|d| {
+        let from = member(&root.join("s1"));
+        copy_tree(&from, &d.join(from.file_name().unwrap()));
+    });
+    refused(&["s1", &stray, "--out", "m1"], "is not in shard 2/2");
     assert!(!root.join("m1").exists(), "a refused merge made its --out");
     // A shard that got no submission (more runners than a small class
     // fills) is merged as it is: the CI template always runs four.

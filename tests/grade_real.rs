@@ -5394,3 +5394,46 @@ fn a_chat_server_that_keeps_a_closed_caller_open_is_named_python() {
     };
     assert_named(&sub, "chat-sessions", "empty-recv", &["CLOSE_WAIT"]);
 }
+
+/// A client that connects once to test and a server whose reply is wrong:
+/// the pair's one-shot server spends its session on the test connection
+/// (its `closed without sending` line), so pair-session is the extra
+/// connection's, not the wrong reply's (blind round 73).
+#[test]
+fn a_pair_whose_session_went_to_a_test_connection_is_the_clients_python() {
+    let Some((_dir, sub)) = patched_python_all(&[
+        (
+            "client.py",
+            "        sock = socket.create_connection((HOST, PORT), timeout=TIMEOUT)\n",
+            "        socket.create_connection((HOST, PORT), timeout=TIMEOUT).close()\n        sock = socket.create_connection((HOST, PORT), timeout=TIMEOUT)\n",
+        ),
+        ("server.py", "    return f\"ACK: {message}\"", "    return f\"ACK:{message}\""),
+    ]) else {
+        return;
+    };
+    let ids = [
+        "pair-session",
+        "client-one-connection",
+        "server-ack",
+        "client-ack",
+    ];
+    let wanted: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| ids.contains(&c.id))
+        .collect();
+    let outcomes = run_checks(&wanted, &sub, 7, 2);
+    let findings = report::findings(&outcomes);
+    let extra = findings
+        .iter()
+        .find(|f| f.code == "extra-connection")
+        .unwrap_or_else(|| panic!("no extra-connection: {findings:#?}"));
+    assert!(extra.checks.contains(&"pair-session"), "{findings:#?}");
+    let pair = outcomes.iter().find(|o| o.id == "pair-session").unwrap();
+    assert!(
+        pair.observed
+            .as_deref()
+            .is_some_and(|o| o.contains("a connection that sent nothing")),
+        "{pair:#?}"
+    );
+}

@@ -2,7 +2,8 @@
 //! (or the UDP sockets bound there, for a lab over UDP), asked of the
 //! kernel over netlink (sock_diag, as `ss -ltn` does), with
 //! their inodes so the harness can tell whose they are; and the bytes a
-//! connected socket holds unread (`ss -tn`'s Recv-Q), looked up by its
+//! connected socket holds unread (`ss -tn`'s Recv-Q), and whether its
+//! program closed it after its peer did (not CLOSE_WAIT), looked up by its
 //! addresses; and the kernel memory its TCP sockets hold (the sandbox's
 //! watch on the machine's TCP pool).
 //!

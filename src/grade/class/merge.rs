@@ -68,9 +68,10 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> 
             out.display()
         )));
     }
-    every_shard_once(inputs).map_err(usage)?;
+    let infos: Vec<RunInfo> = inputs.iter().map(|i| run_info(i)).collect();
+    every_shard_once(inputs, &infos).map_err(usage)?;
     let mut records: Vec<(Record, PathBuf)> = Vec::new();
-    for input in inputs {
+    for (input, info) in inputs.iter().zip(&infos) {
         let entries = std::fs::read_dir(input)
             .map_err(|e| usage(format!("cannot read {}: {e}", input.display())))?;
         let mut found = 0;
@@ -86,10 +87,29 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> 
                     report.display()
                 )));
             }
-            let Some(record) = dir.is_dir().then(|| Record::load(&dir)).flatten() else {
-                continue;
-            };
             let folder = entry.file_name().to_string_lossy().into_owned();
+            if !dir.is_dir() || folder.starts_with('.') {
+                continue;
+            }
+            // A member's folder whose record is missing or unreadable (an
+            // artifact half uploaded, a file cut short): that student
+            // would have no row, said nowhere (hostile round 75).
+            let Some(record) = Record::load(&dir) else {
+                return Err(usage(format!(
+                    "{} has no readable report.json: that submission's results are incomplete (grade its shard again)",
+                    dir.display()
+                )));
+            };
+            // Graded by the shard its run.json names.
+            if let Some(shard) = info.shard.filter(|s| !s.contains(&folder)) {
+                return Err(usage(format!(
+                    "{} is not in shard {}/{}, which {} says it graded: not the output of that run",
+                    dir.display(),
+                    shard.index,
+                    shard.count,
+                    input.join("run.json").display()
+                )));
+            }
             // A class run writes its members as folders, never links, and
             // never under a name its class outputs take (hostile round 40:
             // a member `summary.md` left OUT half-written; a member linked
@@ -153,6 +173,18 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> 
             )));
         }
     }
+    // Every submission of the class: the shards' records against the
+    // class's size, as each shard's run counted it.
+    let sizes: Vec<usize> = infos.iter().filter_map(|i| i.class_size).collect();
+    if infos.iter().any(|i| i.shard.is_some()) && sizes.len() == infos.len() {
+        let size = sizes[0];
+        if records.len() != size {
+            return Err(usage(format!(
+                "the shards hold {} submission(s), and their class {size}: a shard is incomplete (grade it again)",
+                records.len()
+            )));
+        }
+    }
     // Made only once the inputs are known good: a refused merge left an
     // empty --out behind (a new instructor's round).
     std::fs::create_dir_all(out)
@@ -175,26 +207,72 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Vec<Record>, GradeError> 
     let lab = records.first().map(|r| r.lab.clone()).unwrap_or_default();
     write_class_outputs(out, &lab, &records, 0)
         .map_err(|e| usage(format!("cannot write to {}: {e}", out.display())))?;
+    // The merge's own run.json: the whole class, finished (without one,
+    // it passed for an older run's output).
+    let class_id = infos
+        .first()
+        .and_then(|i| i.class_id.clone())
+        .filter(|id| infos.iter().all(|i| i.class_id.as_deref() == Some(id)));
+    super::write_json(
+        out,
+        "run.json",
+        &serde_json::json!({
+            "lab": lab,
+            "merged_from": inputs.len(),
+            "shard": null,
+            "class_id": class_id,
+            "class_size": records.len(),
+            "finished": true,
+        }),
+    )
+    .map_err(|e| usage(format!("cannot write to {}: {e}", out.display())))?;
     Ok(records)
 }
 
-/// The shard (`I/N`) the class run in `input` graded, from its run.json;
-/// `None` for a run of the whole class, or an output without run.json.
-fn shard_of(input: &Path) -> Option<super::Shard> {
+/// What a class run's run.json says of it (see `grade_class`): which
+/// shard, of which class, and whether it finished. All `None` for an
+/// output without run.json (an older netlab's, or a merge's own).
+#[derive(Debug, Default)]
+struct RunInfo {
+    shard: Option<super::Shard>,
+    class_id: Option<String>,
+    class_size: Option<usize>,
+    finished: Option<bool>,
+}
+
+/// The [`RunInfo`] of the class run whose output is `input`.
+fn run_info(input: &Path) -> RunInfo {
     use std::io::Read;
     let path = input.join("run.json");
     // A regular file, read up to a bound (see `Record::load`).
-    if !std::fs::symlink_metadata(&path).ok()?.is_file() {
-        return None;
+    if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+        return RunInfo::default();
     }
     let mut text = String::new();
-    std::fs::File::open(&path)
-        .ok()?
-        .take(1 << 20)
-        .read_to_string(&mut text)
-        .ok()?;
-    let run: serde_json::Value = serde_json::from_str(&text).ok()?;
-    run.get("shard")?.as_str()?.parse().ok()
+    let read = std::fs::File::open(&path)
+        .and_then(|f| f.take(1 << 20).read_to_string(&mut text))
+        .is_ok();
+    let Some(run) = read
+        .then(|| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .flatten()
+    else {
+        return RunInfo::default();
+    };
+    RunInfo {
+        shard: run
+            .get("shard")
+            .and_then(|s| s.as_str())
+            .and_then(|s| s.parse().ok()),
+        class_id: run
+            .get("class_id")
+            .and_then(|s| s.as_str())
+            .map(str::to_string),
+        class_size: run
+            .get("class_size")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|n| usize::try_from(n).ok()),
+        finished: run.get("finished").and_then(serde_json::Value::as_bool),
+    }
 }
 
 /// Checks that `inputs`, where any is a shard, are every shard of one
@@ -202,9 +280,21 @@ fn shard_of(input: &Path) -> Option<super::Shard> {
 /// gradebook of part of the class, said nowhere (a new instructor's
 /// round: `merge sh1` and `merge sh1 sh1` gave 4 students of 13, exit 0).
 /// Outputs of whole-class runs alone merge as before (two sections).
-fn every_shard_once(inputs: &[PathBuf]) -> Result<(), String> {
+fn every_shard_once(inputs: &[PathBuf], infos: &[RunInfo]) -> Result<(), String> {
+    // Cut short (Ctrl+C, a runner stopped), or still running: part of its
+    // class passed for the whole (hostile round 75).
+    if let Some((_, input)) = infos
+        .iter()
+        .zip(inputs)
+        .find(|(info, _)| info.finished == Some(false))
+    {
+        return Err(format!(
+            "{} is the output of a class run that did not finish (cut short, or still running): run it again to its end",
+            input.display()
+        ));
+    }
     let shards: Vec<(Option<super::Shard>, &PathBuf)> =
-        inputs.iter().map(|i| (shard_of(i), i)).collect();
+        infos.iter().map(|i| i.shard).zip(inputs).collect();
     let Some((first, first_at)) = shards.iter().find_map(|(s, i)| Some(((*s)?, *i))) else {
         return Ok(());
     };
@@ -212,6 +302,15 @@ fn every_shard_once(inputs: &[PathBuf]) -> Result<(), String> {
     let mut seen: Vec<(super::Shard, &PathBuf)> = Vec::new();
     for (shard, input) in &shards {
         let Some(shard) = *shard else {
+            if !["gradebook.csv", "run.json"]
+                .iter()
+                .any(|f| input.join(f).is_file())
+            {
+                return Err(format!(
+                    "{} is not the output of a class run: no gradebook.csv and no run.json",
+                    input.display()
+                ));
+            }
             return Err(format!(
                 "{} is no shard (its run graded the whole class, or has no run.json), {} is shard {}: merge the shards of one class, all of them",
                 input.display(),
@@ -238,21 +337,44 @@ fn every_shard_once(inputs: &[PathBuf]) -> Result<(), String> {
         }
         seen.push((shard, input));
     }
-    let missing: Vec<String> = (1..=first.count)
+    // Counted, the first few named (a count up to `MOST_SHARDS`).
+    let missing: Vec<u32> = (1..=first.count)
         .filter(|i| !seen.iter().any(|(s, _)| s.index == *i))
-        .map(|index| {
-            shown(super::Shard {
-                index,
-                count: first.count,
-            })
-        })
         .collect();
     if !missing.is_empty() {
+        let mut named: Vec<String> = missing
+            .iter()
+            .take(8)
+            .map(|&index| {
+                shown(super::Shard {
+                    index,
+                    count: first.count,
+                })
+            })
+            .collect();
+        if missing.len() > named.len() {
+            named.push(format!("and {} more", missing.len() - named.len()));
+        }
         return Err(format!(
             "shard{} {} of the class {} missing: merge every shard (a gradebook of part of the class would pass for the whole)",
             if missing.len() == 1 { "" } else { "s" },
-            missing.join(", "),
+            named.join(", "),
             if missing.len() == 1 { "is" } else { "are" }
+        ));
+    }
+    // Of one class: shards of two classes (or of a class that changed
+    // between the runs) leave students out.
+    let ids: Vec<(&Option<String>, &PathBuf)> =
+        infos.iter().map(|i| &i.class_id).zip(inputs).collect();
+    if let Some(((_, at), (_, other))) = ids
+        .iter()
+        .zip(ids.iter().skip(1))
+        .find(|((a, _), (b, _))| a != b)
+    {
+        return Err(format!(
+            "{} and {} are shards of different classes (or of a class whose folders changed between their runs): grade every shard of one class folder, as it is",
+            at.display(),
+            other.display()
         ));
     }
     Ok(())

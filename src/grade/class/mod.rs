@@ -127,10 +127,21 @@ pub fn main_from_args(args: &GradeArgs) -> Result<u8, GradeError> {
     }
     // One submission given as the class: every file of it was "not a
     // folder", and the run ended with 0 graded and exit 0 (a new
-    // instructor's round).
-    if class_dir.join("netlab.toml").is_file() {
+    // instructor's round). (A class folder with a netlab.toml of its own,
+    // a template say, beside members that have theirs is a class.)
+    let member_manifest = || {
+        std::fs::read_dir(&class_dir).is_ok_and(|entries| {
+            entries.flatten().any(|e| {
+                // Hidden folders are never members (hostile round 75: a
+                // submission's `.old/netlab.toml` passed it for a class).
+                !e.file_name().to_string_lossy().starts_with('.')
+                    && e.path().join("netlab.toml").is_file()
+            })
+        })
+    };
+    if class_dir.join("netlab.toml").is_file() && !member_manifest() {
         return Err(GradeError::Usage(format!(
-            "{} holds a netlab.toml: it is one submission, not a class of them. Grade it with --dir {0}, or give --class the folder that holds one folder per submission",
+            "{} holds a netlab.toml, and none of its folders does: it is one submission, not a class of them. Grade it with --dir {0}, or give --class the folder that holds one folder per submission (a netlab.toml of the class's own, a template, goes elsewhere)",
             class_dir.display()
         )));
     }
@@ -285,6 +296,21 @@ fn say_left_out(left_out: &[String]) {
     for why in left_out {
         eprintln!("warning: {why}");
     }
+}
+
+/// The class a run grades, whatever its shard: a hash of its
+/// submissions' names (FNV-1a, hex) and how many there are. `netlab
+/// merge` tells shards of two classes apart by it (hostile round 75: the
+/// shards 1 and 3 of one class and 2 and 4 of another merged, a student
+/// missing), and a class that changed between the shards' runs.
+fn class_identity(opts: &ClassOptions) -> Result<(String, usize), GradeError> {
+    let all = submissions(&opts.class_dir, &opts.out, None)?.found;
+    let hash = all.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, (name, _)| {
+        name.bytes()
+            .chain(std::iter::once(b'\n'))
+            .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    });
+    Ok((format!("{hash:016x}"), all.len()))
 }
 
 /// What a class folder holds.
@@ -491,6 +517,22 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
         .iter()
         .map(|(_, dir)| crate::sandbox::fence_off(dir))
         .collect();
+    // Which class this is, and which part of it: written first, as not
+    // finished, so that a run cut short is never merged as whole, nor
+    // under the shard an earlier run of this OUT graded (hostile round
+    // 75: an interrupted re-run kept the old run.json's shard).
+    let class = class_identity(opts)?;
+    let _ = write_json(
+        &opts.out,
+        "run.json",
+        &json!({
+            "lab": opts.lab,
+            "shard": opts.shard.map(|s| format!("{}/{}", s.index, s.count)),
+            "class_id": class.0,
+            "class_size": class.1,
+            "finished": false,
+        }),
+    );
     let stale = remove_stale_results(&opts.out, &subs);
     if !stale.is_empty() {
         eprintln!(
@@ -635,9 +677,13 @@ pub fn grade_class(opts: &ClassOptions) -> Result<ClassRun, GradeError> {
         "graded": todo.len(),
         "unchanged": unchanged,
         "jobs": opts.jobs,
-        // Which part of the class this run graded: `netlab merge` checks
-        // that its inputs are every shard of one class, once each.
+        // Which part of which class this run graded: `netlab merge`
+        // checks that its inputs are every shard of one class, once each,
+        // and hold all its submissions.
         "shard": opts.shard.map(|s| format!("{}/{}", s.index, s.count)),
+        "class_id": class.0,
+        "class_size": class.1,
+        "finished": true,
         "wall_ms": started.elapsed().as_millis() as u64,
         "cpu_self_ms": cpu_self_ms,
         "cpu_children_ms": cpu_children_ms,

@@ -711,7 +711,7 @@ fn reply_cut(ctx: &mut Ctx, p: Proc, mut failure: Failure, reply: &str) -> Failu
                     _ => ", which the server never sent: it printed its buffer past what the read returned",
                 }
             );
-            const PRINT_N: &str = "Print exactly the bytes the read returned: in C, printf(\"%.*s\", (int)n, buf), or buf[n] = '\\0' before printf(\"%s\") (with a buffer one byte larger than the read); %s on a buffer without a '\\0' prints whatever memory follows.";
+            const PRINT_N: &str = "Print exactly the bytes the read returned: in C, printf(\"%.*s\", (int)n, buf), or buf[n] = '\\0' before printf(\"%s\") (with a buffer one byte larger than the read); %s on a buffer without a '\\0' prints whatever memory follows. In Java, new String(buf, 0, n, StandardCharsets.UTF_8), not new String(buf), which decodes the whole array.";
             return failure.hinted(match (small, garbage) {
                 (true, true) => format!("{READ_THE_REPLY_HINT} {PRINT_N}"),
                 (true, false) => READ_THE_REPLY_HINT.to_string(),

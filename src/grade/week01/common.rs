@@ -538,7 +538,7 @@ pub fn acked_text(reply: &[u8]) -> &[u8] {
 /// A wrong or missing reply is `mistake` (or `crash` if the server died
 /// and the check is not about that).
 /// The hint for a server that used its buffer past what its read returned.
-pub const PAST_THE_READ_HINT: &str = "Use only the bytes the read returned: recv() returns their count n, and the buffer past them holds whatever was there before (an earlier message, an address written there, or nothing set at all). In C, put buf[n] = '\\0' before using it as a string (read at most sizeof buf - 1), or send and print exactly n bytes (`printf(\"%.*s\", n, buf)`); in Java NIO, flip() the ByteBuffer after the read and take its remaining() bytes (not the whole array, nor what lies past its position), then clear() it before the next read; and give an address its own buffer rather than reuse the message's.";
+pub const PAST_THE_READ_HINT: &str = "Use only the bytes the read returned: recv() returns their count n, and the buffer past them holds whatever was there before (an earlier message, an address written there, or nothing set at all). In C, put buf[n] = '\\0' before using it as a string (read at most sizeof buf - 1), or send and print exactly n bytes (`printf(\"%.*s\", n, buf)`); in Java, new String(buf, 0, n, StandardCharsets.UTF_8), not new String(buf); in Java NIO, flip() the ByteBuffer after the read and take its remaining() bytes (not the whole array, nor what lies past its position), then clear() it before the next read; and give an address its own buffer rather than reuse the message's.";
 
 pub fn judge_reply(
     ctx: &mut Ctx,
@@ -802,8 +802,7 @@ pub fn after_served_by_rule(
             let ended = how_it_ended(ctx, p, status);
             let why = match rule {
                 Some(rule)
-                    if ended.cause == Cause::Unseen
-                        && ended.diagnosis == Diagnosis::ExitsEarly =>
+                    if ended.cause == Cause::Unseen && ended.diagnosis == Diagnosis::ExitsEarly =>
                 {
                     format!("{} {rule}", ended.why)
                 }
@@ -817,7 +816,9 @@ pub fn after_served_by_rule(
                 .last_stderr_line(p)
                 .map(|l| crate::grade::harness::truncate(&l, 160));
             // Named as survived_reset names the same end seen sooner.
-            if ended.diagnosis == Diagnosis::ExitsEarly && last.as_deref().is_some_and(tells_of_a_reset) {
+            if ended.diagnosis == Diagnosis::ExitsEarly
+                && last.as_deref().is_some_and(tells_of_a_reset)
+            {
                 return fail(
                     Diagnosis::Crash,
                     expected,
@@ -848,6 +849,15 @@ pub fn after_served_by_rule(
                 .map(|l| format!("; its last stderr line: {l:?}"))
                 .unwrap_or_default();
             match ctx.crash_of(p) {
+                // A reset's error in it: a session's error that ended the
+                // server's listening (blind round 77: a Java handler's
+                // System.exit, its shutdown hook closing the listener).
+                Some(crash) if tells_of_a_reset(&crash) => fail(
+                    Diagnosis::Crash,
+                    expected,
+                    format!("its port refuses connections {what}, though it took them before: its listening socket was closed after a client's reset ({crash})"),
+                )
+                .hinted(SESSION_ERROR_HINT),
                 Some(crash) => fail(
                     Diagnosis::Crash,
                     expected,
@@ -865,15 +875,28 @@ pub fn after_served_by_rule(
                 ),
             }
         }
-        // Alive but silent: most likely stuck on the client that left.
-        None if failure.observed.starts_with("no reply") => fail(
-            Diagnosis::EmptyRecv,
-            expected,
-            format!(
-                "{} — the server is still running but no longer answers: it may be stuck on the client that left",
-                failure.observed
-            ),
-        ),
+        // Alive but silent: most likely stuck on the client that left;
+        // unless it answers no one at all, its ack check's finding (blind
+        // round 77: a chat server that never flushed an ACK was told as
+        // stuck, while its stdout showed the next client's message).
+        None if failure.observed.starts_with("no reply") => {
+            let stuck = fail(
+                Diagnosis::EmptyRecv,
+                expected,
+                format!(
+                    "{} — the server is still running but no longer answers: it may be stuck on the client that left",
+                    failure.observed
+                ),
+            );
+            let role = ctx.role_of(p);
+            if role == super::role::CHAT_SERVER {
+                stuck.folded_if("chat-ack", &[Diagnosis::WrongReply])
+            } else if role == super::role::THREADED_SERVER {
+                stuck.folded_if("threaded-ack", &[Diagnosis::WrongReply])
+            } else {
+                stuck
+            }
+        }
         None => failure,
     }
 }

@@ -20,6 +20,41 @@ fn its_roles_start(failure: Failure, check: &'static str) -> Failure {
     }
 }
 
+/// The one-shot server said its session was a connection that sent
+/// nothing (the contract's `closed without sending` line): the client's
+/// message came on another connection, after the server's one session
+/// was used up. client-one-connection's finding first, where it saw an
+/// extra connection; then server-ack's, as before (blind round 73: told
+/// as the server's wrong reply, which that server also had, while the
+/// story showed the extra connection).
+fn session_used_up(
+    ctx: &mut Ctx,
+    server: crate::grade::harness::Proc,
+    mut failure: Failure,
+) -> Failure {
+    let line = [Stream::Stdout, Stream::Stderr]
+        .into_iter()
+        .flat_map(|s| ctx.child(server).lines(s))
+        .find(|l| l.contains("without sending"));
+    let Some(line) = line else {
+        return failure;
+    };
+    failure.observed = format!(
+        "{}; the server's one session was a connection that sent nothing (`{}`): a client that connects more than once (see client-one-connection) sends its message after the one-shot server's session is over",
+        failure.observed,
+        line.trim_end()
+    );
+    if matches!(failure.cause, None | Some("server-ack")) {
+        failure.cause = None;
+        failure.otherwise = None;
+        failure = failure.or_folded_if(&[
+            ("client-one-connection", &[Diagnosis::ExtraConnection]),
+            ("server-ack", &[Diagnosis::WrongReply, Diagnosis::Crash]),
+        ]);
+    }
+    failure
+}
+
 /// A client whose first connection is an extra one (a "test" connect)
 /// uses up the one-shot server's session: its real one is then refused,
 /// reset or left unanswered, by timing (blind round 34: three names in
@@ -56,7 +91,8 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
             // told as the server's wrong reply (blind round 68).
             Some(_) => f,
             None => f.or_folded_if(ONE_CONNECTION),
-        })?;
+        })
+        .map_err(|f| session_used_up(ctx, server, f))?;
     let want = format!("[CLIENT] Received: ACK: {message}");
     let lines = ctx.child(client).lines(Stream::Stdout);
     if !lines.iter().any(|l| l.trim_end() == want) {
@@ -218,8 +254,37 @@ fn server_hung_up(
         "the server answers the client's message, and the client prints the reply and exits 0";
     let early = [Stream::Stdout, Stream::Stderr]
         .into_iter()
-        .flat_map(|s| ctx.child(server).lines(s))
-        .find(|l| l.contains("sent nothing"));
+        .flat_map(|s| ctx.child(server).timed_lines(s))
+        .find(|l| l.text.contains("sent nothing"));
+    // Said a whole LAB_TIMEOUT after the connection: its timeout is right,
+    // and its read never saw the message (it waits for a line end, or for
+    // more): server-ack's wrong reply (blind round 77: a readLine server
+    // was told its timeout was in milliseconds).
+    if let Some(line) = &early {
+        let connected = [Stream::Stdout, Stream::Stderr]
+            .into_iter()
+            .flat_map(|s| ctx.child(server).timed_lines(s))
+            .filter(|l| l.text.contains("Connection from"))
+            .map(|l| l.at)
+            .min()
+            .unwrap_or_default();
+        let timeout = Duration::from_secs(super::common::contract_timeout());
+        if line.at.saturating_sub(connected) >= timeout * 3 / 4 {
+            return Some(
+                fail(
+                    Diagnosis::WrongReply,
+                    expected,
+                    format!(
+                        "the server said `{}` LAB_TIMEOUT after the connection, although the client had sent its message: its read never returned it (a read that waits for a line end, which the message does not have, or for more bytes); the client said so (`{}`) and exited 1, as it should: see server-ack",
+                        line.text.trim_end(),
+                        said.trim_end()
+                    ),
+                )
+                .folded_if("server-ack", &[Diagnosis::WrongReply]),
+            );
+        }
+    }
+    let early = early.map(|l| l.text);
     Some(match early {
         Some(line) => fail(
             Diagnosis::IgnoresConfig,
