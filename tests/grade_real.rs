@@ -1158,7 +1158,7 @@ fn a_count_raised_by_the_clients_thread_lets_a_burst_in_python() {
         &racy,
         "threaded-busy",
         "busy-cap",
-        &["all three were taken on"],
+        &["of them were taken on"],
     );
 }
 
@@ -5436,4 +5436,56 @@ fn a_pair_whose_session_went_to_a_test_connection_is_the_clients_python() {
             .is_some_and(|o| o.contains("a connection that sent nothing")),
         "{pair:#?}"
     );
+}
+
+/// A correct server and a client that waits longer than the server's
+/// LAB_TIMEOUT before it sends (hostile round 76): the server's `sent
+/// nothing` is right, and pair-session names the client's late message,
+/// not the server's read.
+#[test]
+fn a_client_that_sends_after_the_servers_timeout_is_named_in_the_pair_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "client.py",
+        "            sock.sendall(message.encode(\"utf-8\"))\n",
+        "            __import__(\"time\").sleep(3)\n            sock.sendall(message.encode(\"utf-8\"))\n",
+    )]) else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "pair-session");
+    let observed = outcome.observed.clone().unwrap_or_default();
+    assert_eq!(
+        outcome.diagnosis.map(|d| d.code()),
+        Some("wrong-message"),
+        "{observed}"
+    );
+    assert!(
+        observed.contains("the client's message had not come"),
+        "{observed}"
+    );
+}
+
+/// A chat server stuck on a caller that left, whose ACKs are also in
+/// other words: two findings, the stuck loop not hidden under chat-ack's
+/// wrong reply (hostile round 76). The new caller is never accepted.
+#[test]
+fn a_stuck_chat_server_with_acks_in_other_words_is_two_findings_python() {
+    let Some((_dir, sub)) = patched_python_all(&[
+        (
+            "chat_server.py",
+            "            if not chunk:\n",
+            "            while not chunk:\n                __import__(\"time\").sleep(0.05)\n            if not chunk:\n",
+        ),
+        ("chat_server.py", "[ACK @{stamp}]", "[ACK {stamp}]"),
+    ]) else {
+        return;
+    };
+    let wanted: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| c.id == "chat-ack" || c.id == "chat-sessions")
+        .collect();
+    let outcomes = run_checks(&wanted, &sub, 7, 2);
+    let codes: Vec<&str> = report::findings(&outcomes).iter().map(|f| f.code).collect();
+    assert!(codes.contains(&"wrong-reply"), "{codes:?}: {outcomes:#?}");
+    assert!(codes.contains(&"empty-recv"), "{codes:?}: {outcomes:#?}");
 }

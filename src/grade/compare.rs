@@ -355,8 +355,24 @@ pub fn show_near_miss(want: &str, seen: &str) -> String {
     // A line longer than a report quotes is cut first, so that the marks
     // stay under what is shown.
     let (want, seen) = (&shown(want), &shown(seen));
-    let a: Vec<char> = want.chars().collect();
+    let mut a: Vec<char> = want.chars().collect();
     let b: Vec<char> = seen.chars().collect();
+    // A clock where the template has `HH:MM:SS` is no difference: marked,
+    // it read as one (blind round 78).
+    if let Some(at) = want.find("HH:MM:SS").map(|at| want[..at].chars().count()) {
+        let clock = b.get(at..at + 8).is_some_and(|c| {
+            c.iter().enumerate().all(|(i, ch)| {
+                if i % 3 == 2 {
+                    *ch == ':'
+                } else {
+                    ch.is_ascii_digit()
+                }
+            })
+        });
+        if clock {
+            a[at..at + 8].copy_from_slice(&b[at..at + 8]);
+        }
+    }
     let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     let suffix = a[prefix..]
         .iter()
@@ -812,6 +828,15 @@ mod tests {
         let shown = show_near_miss(want, seen);
         let marks = shown.lines().nth(2).unwrap();
         assert_eq!(marks.trim(), "^^^^^^^^^", "{shown}");
+
+        // A clock under the template's `HH:MM:SS` is not marked.
+        let shown = show_near_miss(
+            "[CLIENT] [ACK @HH:MM:SS] packet691",
+            "[CLIENT] [ACK @19:16:12] frame600",
+        );
+        let marks = shown.lines().nth(2).unwrap();
+        assert_eq!(marks.trim_start().len(), "packet691".len(), "{shown}");
+        assert_eq!(marks.len() - marks.trim_start().len(), 18 + 25, "{shown}");
 
         let want = "[CLIENT] Received: ACK: hello";
         let seen = "[CLIENT] ACK: hello";

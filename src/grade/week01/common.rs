@@ -888,6 +888,14 @@ pub fn after_served_by_rule(
                     failure.observed
                 ),
             );
+            // Stuck is the new client never taken: it waits in the
+            // listener's accept queue (Linux). One taken and not answered
+            // answers no one: its ack check's wrong reply. (Folded only
+            // then: a stuck server with ACKs in other words had its stuck
+            // loop hidden under that finding, hostile round 76.)
+            if never_taken(ctx, p) {
+                return stuck;
+            }
             let role = ctx.role_of(p);
             if role == super::role::CHAT_SERVER {
                 stuck.folded_if("chat-ack", &[Diagnosis::WrongReply])
@@ -898,6 +906,29 @@ pub fn after_served_by_rule(
             }
         }
         None => failure,
+    }
+}
+
+/// Does a connection wait, never accepted, in the accept queue of a
+/// listener of the server `p`? Where that cannot be asked (not Linux), it
+/// is taken to (a stuck server is the story told there).
+fn never_taken(ctx: &mut Ctx, p: Proc) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let pid = ctx.child(p).pid();
+        let ports =
+            crate::grade::harness::listening_ports_of(pid, crate::grade::contract::Transport::Tcp);
+        match ports {
+            Some(ports) if !ports.is_empty() => ports
+                .iter()
+                .any(|&port| crate::grade::sockdiag::accept_queue(port).is_some_and(|n| n > 0)),
+            _ => true,
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (ctx, p);
+        true
     }
 }
 

@@ -20,6 +20,18 @@ fn its_roles_start(failure: Failure, check: &'static str) -> Failure {
     }
 }
 
+/// The one-shot server started once more and sent a short message at
+/// once by a probe: its reply, when it is the contract's ACK.
+fn answers_at_once(ctx: &mut Ctx) -> Option<String> {
+    let message = ctx.message(10);
+    ctx.step(format!(
+        "start the server once more and send `{message}` at once: does its read return a message?"
+    ));
+    let (_, ex) = super::common::exchange(ctx, role::SERVER, &[], message.as_bytes()).ok()?;
+    let want = format!("ACK: {message}");
+    (ex.reply == want.as_bytes()).then_some(want)
+}
+
 /// The one-shot server said its session was a connection that sent
 /// nothing (the contract's `closed without sending` line): the client's
 /// message came on another connection, after the server's one session
@@ -32,10 +44,20 @@ fn session_used_up(
     server: crate::grade::harness::Proc,
     mut failure: Failure,
 ) -> Failure {
-    let line = [Stream::Stdout, Stream::Stderr]
+    // A session's line (it names the client's address), in a server
+    // that received nothing in its one session: a banner that explains
+    // the words, or a session that had its message, is none (hostile
+    // round 76).
+    let lines: Vec<String> = [Stream::Stdout, Stream::Stderr]
         .into_iter()
         .flat_map(|s| ctx.child(server).lines(s))
-        .find(|l| l.contains("without sending"));
+        .collect();
+    if lines.iter().any(|l| l.contains("Received")) {
+        return failure;
+    }
+    let line = lines.into_iter().find(|l| {
+        l.contains("without sending") && (l.contains("127.0.0.1:") || l.contains("::1]:"))
+    });
     let Some(line) = line else {
         return failure;
     };
@@ -270,6 +292,26 @@ fn server_hung_up(
             .unwrap_or_default();
         let timeout = Duration::from_secs(super::common::contract_timeout());
         if line.at.saturating_sub(connected) >= timeout * 3 / 4 {
+            // Its read, or the client's late message? The server alone,
+            // sent a message at once, tells (hostile round 76: a client
+            // that slept before it sent had a correct server blamed).
+            if let Some(answered) = answers_at_once(ctx) {
+                return Some(
+                    fail(
+                        Diagnosis::WrongMessage,
+                        expected,
+                        format!(
+                            "the server said `{}` LAB_TIMEOUT after the client connected: the client's message had not come (started again and sent a message at once, the server answered `{answered}`): the client sends its message late, after a wait of its own, or on another connection; it said `{}` and exited 1",
+                            line.text.trim_end(),
+                            said.trim_end()
+                        ),
+                    )
+                    .or_folded_if(&[
+                        ("client-ack", &[Diagnosis::WrongMessage]),
+                        ("client-one-connection", &[Diagnosis::ExtraConnection]),
+                    ]),
+                );
+            }
             return Some(
                 fail(
                     Diagnosis::WrongReply,

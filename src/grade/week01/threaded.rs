@@ -788,13 +788,43 @@ pub fn concurrency(ctx: &mut Ctx) -> Result<(), Failure> {
 /// the session never ended and its place was never given back (blind
 /// round 73: a Java selector's `if (n <= 0) return;`, told as a place
 /// leaked, whose hint was a `finally`).
-fn end_of_stream_ignored(server: SocketAddr, clients: &[SocketAddr]) -> Option<Failure> {
+fn end_of_stream_ignored(
+    ctx: &mut Ctx,
+    p: Proc,
+    server: SocketAddr,
+    clients: &[SocketAddr],
+) -> Option<Failure> {
     #[cfg(target_os = "linux")]
     {
-        let open = clients
+        let left_open: Vec<SocketAddr> = clients
             .iter()
-            .filter(|&&c| crate::grade::sockdiag::left_open_after_peer_closed(server, c))
-            .count();
+            .copied()
+            .filter(|&c| crate::grade::sockdiag::left_open_after_peer_closed(server, c))
+            .collect();
+        let open = left_open.len();
+        // It said it closed one: another descriptor holds it (a forking
+        // server's parent keeps its copy; hostile round 76), threaded-ack's
+        // no-close where it saw it.
+        let said_closed = left_open.iter().find_map(|c| {
+            let c = c.to_string();
+            [Stream::Stdout, Stream::Stderr]
+                .into_iter()
+                .flat_map(|s| ctx.child(p).lines(s))
+                .find(|l| l.contains(&c) && l.to_lowercase().contains("closed"))
+        });
+        if let Some(line) = said_closed {
+            return Some(
+                fail(
+                    Diagnosis::NoClose,
+                    "a client that closes without sending ends its session: the server closes that connection and its place is free again",
+                    format!(
+                        "the new client was refused as busy: the server printed `{}`, yet its side of that connection was still open (CLOSE_WAIT), and the place was never given back: another descriptor of the socket is still open (a forking server's parent keeps its copy unless it closes it right after fork())",
+                        line.trim_end()
+                    ),
+                )
+                .folded_if("threaded-ack", &[Diagnosis::NoClose]),
+            );
+        }
         (open > 0).then(|| {
             fail(
                 Diagnosis::EmptyRecv,
@@ -810,7 +840,7 @@ fn end_of_stream_ignored(server: SocketAddr, clients: &[SocketAddr]) -> Option<F
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = (server, clients);
+        let _ = (ctx, p, server, clients);
         None
     }
 }
@@ -1039,7 +1069,11 @@ fn beyond_the_cap(
     // cap, which is right; the refusal's words are missing, threaded-busy's
     // finding (blind round 76: Node's server.maxConnections, told as a cap
     // broken here and as the words there, two findings for one mistake).
-    if ex.reply.is_empty() && ex.end != End::Timeout && ctx.child(p).try_status().is_none() {
+    if ex.reply.is_empty()
+        && ex.end != End::Timeout
+        && ctx.wait_exit(p, Duration::from_millis(300)).is_none()
+        && ctx.crash_of(p).is_none()
+    {
         return Err(fail(
             Diagnosis::WrongReply,
             format!(
@@ -1357,9 +1391,11 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
     // Closed at once with no word, the first two held and the server
     // running: turned away, the cap kept; only the words are missing
     // (hostile round 65: told busy-cap, with a hint about the count).
+    // (A moment for the traceback of a refusal that crashed, hostile
+    // round 76: `sendall(str)`, told as a refusal without words.)
     let closed_silently = ex.reply.is_empty()
         && ex.end != End::Timeout
-        && ctx.child(p).try_status().is_none()
+        && ctx.wait_exit(p, Duration::from_millis(300)).is_none()
         && ctx.crash_of(p).is_none()
         && [&first, &second]
             .iter()
@@ -1404,7 +1440,7 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
     let want = format!("ACK: {message}");
     let ex = once_free(ctx, p, addr, &message, "after its busy clients left")?;
     if says_busy(&ex.reply) {
-        if let Some(f) = end_of_stream_ignored(addr, &left) {
+        if let Some(f) = end_of_stream_ignored(ctx, p, addr, &left) {
             return Err(f);
         }
         return Err(fail(
@@ -1469,11 +1505,15 @@ pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
 /// back may refuse two, and the checks above judge the cap.
 fn together(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure> {
     std::thread::sleep(GIVE_BACK);
-    ctx.step(
-        "three silent clients connect at the same moment (LAB_MAX_CLIENTS=2): one of them is refused",
-    );
+    ctx.step(format!(
+        "{BURST} silent clients connect at the same moment (LAB_MAX_CLIENTS=2): two are taken on, the others refused"
+    ));
+    // Six, not three: each accept after the second is one more chance for
+    // a count raised late to be seen low; with three, a C++ server that
+    // raised it in the client's thread was caught in one full run of three
+    // (blind round 79), a Python one in two of eight (blind round 75).
     let mut burst = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..BURST {
         match crate::grade::harness::probe_connect(addr) {
             Ok(stream) => burst.push(stream),
             // Refused or dropped by a server in trouble: the checks above
@@ -1481,25 +1521,29 @@ fn together(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure> {
             Err(_) => return Ok(()),
         }
     }
+    const CAP: usize = 2;
     let until = Instant::now() + SLACK;
-    loop {
+    let turned_away = |burst: &[TcpStream]| {
         // Refused in words, or closed at once (a refusal it did not word).
-        if burst.iter().any(|s| refused(s) || !still_open(s)) {
-            return Ok(());
-        }
-        if Instant::now() >= until {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
+        burst
+            .iter()
+            .filter(|s| refused(s) || !still_open(s))
+            .count()
+    };
+    let mut away = turned_away(&burst);
+    while away < BURST - CAP && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(20));
+        away = turned_away(&burst);
     }
-    if ctx.child(p).try_status().is_some() {
+    if away >= BURST - CAP || ctx.child(p).try_status().is_some() {
         return Ok(());
     }
+    let taken = BURST - away;
     Err(fail(
         Diagnosis::BusyCap,
-        "with LAB_MAX_CLIENTS=2, of three clients that connect at the same moment, one gets `ERROR: Server busy`",
+        format!("with LAB_MAX_CLIENTS=2, of {BURST} clients that connect at the same moment, all but two get `ERROR: Server busy`"),
         format!(
-            "all three were taken on (none refused within {}s), though one at a time the third was refused: the count of busy places is tested and raised in two steps, and clients that come together pass the test before it is raised (raised in the client's thread, after the accept loop tested it, or read and written without a lock?)",
+            "{taken} of them were taken on (not refused within {}s), though one at a time the third was refused: the count of busy places is tested and raised in two steps, and clients that come together pass the test before it is raised (raised in the client's thread, after the accept loop tested it, or read and written without a lock?)",
             SLACK.as_secs()
         ),
     )
@@ -1768,6 +1812,9 @@ fn never_taken_on(
 
 /// The hint of a client over the cap closed without a word.
 const SILENT_REFUSAL_HINT: &str = "Refuse in words: write `ERROR: Server busy` to the client over the limit, then close its connection. Closed without a word, it cannot tell a refusal from a crash. Node's server.maxConnections does just that (it drops the extra connection): count the open sessions yourself in the 'connection' handler, and refuse there.";
+
+/// How many clients [`together`] connects at the same moment.
+const BURST: usize = 6;
 
 /// How long after a session ended its place must be free: far above the
 /// moments a thread or a child takes to end on a loaded machine.
