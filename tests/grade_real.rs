@@ -5489,3 +5489,25 @@ fn a_stuck_chat_server_with_acks_in_other_words_is_two_findings_python() {
     assert!(codes.contains(&"wrong-reply"), "{codes:?}: {outcomes:#?}");
     assert!(codes.contains(&"empty-recv"), "{codes:?}: {outcomes:#?}");
 }
+
+/// A threaded server that says a client closed without sending, and then
+/// keeps its socket and its place (hostile round 77): one finding,
+/// `empty-recv`, over threaded-busy, threaded-reset and
+/// threaded-concurrency; its own `closed without sending` line is the
+/// client's close, not the server's (no `no-close`).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_threaded_server_that_says_the_client_left_and_keeps_it_is_one_finding_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "server.py",
+        "            say(f\"[SERVER] {who} closed without sending\")\n            return\n",
+        "            say(f\"[SERVER] {who} closed without sending\")\n            while True:\n                __import__(\"time\").sleep(0.05)\n",
+    )]) else {
+        return;
+    };
+    let finding = the_one_finding(&sub, |c| {
+        ["threaded-busy", "threaded-reset", "threaded-concurrency"].contains(&c.id)
+    });
+    assert_eq!(finding.code, "empty-recv", "{finding:#?}");
+    assert_eq!(finding.checks.len(), 3, "{finding:#?}");
+}

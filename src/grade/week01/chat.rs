@@ -775,14 +775,16 @@ fn callers_left_open(
             [Stream::Stdout, Stream::Stderr]
                 .into_iter()
                 .flat_map(|s| ctx.child(p).lines(s))
-                .find(|l| l.contains(&caller) && l.to_lowercase().contains("closed"))
+                // The server's own close, in the contract's words: not the
+                // caller's (`closed without sending`, hostile round 77).
+                .find(|l| l.contains(&caller) && l.to_lowercase().contains("closed connection"))
         });
         if let Some(line) = said_closed {
             return Err(fail(
                 Diagnosis::NoClose,
                 "a caller that has left is let go: the server closes its side of the connection",
                 format!(
-                    "the server printed `{}`, yet its side of that connection was still open {}s later (CLOSE_WAIT): another descriptor of the socket is still open (a forking server's parent keeps its copy unless it closes it right after fork(); a dup() or makefile() of the socket keeps it open past close())",
+                    "the server printed `{}`, yet its side of that connection was still open {}s later (CLOSE_WAIT): close() was not called after the line, or another descriptor of the socket is still open (a forking server's parent keeps its copy unless it closes it right after fork(); a dup() or makefile() of the socket keeps it open past close())",
                     line.trim_end(),
                     CLOSE_AFTER_CALLER.as_secs()
                 ),

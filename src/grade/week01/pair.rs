@@ -48,17 +48,29 @@ fn session_used_up(
     // that received nothing in its one session: a banner that explains
     // the words, or a session that had its message, is none (hostile
     // round 76).
-    let lines: Vec<String> = [Stream::Stdout, Stream::Stderr]
+    // And soon after the connection: an empty connection ends at once,
+    // where a server whose read waits for a line end says so only at its
+    // timeout (hostile round 77: a correct client was pointed at).
+    let lines: Vec<crate::process::Line> = [Stream::Stdout, Stream::Stderr]
         .into_iter()
-        .flat_map(|s| ctx.child(server).lines(s))
+        .flat_map(|s| ctx.child(server).timed_lines(s))
         .collect();
-    if lines.iter().any(|l| l.contains("Received")) {
+    if lines.iter().any(|l| l.text.contains("Received")) {
         return failure;
     }
+    let connected = lines
+        .iter()
+        .filter(|l| l.text.contains("Connection from"))
+        .map(|l| l.at)
+        .min()
+        .unwrap_or_default();
+    let soon = Duration::from_secs(super::common::contract_timeout()) / 2;
     let line = lines.into_iter().find(|l| {
-        l.contains("without sending") && (l.contains("127.0.0.1:") || l.contains("::1]:"))
+        l.text.contains("without sending")
+            && (l.text.contains("127.0.0.1:") || l.text.contains("::1]:"))
+            && l.at.saturating_sub(connected) < soon
     });
-    let Some(line) = line else {
+    let Some(line) = line.map(|l| l.text) else {
         return failure;
     };
     failure.observed = format!(
@@ -278,10 +290,11 @@ fn server_hung_up(
         .into_iter()
         .flat_map(|s| ctx.child(server).timed_lines(s))
         .find(|l| l.text.contains("sent nothing"));
-    // Said a whole LAB_TIMEOUT after the connection: its timeout is right,
-    // and its read never saw the message (it waits for a line end, or for
-    // more): server-ack's wrong reply (blind round 77: a readLine server
-    // was told its timeout was in milliseconds).
+    // Said a whole LAB_TIMEOUT after the connection: its timeout is right
+    // (blind round 77: a readLine server was told its timeout was in
+    // milliseconds). Either its read never returned the message (it waits
+    // for a line end, or for more): server-ack's wrong reply; or no
+    // message had come: the client's. Asked of the server alone below.
     if let Some(line) = &early {
         let connected = [Stream::Stdout, Stream::Stderr]
             .into_iter()
