@@ -4320,11 +4320,29 @@ fn a_reset_that_ends_the_whole_server_is_said_python() {
     )]) else {
         return;
     };
-    assert_named(
-        &sub,
-        "threaded-reset",
-        "crash",
-        &["one client's reset connection ended the whole server"],
+    // Seen by the next client, or (on a loaded machine, the end coming
+    // sooner than the next check) by the reset's own: either way a crash
+    // told as the reset that ended the server, with the session's hint.
+    let outcome = outcome_of(&sub, "threaded-reset");
+    let observed = outcome.observed.clone().unwrap_or_default();
+    assert_eq!(
+        outcome.diagnosis.map(|d| d.code()),
+        Some("crash"),
+        "{observed}"
+    );
+    assert!(
+        observed.contains("one client's reset connection ended the whole server")
+            || observed.contains("the reset's error was caught outside the session"),
+        "{observed}"
+    );
+    assert!(
+        outcome
+            .hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("must end that session only"),
+        "{:?}",
+        outcome.hint
     );
 }
 
