@@ -770,16 +770,7 @@ fn callers_left_open(
         // and another is still open (hostile round 74: a forking server
         // whose parent kept its copy of each connection was told it never
         // took the 0 bytes for the end, while its child had said so).
-        let said_closed = open_now.iter().find_map(|caller| {
-            let caller = caller.to_string();
-            [Stream::Stdout, Stream::Stderr]
-                .into_iter()
-                .flat_map(|s| ctx.child(p).lines(s))
-                // The server's own close, in the contract's words: not the
-                // caller's (`closed without sending`, hostile round 77).
-                .find(|l| l.contains(&caller) && l.to_lowercase().contains("closed connection"))
-        });
-        if let Some(line) = said_closed {
+        if let Some(line) = super::common::said_it_closed(ctx, p, &open_now) {
             return Err(fail(
                 Diagnosis::NoClose,
                 "a caller that has left is let go: the server closes its side of the connection",

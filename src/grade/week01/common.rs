@@ -909,6 +909,24 @@ pub fn after_served_by_rule(
     }
 }
 
+/// The server `p`'s line saying it closed its connection with one of
+/// `peers` (its own `Closed connection` line naming that peer): the
+/// client's close in the contract's words (`closed without sending`) is
+/// not one (hostile round 77).
+pub fn said_it_closed(ctx: &mut Ctx, p: Proc, peers: &[SocketAddr]) -> Option<String> {
+    let lines: Vec<String> = [Stream::Stdout, Stream::Stderr]
+        .into_iter()
+        .flat_map(|s| ctx.child(p).lines(s))
+        .collect();
+    peers.iter().find_map(|peer| {
+        let peer = peer.to_string();
+        lines
+            .iter()
+            .find(|l| l.contains(&peer) && l.to_lowercase().contains("closed connection"))
+            .cloned()
+    })
+}
+
 /// Does a connection wait, never accepted, in the accept queue of a
 /// listener of the server `p`? Where that cannot be asked (not Linux), it
 /// is taken to (a stuck server is the story told there).

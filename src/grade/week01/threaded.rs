@@ -805,16 +805,7 @@ fn end_of_stream_ignored(
         // It said it closed one: another descriptor holds it (a forking
         // server's parent keeps its copy; hostile round 76), threaded-ack's
         // no-close where it saw it.
-        let said_closed = left_open.iter().find_map(|c| {
-            let c = c.to_string();
-            [Stream::Stdout, Stream::Stderr]
-                .into_iter()
-                .flat_map(|s| ctx.child(p).lines(s))
-                // The server's own close, in the contract's words: not the
-                // client's (`closed without sending`, hostile round 77).
-                .find(|l| l.contains(&c) && l.to_lowercase().contains("closed connection"))
-        });
-        if let Some(line) = said_closed {
+        if let Some(line) = super::common::said_it_closed(ctx, p, &left_open) {
             return Some(
                 fail(
                     Diagnosis::NoClose,
