@@ -5429,18 +5429,15 @@ fn a_pair_whose_session_went_to_a_test_connection_is_the_clients_python() {
     ]) else {
         return;
     };
-    let ids = [
-        "pair-session",
-        "client-one-connection",
-        "server-ack",
-        "client-ack",
-    ];
-    let wanted: Vec<&Check> = checks("week01")
-        .unwrap()
-        .iter()
-        .filter(|c| ids.contains(&c.id))
-        .collect();
-    let outcomes = run_checks(&wanted, &sub, 7, 2);
+    let outcomes = outcomes_of(
+        &sub,
+        &[
+            "pair-session",
+            "client-one-connection",
+            "server-ack",
+            "client-ack",
+        ],
+    );
     let findings = report::findings(&outcomes);
     let extra = findings
         .iter()
@@ -5497,12 +5494,7 @@ fn a_stuck_chat_server_with_acks_in_other_words_is_two_findings_python() {
     ]) else {
         return;
     };
-    let wanted: Vec<&Check> = checks("week01")
-        .unwrap()
-        .iter()
-        .filter(|c| c.id == "chat-ack" || c.id == "chat-sessions")
-        .collect();
-    let outcomes = run_checks(&wanted, &sub, 7, 2);
+    let outcomes = outcomes_of(&sub, &["chat-ack", "chat-sessions"]);
     let codes: Vec<&str> = report::findings(&outcomes).iter().map(|f| f.code).collect();
     assert!(codes.contains(&"wrong-reply"), "{codes:?}: {outcomes:#?}");
     assert!(codes.contains(&"empty-recv"), "{codes:?}: {outcomes:#?}");
