@@ -423,6 +423,14 @@ fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
 
     let not_graded = json(out.join("no-manifest").join("prairielearn.json"));
     assert_eq!(not_graded["gradable"], false);
+    // Its text report says the hidden checks are there, as a graded one's
+    // does, without naming them.
+    let text = read(out.join("no-manifest").join("report.txt"));
+    assert!(
+        text.contains("not graded") && text.contains("1 more check(s) are hidden"),
+        "{text}"
+    );
+    assert!(!text.contains("server-restart"), "{text}");
 
     // index.html in a real browser.
     browser_check(&out, 3);
@@ -762,6 +770,12 @@ fn merge_refuses_a_shard_that_netlab_did_not_write() {
     refused("m2b", "is not the sum of its checks' points");
     forged(&|v| v["checks"][0]["diagnosis"] = "x,=1+1".into());
     refused("m3", "a diagnosis \"x,=1+1\" that netlab does not have");
+    // Hostile round 75: a forged CPU time made a member "heaviest".
+    forged(&|v| {
+        let real = v["cpu_ms"].as_u64().unwrap_or(0);
+        v["cpu_ms"] = (real + 90_000).into();
+    });
+    refused("m3b", "is not the sum of its checks'");
     forged(&|_| {});
     #[cfg(unix)]
     {

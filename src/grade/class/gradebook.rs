@@ -266,7 +266,7 @@ fn who(m: &Mistake) -> String {
 }
 
 /// The submissions whose programs used far more CPU than the class's:
-/// at least [`HEAVY_CPU_MS`] and [`HEAVY_TIMES`] the median of the
+/// at least [`heavy_floor`] and [`HEAVY_TIMES`] times the median of the
 /// submissions measured, most first, with that median. A busy loop or
 /// children left spinning slow every grading beside them (hostile round
 /// 70: one member took a class of four from 16 s to 34 s, and passed
@@ -284,7 +284,7 @@ pub fn heavy(records: &[Record]) -> Option<(u64, Vec<(&Record, u64)>)> {
     let mut list: Vec<(&Record, u64)> = records
         .iter()
         .filter_map(|r| Some((r, r.cpu_ms?)))
-        .filter(|(_, ms)| *ms >= HEAVY_CPU_MS && *ms >= median.saturating_mul(HEAVY_TIMES))
+        .filter(|(r, ms)| *ms >= heavy_floor(r) && *ms >= median.saturating_mul(HEAVY_TIMES))
         .collect();
     list.sort_by(|a, b| {
         b.1.cmp(&a.1)
@@ -294,11 +294,27 @@ pub fn heavy(records: &[Record]) -> Option<(u64, Vec<(&Record, u64)>)> {
 }
 
 /// See [`heavy`]: a correct submission's programs use a few seconds of
-/// CPU in all of Week 1's checks (measured: 9.5 s for a Java one, whose
-/// every start is a JVM's; a spinner uses a core for as long as a check
-/// lasts, some 45 s for all of them).
-const HEAVY_CPU_MS: u64 = 20_000;
+/// CPU in all of Week 1's checks (measured: 9.5 s in 54 checks for a Java
+/// one, whose every start is a JVM's, some 180 ms a check; a spinner uses
+/// a core for as long as a check lasts, some 45 s for all of them). The
+/// floor is per check that ran programs, so that an `--only` run of a few
+/// checks still names a spinner (an instructor's round: a flat 20 s hid
+/// it there).
+const HEAVY_CPU_MS_PER_CHECK: u64 = 370;
 const HEAVY_TIMES: u64 = 4;
+
+/// The least CPU time that makes `r` heavy: [`HEAVY_CPU_MS_PER_CHECK`]
+/// for each of its checks that measured some (each check, for a record
+/// without per-check figures).
+fn heavy_floor(r: &Record) -> u64 {
+    let measured = r.checks.iter().filter(|c| c.cpu_ms.is_some()).count();
+    let checks = if measured > 0 {
+        measured
+    } else {
+        r.checks.len()
+    };
+    HEAVY_CPU_MS_PER_CHECK.saturating_mul(checks.max(1) as u64)
+}
 
 /// CPU milliseconds as a person reads them: `61.2 s`.
 pub fn fmt_cpu(ms: u64) -> String {
@@ -435,11 +451,28 @@ mod tests {
     /// of ordinary programs, or one nothing measured, has no such part.
     #[test]
     fn a_member_that_spins_is_named_as_the_heaviest() {
-        let with_cpu = |name: &str, cpu: Option<u64>| Record {
+        // A record of `n` checks that used `cpu` between them.
+        let in_checks = |n: u64, name: &str, cpu: Option<u64>| Record {
             cpu_ms: cpu,
             not_graded: None,
+            checks: (0..n)
+                .map(|i| super::super::record::RecordCheck {
+                    id: format!("check-{i}"),
+                    role: "server".into(),
+                    title: String::new(),
+                    passed: Some(true),
+                    diagnosis: None,
+                    skipped: None,
+                    score: 1.0,
+                    max_score: 1.0,
+                    hidden: false,
+                    follows_from: None,
+                    cpu_ms: cpu.map(|ms| ms / n + u64::from(i < ms % n)),
+                })
+                .collect(),
             ..named(name)
         };
+        let with_cpu = |name: &str, cpu: Option<u64>| in_checks(54, name, cpu);
         let class = [
             with_cpu("ann", Some(2_000)),
             with_cpu("bob", Some(9_500)),
@@ -467,6 +500,18 @@ mod tests {
         assert!(!summary("week01", &ordinary, 0).contains("Heaviest"));
         let unmeasured = [with_cpu("ann", None), with_cpu("bob", None)];
         assert!(heavy(&unmeasured).is_none());
+        // An `--only` run of three checks: the floor is per check, so the
+        // spinner is named there too, and a slow start alone is not.
+        let few = [
+            in_checks(3, "ann", Some(150)),
+            in_checks(3, "bob", Some(540)),
+            in_checks(3, "cat", Some(160)),
+            in_checks(3, "spinner", Some(2_600)),
+        ];
+        let names: Vec<&str> = heavy(&few)
+            .map(|(_, l)| l.iter().map(|(r, _)| r.submission.as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(names, ["spinner"]);
     }
 
     /// Blind round 35: a failure the student's report folds under another

@@ -1668,14 +1668,16 @@ fn write_not_graded(
         .filter(|c| !opts.points.hidden(c))
         .map(|c| opts.points.of(c))
         .sum();
-    write(
-        sub_out,
-        "report.txt",
-        &format!(
-            "netlab grade {lab}: not graded\n{why}\nscore: 0 / {}\n",
-            record::fmt_points(visible)
-        ),
-    )?;
+    let hidden = opts.checks.iter().filter(|c| opts.points.hidden(c)).count();
+    let mut text = format!(
+        "netlab grade {lab}: not graded\n{why}\nscore: 0 / {}\n",
+        record::fmt_points(visible)
+    );
+    if hidden > 0 {
+        // As a graded member's report says it (hostile round 75).
+        text.push_str(&format!("{}\n", platforms::hidden_note(hidden)));
+    }
+    write(sub_out, "report.txt", &text)?;
     let junit = report::render_junit(lab, opts.seed, &[], duration);
     write(sub_out, "report.xml", &junit)?;
     write_json(

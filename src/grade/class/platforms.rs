@@ -99,7 +99,7 @@ pub fn text_report(lab: &str, seed: u64, graded: &[Graded]) -> String {
 }
 
 /// What a student is told of the hidden checks.
-fn hidden_note(hidden: usize) -> String {
+pub(super) fn hidden_note(hidden: usize) -> String {
     format!(
         "{hidden} more check(s) are hidden until grades are published; their points are not in the score above, and count in the grade."
     )
