@@ -418,6 +418,11 @@ pub fn what_differs(want: &str, seen: &str) -> Vec<String> {
                 .to_string(),
         );
     }
+    if let Some(quoted) = quotes_added(want, seen) {
+        why.push(format!(
+            "quotes added around `{quoted}`: print the text as it is (Python's repr() and `{{!r}}`, Rust's `{{:?}}` and JSON encoders add them)"
+        ));
+    }
     let want_port = trailing_port(want);
     let seen_port = trailing_port(seen);
     if let (Some(w), Some(0)) = (want_port, seen_port) {
@@ -506,6 +511,19 @@ pub fn what_differs(want: &str, seen: &str) -> Vec<String> {
         why.push(format!("missing: {}", backticked(&missing)));
     }
     why
+}
+
+/// The text `seen` put between a pair of quotes that `want` does not
+/// have, when that pair is its only difference (blind round 80:
+/// `Received: "hi"`, marked whole and left unnamed).
+fn quotes_added<'a>(want: &str, seen: &'a str) -> Option<&'a str> {
+    ['"', '\''].into_iter().find_map(|q| {
+        let first = seen.find(q)?;
+        let last = seen.rfind(q)?;
+        let only_two = last > first && seen.matches(q).count() == 2;
+        (only_two && !want.contains(q) && seen.replace(q, "") == want)
+            .then(|| &seen[first + 1..last])
+    })
 }
 
 /// `picked`, words of `lower` (the words of `text` in lower case), as
@@ -802,6 +820,24 @@ mod tests {
         assert!(!python_bytes("[CLIENT] Received: 'Bob's reply'"));
         assert!(!python_bytes("[CLIENT] the lab's notes"));
         assert!(python_bytes("[CLIENT] Received: (b\"ACK: hi\", 5)"));
+    }
+
+    #[test]
+    fn quotes_added_around_a_message_are_named() {
+        let want = "[SERVER] Received: Hello Server";
+        assert_eq!(
+            what_differs(want, "[SERVER] Received: \"Hello Server\""),
+            ["quotes added around `Hello Server`: print the text as it is (Python's repr() and `{!r}`, Rust's `{:?}` and JSON encoders add them)"]
+        );
+        assert!(what_differs(want, "[SERVER] Received: 'Hello Server'")[0]
+            .starts_with("quotes added around `Hello Server`"));
+        // A quote the contract has, or quotes with other changes, are not.
+        assert!(quotes_added(
+            "[CLIENT] Received: ACK: it's",
+            "[CLIENT] Received: 'ACK: it's'"
+        )
+        .is_none());
+        assert!(quotes_added(want, "[SERVER] Got: \"Hello Server\"").is_none());
     }
 
     #[test]
