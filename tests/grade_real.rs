@@ -5521,3 +5521,44 @@ fn a_threaded_server_that_says_the_client_left_and_keeps_it_is_one_finding_pytho
     assert_eq!(finding.code, "empty-recv", "{finding:#?}");
     assert_eq!(finding.checks.len(), 3, "{finding:#?}");
 }
+
+/// A one-shot server that connects to its own port after listen(), to
+/// test it: that connection is its one session. Whoever wins the race
+/// (the probe of server-ack, or the server's own connection), the finding
+/// is the server's extra connection, once; the correct client, refused
+/// after it, is not blamed (hostile round 78: pair-session told it to
+/// change its exit status).
+#[test]
+fn a_server_that_connects_to_itself_is_named_and_its_client_is_not_blamed() {
+    let listening = "say(f\"[SERVER] Listening on {peer_text(server.getsockname())}\")";
+    let self_test = "say(f\"[SERVER] Listening on {peer_text(server.getsockname())}\")\n        socket.create_connection(server.getsockname()[:2]).close()";
+    let Some((_dir, sub)) = patched_python_all(&[("server.py", listening, self_test)]) else {
+        return;
+    };
+    let outcomes = outcomes_of(
+        &sub,
+        &["server-ack", "client-one-connection", "pair-session"],
+    );
+    let of = |id: &str| outcomes.iter().find(|o| o.id == id).unwrap();
+    assert_eq!(of("client-one-connection").passed, Some(true));
+    let pair = of("pair-session");
+    assert_eq!(
+        pair.diagnosis.map(|d| d.code()),
+        Some("extra-connection"),
+        "{:?}",
+        pair.observed
+    );
+    let observed = pair.observed.clone().unwrap_or_default();
+    assert!(observed.contains("connects to its own port"), "{observed}");
+    // server-ack passes when its probe came first, or names the same
+    // mistake when the server's own connection did.
+    let ack = of("server-ack");
+    if ack.passed != Some(true) {
+        assert_eq!(
+            ack.diagnosis.map(|d| d.code()),
+            Some("extra-connection"),
+            "{:?}",
+            ack.observed
+        );
+    }
+}

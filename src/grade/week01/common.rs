@@ -12,6 +12,36 @@ use crate::grade::harness::{
 use crate::grade::Role;
 use crate::process::{describe_status, Signal, Stream};
 
+/// The one-shot server started once more, alone: a line of a session it
+/// had anyway (`Connection from`, or the contract's `closed without
+/// sending`) within a second of listening, while nothing of the grader's
+/// connected. Nothing else in the check knows its port: such a session is
+/// a connection of the server's own (a "self-test" connect after
+/// listen()), and it uses up the one session (hostile round 78: the
+/// client that then found no server was blamed for it).
+pub fn session_without_a_client(ctx: &mut Ctx) -> Option<String> {
+    ctx.step("start the server once more, alone, and connect nothing for a second: does a session come anyway?");
+    let (p, _) = ctx.start_server(super::role::SERVER, &[], &[]).ok()?;
+    let line = ctx.wait_output(p, Duration::from_secs(1), |l| {
+        l.contains("Connection from") || l.contains("without sending")
+    });
+    ctx.child(p).kill();
+    line.map(|l| l.trim_end().to_string())
+}
+
+/// The failure of a one-shot server whose session went to a connection of
+/// its own (`line`, seen by [`session_without_a_client`]).
+pub fn connects_to_itself(expected: impl Into<String>, line: &str) -> Failure {
+    fail(
+        Diagnosis::ExtraConnection,
+        expected,
+        format!(
+            "started alone, with nothing connecting to it, the server had a session anyway (`{line}`): it connects to its own port, and that empty connection uses up its one session, so the real client finds no server"
+        ),
+    )
+    .hinted("Do not connect to your own server to test it: once listen() returns and the Listening line is printed, it is ready, and the first connection it accepts is its one session. A connection of its own is that session, spent on nothing; the real client is then refused, or reset.")
+}
+
 /// Checks that `expected` lines appear on stdout in this order (other
 /// lines may come between them).
 pub fn lines_in_order(ctx: &mut Ctx, p: Proc, expected: &[String]) -> Result<(), Failure> {

@@ -73,6 +73,12 @@ fn session_used_up(
     let Some(line) = line.map(|l| l.text) else {
         return failure;
     };
+    // The server's own connection, not the client's (hostile round 78: a
+    // correct client, refused, was told to change its exit status).
+    if let Some(own) = super::common::session_without_a_client(ctx) {
+        return super::common::connects_to_itself(failure.expected, &own)
+            .folded_if("server-ack", &[Diagnosis::ExtraConnection]);
+    }
     failure.observed = format!(
         "{}; the server's one session was a connection that sent nothing (`{}`): a client that connects more than once (see client-one-connection) sends its message after the one-shot server's session is over",
         failure.observed,

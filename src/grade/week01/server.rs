@@ -41,18 +41,52 @@ const ACK_TIMEOUT: u64 = SLACK.as_secs() + 5;
 /// The whole MVP session: reply, the five lines in order, exit 0.
 pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
     let message = ctx.message(24);
-    let (p, ex) = exchange(
+    let (p, ex) = match exchange(
         ctx,
         role::SERVER,
         &[timeout_env(ACK_TIMEOUT)],
         message.as_bytes(),
-    )?;
+    ) {
+        Ok(pair) => pair,
+        // Gone before the probe came, its session spent on a connection
+        // that sent nothing: one of its own? (hostile round 78)
+        Err(f) if f.diagnosis == Diagnosis::MissingListen => {
+            let spent = ctx
+                .output_lines()
+                .iter()
+                .any(|l| l.contains("without sending"));
+            return Err(
+                match spent
+                    .then(|| super::common::session_without_a_client(ctx))
+                    .flatten()
+                {
+                    Some(line) => super::common::connects_to_itself(f.expected, &line),
+                    None => f,
+                },
+            );
+        }
+        Err(f) => return Err(f),
+    };
     let reply = format!("ACK: {message}");
     judge_reply(ctx, p, &ex, &reply, Diagnosis::WrongReply).map_err(|mut f| {
         // What it judged was its buffer past the read: said, with that
         // hint (the validation checks fold under this finding).
         if f.diagnosis == Diagnosis::WrongReply {
             f = with_past_the_read(ctx, p, message.as_bytes(), f);
+        }
+        // No reply, and the server's one session was a connection that
+        // sent nothing, not the probe's: one of its own, when it has a
+        // session with nothing connecting (hostile round 78).
+        if f.diagnosis == Diagnosis::WrongReply && ex.reply.is_empty() {
+            let probe = ex.client.port().to_string();
+            let elsewhere = ctx.child(p).lines(Stream::Stdout).iter().any(|l| {
+                l.contains("without sending") && l.contains("127.0.0.1:") && !l.contains(&probe)
+            });
+            if elsewhere {
+                if let Some(line) = super::common::session_without_a_client(ctx) {
+                    return super::common::connects_to_itself(f.expected, &line);
+                }
+            }
         }
         // The lines are judged only after a right reply: a connection line
         // already worded otherwise is said now, not left for the next run.
