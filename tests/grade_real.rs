@@ -5562,3 +5562,27 @@ fn a_server_that_connects_to_itself_is_named_and_its_client_is_not_blamed() {
         );
     }
 }
+
+/// A threaded server whose session, on a client that closed without
+/// sending, gives its place back and never closes the socket (the
+/// descriptor detached, so the `finally`'s close does nothing): every
+/// place came back, and every check passed (hostile round 78). The
+/// socket table shows the connections in CLOSE_WAIT: threaded-busy's
+/// no-close, since the server says it closed them.
+#[test]
+fn a_threaded_server_that_keeps_the_sockets_of_clients_that_left_python() {
+    let empty = "            say(f\"[SERVER] {who} closed without sending\")\n            return";
+    let kept = "            say(f\"[SERVER] {who} closed without sending\")\n            conn.detach()  # the descriptor is never closed\n            return";
+    let Some((_dir, sub)) = patched_python_all(&[("server.py", empty, kept)]) else {
+        return;
+    };
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    assert_named(
+        &sub,
+        "threaded-busy",
+        "no-close",
+        &["CLOSE_WAIT", "though the place was given back"],
+    );
+}

@@ -954,8 +954,20 @@ pub fn said_it_closed(ctx: &mut Ctx, p: Proc, peers: &[SocketAddr]) -> Option<St
         let peer = peer.to_string();
         lines
             .iter()
-            .find(|l| l.contains(&peer) && l.to_lowercase().contains("closed connection"))
+            .find(|l| names_address(l, &peer) && l.to_lowercase().contains("closed connection"))
             .cloned()
+    })
+}
+
+/// Does `line` name the address `addr` (`127.0.0.1:5555`), whole: not
+/// the start of a longer port (`127.0.0.1:55551`; hostile round 78)?
+#[cfg(target_os = "linux")]
+fn names_address(line: &str, addr: &str) -> bool {
+    line.match_indices(addr).any(|(at, _)| {
+        !line[at + addr.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit())
     })
 }
 
