@@ -5586,3 +5586,39 @@ fn a_threaded_server_that_keeps_the_sockets_of_clients_that_left_python() {
         &["CLOSE_WAIT", "though the place was given back"],
     );
 }
+
+/// A chat client that makes a test connection first, and a chat server
+/// (one caller at a time) that never ends a session on its 0-byte read:
+/// the server stays on the empty connection, and the pair's client gets
+/// no ACK. Two mistakes, two findings; the pair's missing reply folds
+/// under them, not a third finding of the server's wrong reply (blind
+/// round 81).
+#[test]
+fn a_test_connect_that_a_chat_server_never_lets_go_is_two_mistakes_python() {
+    let Some((_dir, sub)) = patched_python_all(&[
+        (
+            "chat_client.py",
+            "        sock = socket.create_connection((HOST, PORT), timeout=TIMEOUT)\n",
+            "        socket.create_connection((HOST, PORT), timeout=TIMEOUT).close()\n        sock = socket.create_connection((HOST, PORT), timeout=TIMEOUT)\n",
+        ),
+        (
+            "chat_server.py",
+            "bytes); dropped\")\n                return",
+            "bytes); dropped\")\n                continue",
+        ),
+    ]) else {
+        return;
+    };
+    let wanted: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| ["pair-chat", "chat-client-messages", "chat-sessions"].contains(&c.id))
+        .collect();
+    let outcomes = run_checks(&wanted, &sub, 7, 2);
+    let pair = outcomes.iter().find(|o| o.id == "pair-chat").unwrap();
+    assert_eq!(pair.passed, Some(false), "{:?}", pair.observed);
+    let codes: Vec<&str> = report::findings(&outcomes).iter().map(|f| f.code).collect();
+    assert_eq!(codes.len(), 2, "{codes:?}");
+    assert!(codes.contains(&"extra-connection"), "{codes:?}");
+    assert!(codes.contains(&"empty-recv"), "{codes:?}");
+}

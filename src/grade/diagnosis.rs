@@ -74,8 +74,8 @@ diagnoses! {
         "the server cannot restart on its port right after a session (TIME_WAIT)",
         "The side that closes first keeps the connection in TIME_WAIT for a while. Set SO_REUSEADDR on the listening socket before bind() so a restarted server can bind the same port at once.";
     EmptyRecv = "empty-recv",
-        "a client that closes without sending is not met right: the server crashes, hangs, spins, or takes the 0-byte read for a message",
-        "A receive that returns 0 bytes (b'' in Python) means the peer closed the connection. Check for it before decoding: print that the client closed without sending, close the socket and end the session.";
+        "a client closing its end (a read of 0 bytes) is not met right: the server crashes, hangs, spins, keeps the connection, or takes the 0 bytes for a message",
+        "A receive that returns 0 bytes (b'' in Python) means the peer closed the connection. Check for it before decoding, and end that session there: say so (the one-shot server's `closed without sending` line when nothing came; a chat session's `Closed connection` line after its lines), close the socket, and stop reading it (take it out of a select()/poll() set): read again, it returns 0 bytes again at once, for ever.";
     BlankMessage = "blank-message",
         "a whitespace-only message is not answered with the contract's error reply",
         "Strip the decoded message and, when nothing is left, reply `ERROR: Empty message` instead of an ACK (extension B). In the chat, answer a blank line too (`[ERROR] Empty message`): every line gets exactly one reply, or the client waits for ever.";

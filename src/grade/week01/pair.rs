@@ -811,11 +811,21 @@ fn no_reply_came(
     // Or the client sent what no server answers (a chat line without its
     // `\n`: blind round 48 was told wrong-reply of a server that passed
     // every check): its own checks' finding.
+    // Or it opened an empty connection first, and a server that never
+    // ends a session on its 0-byte read stayed on that one: each side's
+    // own finding (blind round 81: a seventh mistake, told wrong-reply).
     let client_sends: &'static [crate::grade::OtherCause] = if cause == "chat-ack" {
-        &[(
-            "chat-client-messages",
-            &[Diagnosis::WrongMessage, Diagnosis::SplitMessage],
-        )]
+        &[
+            (
+                "chat-client-messages",
+                &[
+                    Diagnosis::WrongMessage,
+                    Diagnosis::SplitMessage,
+                    Diagnosis::ExtraConnection,
+                ],
+            ),
+            ("chat-sessions", &[Diagnosis::EmptyRecv]),
+        ]
     } else {
         &[
             ("client-ack", &[Diagnosis::WrongMessage]),
