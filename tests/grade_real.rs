@@ -5568,7 +5568,9 @@ fn a_server_that_connects_to_itself_is_named_and_its_client_is_not_blamed() {
 /// descriptor detached, so the `finally`'s close does nothing): every
 /// place came back, and every check passed (hostile round 78). The
 /// socket table shows the connections in CLOSE_WAIT: threaded-busy's
-/// no-close, since the server says it closed them.
+/// empty-recv (the session of a client that sent nothing: not no-close's
+/// "after its reply", hostile round 79), though the server says it closed
+/// them.
 #[test]
 fn a_threaded_server_that_keeps_the_sockets_of_clients_that_left_python() {
     let empty = "            say(f\"[SERVER] {who} closed without sending\")\n            return";
@@ -5582,9 +5584,26 @@ fn a_threaded_server_that_keeps_the_sockets_of_clients_that_left_python() {
     assert_named(
         &sub,
         "threaded-busy",
-        "no-close",
+        "empty-recv",
         &["CLOSE_WAIT", "though the place was given back"],
     );
+}
+
+/// A threaded server that closes a silent client's socket 2 s after it
+/// left (a cleanup of its own), its place given back at once, is within
+/// the grace a close after a reply gets, and passes threaded-busy
+/// (hostile round 79: blamed, while one that closed every socket as late
+/// passed).
+#[test]
+fn a_threaded_server_that_closes_a_silent_clients_socket_late_passes_python() {
+    let empty = "            say(f\"[SERVER] {who} closed without sending\")\n            return";
+    // A second descriptor, closed by a timer.
+    let late = "            say(f\"[SERVER] {who} closed without sending\")\n            __import__(\"threading\").Timer(2, conn.dup().close).start()\n            return";
+    let Some((_dir, sub)) = patched_python_all(&[("server.py", empty, late)]) else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "threaded-busy");
+    assert_eq!(outcome.passed, Some(true), "{:?}", outcome.observed);
 }
 
 /// A chat client that makes a test connection first, and a chat server
@@ -5621,4 +5640,31 @@ fn a_test_connect_that_a_chat_server_never_lets_go_is_two_mistakes_python() {
     assert_eq!(codes.len(), 2, "{codes:?}");
     assert!(codes.contains(&"extra-connection"), "{codes:?}");
     assert!(codes.contains(&"empty-recv"), "{codes:?}");
+}
+
+/// A one-shot server that reads a line (no message ends in one): no reply
+/// in server-config either, which cannot tell its read's size then and
+/// passed it (blind round 82, asyncio's `reader.readline()`). It fails,
+/// as server-ack's finding, not one of its own.
+#[test]
+fn a_server_that_reads_a_line_fails_server_config_as_server_acks_finding_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "server.py",
+        "data = conn.recv(BUFFER_SIZE)",
+        "data = conn.makefile(\"rb\").readline()",
+    )]) else {
+        return;
+    };
+    let outcomes = outcomes_of(&sub, &["server-ack", "server-config"]);
+    for outcome in &outcomes {
+        assert_eq!(
+            outcome.diagnosis.map(|d| d.code()),
+            Some("wrong-reply"),
+            "{}: {:?}",
+            outcome.id,
+            outcome.observed
+        );
+    }
+    let codes: Vec<&str> = report::findings(&outcomes).iter().map(|f| f.code).collect();
+    assert_eq!(codes, ["wrong-reply"]);
 }

@@ -520,7 +520,7 @@ fn quotes_added<'a>(want: &str, seen: &'a str) -> Option<&'a str> {
     ['"', '\''].into_iter().find_map(|q| {
         let first = seen.find(q)?;
         let last = seen.rfind(q)?;
-        let only_two = last > first && seen.matches(q).count() == 2;
+        let only_two = last > first + 1 && seen.matches(q).count() == 2;
         (only_two && !want.contains(q) && seen.replace(q, "") == want)
             .then(|| &seen[first + 1..last])
     })

@@ -261,6 +261,8 @@ pub fn telling_among(segments: &[Segment], grader_ports: &BTreeSet<u16>) -> Vec<
                 conn.ends.0
             };
             let mut received = 0usize;
+            // When the last of those bytes came.
+            let mut received_at = None;
             let mut own_fin: Option<usize> = None;
             let mut after_own_fin = 0usize;
             let mut zero_window_told = false;
@@ -268,6 +270,9 @@ pub fn telling_among(segments: &[Segment], grader_ports: &BTreeSet<u16>) -> Vec<
             for &(i, s) in &segs {
                 if s.src == peer {
                     received += s.len;
+                    if s.len > 0 {
+                        received_at = Some(s.time);
+                    }
                     if own_fin.is_some() {
                         after_own_fin += s.len;
                     }
@@ -335,12 +340,27 @@ pub fn telling_among(segments: &[Segment], grader_ports: &BTreeSet<u16>) -> Vec<
                 if s.flags.fin && own_fin.is_none() {
                     own_fin = Some(i);
                     if received > 0 && sent == 0 {
+                        // A second or more after the bytes came: a read
+                        // that waited for more than they held, until a
+                        // timeout ended it, far likelier than a crash (blind
+                        // round 82: "did it crash?" of a readline() server
+                        // that timed out).
+                        let waited = received_at
+                            .map(|at| s.time.saturating_sub(at))
+                            .filter(|gap| *gap >= Duration::from_secs(1));
+                        let why = match waited {
+                            Some(gap) => format!(
+                                ", {:.1}s after they came (did its read wait for more than they held, a line end or the connection's end, until a timeout of its own?)",
+                                gap.as_secs_f64()
+                            ),
+                            None => " (did its program end or crash before replying?)".to_string(),
+                        };
                         add(
                             i,
                             Sign::ClosedWithoutReply,
                             side,
                             format!(
-                                "{} closed the connection after receiving {received} bytes, without sending a byte back (did its program end or crash before replying?)",
+                                "{} closed the connection after receiving {received} bytes, without sending a byte back{why}",
                                 conn.name(side)
                             ),
                         );

@@ -590,7 +590,7 @@ pub fn judge_reply(
         let observed = if ex.reply.is_empty() {
             match ex.end {
                 End::Timeout if waits => format!(
-                    "no reply within {}s, though the server had taken the message's bytes off its socket (none waited unread) and printed no Received line while the connection was open: its read waits for more than the message (a read until a line end, which the message does not have: Java's readLine, Python's makefile().readline(); a read of a fixed size: Java's readFully or readNBytes, Rust's read_exact, recv with MSG_WAITALL, Python's makefile().read(n); or a read until the connection closes: Rust's read_to_string or read_to_end). One recv of up to 1024 bytes returns what has come",
+                    "no reply within {}s, though the server had taken the message's bytes off its socket (none waited unread) and printed no Received line while the connection was open: its read waits for more than the message (a read until a line end, which the message does not have: Java's readLine, Python's makefile().readline() or asyncio's reader.readline(); a read of a fixed size: Java's readFully or readNBytes, Rust's read_exact, recv with MSG_WAITALL, Python's makefile().read(n) or asyncio's reader.readexactly(n); or a read until the connection closes: Rust's read_to_string or read_to_end). One recv of up to 1024 bytes returns what has come",
                     SLACK.as_secs()
                 ),
                 End::Timeout => format!("no reply within {}s", SLACK.as_secs()),

@@ -42,6 +42,7 @@ fn answers_at_once(ctx: &mut Ctx) -> Option<String> {
 fn session_used_up(
     ctx: &mut Ctx,
     server: crate::grade::harness::Proc,
+    message: &str,
     mut failure: Failure,
 ) -> Failure {
     // A session's line (it names the client's address), in a server
@@ -55,8 +56,23 @@ fn session_used_up(
         .into_iter()
         .flat_map(|s| ctx.child(server).timed_lines(s))
         .collect();
-    if lines.iter().any(|l| l.text.contains("Received")) {
+    let received: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.text.contains("Received"))
+        .map(|l| l.text.as_str())
+        .collect();
+    if received.iter().any(|l| l.contains(message)) {
         return failure;
+    }
+    if !received.is_empty() {
+        // Its session had a message, not the client's: a connection of
+        // its own that sent one? (hostile round 79: `ping`, and a correct
+        // client refused after it was told to change its exit status.)
+        return match super::common::session_without_a_client(ctx) {
+            Some(own) => super::common::connects_to_itself(failure.expected, &own)
+                .folded_if("server-ack", &[Diagnosis::ExtraConnection]),
+            None => failure,
+        };
     }
     let connected = lines
         .iter()
@@ -132,7 +148,7 @@ pub fn session(ctx: &mut Ctx) -> Result<(), Failure> {
             Some(_) => f,
             None => f.or_folded_if(ONE_CONNECTION),
         })
-        .map_err(|f| session_used_up(ctx, server, f))?;
+        .map_err(|f| session_used_up(ctx, server, &message, f))?;
     let want = format!("[CLIENT] Received: ACK: {message}");
     let lines = ctx.child(client).lines(Stream::Stdout);
     if !lines.iter().any(|l| l.trim_end() == want) {

@@ -51,10 +51,13 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
         // Gone before the probe came, its session spent on a connection
         // that sent nothing: one of its own? (hostile round 78)
         Err(f) if f.diagnosis == Diagnosis::MissingListen => {
-            let spent = ctx
-                .output_lines()
-                .iter()
-                .any(|l| l.contains("without sending"));
+            // (Any session of its: the probe never got in. Hostile round
+            // 79: one that sent itself `ping` had a whole session.)
+            let spent = ctx.output_lines().iter().any(|l| {
+                ["without sending", "Connection from", "Received"]
+                    .iter()
+                    .any(|w| l.contains(w))
+            });
             return Err(
                 match spent
                     .then(|| super::common::session_without_a_client(ctx))
@@ -225,6 +228,14 @@ pub fn config(ctx: &mut Ctx) -> Result<(), Failure> {
     }
     if let Some(f) = everywhere {
         return Err(f.folded_if("server-listening", &[Diagnosis::IgnoresConfig]));
+    }
+    // No reply at all: whether it reads with LAB_BUFFER_SIZE cannot be
+    // told, so this check cannot pass; the missing reply is server-ack's
+    // finding (blind round 82: green here for a readline() server).
+    if ex.reply.is_empty() {
+        let want = format!("ACK: {head}");
+        judge_reply(ctx, p, &ex, &want, Diagnosis::WrongReply)
+            .map_err(|f| f.caused_by("server-ack"))?;
     }
     // Any other reply's form is server-ack's to judge.
     Ok(())
