@@ -36,7 +36,7 @@ pub fn connects_to_itself(expected: impl Into<String>, line: &str) -> Failure {
         Diagnosis::ExtraConnection,
         expected,
         format!(
-            "started alone, with nothing connecting to it, the server had a session anyway (`{line}`): it connects to its own port, and that empty connection uses up its one session, so the real client finds no server"
+            "started alone, with nothing connecting to it, the server had a session anyway (`{line}`): it connects to its own port, and that connection uses up its one session, so the real client finds no server"
         ),
     )
     .hinted("Do not connect to your own server to test it: once listen() returns and the Listening line is printed, it is ready, and the first connection it accepts is its one session. A connection of its own is that session, spent on nothing; the real client is then refused, or reset.")

@@ -68,11 +68,7 @@ fn session_used_up(
         // Its session had a message, not the client's: a connection of
         // its own that sent one? (hostile round 79: `ping`, and a correct
         // client refused after it was told to change its exit status.)
-        return match super::common::session_without_a_client(ctx) {
-            Some(own) => super::common::connects_to_itself(failure.expected, &own)
-                .folded_if("server-ack", &[Diagnosis::ExtraConnection]),
-            None => failure,
-        };
+        return its_own_session(ctx, &failure.expected).unwrap_or(failure);
     }
     let connected = lines
         .iter()
@@ -91,9 +87,8 @@ fn session_used_up(
     };
     // The server's own connection, not the client's (hostile round 78: a
     // correct client, refused, was told to change its exit status).
-    if let Some(own) = super::common::session_without_a_client(ctx) {
-        return super::common::connects_to_itself(failure.expected, &own)
-            .folded_if("server-ack", &[Diagnosis::ExtraConnection]);
+    if let Some(own) = its_own_session(ctx, &failure.expected) {
+        return own;
     }
     failure.observed = format!(
         "{}; the server's one session was a connection that sent nothing (`{}`): a client that connects more than once (see client-one-connection) sends its message after the one-shot server's session is over",
@@ -109,6 +104,17 @@ fn session_used_up(
         ]);
     }
     failure
+}
+
+/// The one-shot server's own connection, when started alone it has a
+/// session anyway: its finding (server-ack's, where that saw it), not the
+/// client's that found no server after it.
+fn its_own_session(ctx: &mut Ctx, expected: &str) -> Option<Failure> {
+    let own = super::common::session_without_a_client(ctx)?;
+    Some(
+        super::common::connects_to_itself(expected, &own)
+            .folded_if("server-ack", &[Diagnosis::ExtraConnection]),
+    )
 }
 
 /// A client whose first connection is an extra one (a "test" connect)
