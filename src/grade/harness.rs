@@ -2069,14 +2069,35 @@ impl<'a> Ctx<'a> {
                             format!("connecting failed: {e}; the server had ended before: {status} (its last words are below)"),
                         ));
                     }
+                    // It ended, with success, before this probe came:
+                    // said (a one-shot server whose session went to a
+                    // connection of its own, hostile round 78).
+                    let ended = self.ended_well().map_or(String::new(), |(label, status)| {
+                        format!("; the {label} had already ended ({status}) before this connection")
+                    });
                     return Err(fail(
                         Diagnosis::MissingListen,
                         expected,
-                        format!("connecting failed: {e}"),
+                        format!("connecting failed: {e}{ended}"),
                     ));
                 }
             }
         }
+    }
+
+    /// The label of a program of this check that has ended with success,
+    /// and how (see [`Ctx::ended_badly`] for the other way).
+    fn ended_well(&mut self) -> Option<(String, String)> {
+        let procs: Vec<Proc> = (0..self.procs.len()).map(Proc).collect();
+        procs.into_iter().find_map(|p| {
+            let status = self.child(p).try_status()?;
+            status.success().then(|| {
+                (
+                    self.procs[p.0].role.name().to_string(),
+                    crate::process::describe_status(status),
+                )
+            })
+        })
     }
 
     /// How a program of this check that was seen listening, and has
