@@ -5668,3 +5668,33 @@ fn a_server_that_reads_a_line_fails_server_config_as_server_acks_finding_python(
     let codes: Vec<&str> = report::findings(&outcomes).iter().map(|f| f.code).collect();
     assert_eq!(codes, ["wrong-reply"]);
 }
+
+/// A C chat server that finds each line's `\n` with `strchr` in a buffer
+/// it never NUL-terminates: a `\n` left by an earlier, longer read is
+/// found again, the server takes lines never sent, cuts others short, and
+/// its heap breaks. Blind round 83 was told a blank line left unanswered
+/// and two split lines beside the stale bytes: the story is the stale
+/// bytes (chat-ack's wrong reply) and the memory error (crash), and
+/// nothing else.
+#[test]
+fn a_chat_server_that_reads_past_its_bytes_with_strchr_c() {
+    let Some(sub) = c_fixture("stalenul", &[(role::CHAT_SERVER, "chat_server")]) else {
+        return;
+    };
+    let outcomes = outcomes_of(
+        &sub,
+        &["chat-ack", "chat-robust", "chat-split", "chat-limits"],
+    );
+    let codes: Vec<&str> = report::findings(&outcomes).iter().map(|f| f.code).collect();
+    assert!(!codes.is_empty(), "the mistake is found");
+    for code in &codes {
+        assert!(
+            ["wrong-reply", "crash"].contains(code),
+            "{codes:?}: {:#?}",
+            outcomes
+                .iter()
+                .map(|o| (o.id, o.observed.clone()))
+                .collect::<Vec<_>>()
+        );
+    }
+}

@@ -850,6 +850,11 @@ impl<'a> Ctx<'a> {
     }
 
     /// The role a started program plays.
+    /// The first program of role `role` this check started.
+    pub fn first_of(&self, role: Role) -> Option<Proc> {
+        self.procs.iter().position(|l| l.role == role).map(Proc)
+    }
+
     pub fn role_of(&self, p: Proc) -> Role {
         self.procs[p.0].role
     }

@@ -404,6 +404,109 @@ fn stale_tail_of<'a>(sent: &'a [String], acked_last: Option<&str>, line: &str) -
     })
 }
 
+/// A line the chat server took that was never sent, in its own console
+/// (`<client> Client: <text>`): the end of an earlier line of the same
+/// caller, cut inside a word (the bytes of a longer read, left in the
+/// buffer, taken again after a shorter one). Returns that text and the
+/// earlier line. Only a text with a digit and a space, as the grader's
+/// drawn words have: a line of one repeated character is no evidence.
+fn phantom_line(ctx: &Ctx) -> Option<(String, String)> {
+    let mut taken: Vec<(String, String)> = Vec::new();
+    for line in ctx.output_lines() {
+        let Some((head, text)) = line.split_once(" Client: ") else {
+            continue;
+        };
+        let Some(caller) = head.rsplit(' ').next() else {
+            continue;
+        };
+        let text = text.trim_end();
+        let shown = text.chars().any(|c| c.is_ascii_digit()) && text.contains(' ');
+        let earlier = taken.iter().find(|(who, l)| {
+            who == caller
+                && l.len() > text.len()
+                && l.ends_with(text)
+                && !l[..l.len() - text.len()].ends_with(char::is_whitespace)
+        });
+        if let (true, Some((_, l))) = (shown, earlier) {
+            if !taken.iter().any(|(who, t)| who == caller && t == text) {
+                return Some((text.to_string(), l.clone()));
+            }
+        }
+        taken.push((caller.to_string(), text.to_string()));
+    }
+    None
+}
+
+/// A check's failure, unless the server took a line never sent before it
+/// (see [`phantom_line`]): then that, the stale bytes of a read, is the
+/// mistake, chat-ack's finding where it saw it, and what the check saw
+/// after it follows from it (blind round 83: a C `strchr` on a buffer
+/// without its NUL, told as a blank line left unanswered, a UTF-8 line
+/// decoded in pieces and a split line: one mistake, four findings).
+fn past_the_read_first(ctx: &mut Ctx, failure: Failure) -> Failure {
+    let Some((text, earlier)) = phantom_line(ctx) else {
+        return memory_error_first(ctx, failure);
+    };
+    fail(
+        Diagnosis::WrongReply,
+        failure.expected,
+        format!(
+            "the server took a line never sent, `{text}`, the end of an earlier one, `{earlier}` (its console says so): after a shorter read, the bytes of a longer one left in the buffer were taken again as a line; what the check saw then: {}",
+            failure.observed
+        ),
+    )
+    .hinted(super::common::PAST_THE_READ_HINT)
+    .caused_by("chat-ack")
+}
+
+/// A check's failure, unless the chat server died of a memory error
+/// meanwhile (SIGSEGV, SIGBUS, or SIGABRT: glibc's `malloc(): ...` on a
+/// heap it found broken): then that death is the finding, what the check
+/// saw before it told after it (blind round 83: a line cut at a stale
+/// `\n` was told as "each read decoded on its own", a long line's
+/// overflow as a split line; the SIGABRT was in the status line only).
+fn memory_error_first(ctx: &mut Ctx, failure: Failure) -> Failure {
+    if failure.diagnosis == Diagnosis::Crash {
+        return failure;
+    }
+    let Some(p) = ctx.first_of(role::CHAT_SERVER) else {
+        return failure;
+    };
+    let _ = ctx.wait_exit(p, Duration::from_millis(300));
+    let Some(status) = ctx.child(p).try_status() else {
+        return failure;
+    };
+    #[cfg(unix)]
+    let of_memory = {
+        use nix::libc::{SIGABRT, SIGBUS, SIGSEGV};
+        use std::os::unix::process::ExitStatusExt;
+        status
+            .signal()
+            .is_some_and(|s| [SIGSEGV, SIGBUS, SIGABRT].contains(&s))
+    };
+    #[cfg(not(unix))]
+    let of_memory = false;
+    if !of_memory {
+        return failure;
+    }
+    let last = ctx.last_stderr_line(p).map_or(String::new(), |l| {
+        format!(" (its last words: `{}`)", l.trim())
+    });
+    fail(
+        Diagnosis::Crash,
+        failure.expected,
+        format!(
+            "the server died: {}{last}; what the check saw before: {}",
+            crate::process::describe_status(status),
+            failure.observed
+        ),
+    )
+    .hinted(MEMORY_ERROR_HINT)
+}
+
+/// What to try when a server died of a memory error.
+const MEMORY_ERROR_HINT: &str = "Your server died of a memory error: it read or wrote past the end of a buffer, or used memory it had freed. In C, the usual causes: using a receive buffer as a string without putting a '\\0' after the n bytes recv() returned (strchr and strlen then run into old bytes: an earlier line's `\\n` cuts a line where none ends), appending to a fixed buffer without checking the room left, or freeing a line and using it again. Build with `-fsanitize=address -g` and run the same session: it names the line.";
+
 /// Three lines, three ACKs, a console line for each.
 /// The most of a chat log the grader reads (a few messages are expected).
 const LOG_MAX_BYTES: u64 = 16 << 20;
@@ -515,6 +618,10 @@ pub fn listening(ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 pub fn split(ctx: &mut Ctx) -> Result<(), Failure> {
+    split_session(ctx).map_err(|f| past_the_read_first(ctx, f))
+}
+
+fn split_session(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(role::CHAT_SERVER, &[], &[])?;
     let mut talk = open(ctx, addr)?;
     let message = ctx.message(24);
@@ -1130,6 +1237,10 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 pub fn robust(ctx: &mut Ctx) -> Result<(), Failure> {
+    robust_session(ctx).map_err(|f| past_the_read_first(ctx, f))
+}
+
+fn robust_session(ctx: &mut Ctx) -> Result<(), Failure> {
     let (p, addr) = ctx.start_server(role::CHAT_SERVER, &[], &[])?;
     let mut talk = open(ctx, addr)?;
     ctx.send(&mut talk.stream, &[0xC3, 0x28, 0xFF, b'\n'])?;
@@ -1300,6 +1411,12 @@ fn blank_line_answered(
     let expected = format!("a reply to {shown} (the reference's: `[ERROR] Empty message`), then the ACK of the next line");
     let expected = expected.as_str();
     let ended = |ctx: &mut Ctx, end: End| {
+        // A session that ended may be a server dying: its status, a
+        // moment after its sockets closed (blind round 83: SIGABRT, and
+        // no word of it).
+        if end != End::Timeout {
+            let _ = ctx.wait_exit(p, Duration::from_millis(300));
+        }
         let how = crash_note(ctx, p);
         let what = match end {
             End::Timeout => format!("no reply within {}s", SLACK.as_secs()),
@@ -1389,6 +1506,10 @@ const LATE_BYTES: usize = 4096;
 /// byte at a time, and the server serves one caller at a time). Blind
 /// round 13: a server with neither passed every chat check.
 pub fn limits(ctx: &mut Ctx) -> Result<(), Failure> {
+    limits_session(ctx).map_err(|f| past_the_read_first(ctx, f))
+}
+
+fn limits_session(ctx: &mut Ctx) -> Result<(), Failure> {
     // Its default idle limit (120 s) first: only the bound can end this
     // session.
     let (p, addr) = ctx.start_server(role::CHAT_SERVER, &[], &[])?;
