@@ -883,6 +883,7 @@ enum Places {
 /// side of the connection: its read returns 0 bytes at once, and a close
 /// after a reply gets as long (hostile round 79: a close 2.5 s late was
 /// blamed here, and passed after a reply).
+#[cfg(target_os = "linux")]
 const CLOSE_AFTER_CLIENT: Duration = SLACK;
 
 /// Waits (up to [`CLOSE_AFTER_CLIENT`] after `left_at`, when the clients
