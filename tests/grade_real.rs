@@ -1971,6 +1971,9 @@ fn server_that_reads_until_the_client_closes_python() {
     };
     let mut expected: Vec<(&str, &str)> = [
         "server-ack",
+        // No reply at all: server-config cannot tell its read's size, and
+        // fails as server-ack's finding (blind round 82).
+        "server-config",
         "server-blank",
         "server-too-long",
         "server-length-limit",
@@ -4735,6 +4738,7 @@ fn a_typo_after_accept_is_one_crash_python() {
     };
     let crashed = [
         "server-ack",
+        "server-config",
         "server-empty-recv",
         "server-silent-client",
         "server-blank",
@@ -4750,6 +4754,7 @@ fn a_typo_after_accept_is_one_crash_python() {
         &sub,
         &[
             ("server-ack", "crash"),
+            ("server-config", "crash"),
             // Each check's own diagnosis, folded under server-ack's crash.
             ("server-empty-recv", "empty-recv"),
             ("server-silent-client", "crash"),
@@ -5686,15 +5691,18 @@ fn a_chat_server_that_reads_past_its_bytes_with_strchr_c() {
         &["chat-ack", "chat-robust", "chat-split", "chat-limits"],
     );
     let codes: Vec<&str> = report::findings(&outcomes).iter().map(|f| f.code).collect();
-    assert!(!codes.is_empty(), "the mistake is found");
-    for code in &codes {
-        assert!(
-            ["wrong-reply", "crash"].contains(code),
-            "{codes:?}: {:#?}",
-            outcomes
-                .iter()
-                .map(|o| (o.id, o.observed.clone()))
-                .collect::<Vec<_>>()
-        );
-    }
+    let told = format!(
+        "{codes:?}: {:#?}",
+        outcomes
+            .iter()
+            .map(|o| (o.id, o.observed.clone()))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        codes.iter().any(|c| ["wrong-reply", "crash"].contains(c)),
+        "the stale bytes or the memory error: {told}"
+    );
+    // Never a rule it keeps (how its heap breaks, and where, differs from
+    // run to run: a line cut at a stale `\n` may still read as a split).
+    assert!(!codes.contains(&"blank-message"), "{told}");
 }

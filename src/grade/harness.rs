@@ -2090,18 +2090,19 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The label of a program of this check that has ended with success,
-    /// and how (see [`Ctx::ended_badly`] for the other way).
+    /// The role of the program this check started last, when it has
+    /// ended with success, and how (see [`Ctx::ended_badly`] for the other
+    /// way). The last: a probe goes to the server started last (an
+    /// earlier one that ended well, server-restart's first, is no news;
+    /// hostile round 80).
     fn ended_well(&mut self) -> Option<(String, String)> {
-        let procs: Vec<Proc> = (0..self.procs.len()).map(Proc).collect();
-        procs.into_iter().find_map(|p| {
-            let status = self.child(p).try_status()?;
-            status.success().then(|| {
-                (
-                    self.procs[p.0].role.name().to_string(),
-                    crate::process::describe_status(status),
-                )
-            })
+        let p = Proc(self.procs.len().checked_sub(1)?);
+        let status = self.child(p).try_status()?;
+        status.success().then(|| {
+            (
+                self.procs[p.0].role.name().to_string(),
+                crate::process::describe_status(status),
+            )
         })
     }
 

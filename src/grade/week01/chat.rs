@@ -465,8 +465,14 @@ fn past_the_read_first(ctx: &mut Ctx, failure: Failure) -> Failure {
 /// saw before it told after it (blind round 83: a line cut at a stale
 /// `\n` was told as "each read decoded on its own", a long line's
 /// overflow as a split line; the SIGABRT was in the status line only).
+///
+/// Only over a framing story (split-message): a crash on the very input a
+/// rule is about stays that rule's (an `assert()` on UTF-8, SIGABRT too,
+/// is invalid-utf8's; hostile round 80), and SIGABRT counts only with
+/// glibc's words for a broken heap (an assertion, an uncaught C++
+/// exception, Rust's abort on panic are no memory error).
 fn memory_error_first(ctx: &mut Ctx, failure: Failure) -> Failure {
-    if failure.diagnosis == Diagnosis::Crash {
+    if failure.diagnosis != Diagnosis::SplitMessage {
         return failure;
     }
     let Some(p) = ctx.first_of(role::CHAT_SERVER) else {
@@ -476,14 +482,29 @@ fn memory_error_first(ctx: &mut Ctx, failure: Failure) -> Failure {
     let Some(status) = ctx.child(p).try_status() else {
         return failure;
     };
+    let stderr = ctx
+        .child(p)
+        .text(crate::process::Stream::Stderr)
+        .to_lowercase();
+    let broken_heap = [
+        "malloc",
+        "free()",
+        "double free",
+        "corrupted",
+        "stack smashing",
+    ]
+    .iter()
+    .any(|w| stderr.contains(w));
     #[cfg(unix)]
     let of_memory = {
         use nix::libc::{SIGABRT, SIGBUS, SIGSEGV};
         use std::os::unix::process::ExitStatusExt;
         status
             .signal()
-            .is_some_and(|s| [SIGSEGV, SIGBUS, SIGABRT].contains(&s))
+            .is_some_and(|s| s == SIGSEGV || s == SIGBUS || (s == SIGABRT && broken_heap))
     };
+    #[cfg(not(unix))]
+    let _ = broken_heap;
     #[cfg(not(unix))]
     let of_memory = false;
     if !of_memory {
