@@ -149,7 +149,7 @@ diagnoses! {
         "the program does not use the configuration it is given (environment or options)",
         "Read LAB_HOST, LAB_PORT, LAB_BUFFER_SIZE, LAB_TIMEOUT and LAB_MAX_CLIENTS from the environment, with the handout's defaults, in one place (config.py / config.rs), instead of hard-coding them; and honour the options on your command line (such as --log FILE). A server binds the address LAB_HOST gives, not every address (INADDR_ANY, \"\" or 0.0.0.0, a Java ServerSocket made with a port alone), even if it prints 127.0.0.1.";
     WrongMessage = "wrong-message",
-        "the client sent something other than the message it was given",
+        "the client sent something other than the message it was given, or nothing at all",
         "Send exactly the messages from the command line, and with none, the handout's defaults (the client's `Hello Server`; the chat client's three helpdesk lines, without prompting: prompting is for -i); chat clients end each message with \\n, and the one-shot client sends its message bare, with no \\n. Never hard-code the message. If nothing arrived at all, the lines are still in your program's buffer: flush the writer after each message (a PrintWriter without autoflush, a BufWriter, fprintf on an fdopen'd socket).";
     ReadsAhead = "reads-ahead",
         "the chat client reads every line before it sends one: what a person types waits until the input ends",

@@ -700,11 +700,25 @@ fn reply_cut(ctx: &mut Ctx, p: Proc, mut failure: Failure, reply: &str) -> Failu
         let small = same < reply.len();
         let garbage = super::common::looks_like_leftovers(after);
         if small || garbage {
-            let shown: String = after.chars().take(24).collect();
+            // Controls escaped, the rest as printed (blind round 84: a
+            // program's own `\u{0}` was shown `\\u{0}`), and a cut said.
+            let mut shown: String = after
+                .chars()
+                .take(24)
+                .map(|c| {
+                    if c.is_control() {
+                        c.escape_debug().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+            if after.chars().nth(24).is_some() {
+                shown.push('…');
+            }
             failure.observed = format!(
-                "it printed `[CLIENT] Received: ` with the first {same} of the reply's {} bytes, then `{}`{}",
+                "it printed `[CLIENT] Received: ` with the first {same} of the reply's {} bytes, then `{shown}`{}",
                 reply.len(),
-                shown.escape_debug(),
                 match (small, garbage) {
                     (true, true) => ", which the server never sent: it read the reply in a piece too small for it, and printed its buffer past what the read returned",
                     (true, false) => ": it read the reply in a piece too small for it",

@@ -2102,7 +2102,11 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
             "with LAB_MAX_CLIENTS=2, once two silent clients have left, a new client is served"
                 .to_string(),
             "the sessions of the two clients that left without a word never gave their places back",
-        ));
+        )
+        // threaded-busy's leak: its own part, the resets, is then not
+        // reached, and the report says so (blind round 84: told as a
+        // finding of its own, a mistake of the resets hidden behind it).
+        .caused_by("threaded-busy"));
     }
     // (A server that died of that ordinary message may be closing its
     // listener as this client comes: how it ended is the finding, not a
