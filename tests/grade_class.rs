@@ -431,6 +431,16 @@ fn a_class_is_graded_into_a_gradebook_a_summary_a_page_and_platform_files() {
         "{text}"
     );
     assert!(!text.contains("server-restart"), "{text}");
+    let body = read(out.join("no-manifest").join("release-body.md"));
+    let visible_max = text
+        .lines()
+        .find_map(|l| l.strip_prefix("score: 0 / "))
+        .unwrap_or("?");
+    assert!(
+        body.contains(&format!("Score: 0 / {visible_max}\n"))
+            && body.contains("1 more check(s) are hidden"),
+        "{body}"
+    );
 
     // index.html in a real browser.
     browser_check(&out, 3);

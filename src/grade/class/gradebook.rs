@@ -295,25 +295,26 @@ pub fn heavy(records: &[Record]) -> Option<(u64, Vec<(&Record, u64)>)> {
 
 /// See [`heavy`]: a correct submission's programs use a few seconds of
 /// CPU in all of Week 1's checks (measured: 9.5 s in 54 checks for a Java
-/// one, whose every start is a JVM's, some 180 ms a check; a spinner uses
-/// a core for as long as a check lasts, some 45 s for all of them). The
-/// floor is per check that ran programs, so that an `--only` run of a few
-/// checks still names a spinner (an instructor's round: a flat 20 s hid
-/// it there).
-const HEAVY_CPU_MS_PER_CHECK: u64 = 370;
+/// one, whose every start is a JVM's, some 180 ms a check); a spinner uses
+/// a core for as long as a check lasts, some 45 s for all of them. The
+/// floor is per check that ran, so that an `--only` run of a few checks
+/// still names a spinner (an instructor's round: a flat 20 s hid it
+/// there), with a least floor: one check that starts its program several
+/// times took a correct Python server to 0.4 s, four times the median of
+/// classmates that failed it early (hostile round 81).
+const HEAVY_CPU_MS_PER_CHECK: u64 = 300;
+const HEAVY_CPU_MS_LEAST: u64 = 2_000;
 const HEAVY_TIMES: u64 = 4;
 
 /// The least CPU time that makes `r` heavy: [`HEAVY_CPU_MS_PER_CHECK`]
-/// for each of its checks that measured some (each check, for a record
-/// without per-check figures).
+/// for each of its checks that ran (passed or failed: not their
+/// `cpu_ms`, which a shard could blank to lower the floor, hostile round
+/// 81), and never under [`HEAVY_CPU_MS_LEAST`].
 fn heavy_floor(r: &Record) -> u64 {
-    let measured = r.checks.iter().filter(|c| c.cpu_ms.is_some()).count();
-    let checks = if measured > 0 {
-        measured
-    } else {
-        r.checks.len()
-    };
-    HEAVY_CPU_MS_PER_CHECK.saturating_mul(checks.max(1) as u64)
+    let ran = r.checks.iter().filter(|c| c.passed.is_some()).count() as u64;
+    HEAVY_CPU_MS_PER_CHECK
+        .saturating_mul(ran)
+        .max(HEAVY_CPU_MS_LEAST)
 }
 
 /// CPU milliseconds as a person reads them: `61.2 s`.
@@ -512,6 +513,17 @@ mod tests {
             .map(|(_, l)| l.iter().map(|(r, _)| r.submission.as_str()).collect())
             .unwrap_or_default();
         assert_eq!(names, ["spinner"]);
+        // One check that starts its program several times: correct
+        // members at 0.4 s, classmates failing it early at 0.05 s, and
+        // no one named (hostile round 81).
+        let one = [
+            in_checks(1, "ann", Some(420)),
+            in_checks(1, "bob", Some(310)),
+            in_checks(1, "cat", Some(40)),
+            in_checks(1, "dan", Some(50)),
+            in_checks(1, "eve", Some(30)),
+        ];
+        assert!(heavy(&one).is_none());
     }
 
     /// Blind round 35: a failure the student's report folds under another

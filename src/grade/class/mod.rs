@@ -1695,11 +1695,13 @@ fn write_not_graded(
         "result.json",
         &platforms::classroom50(&[], max, true),
     )?;
-    write(
-        sub_out,
-        "release-body.md",
-        &platforms::release_body(lab, opts.seed, &[], Some(why), max),
-    )?;
+    // The student's page: the visible points, as report.txt (hostile
+    // round 81: 0 / 27 there, 0 / 23 here).
+    let mut body = platforms::release_body(lab, opts.seed, &[], Some(why), visible);
+    if hidden > 0 {
+        body.push_str(&format!("\n{}\n", platforms::hidden_note(hidden)));
+    }
+    write(sub_out, "release-body.md", &body)?;
     let value = json!({
         "lab": lab,
         "seed": opts.seed,
