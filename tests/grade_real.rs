@@ -5706,3 +5706,24 @@ fn a_chat_server_that_reads_past_its_bytes_with_strchr_c() {
     // run to run: a line cut at a stale `\n` may still read as a split).
     assert!(!codes.contains(&"blank-message"), "{told}");
 }
+
+/// A threaded server whose session lets a reset connection's error go
+/// uncaught: its thread dies (Python prints `Exception in thread`), its
+/// place comes back in a `finally`, and the server serves on. Not what
+/// the contract asks (catch it, say so, end that session): threaded-reset
+/// names the crash (blind round 85: Rust's `write_all(..).unwrap()`
+/// passed every check).
+#[test]
+fn a_thread_that_dies_of_a_reset_uncaught_is_a_crash_python() {
+    let caught = "            complain(f\"[SERVER] {tag}Error: receive failed: {describe(error)}\")\n            return";
+    let uncaught = "            raise";
+    let Some((_dir, sub)) = patched_python_all(&[("server.py", caught, uncaught)]) else {
+        return;
+    };
+    assert_named(
+        &sub,
+        "threaded-reset",
+        "crash",
+        &["a thread serving a reset client died of it, uncaught"],
+    );
+}

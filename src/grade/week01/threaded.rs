@@ -2190,9 +2190,22 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
     }
     survived_reset(ctx, p, after)?;
     if !ex.reply.is_empty() {
-        // Served: the reply's wording is threaded-ack's to judge. (The
-        // reset sessions' own tracebacks on stderr are not judged: an
-        // error of that session, reported, is what the contract asks.)
+        // Served: the reply's wording is threaded-ack's to judge. A reset
+        // session's error reported on stderr (a traceback printed by its
+        // own handler too) is what the contract asks; a thread that died
+        // of it, uncaught, is not, though the server lives on (blind
+        // round 85: Rust's `write_all(..).unwrap()` passed every check,
+        // its Drop guard giving the place back).
+        if let Some(died) = uncaught_in_a_thread(ctx, p) {
+            let told = ctx.crash_of(p).unwrap_or_else(|| format!("`{died}`"));
+            return Err(fail(
+                Diagnosis::Crash,
+                "a session's error (a reset connection) is caught in that session, said on stderr, and only that session ends",
+                format!(
+                    "the server served on, but a thread serving a reset client died of it, uncaught: {told}"
+                ),
+            ));
+        }
         return Ok(());
     }
     if let Some(observed) = never_taken_on(ctx, p, addr, &ex) {
@@ -2228,6 +2241,22 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
         ),
     )
     .folded_if("threaded-ack", &[Diagnosis::WrongReply, Diagnosis::Crash]))
+}
+
+/// The line of the server `p`'s stderr that says one of its threads died
+/// of an uncaught error: Rust's panic (`thread '...' panicked at`),
+/// Python's and Java's uncaught exception in a thread (`Exception in
+/// thread ...`). A traceback a handler prints for an error it caught has
+/// neither.
+fn uncaught_in_a_thread(ctx: &mut Ctx, p: Proc) -> Option<String> {
+    ctx.child(p)
+        .lines(Stream::Stderr)
+        .into_iter()
+        .find(|l| {
+            (l.starts_with("thread '") && l.contains("panicked at"))
+                || l.starts_with("Exception in thread ")
+        })
+        .map(|l| crate::grade::harness::truncate(l.trim_end(), 160))
 }
 
 pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
