@@ -5727,3 +5727,33 @@ fn a_thread_that_dies_of_a_reset_uncaught_is_a_crash_python() {
         &["a thread serving a reset client died of it, uncaught"],
     );
 }
+
+/// A server that measures its whole receive buffer, not the bytes the
+/// read returned (padded with NULs here, as Rust's `from_utf8(buf.to_vec())`
+/// or C's fixed buffer are): every message is "too long". Told as bytes
+/// past the read, server-ack's wrong reply, not an off-by-one at 100
+/// characters (blind round 85: its hint sent the student to a correct
+/// comparison).
+#[test]
+fn a_server_that_measures_its_whole_buffer_is_not_off_by_one_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "server.py",
+        "data = conn.recv(BUFFER_SIZE)",
+        "data = conn.recv(BUFFER_SIZE).ljust(BUFFER_SIZE, b\"\\0\")",
+    )]) else {
+        return;
+    };
+    let outcomes = outcomes_of(&sub, &["server-ack", "server-length-limit"]);
+    let limit = outcomes
+        .iter()
+        .find(|o| o.id == "server-length-limit")
+        .unwrap();
+    assert_eq!(
+        limit.diagnosis.map(|d| d.code()),
+        Some("wrong-reply"),
+        "{:?}",
+        limit.observed
+    );
+    let codes: Vec<&str> = report::findings(&outcomes).iter().map(|f| f.code).collect();
+    assert_eq!(codes, ["wrong-reply"]);
+}

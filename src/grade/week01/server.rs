@@ -1253,6 +1253,27 @@ fn counted_in_bytes(ctx: &mut Ctx, payload: &str, mut failure: Failure) -> Failu
         }
         // Said, not left to the story's last step (blind round 67).
         if reply.contains("ERROR: Message too long") {
+            // Ten refused as well: what it measures is not the message
+            // but its whole buffer, past what the read returned (blind
+            // round 85: Rust's `from_utf8(buf.to_vec())`, 1020 NULs
+            // counted, told "off by one").
+            let short = ctx.letters(10);
+            ctx.step("start it once more and send 10 ASCII characters: refused too?");
+            if let Ok((p, ex)) = exchange(ctx, role::SERVER, &[], short.as_bytes()) {
+                if String::from_utf8_lossy(&ex.reply).contains("ERROR: Message too long") {
+                    let past = fail(
+                        Diagnosis::WrongReply,
+                        failure.expected.clone(),
+                        format!(
+                            "{}; 100 ASCII characters were refused too, and so were 10 (`{short}`): what it measures is not the message but its whole buffer, the bytes past what the read returned among them",
+                            failure.observed
+                        ),
+                    )
+                    .hinted(super::common::PAST_THE_READ_HINT);
+                    return with_past_the_read(ctx, p, short.as_bytes(), past)
+                        .caused_by("server-ack");
+                }
+            }
             failure.observed.push_str(
                 "; 100 ASCII characters (100 bytes) were refused too: the bound is off by one, not the unit",
             );
