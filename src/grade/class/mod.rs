@@ -862,13 +862,35 @@ fn hash_key(opts: &ClassOptions) -> String {
     // record compared after a classmate's note lost its hash (hostile
     // round 33 saw a folder run in place graded again at every run).
     format!(
-        "netlab {}\nlab {}\nchecks {}\npoints {}\nsandbox {}\n",
+        "netlab {} {}\nlab {}\nchecks {}\npoints {}\nsandbox {}\n",
         env!("CARGO_PKG_VERSION"),
+        this_build(),
         opts.lab,
         ids.join(" "),
         opts.points.source,
         crate::sandbox::policy().layers()
     )
+}
+
+/// This build of netlab, as its executable's size and time tell it: a
+/// rebuilt grader grades again what an older one graded (hostile round
+/// 81: results of the build before were kept as unchanged, the version
+/// being the same, and merge then refused them). Not the bytes: a debug
+/// build is hundreds of MiB, read at every run.
+fn this_build() -> &'static str {
+    static BUILD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BUILD.get_or_init(|| {
+        let stamp = std::env::current_exe()
+            .and_then(std::fs::metadata)
+            .and_then(|m| {
+                let since = m
+                    .modified()?
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default();
+                Ok(format!("{}-{}", m.len(), since.as_nanos()))
+            });
+        stamp.unwrap_or_else(|_| "unknown".to_string())
+    })
 }
 
 /// Folders and files that running a submission creates or that are not the
@@ -1837,6 +1859,16 @@ mod tests {
         assert_eq!(time_left(10, 17, 20, 4), ", the last 3 running");
         assert_eq!(time_left(10, 19, 20, 4), ", the last one running");
         assert_eq!(time_left(10, 20, 20, 4), "");
+    }
+
+    /// A rebuilt grader does not keep an older build's results: the key
+    /// names this build (hostile round 81), the same for the whole run.
+    #[test]
+    fn the_hash_key_names_this_build() {
+        let build = this_build();
+        assert_ne!(build, "unknown");
+        assert!(build.contains('-'), "{build}");
+        assert_eq!(this_build(), build);
     }
 
     #[test]
