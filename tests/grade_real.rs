@@ -5757,3 +5757,36 @@ fn a_server_that_measures_its_whole_buffer_is_not_off_by_one_python() {
     let codes: Vec<&str> = report::findings(&outcomes).iter().map(|f| f.code).collect();
     assert_eq!(codes, ["wrong-reply"]);
 }
+
+/// A threaded server that catches a reset and logs it in words that start
+/// like Python's own report of an uncaught one (`Exception in thread
+/// ...`): caught, the session ended, the server serving on. Not a crash
+/// (hostile round 82: blamed by the words alone).
+#[test]
+fn a_caught_reset_logged_like_an_uncaught_one_passes_python() {
+    let caught = "            complain(f\"[SERVER] {tag}Error: receive failed: {describe(error)}\")\n            return";
+    let logged = "            print(f\"Exception in thread {__import__('threading').current_thread().name}: {error!r}\", file=sys.stderr, flush=True)\n            return";
+    let Some((_dir, sub)) = patched_python_all(&[("server.py", caught, logged)]) else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "threaded-reset");
+    assert_eq!(outcome.passed, Some(true), "{:?}", outcome.observed);
+}
+
+/// A length limit of 9 characters: 100, 99 and 10 refused, one character
+/// taken. A limit set far too low (too-long), not bytes past the read
+/// (hostile round 82), nor an off-by-one.
+#[test]
+fn a_limit_far_too_low_is_too_long_python() {
+    let Some((_dir, sub)) =
+        patched_python_all(&[("server.py", "MAX_CHARS = 100", "MAX_CHARS = 9")])
+    else {
+        return;
+    };
+    assert_named(
+        &sub,
+        "server-length-limit",
+        "too-long",
+        &["the limit is set far below 100 characters"],
+    );
+}

@@ -1253,30 +1253,55 @@ fn counted_in_bytes(ctx: &mut Ctx, payload: &str, mut failure: Failure) -> Failu
         }
         // Said, not left to the story's last step (blind round 67).
         if reply.contains("ERROR: Message too long") {
-            // Ten refused as well: what it measures is not the message
-            // but its whole buffer, past what the read returned (blind
-            // round 85: Rust's `from_utf8(buf.to_vec())`, 1020 NULs
-            // counted, told "off by one").
-            let short = ctx.letters(10);
-            ctx.step("start it once more and send 10 ASCII characters: refused too?");
-            if let Ok((p, ex)) = exchange(ctx, role::SERVER, &[], short.as_bytes()) {
-                if String::from_utf8_lossy(&ex.reply).contains("ERROR: Message too long") {
-                    let past = fail(
-                        Diagnosis::WrongReply,
-                        failure.expected.clone(),
-                        format!(
-                            "{}; 100 ASCII characters were refused too, and so were 10 (`{short}`): what it measures is not the message but its whole buffer, the bytes past what the read returned among them",
-                            failure.observed
-                        ),
-                    )
-                    .hinted(super::common::PAST_THE_READ_HINT);
-                    return with_past_the_read(ctx, p, short.as_bytes(), past)
-                        .caused_by("server-ack");
+            let refused = |ctx: &mut Ctx, text: &str| {
+                exchange(ctx, role::SERVER, &[], text.as_bytes())
+                    .ok()
+                    .map(|(p, ex)| {
+                        let no =
+                            String::from_utf8_lossy(&ex.reply).contains("ERROR: Message too long");
+                        (p, no)
+                    })
+            };
+            // 99 taken: the bound is off by one. 99 refused, and one
+            // character too: what it measures is its whole buffer, past
+            // what the read returned (blind round 85: Rust's
+            // `from_utf8(buf.to_vec())`, 1020 NULs counted, told "off by
+            // one"). 99 refused, one taken: a limit set far too low
+            // (hostile round 82: 9 and 10 were told as either).
+            let ninety_nine = ctx.letters(99);
+            ctx.step("start it once more and send 99 ASCII characters: under the limit?");
+            match refused(ctx, &ninety_nine) {
+                Some((_, false)) => failure.observed.push_str(
+                    "; 100 ASCII characters (100 bytes) were refused too, and 99 were not: the bound is off by one, not the unit",
+                ),
+                Some((_, true)) => {
+                    let one = ctx.letters(1);
+                    ctx.step(format!("start it once more and send one character, `{one}`: refused too?"));
+                    match refused(ctx, &one) {
+                        Some((p, true)) => {
+                            let past = fail(
+                                Diagnosis::WrongReply,
+                                failure.expected.clone(),
+                                format!(
+                                    "{}; 100 ASCII characters were refused too, and 99, and one (`{one}`): what it measures is not the message but its whole buffer, the bytes past what the read returned among them",
+                                    failure.observed
+                                ),
+                            )
+                            .hinted(super::common::PAST_THE_READ_HINT);
+                            return with_past_the_read(ctx, p, one.as_bytes(), past)
+                                .caused_by("server-ack");
+                        }
+                        Some((_, false)) => {
+                            failure.observed.push_str(
+                                "; 100 ASCII characters were refused too, and so were 99, while one character was taken: the limit is set far below 100 characters",
+                            );
+                            return failure.hinted("The limit is 100 characters: a message of more than 100 is refused, one of 100 or fewer is answered. Look at the constant your comparison uses (and where it comes from: not LAB_BUFFER_SIZE, nor a number of bytes of a buffer).");
+                        }
+                        None => {}
+                    }
                 }
+                None => {}
             }
-            failure.observed.push_str(
-                "; 100 ASCII characters (100 bytes) were refused too: the bound is off by one, not the unit",
-            );
         }
     }
     failure

@@ -2198,12 +2198,17 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
         // its Drop guard giving the place back).
         if let Some(died) = uncaught_in_a_thread(ctx, p) {
             let told = ctx.crash_of(p).unwrap_or_else(|| format!("`{died}`"));
+            // Of the reset, or of something every session meets (hostile
+            // round 82: a closing line that read a closed socket's peer).
+            let of_it = if super::common::tells_of_a_reset(&told) {
+                "a thread serving a reset client died of it, uncaught"
+            } else {
+                "a thread of it died of an uncaught error (not the reset's: look at what every session runs)"
+            };
             return Err(fail(
                 Diagnosis::Crash,
                 "a session's error (a reset connection) is caught in that session, said on stderr, and only that session ends",
-                format!(
-                    "the server served on, but a thread serving a reset client died of it, uncaught: {told}"
-                ),
+                format!("the server served on, but {of_it}: {told}"),
             ));
         }
         return Ok(());
@@ -2244,19 +2249,30 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 /// The line of the server `p`'s stderr that says one of its threads died
-/// of an uncaught error: Rust's panic (`thread '...' panicked at`),
-/// Python's and Java's uncaught exception in a thread (`Exception in
-/// thread ...`). A traceback a handler prints for an error it caught has
-/// neither.
+/// of an uncaught error, each runtime's own report of it, never a line a
+/// program could print of an error it caught (hostile round 82: a caught
+/// reset logged as `Exception in thread ...` was blamed): Rust's panic
+/// (`thread '...' panicked at`); Python's uncaught exception in a thread
+/// (`Exception in thread ...:` or, for `_thread`, `Exception ignored in
+/// thread started by: ...`), its traceback on the next line; Java's
+/// (`Exception in thread "..." ...`), a stack frame on the next line.
 fn uncaught_in_a_thread(ctx: &mut Ctx, p: Proc) -> Option<String> {
-    ctx.child(p)
-        .lines(Stream::Stderr)
-        .into_iter()
-        .find(|l| {
+    let lines = ctx.child(p).lines(Stream::Stderr);
+    lines
+        .iter()
+        .zip(lines.iter().skip(1).map(Some).chain(std::iter::once(None)))
+        .find(|(l, next)| {
+            let next = next.map_or("", |n| n.as_str());
+            let traceback = next.starts_with("Traceback (most recent call last)");
+            let frame = next.starts_with("\tat ") || next.starts_with("    at ");
             (l.starts_with("thread '") && l.contains("panicked at"))
-                || l.starts_with("Exception in thread ")
+                || (l.starts_with("Exception in thread ")
+                    && l.trim_end().ends_with(':')
+                    && traceback)
+                || (l.starts_with("Exception ignored in thread started by") && traceback)
+                || (l.starts_with("Exception in thread \"") && frame)
         })
-        .map(|l| crate::grade::harness::truncate(l.trim_end(), 160))
+        .map(|(l, _)| crate::grade::harness::truncate(l.trim_end(), 160))
 }
 
 pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
