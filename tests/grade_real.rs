@@ -5790,3 +5790,35 @@ fn a_limit_far_too_low_is_too_long_python() {
         &["the limit is set far below 100 characters"],
     );
 }
+
+/// A chat server that writes each record over the whole file (Node's
+/// fs.writeFileSync per record; here a truncate before each write): each
+/// record is on disk before its ACK, and only the last one stays.
+/// log-overwritten, once, not a record written after its ACK (blind
+/// round 86: lost-message, with a hint on fsync).
+#[test]
+fn a_log_written_over_at_each_record_is_overwritten_python() {
+    let Some((_dir, sub)) = patched_python_all(&[(
+        "chat_server.py",
+        "            log.write(f\"{now} {name} {log_record(message)}\\n\")",
+        "            log.truncate(0)\n            log.write(f\"{now} {name} {log_record(message)}\\n\")",
+    )]) else {
+        return;
+    };
+    let wanted: Vec<&Check> = checks("week01")
+        .unwrap()
+        .iter()
+        .filter(|c| ["chat-log", "chat-log-format", "chat-log-append"].contains(&c.id))
+        .collect();
+    let outcomes = run_checks(&wanted, &sub, 7, 2);
+    let codes: Vec<&str> = report::findings(&outcomes).iter().map(|f| f.code).collect();
+    assert_eq!(
+        codes,
+        ["log-overwritten"],
+        "{:#?}",
+        outcomes
+            .iter()
+            .map(|o| (o.id, o.observed.clone()))
+            .collect::<Vec<_>>()
+    );
+}

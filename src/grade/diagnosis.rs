@@ -131,7 +131,7 @@ diagnoses! {
         "a program opens connections its one session does not need (a client's test connect, a server's connect to itself)",
         "Connect once and do everything on that connection: the client sends its message and reads the reply there, the chat client sends every line and reads every ACK there; then close. A \"test\" connect before the real one, or a second connect, is a session of its own to a one-shot server: it serves that empty connection (\"closed without sending\"), exits, and your real connection is refused or reset. A chat client that connects anew for each line makes each line a new caller. A server that connects to its own port to test it spends its one session on that connection in the same way: once it listens, it is ready.";
     LogOverwritten = "log-overwritten",
-        "the chat log loses the records it already held when the server starts",
+        "the chat log loses the records it already held (opened for writing, not appending: when the server starts, or at each record)",
         "Open the log for appending, never for writing: Python open(path, \"a\"), C fopen(path, \"a\") or open() with O_APPEND, Rust OpenOptions::new().create(true).append(true), Java new FileOutputStream(path, true), Node fs.appendFileSync or createWriteStream(path, { flags: \"a\" }), Perl open(my $fh, '>>', $path). Mode \"w\" (O_TRUNC) empties the file at every start, and open() with O_WRONLY | O_CREAT alone writes over it from its first byte: either way the records of earlier runs are lost.";
     StdoutBuffered = "stdout-buffered",
         "console output waits in a buffer: it appears late (when the program exits, or a prompt only when a newline follows)",

@@ -1943,6 +1943,27 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
         .iter()
         .filter(|m| !log.contains(m.as_str()))
         .collect();
+    // The last record there, the earlier ones gone: each record written
+    // over the file (blind round 86: Node's fs.writeFileSync per record,
+    // on disk before each ACK, told as records written after the ACK).
+    let last_kept = acknowledged
+        .last()
+        .is_some_and(|m| log.contains(m.as_str()));
+    if !missing.is_empty() && last_kept {
+        return Err(fail(
+            Diagnosis::LogOverwritten,
+            "every acknowledged message is in the --log file",
+            format!(
+                "only the later records are there; {} acknowledged before them {} gone: each record replaced what the file held (opened for writing, not appending, at each record: Node's fs.writeFileSync, Python's open(path, \"w\") per line)",
+                missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if missing.len() == 1 { "is" } else { "are" }
+            ),
+        ));
+    }
     if !missing.is_empty() {
         return Err(fail(
             Diagnosis::LostMessage,
@@ -2301,6 +2322,10 @@ pub fn log_format(ctx: &mut Ctx) -> Result<(), Failure> {
                 // Blind round 37: said bare, it left the form unjudged with
                 // no word of why.
                 "the log file is empty, even once the server was stopped: its records never reached the file (held in a write buffer that the stop threw away?), so their form cannot be judged until they do".to_string()
+            } else if log.contains(head.as_str()) || log.contains(tail.as_str()) {
+                // (Blind round 86: "none of the messages", of a log that
+                // held the last one's record alone.)
+                "of the three messages only the last one's record is in it: the earlier ones are gone".to_string()
             } else {
                 "none of the messages is in it".to_string()
             },
@@ -2564,7 +2589,7 @@ pub fn log_append(ctx: &mut Ctx) -> Result<(), Failure> {
             .to_string()
     } else {
         format!(
-            "the earlier record is gone: the file was emptied when the server opened it (mode \"w\"); the log now starts `{}`",
+            "the earlier record is gone: the file was emptied when the server opened it, or when it wrote its record (mode \"w\", or a write of the whole file such as Node's fs.writeFileSync, not an append); the log now starts `{}`",
             crate::message::escape_controls(&crate::grade::harness::truncate(first, 160))
         )
     };
