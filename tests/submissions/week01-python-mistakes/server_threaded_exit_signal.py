@@ -49,7 +49,11 @@ def session(conn, peer):
             return
         message = data.decode("utf-8", "replace").strip()
         print(f"[SERVER] {peer} Received: {message.encode('unicode_escape').decode()}", flush=True)
-        conn.sendall(f"ACK: {message}".encode("utf-8"))
+        try:
+            conn.sendall(f"ACK: {message}".encode("utf-8"))
+        except OSError as error:
+            print(f"[SERVER] {peer} Error: send failed: {error}", file=sys.stderr, flush=True)
+            return
         print(f"[SERVER] {peer} Sent: ACK: {message.encode('unicode_escape').decode()}", flush=True)
     print(f"[SERVER] {peer} Closed connection", flush=True)
 
