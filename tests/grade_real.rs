@@ -164,7 +164,10 @@ fn unflushed_and_reworded_python() {
     let Some(sub) = python_fixture("unflushed") else {
         return;
     };
-    assert_verdicts(
+    // Its threaded server's send to a client that reset is uncaught in
+    // the session's thread: threaded-reset's crash, when the reset beats
+    // the send (blind round 85's rule; a race, so either way here).
+    assert_verdicts_allowing(
         "unflushed",
         &sub,
         &[
@@ -187,6 +190,7 @@ fn unflushed_and_reworded_python() {
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
             ("threaded-escapes", "unescaped-message"),
         ],
+        &[("threaded-reset", "crash")],
     );
 }
 
@@ -2015,7 +2019,9 @@ fn threaded_server_whose_lines_are_lost_python() {
     let Some(sub) = python_fixture("lostlines") else {
         return;
     };
-    let outcomes = assert_verdicts(
+    // (Its send to a client that reset, uncaught in the session's
+    // thread: threaded-reset's crash when the reset beats the send.)
+    let outcomes = assert_verdicts_allowing(
         "lostlines",
         &sub,
         &[
@@ -2024,6 +2030,7 @@ fn threaded_server_whose_lines_are_lost_python() {
             ("threaded-shutdown", "no-graceful-shutdown"),
             ("threaded-shutdown-inflight", "no-graceful-shutdown"),
         ],
+        &[("threaded-reset", "crash")],
     );
     let escapes = outcomes
         .iter()
@@ -2040,10 +2047,13 @@ fn threaded_shutdown_that_does_not_wait_python() {
     let Some(sub) = python_fixture("nowait") else {
         return;
     };
-    assert_verdicts(
+    // (Its send to a client that reset, uncaught in the session's
+    // thread: threaded-reset's crash when the reset beats the send.)
+    assert_verdicts_allowing(
         "nowait",
         &sub,
         &[("threaded-shutdown-inflight", "no-graceful-shutdown")],
+        &[("threaded-reset", "crash")],
     );
     let inflight = outcome_of(&sub, "threaded-shutdown-inflight");
     assert!(
@@ -2573,7 +2583,7 @@ fn limit_off_by_one_python() {
         "an off-by-one is not a count of bytes: {observed}"
     );
     assert!(
-        observed.contains("were refused too: the bound is off by one"),
+        observed.contains("and 99 were not: the bound is off by one"),
         "the answer said, not left to the story: {observed}"
     );
 }
