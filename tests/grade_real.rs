@@ -5643,12 +5643,10 @@ fn a_test_connect_that_a_chat_server_never_lets_go_is_two_mistakes_python() {
     ]) else {
         return;
     };
-    let wanted: Vec<&Check> = checks("week01")
-        .unwrap()
-        .iter()
-        .filter(|c| ["pair-chat", "chat-client-messages", "chat-sessions"].contains(&c.id))
-        .collect();
-    let outcomes = run_checks(&wanted, &sub, 7, 2);
+    let outcomes = outcomes_of(
+        &sub,
+        &["pair-chat", "chat-client-messages", "chat-sessions"],
+    );
     let pair = outcomes.iter().find(|o| o.id == "pair-chat").unwrap();
     assert_eq!(pair.passed, Some(false), "{:?}", pair.observed);
     let codes: Vec<&str> = report::findings(&outcomes).iter().map(|f| f.code).collect();
@@ -5815,12 +5813,7 @@ fn a_log_written_over_at_each_record_is_overwritten_python() {
     )]) else {
         return;
     };
-    let wanted: Vec<&Check> = checks("week01")
-        .unwrap()
-        .iter()
-        .filter(|c| ["chat-log", "chat-log-format", "chat-log-append"].contains(&c.id))
-        .collect();
-    let outcomes = run_checks(&wanted, &sub, 7, 2);
+    let outcomes = outcomes_of(&sub, &["chat-log", "chat-log-format", "chat-log-append"]);
     let codes: Vec<&str> = report::findings(&outcomes).iter().map(|f| f.code).collect();
     assert_eq!(
         codes,

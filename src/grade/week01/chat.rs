@@ -1949,17 +1949,17 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
     let last_kept = acknowledged
         .last()
         .is_some_and(|m| log.contains(m.as_str()));
+    let listed = missing
+        .iter()
+        .map(|m| format!("`{m}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     if !missing.is_empty() && last_kept {
         return Err(fail(
             Diagnosis::LogOverwritten,
             "every acknowledged message is in the --log file",
             format!(
-                "only the later records are there; {} acknowledged before them {} gone: each record replaced what the file held (opened for writing, not appending, at each record: Node's fs.writeFileSync, Python's open(path, \"w\") per line)",
-                missing
-                    .iter()
-                    .map(|m| format!("`{m}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                "only the later records are there; {listed} acknowledged before them {} gone: each record replaced what the file held (opened for writing, not appending, at each record: Node's fs.writeFileSync, Python's open(path, \"w\") per line)",
                 if missing.len() == 1 { "is" } else { "are" }
             ),
         ));
@@ -1972,14 +1972,7 @@ pub fn log(ctx: &mut Ctx) -> Result<(), Failure> {
                 let said = if log.is_empty() {
                     "the log file is empty".to_string()
                 } else {
-                    format!(
-                        "missing: {}",
-                        missing
-                            .iter()
-                            .map(|m| format!("`{m}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
+                    format!("missing: {listed}")
                 };
                 // Acknowledged a while before the kill (the last ACK held
                 // meanwhile): not a race lost by microseconds (blind round

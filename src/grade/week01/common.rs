@@ -19,7 +19,7 @@ use crate::process::{describe_status, Signal, Stream};
 /// a connection of the server's own (a "self-test" connect after
 /// listen()), and it uses up the one session (hostile round 78: the
 /// client that then found no server was blamed for it).
-pub fn session_without_a_client(ctx: &mut Ctx) -> Option<String> {
+fn session_without_a_client(ctx: &mut Ctx) -> Option<String> {
     ctx.step("start the server once more, alone, and connect nothing for a second: does a session come anyway?");
     let (p, _) = ctx.start_server(super::role::SERVER, &[], &[]).ok()?;
     let line = ctx.wait_output(p, Duration::from_secs(1), |l| {
@@ -30,16 +30,18 @@ pub fn session_without_a_client(ctx: &mut Ctx) -> Option<String> {
 }
 
 /// The failure of a one-shot server whose session went to a connection of
-/// its own (`line`, seen by [`session_without_a_client`]).
-pub fn connects_to_itself(expected: impl Into<String>, line: &str) -> Failure {
-    fail(
+/// its own, when [`session_without_a_client`] sees one: `expected` was the
+/// check's.
+pub fn its_own_session(ctx: &mut Ctx, expected: &str) -> Option<Failure> {
+    let line = session_without_a_client(ctx)?;
+    Some(fail(
         Diagnosis::ExtraConnection,
         expected,
         format!(
             "started alone, with nothing connecting to it, the server had a session anyway (`{line}`): it connects to its own port, and that connection uses up its one session, so the real client finds no server"
         ),
     )
-    .hinted("Do not connect to your own server to test it: once listen() returns and the Listening line is printed, it is ready, and the first connection it accepts is its one session. A connection of its own is that session, spent on nothing; the real client is then refused, or reset.")
+    .hinted("Do not connect to your own server to test it: once listen() returns and the Listening line is printed, it is ready, and the first connection it accepts is its one session. A connection of its own is that session, spent on nothing; the real client is then refused, or reset."))
 }
 
 /// Checks that `expected` lines appear on stdout in this order (other

@@ -110,11 +110,8 @@ fn session_used_up(
 /// session anyway: its finding (server-ack's, where that saw it), not the
 /// client's that found no server after it.
 fn its_own_session(ctx: &mut Ctx, expected: &str) -> Option<Failure> {
-    let own = super::common::session_without_a_client(ctx)?;
-    Some(
-        super::common::connects_to_itself(expected, &own)
-            .folded_if("server-ack", &[Diagnosis::ExtraConnection]),
-    )
+    super::common::its_own_session(ctx, expected)
+        .map(|f| f.folded_if("server-ack", &[Diagnosis::ExtraConnection]))
 }
 
 /// A client whose first connection is an extra one (a "test" connect)

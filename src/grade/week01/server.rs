@@ -58,15 +58,10 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
                     .iter()
                     .any(|w| l.contains(w))
             });
-            return Err(
-                match spent
-                    .then(|| super::common::session_without_a_client(ctx))
-                    .flatten()
-                {
-                    Some(line) => super::common::connects_to_itself(f.expected, &line),
-                    None => f,
-                },
-            );
+            let own = spent
+                .then(|| super::common::its_own_session(ctx, &f.expected))
+                .flatten();
+            return Err(own.unwrap_or(f));
         }
         Err(f) => return Err(f),
     };
@@ -86,8 +81,8 @@ pub fn ack(ctx: &mut Ctx) -> Result<(), Failure> {
                 l.contains("without sending") && l.contains("127.0.0.1:") && !l.contains(&probe)
             });
             if elsewhere {
-                if let Some(line) = super::common::session_without_a_client(ctx) {
-                    return super::common::connects_to_itself(f.expected, &line);
+                if let Some(own) = super::common::its_own_session(ctx, &f.expected) {
+                    return own;
                 }
             }
         }
