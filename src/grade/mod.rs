@@ -242,7 +242,17 @@ fn manifest_error(path: &Path, text: &str, e: &toml::de::Error) -> String {
     format!(
         "{} is not valid{place}: {}{quoted}",
         path.display(),
-        printable_name(e.message().trim())
+        // toml's own message runs over lines ("invalid table header\n
+        // expected ..."): joined, not escaped (a literal `\n` was shown,
+        // and doubled in the gradebook: hostile round 81).
+        printable_name(
+            &e.message()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
     )
 }
 
