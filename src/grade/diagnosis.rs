@@ -75,7 +75,7 @@ diagnoses! {
         "The side that closes first keeps the connection in TIME_WAIT for a while. Set SO_REUSEADDR on the listening socket before bind() so a restarted server can bind the same port at once.";
     EmptyRecv = "empty-recv",
         "a client closing its end (a read of 0 bytes) is not met right: the server crashes, hangs, spins, keeps the connection, or takes the 0 bytes for a message",
-        "A receive that returns 0 bytes (b'' in Python) means the peer closed the connection. Check for it before decoding, and end that session there: say so (the one-shot server's `closed without sending` line when nothing came; a chat session's `Closed connection` line after its lines), close the socket, and stop reading it (take it out of a select()/poll() set): read again, it returns 0 bytes again at once, for ever.";
+        "A receive that returns 0 bytes (b'' in Python, 0 from read()/recv() in C, Rust, Perl's sysread, -1 from Java's read(), Node's 'end' event) means the peer closed the connection. Check for it before decoding, and end that session there: say so (the one-shot server's `closed without sending` line when nothing came; a chat session's `Closed connection` line after its lines), close the socket, and stop reading it (take it out of a select()/poll() set): read again, it returns 0 bytes again at once, for ever.";
     BlankMessage = "blank-message",
         "a whitespace-only message is not answered with the contract's error reply",
         "Strip the decoded message and, when nothing is left, reply `ERROR: Empty message` instead of an ACK (extension B). In the chat, answer a blank line too (`[ERROR] Empty message`): every line gets exactly one reply, or the client waits for ever.";
@@ -99,7 +99,7 @@ diagnoses! {
         "Set a receive timeout of LAB_TIMEOUT seconds before recv (extension C); on timeout print `[CLIENT] Server did not respond in time` to stderr and exit 1.";
     NoConcurrency = "no-concurrency",
         "the threaded server makes a client wait while it serves others (one at a time, or a fixed few)",
-        "Hand each accepted connection to its own thread and go straight back to accept(); do the recv/send in the thread, never in the accept loop (extension D).";
+        "Hand each accepted connection to its own thread and go straight back to accept(); do the recv/send in the thread, never in the accept loop (extension D). Do not wait for that thread (or a forked child) before the next accept(): a join() or waitpid() right after starting it serves one client at a time as surely as no thread at all; join threads (reap children with a SIGCHLD handler or waitpid(-1, WNOHANG)) only at shutdown or once they have ended.";
     SharedState = "shared-state",
         "threads share what belongs to one client: a reply, an address or a connection crosses to another client",
         "Everything one session uses (its connection, its buffer, the message, the reply, the client's address) must live in that session's own thread: local variables of the function the thread runs, or its parameters. A global, a static buffer in C, or a field of the server object is one variable for every thread at once: with clients at the same time, one thread's value overwrites another's (the handout's extension D names this trap). In C, hand the thread a copy of the socket (a malloc'ed int, or the value cast to a pointer), never &cfd: the next accept() overwrites it before the thread reads it. Keep globals for what all clients share on purpose (the count of busy places), behind a lock.";

@@ -401,7 +401,7 @@ pub fn telling_among(segments: &[Segment], grader_ports: &BTreeSet<u16>) -> Vec<
                     Sign::NoFin,
                     side,
                     format!(
-                        "{} closed its end, but {} never sent its FIN back: it never closed the connection",
+                        "{} closed its end, but {} never sent its FIN back: it never closed the connection (or never accepted it: the system completes a connection before the program's accept())",
                         conn.name(peer),
                         conn.name(side)
                     ),
@@ -453,9 +453,12 @@ pub fn telling_among(segments: &[Segment], grader_ports: &BTreeSet<u16>) -> Vec<
                     .any(|(_, s)| s.len > 0);
             if silence >= LATE {
                 let peer_addr = peer.src;
+                // A connection the program never accepted looks the same
+                // on the wire: the system completes it from the backlog
+                // (blind round 87: a server serving one client at a time).
                 let words = if no_data {
                     format!(
-                        "{} connected and sent nothing; {:.1}s later it closed first, then {} closed: it was still waiting for a message (right while that is shorter than its timeout, LAB_TIMEOUT for a server)",
+                        "{} connected and sent nothing; {:.1}s later it closed first, then {} closed: it was still waiting for a message (right while that is shorter than its timeout, LAB_TIMEOUT for a server), or had not yet accepted the connection",
                         conn.name(peer_addr),
                         silence.as_secs_f64(),
                         conn.name(side)
@@ -608,6 +611,14 @@ mod tests {
             t[0].explanation.starts_with(
                 "the client side (:51234) connected and sent nothing; 3.2s later it closed first, then the server side (:40123) closed: it was still waiting for a message (right while that is shorter than its timeout, LAB_TIMEOUT for a server)"
             ),
+            "{}",
+            t[0].explanation
+        );
+        // Or it never took the connection from the backlog: the wire
+        // cannot tell, and the words say both.
+        assert!(
+            t[0].explanation
+                .ends_with(", or had not yet accepted the connection"),
             "{}",
             t[0].explanation
         );
