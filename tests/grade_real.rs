@@ -4935,6 +4935,107 @@ fn a_client_that_knocks_first_python() {
     );
 }
 
+/// A helper module every program imports asks, at its top level, whether
+/// a server is up: it connects to the configured port and sends `ping`
+/// (blind round 88 had the empty-connect form). One mistake in each
+/// program. The client's `ping` comes before its message on a second
+/// connection: client-ack's finding, with the test connection's hint;
+/// the usage checks, where it then refuses its arguments, and the timeout,
+/// which the `ping`'s own wait would time, fold under it. The server's
+/// second copy in server-port-in-use spends the first's one session and
+/// then listens on the port that freed: extra-connection, not a
+/// SO_REUSEPORT the program never set.
+#[test]
+fn a_helper_module_that_pings_the_server_at_import_python() {
+    let Some(sub) = python_fixture("importprobe") else {
+        return;
+    };
+    let outcomes = assert_verdicts(
+        "importprobe",
+        &sub,
+        &[
+            ("server-port-in-use", "extra-connection"),
+            ("client-ack", "wrong-message"),
+            ("client-default-message", "wrong-message"),
+            ("client-one-connection", "extra-connection"),
+            ("client-error-reply", "wrong-message"),
+            ("client-timeout", "wrong-message"),
+            ("client-no-reply", "wrong-message"),
+            ("client-empty-arg", "extra-connection"),
+            ("client-extra-words", "extra-connection"),
+            ("pair-session", "exit-status"),
+        ],
+    );
+    let found = report::findings(&outcomes);
+    assert_eq!(found.len(), 2, "{:?}", findings_of(&outcomes));
+    let client = found.iter().find(|f| f.program == "client").unwrap();
+    assert!(
+        client.hint.starts_with("Your client connected twice")
+            && !client.hint.contains("And where"),
+        "{}",
+        client.hint
+    );
+    assert_observed(
+        &sub,
+        "client-ack",
+        "connection 1: `ping` (4 bytes); connection 2:",
+    );
+    assert_observed(
+        &sub,
+        "server-port-in-use",
+        "the second copy connected to the port before binding it",
+    );
+}
+
+/// The same helper module's test connection sending nothing (blind round
+/// 88): the client's usage checks, where it refuses its arguments after
+/// that connection, fold under client-one-connection's extra-connection
+/// (they said empty-argument and extra-arguments: three names). The
+/// server's second copy may or may not win the race to its bind before
+/// the first closes its listener: extra-connection or a pass, never
+/// port-in-use.
+#[test]
+fn a_helper_module_that_knocks_at_import_python() {
+    if !tool_available("python3") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    support::copy_dir(
+        &submissions().join("week01-python-real/importprobe"),
+        tmp.path(),
+    );
+    let config = tmp.path().join("config.py");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let ping = "            probe.sendall(b\"ping\")\n            return probe.recv(BUFFER_SIZE).startswith(b\"ACK\")";
+    assert!(text.contains(ping));
+    std::fs::write(&config, text.replace(ping, "            return True")).unwrap();
+    let sub = Submission::from_manifest(tmp.path(), "week01").expect("netlab.toml");
+    let outcomes = assert_verdicts_allowing(
+        "importknock",
+        &sub,
+        &[
+            ("client-one-connection", "extra-connection"),
+            ("client-empty-arg", "extra-connection"),
+            ("client-extra-words", "extra-connection"),
+            ("pair-session", "extra-connection"),
+        ],
+        // The pair's client finds the server gone or going (refused,
+        // reset): its own words vary, folded under the one finding
+        // (asserted below); the server's race, above.
+        &[
+            ("server-port-in-use", "extra-connection"),
+            ("pair-session", "exit-status"),
+            ("pair-session", "wrong-reply"),
+        ],
+    );
+    let client: Vec<_> = findings_of(&outcomes)
+        .into_iter()
+        .filter(|(_, program, _)| *program == "client")
+        .collect();
+    assert_eq!(client.len(), 1, "{client:?}");
+    assert_eq!(client[0].0, "extra-connection");
+}
+
 /// A client that sends its message with a line end and prints the peer as
 /// Python's tuple: two mistakes, two findings. client-ack stops at the
 /// wrong message; client-error-reply, whose session goes to its end,

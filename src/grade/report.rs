@@ -159,7 +159,13 @@ pub fn findings(outcomes: &[Outcome]) -> Vec<Finding> {
                 // on every address, both ignores-config, got the first's
                 // hint alone).
                 // Not a folded failure's: its hint is its own diagnosis's.
-                let other = o.hint.as_deref().filter(|_| own == cause);
+                // Nor the general hint of a failure that follows from the
+                // finding, of the same name: it knows less than the check
+                // it follows (a test connection's `ping` told by client-ack
+                // with its hint, and the general wrong-message hint added
+                // by client-error-reply, which saw only the `ping`).
+                let general = |h: &str| h == own.diagnosis.hint() && is_folded(o, outcomes);
+                let other = o.hint.as_deref().filter(|h| own == cause && !general(h));
                 if let Some(other) = other.filter(|h| !f.hint.contains(h)) {
                     f.hint
                         .push_str(&format!("\n     And where {} saw it: {other}", o.id));

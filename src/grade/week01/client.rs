@@ -359,6 +359,39 @@ fn wrong_message(message: &str, got: &[u8], sent: &[Vec<u8>]) -> Failure {
     failure
 }
 
+/// Whether `got` is no form of `message` at all: neither it nor a piece
+/// of it, a line end aside (a test connection's `ping`).
+fn not_the_message_at_all(message: &str, got: &[u8]) -> bool {
+    let trimmed = got.strip_suffix(b"\n").unwrap_or(got);
+    let trimmed = trimmed.strip_suffix(b"\r").unwrap_or(trimmed);
+    !got.is_empty()
+        && !message.as_bytes().starts_with(trimmed)
+        && !trimmed.starts_with(message.as_bytes())
+}
+
+/// After a first connection that sent something else, the client `p`
+/// brought `message` on a connection of its own: the first was a test
+/// of its own (a "server up?" `ping` that waits for its answer, then
+/// gives up). The connections' story, when the message came; `sent`
+/// gets it.
+fn message_next(
+    ctx: &mut Ctx,
+    listener: &TcpListener,
+    p: Proc,
+    message: &str,
+    sent: &mut Vec<Vec<u8>>,
+) -> Option<String> {
+    ctx.step("that is not the message: leave that connection unanswered, and wait for another (a test connection of the client's own?)");
+    let mut next = ctx.accept_from(listener, p, SLACK)?;
+    let later = read_message(ctx, &mut next, message.len());
+    sent.push(later);
+    (sent.last()? == message.as_bytes()).then(|| connections_story(sent))
+}
+
+/// The hint of a message that came on a second connection, after a
+/// first that sent bytes of the client's own.
+const TEST_CONNECTION_HINT: &str = "Your client connected twice: first a test of its own (a \"server up?\" check that sends something and waits for an answer), then again for the message. A one-shot server takes that first connection as its one session: it answers the test, closes, and your real message finds no server. Connect once, send the message on that connection, read the reply there. Look in the modules your program imports too: a check at their top level runs in every program that imports them.";
+
 /// A normal session with a fake server that answers like the contract.
 /// Like the real server, it takes every connection the client opens: an
 /// extra one (empty, or with another message) is reported, one by one.
@@ -374,6 +407,17 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str, first: Judged) -> Resu
             .map_err(|f| refused_as_too_long(ctx, p, f, message))?;
     let got_at = Instant::now();
     if got != message.as_bytes() {
+        if not_the_message_at_all(message, &got) {
+            if let Some(story) = message_next(ctx, &listener, p, message, &mut sent) {
+                drop(conn);
+                return Err(fail(
+                    Diagnosis::WrongMessage,
+                    format!("the client sends `{message}` on one connection"),
+                    story,
+                )
+                .hinted(TEST_CONNECTION_HINT));
+            }
+        }
         return Err(wrong_message(message, &got, &sent));
     }
     // Hold the reply until the client has printed its Sending line: a
@@ -1395,6 +1439,15 @@ fn first_timeout_run(
         sent_eof(&conn, Duration::from_millis(50))
             && ctx.wait_exit(p, Duration::from_millis(200)).is_some()
     };
+    // Bytes that are not the message at all: a test connection's `ping`,
+    // whose wait for a reply of its own is no wait to time (seen beside
+    // blind round 88: a 1 s timeout in a helper module's import told as
+    // ignores-config). client-ack names what it sent.
+    if not_the_message_at_all(message, &got) {
+        drop(conn);
+        return Err(wrong_message(message, &got, &[got.clone()])
+            .folded_if("client-ack", &[Diagnosis::WrongMessage]));
+    }
     let late = sent_at.duration_since(accepted_at) >= Duration::from_millis(500);
     if got.is_empty() || (late && sent_at_its_end()) {
         drop(conn);
@@ -1725,6 +1778,10 @@ pub fn empty_arg(ctx: &mut Ctx) -> Result<(), Failure> {
     // What it sent tells more than its still running (waiting for a reply
     // to the message it should never have sent).
     if let Some(sent) = sent {
+        if let Some(extra) = refused_after_a_connection_of_its_own(ctx, p, status, &sent, expected)
+        {
+            return Err(extra);
+        }
         return Err(fail(
             Diagnosis::EmptyArgument,
             expected,
@@ -1786,6 +1843,56 @@ pub fn empty_arg(ctx: &mut Ctx) -> Result<(), Failure> {
     Ok(())
 }
 
+/// A client that connected, sent `sent` (nothing, or something that is
+/// not its message: a `ping`), and then refused its arguments all the
+/// same (exit 2, a line said): the connection was not made to send, it is
+/// one the client makes at every start (a "server up?" test, often at
+/// import in a helper module), client-one-connection's finding, or
+/// client-ack's when the test sends bytes (blind round 88: named
+/// empty-argument and extra-arguments beside it, three names for one
+/// mistake). The caller has ruled out `sent` being the message.
+fn refused_after_a_connection_of_its_own(
+    ctx: &mut Ctx,
+    p: Proc,
+    status: Option<std::process::ExitStatus>,
+    sent: &[u8],
+    expected: &str,
+) -> Option<Failure> {
+    if status?.code() != Some(2) {
+        return None;
+    }
+    let said = [Stream::Stderr, Stream::Stdout].into_iter().find_map(|s| {
+        ctx.child(p)
+            .lines(s)
+            .into_iter()
+            .find(|l| !l.trim().is_empty())
+    })?;
+    Some(
+        fail(
+            Diagnosis::ExtraConnection,
+            expected,
+            format!(
+                "it refused its arguments (exit status 2, `{}`), but connected to the server first and sent {}: a connection made at every start, not for the message",
+                said.trim_end(),
+                if sent.is_empty() { "nothing".to_string() } else { show_bytes(sent) }
+            ),
+        )
+        // Where that connection is named: an empty one by
+        // client-one-connection; one that sends bytes of its own by
+        // client-ack (the message it took for the client's), under which
+        // client-one-connection folds its count (a fold is one level: not
+        // under client-one-connection then).
+        .or_folded_if(if sent.is_empty() {
+            &[("client-one-connection", &[Diagnosis::ExtraConnection])]
+        } else {
+            &[
+                ("client-ack", &[Diagnosis::WrongMessage]),
+                ("client-one-connection", &[Diagnosis::ExtraConnection]),
+            ]
+        }),
+    )
+}
+
 /// `client WORD1 WORD2`: a message of two words typed without quotes is
 /// two arguments, a usage error. The usual mistake reads only the first
 /// argument (`sys.argv[1]`, `args[0]`) and sends it: the student thinks
@@ -1809,6 +1916,16 @@ pub fn extra_words(ctx: &mut Ctx) -> Result<(), Failure> {
         let text = String::from_utf8_lossy(&sent);
         let message = text.trim_end_matches(['\r', '\n']);
         let joined = format!("{first} {extra}");
+        // Not the words: does it go on to refuse them all the same?
+        let status = if message != first && message != joined {
+            ctx.wait_exit(p, SLACK)
+        } else {
+            None
+        };
+        if let Some(extra) = refused_after_a_connection_of_its_own(ctx, p, status, &sent, &expected)
+        {
+            return Err(extra);
+        }
         let observed = if sent.is_empty() {
             "it connected to the server instead of refusing the arguments first".to_string()
         } else if message == first {

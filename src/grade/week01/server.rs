@@ -1629,21 +1629,59 @@ fn its_own_port_is_in_use_too(ctx: &mut Ctx) -> Result<(), Failure> {
             .is_some_and(|ports| ports.contains(&port))
     };
     // One that cannot start on a port of its own is server-config's to say.
-    match ctx.start_server(role::SERVER, &[], &env) {
-        Ok((first, _)) if listens(ctx, first) => {}
+    let first = match ctx.start_server(role::SERVER, &[], &env) {
+        Ok((first, _)) if listens(ctx, first) => first,
         _ => return Ok(()),
-    }
+    };
     ctx.step(format!(
         "start a second copy of the server on port {port}, where the first listens: it must fail the same way"
     ));
+    let expected = format!("the second copy fails: exit status 1 and `[SERVER] Error: cannot listen on {HOST}:{port}: address already in use`");
     match ctx.start_server(role::SERVER, &[], &env) {
-        Ok((second, _)) if listens(ctx, second) => Err(fail(
-            Diagnosis::PortInUse,
-            format!("the second copy fails: exit status 1 and `[SERVER] Error: cannot listen on {HOST}:{port}: address already in use`"),
-            format!("the second copy listens on port {port} too, beside the first: both sockets set SO_REUSEPORT, which lets the same user's listeners share a port (the kernel shares the clients out between them); set SO_REUSEADDR, not SO_REUSEPORT"),
-        )),
+        Ok((second, _)) if listens(ctx, second) => {
+            // The first gone by then: no shared port, but a session the
+            // second copy's start gave it (blind round 88: a helper module
+            // that connects at import, `closed without sending`, exit 0,
+            // was told SO_REUSEPORT).
+            if !listens(ctx, first) {
+                // No longer listening: no shared port. Its session's lines
+                // come as it ends; without one, it ended of itself, not
+                // this check's to judge.
+                let _ = ctx.wait_exit(first, SLACK);
+                return first_spent_by_the_second(ctx, first, expected).map_or(Ok(()), Err);
+            }
+            Err(fail(
+                Diagnosis::PortInUse,
+                expected,
+                format!("the second copy listens on port {port} too, beside the first: both sockets set SO_REUSEPORT, which lets the same user's listeners share a port (the kernel shares the clients out between them); set SO_REUSEADDR, not SO_REUSEPORT"),
+            ))
+        }
         _ => Ok(()),
     }
+}
+
+/// The first copy of the server `first` stopped listening while a second
+/// started on its port, which then listened there: the second's start
+/// connected to it. With a session in its lines, that connection was its
+/// one session: a connection of the server's own, made before its bind.
+fn first_spent_by_the_second(ctx: &mut Ctx, first: Proc, expected: String) -> Option<Failure> {
+    let session = ctx
+        .child(first)
+        .lines(Stream::Stdout)
+        .into_iter()
+        .find(|l| l.contains("Connection from") || l.contains("without sending"));
+    let ended = match ctx.child(first).try_status() {
+        Some(status) => format!("ended ({})", crate::process::describe_status(status)),
+        None => "stopped listening".to_string(),
+    };
+    Some(fail(
+        Diagnosis::ExtraConnection,
+        expected,
+        format!(
+            "the first copy had a session nobody of the grader's made (`{}`) and {ended} as the second started: the second copy connected to the port before binding it, spent the first's one session, and then listened on the port that freed",
+            session?.trim_end()
+        ),
+    ))
 }
 
 /// A session in which the server closes first leaves its side in
