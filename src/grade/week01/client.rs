@@ -1445,7 +1445,7 @@ fn first_timeout_run(
     // ignores-config). client-ack names what it sent.
     if not_the_message_at_all(message, &got) {
         drop(conn);
-        return Err(wrong_message(message, &got, &[got.clone()])
+        return Err(wrong_message(message, &got, std::slice::from_ref(&got))
             .folded_if("client-ack", &[Diagnosis::WrongMessage]));
     }
     let late = sent_at.duration_since(accepted_at) >= Duration::from_millis(500);
