@@ -2588,6 +2588,36 @@ fn limit_off_by_one_python() {
     );
 }
 
+/// Bytes counted and the bound off by one (`len(message.encode()) >=
+/// 100`): both are said, with one hint for both (hostile round 83: "the
+/// bound is off by one, not the unit", from 99 ASCII characters, which
+/// cannot tell the unit).
+#[test]
+fn a_limit_in_bytes_and_off_by_one_is_told_both_python() {
+    let Some((_tmp, sub)) = patched_python_all(&[(
+        "server.py",
+        "if len(message) > MAX_CHARS:",
+        "if len(message.encode(\"utf-8\")) >= MAX_CHARS:",
+    )]) else {
+        return;
+    };
+    assert_named(
+        &sub,
+        "server-length-limit",
+        "too-long",
+        &[
+            "and 99 were not: the bound is off by one; and this message's last 99 characters",
+            "counted in bytes (or UTF-16 units), not in characters, as well",
+        ],
+    );
+    let outcome = outcome_of(&sub, "server-length-limit");
+    let hint = outcome.hint.unwrap_or_default();
+    assert!(
+        hint.starts_with("Two things.") && hint.contains("`> 100`, not `>= 100`"),
+        "{hint}"
+    );
+}
+
 /// A threaded server that counts its clients with
 /// `threading.active_count()`, which includes the main thread: the second
 /// of two allowed clients is refused. It passed threaded-busy, which saw

@@ -887,7 +887,26 @@ fn unless_it_never_answers(ctx: &mut Ctx, failure: Failure) -> Failure {
 
 /// The hint for a length counted in bytes (not the bound's off-by-one,
 /// which the general hint warns of: blind round 50, a Rust `msg.len()`).
-pub(super) const CHARACTERS_HINT: &str = "Count characters, not bytes: a character outside ASCII (é, ü, an emoji) is two to four bytes in UTF-8. Rust: msg.chars().count(), not msg.len(); Python: len() of the decoded str, not of the bytes; C: count the bytes that do not begin with the bits 10 (b & 0xC0 != 0x80), not strlen(); Java: s.codePointCount(0, s.length()). The bound is right: 100 characters is fine, 101 is too long.";
+pub(super) const CHARACTERS_HINT: &str = concat!(
+    count_characters!(),
+    "The bound is right: 100 characters is fine, 101 is too long."
+);
+
+/// How to count characters, the first words of [`CHARACTERS_HINT`] and
+/// of [`BYTES_AND_BOUND_HINT`].
+macro_rules! count_characters {
+    () => {
+        "Count characters, not bytes: a character outside ASCII (é, ü, an emoji) is two to four bytes in UTF-8. Rust: msg.chars().count(), not msg.len(); Python: len() of the decoded str, not of the bytes; C: count the bytes that do not begin with the bits 10 (b & 0xC0 != 0x80), not strlen(); Java: s.codePointCount(0, s.length()). "
+    };
+}
+use count_characters;
+
+/// The hint of a limit counted in bytes with its bound off by one.
+const BYTES_AND_BOUND_HINT: &str = concat!(
+    "Two things. ",
+    count_characters!(),
+    "And the bound is off by one: refuse a message only when it has more than 100 characters (`> 100`, not `>= 100`); 100 is still fine."
+);
 
 /// The hint for a message read in a piece smaller than it (the general
 /// wrong-reply hint begins with the reply's wording: blind round 55).
@@ -1266,12 +1285,24 @@ fn counted_in_bytes(ctx: &mut Ctx, payload: &str, mut failure: Failure) -> Failu
             let ninety_nine = ctx.letters(99);
             ctx.step("start it once more and send 99 ASCII characters: under the limit?");
             match refused(ctx, &ninety_nine) {
-                Some((_, false)) => failure.observed.push_str(
-                    "; 100 ASCII characters (100 bytes) were refused too, and 99 were not: the bound is off by one, not the unit",
-                ),
+                Some((_, false)) => {
+                    failure.observed.push_str(
+                        "; 100 ASCII characters (100 bytes) were refused too, and 99 were not: the bound is off by one",
+                    );
+                    // The unit too: 99 characters of the message's own
+                    // kinds (hostile round 83: a count of bytes with `>=`
+                    // was told "not the unit"; ASCII cannot tell).
+                    if let Some(both) =
+                        off_by_one_in_which_unit(ctx, payload, &mut failure, refused)
+                    {
+                        return both;
+                    }
+                }
                 Some((_, true)) => {
                     let one = ctx.letters(1);
-                    ctx.step(format!("start it once more and send one character, `{one}`: refused too?"));
+                    ctx.step(format!(
+                        "start it once more and send one character, `{one}`: refused too?"
+                    ));
                     match refused(ctx, &one) {
                         Some((p, true)) => {
                             let past = fail(
@@ -1300,6 +1331,44 @@ fn counted_in_bytes(ctx: &mut Ctx, payload: &str, mut failure: Failure) -> Failu
         }
     }
     failure
+}
+
+/// The bound is off by one (99 ASCII characters taken, 100 refused):
+/// is the unit right too? The last 99 characters of `payload`, its own
+/// kinds of characters, taken: it is (said in `failure`). Refused: bytes
+/// (or UTF-16 units) are counted as well, a failure of both. A message
+/// all ASCII cannot tell: nothing said.
+fn off_by_one_in_which_unit(
+    ctx: &mut Ctx,
+    payload: &str,
+    failure: &mut Failure,
+    refused: impl Fn(&mut Ctx, &str) -> Option<(Proc, bool)>,
+) -> Option<Failure> {
+    if payload.is_ascii() {
+        return None;
+    }
+    // Its last 99: an emoji at its end (two UTF-16 units) stays in.
+    let last: String = payload.chars().skip(1).collect();
+    ctx.step(format!(
+        "start it once more and send this message's last 99 characters ({} bytes): counted in characters?",
+        last.len()
+    ));
+    match refused(ctx, &last)? {
+        (_, false) => {
+            failure
+                .observed
+                .push_str(", not the unit (99 characters of this message were taken)");
+            None
+        }
+        (_, true) => {
+            let mut both = failure.clone();
+            both.observed.push_str(&format!(
+                "; and this message's last 99 characters ({} bytes in UTF-8) were refused: the length is counted in bytes (or UTF-16 units), not in characters, as well",
+                last.len()
+            ));
+            Some(both.hinted(BYTES_AND_BOUND_HINT))
+        }
+    }
 }
 
 /// `payload` (with [`ASTRAL`] in it) was refused, 100 ASCII characters
