@@ -5910,6 +5910,16 @@ fn a_caught_reset_logged_like_an_uncaught_one_passes_python() {
     };
     let outcome = outcome_of(&sub, "threaded-reset");
     assert_eq!(outcome.passed, Some(true), "{:?}", outcome.observed);
+    // The header, then the traceback itself (`traceback.print_exc()`, as
+    // `logging.exception` does), then its own error line (hostile round
+    // 83): still caught. Python's own report comes after the thread's
+    // last line, never before one.
+    let logged = "            print(f\"Exception in thread {__import__('threading').current_thread().name}:\", file=sys.stderr, flush=True)\n            __import__('traceback').print_exc()\n            complain(f\"[SERVER] {tag}Error: receive failed: {describe(error)}\")\n            return";
+    let Some((_dir, sub)) = patched_python_all(&[("server.py", caught, logged)]) else {
+        return;
+    };
+    let outcome = outcome_of(&sub, "threaded-reset");
+    assert_eq!(outcome.passed, Some(true), "{:?}", outcome.observed);
 }
 
 /// A length limit of 9 characters: 100, 99 and 10 refused, one character

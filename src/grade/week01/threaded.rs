@@ -2256,23 +2256,50 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
 /// (`Exception in thread ...:` or, for `_thread`, `Exception ignored in
 /// thread started by: ...`), its traceback on the next line; Java's
 /// (`Exception in thread "..." ...`), a stack frame on the next line.
+/// Python's and Java's reports come once the thread has unwound (its
+/// `finally` blocks ran before): a `[SERVER]` line right after the report
+/// is the program's own, and the report one it printed of an error it
+/// caught (hostile round 83: `Exception in thread ...:` and
+/// `traceback.print_exc()` in an `except`, then its own error line).
+/// Rust prints its panic before unwinding: a Drop guard's line may follow.
 fn uncaught_in_a_thread(ctx: &mut Ctx, p: Proc) -> Option<String> {
     let lines = ctx.child(p).lines(Stream::Stderr);
-    lines
-        .iter()
-        .zip(lines.iter().skip(1).map(Some).chain(std::iter::once(None)))
-        .find(|(l, next)| {
-            let next = next.map_or("", |n| n.as_str());
+    (0..lines.len())
+        .find(|&i| {
+            let l = &lines[i];
+            let next = lines.get(i + 1).map_or("", |n| n.as_str());
             let traceback = next.starts_with("Traceback (most recent call last)");
             let frame = next.starts_with("\tat ") || next.starts_with("    at ");
+            let python =
+                (l.starts_with("Exception in thread ") && l.trim_end().ends_with(':') && traceback)
+                    || (l.starts_with("Exception ignored in thread started by") && traceback);
+            let java = l.starts_with("Exception in thread \"") && frame;
             (l.starts_with("thread '") && l.contains("panicked at"))
-                || (l.starts_with("Exception in thread ")
-                    && l.trim_end().ends_with(':')
-                    && traceback)
-                || (l.starts_with("Exception ignored in thread started by") && traceback)
-                || (l.starts_with("Exception in thread \"") && frame)
+                || ((python || java) && !own_line_after_report(&lines[i + 1..], python))
         })
-        .map(|(l, _)| crate::grade::harness::truncate(l.trim_end(), 160))
+        .map(|i| crate::grade::harness::truncate(lines[i].trim_end(), 160))
+}
+
+/// Whether the line after a runtime's report of a thread's death (its
+/// traceback or stack `after` the header line; Python's ends with the
+/// exception's own line) is a `[SERVER]` line of the program's.
+fn own_line_after_report(after: &[String], python: bool) -> bool {
+    let in_report = |l: &str| {
+        l.is_empty()
+            || l.starts_with([' ', '\t'])
+            || l.starts_with("Traceback (most recent call last)")
+            || l.starts_with("During handling of the above exception")
+            || l.starts_with("The above exception was the direct cause")
+            || l.starts_with("Caused by:")
+    };
+    let mut rest = after
+        .iter()
+        .skip_while(|l| in_report(l.trim_end_matches(['\r', '\n'])));
+    if python {
+        // `ConnectionResetError: [Errno 104] ...`
+        rest.next();
+    }
+    rest.next().is_some_and(|l| l.starts_with("[SERVER]"))
 }
 
 pub fn shutdown(ctx: &mut Ctx) -> Result<(), Failure> {
