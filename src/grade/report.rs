@@ -802,6 +802,29 @@ mod tests {
         assert_eq!(found[0].checks, ["s1", "s2", "s3"]);
     }
 
+    /// A failure that follows from a finding of its own name, with only
+    /// its diagnosis's general hint, adds nothing to the finding's precise
+    /// one: it saw less (a client's `ping` test connection, told by
+    /// client-ack with its hint; client-error-reply saw the `ping` alone).
+    /// Unfolded, the general hint is still added (blind round 44's shape).
+    #[test]
+    fn a_folded_failure_adds_no_general_hint_to_a_precise_one() {
+        let mut ack = outcome("c1", "client", Some(Diagnosis::WrongMessage));
+        ack.hint = Some("Connect once.".into());
+        let mut reply = outcome("c2", "client", Some(Diagnosis::WrongMessage));
+        reply.hint = Some(Diagnosis::WrongMessage.hint().into());
+        reply.follows_from = Some("c1");
+        let found = findings(&[ack.clone(), reply.clone()]);
+        assert_eq!(found[0].hint, "Connect once.");
+        reply.follows_from = None;
+        let found = findings(&[ack, reply]);
+        assert!(
+            found[0].hint.contains("And where c2 saw it"),
+            "{}",
+            found[0].hint
+        );
+    }
+
     /// A failure folded under a check that comes after it: the finding
     /// has that check's name and leads with its hint, and the folded
     /// failure's own (another diagnosis's) is not given (blind round 62).
