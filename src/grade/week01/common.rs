@@ -1235,10 +1235,36 @@ pub fn expect_clean_shutdown(
         )),
         // The command's first process died of the signal although the server
         // said goodbye: a wrapper (a shell script without `exec`) took it.
-        Some(s) if s.code().is_none() && line => Some(format!(
-            "the server printed `Shutting down`, but the command's first process was {}: if the command is a wrapper script, start the server with `exec`",
-            describe_status(s)
-        )),
+        Some(s)
+            if s.code().is_none()
+                && line
+                && describe_status(s).contains(&format!("{} ", signal.name())) =>
+        {
+            Some(format!(
+                "the server printed `Shutting down`, but the command's first process was {}: if the command is a wrapper script, start the server with `exec`",
+                describe_status(s)
+            ))
+        }
+        // Another signal after the goodbye: it died on its way out (a
+        // Python daemon thread holding stdout at the interpreter's end,
+        // `Fatal Python error`, SIGABRT), no wrapper of the grader's
+        // signal (the fixture activecount, told "start it with exec").
+        Some(s) if s.code().is_none() && line => {
+            let fatal = ctx
+                .child(p)
+                .lines(Stream::Stderr)
+                .into_iter()
+                .find(|l| l.starts_with("Fatal Python error"));
+            let last = fatal
+                .map(|l| crate::grade::harness::truncate(l.trim_end(), 160))
+                .or_else(|| ctx.last_stderr_line(p))
+                .map(|l| format!(", saying `{l}`"))
+                .unwrap_or_default();
+            Some(format!(
+                "the server printed `Shutting down`, then died on its way out: {}{last}",
+                describe_status(s)
+            ))
+        }
         Some(s) if s.code() != Some(0) => Some(describe_status(s)),
         Some(_) if !line => Some("it exited 0 without printing `[SERVER] Shutting down`".into()),
         Some(_) if still_listens => Some(format!(
