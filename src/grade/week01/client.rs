@@ -407,16 +407,16 @@ fn session(ctx: &mut Ctx, args: &[String], message: &str, first: Judged) -> Resu
             .map_err(|f| refused_as_too_long(ctx, p, f, message))?;
     let got_at = Instant::now();
     if got != message.as_bytes() {
-        if not_the_message_at_all(message, &got) {
-            if message_next(ctx, &listener, p, message, &mut sent).is_some() {
-                drop(conn);
-                return Err(fail(
-                    Diagnosis::WrongMessage,
-                    format!("the client sends `{message}` on one connection"),
-                    connections_story(&sent),
-                )
-                .hinted(TEST_CONNECTION_HINT));
-            }
+        if not_the_message_at_all(message, &got)
+            && message_next(ctx, &listener, p, message, &mut sent).is_some()
+        {
+            drop(conn);
+            return Err(fail(
+                Diagnosis::WrongMessage,
+                format!("the client sends `{message}` on one connection"),
+                connections_story(&sent),
+            )
+            .hinted(TEST_CONNECTION_HINT));
         }
         return Err(wrong_message(message, &got, &sent));
     }
@@ -1430,12 +1430,13 @@ fn first_timeout_run(
     // timeout in a helper module's import told as ignores-config). The
     // `ping` left unanswered, as this fake server answers nothing; the
     // client has given up on it once it connects again.
-    if not_the_message_at_all(message, &got) {
-        if let Some(next) = message_next(ctx, listener, p, message, &mut sent) {
-            conn = next;
-            got = message.as_bytes().to_vec();
-            accepted_at = Instant::now();
-        }
+    if let Some(next) = not_the_message_at_all(message, &got)
+        .then(|| message_next(ctx, listener, p, message, &mut sent))
+        .flatten()
+    {
+        conn = next;
+        got = message.as_bytes().to_vec();
+        accepted_at = Instant::now();
     }
     let sent_at = Instant::now();
     let expected = TIMEOUT_EXPECTED;
