@@ -1685,6 +1685,20 @@ fn legal_long_line(ctx: &mut Ctx, p: Proc, talk: &mut Talk) -> Result<bool, Fail
             ),
         )
         .folded_if("chat-split", &[Diagnosis::SplitMessage])),
+        // ASCII letters refused as bytes that are not UTF-8: what it
+        // decoded ran past the bytes it read (C++'s `pending += buf` of a
+        // buffer with no NUL after the read: blind round 89, told as a
+        // tight bound beside chat-ack's stale bytes).
+        Ok(line) if line.to_lowercase().contains("utf-8") || line.to_lowercase().contains("utf8") => Err(fail(
+            Diagnosis::WrongReply,
+            expected,
+            format!(
+                "the reply was `{}`, to a line of ASCII letters only: the bytes it decoded were not only the ones it read (a buffer used past the read's count)",
+                crate::grade::harness::truncate(&line, 120)
+            ),
+        )
+        .hinted(super::common::PAST_THE_READ_HINT)
+        .folded_if("chat-ack", &[Diagnosis::WrongReply])),
         Ok(line) => Err(fail(
             Diagnosis::SessionLimit,
             expected,

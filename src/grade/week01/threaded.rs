@@ -1315,7 +1315,21 @@ const SECOND_REPLY: Duration = Duration::from_secs(3);
 
 /// With LAB_MAX_CLIENTS=2 and two idle clients, a third is refused as busy;
 /// once they leave, a fourth is served.
+/// Threads that share the connection variable (C++'s `[&]` capture of the
+/// accept loop's socket, C's `&cfd`) serve, close and keep each other's
+/// connections: sessions end early and give their places back, a burst's
+/// refused clients look taken on, the count itself right. A cap finding
+/// folds under threaded-many's shared-state (blind round 89: told
+/// busy-cap beside it, a correct counter to "fix").
 pub fn busy(ctx: &mut Ctx) -> Result<(), Failure> {
+    busy_cap(ctx).map_err(|f| match f.diagnosis {
+        Diagnosis::BusyCap => f.or_folded_if(&[("threaded-many", &[Diagnosis::SharedState])]),
+        _ => f,
+    })
+}
+
+/// See [`busy`].
+fn busy_cap(ctx: &mut Ctx) -> Result<(), Failure> {
     let env = [("LAB_MAX_CLIENTS", "2".to_string()), timeout_env(6)];
     let (p, addr) = ctx.start_server(role::THREADED_SERVER, &[], &env)?;
     let first = idle_client(ctx, p, addr)?;
