@@ -927,11 +927,17 @@ fn a_thread_handed_the_address_of_the_accept_loops_socket_c() {
                 Some("shared-state"),
                 "{outcome:?}"
             );
-            // Threads that share the socket variable close each other's
-            // clients: a burst looks taken on, the count right. One
-            // mistake (blind round 89: busy-cap beside it).
+            // It has no cap at all: a mistake of its own, not folded
+            // under the shared socket (which folds a cap finding only
+            // where the server's stderr tells of closed sockets used,
+            // hostile round 85).
             let codes: Vec<&str> = report::findings(&outcomes).iter().map(|f| f.code).collect();
-            assert_eq!(codes, ["shared-state"], "{:?}", outcomes[1].observed);
+            assert_eq!(
+                codes,
+                ["shared-state", "busy-cap"],
+                "{:?}",
+                outcomes[1].observed
+            );
             return;
         }
     }
@@ -5875,6 +5881,30 @@ fn a_thread_that_dies_of_a_reset_uncaught_is_a_crash_python() {
         "crash",
         &["a thread serving a reset client died of it, uncaught"],
     );
+    // The send uncaught, the receive caught: a session that dies on its
+    // send, and another's own error line after its report (hostile round
+    // 85: taken for the dead thread's, and passed). The report quoted is
+    // Python's own, its error line, not the later line.
+    let send = "        try:\n            conn.sendall(reply.encode(\"utf-8\"))  # sendall, not send: all of it\n        except OSError as error:\n            complain(f\"[SERVER] {tag}Error: send failed: {describe(error)}\")\n            return\n";
+    let bare = "        conn.sendall(reply.encode(\"utf-8\"))  # sendall, not send: all of it\n";
+    let Some((_dir, sub)) = patched_python_all(&[("server.py", send, bare)]) else {
+        return;
+    };
+    // (A race: the reset must beat the send; asked up to three times.)
+    for _ in 0..3 {
+        let outcome = outcome_of(&sub, "threaded-reset");
+        if outcome.passed == Some(false) {
+            let observed = outcome.observed.unwrap_or_default();
+            assert!(
+                observed.contains("died of it, uncaught: `Exception in thread")
+                    && observed.contains("` ... `")
+                    && !observed.contains("` ... `[SERVER]"),
+                "{observed}"
+            );
+            return;
+        }
+    }
+    panic!("threaded-reset passed three times: no send met a reset");
 }
 
 /// A server that measures its whole receive buffer, not the bytes the
@@ -5978,6 +6008,75 @@ fn ascii_refused_as_invalid_utf8_is_past_the_read_not_a_bound_python() {
         "chat-limits",
         "wrong-reply",
         &["to a line of ASCII letters only: the bytes it decoded were not only the ones it read"],
+    );
+}
+
+/// A client that checks its arguments only after it connected: its one
+/// connection, then exit 2. empty-argument and extra-arguments, its own
+/// mistake (hostile round 85: told extra-connection, "a connection made
+/// at every start", while client-one-connection passed).
+#[test]
+fn a_client_that_checks_its_arguments_after_connecting_python() {
+    let checks = "    if len(argv) > 1:\n        complain(\"[CLIENT] Error: expected at most one MESSAGE (quote a message with spaces)\")\n        complain(\"usage: python3 client.py [MESSAGE]\")\n        return 2\n    message = argv[0] if argv else \"Hello Server\"\n    if message == \"\":\n        complain(\"[CLIENT] Error: the message is empty; nothing sent\")\n        complain(\"usage: python3 client.py [MESSAGE]\")\n        return 2\n";
+    let Some((_dir, sub)) = patched_python_all(&[
+        ("client.py", checks, "    message = argv[0] if argv else \"Hello Server\"\n"),
+        (
+            "client.py",
+            "    with sock:\n",
+            "    with sock:\n        if len(argv) > 1 or argv == [\"\"]:\n            complain(\"[CLIENT] Error: quote one non-empty MESSAGE\")\n            return 2\n",
+        ),
+    ]) else {
+        return;
+    };
+    let outcomes = outcomes_of(
+        &sub,
+        &[
+            "client-one-connection",
+            "client-empty-arg",
+            "client-extra-words",
+        ],
+    );
+    let codes: Vec<(&str, Option<&str>)> = outcomes
+        .iter()
+        .map(|o| (o.id, o.diagnosis.map(|d| d.code())))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("client-one-connection", None),
+            ("client-empty-arg", Some("empty-argument")),
+            ("client-extra-words", Some("extra-arguments")),
+        ]
+    );
+    assert!(outcomes[1]
+        .observed
+        .as_deref()
+        .unwrap_or_default()
+        .contains("only after connecting to the server and sending nothing"));
+}
+
+/// A chat server whose bound is 8 KiB, its refusal worded with "UTF-8"
+/// in it: a bound tighter than the contract's (session-limit), not bytes
+/// past the read (hostile round 85).
+#[test]
+fn a_tight_bound_worded_with_utf8_is_a_bound_python() {
+    let Some((_dir, sub)) =
+        patched_python_all(&[
+            ("chat_server.py", "MAX_LINE = 64 * 1024", "MAX_LINE = 8 * 1024"),
+            (
+                "chat_server.py",
+                "without a newline; closing\")\n",
+                "without a newline; closing\")\n                conn.sendall(b\"[ERROR] Line too long: at most 8192 bytes of UTF-8\\n\")\n",
+            ),
+        ])
+    else {
+        return;
+    };
+    assert_named(
+        &sub,
+        "chat-limits",
+        "session-limit",
+        &["tighter than the contract's 64 KiB"],
     );
 }
 

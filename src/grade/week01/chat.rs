@@ -1649,6 +1649,16 @@ fn limits_session(ctx: &mut Ctx) -> Result<(), Failure> {
     ))
 }
 
+/// Whether the reply `line` refuses a line as bytes that are not UTF-8
+/// (`[ERROR] Invalid UTF-8`, in the contract's words or near them), and
+/// not as too long.
+fn refused_as_not_utf8(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    (lower.contains("utf-8") || lower.contains("utf8"))
+        && (lower.contains("invalid") || lower.contains("decode"))
+        && !lower.contains("long")
+}
+
 /// The bound's other side: a line well under 64 KiB is a message like any
 /// other (blind round 40: a server that ended sessions at 1 KiB, a
 /// `recv(1024)` taken for a whole line or a fixed buffer, passed). Half the
@@ -1689,7 +1699,9 @@ fn legal_long_line(ctx: &mut Ctx, p: Proc, talk: &mut Talk) -> Result<bool, Fail
         // decoded ran past the bytes it read (C++'s `pending += buf` of a
         // buffer with no NUL after the read: blind round 89, told as a
         // tight bound beside chat-ack's stale bytes).
-        Ok(line) if line.to_lowercase().contains("utf-8") || line.to_lowercase().contains("utf8") => Err(fail(
+        // (Said invalid, not too long: a bound worded with "UTF-8" in it
+        // is the bound's, hostile round 85.)
+        Ok(line) if refused_as_not_utf8(&line) => Err(fail(
             Diagnosis::WrongReply,
             expected,
             format!(

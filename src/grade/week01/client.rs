@@ -1423,6 +1423,10 @@ fn first_timeout_run(
     ctx.step("the first client, with LAB_TIMEOUT=1:");
     let ((mut conn, mut got, mut sent), mut accepted_at) =
         accept_talking_at(ctx, listener, p, (message.len(), Told::TimingJudged))?;
+    // Taken as the bytes came: a wait for another connection below does
+    // not count (hostile round 85: a wrong message sent at once was told
+    // as held in a buffer until the close).
+    let mut sent_at = Instant::now();
     // Bytes that are not the message at all: a test connection's `ping`
     // (client-ack names it). Its wait for an answer of its own (here
     // hard-coded, or LAB_TIMEOUT) is not the one to time: the message's,
@@ -1437,8 +1441,8 @@ fn first_timeout_run(
         conn = next;
         got = message.as_bytes().to_vec();
         accepted_at = Instant::now();
+        sent_at = accepted_at;
     }
-    let sent_at = Instant::now();
     let expected = TIMEOUT_EXPECTED;
     // Its message came only as it ended, long after it connected (a
     // writer flushed at exit), or never: it waited before it sent, so
@@ -1789,9 +1793,10 @@ pub fn empty_arg(ctx: &mut Ctx) -> Result<(), Failure> {
     // What it sent tells more than its still running (waiting for a reply
     // to the message it should never have sent).
     if let Some(sent) = sent {
-        if let Some(extra) = refused_after_a_connection_of_its_own(ctx, p, status, &sent, expected)
+        if let Some(late) =
+            refused_after_connecting(ctx, p, status, &sent, (Diagnosis::EmptyArgument, expected))
         {
-            return Err(extra);
+            return Err(late);
         }
         return Err(fail(
             Diagnosis::EmptyArgument,
@@ -1856,18 +1861,20 @@ pub fn empty_arg(ctx: &mut Ctx) -> Result<(), Failure> {
 
 /// A client that connected, sent `sent` (nothing, or something that is
 /// not its message: a `ping`), and then refused its arguments all the
-/// same (exit 2, a line said): the connection was not made to send, it is
-/// one the client makes at every start (a "server up?" test, often at
-/// import in a helper module), client-one-connection's finding, or
-/// client-ack's when the test sends bytes (blind round 88: named
-/// empty-argument and extra-arguments beside it, three names for one
-/// mistake). The caller has ruled out `sent` being the message.
-fn refused_after_a_connection_of_its_own(
+/// same (exit 2, a line said): the check comes after the connect, this
+/// check's mistake (`diagnosis`), or the connection is one the client
+/// makes at every start (a "server up?" test, often at import in a
+/// helper module), which client-one-connection names (an empty one) or
+/// client-ack (one that sends bytes of its own), and then this one folds
+/// under it (blind round 88: three names for one mistake; hostile round
+/// 85: a check after the connect, the only connection, told as one made
+/// at every start). The caller has ruled out `sent` being the message.
+fn refused_after_connecting(
     ctx: &mut Ctx,
     p: Proc,
     status: Option<std::process::ExitStatus>,
     sent: &[u8],
-    expected: &str,
+    (diagnosis, expected): (Diagnosis, &str),
 ) -> Option<Failure> {
     if status?.code() != Some(2) {
         return None;
@@ -1880,19 +1887,16 @@ fn refused_after_a_connection_of_its_own(
     })?;
     Some(
         fail(
-            Diagnosis::ExtraConnection,
+            diagnosis,
             expected,
             format!(
-                "it refused its arguments (exit status 2, `{}`), but connected to the server first and sent {}: a connection made at every start, not for the message",
+                "it refused (exit status 2, `{}`), but only after connecting to the server and sending {}: check the arguments before connecting",
                 said.trim_end(),
                 if sent.is_empty() { "nothing".to_string() } else { show_bytes(sent) }
             ),
         )
-        // Where that connection is named: an empty one by
-        // client-one-connection; one that sends bytes of its own by
-        // client-ack (the message it took for the client's), under which
-        // client-one-connection folds its count (a fold is one level: not
-        // under client-one-connection then).
+        // A fold is one level: a `ping` is client-ack's, and
+        // client-one-connection's count of it folds there.
         .or_folded_if(if sent.is_empty() {
             &[("client-one-connection", &[Diagnosis::ExtraConnection])]
         } else {
@@ -1933,9 +1937,14 @@ pub fn extra_words(ctx: &mut Ctx) -> Result<(), Failure> {
         } else {
             None
         };
-        if let Some(extra) = refused_after_a_connection_of_its_own(ctx, p, status, &sent, &expected)
-        {
-            return Err(extra);
+        if let Some(late) = refused_after_connecting(
+            ctx,
+            p,
+            status,
+            &sent,
+            (Diagnosis::ExtraArguments, &expected),
+        ) {
+            return Err(late);
         }
         let observed = if sent.is_empty() {
             "it connected to the server instead of refusing the arguments first".to_string()
