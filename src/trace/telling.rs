@@ -463,6 +463,23 @@ pub fn telling_among(segments: &[Segment], grader_ports: &BTreeSet<u16>) -> Vec<
                         silence.as_secs_f64(),
                         conn.name(side)
                     )
+                } else if connected
+                    && !segs
+                        .iter()
+                        .take_while(|(k, _)| *k < j)
+                        .any(|(_, s)| s.len > 0)
+                {
+                    // The side that connected sent nothing, and then waited:
+                    // for a reply to a message that never left it (blind
+                    // round 90: a Java PrintWriter never flushed, told as a
+                    // side that would not hang up when its part was done).
+                    format!(
+                        "{} connected and sent nothing; {} gave up ({:.1}s with nothing sent) and closed first, then {} closed: it was waiting for a reply to a message that never went out (still in a buffer?)",
+                        conn.name(side),
+                        conn.name(peer_addr),
+                        silence.as_secs_f64(),
+                        conn.name(side)
+                    )
                 } else if awaiting_reply {
                     format!(
                         "{} sent its data and waited for a reply; {} gave up ({:.1}s with nothing sent) and closed first, then {} closed",
@@ -619,6 +636,25 @@ mod tests {
         assert!(
             t[0].explanation
                 .ends_with(", or had not yet accepted the connection"),
+            "{}",
+            t[0].explanation
+        );
+    }
+
+    #[test]
+    fn a_client_that_sent_nothing_and_waited_is_told_its_message_never_went_out() {
+        // The client connects, sends nothing (its message in a buffer),
+        // the server gives up and closes first, the client closes after.
+        let mut s = handshake();
+        s.push(seg(2000, S, C, "FIN-ACK", 0));
+        s.push(seg(2001, C, S, "FIN-ACK", 0));
+        s.push(seg(2001, S, C, "ACK", 0));
+        let t = telling(&s);
+        assert_eq!(signs(&s), [Sign::LateFin]);
+        assert!(
+            t[0].explanation.contains("connected and sent nothing")
+                && t[0].explanation.contains("a message that never went out")
+                && !t[0].explanation.contains("when its part was done"),
             "{}",
             t[0].explanation
         );

@@ -355,7 +355,7 @@ fn server_hung_up(
                     Diagnosis::WrongReply,
                     expected,
                     format!(
-                        "the server said `{}` LAB_TIMEOUT after the connection, although the client had sent its message: its read never returned it (a read that waits for a line end, which the message does not have, or for more bytes); the client said so (`{}`) and exited 1, as it should: see server-ack",
+                        "the server said `{}` LAB_TIMEOUT after the connection, and, started again and sent a message at once, it did not answer that either: its read waits for more than a message holds (a line end, which the message does not have, or more bytes); the client said `{}` and exited 1: see server-ack",
                         line.text.trim_end(),
                         said.trim_end()
                     ),
