@@ -4986,7 +4986,8 @@ fn a_client_that_knocks_first_python() {
 /// (blind round 88 had the empty-connect form). One mistake in each
 /// program. The client's `ping` comes before its message on a second
 /// connection: client-ack's finding, with the test connection's hint;
-/// the usage checks, where it then refuses its arguments, fold under it.
+/// the usage checks, where it then refuses its arguments (their own
+/// names: a check after a connect is theirs), fold under it.
 /// client-timeout times the wait on the message's connection, not the
 /// `ping`'s hard-coded second, and passes (its timeout is right). The server's
 /// second copy in server-port-in-use spends the first's one session and
@@ -5007,8 +5008,8 @@ fn a_helper_module_that_pings_the_server_at_import_python() {
             ("client-one-connection", "extra-connection"),
             ("client-error-reply", "wrong-message"),
             ("client-no-reply", "wrong-message"),
-            ("client-empty-arg", "extra-connection"),
-            ("client-extra-words", "extra-connection"),
+            ("client-empty-arg", "empty-argument"),
+            ("client-extra-words", "extra-arguments"),
             ("pair-session", "exit-status"),
         ],
     );
@@ -5036,7 +5037,7 @@ fn a_helper_module_that_pings_the_server_at_import_python() {
 /// The same helper module's test connection sending nothing (blind round
 /// 88): the client's usage checks, where it refuses its arguments after
 /// that connection, fold under client-one-connection's extra-connection
-/// (they said empty-argument and extra-arguments: three names). The
+/// (three findings for one mistake before). The
 /// server's second copy may or may not win the race to its bind before
 /// the first closes its listener: extra-connection or a pass, never
 /// port-in-use.
@@ -5061,8 +5062,8 @@ fn a_helper_module_that_knocks_at_import_python() {
         &sub,
         &[
             ("client-one-connection", "extra-connection"),
-            ("client-empty-arg", "extra-connection"),
-            ("client-extra-words", "extra-connection"),
+            ("client-empty-arg", "empty-argument"),
+            ("client-extra-words", "extra-arguments"),
             ("pair-session", "extra-connection"),
         ],
         // The pair's client finds the server gone or going (refused,
