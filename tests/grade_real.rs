@@ -6117,28 +6117,6 @@ fn a_hard_coded_timeout_behind_a_message_never_sent_python() {
         .contains("after it connected, with LAB_TIMEOUT=1"));
 }
 
-/// A threaded server whose busy reply is sent in the accept loop,
-/// unguarded: a client turned away that has already reset kills the loop
-/// (Python: the main thread's traceback; the sessions' threads keep the
-/// process up, and no client is taken on again). Every check passed
-/// (blind round 91): threaded-reset now turns clients away that reset.
-#[test]
-fn a_busy_reply_unguarded_in_the_accept_loop_is_a_crash_python() {
-    let Some((_dir, sub)) = patched_python_all(&[(
-        "server_threaded.py",
-        "    threading.Thread(target=tell_and_close, daemon=True).start()",
-        "    conn.sendall(b\"ERROR: Server busy\")\n    conn.close()",
-    )]) else {
-        return;
-    };
-    assert_named(
-        &sub,
-        "threaded-reset",
-        "crash",
-        &["when clients turned away as busy reset their connections"],
-    );
-}
-
 /// A length limit of 9 characters: 100, 99 and 10 refused, one character
 /// taken. A limit set far too low (too-long), not bytes past the read
 /// (hostile round 82), nor an off-by-one.

@@ -2201,7 +2201,6 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
             "the session that ended in a reset never gave its place back",
         ));
     };
-    turned_away_reset(ctx, p, addr)?;
     for client in silent {
         let name = client
             .local_addr()
@@ -2284,62 +2283,6 @@ pub fn reset(ctx: &mut Ctx) -> Result<(), Failure> {
         ),
     )
     .folded_if("threaded-ack", &[Diagnosis::WrongReply, Diagnosis::Crash]))
-}
-
-/// With both places taken, clients that connect and reset at once: the
-/// busy reply, written to each as it is turned away, meets the reset, and
-/// an uncaught error there is in the accept loop itself (blind round 91:
-/// Python's `conn.sendall(b"ERROR: Server busy")` unguarded; the loop
-/// died, the process lived on its sessions' threads, and every later
-/// client waited, while every check passed). Several, as the reset must
-/// beat the reply: the server is asked to accept once more after them.
-fn turned_away_reset(ctx: &mut Ctx, p: Proc, addr: SocketAddr) -> Result<(), Failure> {
-    const TURNED_AWAY: usize = 4;
-    ctx.step(format!(
-        "both places taken: {TURNED_AWAY} more clients connect and reset at once, as they are turned away (its busy reply then meets the reset)"
-    ));
-    for _ in 0..TURNED_AWAY {
-        match crate::grade::harness::probe_connect(addr) {
-            Ok(stream) => {
-                let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
-                drop(stream);
-            }
-            // Refused: the server is gone; how, is said below.
-            Err(_) => break,
-        }
-    }
-    let how = "when clients turned away as busy reset their connections (the busy reply written then meets the reset)";
-    survived_reset(ctx, p, how)?;
-    // Alive, but does its accept loop still run? A client must still be
-    // taken on and turned away: a loop that died leaves it waiting.
-    let mut probe = ctx.connect(addr)?;
-    let probe_addr = probe
-        .local_addr()
-        .map_err(|e| fail(Diagnosis::Crash, "a connected socket", e.to_string()))?;
-    let ex = read_reply(ctx, &mut probe, probe_addr);
-    // Its words are threaded-busy's to judge; a close without them is a
-    // refusal too. Reset unanswered, or nothing: no loop took it (a
-    // listener closed as the loop died resets the connections waiting).
-    if !ex.reply.is_empty() || ex.end == End::Eof {
-        return Ok(());
-    }
-    survived_reset(ctx, p, how)?;
-    let got = match ex.end {
-        End::Reset => "its connection reset, unanswered".to_string(),
-        _ => format!("nothing within {}s", SLACK.as_secs()),
-    };
-    let crash = ctx
-        .crash_of(p)
-        .map(|c| format!("; {c}"))
-        .unwrap_or_default();
-    Err(fail(
-        Diagnosis::Crash,
-        "with both places taken, a client turned away after others that reset still gets `ERROR: Server busy` at once",
-        format!(
-            "it got {got}, the server still running{crash}: its accept loop died on a busy reply to a reset client (a client turned away may already be gone)"
-        ),
-    )
-    .hinted("Guard the busy reply as you guard a session's: a client turned away may already have reset its connection, and the send to it fails (Python's BrokenPipeError or ConnectionResetError, Java's SocketException, EPIPE in C, where SIGPIPE ends the program unless ignored). Catch that error right there in the accept loop, close that socket, and go on accepting: the loop must outlive every client."))
 }
 
 /// The line of the server `p`'s stderr that says one of its threads died
