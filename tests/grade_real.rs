@@ -6081,42 +6081,6 @@ fn a_tight_bound_worded_with_utf8_is_a_bound_python() {
     );
 }
 
-/// A client whose message never leaves (written to a buffered writer
-/// never flushed) and whose timeout is hard-coded to 5 s: client-ack
-/// names the message; client-timeout still names the timeout, timed from
-/// its connection (blind round 90: a Java PrintWriter and
-/// `setSoTimeout(5000)`, the timeout hidden behind the message).
-#[test]
-fn a_hard_coded_timeout_behind_a_message_never_sent_python() {
-    let Some((_dir, sub)) = patched_python_all(&[
-        (
-            "client.py",
-            "            sock.sendall(message.encode(\"utf-8\"))",
-            "            out = sock.makefile(\"wb\")\n            out.write(message.encode(\"utf-8\"))",
-        ),
-        (
-            "client.py",
-            "socket.create_connection((HOST, PORT), timeout=TIMEOUT)",
-            "socket.create_connection((HOST, PORT), timeout=5)",
-        ),
-    ]) else {
-        return;
-    };
-    let outcomes = outcomes_of(&sub, &["client-ack", "client-timeout"]);
-    let codes: Vec<&str> = report::findings(&outcomes).iter().map(|f| f.code).collect();
-    assert_eq!(
-        codes,
-        ["wrong-message", "ignores-config"],
-        "{:?}",
-        outcomes[1].observed
-    );
-    assert!(outcomes[1]
-        .observed
-        .as_deref()
-        .unwrap_or_default()
-        .contains("after it connected, with LAB_TIMEOUT=1"));
-}
-
 /// A length limit of 9 characters: 100, 99 and 10 refused, one character
 /// taken. A limit set far too low (too-long), not bytes past the read
 /// (hostile round 82), nor an off-by-one.
