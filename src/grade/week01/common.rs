@@ -22,11 +22,15 @@ use crate::process::{describe_status, Signal, Stream};
 fn session_without_a_client(ctx: &mut Ctx) -> Option<String> {
     ctx.step("start the server once more, alone, and connect nothing for a second: does a session come anyway?");
     let (p, _) = ctx.start_server(super::role::SERVER, &[], &[]).ok()?;
-    let line = ctx.wait_output(p, Duration::from_secs(1), |l| {
-        l.contains("Connection from") || l.contains("without sending")
-    });
+    let line = ctx.wait_output(p, Duration::from_secs(1), a_session_line);
     ctx.child(p).kill();
     line.map(|l| l.trim_end().to_string())
+}
+
+/// A one-shot server's line of a session: `Connection from`, or the
+/// contract's `closed without sending`.
+pub fn a_session_line(line: &str) -> bool {
+    line.contains("Connection from") || line.contains("without sending")
 }
 
 /// The failure of a one-shot server whose session went to a connection of

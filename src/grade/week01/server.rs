@@ -1738,7 +1738,7 @@ fn first_spent_by_the_second(ctx: &mut Ctx, first: Proc, expected: String) -> Op
         .child(first)
         .lines(Stream::Stdout)
         .into_iter()
-        .find(|l| l.contains("Connection from") || l.contains("without sending"));
+        .find(|l| super::common::a_session_line(l));
     let ended = match ctx.child(first).try_status() {
         Some(status) => format!("ended ({})", crate::process::describe_status(status)),
         None => "stopped listening".to_string(),

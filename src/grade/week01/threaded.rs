@@ -1315,6 +1315,7 @@ const SECOND_REPLY: Duration = Duration::from_secs(3);
 
 /// With LAB_MAX_CLIENTS=2 and two idle clients, a third is refused as busy;
 /// once they leave, a fourth is served.
+///
 /// Threads that share the connection variable (C++'s `[&]` capture of the
 /// accept loop's socket, C's `&cfd`) serve, close and keep each other's
 /// connections: sessions end early and give their places back, a burst's
